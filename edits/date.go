@@ -1,0 +1,125 @@
+package edits
+
+import (
+	"fmt"
+	"time"
+)
+
+// Date is a calendar date without time zone. The zero Date is "unset".
+type Date struct {
+	d int32 // days since 1970-01-01, plus one; 0 means unset
+}
+
+const dateLayout = "2006-01-02"
+
+// NewDate returns the date y-m-d. Out-of-range values normalise as time.Date does.
+func NewDate(y int, m time.Month, d int) Date {
+	t := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	return Date{d: int32(t.Unix()/86400) + 1}
+}
+
+// DateOf returns the calendar date of t in t's location.
+func DateOf(t time.Time) Date {
+	y, m, d := t.Date()
+	return NewDate(y, m, d)
+}
+
+// ParseDate parses "YYYY-MM-DD".
+func ParseDate(s string) (Date, error) {
+	t, err := time.Parse(dateLayout, s)
+	if err != nil {
+		return Date{}, fmt.Errorf("date %q: want YYYY-MM-DD", s)
+	}
+	return DateOf(t), nil
+}
+
+// MustDate parses s and panics on error; for tests and built-in data.
+func MustDate(s string) Date {
+	d, err := ParseDate(s)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+// IsZero reports whether d is unset.
+func (d Date) IsZero() bool { return d.d == 0 }
+
+// Time returns midnight UTC of d.
+func (d Date) Time() time.Time { return time.Unix(int64(d.d-1)*86400, 0).UTC() }
+
+// Days returns the number of days since 1970-01-01.
+func (d Date) Days() int { return int(d.d - 1) }
+
+// AddDays returns d moved by n days.
+func (d Date) AddDays(n int) Date { return Date{d: d.d + int32(n)} }
+
+// Before reports whether d is before e.
+func (d Date) Before(e Date) bool { return d.d < e.d }
+
+// After reports whether d is after e.
+func (d Date) After(e Date) bool { return d.d > e.d }
+
+// String formats d as YYYY-MM-DD, or "" when unset.
+func (d Date) String() string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.Time().Format(dateLayout)
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (d Date) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler; "" is the zero Date.
+func (d *Date) UnmarshalText(b []byte) error {
+	if len(b) == 0 {
+		*d = Date{}
+		return nil
+	}
+	v, err := ParseDate(string(b))
+	if err != nil {
+		return err
+	}
+	*d = v
+	return nil
+}
+
+// Range is an effective-date range; an unset To means open-ended.
+type Range struct {
+	From Date `json:"effective"`
+	To   Date `json:"termination,omitempty"`
+}
+
+// Contains reports whether day falls within the range, both ends inclusive.
+func (r Range) Contains(day Date) bool {
+	return !day.Before(r.From) && (r.To.IsZero() || !day.After(r.To))
+}
+
+// Validate checks that the range has a start and does not end before it.
+func (r Range) Validate() error {
+	if r.From.IsZero() {
+		return fmt.Errorf("effective date is required")
+	}
+	if !r.To.IsZero() && r.To.Before(r.From) {
+		return fmt.Errorf("termination %s is before effective %s", r.To, r.From)
+	}
+	return nil
+}
+
+// PeriodStart returns the first day of the benefit period that contains day,
+// for periods that start on the first of startMonth each year.
+func PeriodStart(day Date, startMonth time.Month) Date {
+	t := day.Time()
+	y := t.Year()
+	if t.Month() < startMonth {
+		y--
+	}
+	return NewDate(y, startMonth, 1)
+}
+
+// PeriodEnd returns the last day of the one-year period starting at start.
+func PeriodEnd(start Date) Date {
+	t := start.Time()
+	return NewDate(t.Year()+1, t.Month(), 1).AddDays(-1)
+}
