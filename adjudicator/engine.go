@@ -1,0 +1,382 @@
+package adjudicator
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"hash/maphash"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rxclaims/rxclaims/accumulators"
+	"github.com/rxclaims/rxclaims/edits"
+)
+
+// Transaction codes.
+const (
+	TxBill    = "B1"
+	TxReverse = "B2"
+	TxRebill  = "B3"
+)
+
+// Store is what the engine needs of durable storage. Implementations must
+// make Commit atomic and durable before it returns, and must never let a
+// read see a value that a failed Commit would have written.
+type Store interface {
+	// Family returns the family with the cardholder ID, or nil if none.
+	Family(ctx context.Context, cardholderID string) (*Family, error)
+	// ClaimByKey returns the latest claim billed under key, or nil.
+	ClaimByKey(ctx context.Context, key ClaimKey) (*ClaimRecord, error)
+	// Accumulators returns the caller's own copy of a document (empty if none).
+	Accumulators(ctx context.Context, scope accumulators.Scope, id string, period edits.Date) (*accumulators.Doc, error)
+	// Commit writes claim records, the key index and documents in one durable batch.
+	Commit(ctx context.Context, c *Commit) error
+}
+
+// ClaimRecord is what is stored for a paid claim.
+type ClaimRecord struct {
+	ID            string                      `json:"id"`
+	Transaction   string                      `json:"transaction"`
+	Key           ClaimKey                    `json:"key"`
+	Hash          string                      `json:"hash"`
+	CardholderID  string                      `json:"cardholder_id"`
+	PersonCode    string                      `json:"person_code"`
+	Period        edits.Date                  `json:"period"`
+	Claim         *Claim                      `json:"claim"`
+	Response      *Response                   `json:"response"`
+	Contributions []accumulators.Contribution `json:"contributions"`
+	Reversal      *ReversalRecord             `json:"reversal,omitempty"`
+}
+
+// ReversalRecord is stored on a claim once it is reversed, by a B2 or by a rebill.
+type ReversalRecord struct {
+	Transaction string    `json:"transaction"`
+	Hash        string    `json:"hash,omitempty"`
+	Response    *Response `json:"response,omitempty"`
+	ReplacedBy  string    `json:"replaced_by,omitempty"`
+}
+
+// Paid reports whether the claim is paid and not reversed.
+func (r *ClaimRecord) Paid() bool { return r.Reversal == nil }
+
+// MemberID is the accumulator owner ID of a member.
+func MemberID(cardholderID, personCode string) string { return cardholderID + ":" + personCode }
+
+// Commit is one atomic, durable write.
+type Commit struct {
+	Records []*ClaimRecord // claim records to put, new or updated
+	Index   *ClaimRecord   // the record its claim key now points to, if changed
+	Docs    []DocWrite
+}
+
+// DocWrite puts one accumulator document.
+type DocWrite struct {
+	Scope  accumulators.Scope
+	ID     string
+	Period edits.Date
+	Doc    *accumulators.Doc
+}
+
+// Options configure an Engine.
+type Options struct {
+	Store Store
+	// Now is the clock; defaults to time.Now. Claims dated after its day are post-dated (82).
+	Now func() time.Time
+}
+
+// Engine adjudicates claims. It is safe for concurrent use.
+type Engine struct {
+	store    Store
+	now      func() time.Time
+	snap     atomic.Pointer[snapshot]
+	seed     maphash.Seed
+	keyLocks [1024]sync.Mutex
+	famLocks [1024]sync.Mutex
+	idSeq    atomic.Uint64
+}
+
+// New compiles cfg and returns an engine over opts.Store.
+func New(cfg *Config, opts Options) (*Engine, error) {
+	if opts.Store == nil {
+		return nil, fmt.Errorf("adjudicator: Options.Store is required")
+	}
+	e := &Engine{store: opts.Store, now: opts.Now, seed: maphash.MakeSeed()}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	e.idSeq.Store(rand.Uint64() >> 24)
+	if err := e.Reload(cfg); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// Reload compiles cfg and swaps it in; claims in flight finish on the old snapshot.
+func (e *Engine) Reload(cfg *Config) error {
+	s, err := compile(cfg)
+	if err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	e.snap.Store(s)
+	return nil
+}
+
+func (e *Engine) today() edits.Date { return edits.DateOf(e.now().UTC()) }
+
+// newID returns a unique, time-ordered claim ID: 12 hex digits of
+// milliseconds and 8 of a per-process sequence started at random.
+func (e *Engine) newID() string {
+	var b [10]byte
+	binary.BigEndian.PutUint64(b[:8], uint64(e.now().UnixMilli())<<16)
+	seq := e.idSeq.Add(1)
+	b[6], b[7], b[8], b[9] = byte(seq>>24), byte(seq>>16), byte(seq>>8), byte(seq)
+	return fmt.Sprintf("%x", b[:])
+}
+
+func (e *Engine) stripe(s string) int { return int(maphash.String(e.seed, s) % 1024) }
+
+// lockKey serializes transactions on one claim key. It is always taken
+// before any family lock.
+func (e *Engine) lockKey(k ClaimKey) func() {
+	m := &e.keyLocks[e.stripe(k.String())]
+	m.Lock()
+	return m.Unlock
+}
+
+// lockFamilies serializes claims of the given families, taking their locks
+// in one sorted batch so two callers never wait on each other in a cycle.
+func (e *Engine) lockFamilies(ids ...string) func() {
+	idx := make([]int, 0, len(ids))
+	for _, id := range ids {
+		idx = append(idx, e.stripe(id))
+	}
+	slices.Sort(idx)
+	idx = slices.Compact(idx)
+	for _, i := range idx {
+		e.famLocks[i].Lock()
+	}
+	return func() {
+		for _, i := range slices.Backward(idx) {
+			e.famLocks[i].Unlock()
+		}
+	}
+}
+
+// Bill adjudicates a claim (B1).
+func (e *Engine) Bill(ctx context.Context, c *Claim) (*Response, error) {
+	return e.bill(ctx, c, TxBill)
+}
+
+// Rebill reverses the paid claim with the same key and adjudicates c in its
+// place, atomically (B3). If c rejects, the original stays paid.
+func (e *Engine) Rebill(ctx context.Context, c *Claim) (*Response, error) {
+	return e.bill(ctx, c, TxRebill)
+}
+
+func (e *Engine) bill(ctx context.Context, c *Claim, tx string) (*Response, error) {
+	if err := c.checkEnvelope(); err != nil {
+		return nil, err
+	}
+	snap := e.snap.Load()
+	resp := &Response{ClaimID: e.newID()}
+	p, rejects := parseClaim(c, e.today())
+	if len(rejects) > 0 {
+		resp.reject(rejects...)
+		resp.trace("syntax", "", "%d field(s) missing or invalid", len(rejects))
+		return finish(resp)
+	}
+	resp.trace("syntax", "", "all fields valid")
+	hash := c.hash()
+
+	defer e.lockKey(p.key())()
+	prev, err := e.store.ClaimByKey(ctx, p.key())
+	if err != nil {
+		return nil, fmt.Errorf("duplicate check: %w", err)
+	}
+	var original *ClaimRecord
+	switch {
+	case prev != nil && prev.Paid() && prev.Hash == hash && (tx == TxBill || prev.Transaction == TxRebill):
+		dup := *prev.Response
+		dup.Status = Duplicate
+		dup.Message = "DUPLICATE OF PAID CLAIM"
+		dup.Trace = append(slices.Clip(dup.Trace), TraceStep{Step: "duplicate", Outcome: "identical to paid claim " + prev.ID + "; original response returned, nothing changed"})
+		return &dup, nil
+	case prev != nil && prev.Paid() && tx == TxBill:
+		resp.reject(ncpdpDuplicatePaid)
+		resp.trace("duplicate", "", "claim %s is already paid under this pharmacy, Rx number, fill and date with different content", prev.ID)
+		return finish(resp)
+	case prev != nil && prev.Paid():
+		original = prev
+		resp.trace("duplicate", "", "rebill replaces paid claim %s", prev.ID)
+	case tx == TxRebill:
+		resp.reject(ncpdpNotPaid)
+		resp.trace("duplicate", "", "no paid claim under this key to rebill")
+		return finish(resp)
+	default:
+		resp.trace("duplicate", "", "no paid claim under this key")
+	}
+
+	fam, err := e.store.Family(ctx, c.CardholderID)
+	if err != nil {
+		return nil, fmt.Errorf("family lookup: %w", err)
+	}
+	families := []string{c.CardholderID}
+	if original != nil {
+		families = append(families, original.CardholderID)
+	}
+	defer e.lockFamilies(families...)()
+
+	a := &adjudication{snap: snap, store: e.store, claim: p, resp: resp, family: fam, docs: newDocSet(e.store)}
+	if err := a.run(ctx, original); err != nil {
+		return nil, err
+	}
+	if resp.Status == Rejected {
+		return finish(resp)
+	}
+	resp.Status = Paid
+	resp.finishMessage()
+	if err := resp.Check(); err != nil {
+		return nil, fmt.Errorf("adjudication broke an invariant, nothing written: %w", err)
+	}
+	rec := &ClaimRecord{
+		ID: resp.ClaimID, Transaction: tx, Key: p.key(), Hash: hash,
+		CardholderID: c.CardholderID, PersonCode: p.personCode, Period: a.period,
+		Claim: c, Response: resp, Contributions: a.contributions,
+	}
+	commit := &Commit{Records: []*ClaimRecord{rec}, Index: rec, Docs: a.docs.writes()}
+	if original != nil {
+		replaced := *original
+		replaced.Reversal = &ReversalRecord{Transaction: TxRebill, ReplacedBy: rec.ID}
+		commit.Records = append(commit.Records, &replaced)
+		resp.ReversedClaimID = original.ID
+	}
+	if err := e.store.Commit(ctx, commit); err != nil {
+		return nil, fmt.Errorf("commit: %w", err)
+	}
+	return resp, nil
+}
+
+// Reverse reverses the paid claim that r identifies (B2). A repeated
+// identical reversal returns the original reversal answer.
+func (e *Engine) Reverse(ctx context.Context, r *Reversal) (*Response, error) {
+	if err := r.checkEnvelope(); err != nil {
+		return nil, err
+	}
+	resp := &Response{ClaimID: e.newID()}
+	key, rejects := parseReversal(r)
+	if len(rejects) > 0 {
+		resp.reject(rejects...)
+		resp.trace("syntax", "", "%d field(s) missing or invalid", len(rejects))
+		return finish(resp)
+	}
+	hash := r.hash()
+	defer e.lockKey(key)()
+	rec, err := e.store.ClaimByKey(ctx, key)
+	if err != nil {
+		return nil, fmt.Errorf("claim lookup: %w", err)
+	}
+	switch {
+	case rec != nil && !rec.Paid() && rec.Reversal.Hash == hash && rec.Reversal.Response != nil:
+		return rec.Reversal.Response, nil
+	case rec == nil || !rec.Paid():
+		resp.reject(ncpdpNotPaid)
+		resp.trace("reversal", "", "no paid claim under this pharmacy, Rx number, fill and date")
+		return finish(resp)
+	case r.CardholderID != "" && r.CardholderID != rec.CardholderID,
+		r.ProductID != "" && normalizeNDC(r.ProductID) != normalizeNDC(rec.Claim.ProductID):
+		resp.reject(ncpdpNotPaid)
+		resp.trace("reversal", "", "the paid claim under this key is for another cardholder or product")
+		return finish(resp)
+	}
+	defer e.lockFamilies(rec.CardholderID)()
+	docs := newDocSet(e.store)
+	if err := docs.remove(ctx, rec); err != nil {
+		return nil, err
+	}
+	resp.Status = Accepted
+	resp.ReversedClaimID = rec.ID
+	resp.PlanID = rec.Response.PlanID
+	resp.trace("reversal", "", "claim %s reversed; its %d accumulator contributions removed", rec.ID, len(rec.Contributions))
+	resp.finishMessage()
+	reversed := *rec
+	reversed.Reversal = &ReversalRecord{Transaction: TxReverse, Hash: hash, Response: resp}
+	if err := e.store.Commit(ctx, &Commit{Records: []*ClaimRecord{&reversed}, Docs: docs.writes()}); err != nil {
+		return nil, fmt.Errorf("commit: %w", err)
+	}
+	return resp, nil
+}
+
+// finish completes a response that writes nothing.
+func finish(resp *Response) (*Response, error) {
+	resp.finishMessage()
+	if err := resp.Check(); err != nil {
+		return nil, fmt.Errorf("response broke an invariant: %w", err)
+	}
+	return resp, nil
+}
+
+// docSet loads accumulator documents once per transaction and collects the
+// ones it changed for the commit.
+type docSet struct {
+	store Store
+	docs  map[docRef]*accumulators.Doc
+	order []docRef
+}
+
+type docRef struct {
+	scope  accumulators.Scope
+	id     string
+	period edits.Date
+}
+
+func newDocSet(s Store) *docSet { return &docSet{store: s, docs: map[docRef]*accumulators.Doc{}} }
+
+func (s *docSet) get(ctx context.Context, scope accumulators.Scope, id string, period edits.Date) (*accumulators.Doc, error) {
+	ref := docRef{scope, id, period}
+	if d, ok := s.docs[ref]; ok {
+		return d, nil
+	}
+	d, err := s.store.Accumulators(ctx, scope, id, period)
+	if err != nil {
+		return nil, fmt.Errorf("accumulators: %w", err)
+	}
+	s.docs[ref] = d
+	s.order = append(s.order, ref)
+	return d, nil
+}
+
+// pair returns a member's and family's documents for a period.
+func (s *docSet) pair(ctx context.Context, cardholderID, personCode string, period edits.Date) (accumulators.Docs, error) {
+	m, err := s.get(ctx, accumulators.Member, MemberID(cardholderID, personCode), period)
+	if err != nil {
+		return accumulators.Docs{}, err
+	}
+	f, err := s.get(ctx, accumulators.Family, cardholderID, period)
+	if err != nil {
+		return accumulators.Docs{}, err
+	}
+	return accumulators.Docs{Member: m, Family: f}, nil
+}
+
+// remove takes a claim's contributions out of its documents.
+func (s *docSet) remove(ctx context.Context, rec *ClaimRecord) error {
+	docs, err := s.pair(ctx, rec.CardholderID, rec.PersonCode, rec.Period)
+	if err != nil {
+		return err
+	}
+	if err := docs.Remove(rec.Contributions); err != nil {
+		return fmt.Errorf("reversing claim %s: %w", rec.ID, err)
+	}
+	return nil
+}
+
+func (s *docSet) writes() []DocWrite {
+	w := make([]DocWrite, 0, len(s.order))
+	for _, r := range s.order {
+		w = append(w, DocWrite{Scope: r.scope, ID: r.id, Period: r.period, Doc: s.docs[r]})
+	}
+	return w
+}

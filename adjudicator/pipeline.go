@@ -1,0 +1,341 @@
+package adjudicator
+
+import (
+	"context"
+
+	"github.com/rxclaims/rxclaims/accumulators"
+	"github.com/rxclaims/rxclaims/edits"
+	"github.com/rxclaims/rxclaims/internal/ncpdp"
+	"github.com/shopspring/decimal"
+)
+
+// Reject codes used by more than one step.
+const (
+	ncpdpDuplicatePaid = ncpdp.RejectDuplicatePaidCapturedClaim
+	ncpdpNotPaid       = ncpdp.RejectClaimHasNotBeenPaidCaptured
+)
+
+// Basis of reimbursement [522-FM] values the pricing step reports.
+const (
+	basisAsSubmitted = "01" // ingredient cost paid as submitted (also when the gross amount due is lowest)
+	basisAWPLess     = "03" // ingredient cost reduced to AWP less %
+	basisUC          = "04" // usual & customary paid as submitted
+	basisMAC         = "07" // ingredient cost reduced to MAC
+)
+
+// adjudication carries one claim through steps 3 to 10 of the pipeline.
+type adjudication struct {
+	snap   *snapshot
+	store  Store
+	claim  *parsedClaim
+	resp   *Response
+	family *Family
+	docs   *docSet
+
+	member      *Member
+	plan        *compiledPlan
+	network     *Network
+	segment     edits.Segment
+	drug        *compiledDrug
+	price       *DrugPrice
+	tier        int
+	period      edits.Date
+	allowed     decimal.Decimal
+	penaltyBase decimal.Decimal // brand ingredient paid less MAC, when a penalty applies
+
+	contributions []accumulators.Contribution
+}
+
+func (a *adjudication) run(ctx context.Context, original *ClaimRecord) error {
+	c, r := a.claim, a.resp
+	var ok bool
+	if a.member, a.plan, ok = eligibility(a.snap, r, a.family, c.personCode, c.dob, c.GroupID, c.dos); !ok {
+		return nil
+	}
+	a.network, a.segment, _ = pharmacyNetwork(a.snap, r, a.plan, c.PharmacyNPI, c.dos, c.DaysSupply)
+	a.product()
+	if r.Status == Rejected {
+		return nil
+	}
+	a.pricing()
+	a.period = edits.PeriodStart(c.dos, a.plan.periodStart)
+	if original != nil {
+		if err := a.docs.remove(ctx, original); err != nil {
+			return err
+		}
+	}
+	docs, err := a.docs.pair(ctx, c.CardholderID, c.personCode, a.period)
+	if err != nil {
+		return err
+	}
+	a.costShare(docs)
+	return nil
+}
+
+// eligibility is step 3: the cardholder, person code, date of birth, group
+// and coverage on the date of service.
+func eligibility(s *snapshot, r *Response, fam *Family, personCode string, dob edits.Date, group string, dos edits.Date) (*Member, *compiledPlan, bool) {
+	if fam == nil {
+		r.reject(ncpdp.RejectNonMatchedCardholderID)
+		r.trace("eligibility", "", "no family with this cardholder ID")
+		return nil, nil, false
+	}
+	m := fam.Member(personCode)
+	if m == nil {
+		r.reject(ncpdp.RejectNonMatchedPersonCode)
+		r.trace("eligibility", "", "person code %s is not on the family", personCode)
+		return nil, nil, false
+	}
+	if m.DateOfBirth != dob {
+		r.reject(ncpdp.RejectMIDateOfBirth)
+		r.trace("eligibility", "", "date of birth does not match the member on file")
+		return nil, nil, false
+	}
+	if group != "" && group != fam.GroupID {
+		r.reject(ncpdp.RejectMIGroupID)
+		r.trace("eligibility", "", "group %s does not match the member's group", group)
+		return nil, nil, false
+	}
+	before, after := false, false
+	for _, cov := range m.Coverages {
+		switch {
+		case cov.Contains(dos):
+			p := s.plans[cov.PlanID]
+			if p == nil {
+				r.reject(ncpdp.RejectPatientIsNotCovered)
+				r.trace("eligibility", cov.PlanID, "coverage names a plan that is not configured")
+				return nil, nil, false
+			}
+			r.PlanID = p.ID
+			r.trace("eligibility", p.ID, "covered %s to %s", cov.From, openEnd(cov.To))
+			return m, p, true
+		case dos.Before(cov.From):
+			before = true
+		default:
+			after = true
+		}
+	}
+	switch {
+	case before && !after:
+		r.reject(ncpdp.RejectFilledBeforeCoverageEffective)
+		r.trace("eligibility", "", "date of service is before the coverage starts")
+	case after && !before:
+		r.reject(ncpdp.RejectFilledAfterCoverageTerminated)
+		r.trace("eligibility", "", "date of service is after the coverage ended")
+	default:
+		r.reject(ncpdp.RejectPatientIsNotCovered)
+		r.trace("eligibility", "", "no coverage on the date of service")
+	}
+	return nil, nil, false
+}
+
+func openEnd(d edits.Date) string {
+	if d.IsZero() {
+		return "open"
+	}
+	return d.String()
+}
+
+// pharmacyNetwork is step 4: the pharmacy's participation in one of the
+// plan's networks on the date of service gives the claim its segment.
+// In-network beats out-of-network; a Retail90 network is preferred from the
+// plan's Retail90 days supply on, a plain one below it.
+func pharmacyNetwork(s *snapshot, r *Response, p *compiledPlan, npi string, dos edits.Date, days int) (*Network, edits.Segment, bool) {
+	ph := s.pharmacies[npi]
+	if ph == nil {
+		r.reject(ncpdp.RejectNonMatchedPharmacyNumber)
+		r.trace("pharmacy", "", "pharmacy is not on file")
+		return nil, edits.Segment{}, false
+	}
+	var best *Network
+	var bestClass edits.NetworkClass
+	bestScore := -1
+	for _, pt := range ph.Participations {
+		class, inPlan := p.networks[pt.Network]
+		if !inPlan || !pt.Contains(dos) {
+			continue
+		}
+		n := s.networks[pt.Network]
+		score := 0
+		if class == edits.InNetwork {
+			score += 2
+		}
+		if (n.Type == edits.Retail90) == (days >= p.Retail90MinDays) {
+			score++
+		}
+		if score > bestScore {
+			best, bestClass, bestScore = n, class, score
+		}
+	}
+	if best == nil {
+		r.reject(ncpdp.RejectPharmacyNotContractedWithPlanOnDateOfService)
+		r.trace("pharmacy", "", "pharmacy has no contract in the plan's networks on the date of service")
+		return nil, edits.Segment{}, false
+	}
+	seg := edits.Segment{Type: best.Type, Class: bestClass}
+	r.NetworkType, r.NetworkClass = seg.Type.String(), seg.Class.String()
+	r.trace("pharmacy", best.ID, "network %s", seg)
+	return best, seg, true
+}
+
+// product is step 5: the drug, its price on the date, exclusions and the
+// formulary tier.
+func (a *adjudication) product() {
+	c, r := a.claim, a.resp
+	d := a.snap.drugs[c.ndc]
+	if d == nil {
+		r.reject(ncpdp.RejectNonMatchedProductServiceIDNumber)
+		r.trace("product", "", "NDC %s is not in the drug catalog", c.ndc)
+		return
+	}
+	a.drug = d
+	r.BrandClass = d.brandClass.String()
+	if a.price = d.priceOn(c.dos); a.price == nil {
+		r.reject(ncpdp.RejectNonMatchedProductServiceIDNumber)
+		r.trace("product", "", "NDC %s has no price on the date of service", c.ndc)
+		return
+	}
+	if a.plan.excluded(d) {
+		r.reject(ncpdp.RejectProductServiceNotCoveredPlanBenefitExclusion)
+		r.trace("product", a.plan.ID, "%s is excluded by the plan", d.Name)
+		return
+	}
+	tier, ok := a.plan.tier(d)
+	if !ok {
+		r.reject(ncpdp.RejectProductNotOnFormulary)
+		r.trace("product", a.plan.ID, "%s is not on the formulary", d.Name)
+		return
+	}
+	a.tier, r.Tier = tier, tier
+	r.trace("product", a.plan.ID, "%s: tier %d, %s", d.Name, tier, d.brandClass)
+}
+
+// pricing is step 8: lesser of submitted ingredient cost, AWP less the
+// network discount and MAC, plus the network's dispensing fee; then the
+// lesser of that, usual & customary and gross amount due.
+func (a *adjudication) pricing() {
+	c, r := a.claim, a.resp
+	term := a.network.term(a.drug.brandClass)
+	ingredient, basis := c.ingredient, basisAsSubmitted
+	awp := edits.Cents(a.price.AWP.Mul(c.qty).Mul(decimal.NewFromInt(1).Sub(term.AWPDiscount)))
+	if awp.LessThan(ingredient) {
+		ingredient, basis = awp, basisAWPLess
+	}
+	brandDAWExempt := a.drug.brandClass.IsBrand() && containsString(a.plan.MACExemptDAW, c.daw)
+	if a.price.MAC.IsPositive() {
+		mac := edits.Cents(a.price.MAC.Mul(c.qty))
+		if !brandDAWExempt && mac.LessThan(ingredient) {
+			ingredient, basis = mac, basisMAC
+		}
+		if a.drug.brandClass == edits.BrandMultiSource && containsString(a.plan.PenaltyDAW, c.daw) && ingredient.GreaterThan(mac) {
+			a.penaltyBase = ingredient.Sub(mac)
+		}
+	}
+	fee := term.DispensingFee
+	total := ingredient.Add(fee)
+	switch {
+	case c.uc.LessThan(total) && !c.gross.LessThan(c.uc):
+		ingredient, fee, total, basis = c.uc, decimal.Zero, c.uc, basisUC
+	case c.gross.LessThan(total):
+		ingredient, fee, total, basis = c.gross, decimal.Zero, c.gross, basisAsSubmitted
+	}
+	r.IngredientCostPaid, r.DispensingFeePaid, r.TotalAllowed, r.BasisOfReimbursement = ingredient, fee, total, basis
+	a.allowed = total
+	r.trace("pricing", a.network.ID, "ingredient %s + fee %s = allowed %s (basis %s; AWP less %s%% = %s)",
+		ingredient.StringFixed(2), fee.StringFixed(2), total.StringFixed(2), basis,
+		term.AWPDiscount.Mul(decimal.NewFromInt(100)).String(), awp.StringFixed(2))
+	if a.penaltyBase.IsPositive() && basis != basisMAC {
+		r.trace("pricing", "", "DAW %s on a multi-source brand: brand exceeds MAC by %s", c.daw, a.penaltyBase.StringFixed(2))
+	} else {
+		a.penaltyBase = decimal.Zero
+	}
+}
+
+// remaining returns what is left of a limit for a claim in seg, as the
+// lesser of the individual and (when set) family remainders, and whether
+// the limit applies at all.
+func remaining(l edits.Limit, kind accumulators.Kind, docs accumulators.Docs, seg edits.Segment) (decimal.Decimal, bool) {
+	if l.Individual.IsZero() && l.Family.IsZero() {
+		return decimal.Zero, false
+	}
+	rem := decimal.Max(decimal.Zero, l.Individual.Sub(docs.Member.Total(kind, "", l.Accumulation, seg)))
+	if !l.Family.IsZero() {
+		fam := decimal.Max(decimal.Zero, l.Family.Sub(docs.Family.Total(kind, "", l.Accumulation, seg)))
+		rem = decimal.Min(rem, fam)
+	}
+	return rem, true
+}
+
+// costShare is step 10: deductible, then copay or coinsurance, then the
+// brand penalty, then the out-of-pocket cap; then the contributions.
+func (a *adjudication) costShare(docs accumulators.Docs) {
+	r, p, seg := a.resp, a.plan, a.segment
+	total := a.allowed
+
+	ded := decimal.Zero
+	if rem, ok := remaining(p.Deductible, accumulators.Deductible, docs, seg); ok {
+		ded = decimal.Min(total, rem)
+		r.trace("deductible", p.ID, "%s remaining, %s applied", rem.StringFixed(2), ded.StringFixed(2))
+	}
+	rest := total.Sub(ded)
+
+	facts := edits.CostShareFacts{Tier: a.tier, BrandClass: a.drug.brandClass, Segment: seg, DaysSupply: a.claim.DaysSupply}
+	var line *edits.CostShareLine
+	for i := range p.CostShare {
+		l := &p.CostShare[i]
+		if l.Matches(facts) && (line == nil || l.Specificity() > line.Specificity()) {
+			line = l
+		}
+	}
+	copay, coins := decimal.Zero, decimal.Zero
+	if line != nil {
+		copay, coins = line.MemberShare(rest)
+		r.trace("cost share", p.ID, "%s on %s: copay %s, coinsurance %s", line.Describe(), rest.StringFixed(2), copay.StringFixed(2), coins.StringFixed(2))
+	} else {
+		r.trace("cost share", p.ID, "no cost-share line matches tier %d %s %s; member pays no copay", a.tier, a.drug.brandClass, seg)
+	}
+
+	if remOOP, ok := remaining(p.OutOfPocket, accumulators.OutOfPocket, docs, seg); ok {
+		if over := ded.Add(copay).Add(coins).Sub(remOOP); over.IsPositive() {
+			cut := decimal.Min(over, coins)
+			coins, over = coins.Sub(cut), over.Sub(cut)
+			cut = decimal.Min(over, copay)
+			copay, over = copay.Sub(cut), over.Sub(cut)
+			ded = ded.Sub(over)
+			r.trace("out of pocket", p.ID, "%s remaining; member share capped", remOOP.StringFixed(2))
+		} else {
+			r.trace("out of pocket", p.ID, "%s remaining", remOOP.StringFixed(2))
+		}
+	}
+
+	penalty := decimal.Min(a.penaltyBase, total.Sub(ded).Sub(copay).Sub(coins))
+	if penalty.IsPositive() {
+		r.trace("brand penalty", p.ID, "member pays %s for the brand over MAC", penalty.StringFixed(2))
+	}
+
+	patient := ded.Add(copay).Add(coins).Add(penalty)
+	r.Deductible, r.Copay, r.Coinsurance, r.ProductSelection = ded, copay, coins, penalty
+	r.ExceedingBenefitMax = decimal.Zero
+	r.PatientPay = patient
+	r.PlanPaid = total.Sub(patient)
+
+	oop := ded.Add(copay).Add(coins)
+	for _, scope := range []accumulators.Scope{accumulators.Member, accumulators.Family} {
+		for _, c := range []struct {
+			kind   accumulators.Kind
+			amount decimal.Decimal
+		}{{accumulators.Deductible, ded}, {accumulators.OutOfPocket, oop}, {accumulators.PlanPaid, r.PlanPaid}, {accumulators.RxCount, decimal.NewFromInt(1)}} {
+			if c.amount.IsPositive() {
+				a.contributions = append(a.contributions, accumulators.Contribution{Scope: scope, Kind: c.kind, Segment: seg, Amount: c.amount})
+			}
+		}
+	}
+	docs.Apply(a.contributions)
+
+	dedAfter, _ := remaining(p.Deductible, accumulators.Deductible, docs, seg)
+	r.AccumulatedDeductible = docs.Member.Total(accumulators.Deductible, "", p.Deductible.Accumulation, seg)
+	r.RemainingDeductible = dedAfter
+	if oopAfter, ok := remaining(p.OutOfPocket, accumulators.OutOfPocket, docs, seg); ok {
+		r.RemainingOutOfPocket = decimal.NullDecimal{Decimal: oopAfter, Valid: true}
+	}
+}

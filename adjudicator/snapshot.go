@@ -1,0 +1,178 @@
+package adjudicator
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/rxclaims/rxclaims/edits"
+)
+
+// snapshot is the compiled, read-only form of a Config. The engine swaps
+// whole snapshots atomically; a claim sees one snapshot from start to end.
+type snapshot struct {
+	plans      map[string]*compiledPlan
+	networks   map[string]*Network
+	pharmacies map[string]*Pharmacy
+	drugs      map[string]*compiledDrug
+}
+
+type compiledPlan struct {
+	*Plan
+	periodStart    time.Month
+	networks       map[string]edits.NetworkClass
+	formularyNDC   map[string]int
+	formularyClass map[string]int
+	excludedNDC    map[string]bool
+	excludedClass  map[string]bool
+}
+
+type compiledDrug struct {
+	*Drug
+	brandClass edits.BrandClass
+}
+
+// compile validates cfg and builds its snapshot. Families are not part of it.
+func compile(cfg *Config) (*snapshot, error) {
+	s := &snapshot{
+		plans:      make(map[string]*compiledPlan, len(cfg.Plans)),
+		networks:   make(map[string]*Network, len(cfg.Networks)),
+		pharmacies: make(map[string]*Pharmacy, len(cfg.Pharmacies)),
+		drugs:      make(map[string]*compiledDrug, len(cfg.Drugs)),
+	}
+	for i := range cfg.Networks {
+		n := &cfg.Networks[i]
+		if err := n.validate(); err != nil {
+			return nil, err
+		}
+		if s.networks[n.ID] != nil {
+			return nil, fmt.Errorf("network %s appears twice", n.ID)
+		}
+		s.networks[n.ID] = n
+	}
+	for i := range cfg.Plans {
+		p := &cfg.Plans[i]
+		if err := p.validate(s.networks); err != nil {
+			return nil, fmt.Errorf("plan %q: %w", p.ID, err)
+		}
+		if s.plans[p.ID] != nil {
+			return nil, fmt.Errorf("plan %s appears twice", p.ID)
+		}
+		s.plans[p.ID] = compilePlan(p)
+	}
+	for i := range cfg.Pharmacies {
+		p := &cfg.Pharmacies[i]
+		if err := p.validate(s.networks); err != nil {
+			return nil, err
+		}
+		if s.pharmacies[p.NPI] != nil {
+			return nil, fmt.Errorf("pharmacy %s appears twice", p.NPI)
+		}
+		s.pharmacies[p.NPI] = p
+	}
+	for i := range cfg.Drugs {
+		d := &cfg.Drugs[i]
+		if err := d.validate(); err != nil {
+			return nil, err
+		}
+		if s.drugs[d.NDC] != nil {
+			return nil, fmt.Errorf("drug %s appears twice", d.NDC)
+		}
+		bc, _ := edits.BrandClassOf(d.MultiSourceCode)
+		s.drugs[d.NDC] = &compiledDrug{Drug: d, brandClass: bc}
+	}
+	return s, nil
+}
+
+func compilePlan(p *Plan) *compiledPlan {
+	c := &compiledPlan{
+		Plan:           p,
+		periodStart:    time.January,
+		networks:       map[string]edits.NetworkClass{},
+		formularyNDC:   map[string]int{},
+		formularyClass: map[string]int{},
+		excludedNDC:    map[string]bool{},
+		excludedClass:  map[string]bool{},
+	}
+	if p.PeriodStartMonth != 0 {
+		c.periodStart = time.Month(p.PeriodStartMonth)
+	}
+	if p.PenaltyDAW == nil {
+		p.PenaltyDAW = []string{"2"}
+	}
+	if p.MACExemptDAW == nil {
+		p.MACExemptDAW = []string{"1", "2"}
+	}
+	if p.Retail90MinDays == 0 {
+		p.Retail90MinDays = 84
+	}
+	for _, n := range p.Networks {
+		c.networks[n.Network] = n.Classification
+	}
+	for _, f := range p.Formulary {
+		if f.NDC != "" {
+			c.formularyNDC[f.NDC] = f.Tier
+		} else {
+			c.formularyClass[f.ClassPrefix] = f.Tier
+		}
+	}
+	for _, x := range p.Exclusions {
+		if x.NDC != "" {
+			c.excludedNDC[x.NDC] = true
+		} else {
+			c.excludedClass[x.ClassPrefix] = true
+		}
+	}
+	return c
+}
+
+// longestPrefix returns the value of the longest key of m that prefixes class.
+func longestPrefix[V any](m map[string]V, class string) (V, bool) {
+	for i := len(class); i > 0; i-- {
+		if v, ok := m[class[:i]]; ok {
+			return v, true
+		}
+	}
+	var zero V
+	return zero, false
+}
+
+// tier returns the drug's formulary tier: by NDC first, then by the longest
+// matching therapeutic-class prefix.
+func (p *compiledPlan) tier(d *compiledDrug) (int, bool) {
+	if t, ok := p.formularyNDC[d.NDC]; ok {
+		return t, true
+	}
+	return longestPrefix(p.formularyClass, d.TherapeuticClass)
+}
+
+func (p *compiledPlan) excluded(d *compiledDrug) bool {
+	if p.excludedNDC[d.NDC] {
+		return true
+	}
+	_, ok := longestPrefix(p.excludedClass, d.TherapeuticClass)
+	return ok
+}
+
+// priceOn returns the price version effective on day, or nil.
+func (d *compiledDrug) priceOn(day edits.Date) *DrugPrice {
+	for i := len(d.Prices) - 1; i >= 0; i-- {
+		if !d.Prices[i].Effective.After(day) {
+			return &d.Prices[i]
+		}
+	}
+	return nil
+}
+
+// term returns the network's pricing term for a brand class, falling back to DEFAULT.
+func (n *Network) term(bc edits.BrandClass) *PricingTerm {
+	var def *PricingTerm
+	for i := range n.Pricing {
+		switch n.Pricing[i].BrandClass {
+		case bc:
+			return &n.Pricing[i]
+		case edits.BrandClassDefault:
+			def = &n.Pricing[i]
+		}
+	}
+	return def
+}

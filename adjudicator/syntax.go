@@ -1,0 +1,250 @@
+package adjudicator
+
+import (
+	"github.com/rxclaims/rxclaims/edits"
+	"github.com/rxclaims/rxclaims/internal/ncpdp"
+	"github.com/shopspring/decimal"
+)
+
+// parsedClaim is a claim whose fields passed the syntax step.
+type parsedClaim struct {
+	*Claim
+	personCode string
+	dob, dos   edits.Date
+	ndc        string
+	qty        decimal.Decimal
+	daw        string
+	ingredient decimal.Decimal
+	fee        decimal.Decimal
+	uc         decimal.Decimal
+	gross      decimal.Decimal
+}
+
+func (p *parsedClaim) key() ClaimKey {
+	return ClaimKey{PharmacyNPI: p.PharmacyNPI, RxNumber: p.RxNumber, FillNumber: p.FillNumber, DateOfService: p.dos.String()}
+}
+
+// Limits of the fields, from the NCPDP D.0 formats.
+const (
+	maxDaysSupply = 365
+	maxFillNumber = 99
+	maxSCC        = 3
+	maxDUR        = 9
+)
+
+var maxQuantity = decimal.NewFromInt(9_999_999)
+
+// parseClaim runs the syntax step (DOMAIN.md section 6.1): it reports every
+// missing or invalid field with its M/I reject code, in field order.
+func parseClaim(c *Claim, today edits.Date) (*parsedClaim, []ncpdp.RejectCode) {
+	p := &parsedClaim{Claim: c}
+	var rejects []ncpdp.RejectCode
+	bad := func(code ncpdp.RejectCode) { rejects = append(rejects, code) }
+
+	if !isDigits(c.BIN, 6, 6) {
+		bad(ncpdp.RejectMIIINNumber)
+	}
+	if !isAlnum(c.PCN, 1, 10) {
+		bad(ncpdp.RejectMIProcessorControlNumber)
+	}
+	if c.GroupID != "" && !isAlnum(c.GroupID, 1, 15) {
+		bad(ncpdp.RejectMIGroupID)
+	}
+	if !isAlnum(c.CardholderID, 1, 20) {
+		bad(ncpdp.RejectMICardholderID)
+	}
+	var ok bool
+	if p.personCode, ok = normalizePersonCode(c.PersonCode); !ok {
+		bad(ncpdp.RejectMIPersonCode)
+	}
+	dos, dosErr := edits.ParseDate(c.DateOfService)
+	if dosErr != nil {
+		bad(ncpdp.RejectMIDateOfService15)
+	}
+	dob, err := edits.ParseDate(c.DateOfBirth)
+	if err != nil || (dosErr == nil && dob.After(dos)) {
+		bad(ncpdp.RejectMIDateOfBirth)
+	}
+	switch c.PatientGender {
+	case "", "0", "1", "2":
+	default:
+		bad(ncpdp.RejectMIPatientGenderCode)
+	}
+	if !isDigits(c.RxNumber, 1, 12) {
+		bad(ncpdp.RejectMIPrescriptionServiceReferenceNumber)
+	}
+	if c.FillNumber < 0 || c.FillNumber > maxFillNumber {
+		bad(ncpdp.RejectMIFillNumber17)
+	}
+	p.ndc = normalizeNDC(c.ProductID)
+	if !isDigits(p.ndc, 11, 11) {
+		bad(ncpdp.RejectMIProductServiceID)
+	}
+	if p.qty, ok = parseAmount(c.Quantity, 3); !ok || !p.qty.IsPositive() || p.qty.GreaterThan(maxQuantity) {
+		bad(ncpdp.RejectMIQuantityDispensed)
+	}
+	if c.DaysSupply < 1 || c.DaysSupply > maxDaysSupply {
+		bad(ncpdp.RejectMIDaysSupply)
+	}
+	p.daw = c.DAW
+	if p.daw == "" {
+		p.daw = "0"
+	}
+	if !ncpdp.DAW.Has(p.daw) {
+		bad(ncpdp.RejectMIDispenseAsWrittenDAWProductSelectionCode)
+	}
+	if p.ingredient, ok = parseAmount(c.IngredientCostSubmitted, 2); !ok {
+		bad(ncpdp.RejectMIIngredientCostSubmitted)
+	}
+	if c.DispensingFeeSubmitted != "" {
+		if p.fee, ok = parseAmount(c.DispensingFeeSubmitted, 2); !ok {
+			bad(ncpdp.RejectMIDispensingFeeSubmitted)
+		}
+	}
+	if p.uc, ok = parseAmount(c.UsualAndCustomary, 2); !ok {
+		bad(ncpdp.RejectMIUsualAndCustomaryCharge)
+	}
+	if p.gross, ok = parseAmount(c.GrossAmountDue, 2); !ok {
+		bad(ncpdp.RejectMIGrossAmountDue)
+	}
+	if !validNPI(c.PharmacyNPI) {
+		bad(ncpdp.RejectMIServiceProviderNumber)
+	}
+	if !validNPI(c.PrescriberNPI) {
+		bad(ncpdp.RejectMIPrescriberID)
+	}
+	if len(c.SubmissionClarificationCodes) > maxSCC {
+		bad(ncpdp.RejectMISubmissionClarificationCodeCount)
+	}
+	for _, s := range c.SubmissionClarificationCodes {
+		if !ncpdp.SubmissionClarification.Has(s) {
+			bad(ncpdp.RejectMISubmissionClarificationCode)
+			break
+		}
+	}
+	if len(c.DUR) > maxDUR {
+		bad(ncpdp.RejectMIDURPPSCodeCounter)
+	}
+	for _, d := range c.DUR {
+		if d.Reason != "" && !ncpdp.DURReason.Has(d.Reason) {
+			bad(ncpdp.RejectMIReasonForServiceCode)
+		}
+		if d.Professional != "" && !ncpdp.DURProfessional.Has(d.Professional) {
+			bad(ncpdp.RejectMIProfessionalServiceCode)
+		}
+		if d.Result != "" && !ncpdp.DURResult.Has(d.Result) {
+			bad(ncpdp.RejectMIResultOfServiceCode)
+		}
+	}
+	if len(rejects) == 0 && dos.After(today) {
+		bad(ncpdp.RejectClaimIsPostDated)
+	}
+	p.dob, p.dos = dob, dos
+	return p, rejects
+}
+
+// parseReversal runs the syntax step for a reversal.
+func parseReversal(r *Reversal) (ClaimKey, []ncpdp.RejectCode) {
+	var rejects []ncpdp.RejectCode
+	bad := func(code ncpdp.RejectCode) { rejects = append(rejects, code) }
+	if !isDigits(r.BIN, 6, 6) {
+		bad(ncpdp.RejectMIIINNumber)
+	}
+	if !isAlnum(r.PCN, 1, 10) {
+		bad(ncpdp.RejectMIProcessorControlNumber)
+	}
+	if r.CardholderID != "" && !isAlnum(r.CardholderID, 1, 20) {
+		bad(ncpdp.RejectMICardholderID)
+	}
+	if !validNPI(r.PharmacyNPI) {
+		bad(ncpdp.RejectMIServiceProviderNumber)
+	}
+	if !isDigits(r.RxNumber, 1, 12) {
+		bad(ncpdp.RejectMIPrescriptionServiceReferenceNumber)
+	}
+	if r.FillNumber < 0 || r.FillNumber > maxFillNumber {
+		bad(ncpdp.RejectMIFillNumber17)
+	}
+	dos, err := edits.ParseDate(r.DateOfService)
+	if err != nil {
+		bad(ncpdp.RejectMIDateOfService15)
+	}
+	if r.ProductID != "" && !isDigits(normalizeNDC(r.ProductID), 11, 11) {
+		bad(ncpdp.RejectMIProductServiceID)
+	}
+	return ClaimKey{PharmacyNPI: r.PharmacyNPI, RxNumber: r.RxNumber, FillNumber: r.FillNumber, DateOfService: dos.String()}, rejects
+}
+
+// parseAmount parses a non-negative decimal with at most places decimals.
+func parseAmount(s string, places int) (decimal.Decimal, bool) {
+	if s == "" || len(s) > 16 {
+		return decimal.Zero, false
+	}
+	dot := -1
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] == '.' && dot < 0 && i > 0:
+			dot = i
+		case s[i] < '0' || s[i] > '9':
+			return decimal.Zero, false
+		}
+	}
+	if dot >= 0 && (len(s)-dot-1 > places || dot == len(s)-1) {
+		return decimal.Zero, false
+	}
+	d, err := decimal.NewFromString(s)
+	return d, err == nil
+}
+
+// normalizePersonCode accepts 1 to 3 digits and pads to NCPDP's 3.
+func normalizePersonCode(s string) (string, bool) {
+	if !isDigits(s, 1, 3) {
+		return "", false
+	}
+	return ("000" + s)[len(s):], true
+}
+
+func isDigits(s string, minLen, maxLen int) bool {
+	if len(s) < minLen || len(s) > maxLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func isAlnum(s string, minLen, maxLen int) bool {
+	if len(s) < minLen || len(s) > maxLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z') {
+			return false
+		}
+	}
+	return true
+}
+
+// validNPI checks a 10-digit National Provider Identifier with its Luhn
+// check digit computed over the prefix 80840.
+func validNPI(s string) bool {
+	if !isDigits(s, 10, 10) {
+		return false
+	}
+	sum := 24 // the contribution of the prefix 80840
+	for i := 8; i >= 0; i-- {
+		d := int(s[i] - '0')
+		if (8-i)%2 == 0 {
+			d *= 2
+			if d > 9 {
+				d -= 9
+			}
+		}
+		sum += d
+	}
+	return (10-sum%10)%10 == int(s[9]-'0')
+}
