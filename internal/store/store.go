@@ -1,0 +1,352 @@
+// Package store keeps the engine's durable state in one Pebble database:
+// families, claim records, the claim-key index and accumulator documents,
+// with LRU caches in front of the hot families and documents.
+//
+// Every engine write is one batch committed with sync; caches are updated
+// only after that commit returns, so a cache never runs ahead of the disk.
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
+	lru "github.com/hashicorp/golang-lru/v2"
+	"github.com/rxclaims/rxclaims/accumulators"
+	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/edits"
+)
+
+// Options configure a Store. Zero values take the defaults.
+type Options struct {
+	Dir               string // required
+	FamilyCacheSize   int    // families kept decoded in memory; default 100,000
+	DocumentCacheSize int    // accumulator documents kept in memory; default 200,000
+	BlockCacheBytes   int64  // Pebble block cache; default 128 MiB
+	MemTableBytes     uint64 // Pebble memtable; default 64 MiB
+	// ObserveCommit, when set, is called with the duration of every synced commit.
+	ObserveCommit func(time.Duration)
+	Logger        *slog.Logger
+}
+
+func (o *Options) withDefaults() (Options, error) {
+	v := *o
+	if v.Dir == "" {
+		return v, errors.New("store: Options.Dir is required")
+	}
+	if v.FamilyCacheSize == 0 {
+		v.FamilyCacheSize = 100_000
+	}
+	if v.DocumentCacheSize == 0 {
+		v.DocumentCacheSize = 200_000
+	}
+	if v.BlockCacheBytes == 0 {
+		v.BlockCacheBytes = 128 << 20
+	}
+	if v.MemTableBytes == 0 {
+		v.MemTableBytes = 64 << 20
+	}
+	if v.FamilyCacheSize < 0 || v.DocumentCacheSize < 0 || v.BlockCacheBytes < 0 {
+		return v, errors.New("store: cache sizes must not be negative")
+	}
+	if v.Logger == nil {
+		v.Logger = slog.Default()
+	}
+	return v, nil
+}
+
+// Store implements adjudicator.Store over Pebble.
+type Store struct {
+	db       *pebble.DB
+	opts     Options
+	families *lru.Cache[string, *adjudicator.Family]
+	docs     *lru.Cache[string, *accumulators.Doc]
+	famGen   atomic.Uint64 // bumped by every family write, so a racing read never caches a stale family
+
+	stats [2]cacheCounters
+}
+
+type cacheCounters struct{ hits, misses atomic.Uint64 }
+
+// Open opens (creating if needed) the store in opts.Dir.
+func Open(o Options) (*Store, error) {
+	opts, err := o.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	cache := pebble.NewCache(opts.BlockCacheBytes)
+	defer cache.Unref()
+	po := &pebble.Options{
+		Cache:        cache,
+		MemTableSize: opts.MemTableBytes,
+		Logger:       pebbleLogger{opts.Logger},
+	}
+	for i := range po.Levels {
+		po.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
+	}
+	db, err := pebble.Open(opts.Dir, po)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", opts.Dir, err)
+	}
+	s := &Store{db: db, opts: opts}
+	s.families, _ = lru.New[string, *adjudicator.Family](max(opts.FamilyCacheSize, 1))
+	s.docs, _ = lru.New[string, *accumulators.Doc](max(opts.DocumentCacheSize, 1))
+	return s, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Keys. Each kind of record has a one-byte prefix and a zero separator.
+func familyKey(cardholderID string) []byte { return append([]byte("f\x00"), cardholderID...) }
+func claimKey(id string) []byte             { return append([]byte("c\x00"), id...) }
+func indexKey(k adjudicator.ClaimKey) []byte {
+	return fmt.Appendf([]byte("k\x00"), "%s\x00%s\x00%d\x00%s", k.PharmacyNPI, k.RxNumber, k.FillNumber, k.DateOfService)
+}
+func docKey(scope accumulators.Scope, id string, period edits.Date) string {
+	return fmt.Sprintf("a\x00%c%s\x00%s", '0'+byte(scope), period, id)
+}
+
+var (
+	claimPrefix = []byte("c\x00")
+	docPrefix   = []byte("a\x00")
+)
+
+func (s *Store) get(key []byte) ([]byte, error) {
+	v, closer, err := s.db.Get(key)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := append([]byte(nil), v...)
+	return out, closer.Close()
+}
+
+// Family returns the family with the cardholder ID, or nil.
+func (s *Store) Family(_ context.Context, cardholderID string) (*adjudicator.Family, error) {
+	if f, ok := s.families.Get(cardholderID); ok {
+		s.stats[cacheFamilies].hits.Add(1)
+		return f, nil
+	}
+	s.stats[cacheFamilies].misses.Add(1)
+	gen := s.famGen.Load()
+	v, err := s.get(familyKey(cardholderID))
+	if err != nil || v == nil {
+		return nil, err
+	}
+	f := new(adjudicator.Family)
+	if err := json.Unmarshal(v, f); err != nil {
+		return nil, fmt.Errorf("store: family record: %w", err)
+	}
+	if s.famGen.Load() == gen {
+		s.families.Add(cardholderID, f)
+	}
+	return f, nil
+}
+
+// PutFamilies writes families durably, replacing any with the same cardholder ID.
+func (s *Store) PutFamilies(_ context.Context, fams []adjudicator.Family) error {
+	b := s.db.NewBatch()
+	defer b.Close()
+	for i := range fams {
+		v, err := json.Marshal(&fams[i])
+		if err != nil {
+			return err
+		}
+		if err := b.Set(familyKey(fams[i].CardholderID), v, nil); err != nil {
+			return err
+		}
+	}
+	if err := b.Commit(pebble.Sync); err != nil {
+		return fmt.Errorf("store: write families: %w", err)
+	}
+	s.famGen.Add(1)
+	for i := range fams {
+		s.families.Remove(fams[i].CardholderID)
+	}
+	return nil
+}
+
+// ClaimByKey returns the latest claim billed under key, or nil.
+func (s *Store) ClaimByKey(_ context.Context, key adjudicator.ClaimKey) (*adjudicator.ClaimRecord, error) {
+	id, err := s.get(indexKey(key))
+	if err != nil || id == nil {
+		return nil, err
+	}
+	return s.Claim(string(id))
+}
+
+// Claim returns the claim record with the ID, or nil.
+func (s *Store) Claim(id string) (*adjudicator.ClaimRecord, error) {
+	v, err := s.get(claimKey(id))
+	if err != nil || v == nil {
+		return nil, err
+	}
+	rec := new(adjudicator.ClaimRecord)
+	if err := json.Unmarshal(v, rec); err != nil {
+		return nil, fmt.Errorf("store: claim record %s: %w", id, err)
+	}
+	return rec, nil
+}
+
+// Accumulators returns the caller's own copy of a document. Callers hold
+// the family's lock, so no commit to this document runs concurrently.
+func (s *Store) Accumulators(_ context.Context, scope accumulators.Scope, id string, period edits.Date) (*accumulators.Doc, error) {
+	k := docKey(scope, id, period)
+	if d, ok := s.docs.Get(k); ok {
+		s.stats[cacheDocuments].hits.Add(1)
+		return d.Clone(), nil
+	}
+	s.stats[cacheDocuments].misses.Add(1)
+	v, err := s.get([]byte(k))
+	if err != nil {
+		return nil, err
+	}
+	d := &accumulators.Doc{}
+	if v != nil {
+		if d, err = accumulators.Decode(v); err != nil {
+			return nil, fmt.Errorf("store: document %q: %w", k, err)
+		}
+	}
+	s.docs.Add(k, d)
+	return d.Clone(), nil
+}
+
+// Commit writes the claim records, index entry and documents in one synced
+// batch, then publishes the documents to the cache.
+func (s *Store) Commit(_ context.Context, c *adjudicator.Commit) error {
+	b := s.db.NewBatch()
+	defer b.Close()
+	for _, r := range c.Records {
+		v, err := json.Marshal(r)
+		if err != nil {
+			return fmt.Errorf("store: encode claim %s: %w", r.ID, err)
+		}
+		if err := b.Set(claimKey(r.ID), v, nil); err != nil {
+			return err
+		}
+	}
+	if c.Index != nil {
+		if err := b.Set(indexKey(c.Index.Key), []byte(c.Index.ID), nil); err != nil {
+			return err
+		}
+	}
+	keys := make([]string, len(c.Docs))
+	for i, d := range c.Docs {
+		keys[i] = docKey(d.Scope, d.ID, d.Period)
+		if err := b.Set([]byte(keys[i]), d.Doc.Encode(), nil); err != nil {
+			return err
+		}
+	}
+	start := time.Now()
+	if err := b.Commit(pebble.Sync); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	if s.opts.ObserveCommit != nil {
+		s.opts.ObserveCommit(time.Since(start))
+	}
+	for i, d := range c.Docs {
+		s.docs.Add(keys[i], d.Doc)
+	}
+	return nil
+}
+
+// ForEachClaim calls fn for every stored claim record, in ID order.
+func (s *Store) ForEachClaim(fn func(*adjudicator.ClaimRecord) error) error {
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: claimPrefix, UpperBound: []byte("c\x01")})
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	for it.First(); it.Valid(); it.Next() {
+		rec := new(adjudicator.ClaimRecord)
+		if err := json.Unmarshal(it.Value(), rec); err != nil {
+			return fmt.Errorf("store: claim record %q: %w", it.Key(), err)
+		}
+		if err := fn(rec); err != nil {
+			return err
+		}
+	}
+	return it.Error()
+}
+
+// StoredDocument is one accumulator document as stored.
+type StoredDocument struct {
+	Scope  accumulators.Scope
+	ID     string
+	Period edits.Date
+	Doc    *accumulators.Doc
+}
+
+// ForEachDocument calls fn for every stored accumulator document.
+func (s *Store) ForEachDocument(fn func(StoredDocument) error) error {
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: docPrefix, UpperBound: []byte("a\x01")})
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	for it.First(); it.Valid(); it.Next() {
+		k := string(it.Key()[len(docPrefix):]) // scope digit, period, 0, id
+		if len(k) < 12 || k[11] != 0 {
+			return fmt.Errorf("store: malformed document key %q", it.Key())
+		}
+		period, err := edits.ParseDate(k[1:11])
+		if err != nil {
+			return fmt.Errorf("store: document key %q: %w", it.Key(), err)
+		}
+		d, err := accumulators.Decode(it.Value())
+		if err != nil {
+			return fmt.Errorf("store: document %q: %w", it.Key(), err)
+		}
+		if err := fn(StoredDocument{Scope: accumulators.Scope(k[0] - '0'), ID: k[12:], Period: period, Doc: d}); err != nil {
+			return err
+		}
+	}
+	return it.Error()
+}
+
+// Cache names for CacheStats.
+const (
+	cacheFamilies = iota
+	cacheDocuments
+)
+
+// CacheStats are the figures of one cache.
+type CacheStats struct {
+	Name         string
+	Hits, Misses uint64
+	Entries      int
+}
+
+// CacheStats reports the families and accumulator-document caches.
+func (s *Store) CacheStats() []CacheStats {
+	return []CacheStats{
+		{Name: "families", Hits: s.stats[cacheFamilies].hits.Load(), Misses: s.stats[cacheFamilies].misses.Load(), Entries: s.families.Len()},
+		{Name: "accumulators", Hits: s.stats[cacheDocuments].hits.Load(), Misses: s.stats[cacheDocuments].misses.Load(), Entries: s.docs.Len()},
+	}
+}
+
+// Metrics returns Pebble's own metrics.
+func (s *Store) Metrics() *pebble.Metrics { return s.db.Metrics() }
+
+// pebbleLogger sends Pebble's messages to slog.
+type pebbleLogger struct{ l *slog.Logger }
+
+func (p pebbleLogger) Infof(format string, args ...any) {
+	p.l.Debug(fmt.Sprintf(format, args...), "component", "pebble")
+}
+func (p pebbleLogger) Errorf(format string, args ...any) {
+	p.l.Error(fmt.Sprintf(format, args...), "component", "pebble")
+}
+func (p pebbleLogger) Fatalf(format string, args ...any) {
+	p.l.Error(fmt.Sprintf(format, args...), "component", "pebble")
+	panic(fmt.Sprintf(format, args...))
+}
