@@ -105,7 +105,7 @@ func (s *Store) Close() error { return s.db.Close() }
 
 // Keys. Each kind of record has a one-byte prefix and a zero separator.
 func familyKey(cardholderID string) []byte { return append([]byte("f\x00"), cardholderID...) }
-func claimKey(id string) []byte             { return append([]byte("c\x00"), id...) }
+func claimKey(id string) []byte            { return append([]byte("c\x00"), id...) }
 func indexKey(k adjudicator.ClaimKey) []byte {
 	return fmt.Appendf([]byte("k\x00"), "%s\x00%s\x00%d\x00%s", k.PharmacyNPI, k.RxNumber, k.FillNumber, k.DateOfService)
 }

@@ -1,0 +1,69 @@
+// Command adjudicator serves pharmacy claim adjudication over gRPC.
+//
+//	adjudicator --data-dir ./data                    # built-in demo data
+//	adjudicator --data-dir ./data --config plan.yaml # a configuration bundle
+//	adjudicator --print-demo-config > bundle.yaml    # the demo data as a bundle
+//
+// Every flag can also be set by an environment variable (RXCLAIMS_GRPC_ADDR,
+// RXCLAIMS_METRICS_ADDR, RXCLAIMS_DATA_DIR, RXCLAIMS_CONFIG, RXCLAIMS_LOG_LEVEL);
+// a flag given on the command line wins.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/internal/demo"
+	"github.com/rxclaims/rxclaims/internal/server"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "adjudicator:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	fs := flag.NewFlagSet("adjudicator", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o server.Options
+	fs.StringVar(&o.GRPCAddr, "grpc-addr", env("RXCLAIMS_GRPC_ADDR", ":50051"), "gRPC listen address")
+	fs.StringVar(&o.MetricsAddr, "metrics-addr", env("RXCLAIMS_METRICS_ADDR", ":9102"), `Prometheus /metrics listen address ("-" disables)`)
+	fs.StringVar(&o.DataDir, "data-dir", env("RXCLAIMS_DATA_DIR", "./data"), "Pebble data directory (created if missing)")
+	fs.StringVar(&o.ConfigPath, "config", env("RXCLAIMS_CONFIG", ""), "configuration bundle (YAML or JSON); empty uses the built-in demo data")
+	level := fs.String("log-level", env("RXCLAIMS_LOG_LEVEL", "info"), "log level: debug, info, warn or error")
+	printDemo := fs.Bool("print-demo-config", false, "print the built-in demo data as a configuration bundle and exit")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *printDemo {
+		b, err := adjudicator.MarshalConfig(demo.Config())
+		if err != nil {
+			return err
+		}
+		_, err = stdout.Write(b)
+		return err
+	}
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(*level)); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	o.Logger = slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: lvl}))
+	return server.Run(ctx, o)
+}

@@ -1,0 +1,377 @@
+// Package scenario runs the analyst-readable scenario files in testdata/
+// (cockroachdb/datadriven) against any Target: the engine in process or the
+// real gRPC server. Commands:
+//
+//	config [bundle=F] [now=D]    a configuration bundle (YAML) in the input or in testdata/bundles/F;
+//	                             starts a fresh store
+//	now YYYY-MM-DD               sets the clock (claims after it are post-dated)
+//	defaults k=v ...             claim fields used by every later claim unless given
+//	bill|rebill k=v ... [trace]  a B1 or B3; prints the response (and the trace)
+//	reverse k=v ...              a B2 for the claim key in the arguments (and defaults)
+//	eligibility k=v ...          an E1
+//	benefits k=v ...             the member's accumulators on as-of
+//
+// Claim fields: bin pcn group cardholder person dob gender date rx fill ndc
+// qty days daw ingredient fee uc gross pharmacy prescriber scc (comma list)
+// dur (reason/professional/result, comma list) pa.
+package scenario
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/datadriven"
+	"github.com/rxclaims/rxclaims/accumulators"
+	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/edits"
+	"github.com/shopspring/decimal"
+)
+
+// Target is what a scenario drives.
+type Target interface {
+	Bill(ctx context.Context, c *adjudicator.Claim) (*adjudicator.Response, error)
+	Rebill(ctx context.Context, c *adjudicator.Claim) (*adjudicator.Response, error)
+	Reverse(ctx context.Context, r *adjudicator.Reversal) (*adjudicator.Response, error)
+	CheckEligibility(ctx context.Context, q *adjudicator.EligibilityQuery) (*adjudicator.EligibilityResult, error)
+	Benefits(ctx context.Context, q *adjudicator.BenefitsQuery) (*adjudicator.Benefits, error)
+}
+
+// Factory starts a target on cfg with a fresh store under dir; now is the
+// clock the engine must use. Cleanup goes through t.Cleanup.
+type Factory func(t *testing.T, cfg *adjudicator.Config, dir string, now func() time.Time) Target
+
+// Dir is the directory of the scenario files.
+func Dir() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "testdata")
+}
+
+// RunAll runs every scenario file against targets made by f.
+func RunAll(t *testing.T, f Factory) {
+	files, err := filepath.Glob(filepath.Join(Dir(), "*.txt"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no scenario files in %s: %v", Dir(), err)
+	}
+	for _, path := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(path), ".txt"), func(t *testing.T) {
+			t.Parallel()
+			runFile(t, path, f)
+		})
+	}
+}
+
+type state struct {
+	t        *testing.T
+	factory  Factory
+	target   Target
+	clock    time.Time
+	defaults map[string]string
+	paid     map[adjudicator.ClaimKey]string // claim key -> ID of the paid claim, to check duplicates
+}
+
+func runFile(t *testing.T, path string, f Factory) {
+	s := &state{t: t, factory: f, defaults: map[string]string{}, paid: map[adjudicator.ClaimKey]string{},
+		clock: time.Date(2026, 12, 31, 12, 0, 0, 0, time.UTC)}
+	datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
+		out, err := s.run(d)
+		if err != nil {
+			return "error: " + err.Error() + "\n"
+		}
+		return out
+	})
+}
+
+func (s *state) run(d *datadriven.TestData) (string, error) {
+	args := map[string]string{}
+	flags := map[string]bool{}
+	for _, a := range d.CmdArgs {
+		if len(a.Vals) == 0 {
+			flags[a.Key] = true
+		} else {
+			args[a.Key] = strings.Join(a.Vals, ",")
+		}
+	}
+	ctx := context.Background()
+	if d.Cmd != "config" && s.target == nil {
+		return "", fmt.Errorf("%s before config", d.Cmd)
+	}
+	switch d.Cmd {
+	case "config":
+		input := []byte(d.Input)
+		if name, ok := args["bundle"]; ok {
+			var err error
+			if input, err = os.ReadFile(filepath.Join(Dir(), "bundles", name)); err != nil {
+				return "", err
+			}
+		}
+		cfg, err := adjudicator.ParseConfig(input)
+		if err != nil {
+			return "", err
+		}
+		if v, ok := args["now"]; ok {
+			if err := s.setClock(v); err != nil {
+				return "", err
+			}
+		}
+		s.target = s.factory(s.t, cfg, s.t.TempDir(), func() time.Time { return s.clock })
+		return "ok\n", nil
+	case "now":
+		if len(d.CmdArgs) != 1 {
+			return "", fmt.Errorf("now takes a date")
+		}
+		return "", s.setClock(d.CmdArgs[0].Key)
+	case "defaults":
+		for k, v := range args {
+			s.defaults[k] = v
+		}
+		return "", nil
+	case "bill", "rebill":
+		c, err := s.claim(args)
+		if err != nil {
+			return "", err
+		}
+		var r *adjudicator.Response
+		if d.Cmd == "bill" {
+			r, err = s.target.Bill(ctx, c)
+		} else {
+			r, err = s.target.Rebill(ctx, c)
+		}
+		if err != nil {
+			return "", err
+		}
+		return s.response(r, claimKey(c), flags["trace"])
+	case "reverse":
+		rv, err := s.reversal(args)
+		if err != nil {
+			return "", err
+		}
+		r, err := s.target.Reverse(ctx, rv)
+		if err != nil {
+			return "", err
+		}
+		return s.response(r, adjudicator.ClaimKey{}, flags["trace"])
+	case "eligibility":
+		m := s.merged(args)
+		res, err := s.target.CheckEligibility(ctx, &adjudicator.EligibilityQuery{
+			BIN: m["bin"], PCN: m["pcn"], GroupID: m["group"], CardholderID: m["cardholder"], PersonCode: m["person"],
+			DateOfBirth: m["dob"], DateOfService: m["date"], PharmacyNPI: m["pharmacy"],
+		})
+		if err != nil {
+			return "", err
+		}
+		return formatEligibility(res), nil
+	case "benefits":
+		m := s.merged(args)
+		b, err := s.target.Benefits(ctx, &adjudicator.BenefitsQuery{CardholderID: m["cardholder"], PersonCode: m["person"], DateOfBirth: m["dob"], AsOf: m["as-of"]})
+		if err != nil {
+			return "", err
+		}
+		return formatBenefits(b), nil
+	}
+	return "", fmt.Errorf("unknown command %q", d.Cmd)
+}
+
+func (s *state) setClock(v string) error {
+	d, err := edits.ParseDate(v)
+	if err != nil {
+		return err
+	}
+	s.clock = d.Time().Add(12 * time.Hour)
+	return nil
+}
+
+func (s *state) merged(args map[string]string) map[string]string {
+	m := make(map[string]string, len(s.defaults)+len(args))
+	for k, v := range s.defaults {
+		m[k] = v
+	}
+	for k, v := range args {
+		m[k] = v
+	}
+	return m
+}
+
+var claimFields = []string{"bin", "pcn", "group", "cardholder", "person", "dob", "gender", "date", "rx", "fill", "ndc",
+	"qty", "days", "daw", "ingredient", "fee", "uc", "gross", "pharmacy", "prescriber", "scc", "dur", "pa", "as-of"}
+
+func (s *state) claim(args map[string]string) (*adjudicator.Claim, error) {
+	m := s.merged(args)
+	for k := range args {
+		if !slices.Contains(claimFields, k) && k != "trace" {
+			return nil, fmt.Errorf("unknown claim field %q", k)
+		}
+	}
+	atoi := func(k string) (int, error) {
+		if m[k] == "" {
+			return 0, nil
+		}
+		return strconv.Atoi(m[k])
+	}
+	fill, err := atoi("fill")
+	if err != nil {
+		return nil, fmt.Errorf("fill: %w", err)
+	}
+	days, err := atoi("days")
+	if err != nil {
+		return nil, fmt.Errorf("days: %w", err)
+	}
+	c := &adjudicator.Claim{
+		BIN: m["bin"], PCN: m["pcn"], GroupID: m["group"], CardholderID: m["cardholder"], PersonCode: m["person"],
+		DateOfBirth: m["dob"], PatientGender: m["gender"], DateOfService: m["date"], RxNumber: m["rx"], FillNumber: fill,
+		ProductID: m["ndc"], Quantity: m["qty"], DaysSupply: days, DAW: m["daw"], IngredientCostSubmitted: m["ingredient"],
+		DispensingFeeSubmitted: m["fee"], UsualAndCustomary: m["uc"], GrossAmountDue: m["gross"], PharmacyNPI: m["pharmacy"],
+		PrescriberNPI: m["prescriber"], PriorAuthorizationNumber: m["pa"],
+	}
+	if m["scc"] != "" {
+		c.SubmissionClarificationCodes = strings.Split(m["scc"], ",")
+	}
+	if m["dur"] != "" {
+		for _, d := range strings.Split(m["dur"], ",") {
+			p := strings.Split(d+"//", "/")
+			c.DUR = append(c.DUR, adjudicator.DURService{Reason: p[0], Professional: p[1], Result: p[2]})
+		}
+	}
+	return c, nil
+}
+
+func (s *state) reversal(args map[string]string) (*adjudicator.Reversal, error) {
+	m := s.merged(args)
+	fill := 0
+	if m["fill"] != "" {
+		var err error
+		if fill, err = strconv.Atoi(m["fill"]); err != nil {
+			return nil, fmt.Errorf("fill: %w", err)
+		}
+	}
+	rv := &adjudicator.Reversal{BIN: m["bin"], PCN: m["pcn"], PharmacyNPI: m["pharmacy"], RxNumber: m["rx"], FillNumber: fill, DateOfService: m["date"]}
+	if _, ok := args["cardholder"]; ok {
+		rv.CardholderID = m["cardholder"]
+	}
+	if _, ok := args["ndc"]; ok {
+		rv.ProductID = m["ndc"]
+	}
+	return rv, nil
+}
+
+func claimKey(c *adjudicator.Claim) adjudicator.ClaimKey {
+	return adjudicator.ClaimKey{PharmacyNPI: c.PharmacyNPI, RxNumber: c.RxNumber, FillNumber: c.FillNumber, DateOfService: c.DateOfService}
+}
+
+// response formats a response after checking the invariants of DOMAIN.md
+// section 5 and, for a duplicate, that it names the original claim.
+func (s *state) response(r *adjudicator.Response, key adjudicator.ClaimKey, trace bool) (string, error) {
+	if err := r.Check(); err != nil {
+		return "", fmt.Errorf("invariant broken: %w", err)
+	}
+	var b strings.Builder
+	switch r.Status {
+	case adjudicator.Rejected:
+		b.WriteString("R rejected\n")
+		for _, c := range r.Rejects {
+			fmt.Fprintf(&b, "  %s %s\n", c, c.Text())
+		}
+	case adjudicator.Accepted:
+		b.WriteString("A reversal accepted\n")
+	case adjudicator.Paid, adjudicator.Duplicate:
+		if r.Status == adjudicator.Duplicate {
+			same := "the original claim ID"
+			if s.paid[key] != r.ClaimID {
+				same = "A DIFFERENT claim ID"
+			}
+			fmt.Fprintf(&b, "D duplicate of paid claim: original response, %s\n", same)
+		} else {
+			s.paid[key] = r.ClaimID
+			fmt.Fprintf(&b, "P paid  %s/%s  tier %d  %s  basis %s\n", r.NetworkType, r.NetworkClass, r.Tier, r.BrandClass, r.BasisOfReimbursement)
+		}
+		fmt.Fprintf(&b, "  allowed %s = ingredient %s + fee %s\n", m(r.TotalAllowed), m(r.IngredientCostPaid), m(r.DispensingFeePaid))
+		fmt.Fprintf(&b, "  patient %s = deductible %s + copay %s + coinsurance %s + brand penalty %s\n",
+			m(r.PatientPay), m(r.Deductible), m(r.Copay), m(r.Coinsurance), m(r.ProductSelection))
+		fmt.Fprintf(&b, "  plan    %s\n", m(r.PlanPaid))
+		fmt.Fprintf(&b, "  deductible accumulated %s remaining %s; out of pocket remaining %s\n",
+			m(r.AccumulatedDeductible), m(r.RemainingDeductible), nm(r.RemainingOutOfPocket))
+	default:
+		fmt.Fprintf(&b, "%s %s\n", r.Status, r.Message)
+	}
+	if trace {
+		for _, t := range r.Trace {
+			rule := ""
+			if t.Rule != "" {
+				rule = " [" + t.Rule + "]"
+			}
+			fmt.Fprintf(&b, "  > %s%s: %s\n", t.Step, rule, t.Outcome)
+		}
+	}
+	return b.String(), nil
+}
+
+func m(d interface{ StringFixed(int32) string }) string { return d.StringFixed(2) }
+
+func nm(d decimal.NullDecimal) string {
+	if !d.Valid {
+		return "none"
+	}
+	return d.Decimal.StringFixed(2)
+}
+
+func formatEligibility(r *adjudicator.EligibilityResult) string {
+	var b strings.Builder
+	if r.Status == adjudicator.Rejected {
+		b.WriteString("R rejected\n")
+		for _, c := range r.Rejects {
+			fmt.Fprintf(&b, "  %s %s\n", c, c.Text())
+		}
+		return b.String()
+	}
+	to := r.Coverage.To.String()
+	if to == "" {
+		to = "open"
+	}
+	fmt.Fprintf(&b, "A eligible  plan %s  group %s  coverage %s to %s", r.PlanID, r.GroupID, r.Coverage.From, to)
+	if r.NetworkType != "" {
+		fmt.Fprintf(&b, "  network %s/%s", r.NetworkType, r.NetworkClass)
+	}
+	b.WriteString("\n")
+	return b.String()
+}
+
+func formatBenefits(bf *adjudicator.Benefits) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "plan %s  period %s to %s\n", bf.PlanID, bf.PeriodStart, bf.PeriodEnd)
+	for _, a := range []struct {
+		name string
+		v    adjudicator.Amounts
+	}{{"deductible individual", bf.IndividualDeductible}, {"deductible family", bf.FamilyDeductible},
+		{"out of pocket individual", bf.IndividualOutOfPocket}, {"out of pocket family", bf.FamilyOutOfPocket}} {
+		if !a.v.Limit.Valid {
+			fmt.Fprintf(&b, "  %-25s %s (no limit)\n", a.name, m(a.v.Accumulated))
+			continue
+		}
+		fmt.Fprintf(&b, "  %-25s %s of %s, %s remaining\n", a.name, m(a.v.Accumulated), m(a.v.Limit.Decimal), m(a.v.Remaining.Decimal))
+	}
+	fmt.Fprintf(&b, "  %-25s %s\n", "plan paid", m(bf.PlanPaid))
+	fmt.Fprintf(&b, "  %-25s %d\n", "prescriptions", bf.RxCount)
+	for _, d := range []struct {
+		scope string
+		doc   *accumulators.Doc
+	}{{"member", bf.Member}, {"family", bf.Family}} {
+		entries := slices.Clone(d.doc.Entries)
+		slices.SortFunc(entries, func(x, y accumulators.Entry) int {
+			return strings.Compare(x.Kind.String()+x.Segment.String(), y.Kind.String()+y.Segment.String())
+		})
+		for _, e := range entries {
+			if e.Kind == accumulators.RxCount {
+				continue
+			}
+			fmt.Fprintf(&b, "  %s %-13s %-13s %s\n", d.scope, e.Kind, e.Segment, m(e.Amount))
+		}
+	}
+	return b.String()
+}

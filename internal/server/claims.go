@@ -1,0 +1,152 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/rxclaims/rxclaims/accumulators"
+	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/internal/metrics"
+	pb "github.com/rxclaims/rxclaims/proto/rxclaims/v1"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// ClaimsServer adapts the engine to the ClaimsService gRPC API. It is the
+// only place engine errors become status codes.
+type ClaimsServer struct {
+	pb.UnimplementedClaimsServiceServer
+	engine  *adjudicator.Engine
+	metrics *metrics.Metrics
+	log     *slog.Logger
+}
+
+// NewClaimsServer returns the service over engine; m may be nil.
+func NewClaimsServer(engine *adjudicator.Engine, m *metrics.Metrics, log *slog.Logger) *ClaimsServer {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &ClaimsServer{engine: engine, metrics: m, log: log}
+}
+
+func (s *ClaimsServer) observe(tx string, r *adjudicator.Response, start time.Time) {
+	if s.metrics == nil {
+		return
+	}
+	codes := make([]string, len(r.Rejects))
+	for i, c := range r.Rejects {
+		codes[i] = string(c)
+	}
+	s.metrics.ObserveClaim(tx, string(r.Status), codes, time.Since(start))
+}
+
+// toStatus maps an engine error to a gRPC status. Messages name the problem
+// and never carry member data.
+func (s *ClaimsServer) toStatus(ctx context.Context, method string, err error) error {
+	switch {
+	case errors.Is(err, adjudicator.ErrInvalid):
+		return status.Error(codes.InvalidArgument, err.Error())
+	case errors.Is(err, adjudicator.ErrNotFound):
+		return status.Error(codes.NotFound, err.Error())
+	case errors.Is(err, context.Canceled):
+		return status.Error(codes.Canceled, "request canceled")
+	case errors.Is(err, context.DeadlineExceeded):
+		return status.Error(codes.DeadlineExceeded, "deadline exceeded")
+	}
+	s.log.ErrorContext(ctx, "transaction failed", "method", method, "error", err)
+	return status.Error(codes.Unavailable, "the claim could not be decided: "+err.Error())
+}
+
+// Bill implements ClaimsService.Bill (B1).
+func (s *ClaimsServer) Bill(ctx context.Context, req *pb.BillRequest) (*pb.BillResponse, error) {
+	start := time.Now()
+	r, err := s.engine.Bill(ctx, ClaimFromProto(req.GetClaim()))
+	if err != nil {
+		return nil, s.toStatus(ctx, "Bill", err)
+	}
+	s.observe(adjudicator.TxBill, r, start)
+	return &pb.BillResponse{Result: ResultToProto(r)}, nil
+}
+
+// Rebill implements ClaimsService.Rebill (B3).
+func (s *ClaimsServer) Rebill(ctx context.Context, req *pb.RebillRequest) (*pb.RebillResponse, error) {
+	start := time.Now()
+	r, err := s.engine.Rebill(ctx, ClaimFromProto(req.GetClaim()))
+	if err != nil {
+		return nil, s.toStatus(ctx, "Rebill", err)
+	}
+	s.observe(adjudicator.TxRebill, r, start)
+	return &pb.RebillResponse{Result: ResultToProto(r)}, nil
+}
+
+// Reverse implements ClaimsService.Reverse (B2).
+func (s *ClaimsServer) Reverse(ctx context.Context, req *pb.ReverseRequest) (*pb.ReverseResponse, error) {
+	start := time.Now()
+	r, err := s.engine.Reverse(ctx, ReversalFromProto(req.GetReversal()))
+	if err != nil {
+		return nil, s.toStatus(ctx, "Reverse", err)
+	}
+	s.observe(adjudicator.TxReverse, r, start)
+	return &pb.ReverseResponse{Result: ResultToProto(r)}, nil
+}
+
+// CheckEligibility implements ClaimsService.CheckEligibility (E1).
+func (s *ClaimsServer) CheckEligibility(ctx context.Context, req *pb.CheckEligibilityRequest) (*pb.CheckEligibilityResponse, error) {
+	start := time.Now()
+	res, err := s.engine.CheckEligibility(ctx, &adjudicator.EligibilityQuery{
+		BIN: req.GetBin(), PCN: req.GetProcessorControlNumber(), GroupID: req.GetGroupId(),
+		CardholderID: req.GetCardholderId(), PersonCode: req.GetPersonCode(), DateOfBirth: req.GetDateOfBirth(),
+		DateOfService: req.GetDateOfService(), PharmacyNPI: req.GetPharmacyNpi(),
+	})
+	if err != nil {
+		return nil, s.toStatus(ctx, "CheckEligibility", err)
+	}
+	s.observe("E1", &adjudicator.Response{Status: res.Status, Rejects: res.Rejects}, start)
+	out := &pb.CheckEligibilityResponse{
+		TransactionStatus: string(res.Status), Message: res.Message, PlanId: res.PlanID, GroupId: res.GroupID,
+		CoverageEffective: res.Coverage.From.String(), CoverageTermination: res.Coverage.To.String(),
+		NetworkType: res.NetworkType, NetworkClassification: res.NetworkClass,
+	}
+	for _, c := range res.Rejects {
+		out.Rejects = append(out.Rejects, &pb.Reject{Code: string(c), Text: c.Text()})
+	}
+	return out, nil
+}
+
+// GetBenefits implements ClaimsService.GetBenefits.
+func (s *ClaimsServer) GetBenefits(ctx context.Context, req *pb.GetBenefitsRequest) (*pb.GetBenefitsResponse, error) {
+	b, err := s.engine.Benefits(ctx, &adjudicator.BenefitsQuery{
+		CardholderID: req.GetCardholderId(), PersonCode: req.GetPersonCode(), DateOfBirth: req.GetDateOfBirth(), AsOf: req.GetAsOfDate(),
+	})
+	if err != nil {
+		return nil, s.toStatus(ctx, "GetBenefits", err)
+	}
+	out := &pb.GetBenefitsResponse{
+		PlanId: b.PlanID, PeriodStart: b.PeriodStart.String(), PeriodEnd: b.PeriodEnd.String(),
+		IndividualDeductible: amountsToProto(b.IndividualDeductible), FamilyDeductible: amountsToProto(b.FamilyDeductible),
+		IndividualOutOfPocket: amountsToProto(b.IndividualOutOfPocket), FamilyOutOfPocket: amountsToProto(b.FamilyOutOfPocket),
+		PlanPaid: money(b.PlanPaid), RxCount: b.RxCount,
+	}
+	for _, d := range []struct {
+		scope string
+		doc   *accumulators.Doc
+	}{{"MEMBER", b.Member}, {"FAMILY", b.Family}} {
+		for _, e := range d.doc.Entries {
+			amount := money(e.Amount)
+			if e.Kind == accumulators.RxCount {
+				amount = e.Amount.String()
+			}
+			out.Accumulators = append(out.Accumulators, &pb.Accumulator{
+				Scope: d.scope, Kind: e.Kind.String(), NetworkType: e.Segment.Type.String(),
+				NetworkClassification: e.Segment.Class.String(), Amount: amount,
+			})
+		}
+	}
+	return out, nil
+}
+
+func amountsToProto(a adjudicator.Amounts) *pb.Amounts {
+	return &pb.Amounts{Limit: nullMoney(a.Limit), Accumulated: money(a.Accumulated), Remaining: nullMoney(a.Remaining)}
+}

@@ -1,0 +1,157 @@
+package server
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/rxclaims/rxclaims/accumulators"
+	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/internal/ncpdp"
+	pb "github.com/rxclaims/rxclaims/proto/rxclaims/v1"
+	"github.com/shopspring/decimal"
+	"google.golang.org/grpc"
+)
+
+// Client calls a ClaimsService with the engine's domain types, so the same
+// code can drive the engine in process or the real server over gRPC.
+type Client struct {
+	c pb.ClaimsServiceClient
+}
+
+// NewClient wraps a connection.
+func NewClient(conn grpc.ClientConnInterface) *Client {
+	return &Client{c: pb.NewClaimsServiceClient(conn)}
+}
+
+// Bill sends a B1.
+func (c *Client) Bill(ctx context.Context, cl *adjudicator.Claim) (*adjudicator.Response, error) {
+	r, err := c.c.Bill(ctx, &pb.BillRequest{Claim: ClaimToProto(cl)})
+	if err != nil {
+		return nil, err
+	}
+	return ResultFromProto(r.GetResult())
+}
+
+// Rebill sends a B3.
+func (c *Client) Rebill(ctx context.Context, cl *adjudicator.Claim) (*adjudicator.Response, error) {
+	r, err := c.c.Rebill(ctx, &pb.RebillRequest{Claim: ClaimToProto(cl)})
+	if err != nil {
+		return nil, err
+	}
+	return ResultFromProto(r.GetResult())
+}
+
+// Reverse sends a B2.
+func (c *Client) Reverse(ctx context.Context, rv *adjudicator.Reversal) (*adjudicator.Response, error) {
+	r, err := c.c.Reverse(ctx, &pb.ReverseRequest{Reversal: ReversalToProto(rv)})
+	if err != nil {
+		return nil, err
+	}
+	return ResultFromProto(r.GetResult())
+}
+
+// CheckEligibility sends an E1.
+func (c *Client) CheckEligibility(ctx context.Context, q *adjudicator.EligibilityQuery) (*adjudicator.EligibilityResult, error) {
+	r, err := c.c.CheckEligibility(ctx, &pb.CheckEligibilityRequest{
+		Bin: q.BIN, ProcessorControlNumber: q.PCN, GroupId: q.GroupID, CardholderId: q.CardholderID,
+		PersonCode: q.PersonCode, DateOfBirth: q.DateOfBirth, DateOfService: q.DateOfService, PharmacyNpi: q.PharmacyNPI,
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := &adjudicator.EligibilityResult{
+		Status: adjudicator.Status(r.GetTransactionStatus()), Message: r.GetMessage(), PlanID: r.GetPlanId(),
+		GroupID: r.GetGroupId(), NetworkType: r.GetNetworkType(), NetworkClass: r.GetNetworkClassification(),
+	}
+	if err := out.Coverage.From.UnmarshalText([]byte(r.GetCoverageEffective())); err != nil {
+		return nil, err
+	}
+	if err := out.Coverage.To.UnmarshalText([]byte(r.GetCoverageTermination())); err != nil {
+		return nil, err
+	}
+	for _, rj := range r.GetRejects() {
+		code, ok := ncpdp.LookupReject(rj.GetCode())
+		if !ok {
+			return nil, fmt.Errorf("unknown reject code %q", rj.GetCode())
+		}
+		out.Rejects = append(out.Rejects, code)
+	}
+	return out, nil
+}
+
+// Benefits sends a benefit inquiry.
+func (c *Client) Benefits(ctx context.Context, q *adjudicator.BenefitsQuery) (*adjudicator.Benefits, error) {
+	r, err := c.c.GetBenefits(ctx, &pb.GetBenefitsRequest{
+		CardholderId: q.CardholderID, PersonCode: q.PersonCode, DateOfBirth: q.DateOfBirth, AsOfDate: q.AsOf,
+	})
+	if err != nil {
+		return nil, err
+	}
+	b := &adjudicator.Benefits{PlanID: r.GetPlanId(), Member: &accumulators.Doc{}, Family: &accumulators.Doc{}}
+	if err := b.PeriodStart.UnmarshalText([]byte(r.GetPeriodStart())); err != nil {
+		return nil, err
+	}
+	if err := b.PeriodEnd.UnmarshalText([]byte(r.GetPeriodEnd())); err != nil {
+		return nil, err
+	}
+	for _, a := range []struct {
+		dst *adjudicator.Amounts
+		src *pb.Amounts
+	}{{&b.IndividualDeductible, r.GetIndividualDeductible()}, {&b.FamilyDeductible, r.GetFamilyDeductible()},
+		{&b.IndividualOutOfPocket, r.GetIndividualOutOfPocket()}, {&b.FamilyOutOfPocket, r.GetFamilyOutOfPocket()}} {
+		if *a.dst, err = amountsFromProto(a.src); err != nil {
+			return nil, err
+		}
+	}
+	if b.PlanPaid, err = decimal.NewFromString(r.GetPlanPaid()); err != nil {
+		return nil, err
+	}
+	b.RxCount = r.GetRxCount()
+	for _, a := range r.GetAccumulators() {
+		var e accumulators.Entry
+		var scope accumulators.Scope
+		if err := scope.UnmarshalText([]byte(a.GetScope())); err != nil {
+			return nil, err
+		}
+		if err := e.Kind.UnmarshalText([]byte(a.GetKind())); err != nil {
+			return nil, err
+		}
+		if err := e.Segment.Type.UnmarshalText([]byte(a.GetNetworkType())); err != nil {
+			return nil, err
+		}
+		if err := e.Segment.Class.UnmarshalText([]byte(a.GetNetworkClassification())); err != nil {
+			return nil, err
+		}
+		if e.Amount, err = decimal.NewFromString(a.GetAmount()); err != nil {
+			return nil, err
+		}
+		doc := b.Member
+		if scope == accumulators.Family {
+			doc = b.Family
+		}
+		doc.Entries = append(doc.Entries, e)
+	}
+	return b, nil
+}
+
+func amountsFromProto(p *pb.Amounts) (adjudicator.Amounts, error) {
+	var a adjudicator.Amounts
+	var err error
+	if a.Accumulated, err = decimal.NewFromString(p.GetAccumulated()); err != nil {
+		return a, err
+	}
+	for _, n := range []struct {
+		dst *decimal.NullDecimal
+		src string
+	}{{&a.Limit, p.GetLimit()}, {&a.Remaining, p.GetRemaining()}} {
+		if n.src == "" {
+			continue
+		}
+		v, err := decimal.NewFromString(n.src)
+		if err != nil {
+			return a, err
+		}
+		*n.dst = decimal.NullDecimal{Decimal: v, Valid: true}
+	}
+	return a, nil
+}

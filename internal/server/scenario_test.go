@@ -1,0 +1,40 @@
+package server_test
+
+import (
+	"net"
+	"testing"
+	"time"
+
+	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/internal/scenario"
+	"github.com/rxclaims/rxclaims/internal/server"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+)
+
+// TestScenarios runs the scenario files against a real gRPC server on a
+// loopback port, through the generated client.
+func TestScenarios(t *testing.T) {
+	scenario.RunAll(t, func(t *testing.T, cfg *adjudicator.Config, dir string, now func() time.Time) scenario.Target {
+		e, _ := scenario.NewEngine(t, cfg, dir, now)
+		return server.NewClient(serve(t, e))
+	})
+}
+
+// serve starts a gRPC server for e on 127.0.0.1 and returns a connection to it.
+func serve(t *testing.T, e *adjudicator.Engine) *grpc.ClientConn {
+	t.Helper()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, _ := server.NewGRPCServer(server.NewClaimsServer(e, nil, nil), nil, nil)
+	go func() { _ = srv.Serve(lis) }()
+	t.Cleanup(srv.Stop)
+	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
