@@ -1,0 +1,298 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/edits"
+	"github.com/rxclaims/rxclaims/internal/demo"
+	"github.com/rxclaims/rxclaims/internal/server"
+	"github.com/rxclaims/rxclaims/internal/store"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+)
+
+// TestCrashSafety starts the real server binary, drives concurrent bills,
+// reversals and rebills, kills it with SIGKILL mid-load, restarts it on the
+// same data directory and proves that every acknowledged transaction is
+// there exactly once and every accumulator balance equals the sum of its
+// claims' contributions.
+func TestCrashSafety(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the server binary")
+	}
+	bin := filepath.Join(t.TempDir(), "adjudicator")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	data := t.TempDir()
+
+	proc, addr := startServer(t, bin, data)
+	conn := dial(t, addr)
+	client := server.NewClient(conn)
+
+	acked := newLedger()
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	members := coveredMembers(t)
+	for w := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			drive(ctx, client, w, members, acked)
+		}()
+	}
+	// Kill once a good number of transactions have been acknowledged.
+	deadline := time.Now().Add(20 * time.Second)
+	for acked.count() < 400 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := proc.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = proc.Wait()
+	cancel()
+	wg.Wait()
+	conn.Close()
+	t.Logf("killed after %d acknowledged transactions (%d paid bills, %d reversals, %d rebills)",
+		acked.count(), len(acked.bills), len(acked.reversals), len(acked.rebills))
+	if len(acked.bills) == 0 || len(acked.reversals) == 0 {
+		t.Fatalf("too little load before the kill to prove anything: %d bills, %d reversals", len(acked.bills), len(acked.reversals))
+	}
+
+	// Restart on the same data: every acknowledged transaction answers as
+	// the duplicate of itself.
+	proc, addr = startServer(t, bin, data)
+	conn = dial(t, addr)
+	client = server.NewClient(conn)
+	for id, c := range acked.bills {
+		r, err := client.Bill(context.Background(), c)
+		if err != nil {
+			t.Fatalf("rebilling acknowledged claim %s: %v", id, err)
+		}
+		if r.Status != adjudicator.Duplicate || r.ClaimID != id {
+			t.Errorf("acknowledged claim %s: resubmission got %s %s %v, want D with the same claim ID", id, r.Status, r.ClaimID, r.Rejects)
+		}
+	}
+	for id, rv := range acked.reversals {
+		r, err := client.Reverse(context.Background(), rv.reversal)
+		if err != nil {
+			t.Fatalf("repeating acknowledged reversal of %s: %v", id, err)
+		}
+		if r.Status != adjudicator.Accepted || r.ClaimID != rv.responseID {
+			t.Errorf("acknowledged reversal of %s: repeat got %s %s, want the original answer %s", id, r.Status, r.ClaimID, rv.responseID)
+		}
+	}
+	conn.Close()
+	if err := proc.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := proc.Wait(); err != nil {
+		t.Fatalf("graceful shutdown: %v", err)
+	}
+
+	// Read the store itself: acknowledged claims exist once, in the state
+	// acknowledged, and the balances equal the claims' contributions.
+	st, err := store.Open(store.Options{Dir: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for id := range acked.bills {
+		rec, err := st.Claim(id)
+		if err != nil || rec == nil {
+			t.Fatalf("acknowledged claim %s not stored: %v", id, err)
+		}
+		if !rec.Paid() {
+			t.Errorf("acknowledged paid claim %s is stored reversed", id)
+		}
+	}
+	for id := range acked.reversals {
+		if rec, err := st.Claim(id); err != nil || rec == nil || rec.Paid() {
+			t.Errorf("acknowledged reversal of %s is not stored reversed (%v)", id, err)
+		}
+	}
+	rep, err := st.Verify()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("store: %d claims (%d paid, %d reversed), %d accumulator documents", rep.Claims, rep.Paid, rep.Reversed, rep.Documents)
+	for _, p := range rep.Problems {
+		t.Error(p)
+	}
+}
+
+// ledger records what the server acknowledged, by claim ID.
+type ledger struct {
+	mu        sync.Mutex
+	n         int
+	bills     map[string]*adjudicator.Claim // paid and, as far as acknowledged, still paid
+	reversals map[string]reversed           // reversed claim ID -> its reversal
+	rebills   map[string]string             // replaced claim ID -> new claim ID
+}
+
+type reversed struct {
+	reversal   *adjudicator.Reversal
+	responseID string
+}
+
+func newLedger() *ledger {
+	return &ledger{bills: map[string]*adjudicator.Claim{}, reversals: map[string]reversed{}, rebills: map[string]string{}}
+}
+
+func (l *ledger) count() int { l.mu.Lock(); defer l.mu.Unlock(); return l.n }
+
+type member struct {
+	cardholder, person, dob string
+}
+
+// coveredMembers lists demo members covered over the last 30 days.
+func coveredMembers(t *testing.T) []member {
+	today := edits.DateOf(time.Now().UTC())
+	var out []member
+	for _, f := range demo.Config().Families {
+		for _, m := range f.Members {
+			for _, c := range m.Coverages {
+				if c.Contains(today) && c.Contains(today.AddDays(-30)) {
+					out = append(out, member{f.CardholderID, m.PersonCode, m.DateOfBirth.String()})
+				}
+			}
+		}
+	}
+	if len(out) < 50 {
+		t.Fatalf("only %d demo members are covered today", len(out))
+	}
+	return out
+}
+
+// drive sends bills, and reverses or rebills some of its own paid claims,
+// until ctx ends or the server goes away.
+func drive(ctx context.Context, c *server.Client, worker int, members []member, l *ledger) {
+	rng := rand.New(rand.NewPCG(uint64(worker), 7))
+	today := edits.DateOf(time.Now().UTC())
+	var mine []string
+	ndcs := []string{demo.DemoGenericNDC, demo.DemoBrandNDC, demo.DemoSingleSourceBrandNDC}
+	for seq := 0; ctx.Err() == nil; seq++ {
+		switch {
+		case seq%5 == 4 && len(mine) > 0:
+			id := mine[len(mine)-1]
+			mine = mine[:len(mine)-1]
+			l.mu.Lock()
+			cl := l.bills[id]
+			l.mu.Unlock()
+			rv := &adjudicator.Reversal{BIN: cl.BIN, PCN: cl.PCN, PharmacyNPI: cl.PharmacyNPI, RxNumber: cl.RxNumber, FillNumber: cl.FillNumber, DateOfService: cl.DateOfService}
+			r, err := c.Reverse(ctx, rv)
+			if err != nil {
+				return
+			}
+			if r.Status == adjudicator.Accepted {
+				l.mu.Lock()
+				delete(l.bills, id)
+				l.reversals[id] = reversed{rv, r.ClaimID}
+				l.n++
+				l.mu.Unlock()
+			}
+		case seq%7 == 6 && len(mine) > 0:
+			id := mine[len(mine)-1]
+			l.mu.Lock()
+			cl := *l.bills[id]
+			l.mu.Unlock()
+			cl.Quantity = fmt.Sprint(10 + rng.IntN(80))
+			r, err := c.Rebill(ctx, &cl)
+			if err != nil {
+				return
+			}
+			if r.Status == adjudicator.Paid {
+				l.mu.Lock()
+				delete(l.bills, id)
+				l.bills[r.ClaimID] = &cl
+				l.rebills[id] = r.ClaimID
+				l.n++
+				l.mu.Unlock()
+				mine[len(mine)-1] = r.ClaimID
+			}
+		default:
+			m := members[rng.IntN(len(members))]
+			cl := &adjudicator.Claim{
+				BIN: demo.BIN, PCN: demo.PCN, CardholderID: m.cardholder, PersonCode: m.person, DateOfBirth: m.dob,
+				DateOfService: today.AddDays(-rng.IntN(28)).String(), RxNumber: fmt.Sprintf("%02d%07d", worker, seq),
+				ProductID: ndcs[rng.IntN(len(ndcs))], Quantity: "30", DaysSupply: 30, DAW: fmt.Sprint(rng.IntN(3)),
+				IngredientCostSubmitted: "400.00", UsualAndCustomary: "600.00", GrossAmountDue: "600.00",
+				PharmacyNPI: demo.DemoPharmacyNPI, PrescriberNPI: demo.DemoPrescriberNPI,
+			}
+			r, err := c.Bill(ctx, cl)
+			if err != nil {
+				return
+			}
+			if r.Status == adjudicator.Paid {
+				l.mu.Lock()
+				l.bills[r.ClaimID] = cl
+				l.n++
+				l.mu.Unlock()
+				mine = append(mine, r.ClaimID)
+			}
+		}
+	}
+}
+
+// startServer runs the binary on data with ephemeral ports and waits until
+// its health service says SERVING.
+func startServer(t *testing.T, bin, data string) (*exec.Cmd, string) {
+	t.Helper()
+	cmd := exec.Command(bin, "--data-dir", data, "--grpc-addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0", "--log-level", "info")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	addrCh := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			var line struct{ Msg, GRPC string }
+			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "serving" {
+				addrCh <- line.GRPC
+			}
+			if strings.Contains(sc.Text(), `"level":"ERROR"`) {
+				fmt.Fprintln(os.Stderr, "server:", sc.Text())
+			}
+		}
+	}()
+	select {
+	case addr := <-addrCh:
+		conn := dial(t, addr)
+		defer conn.Close()
+		resp, err := healthpb.NewHealthClient(conn).Check(context.Background(), &healthpb.HealthCheckRequest{})
+		if err != nil || resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+			t.Fatalf("health: %v %v", resp, err)
+		}
+		return cmd, addr
+	case <-time.After(60 * time.Second):
+		t.Fatal("server did not start in 60s")
+	}
+	return nil, ""
+}
+
+func dial(t *testing.T, addr string) *grpc.ClientConn {
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return conn
+}
