@@ -22,7 +22,7 @@ func TestScenarios(t *testing.T) {
 }
 
 // serve starts a gRPC server for e on 127.0.0.1 and returns a connection to it.
-func serve(t *testing.T, e *adjudicator.Engine) *grpc.ClientConn {
+func serve(t testing.TB, e *adjudicator.Engine) *grpc.ClientConn {
 	t.Helper()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -30,6 +30,9 @@ type Options struct {
 	DocumentCacheSize int    // accumulator documents kept in memory; default 200,000
 	BlockCacheBytes   int64  // Pebble block cache; default 128 MiB
 	MemTableBytes     uint64 // Pebble memtable; default 64 MiB
+	// WALMinSyncInterval spaces WAL syncs so that concurrent commits share
+	// one fsync (group commit); default 250µs, negative disables.
+	WALMinSyncInterval time.Duration
 	// ObserveCommit, when set, is called with the duration of every synced commit.
 	ObserveCommit func(time.Duration)
 	Logger        *slog.Logger
@@ -51,6 +54,9 @@ func (o *Options) withDefaults() (Options, error) {
 	}
 	if v.MemTableBytes == 0 {
 		v.MemTableBytes = 64 << 20
+	}
+	if v.WALMinSyncInterval == 0 {
+		v.WALMinSyncInterval = 250 * time.Microsecond
 	}
 	if v.FamilyCacheSize < 0 || v.DocumentCacheSize < 0 || v.BlockCacheBytes < 0 {
 		return v, errors.New("store: cache sizes must not be negative")
@@ -86,6 +92,9 @@ func Open(o Options) (*Store, error) {
 		Cache:        cache,
 		MemTableSize: opts.MemTableBytes,
 		Logger:       pebbleLogger{opts.Logger},
+	}
+	if opts.WALMinSyncInterval > 0 {
+		po.WALMinSyncInterval = func() time.Duration { return opts.WALMinSyncInterval }
 	}
 	for i := range po.Levels {
 		po.Levels[i].FilterPolicy = bloom.FilterPolicy(10)

@@ -1,0 +1,80 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/edits"
+	"github.com/rxclaims/rxclaims/internal/demo"
+	"github.com/rxclaims/rxclaims/internal/scenario"
+	"github.com/rxclaims/rxclaims/internal/server"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+)
+
+// BenchmarkGRPC compares durable Bill calls with an empty RPC (the health
+// check) over one loopback connection, 64 calls in flight, client and
+// server in one process sharing the CPUs:
+//
+//	go test ./internal/server -run '^$' -bench GRPC -benchtime 20000x
+func BenchmarkGRPC(b *testing.B) {
+	cfg := demo.Config()
+	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	e, _ := scenario.NewEngine(b, cfg, b.TempDir(), func() time.Time { return now })
+	conn := serve(b, e)
+	parallelism := max(1, 64/runtime.GOMAXPROCS(0))
+
+	b.Run("empty", func(b *testing.B) {
+		hc := healthpb.NewHealthClient(conn)
+		b.SetParallelism(parallelism)
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, err := hc.Check(context.Background(), &healthpb.HealthCheckRequest{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "calls/s")
+	})
+	b.Run("bill", func(b *testing.B) {
+		client := server.NewClient(conn)
+		day := edits.DateOf(now)
+		var members []*adjudicator.Claim
+		for _, f := range cfg.Families {
+			for _, m := range f.Members {
+				if len(m.Coverages) > 0 && m.Coverages[0].Contains(day) {
+					members = append(members, &adjudicator.Claim{
+						BIN: demo.BIN, PCN: demo.PCN, CardholderID: f.CardholderID, PersonCode: m.PersonCode,
+						DateOfBirth: m.DateOfBirth.String(), DateOfService: day.String(), ProductID: demo.DemoGenericNDC,
+						Quantity: "30", DaysSupply: 30, IngredientCostSubmitted: "400.00", UsualAndCustomary: "600.00",
+						GrossAmountDue: "600.00", PharmacyNPI: demo.DemoPharmacyNPI, PrescriberNPI: demo.DemoPrescriberNPI,
+					})
+				}
+			}
+		}
+		var seq, paid atomic.Int64
+		b.SetParallelism(parallelism)
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				n := seq.Add(1)
+				c := *members[int(n)%len(members)]
+				c.RxNumber = fmt.Sprintf("%012d", n)
+				r, err := client.Bill(context.Background(), &c)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if r.Status == adjudicator.Paid {
+					paid.Add(1)
+				}
+			}
+		})
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "claims/s")
+		if paid.Load() < int64(b.N)*9/10 {
+			b.Fatalf("only %d of %d claims paid", paid.Load(), b.N)
+		}
+	})
+}
