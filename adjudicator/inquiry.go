@@ -162,7 +162,10 @@ func (e *Engine) Benefits(ctx context.Context, q *BenefitsQuery) (*Benefits, err
 		return nil, fmt.Errorf("%w: the member has no coverage on %s", ErrNotFound, asOf)
 	}
 	period := edits.PeriodStart(asOf, plan.periodStart)
+	// The store's document cache relies on every reader holding the family lock.
+	unlock := e.lockFamilies(q.CardholderID)
 	docs, err := newDocSet(e.store).pair(ctx, q.CardholderID, pc, period)
+	unlock()
 	if err != nil {
 		return nil, err
 	}

@@ -9,27 +9,41 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rxclaims/rxclaims/internal/metrics"
+	"github.com/rxclaims/rxclaims/internal/store"
 	"sigs.k8s.io/yaml"
 )
 
-// knownMetrics lists the rxclaims_* metric names the adjudicator exposes
-// (histograms by their base name). Rules and dashboards may only reference
-// these. TODO: replace with the names from the live Prometheus registry.
-var knownMetrics = []string{
-	"rxclaims_claims_total",
-	"rxclaims_rejects_total",
-	"rxclaims_adjudication_duration_seconds",
-	"rxclaims_store_commit_duration_seconds",
-	"rxclaims_cache_hits_total",
-	"rxclaims_cache_misses_total",
-	"rxclaims_cache_entries",
-	"rxclaims_store_disk_usage_bytes",
-	"rxclaims_store_read_amplification",
-	"rxclaims_store_compactions_total",
-	"rxclaims_store_wal_bytes_written_total",
-	"rxclaims_store_memtable_size_bytes",
-	"rxclaims_config_loaded_timestamp_seconds",
+// knownMetrics returns the rxclaims_* metric names the adjudicator's live
+// registry exposes (histograms by their base name), with every metric given
+// a sample so that labelled families appear.
+func knownMetrics(t *testing.T) []string {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	m := metrics.New(reg)
+	m.ObserveClaim("B1", "R", []string{"52"}, time.Millisecond)
+	m.ObserveCommit(time.Millisecond)
+	m.ConfigLoaded(time.Now())
+	st, err := store.Open(store.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	metrics.RegisterStore(reg, st)
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range families {
+		if strings.HasPrefix(f.GetName(), metrics.Namespace+"_") {
+			names = append(names, f.GetName())
+		}
+	}
+	return names
 }
 
 const (
@@ -233,7 +247,7 @@ func metricNames(expr string) []string {
 
 func TestReferencedMetricsAreKnown(t *testing.T) {
 	known := map[string]bool{}
-	for _, m := range knownMetrics {
+	for _, m := range knownMetrics(t) {
 		known[m] = true
 	}
 	used := map[string][]string{} // metric -> where
