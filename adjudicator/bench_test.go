@@ -22,7 +22,7 @@ func BenchmarkBill(b *testing.B) {
 	cfg := demo.Config()
 	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
 	e, _ := scenario.NewEngine(b, cfg, b.TempDir(), func() time.Time { return now })
-	claims := benchClaims(cfg, now)
+	claims := demo.CoveredClaims(cfg, edits.DateOf(now))
 	var seq atomic.Int64
 	var paid atomic.Int64
 	b.SetParallelism(64)
@@ -45,27 +45,4 @@ func BenchmarkBill(b *testing.B) {
 	if paid.Load() < int64(b.N)*9/10 {
 		b.Fatalf("only %d of %d claims paid: the benchmark would measure rejects", paid.Load(), b.N)
 	}
-}
-
-// benchClaims returns one claim template per demo member covered on now.
-func benchClaims(cfg *adjudicator.Config, now time.Time) []*adjudicator.Claim {
-	day := edits.DateOf(now)
-	ndcs := []string{demo.DemoGenericNDC, demo.DemoBrandNDC, demo.DemoSingleSourceBrandNDC}
-	var out []*adjudicator.Claim
-	for _, f := range cfg.Families {
-		for _, m := range f.Members {
-			for _, cov := range m.Coverages {
-				if !cov.Contains(day) {
-					continue
-				}
-				out = append(out, &adjudicator.Claim{
-					BIN: demo.BIN, PCN: demo.PCN, CardholderID: f.CardholderID, PersonCode: m.PersonCode,
-					DateOfBirth: m.DateOfBirth.String(), DateOfService: day.String(), ProductID: ndcs[len(out)%len(ndcs)],
-					Quantity: "30", DaysSupply: 30, IngredientCostSubmitted: "400.00", UsualAndCustomary: "600.00",
-					GrossAmountDue: "600.00", PharmacyNPI: demo.DemoPharmacyNPI, PrescriberNPI: demo.DemoPrescriberNPI,
-				})
-			}
-		}
-	}
-	return out
 }

@@ -42,20 +42,7 @@ func BenchmarkGRPC(b *testing.B) {
 	})
 	b.Run("bill", func(b *testing.B) {
 		client := server.NewClient(conn)
-		day := edits.DateOf(now)
-		var members []*adjudicator.Claim
-		for _, f := range cfg.Families {
-			for _, m := range f.Members {
-				if len(m.Coverages) > 0 && m.Coverages[0].Contains(day) {
-					members = append(members, &adjudicator.Claim{
-						BIN: demo.BIN, PCN: demo.PCN, CardholderID: f.CardholderID, PersonCode: m.PersonCode,
-						DateOfBirth: m.DateOfBirth.String(), DateOfService: day.String(), ProductID: demo.DemoGenericNDC,
-						Quantity: "30", DaysSupply: 30, IngredientCostSubmitted: "400.00", UsualAndCustomary: "600.00",
-						GrossAmountDue: "600.00", PharmacyNPI: demo.DemoPharmacyNPI, PrescriberNPI: demo.DemoPrescriberNPI,
-					})
-				}
-			}
-		}
+		members := demo.CoveredClaims(cfg, edits.DateOf(now))
 		var seq, paid atomic.Int64
 		b.SetParallelism(parallelism)
 		b.RunParallel(func(pb *testing.PB) {
