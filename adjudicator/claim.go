@@ -250,7 +250,7 @@ func (r *Response) finishMessage() {
 
 // Check verifies the invariants of DOMAIN.md section 5.
 func (r *Response) Check() error {
-	if (r.Status == Rejected) != (len(r.Rejects) > 0) {
+	if (r.Status == Rejected) != (len(r.Rejects) > 0) || len(r.Rejects) > maxRejects {
 		return fmt.Errorf("status %s with %d reject codes", r.Status, len(r.Rejects))
 	}
 	amounts := []decimal.Decimal{r.IngredientCostPaid, r.DispensingFeePaid, r.TotalAllowed, r.PlanPaid, r.PatientPay,

@@ -7,15 +7,19 @@ import (
 
 // Date is a calendar date without time zone. The zero Date is "unset".
 type Date struct {
-	d int32 // days since 1970-01-01, plus one; 0 means unset
+	d int32 // days since 1970-01-01 plus dateOffset; 0 means unset
 }
+
+// dateOffset keeps every representable day, before 1970 too, away from the
+// zero value.
+const dateOffset = 1 << 30
 
 const dateLayout = "2006-01-02"
 
 // NewDate returns the date y-m-d. Out-of-range values normalise as time.Date does.
 func NewDate(y int, m time.Month, d int) Date {
 	t := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-	return Date{d: int32(t.Unix()/86400) + 1}
+	return Date{d: int32(floorDiv(t.Unix(), 86400)) + dateOffset}
 }
 
 // DateOf returns the calendar date of t in t's location.
@@ -46,10 +50,18 @@ func MustDate(s string) Date {
 func (d Date) IsZero() bool { return d.d == 0 }
 
 // Time returns midnight UTC of d.
-func (d Date) Time() time.Time { return time.Unix(int64(d.d-1)*86400, 0).UTC() }
+func (d Date) Time() time.Time { return time.Unix(int64(d.d-dateOffset)*86400, 0).UTC() }
 
 // Days returns the number of days since 1970-01-01.
-func (d Date) Days() int { return int(d.d - 1) }
+func (d Date) Days() int { return int(d.d - dateOffset) }
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}
 
 // AddDays returns d moved by n days.
 func (d Date) AddDays(n int) Date { return Date{d: d.d + int32(n)} }

@@ -263,7 +263,7 @@ func (s *Store) Commit(_ context.Context, c *adjudicator.Commit) error {
 		s.opts.ObserveCommit(time.Since(start))
 	}
 	for i, d := range c.Docs {
-		s.docs.Add(keys[i], d.Doc)
+		s.docs.Add(keys[i], d.Doc.Clone())
 	}
 	return nil
 }

@@ -1,0 +1,523 @@
+package edits_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rxclaims/rxclaims/edits"
+	"github.com/shopspring/decimal"
+)
+
+func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+
+func TestDateRoundTrip(t *testing.T) {
+	for _, s := range []string{
+		"2026-04-01", "1970-01-01", "1970-01-02", "1969-12-30", "1900-01-01",
+		"2000-02-29", "2024-02-29", "2026-12-31", "2099-12-31", "0001-01-01", "9999-12-31",
+	} {
+		d, err := edits.ParseDate(s)
+		if err != nil {
+			t.Errorf("ParseDate(%q): %v", s, err)
+			continue
+		}
+		if d.IsZero() {
+			t.Errorf("ParseDate(%q) is the zero (unset) Date", s)
+		}
+		if got := d.String(); got != s {
+			t.Errorf("ParseDate(%q).String() = %q", s, got)
+		}
+		if got := d.Time().Format("2006-01-02"); got != s {
+			t.Errorf("ParseDate(%q).Time() = %s", s, got)
+		}
+		b, _ := d.MarshalText()
+		var back edits.Date
+		if err := back.UnmarshalText(b); err != nil || back != d {
+			t.Errorf("text round trip of %s: got %v, %v", s, back, err)
+		}
+	}
+	// Days counts from 1970-01-01 and consecutive days differ by one.
+	if got := edits.MustDate("1970-01-01").Days(); got != 0 {
+		t.Errorf("1970-01-01.Days() = %d, want 0", got)
+	}
+	if got := edits.MustDate("1970-01-11").Days(); got != 10 {
+		t.Errorf("1970-01-11.Days() = %d, want 10", got)
+	}
+	if got := edits.MustDate("2026-02-28").AddDays(1); got != edits.MustDate("2026-03-01") {
+		t.Errorf("2026-02-28 + 1 = %s", got)
+	}
+	if got := edits.MustDate("2024-02-28").AddDays(1); got != edits.MustDate("2024-02-29") {
+		t.Errorf("2024-02-28 + 1 = %s", got)
+	}
+	// DateOf takes the calendar date in t's own location.
+	loc := time.FixedZone("UTC-5", -5*3600)
+	if got := edits.DateOf(time.Date(2026, 4, 1, 23, 30, 0, 0, loc)); got.String() != "2026-04-01" {
+		t.Errorf("DateOf(2026-04-01 23:30 -05:00) = %s", got)
+	}
+	if got := edits.NewDate(2026, time.February, 29); got.String() != "2026-03-01" {
+		t.Errorf("NewDate(2026, 2, 29) = %s, want normalised 2026-03-01", got)
+	}
+}
+
+// TestDateDayBeforeEpoch: 1969-12-31 is an ordinary day (a member's date of
+// birth, say), not the unset Date.
+func TestDateDayBeforeEpoch(t *testing.T) {
+	d, err := edits.ParseDate("1969-12-31")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.IsZero() {
+		t.Error(`ParseDate("1969-12-31") is the zero (unset) Date`)
+	}
+	if got := d.String(); got != "1969-12-31" {
+		t.Errorf(`ParseDate("1969-12-31").String() = %q`, got)
+	}
+	if got := edits.MustDate("1970-01-01").AddDays(-1); got.String() != "1969-12-31" {
+		t.Errorf("1970-01-01 - 1 day = %q, want 1969-12-31", got)
+	}
+	if got := edits.NewDate(1969, time.December, 31); got.IsZero() {
+		t.Error("NewDate(1969, 12, 31) is the zero (unset) Date")
+	}
+	var back edits.Date
+	b, _ := d.MarshalText()
+	if err := back.UnmarshalText(b); err != nil || back.String() != "1969-12-31" {
+		t.Errorf("text round trip of 1969-12-31: %q -> %q, %v", b, back, err)
+	}
+}
+
+func TestDateOrder(t *testing.T) {
+	a, b := edits.MustDate("2026-03-31"), edits.MustDate("2026-04-01")
+	if !a.Before(b) || a.After(b) || !b.After(a) || b.Before(a) || a.Before(a) || a.After(a) {
+		t.Errorf("Before/After wrong for %s, %s", a, b)
+	}
+	pre, post := edits.MustDate("1969-12-31"), edits.MustDate("1970-01-01")
+	if !pre.Before(post) {
+		t.Errorf("1969-12-31 is not before 1970-01-01")
+	}
+}
+
+func TestDateZero(t *testing.T) {
+	var z edits.Date
+	if !z.IsZero() {
+		t.Error("zero Date is not IsZero")
+	}
+	if z.String() != "" {
+		t.Errorf("zero Date String() = %q, want empty", z.String())
+	}
+	if b, err := z.MarshalText(); err != nil || len(b) != 0 {
+		t.Errorf("zero Date MarshalText = %q, %v", b, err)
+	}
+	d := edits.MustDate("2026-01-01")
+	if err := d.UnmarshalText(nil); err != nil || !d.IsZero() {
+		t.Errorf("UnmarshalText(empty) = %v, %v; want the zero Date", d, err)
+	}
+	if edits.MustDate("1970-01-01").IsZero() {
+		t.Error("1970-01-01 is IsZero")
+	}
+}
+
+func TestParseDateInvalid(t *testing.T) {
+	for _, s := range []string{
+		"", "2026-13-01", "2026-00-10", "2026-02-30", "2025-02-29", "2026-04-31", "2026-4-1", "20260401",
+		"2026/04/01", " 2026-04-01", "2026-04-01 ", "2026-04-01T00:00:00Z", "26-04-01", "abcd-ef-gh", "2026-04-0x",
+	} {
+		if d, err := edits.ParseDate(s); err == nil {
+			t.Errorf("ParseDate(%q) = %s, want an error", s, d)
+		}
+		var d edits.Date
+		if s != "" {
+			if err := d.UnmarshalText([]byte(s)); err == nil {
+				t.Errorf("UnmarshalText(%q) succeeded", s)
+			}
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("MustDate of an invalid date did not panic")
+		}
+	}()
+	edits.MustDate("2026-02-30")
+}
+
+func TestPeriodStartEnd(t *testing.T) {
+	for _, tc := range []struct {
+		day   string
+		month time.Month
+		want  string
+	}{
+		{"2026-01-01", time.January, "2026-01-01"},
+		{"2025-12-31", time.January, "2025-01-01"},
+		{"2026-06-15", time.January, "2026-01-01"},
+		{"2026-12-31", time.January, "2026-01-01"},
+		{"2026-06-30", time.July, "2025-07-01"},
+		{"2026-07-01", time.July, "2026-07-01"},
+		{"2026-12-31", time.July, "2026-07-01"},
+		{"2027-01-01", time.July, "2026-07-01"},
+		{"2027-06-30", time.July, "2026-07-01"},
+		{"2027-07-01", time.July, "2027-07-01"},
+		{"2026-01-01", time.July, "2025-07-01"},
+	} {
+		if got := edits.PeriodStart(edits.MustDate(tc.day), tc.month); got.String() != tc.want {
+			t.Errorf("PeriodStart(%s, %s) = %s, want %s", tc.day, tc.month, got, tc.want)
+		}
+	}
+	for _, tc := range []struct{ start, want string }{
+		{"2026-01-01", "2026-12-31"},
+		{"2026-07-01", "2027-06-30"},
+		{"2024-03-01", "2025-02-28"},
+		{"2023-03-01", "2024-02-29"},
+	} {
+		if got := edits.PeriodEnd(edits.MustDate(tc.start)); got.String() != tc.want {
+			t.Errorf("PeriodEnd(%s) = %s, want %s", tc.start, got, tc.want)
+		}
+	}
+	// Every day of two years falls in [PeriodStart, PeriodEnd(PeriodStart)].
+	for _, m := range []time.Month{time.January, time.July} {
+		for d := edits.MustDate("2025-01-01"); d.Before(edits.MustDate("2027-01-01")); d = d.AddDays(1) {
+			s := edits.PeriodStart(d, m)
+			if e := edits.PeriodEnd(s); d.Before(s) || d.After(e) {
+				t.Fatalf("day %s is outside its period %s..%s (start month %s)", d, s, e, m)
+			}
+		}
+	}
+}
+
+func TestRange(t *testing.T) {
+	from, to := edits.MustDate("2026-01-01"), edits.MustDate("2026-02-28")
+	closed := edits.Range{From: from, To: to}
+	open := edits.Range{From: from}
+	for _, tc := range []struct {
+		r    edits.Range
+		day  string
+		want bool
+	}{
+		{closed, "2025-12-31", false},
+		{closed, "2026-01-01", true},
+		{closed, "2026-02-01", true},
+		{closed, "2026-02-28", true},
+		{closed, "2026-03-01", false},
+		{open, "2025-12-31", false},
+		{open, "2026-01-01", true},
+		{open, "2099-12-31", true},
+		{edits.Range{From: from, To: from}, "2026-01-01", true},
+		{edits.Range{From: from, To: from}, "2026-01-02", false},
+	} {
+		if got := tc.r.Contains(edits.MustDate(tc.day)); got != tc.want {
+			t.Errorf("%v.Contains(%s) = %v, want %v", tc.r, tc.day, got, tc.want)
+		}
+	}
+	for _, r := range []edits.Range{closed, open, {From: from, To: from}} {
+		if err := r.Validate(); err != nil {
+			t.Errorf("%v.Validate() = %v", r, err)
+		}
+	}
+	for _, r := range []edits.Range{{}, {To: to}, {From: to, To: from}} {
+		if err := r.Validate(); err == nil {
+			t.Errorf("%v.Validate() = nil, want an error", r)
+		}
+	}
+}
+
+func TestBrandClassOf(t *testing.T) {
+	for code, want := range map[string]edits.BrandClass{
+		"N": edits.BrandSingleSource,
+		"O": edits.BrandMultiSource,
+		"M": edits.GenericSingleSource,
+		"Y": edits.GenericMultiSource,
+	} {
+		got, err := edits.BrandClassOf(code)
+		if err != nil || got != want {
+			t.Errorf("BrandClassOf(%q) = %s, %v; want %s", code, got, err, want)
+		}
+	}
+	for _, code := range []string{"", "X", "n", "y", "NN", " N"} {
+		if got, err := edits.BrandClassOf(code); err == nil {
+			t.Errorf("BrandClassOf(%q) = %s, want an error", code, got)
+		}
+	}
+	for c, brand := range map[edits.BrandClass]bool{
+		edits.BrandMultiSource: true, edits.BrandSingleSource: true,
+		edits.GenericMultiSource: false, edits.GenericSingleSource: false, edits.BrandClassDefault: false,
+	} {
+		if c.IsBrand() != brand {
+			t.Errorf("%s.IsBrand() = %v", c, !brand)
+		}
+		b, _ := c.MarshalText()
+		var back edits.BrandClass = 99
+		if err := back.UnmarshalText(b); err != nil || back != c {
+			t.Errorf("text round trip of %s: %s, %v", c, back, err)
+		}
+	}
+}
+
+var (
+	retailIn   = edits.Segment{Type: edits.Retail, Class: edits.InNetwork}
+	retailOut  = edits.Segment{Type: edits.Retail, Class: edits.OutOfNetwork}
+	r90In      = edits.Segment{Type: edits.Retail90, Class: edits.InNetwork}
+	r90Out     = edits.Segment{Type: edits.Retail90, Class: edits.OutOfNetwork}
+	mailIn     = edits.Segment{Type: edits.Mail, Class: edits.InNetwork}
+	mailOut    = edits.Segment{Type: edits.Mail, Class: edits.OutOfNetwork}
+	specIn     = edits.Segment{Type: edits.Specialty, Class: edits.InNetwork}
+	specOut    = edits.Segment{Type: edits.Specialty, Class: edits.OutOfNetwork}
+	allSegment = []edits.Segment{retailIn, retailOut, r90In, r90Out, mailIn, mailOut, specIn, specOut}
+)
+
+func TestAccumulationValidate(t *testing.T) {
+	valid := []edits.Accumulation{
+		{},
+		{Mode: edits.DefaultProcessing},
+		{Mode: edits.PlanAccumulation},
+		{Mode: edits.Advanced, NetworkTypes: []edits.NetworkType{edits.Mail}, Classes: []edits.NetworkClass{edits.InNetwork}},
+		{Mode: edits.Advanced, NetworkTypes: edits.NetworkTypes, Classes: edits.NetworkClasses},
+	}
+	for _, a := range valid {
+		if err := a.Validate(); err != nil {
+			t.Errorf("%+v.Validate() = %v", a, err)
+		}
+	}
+	invalid := []edits.Accumulation{
+		{Mode: edits.Advanced},
+		{Mode: edits.Advanced, NetworkTypes: []edits.NetworkType{edits.Mail}},
+		{Mode: edits.Advanced, Classes: []edits.NetworkClass{edits.InNetwork}},
+		{Mode: edits.Advanced, NetworkTypes: []edits.NetworkType{0}, Classes: []edits.NetworkClass{edits.InNetwork}},
+		{Mode: edits.Advanced, NetworkTypes: []edits.NetworkType{edits.Specialty + 1}, Classes: []edits.NetworkClass{edits.InNetwork}},
+		{Mode: edits.Advanced, NetworkTypes: []edits.NetworkType{edits.Mail}, Classes: []edits.NetworkClass{0}},
+		{Mode: edits.Advanced, NetworkTypes: []edits.NetworkType{edits.Mail}, Classes: []edits.NetworkClass{3}},
+		{Mode: edits.DefaultProcessing, NetworkTypes: []edits.NetworkType{edits.Mail}},
+		{Mode: edits.DefaultProcessing, Classes: []edits.NetworkClass{edits.InNetwork}},
+		{Mode: edits.PlanAccumulation, NetworkTypes: []edits.NetworkType{edits.Mail}},
+		{Mode: edits.PlanAccumulation, Classes: []edits.NetworkClass{edits.OutOfNetwork}},
+		{Mode: 3},
+	}
+	for _, a := range invalid {
+		if err := a.Validate(); err == nil {
+			t.Errorf("%+v.Validate() = nil, want an error", a)
+		}
+	}
+	for _, m := range []edits.AccumulationMode{edits.DefaultProcessing, edits.Advanced, edits.PlanAccumulation} {
+		b, _ := m.MarshalText()
+		var back edits.AccumulationMode = 9
+		if err := back.UnmarshalText(b); err != nil || back != m {
+			t.Errorf("text round trip of %s: %s, %v", m, back, err)
+		}
+	}
+	var m edits.AccumulationMode
+	if err := m.UnmarshalText([]byte("SOMETIMES")); err == nil {
+		t.Error("UnmarshalText(SOMETIMES) succeeded")
+	}
+}
+
+func TestAccumulationReads(t *testing.T) {
+	check := func(name string, a edits.Accumulation, claim edits.Segment, want func(stored edits.Segment) bool) {
+		t.Helper()
+		for _, stored := range allSegment {
+			if got := a.Reads(stored, claim); got != want(stored) {
+				t.Errorf("%s: Reads(stored %s, claim %s) = %v, want %v", name, stored, claim, got, !got)
+			}
+		}
+	}
+	for _, claim := range allSegment {
+		check("DEFAULT", edits.Accumulation{}, claim, func(s edits.Segment) bool { return s == claim })
+		check("PLAN", edits.Accumulation{Mode: edits.PlanAccumulation}, claim, func(edits.Segment) bool { return true })
+		mailR90In := edits.Accumulation{Mode: edits.Advanced,
+			NetworkTypes: []edits.NetworkType{edits.Mail, edits.Retail90}, Classes: []edits.NetworkClass{edits.InNetwork}}
+		check("ADVANCED mail+retail90/in", mailR90In, claim, func(s edits.Segment) bool { return s == mailIn || s == r90In })
+		specBoth := edits.Accumulation{Mode: edits.Advanced,
+			NetworkTypes: []edits.NetworkType{edits.Specialty}, Classes: edits.NetworkClasses}
+		check("ADVANCED specialty/in+out", specBoth, claim, func(s edits.Segment) bool { return s == specIn || s == specOut })
+	}
+}
+
+func TestCostShareMatches(t *testing.T) {
+	facts := edits.CostShareFacts{Tier: 2, BrandClass: edits.BrandSingleSource, Segment: mailIn, DaysSupply: 90}
+	for _, tc := range []struct {
+		name string
+		line edits.CostShareLine
+		want bool
+		spec int
+	}{
+		{"empty", edits.CostShareLine{}, true, 0},
+		{"tier hit", edits.CostShareLine{Tiers: []int{1, 2}}, true, 1},
+		{"tier miss", edits.CostShareLine{Tiers: []int{1, 3}}, false, 1},
+		{"brand hit", edits.CostShareLine{BrandClass: edits.BrandSingleSource}, true, 1},
+		{"brand miss", edits.CostShareLine{BrandClass: edits.BrandMultiSource}, false, 1},
+		{"network type hit", edits.CostShareLine{NetworkTypes: []edits.NetworkType{edits.Retail90, edits.Mail}}, true, 1},
+		{"network type miss", edits.CostShareLine{NetworkTypes: []edits.NetworkType{edits.Retail}}, false, 1},
+		{"class hit", edits.CostShareLine{NetworkClass: edits.InNetwork}, true, 1},
+		{"class miss", edits.CostShareLine{NetworkClass: edits.OutOfNetwork}, false, 1},
+		{"min days hit", edits.CostShareLine{MinDays: 90}, true, 1},
+		{"min days miss", edits.CostShareLine{MinDays: 91}, false, 1},
+		{"max days hit", edits.CostShareLine{MaxDays: 90}, true, 1},
+		{"max days miss", edits.CostShareLine{MaxDays: 89}, false, 1},
+		{"band hit", edits.CostShareLine{MinDays: 84, MaxDays: 100}, true, 1},
+		{"all hit", edits.CostShareLine{Tiers: []int{2}, BrandClass: edits.BrandSingleSource,
+			NetworkTypes: []edits.NetworkType{edits.Mail}, NetworkClass: edits.InNetwork, MinDays: 1, MaxDays: 90}, true, 5},
+		{"all but one", edits.CostShareLine{Tiers: []int{2}, BrandClass: edits.BrandSingleSource,
+			NetworkTypes: []edits.NetworkType{edits.Mail}, NetworkClass: edits.OutOfNetwork, MinDays: 1, MaxDays: 90}, false, 5},
+	} {
+		if got := tc.line.Matches(facts); got != tc.want {
+			t.Errorf("%s: Matches = %v, want %v", tc.name, got, tc.want)
+		}
+		if got := tc.line.Specificity(); got != tc.spec {
+			t.Errorf("%s: Specificity = %d, want %d", tc.name, got, tc.spec)
+		}
+	}
+}
+
+func TestMemberShare(t *testing.T) {
+	for _, tc := range []struct {
+		name              string
+		line              edits.CostShareLine
+		base              string
+		copay, coinsurace string
+	}{
+		{"copay below base", edits.CostShareLine{Kind: edits.Copay, Amount: dec("10.00")}, "30.00", "10.00", "0"},
+		{"copay capped at base", edits.CostShareLine{Kind: edits.Copay, Amount: dec("10.00")}, "4.56", "4.56", "0"},
+		{"copay zero base", edits.CostShareLine{Kind: edits.Copay, Amount: dec("10.00")}, "0", "0", "0"},
+		{"coinsurance half-up", edits.CostShareLine{Kind: edits.Coinsurance, Rate: dec("0.25")}, "93.50", "0", "23.38"},
+		{"coinsurance rounds down", edits.CostShareLine{Kind: edits.Coinsurance, Rate: dec("0.25")}, "93.49", "0", "23.37"},
+		{"coinsurance exact", edits.CostShareLine{Kind: edits.Coinsurance, Rate: dec("0.20")}, "100.00", "0", "20.00"},
+		{"coinsurance 1/3 cent", edits.CostShareLine{Kind: edits.Coinsurance, Rate: dec("0.333")}, "10.01", "0", "3.33"},
+		{"coinsurance min", edits.CostShareLine{Kind: edits.Coinsurance, Rate: dec("0.25"), Min: dec("30.00"), Max: dec("100.00")}, "80.00", "0", "30.00"},
+		{"coinsurance min capped at base", edits.CostShareLine{Kind: edits.Coinsurance, Rate: dec("0.25"), Min: dec("30.00")}, "12.00", "0", "12.00"},
+		{"coinsurance max", edits.CostShareLine{Kind: edits.Coinsurance, Rate: dec("0.25"), Min: dec("30.00"), Max: dec("100.00")}, "1000.00", "0", "100.00"},
+		{"coinsurance between", edits.CostShareLine{Kind: edits.Coinsurance, Rate: dec("0.25"), Min: dec("30.00"), Max: dec("100.00")}, "200.00", "0", "50.00"},
+		{"coinsurance 100%", edits.CostShareLine{Kind: edits.Coinsurance, Rate: dec("1")}, "42.42", "0", "42.42"},
+		{"coinsurance zero base", edits.CostShareLine{Kind: edits.Coinsurance, Rate: dec("0.5"), Min: dec("5")}, "0", "0", "0"},
+	} {
+		copay, coins := tc.line.MemberShare(dec(tc.base))
+		if !copay.Equal(dec(tc.copay)) || !coins.Equal(dec(tc.coinsurace)) {
+			t.Errorf("%s: MemberShare(%s) = copay %s, coinsurance %s; want %s, %s", tc.name, tc.base, copay, coins, tc.copay, tc.coinsurace)
+		}
+		if copay.Add(coins).GreaterThan(dec(tc.base)) {
+			t.Errorf("%s: member share %s exceeds base %s", tc.name, copay.Add(coins), tc.base)
+		}
+		if !copay.Equal(copay.Round(2)) || !coins.Equal(coins.Round(2)) {
+			t.Errorf("%s: amounts %s, %s are not whole cents", tc.name, copay, coins)
+		}
+		if tc.line.Describe() == "" {
+			t.Errorf("%s: empty Describe", tc.name)
+		}
+	}
+	// Exhaustive over a small grid: never more than base, never negative, whole cents.
+	lines := []edits.CostShareLine{
+		{Kind: edits.Copay, Amount: dec("7.50")},
+		{Kind: edits.Coinsurance, Rate: dec("0.15"), Min: dec("2.00"), Max: dec("9.99")},
+		{Kind: edits.Coinsurance, Rate: dec("0.5")},
+	}
+	for cents := int64(0); cents <= 3000; cents += 7 {
+		base := decimal.New(cents, -2)
+		for i := range lines {
+			c, k := lines[i].MemberShare(base)
+			if s := c.Add(k); s.GreaterThan(base) || c.IsNegative() || k.IsNegative() || !s.Equal(s.Round(2)) {
+				t.Fatalf("line %d on %s: copay %s coinsurance %s", i, base, c, k)
+			}
+		}
+	}
+}
+
+func TestCents(t *testing.T) {
+	for in, want := range map[string]string{"23.375": "23.38", "23.374": "23.37", "0.005": "0.01", "0.004": "0", "1": "1", "2.5050": "2.51"} {
+		if got := edits.Cents(dec(in)); !got.Equal(dec(want)) {
+			t.Errorf("Cents(%s) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+func TestCostShareValidate(t *testing.T) {
+	valid := []edits.CostShareLine{
+		{Kind: edits.Copay, Amount: dec("10")},
+		{Kind: edits.Copay},
+		{Kind: edits.Coinsurance, Rate: dec("0.25"), Min: dec("30"), Max: dec("100")},
+		{Kind: edits.Coinsurance, Rate: dec("0")},
+		{Kind: edits.Coinsurance, Rate: dec("1")},
+		{Kind: edits.Coinsurance, Rate: dec("0.2"), Min: dec("5")},
+		{Kind: edits.Coinsurance, Rate: dec("0.2"), Min: dec("5"), Max: dec("5")},
+		{Kind: edits.Copay, Amount: dec("10"), MinDays: 84, MaxDays: 90},
+		{Kind: edits.Copay, Amount: dec("10"), MinDays: 84},
+	}
+	for i := range valid {
+		if err := valid[i].Validate(); err != nil {
+			t.Errorf("valid line %d: %v", i, err)
+		}
+	}
+	invalid := map[string]edits.CostShareLine{
+		"no kind":               {Amount: dec("10")},
+		"unknown kind":          {Kind: "DISCOUNT", Amount: dec("10")},
+		"negative copay":        {Kind: edits.Copay, Amount: dec("-0.01")},
+		"copay with rate":       {Kind: edits.Copay, Amount: dec("10"), Rate: dec("0.1")},
+		"rate above 1":          {Kind: edits.Coinsurance, Rate: dec("1.01")},
+		"negative rate":         {Kind: edits.Coinsurance, Rate: dec("-0.1")},
+		"coinsurance amount":    {Kind: edits.Coinsurance, Rate: dec("0.1"), Amount: dec("5")},
+		"negative min":          {Kind: edits.Coinsurance, Rate: dec("0.1"), Min: dec("-1")},
+		"negative max":          {Kind: edits.Coinsurance, Rate: dec("0.1"), Max: dec("-1")},
+		"max below min":         {Kind: edits.Coinsurance, Rate: dec("0.1"), Min: dec("30"), Max: dec("20")},
+		"negative min days":     {Kind: edits.Copay, Amount: dec("10"), MinDays: -1},
+		"negative max days":     {Kind: edits.Copay, Amount: dec("10"), MaxDays: -1},
+		"max days below min":    {Kind: edits.Copay, Amount: dec("10"), MinDays: 90, MaxDays: 30},
+		"lowercase copay kind":  {Kind: "copay", Amount: dec("10")},
+		"coinsurance rate of 2": {Kind: edits.Coinsurance, Rate: dec("2")},
+	}
+	for name, l := range invalid {
+		if err := l.Validate(); err == nil {
+			t.Errorf("%s: Validate() = nil, want an error", name)
+		}
+	}
+}
+
+func TestLimitValidate(t *testing.T) {
+	valid := []edits.Limit{
+		{},
+		{Individual: dec("100"), Family: dec("150")},
+		{Individual: dec("100")},
+		{Individual: dec("100"), Family: dec("100")},
+		{Individual: dec("100"), Accumulation: edits.Accumulation{Mode: edits.PlanAccumulation}},
+	}
+	for _, l := range valid {
+		if err := l.Validate(); err != nil {
+			t.Errorf("%+v: %v", l, err)
+		}
+	}
+	invalid := []edits.Limit{
+		{Individual: dec("-1")},
+		{Individual: dec("100"), Family: dec("-1")},
+		{Individual: dec("100"), Family: dec("99.99")},
+		{Individual: dec("100"), Accumulation: edits.Accumulation{Mode: edits.Advanced}},
+	}
+	for _, l := range invalid {
+		if err := l.Validate(); err == nil {
+			t.Errorf("%+v: Validate() = nil, want an error", l)
+		}
+	}
+}
+
+func TestNetworkText(t *testing.T) {
+	for _, nt := range edits.NetworkTypes {
+		b, _ := nt.MarshalText()
+		var back edits.NetworkType
+		if err := back.UnmarshalText(b); err != nil || back != nt {
+			t.Errorf("round trip of %s: %s, %v", nt, back, err)
+		}
+	}
+	for _, nc := range edits.NetworkClasses {
+		b, _ := nc.MarshalText()
+		var back edits.NetworkClass
+		if err := back.UnmarshalText(b); err != nil || back != nc {
+			t.Errorf("round trip of %s: %s, %v", nc, back, err)
+		}
+	}
+	var nt edits.NetworkType
+	if err := nt.UnmarshalText([]byte("retail")); err == nil {
+		t.Error(`NetworkType.UnmarshalText("retail") succeeded`)
+	}
+	for _, s := range allSegment {
+		if !s.Valid() || !strings.Contains(s.String(), "/") {
+			t.Errorf("%v: Valid %v, String %q", s, s.Valid(), s)
+		}
+	}
+	for _, s := range []edits.Segment{{}, {Type: edits.Retail}, {Class: edits.InNetwork}, {Type: 5, Class: edits.InNetwork}, {Type: edits.Mail, Class: 3}} {
+		if s.Valid() {
+			t.Errorf("%v is Valid", s)
+		}
+	}
+}

@@ -1,0 +1,181 @@
+// Package proto_test checks the API definitions with buf and that the
+// checked-in generated Go code is what the pinned generators produce.
+// buf and the protoc plugins come from internal/tools/go.mod through
+// `go tool`; the first run builds buf, which takes a few minutes.
+package proto_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"sigs.k8s.io/yaml"
+)
+
+const regenerate = "run: go tool -modfile=internal/tools/go.mod buf generate proto --template proto/buf.gen.yaml"
+
+// moduleRoot walks up from the working directory to the directory holding go.mod.
+func moduleRoot(t *testing.T) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.mod above the test's working directory")
+		}
+		dir = parent
+	}
+}
+
+// goTool runs `go tool -modfile=internal/tools/go.mod args...` in the module
+// root, with a timeout generous enough to build buf on a cold machine.
+func goTool(t *testing.T, root string, args ...string) {
+	t.Helper()
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("go is not on PATH")
+	}
+	timeout := 15 * time.Minute
+	if d, ok := t.Deadline(); ok {
+		timeout = time.Until(d) - 10*time.Second
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, goBin, append([]string{"tool", "-modfile=internal/tools/go.mod"}, args...)...)
+	cmd.Dir = root
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	t.Logf("running go tool %s (the first run builds buf: minutes on a cold machine)", strings.Join(args, " "))
+	err = cmd.Run()
+	t.Logf("go tool %s: %s", args[0]+" "+args[1], time.Since(start).Round(time.Millisecond))
+	if ctx.Err() != nil {
+		t.Fatalf("go tool %s timed out after %s:\n%s", strings.Join(args, " "), timeout, out.String())
+	}
+	if err != nil {
+		t.Fatalf("go tool %s: %v\n%s", strings.Join(args, " "), err, out.String())
+	}
+}
+
+func TestBufLint(t *testing.T) {
+	goTool(t, moduleRoot(t), "buf", "lint", "proto")
+}
+
+// TestGeneratedCodeIsCurrent generates into a temporary directory with a copy
+// of proto/buf.gen.yaml whose outputs are redirected, and compares every file
+// byte for byte with the checked-in code.
+func TestGeneratedCodeIsCurrent(t *testing.T) {
+	root := moduleRoot(t)
+	tmp := t.TempDir()
+
+	tmpl, err := os.ReadFile(filepath.Join(root, "proto", "buf.gen.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gen map[string]any
+	if err := yaml.Unmarshal(tmpl, &gen); err != nil {
+		t.Fatalf("proto/buf.gen.yaml: %v", err)
+	}
+	plugins, _ := gen["plugins"].([]any)
+	if len(plugins) == 0 {
+		t.Fatal("proto/buf.gen.yaml has no plugins")
+	}
+	var outDirs []string // as written in buf.gen.yaml, relative to the module root
+	for i, p := range plugins {
+		plugin, ok := p.(map[string]any)
+		out, _ := plugin["out"].(string)
+		if !ok || out == "" || filepath.IsAbs(out) {
+			t.Fatalf("proto/buf.gen.yaml plugin %d: want a relative out directory, got %v", i+1, p)
+		}
+		outDirs = append(outDirs, filepath.Clean(out))
+		plugin["out"] = filepath.Join(tmp, "out", out)
+	}
+	slices.Sort(outDirs)
+	outDirs = slices.Compact(outDirs)
+	redirected, err := yaml.Marshal(gen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmplPath := filepath.Join(tmp, "buf.gen.yaml")
+	if err := os.WriteFile(tmplPath, redirected, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	goTool(t, root, "buf", "generate", "proto", "--template", tmplPath)
+
+	generated := map[string]bool{}
+	for _, dir := range outDirs {
+		genRoot := filepath.Join(tmp, "out", dir)
+		err := filepath.WalkDir(genRoot, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			rel, err := filepath.Rel(filepath.Join(tmp, "out"), path)
+			if err != nil {
+				return err
+			}
+			generated[rel] = true
+			want, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			got, err := os.ReadFile(filepath.Join(root, rel))
+			switch {
+			case errors.Is(err, fs.ErrNotExist):
+				t.Errorf("%s is generated but not checked in; %s", rel, regenerate)
+			case err != nil:
+				return err
+			case !bytes.Equal(got, want):
+				t.Errorf("%s differs from what the generators produce (first difference at byte %d); %s",
+					rel, firstDiff(got, want), regenerate)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(generated) == 0 {
+		t.Fatal("buf generate produced no files")
+	}
+	// A checked-in generated file that the generators no longer produce is stale.
+	for _, dir := range outDirs {
+		err := filepath.WalkDir(filepath.Join(root, dir), func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".pb.go") {
+				return err
+			}
+			rel, err := filepath.Rel(root, path)
+			if err == nil && !generated[rel] {
+				t.Errorf("%s is checked in but no longer generated; delete it and %s", rel, regenerate)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("%d generated files compared", len(generated))
+}
+
+func firstDiff(a, b []byte) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return min(len(a), len(b))
+}
