@@ -447,7 +447,7 @@ func TestCostShare(t *testing.T) {
 		min, max   string
 		tierOrNone int
 	}
-	ppo := func(tier int, typ edits.NetworkType, class edits.NetworkClass, days int) want {
+	ppo := func(tier int, _ edits.BrandClass, typ edits.NetworkType, class edits.NetworkClass, days int) want {
 		if class == edits.OutOfNetwork {
 			return want{edits.Coinsurance, "0.40", "0", "0", 0}
 		}
@@ -465,13 +465,19 @@ func TestCostShare(t *testing.T) {
 			return want{edits.Coinsurance, "0.20", "0", "250", 0}
 		}
 	}
-	hdhp := func(_ int, _ edits.NetworkType, class edits.NetworkClass, _ int) want {
-		if class == edits.OutOfNetwork {
+	hdhp := func(_ int, bc edits.BrandClass, typ edits.NetworkType, class edits.NetworkClass, _ int) want {
+		switch {
+		case class == edits.OutOfNetwork:
 			return want{edits.Coinsurance, "0.40", "0", "0", 0}
+		case bc.IsBrand() || typ == edits.Specialty:
+			return want{edits.Coinsurance, "0.20", "0", "0", 0}
+		case typ == edits.Retail:
+			return want{edits.Copay, "10", "0", "0", 0}
+		default:
+			return want{edits.Copay, "20", "0", "0", 0}
 		}
-		return want{edits.Coinsurance, "0.20", "0", "0", 0}
 	}
-	for id, expect := range map[string]func(int, edits.NetworkType, edits.NetworkClass, int) want{PlanPPO: ppo, PlanHDHP: hdhp} {
+	for id, expect := range map[string]func(int, edits.BrandClass, edits.NetworkType, edits.NetworkClass, int) want{PlanPPO: ppo, PlanHDHP: hdhp} {
 		p := findPlan(cfg, id)
 		for tier := 1; tier <= 4; tier++ {
 			for _, bc := range []edits.BrandClass{edits.BrandMultiSource, edits.BrandSingleSource, edits.GenericMultiSource, edits.GenericSingleSource} {
@@ -484,13 +490,13 @@ func TestCostShare(t *testing.T) {
 								t.Errorf("%s %+v: line %v, tie %v", id, f, l, tie)
 								continue
 							}
-							w := expect(tier, typ, class, days)
+							w := expect(tier, bc, typ, class, days)
 							got := l.Amount
 							if l.Kind == edits.Coinsurance {
 								got = l.Rate
 							}
 							if l.Kind != w.kind || !got.Equal(dec(w.amount)) || !l.Min.Equal(dec(w.min)) || !l.Max.Equal(dec(w.max)) {
-								t.Errorf("%s tier %d %s %s %d days: %s, want %s %s min %s max %s", id, tier, typ, class, days, l.Describe(), w.kind, w.amount, w.min, w.max)
+								t.Errorf("%s tier %d %s %s %s %d days: %s, want %s %s min %s max %s", id, tier, bc, typ, class, days, l.Describe(), w.kind, w.amount, w.min, w.max)
 							}
 						}
 					}

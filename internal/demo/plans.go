@@ -91,6 +91,7 @@ func exclusions() []adjudicator.DrugMatch {
 // unset. copay and coins add what the member pays.
 type cond struct {
 	tiers   []int
+	brand   edits.BrandClass
 	types   []edits.NetworkType
 	class   edits.NetworkClass
 	minDays int
@@ -98,7 +99,7 @@ type cond struct {
 }
 
 func (c cond) line() edits.CostShareLine {
-	return edits.CostShareLine{Tiers: c.tiers, NetworkTypes: c.types, NetworkClass: c.class, MinDays: c.minDays, MaxDays: c.maxDays}
+	return edits.CostShareLine{Tiers: c.tiers, BrandClass: c.brand, NetworkTypes: c.types, NetworkClass: c.class, MinDays: c.minDays, MaxDays: c.maxDays}
 }
 
 func copay(c cond, amount string) edits.CostShareLine {
@@ -159,12 +160,21 @@ func ppoCostShare() []edits.CostShareLine {
 	)
 }
 
-// hdhpCostShare: after the deductible, 20 % in network and 40 % out.
+// hdhpCostShare: after the deductible, generics pay a copay by brand class
+// and network type (10.00 retail, 20.00 retail90 or mail); everything else
+// in network pays 20 % coinsurance, and out of network 40 %.
 func hdhpCostShare() []edits.CostShareLine {
-	return []edits.CostShareLine{
+	lines := []edits.CostShareLine{
 		coins(cond{tiers: allTiers(), class: edits.InNetwork}, "0.20", "", ""),
 		coins(cond{tiers: allTiers(), class: edits.OutOfNetwork}, "0.40", "", ""),
 	}
+	for _, bc := range []edits.BrandClass{edits.GenericMultiSource, edits.GenericSingleSource} {
+		lines = append(lines,
+			copay(cond{tiers: allTiers(), brand: bc, types: []edits.NetworkType{edits.Retail}, class: edits.InNetwork}, "10.00"),
+			copay(cond{tiers: allTiers(), brand: bc, types: []edits.NetworkType{edits.Retail90, edits.Mail}, class: edits.InNetwork}, "20.00"),
+		)
+	}
+	return lines
 }
 
 // limit is a deductible or out-of-pocket maximum read at plan level.
