@@ -12,6 +12,10 @@ const (
 	NetMail       = "MAIL-NET"     // mail order, in network
 	NetSpecialty  = "SPECIALTY-NET"
 	NetRetailOpen = "RETAIL-OPEN" // any willing retail pharmacy, out of network
+	// Out-of-network networks of the other three types.
+	NetRetail90Open  = "RETAIL90-OPEN"
+	NetMailOpen      = "MAIL-OPEN"
+	NetSpecialtyOpen = "SPECIALTY-OPEN"
 )
 
 // term is one pricing term: brand class, AWP discount and dispensing fee.
@@ -20,7 +24,7 @@ type term struct {
 	discount, fee string
 }
 
-// networks returns the five pharmacy networks with their pricing: a DEFAULT
+// networks returns the eight pharmacy networks with their pricing: a DEFAULT
 // term that brands use and a deeper discount for the two generic classes.
 func networks() []adjudicator.Network {
 	table := []struct {
@@ -52,6 +56,21 @@ func networks() []adjudicator.Network {
 			{edits.BrandClassDefault, "0.12", "1.75"},
 			{edits.GenericMultiSource, "0.60", "2.25"},
 			{edits.GenericSingleSource, "0.60", "2.25"},
+		}},
+		{NetRetail90Open, edits.Retail90, []term{
+			{edits.BrandClassDefault, "0.14", "1.50"},
+			{edits.GenericMultiSource, "0.65", "2.00"},
+			{edits.GenericSingleSource, "0.65", "2.00"},
+		}},
+		{NetMailOpen, edits.Mail, []term{
+			{edits.BrandClassDefault, "0.15", "1.00"},
+			{edits.GenericMultiSource, "0.70", "1.00"},
+			{edits.GenericSingleSource, "0.70", "1.00"},
+		}},
+		{NetSpecialtyOpen, edits.Specialty, []term{
+			{edits.BrandClassDefault, "0.10", "0.00"},
+			{edits.GenericMultiSource, "0.60", "1.00"},
+			{edits.GenericSingleSource, "0.60", "1.00"},
 		}},
 	}
 	out := make([]adjudicator.Network, 0, len(table))
@@ -91,7 +110,9 @@ func pharmacies() []adjudicator.Pharmacy {
 		{"193847562", "Summit Specialty Pharmacy", []contract{{NetSpecialty, since, ""}}},
 		{"104938271", "BioCare Specialty Rx", []contract{{NetSpecialty, since, ""}}},
 		// An independent that only takes the plans out of network.
-		{"119283746", "Corner Drug", []contract{{NetRetailOpen, since, ""}}},
+		{"119283746", "Corner Drug", []contract{{NetRetailOpen, since, ""}, {NetRetail90Open, since, ""}}},
+		{"147362958", "MedsByPost Mail Pharmacy", []contract{{NetMailOpen, since, ""}}},
+		{"158293647", "Apex Specialty Infusion", []contract{{NetSpecialtyOpen, since, ""}}},
 		// Its only contract ended 2025-12-31: claims in 2026 reject 40.
 		{"127364519", "Oakwood Pharmacy", []contract{{NetRetailPref, since, "2025-12-31"}}},
 	}

@@ -383,14 +383,16 @@ func TestNetworks(t *testing.T) {
 		p := findPlan(cfg, id)
 		dos := date("2026-03-02")
 		for _, typ := range edits.NetworkTypes {
-			found := false
-			for _, ph := range cfg.Pharmacies {
-				for _, pt := range ph.Participations {
-					found = found || (findNetwork(cfg, pt.Network).Type == typ && classOf(p, pt.Network) == edits.InNetwork && pt.Contains(dos))
+			for _, class := range edits.NetworkClasses {
+				found := false
+				for _, ph := range cfg.Pharmacies {
+					for _, pt := range ph.Participations {
+						found = found || (findNetwork(cfg, pt.Network).Type == typ && classOf(p, pt.Network) == class && pt.Contains(dos))
+					}
 				}
-			}
-			if !found {
-				t.Errorf("%s: no in-network %s pharmacy on %s", id, typ, dos)
+				if !found {
+					t.Errorf("%s: no %s %s pharmacy on %s", id, class, typ, dos)
+				}
 			}
 		}
 		if classOf(p, NetRetailOpen) != edits.OutOfNetwork {

@@ -5,8 +5,8 @@ import (
 	"github.com/rxclaims/rxclaims/edits"
 )
 
-// planNetworks are the networks both plans use: four in network and the
-// open retail network out of network.
+// planNetworks are the networks both plans use: one of each type in
+// network and one of each type out of network.
 func planNetworks() []adjudicator.PlanNetwork {
 	return []adjudicator.PlanNetwork{
 		{Network: NetRetailPref, Classification: edits.InNetwork},
@@ -14,6 +14,9 @@ func planNetworks() []adjudicator.PlanNetwork {
 		{Network: NetMail, Classification: edits.InNetwork},
 		{Network: NetSpecialty, Classification: edits.InNetwork},
 		{Network: NetRetailOpen, Classification: edits.OutOfNetwork},
+		{Network: NetRetail90Open, Classification: edits.OutOfNetwork},
+		{Network: NetMailOpen, Classification: edits.OutOfNetwork},
+		{Network: NetSpecialtyOpen, Classification: edits.OutOfNetwork},
 	}
 }
 
