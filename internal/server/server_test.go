@@ -20,6 +20,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 )
 
 // syncBuffer is a log sink safe for the server's goroutines.
@@ -81,9 +82,9 @@ func TestRun(t *testing.T) {
 	if err != nil || r.GetResult().GetTransactionStatus() != "P" {
 		t.Fatalf("bill: %v %v", r, err)
 	}
-	wrongDOB := *claim
+	wrongDOB := proto.Clone(claim).(*pb.Claim)
 	wrongDOB.RxNumber, wrongDOB.DateOfBirth = "556", "1999-01-01"
-	if r, err := claims.Bill(ctx, &pb.BillRequest{Claim: &wrongDOB}); err != nil || r.GetResult().GetRejects()[0].GetCode() != "09" {
+	if r, err := claims.Bill(ctx, &pb.BillRequest{Claim: wrongDOB}); err != nil || r.GetResult().GetRejects()[0].GetCode() != "09" {
 		t.Fatalf("bill with wrong date of birth: %v %v", r, err)
 	}
 
@@ -96,9 +97,9 @@ func TestRun(t *testing.T) {
 		{"rebill without claim", func() error { _, err := claims.Rebill(ctx, &pb.RebillRequest{}); return err }, codes.InvalidArgument},
 		{"reverse without reversal", func() error { _, err := claims.Reverse(ctx, &pb.ReverseRequest{}); return err }, codes.InvalidArgument},
 		{"oversized field", func() error {
-			big := *claim
+			big := proto.Clone(claim).(*pb.Claim)
 			big.RxNumber = strings.Repeat("9", 100)
-			_, err := claims.Bill(ctx, &pb.BillRequest{Claim: &big})
+			_, err := claims.Bill(ctx, &pb.BillRequest{Claim: big})
 			return err
 		}, codes.InvalidArgument},
 		{"benefits for nobody", func() error {
