@@ -9,6 +9,7 @@ import (
 	"github.com/rxclaims/rxclaims/accumulators"
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/internal/metrics"
+	"github.com/rxclaims/rxclaims/internal/wire"
 	pb "github.com/rxclaims/rxclaims/proto/rxclaims/v1"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -62,34 +63,34 @@ func (s *ClaimsServer) toStatus(ctx context.Context, method string, err error) e
 // Bill implements ClaimsService.Bill (B1).
 func (s *ClaimsServer) Bill(ctx context.Context, req *pb.BillRequest) (*pb.BillResponse, error) {
 	start := time.Now()
-	r, err := s.engine.Bill(ctx, ClaimFromProto(req.GetClaim()))
+	r, err := s.engine.Bill(ctx, wire.ClaimFromProto(req.GetClaim()))
 	if err != nil {
 		return nil, s.toStatus(ctx, "Bill", err)
 	}
 	s.observe(adjudicator.TxBill, r, start)
-	return &pb.BillResponse{Result: ResultToProto(r)}, nil
+	return &pb.BillResponse{Result: wire.ResultToProto(r)}, nil
 }
 
 // Rebill implements ClaimsService.Rebill (B3).
 func (s *ClaimsServer) Rebill(ctx context.Context, req *pb.RebillRequest) (*pb.RebillResponse, error) {
 	start := time.Now()
-	r, err := s.engine.Rebill(ctx, ClaimFromProto(req.GetClaim()))
+	r, err := s.engine.Rebill(ctx, wire.ClaimFromProto(req.GetClaim()))
 	if err != nil {
 		return nil, s.toStatus(ctx, "Rebill", err)
 	}
 	s.observe(adjudicator.TxRebill, r, start)
-	return &pb.RebillResponse{Result: ResultToProto(r)}, nil
+	return &pb.RebillResponse{Result: wire.ResultToProto(r)}, nil
 }
 
 // Reverse implements ClaimsService.Reverse (B2).
 func (s *ClaimsServer) Reverse(ctx context.Context, req *pb.ReverseRequest) (*pb.ReverseResponse, error) {
 	start := time.Now()
-	r, err := s.engine.Reverse(ctx, ReversalFromProto(req.GetReversal()))
+	r, err := s.engine.Reverse(ctx, wire.ReversalFromProto(req.GetReversal()))
 	if err != nil {
 		return nil, s.toStatus(ctx, "Reverse", err)
 	}
 	s.observe(adjudicator.TxReverse, r, start)
-	return &pb.ReverseResponse{Result: ResultToProto(r)}, nil
+	return &pb.ReverseResponse{Result: wire.ResultToProto(r)}, nil
 }
 
 // CheckEligibility implements ClaimsService.CheckEligibility (E1).
@@ -127,14 +128,14 @@ func (s *ClaimsServer) GetBenefits(ctx context.Context, req *pb.GetBenefitsReque
 		PlanId: b.PlanID, PeriodStart: b.PeriodStart.String(), PeriodEnd: b.PeriodEnd.String(),
 		IndividualDeductible: amountsToProto(b.IndividualDeductible), FamilyDeductible: amountsToProto(b.FamilyDeductible),
 		IndividualOutOfPocket: amountsToProto(b.IndividualOutOfPocket), FamilyOutOfPocket: amountsToProto(b.FamilyOutOfPocket),
-		PlanPaid: money(b.PlanPaid), RxCount: b.RxCount,
+		PlanPaid: wire.Money(b.PlanPaid), RxCount: b.RxCount,
 	}
 	for _, d := range []struct {
 		scope string
 		doc   *accumulators.Doc
 	}{{"MEMBER", b.Member}, {"FAMILY", b.Family}} {
 		for _, e := range d.doc.Entries {
-			amount := money(e.Amount)
+			amount := wire.Money(e.Amount)
 			if e.Kind == accumulators.RxCount {
 				amount = e.Amount.String()
 			}
@@ -148,5 +149,5 @@ func (s *ClaimsServer) GetBenefits(ctx context.Context, req *pb.GetBenefitsReque
 }
 
 func amountsToProto(a adjudicator.Amounts) *pb.Amounts {
-	return &pb.Amounts{Limit: nullMoney(a.Limit), Accumulated: money(a.Accumulated), Remaining: nullMoney(a.Remaining)}
+	return &pb.Amounts{Limit: wire.NullMoney(a.Limit), Accumulated: wire.Money(a.Accumulated), Remaining: wire.NullMoney(a.Remaining)}
 }

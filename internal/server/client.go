@@ -7,6 +7,7 @@ import (
 	"github.com/rxclaims/rxclaims/accumulators"
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/internal/ncpdp"
+	"github.com/rxclaims/rxclaims/internal/wire"
 	pb "github.com/rxclaims/rxclaims/proto/rxclaims/v1"
 	"github.com/shopspring/decimal"
 	"google.golang.org/grpc"
@@ -25,29 +26,29 @@ func NewClient(conn grpc.ClientConnInterface) *Client {
 
 // Bill sends a B1.
 func (c *Client) Bill(ctx context.Context, cl *adjudicator.Claim) (*adjudicator.Response, error) {
-	r, err := c.c.Bill(ctx, &pb.BillRequest{Claim: ClaimToProto(cl)})
+	r, err := c.c.Bill(ctx, &pb.BillRequest{Claim: wire.ClaimToProto(cl)})
 	if err != nil {
 		return nil, err
 	}
-	return ResultFromProto(r.GetResult())
+	return wire.ResultFromProto(r.GetResult())
 }
 
 // Rebill sends a B3.
 func (c *Client) Rebill(ctx context.Context, cl *adjudicator.Claim) (*adjudicator.Response, error) {
-	r, err := c.c.Rebill(ctx, &pb.RebillRequest{Claim: ClaimToProto(cl)})
+	r, err := c.c.Rebill(ctx, &pb.RebillRequest{Claim: wire.ClaimToProto(cl)})
 	if err != nil {
 		return nil, err
 	}
-	return ResultFromProto(r.GetResult())
+	return wire.ResultFromProto(r.GetResult())
 }
 
 // Reverse sends a B2.
 func (c *Client) Reverse(ctx context.Context, rv *adjudicator.Reversal) (*adjudicator.Response, error) {
-	r, err := c.c.Reverse(ctx, &pb.ReverseRequest{Reversal: ReversalToProto(rv)})
+	r, err := c.c.Reverse(ctx, &pb.ReverseRequest{Reversal: wire.ReversalToProto(rv)})
 	if err != nil {
 		return nil, err
 	}
-	return ResultFromProto(r.GetResult())
+	return wire.ResultFromProto(r.GetResult())
 }
 
 // CheckEligibility sends an E1.

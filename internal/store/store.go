@@ -199,8 +199,8 @@ func (s *Store) Claim(id string) (*adjudicator.ClaimRecord, error) {
 	if err != nil || v == nil {
 		return nil, err
 	}
-	rec := new(adjudicator.ClaimRecord)
-	if err := json.Unmarshal(v, rec); err != nil {
+	rec, err := decodeRecord(v)
+	if err != nil {
 		return nil, fmt.Errorf("store: claim record %s: %w", id, err)
 	}
 	return rec, nil
@@ -235,7 +235,7 @@ func (s *Store) Commit(_ context.Context, c *adjudicator.Commit) error {
 	b := s.db.NewBatch()
 	defer b.Close()
 	for _, r := range c.Records {
-		v, err := json.Marshal(r)
+		v, err := encodeRecord(r)
 		if err != nil {
 			return fmt.Errorf("store: encode claim %s: %w", r.ID, err)
 		}
@@ -276,8 +276,8 @@ func (s *Store) ForEachClaim(fn func(*adjudicator.ClaimRecord) error) error {
 	}
 	defer it.Close()
 	for it.First(); it.Valid(); it.Next() {
-		rec := new(adjudicator.ClaimRecord)
-		if err := json.Unmarshal(it.Value(), rec); err != nil {
+		rec, err := decodeRecord(it.Value())
+		if err != nil {
 			return fmt.Errorf("store: claim record %q: %w", it.Key(), err)
 		}
 		if err := fn(rec); err != nil {

@@ -1,4 +1,6 @@
-package server
+// Package wire converts between the engine's domain types and the
+// generated protobuf messages, for the gRPC boundary and for stored records.
+package wire
 
 import (
 	"fmt"
@@ -68,25 +70,27 @@ func ReversalToProto(r *adjudicator.Reversal) *pb.Reversal {
 	}
 }
 
-func money(d decimal.Decimal) string { return d.StringFixed(2) }
+// Money formats an amount for the wire: a decimal string with two places.
+func Money(d decimal.Decimal) string { return d.StringFixed(2) }
 
-func nullMoney(d decimal.NullDecimal) string {
+// NullMoney formats an optional amount; "" when absent.
+func NullMoney(d decimal.NullDecimal) string {
 	if !d.Valid {
 		return ""
 	}
-	return money(d.Decimal)
+	return Money(d.Decimal)
 }
 
 // ResultToProto converts an engine response to the wire.
 func ResultToProto(r *adjudicator.Response) *pb.ClaimResult {
 	out := &pb.ClaimResult{
 		ClaimId: r.ClaimID, TransactionStatus: string(r.Status), Message: r.Message,
-		IngredientCostPaid: money(r.IngredientCostPaid), DispensingFeePaid: money(r.DispensingFeePaid),
-		TotalAllowed: money(r.TotalAllowed), TotalAmountPaid: money(r.PlanPaid), PatientPayAmount: money(r.PatientPay),
-		DeductibleAmount: money(r.Deductible), CopayAmount: money(r.Copay), CoinsuranceAmount: money(r.Coinsurance),
-		ProductSelectionAmount: money(r.ProductSelection), AmountExceedingBenefitMax: money(r.ExceedingBenefitMax),
-		AccumulatedDeductible: money(r.AccumulatedDeductible), RemainingDeductible: money(r.RemainingDeductible),
-		RemainingBenefit: nullMoney(r.RemainingBenefit), RemainingOutOfPocket: nullMoney(r.RemainingOutOfPocket),
+		IngredientCostPaid: Money(r.IngredientCostPaid), DispensingFeePaid: Money(r.DispensingFeePaid),
+		TotalAllowed: Money(r.TotalAllowed), TotalAmountPaid: Money(r.PlanPaid), PatientPayAmount: Money(r.PatientPay),
+		DeductibleAmount: Money(r.Deductible), CopayAmount: Money(r.Copay), CoinsuranceAmount: Money(r.Coinsurance),
+		ProductSelectionAmount: Money(r.ProductSelection), AmountExceedingBenefitMax: Money(r.ExceedingBenefitMax),
+		AccumulatedDeductible: Money(r.AccumulatedDeductible), RemainingDeductible: Money(r.RemainingDeductible),
+		RemainingBenefit: NullMoney(r.RemainingBenefit), RemainingOutOfPocket: NullMoney(r.RemainingOutOfPocket),
 		BasisOfReimbursement: r.BasisOfReimbursement, PlanId: r.PlanID, NetworkType: r.NetworkType,
 		NetworkClassification: r.NetworkClass, FormularyTier: int32(r.Tier), BrandClass: r.BrandClass,
 		ReversedClaimId: r.ReversedClaimID,

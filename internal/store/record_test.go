@@ -1,0 +1,93 @@
+package store
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/rxclaims/rxclaims/accumulators"
+	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/edits"
+	"github.com/rxclaims/rxclaims/internal/ncpdp"
+	"github.com/shopspring/decimal"
+)
+
+func fullResponse(id string) *adjudicator.Response {
+	d := decimal.RequireFromString
+	return &adjudicator.Response{
+		ClaimID: id, Status: adjudicator.Paid, Rejects: []ncpdp.RejectCode{ncpdp.RejectRefillTooSoon}, Message: "m",
+		IngredientCostPaid: d("1.01"), DispensingFeePaid: d("1.02"), TotalAllowed: d("1.03"), PlanPaid: d("1.04"),
+		PatientPay: d("1.05"), Deductible: d("1.06"), Copay: d("1.07"), Coinsurance: d("1.08"), ProductSelection: d("1.09"),
+		ExceedingBenefitMax: d("1.10"), AccumulatedDeductible: d("1.11"), RemainingDeductible: d("1.12"),
+		RemainingBenefit:     decimal.NullDecimal{Decimal: d("1.13"), Valid: true},
+		RemainingOutOfPocket: decimal.NullDecimal{Decimal: d("1.14"), Valid: true},
+		BasisOfReimbursement: "07", DURAlerts: []adjudicator.DURAlert{{Reason: "DD", Message: "interaction"}},
+		PlanID: "P", NetworkType: "MAIL", NetworkClass: "IN", Tier: 2, BrandClass: "BRAND_MULTI_SOURCE",
+		Trace: []adjudicator.TraceStep{{Step: "s", Rule: "r", Outcome: "o"}}, ReversedClaimID: "x",
+	}
+}
+
+func fullRecord() *adjudicator.ClaimRecord {
+	return &adjudicator.ClaimRecord{
+		ID: "c1", Transaction: adjudicator.TxRebill, Hash: "h",
+		Key:          adjudicator.ClaimKey{PharmacyNPI: "1234567893", RxNumber: "7", FillNumber: 2, DateOfService: "2026-03-04"},
+		CardholderID: "SMITH01", PersonCode: "002", Period: edits.MustDate("2026-01-01"),
+		Claim: &adjudicator.Claim{
+			BIN: "610999", PCN: "P", GroupID: "G", CardholderID: "SMITH01", PersonCode: "002", DateOfBirth: "1980-01-01",
+			PatientGender: "2", DateOfService: "2026-03-04", RxNumber: "7", FillNumber: 2, ProductID: "00093505698",
+			Quantity: "30", DaysSupply: 30, DAW: "1", IngredientCostSubmitted: "1.00", DispensingFeeSubmitted: "2.00",
+			UsualAndCustomary: "3.00", GrossAmountDue: "4.00", PharmacyNPI: "1234567893", PrescriberNPI: "1000000053",
+			SubmissionClarificationCodes: []string{"3"}, DUR: []adjudicator.DURService{{Reason: "DD", Professional: "M0", Result: "1B"}},
+			PriorAuthorizationNumber: "PA1",
+		},
+		Response: fullResponse("c1"),
+		Contributions: []accumulators.Contribution{{
+			Scope: accumulators.Family, Kind: accumulators.OutOfPocket, Level: "EXC-1",
+			Segment: edits.Segment{Type: edits.Mail, Class: edits.OutOfNetwork}, Amount: decimal.RequireFromString("12.34"),
+		}},
+		Reversal: &adjudicator.ReversalRecord{Transaction: adjudicator.TxReverse, Hash: "rh", Response: fullResponse("r1"), ReplacedBy: "c2"},
+	}
+}
+
+// requireAllSet fails for every zero field of a struct, so that a field
+// added later must be added to the fixture, and so to the round trip.
+func requireAllSet(t *testing.T, name string, v any) {
+	t.Helper()
+	rv := reflect.ValueOf(v).Elem()
+	for i := range rv.NumField() {
+		if rv.Field(i).IsZero() {
+			t.Errorf("fixture %s.%s is not set: set it so the round trip covers it", name, rv.Type().Field(i).Name)
+		}
+	}
+}
+
+func TestRecordRoundTrip(t *testing.T) {
+	rec := fullRecord()
+	requireAllSet(t, "ClaimRecord", rec)
+	requireAllSet(t, "Claim", rec.Claim)
+	requireAllSet(t, "Response", rec.Response)
+	requireAllSet(t, "ReversalRecord", rec.Reversal)
+	requireAllSet(t, "Contribution", &rec.Contributions[0])
+
+	b, err := encodeRecord(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := decodeRecord(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	equalDecimals := cmp.Comparer(func(a, b decimal.Decimal) bool { return a.Equal(b) })
+	if diff := cmp.Diff(rec, got, equalDecimals, cmpopts.EquateComparable(edits.Date{})); diff != "" {
+		t.Errorf("round trip changed the record (-want +got):\n%s", diff)
+	}
+}
+
+func TestDecodeRecordRejectsGarbage(t *testing.T) {
+	for _, b := range [][]byte{{0xff, 0xff, 0xff}, []byte("not a record")} {
+		if _, err := decodeRecord(b); err == nil {
+			t.Errorf("decodeRecord(%q) succeeded", b)
+		}
+	}
+}
