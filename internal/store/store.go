@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -73,7 +74,11 @@ type Store struct {
 	opts     Options
 	families *lru.Cache[string, *adjudicator.Family]
 	docs     *lru.Cache[string, *accumulators.Doc]
-	famGen   atomic.Uint64 // bumped by every family write, so a racing read never caches a stale family
+	// famMu and famGen keep a family read that raced a family write from
+	// caching the old value: a write bumps famGen and evicts under famMu; a
+	// read caches under famMu only if famGen has not moved since it read disk.
+	famMu  sync.Mutex
+	famGen uint64
 
 	stats [2]cacheCounters
 }
@@ -146,7 +151,9 @@ func (s *Store) Family(_ context.Context, cardholderID string) (*adjudicator.Fam
 		return f, nil
 	}
 	s.stats[cacheFamilies].misses.Add(1)
-	gen := s.famGen.Load()
+	s.famMu.Lock()
+	gen := s.famGen
+	s.famMu.Unlock()
 	v, err := s.get(familyKey(cardholderID))
 	if err != nil || v == nil {
 		return nil, err
@@ -155,9 +162,11 @@ func (s *Store) Family(_ context.Context, cardholderID string) (*adjudicator.Fam
 	if err := json.Unmarshal(v, f); err != nil {
 		return nil, fmt.Errorf("store: family record: %w", err)
 	}
-	if s.famGen.Load() == gen {
+	s.famMu.Lock()
+	if s.famGen == gen {
 		s.families.Add(cardholderID, f)
 	}
+	s.famMu.Unlock()
 	return f, nil
 }
 
@@ -177,10 +186,12 @@ func (s *Store) PutFamilies(_ context.Context, fams []adjudicator.Family) error 
 	if err := b.Commit(pebble.Sync); err != nil {
 		return fmt.Errorf("store: write families: %w", err)
 	}
-	s.famGen.Add(1)
+	s.famMu.Lock()
+	s.famGen++
 	for i := range fams {
 		s.families.Remove(fams[i].CardholderID)
 	}
+	s.famMu.Unlock()
 	return nil
 }
 
@@ -222,7 +233,7 @@ func (s *Store) Accumulators(_ context.Context, scope accumulators.Scope, id str
 	d := &accumulators.Doc{}
 	if v != nil {
 		if d, err = accumulators.Decode(v); err != nil {
-			return nil, fmt.Errorf("store: document %q: %w", k, err)
+			return nil, fmt.Errorf("store: %s document for period %s: %w", scope, period, err)
 		}
 	}
 	s.docs.Add(k, d)
@@ -305,15 +316,15 @@ func (s *Store) ForEachDocument(fn func(StoredDocument) error) error {
 	for it.First(); it.Valid(); it.Next() {
 		k := string(it.Key()[len(docPrefix):]) // scope digit, period, 0, id
 		if len(k) < 12 || k[11] != 0 {
-			return fmt.Errorf("store: malformed document key %q", it.Key())
+			return errors.New("store: malformed accumulator document key")
 		}
 		period, err := edits.ParseDate(k[1:11])
 		if err != nil {
-			return fmt.Errorf("store: document key %q: %w", it.Key(), err)
+			return fmt.Errorf("store: accumulator document key: %w", err)
 		}
 		d, err := accumulators.Decode(it.Value())
 		if err != nil {
-			return fmt.Errorf("store: document %q: %w", it.Key(), err)
+			return fmt.Errorf("store: accumulator document for period %s: %w", period, err)
 		}
 		if err := fn(StoredDocument{Scope: accumulators.Scope(k[0] - '0'), ID: k[12:], Period: period, Doc: d}); err != nil {
 			return err
