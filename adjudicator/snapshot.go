@@ -1,6 +1,7 @@
 package adjudicator
 
 import (
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -31,8 +32,14 @@ type compiledDrug struct {
 	brandClass edits.BrandClass
 }
 
-// compile validates cfg and builds its snapshot. Families are not part of it.
-func compile(cfg *Config) (*snapshot, error) {
+// compile validates cfg and builds its snapshot from a private deep copy,
+// so nothing the caller does to cfg afterwards reaches claims. Families are
+// not part of the snapshot.
+func compile(in *Config) (*snapshot, error) {
+	cfg, err := snapshotCopy(in)
+	if err != nil {
+		return nil, err
+	}
 	s := &snapshot{
 		plans:      make(map[string]*compiledPlan, len(cfg.Plans)),
 		networks:   make(map[string]*Network, len(cfg.Networks)),
@@ -123,6 +130,19 @@ func compilePlan(p *Plan) *compiledPlan {
 		}
 	}
 	return c
+}
+
+// snapshotCopy deep-copies the parts of a Config that a snapshot keeps.
+func snapshotCopy(in *Config) (*Config, error) {
+	b, err := json.Marshal(&Config{Plans: in.Plans, Networks: in.Networks, Pharmacies: in.Pharmacies, Drugs: in.Drugs})
+	if err != nil {
+		return nil, err
+	}
+	out := new(Config)
+	if err := json.Unmarshal(b, out); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // longestPrefix returns the value of the longest key of m that prefixes class.
