@@ -74,6 +74,10 @@ func (k ClaimKey) String() string {
 // claim with bad content, which is rejected with NCPDP codes).
 var ErrInvalid = errors.New("invalid request")
 
+// ErrInternal marks a failure of the engine's own consistency (a broken
+// invariant): retrying will not help.
+var ErrInternal = errors.New("internal inconsistency")
+
 // maxField bounds every string field; longer input is not a claim.
 const maxField = 64
 

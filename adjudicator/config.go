@@ -268,8 +268,8 @@ func (n *Network) validate() error {
 		if t.AWPDiscount.IsNegative() || t.AWPDiscount.GreaterThanOrEqual(decimal.NewFromInt(1)) {
 			return fmt.Errorf("network %s: awp_discount %s is outside 0 to 1", n.ID, t.AWPDiscount)
 		}
-		if t.DispensingFee.IsNegative() {
-			return fmt.Errorf("network %s: negative dispensing_fee", n.ID)
+		if t.DispensingFee.IsNegative() || !edits.WholeCents(t.DispensingFee) {
+			return fmt.Errorf("network %s: dispensing_fee %s must be whole cents, not negative", n.ID, t.DispensingFee)
 		}
 		hasDefault = hasDefault || t.BrandClass == edits.BrandClassDefault
 	}

@@ -239,7 +239,7 @@ func (e *Engine) bill(ctx context.Context, c *Claim, tx string) (*Response, erro
 	resp.Status = Paid
 	resp.finishMessage()
 	if err := resp.Check(); err != nil {
-		return nil, fmt.Errorf("adjudication broke an invariant, nothing written: %w", err)
+		return nil, fmt.Errorf("%w: adjudication broke an invariant, nothing written: %w", ErrInternal, err)
 	}
 	rec := &ClaimRecord{
 		ID: resp.ClaimID, Transaction: tx, Key: p.key(), Hash: hash,
@@ -313,7 +313,7 @@ func (e *Engine) Reverse(ctx context.Context, r *Reversal) (*Response, error) {
 func finish(resp *Response) (*Response, error) {
 	resp.finishMessage()
 	if err := resp.Check(); err != nil {
-		return nil, fmt.Errorf("response broke an invariant: %w", err)
+		return nil, fmt.Errorf("%w: response broke an invariant: %w", ErrInternal, err)
 	}
 	return resp, nil
 }

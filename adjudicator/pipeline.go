@@ -222,14 +222,9 @@ func (a *adjudication) pricing() {
 		ingredient, basis = awp, basisAWPLess
 	}
 	brandDAWExempt := a.drug.brandClass.IsBrand() && containsString(a.plan.MACExemptDAW, c.daw)
-	if a.price.MAC.IsPositive() {
-		mac := edits.Cents(a.price.MAC.Mul(c.qty))
-		if !brandDAWExempt && mac.LessThan(ingredient) {
-			ingredient, basis = mac, basisMAC
-		}
-		if a.drug.brandClass == edits.BrandMultiSource && containsString(a.plan.PenaltyDAW, c.daw) && ingredient.GreaterThan(mac) {
-			a.penaltyBase = ingredient.Sub(mac)
-		}
+	mac := edits.Cents(a.price.MAC.Mul(c.qty))
+	if a.price.MAC.IsPositive() && !brandDAWExempt && mac.LessThan(ingredient) {
+		ingredient, basis = mac, basisMAC
 	}
 	fee := term.DispensingFee
 	total := ingredient.Add(fee)
@@ -244,30 +239,38 @@ func (a *adjudication) pricing() {
 	r.trace("pricing", a.network.ID, "ingredient %s + fee %s = allowed %s (basis %s; AWP less %s%% = %s)",
 		ingredient.StringFixed(2), fee.StringFixed(2), total.StringFixed(2), basis,
 		term.AWPDiscount.Mul(decimal.NewFromInt(100)).String(), awp.StringFixed(2))
-	if a.penaltyBase.IsPositive() && basis != basisMAC {
-		r.trace("pricing", "", "DAW %s on a multi-source brand: brand exceeds MAC by %s", c.daw, a.penaltyBase.StringFixed(2))
-	} else {
-		a.penaltyBase = decimal.Zero
+	// The brand penalty base is what the plan pays for the ingredient over
+	// MAC, once the lesser-of rules have decided what it pays.
+	if a.price.MAC.IsPositive() && a.drug.brandClass == edits.BrandMultiSource &&
+		containsString(a.plan.PenaltyDAW, c.daw) && ingredient.GreaterThan(mac) {
+		a.penaltyBase = ingredient.Sub(mac)
+		r.trace("pricing", "", "DAW %s on a multi-source brand: ingredient exceeds MAC (%s) by %s", c.daw, mac.StringFixed(2), a.penaltyBase.StringFixed(2))
 	}
 }
 
 // remaining returns what is left of a limit for a claim in seg, as the
-// lesser of the individual and (when set) family remainders, and whether
-// the limit applies at all.
+// lesser of the individual and family remainders (a zero amount means that
+// level has no limit), and whether the limit applies at all.
 func remaining(l edits.Limit, kind accumulators.Kind, docs accumulators.Docs, seg edits.Segment) (decimal.Decimal, bool) {
 	if l.Individual.IsZero() && l.Family.IsZero() {
 		return decimal.Zero, false
 	}
-	rem := decimal.Max(decimal.Zero, l.Individual.Sub(docs.Member.Total(kind, "", l.Accumulation, seg)))
+	var rem decimal.NullDecimal
+	if !l.Individual.IsZero() {
+		rem = decimal.NullDecimal{Decimal: decimal.Max(decimal.Zero, l.Individual.Sub(docs.Member.Total(kind, "", l.Accumulation, seg))), Valid: true}
+	}
 	if !l.Family.IsZero() {
 		fam := decimal.Max(decimal.Zero, l.Family.Sub(docs.Family.Total(kind, "", l.Accumulation, seg)))
-		rem = decimal.Min(rem, fam)
+		if !rem.Valid || fam.LessThan(rem.Decimal) {
+			rem = decimal.NullDecimal{Decimal: fam, Valid: true}
+		}
 	}
-	return rem, true
+	return rem.Decimal, true
 }
 
 // costShare is step 10: deductible, then copay or coinsurance, then the
-// brand penalty, then the out-of-pocket cap; then the contributions.
+// brand penalty, then the out-of-pocket cap on all the member pays (which
+// all counts toward it); then the contributions.
 func (a *adjudication) costShare(docs accumulators.Docs) {
 	r, p, seg := a.resp, a.plan, a.segment
 	total := a.allowed
@@ -295,22 +298,24 @@ func (a *adjudication) costShare(docs accumulators.Docs) {
 		r.trace("cost share", p.ID, "no cost-share line matches tier %d %s %s; member pays no copay", a.tier, a.drug.brandClass, seg)
 	}
 
+	penalty := decimal.Min(a.penaltyBase, rest.Sub(copay).Sub(coins))
+	if penalty.IsPositive() {
+		r.trace("brand penalty", p.ID, "member pays %s for the brand over MAC", penalty.StringFixed(2))
+	}
+
+	// The out-of-pocket maximum caps everything the member pays, taking
+	// back the last-applied component first.
 	if remOOP, ok := remaining(p.OutOfPocket, accumulators.OutOfPocket, docs, seg); ok {
-		if over := ded.Add(copay).Add(coins).Sub(remOOP); over.IsPositive() {
-			cut := decimal.Min(over, coins)
-			coins, over = coins.Sub(cut), over.Sub(cut)
-			cut = decimal.Min(over, copay)
-			copay, over = copay.Sub(cut), over.Sub(cut)
-			ded = ded.Sub(over)
+		over := ded.Add(copay).Add(coins).Add(penalty).Sub(remOOP)
+		if over.IsPositive() {
+			for _, part := range []*decimal.Decimal{&penalty, &coins, &copay, &ded} {
+				cut := decimal.Min(over, *part)
+				*part, over = part.Sub(cut), over.Sub(cut)
+			}
 			r.trace("out of pocket", p.ID, "%s remaining; member share capped", remOOP.StringFixed(2))
 		} else {
 			r.trace("out of pocket", p.ID, "%s remaining", remOOP.StringFixed(2))
 		}
-	}
-
-	penalty := decimal.Min(a.penaltyBase, total.Sub(ded).Sub(copay).Sub(coins))
-	if penalty.IsPositive() {
-		r.trace("brand penalty", p.ID, "member pays %s for the brand over MAC", penalty.StringFixed(2))
 	}
 
 	patient := ded.Add(copay).Add(coins).Add(penalty)
@@ -319,7 +324,7 @@ func (a *adjudication) costShare(docs accumulators.Docs) {
 	r.PatientPay = patient
 	r.PlanPaid = total.Sub(patient)
 
-	oop := ded.Add(copay).Add(coins)
+	oop := patient
 	for _, scope := range []accumulators.Scope{accumulators.Member, accumulators.Family} {
 		for _, c := range []struct {
 			kind   accumulators.Kind

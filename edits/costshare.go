@@ -12,6 +12,9 @@ import (
 // so shopspring's half-away-from-zero is half-up).
 func Cents(d decimal.Decimal) decimal.Decimal { return d.Round(2) }
 
+// WholeCents reports whether d has no fraction of a cent.
+func WholeCents(d decimal.Decimal) bool { return d.Equal(d.Round(2)) }
+
 // Limit is a deductible or out-of-pocket maximum: an individual amount, an
 // optional family amount (zero means no family limit) and the buckets it reads.
 type Limit struct {
@@ -24,6 +27,9 @@ type Limit struct {
 func (l Limit) Validate() error {
 	if l.Individual.IsNegative() || l.Family.IsNegative() {
 		return errors.New("amounts must not be negative")
+	}
+	if !WholeCents(l.Individual) || !WholeCents(l.Family) {
+		return errors.New("amounts must be whole cents")
 	}
 	if !l.Family.IsZero() && l.Family.LessThan(l.Individual) {
 		return fmt.Errorf("family amount %s is below the individual amount %s", l.Family, l.Individual)
@@ -91,6 +97,9 @@ func (l *CostShareLine) Specificity() int {
 func (l *CostShareLine) Validate() error {
 	if l.MinDays < 0 || l.MaxDays < 0 || (l.MaxDays > 0 && l.MaxDays < l.MinDays) {
 		return fmt.Errorf("days-supply band %d-%d is invalid", l.MinDays, l.MaxDays)
+	}
+	if !WholeCents(l.Amount) || !WholeCents(l.Min) || !WholeCents(l.Max) {
+		return errors.New("amount, min and max must be whole cents")
 	}
 	switch l.Kind {
 	case Copay:

@@ -521,3 +521,26 @@ func TestNetworkText(t *testing.T) {
 		}
 	}
 }
+
+func TestMoneySettingsMustBeWholeCents(t *testing.T) {
+	d := decimal.RequireFromString
+	if err := (edits.Limit{Individual: d("100.005")}).Validate(); err == nil {
+		t.Error("a limit of 100.005 was accepted")
+	}
+	if err := (edits.Limit{Individual: d("100.00"), Family: d("200.10")}).Validate(); err != nil {
+		t.Errorf("whole-cent limit refused: %v", err)
+	}
+	for _, l := range []edits.CostShareLine{
+		{Kind: edits.Copay, Amount: d("35.005")},
+		{Kind: edits.Coinsurance, Rate: d("0.2"), Min: d("1.001")},
+		{Kind: edits.Coinsurance, Rate: d("0.2"), Max: d("99.999")},
+	} {
+		if err := l.Validate(); err == nil {
+			t.Errorf("line %+v with fractions of a cent was accepted", l)
+		}
+	}
+	// Rates are not money: any precision is fine.
+	if err := (&edits.CostShareLine{Kind: edits.Coinsurance, Rate: d("0.125")}).Validate(); err != nil {
+		t.Errorf("rate 0.125 refused: %v", err)
+	}
+}

@@ -57,6 +57,9 @@ func (s *ClaimsServer) toStatus(ctx context.Context, method string, err error) e
 		return status.Error(codes.DeadlineExceeded, "deadline exceeded")
 	}
 	s.log.ErrorContext(ctx, "transaction failed", "method", method, "error", err)
+	if errors.Is(err, adjudicator.ErrInternal) {
+		return status.Error(codes.Internal, "the claim could not be decided: "+err.Error())
+	}
 	return status.Error(codes.Unavailable, "the claim could not be decided: "+err.Error())
 }
 

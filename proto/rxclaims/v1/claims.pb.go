@@ -1523,7 +1523,10 @@ func (x *Accumulator) GetAmount() string {
 	return ""
 }
 
-// GetBenefitsResponse summarises the member's benefit period.
+// GetBenefitsResponse summarises the member's benefit period. The limit
+// summaries sum every network segment; a limit configured to read only some
+// segments (DEFAULT or ADVANCED accumulation) is tested per claim against
+// those segments, which the accumulators list gives one by one.
 type GetBenefitsResponse struct {
 	state                 protoimpl.MessageState `protogen:"open.v1"`
 	PlanId                string                 `protobuf:"bytes,1,opt,name=plan_id,json=planId,proto3" json:"plan_id,omitempty"`
