@@ -107,6 +107,11 @@ func TestCrashSafety(t *testing.T) {
 		t.Fatalf("graceful shutdown: %v", err)
 	}
 
+	// The operator's check agrees.
+	if out, err := exec.Command(bin, "--verify", "--data-dir", data).CombinedOutput(); err != nil || !strings.Contains(string(out), " 0 problems") {
+		t.Errorf("adjudicator --verify: %v\n%s", err, out)
+	}
+
 	// Read the store itself: acknowledged claims exist once, in the state
 	// acknowledged, and the balances equal the claims' contributions.
 	st, err := store.Open(store.Options{Dir: data})
