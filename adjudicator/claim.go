@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/rxclaims/rxclaims/internal/ncpdp"
@@ -132,9 +133,10 @@ func (r *Reversal) checkEnvelope() error {
 // has the same hash.
 func (c *Claim) hash() string {
 	var b strings.Builder
+	b.Grow(320)
 	w := func(s string) { b.WriteString(s); b.WriteByte(0x1f) }
 	for _, s := range []string{c.BIN, c.PCN, c.GroupID, c.CardholderID, c.PersonCode, c.DateOfBirth, c.PatientGender,
-		c.DateOfService, c.RxNumber, fmt.Sprint(c.FillNumber), c.ProductID, c.Quantity, fmt.Sprint(c.DaysSupply), c.DAW,
+		c.DateOfService, c.RxNumber, strconv.Itoa(c.FillNumber), c.ProductID, c.Quantity, strconv.Itoa(c.DaysSupply), c.DAW,
 		c.IngredientCostSubmitted, c.DispensingFeeSubmitted, c.UsualAndCustomary, c.GrossAmountDue, c.PharmacyNPI,
 		c.PrescriberNPI, c.PriorAuthorizationNumber} {
 		w(s)

@@ -3,6 +3,7 @@ package adjudicator
 import (
 	"context"
 	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"hash/maphash"
 	"math/rand/v2"
@@ -133,7 +134,7 @@ func (e *Engine) newID() string {
 	binary.BigEndian.PutUint64(b[:8], uint64(e.now().UnixMilli())<<16)
 	seq := e.idSeq.Add(1)
 	b[6], b[7], b[8], b[9] = byte(seq>>24), byte(seq>>16), byte(seq>>8), byte(seq)
-	return fmt.Sprintf("%x", b[:])
+	return hex.EncodeToString(b[:])
 }
 
 func (e *Engine) stripe(s string) int { return int(maphash.String(e.seed, s) % 1024) }
@@ -181,7 +182,7 @@ func (e *Engine) bill(ctx context.Context, c *Claim, tx string) (*Response, erro
 		return nil, err
 	}
 	snap := e.snap.Load()
-	resp := &Response{ClaimID: e.newID()}
+	resp := &Response{ClaimID: e.newID(), Trace: make([]TraceStep, 0, 12)}
 	p, rejects := parseClaim(c, e.today())
 	if len(rejects) > 0 {
 		resp.reject(rejects...)

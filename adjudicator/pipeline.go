@@ -237,14 +237,14 @@ func (a *adjudication) pricing() {
 	r.IngredientCostPaid, r.DispensingFeePaid, r.TotalAllowed, r.BasisOfReimbursement = ingredient, fee, total, basis
 	a.allowed = total
 	r.trace("pricing", a.network.ID, "ingredient %s + fee %s = allowed %s (basis %s; AWP less %s%% = %s)",
-		ingredient.StringFixed(2), fee.StringFixed(2), total.StringFixed(2), basis,
-		term.AWPDiscount.Mul(decimal.NewFromInt(100)).String(), awp.StringFixed(2))
+		edits.FormatCents(ingredient), edits.FormatCents(fee), edits.FormatCents(total), basis,
+		term.AWPDiscount.Mul(decimal.NewFromInt(100)).String(), edits.FormatCents(awp))
 	// The brand penalty base is what the plan pays for the ingredient over
 	// MAC, once the lesser-of rules have decided what it pays.
 	if a.price.MAC.IsPositive() && a.drug.brandClass == edits.BrandMultiSource &&
 		containsString(a.plan.PenaltyDAW, c.daw) && ingredient.GreaterThan(mac) {
 		a.penaltyBase = ingredient.Sub(mac)
-		r.trace("pricing", "", "DAW %s on a multi-source brand: ingredient exceeds MAC (%s) by %s", c.daw, mac.StringFixed(2), a.penaltyBase.StringFixed(2))
+		r.trace("pricing", "", "DAW %s on a multi-source brand: ingredient exceeds MAC (%s) by %s", c.daw, edits.FormatCents(mac), edits.FormatCents(a.penaltyBase))
 	}
 }
 
@@ -278,7 +278,7 @@ func (a *adjudication) costShare(docs accumulators.Docs) {
 	ded := decimal.Zero
 	if rem, ok := remaining(p.Deductible, accumulators.Deductible, docs, seg); ok {
 		ded = decimal.Min(total, rem)
-		r.trace("deductible", p.ID, "%s remaining, %s applied", rem.StringFixed(2), ded.StringFixed(2))
+		r.trace("deductible", p.ID, "%s remaining, %s applied", edits.FormatCents(rem), edits.FormatCents(ded))
 	}
 	rest := total.Sub(ded)
 
@@ -293,14 +293,14 @@ func (a *adjudication) costShare(docs accumulators.Docs) {
 	copay, coins := decimal.Zero, decimal.Zero
 	if line != nil {
 		copay, coins = line.MemberShare(rest)
-		r.trace("cost share", p.ID, "%s on %s: copay %s, coinsurance %s", line.Describe(), rest.StringFixed(2), copay.StringFixed(2), coins.StringFixed(2))
+		r.trace("cost share", p.ID, "%s on %s: copay %s, coinsurance %s", line.Describe(), edits.FormatCents(rest), edits.FormatCents(copay), edits.FormatCents(coins))
 	} else {
 		r.trace("cost share", p.ID, "no cost-share line matches tier %d %s %s; member pays no copay", a.tier, a.drug.brandClass, seg)
 	}
 
 	penalty := decimal.Min(a.penaltyBase, rest.Sub(copay).Sub(coins))
 	if penalty.IsPositive() {
-		r.trace("brand penalty", p.ID, "member pays %s for the brand over MAC", penalty.StringFixed(2))
+		r.trace("brand penalty", p.ID, "member pays %s for the brand over MAC", edits.FormatCents(penalty))
 	}
 
 	// The out-of-pocket maximum caps everything the member pays, taking
@@ -312,9 +312,9 @@ func (a *adjudication) costShare(docs accumulators.Docs) {
 				cut := decimal.Min(over, *part)
 				*part, over = part.Sub(cut), over.Sub(cut)
 			}
-			r.trace("out of pocket", p.ID, "%s remaining; member share capped", remOOP.StringFixed(2))
+			r.trace("out of pocket", p.ID, "%s remaining; member share capped", edits.FormatCents(remOOP))
 		} else {
-			r.trace("out of pocket", p.ID, "%s remaining", remOOP.StringFixed(2))
+			r.trace("out of pocket", p.ID, "%s remaining", edits.FormatCents(remOOP))
 		}
 	}
 

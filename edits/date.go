@@ -77,7 +77,15 @@ func (d Date) String() string {
 	if d.IsZero() {
 		return ""
 	}
-	return d.Time().Format(dateLayout)
+	y, m, day := d.Time().Date()
+	if y < 0 || y > 9999 {
+		return d.Time().Format(dateLayout)
+	}
+	b := []byte("0000-00-00")
+	b[0], b[1], b[2], b[3] = byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10)
+	b[5], b[6] = byte('0'+int(m)/10), byte('0'+int(m)%10)
+	b[8], b[9] = byte('0'+day/10), byte('0'+day%10)
+	return string(b)
 }
 
 // MarshalText implements encoding.TextMarshaler.

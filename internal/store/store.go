@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -121,10 +122,14 @@ func (s *Store) Close() error { return s.db.Close() }
 func familyKey(cardholderID string) []byte { return append([]byte("f\x00"), cardholderID...) }
 func claimKey(id string) []byte            { return append([]byte("c\x00"), id...) }
 func indexKey(k adjudicator.ClaimKey) []byte {
-	return fmt.Appendf([]byte("k\x00"), "%s\x00%s\x00%d\x00%s", k.PharmacyNPI, k.RxNumber, k.FillNumber, k.DateOfService)
+	b := make([]byte, 0, 48)
+	b = append(append(append(b, "k\x00"...), k.PharmacyNPI...), 0)
+	b = append(append(b, k.RxNumber...), 0)
+	b = append(strconv.AppendInt(b, int64(k.FillNumber), 10), 0)
+	return append(b, k.DateOfService...)
 }
 func docKey(scope accumulators.Scope, id string, period edits.Date) string {
-	return fmt.Sprintf("a\x00%c%s\x00%s", '0'+byte(scope), period, id)
+	return "a\x00" + string(rune('0'+byte(scope))) + period.String() + "\x00" + id
 }
 
 var (
