@@ -2,13 +2,10 @@ package server_test
 
 import (
 	"context"
-	"fmt"
 	"runtime"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/edits"
 	"github.com/rxclaims/rxclaims/internal/demo"
 	"github.com/rxclaims/rxclaims/internal/scenario"
@@ -41,27 +38,6 @@ func BenchmarkGRPC(b *testing.B) {
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "calls/s")
 	})
 	b.Run("bill", func(b *testing.B) {
-		client := server.NewClient(conn)
-		members := demo.CoveredClaims(cfg, edits.DateOf(now))
-		var seq, paid atomic.Int64
-		b.SetParallelism(parallelism)
-		b.RunParallel(func(pb *testing.PB) {
-			for pb.Next() {
-				n := seq.Add(1)
-				c := *members[int(n)%len(members)]
-				c.RxNumber = fmt.Sprintf("%012d", n)
-				r, err := client.Bill(context.Background(), &c)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if r.Status == adjudicator.Paid {
-					paid.Add(1)
-				}
-			}
-		})
-		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "claims/s")
-		if paid.Load() < int64(b.N)*9/10 {
-			b.Fatalf("only %d of %d claims paid", paid.Load(), b.N)
-		}
+		scenario.BenchBills(b, server.NewClient(conn), demo.CoveredClaims(cfg, edits.DateOf(now)))
 	})
 }
