@@ -190,10 +190,10 @@ func (e *Engine) bill(ctx context.Context, c *Claim, tx string) (*Response, erro
 		return finish(resp)
 	}
 	resp.trace("syntax", "", "all fields valid")
-	hash := c.hash()
+	hash, key := c.hash(), p.key()
 
-	defer e.lockKey(p.key())()
-	prev, err := e.store.ClaimByKey(ctx, p.key())
+	defer e.lockKey(key)()
+	prev, err := e.store.ClaimByKey(ctx, key)
 	if err != nil {
 		return nil, fmt.Errorf("duplicate check: %w", err)
 	}
@@ -243,7 +243,7 @@ func (e *Engine) bill(ctx context.Context, c *Claim, tx string) (*Response, erro
 		return nil, fmt.Errorf("%w: adjudication broke an invariant, nothing written: %w", ErrInternal, err)
 	}
 	rec := &ClaimRecord{
-		ID: resp.ClaimID, Transaction: tx, Key: p.key(), Hash: hash,
+		ID: resp.ClaimID, Transaction: tx, Key: key, Hash: hash,
 		CardholderID: c.CardholderID, PersonCode: p.personCode, Period: a.period,
 		Claim: c, Response: resp, Contributions: a.contributions,
 	}
