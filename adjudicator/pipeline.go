@@ -40,7 +40,6 @@ type adjudication struct {
 	price       *DrugPrice
 	tier        int
 	period      edits.Date
-	allowed     decimal.Decimal
 	penaltyBase decimal.Decimal // brand ingredient paid less MAC, when a penalty applies
 
 	contributions []accumulators.Contribution
@@ -206,7 +205,7 @@ func (a *adjudication) product() {
 		r.trace("product", a.plan.ID, "%s is not on the formulary", d.Name)
 		return
 	}
-	a.tier, r.Tier = tier, tier
+	r.Tier = tier
 	r.trace("product", a.plan.ID, "%s: tier %d, %s", d.Name, tier, d.brandClass)
 }
 
@@ -235,7 +234,6 @@ func (a *adjudication) pricing() {
 		ingredient, fee, total, basis = c.gross, decimal.Zero, c.gross, basisAsSubmitted
 	}
 	r.IngredientCostPaid, r.DispensingFeePaid, r.TotalAllowed, r.BasisOfReimbursement = ingredient, fee, total, basis
-	a.allowed = total
 	r.trace("pricing", a.network.ID, "ingredient %s + fee %s = allowed %s (basis %s; AWP less %s%% = %s)",
 		edits.FormatCents(ingredient), edits.FormatCents(fee), edits.FormatCents(total), basis,
 		term.AWPDiscount.Mul(decimal.NewFromInt(100)).String(), edits.FormatCents(awp))
@@ -273,7 +271,7 @@ func remaining(l edits.Limit, kind accumulators.Kind, docs accumulators.Docs, se
 // all counts toward it); then the contributions.
 func (a *adjudication) costShare(docs accumulators.Docs) {
 	r, p, seg := a.resp, a.plan, a.segment
-	total := a.allowed
+	total := r.TotalAllowed
 
 	ded := decimal.Zero
 	if rem, ok := remaining(p.Deductible, accumulators.Deductible, docs, seg); ok {
@@ -282,7 +280,7 @@ func (a *adjudication) costShare(docs accumulators.Docs) {
 	}
 	rest := total.Sub(ded)
 
-	facts := edits.CostShareFacts{Tier: a.tier, BrandClass: a.drug.brandClass, Segment: seg, DaysSupply: a.claim.DaysSupply}
+	facts := edits.CostShareFacts{Tier: r.Tier, BrandClass: a.drug.brandClass, Segment: seg, DaysSupply: a.claim.DaysSupply}
 	var line *edits.CostShareLine
 	for i := range p.CostShare {
 		l := &p.CostShare[i]
@@ -295,7 +293,7 @@ func (a *adjudication) costShare(docs accumulators.Docs) {
 		copay, coins = line.MemberShare(rest)
 		r.trace("cost share", p.ID, "%s on %s: copay %s, coinsurance %s", line.Describe(), edits.FormatCents(rest), edits.FormatCents(copay), edits.FormatCents(coins))
 	} else {
-		r.trace("cost share", p.ID, "no cost-share line matches tier %d %s %s; member pays no copay", a.tier, a.drug.brandClass, seg)
+		r.trace("cost share", p.ID, "no cost-share line matches tier %d %s %s; member pays no copay", r.Tier, a.drug.brandClass, seg)
 	}
 
 	penalty := decimal.Min(a.penaltyBase, rest.Sub(copay).Sub(coins))
