@@ -166,6 +166,28 @@ func newLedger() *ledger {
 
 func (l *ledger) count() int { l.mu.Lock(); defer l.mu.Unlock(); return l.n }
 
+// take returns a copy of a paid claim about to be reversed or rebilled and
+// marks it pending until settle.
+func (l *ledger) take(id string) adjudicator.Claim {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.pending[id] = true
+	return *l.bills[id]
+}
+
+// settle records the answer to id's reversal or rebill: it is no longer
+// pending, and when acknowledged, apply updates the ledger.
+func (l *ledger) settle(id string, acknowledged bool, apply func()) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.pending, id)
+	if acknowledged {
+		delete(l.bills, id)
+		apply()
+		l.n++
+	}
+}
+
 // coveredMembers returns claim templates for the demo members covered over
 // the last 30 days.
 func coveredMembers(t *testing.T) []*adjudicator.Claim {
@@ -199,46 +221,27 @@ func drive(ctx context.Context, c *server.Client, worker int, members []*adjudic
 		case seq%5 == 4 && len(mine) > 0:
 			id := mine[len(mine)-1]
 			mine = mine[:len(mine)-1]
-			l.mu.Lock()
-			cl := l.bills[id]
-			l.pending[id] = true
-			l.mu.Unlock()
+			cl := l.take(id)
 			rv := &adjudicator.Reversal{BIN: cl.BIN, PCN: cl.PCN, PharmacyNPI: cl.PharmacyNPI, RxNumber: cl.RxNumber, FillNumber: cl.FillNumber, DateOfService: cl.DateOfService}
 			r, err := c.Reverse(ctx, rv)
 			if err != nil {
 				return
 			}
-			l.mu.Lock()
-			delete(l.pending, id)
-			l.mu.Unlock()
-			if r.Status == adjudicator.Accepted {
-				l.mu.Lock()
-				delete(l.bills, id)
-				l.reversals[id] = reversed{rv, r.ClaimID}
-				l.n++
-				l.mu.Unlock()
-			}
+			l.settle(id, r.Status == adjudicator.Accepted, func() { l.reversals[id] = reversed{rv, r.ClaimID} })
 		case seq%7 == 6 && len(mine) > 0:
 			id := mine[len(mine)-1]
-			l.mu.Lock()
-			cl := *l.bills[id]
-			l.pending[id] = true
-			l.mu.Unlock()
+			cl := l.take(id)
 			cl.Quantity = fmt.Sprint(10 + rng.IntN(80))
 			r, err := c.Rebill(ctx, &cl)
 			if err != nil {
 				return
 			}
-			l.mu.Lock()
-			delete(l.pending, id)
-			l.mu.Unlock()
-			if r.Status == adjudicator.Paid {
-				l.mu.Lock()
-				delete(l.bills, id)
+			paid := r.Status == adjudicator.Paid
+			l.settle(id, paid, func() {
 				l.bills[r.ClaimID] = &cl
 				l.rebills[id] = r.ClaimID
-				l.n++
-				l.mu.Unlock()
+			})
+			if paid {
 				mine[len(mine)-1] = r.ClaimID
 			}
 		default:
