@@ -312,6 +312,12 @@ func (s *session) measured(ctx context.Context, step func() StepResult) (StepRes
 			r.ClientCPUSecondsPerCall = clientCPU / float64(r.Calls)
 		}
 	}
+	if n := after.engineN - before.engineN; n > 0 {
+		r.EngineMeanMs = 1000 * (after.engineSeconds - before.engineSeconds) / n
+	}
+	if n := after.commitN - before.commitN; n > 0 {
+		r.CommitMeanMs = 1000 * (after.commitSeconds - before.commitSeconds) / n
+	}
 	r.RSSBytes = after.rssBytes
 	return r, ctx.Err()
 }

@@ -153,14 +153,17 @@ func startInProcess(ctx context.Context, dataDir, bundle string, log *slog.Logge
 	}
 }
 
-// processStats are the server's process metrics.
+// processStats are the server's process metrics and its engine's and
+// store's totals.
 type processStats struct {
-	cpuSeconds float64
-	rssBytes   float64
+	cpuSeconds             float64
+	rssBytes               float64
+	engineSeconds, engineN float64 // time inside the engine, all transactions
+	commitSeconds, commitN float64 // synced Pebble commits
 }
 
-// stats reads process_cpu_seconds_total and process_resident_memory_bytes
-// from the server's /metrics.
+// stats reads the server's /metrics: process CPU and memory, and the sums
+// and counts of its adjudication and commit histograms.
 func (s *adjudicatorServer) stats(ctx context.Context) (processStats, error) {
 	var ps processStats
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+s.metricsAddr+"/metrics", nil)
@@ -176,21 +179,33 @@ func (s *adjudicatorServer) stats(ctx context.Context) (processStats, error) {
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
-		name, value, ok := strings.Cut(sc.Text(), " ")
+		series, value, ok := strings.Cut(sc.Text(), " ")
+		name, _, _ := strings.Cut(series, "{")
 		var dst *float64
 		switch name {
 		case "process_cpu_seconds_total":
 			dst = &ps.cpuSeconds
+			found++
 		case "process_resident_memory_bytes":
 			dst = &ps.rssBytes
+			found++
+		case "rxclaims_adjudication_duration_seconds_sum":
+			dst = &ps.engineSeconds
+		case "rxclaims_adjudication_duration_seconds_count":
+			dst = &ps.engineN
+		case "rxclaims_store_commit_duration_seconds_sum":
+			dst = &ps.commitSeconds
+		case "rxclaims_store_commit_duration_seconds_count":
+			dst = &ps.commitN
 		}
 		if !ok || dst == nil {
 			continue
 		}
-		if *dst, err = strconv.ParseFloat(value, 64); err != nil {
-			return ps, fmt.Errorf("metric %s: %w", name, err)
+		v, err := strconv.ParseFloat(value, 64)
+		if err != nil {
+			return ps, fmt.Errorf("metric %s: %w", series, err)
 		}
-		found++
+		*dst += v // a histogram's series are summed over their labels
 	}
 	if err := sc.Err(); err != nil {
 		return ps, err
