@@ -89,6 +89,9 @@ type DocWrite struct {
 // Options configure an Engine.
 type Options struct {
 	Store Store
+	// Configs, when set, keeps configuration changes made through the
+	// admin methods durable.
+	Configs ConfigStore
 	// Now is the clock; defaults to time.Now. Claims dated after its day are post-dated (82).
 	Now func() time.Time
 }
@@ -102,6 +105,10 @@ type Engine struct {
 	keyLocks [1024]sync.Mutex
 	famLocks [1024]sync.Mutex
 	idSeq    atomic.Uint64
+
+	adminMu sync.Mutex // serializes configuration changes
+	cfg     *Config    // the configuration in force, normalized; owned under adminMu
+	configs ConfigStore
 }
 
 // New compiles cfg and returns an engine over opts.Store.
@@ -109,7 +116,7 @@ func New(cfg *Config, opts Options) (*Engine, error) {
 	if opts.Store == nil {
 		return nil, fmt.Errorf("adjudicator: Options.Store is required")
 	}
-	e := &Engine{store: opts.Store, now: opts.Now, seed: maphash.MakeSeed()}
+	e := &Engine{store: opts.Store, now: opts.Now, seed: maphash.MakeSeed(), configs: opts.Configs}
 	if e.now == nil {
 		e.now = time.Now
 	}
@@ -120,13 +127,24 @@ func New(cfg *Config, opts Options) (*Engine, error) {
 	return e, nil
 }
 
-// Reload compiles cfg and swaps it in; claims in flight finish on the old snapshot.
+// Reload compiles cfg and swaps it in; claims in flight finish on the old
+// snapshot. It does not persist cfg (see Import and the admin methods).
 func (e *Engine) Reload(cfg *Config) error {
 	s, err := compile(cfg)
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
 	}
+	own, err := snapshotCopy(cfg)
+	if err != nil {
+		return err
+	}
+	if err := own.normalize(); err != nil {
+		return err
+	}
+	e.adminMu.Lock()
+	e.cfg = own
 	e.snap.Store(s)
+	e.adminMu.Unlock()
 	return nil
 }
 
