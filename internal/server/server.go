@@ -1,5 +1,5 @@
 // Package server runs the adjudicator as a gRPC service: it opens the store,
-// loads the configuration, serves ClaimsService with health checking,
+// loads the configuration, serves ClaimsService and AdminService with health checking,
 // reflection, metrics, logging and panic recovery, and shuts down
 // gracefully (health NOT_SERVING, drain, stop, close the store last).
 package server
@@ -97,7 +97,7 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return fmt.Errorf("grpc listener: %w", err)
 	}
-	grpcSrv, hs := NewGRPCServer(NewClaimsServer(engine, m, log), reg, log)
+	grpcSrv, hs := NewGRPCServer(NewClaimsServer(engine, m, log), NewAdminServer(engine, log), reg, log)
 
 	var metricsAddr net.Addr
 	var httpSrv *http.Server
@@ -122,6 +122,7 @@ func Run(ctx context.Context, o Options) error {
 	go func() { serveErr <- grpcSrv.Serve(lis) }()
 	hs.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
 	hs.SetServingStatus(pb.ClaimsService_ServiceDesc.ServiceName, healthpb.HealthCheckResponse_SERVING)
+	hs.SetServingStatus(pb.AdminService_ServiceDesc.ServiceName, healthpb.HealthCheckResponse_SERVING)
 	log.Info("serving", "grpc", lis.Addr().String(), "metrics", fmt.Sprint(metricsAddr))
 	if opts.Listening != nil {
 		opts.Listening(lis.Addr(), metricsAddr)
@@ -213,10 +214,11 @@ func loadConfig(path string) (*adjudicator.Config, string, error) {
 	return cfg, path, nil
 }
 
-// NewGRPCServer builds the gRPC server: ClaimsService, health (NOT_SERVING
-// until the caller says otherwise), reflection, and interceptors for
-// metrics, logging and panic recovery. reg and log may be nil.
-func NewGRPCServer(claims pb.ClaimsServiceServer, reg prometheus.Registerer, log *slog.Logger) (*grpc.Server, *health.Server) {
+// NewGRPCServer builds the gRPC server: ClaimsService, AdminService (when
+// admin is not nil), health (NOT_SERVING until the caller says otherwise),
+// reflection, and interceptors for metrics, logging and panic recovery.
+// reg and log may be nil.
+func NewGRPCServer(claims pb.ClaimsServiceServer, admin pb.AdminServiceServer, reg prometheus.Registerer, log *slog.Logger) (*grpc.Server, *health.Server) {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -247,6 +249,9 @@ func NewGRPCServer(claims pb.ClaimsServiceServer, reg prometheus.Registerer, log
 		),
 	)
 	pb.RegisterClaimsServiceServer(s, claims)
+	if admin != nil {
+		pb.RegisterAdminServiceServer(s, admin)
+	}
 	hs := health.NewServer()
 	hs.SetServingStatus("", healthpb.HealthCheckResponse_NOT_SERVING)
 	healthpb.RegisterHealthServer(s, hs)
@@ -261,7 +266,7 @@ func callLevel(c codes.Code) logging.Level {
 	switch c {
 	case codes.OK, codes.NotFound, codes.Canceled:
 		return logging.LevelDebug
-	case codes.InvalidArgument, codes.DeadlineExceeded:
+	case codes.InvalidArgument, codes.DeadlineExceeded, codes.FailedPrecondition, codes.PermissionDenied:
 		return logging.LevelInfo
 	}
 	return logging.LevelError
