@@ -290,6 +290,7 @@ func (l *Loader) process(ctx context.Context, f *FileStatus) error {
 		if err != nil {
 			return err
 		}
+		f.Counts.Failed = failed
 		if failed*100 > l.opts.MaxFailedPercent*f.Counts.Received || (failed > 0 && failed == f.Counts.Received) {
 			return l.reject(f, f.Staged, fmt.Sprintf("%d of %d records failed validation", failed, f.Counts.Received), nil)
 		}

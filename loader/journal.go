@@ -132,7 +132,7 @@ func (l *Loader) undoFile(ctx context.Context, f *FileStatus) error {
 	prefix := fileScoped("j", f.Group, f.Seq)
 	bar := l.progress("rewind "+f.Ref(), int(f.Journal))
 	defer bar.Done()
-	for {
+	for chunks := 1; ; chunks++ {
 		c := l.newChunk(f)
 		err := scan(l.db, prefix, true, func(k, v []byte) error {
 			var e JournalEntry
@@ -188,6 +188,9 @@ func (l *Loader) undoFile(ctx context.Context, f *FileStatus) error {
 			return err
 		}
 		bar.Add(n)
+		if l.opts.failAfterChunks > 0 && chunks >= l.opts.failAfterChunks && !done {
+			return errCrash
+		}
 		if done {
 			l.metrics.file(f)
 			return writeReportFor(l, f)
