@@ -77,10 +77,6 @@ func Run(ctx context.Context, o Options) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m := metrics.New(reg)
 
-	cfg, source, err := loadConfig(opts.ConfigPath)
-	if err != nil {
-		return err
-	}
 	st, err := store.Open(store.Options{Dir: opts.DataDir, ObserveCommit: m.ObserveCommit, Logger: log})
 	if err != nil {
 		return err
@@ -91,16 +87,11 @@ func Run(ctx context.Context, o Options) error {
 		}
 	}()
 	metrics.RegisterStore(reg, st)
-	if err := st.PutFamilies(ctx, cfg.Families); err != nil {
-		return fmt.Errorf("loading families: %w", err)
-	}
-	engine, err := adjudicator.New(cfg, adjudicator.Options{Store: st, Now: opts.Now})
+	engine, err := openEngine(ctx, st, opts, log)
 	if err != nil {
 		return err
 	}
 	m.ConfigLoaded(time.Now())
-	log.Info("configuration loaded", "source", source, "plans", len(cfg.Plans), "drugs", len(cfg.Drugs),
-		"pharmacies", len(cfg.Pharmacies), "families", len(cfg.Families))
 
 	lis, err := net.Listen("tcp", opts.GRPCAddr)
 	if err != nil {
@@ -157,6 +148,58 @@ func Run(ctx context.Context, o Options) error {
 		_ = httpSrv.Shutdown(sctx)
 	}
 	return nil
+}
+
+// openEngine starts the engine on the configuration kept in the store. A
+// store without one is seeded from the bundle (or the demo data); a store
+// with one imports the bundle, if given, on top (importing the same
+// bundle again changes nothing).
+func openEngine(ctx context.Context, st *store.Store, opts Options, log *slog.Logger) (*adjudicator.Engine, error) {
+	stored, found, err := st.LoadConfig()
+	if err != nil {
+		return nil, err
+	}
+	engOpts := adjudicator.Options{Store: st, Configs: st, Now: opts.Now}
+	if found {
+		engine, err := adjudicator.New(stored, engOpts)
+		if err != nil {
+			return nil, fmt.Errorf("stored configuration: %w", err)
+		}
+		if opts.ConfigPath != "" {
+			cfg, _, err := loadConfig(opts.ConfigPath)
+			if err != nil {
+				return nil, err
+			}
+			sum, err := engine.Import(ctx, cfg, "startup")
+			if err != nil {
+				return nil, fmt.Errorf("importing %s: %w", opts.ConfigPath, err)
+			}
+			log.Info("configuration bundle imported", "source", opts.ConfigPath, "plans", sum.Plans, "drugs", sum.Drugs,
+				"edits_added", sum.EditsAdded, "edits_unchanged", sum.EditsUnchanged, "families", sum.Families)
+		}
+		log.Info("configuration loaded", "source", "store", "plans", len(stored.Plans), "edits", len(stored.Edits))
+		return engine, nil
+	}
+	cfg, source, err := loadConfig(opts.ConfigPath)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.PutFamilies(ctx, cfg.Families); err != nil {
+		return nil, fmt.Errorf("loading families: %w", err)
+	}
+	engine, err := adjudicator.New(cfg, engOpts)
+	if err != nil {
+		return nil, err
+	}
+	c := engine.Configuration()
+	all := c.Edits
+	c.Edits = nil
+	if err := st.SaveConfig(ctx, c, all); err != nil {
+		return nil, err
+	}
+	log.Info("configuration loaded", "source", source, "plans", len(cfg.Plans), "drugs", len(cfg.Drugs),
+		"pharmacies", len(cfg.Pharmacies), "families", len(cfg.Families), "edits", len(all))
+	return engine, nil
 }
 
 func loadConfig(path string) (*adjudicator.Config, string, error) {
