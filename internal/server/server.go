@@ -98,6 +98,7 @@ func Run(ctx context.Context, o Options) error {
 		return fmt.Errorf("grpc listener: %w", err)
 	}
 	grpcSrv, hs := NewGRPCServer(NewClaimsServer(engine, m, log), reg, log)
+	pb.RegisterEnrollmentServiceServer(grpcSrv, NewEnrollmentServer(engine, log))
 
 	var metricsAddr net.Addr
 	var httpSrv *http.Server
