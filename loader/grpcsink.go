@@ -3,6 +3,7 @@ package loader
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/rxclaims/rxclaims/edits"
 	"github.com/rxclaims/rxclaims/internal/wire"
@@ -11,15 +12,27 @@ import (
 )
 
 // GRPCSink is the production Sink: the adjudicator's EnrollmentService.
+// Calls wait for the connection to be ready (an adjudicator restarting is
+// waited for) up to the caller's deadline, or Timeout when it has none.
 type GRPCSink struct {
-	client pb.EnrollmentServiceClient
-	source string
+	client  pb.EnrollmentServiceClient
+	source  string
+	Timeout time.Duration // default 30s
 }
+
+func (s *GRPCSink) ctx(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, s.Timeout)
+}
+
+var ready = grpc.WaitForReady(true)
 
 // NewGRPCSink returns a Sink over conn; source names this loader in the
 // adjudicator's logs.
 func NewGRPCSink(conn grpc.ClientConnInterface, source string) *GRPCSink {
-	return &GRPCSink{client: pb.NewEnrollmentServiceClient(conn), source: source}
+	return &GRPCSink{client: pb.NewEnrollmentServiceClient(conn), source: source, Timeout: 30 * time.Second}
 }
 
 // SyncFamilies implements Sink.
@@ -28,7 +41,9 @@ func (s *GRPCSink) SyncFamilies(ctx context.Context, b FamilyBatch) error {
 	for i := range b.Families {
 		req.Families = append(req.Families, wire.FamilyToProto(&b.Families[i]))
 	}
-	_, err := s.client.SyncFamilies(ctx, req)
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	_, err := s.client.SyncFamilies(ctx, req, ready)
 	return err
 }
 
@@ -44,14 +59,18 @@ func (s *GRPCSink) SyncCatalog(ctx context.Context, b CatalogBatch) error {
 	for i := range b.Networks {
 		req.Networks = append(req.Networks, wire.NetworkToProto(&b.Networks[i]))
 	}
-	_, err := s.client.SyncCatalog(ctx, req)
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	_, err := s.client.SyncCatalog(ctx, req, ready)
 	return err
 }
 
 // MemberClaims implements Sink.
 func (s *GRPCSink) MemberClaims(ctx context.Context, cardholderID, personCode string, from, to edits.Date) ([]ClaimRef, error) {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
 	resp, err := s.client.ListMemberClaims(ctx, &pb.ListMemberClaimsRequest{
-		CardholderId: cardholderID, PersonCode: personCode, From: from.String(), To: to.String()})
+		CardholderId: cardholderID, PersonCode: personCode, From: from.String(), To: to.String()}, ready)
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +89,9 @@ func (s *GRPCSink) MemberClaims(ctx context.Context, cardholderID, personCode st
 
 // ReverseClaim implements Sink.
 func (s *GRPCSink) ReverseClaim(ctx context.Context, claimID string) error {
-	resp, err := s.client.ReverseClaim(ctx, &pb.ReverseClaimRequest{ClaimId: claimID})
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	resp, err := s.client.ReverseClaim(ctx, &pb.ReverseClaimRequest{ClaimId: claimID}, ready)
 	if err != nil {
 		return err
 	}
