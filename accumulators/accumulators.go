@@ -18,9 +18,10 @@ const (
 	OutOfPocket
 	PlanPaid
 	RxCount
+	Units // quantity dispensed
 )
 
-var kindNames = [...]string{"", "DEDUCTIBLE", "OUT_OF_POCKET", "PLAN_PAID", "RX_COUNT"}
+var kindNames = [...]string{"", "DEDUCTIBLE", "OUT_OF_POCKET", "PLAN_PAID", "RX_COUNT", "UNITS"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) && k != 0 {

@@ -227,7 +227,7 @@ func TestDecodeRejectsCorrupt(t *testing.T) {
 		"huge count":          doc(1<<62, ok),
 		"bad count varint":    {1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01},
 		"kind 0":              doc(1, entry(0, 1, 1, "", "1")),
-		"kind 5":              doc(1, entry(5, 1, 1, "", "1")),
+		"kind 6":              doc(1, entry(6, 1, 1, "", "1")),
 		"network type 0":      doc(1, entry(1, 0, 1, "", "1")),
 		"network type 5":      doc(1, entry(1, 5, 1, "", "1")),
 		"network class 0":     doc(1, entry(1, 1, 0, "", "1")),

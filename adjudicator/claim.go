@@ -197,6 +197,10 @@ type Response struct {
 	BrandClass            string              `json:"brand_class,omitempty"`
 	Trace                 []TraceStep         `json:"trace,omitempty"`
 	ReversedClaimID       string              `json:"reversed_claim_id,omitempty"`
+
+	// Notes are appended to a rejection message, such as the earliest fill
+	// date of a refill too soon; they are part of Message, not stored apart.
+	Notes []string `json:"-"`
 }
 
 // DURAlert is a DUR warning returned with the response.
@@ -246,7 +250,7 @@ func (r *Response) finishMessage() {
 		for i, c := range r.Rejects {
 			texts[i] = string(c) + " " + c.Text()
 		}
-		r.Message = "REJECTED: " + strings.Join(texts, "; ")
+		r.Message = "REJECTED: " + strings.Join(append(texts, r.Notes...), "; ")
 	case Paid:
 		r.Message = "PAID"
 	case Accepted:

@@ -14,24 +14,40 @@ import (
 // Plans, networks, pharmacies and drugs compile into the engine's snapshot;
 // families go to the store.
 type Config struct {
-	Plans      []Plan     `json:"plans"`
-	Networks   []Network  `json:"networks"`
-	Pharmacies []Pharmacy `json:"pharmacies"`
-	Drugs      []Drug     `json:"drugs"`
-	Families   []Family   `json:"families,omitempty"`
+	Settings   Settings     `json:"settings,omitzero"` // PBM-level settings
+	Clients    []Client     `json:"clients,omitempty"`
+	Groups     []Group      `json:"groups,omitempty"`
+	Plans      []Plan       `json:"plans"`
+	Networks   []Network    `json:"networks"`
+	Pharmacies []Pharmacy   `json:"pharmacies"`
+	Drugs      []Drug       `json:"drugs"`
+	Edits      []edits.Edit `json:"edits,omitempty"`
+	Families   []Family     `json:"families,omitempty"`
 }
 
 // Plan is a benefit plan: its networks, formulary and financial rules.
+//
+// Deductible, OutOfPocket and CostShare are a shorthand for the plan's
+// default financial edits: loading a configuration turns them into Active
+// PLAN-level edits (IDs "<plan>.deductible", "<plan>.out-of-pocket" and
+// "<plan>.cost-share"), which then change only through the edit lifecycle.
 type Plan struct {
 	ID               string                `json:"id"`
 	Name             string                `json:"name"`
 	PeriodStartMonth int                   `json:"period_start_month,omitempty"` // benefit period starts on the 1st of this month; default 1
 	Networks         []PlanNetwork         `json:"networks"`
-	Deductible       edits.Limit           `json:"deductible"`
-	OutOfPocket      edits.Limit           `json:"out_of_pocket"`
-	CostShare        []edits.CostShareLine `json:"cost_share"`
+	Deductible       edits.Limit           `json:"deductible,omitzero"`
+	OutOfPocket      edits.Limit           `json:"out_of_pocket,omitzero"`
+	CostShare        []edits.CostShareLine `json:"cost_share,omitempty"`
 	Formulary        []FormularyEntry      `json:"formulary"`
 	Exclusions       []DrugMatch           `json:"exclusions,omitempty"`
+	LevelSettings
+}
+
+// LevelSettings are settings any level of the hierarchy may set; a level
+// that leaves one unset takes it from the level above (plan → group →
+// client → PBM), and the PBM from the defaults.
+type LevelSettings struct {
 	// PenaltyDAW lists the DAW codes for which a member who takes a
 	// multi-source brand pays the difference to MAC (134-UK); default ["2"].
 	PenaltyDAW []string `json:"penalty_daw,omitempty"`
@@ -41,6 +57,29 @@ type Plan struct {
 	// Retail90MinDays is the days supply from which a pharmacy's Retail90
 	// network is preferred to its Retail one; default 84.
 	Retail90MinDays int `json:"retail90_min_days,omitempty"`
+}
+
+// Settings are the PBM-level settings.
+type Settings struct {
+	LevelSettings
+	// AllowSelfActivation relaxes maker-checker: the creator of a draft edit
+	// may activate it. Each such activation is marked in the edit's audit.
+	AllowSelfActivation bool `json:"allow_self_activation,omitempty"`
+}
+
+// Client is a carrier: the level between the PBM and its groups.
+type Client struct {
+	ID   string `json:"id"`
+	Name string `json:"name,omitempty"`
+	LevelSettings
+}
+
+// Group is an employer or other group customer of a client.
+type Group struct {
+	ID       string `json:"id"`
+	Name     string `json:"name,omitempty"`
+	ClientID string `json:"client_id"`
+	LevelSettings
 }
 
 // PlanNetwork is a network the plan uses and how it classifies it.
@@ -118,6 +157,16 @@ type Member struct {
 	DateOfBirth edits.Date `json:"date_of_birth"`
 	Gender      string     `json:"gender,omitempty"` // M, F or U
 	Coverages   []Coverage `json:"coverages"`
+	// PriorAuths are the prior authorizations on file for the member.
+	PriorAuths []PriorAuth `json:"prior_authorizations,omitempty"`
+}
+
+// PriorAuth is a prior authorization on file: a drug (by NDC or class
+// prefix) approved for the member over a date range.
+type PriorAuth struct {
+	Number string `json:"number"`
+	edits.DrugRef
+	edits.Range
 }
 
 // Coverage enrols a member in a plan over a date range.
@@ -155,6 +204,17 @@ func (f *Family) Validate() error {
 		seen[m.PersonCode] = true
 		if m.DateOfBirth.IsZero() {
 			return fmt.Errorf("family %s member %s: date_of_birth is required", f.CardholderID, m.PersonCode)
+		}
+		for _, pa := range m.PriorAuths {
+			if pa.Number == "" {
+				return fmt.Errorf("family %s member %s: prior authorization without number", f.CardholderID, m.PersonCode)
+			}
+			if err := pa.DrugRef.Validate(); err != nil {
+				return fmt.Errorf("family %s member %s prior authorization %s: %w", f.CardholderID, m.PersonCode, pa.Number, err)
+			}
+			if err := pa.Range.Validate(); err != nil {
+				return fmt.Errorf("family %s member %s prior authorization %s: %w", f.CardholderID, m.PersonCode, pa.Number, err)
+			}
 		}
 		for _, c := range m.Coverages {
 			if c.PlanID == "" {
@@ -214,19 +274,8 @@ func (p *Plan) validate(networks map[string]*Network) error {
 			return fmt.Errorf("network %s: classification must be IN or OUT", n.Network)
 		}
 	}
-	if err := p.Deductible.Validate(); err != nil {
-		return fmt.Errorf("deductible: %w", err)
-	}
-	if err := p.OutOfPocket.Validate(); err != nil {
-		return fmt.Errorf("out_of_pocket: %w", err)
-	}
-	if len(p.CostShare) == 0 {
-		return errors.New("no cost_share lines")
-	}
-	for i := range p.CostShare {
-		if err := p.CostShare[i].Validate(); err != nil {
-			return fmt.Errorf("cost_share line %d: %w", i+1, err)
-		}
+	if err := p.LevelSettings.validate(); err != nil {
+		return err
 	}
 	for i, f := range p.Formulary {
 		if err := f.DrugMatch.validate(); err != nil {

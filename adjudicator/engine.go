@@ -14,6 +14,7 @@ import (
 
 	"github.com/rxclaims/rxclaims/accumulators"
 	"github.com/rxclaims/rxclaims/edits"
+	"github.com/shopspring/decimal"
 )
 
 // Transaction codes.
@@ -33,7 +34,11 @@ type Store interface {
 	ClaimByKey(ctx context.Context, key ClaimKey) (*ClaimRecord, error)
 	// Accumulators returns the caller's own copy of a document (empty if none).
 	Accumulators(ctx context.Context, scope accumulators.Scope, id string, period edits.Date) (*accumulators.Doc, error)
-	// Commit writes claim records, the key index and documents in one durable batch.
+	// History returns a member's paid claims with dates of service from
+	// from to to, oldest first.
+	History(ctx context.Context, cardholderID, personCode string, from, to edits.Date) ([]HistoryEntry, error)
+	// Commit writes claim records, the key index, the member's history and
+	// documents in one durable batch. A record with a Reversal leaves the history.
 	Commit(ctx context.Context, c *Commit) error
 }
 
@@ -70,6 +75,7 @@ func MemberID(cardholderID, personCode string) string { return cardholderID + ":
 type Commit struct {
 	Records []*ClaimRecord // claim records to put, new or updated
 	Index   *ClaimRecord   // the record its claim key now points to, if changed
+	History *HistoryEntry  // the history entry of Index, when it is a new paid claim
 	Docs    []DocWrite
 }
 
@@ -84,6 +90,9 @@ type DocWrite struct {
 // Options configure an Engine.
 type Options struct {
 	Store Store
+	// Configs, when set, keeps configuration changes made through the
+	// admin methods durable.
+	Configs ConfigStore
 	// Now is the clock; defaults to time.Now. Claims dated after its day are post-dated (82).
 	Now func() time.Time
 }
@@ -97,6 +106,10 @@ type Engine struct {
 	keyLocks [1024]sync.Mutex
 	famLocks [1024]sync.Mutex
 	idSeq    atomic.Uint64
+
+	adminMu sync.Mutex // serializes configuration changes
+	cfg     *Config    // the configuration in force, normalized; owned under adminMu
+	configs ConfigStore
 }
 
 // New compiles cfg and returns an engine over opts.Store.
@@ -104,7 +117,7 @@ func New(cfg *Config, opts Options) (*Engine, error) {
 	if opts.Store == nil {
 		return nil, fmt.Errorf("adjudicator: Options.Store is required")
 	}
-	e := &Engine{store: opts.Store, now: opts.Now, seed: maphash.MakeSeed()}
+	e := &Engine{store: opts.Store, now: opts.Now, seed: maphash.MakeSeed(), configs: opts.Configs}
 	if e.now == nil {
 		e.now = time.Now
 	}
@@ -115,13 +128,24 @@ func New(cfg *Config, opts Options) (*Engine, error) {
 	return e, nil
 }
 
-// Reload compiles cfg and swaps it in; claims in flight finish on the old snapshot.
+// Reload compiles cfg and swaps it in; claims in flight finish on the old
+// snapshot. It does not persist cfg (see Import and the admin methods).
 func (e *Engine) Reload(cfg *Config) error {
 	s, err := compile(cfg)
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
 	}
+	own, err := snapshotCopy(cfg)
+	if err != nil {
+		return err
+	}
+	if err := own.normalize(); err != nil {
+		return err
+	}
+	e.adminMu.Lock()
+	e.cfg = own
 	e.snap.Store(s)
+	e.adminMu.Unlock()
 	return nil
 }
 
@@ -178,11 +202,17 @@ func (e *Engine) Rebill(ctx context.Context, c *Claim) (*Response, error) {
 }
 
 func (e *Engine) bill(ctx context.Context, c *Claim, tx string) (*Response, error) {
+	return e.adjudicate(ctx, e.snap.Load(), c, tx, false)
+}
+
+// adjudicate runs a bill or rebill against snap. A dry run writes nothing:
+// it adjudicates as a rebill would when the claim's key is already paid,
+// so a past claim can be re-adjudicated.
+func (e *Engine) adjudicate(ctx context.Context, snap *snapshot, c *Claim, tx string, dryRun bool) (*Response, error) {
 	if err := c.checkEnvelope(); err != nil {
 		return nil, err
 	}
-	snap := e.snap.Load()
-	resp := &Response{ClaimID: e.newID(), Trace: make([]TraceStep, 0, 12)}
+	resp := &Response{ClaimID: e.newID(), Trace: make([]TraceStep, 0, 16)}
 	p, rejects := parseClaim(c, e.today())
 	if len(rejects) > 0 {
 		resp.reject(rejects...)
@@ -199,6 +229,11 @@ func (e *Engine) bill(ctx context.Context, c *Claim, tx string) (*Response, erro
 	}
 	var original *ClaimRecord
 	switch {
+	case dryRun && prev != nil && prev.Paid():
+		original = prev
+		resp.trace("duplicate", "", "test claim: re-adjudicates paid claim %s as if it were rebilled", prev.ID)
+	case dryRun:
+		resp.trace("duplicate", "", "test claim: no paid claim under this key")
 	case prev != nil && prev.Paid() && prev.Hash == hash && (tx == TxBill || prev.Transaction == TxRebill):
 		dup := *prev.Response
 		dup.Status = Duplicate
@@ -230,8 +265,8 @@ func (e *Engine) bill(ctx context.Context, c *Claim, tx string) (*Response, erro
 	}
 	defer e.lockFamilies(families...)()
 
-	a := &adjudication{snap: snap, store: e.store, claim: p, resp: resp, family: fam, docs: newDocSet(e.store)}
-	if err := a.run(ctx, original); err != nil {
+	a := &adjudication{snap: snap, store: e.store, claim: p, resp: resp, family: fam, docs: newDocSet(e.store), original: original}
+	if err := a.run(ctx); err != nil {
 		return nil, err
 	}
 	if resp.Status == Rejected {
@@ -242,12 +277,15 @@ func (e *Engine) bill(ctx context.Context, c *Claim, tx string) (*Response, erro
 	if err := resp.Check(); err != nil {
 		return nil, fmt.Errorf("%w: adjudication broke an invariant, nothing written: %w", ErrInternal, err)
 	}
+	if dryRun {
+		return resp, nil
+	}
 	rec := &ClaimRecord{
 		ID: resp.ClaimID, Transaction: tx, Key: key, Hash: hash,
 		CardholderID: c.CardholderID, PersonCode: p.personCode, Period: a.period,
 		Claim: c, Response: resp, Contributions: a.contributions,
 	}
-	commit := &Commit{Records: []*ClaimRecord{rec}, Index: rec, Docs: a.docs.writes()}
+	commit := &Commit{Records: []*ClaimRecord{rec}, Index: rec, History: a.historyEntry(), Docs: a.docs.writes()}
 	if original != nil {
 		replaced := *original
 		replaced.Reversal = &ReversalRecord{Transaction: TxRebill, ReplacedBy: rec.ID}
@@ -310,8 +348,16 @@ func (e *Engine) Reverse(ctx context.Context, r *Reversal) (*Response, error) {
 	return resp, nil
 }
 
-// finish completes a response that writes nothing.
+// finish completes a response that writes nothing. A claim rejected after
+// pricing pays nothing, so its amounts are cleared.
 func finish(resp *Response) (*Response, error) {
+	if resp.Status == Rejected {
+		z := decimal.Zero
+		resp.IngredientCostPaid, resp.DispensingFeePaid, resp.TotalAllowed, resp.PlanPaid, resp.PatientPay = z, z, z, z, z
+		resp.Deductible, resp.Copay, resp.Coinsurance, resp.ProductSelection, resp.ExceedingBenefitMax = z, z, z, z, z
+		resp.AccumulatedDeductible, resp.RemainingDeductible = z, z
+		resp.RemainingBenefit, resp.RemainingOutOfPocket = decimal.NullDecimal{}, decimal.NullDecimal{}
+	}
 	resp.finishMessage()
 	if err := resp.Check(); err != nil {
 		return nil, fmt.Errorf("%w: response broke an invariant: %w", ErrInternal, err)

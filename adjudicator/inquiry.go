@@ -74,7 +74,7 @@ func (e *Engine) CheckEligibility(ctx context.Context, q *EligibilityQuery) (*El
 				}
 			}
 			if q.PharmacyNPI != "" {
-				if _, seg, ok := pharmacyNetwork(snap, r, p, q.PharmacyNPI, dos, 30); ok {
+				if _, seg, ok := pharmacyNetwork(snap, r, p, q.PharmacyNPI, dos, 30, snap.pathFor(p, fam.GroupID).settings.Retail90MinDays); ok {
 					res.NetworkType, res.NetworkClass = seg.Type.String(), seg.Class.String()
 				}
 			}
@@ -182,10 +182,21 @@ func (e *Engine) Benefits(ctx context.Context, q *BenefitsQuery) (*Benefits, err
 		}
 		return a
 	}
-	b.IndividualDeductible = amounts(plan.Deductible.Individual, sum(docs.Member, accumulators.Deductible))
-	b.FamilyDeductible = amounts(plan.Deductible.Family, sum(docs.Family, accumulators.Deductible))
-	b.IndividualOutOfPocket = amounts(plan.OutOfPocket.Individual, sum(docs.Member, accumulators.OutOfPocket))
-	b.FamilyOutOfPocket = amounts(plan.OutOfPocket.Family, sum(docs.Family, accumulators.OutOfPocket))
+	// The plan-default deductible and out-of-pocket edits on the date: the
+	// ones a claim matching no exception would use.
+	var sel edits.Selection
+	snap.edits.Select(snap.pathFor(plan, fam.GroupID).levels[:], &edits.Facts{DateOfService: asOf}, &sel)
+	var ded, oop edits.Limit
+	if w := sel.Winner(edits.KindDeductible); w != nil && !w.Criteria.Exception() {
+		ded = *w.Limit
+	}
+	if w := sel.Winner(edits.KindOutOfPocket); w != nil && !w.Criteria.Exception() {
+		oop = *w.Limit
+	}
+	b.IndividualDeductible = amounts(ded.Individual, sum(docs.Member, accumulators.Deductible))
+	b.FamilyDeductible = amounts(ded.Family, sum(docs.Family, accumulators.Deductible))
+	b.IndividualOutOfPocket = amounts(oop.Individual, sum(docs.Member, accumulators.OutOfPocket))
+	b.FamilyOutOfPocket = amounts(oop.Family, sum(docs.Family, accumulators.OutOfPocket))
 	b.PlanPaid = sum(docs.Member, accumulators.PlanPaid)
 	b.RxCount = sum(docs.Member, accumulators.RxCount).IntPart()
 	return b, nil

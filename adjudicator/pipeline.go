@@ -32,8 +32,13 @@ type adjudication struct {
 	family *Family
 	docs   *docSet
 
+	original    *ClaimRecord // the paid claim a rebill replaces
 	member      *Member
 	plan        *compiledPlan
+	path        *path
+	facts       edits.Facts
+	sel         edits.Selection
+	hist        []HistoryEntry // loaded on first use
 	network     *Network
 	segment     edits.Segment
 	drug        *compiledDrug
@@ -45,21 +50,33 @@ type adjudication struct {
 	contributions []accumulators.Contribution
 }
 
-func (a *adjudication) run(ctx context.Context, original *ClaimRecord) error {
+func (a *adjudication) run(ctx context.Context) error {
 	c, r := a.claim, a.resp
 	var ok bool
 	if a.member, a.plan, ok = eligibility(a.snap, r, a.family, c.personCode, c.dob, c.GroupID, c.dos); !ok {
 		return nil
 	}
-	a.network, a.segment, _ = pharmacyNetwork(a.snap, r, a.plan, c.PharmacyNPI, c.dos, c.DaysSupply)
-	a.product()
-	if r.Status == Rejected {
+	a.path = a.snap.pathFor(a.plan, a.family.GroupID)
+	if a.network, a.segment, ok = pharmacyNetwork(a.snap, r, a.plan, c.PharmacyNPI, c.dos, c.DaysSupply, a.path.settings.Retail90MinDays); !ok {
 		return nil
 	}
+	if a.product(); r.Status == Rejected {
+		return nil
+	}
+	a.selectEdits()
+	if a.limitations(); r.Status == Rejected {
+		return nil
+	}
+	if err := a.clinical(ctx); err != nil || r.Status == Rejected {
+		return err
+	}
 	a.pricing()
+	if a.claimCost(); r.Status == Rejected {
+		return nil
+	}
 	a.period = edits.PeriodStart(c.dos, a.plan.periodStart)
-	if original != nil {
-		if err := a.docs.remove(ctx, original); err != nil {
+	if a.original != nil {
+		if err := a.docs.remove(ctx, a.original); err != nil {
 			return err
 		}
 	}
@@ -67,8 +84,10 @@ func (a *adjudication) run(ctx context.Context, original *ClaimRecord) error {
 	if err != nil {
 		return err
 	}
-	a.costShare(docs)
-	return nil
+	if err := a.countMaximums(ctx, docs); err != nil || r.Status == Rejected {
+		return err
+	}
+	return a.costShare(ctx, docs)
 }
 
 // eligibility is step 3: the cardholder, person code, date of birth, group
@@ -139,7 +158,7 @@ func openEnd(d edits.Date) string {
 // plan's networks on the date of service gives the claim its segment.
 // In-network beats out-of-network; a Retail90 network is preferred from the
 // plan's Retail90 days supply on, a plain one below it.
-func pharmacyNetwork(s *snapshot, r *Response, p *compiledPlan, npi string, dos edits.Date, days int) (*Network, edits.Segment, bool) {
+func pharmacyNetwork(s *snapshot, r *Response, p *compiledPlan, npi string, dos edits.Date, days, retail90MinDays int) (*Network, edits.Segment, bool) {
 	ph := s.pharmacies[npi]
 	if ph == nil {
 		r.reject(ncpdp.RejectNonMatchedPharmacyNumber)
@@ -159,7 +178,7 @@ func pharmacyNetwork(s *snapshot, r *Response, p *compiledPlan, npi string, dos 
 		if class == edits.InNetwork {
 			score += 2
 		}
-		if (n.Type == edits.Retail90) == (days >= p.Retail90MinDays) {
+		if (n.Type == edits.Retail90) == (days >= retail90MinDays) {
 			score++
 		}
 		if score > bestScore {
@@ -215,17 +234,26 @@ func (a *adjudication) product() {
 func (a *adjudication) pricing() {
 	c, r := a.claim, a.resp
 	term := a.network.term(a.drug.brandClass)
+	discount, useMAC, fee := term.AWPDiscount, true, term.DispensingFee
+	if w := a.sel.Winner(edits.KindIngredientBasis); w != nil {
+		discount, useMAC = w.IngredientBasis.AWPDiscount, w.IngredientBasis.UseMAC
+		a.decide(w, "", "AWP less %s%%, MAC %s", discount.Mul(decimal.NewFromInt(100)), onOff(useMAC))
+	}
+	if w := a.sel.Winner(edits.KindDispensingFee); w != nil {
+		fee = w.DispensingFee.Amount
+		a.decide(w, "", "dispensing fee %s", edits.FormatCents(fee))
+	}
 	ingredient, basis := c.ingredient, basisAsSubmitted
-	awp := edits.Cents(a.price.AWP.Mul(c.qty).Mul(decimal.NewFromInt(1).Sub(term.AWPDiscount)))
+	awp := edits.Cents(a.price.AWP.Mul(c.qty).Mul(decimal.NewFromInt(1).Sub(discount)))
 	if awp.LessThan(ingredient) {
 		ingredient, basis = awp, basisAWPLess
 	}
-	brandDAWExempt := a.drug.brandClass.IsBrand() && containsString(a.plan.MACExemptDAW, c.daw)
+	settings := &a.path.settings
+	brandDAWExempt := a.drug.brandClass.IsBrand() && containsString(settings.MACExemptDAW, c.daw)
 	mac := edits.Cents(a.price.MAC.Mul(c.qty))
-	if a.price.MAC.IsPositive() && !brandDAWExempt && mac.LessThan(ingredient) {
+	if useMAC && a.price.MAC.IsPositive() && !brandDAWExempt && mac.LessThan(ingredient) {
 		ingredient, basis = mac, basisMAC
 	}
-	fee := term.DispensingFee
 	total := ingredient.Add(fee)
 	switch {
 	case c.uc.LessThan(total) && !c.gross.LessThan(c.uc):
@@ -236,29 +264,36 @@ func (a *adjudication) pricing() {
 	r.IngredientCostPaid, r.DispensingFeePaid, r.TotalAllowed, r.BasisOfReimbursement = ingredient, fee, total, basis
 	r.trace("pricing", a.network.ID, "ingredient %s + fee %s = allowed %s (basis %s; AWP less %s%% = %s)",
 		edits.FormatCents(ingredient), edits.FormatCents(fee), edits.FormatCents(total), basis,
-		term.AWPDiscount.Mul(decimal.NewFromInt(100)).String(), edits.FormatCents(awp))
+		discount.Mul(decimal.NewFromInt(100)).String(), edits.FormatCents(awp))
 	// The brand penalty base is what the plan pays for the ingredient over
 	// MAC, once the lesser-of rules have decided what it pays.
 	if a.price.MAC.IsPositive() && a.drug.brandClass == edits.BrandMultiSource &&
-		containsString(a.plan.PenaltyDAW, c.daw) && ingredient.GreaterThan(mac) {
+		containsString(settings.PenaltyDAW, c.daw) && ingredient.GreaterThan(mac) {
 		a.penaltyBase = ingredient.Sub(mac)
 		r.trace("pricing", "", "DAW %s on a multi-source brand: ingredient exceeds MAC (%s) by %s", c.daw, edits.FormatCents(mac), edits.FormatCents(a.penaltyBase))
 	}
 }
 
+func onOff(b bool) string {
+	if b {
+		return "applies"
+	}
+	return "does not apply"
+}
+
 // remaining returns what is left of a limit for a claim in seg, as the
 // lesser of the individual and family remainders (a zero amount means that
 // level has no limit), and whether the limit applies at all.
-func remaining(l edits.Limit, kind accumulators.Kind, docs accumulators.Docs, seg edits.Segment) (decimal.Decimal, bool) {
-	if l.Individual.IsZero() && l.Family.IsZero() {
+func remaining(l *edits.Limit, kind accumulators.Kind, level string, docs accumulators.Docs, seg edits.Segment) (decimal.Decimal, bool) {
+	if l == nil || l.Individual.IsZero() && l.Family.IsZero() {
 		return decimal.Zero, false
 	}
 	var rem decimal.NullDecimal
 	if !l.Individual.IsZero() {
-		rem = decimal.NullDecimal{Decimal: decimal.Max(decimal.Zero, l.Individual.Sub(docs.Member.Total(kind, "", l.Accumulation, seg))), Valid: true}
+		rem = decimal.NullDecimal{Decimal: decimal.Max(decimal.Zero, l.Individual.Sub(docs.Member.Total(kind, level, l.Accumulation, seg))), Valid: true}
 	}
 	if !l.Family.IsZero() {
-		fam := decimal.Max(decimal.Zero, l.Family.Sub(docs.Family.Total(kind, "", l.Accumulation, seg)))
+		fam := decimal.Max(decimal.Zero, l.Family.Sub(docs.Family.Total(kind, level, l.Accumulation, seg)))
 		if !rem.Valid || fam.LessThan(rem.Decimal) {
 			rem = decimal.NullDecimal{Decimal: fam, Valid: true}
 		}
@@ -266,79 +301,120 @@ func remaining(l edits.Limit, kind accumulators.Kind, docs accumulators.Docs, se
 	return rem.Decimal, true
 }
 
-// costShare is step 10: deductible, then copay or coinsurance, then the
-// brand penalty, then the out-of-pocket cap on all the member pays (which
-// all counts toward it); then the contributions.
-func (a *adjudication) costShare(docs accumulators.Docs) {
-	r, p, seg := a.resp, a.plan, a.segment
+func limitOf(w *edits.Compiled) *edits.Limit {
+	if w == nil {
+		return nil
+	}
+	return w.Limit
+}
+
+// costShare is step 10 (with the dollar maximum of step 9): deductible,
+// then copay or coinsurance, then the brand penalty, then the out-of-pocket
+// cap on all the member pays (which all counts toward it); then the
+// dollar maximum on what the plan pays; then the contributions.
+func (a *adjudication) costShare(ctx context.Context, docs accumulators.Docs) error {
+	r, seg := a.resp, a.segment
 	total := r.TotalAllowed
+	dedEdit, oopEdit := a.sel.Winner(edits.KindDeductible), a.sel.Winner(edits.KindOutOfPocket)
 
 	ded := decimal.Zero
-	if rem, ok := remaining(p.Deductible, accumulators.Deductible, docs, seg); ok {
+	if rem, ok := remaining(limitOf(dedEdit), accumulators.Deductible, readLevel(dedEdit), docs, seg); ok {
 		ded = decimal.Min(total, rem)
-		r.trace("deductible", p.ID, "%s remaining, %s applied", edits.FormatCents(rem), edits.FormatCents(ded))
+		a.decide(dedEdit, "", "%s remaining, %s applied", edits.FormatCents(rem), edits.FormatCents(ded))
 	}
 	rest := total.Sub(ded)
 
-	facts := edits.CostShareFacts{Tier: r.Tier, BrandClass: a.drug.brandClass, Segment: seg, DaysSupply: a.claim.DaysSupply}
-	var line *edits.CostShareLine
-	for i := range p.CostShare {
-		l := &p.CostShare[i]
-		if l.Matches(facts) && (line == nil || l.Specificity() > line.Specificity()) {
-			line = l
-		}
-	}
 	copay, coins := decimal.Zero, decimal.Zero
-	if line != nil {
-		copay, coins = line.MemberShare(rest)
-		r.trace("cost share", p.ID, "%s on %s: copay %s, coinsurance %s", line.Describe(), edits.FormatCents(rest), edits.FormatCents(copay), edits.FormatCents(coins))
+	if w := a.sel.Winner(edits.KindCostShare); w != nil {
+		facts := edits.CostShareFacts{Tier: r.Tier, BrandClass: a.drug.brandClass, Segment: seg, DaysSupply: a.claim.DaysSupply}
+		var line *edits.CostShareLine
+		for i := range w.CostShare {
+			l := &w.CostShare[i]
+			if l.Matches(facts) && (line == nil || l.Specificity() > line.Specificity()) {
+				line = l
+			}
+		}
+		if line != nil {
+			copay, coins = line.MemberShare(rest)
+			a.decide(w, "", "%s on %s: copay %s, coinsurance %s", line.Describe(), edits.FormatCents(rest), edits.FormatCents(copay), edits.FormatCents(coins))
+		} else {
+			a.decide(w, "", "no line matches tier %d %s %s; member pays no copay", r.Tier, a.drug.brandClass, seg)
+		}
 	} else {
-		r.trace("cost share", p.ID, "no cost-share line matches tier %d %s %s; member pays no copay", r.Tier, a.drug.brandClass, seg)
+		r.trace("cost share", "", "no cost-share edit applies; member pays no copay")
 	}
 
 	penalty := decimal.Min(a.penaltyBase, rest.Sub(copay).Sub(coins))
 	if penalty.IsPositive() {
-		r.trace("brand penalty", p.ID, "member pays %s for the brand over MAC", edits.FormatCents(penalty))
+		r.trace("brand penalty", a.plan.ID, "member pays %s for the brand over MAC", edits.FormatCents(penalty))
 	}
 
 	// The out-of-pocket maximum caps everything the member pays, taking
 	// back the last-applied component first.
-	if remOOP, ok := remaining(p.OutOfPocket, accumulators.OutOfPocket, docs, seg); ok {
+	if remOOP, ok := remaining(limitOf(oopEdit), accumulators.OutOfPocket, readLevel(oopEdit), docs, seg); ok {
 		over := ded.Add(copay).Add(coins).Add(penalty).Sub(remOOP)
 		if over.IsPositive() {
 			for _, part := range []*decimal.Decimal{&penalty, &coins, &copay, &ded} {
 				cut := decimal.Min(over, *part)
 				*part, over = part.Sub(cut), over.Sub(cut)
 			}
-			r.trace("out of pocket", p.ID, "%s remaining; member share capped", edits.FormatCents(remOOP))
+			a.decide(oopEdit, "", "%s remaining; member share capped", edits.FormatCents(remOOP))
 		} else {
-			r.trace("out of pocket", p.ID, "%s remaining", edits.FormatCents(remOOP))
+			a.decide(oopEdit, "", "%s remaining", edits.FormatCents(remOOP))
 		}
 	}
 
-	patient := ded.Add(copay).Add(coins).Add(penalty)
-	r.Deductible, r.Copay, r.Coinsurance, r.ProductSelection = ded, copay, coins, penalty
-	r.ExceedingBenefitMax = decimal.Zero
-	r.PatientPay = patient
-	r.PlanPaid = total.Sub(patient)
+	oop := ded.Add(copay).Add(coins).Add(penalty)
+	excess, err := a.dollarMaximum(ctx, docs, total.Sub(oop))
+	if err != nil || r.Status == Rejected {
+		return err
+	}
+	r.Deductible, r.Copay, r.Coinsurance, r.ProductSelection, r.ExceedingBenefitMax = ded, copay, coins, penalty, excess
+	r.PatientPay = oop.Add(excess)
+	r.PlanPaid = total.Sub(r.PatientPay)
 
-	oop := patient
+	type part struct {
+		kind   accumulators.Kind
+		amount decimal.Decimal
+		levels []string
+	}
+	parts := []part{
+		{accumulators.Deductible, ded, levels(dedEdit)},
+		{accumulators.OutOfPocket, oop, levels(oopEdit)},
+		{accumulators.PlanPaid, r.PlanPaid, levels(a.sel.Winner(edits.KindMaxDollars))},
+		{accumulators.RxCount, decimal.NewFromInt(1), levels(a.sel.Winner(edits.KindMaxRxCount))},
+		{accumulators.Units, a.claim.qty, levels(a.sel.Winner(edits.KindMaxUnits))},
+	}
 	for _, scope := range []accumulators.Scope{accumulators.Member, accumulators.Family} {
-		for _, c := range []struct {
-			kind   accumulators.Kind
-			amount decimal.Decimal
-		}{{accumulators.Deductible, ded}, {accumulators.OutOfPocket, oop}, {accumulators.PlanPaid, r.PlanPaid}, {accumulators.RxCount, decimal.NewFromInt(1)}} {
-			if c.amount.IsPositive() {
-				a.contributions = append(a.contributions, accumulators.Contribution{Scope: scope, Kind: c.kind, Segment: seg, Amount: c.amount})
+		for _, p := range parts {
+			if !p.amount.IsPositive() {
+				continue
+			}
+			for _, lv := range p.levels {
+				a.contributions = append(a.contributions, accumulators.Contribution{Scope: scope, Kind: p.kind, Level: lv, Segment: seg, Amount: p.amount})
 			}
 		}
 	}
 	docs.Apply(a.contributions)
 
-	dedAfter, _ := remaining(p.Deductible, accumulators.Deductible, docs, seg)
-	r.AccumulatedDeductible = docs.Member.Total(accumulators.Deductible, "", p.Deductible.Accumulation, seg)
-	r.RemainingDeductible = dedAfter
-	if oopAfter, ok := remaining(p.OutOfPocket, accumulators.OutOfPocket, docs, seg); ok {
+	if rem, ok := remaining(limitOf(dedEdit), accumulators.Deductible, readLevel(dedEdit), docs, seg); ok {
+		r.AccumulatedDeductible = docs.Member.Total(accumulators.Deductible, readLevel(dedEdit), dedEdit.Limit.Accumulation, seg)
+		r.RemainingDeductible = rem
+	}
+	if oopAfter, ok := remaining(limitOf(oopEdit), accumulators.OutOfPocket, readLevel(oopEdit), docs, seg); ok {
 		r.RemainingOutOfPocket = decimal.NullDecimal{Decimal: oopAfter, Valid: true}
 	}
+	return nil
+}
+
+// historyEntry is what the claim adds to the member's history.
+func (a *adjudication) historyEntry() *HistoryEntry {
+	h := &HistoryEntry{ClaimID: a.resp.ClaimID, DateOfService: a.claim.dos, NDC: a.drug.NDC, Class: a.drug.TherapeuticClass,
+		DaysSupply: a.claim.DaysSupply, Quantity: a.claim.qty, PlanPaid: a.resp.PlanPaid, Segment: a.segment}
+	for _, k := range maxKinds {
+		for _, lv := range levels(a.sel.Winner(k)) {
+			h.Buckets = append(h.Buckets, string(k)+"/"+lv)
+		}
+	}
+	return h
 }

@@ -3,6 +3,7 @@ package adjudicator
 import (
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/rxclaims/rxclaims/edits"
@@ -15,6 +16,11 @@ type snapshot struct {
 	networks   map[string]*Network
 	pharmacies map[string]*Pharmacy
 	drugs      map[string]*compiledDrug
+	clients    map[string]*Client
+	groups     map[string]*Group
+	settings   Settings
+	edits      *edits.Index
+	paths      sync.Map // [2]string{plan, group} → *path
 }
 
 type compiledPlan struct {
@@ -40,7 +46,17 @@ func compile(in *Config) (*snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := cfg.normalize(); err != nil {
+		return nil, err
+	}
+	clients, groups, err := validateHierarchy(cfg)
+	if err != nil {
+		return nil, err
+	}
 	s := &snapshot{
+		clients:    clients,
+		groups:     groups,
+		settings:   cfg.Settings,
 		plans:      make(map[string]*compiledPlan, len(cfg.Plans)),
 		networks:   make(map[string]*Network, len(cfg.Networks)),
 		pharmacies: make(map[string]*Pharmacy, len(cfg.Pharmacies)),
@@ -87,6 +103,15 @@ func compile(in *Config) (*snapshot, error) {
 		bc, _ := edits.BrandClassOf(d.MultiSourceCode)
 		s.drugs[d.NDC] = &compiledDrug{Drug: d, brandClass: bc}
 	}
+	book, err := edits.NewBook(cfg.Edits)
+	if err != nil {
+		return nil, err
+	}
+	all := book.All()
+	if err := s.checkEditRefs(all); err != nil {
+		return nil, err
+	}
+	s.edits = edits.Compile(all)
 	return s, nil
 }
 
@@ -102,15 +127,6 @@ func compilePlan(p *Plan) *compiledPlan {
 	}
 	if p.PeriodStartMonth != 0 {
 		c.periodStart = time.Month(p.PeriodStartMonth)
-	}
-	if p.PenaltyDAW == nil {
-		p.PenaltyDAW = []string{"2"}
-	}
-	if p.MACExemptDAW == nil {
-		p.MACExemptDAW = []string{"1", "2"}
-	}
-	if p.Retail90MinDays == 0 {
-		p.Retail90MinDays = 84
 	}
 	for _, n := range p.Networks {
 		c.networks[n.Network] = n.Classification
@@ -134,7 +150,8 @@ func compilePlan(p *Plan) *compiledPlan {
 
 // snapshotCopy deep-copies the parts of a Config that a snapshot keeps.
 func snapshotCopy(in *Config) (*Config, error) {
-	b, err := json.Marshal(&Config{Plans: in.Plans, Networks: in.Networks, Pharmacies: in.Pharmacies, Drugs: in.Drugs})
+	b, err := json.Marshal(&Config{Settings: in.Settings, Clients: in.Clients, Groups: in.Groups, Plans: in.Plans,
+		Networks: in.Networks, Pharmacies: in.Pharmacies, Drugs: in.Drugs, Edits: in.Edits})
 	if err != nil {
 		return nil, err
 	}

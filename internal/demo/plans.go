@@ -203,9 +203,7 @@ func plan(id, name string, ded, oop edits.Limit, lines []edits.CostShareLine) ad
 		CostShare:        lines,
 		Formulary:        formulary(),
 		Exclusions:       exclusions(),
-		PenaltyDAW:       []string{"2"},
-		MACExemptDAW:     []string{"1", "2"},
-		Retail90MinDays:  84,
+		LevelSettings:    adjudicator.LevelSettings{PenaltyDAW: []string{"2"}, MACExemptDAW: []string{"1", "2"}, Retail90MinDays: 84},
 	}
 }
 

@@ -46,6 +46,12 @@ func (s *ClaimsServer) observe(tx string, r *adjudicator.Response, start time.Ti
 // toStatus maps an engine error to a gRPC status. Messages name the problem
 // and never carry member data.
 func (s *ClaimsServer) toStatus(ctx context.Context, method string, err error) error {
+	return engineStatus(ctx, s.log, method, "the claim could not be decided", err)
+}
+
+// engineStatus maps the engine's errors to gRPC statuses; what says what
+// failed in the message of an unexpected error, which is also logged.
+func engineStatus(ctx context.Context, log *slog.Logger, method, what string, err error) error {
 	switch {
 	case errors.Is(err, adjudicator.ErrInvalid):
 		return status.Error(codes.InvalidArgument, err.Error())
@@ -56,11 +62,11 @@ func (s *ClaimsServer) toStatus(ctx context.Context, method string, err error) e
 	case errors.Is(err, context.DeadlineExceeded):
 		return status.Error(codes.DeadlineExceeded, "deadline exceeded")
 	}
-	s.log.ErrorContext(ctx, "transaction failed", "method", method, "error", err)
+	log.ErrorContext(ctx, "transaction failed", "method", method, "error", err)
 	if errors.Is(err, adjudicator.ErrInternal) {
-		return status.Error(codes.Internal, "the claim could not be decided: "+err.Error())
+		return status.Error(codes.Internal, what+": "+err.Error())
 	}
-	return status.Error(codes.Unavailable, "the claim could not be decided: "+err.Error())
+	return status.Error(codes.Unavailable, what+": "+err.Error())
 }
 
 // Bill implements ClaimsService.Bill (B1).

@@ -28,7 +28,7 @@ func serve(t testing.TB, e *adjudicator.Engine) *grpc.ClientConn {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, _ := server.NewGRPCServer(server.NewClaimsServer(e, nil, nil), nil, nil)
+	srv, _ := server.NewGRPCServer(server.NewClaimsServer(e, nil, nil), server.NewAdminServer(e, nil), nil, nil)
 	go func() { _ = srv.Serve(lis) }()
 	t.Cleanup(srv.Stop)
 	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))

@@ -1,5 +1,5 @@
 // Package server runs the adjudicator as a gRPC service: it opens the store,
-// loads the configuration, serves ClaimsService with health checking,
+// loads the configuration, serves ClaimsService and AdminService with health checking,
 // reflection, metrics, logging and panic recovery, and shuts down
 // gracefully (health NOT_SERVING, drain, stop, close the store last).
 package server
@@ -77,10 +77,6 @@ func Run(ctx context.Context, o Options) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m := metrics.New(reg)
 
-	cfg, source, err := loadConfig(opts.ConfigPath)
-	if err != nil {
-		return err
-	}
 	st, err := store.Open(store.Options{Dir: opts.DataDir, ObserveCommit: m.ObserveCommit, Logger: log})
 	if err != nil {
 		return err
@@ -91,22 +87,18 @@ func Run(ctx context.Context, o Options) error {
 		}
 	}()
 	metrics.RegisterStore(reg, st)
-	if err := st.PutFamilies(ctx, cfg.Families); err != nil {
-		return fmt.Errorf("loading families: %w", err)
-	}
-	engine, err := adjudicator.New(cfg, adjudicator.Options{Store: st, Now: opts.Now})
+	engine, err := openEngine(ctx, st, opts, log)
 	if err != nil {
 		return err
 	}
 	m.ConfigLoaded(time.Now())
-	log.Info("configuration loaded", "source", source, "plans", len(cfg.Plans), "drugs", len(cfg.Drugs),
-		"pharmacies", len(cfg.Pharmacies), "families", len(cfg.Families))
 
 	lis, err := net.Listen("tcp", opts.GRPCAddr)
 	if err != nil {
 		return fmt.Errorf("grpc listener: %w", err)
 	}
-	grpcSrv, hs := NewGRPCServer(NewClaimsServer(engine, m, log), reg, log)
+	grpcSrv, hs := NewGRPCServer(NewClaimsServer(engine, m, log), NewAdminServer(engine, log), reg, log)
+	pb.RegisterEnrollmentServiceServer(grpcSrv, NewEnrollmentServer(engine, log))
 
 	var metricsAddr net.Addr
 	var httpSrv *http.Server
@@ -131,6 +123,8 @@ func Run(ctx context.Context, o Options) error {
 	go func() { serveErr <- grpcSrv.Serve(lis) }()
 	hs.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
 	hs.SetServingStatus(pb.ClaimsService_ServiceDesc.ServiceName, healthpb.HealthCheckResponse_SERVING)
+	hs.SetServingStatus(pb.AdminService_ServiceDesc.ServiceName, healthpb.HealthCheckResponse_SERVING)
+	hs.SetServingStatus(pb.EnrollmentService_ServiceDesc.ServiceName, healthpb.HealthCheckResponse_SERVING)
 	log.Info("serving", "grpc", lis.Addr().String(), "metrics", fmt.Sprint(metricsAddr))
 	if opts.Listening != nil {
 		opts.Listening(lis.Addr(), metricsAddr)
@@ -159,6 +153,58 @@ func Run(ctx context.Context, o Options) error {
 	return nil
 }
 
+// openEngine starts the engine on the configuration kept in the store. A
+// store without one is seeded from the bundle (or the demo data); a store
+// with one imports the bundle, if given, on top (importing the same
+// bundle again changes nothing).
+func openEngine(ctx context.Context, st *store.Store, opts Options, log *slog.Logger) (*adjudicator.Engine, error) {
+	stored, found, err := st.LoadConfig()
+	if err != nil {
+		return nil, err
+	}
+	engOpts := adjudicator.Options{Store: st, Configs: st, Now: opts.Now}
+	if found {
+		engine, err := adjudicator.New(stored, engOpts)
+		if err != nil {
+			return nil, fmt.Errorf("stored configuration: %w", err)
+		}
+		if opts.ConfigPath != "" {
+			cfg, _, err := loadConfig(opts.ConfigPath)
+			if err != nil {
+				return nil, err
+			}
+			sum, err := engine.Import(ctx, cfg, "startup")
+			if err != nil {
+				return nil, fmt.Errorf("importing %s: %w", opts.ConfigPath, err)
+			}
+			log.Info("configuration bundle imported", "source", opts.ConfigPath, "plans", sum.Plans, "drugs", sum.Drugs,
+				"edits_added", sum.EditsAdded, "edits_unchanged", sum.EditsUnchanged, "families", sum.Families)
+		}
+		log.Info("configuration loaded", "source", "store", "plans", len(stored.Plans), "edits", len(stored.Edits))
+		return engine, nil
+	}
+	cfg, source, err := loadConfig(opts.ConfigPath)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.PutFamilies(ctx, cfg.Families); err != nil {
+		return nil, fmt.Errorf("loading families: %w", err)
+	}
+	engine, err := adjudicator.New(cfg, engOpts)
+	if err != nil {
+		return nil, err
+	}
+	c := engine.Configuration()
+	all := c.Edits
+	c.Edits = nil
+	if err := st.SaveConfig(ctx, c, all); err != nil {
+		return nil, err
+	}
+	log.Info("configuration loaded", "source", source, "plans", len(cfg.Plans), "drugs", len(cfg.Drugs),
+		"pharmacies", len(cfg.Pharmacies), "families", len(cfg.Families), "edits", len(all))
+	return engine, nil
+}
+
 func loadConfig(path string) (*adjudicator.Config, string, error) {
 	if path == "" {
 		return demo.Config(), "built-in demo data", nil
@@ -170,10 +216,11 @@ func loadConfig(path string) (*adjudicator.Config, string, error) {
 	return cfg, path, nil
 }
 
-// NewGRPCServer builds the gRPC server: ClaimsService, health (NOT_SERVING
-// until the caller says otherwise), reflection, and interceptors for
-// metrics, logging and panic recovery. reg and log may be nil.
-func NewGRPCServer(claims pb.ClaimsServiceServer, reg prometheus.Registerer, log *slog.Logger) (*grpc.Server, *health.Server) {
+// NewGRPCServer builds the gRPC server: ClaimsService, AdminService (when
+// admin is not nil), health (NOT_SERVING until the caller says otherwise),
+// reflection, and interceptors for metrics, logging and panic recovery.
+// reg and log may be nil.
+func NewGRPCServer(claims pb.ClaimsServiceServer, admin pb.AdminServiceServer, reg prometheus.Registerer, log *slog.Logger) (*grpc.Server, *health.Server) {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -204,6 +251,9 @@ func NewGRPCServer(claims pb.ClaimsServiceServer, reg prometheus.Registerer, log
 		),
 	)
 	pb.RegisterClaimsServiceServer(s, claims)
+	if admin != nil {
+		pb.RegisterAdminServiceServer(s, admin)
+	}
 	hs := health.NewServer()
 	hs.SetServingStatus("", healthpb.HealthCheckResponse_NOT_SERVING)
 	healthpb.RegisterHealthServer(s, hs)
@@ -218,7 +268,7 @@ func callLevel(c codes.Code) logging.Level {
 	switch c {
 	case codes.OK, codes.NotFound, codes.Canceled:
 		return logging.LevelDebug
-	case codes.InvalidArgument, codes.DeadlineExceeded:
+	case codes.InvalidArgument, codes.DeadlineExceeded, codes.FailedPrecondition, codes.PermissionDenied:
 		return logging.LevelInfo
 	}
 	return logging.LevelError

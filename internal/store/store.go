@@ -264,6 +264,9 @@ func (s *Store) Commit(_ context.Context, c *adjudicator.Commit) error {
 			return err
 		}
 	}
+	if err := writeHistory(b, c); err != nil {
+		return err
+	}
 	keys := make([]string, len(c.Docs))
 	for i, d := range c.Docs {
 		keys[i] = docKey(d.Scope, d.ID, d.Period)

@@ -1,0 +1,442 @@
+package adjudicator
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/rxclaims/rxclaims/accumulators"
+	"github.com/rxclaims/rxclaims/edits"
+	"github.com/rxclaims/rxclaims/internal/ncpdp"
+	"github.com/shopspring/decimal"
+)
+
+// HistoryEntry is one paid claim in a member's history: what the clinical
+// edits and the windowed benefit maximums read.
+type HistoryEntry struct {
+	ClaimID       string          `json:"claim_id"`
+	DateOfService edits.Date      `json:"date_of_service"`
+	NDC           string          `json:"ndc"`
+	Class         string          `json:"class"`
+	DaysSupply    int             `json:"days_supply"`
+	Quantity      decimal.Decimal `json:"quantity"`
+	PlanPaid      decimal.Decimal `json:"plan_paid"`
+	Segment       edits.Segment   `json:"segment"`
+	// Buckets are the benefit-maximum buckets the claim counts in, as
+	// "<edit kind>/<level>" (level empty for the plan default).
+	Buckets []string `json:"buckets,omitempty"`
+}
+
+// covers reports whether the fill's days supply still runs on day.
+func (h *HistoryEntry) covers(day edits.Date) bool {
+	return !day.Before(h.DateOfService) && day.Before(h.DateOfService.AddDays(max(h.DaysSupply, 1)))
+}
+
+// historyLookback bounds how far back the clinical edits read history.
+const historyLookback = 3660
+
+// selectEdits finds the edits that apply to the claim and traces each one
+// evaluated.
+func (a *adjudication) selectEdits() {
+	c, m := a.claim, a.member
+	gender := m.Gender
+	if gender == "" {
+		gender = c.PatientGender
+	}
+	a.facts = edits.Facts{DateOfService: c.dos, NDC: a.drug.NDC, Class: a.drug.TherapeuticClass,
+		BrandClass: a.drug.brandClass, Segment: a.segment, Age: ageOn(m.DateOfBirth, c.dos), Gender: gender}
+	a.snap.edits.Select(a.path.levels[:], &a.facts, &a.sel)
+	for _, ev := range a.sel.Evaluated {
+		a.resp.trace("edits", ev.Edit.Ref(), "%s %s", ev.Edit.Kind, ev.Outcome)
+	}
+}
+
+// stepName is how the trace names the step an edit kind decides:
+// "deductible", "refill too soon", "dur drug interaction".
+func stepName(k edits.Kind) string {
+	return strings.ToLower(strings.ReplaceAll(string(k), "_", " "))
+}
+
+// ageOn returns the age in whole years on day of someone born on dob.
+func ageOn(dob, day edits.Date) int {
+	b, d := dob.Time(), day.Time()
+	age := d.Year() - b.Year()
+	if d.Month() < b.Month() || d.Month() == b.Month() && d.Day() < b.Day() {
+		age--
+	}
+	return age
+}
+
+// decide records what an applied edit decided and, when it rejects, the code.
+func (a *adjudication) decide(w *edits.Compiled, reject ncpdp.RejectCode, format string, args ...any) {
+	if reject != "" {
+		a.resp.reject(reject)
+		format = "reject " + string(reject) + ": " + format
+	}
+	a.resp.trace(stepName(w.Kind), w.Ref(), format, args...)
+}
+
+// limitations is step 6.
+func (a *adjudication) limitations() {
+	c, f := a.claim, &a.facts
+	if w := a.sel.Winner(edits.KindAge); w != nil {
+		switch l := w.Age; {
+		case l.Min > 0 && f.Age < l.Min:
+			a.decide(w, ncpdp.RejectProductServiceNotCoveredForPatientAge, "age %d is below %d", f.Age, l.Min)
+		case l.Max > 0 && f.Age > l.Max:
+			a.decide(w, ncpdp.RejectPatientAgeExceedsMaximumAge, "age %d is above %d", f.Age, l.Max)
+		default:
+			a.decide(w, "", "age %d allowed", f.Age)
+		}
+	}
+	if w := a.sel.Winner(edits.KindGender); w != nil {
+		if slices.Contains(w.Gender.Allowed, f.Gender) {
+			a.decide(w, "", "gender %s allowed", f.Gender)
+		} else {
+			a.decide(w, ncpdp.RejectProductServiceNotCoveredForPatientGender, "gender %q is not covered for the product", f.Gender)
+		}
+	}
+	if w := a.sel.Winner(edits.KindQuantity); w != nil {
+		q := w.Quantity
+		perDay := c.qty.Div(decimal.NewFromInt(int64(max(c.DaysSupply, 1))))
+		switch {
+		case q.MaxQuantity.IsPositive() && c.qty.GreaterThan(q.MaxQuantity):
+			a.decide(w, ncpdp.RejectQuantityDispensedExceedsMaximumAllowed, "quantity %s exceeds %s", c.qty, q.MaxQuantity)
+		case q.MaxPerDay.IsPositive() && perDay.GreaterThan(q.MaxPerDay):
+			a.decide(w, ncpdp.RejectPlanLimitationsExceeded, "quantity %s over %d days exceeds %s a day", c.qty, c.DaysSupply, q.MaxPerDay)
+		default:
+			a.decide(w, "", "quantity %s within limits", c.qty)
+		}
+	}
+	if w := a.sel.Winner(edits.KindDaysSupply); w != nil {
+		d := w.DaysSupply
+		code := ncpdp.RejectDaysSupplyExceedsPlanLimitation
+		if len(w.Criteria.Drugs) > 0 {
+			code = ncpdp.RejectDaysSupplyLimitationForProductService
+		}
+		if c.DaysSupply < d.Min || d.Max > 0 && c.DaysSupply > d.Max {
+			a.decide(w, code, "days supply %d is outside %d to %s", c.DaysSupply, d.Min, maxText(d.Max))
+		} else {
+			a.decide(w, "", "days supply %d allowed", c.DaysSupply)
+		}
+	}
+	if w := a.sel.Winner(edits.KindRefills); w != nil {
+		if c.FillNumber > w.Refills.MaxRefills {
+			a.decide(w, ncpdp.RejectRefillsAreNotCovered, "fill %d exceeds %d refills", c.FillNumber, w.Refills.MaxRefills)
+		} else {
+			a.decide(w, "", "fill %d allowed", c.FillNumber)
+		}
+	}
+}
+
+func maxText(n int) string {
+	if n == 0 {
+		return "no maximum"
+	}
+	return fmt.Sprint(n)
+}
+
+// claimCost is the claim min/max cost limitation, tested once the claim is priced.
+func (a *adjudication) claimCost() {
+	w := a.sel.Winner(edits.KindClaimCost)
+	if w == nil {
+		return
+	}
+	total, l := a.resp.TotalAllowed, w.ClaimCost
+	if total.LessThan(l.Min) || l.Max.IsPositive() && total.GreaterThan(l.Max) {
+		a.decide(w, ncpdp.RejectCostExceedsMaximum, "allowed %s is outside %s to %s", edits.FormatCents(total), edits.FormatCents(l.Min), edits.FormatCents(l.Max))
+	} else {
+		a.decide(w, "", "allowed %s within limits", edits.FormatCents(total))
+	}
+}
+
+// history returns the member's paid claims over the lookback, oldest first,
+// without the claim a rebill replaces; it reads the store once per claim.
+func (a *adjudication) history(ctx context.Context) ([]HistoryEntry, error) {
+	if a.hist != nil {
+		return a.hist, nil
+	}
+	c := a.claim
+	h, err := a.store.History(ctx, c.CardholderID, c.personCode, c.dos.AddDays(-historyLookback), c.dos)
+	if err != nil {
+		return nil, fmt.Errorf("claim history: %w", err)
+	}
+	a.hist = slices.DeleteFunc(h, func(e HistoryEntry) bool { return a.original != nil && e.ClaimID == a.original.ID })
+	if a.hist == nil {
+		a.hist = []HistoryEntry{}
+	}
+	return a.hist, nil
+}
+
+// clinical is step 7.
+func (a *adjudication) clinical(ctx context.Context) error {
+	for _, k := range []edits.Kind{edits.KindRefillTooSoon, edits.KindStepTherapy, edits.KindDrugInteraction, edits.KindTherapeuticDuplicate} {
+		w := a.sel.Winner(k)
+		if w == nil {
+			continue
+		}
+		hist, err := a.history(ctx)
+		if err != nil {
+			return err
+		}
+		switch k {
+		case edits.KindRefillTooSoon:
+			a.refillTooSoon(w, hist)
+		case edits.KindStepTherapy:
+			a.stepTherapy(w, hist)
+		default:
+			a.dur(w, hist)
+		}
+	}
+	if w := a.sel.Winner(edits.KindPriorAuthorization); w != nil {
+		a.priorAuth(w)
+	}
+	return nil
+}
+
+func (a *adjudication) refillTooSoon(w *edits.Compiled, hist []HistoryEntry) {
+	c := a.claim
+	var prev *HistoryEntry
+	for i := range hist {
+		if h := &hist[i]; h.Class == a.drug.TherapeuticClass && !h.DateOfService.After(c.dos) {
+			prev = h
+		}
+	}
+	if prev == nil {
+		a.decide(w, "", "no earlier fill in class %s", a.drug.TherapeuticClass)
+		return
+	}
+	// The earliest fill date: Percent of the previous days supply, rounded up to a whole day.
+	days := (prev.DaysSupply*w.RefillTooSoon.Percent + 99) / 100
+	earliest := prev.DateOfService.AddDays(days)
+	if !c.dos.Before(earliest) {
+		a.decide(w, "", "previous fill %s for %d days; earliest %s", prev.DateOfService, prev.DaysSupply, earliest)
+		return
+	}
+	if code, ok := firstIn(c.SubmissionClarificationCodes, w.RefillTooSoon.OverrideCodes); ok {
+		a.decide(w, "", "too soon (earliest %s) but overridden by clarification code %s", earliest, code)
+		return
+	}
+	a.resp.Notes = append(a.resp.Notes, "NEXT FILL ON OR AFTER "+earliest.String())
+	a.decide(w, ncpdp.RejectRefillTooSoon, "previous fill %s for %d days at %d%%; earliest fill date %s",
+		prev.DateOfService, prev.DaysSupply, w.RefillTooSoon.Percent, earliest)
+}
+
+func firstIn(submitted, accepted []string) (string, bool) {
+	for _, s := range submitted {
+		if slices.Contains(accepted, s) {
+			return s, true
+		}
+	}
+	return "", false
+}
+
+func (a *adjudication) stepTherapy(w *edits.Compiled, hist []HistoryEntry) {
+	st, dos := w.StepTherapy, a.claim.dos
+	from := dos.AddDays(-st.LookbackDays)
+	for _, h := range hist {
+		if h.DateOfService.Before(from) || h.DateOfService.After(dos) {
+			continue
+		}
+		for _, req := range st.Required {
+			if req.Matches(h.NDC, h.Class) {
+				a.decide(w, "", "prerequisite %s filled %s, within %d days", req, h.DateOfService, st.LookbackDays)
+				return
+			}
+		}
+	}
+	a.decide(w, ncpdp.RejectStepTherapyAltDrugTherapyReqdPriorToSubmittedProdServID,
+		"no fill of a prerequisite drug in the %d days before %s", st.LookbackDays, dos)
+}
+
+func (a *adjudication) priorAuth(w *edits.Compiled) {
+	c := a.claim
+	var expired *PriorAuth
+	for i := range a.member.PriorAuths {
+		pa := &a.member.PriorAuths[i]
+		if !pa.DrugRef.Matches(a.drug.NDC, a.drug.TherapeuticClass) {
+			continue
+		}
+		if w.PriorAuth.RequireNumber && pa.Number != c.PriorAuthorizationNumber {
+			continue
+		}
+		if pa.Range.Contains(c.dos) {
+			a.decide(w, "", "prior authorization %s on file, %s to %s", pa.Number, pa.From, openEnd(pa.To))
+			return
+		}
+		expired = pa
+	}
+	if expired != nil {
+		a.decide(w, ncpdp.RejectPriorAuthorizationRequired, "prior authorization %s does not cover %s (%s to %s)", expired.Number, c.dos, expired.From, openEnd(expired.To))
+		return
+	}
+	a.decide(w, ncpdp.RejectPriorAuthorizationRequired, "no prior authorization on file for the drug")
+}
+
+// dur checks the claim against the member's active therapy.
+func (a *adjudication) dur(w *edits.Compiled, hist []HistoryEntry) {
+	c, d := a.claim, w.DUR
+	reason := "DD"
+	if w.Kind == edits.KindTherapeuticDuplicate {
+		reason = "TD"
+	}
+	var conflict *HistoryEntry
+	for i := range hist {
+		h := &hist[i]
+		if !h.covers(c.dos) {
+			continue
+		}
+		if reason == "DD" && slices.ContainsFunc(d.Interacts, func(r edits.DrugRef) bool { return r.Matches(h.NDC, h.Class) }) ||
+			reason == "TD" && h.NDC != a.drug.NDC && sameClass(h.Class, a.drug.TherapeuticClass, d.ClassDigits) {
+			conflict = h
+			break
+		}
+	}
+	if conflict == nil {
+		a.decide(w, "", "no %s conflict with active therapy", reason)
+		return
+	}
+	what := fmt.Sprintf("%s with NDC %s filled %s for %d days", ncpdpDURText(reason), conflict.NDC, conflict.DateOfService, conflict.DaysSupply)
+	for _, s := range c.DUR {
+		if s.Reason == reason && slices.Contains(d.OverrideResults, s.Result) {
+			a.resp.DURAlerts = append(a.resp.DURAlerts, DURAlert{Reason: reason, Message: what + "; overridden (" + s.Result + ")"})
+			a.decide(w, "", "%s; overridden by DUR/PPS %s/%s/%s", what, s.Reason, s.Professional, s.Result)
+			return
+		}
+	}
+	a.resp.DURAlerts = append(a.resp.DURAlerts, DURAlert{Reason: reason, Message: what})
+	a.decide(w, ncpdp.RejectDURRejectError, "%s", what)
+}
+
+func ncpdpDURText(reason string) string { return ncpdp.DURReason.Text(reason) }
+
+func sameClass(a, b string, digits int) bool {
+	return len(a) >= digits && len(b) >= digits && a[:digits] == b[:digits]
+}
+
+// accumulatorKind is the bucket kind a benefit maximum counts.
+func accumulatorKind(k edits.Kind) accumulators.Kind {
+	switch k {
+	case edits.KindMaxRxCount:
+		return accumulators.RxCount
+	case edits.KindMaxDollars:
+		return accumulators.PlanPaid
+	case edits.KindMaxUnits:
+		return accumulators.Units
+	case edits.KindDeductible:
+		return accumulators.Deductible
+	}
+	return accumulators.OutOfPocket
+}
+
+// levels returns the bucket levels an accumulating edit's contributions go
+// to: the plan default (""), or an exception's own level, plus the plan
+// default when it is included in the plan.
+func levels(w *edits.Compiled) []string {
+	if w == nil || !w.Criteria.Exception() {
+		return []string{""}
+	}
+	if w.IncludeInPlan {
+		return []string{w.ID, ""}
+	}
+	return []string{w.ID}
+}
+
+// readLevel is the bucket level an accumulating edit tests.
+func readLevel(w *edits.Compiled) string {
+	if w == nil || !w.Criteria.Exception() {
+		return ""
+	}
+	return w.ID
+}
+
+var maxKinds = []edits.Kind{edits.KindMaxRxCount, edits.KindMaxUnits, edits.KindMaxDollars}
+
+// used returns what a benefit maximum has counted so far in its period.
+func (a *adjudication) used(ctx context.Context, w *edits.Compiled, docs accumulators.Docs) (decimal.Decimal, error) {
+	b := w.BenefitMax
+	if b.Period == edits.PlanYear {
+		return docs.Member.Total(accumulatorKind(w.Kind), readLevel(w), b.Accumulation, a.segment), nil
+	}
+	hist, err := a.history(ctx)
+	if err != nil {
+		return decimal.Zero, err
+	}
+	dos := a.claim.dos
+	from := dos.AddDays(1 - b.Days)
+	if b.Period == edits.CalendarMonth {
+		t := dos.Time()
+		from = edits.DateOf(time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC))
+	}
+	tag := string(w.Kind) + "/" + readLevel(w)
+	sum := decimal.Zero
+	for _, h := range hist {
+		if h.DateOfService.Before(from) || h.DateOfService.After(dos) || !slices.Contains(h.Buckets, tag) || !b.Accumulation.Reads(h.Segment, a.segment) {
+			continue
+		}
+		switch w.Kind {
+		case edits.KindMaxRxCount:
+			sum = sum.Add(decimal.NewFromInt(1))
+		case edits.KindMaxUnits:
+			sum = sum.Add(h.Quantity)
+		default:
+			sum = sum.Add(h.PlanPaid)
+		}
+	}
+	return sum, nil
+}
+
+// countMaximums is step 9 for Rx count and unit maximums, which reject 76
+// when this claim would exceed them.
+func (a *adjudication) countMaximums(ctx context.Context, docs accumulators.Docs) error {
+	for _, k := range maxKinds[:2] {
+		w := a.sel.Winner(k)
+		if w == nil {
+			continue
+		}
+		used, err := a.used(ctx, w, docs)
+		if err != nil {
+			return err
+		}
+		this := decimal.NewFromInt(1)
+		if k == edits.KindMaxUnits {
+			this = a.claim.qty
+		}
+		if used.Add(this).GreaterThan(w.BenefitMax.Amount) {
+			a.decide(w, ncpdp.RejectPlanLimitationsExceeded, "%s used + %s exceeds the %s maximum of %s", used, this, w.BenefitMax.Period, w.BenefitMax.Amount)
+		} else {
+			a.decide(w, "", "%s used + %s within the %s maximum of %s", used, this, w.BenefitMax.Period, w.BenefitMax.Amount)
+		}
+	}
+	return nil
+}
+
+// dollarMaximum is step 9 for a plan-paid dollar maximum, tested once the
+// cost share is known: the plan pays up to what remains; the excess is
+// rejected 76 or paid by the member (520-FK), as the edit says.
+func (a *adjudication) dollarMaximum(ctx context.Context, docs accumulators.Docs, planPaid decimal.Decimal) (excess decimal.Decimal, err error) {
+	w := a.sel.Winner(edits.KindMaxDollars)
+	if w == nil {
+		return decimal.Zero, nil
+	}
+	used, err := a.used(ctx, w, docs)
+	if err != nil {
+		return decimal.Zero, err
+	}
+	rem := decimal.Max(decimal.Zero, w.BenefitMax.Amount.Sub(used))
+	a.resp.RemainingBenefit = decimal.NullDecimal{Decimal: decimal.Max(decimal.Zero, rem.Sub(planPaid)), Valid: true}
+	if !planPaid.GreaterThan(rem) {
+		a.decide(w, "", "%s remaining of %s; plan pays %s", edits.FormatCents(rem), edits.FormatCents(w.BenefitMax.Amount), edits.FormatCents(planPaid))
+		return decimal.Zero, nil
+	}
+	if w.BenefitMax.OnExceed == edits.MemberPays {
+		excess = planPaid.Sub(rem)
+		a.resp.RemainingBenefit = decimal.NullDecimal{Decimal: decimal.Zero, Valid: true}
+		a.decide(w, "", "%s remaining of %s; member pays the excess %s", edits.FormatCents(rem), edits.FormatCents(w.BenefitMax.Amount), edits.FormatCents(excess))
+		return excess, nil
+	}
+	a.decide(w, ncpdp.RejectPlanLimitationsExceeded, "plan would pay %s but %s remains of %s", edits.FormatCents(planPaid), edits.FormatCents(rem), edits.FormatCents(w.BenefitMax.Amount))
+	return decimal.Zero, nil
+}

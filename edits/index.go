@@ -1,0 +1,203 @@
+package edits
+
+import (
+	"slices"
+	"strconv"
+)
+
+// Index is the compiled form of the Active edits: for each hierarchy level,
+// the edits that name no drugs, and the ones that do by NDC and by
+// therapeutic-class prefix. A claim looks up only its own levels, NDC and
+// class prefixes, so its cost does not grow with the number of edits that
+// cannot match it. An Index is read-only and safe for concurrent use.
+type Index struct {
+	levels map[Level]*levelIndex
+	size   int
+}
+
+type levelIndex struct {
+	general []*Compiled
+	byNDC   map[string][]*Compiled
+	byClass map[string][]*Compiled
+}
+
+// Compiled is one Active version in the index, with the window in which it
+// applies: its own effective range, cut short where a later Active version
+// of the same edit takes over.
+type Compiled struct {
+	*Edit
+	Window    Range
+	exception bool
+	spec      int
+	depth     int
+	kind      int
+}
+
+// Compile indexes the Active versions among all (other statuses are
+// ignored). Versions of one edit hand over by date: version n applies
+// until the day before version n+1's effective date, so history is never
+// rewritten and a claim uses the version effective on its date of service.
+func Compile(all []Edit) *Index {
+	x := &Index{levels: map[Level]*levelIndex{}}
+	byID := map[string][]*Edit{}
+	for i := range all {
+		if e := &all[i]; e.Status == Active {
+			byID[e.ID] = append(byID[e.ID], e)
+		}
+	}
+	for _, vs := range byID {
+		slices.SortFunc(vs, func(a, b *Edit) int { return a.Version - b.Version })
+		for i, e := range vs {
+			w := e.Range
+			for _, later := range vs[i+1:] {
+				if cut := later.From.AddDays(-1); w.To.IsZero() || cut.Before(w.To) {
+					w.To = cut
+				}
+			}
+			if w.To.IsZero() || !w.To.Before(w.From) {
+				x.add(&Compiled{Edit: e, Window: w, exception: e.Criteria.Exception(), spec: e.Criteria.Specificity(),
+					depth: e.Level.Kind.depth(), kind: KindIndex(e.Kind)})
+			}
+		}
+	}
+	return x
+}
+
+func (x *Index) add(c *Compiled) {
+	l := x.levels[c.Level]
+	if l == nil {
+		l = &levelIndex{byNDC: map[string][]*Compiled{}, byClass: map[string][]*Compiled{}}
+		x.levels[c.Level] = l
+	}
+	x.size++
+	if len(c.Criteria.Drugs) == 0 {
+		l.general = append(l.general, c)
+		return
+	}
+	for _, d := range c.Criteria.Drugs {
+		if d.NDC != "" {
+			l.byNDC[d.NDC] = appendOnce(l.byNDC[d.NDC], c)
+		} else {
+			l.byClass[d.ClassPrefix] = appendOnce(l.byClass[d.ClassPrefix], c)
+		}
+	}
+}
+
+func appendOnce(list []*Compiled, c *Compiled) []*Compiled {
+	if slices.Contains(list, c) {
+		return list
+	}
+	return append(list, c)
+}
+
+// Len is the number of Active versions indexed.
+func (x *Index) Len() int { return x.size }
+
+// Evaluation is one edit a claim looked at and what the selection decided.
+type Evaluation struct {
+	Edit    *Compiled
+	Outcome string
+}
+
+// Selection is the outcome of Select: the winning edit of each kind (nil
+// when none applies) and every candidate evaluated, in evaluation order.
+type Selection struct {
+	Winners   [NumKinds]*Compiled
+	Evaluated []Evaluation
+}
+
+// Winner returns the winning edit of kind k, or nil.
+func (s *Selection) Winner(k Kind) *Compiled {
+	if i := KindIndex(k); i >= 0 {
+		return s.Winners[i]
+	}
+	return nil
+}
+
+// Select finds, for each kind, the edit that applies to a claim with facts
+// f whose hierarchy path is levels. An exception (an edit with criteria)
+// that matches wins over a default rule; among several, the most specific
+// wins, then the one at the lower level (plan over group over client over
+// PBM), then the higher priority, then the ID.
+func (x *Index) Select(levels []Level, f *Facts, s *Selection) {
+	var cands []*Compiled
+	for _, lv := range levels {
+		l := x.levels[lv]
+		if l == nil {
+			continue
+		}
+		cands = append(cands, l.general...)
+		cands = append(cands, l.byNDC[f.NDC]...)
+		for i := len(f.Class); i > 0; i-- {
+			cands = append(cands, l.byClass[f.Class[:i]]...)
+		}
+	}
+	slices.SortFunc(cands, func(a, b *Compiled) int {
+		if a.kind != b.kind {
+			return a.kind - b.kind
+		}
+		return -a.outranks(b)
+	})
+	cands = slices.Compact(cands)
+	for _, c := range cands {
+		switch {
+		case !c.Window.Contains(f.DateOfService):
+			s.Evaluated = append(s.Evaluated, Evaluation{c, "not effective on " + f.DateOfService.String()})
+		case c.Criteria.mismatch(f) != "":
+			s.Evaluated = append(s.Evaluated, Evaluation{c, "criteria not met: " + c.Criteria.mismatch(f)})
+		case s.Winners[c.kind] != nil:
+			s.Evaluated = append(s.Evaluated, Evaluation{c, "matches; outranked by " + s.Winners[c.kind].Ref()})
+		default:
+			s.Winners[c.kind] = c
+			s.Evaluated = append(s.Evaluated, Evaluation{c, "selected (" + c.rank() + ")"})
+		}
+	}
+}
+
+// outranks compares two edits of one kind: 1 if a wins, -1 if b does.
+func (a *Compiled) outranks(b *Compiled) int {
+	switch {
+	case a == b:
+		return 0
+	case a.exception != b.exception:
+		return boolCmp(a.exception)
+	case a.spec != b.spec:
+		return intCmp(a.spec, b.spec)
+	case a.depth != b.depth:
+		return intCmp(a.depth, b.depth)
+	case a.Priority != b.Priority:
+		return intCmp(a.Priority, b.Priority)
+	case a.ID != b.ID:
+		if a.ID < b.ID {
+			return 1
+		}
+		return -1
+	}
+	return intCmp(a.Version, b.Version)
+}
+
+func boolCmp(a bool) int {
+	if a {
+		return 1
+	}
+	return -1
+}
+
+func intCmp(a, b int) int {
+	if a > b {
+		return 1
+	}
+	return -1
+}
+
+func (c *Compiled) rank() string {
+	r := "default rule"
+	if c.exception {
+		r = "exception, specificity " + strconv.Itoa(c.spec)
+	}
+	r += ", " + c.Level.String()
+	if c.Priority != 0 {
+		r += ", priority " + strconv.Itoa(c.Priority)
+	}
+	return r
+}

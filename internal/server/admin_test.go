@@ -1,0 +1,268 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/edits"
+	"github.com/rxclaims/rxclaims/internal/demo"
+	"github.com/rxclaims/rxclaims/internal/server"
+	"github.com/rxclaims/rxclaims/internal/server/servertest"
+	"github.com/rxclaims/rxclaims/internal/wire"
+	pb "github.com/rxclaims/rxclaims/proto/rxclaims/v1"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+)
+
+// quantityEdit limits every claim to 10 units: a demo claim for 30 rejects 9G.
+const quantityEdit = `{"id":"QTY-10","name":"Ten units a claim","kind":"QUANTITY","level":{"kind":"PBM"},
+	"effective":"2026-01-01","quantity":{"max_quantity":"10"}}`
+
+func demoClaim(rx string) *adjudicator.Claim {
+	return &adjudicator.Claim{
+		BIN: demo.BIN, PCN: demo.PCN, CardholderID: demo.DemoCardholder, PersonCode: demo.DemoSubscriberCode,
+		DateOfBirth: demo.DemoSubscriberDOB, DateOfService: "2026-11-20", RxNumber: rx, ProductID: demo.DemoGenericNDC,
+		Quantity: "30", DaysSupply: 30, IngredientCostSubmitted: "20.00", UsualAndCustomary: "30.00",
+		GrossAmountDue: "30.00", PharmacyNPI: demo.DemoPharmacyNPI, PrescriberNPI: demo.DemoPrescriberNPI,
+	}
+}
+
+func mustEdit(t *testing.T, doc string) edits.Edit {
+	t.Helper()
+	e, err := wire.EditFromJSON([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func wantCode(t *testing.T, what string, err error, want codes.Code) {
+	t.Helper()
+	if got := status.Code(err); got != want {
+		t.Fatalf("%s: got %s (%v), want %s", what, got, err, want)
+	}
+}
+
+func refs(list []edits.Edit) []string {
+	var out []string
+	for _, e := range list {
+		out = append(out, e.Ref()+" "+string(e.Status))
+	}
+	return out
+}
+
+// TestAdminLifecycle drives the edit lifecycle through the real server:
+// maker-checker, the edit's effect on claims, lifecycle conflicts,
+// validation, dry runs, and durability across a restart.
+func TestAdminLifecycle(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	srv := servertest.Start(t, dir)
+	alice := server.NewAdminClient(srv.Conn, "alice")
+	bob := server.NewAdminClient(srv.Conn, "bob")
+	claims := server.NewClient(srv.Conn)
+
+	before, err := alice.Edits(ctx, server.EditFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// An invalid edit is refused, names the field, and stores nothing.
+	bad := mustEdit(t, `{"id":"BAD","kind":"QUANTITY","level":{"kind":"PBM"},"effective":"2026-01-01"}`)
+	_, err = alice.CreateDraft(ctx, bad)
+	wantCode(t, "invalid draft", err, codes.InvalidArgument)
+	if ps := server.Problems(err); len(ps) == 0 || !strings.Contains(err.Error(), ps[0].Field) {
+		t.Fatalf("invalid draft: problems %v in %v", ps, err)
+	}
+	if ps, err := alice.ValidateEdit(ctx, bad); err != nil || len(ps) == 0 || ps[0].Field == "" {
+		t.Fatalf("validate invalid edit: %v %v", ps, err)
+	}
+	if after, err := alice.Edits(ctx, server.EditFilter{}); err != nil || !cmp.Equal(refs(after), refs(before)) {
+		t.Fatalf("an invalid edit changed the list: %v %v", refs(after), err)
+	}
+
+	// Before the edit, a demo claim for 30 units pays.
+	if r, err := claims.Bill(ctx, demoClaim("9001")); err != nil || r.Status != adjudicator.Paid {
+		t.Fatalf("bill before the edit: %+v %v", r, err)
+	}
+	benefits := func() string {
+		b, err := claims.Benefits(ctx, &adjudicator.BenefitsQuery{CardholderID: demo.DemoCardholder,
+			PersonCode: demo.DemoSubscriberCode, DateOfBirth: demo.DemoSubscriberDOB, AsOf: "2026-11-20"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		j, err := json.Marshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(j)
+	}
+	benefitsBefore := benefits()
+
+	ed := mustEdit(t, quantityEdit)
+	if ps, err := alice.ValidateEdit(ctx, ed); err != nil || len(ps) != 0 {
+		t.Fatalf("validate: %v %v", ps, err)
+	}
+	draft, err := alice.CreateDraft(ctx, ed)
+	if err != nil || draft.Version != 1 || draft.Status != edits.Draft || draft.Audit.CreatedBy != "alice" {
+		t.Fatalf("create draft: %+v %v", draft, err)
+	}
+
+	// A dry run shows the draft's effect and writes nothing.
+	r, err := alice.TestClaim(ctx, demoClaim("9002"), []adjudicator.EditRef{{ID: "QTY-10", Version: 1}})
+	if err != nil || r.Status != adjudicator.Rejected || len(r.Rejects) == 0 || r.Rejects[0] != "9G" || len(r.Trace) == 0 {
+		t.Fatalf("test claim with the draft: %+v %v", r, err)
+	}
+	if r, err := alice.TestClaim(ctx, demoClaim("9002"), nil); err != nil || r.Status != adjudicator.Paid {
+		t.Fatalf("test claim without the draft: %+v %v", r, err)
+	}
+	if got := benefits(); got != benefitsBefore {
+		t.Fatal("a test claim changed the member's accumulators")
+	}
+	if r, err := claims.Bill(ctx, demoClaim("9002")); err != nil || r.Status != adjudicator.Paid {
+		t.Fatalf("bill after a test claim of the same key (must not be a duplicate): %+v %v", r, err)
+	}
+
+	// Maker-checker: alice made it, so bob must activate it.
+	_, err = alice.Activate(ctx, "QTY-10", 1)
+	wantCode(t, "self-activation", err, codes.PermissionDenied)
+	act, err := bob.Activate(ctx, "QTY-10", 1)
+	if err != nil || act.Status != edits.Active || act.Audit.ActivatedBy != "bob" || act.Audit.SelfActivated {
+		t.Fatalf("activate: %+v %v", act, err)
+	}
+	if r, err := claims.Bill(ctx, demoClaim("9003")); err != nil || r.Status != adjudicator.Rejected || r.Rejects[0] != "9G" {
+		t.Fatalf("bill after activation: %+v %v", r, err)
+	}
+
+	// An Active version never changes.
+	_, err = alice.UpdateDraft(ctx, act)
+	wantCode(t, "update active", err, codes.FailedPrecondition)
+
+	// The list filters by status, kind and level.
+	for _, f := range []server.EditFilter{{Status: "ACTIVE"}, {Kind: "QUANTITY"}, {Level: "PBM"}} {
+		got, err := alice.Edits(ctx, f)
+		if err != nil || !slices.Contains(refs(got), "QTY-10 v1 ACTIVE") {
+			t.Errorf("list %+v: %v %v", f, refs(got), err)
+		}
+	}
+	if got, err := alice.Edits(ctx, server.EditFilter{Status: "DRAFT", Kind: "QUANTITY"}); err != nil || len(got) != 0 {
+		t.Errorf("list drafts: %v %v", refs(got), err)
+	}
+	_, err = alice.Edits(ctx, server.EditFilter{Status: "LIVE"})
+	wantCode(t, "list by unknown status", err, codes.InvalidArgument)
+	_, err = alice.EditVersions(ctx, "NOPE")
+	wantCode(t, "get unknown edit", err, codes.NotFound)
+
+	// Durable: a restarted server on the same data still applies the edit.
+	srv.Stop()
+	srv = servertest.Start(t, dir)
+	alice = server.NewAdminClient(srv.Conn, "alice")
+	bob = server.NewAdminClient(srv.Conn, "bob")
+	claims = server.NewClient(srv.Conn)
+	vs, err := alice.EditVersions(ctx, "QTY-10")
+	if err != nil || len(vs) != 1 || vs[0].Status != edits.Active || vs[0].Audit.ActivatedBy != "bob" {
+		t.Fatalf("after restart: %+v %v", vs, err)
+	}
+	if r, err := claims.Bill(ctx, demoClaim("9004")); err != nil || r.Status != adjudicator.Rejected {
+		t.Fatalf("bill after restart: %+v %v", r, err)
+	}
+
+	// Inactivation is final.
+	if in, err := alice.Inactivate(ctx, "QTY-10", 1); err != nil || in.Status != edits.Inactive {
+		t.Fatalf("inactivate: %+v %v", in, err)
+	}
+	_, err = bob.Activate(ctx, "QTY-10", 1)
+	wantCode(t, "reactivate", err, codes.FailedPrecondition)
+	if r, err := claims.Bill(ctx, demoClaim("9005")); err != nil || r.Status != adjudicator.Paid {
+		t.Fatalf("bill after inactivation: %+v %v", r, err)
+	}
+}
+
+// TestAdminUser checks where the acting user comes from.
+func TestAdminUser(t *testing.T) {
+	ctx := context.Background()
+	srv := servertest.Start(t, t.TempDir())
+	admin := pb.NewAdminServiceClient(srv.Conn)
+
+	_, err := admin.CreateDraft(ctx, &pb.CreateDraftRequest{EditJson: quantityEdit})
+	wantCode(t, "no user", err, codes.InvalidArgument)
+	carol := metadata.AppendToOutgoingContext(ctx, server.UserMetadataKey, "carol")
+	_, err = admin.CreateDraft(carol, &pb.CreateDraftRequest{EditJson: quantityEdit, User: "dave"})
+	wantCode(t, "disagreeing users", err, codes.InvalidArgument)
+	r, err := admin.CreateDraft(ctx, &pb.CreateDraftRequest{EditJson: quantityEdit, User: "dave"})
+	if err != nil || r.GetEdit().GetCreatedBy() != "dave" || r.GetEdit().GetStatus() != "DRAFT" || r.GetEdit().GetKind() != "QUANTITY" ||
+		r.GetEdit().GetEffective() != "2026-01-01" || r.GetEdit().GetLevel() != "PBM" || r.GetEdit().GetFamily() != "LIMITATION" {
+		t.Fatalf("create with the user field: %v %v", r, err)
+	}
+	a, err := admin.ActivateEdit(carol, &pb.ActivateEditRequest{Id: "QTY-10", Version: 1})
+	if err != nil || a.GetEdit().GetActivatedBy() != "carol" || a.GetEdit().GetActivatedAt() == "" {
+		t.Fatalf("activate with the metadata user: %v %v", a, err)
+	}
+	_, err = admin.CreateDraft(carol, &pb.CreateDraftRequest{EditJson: `{"id":"X","bogus":1}`})
+	wantCode(t, "unknown field", err, codes.InvalidArgument)
+	if !strings.Contains(err.Error(), "bogus") {
+		t.Errorf("unknown field error does not name it: %v", err)
+	}
+}
+
+// TestAdminBundles moves the configuration to a fresh server and back.
+func TestAdminBundles(t *testing.T) {
+	ctx := context.Background()
+	src := servertest.Start(t, t.TempDir())
+	alice := server.NewAdminClient(src.Conn, "alice")
+	bob := server.NewAdminClient(src.Conn, "bob")
+	if _, err := alice.CreateDraft(ctx, mustEdit(t, quantityEdit)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bob.Activate(ctx, "QTY-10", 1); err != nil {
+		t.Fatal(err)
+	}
+	bundle, err := alice.ExportBundle(ctx)
+	if err != nil || !strings.Contains(string(bundle), "QTY-10") {
+		t.Fatalf("export: %v\n%s", err, bundle)
+	}
+	want, err := alice.Edits(ctx, server.EditFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	dst := servertest.Start(t, t.TempDir())
+	ops := server.NewAdminClient(dst.Conn, "ops")
+	sum, err := ops.ImportBundle(ctx, bundle)
+	if err != nil || sum.EditsAdded == 0 {
+		t.Fatalf("import: %+v %v", sum, err)
+	}
+	got, err := ops.Edits(ctx, server.EditFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(refs(want), refs(got)); diff != "" {
+		t.Fatalf("imported edits differ (-want +got):\n%s", diff)
+	}
+	imported, err := ops.EditVersions(ctx, "QTY-10")
+	if err != nil || imported[0].Audit.ActivatedBy != "bob" || imported[0].Audit.ImportedBy != "ops" {
+		t.Fatalf("imported audit: %+v %v", imported, err)
+	}
+	again, err := ops.ImportBundle(ctx, bundle)
+	if err != nil || again.EditsAdded != 0 || again.EditsUnchanged != sum.EditsAdded+sum.EditsUnchanged ||
+		again.Plans+again.Networks+again.Pharmacies+again.Drugs+again.Clients+again.Groups != 0 {
+		t.Fatalf("second import: %+v (first %+v) %v", again, sum, err)
+	}
+	if r, err := server.NewClient(dst.Conn).Bill(ctx, demoClaim("7001")); err != nil || r.Status != adjudicator.Rejected {
+		t.Fatalf("bill on the importing server: %+v %v", r, err)
+	}
+
+	_, err = ops.ImportBundle(ctx, []byte("plans: [}"))
+	wantCode(t, "unreadable bundle", err, codes.InvalidArgument)
+	_, err = ops.ImportBundle(ctx, []byte(`{"edits":[{"id":"BAD","version":1,"status":"ACTIVE","kind":"QUANTITY","level":{"kind":"PBM"},"effective":"2026-01-01"}]}`))
+	wantCode(t, "bundle with an invalid edit", err, codes.InvalidArgument)
+	if after, err := ops.Edits(ctx, server.EditFilter{}); err != nil || !cmp.Equal(refs(after), refs(got)) {
+		t.Fatalf("a refused import changed the edits: %v %v", refs(after), err)
+	}
+}

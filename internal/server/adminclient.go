@@ -1,0 +1,187 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+
+	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/edits"
+	"github.com/rxclaims/rxclaims/internal/wire"
+	pb "github.com/rxclaims/rxclaims/proto/rxclaims/v1"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+)
+
+// AdminClient calls an AdminService with the engine's domain types. Every
+// call names the acting user in the x-user metadata. Errors are the
+// service's gRPC status errors; Problems reads an edit's validation
+// problems from one.
+type AdminClient struct {
+	c    pb.AdminServiceClient
+	user string
+}
+
+// NewAdminClient wraps a connection; user is the acting user of mutating calls.
+func NewAdminClient(conn grpc.ClientConnInterface, user string) *AdminClient {
+	return &AdminClient{c: pb.NewAdminServiceClient(conn), user: user}
+}
+
+// EditFilter selects edit versions; empty fields match all.
+type EditFilter struct {
+	Status string // DRAFT, ACTIVE or INACTIVE
+	Kind   string // e.g. COST_SHARE
+	Level  string // PBM, CLIENT, GROUP, PLAN, or e.g. "PLAN PPO-2026"
+}
+
+func (c *AdminClient) ctx(ctx context.Context) context.Context {
+	if c.user == "" {
+		return ctx
+	}
+	return metadata.AppendToOutgoingContext(ctx, UserMetadataKey, c.user)
+}
+
+func editJSON(e edits.Edit) (string, error) {
+	b, err := json.Marshal(e)
+	return string(b), err
+}
+
+func editsFromProto(list []*pb.EditVersion) ([]edits.Edit, error) {
+	out := make([]edits.Edit, 0, len(list))
+	for _, p := range list {
+		e, err := wire.EditFromProto(p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// CreateDraft stores e as a new Draft and returns it as stored.
+func (c *AdminClient) CreateDraft(ctx context.Context, e edits.Edit) (edits.Edit, error) {
+	doc, err := editJSON(e)
+	if err != nil {
+		return edits.Edit{}, err
+	}
+	r, err := c.c.CreateDraft(c.ctx(ctx), &pb.CreateDraftRequest{EditJson: doc})
+	if err != nil {
+		return edits.Edit{}, err
+	}
+	return wire.EditFromProto(r.GetEdit())
+}
+
+// UpdateDraft replaces a Draft version's content.
+func (c *AdminClient) UpdateDraft(ctx context.Context, e edits.Edit) (edits.Edit, error) {
+	doc, err := editJSON(e)
+	if err != nil {
+		return edits.Edit{}, err
+	}
+	r, err := c.c.UpdateDraft(c.ctx(ctx), &pb.UpdateDraftRequest{EditJson: doc})
+	if err != nil {
+		return edits.Edit{}, err
+	}
+	return wire.EditFromProto(r.GetEdit())
+}
+
+// ValidateEdit returns the edit's problems; none means it is valid.
+func (c *AdminClient) ValidateEdit(ctx context.Context, e edits.Edit) ([]edits.Problem, error) {
+	doc, err := editJSON(e)
+	if err != nil {
+		return nil, err
+	}
+	r, err := c.c.ValidateEdit(c.ctx(ctx), &pb.ValidateEditRequest{EditJson: doc})
+	if err != nil {
+		return nil, err
+	}
+	if r.GetValid() {
+		return nil, nil
+	}
+	ps := wire.ProblemsFromProto(r.GetProblems())
+	if len(ps) == 0 {
+		return nil, errors.New("the service found the edit invalid but named no problem")
+	}
+	return ps, nil
+}
+
+// Activate makes a Draft version Active.
+func (c *AdminClient) Activate(ctx context.Context, id string, version int) (edits.Edit, error) {
+	r, err := c.c.ActivateEdit(c.ctx(ctx), &pb.ActivateEditRequest{Id: id, Version: int32(version)})
+	if err != nil {
+		return edits.Edit{}, err
+	}
+	return wire.EditFromProto(r.GetEdit())
+}
+
+// Inactivate retires a version.
+func (c *AdminClient) Inactivate(ctx context.Context, id string, version int) (edits.Edit, error) {
+	r, err := c.c.InactivateEdit(c.ctx(ctx), &pb.InactivateEditRequest{Id: id, Version: int32(version)})
+	if err != nil {
+		return edits.Edit{}, err
+	}
+	return wire.EditFromProto(r.GetEdit())
+}
+
+// Edits lists the edit versions f selects, by ID then version.
+func (c *AdminClient) Edits(ctx context.Context, f EditFilter) ([]edits.Edit, error) {
+	r, err := c.c.ListEdits(c.ctx(ctx), &pb.ListEditsRequest{Status: f.Status, Kind: f.Kind, Level: f.Level})
+	if err != nil {
+		return nil, err
+	}
+	return editsFromProto(r.GetEdits())
+}
+
+// EditVersions returns every version of one edit.
+func (c *AdminClient) EditVersions(ctx context.Context, id string) ([]edits.Edit, error) {
+	r, err := c.c.GetEdit(c.ctx(ctx), &pb.GetEditRequest{Id: id})
+	if err != nil {
+		return nil, err
+	}
+	return editsFromProto(r.GetVersions())
+}
+
+// ExportBundle returns the configuration in force as a YAML bundle.
+func (c *AdminClient) ExportBundle(ctx context.Context) ([]byte, error) {
+	r, err := c.c.ExportBundle(c.ctx(ctx), &pb.ExportBundleRequest{})
+	if err != nil {
+		return nil, err
+	}
+	return r.GetBundle(), nil
+}
+
+// ImportBundle merges a YAML or JSON bundle and returns what changed.
+func (c *AdminClient) ImportBundle(ctx context.Context, bundle []byte) (adjudicator.ImportSummary, error) {
+	r, err := c.c.ImportBundle(c.ctx(ctx), &pb.ImportBundleRequest{Bundle: bundle})
+	if err != nil {
+		return adjudicator.ImportSummary{}, err
+	}
+	return wire.ImportSummaryFromProto(r), nil
+}
+
+// TestClaim dry-runs a claim with the given Draft versions as though active.
+func (c *AdminClient) TestClaim(ctx context.Context, cl *adjudicator.Claim, drafts []adjudicator.EditRef) (*adjudicator.Response, error) {
+	req := &pb.TestClaimRequest{Claim: wire.ClaimToProto(cl)}
+	for _, d := range drafts {
+		req.Drafts = append(req.Drafts, &pb.EditRef{Id: d.ID, Version: int32(d.Version)})
+	}
+	r, err := c.c.TestClaim(c.ctx(ctx), req)
+	if err != nil {
+		return nil, err
+	}
+	return wire.ResultFromProto(r.GetResult())
+}
+
+// Problems returns the validation problems an AdminService error carries, if any.
+func Problems(err error) []edits.Problem {
+	st, ok := status.FromError(err)
+	if !ok {
+		return nil
+	}
+	for _, d := range st.Details() {
+		if vp, ok := d.(*pb.ValidationProblems); ok {
+			return wire.ProblemsFromProto(vp.GetProblems())
+		}
+	}
+	return nil
+}

@@ -1,0 +1,104 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/edits"
+)
+
+// historyPrefix returns the key prefix of one member's claim history. Keys
+// continue with the date of service and the claim ID, so a member's
+// history reads in date order.
+func historyPrefix(cardholderID, personCode string) []byte {
+	b := make([]byte, 0, 48)
+	b = append(append(append(b, "h\x00"...), cardholderID...), 0)
+	return append(append(b, personCode...), 0)
+}
+
+func historyKey(cardholderID, personCode string, dos edits.Date, claimID string) []byte {
+	b := append(historyPrefix(cardholderID, personCode), dos.String()...)
+	return append(append(b, 0), claimID...)
+}
+
+// recordHistoryKey is the history key of a stored claim record.
+func recordHistoryKey(r *adjudicator.ClaimRecord) ([]byte, error) {
+	dos, err := edits.ParseDate(r.Key.DateOfService)
+	if err != nil {
+		return nil, fmt.Errorf("store: claim %s: %w", r.ID, err)
+	}
+	return historyKey(r.CardholderID, r.PersonCode, dos, r.ID), nil
+}
+
+// History returns a member's paid claims with dates of service from from
+// to to, oldest first.
+func (s *Store) History(_ context.Context, cardholderID, personCode string, from, to edits.Date) ([]adjudicator.HistoryEntry, error) {
+	p := historyPrefix(cardholderID, personCode)
+	lower := append(append([]byte(nil), p...), from.String()...)
+	upper := append(append(append([]byte(nil), p...), to.String()...), 1)
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	var out []adjudicator.HistoryEntry
+	for it.First(); it.Valid(); it.Next() {
+		var h adjudicator.HistoryEntry
+		if err := json.Unmarshal(it.Value(), &h); err != nil {
+			return nil, fmt.Errorf("store: history entry: %w", err)
+		}
+		out = append(out, h)
+	}
+	return out, it.Error()
+}
+
+// MemberClaims returns a member's paid claim records with dates of service
+// from from to to, oldest first.
+func (s *Store) MemberClaims(ctx context.Context, cardholderID, personCode string, from, to edits.Date) ([]*adjudicator.ClaimRecord, error) {
+	hist, err := s.History(ctx, cardholderID, personCode, from, to)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*adjudicator.ClaimRecord, 0, len(hist))
+	for _, h := range hist {
+		rec, err := s.Claim(h.ClaimID)
+		if err != nil {
+			return nil, err
+		}
+		if rec == nil {
+			return nil, fmt.Errorf("store: history names claim %s, which is not stored", h.ClaimID)
+		}
+		out = append(out, rec)
+	}
+	return out, nil
+}
+
+// writeHistory adds a commit's history changes to its batch: the new paid
+// claim's entry, and the removal of every reversed claim's.
+func writeHistory(b *pebble.Batch, c *adjudicator.Commit) error {
+	for _, r := range c.Records {
+		if r.Reversal == nil {
+			continue
+		}
+		k, err := recordHistoryKey(r)
+		if err != nil {
+			return err
+		}
+		if err := b.Delete(k, nil); err != nil {
+			return err
+		}
+	}
+	if h := c.History; h != nil && c.Index != nil {
+		v, err := json.Marshal(h)
+		if err != nil {
+			return err
+		}
+		if err := b.Set(historyKey(c.Index.CardholderID, c.Index.PersonCode, h.DateOfService, h.ClaimID), v, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
