@@ -73,6 +73,17 @@ type Op struct {
 	Reverse *pb.ReverseRequest
 }
 
+// String describes the op in one line (for tests and debugging).
+func (op *Op) String() string {
+	switch {
+	case op.Bill != nil:
+		return fmt.Sprintf("%s B1 %v", op.Kind, op.Bill.GetClaim())
+	case op.Rebill != nil:
+		return fmt.Sprintf("%s B3 %v", op.Kind, op.Rebill.GetClaim())
+	}
+	return fmt.Sprintf("%s B2 %v", op.Kind, op.Reverse.GetReversal())
+}
+
 // rx is a prescription: who, what, where, and its last fill.
 type rx struct {
 	m           *member

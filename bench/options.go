@@ -37,7 +37,8 @@ type Options struct {
 
 	// Scale runs: a fresh server per case. ScaleMembers varies the
 	// population (history 0); ScaleHistory varies the history at
-	// ScaleHistoryMembers members; ScaleEdits varies the Active edits.
+	// ScaleHistoryMembers members; ScaleEdits varies the synthetic Active
+	// edits in the bundle (at Members members, history 0).
 	ScaleMembers        []int
 	ScaleHistory        []int
 	ScaleHistoryMembers int
@@ -67,7 +68,7 @@ func Short() Options {
 		Members: 2_000, Pharmacies: 100, DrugPairs: 50, History: 3_000, Warmup: 1_000,
 		Concurrency: []int{1, 16, 64}, Rates: []float64{250, 500, 1000},
 		StepDuration: 2500 * time.Millisecond, BaselineDuration: time.Second,
-		ScaleMembers: []int{2_000, 20_000}, ScaleHistoryMembers: 2_000,
+		ScaleMembers: []int{2_000, 20_000}, ScaleHistoryMembers: 2_000, ScaleEdits: []int{10, 10_000},
 	}
 }
 
@@ -78,6 +79,7 @@ func Medium() Options {
 		Concurrency: []int{1, 4, 16, 64, 256}, Rates: []float64{250, 500, 1000, 2000, 3000, 4000},
 		StepDuration: 10 * time.Second, BaselineDuration: 5 * time.Second,
 		ScaleMembers: []int{10_000, 100_000, 1_000_000}, ScaleHistory: []int{0, 200_000, 1_000_000}, ScaleHistoryMembers: 100_000,
+		ScaleEdits: []int{10, 100, 1_000, 10_000},
 	}
 }
 
@@ -89,7 +91,6 @@ func Full() Options {
 	o.ScaleMembers = []int{10_000, 100_000, 1_000_000}
 	o.ScaleHistory = []int{0, 1_000_000, 10_000_000}
 	o.ScaleHistoryMembers = 1_000_000
-	o.ScaleEdits = []int{10, 100, 1_000, 10_000}
 	return o
 }
 
@@ -155,8 +156,8 @@ func (o Options) withDefaults() (Options, error) {
 	switch {
 	case o.Members < 1 || slices.ContainsFunc(o.ScaleMembers, func(n int) bool { return n < 1 }) || o.ScaleHistoryMembers < 1:
 		return o, errors.New("bench: every member count must be at least 1")
-	case o.History < 0 || o.Warmup < 0 || slices.ContainsFunc(o.ScaleHistory, func(n int) bool { return n < 0 }):
-		return o, errors.New("bench: history and warm-up counts must not be negative")
+	case o.History < 0 || o.Warmup < 0 || slices.ContainsFunc(o.ScaleHistory, func(n int) bool { return n < 0 }) || slices.ContainsFunc(o.ScaleEdits, func(n int) bool { return n < 0 }):
+		return o, errors.New("bench: history, warm-up and edit counts must not be negative")
 	case slices.ContainsFunc(o.Concurrency, func(n int) bool { return n < 1 }) || o.ScaleConcurrency < 1:
 		return o, errors.New("bench: every concurrency must be at least 1")
 	case slices.ContainsFunc(o.Rates, func(r float64) bool { return !(r > 0) }) || !(o.ScaleRate > 0):

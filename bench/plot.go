@@ -108,14 +108,17 @@ func writePlots(r *Report, dir string) ([]string, error) {
 		var thr, cpu, p99 plotter.XYs
 		for _, c := range d.Cases {
 			x := float64(c.Members)
-			if d.Name == "history" {
+			switch d.Name {
+			case "history":
 				x = float64(max(c.History, 1))
+			case "edits":
+				x = float64(max(c.Edits, 1))
 			}
 			thr = append(thr, plotter.XY{X: x, Y: c.RelThroughput})
 			cpu = append(cpu, plotter.XY{X: x, Y: c.RelCPU})
 			p99 = append(p99, plotter.XY{X: x, Y: c.RelP99})
 		}
-		label := map[string]string{"members": "members", "history": "claims of history (0 plotted at 1)"}[d.Name]
+		label := map[string]string{"members": "members", "history": "claims of history (0 plotted at 1)", "edits": "synthetic Active edits"}[d.Name]
 		err := save("scale-"+d.Name+".png", "Scale: "+d.Name+", relative to the first case", label, "relative to the first case", true, false,
 			[]series{{"throughput", thr, false}, {"CPU per claim", cpu, false}, {"open-loop p99", p99, false}})
 		if err != nil {

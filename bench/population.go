@@ -19,6 +19,11 @@ type PopulationOptions struct {
 	Pharmacies int        // default 200
 	DrugPairs  int        // generated brand/generic pairs on top of the demo catalog; default 200
 	Today      edits.Date // coverage starts on January 1 of the year before
+	// Edits is the number of synthetic Active edits (edits.Synthetic:
+	// limitation, clinical and benefit-maximum exceptions for drugs the mix
+	// never sends) spread over the plans, on top of the refill-too-soon
+	// edit every population has.
+	Edits int
 }
 
 func (o PopulationOptions) withDefaults() (PopulationOptions, error) {
@@ -39,6 +44,9 @@ func (o PopulationOptions) withDefaults() (PopulationOptions, error) {
 	}
 	if o.Today.IsZero() {
 		o.Today = edits.DateOf(time.Now())
+	}
+	if o.Edits < 0 {
+		return o, fmt.Errorf("bench: edits %d must not be negative", o.Edits)
 	}
 	return o, nil
 }
@@ -112,6 +120,7 @@ func NewPopulation(o PopulationOptions) (*Population, error) {
 	p := &Population{Today: o.Today, Start: start, pharmacies: map[pharmacyKind][]string{}}
 	cfg := &adjudicator.Config{Networks: base.Networks}
 	cfg.Drugs, cfg.Plans = p.catalog(rng, base, o.DrugPairs)
+	cfg.Edits = p.edits(cfg.Plans, o.Edits)
 	cfg.Pharmacies = p.drawPharmacies(o.Pharmacies)
 	cfg.Families = p.drawFamilies(rng, o.Members)
 	p.Config, p.families = cfg, len(cfg.Families)
@@ -183,6 +192,32 @@ func (p *Population) catalog(rng *rand.Rand, base *adjudicator.Config, pairs int
 		}
 	}
 	return drugs, plans
+}
+
+// RefillTooSoonPercent is the share of the previous fill's days supply
+// that must pass before a fill in the same therapeutic class pays.
+const RefillTooSoonPercent = 75
+
+// edits returns a PBM-level refill-too-soon edit (79 before 75 % of the
+// previous supply is used) and n synthetic Active edits over the plans.
+func (p *Population) edits(plans []adjudicator.Plan, n int) []edits.Edit {
+	audit := edits.Audit{CreatedBy: "bench", ActivatedBy: "bench-checker"}
+	out := []edits.Edit{{
+		ID: "BENCH-REFILL-TOO-SOON", Version: 1, Status: edits.Active, Name: "Refill too soon at 75 %",
+		Kind: edits.KindRefillTooSoon, Level: edits.Level{Kind: edits.PBMLevel}, Range: edits.Range{From: p.Start},
+		RefillTooSoon: &edits.RefillTooSoon{Percent: RefillTooSoonPercent}, Audit: audit,
+	}}
+	for i, pl := range plans {
+		share := n / len(plans)
+		if i < n%len(plans) {
+			share++
+		}
+		for _, e := range edits.Synthetic(pl.ID, share, p.Start) {
+			e.ID = fmt.Sprintf("%s-%s", pl.ID, e.ID) // Synthetic's IDs are per plan
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 func cents(n int) decimal.Decimal { return decimal.New(int64(n), -2) }

@@ -18,9 +18,7 @@ import (
 // Run builds the population, starts a fresh adjudicator on it, loads its
 // history through the server, measures the closed- and open-loop steps
 // against the empty RPC, runs the scale cases, and writes report.json,
-// report.md and the plots into OutDir. A scale dimension that cannot run
-// is recorded as not done in the report and returned as an error after
-// the report is written.
+// report.md and the plots into OutDir.
 func Run(ctx context.Context, o Options) (*Report, error) {
 	o, err := o.withDefaults()
 	if err != nil {
@@ -44,7 +42,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		r.CPUScope = "client and server (one process)"
 	}
 
-	s, err := startSession(ctx, o, "load", o.Members, o.History, len(o.Concurrency)+len(o.Rates))
+	s, err := startSession(ctx, o, "load", spec{members: o.Members, history: o.History, steps: len(o.Concurrency) + len(o.Rates)})
 	if err != nil {
 		return nil, err
 	}
@@ -78,30 +76,26 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	r.Capacity = capacity(r.Open, float64(o.P99Bound)/float64(time.Millisecond), r.Machine.Cores)
 
-	var notDone error
-	if len(o.ScaleMembers) > 0 {
-		d, err := scaleDimension(ctx, o, "members", o.ScaleMembers, func(n int) (int, int) { return n, 0 })
+	for _, dim := range []struct {
+		name   string
+		values []int
+		spec   func(int) spec
+	}{
+		{"members", o.ScaleMembers, func(n int) spec { return spec{members: n} }},
+		{"history", o.ScaleHistory, func(n int) spec { return spec{members: o.ScaleHistoryMembers, history: n} }},
+		{"edits", o.ScaleEdits, func(n int) spec { return spec{members: o.Members, edits: n} }},
+	} {
+		if len(dim.values) == 0 {
+			continue
+		}
+		d, err := scaleDimension(ctx, o, dim.name, dim.values, dim.spec)
 		if err != nil {
 			return nil, err
 		}
 		r.Scale = append(r.Scale, d)
-	}
-	if len(o.ScaleHistory) > 0 {
-		d, err := scaleDimension(ctx, o, "history", o.ScaleHistory, func(n int) (int, int) { return o.ScaleHistoryMembers, n })
-		if err != nil {
-			return nil, err
-		}
-		r.Scale = append(r.Scale, d)
-	}
-	if len(o.ScaleEdits) > 0 {
-		r.Scale = append(r.Scale, Dimension{Name: "edits", NotDone: ErrEditsNotAvailable.Error()})
-		notDone = ErrEditsNotAvailable
 	}
 	r.Targets = targets(r)
-	if err := r.write(o.OutDir); err != nil {
-		return r, err
-	}
-	return r, notDone
+	return r, r.write(o.OutDir)
 }
 
 // write saves the plots, report.json and report.md.
@@ -119,16 +113,17 @@ func (r *Report) write(dir string) error {
 
 // scaleDimension measures one case per value on a fresh server each and
 // relates every case to the first.
-func scaleDimension(ctx context.Context, o Options, name string, values []int, membersHistory func(int) (int, int)) (Dimension, error) {
+func scaleDimension(ctx context.Context, o Options, name string, values []int, specOf func(int) spec) (Dimension, error) {
 	d := Dimension{Name: name}
 	for i, v := range values {
-		members, history := membersHistory(v)
-		progressf(o, "scale %s: %s members, %s claims of history", name, count(members), count(history))
-		s, err := startSession(ctx, o, fmt.Sprintf("%s-%d", name, i), members, history, 2)
+		sp := specOf(v)
+		sp.steps = 2
+		progressf(o, "scale %s: %s members, %s claims of history, %s synthetic edits", name, count(sp.members), count(sp.history), count(sp.edits))
+		s, err := startSession(ctx, o, fmt.Sprintf("%s-%d", name, i), sp)
 		if err != nil {
 			return d, err
 		}
-		c := ScaleCase{Members: s.pop.Members(), History: history, Setup: s.setup}
+		c := ScaleCase{Members: s.pop.Members(), History: sp.history, Edits: sp.edits, Setup: s.setup}
 		if c.Closed, err = s.closed(ctx, o.ScaleConcurrency, o.StepDuration, o.BaselineDuration); err == nil {
 			c.Open, err = s.open(ctx, o.ScaleRate, o.StepDuration, o.BaselineDuration)
 		}
@@ -173,11 +168,17 @@ type session struct {
 	setup  Setup
 }
 
+// spec is what a session's server holds before measuring: members,
+// claims of history and synthetic edits; steps is how many claims steps
+// will follow.
+type spec struct{ members, history, edits, steps int }
+
 // startSession writes the population's bundle, starts a server on it with
 // a fresh data directory under OutDir, connects, and bills the history and
 // warm-up claims through it.
-func startSession(ctx context.Context, o Options, name string, members, history, loadSteps int) (*session, error) {
-	pop, err := NewPopulation(PopulationOptions{Seed: o.Seed, Members: members, Pharmacies: o.Pharmacies, DrugPairs: o.DrugPairs, Today: o.Today})
+func startSession(ctx context.Context, o Options, name string, sp spec) (*session, error) {
+	history := sp.history
+	pop, err := NewPopulation(PopulationOptions{Seed: o.Seed, Members: sp.members, Pharmacies: o.Pharmacies, DrugPairs: o.DrugPairs, Today: o.Today, Edits: sp.edits})
 	if err != nil {
 		return nil, err
 	}
@@ -231,7 +232,7 @@ func startSession(ctx context.Context, o Options, name string, members, history,
 	if history > 0 {
 		s.gen.g.SetPhase(today.AddDays(-465), float64(history)/365)
 		start := time.Now()
-		if err := s.bill(ctx, fmt.Sprintf("history (%s members)", count(members)), history); err != nil {
+		if err := s.bill(ctx, fmt.Sprintf("history (%s members)", count(sp.members)), history); err != nil {
 			s.close()
 			return nil, err
 		}
@@ -245,7 +246,7 @@ func startSession(ctx context.Context, o Options, name string, members, history,
 			return nil, err
 		}
 	}
-	s.gen.g.SetPhase(today.AddDays(-60), max(100, float64(loadSteps)*o.StepDuration.Seconds()*expectedRate/60))
+	s.gen.g.SetPhase(today.AddDays(-60), max(100, float64(sp.steps)*o.StepDuration.Seconds()*expectedRate/60))
 	return s, nil
 }
 
@@ -270,6 +271,17 @@ func (s *session) bill(ctx context.Context, what string, n int) error {
 	r := closedLoop(ctx, s.client, s.gen, 64, 0, int64(n), &done)
 	close(stop)
 	bar.finish(done.Load())
+	for _, m := range []struct {
+		dst *map[string]int64
+		src map[string]int64
+	}{{&s.setup.Status, r.Status}, {&s.setup.Rejects, r.Rejects}} {
+		if *m.dst == nil {
+			*m.dst = map[string]int64{}
+		}
+		for k, v := range m.src {
+			(*m.dst)[k] += v
+		}
+	}
 	if len(r.Errors) > 0 {
 		return fmt.Errorf("bench: %s: the server answered errors: %s", what, counts(r.Errors))
 	}
