@@ -67,7 +67,7 @@ func Short() Options {
 	return Options{
 		Members: 2_000, Pharmacies: 100, DrugPairs: 50, History: 3_000, Warmup: 1_000,
 		Concurrency: []int{1, 16, 64}, Rates: []float64{250, 500, 1000},
-		StepDuration: 2500 * time.Millisecond, BaselineDuration: time.Second,
+		StepDuration: 2 * time.Second, BaselineDuration: 750 * time.Millisecond,
 		ScaleMembers: []int{2_000, 20_000}, ScaleHistoryMembers: 2_000, ScaleEdits: []int{10, 10_000},
 	}
 }
