@@ -1,0 +1,257 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"image/png"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/edits"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+)
+
+var today = edits.MustDate("2026-11-20")
+
+func TestPopulationIsAValidBundle(t *testing.T) {
+	pop, err := NewPopulation(PopulationOptions{Seed: 7, Members: 500, Pharmacies: 40, DrugPairs: 20, Today: today})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pop.Members() != 500 {
+		t.Errorf("population has %d members, want 500", pop.Members())
+	}
+	path := filepath.Join(t.TempDir(), "bundle.json")
+	if _, err := writeBundle(path, pop.Config); err != nil {
+		t.Fatal(err)
+	}
+	// The adjudicator's own configuration path reads it back.
+	cfg, err := adjudicator.LoadConfigFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Families) != pop.Families() {
+		t.Errorf("bundle has %d families, population %d", len(cfg.Families), pop.Families())
+	}
+	types := map[string]bool{}
+	net := map[string]edits.NetworkType{}
+	for _, n := range cfg.Networks {
+		net[n.ID] = n.Type
+	}
+	for _, ph := range cfg.Pharmacies {
+		for _, pt := range ph.Participations {
+			types[net[pt.Network].String()+" "+pt.Network] = true
+		}
+	}
+	for _, want := range []string{"RETAIL RETAIL-PREF", "RETAIL RETAIL-OPEN", "RETAIL90 RETAIL90-NET", "RETAIL90 RETAIL90-OPEN", "MAIL MAIL-NET", "MAIL MAIL-OPEN", "SPECIALTY SPECIALTY-NET", "SPECIALTY SPECIALTY-OPEN"} {
+		if !types[want] {
+			t.Errorf("no pharmacy in %s", want)
+		}
+	}
+	// Brand/generic pairs share a therapeutic class.
+	byClass := map[string]string{}
+	pairs := 0
+	for _, d := range cfg.Drugs {
+		byClass[d.TherapeuticClass] += d.MultiSourceCode
+	}
+	for _, codes := range byClass {
+		if strings.Contains(codes, "O") && strings.Contains(codes, "Y") {
+			pairs++
+		}
+	}
+	if pairs < 20 {
+		t.Errorf("only %d brand/generic pairs", pairs)
+	}
+	again, err := NewPopulation(PopulationOptions{Seed: 7, Members: 500, Pharmacies: 40, DrugPairs: 20, Today: today})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := json.Marshal(pop.Config)
+	b, _ := json.Marshal(again.Config)
+	if string(a) != string(b) {
+		t.Error("the same seed drew two different populations")
+	}
+}
+
+func TestGeneratorIsSeededAndFollowsTheMix(t *testing.T) {
+	pop, err := NewPopulation(PopulationOptions{Seed: 3, Members: 2000, Today: today})
+	if err != nil {
+		t.Fatal(err)
+	}
+	draw := func() ([]string, map[Kind]int) {
+		g := NewGenerator(pop, 3, 100)
+		g.SetPhase(today.AddDays(-300), 100)
+		var ops []string
+		kinds := map[Kind]int{}
+		for range 20_000 {
+			op := g.Next()
+			kinds[op.Kind]++
+			b, _ := json.Marshal(op)
+			ops = append(ops, string(b))
+		}
+		return ops, kinds
+	}
+	a, kinds := draw()
+	b, _ := draw()
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatalf("op %d differs between two generators of one seed:\n%s\n%s", i, a[i], b[i])
+		}
+	}
+	for k := range kindCount {
+		want := 20_000 * kindInfo[k].weight / 1000
+		got := kinds[k]
+		// New fills stand in for kinds that have nothing to refer to yet.
+		if k != KindNew && (got < want/2 || got > want*3/2) {
+			t.Errorf("%s: %d of 20,000 ops, want about %d", k, got, want)
+		}
+	}
+}
+
+// slowHealth answers health checks after a fixed delay.
+type slowHealth struct {
+	healthpb.UnimplementedHealthServer
+	delay time.Duration
+}
+
+func (s slowHealth) Check(context.Context, *healthpb.HealthCheckRequest) (*healthpb.HealthCheckResponse, error) {
+	time.Sleep(s.delay)
+	return &healthpb.HealthCheckResponse{Status: healthpb.HealthCheckResponse_SERVING}, nil
+}
+
+// TestOpenLoopCountsQueueing: a server that takes 10 ms per call, one call
+// at a time, offered 200 calls/s for half a second, falls ever further
+// behind; latency from the intended send time shows the queue, where
+// latency from the actual send would stay near 10 ms.
+func TestOpenLoopCountsQueueing(t *testing.T) {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpc.NewServer()
+	healthpb.RegisterHealthServer(srv, slowHealth{delay: 10 * time.Millisecond})
+	go srv.Serve(lis)
+	defer srv.Stop()
+	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	c := newClient([]*grpc.ClientConn{conn})
+	r := openLoop(context.Background(), c, emptySource{}, 200, 500*time.Millisecond, 1)
+	if r.Calls != 100 || r.Status["OK"] != 100 {
+		t.Fatalf("calls %d, statuses %v; want 100 OK", r.Calls, r.Status)
+	}
+	// The last of 100 calls, intended at 495 ms, finishes after about 1 s.
+	if r.Latency.Max < 300 || r.Latency.P50 < 100 {
+		t.Errorf("latency %+v: queueing behind the slow server is not counted", r.Latency)
+	}
+	closed := closedLoop(context.Background(), c, emptySource{}, 1, 0, 20, nil)
+	if closed.Calls != 20 || closed.Latency.P99 > 100 {
+		t.Errorf("closed loop: %d calls, p99 %v ms; want 20 calls near 10 ms", closed.Calls, closed.Latency.P99)
+	}
+}
+
+// TestRunShort runs the whole suite, tiny, against a real gRPC server in
+// process, and checks that the report is complete and well formed; it says
+// nothing about speed.
+func TestRunShort(t *testing.T) {
+	out := t.TempDir()
+	o := Options{
+		OutDir: out, Seed: 5, Members: 300, Pharmacies: 40, DrugPairs: 10, History: 600, Warmup: 300,
+		Concurrency: []int{1, 8}, Rates: []float64{100, 200},
+		StepDuration: 400 * time.Millisecond, BaselineDuration: 200 * time.Millisecond,
+		ScaleMembers: []int{200, 600}, ScaleEdits: []int{10, 10_000}, ScaleRate: 100, ScaleConcurrency: 8,
+		InProcess: true, Progress: testWriter{t}, Today: edits.DateOf(time.Now()),
+	}
+	r, err := Run(context.Background(), o)
+	if !errors.Is(err, ErrEditsNotAvailable) {
+		t.Fatalf("Run: %v; want the edits dimension reported as not available", err)
+	}
+	var got Report
+	b, err := os.ReadFile(filepath.Join(out, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatalf("report.json: %v", err)
+	}
+	if len(got.Closed) != 2 || len(got.Open) != 2 || len(got.Scale) != 2 || got.Machine.Cores < 1 {
+		t.Fatalf("report has %d closed, %d open steps, %d scale dimensions, machine %+v", len(got.Closed), len(got.Open), len(got.Scale), got.Machine)
+	}
+	for _, c := range append(got.Closed, got.Open...) {
+		if c.Claims.Calls == 0 || c.Empty.Calls == 0 || c.Claims.Throughput <= 0 || c.ThroughputRatio <= 0 || c.Claims.CPUSecondsPerCall <= 0 {
+			t.Errorf("step %+v: missing figures", c.Claims)
+		}
+		if len(c.Claims.Errors) > 0 || len(c.Empty.Errors) > 0 {
+			t.Errorf("step %s/%d/%v: errors %v %v", c.Claims.Mode, c.Claims.Concurrency, c.Claims.OfferedRate, c.Claims.Errors, c.Empty.Errors)
+		}
+		if l := c.Claims.Latency; !(l.P50 > 0 && l.P50 <= l.P90 && l.P90 <= l.P99 && l.P99 <= l.P999 && l.P999 <= l.Max) {
+			t.Errorf("latency percentiles out of order: %+v", l)
+		}
+	}
+	// Every answer the mix aims at shows up over the run.
+	status, rejects := map[string]int64{}, map[string]int64{}
+	for _, c := range append(got.Closed, got.Open...) {
+		for k, v := range c.Claims.Status {
+			status[k] += v
+		}
+		for k, v := range c.Claims.Rejects {
+			rejects[k] += v
+		}
+	}
+	for _, s := range []string{"P", "R", "A", "D"} {
+		if status[s] == 0 {
+			t.Errorf("no claim answered %s: %v", s, status)
+		}
+	}
+	for _, code := range []string{"52", "09", "69", "MR", "70", "40", "E7"} {
+		if rejects[code] == 0 {
+			t.Errorf("no reject %s: %v", code, rejects)
+		}
+	}
+	members := got.Scale[0]
+	if members.Name != "members" || len(members.Cases) != 2 || members.Cases[0].RelThroughput != 1 || members.Cases[1].RelThroughput <= 0 {
+		t.Errorf("members dimension: %+v", members)
+	}
+	if edits := got.Scale[1]; edits.Name != "edits" || edits.NotDone == "" || len(edits.Cases) != 0 {
+		t.Errorf("edits dimension: %+v", edits)
+	}
+	md, err := os.ReadFile(filepath.Join(out, "report.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"## Capacity", "## Closed loop", "## Open loop", "Rejects by NCPDP code", "## Scale: members", "Not done: ", "## Targets"} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("report.md lacks %q", want)
+		}
+	}
+	if r == nil || len(got.Plots) != 3 {
+		t.Fatalf("plots %v", got.Plots)
+	}
+	for _, name := range got.Plots {
+		f, err := os.Open(filepath.Join(out, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := png.Decode(f); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+		f.Close()
+	}
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(b []byte) (int, error) {
+	w.t.Log(strings.TrimSuffix(string(b), "\n"))
+	return len(b), nil
+}

@@ -1,0 +1,172 @@
+package bench
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/rxclaims/rxclaims/edits"
+)
+
+// Options configure Run. Zero fields take the defaults of the short preset
+// (see Short); Presets lists the named ones.
+type Options struct {
+	OutDir string // report.json, report.md, plots and server logs; required
+	Seed   uint64 // default 1
+
+	// The population of the load steps.
+	Members    int
+	Pharmacies int // default 200
+	DrugPairs  int // generated brand/generic pairs; default 200
+	// History claims are billed through the server before measuring, dated
+	// from January 1 to yesterday; Warmup claims follow, dated over the
+	// last 40 days, so refills fall due today.
+	History int
+	Warmup  int
+
+	Concurrency      []int         // closed-loop steps
+	Rates            []float64     // open-loop steps, claims per second
+	StepDuration     time.Duration // each claims step
+	BaselineDuration time.Duration // each empty-RPC step
+	MaxInFlight      int           // open loop: calls outstanding at most; default 256
+	Conns            int           // gRPC connections shared by all calls; default 1
+	P99Bound         time.Duration // the capacity line's latency bound; default 2ms
+
+	// Scale runs: a fresh server per case. ScaleMembers varies the
+	// population (history 0); ScaleHistory varies the history at
+	// ScaleHistoryMembers members; ScaleEdits varies the Active edits.
+	ScaleMembers        []int
+	ScaleHistory        []int
+	ScaleHistoryMembers int
+	ScaleEdits          []int
+	ScaleConcurrency    int     // default 64
+	ScaleRate           float64 // open-loop rate of each case; default 1000
+
+	// InProcess runs the adjudicator with server.Run in this process
+	// instead of as a separate process; CPU per claim then includes the
+	// client. AdjudicatorBin is the binary to start; empty builds
+	// cmd/adjudicator with go build (inside the module).
+	InProcess      bool
+	AdjudicatorBin string
+
+	Progress io.Writer // progress lines or bars; default os.Stderr
+	Terminal bool      // Progress is a terminal: draw bars
+	Logger   *slog.Logger
+	Today    edits.Date // date of service of the load; default today (the server's clock)
+}
+
+// Presets are the named option sets of cmd/bench.
+var Presets = map[string]func() Options{"short": Short, "medium": Medium, "full": Full}
+
+// Short finishes in under a minute on two cores: the README's command and CI's check.
+func Short() Options {
+	return Options{
+		Members: 2_000, Pharmacies: 100, DrugPairs: 50, History: 3_000, Warmup: 1_000,
+		Concurrency: []int{1, 16, 64}, Rates: []float64{250, 500, 1000},
+		StepDuration: 2500 * time.Millisecond, BaselineDuration: time.Second,
+		ScaleMembers: []int{2_000, 20_000}, ScaleHistoryMembers: 2_000,
+	}
+}
+
+// Medium is a run of about ten minutes at 100,000 members.
+func Medium() Options {
+	return Options{
+		Members: 100_000, Pharmacies: 1_000, DrugPairs: 500, History: 200_000, Warmup: 20_000,
+		Concurrency: []int{1, 4, 16, 64, 256}, Rates: []float64{250, 500, 1000, 2000, 3000, 4000},
+		StepDuration: 10 * time.Second, BaselineDuration: 5 * time.Second,
+		ScaleMembers: []int{10_000, 100_000, 1_000_000}, ScaleHistory: []int{0, 200_000, 1_000_000}, ScaleHistoryMembers: 100_000,
+	}
+}
+
+// Full is the capacity plan of ARCHITECTURE.md: members to a million,
+// history to ten million claims, Active edits to ten thousand. It runs for
+// hours.
+func Full() Options {
+	o := Medium()
+	o.ScaleMembers = []int{10_000, 100_000, 1_000_000}
+	o.ScaleHistory = []int{0, 1_000_000, 10_000_000}
+	o.ScaleHistoryMembers = 1_000_000
+	o.ScaleEdits = []int{10, 100, 1_000, 10_000}
+	return o
+}
+
+// ErrEditsNotAvailable is why the Active-edits dimension cannot run yet.
+var ErrEditsNotAvailable = errors.New("the Active-edits scale dimension needs the adjudicator's AdminService (edits in the bundle or ImportBundle, issue 3), which this build does not have; not measured")
+
+func (o Options) withDefaults() (Options, error) {
+	d := Short()
+	if o.OutDir == "" {
+		return o, errors.New("bench: an output directory is required")
+	}
+	if o.Seed == 0 {
+		o.Seed = 1
+	}
+	if o.Members == 0 {
+		o.Members = d.Members
+	}
+	if o.Pharmacies == 0 {
+		o.Pharmacies = d.Pharmacies
+	}
+	if o.DrugPairs == 0 {
+		o.DrugPairs = d.DrugPairs
+	}
+	if o.Concurrency == nil {
+		o.Concurrency = d.Concurrency
+	}
+	if o.Rates == nil {
+		o.Rates = d.Rates
+	}
+	if o.StepDuration == 0 {
+		o.StepDuration = d.StepDuration
+	}
+	if o.BaselineDuration == 0 {
+		o.BaselineDuration = d.BaselineDuration
+	}
+	if o.MaxInFlight == 0 {
+		o.MaxInFlight = 256
+	}
+	if o.Conns == 0 {
+		o.Conns = 1
+	}
+	if o.P99Bound == 0 {
+		o.P99Bound = 2 * time.Millisecond
+	}
+	if o.ScaleHistoryMembers == 0 {
+		o.ScaleHistoryMembers = o.Members
+	}
+	if o.ScaleConcurrency == 0 {
+		o.ScaleConcurrency = 64
+	}
+	if o.ScaleRate == 0 {
+		o.ScaleRate = 1000
+	}
+	if o.Progress == nil {
+		o.Progress = os.Stderr
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if o.Today.IsZero() {
+		o.Today = edits.DateOf(time.Now())
+	}
+	switch {
+	case o.Members < 1 || slices.ContainsFunc(o.ScaleMembers, func(n int) bool { return n < 1 }) || o.ScaleHistoryMembers < 1:
+		return o, errors.New("bench: every member count must be at least 1")
+	case o.History < 0 || o.Warmup < 0 || slices.ContainsFunc(o.ScaleHistory, func(n int) bool { return n < 0 }):
+		return o, errors.New("bench: history and warm-up counts must not be negative")
+	case slices.ContainsFunc(o.Concurrency, func(n int) bool { return n < 1 }) || o.ScaleConcurrency < 1:
+		return o, errors.New("bench: every concurrency must be at least 1")
+	case slices.ContainsFunc(o.Rates, func(r float64) bool { return !(r > 0) }) || !(o.ScaleRate > 0):
+		return o, errors.New("bench: every rate must be positive")
+	case o.StepDuration < 100*time.Millisecond || o.BaselineDuration < 100*time.Millisecond:
+		return o, errors.New("bench: step and baseline durations must be at least 100ms")
+	case o.MaxInFlight < 1 || o.Conns < 1 || o.P99Bound <= 0:
+		return o, errors.New("bench: max in flight, connections and the p99 bound must be positive")
+	case len(o.Concurrency) == 0 && len(o.Rates) == 0:
+		return o, errors.New("bench: give at least one concurrency or rate")
+	}
+	return o, nil
+}

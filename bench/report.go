@@ -1,0 +1,480 @@
+package bench
+
+import (
+	"bufio"
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Report is what a run measured. Latencies are in milliseconds.
+type Report struct {
+	Date     string   `json:"date"`
+	Command  string   `json:"command,omitempty"`
+	Machine  Machine  `json:"machine"`
+	Workload Workload `json:"workload"`
+	// CPUScope says whose CPU the per-call figures count: "server process"
+	// or, in process, "client and server (one process)".
+	CPUScope string       `json:"cpu_scope"`
+	Setup    Setup        `json:"setup"`
+	Closed   []Comparison `json:"closed_loop"`
+	Open     []Comparison `json:"open_loop"`
+	Capacity Capacity     `json:"capacity"`
+	Scale    []Dimension  `json:"scale,omitempty"`
+	Targets  []Target     `json:"targets"`
+	Plots    []string     `json:"plots"`
+}
+
+// Machine describes where the run ran.
+type Machine struct {
+	Cores     int     `json:"cores"`
+	MemoryGiB float64 `json:"memory_gib"`
+	CPU       string  `json:"cpu,omitempty"`
+	Go        string  `json:"go"`
+	OS        string  `json:"os"`
+}
+
+// Workload is the population and load settings.
+type Workload struct {
+	Seed        uint64 `json:"seed"`
+	Members     int    `json:"members"`
+	Families    int    `json:"families"`
+	Pharmacies  int    `json:"pharmacies"`
+	Drugs       int    `json:"drugs"`
+	Plans       int    `json:"plans"`
+	History     int    `json:"history_claims"`
+	Warmup      int    `json:"warmup_claims"`
+	Conns       int    `json:"connections"`
+	MaxInFlight int    `json:"open_loop_max_in_flight"`
+	Steps       string `json:"steps"`
+	Mix         []Mix  `json:"mix"`
+}
+
+// Mix is one kind of transaction and its share of the mix.
+type Mix struct {
+	Kind     string  `json:"kind"`
+	Expected string  `json:"expected"`
+	Percent  float64 `json:"percent"`
+}
+
+// Setup is what preparing a server cost.
+type Setup struct {
+	BundleBytes        int64   `json:"bundle_bytes"`
+	ServerStartSeconds float64 `json:"server_start_seconds"` // opening the store and loading the bundle
+	HistorySeconds     float64 `json:"history_seconds,omitempty"`
+	HistoryThroughput  float64 `json:"history_claims_per_second,omitempty"`
+}
+
+// Latency percentiles in milliseconds.
+type Latency struct {
+	P50  float64 `json:"p50_ms"`
+	P90  float64 `json:"p90_ms"`
+	P99  float64 `json:"p99_ms"`
+	P999 float64 `json:"p99_9_ms"`
+	Max  float64 `json:"max_ms"`
+	Mean float64 `json:"mean_ms"`
+}
+
+// StepResult is one load step: claims or empty RPCs, closed or open loop.
+type StepResult struct {
+	Mode        string           `json:"mode"` // closed or open
+	Concurrency int              `json:"concurrency,omitempty"`
+	OfferedRate float64          `json:"offered_per_second,omitempty"`
+	Calls       int64            `json:"calls"`
+	Seconds     float64          `json:"seconds"`
+	Throughput  float64          `json:"per_second"`
+	Latency     Latency          `json:"latency"`      // from the intended send time (open loop) or the send (closed loop)
+	ServiceTime Latency          `json:"service_time"` // from the actual send
+	Status      map[string]int64 `json:"status"`       // P, R, D, A; OK for the empty RPC
+	Rejects     map[string]int64 `json:"rejects"`      // NCPDP reject code → count
+	Errors      map[string]int64 `json:"errors"`       // gRPC code → count
+	Mix         []KindResult     `json:"mix,omitempty"`
+	// CPUSecondsPerCall is the CPU of CPUScope over the step divided by its calls.
+	CPUSecondsPerCall float64 `json:"cpu_seconds_per_call"`
+	// ClientCPUSecondsPerCall is the load generator's own CPU per call
+	// (zero in process, where CPUSecondsPerCall covers both).
+	ClientCPUSecondsPerCall float64 `json:"client_cpu_seconds_per_call,omitempty"`
+	// EngineMeanMs is the mean time inside the engine per transaction,
+	// durable commit included (the server's adjudication histogram);
+	// CommitMeanMs the mean synced Pebble commit, and CommitsPerClaim how
+	// many commits a transaction took (below 1: group commit at work).
+	EngineMeanMs    float64  `json:"engine_mean_ms"`
+	CommitMeanMs    float64  `json:"commit_mean_ms"`
+	CommitsPerClaim float64  `json:"commits_per_claim"`
+	RSSBytes        float64  `json:"server_rss_bytes"`
+	Notes           []string `json:"notes,omitempty"`
+}
+
+// KindResult is what one kind of the mix was answered.
+type KindResult struct {
+	Kind     string           `json:"kind"`
+	Expected string           `json:"expected"`
+	Sent     int64            `json:"sent"`
+	Observed map[string]int64 `json:"observed"` // "P", "R 79", "error Unavailable" → count
+}
+
+// Comparison is a claims step and the empty-RPC step measured the same way
+// just before it, over the same connections.
+type Comparison struct {
+	Claims StepResult `json:"claims"`
+	Empty  StepResult `json:"empty_rpc"`
+	// ThroughputRatio is claims/s ÷ empty RPCs/s (closed loop);
+	// P99Ratio is the claims' p99 ÷ the empty RPC's p99.
+	ThroughputRatio float64 `json:"throughput_ratio"`
+	P99Ratio        float64 `json:"p99_ratio"`
+}
+
+func compare(claims, empty StepResult) Comparison {
+	c := Comparison{Claims: claims, Empty: empty}
+	if empty.Throughput > 0 {
+		c.ThroughputRatio = claims.Throughput / empty.Throughput
+	}
+	if empty.Latency.P99 > 0 {
+		c.P99Ratio = claims.Latency.P99 / empty.Latency.P99
+	}
+	return c
+}
+
+// Capacity is the capacity line: the highest open-loop rate served with
+// p99 under the bound, per core.
+type Capacity struct {
+	P99BoundMs float64 `json:"p99_bound_ms"`
+	Rate       float64 `json:"claims_per_second"` // 0: no tested rate met the bound
+	PerCore    float64 `json:"claims_per_second_per_core"`
+	P99Ms      float64 `json:"p99_ms,omitempty"`
+	CPUPerCall float64 `json:"cpu_seconds_per_claim,omitempty"`
+	// PerCPUSecond is 1 ÷ CPUPerCall: claims per second of one fully busy core.
+	PerCPUSecond float64 `json:"claims_per_cpu_second,omitempty"`
+	Text         string  `json:"text"`
+}
+
+// Dimension is one scale curve.
+type Dimension struct {
+	Name    string      `json:"name"` // members, history or edits
+	Cases   []ScaleCase `json:"cases,omitempty"`
+	NotDone string      `json:"not_done,omitempty"`
+}
+
+// ScaleCase is one point of a scale curve, measured on a fresh server.
+type ScaleCase struct {
+	Members int        `json:"members"`
+	History int        `json:"history_claims"`
+	Edits   int        `json:"active_edits,omitempty"`
+	Setup   Setup      `json:"setup"`
+	Closed  Comparison `json:"closed_loop"`
+	Open    Comparison `json:"open_loop"`
+	// Relative figures against the dimension's first case.
+	RelThroughput float64 `json:"relative_throughput"`
+	RelCPU        float64 `json:"relative_cpu_per_claim"`
+	RelP99        float64 `json:"relative_open_loop_p99"`
+	RelRatio      float64 `json:"relative_throughput_ratio"`
+}
+
+// Target is one of ARCHITECTURE.md's performance targets against this run.
+type Target struct {
+	Target   string `json:"target"`
+	Measured string `json:"measured"`
+	Verdict  string `json:"verdict"` // met, not met, not measured
+}
+
+func machine() Machine {
+	m := Machine{Cores: runtime.NumCPU(), Go: runtime.Version(), OS: runtime.GOOS + "/" + runtime.GOARCH}
+	if f, err := os.Open("/proc/meminfo"); err == nil {
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			if rest, ok := strings.CutPrefix(sc.Text(), "MemTotal:"); ok {
+				kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
+				m.MemoryGiB = float64(int(kb/(1<<20)*10+0.5)) / 10
+			}
+		}
+		f.Close()
+	}
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for line := range strings.Lines(string(b)) {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				m.CPU = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	return m
+}
+
+func mixShares() []Mix {
+	total := 0
+	for k := range kindCount {
+		total += kindInfo[k].weight
+	}
+	out := make([]Mix, 0, kindCount)
+	for k := range kindCount {
+		out = append(out, Mix{Kind: kindInfo[k].name, Expected: kindInfo[k].expect, Percent: 100 * float64(kindInfo[k].weight) / float64(total)})
+	}
+	return out
+}
+
+// capacity finds the capacity line among the open-loop steps.
+func capacity(open []Comparison, boundMs float64, cores int) Capacity {
+	c := Capacity{P99BoundMs: boundMs}
+	for _, s := range open {
+		r := s.Claims
+		ok := r.Latency.P99 <= boundMs && len(r.Errors) == 0 && r.Throughput >= 0.95*r.OfferedRate
+		if ok && r.OfferedRate > c.Rate {
+			c.Rate, c.P99Ms, c.CPUPerCall = r.OfferedRate, r.Latency.P99, r.CPUSecondsPerCall
+		}
+	}
+	if c.Rate == 0 {
+		c.Text = fmt.Sprintf("No tested open-loop rate was served with p99 ≤ %s ms.", num(boundMs))
+		return c
+	}
+	c.PerCore = c.Rate / float64(cores)
+	if c.CPUPerCall > 0 {
+		c.PerCPUSecond = 1 / c.CPUPerCall
+	}
+	c.Text = fmt.Sprintf("%s claims/s with p99 %s ms ≤ %s ms on %d cores shared by client and server: %s claims/s per core. "+
+		"At that rate the server spends %s ms of CPU per claim, %s claims per second of one busy core.",
+		num(c.Rate), num(c.P99Ms), num(boundMs), cores, num(c.PerCore), num(c.CPUPerCall*1000), num(c.PerCPUSecond))
+	return c
+}
+
+// targets sets the run against ARCHITECTURE.md's table.
+func targets(r *Report) []Target {
+	var out []Target
+	t := Target{Target: "durable claims over gRPC, concurrency 64: ≥ 0.5 × the empty RPC's throughput", Verdict: "not measured"}
+	for _, c := range r.Closed {
+		if c.Claims.Concurrency == 64 {
+			t.Measured = fmt.Sprintf("%s × (%s claims/s vs %s empty RPCs/s)", num(c.ThroughputRatio), num(c.Claims.Throughput), num(c.Empty.Throughput))
+			t.Verdict = verdict(c.ThroughputRatio >= 0.5)
+		}
+	}
+	out = append(out, t)
+	t = Target{Target: "latency at 1,000 claims/s open loop: p99 ≤ 2 ms", Verdict: "not measured"}
+	for _, c := range r.Open {
+		if c.Claims.OfferedRate == 1000 {
+			t.Measured = fmt.Sprintf("p99 %s ms (p99.9 %s ms)", num(c.Claims.Latency.P99), num(c.Claims.Latency.P999))
+			t.Verdict = verdict(c.Claims.Latency.P99 <= 2)
+		}
+	}
+	out = append(out, t)
+	for _, d := range r.Scale {
+		switch d.Name {
+		case "members", "history":
+			if len(d.Cases) < 2 {
+				continue
+			}
+			first, last := d.Cases[0], d.Cases[len(d.Cases)-1]
+			t := Target{Target: "1M members, 10M claims of history: ≥ 0.8 × the throughput at 10k members"}
+			t.Measured = fmt.Sprintf("%s: %s members / %s claims of history → %s × the throughput at %s members / %s claims",
+				d.Name, count(last.Members), count(last.History), num(last.RelThroughput), count(first.Members), count(first.History))
+			t.Verdict = verdict(last.RelThroughput >= 0.8)
+			if last.Members < 1_000_000 || (d.Name == "history" && last.History < 10_000_000) {
+				t.Verdict += " (below the target's scale)"
+			}
+			out = append(out, t)
+		case "edits":
+			out = append(out, Target{Target: "10 → 10,000 Active edits: per-claim cost grows < 20 %", Measured: d.NotDone, Verdict: "not measured"})
+		}
+	}
+	return out
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "not met"
+}
+
+// num formats a figure with three significant digits (whole numbers from 1,000 on).
+func num(v float64) string {
+	switch {
+	case v >= 999.5 || v <= -999.5:
+		return count(int(v + 0.5))
+	case v == 0:
+		return "0"
+	}
+	return strconv.FormatFloat(v, 'g', 3, 64)
+}
+
+// count formats an integer with thousands separators.
+func count(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	if neg {
+		return "-" + s
+	}
+	return s
+}
+
+// WriteJSON writes the report as indented JSON.
+func (r *Report) WriteJSON(path string) error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+// Markdown renders the report.
+func (r *Report) Markdown() string {
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	p("# rxclaims capacity report, %s", r.Date)
+	p("")
+	if r.Command != "" {
+		p("Command: `%s`", r.Command)
+		p("")
+	}
+	m := r.Machine
+	p("Machine: %d cores (%s), %s GiB memory, %s, %s. Client and server share the cores. CPU per call counts the %s.", m.Cores, m.CPU, num(m.MemoryGiB), m.Go, m.OS, r.CPUScope)
+	p("")
+	w := r.Workload
+	p("Workload (seed %d): %s members in %s families, %s pharmacies, %s drugs, %d plans; %s claims of history and %s of warm-up through the server before measuring; %d gRPC connection(s); steps of %s.",
+		w.Seed, count(w.Members), count(w.Families), count(w.Pharmacies), count(w.Drugs), w.Plans, count(w.History), count(w.Warmup), w.Conns, w.Steps)
+	p("Setup: bundle %s MB, server start %s s", num(float64(r.Setup.BundleBytes)/1e6), num(r.Setup.ServerStartSeconds))
+	if r.Setup.HistorySeconds > 0 {
+		p("(history billed at %s claims/s)", num(r.Setup.HistoryThroughput))
+	}
+	p("")
+	p("## Capacity")
+	p("")
+	p("%s", r.Capacity.Text)
+	p("")
+	if len(r.Closed) > 0 {
+		p("## Closed loop (throughput against concurrency)")
+		p("")
+		p("| concurrency | claims/s | empty RPC/s | ratio | p50 ms | p90 ms | p99 ms | p99.9 ms | server CPU ms/claim | client CPU ms/claim | engine mean ms | commit mean ms | errors |")
+		p("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+		for _, c := range r.Closed {
+			l := c.Claims.Latency
+			p("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %d |", c.Claims.Concurrency, num(c.Claims.Throughput), num(c.Empty.Throughput), num(c.ThroughputRatio),
+				num(l.P50), num(l.P90), num(l.P99), num(l.P999), num(c.Claims.CPUSecondsPerCall*1000), num(c.Claims.ClientCPUSecondsPerCall*1000),
+				num(c.Claims.EngineMeanMs), num(c.Claims.CommitMeanMs), sum(c.Claims.Errors))
+		}
+		p("")
+	}
+	if len(r.Open) > 0 {
+		p("## Open loop (latency against offered load, from the intended send time)")
+		p("")
+		p("| offered/s | served/s | p50 ms | p90 ms | p99 ms | p99.9 ms | service p50 / p99 ms | empty p50 / p99 ms | p99 ratio | server CPU ms/claim | errors |")
+		p("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+		for _, c := range r.Open {
+			l, sv := c.Claims.Latency, c.Claims.ServiceTime
+			p("| %s | %s | %s | %s | %s | %s | %s / %s | %s / %s | %s | %s | %d |", num(c.Claims.OfferedRate), num(c.Claims.Throughput), num(l.P50), num(l.P90), num(l.P99), num(l.P999),
+				num(sv.P50), num(sv.P99), num(c.Empty.Latency.P50), num(c.Empty.Latency.P99), num(c.P99Ratio), num(c.Claims.CPUSecondsPerCall*1000), sum(c.Claims.Errors))
+		}
+		p("")
+		p("Latency counts from the intended send time, so queueing behind slow calls is included; service time counts from the actual send. The difference at low rates is mostly the client's timer waking up to about 1 ms late, which the empty RPC shows too.")
+		p("")
+	}
+	all := append(slices.Clone(r.Closed), r.Open...)
+	status, rejects, errs := map[string]int64{}, map[string]int64{}, map[string]int64{}
+	mix := map[string]*KindResult{}
+	var order []string
+	for _, c := range all {
+		for _, pair := range []struct{ dst, src map[string]int64 }{{status, c.Claims.Status}, {rejects, c.Claims.Rejects}, {errs, c.Claims.Errors}} {
+			for k, v := range pair.src {
+				pair.dst[k] += v
+			}
+		}
+		for _, k := range c.Claims.Mix {
+			if mix[k.Kind] == nil {
+				mix[k.Kind] = &KindResult{Kind: k.Kind, Expected: k.Expected, Observed: map[string]int64{}}
+				order = append(order, k.Kind)
+			}
+			mix[k.Kind].Sent += k.Sent
+			for a, v := range k.Observed {
+				mix[k.Kind].Observed[a] += v
+			}
+		}
+	}
+	p("## Answers over all claims steps")
+	p("")
+	p("Status: %s. Errors: %s.", counts(status), orNone(counts(errs)))
+	p("")
+	p("Rejects by NCPDP code: %s.", orNone(counts(rejects)))
+	p("")
+	p("| kind | share of mix | expected | sent | observed |")
+	p("|---|---:|---|---:|---|")
+	shares := map[string]float64{}
+	for _, s := range r.Workload.Mix {
+		shares[s.Kind] = s.Percent
+	}
+	slices.SortStableFunc(order, func(a, b string) int { return cmp.Compare(shares[b], shares[a]) })
+	for _, k := range order {
+		km := mix[k]
+		p("| %s | %s %% | %s | %s | %s |", km.Kind, num(shares[k]), km.Expected, count(int(km.Sent)), counts(km.Observed))
+	}
+	p("")
+	for _, d := range r.Scale {
+		p("## Scale: %s", d.Name)
+		p("")
+		if d.NotDone != "" {
+			p("Not done: %s", d.NotDone)
+			p("")
+			continue
+		}
+		p("Each case on a fresh server; closed loop at concurrency %d, open loop at %s claims/s. Relative figures are against the first case.",
+			d.Cases[0].Closed.Claims.Concurrency, num(d.Cases[0].Open.Claims.OfferedRate))
+		p("")
+		p("| members | history | start s | claims/s | relative | ratio to empty | CPU ms/claim | relative CPU | open p99 ms | relative p99 | server RSS MiB |")
+		p("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+		for _, c := range d.Cases {
+			p("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |", count(c.Members), count(c.History), num(c.Setup.ServerStartSeconds),
+				num(c.Closed.Claims.Throughput), num(c.RelThroughput), num(c.Closed.ThroughputRatio), num(c.Closed.Claims.CPUSecondsPerCall*1000),
+				num(c.RelCPU), num(c.Open.Claims.Latency.P99), num(c.RelP99), num(c.Closed.Claims.RSSBytes/(1<<20)))
+		}
+		p("")
+	}
+	p("## Targets (ARCHITECTURE.md)")
+	p("")
+	p("| target | measured | verdict |")
+	p("|---|---|---|")
+	for _, t := range r.Targets {
+		p("| %s | %s | %s |", t.Target, t.Measured, t.Verdict)
+	}
+	p("")
+	if len(r.Plots) > 0 {
+		p("## Plots")
+		p("")
+		for _, f := range r.Plots {
+			p("![%s](%s)", strings.TrimSuffix(f, ".png"), f)
+		}
+	}
+	return b.String()
+}
+
+func sum(m map[string]int64) int64 {
+	var n int64
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+// counts lists a map's entries, largest first.
+func counts(m map[string]int64) string {
+	keys := slices.Collect(maps.Keys(m))
+	slices.SortFunc(keys, func(a, b string) int { return cmp.Or(cmp.Compare(m[b], m[a]), cmp.Compare(a, b)) })
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %s", k, count(int(m[k])))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}

@@ -1,0 +1,368 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+)
+
+// Run builds the population, starts a fresh adjudicator on it, loads its
+// history through the server, measures the closed- and open-loop steps
+// against the empty RPC, runs the scale cases, and writes report.json,
+// report.md and the plots into OutDir. A scale dimension that cannot run
+// is recorded as not done in the report and returned as an error after
+// the report is written.
+func Run(ctx context.Context, o Options) (*Report, error) {
+	o, err := o.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(o.OutDir, 0o755); err != nil {
+		return nil, err
+	}
+	if !o.InProcess && o.AdjudicatorBin == "" {
+		progressf(o, "building cmd/adjudicator")
+		if o.AdjudicatorBin, err = BuildAdjudicator(ctx, o.OutDir); err != nil {
+			return nil, err
+		}
+	}
+	r := &Report{
+		Date:     time.Now().UTC().Format(time.DateOnly),
+		Machine:  machine(),
+		CPUScope: "server process",
+	}
+	if o.InProcess {
+		r.CPUScope = "client and server (one process)"
+	}
+
+	s, err := startSession(ctx, o, "load", o.Members, o.History, len(o.Concurrency)+len(o.Rates))
+	if err != nil {
+		return nil, err
+	}
+	r.Setup = s.setup
+	cfg := s.pop.Config
+	r.Workload = Workload{
+		Seed: o.Seed, Members: s.pop.Members(), Families: s.pop.Families(), Pharmacies: len(cfg.Pharmacies), Drugs: len(cfg.Drugs),
+		Plans: len(cfg.Plans), History: o.History, Warmup: o.Warmup, Conns: o.Conns, MaxInFlight: o.MaxInFlight,
+		Steps: fmt.Sprintf("%s s of claims after %s s of empty RPCs", num(o.StepDuration.Seconds()), num(o.BaselineDuration.Seconds())), Mix: mixShares(),
+	}
+	for _, c := range o.Concurrency {
+		progressf(o, "closed loop at concurrency %d", c)
+		cmp, err := s.closed(ctx, c, o.StepDuration, o.BaselineDuration)
+		if err != nil {
+			s.close()
+			return nil, err
+		}
+		r.Closed = append(r.Closed, cmp)
+	}
+	for _, rate := range o.Rates {
+		progressf(o, "open loop at %s claims/s", num(rate))
+		cmp, err := s.open(ctx, rate, o.StepDuration, o.BaselineDuration)
+		if err != nil {
+			s.close()
+			return nil, err
+		}
+		r.Open = append(r.Open, cmp)
+	}
+	if err := s.close(); err != nil {
+		return nil, err
+	}
+	r.Capacity = capacity(r.Open, float64(o.P99Bound)/float64(time.Millisecond), r.Machine.Cores)
+
+	var notDone error
+	if len(o.ScaleMembers) > 0 {
+		d, err := scaleDimension(ctx, o, "members", o.ScaleMembers, func(n int) (int, int) { return n, 0 })
+		if err != nil {
+			return nil, err
+		}
+		r.Scale = append(r.Scale, d)
+	}
+	if len(o.ScaleHistory) > 0 {
+		d, err := scaleDimension(ctx, o, "history", o.ScaleHistory, func(n int) (int, int) { return o.ScaleHistoryMembers, n })
+		if err != nil {
+			return nil, err
+		}
+		r.Scale = append(r.Scale, d)
+	}
+	if len(o.ScaleEdits) > 0 {
+		r.Scale = append(r.Scale, Dimension{Name: "edits", NotDone: ErrEditsNotAvailable.Error()})
+		notDone = ErrEditsNotAvailable
+	}
+	r.Targets = targets(r)
+	if err := r.write(o.OutDir); err != nil {
+		return r, err
+	}
+	return r, notDone
+}
+
+// write saves the plots, report.json and report.md.
+func (r *Report) write(dir string) error {
+	plots, err := writePlots(r, dir)
+	if err != nil {
+		return err
+	}
+	r.Plots = plots
+	if err := r.WriteJSON(filepath.Join(dir, "report.json")); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "report.md"), []byte(r.Markdown()), 0o644)
+}
+
+// scaleDimension measures one case per value on a fresh server each and
+// relates every case to the first.
+func scaleDimension(ctx context.Context, o Options, name string, values []int, membersHistory func(int) (int, int)) (Dimension, error) {
+	d := Dimension{Name: name}
+	for i, v := range values {
+		members, history := membersHistory(v)
+		progressf(o, "scale %s: %s members, %s claims of history", name, count(members), count(history))
+		s, err := startSession(ctx, o, fmt.Sprintf("%s-%d", name, i), members, history, 2)
+		if err != nil {
+			return d, err
+		}
+		c := ScaleCase{Members: s.pop.Members(), History: history, Setup: s.setup}
+		if c.Closed, err = s.closed(ctx, o.ScaleConcurrency, o.StepDuration, o.BaselineDuration); err == nil {
+			c.Open, err = s.open(ctx, o.ScaleRate, o.StepDuration, o.BaselineDuration)
+		}
+		if cerr := s.close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return d, err
+		}
+		first := c
+		if len(d.Cases) > 0 {
+			first = d.Cases[0]
+		}
+		c.RelThroughput = ratio(c.Closed.Claims.Throughput, first.Closed.Claims.Throughput)
+		c.RelCPU = ratio(c.Closed.Claims.CPUSecondsPerCall, first.Closed.Claims.CPUSecondsPerCall)
+		c.RelP99 = ratio(c.Open.Claims.Latency.P99, first.Open.Claims.Latency.P99)
+		c.RelRatio = ratio(c.Closed.ThroughputRatio, first.Closed.ThroughputRatio)
+		d.Cases = append(d.Cases, c)
+	}
+	return d, nil
+}
+
+func ratio(a, b float64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return a / b
+}
+
+// expectedRate is a generous guess at claims per second, to spread the
+// measured steps' dates over their last 60 days.
+const expectedRate = 4000
+
+// session is a fresh server on a population, with a client and the mix.
+type session struct {
+	o      Options
+	pop    *Population
+	srv    *adjudicatorServer
+	conns  []*grpc.ClientConn
+	client *client
+	gen    *lockedGenerator
+	setup  Setup
+}
+
+// startSession writes the population's bundle, starts a server on it with
+// a fresh data directory under OutDir, connects, and bills the history and
+// warm-up claims through it.
+func startSession(ctx context.Context, o Options, name string, members, history, loadSteps int) (*session, error) {
+	pop, err := NewPopulation(PopulationOptions{Seed: o.Seed, Members: members, Pharmacies: o.Pharmacies, DrugPairs: o.DrugPairs, Today: o.Today})
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(o.OutDir, "run-"+name)
+	if err := os.RemoveAll(dir); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	s := &session{o: o, pop: pop}
+	bundle := filepath.Join(dir, "bundle.json")
+	if s.setup.BundleBytes, err = writeBundle(bundle, pop.Config); err != nil {
+		return nil, err
+	}
+	pop.Config.Families = nil // the server has them now; keep the client small
+	data := filepath.Join(dir, "data")
+	if o.InProcess {
+		s.srv, err = startInProcess(ctx, data, bundle, o.Logger)
+	} else {
+		s.srv, err = startProcess(ctx, o.AdjudicatorBin, data, bundle, filepath.Join(dir, "adjudicator.log"))
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.setup.ServerStartSeconds = s.srv.started.Seconds()
+	for range o.Conns {
+		conn, err := grpc.NewClient(s.srv.grpcAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		if err != nil {
+			s.close()
+			return nil, err
+		}
+		s.conns = append(s.conns, conn)
+	}
+	s.client = newClient(s.conns)
+	if err := s.waitServing(ctx); err != nil {
+		s.close()
+		return nil, err
+	}
+	window := 2 * max(o.MaxInFlight, o.ScaleConcurrency, 64)
+	for _, c := range o.Concurrency {
+		window = max(window, 2*c)
+	}
+	s.gen = &lockedGenerator{g: NewGenerator(pop, o.Seed, window)}
+
+	// The calendar: history over the year to 100 days ago, warm-up over the
+	// 40 days after, and the measured steps from 60 days ago on, about as
+	// many claims a day as the steps will send in all, so prescriptions
+	// come due for refills throughout; dates stop at today.
+	today := pop.Today
+	if history > 0 {
+		s.gen.g.SetPhase(today.AddDays(-465), float64(history)/365)
+		start := time.Now()
+		if err := s.bill(ctx, fmt.Sprintf("history (%s members)", count(members)), history); err != nil {
+			s.close()
+			return nil, err
+		}
+		s.setup.HistorySeconds = time.Since(start).Seconds()
+		s.setup.HistoryThroughput = float64(history) / s.setup.HistorySeconds
+	}
+	if o.Warmup > 0 {
+		s.gen.g.SetPhase(today.AddDays(-100), float64(o.Warmup)/40)
+		if err := s.bill(ctx, "warm-up", o.Warmup); err != nil {
+			s.close()
+			return nil, err
+		}
+	}
+	s.gen.g.SetPhase(today.AddDays(-60), max(100, float64(loadSteps)*o.StepDuration.Seconds()*expectedRate/60))
+	return s, nil
+}
+
+// bill sends n claims of the mix at concurrency 64, showing progress; any
+// gRPC error stops it.
+func (s *session) bill(ctx context.Context, what string, n int) error {
+	var done atomic.Int64
+	bar := newProgress(s.o, what, int64(n))
+	stop := make(chan struct{})
+	go func() {
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				bar.set(done.Load())
+			}
+		}
+	}()
+	r := closedLoop(ctx, s.client, s.gen, 64, 0, int64(n), &done)
+	close(stop)
+	bar.finish(done.Load())
+	if len(r.Errors) > 0 {
+		return fmt.Errorf("bench: %s: the server answered errors: %s", what, counts(r.Errors))
+	}
+	return ctx.Err()
+}
+
+func (s *session) waitServing(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	hc := healthpb.NewHealthClient(s.conns[0])
+	for {
+		r, err := hc.Check(ctx, &healthpb.HealthCheckRequest{})
+		if err == nil && r.GetStatus() == healthpb.HealthCheckResponse_SERVING {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("bench: the adjudicator is not serving: %v", err)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// measured runs step and adds the server's CPU per call and memory.
+func (s *session) measured(ctx context.Context, step func() StepResult) (StepResult, error) {
+	before, err := s.srv.stats(ctx)
+	if err != nil {
+		return StepResult{}, err
+	}
+	clientBefore := ownCPUSeconds()
+	r := step()
+	clientCPU := ownCPUSeconds() - clientBefore
+	after, err := s.srv.stats(ctx)
+	if err != nil {
+		return r, err
+	}
+	if r.Calls > 0 {
+		r.CPUSecondsPerCall = (after.cpuSeconds - before.cpuSeconds) / float64(r.Calls)
+		if !s.srv.inProcess {
+			r.ClientCPUSecondsPerCall = clientCPU / float64(r.Calls)
+		}
+	}
+	if n := after.engineN - before.engineN; n > 0 {
+		r.EngineMeanMs = 1000 * (after.engineSeconds - before.engineSeconds) / n
+	}
+	if n := after.commitN - before.commitN; n > 0 {
+		r.CommitMeanMs = 1000 * (after.commitSeconds - before.commitSeconds) / n
+	}
+	r.RSSBytes = after.rssBytes
+	return r, ctx.Err()
+}
+
+// closed measures the empty RPC, then claims, closed loop at concurrency c.
+func (s *session) closed(ctx context.Context, c int, d, baseline time.Duration) (Comparison, error) {
+	empty, err := s.measured(ctx, func() StepResult { return closedLoop(ctx, s.client, emptySource{}, c, baseline, 0, nil) })
+	if err != nil {
+		return Comparison{}, err
+	}
+	claims, err := s.measured(ctx, func() StepResult { return closedLoop(ctx, s.client, s.gen, c, d, 0, nil) })
+	return compare(claims, empty), err
+}
+
+// open measures the empty RPC, then claims, open loop at rate.
+func (s *session) open(ctx context.Context, rate float64, d, baseline time.Duration) (Comparison, error) {
+	empty, err := s.measured(ctx, func() StepResult { return openLoop(ctx, s.client, emptySource{}, rate, baseline, s.o.MaxInFlight) })
+	if err != nil {
+		return Comparison{}, err
+	}
+	claims, err := s.measured(ctx, func() StepResult { return openLoop(ctx, s.client, s.gen, rate, d, s.o.MaxInFlight) })
+	return compare(claims, empty), err
+}
+
+// close disconnects and stops the server.
+func (s *session) close() error {
+	var errs []error
+	for _, c := range s.conns {
+		errs = append(errs, c.Close())
+	}
+	if s.srv != nil {
+		errs = append(errs, s.srv.stop())
+	}
+	return errors.Join(errs...)
+}
+
+// ownCPUSeconds is this process's user and system CPU time.
+func ownCPUSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
+func progressf(o Options, format string, args ...any) {
+	fmt.Fprintf(o.Progress, "bench: "+format+"\n", args...)
+}

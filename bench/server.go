@@ -1,0 +1,217 @@
+package bench
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/internal/server"
+)
+
+// adjudicatorServer is a running adjudicator: a separate process started
+// from its binary, or server.Run in this process.
+type adjudicatorServer struct {
+	grpcAddr, metricsAddr string
+	inProcess             bool
+	started               time.Duration // from start to serving: opening the store and loading the bundle
+	stop                  func() error
+}
+
+// writeBundle writes cfg as a JSON configuration bundle (JSON is a subset
+// of the YAML the adjudicator reads, and much faster to write for a large
+// population).
+func writeBundle(path string, cfg *adjudicator.Config) (int64, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return 0, err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	if err := json.NewEncoder(w).Encode(cfg); err != nil {
+		f.Close()
+		return 0, fmt.Errorf("writing bundle %s: %w", path, err)
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return 0, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return 0, err
+	}
+	return st.Size(), f.Close()
+}
+
+// BuildAdjudicator builds cmd/adjudicator into dir with `go build` and
+// returns the binary's path. It must run inside the module.
+func BuildAdjudicator(ctx context.Context, dir string) (string, error) {
+	bin := filepath.Join(dir, "adjudicator")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/rxclaims/rxclaims/cmd/adjudicator")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build cmd/adjudicator: %w\n%s", err, out)
+	}
+	return bin, nil
+}
+
+// startProcess starts the adjudicator binary on a fresh data directory with
+// the bundle, on loopback ports it chooses, and waits until it serves. Its
+// log goes to logPath.
+func startProcess(ctx context.Context, bin, dataDir, bundle, logPath string) (*adjudicatorServer, error) {
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin, "--data-dir", dataDir, "--config", bundle,
+		"--grpc-addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0", "--log-level", "info")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		logFile.Close()
+		return nil, err
+	}
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		logFile.Close()
+		return nil, fmt.Errorf("starting %s: %w", bin, err)
+	}
+	exited := make(chan error, 1)
+	addrs := make(chan [2]string, 1)
+	go func() {
+		// Copy the log, picking the bound addresses from the "serving" line.
+		sc := bufio.NewScanner(stderr)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			line := sc.Bytes()
+			fmt.Fprintf(logFile, "%s\n", line)
+			var rec struct{ Msg, GRPC, Metrics string }
+			if json.Unmarshal(line, &rec) == nil && rec.Msg == "serving" {
+				addrs <- [2]string{rec.GRPC, rec.Metrics}
+			}
+		}
+		_, _ = io.Copy(logFile, stderr)
+		exited <- cmd.Wait()
+		logFile.Close()
+	}()
+	s := &adjudicatorServer{}
+	s.stop = func() error {
+		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			return err
+		}
+		select {
+		case err := <-exited:
+			return err
+		case <-time.After(time.Minute):
+			_ = cmd.Process.Kill()
+			return errors.New("adjudicator did not stop within a minute of SIGTERM; killed")
+		}
+	}
+	select {
+	case a := <-addrs:
+		s.grpcAddr, s.metricsAddr, s.started = a[0], a[1], time.Since(start)
+		return s, nil
+	case err := <-exited:
+		return nil, fmt.Errorf("adjudicator exited before serving (%v); see %s", err, logPath)
+	case <-ctx.Done():
+		_ = cmd.Process.Kill()
+		return nil, ctx.Err()
+	}
+}
+
+// startInProcess runs server.Run in this process. CPU figures then cover
+// the client too.
+func startInProcess(ctx context.Context, dataDir, bundle string, log *slog.Logger) (*adjudicatorServer, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	addrs := make(chan [2]string, 1)
+	done := make(chan error, 1)
+	start := time.Now()
+	go func() {
+		done <- server.Run(ctx, server.Options{
+			GRPCAddr: "127.0.0.1:0", MetricsAddr: "127.0.0.1:0", DataDir: dataDir, ConfigPath: bundle, Logger: log,
+			Listening: func(g, m net.Addr) { addrs <- [2]string{g.String(), m.String()} },
+		})
+	}()
+	select {
+	case a := <-addrs:
+		return &adjudicatorServer{grpcAddr: a[0], metricsAddr: a[1], inProcess: true, started: time.Since(start),
+			stop: func() error { cancel(); return <-done }}, nil
+	case err := <-done:
+		cancel()
+		return nil, fmt.Errorf("adjudicator (in process) stopped before serving: %w", err)
+	}
+}
+
+// processStats are the server's process metrics and its engine's and
+// store's totals.
+type processStats struct {
+	cpuSeconds             float64
+	rssBytes               float64
+	engineSeconds, engineN float64 // time inside the engine, all transactions
+	commitSeconds, commitN float64 // synced Pebble commits
+}
+
+// stats reads the server's /metrics: process CPU and memory, and the sums
+// and counts of its adjudication and commit histograms.
+func (s *adjudicatorServer) stats(ctx context.Context) (processStats, error) {
+	var ps processStats
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+s.metricsAddr+"/metrics", nil)
+	if err != nil {
+		return ps, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return ps, fmt.Errorf("reading the adjudicator's metrics: %w", err)
+	}
+	defer resp.Body.Close()
+	found := 0
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		series, value, ok := strings.Cut(sc.Text(), " ")
+		name, _, _ := strings.Cut(series, "{")
+		var dst *float64
+		switch name {
+		case "process_cpu_seconds_total":
+			dst = &ps.cpuSeconds
+			found++
+		case "process_resident_memory_bytes":
+			dst = &ps.rssBytes
+			found++
+		case "rxclaims_adjudication_duration_seconds_sum":
+			dst = &ps.engineSeconds
+		case "rxclaims_adjudication_duration_seconds_count":
+			dst = &ps.engineN
+		case "rxclaims_store_commit_duration_seconds_sum":
+			dst = &ps.commitSeconds
+		case "rxclaims_store_commit_duration_seconds_count":
+			dst = &ps.commitN
+		}
+		if !ok || dst == nil {
+			continue
+		}
+		v, err := strconv.ParseFloat(value, 64)
+		if err != nil {
+			return ps, fmt.Errorf("metric %s: %w", series, err)
+		}
+		*dst += v // a histogram's series are summed over their labels
+	}
+	if err := sc.Err(); err != nil {
+		return ps, err
+	}
+	if found != 2 {
+		return ps, errors.New("the adjudicator's /metrics lacks process_cpu_seconds_total or process_resident_memory_bytes")
+	}
+	return ps, nil
+}
