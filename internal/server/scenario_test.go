@@ -31,7 +31,9 @@ type grpcTarget struct {
 	conn *grpc.ClientConn
 }
 
-func (g grpcTarget) admin(user string) *server.AdminClient { return server.NewAdminClient(g.conn, user) }
+func (g grpcTarget) admin(user string) *server.AdminClient {
+	return server.NewAdminClient(g.conn, user)
+}
 
 func (g grpcTarget) CreateDraft(ctx context.Context, e edits.Edit, user string) (edits.Edit, error) {
 	return g.admin(user).CreateDraft(ctx, e)
