@@ -14,6 +14,7 @@ import (
 
 	"github.com/rxclaims/rxclaims/accumulators"
 	"github.com/rxclaims/rxclaims/edits"
+	"github.com/shopspring/decimal"
 )
 
 // Transaction codes.
@@ -347,8 +348,16 @@ func (e *Engine) Reverse(ctx context.Context, r *Reversal) (*Response, error) {
 	return resp, nil
 }
 
-// finish completes a response that writes nothing.
+// finish completes a response that writes nothing. A claim rejected after
+// pricing pays nothing, so its amounts are cleared.
 func finish(resp *Response) (*Response, error) {
+	if resp.Status == Rejected {
+		z := decimal.Zero
+		resp.IngredientCostPaid, resp.DispensingFeePaid, resp.TotalAllowed, resp.PlanPaid, resp.PatientPay = z, z, z, z, z
+		resp.Deductible, resp.Copay, resp.Coinsurance, resp.ProductSelection, resp.ExceedingBenefitMax = z, z, z, z, z
+		resp.AccumulatedDeductible, resp.RemainingDeductible = z, z
+		resp.RemainingBenefit, resp.RemainingOutOfPocket = decimal.NullDecimal{}, decimal.NullDecimal{}
+	}
 	resp.finishMessage()
 	if err := resp.Check(); err != nil {
 		return nil, fmt.Errorf("%w: response broke an invariant: %w", ErrInternal, err)

@@ -25,7 +25,7 @@ func NewEngine(t testing.TB, cfg *adjudicator.Config, dir string, now func() tim
 	if err := st.PutFamilies(context.Background(), cfg.Families); err != nil {
 		t.Fatal(err)
 	}
-	e, err := adjudicator.New(cfg, adjudicator.Options{Store: st, Now: now})
+	e, err := adjudicator.New(cfg, adjudicator.Options{Store: st, Configs: st, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}

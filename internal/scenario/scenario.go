@@ -11,6 +11,14 @@
 //	eligibility k=v ...          an E1
 //	benefits k=v ...             the member's accumulators on as-of
 //
+// Edits (targets that implement Admin; others skip the file):
+//
+//	draft user=U                 creates a Draft from the edit (YAML) in the input
+//	update user=U                replaces a Draft with the edit in the input
+//	activate edit=ID version=N user=U
+//	inactivate edit=ID version=N user=U
+//	test-claim drafts=ID:N,... k=v ... [trace]   a dry run with those drafts active
+//
 // Claim fields: bin pcn group cardholder person dob gender date rx fill ndc
 // qty days daw ingredient fee uc gross pharmacy prescriber scc (comma list)
 // dur (reason/professional/result, comma list) pa.
@@ -33,6 +41,7 @@ import (
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/edits"
 	"github.com/shopspring/decimal"
+	"sigs.k8s.io/yaml"
 )
 
 // Target is what a scenario drives.
@@ -42,6 +51,15 @@ type Target interface {
 	Reverse(ctx context.Context, r *adjudicator.Reversal) (*adjudicator.Response, error)
 	CheckEligibility(ctx context.Context, q *adjudicator.EligibilityQuery) (*adjudicator.EligibilityResult, error)
 	Benefits(ctx context.Context, q *adjudicator.BenefitsQuery) (*adjudicator.Benefits, error)
+}
+
+// Admin is the edit lifecycle a target may offer.
+type Admin interface {
+	CreateDraft(ctx context.Context, e edits.Edit, user string) (edits.Edit, error)
+	UpdateDraft(ctx context.Context, e edits.Edit, user string) (edits.Edit, error)
+	Activate(ctx context.Context, id string, version int, user string) (edits.Edit, error)
+	Inactivate(ctx context.Context, id string, version int, user string) (edits.Edit, error)
+	TestClaim(ctx context.Context, c *adjudicator.Claim, drafts []adjudicator.EditRef) (*adjudicator.Response, error)
 }
 
 // Factory starts a target on cfg with a fresh store under dir; now is the
@@ -168,6 +186,12 @@ func (s *state) run(d *datadriven.TestData) (string, error) {
 			return "", err
 		}
 		return formatEligibility(res), nil
+	case "draft", "update", "activate", "inactivate", "test-claim":
+		admin, ok := s.target.(Admin)
+		if !ok {
+			s.t.Skipf("%s: the target has no edits admin", d.Cmd)
+		}
+		return s.admin(ctx, admin, d, args, flags)
 	case "benefits":
 		m := s.merged(args)
 		b, err := s.target.Benefits(ctx, &adjudicator.BenefitsQuery{CardholderID: m["cardholder"], PersonCode: m["person"], DateOfBirth: m["dob"], AsOf: m["as-of"]})
@@ -177,6 +201,67 @@ func (s *state) run(d *datadriven.TestData) (string, error) {
 		return formatBenefits(b), nil
 	}
 	return "", fmt.Errorf("unknown command %q", d.Cmd)
+}
+
+func (s *state) admin(ctx context.Context, admin Admin, d *datadriven.TestData, args map[string]string, flags map[string]bool) (string, error) {
+	var (
+		e   edits.Edit
+		err error
+	)
+	switch d.Cmd {
+	case "draft", "update":
+		if err := yaml.UnmarshalStrict([]byte(d.Input), &e); err != nil {
+			return "", fmt.Errorf("edit: %w", err)
+		}
+		if d.Cmd == "draft" {
+			e, err = admin.CreateDraft(ctx, e, args["user"])
+		} else {
+			e, err = admin.UpdateDraft(ctx, e, args["user"])
+		}
+	case "activate", "inactivate":
+		version, verr := strconv.Atoi(args["version"])
+		if verr != nil {
+			return "", fmt.Errorf("version: %w", verr)
+		}
+		if d.Cmd == "activate" {
+			e, err = admin.Activate(ctx, args["edit"], version, args["user"])
+		} else {
+			e, err = admin.Inactivate(ctx, args["edit"], version, args["user"])
+		}
+	case "test-claim":
+		var refs []adjudicator.EditRef
+		if args["drafts"] != "" {
+			for _, r := range strings.Split(args["drafts"], ",") {
+				id, v, _ := strings.Cut(r, ":")
+				n, err := strconv.Atoi(v)
+				if err != nil {
+					return "", fmt.Errorf("drafts: %q: want ID:VERSION", r)
+				}
+				refs = append(refs, adjudicator.EditRef{ID: id, Version: n})
+			}
+		}
+		delete(args, "drafts")
+		c, err := s.claim(args)
+		if err != nil {
+			return "", err
+		}
+		r, err := admin.TestClaim(ctx, c, refs)
+		if err != nil {
+			return "", err
+		}
+		return s.response(r, adjudicator.ClaimKey{}, flags["trace"])
+	}
+	if err != nil {
+		return "", err
+	}
+	out := fmt.Sprintf("%s %s", e.Ref(), e.Status)
+	if a := e.Audit; e.Status == edits.Active {
+		out += " activated by " + a.ActivatedBy
+		if a.SelfActivated {
+			out += " (self-activated: maker-checker relaxed)"
+		}
+	}
+	return out + "\n", nil
 }
 
 func (s *state) setClock(v string) error {
@@ -275,8 +360,13 @@ func (s *state) response(r *adjudicator.Response, key adjudicator.ClaimKey, trac
 	switch r.Status {
 	case adjudicator.Rejected:
 		b.WriteString("R rejected\n")
-		for _, c := range r.Rejects {
+		texts := make([]string, len(r.Rejects))
+		for i, c := range r.Rejects {
 			fmt.Fprintf(&b, "  %s %s\n", c, c.Text())
+			texts[i] = string(c) + " " + c.Text()
+		}
+		if plain := "REJECTED: " + strings.Join(texts, "; "); r.Message != plain {
+			fmt.Fprintf(&b, "  message: %s\n", r.Message)
 		}
 	case adjudicator.Accepted:
 		b.WriteString("A reversal accepted\n")
@@ -297,8 +387,14 @@ func (s *state) response(r *adjudicator.Response, key adjudicator.ClaimKey, trac
 		fmt.Fprintf(&b, "  plan    %s\n", m(r.PlanPaid))
 		fmt.Fprintf(&b, "  deductible accumulated %s remaining %s; out of pocket remaining %s\n",
 			m(r.AccumulatedDeductible), m(r.RemainingDeductible), nm(r.RemainingOutOfPocket))
+		if r.ExceedingBenefitMax.IsPositive() || r.RemainingBenefit.Valid {
+			fmt.Fprintf(&b, "  exceeding benefit maximum %s; remaining benefit %s\n", m(r.ExceedingBenefitMax), nm(r.RemainingBenefit))
+		}
 	default:
 		fmt.Fprintf(&b, "%s %s\n", r.Status, r.Message)
+	}
+	for _, a := range r.DURAlerts {
+		fmt.Fprintf(&b, "  DUR alert %s: %s\n", a.Reason, a.Message)
 	}
 	if trace {
 		for _, t := range r.Trace {
@@ -325,8 +421,13 @@ func formatEligibility(r *adjudicator.EligibilityResult) string {
 	var b strings.Builder
 	if r.Status == adjudicator.Rejected {
 		b.WriteString("R rejected\n")
-		for _, c := range r.Rejects {
+		texts := make([]string, len(r.Rejects))
+		for i, c := range r.Rejects {
 			fmt.Fprintf(&b, "  %s %s\n", c, c.Text())
+			texts[i] = string(c) + " " + c.Text()
+		}
+		if plain := "REJECTED: " + strings.Join(texts, "; "); r.Message != plain {
+			fmt.Fprintf(&b, "  message: %s\n", r.Message)
 		}
 		return b.String()
 	}
@@ -364,13 +465,17 @@ func formatBenefits(bf *adjudicator.Benefits) string {
 	}{{"member", bf.Member}, {"family", bf.Family}} {
 		entries := slices.Clone(d.doc.Entries)
 		slices.SortFunc(entries, func(x, y accumulators.Entry) int {
-			return strings.Compare(x.Kind.String()+x.Segment.String(), y.Kind.String()+y.Segment.String())
+			return strings.Compare(x.Kind.String()+x.Segment.String()+x.Level, y.Kind.String()+y.Segment.String()+y.Level)
 		})
 		for _, e := range entries {
 			if e.Kind == accumulators.RxCount {
 				continue
 			}
-			fmt.Fprintf(&b, "  %s %-13s %-13s %s\n", d.scope, e.Kind, e.Segment, m(e.Amount))
+			level := ""
+			if e.Level != "" {
+				level = "  (exception " + e.Level + ")"
+			}
+			fmt.Fprintf(&b, "  %s %-13s %-13s %s%s\n", d.scope, e.Kind, e.Segment, m(e.Amount), level)
 		}
 	}
 	return b.String()

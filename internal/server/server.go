@@ -98,6 +98,7 @@ func Run(ctx context.Context, o Options) error {
 		return fmt.Errorf("grpc listener: %w", err)
 	}
 	grpcSrv, hs := NewGRPCServer(NewClaimsServer(engine, m, log), NewAdminServer(engine, log), reg, log)
+	pb.RegisterEnrollmentServiceServer(grpcSrv, NewEnrollmentServer(engine, log))
 
 	var metricsAddr net.Addr
 	var httpSrv *http.Server
@@ -123,6 +124,7 @@ func Run(ctx context.Context, o Options) error {
 	hs.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
 	hs.SetServingStatus(pb.ClaimsService_ServiceDesc.ServiceName, healthpb.HealthCheckResponse_SERVING)
 	hs.SetServingStatus(pb.AdminService_ServiceDesc.ServiceName, healthpb.HealthCheckResponse_SERVING)
+	hs.SetServingStatus(pb.EnrollmentService_ServiceDesc.ServiceName, healthpb.HealthCheckResponse_SERVING)
 	log.Info("serving", "grpc", lis.Addr().String(), "metrics", fmt.Sprint(metricsAddr))
 	if opts.Listening != nil {
 		opts.Listening(lis.Addr(), metricsAddr)

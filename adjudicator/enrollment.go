@@ -1,0 +1,84 @@
+package adjudicator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Enrollment: what the loader sidecar syncs in. Every method is an
+// idempotent upsert: calling it again with the same input changes nothing.
+
+// Family returns the stored family with the cardholder ID, or nil.
+func (e *Engine) Family(ctx context.Context, cardholderID string) (*Family, error) {
+	return e.store.Family(ctx, cardholderID)
+}
+
+// SyncFamilies writes the families and strips every coverage of the
+// cancelled ones (cardholder IDs), keeping their members for claim
+// history. A cancelled family the store does not hold is skipped.
+func (e *Engine) SyncFamilies(ctx context.Context, fams []Family, cancelled []string) error {
+	out := append([]Family(nil), fams...)
+	for _, id := range cancelled {
+		f, err := e.store.Family(ctx, id)
+		if err != nil {
+			return err
+		}
+		if f == nil {
+			continue
+		}
+		c := Family{CardholderID: f.CardholderID, GroupID: f.GroupID}
+		for _, m := range f.Members {
+			m.Coverages = nil
+			c.Members = append(c.Members, m)
+		}
+		out = append(out, c)
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return e.PutFamilies(ctx, out)
+}
+
+// UpsertCatalog replaces drugs, pharmacies and networks by key (NDC, NPI,
+// network ID), adding those not yet known, in one configuration change:
+// all of it applies or none.
+func (e *Engine) UpsertCatalog(ctx context.Context, drugs []Drug, pharmacies []Pharmacy, networks []Network) error {
+	if len(drugs)+len(pharmacies)+len(networks) == 0 {
+		return nil
+	}
+	return e.UpdateConfig(ctx, func(c *Config) error {
+		upsert(&c.Networks, networks, func(x Network) string { return x.ID })
+		upsert(&c.Drugs, drugs, func(x Drug) string { return x.NDC })
+		upsert(&c.Pharmacies, pharmacies, func(x Pharmacy) string { return x.NPI })
+		return nil
+	})
+}
+
+// ReverseClaim reverses a stored paid claim by its ID with a B2 built from
+// the claim itself, so a retry is recognised as the same reversal. It
+// reports whether the claim had already been reversed.
+func (e *Engine) ReverseClaim(ctx context.Context, claimID string) (*Response, bool, error) {
+	reader, ok := e.store.(interface {
+		Claim(id string) (*ClaimRecord, error)
+	})
+	if !ok {
+		return nil, false, errors.New("adjudicator: the store cannot read claims by ID")
+	}
+	rec, err := reader.Claim(claimID)
+	if err != nil {
+		return nil, false, err
+	}
+	if rec == nil || rec.Claim == nil {
+		return nil, false, fmt.Errorf("%w: no claim %s", ErrNotFound, claimID)
+	}
+	if !rec.Paid() {
+		return rec.Reversal.Response, true, nil
+	}
+	c := rec.Claim
+	r, err := e.Reverse(ctx, &Reversal{
+		BIN: c.BIN, PCN: c.PCN, CardholderID: c.CardholderID, PharmacyNPI: c.PharmacyNPI,
+		RxNumber: c.RxNumber, FillNumber: c.FillNumber, DateOfService: c.DateOfService, ProductID: c.ProductID,
+	})
+	return r, false, err
+}

@@ -1,0 +1,139 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/edits"
+	"github.com/rxclaims/rxclaims/internal/wire"
+	pb "github.com/rxclaims/rxclaims/proto/rxclaims/v1"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// EnrollmentServer adapts the engine to the EnrollmentService gRPC API,
+// which the loader sidecar syncs through.
+type EnrollmentServer struct {
+	pb.UnimplementedEnrollmentServiceServer
+	engine *adjudicator.Engine
+	log    *slog.Logger
+}
+
+// NewEnrollmentServer returns the service over engine.
+func NewEnrollmentServer(engine *adjudicator.Engine, log *slog.Logger) *EnrollmentServer {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &EnrollmentServer{engine: engine, log: log}
+}
+
+func (s *EnrollmentServer) status(ctx context.Context, method string, err error) error {
+	switch {
+	case errors.Is(err, adjudicator.ErrInvalid), errors.Is(err, edits.ErrInvalid):
+		return status.Error(codes.InvalidArgument, err.Error())
+	case errors.Is(err, adjudicator.ErrNotFound):
+		return status.Error(codes.NotFound, err.Error())
+	case errors.Is(err, context.Canceled):
+		return status.Error(codes.Canceled, "request canceled")
+	case errors.Is(err, context.DeadlineExceeded):
+		return status.Error(codes.DeadlineExceeded, "deadline exceeded")
+	}
+	s.log.ErrorContext(ctx, "enrollment call failed", "method", method, "error", err)
+	return status.Error(codes.Unavailable, err.Error())
+}
+
+// SyncFamilies implements EnrollmentService.SyncFamilies.
+func (s *EnrollmentServer) SyncFamilies(ctx context.Context, req *pb.SyncFamiliesRequest) (*pb.SyncFamiliesResponse, error) {
+	fams := make([]adjudicator.Family, 0, len(req.GetFamilies()))
+	for _, f := range req.GetFamilies() {
+		af, err := wire.FamilyFromProto(f)
+		if err != nil {
+			return nil, status.Errorf(codes.InvalidArgument, "family: %v", err)
+		}
+		if af.GroupID != req.GetGroupId() {
+			return nil, status.Error(codes.InvalidArgument, "a family's group differs from the batch's group")
+		}
+		fams = append(fams, af)
+	}
+	if err := s.engine.SyncFamilies(ctx, fams, req.GetCancelledCardholderIds()); err != nil {
+		return nil, s.status(ctx, "SyncFamilies", err)
+	}
+	s.log.InfoContext(ctx, "families synced", "source", req.GetSource(), "batch", req.GetBatch(),
+		"families", len(fams), "cancelled", len(req.GetCancelledCardholderIds()))
+	return &pb.SyncFamiliesResponse{Families: int32(len(fams) + len(req.GetCancelledCardholderIds()))}, nil
+}
+
+// SyncCatalog implements EnrollmentService.SyncCatalog.
+func (s *EnrollmentServer) SyncCatalog(ctx context.Context, req *pb.SyncCatalogRequest) (*pb.SyncCatalogResponse, error) {
+	var drugs []adjudicator.Drug
+	var pharmacies []adjudicator.Pharmacy
+	var networks []adjudicator.Network
+	for _, d := range req.GetDrugs() {
+		v, err := wire.DrugFromProto(d)
+		if err != nil {
+			return nil, status.Errorf(codes.InvalidArgument, "drug: %v", err)
+		}
+		drugs = append(drugs, v)
+	}
+	for _, p := range req.GetPharmacies() {
+		v, err := wire.PharmacyFromProto(p)
+		if err != nil {
+			return nil, status.Errorf(codes.InvalidArgument, "pharmacy: %v", err)
+		}
+		pharmacies = append(pharmacies, v)
+	}
+	for _, n := range req.GetNetworks() {
+		v, err := wire.NetworkFromProto(n)
+		if err != nil {
+			return nil, status.Errorf(codes.InvalidArgument, "network: %v", err)
+		}
+		networks = append(networks, v)
+	}
+	if err := s.engine.UpsertCatalog(ctx, drugs, pharmacies, networks); err != nil {
+		return nil, s.status(ctx, "SyncCatalog", err)
+	}
+	s.log.InfoContext(ctx, "catalog synced", "source", req.GetSource(), "batch", req.GetBatch(),
+		"drugs", len(drugs), "pharmacies", len(pharmacies), "networks", len(networks))
+	return &pb.SyncCatalogResponse{}, nil
+}
+
+// ListMemberClaims implements EnrollmentService.ListMemberClaims.
+func (s *EnrollmentServer) ListMemberClaims(ctx context.Context, req *pb.ListMemberClaimsRequest) (*pb.ListMemberClaimsResponse, error) {
+	from, err1 := edits.ParseDate(req.GetFrom())
+	to, err2 := edits.ParseDate(req.GetTo())
+	if err := errors.Join(err1, err2); err != nil {
+		return nil, status.Errorf(codes.InvalidArgument, "from and to must be dates: %v", err)
+	}
+	recs, err := s.engine.MemberClaims(ctx, req.GetCardholderId(), req.GetPersonCode(), from, to)
+	if err != nil {
+		return nil, s.status(ctx, "ListMemberClaims", err)
+	}
+	out := &pb.ListMemberClaimsResponse{}
+	for _, r := range recs {
+		mc := &pb.MemberClaim{ClaimId: r.ID, PharmacyNpi: r.Key.PharmacyNPI, RxNumber: r.Key.RxNumber,
+			FillNumber: int32(r.Key.FillNumber), TransactionStatus: "P"}
+		if r.Claim != nil {
+			mc.DateOfService = r.Claim.DateOfService
+		}
+		if r.Response != nil {
+			mc.PlanId = r.Response.PlanID
+		}
+		out.Claims = append(out.Claims, mc)
+	}
+	return out, nil
+}
+
+// ReverseClaim implements EnrollmentService.ReverseClaim.
+func (s *EnrollmentServer) ReverseClaim(ctx context.Context, req *pb.ReverseClaimRequest) (*pb.ReverseClaimResponse, error) {
+	r, already, err := s.engine.ReverseClaim(ctx, req.GetClaimId())
+	if err != nil {
+		return nil, s.status(ctx, "ReverseClaim", err)
+	}
+	out := &pb.ReverseClaimResponse{AlreadyReversed: already}
+	if r != nil {
+		out.TransactionStatus = string(r.Status)
+	}
+	return out, nil
+}

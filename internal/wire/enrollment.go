@@ -1,0 +1,179 @@
+package wire
+
+import (
+	"fmt"
+
+	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/edits"
+	pb "github.com/rxclaims/rxclaims/proto/rxclaims/v1"
+	"github.com/shopspring/decimal"
+)
+
+// Conversions of the EnrollmentService records. The FromProto direction
+// checks every date and number and names the bad field.
+
+func dateString(d edits.Date) string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.String()
+}
+
+func parseOptDate(field, s string) (edits.Date, error) {
+	if s == "" {
+		return edits.Date{}, nil
+	}
+	d, err := edits.ParseDate(s)
+	if err != nil {
+		return d, fmt.Errorf("%s: %w", field, err)
+	}
+	return d, nil
+}
+
+func parseOptDecimal(field, s string) (decimal.Decimal, error) {
+	if s == "" {
+		return decimal.Zero, nil
+	}
+	d, err := decimal.NewFromString(s)
+	if err != nil {
+		return d, fmt.Errorf("%s: %q is not a number", field, s)
+	}
+	return d, nil
+}
+
+func rangeFromProto(field, eff, term string) (edits.Range, error) {
+	var r edits.Range
+	var err error
+	if r.From, err = parseOptDate(field+" effective", eff); err != nil {
+		return r, err
+	}
+	r.To, err = parseOptDate(field+" termination", term)
+	return r, err
+}
+
+// FamilyToProto converts a family for the wire.
+func FamilyToProto(f *adjudicator.Family) *pb.FamilyRecord {
+	out := &pb.FamilyRecord{CardholderId: f.CardholderID, GroupId: f.GroupID}
+	for _, m := range f.Members {
+		pm := &pb.MemberRecord{PersonCode: m.PersonCode, DateOfBirth: dateString(m.DateOfBirth), Gender: m.Gender}
+		for _, c := range m.Coverages {
+			pm.Coverages = append(pm.Coverages, &pb.CoverageRecord{PlanId: c.PlanID, Effective: dateString(c.From), Termination: dateString(c.To)})
+		}
+		out.Members = append(out.Members, pm)
+	}
+	return out
+}
+
+// FamilyFromProto converts a wire family.
+func FamilyFromProto(f *pb.FamilyRecord) (adjudicator.Family, error) {
+	out := adjudicator.Family{CardholderID: f.GetCardholderId(), GroupID: f.GetGroupId()}
+	for _, m := range f.GetMembers() {
+		dob, err := parseOptDate("date_of_birth", m.GetDateOfBirth())
+		if err != nil {
+			return out, err
+		}
+		am := adjudicator.Member{PersonCode: m.GetPersonCode(), DateOfBirth: dob, Gender: m.GetGender(), Coverages: []adjudicator.Coverage{}}
+		for _, c := range m.GetCoverages() {
+			r, err := rangeFromProto("coverage", c.GetEffective(), c.GetTermination())
+			if err != nil {
+				return out, err
+			}
+			am.Coverages = append(am.Coverages, adjudicator.Coverage{PlanID: c.GetPlanId(), Range: r})
+		}
+		out.Members = append(out.Members, am)
+	}
+	return out, nil
+}
+
+// DrugToProto converts a drug for the wire.
+func DrugToProto(d *adjudicator.Drug) *pb.DrugRecord {
+	out := &pb.DrugRecord{Ndc: d.NDC, Name: d.Name, TherapeuticClass: d.TherapeuticClass, MultiSourceCode: d.MultiSourceCode}
+	for _, p := range d.Prices {
+		pp := &pb.DrugPriceRecord{Effective: dateString(p.Effective), Awp: p.AWP.String()}
+		if !p.MAC.IsZero() {
+			pp.Mac = p.MAC.String()
+		}
+		out.Prices = append(out.Prices, pp)
+	}
+	return out
+}
+
+// DrugFromProto converts a wire drug.
+func DrugFromProto(d *pb.DrugRecord) (adjudicator.Drug, error) {
+	out := adjudicator.Drug{NDC: d.GetNdc(), Name: d.GetName(), TherapeuticClass: d.GetTherapeuticClass(), MultiSourceCode: d.GetMultiSourceCode()}
+	for _, p := range d.GetPrices() {
+		var dp adjudicator.DrugPrice
+		var err error
+		if dp.Effective, err = parseOptDate("drug price effective", p.GetEffective()); err != nil {
+			return out, err
+		}
+		if dp.AWP, err = parseOptDecimal("awp", p.GetAwp()); err != nil {
+			return out, err
+		}
+		if dp.MAC, err = parseOptDecimal("mac", p.GetMac()); err != nil {
+			return out, err
+		}
+		out.Prices = append(out.Prices, dp)
+	}
+	return out, nil
+}
+
+// PharmacyToProto converts a pharmacy for the wire.
+func PharmacyToProto(p *adjudicator.Pharmacy) *pb.PharmacyRecord {
+	out := &pb.PharmacyRecord{Npi: p.NPI, Name: p.Name}
+	for _, x := range p.Participations {
+		out.Participations = append(out.Participations, &pb.ParticipationRecord{NetworkId: x.Network, Effective: dateString(x.From), Termination: dateString(x.To)})
+	}
+	return out
+}
+
+// PharmacyFromProto converts a wire pharmacy.
+func PharmacyFromProto(p *pb.PharmacyRecord) (adjudicator.Pharmacy, error) {
+	out := adjudicator.Pharmacy{NPI: p.GetNpi(), Name: p.GetName()}
+	for _, x := range p.GetParticipations() {
+		r, err := rangeFromProto("participation", x.GetEffective(), x.GetTermination())
+		if err != nil {
+			return out, err
+		}
+		out.Participations = append(out.Participations, adjudicator.Participation{Network: x.GetNetworkId(), Range: r})
+	}
+	return out, nil
+}
+
+// NetworkToProto converts a network for the wire.
+func NetworkToProto(n *adjudicator.Network) *pb.NetworkRecord {
+	out := &pb.NetworkRecord{Id: n.ID, Type: n.Type.String()}
+	for _, t := range n.Pricing {
+		pt := &pb.PricingTermRecord{AwpDiscount: t.AWPDiscount.String(), DispensingFee: t.DispensingFee.String()}
+		if t.BrandClass != 0 {
+			pt.BrandClass = t.BrandClass.String()
+		}
+		out.Pricing = append(out.Pricing, pt)
+	}
+	return out
+}
+
+// NetworkFromProto converts a wire network.
+func NetworkFromProto(n *pb.NetworkRecord) (adjudicator.Network, error) {
+	out := adjudicator.Network{ID: n.GetId()}
+	if err := out.Type.UnmarshalText([]byte(n.GetType())); err != nil {
+		return out, err
+	}
+	for _, t := range n.GetPricing() {
+		var pt adjudicator.PricingTerm
+		if t.GetBrandClass() != "" {
+			if err := pt.BrandClass.UnmarshalText([]byte(t.GetBrandClass())); err != nil {
+				return out, err
+			}
+		}
+		var err error
+		if pt.AWPDiscount, err = parseOptDecimal("awp_discount", t.GetAwpDiscount()); err != nil {
+			return out, err
+		}
+		if pt.DispensingFee, err = parseOptDecimal("dispensing_fee", t.GetDispensingFee()); err != nil {
+			return out, err
+		}
+		out.Pricing = append(out.Pricing, pt)
+	}
+	return out, nil
+}

@@ -1,0 +1,171 @@
+package loader
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/internal/demo"
+	"github.com/rxclaims/rxclaims/internal/server"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+)
+
+// adjudicatorProc runs a real adjudicator (server.Run on a Pebble store in
+// dir) on a fixed address, so it can be stopped and started again.
+type adjudicatorProc struct {
+	t      *testing.T
+	dir    string
+	addr   string
+	cancel context.CancelFunc
+	done   chan error
+}
+
+func startAdjudicator(t *testing.T, dir, addr string) *adjudicatorProc {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	p := &adjudicatorProc{t: t, dir: dir, cancel: cancel, done: make(chan error, 1)}
+	up := make(chan net.Addr, 1)
+	go func() {
+		p.done <- server.Run(ctx, server.Options{
+			GRPCAddr: addr, MetricsAddr: "-", DataDir: dir, Logger: slog.New(slog.DiscardHandler),
+			Now:       func() time.Time { return time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC) },
+			Listening: func(g, _ net.Addr) { up <- g },
+		})
+	}()
+	select {
+	case a := <-up:
+		p.addr = a.String()
+	case err := <-p.done:
+		t.Fatalf("adjudicator stopped: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("adjudicator did not start")
+	}
+	return p
+}
+
+func (p *adjudicatorProc) stop() {
+	p.cancel()
+	if err := <-p.done; err != nil {
+		p.t.Fatalf("adjudicator: %v", err)
+	}
+}
+
+// TestEndToEnd syncs family files into a real adjudicator over gRPC,
+// through a restart of the adjudicator with batches waiting, then finds
+// and reverses the paid claim a back-dated termination affects.
+func TestEndToEnd(t *testing.T) {
+	ctx := context.Background()
+	adjDir := t.TempDir()
+	adj := startAdjudicator(t, adjDir, "127.0.0.1:0")
+	conn, err := grpc.NewClient(adj.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	profiles, err := ParseProfiles([]byte("groups:\n- id: GRP100\n  comparator: true\n  classes:\n  - {name: ALL, plan: PPO-2026}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := Open(Options{Dir: t.TempDir(), Profiles: profiles, Sink: NewGRPCSink(conn, "test"), Logger: slog.New(slog.DiscardHandler),
+		Now: func() time.Time { return time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	apply := func(name, body string) *FileStatus {
+		t.Helper()
+		p := filepath.Join(t.TempDir(), name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		f, err := l.ApplyFile(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Status != Completed || f.Counts.Failed != 0 {
+			t.Fatalf("%s: %s", name, f.Summary())
+		}
+		return f
+	}
+	apply("f1.csv", "#rxclaims group=GRP100 file_type=eligibility record_type=changes expected=2\n"+
+		"cardholder_id,person_code,date_of_birth,gender,coverage_effective\n"+
+		"LDR001,001,1970-05-05,F,2026-01-01\nLDR001,002,1972-06-06,M,2026-01-01\n")
+	apply("drugs.csv", "#rxclaims kind=drug expected=1\nndc,name,therapeutic_class,multi_source_code,awp,mac,effective\n"+
+		demo.DemoGenericNDC+",Atorvastatin 10mg,39400010,Y,0.80,0.10,2026-06-01\n")
+	if err := l.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	client := server.NewClient(conn)
+	bill := &adjudicator.Claim{
+		BIN: demo.BIN, PCN: demo.PCN, CardholderID: "LDR001", PersonCode: "001", DateOfBirth: "1970-05-05",
+		DateOfService: "2026-10-15", RxNumber: "9000001", ProductID: demo.DemoGenericNDC, Quantity: "30", DaysSupply: 30,
+		IngredientCostSubmitted: "20.00", UsualAndCustomary: "30.00", GrossAmountDue: "30.00",
+		PharmacyNPI: demo.DemoPharmacyNPI, PrescriberNPI: demo.DemoPrescriberNPI,
+	}
+	r, err := client.Bill(ctx, bill)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Status != adjudicator.Paid {
+		t.Fatalf("claim for the synced member: %s %v %s", r.Status, r.Rejects, r.Message)
+	}
+	if r.IngredientCostPaid.String() != "3" { // MAC 0.10 from the drug file x 30
+		t.Errorf("ingredient cost paid %s, want 3.00 (the synced MAC)", r.IngredientCostPaid)
+	}
+
+	// The adjudicator stops; a back-dated termination is processed and
+	// waits in the outbox; the adjudicator starts again on the same store.
+	addr := adj.addr
+	adj.stop()
+	f2 := apply("f2.csv", "#rxclaims group=GRP100 file_type=eligibility record_type=changes expected=1\n"+
+		"cardholder_id,person_code,coverage_end\nLDR001,001,2026-09-30\n")
+	sctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	if err := l.Sync(sctx); err == nil {
+		t.Fatal("sync with the adjudicator down succeeded")
+	}
+	cancel()
+	if st, _ := l.SyncState(); st.Pending != 1 {
+		t.Fatalf("outbox after a failed sync: %+v", st)
+	}
+	adj = startAdjudicator(t, adjDir, addr)
+	defer adj.stop()
+	if err := l.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	q := &adjudicator.EligibilityQuery{BIN: demo.BIN, PCN: demo.PCN, CardholderID: "LDR001", PersonCode: "001",
+		DateOfBirth: "1970-05-05", DateOfService: "2026-10-15"}
+	if e, err := client.CheckEligibility(ctx, q); err != nil || e.Status == adjudicator.Paid || e.Status == adjudicator.Accepted {
+		t.Fatalf("eligibility after the termination synced: %+v %v", e, err)
+	}
+	q.PersonCode, q.DateOfBirth = "002", "1972-06-06"
+	if e, err := client.CheckEligibility(ctx, q); err != nil || e.PlanID != "PPO-2026" {
+		t.Fatalf("the spouse's eligibility: %+v %v", e, err)
+	}
+
+	aff, err := l.Retro(ctx, f2.Group, f2.Seq, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(aff) != 1 || aff[0].ClaimID != r.ClaimID || !aff[0].Reversed {
+		t.Fatalf("affected claims: %+v, want claim %s reversed", aff, r.ClaimID)
+	}
+	if aff, err := l.Retro(ctx, f2.Group, f2.Seq, true); err != nil || len(aff) != 0 {
+		t.Fatalf("affected claims after reversal: %+v %v", aff, err)
+	}
+	// Replaying a batch changes nothing.
+	fam, err := l.Family("GRP100", "LDR001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := l.opts.Sink.SyncFamilies(ctx, FamilyBatch{Seq: 1, Group: "GRP100", Families: []adjudicator.Family{*fam}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,172 @@
+package loader
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/edits"
+)
+
+// fakeSink is an in-memory adjudicator with the Sink's idempotent upsert
+// semantics, and failures to order.
+type fakeSink struct {
+	mu         sync.Mutex
+	families   map[string]adjudicator.Family
+	drugs      map[string]adjudicator.Drug
+	pharmacies map[string]adjudicator.Pharmacy
+	networks   map[string]adjudicator.Network
+	claims     []ClaimRef
+	batches    []uint64 // sequences received, in order (repeats show resends)
+	failNext   int      // fail this many calls before applying
+	failAfter  int      // apply, then fail (an ack lost) this many calls
+}
+
+func newFakeSink() *fakeSink {
+	return &fakeSink{families: map[string]adjudicator.Family{}, drugs: map[string]adjudicator.Drug{},
+		pharmacies: map[string]adjudicator.Pharmacy{}, networks: map[string]adjudicator.Network{}}
+}
+
+var errUnavailable = errors.New("adjudicator unavailable")
+
+func (s *fakeSink) call(seq uint64, apply func()) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.failNext > 0 {
+		s.failNext--
+		return errUnavailable
+	}
+	s.batches = append(s.batches, seq)
+	apply()
+	if s.failAfter > 0 {
+		s.failAfter--
+		return errUnavailable
+	}
+	return nil
+}
+
+func (s *fakeSink) SyncFamilies(_ context.Context, b FamilyBatch) error {
+	return s.call(b.Seq, func() {
+		for _, f := range b.Families {
+			s.families[f.CardholderID] = f
+		}
+		for _, c := range b.Cancelled {
+			if f, ok := s.families[c]; ok {
+				for i := range f.Members {
+					f.Members[i].Coverages = nil
+				}
+				s.families[c] = f
+			}
+		}
+	})
+}
+
+func (s *fakeSink) SyncCatalog(_ context.Context, b CatalogBatch) error {
+	return s.call(b.Seq, func() {
+		for _, d := range b.Drugs {
+			s.drugs[d.NDC] = d
+		}
+		for _, p := range b.Pharmacies {
+			s.pharmacies[p.NPI] = p
+		}
+		for _, n := range b.Networks {
+			s.networks[n.ID] = n
+		}
+	})
+}
+
+func (s *fakeSink) MemberClaims(_ context.Context, cardholder, person string, from, to edits.Date) ([]ClaimRef, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []ClaimRef
+	for _, c := range s.claims {
+		if c.CardholderID == cardholder && c.PersonCode == person && !c.DateOfService.Before(from) && !c.DateOfService.After(to) {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+func (s *fakeSink) ReverseClaim(_ context.Context, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range s.claims {
+		if s.claims[i].ClaimID == id {
+			s.claims[i].Status = "X"
+			return nil
+		}
+	}
+	return fmt.Errorf("no claim %s", id)
+}
+
+// dump prints the adjudicator's families and catalog.
+func (s *fakeSink) dump() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var b strings.Builder
+	ids := make([]string, 0, len(s.families))
+	for id := range s.families {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		f := s.families[id]
+		fmt.Fprintf(&b, "family %s group %s\n", f.CardholderID, f.GroupID)
+		for _, m := range f.Members {
+			fmt.Fprintf(&b, "  %s %s %s", m.PersonCode, m.DateOfBirth, m.Gender)
+			if len(m.Coverages) == 0 {
+				b.WriteString(" no coverage")
+			}
+			for _, c := range m.Coverages {
+				fmt.Fprintf(&b, " %s %s..%s", c.PlanID, c.From, c.To)
+			}
+			b.WriteString("\n")
+		}
+	}
+	for _, k := range sortedKeys(s.drugs) {
+		d := s.drugs[k]
+		fmt.Fprintf(&b, "drug %s %s %s %s", d.NDC, d.Name, d.TherapeuticClass, d.MultiSourceCode)
+		for _, p := range d.Prices {
+			fmt.Fprintf(&b, " [%s awp %s mac %s]", p.Effective, p.AWP, p.MAC)
+		}
+		b.WriteString("\n")
+	}
+	for _, k := range sortedKeys(s.pharmacies) {
+		p := s.pharmacies[k]
+		fmt.Fprintf(&b, "pharmacy %s %s", p.NPI, p.Name)
+		for _, x := range p.Participations {
+			fmt.Fprintf(&b, " [%s %s..%s]", x.Network, x.From, x.To)
+		}
+		b.WriteString("\n")
+	}
+	for _, k := range sortedKeys(s.networks) {
+		n := s.networks[k]
+		fmt.Fprintf(&b, "network %s %s", n.ID, n.Type)
+		for _, t := range n.Pricing {
+			bc := "DEFAULT"
+			if t.BrandClass != 0 {
+				bc = t.BrandClass.String()
+			}
+			fmt.Fprintf(&b, " [%s awp-%s fee %s]", bc, t.AWPDiscount, t.DispensingFee)
+		}
+		b.WriteString("\n")
+	}
+	if b.Len() == 0 {
+		return "empty\n"
+	}
+	return b.String()
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

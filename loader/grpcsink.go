@@ -1,0 +1,102 @@
+package loader
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/rxclaims/rxclaims/edits"
+	"github.com/rxclaims/rxclaims/internal/wire"
+	pb "github.com/rxclaims/rxclaims/proto/rxclaims/v1"
+	"google.golang.org/grpc"
+)
+
+// GRPCSink is the production Sink: the adjudicator's EnrollmentService.
+// Calls wait for the connection to be ready (an adjudicator restarting is
+// waited for) up to the caller's deadline, or Timeout when it has none.
+type GRPCSink struct {
+	client  pb.EnrollmentServiceClient
+	source  string
+	Timeout time.Duration // default 30s
+}
+
+func (s *GRPCSink) ctx(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, s.Timeout)
+}
+
+var ready = grpc.WaitForReady(true)
+
+// NewGRPCSink returns a Sink over conn; source names this loader in the
+// adjudicator's logs.
+func NewGRPCSink(conn grpc.ClientConnInterface, source string) *GRPCSink {
+	return &GRPCSink{client: pb.NewEnrollmentServiceClient(conn), source: source, Timeout: 30 * time.Second}
+}
+
+// SyncFamilies implements Sink.
+func (s *GRPCSink) SyncFamilies(ctx context.Context, b FamilyBatch) error {
+	req := &pb.SyncFamiliesRequest{Source: s.source, Batch: b.Seq, GroupId: b.Group, CancelledCardholderIds: b.Cancelled}
+	for i := range b.Families {
+		req.Families = append(req.Families, wire.FamilyToProto(&b.Families[i]))
+	}
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	_, err := s.client.SyncFamilies(ctx, req, ready)
+	return err
+}
+
+// SyncCatalog implements Sink.
+func (s *GRPCSink) SyncCatalog(ctx context.Context, b CatalogBatch) error {
+	req := &pb.SyncCatalogRequest{Source: s.source, Batch: b.Seq}
+	for i := range b.Drugs {
+		req.Drugs = append(req.Drugs, wire.DrugToProto(&b.Drugs[i]))
+	}
+	for i := range b.Pharmacies {
+		req.Pharmacies = append(req.Pharmacies, wire.PharmacyToProto(&b.Pharmacies[i]))
+	}
+	for i := range b.Networks {
+		req.Networks = append(req.Networks, wire.NetworkToProto(&b.Networks[i]))
+	}
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	_, err := s.client.SyncCatalog(ctx, req, ready)
+	return err
+}
+
+// MemberClaims implements Sink.
+func (s *GRPCSink) MemberClaims(ctx context.Context, cardholderID, personCode string, from, to edits.Date) ([]ClaimRef, error) {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	resp, err := s.client.ListMemberClaims(ctx, &pb.ListMemberClaimsRequest{
+		CardholderId: cardholderID, PersonCode: personCode, From: from.String(), To: to.String()}, ready)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ClaimRef, 0, len(resp.GetClaims()))
+	for _, c := range resp.GetClaims() {
+		dos, err := edits.ParseDate(c.GetDateOfService())
+		if err != nil {
+			return nil, fmt.Errorf("claim %s: date_of_service: %w", c.GetClaimId(), err)
+		}
+		out = append(out, ClaimRef{ClaimID: c.GetClaimId(), CardholderID: cardholderID, PersonCode: personCode,
+			PharmacyNPI: c.GetPharmacyNpi(), RxNumber: c.GetRxNumber(), FillNumber: int(c.GetFillNumber()),
+			DateOfService: dos, PlanID: c.GetPlanId(), Status: c.GetTransactionStatus()})
+	}
+	return out, nil
+}
+
+// ReverseClaim implements Sink.
+func (s *GRPCSink) ReverseClaim(ctx context.Context, claimID string) error {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	resp, err := s.client.ReverseClaim(ctx, &pb.ReverseClaimRequest{ClaimId: claimID}, ready)
+	if err != nil {
+		return err
+	}
+	if resp.GetTransactionStatus() == "R" && !resp.GetAlreadyReversed() {
+		return fmt.Errorf("claim %s: the reversal was rejected", claimID)
+	}
+	return nil
+}

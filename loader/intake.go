@@ -1,0 +1,617 @@
+package loader
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/rxclaims/rxclaims/edits"
+)
+
+// formatOf returns a file's format from its name, or "" for files the
+// loader ignores (hidden files, other extensions).
+func formatOf(name string) Format {
+	if strings.HasPrefix(name, ".") {
+		return ""
+	}
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".csv":
+		return CSV
+	case ".jsonl", ".ndjson":
+		return JSONLines
+	}
+	return ""
+}
+
+func inboxKey(name string) []byte { return []byte("in" + zero + name) }
+
+const unknownGroup = "~unknown"
+
+// stage looks at an inbox file. Until its header and expected records have
+// all arrived it is Loading; then it is checksummed, checked for being a
+// duplicate, marked Pending and moved to staging. It returns nil when the
+// file's header has not arrived yet.
+func (l *Loader) stage(name string) (*FileStatus, error) {
+	path := filepath.Join(l.dirs.inbox, name)
+	format := formatOf(name)
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	h, n, err := countRecords(fh, format)
+	fh.Close()
+	if errors.Is(err, errIncomplete) {
+		return nil, nil
+	}
+	var f *FileStatus
+	if err == nil {
+		f, err = l.loadingEntry(name, h, format)
+	}
+	if err != nil { // a bad header: the file cannot be attributed to a group
+		f = &FileStatus{Group: unknownGroup, Name: name, Format: format, Received: l.opts.Now().UTC()}
+		return f, l.reject(f, path, fmt.Sprintf("header: %v", trimPrefix(err, "header: ")), nil)
+	}
+	f.Counts.Received = n
+	switch {
+	case n < h.Expected:
+		f.Status = Loading
+		return f, l.putFile(f)
+	case n > h.Expected:
+		f.Counts.Received = n
+		return f, l.reject(f, path, fmt.Sprintf("the file holds %d records, its header expects %d", n, h.Expected), inboxKey(name))
+	}
+	sum, err := checksum(path)
+	if err != nil {
+		return nil, err
+	}
+	f.Checksum = sum
+	b := l.db.NewBatch()
+	defer b.Close()
+	if prev, err := get(l.db, sumKey(sum)); err != nil {
+		return nil, err
+	} else if prev != nil {
+		f.Status, f.Outcome = Failed, OutcomeDuplicate
+		f.Reason = fmt.Sprintf("the same file (SHA-256 %s) was already processed as %s", sum[:12], string(prev))
+		f.Finished = l.opts.Now().UTC()
+		dst := l.archivePath(f, "")
+		if err := b.Delete(inboxKey(name), nil); err != nil {
+			return nil, err
+		}
+		return f, l.finishFile(b, f, path, dst)
+	}
+	f.Status = Pending
+	f.Staged = filepath.Join(l.dirs.staging, fmt.Sprintf("%s-%06d-%s", safeGroup(f.Group), f.Seq, name))
+	if err := b.Set(sumKey(sum), []byte(f.Ref()), nil); err != nil {
+		return nil, err
+	}
+	if err := b.Delete(inboxKey(name), nil); err != nil {
+		return nil, err
+	}
+	if err := setJSON(b, fileKey(f.Group, f.Seq), f); err != nil {
+		return nil, err
+	}
+	if err := b.Commit(pebble.Sync); err != nil {
+		return nil, err
+	}
+	return f, l.moveStaged(f)
+}
+
+func trimPrefix(err error, p string) string { return strings.TrimPrefix(err.Error(), p) }
+
+func safeGroup(g string) string { return strings.TrimPrefix(g, "~") }
+
+// loadingEntry returns the file's entry, registering it on first sight.
+func (l *Loader) loadingEntry(name string, h Header, format Format) (*FileStatus, error) {
+	if v, err := get(l.db, inboxKey(name)); err != nil {
+		return nil, err
+	} else if v != nil {
+		group, seq, _ := strings.Cut(string(v), zero)
+		if f, err := l.File(group, readU64([]byte(seq))); err != nil || f != nil {
+			return f, err
+		}
+	}
+	group := h.Group
+	if h.Kind != KindFamily {
+		group = catalogGroup
+	}
+	b := l.db.NewIndexedBatch()
+	defer b.Close()
+	seq, err := l.nextFileSeq(b, group)
+	if err != nil {
+		return nil, err
+	}
+	f := &FileStatus{
+		Group: group, Seq: seq, Name: name, FileID: h.FileID, Kind: h.Kind, FileType: h.FileType,
+		RecordType: h.RecordType, Format: format, AsOf: h.AsOf, Status: Loading,
+		Counts: Counts{Expected: h.Expected}, Inbox: name, Received: l.opts.Now().UTC(),
+	}
+	if err := b.Set(inboxKey(name), []byte(group+zero+u64(seq)), nil); err != nil {
+		return nil, err
+	}
+	if err := setJSON(b, fileKey(group, seq), f); err != nil {
+		return nil, err
+	}
+	return f, b.Commit(pebble.Sync)
+}
+
+func (l *Loader) putFile(f *FileStatus) error {
+	b := l.db.NewBatch()
+	defer b.Close()
+	if err := setJSON(b, fileKey(f.Group, f.Seq), f); err != nil {
+		return err
+	}
+	return b.Commit(pebble.Sync)
+}
+
+// moveStaged moves a Pending file from the inbox to staging (again, after
+// a crash between the two).
+func (l *Loader) moveStaged(f *FileStatus) error {
+	if _, err := os.Stat(f.Staged); err == nil {
+		return nil
+	}
+	return os.Rename(filepath.Join(l.dirs.inbox, f.Inbox), f.Staged)
+}
+
+func checksum(path string) (string, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer fh.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, fh); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// chunk is one atomic commit of processing: state changes, journal
+// entries, bad-record reasons, the outbox batch and the file's cursor.
+type chunk struct {
+	l       *Loader
+	f       *FileStatus
+	b       *pebble.Batch
+	touched map[string]bool // cardholder IDs (or catalog keys) changed
+	n       int
+}
+
+func (l *Loader) newChunk(f *FileStatus) *chunk {
+	return &chunk{l: l, f: f, b: l.db.NewIndexedBatch(), touched: map[string]bool{}}
+}
+
+func (c *chunk) badRecord(line int, err error) error {
+	c.f.Counts.Failed++
+	return c.b.Set(errorKey(c.f.Group, c.f.Seq, line), []byte(err.Error()), nil)
+}
+
+func (c *chunk) journal(e *JournalEntry) error {
+	c.f.Journal++
+	e.N = c.f.Journal
+	return setJSON(c.b, journalKey(c.f.Group, c.f.Seq, e.N), e)
+}
+
+// commit writes the outbox batch and the file's status with the chunk.
+func (c *chunk) commit() error {
+	defer c.b.Close()
+	touched, cat := c.touched, (*CatalogBatch)(nil)
+	if c.f.Group == catalogGroup {
+		var err error
+		if cat, err = catalogBatch(c.b, c.touched); err != nil {
+			return err
+		}
+		touched = nil
+	}
+	if err := c.l.addOutbox(c.b, c.f.Group, touched, cat); err != nil {
+		return err
+	}
+	if err := setJSON(c.b, fileKey(c.f.Group, c.f.Seq), c.f); err != nil {
+		return err
+	}
+	if err := c.b.Commit(c.l.writeOpts()); err != nil {
+		return fmt.Errorf("loader: commit: %w", err)
+	}
+	return nil
+}
+
+// processor is a file kind's record handling.
+type processor interface {
+	columns() []string
+	// check checks a record without the loader's state (the validation pass).
+	check(vals []string) error
+	// apply checks a record against the state and applies it to c; an error
+	// wrapping errBadRecord is the record's fault, any other stops the file.
+	apply(c *chunk, vals []string) error
+	// finish runs after the last record (full-file removals).
+	finish(ctx context.Context, f *FileStatus) error
+}
+
+// errBadRecord marks an error that fails a record and not the file.
+var errBadRecord = errors.New("bad record")
+
+type badRecordError struct{ err error }
+
+func (e badRecordError) Error() string   { return e.err.Error() }
+func (e badRecordError) Unwrap() []error { return []error{e.err, errBadRecord} }
+
+func bad(err error) error { return badRecordError{err} }
+
+func (l *Loader) processorFor(f *FileStatus) (processor, error) {
+	switch f.Kind {
+	case KindFamily:
+		prof, err := l.opts.Profiles.Resolve(f.Group)
+		if err != nil {
+			return nil, err
+		}
+		asOf := l.today()
+		if f.AsOf != "" {
+			asOf = edits.MustDate(f.AsOf)
+		}
+		h := Header{Kind: f.Kind, Group: f.Group, FileType: f.FileType, RecordType: f.RecordType, AsOf: f.AsOf}
+		return &familyProc{l: l, rules: familyRules{h: h, prof: prof, asOf: asOf, today: l.today()}}, nil
+	case KindDrug:
+		return &drugProc{l: l}, nil
+	case KindPharmacy:
+		return &pharmacyProc{l: l}, nil
+	case KindNetwork:
+		return &networkProc{l: l}, nil
+	}
+	return nil, fmt.Errorf("unknown kind %q", f.Kind)
+}
+
+// process takes a staged file through validation and processing to its
+// archive, resuming where a crash left it. It returns without doing
+// anything while the file's group is being rewound.
+func (l *Loader) process(ctx context.Context, f *FileStatus) error {
+	if _, locked, err := l.Locked(f.Group); err != nil || locked {
+		return err
+	}
+	if err := l.moveStaged(f); err != nil {
+		return err
+	}
+	proc, err := l.processorFor(f)
+	if err != nil {
+		return l.reject(f, f.Staged, err.Error(), nil)
+	}
+	if f.Status == Pending || f.Status == Validating {
+		f.Status = Validating
+		if err := l.putFile(f); err != nil {
+			return err
+		}
+		failed, err := l.validate(ctx, f, proc)
+		if err != nil {
+			return err
+		}
+		f.Counts.Failed = failed
+		if failed*100 > l.opts.MaxFailedPercent*f.Counts.Received || (failed > 0 && failed == f.Counts.Received) {
+			return l.reject(f, f.Staged, fmt.Sprintf("%d of %d records failed validation", failed, f.Counts.Received), nil)
+		}
+		f.Status = Processing
+		f.Counts = Counts{Expected: f.Counts.Expected, Received: f.Counts.Received}
+		if err := l.putFile(f); err != nil {
+			return err
+		}
+	}
+	if f.Status != Processing {
+		return nil
+	}
+	if err := l.applyRecords(ctx, f, proc); err != nil {
+		return err
+	}
+	if err := proc.finish(ctx, f); err != nil {
+		return err
+	}
+	return l.complete(f)
+}
+
+// validate runs the stateless checks over every record, recording each bad
+// record's reason, and returns how many failed.
+func (l *Loader) validate(ctx context.Context, f *FileStatus, proc processor) (int, error) {
+	fh, err := os.Open(f.Staged)
+	if err != nil {
+		return 0, err
+	}
+	defer fh.Close()
+	rows, _, err := NewRows(fh, f.Format, proc.columns())
+	if err != nil {
+		return 0, l.reject(f, f.Staged, err.Error(), nil)
+	}
+	b := l.db.NewBatch()
+	defer b.Close()
+	failed := 0
+	bar := l.progress("validate "+f.Ref(), f.Counts.Received)
+	defer bar.Done()
+	for i := 0; ; i++ {
+		vals, err := rows.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		var re *RowError
+		if err == nil {
+			if cerr := proc.check(vals); cerr != nil {
+				err = &RowError{Line: rows.Line(), Err: cerr}
+			}
+		}
+		if errors.As(err, &re) {
+			failed++
+			if err := b.Set(errorKey(f.Group, f.Seq, re.Line), []byte(re.Err.Error()), nil); err != nil {
+				return 0, err
+			}
+		} else if err != nil {
+			return 0, l.reject(f, f.Staged, err.Error(), nil)
+		}
+		if i%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return 0, err
+			}
+		}
+		bar.Add(1)
+	}
+	return failed, b.Commit(pebble.NoSync)
+}
+
+// applyRecords applies the records from the file's cursor on, one chunk
+// per commit.
+func (l *Loader) applyRecords(ctx context.Context, f *FileStatus, proc processor) error {
+	fh, err := os.Open(f.Staged)
+	if err != nil {
+		return err
+	}
+	defer fh.Close()
+	rows, _, err := NewRows(fh, f.Format, proc.columns())
+	if err != nil {
+		return l.reject(f, f.Staged, err.Error(), nil)
+	}
+	for i := 0; i < f.Cursor; i++ { // skip what a previous run committed
+		if _, err := rows.Next(); errors.Is(err, io.EOF) {
+			break
+		}
+	}
+	bar := l.progress("apply "+f.Ref(), f.Counts.Received)
+	bar.Add(f.Cursor)
+	defer bar.Done()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	chunks := 0
+	c := l.newChunk(f)
+	flush := func() error {
+		if c.n == 0 {
+			return nil
+		}
+		if err := c.commit(); err != nil {
+			return err
+		}
+		l.metrics.records(c.n)
+		bar.Add(c.n)
+		chunks++
+		if l.opts.failAfterChunks > 0 && chunks >= l.opts.failAfterChunks {
+			return errCrash
+		}
+		c = l.newChunk(f)
+		return ctx.Err()
+	}
+	defer func() { c.b.Close() }()
+	for {
+		vals, err := rows.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		c.n++
+		f.Cursor++
+		var re *RowError
+		switch {
+		case errors.As(err, &re):
+			if err := c.badRecord(re.Line, re.Err); err != nil {
+				return err
+			}
+		case err != nil:
+			return err
+		default:
+			if err := proc.apply(c, vals); errors.Is(err, errBadRecord) {
+				if err := c.badRecord(rows.Line(), err); err != nil {
+					return err
+				}
+			} else if err != nil {
+				return err
+			}
+		}
+		if c.n >= l.opts.ChunkSize {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return flush()
+}
+
+// complete marks a processed file Completed and archives it with its report.
+func (l *Loader) complete(f *FileStatus) error {
+	f.Status, f.Outcome = Completed, OutcomeCompleted
+	if f.Counts.Failed > 0 {
+		f.Outcome = OutcomePartial
+	}
+	f.Finished = l.opts.Now().UTC()
+	b := l.db.NewBatch()
+	defer b.Close()
+	prefix := fileScoped("s", f.Group, f.Seq)
+	if err := b.DeleteRange([]byte(prefix), upper(prefix), nil); err != nil {
+		return err
+	}
+	l.metrics.file(f)
+	l.notify()
+	return l.finishFile(b, f, f.Staged, l.archivePath(f, ""))
+}
+
+// reject fails a file: nothing of it is applied (any check sum reservation
+// is dropped, so a corrected copy can be sent), and it moves to rejected/
+// with its report.
+func (l *Loader) reject(f *FileStatus, path, reason string, drop []byte) error {
+	f.Status, f.Outcome, f.Reason = Failed, OutcomeRejected, reason
+	f.Finished = l.opts.Now().UTC()
+	b := l.db.NewBatch()
+	defer b.Close()
+	if f.Group == unknownGroup {
+		seq, err := l.nextFileSeqDirect(b, f.Group)
+		if err != nil {
+			return err
+		}
+		f.Seq = seq
+	}
+	if drop != nil {
+		if err := b.Delete(drop, nil); err != nil {
+			return err
+		}
+	}
+	if f.Checksum != "" {
+		if err := b.Delete(sumKey(f.Checksum), nil); err != nil {
+			return err
+		}
+	}
+	l.metrics.file(f)
+	return l.finishFile(b, f, path, filepath.Join(l.dirs.rejected, fmt.Sprintf("%s-%06d-%s", safeGroup(f.Group), f.Seq, f.Name)))
+}
+
+func (l *Loader) nextFileSeqDirect(b *pebble.Batch, group string) (uint64, error) {
+	v, err := get(l.db, fileSeqKey(group))
+	if err != nil {
+		return 0, err
+	}
+	seq := readU64(v) + 1
+	return seq, b.Set(fileSeqKey(group), []byte(u64(seq)), nil)
+}
+
+func (l *Loader) archivePath(f *FileStatus, _ string) string {
+	return filepath.Join(l.dirs.archive, fmt.Sprintf("%s-%06d-%s", safeGroup(f.Group), f.Seq, f.Name))
+}
+
+// finishFile writes the report next to dst, moves the file from src to
+// dst, and commits the final status with b.
+func (l *Loader) finishFile(b *pebble.Batch, f *FileStatus, src, dst string) error {
+	f.Archived = dst
+	bad, err := l.RecordErrors(f.Group, f.Seq, maxReported)
+	if err != nil {
+		return err
+	}
+	if err := writeReport(dst, f, bad); err != nil {
+		return err
+	}
+	if err := setJSON(b, fileKey(f.Group, f.Seq), f); err != nil {
+		return err
+	}
+	if err := b.Commit(pebble.Sync); err != nil {
+		return err
+	}
+	if src == "" {
+		return nil
+	}
+	if err := os.Rename(src, dst); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	l.log.Info("file finished", "file", f.Ref(), "status", string(f.Status), "outcome", f.Outcome,
+		"received", f.Counts.Received, "failed", f.Counts.Failed)
+	return nil
+}
+
+// maxReported bounds the bad records a report lists (the count is exact).
+const maxReported = 1000
+
+// Report is a file's machine-readable outcome report.
+type Report struct {
+	File       FileStatus  `json:"file"`
+	BadRecords []BadRecord `json:"bad_records"`
+	Summary    string      `json:"summary"`
+}
+
+func writeReport(dst string, f *FileStatus, bad []BadRecord) error {
+	if bad == nil {
+		bad = []BadRecord{}
+	}
+	rep := Report{File: *f, BadRecords: bad, Summary: f.Summary()}
+	data, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := writeFileAtomic(dst+".report.json", append(data, '\n')); err != nil {
+		return err
+	}
+	var s strings.Builder
+	s.WriteString(f.Summary() + "\n")
+	for _, r := range bad {
+		fmt.Fprintf(&s, "  line %d: %s\n", r.Line, r.Reason)
+	}
+	if f.Counts.Failed > len(bad) {
+		fmt.Fprintf(&s, "  ... and %d more\n", f.Counts.Failed-len(bad))
+	}
+	return writeFileAtomic(dst+".summary.txt", []byte(s.String()))
+}
+
+func writeFileAtomic(path string, data []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// ScanInbox stages every file in the inbox and processes the complete
+// ones, oldest name first, then any file left unfinished. It returns the
+// files it touched.
+func (l *Loader) ScanInbox(ctx context.Context) ([]*FileStatus, error) {
+	entries, err := os.ReadDir(l.dirs.inbox)
+	if err != nil {
+		return nil, err
+	}
+	var out []*FileStatus
+	for _, e := range entries {
+		if e.IsDir() || formatOf(e.Name()) == "" {
+			continue
+		}
+		f, err := l.stage(e.Name())
+		if err != nil {
+			return out, fmt.Errorf("staging %s: %w", e.Name(), err)
+		}
+		if f != nil {
+			out = append(out, f)
+		}
+	}
+	if err := l.Resume(ctx); err != nil {
+		return out, err
+	}
+	for i, f := range out {
+		if nf, err := l.File(f.Group, f.Seq); err == nil && nf != nil {
+			out[i] = nf
+		}
+	}
+	return out, nil
+}
+
+// Resume finishes interrupted work: rewinds first, then files that are
+// Pending, Validating or Processing, in arrival order per group.
+func (l *Loader) Resume(ctx context.Context) error {
+	if err := l.resumeRewinds(ctx); err != nil {
+		return err
+	}
+	files, err := l.Files("")
+	if err != nil {
+		return err
+	}
+	slices.SortStableFunc(files, func(a, b FileStatus) int { return a.Received.Compare(b.Received) })
+	for i := range files {
+		f := &files[i]
+		switch f.Status {
+		case Pending, Validating, Processing:
+			if err := l.process(ctx, f); err != nil {
+				return fmt.Errorf("processing %s: %w", f.Ref(), err)
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,214 @@
+package loader
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// JournalEntry is one record change a file made, in order: the member's
+// record before (nil when the change created it) and after, and the
+// activities the change amounts to.
+type JournalEntry struct {
+	N          uint64   `json:"n"`
+	Cardholder string   `json:"c"`
+	Person     string   `json:"p"`
+	Key        []byte   `json:"k,omitempty"` // catalog entries: the record's key
+	Activities []string `json:"a"`
+	Before     []byte   `json:"b,omitempty"`
+	After      []byte   `json:"x"`
+}
+
+// Journal returns a file's journal entries in order.
+func (l *Loader) Journal(group string, seq uint64) ([]JournalEntry, error) {
+	var out []JournalEntry
+	err := scan(l.db, fileScoped("j", group, seq), false, func(_, v []byte) error {
+		var e JournalEntry
+		if err := json.Unmarshal(v, &e); err != nil {
+			return err
+		}
+		out = append(out, e)
+		return nil
+	})
+	return out, err
+}
+
+// ErrRewinding is returned for work on a group whose rewind has not finished.
+var ErrRewinding = errors.New("the group is being rewound")
+
+// Rewind undoes file group/seq and every later file of the group, newest
+// first, each change in reverse order, back to the state after the last
+// good file before it. The group is locked (it takes no new file) from the
+// start of the rewind to its end, across restarts.
+func (l *Loader) Rewind(ctx context.Context, group string, seq uint64) error {
+	f, err := l.File(group, seq)
+	if err != nil {
+		return err
+	}
+	if f == nil {
+		return fmt.Errorf("no file %s/%d", group, seq)
+	}
+	switch f.Status {
+	case Completed, Processing, Rewinding:
+	default:
+		return fmt.Errorf("file %s is %s: only a Completed or interrupted file can be rewound", f.Ref(), f.Status)
+	}
+	if locked, ok, err := l.Locked(group); err != nil {
+		return err
+	} else if ok && locked != seq {
+		return fmt.Errorf("%w: file %s/%d first", ErrRewinding, group, locked)
+	}
+	b := l.db.NewBatch()
+	if err := b.Set(lockKey(group), []byte(u64(seq)), nil); err != nil {
+		b.Close()
+		return err
+	}
+	if err := b.Commit(pebble.Sync); err != nil {
+		b.Close()
+		return err
+	}
+	b.Close()
+	return l.rewind(ctx, group, seq)
+}
+
+func (l *Loader) resumeRewinds(ctx context.Context) error {
+	var groups []string
+	var seqs []uint64
+	err := scan(l.db, "lock"+zero, false, func(k, v []byte) error {
+		groups = append(groups, string(k[len("lock"+zero):]))
+		seqs = append(seqs, readU64(v))
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for i := range groups {
+		if err := l.rewind(ctx, groups[i], seqs[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rewind undoes the files of group from the newest down to seq, then unlocks.
+func (l *Loader) rewind(ctx context.Context, group string, seq uint64) error {
+	files, err := l.Files(group)
+	if err != nil {
+		return err
+	}
+	for i := len(files) - 1; i >= 0; i-- {
+		f := &files[i]
+		if f.Seq < seq {
+			break
+		}
+		switch f.Status {
+		case Completed, Processing, Rewinding:
+			if err := l.undoFile(ctx, f); err != nil {
+				return err
+			}
+		}
+	}
+	b := l.db.NewBatch()
+	defer b.Close()
+	if err := b.Delete(lockKey(group), nil); err != nil {
+		return err
+	}
+	l.notify()
+	return b.Commit(pebble.Sync)
+}
+
+// undoFile undoes a file's journal, last entry first, one chunk per commit:
+// each undone entry is deleted in the commit that restores its before image.
+func (l *Loader) undoFile(ctx context.Context, f *FileStatus) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	f.Status = Rewinding
+	if err := l.putFile(f); err != nil {
+		return err
+	}
+	prefix := fileScoped("j", f.Group, f.Seq)
+	bar := l.progress("rewind "+f.Ref(), int(f.Journal))
+	defer bar.Done()
+	for chunks := 1; ; chunks++ {
+		c := l.newChunk(f)
+		err := scan(l.db, prefix, true, func(k, v []byte) error {
+			var e JournalEntry
+			if err := json.Unmarshal(v, &e); err != nil {
+				return err
+			}
+			key, touched := memberKey(f.Group, e.Cardholder, e.Person), e.Cardholder
+			if e.Key != nil {
+				key, touched = e.Key, string(e.Key)
+			}
+			var err error
+			if e.Before == nil {
+				err = c.b.Delete(key, nil)
+			} else {
+				err = c.b.Set(key, e.Before, nil)
+			}
+			if err != nil {
+				return err
+			}
+			if err := c.b.Delete(k, nil); err != nil {
+				return err
+			}
+			c.touched[touched] = true
+			c.n++
+			if c.n >= l.opts.ChunkSize {
+				return errStop
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, errStop) {
+			c.b.Close()
+			return err
+		}
+		done := c.n < l.opts.ChunkSize
+		if done {
+			f.Status, f.Outcome = Rewound, OutcomeRewound
+			f.Finished = l.opts.Now().UTC()
+			// The same file may be sent again once rewound.
+			if f.Checksum != "" {
+				if err := c.b.Delete(sumKey(f.Checksum), nil); err != nil {
+					c.b.Close()
+					return err
+				}
+			}
+			rp := fileScoped("r", f.Group, f.Seq)
+			if err := c.b.DeleteRange([]byte(rp), upper(rp), nil); err != nil {
+				c.b.Close()
+				return err
+			}
+		}
+		n := c.n
+		if err := c.commit(); err != nil {
+			return err
+		}
+		bar.Add(n)
+		if l.opts.failAfterChunks > 0 && chunks >= l.opts.failAfterChunks && !done {
+			return errCrash
+		}
+		if done {
+			l.metrics.file(f)
+			return writeReportFor(l, f)
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+}
+
+// writeReportFor rewrites an archived file's report after a rewind.
+func writeReportFor(l *Loader, f *FileStatus) error {
+	if f.Archived == "" {
+		return nil
+	}
+	bad, err := l.RecordErrors(f.Group, f.Seq, maxReported)
+	if err != nil {
+		return err
+	}
+	return writeReport(f.Archived, f, bad)
+}

@@ -1,0 +1,238 @@
+// Package loader is the sidecar that takes group intake files (family
+// records), drug, pharmacy and network files, stages them (checksum, schema,
+// business rules), applies them to its own Pebble state with an activity
+// journal that can be rewound, and syncs the result to the adjudicator
+// through a Sink, idempotently and resumably, from a durable outbox.
+package loader
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rxclaims/rxclaims/edits"
+)
+
+// Options configure a Loader. Zero values take the defaults.
+type Options struct {
+	// Dir holds the loader's state/ (Pebble), inbox/, staging/, archive/
+	// and rejected/ directories; required.
+	Dir string
+	// Inbox is the directory watched for files; default Dir/inbox.
+	Inbox    string
+	Profiles *Profiles // group intake profiles; required for family files
+	Sink     Sink      // where changes are synced; nil keeps them in the outbox
+	Now      func() time.Time
+	Logger   *slog.Logger
+	// Registerer receives the loader's metrics; nil registers none.
+	Registerer prometheus.Registerer
+	// Progress reports processing progress; nil reports none.
+	Progress Progress
+	// ChunkSize is the number of records committed together; default 1000.
+	ChunkSize int
+	// PollInterval spaces inbox scans in Run; default 2s.
+	PollInterval time.Duration
+	// MaxFailedPercent rejects a whole file when more than this share of its
+	// records fail validation; default 50. 100 never rejects for bad records.
+	MaxFailedPercent int
+	// NoSync commits chunks without fsync (benchmarks only): a crash may
+	// lose the last chunks.
+	NoSync bool
+	// failAfterChunks, when > 0, makes processing stop with errCrash after
+	// that many chunk commits: tests use it to stop mid-file.
+	failAfterChunks int
+}
+
+func (o Options) withDefaults() (Options, error) {
+	if o.Dir == "" {
+		return o, errors.New("loader: Options.Dir is required")
+	}
+	if o.Inbox == "" {
+		o.Inbox = filepath.Join(o.Dir, "inbox")
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.ChunkSize == 0 {
+		o.ChunkSize = 1000
+	}
+	if o.PollInterval == 0 {
+		o.PollInterval = 2 * time.Second
+	}
+	if o.MaxFailedPercent == 0 {
+		o.MaxFailedPercent = 50
+	}
+	if o.ChunkSize < 1 || o.MaxFailedPercent < 0 || o.MaxFailedPercent > 100 || o.PollInterval < 0 {
+		return o, errors.New("loader: ChunkSize must be positive and MaxFailedPercent 0 to 100")
+	}
+	if o.Profiles == nil {
+		o.Profiles = &Profiles{}
+	}
+	return o, nil
+}
+
+// Loader is the sidecar's state and work.
+type Loader struct {
+	opts    Options
+	db      *pebble.DB
+	log     *slog.Logger
+	metrics *metrics
+	dirs    dirs
+
+	mu     sync.Mutex // serializes file work and rewinds (the outbox writers)
+	outSeq uint64     // last outbox seq written, under mu
+
+	syncMu sync.Mutex // serializes syncs
+	kick   chan struct{}
+}
+
+type dirs struct{ inbox, staging, archive, rejected string }
+
+var errCrash = errors.New("loader: simulated crash")
+
+// Open opens (creating if needed) the loader's state and directories.
+func Open(o Options) (*Loader, error) {
+	opts, err := o.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	d := dirs{
+		inbox:    opts.Inbox,
+		staging:  filepath.Join(opts.Dir, "staging"),
+		archive:  filepath.Join(opts.Dir, "archive"),
+		rejected: filepath.Join(opts.Dir, "rejected"),
+	}
+	for _, p := range []string{d.inbox, d.staging, d.archive, d.rejected} {
+		if err := os.MkdirAll(p, 0o755); err != nil {
+			return nil, fmt.Errorf("loader: %w", err)
+		}
+	}
+	db, err := pebble.Open(filepath.Join(opts.Dir, "state"), &pebble.Options{Logger: quietLogger{opts.Logger}})
+	if err != nil {
+		return nil, fmt.Errorf("loader: open state: %w", err)
+	}
+	l := &Loader{opts: opts, db: db, log: opts.Logger, dirs: d, kick: make(chan struct{}, 1)}
+	seq, err := get(db, outboxSeqKey)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	l.outSeq = readU64(seq)
+	l.metrics = newMetrics(opts.Registerer, l)
+	return l, nil
+}
+
+// Close closes the state.
+func (l *Loader) Close() error { return l.db.Close() }
+
+func (l *Loader) today() edits.Date { return edits.DateOf(l.opts.Now().UTC()) }
+
+func (l *Loader) writeOpts() *pebble.WriteOptions {
+	if l.opts.NoSync {
+		return pebble.NoSync
+	}
+	return pebble.Sync
+}
+
+// File returns the status of group/seq, or nil.
+func (l *Loader) File(group string, seq uint64) (*FileStatus, error) {
+	var f FileStatus
+	ok, err := getJSON(l.db, fileKey(group, seq), &f)
+	if !ok {
+		return nil, err
+	}
+	return &f, nil
+}
+
+// Files lists the files of a group ("" for every group), oldest first.
+func (l *Loader) Files(group string) ([]FileStatus, error) {
+	prefix := "f" + zero
+	if group != "" {
+		prefix += group + zero
+	}
+	var out []FileStatus
+	err := scan(l.db, prefix, false, func(_, v []byte) error {
+		var f FileStatus
+		if err := json.Unmarshal(v, &f); err != nil {
+			return err
+		}
+		out = append(out, f)
+		return nil
+	})
+	return out, err
+}
+
+// RecordErrors returns up to limit bad-record reasons of a file, by line.
+func (l *Loader) RecordErrors(group string, seq uint64, limit int) ([]BadRecord, error) {
+	var out []BadRecord
+	err := scan(l.db, fileScoped("e", group, seq), false, func(k, v []byte) error {
+		if limit > 0 && len(out) >= limit {
+			return errStop
+		}
+		out = append(out, BadRecord{Line: int(readU64(k[len(k)-8:])), Reason: string(v)})
+		return nil
+	})
+	if errors.Is(err, errStop) {
+		err = nil
+	}
+	return out, err
+}
+
+// BadRecord is a record that failed, and why.
+type BadRecord struct {
+	Line   int    `json:"line"`
+	Reason string `json:"reason"`
+}
+
+// Locked reports the file a rewind of group is undoing, if any.
+func (l *Loader) Locked(group string) (uint64, bool, error) {
+	v, err := get(l.db, lockKey(group))
+	if err != nil || v == nil {
+		return 0, false, err
+	}
+	return readU64(v), true, nil
+}
+
+// nextFileSeq allocates the group's next file sequence in b.
+func (l *Loader) nextFileSeq(b *pebble.Batch, group string) (uint64, error) {
+	v, err := get(b, fileSeqKey(group))
+	if err != nil {
+		return 0, err
+	}
+	seq := readU64(v) + 1
+	return seq, b.Set(fileSeqKey(group), []byte(u64(seq)), nil)
+}
+
+type quietLogger struct{ log *slog.Logger }
+
+func (q quietLogger) Infof(format string, args ...any) {
+	q.log.Debug("pebble: " + fmt.Sprintf(format, args...))
+}
+func (q quietLogger) Errorf(format string, args ...any) {
+	q.log.Error("pebble: " + fmt.Sprintf(format, args...))
+}
+func (q quietLogger) Fatalf(format string, args ...any) {
+	q.log.Error("pebble: " + fmt.Sprintf(format, args...))
+	os.Exit(1)
+}
+
+// notify wakes the syncer.
+func (l *Loader) notify() {
+	select {
+	case l.kick <- struct{}{}:
+	default:
+	}
+}
+
+var _ = context.Background

@@ -1,0 +1,96 @@
+package loader
+
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics are the loader's Prometheus metrics. Labels are bounded: file
+// kind and outcome only, never a group, file or member.
+type metrics struct {
+	files    *prometheus.CounterVec
+	recordsN prometheus.Counter
+	rate     prometheus.Gauge
+	syncs    *prometheus.CounterVec
+	lastSync prometheus.Gauge
+	syncDur  prometheus.Histogram
+
+	windowStart time.Time
+	windowN     int
+}
+
+func newMetrics(reg prometheus.Registerer, l *Loader) *metrics {
+	m := &metrics{
+		files: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "rxclaims_loader_files_total", Help: "Files finished, by kind and outcome.",
+		}, []string{"kind", "outcome"}),
+		recordsN: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "rxclaims_loader_records_total", Help: "Records applied (validated and committed).",
+		}),
+		rate: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "rxclaims_loader_records_per_second", Help: "Records applied per second over the last chunk window.",
+		}),
+		syncs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "rxclaims_loader_sync_batches_total", Help: "Outbox batches sent to the adjudicator, by result.",
+		}, []string{"result"}),
+		lastSync: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "rxclaims_loader_last_sync_timestamp_seconds", Help: "Unix time of the last batch the adjudicator acknowledged.",
+		}),
+		syncDur: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "rxclaims_loader_sync_batch_duration_seconds", Help: "Time to send one outbox batch.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 4, 8),
+		}),
+	}
+	pending := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "rxclaims_loader_outbox_batches", Help: "Outbox batches waiting to be sent.",
+	}, func() float64 {
+		s, err := l.SyncState()
+		if err != nil {
+			return -1
+		}
+		return float64(s.Pending)
+	})
+	for _, o := range []string{OutcomeCompleted, OutcomePartial, OutcomeRejected, OutcomeDuplicate, OutcomeRewound} {
+		for _, k := range []Kind{KindFamily, KindDrug, KindPharmacy, KindNetwork} {
+			m.files.WithLabelValues(string(k), o)
+		}
+	}
+	m.syncs.WithLabelValues("ok")
+	m.syncs.WithLabelValues("error")
+	if reg != nil {
+		reg.MustRegister(m.files, m.recordsN, m.rate, m.syncs, m.lastSync, m.syncDur, pending)
+	}
+	return m
+}
+
+func (m *metrics) file(f *FileStatus) {
+	kind := string(f.Kind)
+	if kind == "" {
+		kind = "unknown"
+	}
+	m.files.WithLabelValues(kind, f.Outcome).Inc()
+}
+
+// records counts applied records and updates the rate over windows of at
+// least a second.
+func (m *metrics) records(n int) {
+	m.recordsN.Add(float64(n))
+	now := time.Now()
+	if m.windowStart.IsZero() {
+		m.windowStart = now
+	}
+	m.windowN += n
+	if d := now.Sub(m.windowStart); d >= time.Second {
+		m.rate.Set(float64(m.windowN) / d.Seconds())
+		m.windowStart, m.windowN = now, 0
+	}
+}
+
+func (m *metrics) synced(d time.Duration) {
+	m.syncs.WithLabelValues("ok").Inc()
+	m.syncDur.Observe(d.Seconds())
+	m.lastSync.Set(float64(time.Now().UnixNano()) / 1e9)
+}
+
+func (m *metrics) syncFailed() { m.syncs.WithLabelValues("error").Inc() }

@@ -1,0 +1,287 @@
+package loader
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/shopspring/decimal"
+	"sigs.k8s.io/yaml"
+)
+
+// Profiles is the loader's configuration of groups: the intake profile of
+// each group and the hierarchy they sit in (client → group → subgroup).
+// A setting given on a node applies to every node below it unless a lower
+// node sets it again.
+type Profiles struct {
+	Groups []Profile `json:"groups"`
+}
+
+// Profile is a node of the group hierarchy and its intake settings. Nil or
+// empty settings inherit from the parent.
+type Profile struct {
+	ID     string `json:"id"`
+	Parent string `json:"parent,omitempty"`
+	// Required lists the fields a record must give (on a changes-only
+	// record for a member not yet known, and on every full record).
+	Required []string `json:"required,omitempty"`
+	// Ranges bound numeric fields.
+	Ranges map[string]Bounds `json:"ranges,omitempty"`
+	// Classes derive a member's class, and the plan it is eligible for,
+	// from the record: the first class whose conditions all match.
+	Classes []Class `json:"classes,omitempty"`
+	// Comparator compares each record with the member's last processed
+	// record, so unchanged records change nothing; off, every record of a
+	// known member is applied as a change.
+	Comparator *bool `json:"comparator,omitempty"`
+	// CancelMissing cancels the coverage of members missing from a full file.
+	CancelMissing *bool `json:"cancel_missing,omitempty"`
+	// Plans lists the plans a Participation record may elect; empty allows
+	// the plans of the classes.
+	Plans []string `json:"plans,omitempty"`
+}
+
+// Bounds is an inclusive numeric range; an empty end is open.
+type Bounds struct {
+	Min string `json:"min,omitempty"`
+	Max string `json:"max,omitempty"`
+}
+
+// Class is an eligibility class and the rule that places a member in it.
+type Class struct {
+	Name string      `json:"name"`
+	Plan string      `json:"plan"`
+	When []Condition `json:"when,omitempty"`
+}
+
+// Resolved is a group's effective profile, after inheritance.
+type Resolved struct {
+	Group         string
+	Path          []string // root first
+	Required      [numFields]bool
+	Ranges        map[Field][2]*decimal.Decimal
+	Classes       []Class
+	Comparator    bool
+	CancelMissing bool
+	Plans         map[string]bool
+}
+
+// LoadProfiles reads a YAML or JSON profiles file.
+func LoadProfiles(path string) (*Profiles, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return ParseProfiles(b)
+}
+
+// ParseProfiles parses and validates profiles.
+func ParseProfiles(b []byte) (*Profiles, error) {
+	var p Profiles
+	if err := yaml.UnmarshalStrict(b, &p); err != nil {
+		return nil, fmt.Errorf("profiles: %w", err)
+	}
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+func (p *Profiles) byID(id string) *Profile {
+	for i := range p.Groups {
+		if p.Groups[i].ID == id {
+			return &p.Groups[i]
+		}
+	}
+	return nil
+}
+
+// Validate checks every node and that the hierarchy has no cycle.
+func (p *Profiles) Validate() error {
+	seen := map[string]bool{}
+	for i := range p.Groups {
+		g := &p.Groups[i]
+		g.ID = strings.ToUpper(g.ID)
+		g.Parent = strings.ToUpper(g.Parent)
+		if !code(g.ID, 1, 20) {
+			return fmt.Errorf("profiles: group id %q must be 1 to 20 letters, digits, '-' or '_'", g.ID)
+		}
+		if seen[g.ID] {
+			return fmt.Errorf("profiles: group %s appears twice", g.ID)
+		}
+		seen[g.ID] = true
+		if err := g.validate(); err != nil {
+			return fmt.Errorf("profiles: group %s: %w", g.ID, err)
+		}
+	}
+	for i := range p.Groups {
+		if _, err := p.Resolve(p.Groups[i].ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func knownField(name string) bool { _, ok := FieldByName(name); return ok }
+
+func (g *Profile) validate() error {
+	for _, f := range g.Required {
+		if !knownField(f) {
+			return fmt.Errorf("required: unknown field %q", f)
+		}
+	}
+	for f, b := range g.Ranges {
+		if fl, ok := FieldByName(f); !ok || (fl != FHoursWorked && fl != FSalary) {
+			return fmt.Errorf("ranges: %q is not a numeric field (hours_worked, salary)", f)
+		}
+		for _, v := range []string{b.Min, b.Max} {
+			if v == "" {
+				continue
+			}
+			if _, err := decimal.NewFromString(v); err != nil {
+				return fmt.Errorf("ranges: %s: %q is not a number", f, v)
+			}
+		}
+	}
+	names := map[string]bool{}
+	for i := range g.Classes {
+		c := &g.Classes[i]
+		c.Name, c.Plan = strings.ToUpper(c.Name), strings.ToUpper(c.Plan)
+		if !code(c.Name, 1, 20) || !code(c.Plan, 1, 20) {
+			return fmt.Errorf("class %d: name and plan must be 1 to 20 letters, digits, '-' or '_'", i+1)
+		}
+		if names[c.Name] {
+			return fmt.Errorf("class %s appears twice", c.Name)
+		}
+		names[c.Name] = true
+		for _, cond := range c.When {
+			if err := cond.Validate(knownField); err != nil {
+				return fmt.Errorf("class %s: %w", c.Name, err)
+			}
+		}
+	}
+	for i, pl := range g.Plans {
+		g.Plans[i] = strings.ToUpper(pl)
+	}
+	return nil
+}
+
+// Resolve returns a group's effective profile: each setting from the
+// nearest node, the group itself first, that sets it.
+func (p *Profiles) Resolve(group string) (*Resolved, error) {
+	var chain []*Profile
+	for id := group; id != ""; {
+		g := p.byID(id)
+		if g == nil {
+			if id == group {
+				return nil, fmt.Errorf("group %s has no intake profile", group)
+			}
+			return nil, fmt.Errorf("profiles: group %s names unknown parent %s", chain[len(chain)-1].ID, id)
+		}
+		for _, c := range chain {
+			if c == g {
+				return nil, fmt.Errorf("profiles: group %s is its own ancestor", id)
+			}
+		}
+		chain = append(chain, g)
+		id = g.Parent
+	}
+	r := &Resolved{Group: group, Ranges: map[Field][2]*decimal.Decimal{}, Plans: map[string]bool{}}
+	for i := len(chain) - 1; i >= 0; i-- { // root first; lower nodes override
+		g := chain[i]
+		r.Path = append(r.Path, g.ID)
+		if len(g.Required) > 0 {
+			r.Required = [numFields]bool{}
+			for _, f := range g.Required {
+				fl, _ := FieldByName(f)
+				r.Required[fl] = true
+			}
+		}
+		for f, b := range g.Ranges {
+			fl, _ := FieldByName(f)
+			var rg [2]*decimal.Decimal
+			for j, v := range []string{b.Min, b.Max} {
+				if v != "" {
+					d := decimal.RequireFromString(v)
+					rg[j] = &d
+				}
+			}
+			r.Ranges[fl] = rg
+		}
+		if len(g.Classes) > 0 {
+			r.Classes = g.Classes
+		}
+		if g.Comparator != nil {
+			r.Comparator = *g.Comparator
+		}
+		if g.CancelMissing != nil {
+			r.CancelMissing = *g.CancelMissing
+		}
+		if len(g.Plans) > 0 {
+			r.Plans = map[string]bool{}
+			for _, pl := range g.Plans {
+				r.Plans[pl] = true
+			}
+		}
+	}
+	if len(r.Plans) == 0 {
+		for _, c := range r.Classes {
+			r.Plans[c.Plan] = true
+		}
+	}
+	return r, nil
+}
+
+// recordFacts exposes a record's fields to conditions by column name.
+type recordFacts struct{ r *Record }
+
+func (f recordFacts) Fact(name string) (string, bool) {
+	fl, ok := FieldByName(name)
+	if !ok {
+		return "", false
+	}
+	return f.r[fl], true
+}
+
+// classOf derives the class of a record, or nil when none applies.
+func (r *Resolved) classOf(rec *Record) *Class {
+	for i := range r.Classes {
+		if matchAll(r.Classes[i].When, recordFacts{rec}) {
+			return &r.Classes[i]
+		}
+	}
+	return nil
+}
+
+// className returns the class with the given name, or nil.
+func (r *Resolved) className(name string) *Class {
+	for i := range r.Classes {
+		if r.Classes[i].Name == name {
+			return &r.Classes[i]
+		}
+	}
+	return nil
+}
+
+// checkRanges checks the numeric fields against the profile's bounds.
+func (r *Resolved) checkRanges(rec *Record) error {
+	for f, b := range r.Ranges {
+		if rec[f] == "" {
+			continue
+		}
+		v, err := decimal.NewFromString(rec[f])
+		if err != nil {
+			return fieldErr(f, "must be a number")
+		}
+		if b[0] != nil && v.LessThan(*b[0]) {
+			return fieldErr(f, "%s is below the group's minimum %s", v, b[0])
+		}
+		if b[1] != nil && v.GreaterThan(*b[1]) {
+			return fieldErr(f, "%s is above the group's maximum %s", v, b[1])
+		}
+	}
+	return nil
+}
+
+var errNoProfile = errors.New("no intake profile")

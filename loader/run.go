@@ -1,0 +1,153 @@
+package loader
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// Run is the sidecar's long-running mode: it finishes interrupted work,
+// then scans the inbox every PollInterval and syncs the outbox in the
+// background, until ctx ends.
+func (l *Loader) Run(ctx context.Context) error {
+	if l.opts.Sink != nil {
+		done := make(chan struct{})
+		defer func() { <-done }()
+		syncCtx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		go func() { defer close(done); l.runSync(syncCtx, l.opts.PollInterval) }()
+	}
+	for {
+		if _, err := l.ScanInbox(ctx); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			l.log.Error("inbox scan", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(l.opts.PollInterval):
+		}
+	}
+}
+
+// ApplyFile is the one-shot mode: it copies path into the inbox, stages and
+// processes it, and returns its status (Loading if records are still
+// missing). Interrupted work of earlier files is finished first.
+func (l *Loader) ApplyFile(ctx context.Context, path string) (*FileStatus, error) {
+	name := filepath.Base(path)
+	if formatOf(name) == "" {
+		return nil, fmt.Errorf("%s: the name must end in .csv or .jsonl", name)
+	}
+	dst := filepath.Join(l.dirs.inbox, name)
+	if _, err := os.Stat(dst); err == nil {
+		return nil, fmt.Errorf("%s is already in the inbox", name)
+	}
+	if err := copyFile(path, dst); err != nil {
+		return nil, err
+	}
+	if err := l.Resume(ctx); err != nil {
+		return nil, err
+	}
+	f, err := l.stage(name)
+	if err != nil || f == nil {
+		if f == nil && err == nil {
+			err = fmt.Errorf("%s: the header line is incomplete", name)
+		}
+		return nil, err
+	}
+	if f.Status == Pending {
+		if _, locked, err := l.Locked(f.Group); err != nil {
+			return f, err
+		} else if locked {
+			return f, fmt.Errorf("file %s waits: %w", f.Ref(), ErrRewinding)
+		}
+		if err := l.process(ctx, f); err != nil {
+			return f, err
+		}
+	}
+	return l.File(f.Group, f.Seq)
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	tmp := filepath.Join(filepath.Dir(dst), "."+filepath.Base(dst)+".tmp")
+	out, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	if err := out.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, dst)
+}
+
+// Affected is a paid claim a retroactive change affects.
+type Affected struct {
+	ClaimID       string `json:"claim_id"`
+	Member        string `json:"member"` // cardholder ID and person code
+	DateOfService string `json:"date_of_service"`
+	PlanID        string `json:"plan_id"`
+	Reason        string `json:"reason"`
+	Reversed      bool   `json:"reversed"`
+}
+
+// Retro lists the paid claims the retroactive changes of file group/seq
+// affect, and reverses them when reverse is set. Reversing is idempotent: a
+// claim already reversed is no longer paid, so it is not listed again.
+func (l *Loader) Retro(ctx context.Context, group string, seq uint64, reverse bool) ([]Affected, error) {
+	if l.opts.Sink == nil {
+		return nil, errors.New("loader: retroactive checks need the adjudicator")
+	}
+	var retros []Retro
+	prefix := fileScoped("r", group, seq)
+	err := scan(l.db, prefix, false, func(k, v []byte) error {
+		var r Retro
+		if err := json.Unmarshal(v, &r); err != nil {
+			return err
+		}
+		r.CardholderID, r.PersonCode, _ = cut(string(k[len(prefix):]))
+		retros = append(retros, r)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	today := l.today()
+	var out []Affected
+	for _, r := range retros {
+		claims, err := l.opts.Sink.MemberClaims(ctx, r.CardholderID, r.PersonCode, r.From, today)
+		if err != nil {
+			return out, fmt.Errorf("claims of a member of %s/%d: %w", group, seq, err)
+		}
+		for _, c := range claims {
+			if c.Status != "P" || (r.Plan != "" && c.PlanID == r.Plan) {
+				continue
+			}
+			a := Affected{ClaimID: c.ClaimID, Member: r.CardholderID + "/" + r.PersonCode,
+				DateOfService: c.DateOfService.String(), PlanID: c.PlanID, Reason: r.Reason}
+			if reverse {
+				if err := l.opts.Sink.ReverseClaim(ctx, c.ClaimID); err != nil {
+					return out, fmt.Errorf("reversing claim %s: %w", c.ClaimID, err)
+				}
+				a.Reversed = true
+			}
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}

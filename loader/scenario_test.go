@@ -1,0 +1,299 @@
+package loader
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/datadriven"
+	"github.com/rxclaims/rxclaims/edits"
+)
+
+// TestScenarios runs the scenario files in testdata: each command drives
+// a real loader (Pebble state, real files) syncing to an in-memory
+// adjudicator.
+func TestScenarios(t *testing.T) {
+	datadriven.Walk(t, "testdata", func(t *testing.T, path string) {
+		s := &scenario{t: t, dir: t.TempDir(), sink: newFakeSink(), now: time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)}
+		defer s.close()
+		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
+			out, err := s.run(d)
+			if err != nil {
+				return "error: " + err.Error() + "\n"
+			}
+			return out
+		})
+	})
+}
+
+type scenario struct {
+	t        *testing.T
+	dir      string
+	l        *Loader
+	profiles *Profiles
+	sink     *fakeSink
+	now      time.Time
+	crash    int
+}
+
+func (s *scenario) close() {
+	if s.l != nil {
+		s.l.Close()
+		s.l = nil
+	}
+}
+
+func (s *scenario) open() error {
+	if s.l != nil {
+		return nil
+	}
+	l, err := Open(Options{Dir: s.dir, Profiles: s.profiles, Sink: s.sink, Now: func() time.Time { return s.now },
+		Logger: slog.New(slog.DiscardHandler), ChunkSize: 2, failAfterChunks: s.crash})
+	if err != nil {
+		return err
+	}
+	s.l = l
+	return nil
+}
+
+func arg(d *datadriven.TestData, key, def string) string {
+	for _, a := range d.CmdArgs {
+		if a.Key == key && len(a.Vals) > 0 {
+			return a.Vals[0]
+		}
+	}
+	return def
+}
+
+func (s *scenario) run(d *datadriven.TestData) (string, error) {
+	ctx := context.Background()
+	switch d.Cmd {
+	case "profiles":
+		p, err := ParseProfiles([]byte(d.Input))
+		if err != nil {
+			return "", err
+		}
+		s.profiles = p
+		s.close()
+		return "ok\n", s.open()
+	case "now":
+		day, err := edits.ParseDate(arg(d, "date", ""))
+		if err != nil {
+			return "", err
+		}
+		s.now = day.Time().Add(12 * time.Hour)
+		return "ok\n", nil
+	case "restart": // the loader process stops and starts again
+		s.close()
+		s.crash, _ = strconv.Atoi(arg(d, "crash-after", "0"))
+		return "ok\n", s.open()
+	case "adjudicator-fail": // the adjudicator is down, or acks are lost
+		s.sink.failNext, _ = strconv.Atoi(arg(d, "calls", "0"))
+		s.sink.failAfter, _ = strconv.Atoi(arg(d, "lose-acks", "0"))
+		return "ok\n", nil
+	case "drop": // a file (or part of it) lands in the inbox
+		if err := s.open(); err != nil {
+			return "", err
+		}
+		p := filepath.Join(s.l.dirs.inbox, arg(d, "name", "file.csv"))
+		data := d.Input + "\n"
+		if d.HasArg("unterminated") { // the writer has not finished the last line
+			data = d.Input
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			return "", err
+		}
+		return "ok\n", nil
+	case "scan":
+		if err := s.open(); err != nil {
+			return "", err
+		}
+		files, err := s.l.ScanInbox(ctx)
+		var b strings.Builder
+		for _, f := range files {
+			s.describe(&b, f)
+		}
+		if err != nil {
+			return b.String() + "error: " + err.Error() + "\n", nil
+		}
+		return b.String(), nil
+	case "apply":
+		if err := s.open(); err != nil {
+			return "", err
+		}
+		src := filepath.Join(s.dir, "out", arg(d, "name", "file.csv"))
+		if err := os.MkdirAll(filepath.Dir(src), 0o755); err != nil {
+			return "", err
+		}
+		if err := os.WriteFile(src, []byte(d.Input+"\n"), 0o644); err != nil {
+			return "", err
+		}
+		f, err := s.l.ApplyFile(ctx, src)
+		var b strings.Builder
+		if f != nil {
+			s.describe(&b, f)
+		}
+		if err != nil {
+			fmt.Fprintf(&b, "error: %v\n", err)
+		}
+		return b.String(), nil
+	case "resume":
+		if err := s.open(); err != nil {
+			return "", err
+		}
+		err := s.l.Resume(ctx)
+		if err != nil {
+			return "", err
+		}
+		return "ok\n", nil
+	case "status":
+		if err := s.open(); err != nil {
+			return "", err
+		}
+		files, err := s.l.Files(arg(d, "group", ""))
+		if err != nil {
+			return "", err
+		}
+		var b strings.Builder
+		for i := range files {
+			b.WriteString(files[i].Summary() + "\n")
+		}
+		if g := arg(d, "group", ""); g != "" {
+			if seq, ok, _ := s.l.Locked(g); ok {
+				fmt.Fprintf(&b, "locked by rewind of %s/%d\n", g, seq)
+			}
+		}
+		return b.String(), nil
+	case "journal":
+		seq, _ := strconv.ParseUint(arg(d, "seq", "1"), 10, 64)
+		entries, err := s.l.Journal(arg(d, "group", ""), seq)
+		if err != nil {
+			return "", err
+		}
+		var b strings.Builder
+		for _, e := range entries {
+			who := e.Cardholder + "/" + e.Person
+			if e.Key != nil {
+				who = strings.ReplaceAll(string(e.Key), zero, "/")
+			}
+			fmt.Fprintf(&b, "%d %s %s\n", e.N, who, strings.Join(e.Activities, " "))
+		}
+		if b.Len() == 0 {
+			return "empty\n", nil
+		}
+		return b.String(), nil
+	case "members":
+		return s.members(arg(d, "group", ""))
+	case "sync":
+		if err := s.open(); err != nil {
+			return "", err
+		}
+		err := s.l.Sync(ctx)
+		st, _ := s.l.SyncState()
+		out := fmt.Sprintf("outbox written %d acked %d pending %d; adjudicator received %v\n", st.Written, st.Acked, st.Pending, s.sink.batches)
+		s.sink.batches = nil
+		if err != nil {
+			out += "error: " + err.Error() + "\n"
+		}
+		return out, nil
+	case "adjudicator":
+		return s.sink.dump(), nil
+	case "rewind":
+		seq, _ := strconv.ParseUint(arg(d, "seq", "1"), 10, 64)
+		if err := s.l.Rewind(ctx, arg(d, "group", ""), seq); err != nil {
+			return "", err
+		}
+		return "ok\n", nil
+	case "claims": // paid claims the adjudicator holds: id cardholder person date plan
+		for _, line := range strings.Split(strings.TrimSpace(d.Input), "\n") {
+			f := strings.Fields(line)
+			if len(f) != 5 {
+				return "", fmt.Errorf("claim line %q: want id cardholder person date plan", line)
+			}
+			s.sink.claims = append(s.sink.claims, ClaimRef{ClaimID: f[0], CardholderID: f[1], PersonCode: f[2],
+				DateOfService: edits.MustDate(f[3]), PlanID: f[4], Status: "P"})
+		}
+		return "ok\n", nil
+	case "retro":
+		seq, _ := strconv.ParseUint(arg(d, "seq", "1"), 10, 64)
+		aff, err := s.l.Retro(ctx, arg(d, "group", ""), seq, d.HasArg("reverse"))
+		if err != nil {
+			return "", err
+		}
+		var b strings.Builder
+		for _, a := range aff {
+			fmt.Fprintf(&b, "%s %s %s %s: %s", a.ClaimID, a.Member, a.DateOfService, a.PlanID, a.Reason)
+			if a.Reversed {
+				b.WriteString(" (reversed)")
+			}
+			b.WriteString("\n")
+		}
+		if b.Len() == 0 {
+			return "none\n", nil
+		}
+		return b.String(), nil
+	case "report":
+		f, err := s.l.File(arg(d, "group", ""), mustU64(arg(d, "seq", "1")))
+		if err != nil || f == nil {
+			return "", errors.Join(err, errors.New("no such file"))
+		}
+		data, err := os.ReadFile(f.Archived + ".summary.txt")
+		if err != nil {
+			return "", err
+		}
+		where := filepath.Base(filepath.Dir(f.Archived))
+		_, statErr := os.Stat(f.Archived)
+		return fmt.Sprintf("in %s (file present: %v)\n%s", where, statErr == nil, data), nil
+	}
+	return "", fmt.Errorf("unknown command %q", d.Cmd)
+}
+
+func mustU64(s string) uint64 { n, _ := strconv.ParseUint(s, 10, 64); return n }
+
+func (s *scenario) describe(b *strings.Builder, f *FileStatus) {
+	b.WriteString(f.Summary() + "\n")
+	bad, err := s.l.RecordErrors(f.Group, f.Seq, 0)
+	if err != nil {
+		fmt.Fprintf(b, "error: %v\n", err)
+	}
+	for _, r := range bad {
+		fmt.Fprintf(b, "  line %d: %s\n", r.Line, r.Reason)
+	}
+}
+
+func (s *scenario) members(group string) (string, error) {
+	if err := s.open(); err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	prefix := "m" + zero
+	if group != "" {
+		prefix = memberPrefix(group)
+	}
+	err := scan(s.l.db, prefix, false, func(k, v []byte) error {
+		r, err := decodeRecord(v)
+		if err != nil {
+			return err
+		}
+		parts := strings.Split(string(k), zero)
+		fmt.Fprintf(&b, "%s %s/%s", parts[1], parts[2], parts[3])
+		for f := FRelationship; f < numFields; f++ {
+			if r[f] != "" {
+				fmt.Fprintf(&b, " %s=%s", f, r[f])
+			}
+		}
+		b.WriteString("\n")
+		return nil
+	})
+	if b.Len() == 0 {
+		return "none\n", err
+	}
+	return b.String(), err
+}

@@ -1,0 +1,54 @@
+package loader
+
+import (
+	"context"
+
+	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/edits"
+)
+
+// Sink is what the loader needs from the adjudicator. Every call is an
+// idempotent upsert: sending the same batch twice leaves the adjudicator as
+// after the first. The production Sink is the gRPC client of the
+// adjudicator's EnrollmentService (GRPCSink).
+type Sink interface {
+	// SyncFamilies replaces the given families and strips the coverage of
+	// the cancelled ones (families left with no member in the loader: their
+	// members stay, for claim history, but cover nothing).
+	SyncFamilies(ctx context.Context, b FamilyBatch) error
+	// SyncCatalog upserts drugs, pharmacies and networks by key.
+	SyncCatalog(ctx context.Context, b CatalogBatch) error
+	// MemberClaims lists the member's claims with dates of service in [from, to].
+	MemberClaims(ctx context.Context, cardholderID, personCode string, from, to edits.Date) ([]ClaimRef, error)
+	// ReverseClaim reverses a paid claim (B2); reversing a reversed claim changes nothing.
+	ReverseClaim(ctx context.Context, claimID string) error
+}
+
+// FamilyBatch is one outbox batch of families.
+type FamilyBatch struct {
+	Seq       uint64               // the outbox sequence: batches are sent in order
+	Group     string               //
+	Families  []adjudicator.Family // the families as the loader now holds them
+	Cancelled []string             // cardholder IDs left with no member
+}
+
+// CatalogBatch is one outbox batch of catalog changes.
+type CatalogBatch struct {
+	Seq        uint64
+	Drugs      []adjudicator.Drug     `json:"drugs,omitempty"`
+	Pharmacies []adjudicator.Pharmacy `json:"pharmacies,omitempty"`
+	Networks   []adjudicator.Network  `json:"networks,omitempty"`
+}
+
+// ClaimRef is a claim as the retroactive-change check needs it.
+type ClaimRef struct {
+	ClaimID       string     `json:"claim_id"`
+	CardholderID  string     `json:"-"` // PHI: kept out of reports' logs
+	PersonCode    string     `json:"-"`
+	PharmacyNPI   string     `json:"pharmacy_npi"`
+	RxNumber      string     `json:"rx_number"`
+	FillNumber    int        `json:"fill_number"`
+	DateOfService edits.Date `json:"date_of_service"`
+	PlanID        string     `json:"plan_id"`
+	Status        string     `json:"status"` // P paid, R rejected, X reversed
+}
