@@ -101,7 +101,12 @@ func runFile(t *testing.T, path string, f Factory) {
 	datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
 		out, err := s.run(d)
 		if err != nil {
-			return "error: " + err.Error() + "\n"
+			// A gRPC target's errors carry the status; the message is what matters.
+			msg := err.Error()
+			if i := strings.Index(msg, " desc = "); strings.HasPrefix(msg, "rpc error: ") && i > 0 {
+				msg = msg[i+len(" desc = "):]
+			}
+			return "error: " + msg + "\n"
 		}
 		return out
 	})

@@ -101,10 +101,15 @@ func (s *AdminServer) mutate(ctx context.Context, method, editJSON, reqUser stri
 		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
 	out, err := fn(ctx, e, u)
+	return s.reply(ctx, method, out, err)
+}
+
+// reply converts the edit an admin method returned, or its error.
+func (s *AdminServer) reply(ctx context.Context, method string, e edits.Edit, err error) (*pb.EditVersion, error) {
 	if err != nil {
 		return nil, s.adminStatus(ctx, method, err)
 	}
-	p, err := wire.EditToProto(out)
+	p, err := wire.EditToProto(e)
 	if err != nil {
 		return nil, s.adminStatus(ctx, method, err)
 	}
@@ -125,14 +130,7 @@ func (s *AdminServer) lifecycle(ctx context.Context, method, id string, version 
 		return nil, status.Error(codes.InvalidArgument, "version: must be positive")
 	}
 	out, err := fn(ctx, id, int(version), u)
-	if err != nil {
-		return nil, s.adminStatus(ctx, method, err)
-	}
-	p, err := wire.EditToProto(out)
-	if err != nil {
-		return nil, s.adminStatus(ctx, method, err)
-	}
-	return p, nil
+	return s.reply(ctx, method, out, err)
 }
 
 // CreateDraft implements AdminService.CreateDraft.

@@ -145,11 +145,11 @@ func (s *ClaimsServer) GetBenefits(ctx context.Context, req *pb.GetBenefitsReque
 	}{{"MEMBER", b.Member}, {"FAMILY", b.Family}} {
 		for _, e := range d.doc.Entries {
 			amount := wire.Money(e.Amount)
-			if e.Kind == accumulators.RxCount {
+			if e.Kind == accumulators.RxCount || e.Kind == accumulators.Units {
 				amount = e.Amount.String()
 			}
 			out.Accumulators = append(out.Accumulators, &pb.Accumulator{
-				Scope: d.scope, Kind: e.Kind.String(), NetworkType: e.Segment.Type.String(),
+				Scope: d.scope, Kind: e.Kind.String(), Level: e.Level, NetworkType: e.Segment.Type.String(),
 				NetworkClassification: e.Segment.Class.String(), Amount: amount,
 			})
 		}

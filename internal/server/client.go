@@ -126,6 +126,7 @@ func (c *Client) Benefits(ctx context.Context, q *adjudicator.BenefitsQuery) (*a
 		if e.Amount, err = decimal.NewFromString(a.GetAmount()); err != nil {
 			return nil, err
 		}
+		e.Level = a.GetLevel()
 		doc := b.Member
 		if scope == accumulators.Family {
 			doc = b.Family

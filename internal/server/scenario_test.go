@@ -1,11 +1,13 @@
 package server_test
 
 import (
+	"context"
 	"net"
 	"testing"
 	"time"
 
 	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/edits"
 	"github.com/rxclaims/rxclaims/internal/scenario"
 	"github.com/rxclaims/rxclaims/internal/server"
 	"google.golang.org/grpc"
@@ -17,8 +19,40 @@ import (
 func TestScenarios(t *testing.T) {
 	scenario.RunAll(t, func(t *testing.T, cfg *adjudicator.Config, dir string, now func() time.Time) scenario.Target {
 		e, _ := scenario.NewEngine(t, cfg, dir, now)
-		return server.NewClient(serve(t, e))
+		conn := serve(t, e)
+		return grpcTarget{Client: server.NewClient(conn), conn: conn}
 	})
+}
+
+// grpcTarget drives claims and the edits admin over gRPC, so the edit
+// worksheets run through AdminService too.
+type grpcTarget struct {
+	*server.Client
+	conn *grpc.ClientConn
+}
+
+func (g grpcTarget) admin(user string) *server.AdminClient {
+	return server.NewAdminClient(g.conn, user)
+}
+
+func (g grpcTarget) CreateDraft(ctx context.Context, e edits.Edit, user string) (edits.Edit, error) {
+	return g.admin(user).CreateDraft(ctx, e)
+}
+
+func (g grpcTarget) UpdateDraft(ctx context.Context, e edits.Edit, user string) (edits.Edit, error) {
+	return g.admin(user).UpdateDraft(ctx, e)
+}
+
+func (g grpcTarget) Activate(ctx context.Context, id string, version int, user string) (edits.Edit, error) {
+	return g.admin(user).Activate(ctx, id, version)
+}
+
+func (g grpcTarget) Inactivate(ctx context.Context, id string, version int, user string) (edits.Edit, error) {
+	return g.admin(user).Inactivate(ctx, id, version)
+}
+
+func (g grpcTarget) TestClaim(ctx context.Context, c *adjudicator.Claim, drafts []adjudicator.EditRef) (*adjudicator.Response, error) {
+	return g.admin("").TestClaim(ctx, c, drafts)
 }
 
 // serve starts a gRPC server for e on 127.0.0.1 and returns a connection to it.

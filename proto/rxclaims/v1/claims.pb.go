@@ -1450,12 +1450,14 @@ func (x *Amounts) GetRemaining() string {
 type Accumulator struct {
 	state                 protoimpl.MessageState `protogen:"open.v1"`
 	Scope                 string                 `protobuf:"bytes,1,opt,name=scope,proto3" json:"scope,omitempty"` // MEMBER or FAMILY
-	Kind                  string                 `protobuf:"bytes,2,opt,name=kind,proto3" json:"kind,omitempty"`   // DEDUCTIBLE, OUT_OF_POCKET, PLAN_PAID, RX_COUNT
+	Kind                  string                 `protobuf:"bytes,2,opt,name=kind,proto3" json:"kind,omitempty"`   // DEDUCTIBLE, OUT_OF_POCKET, PLAN_PAID, RX_COUNT, UNITS
 	NetworkType           string                 `protobuf:"bytes,3,opt,name=network_type,json=networkType,proto3" json:"network_type,omitempty"`
 	NetworkClassification string                 `protobuf:"bytes,4,opt,name=network_classification,json=networkClassification,proto3" json:"network_classification,omitempty"`
 	Amount                string                 `protobuf:"bytes,5,opt,name=amount,proto3" json:"amount,omitempty"`
-	unknownFields         protoimpl.UnknownFields
-	sizeCache             protoimpl.SizeCache
+	// The ID of the exception edit whose bucket this is; empty for the plan default.
+	Level         string `protobuf:"bytes,6,opt,name=level,proto3" json:"level,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Accumulator) Reset() {
@@ -1519,6 +1521,13 @@ func (x *Accumulator) GetNetworkClassification() string {
 func (x *Accumulator) GetAmount() string {
 	if x != nil {
 		return x.Amount
+	}
+	return ""
+}
+
+func (x *Accumulator) GetLevel() string {
+	if x != nil {
+		return x.Level
 	}
 	return ""
 }
@@ -1776,13 +1785,14 @@ const file_rxclaims_v1_claims_proto_rawDesc = "" +
 	"\aAmounts\x12\x14\n" +
 	"\x05limit\x18\x01 \x01(\tR\x05limit\x12 \n" +
 	"\vaccumulated\x18\x02 \x01(\tR\vaccumulated\x12\x1c\n" +
-	"\tremaining\x18\x03 \x01(\tR\tremaining\"\xa9\x01\n" +
+	"\tremaining\x18\x03 \x01(\tR\tremaining\"\xbf\x01\n" +
 	"\vAccumulator\x12\x14\n" +
 	"\x05scope\x18\x01 \x01(\tR\x05scope\x12\x12\n" +
 	"\x04kind\x18\x02 \x01(\tR\x04kind\x12!\n" +
 	"\fnetwork_type\x18\x03 \x01(\tR\vnetworkType\x125\n" +
 	"\x16network_classification\x18\x04 \x01(\tR\x15networkClassification\x12\x16\n" +
-	"\x06amount\x18\x05 \x01(\tR\x06amount\"\x8a\x04\n" +
+	"\x06amount\x18\x05 \x01(\tR\x06amount\x12\x14\n" +
+	"\x05level\x18\x06 \x01(\tR\x05level\"\x8a\x04\n" +
 	"\x13GetBenefitsResponse\x12\x17\n" +
 	"\aplan_id\x18\x01 \x01(\tR\x06planId\x12!\n" +
 	"\fperiod_start\x18\x02 \x01(\tR\vperiodStart\x12\x1d\n" +

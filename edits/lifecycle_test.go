@@ -1,0 +1,40 @@
+package edits_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/rxclaims/rxclaims/edits"
+)
+
+func TestSelfActivationIsAudited(t *testing.T) {
+	b, err := edits.NewBook(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	e := edits.Edit{ID: "AGE", Kind: edits.KindAge, Level: edits.Level{Kind: edits.PBMLevel},
+		Range: edits.Range{From: edits.MustDate("2026-01-01")}, Age: &edits.AgeLimit{Max: 64}}
+	d, err := b.CreateDraft(e, "alice", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Activate(d.ID, d.Version, "alice", now, false); !errors.Is(err, edits.ErrMakerChecker) {
+		t.Fatalf("self-activation under strict maker-checker: %v, want ErrMakerChecker", err)
+	}
+	a, err := b.Activate(d.ID, d.Version, "alice", now, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !a.Audit.SelfActivated || a.Audit.ActivatedBy != "alice" || !a.Audit.ActivatedAt.Equal(now) {
+		t.Errorf("audit = %+v, want a self-activation by alice at %s", a.Audit, now)
+	}
+	v2, err := b.CreateDraft(e, "carol", now)
+	if err != nil || v2.Version != 2 {
+		t.Fatalf("new version: %+v, %v", v2, err)
+	}
+	if got, _ := b.Activate(v2.ID, v2.Version, "bob", now, false); got.Audit.SelfActivated {
+		t.Error("activation by another user marked as self-activation")
+	}
+}

@@ -1,0 +1,178 @@
+package adminctl_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rxclaims/rxclaims/edits"
+	"github.com/rxclaims/rxclaims/internal/adminctl"
+	"github.com/rxclaims/rxclaims/internal/demo"
+	"github.com/rxclaims/rxclaims/internal/server/servertest"
+)
+
+type adjctl struct {
+	t    *testing.T
+	addr string
+}
+
+// run runs adjctl against the server and returns its output.
+func (a adjctl) run(user string, args ...string) (string, error) {
+	a.t.Helper()
+	var out, errOut bytes.Buffer
+	getenv := func(k string) string {
+		if k == "RXCLAIMS_USER" {
+			return user
+		}
+		return ""
+	}
+	err := adminctl.Run(context.Background(), append([]string{"--addr", a.addr}, args...), getenv, &out, &errOut)
+	return out.String() + errOut.String(), err
+}
+
+func (a adjctl) ok(user string, args ...string) string {
+	a.t.Helper()
+	out, err := a.run(user, args...)
+	if err != nil {
+		a.t.Fatalf("adjctl %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+func (a adjctl) fails(want string, user string, args ...string) string {
+	a.t.Helper()
+	out, err := a.run(user, args...)
+	if err == nil || !strings.Contains(err.Error(), want) {
+		a.t.Fatalf("adjctl %s: got %v, want an error with %q\n%s", strings.Join(args, " "), err, want, out)
+	}
+	return err.Error()
+}
+
+func write(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// value returns what a "key  value" line of out says.
+func value(out, key string) string {
+	for _, line := range strings.Split(out, "\n") {
+		if rest, ok := strings.CutPrefix(line, key+" "); ok {
+			return strings.TrimSpace(rest)
+		}
+	}
+	return ""
+}
+
+func TestAdjctl(t *testing.T) {
+	dir := t.TempDir()
+	a := adjctl{t: t, addr: servertest.Start(t, t.TempDir()).Addr}
+
+	edit := write(t, dir, "qty.yaml", `
+id: QTY-10
+name: Ten units a claim
+kind: QUANTITY
+level: {kind: PBM}
+effective: "2026-01-01"
+quantity: {max_quantity: "10"}
+`)
+	bad := write(t, dir, "bad.json", `{"id":"BAD","kind":"QUANTITY","level":{"kind":"PBM"},"effective":"2026-01-01"}`)
+	claim := write(t, dir, "claim.json", `{"bin":"`+demo.BIN+`","processor_control_number":"`+demo.PCN+`",
+		"cardholder_id":"`+demo.DemoCardholder+`","person_code":"`+demo.DemoSubscriberCode+`",
+		"date_of_birth":"`+demo.DemoSubscriberDOB+`","date_of_service":"2026-11-20","rx_number":"4242",
+		"product_id":"`+demo.DemoGenericNDC+`","quantity_dispensed":"30","days_supply":30,
+		"ingredient_cost_submitted":"20.00","usual_and_customary_charge":"30.00","gross_amount_due":"30.00",
+		"pharmacy_npi":"`+demo.DemoPharmacyNPI+`","prescriber_npi":"`+demo.DemoPrescriberNPI+`"}`)
+
+	if out := a.ok("alice", "edits", "validate", edit); strings.TrimSpace(out) != "valid" {
+		t.Fatalf("validate: %q", out)
+	}
+	out, err := a.run("alice", "edits", "validate", bad)
+	if !errors.Is(err, adminctl.ErrInvalidEdit) || !strings.Contains(out, "quantity") {
+		t.Fatalf("validate bad: %v\n%s", err, out)
+	}
+	a.fails("InvalidArgument", "alice", "edits", "create", bad)
+
+	if out := a.ok("alice", "edits", "create", edit); !strings.Contains(out, "QTY-10 v1 DRAFT") {
+		t.Fatalf("create: %s", out)
+	}
+	a.fails("PermissionDenied", "alice", "edits", "activate", "QTY-10", "1")
+
+	// The draft in a dry run rejects the claim; without it the claim pays.
+	if out := a.ok("alice", "test-claim", claim, "--draft", "QTY-10:1"); value(out, "status") != "R" || !strings.HasPrefix(value(out, "reject"), "9G ") || !strings.Contains(out, "trace:") {
+		t.Fatalf("test-claim with the draft:\n%s", out)
+	}
+	if out := a.ok("alice", "test-claim", claim); value(out, "status") != "P" {
+		t.Fatalf("test-claim without the draft:\n%s", out)
+	}
+	a.fails("--draft applies to test-claim only", "alice", "edits", "list", "--draft", "QTY-10:1")
+
+	if out := a.ok("bob", "edits", "activate", "QTY-10", "1"); !strings.Contains(out, "QTY-10 v1 ACTIVE") || !strings.Contains(out, "activated by bob") {
+		t.Fatalf("activate: %s", out)
+	}
+	v1 := write(t, dir, "qty-v1.json", `{"id":"QTY-10","version":1,"kind":"QUANTITY","level":{"kind":"PBM"},
+		"effective":"2026-01-01","quantity":{"max_quantity":"20"}}`)
+	a.fails("FailedPrecondition", "alice", "edits", "update", v1)
+
+	list := a.ok("alice", "edits", "list", "--status", "ACTIVE", "--json")
+	var got []edits.Edit
+	if err := json.Unmarshal([]byte(list), &got); err != nil || len(got) == 0 {
+		t.Fatalf("list --json: %v\n%s", err, list)
+	}
+	found := false
+	for _, e := range got {
+		found = found || e.ID == "QTY-10" && e.Status == edits.Active && e.Audit.ActivatedBy == "bob"
+	}
+	if !found {
+		t.Fatalf("list --json lacks the active edit:\n%s", list)
+	}
+	if out := a.ok("alice", "edits", "show", "QTY-10"); !strings.Contains(out, "CREATED BY") || !strings.Contains(out, "alice") || !strings.Contains(out, "bob") {
+		t.Fatalf("show:\n%s", out)
+	}
+
+	// Export, then import into a fresh server twice.
+	bundle := filepath.Join(dir, "bundle.yaml")
+	a.ok("alice", "bundle", "export", bundle)
+	b := adjctl{t: t, addr: servertest.Start(t, t.TempDir()).Addr}
+	summary := func() map[string]int {
+		var m map[string]int
+		if out := b.ok("ops", "bundle", "import", bundle, "--json"); json.Unmarshal([]byte(out), &m) != nil {
+			t.Fatalf("import --json: %s", out)
+		}
+		return m
+	}
+	first := summary()
+	if first["edits_added"] == 0 {
+		t.Fatalf("import: %v", first)
+	}
+	second := summary()
+	for k, n := range second {
+		want := 0
+		if k == "edits_unchanged" {
+			want = first["edits_added"] + first["edits_unchanged"]
+		}
+		if n != want {
+			t.Errorf("second import: %s = %d, want %d (first import %v)", k, n, want, first)
+		}
+	}
+	if out := b.ok("ops", "bundle", "import", bundle); !strings.Contains(out, "edits: 0 added") {
+		t.Fatalf("import table: %s", out)
+	}
+	if out := b.ok("ops", "edits", "list"); !strings.Contains(out, "QTY-10") || !strings.Contains(out, "ACTIVE") {
+		t.Fatalf("list on the importing server:\n%s", out)
+	}
+
+	a.ok("alice", "edits", "inactivate", "QTY-10", "1")
+	a.fails("FailedPrecondition", "bob", "edits", "activate", "QTY-10", "1")
+	a.fails("NotFound", "bob", "edits", "show", "NOPE")
+	a.fails("unknown command", "bob", "edits", "frobnicate")
+	a.fails("VERSION", "bob", "edits", "activate", "QTY-10", "one")
+}
