@@ -38,7 +38,7 @@ func savePlot(path, title, x, y string, logX, logY bool, lines []series) error {
 		p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
 	}
 	p.Add(plotter.NewGrid())
-	p.Legend.Top = true
+	p.Legend.Top, p.Legend.Left = true, true
 	for i, s := range lines {
 		if len(s.xy) == 0 {
 			continue
