@@ -251,6 +251,37 @@ func TestRunShort(t *testing.T) {
 	}
 }
 
+// TestRender reads a report back and recomputes the capacity line for
+// another bound.
+func TestRender(t *testing.T) {
+	dir := t.TempDir()
+	step := func(rate, p99 float64) Comparison {
+		return Comparison{Claims: StepResult{Mode: "open", OfferedRate: rate, Throughput: rate, Calls: 100, Latency: Latency{P50: 1, P90: 2, P99: p99, P999: p99, Max: p99}, CPUSecondsPerCall: 0.001}}
+	}
+	r := &Report{Machine: Machine{Cores: 2}, Capacity: Capacity{P99BoundMs: 2}, Open: []Comparison{step(100, 1.5), step(200, 30), step(400, 300)}}
+	r.Capacity = capacity(r.Open, 2, 2)
+	if r.Capacity.Rate != 100 || r.Capacity.PerCore != 50 || r.Capacity.PerCPUSecond != 1000 {
+		t.Fatalf("capacity at 2 ms: %+v", r.Capacity)
+	}
+	if err := r.write(dir); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Render(dir, 50*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Capacity.Rate != 200 || got.Capacity.P99BoundMs != 50 {
+		t.Errorf("capacity at 50 ms: %+v", got.Capacity)
+	}
+	md, err := os.ReadFile(filepath.Join(dir, "report.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(md), got.Capacity.Text) {
+		t.Errorf("report.md lacks the new capacity line %q", got.Capacity.Text)
+	}
+}
+
 type testWriter struct{ t *testing.T }
 
 func (w testWriter) Write(b []byte) (int, error) {

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -377,4 +378,26 @@ func ownCPUSeconds() float64 {
 
 func progressf(o Options, format string, args ...any) {
 	fmt.Fprintf(o.Progress, "bench: "+format+"\n", args...)
+}
+
+// Render reads dir/report.json and writes its Markdown, plots and JSON
+// again, with the capacity line recomputed for p99Bound (zero keeps the
+// report's bound) and the targets recomputed: for a report written by an
+// older version, or to read the same run against another bound.
+func Render(dir string, p99Bound time.Duration) (*Report, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "report.json"))
+	if err != nil {
+		return nil, err
+	}
+	r := new(Report)
+	if err := json.Unmarshal(b, r); err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, "report.json"), err)
+	}
+	bound := r.Capacity.P99BoundMs
+	if p99Bound > 0 {
+		bound = float64(p99Bound) / float64(time.Millisecond)
+	}
+	r.Capacity = capacity(r.Open, bound, max(r.Machine.Cores, 1))
+	r.Targets = targets(r)
+	return r, r.write(dir)
 }

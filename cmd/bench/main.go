@@ -4,6 +4,7 @@
 //	go run ./cmd/bench --short                  # under a minute on two cores
 //	go run ./cmd/bench --preset medium --out m  # about ten minutes, 100,000 members
 //	go run ./cmd/bench --preset full            # the ARCHITECTURE.md scale targets; hours
+//	go run ./cmd/bench --render m --p99-bound 50ms # m/report.md again, capacity at another bound
 //
 // A preset sets every figure; flags given on the command line override it.
 package main
@@ -61,8 +62,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	scaleRate := fs.Float64("scale-rate", 0, "open-loop rate of the scale cases")
 	inProcess := fs.Bool("in-process", false, "run the adjudicator in this process (CPU figures then include the client)")
 	bin := fs.String("adjudicator", "", "adjudicator binary to start; empty builds cmd/adjudicator with go build")
+	render := fs.String("render", "", "write report.md and the plots again from DIR/report.json (with --p99-bound: for that bound) and exit")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *render != "" {
+		r, err := bench.Render(*render, *p99Bound)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, r.Capacity.Text)
+		return nil
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
