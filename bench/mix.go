@@ -294,9 +294,9 @@ func (g *Generator) make(k Kind) *Op {
 			day = g.pop.Today
 		}
 	case KindNonFormulary:
-		r.d = drug{ndc: g.pop.nonFormulary[g.rng.IntN(len(g.pop.nonFormulary))], awp: decimal.NewFromInt(9), unitsDaily: 1}
+		r.d = drug{ndc: g.pop.nonFormulary[g.rng.IntN(len(g.pop.nonFormulary))], awp: decimal.NewFromInt(9)}
 	case KindExcludedDrug:
-		r.d = drug{ndc: g.pop.excluded[g.rng.IntN(len(g.pop.excluded))], awp: decimal.NewFromInt(2), unitsDaily: 1}
+		r.d = drug{ndc: g.pop.excluded[g.rng.IntN(len(g.pop.excluded))], awp: decimal.NewFromInt(2)}
 	case KindUnknownDrug:
 		r.d.ndc = "11111111111"
 	case KindTerminatedPharmacy:
@@ -346,11 +346,11 @@ func (g *Generator) newRx(day edits.Date) *rx {
 	switch x := g.rng.IntN(100); {
 	case x < 2:
 		r.d, r.days, r.qty, r.refillsLeft = g.pop.specialty[g.rng.IntN(len(g.pop.specialty))], 28, 2, 11
-		r.npi = g.pick(map[bool]pharmacyKind{false: specialtyIn, true: specialtyOut}[out])
+		r.npi = g.pick(network(out, specialtyIn, specialtyOut))
 		return r
 	case x < 14:
 		r.d, r.days, r.qty = g.pop.acute[g.rng.IntN(len(g.pop.acute))], 10, 20
-		r.npi = g.pick(map[bool]pharmacyKind{false: retailIn, true: retailOut}[out])
+		r.npi = g.pick(network(out, retailIn, retailOut))
 		return r
 	}
 	if g.rng.IntN(100) < 15 && len(g.brand) > 0 {
@@ -361,20 +361,28 @@ func (g *Generator) newRx(day edits.Date) *rx {
 	}
 	r.refillsLeft = 11
 	r.days, r.qty = 30, 30
-	kind := map[bool]pharmacyKind{false: retailIn, true: retailOut}[out]
+	kind := network(out, retailIn, retailOut)
 	if g.rng.IntN(100) < 10 {
 		kind = retailOnlyIn
 	}
 	if g.rng.IntN(100) < 30 {
 		r.days, r.qty, r.refillsLeft = 90, 90, 3
 		if g.rng.IntN(100) < 40 {
-			kind = map[bool]pharmacyKind{false: mailIn, true: mailOut}[out]
+			kind = network(out, mailIn, mailOut)
 		} else if kind == retailOnlyIn {
 			kind = retailIn
 		}
 	}
 	r.npi = g.pick(kind)
 	return r
+}
+
+// network picks the in- or out-of-network kind.
+func network(out bool, in, outOfNetwork pharmacyKind) pharmacyKind {
+	if out {
+		return outOfNetwork
+	}
+	return in
 }
 
 func (g *Generator) pick(k pharmacyKind) string {

@@ -77,10 +77,9 @@ type member struct {
 }
 
 type drug struct {
-	ndc        string
-	awp        decimal.Decimal // unit price, for the submitted amounts
-	brand      bool
-	unitsDaily int // units a day: 1 for tablets; specialty pens are dosed per 28 days
+	ndc   string
+	awp   decimal.Decimal // unit price, for the submitted amounts
+	brand bool
 }
 
 // pharmacyKind says what a pharmacy is for the claim mix.
@@ -177,7 +176,7 @@ func (p *Population) catalog(rng *rand.Rand, base *adjudicator.Config, pairs int
 
 	for _, d := range drugs {
 		class := d.TherapeuticClass[:4]
-		dr := drug{ndc: d.NDC, awp: d.Prices[len(d.Prices)-1].AWP, brand: d.MultiSourceCode == "O" || d.MultiSourceCode == "N", unitsDaily: 1}
+		dr := drug{ndc: d.NDC, awp: d.Prices[len(d.Prices)-1].AWP, brand: d.MultiSourceCode == "O" || d.MultiSourceCode == "N"}
 		switch {
 		case d.NDC == demo.DemoNonFormularyNDC || class[:2] == "90":
 			p.nonFormulary = append(p.nonFormulary, d.NDC)
