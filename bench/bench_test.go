@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -282,9 +283,44 @@ func TestRender(t *testing.T) {
 	}
 }
 
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
 type testWriter struct{ t *testing.T }
 
 func (w testWriter) Write(b []byte) (int, error) {
 	w.t.Log(strings.TrimSuffix(string(b), "\n"))
 	return len(b), nil
+}
+
+// TestProgress draws a bar on a terminal and plain lines otherwise.
+func TestProgress(t *testing.T) {
+	var bar lockedBuffer
+	var plain strings.Builder
+	p := newProgress(Options{Progress: &bar, Terminal: true}, "history", 200)
+	p.set(100)
+	p.finish(200)
+	if !strings.Contains(bar.String(), "200 / 200") || !strings.Contains(bar.String(), "history") {
+		t.Errorf("terminal progress:\n%q", bar.String())
+	}
+	p = newProgress(Options{Progress: &plain}, "history", 200)
+	p.set(100)
+	p.finish(200)
+	if got := plain.String(); got != "bench: history: 200 claims\n" && !strings.HasPrefix(got, "bench: history: 200 claims\nbench: history: 200 / 200 claims (100 %)") {
+		t.Errorf("plain progress:\n%s", got)
+	}
 }

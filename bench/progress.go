@@ -25,7 +25,7 @@ type progress struct {
 func newProgress(o Options, what string, total int64) *progress {
 	pr := &progress{o: o, what: what, total: total, start: time.Now(), lastLine: time.Now()}
 	if o.Terminal {
-		pr.p = mpb.New(mpb.WithOutput(o.Progress), mpb.WithWidth(60))
+		pr.p = mpb.New(mpb.WithOutput(o.Progress), mpb.WithWidth(60), mpb.WithAutoRefresh()) // Terminal says it is one
 		pr.bar = pr.p.AddBar(total,
 			mpb.PrependDecorators(decor.Name(what+" ", decor.WCSyncSpaceR), decor.CountersNoUnit("%d / %d", decor.WCSyncSpace)),
 			mpb.AppendDecorators(decor.Percentage(decor.WCSyncSpace), decor.Name(" "), decor.AverageSpeed(0, "%.0f claims/s", decor.WCSyncSpace),
