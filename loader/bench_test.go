@@ -1,0 +1,22 @@
+package loader
+
+import (
+	"context"
+	"testing"
+)
+
+// BenchmarkFamilyFile applies a full Eligibility file of 20,000 family
+// records per iteration to a fresh loader and reports records/s. For the
+// 1,000,000-record figure run `go run ./cmd/loader bench --records 1000000`.
+func BenchmarkFamilyFile(b *testing.B) {
+	const n = 20_000
+	total := 0.0
+	for b.Loop() {
+		res, err := Bench(context.Background(), b.TempDir(), n, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		total += res.Elapsed.Seconds()
+	}
+	b.ReportMetric(float64(n*b.N)/total, "records/s")
+}
