@@ -54,7 +54,7 @@ func WriteBenchFile(w io.Writer, n int) error {
 			line = append(line, ',')
 			line = append(line, "MFU"[fam%3])
 			line = append(line, ',')
-			line = strconv.AppendInt(line, int64(10+fam%35), 10)
+			line = strconv.AppendInt(line, int64(20+fam%35), 10)
 			line = append(line, ',')
 			line = append(line, "YN"[fam%2])
 			line = append(line, ',')

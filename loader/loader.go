@@ -119,7 +119,7 @@ func Open(o Options) (*Loader, error) {
 			return nil, fmt.Errorf("loader: %w", err)
 		}
 	}
-	cache := pebble.NewCache(64 << 20)
+	cache := pebble.NewCache(256 << 20)
 	defer cache.Unref()
 	po := &pebble.Options{Logger: quietLogger{opts.Logger}, Cache: cache, MemTableSize: 64 << 20}
 	for i := range po.Levels {
