@@ -187,5 +187,4 @@ func cut(s string) (string, string, bool) {
 	return s, "", false
 }
 
-
 var seenMark = []byte{1}
