@@ -1,6 +1,7 @@
 package loader
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -118,13 +119,24 @@ func (p *familyProc) finish(ctx context.Context, f *FileStatus) error {
 	prefix := memberPrefix(f.Group)
 	snap := l.db.NewSnapshot()
 	defer snap.Close()
-	err := scan(snap, prefix, false, func(k, v []byte) error {
-		rest := string(k[len(prefix):])
-		cardholder, person, _ := cut(rest)
-		seen, err := get(l.db, seenKey(f.Group, f.Seq, cardholder, person))
-		if err != nil || seen != nil {
-			return err
+	// The seen marks sort like the members (cardholder, person): walk both
+	// in step instead of looking each member up.
+	seenPrefix := fileScoped("s", f.Group, f.Seq)
+	seenIt, err := snap.NewIter(&pebble.IterOptions{LowerBound: []byte(seenPrefix), UpperBound: upper(seenPrefix)})
+	if err != nil {
+		return err
+	}
+	defer seenIt.Close()
+	seenOK := seenIt.First()
+	err = scan(snap, prefix, false, func(k, v []byte) error {
+		rest := k[len(prefix):]
+		for seenOK && bytes.Compare(seenIt.Key()[len(seenPrefix):], rest) < 0 {
+			seenOK = seenIt.Next()
 		}
+		if seenOK && bytes.Equal(seenIt.Key()[len(seenPrefix):], rest) {
+			return nil
+		}
+		cardholder, person, _ := cut(string(rest))
 		cur, err := decodeRecord(v)
 		if err != nil {
 			return err
@@ -174,7 +186,5 @@ func cut(s string) (string, string, bool) {
 	}
 	return s, "", false
 }
-
-var _ = pebble.Sync
 
 var seenMark = []byte{1}

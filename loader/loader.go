@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rxclaims/rxclaims/edits"
 )
@@ -118,7 +119,13 @@ func Open(o Options) (*Loader, error) {
 			return nil, fmt.Errorf("loader: %w", err)
 		}
 	}
-	db, err := pebble.Open(filepath.Join(opts.Dir, "state"), &pebble.Options{Logger: quietLogger{opts.Logger}})
+	cache := pebble.NewCache(256 << 20)
+	defer cache.Unref()
+	po := &pebble.Options{Logger: quietLogger{opts.Logger}, Cache: cache, MemTableSize: 64 << 20}
+	for i := range po.Levels {
+		po.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
+	}
+	db, err := pebble.Open(filepath.Join(opts.Dir, "state"), po)
 	if err != nil {
 		return nil, fmt.Errorf("loader: open state: %w", err)
 	}

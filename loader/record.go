@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/edits"
 	"github.com/shopspring/decimal"
 )
@@ -197,30 +198,10 @@ func normalize(f Field, v string) (string, error) {
 	return v, nil
 }
 
-func alnum(s string, minLen, maxLen int) bool {
-	if len(s) < minLen || len(s) > maxLen {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z') {
-			return false
-		}
-	}
-	return true
-}
-
-func digits(s string, minLen, maxLen int) bool {
-	if len(s) < minLen || len(s) > maxLen {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
+var (
+	alnum  = adjudicator.IsAlnum
+	digits = adjudicator.IsDigits
+)
 
 func code(s string, minLen, maxLen int) bool {
 	if len(s) < minLen || len(s) > maxLen {
