@@ -95,10 +95,7 @@ type FormularyEntry struct {
 }
 
 // DrugMatch selects drugs by NDC-11 or by therapeutic-class prefix.
-type DrugMatch struct {
-	NDC         string `json:"ndc,omitempty"`
-	ClassPrefix string `json:"class_prefix,omitempty"`
-}
+type DrugMatch = edits.DrugRef
 
 // Network is a pharmacy network with its type and pricing terms.
 type Network struct {
@@ -278,7 +275,7 @@ func (p *Plan) validate(networks map[string]*Network) error {
 		return err
 	}
 	for i, f := range p.Formulary {
-		if err := f.DrugMatch.validate(); err != nil {
+		if err := f.DrugMatch.Validate(); err != nil {
 			return fmt.Errorf("formulary entry %d: %w", i+1, err)
 		}
 		if f.Tier < 1 || f.Tier > 9 {
@@ -286,21 +283,9 @@ func (p *Plan) validate(networks map[string]*Network) error {
 		}
 	}
 	for i, x := range p.Exclusions {
-		if err := x.validate(); err != nil {
+		if err := x.Validate(); err != nil {
 			return fmt.Errorf("exclusion %d: %w", i+1, err)
 		}
-	}
-	return nil
-}
-
-func (m DrugMatch) validate() error {
-	switch {
-	case m.NDC != "" && m.ClassPrefix != "":
-		return errors.New("give ndc or class_prefix, not both")
-	case m.NDC != "" && !isDigits(m.NDC, 11, 11):
-		return fmt.Errorf("ndc %q must be 11 digits", m.NDC)
-	case m.NDC == "" && m.ClassPrefix == "":
-		return errors.New("ndc or class_prefix is required")
 	}
 	return nil
 }
