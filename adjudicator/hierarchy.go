@@ -2,7 +2,6 @@ package adjudicator
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/rxclaims/rxclaims/edits"
 )
@@ -153,7 +152,7 @@ func validateHierarchy(c *Config) (map[string]*Client, map[string]*Group, error)
 	clients := map[string]*Client{}
 	for i := range c.Clients {
 		cl := &c.Clients[i]
-		if !isAlnumDash(cl.ID) {
+		if !edits.ValidID(cl.ID) {
 			return nil, nil, fmt.Errorf("client %q: id must be 1 to 64 letters, digits, '-', '_' or '.'", cl.ID)
 		}
 		if clients[cl.ID] != nil {
@@ -168,7 +167,7 @@ func validateHierarchy(c *Config) (map[string]*Client, map[string]*Group, error)
 	for i := range c.Groups {
 		g := &c.Groups[i]
 		switch {
-		case !isAlnumDash(g.ID):
+		case !edits.ValidID(g.ID):
 			return nil, nil, fmt.Errorf("group %q: id must be 1 to 64 letters, digits, '-', '_' or '.'", g.ID)
 		case groups[g.ID] != nil:
 			return nil, nil, fmt.Errorf("group %s appears twice", g.ID)
@@ -181,13 +180,4 @@ func validateHierarchy(c *Config) (map[string]*Client, map[string]*Group, error)
 		groups[g.ID] = g
 	}
 	return clients, groups, nil
-}
-
-func isAlnumDash(s string) bool {
-	if len(s) == 0 || len(s) > 64 {
-		return false
-	}
-	return !slices.ContainsFunc([]rune(s), func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.')
-	})
 }

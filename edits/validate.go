@@ -3,6 +3,7 @@ package edits
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -63,7 +64,7 @@ var genders = []string{"M", "F", "U"}
 // parameters of its kind. It returns a *ValidationError listing every problem.
 func (e *Edit) Validate() error {
 	var c checker
-	if !validID(e.ID) {
+	if !ValidID(e.ID) {
 		c.add("id", "%q must be 1 to 64 letters, digits, '-', '_' or '.'", e.ID)
 	}
 	if e.Version < 1 {
@@ -111,7 +112,9 @@ func kindNames() []string {
 	return out
 }
 
-func validID(s string) bool {
+// ValidID reports whether s is a valid configuration ID: 1 to 64 letters,
+// digits, '-', '_' or '.'.
+func ValidID(s string) bool {
 	if len(s) == 0 || len(s) > 64 {
 		return false
 	}
@@ -146,19 +149,10 @@ func (cr *Criteria) validate(c *checker) {
 		c.add("criteria.min_age", "age band %d-%d is invalid", cr.MinAge, cr.MaxAge)
 	}
 	for i, g := range cr.Genders {
-		if !containsStr(genders, g) {
+		if !slices.Contains(genders, g) {
 			c.add(fmt.Sprintf("criteria.genders[%d]", i), "%q: want M, F or U", g)
 		}
 	}
-}
-
-func containsStr(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // params lists which parameter block each kind takes, by JSON name.
@@ -229,7 +223,7 @@ func (e *Edit) validateParams(c *checker) {
 			c.add(s, "a %s edit does not take %s (it takes %s)", e.Kind, s, want)
 		}
 	}
-	if !containsStr(set, want) {
+	if !slices.Contains(set, want) {
 		c.add(want, "a %s edit needs %s", e.Kind, want)
 		return
 	}
@@ -279,7 +273,7 @@ func (e *Edit) validateParams(c *checker) {
 			c.add("gender.allowed", "at least one gender is required")
 		}
 		for i, g := range e.Gender.Allowed {
-			if !containsStr(genders, g) {
+			if !slices.Contains(genders, g) {
 				c.add(fmt.Sprintf("gender.allowed[%d]", i), "%q: want M, F or U", g)
 			}
 		}
