@@ -53,8 +53,6 @@ func (s *AdminServer) adminStatus(ctx context.Context, method string, err error)
 		return status.Error(codes.FailedPrecondition, err.Error())
 	case errors.Is(err, edits.ErrMakerChecker):
 		return status.Error(codes.PermissionDenied, err.Error())
-	case errors.Is(err, edits.ErrInvalid):
-		return status.Error(codes.InvalidArgument, err.Error())
 	}
 	return engineStatus(ctx, s.log, method, "the request could not be completed", err)
 }

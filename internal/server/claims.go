@@ -8,6 +8,7 @@ import (
 
 	"github.com/rxclaims/rxclaims/accumulators"
 	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/edits"
 	"github.com/rxclaims/rxclaims/internal/metrics"
 	"github.com/rxclaims/rxclaims/internal/wire"
 	pb "github.com/rxclaims/rxclaims/proto/rxclaims/v1"
@@ -53,7 +54,7 @@ func (s *ClaimsServer) toStatus(ctx context.Context, method string, err error) e
 // failed in the message of an unexpected error, which is also logged.
 func engineStatus(ctx context.Context, log *slog.Logger, method, what string, err error) error {
 	switch {
-	case errors.Is(err, adjudicator.ErrInvalid):
+	case errors.Is(err, adjudicator.ErrInvalid), errors.Is(err, edits.ErrInvalid):
 		return status.Error(codes.InvalidArgument, err.Error())
 	case errors.Is(err, adjudicator.ErrNotFound):
 		return status.Error(codes.NotFound, err.Error())

@@ -30,18 +30,7 @@ func NewEnrollmentServer(engine *adjudicator.Engine, log *slog.Logger) *Enrollme
 }
 
 func (s *EnrollmentServer) status(ctx context.Context, method string, err error) error {
-	switch {
-	case errors.Is(err, adjudicator.ErrInvalid), errors.Is(err, edits.ErrInvalid):
-		return status.Error(codes.InvalidArgument, err.Error())
-	case errors.Is(err, adjudicator.ErrNotFound):
-		return status.Error(codes.NotFound, err.Error())
-	case errors.Is(err, context.Canceled):
-		return status.Error(codes.Canceled, "request canceled")
-	case errors.Is(err, context.DeadlineExceeded):
-		return status.Error(codes.DeadlineExceeded, "deadline exceeded")
-	}
-	s.log.ErrorContext(ctx, "enrollment call failed", "method", method, "error", err)
-	return status.Error(codes.Unavailable, err.Error())
+	return engineStatus(ctx, s.log, method, "the change could not be applied", err)
 }
 
 // SyncFamilies implements EnrollmentService.SyncFamilies.
