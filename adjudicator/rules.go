@@ -34,8 +34,31 @@ func (h *HistoryEntry) covers(day edits.Date) bool {
 	return !day.Before(h.DateOfService) && day.Before(h.DateOfService.AddDays(max(h.DaysSupply, 1)))
 }
 
-// historyLookback bounds how far back the clinical edits read history.
-const historyLookback = 3660
+// lookback is how many days of history the claim's edits read: a fill's
+// days supply (at most maxDaysSupply) for refill too soon and DUR, the
+// step-therapy lookback, the benefit-maximum window.
+func (a *adjudication) lookback() int {
+	days := 0
+	for _, k := range []edits.Kind{edits.KindRefillTooSoon, edits.KindDrugInteraction, edits.KindTherapeuticDuplicate} {
+		if a.sel.Winner(k) != nil {
+			days = maxDaysSupply
+		}
+	}
+	if w := a.sel.Winner(edits.KindStepTherapy); w != nil {
+		days = max(days, w.StepTherapy.LookbackDays)
+	}
+	for _, k := range maxKinds {
+		if w := a.sel.Winner(k); w != nil {
+			switch w.BenefitMax.Period {
+			case edits.CalendarMonth:
+				days = max(days, 31)
+			case edits.RollingDays:
+				days = max(days, w.BenefitMax.Days)
+			}
+		}
+	}
+	return days
+}
 
 // selectEdits finds the edits that apply to the claim and traces each one
 // evaluated.
@@ -153,13 +176,14 @@ func (a *adjudication) claimCost() {
 }
 
 // history returns the member's paid claims over the lookback, oldest first,
-// without the claim a rebill replaces; it reads the store once per claim.
+// without the claim a rebill replaces; it reads the store once per claim,
+// only as far back as the claim's edits need.
 func (a *adjudication) history(ctx context.Context) ([]HistoryEntry, error) {
 	if a.hist != nil {
 		return a.hist, nil
 	}
 	c := a.claim
-	h, err := a.store.History(ctx, c.CardholderID, c.personCode, c.dos.AddDays(-historyLookback), c.dos)
+	h, err := a.store.History(ctx, c.CardholderID, c.personCode, c.dos.AddDays(-a.lookback()), c.dos)
 	if err != nil {
 		return nil, fmt.Errorf("claim history: %w", err)
 	}
