@@ -31,6 +31,12 @@ commands:
   rewind --group G --seq N   undo file G/N and the group's later files
   retro --group G --seq N [--reverse]   paid claims a file's back-dated changes affect
   sync                   send what the outbox holds, then exit
+  policy pending [--group G]                          pending policy copies and the rules that pended them
+  policy history --group G --family F                 every version of a family's policy
+  policy approve --group G --family F --user U        approve the pending copy (then sync)
+  policy reject --group G --family F --user U --reason R
+  policy change --group G --family F --person P --user U [--file-type T] FIELD=VALUE...
+                                                      a manual change, through the workflow
   bench --records N      apply N generated family records to a fresh loader
 
 Flags may also come from the environment: RXCLAIMS_LOADER_DIR, RXCLAIMS_LOADER_INBOX,
@@ -43,6 +49,10 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 	cmd := "run"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
+	}
+	sub := ""
+	if cmd == "policy" && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		sub, args = args[0], args[1:]
 	}
 	env := func(name, def string) string {
 		if v := getenv(name); v != "" {
@@ -62,6 +72,11 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 	group := fs.String("group", "", "group (status, rewind, retro)")
 	seq := fs.Uint64("seq", 0, "file sequence within the group (rewind, retro)")
 	reverse := fs.Bool("reverse", false, "retro: reverse the affected claims")
+	family := fs.String("family", "", "policy: the family (cardholder ID)")
+	person := fs.String("person", "", "policy change: the member's person code")
+	user := fs.String("user", "", "policy: the operator making, approving or rejecting a change")
+	reason := fs.String("reason", "", "policy reject: why")
+	fileType := fs.String("file-type", string(Eligibility), "policy change: participation or eligibility")
 	records := fs.Int("records", 1_000_000, "bench: records to generate")
 	level := fs.String("log-level", env("RXCLAIMS_LOG_LEVEL", "info"), "log level")
 	if err := fs.Parse(args); err != nil {
@@ -171,6 +186,15 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 		if err := l.Rewind(ctx, strings.ToUpper(*group), *seq); err != nil {
 			return err
 		}
+		files, err := l.Files(strings.ToUpper(*group))
+		if err != nil {
+			return err
+		}
+		for i := range files { // the rewound files, with the pending copies they dropped
+			if files[i].Seq >= *seq && files[i].Status == Rewound {
+				fmt.Fprintln(stdout, files[i].Summary())
+			}
+		}
 		fmt.Fprintf(stdout, "rewound %s/%d\n", strings.ToUpper(*group), *seq)
 		return syncAfter()
 	case "retro":
@@ -187,6 +211,16 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 		return nil
 	case "sync":
 		return syncAfter()
+	case "policy":
+		pa := policyArgs{sub: sub, group: strings.ToUpper(*group), family: strings.ToUpper(*family), person: *person,
+			user: *user, reason: *reason, fileType: FileType(*fileType), set: fs.Args()}
+		if err := l.policyCommand(ctx, stdout, pa); err != nil {
+			return err
+		}
+		if sub == "approve" || sub == "change" {
+			return syncAfter()
+		}
+		return nil
 	}
 	fs.Usage()
 	return fmt.Errorf("unknown command %q", cmd)
@@ -229,4 +263,62 @@ func serveMetrics(addr string, reg *prometheus.Registry, log *slog.Logger) (func
 		defer cancel()
 		_ = srv.Shutdown(ctx)
 	}, nil
+}
+
+type policyArgs struct {
+	sub, group, family, person, user, reason string
+	fileType                                 FileType
+	set                                      []string // FIELD=VALUE
+}
+
+// policyCommand runs a policy subcommand and writes its outcome.
+func (l *Loader) policyCommand(ctx context.Context, w io.Writer, a policyArgs) error {
+	if a.sub != "pending" && (a.group == "" || a.family == "") {
+		return fmt.Errorf("policy %s needs --group and --family", a.sub)
+	}
+	var v *PolicyVersion
+	var err error
+	switch a.sub {
+	case "pending":
+		vs, err := l.PendingPolicies(a.group)
+		if err != nil {
+			return err
+		}
+		if len(vs) == 0 {
+			fmt.Fprintln(w, "no pending policy versions")
+		}
+		WritePolicies(w, vs, false)
+		return nil
+	case "history":
+		vs, err := l.PolicyHistory(a.group, a.family)
+		if err != nil {
+			return err
+		}
+		WritePolicies(w, vs, true)
+		return nil
+	case "approve":
+		v, err = l.ApprovePolicy(ctx, a.group, a.family, a.user)
+	case "reject":
+		v, err = l.RejectPolicy(ctx, a.group, a.family, a.user, a.reason)
+	case "change":
+		set := map[string]string{}
+		for _, kv := range a.set {
+			k, val, ok := strings.Cut(kv, "=")
+			if !ok {
+				return fmt.Errorf("policy change: %q is not FIELD=VALUE", kv)
+			}
+			set[k] = val
+		}
+		if a.person == "" || len(set) == 0 {
+			return errors.New("policy change needs --person and at least one FIELD=VALUE")
+		}
+		v, err = l.ChangePolicy(ctx, a.group, a.family, a.person, a.user, a.fileType, set)
+	default:
+		return fmt.Errorf("unknown policy command %q (pending, history, approve, reject, change)", a.sub)
+	}
+	if err != nil {
+		return err
+	}
+	WritePolicies(w, []PolicyVersion{*v}, false)
+	return nil
 }

@@ -179,19 +179,24 @@ func (fr *familyRules) evaluate(rec, cur *Record) (Record, outcome, []string, er
 		return next, 0, nil, fieldErr(FCoverageEnd, "%s is before coverage_effective %s", next[FCoverageEnd], next[FCoverageEffective])
 	}
 	if cur == nil {
-		acts := []string{ActMemberCreated, ActCoverageEnrolled}
-		if next[FPersonCode] != "001" {
-			acts[0] = ActDependentAdded
-		}
-		if next[FCoverageEnd] != "" {
-			acts = append(acts, ActCoverageCancelled)
-		}
-		return next, outNew, acts, nil
+		return next, outNew, newMemberActs(&next), nil
 	}
 	if next == *cur {
 		return next, outUnchanged, nil, nil
 	}
 	return next, outChanged, activities(cur, &next), nil
+}
+
+// newMemberActs names the activities of a member's first record.
+func newMemberActs(next *Record) []string {
+	acts := []string{ActMemberCreated, ActCoverageEnrolled}
+	if next[FPersonCode] != "001" {
+		acts[0] = ActDependentAdded
+	}
+	if next[FCoverageEnd] != "" {
+		acts = append(acts, ActCoverageCancelled)
+	}
+	return acts
 }
 
 // activities names the changes from cur to next.

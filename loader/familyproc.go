@@ -24,38 +24,46 @@ func (p *familyProc) apply(c *chunk, vals []string) error {
 	if err != nil {
 		return bad(err)
 	}
-	group := c.f.Group
-	key := memberKey(group, rec[FCardholderID], rec[FPersonCode])
+	group, family, person := c.f.Group, rec[FCardholderID], rec[FPersonCode]
 	if p.rules.h.RecordType == FullRecord {
-		if err := c.b.Set(seenKey(group, c.f.Seq, rec[FCardholderID], rec[FPersonCode]), seenMark, nil); err != nil {
+		if err := c.b.Set(seenKey(group, c.f.Seq, family, person), seenMark, nil); err != nil {
 			return err
 		}
 	}
 	if err := p.rules.prof.checkRanges(&rec); err != nil {
 		return bad(err)
 	}
-	stored, err := get(c.b, key)
+	w, err := c.loadPolicy(family)
 	if err != nil {
 		return err
 	}
-	var cur *Record
-	if stored != nil {
-		r, err := decodeRecord(stored)
-		if err != nil {
-			return fmt.Errorf("member record: %w", err)
-		}
-		cur = &r
+	if w.pending != nil && !c.sameSource(w.pending) {
+		return bad(errPendingCopy(w.pending))
+	}
+	active, err := storedMember(c.b, group, family, person)
+	if err != nil {
+		return err
+	}
+	// The record applies to the copy: the file's own pending copy of the
+	// family if it made one, else (a copy of) the active version.
+	cur := active
+	if w.pending != nil {
+		cur = w.pending.member(person)
 	}
 	next, out, acts, err := p.rules.evaluate(&rec, cur)
 	if err != nil {
 		return bad(err)
 	}
-	if cur == nil && rec[FPersonCode] != "001" {
-		sub, err := get(c.b, memberKey(group, rec[FCardholderID], "001"))
-		if err != nil {
-			return err
+	if cur == nil && person != "001" {
+		hasSub := w.pending != nil && w.pending.member("001") != nil
+		if !hasSub {
+			sub, err := get(c.b, memberKey(group, family, "001"))
+			if err != nil {
+				return err
+			}
+			hasSub = sub != nil
 		}
-		if sub == nil {
+		if !hasSub {
 			return bad(errors.New("a dependent needs the family's subscriber (person code 001) first"))
 		}
 	}
@@ -71,12 +79,24 @@ func (p *familyProc) apply(c *chunk, vals []string) error {
 		// Without a comparator every record of a known member is applied.
 		out, acts = outChanged, []string{ActMemberUpdated}
 	}
+	counted := &c.f.Counts.Changed
 	if out == outNew {
-		c.f.Counts.New++
-	} else {
-		c.f.Counts.Changed++
+		counted = &c.f.Counts.New
 	}
-	return c.changeMember(key, rec[FCardholderID], rec[FPersonCode], cur, &next, acts, p.rules.retroOf(cur, &next))
+	return c.update(&p.rules, w, family, active, &next, acts, counted)
+}
+
+// storedMember reads a member's active record, or nil.
+func storedMember(r reader, group, family, person string) (*Record, error) {
+	stored, err := get(r, memberKey(group, family, person))
+	if err != nil || stored == nil {
+		return nil, err
+	}
+	rec, err := decodeRecord(stored)
+	if err != nil {
+		return nil, fmt.Errorf("member record: %w", err)
+	}
+	return &rec, nil
 }
 
 // changeMember writes a member's next record with its journal entry and
@@ -92,7 +112,7 @@ func (c *chunk) changeMember(key []byte, cardholder, person string, cur, next *R
 	if err := c.b.Set(key, e.After, nil); err != nil {
 		return err
 	}
-	if retro != nil {
+	if retro != nil && c.user == "" {
 		if err := setJSON(c.b, retroKey(c.f.Group, c.f.Seq, cardholder, person), retro); err != nil {
 			return err
 		}
@@ -150,15 +170,7 @@ func (p *familyProc) finish(ctx context.Context, f *FileStatus) error {
 			return err
 		}
 		if p.rules.prof.CancelMissing {
-			next := cur
-			if next[FCoverageEnd] == "" || next[FCoverageEnd] > end {
-				next[FCoverageEnd] = end
-			}
-			if end < next[FCoverageEffective] { // never started: cancel from its start
-				next[FCoverageEnd] = next[FCoverageEffective]
-			}
-			acts := []string{ActCoverageCancelled}
-			if err := c.changeMember(k, cardholder, person, &cur, &next, acts, p.rules.retroOf(&cur, &next)); err != nil {
+			if err := p.cancelMissing(c, cardholder, person, &cur, end); err != nil {
 				return err
 			}
 		}
@@ -176,6 +188,39 @@ func (p *familyProc) finish(ctx context.Context, f *FileStatus) error {
 	}
 	f.Removals = true
 	return c.commit()
+}
+
+// cancelMissing cancels a member missing from a full file, through the
+// policy workflow like any change. A family whose pending copy came from
+// elsewhere is left as it is, and the file reports it.
+func (p *familyProc) cancelMissing(c *chunk, cardholder, person string, cur *Record, end string) error {
+	w, err := c.loadPolicy(cardholder)
+	if err != nil {
+		return err
+	}
+	base := cur
+	if w.pending != nil && c.sameSource(w.pending) {
+		if m := w.pending.member(person); m != nil {
+			base = m
+		}
+	}
+	next := *base
+	if next[FCoverageEnd] == "" || next[FCoverageEnd] > end {
+		next[FCoverageEnd] = end
+	}
+	if end < next[FCoverageEffective] { // never started: cancel from its start
+		next[FCoverageEnd] = next[FCoverageEffective]
+	}
+	if next == *base {
+		return nil
+	}
+	err = c.update(&p.rules, w, cardholder, cur, &next, []string{ActCoverageCancelled}, nil)
+	if errors.Is(err, errBadRecord) {
+		c.f.Counts.Failed++
+		reason := fmt.Sprintf("member %s/%s missing from the full file was not cancelled: %v", cardholder, person, err)
+		return c.b.Set(removalErrorKey(c.f.Group, c.f.Seq, cardholder, person), []byte(reason), nil)
+	}
+	return err
 }
 
 func cut(s string) (string, string, bool) {

@@ -38,8 +38,11 @@ type Counts struct {
 	Changed    int `json:"changed"`
 	Unchanged  int `json:"unchanged"`
 	Removed    int `json:"removed"`
+	Pended     int `json:"pended"` // records held in a pending policy copy for review
 	Failed     int `json:"failed"`
 	Ineligible int `json:"ineligible,omitempty"`
+	// Discarded counts the pending policy copies a rewind of the file dropped.
+	Discarded int `json:"discarded,omitempty"`
 }
 
 // FileStatus is everything the loader keeps about one file.
@@ -85,10 +88,13 @@ func (f *FileStatus) Summary() string {
 		fmt.Fprintf(&b, " %s", f.Outcome)
 	}
 	c := f.Counts
-	fmt.Fprintf(&b, "; expected %d received %d new %d changed %d unchanged %d removed %d failed %d",
-		c.Expected, c.Received, c.New, c.Changed, c.Unchanged, c.Removed, c.Failed)
+	fmt.Fprintf(&b, "; expected %d received %d new %d changed %d unchanged %d removed %d pended %d failed %d",
+		c.Expected, c.Received, c.New, c.Changed, c.Unchanged, c.Removed, c.Pended, c.Failed)
 	if c.Ineligible > 0 {
 		fmt.Fprintf(&b, " ineligible %d", c.Ineligible)
+	}
+	if c.Discarded > 0 {
+		fmt.Fprintf(&b, " discarded-pending %d", c.Discarded)
 	}
 	if f.Reason != "" {
 		fmt.Fprintf(&b, "; %s", f.Reason)

@@ -182,6 +182,9 @@ type chunk struct {
 	b       *pebble.Batch
 	touched map[string]bool // cardholder IDs (or catalog keys) changed
 	n       int
+	// user, for a manual policy change, is its maker: f is then a stand-in
+	// (sequence 0) and the change is neither journaled nor saved as a file.
+	user string
 }
 
 func (l *Loader) newChunk(f *FileStatus) *chunk {
@@ -194,6 +197,9 @@ func (c *chunk) badRecord(line int, err error) error {
 }
 
 func (c *chunk) journal(e *JournalEntry) error {
+	if c.user != "" {
+		return nil
+	}
 	c.f.Journal++
 	e.N = c.f.Journal
 	return setJSON(c.b, journalKey(c.f.Group, c.f.Seq, e.N), e)
@@ -213,8 +219,10 @@ func (c *chunk) commit() error {
 	if err := c.l.addOutbox(c.b, c.f.Group, touched, cat); err != nil {
 		return err
 	}
-	if err := setJSON(c.b, fileKey(c.f.Group, c.f.Seq), c.f); err != nil {
-		return err
+	if c.user == "" {
+		if err := setJSON(c.b, fileKey(c.f.Group, c.f.Seq), c.f); err != nil {
+			return err
+		}
 	}
 	if err := c.b.Commit(c.l.writeOpts()); err != nil {
 		return fmt.Errorf("loader: commit: %w", err)

@@ -166,8 +166,20 @@ func (l *Loader) undoFile(ctx context.Context, f *FileStatus) error {
 			c.b.Close()
 			return err
 		}
+		if f.Group != catalogGroup {
+			for family := range c.touched {
+				if err := c.rewindVersion(family); err != nil {
+					c.b.Close()
+					return err
+				}
+			}
+		}
 		done := c.n < l.opts.ChunkSize
 		if done {
+			if err := c.discardPending(); err != nil {
+				c.b.Close()
+				return err
+			}
 			f.Status, f.Outcome = Rewound, OutcomeRewound
 			f.Finished = l.opts.Now().UTC()
 			// The same file may be sent again once rewound.

@@ -183,11 +183,12 @@ func (l *Loader) Files(group string) ([]FileStatus, error) {
 // RecordErrors returns up to limit bad-record reasons of a file, by line.
 func (l *Loader) RecordErrors(group string, seq uint64, limit int) ([]BadRecord, error) {
 	var out []BadRecord
-	err := scan(l.db, fileScoped("e", group, seq), false, func(k, v []byte) error {
+	prefix := fileScoped("e", group, seq)
+	err := scan(l.db, prefix, false, func(k, v []byte) error {
 		if limit > 0 && len(out) >= limit {
 			return errStop
 		}
-		out = append(out, BadRecord{Line: int(readU64(k[len(k)-8:])), Reason: string(v)})
+		out = append(out, BadRecord{Line: int(readU64(k[len(prefix) : len(prefix)+8])), Reason: string(v)})
 		return nil
 	})
 	if errors.Is(err, errStop) {

@@ -40,6 +40,22 @@ type Profile struct {
 	// Plans lists the plans a Participation record may elect; empty allows
 	// the plans of the classes.
 	Plans []string `json:"plans,omitempty"`
+	// Pend lists the rules that hold a member policy change for review:
+	// a change any rule matches is stored as a pending copy and reaches
+	// the adjudicator only once an operator approves it. Absent inherits;
+	// an empty list (pend: []) clears the parent's rules.
+	Pend []PendRule `json:"pend,omitempty"`
+	// SelfApprove lets the user who made a manual change approve it
+	// (maker-checker off); default off.
+	SelfApprove *bool `json:"self_approve,omitempty"`
+}
+
+// PendRule pends a policy change whose facts match every condition: the
+// record's fields, as class rules read them, and the change facts
+// (changeFacts) comparing the copy with the active version.
+type PendRule struct {
+	Name string      `json:"name"`
+	When []Condition `json:"when,omitempty"`
 }
 
 // Bounds is an inclusive numeric range; an empty end is open.
@@ -65,6 +81,8 @@ type Resolved struct {
 	Comparator    bool
 	CancelMissing bool
 	Plans         map[string]bool
+	Pend          []PendRule
+	SelfApprove   bool
 }
 
 // LoadProfiles reads a YAML or JSON profiles file.
@@ -164,6 +182,26 @@ func (g *Profile) validate() error {
 	for i, pl := range g.Plans {
 		g.Plans[i] = strings.ToUpper(pl)
 	}
+	return validatePend(g.Pend)
+}
+
+// validatePend checks pend rules: named once each, on known facts.
+func validatePend(rules []PendRule) error {
+	names := map[string]bool{}
+	for i, r := range rules {
+		if !code(r.Name, 1, 40) {
+			return fmt.Errorf("pend rule %d: name must be 1 to 40 letters, digits, '-' or '_'", i+1)
+		}
+		if names[r.Name] {
+			return fmt.Errorf("pend rule %s appears twice", r.Name)
+		}
+		names[r.Name] = true
+		for _, cond := range r.When {
+			if err := cond.Validate(knownPendFact); err != nil {
+				return fmt.Errorf("pend rule %s: %w", r.Name, err)
+			}
+		}
+	}
 	return nil
 }
 
@@ -217,6 +255,12 @@ func (p *Profiles) Resolve(group string) (*Resolved, error) {
 		}
 		if g.CancelMissing != nil {
 			r.CancelMissing = *g.CancelMissing
+		}
+		if g.Pend != nil {
+			r.Pend = g.Pend
+		}
+		if g.SelfApprove != nil {
+			r.SelfApprove = *g.SelfApprove
 		}
 		if len(g.Plans) > 0 {
 			r.Plans = map[string]bool{}

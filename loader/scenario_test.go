@@ -205,6 +205,22 @@ func (s *scenario) run(d *datadriven.TestData) (string, error) {
 		return out, nil
 	case "adjudicator":
 		return s.sink.dump(), nil
+	case "policy": // policy SUB group=G family=F user=U person=P file-type=T; input: reason, or FIELD=VALUE lines
+		if err := s.open(); err != nil {
+			return "", err
+		}
+		pa := policyArgs{sub: d.CmdArgs[0].Key, group: arg(d, "group", ""), family: arg(d, "family", ""),
+			person: arg(d, "person", ""), user: arg(d, "user", ""), fileType: FileType(arg(d, "file-type", "eligibility"))}
+		if pa.sub == "change" {
+			pa.set = strings.Fields(d.Input)
+		} else {
+			pa.reason = strings.TrimSpace(d.Input)
+		}
+		var b strings.Builder
+		if err := s.l.policyCommand(ctx, &b, pa); err != nil {
+			fmt.Fprintf(&b, "error: %v\n", err)
+		}
+		return b.String(), nil
 	case "rewind":
 		seq, _ := strconv.ParseUint(arg(d, "seq", "1"), 10, 64)
 		if err := s.l.Rewind(ctx, arg(d, "group", ""), seq); err != nil {

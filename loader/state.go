@@ -24,6 +24,9 @@ import (
 //	o  seq                            outbox batch
 //	oseq / ack                        last outbox seq written / acknowledged
 //	lock group                        the file a rewind is undoing
+//	pv group cardholder               a family's policy head (active, pending, last version)
+//	v  group cardholder version       a family's policy version
+//	pf group fileseq cardholder       a pending copy a file made
 //	d ndc / p npi / n id              drugs, pharmacies, networks as last loaded
 const zero = "\x00"
 
@@ -59,11 +62,28 @@ func journalKey(group string, seq, n uint64) []byte {
 func errorKey(group string, seq uint64, line int) []byte {
 	return []byte(fileScoped("e", group, seq) + u64(uint64(line)))
 }
+// removalErrorKey is the reason a full file's removal failed: line 0,
+// then the member.
+func removalErrorKey(group string, seq uint64, cardholder, person string) []byte {
+	return []byte(fileScoped("e", group, seq) + u64(0) + cardholder + zero + person)
+}
 func seenKey(group string, seq uint64, cardholder, person string) []byte {
 	return []byte(fileScoped("s", group, seq) + cardholder + zero + person)
 }
 func retroKey(group string, seq uint64, cardholder, person string) []byte {
 	return []byte(fileScoped("r", group, seq) + cardholder + zero + person)
+}
+func policyHeadKey(group, cardholder string) []byte {
+	return []byte("pv" + zero + group + zero + cardholder)
+}
+func versionPrefix(group, cardholder string) string {
+	return "v" + zero + group + zero + cardholder + zero
+}
+func versionKey(group, cardholder string, v uint64) []byte {
+	return []byte(versionPrefix(group, cardholder) + u64(v))
+}
+func pendingFileKey(group string, seq uint64, cardholder string) []byte {
+	return []byte(fileScoped("pf", group, seq) + cardholder)
 }
 func outboxKey(seq uint64) []byte { return []byte("o" + zero + u64(seq)) }
 func lockKey(group string) []byte { return []byte("lock" + zero + group) }

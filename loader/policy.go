@@ -1,0 +1,556 @@
+package loader
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Member policies (DOMAIN.md section 10, seed 002). A family (the
+// subscriber, the dependents, their classes and coverages) is the member
+// policy, and the loader is its system of record. Each family has a chain
+// of versions in the loader's state; the active version is what the member
+// records (m keys) hold and what the loader syncs. An update copies the
+// active version, applies the change to the copy and runs the workflow on
+// it: validation (the intake profile's rules), then the group's pend rules.
+// A copy no rule pends is approved by the workflow and replaces the active
+// version; a copy a rule pends waits, stored apart, for an operator to
+// approve or reject it, and nothing of it reaches the adjudicator until then.
+
+// Policy version states as stored. An approved version is shown as active
+// (the head's) or superseded.
+const (
+	StateApproved  = "approved"
+	StatePending   = "pending"
+	StateRejected  = "rejected"
+	StateDiscarded = "discarded" // a pending copy dropped by the rewind of its file
+	StateRewound   = "rewound"   // an approved version whose file was rewound
+)
+
+// ApproverWorkflow approves the copies no pend rule holds.
+const ApproverWorkflow = "workflow"
+
+// policyHead is a family's version chain position.
+type policyHead struct {
+	Active  uint64 `json:"a,omitempty"`
+	Pending uint64 `json:"p,omitempty"`
+	Last    uint64 `json:"l"`
+}
+
+// PolicyVersion is one version of a family's policy.
+type PolicyVersion struct {
+	Group   string `json:"group"`
+	Family  string `json:"family"` // the cardholder ID
+	Version uint64 `json:"version"`
+	Base    uint64 `json:"base"` // the active version it was copied from; 0 for a new family
+	State   string `json:"state"`
+	// Status is the state as shown: active or superseded for approved versions.
+	Status  string   `json:"-"`
+	Members []Record `json:"members"` // by person code
+	// Source: a file (File, its sequence in the group), a user's manual
+	// change (User, the maker) or the rewind of a file (Rewind).
+	Source    string    `json:"source"`
+	File      uint64    `json:"file,omitempty"`
+	Checksum  string    `json:"checksum,omitempty"`
+	User      string    `json:"user,omitempty"`
+	Rewind    uint64    `json:"rewind,omitempty"`
+	Created   time.Time `json:"created"`
+	Decided   time.Time `json:"decided,omitzero"`
+	DecidedBy string    `json:"decided_by,omitempty"`
+	Reason    string    `json:"reason,omitempty"` // why rejected
+	Rules     []string  `json:"rules,omitempty"`   // the pend rules that matched
+	Changes   []string  `json:"changes,omitempty"` // the change facts that held
+}
+
+func (v *PolicyVersion) member(person string) *Record {
+	for i := range v.Members {
+		if v.Members[i][FPersonCode] == person {
+			return &v.Members[i]
+		}
+	}
+	return nil
+}
+
+// setMember puts r in place of the member with its person code, keeping
+// the members in person-code order.
+func (v *PolicyVersion) setMember(r Record) {
+	if m := v.member(r[FPersonCode]); m != nil {
+		*m = r
+		return
+	}
+	i, _ := slices.BinarySearchFunc(v.Members, r, func(a, b Record) int { return strings.Compare(a[FPersonCode], b[FPersonCode]) })
+	v.Members = slices.Insert(v.Members, i, r)
+}
+
+// copyOf starts version n as a copy of v's members.
+func (v *PolicyVersion) copyOf(n uint64) *PolicyVersion {
+	return &PolicyVersion{Group: v.Group, Family: v.Family, Version: n, Base: v.Version, Members: slices.Clone(v.Members)}
+}
+
+// change is what the pend rules see of a member's update: the member in
+// the active version (nil when new) and in the copy.
+type change struct {
+	old, new  *Record
+	newFamily bool
+	manual    bool
+	asOf      string // the file's as-of date (today for a manual change)
+}
+
+// changeFacts are the facts, named change.*, that pend rules read beside
+// the record's fields. Adding a fact is one line here.
+var changeFacts = []struct {
+	name string
+	test func(c *change) bool
+}{
+	{"change.new_family", func(c *change) bool { return c.newFamily }},
+	{"change.new_member", func(c *change) bool { return c.old == nil }},
+	{"change.dependent_added", func(c *change) bool { return c.old == nil && c.new[FPersonCode] != "001" }},
+	{"change.dependent_removed", func(c *change) bool { return c.new[FPersonCode] != "001" && cancelled(c) }},
+	{"change.plan", func(c *change) bool { return c.old != nil && c.old[FPlanID] != c.new[FPlanID] }},
+	{"change.class", func(c *change) bool { return c.old != nil && c.old[FClass] != c.new[FClass] }},
+	{"change.cancelled", cancelled},
+	{"change.reinstated", func(c *change) bool { return c.old != nil && c.old[FCoverageEnd] != "" && c.new[FCoverageEnd] == "" }},
+	{"change.retro", retroactive},
+	{"change.manual", func(c *change) bool { return c.manual }},
+}
+
+// cancelled: coverage ends, or ends earlier than it did.
+func cancelled(c *change) bool {
+	end := c.new[FCoverageEnd]
+	return end != "" && (c.old == nil || c.old[FCoverageEnd] == "" || end < c.old[FCoverageEnd])
+}
+
+// retroactive: a coverage start or end that changed to a date before the
+// as-of date.
+func retroactive(c *change) bool {
+	var oldEff, oldEnd string
+	if c.old != nil {
+		oldEff, oldEnd = c.old[FCoverageEffective], c.old[FCoverageEnd]
+	}
+	eff, end := c.new[FCoverageEffective], c.new[FCoverageEnd]
+	return eff != oldEff && eff != "" && eff < c.asOf || end != oldEnd && end != "" && end < c.asOf
+}
+
+func knownPendFact(name string) bool {
+	if knownField(name) {
+		return true
+	}
+	return slices.ContainsFunc(changeFacts, func(f struct {
+		name string
+		test func(c *change) bool
+	}) bool {
+		return f.name == name
+	})
+}
+
+// pendFacts are a change's facts: the copy's record fields and the change facts.
+type pendFacts struct{ c *change }
+
+func (f pendFacts) Fact(name string) (string, bool) {
+	if strings.HasPrefix(name, "change.") {
+		for _, cf := range changeFacts {
+			if cf.name == name {
+				return strconv.FormatBool(cf.test(f.c)), true
+			}
+		}
+		return "", false
+	}
+	return recordFacts{f.c.new}.Fact(name)
+}
+
+// facts lists the change facts that hold.
+func (c *change) facts() []string {
+	var out []string
+	for _, cf := range changeFacts {
+		if cf.test(c) {
+			out = append(out, cf.name)
+		}
+	}
+	return out
+}
+
+// pended returns the names of the pend rules the change matches.
+func (r *Resolved) pended(c *change) []string {
+	var out []string
+	for _, rule := range r.Pend {
+		if matchAll(rule.When, pendFacts{c}) {
+			out = append(out, rule.Name)
+		}
+	}
+	return out
+}
+
+func union(a, b []string) []string {
+	for _, s := range b {
+		if !slices.Contains(a, s) {
+			a = append(a, s)
+		}
+	}
+	return a
+}
+
+func loadHead(r reader, group, family string) (policyHead, error) {
+	var h policyHead
+	_, err := getJSON(r, policyHeadKey(group, family), &h)
+	return h, err
+}
+
+func loadVersion(r reader, group, family string, n uint64) (*PolicyVersion, error) {
+	v := &PolicyVersion{}
+	ok, err := getJSON(r, versionKey(group, family, n), v)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("family %s of group %s has no policy version %d", family, group, n)
+	}
+	return v, nil
+}
+
+// activeVersion returns the family's active version; version 0, built from
+// the member records, when none was recorded yet.
+func activeVersion(r reader, group, family string, h policyHead) (*PolicyVersion, error) {
+	if h.Active != 0 {
+		return loadVersion(r, group, family, h.Active)
+	}
+	v := &PolicyVersion{Group: group, Family: family}
+	members, err := familyRecords(r, group, family)
+	v.Members = members
+	return v, err
+}
+
+// familyRecords reads a family's member records.
+func familyRecords(r reader, group, family string) ([]Record, error) {
+	var out []Record
+	err := scan(r, familyPrefix(group, family), false, func(_, v []byte) error {
+		rec, err := decodeRecord(v)
+		out = append(out, rec)
+		return err
+	})
+	return out, err
+}
+
+// policyWork is a family's policy state as a chunk's change sees it.
+type policyWork struct {
+	head    policyHead
+	pending *PolicyVersion
+}
+
+func (c *chunk) loadPolicy(family string) (*policyWork, error) {
+	w := &policyWork{}
+	var err error
+	if w.head, err = loadHead(c.b, c.f.Group, family); err != nil {
+		return nil, err
+	}
+	if w.head.Pending != 0 {
+		if w.pending, err = loadVersion(c.b, c.f.Group, family, w.head.Pending); err != nil {
+			return nil, err
+		}
+	}
+	return w, nil
+}
+
+// sameSource reports whether v was made by the chunk's file.
+func (c *chunk) sameSource(v *PolicyVersion) bool {
+	return c.user == "" && v.User == "" && v.Rewind == 0 && v.File != 0 && v.File == c.f.Seq
+}
+
+// stamp sets a new version's source and creation.
+func (c *chunk) stamp(v *PolicyVersion) {
+	v.Created = c.l.opts.Now().UTC()
+	if c.user != "" {
+		v.User, v.Source = c.user, "user "+c.user
+		return
+	}
+	v.File, v.Checksum, v.Source = c.f.Seq, c.f.Checksum, "file "+c.f.Name
+}
+
+func (c *chunk) putVersion(v *PolicyVersion) error {
+	return setJSON(c.b, versionKey(v.Group, v.Family, v.Version), v)
+}
+
+func (c *chunk) putHead(family string, h policyHead) error {
+	return setJSON(c.b, policyHeadKey(c.f.Group, family), h)
+}
+
+// errPendingCopy fails a change to a family whose pending copy awaits review.
+func errPendingCopy(v *PolicyVersion) error {
+	return fmt.Errorf("family has a pending policy version awaiting review (version %d from %s): approve or reject it first", v.Version, v.Source)
+}
+
+// update runs the workflow on a member's next record (validated): the
+// change goes onto the file's own pending copy if there is one, else onto
+// a copy of the active version that either pends (a rule matches) or is
+// approved at once and replaces the active version. active is the member
+// in the active version; counted, when not nil, counts an applied change.
+func (c *chunk) update(rules *familyRules, w *policyWork, family string, active, next *Record, acts []string, counted *int) error {
+	if w.pending != nil && !c.sameSource(w.pending) {
+		return bad(errPendingCopy(w.pending))
+	}
+	group := c.f.Group
+	ch := &change{old: active, new: next, manual: c.user != "", asOf: rules.asOf.String()}
+	var av *PolicyVersion
+	if w.pending == nil && (w.head.Active != 0 || active != nil || next[FPersonCode] != "001") {
+		var err error
+		if av, err = activeVersion(c.b, group, family, w.head); err != nil {
+			return err
+		}
+	} else if w.pending == nil {
+		av = &PolicyVersion{Group: group, Family: family}
+	}
+	if av != nil {
+		ch.newFamily = len(av.Members) == 0
+	} else {
+		ch.newFamily = w.head.Active == 0
+	}
+	var matched []string
+	if len(rules.prof.Pend) > 0 {
+		matched = rules.prof.pended(ch)
+	}
+	if w.pending != nil || len(matched) > 0 {
+		v := w.pending
+		if v == nil {
+			v = av.copyOf(w.head.Last + 1)
+			v.State = StatePending
+			c.stamp(v)
+			w.head.Pending, w.head.Last = v.Version, v.Version
+			if err := c.putHead(family, w.head); err != nil {
+				return err
+			}
+			seq := c.f.Seq
+			if c.user != "" {
+				seq = 0
+			}
+			if err := c.b.Set(pendingFileKey(group, seq, family), []byte(u64(v.Version)), nil); err != nil {
+				return err
+			}
+			w.pending = v
+		}
+		v.setMember(*next)
+		v.Rules = union(v.Rules, matched)
+		v.Changes = union(v.Changes, ch.facts())
+		c.f.Counts.Pended++
+		return c.putVersion(v)
+	}
+	if counted != nil {
+		*counted++
+	}
+	key := memberKey(group, family, next[FPersonCode])
+	if err := c.changeMember(key, family, next[FPersonCode], active, next, acts, rules.retroOf(active, next)); err != nil {
+		return err
+	}
+	if m := av.member(next[FPersonCode]); m != nil && *m == *next {
+		return nil // the same content: no new version
+	}
+	if av.Version != 0 && av.State == StateApproved && c.sameSource(av) {
+		av.setMember(*next) // the file's records of one family make one version
+		av.Changes = union(av.Changes, ch.facts())
+		return c.putVersion(av)
+	}
+	v := av.copyOf(w.head.Last + 1)
+	v.setMember(*next)
+	v.State, v.Changes = StateApproved, ch.facts()
+	c.stamp(v)
+	v.Decided, v.DecidedBy = v.Created, ApproverWorkflow
+	w.head.Active, w.head.Last = v.Version, v.Version
+	if err := c.putHead(family, w.head); err != nil {
+		return err
+	}
+	return c.putVersion(v)
+}
+
+// PolicyHistory returns every version of a family, oldest first, with its
+// status.
+func (l *Loader) PolicyHistory(group, family string) ([]PolicyVersion, error) {
+	h, err := loadHead(l.db, group, family)
+	if err != nil {
+		return nil, err
+	}
+	if h.Last == 0 {
+		return nil, fmt.Errorf("family %s of group %s has no policy versions", family, group)
+	}
+	var out []PolicyVersion
+	err = scan(l.db, versionPrefix(group, family), false, func(_, val []byte) error {
+		var v PolicyVersion
+		if err := json.Unmarshal(val, &v); err != nil {
+			return err
+		}
+		v.Status = statusOf(&v, h)
+		out = append(out, v)
+		return nil
+	})
+	return out, err
+}
+
+func statusOf(v *PolicyVersion, h policyHead) string {
+	if v.State != StateApproved {
+		return v.State
+	}
+	if v.Version == h.Active {
+		return "active"
+	}
+	return "superseded"
+}
+
+// PendingPolicies lists the pending copies of a group ("" for every group).
+func (l *Loader) PendingPolicies(group string) ([]PolicyVersion, error) {
+	prefix := "pf" + zero
+	if group != "" {
+		prefix += group + zero
+	}
+	var out []PolicyVersion
+	err := scan(l.db, prefix, false, func(k, val []byte) error {
+		parts := strings.SplitN(string(k[len("pf"+zero):]), zero, 2)
+		if len(parts) != 2 || len(parts[1]) < 9 {
+			return fmt.Errorf("bad pending index key")
+		}
+		v, err := loadVersion(l.db, parts[0], parts[1][9:], readU64(val))
+		if err != nil {
+			return err
+		}
+		v.Status = v.State
+		out = append(out, *v)
+		return nil
+	})
+	return out, err
+}
+
+var errNoPending = errors.New("no pending policy version")
+
+// approverRewind approves the versions a rewind makes.
+const approverRewind = "rewind"
+
+// rewindVersion records what a rewind of the chunk's file did to a family:
+// the file's approved versions are marked rewound, and the family as the
+// rewind left it becomes a new active version made by the rewind (one per
+// family and rewound file). History thus keeps every version that was
+// ever active.
+func (c *chunk) rewindVersion(family string) error {
+	group := c.f.Group
+	h, err := loadHead(c.b, group, family)
+	if err != nil {
+		return err
+	}
+	members, err := familyRecords(c.b, group, family)
+	if err != nil {
+		return err
+	}
+	err = scan(c.b, versionPrefix(group, family), false, func(_, val []byte) error {
+		var v PolicyVersion
+		if err := json.Unmarshal(val, &v); err != nil {
+			return err
+		}
+		if v.State == StateApproved && c.sameSource(&v) {
+			v.State = StateRewound
+			return c.putVersion(&v)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	av, err := activeVersion(c.b, group, family, h)
+	if err != nil {
+		return err
+	}
+	if av.Version != 0 && av.State == StateApproved && av.Rewind == c.f.Seq {
+		av.Members = members // a later chunk of the same rewind
+		return c.putVersion(av)
+	}
+	if av.State == StateApproved && slices.Equal(av.Members, members) {
+		return nil
+	}
+	v := &PolicyVersion{Group: group, Family: family, Version: h.Last + 1, Base: h.Active, State: StateApproved,
+		Members: members, Rewind: c.f.Seq, Source: "rewind of " + c.f.Ref(), Created: c.l.opts.Now().UTC()}
+	v.Decided, v.DecidedBy = v.Created, approverRewind
+	h.Active, h.Last = v.Version, v.Version
+	if err := c.putHead(family, h); err != nil {
+		return err
+	}
+	return c.putVersion(v)
+}
+
+// discardPending drops the pending copies the chunk's file made, counting
+// them in the file's status.
+func (c *chunk) discardPending() error {
+	prefix := fileScoped("pf", c.f.Group, c.f.Seq)
+	return scan(c.l.db, prefix, false, func(k, val []byte) error {
+		family := string(k[len(prefix):])
+		h, err := loadHead(c.b, c.f.Group, family)
+		if err != nil {
+			return err
+		}
+		v, err := loadVersion(c.b, c.f.Group, family, readU64(val))
+		if err != nil {
+			return err
+		}
+		v.State, v.Decided, v.DecidedBy = StateDiscarded, c.l.opts.Now().UTC(), approverRewind
+		v.Reason = "its file " + c.f.Ref() + " was rewound"
+		if h.Pending == v.Version {
+			h.Pending = 0
+		}
+		c.f.Counts.Discarded++
+		if err := c.putVersion(v); err != nil {
+			return err
+		}
+		if err := c.putHead(family, h); err != nil {
+			return err
+		}
+		return c.b.Delete(k, nil)
+	})
+}
+
+// WritePolicies writes versions for an operator, one line each (pending
+// lists) or with their members (history). Members show person code,
+// class, plan and coverage dates only.
+func WritePolicies(w io.Writer, versions []PolicyVersion, withMembers bool) {
+	ts := func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+	for i := range versions {
+		v := &versions[i]
+		fmt.Fprintf(w, "%s %s version %d %s", v.Group, v.Family, v.Version, v.Status)
+		if v.Base != 0 {
+			fmt.Fprintf(w, " (copy of %d)", v.Base)
+		}
+		fmt.Fprintf(w, ": %s", v.Source)
+		if v.File != 0 {
+			fmt.Fprintf(w, " (%s/%d)", v.Group, v.File)
+		}
+		fmt.Fprintf(w, ", created %s", ts(v.Created))
+		if !v.Decided.IsZero() {
+			verb := "approved"
+			switch v.State {
+			case StateRejected, StateDiscarded:
+				verb = v.State
+			}
+			fmt.Fprintf(w, ", %s %s by %s", verb, ts(v.Decided), v.DecidedBy)
+		}
+		if v.Reason != "" {
+			fmt.Fprintf(w, " (%s)", v.Reason)
+		}
+		if len(v.Rules) > 0 {
+			fmt.Fprintf(w, "; pend rules %s", strings.Join(v.Rules, " "))
+		}
+		if len(v.Changes) > 0 {
+			fmt.Fprintf(w, "; changes %s", strings.Join(v.Changes, " "))
+		}
+		fmt.Fprintln(w)
+		if !withMembers {
+			continue
+		}
+		if len(v.Members) == 0 {
+			fmt.Fprintln(w, "  no members")
+		}
+		for _, m := range v.Members {
+			fmt.Fprintf(w, "  %s class=%s plan=%s %s..%s", m[FPersonCode], m[FClass], m[FPlanID], m[FCoverageEffective], m[FCoverageEnd])
+			if m[FHistory] != "" {
+				fmt.Fprintf(w, " history=%s", m[FHistory])
+			}
+			fmt.Fprintln(w)
+		}
+	}
+}

@@ -1,0 +1,231 @@
+package loader
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// The operator's policy commands: a manual change, approve and reject.
+// Each takes the loader's lock and commits everything it changes (version
+// states, the head, member records, journal entries and the outbox batch)
+// in one synced batch, so a crash leaves it wholly done or not at all.
+
+// ChangePolicy is a user's manual change to one member of a family: set
+// gives column values, merged into the member's active record like a
+// changes-only record of the file type (participation or eligibility).
+// The change goes through the workflow; it returns the version it made.
+func (l *Loader) ChangePolicy(ctx context.Context, group, family, person, user string, ft FileType, set map[string]string) (*PolicyVersion, error) {
+	if err := checkUser(user); err != nil {
+		return nil, err
+	}
+	if ft != Participation && ft != Eligibility {
+		return nil, fmt.Errorf("a manual change is a %s or %s change, not %q", Participation, Eligibility, ft)
+	}
+	prof, err := l.opts.Profiles.Resolve(group)
+	if err != nil {
+		return nil, err
+	}
+	vals := make([]string, numFileFields)
+	for name, v := range set {
+		f, ok := FieldByName(name)
+		if !ok {
+			return nil, fmt.Errorf("unknown field %q", name)
+		}
+		vals[f] = v
+	}
+	vals[FCardholderID], vals[FPersonCode] = family, person
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if _, locked, err := l.Locked(group); err != nil {
+		return nil, err
+	} else if locked {
+		return nil, fmt.Errorf("group %s: %w", group, ErrRewinding)
+	}
+	today := l.today()
+	p := &familyProc{l: l, rules: familyRules{h: Header{Kind: KindFamily, Group: group, FileType: ft, RecordType: ChangesOnly},
+		prof: prof, asOf: today, today: today}}
+	c := l.newChunk(&FileStatus{Group: group})
+	c.user = user
+	defer func() { c.b.Close() }()
+	fam := strings.ToUpper(family)
+	before, err := loadHead(c.b, group, fam)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.apply(c, vals); err != nil {
+		var be badRecordError
+		if errors.As(err, &be) {
+			return nil, be.err
+		}
+		return nil, err
+	}
+	h, err := loadHead(c.b, group, fam)
+	if err != nil {
+		return nil, err
+	}
+	if h.Last == before.Last {
+		return nil, errors.New("the change changes nothing")
+	}
+	if err := c.commit(); err != nil {
+		return nil, err
+	}
+	l.notify()
+	v, err := loadVersion(l.db, group, fam, h.Last)
+	if err == nil {
+		v.Status = statusOf(v, h)
+	}
+	return v, err
+}
+
+// ApprovePolicy approves a family's pending copy: it becomes the active
+// version and is synced. It is refused when the active version changed
+// since the copy was made, and to the maker of a manual change unless the
+// group's profile allows self-approval. Approving again what the same
+// user already approved changes nothing.
+func (l *Loader) ApprovePolicy(ctx context.Context, group, family, user string) (*PolicyVersion, error) {
+	return l.decide(group, family, user, "")
+}
+
+// RejectPolicy rejects a family's pending copy with a reason: the active
+// version stays. Rejecting again what the same user rejected changes nothing.
+func (l *Loader) RejectPolicy(ctx context.Context, group, family, user, reason string) (*PolicyVersion, error) {
+	if reason == "" {
+		return nil, errors.New("a rejection needs a reason")
+	}
+	return l.decide(group, family, user, reason)
+}
+
+// decide approves (reason "") or rejects the pending copy.
+func (l *Loader) decide(group, family, user, reason string) (*PolicyVersion, error) {
+	if err := checkUser(user); err != nil {
+		return nil, err
+	}
+	want := StateApproved
+	if reason != "" {
+		want = StateRejected
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if _, locked, err := l.Locked(group); err != nil {
+		return nil, err
+	} else if locked {
+		return nil, fmt.Errorf("group %s: %w", group, ErrRewinding)
+	}
+	b := l.db.NewIndexedBatch()
+	defer b.Close()
+	h, err := loadHead(b, group, family)
+	if err != nil {
+		return nil, err
+	}
+	if h.Pending == 0 {
+		if h.Last != 0 { // a repeat of a decision already made
+			last, err := loadVersion(b, group, family, h.Last)
+			if err != nil {
+				return nil, err
+			}
+			if last.State == want && last.DecidedBy == user {
+				last.Status = statusOf(last, h)
+				return last, nil
+			}
+		}
+		return nil, fmt.Errorf("family %s of group %s: %w", family, group, errNoPending)
+	}
+	v, err := loadVersion(b, group, family, h.Pending)
+	if err != nil {
+		return nil, err
+	}
+	if want == StateApproved {
+		if v.Base != h.Active {
+			return nil, fmt.Errorf("version %d is stale: it copies version %d but the active version is now %d; reject it and make the change again", v.Version, v.Base, h.Active)
+		}
+		prof, err := l.opts.Profiles.Resolve(group)
+		if err != nil {
+			return nil, err
+		}
+		if v.User != "" && strings.EqualFold(v.User, user) && !prof.SelfApprove {
+			return nil, fmt.Errorf("user %s made version %d and may not approve it (maker-checker); another user must", user, v.Version)
+		}
+	}
+	// A file's copy is journaled as that file's change, so rewinding the
+	// file undoes it; a manual copy belongs to no file.
+	f := &FileStatus{Group: group}
+	c := &chunk{l: l, f: f, b: b, touched: map[string]bool{}, user: v.User}
+	if v.File != 0 {
+		if f, err = l.File(group, v.File); err != nil {
+			return nil, err
+		}
+		if f == nil || f.Status != Completed {
+			return nil, fmt.Errorf("version %d's file %s/%d is not Completed", v.Version, group, v.File)
+		}
+		c.f, c.user = f, ""
+	}
+	v.State, v.Decided, v.DecidedBy, v.Reason = want, l.opts.Now().UTC(), user, reason
+	if want == StateApproved {
+		retros := familyRules{today: l.today()}
+		for i := range v.Members {
+			next := &v.Members[i]
+			cur, err := storedMember(b, group, family, next[FPersonCode])
+			if err != nil {
+				return nil, err
+			}
+			if cur != nil && *cur == *next {
+				continue
+			}
+			acts := newMemberActs(next)
+			if cur != nil {
+				acts = activities(cur, next)
+			}
+			key := memberKey(group, family, next[FPersonCode])
+			if err := c.changeMember(key, family, next[FPersonCode], cur, next, acts, retros.retroOf(cur, next)); err != nil {
+				return nil, err
+			}
+		}
+		h.Active = v.Version
+	}
+	h.Pending = 0
+	if err := c.putVersion(v); err != nil {
+		return nil, err
+	}
+	if err := c.putHead(family, h); err != nil {
+		return nil, err
+	}
+	if err := b.Delete(pendingFileKey(group, v.File, family), nil); err != nil {
+		return nil, err
+	}
+	if err := c.commitDecision(); err != nil {
+		return nil, err
+	}
+	l.notify()
+	v.Status = statusOf(v, h)
+	return v, nil
+}
+
+// commitDecision commits an approval or rejection: the outbox batch, and
+// for a file's copy the file's journal position.
+func (c *chunk) commitDecision() error {
+	if err := c.l.addOutbox(c.b, c.f.Group, c.touched, nil); err != nil {
+		return err
+	}
+	if c.f.Seq != 0 {
+		if err := setJSON(c.b, fileKey(c.f.Group, c.f.Seq), c.f); err != nil {
+			return err
+		}
+	}
+	return c.b.Commit(pebble.Sync)
+}
+
+// checkUser checks an operator's user name; the workflow's and the
+// rewind's names are reserved.
+func checkUser(user string) error {
+	if !code(strings.NewReplacer(".", "_", "@", "_").Replace(user), 1, 40) {
+		return fmt.Errorf("user %q must be 1 to 40 letters, digits, '-', '_', '.' or '@'", user)
+	}
+	if strings.EqualFold(user, ApproverWorkflow) || strings.EqualFold(user, approverRewind) {
+		return fmt.Errorf("user %q is reserved", user)
+	}
+	return nil
+}
