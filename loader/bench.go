@@ -14,7 +14,8 @@ import (
 )
 
 // BenchProfiles is the group profile the benchmark file is checked against:
-// classes derived from management, union and hours worked.
+// classes derived from management, union and hours worked, and a pend rule
+// (every record runs through the policy workflow).
 const BenchProfiles = `groups:
 - id: BENCH
   comparator: true
@@ -26,6 +27,8 @@ const BenchProfiles = `groups:
   - {name: MGMT, plan: PPO-2026, when: [{field: management, value: "Y"}]}
   - {name: UNION-FT, plan: HMO-2026, when: [{field: union, value: "Y"}, {field: hours_worked, op: ">=", value: "30"}]}
   - {name: FT, plan: PPO-2026, when: [{field: hours_worked, op: ">=", value: "20"}]}
+  pend:
+  - {name: plan-change, when: [{field: change.plan, value: "true"}]}
 `
 
 // WriteBenchFile writes a full Eligibility file of n family records

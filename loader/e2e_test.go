@@ -68,7 +68,8 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	profiles, err := ParseProfiles([]byte("groups:\n- id: GRP100\n  comparator: true\n  classes:\n  - {name: ALL, plan: PPO-2026}\n"))
+	profiles, err := ParseProfiles([]byte("groups:\n- id: GRP100\n  comparator: true\n  classes:\n  - {name: ALL, plan: PPO-2026}\n" +
+		"  pend:\n  - {name: dependent-removed, when: [{field: change.dependent_removed, value: 'true'}]}\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,6 +158,28 @@ func TestEndToEnd(t *testing.T) {
 	}
 	if aff, err := l.Retro(ctx, f2.Group, f2.Seq, true); err != nil || len(aff) != 0 {
 		t.Fatalf("affected claims after reversal: %+v %v", aff, err)
+	}
+	// A pended change (the spouse's termination, held by the
+	// dependent-removed rule) does not reach claims until approved.
+	if f3 := apply("f3.csv", "#rxclaims group=GRP100 file_type=eligibility record_type=changes expected=1\n"+
+		"cardholder_id,person_code,coverage_end\nLDR001,002,2026-10-31\n"); f3.Counts.Pended != 1 {
+		t.Fatalf("f3: %s", f3.Summary())
+	}
+	q.DateOfService = "2026-11-01"
+	if err := l.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if e, err := client.CheckEligibility(ctx, q); err != nil || e.PlanID != "PPO-2026" {
+		t.Fatalf("the spouse's eligibility with the termination pending: %+v %v", e, err)
+	}
+	if _, err := l.ApprovePolicy(ctx, "GRP100", "LDR001", "olivia"); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if e, err := client.CheckEligibility(ctx, q); err != nil || e.Status == adjudicator.Paid || e.Status == adjudicator.Accepted {
+		t.Fatalf("the spouse's eligibility after the termination was approved: %+v %v", e, err)
 	}
 	// Replaying a batch changes nothing.
 	fam, err := l.Family("GRP100", "LDR001")

@@ -62,7 +62,7 @@ type PolicyVersion struct {
 	Created   time.Time `json:"created"`
 	Decided   time.Time `json:"decided,omitzero"`
 	DecidedBy string    `json:"decided_by,omitempty"`
-	Reason    string    `json:"reason,omitempty"` // why rejected
+	Reason    string    `json:"reason,omitempty"`  // why rejected
 	Rules     []string  `json:"rules,omitempty"`   // the pend rules that matched
 	Changes   []string  `json:"changes,omitempty"` // the change facts that held
 }

@@ -62,6 +62,7 @@ func journalKey(group string, seq, n uint64) []byte {
 func errorKey(group string, seq uint64, line int) []byte {
 	return []byte(fileScoped("e", group, seq) + u64(uint64(line)))
 }
+
 // removalErrorKey is the reason a full file's removal failed: line 0,
 // then the member.
 func removalErrorKey(group string, seq uint64, cardholder, person string) []byte {
