@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // Enrollment: what the loader sidecar syncs in. Every method is an
@@ -14,15 +15,29 @@ func (e *Engine) Family(ctx context.Context, cardholderID string) (*Family, erro
 	return e.store.Family(ctx, cardholderID)
 }
 
-// SyncFamilies writes the families and strips every coverage of the
-// cancelled ones (cardholder IDs), keeping their members for claim
-// history. A cancelled family the store does not hold is skipped.
-func (e *Engine) SyncFamilies(ctx context.Context, fams []Family, cancelled []string) error {
+// SyncFamilies deletes the removed families (cardholder IDs), writes the
+// families and strips every coverage of the cancelled ones, keeping their
+// members for claim history. A cancelled family the store does not hold is
+// skipped. A removed family with paid claims cannot be deleted: it is
+// cancelled instead, and returned in kept.
+func (e *Engine) SyncFamilies(ctx context.Context, fams []Family, cancelled, removed []string) (kept []string, err error) {
+	cancelled = slices.Clone(cancelled)
+	for _, id := range removed {
+		err := e.RemoveFamily(ctx, id)
+		if errors.Is(err, ErrFamilyHasClaims) {
+			kept = append(kept, id)
+			cancelled = append(cancelled, id)
+			continue
+		}
+		if err != nil {
+			return kept, err
+		}
+	}
 	out := append([]Family(nil), fams...)
 	for _, id := range cancelled {
 		f, err := e.store.Family(ctx, id)
 		if err != nil {
-			return err
+			return kept, err
 		}
 		if f == nil {
 			continue
@@ -35,9 +50,33 @@ func (e *Engine) SyncFamilies(ctx context.Context, fams []Family, cancelled []st
 		out = append(out, c)
 	}
 	if len(out) == 0 {
-		return nil
+		return kept, nil
 	}
-	return e.PutFamilies(ctx, out)
+	return kept, e.PutFamilies(ctx, out)
+}
+
+// ErrFamilyHasClaims refuses to delete a family with paid claims.
+var ErrFamilyHasClaims = errors.New("adjudicator: the family has paid claims")
+
+// FamilyRemover is the store's family deletion.
+type FamilyRemover interface {
+	// RemoveFamily deletes a family durably; an absent family is a no-op.
+	// It is refused with ErrFamilyHasClaims, changing nothing, when any
+	// member of the family has a paid claim in its history.
+	RemoveFamily(ctx context.Context, cardholderID string) error
+}
+
+// RemoveFamily deletes a family that has no paid claims (a family a rewind
+// undid the creation of). Deleting an absent family changes nothing; a
+// family with paid claims is refused with ErrFamilyHasClaims. Claims of the
+// family are held off while the check and the delete run.
+func (e *Engine) RemoveFamily(ctx context.Context, cardholderID string) error {
+	r, ok := e.configs.(FamilyRemover)
+	if !ok {
+		return errors.New("adjudicator: the store cannot remove families")
+	}
+	defer e.lockFamilies(cardholderID)()
+	return r.RemoveFamily(ctx, cardholderID)
 }
 
 // UpsertCatalog replaces drugs, pharmacies and networks by key (NDC, NPI,

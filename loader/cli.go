@@ -173,6 +173,9 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 		for i := range files {
 			fmt.Fprintln(stdout, files[i].Summary())
 		}
+		if err := printKept(stdout, l, files, 0); err != nil {
+			return err
+		}
 		st, err := l.SyncState()
 		if err != nil {
 			return err
@@ -196,7 +199,10 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 			}
 		}
 		fmt.Fprintf(stdout, "rewound %s/%d\n", strings.ToUpper(*group), *seq)
-		return syncAfter()
+		if err := syncAfter(); err != nil {
+			return err
+		}
+		return printKept(stdout, l, files, *seq)
 	case "retro":
 		aff, err := l.Retro(ctx, strings.ToUpper(*group), *seq, *reverse)
 		if err != nil {
@@ -235,6 +241,25 @@ func printFile(w io.Writer, l *Loader, f *FileStatus) {
 	if f.Archived != "" {
 		fmt.Fprintf(w, "report: %s.report.json\n", f.Archived)
 	}
+}
+
+// printKept names, for each rewound file from seq on, the families its
+// rewind could not remove from the adjudicator.
+func printKept(w io.Writer, l *Loader, files []FileStatus, seq uint64) error {
+	for i := range files {
+		f := &files[i]
+		if f.Seq < seq || f.Status != Rewound {
+			continue
+		}
+		kept, err := l.KeptFamilies(f.Group, f.Seq)
+		if err != nil {
+			return err
+		}
+		for _, c := range kept {
+			fmt.Fprintf(w, "%s: family %s kept in the adjudicator with no coverage: it has paid claims\n", f.Ref(), c)
+		}
+	}
+	return nil
 }
 
 // progressFor draws bars on a terminal and plain lines otherwise.

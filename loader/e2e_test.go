@@ -6,11 +6,13 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/internal/demo"
+	"github.com/rxclaims/rxclaims/internal/ncpdp"
 	"github.com/rxclaims/rxclaims/internal/server"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
@@ -181,13 +183,53 @@ func TestEndToEnd(t *testing.T) {
 	if e, err := client.CheckEligibility(ctx, q); err != nil || e.Status == adjudicator.Paid || e.Status == adjudicator.Accepted {
 		t.Fatalf("the spouse's eligibility after the termination was approved: %+v %v", e, err)
 	}
+	// A family a rewound file created is removed from the adjudicator.
+	f4 := apply("f4.csv", "#rxclaims group=GRP100 file_type=eligibility record_type=changes expected=1\n"+
+		"cardholder_id,person_code,date_of_birth,coverage_effective\nLDR002,001,1990-01-01,2026-01-01\n")
+	if err := l.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	q2 := &adjudicator.EligibilityQuery{BIN: demo.BIN, PCN: demo.PCN, CardholderID: "LDR002", PersonCode: "001",
+		DateOfBirth: "1990-01-01", DateOfService: "2026-11-01"}
+	if e, err := client.CheckEligibility(ctx, q2); err != nil || e.PlanID != "PPO-2026" {
+		t.Fatalf("the new family's eligibility: %+v %v", e, err)
+	}
+	if err := l.Rewind(ctx, f4.Group, f4.Seq); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if e, err := client.CheckEligibility(ctx, q2); err != nil || !slices.Contains(e.Rejects, ncpdp.RejectNonMatchedCardholderID) {
+		t.Fatalf("eligibility of the family rewound out of existence (want it unknown, not just uncovered): %+v %v", e, err)
+	}
+	if kept, err := l.KeptFamilies(f4.Group, f4.Seq); err != nil || len(kept) != 0 {
+		t.Fatalf("kept: %v %v", kept, err)
+	}
+	// A family with a paid claim is refused removal: kept with no coverage,
+	// however often the removal is sent.
+	bill.PersonCode, bill.DateOfBirth, bill.RxNumber = "002", "1972-06-06", "9000002"
+	if r2, err := client.Bill(ctx, bill); err != nil || r2.Status != adjudicator.Paid {
+		t.Fatalf("the spouse's claim: %+v %v", r2, err)
+	}
+	for range 2 {
+		kept, err := l.opts.Sink.SyncFamilies(ctx, FamilyBatch{Seq: 99, Group: "GRP100", Removed: []string{"LDR001"}})
+		if err != nil || !slices.Equal(kept, []string{"LDR001"}) {
+			t.Fatalf("removing a family with a paid claim: kept %v, %v", kept, err)
+		}
+	}
+	q.DateOfService = "2026-10-15"
+	if e, err := client.CheckEligibility(ctx, q); err != nil || e.Status == adjudicator.Paid || e.Status == adjudicator.Accepted ||
+		slices.Contains(e.Rejects, ncpdp.RejectNonMatchedCardholderID) {
+		t.Fatalf("the kept family's spouse (want known, not covered): %+v %v", e, err)
+	}
 	// Replaying a batch changes nothing.
 	fam, err := l.Family("GRP100", "LDR001")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for range 2 {
-		if err := l.opts.Sink.SyncFamilies(ctx, FamilyBatch{Seq: 1, Group: "GRP100", Families: []adjudicator.Family{*fam}}); err != nil {
+		if _, err := l.opts.Sink.SyncFamilies(ctx, FamilyBatch{Seq: 1, Group: "GRP100", Families: []adjudicator.Family{*fam}}); err != nil {
 			t.Fatal(err)
 		}
 	}

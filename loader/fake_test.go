@@ -50,12 +50,19 @@ func (s *fakeSink) call(seq uint64, apply func()) error {
 	return nil
 }
 
-func (s *fakeSink) SyncFamilies(_ context.Context, b FamilyBatch) error {
-	return s.call(b.Seq, func() {
+func (s *fakeSink) SyncFamilies(_ context.Context, b FamilyBatch) ([]string, error) {
+	var kept []string
+	err := s.call(b.Seq, func() {
+		kept = nil
 		for _, f := range b.Families {
 			s.families[f.CardholderID] = f
 		}
-		for _, c := range b.Cancelled {
+		for _, c := range b.Removed {
+			if !slices.ContainsFunc(s.claims, func(x ClaimRef) bool { return x.CardholderID == c && x.Status == "P" }) {
+				delete(s.families, c)
+				continue
+			}
+			kept = append(kept, c)
 			if f, ok := s.families[c]; ok {
 				for i := range f.Members {
 					f.Members[i].Coverages = nil
@@ -64,6 +71,7 @@ func (s *fakeSink) SyncFamilies(_ context.Context, b FamilyBatch) error {
 			}
 		}
 	})
+	return kept, err
 }
 
 func (s *fakeSink) SyncCatalog(_ context.Context, b CatalogBatch) error {

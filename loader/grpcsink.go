@@ -36,15 +36,18 @@ func NewGRPCSink(conn grpc.ClientConnInterface, source string) *GRPCSink {
 }
 
 // SyncFamilies implements Sink.
-func (s *GRPCSink) SyncFamilies(ctx context.Context, b FamilyBatch) error {
-	req := &pb.SyncFamiliesRequest{Source: s.source, Batch: b.Seq, GroupId: b.Group, CancelledCardholderIds: b.Cancelled}
+func (s *GRPCSink) SyncFamilies(ctx context.Context, b FamilyBatch) ([]string, error) {
+	req := &pb.SyncFamiliesRequest{Source: s.source, Batch: b.Seq, GroupId: b.Group, RemovedCardholderIds: b.Removed}
 	for i := range b.Families {
 		req.Families = append(req.Families, wire.FamilyToProto(&b.Families[i]))
 	}
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	_, err := s.client.SyncFamilies(ctx, req, ready)
-	return err
+	resp, err := s.client.SyncFamilies(ctx, req, ready)
+	if err != nil {
+		return nil, err
+	}
+	return resp.GetKeptCardholderIds(), nil
 }
 
 // SyncCatalog implements Sink.

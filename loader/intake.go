@@ -216,7 +216,11 @@ func (c *chunk) commit() error {
 		}
 		touched = nil
 	}
-	if err := c.l.addOutbox(c.b, c.f.Group, touched, cat); err != nil {
+	var rewind uint64
+	if c.f.Status == Rewinding || c.f.Status == Rewound {
+		rewind = c.f.Seq
+	}
+	if err := c.l.addOutbox(c.b, c.f.Group, touched, cat, rewind); err != nil {
 		return err
 	}
 	if c.user == "" {

@@ -224,3 +224,16 @@ func writeReportFor(l *Loader, f *FileStatus) error {
 	}
 	return writeReport(f.Archived, f, bad)
 }
+
+// KeptFamilies lists the families the rewind of group/seq left with no
+// member that the adjudicator kept, with no coverage, because they have
+// paid claims (known once the rewind's batches are synced).
+func (l *Loader) KeptFamilies(group string, seq uint64) ([]string, error) {
+	var out []string
+	prefix := fileScoped("kept", group, seq)
+	err := scan(l.db, prefix, false, func(k, _ []byte) error {
+		out = append(out, string(k[len(prefix):]))
+		return nil
+	})
+	return out, err
+}

@@ -21,12 +21,15 @@ type outboxEntry struct {
 	Group       string        `json:"group,omitempty"`
 	Cardholders []string      `json:"cardholders,omitempty"`
 	Catalog     *CatalogBatch `json:"catalog,omitempty"`
+	// Rewind is the group's file whose rewind made the batch: the families
+	// the adjudicator keeps instead of removing are recorded against it.
+	Rewind uint64 `json:"rewind,omitempty"`
 }
 
 // addOutbox adds a batch for the touched families and catalog records to b.
 // Callers hold l.mu.
-func (l *Loader) addOutbox(b *pebble.Batch, group string, touched map[string]bool, cat *CatalogBatch) error {
-	var e outboxEntry
+func (l *Loader) addOutbox(b *pebble.Batch, group string, touched map[string]bool, cat *CatalogBatch, rewind uint64) error {
+	e := outboxEntry{Rewind: rewind}
 	if len(touched) > 0 {
 		e.Group = group
 		for c := range touched {
@@ -104,11 +107,18 @@ func (l *Loader) Sync(ctx context.Context) error {
 			return fmt.Errorf("outbox batch %d: %w", seq, err)
 		}
 		start := time.Now()
-		if err := l.send(ctx, seq, &e); err != nil {
+		kept, err := l.send(ctx, seq, &e)
+		if err != nil {
 			l.metrics.syncFailed()
 			return fmt.Errorf("sync batch %d: %w", seq, err)
 		}
 		b := l.db.NewBatch()
+		for _, c := range kept {
+			if err := b.Set(keptKey(e.Group, e.Rewind, c), nil, nil); err != nil {
+				b.Close()
+				return err
+			}
+		}
 		if err := b.Delete(key, nil); err != nil {
 			b.Close()
 			return err
@@ -126,25 +136,25 @@ func (l *Loader) Sync(ctx context.Context) error {
 	}
 }
 
-func (l *Loader) send(ctx context.Context, seq uint64, e *outboxEntry) error {
+func (l *Loader) send(ctx context.Context, seq uint64, e *outboxEntry) ([]string, error) {
 	if e.Catalog != nil {
 		cb := *e.Catalog
 		cb.Seq = seq
 		if err := l.opts.Sink.SyncCatalog(ctx, cb); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if len(e.Cardholders) == 0 {
-		return nil
+		return nil, nil
 	}
 	fb := FamilyBatch{Seq: seq, Group: e.Group}
 	for _, c := range e.Cardholders {
 		fam, err := l.Family(e.Group, c)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if fam == nil {
-			fb.Cancelled = append(fb.Cancelled, c)
+			fb.Removed = append(fb.Removed, c)
 			continue
 		}
 		fb.Families = append(fb.Families, *fam)

@@ -207,7 +207,7 @@ func (l *Loader) decide(group, family, user, reason string) (*PolicyVersion, err
 // commitDecision commits an approval or rejection: the outbox batch, and
 // for a file's copy the file's journal position.
 func (c *chunk) commitDecision() error {
-	if err := c.l.addOutbox(c.b, c.f.Group, c.touched, nil); err != nil {
+	if err := c.l.addOutbox(c.b, c.f.Group, c.touched, nil, 0); err != nil {
 		return err
 	}
 	if c.f.Seq != 0 {

@@ -227,6 +227,12 @@ func (s *scenario) run(d *datadriven.TestData) (string, error) {
 			return "", err
 		}
 		return "ok\n", nil
+	case "kept": // families a rewind could not remove from the adjudicator
+		kept, err := s.l.KeptFamilies(arg(d, "group", ""), mustU64(arg(d, "seq", "1")))
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("kept with no coverage (paid claims): %v\n", kept), nil
 	case "claims": // paid claims the adjudicator holds: id cardholder person date plan
 		for _, line := range strings.Split(strings.TrimSpace(d.Input), "\n") {
 			f := strings.Fields(line)

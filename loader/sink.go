@@ -12,10 +12,11 @@ import (
 // after the first. The production Sink is the gRPC client of the
 // adjudicator's EnrollmentService (GRPCSink).
 type Sink interface {
-	// SyncFamilies replaces the given families and strips the coverage of
-	// the cancelled ones (families left with no member in the loader: their
-	// members stay, for claim history, but cover nothing).
-	SyncFamilies(ctx context.Context, b FamilyBatch) error
+	// SyncFamilies replaces the given families and deletes the removed
+	// ones (families left with no member in the loader, by a rewind),
+	// except those with paid claims: their members stay, for claim
+	// history, but cover nothing, and they are returned as kept.
+	SyncFamilies(ctx context.Context, b FamilyBatch) (kept []string, err error)
 	// SyncCatalog upserts drugs, pharmacies and networks by key.
 	SyncCatalog(ctx context.Context, b CatalogBatch) error
 	// MemberClaims lists the member's claims with dates of service in [from, to].
@@ -26,10 +27,10 @@ type Sink interface {
 
 // FamilyBatch is one outbox batch of families.
 type FamilyBatch struct {
-	Seq       uint64               // the outbox sequence: batches are sent in order
-	Group     string               //
-	Families  []adjudicator.Family // the families as the loader now holds them
-	Cancelled []string             // cardholder IDs left with no member
+	Seq      uint64               // the outbox sequence: batches are sent in order
+	Group    string               //
+	Families []adjudicator.Family // the families as the loader now holds them
+	Removed  []string             // cardholder IDs left with no member
 }
 
 // CatalogBatch is one outbox batch of catalog changes.

@@ -27,6 +27,7 @@ import (
 //	pv group cardholder               a family's policy head (active, pending, last version)
 //	v  group cardholder version       a family's policy version
 //	pf group fileseq cardholder       a pending copy a file made
+//	kept group fileseq cardholder     a family the file's rewind could not remove
 //	d ndc / p npi / n id              drugs, pharmacies, networks as last loaded
 const zero = "\x00"
 
@@ -85,6 +86,12 @@ func versionKey(group, cardholder string, v uint64) []byte {
 }
 func pendingFileKey(group string, seq uint64, cardholder string) []byte {
 	return []byte(fileScoped("pf", group, seq) + cardholder)
+}
+
+// keptKey marks a family a rewind left with no member that the adjudicator
+// kept, with no coverage, because it has paid claims.
+func keptKey(group string, seq uint64, cardholder string) []byte {
+	return []byte(fileScoped("kept", group, seq) + cardholder)
 }
 func outboxKey(seq uint64) []byte { return []byte("o" + zero + u64(seq)) }
 func lockKey(group string) []byte { return []byte("lock" + zero + group) }

@@ -46,12 +46,14 @@ func (s *EnrollmentServer) SyncFamilies(ctx context.Context, req *pb.SyncFamilie
 		}
 		fams = append(fams, af)
 	}
-	if err := s.engine.SyncFamilies(ctx, fams, req.GetCancelledCardholderIds()); err != nil {
+	kept, err := s.engine.SyncFamilies(ctx, fams, req.GetCancelledCardholderIds(), req.GetRemovedCardholderIds())
+	if err != nil {
 		return nil, s.status(ctx, "SyncFamilies", err)
 	}
 	s.log.InfoContext(ctx, "families synced", "source", req.GetSource(), "batch", req.GetBatch(),
-		"families", len(fams), "cancelled", len(req.GetCancelledCardholderIds()))
-	return &pb.SyncFamiliesResponse{Families: int32(len(fams) + len(req.GetCancelledCardholderIds()))}, nil
+		"families", len(fams), "cancelled", len(req.GetCancelledCardholderIds()),
+		"removed", len(req.GetRemovedCardholderIds())-len(kept), "kept", len(kept))
+	return &pb.SyncFamiliesResponse{Families: int32(len(fams) + len(req.GetCancelledCardholderIds())), KeptCardholderIds: kept}, nil
 }
 
 // SyncCatalog implements EnrollmentService.SyncCatalog.

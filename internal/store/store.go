@@ -200,6 +200,41 @@ func (s *Store) PutFamilies(_ context.Context, fams []adjudicator.Family) error 
 	return nil
 }
 
+// RemoveFamily deletes a family durably; an absent family is a no-op. It
+// is refused with adjudicator.ErrFamilyHasClaims, changing nothing, when a
+// member of the family has a paid claim in its history (a reversed claim
+// leaves the history).
+func (s *Store) RemoveFamily(_ context.Context, cardholderID string) error {
+	p := append(append([]byte("h\x00"), cardholderID...), 0)
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: p, UpperBound: append(p[:len(p)-1:len(p)-1], 1)})
+	if err != nil {
+		return err
+	}
+	paid := it.First()
+	if err := errors.Join(it.Error(), it.Close()); err != nil {
+		return err
+	}
+	if paid {
+		return adjudicator.ErrFamilyHasClaims
+	}
+	if v, err := s.get(familyKey(cardholderID)); err != nil || v == nil {
+		return err
+	}
+	b := s.db.NewBatch()
+	defer b.Close()
+	if err := b.Delete(familyKey(cardholderID), nil); err != nil {
+		return err
+	}
+	if err := b.Commit(pebble.Sync); err != nil {
+		return fmt.Errorf("store: remove family: %w", err)
+	}
+	s.famMu.Lock()
+	s.famGen++
+	s.families.Remove(cardholderID)
+	s.famMu.Unlock()
+	return nil
+}
+
 // ClaimByKey returns the latest claim billed under key, or nil.
 func (s *Store) ClaimByKey(_ context.Context, key adjudicator.ClaimKey) (*adjudicator.ClaimRecord, error) {
 	id, err := s.get(indexKey(key))

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -393,6 +394,60 @@ func TestForEach(t *testing.T) {
 	for r := range docs {
 		if !seen[r] {
 			t.Errorf("ForEachDocument missed %+v", r)
+		}
+	}
+}
+
+// TestRemoveFamily: a family without paid claims is deleted (cache too, and
+// across a reopen); deleting an absent one is a no-op; a family with a paid
+// claim in its history is refused and unchanged until the claim is reversed.
+func TestRemoveFamily(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir, store.Options{})
+	if err := s.PutFamilies(ctx, []adjudicator.Family{family("A1", "1980-01-01"), family("A10", "1981-01-01")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RemoveFamily(ctx, "NOBODY"); err != nil {
+		t.Fatalf("removing an absent family: %v", err)
+	}
+	paid := record("0001", "700001", "A1")
+	h := &adjudicator.HistoryEntry{ClaimID: paid.ID, DateOfService: edits.MustDate("2026-04-01")}
+	if err := s.Commit(ctx, &adjudicator.Commit{Records: []*adjudicator.ClaimRecord{paid}, Index: paid, History: h}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RemoveFamily(ctx, "A1"); !errors.Is(err, adjudicator.ErrFamilyHasClaims) {
+		t.Fatalf("removing a family with a paid claim: %v, want ErrFamilyHasClaims", err)
+	}
+	if got, err := s.Family(ctx, "A1"); err != nil || got == nil {
+		t.Fatalf("the refused family: %v, %v", got, err)
+	}
+	if got, err := s.Family(ctx, "A10"); err != nil || got == nil { // cached before the delete
+		t.Fatalf("A10 before removal: %v, %v", got, err)
+	}
+	for range 2 {
+		if err := s.RemoveFamily(ctx, "A10"); err != nil {
+			t.Fatalf("removing A10 (whose ID extends A1's, which has claims): %v", err)
+		}
+		if got, err := s.Family(ctx, "A10"); err != nil || got != nil {
+			t.Fatalf("A10 after removal: %v, %v", got, err)
+		}
+	}
+	reversed := *paid
+	reversed.Reversal = &adjudicator.ReversalRecord{Transaction: adjudicator.TxReverse, Hash: "r"}
+	if err := s.Commit(ctx, &adjudicator.Commit{Records: []*adjudicator.ClaimRecord{&reversed}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RemoveFamily(ctx, "A1"); err != nil {
+		t.Fatalf("removing A1 once its claim is reversed: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = open(t, dir, store.Options{})
+	defer s.Close()
+	for _, id := range []string{"A1", "A10"} {
+		if got, err := s.Family(ctx, id); err != nil || got != nil {
+			t.Errorf("%s after reopen: %v, %v", id, got, err)
 		}
 	}
 }

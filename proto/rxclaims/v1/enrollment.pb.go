@@ -222,8 +222,12 @@ type SyncFamiliesRequest struct {
 	GroupId                string                 `protobuf:"bytes,3,opt,name=group_id,json=groupId,proto3" json:"group_id,omitempty"`
 	Families               []*FamilyRecord        `protobuf:"bytes,4,rep,name=families,proto3" json:"families,omitempty"`
 	CancelledCardholderIds []string               `protobuf:"bytes,5,rep,name=cancelled_cardholder_ids,json=cancelledCardholderIds,proto3" json:"cancelled_cardholder_ids,omitempty"`
-	unknownFields          protoimpl.UnknownFields
-	sizeCache              protoimpl.SizeCache
+	// Families the loader no longer holds at all (a rewind undid the file
+	// that created them): each is deleted, idempotently (an absent family is
+	// a no-op), unless it has a paid claim in its history.
+	RemovedCardholderIds []string `protobuf:"bytes,6,rep,name=removed_cardholder_ids,json=removedCardholderIds,proto3" json:"removed_cardholder_ids,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
 }
 
 func (x *SyncFamiliesRequest) Reset() {
@@ -291,11 +295,20 @@ func (x *SyncFamiliesRequest) GetCancelledCardholderIds() []string {
 	return nil
 }
 
+func (x *SyncFamiliesRequest) GetRemovedCardholderIds() []string {
+	if x != nil {
+		return x.RemovedCardholderIds
+	}
+	return nil
+}
+
 type SyncFamiliesResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Families      int32                  `protobuf:"varint,1,opt,name=families,proto3" json:"families,omitempty"` // families written
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Families int32                  `protobuf:"varint,1,opt,name=families,proto3" json:"families,omitempty"` // families written
+	// The removed families that have paid claims: kept, with no coverage.
+	KeptCardholderIds []string `protobuf:"bytes,2,rep,name=kept_cardholder_ids,json=keptCardholderIds,proto3" json:"kept_cardholder_ids,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *SyncFamiliesResponse) Reset() {
@@ -333,6 +346,13 @@ func (x *SyncFamiliesResponse) GetFamilies() int32 {
 		return x.Families
 	}
 	return 0
+}
+
+func (x *SyncFamiliesResponse) GetKeptCardholderIds() []string {
+	if x != nil {
+		return x.KeptCardholderIds
+	}
+	return nil
 }
 
 type DrugPriceRecord struct {
@@ -1141,15 +1161,17 @@ const file_rxclaims_v1_enrollment_proto_rawDesc = "" +
 	"\fFamilyRecord\x12#\n" +
 	"\rcardholder_id\x18\x01 \x01(\tR\fcardholderId\x12\x19\n" +
 	"\bgroup_id\x18\x02 \x01(\tR\agroupId\x123\n" +
-	"\amembers\x18\x03 \x03(\v2\x19.rxclaims.v1.MemberRecordR\amembers\"\xcf\x01\n" +
+	"\amembers\x18\x03 \x03(\v2\x19.rxclaims.v1.MemberRecordR\amembers\"\x85\x02\n" +
 	"\x13SyncFamiliesRequest\x12\x16\n" +
 	"\x06source\x18\x01 \x01(\tR\x06source\x12\x14\n" +
 	"\x05batch\x18\x02 \x01(\x04R\x05batch\x12\x19\n" +
 	"\bgroup_id\x18\x03 \x01(\tR\agroupId\x125\n" +
 	"\bfamilies\x18\x04 \x03(\v2\x19.rxclaims.v1.FamilyRecordR\bfamilies\x128\n" +
-	"\x18cancelled_cardholder_ids\x18\x05 \x03(\tR\x16cancelledCardholderIds\"2\n" +
+	"\x18cancelled_cardholder_ids\x18\x05 \x03(\tR\x16cancelledCardholderIds\x124\n" +
+	"\x16removed_cardholder_ids\x18\x06 \x03(\tR\x14removedCardholderIds\"b\n" +
 	"\x14SyncFamiliesResponse\x12\x1a\n" +
-	"\bfamilies\x18\x01 \x01(\x05R\bfamilies\"S\n" +
+	"\bfamilies\x18\x01 \x01(\x05R\bfamilies\x12.\n" +
+	"\x13kept_cardholder_ids\x18\x02 \x03(\tR\x11keptCardholderIds\"S\n" +
 	"\x0fDrugPriceRecord\x12\x1c\n" +
 	"\teffective\x18\x01 \x01(\tR\teffective\x12\x10\n" +
 	"\x03awp\x18\x02 \x01(\tR\x03awp\x12\x10\n" +

@@ -38,8 +38,10 @@ const (
 // EnrollmentService takes families, drugs, pharmacies and networks from
 // the loader, and answers its retroactive-change queries.
 type EnrollmentServiceClient interface {
-	// SyncFamilies replaces the given families and strips the coverage of
-	// the cancelled ones (their members stay, for claim history).
+	// SyncFamilies replaces the given families, strips the coverage of the
+	// cancelled ones (their members stay, for claim history) and deletes the
+	// removed ones, except those with paid claims, which are kept with no
+	// coverage and named in the response.
 	SyncFamilies(ctx context.Context, in *SyncFamiliesRequest, opts ...grpc.CallOption) (*SyncFamiliesResponse, error)
 	// SyncCatalog replaces drugs, pharmacies and networks by key, all or none.
 	SyncCatalog(ctx context.Context, in *SyncCatalogRequest, opts ...grpc.CallOption) (*SyncCatalogResponse, error)
@@ -104,8 +106,10 @@ func (c *enrollmentServiceClient) ReverseClaim(ctx context.Context, in *ReverseC
 // EnrollmentService takes families, drugs, pharmacies and networks from
 // the loader, and answers its retroactive-change queries.
 type EnrollmentServiceServer interface {
-	// SyncFamilies replaces the given families and strips the coverage of
-	// the cancelled ones (their members stay, for claim history).
+	// SyncFamilies replaces the given families, strips the coverage of the
+	// cancelled ones (their members stay, for claim history) and deletes the
+	// removed ones, except those with paid claims, which are kept with no
+	// coverage and named in the response.
 	SyncFamilies(context.Context, *SyncFamiliesRequest) (*SyncFamiliesResponse, error)
 	// SyncCatalog replaces drugs, pharmacies and networks by key, all or none.
 	SyncCatalog(context.Context, *SyncCatalogRequest) (*SyncCatalogResponse, error)
