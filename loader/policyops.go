@@ -38,13 +38,11 @@ func (l *Loader) ChangePolicy(ctx context.Context, group, family, person, user s
 		vals[f] = v
 	}
 	vals[FCardholderID], vals[FPersonCode] = family, person
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if _, locked, err := l.Locked(group); err != nil {
+	unlock, err := l.lockGroup(group)
+	if err != nil {
 		return nil, err
-	} else if locked {
-		return nil, fmt.Errorf("group %s: %w", group, ErrRewinding)
 	}
+	defer unlock()
 	today := l.today()
 	p := &familyProc{l: l, rules: familyRules{h: Header{Kind: KindFamily, Group: group, FileType: ft, RecordType: ChangesOnly},
 		prof: prof, asOf: today, today: today}}
@@ -108,13 +106,11 @@ func (l *Loader) decide(group, family, user, reason string) (*PolicyVersion, err
 	if reason != "" {
 		want = StateRejected
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if _, locked, err := l.Locked(group); err != nil {
+	unlock, err := l.lockGroup(group)
+	if err != nil {
 		return nil, err
-	} else if locked {
-		return nil, fmt.Errorf("group %s: %w", group, ErrRewinding)
 	}
+	defer unlock()
 	b := l.db.NewIndexedBatch()
 	defer b.Close()
 	h, err := loadHead(b, group, family)
@@ -228,4 +224,18 @@ func checkUser(user string) error {
 		return fmt.Errorf("user %q is reserved", user)
 	}
 	return nil
+}
+
+// lockGroup takes the loader's lock for a policy command on a group that
+// is not being rewound.
+func (l *Loader) lockGroup(group string) (func(), error) {
+	l.mu.Lock()
+	if _, locked, err := l.Locked(group); err != nil || locked {
+		l.mu.Unlock()
+		if err == nil {
+			err = fmt.Errorf("group %s: %w", group, ErrRewinding)
+		}
+		return nil, err
+	}
+	return l.mu.Unlock, nil
 }

@@ -169,20 +169,29 @@ func (g *Profile) validate() error {
 		if !code(c.Name, 1, 20) || !code(c.Plan, 1, 20) {
 			return fmt.Errorf("class %d: name and plan must be 1 to 20 letters, digits, '-' or '_'", i+1)
 		}
-		if names[c.Name] {
-			return fmt.Errorf("class %s appears twice", c.Name)
-		}
-		names[c.Name] = true
-		for _, cond := range c.When {
-			if err := cond.Validate(knownField); err != nil {
-				return fmt.Errorf("class %s: %w", c.Name, err)
-			}
+		if err := checkRule("class", c.Name, c.When, names, knownField); err != nil {
+			return err
 		}
 	}
 	for i, pl := range g.Plans {
 		g.Plans[i] = strings.ToUpper(pl)
 	}
 	return validatePend(g.Pend)
+}
+
+// checkRule checks that a rule's name is not among seen (and adds it) and
+// that its conditions test known facts.
+func checkRule(kind, name string, when []Condition, seen map[string]bool, known func(string) bool) error {
+	if seen[name] {
+		return fmt.Errorf("%s %s appears twice", kind, name)
+	}
+	seen[name] = true
+	for _, cond := range when {
+		if err := cond.Validate(known); err != nil {
+			return fmt.Errorf("%s %s: %w", kind, name, err)
+		}
+	}
+	return nil
 }
 
 // validatePend checks pend rules: named once each, on known facts.
@@ -192,14 +201,8 @@ func validatePend(rules []PendRule) error {
 		if !code(r.Name, 1, 40) {
 			return fmt.Errorf("pend rule %d: name must be 1 to 40 letters, digits, '-' or '_'", i+1)
 		}
-		if names[r.Name] {
-			return fmt.Errorf("pend rule %s appears twice", r.Name)
-		}
-		names[r.Name] = true
-		for _, cond := range r.When {
-			if err := cond.Validate(knownPendFact); err != nil {
-				return fmt.Errorf("pend rule %s: %w", r.Name, err)
-			}
+		if err := checkRule("pend rule", r.Name, r.When, names, knownPendFact); err != nil {
+			return err
 		}
 	}
 	return nil

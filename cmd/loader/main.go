@@ -8,6 +8,8 @@
 //	loader rewind --group GRP100 --seq 3
 //	loader retro --group GRP100 --seq 4 --reverse
 //	loader bench --records 1000000
+//	loader policy pending --group GRP100
+//	loader policy approve --group GRP100 --family LDR001 --user olivia
 package main
 
 import (
