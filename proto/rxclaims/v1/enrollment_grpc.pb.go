@@ -41,7 +41,8 @@ type EnrollmentServiceClient interface {
 	// SyncFamilies replaces the given families and strips the coverage of
 	// the cancelled ones (their members stay, for claim history).
 	SyncFamilies(ctx context.Context, in *SyncFamiliesRequest, opts ...grpc.CallOption) (*SyncFamiliesResponse, error)
-	// SyncCatalog replaces drugs, pharmacies and networks by key, all or none.
+	// SyncCatalog replaces drugs, pharmacies, networks and schedules by key,
+	// all or none.
 	SyncCatalog(ctx context.Context, in *SyncCatalogRequest, opts ...grpc.CallOption) (*SyncCatalogResponse, error)
 	// ListMemberClaims lists a member's paid claims with dates of service in a range.
 	ListMemberClaims(ctx context.Context, in *ListMemberClaimsRequest, opts ...grpc.CallOption) (*ListMemberClaimsResponse, error)
@@ -107,7 +108,8 @@ type EnrollmentServiceServer interface {
 	// SyncFamilies replaces the given families and strips the coverage of
 	// the cancelled ones (their members stay, for claim history).
 	SyncFamilies(context.Context, *SyncFamiliesRequest) (*SyncFamiliesResponse, error)
-	// SyncCatalog replaces drugs, pharmacies and networks by key, all or none.
+	// SyncCatalog replaces drugs, pharmacies, networks and schedules by key,
+	// all or none.
 	SyncCatalog(context.Context, *SyncCatalogRequest) (*SyncCatalogResponse, error)
 	// ListMemberClaims lists a member's paid claims with dates of service in a range.
 	ListMemberClaims(context.Context, *ListMemberClaimsRequest) (*ListMemberClaimsResponse, error)
