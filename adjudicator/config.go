@@ -331,7 +331,7 @@ func (d *Drug) validate() error {
 	if len(d.Prices) == 0 {
 		return fmt.Errorf("drug %s: no prices", d.NDC)
 	}
-	if err := validateAttributes(d.Attributes); err != nil {
+	if err := ValidateAttributes(d.Attributes); err != nil {
 		return fmt.Errorf("drug %s: %w", d.NDC, err)
 	}
 	for i, p := range d.Prices {
@@ -349,7 +349,7 @@ func (p *Pharmacy) validate(networks map[string]*Network) error {
 	if !validNPI(p.NPI) {
 		return fmt.Errorf("pharmacy %q: npi is not a valid NPI", p.NPI)
 	}
-	if err := validateAttributes(p.Attributes); err != nil {
+	if err := ValidateAttributes(p.Attributes); err != nil {
 		return fmt.Errorf("pharmacy %s: %w", p.NPI, err)
 	}
 	for _, pt := range p.Participations {

@@ -40,8 +40,8 @@ const (
 	pharmacyAttr = "pharmacy."
 )
 
-// isScheduleFact reports whether a schedule column names a claim fact.
-func isScheduleFact(name string) bool {
+// IsScheduleFact reports whether a schedule column names a claim fact.
+func IsScheduleFact(name string) bool {
 	if _, ok := scheduleFacts[name]; ok {
 		return true
 	}
@@ -67,7 +67,8 @@ func validAttribute(s string) bool {
 	return true
 }
 
-func validateAttributes(attrs map[string]string) error {
+// ValidateAttributes checks customer-defined attribute names and values.
+func ValidateAttributes(attrs map[string]string) error {
 	for k, v := range attrs {
 		if !validAttribute(k) {
 			return fmt.Errorf("attribute %q: names are 1 to 40 lower-case letters, digits or '_', starting with a letter", k)
@@ -114,7 +115,7 @@ func compileSchedules(list []edits.Schedule) (edits.Schedules, error) {
 		if out[s.ID] != nil {
 			return nil, fmt.Errorf("schedule %s appears twice", s.ID)
 		}
-		c, err := edits.CompileSchedule(s, isScheduleFact)
+		c, err := edits.CompileSchedule(s, IsScheduleFact)
 		if err != nil {
 			return nil, err
 		}
