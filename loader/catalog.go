@@ -85,6 +85,16 @@ func normNDC(v string) (string, error) {
 	return n, nil
 }
 
+// loadCatalog reads the catalog record at key into dst and returns its
+// stored form, nil when there is none yet.
+func loadCatalog(c *chunk, key []byte, dst any) ([]byte, error) {
+	before, err := get(c.b, key)
+	if err != nil || before == nil {
+		return before, err
+	}
+	return before, json.Unmarshal(before, dst)
+}
+
 // catalogChange journals and writes one catalog record; unchanged records
 // count as such and write nothing.
 func (c *chunk) catalogChange(key []byte, before []byte, after any) error {
@@ -159,15 +169,10 @@ func (p drugProc) apply(c *chunk, vals []string) error {
 		return bad(err)
 	}
 	key := drugKey(ndc)
-	before, err := get(c.b, key)
+	var d adjudicator.Drug
+	before, err := loadCatalog(c, key, &d)
 	if err != nil {
 		return err
-	}
-	var d adjudicator.Drug
-	if before != nil {
-		if err := json.Unmarshal(before, &d); err != nil {
-			return err
-		}
 	}
 	d.NDC = ndc
 	for _, s := range []struct {
@@ -256,15 +261,10 @@ func (p pharmacyProc) apply(c *chunk, vals []string) error {
 		return bad(err)
 	}
 	key := pharmKey(npi)
-	before, err := get(c.b, key)
+	var ph PharmacyRecord
+	before, err := loadCatalog(c, key, &ph)
 	if err != nil {
 		return err
-	}
-	var ph PharmacyRecord
-	if before != nil {
-		if err := json.Unmarshal(before, &ph); err != nil {
-			return err
-		}
 	}
 	ph.NPI = npi
 	if n := col(pharmacyColumns, vals, "name"); n != "" {
@@ -343,15 +343,10 @@ func (p networkProc) apply(c *chunk, vals []string) error {
 		return bad(err)
 	}
 	key := networkKey(row.ID)
-	before, err := get(c.b, key)
+	var n adjudicator.Network
+	before, err := loadCatalog(c, key, &n)
 	if err != nil {
 		return err
-	}
-	var n adjudicator.Network
-	if before != nil {
-		if err := json.Unmarshal(before, &n); err != nil {
-			return err
-		}
 	}
 	n.ID, n.Type = row.ID, row.Type
 	t := row.Pricing[0]

@@ -2,7 +2,6 @@ package loader
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -107,15 +106,10 @@ func (p scheduleProc) apply(c *chunk, vals []string) error {
 		return bad(err)
 	}
 	key := scheduleKey(row.ID)
-	before, err := get(c.b, key)
+	var s ScheduleRecord
+	before, err := loadCatalog(c, key, &s)
 	if err != nil {
 		return err
-	}
-	var s ScheduleRecord
-	if before != nil {
-		if err := json.Unmarshal(before, &s); err != nil {
-			return err
-		}
 	}
 	if s.File != c.f.Ref() { // the first row of this schedule in this file
 		s = ScheduleRecord{Schedule: edits.Schedule{ID: row.ID, Kind: row.Kind, Columns: []string{}}, File: c.f.Ref()}
