@@ -1,6 +1,7 @@
 package edits
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -140,6 +141,31 @@ func TestScheduleValidate(t *testing.T) {
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("%v\nlacks %q", err, want)
+		}
+	}
+}
+
+// BenchmarkScheduleMACList looks a drug up in a MAC list of 20,000 NDCs
+// with two dated prices each, plus a catch-all class line.
+func BenchmarkScheduleMACList(b *testing.B) {
+	s := &Schedule{ID: "MAC", Kind: RateSchedule, Columns: []string{"ndc", "drug_class"}}
+	for i := range 20000 {
+		ndc := fmt.Sprintf("%011d", i)
+		s.Lines = append(s.Lines,
+			ScheduleLine{Values: []string{ndc, "*"}, Amount: dec("0.10"), Range: Range{From: NewDate(2026, 1, 1), To: NewDate(2026, 6, 30)}},
+			ScheduleLine{Values: []string{ndc, "*"}, Amount: dec("0.08"), Range: Range{From: NewDate(2026, 7, 1)}})
+	}
+	s.Lines = append(s.Lines, ScheduleLine{Values: []string{"*", "3940*"}, Amount: dec("0.05"), Range: Range{From: NewDate(2026, 1, 1)}})
+	c, err := CompileSchedule(s, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	f := MapFacts{"ndc": "00000012345", "drug_class": "39400010"}
+	day := NewDate(2026, 8, 1)
+	b.ReportAllocs()
+	for b.Loop() {
+		if c.Lookup(f, day) < 0 {
+			b.Fatal("no line")
 		}
 	}
 }
