@@ -222,12 +222,13 @@ func (e *Engine) PutFamilies(ctx context.Context, fams []Family) error {
 // ImportSummary counts what an import changed.
 type ImportSummary struct {
 	Plans, Networks, Pharmacies, Drugs, Clients, Groups int // added or replaced
+	Schedules                                           int
 	EditsAdded, EditsUnchanged                          int
 	Families                                            int
 }
 
 // Import merges a configuration bundle from another environment: plans,
-// networks, pharmacies, drugs, clients and groups replace those with the
+// networks, pharmacies, drugs, schedules, clients and groups replace those with the
 // same ID; edit versions arrive with their status and audit, and a version
 // already here must be identical (so importing twice changes nothing).
 // The whole bundle applies or none of it does.
@@ -256,6 +257,7 @@ func (e *Engine) Import(ctx context.Context, in *Config, user string) (ImportSum
 		sum.Networks = upsert(&c.Networks, src.Networks, func(x Network) string { return x.ID })
 		sum.Pharmacies = upsert(&c.Pharmacies, src.Pharmacies, func(x Pharmacy) string { return x.NPI })
 		sum.Drugs = upsert(&c.Drugs, src.Drugs, func(x Drug) string { return x.NDC })
+		sum.Schedules = upsert(&c.Schedules, src.Schedules, func(x edits.Schedule) string { return x.ID })
 		for _, ed := range src.Edits {
 			changed, err := b.Import(ed, user, e.now(), sameEdit)
 			if err != nil {

@@ -22,7 +22,9 @@ type Config struct {
 	Pharmacies []Pharmacy   `json:"pharmacies"`
 	Drugs      []Drug       `json:"drugs"`
 	Edits      []edits.Edit `json:"edits,omitempty"`
-	Families   []Family     `json:"families,omitempty"`
+	// Schedules are the lookup tables edits take amounts from (DOMAIN §9).
+	Schedules []edits.Schedule `json:"schedules,omitempty"`
+	Families  []Family         `json:"families,omitempty"`
 }
 
 // Plan is a benefit plan: its networks, formulary and financial rules.
@@ -117,6 +119,9 @@ type Pharmacy struct {
 	NPI            string          `json:"npi"`
 	Name           string          `json:"name"`
 	Participations []Participation `json:"participations"`
+	// Attributes are customer-defined values (chain, region, …) that
+	// schedules read as "pharmacy.<name>".
+	Attributes map[string]string `json:"attributes,omitempty"`
 }
 
 // Participation is a pharmacy's contract with a network over a date range.
@@ -132,6 +137,9 @@ type Drug struct {
 	TherapeuticClass string      `json:"therapeutic_class"`
 	MultiSourceCode  string      `json:"multi_source_code"`
 	Prices           []DrugPrice `json:"prices"`
+	// Attributes are customer-defined values that schedules read as
+	// "drug.<name>".
+	Attributes map[string]string `json:"attributes,omitempty"`
 }
 
 // DrugPrice is a drug's unit prices from a date on.
@@ -323,6 +331,9 @@ func (d *Drug) validate() error {
 	if len(d.Prices) == 0 {
 		return fmt.Errorf("drug %s: no prices", d.NDC)
 	}
+	if err := ValidateAttributes(d.Attributes); err != nil {
+		return fmt.Errorf("drug %s: %w", d.NDC, err)
+	}
 	for i, p := range d.Prices {
 		if p.Effective.IsZero() || !p.AWP.IsPositive() || p.MAC.IsNegative() {
 			return fmt.Errorf("drug %s price %d: needs an effective date, a positive awp and a non-negative mac", d.NDC, i+1)
@@ -337,6 +348,9 @@ func (d *Drug) validate() error {
 func (p *Pharmacy) validate(networks map[string]*Network) error {
 	if !validNPI(p.NPI) {
 		return fmt.Errorf("pharmacy %q: npi is not a valid NPI", p.NPI)
+	}
+	if err := ValidateAttributes(p.Attributes); err != nil {
+		return fmt.Errorf("pharmacy %s: %w", p.NPI, err)
 	}
 	for _, pt := range p.Participations {
 		if networks[pt.Network] == nil {

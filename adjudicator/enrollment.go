@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+
+	"github.com/rxclaims/rxclaims/edits"
 )
 
 // Enrollment: what the loader sidecar syncs in. Every method is an
@@ -79,14 +81,25 @@ func (e *Engine) RemoveFamily(ctx context.Context, cardholderID string) error {
 	return r.RemoveFamily(ctx, cardholderID)
 }
 
-// UpsertCatalog replaces drugs, pharmacies and networks by key (NDC, NPI,
-// network ID), adding those not yet known, in one configuration change:
+// Catalog is reference data the loader syncs: drugs, pharmacies, networks
+// and schedules.
+type Catalog struct {
+	Drugs      []Drug
+	Pharmacies []Pharmacy
+	Networks   []Network
+	Schedules  []edits.Schedule
+}
+
+// UpsertCatalog replaces drugs, pharmacies, networks and schedules by key
+// (NDC, NPI, ID), adding those not yet known, in one configuration change:
 // all of it applies or none.
-func (e *Engine) UpsertCatalog(ctx context.Context, drugs []Drug, pharmacies []Pharmacy, networks []Network) error {
-	if len(drugs)+len(pharmacies)+len(networks) == 0 {
+func (e *Engine) UpsertCatalog(ctx context.Context, cat Catalog) error {
+	drugs, pharmacies, networks := cat.Drugs, cat.Pharmacies, cat.Networks
+	if len(drugs)+len(pharmacies)+len(networks)+len(cat.Schedules) == 0 {
 		return nil
 	}
 	return e.UpdateConfig(ctx, func(c *Config) error {
+		upsert(&c.Schedules, cat.Schedules, func(x edits.Schedule) string { return x.ID })
 		upsert(&c.Networks, networks, func(x Network) string { return x.ID })
 		upsert(&c.Drugs, drugs, func(x Drug) string { return x.NDC })
 		upsert(&c.Pharmacies, pharmacies, func(x Pharmacy) string { return x.NPI })

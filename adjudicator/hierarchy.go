@@ -115,7 +115,7 @@ func (s *snapshot) pathFor(p *compiledPlan, groupID string) *path {
 }
 
 // checkEditRefs checks that each edit's level names a configured plan,
-// group or client.
+// group or client, and that the schedules it reads are configured.
 func (s *snapshot) checkEditRefs(all []edits.Edit) error {
 	for i := range all {
 		e := &all[i]
@@ -124,6 +124,9 @@ func (s *snapshot) checkEditRefs(all []edits.Edit) error {
 		}
 		if err := s.checkLevel(e.Level); err != nil {
 			return &edits.ValidationError{Ref: e.Ref(), Problems: []edits.Problem{{Field: "level.id", Message: err.Error()}}}
+		}
+		if err := s.checkScheduleRefs(e); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -234,14 +234,41 @@ func (a *adjudication) product() {
 func (a *adjudication) pricing() {
 	c, r := a.claim, a.resp
 	term := a.network.term(a.drug.brandClass)
-	discount, useMAC, fee := term.AWPDiscount, true, term.DispensingFee
+	discount, useMAC, fee, macUnit := term.AWPDiscount, true, term.DispensingFee, a.price.MAC
 	if w := a.sel.Winner(edits.KindIngredientBasis); w != nil {
-		discount, useMAC = w.IngredientBasis.AWPDiscount, w.IngredientBasis.UseMAC
+		b := w.IngredientBasis
+		discount, useMAC = b.AWPDiscount, b.UseMAC
+		if b.AWPDiscountSchedule != nil {
+			if d, how, ok := a.schedule(b.AWPDiscountSchedule, 6); ok {
+				discount = decimal.Min(d, decimal.NewFromInt(1))
+				a.decide(w, "", "AWP discount from %s", how)
+			} else {
+				a.decide(w, "", "AWP discount: %s; %s applies", how, discount)
+			}
+		}
+		if b.MACList != nil {
+			var how string
+			var ok bool
+			if macUnit, how, ok = a.schedule(b.MACList, 5); ok {
+				a.decide(w, "", "MAC %s per unit from %s", macUnit, how)
+			} else {
+				a.decide(w, "", "not on the MAC list: %s", how)
+			}
+		}
 		a.decide(w, "", "AWP less %s%%, MAC %s", discount.Mul(decimal.NewFromInt(100)), onOff(useMAC))
 	}
 	if w := a.sel.Winner(edits.KindDispensingFee); w != nil {
-		fee = w.DispensingFee.Amount
-		a.decide(w, "", "dispensing fee %s", edits.FormatCents(fee))
+		if ref := w.DispensingFee.Schedule; ref != nil {
+			if f, how, ok := a.schedule(ref, 2); ok {
+				fee = f
+				a.decide(w, "", "dispensing fee %s from %s", edits.FormatCents(fee), how)
+			} else {
+				a.decide(w, "", "%s; the network's fee %s applies", how, edits.FormatCents(fee))
+			}
+		} else {
+			fee = w.DispensingFee.Amount
+			a.decide(w, "", "dispensing fee %s", edits.FormatCents(fee))
+		}
 	}
 	ingredient, basis := c.ingredient, basisAsSubmitted
 	awp := edits.Cents(a.price.AWP.Mul(c.qty).Mul(decimal.NewFromInt(1).Sub(discount)))
@@ -250,8 +277,8 @@ func (a *adjudication) pricing() {
 	}
 	settings := &a.path.settings
 	brandDAWExempt := a.drug.brandClass.IsBrand() && containsString(settings.MACExemptDAW, c.daw)
-	mac := edits.Cents(a.price.MAC.Mul(c.qty))
-	if useMAC && a.price.MAC.IsPositive() && !brandDAWExempt && mac.LessThan(ingredient) {
+	mac := edits.Cents(macUnit.Mul(c.qty))
+	if useMAC && macUnit.IsPositive() && !brandDAWExempt && mac.LessThan(ingredient) {
 		ingredient, basis = mac, basisMAC
 	}
 	total := ingredient.Add(fee)
@@ -267,7 +294,7 @@ func (a *adjudication) pricing() {
 		discount.Mul(decimal.NewFromInt(100)).String(), edits.FormatCents(awp))
 	// The brand penalty base is what the plan pays for the ingredient over
 	// MAC, once the lesser-of rules have decided what it pays.
-	if a.price.MAC.IsPositive() && a.drug.brandClass == edits.BrandMultiSource &&
+	if macUnit.IsPositive() && a.drug.brandClass == edits.BrandMultiSource &&
 		containsString(settings.PenaltyDAW, c.daw) && ingredient.GreaterThan(mac) {
 		a.penaltyBase = ingredient.Sub(mac)
 		r.trace("pricing", "", "DAW %s on a multi-source brand: ingredient exceeds MAC (%s) by %s", c.daw, edits.FormatCents(mac), edits.FormatCents(a.penaltyBase))
@@ -334,10 +361,19 @@ func (a *adjudication) costShare(ctx context.Context, docs accumulators.Docs) er
 				line = l
 			}
 		}
-		if line != nil {
+		switch {
+		case line != nil && line.Schedule != nil:
+			amount, how, ok := a.schedule(line.Schedule, 2)
+			copay = decimal.Min(amount, rest)
+			if !ok {
+				a.decide(w, "", "%s: %s; member pays no copay", line.Describe(), how)
+			} else {
+				a.decide(w, "", "copay from %s on %s: copay %s", how, edits.FormatCents(rest), edits.FormatCents(copay))
+			}
+		case line != nil:
 			copay, coins = line.MemberShare(rest)
 			a.decide(w, "", "%s on %s: copay %s, coinsurance %s", line.Describe(), edits.FormatCents(rest), edits.FormatCents(copay), edits.FormatCents(coins))
-		} else {
+		default:
 			a.decide(w, "", "no line matches tier %d %s %s; member pays no copay", r.Tier, a.drug.brandClass, seg)
 		}
 	} else {

@@ -20,6 +20,7 @@ type snapshot struct {
 	groups     map[string]*Group
 	settings   Settings
 	edits      *edits.Index
+	schedules  edits.Schedules
 	paths      sync.Map // [2]string{plan, group} → *path
 }
 
@@ -103,6 +104,9 @@ func compile(in *Config) (*snapshot, error) {
 		bc, _ := edits.BrandClassOf(d.MultiSourceCode)
 		s.drugs[d.NDC] = &compiledDrug{Drug: d, brandClass: bc}
 	}
+	if s.schedules, err = compileSchedules(cfg.Schedules); err != nil {
+		return nil, err
+	}
 	book, err := edits.NewBook(cfg.Edits)
 	if err != nil {
 		return nil, err
@@ -151,7 +155,7 @@ func compilePlan(p *Plan) *compiledPlan {
 // snapshotCopy deep-copies the parts of a Config that a snapshot keeps.
 func snapshotCopy(in *Config) (*Config, error) {
 	b, err := json.Marshal(&Config{Settings: in.Settings, Clients: in.Clients, Groups: in.Groups, Plans: in.Plans,
-		Networks: in.Networks, Pharmacies: in.Pharmacies, Drugs: in.Drugs, Edits: in.Edits})
+		Networks: in.Networks, Pharmacies: in.Pharmacies, Drugs: in.Drugs, Edits: in.Edits, Schedules: in.Schedules})
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rxclaims/rxclaims/internal/metrics"
 	"github.com/rxclaims/rxclaims/internal/store"
+	"github.com/rxclaims/rxclaims/loader"
 	"sigs.k8s.io/yaml"
 )
 
@@ -33,6 +34,11 @@ func knownMetrics(t *testing.T) []string {
 	}
 	defer st.Close()
 	metrics.RegisterStore(reg, st)
+	l, err := loader.Open(loader.Options{Dir: t.TempDir(), Profiles: &loader.Profiles{}, Registerer: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
 	families, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)

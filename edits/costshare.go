@@ -58,9 +58,12 @@ type CostShareLine struct {
 
 	Kind   CostShareKind   `json:"kind"`
 	Amount decimal.Decimal `json:"amount,omitempty"` // the copay
-	Rate   decimal.Decimal `json:"rate,omitempty"`   // the coinsurance rate, 0 to 1
-	Min    decimal.Decimal `json:"min,omitempty"`    // coinsurance floor
-	Max    decimal.Decimal `json:"max,omitempty"`    // coinsurance ceiling; zero means none
+	// Schedule, on a COPAY line, gives the copay from a schedule instead
+	// of Amount; the member pays no copay when no line of it applies.
+	Schedule *ScheduleRef    `json:"schedule,omitempty"`
+	Rate     decimal.Decimal `json:"rate,omitempty"` // the coinsurance rate, 0 to 1
+	Min      decimal.Decimal `json:"min,omitempty"`  // coinsurance floor
+	Max      decimal.Decimal `json:"max,omitempty"`  // coinsurance ceiling; zero means none
 }
 
 // CostShareFacts are the claim facts a cost-share line is matched against.
@@ -106,12 +109,15 @@ func (l *CostShareLine) Validate() error {
 		if l.Amount.IsNegative() || !l.Rate.IsZero() {
 			return errors.New("a copay line takes a non-negative amount and no rate")
 		}
+		if l.Schedule != nil && !l.Amount.IsZero() {
+			return errors.New("a copay line takes an amount or a schedule, not both")
+		}
 	case Coinsurance:
 		if l.Rate.IsNegative() || l.Rate.GreaterThan(decimal.NewFromInt(1)) {
 			return fmt.Errorf("coinsurance rate %s is outside 0 to 1", l.Rate)
 		}
-		if !l.Amount.IsZero() {
-			return errors.New("a coinsurance line takes a rate, not an amount")
+		if !l.Amount.IsZero() || l.Schedule != nil {
+			return errors.New("a coinsurance line takes a rate, not an amount or a schedule")
 		}
 		if l.Min.IsNegative() || l.Max.IsNegative() || (!l.Max.IsZero() && l.Max.LessThan(l.Min)) {
 			return fmt.Errorf("coinsurance min %s / max %s are invalid", l.Min, l.Max)
@@ -140,6 +146,9 @@ func (l *CostShareLine) MemberShare(base decimal.Decimal) (copay, coinsurance de
 
 // Describe is a one-line account of the line for the adjudication trace.
 func (l *CostShareLine) Describe() string {
+	if l.Kind == Copay && l.Schedule != nil {
+		return "copay from schedule " + l.Schedule.Schedule
+	}
 	if l.Kind == Copay {
 		return "copay " + l.Amount.StringFixed(2)
 	}

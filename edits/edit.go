@@ -314,11 +314,40 @@ func (e *Edit) Ref() string { return fmt.Sprintf("%s v%d", e.ID, e.Version) }
 type IngredientBasis struct {
 	AWPDiscount decimal.Decimal `json:"awp_discount"` // 0.15 means AWP less 15 %
 	UseMAC      bool            `json:"use_mac"`      // whether MAC caps the ingredient cost
+	// AWPDiscountSchedule, when set, gives the discount rate from a
+	// schedule; AWPDiscount applies when no line of it does.
+	AWPDiscountSchedule *ScheduleRef `json:"awp_discount_schedule,omitempty"`
+	// MACList, when set, is the MAC list: the unit price of a drug on it
+	// replaces the drug's own MAC, and a drug not on it has no MAC.
+	MACList *ScheduleRef `json:"mac_list,omitempty"`
 }
 
-// DispensingFee overrides the network's dispensing fee.
+// DispensingFee overrides the network's dispensing fee: a fixed amount, or
+// one from a schedule (the network's fee applies when no line does).
 type DispensingFee struct {
-	Amount decimal.Decimal `json:"amount"`
+	Amount   decimal.Decimal `json:"amount"`
+	Schedule *ScheduleRef    `json:"schedule,omitempty"`
+}
+
+// ScheduleRefs lists the schedules the edit reads, each with its purpose
+// for messages.
+func (e *Edit) ScheduleRefs() (refs []*ScheduleRef, fields []string) {
+	add := func(r *ScheduleRef, field string) {
+		if r != nil {
+			refs, fields = append(refs, r), append(fields, field)
+		}
+	}
+	if b := e.IngredientBasis; b != nil {
+		add(b.AWPDiscountSchedule, "ingredient_basis.awp_discount_schedule")
+		add(b.MACList, "ingredient_basis.mac_list")
+	}
+	if f := e.DispensingFee; f != nil {
+		add(f.Schedule, "dispensing_fee.schedule")
+	}
+	for i := range e.CostShare {
+		add(e.CostShare[i].Schedule, fmt.Sprintf("cost_share[%d].schedule", i))
+	}
+	return refs, fields
 }
 
 // AmountRange bounds the claim's total allowed (78 when outside).

@@ -23,6 +23,7 @@ func (p Problem) String() string { return p.Field + ": " + p.Message }
 
 // ValidationError lists every problem found in an edit.
 type ValidationError struct {
+	What     string // what was checked: "edit" when empty, or "schedule"
 	Ref      string
 	Problems []Problem
 }
@@ -32,7 +33,11 @@ func (e *ValidationError) Error() string {
 	for i, p := range e.Problems {
 		parts[i] = p.String()
 	}
-	return fmt.Sprintf("edit %s: %s", e.Ref, strings.Join(parts, "; "))
+	what := e.What
+	if what == "" {
+		what = "edit"
+	}
+	return fmt.Sprintf("%s %s: %s", what, e.Ref, strings.Join(parts, "; "))
 }
 
 func (e *ValidationError) Unwrap() error { return ErrInvalid }
@@ -217,6 +222,17 @@ func (e *Edit) validateParams(c *checker) {
 	if want == "" {
 		return
 	}
+	refs, fields := e.ScheduleRefs()
+	for i, r := range refs {
+		if !ValidID(r.Schedule) {
+			c.add(fields[i], "schedule %q is not a valid ID", r.Schedule)
+		}
+		for j, a := range r.Adjustments {
+			if !ValidID(a) {
+				c.add(fmt.Sprintf("%s.adjustments[%d]", fields[i], j), "%q is not a valid ID", a)
+			}
+		}
+	}
 	set := e.paramsSet()
 	for _, s := range set {
 		if s != want {
@@ -232,8 +248,14 @@ func (e *Edit) validateParams(c *checker) {
 		if d := e.IngredientBasis.AWPDiscount; d.IsNegative() || d.GreaterThanOrEqual(decimal.NewFromInt(1)) {
 			c.add("ingredient_basis.awp_discount", "%s is outside 0 to 1", d)
 		}
+		if e.IngredientBasis.MACList != nil && !e.IngredientBasis.UseMAC {
+			c.add("ingredient_basis.mac_list", "a MAC list needs use_mac")
+		}
 	case KindDispensingFee:
 		c.money("dispensing_fee.amount", e.DispensingFee.Amount)
+		if e.DispensingFee.Schedule != nil && !e.DispensingFee.Amount.IsZero() {
+			c.add("dispensing_fee", "takes an amount or a schedule, not both")
+		}
 	case KindDeductible, KindOutOfPocket:
 		c.err("limit", e.Limit.Validate())
 		if e.Limit.Individual.IsZero() && e.Limit.Family.IsZero() {

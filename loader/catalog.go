@@ -17,8 +17,8 @@ import (
 // pricing term. Each row upserts into the record the loader holds for the
 // drug, pharmacy or network, which is then synced whole.
 var (
-	drugColumns     = []string{"ndc", "name", "therapeutic_class", "multi_source_code", "awp", "mac", "effective"}
-	pharmacyColumns = []string{"npi", "name", "network", "network_type", "classification", "contract_id", "effective", "end"}
+	drugColumns     = []string{"ndc", "name", "therapeutic_class", "multi_source_code", "awp", "mac", "effective", "attributes"}
+	pharmacyColumns = []string{"npi", "name", "network", "network_type", "classification", "contract_id", "effective", "end", "attributes"}
 	networkColumns  = []string{"network", "network_type", "brand_class", "awp_discount", "dispensing_fee"}
 )
 
@@ -85,6 +85,16 @@ func normNDC(v string) (string, error) {
 	return n, nil
 }
 
+// loadCatalog reads the catalog record at key into dst and returns its
+// stored form, nil when there is none yet.
+func loadCatalog(c *chunk, key []byte, dst any) ([]byte, error) {
+	before, err := get(c.b, key)
+	if err != nil || before == nil {
+		return before, err
+	}
+	return before, json.Unmarshal(before, dst)
+}
+
 // catalogChange journals and writes one catalog record; unchanged records
 // count as such and write nothing.
 func (c *chunk) catalogChange(key []byte, before []byte, after any) error {
@@ -145,6 +155,9 @@ func (p drugProc) parse(vals []string) (string, adjudicator.Drug, error) {
 		return "", d, err
 	}
 	d.Prices = []adjudicator.DrugPrice{price}
+	if d.Attributes, err = parseAttributes(col(drugColumns, vals, "attributes")); err != nil {
+		return "", d, err
+	}
 	return ndc, d, nil
 }
 
@@ -156,15 +169,10 @@ func (p drugProc) apply(c *chunk, vals []string) error {
 		return bad(err)
 	}
 	key := drugKey(ndc)
-	before, err := get(c.b, key)
+	var d adjudicator.Drug
+	before, err := loadCatalog(c, key, &d)
 	if err != nil {
 		return err
-	}
-	var d adjudicator.Drug
-	if before != nil {
-		if err := json.Unmarshal(before, &d); err != nil {
-			return err
-		}
 	}
 	d.NDC = ndc
 	for _, s := range []struct {
@@ -174,6 +182,12 @@ func (p drugProc) apply(c *chunk, vals []string) error {
 		if s.v != "" {
 			*s.dst = s.v
 		}
+	}
+	for k, v := range row.Attributes { // attributes a row names replace those of the record
+		if d.Attributes == nil {
+			d.Attributes = map[string]string{}
+		}
+		d.Attributes[k] = v
 	}
 	if d.Name == "" || d.MultiSourceCode == "" {
 		return bad(fmt.Errorf("name and multi_source_code are required for a new drug"))
@@ -220,6 +234,9 @@ func (pharmacyProc) parse(vals []string) (Contract, string, edits.Range, error) 
 		return ct, "", r, fmt.Errorf("classification: %q must be IN or OUT", ct.Classification)
 	}
 	ct.ContractID = col(pharmacyColumns, vals, "contract_id")
+	if _, err := parseAttributes(col(pharmacyColumns, vals, "attributes")); err != nil {
+		return ct, "", r, err
+	}
 	var err error
 	if r.From, err = parseDate("effective", col(pharmacyColumns, vals, "effective")); err != nil {
 		return ct, "", r, err
@@ -244,19 +261,24 @@ func (p pharmacyProc) apply(c *chunk, vals []string) error {
 		return bad(err)
 	}
 	key := pharmKey(npi)
-	before, err := get(c.b, key)
+	var ph PharmacyRecord
+	before, err := loadCatalog(c, key, &ph)
 	if err != nil {
 		return err
-	}
-	var ph PharmacyRecord
-	if before != nil {
-		if err := json.Unmarshal(before, &ph); err != nil {
-			return err
-		}
 	}
 	ph.NPI = npi
 	if n := col(pharmacyColumns, vals, "name"); n != "" {
 		ph.Name = n
+	}
+	attrs, err := parseAttributes(col(pharmacyColumns, vals, "attributes"))
+	if err != nil {
+		return bad(err)
+	}
+	for k, v := range attrs {
+		if ph.Attributes == nil {
+			ph.Attributes = map[string]string{}
+		}
+		ph.Attributes[k] = v
 	}
 	part := adjudicator.Participation{Network: ct.Network, Range: r}
 	i := slices.IndexFunc(ph.Participations, func(x adjudicator.Participation) bool {
@@ -321,15 +343,10 @@ func (p networkProc) apply(c *chunk, vals []string) error {
 		return bad(err)
 	}
 	key := networkKey(row.ID)
-	before, err := get(c.b, key)
+	var n adjudicator.Network
+	before, err := loadCatalog(c, key, &n)
 	if err != nil {
 		return err
-	}
-	var n adjudicator.Network
-	if before != nil {
-		if err := json.Unmarshal(before, &n); err != nil {
-			return err
-		}
 	}
 	n.ID, n.Type = row.ID, row.Type
 	t := row.Pricing[0]
@@ -345,8 +362,12 @@ func (networkProc) finish(context.Context, *FileStatus) error { return nil }
 
 func checkControl(cols, vals []string) error {
 	for i, v := range vals {
-		if len(v) > 64 {
-			return fmt.Errorf("%s: is longer than 64 characters", cols[i])
+		limit := 64
+		if cols[i] == "conditions" || cols[i] == "attributes" {
+			limit = 400
+		}
+		if len(v) > limit {
+			return fmt.Errorf("%s: is longer than %d characters", cols[i], limit)
 		}
 		for j := 0; j < len(v); j++ {
 			if v[j] < 0x20 || v[j] == 0x7f {
@@ -392,6 +413,12 @@ func catalogBatch(r reader, touched map[string]bool) (*CatalogBatch, error) {
 				return nil, err
 			}
 			cb.Networks = append(cb.Networks, n)
+		case 's':
+			var s ScheduleRecord
+			if err := json.Unmarshal(v, &s); err != nil {
+				return nil, err
+			}
+			cb.Schedules = append(cb.Schedules, s.Schedule)
 		}
 	}
 	return cb, nil

@@ -11,6 +11,7 @@ import (
 
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/edits"
+	"github.com/shopspring/decimal"
 )
 
 // fakeSink is an in-memory adjudicator with the Sink's idempotent upsert
@@ -21,6 +22,7 @@ type fakeSink struct {
 	drugs      map[string]adjudicator.Drug
 	pharmacies map[string]adjudicator.Pharmacy
 	networks   map[string]adjudicator.Network
+	schedules  map[string]edits.Schedule
 	claims     []ClaimRef
 	batches    []uint64 // sequences received, in order (repeats show resends)
 	failNext   int      // fail this many calls before applying
@@ -29,7 +31,8 @@ type fakeSink struct {
 
 func newFakeSink() *fakeSink {
 	return &fakeSink{families: map[string]adjudicator.Family{}, drugs: map[string]adjudicator.Drug{},
-		pharmacies: map[string]adjudicator.Pharmacy{}, networks: map[string]adjudicator.Network{}}
+		pharmacies: map[string]adjudicator.Pharmacy{}, networks: map[string]adjudicator.Network{},
+		schedules: map[string]edits.Schedule{}}
 }
 
 var errUnavailable = errors.New("adjudicator unavailable")
@@ -75,7 +78,15 @@ func (s *fakeSink) SyncFamilies(_ context.Context, b FamilyBatch) ([]string, err
 }
 
 func (s *fakeSink) SyncCatalog(_ context.Context, b CatalogBatch) error {
+	for i := range b.Schedules { // as the adjudicator would, refuse what it cannot compile
+		if _, err := edits.CompileSchedule(&b.Schedules[i], adjudicator.IsScheduleFact); err != nil {
+			return err
+		}
+	}
 	return s.call(b.Seq, func() {
+		for _, x := range b.Schedules {
+			s.schedules[x.ID] = x
+		}
 		for _, d := range b.Drugs {
 			s.drugs[d.NDC] = d
 		}
@@ -150,6 +161,9 @@ func (s *fakeSink) dump() string {
 		for _, x := range p.Participations {
 			fmt.Fprintf(&b, " [%s %s..%s]", x.Network, x.From, x.To)
 		}
+		for _, k := range sortedKeys(p.Attributes) {
+			fmt.Fprintf(&b, " %s=%s", k, p.Attributes[k])
+		}
 		b.WriteString("\n")
 	}
 	for _, k := range sortedKeys(s.networks) {
@@ -163,6 +177,22 @@ func (s *fakeSink) dump() string {
 			fmt.Fprintf(&b, " [%s awp-%s fee %s]", bc, t.AWPDiscount, t.DispensingFee)
 		}
 		b.WriteString("\n")
+	}
+	for _, k := range sortedKeys(s.schedules) {
+		x := s.schedules[k]
+		fmt.Fprintf(&b, "schedule %s %s %q %v\n", x.ID, x.Kind, x.Name, x.Columns)
+		for _, l := range x.Lines {
+			fmt.Fprintf(&b, "  %v", l.Values)
+			for _, v := range []struct {
+				name string
+				d    *decimal.Decimal
+			}{{"amount", l.Amount}, {"percent", l.Percent}, {"absolute", l.Absolute}} {
+				if v.d != nil {
+					fmt.Fprintf(&b, " %s %s", v.name, v.d)
+				}
+			}
+			fmt.Fprintf(&b, " %s..%s\n", l.From, l.To)
+		}
 	}
 	if b.Len() == 0 {
 		return "empty\n"

@@ -20,6 +20,7 @@ const (
 	KindDrug     Kind = "drug"
 	KindPharmacy Kind = "pharmacy"
 	KindNetwork  Kind = "network"
+	KindSchedule Kind = "schedule"
 )
 
 // FileType is a family file's type (seed 003).
@@ -136,12 +137,12 @@ func ParseHeader(line string) (Header, error) {
 		default:
 			return h, fmt.Errorf("header: record_type %q must be changes or full", h.RecordType)
 		}
-	case KindDrug, KindPharmacy, KindNetwork:
+	case KindDrug, KindPharmacy, KindNetwork, KindSchedule:
 		if h.FileType != "" || h.RecordType != "" || h.Group != "" {
 			return h, fmt.Errorf("header: group, file_type and record_type apply to family files only")
 		}
 	default:
-		return h, fmt.Errorf("header: kind %q must be family, drug, pharmacy or network", h.Kind)
+		return h, fmt.Errorf("header: kind %q must be family, drug, pharmacy, network or schedule", h.Kind)
 	}
 	return h, nil
 }

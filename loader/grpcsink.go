@@ -62,6 +62,9 @@ func (s *GRPCSink) SyncCatalog(ctx context.Context, b CatalogBatch) error {
 	for i := range b.Networks {
 		req.Networks = append(req.Networks, wire.NetworkToProto(&b.Networks[i]))
 	}
+	for i := range b.Schedules {
+		req.Schedules = append(req.Schedules, wire.ScheduleToProto(&b.Schedules[i]))
+	}
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
 	_, err := s.client.SyncCatalog(ctx, req, ready)

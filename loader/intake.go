@@ -275,6 +275,8 @@ func (l *Loader) processorFor(f *FileStatus) (processor, error) {
 		return &pharmacyProc{l: l}, nil
 	case KindNetwork:
 		return &networkProc{l: l}, nil
+	case KindSchedule:
+		return &scheduleProc{l: l}, nil
 	}
 	return nil, fmt.Errorf("unknown kind %q", f.Kind)
 }

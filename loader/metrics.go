@@ -52,7 +52,7 @@ func newMetrics(reg prometheus.Registerer, l *Loader) *metrics {
 		return float64(s.Pending)
 	})
 	for _, o := range []string{OutcomeCompleted, OutcomePartial, OutcomeRejected, OutcomeDuplicate, OutcomeRewound} {
-		for _, k := range []Kind{KindFamily, KindDrug, KindPharmacy, KindNetwork} {
+		for _, k := range []Kind{KindFamily, KindDrug, KindPharmacy, KindNetwork, KindSchedule} {
 			m.files.WithLabelValues(string(k), o)
 		}
 	}

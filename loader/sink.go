@@ -39,6 +39,7 @@ type CatalogBatch struct {
 	Drugs      []adjudicator.Drug     `json:"drugs,omitempty"`
 	Pharmacies []adjudicator.Pharmacy `json:"pharmacies,omitempty"`
 	Networks   []adjudicator.Network  `json:"networks,omitempty"`
+	Schedules  []edits.Schedule       `json:"schedules,omitempty"`
 }
 
 // ClaimRef is a claim as the retroactive-change check needs it.

@@ -356,8 +356,8 @@ func (c *cli) printSummary(s adjudicator.ImportSummary) error {
 	if c.json {
 		return c.printProto(wire.ImportSummaryToProto(s))
 	}
-	_, err := fmt.Fprintf(c.out, "imported: %d plans, %d networks, %d pharmacies, %d drugs, %d clients, %d groups, %d families changed; edits: %d added, %d unchanged\n",
-		s.Plans, s.Networks, s.Pharmacies, s.Drugs, s.Clients, s.Groups, s.Families, s.EditsAdded, s.EditsUnchanged)
+	_, err := fmt.Fprintf(c.out, "imported: %d plans, %d networks, %d pharmacies, %d drugs, %d schedules, %d clients, %d groups, %d families changed; edits: %d added, %d unchanged\n",
+		s.Plans, s.Networks, s.Pharmacies, s.Drugs, s.Schedules, s.Clients, s.Groups, s.Families, s.EditsAdded, s.EditsUnchanged)
 	return err
 }
 

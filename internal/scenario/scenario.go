@@ -130,8 +130,11 @@ func (s *state) run(d *datadriven.TestData) (string, error) {
 	case "config":
 		input := []byte(d.Input)
 		if name, ok := args["bundle"]; ok {
-			var err error
-			if input, err = os.ReadFile(filepath.Join(Dir(), "bundles", name)); err != nil {
+			b, err := os.ReadFile(filepath.Join(Dir(), "bundles", name))
+			if err != nil {
+				return "", err
+			}
+			if input, err = overlay(b, input); err != nil {
 				return "", err
 			}
 		}
@@ -484,4 +487,48 @@ func formatBenefits(bf *adjudicator.Benefits) string {
 		}
 	}
 	return b.String()
+}
+
+// overlay merges a YAML fragment onto a bundle: an item of a list replaces
+// the bundle's item with the same key (id, npi, ndc or cardholder_id) or is
+// appended; any other value replaces the bundle's.
+func overlay(bundle, fragment []byte) ([]byte, error) {
+	var b, f map[string]any
+	if err := yaml.Unmarshal(bundle, &b); err != nil {
+		return nil, err
+	}
+	if err := yaml.Unmarshal(fragment, &f); err != nil {
+		return nil, fmt.Errorf("config overlay: %w", err)
+	}
+	if len(f) == 0 {
+		return bundle, nil
+	}
+	for k, v := range f {
+		items, isList := v.([]any)
+		have, _ := b[k].([]any)
+		if !isList {
+			b[k] = v
+			continue
+		}
+		for _, it := range items {
+			i := slices.IndexFunc(have, func(o any) bool { return itemKey(o) != "" && itemKey(o) == itemKey(it) })
+			if i >= 0 {
+				have[i] = it
+			} else {
+				have = append(have, it)
+			}
+		}
+		b[k] = have
+	}
+	return yaml.Marshal(b)
+}
+
+func itemKey(v any) string {
+	m, _ := v.(map[string]any)
+	for _, k := range []string{"id", "npi", "ndc", "cardholder_id"} {
+		if s, ok := m[k].(string); ok {
+			return k + "=" + s
+		}
+	}
+	return ""
 }

@@ -82,11 +82,20 @@ func (s *EnrollmentServer) SyncCatalog(ctx context.Context, req *pb.SyncCatalogR
 		}
 		networks = append(networks, v)
 	}
-	if err := s.engine.UpsertCatalog(ctx, drugs, pharmacies, networks); err != nil {
+	var schedules []edits.Schedule
+	for _, x := range req.GetSchedules() {
+		v, err := wire.ScheduleFromProto(x)
+		if err != nil {
+			return nil, status.Errorf(codes.InvalidArgument, "schedule: %v", err)
+		}
+		schedules = append(schedules, v)
+	}
+	cat := adjudicator.Catalog{Drugs: drugs, Pharmacies: pharmacies, Networks: networks, Schedules: schedules}
+	if err := s.engine.UpsertCatalog(ctx, cat); err != nil {
 		return nil, s.status(ctx, "SyncCatalog", err)
 	}
 	s.log.InfoContext(ctx, "catalog synced", "source", req.GetSource(), "batch", req.GetBatch(),
-		"drugs", len(drugs), "pharmacies", len(pharmacies), "networks", len(networks))
+		"drugs", len(drugs), "pharmacies", len(pharmacies), "networks", len(networks), "schedules", len(schedules))
 	return &pb.SyncCatalogResponse{}, nil
 }
 

@@ -74,7 +74,7 @@ func ImportSummaryToProto(s adjudicator.ImportSummary) *pb.ImportBundleResponse 
 	return &pb.ImportBundleResponse{
 		Plans: int32(s.Plans), Networks: int32(s.Networks), Pharmacies: int32(s.Pharmacies), Drugs: int32(s.Drugs),
 		Clients: int32(s.Clients), Groups: int32(s.Groups), EditsAdded: int32(s.EditsAdded),
-		EditsUnchanged: int32(s.EditsUnchanged), Families: int32(s.Families),
+		EditsUnchanged: int32(s.EditsUnchanged), Families: int32(s.Families), Schedules: int32(s.Schedules),
 	}
 }
 
@@ -83,6 +83,6 @@ func ImportSummaryFromProto(p *pb.ImportBundleResponse) adjudicator.ImportSummar
 	return adjudicator.ImportSummary{
 		Plans: int(p.GetPlans()), Networks: int(p.GetNetworks()), Pharmacies: int(p.GetPharmacies()), Drugs: int(p.GetDrugs()),
 		Clients: int(p.GetClients()), Groups: int(p.GetGroups()), EditsAdded: int(p.GetEditsAdded()),
-		EditsUnchanged: int(p.GetEditsUnchanged()), Families: int(p.GetFamilies()),
+		EditsUnchanged: int(p.GetEditsUnchanged()), Families: int(p.GetFamilies()), Schedules: int(p.GetSchedules()),
 	}
 }

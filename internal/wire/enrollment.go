@@ -2,6 +2,7 @@ package wire
 
 import (
 	"fmt"
+	"maps"
 
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/edits"
@@ -87,7 +88,7 @@ func FamilyFromProto(f *pb.FamilyRecord) (adjudicator.Family, error) {
 
 // DrugToProto converts a drug for the wire.
 func DrugToProto(d *adjudicator.Drug) *pb.DrugRecord {
-	out := &pb.DrugRecord{Ndc: d.NDC, Name: d.Name, TherapeuticClass: d.TherapeuticClass, MultiSourceCode: d.MultiSourceCode}
+	out := &pb.DrugRecord{Ndc: d.NDC, Name: d.Name, TherapeuticClass: d.TherapeuticClass, MultiSourceCode: d.MultiSourceCode, Attributes: d.Attributes}
 	for _, p := range d.Prices {
 		pp := &pb.DrugPriceRecord{Effective: dateString(p.Effective), Awp: p.AWP.String()}
 		if !p.MAC.IsZero() {
@@ -100,7 +101,8 @@ func DrugToProto(d *adjudicator.Drug) *pb.DrugRecord {
 
 // DrugFromProto converts a wire drug.
 func DrugFromProto(d *pb.DrugRecord) (adjudicator.Drug, error) {
-	out := adjudicator.Drug{NDC: d.GetNdc(), Name: d.GetName(), TherapeuticClass: d.GetTherapeuticClass(), MultiSourceCode: d.GetMultiSourceCode()}
+	out := adjudicator.Drug{NDC: d.GetNdc(), Name: d.GetName(), TherapeuticClass: d.GetTherapeuticClass(), MultiSourceCode: d.GetMultiSourceCode(),
+		Attributes: attributes(d.GetAttributes())}
 	for _, p := range d.GetPrices() {
 		var dp adjudicator.DrugPrice
 		var err error
@@ -120,7 +122,7 @@ func DrugFromProto(d *pb.DrugRecord) (adjudicator.Drug, error) {
 
 // PharmacyToProto converts a pharmacy for the wire.
 func PharmacyToProto(p *adjudicator.Pharmacy) *pb.PharmacyRecord {
-	out := &pb.PharmacyRecord{Npi: p.NPI, Name: p.Name}
+	out := &pb.PharmacyRecord{Npi: p.NPI, Name: p.Name, Attributes: p.Attributes}
 	for _, x := range p.Participations {
 		out.Participations = append(out.Participations, &pb.ParticipationRecord{NetworkId: x.Network, Effective: dateString(x.From), Termination: dateString(x.To)})
 	}
@@ -129,7 +131,7 @@ func PharmacyToProto(p *adjudicator.Pharmacy) *pb.PharmacyRecord {
 
 // PharmacyFromProto converts a wire pharmacy.
 func PharmacyFromProto(p *pb.PharmacyRecord) (adjudicator.Pharmacy, error) {
-	out := adjudicator.Pharmacy{NPI: p.GetNpi(), Name: p.GetName()}
+	out := adjudicator.Pharmacy{NPI: p.GetNpi(), Name: p.GetName(), Attributes: attributes(p.GetAttributes())}
 	for _, x := range p.GetParticipations() {
 		r, err := rangeFromProto("participation", x.GetEffective(), x.GetTermination())
 		if err != nil {
@@ -174,6 +176,70 @@ func NetworkFromProto(n *pb.NetworkRecord) (adjudicator.Network, error) {
 			return out, err
 		}
 		out.Pricing = append(out.Pricing, pt)
+	}
+	return out, nil
+}
+
+// attributes keeps an empty map as nil, so a record read back from the
+// wire equals the one sent.
+func attributes(m map[string]string) map[string]string {
+	if len(m) == 0 {
+		return nil
+	}
+	return maps.Clone(m)
+}
+
+func optDecimal(d *decimal.Decimal) string {
+	if d == nil {
+		return ""
+	}
+	return d.String()
+}
+
+func decimalPtr(field, s string) (*decimal.Decimal, error) {
+	if s == "" {
+		return nil, nil
+	}
+	d, err := decimal.NewFromString(s)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %q is not a number", field, s)
+	}
+	return &d, nil
+}
+
+// ScheduleToProto converts a schedule for the wire.
+func ScheduleToProto(s *edits.Schedule) *pb.ScheduleRecord {
+	out := &pb.ScheduleRecord{Id: s.ID, Name: s.Name, Kind: string(s.Kind), Columns: s.Columns}
+	for _, l := range s.Lines {
+		out.Lines = append(out.Lines, &pb.ScheduleLineRecord{Values: l.Values, Amount: optDecimal(l.Amount), Percent: optDecimal(l.Percent),
+			Absolute: optDecimal(l.Absolute), Effective: dateString(l.From), Termination: dateString(l.To)})
+	}
+	return out
+}
+
+// ScheduleFromProto converts a wire schedule; the engine validates it.
+func ScheduleFromProto(p *pb.ScheduleRecord) (edits.Schedule, error) {
+	out := edits.Schedule{ID: p.GetId(), Name: p.GetName(), Kind: edits.ScheduleKind(p.GetKind()), Columns: p.GetColumns()}
+	for i, l := range p.GetLines() {
+		line := edits.ScheduleLine{Values: l.GetValues()}
+		if line.Values == nil {
+			line.Values = []string{}
+		}
+		var err error
+		at := fmt.Sprintf("schedule %s line %d: ", out.ID, i+1)
+		if line.Amount, err = decimalPtr(at+"amount", l.GetAmount()); err != nil {
+			return out, err
+		}
+		if line.Percent, err = decimalPtr(at+"percent", l.GetPercent()); err != nil {
+			return out, err
+		}
+		if line.Absolute, err = decimalPtr(at+"absolute", l.GetAbsolute()); err != nil {
+			return out, err
+		}
+		if line.Range, err = rangeFromProto(at+"line", l.GetEffective(), l.GetTermination()); err != nil {
+			return out, err
+		}
+		out.Lines = append(out.Lines, line)
 	}
 	return out, nil
 }

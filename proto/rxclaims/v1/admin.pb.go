@@ -1181,6 +1181,7 @@ type ImportBundleResponse struct {
 	EditsAdded     int32                  `protobuf:"varint,7,opt,name=edits_added,json=editsAdded,proto3" json:"edits_added,omitempty"`
 	EditsUnchanged int32                  `protobuf:"varint,8,opt,name=edits_unchanged,json=editsUnchanged,proto3" json:"edits_unchanged,omitempty"`
 	Families       int32                  `protobuf:"varint,9,opt,name=families,proto3" json:"families,omitempty"`
+	Schedules      int32                  `protobuf:"varint,10,opt,name=schedules,proto3" json:"schedules,omitempty"`
 	unknownFields  protoimpl.UnknownFields
 	sizeCache      protoimpl.SizeCache
 }
@@ -1274,6 +1275,13 @@ func (x *ImportBundleResponse) GetEditsUnchanged() int32 {
 func (x *ImportBundleResponse) GetFamilies() int32 {
 	if x != nil {
 		return x.Families
+	}
+	return 0
+}
+
+func (x *ImportBundleResponse) GetSchedules() int32 {
+	if x != nil {
+		return x.Schedules
 	}
 	return 0
 }
@@ -1511,7 +1519,7 @@ const file_rxclaims_v1_admin_proto_rawDesc = "" +
 	"\x06bundle\x18\x01 \x01(\fR\x06bundle\"A\n" +
 	"\x13ImportBundleRequest\x12\x16\n" +
 	"\x06bundle\x18\x01 \x01(\fR\x06bundle\x12\x12\n" +
-	"\x04user\x18\x02 \x01(\tR\x04user\"\x96\x02\n" +
+	"\x04user\x18\x02 \x01(\tR\x04user\"\xb4\x02\n" +
 	"\x14ImportBundleResponse\x12\x14\n" +
 	"\x05plans\x18\x01 \x01(\x05R\x05plans\x12\x1a\n" +
 	"\bnetworks\x18\x02 \x01(\x05R\bnetworks\x12\x1e\n" +
@@ -1524,7 +1532,9 @@ const file_rxclaims_v1_admin_proto_rawDesc = "" +
 	"\vedits_added\x18\a \x01(\x05R\n" +
 	"editsAdded\x12'\n" +
 	"\x0fedits_unchanged\x18\b \x01(\x05R\x0eeditsUnchanged\x12\x1a\n" +
-	"\bfamilies\x18\t \x01(\x05R\bfamilies\"3\n" +
+	"\bfamilies\x18\t \x01(\x05R\bfamilies\x12\x1c\n" +
+	"\tschedules\x18\n" +
+	" \x01(\x05R\tschedules\"3\n" +
 	"\aEditRef\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\x05R\aversion\"j\n" +

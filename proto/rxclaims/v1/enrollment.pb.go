@@ -422,8 +422,10 @@ type DrugRecord struct {
 	TherapeuticClass string                 `protobuf:"bytes,3,opt,name=therapeutic_class,json=therapeuticClass,proto3" json:"therapeutic_class,omitempty"`
 	MultiSourceCode  string                 `protobuf:"bytes,4,opt,name=multi_source_code,json=multiSourceCode,proto3" json:"multi_source_code,omitempty"`
 	Prices           []*DrugPriceRecord     `protobuf:"bytes,5,rep,name=prices,proto3" json:"prices,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// Customer-defined values that schedules read as "drug.<name>".
+	Attributes    map[string]string `protobuf:"bytes,6,rep,name=attributes,proto3" json:"attributes,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *DrugRecord) Reset() {
@@ -487,6 +489,13 @@ func (x *DrugRecord) GetMultiSourceCode() string {
 func (x *DrugRecord) GetPrices() []*DrugPriceRecord {
 	if x != nil {
 		return x.Prices
+	}
+	return nil
+}
+
+func (x *DrugRecord) GetAttributes() map[string]string {
+	if x != nil {
+		return x.Attributes
 	}
 	return nil
 }
@@ -556,8 +565,10 @@ type PharmacyRecord struct {
 	Npi            string                 `protobuf:"bytes,1,opt,name=npi,proto3" json:"npi,omitempty"`
 	Name           string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
 	Participations []*ParticipationRecord `protobuf:"bytes,3,rep,name=participations,proto3" json:"participations,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Customer-defined values that schedules read as "pharmacy.<name>".
+	Attributes    map[string]string `protobuf:"bytes,4,rep,name=attributes,proto3" json:"attributes,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *PharmacyRecord) Reset() {
@@ -607,6 +618,13 @@ func (x *PharmacyRecord) GetName() string {
 func (x *PharmacyRecord) GetParticipations() []*ParticipationRecord {
 	if x != nil {
 		return x.Participations
+	}
+	return nil
+}
+
+func (x *PharmacyRecord) GetAttributes() map[string]string {
+	if x != nil {
+		return x.Attributes
 	}
 	return nil
 }
@@ -738,6 +756,7 @@ type SyncCatalogRequest struct {
 	Drugs         []*DrugRecord          `protobuf:"bytes,3,rep,name=drugs,proto3" json:"drugs,omitempty"`
 	Pharmacies    []*PharmacyRecord      `protobuf:"bytes,4,rep,name=pharmacies,proto3" json:"pharmacies,omitempty"`
 	Networks      []*NetworkRecord       `protobuf:"bytes,5,rep,name=networks,proto3" json:"networks,omitempty"`
+	Schedules     []*ScheduleRecord      `protobuf:"bytes,6,rep,name=schedules,proto3" json:"schedules,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -807,6 +826,176 @@ func (x *SyncCatalogRequest) GetNetworks() []*NetworkRecord {
 	return nil
 }
 
+func (x *SyncCatalogRequest) GetSchedules() []*ScheduleRecord {
+	if x != nil {
+		return x.Schedules
+	}
+	return nil
+}
+
+// ScheduleRecord is a rate schedule or adjustment rule (DOMAIN section 9),
+// replaced whole.
+type ScheduleRecord struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Kind          string                 `protobuf:"bytes,3,opt,name=kind,proto3" json:"kind,omitempty"`       // RATE or ADJUSTMENT
+	Columns       []string               `protobuf:"bytes,4,rep,name=columns,proto3" json:"columns,omitempty"` // the claim facts the lines test
+	Lines         []*ScheduleLineRecord  `protobuf:"bytes,5,rep,name=lines,proto3" json:"lines,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ScheduleRecord) Reset() {
+	*x = ScheduleRecord{}
+	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ScheduleRecord) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ScheduleRecord) ProtoMessage() {}
+
+func (x *ScheduleRecord) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ScheduleRecord.ProtoReflect.Descriptor instead.
+func (*ScheduleRecord) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_enrollment_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *ScheduleRecord) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *ScheduleRecord) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ScheduleRecord) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *ScheduleRecord) GetColumns() []string {
+	if x != nil {
+		return x.Columns
+	}
+	return nil
+}
+
+func (x *ScheduleRecord) GetLines() []*ScheduleLineRecord {
+	if x != nil {
+		return x.Lines
+	}
+	return nil
+}
+
+// ScheduleLineRecord is one line: a cell per column and what it yields.
+type ScheduleLineRecord struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Values        []string               `protobuf:"bytes,1,rep,name=values,proto3" json:"values,omitempty"`
+	Amount        string                 `protobuf:"bytes,2,opt,name=amount,proto3" json:"amount,omitempty"`   // RATE lines
+	Percent       string                 `protobuf:"bytes,3,opt,name=percent,proto3" json:"percent,omitempty"` // ADJUSTMENT lines: a percent or an absolute amount
+	Absolute      string                 `protobuf:"bytes,4,opt,name=absolute,proto3" json:"absolute,omitempty"`
+	Effective     string                 `protobuf:"bytes,5,opt,name=effective,proto3" json:"effective,omitempty"`
+	Termination   string                 `protobuf:"bytes,6,opt,name=termination,proto3" json:"termination,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ScheduleLineRecord) Reset() {
+	*x = ScheduleLineRecord{}
+	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ScheduleLineRecord) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ScheduleLineRecord) ProtoMessage() {}
+
+func (x *ScheduleLineRecord) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ScheduleLineRecord.ProtoReflect.Descriptor instead.
+func (*ScheduleLineRecord) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_enrollment_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *ScheduleLineRecord) GetValues() []string {
+	if x != nil {
+		return x.Values
+	}
+	return nil
+}
+
+func (x *ScheduleLineRecord) GetAmount() string {
+	if x != nil {
+		return x.Amount
+	}
+	return ""
+}
+
+func (x *ScheduleLineRecord) GetPercent() string {
+	if x != nil {
+		return x.Percent
+	}
+	return ""
+}
+
+func (x *ScheduleLineRecord) GetAbsolute() string {
+	if x != nil {
+		return x.Absolute
+	}
+	return ""
+}
+
+func (x *ScheduleLineRecord) GetEffective() string {
+	if x != nil {
+		return x.Effective
+	}
+	return ""
+}
+
+func (x *ScheduleLineRecord) GetTermination() string {
+	if x != nil {
+		return x.Termination
+	}
+	return ""
+}
+
 type SyncCatalogResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -815,7 +1004,7 @@ type SyncCatalogResponse struct {
 
 func (x *SyncCatalogResponse) Reset() {
 	*x = SyncCatalogResponse{}
-	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[12]
+	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -827,7 +1016,7 @@ func (x *SyncCatalogResponse) String() string {
 func (*SyncCatalogResponse) ProtoMessage() {}
 
 func (x *SyncCatalogResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[12]
+	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -840,7 +1029,7 @@ func (x *SyncCatalogResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SyncCatalogResponse.ProtoReflect.Descriptor instead.
 func (*SyncCatalogResponse) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_enrollment_proto_rawDescGZIP(), []int{12}
+	return file_rxclaims_v1_enrollment_proto_rawDescGZIP(), []int{14}
 }
 
 type ListMemberClaimsRequest struct {
@@ -855,7 +1044,7 @@ type ListMemberClaimsRequest struct {
 
 func (x *ListMemberClaimsRequest) Reset() {
 	*x = ListMemberClaimsRequest{}
-	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[13]
+	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -867,7 +1056,7 @@ func (x *ListMemberClaimsRequest) String() string {
 func (*ListMemberClaimsRequest) ProtoMessage() {}
 
 func (x *ListMemberClaimsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[13]
+	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -880,7 +1069,7 @@ func (x *ListMemberClaimsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMemberClaimsRequest.ProtoReflect.Descriptor instead.
 func (*ListMemberClaimsRequest) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_enrollment_proto_rawDescGZIP(), []int{13}
+	return file_rxclaims_v1_enrollment_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ListMemberClaimsRequest) GetCardholderId() string {
@@ -926,7 +1115,7 @@ type MemberClaim struct {
 
 func (x *MemberClaim) Reset() {
 	*x = MemberClaim{}
-	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[14]
+	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -938,7 +1127,7 @@ func (x *MemberClaim) String() string {
 func (*MemberClaim) ProtoMessage() {}
 
 func (x *MemberClaim) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[14]
+	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -951,7 +1140,7 @@ func (x *MemberClaim) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MemberClaim.ProtoReflect.Descriptor instead.
 func (*MemberClaim) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_enrollment_proto_rawDescGZIP(), []int{14}
+	return file_rxclaims_v1_enrollment_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *MemberClaim) GetClaimId() string {
@@ -1012,7 +1201,7 @@ type ListMemberClaimsResponse struct {
 
 func (x *ListMemberClaimsResponse) Reset() {
 	*x = ListMemberClaimsResponse{}
-	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[15]
+	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1024,7 +1213,7 @@ func (x *ListMemberClaimsResponse) String() string {
 func (*ListMemberClaimsResponse) ProtoMessage() {}
 
 func (x *ListMemberClaimsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[15]
+	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1037,7 +1226,7 @@ func (x *ListMemberClaimsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMemberClaimsResponse.ProtoReflect.Descriptor instead.
 func (*ListMemberClaimsResponse) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_enrollment_proto_rawDescGZIP(), []int{15}
+	return file_rxclaims_v1_enrollment_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ListMemberClaimsResponse) GetClaims() []*MemberClaim {
@@ -1056,7 +1245,7 @@ type ReverseClaimRequest struct {
 
 func (x *ReverseClaimRequest) Reset() {
 	*x = ReverseClaimRequest{}
-	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[16]
+	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1068,7 +1257,7 @@ func (x *ReverseClaimRequest) String() string {
 func (*ReverseClaimRequest) ProtoMessage() {}
 
 func (x *ReverseClaimRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[16]
+	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1081,7 +1270,7 @@ func (x *ReverseClaimRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReverseClaimRequest.ProtoReflect.Descriptor instead.
 func (*ReverseClaimRequest) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_enrollment_proto_rawDescGZIP(), []int{16}
+	return file_rxclaims_v1_enrollment_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ReverseClaimRequest) GetClaimId() string {
@@ -1101,7 +1290,7 @@ type ReverseClaimResponse struct {
 
 func (x *ReverseClaimResponse) Reset() {
 	*x = ReverseClaimResponse{}
-	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[17]
+	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1113,7 +1302,7 @@ func (x *ReverseClaimResponse) String() string {
 func (*ReverseClaimResponse) ProtoMessage() {}
 
 func (x *ReverseClaimResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[17]
+	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1126,7 +1315,7 @@ func (x *ReverseClaimResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReverseClaimResponse.ProtoReflect.Descriptor instead.
 func (*ReverseClaimResponse) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_enrollment_proto_rawDescGZIP(), []int{17}
+	return file_rxclaims_v1_enrollment_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ReverseClaimResponse) GetTransactionStatus() string {
@@ -1175,23 +1364,35 @@ const file_rxclaims_v1_enrollment_proto_rawDesc = "" +
 	"\x0fDrugPriceRecord\x12\x1c\n" +
 	"\teffective\x18\x01 \x01(\tR\teffective\x12\x10\n" +
 	"\x03awp\x18\x02 \x01(\tR\x03awp\x12\x10\n" +
-	"\x03mac\x18\x03 \x01(\tR\x03mac\"\xc1\x01\n" +
+	"\x03mac\x18\x03 \x01(\tR\x03mac\"\xc9\x02\n" +
 	"\n" +
 	"DrugRecord\x12\x10\n" +
 	"\x03ndc\x18\x01 \x01(\tR\x03ndc\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12+\n" +
 	"\x11therapeutic_class\x18\x03 \x01(\tR\x10therapeuticClass\x12*\n" +
 	"\x11multi_source_code\x18\x04 \x01(\tR\x0fmultiSourceCode\x124\n" +
-	"\x06prices\x18\x05 \x03(\v2\x1c.rxclaims.v1.DrugPriceRecordR\x06prices\"t\n" +
+	"\x06prices\x18\x05 \x03(\v2\x1c.rxclaims.v1.DrugPriceRecordR\x06prices\x12G\n" +
+	"\n" +
+	"attributes\x18\x06 \x03(\v2'.rxclaims.v1.DrugRecord.AttributesEntryR\n" +
+	"attributes\x1a=\n" +
+	"\x0fAttributesEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"t\n" +
 	"\x13ParticipationRecord\x12\x1d\n" +
 	"\n" +
 	"network_id\x18\x01 \x01(\tR\tnetworkId\x12\x1c\n" +
 	"\teffective\x18\x02 \x01(\tR\teffective\x12 \n" +
-	"\vtermination\x18\x03 \x01(\tR\vtermination\"\x80\x01\n" +
+	"\vtermination\x18\x03 \x01(\tR\vtermination\"\x8c\x02\n" +
 	"\x0ePharmacyRecord\x12\x10\n" +
 	"\x03npi\x18\x01 \x01(\tR\x03npi\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12H\n" +
-	"\x0eparticipations\x18\x03 \x03(\v2 .rxclaims.v1.ParticipationRecordR\x0eparticipations\"~\n" +
+	"\x0eparticipations\x18\x03 \x03(\v2 .rxclaims.v1.ParticipationRecordR\x0eparticipations\x12K\n" +
+	"\n" +
+	"attributes\x18\x04 \x03(\v2+.rxclaims.v1.PharmacyRecord.AttributesEntryR\n" +
+	"attributes\x1a=\n" +
+	"\x0fAttributesEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"~\n" +
 	"\x11PricingTermRecord\x12\x1f\n" +
 	"\vbrand_class\x18\x01 \x01(\tR\n" +
 	"brandClass\x12!\n" +
@@ -1200,7 +1401,7 @@ const file_rxclaims_v1_enrollment_proto_rawDesc = "" +
 	"\rNetworkRecord\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x128\n" +
-	"\apricing\x18\x03 \x03(\v2\x1e.rxclaims.v1.PricingTermRecordR\apricing\"\xe6\x01\n" +
+	"\apricing\x18\x03 \x03(\v2\x1e.rxclaims.v1.PricingTermRecordR\apricing\"\xa1\x02\n" +
 	"\x12SyncCatalogRequest\x12\x16\n" +
 	"\x06source\x18\x01 \x01(\tR\x06source\x12\x14\n" +
 	"\x05batch\x18\x02 \x01(\x04R\x05batch\x12-\n" +
@@ -1208,7 +1409,21 @@ const file_rxclaims_v1_enrollment_proto_rawDesc = "" +
 	"\n" +
 	"pharmacies\x18\x04 \x03(\v2\x1b.rxclaims.v1.PharmacyRecordR\n" +
 	"pharmacies\x126\n" +
-	"\bnetworks\x18\x05 \x03(\v2\x1a.rxclaims.v1.NetworkRecordR\bnetworks\"\x15\n" +
+	"\bnetworks\x18\x05 \x03(\v2\x1a.rxclaims.v1.NetworkRecordR\bnetworks\x129\n" +
+	"\tschedules\x18\x06 \x03(\v2\x1b.rxclaims.v1.ScheduleRecordR\tschedules\"\x99\x01\n" +
+	"\x0eScheduleRecord\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x12\n" +
+	"\x04kind\x18\x03 \x01(\tR\x04kind\x12\x18\n" +
+	"\acolumns\x18\x04 \x03(\tR\acolumns\x125\n" +
+	"\x05lines\x18\x05 \x03(\v2\x1f.rxclaims.v1.ScheduleLineRecordR\x05lines\"\xba\x01\n" +
+	"\x12ScheduleLineRecord\x12\x16\n" +
+	"\x06values\x18\x01 \x03(\tR\x06values\x12\x16\n" +
+	"\x06amount\x18\x02 \x01(\tR\x06amount\x12\x18\n" +
+	"\apercent\x18\x03 \x01(\tR\apercent\x12\x1a\n" +
+	"\babsolute\x18\x04 \x01(\tR\babsolute\x12\x1c\n" +
+	"\teffective\x18\x05 \x01(\tR\teffective\x12 \n" +
+	"\vtermination\x18\x06 \x01(\tR\vtermination\"\x15\n" +
 	"\x13SyncCatalogResponse\"\x83\x01\n" +
 	"\x17ListMemberClaimsRequest\x12#\n" +
 	"\rcardholder_id\x18\x01 \x01(\tR\fcardholderId\x12\x1f\n" +
@@ -1250,7 +1465,7 @@ func file_rxclaims_v1_enrollment_proto_rawDescGZIP() []byte {
 	return file_rxclaims_v1_enrollment_proto_rawDescData
 }
 
-var file_rxclaims_v1_enrollment_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
+var file_rxclaims_v1_enrollment_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_rxclaims_v1_enrollment_proto_goTypes = []any{
 	(*CoverageRecord)(nil),           // 0: rxclaims.v1.CoverageRecord
 	(*MemberRecord)(nil),             // 1: rxclaims.v1.MemberRecord
@@ -1264,37 +1479,45 @@ var file_rxclaims_v1_enrollment_proto_goTypes = []any{
 	(*PricingTermRecord)(nil),        // 9: rxclaims.v1.PricingTermRecord
 	(*NetworkRecord)(nil),            // 10: rxclaims.v1.NetworkRecord
 	(*SyncCatalogRequest)(nil),       // 11: rxclaims.v1.SyncCatalogRequest
-	(*SyncCatalogResponse)(nil),      // 12: rxclaims.v1.SyncCatalogResponse
-	(*ListMemberClaimsRequest)(nil),  // 13: rxclaims.v1.ListMemberClaimsRequest
-	(*MemberClaim)(nil),              // 14: rxclaims.v1.MemberClaim
-	(*ListMemberClaimsResponse)(nil), // 15: rxclaims.v1.ListMemberClaimsResponse
-	(*ReverseClaimRequest)(nil),      // 16: rxclaims.v1.ReverseClaimRequest
-	(*ReverseClaimResponse)(nil),     // 17: rxclaims.v1.ReverseClaimResponse
+	(*ScheduleRecord)(nil),           // 12: rxclaims.v1.ScheduleRecord
+	(*ScheduleLineRecord)(nil),       // 13: rxclaims.v1.ScheduleLineRecord
+	(*SyncCatalogResponse)(nil),      // 14: rxclaims.v1.SyncCatalogResponse
+	(*ListMemberClaimsRequest)(nil),  // 15: rxclaims.v1.ListMemberClaimsRequest
+	(*MemberClaim)(nil),              // 16: rxclaims.v1.MemberClaim
+	(*ListMemberClaimsResponse)(nil), // 17: rxclaims.v1.ListMemberClaimsResponse
+	(*ReverseClaimRequest)(nil),      // 18: rxclaims.v1.ReverseClaimRequest
+	(*ReverseClaimResponse)(nil),     // 19: rxclaims.v1.ReverseClaimResponse
+	nil,                              // 20: rxclaims.v1.DrugRecord.AttributesEntry
+	nil,                              // 21: rxclaims.v1.PharmacyRecord.AttributesEntry
 }
 var file_rxclaims_v1_enrollment_proto_depIdxs = []int32{
 	0,  // 0: rxclaims.v1.MemberRecord.coverages:type_name -> rxclaims.v1.CoverageRecord
 	1,  // 1: rxclaims.v1.FamilyRecord.members:type_name -> rxclaims.v1.MemberRecord
 	2,  // 2: rxclaims.v1.SyncFamiliesRequest.families:type_name -> rxclaims.v1.FamilyRecord
 	5,  // 3: rxclaims.v1.DrugRecord.prices:type_name -> rxclaims.v1.DrugPriceRecord
-	7,  // 4: rxclaims.v1.PharmacyRecord.participations:type_name -> rxclaims.v1.ParticipationRecord
-	9,  // 5: rxclaims.v1.NetworkRecord.pricing:type_name -> rxclaims.v1.PricingTermRecord
-	6,  // 6: rxclaims.v1.SyncCatalogRequest.drugs:type_name -> rxclaims.v1.DrugRecord
-	8,  // 7: rxclaims.v1.SyncCatalogRequest.pharmacies:type_name -> rxclaims.v1.PharmacyRecord
-	10, // 8: rxclaims.v1.SyncCatalogRequest.networks:type_name -> rxclaims.v1.NetworkRecord
-	14, // 9: rxclaims.v1.ListMemberClaimsResponse.claims:type_name -> rxclaims.v1.MemberClaim
-	3,  // 10: rxclaims.v1.EnrollmentService.SyncFamilies:input_type -> rxclaims.v1.SyncFamiliesRequest
-	11, // 11: rxclaims.v1.EnrollmentService.SyncCatalog:input_type -> rxclaims.v1.SyncCatalogRequest
-	13, // 12: rxclaims.v1.EnrollmentService.ListMemberClaims:input_type -> rxclaims.v1.ListMemberClaimsRequest
-	16, // 13: rxclaims.v1.EnrollmentService.ReverseClaim:input_type -> rxclaims.v1.ReverseClaimRequest
-	4,  // 14: rxclaims.v1.EnrollmentService.SyncFamilies:output_type -> rxclaims.v1.SyncFamiliesResponse
-	12, // 15: rxclaims.v1.EnrollmentService.SyncCatalog:output_type -> rxclaims.v1.SyncCatalogResponse
-	15, // 16: rxclaims.v1.EnrollmentService.ListMemberClaims:output_type -> rxclaims.v1.ListMemberClaimsResponse
-	17, // 17: rxclaims.v1.EnrollmentService.ReverseClaim:output_type -> rxclaims.v1.ReverseClaimResponse
-	14, // [14:18] is the sub-list for method output_type
-	10, // [10:14] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	20, // 4: rxclaims.v1.DrugRecord.attributes:type_name -> rxclaims.v1.DrugRecord.AttributesEntry
+	7,  // 5: rxclaims.v1.PharmacyRecord.participations:type_name -> rxclaims.v1.ParticipationRecord
+	21, // 6: rxclaims.v1.PharmacyRecord.attributes:type_name -> rxclaims.v1.PharmacyRecord.AttributesEntry
+	9,  // 7: rxclaims.v1.NetworkRecord.pricing:type_name -> rxclaims.v1.PricingTermRecord
+	6,  // 8: rxclaims.v1.SyncCatalogRequest.drugs:type_name -> rxclaims.v1.DrugRecord
+	8,  // 9: rxclaims.v1.SyncCatalogRequest.pharmacies:type_name -> rxclaims.v1.PharmacyRecord
+	10, // 10: rxclaims.v1.SyncCatalogRequest.networks:type_name -> rxclaims.v1.NetworkRecord
+	12, // 11: rxclaims.v1.SyncCatalogRequest.schedules:type_name -> rxclaims.v1.ScheduleRecord
+	13, // 12: rxclaims.v1.ScheduleRecord.lines:type_name -> rxclaims.v1.ScheduleLineRecord
+	16, // 13: rxclaims.v1.ListMemberClaimsResponse.claims:type_name -> rxclaims.v1.MemberClaim
+	3,  // 14: rxclaims.v1.EnrollmentService.SyncFamilies:input_type -> rxclaims.v1.SyncFamiliesRequest
+	11, // 15: rxclaims.v1.EnrollmentService.SyncCatalog:input_type -> rxclaims.v1.SyncCatalogRequest
+	15, // 16: rxclaims.v1.EnrollmentService.ListMemberClaims:input_type -> rxclaims.v1.ListMemberClaimsRequest
+	18, // 17: rxclaims.v1.EnrollmentService.ReverseClaim:input_type -> rxclaims.v1.ReverseClaimRequest
+	4,  // 18: rxclaims.v1.EnrollmentService.SyncFamilies:output_type -> rxclaims.v1.SyncFamiliesResponse
+	14, // 19: rxclaims.v1.EnrollmentService.SyncCatalog:output_type -> rxclaims.v1.SyncCatalogResponse
+	17, // 20: rxclaims.v1.EnrollmentService.ListMemberClaims:output_type -> rxclaims.v1.ListMemberClaimsResponse
+	19, // 21: rxclaims.v1.EnrollmentService.ReverseClaim:output_type -> rxclaims.v1.ReverseClaimResponse
+	18, // [18:22] is the sub-list for method output_type
+	14, // [14:18] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_rxclaims_v1_enrollment_proto_init() }
@@ -1308,7 +1531,7 @@ func file_rxclaims_v1_enrollment_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_rxclaims_v1_enrollment_proto_rawDesc), len(file_rxclaims_v1_enrollment_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   18,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

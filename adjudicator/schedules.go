@@ -1,0 +1,149 @@
+package adjudicator
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/rxclaims/rxclaims/edits"
+	"github.com/shopspring/decimal"
+)
+
+// scheduleFacts are the claim facts a schedule column may name, each with
+// how it is read from a claim under adjudication. Drug and pharmacy
+// attributes ("drug.<name>", "pharmacy.<name>") are facts too, so a new
+// column over a new attribute is data in the catalog and the schedule.
+var scheduleFacts = map[string]func(a *adjudication) string{
+	"network":           func(a *adjudication) string { return a.network.ID },
+	"network_type":      func(a *adjudication) string { return a.segment.Type.String() },
+	"network_class":     func(a *adjudication) string { return a.segment.Class.String() },
+	"pharmacy":          func(a *adjudication) string { return a.claim.PharmacyNPI },
+	"ndc":               func(a *adjudication) string { return a.drug.NDC },
+	"drug_class":        func(a *adjudication) string { return a.drug.TherapeuticClass },
+	"multi_source_code": func(a *adjudication) string { return a.drug.MultiSourceCode },
+	"brand_class":       func(a *adjudication) string { return a.drug.brandClass.String() },
+	"tier":              func(a *adjudication) string { return strconv.Itoa(a.resp.Tier) },
+	"days_supply":       func(a *adjudication) string { return strconv.Itoa(a.claim.DaysSupply) },
+	"quantity":          func(a *adjudication) string { return a.claim.qty.String() },
+	"fill_number":       func(a *adjudication) string { return strconv.Itoa(a.claim.FillNumber) },
+	"daw":               func(a *adjudication) string { return a.claim.daw },
+	"plan":              func(a *adjudication) string { return a.plan.ID },
+	"group":             func(a *adjudication) string { return a.family.GroupID },
+	"client":            func(a *adjudication) string { return a.path.levels[2].ID },
+	"age":               func(a *adjudication) string { return strconv.Itoa(a.facts.Age) },
+	"gender":            func(a *adjudication) string { return a.facts.Gender },
+}
+
+// Attribute namespaces a schedule column may read.
+const (
+	drugAttr     = "drug."
+	pharmacyAttr = "pharmacy."
+)
+
+// IsScheduleFact reports whether a schedule column names a claim fact.
+func IsScheduleFact(name string) bool {
+	if _, ok := scheduleFacts[name]; ok {
+		return true
+	}
+	for _, ns := range []string{drugAttr, pharmacyAttr} {
+		if a, ok := strings.CutPrefix(name, ns); ok && validAttribute(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// validAttribute reports whether s is a customer-defined attribute name:
+// 1 to 40 lower-case letters, digits or '_', starting with a letter.
+func validAttribute(s string) bool {
+	if len(s) == 0 || len(s) > 40 || s[0] < 'a' || s[0] > 'z' {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// ValidateAttributes checks customer-defined attribute names and values.
+func ValidateAttributes(attrs map[string]string) error {
+	for k, v := range attrs {
+		if !validAttribute(k) {
+			return fmt.Errorf("attribute %q: names are 1 to 40 lower-case letters, digits or '_', starting with a letter", k)
+		}
+		if len(v) > 100 {
+			return fmt.Errorf("attribute %s: value longer than 100 characters", k)
+		}
+	}
+	return nil
+}
+
+// claimFacts exposes the claim under adjudication to schedules.
+type claimFacts struct{ a *adjudication }
+
+// Fact implements edits.ScheduleFacts.
+func (f claimFacts) Fact(name string) (string, bool) {
+	if get, ok := scheduleFacts[name]; ok {
+		return get(f.a), true
+	}
+	if attr, ok := strings.CutPrefix(name, drugAttr); ok {
+		v, ok := f.a.drug.Attributes[attr]
+		return v, ok
+	}
+	if attr, ok := strings.CutPrefix(name, pharmacyAttr); ok {
+		if p := f.a.snap.pharmacies[f.a.claim.PharmacyNPI]; p != nil {
+			v, ok := p.Attributes[attr]
+			return v, ok
+		}
+	}
+	return "", false
+}
+
+// schedule resolves ref for the claim: an amount rounded to places
+// decimals, a trace of the lines used, and whether a line applied.
+func (a *adjudication) schedule(ref *edits.ScheduleRef, places int32) (decimal.Decimal, string, bool) {
+	return a.snap.schedules.Resolve(ref, claimFacts{a}, a.claim.dos, places)
+}
+
+// compileSchedules validates and compiles the configuration's schedules.
+func compileSchedules(list []edits.Schedule) (edits.Schedules, error) {
+	out := make(edits.Schedules, len(list))
+	for i := range list {
+		s := &list[i]
+		if out[s.ID] != nil {
+			return nil, fmt.Errorf("schedule %s appears twice", s.ID)
+		}
+		c, err := edits.CompileSchedule(s, IsScheduleFact)
+		if err != nil {
+			return nil, err
+		}
+		out[s.ID] = c
+	}
+	return out, nil
+}
+
+// checkScheduleRefs checks that the schedules an edit reads exist, are of
+// the right kind, and that a rate schedule's amounts suit their use: whole
+// cents for fees and copays, a rate below 1 for an AWP discount.
+func (s *snapshot) checkScheduleRefs(e *edits.Edit) error {
+	refs, fields := e.ScheduleRefs()
+	for i, ref := range refs {
+		problem := func(format string, args ...any) error {
+			return &edits.ValidationError{Ref: e.Ref(), Problems: []edits.Problem{{Field: fields[i], Message: fmt.Sprintf(format, args...)}}}
+		}
+		if err := s.schedules.CheckRef(ref); err != nil {
+			return problem("%v", err)
+		}
+		for n, l := range s.schedules[ref.Schedule].Lines {
+			switch {
+			case strings.HasSuffix(fields[i], "awp_discount_schedule") && !l.Amount.LessThan(decimal.NewFromInt(1)):
+				return problem("schedule %s line %d: %s is not a discount rate below 1", ref.Schedule, n+1, l.Amount)
+			case strings.HasSuffix(fields[i], ".schedule") && !edits.WholeCents(*l.Amount):
+				return problem("schedule %s line %d: %s is not whole cents", ref.Schedule, n+1, l.Amount)
+			}
+		}
+	}
+	return nil
+}
