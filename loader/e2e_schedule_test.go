@@ -3,8 +3,6 @@ package loader
 import (
 	"context"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -43,17 +41,7 @@ func TestEndToEndSchedule(t *testing.T) {
 		"drugs.csv": "#rxclaims kind=drug expected=1\nndc,name,therapeutic_class,multi_source_code,awp,mac,effective,attributes\n" +
 			demo.DemoGenericNDC + ",Atorvastatin 10mg,39400010,Y,0.80,0.10,2026-01-01,program=340B\n",
 	} {
-		p := filepath.Join(t.TempDir(), name)
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		f, err := l.ApplyFile(ctx, p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if f.Status != Completed || f.Counts.Failed != 0 {
-			t.Fatalf("%s: %s", name, f.Summary())
-		}
+		applyClean(t, l, name, body)
 	}
 	if err := l.Sync(ctx); err != nil {
 		t.Fatal(err)

@@ -81,21 +81,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	apply := func(name, body string) *FileStatus {
-		t.Helper()
-		p := filepath.Join(t.TempDir(), name)
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		f, err := l.ApplyFile(ctx, p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if f.Status != Completed || f.Counts.Failed != 0 {
-			t.Fatalf("%s: %s", name, f.Summary())
-		}
-		return f
-	}
+	apply := func(name, body string) *FileStatus { t.Helper(); return applyClean(t, l, name, body) }
 	apply("f1.csv", "#rxclaims group=GRP100 file_type=eligibility record_type=changes expected=2\n"+
 		"cardholder_id,person_code,date_of_birth,gender,coverage_effective\n"+
 		"LDR001,001,1970-05-05,F,2026-01-01\nLDR001,002,1972-06-06,M,2026-01-01\n")
@@ -233,4 +219,21 @@ func TestEndToEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// applyClean writes body to a file and applies it; every record must pass.
+func applyClean(t *testing.T, l *Loader, name, body string) *FileStatus {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := l.ApplyFile(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Status != Completed || f.Counts.Failed != 0 {
+		t.Fatalf("%s: %s", name, f.Summary())
+	}
+	return f
 }
