@@ -181,7 +181,10 @@ type chunk struct {
 	f       *FileStatus
 	b       *pebble.Batch
 	touched map[string]bool // cardholder IDs (or catalog keys) changed
-	n       int
+	// versions and heads are the policy records written, by key, until commit.
+	versions map[string]*PolicyVersion
+	heads    map[string]policyHead
+	n        int
 	// user, for a manual policy change, is its maker: f is then a stand-in
 	// (sequence 0) and the change is neither journaled nor saved as a file.
 	user string
@@ -208,6 +211,9 @@ func (c *chunk) journal(e *JournalEntry) error {
 // commit writes the outbox batch and the file's status with the chunk.
 func (c *chunk) commit() error {
 	defer c.b.Close()
+	if err := c.flushPolicy(); err != nil {
+		return err
+	}
 	touched, cat := c.touched, (*CatalogBatch)(nil)
 	if c.f.Group == catalogGroup {
 		var err error

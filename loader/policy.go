@@ -244,11 +244,11 @@ type policyWork struct {
 func (c *chunk) loadPolicy(family string) (*policyWork, error) {
 	w := &policyWork{}
 	var err error
-	if w.head, err = loadHead(c.b, c.f.Group, family); err != nil {
+	if w.head, err = c.loadHead(c.f.Group, family); err != nil {
 		return nil, err
 	}
 	if w.head.Pending != 0 {
-		if w.pending, err = loadVersion(c.b, c.f.Group, family, w.head.Pending); err != nil {
+		if w.pending, err = c.loadVersion(c.f.Group, family, w.head.Pending); err != nil {
 			return nil, err
 		}
 	}
@@ -270,12 +270,70 @@ func (c *chunk) stamp(v *PolicyVersion) {
 	v.File, v.Checksum, v.Source = c.f.Seq, c.f.Checksum, "file "+c.f.Name
 }
 
+// A chunk keeps the policy versions and heads it writes until it commits,
+// so the records of one family in a chunk read and encode its version
+// once. Every read in a chunk goes through these methods; the stored
+// copies are clones, so a version changed and then abandoned (a bad
+// record) changes nothing.
+
 func (c *chunk) putVersion(v *PolicyVersion) error {
-	return setJSON(c.b, versionKey(v.Group, v.Family, v.Version), v)
+	if c.versions == nil {
+		c.versions = map[string]*PolicyVersion{}
+	}
+	c.versions[string(versionKey(v.Group, v.Family, v.Version))] = v.clone()
+	return nil
 }
 
 func (c *chunk) putHead(family string, h policyHead) error {
-	return setJSON(c.b, policyHeadKey(c.f.Group, family), h)
+	if c.heads == nil {
+		c.heads = map[string]policyHead{}
+	}
+	c.heads[string(policyHeadKey(c.f.Group, family))] = h
+	return nil
+}
+
+func (c *chunk) loadHead(group, family string) (policyHead, error) {
+	if h, ok := c.heads[string(policyHeadKey(group, family))]; ok {
+		return h, nil
+	}
+	return loadHead(c.b, group, family)
+}
+
+func (c *chunk) loadVersion(group, family string, n uint64) (*PolicyVersion, error) {
+	if v, ok := c.versions[string(versionKey(group, family, n))]; ok {
+		return v.clone(), nil
+	}
+	return loadVersion(c.b, group, family, n)
+}
+
+func (c *chunk) activeVersion(group, family string, h policyHead) (*PolicyVersion, error) {
+	if h.Active != 0 {
+		return c.loadVersion(group, family, h.Active)
+	}
+	return activeVersion(c.b, group, family, h)
+}
+
+// flushPolicy writes the chunk's policy versions and heads to its batch.
+func (c *chunk) flushPolicy() error {
+	for k, v := range c.versions {
+		if err := setJSON(c.b, []byte(k), v); err != nil {
+			return err
+		}
+	}
+	for k, h := range c.heads {
+		if err := setJSON(c.b, []byte(k), h); err != nil {
+			return err
+		}
+	}
+	clear(c.versions)
+	clear(c.heads)
+	return nil
+}
+
+func (v *PolicyVersion) clone() *PolicyVersion {
+	w := *v
+	w.Members, w.Rules, w.Changes = slices.Clone(v.Members), slices.Clone(v.Rules), slices.Clone(v.Changes)
+	return &w
 }
 
 // errPendingCopy fails a change to a family whose pending copy awaits review.
@@ -297,7 +355,7 @@ func (c *chunk) update(rules *familyRules, w *policyWork, family string, active,
 	var av *PolicyVersion
 	if w.pending == nil && (w.head.Active != 0 || active != nil || next[FPersonCode] != "001") {
 		var err error
-		if av, err = activeVersion(c.b, group, family, w.head); err != nil {
+		if av, err = c.activeVersion(group, family, w.head); err != nil {
 			return err
 		}
 	} else if w.pending == nil {
@@ -432,7 +490,7 @@ const approverRewind = "rewind"
 // ever active.
 func (c *chunk) rewindVersion(family string) error {
 	group := c.f.Group
-	h, err := loadHead(c.b, group, family)
+	h, err := c.loadHead(group, family)
 	if err != nil {
 		return err
 	}
@@ -454,7 +512,7 @@ func (c *chunk) rewindVersion(family string) error {
 	if err != nil {
 		return err
 	}
-	av, err := activeVersion(c.b, group, family, h)
+	av, err := c.activeVersion(group, family, h)
 	if err != nil {
 		return err
 	}
@@ -481,11 +539,11 @@ func (c *chunk) discardPending() error {
 	prefix := fileScoped("pf", c.f.Group, c.f.Seq)
 	return scan(c.l.db, prefix, false, func(k, val []byte) error {
 		family := string(k[len(prefix):])
-		h, err := loadHead(c.b, c.f.Group, family)
+		h, err := c.loadHead(c.f.Group, family)
 		if err != nil {
 			return err
 		}
-		v, err := loadVersion(c.b, c.f.Group, family, readU64(val))
+		v, err := c.loadVersion(c.f.Group, family, readU64(val))
 		if err != nil {
 			return err
 		}

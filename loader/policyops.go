@@ -50,7 +50,7 @@ func (l *Loader) ChangePolicy(ctx context.Context, group, family, person, user s
 	c.user = user
 	defer func() { c.b.Close() }()
 	fam := strings.ToUpper(family)
-	before, err := loadHead(c.b, group, fam)
+	before, err := c.loadHead(group, fam)
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +61,7 @@ func (l *Loader) ChangePolicy(ctx context.Context, group, family, person, user s
 		}
 		return nil, err
 	}
-	h, err := loadHead(c.b, group, fam)
+	h, err := c.loadHead(group, fam)
 	if err != nil {
 		return nil, err
 	}
@@ -203,6 +203,9 @@ func (l *Loader) decide(group, family, user, reason string) (*PolicyVersion, err
 // commitDecision commits an approval or rejection: the outbox batch, and
 // for a file's copy the file's journal position.
 func (c *chunk) commitDecision() error {
+	if err := c.flushPolicy(); err != nil {
+		return err
+	}
 	if err := c.l.addOutbox(c.b, c.f.Group, c.touched, nil, 0); err != nil {
 		return err
 	}
