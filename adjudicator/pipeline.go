@@ -239,7 +239,7 @@ func (a *adjudication) pricing() {
 		b := w.IngredientBasis
 		discount, useMAC = b.AWPDiscount, b.UseMAC
 		if b.AWPDiscountSchedule != nil {
-			if d, how, ok := a.schedule(b.AWPDiscountSchedule, 6); ok {
+			if d, how, ok := a.schedule(b.AWPDiscountSchedule, edits.DiscountRate); ok {
 				discount = decimal.Min(d, decimal.NewFromInt(1))
 				a.decide(w, "", "AWP discount from %s", how)
 			} else {
@@ -249,7 +249,7 @@ func (a *adjudication) pricing() {
 		if b.MACList != nil {
 			var how string
 			var ok bool
-			if macUnit, how, ok = a.schedule(b.MACList, 5); ok {
+			if macUnit, how, ok = a.schedule(b.MACList, edits.UnitPrice); ok {
 				a.decide(w, "", "MAC %s per unit from %s", macUnit, how)
 			} else {
 				a.decide(w, "", "not on the MAC list: %s", how)
@@ -259,7 +259,7 @@ func (a *adjudication) pricing() {
 	}
 	if w := a.sel.Winner(edits.KindDispensingFee); w != nil {
 		if ref := w.DispensingFee.Schedule; ref != nil {
-			if f, how, ok := a.schedule(ref, 2); ok {
+			if f, how, ok := a.schedule(ref, edits.Money); ok {
 				fee = f
 				a.decide(w, "", "dispensing fee %s from %s", edits.FormatCents(fee), how)
 			} else {
@@ -363,7 +363,7 @@ func (a *adjudication) costShare(ctx context.Context, docs accumulators.Docs) er
 		}
 		switch {
 		case line != nil && line.Schedule != nil:
-			amount, how, ok := a.schedule(line.Schedule, 2)
+			amount, how, ok := a.schedule(line.Schedule, edits.Money)
 			copay = decimal.Min(amount, rest)
 			if !ok {
 				a.decide(w, "", "%s: %s; member pays no copay", line.Describe(), how)

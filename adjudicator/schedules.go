@@ -101,10 +101,10 @@ func (f claimFacts) Fact(name string) (string, bool) {
 	return "", false
 }
 
-// schedule resolves ref for the claim: an amount rounded to places
-// decimals, a trace of the lines used, and whether a line applied.
-func (a *adjudication) schedule(ref *edits.ScheduleRef, places int32) (decimal.Decimal, string, bool) {
-	return a.snap.schedules.Resolve(ref, claimFacts{a}, a.claim.dos, places)
+// schedule resolves ref for the claim: an amount in unit, a trace of the
+// lines used, and whether a line applied.
+func (a *adjudication) schedule(ref *edits.ScheduleRef, unit edits.ScheduleUnit) (decimal.Decimal, string, bool) {
+	return a.snap.schedules.Resolve(ref, claimFacts{a}, a.claim.dos, unit)
 }
 
 // compileSchedules validates and compiles the configuration's schedules.
@@ -125,24 +125,11 @@ func compileSchedules(list []edits.Schedule) (edits.Schedules, error) {
 }
 
 // checkScheduleRefs checks that the schedules an edit reads exist, are of
-// the right kind, and that a rate schedule's amounts suit their use: whole
-// cents for fees and copays, a rate below 1 for an AWP discount.
+// the right kind, and that a rate schedule's amounts suit their use.
 func (s *snapshot) checkScheduleRefs(e *edits.Edit) error {
-	refs, fields := e.ScheduleRefs()
-	for i, ref := range refs {
-		problem := func(format string, args ...any) error {
-			return &edits.ValidationError{Ref: e.Ref(), Problems: []edits.Problem{{Field: fields[i], Message: fmt.Sprintf(format, args...)}}}
-		}
-		if err := s.schedules.CheckRef(ref); err != nil {
-			return problem("%v", err)
-		}
-		for n, l := range s.schedules[ref.Schedule].Lines {
-			switch {
-			case strings.HasSuffix(fields[i], "awp_discount_schedule") && !l.Amount.LessThan(decimal.NewFromInt(1)):
-				return problem("schedule %s line %d: %s is not a discount rate below 1", ref.Schedule, n+1, l.Amount)
-			case strings.HasSuffix(fields[i], ".schedule") && !edits.WholeCents(*l.Amount):
-				return problem("schedule %s line %d: %s is not whole cents", ref.Schedule, n+1, l.Amount)
-			}
+	for _, u := range e.ScheduleUses() {
+		if err := s.schedules.CheckUse(u); err != nil {
+			return &edits.ValidationError{Ref: e.Ref(), Problems: []edits.Problem{{Field: u.Field, Message: err.Error()}}}
 		}
 	}
 	return nil

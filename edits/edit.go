@@ -329,25 +329,26 @@ type DispensingFee struct {
 	Schedule *ScheduleRef    `json:"schedule,omitempty"`
 }
 
-// ScheduleRefs lists the schedules the edit reads, each with its purpose
-// for messages.
-func (e *Edit) ScheduleRefs() (refs []*ScheduleRef, fields []string) {
-	add := func(r *ScheduleRef, field string) {
+// ScheduleUses lists the schedules the edit reads, each with its field
+// and the unit of the amount it takes.
+func (e *Edit) ScheduleUses() []ScheduleUse {
+	var uses []ScheduleUse
+	add := func(r *ScheduleRef, field string, unit ScheduleUnit) {
 		if r != nil {
-			refs, fields = append(refs, r), append(fields, field)
+			uses = append(uses, ScheduleUse{Ref: r, Field: field, Unit: unit})
 		}
 	}
 	if b := e.IngredientBasis; b != nil {
-		add(b.AWPDiscountSchedule, "ingredient_basis.awp_discount_schedule")
-		add(b.MACList, "ingredient_basis.mac_list")
+		add(b.AWPDiscountSchedule, "ingredient_basis.awp_discount_schedule", DiscountRate)
+		add(b.MACList, "ingredient_basis.mac_list", UnitPrice)
 	}
 	if f := e.DispensingFee; f != nil {
-		add(f.Schedule, "dispensing_fee.schedule")
+		add(f.Schedule, "dispensing_fee.schedule", Money)
 	}
 	for i := range e.CostShare {
-		add(e.CostShare[i].Schedule, fmt.Sprintf("cost_share[%d].schedule", i))
+		add(e.CostShare[i].Schedule, fmt.Sprintf("cost_share[%d].schedule", i), Money)
 	}
-	return refs, fields
+	return uses
 }
 
 // AmountRange bounds the claim's total allowed (78 when outside).

@@ -60,6 +60,53 @@ type ScheduleRef struct {
 	InSequence  bool     `json:"in_sequence,omitempty"`
 }
 
+// ScheduleUnit is what a scheduled amount is: it sets the places each step
+// rounds to and what a rate schedule's amounts must be.
+type ScheduleUnit int
+
+// The units.
+const (
+	Money        ScheduleUnit = iota // fees and copays: whole cents
+	UnitPrice                        // a MAC unit price: 5 places
+	DiscountRate                     // an AWP discount: below 1, 6 places
+)
+
+// Places is how many decimals each step of a resolution keeps.
+func (u ScheduleUnit) Places() int32 {
+	switch u {
+	case UnitPrice:
+		return 5
+	case DiscountRate:
+		return 6
+	}
+	return 2
+}
+
+func (u ScheduleUnit) check(amount decimal.Decimal) error {
+	switch {
+	case u == Money && !WholeCents(amount):
+		return fmt.Errorf("%s is not whole cents", amount)
+	case u == DiscountRate && !amount.LessThan(decimal.NewFromInt(1)):
+		return fmt.Errorf("%s is not a discount rate below 1", amount)
+	}
+	return nil
+}
+
+func (u ScheduleUnit) format(d decimal.Decimal) string {
+	if u == Money {
+		return d.StringFixed(2)
+	}
+	return d.String()
+}
+
+// ScheduleUse is where an edit reads a schedule: the reference, the
+// edit's field that holds it, and the unit of the amount.
+type ScheduleUse struct {
+	Ref   *ScheduleRef
+	Field string
+	Unit  ScheduleUnit
+}
+
 // ScheduleFacts are the named values of a claim a schedule reads.
 type ScheduleFacts interface {
 	Fact(name string) (string, bool)
@@ -278,6 +325,20 @@ func (c *CompiledSchedule) Lookup(f ScheduleFacts, day Date) int {
 // Schedules are the compiled schedules of a configuration, by ID.
 type Schedules map[string]*CompiledSchedule
 
+// CheckUse reports what is wrong with a use: what CheckRef finds, or a
+// rate schedule amount unfit for the unit.
+func (ss Schedules) CheckUse(u ScheduleUse) error {
+	if err := ss.CheckRef(u.Ref); err != nil {
+		return err
+	}
+	for n, l := range ss[u.Ref.Schedule].Lines {
+		if err := u.Unit.check(*l.Amount); err != nil {
+			return fmt.Errorf("schedule %s line %d: %w", u.Ref.Schedule, n+1, err)
+		}
+	}
+	return nil
+}
+
 // CheckRef reports what is wrong with ref: an unknown schedule, or one of
 // the wrong kind.
 func (ss Schedules) CheckRef(ref *ScheduleRef) error {
@@ -297,9 +358,10 @@ func (ss Schedules) CheckRef(ref *ScheduleRef) error {
 }
 
 // Resolve returns the amount ref gives for f on day, each step rounded
-// half-up to places decimals and never below zero, with an account of the
-// lines used; ok is false when no line of the rate schedule applies.
-func (ss Schedules) Resolve(ref *ScheduleRef, f ScheduleFacts, day Date, places int32) (amount decimal.Decimal, how string, ok bool) {
+// half away from zero to the unit's places and never below zero, with an
+// account of the lines used; ok is false when no line of the rate schedule
+// applies.
+func (ss Schedules) Resolve(ref *ScheduleRef, f ScheduleFacts, day Date, unit ScheduleUnit) (amount decimal.Decimal, how string, ok bool) {
 	rate := ss[ref.Schedule]
 	i := -1
 	if rate != nil {
@@ -308,12 +370,7 @@ func (ss Schedules) Resolve(ref *ScheduleRef, f ScheduleFacts, day Date, places 
 	if i < 0 {
 		return decimal.Zero, "no line of " + ref.Schedule + " applies", false
 	}
-	show := func(d decimal.Decimal) string {
-		if places == 2 {
-			return d.StringFixed(2) // money
-		}
-		return d.String()
-	}
+	places, show := unit.Places(), unit.format
 	base := rate.Lines[i].Amount.Round(places)
 	var b strings.Builder
 	b.WriteString(ref.Schedule + " line " + strconv.Itoa(i+1) + " = " + show(base))

@@ -108,12 +108,12 @@ func TestScheduleResolve(t *testing.T) {
 		{ScheduleRef{Schedule: "FEE", Adjustments: []string{"ABS", "PCT"}}, small, "3"},                    // PCT has no line for the facts
 		{ScheduleRef{Schedule: "FEE", Adjustments: []string{"CUT", "ABS"}}, small, "0"},                    // never below zero
 	} {
-		got, how, ok := ss.Resolve(&tc.ref, tc.f, day, 2)
+		got, how, ok := ss.Resolve(&tc.ref, tc.f, day, Money)
 		if !ok || got.String() != tc.want {
 			t.Errorf("%+v: %s (%s), want %s", tc.ref, got, how, tc.want)
 		}
 	}
-	if _, _, ok := ss.Resolve(&ScheduleRef{Schedule: "FEE"}, big, NewDate(2025, 1, 1), 2); ok {
+	if _, _, ok := ss.Resolve(&ScheduleRef{Schedule: "FEE"}, big, NewDate(2025, 1, 1), Money); ok {
 		t.Error("a rate schedule with no line in effect must not resolve")
 	}
 	if err := ss.CheckRef(&ScheduleRef{Schedule: "PCT"}); err == nil {

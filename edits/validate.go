@@ -222,14 +222,13 @@ func (e *Edit) validateParams(c *checker) {
 	if want == "" {
 		return
 	}
-	refs, fields := e.ScheduleRefs()
-	for i, r := range refs {
-		if !ValidID(r.Schedule) {
-			c.add(fields[i], "schedule %q is not a valid ID", r.Schedule)
+	for _, u := range e.ScheduleUses() {
+		if !ValidID(u.Ref.Schedule) {
+			c.add(u.Field, "schedule %q is not a valid ID", u.Ref.Schedule)
 		}
-		for j, a := range r.Adjustments {
+		for j, a := range u.Ref.Adjustments {
 			if !ValidID(a) {
-				c.add(fmt.Sprintf("%s.adjustments[%d]", fields[i], j), "%q is not a valid ID", a)
+				c.add(fmt.Sprintf("%s.adjustments[%d]", u.Field, j), "%q is not a valid ID", a)
 			}
 		}
 	}
