@@ -396,30 +396,28 @@ func catalogBatch(r reader, touched map[string]bool) (*CatalogBatch, error) {
 		}
 		switch k[0] {
 		case 'd':
-			var d adjudicator.Drug
-			if err := json.Unmarshal(v, &d); err != nil {
-				return nil, err
-			}
-			cb.Drugs = append(cb.Drugs, d)
+			err = decodeInto(v, &cb.Drugs, func(d adjudicator.Drug) adjudicator.Drug { return d })
 		case 'p':
-			var p PharmacyRecord
-			if err := json.Unmarshal(v, &p); err != nil {
-				return nil, err
-			}
-			cb.Pharmacies = append(cb.Pharmacies, p.Pharmacy)
+			err = decodeInto(v, &cb.Pharmacies, func(p PharmacyRecord) adjudicator.Pharmacy { return p.Pharmacy })
 		case 'n':
-			var n adjudicator.Network
-			if err := json.Unmarshal(v, &n); err != nil {
-				return nil, err
-			}
-			cb.Networks = append(cb.Networks, n)
+			err = decodeInto(v, &cb.Networks, func(n adjudicator.Network) adjudicator.Network { return n })
 		case 's':
-			var s ScheduleRecord
-			if err := json.Unmarshal(v, &s); err != nil {
-				return nil, err
-			}
-			cb.Schedules = append(cb.Schedules, s.Schedule)
+			err = decodeInto(v, &cb.Schedules, func(s ScheduleRecord) edits.Schedule { return s.Schedule })
+		}
+		if err != nil {
+			return nil, err
 		}
 	}
 	return cb, nil
+}
+
+// decodeInto decodes a stored record and appends what the adjudicator
+// takes of it to *dst.
+func decodeInto[R, T any](v []byte, dst *[]T, take func(R) T) error {
+	var r R
+	if err := json.Unmarshal(v, &r); err != nil {
+		return err
+	}
+	*dst = append(*dst, take(r))
+	return nil
 }
