@@ -200,9 +200,9 @@ func decimalPtr(field, s string) (*decimal.Decimal, error) {
 	if s == "" {
 		return nil, nil
 	}
-	d, err := decimal.NewFromString(s)
+	d, err := parseOptDecimal(field, s)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %q is not a number", field, s)
+		return nil, err
 	}
 	return &d, nil
 }
