@@ -40,6 +40,7 @@ import (
 	"github.com/rxclaims/rxclaims/accumulators"
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/edits"
+	"github.com/rxclaims/rxclaims/internal/ncpdp"
 	"github.com/shopspring/decimal"
 	"sigs.k8s.io/yaml"
 )
@@ -367,15 +368,7 @@ func (s *state) response(r *adjudicator.Response, key adjudicator.ClaimKey, trac
 	var b strings.Builder
 	switch r.Status {
 	case adjudicator.Rejected:
-		b.WriteString("R rejected\n")
-		texts := make([]string, len(r.Rejects))
-		for i, c := range r.Rejects {
-			fmt.Fprintf(&b, "  %s %s\n", c, c.Text())
-			texts[i] = string(c) + " " + c.Text()
-		}
-		if plain := "REJECTED: " + strings.Join(texts, "; "); r.Message != plain {
-			fmt.Fprintf(&b, "  message: %s\n", r.Message)
-		}
+		writeRejects(&b, r.Rejects, r.Message)
 	case adjudicator.Accepted:
 		b.WriteString("A reversal accepted\n")
 	case adjudicator.Paid, adjudicator.Duplicate:
@@ -428,15 +421,7 @@ func nm(d decimal.NullDecimal) string {
 func formatEligibility(r *adjudicator.EligibilityResult) string {
 	var b strings.Builder
 	if r.Status == adjudicator.Rejected {
-		b.WriteString("R rejected\n")
-		texts := make([]string, len(r.Rejects))
-		for i, c := range r.Rejects {
-			fmt.Fprintf(&b, "  %s %s\n", c, c.Text())
-			texts[i] = string(c) + " " + c.Text()
-		}
-		if plain := "REJECTED: " + strings.Join(texts, "; "); r.Message != plain {
-			fmt.Fprintf(&b, "  message: %s\n", r.Message)
-		}
+		writeRejects(&b, r.Rejects, r.Message)
 		return b.String()
 	}
 	to := r.Coverage.To.String()
@@ -531,4 +516,18 @@ func itemKey(v any) string {
 		}
 	}
 	return ""
+}
+
+// writeRejects prints a rejection: each code with its text, and the
+// message when it says more than the codes do.
+func writeRejects(b *strings.Builder, rejects []ncpdp.RejectCode, message string) {
+	b.WriteString("R rejected\n")
+	texts := make([]string, len(rejects))
+	for i, c := range rejects {
+		fmt.Fprintf(b, "  %s %s\n", c, c.Text())
+		texts[i] = string(c) + " " + c.Text()
+	}
+	if plain := "REJECTED: " + strings.Join(texts, "; "); message != plain {
+		fmt.Fprintf(b, "  message: %s\n", message)
+	}
 }
