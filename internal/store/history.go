@@ -10,13 +10,18 @@ import (
 	"github.com/rxclaims/rxclaims/edits"
 )
 
+// familyHistoryPrefix returns the key prefix of the claim history of a
+// family's members.
+func familyHistoryPrefix(cardholderID string) []byte {
+	b := make([]byte, 0, 48)
+	return append(append(append(b, "h\x00"...), cardholderID...), 0)
+}
+
 // historyPrefix returns the key prefix of one member's claim history. Keys
 // continue with the date of service and the claim ID, so a member's
 // history reads in date order.
 func historyPrefix(cardholderID, personCode string) []byte {
-	b := make([]byte, 0, 48)
-	b = append(append(append(b, "h\x00"...), cardholderID...), 0)
-	return append(append(b, personCode...), 0)
+	return append(append(familyHistoryPrefix(cardholderID), personCode...), 0)
 }
 
 func historyKey(cardholderID, personCode string, dos edits.Date, claimID string) []byte {

@@ -205,7 +205,7 @@ func (s *Store) PutFamilies(_ context.Context, fams []adjudicator.Family) error 
 // member of the family has a paid claim in its history (a reversed claim
 // leaves the history).
 func (s *Store) RemoveFamily(_ context.Context, cardholderID string) error {
-	p := append(append([]byte("h\x00"), cardholderID...), 0)
+	p := familyHistoryPrefix(cardholderID)
 	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: p, UpperBound: append(p[:len(p)-1:len(p)-1], 1)})
 	if err != nil {
 		return err
