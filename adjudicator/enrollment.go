@@ -94,15 +94,14 @@ type Catalog struct {
 // (NDC, NPI, ID), adding those not yet known, in one configuration change:
 // all of it applies or none.
 func (e *Engine) UpsertCatalog(ctx context.Context, cat Catalog) error {
-	drugs, pharmacies, networks := cat.Drugs, cat.Pharmacies, cat.Networks
-	if len(drugs)+len(pharmacies)+len(networks)+len(cat.Schedules) == 0 {
+	if len(cat.Drugs)+len(cat.Pharmacies)+len(cat.Networks)+len(cat.Schedules) == 0 {
 		return nil
 	}
 	return e.UpdateConfig(ctx, func(c *Config) error {
 		upsert(&c.Schedules, cat.Schedules, func(x edits.Schedule) string { return x.ID })
-		upsert(&c.Networks, networks, func(x Network) string { return x.ID })
-		upsert(&c.Drugs, drugs, func(x Drug) string { return x.NDC })
-		upsert(&c.Pharmacies, pharmacies, func(x Pharmacy) string { return x.NPI })
+		upsert(&c.Networks, cat.Networks, func(x Network) string { return x.ID })
+		upsert(&c.Drugs, cat.Drugs, func(x Drug) string { return x.NDC })
+		upsert(&c.Pharmacies, cat.Pharmacies, func(x Pharmacy) string { return x.NPI })
 		return nil
 	})
 }
