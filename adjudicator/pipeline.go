@@ -43,7 +43,6 @@ type adjudication struct {
 	segment     edits.Segment
 	drug        *compiledDrug
 	price       *DrugPrice
-	tier        int
 	period      edits.Date
 	penaltyBase decimal.Decimal // brand ingredient paid less MAC, when a penalty applies
 

@@ -1,7 +1,6 @@
 package loader
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -330,5 +329,3 @@ func (r *Resolved) checkRanges(rec *Record) error {
 	}
 	return nil
 }
-
-var errNoProfile = errors.New("no intake profile")
