@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/edits"
 	"github.com/shopspring/decimal"
 )
@@ -82,9 +83,9 @@ func (s *Scope) UnmarshalText(b []byte) error {
 // Bucket names one stored value: a kind at a rule level (empty for the plan
 // default) in a network segment.
 type Bucket struct {
-	Kind    Kind          `json:"kind"`
-	Level   string        `json:"level,omitempty"`
-	Segment edits.Segment `json:"-"`
+	Kind    Kind           `json:"kind"`
+	Level   string         `json:"level,omitempty"`
+	Segment domain.Segment `json:"-"`
 }
 
 // Entry is a bucket and its amount.
@@ -131,7 +132,7 @@ func (d *Doc) Add(b Bucket, amount decimal.Decimal) decimal.Decimal {
 
 // Total sums the buckets of kind at level that a limit with setting acc,
 // tested for a claim in segment claim, reads.
-func (d *Doc) Total(kind Kind, level string, acc edits.Accumulation, claim edits.Segment) decimal.Decimal {
+func (d *Doc) Total(kind Kind, level string, acc edits.Accumulation, claim domain.Segment) decimal.Decimal {
 	sum := decimal.Zero
 	for _, e := range d.Entries {
 		if e.Kind == kind && e.Level == level && acc.Reads(e.Segment, claim) {
@@ -187,7 +188,7 @@ func Decode(b []byte) (*Doc, error) {
 		if len(b) < 3 {
 			return nil, errCorrupt
 		}
-		e := Entry{Bucket: Bucket{Kind: Kind(b[0]), Segment: edits.Segment{Type: edits.NetworkType(b[1]), Class: edits.NetworkClass(b[2])}}}
+		e := Entry{Bucket: Bucket{Kind: Kind(b[0]), Segment: domain.Segment{Type: domain.NetworkType(b[1]), Class: domain.NetworkClass(b[2])}}}
 		b = b[3:]
 		var level, amount string
 		var ok bool

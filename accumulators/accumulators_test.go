@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/rxclaims/rxclaims/accumulators"
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/edits"
 	"github.com/shopspring/decimal"
 )
@@ -14,13 +15,13 @@ import (
 func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 
 var (
-	retailIn  = edits.Segment{Type: edits.Retail, Class: edits.InNetwork}
-	retailOut = edits.Segment{Type: edits.Retail, Class: edits.OutOfNetwork}
-	mailIn    = edits.Segment{Type: edits.Mail, Class: edits.InNetwork}
-	specIn    = edits.Segment{Type: edits.Specialty, Class: edits.InNetwork}
+	retailIn  = domain.Segment{Type: domain.Retail, Class: domain.InNetwork}
+	retailOut = domain.Segment{Type: domain.Retail, Class: domain.OutOfNetwork}
+	mailIn    = domain.Segment{Type: domain.Mail, Class: domain.InNetwork}
+	specIn    = domain.Segment{Type: domain.Specialty, Class: domain.InNetwork}
 )
 
-func bucket(k accumulators.Kind, level string, s edits.Segment) accumulators.Bucket {
+func bucket(k accumulators.Kind, level string, s domain.Segment) accumulators.Bucket {
 	return accumulators.Bucket{Kind: k, Level: level, Segment: s}
 }
 
@@ -122,17 +123,17 @@ func TestDocTotal(t *testing.T) {
 	d.Add(bucket(accumulators.OutOfPocket, "", retailIn), dec("2000"))
 
 	advanced := edits.Accumulation{Mode: edits.Advanced,
-		NetworkTypes: []edits.NetworkType{edits.Retail, edits.Mail}, Classes: []edits.NetworkClass{edits.InNetwork}}
+		NetworkTypes: []domain.NetworkType{domain.Retail, domain.Mail}, Classes: []domain.NetworkClass{domain.InNetwork}}
 	for _, tc := range []struct {
 		name  string
 		level string
 		acc   edits.Accumulation
-		claim edits.Segment
+		claim domain.Segment
 		want  string
 	}{
 		{"default retail/in", "", edits.Accumulation{}, retailIn, "10"},
 		{"default retail/out", "", edits.Accumulation{}, retailOut, "20"},
-		{"default retail90/in", "", edits.Accumulation{}, edits.Segment{Type: edits.Retail90, Class: edits.InNetwork}, "0"},
+		{"default retail90/in", "", edits.Accumulation{}, domain.Segment{Type: domain.Retail90, Class: domain.InNetwork}, "0"},
 		{"advanced retail+mail/in", "", advanced, specIn, "50"},
 		{"plan", "", edits.Accumulation{Mode: edits.PlanAccumulation}, retailIn, "150"},
 		{"level", "GENERICS", edits.Accumulation{Mode: edits.PlanAccumulation}, retailIn, "1000"},
@@ -168,7 +169,7 @@ func sampleDoc() *accumulators.Doc {
 	d.Add(bucket(accumulators.PlanPaid, "", mailIn), dec("106.50"))
 	d.Add(bucket(accumulators.RxCount, "", specIn), dec("3"))
 	d.Add(bucket(accumulators.Deductible, "GENERICS", retailOut), dec("0.01"))
-	d.Add(bucket(accumulators.OutOfPocket, "lévél with ünicode and \x00 nul", edits.Segment{Type: edits.Retail90, Class: edits.OutOfNetwork}), dec("12345678901234567890.123456789"))
+	d.Add(bucket(accumulators.OutOfPocket, "lévél with ünicode and \x00 nul", domain.Segment{Type: domain.Retail90, Class: domain.OutOfNetwork}), dec("12345678901234567890.123456789"))
 	return d
 }
 

@@ -3,7 +3,7 @@ package accumulators
 import (
 	"fmt"
 
-	"github.com/rxclaims/rxclaims/edits"
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/shopspring/decimal"
 )
 
@@ -13,7 +13,7 @@ type Contribution struct {
 	Scope   Scope           `json:"scope"`
 	Kind    Kind            `json:"kind"`
 	Level   string          `json:"level,omitempty"`
-	Segment edits.Segment   `json:"segment"`
+	Segment domain.Segment  `json:"segment"`
 	Amount  decimal.Decimal `json:"amount"`
 }
 

@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"time"
 
+	"github.com/rxclaims/rxclaims/config"
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/edits"
 )
 
@@ -16,9 +18,9 @@ import (
 type ConfigStore interface {
 	// SaveConfig writes base (when not nil) and the edit versions in one
 	// durable batch.
-	SaveConfig(ctx context.Context, base *Config, versions []edits.Edit) error
+	SaveConfig(ctx context.Context, base *config.Config, versions []edits.Edit) error
 	// PutFamilies writes families durably, replacing any with the same cardholder ID.
-	PutFamilies(ctx context.Context, fams []Family) error
+	PutFamilies(ctx context.Context, fams []domain.Family) error
 }
 
 // Admin errors, besides those of package edits (edits.ErrNotFound,
@@ -28,7 +30,7 @@ var ErrNoConfigStore = errors.New("adjudicator: no configuration store")
 // Configuration returns a deep copy of the configuration in force (without
 // families): plans, networks, pharmacies, drugs, the hierarchy and every
 // edit version.
-func (e *Engine) Configuration() *Config {
+func (e *Engine) Configuration() *config.Config {
 	e.adminMu.Lock()
 	defer e.adminMu.Unlock()
 	c, _ := snapshotCopy(e.cfg)
@@ -37,7 +39,7 @@ func (e *Engine) Configuration() *Config {
 
 // change applies fn to a copy of the configuration, compiles it, persists
 // what changed and swaps the snapshot in; on any error nothing changes.
-func (e *Engine) change(ctx context.Context, fn func(c *Config, book *edits.Book) error) error {
+func (e *Engine) change(ctx context.Context, fn func(c *config.Config, book *edits.Book) error) error {
 	e.adminMu.Lock()
 	defer e.adminMu.Unlock()
 	next, err := snapshotCopy(e.cfg)
@@ -51,7 +53,7 @@ func (e *Engine) change(ctx context.Context, fn func(c *Config, book *edits.Book
 	if err := fn(next, book); err != nil {
 		return err
 	}
-	if err := next.normalize(); err != nil {
+	if err := next.Normalize(); err != nil {
 		return err
 	}
 	next.Edits = book.All()
@@ -60,7 +62,7 @@ func (e *Engine) change(ctx context.Context, fn func(c *Config, book *edits.Book
 		return err
 	}
 	if e.configs != nil {
-		var base *Config
+		var base *config.Config
 		if !sameBase(e.cfg, next) {
 			base = baseOf(next)
 		}
@@ -73,13 +75,13 @@ func (e *Engine) change(ctx context.Context, fn func(c *Config, book *edits.Book
 	return nil
 }
 
-func baseOf(c *Config) *Config {
+func baseOf(c *config.Config) *config.Config {
 	b := *c
 	b.Edits, b.Families = nil, nil
 	return &b
 }
 
-func sameBase(a, b *Config) bool {
+func sameBase(a, b *config.Config) bool {
 	x, _ := json.Marshal(baseOf(a))
 	y, _ := json.Marshal(baseOf(b))
 	return string(x) == string(y)
@@ -110,7 +112,7 @@ func changedEdits(prev, next []edits.Edit) []edits.Edit {
 // CreateDraft stores a new Draft: a new edit, or the next version of one.
 func (e *Engine) CreateDraft(ctx context.Context, ed edits.Edit, user string) (edits.Edit, error) {
 	var out edits.Edit
-	err := e.change(ctx, func(_ *Config, b *edits.Book) (err error) {
+	err := e.change(ctx, func(_ *config.Config, b *edits.Book) (err error) {
 		out, err = b.CreateDraft(ed, user, e.now())
 		return err
 	})
@@ -120,7 +122,7 @@ func (e *Engine) CreateDraft(ctx context.Context, ed edits.Edit, user string) (e
 // UpdateDraft replaces a Draft version's content.
 func (e *Engine) UpdateDraft(ctx context.Context, ed edits.Edit, user string) (edits.Edit, error) {
 	var out edits.Edit
-	err := e.change(ctx, func(_ *Config, b *edits.Book) (err error) {
+	err := e.change(ctx, func(_ *config.Config, b *edits.Book) (err error) {
 		out, err = b.UpdateDraft(ed, user, e.now())
 		return err
 	})
@@ -132,7 +134,7 @@ func (e *Engine) UpdateDraft(ctx context.Context, ed edits.Edit, user string) (e
 // allow self-activation.
 func (e *Engine) Activate(ctx context.Context, id string, version int, user string) (edits.Edit, error) {
 	var out edits.Edit
-	err := e.change(ctx, func(c *Config, b *edits.Book) (err error) {
+	err := e.change(ctx, func(c *config.Config, b *edits.Book) (err error) {
 		out, err = b.Activate(id, version, user, e.now(), c.Settings.AllowSelfActivation)
 		return err
 	})
@@ -142,7 +144,7 @@ func (e *Engine) Activate(ctx context.Context, id string, version int, user stri
 // Inactivate retires a version for good.
 func (e *Engine) Inactivate(ctx context.Context, id string, version int, user string) (edits.Edit, error) {
 	var out edits.Edit
-	err := e.change(ctx, func(_ *Config, b *edits.Book) (err error) {
+	err := e.change(ctx, func(_ *config.Config, b *edits.Book) (err error) {
 		out, err = b.Inactivate(id, version, user, e.now())
 		return err
 	})
@@ -188,8 +190,8 @@ func (e *Engine) EditVersions(id string) ([]edits.Edit, error) {
 // UpdateConfig applies fn to a copy of the configuration (families aside)
 // and swaps the result in if it compiles; nothing changes otherwise. It is
 // how reference data (drugs, pharmacies, networks, plans) changes at run time.
-func (e *Engine) UpdateConfig(ctx context.Context, fn func(*Config) error) error {
-	return e.change(ctx, func(c *Config, b *edits.Book) error {
+func (e *Engine) UpdateConfig(ctx context.Context, fn func(*config.Config) error) error {
+	return e.change(ctx, func(c *config.Config, b *edits.Book) error {
 		before := editJSONs(c.Edits)
 		if err := fn(c); err != nil {
 			return err
@@ -207,7 +209,7 @@ func editJSONs(list []edits.Edit) string {
 }
 
 // PutFamilies validates and writes families durably.
-func (e *Engine) PutFamilies(ctx context.Context, fams []Family) error {
+func (e *Engine) PutFamilies(ctx context.Context, fams []domain.Family) error {
 	for i := range fams {
 		if err := fams[i].Validate(); err != nil {
 			return fmt.Errorf("%w: %w", ErrInvalid, err)
@@ -232,7 +234,7 @@ type ImportSummary struct {
 // same ID; edit versions arrive with their status and audit, and a version
 // already here must be identical (so importing twice changes nothing).
 // The whole bundle applies or none of it does.
-func (e *Engine) Import(ctx context.Context, in *Config, user string) (ImportSummary, error) {
+func (e *Engine) Import(ctx context.Context, in *config.Config, user string) (ImportSummary, error) {
 	var sum ImportSummary
 	if user == "" {
 		return sum, fmt.Errorf("%w: a user is required", ErrInvalid)
@@ -244,19 +246,19 @@ func (e *Engine) Import(ctx context.Context, in *Config, user string) (ImportSum
 	if err != nil {
 		return sum, err
 	}
-	if err := src.normalize(); err != nil {
+	if err := src.Normalize(); err != nil {
 		return sum, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
-	err = e.change(ctx, func(c *Config, b *edits.Book) error {
-		if src.Settings.AllowSelfActivation || !reflect.DeepEqual(src.Settings, Settings{}) {
+	err = e.change(ctx, func(c *config.Config, b *edits.Book) error {
+		if src.Settings.AllowSelfActivation || !reflect.DeepEqual(src.Settings, config.Settings{}) {
 			c.Settings = src.Settings
 		}
-		sum.Clients = upsert(&c.Clients, src.Clients, func(x Client) string { return x.ID })
-		sum.Groups = upsert(&c.Groups, src.Groups, func(x Group) string { return x.ID })
-		sum.Plans = upsert(&c.Plans, src.Plans, func(x Plan) string { return x.ID })
-		sum.Networks = upsert(&c.Networks, src.Networks, func(x Network) string { return x.ID })
-		sum.Pharmacies = upsert(&c.Pharmacies, src.Pharmacies, func(x Pharmacy) string { return x.NPI })
-		sum.Drugs = upsert(&c.Drugs, src.Drugs, func(x Drug) string { return x.NDC })
+		sum.Clients = upsert(&c.Clients, src.Clients, func(x config.Client) string { return x.ID })
+		sum.Groups = upsert(&c.Groups, src.Groups, func(x config.Group) string { return x.ID })
+		sum.Plans = upsert(&c.Plans, src.Plans, func(x config.Plan) string { return x.ID })
+		sum.Networks = upsert(&c.Networks, src.Networks, func(x domain.Network) string { return x.ID })
+		sum.Pharmacies = upsert(&c.Pharmacies, src.Pharmacies, func(x domain.Pharmacy) string { return x.NPI })
+		sum.Drugs = upsert(&c.Drugs, src.Drugs, func(x domain.Drug) string { return x.NDC })
 		sum.Schedules = upsert(&c.Schedules, src.Schedules, func(x edits.Schedule) string { return x.ID })
 		for _, ed := range src.Edits {
 			changed, err := b.Import(ed, user, e.now(), sameEdit)
@@ -349,7 +351,7 @@ func (e *Engine) TestClaim(ctx context.Context, c *Claim, drafts []EditRef) (*Re
 
 // MemberClaims returns a member's paid claims with dates of service from
 // from to to, oldest first: what a retroactive eligibility change affects.
-func (e *Engine) MemberClaims(ctx context.Context, cardholderID, personCode string, from, to edits.Date) ([]*ClaimRecord, error) {
+func (e *Engine) MemberClaims(ctx context.Context, cardholderID, personCode string, from, to domain.Date) ([]*ClaimRecord, error) {
 	reader, ok := e.store.(interface {
 		Claim(id string) (*ClaimRecord, error)
 	})

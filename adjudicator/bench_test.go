@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/edits"
 	"github.com/rxclaims/rxclaims/internal/demo"
 	"github.com/rxclaims/rxclaims/internal/scenario"
@@ -19,7 +20,7 @@ func BenchmarkBill(b *testing.B) {
 	cfg := demo.Config()
 	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
 	e, _ := scenario.NewEngine(b, cfg, b.TempDir(), func() time.Time { return now })
-	scenario.BenchBills(b, e, demo.CoveredClaims(cfg, edits.DateOf(now)))
+	scenario.BenchBills(b, e, demo.CoveredClaims(cfg, domain.DateOf(now)))
 }
 
 // BenchmarkBillEdits is BenchmarkBill with 10 and with 10,000 more Active
@@ -32,14 +33,14 @@ func BenchmarkBillEdits(b *testing.B) {
 		b.Run(fmt.Sprintf("edits=%d", n), func(b *testing.B) {
 			cfg := demo.Config()
 			for _, p := range cfg.Plans {
-				cfg.Edits = append(cfg.Edits, edits.Synthetic(p.ID, n/len(cfg.Plans), edits.MustDate("2026-01-01"))...)
+				cfg.Edits = append(cfg.Edits, edits.Synthetic(p.ID, n/len(cfg.Plans), domain.MustDate("2026-01-01"))...)
 			}
 			for i := range cfg.Edits { // IDs are per plan; keep them unique
 				cfg.Edits[i].ID = fmt.Sprintf("%s-%d", cfg.Edits[i].ID, i)
 			}
 			now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
 			e, _ := scenario.NewEngine(b, cfg, b.TempDir(), func() time.Time { return now })
-			scenario.BenchBills(b, e, demo.CoveredClaims(cfg, edits.DateOf(now)))
+			scenario.BenchBills(b, e, demo.CoveredClaims(cfg, domain.DateOf(now)))
 		})
 	}
 }

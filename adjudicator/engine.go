@@ -13,7 +13,8 @@ import (
 	"time"
 
 	"github.com/rxclaims/rxclaims/accumulators"
-	"github.com/rxclaims/rxclaims/edits"
+	"github.com/rxclaims/rxclaims/config"
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/shopspring/decimal"
 )
 
@@ -29,14 +30,14 @@ const (
 // read see a value that a failed Commit would have written.
 type Store interface {
 	// Family returns the family with the cardholder ID, or nil if none.
-	Family(ctx context.Context, cardholderID string) (*Family, error)
+	Family(ctx context.Context, cardholderID string) (*domain.Family, error)
 	// ClaimByKey returns the latest claim billed under key, or nil.
 	ClaimByKey(ctx context.Context, key ClaimKey) (*ClaimRecord, error)
 	// Accumulators returns the caller's own copy of a document (empty if none).
-	Accumulators(ctx context.Context, scope accumulators.Scope, id string, period edits.Date) (*accumulators.Doc, error)
+	Accumulators(ctx context.Context, scope accumulators.Scope, id string, period domain.Date) (*accumulators.Doc, error)
 	// History returns a member's paid claims with dates of service from
 	// from to to, oldest first.
-	History(ctx context.Context, cardholderID, personCode string, from, to edits.Date) ([]HistoryEntry, error)
+	History(ctx context.Context, cardholderID, personCode string, from, to domain.Date) ([]HistoryEntry, error)
 	// Commit writes claim records, the key index, the member's history and
 	// documents in one durable batch. A record with a Reversal leaves the history.
 	Commit(ctx context.Context, c *Commit) error
@@ -50,7 +51,7 @@ type ClaimRecord struct {
 	Hash          string                      `json:"hash"`
 	CardholderID  string                      `json:"cardholder_id"`
 	PersonCode    string                      `json:"person_code"`
-	Period        edits.Date                  `json:"period"`
+	Period        domain.Date                 `json:"period"`
 	Claim         *Claim                      `json:"claim"`
 	Response      *Response                   `json:"response"`
 	Contributions []accumulators.Contribution `json:"contributions"`
@@ -83,7 +84,7 @@ type Commit struct {
 type DocWrite struct {
 	Scope  accumulators.Scope
 	ID     string
-	Period edits.Date
+	Period domain.Date
 	Doc    *accumulators.Doc
 }
 
@@ -107,13 +108,13 @@ type Engine struct {
 	famLocks [1024]sync.Mutex
 	idSeq    atomic.Uint64
 
-	adminMu sync.Mutex // serializes configuration changes
-	cfg     *Config    // the configuration in force, normalized; owned under adminMu
+	adminMu sync.Mutex     // serializes configuration changes
+	cfg     *config.Config // the configuration in force, normalized; owned under adminMu
 	configs ConfigStore
 }
 
 // New compiles cfg and returns an engine over opts.Store.
-func New(cfg *Config, opts Options) (*Engine, error) {
+func New(cfg *config.Config, opts Options) (*Engine, error) {
 	if opts.Store == nil {
 		return nil, fmt.Errorf("adjudicator: Options.Store is required")
 	}
@@ -130,7 +131,7 @@ func New(cfg *Config, opts Options) (*Engine, error) {
 
 // Reload compiles cfg and swaps it in; claims in flight finish on the old
 // snapshot. It does not persist cfg (see Import and the admin methods).
-func (e *Engine) Reload(cfg *Config) error {
+func (e *Engine) Reload(cfg *config.Config) error {
 	s, err := compile(cfg)
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
@@ -139,7 +140,7 @@ func (e *Engine) Reload(cfg *Config) error {
 	if err != nil {
 		return err
 	}
-	if err := own.normalize(); err != nil {
+	if err := own.Normalize(); err != nil {
 		return err
 	}
 	e.adminMu.Lock()
@@ -149,7 +150,7 @@ func (e *Engine) Reload(cfg *Config) error {
 	return nil
 }
 
-func (e *Engine) today() edits.Date { return edits.DateOf(e.now().UTC()) }
+func (e *Engine) today() domain.Date { return domain.DateOf(e.now().UTC()) }
 
 // newID returns a unique, time-ordered claim ID: 12 hex digits of
 // milliseconds and 8 of a per-process sequence started at random.
@@ -376,12 +377,12 @@ type docSet struct {
 type docRef struct {
 	scope  accumulators.Scope
 	id     string
-	period edits.Date
+	period domain.Date
 }
 
 func newDocSet(s Store) *docSet { return &docSet{store: s, docs: map[docRef]*accumulators.Doc{}} }
 
-func (s *docSet) get(ctx context.Context, scope accumulators.Scope, id string, period edits.Date) (*accumulators.Doc, error) {
+func (s *docSet) get(ctx context.Context, scope accumulators.Scope, id string, period domain.Date) (*accumulators.Doc, error) {
 	ref := docRef{scope, id, period}
 	if d, ok := s.docs[ref]; ok {
 		return d, nil
@@ -396,7 +397,7 @@ func (s *docSet) get(ctx context.Context, scope accumulators.Scope, id string, p
 }
 
 // pair returns a member's and family's documents for a period.
-func (s *docSet) pair(ctx context.Context, cardholderID, personCode string, period edits.Date) (accumulators.Docs, error) {
+func (s *docSet) pair(ctx context.Context, cardholderID, personCode string, period domain.Date) (accumulators.Docs, error) {
 	m, err := s.get(ctx, accumulators.Member, MemberID(cardholderID, personCode), period)
 	if err != nil {
 		return accumulators.Docs{}, err

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/rxclaims/rxclaims/config"
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/edits"
 )
 
@@ -13,7 +15,7 @@ import (
 // idempotent upsert: calling it again with the same input changes nothing.
 
 // Family returns the stored family with the cardholder ID, or nil.
-func (e *Engine) Family(ctx context.Context, cardholderID string) (*Family, error) {
+func (e *Engine) Family(ctx context.Context, cardholderID string) (*domain.Family, error) {
 	return e.store.Family(ctx, cardholderID)
 }
 
@@ -22,7 +24,7 @@ func (e *Engine) Family(ctx context.Context, cardholderID string) (*Family, erro
 // members for claim history. A cancelled family the store does not hold is
 // skipped. A removed family with paid claims cannot be deleted: it is
 // cancelled instead, and returned in kept.
-func (e *Engine) SyncFamilies(ctx context.Context, fams []Family, cancelled, removed []string) (kept []string, err error) {
+func (e *Engine) SyncFamilies(ctx context.Context, fams []domain.Family, cancelled, removed []string) (kept []string, err error) {
 	cancelled = slices.Clone(cancelled)
 	for _, id := range removed {
 		err := e.RemoveFamily(ctx, id)
@@ -35,7 +37,7 @@ func (e *Engine) SyncFamilies(ctx context.Context, fams []Family, cancelled, rem
 			return kept, err
 		}
 	}
-	out := append([]Family(nil), fams...)
+	out := append([]domain.Family(nil), fams...)
 	for _, id := range cancelled {
 		f, err := e.store.Family(ctx, id)
 		if err != nil {
@@ -44,7 +46,7 @@ func (e *Engine) SyncFamilies(ctx context.Context, fams []Family, cancelled, rem
 		if f == nil {
 			continue
 		}
-		c := Family{CardholderID: f.CardholderID, GroupID: f.GroupID}
+		c := domain.Family{CardholderID: f.CardholderID, GroupID: f.GroupID}
 		for _, m := range f.Members {
 			m.Coverages = nil
 			c.Members = append(c.Members, m)
@@ -84,9 +86,9 @@ func (e *Engine) RemoveFamily(ctx context.Context, cardholderID string) error {
 // Catalog is reference data the loader syncs: drugs, pharmacies, networks
 // and schedules.
 type Catalog struct {
-	Drugs      []Drug
-	Pharmacies []Pharmacy
-	Networks   []Network
+	Drugs      []domain.Drug
+	Pharmacies []domain.Pharmacy
+	Networks   []domain.Network
 	Schedules  []edits.Schedule
 }
 
@@ -97,11 +99,11 @@ func (e *Engine) UpsertCatalog(ctx context.Context, cat Catalog) error {
 	if len(cat.Drugs)+len(cat.Pharmacies)+len(cat.Networks)+len(cat.Schedules) == 0 {
 		return nil
 	}
-	return e.UpdateConfig(ctx, func(c *Config) error {
+	return e.UpdateConfig(ctx, func(c *config.Config) error {
 		upsert(&c.Schedules, cat.Schedules, func(x edits.Schedule) string { return x.ID })
-		upsert(&c.Networks, cat.Networks, func(x Network) string { return x.ID })
-		upsert(&c.Drugs, cat.Drugs, func(x Drug) string { return x.NDC })
-		upsert(&c.Pharmacies, cat.Pharmacies, func(x Pharmacy) string { return x.NPI })
+		upsert(&c.Networks, cat.Networks, func(x domain.Network) string { return x.ID })
+		upsert(&c.Drugs, cat.Drugs, func(x domain.Drug) string { return x.NDC })
+		upsert(&c.Pharmacies, cat.Pharmacies, func(x domain.Pharmacy) string { return x.NPI })
 		return nil
 	})
 }

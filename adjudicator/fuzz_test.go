@@ -13,6 +13,7 @@ import (
 
 	"github.com/rxclaims/rxclaims/accumulators"
 	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/config"
 	"github.com/rxclaims/rxclaims/internal/ncpdp"
 	"github.com/rxclaims/rxclaims/internal/scenario"
 	"github.com/rxclaims/rxclaims/internal/store"
@@ -192,7 +193,10 @@ func FuzzBill(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	cfg, err := adjudicator.ParseConfig(data)
+	cfg, err := config.Parse(data)
+	if err == nil {
+		err = adjudicator.Validate(cfg)
+	}
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/rxclaims/rxclaims/accumulators"
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/edits"
 	"github.com/rxclaims/rxclaims/internal/ncpdp"
 	"github.com/shopspring/decimal"
@@ -24,7 +25,7 @@ type EligibilityResult struct {
 	Message      string
 	PlanID       string
 	GroupID      string
-	Coverage     edits.Range
+	Coverage     domain.Range
 	NetworkType  string
 	NetworkClass string
 }
@@ -35,28 +36,28 @@ func (e *Engine) CheckEligibility(ctx context.Context, q *EligibilityQuery) (*El
 		return nil, fmt.Errorf("%w: eligibility query is required", ErrInvalid)
 	}
 	r := &Response{}
-	if !isDigits(q.BIN, 6, 6) {
+	if !domain.IsDigits(q.BIN, 6, 6) {
 		r.reject(ncpdp.RejectMIIINNumber)
 	}
-	if !isAlnum(q.PCN, 1, 10) {
+	if !domain.IsAlnum(q.PCN, 1, 10) {
 		r.reject(ncpdp.RejectMIProcessorControlNumber)
 	}
-	if !isAlnum(q.CardholderID, 1, 20) {
+	if !domain.IsAlnum(q.CardholderID, 1, 20) {
 		r.reject(ncpdp.RejectMICardholderID)
 	}
 	pc, ok := normalizePersonCode(q.PersonCode)
 	if !ok {
 		r.reject(ncpdp.RejectMIPersonCode)
 	}
-	dob, err := edits.ParseDate(q.DateOfBirth)
+	dob, err := domain.ParseDate(q.DateOfBirth)
 	if err != nil {
 		r.reject(ncpdp.RejectMIDateOfBirth)
 	}
-	dos, err := edits.ParseDate(q.DateOfService)
+	dos, err := domain.ParseDate(q.DateOfService)
 	if err != nil {
 		r.reject(ncpdp.RejectMIDateOfService15)
 	}
-	if q.PharmacyNPI != "" && !validNPI(q.PharmacyNPI) {
+	if q.PharmacyNPI != "" && !domain.ValidNPI(q.PharmacyNPI) {
 		r.reject(ncpdp.RejectMIServiceProviderNumber)
 	}
 	res := &EligibilityResult{}
@@ -110,7 +111,7 @@ type Amounts struct {
 // Benefits summarises a member's benefit period.
 type Benefits struct {
 	PlanID                 string
-	PeriodStart, PeriodEnd edits.Date
+	PeriodStart, PeriodEnd domain.Date
 	IndividualDeductible   Amounts
 	FamilyDeductible       Amounts
 	IndividualOutOfPocket  Amounts
@@ -127,16 +128,16 @@ func (e *Engine) Benefits(ctx context.Context, q *BenefitsQuery) (*Benefits, err
 		return nil, fmt.Errorf("%w: benefits query is required", ErrInvalid)
 	}
 	pc, ok := normalizePersonCode(q.PersonCode)
-	if !ok || !isAlnum(q.CardholderID, 1, 20) {
+	if !ok || !domain.IsAlnum(q.CardholderID, 1, 20) {
 		return nil, fmt.Errorf("%w: cardholder_id and person_code are required", ErrInvalid)
 	}
-	dob, err := edits.ParseDate(q.DateOfBirth)
+	dob, err := domain.ParseDate(q.DateOfBirth)
 	if err != nil {
 		return nil, fmt.Errorf("%w: date_of_birth: %v", ErrInvalid, err)
 	}
 	asOf := e.today()
 	if q.AsOf != "" {
-		if asOf, err = edits.ParseDate(q.AsOf); err != nil {
+		if asOf, err = domain.ParseDate(q.AsOf); err != nil {
 			return nil, fmt.Errorf("%w: as_of_date: %v", ErrInvalid, err)
 		}
 	}
@@ -144,7 +145,7 @@ func (e *Engine) Benefits(ctx context.Context, q *BenefitsQuery) (*Benefits, err
 	if err != nil {
 		return nil, fmt.Errorf("family lookup: %w", err)
 	}
-	var m *Member
+	var m *domain.Member
 	if fam != nil {
 		m = fam.Member(pc)
 	}
@@ -161,7 +162,7 @@ func (e *Engine) Benefits(ctx context.Context, q *BenefitsQuery) (*Benefits, err
 	if plan == nil {
 		return nil, fmt.Errorf("%w: the member has no coverage on %s", ErrNotFound, asOf)
 	}
-	period := edits.PeriodStart(asOf, plan.periodStart)
+	period := domain.PeriodStart(asOf, plan.periodStart)
 	// The store's document cache relies on every reader holding the family lock.
 	unlock := e.lockFamilies(q.CardholderID)
 	docs, err := newDocSet(e.store).pair(ctx, q.CardholderID, pc, period)
@@ -169,10 +170,10 @@ func (e *Engine) Benefits(ctx context.Context, q *BenefitsQuery) (*Benefits, err
 	if err != nil {
 		return nil, err
 	}
-	b := &Benefits{PlanID: plan.ID, PeriodStart: period, PeriodEnd: edits.PeriodEnd(period), Member: docs.Member, Family: docs.Family}
+	b := &Benefits{PlanID: plan.ID, PeriodStart: period, PeriodEnd: domain.PeriodEnd(period), Member: docs.Member, Family: docs.Family}
 	all := edits.Accumulation{Mode: edits.PlanAccumulation}
 	sum := func(d *accumulators.Doc, k accumulators.Kind) decimal.Decimal {
-		return d.Total(k, "", all, edits.Segment{})
+		return d.Total(k, "", all, domain.Segment{})
 	}
 	amounts := func(limit decimal.Decimal, acc decimal.Decimal) Amounts {
 		a := Amounts{Accumulated: acc}

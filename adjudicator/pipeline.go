@@ -2,8 +2,10 @@ package adjudicator
 
 import (
 	"context"
+	"slices"
 
 	"github.com/rxclaims/rxclaims/accumulators"
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/edits"
 	"github.com/rxclaims/rxclaims/internal/ncpdp"
 	"github.com/shopspring/decimal"
@@ -29,21 +31,21 @@ type adjudication struct {
 	store  Store
 	claim  *parsedClaim
 	resp   *Response
-	family *Family
+	family *domain.Family
 	docs   *docSet
 
 	original    *ClaimRecord // the paid claim a rebill replaces
-	member      *Member
+	member      *domain.Member
 	plan        *compiledPlan
 	path        *path
 	facts       edits.Facts
 	sel         edits.Selection
 	hist        []HistoryEntry // loaded on first use
-	network     *Network
-	segment     edits.Segment
+	network     *domain.Network
+	segment     domain.Segment
 	drug        *compiledDrug
-	price       *DrugPrice
-	period      edits.Date
+	price       *domain.DrugPrice
+	period      domain.Date
 	penaltyBase decimal.Decimal // brand ingredient paid less MAC, when a penalty applies
 
 	contributions []accumulators.Contribution
@@ -73,7 +75,7 @@ func (a *adjudication) run(ctx context.Context) error {
 	if a.claimCost(); r.Status == Rejected {
 		return nil
 	}
-	a.period = edits.PeriodStart(c.dos, a.plan.periodStart)
+	a.period = domain.PeriodStart(c.dos, a.plan.periodStart)
 	if a.original != nil {
 		if err := a.docs.remove(ctx, a.original); err != nil {
 			return err
@@ -91,7 +93,7 @@ func (a *adjudication) run(ctx context.Context) error {
 
 // eligibility is step 3: the cardholder, person code, date of birth, group
 // and coverage on the date of service.
-func eligibility(s *snapshot, r *Response, fam *Family, personCode string, dob edits.Date, group string, dos edits.Date) (*Member, *compiledPlan, bool) {
+func eligibility(s *snapshot, r *Response, fam *domain.Family, personCode string, dob domain.Date, group string, dos domain.Date) (*domain.Member, *compiledPlan, bool) {
 	if fam == nil {
 		r.reject(ncpdp.RejectNonMatchedCardholderID)
 		r.trace("eligibility", "", "no family with this cardholder ID")
@@ -146,7 +148,7 @@ func eligibility(s *snapshot, r *Response, fam *Family, personCode string, dob e
 	return nil, nil, false
 }
 
-func openEnd(d edits.Date) string {
+func openEnd(d domain.Date) string {
 	if d.IsZero() {
 		return "open"
 	}
@@ -157,15 +159,15 @@ func openEnd(d edits.Date) string {
 // plan's networks on the date of service gives the claim its segment.
 // In-network beats out-of-network; a Retail90 network is preferred from the
 // plan's Retail90 days supply on, a plain one below it.
-func pharmacyNetwork(s *snapshot, r *Response, p *compiledPlan, npi string, dos edits.Date, days, retail90MinDays int) (*Network, edits.Segment, bool) {
+func pharmacyNetwork(s *snapshot, r *Response, p *compiledPlan, npi string, dos domain.Date, days, retail90MinDays int) (*domain.Network, domain.Segment, bool) {
 	ph := s.pharmacies[npi]
 	if ph == nil {
 		r.reject(ncpdp.RejectNonMatchedPharmacyNumber)
 		r.trace("pharmacy", "", "pharmacy is not on file")
-		return nil, edits.Segment{}, false
+		return nil, domain.Segment{}, false
 	}
-	var best *Network
-	var bestClass edits.NetworkClass
+	var best *domain.Network
+	var bestClass domain.NetworkClass
 	bestScore := -1
 	for _, pt := range ph.Participations {
 		class, inPlan := p.networks[pt.Network]
@@ -174,10 +176,10 @@ func pharmacyNetwork(s *snapshot, r *Response, p *compiledPlan, npi string, dos 
 		}
 		n := s.networks[pt.Network]
 		score := 0
-		if class == edits.InNetwork {
+		if class == domain.InNetwork {
 			score += 2
 		}
-		if (n.Type == edits.Retail90) == (days >= retail90MinDays) {
+		if (n.Type == domain.Retail90) == (days >= retail90MinDays) {
 			score++
 		}
 		if score > bestScore {
@@ -187,9 +189,9 @@ func pharmacyNetwork(s *snapshot, r *Response, p *compiledPlan, npi string, dos 
 	if best == nil {
 		r.reject(ncpdp.RejectPharmacyNotContractedWithPlanOnDateOfService)
 		r.trace("pharmacy", "", "pharmacy has no contract in the plan's networks on the date of service")
-		return nil, edits.Segment{}, false
+		return nil, domain.Segment{}, false
 	}
-	seg := edits.Segment{Type: best.Type, Class: bestClass}
+	seg := domain.Segment{Type: best.Type, Class: bestClass}
 	r.NetworkType, r.NetworkClass = seg.Type.String(), seg.Class.String()
 	r.trace("pharmacy", best.ID, "network %s", seg)
 	return best, seg, true
@@ -232,7 +234,7 @@ func (a *adjudication) product() {
 // lesser of that, usual & customary and gross amount due.
 func (a *adjudication) pricing() {
 	c, r := a.claim, a.resp
-	term := a.network.term(a.drug.brandClass)
+	term := a.network.Term(a.drug.brandClass)
 	discount, useMAC, fee, macUnit := term.AWPDiscount, true, term.DispensingFee, a.price.MAC
 	if w := a.sel.Winner(edits.KindIngredientBasis); w != nil {
 		b := w.IngredientBasis
@@ -260,13 +262,13 @@ func (a *adjudication) pricing() {
 		if ref := w.DispensingFee.Schedule; ref != nil {
 			if f, how, ok := a.schedule(ref, edits.Money); ok {
 				fee = f
-				a.decide(w, "", "dispensing fee %s from %s", edits.FormatCents(fee), how)
+				a.decide(w, "", "dispensing fee %s from %s", domain.FormatCents(fee), how)
 			} else {
-				a.decide(w, "", "%s; the network's fee %s applies", how, edits.FormatCents(fee))
+				a.decide(w, "", "%s; the network's fee %s applies", how, domain.FormatCents(fee))
 			}
 		} else {
 			fee = w.DispensingFee.Amount
-			a.decide(w, "", "dispensing fee %s", edits.FormatCents(fee))
+			a.decide(w, "", "dispensing fee %s", domain.FormatCents(fee))
 		}
 	}
 	ingredient, basis := c.ingredient, basisAsSubmitted
@@ -275,7 +277,7 @@ func (a *adjudication) pricing() {
 		ingredient, basis = awp, basisAWPLess
 	}
 	settings := &a.path.settings
-	brandDAWExempt := a.drug.brandClass.IsBrand() && containsString(settings.MACExemptDAW, c.daw)
+	brandDAWExempt := a.drug.brandClass.IsBrand() && slices.Contains(settings.MACExemptDAW, c.daw)
 	mac := edits.Cents(macUnit.Mul(c.qty))
 	if useMAC && macUnit.IsPositive() && !brandDAWExempt && mac.LessThan(ingredient) {
 		ingredient, basis = mac, basisMAC
@@ -289,14 +291,14 @@ func (a *adjudication) pricing() {
 	}
 	r.IngredientCostPaid, r.DispensingFeePaid, r.TotalAllowed, r.BasisOfReimbursement = ingredient, fee, total, basis
 	r.trace("pricing", a.network.ID, "ingredient %s + fee %s = allowed %s (basis %s; AWP less %s%% = %s)",
-		edits.FormatCents(ingredient), edits.FormatCents(fee), edits.FormatCents(total), basis,
-		discount.Mul(decimal.NewFromInt(100)).String(), edits.FormatCents(awp))
+		domain.FormatCents(ingredient), domain.FormatCents(fee), domain.FormatCents(total), basis,
+		discount.Mul(decimal.NewFromInt(100)).String(), domain.FormatCents(awp))
 	// The brand penalty base is what the plan pays for the ingredient over
 	// MAC, once the lesser-of rules have decided what it pays.
-	if macUnit.IsPositive() && a.drug.brandClass == edits.BrandMultiSource &&
-		containsString(settings.PenaltyDAW, c.daw) && ingredient.GreaterThan(mac) {
+	if macUnit.IsPositive() && a.drug.brandClass == domain.BrandMultiSource &&
+		slices.Contains(settings.PenaltyDAW, c.daw) && ingredient.GreaterThan(mac) {
 		a.penaltyBase = ingredient.Sub(mac)
-		r.trace("pricing", "", "DAW %s on a multi-source brand: ingredient exceeds MAC (%s) by %s", c.daw, edits.FormatCents(mac), edits.FormatCents(a.penaltyBase))
+		r.trace("pricing", "", "DAW %s on a multi-source brand: ingredient exceeds MAC (%s) by %s", c.daw, domain.FormatCents(mac), domain.FormatCents(a.penaltyBase))
 	}
 }
 
@@ -310,7 +312,7 @@ func onOff(b bool) string {
 // remaining returns what is left of a limit for a claim in seg, as the
 // lesser of the individual and family remainders (a zero amount means that
 // level has no limit), and whether the limit applies at all.
-func remaining(l *edits.Limit, kind accumulators.Kind, level string, docs accumulators.Docs, seg edits.Segment) (decimal.Decimal, bool) {
+func remaining(l *edits.Limit, kind accumulators.Kind, level string, docs accumulators.Docs, seg domain.Segment) (decimal.Decimal, bool) {
 	if l == nil || l.Individual.IsZero() && l.Family.IsZero() {
 		return decimal.Zero, false
 	}
@@ -346,7 +348,7 @@ func (a *adjudication) costShare(ctx context.Context, docs accumulators.Docs) er
 	ded := decimal.Zero
 	if rem, ok := remaining(limitOf(dedEdit), accumulators.Deductible, readLevel(dedEdit), docs, seg); ok {
 		ded = decimal.Min(total, rem)
-		a.decide(dedEdit, "", "%s remaining, %s applied", edits.FormatCents(rem), edits.FormatCents(ded))
+		a.decide(dedEdit, "", "%s remaining, %s applied", domain.FormatCents(rem), domain.FormatCents(ded))
 	}
 	rest := total.Sub(ded)
 
@@ -367,11 +369,11 @@ func (a *adjudication) costShare(ctx context.Context, docs accumulators.Docs) er
 			if !ok {
 				a.decide(w, "", "%s: %s; member pays no copay", line.Describe(), how)
 			} else {
-				a.decide(w, "", "copay from %s on %s: copay %s", how, edits.FormatCents(rest), edits.FormatCents(copay))
+				a.decide(w, "", "copay from %s on %s: copay %s", how, domain.FormatCents(rest), domain.FormatCents(copay))
 			}
 		case line != nil:
 			copay, coins = line.MemberShare(rest)
-			a.decide(w, "", "%s on %s: copay %s, coinsurance %s", line.Describe(), edits.FormatCents(rest), edits.FormatCents(copay), edits.FormatCents(coins))
+			a.decide(w, "", "%s on %s: copay %s, coinsurance %s", line.Describe(), domain.FormatCents(rest), domain.FormatCents(copay), domain.FormatCents(coins))
 		default:
 			a.decide(w, "", "no line matches tier %d %s %s; member pays no copay", r.Tier, a.drug.brandClass, seg)
 		}
@@ -381,7 +383,7 @@ func (a *adjudication) costShare(ctx context.Context, docs accumulators.Docs) er
 
 	penalty := decimal.Min(a.penaltyBase, rest.Sub(copay).Sub(coins))
 	if penalty.IsPositive() {
-		r.trace("brand penalty", a.plan.ID, "member pays %s for the brand over MAC", edits.FormatCents(penalty))
+		r.trace("brand penalty", a.plan.ID, "member pays %s for the brand over MAC", domain.FormatCents(penalty))
 	}
 
 	// The out-of-pocket maximum caps everything the member pays, taking
@@ -393,9 +395,9 @@ func (a *adjudication) costShare(ctx context.Context, docs accumulators.Docs) er
 				cut := decimal.Min(over, *part)
 				*part, over = part.Sub(cut), over.Sub(cut)
 			}
-			a.decide(oopEdit, "", "%s remaining; member share capped", edits.FormatCents(remOOP))
+			a.decide(oopEdit, "", "%s remaining; member share capped", domain.FormatCents(remOOP))
 		} else {
-			a.decide(oopEdit, "", "%s remaining", edits.FormatCents(remOOP))
+			a.decide(oopEdit, "", "%s remaining", domain.FormatCents(remOOP))
 		}
 	}
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rxclaims/rxclaims/accumulators"
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/edits"
 	"github.com/rxclaims/rxclaims/internal/ncpdp"
 	"github.com/shopspring/decimal"
@@ -17,20 +18,20 @@ import (
 // edits and the windowed benefit maximums read.
 type HistoryEntry struct {
 	ClaimID       string          `json:"claim_id"`
-	DateOfService edits.Date      `json:"date_of_service"`
+	DateOfService domain.Date     `json:"date_of_service"`
 	NDC           string          `json:"ndc"`
 	Class         string          `json:"class"`
 	DaysSupply    int             `json:"days_supply"`
 	Quantity      decimal.Decimal `json:"quantity"`
 	PlanPaid      decimal.Decimal `json:"plan_paid"`
-	Segment       edits.Segment   `json:"segment"`
+	Segment       domain.Segment  `json:"segment"`
 	// Buckets are the benefit-maximum buckets the claim counts in, as
 	// "<edit kind>/<level>" (level empty for the plan default).
 	Buckets []string `json:"buckets,omitempty"`
 }
 
 // covers reports whether the fill's days supply still runs on day.
-func (h *HistoryEntry) covers(day edits.Date) bool {
+func (h *HistoryEntry) covers(day domain.Date) bool {
 	return !day.Before(h.DateOfService) && day.Before(h.DateOfService.AddDays(max(h.DaysSupply, 1)))
 }
 
@@ -83,7 +84,7 @@ func stepName(k edits.Kind) string {
 }
 
 // ageOn returns the age in whole years on day of someone born on dob.
-func ageOn(dob, day edits.Date) int {
+func ageOn(dob, day domain.Date) int {
 	b, d := dob.Time(), day.Time()
 	age := d.Year() - b.Year()
 	if d.Month() < b.Month() || d.Month() == b.Month() && d.Day() < b.Day() {
@@ -169,9 +170,9 @@ func (a *adjudication) claimCost() {
 	}
 	total, l := a.resp.TotalAllowed, w.ClaimCost
 	if total.LessThan(l.Min) || l.Max.IsPositive() && total.GreaterThan(l.Max) {
-		a.decide(w, ncpdp.RejectCostExceedsMaximum, "allowed %s is outside %s to %s", edits.FormatCents(total), edits.FormatCents(l.Min), edits.FormatCents(l.Max))
+		a.decide(w, ncpdp.RejectCostExceedsMaximum, "allowed %s is outside %s to %s", domain.FormatCents(total), domain.FormatCents(l.Min), domain.FormatCents(l.Max))
 	} else {
-		a.decide(w, "", "allowed %s within limits", edits.FormatCents(total))
+		a.decide(w, "", "allowed %s within limits", domain.FormatCents(total))
 	}
 }
 
@@ -277,7 +278,7 @@ func (a *adjudication) stepTherapy(w *edits.Compiled, hist []HistoryEntry) {
 
 func (a *adjudication) priorAuth(w *edits.Compiled) {
 	c := a.claim
-	var expired *PriorAuth
+	var expired *domain.PriorAuth
 	for i := range a.member.PriorAuths {
 		pa := &a.member.PriorAuths[i]
 		if !pa.DrugRef.Matches(a.drug.NDC, a.drug.TherapeuticClass) {
@@ -312,7 +313,7 @@ func (a *adjudication) dur(w *edits.Compiled, hist []HistoryEntry) {
 		if !h.covers(c.dos) {
 			continue
 		}
-		if reason == "DD" && slices.ContainsFunc(d.Interacts, func(r edits.DrugRef) bool { return r.Matches(h.NDC, h.Class) }) ||
+		if reason == "DD" && slices.ContainsFunc(d.Interacts, func(r domain.DrugRef) bool { return r.Matches(h.NDC, h.Class) }) ||
 			reason == "TD" && h.NDC != a.drug.NDC && sameClass(h.Class, a.drug.TherapeuticClass, d.ClassDigits) {
 			conflict = h
 			break
@@ -392,7 +393,7 @@ func (a *adjudication) used(ctx context.Context, w *edits.Compiled, docs accumul
 	from := dos.AddDays(1 - b.Days)
 	if b.Period == edits.CalendarMonth {
 		t := dos.Time()
-		from = edits.DateOf(time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC))
+		from = domain.DateOf(time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC))
 	}
 	tag := string(w.Kind) + "/" + readLevel(w)
 	sum := decimal.Zero
@@ -452,15 +453,15 @@ func (a *adjudication) dollarMaximum(ctx context.Context, docs accumulators.Docs
 	rem := decimal.Max(decimal.Zero, w.BenefitMax.Amount.Sub(used))
 	a.resp.RemainingBenefit = decimal.NullDecimal{Decimal: decimal.Max(decimal.Zero, rem.Sub(planPaid)), Valid: true}
 	if !planPaid.GreaterThan(rem) {
-		a.decide(w, "", "%s remaining of %s; plan pays %s", edits.FormatCents(rem), edits.FormatCents(w.BenefitMax.Amount), edits.FormatCents(planPaid))
+		a.decide(w, "", "%s remaining of %s; plan pays %s", domain.FormatCents(rem), domain.FormatCents(w.BenefitMax.Amount), domain.FormatCents(planPaid))
 		return decimal.Zero, nil
 	}
 	if w.BenefitMax.OnExceed == edits.MemberPays {
 		excess = planPaid.Sub(rem)
 		a.resp.RemainingBenefit = decimal.NullDecimal{Decimal: decimal.Zero, Valid: true}
-		a.decide(w, "", "%s remaining of %s; member pays the excess %s", edits.FormatCents(rem), edits.FormatCents(w.BenefitMax.Amount), edits.FormatCents(excess))
+		a.decide(w, "", "%s remaining of %s; member pays the excess %s", domain.FormatCents(rem), domain.FormatCents(w.BenefitMax.Amount), domain.FormatCents(excess))
 		return excess, nil
 	}
-	a.decide(w, ncpdp.RejectPlanLimitationsExceeded, "plan would pay %s but %s remains of %s", edits.FormatCents(planPaid), edits.FormatCents(rem), edits.FormatCents(w.BenefitMax.Amount))
+	a.decide(w, ncpdp.RejectPlanLimitationsExceeded, "plan would pay %s but %s remains of %s", domain.FormatCents(planPaid), domain.FormatCents(rem), domain.FormatCents(w.BenefitMax.Amount))
 	return decimal.Zero, nil
 }

@@ -34,52 +34,6 @@ var scheduleFacts = map[string]func(a *adjudication) string{
 	"gender":            func(a *adjudication) string { return a.facts.Gender },
 }
 
-// Attribute namespaces a schedule column may read.
-const (
-	drugAttr     = "drug."
-	pharmacyAttr = "pharmacy."
-)
-
-// IsScheduleFact reports whether a schedule column names a claim fact.
-func IsScheduleFact(name string) bool {
-	if _, ok := scheduleFacts[name]; ok {
-		return true
-	}
-	for _, ns := range []string{drugAttr, pharmacyAttr} {
-		if a, ok := strings.CutPrefix(name, ns); ok && validAttribute(a) {
-			return true
-		}
-	}
-	return false
-}
-
-// validAttribute reports whether s is a customer-defined attribute name:
-// 1 to 40 lower-case letters, digits or '_', starting with a letter.
-func validAttribute(s string) bool {
-	if len(s) == 0 || len(s) > 40 || s[0] < 'a' || s[0] > 'z' {
-		return false
-	}
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_') {
-			return false
-		}
-	}
-	return true
-}
-
-// ValidateAttributes checks customer-defined attribute names and values.
-func ValidateAttributes(attrs map[string]string) error {
-	for k, v := range attrs {
-		if !validAttribute(k) {
-			return fmt.Errorf("attribute %q: names are 1 to 40 lower-case letters, digits or '_', starting with a letter", k)
-		}
-		if len(v) > 100 {
-			return fmt.Errorf("attribute %s: value longer than 100 characters", k)
-		}
-	}
-	return nil
-}
-
 // claimFacts exposes the claim under adjudication to schedules.
 type claimFacts struct{ a *adjudication }
 
@@ -88,11 +42,11 @@ func (f claimFacts) Fact(name string) (string, bool) {
 	if get, ok := scheduleFacts[name]; ok {
 		return get(f.a), true
 	}
-	if attr, ok := strings.CutPrefix(name, drugAttr); ok {
+	if attr, ok := strings.CutPrefix(name, edits.DrugAttributePrefix); ok {
 		v, ok := f.a.drug.Attributes[attr]
 		return v, ok
 	}
-	if attr, ok := strings.CutPrefix(name, pharmacyAttr); ok {
+	if attr, ok := strings.CutPrefix(name, edits.PharmacyAttributePrefix); ok {
 		if p := f.a.snap.pharmacies[f.a.claim.PharmacyNPI]; p != nil {
 			v, ok := p.Attributes[attr]
 			return v, ok
@@ -115,7 +69,7 @@ func compileSchedules(list []edits.Schedule) (edits.Schedules, error) {
 		if out[s.ID] != nil {
 			return nil, fmt.Errorf("schedule %s appears twice", s.ID)
 		}
-		c, err := edits.CompileSchedule(s, IsScheduleFact)
+		c, err := edits.CompileSchedule(s, edits.IsScheduleColumn)
 		if err != nil {
 			return nil, err
 		}

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rxclaims/rxclaims/config"
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/edits"
 )
 
@@ -13,21 +15,21 @@ import (
 // whole snapshots atomically; a claim sees one snapshot from start to end.
 type snapshot struct {
 	plans      map[string]*compiledPlan
-	networks   map[string]*Network
-	pharmacies map[string]*Pharmacy
+	networks   map[string]*domain.Network
+	pharmacies map[string]*domain.Pharmacy
 	drugs      map[string]*compiledDrug
-	clients    map[string]*Client
-	groups     map[string]*Group
-	settings   Settings
+	clients    map[string]*config.Client
+	groups     map[string]*config.Group
+	settings   config.Settings
 	edits      *edits.Index
 	schedules  edits.Schedules
 	paths      sync.Map // [2]string{plan, group} → *path
 }
 
 type compiledPlan struct {
-	*Plan
+	*config.Plan
 	periodStart    time.Month
-	networks       map[string]edits.NetworkClass
+	networks       map[string]domain.NetworkClass
 	formularyNDC   map[string]int
 	formularyClass map[string]int
 	excludedNDC    map[string]bool
@@ -35,22 +37,34 @@ type compiledPlan struct {
 }
 
 type compiledDrug struct {
-	*Drug
-	brandClass edits.BrandClass
+	*domain.Drug
+	brandClass domain.BrandClass
+}
+
+// Validate checks a configuration bundle read by config.Parse as the engine
+// compiles it, families included, and fills in the plan defaults.
+func Validate(cfg *config.Config) error {
+	if _, err := compile(cfg); err != nil {
+		return fmt.Errorf("configuration bundle: %w", err)
+	}
+	if err := cfg.ValidateFamilies(); err != nil {
+		return fmt.Errorf("configuration bundle: %w", err)
+	}
+	return nil
 }
 
 // compile validates cfg and builds its snapshot from a private deep copy,
 // so nothing the caller does to cfg afterwards reaches claims. Families are
 // not part of the snapshot.
-func compile(in *Config) (*snapshot, error) {
+func compile(in *config.Config) (*snapshot, error) {
 	cfg, err := snapshotCopy(in)
 	if err != nil {
 		return nil, err
 	}
-	if err := cfg.normalize(); err != nil {
+	if err := cfg.Normalize(); err != nil {
 		return nil, err
 	}
-	clients, groups, err := validateHierarchy(cfg)
+	clients, groups, err := config.ValidateHierarchy(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -59,13 +73,13 @@ func compile(in *Config) (*snapshot, error) {
 		groups:     groups,
 		settings:   cfg.Settings,
 		plans:      make(map[string]*compiledPlan, len(cfg.Plans)),
-		networks:   make(map[string]*Network, len(cfg.Networks)),
-		pharmacies: make(map[string]*Pharmacy, len(cfg.Pharmacies)),
+		networks:   make(map[string]*domain.Network, len(cfg.Networks)),
+		pharmacies: make(map[string]*domain.Pharmacy, len(cfg.Pharmacies)),
 		drugs:      make(map[string]*compiledDrug, len(cfg.Drugs)),
 	}
 	for i := range cfg.Networks {
 		n := &cfg.Networks[i]
-		if err := n.validate(); err != nil {
+		if err := n.Validate(); err != nil {
 			return nil, err
 		}
 		if s.networks[n.ID] != nil {
@@ -75,7 +89,7 @@ func compile(in *Config) (*snapshot, error) {
 	}
 	for i := range cfg.Plans {
 		p := &cfg.Plans[i]
-		if err := p.validate(s.networks); err != nil {
+		if err := p.Validate(s.networks); err != nil {
 			return nil, fmt.Errorf("plan %q: %w", p.ID, err)
 		}
 		if s.plans[p.ID] != nil {
@@ -85,7 +99,7 @@ func compile(in *Config) (*snapshot, error) {
 	}
 	for i := range cfg.Pharmacies {
 		p := &cfg.Pharmacies[i]
-		if err := p.validate(s.networks); err != nil {
+		if err := p.Validate(s.networks); err != nil {
 			return nil, err
 		}
 		if s.pharmacies[p.NPI] != nil {
@@ -95,13 +109,13 @@ func compile(in *Config) (*snapshot, error) {
 	}
 	for i := range cfg.Drugs {
 		d := &cfg.Drugs[i]
-		if err := d.validate(); err != nil {
+		if err := d.Validate(); err != nil {
 			return nil, err
 		}
 		if s.drugs[d.NDC] != nil {
 			return nil, fmt.Errorf("drug %s appears twice", d.NDC)
 		}
-		bc, _ := edits.BrandClassOf(d.MultiSourceCode)
+		bc, _ := domain.BrandClassOf(d.MultiSourceCode)
 		s.drugs[d.NDC] = &compiledDrug{Drug: d, brandClass: bc}
 	}
 	if s.schedules, err = compileSchedules(cfg.Schedules); err != nil {
@@ -119,11 +133,11 @@ func compile(in *Config) (*snapshot, error) {
 	return s, nil
 }
 
-func compilePlan(p *Plan) *compiledPlan {
+func compilePlan(p *config.Plan) *compiledPlan {
 	c := &compiledPlan{
 		Plan:           p,
 		periodStart:    time.January,
-		networks:       map[string]edits.NetworkClass{},
+		networks:       map[string]domain.NetworkClass{},
 		formularyNDC:   map[string]int{},
 		formularyClass: map[string]int{},
 		excludedNDC:    map[string]bool{},
@@ -153,13 +167,13 @@ func compilePlan(p *Plan) *compiledPlan {
 }
 
 // snapshotCopy deep-copies the parts of a Config that a snapshot keeps.
-func snapshotCopy(in *Config) (*Config, error) {
-	b, err := json.Marshal(&Config{Settings: in.Settings, Clients: in.Clients, Groups: in.Groups, Plans: in.Plans,
+func snapshotCopy(in *config.Config) (*config.Config, error) {
+	b, err := json.Marshal(&config.Config{Settings: in.Settings, Clients: in.Clients, Groups: in.Groups, Plans: in.Plans,
 		Networks: in.Networks, Pharmacies: in.Pharmacies, Drugs: in.Drugs, Edits: in.Edits, Schedules: in.Schedules})
 	if err != nil {
 		return nil, err
 	}
-	out := new(Config)
+	out := new(config.Config)
 	if err := json.Unmarshal(b, out); err != nil {
 		return nil, err
 	}
@@ -195,25 +209,11 @@ func (p *compiledPlan) excluded(d *compiledDrug) bool {
 }
 
 // priceOn returns the price version effective on day, or nil.
-func (d *compiledDrug) priceOn(day edits.Date) *DrugPrice {
+func (d *compiledDrug) priceOn(day domain.Date) *domain.DrugPrice {
 	for i := len(d.Prices) - 1; i >= 0; i-- {
 		if !d.Prices[i].Effective.After(day) {
 			return &d.Prices[i]
 		}
 	}
 	return nil
-}
-
-// term returns the network's pricing term for a brand class, falling back to DEFAULT.
-func (n *Network) term(bc edits.BrandClass) *PricingTerm {
-	var def *PricingTerm
-	for i := range n.Pricing {
-		switch n.Pricing[i].BrandClass {
-		case bc:
-			return &n.Pricing[i]
-		case edits.BrandClassDefault:
-			def = &n.Pricing[i]
-		}
-	}
-	return def
 }

@@ -1,7 +1,9 @@
 package adjudicator
 
 import (
-	"github.com/rxclaims/rxclaims/edits"
+	"strings"
+
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/internal/ncpdp"
 	"github.com/shopspring/decimal"
 )
@@ -10,7 +12,7 @@ import (
 type parsedClaim struct {
 	*Claim
 	personCode string
-	dob, dos   edits.Date
+	dob, dos   domain.Date
 	ndc        string
 	qty        decimal.Decimal
 	daw        string
@@ -36,32 +38,32 @@ var maxQuantity = decimal.NewFromInt(9_999_999)
 
 // parseClaim runs the syntax step (DOMAIN.md section 6.1): it reports every
 // missing or invalid field with its M/I reject code, in field order.
-func parseClaim(c *Claim, today edits.Date) (*parsedClaim, []ncpdp.RejectCode) {
+func parseClaim(c *Claim, today domain.Date) (*parsedClaim, []ncpdp.RejectCode) {
 	p := &parsedClaim{Claim: c}
 	var rejects []ncpdp.RejectCode
 	bad := func(code ncpdp.RejectCode) { rejects = append(rejects, code) }
 
-	if !isDigits(c.BIN, 6, 6) {
+	if !domain.IsDigits(c.BIN, 6, 6) {
 		bad(ncpdp.RejectMIIINNumber)
 	}
-	if !isAlnum(c.PCN, 1, 10) {
+	if !domain.IsAlnum(c.PCN, 1, 10) {
 		bad(ncpdp.RejectMIProcessorControlNumber)
 	}
-	if c.GroupID != "" && !isAlnum(c.GroupID, 1, 15) {
+	if c.GroupID != "" && !domain.IsAlnum(c.GroupID, 1, 15) {
 		bad(ncpdp.RejectMIGroupID)
 	}
-	if !isAlnum(c.CardholderID, 1, 20) {
+	if !domain.IsAlnum(c.CardholderID, 1, 20) {
 		bad(ncpdp.RejectMICardholderID)
 	}
 	var ok bool
 	if p.personCode, ok = normalizePersonCode(c.PersonCode); !ok {
 		bad(ncpdp.RejectMIPersonCode)
 	}
-	dos, dosErr := edits.ParseDate(c.DateOfService)
+	dos, dosErr := domain.ParseDate(c.DateOfService)
 	if dosErr != nil {
 		bad(ncpdp.RejectMIDateOfService15)
 	}
-	dob, err := edits.ParseDate(c.DateOfBirth)
+	dob, err := domain.ParseDate(c.DateOfBirth)
 	if err != nil || (dosErr == nil && dob.After(dos)) {
 		bad(ncpdp.RejectMIDateOfBirth)
 	}
@@ -70,14 +72,14 @@ func parseClaim(c *Claim, today edits.Date) (*parsedClaim, []ncpdp.RejectCode) {
 	default:
 		bad(ncpdp.RejectMIPatientGenderCode)
 	}
-	if !isDigits(c.RxNumber, 1, 12) {
+	if !domain.IsDigits(c.RxNumber, 1, 12) {
 		bad(ncpdp.RejectMIPrescriptionServiceReferenceNumber)
 	}
 	if c.FillNumber < 0 || c.FillNumber > maxFillNumber {
 		bad(ncpdp.RejectMIFillNumber17)
 	}
 	p.ndc = normalizeNDC(c.ProductID)
-	if !isDigits(p.ndc, 11, 11) {
+	if !domain.IsDigits(p.ndc, 11, 11) {
 		bad(ncpdp.RejectMIProductServiceID)
 	}
 	if p.qty, ok = parseAmount(c.Quantity, 3); !ok || !p.qty.IsPositive() || p.qty.GreaterThan(maxQuantity) {
@@ -107,10 +109,10 @@ func parseClaim(c *Claim, today edits.Date) (*parsedClaim, []ncpdp.RejectCode) {
 	if p.gross, ok = parseAmount(c.GrossAmountDue, 2); !ok {
 		bad(ncpdp.RejectMIGrossAmountDue)
 	}
-	if !validNPI(c.PharmacyNPI) {
+	if !domain.ValidNPI(c.PharmacyNPI) {
 		bad(ncpdp.RejectMIServiceProviderNumber)
 	}
-	if !validNPI(c.PrescriberNPI) {
+	if !domain.ValidNPI(c.PrescriberNPI) {
 		bad(ncpdp.RejectMIPrescriberID)
 	}
 	if len(c.SubmissionClarificationCodes) > maxSCC {
@@ -147,29 +149,29 @@ func parseClaim(c *Claim, today edits.Date) (*parsedClaim, []ncpdp.RejectCode) {
 func parseReversal(r *Reversal) (ClaimKey, []ncpdp.RejectCode) {
 	var rejects []ncpdp.RejectCode
 	bad := func(code ncpdp.RejectCode) { rejects = append(rejects, code) }
-	if !isDigits(r.BIN, 6, 6) {
+	if !domain.IsDigits(r.BIN, 6, 6) {
 		bad(ncpdp.RejectMIIINNumber)
 	}
-	if !isAlnum(r.PCN, 1, 10) {
+	if !domain.IsAlnum(r.PCN, 1, 10) {
 		bad(ncpdp.RejectMIProcessorControlNumber)
 	}
-	if r.CardholderID != "" && !isAlnum(r.CardholderID, 1, 20) {
+	if r.CardholderID != "" && !domain.IsAlnum(r.CardholderID, 1, 20) {
 		bad(ncpdp.RejectMICardholderID)
 	}
-	if !validNPI(r.PharmacyNPI) {
+	if !domain.ValidNPI(r.PharmacyNPI) {
 		bad(ncpdp.RejectMIServiceProviderNumber)
 	}
-	if !isDigits(r.RxNumber, 1, 12) {
+	if !domain.IsDigits(r.RxNumber, 1, 12) {
 		bad(ncpdp.RejectMIPrescriptionServiceReferenceNumber)
 	}
 	if r.FillNumber < 0 || r.FillNumber > maxFillNumber {
 		bad(ncpdp.RejectMIFillNumber17)
 	}
-	dos, err := edits.ParseDate(r.DateOfService)
+	dos, err := domain.ParseDate(r.DateOfService)
 	if err != nil {
 		bad(ncpdp.RejectMIDateOfService15)
 	}
-	if r.ProductID != "" && !isDigits(normalizeNDC(r.ProductID), 11, 11) {
+	if r.ProductID != "" && !domain.IsDigits(normalizeNDC(r.ProductID), 11, 11) {
 		bad(ncpdp.RejectMIProductServiceID)
 	}
 	return ClaimKey{PharmacyNPI: r.PharmacyNPI, RxNumber: r.RxNumber, FillNumber: r.FillNumber, DateOfService: dos.String()}, rejects
@@ -198,53 +200,11 @@ func parseAmount(s string, places int) (decimal.Decimal, bool) {
 
 // normalizePersonCode accepts 1 to 3 digits and pads to NCPDP's 3.
 func normalizePersonCode(s string) (string, bool) {
-	if !isDigits(s, 1, 3) {
+	if !domain.IsDigits(s, 1, 3) {
 		return "", false
 	}
 	return ("000" + s)[len(s):], true
 }
 
-func isDigits(s string, minLen, maxLen int) bool {
-	if len(s) < minLen || len(s) > maxLen {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
-func isAlnum(s string, minLen, maxLen int) bool {
-	if len(s) < minLen || len(s) > maxLen {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z') {
-			return false
-		}
-	}
-	return true
-}
-
-// validNPI checks a 10-digit National Provider Identifier with its Luhn
-// check digit computed over the prefix 80840.
-func validNPI(s string) bool {
-	if !isDigits(s, 10, 10) {
-		return false
-	}
-	sum := 24 // the contribution of the prefix 80840
-	for i := 8; i >= 0; i-- {
-		d := int(s[i] - '0')
-		if (8-i)%2 == 0 {
-			d *= 2
-			if d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-	}
-	return (10-sum%10)%10 == int(s[9]-'0')
-}
+// normalizeNDC removes the hyphens of a formatted NDC-11.
+func normalizeNDC(s string) string { return strings.ReplaceAll(s, "-", "") }

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/rxclaims/rxclaims/edits"
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/internal/ncpdp"
 	"github.com/shopspring/decimal"
 )
@@ -31,16 +31,16 @@ func luhnNPI(first9 string) byte {
 
 func TestValidNPI(t *testing.T) {
 	for _, s := range []string{"1234567893", "1000000012", "1245319599", "1000000020", "1000000038", "1000000046", "1000000053"} {
-		if !validNPI(s) {
-			t.Errorf("validNPI(%q) = false", s)
+		if !domain.ValidNPI(s) {
+			t.Errorf("ValidNPI(%q) = false", s)
 		}
 	}
 	for _, s := range []string{
 		"", "1234567890", "1234567894", "1000000013", "1245319598", "2234567893", "1234567839",
 		"123456789", "12345678930", "123456789a", "abcdefghij", " 234567893", "1234567893 ", "-234567893",
 	} {
-		if validNPI(s) {
-			t.Errorf("validNPI(%q) = true", s)
+		if domain.ValidNPI(s) {
+			t.Errorf("ValidNPI(%q) = true", s)
 		}
 	}
 	// Against the reference over random numbers: exactly one check digit fits.
@@ -49,8 +49,8 @@ func TestValidNPI(t *testing.T) {
 		first9 := fmt.Sprintf("%09d", rng.IntN(1_000_000_000))
 		want := luhnNPI(first9)
 		for d := byte('0'); d <= '9'; d++ {
-			if got := validNPI(first9 + string(d)); got != (d == want) {
-				t.Fatalf("validNPI(%s%c) = %v; the check digit is %c", first9, d, got, want)
+			if got := domain.ValidNPI(first9 + string(d)); got != (d == want) {
+				t.Fatalf("ValidNPI(%s%c) = %v; the check digit is %c", first9, d, got, want)
 			}
 		}
 	}
@@ -115,7 +115,7 @@ func validClaim() *Claim {
 // TestParseClaimFields breaks one field at a time and expects exactly that
 // field's M/I reject code.
 func TestParseClaimFields(t *testing.T) {
-	today := edits.MustDate("2026-12-31")
+	today := domain.MustDate("2026-12-31")
 	p, rejects := parseClaim(validClaim(), today)
 	if len(rejects) != 0 {
 		t.Fatalf("valid claim rejected: %v", rejects)

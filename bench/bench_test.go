@@ -13,13 +13,14 @@ import (
 	"time"
 
 	"github.com/rxclaims/rxclaims/adjudicator"
-	"github.com/rxclaims/rxclaims/edits"
+	"github.com/rxclaims/rxclaims/config"
+	"github.com/rxclaims/rxclaims/domain"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 )
 
-var today = edits.MustDate("2026-11-20")
+var today = domain.MustDate("2026-11-20")
 
 func TestPopulationIsAValidBundle(t *testing.T) {
 	pop, err := NewPopulation(PopulationOptions{Seed: 7, Members: 500, Pharmacies: 40, DrugPairs: 20, Today: today})
@@ -34,7 +35,10 @@ func TestPopulationIsAValidBundle(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The adjudicator's own configuration path reads it back.
-	cfg, err := adjudicator.LoadConfigFile(path)
+	cfg, err := config.Load(path)
+	if err == nil {
+		err = adjudicator.Validate(cfg)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +46,7 @@ func TestPopulationIsAValidBundle(t *testing.T) {
 		t.Errorf("bundle has %d families, population %d", len(cfg.Families), pop.Families())
 	}
 	types := map[string]bool{}
-	net := map[string]edits.NetworkType{}
+	net := map[string]domain.NetworkType{}
 	for _, n := range cfg.Networks {
 		net[n.ID] = n.Type
 	}
@@ -173,7 +177,7 @@ func TestRunShort(t *testing.T) {
 		Concurrency: []int{1, 8}, Rates: []float64{100, 200},
 		StepDuration: 300 * time.Millisecond, BaselineDuration: 150 * time.Millisecond,
 		ScaleMembers: []int{200, 600}, ScaleEdits: []int{10, 1_000}, ScaleRate: 100, ScaleConcurrency: 8,
-		MaxInFlight: 16, InProcess: true, Progress: testWriter{t}, Today: edits.DateOf(time.Now()),
+		MaxInFlight: 16, InProcess: true, Progress: testWriter{t}, Today: domain.DateOf(time.Now()),
 	}
 	r, err := Run(context.Background(), o)
 	if err != nil {

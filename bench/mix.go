@@ -6,7 +6,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 
-	"github.com/rxclaims/rxclaims/edits"
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/internal/demo"
 	pb "github.com/rxclaims/rxclaims/proto/rxclaims/v1"
 	"github.com/shopspring/decimal"
@@ -91,13 +91,13 @@ type rx struct {
 	npi         string
 	number      string
 	fill        int
-	last        edits.Date
+	last        domain.Date
 	days, qty   int
 	daw         string
 	refillsLeft int
 }
 
-func (r *rx) due() edits.Date { return r.last.AddDays(r.days) }
+func (r *rx) due() domain.Date { return r.last.AddDays(r.days) }
 
 // dueHeap orders open prescriptions by the date their next fill is due.
 type dueHeap []*rx
@@ -140,7 +140,7 @@ type Generator struct {
 	// with that many calls in flight.
 	window      uint64
 	seq, rxSeq  uint64
-	from        edits.Date
+	from        domain.Date
 	perDay      float64
 	phaseStart  uint64
 	open        dueHeap
@@ -184,11 +184,11 @@ func NewGenerator(pop *Population, seed uint64, window int) *Generator {
 
 // SetPhase dates the next ops from `from` on, perDay ops a day (0: all on
 // from). Dates never pass the population's today.
-func (g *Generator) SetPhase(from edits.Date, perDay float64) {
+func (g *Generator) SetPhase(from domain.Date, perDay float64) {
 	g.from, g.perDay, g.phaseStart = from, perDay, g.seq
 }
 
-func (g *Generator) today() edits.Date {
+func (g *Generator) today() domain.Date {
 	d := g.from
 	if g.perDay > 0 {
 		d = d.AddDays(int(float64(g.seq-g.phaseStart) / g.perDay))
@@ -233,7 +233,7 @@ func (g *Generator) make(k Kind) *Op {
 		return op
 	case KindRefillTooSoon:
 		s := g.pickRecent(func(s *sent) bool {
-			last, _ := edits.ParseDate(s.claim.DateOfService)
+			last, _ := domain.ParseDate(s.claim.DateOfService)
 			return last.AddDays(s.days*3/4).After(day) && s.claim.FillNumber < 99
 		})
 		if s == nil {
@@ -334,7 +334,7 @@ func (g *Generator) newFill() *Op {
 // (generic 85 % of the time) most often, an antibiotic sometimes, a
 // specialty drug rarely; 30 or 90 days; the pharmacy by drug and supply,
 // out of network now and then.
-func (g *Generator) newRx(day edits.Date) *rx {
+func (g *Generator) newRx(day domain.Date) *rx {
 	g.rxSeq++
 	r := &rx{
 		m:      &g.pop.members[g.covered[g.rng.IntN(len(g.covered))]],
@@ -393,7 +393,7 @@ func (g *Generator) pick(k pharmacyKind) string {
 // claim builds the B1 of r's current fill dated day. The pharmacy submits
 // AWP as its ingredient cost and a usual-and-customary price above it, so
 // the lesser-of rules decide the price.
-func (g *Generator) claim(r *rx, day edits.Date) *pb.Claim {
+func (g *Generator) claim(r *rx, day domain.Date) *pb.Claim {
 	awp := r.d.awp.Mul(decimal.NewFromInt(int64(r.qty)))
 	uc := awp.Mul(decimal.New(11, -1)).Add(decimal.NewFromInt(5))
 	return &pb.Claim{

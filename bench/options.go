@@ -8,7 +8,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/rxclaims/rxclaims/edits"
+	"github.com/rxclaims/rxclaims/domain"
 )
 
 // Options configure Run. Zero fields take the defaults of the short preset
@@ -56,7 +56,7 @@ type Options struct {
 	Progress io.Writer // progress lines or bars; default os.Stderr
 	Terminal bool      // Progress is a terminal: draw bars
 	Logger   *slog.Logger
-	Today    edits.Date // date of service of the load; default today (the server's clock)
+	Today    domain.Date // date of service of the load; default today (the server's clock)
 }
 
 // Presets are the named option sets of cmd/bench.
@@ -151,7 +151,7 @@ func (o Options) withDefaults() (Options, error) {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	if o.Today.IsZero() {
-		o.Today = edits.DateOf(time.Now())
+		o.Today = domain.DateOf(time.Now())
 	}
 	switch {
 	case o.Members < 1 || slices.ContainsFunc(o.ScaleMembers, func(n int) bool { return n < 1 }) || o.ScaleHistoryMembers < 1:

@@ -6,7 +6,8 @@ import (
 	"slices"
 	"time"
 
-	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/config"
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/edits"
 	"github.com/rxclaims/rxclaims/internal/demo"
 	"github.com/shopspring/decimal"
@@ -15,10 +16,10 @@ import (
 // PopulationOptions size a synthetic population.
 type PopulationOptions struct {
 	Seed       uint64
-	Members    int        // members in all; families are drawn until there are this many
-	Pharmacies int        // default 200
-	DrugPairs  int        // generated brand/generic pairs on top of the demo catalog; default 200
-	Today      edits.Date // coverage starts on January 1 of the year before
+	Members    int         // members in all; families are drawn until there are this many
+	Pharmacies int         // default 200
+	DrugPairs  int         // generated brand/generic pairs on top of the demo catalog; default 200
+	Today      domain.Date // coverage starts on January 1 of the year before
 	// Edits is the number of synthetic Active edits (edits.Synthetic:
 	// limitation, clinical and benefit-maximum exceptions for drugs the mix
 	// never sends) spread over the plans, on top of the refill-too-soon
@@ -43,7 +44,7 @@ func (o PopulationOptions) withDefaults() (PopulationOptions, error) {
 		return o, fmt.Errorf("bench: drug pairs %d is outside 0 to 100,000", o.DrugPairs)
 	}
 	if o.Today.IsZero() {
-		o.Today = edits.DateOf(time.Now())
+		o.Today = domain.DateOf(time.Now())
 	}
 	if o.Edits < 0 {
 		return o, fmt.Errorf("bench: edits %d must not be negative", o.Edits)
@@ -55,11 +56,11 @@ func (o PopulationOptions) withDefaults() (PopulationOptions, error) {
 // mix draws on: who is covered, which drugs and pharmacies exist and what
 // each would make the adjudicator decide.
 type Population struct {
-	Config *adjudicator.Config
-	Today  edits.Date
+	Config *config.Config
+	Today  domain.Date
 	// Start is January 1 of the year before Today's: coverage starts then,
 	// so claims can be dated over the last year or more.
-	Start edits.Date
+	Start domain.Date
 
 	members  []member
 	families int
@@ -72,8 +73,8 @@ type Population struct {
 
 type member struct {
 	cardholder, group, personCode string
-	dob                           edits.Date
-	termination                   edits.Date // zero: covered through today
+	dob                           domain.Date
+	termination                   domain.Date // zero: covered through today
 }
 
 type drug struct {
@@ -115,9 +116,9 @@ func NewPopulation(o PopulationOptions) (*Population, error) {
 	}
 	rng := rand.New(rand.NewPCG(o.Seed, 0x706f70))
 	base := demo.Config()
-	start := edits.NewDate(o.Today.Time().Year()-1, time.January, 1)
+	start := domain.NewDate(o.Today.Time().Year()-1, time.January, 1)
 	p := &Population{Today: o.Today, Start: start, pharmacies: map[pharmacyKind][]string{}}
-	cfg := &adjudicator.Config{Networks: base.Networks}
+	cfg := &config.Config{Networks: base.Networks}
 	cfg.Drugs, cfg.Plans = p.catalog(rng, base, o.DrugPairs)
 	cfg.Edits = p.edits(cfg.Plans, o.Edits)
 	cfg.Pharmacies = p.drawPharmacies(o.Pharmacies)
@@ -136,20 +137,20 @@ func (p *Population) Families() int { return p.families }
 // therapeutic classes (a multi-source brand, code O, and its generic, code
 // Y, sharing class and MAC) and single-source brands in its brand classes;
 // and the plans, whose formularies place the generated brands on tier 2 or 3.
-func (p *Population) catalog(rng *rand.Rand, base *adjudicator.Config, pairs int) ([]adjudicator.Drug, []adjudicator.Plan) {
+func (p *Population) catalog(rng *rand.Rand, base *config.Config, pairs int) ([]domain.Drug, []config.Plan) {
 	genericClasses := []string{"3940", "3400", "3610", "3615", "3320", "3760", "2725", "2810", "4927", "5816", "6610", "7260", "4450", "8320"}
 	brandClasses := []string{"2710", "2717", "2755", "2770", "8337"}
-	priced := func(awp, mac decimal.Decimal) []adjudicator.DrugPrice {
-		return []adjudicator.DrugPrice{{Effective: edits.MustDate("2020-01-01"), AWP: awp, MAC: mac}}
+	priced := func(awp, mac decimal.Decimal) []domain.DrugPrice {
+		return []domain.DrugPrice{{Effective: domain.MustDate("2020-01-01"), AWP: awp, MAC: mac}}
 	}
 	drugs := slices.Clone(base.Drugs)
-	var tiers []adjudicator.FormularyEntry
+	var tiers []config.FormularyEntry
 	for i := range pairs {
 		ndc := func(k int) string { return fmt.Sprintf("9%010d", 2*i+k) }
 		if i%5 == 4 { // a single-source brand
 			class := brandClasses[rng.IntN(len(brandClasses))]
 			awp := cents(1000 + rng.IntN(3000))
-			drugs = append(drugs, adjudicator.Drug{NDC: ndc(0), Name: fmt.Sprintf("Brandix %d mg Tablet", 5+i%40), TherapeuticClass: class + fmt.Sprintf("9%09d", i), MultiSourceCode: "N", Prices: priced(awp, decimal.Zero)})
+			drugs = append(drugs, domain.Drug{NDC: ndc(0), Name: fmt.Sprintf("Brandix %d mg Tablet", 5+i%40), TherapeuticClass: class + fmt.Sprintf("9%09d", i), MultiSourceCode: "N", Prices: priced(awp, decimal.Zero)})
 			continue
 		}
 		class := genericClasses[rng.IntN(len(genericClasses))] + fmt.Sprintf("9%09d", i)
@@ -157,10 +158,10 @@ func (p *Population) catalog(rng *rand.Rand, base *adjudicator.Config, pairs int
 		mac := genericAWP.Mul(decimal.New(int64(5+rng.IntN(25)), -2)).Round(4)
 		brandAWP := genericAWP.Mul(decimal.NewFromInt(int64(5 + rng.IntN(10))))
 		drugs = append(drugs,
-			adjudicator.Drug{NDC: ndc(0), Name: fmt.Sprintf("Genericol %d mg Tablet", 5+i%40), TherapeuticClass: class, MultiSourceCode: "Y", Prices: priced(genericAWP, mac)},
-			adjudicator.Drug{NDC: ndc(1), Name: fmt.Sprintf("Brandol %d mg Tablet", 5+i%40), TherapeuticClass: class, MultiSourceCode: "O", Prices: priced(brandAWP, mac)},
+			domain.Drug{NDC: ndc(0), Name: fmt.Sprintf("Genericol %d mg Tablet", 5+i%40), TherapeuticClass: class, MultiSourceCode: "Y", Prices: priced(genericAWP, mac)},
+			domain.Drug{NDC: ndc(1), Name: fmt.Sprintf("Brandol %d mg Tablet", 5+i%40), TherapeuticClass: class, MultiSourceCode: "O", Prices: priced(brandAWP, mac)},
 		)
-		tiers = append(tiers, adjudicator.FormularyEntry{DrugMatch: adjudicator.DrugMatch{NDC: ndc(1)}, Tier: 2 + rng.IntN(2)})
+		tiers = append(tiers, config.FormularyEntry{DrugMatch: config.DrugMatch{NDC: ndc(1)}, Tier: 2 + rng.IntN(2)})
 	}
 
 	plans := slices.Clone(base.Plans)
@@ -199,11 +200,11 @@ const RefillTooSoonPercent = 75
 
 // edits returns a PBM-level refill-too-soon edit (79 before 75 % of the
 // previous supply is used) and n synthetic Active edits over the plans.
-func (p *Population) edits(plans []adjudicator.Plan, n int) []edits.Edit {
+func (p *Population) edits(plans []config.Plan, n int) []edits.Edit {
 	audit := edits.Audit{CreatedBy: "bench", ActivatedBy: "bench-checker"}
 	out := []edits.Edit{{
 		ID: "BENCH-REFILL-TOO-SOON", Version: 1, Status: edits.Active, Name: "Refill too soon at 75 %",
-		Kind: edits.KindRefillTooSoon, Level: edits.Level{Kind: edits.PBMLevel}, Range: edits.Range{From: p.Start},
+		Kind: edits.KindRefillTooSoon, Level: edits.Level{Kind: edits.PBMLevel}, Range: domain.Range{From: p.Start},
 		RefillTooSoon: &edits.RefillTooSoon{Percent: RefillTooSoonPercent}, Audit: audit,
 	}}
 	for i, pl := range plans {
@@ -222,9 +223,9 @@ func (p *Population) edits(plans []adjudicator.Plan, n int) []edits.Edit {
 func cents(n int) decimal.Decimal { return decimal.New(int64(n), -2) }
 
 // drawPharmacies makes n pharmacies in the shares of pharmacyShares.
-func (p *Population) drawPharmacies(n int) []adjudicator.Pharmacy {
-	since := edits.Range{From: edits.MustDate("2020-01-01")}
-	contracts := map[pharmacyKind][]adjudicator.Participation{
+func (p *Population) drawPharmacies(n int) []domain.Pharmacy {
+	since := domain.Range{From: domain.MustDate("2020-01-01")}
+	contracts := map[pharmacyKind][]domain.Participation{
 		retailIn:     {{Network: demo.NetRetailPref, Range: since}, {Network: demo.NetRetail90, Range: since}},
 		retailOnlyIn: {{Network: demo.NetRetailPref, Range: since}},
 		retailOut:    {{Network: demo.NetRetailOpen, Range: since}, {Network: demo.NetRetail90Open, Range: since}},
@@ -232,15 +233,15 @@ func (p *Population) drawPharmacies(n int) []adjudicator.Pharmacy {
 		mailOut:      {{Network: demo.NetMailOpen, Range: since}},
 		specialtyIn:  {{Network: demo.NetSpecialty, Range: since}},
 		specialtyOut: {{Network: demo.NetSpecialtyOpen, Range: since}},
-		terminated:   {{Network: demo.NetRetailPref, Range: edits.Range{From: since.From, To: p.Start.AddDays(-1)}}},
+		terminated:   {{Network: demo.NetRetailPref, Range: domain.Range{From: since.From, To: p.Start.AddDays(-1)}}},
 	}
 	names := [pharmacyKinds]string{"Pharmacy", "Drug", "Independent Pharmacy", "Mail Service Pharmacy", "Mail Order Rx", "Specialty Pharmacy", "Specialty Infusion", "Former Pharmacy"}
-	out := make([]adjudicator.Pharmacy, 0, n)
+	out := make([]domain.Pharmacy, 0, n)
 	for k := range pharmacyKinds {
 		count := max(1, n*pharmacyShares[k]/1000)
 		for range count {
 			npi := demo.NPI(fmt.Sprintf("3%08d", len(out)))
-			out = append(out, adjudicator.Pharmacy{NPI: npi, Name: fmt.Sprintf("Bench %s #%04d", names[k], len(out)), Participations: slices.Clone(contracts[k])})
+			out = append(out, domain.Pharmacy{NPI: npi, Name: fmt.Sprintf("Bench %s #%04d", names[k], len(out)), Participations: slices.Clone(contracts[k])})
 			p.pharmacies[k] = append(p.pharmacies[k], npi)
 		}
 	}
@@ -252,20 +253,20 @@ func (p *Population) drawPharmacies(n int) []adjudicator.Pharmacy {
 // three families in a hundred left the plan 30 days before today, so their
 // later claims reject 69. Groups hold about 500 families each and offer one
 // PPO and one high-deductible plan.
-func (p *Population) drawFamilies(rng *rand.Rand, n int) []adjudicator.Family {
+func (p *Population) drawFamilies(rng *rand.Rand, n int) []domain.Family {
 	year := p.Today.Time().Year()
 	groups := max(2, n/1200)
 	plans := [][2]string{{demo.PlanPPO, demo.PlanHDHP}, {planPPOPlus, planHDHPHSA}}
-	var fams []adjudicator.Family
+	var fams []domain.Family
 	for len(p.members) < n {
 		i := len(fams)
 		g := rng.IntN(groups)
-		f := adjudicator.Family{CardholderID: fmt.Sprintf("BM%08d", i), GroupID: fmt.Sprintf("GRP%05d", g)}
+		f := domain.Family{CardholderID: fmt.Sprintf("BM%08d", i), GroupID: fmt.Sprintf("GRP%05d", g)}
 		plan := plans[g%2][0]
 		if rng.IntN(100) < 25 {
 			plan = plans[g%2][1]
 		}
-		cov := edits.Range{From: p.Start}
+		cov := domain.Range{From: p.Start}
 		if end := p.Today.AddDays(-30); rng.IntN(100) < 3 {
 			cov.To = end
 		}
@@ -280,15 +281,15 @@ func (p *Population) drawFamilies(rng *rand.Rand, n int) []adjudicator.Family {
 			case k > 1:
 				age = rng.IntN(min(26, max(1, subAge-18)))
 			}
-			dob := edits.NewDate(year-age, time.Month(1+rng.IntN(12)), 1+rng.IntN(28))
+			dob := domain.NewDate(year-age, time.Month(1+rng.IntN(12)), 1+rng.IntN(28))
 			if dob.After(p.Start) { // born before any claim is dated
 				dob = p.Start
 			}
-			m := adjudicator.Member{
+			m := domain.Member{
 				PersonCode:  fmt.Sprintf("%03d", k+1),
 				DateOfBirth: dob,
 				Gender:      [...]string{"M", "F"}[rng.IntN(2)],
-				Coverages:   []adjudicator.Coverage{{PlanID: plan, Range: cov}},
+				Coverages:   []domain.Coverage{{PlanID: plan, Range: cov}},
 			}
 			f.Members = append(f.Members, m)
 			p.members = append(p.members, member{cardholder: f.CardholderID, group: f.GroupID, personCode: m.PersonCode, dob: dob, termination: cov.To})

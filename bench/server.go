@@ -18,7 +18,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/config"
 	"github.com/rxclaims/rxclaims/internal/server"
 )
 
@@ -34,7 +34,7 @@ type adjudicatorServer struct {
 // writeBundle writes cfg as a JSON configuration bundle (JSON is a subset
 // of the YAML the adjudicator reads, and much faster to write for a large
 // population).
-func writeBundle(path string, cfg *adjudicator.Config) (int64, error) {
+func writeBundle(path string, cfg *config.Config) (int64, error) {
 	f, err := os.Create(path)
 	if err != nil {
 		return 0, err

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+
+	"github.com/rxclaims/rxclaims/domain"
 )
 
 // AccumulationMode says which stored accumulator buckets a limit reads
@@ -51,9 +53,9 @@ func (m *AccumulationMode) UnmarshalText(b []byte) error {
 
 // Accumulation is a limit's accumulation setting.
 type Accumulation struct {
-	Mode         AccumulationMode `json:"mode,omitempty"`
-	NetworkTypes []NetworkType    `json:"network_types,omitempty"`
-	Classes      []NetworkClass   `json:"classifications,omitempty"`
+	Mode         AccumulationMode      `json:"mode,omitempty"`
+	NetworkTypes []domain.NetworkType  `json:"network_types,omitempty"`
+	Classes      []domain.NetworkClass `json:"classifications,omitempty"`
 }
 
 // Validate enforces the rules of DOMAIN.md section 8: Advanced needs at
@@ -65,12 +67,12 @@ func (a Accumulation) Validate() error {
 			return errors.New("advanced accumulation needs at least one network type and one classification")
 		}
 		for _, t := range a.NetworkTypes {
-			if t < Retail || t > Specialty {
+			if t < domain.Retail || t > domain.Specialty {
 				return fmt.Errorf("advanced accumulation: invalid network type %d", t)
 			}
 		}
 		for _, c := range a.Classes {
-			if c != InNetwork && c != OutOfNetwork {
+			if c != domain.InNetwork && c != domain.OutOfNetwork {
 				return fmt.Errorf("advanced accumulation: invalid classification %d", c)
 			}
 		}
@@ -86,7 +88,7 @@ func (a Accumulation) Validate() error {
 
 // Reads reports whether a limit with this setting, tested for a claim in
 // segment claim, counts the bucket stored under segment stored.
-func (a Accumulation) Reads(stored, claim Segment) bool {
+func (a Accumulation) Reads(stored, claim domain.Segment) bool {
 	switch a.Mode {
 	case PlanAccumulation:
 		return true

@@ -5,15 +5,13 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/shopspring/decimal"
 )
 
 // Cents rounds an amount half-up to the cent (amounts are never negative,
 // so shopspring's half-away-from-zero is half-up).
 func Cents(d decimal.Decimal) decimal.Decimal { return d.Round(2) }
-
-// WholeCents reports whether d has no fraction of a cent.
-func WholeCents(d decimal.Decimal) bool { return d.Equal(d.Round(2)) }
 
 // Limit is a deductible or out-of-pocket maximum: an individual amount, an
 // optional family amount (zero means no family limit) and the buckets it reads.
@@ -28,7 +26,7 @@ func (l Limit) Validate() error {
 	if l.Individual.IsNegative() || l.Family.IsNegative() {
 		return errors.New("amounts must not be negative")
 	}
-	if !WholeCents(l.Individual) || !WholeCents(l.Family) {
+	if !domain.WholeCents(l.Individual) || !domain.WholeCents(l.Family) {
 		return errors.New("amounts must be whole cents")
 	}
 	if !l.Family.IsZero() && l.Family.LessThan(l.Individual) {
@@ -49,12 +47,12 @@ const (
 // CostShareLine is one line of a copay schedule: conditions (an empty
 // condition matches anything) and what the member pays.
 type CostShareLine struct {
-	Tiers        []int         `json:"tiers,omitempty"`
-	BrandClass   BrandClass    `json:"brand_class,omitempty"`
-	NetworkTypes []NetworkType `json:"network_types,omitempty"`
-	NetworkClass NetworkClass  `json:"network_class,omitempty"`
-	MinDays      int           `json:"min_days,omitempty"`
-	MaxDays      int           `json:"max_days,omitempty"`
+	Tiers        []int                `json:"tiers,omitempty"`
+	BrandClass   domain.BrandClass    `json:"brand_class,omitempty"`
+	NetworkTypes []domain.NetworkType `json:"network_types,omitempty"`
+	NetworkClass domain.NetworkClass  `json:"network_class,omitempty"`
+	MinDays      int                  `json:"min_days,omitempty"`
+	MaxDays      int                  `json:"max_days,omitempty"`
 
 	Kind   CostShareKind   `json:"kind"`
 	Amount decimal.Decimal `json:"amount,omitempty"` // the copay
@@ -69,15 +67,15 @@ type CostShareLine struct {
 // CostShareFacts are the claim facts a cost-share line is matched against.
 type CostShareFacts struct {
 	Tier       int
-	BrandClass BrandClass
-	Segment    Segment
+	BrandClass domain.BrandClass
+	Segment    domain.Segment
 	DaysSupply int
 }
 
 // Matches reports whether every condition of the line holds for f.
 func (l *CostShareLine) Matches(f CostShareFacts) bool {
 	return (len(l.Tiers) == 0 || slices.Contains(l.Tiers, f.Tier)) &&
-		(l.BrandClass == BrandClassDefault || l.BrandClass == f.BrandClass) &&
+		(l.BrandClass == domain.BrandClassDefault || l.BrandClass == f.BrandClass) &&
 		(len(l.NetworkTypes) == 0 || slices.Contains(l.NetworkTypes, f.Segment.Type)) &&
 		(l.NetworkClass == 0 || l.NetworkClass == f.Segment.Class) &&
 		(l.MinDays == 0 || f.DaysSupply >= l.MinDays) &&
@@ -88,7 +86,7 @@ func (l *CostShareLine) Matches(f CostShareFacts) bool {
 // matching line wins, so a brand-class line beats a DEFAULT one.
 func (l *CostShareLine) Specificity() int {
 	n := 0
-	for _, set := range []bool{len(l.Tiers) > 0, l.BrandClass != BrandClassDefault, len(l.NetworkTypes) > 0, l.NetworkClass != 0, l.MinDays > 0 || l.MaxDays > 0} {
+	for _, set := range []bool{len(l.Tiers) > 0, l.BrandClass != domain.BrandClassDefault, len(l.NetworkTypes) > 0, l.NetworkClass != 0, l.MinDays > 0 || l.MaxDays > 0} {
 		if set {
 			n++
 		}
@@ -101,7 +99,7 @@ func (l *CostShareLine) Validate() error {
 	if l.MinDays < 0 || l.MaxDays < 0 || (l.MaxDays > 0 && l.MaxDays < l.MinDays) {
 		return fmt.Errorf("days-supply band %d-%d is invalid", l.MinDays, l.MaxDays)
 	}
-	if !WholeCents(l.Amount) || !WholeCents(l.Min) || !WholeCents(l.Max) {
+	if !domain.WholeCents(l.Amount) || !domain.WholeCents(l.Min) || !domain.WholeCents(l.Max) {
 		return errors.New("amount, min and max must be whole cents")
 	}
 	switch l.Kind {

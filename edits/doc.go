@@ -1,7 +1,9 @@
-// Package edits holds the benefit rule model: brand classes, network
-// segments, effective dates, accumulation settings and the financial rules
-// (deductible, out-of-pocket maximum, copay and coinsurance lines) that the
-// adjudicator evaluates.
+// Package edits holds the plan rules ("edits"): the four families of kinds
+// with their criteria and validation, the Draft -> Active -> Inactive
+// lifecycle with maker-checker, the compiled index a claim looks its edits
+// up in, accumulation settings, cost-share lines, and schedules with their
+// adjustment rules.
 //
-// It depends only on the standard library and shopspring/decimal.
+// It depends only on the standard library, shopspring/decimal and the
+// domain package (dates, network segments, brand classes).
 package edits

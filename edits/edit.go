@@ -3,9 +3,9 @@ package edits
 import (
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/shopspring/decimal"
 )
 
@@ -153,52 +153,17 @@ func (l Level) String() string {
 	return string(l.Kind) + " " + l.ID
 }
 
-// DrugRef selects drugs by NDC-11 or by therapeutic-class prefix.
-type DrugRef struct {
-	NDC         string `json:"ndc,omitempty"`
-	ClassPrefix string `json:"class_prefix,omitempty"`
-}
-
-// Matches reports whether the drug with this NDC and class is selected.
-func (d DrugRef) Matches(ndc, class string) bool {
-	if d.NDC != "" {
-		return d.NDC == ndc
-	}
-	return d.ClassPrefix != "" && strings.HasPrefix(class, d.ClassPrefix)
-}
-
-func (d DrugRef) String() string {
-	if d.NDC != "" {
-		return "NDC " + d.NDC
-	}
-	return "class " + d.ClassPrefix + "*"
-}
-
-func (d DrugRef) Validate() error {
-	switch {
-	case d.NDC != "" && d.ClassPrefix != "":
-		return fmt.Errorf("give ndc or class_prefix, not both")
-	case d.NDC != "":
-		if len(d.NDC) != 11 || strings.Trim(d.NDC, "0123456789") != "" {
-			return fmt.Errorf("ndc %q must be 11 digits", d.NDC)
-		}
-	case d.ClassPrefix == "":
-		return fmt.Errorf("ndc or class_prefix is required")
-	}
-	return nil
-}
-
 // Criteria say which claims an edit applies to. An empty criterion matches
 // every claim; an edit with no criteria at all is a default rule, one with
 // any criterion an exception rule.
 type Criteria struct {
-	BrandClasses   []BrandClass   `json:"brand_classes,omitempty"`
-	Drugs          []DrugRef      `json:"drugs,omitempty"`
-	NetworkTypes   []NetworkType  `json:"network_types,omitempty"`
-	NetworkClasses []NetworkClass `json:"network_classes,omitempty"`
-	MinAge         int            `json:"min_age,omitempty"` // inclusive, in whole years on the date of service
-	MaxAge         int            `json:"max_age,omitempty"` // inclusive; 0 means none
-	Genders        []string       `json:"genders,omitempty"` // M, F, U
+	BrandClasses   []domain.BrandClass   `json:"brand_classes,omitempty"`
+	Drugs          []domain.DrugRef      `json:"drugs,omitempty"`
+	NetworkTypes   []domain.NetworkType  `json:"network_types,omitempty"`
+	NetworkClasses []domain.NetworkClass `json:"network_classes,omitempty"`
+	MinAge         int                   `json:"min_age,omitempty"` // inclusive, in whole years on the date of service
+	MaxAge         int                   `json:"max_age,omitempty"` // inclusive; 0 means none
+	Genders        []string              `json:"genders,omitempty"` // M, F, U
 }
 
 // Specificity counts the criteria set; among matching exceptions the most
@@ -214,7 +179,7 @@ func (c *Criteria) Specificity() int {
 	}
 	if len(c.Drugs) > 0 {
 		n += 2
-		if slices.ContainsFunc(c.Drugs, func(d DrugRef) bool { return d.NDC != "" }) {
+		if slices.ContainsFunc(c.Drugs, func(d domain.DrugRef) bool { return d.NDC != "" }) {
 			n++
 		}
 	}
@@ -226,11 +191,11 @@ func (c *Criteria) Exception() bool { return c.Specificity() > 0 }
 
 // Facts are what an edit's criteria are tested against.
 type Facts struct {
-	DateOfService Date
+	DateOfService domain.Date
 	NDC           string
 	Class         string
-	BrandClass    BrandClass
-	Segment       Segment
+	BrandClass    domain.BrandClass
+	Segment       domain.Segment
 	Age           int
 	Gender        string
 }
@@ -240,7 +205,7 @@ func (c *Criteria) mismatch(f *Facts) string {
 	switch {
 	case len(c.BrandClasses) > 0 && !slices.Contains(c.BrandClasses, f.BrandClass):
 		return "brand class " + f.BrandClass.String()
-	case len(c.Drugs) > 0 && !slices.ContainsFunc(c.Drugs, func(d DrugRef) bool { return d.Matches(f.NDC, f.Class) }):
+	case len(c.Drugs) > 0 && !slices.ContainsFunc(c.Drugs, func(d domain.DrugRef) bool { return d.Matches(f.NDC, f.Class) }):
 		return "drug not on the list"
 	case len(c.NetworkTypes) > 0 && !slices.Contains(c.NetworkTypes, f.Segment.Type):
 		return "network type " + f.Segment.Type.String()
@@ -266,7 +231,7 @@ type Edit struct {
 	Kind        Kind     `json:"kind"`
 	Level       Level    `json:"level"`
 	Criteria    Criteria `json:"criteria,omitempty"`
-	Range
+	domain.Range
 	// Priority breaks ties between equally specific matching exceptions; higher wins.
 	Priority int `json:"priority,omitempty"`
 	// IncludeInPlan (exception rules that accumulate) also counts the
@@ -426,8 +391,8 @@ type RefillTooSoon struct {
 // StepTherapy rejects 608 unless the member filled one of the required
 // drugs within the lookback before the date of service.
 type StepTherapy struct {
-	Required     []DrugRef `json:"required"`
-	LookbackDays int       `json:"lookback_days"`
+	Required     []domain.DrugRef `json:"required"`
+	LookbackDays int              `json:"lookback_days"`
 }
 
 // PriorAuth rejects 75 unless a prior authorization on file for the member
@@ -444,7 +409,7 @@ type PriorAuth struct {
 // with an alert unless the pharmacy submits the conflict's reason code with
 // a result-of-service code in OverrideResults.
 type DUR struct {
-	Interacts       []DrugRef `json:"interacts_with,omitempty"`
-	ClassDigits     int       `json:"class_digits,omitempty"`
-	OverrideResults []string  `json:"override_results,omitempty"`
+	Interacts       []domain.DrugRef `json:"interacts_with,omitempty"`
+	ClassDigits     int              `json:"class_digits,omitempty"`
+	OverrideResults []string         `json:"override_results,omitempty"`
 }

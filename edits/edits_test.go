@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/edits"
 	"github.com/shopspring/decimal"
 )
@@ -16,7 +17,7 @@ func TestDateRoundTrip(t *testing.T) {
 		"2026-04-01", "1970-01-01", "1970-01-02", "1969-12-30", "1900-01-01",
 		"2000-02-29", "2024-02-29", "2026-12-31", "2099-12-31", "0001-01-01", "9999-12-31",
 	} {
-		d, err := edits.ParseDate(s)
+		d, err := domain.ParseDate(s)
 		if err != nil {
 			t.Errorf("ParseDate(%q): %v", s, err)
 			continue
@@ -31,30 +32,30 @@ func TestDateRoundTrip(t *testing.T) {
 			t.Errorf("ParseDate(%q).Time() = %s", s, got)
 		}
 		b, _ := d.MarshalText()
-		var back edits.Date
+		var back domain.Date
 		if err := back.UnmarshalText(b); err != nil || back != d {
 			t.Errorf("text round trip of %s: got %v, %v", s, back, err)
 		}
 	}
 	// Days counts from 1970-01-01 and consecutive days differ by one.
-	if got := edits.MustDate("1970-01-01").Days(); got != 0 {
+	if got := domain.MustDate("1970-01-01").Days(); got != 0 {
 		t.Errorf("1970-01-01.Days() = %d, want 0", got)
 	}
-	if got := edits.MustDate("1970-01-11").Days(); got != 10 {
+	if got := domain.MustDate("1970-01-11").Days(); got != 10 {
 		t.Errorf("1970-01-11.Days() = %d, want 10", got)
 	}
-	if got := edits.MustDate("2026-02-28").AddDays(1); got != edits.MustDate("2026-03-01") {
+	if got := domain.MustDate("2026-02-28").AddDays(1); got != domain.MustDate("2026-03-01") {
 		t.Errorf("2026-02-28 + 1 = %s", got)
 	}
-	if got := edits.MustDate("2024-02-28").AddDays(1); got != edits.MustDate("2024-02-29") {
+	if got := domain.MustDate("2024-02-28").AddDays(1); got != domain.MustDate("2024-02-29") {
 		t.Errorf("2024-02-28 + 1 = %s", got)
 	}
 	// DateOf takes the calendar date in t's own location.
 	loc := time.FixedZone("UTC-5", -5*3600)
-	if got := edits.DateOf(time.Date(2026, 4, 1, 23, 30, 0, 0, loc)); got.String() != "2026-04-01" {
+	if got := domain.DateOf(time.Date(2026, 4, 1, 23, 30, 0, 0, loc)); got.String() != "2026-04-01" {
 		t.Errorf("DateOf(2026-04-01 23:30 -05:00) = %s", got)
 	}
-	if got := edits.NewDate(2026, time.February, 29); got.String() != "2026-03-01" {
+	if got := domain.NewDate(2026, time.February, 29); got.String() != "2026-03-01" {
 		t.Errorf("NewDate(2026, 2, 29) = %s, want normalised 2026-03-01", got)
 	}
 }
@@ -62,7 +63,7 @@ func TestDateRoundTrip(t *testing.T) {
 // TestDateDayBeforeEpoch: 1969-12-31 is an ordinary day (a member's date of
 // birth, say), not the unset Date.
 func TestDateDayBeforeEpoch(t *testing.T) {
-	d, err := edits.ParseDate("1969-12-31")
+	d, err := domain.ParseDate("1969-12-31")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,13 +73,13 @@ func TestDateDayBeforeEpoch(t *testing.T) {
 	if got := d.String(); got != "1969-12-31" {
 		t.Errorf(`ParseDate("1969-12-31").String() = %q`, got)
 	}
-	if got := edits.MustDate("1970-01-01").AddDays(-1); got.String() != "1969-12-31" {
+	if got := domain.MustDate("1970-01-01").AddDays(-1); got.String() != "1969-12-31" {
 		t.Errorf("1970-01-01 - 1 day = %q, want 1969-12-31", got)
 	}
-	if got := edits.NewDate(1969, time.December, 31); got.IsZero() {
+	if got := domain.NewDate(1969, time.December, 31); got.IsZero() {
 		t.Error("NewDate(1969, 12, 31) is the zero (unset) Date")
 	}
-	var back edits.Date
+	var back domain.Date
 	b, _ := d.MarshalText()
 	if err := back.UnmarshalText(b); err != nil || back.String() != "1969-12-31" {
 		t.Errorf("text round trip of 1969-12-31: %q -> %q, %v", b, back, err)
@@ -86,18 +87,18 @@ func TestDateDayBeforeEpoch(t *testing.T) {
 }
 
 func TestDateOrder(t *testing.T) {
-	a, b := edits.MustDate("2026-03-31"), edits.MustDate("2026-04-01")
+	a, b := domain.MustDate("2026-03-31"), domain.MustDate("2026-04-01")
 	if !a.Before(b) || a.After(b) || !b.After(a) || b.Before(a) || a.Before(a) || a.After(a) {
 		t.Errorf("Before/After wrong for %s, %s", a, b)
 	}
-	pre, post := edits.MustDate("1969-12-31"), edits.MustDate("1970-01-01")
+	pre, post := domain.MustDate("1969-12-31"), domain.MustDate("1970-01-01")
 	if !pre.Before(post) {
 		t.Errorf("1969-12-31 is not before 1970-01-01")
 	}
 }
 
 func TestDateZero(t *testing.T) {
-	var z edits.Date
+	var z domain.Date
 	if !z.IsZero() {
 		t.Error("zero Date is not IsZero")
 	}
@@ -107,11 +108,11 @@ func TestDateZero(t *testing.T) {
 	if b, err := z.MarshalText(); err != nil || len(b) != 0 {
 		t.Errorf("zero Date MarshalText = %q, %v", b, err)
 	}
-	d := edits.MustDate("2026-01-01")
+	d := domain.MustDate("2026-01-01")
 	if err := d.UnmarshalText(nil); err != nil || !d.IsZero() {
 		t.Errorf("UnmarshalText(empty) = %v, %v; want the zero Date", d, err)
 	}
-	if edits.MustDate("1970-01-01").IsZero() {
+	if domain.MustDate("1970-01-01").IsZero() {
 		t.Error("1970-01-01 is IsZero")
 	}
 }
@@ -121,10 +122,10 @@ func TestParseDateInvalid(t *testing.T) {
 		"", "2026-13-01", "2026-00-10", "2026-02-30", "2025-02-29", "2026-04-31", "2026-4-1", "20260401",
 		"2026/04/01", " 2026-04-01", "2026-04-01 ", "2026-04-01T00:00:00Z", "26-04-01", "abcd-ef-gh", "2026-04-0x",
 	} {
-		if d, err := edits.ParseDate(s); err == nil {
+		if d, err := domain.ParseDate(s); err == nil {
 			t.Errorf("ParseDate(%q) = %s, want an error", s, d)
 		}
-		var d edits.Date
+		var d domain.Date
 		if s != "" {
 			if err := d.UnmarshalText([]byte(s)); err == nil {
 				t.Errorf("UnmarshalText(%q) succeeded", s)
@@ -136,7 +137,7 @@ func TestParseDateInvalid(t *testing.T) {
 			t.Error("MustDate of an invalid date did not panic")
 		}
 	}()
-	edits.MustDate("2026-02-30")
+	domain.MustDate("2026-02-30")
 }
 
 func TestPeriodStartEnd(t *testing.T) {
@@ -157,7 +158,7 @@ func TestPeriodStartEnd(t *testing.T) {
 		{"2027-07-01", time.July, "2027-07-01"},
 		{"2026-01-01", time.July, "2025-07-01"},
 	} {
-		if got := edits.PeriodStart(edits.MustDate(tc.day), tc.month); got.String() != tc.want {
+		if got := domain.PeriodStart(domain.MustDate(tc.day), tc.month); got.String() != tc.want {
 			t.Errorf("PeriodStart(%s, %s) = %s, want %s", tc.day, tc.month, got, tc.want)
 		}
 	}
@@ -167,15 +168,15 @@ func TestPeriodStartEnd(t *testing.T) {
 		{"2024-03-01", "2025-02-28"},
 		{"2023-03-01", "2024-02-29"},
 	} {
-		if got := edits.PeriodEnd(edits.MustDate(tc.start)); got.String() != tc.want {
+		if got := domain.PeriodEnd(domain.MustDate(tc.start)); got.String() != tc.want {
 			t.Errorf("PeriodEnd(%s) = %s, want %s", tc.start, got, tc.want)
 		}
 	}
 	// Every day of two years falls in [PeriodStart, PeriodEnd(PeriodStart)].
 	for _, m := range []time.Month{time.January, time.July} {
-		for d := edits.MustDate("2025-01-01"); d.Before(edits.MustDate("2027-01-01")); d = d.AddDays(1) {
-			s := edits.PeriodStart(d, m)
-			if e := edits.PeriodEnd(s); d.Before(s) || d.After(e) {
+		for d := domain.MustDate("2025-01-01"); d.Before(domain.MustDate("2027-01-01")); d = d.AddDays(1) {
+			s := domain.PeriodStart(d, m)
+			if e := domain.PeriodEnd(s); d.Before(s) || d.After(e) {
 				t.Fatalf("day %s is outside its period %s..%s (start month %s)", d, s, e, m)
 			}
 		}
@@ -183,11 +184,11 @@ func TestPeriodStartEnd(t *testing.T) {
 }
 
 func TestRange(t *testing.T) {
-	from, to := edits.MustDate("2026-01-01"), edits.MustDate("2026-02-28")
-	closed := edits.Range{From: from, To: to}
-	open := edits.Range{From: from}
+	from, to := domain.MustDate("2026-01-01"), domain.MustDate("2026-02-28")
+	closed := domain.Range{From: from, To: to}
+	open := domain.Range{From: from}
 	for _, tc := range []struct {
-		r    edits.Range
+		r    domain.Range
 		day  string
 		want bool
 	}{
@@ -199,19 +200,19 @@ func TestRange(t *testing.T) {
 		{open, "2025-12-31", false},
 		{open, "2026-01-01", true},
 		{open, "2099-12-31", true},
-		{edits.Range{From: from, To: from}, "2026-01-01", true},
-		{edits.Range{From: from, To: from}, "2026-01-02", false},
+		{domain.Range{From: from, To: from}, "2026-01-01", true},
+		{domain.Range{From: from, To: from}, "2026-01-02", false},
 	} {
-		if got := tc.r.Contains(edits.MustDate(tc.day)); got != tc.want {
+		if got := tc.r.Contains(domain.MustDate(tc.day)); got != tc.want {
 			t.Errorf("%v.Contains(%s) = %v, want %v", tc.r, tc.day, got, tc.want)
 		}
 	}
-	for _, r := range []edits.Range{closed, open, {From: from, To: from}} {
+	for _, r := range []domain.Range{closed, open, {From: from, To: from}} {
 		if err := r.Validate(); err != nil {
 			t.Errorf("%v.Validate() = %v", r, err)
 		}
 	}
-	for _, r := range []edits.Range{{}, {To: to}, {From: to, To: from}} {
+	for _, r := range []domain.Range{{}, {To: to}, {From: to, To: from}} {
 		if err := r.Validate(); err == nil {
 			t.Errorf("%v.Validate() = nil, want an error", r)
 		}
@@ -219,31 +220,31 @@ func TestRange(t *testing.T) {
 }
 
 func TestBrandClassOf(t *testing.T) {
-	for code, want := range map[string]edits.BrandClass{
-		"N": edits.BrandSingleSource,
-		"O": edits.BrandMultiSource,
-		"M": edits.GenericSingleSource,
-		"Y": edits.GenericMultiSource,
+	for code, want := range map[string]domain.BrandClass{
+		"N": domain.BrandSingleSource,
+		"O": domain.BrandMultiSource,
+		"M": domain.GenericSingleSource,
+		"Y": domain.GenericMultiSource,
 	} {
-		got, err := edits.BrandClassOf(code)
+		got, err := domain.BrandClassOf(code)
 		if err != nil || got != want {
 			t.Errorf("BrandClassOf(%q) = %s, %v; want %s", code, got, err, want)
 		}
 	}
 	for _, code := range []string{"", "X", "n", "y", "NN", " N"} {
-		if got, err := edits.BrandClassOf(code); err == nil {
+		if got, err := domain.BrandClassOf(code); err == nil {
 			t.Errorf("BrandClassOf(%q) = %s, want an error", code, got)
 		}
 	}
-	for c, brand := range map[edits.BrandClass]bool{
-		edits.BrandMultiSource: true, edits.BrandSingleSource: true,
-		edits.GenericMultiSource: false, edits.GenericSingleSource: false, edits.BrandClassDefault: false,
+	for c, brand := range map[domain.BrandClass]bool{
+		domain.BrandMultiSource: true, domain.BrandSingleSource: true,
+		domain.GenericMultiSource: false, domain.GenericSingleSource: false, domain.BrandClassDefault: false,
 	} {
 		if c.IsBrand() != brand {
 			t.Errorf("%s.IsBrand() = %v", c, !brand)
 		}
 		b, _ := c.MarshalText()
-		var back edits.BrandClass = 99
+		var back domain.BrandClass = 99
 		if err := back.UnmarshalText(b); err != nil || back != c {
 			t.Errorf("text round trip of %s: %s, %v", c, back, err)
 		}
@@ -251,15 +252,15 @@ func TestBrandClassOf(t *testing.T) {
 }
 
 var (
-	retailIn   = edits.Segment{Type: edits.Retail, Class: edits.InNetwork}
-	retailOut  = edits.Segment{Type: edits.Retail, Class: edits.OutOfNetwork}
-	r90In      = edits.Segment{Type: edits.Retail90, Class: edits.InNetwork}
-	r90Out     = edits.Segment{Type: edits.Retail90, Class: edits.OutOfNetwork}
-	mailIn     = edits.Segment{Type: edits.Mail, Class: edits.InNetwork}
-	mailOut    = edits.Segment{Type: edits.Mail, Class: edits.OutOfNetwork}
-	specIn     = edits.Segment{Type: edits.Specialty, Class: edits.InNetwork}
-	specOut    = edits.Segment{Type: edits.Specialty, Class: edits.OutOfNetwork}
-	allSegment = []edits.Segment{retailIn, retailOut, r90In, r90Out, mailIn, mailOut, specIn, specOut}
+	retailIn   = domain.Segment{Type: domain.Retail, Class: domain.InNetwork}
+	retailOut  = domain.Segment{Type: domain.Retail, Class: domain.OutOfNetwork}
+	r90In      = domain.Segment{Type: domain.Retail90, Class: domain.InNetwork}
+	r90Out     = domain.Segment{Type: domain.Retail90, Class: domain.OutOfNetwork}
+	mailIn     = domain.Segment{Type: domain.Mail, Class: domain.InNetwork}
+	mailOut    = domain.Segment{Type: domain.Mail, Class: domain.OutOfNetwork}
+	specIn     = domain.Segment{Type: domain.Specialty, Class: domain.InNetwork}
+	specOut    = domain.Segment{Type: domain.Specialty, Class: domain.OutOfNetwork}
+	allSegment = []domain.Segment{retailIn, retailOut, r90In, r90Out, mailIn, mailOut, specIn, specOut}
 )
 
 func TestAccumulationValidate(t *testing.T) {
@@ -267,8 +268,8 @@ func TestAccumulationValidate(t *testing.T) {
 		{},
 		{Mode: edits.DefaultProcessing},
 		{Mode: edits.PlanAccumulation},
-		{Mode: edits.Advanced, NetworkTypes: []edits.NetworkType{edits.Mail}, Classes: []edits.NetworkClass{edits.InNetwork}},
-		{Mode: edits.Advanced, NetworkTypes: edits.NetworkTypes, Classes: edits.NetworkClasses},
+		{Mode: edits.Advanced, NetworkTypes: []domain.NetworkType{domain.Mail}, Classes: []domain.NetworkClass{domain.InNetwork}},
+		{Mode: edits.Advanced, NetworkTypes: domain.NetworkTypes, Classes: domain.NetworkClasses},
 	}
 	for _, a := range valid {
 		if err := a.Validate(); err != nil {
@@ -277,16 +278,16 @@ func TestAccumulationValidate(t *testing.T) {
 	}
 	invalid := []edits.Accumulation{
 		{Mode: edits.Advanced},
-		{Mode: edits.Advanced, NetworkTypes: []edits.NetworkType{edits.Mail}},
-		{Mode: edits.Advanced, Classes: []edits.NetworkClass{edits.InNetwork}},
-		{Mode: edits.Advanced, NetworkTypes: []edits.NetworkType{0}, Classes: []edits.NetworkClass{edits.InNetwork}},
-		{Mode: edits.Advanced, NetworkTypes: []edits.NetworkType{edits.Specialty + 1}, Classes: []edits.NetworkClass{edits.InNetwork}},
-		{Mode: edits.Advanced, NetworkTypes: []edits.NetworkType{edits.Mail}, Classes: []edits.NetworkClass{0}},
-		{Mode: edits.Advanced, NetworkTypes: []edits.NetworkType{edits.Mail}, Classes: []edits.NetworkClass{3}},
-		{Mode: edits.DefaultProcessing, NetworkTypes: []edits.NetworkType{edits.Mail}},
-		{Mode: edits.DefaultProcessing, Classes: []edits.NetworkClass{edits.InNetwork}},
-		{Mode: edits.PlanAccumulation, NetworkTypes: []edits.NetworkType{edits.Mail}},
-		{Mode: edits.PlanAccumulation, Classes: []edits.NetworkClass{edits.OutOfNetwork}},
+		{Mode: edits.Advanced, NetworkTypes: []domain.NetworkType{domain.Mail}},
+		{Mode: edits.Advanced, Classes: []domain.NetworkClass{domain.InNetwork}},
+		{Mode: edits.Advanced, NetworkTypes: []domain.NetworkType{0}, Classes: []domain.NetworkClass{domain.InNetwork}},
+		{Mode: edits.Advanced, NetworkTypes: []domain.NetworkType{domain.Specialty + 1}, Classes: []domain.NetworkClass{domain.InNetwork}},
+		{Mode: edits.Advanced, NetworkTypes: []domain.NetworkType{domain.Mail}, Classes: []domain.NetworkClass{0}},
+		{Mode: edits.Advanced, NetworkTypes: []domain.NetworkType{domain.Mail}, Classes: []domain.NetworkClass{3}},
+		{Mode: edits.DefaultProcessing, NetworkTypes: []domain.NetworkType{domain.Mail}},
+		{Mode: edits.DefaultProcessing, Classes: []domain.NetworkClass{domain.InNetwork}},
+		{Mode: edits.PlanAccumulation, NetworkTypes: []domain.NetworkType{domain.Mail}},
+		{Mode: edits.PlanAccumulation, Classes: []domain.NetworkClass{domain.OutOfNetwork}},
 		{Mode: 3},
 	}
 	for _, a := range invalid {
@@ -308,7 +309,7 @@ func TestAccumulationValidate(t *testing.T) {
 }
 
 func TestAccumulationReads(t *testing.T) {
-	check := func(name string, a edits.Accumulation, claim edits.Segment, want func(stored edits.Segment) bool) {
+	check := func(name string, a edits.Accumulation, claim domain.Segment, want func(stored domain.Segment) bool) {
 		t.Helper()
 		for _, stored := range allSegment {
 			if got := a.Reads(stored, claim); got != want(stored) {
@@ -317,19 +318,19 @@ func TestAccumulationReads(t *testing.T) {
 		}
 	}
 	for _, claim := range allSegment {
-		check("DEFAULT", edits.Accumulation{}, claim, func(s edits.Segment) bool { return s == claim })
-		check("PLAN", edits.Accumulation{Mode: edits.PlanAccumulation}, claim, func(edits.Segment) bool { return true })
+		check("DEFAULT", edits.Accumulation{}, claim, func(s domain.Segment) bool { return s == claim })
+		check("PLAN", edits.Accumulation{Mode: edits.PlanAccumulation}, claim, func(domain.Segment) bool { return true })
 		mailR90In := edits.Accumulation{Mode: edits.Advanced,
-			NetworkTypes: []edits.NetworkType{edits.Mail, edits.Retail90}, Classes: []edits.NetworkClass{edits.InNetwork}}
-		check("ADVANCED mail+retail90/in", mailR90In, claim, func(s edits.Segment) bool { return s == mailIn || s == r90In })
+			NetworkTypes: []domain.NetworkType{domain.Mail, domain.Retail90}, Classes: []domain.NetworkClass{domain.InNetwork}}
+		check("ADVANCED mail+retail90/in", mailR90In, claim, func(s domain.Segment) bool { return s == mailIn || s == r90In })
 		specBoth := edits.Accumulation{Mode: edits.Advanced,
-			NetworkTypes: []edits.NetworkType{edits.Specialty}, Classes: edits.NetworkClasses}
-		check("ADVANCED specialty/in+out", specBoth, claim, func(s edits.Segment) bool { return s == specIn || s == specOut })
+			NetworkTypes: []domain.NetworkType{domain.Specialty}, Classes: domain.NetworkClasses}
+		check("ADVANCED specialty/in+out", specBoth, claim, func(s domain.Segment) bool { return s == specIn || s == specOut })
 	}
 }
 
 func TestCostShareMatches(t *testing.T) {
-	facts := edits.CostShareFacts{Tier: 2, BrandClass: edits.BrandSingleSource, Segment: mailIn, DaysSupply: 90}
+	facts := edits.CostShareFacts{Tier: 2, BrandClass: domain.BrandSingleSource, Segment: mailIn, DaysSupply: 90}
 	for _, tc := range []struct {
 		name string
 		line edits.CostShareLine
@@ -339,21 +340,21 @@ func TestCostShareMatches(t *testing.T) {
 		{"empty", edits.CostShareLine{}, true, 0},
 		{"tier hit", edits.CostShareLine{Tiers: []int{1, 2}}, true, 1},
 		{"tier miss", edits.CostShareLine{Tiers: []int{1, 3}}, false, 1},
-		{"brand hit", edits.CostShareLine{BrandClass: edits.BrandSingleSource}, true, 1},
-		{"brand miss", edits.CostShareLine{BrandClass: edits.BrandMultiSource}, false, 1},
-		{"network type hit", edits.CostShareLine{NetworkTypes: []edits.NetworkType{edits.Retail90, edits.Mail}}, true, 1},
-		{"network type miss", edits.CostShareLine{NetworkTypes: []edits.NetworkType{edits.Retail}}, false, 1},
-		{"class hit", edits.CostShareLine{NetworkClass: edits.InNetwork}, true, 1},
-		{"class miss", edits.CostShareLine{NetworkClass: edits.OutOfNetwork}, false, 1},
+		{"brand hit", edits.CostShareLine{BrandClass: domain.BrandSingleSource}, true, 1},
+		{"brand miss", edits.CostShareLine{BrandClass: domain.BrandMultiSource}, false, 1},
+		{"network type hit", edits.CostShareLine{NetworkTypes: []domain.NetworkType{domain.Retail90, domain.Mail}}, true, 1},
+		{"network type miss", edits.CostShareLine{NetworkTypes: []domain.NetworkType{domain.Retail}}, false, 1},
+		{"class hit", edits.CostShareLine{NetworkClass: domain.InNetwork}, true, 1},
+		{"class miss", edits.CostShareLine{NetworkClass: domain.OutOfNetwork}, false, 1},
 		{"min days hit", edits.CostShareLine{MinDays: 90}, true, 1},
 		{"min days miss", edits.CostShareLine{MinDays: 91}, false, 1},
 		{"max days hit", edits.CostShareLine{MaxDays: 90}, true, 1},
 		{"max days miss", edits.CostShareLine{MaxDays: 89}, false, 1},
 		{"band hit", edits.CostShareLine{MinDays: 84, MaxDays: 100}, true, 1},
-		{"all hit", edits.CostShareLine{Tiers: []int{2}, BrandClass: edits.BrandSingleSource,
-			NetworkTypes: []edits.NetworkType{edits.Mail}, NetworkClass: edits.InNetwork, MinDays: 1, MaxDays: 90}, true, 5},
-		{"all but one", edits.CostShareLine{Tiers: []int{2}, BrandClass: edits.BrandSingleSource,
-			NetworkTypes: []edits.NetworkType{edits.Mail}, NetworkClass: edits.OutOfNetwork, MinDays: 1, MaxDays: 90}, false, 5},
+		{"all hit", edits.CostShareLine{Tiers: []int{2}, BrandClass: domain.BrandSingleSource,
+			NetworkTypes: []domain.NetworkType{domain.Mail}, NetworkClass: domain.InNetwork, MinDays: 1, MaxDays: 90}, true, 5},
+		{"all but one", edits.CostShareLine{Tiers: []int{2}, BrandClass: domain.BrandSingleSource,
+			NetworkTypes: []domain.NetworkType{domain.Mail}, NetworkClass: domain.OutOfNetwork, MinDays: 1, MaxDays: 90}, false, 5},
 	} {
 		if got := tc.line.Matches(facts); got != tc.want {
 			t.Errorf("%s: Matches = %v, want %v", tc.name, got, tc.want)
@@ -492,21 +493,21 @@ func TestLimitValidate(t *testing.T) {
 }
 
 func TestNetworkText(t *testing.T) {
-	for _, nt := range edits.NetworkTypes {
+	for _, nt := range domain.NetworkTypes {
 		b, _ := nt.MarshalText()
-		var back edits.NetworkType
+		var back domain.NetworkType
 		if err := back.UnmarshalText(b); err != nil || back != nt {
 			t.Errorf("round trip of %s: %s, %v", nt, back, err)
 		}
 	}
-	for _, nc := range edits.NetworkClasses {
+	for _, nc := range domain.NetworkClasses {
 		b, _ := nc.MarshalText()
-		var back edits.NetworkClass
+		var back domain.NetworkClass
 		if err := back.UnmarshalText(b); err != nil || back != nc {
 			t.Errorf("round trip of %s: %s, %v", nc, back, err)
 		}
 	}
-	var nt edits.NetworkType
+	var nt domain.NetworkType
 	if err := nt.UnmarshalText([]byte("retail")); err == nil {
 		t.Error(`NetworkType.UnmarshalText("retail") succeeded`)
 	}
@@ -515,7 +516,7 @@ func TestNetworkText(t *testing.T) {
 			t.Errorf("%v: Valid %v, String %q", s, s.Valid(), s)
 		}
 	}
-	for _, s := range []edits.Segment{{}, {Type: edits.Retail}, {Class: edits.InNetwork}, {Type: 5, Class: edits.InNetwork}, {Type: edits.Mail, Class: 3}} {
+	for _, s := range []domain.Segment{{}, {Type: domain.Retail}, {Class: domain.InNetwork}, {Type: 5, Class: domain.InNetwork}, {Type: domain.Mail, Class: 3}} {
 		if s.Valid() {
 			t.Errorf("%v is Valid", s)
 		}

@@ -3,6 +3,8 @@ package edits
 import (
 	"slices"
 	"strconv"
+
+	"github.com/rxclaims/rxclaims/domain"
 )
 
 // Index is the compiled form of the Active edits: for each hierarchy level,
@@ -26,7 +28,7 @@ type levelIndex struct {
 // of the same edit takes over.
 type Compiled struct {
 	*Edit
-	Window    Range
+	Window    domain.Range
 	exception bool
 	spec      int
 	depth     int

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/edits"
 	"github.com/shopspring/decimal"
 )
@@ -15,12 +16,12 @@ import (
 func BenchmarkSelect(b *testing.B) {
 	for _, n := range []int{10, 10_000} {
 		b.Run(fmt.Sprintf("edits=%d", n), func(b *testing.B) {
-			from := edits.MustDate("2026-01-01")
+			from := domain.MustDate("2026-01-01")
 			all := append(edits.Synthetic("PPO", n, from), defaults(from)...)
 			x := edits.Compile(all)
 			levels := []edits.Level{{Kind: edits.PlanLevel, ID: "PPO"}, {Kind: edits.GroupLevel, ID: "G1"}, {Kind: edits.ClientLevel, ID: "ACME"}, {Kind: edits.PBMLevel}}
-			f := &edits.Facts{DateOfService: edits.MustDate("2026-06-01"), NDC: "00093505698", Class: "39400010",
-				BrandClass: edits.GenericMultiSource, Segment: edits.Segment{Type: edits.Retail, Class: edits.InNetwork}, Age: 40, Gender: "F"}
+			f := &edits.Facts{DateOfService: domain.MustDate("2026-06-01"), NDC: "00093505698", Class: "39400010",
+				BrandClass: domain.GenericMultiSource, Segment: domain.Segment{Type: domain.Retail, Class: domain.InNetwork}, Age: 40, Gender: "F"}
 			b.ResetTimer()
 			for b.Loop() {
 				var s edits.Selection
@@ -33,9 +34,9 @@ func BenchmarkSelect(b *testing.B) {
 	}
 }
 
-func defaults(from edits.Date) []edits.Edit {
+func defaults(from domain.Date) []edits.Edit {
 	return []edits.Edit{{ID: "PPO.deductible", Version: 1, Status: edits.Active, Kind: edits.KindDeductible,
-		Level: edits.Level{Kind: edits.PlanLevel, ID: "PPO"}, Range: edits.Range{From: from},
+		Level: edits.Level{Kind: edits.PlanLevel, ID: "PPO"}, Range: domain.Range{From: from},
 		Limit: &edits.Limit{Individual: decimalOf("100.00")}}}
 }
 

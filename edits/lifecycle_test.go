@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/edits"
 )
 
@@ -15,7 +16,7 @@ func TestSelfActivationIsAudited(t *testing.T) {
 	}
 	now := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
 	e := edits.Edit{ID: "AGE", Kind: edits.KindAge, Level: edits.Level{Kind: edits.PBMLevel},
-		Range: edits.Range{From: edits.MustDate("2026-01-01")}, Age: &edits.AgeLimit{Max: 64}}
+		Range: domain.Range{From: domain.MustDate("2026-01-01")}, Age: &edits.AgeLimit{Max: 64}}
 	d, err := b.CreateDraft(e, "alice", now)
 	if err != nil {
 		t.Fatal(err)

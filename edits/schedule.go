@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/shopspring/decimal"
 )
 
@@ -47,7 +48,7 @@ type ScheduleLine struct {
 	// what an ADJUSTMENT line yields; exactly one is set.
 	Percent  *decimal.Decimal `json:"percent,omitempty"`
 	Absolute *decimal.Decimal `json:"absolute,omitempty"`
-	Range
+	domain.Range
 }
 
 // ScheduleRef is how an edit takes an amount from schedules: the matching
@@ -84,7 +85,7 @@ func (u ScheduleUnit) Places() int32 {
 
 func (u ScheduleUnit) check(amount decimal.Decimal) error {
 	switch {
-	case u == Money && !WholeCents(amount):
+	case u == Money && !domain.WholeCents(amount):
 		return fmt.Errorf("%s is not whole cents", amount)
 	case u == DiscountRate && !amount.LessThan(decimal.NewFromInt(1)):
 		return fmt.Errorf("%s is not a discount rate below 1", amount)
@@ -255,7 +256,7 @@ func (s *Schedule) Validate(known func(string) bool) error {
 	return nil
 }
 
-func overlap(a, b Range) bool {
+func overlap(a, b domain.Range) bool {
 	return (a.To.IsZero() || !a.To.Before(b.From)) && (b.To.IsZero() || !b.To.Before(a.From))
 }
 
@@ -295,7 +296,7 @@ func CompileSchedule(s *Schedule, known func(string) bool) (*CompiledSchedule, e
 }
 
 // Lookup returns the index of the line that applies to f on day, or -1.
-func (c *CompiledSchedule) Lookup(f ScheduleFacts, day Date) int {
+func (c *CompiledSchedule) Lookup(f ScheduleFacts, day domain.Date) int {
 	best := -1
 	try := func(i int) {
 		l := &c.Lines[i]
@@ -361,7 +362,7 @@ func (ss Schedules) CheckRef(ref *ScheduleRef) error {
 // half away from zero to the unit's places and never below zero, with an
 // account of the lines used; ok is false when no line of the rate schedule
 // applies.
-func (ss Schedules) Resolve(ref *ScheduleRef, f ScheduleFacts, day Date, unit ScheduleUnit) (amount decimal.Decimal, how string, ok bool) {
+func (ss Schedules) Resolve(ref *ScheduleRef, f ScheduleFacts, day domain.Date, unit ScheduleUnit) (amount decimal.Decimal, how string, ok bool) {
 	rate := ss[ref.Schedule]
 	i := -1
 	if rate != nil {

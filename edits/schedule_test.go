@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/shopspring/decimal"
 )
 
@@ -46,11 +47,11 @@ func TestScheduleCells(t *testing.T) {
 
 func TestScheduleLookup(t *testing.T) {
 	s := &Schedule{ID: "FEES", Kind: RateSchedule, Columns: []string{"network_type", "brand_class"}, Lines: []ScheduleLine{
-		{Values: []string{"*", "*"}, Amount: dec("1.00"), Range: Range{From: NewDate(2026, 1, 1)}},
-		{Values: []string{"RETAIL", "*"}, Amount: dec("1.75"), Range: Range{From: NewDate(2026, 1, 1)}},
-		{Values: []string{"RETAIL", "GENERIC*"}, Amount: dec("2.50"), Range: Range{From: NewDate(2026, 1, 1), To: NewDate(2026, 6, 30)}},
-		{Values: []string{"*", "GENERIC*"}, Amount: dec("2.00"), Range: Range{From: NewDate(2026, 1, 1)}},
-		{Values: []string{"MAIL|RETAIL", "*"}, Amount: dec("9.99"), Range: Range{From: NewDate(2026, 1, 1)}},
+		{Values: []string{"*", "*"}, Amount: dec("1.00"), Range: domain.Range{From: domain.NewDate(2026, 1, 1)}},
+		{Values: []string{"RETAIL", "*"}, Amount: dec("1.75"), Range: domain.Range{From: domain.NewDate(2026, 1, 1)}},
+		{Values: []string{"RETAIL", "GENERIC*"}, Amount: dec("2.50"), Range: domain.Range{From: domain.NewDate(2026, 1, 1), To: domain.NewDate(2026, 6, 30)}},
+		{Values: []string{"*", "GENERIC*"}, Amount: dec("2.00"), Range: domain.Range{From: domain.NewDate(2026, 1, 1)}},
+		{Values: []string{"MAIL|RETAIL", "*"}, Amount: dec("9.99"), Range: domain.Range{From: domain.NewDate(2026, 1, 1)}},
 	}}
 	c, err := CompileSchedule(s, nil)
 	if err != nil {
@@ -59,15 +60,15 @@ func TestScheduleLookup(t *testing.T) {
 	facts := func(nt, bc string) MapFacts { return MapFacts{"network_type": nt, "brand_class": bc} }
 	for _, tc := range []struct {
 		f    MapFacts
-		day  Date
+		day  domain.Date
 		want int
 	}{
-		{facts("RETAIL", "GENERIC_MULTI_SOURCE"), NewDate(2026, 2, 1), 2}, // most specific
-		{facts("RETAIL", "GENERIC_MULTI_SOURCE"), NewDate(2026, 7, 1), 1}, // line 2 ended; of lines 1 and 3, equally specific, the earlier
-		{facts("RETAIL", "BRAND_SINGLE_SOURCE"), NewDate(2026, 2, 1), 1},  // indexed line beats the later unindexed one on order
-		{facts("MAIL", "BRAND_SINGLE_SOURCE"), NewDate(2026, 2, 1), 4},
-		{facts("SPECIALTY", "BRAND_SINGLE_SOURCE"), NewDate(2026, 2, 1), 0},
-		{facts("SPECIALTY", "BRAND_SINGLE_SOURCE"), NewDate(2025, 12, 31), -1}, // nothing in effect yet
+		{facts("RETAIL", "GENERIC_MULTI_SOURCE"), domain.NewDate(2026, 2, 1), 2}, // most specific
+		{facts("RETAIL", "GENERIC_MULTI_SOURCE"), domain.NewDate(2026, 7, 1), 1}, // line 2 ended; of lines 1 and 3, equally specific, the earlier
+		{facts("RETAIL", "BRAND_SINGLE_SOURCE"), domain.NewDate(2026, 2, 1), 1},  // indexed line beats the later unindexed one on order
+		{facts("MAIL", "BRAND_SINGLE_SOURCE"), domain.NewDate(2026, 2, 1), 4},
+		{facts("SPECIALTY", "BRAND_SINGLE_SOURCE"), domain.NewDate(2026, 2, 1), 0},
+		{facts("SPECIALTY", "BRAND_SINGLE_SOURCE"), domain.NewDate(2025, 12, 31), -1}, // nothing in effect yet
 	} {
 		if got := c.Lookup(tc.f, tc.day); got != tc.want {
 			t.Errorf("%v on %s: line %d, want %d", tc.f, tc.day, got, tc.want)
@@ -81,7 +82,7 @@ type MapFacts map[string]string
 func (m MapFacts) Fact(name string) (string, bool) { v, ok := m[name]; return v, ok }
 
 func TestScheduleResolve(t *testing.T) {
-	from := Range{From: NewDate(2026, 1, 1)}
+	from := domain.Range{From: domain.NewDate(2026, 1, 1)}
 	ss := Schedules{}
 	for _, s := range []*Schedule{
 		{ID: "FEE", Kind: RateSchedule, Columns: []string{}, Lines: []ScheduleLine{{Values: []string{}, Amount: dec("2.50"), Range: from}}},
@@ -95,7 +96,7 @@ func TestScheduleResolve(t *testing.T) {
 		}
 		ss[s.ID] = c
 	}
-	day := NewDate(2026, 3, 1)
+	day := domain.NewDate(2026, 3, 1)
 	big, small := MapFacts{"chain": "big"}, MapFacts{}
 	for _, tc := range []struct {
 		ref  ScheduleRef
@@ -113,7 +114,7 @@ func TestScheduleResolve(t *testing.T) {
 			t.Errorf("%+v: %s (%s), want %s", tc.ref, got, how, tc.want)
 		}
 	}
-	if _, _, ok := ss.Resolve(&ScheduleRef{Schedule: "FEE"}, big, NewDate(2025, 1, 1), Money); ok {
+	if _, _, ok := ss.Resolve(&ScheduleRef{Schedule: "FEE"}, big, domain.NewDate(2025, 1, 1), Money); ok {
 		t.Error("a rate schedule with no line in effect must not resolve")
 	}
 	if err := ss.CheckRef(&ScheduleRef{Schedule: "PCT"}); err == nil {
@@ -125,11 +126,11 @@ func TestScheduleResolve(t *testing.T) {
 }
 
 func TestScheduleValidate(t *testing.T) {
-	from := Range{From: NewDate(2026, 1, 1)}
+	from := domain.Range{From: domain.NewDate(2026, 1, 1)}
 	s := &Schedule{ID: "bad id", Kind: "RATES", Columns: []string{"a", "a", "zz"}, Lines: []ScheduleLine{
 		{Values: []string{"1..", "x", "y"}, Amount: dec("1"), Range: from},
-		{Values: []string{"1..", "X", "Y"}, Amount: dec("2"), Range: Range{From: NewDate(2026, 6, 1)}},
-		{Values: []string{"*"}, Percent: dec("1"), Range: Range{}},
+		{Values: []string{"1..", "X", "Y"}, Amount: dec("2"), Range: domain.Range{From: domain.NewDate(2026, 6, 1)}},
+		{Values: []string{"*"}, Percent: dec("1"), Range: domain.Range{}},
 	}}
 	err := s.Validate(func(c string) bool { return c != "zz" })
 	if err == nil {
@@ -152,16 +153,16 @@ func BenchmarkScheduleMACList(b *testing.B) {
 	for i := range 20000 {
 		ndc := fmt.Sprintf("%011d", i)
 		s.Lines = append(s.Lines,
-			ScheduleLine{Values: []string{ndc, "*"}, Amount: dec("0.10"), Range: Range{From: NewDate(2026, 1, 1), To: NewDate(2026, 6, 30)}},
-			ScheduleLine{Values: []string{ndc, "*"}, Amount: dec("0.08"), Range: Range{From: NewDate(2026, 7, 1)}})
+			ScheduleLine{Values: []string{ndc, "*"}, Amount: dec("0.10"), Range: domain.Range{From: domain.NewDate(2026, 1, 1), To: domain.NewDate(2026, 6, 30)}},
+			ScheduleLine{Values: []string{ndc, "*"}, Amount: dec("0.08"), Range: domain.Range{From: domain.NewDate(2026, 7, 1)}})
 	}
-	s.Lines = append(s.Lines, ScheduleLine{Values: []string{"*", "3940*"}, Amount: dec("0.05"), Range: Range{From: NewDate(2026, 1, 1)}})
+	s.Lines = append(s.Lines, ScheduleLine{Values: []string{"*", "3940*"}, Amount: dec("0.05"), Range: domain.Range{From: domain.NewDate(2026, 1, 1)}})
 	c, err := CompileSchedule(s, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
 	f := MapFacts{"ndc": "00000012345", "drug_class": "39400010"}
-	day := NewDate(2026, 8, 1)
+	day := domain.NewDate(2026, 8, 1)
 	b.ReportAllocs()
 	for b.Loop() {
 		if c.Lookup(f, day) < 0 {

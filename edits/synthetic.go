@@ -3,6 +3,7 @@ package edits
 import (
 	"fmt"
 
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/shopspring/decimal"
 )
 
@@ -12,16 +13,16 @@ import (
 // "99..."), the shape a large formulary's exceptions take. Benchmarks and
 // the bench suite use it to grow the edit count without changing what
 // real claims decide.
-func Synthetic(plan string, n int, from Date) []Edit {
+func Synthetic(plan string, n int, from domain.Date) []Edit {
 	out := make([]Edit, 0, n)
 	for i := range n {
 		e := Edit{ID: fmt.Sprintf("SYN-%06d", i), Version: 1, Status: Active, Level: Level{Kind: PlanLevel, ID: plan},
-			Range: Range{From: from}, Audit: Audit{CreatedBy: "synthetic", ActivatedBy: "synthetic"}}
-		drug := DrugRef{NDC: fmt.Sprintf("99%09d", i)}
+			Range: domain.Range{From: from}, Audit: Audit{CreatedBy: "synthetic", ActivatedBy: "synthetic"}}
+		drug := domain.DrugRef{NDC: fmt.Sprintf("99%09d", i)}
 		if i%4 == 3 {
-			drug = DrugRef{ClassPrefix: fmt.Sprintf("99%06d", i)}
+			drug = domain.DrugRef{ClassPrefix: fmt.Sprintf("99%06d", i)}
 		}
-		e.Criteria.Drugs = []DrugRef{drug}
+		e.Criteria.Drugs = []domain.DrugRef{drug}
 		switch i % 5 {
 		case 0:
 			e.Kind, e.Quantity = KindQuantity, &QuantityLimit{MaxQuantity: decimal.NewFromInt(int64(30 + i%90))}

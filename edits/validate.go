@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/shopspring/decimal"
 )
 
@@ -57,7 +58,7 @@ func (c *checker) err(field string, err error) {
 func (c *checker) money(field string, d decimal.Decimal) {
 	if d.IsNegative() {
 		c.add(field, "must not be negative")
-	} else if !WholeCents(d) {
+	} else if !domain.WholeCents(d) {
 		c.add(field, "must be whole cents")
 	}
 }
@@ -133,7 +134,7 @@ func ValidID(s string) bool {
 
 func (cr *Criteria) validate(c *checker) {
 	for i, b := range cr.BrandClasses {
-		if b == BrandClassDefault || b > GenericSingleSource {
+		if b == domain.BrandClassDefault || b > domain.GenericSingleSource {
 			c.add(fmt.Sprintf("criteria.brand_classes[%d]", i), "%s is not a brand class (leave the list empty for DEFAULT)", b)
 		}
 	}
@@ -141,12 +142,12 @@ func (cr *Criteria) validate(c *checker) {
 		c.err(fmt.Sprintf("criteria.drugs[%d]", i), d.Validate())
 	}
 	for i, t := range cr.NetworkTypes {
-		if t < Retail || t > Specialty {
+		if t < domain.Retail || t > domain.Specialty {
 			c.add(fmt.Sprintf("criteria.network_types[%d]", i), "invalid network type")
 		}
 	}
 	for i, n := range cr.NetworkClasses {
-		if n != InNetwork && n != OutOfNetwork {
+		if n != domain.InNetwork && n != domain.OutOfNetwork {
 			c.add(fmt.Sprintf("criteria.network_classes[%d]", i), "invalid network classification")
 		}
 	}
@@ -346,7 +347,7 @@ func (e *Edit) validateBenefitMax(c *checker) {
 	if !b.Amount.IsPositive() {
 		c.add("benefit_max.amount", "must be positive")
 	}
-	if e.Kind == KindMaxDollars && !WholeCents(b.Amount) {
+	if e.Kind == KindMaxDollars && !domain.WholeCents(b.Amount) {
 		c.add("benefit_max.amount", "must be whole cents")
 	}
 	if e.Kind == KindMaxRxCount && !b.Amount.IsInteger() {

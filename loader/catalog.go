@@ -8,7 +8,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/edits"
 	"github.com/shopspring/decimal"
 )
@@ -30,17 +30,17 @@ func networkKey(id string) []byte { return []byte("n" + zero + id) }
 // record plus what only the loader keeps (classification and contract per
 // participation).
 type PharmacyRecord struct {
-	adjudicator.Pharmacy
+	domain.Pharmacy
 	Contracts []Contract `json:"contracts"`
 }
 
 // Contract is a participation's contract terms, by network and effective date.
 type Contract struct {
-	Network        string            `json:"network"`
-	NetworkType    edits.NetworkType `json:"network_type"`
-	Classification string            `json:"classification"` // IN or OUT
-	ContractID     string            `json:"contract_id"`
-	Effective      edits.Date        `json:"effective"`
+	Network        string             `json:"network"`
+	NetworkType    domain.NetworkType `json:"network_type"`
+	Classification string             `json:"classification"` // IN or OUT
+	ContractID     string             `json:"contract_id"`
+	Effective      domain.Date        `json:"effective"`
 }
 
 func required(cols []string, vals []string, names ...string) error {
@@ -68,8 +68,8 @@ func parseMoney(name, v string, allowZero bool) (decimal.Decimal, error) {
 	return d, nil
 }
 
-func parseDate(name, v string) (edits.Date, error) {
-	d, err := edits.ParseDate(v)
+func parseDate(name, v string) (domain.Date, error) {
+	d, err := domain.ParseDate(v)
 	if err != nil {
 		return d, fmt.Errorf("%s: %q must be a date YYYY-MM-DD", name, v)
 	}
@@ -123,8 +123,8 @@ type drugProc struct{ l *Loader }
 
 func (drugProc) columns() []string { return drugColumns }
 
-func (p drugProc) parse(vals []string) (string, adjudicator.Drug, error) {
-	var d adjudicator.Drug
+func (p drugProc) parse(vals []string) (string, domain.Drug, error) {
+	var d domain.Drug
 	if err := checkControl(drugColumns, vals); err != nil {
 		return "", d, err
 	}
@@ -135,14 +135,14 @@ func (p drugProc) parse(vals []string) (string, adjudicator.Drug, error) {
 	if err != nil {
 		return "", d, err
 	}
-	d = adjudicator.Drug{NDC: ndc, Name: col(drugColumns, vals, "name"), TherapeuticClass: col(drugColumns, vals, "therapeutic_class"),
+	d = domain.Drug{NDC: ndc, Name: col(drugColumns, vals, "name"), TherapeuticClass: col(drugColumns, vals, "therapeutic_class"),
 		MultiSourceCode: strings.ToUpper(col(drugColumns, vals, "multi_source_code"))}
 	if d.MultiSourceCode != "" {
-		if _, err := edits.BrandClassOf(d.MultiSourceCode); err != nil {
+		if _, err := domain.BrandClassOf(d.MultiSourceCode); err != nil {
 			return "", d, fmt.Errorf("multi_source_code: %w", err)
 		}
 	}
-	var price adjudicator.DrugPrice
+	var price domain.DrugPrice
 	if price.AWP, err = parseMoney("awp", col(drugColumns, vals, "awp"), false); err != nil {
 		return "", d, err
 	}
@@ -154,7 +154,7 @@ func (p drugProc) parse(vals []string) (string, adjudicator.Drug, error) {
 	if price.Effective, err = parseDate("effective", col(drugColumns, vals, "effective")); err != nil {
 		return "", d, err
 	}
-	d.Prices = []adjudicator.DrugPrice{price}
+	d.Prices = []domain.DrugPrice{price}
 	if d.Attributes, err = parseAttributes(col(drugColumns, vals, "attributes")); err != nil {
 		return "", d, err
 	}
@@ -169,7 +169,7 @@ func (p drugProc) apply(c *chunk, vals []string) error {
 		return bad(err)
 	}
 	key := drugKey(ndc)
-	var d adjudicator.Drug
+	var d domain.Drug
 	before, err := loadCatalog(c, key, &d)
 	if err != nil {
 		return err
@@ -193,12 +193,12 @@ func (p drugProc) apply(c *chunk, vals []string) error {
 		return bad(fmt.Errorf("name and multi_source_code are required for a new drug"))
 	}
 	price := row.Prices[0]
-	i := slices.IndexFunc(d.Prices, func(p adjudicator.DrugPrice) bool { return p.Effective == price.Effective })
+	i := slices.IndexFunc(d.Prices, func(p domain.DrugPrice) bool { return p.Effective == price.Effective })
 	if i >= 0 {
 		d.Prices[i] = price
 	} else {
 		d.Prices = append(d.Prices, price)
-		slices.SortFunc(d.Prices, func(a, b adjudicator.DrugPrice) int { return a.Effective.Days() - b.Effective.Days() })
+		slices.SortFunc(d.Prices, func(a, b domain.DrugPrice) int { return a.Effective.Days() - b.Effective.Days() })
 	}
 	return c.catalogChange(key, before, &d)
 }
@@ -209,9 +209,9 @@ type pharmacyProc struct{ l *Loader }
 
 func (pharmacyProc) columns() []string { return pharmacyColumns }
 
-func (pharmacyProc) parse(vals []string) (Contract, string, edits.Range, error) {
+func (pharmacyProc) parse(vals []string) (Contract, string, domain.Range, error) {
 	var ct Contract
-	var r edits.Range
+	var r domain.Range
 	if err := checkControl(pharmacyColumns, vals); err != nil {
 		return ct, "", r, err
 	}
@@ -219,7 +219,7 @@ func (pharmacyProc) parse(vals []string) (Contract, string, edits.Range, error) 
 		return ct, "", r, err
 	}
 	npi := col(pharmacyColumns, vals, "npi")
-	if !adjudicator.ValidNPI(npi) {
+	if !domain.ValidNPI(npi) {
 		return ct, "", r, fmt.Errorf("npi: %q is not a valid NPI (10 digits, Luhn check digit)", npi)
 	}
 	ct.Network = strings.ToUpper(col(pharmacyColumns, vals, "network"))
@@ -280,8 +280,8 @@ func (p pharmacyProc) apply(c *chunk, vals []string) error {
 		}
 		ph.Attributes[k] = v
 	}
-	part := adjudicator.Participation{Network: ct.Network, Range: r}
-	i := slices.IndexFunc(ph.Participations, func(x adjudicator.Participation) bool {
+	part := domain.Participation{Network: ct.Network, Range: r}
+	i := slices.IndexFunc(ph.Participations, func(x domain.Participation) bool {
 		return x.Network == ct.Network && x.From == r.From
 	})
 	if i >= 0 {
@@ -300,8 +300,8 @@ type networkProc struct{ l *Loader }
 
 func (networkProc) columns() []string { return networkColumns }
 
-func (networkProc) parse(vals []string) (adjudicator.Network, error) {
-	var n adjudicator.Network
+func (networkProc) parse(vals []string) (domain.Network, error) {
+	var n domain.Network
 	if err := checkControl(networkColumns, vals); err != nil {
 		return n, err
 	}
@@ -315,7 +315,7 @@ func (networkProc) parse(vals []string) (adjudicator.Network, error) {
 	if err := n.Type.UnmarshalText([]byte(strings.ToUpper(col(networkColumns, vals, "network_type")))); err != nil {
 		return n, fmt.Errorf("network_type: %w", err)
 	}
-	var t adjudicator.PricingTerm
+	var t domain.PricingTerm
 	if v := strings.ToUpper(col(networkColumns, vals, "brand_class")); v != "" && v != "DEFAULT" {
 		if err := t.BrandClass.UnmarshalText([]byte(v)); err != nil {
 			return n, fmt.Errorf("brand_class: %w", err)
@@ -331,7 +331,7 @@ func (networkProc) parse(vals []string) (adjudicator.Network, error) {
 	if t.DispensingFee, err = parseMoney("dispensing_fee", col(networkColumns, vals, "dispensing_fee"), true); err != nil {
 		return n, err
 	}
-	n.Pricing = []adjudicator.PricingTerm{t}
+	n.Pricing = []domain.PricingTerm{t}
 	return n, nil
 }
 
@@ -343,14 +343,14 @@ func (p networkProc) apply(c *chunk, vals []string) error {
 		return bad(err)
 	}
 	key := networkKey(row.ID)
-	var n adjudicator.Network
+	var n domain.Network
 	before, err := loadCatalog(c, key, &n)
 	if err != nil {
 		return err
 	}
 	n.ID, n.Type = row.ID, row.Type
 	t := row.Pricing[0]
-	if i := slices.IndexFunc(n.Pricing, func(x adjudicator.PricingTerm) bool { return x.BrandClass == t.BrandClass }); i >= 0 {
+	if i := slices.IndexFunc(n.Pricing, func(x domain.PricingTerm) bool { return x.BrandClass == t.BrandClass }); i >= 0 {
 		n.Pricing[i] = t
 	} else {
 		n.Pricing = append(n.Pricing, t)
@@ -396,11 +396,11 @@ func catalogBatch(r reader, touched map[string]bool) (*CatalogBatch, error) {
 		}
 		switch k[0] {
 		case 'd':
-			err = decodeInto(v, &cb.Drugs, func(d adjudicator.Drug) adjudicator.Drug { return d })
+			err = decodeInto(v, &cb.Drugs, func(d domain.Drug) domain.Drug { return d })
 		case 'p':
-			err = decodeInto(v, &cb.Pharmacies, func(p PharmacyRecord) adjudicator.Pharmacy { return p.Pharmacy })
+			err = decodeInto(v, &cb.Pharmacies, func(p PharmacyRecord) domain.Pharmacy { return p.Pharmacy })
 		case 'n':
-			err = decodeInto(v, &cb.Networks, func(n adjudicator.Network) adjudicator.Network { return n })
+			err = decodeInto(v, &cb.Networks, func(n domain.Network) domain.Network { return n })
 		case 's':
 			err = decodeInto(v, &cb.Schedules, func(s ScheduleRecord) edits.Schedule { return s.Schedule })
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/edits"
 	"github.com/rxclaims/rxclaims/internal/demo"
 	"github.com/rxclaims/rxclaims/internal/server"
@@ -47,7 +48,7 @@ func TestEndToEndSchedule(t *testing.T) {
 		t.Fatal(err)
 	}
 	fee := edits.Edit{ID: "E2E.fee", Kind: edits.KindDispensingFee, Level: edits.Level{Kind: edits.PlanLevel, ID: demo.PlanPPO},
-		Range:         edits.Range{From: edits.MustDate("2026-01-01")},
+		Range:         domain.Range{From: domain.MustDate("2026-01-01")},
 		DispensingFee: &edits.DispensingFee{Schedule: &edits.ScheduleRef{Schedule: "E2E-FEES", Adjustments: []string{"E2E-340B"}}}}
 	if _, err := server.NewAdminClient(conn, "alice").CreateDraft(ctx, fee); err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/internal/demo"
 	"github.com/rxclaims/rxclaims/internal/ncpdp"
 	"github.com/rxclaims/rxclaims/internal/server"
@@ -215,7 +216,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	for range 2 {
-		if _, err := l.opts.Sink.SyncFamilies(ctx, FamilyBatch{Seq: 1, Group: "GRP100", Families: []adjudicator.Family{*fam}}); err != nil {
+		if _, err := l.opts.Sink.SyncFamilies(ctx, FamilyBatch{Seq: 1, Group: "GRP100", Families: []domain.Family{*fam}}); err != nil {
 			t.Fatal(err)
 		}
 	}

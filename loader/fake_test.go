@@ -9,7 +9,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/edits"
 	"github.com/shopspring/decimal"
 )
@@ -18,10 +18,10 @@ import (
 // semantics, and failures to order.
 type fakeSink struct {
 	mu         sync.Mutex
-	families   map[string]adjudicator.Family
-	drugs      map[string]adjudicator.Drug
-	pharmacies map[string]adjudicator.Pharmacy
-	networks   map[string]adjudicator.Network
+	families   map[string]domain.Family
+	drugs      map[string]domain.Drug
+	pharmacies map[string]domain.Pharmacy
+	networks   map[string]domain.Network
 	schedules  map[string]edits.Schedule
 	claims     []ClaimRef
 	batches    []uint64 // sequences received, in order (repeats show resends)
@@ -30,8 +30,8 @@ type fakeSink struct {
 }
 
 func newFakeSink() *fakeSink {
-	return &fakeSink{families: map[string]adjudicator.Family{}, drugs: map[string]adjudicator.Drug{},
-		pharmacies: map[string]adjudicator.Pharmacy{}, networks: map[string]adjudicator.Network{},
+	return &fakeSink{families: map[string]domain.Family{}, drugs: map[string]domain.Drug{},
+		pharmacies: map[string]domain.Pharmacy{}, networks: map[string]domain.Network{},
 		schedules: map[string]edits.Schedule{}}
 }
 
@@ -79,7 +79,7 @@ func (s *fakeSink) SyncFamilies(_ context.Context, b FamilyBatch) ([]string, err
 
 func (s *fakeSink) SyncCatalog(_ context.Context, b CatalogBatch) error {
 	for i := range b.Schedules { // as the adjudicator would, refuse what it cannot compile
-		if _, err := edits.CompileSchedule(&b.Schedules[i], adjudicator.IsScheduleFact); err != nil {
+		if _, err := edits.CompileSchedule(&b.Schedules[i], edits.IsScheduleColumn); err != nil {
 			return err
 		}
 	}
@@ -99,7 +99,7 @@ func (s *fakeSink) SyncCatalog(_ context.Context, b CatalogBatch) error {
 	})
 }
 
-func (s *fakeSink) MemberClaims(_ context.Context, cardholder, person string, from, to edits.Date) ([]ClaimRef, error) {
+func (s *fakeSink) MemberClaims(_ context.Context, cardholder, person string, from, to domain.Date) ([]ClaimRef, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []ClaimRef

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/rxclaims/rxclaims/edits"
+	"github.com/rxclaims/rxclaims/domain"
 )
 
 // outcome is what a record did.
@@ -37,8 +37,8 @@ var familyColumns = fieldNames[:numFileFields]
 type familyRules struct {
 	h     Header
 	prof  *Resolved
-	asOf  edits.Date // the date changes without their own date take effect
-	today edits.Date
+	asOf  domain.Date // the date changes without their own date take effect
+	today domain.Date
 }
 
 // toRecord builds a record from a row and checks its schema.
@@ -160,7 +160,7 @@ func (fr *familyRules) evaluate(rec, cur *Record) (Record, outcome, []string, er
 			next[FCoverageEffective] = fr.asOf.String()
 		}
 		if next[FCoverageEffective] > cur[FCoverageEffective] {
-			eff := edits.MustDate(next[FCoverageEffective])
+			eff := domain.MustDate(next[FCoverageEffective])
 			end := eff.AddDays(-1).String()
 			if cur[FCoverageEnd] != "" && cur[FCoverageEnd] < end {
 				end = cur[FCoverageEnd]
@@ -234,24 +234,24 @@ func activities(cur, next *Record) []string {
 // Retro is a retroactive change: claims with dates of service from From on
 // may be affected.
 type Retro struct {
-	CardholderID string     `json:"-"`
-	PersonCode   string     `json:"-"`
-	From         edits.Date `json:"from"`
-	Reason       string     `json:"reason"`
-	Plan         string     `json:"plan"` // the plan the member now has from From (none for a termination)
+	CardholderID string      `json:"-"`
+	PersonCode   string      `json:"-"`
+	From         domain.Date `json:"from"`
+	Reason       string      `json:"reason"`
+	Plan         string      `json:"plan"` // the plan the member now has from From (none for a termination)
 }
 
 // retroOf returns the retroactive change from cur to next, if any: a
 // termination or an enrollment (or plan change) dated before today.
 func (fr *familyRules) retroOf(cur, next *Record) *Retro {
 	if next[FCoverageEnd] != "" && (cur == nil || cur[FCoverageEnd] == "" || next[FCoverageEnd] < cur[FCoverageEnd]) {
-		end := edits.MustDate(next[FCoverageEnd])
+		end := domain.MustDate(next[FCoverageEnd])
 		if end.Before(fr.today) {
 			return &Retro{From: end.AddDays(1), Reason: "coverage terminated as of " + end.String()}
 		}
 	}
 	if cur != nil && (next[FPlanID] != cur[FPlanID] || next[FCoverageEffective] < cur[FCoverageEffective]) {
-		eff := edits.MustDate(next[FCoverageEffective])
+		eff := domain.MustDate(next[FCoverageEffective])
 		if eff.Before(fr.today) {
 			return &Retro{From: eff, Plan: next[FPlanID], Reason: "enrolled in plan " + next[FPlanID] + " as of " + eff.String()}
 		}
@@ -279,14 +279,14 @@ func coverages(rec *Record) ([]coverage, error) {
 
 type coverage struct{ plan, eff, end string }
 
-func (c coverage) rangeOf() (edits.Range, error) {
-	var r edits.Range
+func (c coverage) rangeOf() (domain.Range, error) {
+	var r domain.Range
 	var err error
-	if r.From, err = edits.ParseDate(c.eff); err != nil {
+	if r.From, err = domain.ParseDate(c.eff); err != nil {
 		return r, fmt.Errorf("coverage effective: %w", err)
 	}
 	if c.end != "" {
-		if r.To, err = edits.ParseDate(c.end); err != nil {
+		if r.To, err = domain.ParseDate(c.end); err != nil {
 			return r, fmt.Errorf("coverage end: %w", err)
 		}
 	}

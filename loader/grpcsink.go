@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/rxclaims/rxclaims/edits"
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/internal/wire"
 	pb "github.com/rxclaims/rxclaims/proto/rxclaims/v1"
 	"google.golang.org/grpc"
@@ -72,7 +72,7 @@ func (s *GRPCSink) SyncCatalog(ctx context.Context, b CatalogBatch) error {
 }
 
 // MemberClaims implements Sink.
-func (s *GRPCSink) MemberClaims(ctx context.Context, cardholderID, personCode string, from, to edits.Date) ([]ClaimRef, error) {
+func (s *GRPCSink) MemberClaims(ctx context.Context, cardholderID, personCode string, from, to domain.Date) ([]ClaimRef, error) {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
 	resp, err := s.client.ListMemberClaims(ctx, &pb.ListMemberClaimsRequest{
@@ -82,7 +82,7 @@ func (s *GRPCSink) MemberClaims(ctx context.Context, cardholderID, personCode st
 	}
 	out := make([]ClaimRef, 0, len(resp.GetClaims()))
 	for _, c := range resp.GetClaims() {
-		dos, err := edits.ParseDate(c.GetDateOfService())
+		dos, err := domain.ParseDate(c.GetDateOfService())
 		if err != nil {
 			return nil, fmt.Errorf("claim %s: date_of_service: %w", c.GetClaimId(), err)
 		}

@@ -14,7 +14,7 @@ import (
 	"strings"
 
 	"github.com/cockroachdb/pebble/v2"
-	"github.com/rxclaims/rxclaims/edits"
+	"github.com/rxclaims/rxclaims/domain"
 )
 
 // formatOf returns a file's format from its name, or "" for files the
@@ -271,7 +271,7 @@ func (l *Loader) processorFor(f *FileStatus) (processor, error) {
 		}
 		asOf := l.today()
 		if f.AsOf != "" {
-			asOf = edits.MustDate(f.AsOf)
+			asOf = domain.MustDate(f.AsOf)
 		}
 		h := Header{Kind: f.Kind, Group: f.Group, FileType: f.FileType, RecordType: f.RecordType, AsOf: f.AsOf}
 		return &familyProc{l: l, rules: familyRules{h: h, prof: prof, asOf: asOf, today: l.today()}}, nil

@@ -19,7 +19,7 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/bloom"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/rxclaims/rxclaims/edits"
+	"github.com/rxclaims/rxclaims/domain"
 )
 
 // Options configure a Loader. Zero values take the defaults.
@@ -143,7 +143,7 @@ func Open(o Options) (*Loader, error) {
 // Close closes the state.
 func (l *Loader) Close() error { return l.db.Close() }
 
-func (l *Loader) today() edits.Date { return edits.DateOf(l.opts.Now().UTC()) }
+func (l *Loader) today() domain.Date { return domain.DateOf(l.opts.Now().UTC()) }
 
 func (l *Loader) writeOpts() *pebble.WriteOptions {
 	if l.opts.NoSync {

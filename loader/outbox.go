@@ -9,8 +9,7 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
-	"github.com/rxclaims/rxclaims/adjudicator"
-	"github.com/rxclaims/rxclaims/edits"
+	"github.com/rxclaims/rxclaims/domain"
 )
 
 // outboxEntry is one durable, numbered batch of changes to send: the
@@ -164,15 +163,15 @@ func (l *Loader) send(ctx context.Context, seq uint64, e *outboxEntry) ([]string
 
 // Family returns a family as the adjudicator should hold it, or nil when
 // the loader holds no member of it.
-func (l *Loader) Family(group, cardholder string) (*adjudicator.Family, error) {
-	fam := &adjudicator.Family{CardholderID: cardholder, GroupID: group}
+func (l *Loader) Family(group, cardholder string) (*domain.Family, error) {
+	fam := &domain.Family{CardholderID: cardholder, GroupID: group}
 	err := scan(l.db, familyPrefix(group, cardholder), false, func(_, v []byte) error {
 		rec, err := decodeRecord(v)
 		if err != nil {
 			return err
 		}
-		m := adjudicator.Member{PersonCode: rec[FPersonCode], Gender: rec[FGender], Coverages: []adjudicator.Coverage{}}
-		if m.DateOfBirth, err = edits.ParseDate(rec[FDateOfBirth]); err != nil {
+		m := domain.Member{PersonCode: rec[FPersonCode], Gender: rec[FGender], Coverages: []domain.Coverage{}}
+		if m.DateOfBirth, err = domain.ParseDate(rec[FDateOfBirth]); err != nil {
 			return fmt.Errorf("member date_of_birth: %w", err)
 		}
 		covs, err := coverages(&rec)
@@ -184,7 +183,7 @@ func (l *Loader) Family(group, cardholder string) (*adjudicator.Family, error) {
 			if err != nil {
 				return err
 			}
-			m.Coverages = append(m.Coverages, adjudicator.Coverage{PlanID: c.plan, Range: r})
+			m.Coverages = append(m.Coverages, domain.Coverage{PlanID: c.plan, Range: r})
 		}
 		fam.Members = append(fam.Members, m)
 		return nil

@@ -6,8 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/rxclaims/rxclaims/adjudicator"
-	"github.com/rxclaims/rxclaims/edits"
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/shopspring/decimal"
 )
 
@@ -162,7 +161,7 @@ func normalize(f Field, v string) (string, error) {
 			return "", fieldErr(f, "must be 0 to 4 (NCPDP 306-C6)")
 		}
 	case FDateOfBirth, FCoverageEffective, FCoverageEnd:
-		d, err := edits.ParseDate(v)
+		d, err := domain.ParseDate(v)
 		if err != nil {
 			return "", fieldErr(f, "must be a date YYYY-MM-DD")
 		}
@@ -199,8 +198,8 @@ func normalize(f Field, v string) (string, error) {
 }
 
 var (
-	alnum  = adjudicator.IsAlnum
-	digits = adjudicator.IsDigits
+	alnum  = domain.IsAlnum
+	digits = domain.IsDigits
 )
 
 func code(s string, minLen, maxLen int) bool {

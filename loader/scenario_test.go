@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/cockroachdb/datadriven"
-	"github.com/rxclaims/rxclaims/edits"
+	"github.com/rxclaims/rxclaims/domain"
 )
 
 // TestScenarios runs the scenario files in testdata: each command drives
@@ -84,7 +84,7 @@ func (s *scenario) run(d *datadriven.TestData) (string, error) {
 		s.close()
 		return "ok\n", s.open()
 	case "now":
-		day, err := edits.ParseDate(arg(d, "date", ""))
+		day, err := domain.ParseDate(arg(d, "date", ""))
 		if err != nil {
 			return "", err
 		}
@@ -240,7 +240,7 @@ func (s *scenario) run(d *datadriven.TestData) (string, error) {
 				return "", fmt.Errorf("claim line %q: want id cardholder person date plan", line)
 			}
 			s.sink.claims = append(s.sink.claims, ClaimRef{ClaimID: f[0], CardholderID: f[1], PersonCode: f[2],
-				DateOfService: edits.MustDate(f[3]), PlanID: f[4], Status: "P"})
+				DateOfService: domain.MustDate(f[3]), PlanID: f[4], Status: "P"})
 		}
 		return "ok\n", nil
 	case "retro":

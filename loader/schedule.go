@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/edits"
 	"github.com/shopspring/decimal"
 )
@@ -92,7 +92,7 @@ func (scheduleProc) parse(vals []string) (*edits.Schedule, error) {
 		}
 	}
 	s.Lines = []edits.ScheduleLine{line}
-	if err := s.Validate(adjudicator.IsScheduleFact); err != nil {
+	if err := s.Validate(edits.IsScheduleColumn); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -161,5 +161,5 @@ func parseAttributes(v string) (map[string]string, error) {
 	for i, n := range names {
 		m[n] = values[i]
 	}
-	return m, adjudicator.ValidateAttributes(m)
+	return m, domain.ValidateAttributes(m)
 }

@@ -3,7 +3,7 @@ package loader
 import (
 	"context"
 
-	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/edits"
 )
 
@@ -20,37 +20,37 @@ type Sink interface {
 	// SyncCatalog upserts drugs, pharmacies and networks by key.
 	SyncCatalog(ctx context.Context, b CatalogBatch) error
 	// MemberClaims lists the member's claims with dates of service in [from, to].
-	MemberClaims(ctx context.Context, cardholderID, personCode string, from, to edits.Date) ([]ClaimRef, error)
+	MemberClaims(ctx context.Context, cardholderID, personCode string, from, to domain.Date) ([]ClaimRef, error)
 	// ReverseClaim reverses a paid claim (B2); reversing a reversed claim changes nothing.
 	ReverseClaim(ctx context.Context, claimID string) error
 }
 
 // FamilyBatch is one outbox batch of families.
 type FamilyBatch struct {
-	Seq      uint64               // the outbox sequence: batches are sent in order
-	Group    string               //
-	Families []adjudicator.Family // the families as the loader now holds them
-	Removed  []string             // cardholder IDs left with no member
+	Seq      uint64          // the outbox sequence: batches are sent in order
+	Group    string          //
+	Families []domain.Family // the families as the loader now holds them
+	Removed  []string        // cardholder IDs left with no member
 }
 
 // CatalogBatch is one outbox batch of catalog changes.
 type CatalogBatch struct {
 	Seq        uint64
-	Drugs      []adjudicator.Drug     `json:"drugs,omitempty"`
-	Pharmacies []adjudicator.Pharmacy `json:"pharmacies,omitempty"`
-	Networks   []adjudicator.Network  `json:"networks,omitempty"`
-	Schedules  []edits.Schedule       `json:"schedules,omitempty"`
+	Drugs      []domain.Drug     `json:"drugs,omitempty"`
+	Pharmacies []domain.Pharmacy `json:"pharmacies,omitempty"`
+	Networks   []domain.Network  `json:"networks,omitempty"`
+	Schedules  []edits.Schedule  `json:"schedules,omitempty"`
 }
 
 // ClaimRef is a claim as the retroactive-change check needs it.
 type ClaimRef struct {
-	ClaimID       string     `json:"claim_id"`
-	CardholderID  string     `json:"-"` // PHI: kept out of reports' logs
-	PersonCode    string     `json:"-"`
-	PharmacyNPI   string     `json:"pharmacy_npi"`
-	RxNumber      string     `json:"rx_number"`
-	FillNumber    int        `json:"fill_number"`
-	DateOfService edits.Date `json:"date_of_service"`
-	PlanID        string     `json:"plan_id"`
-	Status        string     `json:"status"` // P paid, R rejected, X reversed
+	ClaimID       string      `json:"claim_id"`
+	CardholderID  string      `json:"-"` // PHI: kept out of reports' logs
+	PersonCode    string      `json:"-"`
+	PharmacyNPI   string      `json:"pharmacy_npi"`
+	RxNumber      string      `json:"rx_number"`
+	FillNumber    int         `json:"fill_number"`
+	DateOfService domain.Date `json:"date_of_service"`
+	PlanID        string      `json:"plan_id"`
+	Status        string      `json:"status"` // P paid, R rejected, X reversed
 }

@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/rxclaims/rxclaims/adjudicator"
-	"github.com/rxclaims/rxclaims/edits"
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/internal/demo"
 	"github.com/rxclaims/rxclaims/internal/server"
 	"github.com/rxclaims/rxclaims/internal/store"
@@ -191,7 +191,7 @@ func (l *ledger) settle(id string, acknowledged bool, apply func()) {
 // coveredMembers returns claim templates for the demo members covered over
 // the last 30 days.
 func coveredMembers(t *testing.T) []*adjudicator.Claim {
-	today := edits.DateOf(time.Now().UTC())
+	today := domain.DateOf(time.Now().UTC())
 	cfg := demo.Config()
 	month := map[string]bool{}
 	for _, c := range demo.CoveredClaims(cfg, today.AddDays(-30)) {
@@ -213,7 +213,7 @@ func coveredMembers(t *testing.T) []*adjudicator.Claim {
 // until ctx ends or the server goes away.
 func drive(ctx context.Context, c *server.Client, worker int, members []*adjudicator.Claim, l *ledger) {
 	rng := rand.New(rand.NewPCG(uint64(worker), 7))
-	today := edits.DateOf(time.Now().UTC())
+	today := domain.DateOf(time.Now().UTC())
 	var mine []string
 	ndcs := []string{demo.DemoGenericNDC, demo.DemoBrandNDC, demo.DemoSingleSourceBrandNDC}
 	for seq := 0; ctx.Err() == nil; seq++ {

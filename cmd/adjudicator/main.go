@@ -20,7 +20,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/config"
 	"github.com/rxclaims/rxclaims/internal/demo"
 	"github.com/rxclaims/rxclaims/internal/server"
 	"github.com/rxclaims/rxclaims/internal/store"
@@ -56,7 +56,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	if *printDemo {
-		b, err := adjudicator.MarshalConfig(demo.Config())
+		b, err := config.Marshal(demo.Config())
 		if err != nil {
 			return err
 		}

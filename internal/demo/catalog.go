@@ -1,9 +1,6 @@
 package demo
 
-import (
-	"github.com/rxclaims/rxclaims/adjudicator"
-	"github.com/rxclaims/rxclaims/edits"
-)
+import "github.com/rxclaims/rxclaims/domain"
 
 // Network IDs.
 const (
@@ -20,64 +17,64 @@ const (
 
 // term is one pricing term: brand class, AWP discount and dispensing fee.
 type term struct {
-	class         edits.BrandClass
+	class         domain.BrandClass
 	discount, fee string
 }
 
 // networks returns the eight pharmacy networks with their pricing: a DEFAULT
 // term that brands use and a deeper discount for the two generic classes.
-func networks() []adjudicator.Network {
+func networks() []domain.Network {
 	table := []struct {
 		id    string
-		typ   edits.NetworkType
+		typ   domain.NetworkType
 		terms []term
 	}{
-		{NetRetailPref, edits.Retail, []term{
-			{edits.BrandClassDefault, "0.17", "1.50"},
-			{edits.GenericMultiSource, "0.80", "2.00"},
-			{edits.GenericSingleSource, "0.80", "2.00"},
+		{NetRetailPref, domain.Retail, []term{
+			{domain.BrandClassDefault, "0.17", "1.50"},
+			{domain.GenericMultiSource, "0.80", "2.00"},
+			{domain.GenericSingleSource, "0.80", "2.00"},
 		}},
-		{NetRetail90, edits.Retail90, []term{
-			{edits.BrandClassDefault, "0.20", "1.00"},
-			{edits.GenericMultiSource, "0.82", "1.50"},
-			{edits.GenericSingleSource, "0.82", "1.50"},
+		{NetRetail90, domain.Retail90, []term{
+			{domain.BrandClassDefault, "0.20", "1.00"},
+			{domain.GenericMultiSource, "0.82", "1.50"},
+			{domain.GenericSingleSource, "0.82", "1.50"},
 		}},
-		{NetMail, edits.Mail, []term{
-			{edits.BrandClassDefault, "0.22", "0.50"},
-			{edits.GenericMultiSource, "0.85", "0.50"},
-			{edits.GenericSingleSource, "0.85", "0.50"},
+		{NetMail, domain.Mail, []term{
+			{domain.BrandClassDefault, "0.22", "0.50"},
+			{domain.GenericMultiSource, "0.85", "0.50"},
+			{domain.GenericSingleSource, "0.85", "0.50"},
 		}},
-		{NetSpecialty, edits.Specialty, []term{
-			{edits.BrandClassDefault, "0.18", "0.00"},
-			{edits.GenericMultiSource, "0.80", "1.00"},
-			{edits.GenericSingleSource, "0.80", "1.00"},
+		{NetSpecialty, domain.Specialty, []term{
+			{domain.BrandClassDefault, "0.18", "0.00"},
+			{domain.GenericMultiSource, "0.80", "1.00"},
+			{domain.GenericSingleSource, "0.80", "1.00"},
 		}},
-		{NetRetailOpen, edits.Retail, []term{
-			{edits.BrandClassDefault, "0.12", "1.75"},
-			{edits.GenericMultiSource, "0.60", "2.25"},
-			{edits.GenericSingleSource, "0.60", "2.25"},
+		{NetRetailOpen, domain.Retail, []term{
+			{domain.BrandClassDefault, "0.12", "1.75"},
+			{domain.GenericMultiSource, "0.60", "2.25"},
+			{domain.GenericSingleSource, "0.60", "2.25"},
 		}},
-		{NetRetail90Open, edits.Retail90, []term{
-			{edits.BrandClassDefault, "0.14", "1.50"},
-			{edits.GenericMultiSource, "0.65", "2.00"},
-			{edits.GenericSingleSource, "0.65", "2.00"},
+		{NetRetail90Open, domain.Retail90, []term{
+			{domain.BrandClassDefault, "0.14", "1.50"},
+			{domain.GenericMultiSource, "0.65", "2.00"},
+			{domain.GenericSingleSource, "0.65", "2.00"},
 		}},
-		{NetMailOpen, edits.Mail, []term{
-			{edits.BrandClassDefault, "0.15", "1.00"},
-			{edits.GenericMultiSource, "0.70", "1.00"},
-			{edits.GenericSingleSource, "0.70", "1.00"},
+		{NetMailOpen, domain.Mail, []term{
+			{domain.BrandClassDefault, "0.15", "1.00"},
+			{domain.GenericMultiSource, "0.70", "1.00"},
+			{domain.GenericSingleSource, "0.70", "1.00"},
 		}},
-		{NetSpecialtyOpen, edits.Specialty, []term{
-			{edits.BrandClassDefault, "0.10", "0.00"},
-			{edits.GenericMultiSource, "0.60", "1.00"},
-			{edits.GenericSingleSource, "0.60", "1.00"},
+		{NetSpecialtyOpen, domain.Specialty, []term{
+			{domain.BrandClassDefault, "0.10", "0.00"},
+			{domain.GenericMultiSource, "0.60", "1.00"},
+			{domain.GenericSingleSource, "0.60", "1.00"},
 		}},
 	}
-	out := make([]adjudicator.Network, 0, len(table))
+	out := make([]domain.Network, 0, len(table))
 	for _, n := range table {
-		net := adjudicator.Network{ID: n.id, Type: n.typ}
+		net := domain.Network{ID: n.id, Type: n.typ}
 		for _, t := range n.terms {
-			net.Pricing = append(net.Pricing, adjudicator.PricingTerm{
+			net.Pricing = append(net.Pricing, domain.PricingTerm{
 				BrandClass: t.class, AWPDiscount: dec(t.discount), DispensingFee: dec(t.fee),
 			})
 		}
@@ -91,7 +88,7 @@ type contract struct{ network, from, to string }
 
 // pharmacies returns the demo pharmacies. All NPIs carry a computed check
 // digit; the first one is the documented 1234567893.
-func pharmacies() []adjudicator.Pharmacy {
+func pharmacies() []domain.Pharmacy {
 	const since = "2020-01-01"
 	table := []struct {
 		base9, name string
@@ -116,15 +113,15 @@ func pharmacies() []adjudicator.Pharmacy {
 		// Its only contract ended 2025-12-31: claims in 2026 reject 40.
 		{"127364519", "Oakwood Pharmacy", []contract{{NetRetailPref, since, "2025-12-31"}}},
 	}
-	out := make([]adjudicator.Pharmacy, 0, len(table))
+	out := make([]domain.Pharmacy, 0, len(table))
 	for _, p := range table {
-		ph := adjudicator.Pharmacy{NPI: npi(p.base9), Name: p.name}
+		ph := domain.Pharmacy{NPI: npi(p.base9), Name: p.name}
 		for _, c := range p.contracts {
-			r := edits.Range{From: date(c.from)}
+			r := domain.Range{From: date(c.from)}
 			if c.to != "" {
 				r.To = date(c.to)
 			}
-			ph.Participations = append(ph.Participations, adjudicator.Participation{Network: c.network, Range: r})
+			ph.Participations = append(ph.Participations, domain.Participation{Network: c.network, Range: r})
 		}
 		out = append(out, ph)
 	}
@@ -143,7 +140,7 @@ const (
 // generic share the code and the MAC. Prices are per billing unit (tablet,
 // capsule, mL, gram, blister or pen). mac "" means no MAC; newAWP, when
 // set, is the AWP from 2026-07-01 on.
-func drugs() []adjudicator.Drug {
+func drugs() []domain.Drug {
 	table := []struct {
 		ndc, name, gpi, msc string
 		awp, mac, newAWP    string
@@ -207,13 +204,13 @@ func drugs() []adjudicator.Drug {
 		// Dermatology: on no formulary.
 		{DemoNonFormularyNDC, "Aczone 7.5% Gel", "90050020004020", "N", "9.35", "", ""},
 	}
-	out := make([]adjudicator.Drug, 0, len(table))
+	out := make([]domain.Drug, 0, len(table))
 	for _, d := range table {
-		p := adjudicator.DrugPrice{Effective: date(priceEffective), AWP: dec(d.awp)}
+		p := domain.DrugPrice{Effective: date(priceEffective), AWP: dec(d.awp)}
 		if d.mac != "" {
 			p.MAC = dec(d.mac)
 		}
-		drug := adjudicator.Drug{NDC: d.ndc, Name: d.name, TherapeuticClass: d.gpi, MultiSourceCode: d.msc, Prices: []adjudicator.DrugPrice{p}}
+		drug := domain.Drug{NDC: d.ndc, Name: d.name, TherapeuticClass: d.gpi, MultiSourceCode: d.msc, Prices: []domain.DrugPrice{p}}
 		if d.newAWP != "" {
 			p.Effective, p.AWP = date(priceIncrease), dec(d.newAWP)
 			drug.Prices = append(drug.Prices, p)

@@ -2,7 +2,8 @@ package demo
 
 import (
 	"github.com/rxclaims/rxclaims/adjudicator"
-	"github.com/rxclaims/rxclaims/edits"
+	"github.com/rxclaims/rxclaims/config"
+	"github.com/rxclaims/rxclaims/domain"
 )
 
 // CoveredClaims returns, for every member of cfg covered on day, a claim at
@@ -10,7 +11,7 @@ import (
 // atorvastatin, Lipitor and Eliquis NDCs in turn, dated day, with
 // submitted amounts high enough that the lesser-of rules decide the price.
 // Rx numbers are left empty for the caller to make each claim unique.
-func CoveredClaims(cfg *adjudicator.Config, day edits.Date) []*adjudicator.Claim {
+func CoveredClaims(cfg *config.Config, day domain.Date) []*adjudicator.Claim {
 	ndcs := []string{DemoGenericNDC, DemoBrandNDC, DemoSingleSourceBrandNDC}
 	var out []*adjudicator.Claim
 	for _, f := range cfg.Families {

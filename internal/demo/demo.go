@@ -11,8 +11,8 @@ package demo
 import (
 	"fmt"
 
-	"github.com/rxclaims/rxclaims/adjudicator"
-	"github.com/rxclaims/rxclaims/edits"
+	"github.com/rxclaims/rxclaims/config"
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/shopspring/decimal"
 )
 
@@ -74,8 +74,8 @@ const (
 
 // Config returns the demo configuration bundle. Each call builds a fresh,
 // identical value that the caller may modify.
-func Config() *adjudicator.Config {
-	return &adjudicator.Config{
+func Config() *config.Config {
+	return &config.Config{
 		Plans:      plans(),
 		Networks:   networks(),
 		Pharmacies: pharmacies(),
@@ -88,7 +88,7 @@ func Config() *adjudicator.Config {
 func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 
 // date parses a YYYY-MM-DD literal of the tables.
-func date(s string) edits.Date { return edits.MustDate(s) }
+func date(s string) domain.Date { return domain.MustDate(s) }
 
 // npi returns the 10-digit NPI made of base9 and its Luhn check digit,
 // computed over the prefix 80840 as the NPI standard requires.

@@ -8,26 +8,31 @@ import (
 	"testing"
 
 	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/config"
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/edits"
 )
 
 // marshal marshals cfg or fails the test.
-func marshal(t *testing.T, cfg *adjudicator.Config) []byte {
+func marshal(t *testing.T, cfg *config.Config) []byte {
 	t.Helper()
-	b, err := adjudicator.MarshalConfig(cfg)
+	b, err := config.Marshal(cfg)
 	if err != nil {
-		t.Fatalf("MarshalConfig: %v", err)
+		t.Fatalf("Marshal: %v", err)
 	}
 	return b
 }
 
 func TestRoundTrip(t *testing.T) {
 	want := marshal(t, Config())
-	parsed, err := adjudicator.ParseConfig(want)
-	if err != nil {
-		t.Fatalf("ParseConfig of the marshalled demo bundle: %v", err)
+	parsed, err := config.Parse(want)
+	if err == nil {
+		err = adjudicator.Validate(parsed)
 	}
-	// ParseConfig compiles the bundle (which fills plan defaults in), so
+	if err != nil {
+		t.Fatalf("Parse of the marshalled demo bundle: %v", err)
+	}
+	// Validate compiles the bundle (which fills plan defaults in), so
 	// equal bytes also show the demo writes every default out explicitly.
 	if got := marshal(t, parsed); !bytes.Equal(got, want) {
 		t.Errorf("bundle changed in the round trip:\n%s", firstDiff(string(want), string(got)))
@@ -119,7 +124,7 @@ func TestNPIs(t *testing.T) {
 
 // lookup helpers over a Config.
 
-func findPharmacy(cfg *adjudicator.Config, npi string) *adjudicator.Pharmacy {
+func findPharmacy(cfg *config.Config, npi string) *domain.Pharmacy {
 	for i := range cfg.Pharmacies {
 		if cfg.Pharmacies[i].NPI == npi {
 			return &cfg.Pharmacies[i]
@@ -128,7 +133,7 @@ func findPharmacy(cfg *adjudicator.Config, npi string) *adjudicator.Pharmacy {
 	return nil
 }
 
-func findDrug(cfg *adjudicator.Config, ndc string) *adjudicator.Drug {
+func findDrug(cfg *config.Config, ndc string) *domain.Drug {
 	for i := range cfg.Drugs {
 		if cfg.Drugs[i].NDC == ndc {
 			return &cfg.Drugs[i]
@@ -137,7 +142,7 @@ func findDrug(cfg *adjudicator.Config, ndc string) *adjudicator.Drug {
 	return nil
 }
 
-func findPlan(cfg *adjudicator.Config, id string) *adjudicator.Plan {
+func findPlan(cfg *config.Config, id string) *config.Plan {
 	for i := range cfg.Plans {
 		if cfg.Plans[i].ID == id {
 			return &cfg.Plans[i]
@@ -146,7 +151,7 @@ func findPlan(cfg *adjudicator.Config, id string) *adjudicator.Plan {
 	return nil
 }
 
-func findNetwork(cfg *adjudicator.Config, id string) *adjudicator.Network {
+func findNetwork(cfg *config.Config, id string) *domain.Network {
 	for i := range cfg.Networks {
 		if cfg.Networks[i].ID == id {
 			return &cfg.Networks[i]
@@ -156,7 +161,7 @@ func findNetwork(cfg *adjudicator.Config, id string) *adjudicator.Network {
 }
 
 // classOf returns a plan's classification of a network, or 0 if unused.
-func classOf(p *adjudicator.Plan, networkID string) edits.NetworkClass {
+func classOf(p *config.Plan, networkID string) domain.NetworkClass {
 	for _, n := range p.Networks {
 		if n.Network == networkID {
 			return n.Classification
@@ -167,7 +172,7 @@ func classOf(p *adjudicator.Plan, networkID string) edits.NetworkClass {
 
 // tierOf resolves a drug's tier as the engine does: NDC first, then the
 // longest class prefix; excluded drugs report excluded.
-func tierOf(p *adjudicator.Plan, d *adjudicator.Drug) (tier int, onFormulary, excluded bool) {
+func tierOf(p *config.Plan, d *domain.Drug) (tier int, onFormulary, excluded bool) {
 	for _, x := range p.Exclusions {
 		if x.NDC == d.NDC || (x.ClassPrefix != "" && strings.HasPrefix(d.TherapeuticClass, x.ClassPrefix)) {
 			excluded = true
@@ -188,7 +193,7 @@ func tierOf(p *adjudicator.Plan, d *adjudicator.Drug) (tier int, onFormulary, ex
 // cost-share line selection as the engine does it: the first matching line
 // of the highest specificity; tie reports whether another matching line has
 // that specificity too.
-func costShareLine(p *adjudicator.Plan, f edits.CostShareFacts) (line *edits.CostShareLine, tie bool) {
+func costShareLine(p *config.Plan, f edits.CostShareFacts) (line *edits.CostShareLine, tie bool) {
 	for i := range p.CostShare {
 		l := &p.CostShare[i]
 		if !l.Matches(f) {
@@ -382,8 +387,8 @@ func TestNetworks(t *testing.T) {
 	for _, id := range []string{PlanPPO, PlanHDHP} {
 		p := findPlan(cfg, id)
 		dos := date("2026-03-02")
-		for _, typ := range edits.NetworkTypes {
-			for _, class := range edits.NetworkClasses {
+		for _, typ := range domain.NetworkTypes {
+			for _, class := range domain.NetworkClasses {
 				found := false
 				for _, ph := range cfg.Pharmacies {
 					for _, pt := range ph.Participations {
@@ -395,16 +400,16 @@ func TestNetworks(t *testing.T) {
 				}
 			}
 		}
-		if classOf(p, NetRetailOpen) != edits.OutOfNetwork {
+		if classOf(p, NetRetailOpen) != domain.OutOfNetwork {
 			t.Errorf("%s: RETAIL-OPEN is not out of network", id)
 		}
 	}
 	for _, n := range cfg.Networks {
-		classes := map[edits.BrandClass]bool{}
+		classes := map[domain.BrandClass]bool{}
 		for _, pt := range n.Pricing {
 			classes[pt.BrandClass] = true
 		}
-		if !classes[edits.BrandClassDefault] || !classes[edits.GenericMultiSource] || !classes[edits.GenericSingleSource] {
+		if !classes[domain.BrandClassDefault] || !classes[domain.GenericMultiSource] || !classes[domain.GenericSingleSource] {
 			t.Errorf("network %s: pricing terms %v", n.ID, classes)
 		}
 	}
@@ -414,8 +419,8 @@ func TestNetworks(t *testing.T) {
 	active := func(npi string, dos string) (in, out bool) {
 		for _, pt := range findPharmacy(cfg, npi).Participations {
 			if pt.Contains(date(dos)) {
-				in = in || classOf(ppo, pt.Network) == edits.InNetwork
-				out = out || classOf(ppo, pt.Network) == edits.OutOfNetwork
+				in = in || classOf(ppo, pt.Network) == domain.InNetwork
+				out = out || classOf(ppo, pt.Network) == domain.OutOfNetwork
 			}
 		}
 		return in, out
@@ -435,8 +440,8 @@ func TestNetworks(t *testing.T) {
 			t.Errorf("pharmacy %s on %s: in network %v, out of network %v; want %v, %v", c.npi, c.dos, in, out, c.in, c.out)
 		}
 	}
-	if findNetwork(cfg, findPharmacy(cfg, DemoMailPharmacyNPI).Participations[0].Network).Type != edits.Mail ||
-		findNetwork(cfg, findPharmacy(cfg, DemoSpecialtyPharmacyNPI).Participations[0].Network).Type != edits.Specialty {
+	if findNetwork(cfg, findPharmacy(cfg, DemoMailPharmacyNPI).Participations[0].Network).Type != domain.Mail ||
+		findNetwork(cfg, findPharmacy(cfg, DemoSpecialtyPharmacyNPI).Participations[0].Network).Type != domain.Specialty {
 		t.Error("mail or specialty pharmacy is in the wrong network type")
 	}
 }
@@ -449,11 +454,11 @@ func TestCostShare(t *testing.T) {
 		min, max   string
 		tierOrNone int
 	}
-	ppo := func(tier int, _ edits.BrandClass, typ edits.NetworkType, class edits.NetworkClass, days int) want {
-		if class == edits.OutOfNetwork {
+	ppo := func(tier int, _ domain.BrandClass, typ domain.NetworkType, class domain.NetworkClass, days int) want {
+		if class == domain.OutOfNetwork {
 			return want{edits.Coinsurance, "0.40", "0", "0", 0}
 		}
-		extended := typ == edits.Retail90 || typ == edits.Mail || (typ == edits.Retail && days >= 35)
+		extended := typ == domain.Retail90 || typ == domain.Mail || (typ == domain.Retail && days >= 35)
 		switch tier {
 		case 1, 2:
 			short, long := map[int]string{1: "10", 2: "40"}[tier], map[int]string{1: "25", 2: "100"}[tier]
@@ -467,26 +472,26 @@ func TestCostShare(t *testing.T) {
 			return want{edits.Coinsurance, "0.20", "0", "250", 0}
 		}
 	}
-	hdhp := func(_ int, bc edits.BrandClass, typ edits.NetworkType, class edits.NetworkClass, _ int) want {
+	hdhp := func(_ int, bc domain.BrandClass, typ domain.NetworkType, class domain.NetworkClass, _ int) want {
 		switch {
-		case class == edits.OutOfNetwork:
+		case class == domain.OutOfNetwork:
 			return want{edits.Coinsurance, "0.40", "0", "0", 0}
-		case bc.IsBrand() || typ == edits.Specialty:
+		case bc.IsBrand() || typ == domain.Specialty:
 			return want{edits.Coinsurance, "0.20", "0", "0", 0}
-		case typ == edits.Retail:
+		case typ == domain.Retail:
 			return want{edits.Copay, "10", "0", "0", 0}
 		default:
 			return want{edits.Copay, "20", "0", "0", 0}
 		}
 	}
-	for id, expect := range map[string]func(int, edits.BrandClass, edits.NetworkType, edits.NetworkClass, int) want{PlanPPO: ppo, PlanHDHP: hdhp} {
+	for id, expect := range map[string]func(int, domain.BrandClass, domain.NetworkType, domain.NetworkClass, int) want{PlanPPO: ppo, PlanHDHP: hdhp} {
 		p := findPlan(cfg, id)
 		for tier := 1; tier <= 4; tier++ {
-			for _, bc := range []edits.BrandClass{edits.BrandMultiSource, edits.BrandSingleSource, edits.GenericMultiSource, edits.GenericSingleSource} {
-				for _, typ := range edits.NetworkTypes {
-					for _, class := range edits.NetworkClasses {
+			for _, bc := range []domain.BrandClass{domain.BrandMultiSource, domain.BrandSingleSource, domain.GenericMultiSource, domain.GenericSingleSource} {
+				for _, typ := range domain.NetworkTypes {
+					for _, class := range domain.NetworkClasses {
 						for _, days := range []int{1, 30, 34, 35, 60, 84, 90, 180} {
-							f := edits.CostShareFacts{Tier: tier, BrandClass: bc, Segment: edits.Segment{Type: typ, Class: class}, DaysSupply: days}
+							f := edits.CostShareFacts{Tier: tier, BrandClass: bc, Segment: domain.Segment{Type: typ, Class: class}, DaysSupply: days}
 							l, tie := costShareLine(p, f)
 							if l == nil || tie {
 								t.Errorf("%s %+v: line %v, tie %v", id, f, l, tie)
@@ -541,7 +546,7 @@ func TestFamilies(t *testing.T) {
 		}
 		for _, m := range f.Members {
 			members++
-			age := func(on edits.Date) int { return yearsBetween(m.DateOfBirth, on) }
+			age := func(on domain.Date) int { return yearsBetween(m.DateOfBirth, on) }
 			cov := m.Coverages[0]
 			if a := age(date("2026-01-01")); a < 0 || a > 80 || (m.PersonCode == "001" && a < 18) {
 				t.Errorf("%s/%s: age %d", f.CardholderID, m.PersonCode, a)
@@ -566,7 +571,7 @@ func TestFamilies(t *testing.T) {
 				}
 				if age(end) >= 26 {
 					b26 := m.DateOfBirth.Time().AddDate(26, 0, 0)
-					limit := edits.DateOf(b26.AddDate(0, 1, -b26.Day()))
+					limit := domain.DateOf(b26.AddDate(0, 1, -b26.Day()))
 					if cov.To.IsZero() || cov.To.After(limit) {
 						t.Errorf("%s/%s: born %s, covered to %s past age 26", f.CardholderID, m.PersonCode, m.DateOfBirth, cov.To)
 					}
@@ -587,7 +592,7 @@ func TestFamilies(t *testing.T) {
 func pad4(n int) string { return fmt.Sprintf("%04d", n) }
 
 // yearsBetween is the age in whole years on day of someone born dob.
-func yearsBetween(dob, day edits.Date) int {
+func yearsBetween(dob, day domain.Date) int {
 	b, d := dob.Time(), day.Time()
 	years := d.Year() - b.Year()
 	if d.Month() < b.Month() || (d.Month() == b.Month() && d.Day() < b.Day()) {

@@ -5,8 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 
-	"github.com/rxclaims/rxclaims/adjudicator"
-	"github.com/rxclaims/rxclaims/edits"
+	"github.com/rxclaims/rxclaims/domain"
 )
 
 // Enrollment facts of the generated families.
@@ -58,8 +57,8 @@ var fixedFamilies = []struct {
 
 // families returns the fixed families followed by generated ones up to
 // DEMO0150, drawn from a fixed seed.
-func families() []adjudicator.Family {
-	out := make([]adjudicator.Family, 0, familyCount)
+func families() []domain.Family {
+	out := make([]domain.Family, 0, familyCount)
 	for _, f := range fixedFamilies {
 		out = append(out, family(f.id, f.group, f.plan, f.from, f.to, f.people))
 	}
@@ -71,21 +70,21 @@ func families() []adjudicator.Family {
 }
 
 // family builds a family whose members share one coverage range.
-func family(id, group, plan, from, to string, people []person) adjudicator.Family {
-	f := adjudicator.Family{CardholderID: id, GroupID: group}
+func family(id, group, plan, from, to string, people []person) domain.Family {
+	f := domain.Family{CardholderID: id, GroupID: group}
 	for _, p := range people {
-		r := edits.Range{From: date(from)}
+		r := domain.Range{From: date(from)}
 		switch {
 		case p.to != "":
 			r.To = date(p.to)
 		case to != "":
 			r.To = date(to)
 		}
-		f.Members = append(f.Members, adjudicator.Member{
+		f.Members = append(f.Members, domain.Member{
 			PersonCode:  p.code,
 			DateOfBirth: date(p.dob),
 			Gender:      p.gender,
-			Coverages:   []adjudicator.Coverage{{PlanID: plan, Range: r}},
+			Coverages:   []domain.Coverage{{PlanID: plan, Range: r}},
 		})
 	}
 	return f
@@ -93,7 +92,7 @@ func family(id, group, plan, from, to string, people []person) adjudicator.Famil
 
 // randomFamily draws a subscriber aged 22 to 64, a spouse for most adults
 // and up to four children, with group, plan and coverage dates.
-func randomFamily(rng *rand.Rand, id string) adjudicator.Family {
+func randomFamily(rng *rand.Rand, id string) domain.Family {
 	group, hdhpShare := demoGroupPrimary, 0.15
 	if rng.Float64() < 0.4 {
 		group, hdhpShare = demoGroupOther, 0.35
@@ -111,8 +110,8 @@ func randomFamily(rng *rand.Rand, id string) adjudicator.Family {
 	}
 
 	jan1 := date(coverageStart)
-	yearsBefore := func(d edits.Date, years int) edits.Date { return d.AddDays(-years * 365) }
-	between := func(lo, hi edits.Date) edits.Date { return lo.AddDays(rng.IntN(hi.Days() - lo.Days() + 1)) }
+	yearsBefore := func(d domain.Date, years int) domain.Date { return d.AddDays(-years * 365) }
+	between := func(lo, hi domain.Date) domain.Date { return lo.AddDays(rng.IntN(hi.Days() - lo.Days() + 1)) }
 	gender := func() string { return [...]string{"M", "F"}[rng.IntN(2)] }
 	opposite := map[string]string{"M": "F", "F": "M"}
 
@@ -143,13 +142,13 @@ func randomFamily(rng *rand.Rand, id string) adjudicator.Family {
 		if last := jan1.AddDays(-1); hi.After(last) {
 			hi = last
 		}
-		var dobs []edits.Date
+		var dobs []domain.Date
 		for range kids {
 			if !hi.Before(lo) {
 				dobs = append(dobs, between(lo, hi))
 			}
 		}
-		slices.SortFunc(dobs, func(a, b edits.Date) int { return a.Days() - b.Days() })
+		slices.SortFunc(dobs, func(a, b domain.Date) int { return a.Days() - b.Days() })
 		for k, dob := range dobs { // oldest child first
 			people = append(people, person{fmt.Sprintf("%03d", 3+k), dob.String(), gender(), ""})
 		}

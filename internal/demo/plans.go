@@ -1,22 +1,23 @@
 package demo
 
 import (
-	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/config"
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/edits"
 )
 
 // planNetworks are the networks both plans use: one of each type in
 // network and one of each type out of network.
-func planNetworks() []adjudicator.PlanNetwork {
-	return []adjudicator.PlanNetwork{
-		{Network: NetRetailPref, Classification: edits.InNetwork},
-		{Network: NetRetail90, Classification: edits.InNetwork},
-		{Network: NetMail, Classification: edits.InNetwork},
-		{Network: NetSpecialty, Classification: edits.InNetwork},
-		{Network: NetRetailOpen, Classification: edits.OutOfNetwork},
-		{Network: NetRetail90Open, Classification: edits.OutOfNetwork},
-		{Network: NetMailOpen, Classification: edits.OutOfNetwork},
-		{Network: NetSpecialtyOpen, Classification: edits.OutOfNetwork},
+func planNetworks() []config.PlanNetwork {
+	return []config.PlanNetwork{
+		{Network: NetRetailPref, Classification: domain.InNetwork},
+		{Network: NetRetail90, Classification: domain.InNetwork},
+		{Network: NetMail, Classification: domain.InNetwork},
+		{Network: NetSpecialty, Classification: domain.InNetwork},
+		{Network: NetRetailOpen, Classification: domain.OutOfNetwork},
+		{Network: NetRetail90Open, Classification: domain.OutOfNetwork},
+		{Network: NetMailOpen, Classification: domain.OutOfNetwork},
+		{Network: NetSpecialtyOpen, Classification: domain.OutOfNetwork},
 	}
 }
 
@@ -25,16 +26,16 @@ func planNetworks() []adjudicator.PlanNetwork {
 // specialty classes tier 4) and NDC entries, which win over classes, place
 // the brands of generic classes on tier 2 (preferred) or 3 (non-preferred).
 // Dermatology (GPI group 90) is on no tier, so Aczone rejects MR.
-func formulary() []adjudicator.FormularyEntry {
-	var out []adjudicator.FormularyEntry
+func formulary() []config.FormularyEntry {
+	var out []config.FormularyEntry
 	byClass := func(tier int, prefixes ...string) {
 		for _, p := range prefixes {
-			out = append(out, adjudicator.FormularyEntry{DrugMatch: adjudicator.DrugMatch{ClassPrefix: p}, Tier: tier})
+			out = append(out, config.FormularyEntry{DrugMatch: config.DrugMatch{ClassPrefix: p}, Tier: tier})
 		}
 	}
 	byNDC := func(tier int, ndcs ...string) {
 		for _, n := range ndcs {
-			out = append(out, adjudicator.FormularyEntry{DrugMatch: adjudicator.DrugMatch{NDC: n}, Tier: tier})
+			out = append(out, config.FormularyEntry{DrugMatch: config.DrugMatch{NDC: n}, Tier: tier})
 		}
 	}
 	byClass(1,
@@ -86,17 +87,17 @@ func formulary() []adjudicator.FormularyEntry {
 }
 
 // exclusions: anti-obesity agents are not a benefit of either plan (reject 70).
-func exclusions() []adjudicator.DrugMatch {
-	return []adjudicator.DrugMatch{{ClassPrefix: "6125"}}
+func exclusions() []config.DrugMatch {
+	return []config.DrugMatch{{ClassPrefix: "6125"}}
 }
 
 // cond holds a cost-share line's conditions; zero values leave a condition
 // unset. copay and coins add what the member pays.
 type cond struct {
 	tiers   []int
-	brand   edits.BrandClass
-	types   []edits.NetworkType
-	class   edits.NetworkClass
+	brand   domain.BrandClass
+	types   []domain.NetworkType
+	class   domain.NetworkClass
 	minDays int
 	maxDays int
 }
@@ -140,9 +141,9 @@ func allTiers() []int { return []int{1, 2, 3, 4} }
 //
 // so a generic at a specialty pharmacy still pays the 30-day copay.
 func ppoCostShare() []edits.CostShareLine {
-	in := edits.InNetwork
-	retail := func() []edits.NetworkType { return []edits.NetworkType{edits.Retail} }
-	extendedSupply := func() []edits.NetworkType { return []edits.NetworkType{edits.Retail90, edits.Mail} }
+	in := domain.InNetwork
+	retail := func() []domain.NetworkType { return []domain.NetworkType{domain.Retail} }
+	extendedSupply := func() []domain.NetworkType { return []domain.NetworkType{domain.Retail90, domain.Mail} }
 	var lines []edits.CostShareLine
 	for _, t := range []struct {
 		tier          int
@@ -159,7 +160,7 @@ func ppoCostShare() []edits.CostShareLine {
 	return append(lines,
 		coins(cond{tiers: []int{3}, class: in}, "0.30", "50.00", "150.00"),
 		coins(cond{tiers: []int{4}, class: in}, "0.20", "", "250.00"),
-		coins(cond{tiers: allTiers(), class: edits.OutOfNetwork}, "0.40", "", ""),
+		coins(cond{tiers: allTiers(), class: domain.OutOfNetwork}, "0.40", "", ""),
 	)
 }
 
@@ -168,13 +169,13 @@ func ppoCostShare() []edits.CostShareLine {
 // in network pays 20 % coinsurance, and out of network 40 %.
 func hdhpCostShare() []edits.CostShareLine {
 	lines := []edits.CostShareLine{
-		coins(cond{tiers: allTiers(), class: edits.InNetwork}, "0.20", "", ""),
-		coins(cond{tiers: allTiers(), class: edits.OutOfNetwork}, "0.40", "", ""),
+		coins(cond{tiers: allTiers(), class: domain.InNetwork}, "0.20", "", ""),
+		coins(cond{tiers: allTiers(), class: domain.OutOfNetwork}, "0.40", "", ""),
 	}
-	for _, bc := range []edits.BrandClass{edits.GenericMultiSource, edits.GenericSingleSource} {
+	for _, bc := range []domain.BrandClass{domain.GenericMultiSource, domain.GenericSingleSource} {
 		lines = append(lines,
-			copay(cond{tiers: allTiers(), brand: bc, types: []edits.NetworkType{edits.Retail}, class: edits.InNetwork}, "10.00"),
-			copay(cond{tiers: allTiers(), brand: bc, types: []edits.NetworkType{edits.Retail90, edits.Mail}, class: edits.InNetwork}, "20.00"),
+			copay(cond{tiers: allTiers(), brand: bc, types: []domain.NetworkType{domain.Retail}, class: domain.InNetwork}, "10.00"),
+			copay(cond{tiers: allTiers(), brand: bc, types: []domain.NetworkType{domain.Retail90, domain.Mail}, class: domain.InNetwork}, "20.00"),
 		)
 	}
 	return lines
@@ -192,8 +193,8 @@ func limit(individual, family string) edits.Limit {
 // plan fills the settings both plans share. The defaults the engine would
 // fill in (penalty and MAC-exempt DAW codes, the Retail90 threshold) are
 // written out so the bundle reads back exactly as built.
-func plan(id, name string, ded, oop edits.Limit, lines []edits.CostShareLine) adjudicator.Plan {
-	return adjudicator.Plan{
+func plan(id, name string, ded, oop edits.Limit, lines []edits.CostShareLine) config.Plan {
+	return config.Plan{
 		ID:               id,
 		Name:             name,
 		PeriodStartMonth: 1,
@@ -203,12 +204,12 @@ func plan(id, name string, ded, oop edits.Limit, lines []edits.CostShareLine) ad
 		CostShare:        lines,
 		Formulary:        formulary(),
 		Exclusions:       exclusions(),
-		LevelSettings:    adjudicator.LevelSettings{PenaltyDAW: []string{"2"}, MACExemptDAW: []string{"1", "2"}, Retail90MinDays: 84},
+		LevelSettings:    config.LevelSettings{PenaltyDAW: []string{"2"}, MACExemptDAW: []string{"1", "2"}, Retail90MinDays: 84},
 	}
 }
 
-func plans() []adjudicator.Plan {
-	return []adjudicator.Plan{
+func plans() []config.Plan {
+	return []config.Plan{
 		plan(PlanPPO, "Commercial PPO", limit("250.00", "500.00"), limit("2000.00", "4000.00"), ppoCostShare()),
 		plan(PlanHDHP, "High-deductible health plan", limit("1600.00", "3200.00"), limit("5000.00", "10000.00"), hdhpCostShare()),
 	}

@@ -6,12 +6,13 @@ import (
 	"time"
 
 	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/config"
 	"github.com/rxclaims/rxclaims/internal/store"
 )
 
 // NewEngine opens a real store in dir, loads cfg's families into it and
 // returns an engine over it; both are closed when the test ends.
-func NewEngine(t testing.TB, cfg *adjudicator.Config, dir string, now func() time.Time) (*adjudicator.Engine, *store.Store) {
+func NewEngine(t testing.TB, cfg *config.Config, dir string, now func() time.Time) (*adjudicator.Engine, *store.Store) {
 	t.Helper()
 	st, err := store.Open(store.Options{Dir: dir})
 	if err != nil {

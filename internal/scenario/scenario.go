@@ -39,6 +39,8 @@ import (
 	"github.com/cockroachdb/datadriven"
 	"github.com/rxclaims/rxclaims/accumulators"
 	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/config"
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/edits"
 	"github.com/rxclaims/rxclaims/internal/ncpdp"
 	"github.com/shopspring/decimal"
@@ -65,7 +67,7 @@ type Admin interface {
 
 // Factory starts a target on cfg with a fresh store under dir; now is the
 // clock the engine must use. Cleanup goes through t.Cleanup.
-type Factory func(t *testing.T, cfg *adjudicator.Config, dir string, now func() time.Time) Target
+type Factory func(t *testing.T, cfg *config.Config, dir string, now func() time.Time) Target
 
 // Dir is the directory of the scenario files.
 func Dir() string {
@@ -139,7 +141,10 @@ func (s *state) run(d *datadriven.TestData) (string, error) {
 				return "", err
 			}
 		}
-		cfg, err := adjudicator.ParseConfig(input)
+		cfg, err := config.Parse(input)
+		if err == nil {
+			err = adjudicator.Validate(cfg)
+		}
 		if err != nil {
 			return "", err
 		}
@@ -274,7 +279,7 @@ func (s *state) admin(ctx context.Context, admin Admin, d *datadriven.TestData, 
 }
 
 func (s *state) setClock(v string) error {
-	d, err := edits.ParseDate(v)
+	d, err := domain.ParseDate(v)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/config"
 	"github.com/rxclaims/rxclaims/edits"
 	"github.com/rxclaims/rxclaims/internal/wire"
 	pb "github.com/rxclaims/rxclaims/proto/rxclaims/v1"
@@ -228,7 +229,7 @@ func (s *AdminServer) GetEdit(ctx context.Context, req *pb.GetEditRequest) (*pb.
 
 // ExportBundle implements AdminService.ExportBundle.
 func (s *AdminServer) ExportBundle(ctx context.Context, _ *pb.ExportBundleRequest) (*pb.ExportBundleResponse, error) {
-	b, err := adjudicator.MarshalConfig(s.engine.Configuration())
+	b, err := config.Marshal(s.engine.Configuration())
 	if err != nil {
 		return nil, s.adminStatus(ctx, "ExportBundle", err)
 	}
@@ -244,7 +245,10 @@ func (s *AdminServer) ImportBundle(ctx context.Context, req *pb.ImportBundleRequ
 	if len(req.GetBundle()) == 0 {
 		return nil, status.Error(codes.InvalidArgument, "bundle: required")
 	}
-	cfg, err := adjudicator.ParseConfig(req.GetBundle())
+	cfg, err := config.Parse(req.GetBundle())
+	if err == nil {
+		err = adjudicator.Validate(cfg)
+	}
 	if err != nil {
 		return nil, s.adminStatus(ctx, "ImportBundle", fmt.Errorf("%w: %w", adjudicator.ErrInvalid, err))
 	}

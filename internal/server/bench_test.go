@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rxclaims/rxclaims/edits"
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/internal/demo"
 	"github.com/rxclaims/rxclaims/internal/scenario"
 	"github.com/rxclaims/rxclaims/internal/server"
@@ -38,6 +38,6 @@ func BenchmarkGRPC(b *testing.B) {
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "calls/s")
 	})
 	b.Run("bill", func(b *testing.B) {
-		scenario.BenchBills(b, server.NewClient(conn), demo.CoveredClaims(cfg, edits.DateOf(now)))
+		scenario.BenchBills(b, server.NewClient(conn), demo.CoveredClaims(cfg, domain.DateOf(now)))
 	})
 }

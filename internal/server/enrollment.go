@@ -6,6 +6,7 @@ import (
 	"log/slog"
 
 	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/edits"
 	"github.com/rxclaims/rxclaims/internal/wire"
 	pb "github.com/rxclaims/rxclaims/proto/rxclaims/v1"
@@ -35,7 +36,7 @@ func (s *EnrollmentServer) status(ctx context.Context, method string, err error)
 
 // SyncFamilies implements EnrollmentService.SyncFamilies.
 func (s *EnrollmentServer) SyncFamilies(ctx context.Context, req *pb.SyncFamiliesRequest) (*pb.SyncFamiliesResponse, error) {
-	fams := make([]adjudicator.Family, 0, len(req.GetFamilies()))
+	fams := make([]domain.Family, 0, len(req.GetFamilies()))
 	for _, f := range req.GetFamilies() {
 		af, err := wire.FamilyFromProto(f)
 		if err != nil {
@@ -58,9 +59,9 @@ func (s *EnrollmentServer) SyncFamilies(ctx context.Context, req *pb.SyncFamilie
 
 // SyncCatalog implements EnrollmentService.SyncCatalog.
 func (s *EnrollmentServer) SyncCatalog(ctx context.Context, req *pb.SyncCatalogRequest) (*pb.SyncCatalogResponse, error) {
-	var drugs []adjudicator.Drug
-	var pharmacies []adjudicator.Pharmacy
-	var networks []adjudicator.Network
+	var drugs []domain.Drug
+	var pharmacies []domain.Pharmacy
+	var networks []domain.Network
 	for _, d := range req.GetDrugs() {
 		v, err := wire.DrugFromProto(d)
 		if err != nil {
@@ -101,8 +102,8 @@ func (s *EnrollmentServer) SyncCatalog(ctx context.Context, req *pb.SyncCatalogR
 
 // ListMemberClaims implements EnrollmentService.ListMemberClaims.
 func (s *EnrollmentServer) ListMemberClaims(ctx context.Context, req *pb.ListMemberClaimsRequest) (*pb.ListMemberClaimsResponse, error) {
-	from, err1 := edits.ParseDate(req.GetFrom())
-	to, err2 := edits.ParseDate(req.GetTo())
+	from, err1 := domain.ParseDate(req.GetFrom())
+	to, err2 := domain.ParseDate(req.GetTo())
 	if err := errors.Join(err1, err2); err != nil {
 		return nil, status.Errorf(codes.InvalidArgument, "from and to must be dates: %v", err)
 	}

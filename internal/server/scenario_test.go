@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/config"
 	"github.com/rxclaims/rxclaims/edits"
 	"github.com/rxclaims/rxclaims/internal/scenario"
 	"github.com/rxclaims/rxclaims/internal/server"
@@ -17,7 +18,7 @@ import (
 // TestScenarios runs the scenario files against a real gRPC server on a
 // loopback port, through the generated client.
 func TestScenarios(t *testing.T) {
-	scenario.RunAll(t, func(t *testing.T, cfg *adjudicator.Config, dir string, now func() time.Time) scenario.Target {
+	scenario.RunAll(t, func(t *testing.T, cfg *config.Config, dir string, now func() time.Time) scenario.Target {
 		e, _ := scenario.NewEngine(t, cfg, dir, now)
 		conn := serve(t, e)
 		return grpcTarget{Client: server.NewClient(conn), conn: conn}

@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/config"
 	"github.com/rxclaims/rxclaims/internal/demo"
 	"github.com/rxclaims/rxclaims/internal/metrics"
 	"github.com/rxclaims/rxclaims/internal/store"
@@ -205,11 +206,14 @@ func openEngine(ctx context.Context, st *store.Store, opts Options, log *slog.Lo
 	return engine, nil
 }
 
-func loadConfig(path string) (*adjudicator.Config, string, error) {
+func loadConfig(path string) (*config.Config, string, error) {
 	if path == "" {
 		return demo.Config(), "built-in demo data", nil
 	}
-	cfg, err := adjudicator.LoadConfigFile(path)
+	cfg, err := config.Load(path)
+	if err == nil {
+		err = adjudicator.Validate(cfg)
+	}
 	if err != nil {
 		return nil, "", fmt.Errorf("loading %s: %w", path, err)
 	}

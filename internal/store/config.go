@@ -6,7 +6,7 @@ import (
 	"fmt"
 
 	"github.com/cockroachdb/pebble/v2"
-	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/config"
 	"github.com/rxclaims/rxclaims/edits"
 )
 
@@ -22,7 +22,7 @@ func editKey(id string, version int) []byte {
 }
 
 // SaveConfig writes base (when not nil) and the edit versions in one synced batch.
-func (s *Store) SaveConfig(_ context.Context, base *adjudicator.Config, versions []edits.Edit) error {
+func (s *Store) SaveConfig(_ context.Context, base *config.Config, versions []edits.Edit) error {
 	b := s.db.NewBatch()
 	defer b.Close()
 	if base != nil {
@@ -50,12 +50,12 @@ func (s *Store) SaveConfig(_ context.Context, base *adjudicator.Config, versions
 }
 
 // LoadConfig reads the stored configuration; ok is false when none was saved.
-func (s *Store) LoadConfig() (cfg *adjudicator.Config, ok bool, err error) {
+func (s *Store) LoadConfig() (cfg *config.Config, ok bool, err error) {
 	v, err := s.get(baseKey)
 	if err != nil || v == nil {
 		return nil, false, err
 	}
-	cfg = new(adjudicator.Config)
+	cfg = new(config.Config)
 	if err := json.Unmarshal(v, cfg); err != nil {
 		return nil, false, fmt.Errorf("store: configuration: %w", err)
 	}

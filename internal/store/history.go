@@ -7,7 +7,7 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/rxclaims/rxclaims/adjudicator"
-	"github.com/rxclaims/rxclaims/edits"
+	"github.com/rxclaims/rxclaims/domain"
 )
 
 // familyHistoryPrefix returns the key prefix of the claim history of a
@@ -24,14 +24,14 @@ func historyPrefix(cardholderID, personCode string) []byte {
 	return append(append(familyHistoryPrefix(cardholderID), personCode...), 0)
 }
 
-func historyKey(cardholderID, personCode string, dos edits.Date, claimID string) []byte {
+func historyKey(cardholderID, personCode string, dos domain.Date, claimID string) []byte {
 	b := append(historyPrefix(cardholderID, personCode), dos.String()...)
 	return append(append(b, 0), claimID...)
 }
 
 // recordHistoryKey is the history key of a stored claim record.
 func recordHistoryKey(r *adjudicator.ClaimRecord) ([]byte, error) {
-	dos, err := edits.ParseDate(r.Key.DateOfService)
+	dos, err := domain.ParseDate(r.Key.DateOfService)
 	if err != nil {
 		return nil, fmt.Errorf("store: claim %s: %w", r.ID, err)
 	}
@@ -40,7 +40,7 @@ func recordHistoryKey(r *adjudicator.ClaimRecord) ([]byte, error) {
 
 // History returns a member's paid claims with dates of service from from
 // to to, oldest first.
-func (s *Store) History(_ context.Context, cardholderID, personCode string, from, to edits.Date) ([]adjudicator.HistoryEntry, error) {
+func (s *Store) History(_ context.Context, cardholderID, personCode string, from, to domain.Date) ([]adjudicator.HistoryEntry, error) {
 	p := historyPrefix(cardholderID, personCode)
 	lower := append(append([]byte(nil), p...), from.String()...)
 	upper := append(append(append([]byte(nil), p...), to.String()...), 1)
@@ -62,7 +62,7 @@ func (s *Store) History(_ context.Context, cardholderID, personCode string, from
 
 // MemberClaims returns a member's paid claim records with dates of service
 // from from to to, oldest first.
-func (s *Store) MemberClaims(ctx context.Context, cardholderID, personCode string, from, to edits.Date) ([]*adjudicator.ClaimRecord, error) {
+func (s *Store) MemberClaims(ctx context.Context, cardholderID, personCode string, from, to domain.Date) ([]*adjudicator.ClaimRecord, error) {
 	hist, err := s.History(ctx, cardholderID, personCode, from, to)
 	if err != nil {
 		return nil, err

@@ -5,7 +5,7 @@ import (
 
 	"github.com/rxclaims/rxclaims/accumulators"
 	"github.com/rxclaims/rxclaims/adjudicator"
-	"github.com/rxclaims/rxclaims/edits"
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/internal/wire"
 	storev1 "github.com/rxclaims/rxclaims/proto/rxclaims/store/v1"
 	"github.com/shopspring/decimal"
@@ -51,7 +51,7 @@ func decodeRecord(b []byte) (*adjudicator.ClaimRecord, error) {
 		Claim: wire.ClaimFromProto(m.GetClaim()),
 	}
 	var err error
-	if r.Period, err = edits.ParseDate(m.GetPeriod()); err != nil {
+	if r.Period, err = domain.ParseDate(m.GetPeriod()); err != nil {
 		return nil, err
 	}
 	if r.Response, err = wire.ResultFromProto(m.GetResponse()); err != nil {
@@ -62,7 +62,7 @@ func decodeRecord(b []byte) (*adjudicator.ClaimRecord, error) {
 		if err != nil {
 			return nil, fmt.Errorf("contribution: %w", err)
 		}
-		seg := edits.Segment{Type: edits.NetworkType(c.GetNetworkType()), Class: edits.NetworkClass(c.GetNetworkClass())}
+		seg := domain.Segment{Type: domain.NetworkType(c.GetNetworkType()), Class: domain.NetworkClass(c.GetNetworkClass())}
 		if !seg.Valid() {
 			return nil, fmt.Errorf("contribution: invalid segment %d/%d", c.GetNetworkType(), c.GetNetworkClass())
 		}

@@ -8,7 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/rxclaims/rxclaims/accumulators"
 	"github.com/rxclaims/rxclaims/adjudicator"
-	"github.com/rxclaims/rxclaims/edits"
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/internal/ncpdp"
 	"github.com/shopspring/decimal"
 )
@@ -32,7 +32,7 @@ func fullRecord() *adjudicator.ClaimRecord {
 	return &adjudicator.ClaimRecord{
 		ID: "c1", Transaction: adjudicator.TxRebill, Hash: "h",
 		Key:          adjudicator.ClaimKey{PharmacyNPI: "1234567893", RxNumber: "7", FillNumber: 2, DateOfService: "2026-03-04"},
-		CardholderID: "SMITH01", PersonCode: "002", Period: edits.MustDate("2026-01-01"),
+		CardholderID: "SMITH01", PersonCode: "002", Period: domain.MustDate("2026-01-01"),
 		Claim: &adjudicator.Claim{
 			BIN: "610999", PCN: "P", GroupID: "G", CardholderID: "SMITH01", PersonCode: "002", DateOfBirth: "1980-01-01",
 			PatientGender: "2", DateOfService: "2026-03-04", RxNumber: "7", FillNumber: 2, ProductID: "00093505698",
@@ -44,7 +44,7 @@ func fullRecord() *adjudicator.ClaimRecord {
 		Response: fullResponse("c1"),
 		Contributions: []accumulators.Contribution{{
 			Scope: accumulators.Family, Kind: accumulators.OutOfPocket, Level: "EXC-1",
-			Segment: edits.Segment{Type: edits.Mail, Class: edits.OutOfNetwork}, Amount: decimal.RequireFromString("12.34"),
+			Segment: domain.Segment{Type: domain.Mail, Class: domain.OutOfNetwork}, Amount: decimal.RequireFromString("12.34"),
 		}},
 		Reversal: &adjudicator.ReversalRecord{Transaction: adjudicator.TxReverse, Hash: "rh", Response: fullResponse("r1"), ReplacedBy: "c2"},
 	}
@@ -82,7 +82,7 @@ func TestRecordRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	equalDecimals := cmp.Comparer(func(a, b decimal.Decimal) bool { return a.Equal(b) })
-	if diff := cmp.Diff(rec, got, equalDecimals, cmpopts.EquateComparable(edits.Date{})); diff != "" {
+	if diff := cmp.Diff(rec, got, equalDecimals, cmpopts.EquateComparable(domain.Date{})); diff != "" {
 		t.Errorf("round trip changed the record (-want +got):\n%s", diff)
 	}
 }

@@ -22,7 +22,7 @@ import (
 	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/rxclaims/rxclaims/accumulators"
 	"github.com/rxclaims/rxclaims/adjudicator"
-	"github.com/rxclaims/rxclaims/edits"
+	"github.com/rxclaims/rxclaims/domain"
 )
 
 // Options configure a Store. Zero values take the defaults.
@@ -73,7 +73,7 @@ func (o *Options) withDefaults() (Options, error) {
 type Store struct {
 	db       *pebble.DB
 	opts     Options
-	families *lru.Cache[string, *adjudicator.Family]
+	families *lru.Cache[string, *domain.Family]
 	docs     *lru.Cache[string, *accumulators.Doc]
 	// famMu and famGen keep a family read that raced a family write from
 	// caching the old value: a write bumps famGen and evicts under famMu; a
@@ -110,7 +110,7 @@ func Open(o Options) (*Store, error) {
 		return nil, fmt.Errorf("store: open %s: %w", opts.Dir, err)
 	}
 	s := &Store{db: db, opts: opts}
-	s.families, _ = lru.New[string, *adjudicator.Family](max(opts.FamilyCacheSize, 1))
+	s.families, _ = lru.New[string, *domain.Family](max(opts.FamilyCacheSize, 1))
 	s.docs, _ = lru.New[string, *accumulators.Doc](max(opts.DocumentCacheSize, 1))
 	return s, nil
 }
@@ -128,7 +128,7 @@ func indexKey(k adjudicator.ClaimKey) []byte {
 	b = append(strconv.AppendInt(b, int64(k.FillNumber), 10), 0)
 	return append(b, k.DateOfService...)
 }
-func docKey(scope accumulators.Scope, id string, period edits.Date) string {
+func docKey(scope accumulators.Scope, id string, period domain.Date) string {
 	return "a\x00" + string(rune('0'+byte(scope))) + period.String() + "\x00" + id
 }
 
@@ -150,7 +150,7 @@ func (s *Store) get(key []byte) ([]byte, error) {
 }
 
 // Family returns the family with the cardholder ID, or nil.
-func (s *Store) Family(_ context.Context, cardholderID string) (*adjudicator.Family, error) {
+func (s *Store) Family(_ context.Context, cardholderID string) (*domain.Family, error) {
 	if f, ok := s.families.Get(cardholderID); ok {
 		s.stats[cacheFamilies].hits.Add(1)
 		return f, nil
@@ -163,7 +163,7 @@ func (s *Store) Family(_ context.Context, cardholderID string) (*adjudicator.Fam
 	if err != nil || v == nil {
 		return nil, err
 	}
-	f := new(adjudicator.Family)
+	f := new(domain.Family)
 	if err := json.Unmarshal(v, f); err != nil {
 		return nil, fmt.Errorf("store: family record: %w", err)
 	}
@@ -176,7 +176,7 @@ func (s *Store) Family(_ context.Context, cardholderID string) (*adjudicator.Fam
 }
 
 // PutFamilies writes families durably, replacing any with the same cardholder ID.
-func (s *Store) PutFamilies(_ context.Context, fams []adjudicator.Family) error {
+func (s *Store) PutFamilies(_ context.Context, fams []domain.Family) error {
 	b := s.db.NewBatch()
 	defer b.Close()
 	for i := range fams {
@@ -259,7 +259,7 @@ func (s *Store) Claim(id string) (*adjudicator.ClaimRecord, error) {
 
 // Accumulators returns the caller's own copy of a document. Callers hold
 // the family's lock, so no commit to this document runs concurrently.
-func (s *Store) Accumulators(_ context.Context, scope accumulators.Scope, id string, period edits.Date) (*accumulators.Doc, error) {
+func (s *Store) Accumulators(_ context.Context, scope accumulators.Scope, id string, period domain.Date) (*accumulators.Doc, error) {
 	k := docKey(scope, id, period)
 	if d, ok := s.docs.Get(k); ok {
 		s.stats[cacheDocuments].hits.Add(1)
@@ -345,7 +345,7 @@ func (s *Store) ForEachClaim(fn func(*adjudicator.ClaimRecord) error) error {
 type StoredDocument struct {
 	Scope  accumulators.Scope
 	ID     string
-	Period edits.Date
+	Period domain.Date
 	Doc    *accumulators.Doc
 }
 
@@ -361,7 +361,7 @@ func (s *Store) ForEachDocument(fn func(StoredDocument) error) error {
 		if len(k) < 12 || k[11] != 0 {
 			return errors.New("store: malformed accumulator document key")
 		}
-		period, err := edits.ParseDate(k[1:11])
+		period, err := domain.ParseDate(k[1:11])
 		if err != nil {
 			return fmt.Errorf("store: accumulator document key: %w", err)
 		}

@@ -11,16 +11,16 @@ import (
 
 	"github.com/rxclaims/rxclaims/accumulators"
 	"github.com/rxclaims/rxclaims/adjudicator"
-	"github.com/rxclaims/rxclaims/edits"
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/internal/store"
 	"github.com/shopspring/decimal"
 )
 
 var (
 	ctx      = context.Background()
-	period   = edits.MustDate("2026-01-01")
-	retailIn = edits.Segment{Type: edits.Retail, Class: edits.InNetwork}
-	mailOut  = edits.Segment{Type: edits.Mail, Class: edits.OutOfNetwork}
+	period   = domain.MustDate("2026-01-01")
+	retailIn = domain.Segment{Type: domain.Retail, Class: domain.InNetwork}
+	mailOut  = domain.Segment{Type: domain.Mail, Class: domain.OutOfNetwork}
 )
 
 func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
@@ -49,17 +49,17 @@ func openTemp(t *testing.T, o store.Options) *store.Store {
 	return s
 }
 
-func family(id string, dob string) adjudicator.Family {
-	return adjudicator.Family{CardholderID: id, GroupID: "G1", Members: []adjudicator.Member{{
-		PersonCode: "001", DateOfBirth: edits.MustDate(dob),
-		Coverages: []adjudicator.Coverage{{PlanID: "PPO", Range: edits.Range{From: edits.MustDate("2026-01-01")}}},
+func family(id string, dob string) domain.Family {
+	return domain.Family{CardholderID: id, GroupID: "G1", Members: []domain.Member{{
+		PersonCode: "001", DateOfBirth: domain.MustDate(dob),
+		Coverages: []domain.Coverage{{PlanID: "PPO", Range: domain.Range{From: domain.MustDate("2026-01-01")}}},
 	}}}
 }
 
 func doc(entries ...any) *accumulators.Doc {
 	d := &accumulators.Doc{}
 	for i := 0; i < len(entries); i += 3 {
-		d.Add(accumulators.Bucket{Kind: entries[i].(accumulators.Kind), Segment: entries[i+1].(edits.Segment)}, dec(entries[i+2].(string)))
+		d.Add(accumulators.Bucket{Kind: entries[i].(accumulators.Kind), Segment: entries[i+1].(domain.Segment)}, dec(entries[i+2].(string)))
 	}
 	return d
 }
@@ -113,7 +113,7 @@ func sameJSON(t *testing.T, what string, got, want any) {
 func TestCommitSurvivesReopen(t *testing.T) {
 	dir := t.TempDir()
 	s := open(t, dir, store.Options{})
-	fams := []adjudicator.Family{family("SMITH01", "1980-01-01"), family("JONES01", "1990-05-05")}
+	fams := []domain.Family{family("SMITH01", "1980-01-01"), family("JONES01", "1990-05-05")}
 	if err := s.PutFamilies(ctx, fams); err != nil {
 		t.Fatal(err)
 	}
@@ -183,11 +183,11 @@ func TestCommitSurvivesReopen(t *testing.T) {
 	for _, ref := range []struct {
 		scope  accumulators.Scope
 		id     string
-		period edits.Date
+		period domain.Date
 	}{
 		{accumulators.Family, adjudicator.MemberID("SMITH01", "001"), period},
 		{accumulators.Member, "SMITH01", period},
-		{accumulators.Member, adjudicator.MemberID("SMITH01", "001"), edits.MustDate("2025-01-01")},
+		{accumulators.Member, adjudicator.MemberID("SMITH01", "001"), domain.MustDate("2025-01-01")},
 		{accumulators.Member, adjudicator.MemberID("SMITH01", "002"), period},
 	} {
 		if got, err := s.Accumulators(ctx, ref.scope, ref.id, ref.period); err != nil || got == nil || len(got.Entries) != 0 {
@@ -284,19 +284,19 @@ func TestPutFamiliesReplacesCached(t *testing.T) {
 	for _, size := range []int{0, 1} {
 		t.Run(fmt.Sprintf("cache=%d", size), func(t *testing.T) {
 			s := openTemp(t, store.Options{FamilyCacheSize: size})
-			if err := s.PutFamilies(ctx, []adjudicator.Family{family("SMITH01", "1980-01-01"), family("JONES01", "1990-05-05")}); err != nil {
+			if err := s.PutFamilies(ctx, []domain.Family{family("SMITH01", "1980-01-01"), family("JONES01", "1990-05-05")}); err != nil {
 				t.Fatal(err)
 			}
 			for range 2 { // the second read is served from the cache
 				f, err := s.Family(ctx, "SMITH01")
-				if err != nil || f == nil || f.Members[0].DateOfBirth != edits.MustDate("1980-01-01") {
+				if err != nil || f == nil || f.Members[0].DateOfBirth != domain.MustDate("1980-01-01") {
 					t.Fatalf("Family(SMITH01) = %+v, %v", f, err)
 				}
 			}
 			v2 := family("SMITH01", "1981-01-01")
 			v2.GroupID = "G2"
-			v2.Members = append(v2.Members, adjudicator.Member{PersonCode: "002", DateOfBirth: edits.MustDate("1982-02-02")})
-			if err := s.PutFamilies(ctx, []adjudicator.Family{v2}); err != nil {
+			v2.Members = append(v2.Members, domain.Member{PersonCode: "002", DateOfBirth: domain.MustDate("1982-02-02")})
+			if err := s.PutFamilies(ctx, []domain.Family{v2}); err != nil {
 				t.Fatal(err)
 			}
 			for range 2 {
@@ -307,14 +307,14 @@ func TestPutFamiliesReplacesCached(t *testing.T) {
 				sameJSON(t, "replaced family", f, &v2)
 			}
 			// The other family is untouched.
-			if f, err := s.Family(ctx, "JONES01"); err != nil || f == nil || f.Members[0].DateOfBirth != edits.MustDate("1990-05-05") {
+			if f, err := s.Family(ctx, "JONES01"); err != nil || f == nil || f.Members[0].DateOfBirth != domain.MustDate("1990-05-05") {
 				t.Errorf("Family(JONES01) = %+v, %v", f, err)
 			}
 			// Nothing is cached for an absent family: writing it later is seen.
 			if f, _ := s.Family(ctx, "LATE01"); f != nil {
 				t.Fatalf("Family(LATE01) = %+v before it was written", f)
 			}
-			if err := s.PutFamilies(ctx, []adjudicator.Family{family("LATE01", "1970-05-05")}); err != nil {
+			if err := s.PutFamilies(ctx, []domain.Family{family("LATE01", "1970-05-05")}); err != nil {
 				t.Fatal(err)
 			}
 			if f, _ := s.Family(ctx, "LATE01"); f == nil {
@@ -369,7 +369,7 @@ func TestForEach(t *testing.T) {
 	}
 	var writes []adjudicator.DocWrite
 	for r, d := range docs {
-		writes = append(writes, adjudicator.DocWrite{Scope: r.scope, ID: r.id, Period: edits.MustDate(r.period), Doc: d})
+		writes = append(writes, adjudicator.DocWrite{Scope: r.scope, ID: r.id, Period: domain.MustDate(r.period), Doc: d})
 	}
 	if err := s.Commit(ctx, &adjudicator.Commit{Docs: writes}); err != nil {
 		t.Fatal(err)
@@ -404,14 +404,14 @@ func TestForEach(t *testing.T) {
 func TestRemoveFamily(t *testing.T) {
 	dir := t.TempDir()
 	s := open(t, dir, store.Options{})
-	if err := s.PutFamilies(ctx, []adjudicator.Family{family("A1", "1980-01-01"), family("A10", "1981-01-01")}); err != nil {
+	if err := s.PutFamilies(ctx, []domain.Family{family("A1", "1980-01-01"), family("A10", "1981-01-01")}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.RemoveFamily(ctx, "NOBODY"); err != nil {
 		t.Fatalf("removing an absent family: %v", err)
 	}
 	paid := record("0001", "700001", "A1")
-	h := &adjudicator.HistoryEntry{ClaimID: paid.ID, DateOfService: edits.MustDate("2026-04-01")}
+	h := &adjudicator.HistoryEntry{ClaimID: paid.ID, DateOfService: domain.MustDate("2026-04-01")}
 	if err := s.Commit(ctx, &adjudicator.Commit{Records: []*adjudicator.ClaimRecord{paid}, Index: paid, History: h}); err != nil {
 		t.Fatal(err)
 	}

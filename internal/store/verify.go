@@ -7,7 +7,7 @@ import (
 
 	"github.com/rxclaims/rxclaims/accumulators"
 	"github.com/rxclaims/rxclaims/adjudicator"
-	"github.com/rxclaims/rxclaims/edits"
+	"github.com/rxclaims/rxclaims/domain"
 )
 
 // Report is the outcome of Verify.
@@ -25,7 +25,7 @@ func (s *Store) Verify() (*Report, error) {
 	type docID struct {
 		scope  accumulators.Scope
 		id     string
-		period edits.Date
+		period domain.Date
 	}
 	r := &Report{}
 	want := map[docID]*accumulators.Doc{}

@@ -7,15 +7,15 @@ import (
 
 	"github.com/rxclaims/rxclaims/accumulators"
 	"github.com/rxclaims/rxclaims/adjudicator"
-	"github.com/rxclaims/rxclaims/edits"
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/shopspring/decimal"
 )
 
 // TestVerify commits claims and documents directly and checks that Verify
 // accepts a consistent store and names each kind of inconsistency.
 func TestVerify(t *testing.T) {
-	seg := edits.Segment{Type: edits.Retail, Class: edits.InNetwork}
-	period := edits.MustDate("2026-01-01")
+	seg := domain.Segment{Type: domain.Retail, Class: domain.InNetwork}
+	period := domain.MustDate("2026-01-01")
 	ded := accumulators.Bucket{Kind: accumulators.Deductible, Segment: seg}
 	claim := func(id, rx string, amount string) *adjudicator.ClaimRecord {
 		r := fullRecord()

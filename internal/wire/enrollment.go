@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"maps"
 
-	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/edits"
 	pb "github.com/rxclaims/rxclaims/proto/rxclaims/v1"
 	"github.com/shopspring/decimal"
@@ -13,18 +13,18 @@ import (
 // Conversions of the EnrollmentService records. The FromProto direction
 // checks every date and number and names the bad field.
 
-func dateString(d edits.Date) string {
+func dateString(d domain.Date) string {
 	if d.IsZero() {
 		return ""
 	}
 	return d.String()
 }
 
-func parseOptDate(field, s string) (edits.Date, error) {
+func parseOptDate(field, s string) (domain.Date, error) {
 	if s == "" {
-		return edits.Date{}, nil
+		return domain.Date{}, nil
 	}
-	d, err := edits.ParseDate(s)
+	d, err := domain.ParseDate(s)
 	if err != nil {
 		return d, fmt.Errorf("%s: %w", field, err)
 	}
@@ -42,8 +42,8 @@ func parseOptDecimal(field, s string) (decimal.Decimal, error) {
 	return d, nil
 }
 
-func rangeFromProto(field, eff, term string) (edits.Range, error) {
-	var r edits.Range
+func rangeFromProto(field, eff, term string) (domain.Range, error) {
+	var r domain.Range
 	var err error
 	if r.From, err = parseOptDate(field+" effective", eff); err != nil {
 		return r, err
@@ -53,7 +53,7 @@ func rangeFromProto(field, eff, term string) (edits.Range, error) {
 }
 
 // FamilyToProto converts a family for the wire.
-func FamilyToProto(f *adjudicator.Family) *pb.FamilyRecord {
+func FamilyToProto(f *domain.Family) *pb.FamilyRecord {
 	out := &pb.FamilyRecord{CardholderId: f.CardholderID, GroupId: f.GroupID}
 	for _, m := range f.Members {
 		pm := &pb.MemberRecord{PersonCode: m.PersonCode, DateOfBirth: dateString(m.DateOfBirth), Gender: m.Gender}
@@ -66,20 +66,20 @@ func FamilyToProto(f *adjudicator.Family) *pb.FamilyRecord {
 }
 
 // FamilyFromProto converts a wire family.
-func FamilyFromProto(f *pb.FamilyRecord) (adjudicator.Family, error) {
-	out := adjudicator.Family{CardholderID: f.GetCardholderId(), GroupID: f.GetGroupId()}
+func FamilyFromProto(f *pb.FamilyRecord) (domain.Family, error) {
+	out := domain.Family{CardholderID: f.GetCardholderId(), GroupID: f.GetGroupId()}
 	for _, m := range f.GetMembers() {
 		dob, err := parseOptDate("date_of_birth", m.GetDateOfBirth())
 		if err != nil {
 			return out, err
 		}
-		am := adjudicator.Member{PersonCode: m.GetPersonCode(), DateOfBirth: dob, Gender: m.GetGender(), Coverages: []adjudicator.Coverage{}}
+		am := domain.Member{PersonCode: m.GetPersonCode(), DateOfBirth: dob, Gender: m.GetGender(), Coverages: []domain.Coverage{}}
 		for _, c := range m.GetCoverages() {
 			r, err := rangeFromProto("coverage", c.GetEffective(), c.GetTermination())
 			if err != nil {
 				return out, err
 			}
-			am.Coverages = append(am.Coverages, adjudicator.Coverage{PlanID: c.GetPlanId(), Range: r})
+			am.Coverages = append(am.Coverages, domain.Coverage{PlanID: c.GetPlanId(), Range: r})
 		}
 		out.Members = append(out.Members, am)
 	}
@@ -87,7 +87,7 @@ func FamilyFromProto(f *pb.FamilyRecord) (adjudicator.Family, error) {
 }
 
 // DrugToProto converts a drug for the wire.
-func DrugToProto(d *adjudicator.Drug) *pb.DrugRecord {
+func DrugToProto(d *domain.Drug) *pb.DrugRecord {
 	out := &pb.DrugRecord{Ndc: d.NDC, Name: d.Name, TherapeuticClass: d.TherapeuticClass, MultiSourceCode: d.MultiSourceCode, Attributes: d.Attributes}
 	for _, p := range d.Prices {
 		pp := &pb.DrugPriceRecord{Effective: dateString(p.Effective), Awp: p.AWP.String()}
@@ -100,11 +100,11 @@ func DrugToProto(d *adjudicator.Drug) *pb.DrugRecord {
 }
 
 // DrugFromProto converts a wire drug.
-func DrugFromProto(d *pb.DrugRecord) (adjudicator.Drug, error) {
-	out := adjudicator.Drug{NDC: d.GetNdc(), Name: d.GetName(), TherapeuticClass: d.GetTherapeuticClass(), MultiSourceCode: d.GetMultiSourceCode(),
+func DrugFromProto(d *pb.DrugRecord) (domain.Drug, error) {
+	out := domain.Drug{NDC: d.GetNdc(), Name: d.GetName(), TherapeuticClass: d.GetTherapeuticClass(), MultiSourceCode: d.GetMultiSourceCode(),
 		Attributes: attributes(d.GetAttributes())}
 	for _, p := range d.GetPrices() {
-		var dp adjudicator.DrugPrice
+		var dp domain.DrugPrice
 		var err error
 		if dp.Effective, err = parseOptDate("drug price effective", p.GetEffective()); err != nil {
 			return out, err
@@ -121,7 +121,7 @@ func DrugFromProto(d *pb.DrugRecord) (adjudicator.Drug, error) {
 }
 
 // PharmacyToProto converts a pharmacy for the wire.
-func PharmacyToProto(p *adjudicator.Pharmacy) *pb.PharmacyRecord {
+func PharmacyToProto(p *domain.Pharmacy) *pb.PharmacyRecord {
 	out := &pb.PharmacyRecord{Npi: p.NPI, Name: p.Name, Attributes: p.Attributes}
 	for _, x := range p.Participations {
 		out.Participations = append(out.Participations, &pb.ParticipationRecord{NetworkId: x.Network, Effective: dateString(x.From), Termination: dateString(x.To)})
@@ -130,20 +130,20 @@ func PharmacyToProto(p *adjudicator.Pharmacy) *pb.PharmacyRecord {
 }
 
 // PharmacyFromProto converts a wire pharmacy.
-func PharmacyFromProto(p *pb.PharmacyRecord) (adjudicator.Pharmacy, error) {
-	out := adjudicator.Pharmacy{NPI: p.GetNpi(), Name: p.GetName(), Attributes: attributes(p.GetAttributes())}
+func PharmacyFromProto(p *pb.PharmacyRecord) (domain.Pharmacy, error) {
+	out := domain.Pharmacy{NPI: p.GetNpi(), Name: p.GetName(), Attributes: attributes(p.GetAttributes())}
 	for _, x := range p.GetParticipations() {
 		r, err := rangeFromProto("participation", x.GetEffective(), x.GetTermination())
 		if err != nil {
 			return out, err
 		}
-		out.Participations = append(out.Participations, adjudicator.Participation{Network: x.GetNetworkId(), Range: r})
+		out.Participations = append(out.Participations, domain.Participation{Network: x.GetNetworkId(), Range: r})
 	}
 	return out, nil
 }
 
 // NetworkToProto converts a network for the wire.
-func NetworkToProto(n *adjudicator.Network) *pb.NetworkRecord {
+func NetworkToProto(n *domain.Network) *pb.NetworkRecord {
 	out := &pb.NetworkRecord{Id: n.ID, Type: n.Type.String()}
 	for _, t := range n.Pricing {
 		pt := &pb.PricingTermRecord{AwpDiscount: t.AWPDiscount.String(), DispensingFee: t.DispensingFee.String()}
@@ -156,13 +156,13 @@ func NetworkToProto(n *adjudicator.Network) *pb.NetworkRecord {
 }
 
 // NetworkFromProto converts a wire network.
-func NetworkFromProto(n *pb.NetworkRecord) (adjudicator.Network, error) {
-	out := adjudicator.Network{ID: n.GetId()}
+func NetworkFromProto(n *pb.NetworkRecord) (domain.Network, error) {
+	out := domain.Network{ID: n.GetId()}
 	if err := out.Type.UnmarshalText([]byte(n.GetType())); err != nil {
 		return out, err
 	}
 	for _, t := range n.GetPricing() {
-		var pt adjudicator.PricingTerm
+		var pt domain.PricingTerm
 		if t.GetBrandClass() != "" {
 			if err := pt.BrandClass.UnmarshalText([]byte(t.GetBrandClass())); err != nil {
 				return out, err

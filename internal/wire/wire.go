@@ -6,7 +6,7 @@ import (
 	"fmt"
 
 	"github.com/rxclaims/rxclaims/adjudicator"
-	"github.com/rxclaims/rxclaims/edits"
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/internal/ncpdp"
 	pb "github.com/rxclaims/rxclaims/proto/rxclaims/v1"
 	"github.com/shopspring/decimal"
@@ -72,7 +72,7 @@ func ReversalToProto(r *adjudicator.Reversal) *pb.Reversal {
 }
 
 // Money formats an amount for the wire: a decimal string with two places.
-func Money(d decimal.Decimal) string { return edits.FormatCents(d) }
+func Money(d decimal.Decimal) string { return domain.FormatCents(d) }
 
 // NullMoney formats an optional amount; "" when absent.
 func NullMoney(d decimal.NullDecimal) string {

@@ -1,10 +1,9 @@
-package edits_test
+package domain
 
 import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/rxclaims/rxclaims/edits"
 	"github.com/shopspring/decimal"
 )
 
@@ -20,13 +19,13 @@ func TestFormatCentsMatchesStringFixed(t *testing.T) {
 	}
 	for _, s := range cases {
 		d := decimal.RequireFromString(s)
-		if got, want := edits.FormatCents(d), d.StringFixed(2); got != want {
+		if got, want := FormatCents(d), d.StringFixed(2); got != want {
 			t.Errorf("FormatCents(%s) = %q, want %q", s, got, want)
 		}
 	}
 	// Arithmetic results keep their own exponents.
 	a := decimal.RequireFromString("193.50").Mul(decimal.RequireFromString("0.25"))
-	if got, want := edits.FormatCents(a), a.StringFixed(2); got != want {
+	if got, want := FormatCents(a), a.StringFixed(2); got != want {
 		t.Errorf("FormatCents(%s) = %q, want %q", a, got, want)
 	}
 }
@@ -35,7 +34,7 @@ func BenchmarkFormatCents(b *testing.B) {
 	d := decimal.RequireFromString("1234.50")
 	b.Run("FormatCents", func(b *testing.B) {
 		for b.Loop() {
-			_ = edits.FormatCents(d)
+			_ = FormatCents(d)
 		}
 	})
 	b.Run("StringFixed", func(b *testing.B) {

@@ -1,4 +1,4 @@
-package edits
+package domain
 
 import (
 	"strconv"
@@ -34,3 +34,6 @@ func FormatCents(d decimal.Decimal) string {
 	out = append(out, '.')
 	return string(append(out, digits[len(digits)-2:]...))
 }
+
+// WholeCents reports whether d has no fraction of a cent.
+func WholeCents(d decimal.Decimal) bool { return d.Equal(d.Round(2)) }

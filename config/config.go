@@ -1,0 +1,163 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/rxclaims/rxclaims/domain"
+	"github.com/rxclaims/rxclaims/edits"
+)
+
+// Config is a configuration bundle: everything the engine adjudicates with.
+// Plans, networks, pharmacies and drugs compile into the engine's snapshot;
+// families go to the store.
+type Config struct {
+	Settings   Settings          `json:"settings,omitzero"` // PBM-level settings
+	Clients    []Client          `json:"clients,omitempty"`
+	Groups     []Group           `json:"groups,omitempty"`
+	Plans      []Plan            `json:"plans"`
+	Networks   []domain.Network  `json:"networks"`
+	Pharmacies []domain.Pharmacy `json:"pharmacies"`
+	Drugs      []domain.Drug     `json:"drugs"`
+	Edits      []edits.Edit      `json:"edits,omitempty"`
+	// Schedules are the lookup tables edits take amounts from (DOMAIN §9).
+	Schedules []edits.Schedule `json:"schedules,omitempty"`
+	Families  []domain.Family  `json:"families,omitempty"`
+}
+
+// Plan is a benefit plan: its networks, formulary and financial rules.
+//
+// Deductible, OutOfPocket and CostShare are a shorthand for the plan's
+// default financial edits: loading a configuration turns them into Active
+// PLAN-level edits (IDs "<plan>.deductible", "<plan>.out-of-pocket" and
+// "<plan>.cost-share"), which then change only through the edit lifecycle.
+type Plan struct {
+	ID               string                `json:"id"`
+	Name             string                `json:"name"`
+	PeriodStartMonth int                   `json:"period_start_month,omitempty"` // benefit period starts on the 1st of this month; default 1
+	Networks         []PlanNetwork         `json:"networks"`
+	Deductible       edits.Limit           `json:"deductible,omitzero"`
+	OutOfPocket      edits.Limit           `json:"out_of_pocket,omitzero"`
+	CostShare        []edits.CostShareLine `json:"cost_share,omitempty"`
+	Formulary        []FormularyEntry      `json:"formulary"`
+	Exclusions       []DrugMatch           `json:"exclusions,omitempty"`
+	LevelSettings
+}
+
+// LevelSettings are settings any level of the hierarchy may set; a level
+// that leaves one unset takes it from the level above (plan → group →
+// client → PBM), and the PBM from the defaults.
+type LevelSettings struct {
+	// PenaltyDAW lists the DAW codes for which a member who takes a
+	// multi-source brand pays the difference to MAC (134-UK); default ["2"].
+	PenaltyDAW []string `json:"penalty_daw,omitempty"`
+	// MACExemptDAW lists the DAW codes for which a multi-source brand is not
+	// reduced to MAC; default ["1", "2"].
+	MACExemptDAW []string `json:"mac_exempt_daw,omitempty"`
+	// Retail90MinDays is the days supply from which a pharmacy's Retail90
+	// network is preferred to its Retail one; default 84.
+	Retail90MinDays int `json:"retail90_min_days,omitempty"`
+}
+
+// Settings are the PBM-level settings.
+type Settings struct {
+	LevelSettings
+	// AllowSelfActivation relaxes maker-checker: the creator of a draft edit
+	// may activate it. Each such activation is marked in the edit's audit.
+	AllowSelfActivation bool `json:"allow_self_activation,omitempty"`
+}
+
+// Client is a carrier: the level between the PBM and its groups.
+type Client struct {
+	ID   string `json:"id"`
+	Name string `json:"name,omitempty"`
+	LevelSettings
+}
+
+// Group is an employer or other group customer of a client.
+type Group struct {
+	ID       string `json:"id"`
+	Name     string `json:"name,omitempty"`
+	ClientID string `json:"client_id"`
+	LevelSettings
+}
+
+// PlanNetwork is a network the plan uses and how it classifies it.
+type PlanNetwork struct {
+	Network        string              `json:"network"`
+	Classification domain.NetworkClass `json:"classification"`
+}
+
+// FormularyEntry places a drug, by NDC or by therapeutic-class prefix, on a tier.
+type FormularyEntry struct {
+	DrugMatch
+	Tier int `json:"tier"`
+}
+
+// DrugMatch selects drugs by NDC-11 or by therapeutic-class prefix.
+type DrugMatch = domain.DrugRef
+
+// ValidateFamilies checks every family and that each coverage names a plan
+// of cfg.
+func (c *Config) ValidateFamilies() error {
+	plans := map[string]bool{}
+	for _, p := range c.Plans {
+		plans[p.ID] = true
+	}
+	ids := map[string]bool{}
+	for i := range c.Families {
+		f := &c.Families[i]
+		if err := f.Validate(); err != nil {
+			return err
+		}
+		if ids[f.CardholderID] {
+			return fmt.Errorf("family %s appears twice", f.CardholderID)
+		}
+		ids[f.CardholderID] = true
+		for _, m := range f.Members {
+			for _, cov := range m.Coverages {
+				if !plans[cov.PlanID] {
+					return fmt.Errorf("family %s member %s: unknown plan %q", f.CardholderID, m.PersonCode, cov.PlanID)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func (p *Plan) Validate(networks map[string]*domain.Network) error {
+	if p.ID == "" {
+		return errors.New("plan without id")
+	}
+	if p.PeriodStartMonth < 0 || p.PeriodStartMonth > 12 {
+		return fmt.Errorf("period_start_month %d is outside 1 to 12", p.PeriodStartMonth)
+	}
+	if len(p.Networks) == 0 {
+		return errors.New("no networks")
+	}
+	for _, n := range p.Networks {
+		if networks[n.Network] == nil {
+			return fmt.Errorf("unknown network %q", n.Network)
+		}
+		if n.Classification != domain.InNetwork && n.Classification != domain.OutOfNetwork {
+			return fmt.Errorf("network %s: classification must be IN or OUT", n.Network)
+		}
+	}
+	if err := p.LevelSettings.Validate(); err != nil {
+		return err
+	}
+	for i, f := range p.Formulary {
+		if err := f.DrugMatch.Validate(); err != nil {
+			return fmt.Errorf("formulary entry %d: %w", i+1, err)
+		}
+		if f.Tier < 1 || f.Tier > 9 {
+			return fmt.Errorf("formulary entry %d: tier %d is outside 1 to 9", i+1, f.Tier)
+		}
+	}
+	for i, x := range p.Exclusions {
+		if err := x.Validate(); err != nil {
+			return fmt.Errorf("exclusion %d: %w", i+1, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,93 @@
+package domain
+
+import (
+	"fmt"
+)
+
+// IsDigits reports whether s is minLen to maxLen ASCII digits.
+func IsDigits(s string, minLen, maxLen int) bool {
+	if len(s) < minLen || len(s) > maxLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// IsAlnum reports whether s is minLen to maxLen ASCII letters or digits.
+func IsAlnum(s string, minLen, maxLen int) bool {
+	if len(s) < minLen || len(s) > maxLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z') {
+			return false
+		}
+	}
+	return true
+}
+
+// ValidNPI checks a 10-digit National Provider Identifier with its Luhn
+// check digit computed over the prefix 80840.
+func ValidNPI(s string) bool {
+	if !IsDigits(s, 10, 10) {
+		return false
+	}
+	sum := 24 // the contribution of the prefix 80840
+	for i := 8; i >= 0; i-- {
+		d := int(s[i] - '0')
+		if (8-i)%2 == 0 {
+			d *= 2
+			if d > 9 {
+				d -= 9
+			}
+		}
+		sum += d
+	}
+	return (10-sum%10)%10 == int(s[9]-'0')
+}
+
+// ValidAttributeName reports whether s is a customer-defined attribute name:
+// 1 to 40 lower-case letters, digits or '_', starting with a letter.
+func ValidAttributeName(s string) bool {
+	if len(s) == 0 || len(s) > 40 || s[0] < 'a' || s[0] > 'z' {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// ValidateAttributes checks customer-defined attribute names and values.
+func ValidateAttributes(attrs map[string]string) error {
+	for k, v := range attrs {
+		if !ValidAttributeName(k) {
+			return fmt.Errorf("attribute %q: names are 1 to 40 lower-case letters, digits or '_', starting with a letter", k)
+		}
+		if len(v) > 100 {
+			return fmt.Errorf("attribute %s: value longer than 100 characters", k)
+		}
+	}
+	return nil
+}
+
+// term returns the network's pricing term for a brand class, falling back to DEFAULT.
+func (n *Network) Term(bc BrandClass) *PricingTerm {
+	var def *PricingTerm
+	for i := range n.Pricing {
+		switch n.Pricing[i].BrandClass {
+		case bc:
+			return &n.Pricing[i]
+		case BrandClassDefault:
+			def = &n.Pricing[i]
+		}
+	}
+	return def
+}
