@@ -5,12 +5,13 @@
 // (440-E5) and Result Of Service (441-E6) codes.
 //
 // Everything in tables_gen.go is generated from the tab-separated tables in
-// shared/ncpdp by the gen command; never edit it or retype codes by hand.
-// After changing the tables, run
+// the tables directory (see tables/README.md for their source) by the gen
+// command; never edit it or retype codes by hand. After changing the tables,
+// run
 //
 //	go generate ./internal/ncpdp
 //
 // TestGeneratedIsUpToDate fails while tables_gen.go is stale.
 package ncpdp
 
-//go:generate go run ./gen -src ../../../shared/ncpdp -out tables_gen.go
+//go:generate go run ./gen -src tables -out tables_gen.go

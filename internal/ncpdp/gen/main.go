@@ -1,5 +1,5 @@
 // Command gen writes tables_gen.go of package ncpdp from the NCPDP code
-// tables in shared/ncpdp. It is run by go generate (see ../doc.go):
+// tables in internal/ncpdp/tables. It is run by go generate (see ../doc.go):
 //
 //	go generate ./internal/ncpdp
 package main
