@@ -227,8 +227,9 @@ func why(module, p, dep string, byPath map[string]pkg) string {
 		if !known { // not in the listing: fall back to the standard library's naming rule
 			std = !strings.Contains(strings.Split(dep, "/")[0], ".")
 		}
-		if !std && !under(dep, "github.com/shopspring/decimal") && !under(dep, module+own) {
-			return own[1:] + " may link only the standard library and github.com/shopspring/decimal"
+		if !std && !under(dep, "github.com/shopspring/decimal") && !under(dep, module+own) &&
+			(own != "/edits" || !under(dep, module+"/domain")) {
+			return own[1:] + " may link only the standard library and github.com/shopspring/decimal (edits also domain)"
 		}
 	}
 	if (under(p, module+"/accumulators") || under(p, module+"/domain") || under(p, module+"/config")) && under(dep, module+"/adjudicator") {
