@@ -346,7 +346,7 @@ func (e *Engine) TestClaim(ctx context.Context, c *Claim, drafts []EditRef) (*Re
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
-	return e.adjudicate(ctx, snap, c, TxBill, true)
+	return e.adjudicate(ctx, snap, c, testClaimSteps)
 }
 
 // MemberClaims returns a member's paid claims with dates of service from

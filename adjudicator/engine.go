@@ -193,110 +193,23 @@ func (e *Engine) lockFamilies(ids ...string) func() {
 
 // Bill adjudicates a claim (B1).
 func (e *Engine) Bill(ctx context.Context, c *Claim) (*Response, error) {
-	return e.bill(ctx, c, TxBill)
+	return e.adjudicate(ctx, e.snap.Load(), c, billSteps)
 }
 
 // Rebill reverses the paid claim with the same key and adjudicates c in its
 // place, atomically (B3). If c rejects, the original stays paid.
 func (e *Engine) Rebill(ctx context.Context, c *Claim) (*Response, error) {
-	return e.bill(ctx, c, TxRebill)
+	return e.adjudicate(ctx, e.snap.Load(), c, rebillSteps)
 }
 
-func (e *Engine) bill(ctx context.Context, c *Claim, tx string) (*Response, error) {
-	return e.adjudicate(ctx, e.snap.Load(), c, tx, false)
-}
-
-// adjudicate runs a bill or rebill against snap. A dry run writes nothing:
-// it adjudicates as a rebill would when the claim's key is already paid,
-// so a past claim can be re-adjudicated.
-func (e *Engine) adjudicate(ctx context.Context, snap *snapshot, c *Claim, tx string, dryRun bool) (*Response, error) {
+// adjudicate runs a claim through a pipeline against snap.
+func (e *Engine) adjudicate(ctx context.Context, snap *snapshot, c *Claim, steps []step) (*Response, error) {
 	if err := c.checkEnvelope(); err != nil {
 		return nil, err
 	}
-	resp := &Response{ClaimID: e.newID(), Trace: make([]TraceStep, 0, 16)}
-	p, rejects := parseClaim(c, e.today())
-	if len(rejects) > 0 {
-		resp.reject(rejects...)
-		resp.trace("syntax", "", "%d field(s) missing or invalid", len(rejects))
-		return finish(resp)
-	}
-	resp.trace("syntax", "", "all fields valid")
-	hash, key := c.hash(), p.key()
-
-	defer e.lockKey(key)()
-	prev, err := e.store.ClaimByKey(ctx, key)
-	if err != nil {
-		return nil, fmt.Errorf("duplicate check: %w", err)
-	}
-	var original *ClaimRecord
-	switch {
-	case dryRun && prev != nil && prev.Paid():
-		original = prev
-		resp.trace("duplicate", "", "test claim: re-adjudicates paid claim %s as if it were rebilled", prev.ID)
-	case dryRun:
-		resp.trace("duplicate", "", "test claim: no paid claim under this key")
-	case prev != nil && prev.Paid() && prev.Hash == hash && (tx == TxBill || prev.Transaction == TxRebill):
-		dup := *prev.Response
-		dup.Status = Duplicate
-		dup.Message = "DUPLICATE OF PAID CLAIM"
-		dup.Trace = append(slices.Clip(dup.Trace), TraceStep{Step: "duplicate", Outcome: "identical to paid claim " + prev.ID + "; original response returned, nothing changed"})
-		return &dup, nil
-	case prev != nil && prev.Paid() && tx == TxBill:
-		resp.reject(ncpdpDuplicatePaid)
-		resp.trace("duplicate", "", "claim %s is already paid under this pharmacy, Rx number, fill and date with different content", prev.ID)
-		return finish(resp)
-	case prev != nil && prev.Paid():
-		original = prev
-		resp.trace("duplicate", "", "rebill replaces paid claim %s", prev.ID)
-	case tx == TxRebill:
-		resp.reject(ncpdpNotPaid)
-		resp.trace("duplicate", "", "no paid claim under this key to rebill")
-		return finish(resp)
-	default:
-		resp.trace("duplicate", "", "no paid claim under this key")
-	}
-
-	fam, err := e.store.Family(ctx, c.CardholderID)
-	if err != nil {
-		return nil, fmt.Errorf("family lookup: %w", err)
-	}
-	families := []string{c.CardholderID}
-	if original != nil {
-		families = append(families, original.CardholderID)
-	}
-	defer e.lockFamilies(families...)()
-
-	a := &adjudication{snap: snap, store: e.store, claim: p, resp: resp, family: fam, docs: newDocSet(e.store), original: original}
-	if err := a.run(ctx); err != nil {
-		return nil, err
-	}
-	if resp.Status == Rejected {
-		return finish(resp)
-	}
-	resp.Status = Paid
-	resp.finishMessage()
-	if err := resp.Check(); err != nil {
-		return nil, fmt.Errorf("%w: adjudication broke an invariant, nothing written: %w", ErrInternal, err)
-	}
-	if dryRun {
-		return resp, nil
-	}
-	rec := &ClaimRecord{
-		ID: resp.ClaimID, Transaction: tx, Key: key, Hash: hash,
-		CardholderID: c.CardholderID, PersonCode: p.personCode, Period: a.period,
-		Claim: c, Response: resp, Contributions: a.contributions,
-	}
-	commit := &Commit{Records: []*ClaimRecord{rec}, Index: rec, History: a.historyEntry(), Docs: a.docs.writes()}
-	if original != nil {
-		replaced := *original
-		replaced.Reversal = &ReversalRecord{Transaction: TxRebill, ReplacedBy: rec.ID}
-		commit.Records = append(commit.Records, &replaced)
-		resp.ReversedClaimID = original.ID
-	}
-	if err := e.store.Commit(ctx, commit); err != nil {
-		return nil, fmt.Errorf("commit: %w", err)
-	}
-	return resp, nil
+	a := &adjudication{engine: e, snap: snap, store: e.store, submitted: c, docs: newDocSet(e.store),
+		resp: &Response{ClaimID: e.newID(), Trace: make([]TraceStep, 0, 16)}}
+	return a.run(ctx, steps)
 }
 
 // Reverse reverses the paid claim that r identifies (B2). A repeated
@@ -305,65 +218,17 @@ func (e *Engine) Reverse(ctx context.Context, r *Reversal) (*Response, error) {
 	if err := r.checkEnvelope(); err != nil {
 		return nil, err
 	}
-	resp := &Response{ClaimID: e.newID()}
-	key, rejects := parseReversal(r)
-	if len(rejects) > 0 {
-		resp.reject(rejects...)
-		resp.trace("syntax", "", "%d field(s) missing or invalid", len(rejects))
-		return finish(resp)
-	}
-	hash := r.hash()
-	defer e.lockKey(key)()
-	rec, err := e.store.ClaimByKey(ctx, key)
-	if err != nil {
-		return nil, fmt.Errorf("claim lookup: %w", err)
-	}
-	switch {
-	case rec != nil && !rec.Paid() && rec.Reversal.Hash == hash && rec.Reversal.Response != nil:
-		return rec.Reversal.Response, nil
-	case rec == nil || !rec.Paid():
-		resp.reject(ncpdpNotPaid)
-		resp.trace("reversal", "", "no paid claim under this pharmacy, Rx number, fill and date")
-		return finish(resp)
-	case r.CardholderID != "" && r.CardholderID != rec.CardholderID,
-		r.ProductID != "" && normalizeNDC(r.ProductID) != normalizeNDC(rec.Claim.ProductID):
-		resp.reject(ncpdpNotPaid)
-		resp.trace("reversal", "", "the paid claim under this key is for another cardholder or product")
-		return finish(resp)
-	}
-	defer e.lockFamilies(rec.CardholderID)()
-	docs := newDocSet(e.store)
-	if err := docs.remove(ctx, rec); err != nil {
-		return nil, err
-	}
-	resp.Status = Accepted
-	resp.ReversedClaimID = rec.ID
-	resp.PlanID = rec.Response.PlanID
-	resp.trace("reversal", "", "claim %s reversed; its %d accumulator contributions removed", rec.ID, len(rec.Contributions))
-	resp.finishMessage()
-	reversed := *rec
-	reversed.Reversal = &ReversalRecord{Transaction: TxReverse, Hash: hash, Response: resp}
-	if err := e.store.Commit(ctx, &Commit{Records: []*ClaimRecord{&reversed}, Docs: docs.writes()}); err != nil {
-		return nil, fmt.Errorf("commit: %w", err)
-	}
-	return resp, nil
+	a := &adjudication{engine: e, store: e.store, rev: r, docs: newDocSet(e.store), resp: &Response{ClaimID: e.newID()}}
+	return a.run(ctx, reverseSteps)
 }
 
-// finish completes a response that writes nothing. A claim rejected after
-// pricing pays nothing, so its amounts are cleared.
-func finish(resp *Response) (*Response, error) {
-	if resp.Status == Rejected {
-		z := decimal.Zero
-		resp.IngredientCostPaid, resp.DispensingFeePaid, resp.TotalAllowed, resp.PlanPaid, resp.PatientPay = z, z, z, z, z
-		resp.Deductible, resp.Copay, resp.Coinsurance, resp.ProductSelection, resp.ExceedingBenefitMax = z, z, z, z, z
-		resp.AccumulatedDeductible, resp.RemainingDeductible = z, z
-		resp.RemainingBenefit, resp.RemainingOutOfPocket = decimal.NullDecimal{}, decimal.NullDecimal{}
-	}
-	resp.finishMessage()
-	if err := resp.Check(); err != nil {
-		return nil, fmt.Errorf("%w: response broke an invariant: %w", ErrInternal, err)
-	}
-	return resp, nil
+// clearAmounts zeroes the amounts of a rejected claim, which pays nothing.
+func (r *Response) clearAmounts() {
+	z := decimal.Zero
+	r.IngredientCostPaid, r.DispensingFeePaid, r.TotalAllowed, r.PlanPaid, r.PatientPay = z, z, z, z, z
+	r.Deductible, r.Copay, r.Coinsurance, r.ProductSelection, r.ExceedingBenefitMax = z, z, z, z, z
+	r.AccumulatedDeductible, r.RemainingDeductible = z, z
+	r.RemainingBenefit, r.RemainingOutOfPocket = decimal.NullDecimal{}, decimal.NullDecimal{}
 }
 
 // docSet loads accumulator documents once per transaction and collects the

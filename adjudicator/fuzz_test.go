@@ -186,9 +186,17 @@ func checkResponse(t *testing.T, what string, resp *adjudicator.Response, status
 	if resp.Message == "" {
 		t.Fatalf("%s: no message", what)
 	}
+	for _, s := range resp.Trace {
+		if !slices.Contains(traceStepNames, s.Step) {
+			t.Fatalf("%s: the trace names a step %q that is neither a pipeline step nor an edit kind", what, s.Step)
+		}
+	}
 }
 
-func FuzzBill(f *testing.F) {
+var traceStepNames = adjudicator.TraceStepNames()
+
+// fuzzEngine is an engine over the ppo bundle on a fresh store.
+func fuzzEngine(f *testing.F) (*adjudicator.Engine, *store.Store) {
 	data, err := os.ReadFile(filepath.Join(scenario.Dir(), "bundles", "ppo.yaml"))
 	if err != nil {
 		f.Fatal(err)
@@ -201,8 +209,12 @@ func FuzzBill(f *testing.F) {
 		f.Fatal(err)
 	}
 	clock := time.Date(2026, 12, 31, 12, 0, 0, 0, time.UTC)
-	engine, st := scenario.NewEngine(f, cfg, f.TempDir(), func() time.Time { return clock })
+	return scenario.NewEngine(f, cfg, f.TempDir(), func() time.Time { return clock })
+}
 
+// fuzzSeeds are claims that reach every step: paid, duplicate, rebilled,
+// reversed, rejected at each step, over the envelope, and malformed.
+func fuzzSeeds() []fuzzClaim {
 	valid := fuzzClaim{
 		bin: "610999", pcn: "RXCLAIMS", cardholder: "SMITH01", person: "001", dob: "1980-01-01",
 		dos: "2026-04-01", rx: "800001", ndc: "00093505698", qty: "30", days: 30,
@@ -215,7 +227,7 @@ func FuzzBill(f *testing.F) {
 			c.ingredient, c.uc, c.gross = "9000.00", "9000.00", "9000.00"
 		})
 	}
-	seeds := []fuzzClaim{
+	return []fuzzClaim{
 		valid,
 		with(func(c *fuzzClaim) { c.qty = "31" }),                                                  // same key, different content: 83
 		with(func(c *fuzzClaim) { c.op = 1 }),                                                      // rebill of the paid claim
@@ -257,96 +269,117 @@ func FuzzBill(f *testing.F) {
 		{},
 		{op: 2},
 	}
-	for _, s := range seeds {
+}
+
+func FuzzBill(f *testing.F) {
+	engine, st := fuzzEngine(f)
+	for _, s := range fuzzSeeds() {
 		f.Add(s.op, s.bin, s.pcn, s.group, s.cardholder, s.person, s.dob, s.gender, s.dos, s.rx, s.fill,
 			s.ndc, s.qty, s.days, s.daw, s.ingredient, s.fee, s.uc, s.gross, s.pharmacy, s.prescr, s.scc, s.dur, s.pa)
 	}
-
-	ctx := context.Background()
 	f.Fuzz(func(t *testing.T, op uint8, bin, pcn, group, cardholder, person, dob, gender, dos, rx string, fill int,
 		ndc, qty string, days int, daw, ingredient, fee, uc, gross, pharmacy, prescr, scc, dur, pa string) {
 		in := fuzzClaim{op, bin, pcn, group, cardholder, person, dob, gender, dos, rx, fill, ndc, qty, days,
 			daw, ingredient, fee, uc, gross, pharmacy, prescr, scc, dur, pa}
-		claim, rev := in.claim(), in.reversal()
-
-		// bill runs a B1 or B3 and checks it; it reports the status, or "" on an error.
-		bill := func(tx string) adjudicator.Status {
-			before := snapshotDocs(t, engine, st)
-			var resp *adjudicator.Response
-			var err error
-			if tx == adjudicator.TxRebill {
-				resp, err = engine.Rebill(ctx, claim)
-			} else {
-				resp, err = engine.Bill(ctx, claim)
-			}
-			bad := claimEnvelopeBad(claim)
-			switch {
-			case err != nil && !errors.Is(err, adjudicator.ErrInvalid):
-				t.Fatalf("%s: error that is not ErrInvalid: %v", tx, err)
-			case err != nil && !bad:
-				t.Fatalf("%s: ErrInvalid for a claim within the envelope limits: %v", tx, err)
-			case err == nil && bad:
-				t.Fatalf("%s: a claim over the envelope limits was adjudicated: %+v", tx, resp)
-			case err != nil && resp != nil:
-				t.Fatalf("%s: both a response and an error", tx)
-			}
-			if err == nil {
-				checkResponse(t, tx, resp, adjudicator.Paid, adjudicator.Rejected, adjudicator.Duplicate)
-			}
-			if err != nil || resp.Status != adjudicator.Paid {
-				if d := diffDocs(before, snapshotDocs(t, engine, st)); d != "" {
-					t.Fatalf("%s: accumulators changed after a %s answer (err %v):\n%s", tx, statusOf(resp), err, d)
-				}
-			}
-			if err != nil {
-				return ""
-			}
-			return resp.Status
-		}
-		reverse := func() adjudicator.Status {
-			before := snapshotDocs(t, engine, st)
-			resp, err := engine.Reverse(ctx, rev)
-			bad := reversalEnvelopeBad(rev)
-			switch {
-			case err != nil && !errors.Is(err, adjudicator.ErrInvalid):
-				t.Fatalf("B2: error that is not ErrInvalid: %v", err)
-			case err != nil && !bad:
-				t.Fatalf("B2: ErrInvalid for a reversal within the envelope limits: %v", err)
-			case err == nil && bad:
-				t.Fatalf("B2: a reversal over the envelope limits was processed: %+v", resp)
-			}
-			if err != nil {
-				return ""
-			}
-			checkResponse(t, "B2", resp, adjudicator.Accepted, adjudicator.Rejected)
-			if resp.Status == adjudicator.Rejected {
-				if d := diffDocs(before, snapshotDocs(t, engine, st)); d != "" {
-					t.Fatalf("B2: accumulators changed after a rejected reversal:\n%s", d)
-				}
-			}
-			return resp.Status
-		}
-
-		switch in.op % 4 {
-		case 0:
-			bill(adjudicator.TxBill)
-		case 1:
-			bill(adjudicator.TxRebill)
-		case 2:
-			reverse()
-		case 3:
-			before := snapshotDocs(t, engine, st)
-			if bill(adjudicator.TxBill) != adjudicator.Paid {
-				return
-			}
-			if s := reverse(); s != adjudicator.Accepted {
-				t.Fatalf("reversal of the claim just paid: status %s", s)
-			}
-			if d := diffDocs(before, snapshotDocs(t, engine, st)); d != "" {
-				t.Fatalf("paying then reversing did not restore the accumulators:\n%s", d)
-			}
-		}
+		fz := &fuzzer{t: t, ctx: context.Background(), engine: engine, st: st, claim: in.claim(), rev: in.reversal()}
+		fz.run(in.op)
 	})
+}
+
+// fuzzer runs one fuzz input's operation and checks its answers.
+type fuzzer struct {
+	t      *testing.T
+	ctx    context.Context
+	engine *adjudicator.Engine
+	st     *store.Store
+	claim  *adjudicator.Claim
+	rev    *adjudicator.Reversal
+}
+
+// run does the operation op%4: bill, rebill, reverse, or bill then reverse,
+// which must restore the accumulators.
+func (fz *fuzzer) run(op uint8) {
+	switch op % 4 {
+	case 0:
+		fz.bill(adjudicator.TxBill)
+	case 1:
+		fz.bill(adjudicator.TxRebill)
+	case 2:
+		fz.reverse()
+	case 3:
+		before := snapshotDocs(fz.t, fz.engine, fz.st)
+		if fz.bill(adjudicator.TxBill) != adjudicator.Paid {
+			return
+		}
+		if s := fz.reverse(); s != adjudicator.Accepted {
+			fz.t.Fatalf("reversal of the claim just paid: status %s", s)
+		}
+		if d := diffDocs(before, snapshotDocs(fz.t, fz.engine, fz.st)); d != "" {
+			fz.t.Fatalf("paying then reversing did not restore the accumulators:\n%s", d)
+		}
+	}
+}
+
+// bill runs a B1 or B3 and checks it; it reports the status, or "" on an error.
+func (fz *fuzzer) bill(tx string) adjudicator.Status {
+	t := fz.t
+	before := snapshotDocs(t, fz.engine, fz.st)
+	var resp *adjudicator.Response
+	var err error
+	if tx == adjudicator.TxRebill {
+		resp, err = fz.engine.Rebill(fz.ctx, fz.claim)
+	} else {
+		resp, err = fz.engine.Bill(fz.ctx, fz.claim)
+	}
+	bad := claimEnvelopeBad(fz.claim)
+	switch {
+	case err != nil && !errors.Is(err, adjudicator.ErrInvalid):
+		t.Fatalf("%s: error that is not ErrInvalid: %v", tx, err)
+	case err != nil && !bad:
+		t.Fatalf("%s: ErrInvalid for a claim within the envelope limits: %v", tx, err)
+	case err == nil && bad:
+		t.Fatalf("%s: a claim over the envelope limits was adjudicated: %+v", tx, resp)
+	case err != nil && resp != nil:
+		t.Fatalf("%s: both a response and an error", tx)
+	}
+	if err == nil {
+		checkResponse(t, tx, resp, adjudicator.Paid, adjudicator.Rejected, adjudicator.Duplicate)
+	}
+	if err != nil || resp.Status != adjudicator.Paid {
+		if d := diffDocs(before, snapshotDocs(t, fz.engine, fz.st)); d != "" {
+			t.Fatalf("%s: accumulators changed after a %s answer (err %v):\n%s", tx, statusOf(resp), err, d)
+		}
+	}
+	if err != nil {
+		return ""
+	}
+	return resp.Status
+}
+
+// reverse runs a B2 and checks it; it reports the status, or "" on an error.
+func (fz *fuzzer) reverse() adjudicator.Status {
+	t := fz.t
+	before := snapshotDocs(t, fz.engine, fz.st)
+	resp, err := fz.engine.Reverse(fz.ctx, fz.rev)
+	bad := reversalEnvelopeBad(fz.rev)
+	switch {
+	case err != nil && !errors.Is(err, adjudicator.ErrInvalid):
+		t.Fatalf("B2: error that is not ErrInvalid: %v", err)
+	case err != nil && !bad:
+		t.Fatalf("B2: ErrInvalid for a reversal within the envelope limits: %v", err)
+	case err == nil && bad:
+		t.Fatalf("B2: a reversal over the envelope limits was processed: %+v", resp)
+	}
+	if err != nil {
+		return ""
+	}
+	checkResponse(t, "B2", resp, adjudicator.Accepted, adjudicator.Rejected)
+	if resp.Status == adjudicator.Rejected {
+		if d := diffDocs(before, snapshotDocs(t, fz.engine, fz.st)); d != "" {
+			t.Fatalf("B2: accumulators changed after a rejected reversal:\n%s", d)
+		}
+	}
+	return resp.Status
 }
 
 func statusOf(r *adjudicator.Response) string {

@@ -25,16 +25,25 @@ const (
 	basisMAC         = "07" // ingredient cost reduced to MAC
 )
 
-// adjudication carries one claim through steps 3 to 10 of the pipeline.
+// adjudication carries one transaction through the steps of its pipeline.
 type adjudication struct {
-	snap   *snapshot
-	store  Store
-	claim  *parsedClaim
-	resp   *Response
-	family *domain.Family
-	docs   *docSet
+	engine    *Engine
+	snap      *snapshot
+	store     Store
+	submitted *Claim    // the claim as submitted (bill, rebill, test claim)
+	rev       *Reversal // the reversal as submitted (B2)
+	resp      *Response
+	docs      *docSet
+	step      string // the name of the step running, which the trace shows
 
-	original    *ClaimRecord // the paid claim a rebill replaces
+	key            ClaimKey
+	hash           string
+	unlockKey      func()
+	unlockFamilies func()
+
+	claim       *parsedClaim
+	original    *ClaimRecord // the paid claim a rebill replaces or a reversal reverses
+	family      *domain.Family
 	member      *domain.Member
 	plan        *compiledPlan
 	path        *path
@@ -48,71 +57,40 @@ type adjudication struct {
 	period      domain.Date
 	penaltyBase decimal.Decimal // brand ingredient paid less MAC, when a penalty applies
 
-	contributions []accumulators.Contribution
+	acc             accumulators.Docs // the member's and family's documents for the period
+	afterDeductible decimal.Decimal   // the allowed amount less the deductible
+	memberShare     decimal.Decimal   // what counts toward the out-of-pocket maximum
+	contributions   []accumulators.Contribution
 }
 
-func (a *adjudication) run(ctx context.Context) error {
-	c, r := a.claim, a.resp
-	var ok bool
-	if a.member, a.plan, ok = eligibility(a.snap, r, a.family, c.personCode, c.dob, c.GroupID, c.dos); !ok {
-		return nil
-	}
-	a.path = a.snap.pathFor(a.plan, a.family.GroupID)
-	if a.network, a.segment, ok = pharmacyNetwork(a.snap, r, a.plan, c.PharmacyNPI, c.dos, c.DaysSupply, a.path.settings.Retail90MinDays); !ok {
-		return nil
-	}
-	if a.product(); r.Status == Rejected {
-		return nil
-	}
-	a.selectEdits()
-	if a.limitations(); r.Status == Rejected {
-		return nil
-	}
-	if err := a.clinical(ctx); err != nil || r.Status == Rejected {
-		return err
-	}
-	a.pricing()
-	if a.claimCost(); r.Status == Rejected {
-		return nil
-	}
-	a.period = domain.PeriodStart(c.dos, a.plan.periodStart)
-	if a.original != nil {
-		if err := a.docs.remove(ctx, a.original); err != nil {
-			return err
-		}
-	}
-	docs, err := a.docs.pair(ctx, c.CardholderID, c.personCode, a.period)
-	if err != nil {
-		return err
-	}
-	if err := a.countMaximums(ctx, docs); err != nil || r.Status == Rejected {
-		return err
-	}
-	return a.costShare(ctx, docs)
-}
+// The steps whose checks the eligibility inquiry (E1) shares.
+const (
+	stepEligibility = "eligibility"
+	stepPharmacy    = "pharmacy"
+)
 
 // eligibility is step 3: the cardholder, person code, date of birth, group
 // and coverage on the date of service.
 func eligibility(s *snapshot, r *Response, fam *domain.Family, personCode string, dob domain.Date, group string, dos domain.Date) (*domain.Member, *compiledPlan, bool) {
 	if fam == nil {
 		r.reject(ncpdp.RejectNonMatchedCardholderID)
-		r.trace("eligibility", "", "no family with this cardholder ID")
+		r.trace(stepEligibility, "", "no family with this cardholder ID")
 		return nil, nil, false
 	}
 	m := fam.Member(personCode)
 	if m == nil {
 		r.reject(ncpdp.RejectNonMatchedPersonCode)
-		r.trace("eligibility", "", "person code %s is not on the family", personCode)
+		r.trace(stepEligibility, "", "person code %s is not on the family", personCode)
 		return nil, nil, false
 	}
 	if m.DateOfBirth != dob {
 		r.reject(ncpdp.RejectMIDateOfBirth)
-		r.trace("eligibility", "", "date of birth does not match the member on file")
+		r.trace(stepEligibility, "", "date of birth does not match the member on file")
 		return nil, nil, false
 	}
 	if group != "" && group != fam.GroupID {
 		r.reject(ncpdp.RejectMIGroupID)
-		r.trace("eligibility", "", "group %s does not match the member's group", group)
+		r.trace(stepEligibility, "", "group %s does not match the member's group", group)
 		return nil, nil, false
 	}
 	before, after := false, false
@@ -122,11 +100,11 @@ func eligibility(s *snapshot, r *Response, fam *domain.Family, personCode string
 			p := s.plans[cov.PlanID]
 			if p == nil {
 				r.reject(ncpdp.RejectPatientIsNotCovered)
-				r.trace("eligibility", cov.PlanID, "coverage names a plan that is not configured")
+				r.trace(stepEligibility, cov.PlanID, "coverage names a plan that is not configured")
 				return nil, nil, false
 			}
 			r.PlanID = p.ID
-			r.trace("eligibility", p.ID, "covered %s to %s", cov.From, openEnd(cov.To))
+			r.trace(stepEligibility, p.ID, "covered %s to %s", cov.From, openEnd(cov.To))
 			return m, p, true
 		case dos.Before(cov.From):
 			before = true
@@ -137,13 +115,13 @@ func eligibility(s *snapshot, r *Response, fam *domain.Family, personCode string
 	switch {
 	case before && !after:
 		r.reject(ncpdp.RejectFilledBeforeCoverageEffective)
-		r.trace("eligibility", "", "date of service is before the coverage starts")
+		r.trace(stepEligibility, "", "date of service is before the coverage starts")
 	case after && !before:
 		r.reject(ncpdp.RejectFilledAfterCoverageTerminated)
-		r.trace("eligibility", "", "date of service is after the coverage ended")
+		r.trace(stepEligibility, "", "date of service is after the coverage ended")
 	default:
 		r.reject(ncpdp.RejectPatientIsNotCovered)
-		r.trace("eligibility", "", "no coverage on the date of service")
+		r.trace(stepEligibility, "", "no coverage on the date of service")
 	}
 	return nil, nil, false
 }
@@ -163,7 +141,7 @@ func pharmacyNetwork(s *snapshot, r *Response, p *compiledPlan, npi string, dos 
 	ph := s.pharmacies[npi]
 	if ph == nil {
 		r.reject(ncpdp.RejectNonMatchedPharmacyNumber)
-		r.trace("pharmacy", "", "pharmacy is not on file")
+		r.trace(stepPharmacy, "", "pharmacy is not on file")
 		return nil, domain.Segment{}, false
 	}
 	var best *domain.Network
@@ -188,51 +166,52 @@ func pharmacyNetwork(s *snapshot, r *Response, p *compiledPlan, npi string, dos 
 	}
 	if best == nil {
 		r.reject(ncpdp.RejectPharmacyNotContractedWithPlanOnDateOfService)
-		r.trace("pharmacy", "", "pharmacy has no contract in the plan's networks on the date of service")
+		r.trace(stepPharmacy, "", "pharmacy has no contract in the plan's networks on the date of service")
 		return nil, domain.Segment{}, false
 	}
 	seg := domain.Segment{Type: best.Type, Class: bestClass}
 	r.NetworkType, r.NetworkClass = seg.Type.String(), seg.Class.String()
-	r.trace("pharmacy", best.ID, "network %s", seg)
+	r.trace(stepPharmacy, best.ID, "network %s", seg)
 	return best, seg, true
 }
 
 // product is step 5: the drug, its price on the date, exclusions and the
 // formulary tier.
-func (a *adjudication) product() {
+func (a *adjudication) product(context.Context) error {
 	c, r := a.claim, a.resp
 	d := a.snap.drugs[c.ndc]
 	if d == nil {
 		r.reject(ncpdp.RejectNonMatchedProductServiceIDNumber)
-		r.trace("product", "", "NDC %s is not in the drug catalog", c.ndc)
-		return
+		a.trace("", "NDC %s is not in the drug catalog", c.ndc)
+		return nil
 	}
 	a.drug = d
 	r.BrandClass = d.brandClass.String()
 	if a.price = d.priceOn(c.dos); a.price == nil {
 		r.reject(ncpdp.RejectNonMatchedProductServiceIDNumber)
-		r.trace("product", "", "NDC %s has no price on the date of service", c.ndc)
-		return
+		a.trace("", "NDC %s has no price on the date of service", c.ndc)
+		return nil
 	}
 	if a.plan.excluded(d) {
 		r.reject(ncpdp.RejectProductServiceNotCoveredPlanBenefitExclusion)
-		r.trace("product", a.plan.ID, "%s is excluded by the plan", d.Name)
-		return
+		a.trace(a.plan.ID, "%s is excluded by the plan", d.Name)
+		return nil
 	}
 	tier, ok := a.plan.tier(d)
 	if !ok {
 		r.reject(ncpdp.RejectProductNotOnFormulary)
-		r.trace("product", a.plan.ID, "%s is not on the formulary", d.Name)
-		return
+		a.trace(a.plan.ID, "%s is not on the formulary", d.Name)
+		return nil
 	}
 	r.Tier = tier
-	r.trace("product", a.plan.ID, "%s: tier %d, %s", d.Name, tier, d.brandClass)
+	a.trace(a.plan.ID, "%s: tier %d, %s", d.Name, tier, d.brandClass)
+	return nil
 }
 
 // pricing is step 8: lesser of submitted ingredient cost, AWP less the
 // network discount and MAC, plus the network's dispensing fee; then the
 // lesser of that, usual & customary and gross amount due.
-func (a *adjudication) pricing() {
+func (a *adjudication) pricing(context.Context) error {
 	c, r := a.claim, a.resp
 	term := a.network.Term(a.drug.brandClass)
 	discount, useMAC, fee, macUnit := term.AWPDiscount, true, term.DispensingFee, a.price.MAC
@@ -290,7 +269,7 @@ func (a *adjudication) pricing() {
 		ingredient, fee, total, basis = c.gross, decimal.Zero, c.gross, basisAsSubmitted
 	}
 	r.IngredientCostPaid, r.DispensingFeePaid, r.TotalAllowed, r.BasisOfReimbursement = ingredient, fee, total, basis
-	r.trace("pricing", a.network.ID, "ingredient %s + fee %s = allowed %s (basis %s; AWP less %s%% = %s)",
+	a.trace(a.network.ID, "ingredient %s + fee %s = allowed %s (basis %s; AWP less %s%% = %s)",
 		domain.FormatCents(ingredient), domain.FormatCents(fee), domain.FormatCents(total), basis,
 		discount.Mul(decimal.NewFromInt(100)).String(), domain.FormatCents(awp))
 	// The brand penalty base is what the plan pays for the ingredient over
@@ -298,8 +277,9 @@ func (a *adjudication) pricing() {
 	if macUnit.IsPositive() && a.drug.brandClass == domain.BrandMultiSource &&
 		slices.Contains(settings.PenaltyDAW, c.daw) && ingredient.GreaterThan(mac) {
 		a.penaltyBase = ingredient.Sub(mac)
-		r.trace("pricing", "", "DAW %s on a multi-source brand: ingredient exceeds MAC (%s) by %s", c.daw, domain.FormatCents(mac), domain.FormatCents(a.penaltyBase))
+		a.trace("", "DAW %s on a multi-source brand: ingredient exceeds MAC (%s) by %s", c.daw, domain.FormatCents(mac), domain.FormatCents(a.penaltyBase))
 	}
+	return nil
 }
 
 func onOff(b bool) string {
@@ -336,88 +316,133 @@ func limitOf(w *edits.Compiled) *edits.Limit {
 	return w.Limit
 }
 
-// costShare is step 10 (with the dollar maximum of step 9): deductible,
-// then copay or coinsurance, then the brand penalty, then the out-of-pocket
-// cap on all the member pays (which all counts toward it); then the
-// dollar maximum on what the plan pays; then the contributions.
-func (a *adjudication) costShare(ctx context.Context, docs accumulators.Docs) error {
-	r, seg := a.resp, a.segment
-	total := r.TotalAllowed
-	dedEdit, oopEdit := a.sel.Winner(edits.KindDeductible), a.sel.Winner(edits.KindOutOfPocket)
+// The cost share (steps 9 and 10) divides the allowed amount between the
+// member and the plan: the deductible, then copay or coinsurance, then the
+// brand penalty, then the out-of-pocket cap on all the member pays (which
+// all counts toward it); then the dollar maximum on what the plan pays. The
+// claim's contributions then go to the accumulators, and the response
+// reports the balances after them.
 
+// deductible applies what remains of the deductible to the allowed amount.
+func (a *adjudication) deductible(context.Context) error {
+	r, w := a.resp, a.sel.Winner(edits.KindDeductible)
 	ded := decimal.Zero
-	if rem, ok := remaining(limitOf(dedEdit), accumulators.Deductible, readLevel(dedEdit), docs, seg); ok {
-		ded = decimal.Min(total, rem)
-		a.decide(dedEdit, "", "%s remaining, %s applied", domain.FormatCents(rem), domain.FormatCents(ded))
+	if rem, ok := remaining(limitOf(w), accumulators.Deductible, readLevel(w), a.acc, a.segment); ok {
+		ded = decimal.Min(r.TotalAllowed, rem)
+		a.decide(w, "", "%s remaining, %s applied", domain.FormatCents(rem), domain.FormatCents(ded))
 	}
-	rest := total.Sub(ded)
+	r.Deductible = ded
+	a.afterDeductible = r.TotalAllowed.Sub(ded)
+	return nil
+}
 
+// costShare is step 10: the copay or coinsurance of the most specific
+// matching line of the cost-share edit, on what the deductible left.
+func (a *adjudication) costShare(context.Context) error {
+	r, rest := a.resp, a.afterDeductible
 	copay, coins := decimal.Zero, decimal.Zero
-	if w := a.sel.Winner(edits.KindCostShare); w != nil {
-		facts := edits.CostShareFacts{Tier: r.Tier, BrandClass: a.drug.brandClass, Segment: seg, DaysSupply: a.claim.DaysSupply}
-		var line *edits.CostShareLine
-		for i := range w.CostShare {
-			l := &w.CostShare[i]
-			if l.Matches(facts) && (line == nil || l.Specificity() > line.Specificity()) {
-				line = l
-			}
-		}
-		switch {
-		case line != nil && line.Schedule != nil:
-			amount, how, ok := a.schedule(line.Schedule, edits.Money)
-			copay = decimal.Min(amount, rest)
-			if !ok {
-				a.decide(w, "", "%s: %s; member pays no copay", line.Describe(), how)
-			} else {
-				a.decide(w, "", "copay from %s on %s: copay %s", how, domain.FormatCents(rest), domain.FormatCents(copay))
-			}
-		case line != nil:
-			copay, coins = line.MemberShare(rest)
-			a.decide(w, "", "%s on %s: copay %s, coinsurance %s", line.Describe(), domain.FormatCents(rest), domain.FormatCents(copay), domain.FormatCents(coins))
-		default:
-			a.decide(w, "", "no line matches tier %d %s %s; member pays no copay", r.Tier, a.drug.brandClass, seg)
-		}
-	} else {
-		r.trace("cost share", "", "no cost-share edit applies; member pays no copay")
+	w := a.sel.Winner(edits.KindCostShare)
+	if w == nil {
+		a.trace("", "no cost-share edit applies; member pays no copay")
+		r.Copay, r.Coinsurance = copay, coins
+		return nil
 	}
+	line := a.costShareLine(w)
+	switch {
+	case line != nil && line.Schedule != nil:
+		amount, how, ok := a.schedule(line.Schedule, edits.Money)
+		copay = decimal.Min(amount, rest)
+		if !ok {
+			a.decide(w, "", "%s: %s; member pays no copay", line.Describe(), how)
+		} else {
+			a.decide(w, "", "copay from %s on %s: copay %s", how, domain.FormatCents(rest), domain.FormatCents(copay))
+		}
+	case line != nil:
+		copay, coins = line.MemberShare(rest)
+		a.decide(w, "", "%s on %s: copay %s, coinsurance %s", line.Describe(), domain.FormatCents(rest), domain.FormatCents(copay), domain.FormatCents(coins))
+	default:
+		a.decide(w, "", "no line matches tier %d %s %s; member pays no copay", r.Tier, a.drug.brandClass, a.segment)
+	}
+	r.Copay, r.Coinsurance = copay, coins
+	return nil
+}
 
-	penalty := decimal.Min(a.penaltyBase, rest.Sub(copay).Sub(coins))
+// costShareLine is the most specific line of a cost-share edit that
+// matches the claim, or nil.
+func (a *adjudication) costShareLine(w *edits.Compiled) *edits.CostShareLine {
+	facts := edits.CostShareFacts{Tier: a.resp.Tier, BrandClass: a.drug.brandClass, Segment: a.segment, DaysSupply: a.claim.DaysSupply}
+	var line *edits.CostShareLine
+	for i := range w.CostShare {
+		l := &w.CostShare[i]
+		if l.Matches(facts) && (line == nil || l.Specificity() > line.Specificity()) {
+			line = l
+		}
+	}
+	return line
+}
+
+// brandPenalty is the member's share of a brand dispensed as written over
+// MAC (step 8), up to what the copay and coinsurance left.
+func (a *adjudication) brandPenalty(context.Context) error {
+	r := a.resp
+	penalty := decimal.Min(a.penaltyBase, a.afterDeductible.Sub(r.Copay).Sub(r.Coinsurance))
 	if penalty.IsPositive() {
-		r.trace("brand penalty", a.plan.ID, "member pays %s for the brand over MAC", domain.FormatCents(penalty))
+		a.trace(a.plan.ID, "member pays %s for the brand over MAC", domain.FormatCents(penalty))
 	}
+	r.ProductSelection = penalty
+	return nil
+}
 
-	// The out-of-pocket maximum caps everything the member pays, taking
-	// back the last-applied component first.
-	if remOOP, ok := remaining(limitOf(oopEdit), accumulators.OutOfPocket, readLevel(oopEdit), docs, seg); ok {
-		over := ded.Add(copay).Add(coins).Add(penalty).Sub(remOOP)
+// outOfPocket caps everything the member pays at what remains of the
+// out-of-pocket maximum, taking back the last-applied component first.
+func (a *adjudication) outOfPocket(context.Context) error {
+	r, w := a.resp, a.sel.Winner(edits.KindOutOfPocket)
+	if rem, ok := remaining(limitOf(w), accumulators.OutOfPocket, readLevel(w), a.acc, a.segment); ok {
+		over := r.Deductible.Add(r.Copay).Add(r.Coinsurance).Add(r.ProductSelection).Sub(rem)
 		if over.IsPositive() {
-			for _, part := range []*decimal.Decimal{&penalty, &coins, &copay, &ded} {
+			for _, part := range []*decimal.Decimal{&r.ProductSelection, &r.Coinsurance, &r.Copay, &r.Deductible} {
 				cut := decimal.Min(over, *part)
 				*part, over = part.Sub(cut), over.Sub(cut)
 			}
-			a.decide(oopEdit, "", "%s remaining; member share capped", domain.FormatCents(remOOP))
+			a.decide(w, "", "%s remaining; member share capped", domain.FormatCents(rem))
 		} else {
-			a.decide(oopEdit, "", "%s remaining", domain.FormatCents(remOOP))
+			a.decide(w, "", "%s remaining", domain.FormatCents(rem))
 		}
 	}
+	a.memberShare = r.Deductible.Add(r.Copay).Add(r.Coinsurance).Add(r.ProductSelection)
+	return nil
+}
 
-	oop := ded.Add(copay).Add(coins).Add(penalty)
-	excess, err := a.dollarMaximum(ctx, docs, total.Sub(oop))
-	if err != nil || r.Status == Rejected {
+// maxDollars is step 9's dollar maximum on what the plan pays; what the
+// member pays beyond it is the excess over the maximum.
+func (a *adjudication) maxDollars(ctx context.Context) error {
+	r := a.resp
+	excess, err := a.dollarMaximum(ctx, r.TotalAllowed.Sub(a.memberShare))
+	if err != nil {
 		return err
 	}
-	r.Deductible, r.Copay, r.Coinsurance, r.ProductSelection, r.ExceedingBenefitMax = ded, copay, coins, penalty, excess
-	r.PatientPay = oop.Add(excess)
-	r.PlanPaid = total.Sub(r.PatientPay)
+	r.ExceedingBenefitMax = excess
+	r.PatientPay = a.memberShare.Add(excess)
+	r.PlanPaid = r.TotalAllowed.Sub(r.PatientPay)
+	return nil
+}
 
-	type part struct {
-		kind   accumulators.Kind
-		amount decimal.Decimal
-		levels []string
-	}
-	parts := []part{
-		{accumulators.Deductible, ded, levels(dedEdit)},
-		{accumulators.OutOfPocket, oop, levels(oopEdit)},
+// contribution is one amount the claim adds to the accumulators, with the
+// bucket levels it goes to.
+type contribution struct {
+	kind   accumulators.Kind
+	amount decimal.Decimal
+	levels []string
+}
+
+// contribute adds the claim's amounts to the member's and family's
+// documents: deductible, out of pocket, plan paid, one prescription and
+// the units, each at the levels of the edit that counts it.
+func (a *adjudication) contribute(context.Context) error {
+	r := a.resp
+	parts := []contribution{
+		{accumulators.Deductible, r.Deductible, levels(a.sel.Winner(edits.KindDeductible))},
+		{accumulators.OutOfPocket, a.memberShare, levels(a.sel.Winner(edits.KindOutOfPocket))},
 		{accumulators.PlanPaid, r.PlanPaid, levels(a.sel.Winner(edits.KindMaxDollars))},
 		{accumulators.RxCount, decimal.NewFromInt(1), levels(a.sel.Winner(edits.KindMaxRxCount))},
 		{accumulators.Units, a.claim.qty, levels(a.sel.Winner(edits.KindMaxUnits))},
@@ -428,30 +453,24 @@ func (a *adjudication) costShare(ctx context.Context, docs accumulators.Docs) er
 				continue
 			}
 			for _, lv := range p.levels {
-				a.contributions = append(a.contributions, accumulators.Contribution{Scope: scope, Kind: p.kind, Level: lv, Segment: seg, Amount: p.amount})
+				a.contributions = append(a.contributions, accumulators.Contribution{Scope: scope, Kind: p.kind, Level: lv, Segment: a.segment, Amount: p.amount})
 			}
 		}
 	}
-	docs.Apply(a.contributions)
-
-	if rem, ok := remaining(limitOf(dedEdit), accumulators.Deductible, readLevel(dedEdit), docs, seg); ok {
-		r.AccumulatedDeductible = docs.Member.Total(accumulators.Deductible, readLevel(dedEdit), dedEdit.Limit.Accumulation, seg)
-		r.RemainingDeductible = rem
-	}
-	if oopAfter, ok := remaining(limitOf(oopEdit), accumulators.OutOfPocket, readLevel(oopEdit), docs, seg); ok {
-		r.RemainingOutOfPocket = decimal.NullDecimal{Decimal: oopAfter, Valid: true}
-	}
+	a.acc.Apply(a.contributions)
 	return nil
 }
 
-// historyEntry is what the claim adds to the member's history.
-func (a *adjudication) historyEntry() *HistoryEntry {
-	h := &HistoryEntry{ClaimID: a.resp.ClaimID, DateOfService: a.claim.dos, NDC: a.drug.NDC, Class: a.drug.TherapeuticClass,
-		DaysSupply: a.claim.DaysSupply, Quantity: a.claim.qty, PlanPaid: a.resp.PlanPaid, Segment: a.segment}
-	for _, k := range maxKinds {
-		for _, lv := range levels(a.sel.Winner(k)) {
-			h.Buckets = append(h.Buckets, string(k)+"/"+lv)
-		}
+// balances reports the deductible and out-of-pocket balances after the claim.
+func (a *adjudication) balances(context.Context) error {
+	r, seg := a.resp, a.segment
+	ded, oop := a.sel.Winner(edits.KindDeductible), a.sel.Winner(edits.KindOutOfPocket)
+	if rem, ok := remaining(limitOf(ded), accumulators.Deductible, readLevel(ded), a.acc, seg); ok {
+		r.AccumulatedDeductible = a.acc.Member.Total(accumulators.Deductible, readLevel(ded), ded.Limit.Accumulation, seg)
+		r.RemainingDeductible = rem
 	}
-	return h
+	if rem, ok := remaining(limitOf(oop), accumulators.OutOfPocket, readLevel(oop), a.acc, seg); ok {
+		r.RemainingOutOfPocket = decimal.NullDecimal{Decimal: rem, Valid: true}
+	}
+	return nil
 }

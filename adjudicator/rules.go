@@ -63,7 +63,7 @@ func (a *adjudication) lookback() int {
 
 // selectEdits finds the edits that apply to the claim and traces each one
 // evaluated.
-func (a *adjudication) selectEdits() {
+func (a *adjudication) selectEdits(context.Context) error {
 	c, m := a.claim, a.member
 	gender := m.Gender
 	if gender == "" {
@@ -73,8 +73,9 @@ func (a *adjudication) selectEdits() {
 		BrandClass: a.drug.brandClass, Segment: a.segment, Age: ageOn(m.DateOfBirth, c.dos), Gender: gender}
 	a.snap.edits.Select(a.path.levels[:], &a.facts, &a.sel)
 	for _, ev := range a.sel.Evaluated {
-		a.resp.trace("edits", ev.Edit.Ref(), "%s %s", ev.Edit.Kind, ev.Outcome)
+		a.trace(ev.Edit.Ref(), "%s %s", ev.Edit.Kind, ev.Outcome)
 	}
+	return nil
 }
 
 // stepName is how the trace names the step an edit kind decides:
@@ -102,8 +103,9 @@ func (a *adjudication) decide(w *edits.Compiled, reject ncpdp.RejectCode, format
 	a.resp.trace(stepName(w.Kind), w.Ref(), format, args...)
 }
 
-// limitations is step 6.
-func (a *adjudication) limitations() {
+// limitations is step 6: age, gender, quantity, days supply and
+// refills. Every one that applies is tested, so a claim gets all its codes.
+func (a *adjudication) limitations(context.Context) error {
 	c, f := a.claim, &a.facts
 	if w := a.sel.Winner(edits.KindAge); w != nil {
 		switch l := w.Age; {
@@ -153,6 +155,7 @@ func (a *adjudication) limitations() {
 			a.decide(w, "", "fill %d allowed", c.FillNumber)
 		}
 	}
+	return nil
 }
 
 func maxText(n int) string {
@@ -163,10 +166,10 @@ func maxText(n int) string {
 }
 
 // claimCost is the claim min/max cost limitation, tested once the claim is priced.
-func (a *adjudication) claimCost() {
+func (a *adjudication) claimCost(context.Context) error {
 	w := a.sel.Winner(edits.KindClaimCost)
 	if w == nil {
-		return
+		return nil
 	}
 	total, l := a.resp.TotalAllowed, w.ClaimCost
 	if total.LessThan(l.Min) || l.Max.IsPositive() && total.GreaterThan(l.Max) {
@@ -174,6 +177,7 @@ func (a *adjudication) claimCost() {
 	} else {
 		a.decide(w, "", "allowed %s within limits", domain.FormatCents(total))
 	}
+	return nil
 }
 
 // history returns the member's paid claims over the lookback, oldest first,
@@ -195,7 +199,8 @@ func (a *adjudication) history(ctx context.Context) ([]HistoryEntry, error) {
 	return a.hist, nil
 }
 
-// clinical is step 7.
+// clinical is step 7: refill too soon, step therapy, DUR
+// against the member's history, then prior authorization.
 func (a *adjudication) clinical(ctx context.Context) error {
 	for _, k := range []edits.Kind{edits.KindRefillTooSoon, edits.KindStepTherapy, edits.KindDrugInteraction, edits.KindTherapeuticDuplicate} {
 		w := a.sel.Winner(k)
@@ -380,10 +385,10 @@ func readLevel(w *edits.Compiled) string {
 var maxKinds = []edits.Kind{edits.KindMaxRxCount, edits.KindMaxUnits, edits.KindMaxDollars}
 
 // used returns what a benefit maximum has counted so far in its period.
-func (a *adjudication) used(ctx context.Context, w *edits.Compiled, docs accumulators.Docs) (decimal.Decimal, error) {
+func (a *adjudication) used(ctx context.Context, w *edits.Compiled) (decimal.Decimal, error) {
 	b := w.BenefitMax
 	if b.Period == edits.PlanYear {
-		return docs.Member.Total(accumulatorKind(w.Kind), readLevel(w), b.Accumulation, a.segment), nil
+		return a.acc.Member.Total(accumulatorKind(w.Kind), readLevel(w), b.Accumulation, a.segment), nil
 	}
 	hist, err := a.history(ctx)
 	if err != nil {
@@ -415,13 +420,13 @@ func (a *adjudication) used(ctx context.Context, w *edits.Compiled, docs accumul
 
 // countMaximums is step 9 for Rx count and unit maximums, which reject 76
 // when this claim would exceed them.
-func (a *adjudication) countMaximums(ctx context.Context, docs accumulators.Docs) error {
+func (a *adjudication) countMaximums(ctx context.Context) error {
 	for _, k := range maxKinds[:2] {
 		w := a.sel.Winner(k)
 		if w == nil {
 			continue
 		}
-		used, err := a.used(ctx, w, docs)
+		used, err := a.used(ctx, w)
 		if err != nil {
 			return err
 		}
@@ -441,12 +446,12 @@ func (a *adjudication) countMaximums(ctx context.Context, docs accumulators.Docs
 // dollarMaximum is step 9 for a plan-paid dollar maximum, tested once the
 // cost share is known: the plan pays up to what remains; the excess is
 // rejected 76 or paid by the member (520-FK), as the edit says.
-func (a *adjudication) dollarMaximum(ctx context.Context, docs accumulators.Docs, planPaid decimal.Decimal) (excess decimal.Decimal, err error) {
+func (a *adjudication) dollarMaximum(ctx context.Context, planPaid decimal.Decimal) (excess decimal.Decimal, err error) {
 	w := a.sel.Winner(edits.KindMaxDollars)
 	if w == nil {
 		return decimal.Zero, nil
 	}
-	used, err := a.used(ctx, w, docs)
+	used, err := a.used(ctx, w)
 	if err != nil {
 		return decimal.Zero, err
 	}

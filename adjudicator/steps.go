@@ -1,0 +1,365 @@
+package adjudicator
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/rxclaims/rxclaims/domain"
+)
+
+// step is one named step of a pipeline. A step stops the transaction in
+// one way only: by giving the response its status (rejected, duplicate,
+// or the stored answer of a repeated reversal). A Go error means the engine
+// could not decide. The trace names what a step does by the step's name.
+type step struct {
+	name string
+	run  func(*adjudication, context.Context) error
+}
+
+// The pipelines of DOMAIN.md section 6. A bill, a rebill and a test claim
+// differ only in their duplicate check and their commit.
+var (
+	billSteps      = claimSteps((*adjudication).duplicateBill, (*adjudication).commitBill)
+	rebillSteps    = claimSteps((*adjudication).duplicateRebill, (*adjudication).commitRebill)
+	testClaimSteps = claimSteps((*adjudication).duplicateTestClaim, (*adjudication).commitNothing)
+	reverseSteps   = []step{
+		{"syntax", (*adjudication).reversalSyntax},
+		{"reversal", (*adjudication).reversal},
+		{"commit", (*adjudication).commitReversal},
+	}
+)
+
+// claimSteps is the pipeline of a claim, in the order of the package
+// documentation, with the given duplicate check and commit.
+func claimSteps(duplicate, commit func(*adjudication, context.Context) error) []step {
+	return []step{
+		{"syntax", (*adjudication).syntax},
+		{"duplicate", duplicate},
+		{"eligibility", (*adjudication).eligibility},
+		{"pharmacy", (*adjudication).pharmacy},
+		{"product", (*adjudication).product},
+		{"edits", (*adjudication).selectEdits},
+		{"limitations", (*adjudication).limitations},
+		{"clinical", (*adjudication).clinical},
+		{"pricing", (*adjudication).pricing},
+		{"claim cost", (*adjudication).claimCost},
+		{"accumulators", (*adjudication).loadAccumulators},
+		{"count maximums", (*adjudication).countMaximums},
+		{"deductible", (*adjudication).deductible},
+		{"cost share", (*adjudication).costShare},
+		{"brand penalty", (*adjudication).brandPenalty},
+		{"out of pocket", (*adjudication).outOfPocket},
+		{"max dollars", (*adjudication).maxDollars},
+		{"contributions", (*adjudication).contribute},
+		{"balances", (*adjudication).balances},
+		{"commit", commit},
+	}
+}
+
+// run carries the transaction through steps until one gives the response
+// its status, and releases the locks the steps took.
+func (a *adjudication) run(ctx context.Context, steps []step) (*Response, error) {
+	defer a.release()
+	for i := range steps {
+		a.step = steps[i].name
+		if err := steps[i].run(a, ctx); err != nil {
+			return nil, err
+		}
+		if a.resp.Status != "" {
+			return a.answer()
+		}
+	}
+	return nil, fmt.Errorf("%w: the pipeline ended without a status", ErrInternal)
+}
+
+// answer completes the response a step stopped at. A claim rejected after
+// pricing pays nothing, so its amounts are cleared; any other status is
+// final as it stands.
+func (a *adjudication) answer() (*Response, error) {
+	resp := a.resp
+	if resp.Status != Rejected {
+		return resp, nil
+	}
+	resp.clearAmounts()
+	resp.finishMessage()
+	if err := resp.Check(); err != nil {
+		return nil, fmt.Errorf("%w: response broke an invariant: %w", ErrInternal, err)
+	}
+	return resp, nil
+}
+
+// trace records what the current step decided.
+func (a *adjudication) trace(rule, format string, args ...any) {
+	a.resp.trace(a.step, rule, format, args...)
+}
+
+// release unlocks what the steps locked, families before the claim key.
+func (a *adjudication) release() {
+	if a.unlockFamilies != nil {
+		a.unlockFamilies()
+	}
+	if a.unlockKey != nil {
+		a.unlockKey()
+	}
+}
+
+// syntax is step 1: every field present and well formed.
+func (a *adjudication) syntax(context.Context) error {
+	p, rejects := parseClaim(a.submitted, a.engine.today())
+	if len(rejects) > 0 {
+		a.resp.reject(rejects...)
+		a.trace("", "%d field(s) missing or invalid", len(rejects))
+		return nil
+	}
+	a.trace("", "all fields valid")
+	a.claim, a.key, a.hash = p, p.key(), a.submitted.hash()
+	return nil
+}
+
+// paidUnderKey takes the claim key's lock and returns the paid claim
+// billed under the key, or nil.
+func (a *adjudication) paidUnderKey(ctx context.Context) (*ClaimRecord, error) {
+	a.unlockKey = a.engine.lockKey(a.key)
+	prev, err := a.store.ClaimByKey(ctx, a.key)
+	if err != nil {
+		return nil, fmt.Errorf("duplicate check: %w", err)
+	}
+	if prev == nil || !prev.Paid() {
+		return nil, nil
+	}
+	return prev, nil
+}
+
+// duplicateBill is step 2 of a B1: an identical resubmission of a paid
+// claim gets the original answer; different content under its key is 83.
+func (a *adjudication) duplicateBill(ctx context.Context) error {
+	paid, err := a.paidUnderKey(ctx)
+	switch {
+	case err != nil:
+		return err
+	case paid == nil:
+		a.trace("", "no paid claim under this key")
+	case paid.Hash == a.hash:
+		a.returnOriginal(paid)
+	default:
+		a.resp.reject(ncpdpDuplicatePaid)
+		a.trace("", "claim %s is already paid under this pharmacy, Rx number, fill and date with different content", paid.ID)
+	}
+	return nil
+}
+
+// duplicateRebill is step 2 of a B3: it needs a paid claim to replace; the
+// identical resubmission of a rebill gets the original answer.
+func (a *adjudication) duplicateRebill(ctx context.Context) error {
+	paid, err := a.paidUnderKey(ctx)
+	switch {
+	case err != nil:
+		return err
+	case paid == nil:
+		a.resp.reject(ncpdpNotPaid)
+		a.trace("", "no paid claim under this key to rebill")
+	case paid.Hash == a.hash && paid.Transaction == TxRebill:
+		a.returnOriginal(paid)
+	default:
+		a.original = paid
+		a.trace("", "rebill replaces paid claim %s", paid.ID)
+	}
+	return nil
+}
+
+// duplicateTestClaim is step 2 of a test claim: a paid claim under the key
+// is re-adjudicated as if it were rebilled.
+func (a *adjudication) duplicateTestClaim(ctx context.Context) error {
+	paid, err := a.paidUnderKey(ctx)
+	switch {
+	case err != nil:
+		return err
+	case paid == nil:
+		a.trace("", "test claim: no paid claim under this key")
+	default:
+		a.original = paid
+		a.trace("", "test claim: re-adjudicates paid claim %s as if it were rebilled", paid.ID)
+	}
+	return nil
+}
+
+// returnOriginal answers an identical resubmission with the paid claim's
+// own response, status D; nothing changes.
+func (a *adjudication) returnOriginal(paid *ClaimRecord) {
+	dup := *paid.Response
+	dup.Status = Duplicate
+	dup.Message = "DUPLICATE OF PAID CLAIM"
+	dup.Trace = append(slices.Clip(dup.Trace), TraceStep{Step: a.step, Outcome: "identical to paid claim " + paid.ID + "; original response returned, nothing changed"})
+	a.resp = &dup
+}
+
+// eligibility is step 3. It reads the cardholder's family and locks it,
+// with the family of the claim a rebill replaces.
+func (a *adjudication) eligibility(ctx context.Context) error {
+	c := a.claim
+	fam, err := a.store.Family(ctx, c.CardholderID)
+	if err != nil {
+		return fmt.Errorf("family lookup: %w", err)
+	}
+	if a.original != nil {
+		a.unlockFamilies = a.engine.lockFamilies(c.CardholderID, a.original.CardholderID)
+	} else {
+		a.unlockFamilies = a.engine.lockFamilies(c.CardholderID)
+	}
+	a.family = fam
+	a.member, a.plan, _ = eligibility(a.snap, a.resp, fam, c.personCode, c.dob, c.GroupID, c.dos)
+	if a.plan != nil {
+		a.path = a.snap.pathFor(a.plan, fam.GroupID)
+	}
+	return nil
+}
+
+// pharmacy is step 4: the network the claim is in.
+func (a *adjudication) pharmacy(context.Context) error {
+	c := a.claim
+	a.network, a.segment, _ = pharmacyNetwork(a.snap, a.resp, a.plan, c.PharmacyNPI, c.dos, c.DaysSupply, a.path.settings.Retail90MinDays)
+	return nil
+}
+
+// loadAccumulators reads the member's and family's documents for the
+// claim's benefit period, without the contributions of the claim a rebill
+// replaces.
+func (a *adjudication) loadAccumulators(ctx context.Context) error {
+	c := a.claim
+	a.period = domain.PeriodStart(c.dos, a.plan.periodStart)
+	if a.original != nil {
+		if err := a.docs.remove(ctx, a.original); err != nil {
+			return err
+		}
+	}
+	docs, err := a.docs.pair(ctx, c.CardholderID, c.personCode, a.period)
+	if err != nil {
+		return err
+	}
+	a.acc = docs
+	return nil
+}
+
+// pay makes the claim paid once every step has passed it.
+func (a *adjudication) pay() error {
+	a.resp.Status = Paid
+	a.resp.finishMessage()
+	if err := a.resp.Check(); err != nil {
+		return fmt.Errorf("%w: adjudication broke an invariant, nothing written: %w", ErrInternal, err)
+	}
+	return nil
+}
+
+func (a *adjudication) commitBill(ctx context.Context) error   { return a.commit(ctx, TxBill) }
+func (a *adjudication) commitRebill(ctx context.Context) error { return a.commit(ctx, TxRebill) }
+
+// commitNothing is the commit of a test claim: paid, nothing written.
+func (a *adjudication) commitNothing(context.Context) error { return a.pay() }
+
+// commit pays the claim and writes its record, history entry and
+// accumulators, with the reversal of the claim a rebill replaces, in one
+// durable batch.
+func (a *adjudication) commit(ctx context.Context, tx string) error {
+	if err := a.pay(); err != nil {
+		return err
+	}
+	c, resp := a.claim, a.resp
+	rec := &ClaimRecord{
+		ID: resp.ClaimID, Transaction: tx, Key: a.key, Hash: a.hash,
+		CardholderID: c.CardholderID, PersonCode: c.personCode, Period: a.period,
+		Claim: a.submitted, Response: resp, Contributions: a.contributions,
+	}
+	commit := &Commit{Records: []*ClaimRecord{rec}, Index: rec, History: a.historyEntry(), Docs: a.docs.writes()}
+	if a.original != nil {
+		replaced := *a.original
+		replaced.Reversal = &ReversalRecord{Transaction: TxRebill, ReplacedBy: rec.ID}
+		commit.Records = append(commit.Records, &replaced)
+		resp.ReversedClaimID = a.original.ID
+	}
+	if err := a.store.Commit(ctx, commit); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// historyEntry is what the claim adds to the member's history.
+func (a *adjudication) historyEntry() *HistoryEntry {
+	h := &HistoryEntry{ClaimID: a.resp.ClaimID, DateOfService: a.claim.dos, NDC: a.drug.NDC, Class: a.drug.TherapeuticClass,
+		DaysSupply: a.claim.DaysSupply, Quantity: a.claim.qty, PlanPaid: a.resp.PlanPaid, Segment: a.segment}
+	for _, k := range maxKinds {
+		for _, lv := range levels(a.sel.Winner(k)) {
+			h.Buckets = append(h.Buckets, string(k)+"/"+lv)
+		}
+	}
+	return h
+}
+
+// reversalSyntax is step 1 of a B2.
+func (a *adjudication) reversalSyntax(context.Context) error {
+	key, rejects := parseReversal(a.rev)
+	if len(rejects) > 0 {
+		a.resp.reject(rejects...)
+		a.trace("", "%d field(s) missing or invalid", len(rejects))
+		return nil
+	}
+	a.key, a.hash = key, a.rev.hash()
+	return nil
+}
+
+// reversal finds the paid claim a B2 reverses and takes its contributions
+// out of the accumulators. A repeated identical reversal gets the original
+// answer.
+func (a *adjudication) reversal(ctx context.Context) error {
+	r := a.rev
+	a.unlockKey = a.engine.lockKey(a.key)
+	rec, err := a.store.ClaimByKey(ctx, a.key)
+	if err != nil {
+		return fmt.Errorf("claim lookup: %w", err)
+	}
+	switch {
+	case rec != nil && !rec.Paid() && rec.Reversal.Hash == a.hash && rec.Reversal.Response != nil:
+		a.resp = rec.Reversal.Response
+		return nil
+	case rec == nil || !rec.Paid():
+		a.resp.reject(ncpdpNotPaid)
+		a.trace("", "no paid claim under this pharmacy, Rx number, fill and date")
+		return nil
+	case r.CardholderID != "" && r.CardholderID != rec.CardholderID,
+		r.ProductID != "" && normalizeNDC(r.ProductID) != normalizeNDC(rec.Claim.ProductID):
+		a.resp.reject(ncpdpNotPaid)
+		a.trace("", "the paid claim under this key is for another cardholder or product")
+		return nil
+	}
+	a.unlockFamilies = a.engine.lockFamilies(rec.CardholderID)
+	if err := a.docs.remove(ctx, rec); err != nil {
+		return err
+	}
+	a.original = rec
+	a.resp.ReversedClaimID = rec.ID
+	a.resp.PlanID = rec.Response.PlanID
+	a.trace("", "claim %s reversed; its %d accumulator contributions removed", rec.ID, len(rec.Contributions))
+	return nil
+}
+
+// commitReversal accepts the reversal and writes it with the accumulators.
+func (a *adjudication) commitReversal(ctx context.Context) error {
+	resp := a.resp
+	resp.Status = Accepted
+	resp.finishMessage()
+	reversed := *a.original
+	reversed.Reversal = &ReversalRecord{Transaction: TxReverse, Hash: a.hash, Response: resp}
+	if err := a.store.Commit(ctx, &Commit{Records: []*ClaimRecord{&reversed}, Docs: a.docs.writes()}); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// stepNames lists the names of a pipeline's steps, in order.
+func stepNames(steps []step) []string {
+	names := make([]string, len(steps))
+	for i, s := range steps {
+		names[i] = s.name
+	}
+	return names
+}
