@@ -18,7 +18,7 @@ import (
 )
 
 // UserMetadataKey is the gRPC metadata key naming the acting user of an
-// AdminService call.
+// AdminService call (internal/client sends the same key).
 const UserMetadataKey = "x-user"
 
 // AdminServer adapts the engine's admin methods to the AdminService gRPC

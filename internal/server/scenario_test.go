@@ -9,6 +9,7 @@ import (
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/config"
 	"github.com/rxclaims/rxclaims/edits"
+	"github.com/rxclaims/rxclaims/internal/client"
 	"github.com/rxclaims/rxclaims/internal/scenario"
 	"github.com/rxclaims/rxclaims/internal/server"
 	"google.golang.org/grpc"
@@ -21,19 +22,19 @@ func TestScenarios(t *testing.T) {
 	scenario.RunAll(t, func(t *testing.T, cfg *config.Config, dir string, now func() time.Time) scenario.Target {
 		e, _ := scenario.NewEngine(t, cfg, dir, now)
 		conn := serve(t, e)
-		return grpcTarget{Client: server.NewClient(conn), conn: conn}
+		return grpcTarget{Claims: client.NewClaims(conn), conn: conn}
 	})
 }
 
 // grpcTarget drives claims and the edits admin over gRPC, so the edit
 // worksheets run through AdminService too.
 type grpcTarget struct {
-	*server.Client
+	*client.Claims
 	conn *grpc.ClientConn
 }
 
-func (g grpcTarget) admin(user string) *server.AdminClient {
-	return server.NewAdminClient(g.conn, user)
+func (g grpcTarget) admin(user string) *client.Admin {
+	return client.NewAdmin(g.conn, user)
 }
 
 func (g grpcTarget) CreateDraft(ctx context.Context, e edits.Edit, user string) (edits.Edit, error) {
@@ -63,7 +64,7 @@ func serve(t testing.TB, e *adjudicator.Engine) *grpc.ClientConn {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, _ := server.NewGRPCServer(server.NewClaimsServer(e, nil, nil), server.NewAdminServer(e, nil), nil, nil)
+	srv := server.New(e, server.Config{})
 	go func() { _ = srv.Serve(lis) }()
 	t.Cleanup(srv.Stop)
 	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
