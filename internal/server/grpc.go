@@ -60,9 +60,9 @@ func New(engine *adjudicator.Engine, c Config) *Server {
 		c.Registerer.MustRegister(srvMetrics)
 	}
 	s := grpc.NewServer(interceptors(srvMetrics, log)...)
-	pb.RegisterClaimsServiceServer(s, NewClaimsServer(engine, c.Metrics, log))
-	pb.RegisterAdminServiceServer(s, NewAdminServer(engine, log))
-	pb.RegisterEnrollmentServiceServer(s, NewEnrollmentServer(engine, log))
+	pb.RegisterClaimsServiceServer(s, newClaimsService(engine, c.Metrics, log))
+	pb.RegisterAdminServiceServer(s, newAdminService(engine, log))
+	pb.RegisterEnrollmentServiceServer(s, newEnrollmentService(engine, log))
 	hs := health.NewServer()
 	hs.SetServingStatus("", healthpb.HealthCheckResponse_NOT_SERVING)
 	healthpb.RegisterHealthServer(s, hs)

@@ -10,10 +10,14 @@ import (
 	"github.com/rxclaims/rxclaims/config"
 	"github.com/rxclaims/rxclaims/edits"
 	"github.com/rxclaims/rxclaims/internal/client"
+	"github.com/rxclaims/rxclaims/internal/demo"
 	"github.com/rxclaims/rxclaims/internal/scenario"
 	"github.com/rxclaims/rxclaims/internal/server"
+	pb "github.com/rxclaims/rxclaims/proto/rxclaims/v1"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
 )
 
 // TestScenarios runs the scenario files against a real gRPC server on a
@@ -73,4 +77,15 @@ func serve(t testing.TB, e *adjudicator.Engine) *grpc.ClientConn {
 	}
 	t.Cleanup(func() { conn.Close() })
 	return conn
+}
+
+// TestNewServesEveryService: New registers every service of the
+// adjudicator, so a loader can sync through the same server that bills.
+func TestNewServesEveryService(t *testing.T) {
+	e, _ := scenario.NewEngine(t, demo.Config(), t.TempDir(), time.Now)
+	conn := serve(t, e)
+	_, err := pb.NewEnrollmentServiceClient(conn).ListMemberClaims(context.Background(), &pb.ListMemberClaimsRequest{})
+	if status.Code(err) == codes.Unimplemented {
+		t.Fatalf("EnrollmentService: %v", err)
+	}
 }

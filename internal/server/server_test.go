@@ -52,9 +52,11 @@ func TestRun(t *testing.T) {
 	defer conn.Close()
 	claims := pb.NewClaimsServiceClient(conn)
 
-	h, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{Service: "rxclaims.v1.ClaimsService"})
-	if err != nil || h.GetStatus() != healthpb.HealthCheckResponse_SERVING {
-		t.Fatalf("health: %v %v", h, err)
+	for _, service := range []string{"", "rxclaims.v1.ClaimsService", "rxclaims.v1.AdminService", "rxclaims.v1.EnrollmentService"} {
+		h, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{Service: service})
+		if err != nil || h.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+			t.Fatalf("health of %q: %v %v", service, h, err)
+		}
 	}
 	claim := pbDemoClaim()
 	checkBills(t, claims, claim)
