@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"slices"
 
 	"github.com/alecthomas/kong"
 	"github.com/rxclaims/rxclaims/internal/buildinfo"
@@ -35,6 +37,7 @@ func Parse(name string, grammar any, args []string, stdout, stderr io.Writer, op
 	if err != nil {
 		return nil, err
 	}
+	ignoreEmptyEnvs(parser.Model.Node)
 	defer func() {
 		r := recover()
 		if r == nil {
@@ -51,4 +54,20 @@ func Parse(name string, grammar any, args []string, stdout, stderr io.Writer, op
 		}
 	}()
 	return parser.Parse(args)
+}
+
+// ignoreEmptyEnvs makes an environment variable set to "" count as unset
+// (kong would take its empty value), as the mains' hand-written flag
+// handling did: RXCLAIMS_DATA_DIR= still means ./data, and an empty
+// RXCLAIMS_USER falls back to USER.
+func ignoreEmptyEnvs(n *kong.Node) {
+	for _, f := range n.Flags {
+		f.Tag.Envs = slices.DeleteFunc(slices.Clone(f.Tag.Envs), func(env string) bool {
+			v, ok := os.LookupEnv(env)
+			return ok && v == ""
+		})
+	}
+	for _, c := range n.Children {
+		ignoreEmptyEnvs(c)
+	}
 }

@@ -23,12 +23,18 @@ func TestParse(t *testing.T) {
 		want string
 	}{
 		{nil, "", ":1"},
+		{nil, "set but empty", ":1"},
 		{nil, ":2", ":2"},
 		{[]string{"--addr", ":3"}, ":2", ":3"},
 	} {
-		t.Setenv("CLI_TEST_ADDR", tc.env)
-		if tc.env == "" {
+		switch tc.env {
+		case "":
+			t.Setenv("CLI_TEST_ADDR", "")
 			os.Unsetenv("CLI_TEST_ADDR")
+		case "set but empty":
+			t.Setenv("CLI_TEST_ADDR", "")
+		default:
+			t.Setenv("CLI_TEST_ADDR", tc.env)
 		}
 		var g grammar
 		var out bytes.Buffer
