@@ -139,7 +139,7 @@ func startInProcess(ctx context.Context, dataDir, bundle string, log *slog.Logge
 	start := time.Now()
 	go func() {
 		done <- server.Run(ctx, server.Options{
-			GRPCAddr: "127.0.0.1:0", MetricsAddr: "127.0.0.1:0", DataDir: dataDir, ConfigPath: bundle, Logger: log,
+			GRPCAddr: "127.0.0.1:0", MetricsAddr: "127.0.0.1:0", DataDir: dataDir, Config: server.File(bundle), Logger: log,
 			Listening: func(g, m net.Addr) { addrs <- [2]string{g.String(), m.String()} },
 		})
 	}()

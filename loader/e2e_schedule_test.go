@@ -9,8 +9,8 @@ import (
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/edits"
+	"github.com/rxclaims/rxclaims/internal/client"
 	"github.com/rxclaims/rxclaims/internal/demo"
-	"github.com/rxclaims/rxclaims/internal/server"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 )
@@ -50,13 +50,13 @@ func TestEndToEndSchedule(t *testing.T) {
 	fee := edits.Edit{ID: "E2E.fee", Kind: edits.KindDispensingFee, Level: edits.Level{Kind: edits.PlanLevel, ID: demo.PlanPPO},
 		Range:         domain.Range{From: domain.MustDate("2026-01-01")},
 		DispensingFee: &edits.DispensingFee{Schedule: &edits.ScheduleRef{Schedule: "E2E-FEES", Adjustments: []string{"E2E-340B"}}}}
-	if _, err := server.NewAdminClient(conn, "alice").CreateDraft(ctx, fee); err != nil {
+	if _, err := client.NewAdmin(conn, "alice").CreateDraft(ctx, fee); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := server.NewAdminClient(conn, "bob").Activate(ctx, fee.ID, 1); err != nil {
+	if _, err := client.NewAdmin(conn, "bob").Activate(ctx, fee.ID, 1); err != nil {
 		t.Fatal(err)
 	}
-	r, err := server.NewClient(conn).Bill(ctx, &adjudicator.Claim{
+	r, err := client.NewClaims(conn).Bill(ctx, &adjudicator.Claim{
 		BIN: demo.BIN, PCN: demo.PCN, CardholderID: demo.DemoCardholder, PersonCode: demo.DemoSubscriberCode, DateOfBirth: demo.DemoSubscriberDOB,
 		DateOfService: "2026-10-15", RxNumber: "9100001", ProductID: demo.DemoGenericNDC, Quantity: "30", DaysSupply: 30,
 		IngredientCostSubmitted: "20.00", UsualAndCustomary: "30.00", GrossAmountDue: "30.00",

@@ -12,9 +12,11 @@ import (
 
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/domain"
+	"github.com/rxclaims/rxclaims/internal/client"
 	"github.com/rxclaims/rxclaims/internal/demo"
 	"github.com/rxclaims/rxclaims/internal/ncpdp"
 	"github.com/rxclaims/rxclaims/internal/server"
+	"github.com/rxclaims/rxclaims/internal/servertest"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 )
@@ -36,7 +38,7 @@ func startAdjudicator(t *testing.T, dir, addr string) *adjudicatorProc {
 	up := make(chan net.Addr, 1)
 	go func() {
 		p.done <- server.Run(ctx, server.Options{
-			GRPCAddr: addr, MetricsAddr: "-", DataDir: dir, Logger: slog.New(slog.DiscardHandler),
+			GRPCAddr: addr, MetricsAddr: "-", DataDir: dir, Config: servertest.Demo(), Logger: slog.New(slog.DiscardHandler),
 			Now:       func() time.Time { return time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC) },
 			Listening: func(g, _ net.Addr) { up <- g },
 		})
@@ -91,7 +93,7 @@ func TestEndToEnd(t *testing.T) {
 	if err := l.Sync(ctx); err != nil {
 		t.Fatal(err)
 	}
-	client := server.NewClient(conn)
+	client := client.NewClaims(conn)
 	bill := &adjudicator.Claim{
 		BIN: demo.BIN, PCN: demo.PCN, CardholderID: "LDR001", PersonCode: "001", DateOfBirth: "1970-05-05",
 		DateOfService: "2026-10-15", RxNumber: "9000001", ProductID: demo.DemoGenericNDC, Quantity: "30", DaysSupply: 30,

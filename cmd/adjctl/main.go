@@ -7,28 +7,27 @@
 //	adjctl bundle export bundle.yaml
 //	adjctl test-claim claim.json --draft QTY-10:2
 //
-// Run adjctl -h for every command and flag.
+// Run adjctl --help for every command and flag; internal/adminctl does the
+// work.
 package main
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
 
 	"github.com/rxclaims/rxclaims/internal/adminctl"
+	"github.com/rxclaims/rxclaims/internal/cli"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := adminctl.Run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			os.Exit(0)
-		}
+	err := adminctl.Run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil && !errors.Is(err, cli.ErrExited) {
 		fmt.Fprintln(os.Stderr, "adjctl:", err)
 		os.Exit(1)
 	}

@@ -17,8 +17,8 @@ import (
 
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/domain"
+	"github.com/rxclaims/rxclaims/internal/client"
 	"github.com/rxclaims/rxclaims/internal/demo"
-	"github.com/rxclaims/rxclaims/internal/server"
 	"github.com/rxclaims/rxclaims/internal/store"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
@@ -40,9 +40,23 @@ func TestCrashSafety(t *testing.T) {
 	}
 	data := t.TempDir()
 
+	acked := loadUntilKilled(t, bin, data)
+	checkRestart(t, bin, data, acked)
+
+	// The operator's check agrees.
+	if out, err := exec.Command(bin, "--verify", "--data-dir", data).CombinedOutput(); err != nil || !strings.Contains(string(out), " 0 problems") {
+		t.Errorf("adjudicator --verify: %v\n%s", err, out)
+	}
+	checkStoredLedger(t, data, acked)
+}
+
+// loadUntilKilled starts the server on data, drives concurrent bills,
+// reversals and rebills, kills it with SIGKILL mid-load and returns what
+// it acknowledged.
+func loadUntilKilled(t *testing.T, bin, data string) *ledger {
 	proc, addr := startServer(t, bin, data)
 	conn := dial(t, addr)
-	client := server.NewClient(conn)
+	claims := client.NewClaims(conn)
 
 	acked := newLedger()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -52,7 +66,7 @@ func TestCrashSafety(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			drive(ctx, client, w, members, acked)
+			drive(ctx, claims, w, members, acked)
 		}()
 	}
 	// Kill once a good number of transactions have been acknowledged.
@@ -72,17 +86,21 @@ func TestCrashSafety(t *testing.T) {
 	if len(acked.bills) == 0 || len(acked.reversals) == 0 {
 		t.Fatalf("too little load before the kill to prove anything: %d bills, %d reversals", len(acked.bills), len(acked.reversals))
 	}
+	return acked
+}
 
-	// Restart on the same data: every acknowledged transaction answers as
-	// the duplicate of itself.
-	proc, addr = startServer(t, bin, data)
-	conn = dial(t, addr)
-	client = server.NewClient(conn)
+// checkRestart restarts the server on the same data: every acknowledged
+// transaction answers as the duplicate of itself. Then it stops the server
+// gracefully.
+func checkRestart(t *testing.T, bin, data string, acked *ledger) {
+	proc, addr := startServer(t, bin, data)
+	conn := dial(t, addr)
+	claims := client.NewClaims(conn)
 	for id, c := range acked.bills {
 		if acked.pending[id] {
 			continue // its unanswered reversal or rebill may have landed
 		}
-		r, err := client.Bill(context.Background(), c)
+		r, err := claims.Bill(context.Background(), c)
 		if err != nil {
 			t.Fatalf("rebilling acknowledged claim %s: %v", id, err)
 		}
@@ -91,7 +109,7 @@ func TestCrashSafety(t *testing.T) {
 		}
 	}
 	for id, rv := range acked.reversals {
-		r, err := client.Reverse(context.Background(), rv.reversal)
+		r, err := claims.Reverse(context.Background(), rv.reversal)
 		if err != nil {
 			t.Fatalf("repeating acknowledged reversal of %s: %v", id, err)
 		}
@@ -106,14 +124,12 @@ func TestCrashSafety(t *testing.T) {
 	if err := proc.Wait(); err != nil {
 		t.Fatalf("graceful shutdown: %v", err)
 	}
+}
 
-	// The operator's check agrees.
-	if out, err := exec.Command(bin, "--verify", "--data-dir", data).CombinedOutput(); err != nil || !strings.Contains(string(out), " 0 problems") {
-		t.Errorf("adjudicator --verify: %v\n%s", err, out)
-	}
-
-	// Read the store itself: acknowledged claims exist once, in the state
-	// acknowledged, and the balances equal the claims' contributions.
+// checkStoredLedger reads the store itself: acknowledged claims exist
+// once, in the state acknowledged, and the balances equal the claims'
+// contributions.
+func checkStoredLedger(t *testing.T, data string, acked *ledger) {
 	st, err := store.Open(store.Options{Dir: data})
 	if err != nil {
 		t.Fatal(err)
@@ -211,7 +227,7 @@ func coveredMembers(t *testing.T) []*adjudicator.Claim {
 
 // drive sends bills, and reverses or rebills some of its own paid claims,
 // until ctx ends or the server goes away.
-func drive(ctx context.Context, c *server.Client, worker int, members []*adjudicator.Claim, l *ledger) {
+func drive(ctx context.Context, c *client.Claims, worker int, members []*adjudicator.Claim, l *ledger) {
 	rng := rand.New(rand.NewPCG(uint64(worker), 7))
 	today := domain.DateOf(time.Now().UTC())
 	var mine []string

@@ -4,15 +4,17 @@
 //	adjudicator --data-dir ./data --config plan.yaml # a configuration bundle
 //	adjudicator --print-demo-config > bundle.yaml    # the demo data as a bundle
 //	adjudicator --verify --data-dir ./data           # check a stopped server's store
+//	adjudicator --version
 //
 // Every flag can also be set by an environment variable (RXCLAIMS_GRPC_ADDR,
 // RXCLAIMS_METRICS_ADDR, RXCLAIMS_DATA_DIR, RXCLAIMS_CONFIG, RXCLAIMS_LOG_LEVEL);
-// a flag given on the command line wins.
+// a flag given on the command line wins. This main only reads the command
+// line and chooses the configuration; internal/server does the serving.
 package main
 
 import (
 	"context"
-	"flag"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,7 +22,9 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/alecthomas/kong"
 	"github.com/rxclaims/rxclaims/config"
+	"github.com/rxclaims/rxclaims/internal/cli"
 	"github.com/rxclaims/rxclaims/internal/demo"
 	"github.com/rxclaims/rxclaims/internal/server"
 	"github.com/rxclaims/rxclaims/internal/store"
@@ -28,50 +32,79 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil && !errors.Is(err, cli.ErrExited) {
 		fmt.Fprintln(os.Stderr, "adjudicator:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	env := func(name, def string) string {
-		if v := getenv(name); v != "" {
-			return v
-		}
-		return def
-	}
-	fs := flag.NewFlagSet("adjudicator", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var o server.Options
-	fs.StringVar(&o.GRPCAddr, "grpc-addr", env("RXCLAIMS_GRPC_ADDR", ":50051"), "gRPC listen address")
-	fs.StringVar(&o.MetricsAddr, "metrics-addr", env("RXCLAIMS_METRICS_ADDR", ":9102"), `Prometheus /metrics listen address ("-" disables)`)
-	fs.StringVar(&o.DataDir, "data-dir", env("RXCLAIMS_DATA_DIR", "./data"), "Pebble data directory (created if missing)")
-	fs.StringVar(&o.ConfigPath, "config", env("RXCLAIMS_CONFIG", ""), "configuration bundle (YAML or JSON); empty uses the built-in demo data")
-	level := fs.String("log-level", env("RXCLAIMS_LOG_LEVEL", "info"), "log level: debug, info, warn or error")
-	printDemo := fs.Bool("print-demo-config", false, "print the built-in demo data as a configuration bundle and exit")
-	verify := fs.Bool("verify", false, "check the store in --data-dir (every balance equals its claims' contributions; one paid claim per key) and exit; the server must be stopped")
-	if err := fs.Parse(args); err != nil {
+// flags is the command line.
+type flags struct {
+	GRPCAddr        string           `name:"grpc-addr" env:"RXCLAIMS_GRPC_ADDR" default:":50051" help:"gRPC listen address."`
+	MetricsAddr     string           `name:"metrics-addr" env:"RXCLAIMS_METRICS_ADDR" default:":9102" help:"Prometheus /metrics listen address (\"-\" disables it)."`
+	DataDir         string           `name:"data-dir" env:"RXCLAIMS_DATA_DIR" default:"./data" help:"Pebble data directory (created if missing)."`
+	Config          string           `name:"config" env:"RXCLAIMS_CONFIG" placeholder:"FILE" help:"Configuration bundle (YAML or JSON); without it the server runs on the built-in demo data."`
+	LogLevel        string           `name:"log-level" env:"RXCLAIMS_LOG_LEVEL" default:"info" help:"Log level: debug, info, warn or error."`
+	PrintDemoConfig bool             `name:"print-demo-config" help:"Print the built-in demo data as a configuration bundle and exit."`
+	Verify          bool             `name:"verify" help:"Check the store in --data-dir (every balance equals its claims' contributions; one paid claim per key) and exit; the server must be stopped."`
+	Version         kong.VersionFlag `name:"version" help:"Print the version and exit."`
+}
+
+const description = "Serve pharmacy claim adjudication (NCPDP B1/B2/B3/E1) over gRPC. No member data is ever logged."
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var f flags
+	if _, err := cli.Parse("adjudicator", &f, args, stdout, stderr, kong.Description(description)); err != nil {
 		return err
 	}
-	if *printDemo {
-		b, err := config.Marshal(demo.Config())
-		if err != nil {
-			return err
-		}
-		_, err = stdout.Write(b)
-		return err
-	}
-	if *verify {
-		return verifyStore(o.DataDir, stdout)
+	switch {
+	case f.PrintDemoConfig:
+		return printDemoConfig(stdout)
+	case f.Verify:
+		return verifyStore(f.DataDir, stdout)
 	}
 	var lvl slog.Level
-	if err := lvl.UnmarshalText([]byte(*level)); err != nil {
+	if err := lvl.UnmarshalText([]byte(f.LogLevel)); err != nil {
 		return fmt.Errorf("--log-level: %w", err)
 	}
-	o.Logger = slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: lvl}))
-	return server.Run(ctx, o)
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: lvl}))
+	return server.Run(ctx, server.Options{
+		GRPCAddr: f.GRPCAddr, MetricsAddr: f.MetricsAddr, DataDir: f.DataDir,
+		Config: chooseConfig(f.Config, log), Logger: log,
+	})
+}
+
+// chooseConfig is the configuration the server starts on: the bundle at
+// path, or the built-in demo data when no path is given. It says which in
+// the log.
+func chooseConfig(path string, log *slog.Logger) server.ConfigSource {
+	if path != "" {
+		log.Info("configuration: bundle file", "source", path)
+		return server.File(path)
+	}
+	log.Info("configuration: built-in demo data (no --config given)")
+	return demoConfig()
+}
+
+// demoConfig is the built-in demo data: it seeds an empty store and is
+// never imported over a configuration the store already holds.
+func demoConfig() server.ConfigSource {
+	return server.ConfigSource{
+		Name:     "built-in demo data",
+		Load:     func() (*config.Config, error) { return demo.Config(), nil },
+		SeedOnly: true,
+	}
+}
+
+func printDemoConfig(stdout io.Writer) error {
+	b, err := config.Marshal(demo.Config())
+	if err != nil {
+		return err
+	}
+	_, err = stdout.Write(b)
+	return err
 }
 
 // verifyStore runs the store's consistency check and reports it; it fails

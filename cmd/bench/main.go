@@ -5,14 +5,15 @@
 //	go run ./cmd/bench --preset medium --out m  # about ten minutes, 100,000 members
 //	go run ./cmd/bench --preset full            # the ARCHITECTURE.md scale targets; hours
 //	go run ./cmd/bench --render m --p99-bound 50ms # m/report.md again, capacity at another bound
+//	go run ./cmd/bench --version
 //
 // A preset sets every figure; flags given on the command line override it.
+// This main only reads the command line; package bench does the work.
 package main
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -23,120 +24,130 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/alecthomas/kong"
 	"github.com/rxclaims/rxclaims/bench"
+	"github.com/rxclaims/rxclaims/internal/cli"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil && !errors.Is(err, cli.ErrExited) {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
+// flags is the command line. The figures are pointers: nil when not
+// given, so only the flags on the command line override the preset.
+type flags struct {
+	Preset              string           `name:"preset" default:"short" enum:"short,medium,full" help:"short, medium or full."`
+	Short               bool             `name:"short" help:"The short preset (the same as --preset short)."`
+	Out                 string           `name:"out" default:"bench-out" help:"Directory for report.json, report.md, plots and server logs."`
+	Seed                *uint64          `name:"seed" help:"Seed of the population and claim mix."`
+	Members             *int             `name:"members" help:"Members of the load steps' population."`
+	Pharmacies          *int             `name:"pharmacies" help:"Pharmacies."`
+	DrugPairs           *int             `name:"drug-pairs" help:"Generated brand/generic drug pairs."`
+	History             *int             `name:"history" help:"Claims of history billed before measuring."`
+	Warmup              *int             `name:"warmup" help:"Warm-up claims billed before measuring."`
+	Concurrency         *string          `name:"concurrency" help:"Closed-loop concurrencies, comma separated."`
+	Rates               *string          `name:"rates" help:"Open-loop rates in claims/s, comma separated."`
+	Step                *time.Duration   `name:"step" help:"Duration of each claims step."`
+	Baseline            *time.Duration   `name:"baseline" help:"Duration of each empty-RPC step."`
+	MaxInFlight         *int             `name:"max-in-flight" help:"Open loop: calls outstanding at most."`
+	Conns               *int             `name:"conns" help:"gRPC connections."`
+	P99Bound            *time.Duration   `name:"p99-bound" help:"Latency bound of the capacity line."`
+	ScaleMembers        *string          `name:"scale-members" help:"Members of each case of the members curve; - for none."`
+	ScaleHistory        *string          `name:"scale-history" help:"History claims of each case of the history curve; - for none."`
+	ScaleHistoryMembers *int             `name:"scale-history-members" help:"Members of the history curve's cases."`
+	ScaleEdits          *string          `name:"scale-edits" help:"Active edits of each case of the edits curve; - for none."`
+	ScaleConcurrency    *int             `name:"scale-concurrency" help:"Closed-loop concurrency of the scale cases."`
+	ScaleRate           *float64         `name:"scale-rate" help:"Open-loop rate of the scale cases."`
+	InProcess           bool             `name:"in-process" help:"Run the adjudicator in this process (CPU figures then include the client)."`
+	Adjudicator         string           `name:"adjudicator" placeholder:"BIN" help:"Adjudicator binary to start; empty builds cmd/adjudicator with go build."`
+	Render              string           `name:"render" placeholder:"DIR" help:"Write report.md and the plots again from DIR/report.json (with --p99-bound: for that bound) and exit."`
+	Version             kong.VersionFlag `name:"version" help:"Print the version and exit."`
+}
+
+const description = "Run the capacity-planning benchmark suite against a fresh adjudicator and write report.json, report.md and PNG plots. A preset sets every figure; flags given on the command line override it."
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	preset := fs.String("preset", "short", "short, medium or full")
-	short := fs.Bool("short", false, "the short preset (the same as --preset short)")
-	out := fs.String("out", "bench-out", "directory for report.json, report.md, plots and server logs")
-	seed := fs.Uint64("seed", 0, "seed of the population and claim mix")
-	members := fs.Int("members", 0, "members of the load steps' population")
-	pharmacies := fs.Int("pharmacies", 0, "pharmacies")
-	drugPairs := fs.Int("drug-pairs", 0, "generated brand/generic drug pairs")
-	history := fs.Int("history", 0, "claims of history billed before measuring")
-	warmup := fs.Int("warmup", 0, "warm-up claims billed before measuring")
-	concurrency := fs.String("concurrency", "", "closed-loop concurrencies, comma separated")
-	rates := fs.String("rates", "", "open-loop rates in claims/s, comma separated")
-	step := fs.Duration("step", 0, "duration of each claims step")
-	baseline := fs.Duration("baseline", 0, "duration of each empty-RPC step")
-	maxInFlight := fs.Int("max-in-flight", 0, "open loop: calls outstanding at most")
-	conns := fs.Int("conns", 0, "gRPC connections")
-	p99Bound := fs.Duration("p99-bound", 0, "latency bound of the capacity line")
-	scaleMembers := fs.String("scale-members", "", "members of each case of the members curve; - for none")
-	scaleHistory := fs.String("scale-history", "", "history claims of each case of the history curve; - for none")
-	scaleHistoryMembers := fs.Int("scale-history-members", 0, "members of the history curve's cases")
-	scaleEdits := fs.String("scale-edits", "", "Active edits of each case of the edits curve; - for none")
-	scaleConcurrency := fs.Int("scale-concurrency", 0, "closed-loop concurrency of the scale cases")
-	scaleRate := fs.Float64("scale-rate", 0, "open-loop rate of the scale cases")
-	inProcess := fs.Bool("in-process", false, "run the adjudicator in this process (CPU figures then include the client)")
-	bin := fs.String("adjudicator", "", "adjudicator binary to start; empty builds cmd/adjudicator with go build")
-	render := fs.String("render", "", "write report.md and the plots again from DIR/report.json (with --p99-bound: for that bound) and exit")
-	if err := fs.Parse(args); err != nil {
+	var f flags
+	if _, err := cli.Parse("bench", &f, args, stdout, stderr, kong.Description(description)); err != nil {
 		return err
 	}
-	if *render != "" {
-		r, err := bench.Render(*render, *p99Bound)
+	if f.Render != "" {
+		var bound time.Duration
+		set(&bound, f.P99Bound)
+		r, err := bench.Render(f.Render, bound)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintln(stdout, r.Capacity.Text)
 		return nil
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", fs.Args())
-	}
-	if *short {
-		*preset = "short"
-	}
-	mk, ok := bench.Presets[*preset]
-	if !ok {
-		return fmt.Errorf("--preset %q: want short, medium or full", *preset)
-	}
-	o := mk()
-	var err error
-	fs.Visit(func(f *flag.Flag) {
-		if err != nil {
-			return
-		}
-		switch f.Name {
-		case "seed":
-			o.Seed = *seed
-		case "members":
-			o.Members = *members
-		case "pharmacies":
-			o.Pharmacies = *pharmacies
-		case "drug-pairs":
-			o.DrugPairs = *drugPairs
-		case "history":
-			o.History = *history
-		case "warmup":
-			o.Warmup = *warmup
-		case "concurrency":
-			o.Concurrency, err = ints(f.Name, *concurrency)
-		case "rates":
-			o.Rates, err = floats(f.Name, *rates)
-		case "step":
-			o.StepDuration = *step
-		case "baseline":
-			o.BaselineDuration = *baseline
-		case "max-in-flight":
-			o.MaxInFlight = *maxInFlight
-		case "conns":
-			o.Conns = *conns
-		case "p99-bound":
-			o.P99Bound = *p99Bound
-		case "scale-members":
-			o.ScaleMembers, err = ints(f.Name, *scaleMembers)
-		case "scale-history":
-			o.ScaleHistory, err = ints(f.Name, *scaleHistory)
-		case "scale-history-members":
-			o.ScaleHistoryMembers = *scaleHistoryMembers
-		case "scale-edits":
-			o.ScaleEdits, err = ints(f.Name, *scaleEdits)
-		case "scale-concurrency":
-			o.ScaleConcurrency = *scaleConcurrency
-		case "scale-rate":
-			o.ScaleRate = *scaleRate
-		}
-	})
+	o, err := f.options()
 	if err != nil {
 		return err
 	}
-	o.OutDir, o.InProcess, o.AdjudicatorBin = *out, *inProcess, *bin
 	o.Progress, o.Terminal = stderr, isTerminal(stderr)
+	return runAndReport(ctx, o, args, stdout)
+}
 
+// options is the preset with the figures given on the command line.
+func (f *flags) options() (bench.Options, error) {
+	if f.Short {
+		f.Preset = "short"
+	}
+	o := bench.Presets[f.Preset]()
+	set(&o.Seed, f.Seed)
+	set(&o.Members, f.Members)
+	set(&o.Pharmacies, f.Pharmacies)
+	set(&o.DrugPairs, f.DrugPairs)
+	set(&o.History, f.History)
+	set(&o.Warmup, f.Warmup)
+	set(&o.StepDuration, f.Step)
+	set(&o.BaselineDuration, f.Baseline)
+	set(&o.MaxInFlight, f.MaxInFlight)
+	set(&o.Conns, f.Conns)
+	set(&o.P99Bound, f.P99Bound)
+	set(&o.ScaleHistoryMembers, f.ScaleHistoryMembers)
+	set(&o.ScaleConcurrency, f.ScaleConcurrency)
+	set(&o.ScaleRate, f.ScaleRate)
+	err := errors.Join(
+		setList(&o.Concurrency, "concurrency", f.Concurrency, ints),
+		setList(&o.Rates, "rates", f.Rates, floats),
+		setList(&o.ScaleMembers, "scale-members", f.ScaleMembers, ints),
+		setList(&o.ScaleHistory, "scale-history", f.ScaleHistory, ints),
+		setList(&o.ScaleEdits, "scale-edits", f.ScaleEdits, ints),
+	)
+	o.OutDir, o.InProcess, o.AdjudicatorBin = f.Out, f.InProcess, f.Adjudicator
+	return o, err
+}
+
+// set overrides *dst with *v when the flag was given.
+func set[T any](dst, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
+// setList overrides *dst with the list flag name, when given.
+func setList[T any](dst *[]T, name string, v *string, parse func(name, s string) ([]T, error)) error {
+	if v == nil {
+		return nil
+	}
+	list, err := parse(name, *v)
+	if err == nil {
+		*dst = list
+	}
+	return err
+}
+
+// runAndReport runs the suite and writes its report again with the
+// command line in it.
+func runAndReport(ctx context.Context, o bench.Options, args []string, stdout io.Writer) error {
 	start := time.Now()
 	r, err := bench.Run(ctx, o)
 	if r == nil {

@@ -12,8 +12,9 @@ import (
 
 	"github.com/rxclaims/rxclaims/edits"
 	"github.com/rxclaims/rxclaims/internal/adminctl"
+	"github.com/rxclaims/rxclaims/internal/cli"
 	"github.com/rxclaims/rxclaims/internal/demo"
-	"github.com/rxclaims/rxclaims/internal/server/servertest"
+	"github.com/rxclaims/rxclaims/internal/servertest"
 )
 
 type adjctl struct {
@@ -21,17 +22,11 @@ type adjctl struct {
 	addr string
 }
 
-// run runs adjctl against the server and returns its output.
+// run runs adjctl against the server as user and returns its output.
 func (a adjctl) run(user string, args ...string) (string, error) {
 	a.t.Helper()
 	var out, errOut bytes.Buffer
-	getenv := func(k string) string {
-		if k == "RXCLAIMS_USER" {
-			return user
-		}
-		return ""
-	}
-	err := adminctl.Run(context.Background(), append([]string{"--addr", a.addr}, args...), getenv, &out, &errOut)
+	err := adminctl.Run(context.Background(), append([]string{"--addr", a.addr, "--user", user}, args...), &out, &errOut)
 	return out.String() + errOut.String(), err
 }
 
@@ -72,26 +67,57 @@ func value(out, key string) string {
 	return ""
 }
 
-func TestAdjctl(t *testing.T) {
-	dir := t.TempDir()
-	a := adjctl{t: t, addr: servertest.Start(t, t.TempDir()).Addr}
-
-	edit := write(t, dir, "qty.yaml", `
+// qtyEdit limits every claim to 10 units, in YAML.
+const qtyEdit = `
 id: QTY-10
 name: Ten units a claim
 kind: QUANTITY
 level: {kind: PBM}
 effective: "2026-01-01"
 quantity: {max_quantity: "10"}
-`)
-	bad := write(t, dir, "bad.json", `{"id":"BAD","kind":"QUANTITY","level":{"kind":"PBM"},"effective":"2026-01-01"}`)
-	claim := write(t, dir, "claim.json", `{"bin":"`+demo.BIN+`","processor_control_number":"`+demo.PCN+`",
-		"cardholder_id":"`+demo.DemoCardholder+`","person_code":"`+demo.DemoSubscriberCode+`",
-		"date_of_birth":"`+demo.DemoSubscriberDOB+`","date_of_service":"2026-11-20","rx_number":"4242",
-		"product_id":"`+demo.DemoGenericNDC+`","quantity_dispensed":"30","days_supply":30,
-		"ingredient_cost_submitted":"20.00","usual_and_customary_charge":"30.00","gross_amount_due":"30.00",
-		"pharmacy_npi":"`+demo.DemoPharmacyNPI+`","prescriber_npi":"`+demo.DemoPrescriberNPI+`"}`)
+`
 
+// bareClaim is a demo claim for 30 units as a bare claims.proto Claim.
+const bareClaim = `{"bin":"` + demo.BIN + `","processor_control_number":"` + demo.PCN + `",
+	"cardholder_id":"` + demo.DemoCardholder + `","person_code":"` + demo.DemoSubscriberCode + `",
+	"date_of_birth":"` + demo.DemoSubscriberDOB + `","date_of_service":"2026-11-20","rx_number":"4242",
+	"product_id":"` + demo.DemoGenericNDC + `","quantity_dispensed":"30","days_supply":30,
+	"ingredient_cost_submitted":"20.00","usual_and_customary_charge":"30.00","gross_amount_due":"30.00",
+	"pharmacy_npi":"` + demo.DemoPharmacyNPI + `","prescriber_npi":"` + demo.DemoPrescriberNPI + `"}`
+
+func TestAdjctl(t *testing.T) {
+	dir := t.TempDir()
+	a := adjctl{t: t, addr: servertest.Start(t, t.TempDir()).Addr}
+	edit := write(t, dir, "qty.yaml", qtyEdit)
+	checkValidateAndCreate(t, a, dir, edit)
+
+	// The draft in a dry run rejects the claim; without it the claim pays.
+	// The claim may be bare or a Bill request (testdata/claim.json).
+	for _, claim := range []string{write(t, dir, "claim.json", bareClaim), filepath.Join("testdata", "claim.json")} {
+		if out := a.ok("alice", "test-claim", claim, "--draft", "QTY-10:1"); value(out, "status") != "R" || !strings.HasPrefix(value(out, "reject"), "9G ") || !strings.Contains(out, "trace:") {
+			t.Fatalf("test-claim %s with the draft:\n%s", claim, out)
+		}
+		if out := a.ok("alice", "test-claim", claim); value(out, "status") != "P" {
+			t.Fatalf("test-claim %s without the draft:\n%s", claim, out)
+		}
+	}
+	a.fails("unknown flag --draft", "alice", "edits", "list", "--draft", "QTY-10:1")
+
+	checkActivateAndList(t, a, dir)
+	checkBundleRoundTrip(t, a, dir)
+
+	a.ok("alice", "edits", "inactivate", "QTY-10", "1")
+	a.fails("FailedPrecondition", "bob", "edits", "activate", "QTY-10", "1")
+	a.fails("NotFound", "bob", "edits", "show", "NOPE")
+	a.fails("unexpected argument frobnicate", "bob", "edits", "frobnicate")
+	a.fails("VERSION", "bob", "edits", "activate", "QTY-10", "one")
+}
+
+// checkValidateAndCreate validates a good and a bad edit, and creates the
+// good one as alice's draft, which she may not activate.
+func checkValidateAndCreate(t *testing.T, a adjctl, dir, edit string) {
+	t.Helper()
+	bad := write(t, dir, "bad.json", `{"id":"BAD","kind":"QUANTITY","level":{"kind":"PBM"},"effective":"2026-01-01"}`)
 	if out := a.ok("alice", "edits", "validate", edit); strings.TrimSpace(out) != "valid" {
 		t.Fatalf("validate: %q", out)
 	}
@@ -105,16 +131,11 @@ quantity: {max_quantity: "10"}
 		t.Fatalf("create: %s", out)
 	}
 	a.fails("PermissionDenied", "alice", "edits", "activate", "QTY-10", "1")
+}
 
-	// The draft in a dry run rejects the claim; without it the claim pays.
-	if out := a.ok("alice", "test-claim", claim, "--draft", "QTY-10:1"); value(out, "status") != "R" || !strings.HasPrefix(value(out, "reject"), "9G ") || !strings.Contains(out, "trace:") {
-		t.Fatalf("test-claim with the draft:\n%s", out)
-	}
-	if out := a.ok("alice", "test-claim", claim); value(out, "status") != "P" {
-		t.Fatalf("test-claim without the draft:\n%s", out)
-	}
-	a.fails("--draft applies to test-claim only", "alice", "edits", "list", "--draft", "QTY-10:1")
-
+// checkActivateAndList has bob activate the draft, then lists and shows it.
+func checkActivateAndList(t *testing.T, a adjctl, dir string) {
+	t.Helper()
 	if out := a.ok("bob", "edits", "activate", "QTY-10", "1"); !strings.Contains(out, "QTY-10 v1 ACTIVE") || !strings.Contains(out, "activated by bob") {
 		t.Fatalf("activate: %s", out)
 	}
@@ -137,8 +158,12 @@ quantity: {max_quantity: "10"}
 	if out := a.ok("alice", "edits", "show", "QTY-10"); !strings.Contains(out, "CREATED BY") || !strings.Contains(out, "alice") || !strings.Contains(out, "bob") {
 		t.Fatalf("show:\n%s", out)
 	}
+}
 
-	// Export, then import into a fresh server twice.
+// checkBundleRoundTrip exports a's bundle, then imports it into a fresh
+// server twice: the second import changes nothing.
+func checkBundleRoundTrip(t *testing.T, a adjctl, dir string) {
+	t.Helper()
 	bundle := filepath.Join(dir, "bundle.yaml")
 	a.ok("alice", "bundle", "export", bundle)
 	b := adjctl{t: t, addr: servertest.Start(t, t.TempDir()).Addr}
@@ -169,10 +194,35 @@ quantity: {max_quantity: "10"}
 	if out := b.ok("ops", "edits", "list"); !strings.Contains(out, "QTY-10") || !strings.Contains(out, "ACTIVE") {
 		t.Fatalf("list on the importing server:\n%s", out)
 	}
+}
 
-	a.ok("alice", "edits", "inactivate", "QTY-10", "1")
-	a.fails("FailedPrecondition", "bob", "edits", "activate", "QTY-10", "1")
-	a.fails("NotFound", "bob", "edits", "show", "NOPE")
-	a.fails("unknown command", "bob", "edits", "frobnicate")
-	a.fails("VERSION", "bob", "edits", "activate", "QTY-10", "one")
+// TestEditYAMLErrors: a YAML edit's syntax errors name the line and column.
+func TestEditYAMLErrors(t *testing.T) {
+	dir := t.TempDir()
+	bad := write(t, dir, "bad.yaml", "id: QTY-10\nkind: QUANTITY\nlevel: {kind: PBM\n")
+	var out bytes.Buffer
+	// No server is needed: the file is read before any call.
+	err := adminctl.Run(context.Background(), []string{"--addr", "127.0.0.1:1", "edits", "validate", bad}, &out, &out)
+	if err == nil || !strings.Contains(err.Error(), "[3:") {
+		t.Fatalf("got %v, want an error at line 3", err)
+	}
+}
+
+// TestHelpAndVersion: --help lists the commands and the environment
+// variables, --version prints the version; both exit 0.
+func TestHelpAndVersion(t *testing.T) {
+	for arg, want := range map[string][]string{
+		"--help":    {"edits", "bundle", "test-claim", "$RXCLAIMS_ADDR", "$RXCLAIMS_USER"},
+		"--version": {"adjctl "},
+	} {
+		var out bytes.Buffer
+		if err := adminctl.Run(context.Background(), []string{arg}, &out, &out); !errors.Is(err, cli.ErrExited) {
+			t.Fatalf("%s: %v", arg, err)
+		}
+		for _, w := range want {
+			if !strings.Contains(out.String(), w) {
+				t.Errorf("%s lacks %q:\n%s", arg, w, out.String())
+			}
+		}
+	}
 }

@@ -18,28 +18,28 @@ import (
 )
 
 // UserMetadataKey is the gRPC metadata key naming the acting user of an
-// AdminService call.
+// AdminService call (internal/client sends the same key).
 const UserMetadataKey = "x-user"
 
-// AdminServer adapts the engine's admin methods to the AdminService gRPC
+// adminService adapts the engine's admin methods to the AdminService gRPC
 // API. It is the only place admin errors become status codes.
-type AdminServer struct {
+type adminService struct {
 	pb.UnimplementedAdminServiceServer
 	engine *adjudicator.Engine
 	log    *slog.Logger
 }
 
-// NewAdminServer returns the service over engine.
-func NewAdminServer(engine *adjudicator.Engine, log *slog.Logger) *AdminServer {
+// newAdminService returns the service over engine.
+func newAdminService(engine *adjudicator.Engine, log *slog.Logger) *adminService {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &AdminServer{engine: engine, log: log}
+	return &adminService{engine: engine, log: log}
 }
 
 // adminStatus maps an admin error to a gRPC status; an edit's validation
 // problems also travel as a ValidationProblems detail.
-func (s *AdminServer) adminStatus(ctx context.Context, method string, err error) error {
+func (s *adminService) adminStatus(ctx context.Context, method string, err error) error {
 	var ve *edits.ValidationError
 	switch {
 	case errors.As(err, &ve):
@@ -89,7 +89,7 @@ func editsToProto(list []edits.Edit) ([]*pb.EditVersion, error) {
 }
 
 // mutate decodes the edit and user of a draft request and applies fn.
-func (s *AdminServer) mutate(ctx context.Context, method, editJSON, reqUser string,
+func (s *adminService) mutate(ctx context.Context, method, editJSON, reqUser string,
 	fn func(context.Context, edits.Edit, string) (edits.Edit, error)) (*pb.EditVersion, error) {
 	u, err := user(ctx, reqUser)
 	if err != nil {
@@ -104,7 +104,7 @@ func (s *AdminServer) mutate(ctx context.Context, method, editJSON, reqUser stri
 }
 
 // reply converts the edit an admin method returned, or its error.
-func (s *AdminServer) reply(ctx context.Context, method string, e edits.Edit, err error) (*pb.EditVersion, error) {
+func (s *adminService) reply(ctx context.Context, method string, e edits.Edit, err error) (*pb.EditVersion, error) {
 	if err != nil {
 		return nil, s.adminStatus(ctx, method, err)
 	}
@@ -116,7 +116,7 @@ func (s *AdminServer) reply(ctx context.Context, method string, e edits.Edit, er
 }
 
 // lifecycle applies an activation or inactivation.
-func (s *AdminServer) lifecycle(ctx context.Context, method, id string, version int32, reqUser string,
+func (s *adminService) lifecycle(ctx context.Context, method, id string, version int32, reqUser string,
 	fn func(context.Context, string, int, string) (edits.Edit, error)) (*pb.EditVersion, error) {
 	u, err := user(ctx, reqUser)
 	if err != nil {
@@ -133,7 +133,7 @@ func (s *AdminServer) lifecycle(ctx context.Context, method, id string, version 
 }
 
 // CreateDraft implements AdminService.CreateDraft.
-func (s *AdminServer) CreateDraft(ctx context.Context, req *pb.CreateDraftRequest) (*pb.CreateDraftResponse, error) {
+func (s *adminService) CreateDraft(ctx context.Context, req *pb.CreateDraftRequest) (*pb.CreateDraftResponse, error) {
 	e, err := s.mutate(ctx, "CreateDraft", req.GetEditJson(), req.GetUser(), s.engine.CreateDraft)
 	if err != nil {
 		return nil, err
@@ -142,7 +142,7 @@ func (s *AdminServer) CreateDraft(ctx context.Context, req *pb.CreateDraftReques
 }
 
 // UpdateDraft implements AdminService.UpdateDraft.
-func (s *AdminServer) UpdateDraft(ctx context.Context, req *pb.UpdateDraftRequest) (*pb.UpdateDraftResponse, error) {
+func (s *adminService) UpdateDraft(ctx context.Context, req *pb.UpdateDraftRequest) (*pb.UpdateDraftResponse, error) {
 	e, err := s.mutate(ctx, "UpdateDraft", req.GetEditJson(), req.GetUser(), s.engine.UpdateDraft)
 	if err != nil {
 		return nil, err
@@ -152,7 +152,7 @@ func (s *AdminServer) UpdateDraft(ctx context.Context, req *pb.UpdateDraftReques
 
 // ValidateEdit implements AdminService.ValidateEdit: validation problems
 // are the answer, not an error; an unreadable edit_json is InvalidArgument.
-func (s *AdminServer) ValidateEdit(ctx context.Context, req *pb.ValidateEditRequest) (*pb.ValidateEditResponse, error) {
+func (s *adminService) ValidateEdit(ctx context.Context, req *pb.ValidateEditRequest) (*pb.ValidateEditResponse, error) {
 	e, err := wire.EditFromJSON([]byte(req.GetEditJson()))
 	if err != nil {
 		return nil, status.Error(codes.InvalidArgument, err.Error())
@@ -169,7 +169,7 @@ func (s *AdminServer) ValidateEdit(ctx context.Context, req *pb.ValidateEditRequ
 }
 
 // ActivateEdit implements AdminService.ActivateEdit.
-func (s *AdminServer) ActivateEdit(ctx context.Context, req *pb.ActivateEditRequest) (*pb.ActivateEditResponse, error) {
+func (s *adminService) ActivateEdit(ctx context.Context, req *pb.ActivateEditRequest) (*pb.ActivateEditResponse, error) {
 	e, err := s.lifecycle(ctx, "ActivateEdit", req.GetId(), req.GetVersion(), req.GetUser(), s.engine.Activate)
 	if err != nil {
 		return nil, err
@@ -178,7 +178,7 @@ func (s *AdminServer) ActivateEdit(ctx context.Context, req *pb.ActivateEditRequ
 }
 
 // InactivateEdit implements AdminService.InactivateEdit.
-func (s *AdminServer) InactivateEdit(ctx context.Context, req *pb.InactivateEditRequest) (*pb.InactivateEditResponse, error) {
+func (s *adminService) InactivateEdit(ctx context.Context, req *pb.InactivateEditRequest) (*pb.InactivateEditResponse, error) {
 	e, err := s.lifecycle(ctx, "InactivateEdit", req.GetId(), req.GetVersion(), req.GetUser(), s.engine.Inactivate)
 	if err != nil {
 		return nil, err
@@ -187,7 +187,7 @@ func (s *AdminServer) InactivateEdit(ctx context.Context, req *pb.InactivateEdit
 }
 
 // ListEdits implements AdminService.ListEdits.
-func (s *AdminServer) ListEdits(ctx context.Context, req *pb.ListEditsRequest) (*pb.ListEditsResponse, error) {
+func (s *adminService) ListEdits(ctx context.Context, req *pb.ListEditsRequest) (*pb.ListEditsResponse, error) {
 	st, kind, level := strings.ToUpper(req.GetStatus()), strings.ToUpper(req.GetKind()), req.GetLevel()
 	switch edits.Status(st) {
 	case "", edits.Draft, edits.Active, edits.Inactive:
@@ -212,7 +212,7 @@ func (s *AdminServer) ListEdits(ctx context.Context, req *pb.ListEditsRequest) (
 }
 
 // GetEdit implements AdminService.GetEdit.
-func (s *AdminServer) GetEdit(ctx context.Context, req *pb.GetEditRequest) (*pb.GetEditResponse, error) {
+func (s *adminService) GetEdit(ctx context.Context, req *pb.GetEditRequest) (*pb.GetEditResponse, error) {
 	if req.GetId() == "" {
 		return nil, status.Error(codes.InvalidArgument, "id: required")
 	}
@@ -228,7 +228,7 @@ func (s *AdminServer) GetEdit(ctx context.Context, req *pb.GetEditRequest) (*pb.
 }
 
 // ExportBundle implements AdminService.ExportBundle.
-func (s *AdminServer) ExportBundle(ctx context.Context, _ *pb.ExportBundleRequest) (*pb.ExportBundleResponse, error) {
+func (s *adminService) ExportBundle(ctx context.Context, _ *pb.ExportBundleRequest) (*pb.ExportBundleResponse, error) {
 	b, err := config.Marshal(s.engine.Configuration())
 	if err != nil {
 		return nil, s.adminStatus(ctx, "ExportBundle", err)
@@ -237,7 +237,7 @@ func (s *AdminServer) ExportBundle(ctx context.Context, _ *pb.ExportBundleReques
 }
 
 // ImportBundle implements AdminService.ImportBundle.
-func (s *AdminServer) ImportBundle(ctx context.Context, req *pb.ImportBundleRequest) (*pb.ImportBundleResponse, error) {
+func (s *adminService) ImportBundle(ctx context.Context, req *pb.ImportBundleRequest) (*pb.ImportBundleResponse, error) {
 	u, err := user(ctx, req.GetUser())
 	if err != nil {
 		return nil, err
@@ -260,7 +260,7 @@ func (s *AdminServer) ImportBundle(ctx context.Context, req *pb.ImportBundleRequ
 }
 
 // TestClaim implements AdminService.TestClaim.
-func (s *AdminServer) TestClaim(ctx context.Context, req *pb.TestClaimRequest) (*pb.TestClaimResponse, error) {
+func (s *adminService) TestClaim(ctx context.Context, req *pb.TestClaimRequest) (*pb.TestClaimResponse, error) {
 	refs := make([]adjudicator.EditRef, len(req.GetDrafts()))
 	for i, d := range req.GetDrafts() {
 		refs[i] = adjudicator.EditRef{ID: d.GetId(), Version: int(d.GetVersion())}

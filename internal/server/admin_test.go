@@ -11,9 +11,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/edits"
+	"github.com/rxclaims/rxclaims/internal/client"
 	"github.com/rxclaims/rxclaims/internal/demo"
 	"github.com/rxclaims/rxclaims/internal/server"
-	"github.com/rxclaims/rxclaims/internal/server/servertest"
+	"github.com/rxclaims/rxclaims/internal/servertest"
 	"github.com/rxclaims/rxclaims/internal/wire"
 	pb "github.com/rxclaims/rxclaims/proto/rxclaims/v1"
 	"google.golang.org/grpc/codes"
@@ -74,125 +75,157 @@ func docs(list []edits.Edit) []string {
 // maker-checker, the edit's effect on claims, lifecycle conflicts,
 // validation, dry runs, and durability across a restart.
 func TestAdminLifecycle(t *testing.T) {
-	ctx := context.Background()
 	dir := t.TempDir()
 	srv := servertest.Start(t, dir)
-	alice := server.NewAdminClient(srv.Conn, "alice")
-	bob := server.NewAdminClient(srv.Conn, "bob")
-	claims := server.NewClient(srv.Conn)
+	tm := newTeam(srv)
+	checkInvalidEditRefused(t, tm)
+	checkDraftDryRun(t, tm)
+	checkMakerChecker(t, tm)
+	checkEditList(t, tm)
 
-	before, err := alice.Edits(ctx, server.EditFilter{})
+	// Durable: a restarted server on the same data still applies the edit.
+	srv.Stop()
+	checkAfterRestart(t, newTeam(servertest.Start(t, dir)))
+}
+
+// team is the maker alice, the checker bob and a pharmacy's claims client.
+type team struct {
+	alice, bob *client.Admin
+	claims     *client.Claims
+}
+
+func newTeam(srv *servertest.Server) team {
+	return team{alice: client.NewAdmin(srv.Conn, "alice"), bob: client.NewAdmin(srv.Conn, "bob"), claims: client.NewClaims(srv.Conn)}
+}
+
+// checkInvalidEditRefused: an invalid edit is refused, names the field,
+// and stores nothing.
+func checkInvalidEditRefused(t *testing.T, tm team) {
+	t.Helper()
+	ctx := context.Background()
+	before, err := tm.alice.Edits(ctx, client.EditFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
-
-	// An invalid edit is refused, names the field, and stores nothing.
 	bad := mustEdit(t, `{"id":"BAD","kind":"QUANTITY","level":{"kind":"PBM"},"effective":"2026-01-01"}`)
-	_, err = alice.CreateDraft(ctx, bad)
+	_, err = tm.alice.CreateDraft(ctx, bad)
 	wantCode(t, "invalid draft", err, codes.InvalidArgument)
-	if ps := server.Problems(err); len(ps) == 0 || !strings.Contains(err.Error(), ps[0].Field) {
+	if ps := client.Problems(err); len(ps) == 0 || !strings.Contains(err.Error(), ps[0].Field) {
 		t.Fatalf("invalid draft: problems %v in %v", ps, err)
 	}
-	if ps, err := alice.ValidateEdit(ctx, bad); err != nil || len(ps) == 0 || ps[0].Field == "" {
+	if ps, err := tm.alice.ValidateEdit(ctx, bad); err != nil || len(ps) == 0 || ps[0].Field == "" {
 		t.Fatalf("validate invalid edit: %v %v", ps, err)
 	}
-	if after, err := alice.Edits(ctx, server.EditFilter{}); err != nil || !cmp.Equal(refs(after), refs(before)) {
+	if after, err := tm.alice.Edits(ctx, client.EditFilter{}); err != nil || !cmp.Equal(refs(after), refs(before)) {
 		t.Fatalf("an invalid edit changed the list: %v %v", refs(after), err)
 	}
+}
 
+// benefits returns the demo subscriber's benefits as JSON.
+func benefits(t *testing.T, claims *client.Claims) string {
+	t.Helper()
+	b, err := claims.Benefits(context.Background(), &adjudicator.BenefitsQuery{CardholderID: demo.DemoCardholder,
+		PersonCode: demo.DemoSubscriberCode, DateOfBirth: demo.DemoSubscriberDOB, AsOf: "2026-11-20"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := json.Marshal(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(j)
+}
+
+// checkDraftDryRun creates the quantity edit as alice's draft: a dry run
+// shows its effect and writes nothing.
+func checkDraftDryRun(t *testing.T, tm team) {
+	t.Helper()
+	ctx := context.Background()
 	// Before the edit, a demo claim for 30 units pays.
-	if r, err := claims.Bill(ctx, demoClaim("9001")); err != nil || r.Status != adjudicator.Paid {
+	if r, err := tm.claims.Bill(ctx, demoClaim("9001")); err != nil || r.Status != adjudicator.Paid {
 		t.Fatalf("bill before the edit: %+v %v", r, err)
 	}
-	benefits := func() string {
-		b, err := claims.Benefits(ctx, &adjudicator.BenefitsQuery{CardholderID: demo.DemoCardholder,
-			PersonCode: demo.DemoSubscriberCode, DateOfBirth: demo.DemoSubscriberDOB, AsOf: "2026-11-20"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		j, err := json.Marshal(b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(j)
-	}
-	benefitsBefore := benefits()
+	benefitsBefore := benefits(t, tm.claims)
 
 	ed := mustEdit(t, quantityEdit)
-	if ps, err := alice.ValidateEdit(ctx, ed); err != nil || len(ps) != 0 {
+	if ps, err := tm.alice.ValidateEdit(ctx, ed); err != nil || len(ps) != 0 {
 		t.Fatalf("validate: %v %v", ps, err)
 	}
-	draft, err := alice.CreateDraft(ctx, ed)
+	draft, err := tm.alice.CreateDraft(ctx, ed)
 	if err != nil || draft.Version != 1 || draft.Status != edits.Draft || draft.Audit.CreatedBy != "alice" {
 		t.Fatalf("create draft: %+v %v", draft, err)
 	}
 
-	// A dry run shows the draft's effect and writes nothing.
-	r, err := alice.TestClaim(ctx, demoClaim("9002"), []adjudicator.EditRef{{ID: "QTY-10", Version: 1}})
+	r, err := tm.alice.TestClaim(ctx, demoClaim("9002"), []adjudicator.EditRef{{ID: "QTY-10", Version: 1}})
 	if err != nil || r.Status != adjudicator.Rejected || len(r.Rejects) == 0 || r.Rejects[0] != "9G" || len(r.Trace) == 0 {
 		t.Fatalf("test claim with the draft: %+v %v", r, err)
 	}
-	if r, err := alice.TestClaim(ctx, demoClaim("9002"), nil); err != nil || r.Status != adjudicator.Paid {
+	if r, err := tm.alice.TestClaim(ctx, demoClaim("9002"), nil); err != nil || r.Status != adjudicator.Paid {
 		t.Fatalf("test claim without the draft: %+v %v", r, err)
 	}
-	if got := benefits(); got != benefitsBefore {
+	if got := benefits(t, tm.claims); got != benefitsBefore {
 		t.Fatal("a test claim changed the member's accumulators")
 	}
-	if r, err := claims.Bill(ctx, demoClaim("9002")); err != nil || r.Status != adjudicator.Paid {
+	if r, err := tm.claims.Bill(ctx, demoClaim("9002")); err != nil || r.Status != adjudicator.Paid {
 		t.Fatalf("bill after a test claim of the same key (must not be a duplicate): %+v %v", r, err)
 	}
+}
 
-	// Maker-checker: alice made it, so bob must activate it.
-	_, err = alice.Activate(ctx, "QTY-10", 1)
+// checkMakerChecker: alice made the draft, so bob must activate it; then
+// it applies to claims, and the Active version never changes.
+func checkMakerChecker(t *testing.T, tm team) {
+	t.Helper()
+	ctx := context.Background()
+	_, err := tm.alice.Activate(ctx, "QTY-10", 1)
 	wantCode(t, "self-activation", err, codes.PermissionDenied)
-	act, err := bob.Activate(ctx, "QTY-10", 1)
+	act, err := tm.bob.Activate(ctx, "QTY-10", 1)
 	if err != nil || act.Status != edits.Active || act.Audit.ActivatedBy != "bob" || act.Audit.SelfActivated {
 		t.Fatalf("activate: %+v %v", act, err)
 	}
-	if r, err := claims.Bill(ctx, demoClaim("9003")); err != nil || r.Status != adjudicator.Rejected || r.Rejects[0] != "9G" {
+	if r, err := tm.claims.Bill(ctx, demoClaim("9003")); err != nil || r.Status != adjudicator.Rejected || r.Rejects[0] != "9G" {
 		t.Fatalf("bill after activation: %+v %v", r, err)
 	}
-
-	// An Active version never changes.
-	_, err = alice.UpdateDraft(ctx, act)
+	_, err = tm.alice.UpdateDraft(ctx, act)
 	wantCode(t, "update active", err, codes.FailedPrecondition)
+}
 
-	// The list filters by status, kind and level.
-	for _, f := range []server.EditFilter{{Status: "ACTIVE"}, {Kind: "QUANTITY"}, {Level: "PBM"}} {
-		got, err := alice.Edits(ctx, f)
+// checkEditList: the list filters by status, kind and level.
+func checkEditList(t *testing.T, tm team) {
+	t.Helper()
+	ctx := context.Background()
+	for _, f := range []client.EditFilter{{Status: "ACTIVE"}, {Kind: "QUANTITY"}, {Level: "PBM"}} {
+		got, err := tm.alice.Edits(ctx, f)
 		if err != nil || !slices.Contains(refs(got), "QTY-10 v1 ACTIVE") {
 			t.Errorf("list %+v: %v %v", f, refs(got), err)
 		}
 	}
-	if got, err := alice.Edits(ctx, server.EditFilter{Status: "DRAFT", Kind: "QUANTITY"}); err != nil || len(got) != 0 {
+	if got, err := tm.alice.Edits(ctx, client.EditFilter{Status: "DRAFT", Kind: "QUANTITY"}); err != nil || len(got) != 0 {
 		t.Errorf("list drafts: %v %v", refs(got), err)
 	}
-	_, err = alice.Edits(ctx, server.EditFilter{Status: "LIVE"})
+	_, err := tm.alice.Edits(ctx, client.EditFilter{Status: "LIVE"})
 	wantCode(t, "list by unknown status", err, codes.InvalidArgument)
-	_, err = alice.EditVersions(ctx, "NOPE")
+	_, err = tm.alice.EditVersions(ctx, "NOPE")
 	wantCode(t, "get unknown edit", err, codes.NotFound)
+}
 
-	// Durable: a restarted server on the same data still applies the edit.
-	srv.Stop()
-	srv = servertest.Start(t, dir)
-	alice = server.NewAdminClient(srv.Conn, "alice")
-	bob = server.NewAdminClient(srv.Conn, "bob")
-	claims = server.NewClient(srv.Conn)
-	vs, err := alice.EditVersions(ctx, "QTY-10")
+// checkAfterRestart: the restarted server still applies the active edit,
+// and inactivation is final.
+func checkAfterRestart(t *testing.T, tm team) {
+	t.Helper()
+	ctx := context.Background()
+	vs, err := tm.alice.EditVersions(ctx, "QTY-10")
 	if err != nil || len(vs) != 1 || vs[0].Status != edits.Active || vs[0].Audit.ActivatedBy != "bob" {
 		t.Fatalf("after restart: %+v %v", vs, err)
 	}
-	if r, err := claims.Bill(ctx, demoClaim("9004")); err != nil || r.Status != adjudicator.Rejected {
+	if r, err := tm.claims.Bill(ctx, demoClaim("9004")); err != nil || r.Status != adjudicator.Rejected {
 		t.Fatalf("bill after restart: %+v %v", r, err)
 	}
-
-	// Inactivation is final.
-	if in, err := alice.Inactivate(ctx, "QTY-10", 1); err != nil || in.Status != edits.Inactive {
+	if in, err := tm.alice.Inactivate(ctx, "QTY-10", 1); err != nil || in.Status != edits.Inactive {
 		t.Fatalf("inactivate: %+v %v", in, err)
 	}
-	_, err = bob.Activate(ctx, "QTY-10", 1)
+	_, err = tm.bob.Activate(ctx, "QTY-10", 1)
 	wantCode(t, "reactivate", err, codes.FailedPrecondition)
-	if r, err := claims.Bill(ctx, demoClaim("9005")); err != nil || r.Status != adjudicator.Paid {
+	if r, err := tm.claims.Bill(ctx, demoClaim("9005")); err != nil || r.Status != adjudicator.Paid {
 		t.Fatalf("bill after inactivation: %+v %v", r, err)
 	}
 }
@@ -232,8 +265,8 @@ func TestAdminUser(t *testing.T) {
 func TestAdminBundles(t *testing.T) {
 	ctx := context.Background()
 	src := servertest.Start(t, t.TempDir())
-	alice := server.NewAdminClient(src.Conn, "alice")
-	bob := server.NewAdminClient(src.Conn, "bob")
+	alice := client.NewAdmin(src.Conn, "alice")
+	bob := client.NewAdmin(src.Conn, "bob")
 	if _, err := alice.CreateDraft(ctx, mustEdit(t, quantityEdit)); err != nil {
 		t.Fatal(err)
 	}
@@ -244,18 +277,18 @@ func TestAdminBundles(t *testing.T) {
 	if err != nil || !strings.Contains(string(bundle), "QTY-10") {
 		t.Fatalf("export: %v\n%s", err, bundle)
 	}
-	want, err := alice.Edits(ctx, server.EditFilter{})
+	want, err := alice.Edits(ctx, client.EditFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	dst := servertest.Start(t, t.TempDir())
-	ops := server.NewAdminClient(dst.Conn, "ops")
+	ops := client.NewAdmin(dst.Conn, "ops")
 	sum, err := ops.ImportBundle(ctx, bundle)
 	if err != nil || sum.EditsAdded == 0 {
 		t.Fatalf("import: %+v %v", sum, err)
 	}
-	got, err := ops.Edits(ctx, server.EditFilter{})
+	got, err := ops.Edits(ctx, client.EditFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -271,7 +304,7 @@ func TestAdminBundles(t *testing.T) {
 		again.Plans+again.Networks+again.Pharmacies+again.Drugs+again.Clients+again.Groups != 0 {
 		t.Fatalf("second import: %+v (first %+v) %v", again, sum, err)
 	}
-	if r, err := server.NewClient(dst.Conn).Bill(ctx, demoClaim("7001")); err != nil || r.Status != adjudicator.Rejected {
+	if r, err := client.NewClaims(dst.Conn).Bill(ctx, demoClaim("7001")); err != nil || r.Status != adjudicator.Rejected {
 		t.Fatalf("bill on the importing server: %+v %v", r, err)
 	}
 
@@ -279,7 +312,7 @@ func TestAdminBundles(t *testing.T) {
 	wantCode(t, "unreadable bundle", err, codes.InvalidArgument)
 	_, err = ops.ImportBundle(ctx, []byte(`{"edits":[{"id":"BAD","version":1,"status":"ACTIVE","kind":"QUANTITY","level":{"kind":"PBM"},"effective":"2026-01-01"}]}`))
 	wantCode(t, "bundle with an invalid edit", err, codes.InvalidArgument)
-	if after, err := ops.Edits(ctx, server.EditFilter{}); err != nil || !cmp.Equal(refs(after), refs(got)) {
+	if after, err := ops.Edits(ctx, client.EditFilter{}); err != nil || !cmp.Equal(refs(after), refs(got)) {
 		t.Fatalf("a refused import changed the edits: %v %v", refs(after), err)
 	}
 }

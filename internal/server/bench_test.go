@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"github.com/rxclaims/rxclaims/domain"
+	"github.com/rxclaims/rxclaims/internal/client"
 	"github.com/rxclaims/rxclaims/internal/demo"
 	"github.com/rxclaims/rxclaims/internal/scenario"
-	"github.com/rxclaims/rxclaims/internal/server"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 )
 
@@ -38,6 +38,6 @@ func BenchmarkGRPC(b *testing.B) {
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "calls/s")
 	})
 	b.Run("bill", func(b *testing.B) {
-		scenario.BenchBills(b, server.NewClient(conn), demo.CoveredClaims(cfg, domain.DateOf(now)))
+		scenario.BenchBills(b, client.NewClaims(conn), demo.CoveredClaims(cfg, domain.DateOf(now)))
 	})
 }

@@ -16,24 +16,24 @@ import (
 	"google.golang.org/grpc/status"
 )
 
-// ClaimsServer adapts the engine to the ClaimsService gRPC API. It is the
+// claimsService adapts the engine to the ClaimsService gRPC API. It is the
 // only place engine errors become status codes.
-type ClaimsServer struct {
+type claimsService struct {
 	pb.UnimplementedClaimsServiceServer
 	engine  *adjudicator.Engine
 	metrics *metrics.Metrics
 	log     *slog.Logger
 }
 
-// NewClaimsServer returns the service over engine; m may be nil.
-func NewClaimsServer(engine *adjudicator.Engine, m *metrics.Metrics, log *slog.Logger) *ClaimsServer {
+// newClaimsService returns the service over engine; m may be nil.
+func newClaimsService(engine *adjudicator.Engine, m *metrics.Metrics, log *slog.Logger) *claimsService {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &ClaimsServer{engine: engine, metrics: m, log: log}
+	return &claimsService{engine: engine, metrics: m, log: log}
 }
 
-func (s *ClaimsServer) observe(tx string, r *adjudicator.Response, start time.Time) {
+func (s *claimsService) observe(tx string, r *adjudicator.Response, start time.Time) {
 	if s.metrics == nil {
 		return
 	}
@@ -46,7 +46,7 @@ func (s *ClaimsServer) observe(tx string, r *adjudicator.Response, start time.Ti
 
 // toStatus maps an engine error to a gRPC status. Messages name the problem
 // and never carry member data.
-func (s *ClaimsServer) toStatus(ctx context.Context, method string, err error) error {
+func (s *claimsService) toStatus(ctx context.Context, method string, err error) error {
 	return engineStatus(ctx, s.log, method, "the claim could not be decided", err)
 }
 
@@ -71,7 +71,7 @@ func engineStatus(ctx context.Context, log *slog.Logger, method, what string, er
 }
 
 // Bill implements ClaimsService.Bill (B1).
-func (s *ClaimsServer) Bill(ctx context.Context, req *pb.BillRequest) (*pb.BillResponse, error) {
+func (s *claimsService) Bill(ctx context.Context, req *pb.BillRequest) (*pb.BillResponse, error) {
 	start := time.Now()
 	r, err := s.engine.Bill(ctx, wire.ClaimFromProto(req.GetClaim()))
 	if err != nil {
@@ -82,7 +82,7 @@ func (s *ClaimsServer) Bill(ctx context.Context, req *pb.BillRequest) (*pb.BillR
 }
 
 // Rebill implements ClaimsService.Rebill (B3).
-func (s *ClaimsServer) Rebill(ctx context.Context, req *pb.RebillRequest) (*pb.RebillResponse, error) {
+func (s *claimsService) Rebill(ctx context.Context, req *pb.RebillRequest) (*pb.RebillResponse, error) {
 	start := time.Now()
 	r, err := s.engine.Rebill(ctx, wire.ClaimFromProto(req.GetClaim()))
 	if err != nil {
@@ -93,7 +93,7 @@ func (s *ClaimsServer) Rebill(ctx context.Context, req *pb.RebillRequest) (*pb.R
 }
 
 // Reverse implements ClaimsService.Reverse (B2).
-func (s *ClaimsServer) Reverse(ctx context.Context, req *pb.ReverseRequest) (*pb.ReverseResponse, error) {
+func (s *claimsService) Reverse(ctx context.Context, req *pb.ReverseRequest) (*pb.ReverseResponse, error) {
 	start := time.Now()
 	r, err := s.engine.Reverse(ctx, wire.ReversalFromProto(req.GetReversal()))
 	if err != nil {
@@ -104,7 +104,7 @@ func (s *ClaimsServer) Reverse(ctx context.Context, req *pb.ReverseRequest) (*pb
 }
 
 // CheckEligibility implements ClaimsService.CheckEligibility (E1).
-func (s *ClaimsServer) CheckEligibility(ctx context.Context, req *pb.CheckEligibilityRequest) (*pb.CheckEligibilityResponse, error) {
+func (s *claimsService) CheckEligibility(ctx context.Context, req *pb.CheckEligibilityRequest) (*pb.CheckEligibilityResponse, error) {
 	start := time.Now()
 	res, err := s.engine.CheckEligibility(ctx, &adjudicator.EligibilityQuery{
 		BIN: req.GetBin(), PCN: req.GetProcessorControlNumber(), GroupID: req.GetGroupId(),
@@ -127,7 +127,7 @@ func (s *ClaimsServer) CheckEligibility(ctx context.Context, req *pb.CheckEligib
 }
 
 // GetBenefits implements ClaimsService.GetBenefits.
-func (s *ClaimsServer) GetBenefits(ctx context.Context, req *pb.GetBenefitsRequest) (*pb.GetBenefitsResponse, error) {
+func (s *claimsService) GetBenefits(ctx context.Context, req *pb.GetBenefitsRequest) (*pb.GetBenefitsResponse, error) {
 	b, err := s.engine.Benefits(ctx, &adjudicator.BenefitsQuery{
 		CardholderID: req.GetCardholderId(), PersonCode: req.GetPersonCode(), DateOfBirth: req.GetDateOfBirth(), AsOf: req.GetAsOfDate(),
 	})

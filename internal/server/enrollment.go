@@ -14,28 +14,28 @@ import (
 	"google.golang.org/grpc/status"
 )
 
-// EnrollmentServer adapts the engine to the EnrollmentService gRPC API,
+// enrollmentService adapts the engine to the EnrollmentService gRPC API,
 // which the loader sidecar syncs through.
-type EnrollmentServer struct {
+type enrollmentService struct {
 	pb.UnimplementedEnrollmentServiceServer
 	engine *adjudicator.Engine
 	log    *slog.Logger
 }
 
-// NewEnrollmentServer returns the service over engine.
-func NewEnrollmentServer(engine *adjudicator.Engine, log *slog.Logger) *EnrollmentServer {
+// newEnrollmentService returns the service over engine.
+func newEnrollmentService(engine *adjudicator.Engine, log *slog.Logger) *enrollmentService {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &EnrollmentServer{engine: engine, log: log}
+	return &enrollmentService{engine: engine, log: log}
 }
 
-func (s *EnrollmentServer) status(ctx context.Context, method string, err error) error {
+func (s *enrollmentService) status(ctx context.Context, method string, err error) error {
 	return engineStatus(ctx, s.log, method, "the change could not be applied", err)
 }
 
 // SyncFamilies implements EnrollmentService.SyncFamilies.
-func (s *EnrollmentServer) SyncFamilies(ctx context.Context, req *pb.SyncFamiliesRequest) (*pb.SyncFamiliesResponse, error) {
+func (s *enrollmentService) SyncFamilies(ctx context.Context, req *pb.SyncFamiliesRequest) (*pb.SyncFamiliesResponse, error) {
 	fams := make([]domain.Family, 0, len(req.GetFamilies()))
 	for _, f := range req.GetFamilies() {
 		af, err := wire.FamilyFromProto(f)
@@ -58,7 +58,7 @@ func (s *EnrollmentServer) SyncFamilies(ctx context.Context, req *pb.SyncFamilie
 }
 
 // SyncCatalog implements EnrollmentService.SyncCatalog.
-func (s *EnrollmentServer) SyncCatalog(ctx context.Context, req *pb.SyncCatalogRequest) (*pb.SyncCatalogResponse, error) {
+func (s *enrollmentService) SyncCatalog(ctx context.Context, req *pb.SyncCatalogRequest) (*pb.SyncCatalogResponse, error) {
 	var drugs []domain.Drug
 	var pharmacies []domain.Pharmacy
 	var networks []domain.Network
@@ -101,7 +101,7 @@ func (s *EnrollmentServer) SyncCatalog(ctx context.Context, req *pb.SyncCatalogR
 }
 
 // ListMemberClaims implements EnrollmentService.ListMemberClaims.
-func (s *EnrollmentServer) ListMemberClaims(ctx context.Context, req *pb.ListMemberClaimsRequest) (*pb.ListMemberClaimsResponse, error) {
+func (s *enrollmentService) ListMemberClaims(ctx context.Context, req *pb.ListMemberClaimsRequest) (*pb.ListMemberClaimsResponse, error) {
 	from, err1 := domain.ParseDate(req.GetFrom())
 	to, err2 := domain.ParseDate(req.GetTo())
 	if err := errors.Join(err1, err2); err != nil {
@@ -127,7 +127,7 @@ func (s *EnrollmentServer) ListMemberClaims(ctx context.Context, req *pb.ListMem
 }
 
 // ReverseClaim implements EnrollmentService.ReverseClaim.
-func (s *EnrollmentServer) ReverseClaim(ctx context.Context, req *pb.ReverseClaimRequest) (*pb.ReverseClaimResponse, error) {
+func (s *enrollmentService) ReverseClaim(ctx context.Context, req *pb.ReverseClaimRequest) (*pb.ReverseClaimResponse, error) {
 	r, already, err := s.engine.ReverseClaim(ctx, req.GetClaimId())
 	if err != nil {
 		return nil, s.status(ctx, "ReverseClaim", err)

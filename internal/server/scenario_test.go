@@ -9,10 +9,15 @@ import (
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/config"
 	"github.com/rxclaims/rxclaims/edits"
+	"github.com/rxclaims/rxclaims/internal/client"
+	"github.com/rxclaims/rxclaims/internal/demo"
 	"github.com/rxclaims/rxclaims/internal/scenario"
 	"github.com/rxclaims/rxclaims/internal/server"
+	pb "github.com/rxclaims/rxclaims/proto/rxclaims/v1"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
 )
 
 // TestScenarios runs the scenario files against a real gRPC server on a
@@ -21,19 +26,19 @@ func TestScenarios(t *testing.T) {
 	scenario.RunAll(t, func(t *testing.T, cfg *config.Config, dir string, now func() time.Time) scenario.Target {
 		e, _ := scenario.NewEngine(t, cfg, dir, now)
 		conn := serve(t, e)
-		return grpcTarget{Client: server.NewClient(conn), conn: conn}
+		return grpcTarget{Claims: client.NewClaims(conn), conn: conn}
 	})
 }
 
 // grpcTarget drives claims and the edits admin over gRPC, so the edit
 // worksheets run through AdminService too.
 type grpcTarget struct {
-	*server.Client
+	*client.Claims
 	conn *grpc.ClientConn
 }
 
-func (g grpcTarget) admin(user string) *server.AdminClient {
-	return server.NewAdminClient(g.conn, user)
+func (g grpcTarget) admin(user string) *client.Admin {
+	return client.NewAdmin(g.conn, user)
 }
 
 func (g grpcTarget) CreateDraft(ctx context.Context, e edits.Edit, user string) (edits.Edit, error) {
@@ -63,7 +68,7 @@ func serve(t testing.TB, e *adjudicator.Engine) *grpc.ClientConn {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, _ := server.NewGRPCServer(server.NewClaimsServer(e, nil, nil), server.NewAdminServer(e, nil), nil, nil)
+	srv := server.New(e, server.Config{})
 	go func() { _ = srv.Serve(lis) }()
 	t.Cleanup(srv.Stop)
 	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
@@ -72,4 +77,15 @@ func serve(t testing.TB, e *adjudicator.Engine) *grpc.ClientConn {
 	}
 	t.Cleanup(func() { conn.Close() })
 	return conn
+}
+
+// TestNewServesEveryService: New registers every service of the
+// adjudicator, so a loader can sync through the same server that bills.
+func TestNewServesEveryService(t *testing.T) {
+	e, _ := scenario.NewEngine(t, demo.Config(), t.TempDir(), time.Now)
+	conn := serve(t, e)
+	_, err := pb.NewEnrollmentServiceClient(conn).ListMemberClaims(context.Background(), &pb.ListMemberClaimsRequest{})
+	if status.Code(err) == codes.Unimplemented {
+		t.Fatalf("EnrollmentService: %v", err)
+	}
 }

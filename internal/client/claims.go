@@ -1,4 +1,4 @@
-package server
+package client
 
 import (
 	"context"
@@ -13,19 +13,19 @@ import (
 	"google.golang.org/grpc"
 )
 
-// Client calls a ClaimsService with the engine's domain types, so the same
+// Claims calls a ClaimsService with the engine's domain types, so the same
 // code can drive the engine in process or the real server over gRPC.
-type Client struct {
+type Claims struct {
 	c pb.ClaimsServiceClient
 }
 
-// NewClient wraps a connection.
-func NewClient(conn grpc.ClientConnInterface) *Client {
-	return &Client{c: pb.NewClaimsServiceClient(conn)}
+// NewClaims wraps a connection.
+func NewClaims(conn grpc.ClientConnInterface) *Claims {
+	return &Claims{c: pb.NewClaimsServiceClient(conn)}
 }
 
 // Bill sends a B1.
-func (c *Client) Bill(ctx context.Context, cl *adjudicator.Claim) (*adjudicator.Response, error) {
+func (c *Claims) Bill(ctx context.Context, cl *adjudicator.Claim) (*adjudicator.Response, error) {
 	r, err := c.c.Bill(ctx, &pb.BillRequest{Claim: wire.ClaimToProto(cl)})
 	if err != nil {
 		return nil, err
@@ -34,7 +34,7 @@ func (c *Client) Bill(ctx context.Context, cl *adjudicator.Claim) (*adjudicator.
 }
 
 // Rebill sends a B3.
-func (c *Client) Rebill(ctx context.Context, cl *adjudicator.Claim) (*adjudicator.Response, error) {
+func (c *Claims) Rebill(ctx context.Context, cl *adjudicator.Claim) (*adjudicator.Response, error) {
 	r, err := c.c.Rebill(ctx, &pb.RebillRequest{Claim: wire.ClaimToProto(cl)})
 	if err != nil {
 		return nil, err
@@ -43,7 +43,7 @@ func (c *Client) Rebill(ctx context.Context, cl *adjudicator.Claim) (*adjudicato
 }
 
 // Reverse sends a B2.
-func (c *Client) Reverse(ctx context.Context, rv *adjudicator.Reversal) (*adjudicator.Response, error) {
+func (c *Claims) Reverse(ctx context.Context, rv *adjudicator.Reversal) (*adjudicator.Response, error) {
 	r, err := c.c.Reverse(ctx, &pb.ReverseRequest{Reversal: wire.ReversalToProto(rv)})
 	if err != nil {
 		return nil, err
@@ -52,7 +52,7 @@ func (c *Client) Reverse(ctx context.Context, rv *adjudicator.Reversal) (*adjudi
 }
 
 // CheckEligibility sends an E1.
-func (c *Client) CheckEligibility(ctx context.Context, q *adjudicator.EligibilityQuery) (*adjudicator.EligibilityResult, error) {
+func (c *Claims) CheckEligibility(ctx context.Context, q *adjudicator.EligibilityQuery) (*adjudicator.EligibilityResult, error) {
 	r, err := c.c.CheckEligibility(ctx, &pb.CheckEligibilityRequest{
 		Bin: q.BIN, ProcessorControlNumber: q.PCN, GroupId: q.GroupID, CardholderId: q.CardholderID,
 		PersonCode: q.PersonCode, DateOfBirth: q.DateOfBirth, DateOfService: q.DateOfService, PharmacyNpi: q.PharmacyNPI,
@@ -81,7 +81,7 @@ func (c *Client) CheckEligibility(ctx context.Context, q *adjudicator.Eligibilit
 }
 
 // Benefits sends a benefit inquiry.
-func (c *Client) Benefits(ctx context.Context, q *adjudicator.BenefitsQuery) (*adjudicator.Benefits, error) {
+func (c *Claims) Benefits(ctx context.Context, q *adjudicator.BenefitsQuery) (*adjudicator.Benefits, error) {
 	r, err := c.c.GetBenefits(ctx, &pb.GetBenefitsRequest{
 		CardholderId: q.CardholderID, PersonCode: q.PersonCode, DateOfBirth: q.DateOfBirth, AsOfDate: q.AsOf,
 	})

@@ -1,5 +1,6 @@
 // Package servertest runs the real server (server.Run: Pebble store on
-// disk, gRPC on a loopback port) for tests of its clients.
+// disk, gRPC on a loopback port) on the built-in demo data, for tests of
+// its clients.
 package servertest
 
 import (
@@ -10,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rxclaims/rxclaims/config"
+	"github.com/rxclaims/rxclaims/internal/demo"
 	"github.com/rxclaims/rxclaims/internal/server"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
@@ -34,7 +37,7 @@ func Start(t testing.TB, dataDir string) *Server {
 	done := make(chan error, 1)
 	go func() {
 		done <- server.Run(ctx, server.Options{
-			GRPCAddr: "127.0.0.1:0", MetricsAddr: "-", DataDir: dataDir,
+			GRPCAddr: "127.0.0.1:0", MetricsAddr: "-", DataDir: dataDir, Config: Demo(),
 			Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
 			Now:       func() time.Time { return Now },
 			Listening: func(g, _ net.Addr) { addrs <- g },
@@ -74,3 +77,13 @@ func Start(t testing.TB, dataDir string) *Server {
 
 // Stop shuts the server down gracefully and waits for it to close its store.
 func (s *Server) Stop() { s.stop() }
+
+// Demo is the built-in demo data as the server's configuration, the
+// default cmd/adjudicator chooses when no --config is given.
+func Demo() server.ConfigSource {
+	return server.ConfigSource{
+		Name:     "built-in demo data",
+		Load:     func() (*config.Config, error) { return demo.Config(), nil },
+		SeedOnly: true,
+	}
+}

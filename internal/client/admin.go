@@ -1,4 +1,4 @@
-package server
+package client
 
 import (
 	"context"
@@ -14,18 +14,22 @@ import (
 	"google.golang.org/grpc/status"
 )
 
-// AdminClient calls an AdminService with the engine's domain types. Every
+// UserMetadataKey is the gRPC metadata key naming the acting user of an
+// AdminService call (the server reads the same key).
+const UserMetadataKey = "x-user"
+
+// Admin calls an AdminService with the engine's domain types. Every
 // call names the acting user in the x-user metadata. Errors are the
 // service's gRPC status errors; Problems reads an edit's validation
 // problems from one.
-type AdminClient struct {
+type Admin struct {
 	c    pb.AdminServiceClient
 	user string
 }
 
-// NewAdminClient wraps a connection; user is the acting user of mutating calls.
-func NewAdminClient(conn grpc.ClientConnInterface, user string) *AdminClient {
-	return &AdminClient{c: pb.NewAdminServiceClient(conn), user: user}
+// NewAdmin wraps a connection; user is the acting user of mutating calls.
+func NewAdmin(conn grpc.ClientConnInterface, user string) *Admin {
+	return &Admin{c: pb.NewAdminServiceClient(conn), user: user}
 }
 
 // EditFilter selects edit versions; empty fields match all.
@@ -35,7 +39,7 @@ type EditFilter struct {
 	Level  string // PBM, CLIENT, GROUP, PLAN, or e.g. "PLAN PPO-2026"
 }
 
-func (c *AdminClient) ctx(ctx context.Context) context.Context {
+func (c *Admin) ctx(ctx context.Context) context.Context {
 	if c.user == "" {
 		return ctx
 	}
@@ -60,7 +64,7 @@ func editsFromProto(list []*pb.EditVersion) ([]edits.Edit, error) {
 }
 
 // CreateDraft stores e as a new Draft and returns it as stored.
-func (c *AdminClient) CreateDraft(ctx context.Context, e edits.Edit) (edits.Edit, error) {
+func (c *Admin) CreateDraft(ctx context.Context, e edits.Edit) (edits.Edit, error) {
 	doc, err := editJSON(e)
 	if err != nil {
 		return edits.Edit{}, err
@@ -73,7 +77,7 @@ func (c *AdminClient) CreateDraft(ctx context.Context, e edits.Edit) (edits.Edit
 }
 
 // UpdateDraft replaces a Draft version's content.
-func (c *AdminClient) UpdateDraft(ctx context.Context, e edits.Edit) (edits.Edit, error) {
+func (c *Admin) UpdateDraft(ctx context.Context, e edits.Edit) (edits.Edit, error) {
 	doc, err := editJSON(e)
 	if err != nil {
 		return edits.Edit{}, err
@@ -86,7 +90,7 @@ func (c *AdminClient) UpdateDraft(ctx context.Context, e edits.Edit) (edits.Edit
 }
 
 // ValidateEdit returns the edit's problems; none means it is valid.
-func (c *AdminClient) ValidateEdit(ctx context.Context, e edits.Edit) ([]edits.Problem, error) {
+func (c *Admin) ValidateEdit(ctx context.Context, e edits.Edit) ([]edits.Problem, error) {
 	doc, err := editJSON(e)
 	if err != nil {
 		return nil, err
@@ -106,7 +110,7 @@ func (c *AdminClient) ValidateEdit(ctx context.Context, e edits.Edit) ([]edits.P
 }
 
 // Activate makes a Draft version Active.
-func (c *AdminClient) Activate(ctx context.Context, id string, version int) (edits.Edit, error) {
+func (c *Admin) Activate(ctx context.Context, id string, version int) (edits.Edit, error) {
 	r, err := c.c.ActivateEdit(c.ctx(ctx), &pb.ActivateEditRequest{Id: id, Version: int32(version)})
 	if err != nil {
 		return edits.Edit{}, err
@@ -115,7 +119,7 @@ func (c *AdminClient) Activate(ctx context.Context, id string, version int) (edi
 }
 
 // Inactivate retires a version.
-func (c *AdminClient) Inactivate(ctx context.Context, id string, version int) (edits.Edit, error) {
+func (c *Admin) Inactivate(ctx context.Context, id string, version int) (edits.Edit, error) {
 	r, err := c.c.InactivateEdit(c.ctx(ctx), &pb.InactivateEditRequest{Id: id, Version: int32(version)})
 	if err != nil {
 		return edits.Edit{}, err
@@ -124,7 +128,7 @@ func (c *AdminClient) Inactivate(ctx context.Context, id string, version int) (e
 }
 
 // Edits lists the edit versions f selects, by ID then version.
-func (c *AdminClient) Edits(ctx context.Context, f EditFilter) ([]edits.Edit, error) {
+func (c *Admin) Edits(ctx context.Context, f EditFilter) ([]edits.Edit, error) {
 	r, err := c.c.ListEdits(c.ctx(ctx), &pb.ListEditsRequest{Status: f.Status, Kind: f.Kind, Level: f.Level})
 	if err != nil {
 		return nil, err
@@ -133,7 +137,7 @@ func (c *AdminClient) Edits(ctx context.Context, f EditFilter) ([]edits.Edit, er
 }
 
 // EditVersions returns every version of one edit.
-func (c *AdminClient) EditVersions(ctx context.Context, id string) ([]edits.Edit, error) {
+func (c *Admin) EditVersions(ctx context.Context, id string) ([]edits.Edit, error) {
 	r, err := c.c.GetEdit(c.ctx(ctx), &pb.GetEditRequest{Id: id})
 	if err != nil {
 		return nil, err
@@ -142,7 +146,7 @@ func (c *AdminClient) EditVersions(ctx context.Context, id string) ([]edits.Edit
 }
 
 // ExportBundle returns the configuration in force as a YAML bundle.
-func (c *AdminClient) ExportBundle(ctx context.Context) ([]byte, error) {
+func (c *Admin) ExportBundle(ctx context.Context) ([]byte, error) {
 	r, err := c.c.ExportBundle(c.ctx(ctx), &pb.ExportBundleRequest{})
 	if err != nil {
 		return nil, err
@@ -151,7 +155,7 @@ func (c *AdminClient) ExportBundle(ctx context.Context) ([]byte, error) {
 }
 
 // ImportBundle merges a YAML or JSON bundle and returns what changed.
-func (c *AdminClient) ImportBundle(ctx context.Context, bundle []byte) (adjudicator.ImportSummary, error) {
+func (c *Admin) ImportBundle(ctx context.Context, bundle []byte) (adjudicator.ImportSummary, error) {
 	r, err := c.c.ImportBundle(c.ctx(ctx), &pb.ImportBundleRequest{Bundle: bundle})
 	if err != nil {
 		return adjudicator.ImportSummary{}, err
@@ -160,7 +164,7 @@ func (c *AdminClient) ImportBundle(ctx context.Context, bundle []byte) (adjudica
 }
 
 // TestClaim dry-runs a claim with the given Draft versions as though active.
-func (c *AdminClient) TestClaim(ctx context.Context, cl *adjudicator.Claim, drafts []adjudicator.EditRef) (*adjudicator.Response, error) {
+func (c *Admin) TestClaim(ctx context.Context, cl *adjudicator.Claim, drafts []adjudicator.EditRef) (*adjudicator.Response, error) {
 	req := &pb.TestClaimRequest{Claim: wire.ClaimToProto(cl)}
 	for _, d := range drafts {
 		req.Drafts = append(req.Drafts, &pb.EditRef{Id: d.ID, Version: int32(d.Version)})

@@ -1,0 +1,50 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rxclaims/rxclaims/bench"
+	"github.com/rxclaims/rxclaims/internal/cli"
+)
+
+// TestOptions: a preset sets every figure, and only the flags given on
+// the command line override it.
+func TestOptions(t *testing.T) {
+	var f flags
+	args := []string{"--preset", "medium", "--members", "7", "--step", "3s", "--concurrency", "1,2", "--scale-edits", "-"}
+	if _, err := cli.Parse("bench", &f, args, &bytes.Buffer{}, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.options()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := bench.Medium()
+	want.Members, want.StepDuration, want.Concurrency, want.ScaleEdits = 7, 3*time.Second, []int{1, 2}, []int{}
+	want.OutDir = "bench-out"
+	if got.Members != want.Members || got.StepDuration != want.StepDuration || got.History != want.History ||
+		len(got.Concurrency) != 2 || got.ScaleEdits == nil || len(got.ScaleEdits) != 0 || got.OutDir != want.OutDir {
+		t.Errorf("got %+v\nwant %+v", got, want)
+	}
+	f = flags{}
+	if _, err := cli.Parse("bench", &f, []string{"--rates", "x"}, &bytes.Buffer{}, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.options(); err == nil || !strings.Contains(err.Error(), "--rates") {
+		t.Errorf("--rates x: %v", err)
+	}
+}
+
+func TestHelpAndVersion(t *testing.T) {
+	for _, arg := range []string{"--help", "--version"} {
+		var out bytes.Buffer
+		if err := run(context.Background(), []string{arg}, &out, &out); !errors.Is(err, cli.ErrExited) || out.Len() == 0 {
+			t.Errorf("%s: %v\n%s", arg, err, out.String())
+		}
+	}
+}

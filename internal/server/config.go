@@ -1,0 +1,107 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/config"
+	"github.com/rxclaims/rxclaims/internal/store"
+)
+
+// ConfigSource is the configuration the server starts on, as chosen by its
+// caller (cmd/adjudicator: a bundle file or the built-in demo data).
+type ConfigSource struct {
+	// Name names the source in the log and in errors: a path, or e.g.
+	// "built-in demo data".
+	Name string
+	// Load returns the configuration; the server validates it.
+	Load func() (*config.Config, error)
+	// SeedOnly marks a default (the demo data): it seeds an empty store
+	// but is not imported on top of a configuration the store already
+	// holds. A bundle the operator gave is imported on every start.
+	SeedOnly bool
+}
+
+// File is the ConfigSource of a YAML or JSON bundle file.
+func File(path string) ConfigSource {
+	return ConfigSource{Name: path, Load: func() (*config.Config, error) { return config.Load(path) }}
+}
+
+// load returns the source's configuration, validated.
+func (c ConfigSource) load() (*config.Config, error) {
+	cfg, err := c.Load()
+	if err == nil {
+		err = adjudicator.Validate(cfg)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("loading %s: %w", c.Name, err)
+	}
+	return cfg, nil
+}
+
+// openEngine starts the engine on the configuration kept in the store. A
+// store without one is seeded from opts.Config; a store with one imports
+// opts.Config on top, unless it is SeedOnly (importing the same bundle
+// again changes nothing).
+func openEngine(ctx context.Context, st *store.Store, opts Options, log *slog.Logger) (*adjudicator.Engine, error) {
+	stored, found, err := st.LoadConfig()
+	if err != nil {
+		return nil, err
+	}
+	engOpts := adjudicator.Options{Store: st, Configs: st, Now: opts.Now}
+	if !found {
+		return seedEngine(ctx, st, opts.Config, engOpts, log)
+	}
+	engine, err := adjudicator.New(stored, engOpts)
+	if err != nil {
+		return nil, fmt.Errorf("stored configuration: %w", err)
+	}
+	if !opts.Config.SeedOnly {
+		if err := importBundle(ctx, engine, opts.Config, log); err != nil {
+			return nil, err
+		}
+	}
+	log.Info("configuration loaded", "source", "store", "plans", len(stored.Plans), "edits", len(stored.Edits))
+	return engine, nil
+}
+
+// importBundle imports src on top of the engine's configuration.
+func importBundle(ctx context.Context, engine *adjudicator.Engine, src ConfigSource, log *slog.Logger) error {
+	cfg, err := src.load()
+	if err != nil {
+		return err
+	}
+	sum, err := engine.Import(ctx, cfg, "startup")
+	if err != nil {
+		return fmt.Errorf("importing %s: %w", src.Name, err)
+	}
+	log.Info("configuration bundle imported", "source", src.Name, "plans", sum.Plans, "drugs", sum.Drugs,
+		"edits_added", sum.EditsAdded, "edits_unchanged", sum.EditsUnchanged, "families", sum.Families)
+	return nil
+}
+
+// seedEngine loads src into an empty store and starts the engine on it.
+func seedEngine(ctx context.Context, st *store.Store, src ConfigSource, engOpts adjudicator.Options, log *slog.Logger) (*adjudicator.Engine, error) {
+	cfg, err := src.load()
+	if err != nil {
+		return nil, err
+	}
+	if err := st.PutFamilies(ctx, cfg.Families); err != nil {
+		return nil, fmt.Errorf("loading families: %w", err)
+	}
+	engine, err := adjudicator.New(cfg, engOpts)
+	if err != nil {
+		return nil, err
+	}
+	c := engine.Configuration()
+	all := c.Edits
+	c.Edits = nil
+	if err := st.SaveConfig(ctx, c, all); err != nil {
+		return nil, err
+	}
+	log.Info("configuration loaded", "source", src.Name, "plans", len(cfg.Plans), "drugs", len(cfg.Drugs),
+		"pharmacies", len(cfg.Pharmacies), "families", len(cfg.Families), "edits", len(all))
+	return engine, nil
+}
