@@ -48,6 +48,9 @@ type Options struct {
 	// NoSync commits chunks without fsync (benchmarks only): a crash may
 	// lose the last chunks.
 	NoSync bool
+	// randN, when set, replaces the random source of the sync retry's
+	// jitter (tests).
+	randN func(n int64) int64
 	// failAfterChunks, when > 0, makes processing stop with errCrash after
 	// that many chunk commits: tests use it to stop mid-file.
 	failAfterChunks int
