@@ -5,8 +5,8 @@ import (
 	"os"
 	"strings"
 
-	"github.com/shopspring/decimal"
 	"github.com/goccy/go-yaml"
+	"github.com/shopspring/decimal"
 )
 
 // Profiles is the loader's configuration of groups: the intake profile of
