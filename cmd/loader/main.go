@@ -4,12 +4,13 @@
 //
 //	loader run --dir /var/lib/loader --profiles profiles.yaml --adjudicator localhost:50051
 //	loader apply families.csv --profiles profiles.yaml
+//	loader policy change --group GRP100 --family LDR001 --person 001 --user mark --profiles profiles.yaml management=Y
 //	loader status --group GRP100
 //	loader rewind --group GRP100 --seq 3
 //	loader retro --group GRP100 --seq 4 --reverse
 //	loader bench --records 1000000
 //	loader policy pending --group GRP100
-//	loader policy approve --group GRP100 --family LDR001 --user olivia
+//	loader policy approve --group GRP100 --family LDR001 --user olivia --profiles profiles.yaml
 //
 // This package holds the command line (flags and environment), dialling
 // the adjudicator, the metrics server and signal handling; the work is the

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/alecthomas/kong"
+
 	"github.com/rxclaims/rxclaims/loader"
 )
 
@@ -102,4 +104,58 @@ func TestPolicyChangeNeedsProfiles(t *testing.T) {
 	if code != 1 || !strings.Contains(errOut, "needs --profiles") {
 		t.Fatalf("policy change: exit %d, stderr %q", code, errOut)
 	}
+}
+
+// TestREADMECommandsParse: every command loader/README.md shows parses.
+func TestREADMECommandsParse(t *testing.T) {
+	doc, err := os.ReadFile("../../loader/README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, line := range strings.Split(string(doc), "\n") {
+		rest, ok := strings.CutPrefix(line, "go run ./cmd/loader ")
+		if !ok {
+			continue
+		}
+		rest, _, _ = strings.Cut(rest, "   #")
+		var cli CLI
+		parser, err := kong.New(&cli, kong.Vars{"version": "test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := parser.Parse(shellWords(rest)); err != nil {
+			t.Errorf("%q: %v", line, err)
+		}
+		n++
+	}
+	if n < 10 {
+		t.Fatalf("found %d commands in the README", n)
+	}
+}
+
+// shellWords splits s at spaces outside double quotes.
+func shellWords(s string) []string {
+	var out []string
+	var cur strings.Builder
+	quoted, inWord := false, false
+	for _, r := range s {
+		switch {
+		case r == '"':
+			quoted, inWord = !quoted, true
+		case r == ' ' && !quoted:
+			if inWord {
+				out = append(out, cur.String())
+				cur.Reset()
+			}
+			inWord = false
+		default:
+			cur.WriteRune(r)
+			inWord = true
+		}
+	}
+	if inWord {
+		out = append(out, cur.String())
+	}
+	return out
 }

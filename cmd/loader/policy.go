@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/rxclaims/rxclaims/loader"
@@ -12,7 +12,7 @@ import (
 type PolicyCmd struct {
 	Pending PolicyPendingCmd `cmd:"" help:"Pending policy copies and the rules that pended them."`
 	History PolicyHistoryCmd `cmd:"" help:"Every version of a family's policy."`
-	Approve PolicyApproveCmd `cmd:"" help:"Approve the pending copy (then sync)."`
+	Approve PolicyApproveCmd `cmd:"" help:"Approve the pending copy (then sync; needs --profiles)."`
 	Reject  PolicyRejectCmd  `cmd:"" help:"Reject the pending copy."`
 	Change  PolicyChangeCmd  `cmd:"" help:"A manual change, through the workflow (needs --profiles)."`
 }
@@ -51,6 +51,9 @@ type PolicyApproveCmd struct {
 
 // Run approves and syncs.
 func (c *PolicyApproveCmd) Run(ctx context.Context, g *Globals) error {
+	if err := needProfiles(g, "approve"); err != nil {
+		return err
+	}
 	a := c.args("approve")
 	a.User = c.User
 	return policy(ctx, g, a)
@@ -81,12 +84,21 @@ type PolicyChangeCmd struct {
 
 // Run makes the change (the group's profile validates it) and syncs.
 func (c *PolicyChangeCmd) Run(ctx context.Context, g *Globals) error {
-	if g.Profiles == "" {
-		return errors.New("policy change needs --profiles (or RXCLAIMS_LOADER_PROFILES): the group's profile validates the change")
+	if err := needProfiles(g, "change"); err != nil {
+		return err
 	}
 	a := c.args("change")
 	a.Person, a.User, a.FileType, a.Set = c.Person, c.User, loader.FileType(c.FileType), c.Set
 	return policy(ctx, g, a)
+}
+
+// needProfiles refuses a policy command that reads the group's profile
+// (the change's validation, maker-checker) when no profiles are given.
+func needProfiles(g *Globals, sub string) error {
+	if g.Profiles == "" {
+		return fmt.Errorf("policy %s needs --profiles (or RXCLAIMS_LOADER_PROFILES): it reads the group's profile", sub)
+	}
+	return nil
 }
 
 func (f PolicyFamily) args(sub string) loader.PolicyArgs {
