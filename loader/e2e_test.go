@@ -65,42 +65,86 @@ func (p *adjudicatorProc) stop() {
 // through a restart of the adjudicator with batches waiting, then finds
 // and reverses the paid claim a back-dated termination affects.
 func TestEndToEnd(t *testing.T) {
-	ctx := context.Background()
-	adjDir := t.TempDir()
-	adj := startAdjudicator(t, adjDir, "127.0.0.1:0")
-	conn, err := grpc.NewClient(adj.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	e := newEndToEnd(t)
+	defer e.close()
+	e.syncAndBill()
+	e.outageThenRetro()
+	e.pendedChangeWaitsForApproval()
+	e.rewoundFamilyIsRemoved()
+	e.familyWithPaidClaimIsKept()
+	e.replayChangesNothing()
+}
+
+// endToEnd is a loader syncing to a real adjudicator over gRPC.
+type endToEnd struct {
+	t      *testing.T
+	ctx    context.Context
+	adjDir string
+	adj    *adjudicatorProc
+	conn   *grpc.ClientConn
+	client *client.Claims
+	l      *Loader
+	bill   *adjudicator.Claim
+	claim  string // the subscriber's paid claim
+	q      *adjudicator.EligibilityQuery
+}
+
+func newEndToEnd(t *testing.T) *endToEnd {
+	e := &endToEnd{t: t, ctx: context.Background(), adjDir: t.TempDir()}
+	e.adj = startAdjudicator(t, e.adjDir, "127.0.0.1:0")
+	conn, err := grpc.NewClient(e.adj.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
+	e.conn, e.client = conn, client.NewClaims(conn)
 	profiles, err := ParseProfiles([]byte("groups:\n- id: GRP100\n  comparator: true\n  classes:\n  - {name: ALL, plan: PPO-2026}\n" +
 		"  pend:\n  - {name: dependent-removed, when: [{field: change.dependent_removed, value: 'true'}]}\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := Open(Options{Dir: t.TempDir(), Profiles: profiles, Sink: NewGRPCSink(conn, "test"), Logger: slog.New(slog.DiscardHandler),
+	e.l, err = Open(Options{Dir: t.TempDir(), Profiles: profiles, Sink: NewGRPCSink(conn, "test"), Logger: slog.New(slog.DiscardHandler),
 		Now: func() time.Time { return time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC) }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	apply := func(name, body string) *FileStatus { t.Helper(); return applyClean(t, l, name, body) }
+	return e
+}
+
+func (e *endToEnd) close() {
+	e.l.Close()
+	e.adj.stop()
+	e.conn.Close()
+}
+
+func (e *endToEnd) apply(name, body string) *FileStatus {
+	e.t.Helper()
+	return applyClean(e.t, e.l, name, body)
+}
+
+func (e *endToEnd) sync() {
+	e.t.Helper()
+	if err := e.l.Sync(e.ctx); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// syncAndBill: a family and a drug file synced; a claim for the member
+// pays at the synced MAC.
+func (e *endToEnd) syncAndBill() {
+	t, ctx, apply := e.t, e.ctx, e.apply
 	apply("f1.csv", "#rxclaims group=GRP100 file_type=eligibility record_type=changes expected=2\n"+
 		"cardholder_id,person_code,date_of_birth,gender,coverage_effective\n"+
 		"LDR001,001,1970-05-05,F,2026-01-01\nLDR001,002,1972-06-06,M,2026-01-01\n")
 	apply("drugs.csv", "#rxclaims kind=drug expected=1\nndc,name,therapeutic_class,multi_source_code,awp,mac,effective\n"+
 		demo.DemoGenericNDC+",Atorvastatin 10mg,39400010,Y,0.80,0.10,2026-06-01\n")
-	if err := l.Sync(ctx); err != nil {
-		t.Fatal(err)
-	}
-	client := client.NewClaims(conn)
+	e.sync()
 	bill := &adjudicator.Claim{
 		BIN: demo.BIN, PCN: demo.PCN, CardholderID: "LDR001", PersonCode: "001", DateOfBirth: "1970-05-05",
 		DateOfService: "2026-10-15", RxNumber: "9000001", ProductID: demo.DemoGenericNDC, Quantity: "30", DaysSupply: 30,
 		IngredientCostSubmitted: "20.00", UsualAndCustomary: "30.00", GrossAmountDue: "30.00",
 		PharmacyNPI: demo.DemoPharmacyNPI, PrescriberNPI: demo.DemoPrescriberNPI,
 	}
-	r, err := client.Bill(ctx, bill)
+	r, err := e.client.Bill(ctx, bill)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,11 +154,16 @@ func TestEndToEnd(t *testing.T) {
 	if r.IngredientCostPaid.String() != "3" { // MAC 0.10 from the drug file x 30
 		t.Errorf("ingredient cost paid %s, want 3.00 (the synced MAC)", r.IngredientCostPaid)
 	}
+	e.bill, e.claim = bill, r.ClaimID
+}
 
-	// The adjudicator stops; a back-dated termination is processed and
-	// waits in the outbox; the adjudicator starts again on the same store.
-	addr := adj.addr
-	adj.stop()
+// outageThenRetro: the adjudicator stops; a back-dated termination is
+// processed and waits in the outbox; the adjudicator starts again on the
+// same store; the claim the termination affects is reversed.
+func (e *endToEnd) outageThenRetro() {
+	t, ctx, apply, l := e.t, e.ctx, e.apply, e.l
+	addr := e.adj.addr
+	e.adj.stop()
 	f2 := apply("f2.csv", "#rxclaims group=GRP100 file_type=eligibility record_type=changes expected=1\n"+
 		"cardholder_id,person_code,coverage_end\nLDR001,001,2026-09-30\n")
 	sctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
@@ -125,18 +174,15 @@ func TestEndToEnd(t *testing.T) {
 	if st, _ := l.SyncState(); st.Pending != 1 {
 		t.Fatalf("outbox after a failed sync: %+v", st)
 	}
-	adj = startAdjudicator(t, adjDir, addr)
-	defer adj.stop()
-	if err := l.Sync(ctx); err != nil {
-		t.Fatal(err)
-	}
+	e.adj = startAdjudicator(t, e.adjDir, addr)
+	e.sync()
 	q := &adjudicator.EligibilityQuery{BIN: demo.BIN, PCN: demo.PCN, CardholderID: "LDR001", PersonCode: "001",
 		DateOfBirth: "1970-05-05", DateOfService: "2026-10-15"}
-	if e, err := client.CheckEligibility(ctx, q); err != nil || e.Status == adjudicator.Paid || e.Status == adjudicator.Accepted {
+	if e, err := e.client.CheckEligibility(ctx, q); err != nil || e.Status == adjudicator.Paid || e.Status == adjudicator.Accepted {
 		t.Fatalf("eligibility after the termination synced: %+v %v", e, err)
 	}
 	q.PersonCode, q.DateOfBirth = "002", "1972-06-06"
-	if e, err := client.CheckEligibility(ctx, q); err != nil || e.PlanID != "PPO-2026" {
+	if e, err := e.client.CheckEligibility(ctx, q); err != nil || e.PlanID != "PPO-2026" {
 		t.Fatalf("the spouse's eligibility: %+v %v", e, err)
 	}
 
@@ -144,75 +190,86 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(aff) != 1 || aff[0].ClaimID != r.ClaimID || !aff[0].Reversed {
-		t.Fatalf("affected claims: %+v, want claim %s reversed", aff, r.ClaimID)
+	if len(aff) != 1 || aff[0].ClaimID != e.claim || !aff[0].Reversed {
+		t.Fatalf("affected claims: %+v, want claim %s reversed", aff, e.claim)
 	}
 	if aff, err := l.Retro(ctx, f2.Group, f2.Seq, true); err != nil || len(aff) != 0 {
 		t.Fatalf("affected claims after reversal: %+v %v", aff, err)
 	}
-	// A pended change (the spouse's termination, held by the
-	// dependent-removed rule) does not reach claims until approved.
-	if f3 := apply("f3.csv", "#rxclaims group=GRP100 file_type=eligibility record_type=changes expected=1\n"+
+	e.q = q
+}
+
+// pendedChangeWaitsForApproval: a pended change (the spouse's
+// termination, held by the dependent-removed rule) does not reach claims
+// until approved.
+func (e *endToEnd) pendedChangeWaitsForApproval() {
+	t, ctx, q := e.t, e.ctx, e.q
+	if f3 := e.apply("f3.csv", "#rxclaims group=GRP100 file_type=eligibility record_type=changes expected=1\n"+
 		"cardholder_id,person_code,coverage_end\nLDR001,002,2026-10-31\n"); f3.Counts.Pended != 1 {
 		t.Fatalf("f3: %s", f3.Summary())
 	}
 	q.DateOfService = "2026-11-01"
-	if err := l.Sync(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if e, err := client.CheckEligibility(ctx, q); err != nil || e.PlanID != "PPO-2026" {
+	e.sync()
+	if e, err := e.client.CheckEligibility(ctx, q); err != nil || e.PlanID != "PPO-2026" {
 		t.Fatalf("the spouse's eligibility with the termination pending: %+v %v", e, err)
 	}
-	if _, err := l.ApprovePolicy(ctx, "GRP100", "LDR001", "olivia"); err != nil {
+	if _, err := e.l.ApprovePolicy(ctx, "GRP100", "LDR001", "olivia"); err != nil {
 		t.Fatal(err)
 	}
-	if err := l.Sync(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if e, err := client.CheckEligibility(ctx, q); err != nil || e.Status == adjudicator.Paid || e.Status == adjudicator.Accepted {
+	e.sync()
+	if e, err := e.client.CheckEligibility(ctx, q); err != nil || e.Status == adjudicator.Paid || e.Status == adjudicator.Accepted {
 		t.Fatalf("the spouse's eligibility after the termination was approved: %+v %v", e, err)
 	}
-	// A family a rewound file created is removed from the adjudicator.
-	f4 := apply("f4.csv", "#rxclaims group=GRP100 file_type=eligibility record_type=changes expected=1\n"+
+}
+
+// rewoundFamilyIsRemoved: a family a rewound file created is removed
+// from the adjudicator.
+func (e *endToEnd) rewoundFamilyIsRemoved() {
+	t, ctx, l := e.t, e.ctx, e.l
+	f4 := e.apply("f4.csv", "#rxclaims group=GRP100 file_type=eligibility record_type=changes expected=1\n"+
 		"cardholder_id,person_code,date_of_birth,coverage_effective\nLDR002,001,1990-01-01,2026-01-01\n")
-	if err := l.Sync(ctx); err != nil {
-		t.Fatal(err)
-	}
+	e.sync()
 	q2 := &adjudicator.EligibilityQuery{BIN: demo.BIN, PCN: demo.PCN, CardholderID: "LDR002", PersonCode: "001",
 		DateOfBirth: "1990-01-01", DateOfService: "2026-11-01"}
-	if e, err := client.CheckEligibility(ctx, q2); err != nil || e.PlanID != "PPO-2026" {
+	if e, err := e.client.CheckEligibility(ctx, q2); err != nil || e.PlanID != "PPO-2026" {
 		t.Fatalf("the new family's eligibility: %+v %v", e, err)
 	}
 	if err := l.Rewind(ctx, f4.Group, f4.Seq); err != nil {
 		t.Fatal(err)
 	}
-	if err := l.Sync(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if e, err := client.CheckEligibility(ctx, q2); err != nil || !slices.Contains(e.Rejects, ncpdp.RejectNonMatchedCardholderID) {
+	e.sync()
+	if e, err := e.client.CheckEligibility(ctx, q2); err != nil || !slices.Contains(e.Rejects, ncpdp.RejectNonMatchedCardholderID) {
 		t.Fatalf("eligibility of the family rewound out of existence (want it unknown, not just uncovered): %+v %v", e, err)
 	}
 	if kept, err := l.KeptFamilies(f4.Group, f4.Seq); err != nil || len(kept) != 0 {
 		t.Fatalf("kept: %v %v", kept, err)
 	}
-	// A family with a paid claim is refused removal: kept with no coverage,
-	// however often the removal is sent.
+}
+
+// familyWithPaidClaimIsKept: a family with a paid claim is refused
+// removal: kept with no coverage, however often the removal is sent.
+func (e *endToEnd) familyWithPaidClaimIsKept() {
+	t, ctx, bill, q := e.t, e.ctx, e.bill, e.q
 	bill.PersonCode, bill.DateOfBirth, bill.RxNumber = "002", "1972-06-06", "9000002"
-	if r2, err := client.Bill(ctx, bill); err != nil || r2.Status != adjudicator.Paid {
+	if r2, err := e.client.Bill(ctx, bill); err != nil || r2.Status != adjudicator.Paid {
 		t.Fatalf("the spouse's claim: %+v %v", r2, err)
 	}
 	for range 2 {
-		kept, err := l.opts.Sink.SyncFamilies(ctx, FamilyBatch{Seq: 99, Group: "GRP100", Removed: []string{"LDR001"}})
+		kept, err := e.l.opts.Sink.SyncFamilies(ctx, FamilyBatch{Seq: 99, Group: "GRP100", Removed: []string{"LDR001"}})
 		if err != nil || !slices.Equal(kept, []string{"LDR001"}) {
 			t.Fatalf("removing a family with a paid claim: kept %v, %v", kept, err)
 		}
 	}
 	q.DateOfService = "2026-10-15"
-	if e, err := client.CheckEligibility(ctx, q); err != nil || e.Status == adjudicator.Paid || e.Status == adjudicator.Accepted ||
+	if e, err := e.client.CheckEligibility(ctx, q); err != nil || e.Status == adjudicator.Paid || e.Status == adjudicator.Accepted ||
 		slices.Contains(e.Rejects, ncpdp.RejectNonMatchedCardholderID) {
 		t.Fatalf("the kept family's spouse (want known, not covered): %+v %v", e, err)
 	}
-	// Replaying a batch changes nothing.
+}
+
+// replayChangesNothing: replaying a batch changes nothing.
+func (e *endToEnd) replayChangesNothing() {
+	t, ctx, l := e.t, e.ctx, e.l
 	fam, err := l.Family("GRP100", "LDR001")
 	if err != nil {
 		t.Fatal(err)

@@ -101,6 +101,38 @@ func (fr *familyRules) evaluate(rec, cur *Record) (Record, outcome, []string, er
 	if err := fr.required(rec, cur == nil); err != nil {
 		return Record{}, 0, nil, err
 	}
+	next := fr.merge(rec, cur)
+	if err := fr.prof.checkRanges(&next); err != nil {
+		return next, 0, nil, err
+	}
+	if eligible, err := fr.placeClass(rec, &next); err != nil || !eligible {
+		if err == nil {
+			return next, outIneligible, nil, nil
+		}
+		return next, 0, nil, err
+	}
+	if next[FPlanID] == "" {
+		return next, 0, nil, fieldErr(FPlanID, "no plan: give plan_id or a class with a plan")
+	}
+	if cur != nil && cur[FPlanID] != "" && next[FPlanID] != cur[FPlanID] {
+		fr.changePlan(rec, cur, &next)
+	}
+	if next[FCoverageEnd] != "" && next[FCoverageEnd] < next[FCoverageEffective] {
+		return next, 0, nil, fieldErr(FCoverageEnd, "%s is before coverage_effective %s", next[FCoverageEnd], next[FCoverageEffective])
+	}
+	if cur == nil {
+		return next, outNew, newMemberActs(&next), nil
+	}
+	if next == *cur {
+		return next, outUnchanged, nil, nil
+	}
+	return next, outChanged, activities(cur, &next), nil
+}
+
+// merge is the member's record after rec: rec itself when it is whole (a
+// full file, or a new member), else cur with rec's given fields over it.
+// The plan history is the member's own, never the file's.
+func (fr *familyRules) merge(rec, cur *Record) Record {
 	var next Record
 	if fr.h.RecordType == FullRecord || cur == nil {
 		next = *rec
@@ -116,75 +148,79 @@ func (fr *familyRules) evaluate(rec, cur *Record) (Record, outcome, []string, er
 	if cur != nil {
 		next[FHistory] = cur[FHistory]
 	}
-	if err := fr.prof.checkRanges(&next); err != nil {
-		return next, 0, nil, err
-	}
+	return next
+}
+
+// placeClass sets next's class and plan as the file type says. It reports
+// false, with no error, for a Population member no class rule takes.
+func (fr *familyRules) placeClass(rec, next *Record) (bool, error) {
 	switch fr.h.FileType {
 	case Participation: // enroll as elected; class given or derived, no eligibility check
 		if rec[FClass] == "" {
 			next[FClass] = ""
-			if c := fr.prof.classOf(&next); c != nil {
+			if c := fr.prof.classOf(next); c != nil {
 				next[FClass] = c.Name
 			}
 		}
 		if len(fr.prof.Plans) > 0 && !fr.prof.Plans[next[FPlanID]] {
-			return next, 0, nil, fieldErr(FPlanID, "plan %s is not offered to group %s", next[FPlanID], fr.prof.Group)
+			return true, fieldErr(FPlanID, "plan %s is not offered to group %s", next[FPlanID], fr.prof.Group)
 		}
 	case Eligibility: // class given, or derived; the class gives the plan
-		var c *Class
-		if rec[FClass] != "" {
-			if c = fr.prof.className(rec[FClass]); c == nil {
-				return next, 0, nil, fieldErr(FClass, "class %s is not a class of group %s", rec[FClass], fr.prof.Group)
-			}
-		} else if c = fr.prof.classOf(&next); c == nil {
-			return next, 0, nil, fieldErr(FClass, "not eligible: no class rule of group %s matches", fr.prof.Group)
-		}
-		if rec[FPlanID] != "" && rec[FPlanID] != c.Plan {
-			return next, 0, nil, fieldErr(FPlanID, "plan %s differs from class %s's plan %s", rec[FPlanID], c.Name, c.Plan)
+		c, err := fr.eligibleClass(rec, next)
+		if err != nil {
+			return true, err
 		}
 		next[FClass], next[FPlanID] = c.Name, c.Plan
 	case Population: // everyone: derive eligibility and class
-		c := fr.prof.classOf(&next)
+		c := fr.prof.classOf(next)
 		if c == nil {
-			return next, outIneligible, nil, nil
+			return false, nil
 		}
 		next[FClass], next[FPlanID] = c.Name, c.Plan
 	}
-	if next[FPlanID] == "" {
-		return next, 0, nil, fieldErr(FPlanID, "no plan: give plan_id or a class with a plan")
-	}
-	if cur != nil && cur[FPlanID] != "" && next[FPlanID] != cur[FPlanID] {
-		// A plan change: the new coverage starts on its own date (as of the
-		// file when not given), and the old one ends the day before.
-		if rec[FCoverageEffective] == "" {
-			next[FCoverageEffective] = fr.asOf.String()
+	return true, nil
+}
+
+// eligibleClass is an Eligibility record's class: the one given, or the
+// one the rules derive; a plan given must be the class's.
+func (fr *familyRules) eligibleClass(rec, next *Record) (*Class, error) {
+	var c *Class
+	if rec[FClass] != "" {
+		if c = fr.prof.className(rec[FClass]); c == nil {
+			return nil, fieldErr(FClass, "class %s is not a class of group %s", rec[FClass], fr.prof.Group)
 		}
-		if next[FCoverageEffective] > cur[FCoverageEffective] {
-			eff := domain.MustDate(next[FCoverageEffective])
-			end := eff.AddDays(-1).String()
-			if cur[FCoverageEnd] != "" && cur[FCoverageEnd] < end {
-				end = cur[FCoverageEnd]
-			}
-			h := cur[FPlanID] + ":" + cur[FCoverageEffective] + ":" + end
-			if next[FHistory] != "" {
-				h = next[FHistory] + ";" + h
-			}
-			next[FHistory] = h
-			if rec[FCoverageEnd] == "" {
-				next[FCoverageEnd] = ""
-			}
-		}
+	} else if c = fr.prof.classOf(next); c == nil {
+		return nil, fieldErr(FClass, "not eligible: no class rule of group %s matches", fr.prof.Group)
 	}
-	if next[FCoverageEnd] != "" && next[FCoverageEnd] < next[FCoverageEffective] {
-		return next, 0, nil, fieldErr(FCoverageEnd, "%s is before coverage_effective %s", next[FCoverageEnd], next[FCoverageEffective])
+	if rec[FPlanID] != "" && rec[FPlanID] != c.Plan {
+		return nil, fieldErr(FPlanID, "plan %s differs from class %s's plan %s", rec[FPlanID], c.Name, c.Plan)
 	}
-	if cur == nil {
-		return next, outNew, newMemberActs(&next), nil
+	return c, nil
+}
+
+// changePlan handles a plan change: the new coverage starts on its own
+// date (as of the file when not given), and the old one ends the day
+// before, kept in the member's plan history.
+func (fr *familyRules) changePlan(rec, cur, next *Record) {
+	if rec[FCoverageEffective] == "" {
+		next[FCoverageEffective] = fr.asOf.String()
 	}
-	if next == *cur {
-		return next, outUnchanged, nil, nil
+	if next[FCoverageEffective] <= cur[FCoverageEffective] {
+		return
 	}
-	return next, outChanged, activities(cur, &next), nil
+	eff := domain.MustDate(next[FCoverageEffective])
+	end := eff.AddDays(-1).String()
+	if cur[FCoverageEnd] != "" && cur[FCoverageEnd] < end {
+		end = cur[FCoverageEnd]
+	}
+	h := cur[FPlanID] + ":" + cur[FCoverageEffective] + ":" + end
+	if next[FHistory] != "" {
+		h = next[FHistory] + ";" + h
+	}
+	next[FHistory] = h
+	if rec[FCoverageEnd] == "" {
+		next[FCoverageEnd] = ""
+	}
 }
 
 // newMemberActs names the activities of a member's first record.

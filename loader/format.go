@@ -3,6 +3,7 @@ package loader
 import (
 	"bufio"
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -184,6 +185,7 @@ type Rows struct {
 	pos     []int    // CSV: file column → schema column
 	line    int
 	vals    []string
+	csv     *csvLines
 }
 
 // NewRows reads the header and, for CSV, the column line from r. columns
@@ -191,7 +193,7 @@ type Rows struct {
 func NewRows(r io.Reader, format Format, columns []string) (*Rows, Header, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), maxLine)
-	rs := &Rows{sc: sc, format: format, columns: columns, vals: make([]string, len(columns))}
+	rs := &Rows{sc: sc, format: format, columns: columns, vals: make([]string, len(columns)), csv: newCSVLines()}
 	if !rs.scan() {
 		return nil, Header{}, rs.errOr(errors.New("the file is empty"))
 	}
@@ -204,7 +206,7 @@ func NewRows(r io.Reader, format Format, columns []string) (*Rows, Header, error
 		if !rs.scan() {
 			return nil, h, rs.errOr(errors.New("the CSV column line is missing"))
 		}
-		names, err := splitCSV(sc.Text(), nil)
+		names, err := rs.csv.split(strings.TrimRight(sc.Text(), "\r"))
 		if err != nil {
 			return nil, h, fmt.Errorf("CSV column line: %w", err)
 		}
@@ -273,7 +275,7 @@ func (rs *Rows) Next() ([]string, error) {
 	text := strings.TrimRight(rs.sc.Text(), "\r")
 	switch rs.format {
 	case CSV:
-		fields, err := splitCSV(text, nil)
+		fields, err := rs.csv.split(text)
 		if err != nil {
 			return nil, &RowError{Line: rs.line, Err: err}
 		}
@@ -327,51 +329,53 @@ func jsonScalar(raw json.RawMessage) (string, error) {
 	return "", errors.New("must be a string, a number or null")
 }
 
-// splitCSV splits one CSV line (RFC 4180 quoting; a quoted field may not
-// span lines) into fields, appending to dst.
-func splitCSV(line string, dst []string) ([]string, error) {
-	for {
-		if strings.HasPrefix(line, `"`) {
-			var b strings.Builder
-			i := 1
-			for {
-				j := strings.IndexByte(line[i:], '"')
-				if j < 0 {
-					return nil, errors.New("unterminated quoted field")
-				}
-				b.WriteString(line[i : i+j])
-				i += j + 1
-				if i < len(line) && line[i] == '"' {
-					b.WriteByte('"')
-					i++
-					continue
-				}
-				break
-			}
-			dst = append(dst, b.String())
-			line = line[i:]
-			if line == "" {
-				return dst, nil
-			}
-			if line[0] != ',' {
-				return nil, errors.New("text after a closing quote")
-			}
-			line = line[1:]
-			continue
-		}
-		j := strings.IndexByte(line, ',')
-		if j < 0 {
-			if strings.IndexByte(line, '"') >= 0 {
-				return nil, errors.New("a quote inside an unquoted field")
-			}
-			return append(dst, line), nil
-		}
-		if strings.IndexByte(line[:j], '"') >= 0 {
-			return nil, errors.New("a quote inside an unquoted field")
-		}
-		dst = append(dst, line[:j])
-		line = line[j+1:]
+// csvLines parses CSV one line at a time with encoding/csv (RFC 4180
+// quoting; a quoted field may not span lines: the file's lines are its
+// records, as countRecords counts them).
+type csvLines struct {
+	src lineSource
+	r   *csv.Reader
+}
+
+// lineSource is the reader under csvLines: the line being parsed.
+type lineSource struct{ s string }
+
+func (l *lineSource) Read(p []byte) (int, error) {
+	if l.s == "" {
+		return 0, io.EOF
 	}
+	n := copy(p, l.s)
+	l.s = l.s[n:]
+	return n, nil
+}
+
+func newCSVLines() *csvLines {
+	c := &csvLines{}
+	c.r = csv.NewReader(&c.src)
+	c.r.FieldsPerRecord = -1
+	c.r.ReuseRecord = true
+	return c
+}
+
+// split returns the fields of line, valid until the next call.
+func (c *csvLines) split(line string) ([]string, error) {
+	c.src.s = line + "\n"
+	fields, err := c.r.Read()
+	c.src.s = ""
+	if errors.Is(err, io.EOF) {
+		return []string{""}, nil
+	}
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		switch {
+		case errors.Is(pe.Err, csv.ErrBareQuote):
+			return nil, fmt.Errorf("column %d: a quote inside an unquoted field", pe.Column)
+		case errors.Is(pe.Err, csv.ErrQuote):
+			return nil, fmt.Errorf("column %d: unterminated quoted field, or text after a closing quote", pe.Column)
+		}
+		return nil, pe.Err
+	}
+	return fields, err
 }
 
 // countRecords counts the complete (newline-terminated), non-blank lines of

@@ -64,16 +64,17 @@ func fuzzRows(t *testing.T, data string, format Format) {
 	}
 }
 
-func FuzzCSV(f *testing.F) {
+func FuzzParseCSV(f *testing.F) {
 	head := "#rxclaims group=G file_type=eligibility record_type=full expected=2\n"
 	f.Add(head + "cardholder_id,person_code,date_of_birth\nA1,001,1980-01-01\n\"A,2\",002,x\n")
 	f.Add(head + "cardholder_id,person_code\n\"A\"\"1\",001\n\"unterminated,001\n")
 	f.Add(head + "cardholder_id,cardholder_id\n")
+	f.Add(head + "cardholder_id,person_code\r\nA\"1,001\r\n\"A1\" x,001\r\n\"\",\"001\"\r\n")
 	f.Add(head + "cardholder_id,person_code,hours_worked,salary\nA1,001,40.5,1e3\nA1,001,-1,x\n")
 	f.Fuzz(func(t *testing.T, data string) { fuzzRows(t, data, CSV) })
 }
 
-func FuzzJSONLines(f *testing.F) {
+func FuzzParseJSONLines(f *testing.F) {
 	head := "#rxclaims group=G file_type=participation record_type=changes expected=2\n"
 	f.Add(head + `{"cardholder_id": "A1", "person_code": "001", "hours_worked": 40}` + "\n")
 	f.Add(head + `{"cardholder_id": null, "person_code": [1]}` + "\n" + `not json` + "\n")
@@ -81,7 +82,7 @@ func FuzzJSONLines(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data string) { fuzzRows(t, data, JSONLines) })
 }
 
-func FuzzCatalogRows(f *testing.F) {
+func FuzzParseCatalogRows(f *testing.F) {
 	f.Add("ndc,name,therapeutic_class,multi_source_code,awp,mac,effective\n00093-5056-98,A,1,Y,7.5,0.1,2026-01-01\n", 0)
 	f.Add("npi,name,network,network_type,classification,contract_id,effective,end\n1234567893,P,R,RETAIL,IN,C,2026-01-01,2025-01-01\n", 1)
 	f.Add("network,network_type,brand_class,awp_discount,dispensing_fee\nN,MAIL,BRAND_MULTI_SOURCE,0.2,1\n", 2)
@@ -106,9 +107,12 @@ func FuzzCatalogRows(f *testing.F) {
 	})
 }
 
-func FuzzProfiles(f *testing.F) {
+func FuzzParseProfiles(f *testing.F) {
 	f.Add(BenchProfiles)
 	f.Add("groups:\n- id: A\n  parent: B\n- id: B\n  parent: A\n")
+	f.Add("groups:\n- id: A\n  comparatr: true\n")
+	f.Add(`{"groups": [{"id": "A", "pend": [{"name": "p", "when": [{"field": "change.plan", "value": "true"}]}]}]}`)
+	f.Add("groups:\n- id: A\n  pend: []\n- id: B\n  parent: A\n  ranges: {salary: {min: 1, max: x}}\n")
 	f.Add("groups:\n- id: A\n  classes:\n  - {name: X, plan: P, when: [{field: hours_worked, op: '>=', value: x}]}\n")
 	f.Fuzz(func(t *testing.T, s string) {
 		p, err := ParseProfiles([]byte(s))

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/rxclaims/rxclaims/domain"
-	"github.com/rxclaims/rxclaims/internal/wire"
+	"github.com/rxclaims/rxclaims/internal/wire/enrollwire"
 	pb "github.com/rxclaims/rxclaims/proto/rxclaims/v1"
 	"google.golang.org/grpc"
 )
@@ -39,7 +39,7 @@ func NewGRPCSink(conn grpc.ClientConnInterface, source string) *GRPCSink {
 func (s *GRPCSink) SyncFamilies(ctx context.Context, b FamilyBatch) ([]string, error) {
 	req := &pb.SyncFamiliesRequest{Source: s.source, Batch: b.Seq, GroupId: b.Group, RemovedCardholderIds: b.Removed}
 	for i := range b.Families {
-		req.Families = append(req.Families, wire.FamilyToProto(&b.Families[i]))
+		req.Families = append(req.Families, enrollwire.FamilyToProto(&b.Families[i]))
 	}
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
@@ -54,16 +54,16 @@ func (s *GRPCSink) SyncFamilies(ctx context.Context, b FamilyBatch) ([]string, e
 func (s *GRPCSink) SyncCatalog(ctx context.Context, b CatalogBatch) error {
 	req := &pb.SyncCatalogRequest{Source: s.source, Batch: b.Seq}
 	for i := range b.Drugs {
-		req.Drugs = append(req.Drugs, wire.DrugToProto(&b.Drugs[i]))
+		req.Drugs = append(req.Drugs, enrollwire.DrugToProto(&b.Drugs[i]))
 	}
 	for i := range b.Pharmacies {
-		req.Pharmacies = append(req.Pharmacies, wire.PharmacyToProto(&b.Pharmacies[i]))
+		req.Pharmacies = append(req.Pharmacies, enrollwire.PharmacyToProto(&b.Pharmacies[i]))
 	}
 	for i := range b.Networks {
-		req.Networks = append(req.Networks, wire.NetworkToProto(&b.Networks[i]))
+		req.Networks = append(req.Networks, enrollwire.NetworkToProto(&b.Networks[i]))
 	}
 	for i := range b.Schedules {
-		req.Schedules = append(req.Schedules, wire.ScheduleToProto(&b.Schedules[i]))
+		req.Schedules = append(req.Schedules, enrollwire.ScheduleToProto(&b.Schedules[i]))
 	}
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()

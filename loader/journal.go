@@ -129,71 +129,14 @@ func (l *Loader) undoFile(ctx context.Context, f *FileStatus) error {
 	if err := l.putFile(f); err != nil {
 		return err
 	}
-	prefix := fileScoped("j", f.Group, f.Seq)
 	bar := l.progress("rewind "+f.Ref(), int(f.Journal))
 	defer bar.Done()
 	for chunks := 1; ; chunks++ {
 		c := l.newChunk(f)
-		err := scan(l.db, prefix, true, func(k, v []byte) error {
-			var e JournalEntry
-			if err := json.Unmarshal(v, &e); err != nil {
-				return err
-			}
-			key, touched := memberKey(f.Group, e.Cardholder, e.Person), e.Cardholder
-			if e.Key != nil {
-				key, touched = e.Key, string(e.Key)
-			}
-			var err error
-			if e.Before == nil {
-				err = c.b.Delete(key, nil)
-			} else {
-				err = c.b.Set(key, e.Before, nil)
-			}
-			if err != nil {
-				return err
-			}
-			if err := c.b.Delete(k, nil); err != nil {
-				return err
-			}
-			c.touched[touched] = true
-			c.n++
-			if c.n >= l.opts.ChunkSize {
-				return errStop
-			}
-			return nil
-		})
-		if err != nil && !errors.Is(err, errStop) {
+		done, err := l.undoChunk(c, f)
+		if err != nil {
 			c.b.Close()
 			return err
-		}
-		if f.Group != catalogGroup {
-			for family := range c.touched {
-				if err := c.rewindVersion(family); err != nil {
-					c.b.Close()
-					return err
-				}
-			}
-		}
-		done := c.n < l.opts.ChunkSize
-		if done {
-			if err := c.discardPending(); err != nil {
-				c.b.Close()
-				return err
-			}
-			f.Status, f.Outcome = Rewound, OutcomeRewound
-			f.Finished = l.opts.Now().UTC()
-			// The same file may be sent again once rewound.
-			if f.Checksum != "" {
-				if err := c.b.Delete(sumKey(f.Checksum), nil); err != nil {
-					c.b.Close()
-					return err
-				}
-			}
-			rp := fileScoped("r", f.Group, f.Seq)
-			if err := c.b.DeleteRange([]byte(rp), upper(rp), nil); err != nil {
-				c.b.Close()
-				return err
-			}
 		}
 		n := c.n
 		if err := c.commit(); err != nil {
@@ -211,6 +154,80 @@ func (l *Loader) undoFile(ctx context.Context, f *FileStatus) error {
 			return err
 		}
 	}
+}
+
+// undoChunk puts into c the undoing of up to a chunk of f's journal,
+// newest first, and the versions of the families it touched; it reports
+// whether the journal is done (and then finishes the rewind in c).
+func (l *Loader) undoChunk(c *chunk, f *FileStatus) (bool, error) {
+	prefix := fileScoped("j", f.Group, f.Seq)
+	err := scan(l.db, prefix, true, func(k, v []byte) error {
+		if err := c.undoEntry(k, v); err != nil {
+			return err
+		}
+		if c.n >= l.opts.ChunkSize {
+			return errStop
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		return false, err
+	}
+	if f.Group != catalogGroup {
+		for family := range c.touched {
+			if err := c.rewindVersion(family); err != nil {
+				return false, err
+			}
+		}
+	}
+	if c.n >= l.opts.ChunkSize {
+		return false, nil
+	}
+	return true, l.finishRewind(c, f)
+}
+
+// undoEntry restores journal entry k's before image and deletes the entry.
+func (c *chunk) undoEntry(k, v []byte) error {
+	var e JournalEntry
+	if err := json.Unmarshal(v, &e); err != nil {
+		return err
+	}
+	key, touched := memberKey(c.f.Group, e.Cardholder, e.Person), e.Cardholder
+	if e.Key != nil {
+		key, touched = e.Key, string(e.Key)
+	}
+	var err error
+	if e.Before == nil {
+		err = c.b.Delete(key, nil)
+	} else {
+		err = c.b.Set(key, e.Before, nil)
+	}
+	if err != nil {
+		return err
+	}
+	if err := c.b.Delete(k, nil); err != nil {
+		return err
+	}
+	c.touched[touched] = true
+	c.n++
+	return nil
+}
+
+// finishRewind marks f rewound in c: its pending copies discarded, its
+// checksum free (the same file may be sent again), its retro notes gone.
+func (l *Loader) finishRewind(c *chunk, f *FileStatus) error {
+	if err := c.discardPending(); err != nil {
+		return err
+	}
+	f.Status, f.Outcome = Rewound, OutcomeRewound
+	f.Finished = l.opts.Now().UTC()
+	if f.Checksum != "" {
+		if err := c.b.Delete(sumKey(f.Checksum), nil); err != nil {
+			return err
+		}
+	}
+	rp := fileScoped("r", f.Group, f.Seq)
+	return c.b.DeleteRange([]byte(rp), upper(rp), nil)
 }
 
 // writeReportFor rewrites an archived file's report after a rewind.

@@ -6,14 +6,15 @@
 package loader
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -47,6 +48,9 @@ type Options struct {
 	// NoSync commits chunks without fsync (benchmarks only): a crash may
 	// lose the last chunks.
 	NoSync bool
+	// randN, when set, replaces the random source of the sync retry's
+	// jitter (tests).
+	randN func(n int64) int64
 	// failAfterChunks, when > 0, makes processing stop with errCrash after
 	// that many chunk commits: tests use it to stop mid-file.
 	failAfterChunks int
@@ -102,6 +106,10 @@ type dirs struct{ inbox, staging, archive, rejected string }
 
 var errCrash = errors.New("loader: simulated crash")
 
+// ErrLocked is Open's error when another loader process holds the data
+// directory's state.
+var ErrLocked = errors.New("another loader is running on this data dir")
+
 // Open opens (creating if needed) the loader's state and directories.
 func Open(o Options) (*Loader, error) {
 	opts, err := o.withDefaults()
@@ -126,6 +134,9 @@ func Open(o Options) (*Loader, error) {
 		po.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
 	}
 	db, err := pebble.Open(filepath.Join(opts.Dir, "state"), po)
+	if isLockHeld(err) {
+		return nil, fmt.Errorf("%w: %s (stop it, or run this command in its place)", ErrLocked, opts.Dir)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("loader: open state: %w", err)
 	}
@@ -139,6 +150,16 @@ func Open(o Options) (*Loader, error) {
 	l.metrics = newMetrics(opts.Registerer, l)
 	return l, nil
 }
+
+// isLockHeld reports whether Pebble could not open because another process
+// (EWOULDBLOCK from flock) or this one holds the state's lock.
+func isLockHeld(err error) bool {
+	return err != nil && (errors.Is(err, syscall.EWOULDBLOCK) || errors.Is(err, syscall.EAGAIN) ||
+		strings.Contains(err.Error(), "lock held by current process"))
+}
+
+// Inbox is the directory the loader watches for files.
+func (l *Loader) Inbox() string { return l.dirs.inbox }
 
 // Close closes the state.
 func (l *Loader) Close() error { return l.db.Close() }
@@ -242,5 +263,3 @@ func (l *Loader) notify() {
 	default:
 	}
 }
-
-var _ = context.Background

@@ -195,18 +195,17 @@ func (l *Loader) Family(group, cardholder string) (*domain.Family, error) {
 }
 
 // runSync syncs whenever there is work and every interval, retrying with
-// backoff on failure, until ctx ends.
+// jittered backoff on failure, until ctx ends.
 func (l *Loader) runSync(ctx context.Context, every time.Duration) {
-	backoff := time.Second
+	retry := newBackoff(time.Second, time.Minute, l.opts.randN)
 	for {
 		err := l.Sync(ctx)
 		wait := every
 		if err != nil && ctx.Err() == nil {
-			l.log.Warn("sync failed; will retry", "error", err, "in", backoff)
-			wait = backoff
-			backoff = min(backoff*2, time.Minute)
+			wait = retry.next()
+			l.log.Warn("sync failed; will retry", "error", err, "in", wait)
 		} else {
-			backoff = time.Second
+			retry.reset()
 		}
 		select {
 		case <-ctx.Done():

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -561,54 +560,4 @@ func (c *chunk) discardPending() error {
 		}
 		return c.b.Delete(k, nil)
 	})
-}
-
-// WritePolicies writes versions for an operator, one line each (pending
-// lists) or with their members (history). Members show person code,
-// class, plan and coverage dates only.
-func WritePolicies(w io.Writer, versions []PolicyVersion, withMembers bool) {
-	ts := func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
-	for i := range versions {
-		v := &versions[i]
-		fmt.Fprintf(w, "%s %s version %d %s", v.Group, v.Family, v.Version, v.Status)
-		if v.Base != 0 {
-			fmt.Fprintf(w, " (copy of %d)", v.Base)
-		}
-		fmt.Fprintf(w, ": %s", v.Source)
-		if v.File != 0 {
-			fmt.Fprintf(w, " (%s/%d)", v.Group, v.File)
-		}
-		fmt.Fprintf(w, ", created %s", ts(v.Created))
-		if !v.Decided.IsZero() {
-			verb := "approved"
-			switch v.State {
-			case StateRejected, StateDiscarded:
-				verb = v.State
-			}
-			fmt.Fprintf(w, ", %s %s by %s", verb, ts(v.Decided), v.DecidedBy)
-		}
-		if v.Reason != "" {
-			fmt.Fprintf(w, " (%s)", v.Reason)
-		}
-		if len(v.Rules) > 0 {
-			fmt.Fprintf(w, "; pend rules %s", strings.Join(v.Rules, " "))
-		}
-		if len(v.Changes) > 0 {
-			fmt.Fprintf(w, "; changes %s", strings.Join(v.Changes, " "))
-		}
-		fmt.Fprintln(w)
-		if !withMembers {
-			continue
-		}
-		if len(v.Members) == 0 {
-			fmt.Fprintln(w, "  no members")
-		}
-		for _, m := range v.Members {
-			fmt.Fprintf(w, "  %s class=%s plan=%s %s..%s", m[FPersonCode], m[FClass], m[FPlanID], m[FCoverageEffective], m[FCoverageEnd])
-			if m[FHistory] != "" {
-				fmt.Fprintf(w, " history=%s", m[FHistory])
-			}
-			fmt.Fprintln(w)
-		}
-	}
 }

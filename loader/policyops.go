@@ -118,86 +118,128 @@ func (l *Loader) decide(group, family, user, reason string) (*PolicyVersion, err
 		return nil, err
 	}
 	if h.Pending == 0 {
-		if h.Last != 0 { // a repeat of a decision already made
-			last, err := loadVersion(b, group, family, h.Last)
-			if err != nil {
-				return nil, err
-			}
-			if last.State == want && last.DecidedBy == user {
-				last.Status = statusOf(last, h)
-				return last, nil
-			}
-		}
-		return nil, fmt.Errorf("family %s of group %s: %w", family, group, errNoPending)
+		return repeatedDecision(b, group, family, user, want, h)
 	}
 	v, err := loadVersion(b, group, family, h.Pending)
 	if err != nil {
 		return nil, err
 	}
 	if want == StateApproved {
-		if v.Base != h.Active {
-			return nil, fmt.Errorf("version %d is stale: it copies version %d but the active version is now %d; reject it and make the change again", v.Version, v.Base, h.Active)
-		}
-		prof, err := l.opts.Profiles.Resolve(group)
-		if err != nil {
+		if err := l.mayApprove(v, h, group, user); err != nil {
 			return nil, err
-		}
-		if v.User != "" && strings.EqualFold(v.User, user) && !prof.SelfApprove {
-			return nil, fmt.Errorf("user %s made version %d and may not approve it (maker-checker); another user must", user, v.Version)
 		}
 	}
-	// A file's copy is journaled as that file's change, so rewinding the
-	// file undoes it; a manual copy belongs to no file.
-	f := &FileStatus{Group: group}
-	c := &chunk{l: l, f: f, b: b, touched: map[string]bool{}, user: v.User}
-	if v.File != 0 {
-		if f, err = l.File(group, v.File); err != nil {
-			return nil, err
-		}
-		if f == nil || f.Status != Completed {
-			return nil, fmt.Errorf("version %d's file %s/%d is not Completed", v.Version, group, v.File)
-		}
-		c.f, c.user = f, ""
+	c, err := l.decisionChunk(b, v, group)
+	if err != nil {
+		return nil, err
 	}
 	v.State, v.Decided, v.DecidedBy, v.Reason = want, l.opts.Now().UTC(), user, reason
 	if want == StateApproved {
-		retros := familyRules{today: l.today()}
-		for i := range v.Members {
-			next := &v.Members[i]
-			cur, err := storedMember(b, group, family, next[FPersonCode])
-			if err != nil {
-				return nil, err
-			}
-			if cur != nil && *cur == *next {
-				continue
-			}
-			acts := newMemberActs(next)
-			if cur != nil {
-				acts = activities(cur, next)
-			}
-			key := memberKey(group, family, next[FPersonCode])
-			if err := c.changeMember(key, family, next[FPersonCode], cur, next, acts, retros.retroOf(cur, next)); err != nil {
-				return nil, err
-			}
+		if err := c.activate(v, family); err != nil {
+			return nil, err
 		}
 		h.Active = v.Version
 	}
 	h.Pending = 0
-	if err := c.putVersion(v); err != nil {
-		return nil, err
-	}
-	if err := c.putHead(family, h); err != nil {
-		return nil, err
-	}
-	if err := b.Delete(pendingFileKey(group, v.File, family), nil); err != nil {
-		return nil, err
-	}
-	if err := c.commitDecision(); err != nil {
+	if err := c.saveDecision(v, family, h); err != nil {
 		return nil, err
 	}
 	l.notify()
 	v.Status = statusOf(v, h)
 	return v, nil
+}
+
+// repeatedDecision answers a decision on a family with no pending copy:
+// the decided version when the same user made the same decision, else
+// errNoPending.
+func repeatedDecision(b *pebble.Batch, group, family, user, want string, h policyHead) (*PolicyVersion, error) {
+	if h.Last != 0 {
+		last, err := loadVersion(b, group, family, h.Last)
+		if err != nil {
+			return nil, err
+		}
+		if last.State == want && last.DecidedBy == user {
+			last.Status = statusOf(last, h)
+			return last, nil
+		}
+	}
+	return nil, fmt.Errorf("family %s of group %s: %w", family, group, errNoPending)
+}
+
+// mayApprove refuses a stale copy, and the maker's own manual change
+// unless the profile lets makers approve.
+func (l *Loader) mayApprove(v *PolicyVersion, h policyHead, group, user string) error {
+	if v.Base != h.Active {
+		return fmt.Errorf("version %d is stale: it copies version %d but the active version is now %d; reject it and make the change again", v.Version, v.Base, h.Active)
+	}
+	prof, err := l.opts.Profiles.Resolve(group)
+	if err != nil {
+		return err
+	}
+	if v.User != "" && strings.EqualFold(v.User, user) && !prof.SelfApprove {
+		return fmt.Errorf("user %s made version %d and may not approve it (maker-checker); another user must", user, v.Version)
+	}
+	return nil
+}
+
+// decisionChunk is the chunk a decision on v writes in b. A file's copy is
+// journaled as that file's change, so rewinding the file undoes it; a
+// manual copy belongs to no file.
+func (l *Loader) decisionChunk(b *pebble.Batch, v *PolicyVersion, group string) (*chunk, error) {
+	c := &chunk{l: l, f: &FileStatus{Group: group}, b: b, touched: map[string]bool{}, user: v.User}
+	if v.File == 0 {
+		return c, nil
+	}
+	f, err := l.File(group, v.File)
+	if err != nil {
+		return nil, err
+	}
+	if f == nil || f.Status != Completed {
+		return nil, fmt.Errorf("version %d's file %s/%d is not Completed", v.Version, group, v.File)
+	}
+	c.f, c.user = f, ""
+	return c, nil
+}
+
+// activate writes v's members as the member records, journaled with their
+// activities and retroactive changes.
+func (c *chunk) activate(v *PolicyVersion, family string) error {
+	group := c.f.Group
+	retros := familyRules{today: c.l.today()}
+	for i := range v.Members {
+		next := &v.Members[i]
+		cur, err := storedMember(c.b, group, family, next[FPersonCode])
+		if err != nil {
+			return err
+		}
+		if cur != nil && *cur == *next {
+			continue
+		}
+		acts := newMemberActs(next)
+		if cur != nil {
+			acts = activities(cur, next)
+		}
+		key := memberKey(group, family, next[FPersonCode])
+		if err := c.changeMember(key, family, next[FPersonCode], cur, next, acts, retros.retroOf(cur, next)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// saveDecision writes the decided version and the family's head, clears
+// the file's pending mark and commits.
+func (c *chunk) saveDecision(v *PolicyVersion, family string, h policyHead) error {
+	if err := c.putVersion(v); err != nil {
+		return err
+	}
+	if err := c.putHead(family, h); err != nil {
+		return err
+	}
+	if err := c.b.Delete(pendingFileKey(c.f.Group, v.File, family), nil); err != nil {
+		return err
+	}
+	return c.commitDecision()
 }
 
 // commitDecision commits an approval or rejection: the outbox batch, and

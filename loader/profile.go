@@ -5,8 +5,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/goccy/go-yaml"
 	"github.com/shopspring/decimal"
-	"sigs.k8s.io/yaml"
 )
 
 // Profiles is the loader's configuration of groups: the intake profile of
@@ -93,10 +93,11 @@ func LoadProfiles(path string) (*Profiles, error) {
 	return ParseProfiles(b)
 }
 
-// ParseProfiles parses and validates profiles.
+// ParseProfiles parses (YAML or JSON; an unknown field is an error, and
+// errors give the line and column) and validates profiles.
 func ParseProfiles(b []byte) (*Profiles, error) {
 	var p Profiles
-	if err := yaml.UnmarshalStrict(b, &p); err != nil {
+	if err := yaml.UnmarshalWithOptions(b, &p, yaml.Strict(), yaml.UseJSONUnmarshaler()); err != nil {
 		return nil, fmt.Errorf("profiles: %w", err)
 	}
 	if err := p.Validate(); err != nil {

@@ -113,6 +113,9 @@ func (l *Loader) Retro(ctx context.Context, group string, seq uint64, reverse bo
 	if l.opts.Sink == nil {
 		return nil, errors.New("loader: retroactive checks need the adjudicator")
 	}
+	if f, err := l.File(group, seq); err != nil || f == nil {
+		return nil, errors.Join(err, fmt.Errorf("no file %s/%d", group, seq))
+	}
 	var retros []Retro
 	prefix := fileScoped("r", group, seq)
 	err := scan(l.db, prefix, false, func(k, v []byte) error {

@@ -4,29 +4,63 @@
 //
 //	loader run --dir /var/lib/loader --profiles profiles.yaml --adjudicator localhost:50051
 //	loader apply families.csv --profiles profiles.yaml
+//	loader policy change --group GRP100 --family LDR001 --person 001 --user mark --profiles profiles.yaml management=Y
 //	loader status --group GRP100
 //	loader rewind --group GRP100 --seq 3
 //	loader retro --group GRP100 --seq 4 --reverse
 //	loader bench --records 1000000
 //	loader policy pending --group GRP100
-//	loader policy approve --group GRP100 --family LDR001 --user olivia
+//	loader policy approve --group GRP100 --family LDR001 --user olivia --profiles profiles.yaml
+//
+// This package holds the command line (flags and environment), dialling
+// the adjudicator, the metrics server and signal handling; the work is the
+// loader package's.
 package main
 
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
 
-	"github.com/rxclaims/rxclaims/loader"
+	"github.com/alecthomas/kong"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := loader.Main(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "loader:", err)
-		os.Exit(1)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Exit)
+	stop()
+	os.Exit(code)
+}
+
+// run parses args and runs the command, returning the exit code. exit is
+// what --help and --version call (os.Exit, or a test's stand-in).
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, exit func(int)) int {
+	var cli CLI
+	parser, err := kong.New(&cli,
+		kong.Name("loader"),
+		kong.Description("The loader sidecar: stages intake files, applies them to its own state and syncs them to the adjudicator."),
+		kong.UsageOnError(),
+		kong.Vars{"version": version()},
+		kong.Writers(stdout, stderr),
+		kong.Exit(exit),
+		kong.BindTo(ctx, (*context.Context)(nil)),
+	)
+	if err != nil {
+		fmt.Fprintln(stderr, "loader:", err)
+		return 2
 	}
+	kctx, err := parser.Parse(args)
+	if err != nil {
+		fmt.Fprintln(stderr, "loader:", err)
+		return 2
+	}
+	cli.stdout, cli.stderr = stdout, stderr
+	if err := kctx.Run(&cli.Globals); err != nil {
+		fmt.Fprintln(stderr, "loader:", err)
+		return 1
+	}
+	return 0
 }

@@ -210,6 +210,9 @@ var forbiddenDeps = []string{
 // why returns the rule that p breaks by depending on dep, or "". byPath
 // tells standard-library packages apart.
 func why(module, p, dep string, byPath map[string]pkg) string {
+	if under(p, module+"/loader") || under(p, module+"/cmd/loader") {
+		return loaderWhy(module, dep)
+	}
 	for _, f := range forbiddenDeps {
 		if strings.HasPrefix(f, "/") {
 			f = module + f
@@ -238,6 +241,16 @@ func why(module, p, dep string, byPath map[string]pkg) string {
 	return ""
 }
 
+// loaderWhy is the loader's rule: it talks to the adjudicator through the
+// generated client and keeps its own store, so it links neither the
+// adjudicator nor the adjudicator's store.
+func loaderWhy(module, dep string) string {
+	if under(dep, module+"/adjudicator") || under(dep, module+"/internal/store") {
+		return "the loader must not link the adjudicator or its store (use the generated client, and domain for shared types)"
+	}
+	return ""
+}
+
 // transitiveViolations reports, for each package the rules cover, the
 // forbidden packages it depends on without importing them directly (direct
 // imports are depguard's), explained by the direct import that brings them
@@ -249,7 +262,7 @@ func transitiveViolations(module string, pkgs []pkg) []string {
 	}
 	var out []string
 	for _, p := range pkgs {
-		if p.DepOnly || !slices.ContainsFunc([]string{"/edits", "/accumulators", "/adjudicator", "/domain", "/config"},
+		if p.DepOnly || !slices.ContainsFunc([]string{"/edits", "/accumulators", "/adjudicator", "/domain", "/config", "/loader", "/cmd/loader"},
 			func(d string) bool { return under(p.ImportPath, module+d) }) {
 			continue
 		}
@@ -292,6 +305,8 @@ func TestTransitiveImportRulesCatchViolations(t *testing.T) {
 		{ImportPath: m + "/adjudicator", Imports: []string{m + "/edits", m + "/internal/ncpdp"}, Deps: []string{m + "/edits", m + "/internal/ncpdp", "sigs.k8s.io/yaml"}},
 		{ImportPath: m + "/domain", Imports: []string{"time", "github.com/shopspring/decimal"}, Deps: []string{"time", "github.com/shopspring/decimal", "math/big"}},
 		{ImportPath: m + "/internal/server", Imports: []string{"google.golang.org/grpc", m + "/adjudicator"}, Deps: []string{"google.golang.org/grpc", m + "/adjudicator"}},
+		{ImportPath: m + "/loader", Imports: []string{"google.golang.org/grpc", m + "/internal/wire/enrollwire"},
+			Deps: []string{"google.golang.org/grpc", "google.golang.org/protobuf/proto", m + "/internal/wire/enrollwire", m + "/proto/rxclaims/v1"}},
 		{ImportPath: "fmt", Standard: true, DepOnly: true},
 		{ImportPath: "time", Standard: true, DepOnly: true},
 		{ImportPath: "math/big", Standard: true, DepOnly: true},
@@ -324,6 +339,9 @@ func TestTransitiveImportRulesCatchViolations(t *testing.T) {
 		"domain edits":               {ImportPath: m + "/domain/money", Deps: []string{m + "/edits"}},
 		"config grpc":                {ImportPath: m + "/config", Deps: []string{"google.golang.org/grpc"}},
 		"config adjudicator":         {ImportPath: m + "/config", Deps: []string{m + "/adjudicator"}},
+		"loader adjudicator":         {ImportPath: m + "/loader", Imports: []string{m + "/internal/wire"}, Deps: []string{m + "/internal/wire", m + "/adjudicator"}},
+		"loader store":               {ImportPath: m + "/loader/state", Deps: []string{m + "/internal/store"}},
+		"cmd/loader adjudicator":     {ImportPath: m + "/cmd/loader", Deps: []string{m + "/adjudicator"}},
 	} {
 		if v := transitiveViolations(m, append(slices.Clone(clean), bad)); len(v) == 0 {
 			t.Errorf("%s: no violation reported", name)

@@ -1,0 +1,32 @@
+package enrollwire
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/rxclaims/rxclaims/domain"
+)
+
+// TestFamilyRoundTrip: a family survives the wire both ways.
+func TestFamilyRoundTrip(t *testing.T) {
+	f := domain.Family{CardholderID: "LDR001", GroupID: "GRP100", Members: []domain.Member{{
+		PersonCode: "001", DateOfBirth: domain.MustDate("1970-05-05"), Gender: "F",
+		Coverages: []domain.Coverage{{PlanID: "PPO-2026", Range: domain.Range{From: domain.MustDate("2026-01-01"), To: domain.MustDate("2026-09-30")}}},
+	}}}
+	back, err := FamilyFromProto(FamilyToProto(&f))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back, f) {
+		t.Fatalf("round trip:\n got %+v\nwant %+v", back, f)
+	}
+}
+
+// TestFamilyFromProtoNamesBadField: a bad date names its field.
+func TestFamilyFromProtoNamesBadField(t *testing.T) {
+	p := FamilyToProto(&domain.Family{CardholderID: "X", Members: []domain.Member{{PersonCode: "001"}}})
+	p.GetMembers()[0].DateOfBirth = "1970-13-01"
+	if _, err := FamilyFromProto(p); err == nil {
+		t.Fatal("a bad date of birth was accepted")
+	}
+}
