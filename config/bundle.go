@@ -4,17 +4,19 @@ import (
 	"fmt"
 	"os"
 
-	"sigs.k8s.io/yaml"
+	"github.com/goccy/go-yaml"
 )
 
-// Parse reads a configuration bundle in YAML or JSON. Unknown fields
-// are errors, so a misspelt setting is never silently ignored. Parse checks
-// only the form; adjudicator.Validate checks the content as the engine
-// compiles it.
+// Parse reads a configuration bundle in YAML or JSON (JSON is YAML). Unknown
+// fields are errors, so a misspelt setting is never silently ignored; an
+// error names the line and column of the value it is about. Types with a
+// text or JSON form (dates, amounts, enumerations) decode through it. Parse
+// checks only the form; adjudicator.Validate checks the content as the
+// engine compiles it.
 func Parse(data []byte) (*Config, error) {
 	cfg := new(Config)
-	if err := yaml.UnmarshalStrict(data, cfg); err != nil {
-		return nil, fmt.Errorf("configuration bundle: %w", err)
+	if err := yaml.UnmarshalWithOptions(data, cfg, yaml.Strict(), yaml.UseJSONUnmarshaler()); err != nil {
+		return nil, fmt.Errorf("configuration bundle: %s", yaml.FormatError(err, false, false))
 	}
 	return cfg, nil
 }
