@@ -1,22 +1,34 @@
 package config
 
 import (
+	"encoding"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"reflect"
+	"strings"
 
 	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+	"github.com/goccy/go-yaml/token"
 )
 
+// decodeOptions make decoding strict (an unknown field is an error) and
+// let the types with a text or JSON form (dates, amounts, enumerations)
+// decode through it.
+var decodeOptions = []yaml.DecodeOption{yaml.Strict(), yaml.UseJSONUnmarshaler()}
+
 // Parse reads a configuration bundle in YAML or JSON (JSON is YAML). Unknown
-// fields are errors, so a misspelt setting is never silently ignored; an
-// error names the line and column of the value it is about. Types with a
-// text or JSON form (dates, amounts, enumerations) decode through it. Parse
+// fields are errors, so a misspelt setting is never silently ignored, and
+// an error names the line and column it is about (a *SyntaxError). Parse
 // checks only the form; adjudicator.Validate checks the content as the
 // engine compiles it.
 func Parse(data []byte) (*Config, error) {
 	cfg := new(Config)
-	if err := yaml.UnmarshalWithOptions(data, cfg, yaml.Strict(), yaml.UseJSONUnmarshaler()); err != nil {
-		return nil, fmt.Errorf("configuration bundle: %s", yaml.FormatError(err, false, false))
+	if err := yaml.UnmarshalWithOptions(data, cfg, decodeOptions...); err != nil {
+		return nil, fmt.Errorf("configuration bundle: %w", positioned(data, reflect.TypeFor[Config](), err))
 	}
 	return cfg, nil
 }
@@ -32,3 +44,148 @@ func Load(path string) (*Config, error) {
 
 // Marshal writes cfg as a YAML bundle that Parse reads back.
 func Marshal(cfg *Config) ([]byte, error) { return yaml.Marshal(cfg) }
+
+// SyntaxError is a bundle that does not decode: a YAML syntax error, an
+// unknown field, or a value of the wrong type or form, at a line and column
+// (1-based; 0 when not known).
+type SyntaxError struct {
+	Line, Column int
+	Msg          string
+	Err          error // the decoder's error
+}
+
+func (e *SyntaxError) Error() string {
+	if e.Line == 0 {
+		return e.Msg
+	}
+	return fmt.Sprintf("line %d, column %d: %s", e.Line, e.Column, e.Msg)
+}
+
+func (e *SyntaxError) Unwrap() error { return e.Err }
+
+// positioned turns a decoding error into a *SyntaxError. The YAML decoder
+// gives the position of syntax, unknown-field and type errors; an error of
+// a value's own UnmarshalText or UnmarshalJSON comes without one, so
+// positioned finds the value that fails by decoding the document's values
+// one by one against the types of t.
+func positioned(data []byte, t reflect.Type, err error) *SyntaxError {
+	var yerr yaml.Error
+	if errors.As(err, &yerr) && yerr.GetToken() != nil {
+		return at(yerr.GetToken(), yerr.GetMessage(), err)
+	}
+	if file, perr := parser.ParseBytes(data, 0); perr == nil {
+		for _, doc := range file.Docs {
+			if tk := failing(doc.Body, t); tk != nil {
+				return at(tk, err.Error(), err)
+			}
+		}
+	}
+	return &SyntaxError{Msg: err.Error(), Err: err}
+}
+
+func at(tk *token.Token, msg string, err error) *SyntaxError {
+	return &SyntaxError{Line: tk.Position.Line, Column: tk.Position.Column, Msg: msg, Err: err}
+}
+
+var (
+	textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
+	jsonUnmarshaler = reflect.TypeFor[json.Unmarshaler]()
+)
+
+// failing returns the token of the first value under node, decoded as a t,
+// whose own unmarshaler fails, or nil.
+func failing(node ast.Node, t reflect.Type) *token.Token {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	node = unwrap(node)
+	if node == nil {
+		return nil
+	}
+	if pt := reflect.PointerTo(t); pt.Implements(textUnmarshaler) || pt.Implements(jsonUnmarshaler) {
+		if err := yaml.NodeToValue(node, reflect.New(t).Interface(), decodeOptions...); err != nil {
+			return node.GetToken()
+		}
+		return nil
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		return failingField(node, t)
+	case reflect.Slice, reflect.Array:
+		if seq, ok := node.(*ast.SequenceNode); ok {
+			for _, v := range seq.Values {
+				if tk := failing(v, t.Elem()); tk != nil {
+					return tk
+				}
+			}
+		}
+	case reflect.Map:
+		for _, mv := range mappingValues(node) {
+			if tk := failing(mv.Value, t.Elem()); tk != nil {
+				return tk
+			}
+		}
+	}
+	return nil
+}
+
+// failingField is failing for the fields of a struct.
+func failingField(node ast.Node, t reflect.Type) *token.Token {
+	for _, mv := range mappingValues(node) {
+		if ft, ok := fieldType(t, keyName(mv.Key)); ok {
+			if tk := failing(mv.Value, ft); tk != nil {
+				return tk
+			}
+		}
+	}
+	return nil
+}
+
+// fieldType returns the type of the field of struct t named name in the
+// bundle (its JSON name), looking into embedded structs.
+func fieldType(t reflect.Type, name string) (reflect.Type, bool) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch {
+		case f.Anonymous && tag == "" && f.Type.Kind() == reflect.Struct:
+			if ft, ok := fieldType(f.Type, name); ok {
+				return ft, true
+			}
+		case tag == name || (tag == "" && strings.EqualFold(f.Name, name)):
+			return f.Type, true
+		}
+	}
+	return nil, false
+}
+
+// unwrap returns the value under tags and anchors.
+func unwrap(node ast.Node) ast.Node {
+	for {
+		switch n := node.(type) {
+		case *ast.TagNode:
+			node = n.Value
+		case *ast.AnchorNode:
+			node = n.Value
+		default:
+			return node
+		}
+	}
+}
+
+func mappingValues(node ast.Node) []*ast.MappingValueNode {
+	switch n := node.(type) {
+	case *ast.MappingNode:
+		return n.Values
+	case *ast.MappingValueNode:
+		return []*ast.MappingValueNode{n}
+	}
+	return nil
+}
+
+func keyName(key ast.MapKeyNode) string {
+	if s, ok := key.(*ast.StringNode); ok {
+		return s.Value
+	}
+	return key.GetToken().Value
+}

@@ -37,6 +37,7 @@ import (
 	"time"
 
 	"github.com/cockroachdb/datadriven"
+	"github.com/goccy/go-yaml"
 	"github.com/rxclaims/rxclaims/accumulators"
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/config"
@@ -44,7 +45,7 @@ import (
 	"github.com/rxclaims/rxclaims/edits"
 	"github.com/rxclaims/rxclaims/internal/ncpdp"
 	"github.com/shopspring/decimal"
-	"sigs.k8s.io/yaml"
+	sigsyaml "sigs.k8s.io/yaml"
 )
 
 // Target is what a scenario drives.
@@ -224,7 +225,7 @@ func (s *state) admin(ctx context.Context, admin Admin, d *datadriven.TestData, 
 	)
 	switch d.Cmd {
 	case "draft", "update":
-		if err := yaml.UnmarshalStrict([]byte(d.Input), &e); err != nil {
+		if err := sigsyaml.UnmarshalStrict([]byte(d.Input), &e); err != nil {
 			return "", fmt.Errorf("edit: %w", err)
 		}
 		if d.Cmd == "draft" {
