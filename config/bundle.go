@@ -1,10 +1,12 @@
 package config
 
 import (
+	"bytes"
 	"encoding"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"reflect"
 	"strings"
@@ -25,10 +27,52 @@ var decodeOptions = []yaml.DecodeOption{yaml.Strict(), yaml.UseJSONUnmarshaler()
 // an error names the line and column it is about (a *SyntaxError). Parse
 // checks only the form; adjudicator.Validate checks the content as the
 // engine compiles it.
+//
+// A JSON bundle, and a YAML one of plain mappings, sequences and scalars
+// turned into JSON (yamlToJSON), decode with encoding/json: the YAML
+// decoder takes time quadratic in a document's values that decode as text
+// (dates, amounts), so it decodes only what encoding/json refuses, and so
+// gives every error its line and column.
 func Parse(data []byte) (*Config, error) {
+	var jsonErr error
+	if isJSON(data) {
+		cfg, err := parseJSON(data)
+		if err == nil {
+			return cfg, nil
+		}
+		jsonErr = err
+	} else if j, err := yamlToJSON(data); err == nil {
+		if cfg, err := parseJSON(j); err == nil {
+			return cfg, nil
+		}
+	}
 	cfg := new(Config)
 	if err := yaml.UnmarshalWithOptions(data, cfg, decodeOptions...); err != nil {
 		return nil, fmt.Errorf("configuration bundle: %w", positioned(data, reflect.TypeFor[Config](), err))
+	}
+	if jsonErr != nil { // JSON the YAML decoder would take, encoding/json does not
+		return nil, fmt.Errorf("configuration bundle: %w", &SyntaxError{Msg: jsonErr.Error(), Err: jsonErr})
+	}
+	return cfg, nil
+}
+
+// isJSON reports whether data starts, after white space, with a JSON object.
+func isJSON(data []byte) bool {
+	trimmed := bytes.TrimLeft(data, " \t\r\n")
+	return len(trimmed) > 0 && trimmed[0] == '{'
+}
+
+// parseJSON decodes a JSON bundle strictly: unknown fields and anything
+// after the object are errors.
+func parseJSON(data []byte) (*Config, error) {
+	cfg := new(Config)
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(cfg); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("data after the bundle")
 	}
 	return cfg, nil
 }

@@ -137,3 +137,27 @@ func hierarchyErr(cfg *config.Config) error {
 	_, _, err := config.ValidateHierarchy(cfg)
 	return err
 }
+
+// TestParseJSONLikeYAML wants a JSON bundle to decode as its YAML twin does.
+func TestParseJSONLikeYAML(t *testing.T) {
+	y := "networks:\n- {id: N, type: MAIL, pricing: [{awp_discount: \"0.15\", dispensing_fee: \"1.10\"}]}\n" +
+		"families:\n- {cardholder_id: A1, members: [{person_code: \"001\", date_of_birth: \"1980-04-12\", coverages: [{plan_id: P, effective: \"2026-01-01\"}]}]}\n"
+	j := `{"networks": [{"id": "N", "type": "MAIL", "pricing": [{"awp_discount": "0.15", "dispensing_fee": "1.10"}]}],
+"families": [{"cardholder_id": "A1", "members": [{"person_code": "001", "date_of_birth": "1980-04-12", "coverages": [{"plan_id": "P", "effective": "2026-01-01"}]}]}]}`
+	fromYAML, err := config.Parse([]byte(y))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromJSON, err := config.Parse([]byte(j))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := config.Marshal(fromYAML)
+	b, _ := config.Marshal(fromJSON)
+	if string(a) != string(b) {
+		t.Errorf("YAML gives\n%s\nJSON gives\n%s", a, b)
+	}
+	if _, err := config.Parse([]byte(`{"plans": []} {}`)); err == nil {
+		t.Error("data after a JSON bundle is accepted")
+	}
+}
