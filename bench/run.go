@@ -29,8 +29,13 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	if !o.InProcess && o.AdjudicatorBin == "" {
+		tmp, err := os.MkdirTemp("", "bench-adjudicator-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(tmp)
 		progressf(o, "building cmd/adjudicator")
-		if o.AdjudicatorBin, err = BuildAdjudicator(ctx, o.OutDir); err != nil {
+		if o.AdjudicatorBin, err = BuildAdjudicator(ctx, tmp); err != nil {
 			return nil, err
 		}
 	}
@@ -161,6 +166,7 @@ const expectedRate = 4000
 // session is a fresh server on a population, with a client and the mix.
 type session struct {
 	o      Options
+	dir    string // run-NAME under OutDir
 	pop    *Population
 	srv    *adjudicatorServer
 	conns  []*grpc.ClientConn
@@ -190,7 +196,7 @@ func startSession(ctx context.Context, o Options, name string, sp spec) (*sessio
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	s := &session{o: o, pop: pop}
+	s := &session{o: o, pop: pop, dir: dir}
 	bundle := filepath.Join(dir, "bundle.json")
 	if s.setup.BundleBytes, err = writeBundle(bundle, pop.Config); err != nil {
 		return nil, err
@@ -355,7 +361,8 @@ func (s *session) open(ctx context.Context, rate float64, d, baseline time.Durat
 	return compare(claims, empty), err
 }
 
-// close disconnects and stops the server.
+// close disconnects, stops the server and, unless Options.KeepData,
+// removes its store and bundle.
 func (s *session) close() error {
 	var errs []error
 	for _, c := range s.conns {
@@ -363,6 +370,9 @@ func (s *session) close() error {
 	}
 	if s.srv != nil {
 		errs = append(errs, s.srv.stop())
+	}
+	if !s.o.KeepData {
+		errs = append(errs, os.RemoveAll(filepath.Join(s.dir, "data")), os.RemoveAll(filepath.Join(s.dir, "bundle.json")))
 	}
 	return errors.Join(errs...)
 }
