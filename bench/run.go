@@ -28,17 +28,11 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err := os.MkdirAll(o.OutDir, 0o755); err != nil {
 		return nil, err
 	}
-	if !o.InProcess && o.AdjudicatorBin == "" {
-		tmp, err := os.MkdirTemp("", "bench-adjudicator-")
-		if err != nil {
-			return nil, err
-		}
-		defer os.RemoveAll(tmp)
-		progressf(o, "building cmd/adjudicator")
-		if o.AdjudicatorBin, err = BuildAdjudicator(ctx, tmp); err != nil {
-			return nil, err
-		}
+	removeBinary, err := prepareBinary(ctx, &o)
+	if err != nil {
+		return nil, err
 	}
+	defer removeBinary()
 	r := &Report{
 		Date:     time.Now().UTC().Format(time.DateOnly),
 		Machine:  machine(),
@@ -102,6 +96,24 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	r.Targets = targets(r)
 	return r, r.write(o.OutDir)
+}
+
+// prepareBinary builds cmd/adjudicator into a temporary directory when the
+// run starts the real binary and o names none; remove deletes it.
+func prepareBinary(ctx context.Context, o *Options) (remove func(), err error) {
+	if o.InProcess || o.AdjudicatorBin != "" {
+		return func() {}, nil
+	}
+	tmp, err := os.MkdirTemp("", "bench-adjudicator-")
+	if err != nil {
+		return nil, err
+	}
+	progressf(*o, "building cmd/adjudicator")
+	if o.AdjudicatorBin, err = BuildAdjudicator(ctx, tmp); err != nil {
+		os.RemoveAll(tmp)
+		return nil, err
+	}
+	return func() { os.RemoveAll(tmp) }, nil
 }
 
 // write saves the plots, report.json and report.md.
