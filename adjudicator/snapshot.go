@@ -42,12 +42,16 @@ type compiledDrug struct {
 }
 
 // Validate checks a configuration bundle read by config.Parse as the engine
-// compiles it, families included, and fills in the plan defaults.
+// compiles it, families included, and fills in the plan defaults. It
+// reports every problem it finds in the bundle's records (as
+// domain.Problems, one a line), not only the first.
 func Validate(cfg *config.Config) error {
+	var ps domain.Problems
 	if _, err := compile(cfg); err != nil {
-		return fmt.Errorf("configuration bundle: %w", err)
+		ps.Add("", err)
 	}
-	if err := cfg.ValidateFamilies(); err != nil {
+	ps.Add("", cfg.ValidateFamilies())
+	if err := ps.Err(); err != nil {
 		return fmt.Errorf("configuration bundle: %w", err)
 	}
 	return nil
@@ -55,19 +59,17 @@ func Validate(cfg *config.Config) error {
 
 // compile validates cfg and builds its snapshot from a private deep copy,
 // so nothing the caller does to cfg afterwards reaches claims. Families are
-// not part of the snapshot.
+// not part of the snapshot. The error lists every problem in the records;
+// edit references are checked only once the records have none.
 func compile(in *config.Config) (*snapshot, error) {
 	cfg, err := snapshotCopy(in)
 	if err != nil {
 		return nil, err
 	}
-	if err := cfg.Normalize(); err != nil {
-		return nil, err
-	}
+	var ps domain.Problems
+	ps.Add("", cfg.Normalize())
 	clients, groups, err := config.ValidateHierarchy(cfg)
-	if err != nil {
-		return nil, err
-	}
+	ps.Add("", err)
 	s := &snapshot{
 		clients:    clients,
 		groups:     groups,
@@ -77,53 +79,13 @@ func compile(in *config.Config) (*snapshot, error) {
 		pharmacies: make(map[string]*domain.Pharmacy, len(cfg.Pharmacies)),
 		drugs:      make(map[string]*compiledDrug, len(cfg.Drugs)),
 	}
-	for i := range cfg.Networks {
-		n := &cfg.Networks[i]
-		if err := n.Validate(); err != nil {
-			return nil, err
-		}
-		if s.networks[n.ID] != nil {
-			return nil, fmt.Errorf("network %s appears twice", n.ID)
-		}
-		s.networks[n.ID] = n
-	}
-	for i := range cfg.Plans {
-		p := &cfg.Plans[i]
-		if err := p.Validate(s.networks); err != nil {
-			return nil, fmt.Errorf("plan %q: %w", p.ID, err)
-		}
-		if s.plans[p.ID] != nil {
-			return nil, fmt.Errorf("plan %s appears twice", p.ID)
-		}
-		s.plans[p.ID] = compilePlan(p)
-	}
-	for i := range cfg.Pharmacies {
-		p := &cfg.Pharmacies[i]
-		if err := p.Validate(s.networks); err != nil {
-			return nil, err
-		}
-		if s.pharmacies[p.NPI] != nil {
-			return nil, fmt.Errorf("pharmacy %s appears twice", p.NPI)
-		}
-		s.pharmacies[p.NPI] = p
-	}
-	for i := range cfg.Drugs {
-		d := &cfg.Drugs[i]
-		if err := d.Validate(); err != nil {
-			return nil, err
-		}
-		if s.drugs[d.NDC] != nil {
-			return nil, fmt.Errorf("drug %s appears twice", d.NDC)
-		}
-		bc, _ := domain.BrandClassOf(d.MultiSourceCode)
-		s.drugs[d.NDC] = &compiledDrug{Drug: d, brandClass: bc}
-	}
-	if s.schedules, err = compileSchedules(cfg.Schedules); err != nil {
-		return nil, err
-	}
+	s.addRecords(cfg, &ps)
+	s.schedules, err = compileSchedules(cfg.Schedules)
+	ps.Add("", err)
 	book, err := edits.NewBook(cfg.Edits)
-	if err != nil {
-		return nil, err
+	ps.Add("", err)
+	if len(ps) > 0 {
+		return nil, ps
 	}
 	all := book.All()
 	if err := s.checkEditRefs(all); err != nil {
@@ -131,6 +93,50 @@ func compile(in *config.Config) (*snapshot, error) {
 	}
 	s.edits = edits.Compile(all)
 	return s, nil
+}
+
+// addRecords validates and adds the networks, plans, pharmacies and drugs
+// of cfg, adding each problem to ps. A record with problems is added all
+// the same (unless its key is taken), so that records referring to it are
+// not reported too.
+func (s *snapshot) addRecords(cfg *config.Config, ps *domain.Problems) {
+	for i := range cfg.Networks {
+		n, path := &cfg.Networks[i], domain.Index("networks", i)
+		ps.Add(path, n.Validate())
+		if s.networks[n.ID] != nil {
+			ps.Addf(path, "network %s appears twice", n.ID)
+			continue
+		}
+		s.networks[n.ID] = n
+	}
+	for i := range cfg.Plans {
+		p, path := &cfg.Plans[i], domain.Index("plans", i)
+		ps.Wrap(path, fmt.Sprintf("plan %q", p.ID), p.Validate(s.networks))
+		if s.plans[p.ID] != nil {
+			ps.Addf(path, "plan %s appears twice", p.ID)
+			continue
+		}
+		s.plans[p.ID] = compilePlan(p)
+	}
+	for i := range cfg.Pharmacies {
+		p, path := &cfg.Pharmacies[i], domain.Index("pharmacies", i)
+		ps.Add(path, p.Validate(s.networks))
+		if s.pharmacies[p.NPI] != nil {
+			ps.Addf(path, "pharmacy %s appears twice", p.NPI)
+			continue
+		}
+		s.pharmacies[p.NPI] = p
+	}
+	for i := range cfg.Drugs {
+		d, path := &cfg.Drugs[i], domain.Index("drugs", i)
+		ps.Add(path, d.Validate())
+		if s.drugs[d.NDC] != nil {
+			ps.Addf(path, "drug %s appears twice", d.NDC)
+			continue
+		}
+		bc, _ := domain.BrandClassOf(d.MultiSourceCode)
+		s.drugs[d.NDC] = &compiledDrug{Drug: d, brandClass: bc}
+	}
 }
 
 func compilePlan(p *config.Plan) *compiledPlan {

@@ -183,17 +183,39 @@ func TestRunShort(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	got := readReport(t, out)
+	if len(got.Closed) != 2 || len(got.Open) != 2 || len(got.Scale) != 2 || got.Machine.Cores < 1 {
+		t.Fatalf("report has %d closed, %d open steps, %d scale dimensions, machine %+v", len(got.Closed), len(got.Open), len(got.Scale), got.Machine)
+	}
+	checkSteps(t, got)
+	checkAnswers(t, got)
+	checkScale(t, got)
+	checkMarkdown(t, out)
+	if r == nil || len(got.Plots) != 4 {
+		t.Fatalf("plots %v", got.Plots)
+	}
+	checkPlots(t, out, got.Plots)
+	checkNoData(t, out)
+}
+
+// readReport reads dir/report.json.
+func readReport(t *testing.T, dir string) Report {
+	t.Helper()
 	var got Report
-	b, err := os.ReadFile(filepath.Join(out, "report.json"))
+	b, err := os.ReadFile(filepath.Join(dir, "report.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := json.Unmarshal(b, &got); err != nil {
 		t.Fatalf("report.json: %v", err)
 	}
-	if len(got.Closed) != 2 || len(got.Open) != 2 || len(got.Scale) != 2 || got.Machine.Cores < 1 {
-		t.Fatalf("report has %d closed, %d open steps, %d scale dimensions, machine %+v", len(got.Closed), len(got.Open), len(got.Scale), got.Machine)
-	}
+	return got
+}
+
+// checkSteps wants every claims step to have its figures, no errors and
+// percentiles in order.
+func checkSteps(t *testing.T, got Report) {
+	t.Helper()
 	for _, c := range append(got.Closed, got.Open...) {
 		if c.Claims.Calls == 0 || c.Empty.Calls == 0 || c.Claims.Throughput <= 0 || c.ThroughputRatio <= 0 || c.Claims.CPUSecondsPerCall <= 0 {
 			t.Errorf("step %+v: missing figures", c.Claims)
@@ -205,7 +227,11 @@ func TestRunShort(t *testing.T) {
 			t.Errorf("latency percentiles out of order: %+v", l)
 		}
 	}
-	// Every answer the mix aims at shows up over the run.
+}
+
+// checkAnswers wants every answer the mix aims at to show up over the run.
+func checkAnswers(t *testing.T, got Report) {
+	t.Helper()
 	status, rejects := got.Setup.Status, got.Setup.Rejects
 	for _, c := range append(got.Closed, got.Open...) {
 		for k, v := range c.Claims.Status {
@@ -225,6 +251,11 @@ func TestRunShort(t *testing.T) {
 			t.Errorf("no reject %s: %v", code, rejects)
 		}
 	}
+}
+
+// checkScale wants the members and edits dimensions related to their first case.
+func checkScale(t *testing.T, got Report) {
+	t.Helper()
 	members := got.Scale[0]
 	if members.Name != "members" || len(members.Cases) != 2 || members.Cases[0].RelThroughput != 1 || members.Cases[1].RelThroughput <= 0 {
 		t.Errorf("members dimension: %+v", members)
@@ -232,7 +263,12 @@ func TestRunShort(t *testing.T) {
 	if edits := got.Scale[1]; edits.Name != "edits" || len(edits.Cases) != 2 || edits.Cases[1].Edits != 1_000 || edits.Cases[1].RelCPU <= 0 {
 		t.Errorf("edits dimension: %+v", edits)
 	}
-	md, err := os.ReadFile(filepath.Join(out, "report.md"))
+}
+
+// checkMarkdown wants every section in dir/report.md.
+func checkMarkdown(t *testing.T, dir string) {
+	t.Helper()
+	md, err := os.ReadFile(filepath.Join(dir, "report.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,11 +277,13 @@ func TestRunShort(t *testing.T) {
 			t.Errorf("report.md lacks %q", want)
 		}
 	}
-	if r == nil || len(got.Plots) != 4 {
-		t.Fatalf("plots %v", got.Plots)
-	}
-	for _, name := range got.Plots {
-		f, err := os.Open(filepath.Join(out, name))
+}
+
+// checkPlots wants every plot to be a PNG.
+func checkPlots(t *testing.T, dir string, plots []string) {
+	t.Helper()
+	for _, name := range plots {
+		f, err := os.Open(filepath.Join(dir, name))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -253,6 +291,23 @@ func TestRunShort(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 		}
 		f.Close()
+	}
+}
+
+// checkNoData wants no run to have left its store or bundle behind (the
+// default, without KeepData).
+func checkNoData(t *testing.T, dir string) {
+	t.Helper()
+	runs, err := filepath.Glob(filepath.Join(dir, "run-*"))
+	if err != nil || len(runs) == 0 {
+		t.Fatalf("no run folders: %v", err)
+	}
+	for _, run := range runs {
+		for _, gone := range []string{"data", "bundle.json"} {
+			if _, err := os.Stat(filepath.Join(run, gone)); !os.IsNotExist(err) {
+				t.Errorf("%s: %s left behind (%v)", run, gone, err)
+			}
+		}
 	}
 }
 

@@ -213,67 +213,20 @@ func (g *Generator) Next() *Op {
 	return g.newFill() // nothing to refer to yet
 }
 
+// make makes an op of kind k, or nil when it has nothing to refer to yet.
 func (g *Generator) make(k Kind) *Op {
 	day := g.today()
 	switch k {
 	case KindNew:
 		return g.newFill()
 	case KindRefill:
-		if len(g.open) == 0 || g.open[0].due().After(day) {
-			return nil
-		}
-		r := heap.Pop(&g.open).(*rx)
-		r.fill++
-		r.last = day
-		r.refillsLeft--
-		op := g.bill(KindRefill, g.claim(r, day))
-		if r.refillsLeft > 0 {
-			heap.Push(&g.open, r)
-		}
-		return op
+		return g.refill(day)
 	case KindRefillTooSoon:
-		s := g.pickRecent(func(s *sent) bool {
-			last, _ := domain.ParseDate(s.claim.DateOfService)
-			return last.AddDays(s.days*3/4).After(day) && s.claim.FillNumber < 99
-		})
-		if s == nil {
-			return nil
-		}
-		c := proto.Clone(s.claim).(*pb.Claim)
-		c.FillNumber++
-		c.DateOfService = day.String()
-		return &Op{Kind: k, Bill: &pb.BillRequest{Claim: c}}
+		return g.refillTooSoon(day)
 	case KindReversal:
-		s := g.pickRecent(nil)
-		if s == nil {
-			return nil
-		}
-		s.reversed = true
-		c := s.claim
-		return &Op{Kind: k, Reverse: &pb.ReverseRequest{Reversal: &pb.Reversal{
-			Bin: c.Bin, ProcessorControlNumber: c.ProcessorControlNumber, PharmacyNpi: c.PharmacyNpi,
-			RxNumber: c.RxNumber, FillNumber: c.FillNumber, DateOfService: c.DateOfService,
-		}}}
+		return g.reversal()
 	case KindRebill:
-		s := g.pickRecent(nil)
-		if s == nil {
-			return nil
-		}
-		c := proto.Clone(s.claim).(*pb.Claim)
-		// The pharmacy corrects the quantity: one unit less (one more for a single unit).
-		qty, _ := decimal.NewFromString(c.QuantityDispensed)
-		corrected := qty.Sub(decimal.NewFromInt(1))
-		if !corrected.IsPositive() {
-			corrected = qty.Add(decimal.NewFromInt(1))
-		}
-		ratio := corrected.Div(qty)
-		c.QuantityDispensed = corrected.String()
-		for _, f := range []*string{&c.IngredientCostSubmitted, &c.UsualAndCustomaryCharge, &c.GrossAmountDue} {
-			v, _ := decimal.NewFromString(*f)
-			*f = v.Mul(ratio).StringFixed(2)
-		}
-		s.claim, s.seq = c, g.seq
-		return &Op{Kind: k, Rebill: &pb.RebillRequest{Claim: c}}
+		return g.rebill()
 	case KindDuplicate:
 		s := g.pickRecent(nil)
 		if s == nil {
@@ -281,7 +234,81 @@ func (g *Generator) make(k Kind) *Op {
 		}
 		return &Op{Kind: k, Bill: &pb.BillRequest{Claim: s.claim}}
 	}
-	// The rejects: a claim that would pay, with one thing wrong.
+	return g.reject(k, day)
+}
+
+// refill bills the prescription due first, if it is due by day.
+func (g *Generator) refill(day domain.Date) *Op {
+	if len(g.open) == 0 || g.open[0].due().After(day) {
+		return nil
+	}
+	r := heap.Pop(&g.open).(*rx)
+	r.fill++
+	r.last = day
+	r.refillsLeft--
+	op := g.bill(KindRefill, g.claim(r, day))
+	if r.refillsLeft > 0 {
+		heap.Push(&g.open, r)
+	}
+	return op
+}
+
+// refillTooSoon bills the next fill of a recent one before three quarters
+// of its supply is used up.
+func (g *Generator) refillTooSoon(day domain.Date) *Op {
+	s := g.pickRecent(func(s *sent) bool {
+		last, _ := domain.ParseDate(s.claim.DateOfService)
+		return last.AddDays(s.days*3/4).After(day) && s.claim.FillNumber < 99
+	})
+	if s == nil {
+		return nil
+	}
+	c := proto.Clone(s.claim).(*pb.Claim)
+	c.FillNumber++
+	c.DateOfService = day.String()
+	return &Op{Kind: KindRefillTooSoon, Bill: &pb.BillRequest{Claim: c}}
+}
+
+// reversal reverses a recent fill.
+func (g *Generator) reversal() *Op {
+	s := g.pickRecent(nil)
+	if s == nil {
+		return nil
+	}
+	s.reversed = true
+	c := s.claim
+	return &Op{Kind: KindReversal, Reverse: &pb.ReverseRequest{Reversal: &pb.Reversal{
+		Bin: c.Bin, ProcessorControlNumber: c.ProcessorControlNumber, PharmacyNpi: c.PharmacyNpi,
+		RxNumber: c.RxNumber, FillNumber: c.FillNumber, DateOfService: c.DateOfService,
+	}}}
+}
+
+// rebill sends a recent fill again with a corrected quantity.
+func (g *Generator) rebill() *Op {
+	s := g.pickRecent(nil)
+	if s == nil {
+		return nil
+	}
+	c := proto.Clone(s.claim).(*pb.Claim)
+	// The pharmacy corrects the quantity: one unit less (one more for a single unit).
+	qty, _ := decimal.NewFromString(c.QuantityDispensed)
+	corrected := qty.Sub(decimal.NewFromInt(1))
+	if !corrected.IsPositive() {
+		corrected = qty.Add(decimal.NewFromInt(1))
+	}
+	ratio := corrected.Div(qty)
+	c.QuantityDispensed = corrected.String()
+	for _, f := range []*string{&c.IngredientCostSubmitted, &c.UsualAndCustomaryCharge, &c.GrossAmountDue} {
+		v, _ := decimal.NewFromString(*f)
+		*f = v.Mul(ratio).StringFixed(2)
+	}
+	s.claim, s.seq = c, g.seq
+	return &Op{Kind: KindRebill, Rebill: &pb.RebillRequest{Claim: c}}
+}
+
+// reject makes a claim that would pay, with one thing wrong: the member,
+// the drug, the pharmacy or the quantity, as kind k says.
+func (g *Generator) reject(k Kind, day domain.Date) *Op {
 	r := g.newRx(day)
 	switch k {
 	case KindTerminatedMember:

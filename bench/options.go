@@ -52,6 +52,10 @@ type Options struct {
 	// cmd/adjudicator with go build (inside the module).
 	InProcess      bool
 	AdjudicatorBin string
+	// KeepData keeps each server's Pebble store and bundle (run-*/data and
+	// run-*/bundle.json) after its step; by default they are removed once
+	// the server stops, leaving the reports, plots and server logs.
+	KeepData bool
 
 	Progress io.Writer // progress lines or bars; default os.Stderr
 	Terminal bool      // Progress is a terminal: draw bars

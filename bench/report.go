@@ -359,8 +359,28 @@ func (r *Report) WriteJSON(path string) error {
 
 // Markdown renders the report.
 func (r *Report) Markdown() string {
-	var b strings.Builder
-	p := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	var b mdWriter
+	r.mdHeader(&b)
+	r.mdClosed(&b)
+	r.mdOpen(&b)
+	r.mdAnswers(&b)
+	for _, d := range r.Scale {
+		d.markdown(&b)
+	}
+	r.mdTargets(&b)
+	r.mdPlots(&b)
+	return b.String()
+}
+
+// mdWriter builds a Markdown document a line at a time.
+type mdWriter struct{ strings.Builder }
+
+// p writes one formatted line.
+func (b *mdWriter) p(format string, args ...any) { fmt.Fprintf(b, format+"\n", args...) }
+
+// mdHeader writes the title, machine, workload, setup and capacity line.
+func (r *Report) mdHeader(b *mdWriter) {
+	p := b.p
 	p("# rxclaims capacity report, %s", r.Date)
 	p("")
 	if r.Command != "" {
@@ -384,59 +404,87 @@ func (r *Report) Markdown() string {
 	p("")
 	p("%s", r.Capacity.Text)
 	p("")
-	if len(r.Closed) > 0 {
-		p("## Closed loop (throughput against concurrency)")
-		p("")
-		p("| concurrency | claims/s | empty RPC/s | ratio | p50 ms | p90 ms | p99 ms | p99.9 ms | server CPU ms/claim | client CPU ms/claim | engine mean ms | commit mean ms | errors |")
-		p("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-		for _, c := range r.Closed {
-			l := c.Claims.Latency
-			p("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %d |", c.Claims.Concurrency, num(c.Claims.Throughput), num(c.Empty.Throughput), num(c.ThroughputRatio),
-				num(l.P50), num(l.P90), num(l.P99), num(l.P999), num(c.Claims.CPUSecondsPerCall*1000), num(c.Claims.ClientCPUSecondsPerCall*1000),
-				num(c.Claims.EngineMeanMs), num(c.Claims.CommitMeanMs), sum(c.Claims.Errors))
-		}
-		p("")
+}
+
+// mdClosed writes the closed-loop table.
+func (r *Report) mdClosed(b *mdWriter) {
+	if len(r.Closed) == 0 {
+		return
 	}
-	if len(r.Open) > 0 {
-		p("## Open loop (latency against offered load, from the intended send time)")
-		p("")
-		p("| offered/s | served/s | p50 ms | p90 ms | p99 ms | p99.9 ms | service p50 / p99 ms | empty p50 / p99 ms | p99 ratio | server CPU ms/claim | errors |")
-		p("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-		for _, c := range r.Open {
-			l, sv := c.Claims.Latency, c.Claims.ServiceTime
-			p("| %s | %s | %s | %s | %s | %s | %s / %s | %s / %s | %s | %s | %d |", num(c.Claims.OfferedRate), num(c.Claims.Throughput), num(l.P50), num(l.P90), num(l.P99), num(l.P999),
-				num(sv.P50), num(sv.P99), num(c.Empty.Latency.P50), num(c.Empty.Latency.P99), num(c.P99Ratio), num(c.Claims.CPUSecondsPerCall*1000), sum(c.Claims.Errors))
-		}
-		p("")
-		p("Latency counts from the intended send time, so queueing behind slow calls is included; service time counts from the actual send. The difference at low rates is mostly the client's timer waking up to about 1 ms late, which the empty RPC shows too.")
-		p("")
+	p := b.p
+	p("## Closed loop (throughput against concurrency)")
+	p("")
+	p("| concurrency | claims/s | empty RPC/s | ratio | p50 ms | p90 ms | p99 ms | p99.9 ms | server CPU ms/claim | client CPU ms/claim | engine mean ms | commit mean ms | errors |")
+	p("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	for _, c := range r.Closed {
+		l := c.Claims.Latency
+		p("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %d |", c.Claims.Concurrency, num(c.Claims.Throughput), num(c.Empty.Throughput), num(c.ThroughputRatio),
+			num(l.P50), num(l.P90), num(l.P99), num(l.P999), num(c.Claims.CPUSecondsPerCall*1000), num(c.Claims.ClientCPUSecondsPerCall*1000),
+			num(c.Claims.EngineMeanMs), num(c.Claims.CommitMeanMs), sum(c.Claims.Errors))
 	}
-	all := append(slices.Clone(r.Closed), r.Open...)
-	status, rejects, errs := map[string]int64{}, map[string]int64{}, map[string]int64{}
-	mix := map[string]*KindResult{}
-	var order []string
-	for _, c := range all {
-		for _, pair := range []struct{ dst, src map[string]int64 }{{status, c.Claims.Status}, {rejects, c.Claims.Rejects}, {errs, c.Claims.Errors}} {
+	p("")
+}
+
+// mdOpen writes the open-loop table.
+func (r *Report) mdOpen(b *mdWriter) {
+	if len(r.Open) == 0 {
+		return
+	}
+	p := b.p
+	p("## Open loop (latency against offered load, from the intended send time)")
+	p("")
+	p("| offered/s | served/s | p50 ms | p90 ms | p99 ms | p99.9 ms | service p50 / p99 ms | empty p50 / p99 ms | p99 ratio | server CPU ms/claim | errors |")
+	p("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	for _, c := range r.Open {
+		l, sv := c.Claims.Latency, c.Claims.ServiceTime
+		p("| %s | %s | %s | %s | %s | %s | %s / %s | %s / %s | %s | %s | %d |", num(c.Claims.OfferedRate), num(c.Claims.Throughput), num(l.P50), num(l.P90), num(l.P99), num(l.P999),
+			num(sv.P50), num(sv.P99), num(c.Empty.Latency.P50), num(c.Empty.Latency.P99), num(c.P99Ratio), num(c.Claims.CPUSecondsPerCall*1000), sum(c.Claims.Errors))
+	}
+	p("")
+	p("Latency counts from the intended send time, so queueing behind slow calls is included; service time counts from the actual send. The difference at low rates is mostly the client's timer waking up to about 1 ms late, which the empty RPC shows too.")
+	p("")
+}
+
+// answerTotals are the answers of every claims step added up.
+type answerTotals struct {
+	status, rejects, errs map[string]int64
+	mix                   map[string]*KindResult
+	order                 []string // mix kinds in the order first seen
+}
+
+// totalAnswers adds up the answers of the closed- and open-loop steps.
+func (r *Report) totalAnswers() answerTotals {
+	t := answerTotals{status: map[string]int64{}, rejects: map[string]int64{}, errs: map[string]int64{}, mix: map[string]*KindResult{}}
+	for _, c := range append(slices.Clone(r.Closed), r.Open...) {
+		for _, pair := range []struct{ dst, src map[string]int64 }{{t.status, c.Claims.Status}, {t.rejects, c.Claims.Rejects}, {t.errs, c.Claims.Errors}} {
 			for k, v := range pair.src {
 				pair.dst[k] += v
 			}
 		}
 		for _, k := range c.Claims.Mix {
-			if mix[k.Kind] == nil {
-				mix[k.Kind] = &KindResult{Kind: k.Kind, Expected: k.Expected, Observed: map[string]int64{}}
-				order = append(order, k.Kind)
+			if t.mix[k.Kind] == nil {
+				t.mix[k.Kind] = &KindResult{Kind: k.Kind, Expected: k.Expected, Observed: map[string]int64{}}
+				t.order = append(t.order, k.Kind)
 			}
-			mix[k.Kind].Sent += k.Sent
+			t.mix[k.Kind].Sent += k.Sent
 			for a, v := range k.Observed {
-				mix[k.Kind].Observed[a] += v
+				t.mix[k.Kind].Observed[a] += v
 			}
 		}
 	}
+	return t
+}
+
+// mdAnswers writes the answers over all claims steps and the mix's
+// expected against observed answers, largest share first.
+func (r *Report) mdAnswers(b *mdWriter) {
+	p := b.p
+	t := r.totalAnswers()
 	p("## Answers over all claims steps")
 	p("")
-	p("Status: %s. Errors: %s.", counts(status), orNone(counts(errs)))
+	p("Status: %s. Errors: %s.", counts(t.status), orNone(counts(t.errs)))
 	p("")
-	p("Rejects by NCPDP code: %s.", orNone(counts(rejects)))
+	p("Rejects by NCPDP code: %s.", orNone(counts(t.rejects)))
 	p("")
 	p("| kind | share of mix | expected | sent | observed |")
 	p("|---|---:|---|---:|---|")
@@ -444,27 +492,35 @@ func (r *Report) Markdown() string {
 	for _, s := range r.Workload.Mix {
 		shares[s.Kind] = s.Percent
 	}
-	slices.SortStableFunc(order, func(a, b string) int { return cmp.Compare(shares[b], shares[a]) })
-	for _, k := range order {
-		km := mix[k]
+	slices.SortStableFunc(t.order, func(a, b string) int { return cmp.Compare(shares[b], shares[a]) })
+	for _, k := range t.order {
+		km := t.mix[k]
 		p("| %s | %s %% | %s | %s | %s |", km.Kind, num(shares[k]), km.Expected, count(int(km.Sent)), counts(km.Observed))
 	}
 	p("")
-	for _, d := range r.Scale {
-		p("## Scale: %s", d.Name)
-		p("")
-		p("Each case on a fresh server; closed loop at concurrency %d, open loop at %s claims/s. Relative figures are against the first case; the relative ratio (claims/s ÷ empty RPCs/s measured just before, against the same for the first case) discounts a machine that got faster or slower between cases.",
-			d.Cases[0].Closed.Claims.Concurrency, num(d.Cases[0].Open.Claims.OfferedRate))
-		p("")
-		p("| members | history | synthetic edits | start s | claims/s | relative | ratio to empty | relative ratio | CPU ms/claim | relative CPU | open p99 ms | relative p99 | server RSS MiB |")
-		p("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-		for _, c := range d.Cases {
-			p("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |", count(c.Members), count(c.History), count(c.Edits), num(c.Setup.ServerStartSeconds),
-				num(c.Closed.Claims.Throughput), num(c.RelThroughput), num(c.Closed.ThroughputRatio), num(c.RelRatio), num(c.Closed.Claims.CPUSecondsPerCall*1000),
-				num(c.RelCPU), num(c.Open.Claims.Latency.P99), num(c.RelP99), num(c.Closed.Claims.RSSBytes/(1<<20)))
-		}
-		p("")
+}
+
+// markdown writes one scale dimension's table.
+func (d Dimension) markdown(b *mdWriter) {
+	p := b.p
+	p("## Scale: %s", d.Name)
+	p("")
+	p("Each case on a fresh server; closed loop at concurrency %d, open loop at %s claims/s. Relative figures are against the first case; the relative ratio (claims/s ÷ empty RPCs/s measured just before, against the same for the first case) discounts a machine that got faster or slower between cases.",
+		d.Cases[0].Closed.Claims.Concurrency, num(d.Cases[0].Open.Claims.OfferedRate))
+	p("")
+	p("| members | history | synthetic edits | start s | claims/s | relative | ratio to empty | relative ratio | CPU ms/claim | relative CPU | open p99 ms | relative p99 | server RSS MiB |")
+	p("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	for _, c := range d.Cases {
+		p("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |", count(c.Members), count(c.History), count(c.Edits), num(c.Setup.ServerStartSeconds),
+			num(c.Closed.Claims.Throughput), num(c.RelThroughput), num(c.Closed.ThroughputRatio), num(c.RelRatio), num(c.Closed.Claims.CPUSecondsPerCall*1000),
+			num(c.RelCPU), num(c.Open.Claims.Latency.P99), num(c.RelP99), num(c.Closed.Claims.RSSBytes/(1<<20)))
 	}
+	p("")
+}
+
+// mdTargets writes the ARCHITECTURE.md targets with their verdicts.
+func (r *Report) mdTargets(b *mdWriter) {
+	p := b.p
 	p("## Targets (ARCHITECTURE.md)")
 	p("")
 	p("| target | measured | verdict |")
@@ -473,14 +529,18 @@ func (r *Report) Markdown() string {
 		p("| %s | %s | %s |", t.Target, t.Measured, t.Verdict)
 	}
 	p("")
-	if len(r.Plots) > 0 {
-		p("## Plots")
-		p("")
-		for _, f := range r.Plots {
-			p("![%s](%s)", strings.TrimSuffix(f, ".png"), f)
-		}
+}
+
+// mdPlots links the plots.
+func (r *Report) mdPlots(b *mdWriter) {
+	if len(r.Plots) == 0 {
+		return
 	}
-	return b.String()
+	b.p("## Plots")
+	b.p("")
+	for _, f := range r.Plots {
+		b.p("![%s](%s)", strings.TrimSuffix(f, ".png"), f)
+	}
 }
 
 func sum(m map[string]int64) int64 {

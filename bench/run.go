@@ -28,12 +28,11 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err := os.MkdirAll(o.OutDir, 0o755); err != nil {
 		return nil, err
 	}
-	if !o.InProcess && o.AdjudicatorBin == "" {
-		progressf(o, "building cmd/adjudicator")
-		if o.AdjudicatorBin, err = BuildAdjudicator(ctx, o.OutDir); err != nil {
-			return nil, err
-		}
+	removeBinary, err := prepareBinary(ctx, &o)
+	if err != nil {
+		return nil, err
 	}
+	defer removeBinary()
 	r := &Report{
 		Date:     time.Now().UTC().Format(time.DateOnly),
 		Machine:  machine(),
@@ -99,6 +98,24 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	return r, r.write(o.OutDir)
 }
 
+// prepareBinary builds cmd/adjudicator into a temporary directory when the
+// run starts the real binary and o names none; remove deletes it.
+func prepareBinary(ctx context.Context, o *Options) (remove func(), err error) {
+	if o.InProcess || o.AdjudicatorBin != "" {
+		return func() {}, nil
+	}
+	tmp, err := os.MkdirTemp("", "bench-adjudicator-")
+	if err != nil {
+		return nil, err
+	}
+	progressf(*o, "building cmd/adjudicator")
+	if o.AdjudicatorBin, err = BuildAdjudicator(ctx, tmp); err != nil {
+		os.RemoveAll(tmp)
+		return nil, err
+	}
+	return func() { os.RemoveAll(tmp) }, nil
+}
+
 // write saves the plots, report.json and report.md.
 func (r *Report) write(dir string) error {
 	plots, err := writePlots(r, dir)
@@ -161,6 +178,7 @@ const expectedRate = 4000
 // session is a fresh server on a population, with a client and the mix.
 type session struct {
 	o      Options
+	dir    string // run-NAME under OutDir
 	pop    *Population
 	srv    *adjudicatorServer
 	conns  []*grpc.ClientConn
@@ -190,7 +208,7 @@ func startSession(ctx context.Context, o Options, name string, sp spec) (*sessio
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	s := &session{o: o, pop: pop}
+	s := &session{o: o, pop: pop, dir: dir}
 	bundle := filepath.Join(dir, "bundle.json")
 	if s.setup.BundleBytes, err = writeBundle(bundle, pop.Config); err != nil {
 		return nil, err
@@ -355,7 +373,8 @@ func (s *session) open(ctx context.Context, rate float64, d, baseline time.Durat
 	return compare(claims, empty), err
 }
 
-// close disconnects and stops the server.
+// close disconnects, stops the server and, unless Options.KeepData,
+// removes its store and bundle.
 func (s *session) close() error {
 	var errs []error
 	for _, c := range s.conns {
@@ -363,6 +382,9 @@ func (s *session) close() error {
 	}
 	if s.srv != nil {
 		errs = append(errs, s.srv.stop())
+	}
+	if !s.o.KeepData {
+		errs = append(errs, os.RemoveAll(filepath.Join(s.dir, "data")), os.RemoveAll(filepath.Join(s.dir, "bundle.json")))
 	}
 	return errors.Join(errs...)
 }

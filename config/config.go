@@ -1,7 +1,6 @@
 package config
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/rxclaims/rxclaims/domain"
@@ -41,7 +40,7 @@ type Plan struct {
 	CostShare        []edits.CostShareLine `json:"cost_share,omitempty"`
 	Formulary        []FormularyEntry      `json:"formulary"`
 	Exclusions       []DrugMatch           `json:"exclusions,omitempty"`
-	LevelSettings
+	LevelSettings    `yaml:",inline"`
 }
 
 // LevelSettings are settings any level of the hierarchy may set; a level
@@ -61,7 +60,7 @@ type LevelSettings struct {
 
 // Settings are the PBM-level settings.
 type Settings struct {
-	LevelSettings
+	LevelSettings `yaml:",inline"`
 	// AllowSelfActivation relaxes maker-checker: the creator of a draft edit
 	// may activate it. Each such activation is marked in the edit's audit.
 	AllowSelfActivation bool `json:"allow_self_activation,omitempty"`
@@ -69,17 +68,17 @@ type Settings struct {
 
 // Client is a carrier: the level between the PBM and its groups.
 type Client struct {
-	ID   string `json:"id"`
-	Name string `json:"name,omitempty"`
-	LevelSettings
+	ID            string `json:"id"`
+	Name          string `json:"name,omitempty"`
+	LevelSettings `yaml:",inline"`
 }
 
 // Group is an employer or other group customer of a client.
 type Group struct {
-	ID       string `json:"id"`
-	Name     string `json:"name,omitempty"`
-	ClientID string `json:"client_id"`
-	LevelSettings
+	ID            string `json:"id"`
+	Name          string `json:"name,omitempty"`
+	ClientID      string `json:"client_id"`
+	LevelSettings `yaml:",inline"`
 }
 
 // PlanNetwork is a network the plan uses and how it classifies it.
@@ -90,74 +89,75 @@ type PlanNetwork struct {
 
 // FormularyEntry places a drug, by NDC or by therapeutic-class prefix, on a tier.
 type FormularyEntry struct {
-	DrugMatch
-	Tier int `json:"tier"`
+	DrugMatch `yaml:",inline"`
+	Tier      int `json:"tier"`
 }
 
 // DrugMatch selects drugs by NDC-11 or by therapeutic-class prefix.
 type DrugMatch = domain.DrugRef
 
 // ValidateFamilies checks every family and that each coverage names a plan
-// of cfg.
+// of cfg. It reports every problem (as domain.Problems), each at its path
+// in the bundle ("families[3].members[0]").
 func (c *Config) ValidateFamilies() error {
 	plans := map[string]bool{}
 	for _, p := range c.Plans {
 		plans[p.ID] = true
 	}
+	var ps domain.Problems
 	ids := map[string]bool{}
 	for i := range c.Families {
 		f := &c.Families[i]
-		if err := f.Validate(); err != nil {
-			return err
-		}
+		path := domain.Index("families", i)
+		ps.Add(path, f.Validate())
 		if ids[f.CardholderID] {
-			return fmt.Errorf("family %s appears twice", f.CardholderID)
+			ps.Addf(path, "family %s appears twice", f.CardholderID)
 		}
 		ids[f.CardholderID] = true
-		for _, m := range f.Members {
-			for _, cov := range m.Coverages {
-				if !plans[cov.PlanID] {
-					return fmt.Errorf("family %s member %s: unknown plan %q", f.CardholderID, m.PersonCode, cov.PlanID)
+		for j, m := range f.Members {
+			for k, cov := range m.Coverages {
+				if cov.PlanID != "" && !plans[cov.PlanID] {
+					at := domain.JoinPath(path, domain.JoinPath(domain.Index("members", j), domain.Index("coverages", k)))
+					ps.Addf(at, "family %s member %s: unknown plan %q", f.CardholderID, m.PersonCode, cov.PlanID)
 				}
 			}
 		}
 	}
-	return nil
+	return ps.Err()
 }
 
+// Validate checks a plan against the configured networks and reports every
+// problem (as domain.Problems), each at its path within the plan.
 func (p *Plan) Validate(networks map[string]*domain.Network) error {
+	var ps domain.Problems
 	if p.ID == "" {
-		return errors.New("plan without id")
+		ps.Addf("", "plan without id")
 	}
 	if p.PeriodStartMonth < 0 || p.PeriodStartMonth > 12 {
-		return fmt.Errorf("period_start_month %d is outside 1 to 12", p.PeriodStartMonth)
+		ps.Addf("", "period_start_month %d is outside 1 to 12", p.PeriodStartMonth)
 	}
 	if len(p.Networks) == 0 {
-		return errors.New("no networks")
+		ps.Addf("", "no networks")
 	}
-	for _, n := range p.Networks {
+	for i, n := range p.Networks {
+		path := domain.Index("networks", i)
 		if networks[n.Network] == nil {
-			return fmt.Errorf("unknown network %q", n.Network)
+			ps.Addf(path, "unknown network %q", n.Network)
 		}
 		if n.Classification != domain.InNetwork && n.Classification != domain.OutOfNetwork {
-			return fmt.Errorf("network %s: classification must be IN or OUT", n.Network)
+			ps.Addf(path, "network %s: classification must be IN or OUT", n.Network)
 		}
 	}
-	if err := p.LevelSettings.Validate(); err != nil {
-		return err
-	}
+	ps.Add("", p.LevelSettings.Validate())
 	for i, f := range p.Formulary {
-		if err := f.DrugMatch.Validate(); err != nil {
-			return fmt.Errorf("formulary entry %d: %w", i+1, err)
-		}
+		path, entry := domain.Index("formulary", i), fmt.Sprintf("formulary entry %d", i+1)
+		ps.Wrap(path, entry, f.DrugMatch.Validate())
 		if f.Tier < 1 || f.Tier > 9 {
-			return fmt.Errorf("formulary entry %d: tier %d is outside 1 to 9", i+1, f.Tier)
+			ps.Addf(path, "%s: tier %d is outside 1 to 9", entry, f.Tier)
 		}
 	}
 	for i, x := range p.Exclusions {
-		if err := x.Validate(); err != nil {
-			return fmt.Errorf("exclusion %d: %w", i+1, err)
-		}
+		ps.Wrap(domain.Index("exclusions", i), fmt.Sprintf("exclusion %d", i+1), x.Validate())
 	}
-	return nil
+	return ps.Err()
 }

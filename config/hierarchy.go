@@ -55,18 +55,21 @@ func (c *Config) Normalize() error {
 	return nil
 }
 
+// Validate checks the settings a level sets and reports every problem (as
+// domain.Problems).
 func (s *LevelSettings) Validate() error {
+	var ps domain.Problems
 	if s.Retail90MinDays < 0 || s.Retail90MinDays > 365 {
-		return fmt.Errorf("retail90_min_days %d is outside 1 to 365", s.Retail90MinDays)
+		ps.Addf("", "retail90_min_days %d is outside 1 to 365", s.Retail90MinDays)
 	}
 	for _, list := range [][]string{s.PenaltyDAW, s.MACExemptDAW} {
 		for _, d := range list {
 			if len(d) != 1 || d[0] < '0' || d[0] > '9' {
-				return fmt.Errorf("DAW code %q must be one digit", d)
+				ps.Addf("", "DAW code %q must be one digit", d)
 			}
 		}
 	}
-	return nil
+	return ps.Err()
 }
 
 // merge fills the settings s leaves unset from above.
@@ -83,39 +86,41 @@ func (s LevelSettings) Merge(above LevelSettings) LevelSettings {
 	return s
 }
 
+// ValidateHierarchy checks the PBM settings, the clients and the groups,
+// and returns the clients and groups by ID. It reports every problem (as
+// domain.Problems), each at its path in the bundle ("groups[1]"); the maps
+// hold every record with an ID not seen before, valid or not.
 func ValidateHierarchy(c *Config) (map[string]*Client, map[string]*Group, error) {
-	if err := c.Settings.Validate(); err != nil {
-		return nil, nil, fmt.Errorf("settings: %w", err)
-	}
+	var ps domain.Problems
+	ps.Wrap("", "settings", c.Settings.Validate())
 	clients := map[string]*Client{}
 	for i := range c.Clients {
-		cl := &c.Clients[i]
-		if !edits.ValidID(cl.ID) {
-			return nil, nil, fmt.Errorf("client %q: id must be 1 to 64 letters, digits, '-', '_' or '.'", cl.ID)
+		cl, path := &c.Clients[i], domain.Index("clients", i)
+		switch {
+		case !edits.ValidID(cl.ID):
+			ps.Addf(path, "client %q: id must be 1 to 64 letters, digits, '-', '_' or '.'", cl.ID)
+		case clients[cl.ID] != nil:
+			ps.Addf(path, "client %s appears twice", cl.ID)
+		default:
+			clients[cl.ID] = cl
 		}
-		if clients[cl.ID] != nil {
-			return nil, nil, fmt.Errorf("client %s appears twice", cl.ID)
-		}
-		if err := cl.Validate(); err != nil {
-			return nil, nil, fmt.Errorf("client %s: %w", cl.ID, err)
-		}
-		clients[cl.ID] = cl
+		ps.Wrap(path, "client "+cl.ID, cl.Validate())
 	}
 	groups := map[string]*Group{}
 	for i := range c.Groups {
-		g := &c.Groups[i]
+		g, path := &c.Groups[i], domain.Index("groups", i)
 		switch {
 		case !edits.ValidID(g.ID):
-			return nil, nil, fmt.Errorf("group %q: id must be 1 to 64 letters, digits, '-', '_' or '.'", g.ID)
+			ps.Addf(path, "group %q: id must be 1 to 64 letters, digits, '-', '_' or '.'", g.ID)
 		case groups[g.ID] != nil:
-			return nil, nil, fmt.Errorf("group %s appears twice", g.ID)
+			ps.Addf(path, "group %s appears twice", g.ID)
 		case clients[g.ClientID] == nil:
-			return nil, nil, fmt.Errorf("group %s: client %q is not configured", g.ID, g.ClientID)
+			ps.Addf(path, "group %s: client %q is not configured", g.ID, g.ClientID)
 		}
-		if err := g.Validate(); err != nil {
-			return nil, nil, fmt.Errorf("group %s: %w", g.ID, err)
+		if groups[g.ID] == nil {
+			groups[g.ID] = g
 		}
-		groups[g.ID] = g
+		ps.Wrap(path, "group "+g.ID, g.Validate())
 	}
-	return clients, groups, nil
+	return clients, groups, ps.Err()
 }

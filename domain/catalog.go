@@ -1,7 +1,6 @@
 package domain
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/shopspring/decimal"
@@ -35,7 +34,7 @@ type Pharmacy struct {
 // Participation is a pharmacy's contract with a network over a date range.
 type Participation struct {
 	Network string `json:"network"`
-	Range
+	Range   `yaml:",inline"`
 }
 
 // Drug is a product in the catalog.
@@ -57,67 +56,72 @@ type DrugPrice struct {
 	MAC       decimal.Decimal `json:"mac,omitempty"` // maximum allowable cost per unit; zero means none
 }
 
+// Validate checks a network and reports every problem (as Problems).
 func (n *Network) Validate() error {
+	var ps Problems
 	if n.ID == "" {
-		return errors.New("network without id")
+		ps.Addf("", "network without id")
 	}
 	if n.Type < Retail || n.Type > Specialty {
-		return fmt.Errorf("network %s: type is required", n.ID)
+		ps.Addf("", "network %s: type is required", n.ID)
 	}
 	hasDefault := false
-	for _, t := range n.Pricing {
+	for i, t := range n.Pricing {
+		path := Index("pricing", i)
 		if t.AWPDiscount.IsNegative() || t.AWPDiscount.GreaterThanOrEqual(decimal.NewFromInt(1)) {
-			return fmt.Errorf("network %s: awp_discount %s is outside 0 to 1", n.ID, t.AWPDiscount)
+			ps.Addf(path, "network %s: awp_discount %s is outside 0 to 1", n.ID, t.AWPDiscount)
 		}
 		if t.DispensingFee.IsNegative() || !WholeCents(t.DispensingFee) {
-			return fmt.Errorf("network %s: dispensing_fee %s must be whole cents, not negative", n.ID, t.DispensingFee)
+			ps.Addf(path, "network %s: dispensing_fee %s must be whole cents, not negative", n.ID, t.DispensingFee)
 		}
 		hasDefault = hasDefault || t.BrandClass == BrandClassDefault
 	}
 	if !hasDefault {
-		return fmt.Errorf("network %s: pricing needs a DEFAULT brand class term", n.ID)
+		ps.Addf("", "network %s: pricing needs a DEFAULT brand class term", n.ID)
 	}
-	return nil
+	return ps.Err()
 }
 
+// Validate checks a drug and reports every problem (as Problems).
 func (d *Drug) Validate() error {
+	var ps Problems
 	if !IsDigits(d.NDC, 11, 11) {
-		return fmt.Errorf("drug %q: ndc must be 11 digits", d.NDC)
+		ps.Addf("", "drug %q: ndc must be 11 digits", d.NDC)
 	}
 	if _, err := BrandClassOf(d.MultiSourceCode); err != nil {
-		return fmt.Errorf("drug %s: %w", d.NDC, err)
+		ps.Addf("", "drug %s: %w", d.NDC, err)
 	}
 	if len(d.Prices) == 0 {
-		return fmt.Errorf("drug %s: no prices", d.NDC)
+		ps.Addf("", "drug %s: no prices", d.NDC)
 	}
-	if err := ValidateAttributes(d.Attributes); err != nil {
-		return fmt.Errorf("drug %s: %w", d.NDC, err)
-	}
+	ps.Wrap("", "drug "+d.NDC, ValidateAttributes(d.Attributes))
 	for i, p := range d.Prices {
+		path := Index("prices", i)
 		if p.Effective.IsZero() || !p.AWP.IsPositive() || p.MAC.IsNegative() {
-			return fmt.Errorf("drug %s price %d: needs an effective date, a positive awp and a non-negative mac", d.NDC, i+1)
+			ps.Addf(path, "drug %s price %d: needs an effective date, a positive awp and a non-negative mac", d.NDC, i+1)
 		}
 		if i > 0 && !p.Effective.After(d.Prices[i-1].Effective) {
-			return fmt.Errorf("drug %s: prices must be in increasing effective order", d.NDC)
+			ps.Addf(path, "drug %s: prices must be in increasing effective order", d.NDC)
 		}
 	}
-	return nil
+	return ps.Err()
 }
 
+// Validate checks a pharmacy against the configured networks and reports
+// every problem (as Problems).
 func (p *Pharmacy) Validate(networks map[string]*Network) error {
+	var ps Problems
 	if !ValidNPI(p.NPI) {
-		return fmt.Errorf("pharmacy %q: npi is not a valid NPI", p.NPI)
+		ps.Addf("", "pharmacy %q: npi is not a valid NPI", p.NPI)
 	}
-	if err := ValidateAttributes(p.Attributes); err != nil {
-		return fmt.Errorf("pharmacy %s: %w", p.NPI, err)
-	}
-	for _, pt := range p.Participations {
+	ps.Wrap("", "pharmacy "+p.NPI, ValidateAttributes(p.Attributes))
+	for i, pt := range p.Participations {
+		path := Index("participations", i)
 		if networks[pt.Network] == nil {
-			return fmt.Errorf("pharmacy %s: unknown network %q", p.NPI, pt.Network)
+			ps.Addf(path, "pharmacy %s: unknown network %q", p.NPI, pt.Network)
+			continue
 		}
-		if err := pt.Range.Validate(); err != nil {
-			return fmt.Errorf("pharmacy %s network %s: %w", p.NPI, pt.Network, err)
-		}
+		ps.Wrap(path, fmt.Sprintf("pharmacy %s network %s", p.NPI, pt.Network), pt.Range.Validate())
 	}
-	return nil
+	return ps.Err()
 }

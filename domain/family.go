@@ -22,15 +22,15 @@ type Member struct {
 // PriorAuth is a prior authorization on file: a drug (by NDC or class
 // prefix) approved for the member over a date range.
 type PriorAuth struct {
-	Number string `json:"number"`
-	DrugRef
-	Range
+	Number  string `json:"number"`
+	DrugRef `yaml:",inline"`
+	Range   `yaml:",inline"`
 }
 
 // Coverage enrols a member in a plan over a date range.
 type Coverage struct {
 	PlanID string `json:"plan_id"`
-	Range
+	Range  `yaml:",inline"`
 }
 
 // Member returns the member with the given person code, or nil.
@@ -43,45 +43,54 @@ func (f *Family) Member(personCode string) *Member {
 	return nil
 }
 
-// Validate checks a family record on its own.
+// Validate checks a family record on its own and reports every problem
+// (as Problems), each at its path within the family.
 func (f *Family) Validate() error {
+	var ps Problems
 	if !IsAlnum(f.CardholderID, 1, 20) {
-		return fmt.Errorf("family: cardholder_id %q must be 1 to 20 letters or digits", f.CardholderID)
+		ps.Addf("", "family: cardholder_id %q must be 1 to 20 letters or digits", f.CardholderID)
 	}
 	if len(f.Members) == 0 {
-		return fmt.Errorf("family %s: no members", f.CardholderID)
+		ps.Addf("", "family %s: no members", f.CardholderID)
 	}
 	seen := map[string]bool{}
-	for _, m := range f.Members {
+	for i := range f.Members {
+		m := &f.Members[i]
+		path := Index("members", i)
 		if !IsDigits(m.PersonCode, 3, 3) {
-			return fmt.Errorf("family %s: person_code %q must be 3 digits", f.CardholderID, m.PersonCode)
-		}
-		if seen[m.PersonCode] {
-			return fmt.Errorf("family %s: person_code %s appears twice", f.CardholderID, m.PersonCode)
+			ps.Addf(path, "family %s: person_code %q must be 3 digits", f.CardholderID, m.PersonCode)
+		} else if seen[m.PersonCode] {
+			ps.Addf(path, "family %s: person_code %s appears twice", f.CardholderID, m.PersonCode)
 		}
 		seen[m.PersonCode] = true
-		if m.DateOfBirth.IsZero() {
-			return fmt.Errorf("family %s member %s: date_of_birth is required", f.CardholderID, m.PersonCode)
-		}
-		for _, pa := range m.PriorAuths {
-			if pa.Number == "" {
-				return fmt.Errorf("family %s member %s: prior authorization without number", f.CardholderID, m.PersonCode)
-			}
-			if err := pa.DrugRef.Validate(); err != nil {
-				return fmt.Errorf("family %s member %s prior authorization %s: %w", f.CardholderID, m.PersonCode, pa.Number, err)
-			}
-			if err := pa.Range.Validate(); err != nil {
-				return fmt.Errorf("family %s member %s prior authorization %s: %w", f.CardholderID, m.PersonCode, pa.Number, err)
-			}
-		}
-		for _, c := range m.Coverages {
-			if c.PlanID == "" {
-				return fmt.Errorf("family %s member %s: coverage without plan_id", f.CardholderID, m.PersonCode)
-			}
-			if err := c.Range.Validate(); err != nil {
-				return fmt.Errorf("family %s member %s coverage %s: %w", f.CardholderID, m.PersonCode, c.PlanID, err)
-			}
-		}
+		ps.Add(path, m.validate(f.CardholderID))
 	}
-	return nil
+	return ps.Err()
+}
+
+// validate checks a member's own fields, prior authorizations and coverages.
+func (m *Member) validate(cardholder string) error {
+	var ps Problems
+	who := fmt.Sprintf("family %s member %s", cardholder, m.PersonCode)
+	if m.DateOfBirth.IsZero() {
+		ps.Addf("", "%s: date_of_birth is required", who)
+	}
+	for i, pa := range m.PriorAuths {
+		path := Index("prior_authorizations", i)
+		if pa.Number == "" {
+			ps.Addf(path, "%s: prior authorization without number", who)
+			continue
+		}
+		ps.Wrap(path, who+" prior authorization "+pa.Number, pa.DrugRef.Validate())
+		ps.Wrap(path, who+" prior authorization "+pa.Number, pa.Range.Validate())
+	}
+	for i, c := range m.Coverages {
+		path := Index("coverages", i)
+		if c.PlanID == "" {
+			ps.Addf(path, "%s: coverage without plan_id", who)
+			continue
+		}
+		ps.Wrap(path, who+" coverage "+c.PlanID, c.Range.Validate())
+	}
+	return ps.Err()
 }

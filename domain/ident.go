@@ -1,7 +1,8 @@
 package domain
 
 import (
-	"fmt"
+	"maps"
+	"slices"
 )
 
 // IsDigits reports whether s is minLen to maxLen ASCII digits.
@@ -65,17 +66,18 @@ func ValidAttributeName(s string) bool {
 	return true
 }
 
-// ValidateAttributes checks customer-defined attribute names and values.
+// ValidateAttributes checks customer-defined attribute names and values and
+// reports every problem (as Problems), in name order.
 func ValidateAttributes(attrs map[string]string) error {
-	for k, v := range attrs {
+	var ps Problems
+	for _, k := range slices.Sorted(maps.Keys(attrs)) {
 		if !ValidAttributeName(k) {
-			return fmt.Errorf("attribute %q: names are 1 to 40 lower-case letters, digits or '_', starting with a letter", k)
-		}
-		if len(v) > 100 {
-			return fmt.Errorf("attribute %s: value longer than 100 characters", k)
+			ps.Addf("", "attribute %q: names are 1 to 40 lower-case letters, digits or '_', starting with a letter", k)
+		} else if len(attrs[k]) > 100 {
+			ps.Addf("", "attribute %s: value longer than 100 characters", k)
 		}
 	}
-	return nil
+	return ps.Err()
 }
 
 // term returns the network's pricing term for a brand class, falling back to DEFAULT.

@@ -223,15 +223,15 @@ func (c *Criteria) mismatch(f *Facts) string {
 // applies, and the parameters of its kind (exactly one parameter block,
 // the one its kind names, is set).
 type Edit struct {
-	ID          string   `json:"id"`
-	Version     int      `json:"version"`
-	Status      Status   `json:"status"`
-	Name        string   `json:"name,omitempty"`
-	Description string   `json:"description,omitempty"`
-	Kind        Kind     `json:"kind"`
-	Level       Level    `json:"level"`
-	Criteria    Criteria `json:"criteria,omitempty"`
-	domain.Range
+	ID           string   `json:"id"`
+	Version      int      `json:"version"`
+	Status       Status   `json:"status"`
+	Name         string   `json:"name,omitempty"`
+	Description  string   `json:"description,omitempty"`
+	Kind         Kind     `json:"kind"`
+	Level        Level    `json:"level"`
+	Criteria     Criteria `json:"criteria,omitempty"`
+	domain.Range `yaml:",inline"`
 	// Priority breaks ties between equally specific matching exceptions; higher wins.
 	Priority int `json:"priority,omitempty"`
 	// IncludeInPlan (exception rules that accumulate) also counts the

@@ -46,9 +46,9 @@ type ScheduleLine struct {
 	Amount *decimal.Decimal `json:"amount,omitempty"`
 	// Percent (-10 is 10 % less) or Absolute (0.50 is fifty cents more) is
 	// what an ADJUSTMENT line yields; exactly one is set.
-	Percent  *decimal.Decimal `json:"percent,omitempty"`
-	Absolute *decimal.Decimal `json:"absolute,omitempty"`
-	domain.Range
+	Percent      *decimal.Decimal `json:"percent,omitempty"`
+	Absolute     *decimal.Decimal `json:"absolute,omitempty"`
+	domain.Range `yaml:",inline"`
 }
 
 // ScheduleRef is how an edit takes an amount from schedules: the matching

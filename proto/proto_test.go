@@ -72,7 +72,21 @@ func TestBufLint(t *testing.T) {
 func TestGeneratedCodeIsCurrent(t *testing.T) {
 	root := moduleRoot(t)
 	tmp := t.TempDir()
+	tmplPath, outDirs := redirectTemplate(t, root, tmp)
+	goTool(t, root, "buf", "generate", "proto", "--template", tmplPath)
+	generated := compareGenerated(t, root, filepath.Join(tmp, "out"), outDirs)
+	if len(generated) == 0 {
+		t.Fatal("buf generate produced no files")
+	}
+	checkStale(t, root, outDirs, generated)
+	t.Logf("%d generated files compared", len(generated))
+}
 
+// redirectTemplate writes into tmp a copy of proto/buf.gen.yaml whose
+// plugins write under tmp/out, and returns its path and the plugins' out
+// directories as buf.gen.yaml gives them (relative to the module root).
+func redirectTemplate(t *testing.T, root, tmp string) (string, []string) {
+	t.Helper()
 	tmpl, err := os.ReadFile(filepath.Join(root, "proto", "buf.gen.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -85,7 +99,7 @@ func TestGeneratedCodeIsCurrent(t *testing.T) {
 	if len(plugins) == 0 {
 		t.Fatal("proto/buf.gen.yaml has no plugins")
 	}
-	var outDirs []string // as written in buf.gen.yaml, relative to the module root
+	var outDirs []string
 	for i, p := range plugins {
 		plugin, ok := p.(map[string]any)
 		out, _ := plugin["out"].(string)
@@ -96,7 +110,6 @@ func TestGeneratedCodeIsCurrent(t *testing.T) {
 		plugin["out"] = filepath.Join(tmp, "out", out)
 	}
 	slices.Sort(outDirs)
-	outDirs = slices.Compact(outDirs)
 	redirected, err := yaml.Marshal(gen)
 	if err != nil {
 		t.Fatal(err)
@@ -105,45 +118,59 @@ func TestGeneratedCodeIsCurrent(t *testing.T) {
 	if err := os.WriteFile(tmplPath, redirected, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return tmplPath, slices.Compact(outDirs)
+}
 
-	goTool(t, root, "buf", "generate", "proto", "--template", tmplPath)
-
+// compareGenerated compares every file generated under out with the one
+// checked in under root, and returns the generated files' paths relative
+// to both.
+func compareGenerated(t *testing.T, root, out string, outDirs []string) map[string]bool {
+	t.Helper()
 	generated := map[string]bool{}
 	for _, dir := range outDirs {
-		genRoot := filepath.Join(tmp, "out", dir)
-		err := filepath.WalkDir(genRoot, func(path string, d fs.DirEntry, err error) error {
+		err := filepath.WalkDir(filepath.Join(out, dir), func(path string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() {
 				return err
 			}
-			rel, err := filepath.Rel(filepath.Join(tmp, "out"), path)
+			rel, err := filepath.Rel(out, path)
 			if err != nil {
 				return err
 			}
 			generated[rel] = true
-			want, err := os.ReadFile(path)
-			if err != nil {
-				return err
-			}
-			got, err := os.ReadFile(filepath.Join(root, rel))
-			switch {
-			case errors.Is(err, fs.ErrNotExist):
-				t.Errorf("%s is generated but not checked in; %s", rel, regenerate)
-			case err != nil:
-				return err
-			case !bytes.Equal(got, want):
-				t.Errorf("%s differs from what the generators produce (first difference at byte %d); %s",
-					rel, firstDiff(got, want), regenerate)
-			}
-			return nil
+			return compareFile(t, path, filepath.Join(root, rel), rel)
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
 	}
-	if len(generated) == 0 {
-		t.Fatal("buf generate produced no files")
+	return generated
+}
+
+// compareFile reports a checked-in file that is missing or differs from
+// the generated one.
+func compareFile(t *testing.T, generatedPath, checkedIn, rel string) error {
+	t.Helper()
+	want, err := os.ReadFile(generatedPath)
+	if err != nil {
+		return err
 	}
-	// A checked-in generated file that the generators no longer produce is stale.
+	got, err := os.ReadFile(checkedIn)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		t.Errorf("%s is generated but not checked in; %s", rel, regenerate)
+	case err != nil:
+		return err
+	case !bytes.Equal(got, want):
+		t.Errorf("%s differs from what the generators produce (first difference at byte %d); %s",
+			rel, firstDiff(got, want), regenerate)
+	}
+	return nil
+}
+
+// checkStale reports a checked-in generated file that the generators no
+// longer produce.
+func checkStale(t *testing.T, root string, outDirs []string, generated map[string]bool) {
+	t.Helper()
 	for _, dir := range outDirs {
 		err := filepath.WalkDir(filepath.Join(root, dir), func(path string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".pb.go") {
@@ -159,7 +186,6 @@ func TestGeneratedCodeIsCurrent(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	t.Logf("%d generated files compared", len(generated))
 }
 
 func firstDiff(a, b []byte) int {

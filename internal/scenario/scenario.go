@@ -37,6 +37,7 @@ import (
 	"time"
 
 	"github.com/cockroachdb/datadriven"
+	"github.com/goccy/go-yaml"
 	"github.com/rxclaims/rxclaims/accumulators"
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/config"
@@ -44,7 +45,7 @@ import (
 	"github.com/rxclaims/rxclaims/edits"
 	"github.com/rxclaims/rxclaims/internal/ncpdp"
 	"github.com/shopspring/decimal"
-	"sigs.k8s.io/yaml"
+	sigsyaml "sigs.k8s.io/yaml"
 )
 
 // Target is what a scenario drives.
@@ -131,30 +132,7 @@ func (s *state) run(d *datadriven.TestData) (string, error) {
 	}
 	switch d.Cmd {
 	case "config":
-		input := []byte(d.Input)
-		if name, ok := args["bundle"]; ok {
-			b, err := os.ReadFile(filepath.Join(Dir(), "bundles", name))
-			if err != nil {
-				return "", err
-			}
-			if input, err = overlay(b, input); err != nil {
-				return "", err
-			}
-		}
-		cfg, err := config.Parse(input)
-		if err == nil {
-			err = adjudicator.Validate(cfg)
-		}
-		if err != nil {
-			return "", err
-		}
-		if v, ok := args["now"]; ok {
-			if err := s.setClock(v); err != nil {
-				return "", err
-			}
-		}
-		s.target = s.factory(s.t, cfg, s.t.TempDir(), func() time.Time { return s.clock })
-		return "ok\n", nil
+		return s.config(d, args)
 	case "now":
 		if len(d.CmdArgs) != 1 {
 			return "", fmt.Errorf("now takes a date")
@@ -166,40 +144,11 @@ func (s *state) run(d *datadriven.TestData) (string, error) {
 		}
 		return "", nil
 	case "bill", "rebill":
-		c, err := s.claim(args)
-		if err != nil {
-			return "", err
-		}
-		var r *adjudicator.Response
-		if d.Cmd == "bill" {
-			r, err = s.target.Bill(ctx, c)
-		} else {
-			r, err = s.target.Rebill(ctx, c)
-		}
-		if err != nil {
-			return "", err
-		}
-		return s.response(r, claimKey(c), flags["trace"])
+		return s.bill(ctx, d.Cmd, args, flags["trace"])
 	case "reverse":
-		rv, err := s.reversal(args)
-		if err != nil {
-			return "", err
-		}
-		r, err := s.target.Reverse(ctx, rv)
-		if err != nil {
-			return "", err
-		}
-		return s.response(r, adjudicator.ClaimKey{}, flags["trace"])
+		return s.reverse(ctx, args, flags["trace"])
 	case "eligibility":
-		m := s.merged(args)
-		res, err := s.target.CheckEligibility(ctx, &adjudicator.EligibilityQuery{
-			BIN: m["bin"], PCN: m["pcn"], GroupID: m["group"], CardholderID: m["cardholder"], PersonCode: m["person"],
-			DateOfBirth: m["dob"], DateOfService: m["date"], PharmacyNPI: m["pharmacy"],
-		})
-		if err != nil {
-			return "", err
-		}
-		return formatEligibility(res), nil
+		return s.eligibility(ctx, args)
 	case "draft", "update", "activate", "inactivate", "test-claim":
 		admin, ok := s.target.(Admin)
 		if !ok {
@@ -217,6 +166,79 @@ func (s *state) run(d *datadriven.TestData) (string, error) {
 	return "", fmt.Errorf("unknown command %q", d.Cmd)
 }
 
+// config reads the bundle (a testdata bundle with the input as an overlay,
+// or the input), validates it and starts a fresh target on it.
+func (s *state) config(d *datadriven.TestData, args map[string]string) (string, error) {
+	input := []byte(d.Input)
+	if name, ok := args["bundle"]; ok {
+		b, err := os.ReadFile(filepath.Join(Dir(), "bundles", name))
+		if err != nil {
+			return "", err
+		}
+		if input, err = overlay(b, input); err != nil {
+			return "", err
+		}
+	}
+	cfg, err := config.Parse(input)
+	if err == nil {
+		err = adjudicator.Validate(cfg)
+	}
+	if err != nil {
+		return "", err
+	}
+	if v, ok := args["now"]; ok {
+		if err := s.setClock(v); err != nil {
+			return "", err
+		}
+	}
+	s.target = s.factory(s.t, cfg, s.t.TempDir(), func() time.Time { return s.clock })
+	return "ok\n", nil
+}
+
+// bill sends a claim as a B1 (cmd "bill") or a B3 ("rebill").
+func (s *state) bill(ctx context.Context, cmd string, args map[string]string, trace bool) (string, error) {
+	c, err := s.claim(args)
+	if err != nil {
+		return "", err
+	}
+	var r *adjudicator.Response
+	if cmd == "bill" {
+		r, err = s.target.Bill(ctx, c)
+	} else {
+		r, err = s.target.Rebill(ctx, c)
+	}
+	if err != nil {
+		return "", err
+	}
+	return s.response(r, claimKey(c), trace)
+}
+
+// reverse sends a B2.
+func (s *state) reverse(ctx context.Context, args map[string]string, trace bool) (string, error) {
+	rv, err := s.reversal(args)
+	if err != nil {
+		return "", err
+	}
+	r, err := s.target.Reverse(ctx, rv)
+	if err != nil {
+		return "", err
+	}
+	return s.response(r, adjudicator.ClaimKey{}, trace)
+}
+
+// eligibility sends an E1.
+func (s *state) eligibility(ctx context.Context, args map[string]string) (string, error) {
+	m := s.merged(args)
+	res, err := s.target.CheckEligibility(ctx, &adjudicator.EligibilityQuery{
+		BIN: m["bin"], PCN: m["pcn"], GroupID: m["group"], CardholderID: m["cardholder"], PersonCode: m["person"],
+		DateOfBirth: m["dob"], DateOfService: m["date"], PharmacyNPI: m["pharmacy"],
+	})
+	if err != nil {
+		return "", err
+	}
+	return formatEligibility(res), nil
+}
+
 func (s *state) admin(ctx context.Context, admin Admin, d *datadriven.TestData, args map[string]string, flags map[string]bool) (string, error) {
 	var (
 		e   edits.Edit
@@ -224,7 +246,7 @@ func (s *state) admin(ctx context.Context, admin Admin, d *datadriven.TestData, 
 	)
 	switch d.Cmd {
 	case "draft", "update":
-		if err := yaml.UnmarshalStrict([]byte(d.Input), &e); err != nil {
+		if err := sigsyaml.UnmarshalStrict([]byte(d.Input), &e); err != nil {
 			return "", fmt.Errorf("edit: %w", err)
 		}
 		if d.Cmd == "draft" {
