@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 
 	"github.com/alecthomas/kong"
@@ -110,6 +111,11 @@ func printDemoConfig(stdout io.Writer) error {
 // verifyStore runs the store's consistency check and reports it; it fails
 // when any problem is found.
 func verifyStore(dir string, out io.Writer) error {
+	// Opening creates a store; a mistyped directory must not pass as an
+	// empty, consistent one.
+	if m, _ := filepath.Glob(filepath.Join(dir, "MANIFEST-*")); len(m) == 0 {
+		return fmt.Errorf("--verify: %s holds no store", dir)
+	}
 	st, err := store.Open(store.Options{Dir: dir, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		return err

@@ -37,9 +37,10 @@ func TestFlagsWinOverEnvironment(t *testing.T) {
 	if err := run(context.Background(), []string{"--data-dir", t.TempDir()}, &out, &out); err == nil || !strings.Contains(err.Error(), "--log-level") {
 		t.Fatalf("RXCLAIMS_LOG_LEVEL=loud: %v", err)
 	}
-	t.Setenv("RXCLAIMS_DATA_DIR", t.TempDir())
-	if err := run(context.Background(), []string{"--verify"}, &out, &out); err != nil || !strings.Contains(out.String(), "0 claims") {
-		t.Fatalf("--verify on RXCLAIMS_DATA_DIR: %v\n%s", err, out.String())
+	empty := t.TempDir()
+	t.Setenv("RXCLAIMS_DATA_DIR", empty)
+	if err := run(context.Background(), []string{"--verify"}, &out, &out); err == nil || !strings.Contains(err.Error(), empty+" holds no store") {
+		t.Fatalf("--verify on an empty RXCLAIMS_DATA_DIR: %v\n%s", err, out.String())
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

@@ -64,6 +64,7 @@ type flags struct {
 	ScaleEdits          *string          `name:"scale-edits" help:"Active edits of each case of the edits curve; - for none."`
 	ScaleConcurrency    *int             `name:"scale-concurrency" help:"Closed-loop concurrency of the scale cases."`
 	ScaleRate           *float64         `name:"scale-rate" help:"Open-loop rate of the scale cases."`
+	KeepData            bool             `name:"keep-data" help:"Keep each server's Pebble store and bundle under --out (removed after each step by default)."`
 	InProcess           bool             `name:"in-process" help:"Run the adjudicator in this process (CPU figures then include the client)."`
 	Adjudicator         string           `name:"adjudicator" placeholder:"BIN" help:"Adjudicator binary to start; empty builds cmd/adjudicator with go build."`
 	Render              string           `name:"render" placeholder:"DIR" help:"Write report.md and the plots again from DIR/report.json (with --p99-bound: for that bound) and exit."`
@@ -122,7 +123,7 @@ func (f *flags) options() (bench.Options, error) {
 		setList(&o.ScaleHistory, "scale-history", f.ScaleHistory, ints),
 		setList(&o.ScaleEdits, "scale-edits", f.ScaleEdits, ints),
 	)
-	o.OutDir, o.InProcess, o.AdjudicatorBin = f.Out, f.InProcess, f.Adjudicator
+	o.OutDir, o.InProcess, o.AdjudicatorBin, o.KeepData = f.Out, f.InProcess, f.Adjudicator, f.KeepData
 	return o, err
 }
 
