@@ -30,6 +30,8 @@ import (
 //     written.
 //   - Read-your-writes: once Commit (or PutFamilies, SaveConfig,
 //     RemoveFamily) returns, every later read, from any goroutine, sees it.
+//     Reads are monotonic: once a read has returned a value, no later read
+//     returns an older one, even while commits of it are in flight.
 //   - Values returned to the engine are either the caller's own (documents)
 //     or must be treated as read-only by it (families, records, entries).
 

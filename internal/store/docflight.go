@@ -23,7 +23,7 @@ import "sync"
 // commit paths.
 type docFlight struct {
 	mu   sync.Mutex
-	keys map[string]*docKeyFlight // documents with a commit or a miss in flight
+	keys map[string]docKeyFlight // documents with a commit or a miss in flight
 }
 
 // docKeyFlight is the flight state of one document, dropped when nothing
@@ -35,28 +35,27 @@ type docKeyFlight struct {
 	contended bool   // two commits overlapped since commits was last zero
 }
 
-func (f *docFlight) key(k string) *docKeyFlight {
+// update applies fn to the flight state of k under mu, and drops the
+// state once nothing is in flight.
+func (f *docFlight) update(k string, fn func(st *docKeyFlight)) {
 	st := f.keys[k]
-	if st == nil {
-		st = &docKeyFlight{}
-		f.keys[k] = st
-	}
-	return st
-}
-
-func (f *docFlight) release(k string, st *docKeyFlight) {
+	fn(&st)
 	if st.commits == 0 && st.reads == 0 {
 		delete(f.keys, k)
+	} else {
+		f.keys[k] = st
 	}
 }
 
 // beginRead registers a cache-miss read of k and returns its epoch.
-func (f *docFlight) beginRead(k string) uint64 {
+func (f *docFlight) beginRead(k string) (epoch uint64) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	st := f.key(k)
-	st.reads++
-	return st.epoch
+	f.update(k, func(st *docKeyFlight) {
+		st.reads++
+		epoch = st.epoch
+	})
+	return epoch
 }
 
 // endRead ends a read begun at epoch, calling cache (when not nil) if the
@@ -64,12 +63,12 @@ func (f *docFlight) beginRead(k string) uint64 {
 func (f *docFlight) endRead(k string, epoch uint64, cache func()) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	st := f.keys[k]
-	st.reads--
-	if cache != nil && st.commits == 0 && st.epoch == epoch {
-		cache()
-	}
-	f.release(k, st)
+	f.update(k, func(st *docKeyFlight) {
+		st.reads--
+		if cache != nil && st.commits == 0 && st.epoch == epoch {
+			cache()
+		}
+	})
 }
 
 // beginCommit registers a commit of the documents keys, before its batch
@@ -81,12 +80,11 @@ func (f *docFlight) beginCommit(keys []string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, k := range keys {
-		st := f.key(k)
-		st.commits++
-		st.epoch++
-		if st.commits > 1 {
-			st.contended = true
-		}
+		f.update(k, func(st *docKeyFlight) {
+			st.commits++
+			st.epoch++
+			st.contended = st.contended || st.commits > 1
+		})
 	}
 }
 
@@ -100,13 +98,11 @@ func (f *docFlight) endCommit(keys []string, publish func(i int, contended bool)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for i, k := range keys {
-		st := f.keys[k]
-		publish(i, st.contended)
-		st.commits--
-		st.epoch++
-		if st.commits == 0 {
-			st.contended = false
-		}
-		f.release(k, st)
+		f.update(k, func(st *docKeyFlight) {
+			publish(i, st.contended)
+			st.commits--
+			st.epoch++
+			st.contended = st.contended && st.commits > 0
+		})
 	}
 }

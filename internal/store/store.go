@@ -116,7 +116,7 @@ func Open(o Options) (*Store, error) {
 	s := &Store{db: db, opts: opts}
 	s.families, _ = lru.New[string, *domain.Family](max(opts.FamilyCacheSize, 1))
 	s.docs, _ = lru.New[string, *accumulators.Doc](max(opts.DocumentCacheSize, 1))
-	s.docFlight.keys = map[string]*docKeyFlight{}
+	s.docFlight.keys = map[string]docKeyFlight{}
 	return s, nil
 }
 
