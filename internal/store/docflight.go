@@ -18,6 +18,11 @@ import "sync"
 //     not move) and none is in flight, so the disk value it read is still
 //     the latest.
 //
+// A commit also evicts its documents before it writes them, so that reads
+// are monotonic: while it is in flight every read goes to the disk, which
+// shows the old value until the batch lands and the new one after; no
+// read can see the new value and a later read the old one from the cache.
+//
 // Every change to the cache for a key is made under mu, after the checks.
 // Cache hits take no lock of docFlight's: it is only on the miss and
 // commit paths.
@@ -72,14 +77,15 @@ func (f *docFlight) endRead(k string, epoch uint64, cache func()) {
 }
 
 // beginCommit registers a commit of the documents keys, before its batch
-// is written.
-func (f *docFlight) beginCommit(keys []string) {
+// is written, calling evict for each key under the lock.
+func (f *docFlight) beginCommit(keys []string, evict func(k string)) {
 	if len(keys) == 0 {
 		return
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, k := range keys {
+		evict(k)
 		f.update(k, func(st *docKeyFlight) {
 			st.commits++
 			st.epoch++

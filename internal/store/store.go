@@ -290,9 +290,9 @@ func (s *Store) Accumulators(_ context.Context, scope accumulators.Scope, id str
 }
 
 // Commit writes the claim records, index entry and documents in one synced
-// batch, then publishes the documents to the cache (or, for a document
-// another commit wrote at the same time, evicts it: which of the two is
-// on disk is not known here).
+// batch. Its documents leave the cache while it runs and are published to
+// it once the batch is durable (unless another commit wrote one at the
+// same time: which of the two is on disk is not known here).
 func (s *Store) Commit(_ context.Context, c *adjudicator.Commit) error {
 	b := s.db.NewBatch()
 	defer b.Close()
@@ -320,7 +320,7 @@ func (s *Store) Commit(_ context.Context, c *adjudicator.Commit) error {
 			return err
 		}
 	}
-	s.docFlight.beginCommit(keys)
+	s.docFlight.beginCommit(keys, func(k string) { s.docs.Remove(k) })
 	start := time.Now()
 	err := b.Commit(pebble.Sync)
 	if err == nil && s.opts.ObserveCommit != nil {

@@ -3,6 +3,7 @@ package storetest
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/rxclaims/rxclaims/accumulators"
@@ -70,8 +71,9 @@ func docWrite(id string, d *accumulators.Doc) []adjudicator.DocWrite {
 
 // readConcurrently reads documents id and other (which may evict id from
 // a small cache) in a loop on several goroutines until stop is closed,
-// calling check with each count read of id.
-func readConcurrently(t *testing.T, s Store, id, other string, stop <-chan struct{}, check func(reader int, n int64)) *sync.WaitGroup {
+// calling check with each count read of id and the value of committed
+// before the read.
+func readConcurrently(t *testing.T, s Store, id, other string, committed *atomic.Int64, stop <-chan struct{}, check func(reader int, n, before int64)) *sync.WaitGroup {
 	wg := new(sync.WaitGroup)
 	for r := range 4 {
 		wg.Go(func() {
@@ -81,12 +83,13 @@ func readConcurrently(t *testing.T, s Store, id, other string, stop <-chan struc
 					return
 				default:
 				}
+				before := committed.Load()
 				d, err := s.Accumulators(ctx, accumulators.Member, id, Period)
 				if err != nil {
 					t.Error(err)
 					return
 				}
-				check(r, d.Get(countBucket).IntPart())
+				check(r, d.Get(countBucket).IntPart(), before)
 				if _, err := s.Accumulators(ctx, accumulators.Member, other, Period); err != nil {
 					t.Error(err)
 					return
@@ -106,16 +109,23 @@ func testConcurrentDocuments(t *testing.T, open Open) {
 	s, reopen := open(t)
 	const id, other, commits = "RACE:001", "RACE:002", 100
 	commit(t, s, &adjudicator.Commit{Docs: docWrite(other, countDoc(1))})
-	var last [4]int64
+	var (
+		last      [4]int64
+		committed atomic.Int64 // the last count whose Commit returned
+	)
 	stop := make(chan struct{})
-	wg := readConcurrently(t, s, id, other, stop, func(r int, n int64) {
+	wg := readConcurrently(t, s, id, other, &committed, stop, func(r int, n, before int64) {
 		if n < last[r] {
-			t.Errorf("reader %d read count %d after %d: a stale document was served", r, n, last[r])
+			t.Errorf("reader %d read count %d after %d: reads went back in time", r, n, last[r])
+		}
+		if n < before {
+			t.Errorf("reader %d read count %d after the commit of %d returned: a stale document was served", r, n, before)
 		}
 		last[r] = n
 	})
 	for i := 1; i <= commits; i++ {
 		commit(t, s, &adjudicator.Commit{Docs: docWrite(id, countDoc(i))})
+		committed.Store(int64(i))
 	}
 	close(stop)
 	wg.Wait()
@@ -132,7 +142,7 @@ func testConcurrentDocuments(t *testing.T, open Open) {
 // racingCommits commits id from several goroutines at once while others read it.
 func racingCommits(t *testing.T, s Store, id, other string) {
 	stop := make(chan struct{})
-	wg := readConcurrently(t, s, id, other, stop, func(int, int64) {})
+	wg := readConcurrently(t, s, id, other, new(atomic.Int64), stop, func(int, int64, int64) {})
 	var writers sync.WaitGroup
 	for w := range 4 {
 		writers.Go(func() {
