@@ -1,9 +1,15 @@
 // Package store keeps the engine's durable state in one Pebble database:
-// families, claim records, the claim-key index and accumulator documents,
-// with LRU caches in front of the hot families and documents.
+// families, claim records, the claim-key index, member claim histories,
+// accumulator documents and the configuration, with LRU caches in front of
+// the hot families and documents. It implements the storage contract of
+// adjudicator/store.go and passes its suite (internal/store/storetest);
+// every record is encoded by internal/store/records, which lists the one
+// encoding of each kind.
 //
 // Every engine write is one batch committed with sync; caches are updated
 // only after that commit returns, so a cache never runs ahead of the disk.
+// The caches are correct whatever the callers lock: families by a
+// generation counter, documents by their flight state (docflight.go).
 package store
 
 import (
