@@ -13,16 +13,6 @@ import (
 	"github.com/rxclaims/rxclaims/edits"
 )
 
-// ConfigStore is what the engine needs to keep its configuration durable:
-// the configuration without families and edits, and edit versions one by one.
-type ConfigStore interface {
-	// SaveConfig writes base (when not nil) and the edit versions in one
-	// durable batch.
-	SaveConfig(ctx context.Context, base *config.Config, versions []edits.Edit) error
-	// PutFamilies writes families durably, replacing any with the same cardholder ID.
-	PutFamilies(ctx context.Context, fams []domain.Family) error
-}
-
 // Admin errors, besides those of package edits (edits.ErrNotFound,
 // edits.ErrConflict, edits.ErrMakerChecker, edits.ErrInvalid).
 var ErrNoConfigStore = errors.New("adjudicator: no configuration store")
@@ -352,9 +342,7 @@ func (e *Engine) TestClaim(ctx context.Context, c *Claim, drafts []EditRef) (*Re
 // MemberClaims returns a member's paid claims with dates of service from
 // from to to, oldest first: what a retroactive eligibility change affects.
 func (e *Engine) MemberClaims(ctx context.Context, cardholderID, personCode string, from, to domain.Date) ([]*ClaimRecord, error) {
-	reader, ok := e.store.(interface {
-		Claim(id string) (*ClaimRecord, error)
-	})
+	reader, ok := e.store.(ClaimReader)
 	if !ok {
 		return nil, errors.New("adjudicator: the store cannot read claims by ID")
 	}

@@ -25,69 +25,6 @@ const (
 	TxRebill  = "B3"
 )
 
-// Store is what the engine needs of durable storage. Implementations must
-// make Commit atomic and durable before it returns, and must never let a
-// read see a value that a failed Commit would have written.
-type Store interface {
-	// Family returns the family with the cardholder ID, or nil if none.
-	Family(ctx context.Context, cardholderID string) (*domain.Family, error)
-	// ClaimByKey returns the latest claim billed under key, or nil.
-	ClaimByKey(ctx context.Context, key ClaimKey) (*ClaimRecord, error)
-	// Accumulators returns the caller's own copy of a document (empty if none).
-	Accumulators(ctx context.Context, scope accumulators.Scope, id string, period domain.Date) (*accumulators.Doc, error)
-	// History returns a member's paid claims with dates of service from
-	// from to to, oldest first.
-	History(ctx context.Context, cardholderID, personCode string, from, to domain.Date) ([]HistoryEntry, error)
-	// Commit writes claim records, the key index, the member's history and
-	// documents in one durable batch. A record with a Reversal leaves the history.
-	Commit(ctx context.Context, c *Commit) error
-}
-
-// ClaimRecord is what is stored for a paid claim.
-type ClaimRecord struct {
-	ID            string                      `json:"id"`
-	Transaction   string                      `json:"transaction"`
-	Key           ClaimKey                    `json:"key"`
-	Hash          string                      `json:"hash"`
-	CardholderID  string                      `json:"cardholder_id"`
-	PersonCode    string                      `json:"person_code"`
-	Period        domain.Date                 `json:"period"`
-	Claim         *Claim                      `json:"claim"`
-	Response      *Response                   `json:"response"`
-	Contributions []accumulators.Contribution `json:"contributions"`
-	Reversal      *ReversalRecord             `json:"reversal,omitempty"`
-}
-
-// ReversalRecord is stored on a claim once it is reversed, by a B2 or by a rebill.
-type ReversalRecord struct {
-	Transaction string    `json:"transaction"`
-	Hash        string    `json:"hash,omitempty"`
-	Response    *Response `json:"response,omitempty"`
-	ReplacedBy  string    `json:"replaced_by,omitempty"`
-}
-
-// Paid reports whether the claim is paid and not reversed.
-func (r *ClaimRecord) Paid() bool { return r.Reversal == nil }
-
-// MemberID is the accumulator owner ID of a member.
-func MemberID(cardholderID, personCode string) string { return cardholderID + ":" + personCode }
-
-// Commit is one atomic, durable write.
-type Commit struct {
-	Records []*ClaimRecord // claim records to put, new or updated
-	Index   *ClaimRecord   // the record its claim key now points to, if changed
-	History *HistoryEntry  // the history entry of Index, when it is a new paid claim
-	Docs    []DocWrite
-}
-
-// DocWrite puts one accumulator document.
-type DocWrite struct {
-	Scope  accumulators.Scope
-	ID     string
-	Period domain.Date
-	Doc    *accumulators.Doc
-}
-
 // Options configure an Engine.
 type Options struct {
 	Store Store

@@ -59,17 +59,6 @@ func (e *Engine) SyncFamilies(ctx context.Context, fams []domain.Family, cancell
 	return kept, e.PutFamilies(ctx, out)
 }
 
-// ErrFamilyHasClaims refuses to delete a family with paid claims.
-var ErrFamilyHasClaims = errors.New("adjudicator: the family has paid claims")
-
-// FamilyRemover is the store's family deletion.
-type FamilyRemover interface {
-	// RemoveFamily deletes a family durably; an absent family is a no-op.
-	// It is refused with ErrFamilyHasClaims, changing nothing, when any
-	// member of the family has a paid claim in its history.
-	RemoveFamily(ctx context.Context, cardholderID string) error
-}
-
 // RemoveFamily deletes a family that has no paid claims (a family a rewind
 // undid the creation of). Deleting an absent family changes nothing; a
 // family with paid claims is refused with ErrFamilyHasClaims. Claims of the
@@ -112,9 +101,7 @@ func (e *Engine) UpsertCatalog(ctx context.Context, cat Catalog) error {
 // the claim itself, so a retry is recognised as the same reversal. It
 // reports whether the claim had already been reversed.
 func (e *Engine) ReverseClaim(ctx context.Context, claimID string) (*Response, bool, error) {
-	reader, ok := e.store.(interface {
-		Claim(id string) (*ClaimRecord, error)
-	})
+	reader, ok := e.store.(ClaimReader)
 	if !ok {
 		return nil, false, errors.New("adjudicator: the store cannot read claims by ID")
 	}

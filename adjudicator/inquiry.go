@@ -163,7 +163,9 @@ func (e *Engine) Benefits(ctx context.Context, q *BenefitsQuery) (*Benefits, err
 		return nil, fmt.Errorf("%w: the member has no coverage on %s", ErrNotFound, asOf)
 	}
 	period := domain.PeriodStart(asOf, plan.periodStart)
-	// The store's document cache relies on every reader holding the family lock.
+	// The family lock is for consistency, not for the store: the member's
+	// and family's documents are read between claims of the family, never
+	// one before and the other after a commit.
 	unlock := e.lockFamilies(q.CardholderID)
 	docs, err := newDocSet(e.store).pair(ctx, q.CardholderID, pc, period)
 	unlock()

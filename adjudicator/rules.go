@@ -14,22 +14,6 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// HistoryEntry is one paid claim in a member's history: what the clinical
-// edits and the windowed benefit maximums read.
-type HistoryEntry struct {
-	ClaimID       string          `json:"claim_id"`
-	DateOfService domain.Date     `json:"date_of_service"`
-	NDC           string          `json:"ndc"`
-	Class         string          `json:"class"`
-	DaysSupply    int             `json:"days_supply"`
-	Quantity      decimal.Decimal `json:"quantity"`
-	PlanPaid      decimal.Decimal `json:"plan_paid"`
-	Segment       domain.Segment  `json:"segment"`
-	// Buckets are the benefit-maximum buckets the claim counts in, as
-	// "<edit kind>/<level>" (level empty for the plan default).
-	Buckets []string `json:"buckets,omitempty"`
-}
-
 // covers reports whether the fill's days supply still runs on day.
 func (h *HistoryEntry) covers(day domain.Date) bool {
 	return !day.Before(h.DateOfService) && day.Before(h.DateOfService.AddDays(max(h.DaysSupply, 1)))

@@ -2,12 +2,12 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/rxclaims/rxclaims/config"
 	"github.com/rxclaims/rxclaims/edits"
+	"github.com/rxclaims/rxclaims/internal/store/records"
 )
 
 // The configuration lives beside the claims: the base (everything but
@@ -26,7 +26,7 @@ func (s *Store) SaveConfig(_ context.Context, base *config.Config, versions []ed
 	b := s.db.NewBatch()
 	defer b.Close()
 	if base != nil {
-		v, err := json.Marshal(base)
+		v, err := records.EncodeConfig(base)
 		if err != nil {
 			return err
 		}
@@ -35,7 +35,7 @@ func (s *Store) SaveConfig(_ context.Context, base *config.Config, versions []ed
 		}
 	}
 	for i := range versions {
-		v, err := json.Marshal(&versions[i])
+		v, err := records.EncodeEdit(&versions[i])
 		if err != nil {
 			return err
 		}
@@ -55,8 +55,7 @@ func (s *Store) LoadConfig() (cfg *config.Config, ok bool, err error) {
 	if err != nil || v == nil {
 		return nil, false, err
 	}
-	cfg = new(config.Config)
-	if err := json.Unmarshal(v, cfg); err != nil {
+	if cfg, err = records.DecodeConfig(v); err != nil {
 		return nil, false, fmt.Errorf("store: configuration: %w", err)
 	}
 	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: editPrefix, UpperBound: []byte("e\x01")})
@@ -65,8 +64,8 @@ func (s *Store) LoadConfig() (cfg *config.Config, ok bool, err error) {
 	}
 	defer it.Close()
 	for it.First(); it.Valid(); it.Next() {
-		var e edits.Edit
-		if err := json.Unmarshal(it.Value(), &e); err != nil {
+		e, err := records.DecodeEdit(it.Value())
+		if err != nil {
 			return nil, false, fmt.Errorf("store: edit %q: %w", it.Key(), err)
 		}
 		cfg.Edits = append(cfg.Edits, e)

@@ -2,12 +2,12 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/domain"
+	"github.com/rxclaims/rxclaims/internal/store/records"
 )
 
 // familyHistoryPrefix returns the key prefix of the claim history of a
@@ -51,8 +51,8 @@ func (s *Store) History(_ context.Context, cardholderID, personCode string, from
 	defer it.Close()
 	var out []adjudicator.HistoryEntry
 	for it.First(); it.Valid(); it.Next() {
-		var h adjudicator.HistoryEntry
-		if err := json.Unmarshal(it.Value(), &h); err != nil {
+		h, err := records.DecodeHistory(it.Value())
+		if err != nil {
 			return nil, fmt.Errorf("store: history entry: %w", err)
 		}
 		out = append(out, h)
@@ -97,7 +97,7 @@ func writeHistory(b *pebble.Batch, c *adjudicator.Commit) error {
 		}
 	}
 	if h := c.History; h != nil && c.Index != nil {
-		v, err := json.Marshal(h)
+		v, err := records.EncodeHistory(h)
 		if err != nil {
 			return err
 		}

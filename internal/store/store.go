@@ -1,14 +1,19 @@
 // Package store keeps the engine's durable state in one Pebble database:
-// families, claim records, the claim-key index and accumulator documents,
-// with LRU caches in front of the hot families and documents.
+// families, claim records, the claim-key index, member claim histories,
+// accumulator documents and the configuration, with LRU caches in front of
+// the hot families and documents. It implements the storage contract of
+// adjudicator/store.go and passes its suite (internal/store/storetest);
+// every record is encoded by internal/store/records, which lists the one
+// encoding of each kind.
 //
 // Every engine write is one batch committed with sync; caches are updated
 // only after that commit returns, so a cache never runs ahead of the disk.
+// The caches are correct whatever the callers lock: families by a
+// generation counter, documents by their flight state (docflight.go).
 package store
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -23,6 +28,7 @@ import (
 	"github.com/rxclaims/rxclaims/accumulators"
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/domain"
+	"github.com/rxclaims/rxclaims/internal/store/records"
 )
 
 // Options configure a Store. Zero values take the defaults.
@@ -80,6 +86,10 @@ type Store struct {
 	// read caches under famMu only if famGen has not moved since it read disk.
 	famMu  sync.Mutex
 	famGen uint64
+	// docFlight keeps the document cache from serving a document older
+	// than the stored one without relying on any lock of the caller's; see
+	// docflight.go.
+	docFlight docFlight
 
 	stats [2]cacheCounters
 }
@@ -112,6 +122,7 @@ func Open(o Options) (*Store, error) {
 	s := &Store{db: db, opts: opts}
 	s.families, _ = lru.New[string, *domain.Family](max(opts.FamilyCacheSize, 1))
 	s.docs, _ = lru.New[string, *accumulators.Doc](max(opts.DocumentCacheSize, 1))
+	s.docFlight.keys = map[string]docKeyFlight{}
 	return s, nil
 }
 
@@ -163,8 +174,8 @@ func (s *Store) Family(_ context.Context, cardholderID string) (*domain.Family, 
 	if err != nil || v == nil {
 		return nil, err
 	}
-	f := new(domain.Family)
-	if err := json.Unmarshal(v, f); err != nil {
+	f, err := records.DecodeFamily(v)
+	if err != nil {
 		return nil, fmt.Errorf("store: family record: %w", err)
 	}
 	s.famMu.Lock()
@@ -180,7 +191,7 @@ func (s *Store) PutFamilies(_ context.Context, fams []domain.Family) error {
 	b := s.db.NewBatch()
 	defer b.Close()
 	for i := range fams {
-		v, err := json.Marshal(&fams[i])
+		v, err := records.EncodeFamily(&fams[i])
 		if err != nil {
 			return err
 		}
@@ -250,15 +261,16 @@ func (s *Store) Claim(id string) (*adjudicator.ClaimRecord, error) {
 	if err != nil || v == nil {
 		return nil, err
 	}
-	rec, err := decodeRecord(v)
+	rec, err := records.DecodeClaim(v)
 	if err != nil {
 		return nil, fmt.Errorf("store: claim record %s: %w", id, err)
 	}
 	return rec, nil
 }
 
-// Accumulators returns the caller's own copy of a document. Callers hold
-// the family's lock, so no commit to this document runs concurrently.
+// Accumulators returns the caller's own copy of a document. A document
+// read from disk is cached only if no commit of it ran meanwhile (see
+// docflight.go), so the cache never holds a value older than the disk's.
 func (s *Store) Accumulators(_ context.Context, scope accumulators.Scope, id string, period domain.Date) (*accumulators.Doc, error) {
 	k := docKey(scope, id, period)
 	if d, ok := s.docs.Get(k); ok {
@@ -266,27 +278,32 @@ func (s *Store) Accumulators(_ context.Context, scope accumulators.Scope, id str
 		return d.Clone(), nil
 	}
 	s.stats[cacheDocuments].misses.Add(1)
+	epoch := s.docFlight.beginRead(k)
 	v, err := s.get([]byte(k))
 	if err != nil {
+		s.docFlight.endRead(k, epoch, nil)
 		return nil, err
 	}
 	d := &accumulators.Doc{}
 	if v != nil {
-		if d, err = accumulators.Decode(v); err != nil {
+		if d, err = records.DecodeDocument(v); err != nil {
+			s.docFlight.endRead(k, epoch, nil)
 			return nil, fmt.Errorf("store: %s document for period %s: %w", scope, period, err)
 		}
 	}
-	s.docs.Add(k, d)
+	s.docFlight.endRead(k, epoch, func() { s.docs.Add(k, d) })
 	return d.Clone(), nil
 }
 
 // Commit writes the claim records, index entry and documents in one synced
-// batch, then publishes the documents to the cache.
+// batch. Its documents leave the cache while it runs and are published to
+// it once the batch is durable (unless another commit wrote one at the
+// same time: which of the two is on disk is not known here).
 func (s *Store) Commit(_ context.Context, c *adjudicator.Commit) error {
 	b := s.db.NewBatch()
 	defer b.Close()
 	for _, r := range c.Records {
-		v, err := encodeRecord(r)
+		v, err := records.EncodeClaim(r)
 		if err != nil {
 			return fmt.Errorf("store: encode claim %s: %w", r.ID, err)
 		}
@@ -305,19 +322,27 @@ func (s *Store) Commit(_ context.Context, c *adjudicator.Commit) error {
 	keys := make([]string, len(c.Docs))
 	for i, d := range c.Docs {
 		keys[i] = docKey(d.Scope, d.ID, d.Period)
-		if err := b.Set([]byte(keys[i]), d.Doc.Encode(), nil); err != nil {
+		if err := b.Set([]byte(keys[i]), records.EncodeDocument(d.Doc), nil); err != nil {
 			return err
 		}
 	}
+	s.docFlight.beginCommit(keys, func(k string) { s.docs.Remove(k) })
 	start := time.Now()
-	if err := b.Commit(pebble.Sync); err != nil {
-		return fmt.Errorf("store: commit: %w", err)
-	}
-	if s.opts.ObserveCommit != nil {
+	err := b.Commit(pebble.Sync)
+	if err == nil && s.opts.ObserveCommit != nil {
 		s.opts.ObserveCommit(time.Since(start))
 	}
-	for i, d := range c.Docs {
-		s.docs.Add(keys[i], d.Doc.Clone())
+	s.docFlight.endCommit(keys, func(i int, contended bool) {
+		switch {
+		case err != nil:
+		case contended:
+			s.docs.Remove(keys[i])
+		default:
+			s.docs.Add(keys[i], c.Docs[i].Doc.Clone())
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("store: commit: %w", err)
 	}
 	return nil
 }
@@ -330,7 +355,7 @@ func (s *Store) ForEachClaim(fn func(*adjudicator.ClaimRecord) error) error {
 	}
 	defer it.Close()
 	for it.First(); it.Valid(); it.Next() {
-		rec, err := decodeRecord(it.Value())
+		rec, err := records.DecodeClaim(it.Value())
 		if err != nil {
 			return fmt.Errorf("store: claim record %q: %w", it.Key(), err)
 		}
@@ -365,7 +390,7 @@ func (s *Store) ForEachDocument(fn func(StoredDocument) error) error {
 		if err != nil {
 			return fmt.Errorf("store: accumulator document key: %w", err)
 		}
-		d, err := accumulators.Decode(it.Value())
+		d, err := records.DecodeDocument(it.Value())
 		if err != nil {
 			return fmt.Errorf("store: accumulator document for period %s: %w", period, err)
 		}

@@ -8,6 +8,7 @@ import (
 	"github.com/rxclaims/rxclaims/accumulators"
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/domain"
+	"github.com/rxclaims/rxclaims/internal/store/storetest"
 	"github.com/shopspring/decimal"
 )
 
@@ -15,18 +16,17 @@ import (
 // accepts a consistent store and names each kind of inconsistency.
 func TestVerify(t *testing.T) {
 	seg := domain.Segment{Type: domain.Retail, Class: domain.InNetwork}
-	period := domain.MustDate("2026-01-01")
+	period := storetest.Period
 	ded := accumulators.Bucket{Kind: accumulators.Deductible, Segment: seg}
 	claim := func(id, rx string, amount string) *adjudicator.ClaimRecord {
-		r := fullRecord()
-		r.ID, r.Key.RxNumber, r.Reversal, r.Period = id, rx, nil, period
+		r := storetest.Record(id, rx, "SMITH01")
 		r.Contributions = []accumulators.Contribution{{Scope: accumulators.Member, Kind: accumulators.Deductible, Segment: seg, Amount: decimal.RequireFromString(amount)}}
 		return r
 	}
 	doc := func(amount string) []adjudicator.DocWrite {
 		d := &accumulators.Doc{}
 		d.Add(ded, decimal.RequireFromString(amount))
-		return []adjudicator.DocWrite{{Scope: accumulators.Member, ID: adjudicator.MemberID("SMITH01", "002"), Period: period, Doc: d}}
+		return []adjudicator.DocWrite{{Scope: accumulators.Member, ID: adjudicator.MemberID("SMITH01", "001"), Period: period, Doc: d}}
 	}
 	for _, tc := range []struct {
 		name    string

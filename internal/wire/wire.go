@@ -1,5 +1,6 @@
 // Package wire converts between the engine's domain types and the
-// generated protobuf messages, for the gRPC boundary and for stored records.
+// generated protobuf messages of the gRPC API. (Stored records have
+// messages and conversions of their own, in internal/store/records.)
 package wire
 
 import (

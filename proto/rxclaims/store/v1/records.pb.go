@@ -5,13 +5,22 @@
 // source: rxclaims/store/v1/records.proto
 
 // Package rxclaims.store.v1 is the format of the claim records the
-// adjudicator keeps in its Pebble store. It is not an API: only
-// internal/store reads and writes it. Fields are only ever added.
+// adjudicator keeps in its store. It is not an API: only
+// internal/store/records reads and writes it, for every store
+// implementation. It imports nothing of the public API, so the API can
+// change without changing what is on disk.
+//
+// Compatibility: records written by earlier versions must still decode.
+// Fields are only ever added; a field number is never reused or renumbered,
+// and a field keeps its wire type. Claim, ClaimResult and their parts were
+// once the API messages rxclaims.v1.Claim and rxclaims.v1.ClaimResult and
+// keep their field numbers and types, so those records read unchanged. The
+// numbers of the enums are stored: internal/store/records tests them
+// against golden encodings.
 
 package storev1
 
 import (
-	v1 "github.com/rxclaims/rxclaims/proto/rxclaims/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
@@ -26,6 +35,221 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// Scope is whose accumulator a contribution went to.
+type Scope int32
+
+const (
+	Scope_SCOPE_UNSPECIFIED Scope = 0
+	Scope_SCOPE_MEMBER      Scope = 1
+	Scope_SCOPE_FAMILY      Scope = 2
+)
+
+// Enum value maps for Scope.
+var (
+	Scope_name = map[int32]string{
+		0: "SCOPE_UNSPECIFIED",
+		1: "SCOPE_MEMBER",
+		2: "SCOPE_FAMILY",
+	}
+	Scope_value = map[string]int32{
+		"SCOPE_UNSPECIFIED": 0,
+		"SCOPE_MEMBER":      1,
+		"SCOPE_FAMILY":      2,
+	}
+)
+
+func (x Scope) Enum() *Scope {
+	p := new(Scope)
+	*p = x
+	return p
+}
+
+func (x Scope) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Scope) Descriptor() protoreflect.EnumDescriptor {
+	return file_rxclaims_store_v1_records_proto_enumTypes[0].Descriptor()
+}
+
+func (Scope) Type() protoreflect.EnumType {
+	return &file_rxclaims_store_v1_records_proto_enumTypes[0]
+}
+
+func (x Scope) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Scope.Descriptor instead.
+func (Scope) EnumDescriptor() ([]byte, []int) {
+	return file_rxclaims_store_v1_records_proto_rawDescGZIP(), []int{0}
+}
+
+// Kind is what an accumulator bucket counts.
+type Kind int32
+
+const (
+	Kind_KIND_UNSPECIFIED   Kind = 0
+	Kind_KIND_DEDUCTIBLE    Kind = 1
+	Kind_KIND_OUT_OF_POCKET Kind = 2
+	Kind_KIND_PLAN_PAID     Kind = 3
+	Kind_KIND_RX_COUNT      Kind = 4
+	Kind_KIND_UNITS         Kind = 5
+)
+
+// Enum value maps for Kind.
+var (
+	Kind_name = map[int32]string{
+		0: "KIND_UNSPECIFIED",
+		1: "KIND_DEDUCTIBLE",
+		2: "KIND_OUT_OF_POCKET",
+		3: "KIND_PLAN_PAID",
+		4: "KIND_RX_COUNT",
+		5: "KIND_UNITS",
+	}
+	Kind_value = map[string]int32{
+		"KIND_UNSPECIFIED":   0,
+		"KIND_DEDUCTIBLE":    1,
+		"KIND_OUT_OF_POCKET": 2,
+		"KIND_PLAN_PAID":     3,
+		"KIND_RX_COUNT":      4,
+		"KIND_UNITS":         5,
+	}
+)
+
+func (x Kind) Enum() *Kind {
+	p := new(Kind)
+	*p = x
+	return p
+}
+
+func (x Kind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Kind) Descriptor() protoreflect.EnumDescriptor {
+	return file_rxclaims_store_v1_records_proto_enumTypes[1].Descriptor()
+}
+
+func (Kind) Type() protoreflect.EnumType {
+	return &file_rxclaims_store_v1_records_proto_enumTypes[1]
+}
+
+func (x Kind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Kind.Descriptor instead.
+func (Kind) EnumDescriptor() ([]byte, []int) {
+	return file_rxclaims_store_v1_records_proto_rawDescGZIP(), []int{1}
+}
+
+// NetworkType is the network type of a pharmacy's participation.
+type NetworkType int32
+
+const (
+	NetworkType_NETWORK_TYPE_UNSPECIFIED NetworkType = 0
+	NetworkType_NETWORK_TYPE_RETAIL      NetworkType = 1
+	NetworkType_NETWORK_TYPE_RETAIL90    NetworkType = 2
+	NetworkType_NETWORK_TYPE_MAIL        NetworkType = 3
+	NetworkType_NETWORK_TYPE_SPECIALTY   NetworkType = 4
+)
+
+// Enum value maps for NetworkType.
+var (
+	NetworkType_name = map[int32]string{
+		0: "NETWORK_TYPE_UNSPECIFIED",
+		1: "NETWORK_TYPE_RETAIL",
+		2: "NETWORK_TYPE_RETAIL90",
+		3: "NETWORK_TYPE_MAIL",
+		4: "NETWORK_TYPE_SPECIALTY",
+	}
+	NetworkType_value = map[string]int32{
+		"NETWORK_TYPE_UNSPECIFIED": 0,
+		"NETWORK_TYPE_RETAIL":      1,
+		"NETWORK_TYPE_RETAIL90":    2,
+		"NETWORK_TYPE_MAIL":        3,
+		"NETWORK_TYPE_SPECIALTY":   4,
+	}
+)
+
+func (x NetworkType) Enum() *NetworkType {
+	p := new(NetworkType)
+	*p = x
+	return p
+}
+
+func (x NetworkType) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (NetworkType) Descriptor() protoreflect.EnumDescriptor {
+	return file_rxclaims_store_v1_records_proto_enumTypes[2].Descriptor()
+}
+
+func (NetworkType) Type() protoreflect.EnumType {
+	return &file_rxclaims_store_v1_records_proto_enumTypes[2]
+}
+
+func (x NetworkType) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use NetworkType.Descriptor instead.
+func (NetworkType) EnumDescriptor() ([]byte, []int) {
+	return file_rxclaims_store_v1_records_proto_rawDescGZIP(), []int{2}
+}
+
+// NetworkClass is in or out of network.
+type NetworkClass int32
+
+const (
+	NetworkClass_NETWORK_CLASS_UNSPECIFIED NetworkClass = 0
+	NetworkClass_NETWORK_CLASS_IN          NetworkClass = 1
+	NetworkClass_NETWORK_CLASS_OUT         NetworkClass = 2
+)
+
+// Enum value maps for NetworkClass.
+var (
+	NetworkClass_name = map[int32]string{
+		0: "NETWORK_CLASS_UNSPECIFIED",
+		1: "NETWORK_CLASS_IN",
+		2: "NETWORK_CLASS_OUT",
+	}
+	NetworkClass_value = map[string]int32{
+		"NETWORK_CLASS_UNSPECIFIED": 0,
+		"NETWORK_CLASS_IN":          1,
+		"NETWORK_CLASS_OUT":         2,
+	}
+)
+
+func (x NetworkClass) Enum() *NetworkClass {
+	p := new(NetworkClass)
+	*p = x
+	return p
+}
+
+func (x NetworkClass) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (NetworkClass) Descriptor() protoreflect.EnumDescriptor {
+	return file_rxclaims_store_v1_records_proto_enumTypes[3].Descriptor()
+}
+
+func (NetworkClass) Type() protoreflect.EnumType {
+	return &file_rxclaims_store_v1_records_proto_enumTypes[3]
+}
+
+func (x NetworkClass) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use NetworkClass.Descriptor instead.
+func (NetworkClass) EnumDescriptor() ([]byte, []int) {
+	return file_rxclaims_store_v1_records_proto_rawDescGZIP(), []int{3}
+}
+
 // ClaimRecord is a paid claim, and its reversal once reversed.
 type ClaimRecord struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -39,8 +263,8 @@ type ClaimRecord struct {
 	CardholderId  string                 `protobuf:"bytes,8,opt,name=cardholder_id,json=cardholderId,proto3" json:"cardholder_id,omitempty"`
 	PersonCode    string                 `protobuf:"bytes,9,opt,name=person_code,json=personCode,proto3" json:"person_code,omitempty"`
 	Period        string                 `protobuf:"bytes,10,opt,name=period,proto3" json:"period,omitempty"` // first day of the benefit period its contributions belong to
-	Claim         *v1.Claim              `protobuf:"bytes,11,opt,name=claim,proto3" json:"claim,omitempty"`
-	Response      *v1.ClaimResult        `protobuf:"bytes,12,opt,name=response,proto3" json:"response,omitempty"`
+	Claim         *Claim                 `protobuf:"bytes,11,opt,name=claim,proto3" json:"claim,omitempty"`
+	Response      *ClaimResult           `protobuf:"bytes,12,opt,name=response,proto3" json:"response,omitempty"`
 	Contributions []*Contribution        `protobuf:"bytes,13,rep,name=contributions,proto3" json:"contributions,omitempty"`
 	Reversal      *Reversal              `protobuf:"bytes,14,opt,name=reversal,proto3" json:"reversal,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -147,14 +371,14 @@ func (x *ClaimRecord) GetPeriod() string {
 	return ""
 }
 
-func (x *ClaimRecord) GetClaim() *v1.Claim {
+func (x *ClaimRecord) GetClaim() *Claim {
 	if x != nil {
 		return x.Claim
 	}
 	return nil
 }
 
-func (x *ClaimRecord) GetResponse() *v1.ClaimResult {
+func (x *ClaimRecord) GetResponse() *ClaimResult {
 	if x != nil {
 		return x.Response
 	}
@@ -178,11 +402,11 @@ func (x *ClaimRecord) GetReversal() *Reversal {
 // Contribution is what the claim added to one accumulator bucket.
 type Contribution struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Scope         uint32                 `protobuf:"varint,1,opt,name=scope,proto3" json:"scope,omitempty"` // accumulators.Scope
-	Kind          uint32                 `protobuf:"varint,2,opt,name=kind,proto3" json:"kind,omitempty"`   // accumulators.Kind
+	Scope         Scope                  `protobuf:"varint,1,opt,name=scope,proto3,enum=rxclaims.store.v1.Scope" json:"scope,omitempty"`
+	Kind          Kind                   `protobuf:"varint,2,opt,name=kind,proto3,enum=rxclaims.store.v1.Kind" json:"kind,omitempty"`
 	Level         string                 `protobuf:"bytes,3,opt,name=level,proto3" json:"level,omitempty"`
-	NetworkType   uint32                 `protobuf:"varint,4,opt,name=network_type,json=networkType,proto3" json:"network_type,omitempty"`    // edits.NetworkType
-	NetworkClass  uint32                 `protobuf:"varint,5,opt,name=network_class,json=networkClass,proto3" json:"network_class,omitempty"` // edits.NetworkClass
+	NetworkType   NetworkType            `protobuf:"varint,4,opt,name=network_type,json=networkType,proto3,enum=rxclaims.store.v1.NetworkType" json:"network_type,omitempty"`
+	NetworkClass  NetworkClass           `protobuf:"varint,5,opt,name=network_class,json=networkClass,proto3,enum=rxclaims.store.v1.NetworkClass" json:"network_class,omitempty"`
 	Amount        string                 `protobuf:"bytes,6,opt,name=amount,proto3" json:"amount,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -218,18 +442,18 @@ func (*Contribution) Descriptor() ([]byte, []int) {
 	return file_rxclaims_store_v1_records_proto_rawDescGZIP(), []int{1}
 }
 
-func (x *Contribution) GetScope() uint32 {
+func (x *Contribution) GetScope() Scope {
 	if x != nil {
 		return x.Scope
 	}
-	return 0
+	return Scope_SCOPE_UNSPECIFIED
 }
 
-func (x *Contribution) GetKind() uint32 {
+func (x *Contribution) GetKind() Kind {
 	if x != nil {
 		return x.Kind
 	}
-	return 0
+	return Kind_KIND_UNSPECIFIED
 }
 
 func (x *Contribution) GetLevel() string {
@@ -239,18 +463,18 @@ func (x *Contribution) GetLevel() string {
 	return ""
 }
 
-func (x *Contribution) GetNetworkType() uint32 {
+func (x *Contribution) GetNetworkType() NetworkType {
 	if x != nil {
 		return x.NetworkType
 	}
-	return 0
+	return NetworkType_NETWORK_TYPE_UNSPECIFIED
 }
 
-func (x *Contribution) GetNetworkClass() uint32 {
+func (x *Contribution) GetNetworkClass() NetworkClass {
 	if x != nil {
 		return x.NetworkClass
 	}
-	return 0
+	return NetworkClass_NETWORK_CLASS_UNSPECIFIED
 }
 
 func (x *Contribution) GetAmount() string {
@@ -265,7 +489,7 @@ type Reversal struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Transaction   string                 `protobuf:"bytes,1,opt,name=transaction,proto3" json:"transaction,omitempty"`
 	Hash          string                 `protobuf:"bytes,2,opt,name=hash,proto3" json:"hash,omitempty"`
-	Response      *v1.ClaimResult        `protobuf:"bytes,3,opt,name=response,proto3" json:"response,omitempty"`
+	Response      *ClaimResult           `protobuf:"bytes,3,opt,name=response,proto3" json:"response,omitempty"`
 	ReplacedBy    string                 `protobuf:"bytes,4,opt,name=replaced_by,json=replacedBy,proto3" json:"replaced_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -315,7 +539,7 @@ func (x *Reversal) GetHash() string {
 	return ""
 }
 
-func (x *Reversal) GetResponse() *v1.ClaimResult {
+func (x *Reversal) GetResponse() *ClaimResult {
 	if x != nil {
 		return x.Response
 	}
@@ -329,11 +553,715 @@ func (x *Reversal) GetReplacedBy() string {
 	return ""
 }
 
+// Claim is the claim as billed (NCPDP field names).
+type Claim struct {
+	state                        protoimpl.MessageState `protogen:"open.v1"`
+	Bin                          string                 `protobuf:"bytes,1,opt,name=bin,proto3" json:"bin,omitempty"`
+	ProcessorControlNumber       string                 `protobuf:"bytes,2,opt,name=processor_control_number,json=processorControlNumber,proto3" json:"processor_control_number,omitempty"`
+	GroupId                      string                 `protobuf:"bytes,3,opt,name=group_id,json=groupId,proto3" json:"group_id,omitempty"`
+	CardholderId                 string                 `protobuf:"bytes,4,opt,name=cardholder_id,json=cardholderId,proto3" json:"cardholder_id,omitempty"`
+	PersonCode                   string                 `protobuf:"bytes,5,opt,name=person_code,json=personCode,proto3" json:"person_code,omitempty"`
+	DateOfBirth                  string                 `protobuf:"bytes,6,opt,name=date_of_birth,json=dateOfBirth,proto3" json:"date_of_birth,omitempty"`
+	DateOfService                string                 `protobuf:"bytes,7,opt,name=date_of_service,json=dateOfService,proto3" json:"date_of_service,omitempty"`
+	RxNumber                     string                 `protobuf:"bytes,8,opt,name=rx_number,json=rxNumber,proto3" json:"rx_number,omitempty"`
+	FillNumber                   int32                  `protobuf:"varint,9,opt,name=fill_number,json=fillNumber,proto3" json:"fill_number,omitempty"`
+	ProductId                    string                 `protobuf:"bytes,10,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	QuantityDispensed            string                 `protobuf:"bytes,11,opt,name=quantity_dispensed,json=quantityDispensed,proto3" json:"quantity_dispensed,omitempty"`
+	DaysSupply                   int32                  `protobuf:"varint,12,opt,name=days_supply,json=daysSupply,proto3" json:"days_supply,omitempty"`
+	DawCode                      string                 `protobuf:"bytes,13,opt,name=daw_code,json=dawCode,proto3" json:"daw_code,omitempty"`
+	IngredientCostSubmitted      string                 `protobuf:"bytes,14,opt,name=ingredient_cost_submitted,json=ingredientCostSubmitted,proto3" json:"ingredient_cost_submitted,omitempty"`
+	DispensingFeeSubmitted       string                 `protobuf:"bytes,15,opt,name=dispensing_fee_submitted,json=dispensingFeeSubmitted,proto3" json:"dispensing_fee_submitted,omitempty"`
+	UsualAndCustomaryCharge      string                 `protobuf:"bytes,16,opt,name=usual_and_customary_charge,json=usualAndCustomaryCharge,proto3" json:"usual_and_customary_charge,omitempty"`
+	GrossAmountDue               string                 `protobuf:"bytes,17,opt,name=gross_amount_due,json=grossAmountDue,proto3" json:"gross_amount_due,omitempty"`
+	PharmacyNpi                  string                 `protobuf:"bytes,18,opt,name=pharmacy_npi,json=pharmacyNpi,proto3" json:"pharmacy_npi,omitempty"`
+	PrescriberNpi                string                 `protobuf:"bytes,19,opt,name=prescriber_npi,json=prescriberNpi,proto3" json:"prescriber_npi,omitempty"`
+	SubmissionClarificationCodes []string               `protobuf:"bytes,20,rep,name=submission_clarification_codes,json=submissionClarificationCodes,proto3" json:"submission_clarification_codes,omitempty"`
+	DurServices                  []*DurService          `protobuf:"bytes,21,rep,name=dur_services,json=durServices,proto3" json:"dur_services,omitempty"`
+	PriorAuthorizationNumber     string                 `protobuf:"bytes,22,opt,name=prior_authorization_number,json=priorAuthorizationNumber,proto3" json:"prior_authorization_number,omitempty"`
+	PatientGenderCode            string                 `protobuf:"bytes,23,opt,name=patient_gender_code,json=patientGenderCode,proto3" json:"patient_gender_code,omitempty"`
+	unknownFields                protoimpl.UnknownFields
+	sizeCache                    protoimpl.SizeCache
+}
+
+func (x *Claim) Reset() {
+	*x = Claim{}
+	mi := &file_rxclaims_store_v1_records_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Claim) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Claim) ProtoMessage() {}
+
+func (x *Claim) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_store_v1_records_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Claim.ProtoReflect.Descriptor instead.
+func (*Claim) Descriptor() ([]byte, []int) {
+	return file_rxclaims_store_v1_records_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *Claim) GetBin() string {
+	if x != nil {
+		return x.Bin
+	}
+	return ""
+}
+
+func (x *Claim) GetProcessorControlNumber() string {
+	if x != nil {
+		return x.ProcessorControlNumber
+	}
+	return ""
+}
+
+func (x *Claim) GetGroupId() string {
+	if x != nil {
+		return x.GroupId
+	}
+	return ""
+}
+
+func (x *Claim) GetCardholderId() string {
+	if x != nil {
+		return x.CardholderId
+	}
+	return ""
+}
+
+func (x *Claim) GetPersonCode() string {
+	if x != nil {
+		return x.PersonCode
+	}
+	return ""
+}
+
+func (x *Claim) GetDateOfBirth() string {
+	if x != nil {
+		return x.DateOfBirth
+	}
+	return ""
+}
+
+func (x *Claim) GetDateOfService() string {
+	if x != nil {
+		return x.DateOfService
+	}
+	return ""
+}
+
+func (x *Claim) GetRxNumber() string {
+	if x != nil {
+		return x.RxNumber
+	}
+	return ""
+}
+
+func (x *Claim) GetFillNumber() int32 {
+	if x != nil {
+		return x.FillNumber
+	}
+	return 0
+}
+
+func (x *Claim) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+func (x *Claim) GetQuantityDispensed() string {
+	if x != nil {
+		return x.QuantityDispensed
+	}
+	return ""
+}
+
+func (x *Claim) GetDaysSupply() int32 {
+	if x != nil {
+		return x.DaysSupply
+	}
+	return 0
+}
+
+func (x *Claim) GetDawCode() string {
+	if x != nil {
+		return x.DawCode
+	}
+	return ""
+}
+
+func (x *Claim) GetIngredientCostSubmitted() string {
+	if x != nil {
+		return x.IngredientCostSubmitted
+	}
+	return ""
+}
+
+func (x *Claim) GetDispensingFeeSubmitted() string {
+	if x != nil {
+		return x.DispensingFeeSubmitted
+	}
+	return ""
+}
+
+func (x *Claim) GetUsualAndCustomaryCharge() string {
+	if x != nil {
+		return x.UsualAndCustomaryCharge
+	}
+	return ""
+}
+
+func (x *Claim) GetGrossAmountDue() string {
+	if x != nil {
+		return x.GrossAmountDue
+	}
+	return ""
+}
+
+func (x *Claim) GetPharmacyNpi() string {
+	if x != nil {
+		return x.PharmacyNpi
+	}
+	return ""
+}
+
+func (x *Claim) GetPrescriberNpi() string {
+	if x != nil {
+		return x.PrescriberNpi
+	}
+	return ""
+}
+
+func (x *Claim) GetSubmissionClarificationCodes() []string {
+	if x != nil {
+		return x.SubmissionClarificationCodes
+	}
+	return nil
+}
+
+func (x *Claim) GetDurServices() []*DurService {
+	if x != nil {
+		return x.DurServices
+	}
+	return nil
+}
+
+func (x *Claim) GetPriorAuthorizationNumber() string {
+	if x != nil {
+		return x.PriorAuthorizationNumber
+	}
+	return ""
+}
+
+func (x *Claim) GetPatientGenderCode() string {
+	if x != nil {
+		return x.PatientGenderCode
+	}
+	return ""
+}
+
+// DurService is one DUR/professional pharmacy service segment repetition.
+type DurService struct {
+	state               protoimpl.MessageState `protogen:"open.v1"`
+	ReasonForService    string                 `protobuf:"bytes,1,opt,name=reason_for_service,json=reasonForService,proto3" json:"reason_for_service,omitempty"`
+	ProfessionalService string                 `protobuf:"bytes,2,opt,name=professional_service,json=professionalService,proto3" json:"professional_service,omitempty"`
+	ResultOfService     string                 `protobuf:"bytes,3,opt,name=result_of_service,json=resultOfService,proto3" json:"result_of_service,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+func (x *DurService) Reset() {
+	*x = DurService{}
+	mi := &file_rxclaims_store_v1_records_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DurService) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DurService) ProtoMessage() {}
+
+func (x *DurService) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_store_v1_records_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DurService.ProtoReflect.Descriptor instead.
+func (*DurService) Descriptor() ([]byte, []int) {
+	return file_rxclaims_store_v1_records_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *DurService) GetReasonForService() string {
+	if x != nil {
+		return x.ReasonForService
+	}
+	return ""
+}
+
+func (x *DurService) GetProfessionalService() string {
+	if x != nil {
+		return x.ProfessionalService
+	}
+	return ""
+}
+
+func (x *DurService) GetResultOfService() string {
+	if x != nil {
+		return x.ResultOfService
+	}
+	return ""
+}
+
+// Reject is one reject code; text is written for readers of the raw
+// record and ignored on reading (the code's text comes from the code).
+type Reject struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Code          string                 `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	Text          string                 `protobuf:"bytes,2,opt,name=text,proto3" json:"text,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Reject) Reset() {
+	*x = Reject{}
+	mi := &file_rxclaims_store_v1_records_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Reject) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Reject) ProtoMessage() {}
+
+func (x *Reject) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_store_v1_records_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Reject.ProtoReflect.Descriptor instead.
+func (*Reject) Descriptor() ([]byte, []int) {
+	return file_rxclaims_store_v1_records_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *Reject) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+func (x *Reject) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+// DurAlert is one DUR alert of a response.
+type DurAlert struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	ReasonForService string                 `protobuf:"bytes,1,opt,name=reason_for_service,json=reasonForService,proto3" json:"reason_for_service,omitempty"`
+	Message          string                 `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *DurAlert) Reset() {
+	*x = DurAlert{}
+	mi := &file_rxclaims_store_v1_records_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DurAlert) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DurAlert) ProtoMessage() {}
+
+func (x *DurAlert) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_store_v1_records_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DurAlert.ProtoReflect.Descriptor instead.
+func (*DurAlert) Descriptor() ([]byte, []int) {
+	return file_rxclaims_store_v1_records_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *DurAlert) GetReasonForService() string {
+	if x != nil {
+		return x.ReasonForService
+	}
+	return ""
+}
+
+func (x *DurAlert) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+// TraceStep is one step of a response's trace.
+type TraceStep struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Step          string                 `protobuf:"bytes,1,opt,name=step,proto3" json:"step,omitempty"`
+	Rule          string                 `protobuf:"bytes,2,opt,name=rule,proto3" json:"rule,omitempty"`
+	Outcome       string                 `protobuf:"bytes,3,opt,name=outcome,proto3" json:"outcome,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TraceStep) Reset() {
+	*x = TraceStep{}
+	mi := &file_rxclaims_store_v1_records_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TraceStep) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TraceStep) ProtoMessage() {}
+
+func (x *TraceStep) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_store_v1_records_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TraceStep.ProtoReflect.Descriptor instead.
+func (*TraceStep) Descriptor() ([]byte, []int) {
+	return file_rxclaims_store_v1_records_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *TraceStep) GetStep() string {
+	if x != nil {
+		return x.Step
+	}
+	return ""
+}
+
+func (x *TraceStep) GetRule() string {
+	if x != nil {
+		return x.Rule
+	}
+	return ""
+}
+
+func (x *TraceStep) GetOutcome() string {
+	if x != nil {
+		return x.Outcome
+	}
+	return ""
+}
+
+// ClaimResult is the response the claim (or its reversal) was answered
+// with. Amounts are decimal strings; optional amounts are empty when absent.
+type ClaimResult struct {
+	state                     protoimpl.MessageState `protogen:"open.v1"`
+	ClaimId                   string                 `protobuf:"bytes,1,opt,name=claim_id,json=claimId,proto3" json:"claim_id,omitempty"`
+	TransactionStatus         string                 `protobuf:"bytes,2,opt,name=transaction_status,json=transactionStatus,proto3" json:"transaction_status,omitempty"`
+	Rejects                   []*Reject              `protobuf:"bytes,3,rep,name=rejects,proto3" json:"rejects,omitempty"`
+	Message                   string                 `protobuf:"bytes,4,opt,name=message,proto3" json:"message,omitempty"`
+	IngredientCostPaid        string                 `protobuf:"bytes,5,opt,name=ingredient_cost_paid,json=ingredientCostPaid,proto3" json:"ingredient_cost_paid,omitempty"`
+	DispensingFeePaid         string                 `protobuf:"bytes,6,opt,name=dispensing_fee_paid,json=dispensingFeePaid,proto3" json:"dispensing_fee_paid,omitempty"`
+	TotalAllowed              string                 `protobuf:"bytes,7,opt,name=total_allowed,json=totalAllowed,proto3" json:"total_allowed,omitempty"`
+	TotalAmountPaid           string                 `protobuf:"bytes,8,opt,name=total_amount_paid,json=totalAmountPaid,proto3" json:"total_amount_paid,omitempty"`
+	PatientPayAmount          string                 `protobuf:"bytes,9,opt,name=patient_pay_amount,json=patientPayAmount,proto3" json:"patient_pay_amount,omitempty"`
+	DeductibleAmount          string                 `protobuf:"bytes,10,opt,name=deductible_amount,json=deductibleAmount,proto3" json:"deductible_amount,omitempty"`
+	CopayAmount               string                 `protobuf:"bytes,11,opt,name=copay_amount,json=copayAmount,proto3" json:"copay_amount,omitempty"`
+	CoinsuranceAmount         string                 `protobuf:"bytes,12,opt,name=coinsurance_amount,json=coinsuranceAmount,proto3" json:"coinsurance_amount,omitempty"`
+	ProductSelectionAmount    string                 `protobuf:"bytes,13,opt,name=product_selection_amount,json=productSelectionAmount,proto3" json:"product_selection_amount,omitempty"`
+	AmountExceedingBenefitMax string                 `protobuf:"bytes,14,opt,name=amount_exceeding_benefit_max,json=amountExceedingBenefitMax,proto3" json:"amount_exceeding_benefit_max,omitempty"`
+	AccumulatedDeductible     string                 `protobuf:"bytes,15,opt,name=accumulated_deductible,json=accumulatedDeductible,proto3" json:"accumulated_deductible,omitempty"`
+	RemainingDeductible       string                 `protobuf:"bytes,16,opt,name=remaining_deductible,json=remainingDeductible,proto3" json:"remaining_deductible,omitempty"`
+	RemainingBenefit          string                 `protobuf:"bytes,17,opt,name=remaining_benefit,json=remainingBenefit,proto3" json:"remaining_benefit,omitempty"`
+	RemainingOutOfPocket      string                 `protobuf:"bytes,18,opt,name=remaining_out_of_pocket,json=remainingOutOfPocket,proto3" json:"remaining_out_of_pocket,omitempty"`
+	BasisOfReimbursement      string                 `protobuf:"bytes,19,opt,name=basis_of_reimbursement,json=basisOfReimbursement,proto3" json:"basis_of_reimbursement,omitempty"`
+	DurAlerts                 []*DurAlert            `protobuf:"bytes,20,rep,name=dur_alerts,json=durAlerts,proto3" json:"dur_alerts,omitempty"`
+	PlanId                    string                 `protobuf:"bytes,21,opt,name=plan_id,json=planId,proto3" json:"plan_id,omitempty"`
+	NetworkType               string                 `protobuf:"bytes,22,opt,name=network_type,json=networkType,proto3" json:"network_type,omitempty"`
+	NetworkClassification     string                 `protobuf:"bytes,23,opt,name=network_classification,json=networkClassification,proto3" json:"network_classification,omitempty"`
+	FormularyTier             int32                  `protobuf:"varint,24,opt,name=formulary_tier,json=formularyTier,proto3" json:"formulary_tier,omitempty"`
+	BrandClass                string                 `protobuf:"bytes,25,opt,name=brand_class,json=brandClass,proto3" json:"brand_class,omitempty"`
+	Trace                     []*TraceStep           `protobuf:"bytes,26,rep,name=trace,proto3" json:"trace,omitempty"`
+	ReversedClaimId           string                 `protobuf:"bytes,27,opt,name=reversed_claim_id,json=reversedClaimId,proto3" json:"reversed_claim_id,omitempty"`
+	unknownFields             protoimpl.UnknownFields
+	sizeCache                 protoimpl.SizeCache
+}
+
+func (x *ClaimResult) Reset() {
+	*x = ClaimResult{}
+	mi := &file_rxclaims_store_v1_records_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClaimResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClaimResult) ProtoMessage() {}
+
+func (x *ClaimResult) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_store_v1_records_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClaimResult.ProtoReflect.Descriptor instead.
+func (*ClaimResult) Descriptor() ([]byte, []int) {
+	return file_rxclaims_store_v1_records_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *ClaimResult) GetClaimId() string {
+	if x != nil {
+		return x.ClaimId
+	}
+	return ""
+}
+
+func (x *ClaimResult) GetTransactionStatus() string {
+	if x != nil {
+		return x.TransactionStatus
+	}
+	return ""
+}
+
+func (x *ClaimResult) GetRejects() []*Reject {
+	if x != nil {
+		return x.Rejects
+	}
+	return nil
+}
+
+func (x *ClaimResult) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *ClaimResult) GetIngredientCostPaid() string {
+	if x != nil {
+		return x.IngredientCostPaid
+	}
+	return ""
+}
+
+func (x *ClaimResult) GetDispensingFeePaid() string {
+	if x != nil {
+		return x.DispensingFeePaid
+	}
+	return ""
+}
+
+func (x *ClaimResult) GetTotalAllowed() string {
+	if x != nil {
+		return x.TotalAllowed
+	}
+	return ""
+}
+
+func (x *ClaimResult) GetTotalAmountPaid() string {
+	if x != nil {
+		return x.TotalAmountPaid
+	}
+	return ""
+}
+
+func (x *ClaimResult) GetPatientPayAmount() string {
+	if x != nil {
+		return x.PatientPayAmount
+	}
+	return ""
+}
+
+func (x *ClaimResult) GetDeductibleAmount() string {
+	if x != nil {
+		return x.DeductibleAmount
+	}
+	return ""
+}
+
+func (x *ClaimResult) GetCopayAmount() string {
+	if x != nil {
+		return x.CopayAmount
+	}
+	return ""
+}
+
+func (x *ClaimResult) GetCoinsuranceAmount() string {
+	if x != nil {
+		return x.CoinsuranceAmount
+	}
+	return ""
+}
+
+func (x *ClaimResult) GetProductSelectionAmount() string {
+	if x != nil {
+		return x.ProductSelectionAmount
+	}
+	return ""
+}
+
+func (x *ClaimResult) GetAmountExceedingBenefitMax() string {
+	if x != nil {
+		return x.AmountExceedingBenefitMax
+	}
+	return ""
+}
+
+func (x *ClaimResult) GetAccumulatedDeductible() string {
+	if x != nil {
+		return x.AccumulatedDeductible
+	}
+	return ""
+}
+
+func (x *ClaimResult) GetRemainingDeductible() string {
+	if x != nil {
+		return x.RemainingDeductible
+	}
+	return ""
+}
+
+func (x *ClaimResult) GetRemainingBenefit() string {
+	if x != nil {
+		return x.RemainingBenefit
+	}
+	return ""
+}
+
+func (x *ClaimResult) GetRemainingOutOfPocket() string {
+	if x != nil {
+		return x.RemainingOutOfPocket
+	}
+	return ""
+}
+
+func (x *ClaimResult) GetBasisOfReimbursement() string {
+	if x != nil {
+		return x.BasisOfReimbursement
+	}
+	return ""
+}
+
+func (x *ClaimResult) GetDurAlerts() []*DurAlert {
+	if x != nil {
+		return x.DurAlerts
+	}
+	return nil
+}
+
+func (x *ClaimResult) GetPlanId() string {
+	if x != nil {
+		return x.PlanId
+	}
+	return ""
+}
+
+func (x *ClaimResult) GetNetworkType() string {
+	if x != nil {
+		return x.NetworkType
+	}
+	return ""
+}
+
+func (x *ClaimResult) GetNetworkClassification() string {
+	if x != nil {
+		return x.NetworkClassification
+	}
+	return ""
+}
+
+func (x *ClaimResult) GetFormularyTier() int32 {
+	if x != nil {
+		return x.FormularyTier
+	}
+	return 0
+}
+
+func (x *ClaimResult) GetBrandClass() string {
+	if x != nil {
+		return x.BrandClass
+	}
+	return ""
+}
+
+func (x *ClaimResult) GetTrace() []*TraceStep {
+	if x != nil {
+		return x.Trace
+	}
+	return nil
+}
+
+func (x *ClaimResult) GetReversedClaimId() string {
+	if x != nil {
+		return x.ReversedClaimId
+	}
+	return ""
+}
+
 var File_rxclaims_store_v1_records_proto protoreflect.FileDescriptor
 
 const file_rxclaims_store_v1_records_proto_rawDesc = "" +
 	"\n" +
-	"\x1frxclaims/store/v1/records.proto\x12\x11rxclaims.store.v1\x1a\x18rxclaims/v1/claims.proto\"\x9a\x04\n" +
+	"\x1frxclaims/store/v1/records.proto\x12\x11rxclaims.store.v1\"\xa6\x04\n" +
 	"\vClaimRecord\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12 \n" +
 	"\vtransaction\x18\x02 \x01(\tR\vtransaction\x12!\n" +
@@ -347,24 +1275,121 @@ const file_rxclaims_store_v1_records_proto_rawDesc = "" +
 	"\vperson_code\x18\t \x01(\tR\n" +
 	"personCode\x12\x16\n" +
 	"\x06period\x18\n" +
-	" \x01(\tR\x06period\x12(\n" +
-	"\x05claim\x18\v \x01(\v2\x12.rxclaims.v1.ClaimR\x05claim\x124\n" +
-	"\bresponse\x18\f \x01(\v2\x18.rxclaims.v1.ClaimResultR\bresponse\x12E\n" +
+	" \x01(\tR\x06period\x12.\n" +
+	"\x05claim\x18\v \x01(\v2\x18.rxclaims.store.v1.ClaimR\x05claim\x12:\n" +
+	"\bresponse\x18\f \x01(\v2\x1e.rxclaims.store.v1.ClaimResultR\bresponse\x12E\n" +
 	"\rcontributions\x18\r \x03(\v2\x1f.rxclaims.store.v1.ContributionR\rcontributions\x127\n" +
-	"\breversal\x18\x0e \x01(\v2\x1b.rxclaims.store.v1.ReversalR\breversal\"\xae\x01\n" +
-	"\fContribution\x12\x14\n" +
-	"\x05scope\x18\x01 \x01(\rR\x05scope\x12\x12\n" +
-	"\x04kind\x18\x02 \x01(\rR\x04kind\x12\x14\n" +
-	"\x05level\x18\x03 \x01(\tR\x05level\x12!\n" +
-	"\fnetwork_type\x18\x04 \x01(\rR\vnetworkType\x12#\n" +
-	"\rnetwork_class\x18\x05 \x01(\rR\fnetworkClass\x12\x16\n" +
-	"\x06amount\x18\x06 \x01(\tR\x06amount\"\x97\x01\n" +
+	"\breversal\x18\x0e \x01(\v2\x1b.rxclaims.store.v1.ReversalR\breversal\"\xa2\x02\n" +
+	"\fContribution\x12.\n" +
+	"\x05scope\x18\x01 \x01(\x0e2\x18.rxclaims.store.v1.ScopeR\x05scope\x12+\n" +
+	"\x04kind\x18\x02 \x01(\x0e2\x17.rxclaims.store.v1.KindR\x04kind\x12\x14\n" +
+	"\x05level\x18\x03 \x01(\tR\x05level\x12A\n" +
+	"\fnetwork_type\x18\x04 \x01(\x0e2\x1e.rxclaims.store.v1.NetworkTypeR\vnetworkType\x12D\n" +
+	"\rnetwork_class\x18\x05 \x01(\x0e2\x1f.rxclaims.store.v1.NetworkClassR\fnetworkClass\x12\x16\n" +
+	"\x06amount\x18\x06 \x01(\tR\x06amount\"\x9d\x01\n" +
 	"\bReversal\x12 \n" +
 	"\vtransaction\x18\x01 \x01(\tR\vtransaction\x12\x12\n" +
-	"\x04hash\x18\x02 \x01(\tR\x04hash\x124\n" +
-	"\bresponse\x18\x03 \x01(\v2\x18.rxclaims.v1.ClaimResultR\bresponse\x12\x1f\n" +
+	"\x04hash\x18\x02 \x01(\tR\x04hash\x12:\n" +
+	"\bresponse\x18\x03 \x01(\v2\x1e.rxclaims.store.v1.ClaimResultR\bresponse\x12\x1f\n" +
 	"\vreplaced_by\x18\x04 \x01(\tR\n" +
-	"replacedByB>Z<github.com/rxclaims/rxclaims/proto/rxclaims/store/v1;storev1b\x06proto3"
+	"replacedBy\"\xe5\a\n" +
+	"\x05Claim\x12\x10\n" +
+	"\x03bin\x18\x01 \x01(\tR\x03bin\x128\n" +
+	"\x18processor_control_number\x18\x02 \x01(\tR\x16processorControlNumber\x12\x19\n" +
+	"\bgroup_id\x18\x03 \x01(\tR\agroupId\x12#\n" +
+	"\rcardholder_id\x18\x04 \x01(\tR\fcardholderId\x12\x1f\n" +
+	"\vperson_code\x18\x05 \x01(\tR\n" +
+	"personCode\x12\"\n" +
+	"\rdate_of_birth\x18\x06 \x01(\tR\vdateOfBirth\x12&\n" +
+	"\x0fdate_of_service\x18\a \x01(\tR\rdateOfService\x12\x1b\n" +
+	"\trx_number\x18\b \x01(\tR\brxNumber\x12\x1f\n" +
+	"\vfill_number\x18\t \x01(\x05R\n" +
+	"fillNumber\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\n" +
+	" \x01(\tR\tproductId\x12-\n" +
+	"\x12quantity_dispensed\x18\v \x01(\tR\x11quantityDispensed\x12\x1f\n" +
+	"\vdays_supply\x18\f \x01(\x05R\n" +
+	"daysSupply\x12\x19\n" +
+	"\bdaw_code\x18\r \x01(\tR\adawCode\x12:\n" +
+	"\x19ingredient_cost_submitted\x18\x0e \x01(\tR\x17ingredientCostSubmitted\x128\n" +
+	"\x18dispensing_fee_submitted\x18\x0f \x01(\tR\x16dispensingFeeSubmitted\x12;\n" +
+	"\x1ausual_and_customary_charge\x18\x10 \x01(\tR\x17usualAndCustomaryCharge\x12(\n" +
+	"\x10gross_amount_due\x18\x11 \x01(\tR\x0egrossAmountDue\x12!\n" +
+	"\fpharmacy_npi\x18\x12 \x01(\tR\vpharmacyNpi\x12%\n" +
+	"\x0eprescriber_npi\x18\x13 \x01(\tR\rprescriberNpi\x12D\n" +
+	"\x1esubmission_clarification_codes\x18\x14 \x03(\tR\x1csubmissionClarificationCodes\x12@\n" +
+	"\fdur_services\x18\x15 \x03(\v2\x1d.rxclaims.store.v1.DurServiceR\vdurServices\x12<\n" +
+	"\x1aprior_authorization_number\x18\x16 \x01(\tR\x18priorAuthorizationNumber\x12.\n" +
+	"\x13patient_gender_code\x18\x17 \x01(\tR\x11patientGenderCode\"\x99\x01\n" +
+	"\n" +
+	"DurService\x12,\n" +
+	"\x12reason_for_service\x18\x01 \x01(\tR\x10reasonForService\x121\n" +
+	"\x14professional_service\x18\x02 \x01(\tR\x13professionalService\x12*\n" +
+	"\x11result_of_service\x18\x03 \x01(\tR\x0fresultOfService\"0\n" +
+	"\x06Reject\x12\x12\n" +
+	"\x04code\x18\x01 \x01(\tR\x04code\x12\x12\n" +
+	"\x04text\x18\x02 \x01(\tR\x04text\"R\n" +
+	"\bDurAlert\x12,\n" +
+	"\x12reason_for_service\x18\x01 \x01(\tR\x10reasonForService\x12\x18\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage\"M\n" +
+	"\tTraceStep\x12\x12\n" +
+	"\x04step\x18\x01 \x01(\tR\x04step\x12\x12\n" +
+	"\x04rule\x18\x02 \x01(\tR\x04rule\x12\x18\n" +
+	"\aoutcome\x18\x03 \x01(\tR\aoutcome\"\xdc\t\n" +
+	"\vClaimResult\x12\x19\n" +
+	"\bclaim_id\x18\x01 \x01(\tR\aclaimId\x12-\n" +
+	"\x12transaction_status\x18\x02 \x01(\tR\x11transactionStatus\x123\n" +
+	"\arejects\x18\x03 \x03(\v2\x19.rxclaims.store.v1.RejectR\arejects\x12\x18\n" +
+	"\amessage\x18\x04 \x01(\tR\amessage\x120\n" +
+	"\x14ingredient_cost_paid\x18\x05 \x01(\tR\x12ingredientCostPaid\x12.\n" +
+	"\x13dispensing_fee_paid\x18\x06 \x01(\tR\x11dispensingFeePaid\x12#\n" +
+	"\rtotal_allowed\x18\a \x01(\tR\ftotalAllowed\x12*\n" +
+	"\x11total_amount_paid\x18\b \x01(\tR\x0ftotalAmountPaid\x12,\n" +
+	"\x12patient_pay_amount\x18\t \x01(\tR\x10patientPayAmount\x12+\n" +
+	"\x11deductible_amount\x18\n" +
+	" \x01(\tR\x10deductibleAmount\x12!\n" +
+	"\fcopay_amount\x18\v \x01(\tR\vcopayAmount\x12-\n" +
+	"\x12coinsurance_amount\x18\f \x01(\tR\x11coinsuranceAmount\x128\n" +
+	"\x18product_selection_amount\x18\r \x01(\tR\x16productSelectionAmount\x12?\n" +
+	"\x1camount_exceeding_benefit_max\x18\x0e \x01(\tR\x19amountExceedingBenefitMax\x125\n" +
+	"\x16accumulated_deductible\x18\x0f \x01(\tR\x15accumulatedDeductible\x121\n" +
+	"\x14remaining_deductible\x18\x10 \x01(\tR\x13remainingDeductible\x12+\n" +
+	"\x11remaining_benefit\x18\x11 \x01(\tR\x10remainingBenefit\x125\n" +
+	"\x17remaining_out_of_pocket\x18\x12 \x01(\tR\x14remainingOutOfPocket\x124\n" +
+	"\x16basis_of_reimbursement\x18\x13 \x01(\tR\x14basisOfReimbursement\x12:\n" +
+	"\n" +
+	"dur_alerts\x18\x14 \x03(\v2\x1b.rxclaims.store.v1.DurAlertR\tdurAlerts\x12\x17\n" +
+	"\aplan_id\x18\x15 \x01(\tR\x06planId\x12!\n" +
+	"\fnetwork_type\x18\x16 \x01(\tR\vnetworkType\x125\n" +
+	"\x16network_classification\x18\x17 \x01(\tR\x15networkClassification\x12%\n" +
+	"\x0eformulary_tier\x18\x18 \x01(\x05R\rformularyTier\x12\x1f\n" +
+	"\vbrand_class\x18\x19 \x01(\tR\n" +
+	"brandClass\x122\n" +
+	"\x05trace\x18\x1a \x03(\v2\x1c.rxclaims.store.v1.TraceStepR\x05trace\x12*\n" +
+	"\x11reversed_claim_id\x18\x1b \x01(\tR\x0freversedClaimId*B\n" +
+	"\x05Scope\x12\x15\n" +
+	"\x11SCOPE_UNSPECIFIED\x10\x00\x12\x10\n" +
+	"\fSCOPE_MEMBER\x10\x01\x12\x10\n" +
+	"\fSCOPE_FAMILY\x10\x02*\x80\x01\n" +
+	"\x04Kind\x12\x14\n" +
+	"\x10KIND_UNSPECIFIED\x10\x00\x12\x13\n" +
+	"\x0fKIND_DEDUCTIBLE\x10\x01\x12\x16\n" +
+	"\x12KIND_OUT_OF_POCKET\x10\x02\x12\x12\n" +
+	"\x0eKIND_PLAN_PAID\x10\x03\x12\x11\n" +
+	"\rKIND_RX_COUNT\x10\x04\x12\x0e\n" +
+	"\n" +
+	"KIND_UNITS\x10\x05*\x92\x01\n" +
+	"\vNetworkType\x12\x1c\n" +
+	"\x18NETWORK_TYPE_UNSPECIFIED\x10\x00\x12\x17\n" +
+	"\x13NETWORK_TYPE_RETAIL\x10\x01\x12\x19\n" +
+	"\x15NETWORK_TYPE_RETAIL90\x10\x02\x12\x15\n" +
+	"\x11NETWORK_TYPE_MAIL\x10\x03\x12\x1a\n" +
+	"\x16NETWORK_TYPE_SPECIALTY\x10\x04*Z\n" +
+	"\fNetworkClass\x12\x1d\n" +
+	"\x19NETWORK_CLASS_UNSPECIFIED\x10\x00\x12\x14\n" +
+	"\x10NETWORK_CLASS_IN\x10\x01\x12\x15\n" +
+	"\x11NETWORK_CLASS_OUT\x10\x02B>Z<github.com/rxclaims/rxclaims/proto/rxclaims/store/v1;storev1b\x06proto3"
 
 var (
 	file_rxclaims_store_v1_records_proto_rawDescOnce sync.Once
@@ -378,25 +1403,42 @@ func file_rxclaims_store_v1_records_proto_rawDescGZIP() []byte {
 	return file_rxclaims_store_v1_records_proto_rawDescData
 }
 
-var file_rxclaims_store_v1_records_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_rxclaims_store_v1_records_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
+var file_rxclaims_store_v1_records_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_rxclaims_store_v1_records_proto_goTypes = []any{
-	(*ClaimRecord)(nil),    // 0: rxclaims.store.v1.ClaimRecord
-	(*Contribution)(nil),   // 1: rxclaims.store.v1.Contribution
-	(*Reversal)(nil),       // 2: rxclaims.store.v1.Reversal
-	(*v1.Claim)(nil),       // 3: rxclaims.v1.Claim
-	(*v1.ClaimResult)(nil), // 4: rxclaims.v1.ClaimResult
+	(Scope)(0),           // 0: rxclaims.store.v1.Scope
+	(Kind)(0),            // 1: rxclaims.store.v1.Kind
+	(NetworkType)(0),     // 2: rxclaims.store.v1.NetworkType
+	(NetworkClass)(0),    // 3: rxclaims.store.v1.NetworkClass
+	(*ClaimRecord)(nil),  // 4: rxclaims.store.v1.ClaimRecord
+	(*Contribution)(nil), // 5: rxclaims.store.v1.Contribution
+	(*Reversal)(nil),     // 6: rxclaims.store.v1.Reversal
+	(*Claim)(nil),        // 7: rxclaims.store.v1.Claim
+	(*DurService)(nil),   // 8: rxclaims.store.v1.DurService
+	(*Reject)(nil),       // 9: rxclaims.store.v1.Reject
+	(*DurAlert)(nil),     // 10: rxclaims.store.v1.DurAlert
+	(*TraceStep)(nil),    // 11: rxclaims.store.v1.TraceStep
+	(*ClaimResult)(nil),  // 12: rxclaims.store.v1.ClaimResult
 }
 var file_rxclaims_store_v1_records_proto_depIdxs = []int32{
-	3, // 0: rxclaims.store.v1.ClaimRecord.claim:type_name -> rxclaims.v1.Claim
-	4, // 1: rxclaims.store.v1.ClaimRecord.response:type_name -> rxclaims.v1.ClaimResult
-	1, // 2: rxclaims.store.v1.ClaimRecord.contributions:type_name -> rxclaims.store.v1.Contribution
-	2, // 3: rxclaims.store.v1.ClaimRecord.reversal:type_name -> rxclaims.store.v1.Reversal
-	4, // 4: rxclaims.store.v1.Reversal.response:type_name -> rxclaims.v1.ClaimResult
-	5, // [5:5] is the sub-list for method output_type
-	5, // [5:5] is the sub-list for method input_type
-	5, // [5:5] is the sub-list for extension type_name
-	5, // [5:5] is the sub-list for extension extendee
-	0, // [0:5] is the sub-list for field type_name
+	7,  // 0: rxclaims.store.v1.ClaimRecord.claim:type_name -> rxclaims.store.v1.Claim
+	12, // 1: rxclaims.store.v1.ClaimRecord.response:type_name -> rxclaims.store.v1.ClaimResult
+	5,  // 2: rxclaims.store.v1.ClaimRecord.contributions:type_name -> rxclaims.store.v1.Contribution
+	6,  // 3: rxclaims.store.v1.ClaimRecord.reversal:type_name -> rxclaims.store.v1.Reversal
+	0,  // 4: rxclaims.store.v1.Contribution.scope:type_name -> rxclaims.store.v1.Scope
+	1,  // 5: rxclaims.store.v1.Contribution.kind:type_name -> rxclaims.store.v1.Kind
+	2,  // 6: rxclaims.store.v1.Contribution.network_type:type_name -> rxclaims.store.v1.NetworkType
+	3,  // 7: rxclaims.store.v1.Contribution.network_class:type_name -> rxclaims.store.v1.NetworkClass
+	12, // 8: rxclaims.store.v1.Reversal.response:type_name -> rxclaims.store.v1.ClaimResult
+	8,  // 9: rxclaims.store.v1.Claim.dur_services:type_name -> rxclaims.store.v1.DurService
+	9,  // 10: rxclaims.store.v1.ClaimResult.rejects:type_name -> rxclaims.store.v1.Reject
+	10, // 11: rxclaims.store.v1.ClaimResult.dur_alerts:type_name -> rxclaims.store.v1.DurAlert
+	11, // 12: rxclaims.store.v1.ClaimResult.trace:type_name -> rxclaims.store.v1.TraceStep
+	13, // [13:13] is the sub-list for method output_type
+	13, // [13:13] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_rxclaims_store_v1_records_proto_init() }
@@ -409,13 +1451,14 @@ func file_rxclaims_store_v1_records_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_rxclaims_store_v1_records_proto_rawDesc), len(file_rxclaims_store_v1_records_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   3,
+			NumEnums:      4,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
 		GoTypes:           file_rxclaims_store_v1_records_proto_goTypes,
 		DependencyIndexes: file_rxclaims_store_v1_records_proto_depIdxs,
+		EnumInfos:         file_rxclaims_store_v1_records_proto_enumTypes,
 		MessageInfos:      file_rxclaims_store_v1_records_proto_msgTypes,
 	}.Build()
 	File_rxclaims_store_v1_records_proto = out.File

@@ -1,4 +1,4 @@
-package store
+package records_test
 
 import (
 	"reflect"
@@ -10,6 +10,7 @@ import (
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/internal/ncpdp"
+	"github.com/rxclaims/rxclaims/internal/store/records"
 	"github.com/shopspring/decimal"
 )
 
@@ -65,7 +66,7 @@ func requireAllSet(t *testing.T, name string, v any) {
 	}
 }
 
-func TestRecordRoundTrip(t *testing.T) {
+func TestClaimRoundTrip(t *testing.T) {
 	rec := fullRecord()
 	requireAllSet(t, "ClaimRecord", rec)
 	requireAllSet(t, "Claim", rec.Claim)
@@ -73,11 +74,11 @@ func TestRecordRoundTrip(t *testing.T) {
 	requireAllSet(t, "ReversalRecord", rec.Reversal)
 	requireAllSet(t, "Contribution", &rec.Contributions[0])
 
-	b, err := encodeRecord(rec)
+	b, err := records.EncodeClaim(rec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := decodeRecord(b)
+	got, err := records.DecodeClaim(b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,10 +88,10 @@ func TestRecordRoundTrip(t *testing.T) {
 	}
 }
 
-func TestDecodeRecordRejectsGarbage(t *testing.T) {
+func TestDecodeClaimRejectsGarbage(t *testing.T) {
 	for _, b := range [][]byte{{0xff, 0xff, 0xff}, []byte("not a record")} {
-		if _, err := decodeRecord(b); err == nil {
-			t.Errorf("decodeRecord(%q) succeeded", b)
+		if _, err := records.DecodeClaim(b); err == nil {
+			t.Errorf("records.DecodeClaim(%q) succeeded", b)
 		}
 	}
 }

@@ -1,0 +1,163 @@
+package adjudicator
+
+import (
+	"context"
+	"errors"
+
+	"github.com/rxclaims/rxclaims/accumulators"
+	"github.com/rxclaims/rxclaims/config"
+	"github.com/rxclaims/rxclaims/domain"
+	"github.com/rxclaims/rxclaims/edits"
+	"github.com/shopspring/decimal"
+)
+
+// This file is the storage contract: everything a store must provide for
+// the engine, and the records it keeps. internal/store implements it over
+// Pebble; internal/store/records holds the stored encodings any
+// implementation can reuse; internal/store/storetest checks an
+// implementation against this contract through the interfaces alone.
+//
+// Rules every implementation honours:
+//
+//   - Safe for concurrent use. The engine serializes transactions per claim
+//     key and per family, but an implementation must not rely on that for
+//     its own correctness (its caches in particular).
+//   - Absent is not an error: a lookup of something not stored returns
+//     nil (or an empty document) and a nil error.
+//   - Commit is atomic and durable before it returns: after a crash either
+//     all of it or none of it is visible. A failed Commit writes nothing
+//     visible, and no read ever sees a value a failed Commit would have
+//     written.
+//   - Read-your-writes: once Commit (or PutFamilies, SaveConfig,
+//     RemoveFamily) returns, every later read, from any goroutine, sees it.
+//     Reads are monotonic: once a read has returned a value, no later read
+//     returns an older one, even while commits of it are in flight.
+//   - Values returned to the engine are either the caller's own (documents)
+//     or must be treated as read-only by it (families, records, entries).
+
+// Store is what the engine needs of durable storage.
+type Store interface {
+	// Family returns the family with the cardholder ID, or nil if none. The
+	// family may be shared with other callers: it is read-only.
+	Family(ctx context.Context, cardholderID string) (*domain.Family, error)
+	// ClaimByKey returns the record the key index last pointed to (see
+	// Commit.Index), or nil if no claim was ever paid under key. After a
+	// B2 the index is unchanged, so it returns the reversed record (its
+	// Reversal set); after a rebill, the new claim.
+	ClaimByKey(ctx context.Context, key ClaimKey) (*ClaimRecord, error)
+	// Accumulators returns the caller's own copy of a document, which it
+	// may change freely; an empty (never nil) document if none is stored.
+	Accumulators(ctx context.Context, scope accumulators.Scope, id string, period domain.Date) (*accumulators.Doc, error)
+	// History returns a member's paid claims with dates of service from
+	// from to to, both included, oldest first; claims of one day in claim
+	// ID order. A claim leaves the history when its record is committed
+	// with a Reversal.
+	History(ctx context.Context, cardholderID, personCode string, from, to domain.Date) ([]HistoryEntry, error)
+	// Commit writes c in one atomic, durable batch; see Commit.
+	Commit(ctx context.Context, c *Commit) error
+}
+
+// ClaimReader reads claim records by ID. The engine's stores implement
+// it; the engine needs it for reversal by ID and for MemberClaims.
+type ClaimReader interface {
+	// Claim returns the claim record with the ID, or nil if none.
+	Claim(id string) (*ClaimRecord, error)
+}
+
+// ConfigStore is what the engine needs to keep its configuration durable:
+// the configuration without families and edits, and edit versions one by
+// one. A later LoadConfig of the implementation returns base with every
+// edit version saved so far.
+type ConfigStore interface {
+	// SaveConfig writes base (when not nil, replacing the stored one) and
+	// the edit versions (replacing any with the same ID and version) in
+	// one durable batch.
+	SaveConfig(ctx context.Context, base *config.Config, versions []edits.Edit) error
+	// PutFamilies writes families durably in one batch, replacing any with
+	// the same cardholder ID; a later Family returns the new value.
+	PutFamilies(ctx context.Context, fams []domain.Family) error
+}
+
+// ErrFamilyHasClaims refuses to delete a family with paid claims.
+var ErrFamilyHasClaims = errors.New("adjudicator: the family has paid claims")
+
+// FamilyRemover is the store's family deletion.
+type FamilyRemover interface {
+	// RemoveFamily deletes a family durably; an absent family is a no-op.
+	// It is refused with ErrFamilyHasClaims, changing nothing, when any
+	// member of the family has a paid claim in its history.
+	RemoveFamily(ctx context.Context, cardholderID string) error
+}
+
+// ClaimRecord is what is stored for a paid claim. Its ID is unique; a
+// Commit that carries a record with a stored ID replaces it.
+type ClaimRecord struct {
+	ID            string                      `json:"id"`
+	Transaction   string                      `json:"transaction"`
+	Key           ClaimKey                    `json:"key"`
+	Hash          string                      `json:"hash"`
+	CardholderID  string                      `json:"cardholder_id"`
+	PersonCode    string                      `json:"person_code"`
+	Period        domain.Date                 `json:"period"`
+	Claim         *Claim                      `json:"claim"`
+	Response      *Response                   `json:"response"`
+	Contributions []accumulators.Contribution `json:"contributions"`
+	Reversal      *ReversalRecord             `json:"reversal,omitempty"`
+}
+
+// ReversalRecord is stored on a claim once it is reversed, by a B2 or by a rebill.
+type ReversalRecord struct {
+	Transaction string    `json:"transaction"`
+	Hash        string    `json:"hash,omitempty"`
+	Response    *Response `json:"response,omitempty"`
+	ReplacedBy  string    `json:"replaced_by,omitempty"`
+}
+
+// Paid reports whether the claim is paid and not reversed.
+func (r *ClaimRecord) Paid() bool { return r.Reversal == nil }
+
+// HistoryEntry is one paid claim in a member's history: what the clinical
+// edits and the windowed benefit maximums read.
+type HistoryEntry struct {
+	ClaimID       string          `json:"claim_id"`
+	DateOfService domain.Date     `json:"date_of_service"`
+	NDC           string          `json:"ndc"`
+	Class         string          `json:"class"`
+	DaysSupply    int             `json:"days_supply"`
+	Quantity      decimal.Decimal `json:"quantity"`
+	PlanPaid      decimal.Decimal `json:"plan_paid"`
+	Segment       domain.Segment  `json:"segment"`
+	// Buckets are the benefit-maximum buckets the claim counts in, as
+	// "<edit kind>/<level>" (level empty for the plan default).
+	Buckets []string `json:"buckets,omitempty"`
+}
+
+// MemberID is the accumulator owner ID of a member: the ID of its
+// accumulators.Member documents (family documents use the cardholder ID).
+func MemberID(cardholderID, personCode string) string { return cardholderID + ":" + personCode }
+
+// Commit is one atomic, durable write. Applied in this order within the
+// batch: Records, Index, history removals, History, Docs.
+type Commit struct {
+	// Records are claim records to put, new or updated. A record with a
+	// Reversal leaves its member's history: the entry of (its
+	// CardholderID, PersonCode, Key.DateOfService, ID) is removed.
+	Records []*ClaimRecord
+	// Index, when set, is the record its claim key (Index.Key) now points
+	// to for ClaimByKey; it is one of Records.
+	Index *ClaimRecord
+	// History, when set together with Index, is the history entry of the
+	// new paid claim Index, filed under Index's cardholder and person code.
+	History *HistoryEntry
+	// Docs are accumulator documents to put, each replacing the stored one.
+	Docs []DocWrite
+}
+
+// DocWrite puts one accumulator document. The store must not keep Doc
+// itself (the engine may reuse it): it stores or caches a copy.
+type DocWrite struct {
+	Scope  accumulators.Scope
+	ID     string
+	Period domain.Date
+	Doc    *accumulators.Doc
+}

@@ -1,0 +1,128 @@
+package records
+
+import (
+	"fmt"
+
+	"github.com/rxclaims/rxclaims/accumulators"
+	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/domain"
+	storev1 "github.com/rxclaims/rxclaims/proto/rxclaims/store/v1"
+	"github.com/shopspring/decimal"
+	"google.golang.org/protobuf/proto"
+)
+
+// EncodeClaim writes a claim record as a rxclaims.store.v1.ClaimRecord.
+func EncodeClaim(r *adjudicator.ClaimRecord) ([]byte, error) {
+	m := &storev1.ClaimRecord{
+		Id: r.ID, Transaction: r.Transaction, PharmacyNpi: r.Key.PharmacyNPI, RxNumber: r.Key.RxNumber,
+		FillNumber: int32(r.Key.FillNumber), DateOfService: r.Key.DateOfService, Hash: r.Hash,
+		CardholderId: r.CardholderID, PersonCode: r.PersonCode, Period: r.Period.String(),
+		Claim: claimToStored(r.Claim), Response: resultToStored(r.Response),
+	}
+	for _, c := range r.Contributions {
+		sc, err := contributionToStored(c)
+		if err != nil {
+			return nil, fmt.Errorf("claim %s: %w", r.ID, err)
+		}
+		m.Contributions = append(m.Contributions, sc)
+	}
+	if v := r.Reversal; v != nil {
+		m.Reversal = &storev1.Reversal{Transaction: v.Transaction, Hash: v.Hash, ReplacedBy: v.ReplacedBy}
+		if v.Response != nil {
+			m.Reversal.Response = resultToStored(v.Response)
+		}
+	}
+	return proto.Marshal(m)
+}
+
+// DecodeClaim reads a record written by EncodeClaim.
+func DecodeClaim(b []byte) (*adjudicator.ClaimRecord, error) {
+	m := new(storev1.ClaimRecord)
+	if err := proto.Unmarshal(b, m); err != nil {
+		return nil, err
+	}
+	r := &adjudicator.ClaimRecord{
+		ID: m.GetId(), Transaction: m.GetTransaction(), Hash: m.GetHash(),
+		Key: adjudicator.ClaimKey{
+			PharmacyNPI: m.GetPharmacyNpi(), RxNumber: m.GetRxNumber(),
+			FillNumber: int(m.GetFillNumber()), DateOfService: m.GetDateOfService(),
+		},
+		CardholderID: m.GetCardholderId(), PersonCode: m.GetPersonCode(),
+		Claim: claimFromStored(m.GetClaim()),
+	}
+	var err error
+	if r.Period, err = domain.ParseDate(m.GetPeriod()); err != nil {
+		return nil, err
+	}
+	if r.Response, err = resultFromStored(m.GetResponse()); err != nil {
+		return nil, fmt.Errorf("response: %w", err)
+	}
+	for _, c := range m.GetContributions() {
+		gc, err := contributionFromStored(c)
+		if err != nil {
+			return nil, fmt.Errorf("contribution: %w", err)
+		}
+		r.Contributions = append(r.Contributions, gc)
+	}
+	if r.Reversal, err = reversalFromStored(m.GetReversal()); err != nil {
+		return nil, fmt.Errorf("reversal response: %w", err)
+	}
+	return r, nil
+}
+
+func reversalFromStored(v *storev1.Reversal) (*adjudicator.ReversalRecord, error) {
+	if v == nil {
+		return nil, nil
+	}
+	out := &adjudicator.ReversalRecord{Transaction: v.GetTransaction(), Hash: v.GetHash(), ReplacedBy: v.GetReplacedBy()}
+	if v.GetResponse() != nil {
+		var err error
+		if out.Response, err = resultFromStored(v.GetResponse()); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func contributionToStored(c accumulators.Contribution) (*storev1.Contribution, error) {
+	var (
+		out = &storev1.Contribution{Level: c.Level, Amount: c.Amount.String()}
+		err error
+	)
+	if out.Scope, err = toStored(scopes, c.Scope, "scope"); err != nil {
+		return nil, err
+	}
+	if out.Kind, err = toStored(kinds, c.Kind, "kind"); err != nil {
+		return nil, err
+	}
+	if out.NetworkType, err = toStored(networkTypes, c.Segment.Type, "network type"); err != nil {
+		return nil, err
+	}
+	if out.NetworkClass, err = toStored(networkClasses, c.Segment.Class, "network class"); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func contributionFromStored(c *storev1.Contribution) (accumulators.Contribution, error) {
+	var (
+		out = accumulators.Contribution{Level: c.GetLevel()}
+		err error
+	)
+	if out.Amount, err = decimal.NewFromString(c.GetAmount()); err != nil {
+		return out, err
+	}
+	if out.Scope, err = fromStored(scopes, c.GetScope(), "scope"); err != nil {
+		return out, err
+	}
+	if out.Kind, err = fromStored(kinds, c.GetKind(), "kind"); err != nil {
+		return out, err
+	}
+	if out.Segment.Type, err = fromStored(networkTypes, c.GetNetworkType(), "network type"); err != nil {
+		return out, fmt.Errorf("invalid segment: %w", err)
+	}
+	if out.Segment.Class, err = fromStored(networkClasses, c.GetNetworkClass(), "network class"); err != nil {
+		return out, fmt.Errorf("invalid segment: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,55 @@
+package records
+
+import (
+	"encoding/json"
+
+	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/config"
+	"github.com/rxclaims/rxclaims/domain"
+	"github.com/rxclaims/rxclaims/edits"
+)
+
+// EncodeHistory writes a history entry as JSON.
+func EncodeHistory(h *adjudicator.HistoryEntry) ([]byte, error) { return json.Marshal(h) }
+
+// DecodeHistory reads an entry written by EncodeHistory.
+func DecodeHistory(b []byte) (adjudicator.HistoryEntry, error) {
+	var h adjudicator.HistoryEntry
+	err := json.Unmarshal(b, &h)
+	return h, err
+}
+
+// EncodeFamily writes a family as JSON.
+func EncodeFamily(f *domain.Family) ([]byte, error) { return json.Marshal(f) }
+
+// DecodeFamily reads a family written by EncodeFamily.
+func DecodeFamily(b []byte) (*domain.Family, error) {
+	f := new(domain.Family)
+	if err := json.Unmarshal(b, f); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// EncodeConfig writes the configuration base (without families and edits,
+// which are stored one by one) as JSON.
+func EncodeConfig(c *config.Config) ([]byte, error) { return json.Marshal(c) }
+
+// DecodeConfig reads a configuration written by EncodeConfig.
+func DecodeConfig(b []byte) (*config.Config, error) {
+	c := new(config.Config)
+	if err := json.Unmarshal(b, c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// EncodeEdit writes one edit version as JSON.
+func EncodeEdit(e *edits.Edit) ([]byte, error) { return json.Marshal(e) }
+
+// DecodeEdit reads an edit version written by EncodeEdit.
+func DecodeEdit(b []byte) (edits.Edit, error) {
+	var e edits.Edit
+	err := json.Unmarshal(b, &e)
+	return e, err
+}

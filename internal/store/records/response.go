@@ -1,0 +1,147 @@
+package records
+
+import (
+	"fmt"
+
+	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/domain"
+	"github.com/rxclaims/rxclaims/internal/ncpdp"
+	storev1 "github.com/rxclaims/rxclaims/proto/rxclaims/store/v1"
+	"github.com/shopspring/decimal"
+)
+
+// claimToStored converts the claim as billed; nil stays nil.
+func claimToStored(c *adjudicator.Claim) *storev1.Claim {
+	if c == nil {
+		return nil
+	}
+	out := &storev1.Claim{
+		Bin: c.BIN, ProcessorControlNumber: c.PCN, GroupId: c.GroupID, CardholderId: c.CardholderID,
+		PersonCode: c.PersonCode, DateOfBirth: c.DateOfBirth, PatientGenderCode: c.PatientGender,
+		DateOfService: c.DateOfService, RxNumber: c.RxNumber, FillNumber: int32(c.FillNumber), ProductId: c.ProductID,
+		QuantityDispensed: c.Quantity, DaysSupply: int32(c.DaysSupply), DawCode: c.DAW,
+		IngredientCostSubmitted: c.IngredientCostSubmitted, DispensingFeeSubmitted: c.DispensingFeeSubmitted,
+		UsualAndCustomaryCharge: c.UsualAndCustomary, GrossAmountDue: c.GrossAmountDue, PharmacyNpi: c.PharmacyNPI,
+		PrescriberNpi: c.PrescriberNPI, SubmissionClarificationCodes: c.SubmissionClarificationCodes,
+		PriorAuthorizationNumber: c.PriorAuthorizationNumber,
+	}
+	for _, d := range c.DUR {
+		out.DurServices = append(out.DurServices, &storev1.DurService{ReasonForService: d.Reason, ProfessionalService: d.Professional, ResultOfService: d.Result})
+	}
+	return out
+}
+
+// claimFromStored converts a stored claim; nil stays nil.
+func claimFromStored(c *storev1.Claim) *adjudicator.Claim {
+	if c == nil {
+		return nil
+	}
+	out := &adjudicator.Claim{
+		BIN: c.GetBin(), PCN: c.GetProcessorControlNumber(), GroupID: c.GetGroupId(),
+		CardholderID: c.GetCardholderId(), PersonCode: c.GetPersonCode(), DateOfBirth: c.GetDateOfBirth(),
+		PatientGender: c.GetPatientGenderCode(), DateOfService: c.GetDateOfService(), RxNumber: c.GetRxNumber(),
+		FillNumber: int(c.GetFillNumber()), ProductID: c.GetProductId(), Quantity: c.GetQuantityDispensed(),
+		DaysSupply: int(c.GetDaysSupply()), DAW: c.GetDawCode(), IngredientCostSubmitted: c.GetIngredientCostSubmitted(),
+		DispensingFeeSubmitted: c.GetDispensingFeeSubmitted(), UsualAndCustomary: c.GetUsualAndCustomaryCharge(),
+		GrossAmountDue: c.GetGrossAmountDue(), PharmacyNPI: c.GetPharmacyNpi(), PrescriberNPI: c.GetPrescriberNpi(),
+		SubmissionClarificationCodes: c.GetSubmissionClarificationCodes(), PriorAuthorizationNumber: c.GetPriorAuthorizationNumber(),
+	}
+	for _, d := range c.GetDurServices() {
+		out.DUR = append(out.DUR, adjudicator.DURService{Reason: d.GetReasonForService(), Professional: d.GetProfessionalService(), Result: d.GetResultOfService()})
+	}
+	return out
+}
+
+// resultToStored converts a response. Amounts are written with two places,
+// as they are answered.
+func resultToStored(r *adjudicator.Response) *storev1.ClaimResult {
+	money, nullMoney := domain.FormatCents, func(d decimal.NullDecimal) string {
+		if !d.Valid {
+			return ""
+		}
+		return domain.FormatCents(d.Decimal)
+	}
+	out := &storev1.ClaimResult{
+		ClaimId: r.ClaimID, TransactionStatus: string(r.Status), Message: r.Message,
+		IngredientCostPaid: money(r.IngredientCostPaid), DispensingFeePaid: money(r.DispensingFeePaid),
+		TotalAllowed: money(r.TotalAllowed), TotalAmountPaid: money(r.PlanPaid), PatientPayAmount: money(r.PatientPay),
+		DeductibleAmount: money(r.Deductible), CopayAmount: money(r.Copay), CoinsuranceAmount: money(r.Coinsurance),
+		ProductSelectionAmount: money(r.ProductSelection), AmountExceedingBenefitMax: money(r.ExceedingBenefitMax),
+		AccumulatedDeductible: money(r.AccumulatedDeductible), RemainingDeductible: money(r.RemainingDeductible),
+		RemainingBenefit: nullMoney(r.RemainingBenefit), RemainingOutOfPocket: nullMoney(r.RemainingOutOfPocket),
+		BasisOfReimbursement: r.BasisOfReimbursement, PlanId: r.PlanID, NetworkType: r.NetworkType,
+		NetworkClassification: r.NetworkClass, FormularyTier: int32(r.Tier), BrandClass: r.BrandClass,
+		ReversedClaimId: r.ReversedClaimID,
+	}
+	for _, c := range r.Rejects {
+		out.Rejects = append(out.Rejects, &storev1.Reject{Code: string(c), Text: c.Text()})
+	}
+	for _, a := range r.DURAlerts {
+		out.DurAlerts = append(out.DurAlerts, &storev1.DurAlert{ReasonForService: a.Reason, Message: a.Message})
+	}
+	for _, t := range r.Trace {
+		out.Trace = append(out.Trace, &storev1.TraceStep{Step: t.Step, Rule: t.Rule, Outcome: t.Outcome})
+	}
+	return out
+}
+
+// resultFromStored converts a stored response back.
+func resultFromStored(p *storev1.ClaimResult) (*adjudicator.Response, error) {
+	r := &adjudicator.Response{
+		ClaimID: p.GetClaimId(), Status: adjudicator.Status(p.GetTransactionStatus()), Message: p.GetMessage(),
+		BasisOfReimbursement: p.GetBasisOfReimbursement(), PlanID: p.GetPlanId(), NetworkType: p.GetNetworkType(),
+		NetworkClass: p.GetNetworkClassification(), Tier: int(p.GetFormularyTier()), BrandClass: p.GetBrandClass(),
+		ReversedClaimID: p.GetReversedClaimId(),
+	}
+	if err := resultAmountsFromStored(r, p); err != nil {
+		return nil, err
+	}
+	for _, rj := range p.GetRejects() {
+		code, ok := ncpdp.LookupReject(rj.GetCode())
+		if !ok {
+			return nil, fmt.Errorf("unknown reject code %q", rj.GetCode())
+		}
+		r.Rejects = append(r.Rejects, code)
+	}
+	for _, a := range p.GetDurAlerts() {
+		r.DURAlerts = append(r.DURAlerts, adjudicator.DURAlert{Reason: a.GetReasonForService(), Message: a.GetMessage()})
+	}
+	for _, t := range p.GetTrace() {
+		r.Trace = append(r.Trace, adjudicator.TraceStep{Step: t.GetStep(), Rule: t.GetRule(), Outcome: t.GetOutcome()})
+	}
+	return r, nil
+}
+
+// resultAmountsFromStored parses the response's amounts into r.
+func resultAmountsFromStored(r *adjudicator.Response, p *storev1.ClaimResult) error {
+	for _, f := range []struct {
+		dst *decimal.Decimal
+		src string
+	}{
+		{&r.IngredientCostPaid, p.GetIngredientCostPaid()}, {&r.DispensingFeePaid, p.GetDispensingFeePaid()},
+		{&r.TotalAllowed, p.GetTotalAllowed()}, {&r.PlanPaid, p.GetTotalAmountPaid()}, {&r.PatientPay, p.GetPatientPayAmount()},
+		{&r.Deductible, p.GetDeductibleAmount()}, {&r.Copay, p.GetCopayAmount()}, {&r.Coinsurance, p.GetCoinsuranceAmount()},
+		{&r.ProductSelection, p.GetProductSelectionAmount()}, {&r.ExceedingBenefitMax, p.GetAmountExceedingBenefitMax()},
+		{&r.AccumulatedDeductible, p.GetAccumulatedDeductible()}, {&r.RemainingDeductible, p.GetRemainingDeductible()},
+	} {
+		v, err := decimal.NewFromString(f.src)
+		if err != nil {
+			return fmt.Errorf("amount %q: %w", f.src, err)
+		}
+		*f.dst = v
+	}
+	for _, nf := range []struct {
+		dst *decimal.NullDecimal
+		src string
+	}{{&r.RemainingBenefit, p.GetRemainingBenefit()}, {&r.RemainingOutOfPocket, p.GetRemainingOutOfPocket()}} {
+		if nf.src == "" {
+			continue
+		}
+		v, err := decimal.NewFromString(nf.src)
+		if err != nil {
+			return fmt.Errorf("amount %q: %w", nf.src, err)
+		}
+		*nf.dst = decimal.NullDecimal{Decimal: v, Valid: true}
+	}
+	return nil
+}

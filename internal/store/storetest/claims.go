@@ -1,0 +1,102 @@
+package storetest
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/domain"
+)
+
+func claimByKey(t *testing.T, s Store, k adjudicator.ClaimKey) *adjudicator.ClaimRecord {
+	t.Helper()
+	r, err := s.ClaimByKey(ctx, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// testClaimByKeyFollowsIndex: ClaimByKey returns the record the index last
+// pointed to: the reversed record after a B2 (which leaves the index), the
+// new claim after a rebill.
+func testClaimByKeyFollowsIndex(t *testing.T, open Open) {
+	s, _ := open(t)
+	a := Record("0001", "700001", "SMITH01")
+	commit(t, s, &adjudicator.Commit{Records: []*adjudicator.ClaimRecord{a}, Index: a})
+	ra := reversed(a)
+	commit(t, s, &adjudicator.Commit{Records: []*adjudicator.ClaimRecord{ra}})
+	if got := claimByKey(t, s, a.Key); got == nil || got.ID != a.ID || got.Paid() {
+		t.Fatalf("after a B2 ClaimByKey = %+v; want the reversed record %s", got, a.ID)
+	}
+	b := Record("0002", "700001", "SMITH01")
+	b.Transaction = adjudicator.TxBill
+	commit(t, s, &adjudicator.Commit{Records: []*adjudicator.ClaimRecord{b}, Index: b})
+	c := Record("0003", "700001", "SMITH01")
+	c.Transaction = adjudicator.TxRebill
+	rb := *b
+	rb.Reversal = &adjudicator.ReversalRecord{Transaction: adjudicator.TxRebill, ReplacedBy: c.ID}
+	commit(t, s, &adjudicator.Commit{Records: []*adjudicator.ClaimRecord{c, &rb}, Index: c})
+	if got := claimByKey(t, s, a.Key); got == nil || got.ID != c.ID || !got.Paid() {
+		t.Fatalf("after a rebill ClaimByKey = %+v; want the new claim %s", got, c.ID)
+	}
+	if got, err := s.Claim(b.ID); err != nil || got == nil || got.Reversal == nil || got.Reversal.ReplacedBy != c.ID {
+		t.Errorf("the rebilled claim = %+v, %v; want it reversed, replaced by %s", got, err, c.ID)
+	}
+}
+
+// historyClaim commits a paid claim of member 001 of SMITH01 with its
+// history entry, and returns the record.
+func historyClaim(t *testing.T, s Store, id, rx, dos string) *adjudicator.ClaimRecord {
+	t.Helper()
+	r := Record(id, rx, "SMITH01")
+	r.Key.DateOfService = dos
+	h := &adjudicator.HistoryEntry{ClaimID: id, DateOfService: domain.MustDate(dos), NDC: "00093505698", DaysSupply: 30,
+		Quantity: dec("30"), PlanPaid: dec("1.50"), Segment: retailIn, Buckets: []string{"BENEFIT_MAX/"}}
+	commit(t, s, &adjudicator.Commit{Records: []*adjudicator.ClaimRecord{r}, Index: r, History: h})
+	return r
+}
+
+func historyIDs(t *testing.T, s Store, personCode, from, to string) []string {
+	t.Helper()
+	h, err := s.History(ctx, "SMITH01", personCode, domain.MustDate(from), domain.MustDate(to))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, e := range h {
+		ids = append(ids, e.ClaimID)
+	}
+	return ids
+}
+
+// testHistory: a member's history holds its paid claims oldest first (one
+// day's in claim ID order), between both dates included, stores every
+// field, and loses a claim once it is reversed.
+func testHistory(t *testing.T, open Open) {
+	s, _ := open(t)
+	historyClaim(t, s, "0003", "1", "2026-03-01")
+	second := historyClaim(t, s, "0002", "2", "2026-02-01")
+	historyClaim(t, s, "0005", "3", "2026-02-01")
+	historyClaim(t, s, "0004", "4", "2026-02-01")
+	historyClaim(t, s, "0001", "5", "2026-01-01")
+	if got, want := historyIDs(t, s, "001", "2026-01-01", "2026-12-31"), []string{"0001", "0002", "0004", "0005", "0003"}; !slices.Equal(got, want) {
+		t.Errorf("History = %v, want %v", got, want)
+	}
+	if got, want := historyIDs(t, s, "001", "2026-02-01", "2026-02-01"), []string{"0002", "0004", "0005"}; !slices.Equal(got, want) {
+		t.Errorf("History of one day = %v, want %v", got, want)
+	}
+	if got := historyIDs(t, s, "002", "2026-01-01", "2026-12-31"); len(got) != 0 {
+		t.Errorf("History of another member = %v, want none", got)
+	}
+	h, err := s.History(ctx, "SMITH01", "001", domain.MustDate("2026-01-01"), domain.MustDate("2026-01-01"))
+	if err != nil || len(h) != 1 {
+		t.Fatalf("History of 2026-01-01 = %v, %v", h, err)
+	}
+	SameJSON(t, "history entry", h[0], adjudicator.HistoryEntry{ClaimID: "0001", DateOfService: domain.MustDate("2026-01-01"),
+		NDC: "00093505698", DaysSupply: 30, Quantity: dec("30"), PlanPaid: dec("1.50"), Segment: retailIn, Buckets: []string{"BENEFIT_MAX/"}})
+	commit(t, s, &adjudicator.Commit{Records: []*adjudicator.ClaimRecord{reversed(second)}})
+	if got, want := historyIDs(t, s, "001", "2026-01-01", "2026-12-31"), []string{"0001", "0004", "0005", "0003"}; !slices.Equal(got, want) {
+		t.Errorf("History after reversing 0002 = %v, want %v", got, want)
+	}
+}

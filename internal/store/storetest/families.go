@@ -1,0 +1,90 @@
+package storetest
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/domain"
+)
+
+func family(t *testing.T, s Store, id string) *domain.Family {
+	t.Helper()
+	f, err := s.Family(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// testPutFamiliesReplaces: a put family replaces the one read before (also
+// when a read cached it), leaves the others, and a family read as absent
+// is found once put.
+func testPutFamiliesReplaces(t *testing.T, open Open) {
+	s, _ := open(t)
+	putFamilies(t, s, Family("SMITH01", "1980-01-01"), Family("JONES01", "1990-05-05"))
+	for range 2 { // the second read may be served from a cache
+		if f := family(t, s, "SMITH01"); f == nil || f.Members[0].DateOfBirth != domain.MustDate("1980-01-01") {
+			t.Fatalf("Family(SMITH01) = %+v", f)
+		}
+	}
+	v2 := Family("SMITH01", "1981-01-01")
+	v2.GroupID = "G2"
+	v2.Members = append(v2.Members, domain.Member{PersonCode: "002", DateOfBirth: domain.MustDate("1982-02-02")})
+	putFamilies(t, s, v2)
+	for range 2 {
+		SameJSON(t, "replaced family", family(t, s, "SMITH01"), &v2)
+	}
+	if f := family(t, s, "JONES01"); f == nil || f.Members[0].DateOfBirth != domain.MustDate("1990-05-05") {
+		t.Errorf("Family(JONES01) = %+v", f)
+	}
+	if f := family(t, s, "LATE01"); f != nil {
+		t.Fatalf("Family(LATE01) = %+v before it was written", f)
+	}
+	putFamilies(t, s, Family("LATE01", "1970-05-05"))
+	if f := family(t, s, "LATE01"); f == nil {
+		t.Errorf("Family(LATE01) = nil after it was written")
+	}
+}
+
+// testRemoveFamily: a family without paid claims is deleted (and stays
+// deleted across a reopen); deleting an absent one is a no-op; a family
+// with a paid claim in its history is refused and unchanged until the
+// claim is reversed.
+func testRemoveFamily(t *testing.T, open Open) {
+	s, reopen := open(t)
+	putFamilies(t, s, Family("A1", "1980-01-01"), Family("A10", "1981-01-01"))
+	if err := s.RemoveFamily(ctx, "NOBODY"); err != nil {
+		t.Fatalf("removing an absent family: %v", err)
+	}
+	paid := Record("0001", "700001", "A1")
+	h := &adjudicator.HistoryEntry{ClaimID: paid.ID, DateOfService: domain.MustDate("2026-04-01")}
+	commit(t, s, &adjudicator.Commit{Records: []*adjudicator.ClaimRecord{paid}, Index: paid, History: h})
+	if err := s.RemoveFamily(ctx, "A1"); !errors.Is(err, adjudicator.ErrFamilyHasClaims) {
+		t.Fatalf("removing a family with a paid claim: %v, want ErrFamilyHasClaims", err)
+	}
+	if f := family(t, s, "A1"); f == nil {
+		t.Fatal("the refused family is gone")
+	}
+	if f := family(t, s, "A10"); f == nil { // read (maybe cached) before the delete
+		t.Fatal("A10 is missing before its removal")
+	}
+	for range 2 {
+		if err := s.RemoveFamily(ctx, "A10"); err != nil {
+			t.Fatalf("removing A10 (whose ID extends A1's, which has claims): %v", err)
+		}
+		if f := family(t, s, "A10"); f != nil {
+			t.Fatalf("A10 after removal: %+v", f)
+		}
+	}
+	commit(t, s, &adjudicator.Commit{Records: []*adjudicator.ClaimRecord{reversed(paid)}})
+	if err := s.RemoveFamily(ctx, "A1"); err != nil {
+		t.Fatalf("removing A1 once its claim is reversed: %v", err)
+	}
+	s = reopen()
+	for _, id := range []string{"A1", "A10"} {
+		if f := family(t, s, id); f != nil {
+			t.Errorf("%s after reopen: %+v", id, f)
+		}
+	}
+}
