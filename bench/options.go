@@ -87,7 +87,7 @@ func Medium() Options {
 	}
 }
 
-// Full is the capacity plan of ARCHITECTURE.md: members to a million,
+// Full is the capacity plan of DESIGN.md: members to a million,
 // history to ten million claims, Active edits to ten thousand. It runs for
 // hours.
 func Full() Options {

@@ -178,7 +178,7 @@ type ScaleCase struct {
 	RelRatio      float64 `json:"relative_throughput_ratio"`
 }
 
-// Target is one of ARCHITECTURE.md's performance targets against this run.
+// Target is one of DESIGN.md's performance targets against this run.
 type Target struct {
 	Target   string `json:"target"`
 	Measured string `json:"measured"`
@@ -255,7 +255,7 @@ func capacity(open []Comparison, boundMs float64, cores int) Capacity {
 	return c
 }
 
-// targets sets the run against ARCHITECTURE.md's table.
+// targets sets the run against DESIGN.md's table.
 func targets(r *Report) []Target {
 	var out []Target
 	t := Target{Target: "durable claims over gRPC, concurrency 64: ≥ 0.5 × the empty RPC's throughput", Verdict: "not measured"}
@@ -518,10 +518,10 @@ func (d Dimension) markdown(b *mdWriter) {
 	p("")
 }
 
-// mdTargets writes the ARCHITECTURE.md targets with their verdicts.
+// mdTargets writes the DESIGN.md targets with their verdicts.
 func (r *Report) mdTargets(b *mdWriter) {
 	p := b.p
-	p("## Targets (ARCHITECTURE.md)")
+	p("## Targets (DESIGN.md)")
 	p("")
 	p("| target | measured | verdict |")
 	p("|---|---|---|")

@@ -3,7 +3,7 @@
 //
 //	go run ./cmd/bench --short                  # under a minute on two cores
 //	go run ./cmd/bench --preset medium --out m  # about ten minutes, 100,000 members
-//	go run ./cmd/bench --preset full            # the ARCHITECTURE.md scale targets; hours
+//	go run ./cmd/bench --preset full            # the DESIGN.md scale targets; hours
 //	go run ./cmd/bench --render m --p99-bound 50ms # m/report.md again, capacity at another bound
 //	go run ./cmd/bench --version
 //

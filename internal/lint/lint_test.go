@@ -1,7 +1,7 @@
 // Package lint holds the repository-wide checks that run with the test
 // suite. golangci-lint (pinned in internal/tools/go.mod, configured in
 // .golangci.yml at the repository root) checks gofmt, go vet, function
-// length and the import rules of ARCHITECTURE.md; this package runs it once
+// length and the import rules of DESIGN.md; this package runs it once
 // over the whole module and fails on any finding.
 //
 // depguard sees only a file's direct imports. The import rules are about
