@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/rxclaims/rxclaims/loader/parse"
+
 	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/edits"
 	"github.com/shopspring/decimal"
@@ -45,14 +47,14 @@ type Contract struct {
 
 func required(cols []string, vals []string, names ...string) error {
 	for _, n := range names {
-		if vals[indexOf(cols, n)] == "" {
+		if vals[slices.Index(cols, n)] == "" {
 			return fmt.Errorf("%s: is required", n)
 		}
 	}
 	return nil
 }
 
-func col(cols, vals []string, name string) string { return vals[indexOf(cols, name)] }
+func col(cols, vals []string, name string) string { return vals[slices.Index(cols, name)] }
 
 func parseMoney(name, v string, allowZero bool) (decimal.Decimal, error) {
 	d, err := decimal.NewFromString(v)
@@ -79,7 +81,7 @@ func parseDate(name, v string) (domain.Date, error) {
 // normNDC accepts an NDC-11 with or without hyphens.
 func normNDC(v string) (string, error) {
 	n := strings.ReplaceAll(v, "-", "")
-	if !digits(n, 11, 11) {
+	if !domain.IsDigits(n, 11, 11) {
 		return "", fmt.Errorf("ndc: %q must be 11 digits (NDC-11)", v)
 	}
 	return n, nil
@@ -223,7 +225,7 @@ func (pharmacyProc) parse(vals []string) (Contract, string, domain.Range, error)
 		return ct, "", r, fmt.Errorf("npi: %q is not a valid NPI (10 digits, Luhn check digit)", npi)
 	}
 	ct.Network = strings.ToUpper(col(pharmacyColumns, vals, "network"))
-	if !code(ct.Network, 1, 20) {
+	if !parse.IsCode(ct.Network, 1, 20) {
 		return ct, "", r, fmt.Errorf("network: %q must be 1 to 20 letters, digits, '-' or '_'", ct.Network)
 	}
 	if err := ct.NetworkType.UnmarshalText([]byte(strings.ToUpper(col(pharmacyColumns, vals, "network_type")))); err != nil {
@@ -309,7 +311,7 @@ func (networkProc) parse(vals []string) (domain.Network, error) {
 		return n, err
 	}
 	n.ID = strings.ToUpper(col(networkColumns, vals, "network"))
-	if !code(n.ID, 1, 20) {
+	if !parse.IsCode(n.ID, 1, 20) {
 		return n, fmt.Errorf("network: %q must be 1 to 20 letters, digits, '-' or '_'", n.ID)
 	}
 	if err := n.Type.UnmarshalText([]byte(strings.ToUpper(col(networkColumns, vals, "network_type")))); err != nil {

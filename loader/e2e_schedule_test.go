@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rxclaims/rxclaims/loader/parse"
+
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/edits"
@@ -28,7 +30,7 @@ func TestEndToEndSchedule(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	l, err := Open(Options{Dir: t.TempDir(), Profiles: &Profiles{}, Sink: NewGRPCSink(conn, "test"), Logger: slog.New(slog.DiscardHandler),
+	l, err := Open(Options{Dir: t.TempDir(), Profiles: &parse.Profiles{}, Sink: NewGRPCSink(conn, "test"), Logger: slog.New(slog.DiscardHandler),
 		Now: func() time.Time { return time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC) }})
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rxclaims/rxclaims/loader/parse"
+
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/internal/client"
@@ -97,7 +99,7 @@ func newEndToEnd(t *testing.T) *endToEnd {
 		t.Fatal(err)
 	}
 	e.conn, e.client = conn, client.NewClaims(conn)
-	profiles, err := ParseProfiles([]byte("groups:\n- id: GRP100\n  comparator: true\n  classes:\n  - {name: ALL, plan: PPO-2026}\n" +
+	profiles, err := parse.ParseProfiles([]byte("groups:\n- id: GRP100\n  comparator: true\n  classes:\n  - {name: ALL, plan: PPO-2026}\n" +
 		"  pend:\n  - {name: dependent-removed, when: [{field: change.dependent_removed, value: 'true'}]}\n"))
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/rxclaims/rxclaims/loader/parse"
+
 	"github.com/cockroachdb/pebble/v2"
 )
 
@@ -15,22 +17,22 @@ type familyProc struct {
 	rules familyRules
 }
 
-func (p *familyProc) columns() []string { return familyColumns }
+func (p *familyProc) columns() []string { return parse.FamilyColumns }
 
 func (p *familyProc) check(vals []string) error { return p.rules.checkStateless(vals) }
 
 func (p *familyProc) apply(c *chunk, vals []string) error {
-	rec, err := toRecord(vals)
+	rec, err := parse.ToRecord(vals)
 	if err != nil {
 		return bad(err)
 	}
-	group, family, person := c.f.Group, rec[FCardholderID], rec[FPersonCode]
-	if p.rules.h.RecordType == FullRecord {
+	group, family, person := c.f.Group, rec[parse.FCardholderID], rec[parse.FPersonCode]
+	if p.rules.h.RecordType == parse.FullRecord {
 		if err := c.b.Set(seenKey(group, c.f.Seq, family, person), seenMark, nil); err != nil {
 			return err
 		}
 	}
-	if err := p.rules.prof.checkRanges(&rec); err != nil {
+	if err := p.rules.prof.CheckRanges(&rec); err != nil {
 		return bad(err)
 	}
 	w, err := c.loadPolicy(family)
@@ -87,12 +89,12 @@ func (p *familyProc) apply(c *chunk, vals []string) error {
 }
 
 // storedMember reads a member's active record, or nil.
-func storedMember(r reader, group, family, person string) (*Record, error) {
+func storedMember(r reader, group, family, person string) (*parse.Record, error) {
 	stored, err := get(r, memberKey(group, family, person))
 	if err != nil || stored == nil {
 		return nil, err
 	}
-	rec, err := decodeRecord(stored)
+	rec, err := parse.DecodeRecord(stored)
 	if err != nil {
 		return nil, fmt.Errorf("member record: %w", err)
 	}
@@ -101,10 +103,10 @@ func storedMember(r reader, group, family, person string) (*Record, error) {
 
 // changeMember writes a member's next record with its journal entry and
 // any retroactive change, and marks the family for sync.
-func (c *chunk) changeMember(key []byte, cardholder, person string, cur, next *Record, acts []string, retro *Retro) error {
-	e := &JournalEntry{Cardholder: cardholder, Person: person, Activities: acts, After: next.encode()}
+func (c *chunk) changeMember(key []byte, cardholder, person string, cur, next *parse.Record, acts []string, retro *Retro) error {
+	e := &JournalEntry{Cardholder: cardholder, Person: person, Activities: acts, After: next.Encode()}
 	if cur != nil {
-		e.Before = cur.encode()
+		e.Before = cur.Encode()
 	}
 	if err := c.journal(e); err != nil {
 		return err
@@ -126,7 +128,7 @@ func (c *chunk) changeMember(key []byte, cardholder, person string, cur, next *R
 // it. A member handled gets a seen mark in the same commit, so a rerun
 // after a crash skips it.
 func (p *familyProc) finish(ctx context.Context, f *FileStatus) error {
-	if p.rules.h.RecordType != FullRecord || f.Removals {
+	if p.rules.h.RecordType != parse.FullRecord || f.Removals {
 		return nil
 	}
 	l := p.l
@@ -157,11 +159,11 @@ func (p *familyProc) finish(ctx context.Context, f *FileStatus) error {
 			return nil
 		}
 		cardholder, person, _ := cut(string(rest))
-		cur, err := decodeRecord(v)
+		cur, err := parse.DecodeRecord(v)
 		if err != nil {
 			return err
 		}
-		if cur[FPlanID] == "" || (cur[FCoverageEnd] != "" && cur[FCoverageEnd] < asOf) {
+		if cur[parse.FPlanID] == "" || (cur[parse.FCoverageEnd] != "" && cur[parse.FCoverageEnd] < asOf) {
 			return nil // not active as of the file: nothing to remove
 		}
 		f.Counts.Removed++
@@ -193,7 +195,7 @@ func (p *familyProc) finish(ctx context.Context, f *FileStatus) error {
 // cancelMissing cancels a member missing from a full file, through the
 // policy workflow like any change. A family whose pending copy came from
 // elsewhere is left as it is, and the file reports it.
-func (p *familyProc) cancelMissing(c *chunk, cardholder, person string, cur *Record, end string) error {
+func (p *familyProc) cancelMissing(c *chunk, cardholder, person string, cur *parse.Record, end string) error {
 	w, err := c.loadPolicy(cardholder)
 	if err != nil {
 		return err
@@ -205,11 +207,11 @@ func (p *familyProc) cancelMissing(c *chunk, cardholder, person string, cur *Rec
 		}
 	}
 	next := *base
-	if next[FCoverageEnd] == "" || next[FCoverageEnd] > end {
-		next[FCoverageEnd] = end
+	if next[parse.FCoverageEnd] == "" || next[parse.FCoverageEnd] > end {
+		next[parse.FCoverageEnd] = end
 	}
-	if end < next[FCoverageEffective] { // never started: cancel from its start
-		next[FCoverageEnd] = next[FCoverageEffective]
+	if end < next[parse.FCoverageEffective] { // never started: cancel from its start
+		next[parse.FCoverageEnd] = next[parse.FCoverageEffective]
 	}
 	if next == *base {
 		return nil

@@ -5,82 +5,11 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/rxclaims/rxclaims/loader/parse"
 )
 
-// The parsers never panic, and what they accept is consistent: a parsed
-// header prints and parses back to itself, a record that passes the schema
-// check round-trips through its stored form, and every row read has one
-// value per column.
-
-func FuzzParseHeader(f *testing.F) {
-	for _, s := range []string{
-		"#rxclaims group=GRP100 file_type=eligibility record_type=full expected=3 file_id=F1",
-		"#rxclaims kind=drug expected=10",
-		"#rxclaims group=g file_type=population record_type=changes expected=0 as_of=2026-12-01",
-		"#rxclaims group= expected=1", "#rxclaimsx", "", "#rxclaims expected=-1 expected=2",
-	} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		h, err := ParseHeader(s)
-		if err != nil {
-			return
-		}
-		h2, err := ParseHeader(h.String())
-		if err != nil || h2 != h {
-			t.Fatalf("%q parsed to %+v, which prints as %q and parses to %+v, %v", s, h, h.String(), h2, err)
-		}
-	})
-}
-
-func fuzzRows(t *testing.T, data string, format Format) {
-	rows, _, err := NewRows(strings.NewReader(data), format, familyColumns)
-	if err != nil {
-		return
-	}
-	for range 1000 {
-		vals, err := rows.Next()
-		if errors.Is(err, io.EOF) {
-			return
-		}
-		var re *RowError
-		if errors.As(err, &re) {
-			continue
-		}
-		if err != nil {
-			return
-		}
-		if len(vals) != len(familyColumns) {
-			t.Fatalf("row with %d values for %d columns", len(vals), len(familyColumns))
-		}
-		rec, err := toRecord(vals)
-		if err != nil {
-			continue
-		}
-		back, err := decodeRecord(rec.encode())
-		if err != nil || back != rec {
-			t.Fatalf("record %q does not round-trip: %q %v", rec, back, err)
-		}
-	}
-}
-
-func FuzzParseCSV(f *testing.F) {
-	head := "#rxclaims group=G file_type=eligibility record_type=full expected=2\n"
-	f.Add(head + "cardholder_id,person_code,date_of_birth\nA1,001,1980-01-01\n\"A,2\",002,x\n")
-	f.Add(head + "cardholder_id,person_code\n\"A\"\"1\",001\n\"unterminated,001\n")
-	f.Add(head + "cardholder_id,cardholder_id\n")
-	f.Add(head + "cardholder_id,person_code\r\nA\"1,001\r\n\"A1\" x,001\r\n\"\",\"001\"\r\n")
-	f.Add(head + "cardholder_id,person_code,hours_worked,salary\nA1,001,40.5,1e3\nA1,001,-1,x\n")
-	f.Fuzz(func(t *testing.T, data string) { fuzzRows(t, data, CSV) })
-}
-
-func FuzzParseJSONLines(f *testing.F) {
-	head := "#rxclaims group=G file_type=participation record_type=changes expected=2\n"
-	f.Add(head + `{"cardholder_id": "A1", "person_code": "001", "hours_worked": 40}` + "\n")
-	f.Add(head + `{"cardholder_id": null, "person_code": [1]}` + "\n" + `not json` + "\n")
-	f.Add(head + `{"plan_id": "PPO", "coverage_effective": "2026-02-30", "unknown": 1}` + "\n")
-	f.Fuzz(func(t *testing.T, data string) { fuzzRows(t, data, JSONLines) })
-}
+// The catalog and schedule row checks never panic.
 
 func FuzzParseCatalogRows(f *testing.F) {
 	f.Add("ndc,name,therapeutic_class,multi_source_code,awp,mac,effective\n00093-5056-98,A,1,Y,7.5,0.1,2026-01-01\n", 0)
@@ -91,7 +20,7 @@ func FuzzParseCatalogRows(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body string, kind int) {
 		procs := []processor{drugProc{}, pharmacyProc{}, networkProc{}, scheduleProc{}}
 		p := procs[(kind%4+4)%4]
-		rows, _, err := NewRows(strings.NewReader("#rxclaims kind=drug expected=1\n"+body), CSV, p.columns())
+		rows, _, err := parse.NewRows(strings.NewReader("#rxclaims kind=drug expected=1\n"+body), parse.CSV, p.columns())
 		if err != nil {
 			return
 		}
@@ -102,26 +31,6 @@ func FuzzParseCatalogRows(f *testing.F) {
 			}
 			if err == nil {
 				_ = p.check(vals)
-			}
-		}
-	})
-}
-
-func FuzzParseProfiles(f *testing.F) {
-	f.Add(BenchProfiles)
-	f.Add("groups:\n- id: A\n  parent: B\n- id: B\n  parent: A\n")
-	f.Add("groups:\n- id: A\n  comparatr: true\n")
-	f.Add(`{"groups": [{"id": "A", "pend": [{"name": "p", "when": [{"field": "change.plan", "value": "true"}]}]}]}`)
-	f.Add("groups:\n- id: A\n  pend: []\n- id: B\n  parent: A\n  ranges: {salary: {min: 1, max: x}}\n")
-	f.Add("groups:\n- id: A\n  classes:\n  - {name: X, plan: P, when: [{field: hours_worked, op: '>=', value: x}]}\n")
-	f.Fuzz(func(t *testing.T, s string) {
-		p, err := ParseProfiles([]byte(s))
-		if err != nil {
-			return
-		}
-		for _, g := range p.Groups {
-			if _, err := p.Resolve(g.ID); err != nil {
-				t.Fatalf("validated profiles do not resolve %s: %v", g.ID, err)
 			}
 		}
 	})

@@ -13,21 +13,23 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/rxclaims/rxclaims/loader/parse"
+
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/rxclaims/rxclaims/domain"
 )
 
 // formatOf returns a file's format from its name, or "" for files the
 // loader ignores (hidden files, other extensions).
-func formatOf(name string) Format {
+func formatOf(name string) parse.Format {
 	if strings.HasPrefix(name, ".") {
 		return ""
 	}
 	switch strings.ToLower(filepath.Ext(name)) {
 	case ".csv":
-		return CSV
+		return parse.CSV
 	case ".jsonl", ".ndjson":
-		return JSONLines
+		return parse.JSONLines
 	}
 	return ""
 }
@@ -47,9 +49,9 @@ func (l *Loader) stage(name string) (*FileStatus, error) {
 	if err != nil {
 		return nil, err
 	}
-	h, n, err := countRecords(fh, format)
+	h, n, err := parse.CountRecords(fh, format)
 	fh.Close()
-	if errors.Is(err, errIncomplete) {
+	if errors.Is(err, parse.ErrIncomplete) {
 		return nil, nil
 	}
 	var f *FileStatus
@@ -110,7 +112,7 @@ func trimPrefix(err error, p string) string { return strings.TrimPrefix(err.Erro
 func safeGroup(g string) string { return strings.TrimPrefix(g, "~") }
 
 // loadingEntry returns the file's entry, registering it on first sight.
-func (l *Loader) loadingEntry(name string, h Header, format Format) (*FileStatus, error) {
+func (l *Loader) loadingEntry(name string, h parse.Header, format parse.Format) (*FileStatus, error) {
 	if v, err := get(l.db, inboxKey(name)); err != nil {
 		return nil, err
 	} else if v != nil {
@@ -120,7 +122,7 @@ func (l *Loader) loadingEntry(name string, h Header, format Format) (*FileStatus
 		}
 	}
 	group := h.Group
-	if h.Kind != KindFamily {
+	if h.Kind != parse.KindFamily {
 		group = catalogGroup
 	}
 	b := l.db.NewIndexedBatch()
@@ -264,7 +266,7 @@ func bad(err error) error { return badRecordError{err} }
 
 func (l *Loader) processorFor(f *FileStatus) (processor, error) {
 	switch f.Kind {
-	case KindFamily:
+	case parse.KindFamily:
 		prof, err := l.opts.Profiles.Resolve(f.Group)
 		if err != nil {
 			return nil, err
@@ -273,15 +275,15 @@ func (l *Loader) processorFor(f *FileStatus) (processor, error) {
 		if f.AsOf != "" {
 			asOf = domain.MustDate(f.AsOf)
 		}
-		h := Header{Kind: f.Kind, Group: f.Group, FileType: f.FileType, RecordType: f.RecordType, AsOf: f.AsOf}
+		h := parse.Header{Kind: f.Kind, Group: f.Group, FileType: f.FileType, RecordType: f.RecordType, AsOf: f.AsOf}
 		return &familyProc{l: l, rules: familyRules{h: h, prof: prof, asOf: asOf, today: l.today()}}, nil
-	case KindDrug:
+	case parse.KindDrug:
 		return &drugProc{l: l}, nil
-	case KindPharmacy:
+	case parse.KindPharmacy:
 		return &pharmacyProc{l: l}, nil
-	case KindNetwork:
+	case parse.KindNetwork:
 		return &networkProc{l: l}, nil
-	case KindSchedule:
+	case parse.KindSchedule:
 		return &scheduleProc{l: l}, nil
 	}
 	return nil, fmt.Errorf("unknown kind %q", f.Kind)
@@ -340,7 +342,7 @@ func (l *Loader) validate(ctx context.Context, f *FileStatus, proc processor) (i
 		return 0, err
 	}
 	defer fh.Close()
-	rows, _, err := NewRows(fh, f.Format, proc.columns())
+	rows, _, err := parse.NewRows(fh, f.Format, proc.columns())
 	if err != nil {
 		return 0, l.reject(f, f.Staged, err.Error(), nil)
 	}
@@ -354,10 +356,10 @@ func (l *Loader) validate(ctx context.Context, f *FileStatus, proc processor) (i
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		var re *RowError
+		var re *parse.RowError
 		if err == nil {
 			if cerr := proc.check(vals); cerr != nil {
-				err = &RowError{Line: rows.Line(), Err: cerr}
+				err = &parse.RowError{Line: rows.Line(), Err: cerr}
 			}
 		}
 		if errors.As(err, &re) {
@@ -386,7 +388,7 @@ func (l *Loader) applyRecords(ctx context.Context, f *FileStatus, proc processor
 		return err
 	}
 	defer fh.Close()
-	rows, _, err := NewRows(fh, f.Format, proc.columns())
+	rows, _, err := parse.NewRows(fh, f.Format, proc.columns())
 	if err != nil {
 		return l.reject(f, f.Staged, err.Error(), nil)
 	}
@@ -426,7 +428,7 @@ func (l *Loader) applyRecords(ctx context.Context, f *FileStatus, proc processor
 		}
 		c.n++
 		f.Cursor++
-		var re *RowError
+		var re *parse.RowError
 		switch {
 		case errors.As(err, &re):
 			if err := c.badRecord(re.Line, re.Err); err != nil {

@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/rxclaims/rxclaims/loader/parse"
+
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/bloom"
 	"github.com/prometheus/client_golang/prometheus"
@@ -30,8 +32,8 @@ type Options struct {
 	Dir string
 	// Inbox is the directory watched for files; default Dir/inbox.
 	Inbox    string
-	Profiles *Profiles // group intake profiles; required for family files
-	Sink     Sink      // where changes are synced; nil keeps them in the outbox
+	Profiles *parse.Profiles // group intake profiles; required for family files
+	Sink     Sink            // where changes are synced; nil keeps them in the outbox
 	Now      func() time.Time
 	Logger   *slog.Logger
 	// Registerer receives the loader's metrics; nil registers none.
@@ -82,7 +84,7 @@ func (o Options) withDefaults() (Options, error) {
 		return o, errors.New("loader: ChunkSize must be positive and MaxFailedPercent 0 to 100")
 	}
 	if o.Profiles == nil {
-		o.Profiles = &Profiles{}
+		o.Profiles = &parse.Profiles{}
 	}
 	return o, nil
 }

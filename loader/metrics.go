@@ -3,6 +3,8 @@ package loader
 import (
 	"time"
 
+	"github.com/rxclaims/rxclaims/loader/parse"
+
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -52,7 +54,7 @@ func newMetrics(reg prometheus.Registerer, l *Loader) *metrics {
 		return float64(s.Pending)
 	})
 	for _, o := range []string{OutcomeCompleted, OutcomePartial, OutcomeRejected, OutcomeDuplicate, OutcomeRewound} {
-		for _, k := range []Kind{KindFamily, KindDrug, KindPharmacy, KindNetwork, KindSchedule} {
+		for _, k := range []parse.Kind{parse.KindFamily, parse.KindDrug, parse.KindPharmacy, parse.KindNetwork, parse.KindSchedule} {
 			m.files.WithLabelValues(string(k), o)
 		}
 	}

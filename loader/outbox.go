@@ -8,6 +8,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/rxclaims/rxclaims/loader/parse"
+
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/rxclaims/rxclaims/domain"
 )
@@ -166,12 +168,12 @@ func (l *Loader) send(ctx context.Context, seq uint64, e *outboxEntry) ([]string
 func (l *Loader) Family(group, cardholder string) (*domain.Family, error) {
 	fam := &domain.Family{CardholderID: cardholder, GroupID: group}
 	err := scan(l.db, familyPrefix(group, cardholder), false, func(_, v []byte) error {
-		rec, err := decodeRecord(v)
+		rec, err := parse.DecodeRecord(v)
 		if err != nil {
 			return err
 		}
-		m := domain.Member{PersonCode: rec[FPersonCode], Gender: rec[FGender], Coverages: []domain.Coverage{}}
-		if m.DateOfBirth, err = domain.ParseDate(rec[FDateOfBirth]); err != nil {
+		m := domain.Member{PersonCode: rec[parse.FPersonCode], Gender: rec[parse.FGender], Coverages: []domain.Coverage{}}
+		if m.DateOfBirth, err = domain.ParseDate(rec[parse.FDateOfBirth]); err != nil {
 			return fmt.Errorf("member date_of_birth: %w", err)
 		}
 		covs, err := coverages(&rec)

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/rxclaims/rxclaims/loader/parse"
 )
 
 // Member policies (DOMAIN.md section 10, seed 002). A family (the
@@ -49,8 +51,8 @@ type PolicyVersion struct {
 	Base    uint64 `json:"base"` // the active version it was copied from; 0 for a new family
 	State   string `json:"state"`
 	// Status is the state as shown: active or superseded for approved versions.
-	Status  string   `json:"-"`
-	Members []Record `json:"members"` // by person code
+	Status  string         `json:"-"`
+	Members []parse.Record `json:"members"` // by person code
 	// Source: a file (File, its sequence in the group), a user's manual
 	// change (User, the maker) or the rewind of a file (Rewind).
 	Source    string    `json:"source"`
@@ -66,9 +68,9 @@ type PolicyVersion struct {
 	Changes   []string  `json:"changes,omitempty"` // the change facts that held
 }
 
-func (v *PolicyVersion) member(person string) *Record {
+func (v *PolicyVersion) member(person string) *parse.Record {
 	for i := range v.Members {
-		if v.Members[i][FPersonCode] == person {
+		if v.Members[i][parse.FPersonCode] == person {
 			return &v.Members[i]
 		}
 	}
@@ -77,12 +79,12 @@ func (v *PolicyVersion) member(person string) *Record {
 
 // setMember puts r in place of the member with its person code, keeping
 // the members in person-code order.
-func (v *PolicyVersion) setMember(r Record) {
-	if m := v.member(r[FPersonCode]); m != nil {
+func (v *PolicyVersion) setMember(r parse.Record) {
+	if m := v.member(r[parse.FPersonCode]); m != nil {
 		*m = r
 		return
 	}
-	i, _ := slices.BinarySearchFunc(v.Members, r, func(a, b Record) int { return strings.Compare(a[FPersonCode], b[FPersonCode]) })
+	i, _ := slices.BinarySearchFunc(v.Members, r, func(a, b parse.Record) int { return strings.Compare(a[parse.FPersonCode], b[parse.FPersonCode]) })
 	v.Members = slices.Insert(v.Members, i, r)
 }
 
@@ -94,7 +96,7 @@ func (v *PolicyVersion) copyOf(n uint64) *PolicyVersion {
 // change is what the pend rules see of a member's update: the member in
 // the active version (nil when new) and in the copy.
 type change struct {
-	old, new  *Record
+	old, new  *parse.Record
 	newFamily bool
 	manual    bool
 	asOf      string // the file's as-of date (today for a manual change)
@@ -108,20 +110,22 @@ var changeFacts = []struct {
 }{
 	{"change.new_family", func(c *change) bool { return c.newFamily }},
 	{"change.new_member", func(c *change) bool { return c.old == nil }},
-	{"change.dependent_added", func(c *change) bool { return c.old == nil && c.new[FPersonCode] != "001" }},
-	{"change.dependent_removed", func(c *change) bool { return c.new[FPersonCode] != "001" && cancelled(c) }},
-	{"change.plan", func(c *change) bool { return c.old != nil && c.old[FPlanID] != c.new[FPlanID] }},
-	{"change.class", func(c *change) bool { return c.old != nil && c.old[FClass] != c.new[FClass] }},
+	{"change.dependent_added", func(c *change) bool { return c.old == nil && c.new[parse.FPersonCode] != "001" }},
+	{"change.dependent_removed", func(c *change) bool { return c.new[parse.FPersonCode] != "001" && cancelled(c) }},
+	{"change.plan", func(c *change) bool { return c.old != nil && c.old[parse.FPlanID] != c.new[parse.FPlanID] }},
+	{"change.class", func(c *change) bool { return c.old != nil && c.old[parse.FClass] != c.new[parse.FClass] }},
 	{"change.cancelled", cancelled},
-	{"change.reinstated", func(c *change) bool { return c.old != nil && c.old[FCoverageEnd] != "" && c.new[FCoverageEnd] == "" }},
+	{"change.reinstated", func(c *change) bool {
+		return c.old != nil && c.old[parse.FCoverageEnd] != "" && c.new[parse.FCoverageEnd] == ""
+	}},
 	{"change.retro", retroactive},
 	{"change.manual", func(c *change) bool { return c.manual }},
 }
 
 // cancelled: coverage ends, or ends earlier than it did.
 func cancelled(c *change) bool {
-	end := c.new[FCoverageEnd]
-	return end != "" && (c.old == nil || c.old[FCoverageEnd] == "" || end < c.old[FCoverageEnd])
+	end := c.new[parse.FCoverageEnd]
+	return end != "" && (c.old == nil || c.old[parse.FCoverageEnd] == "" || end < c.old[parse.FCoverageEnd])
 }
 
 // retroactive: a coverage start or end that changed to a date before the
@@ -129,22 +133,10 @@ func cancelled(c *change) bool {
 func retroactive(c *change) bool {
 	var oldEff, oldEnd string
 	if c.old != nil {
-		oldEff, oldEnd = c.old[FCoverageEffective], c.old[FCoverageEnd]
+		oldEff, oldEnd = c.old[parse.FCoverageEffective], c.old[parse.FCoverageEnd]
 	}
-	eff, end := c.new[FCoverageEffective], c.new[FCoverageEnd]
+	eff, end := c.new[parse.FCoverageEffective], c.new[parse.FCoverageEnd]
 	return eff != oldEff && eff != "" && eff < c.asOf || end != oldEnd && end != "" && end < c.asOf
-}
-
-func knownPendFact(name string) bool {
-	if knownField(name) {
-		return true
-	}
-	return slices.ContainsFunc(changeFacts, func(f struct {
-		name string
-		test func(c *change) bool
-	}) bool {
-		return f.name == name
-	})
 }
 
 // pendFacts are a change's facts: the copy's record fields and the change facts.
@@ -159,7 +151,7 @@ func (f pendFacts) Fact(name string) (string, bool) {
 		}
 		return "", false
 	}
-	return recordFacts{f.c.new}.Fact(name)
+	return parse.RecordFacts{R: f.c.new}.Fact(name)
 }
 
 // facts lists the change facts that hold.
@@ -174,10 +166,10 @@ func (c *change) facts() []string {
 }
 
 // pended returns the names of the pend rules the change matches.
-func (r *Resolved) pended(c *change) []string {
+func pended(r *parse.Resolved, c *change) []string {
 	var out []string
 	for _, rule := range r.Pend {
-		if matchAll(rule.When, pendFacts{c}) {
+		if parse.MatchAll(rule.When, pendFacts{c}) {
 			out = append(out, rule.Name)
 		}
 	}
@@ -224,10 +216,10 @@ func activeVersion(r reader, group, family string, h policyHead) (*PolicyVersion
 }
 
 // familyRecords reads a family's member records.
-func familyRecords(r reader, group, family string) ([]Record, error) {
-	var out []Record
+func familyRecords(r reader, group, family string) ([]parse.Record, error) {
+	var out []parse.Record
 	err := scan(r, familyPrefix(group, family), false, func(_, v []byte) error {
-		rec, err := decodeRecord(v)
+		rec, err := parse.DecodeRecord(v)
 		out = append(out, rec)
 		return err
 	})
@@ -345,14 +337,14 @@ func errPendingCopy(v *PolicyVersion) error {
 // a copy of the active version that either pends (a rule matches) or is
 // approved at once and replaces the active version. active is the member
 // in the active version; counted, when not nil, counts an applied change.
-func (c *chunk) update(rules *familyRules, w *policyWork, family string, active, next *Record, acts []string, counted *int) error {
+func (c *chunk) update(rules *familyRules, w *policyWork, family string, active, next *parse.Record, acts []string, counted *int) error {
 	if w.pending != nil && !c.sameSource(w.pending) {
 		return bad(errPendingCopy(w.pending))
 	}
 	group := c.f.Group
 	ch := &change{old: active, new: next, manual: c.user != "", asOf: rules.asOf.String()}
 	var av *PolicyVersion
-	if w.pending == nil && (w.head.Active != 0 || active != nil || next[FPersonCode] != "001") {
+	if w.pending == nil && (w.head.Active != 0 || active != nil || next[parse.FPersonCode] != "001") {
 		var err error
 		if av, err = c.activeVersion(group, family, w.head); err != nil {
 			return err
@@ -367,7 +359,7 @@ func (c *chunk) update(rules *familyRules, w *policyWork, family string, active,
 	}
 	var matched []string
 	if len(rules.prof.Pend) > 0 {
-		matched = rules.prof.pended(ch)
+		matched = pended(rules.prof, ch)
 	}
 	if w.pending != nil || len(matched) > 0 {
 		v := w.pending
@@ -397,11 +389,11 @@ func (c *chunk) update(rules *familyRules, w *policyWork, family string, active,
 	if counted != nil {
 		*counted++
 	}
-	key := memberKey(group, family, next[FPersonCode])
-	if err := c.changeMember(key, family, next[FPersonCode], active, next, acts, rules.retroOf(active, next)); err != nil {
+	key := memberKey(group, family, next[parse.FPersonCode])
+	if err := c.changeMember(key, family, next[parse.FPersonCode], active, next, acts, rules.retroOf(active, next)); err != nil {
 		return err
 	}
-	if m := av.member(next[FPersonCode]); m != nil && *m == *next {
+	if m := av.member(next[parse.FPersonCode]); m != nil && *m == *next {
 		return nil // the same content: no new version
 	}
 	if av.Version != 0 && av.State == StateApproved && c.sameSource(av) {
