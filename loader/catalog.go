@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/rxclaims/rxclaims/loader/state"
+
 	"github.com/rxclaims/rxclaims/loader/parse"
 
 	"github.com/rxclaims/rxclaims/domain"
@@ -23,10 +25,6 @@ var (
 	pharmacyColumns = []string{"npi", "name", "network", "network_type", "classification", "contract_id", "effective", "end", "attributes"}
 	networkColumns  = []string{"network", "network_type", "brand_class", "awp_discount", "dispensing_fee"}
 )
-
-func drugKey(ndc string) []byte   { return []byte("d" + zero + ndc) }
-func pharmKey(npi string) []byte  { return []byte("p" + zero + npi) }
-func networkKey(id string) []byte { return []byte("n" + zero + id) }
 
 // PharmacyRecord is a pharmacy as the loader holds it: the adjudicator's
 // record plus what only the loader keeps (classification and contract per
@@ -90,7 +88,7 @@ func normNDC(v string) (string, error) {
 // loadCatalog reads the catalog record at key into dst and returns its
 // stored form, nil when there is none yet.
 func loadCatalog(c *chunk, key []byte, dst any) ([]byte, error) {
-	before, err := get(c.b, key)
+	before, err := state.Get(c.b, key)
 	if err != nil || before == nil {
 		return before, err
 	}
@@ -113,7 +111,7 @@ func (c *chunk) catalogChange(key []byte, before []byte, after any) error {
 	default:
 		c.f.Counts.Changed++
 	}
-	e := &JournalEntry{Key: key, Activities: []string{"catalog_upserted"}, Before: before, After: data}
+	e := &state.JournalEntry{Key: key, Activities: []string{"catalog_upserted"}, Before: before, After: data}
 	if err := c.journal(e); err != nil {
 		return err
 	}
@@ -170,7 +168,7 @@ func (p drugProc) apply(c *chunk, vals []string) error {
 	if err != nil {
 		return bad(err)
 	}
-	key := drugKey(ndc)
+	key := state.DrugKey(ndc)
 	var d domain.Drug
 	before, err := loadCatalog(c, key, &d)
 	if err != nil {
@@ -262,7 +260,7 @@ func (p pharmacyProc) apply(c *chunk, vals []string) error {
 	if err != nil {
 		return bad(err)
 	}
-	key := pharmKey(npi)
+	key := state.PharmacyKey(npi)
 	var ph PharmacyRecord
 	before, err := loadCatalog(c, key, &ph)
 	if err != nil {
@@ -344,7 +342,7 @@ func (p networkProc) apply(c *chunk, vals []string) error {
 	if err != nil {
 		return bad(err)
 	}
-	key := networkKey(row.ID)
+	key := state.NetworkKey(row.ID)
 	var n domain.Network
 	before, err := loadCatalog(c, key, &n)
 	if err != nil {
@@ -381,7 +379,7 @@ func checkControl(cols, vals []string) error {
 }
 
 // catalogBatch reads the touched catalog records from r into a batch.
-func catalogBatch(r reader, touched map[string]bool) (*CatalogBatch, error) {
+func catalogBatch(r state.Reader, touched map[string]bool) (*CatalogBatch, error) {
 	keys := make([]string, 0, len(touched))
 	for k := range touched {
 		keys = append(keys, k)
@@ -389,7 +387,7 @@ func catalogBatch(r reader, touched map[string]bool) (*CatalogBatch, error) {
 	slices.Sort(keys)
 	cb := &CatalogBatch{}
 	for _, k := range keys {
-		v, err := get(r, []byte(k))
+		v, err := state.Get(r, []byte(k))
 		if err != nil {
 			return nil, err
 		}

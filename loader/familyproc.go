@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/rxclaims/rxclaims/loader/state"
+
 	"github.com/rxclaims/rxclaims/loader/parse"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -28,7 +30,7 @@ func (p *familyProc) apply(c *chunk, vals []string) error {
 	}
 	group, family, person := c.f.Group, rec[parse.FCardholderID], rec[parse.FPersonCode]
 	if p.rules.h.RecordType == parse.FullRecord {
-		if err := c.b.Set(seenKey(group, c.f.Seq, family, person), seenMark, nil); err != nil {
+		if err := c.b.Set(state.SeenKey(group, c.f.Seq, family, person), seenMark, nil); err != nil {
 			return err
 		}
 	}
@@ -59,7 +61,7 @@ func (p *familyProc) apply(c *chunk, vals []string) error {
 	if cur == nil && person != "001" {
 		hasSub := w.pending != nil && w.pending.member("001") != nil
 		if !hasSub {
-			sub, err := get(c.b, memberKey(group, family, "001"))
+			sub, err := state.Get(c.b, state.MemberKey(group, family, "001"))
 			if err != nil {
 				return err
 			}
@@ -89,8 +91,8 @@ func (p *familyProc) apply(c *chunk, vals []string) error {
 }
 
 // storedMember reads a member's active record, or nil.
-func storedMember(r reader, group, family, person string) (*parse.Record, error) {
-	stored, err := get(r, memberKey(group, family, person))
+func storedMember(r state.Reader, group, family, person string) (*parse.Record, error) {
+	stored, err := state.Get(r, state.MemberKey(group, family, person))
 	if err != nil || stored == nil {
 		return nil, err
 	}
@@ -104,7 +106,7 @@ func storedMember(r reader, group, family, person string) (*parse.Record, error)
 // changeMember writes a member's next record with its journal entry and
 // any retroactive change, and marks the family for sync.
 func (c *chunk) changeMember(key []byte, cardholder, person string, cur, next *parse.Record, acts []string, retro *Retro) error {
-	e := &JournalEntry{Cardholder: cardholder, Person: person, Activities: acts, After: next.Encode()}
+	e := &state.JournalEntry{Cardholder: cardholder, Person: person, Activities: acts, After: next.Encode()}
 	if cur != nil {
 		e.Before = cur.Encode()
 	}
@@ -115,7 +117,7 @@ func (c *chunk) changeMember(key []byte, cardholder, person string, cur, next *p
 		return err
 	}
 	if retro != nil && c.user == "" {
-		if err := setJSON(c.b, retroKey(c.f.Group, c.f.Seq, cardholder, person), retro); err != nil {
+		if err := state.SetJSON(c.b, state.RetroKey(c.f.Group, c.f.Seq, cardholder, person), retro); err != nil {
 			return err
 		}
 	}
@@ -138,19 +140,19 @@ func (p *familyProc) finish(ctx context.Context, f *FileStatus) error {
 	asOf := p.rules.asOf.String()
 	c := l.newChunk(f)
 	defer func() { c.b.Close() }()
-	prefix := memberPrefix(f.Group)
+	prefix := state.MemberPrefix(f.Group)
 	snap := l.db.NewSnapshot()
 	defer snap.Close()
 	// The seen marks sort like the members (cardholder, person): walk both
 	// in step instead of looking each member up.
-	seenPrefix := fileScoped("s", f.Group, f.Seq)
-	seenIt, err := snap.NewIter(&pebble.IterOptions{LowerBound: []byte(seenPrefix), UpperBound: upper(seenPrefix)})
+	seenPrefix := state.FileScoped("s", f.Group, f.Seq)
+	seenIt, err := snap.NewIter(&pebble.IterOptions{LowerBound: []byte(seenPrefix), UpperBound: state.Upper(seenPrefix)})
 	if err != nil {
 		return err
 	}
 	defer seenIt.Close()
 	seenOK := seenIt.First()
-	err = scan(snap, prefix, false, func(k, v []byte) error {
+	err = state.Scan(snap, prefix, false, func(k, v []byte) error {
 		rest := k[len(prefix):]
 		for seenOK && bytes.Compare(seenIt.Key()[len(seenPrefix):], rest) < 0 {
 			seenOK = seenIt.Next()
@@ -168,7 +170,7 @@ func (p *familyProc) finish(ctx context.Context, f *FileStatus) error {
 		}
 		f.Counts.Removed++
 		c.n++
-		if err := c.b.Set(seenKey(f.Group, f.Seq, cardholder, person), seenMark, nil); err != nil {
+		if err := c.b.Set(state.SeenKey(f.Group, f.Seq, cardholder, person), seenMark, nil); err != nil {
 			return err
 		}
 		if p.rules.prof.CancelMissing {
@@ -220,7 +222,7 @@ func (p *familyProc) cancelMissing(c *chunk, cardholder, person string, cur *par
 	if errors.Is(err, errBadRecord) {
 		c.f.Counts.Failed++
 		reason := fmt.Sprintf("member %s/%s missing from the full file was not cancelled: %v", cardholder, person, err)
-		return c.b.Set(removalErrorKey(c.f.Group, c.f.Seq, cardholder, person), []byte(reason), nil)
+		return c.b.Set(state.RemovalErrorKey(c.f.Group, c.f.Seq, cardholder, person), []byte(reason), nil)
 	}
 	return err
 }

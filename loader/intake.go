@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/rxclaims/rxclaims/loader/state"
+
 	"github.com/rxclaims/rxclaims/loader/parse"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -33,8 +35,6 @@ func formatOf(name string) parse.Format {
 	}
 	return ""
 }
-
-func inboxKey(name string) []byte { return []byte("in" + zero + name) }
 
 const unknownGroup = "~unknown"
 
@@ -69,7 +69,7 @@ func (l *Loader) stage(name string) (*FileStatus, error) {
 		return f, l.putFile(f)
 	case n > h.Expected:
 		f.Counts.Received = n
-		return f, l.reject(f, path, fmt.Sprintf("the file holds %d records, its header expects %d", n, h.Expected), inboxKey(name))
+		return f, l.reject(f, path, fmt.Sprintf("the file holds %d records, its header expects %d", n, h.Expected), state.InboxKey(name))
 	}
 	sum, err := checksum(path)
 	if err != nil {
@@ -78,27 +78,27 @@ func (l *Loader) stage(name string) (*FileStatus, error) {
 	f.Checksum = sum
 	b := l.db.NewBatch()
 	defer b.Close()
-	if prev, err := get(l.db, sumKey(sum)); err != nil {
+	if prev, err := state.Get(l.db, state.SumKey(sum)); err != nil {
 		return nil, err
 	} else if prev != nil {
 		f.Status, f.Outcome = Failed, OutcomeDuplicate
 		f.Reason = fmt.Sprintf("the same file (SHA-256 %s) was already processed as %s", sum[:12], string(prev))
 		f.Finished = l.opts.Now().UTC()
 		dst := l.archivePath(f, "")
-		if err := b.Delete(inboxKey(name), nil); err != nil {
+		if err := b.Delete(state.InboxKey(name), nil); err != nil {
 			return nil, err
 		}
 		return f, l.finishFile(b, f, path, dst)
 	}
 	f.Status = Pending
 	f.Staged = filepath.Join(l.dirs.staging, fmt.Sprintf("%s-%06d-%s", safeGroup(f.Group), f.Seq, name))
-	if err := b.Set(sumKey(sum), []byte(f.Ref()), nil); err != nil {
+	if err := b.Set(state.SumKey(sum), []byte(f.Ref()), nil); err != nil {
 		return nil, err
 	}
-	if err := b.Delete(inboxKey(name), nil); err != nil {
+	if err := b.Delete(state.InboxKey(name), nil); err != nil {
 		return nil, err
 	}
-	if err := setJSON(b, fileKey(f.Group, f.Seq), f); err != nil {
+	if err := state.SetJSON(b, state.FileKey(f.Group, f.Seq), f); err != nil {
 		return nil, err
 	}
 	if err := b.Commit(pebble.Sync); err != nil {
@@ -113,11 +113,11 @@ func safeGroup(g string) string { return strings.TrimPrefix(g, "~") }
 
 // loadingEntry returns the file's entry, registering it on first sight.
 func (l *Loader) loadingEntry(name string, h parse.Header, format parse.Format) (*FileStatus, error) {
-	if v, err := get(l.db, inboxKey(name)); err != nil {
+	if v, err := state.Get(l.db, state.InboxKey(name)); err != nil {
 		return nil, err
 	} else if v != nil {
-		group, seq, _ := strings.Cut(string(v), zero)
-		if f, err := l.File(group, readU64([]byte(seq))); err != nil || f != nil {
+		group, seq, _ := strings.Cut(string(v), state.Sep)
+		if f, err := l.File(group, state.ReadU64([]byte(seq))); err != nil || f != nil {
 			return f, err
 		}
 	}
@@ -136,10 +136,10 @@ func (l *Loader) loadingEntry(name string, h parse.Header, format parse.Format) 
 		RecordType: h.RecordType, Format: format, AsOf: h.AsOf, Status: Loading,
 		Counts: Counts{Expected: h.Expected}, Inbox: name, Received: l.opts.Now().UTC(),
 	}
-	if err := b.Set(inboxKey(name), []byte(group+zero+u64(seq)), nil); err != nil {
+	if err := b.Set(state.InboxKey(name), []byte(group+state.Sep+state.U64(seq)), nil); err != nil {
 		return nil, err
 	}
-	if err := setJSON(b, fileKey(group, seq), f); err != nil {
+	if err := state.SetJSON(b, state.FileKey(group, seq), f); err != nil {
 		return nil, err
 	}
 	return f, b.Commit(pebble.Sync)
@@ -148,7 +148,7 @@ func (l *Loader) loadingEntry(name string, h parse.Header, format parse.Format) 
 func (l *Loader) putFile(f *FileStatus) error {
 	b := l.db.NewBatch()
 	defer b.Close()
-	if err := setJSON(b, fileKey(f.Group, f.Seq), f); err != nil {
+	if err := state.SetJSON(b, state.FileKey(f.Group, f.Seq), f); err != nil {
 		return err
 	}
 	return b.Commit(pebble.Sync)
@@ -198,16 +198,16 @@ func (l *Loader) newChunk(f *FileStatus) *chunk {
 
 func (c *chunk) badRecord(line int, err error) error {
 	c.f.Counts.Failed++
-	return c.b.Set(errorKey(c.f.Group, c.f.Seq, line), []byte(err.Error()), nil)
+	return c.b.Set(state.ErrorKey(c.f.Group, c.f.Seq, line), []byte(err.Error()), nil)
 }
 
-func (c *chunk) journal(e *JournalEntry) error {
+func (c *chunk) journal(e *state.JournalEntry) error {
 	if c.user != "" {
 		return nil
 	}
 	c.f.Journal++
 	e.N = c.f.Journal
-	return setJSON(c.b, journalKey(c.f.Group, c.f.Seq, e.N), e)
+	return state.SetJSON(c.b, state.JournalKey(c.f.Group, c.f.Seq, e.N), e)
 }
 
 // commit writes the outbox batch and the file's status with the chunk.
@@ -232,7 +232,7 @@ func (c *chunk) commit() error {
 		return err
 	}
 	if c.user == "" {
-		if err := setJSON(c.b, fileKey(c.f.Group, c.f.Seq), c.f); err != nil {
+		if err := state.SetJSON(c.b, state.FileKey(c.f.Group, c.f.Seq), c.f); err != nil {
 			return err
 		}
 	}
@@ -364,7 +364,7 @@ func (l *Loader) validate(ctx context.Context, f *FileStatus, proc processor) (i
 		}
 		if errors.As(err, &re) {
 			failed++
-			if err := b.Set(errorKey(f.Group, f.Seq, re.Line), []byte(re.Err.Error()), nil); err != nil {
+			if err := b.Set(state.ErrorKey(f.Group, f.Seq, re.Line), []byte(re.Err.Error()), nil); err != nil {
 				return 0, err
 			}
 		} else if err != nil {
@@ -463,8 +463,8 @@ func (l *Loader) complete(f *FileStatus) error {
 	f.Finished = l.opts.Now().UTC()
 	b := l.db.NewBatch()
 	defer b.Close()
-	prefix := fileScoped("s", f.Group, f.Seq)
-	if err := b.DeleteRange([]byte(prefix), upper(prefix), nil); err != nil {
+	prefix := state.FileScoped("s", f.Group, f.Seq)
+	if err := b.DeleteRange([]byte(prefix), state.Upper(prefix), nil); err != nil {
 		return err
 	}
 	l.metrics.file(f)
@@ -493,7 +493,7 @@ func (l *Loader) reject(f *FileStatus, path, reason string, drop []byte) error {
 		}
 	}
 	if f.Checksum != "" {
-		if err := b.Delete(sumKey(f.Checksum), nil); err != nil {
+		if err := b.Delete(state.SumKey(f.Checksum), nil); err != nil {
 			return err
 		}
 	}
@@ -502,12 +502,12 @@ func (l *Loader) reject(f *FileStatus, path, reason string, drop []byte) error {
 }
 
 func (l *Loader) nextFileSeqDirect(b *pebble.Batch, group string) (uint64, error) {
-	v, err := get(l.db, fileSeqKey(group))
+	v, err := state.Get(l.db, state.FileSeqKey(group))
 	if err != nil {
 		return 0, err
 	}
-	seq := readU64(v) + 1
-	return seq, b.Set(fileSeqKey(group), []byte(u64(seq)), nil)
+	seq := state.ReadU64(v) + 1
+	return seq, b.Set(state.FileSeqKey(group), []byte(state.U64(seq)), nil)
 }
 
 func (l *Loader) archivePath(f *FileStatus, _ string) string {
@@ -525,7 +525,7 @@ func (l *Loader) finishFile(b *pebble.Batch, f *FileStatus, src, dst string) err
 	if err := writeReport(dst, f, bad); err != nil {
 		return err
 	}
-	if err := setJSON(b, fileKey(f.Group, f.Seq), f); err != nil {
+	if err := state.SetJSON(b, state.FileKey(f.Group, f.Seq), f); err != nil {
 		return err
 	}
 	if err := b.Commit(pebble.Sync); err != nil {

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/rxclaims/rxclaims/loader/state"
+
 	"github.com/rxclaims/rxclaims/loader/parse"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -45,10 +47,7 @@ func (l *Loader) addOutbox(b *pebble.Batch, group string, touched map[string]boo
 		return nil
 	}
 	seq := l.outSeq + 1
-	if err := setJSON(b, outboxKey(seq), &e); err != nil {
-		return err
-	}
-	if err := b.Set(outboxSeqKey, []byte(u64(seq)), nil); err != nil {
+	if err := state.PutOutbox(b, seq, &e); err != nil {
 		return err
 	}
 	l.outSeq = seq // a failed commit leaves a gap, which the syncer skips
@@ -66,17 +65,14 @@ type SyncState struct {
 // SyncState reports the outbox's position.
 func (l *Loader) SyncState() (SyncState, error) {
 	var s SyncState
-	v, err := get(l.db, ackKey)
-	if err != nil {
+	var err error
+	if s.Acked, err = state.OutboxAcked(l.db); err != nil {
 		return s, err
 	}
-	s.Acked = readU64(v)
-	w, err := get(l.db, outboxSeqKey)
-	if err != nil {
+	if s.Written, err = state.OutboxWritten(l.db); err != nil {
 		return s, err
 	}
-	s.Written = readU64(w)
-	err = scan(l.db, outboxPrefix, false, func(_, _ []byte) error { s.Pending++; return nil })
+	s.Pending, err = state.OutboxLen(l.db)
 	return s, err
 }
 
@@ -91,18 +87,10 @@ func (l *Loader) Sync(ctx context.Context) error {
 	l.syncMu.Lock()
 	defer l.syncMu.Unlock()
 	for {
-		var key, val []byte
-		err := scan(l.db, outboxPrefix, false, func(k, v []byte) error {
-			key, val = append([]byte(nil), k...), append([]byte(nil), v...)
-			return errStop
-		})
-		if err != nil && !errors.Is(err, errStop) {
+		seq, val, ok, err := state.FirstOutbox(l.db)
+		if err != nil || !ok {
 			return err
 		}
-		if key == nil {
-			return nil
-		}
-		seq := readU64(key[len(outboxPrefix):])
 		var e outboxEntry
 		if err := json.Unmarshal(val, &e); err != nil {
 			return fmt.Errorf("outbox batch %d: %w", seq, err)
@@ -115,16 +103,12 @@ func (l *Loader) Sync(ctx context.Context) error {
 		}
 		b := l.db.NewBatch()
 		for _, c := range kept {
-			if err := b.Set(keptKey(e.Group, e.Rewind, c), nil, nil); err != nil {
+			if err := b.Set(state.KeptKey(e.Group, e.Rewind, c), nil, nil); err != nil {
 				b.Close()
 				return err
 			}
 		}
-		if err := b.Delete(key, nil); err != nil {
-			b.Close()
-			return err
-		}
-		if err := b.Set(ackKey, []byte(u64(seq)), nil); err != nil {
+		if err := state.AckOutbox(b, seq); err != nil {
 			b.Close()
 			return err
 		}
@@ -167,7 +151,7 @@ func (l *Loader) send(ctx context.Context, seq uint64, e *outboxEntry) ([]string
 // the loader holds no member of it.
 func (l *Loader) Family(group, cardholder string) (*domain.Family, error) {
 	fam := &domain.Family{CardholderID: cardholder, GroupID: group}
-	err := scan(l.db, familyPrefix(group, cardholder), false, func(_, v []byte) error {
+	err := state.Scan(l.db, state.FamilyPrefix(group, cardholder), false, func(_, v []byte) error {
 		rec, err := parse.DecodeRecord(v)
 		if err != nil {
 			return err

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rxclaims/rxclaims/loader/state"
+
 	"github.com/rxclaims/rxclaims/loader/parse"
 )
 
@@ -185,15 +187,15 @@ func union(a, b []string) []string {
 	return a
 }
 
-func loadHead(r reader, group, family string) (policyHead, error) {
+func loadHead(r state.Reader, group, family string) (policyHead, error) {
 	var h policyHead
-	_, err := getJSON(r, policyHeadKey(group, family), &h)
+	_, err := state.GetJSON(r, state.PolicyHeadKey(group, family), &h)
 	return h, err
 }
 
-func loadVersion(r reader, group, family string, n uint64) (*PolicyVersion, error) {
+func loadVersion(r state.Reader, group, family string, n uint64) (*PolicyVersion, error) {
 	v := &PolicyVersion{}
-	ok, err := getJSON(r, versionKey(group, family, n), v)
+	ok, err := state.GetJSON(r, state.VersionKey(group, family, n), v)
 	if err != nil {
 		return nil, err
 	}
@@ -205,7 +207,7 @@ func loadVersion(r reader, group, family string, n uint64) (*PolicyVersion, erro
 
 // activeVersion returns the family's active version; version 0, built from
 // the member records, when none was recorded yet.
-func activeVersion(r reader, group, family string, h policyHead) (*PolicyVersion, error) {
+func activeVersion(r state.Reader, group, family string, h policyHead) (*PolicyVersion, error) {
 	if h.Active != 0 {
 		return loadVersion(r, group, family, h.Active)
 	}
@@ -216,9 +218,9 @@ func activeVersion(r reader, group, family string, h policyHead) (*PolicyVersion
 }
 
 // familyRecords reads a family's member records.
-func familyRecords(r reader, group, family string) ([]parse.Record, error) {
+func familyRecords(r state.Reader, group, family string) ([]parse.Record, error) {
 	var out []parse.Record
-	err := scan(r, familyPrefix(group, family), false, func(_, v []byte) error {
+	err := state.Scan(r, state.FamilyPrefix(group, family), false, func(_, v []byte) error {
 		rec, err := parse.DecodeRecord(v)
 		out = append(out, rec)
 		return err
@@ -271,7 +273,7 @@ func (c *chunk) putVersion(v *PolicyVersion) error {
 	if c.versions == nil {
 		c.versions = map[string]*PolicyVersion{}
 	}
-	c.versions[string(versionKey(v.Group, v.Family, v.Version))] = v.clone()
+	c.versions[string(state.VersionKey(v.Group, v.Family, v.Version))] = v.clone()
 	return nil
 }
 
@@ -279,19 +281,19 @@ func (c *chunk) putHead(family string, h policyHead) error {
 	if c.heads == nil {
 		c.heads = map[string]policyHead{}
 	}
-	c.heads[string(policyHeadKey(c.f.Group, family))] = h
+	c.heads[string(state.PolicyHeadKey(c.f.Group, family))] = h
 	return nil
 }
 
 func (c *chunk) loadHead(group, family string) (policyHead, error) {
-	if h, ok := c.heads[string(policyHeadKey(group, family))]; ok {
+	if h, ok := c.heads[string(state.PolicyHeadKey(group, family))]; ok {
 		return h, nil
 	}
 	return loadHead(c.b, group, family)
 }
 
 func (c *chunk) loadVersion(group, family string, n uint64) (*PolicyVersion, error) {
-	if v, ok := c.versions[string(versionKey(group, family, n))]; ok {
+	if v, ok := c.versions[string(state.VersionKey(group, family, n))]; ok {
 		return v.clone(), nil
 	}
 	return loadVersion(c.b, group, family, n)
@@ -307,12 +309,12 @@ func (c *chunk) activeVersion(group, family string, h policyHead) (*PolicyVersio
 // flushPolicy writes the chunk's policy versions and heads to its batch.
 func (c *chunk) flushPolicy() error {
 	for k, v := range c.versions {
-		if err := setJSON(c.b, []byte(k), v); err != nil {
+		if err := state.SetJSON(c.b, []byte(k), v); err != nil {
 			return err
 		}
 	}
 	for k, h := range c.heads {
-		if err := setJSON(c.b, []byte(k), h); err != nil {
+		if err := state.SetJSON(c.b, []byte(k), h); err != nil {
 			return err
 		}
 	}
@@ -375,7 +377,7 @@ func (c *chunk) update(rules *familyRules, w *policyWork, family string, active,
 			if c.user != "" {
 				seq = 0
 			}
-			if err := c.b.Set(pendingFileKey(group, seq, family), []byte(u64(v.Version)), nil); err != nil {
+			if err := c.b.Set(state.PendingFileKey(group, seq, family), []byte(state.U64(v.Version)), nil); err != nil {
 				return err
 			}
 			w.pending = v
@@ -389,7 +391,7 @@ func (c *chunk) update(rules *familyRules, w *policyWork, family string, active,
 	if counted != nil {
 		*counted++
 	}
-	key := memberKey(group, family, next[parse.FPersonCode])
+	key := state.MemberKey(group, family, next[parse.FPersonCode])
 	if err := c.changeMember(key, family, next[parse.FPersonCode], active, next, acts, rules.retroOf(active, next)); err != nil {
 		return err
 	}
@@ -424,7 +426,7 @@ func (l *Loader) PolicyHistory(group, family string) ([]PolicyVersion, error) {
 		return nil, fmt.Errorf("family %s of group %s has no policy versions", family, group)
 	}
 	var out []PolicyVersion
-	err = scan(l.db, versionPrefix(group, family), false, func(_, val []byte) error {
+	err = state.Scan(l.db, state.VersionPrefix(group, family), false, func(_, val []byte) error {
 		var v PolicyVersion
 		if err := json.Unmarshal(val, &v); err != nil {
 			return err
@@ -448,17 +450,17 @@ func statusOf(v *PolicyVersion, h policyHead) string {
 
 // PendingPolicies lists the pending copies of a group ("" for every group).
 func (l *Loader) PendingPolicies(group string) ([]PolicyVersion, error) {
-	prefix := "pf" + zero
+	prefix := "pf" + state.Sep
 	if group != "" {
-		prefix += group + zero
+		prefix += group + state.Sep
 	}
 	var out []PolicyVersion
-	err := scan(l.db, prefix, false, func(k, val []byte) error {
-		parts := strings.SplitN(string(k[len("pf"+zero):]), zero, 2)
+	err := state.Scan(l.db, prefix, false, func(k, val []byte) error {
+		parts := strings.SplitN(string(k[len("pf"+state.Sep):]), state.Sep, 2)
 		if len(parts) != 2 || len(parts[1]) < 9 {
 			return fmt.Errorf("bad pending index key")
 		}
-		v, err := loadVersion(l.db, parts[0], parts[1][9:], readU64(val))
+		v, err := loadVersion(l.db, parts[0], parts[1][9:], state.ReadU64(val))
 		if err != nil {
 			return err
 		}
@@ -489,7 +491,7 @@ func (c *chunk) rewindVersion(family string) error {
 	if err != nil {
 		return err
 	}
-	err = scan(c.b, versionPrefix(group, family), false, func(_, val []byte) error {
+	err = state.Scan(c.b, state.VersionPrefix(group, family), false, func(_, val []byte) error {
 		var v PolicyVersion
 		if err := json.Unmarshal(val, &v); err != nil {
 			return err
@@ -527,14 +529,14 @@ func (c *chunk) rewindVersion(family string) error {
 // discardPending drops the pending copies the chunk's file made, counting
 // them in the file's status.
 func (c *chunk) discardPending() error {
-	prefix := fileScoped("pf", c.f.Group, c.f.Seq)
-	return scan(c.l.db, prefix, false, func(k, val []byte) error {
+	prefix := state.FileScoped("pf", c.f.Group, c.f.Seq)
+	return state.Scan(c.l.db, prefix, false, func(k, val []byte) error {
 		family := string(k[len(prefix):])
 		h, err := c.loadHead(c.f.Group, family)
 		if err != nil {
 			return err
 		}
-		v, err := c.loadVersion(c.f.Group, family, readU64(val))
+		v, err := c.loadVersion(c.f.Group, family, state.ReadU64(val))
 		if err != nil {
 			return err
 		}

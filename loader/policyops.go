@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/rxclaims/rxclaims/loader/state"
+
 	"github.com/rxclaims/rxclaims/loader/parse"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -221,7 +223,7 @@ func (c *chunk) activate(v *PolicyVersion, family string) error {
 		if cur != nil {
 			acts = activities(cur, next)
 		}
-		key := memberKey(group, family, next[parse.FPersonCode])
+		key := state.MemberKey(group, family, next[parse.FPersonCode])
 		if err := c.changeMember(key, family, next[parse.FPersonCode], cur, next, acts, retros.retroOf(cur, next)); err != nil {
 			return err
 		}
@@ -238,7 +240,7 @@ func (c *chunk) saveDecision(v *PolicyVersion, family string, h policyHead) erro
 	if err := c.putHead(family, h); err != nil {
 		return err
 	}
-	if err := c.b.Delete(pendingFileKey(c.f.Group, v.File, family), nil); err != nil {
+	if err := c.b.Delete(state.PendingFileKey(c.f.Group, v.File, family), nil); err != nil {
 		return err
 	}
 	return c.commitDecision()
@@ -254,7 +256,7 @@ func (c *chunk) commitDecision() error {
 		return err
 	}
 	if c.f.Seq != 0 {
-		if err := setJSON(c.b, fileKey(c.f.Group, c.f.Seq), c.f); err != nil {
+		if err := state.SetJSON(c.b, state.FileKey(c.f.Group, c.f.Seq), c.f); err != nil {
 			return err
 		}
 	}

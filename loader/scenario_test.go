@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rxclaims/rxclaims/loader/state"
+
 	"github.com/rxclaims/rxclaims/loader/parse"
 
 	"github.com/cockroachdb/datadriven"
@@ -232,7 +234,7 @@ func (s *scenario) cmdJournal(ctx context.Context, d *datadriven.TestData) (stri
 	for _, e := range entries {
 		who := e.Cardholder + "/" + e.Person
 		if e.Key != nil {
-			who = strings.ReplaceAll(string(e.Key), zero, "/")
+			who = strings.ReplaceAll(string(e.Key), state.Sep, "/")
 		}
 		fmt.Fprintf(&b, "%d %s %s\n", e.N, who, strings.Join(e.Activities, " "))
 	}
@@ -365,16 +367,16 @@ func (s *scenario) members(group string) (string, error) {
 		return "", err
 	}
 	var b strings.Builder
-	prefix := "m" + zero
+	prefix := "m" + state.Sep
 	if group != "" {
-		prefix = memberPrefix(group)
+		prefix = state.MemberPrefix(group)
 	}
-	err := scan(s.l.db, prefix, false, func(k, v []byte) error {
+	err := state.Scan(s.l.db, prefix, false, func(k, v []byte) error {
 		r, err := parse.DecodeRecord(v)
 		if err != nil {
 			return err
 		}
-		parts := strings.Split(string(k), zero)
+		parts := strings.Split(string(k), state.Sep)
 		fmt.Fprintf(&b, "%s %s/%s", parts[1], parts[2], parts[3])
 		for f := parse.FRelationship; f < parse.NumFields; f++ {
 			if r[f] != "" {

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/rxclaims/rxclaims/loader/state"
+
 	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/edits"
 	"github.com/shopspring/decimal"
@@ -18,8 +20,6 @@ import (
 // A file carries whole schedules: the first row of a schedule in a file
 // replaces the schedule's lines, and the later rows add to them.
 var scheduleColumns = []string{"schedule", "kind", "name", "conditions", "amount", "percent", "absolute", "effective", "end"}
-
-func scheduleKey(id string) []byte { return []byte("s" + zero + id) }
 
 // ScheduleRecord is a schedule as the loader holds it, with the file that
 // loaded it.
@@ -105,7 +105,7 @@ func (p scheduleProc) apply(c *chunk, vals []string) error {
 	if err != nil {
 		return bad(err)
 	}
-	key := scheduleKey(row.ID)
+	key := state.ScheduleKey(row.ID)
 	var s ScheduleRecord
 	before, err := loadCatalog(c, key, &s)
 	if err != nil {
