@@ -6,13 +6,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rxclaims/rxclaims/loader/parse"
-
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/edits"
 	"github.com/rxclaims/rxclaims/internal/client"
 	"github.com/rxclaims/rxclaims/internal/demo"
+	"github.com/rxclaims/rxclaims/loader/parse"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 )

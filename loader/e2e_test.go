@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rxclaims/rxclaims/loader/parse"
-
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/internal/client"
@@ -19,6 +17,7 @@ import (
 	"github.com/rxclaims/rxclaims/internal/ncpdp"
 	"github.com/rxclaims/rxclaims/internal/server"
 	"github.com/rxclaims/rxclaims/internal/servertest"
+	"github.com/rxclaims/rxclaims/loader/parse"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 )

@@ -5,9 +5,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/rxclaims/rxclaims/loader/parse"
-
 	"github.com/rxclaims/rxclaims/domain"
+	"github.com/rxclaims/rxclaims/loader/parse"
 )
 
 // outcome is what a record did.

@@ -13,12 +13,10 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/rxclaims/rxclaims/loader/state"
-
-	"github.com/rxclaims/rxclaims/loader/parse"
-
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/rxclaims/rxclaims/domain"
+	"github.com/rxclaims/rxclaims/loader/parse"
+	"github.com/rxclaims/rxclaims/loader/state"
 )
 
 // formatOf returns a file's format from its name, or "" for files the

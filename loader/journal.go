@@ -6,9 +6,8 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/rxclaims/rxclaims/loader/state"
-
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/rxclaims/rxclaims/loader/state"
 )
 
 // Journal returns a file's journal entries in order.

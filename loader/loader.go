@@ -21,14 +21,12 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/rxclaims/rxclaims/loader/state"
-
-	"github.com/rxclaims/rxclaims/loader/parse"
-
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/bloom"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rxclaims/rxclaims/domain"
+	"github.com/rxclaims/rxclaims/loader/parse"
+	"github.com/rxclaims/rxclaims/loader/state"
 )
 
 // Options configure a Loader. Zero values take the defaults.

@@ -3,9 +3,8 @@ package loader
 import (
 	"time"
 
-	"github.com/rxclaims/rxclaims/loader/parse"
-
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rxclaims/rxclaims/loader/parse"
 )
 
 // metrics are the loader's Prometheus metrics. Labels are bounded: file

@@ -8,12 +8,10 @@ import (
 	"slices"
 	"time"
 
-	"github.com/rxclaims/rxclaims/loader/state"
-
-	"github.com/rxclaims/rxclaims/loader/parse"
-
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/rxclaims/rxclaims/domain"
+	"github.com/rxclaims/rxclaims/loader/parse"
+	"github.com/rxclaims/rxclaims/loader/state"
 )
 
 // outboxEntry is one durable, numbered batch of changes to send: the

@@ -9,9 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rxclaims/rxclaims/loader/state"
-
 	"github.com/rxclaims/rxclaims/loader/parse"
+	"github.com/rxclaims/rxclaims/loader/state"
 )
 
 // Member policies (DOMAIN.md section 10, seed 002). A family (the

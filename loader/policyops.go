@@ -6,11 +6,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/rxclaims/rxclaims/loader/state"
-
-	"github.com/rxclaims/rxclaims/loader/parse"
-
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/rxclaims/rxclaims/loader/parse"
+	"github.com/rxclaims/rxclaims/loader/state"
 )
 
 // The operator's policy commands: a manual change, approve and reject.

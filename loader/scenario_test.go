@@ -12,12 +12,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rxclaims/rxclaims/loader/state"
-
-	"github.com/rxclaims/rxclaims/loader/parse"
-
 	"github.com/cockroachdb/datadriven"
 	"github.com/rxclaims/rxclaims/domain"
+	"github.com/rxclaims/rxclaims/loader/parse"
+	"github.com/rxclaims/rxclaims/loader/state"
 )
 
 // TestScenarios runs the scenario files in testdata: each command drives

@@ -1,12 +1,10 @@
-package loader
+package parse
 
 import (
 	"errors"
 	"io"
 	"strings"
 	"testing"
-
-	"github.com/rxclaims/rxclaims/loader/parse"
 )
 
 // The catalog and schedule row checks never panic.
@@ -18,9 +16,17 @@ func FuzzParseCatalogRows(f *testing.F) {
 	f.Add("schedule,kind,name,conditions,amount,percent,absolute,effective,end\nF,RATE,,network_type=RETAIL|MAIL;days_supply=34..;drug_class=39*,1.5,,,2026-01-01,\n", 3)
 	f.Add("schedule,kind,conditions,percent,effective\nA,ADJUSTMENT,pharmacy.chain=X;=;a=b=c,-8,2026-01-01\n", 3)
 	f.Fuzz(func(t *testing.T, body string, kind int) {
-		procs := []processor{drugProc{}, pharmacyProc{}, networkProc{}, scheduleProc{}}
-		p := procs[(kind%4+4)%4]
-		rows, _, err := parse.NewRows(strings.NewReader("#rxclaims kind=drug expected=1\n"+body), parse.CSV, p.columns())
+		kinds := []struct {
+			columns []string
+			check   func([]string) error
+		}{
+			{DrugColumns, func(v []string) error { _, _, err := DrugRow(v); return err }},
+			{PharmacyColumns, func(v []string) error { _, _, _, err := PharmacyRow(v); return err }},
+			{NetworkColumns, func(v []string) error { _, err := NetworkRow(v); return err }},
+			{ScheduleColumns, func(v []string) error { _, err := ScheduleRow(v); return err }},
+		}
+		p := kinds[(kind%4+4)%4]
+		rows, _, err := NewRows(strings.NewReader("#rxclaims kind=drug expected=1\n"+body), CSV, p.columns)
 		if err != nil {
 			return
 		}
