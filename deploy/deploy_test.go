@@ -15,6 +15,7 @@ import (
 	"github.com/rxclaims/rxclaims/internal/metrics"
 	"github.com/rxclaims/rxclaims/internal/store"
 	"github.com/rxclaims/rxclaims/loader"
+	"github.com/rxclaims/rxclaims/loader/parse"
 	"sigs.k8s.io/yaml"
 )
 
@@ -34,7 +35,7 @@ func knownMetrics(t *testing.T) []string {
 	}
 	defer st.Close()
 	metrics.RegisterStore(reg, st)
-	l, err := loader.Open(loader.Options{Dir: t.TempDir(), Profiles: &loader.Profiles{}, Registerer: reg})
+	l, err := loader.Open(loader.Options{Dir: t.TempDir(), Profiles: &parse.Profiles{}, Registerer: reg})
 	if err != nil {
 		t.Fatal(err)
 	}

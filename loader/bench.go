@@ -11,6 +11,8 @@ import (
 	"runtime"
 	"strconv"
 	"time"
+
+	"github.com/rxclaims/rxclaims/loader/parse"
 )
 
 // BenchProfiles is the group profile the benchmark file is checked against:
@@ -100,7 +102,7 @@ func Bench(ctx context.Context, dir string, n int, progress Progress) (BenchResu
 	if err := fh.Close(); err != nil {
 		return res, err
 	}
-	profiles, err := ParseProfiles([]byte(BenchProfiles))
+	profiles, err := parse.ParseProfiles([]byte(BenchProfiles))
 	if err != nil {
 		return res, err
 	}

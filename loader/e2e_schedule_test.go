@@ -11,6 +11,7 @@ import (
 	"github.com/rxclaims/rxclaims/edits"
 	"github.com/rxclaims/rxclaims/internal/client"
 	"github.com/rxclaims/rxclaims/internal/demo"
+	"github.com/rxclaims/rxclaims/loader/parse"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 )
@@ -28,7 +29,7 @@ func TestEndToEndSchedule(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	l, err := Open(Options{Dir: t.TempDir(), Profiles: &Profiles{}, Sink: NewGRPCSink(conn, "test"), Logger: slog.New(slog.DiscardHandler),
+	l, err := Open(Options{Dir: t.TempDir(), Profiles: &parse.Profiles{}, Sink: NewGRPCSink(conn, "test"), Logger: slog.New(slog.DiscardHandler),
 		Now: func() time.Time { return time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC) }})
 	if err != nil {
 		t.Fatal(err)

@@ -17,6 +17,7 @@ import (
 	"github.com/rxclaims/rxclaims/internal/ncpdp"
 	"github.com/rxclaims/rxclaims/internal/server"
 	"github.com/rxclaims/rxclaims/internal/servertest"
+	"github.com/rxclaims/rxclaims/loader/parse"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 )
@@ -97,7 +98,7 @@ func newEndToEnd(t *testing.T) *endToEnd {
 		t.Fatal(err)
 	}
 	e.conn, e.client = conn, client.NewClaims(conn)
-	profiles, err := ParseProfiles([]byte("groups:\n- id: GRP100\n  comparator: true\n  classes:\n  - {name: ALL, plan: PPO-2026}\n" +
+	profiles, err := parse.ParseProfiles([]byte("groups:\n- id: GRP100\n  comparator: true\n  classes:\n  - {name: ALL, plan: PPO-2026}\n" +
 		"  pend:\n  - {name: dependent-removed, when: [{field: change.dependent_removed, value: 'true'}]}\n"))
 	if err != nil {
 		t.Fatal(err)

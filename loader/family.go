@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/rxclaims/rxclaims/domain"
+	"github.com/rxclaims/rxclaims/loader/parse"
 )
 
 // outcome is what a record did.
@@ -30,44 +31,25 @@ const (
 	ActClassChanged      = "class_changed"
 )
 
-// familyColumns are the columns a family file may carry.
-var familyColumns = fieldNames[:numFileFields]
-
 // familyRules holds what a family file's records are checked against.
 type familyRules struct {
-	h     Header
-	prof  *Resolved
+	h     parse.Header
+	prof  *parse.Resolved
 	asOf  domain.Date // the date changes without their own date take effect
 	today domain.Date
-}
-
-// toRecord builds a record from a row and checks its schema.
-func toRecord(vals []string) (Record, error) {
-	var rec Record
-	copy(rec[:numFileFields], vals)
-	if err := rec.checkSchema(); err != nil {
-		return rec, err
-	}
-	if rec[FCardholderID] == "" {
-		return rec, fieldErr(FCardholderID, "is required")
-	}
-	if rec[FPersonCode] == "" {
-		return rec, fieldErr(FPersonCode, "is required")
-	}
-	return rec, nil
 }
 
 // checkStateless checks what does not depend on the loader's state: schema,
 // ranges and, for full records, presence and class derivation.
 func (fr *familyRules) checkStateless(vals []string) error {
-	rec, err := toRecord(vals)
+	rec, err := parse.ToRecord(vals)
 	if err != nil {
 		return err
 	}
-	if err := fr.prof.checkRanges(&rec); err != nil {
+	if err := fr.prof.CheckRanges(&rec); err != nil {
 		return err
 	}
-	if fr.h.RecordType == FullRecord {
+	if fr.h.RecordType == parse.FullRecord {
 		_, _, _, err := fr.evaluate(&rec, nil)
 		return err
 	}
@@ -75,19 +57,19 @@ func (fr *familyRules) checkStateless(vals []string) error {
 }
 
 // required reports the first missing required field.
-func (fr *familyRules) required(rec *Record, isNew bool) error {
-	if fr.h.RecordType == FullRecord || isNew {
-		for _, f := range []Field{FDateOfBirth, FCoverageEffective} {
+func (fr *familyRules) required(rec *parse.Record, isNew bool) error {
+	if fr.h.RecordType == parse.FullRecord || isNew {
+		for _, f := range []parse.Field{parse.FDateOfBirth, parse.FCoverageEffective} {
 			if rec[f] == "" {
-				return fieldErr(f, "is required for a new member or a full record")
+				return parse.FieldErrorf(f, "is required for a new member or a full record")
 			}
 		}
-		if fr.h.FileType == Participation && rec[FPlanID] == "" {
-			return fieldErr(FPlanID, "is required: a participation record enrolls in the plan elected")
+		if fr.h.FileType == parse.Participation && rec[parse.FPlanID] == "" {
+			return parse.FieldErrorf(parse.FPlanID, "is required: a participation record enrolls in the plan elected")
 		}
-		for f := Field(0); f < numFileFields; f++ {
+		for f := parse.Field(0); f < parse.NumFileFields; f++ {
 			if fr.prof.Required[f] && rec[f] == "" {
-				return fieldErr(f, "is required by group %s's intake profile", fr.prof.Group)
+				return parse.FieldErrorf(f, "is required by group %s's intake profile", fr.prof.Group)
 			}
 		}
 	}
@@ -97,12 +79,12 @@ func (fr *familyRules) required(rec *Record, isNew bool) error {
 // evaluate merges rec into cur (the member's last processed record, nil if
 // none), derives class and plan by the file type, and returns the member's
 // next record, the outcome and the activities it amounts to.
-func (fr *familyRules) evaluate(rec, cur *Record) (Record, outcome, []string, error) {
+func (fr *familyRules) evaluate(rec, cur *parse.Record) (parse.Record, outcome, []string, error) {
 	if err := fr.required(rec, cur == nil); err != nil {
-		return Record{}, 0, nil, err
+		return parse.Record{}, 0, nil, err
 	}
 	next := fr.merge(rec, cur)
-	if err := fr.prof.checkRanges(&next); err != nil {
+	if err := fr.prof.CheckRanges(&next); err != nil {
 		return next, 0, nil, err
 	}
 	if eligible, err := fr.placeClass(rec, &next); err != nil || !eligible {
@@ -111,14 +93,14 @@ func (fr *familyRules) evaluate(rec, cur *Record) (Record, outcome, []string, er
 		}
 		return next, 0, nil, err
 	}
-	if next[FPlanID] == "" {
-		return next, 0, nil, fieldErr(FPlanID, "no plan: give plan_id or a class with a plan")
+	if next[parse.FPlanID] == "" {
+		return next, 0, nil, parse.FieldErrorf(parse.FPlanID, "no plan: give plan_id or a class with a plan")
 	}
-	if cur != nil && cur[FPlanID] != "" && next[FPlanID] != cur[FPlanID] {
+	if cur != nil && cur[parse.FPlanID] != "" && next[parse.FPlanID] != cur[parse.FPlanID] {
 		fr.changePlan(rec, cur, &next)
 	}
-	if next[FCoverageEnd] != "" && next[FCoverageEnd] < next[FCoverageEffective] {
-		return next, 0, nil, fieldErr(FCoverageEnd, "%s is before coverage_effective %s", next[FCoverageEnd], next[FCoverageEffective])
+	if next[parse.FCoverageEnd] != "" && next[parse.FCoverageEnd] < next[parse.FCoverageEffective] {
+		return next, 0, nil, parse.FieldErrorf(parse.FCoverageEnd, "%s is before coverage_effective %s", next[parse.FCoverageEnd], next[parse.FCoverageEffective])
 	}
 	if cur == nil {
 		return next, outNew, newMemberActs(&next), nil
@@ -132,68 +114,68 @@ func (fr *familyRules) evaluate(rec, cur *Record) (Record, outcome, []string, er
 // merge is the member's record after rec: rec itself when it is whole (a
 // full file, or a new member), else cur with rec's given fields over it.
 // The plan history is the member's own, never the file's.
-func (fr *familyRules) merge(rec, cur *Record) Record {
-	var next Record
-	if fr.h.RecordType == FullRecord || cur == nil {
+func (fr *familyRules) merge(rec, cur *parse.Record) parse.Record {
+	var next parse.Record
+	if fr.h.RecordType == parse.FullRecord || cur == nil {
 		next = *rec
 	} else {
 		next = *cur
-		for f := Field(0); f < numFileFields; f++ {
+		for f := parse.Field(0); f < parse.NumFileFields; f++ {
 			if rec[f] != "" {
 				next[f] = rec[f]
 			}
 		}
 	}
-	next[FHistory] = ""
+	next[parse.FHistory] = ""
 	if cur != nil {
-		next[FHistory] = cur[FHistory]
+		next[parse.FHistory] = cur[parse.FHistory]
 	}
 	return next
 }
 
 // placeClass sets next's class and plan as the file type says. It reports
 // false, with no error, for a Population member no class rule takes.
-func (fr *familyRules) placeClass(rec, next *Record) (bool, error) {
+func (fr *familyRules) placeClass(rec, next *parse.Record) (bool, error) {
 	switch fr.h.FileType {
-	case Participation: // enroll as elected; class given or derived, no eligibility check
-		if rec[FClass] == "" {
-			next[FClass] = ""
-			if c := fr.prof.classOf(next); c != nil {
-				next[FClass] = c.Name
+	case parse.Participation: // enroll as elected; class given or derived, no eligibility check
+		if rec[parse.FClass] == "" {
+			next[parse.FClass] = ""
+			if c := fr.prof.ClassOf(next); c != nil {
+				next[parse.FClass] = c.Name
 			}
 		}
-		if len(fr.prof.Plans) > 0 && !fr.prof.Plans[next[FPlanID]] {
-			return true, fieldErr(FPlanID, "plan %s is not offered to group %s", next[FPlanID], fr.prof.Group)
+		if len(fr.prof.Plans) > 0 && !fr.prof.Plans[next[parse.FPlanID]] {
+			return true, parse.FieldErrorf(parse.FPlanID, "plan %s is not offered to group %s", next[parse.FPlanID], fr.prof.Group)
 		}
-	case Eligibility: // class given, or derived; the class gives the plan
+	case parse.Eligibility: // class given, or derived; the class gives the plan
 		c, err := fr.eligibleClass(rec, next)
 		if err != nil {
 			return true, err
 		}
-		next[FClass], next[FPlanID] = c.Name, c.Plan
-	case Population: // everyone: derive eligibility and class
-		c := fr.prof.classOf(next)
+		next[parse.FClass], next[parse.FPlanID] = c.Name, c.Plan
+	case parse.Population: // everyone: derive eligibility and class
+		c := fr.prof.ClassOf(next)
 		if c == nil {
 			return false, nil
 		}
-		next[FClass], next[FPlanID] = c.Name, c.Plan
+		next[parse.FClass], next[parse.FPlanID] = c.Name, c.Plan
 	}
 	return true, nil
 }
 
 // eligibleClass is an Eligibility record's class: the one given, or the
 // one the rules derive; a plan given must be the class's.
-func (fr *familyRules) eligibleClass(rec, next *Record) (*Class, error) {
-	var c *Class
-	if rec[FClass] != "" {
-		if c = fr.prof.className(rec[FClass]); c == nil {
-			return nil, fieldErr(FClass, "class %s is not a class of group %s", rec[FClass], fr.prof.Group)
+func (fr *familyRules) eligibleClass(rec, next *parse.Record) (*parse.Class, error) {
+	var c *parse.Class
+	if rec[parse.FClass] != "" {
+		if c = fr.prof.ClassNamed(rec[parse.FClass]); c == nil {
+			return nil, parse.FieldErrorf(parse.FClass, "class %s is not a class of group %s", rec[parse.FClass], fr.prof.Group)
 		}
-	} else if c = fr.prof.classOf(next); c == nil {
-		return nil, fieldErr(FClass, "not eligible: no class rule of group %s matches", fr.prof.Group)
+	} else if c = fr.prof.ClassOf(next); c == nil {
+		return nil, parse.FieldErrorf(parse.FClass, "not eligible: no class rule of group %s matches", fr.prof.Group)
 	}
-	if rec[FPlanID] != "" && rec[FPlanID] != c.Plan {
-		return nil, fieldErr(FPlanID, "plan %s differs from class %s's plan %s", rec[FPlanID], c.Name, c.Plan)
+	if rec[parse.FPlanID] != "" && rec[parse.FPlanID] != c.Plan {
+		return nil, parse.FieldErrorf(parse.FPlanID, "plan %s differs from class %s's plan %s", rec[parse.FPlanID], c.Name, c.Plan)
 	}
 	return c, nil
 }
@@ -201,61 +183,61 @@ func (fr *familyRules) eligibleClass(rec, next *Record) (*Class, error) {
 // changePlan handles a plan change: the new coverage starts on its own
 // date (as of the file when not given), and the old one ends the day
 // before, kept in the member's plan history.
-func (fr *familyRules) changePlan(rec, cur, next *Record) {
-	if rec[FCoverageEffective] == "" {
-		next[FCoverageEffective] = fr.asOf.String()
+func (fr *familyRules) changePlan(rec, cur, next *parse.Record) {
+	if rec[parse.FCoverageEffective] == "" {
+		next[parse.FCoverageEffective] = fr.asOf.String()
 	}
-	if next[FCoverageEffective] <= cur[FCoverageEffective] {
+	if next[parse.FCoverageEffective] <= cur[parse.FCoverageEffective] {
 		return
 	}
-	eff := domain.MustDate(next[FCoverageEffective])
+	eff := domain.MustDate(next[parse.FCoverageEffective])
 	end := eff.AddDays(-1).String()
-	if cur[FCoverageEnd] != "" && cur[FCoverageEnd] < end {
-		end = cur[FCoverageEnd]
+	if cur[parse.FCoverageEnd] != "" && cur[parse.FCoverageEnd] < end {
+		end = cur[parse.FCoverageEnd]
 	}
-	h := cur[FPlanID] + ":" + cur[FCoverageEffective] + ":" + end
-	if next[FHistory] != "" {
-		h = next[FHistory] + ";" + h
+	h := cur[parse.FPlanID] + ":" + cur[parse.FCoverageEffective] + ":" + end
+	if next[parse.FHistory] != "" {
+		h = next[parse.FHistory] + ";" + h
 	}
-	next[FHistory] = h
-	if rec[FCoverageEnd] == "" {
-		next[FCoverageEnd] = ""
+	next[parse.FHistory] = h
+	if rec[parse.FCoverageEnd] == "" {
+		next[parse.FCoverageEnd] = ""
 	}
 }
 
 // newMemberActs names the activities of a member's first record.
-func newMemberActs(next *Record) []string {
+func newMemberActs(next *parse.Record) []string {
 	acts := []string{ActMemberCreated, ActCoverageEnrolled}
-	if next[FPersonCode] != "001" {
+	if next[parse.FPersonCode] != "001" {
 		acts[0] = ActDependentAdded
 	}
-	if next[FCoverageEnd] != "" {
+	if next[parse.FCoverageEnd] != "" {
 		acts = append(acts, ActCoverageCancelled)
 	}
 	return acts
 }
 
 // activities names the changes from cur to next.
-func activities(cur, next *Record) []string {
+func activities(cur, next *parse.Record) []string {
 	var acts []string
-	if cur[FClass] != next[FClass] {
+	if cur[parse.FClass] != next[parse.FClass] {
 		acts = append(acts, ActClassChanged)
 	}
 	switch {
-	case cur[FPlanID] == "" && next[FPlanID] != "":
+	case cur[parse.FPlanID] == "" && next[parse.FPlanID] != "":
 		acts = append(acts, ActCoverageEnrolled)
-	case cur[FPlanID] != next[FPlanID] || cur[FCoverageEffective] != next[FCoverageEffective]:
+	case cur[parse.FPlanID] != next[parse.FPlanID] || cur[parse.FCoverageEffective] != next[parse.FCoverageEffective]:
 		acts = append(acts, ActCoverageChanged)
 	}
 	switch {
-	case cur[FCoverageEnd] == "" && next[FCoverageEnd] != "":
+	case cur[parse.FCoverageEnd] == "" && next[parse.FCoverageEnd] != "":
 		acts = append(acts, ActCoverageCancelled)
-	case cur[FCoverageEnd] != "" && next[FCoverageEnd] == "":
+	case cur[parse.FCoverageEnd] != "" && next[parse.FCoverageEnd] == "":
 		acts = append(acts, ActCoverageRestored)
-	case cur[FCoverageEnd] != next[FCoverageEnd]:
+	case cur[parse.FCoverageEnd] != next[parse.FCoverageEnd]:
 		acts = append(acts, ActCoverageChanged)
 	}
-	for _, f := range []Field{FRelationship, FDateOfBirth, FGender, FHoursWorked, FUnion, FManagement, FSalary} {
+	for _, f := range []parse.Field{parse.FRelationship, parse.FDateOfBirth, parse.FGender, parse.FHoursWorked, parse.FUnion, parse.FManagement, parse.FSalary} {
 		if cur[f] != next[f] {
 			acts = append(acts, ActMemberUpdated)
 			break
@@ -279,27 +261,27 @@ type Retro struct {
 
 // retroOf returns the retroactive change from cur to next, if any: a
 // termination or an enrollment (or plan change) dated before today.
-func (fr *familyRules) retroOf(cur, next *Record) *Retro {
-	if next[FCoverageEnd] != "" && (cur == nil || cur[FCoverageEnd] == "" || next[FCoverageEnd] < cur[FCoverageEnd]) {
-		end := domain.MustDate(next[FCoverageEnd])
+func (fr *familyRules) retroOf(cur, next *parse.Record) *Retro {
+	if next[parse.FCoverageEnd] != "" && (cur == nil || cur[parse.FCoverageEnd] == "" || next[parse.FCoverageEnd] < cur[parse.FCoverageEnd]) {
+		end := domain.MustDate(next[parse.FCoverageEnd])
 		if end.Before(fr.today) {
 			return &Retro{From: end.AddDays(1), Reason: "coverage terminated as of " + end.String()}
 		}
 	}
-	if cur != nil && (next[FPlanID] != cur[FPlanID] || next[FCoverageEffective] < cur[FCoverageEffective]) {
-		eff := domain.MustDate(next[FCoverageEffective])
+	if cur != nil && (next[parse.FPlanID] != cur[parse.FPlanID] || next[parse.FCoverageEffective] < cur[parse.FCoverageEffective]) {
+		eff := domain.MustDate(next[parse.FCoverageEffective])
 		if eff.Before(fr.today) {
-			return &Retro{From: eff, Plan: next[FPlanID], Reason: "enrolled in plan " + next[FPlanID] + " as of " + eff.String()}
+			return &Retro{From: eff, Plan: next[parse.FPlanID], Reason: "enrolled in plan " + next[parse.FPlanID] + " as of " + eff.String()}
 		}
 	}
 	return nil
 }
 
 // coverages returns a member's coverages: the history, then the current one.
-func coverages(rec *Record) ([]coverage, error) {
+func coverages(rec *parse.Record) ([]coverage, error) {
 	var out []coverage
-	if rec[FHistory] != "" {
-		for _, h := range strings.Split(rec[FHistory], ";") {
+	if rec[parse.FHistory] != "" {
+		for _, h := range strings.Split(rec[parse.FHistory], ";") {
 			parts := strings.Split(h, ":")
 			if len(parts) != 3 {
 				return nil, errors.New("bad coverage history")
@@ -307,8 +289,8 @@ func coverages(rec *Record) ([]coverage, error) {
 			out = append(out, coverage{parts[0], parts[1], parts[2]})
 		}
 	}
-	if rec[FPlanID] != "" {
-		out = append(out, coverage{rec[FPlanID], rec[FCoverageEffective], rec[FCoverageEnd]})
+	if rec[parse.FPlanID] != "" {
+		out = append(out, coverage{rec[parse.FPlanID], rec[parse.FCoverageEffective], rec[parse.FCoverageEnd]})
 	}
 	return out, nil
 }

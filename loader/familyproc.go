@@ -7,6 +7,8 @@ import (
 	"fmt"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/rxclaims/rxclaims/loader/parse"
+	"github.com/rxclaims/rxclaims/loader/state"
 )
 
 // familyProc applies family records.
@@ -15,22 +17,22 @@ type familyProc struct {
 	rules familyRules
 }
 
-func (p *familyProc) columns() []string { return familyColumns }
+func (p *familyProc) columns() []string { return parse.FamilyColumns }
 
 func (p *familyProc) check(vals []string) error { return p.rules.checkStateless(vals) }
 
 func (p *familyProc) apply(c *chunk, vals []string) error {
-	rec, err := toRecord(vals)
+	rec, err := parse.ToRecord(vals)
 	if err != nil {
 		return bad(err)
 	}
-	group, family, person := c.f.Group, rec[FCardholderID], rec[FPersonCode]
-	if p.rules.h.RecordType == FullRecord {
-		if err := c.b.Set(seenKey(group, c.f.Seq, family, person), seenMark, nil); err != nil {
+	group, family, person := c.f.Group, rec[parse.FCardholderID], rec[parse.FPersonCode]
+	if p.rules.h.RecordType == parse.FullRecord {
+		if err := c.b.Set(state.SeenKey(group, c.f.Seq, family, person), seenMark, nil); err != nil {
 			return err
 		}
 	}
-	if err := p.rules.prof.checkRanges(&rec); err != nil {
+	if err := p.rules.prof.CheckRanges(&rec); err != nil {
 		return bad(err)
 	}
 	w, err := c.loadPolicy(family)
@@ -57,7 +59,7 @@ func (p *familyProc) apply(c *chunk, vals []string) error {
 	if cur == nil && person != "001" {
 		hasSub := w.pending != nil && w.pending.member("001") != nil
 		if !hasSub {
-			sub, err := get(c.b, memberKey(group, family, "001"))
+			sub, err := state.Get(c.b, state.MemberKey(group, family, "001"))
 			if err != nil {
 				return err
 			}
@@ -87,12 +89,12 @@ func (p *familyProc) apply(c *chunk, vals []string) error {
 }
 
 // storedMember reads a member's active record, or nil.
-func storedMember(r reader, group, family, person string) (*Record, error) {
-	stored, err := get(r, memberKey(group, family, person))
+func storedMember(r state.Reader, group, family, person string) (*parse.Record, error) {
+	stored, err := state.Get(r, state.MemberKey(group, family, person))
 	if err != nil || stored == nil {
 		return nil, err
 	}
-	rec, err := decodeRecord(stored)
+	rec, err := parse.DecodeRecord(stored)
 	if err != nil {
 		return nil, fmt.Errorf("member record: %w", err)
 	}
@@ -101,10 +103,10 @@ func storedMember(r reader, group, family, person string) (*Record, error) {
 
 // changeMember writes a member's next record with its journal entry and
 // any retroactive change, and marks the family for sync.
-func (c *chunk) changeMember(key []byte, cardholder, person string, cur, next *Record, acts []string, retro *Retro) error {
-	e := &JournalEntry{Cardholder: cardholder, Person: person, Activities: acts, After: next.encode()}
+func (c *chunk) changeMember(key []byte, cardholder, person string, cur, next *parse.Record, acts []string, retro *Retro) error {
+	e := &state.JournalEntry{Cardholder: cardholder, Person: person, Activities: acts, After: next.Encode()}
 	if cur != nil {
-		e.Before = cur.encode()
+		e.Before = cur.Encode()
 	}
 	if err := c.journal(e); err != nil {
 		return err
@@ -113,7 +115,7 @@ func (c *chunk) changeMember(key []byte, cardholder, person string, cur, next *R
 		return err
 	}
 	if retro != nil && c.user == "" {
-		if err := setJSON(c.b, retroKey(c.f.Group, c.f.Seq, cardholder, person), retro); err != nil {
+		if err := state.SetJSON(c.b, state.RetroKey(c.f.Group, c.f.Seq, cardholder, person), retro); err != nil {
 			return err
 		}
 	}
@@ -126,7 +128,7 @@ func (c *chunk) changeMember(key []byte, cardholder, person string, cur, next *R
 // it. A member handled gets a seen mark in the same commit, so a rerun
 // after a crash skips it.
 func (p *familyProc) finish(ctx context.Context, f *FileStatus) error {
-	if p.rules.h.RecordType != FullRecord || f.Removals {
+	if p.rules.h.RecordType != parse.FullRecord || f.Removals {
 		return nil
 	}
 	l := p.l
@@ -136,19 +138,19 @@ func (p *familyProc) finish(ctx context.Context, f *FileStatus) error {
 	asOf := p.rules.asOf.String()
 	c := l.newChunk(f)
 	defer func() { c.b.Close() }()
-	prefix := memberPrefix(f.Group)
+	prefix := state.MemberPrefix(f.Group)
 	snap := l.db.NewSnapshot()
 	defer snap.Close()
 	// The seen marks sort like the members (cardholder, person): walk both
 	// in step instead of looking each member up.
-	seenPrefix := fileScoped("s", f.Group, f.Seq)
-	seenIt, err := snap.NewIter(&pebble.IterOptions{LowerBound: []byte(seenPrefix), UpperBound: upper(seenPrefix)})
+	seenPrefix := state.FileScoped("s", f.Group, f.Seq)
+	seenIt, err := snap.NewIter(&pebble.IterOptions{LowerBound: []byte(seenPrefix), UpperBound: state.Upper(seenPrefix)})
 	if err != nil {
 		return err
 	}
 	defer seenIt.Close()
 	seenOK := seenIt.First()
-	err = scan(snap, prefix, false, func(k, v []byte) error {
+	err = state.Scan(snap, prefix, false, func(k, v []byte) error {
 		rest := k[len(prefix):]
 		for seenOK && bytes.Compare(seenIt.Key()[len(seenPrefix):], rest) < 0 {
 			seenOK = seenIt.Next()
@@ -157,16 +159,16 @@ func (p *familyProc) finish(ctx context.Context, f *FileStatus) error {
 			return nil
 		}
 		cardholder, person, _ := cut(string(rest))
-		cur, err := decodeRecord(v)
+		cur, err := parse.DecodeRecord(v)
 		if err != nil {
 			return err
 		}
-		if cur[FPlanID] == "" || (cur[FCoverageEnd] != "" && cur[FCoverageEnd] < asOf) {
+		if cur[parse.FPlanID] == "" || (cur[parse.FCoverageEnd] != "" && cur[parse.FCoverageEnd] < asOf) {
 			return nil // not active as of the file: nothing to remove
 		}
 		f.Counts.Removed++
 		c.n++
-		if err := c.b.Set(seenKey(f.Group, f.Seq, cardholder, person), seenMark, nil); err != nil {
+		if err := c.b.Set(state.SeenKey(f.Group, f.Seq, cardholder, person), seenMark, nil); err != nil {
 			return err
 		}
 		if p.rules.prof.CancelMissing {
@@ -193,7 +195,7 @@ func (p *familyProc) finish(ctx context.Context, f *FileStatus) error {
 // cancelMissing cancels a member missing from a full file, through the
 // policy workflow like any change. A family whose pending copy came from
 // elsewhere is left as it is, and the file reports it.
-func (p *familyProc) cancelMissing(c *chunk, cardholder, person string, cur *Record, end string) error {
+func (p *familyProc) cancelMissing(c *chunk, cardholder, person string, cur *parse.Record, end string) error {
 	w, err := c.loadPolicy(cardholder)
 	if err != nil {
 		return err
@@ -205,11 +207,11 @@ func (p *familyProc) cancelMissing(c *chunk, cardholder, person string, cur *Rec
 		}
 	}
 	next := *base
-	if next[FCoverageEnd] == "" || next[FCoverageEnd] > end {
-		next[FCoverageEnd] = end
+	if next[parse.FCoverageEnd] == "" || next[parse.FCoverageEnd] > end {
+		next[parse.FCoverageEnd] = end
 	}
-	if end < next[FCoverageEffective] { // never started: cancel from its start
-		next[FCoverageEnd] = next[FCoverageEffective]
+	if end < next[parse.FCoverageEffective] { // never started: cancel from its start
+		next[parse.FCoverageEnd] = next[parse.FCoverageEffective]
 	}
 	if next == *base {
 		return nil
@@ -218,7 +220,7 @@ func (p *familyProc) cancelMissing(c *chunk, cardholder, person string, cur *Rec
 	if errors.Is(err, errBadRecord) {
 		c.f.Counts.Failed++
 		reason := fmt.Sprintf("member %s/%s missing from the full file was not cancelled: %v", cardholder, person, err)
-		return c.b.Set(removalErrorKey(c.f.Group, c.f.Seq, cardholder, person), []byte(reason), nil)
+		return c.b.Set(state.RemovalErrorKey(c.f.Group, c.f.Seq, cardholder, person), []byte(reason), nil)
 	}
 	return err
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/rxclaims/rxclaims/loader/parse"
 )
 
 // Status is where a file is in its processing (seed 003).
@@ -47,20 +49,20 @@ type Counts struct {
 
 // FileStatus is everything the loader keeps about one file.
 type FileStatus struct {
-	Group      string     `json:"group"`
-	Seq        uint64     `json:"seq"`
-	Name       string     `json:"name"`
-	FileID     string     `json:"file_id,omitempty"`
-	Kind       Kind       `json:"kind"`
-	FileType   FileType   `json:"file_type,omitempty"`
-	RecordType RecordType `json:"record_type,omitempty"`
-	Format     Format     `json:"format"`
-	AsOf       string     `json:"as_of,omitempty"`
-	Checksum   string     `json:"checksum,omitempty"` // SHA-256 of the whole file
-	Status     Status     `json:"status"`
-	Outcome    string     `json:"outcome,omitempty"`
-	Reason     string     `json:"reason,omitempty"` // why a file failed
-	Counts     Counts     `json:"counts"`
+	Group      string           `json:"group"`
+	Seq        uint64           `json:"seq"`
+	Name       string           `json:"name"`
+	FileID     string           `json:"file_id,omitempty"`
+	Kind       parse.Kind       `json:"kind"`
+	FileType   parse.FileType   `json:"file_type,omitempty"`
+	RecordType parse.RecordType `json:"record_type,omitempty"`
+	Format     parse.Format     `json:"format"`
+	AsOf       string           `json:"as_of,omitempty"`
+	Checksum   string           `json:"checksum,omitempty"` // SHA-256 of the whole file
+	Status     Status           `json:"status"`
+	Outcome    string           `json:"outcome,omitempty"`
+	Reason     string           `json:"reason,omitempty"` // why a file failed
+	Counts     Counts           `json:"counts"`
 	// Cursor is the number of records processed and committed; Removals is
 	// set once the full-file removal pass has run.
 	Cursor   int       `json:"cursor"`
@@ -80,7 +82,7 @@ func (f *FileStatus) Ref() string { return fmt.Sprintf("%s/%d", f.Group, f.Seq) 
 func (f *FileStatus) Summary() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s (%s", f.Ref(), f.Name, f.Kind)
-	if f.Kind == KindFamily {
+	if f.Kind == parse.KindFamily {
 		fmt.Fprintf(&b, " %s %s", f.FileType, f.RecordType)
 	}
 	fmt.Fprintf(&b, "): %s", f.Status)

@@ -15,24 +15,24 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/rxclaims/rxclaims/domain"
+	"github.com/rxclaims/rxclaims/loader/parse"
+	"github.com/rxclaims/rxclaims/loader/state"
 )
 
 // formatOf returns a file's format from its name, or "" for files the
 // loader ignores (hidden files, other extensions).
-func formatOf(name string) Format {
+func formatOf(name string) parse.Format {
 	if strings.HasPrefix(name, ".") {
 		return ""
 	}
 	switch strings.ToLower(filepath.Ext(name)) {
 	case ".csv":
-		return CSV
+		return parse.CSV
 	case ".jsonl", ".ndjson":
-		return JSONLines
+		return parse.JSONLines
 	}
 	return ""
 }
-
-func inboxKey(name string) []byte { return []byte("in" + zero + name) }
 
 const unknownGroup = "~unknown"
 
@@ -47,9 +47,9 @@ func (l *Loader) stage(name string) (*FileStatus, error) {
 	if err != nil {
 		return nil, err
 	}
-	h, n, err := countRecords(fh, format)
+	h, n, err := parse.CountRecords(fh, format)
 	fh.Close()
-	if errors.Is(err, errIncomplete) {
+	if errors.Is(err, parse.ErrIncomplete) {
 		return nil, nil
 	}
 	var f *FileStatus
@@ -67,7 +67,7 @@ func (l *Loader) stage(name string) (*FileStatus, error) {
 		return f, l.putFile(f)
 	case n > h.Expected:
 		f.Counts.Received = n
-		return f, l.reject(f, path, fmt.Sprintf("the file holds %d records, its header expects %d", n, h.Expected), inboxKey(name))
+		return f, l.reject(f, path, fmt.Sprintf("the file holds %d records, its header expects %d", n, h.Expected), state.InboxKey(name))
 	}
 	sum, err := checksum(path)
 	if err != nil {
@@ -76,27 +76,27 @@ func (l *Loader) stage(name string) (*FileStatus, error) {
 	f.Checksum = sum
 	b := l.db.NewBatch()
 	defer b.Close()
-	if prev, err := get(l.db, sumKey(sum)); err != nil {
+	if prev, err := state.Get(l.db, state.SumKey(sum)); err != nil {
 		return nil, err
 	} else if prev != nil {
 		f.Status, f.Outcome = Failed, OutcomeDuplicate
 		f.Reason = fmt.Sprintf("the same file (SHA-256 %s) was already processed as %s", sum[:12], string(prev))
 		f.Finished = l.opts.Now().UTC()
 		dst := l.archivePath(f, "")
-		if err := b.Delete(inboxKey(name), nil); err != nil {
+		if err := b.Delete(state.InboxKey(name), nil); err != nil {
 			return nil, err
 		}
 		return f, l.finishFile(b, f, path, dst)
 	}
 	f.Status = Pending
 	f.Staged = filepath.Join(l.dirs.staging, fmt.Sprintf("%s-%06d-%s", safeGroup(f.Group), f.Seq, name))
-	if err := b.Set(sumKey(sum), []byte(f.Ref()), nil); err != nil {
+	if err := b.Set(state.SumKey(sum), []byte(f.Ref()), nil); err != nil {
 		return nil, err
 	}
-	if err := b.Delete(inboxKey(name), nil); err != nil {
+	if err := b.Delete(state.InboxKey(name), nil); err != nil {
 		return nil, err
 	}
-	if err := setJSON(b, fileKey(f.Group, f.Seq), f); err != nil {
+	if err := state.SetJSON(b, state.FileKey(f.Group, f.Seq), f); err != nil {
 		return nil, err
 	}
 	if err := b.Commit(pebble.Sync); err != nil {
@@ -110,17 +110,17 @@ func trimPrefix(err error, p string) string { return strings.TrimPrefix(err.Erro
 func safeGroup(g string) string { return strings.TrimPrefix(g, "~") }
 
 // loadingEntry returns the file's entry, registering it on first sight.
-func (l *Loader) loadingEntry(name string, h Header, format Format) (*FileStatus, error) {
-	if v, err := get(l.db, inboxKey(name)); err != nil {
+func (l *Loader) loadingEntry(name string, h parse.Header, format parse.Format) (*FileStatus, error) {
+	if v, err := state.Get(l.db, state.InboxKey(name)); err != nil {
 		return nil, err
 	} else if v != nil {
-		group, seq, _ := strings.Cut(string(v), zero)
-		if f, err := l.File(group, readU64([]byte(seq))); err != nil || f != nil {
+		group, seq, _ := strings.Cut(string(v), state.Sep)
+		if f, err := l.File(group, state.ReadU64([]byte(seq))); err != nil || f != nil {
 			return f, err
 		}
 	}
 	group := h.Group
-	if h.Kind != KindFamily {
+	if h.Kind != parse.KindFamily {
 		group = catalogGroup
 	}
 	b := l.db.NewIndexedBatch()
@@ -134,10 +134,10 @@ func (l *Loader) loadingEntry(name string, h Header, format Format) (*FileStatus
 		RecordType: h.RecordType, Format: format, AsOf: h.AsOf, Status: Loading,
 		Counts: Counts{Expected: h.Expected}, Inbox: name, Received: l.opts.Now().UTC(),
 	}
-	if err := b.Set(inboxKey(name), []byte(group+zero+u64(seq)), nil); err != nil {
+	if err := b.Set(state.InboxKey(name), []byte(group+state.Sep+state.U64(seq)), nil); err != nil {
 		return nil, err
 	}
-	if err := setJSON(b, fileKey(group, seq), f); err != nil {
+	if err := state.SetJSON(b, state.FileKey(group, seq), f); err != nil {
 		return nil, err
 	}
 	return f, b.Commit(pebble.Sync)
@@ -146,7 +146,7 @@ func (l *Loader) loadingEntry(name string, h Header, format Format) (*FileStatus
 func (l *Loader) putFile(f *FileStatus) error {
 	b := l.db.NewBatch()
 	defer b.Close()
-	if err := setJSON(b, fileKey(f.Group, f.Seq), f); err != nil {
+	if err := state.SetJSON(b, state.FileKey(f.Group, f.Seq), f); err != nil {
 		return err
 	}
 	return b.Commit(pebble.Sync)
@@ -196,16 +196,16 @@ func (l *Loader) newChunk(f *FileStatus) *chunk {
 
 func (c *chunk) badRecord(line int, err error) error {
 	c.f.Counts.Failed++
-	return c.b.Set(errorKey(c.f.Group, c.f.Seq, line), []byte(err.Error()), nil)
+	return c.b.Set(state.ErrorKey(c.f.Group, c.f.Seq, line), []byte(err.Error()), nil)
 }
 
-func (c *chunk) journal(e *JournalEntry) error {
+func (c *chunk) journal(e *state.JournalEntry) error {
 	if c.user != "" {
 		return nil
 	}
 	c.f.Journal++
 	e.N = c.f.Journal
-	return setJSON(c.b, journalKey(c.f.Group, c.f.Seq, e.N), e)
+	return state.SetJSON(c.b, state.JournalKey(c.f.Group, c.f.Seq, e.N), e)
 }
 
 // commit writes the outbox batch and the file's status with the chunk.
@@ -230,7 +230,7 @@ func (c *chunk) commit() error {
 		return err
 	}
 	if c.user == "" {
-		if err := setJSON(c.b, fileKey(c.f.Group, c.f.Seq), c.f); err != nil {
+		if err := state.SetJSON(c.b, state.FileKey(c.f.Group, c.f.Seq), c.f); err != nil {
 			return err
 		}
 	}
@@ -264,7 +264,7 @@ func bad(err error) error { return badRecordError{err} }
 
 func (l *Loader) processorFor(f *FileStatus) (processor, error) {
 	switch f.Kind {
-	case KindFamily:
+	case parse.KindFamily:
 		prof, err := l.opts.Profiles.Resolve(f.Group)
 		if err != nil {
 			return nil, err
@@ -273,15 +273,15 @@ func (l *Loader) processorFor(f *FileStatus) (processor, error) {
 		if f.AsOf != "" {
 			asOf = domain.MustDate(f.AsOf)
 		}
-		h := Header{Kind: f.Kind, Group: f.Group, FileType: f.FileType, RecordType: f.RecordType, AsOf: f.AsOf}
+		h := parse.Header{Kind: f.Kind, Group: f.Group, FileType: f.FileType, RecordType: f.RecordType, AsOf: f.AsOf}
 		return &familyProc{l: l, rules: familyRules{h: h, prof: prof, asOf: asOf, today: l.today()}}, nil
-	case KindDrug:
+	case parse.KindDrug:
 		return &drugProc{l: l}, nil
-	case KindPharmacy:
+	case parse.KindPharmacy:
 		return &pharmacyProc{l: l}, nil
-	case KindNetwork:
+	case parse.KindNetwork:
 		return &networkProc{l: l}, nil
-	case KindSchedule:
+	case parse.KindSchedule:
 		return &scheduleProc{l: l}, nil
 	}
 	return nil, fmt.Errorf("unknown kind %q", f.Kind)
@@ -340,7 +340,7 @@ func (l *Loader) validate(ctx context.Context, f *FileStatus, proc processor) (i
 		return 0, err
 	}
 	defer fh.Close()
-	rows, _, err := NewRows(fh, f.Format, proc.columns())
+	rows, _, err := parse.NewRows(fh, f.Format, proc.columns())
 	if err != nil {
 		return 0, l.reject(f, f.Staged, err.Error(), nil)
 	}
@@ -354,15 +354,15 @@ func (l *Loader) validate(ctx context.Context, f *FileStatus, proc processor) (i
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		var re *RowError
+		var re *parse.RowError
 		if err == nil {
 			if cerr := proc.check(vals); cerr != nil {
-				err = &RowError{Line: rows.Line(), Err: cerr}
+				err = &parse.RowError{Line: rows.Line(), Err: cerr}
 			}
 		}
 		if errors.As(err, &re) {
 			failed++
-			if err := b.Set(errorKey(f.Group, f.Seq, re.Line), []byte(re.Err.Error()), nil); err != nil {
+			if err := b.Set(state.ErrorKey(f.Group, f.Seq, re.Line), []byte(re.Err.Error()), nil); err != nil {
 				return 0, err
 			}
 		} else if err != nil {
@@ -386,7 +386,7 @@ func (l *Loader) applyRecords(ctx context.Context, f *FileStatus, proc processor
 		return err
 	}
 	defer fh.Close()
-	rows, _, err := NewRows(fh, f.Format, proc.columns())
+	rows, _, err := parse.NewRows(fh, f.Format, proc.columns())
 	if err != nil {
 		return l.reject(f, f.Staged, err.Error(), nil)
 	}
@@ -426,7 +426,7 @@ func (l *Loader) applyRecords(ctx context.Context, f *FileStatus, proc processor
 		}
 		c.n++
 		f.Cursor++
-		var re *RowError
+		var re *parse.RowError
 		switch {
 		case errors.As(err, &re):
 			if err := c.badRecord(re.Line, re.Err); err != nil {
@@ -461,8 +461,8 @@ func (l *Loader) complete(f *FileStatus) error {
 	f.Finished = l.opts.Now().UTC()
 	b := l.db.NewBatch()
 	defer b.Close()
-	prefix := fileScoped("s", f.Group, f.Seq)
-	if err := b.DeleteRange([]byte(prefix), upper(prefix), nil); err != nil {
+	prefix := state.FileScoped("s", f.Group, f.Seq)
+	if err := b.DeleteRange([]byte(prefix), state.Upper(prefix), nil); err != nil {
 		return err
 	}
 	l.metrics.file(f)
@@ -491,7 +491,7 @@ func (l *Loader) reject(f *FileStatus, path, reason string, drop []byte) error {
 		}
 	}
 	if f.Checksum != "" {
-		if err := b.Delete(sumKey(f.Checksum), nil); err != nil {
+		if err := b.Delete(state.SumKey(f.Checksum), nil); err != nil {
 			return err
 		}
 	}
@@ -500,12 +500,12 @@ func (l *Loader) reject(f *FileStatus, path, reason string, drop []byte) error {
 }
 
 func (l *Loader) nextFileSeqDirect(b *pebble.Batch, group string) (uint64, error) {
-	v, err := get(l.db, fileSeqKey(group))
+	v, err := state.Get(l.db, state.FileSeqKey(group))
 	if err != nil {
 		return 0, err
 	}
-	seq := readU64(v) + 1
-	return seq, b.Set(fileSeqKey(group), []byte(u64(seq)), nil)
+	seq := state.ReadU64(v) + 1
+	return seq, b.Set(state.FileSeqKey(group), []byte(state.U64(seq)), nil)
 }
 
 func (l *Loader) archivePath(f *FileStatus, _ string) string {
@@ -523,7 +523,7 @@ func (l *Loader) finishFile(b *pebble.Batch, f *FileStatus, src, dst string) err
 	if err := writeReport(dst, f, bad); err != nil {
 		return err
 	}
-	if err := setJSON(b, fileKey(f.Group, f.Seq), f); err != nil {
+	if err := state.SetJSON(b, state.FileKey(f.Group, f.Seq), f); err != nil {
 		return err
 	}
 	if err := b.Commit(pebble.Sync); err != nil {

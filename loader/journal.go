@@ -7,33 +7,12 @@ import (
 	"fmt"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/rxclaims/rxclaims/loader/state"
 )
 
-// JournalEntry is one record change a file made, in order: the member's
-// record before (nil when the change created it) and after, and the
-// activities the change amounts to.
-type JournalEntry struct {
-	N          uint64   `json:"n"`
-	Cardholder string   `json:"c"`
-	Person     string   `json:"p"`
-	Key        []byte   `json:"k,omitempty"` // catalog entries: the record's key
-	Activities []string `json:"a"`
-	Before     []byte   `json:"b,omitempty"`
-	After      []byte   `json:"x"`
-}
-
 // Journal returns a file's journal entries in order.
-func (l *Loader) Journal(group string, seq uint64) ([]JournalEntry, error) {
-	var out []JournalEntry
-	err := scan(l.db, fileScoped("j", group, seq), false, func(_, v []byte) error {
-		var e JournalEntry
-		if err := json.Unmarshal(v, &e); err != nil {
-			return err
-		}
-		out = append(out, e)
-		return nil
-	})
-	return out, err
+func (l *Loader) Journal(group string, seq uint64) ([]state.JournalEntry, error) {
+	return state.ReadJournal(l.db, group, seq)
 }
 
 // ErrRewinding is returned for work on a group whose rewind has not finished.
@@ -62,7 +41,7 @@ func (l *Loader) Rewind(ctx context.Context, group string, seq uint64) error {
 		return fmt.Errorf("%w: file %s/%d first", ErrRewinding, group, locked)
 	}
 	b := l.db.NewBatch()
-	if err := b.Set(lockKey(group), []byte(u64(seq)), nil); err != nil {
+	if err := b.Set(state.LockKey(group), []byte(state.U64(seq)), nil); err != nil {
 		b.Close()
 		return err
 	}
@@ -77,9 +56,9 @@ func (l *Loader) Rewind(ctx context.Context, group string, seq uint64) error {
 func (l *Loader) resumeRewinds(ctx context.Context) error {
 	var groups []string
 	var seqs []uint64
-	err := scan(l.db, "lock"+zero, false, func(k, v []byte) error {
-		groups = append(groups, string(k[len("lock"+zero):]))
-		seqs = append(seqs, readU64(v))
+	err := state.Scan(l.db, "lock"+state.Sep, false, func(k, v []byte) error {
+		groups = append(groups, string(k[len("lock"+state.Sep):]))
+		seqs = append(seqs, state.ReadU64(v))
 		return nil
 	})
 	if err != nil {
@@ -113,7 +92,7 @@ func (l *Loader) rewind(ctx context.Context, group string, seq uint64) error {
 	}
 	b := l.db.NewBatch()
 	defer b.Close()
-	if err := b.Delete(lockKey(group), nil); err != nil {
+	if err := b.Delete(state.LockKey(group), nil); err != nil {
 		return err
 	}
 	l.notify()
@@ -160,17 +139,17 @@ func (l *Loader) undoFile(ctx context.Context, f *FileStatus) error {
 // newest first, and the versions of the families it touched; it reports
 // whether the journal is done (and then finishes the rewind in c).
 func (l *Loader) undoChunk(c *chunk, f *FileStatus) (bool, error) {
-	prefix := fileScoped("j", f.Group, f.Seq)
-	err := scan(l.db, prefix, true, func(k, v []byte) error {
+	prefix := state.FileScoped("j", f.Group, f.Seq)
+	err := state.Scan(l.db, prefix, true, func(k, v []byte) error {
 		if err := c.undoEntry(k, v); err != nil {
 			return err
 		}
 		if c.n >= l.opts.ChunkSize {
-			return errStop
+			return state.ErrStop
 		}
 		return nil
 	})
-	if err != nil && !errors.Is(err, errStop) {
+	if err != nil && !errors.Is(err, state.ErrStop) {
 		return false, err
 	}
 	if f.Group != catalogGroup {
@@ -188,11 +167,11 @@ func (l *Loader) undoChunk(c *chunk, f *FileStatus) (bool, error) {
 
 // undoEntry restores journal entry k's before image and deletes the entry.
 func (c *chunk) undoEntry(k, v []byte) error {
-	var e JournalEntry
+	var e state.JournalEntry
 	if err := json.Unmarshal(v, &e); err != nil {
 		return err
 	}
-	key, touched := memberKey(c.f.Group, e.Cardholder, e.Person), e.Cardholder
+	key, touched := state.MemberKey(c.f.Group, e.Cardholder, e.Person), e.Cardholder
 	if e.Key != nil {
 		key, touched = e.Key, string(e.Key)
 	}
@@ -222,12 +201,12 @@ func (l *Loader) finishRewind(c *chunk, f *FileStatus) error {
 	f.Status, f.Outcome = Rewound, OutcomeRewound
 	f.Finished = l.opts.Now().UTC()
 	if f.Checksum != "" {
-		if err := c.b.Delete(sumKey(f.Checksum), nil); err != nil {
+		if err := c.b.Delete(state.SumKey(f.Checksum), nil); err != nil {
 			return err
 		}
 	}
-	rp := fileScoped("r", f.Group, f.Seq)
-	return c.b.DeleteRange([]byte(rp), upper(rp), nil)
+	rp := state.FileScoped("r", f.Group, f.Seq)
+	return c.b.DeleteRange([]byte(rp), state.Upper(rp), nil)
 }
 
 // writeReportFor rewrites an archived file's report after a rewind.
@@ -247,8 +226,8 @@ func writeReportFor(l *Loader, f *FileStatus) error {
 // paid claims (known once the rewind's batches are synced).
 func (l *Loader) KeptFamilies(group string, seq uint64) ([]string, error) {
 	var out []string
-	prefix := fileScoped("kept", group, seq)
-	err := scan(l.db, prefix, false, func(k, _ []byte) error {
+	prefix := state.FileScoped("kept", group, seq)
+	err := state.Scan(l.db, prefix, false, func(k, _ []byte) error {
 		out = append(out, string(k[len(prefix):]))
 		return nil
 	})

@@ -3,6 +3,10 @@
 // business rules), applies them to its own Pebble state with an activity
 // journal that can be rewound, and syncs the result to the adjudicator
 // through a Sink, idempotently and resumably, from a durable outbox.
+//
+// This package is the orchestration (intake, apply and rewind, the policy
+// workflow, sync, progress, metrics); loader/parse holds the pure parsers
+// and loader/state the Pebble keyspace and storage primitives.
 package loader
 
 import (
@@ -21,6 +25,8 @@ import (
 	"github.com/cockroachdb/pebble/v2/bloom"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rxclaims/rxclaims/domain"
+	"github.com/rxclaims/rxclaims/loader/parse"
+	"github.com/rxclaims/rxclaims/loader/state"
 )
 
 // Options configure a Loader. Zero values take the defaults.
@@ -30,8 +36,8 @@ type Options struct {
 	Dir string
 	// Inbox is the directory watched for files; default Dir/inbox.
 	Inbox    string
-	Profiles *Profiles // group intake profiles; required for family files
-	Sink     Sink      // where changes are synced; nil keeps them in the outbox
+	Profiles *parse.Profiles // group intake profiles; required for family files
+	Sink     Sink            // where changes are synced; nil keeps them in the outbox
 	Now      func() time.Time
 	Logger   *slog.Logger
 	// Registerer receives the loader's metrics; nil registers none.
@@ -82,7 +88,7 @@ func (o Options) withDefaults() (Options, error) {
 		return o, errors.New("loader: ChunkSize must be positive and MaxFailedPercent 0 to 100")
 	}
 	if o.Profiles == nil {
-		o.Profiles = &Profiles{}
+		o.Profiles = &parse.Profiles{}
 	}
 	return o, nil
 }
@@ -141,12 +147,10 @@ func Open(o Options) (*Loader, error) {
 		return nil, fmt.Errorf("loader: open state: %w", err)
 	}
 	l := &Loader{opts: opts, db: db, log: opts.Logger, dirs: d, kick: make(chan struct{}, 1)}
-	seq, err := get(db, outboxSeqKey)
-	if err != nil {
+	if l.outSeq, err = state.OutboxWritten(db); err != nil {
 		db.Close()
 		return nil, err
 	}
-	l.outSeq = readU64(seq)
 	l.metrics = newMetrics(opts.Registerer, l)
 	return l, nil
 }
@@ -176,7 +180,7 @@ func (l *Loader) writeOpts() *pebble.WriteOptions {
 // File returns the status of group/seq, or nil.
 func (l *Loader) File(group string, seq uint64) (*FileStatus, error) {
 	var f FileStatus
-	ok, err := getJSON(l.db, fileKey(group, seq), &f)
+	ok, err := state.GetJSON(l.db, state.FileKey(group, seq), &f)
 	if !ok {
 		return nil, err
 	}
@@ -185,12 +189,12 @@ func (l *Loader) File(group string, seq uint64) (*FileStatus, error) {
 
 // Files lists the files of a group ("" for every group), oldest first.
 func (l *Loader) Files(group string) ([]FileStatus, error) {
-	prefix := "f" + zero
+	prefix := "f" + state.Sep
 	if group != "" {
-		prefix += group + zero
+		prefix += group + state.Sep
 	}
 	var out []FileStatus
-	err := scan(l.db, prefix, false, func(_, v []byte) error {
+	err := state.Scan(l.db, prefix, false, func(_, v []byte) error {
 		var f FileStatus
 		if err := json.Unmarshal(v, &f); err != nil {
 			return err
@@ -204,15 +208,15 @@ func (l *Loader) Files(group string) ([]FileStatus, error) {
 // RecordErrors returns up to limit bad-record reasons of a file, by line.
 func (l *Loader) RecordErrors(group string, seq uint64, limit int) ([]BadRecord, error) {
 	var out []BadRecord
-	prefix := fileScoped("e", group, seq)
-	err := scan(l.db, prefix, false, func(k, v []byte) error {
+	prefix := state.FileScoped("e", group, seq)
+	err := state.Scan(l.db, prefix, false, func(k, v []byte) error {
 		if limit > 0 && len(out) >= limit {
-			return errStop
+			return state.ErrStop
 		}
-		out = append(out, BadRecord{Line: int(readU64(k[len(prefix) : len(prefix)+8])), Reason: string(v)})
+		out = append(out, BadRecord{Line: int(state.ReadU64(k[len(prefix) : len(prefix)+8])), Reason: string(v)})
 		return nil
 	})
-	if errors.Is(err, errStop) {
+	if errors.Is(err, state.ErrStop) {
 		err = nil
 	}
 	return out, err
@@ -226,21 +230,21 @@ type BadRecord struct {
 
 // Locked reports the file a rewind of group is undoing, if any.
 func (l *Loader) Locked(group string) (uint64, bool, error) {
-	v, err := get(l.db, lockKey(group))
+	v, err := state.Get(l.db, state.LockKey(group))
 	if err != nil || v == nil {
 		return 0, false, err
 	}
-	return readU64(v), true, nil
+	return state.ReadU64(v), true, nil
 }
 
 // nextFileSeq allocates the group's next file sequence in b.
 func (l *Loader) nextFileSeq(b *pebble.Batch, group string) (uint64, error) {
-	v, err := get(b, fileSeqKey(group))
+	v, err := state.Get(b, state.FileSeqKey(group))
 	if err != nil {
 		return 0, err
 	}
-	seq := readU64(v) + 1
-	return seq, b.Set(fileSeqKey(group), []byte(u64(seq)), nil)
+	seq := state.ReadU64(v) + 1
+	return seq, b.Set(state.FileSeqKey(group), []byte(state.U64(seq)), nil)
 }
 
 type quietLogger struct{ log *slog.Logger }

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rxclaims/rxclaims/loader/parse"
 )
 
 // metrics are the loader's Prometheus metrics. Labels are bounded: file
@@ -52,7 +53,7 @@ func newMetrics(reg prometheus.Registerer, l *Loader) *metrics {
 		return float64(s.Pending)
 	})
 	for _, o := range []string{OutcomeCompleted, OutcomePartial, OutcomeRejected, OutcomeDuplicate, OutcomeRewound} {
-		for _, k := range []Kind{KindFamily, KindDrug, KindPharmacy, KindNetwork, KindSchedule} {
+		for _, k := range []parse.Kind{parse.KindFamily, parse.KindDrug, parse.KindPharmacy, parse.KindNetwork, parse.KindSchedule} {
 			m.files.WithLabelValues(string(k), o)
 		}
 	}

@@ -10,6 +10,8 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/rxclaims/rxclaims/domain"
+	"github.com/rxclaims/rxclaims/loader/parse"
+	"github.com/rxclaims/rxclaims/loader/state"
 )
 
 // outboxEntry is one durable, numbered batch of changes to send: the
@@ -43,10 +45,7 @@ func (l *Loader) addOutbox(b *pebble.Batch, group string, touched map[string]boo
 		return nil
 	}
 	seq := l.outSeq + 1
-	if err := setJSON(b, outboxKey(seq), &e); err != nil {
-		return err
-	}
-	if err := b.Set(outboxSeqKey, []byte(u64(seq)), nil); err != nil {
+	if err := state.PutOutbox(b, seq, &e); err != nil {
 		return err
 	}
 	l.outSeq = seq // a failed commit leaves a gap, which the syncer skips
@@ -64,17 +63,14 @@ type SyncState struct {
 // SyncState reports the outbox's position.
 func (l *Loader) SyncState() (SyncState, error) {
 	var s SyncState
-	v, err := get(l.db, ackKey)
-	if err != nil {
+	var err error
+	if s.Acked, err = state.OutboxAcked(l.db); err != nil {
 		return s, err
 	}
-	s.Acked = readU64(v)
-	w, err := get(l.db, outboxSeqKey)
-	if err != nil {
+	if s.Written, err = state.OutboxWritten(l.db); err != nil {
 		return s, err
 	}
-	s.Written = readU64(w)
-	err = scan(l.db, outboxPrefix, false, func(_, _ []byte) error { s.Pending++; return nil })
+	s.Pending, err = state.OutboxLen(l.db)
 	return s, err
 }
 
@@ -89,18 +85,10 @@ func (l *Loader) Sync(ctx context.Context) error {
 	l.syncMu.Lock()
 	defer l.syncMu.Unlock()
 	for {
-		var key, val []byte
-		err := scan(l.db, outboxPrefix, false, func(k, v []byte) error {
-			key, val = append([]byte(nil), k...), append([]byte(nil), v...)
-			return errStop
-		})
-		if err != nil && !errors.Is(err, errStop) {
+		seq, val, ok, err := state.FirstOutbox(l.db)
+		if err != nil || !ok {
 			return err
 		}
-		if key == nil {
-			return nil
-		}
-		seq := readU64(key[len(outboxPrefix):])
 		var e outboxEntry
 		if err := json.Unmarshal(val, &e); err != nil {
 			return fmt.Errorf("outbox batch %d: %w", seq, err)
@@ -113,16 +101,12 @@ func (l *Loader) Sync(ctx context.Context) error {
 		}
 		b := l.db.NewBatch()
 		for _, c := range kept {
-			if err := b.Set(keptKey(e.Group, e.Rewind, c), nil, nil); err != nil {
+			if err := b.Set(state.KeptKey(e.Group, e.Rewind, c), nil, nil); err != nil {
 				b.Close()
 				return err
 			}
 		}
-		if err := b.Delete(key, nil); err != nil {
-			b.Close()
-			return err
-		}
-		if err := b.Set(ackKey, []byte(u64(seq)), nil); err != nil {
+		if err := state.AckOutbox(b, seq); err != nil {
 			b.Close()
 			return err
 		}
@@ -165,13 +149,13 @@ func (l *Loader) send(ctx context.Context, seq uint64, e *outboxEntry) ([]string
 // the loader holds no member of it.
 func (l *Loader) Family(group, cardholder string) (*domain.Family, error) {
 	fam := &domain.Family{CardholderID: cardholder, GroupID: group}
-	err := scan(l.db, familyPrefix(group, cardholder), false, func(_, v []byte) error {
-		rec, err := decodeRecord(v)
+	err := state.Scan(l.db, state.FamilyPrefix(group, cardholder), false, func(_, v []byte) error {
+		rec, err := parse.DecodeRecord(v)
 		if err != nil {
 			return err
 		}
-		m := domain.Member{PersonCode: rec[FPersonCode], Gender: rec[FGender], Coverages: []domain.Coverage{}}
-		if m.DateOfBirth, err = domain.ParseDate(rec[FDateOfBirth]); err != nil {
+		m := domain.Member{PersonCode: rec[parse.FPersonCode], Gender: rec[parse.FGender], Coverages: []domain.Coverage{}}
+		if m.DateOfBirth, err = domain.ParseDate(rec[parse.FDateOfBirth]); err != nil {
 			return fmt.Errorf("member date_of_birth: %w", err)
 		}
 		covs, err := coverages(&rec)

@@ -8,6 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/rxclaims/rxclaims/loader/parse"
+	"github.com/rxclaims/rxclaims/loader/state"
 )
 
 // Member policies (DOMAIN.md section 10, seed 002). A family (the
@@ -49,8 +52,8 @@ type PolicyVersion struct {
 	Base    uint64 `json:"base"` // the active version it was copied from; 0 for a new family
 	State   string `json:"state"`
 	// Status is the state as shown: active or superseded for approved versions.
-	Status  string   `json:"-"`
-	Members []Record `json:"members"` // by person code
+	Status  string         `json:"-"`
+	Members []parse.Record `json:"members"` // by person code
 	// Source: a file (File, its sequence in the group), a user's manual
 	// change (User, the maker) or the rewind of a file (Rewind).
 	Source    string    `json:"source"`
@@ -66,9 +69,9 @@ type PolicyVersion struct {
 	Changes   []string  `json:"changes,omitempty"` // the change facts that held
 }
 
-func (v *PolicyVersion) member(person string) *Record {
+func (v *PolicyVersion) member(person string) *parse.Record {
 	for i := range v.Members {
-		if v.Members[i][FPersonCode] == person {
+		if v.Members[i][parse.FPersonCode] == person {
 			return &v.Members[i]
 		}
 	}
@@ -77,12 +80,12 @@ func (v *PolicyVersion) member(person string) *Record {
 
 // setMember puts r in place of the member with its person code, keeping
 // the members in person-code order.
-func (v *PolicyVersion) setMember(r Record) {
-	if m := v.member(r[FPersonCode]); m != nil {
+func (v *PolicyVersion) setMember(r parse.Record) {
+	if m := v.member(r[parse.FPersonCode]); m != nil {
 		*m = r
 		return
 	}
-	i, _ := slices.BinarySearchFunc(v.Members, r, func(a, b Record) int { return strings.Compare(a[FPersonCode], b[FPersonCode]) })
+	i, _ := slices.BinarySearchFunc(v.Members, r, func(a, b parse.Record) int { return strings.Compare(a[parse.FPersonCode], b[parse.FPersonCode]) })
 	v.Members = slices.Insert(v.Members, i, r)
 }
 
@@ -94,7 +97,7 @@ func (v *PolicyVersion) copyOf(n uint64) *PolicyVersion {
 // change is what the pend rules see of a member's update: the member in
 // the active version (nil when new) and in the copy.
 type change struct {
-	old, new  *Record
+	old, new  *parse.Record
 	newFamily bool
 	manual    bool
 	asOf      string // the file's as-of date (today for a manual change)
@@ -108,20 +111,22 @@ var changeFacts = []struct {
 }{
 	{"change.new_family", func(c *change) bool { return c.newFamily }},
 	{"change.new_member", func(c *change) bool { return c.old == nil }},
-	{"change.dependent_added", func(c *change) bool { return c.old == nil && c.new[FPersonCode] != "001" }},
-	{"change.dependent_removed", func(c *change) bool { return c.new[FPersonCode] != "001" && cancelled(c) }},
-	{"change.plan", func(c *change) bool { return c.old != nil && c.old[FPlanID] != c.new[FPlanID] }},
-	{"change.class", func(c *change) bool { return c.old != nil && c.old[FClass] != c.new[FClass] }},
+	{"change.dependent_added", func(c *change) bool { return c.old == nil && c.new[parse.FPersonCode] != "001" }},
+	{"change.dependent_removed", func(c *change) bool { return c.new[parse.FPersonCode] != "001" && cancelled(c) }},
+	{"change.plan", func(c *change) bool { return c.old != nil && c.old[parse.FPlanID] != c.new[parse.FPlanID] }},
+	{"change.class", func(c *change) bool { return c.old != nil && c.old[parse.FClass] != c.new[parse.FClass] }},
 	{"change.cancelled", cancelled},
-	{"change.reinstated", func(c *change) bool { return c.old != nil && c.old[FCoverageEnd] != "" && c.new[FCoverageEnd] == "" }},
+	{"change.reinstated", func(c *change) bool {
+		return c.old != nil && c.old[parse.FCoverageEnd] != "" && c.new[parse.FCoverageEnd] == ""
+	}},
 	{"change.retro", retroactive},
 	{"change.manual", func(c *change) bool { return c.manual }},
 }
 
 // cancelled: coverage ends, or ends earlier than it did.
 func cancelled(c *change) bool {
-	end := c.new[FCoverageEnd]
-	return end != "" && (c.old == nil || c.old[FCoverageEnd] == "" || end < c.old[FCoverageEnd])
+	end := c.new[parse.FCoverageEnd]
+	return end != "" && (c.old == nil || c.old[parse.FCoverageEnd] == "" || end < c.old[parse.FCoverageEnd])
 }
 
 // retroactive: a coverage start or end that changed to a date before the
@@ -129,22 +134,10 @@ func cancelled(c *change) bool {
 func retroactive(c *change) bool {
 	var oldEff, oldEnd string
 	if c.old != nil {
-		oldEff, oldEnd = c.old[FCoverageEffective], c.old[FCoverageEnd]
+		oldEff, oldEnd = c.old[parse.FCoverageEffective], c.old[parse.FCoverageEnd]
 	}
-	eff, end := c.new[FCoverageEffective], c.new[FCoverageEnd]
+	eff, end := c.new[parse.FCoverageEffective], c.new[parse.FCoverageEnd]
 	return eff != oldEff && eff != "" && eff < c.asOf || end != oldEnd && end != "" && end < c.asOf
-}
-
-func knownPendFact(name string) bool {
-	if knownField(name) {
-		return true
-	}
-	return slices.ContainsFunc(changeFacts, func(f struct {
-		name string
-		test func(c *change) bool
-	}) bool {
-		return f.name == name
-	})
 }
 
 // pendFacts are a change's facts: the copy's record fields and the change facts.
@@ -159,7 +152,7 @@ func (f pendFacts) Fact(name string) (string, bool) {
 		}
 		return "", false
 	}
-	return recordFacts{f.c.new}.Fact(name)
+	return parse.RecordFacts{R: f.c.new}.Fact(name)
 }
 
 // facts lists the change facts that hold.
@@ -174,10 +167,10 @@ func (c *change) facts() []string {
 }
 
 // pended returns the names of the pend rules the change matches.
-func (r *Resolved) pended(c *change) []string {
+func pended(r *parse.Resolved, c *change) []string {
 	var out []string
 	for _, rule := range r.Pend {
-		if matchAll(rule.When, pendFacts{c}) {
+		if parse.MatchAll(rule.When, pendFacts{c}) {
 			out = append(out, rule.Name)
 		}
 	}
@@ -193,15 +186,15 @@ func union(a, b []string) []string {
 	return a
 }
 
-func loadHead(r reader, group, family string) (policyHead, error) {
+func loadHead(r state.Reader, group, family string) (policyHead, error) {
 	var h policyHead
-	_, err := getJSON(r, policyHeadKey(group, family), &h)
+	_, err := state.GetJSON(r, state.PolicyHeadKey(group, family), &h)
 	return h, err
 }
 
-func loadVersion(r reader, group, family string, n uint64) (*PolicyVersion, error) {
+func loadVersion(r state.Reader, group, family string, n uint64) (*PolicyVersion, error) {
 	v := &PolicyVersion{}
-	ok, err := getJSON(r, versionKey(group, family, n), v)
+	ok, err := state.GetJSON(r, state.VersionKey(group, family, n), v)
 	if err != nil {
 		return nil, err
 	}
@@ -213,7 +206,7 @@ func loadVersion(r reader, group, family string, n uint64) (*PolicyVersion, erro
 
 // activeVersion returns the family's active version; version 0, built from
 // the member records, when none was recorded yet.
-func activeVersion(r reader, group, family string, h policyHead) (*PolicyVersion, error) {
+func activeVersion(r state.Reader, group, family string, h policyHead) (*PolicyVersion, error) {
 	if h.Active != 0 {
 		return loadVersion(r, group, family, h.Active)
 	}
@@ -224,10 +217,10 @@ func activeVersion(r reader, group, family string, h policyHead) (*PolicyVersion
 }
 
 // familyRecords reads a family's member records.
-func familyRecords(r reader, group, family string) ([]Record, error) {
-	var out []Record
-	err := scan(r, familyPrefix(group, family), false, func(_, v []byte) error {
-		rec, err := decodeRecord(v)
+func familyRecords(r state.Reader, group, family string) ([]parse.Record, error) {
+	var out []parse.Record
+	err := state.Scan(r, state.FamilyPrefix(group, family), false, func(_, v []byte) error {
+		rec, err := parse.DecodeRecord(v)
 		out = append(out, rec)
 		return err
 	})
@@ -279,7 +272,7 @@ func (c *chunk) putVersion(v *PolicyVersion) error {
 	if c.versions == nil {
 		c.versions = map[string]*PolicyVersion{}
 	}
-	c.versions[string(versionKey(v.Group, v.Family, v.Version))] = v.clone()
+	c.versions[string(state.VersionKey(v.Group, v.Family, v.Version))] = v.clone()
 	return nil
 }
 
@@ -287,19 +280,19 @@ func (c *chunk) putHead(family string, h policyHead) error {
 	if c.heads == nil {
 		c.heads = map[string]policyHead{}
 	}
-	c.heads[string(policyHeadKey(c.f.Group, family))] = h
+	c.heads[string(state.PolicyHeadKey(c.f.Group, family))] = h
 	return nil
 }
 
 func (c *chunk) loadHead(group, family string) (policyHead, error) {
-	if h, ok := c.heads[string(policyHeadKey(group, family))]; ok {
+	if h, ok := c.heads[string(state.PolicyHeadKey(group, family))]; ok {
 		return h, nil
 	}
 	return loadHead(c.b, group, family)
 }
 
 func (c *chunk) loadVersion(group, family string, n uint64) (*PolicyVersion, error) {
-	if v, ok := c.versions[string(versionKey(group, family, n))]; ok {
+	if v, ok := c.versions[string(state.VersionKey(group, family, n))]; ok {
 		return v.clone(), nil
 	}
 	return loadVersion(c.b, group, family, n)
@@ -315,12 +308,12 @@ func (c *chunk) activeVersion(group, family string, h policyHead) (*PolicyVersio
 // flushPolicy writes the chunk's policy versions and heads to its batch.
 func (c *chunk) flushPolicy() error {
 	for k, v := range c.versions {
-		if err := setJSON(c.b, []byte(k), v); err != nil {
+		if err := state.SetJSON(c.b, []byte(k), v); err != nil {
 			return err
 		}
 	}
 	for k, h := range c.heads {
-		if err := setJSON(c.b, []byte(k), h); err != nil {
+		if err := state.SetJSON(c.b, []byte(k), h); err != nil {
 			return err
 		}
 	}
@@ -345,14 +338,14 @@ func errPendingCopy(v *PolicyVersion) error {
 // a copy of the active version that either pends (a rule matches) or is
 // approved at once and replaces the active version. active is the member
 // in the active version; counted, when not nil, counts an applied change.
-func (c *chunk) update(rules *familyRules, w *policyWork, family string, active, next *Record, acts []string, counted *int) error {
+func (c *chunk) update(rules *familyRules, w *policyWork, family string, active, next *parse.Record, acts []string, counted *int) error {
 	if w.pending != nil && !c.sameSource(w.pending) {
 		return bad(errPendingCopy(w.pending))
 	}
 	group := c.f.Group
 	ch := &change{old: active, new: next, manual: c.user != "", asOf: rules.asOf.String()}
 	var av *PolicyVersion
-	if w.pending == nil && (w.head.Active != 0 || active != nil || next[FPersonCode] != "001") {
+	if w.pending == nil && (w.head.Active != 0 || active != nil || next[parse.FPersonCode] != "001") {
 		var err error
 		if av, err = c.activeVersion(group, family, w.head); err != nil {
 			return err
@@ -367,7 +360,7 @@ func (c *chunk) update(rules *familyRules, w *policyWork, family string, active,
 	}
 	var matched []string
 	if len(rules.prof.Pend) > 0 {
-		matched = rules.prof.pended(ch)
+		matched = pended(rules.prof, ch)
 	}
 	if w.pending != nil || len(matched) > 0 {
 		v := w.pending
@@ -383,7 +376,7 @@ func (c *chunk) update(rules *familyRules, w *policyWork, family string, active,
 			if c.user != "" {
 				seq = 0
 			}
-			if err := c.b.Set(pendingFileKey(group, seq, family), []byte(u64(v.Version)), nil); err != nil {
+			if err := c.b.Set(state.PendingFileKey(group, seq, family), []byte(state.U64(v.Version)), nil); err != nil {
 				return err
 			}
 			w.pending = v
@@ -397,11 +390,11 @@ func (c *chunk) update(rules *familyRules, w *policyWork, family string, active,
 	if counted != nil {
 		*counted++
 	}
-	key := memberKey(group, family, next[FPersonCode])
-	if err := c.changeMember(key, family, next[FPersonCode], active, next, acts, rules.retroOf(active, next)); err != nil {
+	key := state.MemberKey(group, family, next[parse.FPersonCode])
+	if err := c.changeMember(key, family, next[parse.FPersonCode], active, next, acts, rules.retroOf(active, next)); err != nil {
 		return err
 	}
-	if m := av.member(next[FPersonCode]); m != nil && *m == *next {
+	if m := av.member(next[parse.FPersonCode]); m != nil && *m == *next {
 		return nil // the same content: no new version
 	}
 	if av.Version != 0 && av.State == StateApproved && c.sameSource(av) {
@@ -432,7 +425,7 @@ func (l *Loader) PolicyHistory(group, family string) ([]PolicyVersion, error) {
 		return nil, fmt.Errorf("family %s of group %s has no policy versions", family, group)
 	}
 	var out []PolicyVersion
-	err = scan(l.db, versionPrefix(group, family), false, func(_, val []byte) error {
+	err = state.Scan(l.db, state.VersionPrefix(group, family), false, func(_, val []byte) error {
 		var v PolicyVersion
 		if err := json.Unmarshal(val, &v); err != nil {
 			return err
@@ -456,17 +449,17 @@ func statusOf(v *PolicyVersion, h policyHead) string {
 
 // PendingPolicies lists the pending copies of a group ("" for every group).
 func (l *Loader) PendingPolicies(group string) ([]PolicyVersion, error) {
-	prefix := "pf" + zero
+	prefix := "pf" + state.Sep
 	if group != "" {
-		prefix += group + zero
+		prefix += group + state.Sep
 	}
 	var out []PolicyVersion
-	err := scan(l.db, prefix, false, func(k, val []byte) error {
-		parts := strings.SplitN(string(k[len("pf"+zero):]), zero, 2)
+	err := state.Scan(l.db, prefix, false, func(k, val []byte) error {
+		parts := strings.SplitN(string(k[len("pf"+state.Sep):]), state.Sep, 2)
 		if len(parts) != 2 || len(parts[1]) < 9 {
 			return fmt.Errorf("bad pending index key")
 		}
-		v, err := loadVersion(l.db, parts[0], parts[1][9:], readU64(val))
+		v, err := loadVersion(l.db, parts[0], parts[1][9:], state.ReadU64(val))
 		if err != nil {
 			return err
 		}
@@ -497,7 +490,7 @@ func (c *chunk) rewindVersion(family string) error {
 	if err != nil {
 		return err
 	}
-	err = scan(c.b, versionPrefix(group, family), false, func(_, val []byte) error {
+	err = state.Scan(c.b, state.VersionPrefix(group, family), false, func(_, val []byte) error {
 		var v PolicyVersion
 		if err := json.Unmarshal(val, &v); err != nil {
 			return err
@@ -535,14 +528,14 @@ func (c *chunk) rewindVersion(family string) error {
 // discardPending drops the pending copies the chunk's file made, counting
 // them in the file's status.
 func (c *chunk) discardPending() error {
-	prefix := fileScoped("pf", c.f.Group, c.f.Seq)
-	return scan(c.l.db, prefix, false, func(k, val []byte) error {
+	prefix := state.FileScoped("pf", c.f.Group, c.f.Seq)
+	return state.Scan(c.l.db, prefix, false, func(k, val []byte) error {
 		family := string(k[len(prefix):])
 		h, err := c.loadHead(c.f.Group, family)
 		if err != nil {
 			return err
 		}
-		v, err := c.loadVersion(c.f.Group, family, readU64(val))
+		v, err := c.loadVersion(c.f.Group, family, state.ReadU64(val))
 		if err != nil {
 			return err
 		}

@@ -6,13 +6,15 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/rxclaims/rxclaims/loader/parse"
 )
 
 // PolicyArgs are the arguments of a policy command (cmd/loader's
 // `policy SUB`).
 type PolicyArgs struct {
 	Sub, Group, Family, Person, User, Reason string
-	FileType                                 FileType
+	FileType                                 parse.FileType
 	Set                                      []string // FIELD=VALUE
 }
 

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/rxclaims/rxclaims/loader/parse"
+	"github.com/rxclaims/rxclaims/loader/state"
 )
 
 // The operator's policy commands: a manual change, approve and reject.
@@ -18,33 +20,33 @@ import (
 // gives column values, merged into the member's active record like a
 // changes-only record of the file type (participation or eligibility).
 // The change goes through the workflow; it returns the version it made.
-func (l *Loader) ChangePolicy(ctx context.Context, group, family, person, user string, ft FileType, set map[string]string) (*PolicyVersion, error) {
+func (l *Loader) ChangePolicy(ctx context.Context, group, family, person, user string, ft parse.FileType, set map[string]string) (*PolicyVersion, error) {
 	if err := checkUser(user); err != nil {
 		return nil, err
 	}
-	if ft != Participation && ft != Eligibility {
-		return nil, fmt.Errorf("a manual change is a %s or %s change, not %q", Participation, Eligibility, ft)
+	if ft != parse.Participation && ft != parse.Eligibility {
+		return nil, fmt.Errorf("a manual change is a %s or %s change, not %q", parse.Participation, parse.Eligibility, ft)
 	}
 	prof, err := l.opts.Profiles.Resolve(group)
 	if err != nil {
 		return nil, err
 	}
-	vals := make([]string, numFileFields)
+	vals := make([]string, parse.NumFileFields)
 	for name, v := range set {
-		f, ok := FieldByName(name)
+		f, ok := parse.FieldByName(name)
 		if !ok {
 			return nil, fmt.Errorf("unknown field %q", name)
 		}
 		vals[f] = v
 	}
-	vals[FCardholderID], vals[FPersonCode] = family, person
+	vals[parse.FCardholderID], vals[parse.FPersonCode] = family, person
 	unlock, err := l.lockGroup(group)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
 	today := l.today()
-	p := &familyProc{l: l, rules: familyRules{h: Header{Kind: KindFamily, Group: group, FileType: ft, RecordType: ChangesOnly},
+	p := &familyProc{l: l, rules: familyRules{h: parse.Header{Kind: parse.KindFamily, Group: group, FileType: ft, RecordType: parse.ChangesOnly},
 		prof: prof, asOf: today, today: today}}
 	c := l.newChunk(&FileStatus{Group: group})
 	c.user = user
@@ -208,7 +210,7 @@ func (c *chunk) activate(v *PolicyVersion, family string) error {
 	retros := familyRules{today: c.l.today()}
 	for i := range v.Members {
 		next := &v.Members[i]
-		cur, err := storedMember(c.b, group, family, next[FPersonCode])
+		cur, err := storedMember(c.b, group, family, next[parse.FPersonCode])
 		if err != nil {
 			return err
 		}
@@ -219,8 +221,8 @@ func (c *chunk) activate(v *PolicyVersion, family string) error {
 		if cur != nil {
 			acts = activities(cur, next)
 		}
-		key := memberKey(group, family, next[FPersonCode])
-		if err := c.changeMember(key, family, next[FPersonCode], cur, next, acts, retros.retroOf(cur, next)); err != nil {
+		key := state.MemberKey(group, family, next[parse.FPersonCode])
+		if err := c.changeMember(key, family, next[parse.FPersonCode], cur, next, acts, retros.retroOf(cur, next)); err != nil {
 			return err
 		}
 	}
@@ -236,7 +238,7 @@ func (c *chunk) saveDecision(v *PolicyVersion, family string, h policyHead) erro
 	if err := c.putHead(family, h); err != nil {
 		return err
 	}
-	if err := c.b.Delete(pendingFileKey(c.f.Group, v.File, family), nil); err != nil {
+	if err := c.b.Delete(state.PendingFileKey(c.f.Group, v.File, family), nil); err != nil {
 		return err
 	}
 	return c.commitDecision()
@@ -252,7 +254,7 @@ func (c *chunk) commitDecision() error {
 		return err
 	}
 	if c.f.Seq != 0 {
-		if err := setJSON(c.b, fileKey(c.f.Group, c.f.Seq), c.f); err != nil {
+		if err := state.SetJSON(c.b, state.FileKey(c.f.Group, c.f.Seq), c.f); err != nil {
 			return err
 		}
 	}
@@ -262,7 +264,7 @@ func (c *chunk) commitDecision() error {
 // checkUser checks an operator's user name; the workflow's and the
 // rewind's names are reserved.
 func checkUser(user string) error {
-	if !code(strings.NewReplacer(".", "_", "@", "_").Replace(user), 1, 40) {
+	if !parse.IsCode(strings.NewReplacer(".", "_", "@", "_").Replace(user), 1, 40) {
 		return fmt.Errorf("user %q must be 1 to 40 letters, digits, '-', '_', '.' or '@'", user)
 	}
 	if strings.EqualFold(user, ApproverWorkflow) || strings.EqualFold(user, approverRewind) {

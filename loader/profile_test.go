@@ -1,8 +1,10 @@
 package loader
 
 import (
-	"strings"
+	"slices"
 	"testing"
+
+	"github.com/rxclaims/rxclaims/loader/parse"
 )
 
 // TestExampleProfiles: the sample file the README points to parses and
@@ -21,11 +23,14 @@ func TestExampleProfiles(t *testing.T) {
 	}
 }
 
-// TestProfilesErrors: unknown fields are errors, and errors give the line
-// and column.
-func TestProfilesErrors(t *testing.T) {
-	_, err := ParseProfiles([]byte("groups:\n- id: G\n  comparatr: true\n"))
-	if err == nil || !strings.Contains(err.Error(), "[3:3]") || !strings.Contains(err.Error(), `unknown field "comparatr"`) {
-		t.Fatalf("got %v", err)
+// TestChangeFactsNamed: the change facts the loader computes are the ones
+// the profiles' pend rules may name.
+func TestChangeFactsNamed(t *testing.T) {
+	var names []string
+	for _, cf := range changeFacts {
+		names = append(names, cf.name)
+	}
+	if !slices.Equal(names, parse.ChangeFacts) {
+		t.Fatalf("loader computes %q, profiles accept %q", names, parse.ChangeFacts)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/rxclaims/rxclaims/loader/parse"
 )
 
 // The operator's text reports: what the command line prints.
@@ -122,9 +124,9 @@ func writeMembers(w io.Writer, v *PolicyVersion) {
 		fmt.Fprintln(w, "  no members")
 	}
 	for _, m := range v.Members {
-		fmt.Fprintf(w, "  %s class=%s plan=%s %s..%s", m[FPersonCode], m[FClass], m[FPlanID], m[FCoverageEffective], m[FCoverageEnd])
-		if m[FHistory] != "" {
-			fmt.Fprintf(w, " history=%s", m[FHistory])
+		fmt.Fprintf(w, "  %s class=%s plan=%s %s..%s", m[parse.FPersonCode], m[parse.FClass], m[parse.FPlanID], m[parse.FCoverageEffective], m[parse.FCoverageEnd])
+		if m[parse.FHistory] != "" {
+			fmt.Fprintf(w, " history=%s", m[parse.FHistory])
 		}
 		fmt.Fprintln(w)
 	}

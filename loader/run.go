@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/rxclaims/rxclaims/loader/state"
 )
 
 // Run is the sidecar's long-running mode: it finishes interrupted work,
@@ -117,8 +119,8 @@ func (l *Loader) Retro(ctx context.Context, group string, seq uint64, reverse bo
 		return nil, errors.Join(err, fmt.Errorf("no file %s/%d", group, seq))
 	}
 	var retros []Retro
-	prefix := fileScoped("r", group, seq)
-	err := scan(l.db, prefix, false, func(k, v []byte) error {
+	prefix := state.FileScoped("r", group, seq)
+	err := state.Scan(l.db, prefix, false, func(k, v []byte) error {
 		var r Retro
 		if err := json.Unmarshal(v, &r); err != nil {
 			return err

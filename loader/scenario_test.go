@@ -14,6 +14,8 @@ import (
 
 	"github.com/cockroachdb/datadriven"
 	"github.com/rxclaims/rxclaims/domain"
+	"github.com/rxclaims/rxclaims/loader/parse"
+	"github.com/rxclaims/rxclaims/loader/state"
 )
 
 // TestScenarios runs the scenario files in testdata: each command drives
@@ -37,7 +39,7 @@ type scenario struct {
 	t        *testing.T
 	dir      string
 	l        *Loader
-	profiles *Profiles
+	profiles *parse.Profiles
 	sink     *fakeSink
 	now      time.Time
 	crash    int
@@ -104,7 +106,7 @@ func (s *scenario) run(d *datadriven.TestData) (string, error) {
 }
 
 func (s *scenario) cmdProfiles(ctx context.Context, d *datadriven.TestData) (string, error) {
-	p, err := ParseProfiles([]byte(d.Input))
+	p, err := parse.ParseProfiles([]byte(d.Input))
 	if err != nil {
 		return "", err
 	}
@@ -230,7 +232,7 @@ func (s *scenario) cmdJournal(ctx context.Context, d *datadriven.TestData) (stri
 	for _, e := range entries {
 		who := e.Cardholder + "/" + e.Person
 		if e.Key != nil {
-			who = strings.ReplaceAll(string(e.Key), zero, "/")
+			who = strings.ReplaceAll(string(e.Key), state.Sep, "/")
 		}
 		fmt.Fprintf(&b, "%d %s %s\n", e.N, who, strings.Join(e.Activities, " "))
 	}
@@ -268,7 +270,7 @@ func (s *scenario) cmdPolicy(ctx context.Context, d *datadriven.TestData) (strin
 		return "", err
 	}
 	pa := PolicyArgs{Sub: d.CmdArgs[0].Key, Group: arg(d, "group", ""), Family: arg(d, "family", ""),
-		Person: arg(d, "person", ""), User: arg(d, "user", ""), FileType: FileType(arg(d, "file-type", "eligibility"))}
+		Person: arg(d, "person", ""), User: arg(d, "user", ""), FileType: parse.FileType(arg(d, "file-type", "eligibility"))}
 	if pa.Sub == "change" {
 		pa.Set = strings.Fields(d.Input)
 	} else {
@@ -363,18 +365,18 @@ func (s *scenario) members(group string) (string, error) {
 		return "", err
 	}
 	var b strings.Builder
-	prefix := "m" + zero
+	prefix := "m" + state.Sep
 	if group != "" {
-		prefix = memberPrefix(group)
+		prefix = state.MemberPrefix(group)
 	}
-	err := scan(s.l.db, prefix, false, func(k, v []byte) error {
-		r, err := decodeRecord(v)
+	err := state.Scan(s.l.db, prefix, false, func(k, v []byte) error {
+		r, err := parse.DecodeRecord(v)
 		if err != nil {
 			return err
 		}
-		parts := strings.Split(string(k), zero)
+		parts := strings.Split(string(k), state.Sep)
 		fmt.Fprintf(&b, "%s %s/%s", parts[1], parts[2], parts[3])
-		for f := FRelationship; f < numFields; f++ {
+		for f := parse.FRelationship; f < parse.NumFields; f++ {
 			if r[f] != "" {
 				fmt.Fprintf(&b, " %s=%s", f, r[f])
 			}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/rxclaims/rxclaims/loader"
+	"github.com/rxclaims/rxclaims/loader/parse"
 )
 
 // PolicyCmd groups the member policy commands.
@@ -88,7 +89,7 @@ func (c *PolicyChangeCmd) Run(ctx context.Context, g *Globals) error {
 		return err
 	}
 	a := c.args("change")
-	a.Person, a.User, a.FileType, a.Set = c.Person, c.User, loader.FileType(c.FileType), c.Set
+	a.Person, a.User, a.FileType, a.Set = c.Person, c.User, parse.FileType(c.FileType), c.Set
 	return policy(ctx, g, a)
 }
 

@@ -1,4 +1,4 @@
-package loader
+package parse
 
 import (
 	"bufio"
@@ -92,7 +92,7 @@ func ParseHeader(line string) (Header, error) {
 		case "kind":
 			h.Kind = Kind(v)
 		case "group":
-			if !code(v, 1, 20) {
+			if !IsCode(v, 1, 20) {
 				return h, fmt.Errorf("header: group %q must be 1 to 20 letters, digits, '-' or '_'", v)
 			}
 			h.Group = strings.ToUpper(v)
@@ -107,7 +107,7 @@ func ParseHeader(line string) (Header, error) {
 			}
 			h.Expected = n
 		case "file_id":
-			if !code(v, 1, 64) {
+			if !IsCode(v, 1, 64) {
 				return h, fmt.Errorf("header: file_id %q must be 1 to 64 letters, digits, '-' or '_'", v)
 			}
 			h.FileID = v
@@ -331,7 +331,7 @@ func jsonScalar(raw json.RawMessage) (string, error) {
 
 // csvLines parses CSV one line at a time with encoding/csv (RFC 4180
 // quoting; a quoted field may not span lines: the file's lines are its
-// records, as countRecords counts them).
+// records, as CountRecords counts them).
 type csvLines struct {
 	src lineSource
 	r   *csv.Reader
@@ -378,10 +378,10 @@ func (c *csvLines) split(line string) ([]string, error) {
 	return fields, err
 }
 
-// countRecords counts the complete (newline-terminated), non-blank lines of
+// CountRecords counts the complete (newline-terminated), non-blank lines of
 // a file after its header lines, and returns the header. A file still being
 // written has an incomplete last line, which is not counted.
-func countRecords(r io.Reader, format Format) (Header, int, error) {
+func CountRecords(r io.Reader, format Format) (Header, int, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	var h Header
 	n, headers := 0, 1
@@ -396,7 +396,7 @@ func countRecords(r io.Reader, format Format) (Header, int, error) {
 		if err != nil { // io.EOF: an unterminated last line has not fully arrived
 			if errors.Is(err, io.EOF) {
 				if lineNo == 0 {
-					return h, 0, errIncomplete
+					return h, 0, ErrIncomplete
 				}
 				return h, n, nil
 			}
@@ -418,4 +418,6 @@ func countRecords(r io.Reader, format Format) (Header, int, error) {
 	}
 }
 
-var errIncomplete = errors.New("the header line has not arrived")
+// ErrIncomplete is CountRecords' answer for a file whose header line has
+// not fully arrived.
+var ErrIncomplete = errors.New("the header line has not arrived")

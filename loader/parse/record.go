@@ -1,4 +1,4 @@
-package loader
+package parse
 
 import (
 	"errors"
@@ -33,20 +33,22 @@ const (
 	// FHistory is not a file column: earlier coverages, kept so that a plan
 	// change does not erase the coverage claims were paid under.
 	FHistory
-	numFields
+	// NumFields is the number of fields, not a field.
+	NumFields
 )
 
-// fileFields are the columns a family file may carry.
-const numFileFields = FHistory
+// NumFileFields is the number of fields a family file may carry: the
+// fields before FHistory.
+const NumFileFields = FHistory
 
-var fieldNames = [numFields]string{
+var fieldNames = [NumFields]string{
 	"cardholder_id", "person_code", "relationship", "date_of_birth", "gender",
 	"hours_worked", "union", "management", "salary", "class", "plan_id",
 	"coverage_effective", "coverage_end", "history",
 }
 
 func (f Field) String() string {
-	if f < 0 || f >= numFields {
+	if f < 0 || f >= NumFields {
 		return "field(" + strconv.Itoa(int(f)) + ")"
 	}
 	return fieldNames[f]
@@ -54,7 +56,7 @@ func (f Field) String() string {
 
 // FieldByName returns the field with the given column name.
 func FieldByName(name string) (Field, bool) {
-	for i, n := range fieldNames[:numFileFields] {
+	for i, n := range fieldNames[:NumFileFields] {
 		if n == name {
 			return Field(i), true
 		}
@@ -64,14 +66,14 @@ func FieldByName(name string) (Field, bool) {
 
 // Record is one member row: each field's value, "" when the file did not
 // give it (a changes-only record may be partial).
-type Record [numFields]string
+type Record [NumFields]string
 
 // sep separates the fields of an encoded record; input holding control
 // characters is rejected by the schema check, so it never appears in a value.
 const sep = '\x1f'
 
-// encode returns the record's stored form.
-func (r *Record) encode() []byte {
+// Encode returns the record's stored form.
+func (r *Record) Encode() []byte {
 	n := 0
 	for _, v := range r {
 		n += len(v) + 1
@@ -86,8 +88,8 @@ func (r *Record) encode() []byte {
 	return b
 }
 
-// decodeRecord parses a stored record.
-func decodeRecord(b []byte) (Record, error) {
+// DecodeRecord parses a stored record.
+func DecodeRecord(b []byte) (Record, error) {
 	var r Record
 	s := string(b)
 	for i := range r {
@@ -115,26 +117,27 @@ type FieldError struct {
 
 func (e *FieldError) Error() string { return e.Field.String() + ": " + e.Problem }
 
-func fieldErr(f Field, format string, args ...any) error {
+// FieldErrorf returns a FieldError for f, its problem formatted.
+func FieldErrorf(f Field, format string, args ...any) error {
 	return &FieldError{Field: f, Problem: fmt.Sprintf(format, args...)}
 }
 
-// checkSchema checks the form of each given field and normalizes it
+// CheckSchema checks the form of each given field and normalizes it
 // (upper-case codes, canonical dates and numbers). It does not check
 // presence: that depends on the record type and the group's profile.
-func (r *Record) checkSchema() error {
-	for f := Field(0); f < numFileFields; f++ {
+func (r *Record) CheckSchema() error {
+	for f := Field(0); f < NumFileFields; f++ {
 		v := r[f]
 		if v == "" {
 			continue
 		}
 		for i := 0; i < len(v); i++ {
 			if v[i] < 0x20 || v[i] == 0x7f {
-				return fieldErr(f, "holds a control character")
+				return FieldErrorf(f, "holds a control character")
 			}
 		}
 		if len(v) > 64 {
-			return fieldErr(f, "is longer than 64 characters")
+			return FieldErrorf(f, "is longer than 64 characters")
 		}
 		norm, err := normalize(f, v)
 		if err != nil {
@@ -149,48 +152,48 @@ func normalize(f Field, v string) (string, error) {
 	switch f {
 	case FCardholderID:
 		if !alnum(v, 1, 20) {
-			return "", fieldErr(f, "must be 1 to 20 letters or digits")
+			return "", FieldErrorf(f, "must be 1 to 20 letters or digits")
 		}
 		return strings.ToUpper(v), nil
 	case FPersonCode:
 		if !digits(v, 3, 3) {
-			return "", fieldErr(f, "must be 3 digits")
+			return "", FieldErrorf(f, "must be 3 digits")
 		}
 	case FRelationship:
 		if len(v) != 1 || v[0] < '0' || v[0] > '4' {
-			return "", fieldErr(f, "must be 0 to 4 (NCPDP 306-C6)")
+			return "", FieldErrorf(f, "must be 0 to 4 (NCPDP 306-C6)")
 		}
 	case FDateOfBirth, FCoverageEffective, FCoverageEnd:
 		d, err := domain.ParseDate(v)
 		if err != nil {
-			return "", fieldErr(f, "must be a date YYYY-MM-DD")
+			return "", FieldErrorf(f, "must be a date YYYY-MM-DD")
 		}
 		return d.String(), nil
 	case FGender:
 		v = strings.ToUpper(v)
 		if v != "M" && v != "F" && v != "U" {
-			return "", fieldErr(f, "must be M, F or U")
+			return "", FieldErrorf(f, "must be M, F or U")
 		}
 	case FUnion, FManagement:
 		v = strings.ToUpper(v)
 		if v != "Y" && v != "N" {
-			return "", fieldErr(f, "must be Y or N")
+			return "", FieldErrorf(f, "must be Y or N")
 		}
 	case FHoursWorked, FSalary:
 		d, err := decimal.NewFromString(v)
 		if err != nil {
-			return "", fieldErr(f, "must be a number")
+			return "", FieldErrorf(f, "must be a number")
 		}
 		if d.IsNegative() {
-			return "", fieldErr(f, "must not be negative")
+			return "", FieldErrorf(f, "must not be negative")
 		}
 		if d.Exponent() < -2 {
-			return "", fieldErr(f, "has more than 2 decimal places")
+			return "", FieldErrorf(f, "has more than 2 decimal places")
 		}
 		return d.String(), nil
 	case FClass, FPlanID:
-		if !code(v, 1, 20) {
-			return "", fieldErr(f, "must be 1 to 20 letters, digits, '-' or '_'")
+		if !IsCode(v, 1, 20) {
+			return "", FieldErrorf(f, "must be 1 to 20 letters, digits, '-' or '_'")
 		}
 		return strings.ToUpper(v), nil
 	}
@@ -202,7 +205,8 @@ var (
 	digits = domain.IsDigits
 )
 
-func code(s string, minLen, maxLen int) bool {
+// IsCode reports whether s is minLen to maxLen letters, digits, '-' or '_'.
+func IsCode(s string, minLen, maxLen int) bool {
 	if len(s) < minLen || len(s) > maxLen {
 		return false
 	}
@@ -213,4 +217,23 @@ func code(s string, minLen, maxLen int) bool {
 		}
 	}
 	return true
+}
+
+// FamilyColumns are the columns a family file may carry.
+var FamilyColumns = fieldNames[:NumFileFields]
+
+// ToRecord builds a record from a row and checks its schema.
+func ToRecord(vals []string) (Record, error) {
+	var rec Record
+	copy(rec[:NumFileFields], vals)
+	if err := rec.CheckSchema(); err != nil {
+		return rec, err
+	}
+	if rec[FCardholderID] == "" {
+		return rec, FieldErrorf(FCardholderID, "is required")
+	}
+	if rec[FPersonCode] == "" {
+		return rec, FieldErrorf(FPersonCode, "is required")
+	}
+	return rec, nil
 }

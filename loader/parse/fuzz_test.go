@@ -1,8 +1,9 @@
-package loader
+package parse
 
 import (
 	"errors"
 	"io"
+	"os"
 	"strings"
 	"testing"
 )
@@ -34,7 +35,7 @@ func FuzzParseHeader(f *testing.F) {
 }
 
 func fuzzRows(t *testing.T, data string, format Format) {
-	rows, _, err := NewRows(strings.NewReader(data), format, familyColumns)
+	rows, _, err := NewRows(strings.NewReader(data), format, FamilyColumns)
 	if err != nil {
 		return
 	}
@@ -50,14 +51,14 @@ func fuzzRows(t *testing.T, data string, format Format) {
 		if err != nil {
 			return
 		}
-		if len(vals) != len(familyColumns) {
-			t.Fatalf("row with %d values for %d columns", len(vals), len(familyColumns))
+		if len(vals) != len(FamilyColumns) {
+			t.Fatalf("row with %d values for %d columns", len(vals), len(FamilyColumns))
 		}
-		rec, err := toRecord(vals)
+		rec, err := ToRecord(vals)
 		if err != nil {
 			continue
 		}
-		back, err := decodeRecord(rec.encode())
+		back, err := DecodeRecord(rec.Encode())
 		if err != nil || back != rec {
 			t.Fatalf("record %q does not round-trip: %q %v", rec, back, err)
 		}
@@ -82,33 +83,12 @@ func FuzzParseJSONLines(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data string) { fuzzRows(t, data, JSONLines) })
 }
 
-func FuzzParseCatalogRows(f *testing.F) {
-	f.Add("ndc,name,therapeutic_class,multi_source_code,awp,mac,effective\n00093-5056-98,A,1,Y,7.5,0.1,2026-01-01\n", 0)
-	f.Add("npi,name,network,network_type,classification,contract_id,effective,end\n1234567893,P,R,RETAIL,IN,C,2026-01-01,2025-01-01\n", 1)
-	f.Add("network,network_type,brand_class,awp_discount,dispensing_fee\nN,MAIL,BRAND_MULTI_SOURCE,0.2,1\n", 2)
-	f.Add("schedule,kind,name,conditions,amount,percent,absolute,effective,end\nF,RATE,,network_type=RETAIL|MAIL;days_supply=34..;drug_class=39*,1.5,,,2026-01-01,\n", 3)
-	f.Add("schedule,kind,conditions,percent,effective\nA,ADJUSTMENT,pharmacy.chain=X;=;a=b=c,-8,2026-01-01\n", 3)
-	f.Fuzz(func(t *testing.T, body string, kind int) {
-		procs := []processor{drugProc{}, pharmacyProc{}, networkProc{}, scheduleProc{}}
-		p := procs[(kind%4+4)%4]
-		rows, _, err := NewRows(strings.NewReader("#rxclaims kind=drug expected=1\n"+body), CSV, p.columns())
-		if err != nil {
-			return
-		}
-		for range 100 {
-			vals, err := rows.Next()
-			if errors.Is(err, io.EOF) {
-				return
-			}
-			if err == nil {
-				_ = p.check(vals)
-			}
-		}
-	})
-}
-
 func FuzzParseProfiles(f *testing.F) {
-	f.Add(BenchProfiles)
+	example, err := os.ReadFile("../examples/profiles.yaml")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(string(example))
 	f.Add("groups:\n- id: A\n  parent: B\n- id: B\n  parent: A\n")
 	f.Add("groups:\n- id: A\n  comparatr: true\n")
 	f.Add(`{"groups": [{"id": "A", "pend": [{"name": "p", "when": [{"field": "change.plan", "value": "true"}]}]}]}`)

@@ -1,8 +1,8 @@
-package loader
+package parse
 
 import (
 	"fmt"
-	"os"
+	"slices"
 	"strings"
 
 	"github.com/goccy/go-yaml"
@@ -74,7 +74,7 @@ type Class struct {
 type Resolved struct {
 	Group         string
 	Path          []string // root first
-	Required      [numFields]bool
+	Required      [NumFields]bool
 	Ranges        map[Field][2]*decimal.Decimal
 	Classes       []Class
 	Comparator    bool
@@ -82,15 +82,6 @@ type Resolved struct {
 	Plans         map[string]bool
 	Pend          []PendRule
 	SelfApprove   bool
-}
-
-// LoadProfiles reads a YAML or JSON profiles file.
-func LoadProfiles(path string) (*Profiles, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	return ParseProfiles(b)
 }
 
 // ParseProfiles parses (YAML or JSON; an unknown field is an error, and
@@ -122,7 +113,7 @@ func (p *Profiles) Validate() error {
 		g := &p.Groups[i]
 		g.ID = strings.ToUpper(g.ID)
 		g.Parent = strings.ToUpper(g.Parent)
-		if !code(g.ID, 1, 20) {
+		if !IsCode(g.ID, 1, 20) {
 			return fmt.Errorf("profiles: group id %q must be 1 to 20 letters, digits, '-' or '_'", g.ID)
 		}
 		if seen[g.ID] {
@@ -141,11 +132,12 @@ func (p *Profiles) Validate() error {
 	return nil
 }
 
-func knownField(name string) bool { _, ok := FieldByName(name); return ok }
+// KnownField reports whether name is a family record column.
+func KnownField(name string) bool { _, ok := FieldByName(name); return ok }
 
 func (g *Profile) validate() error {
 	for _, f := range g.Required {
-		if !knownField(f) {
+		if !KnownField(f) {
 			return fmt.Errorf("required: unknown field %q", f)
 		}
 	}
@@ -166,10 +158,10 @@ func (g *Profile) validate() error {
 	for i := range g.Classes {
 		c := &g.Classes[i]
 		c.Name, c.Plan = strings.ToUpper(c.Name), strings.ToUpper(c.Plan)
-		if !code(c.Name, 1, 20) || !code(c.Plan, 1, 20) {
+		if !IsCode(c.Name, 1, 20) || !IsCode(c.Plan, 1, 20) {
 			return fmt.Errorf("class %d: name and plan must be 1 to 20 letters, digits, '-' or '_'", i+1)
 		}
-		if err := checkRule("class", c.Name, c.When, names, knownField); err != nil {
+		if err := checkRule("class", c.Name, c.When, names, KnownField); err != nil {
 			return err
 		}
 	}
@@ -198,7 +190,7 @@ func checkRule(kind, name string, when []Condition, seen map[string]bool, known 
 func validatePend(rules []PendRule) error {
 	names := map[string]bool{}
 	for i, r := range rules {
-		if !code(r.Name, 1, 40) {
+		if !IsCode(r.Name, 1, 40) {
 			return fmt.Errorf("pend rule %d: name must be 1 to 40 letters, digits, '-' or '_'", i+1)
 		}
 		if err := checkRule("pend rule", r.Name, r.When, names, knownPendFact); err != nil {
@@ -233,7 +225,7 @@ func (p *Profiles) Resolve(group string) (*Resolved, error) {
 		g := chain[i]
 		r.Path = append(r.Path, g.ID)
 		if len(g.Required) > 0 {
-			r.Required = [numFields]bool{}
+			r.Required = [NumFields]bool{}
 			for _, f := range g.Required {
 				fl, _ := FieldByName(f)
 				r.Required[fl] = true
@@ -280,29 +272,30 @@ func (p *Profiles) Resolve(group string) (*Resolved, error) {
 	return r, nil
 }
 
-// recordFacts exposes a record's fields to conditions by column name.
-type recordFacts struct{ r *Record }
+// RecordFacts exposes a record's fields to conditions by column name.
+type RecordFacts struct{ R *Record }
 
-func (f recordFacts) Fact(name string) (string, bool) {
+// Fact implements Facts.
+func (f RecordFacts) Fact(name string) (string, bool) {
 	fl, ok := FieldByName(name)
 	if !ok {
 		return "", false
 	}
-	return f.r[fl], true
+	return f.R[fl], true
 }
 
-// classOf derives the class of a record, or nil when none applies.
-func (r *Resolved) classOf(rec *Record) *Class {
+// ClassOf derives the class of a record, or nil when none applies.
+func (r *Resolved) ClassOf(rec *Record) *Class {
 	for i := range r.Classes {
-		if matchAll(r.Classes[i].When, recordFacts{rec}) {
+		if MatchAll(r.Classes[i].When, RecordFacts{R: rec}) {
 			return &r.Classes[i]
 		}
 	}
 	return nil
 }
 
-// className returns the class with the given name, or nil.
-func (r *Resolved) className(name string) *Class {
+// ClassNamed returns the class with the given name, or nil.
+func (r *Resolved) ClassNamed(name string) *Class {
 	for i := range r.Classes {
 		if r.Classes[i].Name == name {
 			return &r.Classes[i]
@@ -311,22 +304,45 @@ func (r *Resolved) className(name string) *Class {
 	return nil
 }
 
-// checkRanges checks the numeric fields against the profile's bounds.
-func (r *Resolved) checkRanges(rec *Record) error {
+// CheckRanges checks the numeric fields against the profile's bounds.
+func (r *Resolved) CheckRanges(rec *Record) error {
 	for f, b := range r.Ranges {
 		if rec[f] == "" {
 			continue
 		}
 		v, err := decimal.NewFromString(rec[f])
 		if err != nil {
-			return fieldErr(f, "must be a number")
+			return FieldErrorf(f, "must be a number")
 		}
 		if b[0] != nil && v.LessThan(*b[0]) {
-			return fieldErr(f, "%s is below the group's minimum %s", v, b[0])
+			return FieldErrorf(f, "%s is below the group's minimum %s", v, b[0])
 		}
 		if b[1] != nil && v.GreaterThan(*b[1]) {
-			return fieldErr(f, "%s is above the group's maximum %s", v, b[1])
+			return FieldErrorf(f, "%s is above the group's maximum %s", v, b[1])
 		}
 	}
 	return nil
+}
+
+// ChangeFacts are the names of the facts, named change.*, that pend rules
+// read beside the record's fields. The loader computes them (changeFacts in
+// loader/policy.go) from the active version and the copy; a new fact is its
+// name here and its test there.
+var ChangeFacts = []string{
+	"change.new_family",
+	"change.new_member",
+	"change.dependent_added",
+	"change.dependent_removed",
+	"change.plan",
+	"change.class",
+	"change.cancelled",
+	"change.reinstated",
+	"change.retro",
+	"change.manual",
+}
+
+// knownPendFact reports whether a pend rule may test the name: a record
+// field or a change fact.
+func knownPendFact(name string) bool {
+	return KnownField(name) || slices.Contains(ChangeFacts, name)
 }

@@ -1,4 +1,4 @@
-package loader
+package parse
 
 import (
 	"fmt"
@@ -97,8 +97,8 @@ func (c Condition) Match(f Facts) bool {
 	return false
 }
 
-// matchAll reports whether every condition matches.
-func matchAll(conds []Condition, f Facts) bool {
+// MatchAll reports whether every condition matches.
+func MatchAll(conds []Condition, f Facts) bool {
 	for _, c := range conds {
 		if !c.Match(f) {
 			return false

@@ -1,0 +1,43 @@
+package parse
+
+import (
+	"errors"
+	"io"
+	"strings"
+	"testing"
+)
+
+// The catalog and schedule row checks never panic.
+
+func FuzzParseCatalogRows(f *testing.F) {
+	f.Add("ndc,name,therapeutic_class,multi_source_code,awp,mac,effective\n00093-5056-98,A,1,Y,7.5,0.1,2026-01-01\n", 0)
+	f.Add("npi,name,network,network_type,classification,contract_id,effective,end\n1234567893,P,R,RETAIL,IN,C,2026-01-01,2025-01-01\n", 1)
+	f.Add("network,network_type,brand_class,awp_discount,dispensing_fee\nN,MAIL,BRAND_MULTI_SOURCE,0.2,1\n", 2)
+	f.Add("schedule,kind,name,conditions,amount,percent,absolute,effective,end\nF,RATE,,network_type=RETAIL|MAIL;days_supply=34..;drug_class=39*,1.5,,,2026-01-01,\n", 3)
+	f.Add("schedule,kind,conditions,percent,effective\nA,ADJUSTMENT,pharmacy.chain=X;=;a=b=c,-8,2026-01-01\n", 3)
+	f.Fuzz(func(t *testing.T, body string, kind int) {
+		kinds := []struct {
+			columns []string
+			check   func([]string) error
+		}{
+			{DrugColumns, func(v []string) error { _, _, err := DrugRow(v); return err }},
+			{PharmacyColumns, func(v []string) error { _, _, _, err := PharmacyRow(v); return err }},
+			{NetworkColumns, func(v []string) error { _, err := NetworkRow(v); return err }},
+			{ScheduleColumns, func(v []string) error { _, err := ScheduleRow(v); return err }},
+		}
+		p := kinds[(kind%4+4)%4]
+		rows, _, err := NewRows(strings.NewReader("#rxclaims kind=drug expected=1\n"+body), CSV, p.columns)
+		if err != nil {
+			return
+		}
+		for range 100 {
+			vals, err := rows.Next()
+			if errors.Is(err, io.EOF) {
+				return
+			}
+			if err == nil {
+				_ = p.check(vals)
+			}
+		}
+	})
+}
