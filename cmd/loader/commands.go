@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/rxclaims/rxclaims/internal/buildinfo"
 	"github.com/rxclaims/rxclaims/loader"
 )
 
@@ -25,6 +26,9 @@ type RunCmd struct {
 func (c *RunCmd) Run(ctx context.Context, g *Globals) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if err := buildinfo.Register(reg); err != nil {
+		return err
+	}
 	s, err := g.open(reg, c.Poll)
 	if err != nil {
 		return err

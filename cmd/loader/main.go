@@ -19,6 +19,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -26,39 +27,34 @@ import (
 	"syscall"
 
 	"github.com/alecthomas/kong"
+	"github.com/rxclaims/rxclaims/internal/cli"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Exit)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
 
-// run parses args and runs the command, returning the exit code. exit is
-// what --help and --version call (os.Exit, or a test's stand-in).
-func run(ctx context.Context, args []string, stdout, stderr io.Writer, exit func(int)) int {
-	var cli CLI
-	parser, err := kong.New(&cli,
-		kong.Name("loader"),
+// run parses args and runs the command, returning the exit code (0 after
+// --help and --version).
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	var c CLI
+	kctx, err := cli.Parse("loader", &c, args, stdout, stderr,
 		kong.Description("The loader sidecar: stages intake files, applies them to its own state and syncs them to the adjudicator."),
 		kong.UsageOnError(),
-		kong.Vars{"version": version()},
-		kong.Writers(stdout, stderr),
-		kong.Exit(exit),
 		kong.BindTo(ctx, (*context.Context)(nil)),
 	)
+	if errors.Is(err, cli.ErrExited) {
+		return 0
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "loader:", err)
 		return 2
 	}
-	kctx, err := parser.Parse(args)
-	if err != nil {
-		fmt.Fprintln(stderr, "loader:", err)
-		return 2
-	}
-	cli.stdout, cli.stderr = stdout, stderr
-	if err := kctx.Run(&cli.Globals); err != nil {
+	c.stdout, c.stderr = stdout, stderr
+	if err := kctx.Run(&c.Globals); err != nil {
 		fmt.Fprintln(stderr, "loader:", err)
 		return 1
 	}
