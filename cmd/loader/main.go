@@ -24,6 +24,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/alecthomas/kong"
@@ -55,7 +56,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	c.stdout, c.stderr = stdout, stderr
 	if err := kctx.Run(&c.Globals); err != nil {
-		fmt.Fprintln(stderr, "loader:", err)
+		// The loader package's own errors already name it.
+		fmt.Fprintln(stderr, "loader:", strings.TrimPrefix(err.Error(), "loader: "))
 		return 1
 	}
 	return 0

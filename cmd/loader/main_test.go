@@ -141,3 +141,27 @@ func shellWords(s string) []string {
 	}
 	return out
 }
+
+// TestREADMEWalk: the README's walk through the sample files, without an
+// adjudicator: the file applies cleanly, the manual change pends on the
+// plan change, approval activates it, and the file rewinds.
+func TestREADMEWalk(t *testing.T) {
+	dir := t.TempDir()
+	p := "../../loader/examples/profiles.yaml"
+	for _, step := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"apply", "../../loader/examples/families.csv", "--profiles", p}, "new 2 changed 0 unchanged 0 removed 0 pended 0 failed 0"},
+		{[]string{"policy", "change", "--group", "GRP100", "--family", "LDR001", "--person", "001", "--user", "mark", "--profiles", p, "union=Y", "management=N"}, "pending"},
+		{[]string{"policy", "pending", "--group", "GRP100"}, "pend rules plan-change"},
+		{[]string{"policy", "approve", "--group", "GRP100", "--family", "LDR001", "--user", "olivia", "--profiles", p}, "approved"},
+		{[]string{"policy", "history", "--group", "GRP100", "--family", "LDR001"}, "001 class=UNION-FT plan=HDHP-2026"},
+		{[]string{"rewind", "--group", "GRP100", "--seq", "1"}, "rewound GRP100/1"},
+	} {
+		code, out, errOut := loaderRun(t, append(step.args, "--dir", dir, "--adjudicator", "-")...)
+		if code != 0 || !strings.Contains(out, step.want) {
+			t.Fatalf("%v: exit %d, want %q in\n%s%s", step.args, code, step.want, out, errOut)
+		}
+	}
+}
