@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/rxclaims/rxclaims/internal/buildinfo"
+	"github.com/rxclaims/rxclaims/internal/metricshttp"
 	"github.com/rxclaims/rxclaims/loader"
 )
 
@@ -34,13 +35,11 @@ func (c *RunCmd) Run(ctx context.Context, g *Globals) error {
 		return err
 	}
 	defer s.Close()
-	if c.MetricsAddr != "-" {
-		stop, err := serveMetrics(c.MetricsAddr, reg, s.log)
-		if err != nil {
-			return err
-		}
-		defer stop()
+	_, stopMetrics, err := metricshttp.Serve(c.MetricsAddr, reg, s.log)
+	if err != nil {
+		return err
 	}
+	defer stopMetrics()
 	s.log.Info("loader running", "inbox", s.Inbox(), "adjudicator", g.Adjudicator)
 	return s.Loader.Run(ctx)
 }

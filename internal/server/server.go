@@ -15,14 +15,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rxclaims/rxclaims/internal/buildinfo"
 	"github.com/rxclaims/rxclaims/internal/metrics"
+	"github.com/rxclaims/rxclaims/internal/metricshttp"
 	"github.com/rxclaims/rxclaims/internal/store"
 )
 
@@ -93,12 +92,12 @@ func Run(ctx context.Context, o Options) error {
 		return fmt.Errorf("grpc listener: %w", err)
 	}
 	srv := New(engine, Config{Metrics: m, Registerer: reg, Logger: log})
-	httpSrv, metricsAddr, err := serveMetrics(opts.MetricsAddr, reg, log)
+	metricsAddr, stopMetrics, err := metricshttp.Serve(opts.MetricsAddr, reg, log)
 	if err != nil {
 		lis.Close()
 		return err
 	}
-	defer shutdownMetrics(httpSrv)
+	defer stopMetrics()
 	return serve(ctx, srv, lis, metricsAddr, opts)
 }
 
@@ -109,35 +108,6 @@ func newRegistry() (*prometheus.Registry, *metrics.Metrics) {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		buildinfo.Collector(buildinfo.Read()))
 	return reg, metrics.New(reg)
-}
-
-// serveMetrics serves reg on addr's /metrics; "-" serves nothing.
-func serveMetrics(addr string, reg *prometheus.Registry, log *slog.Logger) (*http.Server, net.Addr, error) {
-	if addr == "-" {
-		return nil, nil, nil
-	}
-	mlis, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, nil, fmt.Errorf("metrics listener: %w", err)
-	}
-	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
-	httpSrv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	go func() {
-		if err := httpSrv.Serve(mlis); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("metrics server", "error", err)
-		}
-	}()
-	return httpSrv, mlis.Addr(), nil
-}
-
-func shutdownMetrics(httpSrv *http.Server) {
-	if httpSrv == nil {
-		return
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_ = httpSrv.Shutdown(sctx)
 }
 
 // serve runs srv on lis until ctx ends (then drains it) or it fails.

@@ -1,4 +1,7 @@
-package main
+// Package metricshttp serves a Prometheus registry on /metrics, for the
+// adjudicator and the loader alike (the loader may not link the store that
+// internal/metrics reads).
+package metricshttp
 
 import (
 	"context"
@@ -13,12 +16,16 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// serveMetrics serves reg on addr's /metrics until the returned stop is
-// called.
-func serveMetrics(addr string, reg *prometheus.Registry, log *slog.Logger) (func(), error) {
+// Serve serves reg's /metrics on addr until stop is called; stop waits up
+// to five seconds for scrapes in flight. addr "-" serves nothing: Serve
+// returns a nil address and a stop that does nothing.
+func Serve(addr string, reg *prometheus.Registry, log *slog.Logger) (bound net.Addr, stop func(), err error) {
+	if addr == "-" {
+		return nil, func() {}, nil
+	}
 	lis, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("metrics listener: %w", err)
+		return nil, nil, fmt.Errorf("metrics listener: %w", err)
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
@@ -28,7 +35,7 @@ func serveMetrics(addr string, reg *prometheus.Registry, log *slog.Logger) (func
 			log.Error("metrics server", "error", err)
 		}
 	}()
-	return func() {
+	return lis.Addr(), func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(ctx)
