@@ -85,6 +85,7 @@ clients: [{id: C}]
 groups:
 - {id: G1, client_id: NOPE}
 - {id: G2, client_id: C, retail90_min_days: 400}
+- {id: G3, client_id: C, filing_limit_days: -1, zero_usual_and_customary: SKIP}
 plans:
 - {id: P, networks: [{network: N, classification: IN}], formulary: [{tier: 1}]}
 families:
@@ -115,6 +116,8 @@ families:
 		{"hierarchy", hierarchyErr(cfg), []string{
 			`groups[0]: group G1: client "NOPE" is not configured`,
 			`groups[1]: group G2: retail90_min_days 400 is outside 1 to 365`,
+			`groups[2]: group G3: filing_limit_days -1 is outside 0 (no limit) to 3650`,
+			`groups[2]: group G3: zero_usual_and_customary "SKIP" must be REJECT or IGNORE`,
 		}},
 		{"plan", cfg.Plans[0].Validate(nil), []string{
 			`networks[0]: unknown network "N"`,

@@ -56,7 +56,25 @@ type LevelSettings struct {
 	// Retail90MinDays is the days supply from which a pharmacy's Retail90
 	// network is preferred to its Retail one; default 84.
 	Retail90MinDays int `json:"retail90_min_days,omitempty"`
+	// FilingLimitDays is the timely filing limit: a bill or rebill whose
+	// date of service is more than this many days before today rejects 81
+	// (reversals are not limited). 0 means no limit; unset takes the level
+	// above, and the default is 365.
+	FilingLimitDays *int `json:"filing_limit_days,omitempty"`
+	// ZeroUsualAndCustomary says what a submitted usual & customary charge
+	// (426-DQ) of 0.00 means: REJECT (the default) rejects it 8T, IGNORE
+	// leaves U&C out of the lesser-of.
+	ZeroUsualAndCustomary string `json:"zero_usual_and_customary,omitempty"`
 }
+
+// The values of LevelSettings.ZeroUsualAndCustomary.
+const (
+	ZeroUCReject = "REJECT"
+	ZeroUCIgnore = "IGNORE"
+)
+
+// MaxFilingLimitDays bounds filing_limit_days (ten years).
+const MaxFilingLimitDays = 3650
 
 // Settings are the PBM-level settings.
 type Settings struct {

@@ -62,6 +62,14 @@ func (s *LevelSettings) Validate() error {
 	if s.Retail90MinDays < 0 || s.Retail90MinDays > 365 {
 		ps.Addf("", "retail90_min_days %d is outside 1 to 365", s.Retail90MinDays)
 	}
+	if s.FilingLimitDays != nil && (*s.FilingLimitDays < 0 || *s.FilingLimitDays > MaxFilingLimitDays) {
+		ps.Addf("", "filing_limit_days %d is outside 0 (no limit) to %d", *s.FilingLimitDays, MaxFilingLimitDays)
+	}
+	switch s.ZeroUsualAndCustomary {
+	case "", ZeroUCReject, ZeroUCIgnore:
+	default:
+		ps.Addf("", "zero_usual_and_customary %q must be %s or %s", s.ZeroUsualAndCustomary, ZeroUCReject, ZeroUCIgnore)
+	}
 	for _, list := range [][]string{s.PenaltyDAW, s.MACExemptDAW} {
 		for _, d := range list {
 			if len(d) != 1 || d[0] < '0' || d[0] > '9' {
@@ -82,6 +90,12 @@ func (s LevelSettings) Merge(above LevelSettings) LevelSettings {
 	}
 	if s.Retail90MinDays == 0 {
 		s.Retail90MinDays = above.Retail90MinDays
+	}
+	if s.FilingLimitDays == nil {
+		s.FilingLimitDays = above.FilingLimitDays
+	}
+	if s.ZeroUsualAndCustomary == "" {
+		s.ZeroUsualAndCustomary = above.ZeroUsualAndCustomary
 	}
 	return s
 }
