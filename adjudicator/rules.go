@@ -126,9 +126,12 @@ func (a *adjudication) limitations(context.Context) error {
 		if len(w.Criteria.Drugs) > 0 {
 			code = ncpdp.RejectDaysSupplyLimitationForProductService
 		}
-		if c.DaysSupply < d.Min || d.Max > 0 && c.DaysSupply > d.Max {
-			a.decide(w, code, "days supply %d is outside %d to %s", c.DaysSupply, d.Min, maxText(d.Max))
-		} else {
+		switch {
+		case c.DaysSupply < d.Min:
+			a.decide(w, ncpdp.RejectDaysSupplyIsLessThanPlanMinimum, "days supply %d is below the minimum %d", c.DaysSupply, d.Min)
+		case d.Max > 0 && c.DaysSupply > d.Max:
+			a.decide(w, code, "days supply %d is above the maximum %d", c.DaysSupply, d.Max)
+		default:
 			a.decide(w, "", "days supply %d allowed", c.DaysSupply)
 		}
 	}
@@ -142,23 +145,21 @@ func (a *adjudication) limitations(context.Context) error {
 	return nil
 }
 
-func maxText(n int) string {
-	if n == 0 {
-		return "no maximum"
-	}
-	return fmt.Sprint(n)
-}
-
 // claimCost is the claim min/max cost limitation, tested once the claim is priced.
 func (a *adjudication) claimCost(context.Context) error {
 	w := a.sel.Winner(edits.KindClaimCost)
 	if w == nil {
 		return nil
 	}
+	// The reject table has no code for a cost below a minimum: 78 answers
+	// both, and the trace says which bound the claim crossed.
 	total, l := a.resp.TotalAllowed, w.ClaimCost
-	if total.LessThan(l.Min) || l.Max.IsPositive() && total.GreaterThan(l.Max) {
-		a.decide(w, ncpdp.RejectCostExceedsMaximum, "allowed %s is outside %s to %s", domain.FormatCents(total), domain.FormatCents(l.Min), domain.FormatCents(l.Max))
-	} else {
+	switch {
+	case total.LessThan(l.Min):
+		a.decide(w, ncpdp.RejectCostExceedsMaximum, "allowed %s is below the minimum %s", domain.FormatCents(total), domain.FormatCents(l.Min))
+	case l.Max.IsPositive() && total.GreaterThan(l.Max):
+		a.decide(w, ncpdp.RejectCostExceedsMaximum, "allowed %s is above the maximum %s", domain.FormatCents(total), domain.FormatCents(l.Max))
+	default:
 		a.decide(w, "", "allowed %s within limits", domain.FormatCents(total))
 	}
 	return nil
