@@ -7,6 +7,7 @@
 //	syntax          1  every field present and well formed
 //	duplicate       2  the claim key: an identical resubmission, a paid claim to replace
 //	eligibility     3  cardholder, person code, date of birth, group, coverage
+//	submission      3  the plan's timely filing limit and its rule for a 0.00 U&C
 //	pharmacy        4  the pharmacy's network, which gives the claim its segment
 //	product         5  the drug, its price, exclusions, the formulary tier
 //	edits           -  the edits that apply to the claim

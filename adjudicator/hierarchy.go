@@ -72,4 +72,9 @@ func (s *snapshot) checkLevel(l edits.Level) error {
 }
 
 // defaultSettings fill what no level of the hierarchy sets.
-var defaultSettings = config.LevelSettings{PenaltyDAW: []string{"2"}, MACExemptDAW: []string{"1", "2"}, Retail90MinDays: 84}
+var defaultSettings = config.LevelSettings{PenaltyDAW: []string{"2"}, MACExemptDAW: []string{"1", "2"}, Retail90MinDays: 84,
+	FilingLimitDays: &defaultFilingLimitDays, ZeroUsualAndCustomary: config.ZeroUCReject}
+
+// defaultFilingLimitDays is the timely filing limit when no level sets one:
+// a year, the common PBM contract term.
+var defaultFilingLimitDays = 365

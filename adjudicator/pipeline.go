@@ -263,7 +263,7 @@ func (a *adjudication) pricing(context.Context) error {
 	}
 	total := ingredient.Add(fee)
 	switch {
-	case c.uc.LessThan(total) && !c.gross.LessThan(c.uc):
+	case !c.ucIgnored && c.uc.LessThan(total) && !c.gross.LessThan(c.uc):
 		ingredient, fee, total, basis = c.uc, decimal.Zero, c.uc, basisUC
 	case c.gross.LessThan(total):
 		ingredient, fee, total, basis = c.gross, decimal.Zero, c.gross, basisAsSubmitted

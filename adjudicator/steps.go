@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/rxclaims/rxclaims/config"
 	"github.com/rxclaims/rxclaims/domain"
+	"github.com/rxclaims/rxclaims/internal/ncpdp"
 )
 
 // step is one named step of a pipeline. A step stops the transaction in
@@ -37,6 +39,7 @@ func claimSteps(duplicate, commit func(*adjudication, context.Context) error) []
 		{"syntax", (*adjudication).syntax},
 		{"duplicate", duplicate},
 		{"eligibility", (*adjudication).eligibility},
+		{"submission", (*adjudication).submission},
 		{"pharmacy", (*adjudication).pharmacy},
 		{"product", (*adjudication).product},
 		{"edits", (*adjudication).selectEdits},
@@ -212,6 +215,31 @@ func (a *adjudication) eligibility(ctx context.Context) error {
 	if a.plan != nil {
 		a.path = a.snap.pathFor(a.plan, fam.GroupID)
 	}
+	return nil
+}
+
+// submission is the end of step 3: the rules of the member's plan for the
+// claim as submitted. A date of service more than the filing limit before
+// today is too old (81); a usual & customary charge of 0.00 rejects 8T
+// unless the plan ignores it, and then it takes no part in the lesser-of.
+// A claim that meets both rules leaves no trace here, as most claims do.
+func (a *adjudication) submission(context.Context) error {
+	c, set := a.claim, &a.path.settings
+	today := a.engine.today()
+	if limit := *set.FilingLimitDays; limit > 0 && c.dos.AddDays(limit).Before(today) {
+		a.resp.reject(ncpdp.RejectClaimTooOld)
+		a.trace("", "reject %s: date of service %s is more than %d days before %s", ncpdp.RejectClaimTooOld, c.dos, limit, today)
+	}
+	if !c.uc.IsZero() {
+		return nil
+	}
+	if set.ZeroUsualAndCustomary == config.ZeroUCIgnore {
+		c.ucIgnored = true
+		a.trace("", "usual & customary 0.00 ignored: the lesser-of leaves it out")
+		return nil
+	}
+	a.resp.reject(ncpdp.RejectUCMustBeGreaterThanZero)
+	a.trace("", "reject %s: usual & customary 0.00 is not a price", ncpdp.RejectUCMustBeGreaterThanZero)
 	return nil
 }
 

@@ -19,6 +19,7 @@ type parsedClaim struct {
 	ingredient decimal.Decimal
 	fee        decimal.Decimal
 	uc         decimal.Decimal
+	ucIgnored  bool // a U&C of 0.00 the plan leaves out of the lesser-of
 	gross      decimal.Decimal
 }
 
