@@ -328,8 +328,8 @@ type QuantityLimit struct {
 	MaxPerDay   decimal.Decimal `json:"max_per_day,omitempty"`
 }
 
-// DaysSupplyLimit bounds the days supply: AG when the edit names drugs,
-// 7X for a plan-wide limit.
+// DaysSupplyLimit bounds the days supply: below the minimum 891; above the
+// maximum AG when the edit names drugs, 7X for a plan-wide limit.
 type DaysSupplyLimit struct {
 	Min int `json:"min,omitempty"`
 	Max int `json:"max,omitempty"`
