@@ -71,8 +71,11 @@ func (s *snapshot) checkLevel(l edits.Level) error {
 	return nil
 }
 
-// defaultSettings fill what no level of the hierarchy sets.
-var defaultSettings = config.LevelSettings{PenaltyDAW: []string{"2"}, MACExemptDAW: []string{"1", "2"}, Retail90MinDays: 84,
+// defaultSettings fill what no level of the hierarchy sets. A brand
+// dispensed under DAW 1 (substitution not allowed by prescriber), 2
+// (substitution allowed, patient requested brand), 7 (brand mandated by law)
+// or 8 (generic not available in the marketplace) is not paid at MAC.
+var defaultSettings = config.LevelSettings{PenaltyDAW: []string{"2"}, MACExemptDAW: []string{"1", "2", "7", "8"}, Retail90MinDays: 84,
 	FilingLimitDays: &defaultFilingLimitDays, ZeroUsualAndCustomary: config.ZeroUCReject}
 
 // defaultFilingLimitDays is the timely filing limit when no level sets one:

@@ -17,12 +17,17 @@ const (
 	ncpdpNotPaid       = ncpdp.RejectClaimHasNotBeenPaidCaptured
 )
 
-// Basis of reimbursement [522-FM] values the pricing step reports.
+// Basis of reimbursement [522-FM] values the pricing step reports, with
+// their NCPDP names (External Code List, 522-FM values 00 to 21). The list
+// has no value for "gross amount due": a claim paid at the pharmacy's gross
+// amount due is paid as submitted, 01.
 const (
-	basisAsSubmitted = "01" // ingredient cost paid as submitted (also when the gross amount due is lowest)
-	basisAWPLess     = "03" // ingredient cost reduced to AWP less %
-	basisUC          = "04" // usual & customary paid as submitted
-	basisMAC         = "07" // ingredient cost reduced to MAC
+	basisAsSubmitted = "01" // Ingredient Cost Paid as Submitted
+	basisAWPLess     = "03" // Ingredient Cost Reduced to AWP Less X% Pricing
+	basisUC          = "04" // Usual & Customary Paid as Submitted
+	basisMACPaid     = "06" // MAC Pricing Ingredient Cost Paid: MAC applies, the submitted cost is below it
+	basisMAC         = "07" // MAC Pricing Ingredient Cost Reduced to MAC
+	basisGross       = basisAsSubmitted
 )
 
 // adjudication carries one transaction through the steps of its pipeline.
@@ -250,36 +255,77 @@ func (a *adjudication) pricing(context.Context) error {
 			a.decide(w, "", "dispensing fee %s", domain.FormatCents(fee))
 		}
 	}
-	ingredient, basis := c.ingredient, basisAsSubmitted
 	awp := edits.Cents(a.price.AWP.Mul(c.qty).Mul(decimal.NewFromInt(1).Sub(discount)))
-	if awp.LessThan(ingredient) {
-		ingredient, basis = awp, basisAWPLess
-	}
-	settings := &a.path.settings
-	brandDAWExempt := a.drug.brandClass.IsBrand() && slices.Contains(settings.MACExemptDAW, c.daw)
-	mac := edits.Cents(macUnit.Mul(c.qty))
-	if useMAC && macUnit.IsPositive() && !brandDAWExempt && mac.LessThan(ingredient) {
-		ingredient, basis = mac, basisMAC
-	}
-	total := ingredient.Add(fee)
-	switch {
-	case !c.ucIgnored && c.uc.LessThan(total) && !c.gross.LessThan(c.uc):
-		ingredient, fee, total, basis = c.uc, decimal.Zero, c.uc, basisUC
-	case c.gross.LessThan(total):
-		ingredient, fee, total, basis = c.gross, decimal.Zero, c.gross, basisAsSubmitted
-	}
+	brandDAWExempt := a.drug.brandClass.IsBrand() && slices.Contains(a.path.settings.MACExemptDAW, c.daw)
+	macApplies := useMAC && macUnit.IsPositive() && !brandDAWExempt
+	ingredient, fee, total, basis := a.lesserOf(awp, edits.Cents(macUnit.Mul(c.qty)), macApplies, fee)
 	r.IngredientCostPaid, r.DispensingFeePaid, r.TotalAllowed, r.BasisOfReimbursement = ingredient, fee, total, basis
 	a.trace(a.network.ID, "ingredient %s + fee %s = allowed %s (basis %s; AWP less %s%% = %s)",
 		domain.FormatCents(ingredient), domain.FormatCents(fee), domain.FormatCents(total), basis,
 		discount.Mul(decimal.NewFromInt(100)).String(), domain.FormatCents(awp))
-	// The brand penalty base is what the plan pays for the ingredient over
-	// MAC, once the lesser-of rules have decided what it pays.
-	if macUnit.IsPositive() && a.drug.brandClass == domain.BrandMultiSource &&
-		slices.Contains(settings.PenaltyDAW, c.daw) && ingredient.GreaterThan(mac) {
-		a.penaltyBase = ingredient.Sub(mac)
-		a.trace("", "DAW %s on a multi-source brand: ingredient exceeds MAC (%s) by %s", c.daw, domain.FormatCents(mac), domain.FormatCents(a.penaltyBase))
-	}
+	a.setPenaltyBase(macUnit, ingredient)
 	return nil
+}
+
+// lesserOf is the lesser-of rule of DOMAIN.md §6 step 8. The ingredient
+// cost is the lowest of the submitted cost (basis 01, or 06 when MAC applies
+// to the claim and the submitted cost is not above it), AWP less the
+// discount (03) and MAC (07). The total allowed is the lowest of ingredient
+// + fee, U&C (04) and the gross amount due (01). When U&C or the gross
+// amount due wins, the dispensing fee is kept as contracted up to the
+// allowed amount and the ingredient paid is the rest.
+func (a *adjudication) lesserOf(awp, mac decimal.Decimal, macApplies bool, fee decimal.Decimal) (ingredient, feePaid, total decimal.Decimal, basis string) {
+	c := a.claim
+	ingredient, basis = c.ingredient, basisAsSubmitted
+	if macApplies {
+		basis = basisMACPaid
+	}
+	if awp.LessThan(ingredient) {
+		ingredient, basis = awp, basisAWPLess
+	}
+	if macApplies && mac.LessThan(ingredient) {
+		ingredient, basis = mac, basisMAC
+	}
+	total = ingredient.Add(fee)
+	switch {
+	case !c.ucIgnored && c.uc.LessThan(total) && !c.gross.LessThan(c.uc):
+		total, basis = c.uc, basisUC
+	case c.gross.LessThan(total):
+		total, basis = c.gross, basisGross
+	default:
+		return ingredient, fee, total, basis
+	}
+	fee = decimal.Min(fee, total)
+	return total.Sub(fee), fee, total, basis
+}
+
+// setPenaltyBase sets what the brand penalty reads: for a multi-source brand
+// under a penalty DAW code, the ingredient paid over MAC × quantity, the MAC
+// being the drug's own (macUnit) or else its generic equivalent's
+// (generic_ndc) on the date of service.
+func (a *adjudication) setPenaltyBase(macUnit, ingredient decimal.Decimal) {
+	c := a.claim
+	if a.drug.brandClass != domain.BrandMultiSource || !slices.Contains(a.path.settings.PenaltyDAW, c.daw) {
+		return
+	}
+	whose := "MAC"
+	if !macUnit.IsPositive() {
+		g := a.snap.drugs[a.drug.GenericNDC]
+		if g == nil {
+			return
+		}
+		p := g.priceOn(c.dos)
+		if p == nil || !p.MAC.IsPositive() {
+			a.trace("", "DAW %s on a multi-source brand: its generic %s has no MAC on the date", c.daw, g.Name)
+			return
+		}
+		macUnit, whose = p.MAC, "the MAC of its generic "+g.Name
+	}
+	mac := edits.Cents(macUnit.Mul(c.qty))
+	if ingredient.GreaterThan(mac) {
+		a.penaltyBase = ingredient.Sub(mac)
+		a.trace("", "DAW %s on a multi-source brand: ingredient exceeds %s (%s) by %s", c.daw, whose, domain.FormatCents(mac), domain.FormatCents(a.penaltyBase))
+	}
 }
 
 func onOff(b bool) string {

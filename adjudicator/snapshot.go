@@ -137,6 +137,25 @@ func (s *snapshot) addRecords(cfg *config.Config, ps *domain.Problems) {
 		bc, _ := domain.BrandClassOf(d.MultiSourceCode)
 		s.drugs[d.NDC] = &compiledDrug{Drug: d, brandClass: bc}
 	}
+	s.checkGenericEquivalents(cfg, ps)
+}
+
+// checkGenericEquivalents reports each drug whose generic_ndc does not name
+// a generic drug (multi-source code M or Y) in the catalog.
+func (s *snapshot) checkGenericEquivalents(cfg *config.Config, ps *domain.Problems) {
+	for i := range cfg.Drugs {
+		d := &cfg.Drugs[i]
+		if d.GenericNDC == "" || d.GenericNDC == d.NDC {
+			continue
+		}
+		path := domain.Index("drugs", i)
+		switch g := s.drugs[d.GenericNDC]; {
+		case g == nil:
+			ps.Addf(path, "drug %s: generic_ndc %s is not in the drug catalog", d.NDC, d.GenericNDC)
+		case g.brandClass.IsBrand() || g.brandClass == domain.BrandClassDefault:
+			ps.Addf(path, "drug %s: generic_ndc %s is not a generic (multi-source code %q)", d.NDC, d.GenericNDC, g.MultiSourceCode)
+		}
+	}
 }
 
 func compilePlan(p *config.Plan) *compiledPlan {

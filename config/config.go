@@ -51,7 +51,7 @@ type LevelSettings struct {
 	// multi-source brand pays the difference to MAC (134-UK); default ["2"].
 	PenaltyDAW []string `json:"penalty_daw,omitempty"`
 	// MACExemptDAW lists the DAW codes for which a multi-source brand is not
-	// reduced to MAC; default ["1", "2"].
+	// reduced to MAC; default ["1", "2", "7", "8"].
 	MACExemptDAW []string `json:"mac_exempt_daw,omitempty"`
 	// Retail90MinDays is the days supply from which a pharmacy's Retail90
 	// network is preferred to its Retail one; default 84.

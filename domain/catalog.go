@@ -44,6 +44,10 @@ type Drug struct {
 	TherapeuticClass string      `json:"therapeutic_class"`
 	MultiSourceCode  string      `json:"multi_source_code"`
 	Prices           []DrugPrice `json:"prices"`
+	// GenericNDC optionally names the drug's generic equivalent in the
+	// catalog (a generic, multi-source code M or Y). The brand penalty of a
+	// multi-source brand without a MAC of its own reads the equivalent's MAC.
+	GenericNDC string `json:"generic_ndc,omitempty"`
 	// Attributes are customer-defined values that schedules read as
 	// "drug.<name>".
 	Attributes map[string]string `json:"attributes,omitempty"`
@@ -93,6 +97,9 @@ func (d *Drug) Validate() error {
 	}
 	if len(d.Prices) == 0 {
 		ps.Addf("", "drug %s: no prices", d.NDC)
+	}
+	if d.GenericNDC != "" && (!IsDigits(d.GenericNDC, 11, 11) || d.GenericNDC == d.NDC) {
+		ps.Addf("", "drug %s: generic_ndc %q must be the 11-digit NDC of another drug", d.NDC, d.GenericNDC)
 	}
 	ps.Wrap("", "drug "+d.NDC, ValidateAttributes(d.Attributes))
 	for i, p := range d.Prices {

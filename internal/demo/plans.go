@@ -204,7 +204,7 @@ func plan(id, name string, ded, oop edits.Limit, lines []edits.CostShareLine) co
 		CostShare:        lines,
 		Formulary:        formulary(),
 		Exclusions:       exclusions(),
-		LevelSettings:    config.LevelSettings{PenaltyDAW: []string{"2"}, MACExemptDAW: []string{"1", "2"}, Retail90MinDays: 84},
+		LevelSettings:    config.LevelSettings{PenaltyDAW: []string{"2"}, MACExemptDAW: []string{"1", "2", "7", "8"}, Retail90MinDays: 84},
 	}
 }
 
