@@ -194,18 +194,19 @@ func (a *adjudication) returnOriginal(paid *ClaimRecord) {
 	a.resp = &dup
 }
 
-// eligibility is step 3. It reads the cardholder's family and locks it,
-// with the family of the claim a rebill replaces.
+// eligibility is step 3. It locks the cardholder's family, with the
+// family of the claim a rebill replaces, and only then reads it: a family
+// removed or cancelled meanwhile is seen as it now is.
 func (a *adjudication) eligibility(ctx context.Context) error {
 	c := a.claim
-	fam, err := a.store.Family(ctx, c.CardholderID)
-	if err != nil {
-		return fmt.Errorf("family lookup: %w", err)
-	}
 	if a.original != nil {
 		a.unlockFamilies = a.engine.lockFamilies(c.CardholderID, a.original.CardholderID)
 	} else {
 		a.unlockFamilies = a.engine.lockFamilies(c.CardholderID)
+	}
+	fam, err := a.store.Family(ctx, c.CardholderID)
+	if err != nil {
+		return fmt.Errorf("family lookup: %w", err)
 	}
 	a.family = fam
 	a.member, a.plan, _ = eligibility(a.snap, a.resp, fam, c.personCode, c.dob, c.GroupID, c.dos)
