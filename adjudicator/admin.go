@@ -208,6 +208,13 @@ func (e *Engine) PutFamilies(ctx context.Context, fams []domain.Family) error {
 	if e.configs == nil {
 		return ErrNoConfigStore
 	}
+	// Claims of these families wait, so none is paid on a family read
+	// before the change (a cancellation) and committed after it.
+	ids := make([]string, len(fams))
+	for i := range fams {
+		ids[i] = fams[i].CardholderID
+	}
+	defer e.lockFamilies(ids...)()
 	return e.configs.PutFamilies(ctx, fams)
 }
 

@@ -130,13 +130,13 @@ func (r *Reversal) checkEnvelope() error {
 }
 
 // hash is a digest of the claim's whole content: an identical resubmission
-// has the same hash.
+// has the same hash. The Rx number enters in its canonical form.
 func (c *Claim) hash() string {
 	var b strings.Builder
 	b.Grow(320)
 	w := func(s string) { b.WriteString(s); b.WriteByte(0x1f) }
 	for _, s := range []string{c.BIN, c.PCN, c.GroupID, c.CardholderID, c.PersonCode, c.DateOfBirth, c.PatientGender,
-		c.DateOfService, c.RxNumber, strconv.Itoa(c.FillNumber), c.ProductID, c.Quantity, strconv.Itoa(c.DaysSupply), c.DAW,
+		c.DateOfService, canonicalRxNumber(c.RxNumber), strconv.Itoa(c.FillNumber), c.ProductID, c.Quantity, strconv.Itoa(c.DaysSupply), c.DAW,
 		c.IngredientCostSubmitted, c.DispensingFeeSubmitted, c.UsualAndCustomary, c.GrossAmountDue, c.PharmacyNPI,
 		c.PrescriberNPI, c.PriorAuthorizationNumber} {
 		w(s)
@@ -152,7 +152,7 @@ func (c *Claim) hash() string {
 }
 
 func (r *Reversal) hash() string {
-	s := fmt.Sprintf("%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%d\x1f%s\x1f%s", r.BIN, r.PCN, r.CardholderID, r.PharmacyNPI, r.RxNumber, r.FillNumber, r.DateOfService, r.ProductID)
+	s := fmt.Sprintf("%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%d\x1f%s\x1f%s", r.BIN, r.PCN, r.CardholderID, r.PharmacyNPI, canonicalRxNumber(r.RxNumber), r.FillNumber, r.DateOfService, r.ProductID)
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:16])
 }

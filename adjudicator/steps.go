@@ -121,17 +121,14 @@ func (a *adjudication) syntax(context.Context) error {
 }
 
 // paidUnderKey takes the claim key's lock and returns the paid claim
-// billed under the key, or nil.
+// billed under the key (canonical, or a legacy form), or nil.
 func (a *adjudication) paidUnderKey(ctx context.Context) (*ClaimRecord, error) {
 	a.unlockKey = a.engine.lockKey(a.key)
-	prev, err := a.store.ClaimByKey(ctx, a.key)
+	recs, err := a.recordsUnderKey(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("duplicate check: %w", err)
 	}
-	if prev == nil || !prev.Paid() {
-		return nil, nil
-	}
-	return prev, nil
+	return firstPaid(recs, a.submitted.RxNumber), nil
 }
 
 // duplicateBill is step 2 of a B1: an identical resubmission of a paid
@@ -143,7 +140,7 @@ func (a *adjudication) duplicateBill(ctx context.Context) error {
 		return err
 	case paid == nil:
 		a.trace("", "no paid claim under this key")
-	case paid.Hash == a.hash:
+	case a.sameContent(paid):
 		a.returnOriginal(paid)
 	default:
 		a.resp.reject(ncpdpDuplicatePaid)
@@ -162,7 +159,7 @@ func (a *adjudication) duplicateRebill(ctx context.Context) error {
 	case paid == nil:
 		a.resp.reject(ncpdpNotPaid)
 		a.trace("", "no paid claim under this key to rebill")
-	case paid.Hash == a.hash && paid.Transaction == TxRebill:
+	case a.sameContent(paid) && paid.Transaction == TxRebill:
 		a.returnOriginal(paid)
 	default:
 		a.original = paid
@@ -197,18 +194,19 @@ func (a *adjudication) returnOriginal(paid *ClaimRecord) {
 	a.resp = &dup
 }
 
-// eligibility is step 3. It reads the cardholder's family and locks it,
-// with the family of the claim a rebill replaces.
+// eligibility is step 3. It locks the cardholder's family, with the
+// family of the claim a rebill replaces, and only then reads it: a family
+// removed or cancelled meanwhile is seen as it now is.
 func (a *adjudication) eligibility(ctx context.Context) error {
 	c := a.claim
-	fam, err := a.store.Family(ctx, c.CardholderID)
-	if err != nil {
-		return fmt.Errorf("family lookup: %w", err)
-	}
 	if a.original != nil {
 		a.unlockFamilies = a.engine.lockFamilies(c.CardholderID, a.original.CardholderID)
 	} else {
 		a.unlockFamilies = a.engine.lockFamilies(c.CardholderID)
+	}
+	fam, err := a.store.Family(ctx, c.CardholderID)
+	if err != nil {
+		return fmt.Errorf("family lookup: %w", err)
 	}
 	a.family = fam
 	a.member, a.plan, _ = eligibility(a.snap, a.resp, fam, c.personCode, c.dob, c.GroupID, c.dos)
@@ -341,15 +339,17 @@ func (a *adjudication) reversalSyntax(context.Context) error {
 func (a *adjudication) reversal(ctx context.Context) error {
 	r := a.rev
 	a.unlockKey = a.engine.lockKey(a.key)
-	rec, err := a.store.ClaimByKey(ctx, a.key)
+	recs, err := a.recordsUnderKey(ctx)
 	if err != nil {
-		return fmt.Errorf("claim lookup: %w", err)
+		return err
 	}
-	switch {
-	case rec != nil && !rec.Paid() && rec.Reversal.Hash == a.hash && rec.Reversal.Response != nil:
-		a.resp = rec.Reversal.Response
+	if done := repeatedReversal(recs, a.hash); done != nil {
+		a.resp = done.Reversal.Response
 		return nil
-	case rec == nil || !rec.Paid():
+	}
+	rec := firstPaid(recs, r.RxNumber)
+	switch {
+	case rec == nil:
 		a.resp.reject(ncpdpNotPaid)
 		a.trace("", "no paid claim under this pharmacy, Rx number, fill and date")
 		return nil

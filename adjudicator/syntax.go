@@ -12,6 +12,7 @@ import (
 type parsedClaim struct {
 	*Claim
 	personCode string
+	rx         string // the Rx number, canonical
 	dob, dos   domain.Date
 	ndc        string
 	qty        decimal.Decimal
@@ -24,13 +25,14 @@ type parsedClaim struct {
 }
 
 func (p *parsedClaim) key() ClaimKey {
-	return ClaimKey{PharmacyNPI: p.PharmacyNPI, RxNumber: p.RxNumber, FillNumber: p.FillNumber, DateOfService: p.dos.String()}
+	return ClaimKey{PharmacyNPI: p.PharmacyNPI, RxNumber: p.rx, FillNumber: p.FillNumber, DateOfService: p.dos.String()}
 }
 
 // Limits of the fields, from the NCPDP D.0 formats.
 const (
 	maxDaysSupply = 365
 	maxFillNumber = 99
+	maxRxDigits   = 12
 	maxSCC        = 3
 	maxDUR        = 9
 )
@@ -73,9 +75,10 @@ func parseClaim(c *Claim, today domain.Date) (*parsedClaim, []ncpdp.RejectCode) 
 	default:
 		bad(ncpdp.RejectMIPatientGenderCode)
 	}
-	if !domain.IsDigits(c.RxNumber, 1, 12) {
+	if !domain.IsDigits(c.RxNumber, 1, maxRxDigits) {
 		bad(ncpdp.RejectMIPrescriptionServiceReferenceNumber)
 	}
+	p.rx = canonicalRxNumber(c.RxNumber)
 	if c.FillNumber < 0 || c.FillNumber > maxFillNumber {
 		bad(ncpdp.RejectMIFillNumber17)
 	}
@@ -162,7 +165,7 @@ func parseReversal(r *Reversal) (ClaimKey, []ncpdp.RejectCode) {
 	if !domain.ValidNPI(r.PharmacyNPI) {
 		bad(ncpdp.RejectMIServiceProviderNumber)
 	}
-	if !domain.IsDigits(r.RxNumber, 1, 12) {
+	if !domain.IsDigits(r.RxNumber, 1, maxRxDigits) {
 		bad(ncpdp.RejectMIPrescriptionServiceReferenceNumber)
 	}
 	if r.FillNumber < 0 || r.FillNumber > maxFillNumber {
@@ -175,7 +178,7 @@ func parseReversal(r *Reversal) (ClaimKey, []ncpdp.RejectCode) {
 	if r.ProductID != "" && !domain.IsDigits(normalizeNDC(r.ProductID), 11, 11) {
 		bad(ncpdp.RejectMIProductServiceID)
 	}
-	return ClaimKey{PharmacyNPI: r.PharmacyNPI, RxNumber: r.RxNumber, FillNumber: r.FillNumber, DateOfService: dos.String()}, rejects
+	return ClaimKey{PharmacyNPI: r.PharmacyNPI, RxNumber: canonicalRxNumber(r.RxNumber), FillNumber: r.FillNumber, DateOfService: dos.String()}, rejects
 }
 
 // parseAmount parses a non-negative decimal with at most places decimals.

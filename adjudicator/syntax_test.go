@@ -169,3 +169,17 @@ func TestParseClaimFields(t *testing.T) {
 		t.Errorf("an empty claim reports only %v", r)
 	}
 }
+
+func TestCanonicalRxNumber(t *testing.T) {
+	for in, want := range map[string]string{
+		"5550001": "5550001", "05550001": "5550001", "0005550001": "5550001",
+		"0": "0", "000000000000": "0", "100": "100", "000000000100": "100",
+	} {
+		if got := canonicalRxNumber(in); got != want {
+			t.Errorf("canonicalRxNumber(%q) = %q; want %q", in, got, want)
+		}
+	}
+	if got := legacyKeys(ClaimKey{RxNumber: "5550001"}); len(got) != 5 || got[0].RxNumber != "05550001" || got[4].RxNumber != "000005550001" {
+		t.Errorf("legacyKeys(5550001) = %v; want 05550001 to 000005550001", got)
+	}
+}

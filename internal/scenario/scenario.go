@@ -382,8 +382,14 @@ func (s *state) reversal(args map[string]string) (*adjudicator.Reversal, error) 
 	return rv, nil
 }
 
+// claimKey is the claim's key as NCPDP compares it: the Rx number is
+// numeric, so 05550001 and 5550001 are one key.
 func claimKey(c *adjudicator.Claim) adjudicator.ClaimKey {
-	return adjudicator.ClaimKey{PharmacyNPI: c.PharmacyNPI, RxNumber: c.RxNumber, FillNumber: c.FillNumber, DateOfService: c.DateOfService}
+	rx := strings.TrimLeft(c.RxNumber, "0")
+	if rx == "" && c.RxNumber != "" {
+		rx = "0"
+	}
+	return adjudicator.ClaimKey{PharmacyNPI: c.PharmacyNPI, RxNumber: rx, FillNumber: c.FillNumber, DateOfService: c.DateOfService}
 }
 
 // response formats a response after checking the invariants of DOMAIN.md

@@ -88,13 +88,26 @@ type Resolved struct {
 // errors give the line and column) and validates profiles.
 func ParseProfiles(b []byte) (*Profiles, error) {
 	var p Profiles
-	if err := yaml.UnmarshalWithOptions(b, &p, yaml.Strict(), yaml.UseJSONUnmarshaler()); err != nil {
+	if err := unmarshalYAML(b, &p, yaml.Strict(), yaml.UseJSONUnmarshaler()); err != nil {
 		return nil, fmt.Errorf("profiles: %w", err)
 	}
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
 	return &p, nil
+}
+
+// unmarshalYAML is yaml.UnmarshalWithOptions with a panic of the YAML
+// library returned as an error: goccy/go-yaml v1.19.2 dereferences nil on
+// some malformed input (a tag with no value under a key, found by
+// FuzzParseProfiles).
+func unmarshalYAML(b []byte, v any, opts ...yaml.DecodeOption) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("malformed YAML: %v", r)
+		}
+	}()
+	return yaml.UnmarshalWithOptions(b, v, opts...)
 }
 
 func (p *Profiles) byID(id string) *Profile {
