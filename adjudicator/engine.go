@@ -42,8 +42,11 @@ type Engine struct {
 	snap     atomic.Pointer[snapshot]
 	seed     maphash.Seed
 	keyLocks [1024]sync.Mutex
-	famLocks [1024]sync.Mutex
-	idSeq    atomic.Uint64
+	// canonicalKeysOnly: the store holds no claim key written before Rx
+	// numbers were canonical, so a lookup needs no legacy forms.
+	canonicalKeysOnly bool
+	famLocks          [1024]sync.Mutex
+	idSeq             atomic.Uint64
 
 	adminMu sync.Mutex     // serializes configuration changes
 	cfg     *config.Config // the configuration in force, normalized; owned under adminMu
@@ -56,6 +59,9 @@ func New(cfg *config.Config, opts Options) (*Engine, error) {
 		return nil, fmt.Errorf("adjudicator: Options.Store is required")
 	}
 	e := &Engine{store: opts.Store, now: opts.Now, seed: maphash.MakeSeed(), configs: opts.Configs}
+	if r, ok := opts.Store.(PaddedKeyReporter); ok && !r.HasZeroPaddedKeys() {
+		e.canonicalKeysOnly = true
+	}
 	if e.now == nil {
 		e.now = time.Now
 	}

@@ -36,7 +36,11 @@ func legacyKeys(key ClaimKey) []ClaimKey {
 // key a.key and under its legacy forms, the canonical one first.
 func (a *adjudication) recordsUnderKey(ctx context.Context) ([]*ClaimRecord, error) {
 	var recs []*ClaimRecord
-	for _, k := range append([]ClaimKey{a.key}, legacyKeys(a.key)...) {
+	keys := []ClaimKey{a.key}
+	if !a.engine.canonicalKeysOnly {
+		keys = append(keys, legacyKeys(a.key)...)
+	}
+	for _, k := range keys {
 		rec, err := a.store.ClaimByKey(ctx, k)
 		if err != nil {
 			return nil, fmt.Errorf("claim lookup: %w", err)

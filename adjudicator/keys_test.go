@@ -7,6 +7,7 @@ import (
 
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/internal/scenario"
+	"github.com/rxclaims/rxclaims/internal/store"
 )
 
 // TestLegacyZeroPaddedKey: a data directory written before claim keys were
@@ -15,7 +16,22 @@ import (
 func TestLegacyZeroPaddedKey(t *testing.T) {
 	ctx := context.Background()
 	clock := time.Date(2026, 12, 31, 12, 0, 0, 0, time.UTC)
-	e, st := scenario.NewEngine(t, ppoConfig(t), t.TempDir(), func() time.Time { return clock })
+	dir := t.TempDir()
+	st, err := store.Open(store.Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.HasZeroPaddedKeys() {
+		t.Fatal("a new store reports zero-padded keys")
+	}
+	cfg := ppoConfig(t)
+	if err := st.PutFamilies(ctx, cfg.Families); err != nil {
+		t.Fatal(err)
+	}
+	e, err := adjudicator.New(cfg, adjudicator.Options{Store: st, Configs: st, Now: func() time.Time { return clock }})
+	if err != nil {
+		t.Fatal(err)
+	}
 	c := familyLockClaim()
 	c.RxNumber = "5550001"
 	resp, err := e.Bill(ctx, c)
@@ -47,6 +63,14 @@ func TestLegacyZeroPaddedKey(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// Reopen: the store finds the legacy key, and the engine looks for it.
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	e, st = scenario.NewEngine(t, cfg, dir, func() time.Time { return clock })
+	if !st.HasZeroPaddedKeys() {
+		t.Fatal("the reopened store does not report its zero-padded key")
+	}
 	if resp, err := e.Bill(ctx, c); err != nil || resp.Status != adjudicator.Duplicate || resp.ClaimID != "legacy1" {
 		t.Fatalf("identical bill = %+v, %v; want D of legacy1", resp, err)
 	}

@@ -64,6 +64,18 @@ type ClaimReader interface {
 	Claim(id string) (*ClaimRecord, error)
 }
 
+// PaddedKeyReporter is implemented by a store that knows whether its claim
+// key index holds keys written before Rx numbers were canonical (with
+// leading zeros). When it reports none, the engine looks a claim up under
+// its canonical key only; a store that does not implement it is searched
+// under every legacy form too (see legacyKeys).
+type PaddedKeyReporter interface {
+	// HasZeroPaddedKeys reports whether any indexed claim key has an Rx
+	// number with a leading zero. It may be computed once at open: keys
+	// written since are canonical.
+	HasZeroPaddedKeys() bool
+}
+
 // ConfigStore is what the engine needs to keep its configuration durable:
 // the configuration without families and edits, and edit versions one by
 // one. A later LoadConfig of the implementation returns base with every

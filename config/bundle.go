@@ -33,7 +33,18 @@ var decodeOptions = []yaml.DecodeOption{yaml.Strict(), yaml.UseJSONUnmarshaler()
 // decoder takes time quadratic in a document's values that decode as text
 // (dates, amounts), so it decodes only what encoding/json refuses, and so
 // gives every error its line and column.
-func Parse(data []byte) (*Config, error) {
+func Parse(data []byte) (cfg *Config, err error) {
+	// goccy/go-yaml v1.19.2 dereferences nil on some malformed input; that
+	// is the input's fault, so it is an error, not a crash.
+	defer func() {
+		if r := recover(); r != nil {
+			cfg, err = nil, fmt.Errorf("configuration bundle: malformed YAML: %v", r)
+		}
+	}()
+	return parse(data)
+}
+
+func parse(data []byte) (*Config, error) {
 	var jsonErr error
 	if isJSON(data) {
 		cfg, err := parseJSON(data)

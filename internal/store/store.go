@@ -13,6 +13,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -92,6 +93,9 @@ type Store struct {
 	docFlight docFlight
 
 	stats [2]cacheCounters
+	// paddedKeys: the key index holds keys written before Rx numbers were
+	// canonical (scanPaddedKeys).
+	paddedKeys bool
 }
 
 type cacheCounters struct{ hits, misses atomic.Uint64 }
@@ -123,8 +127,34 @@ func Open(o Options) (*Store, error) {
 	s.families, _ = lru.New[string, *domain.Family](max(opts.FamilyCacheSize, 1))
 	s.docs, _ = lru.New[string, *accumulators.Doc](max(opts.DocumentCacheSize, 1))
 	s.docFlight.keys = map[string]docKeyFlight{}
+	if s.paddedKeys, err = s.scanPaddedKeys(); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return s, nil
 }
+
+// scanPaddedKeys reports whether the claim key index holds a key whose Rx
+// number has a leading zero: one written before Rx numbers were canonical.
+// Keys written since never do, so the answer holds while the store is open.
+// It reads keys only, once, at open.
+func (s *Store) scanPaddedKeys() (bool, error) {
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: indexPrefix, UpperBound: []byte("k\x01")})
+	if err != nil {
+		return false, err
+	}
+	defer it.Close()
+	for it.First(); it.Valid(); it.Next() {
+		_, rest, _ := bytes.Cut(it.Key()[len(indexPrefix):], []byte{0}) // skip the pharmacy NPI
+		if len(rest) > 1 && rest[0] == '0' && rest[1] != 0 {
+			return true, nil
+		}
+	}
+	return false, it.Error()
+}
+
+// HasZeroPaddedKeys implements adjudicator.PaddedKeyReporter.
+func (s *Store) HasZeroPaddedKeys() bool { return s.paddedKeys }
 
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
@@ -144,6 +174,7 @@ func docKey(scope accumulators.Scope, id string, period domain.Date) string {
 }
 
 var (
+	indexPrefix = []byte("k\x00")
 	claimPrefix = []byte("c\x00")
 	docPrefix   = []byte("a\x00")
 )
