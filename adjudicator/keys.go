@@ -36,17 +36,22 @@ func legacyKeys(key ClaimKey) []ClaimKey {
 // key a.key and under its legacy forms, the canonical one first.
 func (a *adjudication) recordsUnderKey(ctx context.Context) ([]*ClaimRecord, error) {
 	var recs []*ClaimRecord
-	keys := []ClaimKey{a.key}
-	if !a.engine.canonicalKeysOnly {
-		keys = append(keys, legacyKeys(a.key)...)
-	}
-	for _, k := range keys {
+	add := func(k ClaimKey) error {
 		rec, err := a.store.ClaimByKey(ctx, k)
 		if err != nil {
-			return nil, fmt.Errorf("claim lookup: %w", err)
+			return fmt.Errorf("claim lookup: %w", err)
 		}
 		if rec != nil {
 			recs = append(recs, rec)
+		}
+		return nil
+	}
+	if err := add(a.key); err != nil || a.engine.canonicalKeysOnly {
+		return recs, err
+	}
+	for _, k := range legacyKeys(a.key) {
+		if err := add(k); err != nil {
+			return nil, err
 		}
 	}
 	return recs, nil

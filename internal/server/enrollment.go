@@ -8,7 +8,7 @@ import (
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/edits"
-	"github.com/rxclaims/rxclaims/internal/wire"
+	"github.com/rxclaims/rxclaims/internal/wire/enrollwire"
 	pb "github.com/rxclaims/rxclaims/proto/rxclaims/v1"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -38,7 +38,7 @@ func (s *enrollmentService) status(ctx context.Context, method string, err error
 func (s *enrollmentService) SyncFamilies(ctx context.Context, req *pb.SyncFamiliesRequest) (*pb.SyncFamiliesResponse, error) {
 	fams := make([]domain.Family, 0, len(req.GetFamilies()))
 	for _, f := range req.GetFamilies() {
-		af, err := wire.FamilyFromProto(f)
+		af, err := enrollwire.FamilyFromProto(f)
 		if err != nil {
 			return nil, status.Errorf(codes.InvalidArgument, "family: %v", err)
 		}
@@ -63,21 +63,21 @@ func (s *enrollmentService) SyncCatalog(ctx context.Context, req *pb.SyncCatalog
 	var pharmacies []domain.Pharmacy
 	var networks []domain.Network
 	for _, d := range req.GetDrugs() {
-		v, err := wire.DrugFromProto(d)
+		v, err := enrollwire.DrugFromProto(d)
 		if err != nil {
 			return nil, status.Errorf(codes.InvalidArgument, "drug: %v", err)
 		}
 		drugs = append(drugs, v)
 	}
 	for _, p := range req.GetPharmacies() {
-		v, err := wire.PharmacyFromProto(p)
+		v, err := enrollwire.PharmacyFromProto(p)
 		if err != nil {
 			return nil, status.Errorf(codes.InvalidArgument, "pharmacy: %v", err)
 		}
 		pharmacies = append(pharmacies, v)
 	}
 	for _, n := range req.GetNetworks() {
-		v, err := wire.NetworkFromProto(n)
+		v, err := enrollwire.NetworkFromProto(n)
 		if err != nil {
 			return nil, status.Errorf(codes.InvalidArgument, "network: %v", err)
 		}
@@ -85,7 +85,7 @@ func (s *enrollmentService) SyncCatalog(ctx context.Context, req *pb.SyncCatalog
 	}
 	var schedules []edits.Schedule
 	for _, x := range req.GetSchedules() {
-		v, err := wire.ScheduleFromProto(x)
+		v, err := enrollwire.ScheduleFromProto(x)
 		if err != nil {
 			return nil, status.Errorf(codes.InvalidArgument, "schedule: %v", err)
 		}
