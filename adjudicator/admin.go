@@ -214,7 +214,11 @@ func (e *Engine) PutFamilies(ctx context.Context, fams []domain.Family) error {
 	for i := range fams {
 		ids[i] = fams[i].CardholderID
 	}
-	defer e.lockFamilies(ids...)()
+	unlock, err := e.lockFamilies(ctx, ids...)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	return e.configs.PutFamilies(ctx, fams)
 }
 

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"hash/maphash"
 	"math/rand/v2"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -41,12 +40,13 @@ type Engine struct {
 	now      func() time.Time
 	snap     atomic.Pointer[snapshot]
 	seed     maphash.Seed
-	keyLocks [1024]sync.Mutex
+	keyLocks *stripeLocks // locks.go
 	// canonicalKeysOnly: the store holds no claim key written before Rx
 	// numbers were canonical, so a lookup needs no legacy forms.
 	canonicalKeysOnly bool
-	famLocks          [1024]sync.Mutex
+	famLocks          *stripeLocks
 	idSeq             atomic.Uint64
+	health            StoreHealth // nil if the store does not report failures
 
 	adminMu sync.Mutex     // serializes configuration changes
 	cfg     *config.Config // the configuration in force, normalized; owned under adminMu
@@ -58,7 +58,9 @@ func New(cfg *config.Config, opts Options) (*Engine, error) {
 	if opts.Store == nil {
 		return nil, fmt.Errorf("adjudicator: Options.Store is required")
 	}
-	e := &Engine{store: opts.Store, now: opts.Now, seed: maphash.MakeSeed(), configs: opts.Configs}
+	e := &Engine{store: opts.Store, now: opts.Now, seed: maphash.MakeSeed(), configs: opts.Configs,
+		keyLocks: newStripeLocks(), famLocks: newStripeLocks()}
+	e.health, _ = opts.Store.(StoreHealth)
 	if r, ok := opts.Store.(PaddedKeyReporter); ok && !r.HasZeroPaddedKeys() {
 		e.canonicalKeysOnly = true
 	}
@@ -105,34 +107,7 @@ func (e *Engine) newID() string {
 	return hex.EncodeToString(b[:])
 }
 
-func (e *Engine) stripe(s string) int { return int(maphash.String(e.seed, s) % 1024) }
-
-// lockKey serializes transactions on one claim key. It is always taken
-// before any family lock.
-func (e *Engine) lockKey(k ClaimKey) func() {
-	m := &e.keyLocks[e.stripe(k.String())]
-	m.Lock()
-	return m.Unlock
-}
-
-// lockFamilies serializes claims of the given families, taking their locks
-// in one sorted batch so two callers never wait on each other in a cycle.
-func (e *Engine) lockFamilies(ids ...string) func() {
-	idx := make([]int, 0, len(ids))
-	for _, id := range ids {
-		idx = append(idx, e.stripe(id))
-	}
-	slices.Sort(idx)
-	idx = slices.Compact(idx)
-	for _, i := range idx {
-		e.famLocks[i].Lock()
-	}
-	return func() {
-		for _, i := range slices.Backward(idx) {
-			e.famLocks[i].Unlock()
-		}
-	}
-}
+func (e *Engine) stripe(s string) int { return int(maphash.String(e.seed, s) % lockStripes) }
 
 // Bill adjudicates a claim (B1).
 func (e *Engine) Bill(ctx context.Context, c *Claim) (*Response, error) {
@@ -150,6 +125,9 @@ func (e *Engine) adjudicate(ctx context.Context, snap *snapshot, c *Claim, steps
 	if err := c.checkEnvelope(); err != nil {
 		return nil, err
 	}
+	if err := e.storeFailed(); err != nil {
+		return nil, err
+	}
 	a := &adjudication{engine: e, snap: snap, store: e.store, submitted: c, docs: newDocSet(e.store),
 		resp: &Response{ClaimID: e.newID(), Trace: make([]TraceStep, 0, 16)}}
 	return a.run(ctx, steps)
@@ -159,6 +137,9 @@ func (e *Engine) adjudicate(ctx context.Context, snap *snapshot, c *Claim, steps
 // identical reversal returns the original reversal answer.
 func (e *Engine) Reverse(ctx context.Context, r *Reversal) (*Response, error) {
 	if err := r.checkEnvelope(); err != nil {
+		return nil, err
+	}
+	if err := e.storeFailed(); err != nil {
 		return nil, err
 	}
 	a := &adjudication{engine: e, store: e.store, rev: r, docs: newDocSet(e.store), resp: &Response{ClaimID: e.newID()}}

@@ -68,7 +68,11 @@ func (e *Engine) RemoveFamily(ctx context.Context, cardholderID string) error {
 	if !ok {
 		return errors.New("adjudicator: the store cannot remove families")
 	}
-	defer e.lockFamilies(cardholderID)()
+	unlock, err := e.lockFamilies(ctx, cardholderID)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	return r.RemoveFamily(ctx, cardholderID)
 }
 

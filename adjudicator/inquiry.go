@@ -166,7 +166,10 @@ func (e *Engine) Benefits(ctx context.Context, q *BenefitsQuery) (*Benefits, err
 	// The family lock is for consistency, not for the store: the member's
 	// and family's documents are read between claims of the family, never
 	// one before and the other after a commit.
-	unlock := e.lockFamilies(q.CardholderID)
+	unlock, err := e.lockFamilies(ctx, q.CardholderID)
+	if err != nil {
+		return nil, err
+	}
 	docs, err := newDocSet(e.store).pair(ctx, q.CardholderID, pc, period)
 	unlock()
 	if err != nil {

@@ -123,7 +123,11 @@ func (a *adjudication) syntax(context.Context) error {
 // paidUnderKey takes the claim key's lock and returns the paid claim
 // billed under the key (canonical, or a legacy form), or nil.
 func (a *adjudication) paidUnderKey(ctx context.Context) (*ClaimRecord, error) {
-	a.unlockKey = a.engine.lockKey(a.key)
+	unlock, err := a.engine.lockKey(ctx, a.key)
+	if err != nil {
+		return nil, err
+	}
+	a.unlockKey = unlock
 	recs, err := a.recordsUnderKey(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("duplicate check: %w", err)
@@ -199,11 +203,15 @@ func (a *adjudication) returnOriginal(paid *ClaimRecord) {
 // removed or cancelled meanwhile is seen as it now is.
 func (a *adjudication) eligibility(ctx context.Context) error {
 	c := a.claim
+	ids := []string{c.CardholderID}
 	if a.original != nil {
-		a.unlockFamilies = a.engine.lockFamilies(c.CardholderID, a.original.CardholderID)
-	} else {
-		a.unlockFamilies = a.engine.lockFamilies(c.CardholderID)
+		ids = append(ids, a.original.CardholderID)
 	}
+	unlock, err := a.engine.lockFamilies(ctx, ids...)
+	if err != nil {
+		return err
+	}
+	a.unlockFamilies = unlock
 	fam, err := a.store.Family(ctx, c.CardholderID)
 	if err != nil {
 		return fmt.Errorf("family lookup: %w", err)
@@ -303,10 +311,7 @@ func (a *adjudication) commit(ctx context.Context, tx string) error {
 		commit.Records = append(commit.Records, &replaced)
 		resp.ReversedClaimID = a.original.ID
 	}
-	if err := a.store.Commit(ctx, commit); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
+	return a.durable(ctx, commit)
 }
 
 // historyEntry is what the claim adds to the member's history.
@@ -338,7 +343,11 @@ func (a *adjudication) reversalSyntax(context.Context) error {
 // answer.
 func (a *adjudication) reversal(ctx context.Context) error {
 	r := a.rev
-	a.unlockKey = a.engine.lockKey(a.key)
+	unlock, err := a.engine.lockKey(ctx, a.key)
+	if err != nil {
+		return err
+	}
+	a.unlockKey = unlock
 	recs, err := a.recordsUnderKey(ctx)
 	if err != nil {
 		return err
@@ -359,7 +368,9 @@ func (a *adjudication) reversal(ctx context.Context) error {
 		a.trace("", "the paid claim under this key is for another cardholder or product")
 		return nil
 	}
-	a.unlockFamilies = a.engine.lockFamilies(rec.CardholderID)
+	if a.unlockFamilies, err = a.engine.lockFamilies(ctx, rec.CardholderID); err != nil {
+		return err
+	}
 	if err := a.docs.remove(ctx, rec); err != nil {
 		return err
 	}
@@ -377,10 +388,7 @@ func (a *adjudication) commitReversal(ctx context.Context) error {
 	resp.finishMessage()
 	reversed := *a.original
 	reversed.Reversal = &ReversalRecord{Transaction: TxReverse, Hash: a.hash, Response: resp}
-	if err := a.store.Commit(ctx, &Commit{Records: []*ClaimRecord{&reversed}, Docs: a.docs.writes()}); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
+	return a.durable(ctx, &Commit{Records: []*ClaimRecord{&reversed}, Docs: a.docs.writes()})
 }
 
 // stepNames lists the names of a pipeline's steps, in order.
