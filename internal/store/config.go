@@ -23,7 +23,7 @@ func editKey(id string, version int) []byte {
 
 // SaveConfig writes base (when not nil) and the edit versions in one synced batch.
 func (s *Store) SaveConfig(_ context.Context, base *config.Config, versions []edits.Edit) error {
-	b := s.db.NewBatch()
+	b := s.newBatch()
 	defer b.Close()
 	if base != nil {
 		v, err := records.EncodeConfig(base)
@@ -43,7 +43,7 @@ func (s *Store) SaveConfig(_ context.Context, base *config.Config, versions []ed
 			return err
 		}
 	}
-	if err := b.Commit(pebble.Sync); err != nil {
+	if err := s.commitBatch(b); err != nil {
 		return fmt.Errorf("store: write configuration: %w", err)
 	}
 	return nil

@@ -25,6 +25,7 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/bloom"
+	"github.com/cockroachdb/pebble/v2/vfs"
 	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/rxclaims/rxclaims/accumulators"
 	"github.com/rxclaims/rxclaims/adjudicator"
@@ -45,6 +46,14 @@ type Options struct {
 	// ObserveCommit, when set, is called with the duration of every synced commit.
 	ObserveCommit func(time.Duration)
 	Logger        *slog.Logger
+	// ReadOnly opens without writing anything (the WAL is replayed in
+	// memory): what --verify needs, even on a full disk.
+	ReadOnly bool
+	// CloseTimeout bounds Close; default 10s (see health.go).
+	CloseTimeout time.Duration
+	// FS is the filesystem; default the operating system's. Tests inject
+	// faults with it.
+	FS vfs.FS
 }
 
 func (o *Options) withDefaults() (Options, error) {
@@ -73,6 +82,9 @@ func (o *Options) withDefaults() (Options, error) {
 	if v.Logger == nil {
 		v.Logger = slog.Default()
 	}
+	if v.CloseTimeout <= 0 {
+		v.CloseTimeout = 10 * time.Second
+	}
 	return v, nil
 }
 
@@ -92,7 +104,8 @@ type Store struct {
 	// docflight.go.
 	docFlight docFlight
 
-	stats [2]cacheCounters
+	stats  [2]cacheCounters
+	health *health
 	// paddedKeys: the key index holds keys written before Rx numbers were
 	// canonical (scanPaddedKeys).
 	paddedKeys bool
@@ -108,22 +121,27 @@ func Open(o Options) (*Store, error) {
 	}
 	cache := pebble.NewCache(opts.BlockCacheBytes)
 	defer cache.Unref()
+	h := newHealth(opts.Logger)
 	po := &pebble.Options{
-		Cache:        cache,
-		MemTableSize: opts.MemTableBytes,
-		Logger:       pebbleLogger{opts.Logger},
+		Cache:         cache,
+		MemTableSize:  opts.MemTableBytes,
+		Logger:        pebbleLogger{h},
+		EventListener: h.eventListener(),
+		FS:            opts.FS,
+		ReadOnly:      opts.ReadOnly,
 	}
+	po.WithFSDefaults()
 	if opts.WALMinSyncInterval > 0 {
 		po.WALMinSyncInterval = func() time.Duration { return opts.WALMinSyncInterval }
 	}
 	for i := range po.Levels {
 		po.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
 	}
-	db, err := pebble.Open(opts.Dir, po)
+	db, err := openDB(opts.Dir, po, h)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", opts.Dir, err)
 	}
-	s := &Store{db: db, opts: opts}
+	s := &Store{db: db, opts: opts, health: h}
 	s.families, _ = lru.New[string, *domain.Family](max(opts.FamilyCacheSize, 1))
 	s.docs, _ = lru.New[string, *accumulators.Doc](max(opts.DocumentCacheSize, 1))
 	s.docFlight.keys = map[string]docKeyFlight{}
@@ -156,8 +174,9 @@ func (s *Store) scanPaddedKeys() (bool, error) {
 // HasZeroPaddedKeys implements adjudicator.PaddedKeyReporter.
 func (s *Store) HasZeroPaddedKeys() bool { return s.paddedKeys }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+// Close closes the database, giving up after Options.CloseTimeout
+// (ErrCloseAbandoned); it returns the storage failure, if any.
+func (s *Store) Close() error { return s.closeDB(s.opts.CloseTimeout) }
 
 // Keys. Each kind of record has a one-byte prefix and a zero separator.
 func familyKey(cardholderID string) []byte { return append([]byte("f\x00"), cardholderID...) }
@@ -180,6 +199,9 @@ var (
 )
 
 func (s *Store) get(key []byte) ([]byte, error) {
+	if err := s.health.err(); err != nil {
+		return nil, err
+	}
 	v, closer, err := s.db.Get(key)
 	if errors.Is(err, pebble.ErrNotFound) {
 		return nil, nil
@@ -219,7 +241,7 @@ func (s *Store) Family(_ context.Context, cardholderID string) (*domain.Family, 
 
 // PutFamilies writes families durably, replacing any with the same cardholder ID.
 func (s *Store) PutFamilies(_ context.Context, fams []domain.Family) error {
-	b := s.db.NewBatch()
+	b := s.newBatch()
 	defer b.Close()
 	for i := range fams {
 		v, err := records.EncodeFamily(&fams[i])
@@ -230,7 +252,7 @@ func (s *Store) PutFamilies(_ context.Context, fams []domain.Family) error {
 			return err
 		}
 	}
-	if err := b.Commit(pebble.Sync); err != nil {
+	if err := s.commitBatch(b); err != nil {
 		return fmt.Errorf("store: write families: %w", err)
 	}
 	s.famMu.Lock()
@@ -262,12 +284,12 @@ func (s *Store) RemoveFamily(_ context.Context, cardholderID string) error {
 	if v, err := s.get(familyKey(cardholderID)); err != nil || v == nil {
 		return err
 	}
-	b := s.db.NewBatch()
+	b := s.newBatch()
 	defer b.Close()
 	if err := b.Delete(familyKey(cardholderID), nil); err != nil {
 		return err
 	}
-	if err := b.Commit(pebble.Sync); err != nil {
+	if err := s.commitBatch(b); err != nil {
 		return fmt.Errorf("store: remove family: %w", err)
 	}
 	s.famMu.Lock()
@@ -331,7 +353,7 @@ func (s *Store) Accumulators(_ context.Context, scope accumulators.Scope, id str
 // it once the batch is durable (unless another commit wrote one at the
 // same time: which of the two is on disk is not known here).
 func (s *Store) Commit(_ context.Context, c *adjudicator.Commit) error {
-	b := s.db.NewBatch()
+	b := s.newBatch()
 	defer b.Close()
 	for _, r := range c.Records {
 		v, err := records.EncodeClaim(r)
@@ -347,7 +369,7 @@ func (s *Store) Commit(_ context.Context, c *adjudicator.Commit) error {
 			return err
 		}
 	}
-	if err := writeHistory(b, c); err != nil {
+	if err := writeHistory(b.Batch, c); err != nil {
 		return err
 	}
 	keys := make([]string, len(c.Docs))
@@ -359,7 +381,7 @@ func (s *Store) Commit(_ context.Context, c *adjudicator.Commit) error {
 	}
 	s.docFlight.beginCommit(keys, func(k string) { s.docs.Remove(k) })
 	start := time.Now()
-	err := b.Commit(pebble.Sync)
+	err := s.commitBatch(b)
 	if err == nil && s.opts.ObserveCommit != nil {
 		s.opts.ObserveCommit(time.Since(start))
 	}
@@ -453,19 +475,11 @@ func (s *Store) CacheStats() []CacheStats {
 	}
 }
 
-// Metrics returns Pebble's own metrics.
-func (s *Store) Metrics() *pebble.Metrics { return s.db.Metrics() }
-
-// pebbleLogger sends Pebble's messages to slog.
-type pebbleLogger struct{ l *slog.Logger }
-
-func (p pebbleLogger) Infof(format string, args ...any) {
-	p.l.Debug(fmt.Sprintf(format, args...), "component", "pebble")
-}
-func (p pebbleLogger) Errorf(format string, args ...any) {
-	p.l.Error(fmt.Sprintf(format, args...), "component", "pebble")
-}
-func (p pebbleLogger) Fatalf(format string, args ...any) {
-	p.l.Error(fmt.Sprintf(format, args...), "component", "pebble")
-	panic(fmt.Sprintf(format, args...))
+// Metrics returns Pebble's own metrics; empty once the store has failed,
+// when Pebble may hold its lock in a retry loop.
+func (s *Store) Metrics() *pebble.Metrics {
+	if s.health.failed.Load() {
+		return &pebble.Metrics{}
+	}
+	return s.db.Metrics()
 }
