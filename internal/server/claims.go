@@ -62,6 +62,9 @@ func engineStatus(ctx context.Context, log *slog.Logger, method, what string, er
 		return status.Error(codes.Canceled, "request canceled")
 	case errors.Is(err, context.DeadlineExceeded):
 		return status.Error(codes.DeadlineExceeded, "deadline exceeded")
+	case errors.Is(err, adjudicator.ErrUnavailable):
+		// The store logged its failure once; health is NOT_SERVING.
+		return status.Error(codes.Unavailable, what+": "+err.Error())
 	}
 	log.ErrorContext(ctx, "transaction failed", "method", method, "error", err)
 	if errors.Is(err, adjudicator.ErrInternal) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"sync"
 	"time"
 
 	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
@@ -27,6 +28,9 @@ type Config struct {
 	Metrics    *metrics.Metrics      // the adjudication metrics ClaimsService records
 	Registerer prometheus.Registerer // where the gRPC server metrics are registered
 	Logger     *slog.Logger          // default slog.Default()
+	// MaxClaimsInFlight bounds the ClaimsService calls in flight; 0 is
+	// DefaultMaxClaimsInFlight (failsafe.go).
+	MaxClaimsInFlight int
 }
 
 // Server is the gRPC server with every service of the adjudicator:
@@ -34,6 +38,10 @@ type Config struct {
 type Server struct {
 	grpc   *grpc.Server
 	health *health.Server
+	// healthMu orders markServing and markStoreFailed; storeFailed keeps
+	// health NOT_SERVING once the store has failed (failsafe.go).
+	healthMu    sync.Mutex
+	storeFailed bool
 }
 
 // services are the adjudicator's own services, by name for the health
@@ -59,7 +67,7 @@ func New(engine *adjudicator.Engine, c Config) *Server {
 	if c.Registerer != nil {
 		c.Registerer.MustRegister(srvMetrics)
 	}
-	s := grpc.NewServer(interceptors(srvMetrics, log)...)
+	s := grpc.NewServer(interceptors(srvMetrics, newClaimLimit(c.MaxClaimsInFlight, c), log)...)
 	pb.RegisterClaimsServiceServer(s, newClaimsService(engine, c.Metrics, log))
 	pb.RegisterAdminServiceServer(s, newAdminService(engine, log))
 	pb.RegisterEnrollmentServiceServer(s, newEnrollmentService(engine, log))
@@ -71,9 +79,9 @@ func New(engine *adjudicator.Engine, c Config) *Server {
 	return &Server{grpc: s, health: hs}
 }
 
-// interceptors are the unary and stream interceptor chains: metrics,
-// logging (unary calls) and panic recovery.
-func interceptors(srvMetrics *grpcprom.ServerMetrics, log *slog.Logger) []grpc.ServerOption {
+// interceptors are the unary and stream interceptor chains: metrics, the
+// bound on claims in flight, logging (unary calls) and panic recovery.
+func interceptors(srvMetrics *grpcprom.ServerMetrics, limit *claimLimit, log *slog.Logger) []grpc.ServerOption {
 	onPanic := recovery.WithRecoveryHandlerContext(func(ctx context.Context, p any) error {
 		log.ErrorContext(ctx, "panic in handler", "panic", fmt.Sprint(p))
 		return status.Error(codes.Internal, "internal error")
@@ -86,6 +94,7 @@ func interceptors(srvMetrics *grpcprom.ServerMetrics, log *slog.Logger) []grpc.S
 	return []grpc.ServerOption{
 		grpc.ChainUnaryInterceptor(
 			srvMetrics.UnaryServerInterceptor(),
+			limit.unary,
 			logging.UnaryServerInterceptor(logger, logging.WithLogOnEvents(logging.FinishCall), logging.WithLevels(callLevel)),
 			recovery.UnaryServerInterceptor(onPanic),
 		),
@@ -93,14 +102,6 @@ func interceptors(srvMetrics *grpcprom.ServerMetrics, log *slog.Logger) []grpc.S
 			srvMetrics.StreamServerInterceptor(),
 			recovery.StreamServerInterceptor(onPanic),
 		),
-	}
-}
-
-// markServing sets the health of the server and of each service to SERVING.
-func (s *Server) markServing() {
-	s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
-	for _, name := range services {
-		s.health.SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)
 	}
 }
 
@@ -143,6 +144,8 @@ func callLevel(c codes.Code) logging.Level {
 		return logging.LevelDebug
 	case codes.InvalidArgument, codes.DeadlineExceeded, codes.FailedPrecondition, codes.PermissionDenied:
 		return logging.LevelInfo
+	case codes.Unavailable, codes.ResourceExhausted:
+		return logging.LevelWarn // the cause is logged once, where it happens
 	}
 	return logging.LevelError
 }

@@ -17,6 +17,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/rxclaims/rxclaims/internal/buildinfo"
@@ -39,6 +40,12 @@ type Options struct {
 	ShutdownTimeout time.Duration
 	// Listening, when set, is called with the bound addresses once serving.
 	Listening func(grpcAddr, metricsAddr net.Addr)
+	// MaxClaimsInFlight bounds the ClaimsService calls in flight; 0 is
+	// DefaultMaxClaimsInFlight.
+	MaxClaimsInFlight int
+	// StoreFS is the store's filesystem; nil is the operating system's.
+	// Tests inject storage faults with it.
+	StoreFS vfs.FS
 }
 
 func (o Options) withDefaults() (Options, error) {
@@ -63,24 +70,22 @@ func (o Options) withDefaults() (Options, error) {
 	return o, nil
 }
 
-// Run serves until ctx is cancelled, then shuts down gracefully.
-func Run(ctx context.Context, o Options) error {
+// Run serves until ctx is cancelled, then shuts down gracefully. It
+// returns an error if the store failed or could not be closed in time.
+func Run(ctx context.Context, o Options) (err error) {
 	opts, err := o.withDefaults()
 	if err != nil {
 		return err
 	}
 	log := opts.Logger
 	reg, m := newRegistry()
-	st, err := store.Open(store.Options{Dir: opts.DataDir, ObserveCommit: m.ObserveCommit, Logger: log})
+	st, err := store.Open(store.Options{Dir: opts.DataDir, ObserveCommit: m.ObserveCommit, Logger: log, FS: opts.StoreFS})
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if err := st.Close(); err != nil {
-			log.Error("closing store", "error", err)
-		}
-	}()
+	defer func() { err = errors.Join(err, closeStore(st, log)) }()
 	metrics.RegisterStore(reg, st)
+	metrics.RegisterStoreHealth(reg, st)
 	engine, err := openEngine(ctx, st, opts, log)
 	if err != nil {
 		return err
@@ -91,7 +96,10 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return fmt.Errorf("grpc listener: %w", err)
 	}
-	srv := New(engine, Config{Metrics: m, Registerer: reg, Logger: log})
+	srv := New(engine, Config{Metrics: m, Registerer: reg, Logger: log, MaxClaimsInFlight: opts.MaxClaimsInFlight})
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	go watchStore(watchCtx, st, srv)
 	metricsAddr, stopMetrics, err := metricshttp.Serve(opts.MetricsAddr, reg, log)
 	if err != nil {
 		lis.Close()
