@@ -48,6 +48,7 @@ type flags struct {
 	DataDir         string           `name:"data-dir" env:"RXCLAIMS_DATA_DIR" default:"./data" help:"Pebble data directory (created if missing)."`
 	Config          string           `name:"config" env:"RXCLAIMS_CONFIG" placeholder:"FILE" help:"Configuration bundle (YAML or JSON); without it the server runs on the built-in demo data."`
 	LogLevel        string           `name:"log-level" env:"RXCLAIMS_LOG_LEVEL" default:"info" help:"Log level: debug, info, warn or error."`
+	MaxInFlight     int              `name:"max-claims-in-flight" env:"RXCLAIMS_MAX_CLAIMS_IN_FLIGHT" default:"0" help:"ClaimsService calls handled at once; beyond it a call is answered ResourceExhausted at once, without any work. 0: 16 per core plus 16."`
 	PrintDemoConfig bool             `name:"print-demo-config" help:"Print the built-in demo data as a configuration bundle and exit."`
 	Verify          bool             `name:"verify" help:"Check the store in --data-dir (every balance equals its claims' contributions; one paid claim per key) and exit; the server must be stopped."`
 	Version         kong.VersionFlag `name:"version" help:"Print the version and exit."`
@@ -64,16 +65,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case f.PrintDemoConfig:
 		return printDemoConfig(stdout)
 	case f.Verify:
-		return verifyStore(f.DataDir, stdout)
+		return verifyStore(ctx, f.DataDir, stdout)
 	}
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(f.LogLevel)); err != nil {
 		return fmt.Errorf("--log-level: %w", err)
 	}
+	if f.MaxInFlight < 0 {
+		return fmt.Errorf("--max-claims-in-flight: %d is negative", f.MaxInFlight)
+	}
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: lvl}))
 	return server.Run(ctx, server.Options{
 		GRPCAddr: f.GRPCAddr, MetricsAddr: f.MetricsAddr, DataDir: f.DataDir,
-		Config: chooseConfig(f.Config, log), Logger: log,
+		Config: chooseConfig(f.Config, log), Logger: log, MaxClaimsInFlight: f.MaxInFlight,
 	})
 }
 
@@ -109,22 +113,33 @@ func printDemoConfig(stdout io.Writer) error {
 }
 
 // verifyStore runs the store's consistency check and reports it; it fails
-// when any problem is found.
-func verifyStore(dir string, out io.Writer) error {
-	// Opening creates a store; a mistyped directory must not pass as an
-	// empty, consistent one.
+// when any problem is found. It opens the store read-only, so it runs on a
+// full disk too, and it stops when ctx ends (SIGTERM, Ctrl-C) or the store
+// fails, whatever the store is doing.
+func verifyStore(ctx context.Context, dir string, out io.Writer) error {
+	// A mistyped directory must not pass as an empty, consistent one.
 	if m, _ := filepath.Glob(filepath.Join(dir, "MANIFEST-*")); len(m) == 0 {
 		return fmt.Errorf("--verify: %s holds no store", dir)
 	}
-	st, err := store.Open(store.Options{Dir: dir, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		return err
+	type result struct {
+		rep *store.Report
+		err error
 	}
-	defer st.Close()
-	rep, err := st.Verify()
-	if err != nil {
-		return err
+	done := make(chan result, 1)
+	go func() {
+		rep, err := readVerify(dir)
+		done <- result{rep, err}
+	}()
+	var r result
+	select {
+	case r = <-done:
+	case <-ctx.Done():
+		return fmt.Errorf("--verify interrupted: %w", ctx.Err()) // the process exits; the store was only read
 	}
+	if r.err != nil {
+		return r.err
+	}
+	rep := r.rep
 	fmt.Fprintf(out, "%d claims (%d paid, %d reversed), %d accumulator documents, %d problems\n",
 		rep.Claims, rep.Paid, rep.Reversed, rep.Documents, len(rep.Problems))
 	for _, p := range rep.Problems {
@@ -134,4 +149,14 @@ func verifyStore(dir string, out io.Writer) error {
 		return fmt.Errorf("store %s is inconsistent", dir)
 	}
 	return nil
+}
+
+// readVerify opens the store in dir read-only and verifies it.
+func readVerify(dir string) (*store.Report, error) {
+	st, err := store.Open(store.Options{Dir: dir, ReadOnly: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		return nil, err
+	}
+	rep, err := st.Verify()
+	return rep, errors.Join(err, st.Close())
 }
