@@ -48,7 +48,7 @@ type flags struct {
 	DataDir         string           `name:"data-dir" env:"RXCLAIMS_DATA_DIR" default:"./data" help:"Pebble data directory (created if missing)."`
 	Config          string           `name:"config" env:"RXCLAIMS_CONFIG" placeholder:"FILE" help:"Configuration bundle (YAML or JSON); without it the server runs on the built-in demo data."`
 	LogLevel        string           `name:"log-level" env:"RXCLAIMS_LOG_LEVEL" default:"info" help:"Log level: debug, info, warn or error."`
-	MaxInFlight     int              `name:"max-claims-in-flight" env:"RXCLAIMS_MAX_CLAIMS_IN_FLIGHT" default:"0" help:"ClaimsService calls handled at once; beyond it a call is answered ResourceExhausted at once, without any work. 0: 16 per core plus 16."`
+	MaxInFlight     int              `name:"max-claims-in-flight" env:"RXCLAIMS_MAX_CLAIMS_IN_FLIGHT" default:"0" help:"ClaimsService calls handled at once; beyond it a call is answered ResourceExhausted at once, without any work. 0: 16 per core plus 32."`
 	PrintDemoConfig bool             `name:"print-demo-config" help:"Print the built-in demo data as a configuration bundle and exit."`
 	Verify          bool             `name:"verify" help:"Check the store in --data-dir (every balance equals its claims' contributions; one paid claim per key) and exit; the server must be stopped."`
 	Version         kong.VersionFlag `name:"version" help:"Print the version and exit."`

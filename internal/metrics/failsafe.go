@@ -16,7 +16,7 @@ func NewLoad(reg prometheus.Registerer, inFlight func() float64, limit int) *Loa
 	l := &Load{
 		shed: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: Namespace, Name: "claims_shed_total",
-			Help: "ClaimsService calls answered ResourceExhausted at once, without any work, because the claims in flight were at their bound; by gRPC method.",
+			Help: "ClaimsService calls answered ResourceExhausted at once, without any work, because the claims in flight were at their bound; by gRPC method. Most are shed as their headers arrive, before the gRPC server metrics see them.",
 		}, []string{"method"}),
 		late: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: Namespace, Name: "claims_answered_late_total",

@@ -14,6 +14,7 @@ import (
 	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
+	"google.golang.org/grpc/tap"
 )
 
 // Failing safe (DESIGN.md, decision 11): claims in flight are bounded and
@@ -21,11 +22,13 @@ import (
 // NOT_SERVING.
 
 // DefaultMaxClaimsInFlight is the default bound on ClaimsService calls in
-// flight: enough to keep every core busy while others wait on the synced
-// commit (group commit), and no more, since beyond it claims only queue.
-// Measured on 2 cores: throughput is flat from 16 to 256 claims in flight
-// while p99 grows with the queue (bench/README.md, "Overload").
-func DefaultMaxClaimsInFlight() int { return 16*runtime.GOMAXPROCS(0) + 16 }
+// flight: 16 per core for the claims' CPU work plus 32 that wait on the
+// disk, since one synced commit (group commit) holds every claim of its
+// group; 64 on 2 cores. Measured on 2 cores (bench/README.md, Overload):
+// throughput is flat from 16 to 256 claims in flight while p99 grows with
+// the queue (27 ms at 16, about 100 ms at 64, 485 ms at 256); the bound
+// keeps p99 and memory bounded under any offered load.
+func DefaultMaxClaimsInFlight() int { return 16*runtime.GOMAXPROCS(0) + 32 }
 
 // claimsPrefix is the method prefix of the calls the bound covers.
 var claimsPrefix = "/" + pb.ClaimsService_ServiceDesc.ServiceName + "/"
@@ -51,6 +54,36 @@ func newClaimLimit(max int, c Config) *claimLimit {
 	return l
 }
 
+// options are the server options of the bound: the tap that sheds a call
+// as its headers arrive when the bound is reached (no goroutine, no
+// decoding, no interceptor: shedding stays cheap when it matters), and
+// the interceptor that admits calls exactly.
+func (l *claimLimit) options() []grpc.ServerOption {
+	return []grpc.ServerOption{grpc.InTapHandle(l.tap)}
+}
+
+// tap runs in the connection's reader for every new call: at the bound it
+// answers a claims call ResourceExhausted at once. Calls already past it
+// are admitted or shed by unary, which holds the count.
+func (l *claimLimit) tap(ctx context.Context, info *tap.Info) (context.Context, error) {
+	if l.inFlight.Load() < l.max {
+		return ctx, nil
+	}
+	if method, isClaim := strings.CutPrefix(info.FullMethodName, claimsPrefix); isClaim {
+		return ctx, l.shed(method)
+	}
+	return ctx, nil
+}
+
+// shed counts a shed call and returns its status.
+func (l *claimLimit) shed(method string) error {
+	if l.metrics != nil {
+		l.metrics.Shed(method)
+	}
+	return status.Errorf(codes.ResourceExhausted,
+		"overloaded: %d claims in flight; nothing was done, retry after a backoff", l.max)
+}
+
 // unary is the interceptor: it admits a claims call if the bound allows,
 // and counts calls answered after their caller gave up.
 func (l *claimLimit) unary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
@@ -60,11 +93,7 @@ func (l *claimLimit) unary(ctx context.Context, req any, info *grpc.UnaryServerI
 	}
 	if l.inFlight.Add(1) > l.max {
 		l.inFlight.Add(-1)
-		if l.metrics != nil {
-			l.metrics.Shed(method)
-		}
-		return nil, status.Errorf(codes.ResourceExhausted,
-			"overloaded: %d claims in flight; nothing was done, retry elsewhere or after a backoff", l.max)
+		return nil, l.shed(method)
 	}
 	defer l.inFlight.Add(-1)
 	resp, err := handler(ctx, req)

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/grpc/tap"
 )
 
 // TestClaimLimit: beyond the bound a claims call is answered
@@ -43,11 +44,21 @@ func TestClaimLimit(t *testing.T) {
 	if _, err := l.unary(ctx, nil, admin, handler); err != nil || !reached {
 		t.Fatalf("an admin call while claims are at their bound: %v", err)
 	}
-	if got := gather(t, reg); !strings.Contains(got, "rxclaims_claims_in_flight 2") || !strings.Contains(got, `rxclaims_claims_shed_total{method="Bill"} 1`) {
+	// At the bound the tap sheds a claims call as its headers arrive.
+	if _, err := l.tap(ctx, &tap.Info{FullMethodName: bill.FullMethod}); status.Code(err) != codes.ResourceExhausted {
+		t.Errorf("tap at the bound: %v, want ResourceExhausted", err)
+	}
+	if _, err := l.tap(ctx, &tap.Info{FullMethodName: admin.FullMethod}); err != nil {
+		t.Errorf("tap of an admin call at the bound: %v", err)
+	}
+	if got := gather(t, reg); !strings.Contains(got, "rxclaims_claims_in_flight 2") || !strings.Contains(got, `rxclaims_claims_shed_total{method="Bill"} 2`) {
 		t.Errorf("metrics at the bound:\n%s", got)
 	}
 	close(release)
 	wg.Wait()
+	if _, err := l.tap(ctx, &tap.Info{FullMethodName: bill.FullMethod}); err != nil {
+		t.Errorf("tap below the bound: %v", err)
+	}
 	reached = false
 	if _, err := l.unary(ctx, nil, bill, handler); err != nil || !reached {
 		t.Fatalf("a claim once the others ended: %v", err)

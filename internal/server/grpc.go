@@ -67,7 +67,8 @@ func New(engine *adjudicator.Engine, c Config) *Server {
 	if c.Registerer != nil {
 		c.Registerer.MustRegister(srvMetrics)
 	}
-	s := grpc.NewServer(interceptors(srvMetrics, newClaimLimit(c.MaxClaimsInFlight, c), log)...)
+	limit := newClaimLimit(c.MaxClaimsInFlight, c)
+	s := grpc.NewServer(append(interceptors(srvMetrics, limit, log), limit.options()...)...)
 	pb.RegisterClaimsServiceServer(s, newClaimsService(engine, c.Metrics, log))
 	pb.RegisterAdminServiceServer(s, newAdminService(engine, log))
 	pb.RegisterEnrollmentServiceServer(s, newEnrollmentService(engine, log))
