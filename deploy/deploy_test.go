@@ -35,6 +35,10 @@ func knownMetrics(t *testing.T) []string {
 	}
 	defer st.Close()
 	metrics.RegisterStore(reg, st)
+	metrics.RegisterStoreHealth(reg, st)
+	load := metrics.NewLoad(reg, func() float64 { return 0 }, 1)
+	load.Shed("Bill")
+	load.Late("Bill")
 	l, err := loader.Open(loader.Options{Dir: t.TempDir(), Profiles: &parse.Profiles{}, Registerer: reg})
 	if err != nil {
 		t.Fatal(err)
