@@ -116,10 +116,14 @@ func (t *tally) record(worker int, op *Op, o outcome, intended, sent, done time.
 	us := func(d time.Duration) int64 { return min(max(d.Microseconds(), histMin), histMax) }
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_ = s.hist.RecordValue(us(done.Sub(intended)))
-	_ = s.service.RecordValue(us(done.Sub(sent)))
 	if done.After(s.last) {
 		s.last = done
+	}
+	// Latency and throughput count answered calls: a call shed by the
+	// server (ResourceExhausted) or failed is counted by its code only.
+	if o.errCode == "" {
+		_ = s.hist.RecordValue(us(done.Sub(intended)))
+		_ = s.service.RecordValue(us(done.Sub(sent)))
 	}
 	answer := o.status
 	if o.errCode != "" {

@@ -269,9 +269,17 @@ func startSession(ctx context.Context, o Options, name string, sp spec) (*sessio
 	return s, nil
 }
 
-// bill sends n claims of the mix at concurrency 64, showing progress; any
-// gRPC error stops it.
+// bill sends n claims of the mix at concurrency 64, or the server's bound
+// on claims in flight if lower, showing progress; any gRPC error stops it.
 func (s *session) bill(ctx context.Context, what string, n int) error {
+	ps, err := s.srv.stats(ctx)
+	if err != nil {
+		return err
+	}
+	concurrency := 64
+	if ps.claimLimit > 0 {
+		concurrency = min(concurrency, int(ps.claimLimit))
+	}
 	var done atomic.Int64
 	bar := newProgress(s.o, what, int64(n))
 	stop := make(chan struct{})
@@ -287,7 +295,7 @@ func (s *session) bill(ctx context.Context, what string, n int) error {
 			}
 		}
 	}()
-	r := closedLoop(ctx, s.client, s.gen, 64, 0, int64(n), &done)
+	r := closedLoop(ctx, s.client, s.gen, concurrency, 0, int64(n), &done)
 	close(stop)
 	bar.finish(done.Load())
 	for _, m := range []struct {

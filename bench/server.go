@@ -160,6 +160,7 @@ type processStats struct {
 	rssBytes               float64
 	engineSeconds, engineN float64 // time inside the engine, all transactions
 	commitSeconds, commitN float64 // synced Pebble commits
+	claimLimit             float64 // the server's bound on claims in flight; 0 if it has none
 }
 
 // stats reads the server's /metrics: process CPU and memory, and the sums
@@ -197,6 +198,8 @@ func (s *adjudicatorServer) stats(ctx context.Context) (processStats, error) {
 			dst = &ps.commitSeconds
 		case "rxclaims_store_commit_duration_seconds_count":
 			dst = &ps.commitN
+		case "rxclaims_claims_in_flight_limit":
+			dst = &ps.claimLimit
 		}
 		if !ok || dst == nil {
 			continue
