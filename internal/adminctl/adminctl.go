@@ -1,5 +1,5 @@
 // Package adminctl is adjctl: a command line for the AdminService (edits,
-// configuration bundles, test claims). cmd/adjctl is its thin main; the
+// configuration bundles, test claims) and the OperatorService (backup). cmd/adjctl is its thin main; the
 // commands are kong subcommands, each a type with a Run method.
 package adminctl
 
@@ -45,16 +45,18 @@ type CLI struct {
 		Import importCmd `cmd:"" help:"Merge a YAML or JSON bundle."`
 	} `cmd:"" help:"Export or import the configuration bundle."`
 	TestClaim testClaimCmd `cmd:"" name:"test-claim" help:"Dry-run a claim (claims.proto Claim as JSON, bare or as {\"claim\": {...}})."`
+	Backup    backupCmd    `cmd:"" help:"Back up the running server's store under its --backup-dir (OperatorService; role operator)."`
 }
 
-const description = "Manage the adjudicator's edits, configuration bundles and test claims through its AdminService."
+const description = "Manage the adjudicator's edits, configuration bundles and test claims through its AdminService, and back it up through its OperatorService."
 
 // session is what a command runs with.
 type session struct {
-	ctx   context.Context
-	admin *client.Admin
-	out   io.Writer
-	json  bool
+	ctx      context.Context
+	admin    *client.Admin
+	operator *client.Operator
+	out      io.Writer
+	json     bool
 }
 
 // Run runs adjctl with args (without the program name). --help and
@@ -70,17 +72,20 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer conn.Close()
-	s := &session{ctx: ctx, admin: client.NewAdmin(conn, c.User), out: stdout, json: c.JSON}
+	s := &session{ctx: ctx, admin: client.NewAdmin(conn, c.User), operator: client.NewOperator(conn, c.User), out: stdout, json: c.JSON}
 	return describe(kctx.Run(s))
 }
 
 // describe turns a gRPC error into one naming its code, message and any
 // validation problems.
 func describe(err error) error {
-	st, ok := status.FromError(err)
-	if err == nil || !ok {
+	// The status itself, not status.FromError's: kong wraps a command's
+	// error, and FromError would repeat the wrapper's whole text.
+	var se interface{ GRPCStatus() *status.Status }
+	if !errors.As(err, &se) {
 		return err
 	}
+	st := se.GRPCStatus()
 	msg := st.Code().String() + ": " + st.Message()
 	for _, p := range client.Problems(err) {
 		msg += "\n  " + p.String()

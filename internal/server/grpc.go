@@ -27,6 +27,11 @@ type Config struct {
 	Metrics    *metrics.Metrics      // the adjudication metrics ClaimsService records
 	Registerer prometheus.Registerer // where the gRPC server metrics are registered
 	Logger     *slog.Logger          // default slog.Default()
+	// Backups and BackupDir serve OperatorService.CreateBackup: the store
+	// and the backup root (absolute; store.CheckBackupRoot). Either unset
+	// turns backups off.
+	Backups   Backuper
+	BackupDir string
 }
 
 // Server is the gRPC server with every service of the adjudicator:
@@ -42,6 +47,7 @@ var services = []string{
 	pb.ClaimsService_ServiceDesc.ServiceName,
 	pb.AdminService_ServiceDesc.ServiceName,
 	pb.EnrollmentService_ServiceDesc.ServiceName,
+	pb.OperatorService_ServiceDesc.ServiceName,
 }
 
 // New builds the gRPC server over engine: ClaimsService, AdminService,
@@ -63,6 +69,7 @@ func New(engine *adjudicator.Engine, c Config) *Server {
 	pb.RegisterClaimsServiceServer(s, newClaimsService(engine, c.Metrics, log))
 	pb.RegisterAdminServiceServer(s, newAdminService(engine, log))
 	pb.RegisterEnrollmentServiceServer(s, newEnrollmentService(engine, log))
+	pb.RegisterOperatorServiceServer(s, newOperatorService(c.Backups, c.BackupDir, log))
 	hs := health.NewServer()
 	hs.SetServingStatus("", healthpb.HealthCheckResponse_NOT_SERVING)
 	healthpb.RegisterHealthServer(s, hs)

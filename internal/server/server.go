@@ -37,6 +37,9 @@ type Options struct {
 	Now func() time.Time
 	// ShutdownTimeout bounds the graceful drain; default 20s.
 	ShutdownTimeout time.Duration
+	// BackupDir is the root OperatorService.CreateBackup writes backups
+	// under: an existing directory outside DataDir. Empty turns backups off.
+	BackupDir string
 	// Listening, when set, is called with the bound addresses once serving.
 	Listening func(grpcAddr, metricsAddr net.Addr)
 }
@@ -70,6 +73,10 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	log := opts.Logger
+	backupDir, err := backupRoot(opts)
+	if err != nil {
+		return err
+	}
 	reg, m := newRegistry()
 	st, err := store.Open(store.Options{Dir: opts.DataDir, ObserveCommit: m.ObserveCommit, Logger: log})
 	if err != nil {
@@ -91,7 +98,7 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return fmt.Errorf("grpc listener: %w", err)
 	}
-	srv := New(engine, Config{Metrics: m, Registerer: reg, Logger: log})
+	srv := New(engine, Config{Metrics: m, Registerer: reg, Logger: log, Backups: st, BackupDir: backupDir})
 	metricsAddr, stopMetrics, err := metricshttp.Serve(opts.MetricsAddr, reg, log)
 	if err != nil {
 		lis.Close()
@@ -99,6 +106,14 @@ func Run(ctx context.Context, o Options) error {
 	}
 	defer stopMetrics()
 	return serve(ctx, srv, lis, metricsAddr, opts)
+}
+
+// backupRoot is opts.BackupDir checked and made absolute; empty when unset.
+func backupRoot(opts Options) (string, error) {
+	if opts.BackupDir == "" {
+		return "", nil
+	}
+	return store.CheckBackupRoot(opts.BackupDir, opts.DataDir)
 }
 
 // newRegistry returns the process's metrics registry: Go runtime, process,
