@@ -4,10 +4,13 @@
 //	adjudicator --data-dir ./data --config plan.yaml # a configuration bundle
 //	adjudicator --print-demo-config > bundle.yaml    # the demo data as a bundle
 //	adjudicator --verify --data-dir ./data           # check a stopped server's store
+//	adjudicator --backup-dir /backups                # serve, with backups (adjctl backup) under /backups
+//	adjudicator --restore-from /backups/b1 --data-dir ./new  # restore a backup into an empty directory
 //	adjudicator --version
 //
 // Every flag can also be set by an environment variable (RXCLAIMS_GRPC_ADDR,
-// RXCLAIMS_METRICS_ADDR, RXCLAIMS_DATA_DIR, RXCLAIMS_CONFIG, RXCLAIMS_LOG_LEVEL);
+// RXCLAIMS_METRICS_ADDR, RXCLAIMS_DATA_DIR, RXCLAIMS_CONFIG, RXCLAIMS_LOG_LEVEL,
+// RXCLAIMS_BACKUP_DIR);
 // a flag given on the command line wins. This main only reads the command
 // line and chooses the configuration; internal/server does the serving.
 package main
@@ -50,6 +53,8 @@ type flags struct {
 	LogLevel        string           `name:"log-level" env:"RXCLAIMS_LOG_LEVEL" default:"info" help:"Log level: debug, info, warn or error."`
 	PrintDemoConfig bool             `name:"print-demo-config" help:"Print the built-in demo data as a configuration bundle and exit."`
 	Verify          bool             `name:"verify" help:"Check the store in --data-dir (every balance equals its claims' contributions; one paid claim per key) and exit; the server must be stopped."`
+	BackupDir       string           `name:"backup-dir" env:"RXCLAIMS_BACKUP_DIR" placeholder:"DIR" help:"Where OperatorService.CreateBackup (adjctl backup) writes backups: an existing directory outside --data-dir, ideally on another volume. Unset: backups are off."`
+	RestoreFrom     string           `name:"restore-from" placeholder:"BACKUP" help:"Restore the backup in BACKUP (a directory adjctl backup wrote) into --data-dir, which must be empty and unused, verify it as --verify does, and exit."`
 	Version         kong.VersionFlag `name:"version" help:"Print the version and exit."`
 }
 
@@ -60,9 +65,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if _, err := cli.Parse("adjudicator", &f, args, stdout, stderr, kong.Description(description)); err != nil {
 		return err
 	}
-	switch {
+	switch unfinished := store.CheckRestored(f.DataDir); {
 	case f.PrintDemoConfig:
 		return printDemoConfig(stdout)
+	case f.RestoreFrom != "":
+		return restoreStore(ctx, f.RestoreFrom, f.DataDir, stdout)
+	case unfinished != nil:
+		return unfinished
 	case f.Verify:
 		return verifyStore(f.DataDir, stdout)
 	}
@@ -73,7 +82,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: lvl}))
 	return server.Run(ctx, server.Options{
 		GRPCAddr: f.GRPCAddr, MetricsAddr: f.MetricsAddr, DataDir: f.DataDir,
-		Config: chooseConfig(f.Config, log), Logger: log,
+		Config: chooseConfig(f.Config, log), Logger: log, BackupDir: f.BackupDir,
 	})
 }
 
