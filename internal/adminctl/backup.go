@@ -3,6 +3,7 @@ package adminctl
 import (
 	"fmt"
 	"io"
+	"time"
 )
 
 type backupCmd struct {
@@ -20,7 +21,11 @@ func (c *backupCmd) Run(s *session) error {
 		_, err = io.WriteString(s.out, b.Manifest)
 		return err
 	}
-	_, err = fmt.Fprintf(s.out, "backup %s written to %s on the server\n  %d files, %d bytes, %d claims (last %s), begun %s\n",
-		b.Name, b.Path, b.Files, b.Bytes, b.Claims, b.LastClaimID, b.CreatedAt.Format("2006-01-02T15:04:05Z07:00"))
+	last := ""
+	if b.LastClaimID != "" {
+		last = " (newest " + b.LastClaimID + ")"
+	}
+	_, err = fmt.Fprintf(s.out, "backup %s written to %s on the server\n  %d files, %d bytes, %d claims%s, begun %s\n",
+		b.Name, b.Path, b.Files, b.Bytes, b.Claims, last, b.CreatedAt.Format(time.RFC3339))
 	return err
 }
