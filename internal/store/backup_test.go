@@ -186,6 +186,13 @@ func TestRestoreRefusals(t *testing.T) {
 		t.Errorf("a failed restore left %v", entries)
 	}
 
+	// A store file replaced by a symlink to a file elsewhere.
+	must(t, os.Remove(victim))
+	must(t, os.Symlink(filepath.Join(from, store.BackupManifestFile), victim))
+	if _, err := store.Restore(ctx, from, target); !errors.Is(err, store.ErrBackupCorrupt) {
+		t.Errorf("symlinked file: %v, want ErrBackupCorrupt", err)
+	}
+
 	// A manifest naming a file outside the store directory.
 	m.Files[0].Name = "../backup.json"
 	j, _ := json.Marshal(m)

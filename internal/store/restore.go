@@ -95,6 +95,9 @@ func copyBackup(ctx context.Context, src, dir string, m *BackupManifest) error {
 // copyChecked copies one file, failing with ErrBackupCorrupt when what it
 // read differs from want, and syncs the copy.
 func copyChecked(src, dst string, want BackupFile) error {
+	if fi, err := os.Lstat(src); err != nil || !fi.Mode().IsRegular() {
+		return fmt.Errorf("restore: %w: %s is missing or not a regular file (%v)", ErrBackupCorrupt, want.Name, err)
+	}
 	in, err := os.Open(src)
 	if err != nil {
 		return fmt.Errorf("restore: %w: %w", ErrBackupCorrupt, err)
