@@ -286,7 +286,8 @@ func drive(ctx context.Context, c *client.Claims, worker int, members []*adjudic
 // its health service says SERVING.
 func startServer(t *testing.T, bin, data string) (*exec.Cmd, string) {
 	t.Helper()
-	cmd := exec.Command(bin, "--data-dir", data, "--grpc-addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0", "--log-level", "info")
+	cmd := exec.Command(bin, "--data-dir", data, "--grpc-addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--health-addr", "127.0.0.1:0",
+		"--metrics-addr", "127.0.0.1:0", "--log-level", "info")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,9 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -18,7 +21,7 @@ func TestHelpAndVersion(t *testing.T) {
 	if err := run(context.Background(), []string{"--help"}, &out, &out); !errors.Is(err, cli.ErrExited) {
 		t.Fatalf("--help: %v", err)
 	}
-	for _, env := range []string{"RXCLAIMS_GRPC_ADDR", "RXCLAIMS_METRICS_ADDR", "RXCLAIMS_DATA_DIR", "RXCLAIMS_CONFIG", "RXCLAIMS_LOG_LEVEL"} {
+	for _, env := range []string{"RXCLAIMS_GRPC_ADDR", "RXCLAIMS_ADMIN_ADDR", "RXCLAIMS_HEALTH_ADDR", "RXCLAIMS_TLS_CERT", "RXCLAIMS_TLS_CLIENT_CA", "RXCLAIMS_JWKS", "RXCLAIMS_METRICS_ADDR", "RXCLAIMS_DATA_DIR", "RXCLAIMS_CONFIG", "RXCLAIMS_LOG_LEVEL"} {
 		if !strings.Contains(out.String(), "$"+env) {
 			t.Errorf("--help lacks %s:\n%s", env, out.String())
 		}
@@ -46,9 +49,45 @@ func TestFlagsWinOverEnvironment(t *testing.T) {
 	cancel()
 	// The flag's valid level wins over the environment's invalid one; the
 	// server then stops at once.
-	err := run(ctx, []string{"--log-level", "error", "--grpc-addr", "127.0.0.1:0", "--metrics-addr", "-"}, &out, &out)
+	err := run(ctx, append(loopback, "--data-dir", t.TempDir(), "--log-level", "error"), &out, &out)
 	if err != nil {
 		t.Fatalf("--log-level error: %v", err)
+	}
+}
+
+// loopback are the listen flags of a test server on ports the system picks.
+var loopback = []string{"--grpc-addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--health-addr", "127.0.0.1:0", "--metrics-addr", "-"}
+
+// TestDevelopmentMode: without TLS material the server refuses a
+// non-loopback address unless --insecure is given, and says loudly that it
+// runs in development mode; half a TLS configuration is refused.
+func TestDevelopmentMode(t *testing.T) {
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, flag := range []string{"--grpc-addr", "--admin-addr", "--health-addr"} {
+		var out bytes.Buffer
+		dir := filepath.Join(t.TempDir(), "data")
+		args := append(slices.Clone(loopback), "--data-dir", dir, flag, "0.0.0.0:0")
+		err := run(cancelled, args, &out, &out)
+		if err == nil || !strings.Contains(err.Error(), "loopback only") || !strings.Contains(err.Error(), "--insecure") {
+			t.Fatalf("%s 0.0.0.0:0 without TLS: %v", flag, err)
+		}
+		if _, err := os.Stat(dir); !os.IsNotExist(err) {
+			t.Fatalf("a refused start created the data directory: %v", err)
+		}
+		out.Reset()
+		if err := run(cancelled, append(args, "--insecure"), &out, &out); err != nil {
+			t.Fatalf("%s 0.0.0.0:0 --insecure: %v", flag, err)
+		}
+		if !strings.Contains(out.String(), "DEVELOPMENT MODE") || !strings.Contains(out.String(), "INSECURE") {
+			t.Fatalf("--insecure start does not warn:\n%s", out.String())
+		}
+	}
+	var out bytes.Buffer
+	for _, args := range [][]string{{"--tls-cert", "tls.crt"}, {"--tls-client-ca", "ca.crt"}, {"--tls-cert", "a", "--tls-key", "b"}} {
+		if err := run(cancelled, append(append(slices.Clone(loopback), "--data-dir", t.TempDir()), args...), &out, &out); err == nil || !strings.Contains(err.Error(), "TLS") {
+			t.Errorf("%v: %v", args, err)
+		}
 	}
 }
 
