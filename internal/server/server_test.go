@@ -185,13 +185,7 @@ func checkStatusCodes(t *testing.T, claims pb.ClaimsServiceClient, claim *pb.Cla
 // leave, and returns the page.
 func checkMetrics(t *testing.T, addr net.Addr) string {
 	t.Helper()
-	resp, err := http.Get("http://" + addr.String() + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	metrics := string(body)
+	metrics := readMetrics(t, addr)
 	for _, want := range []string{
 		`rxclaims_claims_total{status="P",transaction="B1"} 1`,
 		`rxclaims_rejects_total{code="09",transaction="B1"} 1`,
@@ -209,6 +203,20 @@ func checkMetrics(t *testing.T, addr net.Addr) string {
 	}
 	return metrics
 }
+
+// readMetrics returns the /metrics page at addr.
+func readMetrics(t *testing.T, addr net.Addr) string {
+	t.Helper()
+	resp, err := http.Get("http://" + addr.String() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return string(body)
+}
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 // checkEnrollmentErrorsNotLogged sends a family that does not validate:
 // the error names its cardholder to the caller, but no log line carries
