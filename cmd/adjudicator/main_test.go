@@ -3,15 +3,24 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/rxclaims/rxclaims/internal/certs"
 	"github.com/rxclaims/rxclaims/internal/cli"
+	"github.com/rxclaims/rxclaims/internal/client"
+	"github.com/rxclaims/rxclaims/internal/servertest"
+	pb "github.com/rxclaims/rxclaims/proto/rxclaims/v1"
+	"google.golang.org/grpc"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 )
 
 // TestHelpAndVersion: --help lists every flag with its environment
@@ -103,4 +112,80 @@ func TestChooseConfig(t *testing.T) {
 	if src := chooseConfig("plan.yaml", log); src.SeedOnly || src.Name != "plan.yaml" || !strings.Contains(logs.String(), "plan.yaml") {
 		t.Errorf("--config plan.yaml: %+v, log %s", src, logs.String())
 	}
+}
+
+// lockedBuffer is a log sink safe for the server's goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+
+// TestTLSFlags: the TLS flags give a server that requires client
+// certificates on the claims and admin listeners and answers probes on the
+// health listener without one.
+func TestTLSFlags(t *testing.T) {
+	pki := servertest.NewPKI(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := &lockedBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, append(slices.Clone(loopback), "--data-dir", t.TempDir(), "--tls-cert", pki.Server.Cert, "--tls-key", pki.Server.Key,
+			"--tls-client-ca", pki.Server.CA), logs, logs)
+	}()
+	var addrs struct{ Msg, GRPC, Admin, Health string }
+	for addrs.Msg != "serving" {
+		select {
+		case err := <-done:
+			t.Fatalf("server stopped: %v\n%s", err, logs)
+		case <-time.After(10 * time.Millisecond):
+		}
+		for _, line := range strings.Split(logs.String(), "\n") {
+			if json.Unmarshal([]byte(line), &addrs) == nil && addrs.Msg == "serving" {
+				break
+			}
+		}
+	}
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+	if strings.Contains(logs.String(), "DEVELOPMENT MODE") {
+		t.Errorf("a TLS server says it runs in development mode:\n%s", logs)
+	}
+	admin := pb.NewAdminServiceClient(pki.Dial(t, addrs.Admin, "alice"))
+	if _, err := admin.ListEdits(ctx, &pb.ListEditsRequest{}); err != nil {
+		t.Fatalf("admin call with a client certificate: %v", err)
+	}
+	conn, err := client.Dial(addrs.GRPC, client.DialOptions{TLS: certs.ClientFiles{CA: pki.Server.CA}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := pb.NewClaimsServiceClient(conn).Bill(ctx, &pb.BillRequest{}); err == nil {
+		t.Fatal("a claims call without a client certificate was served")
+	}
+	h, err := healthpb.NewHealthClient(dialPlain(t, addrs.Health)).Check(ctx, &healthpb.HealthCheckRequest{})
+	if err != nil || h.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+		t.Fatalf("health listener: %v %v", h, err)
+	}
+}
+
+func dialPlain(t *testing.T, addr string) *grpc.ClientConn {
+	t.Helper()
+	conn, err := client.Dial(addr, client.DialOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
 }
