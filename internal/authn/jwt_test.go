@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
+	"github.com/google/go-cmp/cmp"
 	"github.com/rxclaims/rxclaims/internal/auth"
 	"github.com/rxclaims/rxclaims/internal/authn"
 	"github.com/rxclaims/rxclaims/internal/certs"

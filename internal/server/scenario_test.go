@@ -123,13 +123,19 @@ func TestNewServesEveryService(t *testing.T) {
 			_, err := pb.NewEnrollmentServiceClient(admin).ListMemberClaims(ctx, &pb.ListMemberClaimsRequest{})
 			return err
 		}, true},
-		{"admin on admin", func() error { _, err := pb.NewAdminServiceClient(admin).ListEdits(ctx, &pb.ListEditsRequest{}); return err }, true},
+		{"admin on admin", func() error {
+			_, err := pb.NewAdminServiceClient(admin).ListEdits(ctx, &pb.ListEditsRequest{})
+			return err
+		}, true},
 		{"claims on claims", func() error { _, err := pb.NewClaimsServiceClient(claims).Bill(ctx, &pb.BillRequest{}); return err }, true},
 		{"enrollment on claims", func() error {
 			_, err := pb.NewEnrollmentServiceClient(claims).ListMemberClaims(ctx, &pb.ListMemberClaimsRequest{})
 			return err
 		}, false},
-		{"admin on claims", func() error { _, err := pb.NewAdminServiceClient(claims).ListEdits(ctx, &pb.ListEditsRequest{}); return err }, false},
+		{"admin on claims", func() error {
+			_, err := pb.NewAdminServiceClient(claims).ListEdits(ctx, &pb.ListEditsRequest{})
+			return err
+		}, false},
 		{"claims on admin", func() error { _, err := pb.NewClaimsServiceClient(admin).Bill(ctx, &pb.BillRequest{}); return err }, false},
 	} {
 		if got := status.Code(tc.call()) != codes.Unimplemented; got != tc.served {
