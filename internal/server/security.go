@@ -66,7 +66,7 @@ func (s Security) Transport(m *metrics.AuthMetrics, log *slog.Logger) (credentia
 }
 
 // announce logs the mode the server runs in: loudly in development mode.
-func (s Security) announce(log *slog.Logger, binds []bind) {
+func (s Security) announce(log *slog.Logger, binds [3]bind) {
 	if !s.Development() {
 		log.Info("TLS: callers authenticate with a client certificate or a bearer token",
 			"client_ca", s.ClientCA, "jwks", s.JWKS, "jwt_issuer", s.JWTIssuer, "jwt_audience", s.JWTAudience, "reflection", s.Reflection)
@@ -75,7 +75,7 @@ func (s Security) announce(log *slog.Logger, binds []bind) {
 	log.Warn("DEVELOPMENT MODE: no TLS material given; connections are plaintext and the caller's identity is " +
 		"whatever its x-user metadata says. Never run this way in production: give --tls-cert, --tls-key and --tls-client-ca")
 	for _, b := range binds {
-		if host, _, _ := net.SplitHostPort(b.addr); host != "localhost" && !isLoopbackIP(host) {
+		if host, _, _ := net.SplitHostPort(b.addr); b.addr != "" && host != "localhost" && !isLoopbackIP(host) {
 			log.Warn("INSECURE: serving plaintext on a non-loopback address (--insecure)", "flag", b.flag, "addr", b.addr)
 		}
 	}

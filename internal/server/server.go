@@ -122,7 +122,7 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	defer lis.close()
+	defer closeListeners(lis)
 	srv := New(engine, Config{Metrics: m, Registerer: reg, Logger: log, Creds: creds, Authenticator: authenticator,
 		Reflection: opts.Security.Reflection, Limits: opts.Limits})
 	metricsAddr, stopMetrics, err := metricshttp.Serve(opts.MetricsAddr, reg, log)
@@ -130,61 +130,58 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	defer stopMetrics()
-	return serve(ctx, srv, lis.Listeners, metricsAddr, opts)
+	return serve(ctx, srv, lis, metricsAddr, opts)
 }
 
-// listeners are the bound gRPC listeners.
-type listeners struct{ Listeners }
+// bind is a gRPC address to listen on, and the flag that gave it.
+type bind struct{ flag, addr string }
 
-func (l listeners) close() {
-	for _, lis := range []net.Listener{l.Claims, l.Admin, l.Health} {
-		if lis != nil {
-			lis.Close() // already closed when served: the error says so
-		}
+// binds are the claims, admin and health addresses to listen on, as the
+// security mode allows (an error, before anything is opened, when it
+// refuses one); the health address is empty when disabled.
+func (o Options) binds() ([3]bind, error) {
+	b := [3]bind{{"--grpc-addr", o.GRPCAddr}, {"--admin-addr", o.AdminAddr}, {"--health-addr", o.HealthAddr}}
+	if o.HealthAddr == "-" {
+		b[2].addr = ""
 	}
-}
-
-// bind is a gRPC address to listen on; lis is where it goes.
-type bind struct {
-	flag, addr string
-	lis        func(*Listeners) *net.Listener
-}
-
-// binds are the gRPC addresses to listen on, as the security mode allows:
-// an error before anything is opened when it refuses one.
-func (o Options) binds() ([]bind, error) {
-	all := []bind{
-		{"--grpc-addr", o.GRPCAddr, func(l *Listeners) *net.Listener { return &l.Claims }},
-		{"--admin-addr", o.AdminAddr, func(l *Listeners) *net.Listener { return &l.Admin }},
-		{"--health-addr", o.HealthAddr, func(l *Listeners) *net.Listener { return &l.Health }},
-	}
-	var out []bind
-	for _, b := range all {
-		if b.addr == "-" && b.flag == "--health-addr" {
+	for i := range b {
+		if b[i].addr == "" {
 			continue
 		}
-		addr, err := o.Security.listenAddr(b.flag, b.addr)
+		addr, err := o.Security.listenAddr(b[i].flag, b[i].addr)
 		if err != nil {
-			return nil, err
+			return b, err
 		}
-		b.addr = addr
-		out = append(out, b)
+		b[i].addr = addr
 	}
-	return out, nil
+	return b, nil
 }
 
-// listen binds every address.
-func listen(binds []bind) (listeners, error) {
-	var l listeners
-	for _, b := range binds {
-		lis, err := net.Listen("tcp", b.addr)
-		if err != nil {
-			l.close()
-			return l, fmt.Errorf("%s: %w", b.flag, err)
+// listen binds the claims, admin and health addresses.
+func listen(b [3]bind) (Listeners, error) {
+	var l Listeners
+	for i, dst := range []*net.Listener{&l.Claims, &l.Admin, &l.Health} {
+		if b[i].addr == "" {
+			continue
 		}
-		*b.lis(&l.Listeners) = lis
+		lis, err := net.Listen("tcp", b[i].addr)
+		if err != nil {
+			closeListeners(l)
+			return l, fmt.Errorf("%s: %w", b[i].flag, err)
+		}
+		*dst = lis
 	}
 	return l, nil
+}
+
+// closeListeners closes l's listeners (those already served are closed,
+// and say so).
+func closeListeners(l Listeners) {
+	for _, lis := range []net.Listener{l.Claims, l.Admin, l.Health} {
+		if lis != nil {
+			lis.Close()
+		}
+	}
 }
 
 // newRegistry returns the process's metrics registry: Go runtime, process,
