@@ -11,7 +11,7 @@ import (
 	"syscall"
 	"time"
 
-	rxclient "github.com/rxclaims/rxclaims/internal/client"
+	"github.com/rxclaims/rxclaims/internal/dialer"
 	"github.com/rxclaims/rxclaims/internal/server"
 	"google.golang.org/grpc"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
@@ -232,7 +232,7 @@ func startSession(ctx context.Context, o Options, name string, sp spec) (*sessio
 	}
 	pop.Config.Families = nil // the server has them now; keep the client small
 	var sec server.Security
-	var dial rxclient.DialOptions
+	var dial dialer.Options
 	if sp.tls {
 		if sec, dial, err = mutualTLS(filepath.Join(dir, "pki")); err != nil {
 			return nil, err
@@ -249,7 +249,7 @@ func startSession(ctx context.Context, o Options, name string, sp spec) (*sessio
 	}
 	s.setup.ServerStartSeconds = s.srv.started.Seconds()
 	for range o.Conns {
-		conn, err := rxclient.Dial(s.srv.grpcAddr, dial)
+		conn, err := dialer.Dial(s.srv.grpcAddr, dial)
 		if err != nil {
 			s.close()
 			return nil, err

@@ -20,7 +20,7 @@ import (
 	"github.com/rxclaims/rxclaims/config"
 	"github.com/rxclaims/rxclaims/internal/certs"
 	"github.com/rxclaims/rxclaims/internal/certs/testca"
-	rxclient "github.com/rxclaims/rxclaims/internal/client"
+	"github.com/rxclaims/rxclaims/internal/dialer"
 	"github.com/rxclaims/rxclaims/internal/server"
 )
 
@@ -226,19 +226,19 @@ func (s *adjudicatorServer) stats(ctx context.Context) (processStats, error) {
 // mutualTLS makes a CA, a server certificate for loopback and a client
 // certificate under dir, and returns the server's security settings and
 // the client's dial options.
-func mutualTLS(dir string) (server.Security, rxclient.DialOptions, error) {
+func mutualTLS(dir string) (server.Security, dialer.Options, error) {
 	ca, err := testca.New("rxclaims bench CA")
 	if err != nil {
-		return server.Security{}, rxclient.DialOptions{}, err
+		return server.Security{}, dialer.Options{}, err
 	}
 	srv, err := ca.IssueFiles(filepath.Join(dir, "server"), testca.Spec{CommonName: "rxclaims-adjudicator", Server: true})
 	if err != nil {
-		return server.Security{}, rxclient.DialOptions{}, err
+		return server.Security{}, dialer.Options{}, err
 	}
 	cl, err := ca.IssueFiles(filepath.Join(dir, "client"), testca.Spec{CommonName: "bench"})
 	if err != nil {
-		return server.Security{}, rxclient.DialOptions{}, err
+		return server.Security{}, dialer.Options{}, err
 	}
 	return server.Security{TLSCert: srv.Cert, TLSKey: srv.Key, ClientCA: srv.CA},
-		rxclient.DialOptions{TLS: certs.ClientFiles{CA: cl.CA, Cert: cl.Cert, Key: cl.Key}}, nil
+		dialer.Options{TLS: certs.ClientFiles{CA: cl.CA, Cert: cl.Cert, Key: cl.Key}}, nil
 }

@@ -16,7 +16,7 @@ import (
 
 	"github.com/rxclaims/rxclaims/internal/certs"
 	"github.com/rxclaims/rxclaims/internal/cli"
-	"github.com/rxclaims/rxclaims/internal/client"
+	"github.com/rxclaims/rxclaims/internal/dialer"
 	"github.com/rxclaims/rxclaims/internal/servertest"
 	pb "github.com/rxclaims/rxclaims/proto/rxclaims/v1"
 	"google.golang.org/grpc"
@@ -166,7 +166,7 @@ func TestTLSFlags(t *testing.T) {
 	if _, err := admin.ListEdits(ctx, &pb.ListEditsRequest{}); err != nil {
 		t.Fatalf("admin call with a client certificate: %v", err)
 	}
-	conn, err := client.Dial(addrs.GRPC, client.DialOptions{TLS: certs.ClientFiles{CA: pki.Server.CA}})
+	conn, err := dialer.Dial(addrs.GRPC, dialer.Options{TLS: certs.ClientFiles{CA: pki.Server.CA}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +182,7 @@ func TestTLSFlags(t *testing.T) {
 
 func dialPlain(t *testing.T, addr string) *grpc.ClientConn {
 	t.Helper()
-	conn, err := client.Dial(addr, client.DialOptions{})
+	conn, err := dialer.Dial(addr, dialer.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

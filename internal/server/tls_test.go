@@ -17,7 +17,7 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 	"github.com/rxclaims/rxclaims/internal/certs"
 	"github.com/rxclaims/rxclaims/internal/certs/testca"
-	"github.com/rxclaims/rxclaims/internal/client"
+	"github.com/rxclaims/rxclaims/internal/dialer"
 	"github.com/rxclaims/rxclaims/internal/server"
 	"github.com/rxclaims/rxclaims/internal/servertest"
 	pb "github.com/rxclaims/rxclaims/proto/rxclaims/v1"
@@ -63,14 +63,14 @@ func TestMutualTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	ca := pki.Server.CA
-	for name, opts := range map[string]client.DialOptions{
+	for name, opts := range map[string]dialer.Options{
 		"no certificate":        {TLS: certs.ClientFiles{CA: ca}},
 		"untrusted certificate": {TLS: certs.ClientFiles{CA: ca, Cert: untrusted.Cert, Key: untrusted.Key}},
 		"expired certificate":   {TLS: certs.ClientFiles{CA: ca, Cert: expired.Cert, Key: expired.Key}},
 		"plaintext":             {},
 	} {
 		for _, addr := range []string{claimsAddr, adminAddr} {
-			conn, err := client.Dial(addr, opts)
+			conn, err := dialer.Dial(addr, opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -192,7 +192,7 @@ func TestBearerJWT(t *testing.T) {
 	if err := os.WriteFile(tokenFile, []byte(signToken(t, iss.key, "k1", good, map[string]any{"groups": []string{"authors"}})+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	conn, err := client.Dial(srv.addrs.Admin.String(), client.DialOptions{TLS: certs.ClientFiles{CA: pki.Server.CA}, TokenFile: tokenFile})
+	conn, err := dialer.Dial(srv.addrs.Admin.String(), dialer.Options{TLS: certs.ClientFiles{CA: pki.Server.CA}, TokenFile: tokenFile})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,8 +208,8 @@ func TestBearerJWT(t *testing.T) {
 		t.Fatal(err)
 	}
 	bad := func(edit func(*jwt.Claims)) jwt.Claims { c := good; edit(&c); return c }
-	noCert := client.DialOptions{TLS: certs.ClientFiles{CA: pki.Server.CA}}
-	plain, err := client.Dial(srv.addrs.Admin.String(), noCert)
+	noCert := dialer.Options{TLS: certs.ClientFiles{CA: pki.Server.CA}}
+	plain, err := dialer.Dial(srv.addrs.Admin.String(), noCert)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,7 +277,7 @@ func TestCertificateReload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	nextClient := client.DialOptions{TLS: certs.ClientFiles{CA: pki.Server.CA, Cert: f.Cert, Key: f.Key}}
+	nextClient := dialer.Options{TLS: certs.ClientFiles{CA: pki.Server.CA, Cert: f.Cert, Key: f.Key}}
 	if _, err := call(t, addr, nextClient); err == nil {
 		t.Fatal("a certificate of a CA not yet trusted was accepted")
 	}
@@ -306,9 +306,9 @@ func rewrite(t *testing.T, path string, b []byte) {
 
 // call makes a health check on a new connection and returns the common
 // name of the server's certificate.
-func call(t *testing.T, addr string, o client.DialOptions) (string, error) {
+func call(t *testing.T, addr string, o dialer.Options) (string, error) {
 	t.Helper()
-	conn, err := client.Dial(addr, o)
+	conn, err := dialer.Dial(addr, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -324,7 +324,7 @@ func call(t *testing.T, addr string, o client.DialOptions) (string, error) {
 	return info.State.PeerCertificates[0].Subject.CommonName, nil
 }
 
-func serverCN(t *testing.T, addr string, o client.DialOptions) string {
+func serverCN(t *testing.T, addr string, o dialer.Options) string {
 	t.Helper()
 	cn, err := call(t, addr, o)
 	if err != nil {

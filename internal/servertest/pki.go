@@ -7,7 +7,7 @@ import (
 
 	"github.com/rxclaims/rxclaims/internal/certs"
 	"github.com/rxclaims/rxclaims/internal/certs/testca"
-	"github.com/rxclaims/rxclaims/internal/client"
+	"github.com/rxclaims/rxclaims/internal/dialer"
 	"github.com/rxclaims/rxclaims/internal/server"
 	"google.golang.org/grpc"
 )
@@ -46,7 +46,7 @@ func (p *PKI) Security() server.Security {
 
 // Client returns the dial options of a client whose certificate names cn
 // (issued the first time).
-func (p *PKI) Client(t testing.TB, cn string) client.DialOptions {
+func (p *PKI) Client(t testing.TB, cn string) dialer.Options {
 	t.Helper()
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -58,14 +58,14 @@ func (p *PKI) Client(t testing.TB, cn string) client.DialOptions {
 		}
 		p.clients[cn] = f
 	}
-	return client.DialOptions{TLS: certs.ClientFiles{CA: f.CA, Cert: f.Cert, Key: f.Key}}
+	return dialer.Options{TLS: certs.ClientFiles{CA: f.CA, Cert: f.Cert, Key: f.Key}}
 }
 
 // Dial connects to addr with cn's client certificate; the connection is
 // closed at the end of the test.
 func (p *PKI) Dial(t testing.TB, addr, cn string) *grpc.ClientConn {
 	t.Helper()
-	conn, err := client.Dial(addr, p.Client(t, cn))
+	conn, err := dialer.Dial(addr, p.Client(t, cn))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/rxclaims/rxclaims/config"
-	"github.com/rxclaims/rxclaims/internal/client"
 	"github.com/rxclaims/rxclaims/internal/demo"
+	"github.com/rxclaims/rxclaims/internal/dialer"
 	"github.com/rxclaims/rxclaims/internal/server"
 	"google.golang.org/grpc"
 )
@@ -71,7 +71,7 @@ func start(t testing.TB, dataDir string, pki *PKI, sec server.Security) *Server 
 		t.Fatal("server did not start")
 	}
 	s := &Server{Addr: addrs.GRPC.String(), AdminAddr: addrs.Admin.String(), HealthAddr: addrs.Health.String(), PKI: pki}
-	opts := client.DialOptions{}
+	opts := dialer.Options{}
 	if pki != nil {
 		opts = pki.Client(t, "test-client")
 	}
@@ -80,7 +80,7 @@ func start(t testing.TB, dataDir string, pki *PKI, sec server.Security) *Server 
 		addr string
 		conn **grpc.ClientConn
 	}{{s.Addr, &s.Conn}, {s.AdminAddr, &s.AdminConn}} {
-		conn, err := client.Dial(dst.addr, opts)
+		conn, err := dialer.Dial(dst.addr, opts)
 		if err != nil {
 			cancel()
 			t.Fatal(err)

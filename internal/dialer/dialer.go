@@ -1,4 +1,9 @@
-package client
+// Package dialer connects the adjudicator's clients (adjctl, the loader,
+// the bench, the tests) to its gRPC listeners: plaintext to a
+// development-mode server, or TLS with a client certificate and a bearer
+// token, from the command-line flags every client shares (Flags). It links
+// no engine, so the loader may use it.
+package dialer
 
 import (
 	"context"
@@ -13,11 +18,11 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 )
 
-// TLSFlags are the command-line flags of every client of the adjudicator
+// Flags are the command-line flags of every client of the adjudicator
 // (adjctl, the loader, the bench), for kong: embed them with
 // `embed:""`. With none given the connection is plaintext, for a
 // development-mode server on loopback.
-type TLSFlags struct {
+type Flags struct {
 	CA         string `name:"tls-ca" env:"RXCLAIMS_CLIENT_TLS_CA" placeholder:"FILE" help:"PEM CA bundle that signs the adjudicator's certificate; with any TLS flag the connection uses TLS (system roots without this one)."`
 	Cert       string `name:"tls-cert" env:"RXCLAIMS_CLIENT_TLS_CERT" placeholder:"FILE" help:"PEM client certificate (mutual TLS; with --tls-key)."`
 	Key        string `name:"tls-key" env:"RXCLAIMS_CLIENT_TLS_KEY" placeholder:"FILE" help:"PEM private key of --tls-cert."`
@@ -25,9 +30,9 @@ type TLSFlags struct {
 	TokenFile  string `name:"token-file" env:"RXCLAIMS_CLIENT_TOKEN_FILE" placeholder:"FILE" help:"File holding a bearer JWT sent with every call (read again when it changes); implies TLS."`
 }
 
-// DialOptions says how to reach the adjudicator. With none of the fields
+// Options says how to reach the adjudicator. With none of the fields
 // set the connection is plaintext.
-type DialOptions struct {
+type Options struct {
 	TLS certs.ClientFiles
 	// TokenFile holds a bearer token, sent as "authorization: Bearer ..."
 	// on every call; it is read again when the file changes.
@@ -35,18 +40,18 @@ type DialOptions struct {
 }
 
 // Options returns the dial options the flags give.
-func (f TLSFlags) Options() DialOptions {
-	return DialOptions{TLS: certs.ClientFiles{CA: f.CA, Cert: f.Cert, Key: f.Key, ServerName: f.ServerName}, TokenFile: f.TokenFile}
+func (f Flags) Options() Options {
+	return Options{TLS: certs.ClientFiles{CA: f.CA, Cert: f.Cert, Key: f.Key, ServerName: f.ServerName}, TokenFile: f.TokenFile}
 }
 
 // secure reports whether the connection uses TLS.
-func (o DialOptions) secure() bool {
+func (o Options) secure() bool {
 	return o.TLS != (certs.ClientFiles{}) || o.TokenFile != ""
 }
 
 // Dial returns a connection to addr (connected lazily, as grpc.NewClient
 // does); extra options are added to those o gives.
-func Dial(addr string, o DialOptions, extra ...grpc.DialOption) (*grpc.ClientConn, error) {
+func Dial(addr string, o Options, extra ...grpc.DialOption) (*grpc.ClientConn, error) {
 	opts, err := o.grpcOptions()
 	if err != nil {
 		return nil, err
@@ -58,7 +63,7 @@ func Dial(addr string, o DialOptions, extra ...grpc.DialOption) (*grpc.ClientCon
 	return conn, nil
 }
 
-func (o DialOptions) grpcOptions() ([]grpc.DialOption, error) {
+func (o Options) grpcOptions() ([]grpc.DialOption, error) {
 	if !o.secure() {
 		return []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}, nil
 	}
