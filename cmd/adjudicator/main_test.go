@@ -93,7 +93,7 @@ func TestDevelopmentMode(t *testing.T) {
 		}
 	}
 	var out bytes.Buffer
-	for _, args := range [][]string{{"--tls-cert", "tls.crt"}, {"--tls-client-ca", "ca.crt"}, {"--tls-cert", "a", "--tls-key", "b"}} {
+	for _, args := range [][]string{{"--tls-cert", "tls.crt"}, {"--tls-client-ca", "ca.crt"}, {"--tls-cert", "a", "--tls-key", "b"}, {"--jwt-issuer", "https://idp.test"}} {
 		if err := run(cancelled, append(append(slices.Clone(loopback), "--data-dir", t.TempDir()), args...), &out, &out); err == nil || !strings.Contains(err.Error(), "TLS") {
 			t.Errorf("%v: %v", args, err)
 		}

@@ -32,9 +32,9 @@ type Security struct {
 	Files certs.Options
 }
 
-// Development reports whether no TLS material is configured.
+// Development reports whether no TLS or token setting is given.
 func (s Security) Development() bool {
-	return s.TLSCert == "" && s.TLSKey == "" && s.ClientCA == "" && s.JWKS == ""
+	return s.TLSCert == "" && s.TLSKey == "" && s.ClientCA == "" && s.JWKS == "" && s.JWTIssuer == "" && s.JWTAudience == ""
 }
 
 // Transport returns the credentials and the authenticator for s: none and
@@ -48,6 +48,8 @@ func (s Security) Transport(m *metrics.AuthMetrics, log *slog.Logger) (credentia
 		return nil, nil, errors.New("TLS needs both a certificate and a key (--tls-cert, --tls-key)")
 	case s.ClientCA == "" && s.JWKS == "":
 		return nil, nil, errors.New("TLS needs a way to authenticate callers: a client CA (--tls-client-ca), a JWKS (--jwks), or both")
+	case s.JWKS == "" && (s.JWTIssuer != "" || s.JWTAudience != ""):
+		return nil, nil, errors.New("--jwt-issuer and --jwt-audience need --jwks")
 	}
 	s.Files.Logger = log
 	var jwt *authn.JWTVerifier
