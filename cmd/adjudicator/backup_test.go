@@ -46,10 +46,11 @@ func TestBackupUnderLoad(t *testing.T) {
 	bin := buildServer(t)
 	data, root := t.TempDir(), t.TempDir()
 	t.Setenv("RXCLAIMS_BACKUP_DIR", root) // startServer's child inherits it
-	proc, addr := startServer(t, bin, data)
-	conn := dial(t, addr)
+	proc, addrs := startServerAddrs(t, bin, data)
+	conn, adminConn := dial(t, addrs.claims), dial(t, addrs.admin)
 	defer conn.Close()
-	claims, ops := client.NewClaims(conn), client.NewOperator(conn, "ops")
+	defer adminConn.Close()
+	claims, ops := client.NewClaims(conn), client.NewOperator(adminConn, "ops")
 
 	acked := newLedger()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -62,7 +63,7 @@ func TestBackupUnderLoad(t *testing.T) {
 	waitFor(acked, 300)
 	before := acked.snapshot() // everything acknowledged before the call begins
 	started := time.Now()
-	b := adjctlBackup(t, addr, "mid-load", root)
+	b := adjctlBackup(t, addrs.admin, "mid-load", root)
 	t.Logf("backup under load: %d acknowledged before it; %d claims, %d files, %d bytes, in %s",
 		before.n, b.Claims, len(b.Files), b.Bytes, time.Since(started).Round(time.Millisecond))
 	waitFor(acked, before.n+200) // claims after the backup, which may or may not be in it
@@ -240,10 +241,11 @@ func TestBackupDiskFull(t *testing.T) {
 	fill(t, filler)
 	bin := buildServer(t)
 	t.Setenv("RXCLAIMS_BACKUP_DIR", root)
-	proc, addr := startServer(t, bin, t.TempDir())
-	conn := dial(t, addr)
+	proc, addrs := startServerAddrs(t, bin, t.TempDir())
+	conn, adminConn := dial(t, addrs.claims), dial(t, addrs.admin)
 	defer conn.Close()
-	claims, ops := client.NewClaims(conn), client.NewOperator(conn, "ops")
+	defer adminConn.Close()
+	claims, ops := client.NewClaims(conn), client.NewOperator(adminConn, "ops")
 	bill := func(rx string) {
 		c := *coveredMembers(t)[0]
 		c.RxNumber = rx

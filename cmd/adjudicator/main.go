@@ -1,17 +1,17 @@
 // Command adjudicator serves pharmacy claim adjudication over gRPC.
 //
-//	adjudicator --data-dir ./data                    # built-in demo data
+//	adjudicator --data-dir ./data                    # built-in demo data, development mode (loopback, no TLS)
 //	adjudicator --data-dir ./data --config plan.yaml # a configuration bundle
+//	adjudicator --tls-cert tls.crt --tls-key tls.key --tls-client-ca ca.crt  # mutual TLS
 //	adjudicator --print-demo-config > bundle.yaml    # the demo data as a bundle
 //	adjudicator --verify --data-dir ./data           # check a stopped server's store
 //	adjudicator --backup-dir /backups                # serve, with backups (adjctl backup) under /backups
 //	adjudicator --restore-from /backups/b1 --data-dir ./new  # restore a backup into an empty directory
 //	adjudicator --version
 //
-// Every flag can also be set by an environment variable (RXCLAIMS_GRPC_ADDR,
-// RXCLAIMS_METRICS_ADDR, RXCLAIMS_DATA_DIR, RXCLAIMS_CONFIG, RXCLAIMS_LOG_LEVEL,
-// RXCLAIMS_BACKUP_DIR);
-// a flag given on the command line wins. This main only reads the command
+// Most flags can also be set by an environment variable (RXCLAIMS_GRPC_ADDR,
+// RXCLAIMS_TLS_CERT, RXCLAIMS_BACKUP_DIR, ...; --help lists them); a flag given on the command
+// line wins. --insecure and --reflection are flags only. This main only reads the command
 // line and chooses the configuration; internal/server does the serving.
 package main
 
@@ -46,8 +46,18 @@ func main() {
 
 // flags is the command line.
 type flags struct {
-	GRPCAddr        string           `name:"grpc-addr" env:"RXCLAIMS_GRPC_ADDR" default:":50051" help:"gRPC listen address."`
+	GRPCAddr        string           `name:"grpc-addr" env:"RXCLAIMS_GRPC_ADDR" default:":50051" help:"ClaimsService listen address (without a host: every interface with TLS, loopback without)."`
+	AdminAddr       string           `name:"admin-addr" env:"RXCLAIMS_ADMIN_ADDR" default:":50052" help:"AdminService and EnrollmentService listen address."`
+	HealthAddr      string           `name:"health-addr" env:"RXCLAIMS_HEALTH_ADDR" default:":50053" help:"Plaintext listener serving only grpc.health.v1, for probes (\"-\" disables it)."`
 	MetricsAddr     string           `name:"metrics-addr" env:"RXCLAIMS_METRICS_ADDR" default:":9102" help:"Prometheus /metrics listen address (\"-\" disables it)."`
+	TLSCert         string           `name:"tls-cert" env:"RXCLAIMS_TLS_CERT" placeholder:"FILE" help:"PEM server certificate chain; with --tls-key turns TLS on (reloaded when the file changes)."`
+	TLSKey          string           `name:"tls-key" env:"RXCLAIMS_TLS_KEY" placeholder:"FILE" help:"PEM private key of --tls-cert."`
+	TLSClientCA     string           `name:"tls-client-ca" env:"RXCLAIMS_TLS_CLIENT_CA" placeholder:"FILE" help:"PEM CA bundle whose client certificates are accepted (mutual TLS)."`
+	JWKS            string           `name:"jwks" env:"RXCLAIMS_JWKS" placeholder:"FILE" help:"JSON Web Key Set whose keys sign accepted bearer JWTs (with --jwt-issuer and --jwt-audience)."`
+	JWTIssuer       string           `name:"jwt-issuer" env:"RXCLAIMS_JWT_ISSUER" help:"The iss every bearer JWT must carry."`
+	JWTAudience     string           `name:"jwt-audience" env:"RXCLAIMS_JWT_AUDIENCE" help:"A value every bearer JWT's aud must contain."`
+	Insecure        bool             `name:"insecure" help:"Without TLS, serve on non-loopback addresses anyway (identities are then asserted by x-user, not proven)."`
+	Reflection      bool             `name:"reflection" help:"Serve gRPC reflection (for grpcurl without proto files)."`
 	DataDir         string           `name:"data-dir" env:"RXCLAIMS_DATA_DIR" default:"./data" help:"Pebble data directory (created if missing)."`
 	Config          string           `name:"config" env:"RXCLAIMS_CONFIG" placeholder:"FILE" help:"Configuration bundle (YAML or JSON); without it the server runs on the built-in demo data."`
 	LogLevel        string           `name:"log-level" env:"RXCLAIMS_LOG_LEVEL" default:"info" help:"Log level: debug, info, warn or error."`
@@ -81,8 +91,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: lvl}))
 	return server.Run(ctx, server.Options{
-		GRPCAddr: f.GRPCAddr, MetricsAddr: f.MetricsAddr, DataDir: f.DataDir,
+		GRPCAddr: f.GRPCAddr, AdminAddr: f.AdminAddr, HealthAddr: f.HealthAddr, MetricsAddr: f.MetricsAddr, DataDir: f.DataDir,
 		Config: chooseConfig(f.Config, log), Logger: log, BackupDir: f.BackupDir,
+		Security: server.Security{
+			TLSCert: f.TLSCert, TLSKey: f.TLSKey, ClientCA: f.TLSClientCA,
+			JWKS: f.JWKS, JWTIssuer: f.JWTIssuer, JWTAudience: f.JWTAudience,
+			Insecure: f.Insecure, Reflection: f.Reflection,
+		},
 	})
 }
 

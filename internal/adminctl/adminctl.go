@@ -15,8 +15,7 @@ import (
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/internal/cli"
 	"github.com/rxclaims/rxclaims/internal/client"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
+	"github.com/rxclaims/rxclaims/internal/dialer"
 	"google.golang.org/grpc/status"
 )
 
@@ -26,8 +25,9 @@ var ErrInvalidEdit = errors.New("the edit is invalid")
 
 // CLI is adjctl's command line.
 type CLI struct {
-	Addr    string           `name:"addr" env:"RXCLAIMS_ADDR" default:"localhost:50051" help:"The adjudicator's gRPC address."`
-	User    string           `name:"user" env:"RXCLAIMS_USER,USER" help:"The acting user, sent as x-user metadata."`
+	Addr    string           `name:"addr" env:"RXCLAIMS_ADDR" default:"localhost:50052" help:"The adjudicator's admin listener (AdminService)."`
+	User    string           `name:"user" env:"RXCLAIMS_USER,USER" help:"The acting user, sent as x-user metadata: a development-mode server's only notion of who calls (with TLS, the client certificate or token says who you are and this is ignored)."`
+	TLS     dialer.Flags     `embed:""`
 	JSON    bool             `name:"json" help:"Print JSON instead of tables."`
 	Version kong.VersionFlag `name:"version" help:"Print the version and exit."`
 
@@ -67,7 +67,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	conn, err := grpc.NewClient(c.Addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := dialer.Dial(c.Addr, c.TLS.Options())
 	if err != nil {
 		return err
 	}

@@ -20,13 +20,21 @@ import (
 type adjctl struct {
 	t    *testing.T
 	addr string
+	// pki, when set, makes adjctl present user's client certificate
+	// (mutual TLS) besides naming user in --user.
+	pki *servertest.PKI
 }
 
 // run runs adjctl against the server as user and returns its output.
 func (a adjctl) run(user string, args ...string) (string, error) {
 	a.t.Helper()
 	var out, errOut bytes.Buffer
-	err := adminctl.Run(context.Background(), append([]string{"--addr", a.addr, "--user", user}, args...), &out, &errOut)
+	flags := []string{"--addr", a.addr, "--user", user}
+	if a.pki != nil {
+		f := a.pki.Client(a.t, user).TLS
+		flags = append(flags, "--tls-ca", f.CA, "--tls-cert", f.Cert, "--tls-key", f.Key)
+	}
+	err := adminctl.Run(context.Background(), append(flags, args...), &out, &errOut)
 	return out.String() + errOut.String(), err
 }
 
@@ -87,7 +95,7 @@ const bareClaim = `{"bin":"` + demo.BIN + `","processor_control_number":"` + dem
 
 func TestAdjctl(t *testing.T) {
 	dir := t.TempDir()
-	a := adjctl{t: t, addr: servertest.Start(t, t.TempDir()).Addr}
+	a := adjctl{t: t, addr: servertest.Start(t, t.TempDir()).AdminAddr}
 	edit := write(t, dir, "qty.yaml", qtyEdit)
 	checkValidateAndCreate(t, a, dir, edit)
 
@@ -166,7 +174,7 @@ func checkBundleRoundTrip(t *testing.T, a adjctl, dir string) {
 	t.Helper()
 	bundle := filepath.Join(dir, "bundle.yaml")
 	a.ok("alice", "bundle", "export", bundle)
-	b := adjctl{t: t, addr: servertest.Start(t, t.TempDir()).Addr}
+	b := adjctl{t: t, addr: servertest.Start(t, t.TempDir()).AdminAddr}
 	summary := func() map[string]int {
 		var m map[string]int
 		if out := b.ok("ops", "bundle", "import", bundle, "--json"); json.Unmarshal([]byte(out), &m) != nil {
@@ -196,6 +204,33 @@ func checkBundleRoundTrip(t *testing.T, a adjctl, dir string) {
 	}
 }
 
+// TestAdjctlTLS: over mutual TLS the client certificate is the acting
+// user and --user is ignored: alice's certificate cannot activate her own
+// draft by claiming to be bob; bob's certificate can. Without a
+// certificate the server refuses the connection.
+func TestAdjctlTLS(t *testing.T) {
+	pki := servertest.NewPKI(t)
+	srv := servertest.StartTLS(t, t.TempDir(), pki)
+	a := adjctl{t: t, addr: srv.AdminAddr, pki: pki}
+	edit := write(t, t.TempDir(), "qty.yaml", qtyEdit)
+	if out := a.ok("alice", "edits", "create", edit); !strings.Contains(out, "created by alice") {
+		t.Fatalf("create: %s", out)
+	}
+	var out bytes.Buffer
+	f := pki.Client(t, "alice").TLS
+	err := adminctl.Run(context.Background(), []string{"--addr", srv.AdminAddr, "--user", "bob", "--tls-ca", f.CA, "--tls-cert", f.Cert, "--tls-key", f.Key,
+		"edits", "activate", "QTY-10", "1"}, &out, &out)
+	if err == nil || !strings.Contains(err.Error(), "PermissionDenied") {
+		t.Fatalf("alice's certificate with --user bob activates her own draft: %v\n%s", err, out.String())
+	}
+	if out := a.ok("bob", "edits", "activate", "QTY-10", "1"); !strings.Contains(out, "activated by bob") {
+		t.Fatalf("activate: %s", out)
+	}
+	if err := adminctl.Run(context.Background(), []string{"--addr", srv.AdminAddr, "--tls-ca", f.CA, "edits", "list"}, &out, &out); err == nil {
+		t.Fatal("a call without a client certificate succeeded")
+	}
+}
+
 // TestEditYAMLErrors: a YAML edit's syntax errors name the line and column.
 func TestEditYAMLErrors(t *testing.T) {
 	dir := t.TempDir()
@@ -212,7 +247,7 @@ func TestEditYAMLErrors(t *testing.T) {
 // variables, --version prints the version; both exit 0.
 func TestHelpAndVersion(t *testing.T) {
 	for arg, want := range map[string][]string{
-		"--help":    {"edits", "bundle", "test-claim", "$RXCLAIMS_ADDR", "$RXCLAIMS_USER"},
+		"--help":    {"edits", "bundle", "test-claim", "$RXCLAIMS_ADDR", "$RXCLAIMS_USER", "--tls-ca", "--tls-cert", "--tls-key", "--token-file"},
 		"--version": {"adjctl "},
 	} {
 		var out bytes.Buffer

@@ -10,16 +10,17 @@ import (
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/config"
 	"github.com/rxclaims/rxclaims/edits"
+	"github.com/rxclaims/rxclaims/internal/auth"
+	"github.com/rxclaims/rxclaims/internal/authn"
 	"github.com/rxclaims/rxclaims/internal/wire"
 	pb "github.com/rxclaims/rxclaims/proto/rxclaims/v1"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 )
 
-// UserMetadataKey is the gRPC metadata key naming the acting user of an
-// AdminService call (internal/client sends the same key).
-const UserMetadataKey = "x-user"
+// UserMetadataKey is the gRPC metadata key naming the caller of a
+// development-mode call (internal/client sends the same key).
+const UserMetadataKey = authn.UserMetadataKey
 
 // adminService adapts the engine's admin methods to the AdminService gRPC
 // API. It is the only place admin errors become status codes.
@@ -58,22 +59,15 @@ func (s *adminService) adminStatus(ctx context.Context, method string, err error
 	return engineStatus(ctx, s.log, method, "the request could not be completed", err)
 }
 
-// user returns the acting user: the request's field or the x-user
-// metadata; when both are given they must agree.
-func user(ctx context.Context, field string) (string, error) {
-	var fromMD string
-	if md, ok := metadata.FromIncomingContext(ctx); ok {
-		if v := md.Get(UserMetadataKey); len(v) > 0 {
-			fromMD = v[0]
-		}
+// actor returns the acting user: the authenticated identity the
+// authentication interceptor put in ctx, never a request field (the user
+// fields of the requests are ignored) or raw metadata.
+func actor(ctx context.Context) (string, error) {
+	id, ok := auth.FromContext(ctx)
+	if !ok || id.Subject == "" {
+		return "", status.Error(codes.Unauthenticated, "no authenticated caller")
 	}
-	switch {
-	case field != "" && fromMD != "" && field != fromMD:
-		return "", status.Errorf(codes.InvalidArgument, "user: the request names %q but the %s metadata names %q", field, UserMetadataKey, fromMD)
-	case field != "":
-		return field, nil
-	}
-	return fromMD, nil
+	return id.Subject, nil
 }
 
 func editsToProto(list []edits.Edit) ([]*pb.EditVersion, error) {
@@ -89,9 +83,9 @@ func editsToProto(list []edits.Edit) ([]*pb.EditVersion, error) {
 }
 
 // mutate decodes the edit and user of a draft request and applies fn.
-func (s *adminService) mutate(ctx context.Context, method, editJSON, reqUser string,
+func (s *adminService) mutate(ctx context.Context, method, editJSON string,
 	fn func(context.Context, edits.Edit, string) (edits.Edit, error)) (*pb.EditVersion, error) {
-	u, err := user(ctx, reqUser)
+	u, err := actor(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -116,9 +110,9 @@ func (s *adminService) reply(ctx context.Context, method string, e edits.Edit, e
 }
 
 // lifecycle applies an activation or inactivation.
-func (s *adminService) lifecycle(ctx context.Context, method, id string, version int32, reqUser string,
+func (s *adminService) lifecycle(ctx context.Context, method, id string, version int32,
 	fn func(context.Context, string, int, string) (edits.Edit, error)) (*pb.EditVersion, error) {
-	u, err := user(ctx, reqUser)
+	u, err := actor(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +128,7 @@ func (s *adminService) lifecycle(ctx context.Context, method, id string, version
 
 // CreateDraft implements AdminService.CreateDraft.
 func (s *adminService) CreateDraft(ctx context.Context, req *pb.CreateDraftRequest) (*pb.CreateDraftResponse, error) {
-	e, err := s.mutate(ctx, "CreateDraft", req.GetEditJson(), req.GetUser(), s.engine.CreateDraft)
+	e, err := s.mutate(ctx, "CreateDraft", req.GetEditJson(), s.engine.CreateDraft)
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +137,7 @@ func (s *adminService) CreateDraft(ctx context.Context, req *pb.CreateDraftReque
 
 // UpdateDraft implements AdminService.UpdateDraft.
 func (s *adminService) UpdateDraft(ctx context.Context, req *pb.UpdateDraftRequest) (*pb.UpdateDraftResponse, error) {
-	e, err := s.mutate(ctx, "UpdateDraft", req.GetEditJson(), req.GetUser(), s.engine.UpdateDraft)
+	e, err := s.mutate(ctx, "UpdateDraft", req.GetEditJson(), s.engine.UpdateDraft)
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +164,7 @@ func (s *adminService) ValidateEdit(ctx context.Context, req *pb.ValidateEditReq
 
 // ActivateEdit implements AdminService.ActivateEdit.
 func (s *adminService) ActivateEdit(ctx context.Context, req *pb.ActivateEditRequest) (*pb.ActivateEditResponse, error) {
-	e, err := s.lifecycle(ctx, "ActivateEdit", req.GetId(), req.GetVersion(), req.GetUser(), s.engine.Activate)
+	e, err := s.lifecycle(ctx, "ActivateEdit", req.GetId(), req.GetVersion(), s.engine.Activate)
 	if err != nil {
 		return nil, err
 	}
@@ -179,7 +173,7 @@ func (s *adminService) ActivateEdit(ctx context.Context, req *pb.ActivateEditReq
 
 // InactivateEdit implements AdminService.InactivateEdit.
 func (s *adminService) InactivateEdit(ctx context.Context, req *pb.InactivateEditRequest) (*pb.InactivateEditResponse, error) {
-	e, err := s.lifecycle(ctx, "InactivateEdit", req.GetId(), req.GetVersion(), req.GetUser(), s.engine.Inactivate)
+	e, err := s.lifecycle(ctx, "InactivateEdit", req.GetId(), req.GetVersion(), s.engine.Inactivate)
 	if err != nil {
 		return nil, err
 	}
@@ -238,7 +232,7 @@ func (s *adminService) ExportBundle(ctx context.Context, _ *pb.ExportBundleReque
 
 // ImportBundle implements AdminService.ImportBundle.
 func (s *adminService) ImportBundle(ctx context.Context, req *pb.ImportBundleRequest) (*pb.ImportBundleResponse, error) {
-	u, err := user(ctx, req.GetUser())
+	u, err := actor(ctx)
 	if err != nil {
 		return nil, err
 	}

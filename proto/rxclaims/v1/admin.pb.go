@@ -336,7 +336,7 @@ func (x *ValidationProblems) GetProblems() []*ValidationProblem {
 type CreateDraftRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	EditJson      string                 `protobuf:"bytes,1,opt,name=edit_json,json=editJson,proto3" json:"edit_json,omitempty"`
-	User          string                 `protobuf:"bytes,2,opt,name=user,proto3" json:"user,omitempty"`
+	User          string                 `protobuf:"bytes,2,opt,name=user,proto3" json:"user,omitempty"` // ignored: the acting user is the authenticated caller
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -434,7 +434,7 @@ func (x *CreateDraftResponse) GetEdit() *EditVersion {
 type UpdateDraftRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	EditJson      string                 `protobuf:"bytes,1,opt,name=edit_json,json=editJson,proto3" json:"edit_json,omitempty"`
-	User          string                 `protobuf:"bytes,2,opt,name=user,proto3" json:"user,omitempty"`
+	User          string                 `protobuf:"bytes,2,opt,name=user,proto3" json:"user,omitempty"` // ignored: the acting user is the authenticated caller
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -631,7 +631,7 @@ type ActivateEditRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	Version       int32                  `protobuf:"varint,2,opt,name=version,proto3" json:"version,omitempty"`
-	User          string                 `protobuf:"bytes,3,opt,name=user,proto3" json:"user,omitempty"`
+	User          string                 `protobuf:"bytes,3,opt,name=user,proto3" json:"user,omitempty"` // ignored: the acting user is the authenticated caller
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -737,7 +737,7 @@ type InactivateEditRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	Version       int32                  `protobuf:"varint,2,opt,name=version,proto3" json:"version,omitempty"`
-	User          string                 `protobuf:"bytes,3,opt,name=user,proto3" json:"user,omitempty"`
+	User          string                 `protobuf:"bytes,3,opt,name=user,proto3" json:"user,omitempty"` // ignored: the acting user is the authenticated caller
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1120,7 +1120,7 @@ func (x *ExportBundleResponse) GetBundle() []byte {
 type ImportBundleRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Bundle        []byte                 `protobuf:"bytes,1,opt,name=bundle,proto3" json:"bundle,omitempty"`
-	User          string                 `protobuf:"bytes,2,opt,name=user,proto3" json:"user,omitempty"`
+	User          string                 `protobuf:"bytes,2,opt,name=user,proto3" json:"user,omitempty"` // ignored: the acting user is the authenticated caller
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }

@@ -40,15 +40,17 @@ const (
 //
 // An edit travels as edit_json: one JSON document in exactly the format of
 // an entry of a configuration bundle's `edits:` list. The acting user of a
-// mutating call comes from the request's `user` field or the gRPC metadata
-// `x-user` (when both are given they must match).
+// call is the authenticated caller: the client certificate or bearer token
+// of a TLS server, or the gRPC metadata `x-user` of a development-mode one
+// ("anonymous" without it). The requests' `user` fields are ignored.
 //
 // Errors: NotFound (no such edit or version), FailedPrecondition (the
 // lifecycle forbids the change, e.g. updating an Active version or
 // re-activating an Inactive one), PermissionDenied (maker-checker: the
 // creator may not activate their own draft), InvalidArgument (the message
 // names the field and problem; the ValidationProblems error detail lists
-// them all), Unavailable or Internal otherwise.
+// them all), Unauthenticated (no valid client certificate or token), Unavailable
+// or Internal otherwise.
 type AdminServiceClient interface {
 	// CreateDraft stores a new Draft: version 1 of a new edit, or the next
 	// version of an existing one. The version, status and audit given are ignored.
@@ -193,15 +195,17 @@ func (c *adminServiceClient) TestClaim(ctx context.Context, in *TestClaimRequest
 //
 // An edit travels as edit_json: one JSON document in exactly the format of
 // an entry of a configuration bundle's `edits:` list. The acting user of a
-// mutating call comes from the request's `user` field or the gRPC metadata
-// `x-user` (when both are given they must match).
+// call is the authenticated caller: the client certificate or bearer token
+// of a TLS server, or the gRPC metadata `x-user` of a development-mode one
+// ("anonymous" without it). The requests' `user` fields are ignored.
 //
 // Errors: NotFound (no such edit or version), FailedPrecondition (the
 // lifecycle forbids the change, e.g. updating an Active version or
 // re-activating an Inactive one), PermissionDenied (maker-checker: the
 // creator may not activate their own draft), InvalidArgument (the message
 // names the field and problem; the ValidationProblems error detail lists
-// them all), Unavailable or Internal otherwise.
+// them all), Unauthenticated (no valid client certificate or token), Unavailable
+// or Internal otherwise.
 type AdminServiceServer interface {
 	// CreateDraft stores a new Draft: version 1 of a new edit, or the next
 	// version of an existing one. The version, status and audit given are ignored.
