@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"slices"
 	"time"
 
 	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
@@ -12,6 +13,7 @@ import (
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/internal/authz"
 	"github.com/rxclaims/rxclaims/internal/metrics"
 	pb "github.com/rxclaims/rxclaims/proto/rxclaims/v1"
 	"google.golang.org/grpc"
@@ -22,11 +24,15 @@ import (
 	"google.golang.org/grpc/status"
 )
 
-// Config configures New. Every field may be nil.
+// Config configures New. Every field but Policy may be nil.
 type Config struct {
 	Metrics    *metrics.Metrics      // the adjudication metrics ClaimsService records
 	Registerer prometheus.Registerer // where the gRPC server metrics are registered
 	Logger     *slog.Logger          // default slog.Default()
+	// Policy grants callers their roles: required (authz.AllowAll for
+	// development mode). New panics without one, so that no server runs
+	// without authorization by omission.
+	Policy *authz.Policy
 }
 
 // Server is the gRPC server with every service of the adjudicator:
@@ -59,7 +65,11 @@ func New(engine *adjudicator.Engine, c Config) *Server {
 	if c.Registerer != nil {
 		c.Registerer.MustRegister(srvMetrics)
 	}
-	s := grpc.NewServer(interceptors(srvMetrics, log)...)
+	if c.Policy == nil {
+		panic("server.New: a policy is required (authz.AllowAll in development mode)")
+	}
+	authorize := &authorizer{policy: c.Policy, audit: engine, metrics: c.Metrics, log: log, now: time.Now}
+	s := grpc.NewServer(interceptors(srvMetrics, authorize, log)...)
 	pb.RegisterClaimsServiceServer(s, newClaimsService(engine, c.Metrics, log))
 	pb.RegisterAdminServiceServer(s, newAdminService(engine, log))
 	pb.RegisterEnrollmentServiceServer(s, newEnrollmentService(engine, log))
@@ -72,8 +82,9 @@ func New(engine *adjudicator.Engine, c Config) *Server {
 }
 
 // interceptors are the unary and stream interceptor chains: metrics,
-// logging (unary calls) and panic recovery.
-func interceptors(srvMetrics *grpcprom.ServerMetrics, log *slog.Logger) []grpc.ServerOption {
+// logging (unary calls), panic recovery, authentication (the caller's
+// identity), then authorization and audit.
+func interceptors(srvMetrics *grpcprom.ServerMetrics, authorize *authorizer, log *slog.Logger) []grpc.ServerOption {
 	onPanic := recovery.WithRecoveryHandlerContext(func(ctx context.Context, p any) error {
 		log.ErrorContext(ctx, "panic in handler", "panic", fmt.Sprint(p))
 		return status.Error(codes.Internal, "internal error")
@@ -88,12 +99,29 @@ func interceptors(srvMetrics *grpcprom.ServerMetrics, log *slog.Logger) []grpc.S
 			srvMetrics.UnaryServerInterceptor(),
 			logging.UnaryServerInterceptor(logger, logging.WithLogOnEvents(logging.FinishCall), logging.WithLevels(callLevel)),
 			recovery.UnaryServerInterceptor(onPanic),
+			developmentUnary, // authentication: sets the auth.Identity
+			authorize.unary,
 		),
 		grpc.ChainStreamInterceptor(
 			srvMetrics.StreamServerInterceptor(),
 			recovery.StreamServerInterceptor(onPanic),
+			developmentStream, // authentication: sets the auth.Identity
+			authorize.stream,
 		),
 	}
+}
+
+// Methods lists the full method names ("/package.Service/Method") of
+// every service the server serves, health and reflection included.
+func (s *Server) Methods() []string {
+	var out []string
+	for name, info := range s.grpc.GetServiceInfo() {
+		for _, m := range info.Methods {
+			out = append(out, "/"+name+"/"+m.Name)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // markServing sets the health of the server and of each service to SERVING.

@@ -9,6 +9,7 @@ import (
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/config"
 	"github.com/rxclaims/rxclaims/edits"
+	"github.com/rxclaims/rxclaims/internal/authz"
 	"github.com/rxclaims/rxclaims/internal/client"
 	"github.com/rxclaims/rxclaims/internal/demo"
 	"github.com/rxclaims/rxclaims/internal/scenario"
@@ -68,7 +69,7 @@ func serve(t testing.TB, e *adjudicator.Engine) *grpc.ClientConn {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := server.New(e, server.Config{})
+	srv := server.New(e, server.Config{Policy: authz.AllowAll()})
 	go func() { _ = srv.Serve(lis) }()
 	t.Cleanup(srv.Stop)
 	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))

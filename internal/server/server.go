@@ -19,6 +19,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/rxclaims/rxclaims/internal/authz"
 	"github.com/rxclaims/rxclaims/internal/buildinfo"
 	"github.com/rxclaims/rxclaims/internal/metrics"
 	"github.com/rxclaims/rxclaims/internal/metricshttp"
@@ -39,6 +40,12 @@ type Options struct {
 	ShutdownTimeout time.Duration
 	// Listening, when set, is called with the bound addresses once serving.
 	Listening func(grpcAddr, metricsAddr net.Addr)
+	// PolicyFile is the policy that grants callers their roles
+	// (internal/authz). Without one, every caller has every role: the
+	// development mode, said loudly at start.
+	PolicyFile string
+	// RequirePolicy refuses to start without PolicyFile (TLS mode).
+	RequirePolicy bool
 }
 
 func (o Options) withDefaults() (Options, error) {
@@ -70,6 +77,10 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	log := opts.Logger
+	policy, err := loadPolicy(opts, log)
+	if err != nil {
+		return err
+	}
 	reg, m := newRegistry()
 	st, err := store.Open(store.Options{Dir: opts.DataDir, ObserveCommit: m.ObserveCommit, Logger: log})
 	if err != nil {
@@ -85,13 +96,15 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
+	seq, head := st.AuditHead()
+	log.Info("audit trail", "entries", seq, "head", head.String())
 	m.ConfigLoaded(time.Now())
 
 	lis, err := net.Listen("tcp", opts.GRPCAddr)
 	if err != nil {
 		return fmt.Errorf("grpc listener: %w", err)
 	}
-	srv := New(engine, Config{Metrics: m, Registerer: reg, Logger: log})
+	srv := New(engine, Config{Metrics: m, Registerer: reg, Logger: log, Policy: policy})
 	metricsAddr, stopMetrics, err := metricshttp.Serve(opts.MetricsAddr, reg, log)
 	if err != nil {
 		lis.Close()
@@ -99,6 +112,24 @@ func Run(ctx context.Context, o Options) error {
 	}
 	defer stopMetrics()
 	return serve(ctx, srv, lis, metricsAddr, opts)
+}
+
+// loadPolicy reads the policy file, or, in development mode without one,
+// grants every caller every role and says so.
+func loadPolicy(opts Options, log *slog.Logger) (*authz.Policy, error) {
+	switch {
+	case opts.PolicyFile != "":
+		p, err := authz.Load(opts.PolicyFile)
+		if err != nil {
+			return nil, err
+		}
+		log.Info("policy loaded", "file", opts.PolicyFile)
+		return p, nil
+	case opts.RequirePolicy:
+		return nil, errors.New("server: a policy file (--policy) is required with TLS: without one every caller would have every role")
+	}
+	log.Warn("DEVELOPMENT MODE: no policy file (--policy), so every caller has every role; never run this way with real data")
+	return authz.AllowAll(), nil
 }
 
 // newRegistry returns the process's metrics registry: Go runtime, process,

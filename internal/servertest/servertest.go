@@ -29,15 +29,23 @@ type Server struct {
 }
 
 // Start serves the demo data (seeded on first start) from dataDir until
-// Stop or the end of the test.
+// Stop or the end of the test, in development mode: every caller, named
+// by its x-user metadata, has every role.
 func Start(t testing.TB, dataDir string) *Server {
+	t.Helper()
+	return StartWithPolicy(t, dataDir, "")
+}
+
+// StartWithPolicy is Start with the roles of a policy file
+// (internal/authz); "" is the development mode of Start.
+func StartWithPolicy(t testing.TB, dataDir, policyFile string) *Server {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	addrs := make(chan net.Addr, 1)
 	done := make(chan error, 1)
 	go func() {
 		done <- server.Run(ctx, server.Options{
-			GRPCAddr: "127.0.0.1:0", MetricsAddr: "-", DataDir: dataDir, Config: Demo(),
+			GRPCAddr: "127.0.0.1:0", MetricsAddr: "-", DataDir: dataDir, Config: Demo(), PolicyFile: policyFile,
 			Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
 			Now:       func() time.Time { return Now },
 			Listening: func(g, _ net.Addr) { addrs <- g },
