@@ -2,12 +2,14 @@
 //
 //	adjudicator --data-dir ./data                    # built-in demo data
 //	adjudicator --data-dir ./data --config plan.yaml # a configuration bundle
+//	adjudicator --policy policy.yaml                 # roles per caller (deploy/policy.yaml)
 //	adjudicator --print-demo-config > bundle.yaml    # the demo data as a bundle
 //	adjudicator --verify --data-dir ./data           # check a stopped server's store
 //	adjudicator --version
 //
 // Every flag can also be set by an environment variable (RXCLAIMS_GRPC_ADDR,
-// RXCLAIMS_METRICS_ADDR, RXCLAIMS_DATA_DIR, RXCLAIMS_CONFIG, RXCLAIMS_LOG_LEVEL);
+// RXCLAIMS_METRICS_ADDR, RXCLAIMS_DATA_DIR, RXCLAIMS_CONFIG, RXCLAIMS_LOG_LEVEL,
+// RXCLAIMS_POLICY);
 // a flag given on the command line wins. This main only reads the command
 // line and chooses the configuration; internal/server does the serving.
 package main
@@ -48,8 +50,9 @@ type flags struct {
 	DataDir         string           `name:"data-dir" env:"RXCLAIMS_DATA_DIR" default:"./data" help:"Pebble data directory (created if missing)."`
 	Config          string           `name:"config" env:"RXCLAIMS_CONFIG" placeholder:"FILE" help:"Configuration bundle (YAML or JSON); without it the server runs on the built-in demo data."`
 	LogLevel        string           `name:"log-level" env:"RXCLAIMS_LOG_LEVEL" default:"info" help:"Log level: debug, info, warn or error."`
+	Policy          string           `name:"policy" env:"RXCLAIMS_POLICY" placeholder:"FILE" help:"Policy file granting callers their roles (YAML; see deploy/policy.yaml). Without it every caller has every role (development mode)."`
 	PrintDemoConfig bool             `name:"print-demo-config" help:"Print the built-in demo data as a configuration bundle and exit."`
-	Verify          bool             `name:"verify" help:"Check the store in --data-dir (every balance equals its claims' contributions; one paid claim per key) and exit; the server must be stopped."`
+	Verify          bool             `name:"verify" help:"Check the store in --data-dir (every balance equals its claims' contributions; one paid claim per key; the audit trail's hash chain is unbroken) and exit; the server must be stopped."`
 	Version         kong.VersionFlag `name:"version" help:"Print the version and exit."`
 }
 
@@ -73,7 +76,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: lvl}))
 	return server.Run(ctx, server.Options{
 		GRPCAddr: f.GRPCAddr, MetricsAddr: f.MetricsAddr, DataDir: f.DataDir,
-		Config: chooseConfig(f.Config, log), Logger: log,
+		Config: chooseConfig(f.Config, log), Logger: log, PolicyFile: f.Policy,
 	})
 }
 
@@ -130,7 +133,15 @@ func verifyStore(dir string, out io.Writer) error {
 	for _, p := range rep.Problems {
 		fmt.Fprintln(out, "  ", p)
 	}
-	if len(rep.Problems) > 0 {
+	audit, err := st.VerifyAudit()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "audit trail: %d entries, head %s, %d problems\n", audit.Entries, audit.Head, len(audit.Problems))
+	for _, p := range audit.Problems {
+		fmt.Fprintln(out, "  ", p)
+	}
+	if len(rep.Problems)+len(audit.Problems) > 0 {
 		return fmt.Errorf("store %s is inconsistent", dir)
 	}
 	return nil

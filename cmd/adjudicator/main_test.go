@@ -18,7 +18,7 @@ func TestHelpAndVersion(t *testing.T) {
 	if err := run(context.Background(), []string{"--help"}, &out, &out); !errors.Is(err, cli.ErrExited) {
 		t.Fatalf("--help: %v", err)
 	}
-	for _, env := range []string{"RXCLAIMS_GRPC_ADDR", "RXCLAIMS_METRICS_ADDR", "RXCLAIMS_DATA_DIR", "RXCLAIMS_CONFIG", "RXCLAIMS_LOG_LEVEL"} {
+	for _, env := range []string{"RXCLAIMS_GRPC_ADDR", "RXCLAIMS_METRICS_ADDR", "RXCLAIMS_DATA_DIR", "RXCLAIMS_CONFIG", "RXCLAIMS_LOG_LEVEL", "RXCLAIMS_POLICY"} {
 		if !strings.Contains(out.String(), "$"+env) {
 			t.Errorf("--help lacks %s:\n%s", env, out.String())
 		}

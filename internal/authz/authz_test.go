@@ -88,4 +88,3 @@ func TestLoad(t *testing.T) {
 		t.Fatal("Load of a missing file succeeded")
 	}
 }
-

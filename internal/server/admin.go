@@ -74,7 +74,7 @@ func (s *adminService) mutate(ctx context.Context, method, editJSON string,
 	}
 	audit := pendingAudit(ctx)
 	if method == "UpdateDraft" {
-		audit.Objects = append(audit.Objects, adjudicator.EditObject(e.ID, e.Version))
+		audit.Objects = append(audit.Objects, adjudicator.EditObject(clip(e.ID), e.Version))
 	}
 	out, err := fn(ctx, e, audit)
 	return s.reply(ctx, method, out, err)
@@ -101,9 +101,7 @@ func (s *adminService) lifecycle(ctx context.Context, method, id string, version
 	if version <= 0 {
 		return nil, status.Error(codes.InvalidArgument, "version: must be positive")
 	}
-	audit := pendingAudit(ctx)
-	audit.Objects = append(audit.Objects, adjudicator.EditObject(id, int(version)))
-	out, err := fn(ctx, id, int(version), audit)
+	out, err := fn(ctx, id, int(version), pendingAudit(ctx))
 	return s.reply(ctx, method, out, err)
 }
 
@@ -191,7 +189,6 @@ func (s *adminService) GetEdit(ctx context.Context, req *pb.GetEditRequest) (*pb
 	if req.GetId() == "" {
 		return nil, status.Error(codes.InvalidArgument, "id: required")
 	}
-	pendingAudit(ctx).Objects = []string{"edit " + req.GetId()}
 	vs, err := s.engine.EditVersions(req.GetId())
 	if err != nil {
 		return nil, s.adminStatus(ctx, "GetEdit", err)
@@ -215,10 +212,8 @@ func (s *adminService) ExportBundle(ctx context.Context, _ *pb.ExportBundleReque
 // TestClaim implements AdminService.TestClaim.
 func (s *adminService) TestClaim(ctx context.Context, req *pb.TestClaimRequest) (*pb.TestClaimResponse, error) {
 	refs := make([]adjudicator.EditRef, len(req.GetDrafts()))
-	audit := pendingAudit(ctx)
 	for i, d := range req.GetDrafts() {
 		refs[i] = adjudicator.EditRef{ID: d.GetId(), Version: int(d.GetVersion())}
-		audit.Objects = append(audit.Objects, adjudicator.EditObject(d.GetId(), int(d.GetVersion())))
 	}
 	r, err := s.engine.TestClaim(ctx, wire.ClaimFromProto(req.GetClaim()), refs)
 	if err != nil {

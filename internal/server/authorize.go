@@ -11,6 +11,7 @@ import (
 	"github.com/rxclaims/rxclaims/internal/auth"
 	"github.com/rxclaims/rxclaims/internal/authz"
 	"github.com/rxclaims/rxclaims/internal/metrics"
+	pb "github.com/rxclaims/rxclaims/proto/rxclaims/v1"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -47,8 +48,9 @@ func grantedRole(id auth.Identity, need []string) string {
 	return ""
 }
 
-// authorize returns ctx with the caller's roles, or the refusal.
-func (a *authorizer) authorize(ctx context.Context, method string) (context.Context, auth.Identity, error) {
+// authorize returns ctx with the caller's roles, or the refusal (whose
+// audit entry names objects).
+func (a *authorizer) authorize(ctx context.Context, method string, objects []string) (context.Context, auth.Identity, error) {
 	id, ok := auth.FromContext(ctx)
 	if !ok {
 		return ctx, id, status.Error(codes.Unauthenticated, "the caller is not authenticated")
@@ -63,12 +65,12 @@ func (a *authorizer) authorize(ctx context.Context, method string) (context.Cont
 	if !known {
 		missing = "(none: the method is not in the role table)"
 	}
-	a.denied(ctx, id, method, missing)
+	a.denied(ctx, id, method, missing, objects)
 	return ctx, id, status.Errorf(codes.PermissionDenied, "%s requires the role %s", method, missing)
 }
 
 // denied counts, logs and (unless a claim) audits a refused call.
-func (a *authorizer) denied(ctx context.Context, id auth.Identity, method, missing string) {
+func (a *authorizer) denied(ctx context.Context, id auth.Identity, method, missing string, objects []string) {
 	if a.metrics != nil {
 		a.metrics.Denied(method, missing)
 	}
@@ -77,7 +79,7 @@ func (a *authorizer) denied(ctx context.Context, id auth.Identity, method, missi
 		return
 	}
 	e := a.entry(id, method, missing)
-	e.Outcome = adjudicator.AuditDenied
+	e.Objects, e.Outcome = objects, adjudicator.AuditDenied
 	if err := a.audit.AppendAudit(ctx, e); err != nil {
 		a.log.ErrorContext(ctx, "audit entry of a denied call not written", "method", method, "error", err)
 	}
@@ -93,7 +95,8 @@ func (a *authorizer) unary(ctx context.Context, req any, info *grpc.UnaryServerI
 	if public(info.FullMethod) {
 		return handler(ctx, req)
 	}
-	ctx, id, err := a.authorize(ctx, info.FullMethod)
+	objects := requestObjects(req)
+	ctx, id, err := a.authorize(ctx, info.FullMethod, objects)
 	if err != nil {
 		return nil, err
 	}
@@ -101,6 +104,7 @@ func (a *authorizer) unary(ctx context.Context, req any, info *grpc.UnaryServerI
 		return handler(ctx, req)
 	}
 	e := a.entry(id, info.FullMethod, grantedRole(id, methodRoles[info.FullMethod]))
+	e.Objects = objects
 	resp, err := handler(context.WithValue(ctx, auditKey{}, e), req)
 	if err := a.finish(ctx, e, err); err != nil {
 		return nil, err
@@ -114,7 +118,7 @@ func (a *authorizer) stream(srv any, ss grpc.ServerStream, info *grpc.StreamServ
 	if public(info.FullMethod) {
 		return handler(srv, ss)
 	}
-	ctx, id, err := a.authorize(ss.Context(), info.FullMethod)
+	ctx, id, err := a.authorize(ss.Context(), info.FullMethod, nil)
 	if err != nil {
 		return err
 	}
@@ -174,4 +178,43 @@ func pendingAudit(ctx context.Context) *adjudicator.AuditEntry {
 	}
 	id, _ := auth.FromContext(ctx)
 	return &adjudicator.AuditEntry{Time: time.Now(), Subject: id.Subject, Source: string(id.Source)}
+}
+
+// requestObjects names what a request is about, for its audit entry
+// (denied or not): edits, imports, claims and groups by ID, clipped. The
+// engine adds what it learns (the version a draft gets, an import's
+// counts). Families are never named: a cardholder ID is member data.
+func requestObjects(req any) []string {
+	switch r := req.(type) {
+	case *pb.ActivateEditRequest:
+		return []string{adjudicator.EditObject(clip(r.GetId()), int(r.GetVersion()))}
+	case *pb.InactivateEditRequest:
+		return []string{adjudicator.EditObject(clip(r.GetId()), int(r.GetVersion()))}
+	case *pb.GetEditRequest:
+		return []string{"edit " + clip(r.GetId())}
+	case *pb.TestClaimRequest:
+		var out []string
+		for _, d := range r.GetDrafts()[:min(len(r.GetDrafts()), 10)] {
+			out = append(out, adjudicator.EditObject(clip(d.GetId()), int(d.GetVersion())))
+		}
+		return out
+	case *pb.ApproveImportRequest:
+		return []string{adjudicator.ImportObject(clip(r.GetId()))}
+	case *pb.RejectImportRequest:
+		return []string{adjudicator.ImportObject(clip(r.GetId()))}
+	case *pb.ReverseClaimRequest:
+		return []string{"claim " + clip(r.GetClaimId())}
+	case *pb.SyncFamiliesRequest:
+		return []string{"group " + clip(r.GetGroupId())}
+	}
+	return nil
+}
+
+// clip bounds an ID a caller sent before it goes into the audit trail.
+func clip(s string) string {
+	const most = 64
+	if len(s) <= most {
+		return s
+	}
+	return strings.ToValidUTF8(s[:most], "") + "…"
 }

@@ -48,9 +48,7 @@ func (s *enrollmentService) SyncFamilies(ctx context.Context, req *pb.SyncFamili
 		}
 		fams = append(fams, af)
 	}
-	audit := pendingAudit(ctx)
-	audit.Objects = []string{"group " + req.GetGroupId()}
-	kept, err := s.engine.SyncFamilies(ctx, fams, req.GetCancelledCardholderIds(), req.GetRemovedCardholderIds(), audit)
+	kept, err := s.engine.SyncFamilies(ctx, fams, req.GetCancelledCardholderIds(), req.GetRemovedCardholderIds(), pendingAudit(ctx))
 	if err != nil {
 		return nil, s.status(ctx, "SyncFamilies", err)
 	}
@@ -135,7 +133,6 @@ func (s *enrollmentService) ListMemberClaims(ctx context.Context, req *pb.ListMe
 // ReverseClaim implements EnrollmentService.ReverseClaim.
 func (s *enrollmentService) ReverseClaim(ctx context.Context, req *pb.ReverseClaimRequest) (*pb.ReverseClaimResponse, error) {
 	audit := pendingAudit(ctx)
-	audit.Objects = []string{"claim " + req.GetClaimId()}
 	r, already, err := s.engine.ReverseClaim(ctx, req.GetClaimId(), audit)
 	if err != nil {
 		return nil, s.status(ctx, "ReverseClaim", err)

@@ -91,18 +91,26 @@ type running struct {
 // to logs, and waits until it serves.
 func startRun(t *testing.T, logs io.Writer) *running {
 	t.Helper()
+	return startRunWith(t, logs, nil)
+}
+
+// startRunWith is startRun with options changed by set (when not nil).
+func startRunWith(t *testing.T, logs io.Writer, set func(*server.Options)) *running {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	addrs := make(chan [2]net.Addr, 1)
 	r := &running{cancel: cancel, done: make(chan error, 1)}
-	go func() {
-		r.done <- server.Run(ctx, server.Options{
-			GRPCAddr: "127.0.0.1:0", MetricsAddr: "127.0.0.1:0", DataDir: t.TempDir(), Config: servertest.Demo(),
-			Logger:    slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-			Now:       func() time.Time { return time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC) },
-			Listening: func(g, m net.Addr) { addrs <- [2]net.Addr{g, m} },
-		})
-	}()
+	o := server.Options{
+		GRPCAddr: "127.0.0.1:0", MetricsAddr: "127.0.0.1:0", DataDir: t.TempDir(), Config: servertest.Demo(),
+		Logger:    slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Now:       func() time.Time { return time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC) },
+		Listening: func(g, m net.Addr) { addrs <- [2]net.Addr{g, m} },
+	}
+	if set != nil {
+		set(&o)
+	}
+	go func() { r.done <- server.Run(ctx, o) }()
 	select {
 	case a := <-addrs:
 		r.grpc, r.metrics = a[0], a[1]
@@ -170,9 +178,8 @@ func checkStatusCodes(t *testing.T, claims pb.ClaimsServiceClient, claim *pb.Cla
 	}
 }
 
-// checkMetrics reads /metrics at addr, checks the series the calls above
-// leave, and returns the page.
-func checkMetrics(t *testing.T, addr net.Addr) string {
+// scrape returns the /metrics page at addr.
+func scrape(t *testing.T, addr net.Addr) string {
 	t.Helper()
 	resp, err := http.Get("http://" + addr.String() + "/metrics")
 	if err != nil {
@@ -180,7 +187,18 @@ func checkMetrics(t *testing.T, addr net.Addr) string {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	metrics := string(body)
+	return string(body)
+}
+
+func grpcInsecure() grpc.DialOption { return grpc.WithTransportCredentials(insecure.NewCredentials()) }
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// checkMetrics reads /metrics at addr, checks the series the calls above
+// leave, and returns the page.
+func checkMetrics(t *testing.T, addr net.Addr) string {
+	t.Helper()
+	metrics := scrape(t, addr)
 	for _, want := range []string{
 		`rxclaims_claims_total{status="P",transaction="B1"} 1`,
 		`rxclaims_rejects_total{code="09",transaction="B1"} 1`,
