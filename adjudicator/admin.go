@@ -35,6 +35,9 @@ func (e *Engine) Configuration() *config.Config {
 // one batch, and swaps the snapshot in; on any error nothing changes.
 // Claims of the families the write carries wait until it is durable.
 func (e *Engine) change(ctx context.Context, audit *AuditEntry, fn func(c *config.Config, book *edits.Book, w *ConfigWrite) error) error {
+	if audit == nil {
+		return fmt.Errorf("%w: a configuration change needs its audit entry (its user)", ErrInvalid)
+	}
 	e.adminMu.Lock()
 	defer e.adminMu.Unlock()
 	next, book, err := editCopy(e.cfg)
@@ -321,44 +324,40 @@ func (s ImportSummary) String() string {
 // bundle the deployment names (--config). Bundles sent over the API go
 // through ProposeImport and ApproveImport, which take two people.
 func (e *Engine) Import(ctx context.Context, in *config.Config, audit *AuditEntry) (ImportSummary, error) {
-	return e.importBundle(ctx, in, importRoles{maker: audit.Subject, checker: audit.Subject}, audit)
-}
-
-// importRoles are who made and who approved an import, and the pending
-// import it resolves (if any).
-type importRoles struct {
-	maker, checker string
-	resolve        string
-}
-
-// importBundle merges a bundle: plans, networks, pharmacies, drugs,
-// schedules, clients and groups replace those with the same ID; PBM
-// settings, when the bundle sets any, replace these; edit versions arrive
-// as edits.Book.Import says (the bundle's audit kept as provenance);
-// families replace those with the same cardholder ID. The whole bundle,
-// families included, is one durable write with audit, or nothing.
-func (e *Engine) importBundle(ctx context.Context, in *config.Config, r importRoles, audit *AuditEntry) (ImportSummary, error) {
-	src, err := importSource(in)
-	if err != nil {
-		return ImportSummary{}, err
-	}
-	if r.maker == "" || r.checker == "" {
+	if audit.subject() == "" {
 		return ImportSummary{}, fmt.Errorf("%w: a user is required", ErrInvalid)
 	}
 	var sum ImportSummary
-	err = e.change(ctx, audit, func(c *config.Config, b *edits.Book, w *ConfigWrite) error {
-		var err error
-		if sum, err = merge(c, b, src, r, e.now()); err != nil {
-			return err
-		}
-		w.Families, w.Resolve = in.Families, r.resolve
-		sum.Families = len(in.Families)
-		audit.Detail = sum.String()
-		return nil
+	err := e.change(ctx, audit, func(c *config.Config, b *edits.Book, w *ConfigWrite) (err error) {
+		sum, err = applyImport(c, b, w, in, importRoles{maker: audit.Subject, checker: audit.Subject}, e.now())
+		return err
 	})
 	if err != nil {
 		return ImportSummary{}, err
 	}
+	return sum, nil
+}
+
+// importRoles are who made and who approved an import.
+type importRoles struct{ maker, checker string }
+
+// applyImport merges bundle in into c and b and adds its families to w:
+// plans, networks, pharmacies, drugs, schedules, clients and groups replace
+// those with the same ID; PBM settings, when the bundle sets any, replace
+// these; edit versions arrive as edits.Book.Import says (the bundle's
+// audit kept as provenance); families replace those with the same
+// cardholder ID. w.Audit's detail counts what changed.
+func applyImport(c *config.Config, b *edits.Book, w *ConfigWrite, in *config.Config, r importRoles, now time.Time) (ImportSummary, error) {
+	src, err := importSource(in)
+	if err != nil {
+		return ImportSummary{}, err
+	}
+	sum, err := merge(c, b, src, r, now)
+	if err != nil {
+		return ImportSummary{}, err
+	}
+	w.Families, sum.Families = in.Families, len(in.Families)
+	w.Audit.Detail = sum.String()
 	return sum, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -58,6 +59,32 @@ const (
 
 // AuditFailed is the outcome of an allowed call that failed with code.
 func AuditFailed(code string) string { return "FAILED " + code }
+
+// subject is the entry's subject; "" for a nil entry.
+func (a *AuditEntry) subject() string {
+	if a == nil {
+		return ""
+	}
+	return a.Subject
+}
+
+// setDetail sets the entry's detail; a nil entry ignores it.
+func (a *AuditEntry) setDetail(d string) {
+	if a != nil {
+		a.Detail = d
+	}
+}
+
+// part returns a copy of the pending entry for one write of several, with
+// detail; nil for a nil entry.
+func (a *AuditEntry) part(detail string) *AuditEntry {
+	if a == nil {
+		return nil
+	}
+	p := *a
+	p.Objects, p.Detail = slices.Clone(a.Objects), detail
+	return &p
+}
 
 // Actor returns the pending entry of an action by subject that no RPC
 // carries (in-process callers and tests).

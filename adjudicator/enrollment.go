@@ -27,14 +27,12 @@ func (e *Engine) Family(ctx context.Context, cardholderID string) (*domain.Famil
 //
 // Each deletion is its own write, with its own audit entry (a copy of
 // audit saying so); the writes of the other families carry audit itself,
-// which then counts the whole batch.
+// which then counts the whole batch. A nil audit records nothing.
 func (e *Engine) SyncFamilies(ctx context.Context, fams []domain.Family, cancelled, removed []string, audit *AuditEntry) (kept []string, err error) {
 	cancelled = slices.Clone(cancelled)
 	deleted := 0
 	for _, id := range removed {
-		part := *audit
-		part.Objects, part.Detail = slices.Clone(audit.Objects), "removed 1 family (one write of a batch)"
-		err := e.RemoveFamily(ctx, id, &part)
+		err := e.RemoveFamily(ctx, id, audit.part("removed 1 family (one write of a batch)"))
 		switch {
 		case errors.Is(err, ErrFamilyHasClaims):
 			kept = append(kept, id)
@@ -61,8 +59,8 @@ func (e *Engine) SyncFamilies(ctx context.Context, fams []domain.Family, cancell
 		}
 		out = append(out, c)
 	}
-	audit.Detail = fmt.Sprintf("families %d, cancelled %d, removed %d, kept (cancelled, having paid claims) %d",
-		len(fams), len(cancelled)-len(kept), deleted, len(kept))
+	audit.setDetail(fmt.Sprintf("families %d, cancelled %d, removed %d, kept (cancelled, having paid claims) %d",
+		len(fams), len(cancelled)-len(kept), deleted, len(kept)))
 	if len(out) == 0 {
 		return kept, nil
 	}
@@ -95,14 +93,15 @@ type Catalog struct {
 }
 
 // UpsertCatalog replaces drugs, pharmacies, networks and schedules by key
-// (NDC, NPI, ID), adding those not yet known, in one configuration change:
-// all of it applies or none.
+// (NDC, NPI, ID), adding those not yet known, in one configuration change
+// written with audit (required, as for every configuration change): all
+// of it applies or none.
 func (e *Engine) UpsertCatalog(ctx context.Context, cat Catalog, audit *AuditEntry) error {
 	if len(cat.Drugs)+len(cat.Pharmacies)+len(cat.Networks)+len(cat.Schedules) == 0 {
 		return nil
 	}
-	audit.Detail = fmt.Sprintf("drugs %d, pharmacies %d, networks %d, schedules %d",
-		len(cat.Drugs), len(cat.Pharmacies), len(cat.Networks), len(cat.Schedules))
+	audit.setDetail(fmt.Sprintf("drugs %d, pharmacies %d, networks %d, schedules %d",
+		len(cat.Drugs), len(cat.Pharmacies), len(cat.Networks), len(cat.Schedules)))
 	return e.UpdateConfig(ctx, audit, func(c *config.Config) error {
 		upsert(&c.Schedules, cat.Schedules, func(x edits.Schedule) string { return x.ID })
 		upsert(&c.Networks, cat.Networks, func(x domain.Network) string { return x.ID })

@@ -36,6 +36,9 @@ func ImportObject(id string) string { return "import " + id }
 // nothing is not stored: its summary is returned with an empty ID. The
 // same bundle proposed again returns the pending import already stored.
 func (e *Engine) ProposeImport(ctx context.Context, bundle []byte, audit *AuditEntry) (PendingImport, error) {
+	if audit.subject() == "" {
+		return PendingImport{}, fmt.Errorf("%w: a user is required", ErrInvalid)
+	}
 	in, err := parseBundle(bundle)
 	if err != nil {
 		return PendingImport{}, err
@@ -93,37 +96,54 @@ func (e *Engine) stage(ctx context.Context, p *PendingImport, w *ConfigWrite) er
 // ApproveImport applies a pending import as one durable write, with
 // audit: its proposer is the maker of what it brings and audit.Subject,
 // who must be someone else, the checker who activates its Active edit
-// versions (ErrMakerChecker otherwise). An unknown ID is ErrNotFound.
+// versions (ErrMakerChecker otherwise). An unknown ID is ErrNotFound. The
+// pending import is read under the change's lock, so an import rejected
+// or approved meanwhile is not applied.
 func (e *Engine) ApproveImport(ctx context.Context, id string, audit *AuditEntry) (ImportSummary, error) {
-	audit.Objects = appendObject(audit.Objects, ImportObject(id))
-	p, err := e.pending(ctx, id)
-	switch {
-	case err != nil:
-		return ImportSummary{}, err
-	case p == nil:
-		return ImportSummary{}, fmt.Errorf("%w: no pending import %s", ErrNotFound, id)
-	case p.ProposedBy == audit.Subject:
-		return ImportSummary{}, fmt.Errorf("%w: import %s was proposed by %s, who may not also approve it; another configuration approver must", edits.ErrMakerChecker, id, audit.Subject)
+	if audit.subject() == "" {
+		return ImportSummary{}, fmt.Errorf("%w: a user is required", ErrInvalid)
 	}
-	in, err := parseBundle(p.Bundle)
+	audit.Objects = appendObject(audit.Objects, ImportObject(id))
+	var sum ImportSummary
+	err := e.change(ctx, audit, func(c *config.Config, b *edits.Book, w *ConfigWrite) error {
+		p, err := e.pending(ctx, id)
+		switch {
+		case err != nil:
+			return err
+		case p == nil:
+			return fmt.Errorf("%w: no pending import %s", ErrNotFound, id)
+		case p.ProposedBy == audit.Subject:
+			return fmt.Errorf("%w: import %s was proposed by %s, who may not also approve it; another configuration approver must", edits.ErrMakerChecker, id, audit.Subject)
+		}
+		in, err := parseBundle(p.Bundle)
+		if err != nil {
+			return err
+		}
+		sum, err = applyImport(c, b, w, in, importRoles{maker: p.ProposedBy, checker: audit.Subject}, e.now())
+		w.Resolve = id
+		return err
+	})
 	if err != nil {
 		return ImportSummary{}, err
 	}
-	return e.importBundle(ctx, in, importRoles{maker: p.ProposedBy, checker: audit.Subject, resolve: id}, audit)
+	return sum, nil
 }
 
 // RejectImport deletes a pending import unapplied, with audit.
 func (e *Engine) RejectImport(ctx context.Context, id string, audit *AuditEntry) error {
-	audit.Objects = appendObject(audit.Objects, ImportObject(id))
-	p, err := e.pending(ctx, id)
-	switch {
-	case err != nil:
-		return err
-	case p == nil:
-		return fmt.Errorf("%w: no pending import %s", ErrNotFound, id)
+	if audit.subject() == "" {
+		return fmt.Errorf("%w: a user is required", ErrInvalid)
 	}
-	audit.Detail = "rejected, proposed by " + p.ProposedBy
+	audit.Objects = appendObject(audit.Objects, ImportObject(id))
 	return e.change(ctx, audit, func(_ *config.Config, _ *edits.Book, w *ConfigWrite) error {
+		p, err := e.pending(ctx, id)
+		switch {
+		case err != nil:
+			return err
+		case p == nil:
+			return fmt.Errorf("%w: no pending import %s", ErrNotFound, id)
+		}
+		audit.Detail = "rejected, proposed by " + p.ProposedBy
 		w.Resolve = id
 		return nil
 	})

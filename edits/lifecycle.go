@@ -205,6 +205,7 @@ func (b *Book) Import(e Edit, maker, checker string, now time.Time) (bool, error
 			return false, fmt.Errorf("%w: %s is %s here and differs from the imported version; Active and Inactive versions never change", ErrConflict, e.Ref(), old.Status)
 		}
 	}
+	e.Provenance = nil
 	if e.Audit != (Audit{}) {
 		p := e.Audit
 		e.Provenance = &p
