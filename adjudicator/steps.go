@@ -377,7 +377,10 @@ func (a *adjudication) commitReversal(ctx context.Context) error {
 	resp.finishMessage()
 	reversed := *a.original
 	reversed.Reversal = &ReversalRecord{Transaction: TxReverse, Hash: a.hash, Response: resp}
-	if err := a.store.Commit(ctx, &Commit{Records: []*ClaimRecord{&reversed}, Docs: a.docs.writes()}); err != nil {
+	if a.audit != nil {
+		a.audit.Outcome, a.audit.Detail = AuditOK, "reversal accepted as claim "+resp.ClaimID
+	}
+	if err := a.store.Commit(ctx, &Commit{Records: []*ClaimRecord{&reversed}, Docs: a.docs.writes(), Audit: a.audit}); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil

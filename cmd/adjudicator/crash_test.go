@@ -43,8 +43,10 @@ func TestCrashSafety(t *testing.T) {
 	acked := loadUntilKilled(t, bin, data)
 	checkRestart(t, bin, data, acked)
 
-	// The operator's check agrees.
-	if out, err := exec.Command(bin, "--verify", "--data-dir", data).CombinedOutput(); err != nil || !strings.Contains(string(out), " 0 problems") {
+	// The operator's check agrees, and the audit trail (the startup
+	// seed's entry) is a sound chain.
+	if out, err := exec.Command(bin, "--verify", "--data-dir", data).CombinedOutput(); err != nil ||
+		strings.Count(string(out), " 0 problems") != 2 || !strings.Contains(string(out), "audit trail: 1 entries") {
 		t.Errorf("adjudicator --verify: %v\n%s", err, out)
 	}
 	checkStoredLedger(t, data, acked)

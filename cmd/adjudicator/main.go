@@ -3,6 +3,7 @@
 //	adjudicator --data-dir ./data                    # built-in demo data, development mode (loopback, no TLS)
 //	adjudicator --data-dir ./data --config plan.yaml # a configuration bundle
 //	adjudicator --tls-cert tls.crt --tls-key tls.key --tls-client-ca ca.crt  # mutual TLS
+//	adjudicator --policy policy.yaml                 # roles per caller (deploy/policy.yaml)
 //	adjudicator --print-demo-config > bundle.yaml    # the demo data as a bundle
 //	adjudicator --verify --data-dir ./data           # check a stopped server's store
 //	adjudicator --backup-dir /backups                # serve, with backups (adjctl backup) under /backups
@@ -10,7 +11,7 @@
 //	adjudicator --version
 //
 // Most flags can also be set by an environment variable (RXCLAIMS_GRPC_ADDR,
-// RXCLAIMS_TLS_CERT, RXCLAIMS_BACKUP_DIR, ...; --help lists them); a flag given on the command
+// RXCLAIMS_TLS_CERT, RXCLAIMS_BACKUP_DIR, RXCLAIMS_POLICY, ...; --help lists them); a flag given on the command
 // line wins. --insecure and --reflection are flags only. This main only reads the command
 // line and chooses the configuration; internal/server does the serving.
 package main
@@ -61,8 +62,9 @@ type flags struct {
 	DataDir         string           `name:"data-dir" env:"RXCLAIMS_DATA_DIR" default:"./data" help:"Pebble data directory (created if missing)."`
 	Config          string           `name:"config" env:"RXCLAIMS_CONFIG" placeholder:"FILE" help:"Configuration bundle (YAML or JSON); without it the server runs on the built-in demo data."`
 	LogLevel        string           `name:"log-level" env:"RXCLAIMS_LOG_LEVEL" default:"info" help:"Log level: debug, info, warn or error."`
+	Policy          string           `name:"policy" env:"RXCLAIMS_POLICY" placeholder:"FILE" help:"Policy file granting callers their roles (YAML; see deploy/policy.yaml). Without it every caller has every role (development mode)."`
 	PrintDemoConfig bool             `name:"print-demo-config" help:"Print the built-in demo data as a configuration bundle and exit."`
-	Verify          bool             `name:"verify" help:"Check the store in --data-dir (every balance equals its claims' contributions; one paid claim per key) and exit; the server must be stopped."`
+	Verify          bool             `name:"verify" help:"Check the store in --data-dir (every balance equals its claims' contributions; one paid claim per key; the audit trail's hash chain is unbroken) and exit; the server must be stopped."`
 	BackupDir       string           `name:"backup-dir" env:"RXCLAIMS_BACKUP_DIR" placeholder:"DIR" help:"Where OperatorService.CreateBackup (adjctl backup) writes backups: an existing directory outside --data-dir, ideally on another volume. Unset: backups are off."`
 	RestoreFrom     string           `name:"restore-from" placeholder:"BACKUP" help:"Restore the backup in BACKUP (a directory adjctl backup wrote) into --data-dir, which must be empty and unused, verify it as --verify does, and exit."`
 	Version         kong.VersionFlag `name:"version" help:"Print the version and exit."`
@@ -92,7 +94,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: lvl}))
 	return server.Run(ctx, server.Options{
 		GRPCAddr: f.GRPCAddr, AdminAddr: f.AdminAddr, HealthAddr: f.HealthAddr, MetricsAddr: f.MetricsAddr, DataDir: f.DataDir,
-		Config: chooseConfig(f.Config, log), Logger: log, BackupDir: f.BackupDir,
+		Config: chooseConfig(f.Config, log), Logger: log, BackupDir: f.BackupDir, PolicyFile: f.Policy,
 		Security: server.Security{
 			TLSCert: f.TLSCert, TLSKey: f.TLSKey, ClientCA: f.TLSClientCA,
 			JWKS: f.JWKS, JWTIssuer: f.JWTIssuer, JWTAudience: f.JWTAudience,
@@ -154,7 +156,15 @@ func verifyStore(dir string, out io.Writer) error {
 	for _, p := range rep.Problems {
 		fmt.Fprintln(out, "  ", p)
 	}
-	if len(rep.Problems) > 0 {
+	audit, err := st.VerifyAudit()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "audit trail: %d entries, head %s, %d problems\n", audit.Entries, audit.Head, len(audit.Problems))
+	for _, p := range audit.Problems {
+		fmt.Fprintln(out, "  ", p)
+	}
+	if len(rep.Problems)+len(audit.Problems) > 0 {
 		return fmt.Errorf("store %s is inconsistent", dir)
 	}
 	return nil

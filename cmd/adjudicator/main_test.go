@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rxclaims/rxclaims/internal/authz"
 	"github.com/rxclaims/rxclaims/internal/certs"
 	"github.com/rxclaims/rxclaims/internal/cli"
 	"github.com/rxclaims/rxclaims/internal/dialer"
@@ -30,7 +31,7 @@ func TestHelpAndVersion(t *testing.T) {
 	if err := run(context.Background(), []string{"--help"}, &out, &out); !errors.Is(err, cli.ErrExited) {
 		t.Fatalf("--help: %v", err)
 	}
-	for _, env := range []string{"RXCLAIMS_GRPC_ADDR", "RXCLAIMS_ADMIN_ADDR", "RXCLAIMS_HEALTH_ADDR", "RXCLAIMS_TLS_CERT", "RXCLAIMS_TLS_CLIENT_CA", "RXCLAIMS_JWKS", "RXCLAIMS_METRICS_ADDR", "RXCLAIMS_DATA_DIR", "RXCLAIMS_CONFIG", "RXCLAIMS_LOG_LEVEL"} {
+	for _, env := range []string{"RXCLAIMS_GRPC_ADDR", "RXCLAIMS_ADMIN_ADDR", "RXCLAIMS_HEALTH_ADDR", "RXCLAIMS_TLS_CERT", "RXCLAIMS_TLS_CLIENT_CA", "RXCLAIMS_JWKS", "RXCLAIMS_METRICS_ADDR", "RXCLAIMS_DATA_DIR", "RXCLAIMS_CONFIG", "RXCLAIMS_LOG_LEVEL", "RXCLAIMS_POLICY", "RXCLAIMS_BACKUP_DIR"} {
 		if !strings.Contains(out.String(), "$"+env) {
 			t.Errorf("--help lacks %s:\n%s", env, out.String())
 		}
@@ -138,7 +139,7 @@ func TestTLSFlags(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, append(slices.Clone(loopback), "--data-dir", t.TempDir(), "--tls-cert", pki.Server.Cert, "--tls-key", pki.Server.Key,
-			"--tls-client-ca", pki.Server.CA), logs, logs)
+			"--tls-client-ca", pki.Server.CA, "--policy", servertest.Policy(t, map[string][]string{"alice": authz.Roles})), logs, logs)
 	}()
 	var addrs struct{ Msg, GRPC, Admin, Health string }
 	for addrs.Msg != "serving" {

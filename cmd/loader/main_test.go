@@ -10,6 +10,7 @@ import (
 
 	"github.com/alecthomas/kong"
 
+	"github.com/rxclaims/rxclaims/internal/authz"
 	"github.com/rxclaims/rxclaims/internal/servertest"
 	"github.com/rxclaims/rxclaims/loader"
 )
@@ -61,7 +62,7 @@ func TestApplyFlagsAfterFile(t *testing.T) {
 // a connection until its sync timeout: the server tests cover refusals.)
 func TestSyncOverMutualTLS(t *testing.T) {
 	pki := servertest.NewPKI(t)
-	srv := servertest.StartTLS(t, t.TempDir(), pki)
+	srv := servertest.StartTLS(t, t.TempDir(), pki, servertest.Policy(t, map[string][]string{"loader": {authz.EnrollmentOperator}}))
 	dir := t.TempDir()
 	src := filepath.Join(t.TempDir(), "drugs.csv")
 	if err := os.WriteFile(src, []byte(drugFile), 0o644); err != nil {

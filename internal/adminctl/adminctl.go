@@ -41,11 +41,15 @@ type CLI struct {
 		Inactivate inactivateCmd `cmd:"" help:"Retire a version for good."`
 	} `cmd:"" help:"Manage edits."`
 	Bundle struct {
-		Export exportCmd `cmd:"" help:"Write the configuration bundle (YAML)."`
-		Import importCmd `cmd:"" help:"Merge a YAML or JSON bundle."`
-	} `cmd:"" help:"Export or import the configuration bundle."`
+		Export  exportCmd  `cmd:"" help:"Write the configuration bundle (YAML)."`
+		Import  importCmd  `cmd:"" help:"Propose a YAML or JSON bundle for import (another approver approves it)."`
+		Approve approveCmd `cmd:"" help:"Apply a pending import (not one you proposed)."`
+		Reject  rejectCmd  `cmd:"" help:"Discard a pending import."`
+		Pending pendingCmd `cmd:"" help:"List the pending imports."`
+	} `cmd:"" help:"Export, import and approve configuration bundles."`
 	TestClaim testClaimCmd `cmd:"" name:"test-claim" help:"Dry-run a claim (claims.proto Claim as JSON, bare or as {\"claim\": {...}})."`
 	Backup    backupCmd    `cmd:"" help:"Back up the running server's store under its --backup-dir (OperatorService; role operator)."`
+	Audit     auditCmd     `cmd:"" help:"Read the audit trail (auditor role)."`
 }
 
 const description = "Manage the adjudicator's edits, configuration bundles and test claims through its AdminService, and back it up through its OperatorService."

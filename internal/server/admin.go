@@ -3,14 +3,12 @@ package server
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"strings"
 
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/config"
 	"github.com/rxclaims/rxclaims/edits"
-	"github.com/rxclaims/rxclaims/internal/auth"
 	"github.com/rxclaims/rxclaims/internal/authn"
 	"github.com/rxclaims/rxclaims/internal/wire"
 	pb "github.com/rxclaims/rxclaims/proto/rxclaims/v1"
@@ -59,17 +57,6 @@ func (s *adminService) adminStatus(ctx context.Context, method string, err error
 	return engineStatus(ctx, s.log, method, "the request could not be completed", err)
 }
 
-// actor returns the acting user: the authenticated identity the
-// authentication interceptor put in ctx, never a request field (the user
-// fields of the requests are ignored) or raw metadata.
-func actor(ctx context.Context) (string, error) {
-	id, ok := auth.FromContext(ctx)
-	if !ok || id.Subject == "" {
-		return "", status.Error(codes.Unauthenticated, "no authenticated caller")
-	}
-	return id.Subject, nil
-}
-
 func editsToProto(list []edits.Edit) ([]*pb.EditVersion, error) {
 	out := make([]*pb.EditVersion, 0, len(list))
 	for _, e := range list {
@@ -82,18 +69,19 @@ func editsToProto(list []edits.Edit) ([]*pb.EditVersion, error) {
 	return out, nil
 }
 
-// mutate decodes the edit and user of a draft request and applies fn.
+// mutate decodes the edit of a draft request and applies fn as the
+// caller, with the call's audit entry.
 func (s *adminService) mutate(ctx context.Context, method, editJSON string,
-	fn func(context.Context, edits.Edit, string) (edits.Edit, error)) (*pb.EditVersion, error) {
-	u, err := actor(ctx)
-	if err != nil {
-		return nil, err
-	}
+	fn func(context.Context, edits.Edit, *adjudicator.AuditEntry) (edits.Edit, error)) (*pb.EditVersion, error) {
 	e, err := wire.EditFromJSON([]byte(editJSON))
 	if err != nil {
 		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
-	out, err := fn(ctx, e, u)
+	audit := pendingAudit(ctx)
+	if method == "UpdateDraft" {
+		audit.Objects = append(audit.Objects, adjudicator.EditObject(clip(e.ID), e.Version))
+	}
+	out, err := fn(ctx, e, audit)
 	return s.reply(ctx, method, out, err)
 }
 
@@ -109,20 +97,16 @@ func (s *adminService) reply(ctx context.Context, method string, e edits.Edit, e
 	return p, nil
 }
 
-// lifecycle applies an activation or inactivation.
+// lifecycle applies an activation or inactivation as the caller.
 func (s *adminService) lifecycle(ctx context.Context, method, id string, version int32,
-	fn func(context.Context, string, int, string) (edits.Edit, error)) (*pb.EditVersion, error) {
-	u, err := actor(ctx)
-	if err != nil {
-		return nil, err
-	}
+	fn func(context.Context, string, int, *adjudicator.AuditEntry) (edits.Edit, error)) (*pb.EditVersion, error) {
 	if id == "" {
 		return nil, status.Error(codes.InvalidArgument, "id: required")
 	}
 	if version <= 0 {
 		return nil, status.Error(codes.InvalidArgument, "version: must be positive")
 	}
-	out, err := fn(ctx, id, int(version), u)
+	out, err := fn(ctx, id, int(version), pendingAudit(ctx))
 	return s.reply(ctx, method, out, err)
 }
 
@@ -228,29 +212,6 @@ func (s *adminService) ExportBundle(ctx context.Context, _ *pb.ExportBundleReque
 		return nil, s.adminStatus(ctx, "ExportBundle", err)
 	}
 	return &pb.ExportBundleResponse{Bundle: b}, nil
-}
-
-// ImportBundle implements AdminService.ImportBundle.
-func (s *adminService) ImportBundle(ctx context.Context, req *pb.ImportBundleRequest) (*pb.ImportBundleResponse, error) {
-	u, err := actor(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if len(req.GetBundle()) == 0 {
-		return nil, status.Error(codes.InvalidArgument, "bundle: required")
-	}
-	cfg, err := config.Parse(req.GetBundle())
-	if err == nil {
-		err = adjudicator.Validate(cfg)
-	}
-	if err != nil {
-		return nil, s.adminStatus(ctx, "ImportBundle", fmt.Errorf("%w: %w", adjudicator.ErrInvalid, err))
-	}
-	sum, err := s.engine.Import(ctx, cfg, u)
-	if err != nil {
-		return nil, s.adminStatus(ctx, "ImportBundle", err)
-	}
-	return wire.ImportSummaryToProto(sum), nil
 }
 
 // TestClaim implements AdminService.TestClaim.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"slices"
 	"sync"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/internal/authn"
+	"github.com/rxclaims/rxclaims/internal/authz"
 	"github.com/rxclaims/rxclaims/internal/metrics"
 	pb "github.com/rxclaims/rxclaims/proto/rxclaims/v1"
 	"google.golang.org/grpc"
@@ -25,7 +27,7 @@ import (
 	"google.golang.org/grpc/status"
 )
 
-// Config configures New. Every field may be nil or zero.
+// Config configures New. Every field but Policy may be nil or zero.
 type Config struct {
 	Metrics    *metrics.Metrics      // the adjudication metrics ClaimsService records
 	Registerer prometheus.Registerer // where the gRPC server metrics are registered
@@ -50,6 +52,10 @@ type Config struct {
 	// listeners (off unless asked for).
 	Reflection bool
 	Limits     Limits
+	// Policy grants callers their roles: required (authz.AllowAll for
+	// development mode). New panics without one, so that no server runs
+	// without authorization by omission.
+	Policy *authz.Policy
 }
 
 // Server is the adjudicator's gRPC servers: ClaimsService on the claims
@@ -96,12 +102,16 @@ func New(engine *adjudicator.Engine, c Config) *Server {
 	if c.Registerer != nil {
 		c.Registerer.MustRegister(srvMetrics)
 	}
+	if c.Policy == nil {
+		panic("server.New: a policy is required (authz.AllowAll in development mode)")
+	}
+	authorize := &authorizer{policy: c.Policy, audit: engine, metrics: c.Metrics, log: log, now: time.Now}
 	hs := health.NewServer()
 	hs.SetServingStatus("", healthpb.HealthCheckResponse_NOT_SERVING)
 
-	claims := grpc.NewServer(c.serverOptions(srvMetrics, log, lim.MaxRecvMsgSize, lim.RequestTimeout)...)
+	claims := grpc.NewServer(c.serverOptions(srvMetrics, authorize, log, lim.MaxRecvMsgSize, lim.RequestTimeout)...)
 	pb.RegisterClaimsServiceServer(claims, newClaimsService(engine, c.Metrics, log))
-	admin := grpc.NewServer(c.serverOptions(srvMetrics, log, lim.AdminMaxRecvMsgSize, lim.AdminRequestTimeout)...)
+	admin := grpc.NewServer(c.serverOptions(srvMetrics, authorize, log, lim.AdminMaxRecvMsgSize, lim.AdminRequestTimeout)...)
 	pb.RegisterAdminServiceServer(admin, newAdminService(engine, log))
 	pb.RegisterEnrollmentServiceServer(admin, newEnrollmentService(engine, log))
 	pb.RegisterOperatorServiceServer(admin, newOperatorService(c.Backups, c.BackupDir, log))
@@ -120,18 +130,19 @@ func New(engine *adjudicator.Engine, c Config) *Server {
 
 // serverOptions are an authenticated listener's options: credentials,
 // limits and the interceptor chains.
-func (c Config) serverOptions(srvMetrics *grpcprom.ServerMetrics, log *slog.Logger, maxRecv int, timeout time.Duration) []grpc.ServerOption {
+func (c Config) serverOptions(srvMetrics *grpcprom.ServerMetrics, authorize *authorizer, log *slog.Logger, maxRecv int, timeout time.Duration) []grpc.ServerOption {
 	opts := append(c.Limits.withDefaults().transport(), grpc.MaxRecvMsgSize(maxRecv))
 	if c.Creds != nil {
 		opts = append(opts, grpc.Creds(c.Creds))
 	}
-	return append(opts, c.interceptors(srvMetrics, log, timeout)...)
+	return append(opts, c.interceptors(srvMetrics, authorize, log, timeout)...)
 }
 
 // interceptors are the unary and stream interceptor chains, outermost
 // first: metrics, logging (unary calls), panic recovery, the request
-// timeout (unary), authentication, then authorization.
-func (c Config) interceptors(srvMetrics *grpcprom.ServerMetrics, log *slog.Logger, timeout time.Duration) []grpc.ServerOption {
+// timeout (unary), authentication (the caller's identity), then
+// authorization and audit.
+func (c Config) interceptors(srvMetrics *grpcprom.ServerMetrics, authorize *authorizer, log *slog.Logger, timeout time.Duration) []grpc.ServerOption {
 	onPanic := recovery.WithRecoveryHandlerContext(func(ctx context.Context, p any) error {
 		log.ErrorContext(ctx, "panic in handler", "panic", fmt.Sprint(p))
 		return status.Error(codes.Internal, "internal error")
@@ -148,12 +159,8 @@ func (c Config) interceptors(srvMetrics *grpcprom.ServerMetrics, log *slog.Logge
 		recovery.StreamServerInterceptor(onPanic),
 		c.Authenticator.Stream(),
 	}
-	if c.UnaryAuthz != nil {
-		unary = append(unary, c.UnaryAuthz)
-	}
-	if c.StreamAuthz != nil {
-		stream = append(stream, c.StreamAuthz)
-	}
+	unary = append(unary, authorize.unary)
+	stream = append(stream, authorize.stream)
 	return []grpc.ServerOption{grpc.ChainUnaryInterceptor(unary...), grpc.ChainStreamInterceptor(stream...)}
 }
 
@@ -180,6 +187,21 @@ func requestTimeout(d time.Duration) grpc.UnaryServerInterceptor {
 		defer cancel()
 		return handler(ctx, req)
 	}
+}
+
+// Methods lists the full method names ("/package.Service/Method") of
+// every service the server serves, health and reflection included.
+func (s *Server) Methods() []string {
+	var out []string
+	for _, srv := range []*grpc.Server{s.claims, s.admin, s.probes} {
+		for name, info := range srv.GetServiceInfo() {
+			for _, m := range info.Methods {
+				out = append(out, "/"+name+"/"+m.Name)
+			}
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // markServing sets the health of the server and of each service to SERVING.

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"log/slog"
 	"net"
 	"sync"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/config"
 	"github.com/rxclaims/rxclaims/edits"
+	"github.com/rxclaims/rxclaims/internal/authz"
 	"github.com/rxclaims/rxclaims/internal/client"
 	"github.com/rxclaims/rxclaims/internal/demo"
 	"github.com/rxclaims/rxclaims/internal/scenario"
@@ -100,6 +102,7 @@ func serve(t testing.TB, e *adjudicator.Engine, pki *servertest.PKI) (claimsAddr
 			t.Fatal(err)
 		}
 	}
+	cfg.Policy, cfg.Logger = authz.AllowAll(), slog.New(slog.DiscardHandler)
 	srv := server.New(e, cfg)
 	go func() { _ = srv.Serve(lis) }()
 	t.Cleanup(srv.Stop)

@@ -22,6 +22,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/rxclaims/rxclaims/internal/authz"
 	"github.com/rxclaims/rxclaims/internal/buildinfo"
 	"github.com/rxclaims/rxclaims/internal/metrics"
 	"github.com/rxclaims/rxclaims/internal/metricshttp"
@@ -53,6 +54,11 @@ type Options struct {
 	BackupDir string
 	// Listening, when set, is called with the bound addresses once serving.
 	Listening func(Addrs)
+	// PolicyFile is the policy that grants callers their roles
+	// (internal/authz). Without one, a development-mode server gives every
+	// caller every role, said loudly at start; a TLS server refuses to
+	// start without one.
+	PolicyFile string
 }
 
 // Addrs are the bound addresses; Health and Metrics are nil when disabled.
@@ -95,6 +101,10 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	log := opts.Logger
+	policy, err := loadPolicy(opts, log)
+	if err != nil {
+		return err
+	}
 	backupDir, err := backupRoot(opts)
 	if err != nil {
 		return err
@@ -123,6 +133,8 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
+	seq, head := st.AuditHead()
+	log.Info("audit trail", "entries", seq, "head", head.String())
 	m.ConfigLoaded(time.Now())
 
 	lis, err := listen(binds)
@@ -131,7 +143,8 @@ func Run(ctx context.Context, o Options) error {
 	}
 	defer closeListeners(lis)
 	srv := New(engine, Config{Metrics: m, Registerer: reg, Logger: log, Creds: creds, Authenticator: authenticator,
-		Reflection: opts.Security.Reflection, Limits: opts.Limits, Backups: st, BackupDir: backupDir})
+		Reflection: opts.Security.Reflection, Limits: opts.Limits, Backups: st, BackupDir: backupDir,
+		Policy: policy})
 	metricsAddr, stopMetrics, err := metricshttp.Serve(opts.MetricsAddr, reg, log)
 	if err != nil {
 		return err
@@ -197,6 +210,24 @@ func closeListeners(l Listeners) {
 			lis.Close()
 		}
 	}
+}
+
+// loadPolicy reads the policy file, or, in development mode without one,
+// grants every caller every role and says so.
+func loadPolicy(opts Options, log *slog.Logger) (*authz.Policy, error) {
+	switch {
+	case opts.PolicyFile != "":
+		p, err := authz.Load(opts.PolicyFile)
+		if err != nil {
+			return nil, err
+		}
+		log.Info("policy loaded", "file", opts.PolicyFile)
+		return p, nil
+	case !opts.Security.Development():
+		return nil, errors.New("server: a policy file (--policy) is required with TLS: without one every caller would have every role")
+	}
+	log.Warn("DEVELOPMENT MODE: no policy file (--policy), so every caller has every role; never run this way with real data")
+	return authz.AllowAll(), nil
 }
 
 // newRegistry returns the process's metrics registry: Go runtime, process,

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rxclaims/rxclaims/internal/authz"
 	"github.com/rxclaims/rxclaims/internal/client"
 	"github.com/rxclaims/rxclaims/internal/demo"
 	"github.com/rxclaims/rxclaims/internal/server"
@@ -102,19 +103,33 @@ func dial(t testing.TB, addr string) *grpc.ClientConn {
 // debug level to logs, and waits until it serves.
 func startRun(t *testing.T, logs io.Writer, sec server.Security) *running {
 	t.Helper()
+	return startRunWith(t, logs, func(o *server.Options) {
+		o.Security = sec
+		if !sec.Development() { // TLS requires a policy: the tests' callers hold every role
+			o.PolicyFile = servertest.Policy(t, map[string][]string{
+				"alice": authz.Roles, "bob": authz.Roles, "switch": authz.Roles, "svc-author": authz.Roles})
+		}
+	})
+}
+
+// startRunWith is startRun with options changed by set (when not nil).
+func startRunWith(t *testing.T, logs io.Writer, set func(*server.Options)) *running {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	addrs := make(chan server.Addrs, 1)
 	r := &running{cancel: cancel, done: make(chan error, 1)}
-	go func() {
-		r.done <- server.Run(ctx, server.Options{
-			GRPCAddr: "127.0.0.1:0", AdminAddr: "127.0.0.1:0", HealthAddr: "127.0.0.1:0", MetricsAddr: "127.0.0.1:0",
-			DataDir: t.TempDir(), Config: servertest.Demo(), Security: sec,
-			Logger:    slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-			Now:       func() time.Time { return time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC) },
-			Listening: func(a server.Addrs) { addrs <- a },
-		})
-	}()
+	o := server.Options{
+		GRPCAddr: "127.0.0.1:0", AdminAddr: "127.0.0.1:0", HealthAddr: "127.0.0.1:0", MetricsAddr: "127.0.0.1:0",
+		DataDir: t.TempDir(), Config: servertest.Demo(),
+		Logger:    slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Now:       func() time.Time { return time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC) },
+		Listening: func(a server.Addrs) { addrs <- a },
+	}
+	if set != nil {
+		set(&o)
+	}
+	go func() { r.done <- server.Run(ctx, o) }()
 	select {
 	case r.addrs = <-addrs:
 	case err := <-r.done:

@@ -1,7 +1,12 @@
 package servertest
 
 import (
+	"fmt"
+	"maps"
+	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -71,4 +76,20 @@ func (p *PKI) Dial(t testing.TB, addr, cn string) *grpc.ClientConn {
 	}
 	t.Cleanup(func() { conn.Close() })
 	return conn
+}
+
+// Policy writes a policy file (internal/authz) granting each subject its
+// roles, and returns its path.
+func Policy(t testing.TB, grants map[string][]string) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("identities:\n")
+	for _, subject := range slices.Sorted(maps.Keys(grants)) {
+		fmt.Fprintf(&b, "  - subject: %q\n    roles: [%s]\n", subject, strings.Join(grants[subject], ", "))
+	}
+	path := filepath.Join(t.TempDir(), "policy.yaml")
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

@@ -31,22 +31,30 @@ type Server struct {
 	stop func()
 }
 
-// Start serves the demo data (seeded on first start) from dataDir, in
-// development mode, until Stop or the end of the test.
+// Start serves the demo data (seeded on first start) from dataDir until
+// Stop or the end of the test, in development mode: every caller, named
+// by its x-user metadata, has every role.
 func Start(t testing.TB, dataDir string) *Server {
 	t.Helper()
-	return start(t, dataDir, nil, server.Security{})
+	return start(t, dataDir, nil, server.Security{}, "")
+}
+
+// StartWithPolicy is Start with the roles of a policy file
+// (internal/authz); "" is the development mode of Start.
+func StartWithPolicy(t testing.TB, dataDir, policyFile string) *Server {
+	t.Helper()
+	return start(t, dataDir, nil, server.Security{}, policyFile)
 }
 
 // StartTLS is Start with mutual TLS: the server's certificate and client
 // CA come from pki, and Conn and AdminConn present pki's certificate for
-// "test-client".
-func StartTLS(t testing.TB, dataDir string, pki *PKI) *Server {
+// "test-client"; policyFile grants the roles (TLS requires one).
+func StartTLS(t testing.TB, dataDir string, pki *PKI, policyFile string) *Server {
 	t.Helper()
-	return start(t, dataDir, pki, pki.Security())
+	return start(t, dataDir, pki, pki.Security(), policyFile)
 }
 
-func start(t testing.TB, dataDir string, pki *PKI, sec server.Security) *Server {
+func start(t testing.TB, dataDir string, pki *PKI, sec server.Security, policyFile string) *Server {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	up := make(chan server.Addrs, 1)
@@ -54,7 +62,7 @@ func start(t testing.TB, dataDir string, pki *PKI, sec server.Security) *Server 
 	go func() {
 		done <- server.Run(ctx, server.Options{
 			GRPCAddr: "127.0.0.1:0", AdminAddr: "127.0.0.1:0", HealthAddr: "127.0.0.1:0", MetricsAddr: "-",
-			DataDir: dataDir, Config: Demo(), Security: sec,
+			DataDir: dataDir, Config: Demo(), Security: sec, PolicyFile: policyFile,
 			Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
 			Now:       func() time.Time { return Now },
 			Listening: func(a server.Addrs) { up <- a },
