@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/rxclaims/rxclaims/config"
@@ -28,40 +31,88 @@ func (e *Engine) Configuration() *config.Config {
 }
 
 // change applies fn to a copy of the configuration, compiles it, persists
-// what changed and swaps the snapshot in; on any error nothing changes.
-func (e *Engine) change(ctx context.Context, fn func(c *config.Config, book *edits.Book) error) error {
+// what changed with the audit entry (and whatever fn adds to the write) in
+// one batch, and swaps the snapshot in; on any error nothing changes.
+// Claims of the families the write carries wait until it is durable.
+func (e *Engine) change(ctx context.Context, audit *AuditEntry, fn func(c *config.Config, book *edits.Book, w *ConfigWrite) error) error {
+	if audit == nil {
+		return fmt.Errorf("%w: a configuration change needs its audit entry (its user)", ErrInvalid)
+	}
 	e.adminMu.Lock()
 	defer e.adminMu.Unlock()
-	next, err := snapshotCopy(e.cfg)
+	next, book, err := editCopy(e.cfg)
 	if err != nil {
 		return err
 	}
-	book, err := edits.NewBook(next.Edits)
-	if err != nil {
+	w := ConfigWrite{Audit: audit}
+	if err := fn(next, book, &w); errors.Is(err, errNothingToWrite) {
+		return nil
+	} else if err != nil {
 		return err
 	}
-	if err := fn(next, book); err != nil {
-		return err
-	}
-	if err := next.Normalize(); err != nil {
-		return err
-	}
-	next.Edits = book.All()
-	snap, err := compile(next)
+	snap, err := finish(next, book)
 	if err != nil {
 		return err
 	}
 	if e.configs != nil {
-		var base *config.Config
 		if !sameBase(e.cfg, next) {
-			base = baseOf(next)
+			w.Base = baseOf(next)
 		}
-		if err := e.configs.SaveConfig(ctx, base, changedEdits(e.cfg.Edits, next.Edits)); err != nil {
-			return fmt.Errorf("saving configuration: %w", err)
+		w.Versions = changedEdits(e.cfg.Edits, next.Edits)
+		if err := e.save(ctx, w); err != nil {
+			return err
 		}
 	}
 	e.cfg = next
 	e.snap.Store(snap)
+	return nil
+}
+
+// errNothingToWrite, returned by a change's fn, ends the change without
+// writing or changing anything, and without error.
+var errNothingToWrite = errors.New("nothing to write")
+
+// editCopy returns a copy of c (families aside) and a book of its edits.
+func editCopy(c *config.Config) (*config.Config, *edits.Book, error) {
+	next, err := snapshotCopy(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	book, err := edits.NewBook(next.Edits)
+	if err != nil {
+		return nil, nil, err
+	}
+	return next, book, nil
+}
+
+// finish normalizes next with the book's edits and compiles it.
+func finish(next *config.Config, book *edits.Book) (*snapshot, error) {
+	if err := next.Normalize(); err != nil {
+		return nil, err
+	}
+	next.Edits = book.All()
+	return compile(next)
+}
+
+// save writes w durably, holding off claims of the families it carries.
+func (e *Engine) save(ctx context.Context, w ConfigWrite) error {
+	if w.Audit != nil && w.Audit.Outcome == "" {
+		w.Audit.Outcome = AuditOK
+	}
+	if len(w.Families) > 0 {
+		ids := make([]string, len(w.Families))
+		for i := range w.Families {
+			ids[i] = w.Families[i].CardholderID
+		}
+		unlock, err := e.lockFamilies(ctx, ids...)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	}
+	if err := e.configs.SaveConfig(ctx, w); err != nil {
+		return fmt.Errorf("saving configuration: %w", err)
+	}
 	return nil
 }
 
@@ -76,8 +127,6 @@ func sameBase(a, b *config.Config) bool {
 	y, _ := json.Marshal(baseOf(b))
 	return string(x) == string(y)
 }
-
-func sameEdit(a, b edits.Edit) bool { return reflect.DeepEqual(editJSON(a), editJSON(b)) }
 
 func editJSON(e edits.Edit) string {
 	b, _ := json.Marshal(e)
@@ -100,45 +149,59 @@ func changedEdits(prev, next []edits.Edit) []edits.Edit {
 }
 
 // CreateDraft stores a new Draft: a new edit, or the next version of one.
-func (e *Engine) CreateDraft(ctx context.Context, ed edits.Edit, user string) (edits.Edit, error) {
+// Its maker is audit.Subject, and audit is appended with the change.
+func (e *Engine) CreateDraft(ctx context.Context, ed edits.Edit, audit *AuditEntry) (edits.Edit, error) {
 	var out edits.Edit
-	err := e.change(ctx, func(_ *config.Config, b *edits.Book) (err error) {
-		out, err = b.CreateDraft(ed, user, e.now())
+	err := e.change(ctx, audit, func(_ *config.Config, b *edits.Book, _ *ConfigWrite) (err error) {
+		if out, err = b.CreateDraft(ed, audit.Subject, e.now()); err == nil {
+			audit.Objects = appendObject(audit.Objects, EditObject(out.ID, out.Version))
+		}
 		return err
 	})
 	return out, err
 }
 
 // UpdateDraft replaces a Draft version's content.
-func (e *Engine) UpdateDraft(ctx context.Context, ed edits.Edit, user string) (edits.Edit, error) {
+func (e *Engine) UpdateDraft(ctx context.Context, ed edits.Edit, audit *AuditEntry) (edits.Edit, error) {
 	var out edits.Edit
-	err := e.change(ctx, func(_ *config.Config, b *edits.Book) (err error) {
-		out, err = b.UpdateDraft(ed, user, e.now())
+	err := e.change(ctx, audit, func(_ *config.Config, b *edits.Book, _ *ConfigWrite) (err error) {
+		out, err = b.UpdateDraft(ed, audit.Subject, e.now())
 		return err
 	})
 	return out, err
 }
 
 // Activate makes a Draft Active and swaps the new edit set in, atomically,
-// while claims keep flowing. Maker-checker applies unless the PBM settings
-// allow self-activation.
-func (e *Engine) Activate(ctx context.Context, id string, version int, user string) (edits.Edit, error) {
+// while claims keep flowing. The checker is audit.Subject: maker-checker
+// applies unless the PBM settings allow self-activation.
+func (e *Engine) Activate(ctx context.Context, id string, version int, audit *AuditEntry) (edits.Edit, error) {
 	var out edits.Edit
-	err := e.change(ctx, func(c *config.Config, b *edits.Book) (err error) {
-		out, err = b.Activate(id, version, user, e.now(), c.Settings.AllowSelfActivation)
+	err := e.change(ctx, audit, func(c *config.Config, b *edits.Book, _ *ConfigWrite) (err error) {
+		out, err = b.Activate(id, version, audit.Subject, e.now(), c.Settings.AllowSelfActivation)
+		if out.Audit.SelfActivated {
+			audit.Detail = "self-activation (settings.allow_self_activation)"
+		}
 		return err
 	})
 	return out, err
 }
 
 // Inactivate retires a version for good.
-func (e *Engine) Inactivate(ctx context.Context, id string, version int, user string) (edits.Edit, error) {
+func (e *Engine) Inactivate(ctx context.Context, id string, version int, audit *AuditEntry) (edits.Edit, error) {
 	var out edits.Edit
-	err := e.change(ctx, func(_ *config.Config, b *edits.Book) (err error) {
-		out, err = b.Inactivate(id, version, user, e.now())
+	err := e.change(ctx, audit, func(_ *config.Config, b *edits.Book, _ *ConfigWrite) (err error) {
+		out, err = b.Inactivate(id, version, audit.Subject, e.now())
 		return err
 	})
 	return out, err
+}
+
+// appendObject adds o to objects unless it is there already.
+func appendObject(objects []string, o string) []string {
+	if slices.Contains(objects, o) {
+		return objects
+	}
+	return append(objects, o)
 }
 
 // ValidateEdit checks an edit as it would be checked on activation: on its
@@ -178,10 +241,11 @@ func (e *Engine) EditVersions(id string) ([]edits.Edit, error) {
 }
 
 // UpdateConfig applies fn to a copy of the configuration (families aside)
-// and swaps the result in if it compiles; nothing changes otherwise. It is
-// how reference data (drugs, pharmacies, networks, plans) changes at run time.
-func (e *Engine) UpdateConfig(ctx context.Context, fn func(*config.Config) error) error {
-	return e.change(ctx, func(c *config.Config, b *edits.Book) error {
+// and swaps the result in if it compiles, writing it with audit; nothing
+// changes otherwise. It is how reference data (drugs, pharmacies,
+// networks, schedules) changes at run time.
+func (e *Engine) UpdateConfig(ctx context.Context, audit *AuditEntry, fn func(*config.Config) error) error {
+	return e.change(ctx, audit, func(c *config.Config, b *edits.Book, _ *ConfigWrite) error {
 		before := editJSONs(c.Edits)
 		if err := fn(c); err != nil {
 			return err
@@ -198,8 +262,8 @@ func editJSONs(list []edits.Edit) string {
 	return string(b)
 }
 
-// PutFamilies validates and writes families durably.
-func (e *Engine) PutFamilies(ctx context.Context, fams []domain.Family) error {
+// PutFamilies validates and writes families durably, with audit.
+func (e *Engine) PutFamilies(ctx context.Context, fams []domain.Family, audit *AuditEntry) error {
 	for i := range fams {
 		if err := fams[i].Validate(); err != nil {
 			return fmt.Errorf("%w: %w", ErrInvalid, err)
@@ -207,6 +271,9 @@ func (e *Engine) PutFamilies(ctx context.Context, fams []domain.Family) error {
 	}
 	if e.configs == nil {
 		return ErrNoConfigStore
+	}
+	if audit != nil && audit.Outcome == "" {
+		audit.Outcome = AuditOK
 	}
 	// Claims of these families wait, so none is paid on a family read
 	// before the change (a cancellation) and committed after it.
@@ -219,71 +286,170 @@ func (e *Engine) PutFamilies(ctx context.Context, fams []domain.Family) error {
 		return err
 	}
 	defer unlock()
-	return e.configs.PutFamilies(ctx, fams)
+	return e.configs.PutFamilies(ctx, fams, audit)
 }
 
-// ImportSummary counts what an import changed.
+// ImportSummary counts what an import changed, or would change.
 type ImportSummary struct {
-	Plans, Networks, Pharmacies, Drugs, Clients, Groups int // added or replaced
-	Schedules                                           int
-	EditsAdded, EditsUnchanged                          int
-	Families                                            int
+	// Added or replaced.
+	Plans      int `json:"plans"`
+	Networks   int `json:"networks"`
+	Pharmacies int `json:"pharmacies"`
+	Drugs      int `json:"drugs"`
+	Clients    int `json:"clients"`
+	Groups     int `json:"groups"`
+	Schedules  int `json:"schedules"`
+	// Edit versions added, and those already here with the same content.
+	EditsAdded     int `json:"edits_added"`
+	EditsUnchanged int `json:"edits_unchanged"`
+	// EditsActivated counts the added versions that arrive Active.
+	EditsActivated int `json:"edits_activated"`
+	Families       int `json:"families"`
+	// Settings lists the PBM settings the import changes, each as
+	// "name: old → new" (allow_self_activation among them).
+	Settings []string `json:"settings,omitempty"`
 }
 
-// Import merges a configuration bundle from another environment: plans,
-// networks, pharmacies, drugs, schedules, clients and groups replace those with the
-// same ID; edit versions arrive with their status and audit, and a version
-// already here must be identical (so importing twice changes nothing).
-// The whole bundle applies or none of it does.
-func (e *Engine) Import(ctx context.Context, in *config.Config, user string) (ImportSummary, error) {
+// changes reports whether the import changes anything.
+func (s ImportSummary) changes() bool {
+	return s.Plans+s.Networks+s.Pharmacies+s.Drugs+s.Clients+s.Groups+s.Schedules+s.EditsAdded+s.Families > 0 || len(s.Settings) > 0
+}
+
+// String is the summary in counts, for the audit trail.
+func (s ImportSummary) String() string {
+	out := fmt.Sprintf("plans %d, networks %d, pharmacies %d, drugs %d, clients %d, groups %d, schedules %d, "+
+		"edits %d added (%d active) %d unchanged, families %d",
+		s.Plans, s.Networks, s.Pharmacies, s.Drugs, s.Clients, s.Groups, s.Schedules,
+		s.EditsAdded, s.EditsActivated, s.EditsUnchanged, s.Families)
+	if len(s.Settings) > 0 {
+		out += "; settings " + strings.Join(s.Settings, ", ")
+	}
+	return out
+}
+
+// Import merges a configuration bundle at once, with audit.Subject as both
+// maker and checker of what it activates: the startup import of the
+// bundle the deployment names (--config). Bundles sent over the API go
+// through ProposeImport and ApproveImport, which take two people.
+func (e *Engine) Import(ctx context.Context, in *config.Config, audit *AuditEntry) (ImportSummary, error) {
+	if audit.subject() == "" {
+		return ImportSummary{}, fmt.Errorf("%w: a user is required", ErrInvalid)
+	}
 	var sum ImportSummary
-	if user == "" {
-		return sum, fmt.Errorf("%w: a user is required", ErrInvalid)
-	}
-	if err := in.ValidateFamilies(); err != nil {
-		return sum, fmt.Errorf("%w: %w", ErrInvalid, err)
-	}
-	src, err := snapshotCopy(in)
-	if err != nil {
-		return sum, err
-	}
-	if err := src.Normalize(); err != nil {
-		return sum, fmt.Errorf("%w: %w", ErrInvalid, err)
-	}
-	err = e.change(ctx, func(c *config.Config, b *edits.Book) error {
-		if src.Settings.AllowSelfActivation || !reflect.DeepEqual(src.Settings, config.Settings{}) {
-			c.Settings = src.Settings
-		}
-		sum.Clients = upsert(&c.Clients, src.Clients, func(x config.Client) string { return x.ID })
-		sum.Groups = upsert(&c.Groups, src.Groups, func(x config.Group) string { return x.ID })
-		sum.Plans = upsert(&c.Plans, src.Plans, func(x config.Plan) string { return x.ID })
-		sum.Networks = upsert(&c.Networks, src.Networks, func(x domain.Network) string { return x.ID })
-		sum.Pharmacies = upsert(&c.Pharmacies, src.Pharmacies, func(x domain.Pharmacy) string { return x.NPI })
-		sum.Drugs = upsert(&c.Drugs, src.Drugs, func(x domain.Drug) string { return x.NDC })
-		sum.Schedules = upsert(&c.Schedules, src.Schedules, func(x edits.Schedule) string { return x.ID })
-		for _, ed := range src.Edits {
-			changed, err := b.Import(ed, user, e.now(), sameEdit)
-			if err != nil {
-				return err
-			}
-			if changed {
-				sum.EditsAdded++
-			} else {
-				sum.EditsUnchanged++
-			}
-		}
-		return nil
+	err := e.change(ctx, audit, func(c *config.Config, b *edits.Book, w *ConfigWrite) (err error) {
+		sum, err = applyImport(c, b, w, in, importRoles{maker: audit.Subject, checker: audit.Subject}, e.now())
+		return err
 	})
 	if err != nil {
 		return ImportSummary{}, err
 	}
-	if len(in.Families) > 0 {
-		if err := e.PutFamilies(ctx, in.Families); err != nil {
-			return sum, fmt.Errorf("configuration imported, families not: %w", err)
+	return sum, nil
+}
+
+// importRoles are who made and who approved an import.
+type importRoles struct{ maker, checker string }
+
+// applyImport merges bundle in into c and b and adds its families to w:
+// plans, networks, pharmacies, drugs, schedules, clients and groups replace
+// those with the same ID; PBM settings, when the bundle sets any, replace
+// these; edit versions arrive as edits.Book.Import says (the bundle's
+// audit kept as provenance); families replace those with the same
+// cardholder ID. w.Audit's detail counts what changed.
+func applyImport(c *config.Config, b *edits.Book, w *ConfigWrite, in *config.Config, r importRoles, now time.Time) (ImportSummary, error) {
+	src, err := importSource(in)
+	if err != nil {
+		return ImportSummary{}, err
+	}
+	sum, err := merge(c, b, src, r, now)
+	if err != nil {
+		return ImportSummary{}, err
+	}
+	w.Families, sum.Families = in.Families, len(in.Families)
+	w.Audit.Detail = sum.String()
+	return sum, nil
+}
+
+// importSource validates a bundle's families and returns its normalized
+// copy.
+func importSource(in *config.Config) (*config.Config, error) {
+	if err := in.ValidateFamilies(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	src, err := snapshotCopy(in)
+	if err != nil {
+		return nil, err
+	}
+	if err := src.Normalize(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	return src, nil
+}
+
+// merge applies src to c and b and counts what changed.
+func merge(c *config.Config, b *edits.Book, src *config.Config, r importRoles, now time.Time) (ImportSummary, error) {
+	var sum ImportSummary
+	if !reflect.DeepEqual(src.Settings, config.Settings{}) {
+		sum.Settings = settingChanges(c.Settings, src.Settings)
+		c.Settings = src.Settings
+	}
+	sum.Clients = upsert(&c.Clients, src.Clients, func(x config.Client) string { return x.ID })
+	sum.Groups = upsert(&c.Groups, src.Groups, func(x config.Group) string { return x.ID })
+	sum.Plans = upsert(&c.Plans, src.Plans, func(x config.Plan) string { return x.ID })
+	sum.Networks = upsert(&c.Networks, src.Networks, func(x domain.Network) string { return x.ID })
+	sum.Pharmacies = upsert(&c.Pharmacies, src.Pharmacies, func(x domain.Pharmacy) string { return x.NPI })
+	sum.Drugs = upsert(&c.Drugs, src.Drugs, func(x domain.Drug) string { return x.NDC })
+	sum.Schedules = upsert(&c.Schedules, src.Schedules, func(x edits.Schedule) string { return x.ID })
+	for _, ed := range src.Edits {
+		changed, err := b.Import(ed, r.maker, r.checker, now)
+		switch {
+		case err != nil:
+			return sum, err
+		case !changed:
+			sum.EditsUnchanged++
+			continue
 		}
-		sum.Families = len(in.Families)
+		sum.EditsAdded++
+		if ed.Status == edits.Active {
+			sum.EditsActivated++
+		}
 	}
 	return sum, nil
+}
+
+// settingChanges lists the PBM settings that differ between old and new,
+// each as "name: old → new", by name.
+func settingChanges(old, new config.Settings) []string {
+	var a, b map[string]any
+	x, _ := json.Marshal(old)
+	y, _ := json.Marshal(new)
+	_ = json.Unmarshal(x, &a)
+	_ = json.Unmarshal(y, &b)
+	var out []string
+	for _, k := range slices.Sorted(maps.Keys(union(a, b))) {
+		if !reflect.DeepEqual(a[k], b[k]) {
+			out = append(out, fmt.Sprintf("%s: %s → %s", k, settingValue(a[k]), settingValue(b[k])))
+		}
+	}
+	return out
+}
+
+func union(a, b map[string]any) map[string]any {
+	u := maps.Clone(b)
+	if u == nil {
+		u = map[string]any{}
+	}
+	maps.Copy(u, a)
+	return u
+}
+
+// settingValue prints a setting's JSON value; an unset one is "unset"
+// (allow_self_activation unset is false).
+func settingValue(v any) string {
+	if v == nil {
+		return "unset"
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
 }
 
 // upsert replaces the items of *dst with the same key as an item of src,

@@ -136,13 +136,18 @@ func (e *Engine) adjudicate(ctx context.Context, snap *snapshot, c *Claim, steps
 // Reverse reverses the paid claim that r identifies (B2). A repeated
 // identical reversal returns the original reversal answer.
 func (e *Engine) Reverse(ctx context.Context, r *Reversal) (*Response, error) {
+	return e.reverse(ctx, r, nil)
+}
+
+// reverse runs a reversal whose commit, if any, carries audit.
+func (e *Engine) reverse(ctx context.Context, r *Reversal, audit *AuditEntry) (*Response, error) {
 	if err := r.checkEnvelope(); err != nil {
 		return nil, err
 	}
 	if err := e.storeFailed(); err != nil {
 		return nil, err
 	}
-	a := &adjudication{engine: e, store: e.store, rev: r, docs: newDocSet(e.store), resp: &Response{ClaimID: e.newID()}}
+	a := &adjudication{engine: e, store: e.store, rev: r, audit: audit, docs: newDocSet(e.store), resp: &Response{ClaimID: e.newID()}}
 	return a.run(ctx, reverseSteps)
 }
 

@@ -24,18 +24,24 @@ func (e *Engine) Family(ctx context.Context, cardholderID string) (*domain.Famil
 // members for claim history. A cancelled family the store does not hold is
 // skipped. A removed family with paid claims cannot be deleted: it is
 // cancelled instead, and returned in kept.
-func (e *Engine) SyncFamilies(ctx context.Context, fams []domain.Family, cancelled, removed []string) (kept []string, err error) {
+//
+// Each deletion is its own write, with its own audit entry (a copy of
+// audit saying so); the writes of the other families carry audit itself,
+// which then counts the whole batch. A nil audit records nothing.
+func (e *Engine) SyncFamilies(ctx context.Context, fams []domain.Family, cancelled, removed []string, audit *AuditEntry) (kept []string, err error) {
 	cancelled = slices.Clone(cancelled)
+	deleted := 0
 	for _, id := range removed {
-		err := e.RemoveFamily(ctx, id)
-		if errors.Is(err, ErrFamilyHasClaims) {
+		err := e.RemoveFamily(ctx, id, audit.part("removed 1 family (one write of a batch)"))
+		switch {
+		case errors.Is(err, ErrFamilyHasClaims):
 			kept = append(kept, id)
 			cancelled = append(cancelled, id)
 			continue
-		}
-		if err != nil {
+		case err != nil:
 			return kept, err
 		}
+		deleted++
 	}
 	out := append([]domain.Family(nil), fams...)
 	for _, id := range cancelled {
@@ -53,27 +59,32 @@ func (e *Engine) SyncFamilies(ctx context.Context, fams []domain.Family, cancell
 		}
 		out = append(out, c)
 	}
+	audit.setDetail(fmt.Sprintf("families %d, cancelled %d, removed %d, kept (cancelled, having paid claims) %d",
+		len(fams), len(cancelled)-len(kept), deleted, len(kept)))
 	if len(out) == 0 {
 		return kept, nil
 	}
-	return kept, e.PutFamilies(ctx, out)
+	return kept, e.PutFamilies(ctx, out, audit)
 }
 
 // RemoveFamily deletes a family that has no paid claims (a family a rewind
-// undid the creation of). Deleting an absent family changes nothing; a
-// family with paid claims is refused with ErrFamilyHasClaims. Claims of the
-// family are held off while the check and the delete run.
-func (e *Engine) RemoveFamily(ctx context.Context, cardholderID string) error {
+// undid the creation of), with audit. Deleting an absent family changes
+// nothing; a family with paid claims is refused with ErrFamilyHasClaims.
+// Claims of the family are held off while the check and the delete run.
+func (e *Engine) RemoveFamily(ctx context.Context, cardholderID string, audit *AuditEntry) error {
 	r, ok := e.configs.(FamilyRemover)
 	if !ok {
 		return errors.New("adjudicator: the store cannot remove families")
+	}
+	if audit != nil && audit.Outcome == "" {
+		audit.Outcome = AuditOK
 	}
 	unlock, err := e.lockFamilies(ctx, cardholderID)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	return r.RemoveFamily(ctx, cardholderID)
+	return r.RemoveFamily(ctx, cardholderID, audit)
 }
 
 // Catalog is reference data the loader syncs: drugs, pharmacies, networks
@@ -86,13 +97,16 @@ type Catalog struct {
 }
 
 // UpsertCatalog replaces drugs, pharmacies, networks and schedules by key
-// (NDC, NPI, ID), adding those not yet known, in one configuration change:
-// all of it applies or none.
-func (e *Engine) UpsertCatalog(ctx context.Context, cat Catalog) error {
+// (NDC, NPI, ID), adding those not yet known, in one configuration change
+// written with audit (required, as for every configuration change): all
+// of it applies or none.
+func (e *Engine) UpsertCatalog(ctx context.Context, cat Catalog, audit *AuditEntry) error {
 	if len(cat.Drugs)+len(cat.Pharmacies)+len(cat.Networks)+len(cat.Schedules) == 0 {
 		return nil
 	}
-	return e.UpdateConfig(ctx, func(c *config.Config) error {
+	audit.setDetail(fmt.Sprintf("drugs %d, pharmacies %d, networks %d, schedules %d",
+		len(cat.Drugs), len(cat.Pharmacies), len(cat.Networks), len(cat.Schedules)))
+	return e.UpdateConfig(ctx, audit, func(c *config.Config) error {
 		upsert(&c.Schedules, cat.Schedules, func(x edits.Schedule) string { return x.ID })
 		upsert(&c.Networks, cat.Networks, func(x domain.Network) string { return x.ID })
 		upsert(&c.Drugs, cat.Drugs, func(x domain.Drug) string { return x.NDC })
@@ -102,9 +116,10 @@ func (e *Engine) UpsertCatalog(ctx context.Context, cat Catalog) error {
 }
 
 // ReverseClaim reverses a stored paid claim by its ID with a B2 built from
-// the claim itself, so a retry is recognised as the same reversal. It
-// reports whether the claim had already been reversed.
-func (e *Engine) ReverseClaim(ctx context.Context, claimID string) (*Response, bool, error) {
+// the claim itself, so a retry is recognised as the same reversal; an
+// accepted reversal is committed with audit. It reports whether the claim
+// had already been reversed.
+func (e *Engine) ReverseClaim(ctx context.Context, claimID string, audit *AuditEntry) (*Response, bool, error) {
 	reader, ok := e.store.(ClaimReader)
 	if !ok {
 		return nil, false, errors.New("adjudicator: the store cannot read claims by ID")
@@ -120,9 +135,9 @@ func (e *Engine) ReverseClaim(ctx context.Context, claimID string) (*Response, b
 		return rec.Reversal.Response, true, nil
 	}
 	c := rec.Claim
-	r, err := e.Reverse(ctx, &Reversal{
+	r, err := e.reverse(ctx, &Reversal{
 		BIN: c.BIN, PCN: c.PCN, CardholderID: c.CardholderID, PharmacyNPI: c.PharmacyNPI,
 		RxNumber: c.RxNumber, FillNumber: c.FillNumber, DateOfService: c.DateOfService, ProductID: c.ProductID,
-	})
+	}, audit)
 	return r, false, err
 }

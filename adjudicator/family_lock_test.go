@@ -39,9 +39,11 @@ func (s *familyReadHook) Family(ctx context.Context, id string) (*domain.Family,
 func TestFamilyReadUnderLock(t *testing.T) {
 	cfg := ppoConfig(t)
 	changes := map[string]func(context.Context, *adjudicator.Engine) error{
-		"removed": func(ctx context.Context, e *adjudicator.Engine) error { return e.RemoveFamily(ctx, "SMITH01") },
+		"removed": func(ctx context.Context, e *adjudicator.Engine) error {
+			return e.RemoveFamily(ctx, "SMITH01", adjudicator.Actor("loader"))
+		},
 		"cancelled": func(ctx context.Context, e *adjudicator.Engine) error {
-			_, err := e.SyncFamilies(ctx, nil, []string{"SMITH01"}, nil)
+			_, err := e.SyncFamilies(ctx, nil, []string{"SMITH01"}, nil, adjudicator.Actor("loader"))
 			return err
 		},
 	}

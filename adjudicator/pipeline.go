@@ -35,8 +35,9 @@ type adjudication struct {
 	engine    *Engine
 	snap      *snapshot
 	store     Store
-	submitted *Claim    // the claim as submitted (bill, rebill, test claim)
-	rev       *Reversal // the reversal as submitted (B2)
+	submitted *Claim      // the claim as submitted (bill, rebill, test claim)
+	rev       *Reversal   // the reversal as submitted (B2)
+	audit     *AuditEntry // written with the reversal an enrollment operator asked for
 	resp      *Response
 	docs      *docSet
 	step      string // the name of the step running, which the trace shows

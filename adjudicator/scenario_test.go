@@ -12,6 +12,6 @@ import (
 func TestScenarios(t *testing.T) {
 	scenario.RunAll(t, func(t *testing.T, cfg *config.Config, dir string, now func() time.Time) scenario.Target {
 		e, _ := scenario.NewEngine(t, cfg, dir, now)
-		return e
+		return scenario.EngineTarget(e)
 	})
 }

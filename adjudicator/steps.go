@@ -388,7 +388,10 @@ func (a *adjudication) commitReversal(ctx context.Context) error {
 	resp.finishMessage()
 	reversed := *a.original
 	reversed.Reversal = &ReversalRecord{Transaction: TxReverse, Hash: a.hash, Response: resp}
-	return a.durable(ctx, &Commit{Records: []*ClaimRecord{&reversed}, Docs: a.docs.writes()})
+	if a.audit != nil {
+		a.audit.Outcome, a.audit.Detail = AuditOK, "reversal accepted as claim "+resp.ClaimID
+	}
+	return a.durable(ctx, &Commit{Records: []*ClaimRecord{&reversed}, Docs: a.docs.writes(), Audit: a.audit})
 }
 
 // stepNames lists the names of a pipeline's steps, in order.

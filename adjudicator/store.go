@@ -77,17 +77,39 @@ type PaddedKeyReporter interface {
 }
 
 // ConfigStore is what the engine needs to keep its configuration durable:
-// the configuration without families and edits, and edit versions one by
-// one. A later LoadConfig of the implementation returns base with every
-// edit version saved so far.
+// the configuration without families and edits, edit versions one by one,
+// families, and the imports that wait for approval. A later LoadConfig of
+// the implementation returns base with every edit version saved so far.
+//
+// Every write takes an audit entry (nil: none) that the store appends to
+// the audit trail (AuditLog) in the same batch as the change it records:
+// both are durable or neither is. Appending assigns the entry's Seq, Prev
+// and Hash, which stay zero when the write fails. Appends are serialized,
+// so the trail is one chain.
 type ConfigStore interface {
-	// SaveConfig writes base (when not nil, replacing the stored one) and
-	// the edit versions (replacing any with the same ID and version) in
-	// one durable batch.
-	SaveConfig(ctx context.Context, base *config.Config, versions []edits.Edit) error
+	// SaveConfig writes w in one durable batch.
+	SaveConfig(ctx context.Context, w ConfigWrite) error
 	// PutFamilies writes families durably in one batch, replacing any with
 	// the same cardholder ID; a later Family returns the new value.
-	PutFamilies(ctx context.Context, fams []domain.Family) error
+	PutFamilies(ctx context.Context, fams []domain.Family, audit *AuditEntry) error
+	// PendingImports returns the imports waiting for approval, by ID.
+	PendingImports(ctx context.Context) ([]PendingImport, error)
+}
+
+// ConfigWrite is one atomic, durable configuration change.
+type ConfigWrite struct {
+	// Base, when not nil, replaces the stored configuration base.
+	Base *config.Config
+	// Versions replace the edit versions with the same ID and version.
+	Versions []edits.Edit
+	// Families replace those with the same cardholder ID (an import's).
+	Families []domain.Family
+	// Propose, when not nil, stores a pending import (replacing one with
+	// its ID); Resolve, when set, deletes the pending import with that ID.
+	Propose *PendingImport
+	Resolve string
+	// Audit, when not nil, is appended to the audit trail in the batch.
+	Audit *AuditEntry
 }
 
 // ErrFamilyHasClaims refuses to delete a family with paid claims.
@@ -95,10 +117,11 @@ var ErrFamilyHasClaims = errors.New("adjudicator: the family has paid claims")
 
 // FamilyRemover is the store's family deletion.
 type FamilyRemover interface {
-	// RemoveFamily deletes a family durably; an absent family is a no-op.
-	// It is refused with ErrFamilyHasClaims, changing nothing, when any
-	// member of the family has a paid claim in its history.
-	RemoveFamily(ctx context.Context, cardholderID string) error
+	// RemoveFamily deletes a family durably, with audit (when not nil)
+	// appended in the same batch; an absent family is a no-op that writes
+	// nothing. It is refused with ErrFamilyHasClaims, changing nothing,
+	// when any member of the family has a paid claim in its history.
+	RemoveFamily(ctx context.Context, cardholderID string, audit *AuditEntry) error
 }
 
 // ClaimRecord is what is stored for a paid claim. Its ID is unique; a
@@ -163,6 +186,9 @@ type Commit struct {
 	History *HistoryEntry
 	// Docs are accumulator documents to put, each replacing the stored one.
 	Docs []DocWrite
+	// Audit, when not nil, is appended to the audit trail in the batch (a
+	// reversal an enrollment operator asked for); claims carry none.
+	Audit *AuditEntry
 }
 
 // DocWrite puts one accumulator document. The store must not keep Doc

@@ -176,7 +176,7 @@ func TestRunShort(t *testing.T) {
 		OutDir: out, Seed: 5, Members: 300, Pharmacies: 40, DrugPairs: 10, History: 300, Warmup: 100,
 		Concurrency: []int{1, 8}, Rates: []float64{100, 200},
 		StepDuration: 300 * time.Millisecond, BaselineDuration: 150 * time.Millisecond,
-		ScaleMembers: []int{200, 600}, ScaleEdits: []int{10, 1_000}, ScaleRate: 100, ScaleConcurrency: 8,
+		ScaleMembers: []int{200, 600}, ScaleEdits: []int{10, 1_000}, ScaleTLS: true, ScaleRate: 100, ScaleConcurrency: 8,
 		MaxInFlight: 16, InProcess: true, Progress: testWriter{t}, Today: domain.DateOf(time.Now()),
 	}
 	r, err := Run(context.Background(), o)
@@ -184,7 +184,7 @@ func TestRunShort(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := readReport(t, out)
-	if len(got.Closed) != 2 || len(got.Open) != 2 || len(got.Scale) != 2 || got.Machine.Cores < 1 {
+	if len(got.Closed) != 2 || len(got.Open) != 2 || len(got.Scale) != 3 || got.Machine.Cores < 1 {
 		t.Fatalf("report has %d closed, %d open steps, %d scale dimensions, machine %+v", len(got.Closed), len(got.Open), len(got.Scale), got.Machine)
 	}
 	checkSteps(t, got)
@@ -263,6 +263,11 @@ func checkScale(t *testing.T, got Report) {
 	if edits := got.Scale[1]; edits.Name != "edits" || len(edits.Cases) != 2 || edits.Cases[1].Edits != 1_000 || edits.Cases[1].RelCPU <= 0 {
 		t.Errorf("edits dimension: %+v", edits)
 	}
+	tr := got.Scale[2]
+	if tr.Name != "transport" || len(tr.Cases) != 2 || tr.Cases[0].Transport != "plaintext" || tr.Cases[1].Transport != "mutual TLS" ||
+		tr.Cases[1].Closed.Claims.Calls == 0 || len(tr.Cases[1].Closed.Claims.Errors) > 0 || tr.Cases[1].RelThroughput <= 0 {
+		t.Errorf("transport dimension: %+v", tr)
+	}
 }
 
 // checkMarkdown wants every section in dir/report.md.
@@ -272,7 +277,7 @@ func checkMarkdown(t *testing.T, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"## Capacity", "## Closed loop", "## Open loop", "Rejects by NCPDP code", "## Scale: members", "## Scale: edits", "## Targets"} {
+	for _, want := range []string{"## Capacity", "## Closed loop", "## Open loop", "Rejects by NCPDP code", "## Scale: members", "## Scale: edits", "## Scale: transport", "| mutual TLS |", "## Targets"} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("report.md lacks %q", want)
 		}

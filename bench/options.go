@@ -43,8 +43,11 @@ type Options struct {
 	ScaleHistory        []int
 	ScaleHistoryMembers int
 	ScaleEdits          []int
-	ScaleConcurrency    int     // default 64
-	ScaleRate           float64 // open-loop rate of each case; default 1000
+	// ScaleTLS measures the transport dimension: the same population over
+	// plaintext and over mutual TLS, each on a fresh server.
+	ScaleTLS         bool
+	ScaleConcurrency int     // default 64
+	ScaleRate        float64 // open-loop rate of each case; default 1000
 
 	// InProcess runs the adjudicator with server.Run in this process
 	// instead of as a separate process; CPU per claim then includes the
@@ -72,7 +75,7 @@ func Short() Options {
 		Members: 2_000, Pharmacies: 100, DrugPairs: 50, History: 3_000, Warmup: 1_000,
 		Concurrency: []int{1, 16, 64}, Rates: []float64{250, 500, 1000},
 		StepDuration: 2 * time.Second, BaselineDuration: 750 * time.Millisecond,
-		ScaleMembers: []int{2_000, 20_000}, ScaleHistoryMembers: 2_000, ScaleEdits: []int{10, 10_000},
+		ScaleMembers: []int{2_000, 20_000}, ScaleHistoryMembers: 2_000, ScaleEdits: []int{10, 10_000}, ScaleTLS: true,
 	}
 }
 
@@ -83,7 +86,7 @@ func Medium() Options {
 		Concurrency: []int{1, 4, 16, 64, 256}, Rates: []float64{250, 500, 1000, 2000, 3000, 4000},
 		StepDuration: 10 * time.Second, BaselineDuration: 5 * time.Second,
 		ScaleMembers: []int{10_000, 100_000, 1_000_000}, ScaleHistory: []int{0, 200_000, 1_000_000}, ScaleHistoryMembers: 100_000,
-		ScaleEdits: []int{10, 100, 1_000, 10_000},
+		ScaleEdits: []int{10, 100, 1_000, 10_000}, ScaleTLS: true,
 	}
 }
 

@@ -102,7 +102,7 @@ func writePlots(r *Report, dir string) ([]string, error) {
 		}
 	}
 	for _, d := range r.Scale {
-		if len(d.Cases) == 0 {
+		if len(d.Cases) == 0 || d.Name == "transport" { // two categories: the table says it
 			continue
 		}
 		var thr, cpu, p99 plotter.XYs

@@ -159,18 +159,20 @@ type Capacity struct {
 
 // Dimension is one scale curve.
 type Dimension struct {
-	Name  string      `json:"name"` // members, history or edits
+	Name  string      `json:"name"` // members, history, edits or transport
 	Cases []ScaleCase `json:"cases"`
 }
 
 // ScaleCase is one point of a scale curve, measured on a fresh server.
 type ScaleCase struct {
-	Members int        `json:"members"`
-	History int        `json:"history_claims"`
-	Edits   int        `json:"synthetic_edits"`
-	Setup   Setup      `json:"setup"`
-	Closed  Comparison `json:"closed_loop"`
-	Open    Comparison `json:"open_loop"`
+	Members int `json:"members"`
+	History int `json:"history_claims"`
+	Edits   int `json:"synthetic_edits"`
+	// Transport is "plaintext" or "mutual TLS" in the transport dimension.
+	Transport string     `json:"transport,omitempty"`
+	Setup     Setup      `json:"setup"`
+	Closed    Comparison `json:"closed_loop"`
+	Open      Comparison `json:"open_loop"`
 	// Relative figures against the dimension's first case.
 	RelThroughput float64 `json:"relative_throughput"`
 	RelCPU        float64 `json:"relative_cpu_per_claim"`
@@ -507,11 +509,15 @@ func (d Dimension) markdown(b *mdWriter) {
 	p("")
 	p("Each case on a fresh server; closed loop at concurrency %d, open loop at %s claims/s. Relative figures are against the first case; the relative ratio (claims/s ÷ empty RPCs/s measured just before, against the same for the first case) discounts a machine that got faster or slower between cases.",
 		d.Cases[0].Closed.Claims.Concurrency, num(d.Cases[0].Open.Claims.OfferedRate))
+	if d.Name == "transport" {
+		p("")
+		p("The same population over plaintext and over mutual TLS (a client certificate, TLS 1.3): the cost of TLS on the claim path. The empty RPC of each case travels the same way, so its ratio to empty compares like with like.")
+	}
 	p("")
-	p("| members | history | synthetic edits | start s | claims/s | relative | ratio to empty | relative ratio | CPU ms/claim | relative CPU | open p99 ms | relative p99 | server RSS MiB |")
-	p("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	p("| transport | members | history | synthetic edits | start s | claims/s | relative | ratio to empty | relative ratio | CPU ms/claim | relative CPU | open p99 ms | relative p99 | server RSS MiB |")
+	p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, c := range d.Cases {
-		p("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |", count(c.Members), count(c.History), count(c.Edits), num(c.Setup.ServerStartSeconds),
+		p("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |", cmp.Or(c.Transport, "plaintext"), count(c.Members), count(c.History), count(c.Edits), num(c.Setup.ServerStartSeconds),
 			num(c.Closed.Claims.Throughput), num(c.RelThroughput), num(c.Closed.ThroughputRatio), num(c.RelRatio), num(c.Closed.Claims.CPUSecondsPerCall*1000),
 			num(c.RelCPU), num(c.Open.Claims.Latency.P99), num(c.RelP99), num(c.Closed.Claims.RSSBytes/(1<<20)))
 	}

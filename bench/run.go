@@ -11,8 +11,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/rxclaims/rxclaims/internal/dialer"
+	"github.com/rxclaims/rxclaims/internal/server"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 )
 
@@ -84,6 +85,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		{"members", o.ScaleMembers, func(n int) spec { return spec{members: n} }},
 		{"history", o.ScaleHistory, func(n int) spec { return spec{members: o.ScaleHistoryMembers, history: n} }},
 		{"edits", o.ScaleEdits, func(n int) spec { return spec{members: o.Members, edits: n} }},
+		{"transport", transportCases(o.ScaleTLS), func(n int) spec { return spec{members: o.Members, tls: n == 1} }},
 	} {
 		if len(dim.values) == 0 {
 			continue
@@ -142,6 +144,9 @@ func scaleDimension(ctx context.Context, o Options, name string, values []int, s
 			return d, err
 		}
 		c := ScaleCase{Members: s.pop.Members(), History: sp.history, Edits: sp.edits, Setup: s.setup}
+		if name == "transport" {
+			c.Transport = map[bool]string{false: "plaintext", true: "mutual TLS"}[sp.tls]
+		}
 		if c.Closed, err = s.closed(ctx, o.ScaleConcurrency, o.StepDuration, o.BaselineDuration); err == nil {
 			c.Open, err = s.open(ctx, o.ScaleRate, o.StepDuration, o.BaselineDuration)
 		}
@@ -162,6 +167,15 @@ func scaleDimension(ctx context.Context, o Options, name string, values []int, s
 		d.Cases = append(d.Cases, c)
 	}
 	return d, nil
+}
+
+// transportCases are the cases of the transport dimension: plaintext (0)
+// then mutual TLS (1), or none.
+func transportCases(on bool) []int {
+	if on {
+		return []int{0, 1}
+	}
+	return nil
 }
 
 func ratio(a, b float64) float64 {
@@ -189,8 +203,11 @@ type session struct {
 
 // spec is what a session's server holds before measuring: members,
 // claims of history and synthetic edits; steps is how many claims steps
-// will follow.
-type spec struct{ members, history, edits, steps int }
+// will follow; tls serves (and calls) with mutual TLS.
+type spec struct {
+	members, history, edits, steps int
+	tls                            bool
+}
 
 // startSession writes the population's bundle, starts a server on it with
 // a fresh data directory under OutDir, connects, and bills the history and
@@ -214,18 +231,25 @@ func startSession(ctx context.Context, o Options, name string, sp spec) (*sessio
 		return nil, err
 	}
 	pop.Config.Families = nil // the server has them now; keep the client small
+	var sec server.Security
+	var dial dialer.Options
+	if sp.tls {
+		if sec, dial, err = mutualTLS(filepath.Join(dir, "pki")); err != nil {
+			return nil, err
+		}
+	}
 	data := filepath.Join(dir, "data")
 	if o.InProcess {
-		s.srv, err = startInProcess(ctx, data, bundle, o.Logger)
+		s.srv, err = startInProcess(ctx, data, bundle, o.Logger, sec)
 	} else {
-		s.srv, err = startProcess(ctx, o.AdjudicatorBin, data, bundle, filepath.Join(dir, "adjudicator.log"))
+		s.srv, err = startProcess(ctx, o.AdjudicatorBin, data, bundle, filepath.Join(dir, "adjudicator.log"), sec)
 	}
 	if err != nil {
 		return nil, err
 	}
 	s.setup.ServerStartSeconds = s.srv.started.Seconds()
 	for range o.Conns {
-		conn, err := grpc.NewClient(s.srv.grpcAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		conn, err := dialer.Dial(s.srv.grpcAddr, dial)
 		if err != nil {
 			s.close()
 			return nil, err
@@ -392,7 +416,7 @@ func (s *session) close() error {
 		errs = append(errs, s.srv.stop())
 	}
 	if !s.o.KeepData {
-		errs = append(errs, os.RemoveAll(filepath.Join(s.dir, "data")), os.RemoveAll(filepath.Join(s.dir, "bundle.json")))
+		errs = append(errs, os.RemoveAll(filepath.Join(s.dir, "data")), os.RemoveAll(filepath.Join(s.dir, "bundle.json")), os.RemoveAll(filepath.Join(s.dir, "pki")))
 	}
 	return errors.Join(errs...)
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -19,6 +18,9 @@ import (
 	"time"
 
 	"github.com/rxclaims/rxclaims/config"
+	"github.com/rxclaims/rxclaims/internal/certs"
+	"github.com/rxclaims/rxclaims/internal/certs/testca"
+	"github.com/rxclaims/rxclaims/internal/dialer"
 	"github.com/rxclaims/rxclaims/internal/server"
 )
 
@@ -70,13 +72,17 @@ func BuildAdjudicator(ctx context.Context, dir string) (string, error) {
 // startProcess starts the adjudicator binary on a fresh data directory with
 // the bundle, on loopback ports it chooses, and waits until it serves. Its
 // log goes to logPath.
-func startProcess(ctx context.Context, bin, dataDir, bundle, logPath string) (*adjudicatorServer, error) {
+func startProcess(ctx context.Context, bin, dataDir, bundle, logPath string, sec server.Security) (*adjudicatorServer, error) {
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, "--data-dir", dataDir, "--config", bundle,
-		"--grpc-addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0", "--log-level", "info")
+	args := []string{"--data-dir", dataDir, "--config", bundle, "--grpc-addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0",
+		"--health-addr", "-", "--metrics-addr", "127.0.0.1:0", "--log-level", "info"}
+	if !sec.Development() {
+		args = append(args, "--tls-cert", sec.TLSCert, "--tls-key", sec.TLSKey, "--tls-client-ca", sec.ClientCA)
+	}
+	cmd := exec.Command(bin, args...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		logFile.Close()
@@ -132,15 +138,16 @@ func startProcess(ctx context.Context, bin, dataDir, bundle, logPath string) (*a
 
 // startInProcess runs server.Run in this process. CPU figures then cover
 // the client too.
-func startInProcess(ctx context.Context, dataDir, bundle string, log *slog.Logger) (*adjudicatorServer, error) {
+func startInProcess(ctx context.Context, dataDir, bundle string, log *slog.Logger, sec server.Security) (*adjudicatorServer, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	addrs := make(chan [2]string, 1)
 	done := make(chan error, 1)
 	start := time.Now()
 	go func() {
 		done <- server.Run(ctx, server.Options{
-			GRPCAddr: "127.0.0.1:0", MetricsAddr: "127.0.0.1:0", DataDir: dataDir, Config: server.File(bundle), Logger: log,
-			Listening: func(g, m net.Addr) { addrs <- [2]string{g.String(), m.String()} },
+			GRPCAddr: "127.0.0.1:0", AdminAddr: "127.0.0.1:0", HealthAddr: "-", MetricsAddr: "127.0.0.1:0",
+			DataDir: dataDir, Config: server.File(bundle), Logger: log, Security: sec,
+			Listening: func(a server.Addrs) { addrs <- [2]string{a.GRPC.String(), a.Metrics.String()} },
 		})
 	}()
 	select {
@@ -217,4 +224,24 @@ func (s *adjudicatorServer) stats(ctx context.Context) (processStats, error) {
 		return ps, errors.New("the adjudicator's /metrics lacks process_cpu_seconds_total or process_resident_memory_bytes")
 	}
 	return ps, nil
+}
+
+// mutualTLS makes a CA, a server certificate for loopback and a client
+// certificate under dir, and returns the server's security settings and
+// the client's dial options.
+func mutualTLS(dir string) (server.Security, dialer.Options, error) {
+	ca, err := testca.New("rxclaims bench CA")
+	if err != nil {
+		return server.Security{}, dialer.Options{}, err
+	}
+	srv, err := ca.IssueFiles(filepath.Join(dir, "server"), testca.Spec{CommonName: "rxclaims-adjudicator", Server: true})
+	if err != nil {
+		return server.Security{}, dialer.Options{}, err
+	}
+	cl, err := ca.IssueFiles(filepath.Join(dir, "client"), testca.Spec{CommonName: "bench"})
+	if err != nil {
+		return server.Security{}, dialer.Options{}, err
+	}
+	return server.Security{TLSCert: srv.Cert, TLSKey: srv.Key, ClientCA: srv.CA},
+		dialer.Options{TLS: certs.ClientFiles{CA: cl.CA, Cert: cl.Cert, Key: cl.Key}}, nil
 }

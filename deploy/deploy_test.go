@@ -29,6 +29,8 @@ func knownMetrics(t *testing.T) []string {
 	m.ObserveClaim("B1", "R", []string{"52"}, time.Millisecond)
 	m.ObserveCommit(time.Millisecond)
 	m.ConfigLoaded(time.Now())
+	metrics.NewAuth(reg)
+	m.Denied("/rxclaims.v1.ClaimsService/Bill", "claims-submitter")
 	st, err := store.Open(store.Options{Dir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)

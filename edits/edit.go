@@ -254,7 +254,14 @@ type Edit struct {
 	PriorAuth       *PriorAuth       `json:"prior_authorization,omitempty"`
 	DUR             *DUR             `json:"dur,omitempty"` // both DUR kinds
 
+	// Audit is this environment's history of the version: who made,
+	// changed, activated and retired it here.
 	Audit Audit `json:"audit"`
+	// Provenance is the audit the version carried when it was imported
+	// from another environment's bundle, kept as that environment's
+	// account, never as this one's (DOMAIN.md §3); nil for a version made
+	// here.
+	Provenance *Audit `json:"provenance,omitempty"`
 }
 
 // Audit records who did what to an edit version, and when.

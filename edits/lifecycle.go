@@ -1,6 +1,8 @@
 package edits
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -96,6 +98,7 @@ func (b *Book) CreateDraft(e Edit, user string, now time.Time) (Edit, error) {
 	}
 	e.Status = Draft
 	e.Audit = Audit{CreatedBy: user, CreatedAt: now.UTC()}
+	e.Provenance = nil
 	if err := e.Validate(); err != nil {
 		return Edit{}, err
 	}
@@ -117,7 +120,7 @@ func (b *Book) UpdateDraft(e Edit, user string, now time.Time) (Edit, error) {
 		return Edit{}, fmt.Errorf("%w: a user is required", ErrInvalid)
 	}
 	e.Status = Draft
-	e.Audit = old.Audit
+	e.Audit, e.Provenance = old.Audit, old.Provenance
 	e.Audit.UpdatedBy, e.Audit.UpdatedAt = user, now.UTC()
 	if err := e.Validate(); err != nil {
 		return Edit{}, err
@@ -174,25 +177,56 @@ func (b *Book) Inactivate(id string, version int, user string, now time.Time) (E
 	return e, nil
 }
 
-// Import adds a version brought from another environment with its status
-// and audit. A version already present must be identical (importing twice
-// changes nothing), except that a Draft here may be replaced.
-// It reports whether anything changed.
-func (b *Book) Import(e Edit, user string, now time.Time, same func(a, b Edit) bool) (bool, error) {
+// Import adds a version brought from another environment's bundle. The
+// audit the bundle carries is that environment's account: it is kept as
+// the version's Provenance and never becomes this environment's audit.
+// Here the version is created and imported by maker; a version that
+// arrives Active is activated by checker, and one that arrives Inactive
+// is retired by checker. Whether maker and checker may be one identity is
+// the caller's rule (the engine's ApproveImport refuses it); the audit
+// marks it as a self-activation.
+//
+// A version already present with the same content and status is left as
+// it is (importing twice changes nothing); a Draft here may be replaced by
+// a differing version, an Active or Inactive one never. Import reports
+// whether anything changed.
+func (b *Book) Import(e Edit, maker, checker string, now time.Time) (bool, error) {
 	if err := e.Validate(); err != nil {
 		return false, err
 	}
+	if maker == "" || (e.Status != Draft && checker == "") {
+		return false, fmt.Errorf("%w: an import needs its maker and, for an Active or Inactive version, its checker", ErrInvalid)
+	}
 	if old, err := b.Get(e.ID, e.Version); err == nil {
-		probe := e
-		probe.Audit.ImportedBy, probe.Audit.ImportedAt = old.Audit.ImportedBy, old.Audit.ImportedAt
-		if same(old, probe) {
+		if sameContent(old, e) {
 			return false, nil
 		}
 		if old.Status != Draft {
 			return false, fmt.Errorf("%w: %s is %s here and differs from the imported version; Active and Inactive versions never change", ErrConflict, e.Ref(), old.Status)
 		}
 	}
-	e.Audit.ImportedBy, e.Audit.ImportedAt = user, now.UTC()
+	e.Provenance = nil
+	if e.Audit != (Audit{}) {
+		p := e.Audit
+		e.Provenance = &p
+	}
+	at := now.UTC()
+	e.Audit = Audit{CreatedBy: maker, CreatedAt: at, ImportedBy: maker, ImportedAt: at}
+	switch e.Status {
+	case Active:
+		e.Audit.ActivatedBy, e.Audit.ActivatedAt, e.Audit.SelfActivated = checker, at, checker == maker
+	case Inactive:
+		e.Audit.InactivatedBy, e.Audit.InactivatedAt = checker, at
+	}
 	b.put(e)
 	return true, nil
+}
+
+// sameContent reports whether two versions say the same thing with the
+// same status, whatever their audit and provenance.
+func sameContent(a, b Edit) bool {
+	a.Audit, b.Audit, a.Provenance, b.Provenance = Audit{}, Audit{}, nil, nil
+	x, errA := json.Marshal(a)
+	y, errB := json.Marshal(b)
+	return errA == nil && errB == nil && bytes.Equal(x, y)
 }

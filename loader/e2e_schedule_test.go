@@ -22,13 +22,18 @@ import (
 // attribute.
 func TestEndToEndSchedule(t *testing.T) {
 	ctx := context.Background()
-	adj := startAdjudicator(t, t.TempDir(), "127.0.0.1:0")
+	adj := startAdjudicator(t, t.TempDir(), "127.0.0.1:0", "127.0.0.1:0")
 	defer adj.stop()
-	conn, err := grpc.NewClient(adj.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := grpc.NewClient(adj.admin, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
+	claimsConn, err := grpc.NewClient(adj.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer claimsConn.Close()
 	l, err := Open(Options{Dir: t.TempDir(), Profiles: &parse.Profiles{}, Sink: NewGRPCSink(conn, "test"), Logger: slog.New(slog.DiscardHandler),
 		Now: func() time.Time { return time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC) }})
 	if err != nil {
@@ -57,7 +62,7 @@ func TestEndToEndSchedule(t *testing.T) {
 	if _, err := client.NewAdmin(conn, "bob").Activate(ctx, fee.ID, 1); err != nil {
 		t.Fatal(err)
 	}
-	r, err := client.NewClaims(conn).Bill(ctx, &adjudicator.Claim{
+	r, err := client.NewClaims(claimsConn).Bill(ctx, &adjudicator.Claim{
 		BIN: demo.BIN, PCN: demo.PCN, CardholderID: demo.DemoCardholder, PersonCode: demo.DemoSubscriberCode, DateOfBirth: demo.DemoSubscriberDOB,
 		DateOfService: "2026-10-15", RxNumber: "9100001", ProductID: demo.DemoGenericNDC, Quantity: "30", DaysSupply: 30,
 		IngredientCostSubmitted: "20.00", UsualAndCustomary: "30.00", GrossAmountDue: "30.00",

@@ -3,7 +3,6 @@ package loader
 import (
 	"context"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -23,30 +22,32 @@ import (
 )
 
 // adjudicatorProc runs a real adjudicator (server.Run on a Pebble store in
-// dir) on a fixed address, so it can be stopped and started again.
+// dir) on fixed addresses (claims and admin), so it can be stopped and
+// started again.
 type adjudicatorProc struct {
-	t      *testing.T
-	dir    string
-	addr   string
-	cancel context.CancelFunc
-	done   chan error
+	t           *testing.T
+	dir         string
+	addr, admin string
+	cancel      context.CancelFunc
+	done        chan error
 }
 
-func startAdjudicator(t *testing.T, dir, addr string) *adjudicatorProc {
+func startAdjudicator(t *testing.T, dir, addr, admin string) *adjudicatorProc {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &adjudicatorProc{t: t, dir: dir, cancel: cancel, done: make(chan error, 1)}
-	up := make(chan net.Addr, 1)
+	up := make(chan server.Addrs, 1)
 	go func() {
 		p.done <- server.Run(ctx, server.Options{
-			GRPCAddr: addr, MetricsAddr: "-", DataDir: dir, Config: servertest.Demo(), Logger: slog.New(slog.DiscardHandler),
+			GRPCAddr: addr, AdminAddr: admin, HealthAddr: "-", MetricsAddr: "-", DataDir: dir, Config: servertest.Demo(),
+			Logger:    slog.New(slog.DiscardHandler),
 			Now:       func() time.Time { return time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC) },
-			Listening: func(g, _ net.Addr) { up <- g },
+			Listening: func(a server.Addrs) { up <- a },
 		})
 	}()
 	select {
 	case a := <-up:
-		p.addr = a.String()
+		p.addr, p.admin = a.GRPC.String(), a.Admin.String()
 	case err := <-p.done:
 		t.Fatalf("adjudicator stopped: %v", err)
 	case <-time.After(30 * time.Second):
@@ -82,7 +83,8 @@ type endToEnd struct {
 	ctx    context.Context
 	adjDir string
 	adj    *adjudicatorProc
-	conn   *grpc.ClientConn
+	conn   *grpc.ClientConn // claims
+	admin  *grpc.ClientConn // enrollment (the loader's sink) and admin
 	client *client.Claims
 	l      *Loader
 	bill   *adjudicator.Claim
@@ -92,18 +94,21 @@ type endToEnd struct {
 
 func newEndToEnd(t *testing.T) *endToEnd {
 	e := &endToEnd{t: t, ctx: context.Background(), adjDir: t.TempDir()}
-	e.adj = startAdjudicator(t, e.adjDir, "127.0.0.1:0")
+	e.adj = startAdjudicator(t, e.adjDir, "127.0.0.1:0", "127.0.0.1:0")
 	conn, err := grpc.NewClient(e.adj.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.conn, e.client = conn, client.NewClaims(conn)
+	if e.admin, err = grpc.NewClient(e.adj.admin, grpc.WithTransportCredentials(insecure.NewCredentials())); err != nil {
+		t.Fatal(err)
+	}
 	profiles, err := parse.ParseProfiles([]byte("groups:\n- id: GRP100\n  comparator: true\n  classes:\n  - {name: ALL, plan: PPO-2026}\n" +
 		"  pend:\n  - {name: dependent-removed, when: [{field: change.dependent_removed, value: 'true'}]}\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.l, err = Open(Options{Dir: t.TempDir(), Profiles: profiles, Sink: NewGRPCSink(conn, "test"), Logger: slog.New(slog.DiscardHandler),
+	e.l, err = Open(Options{Dir: t.TempDir(), Profiles: profiles, Sink: NewGRPCSink(e.admin, "test"), Logger: slog.New(slog.DiscardHandler),
 		Now: func() time.Time { return time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC) }})
 	if err != nil {
 		t.Fatal(err)
@@ -115,6 +120,7 @@ func (e *endToEnd) close() {
 	e.l.Close()
 	e.adj.stop()
 	e.conn.Close()
+	e.admin.Close()
 }
 
 func (e *endToEnd) apply(name, body string) *FileStatus {
@@ -163,7 +169,7 @@ func (e *endToEnd) syncAndBill() {
 // same store; the claim the termination affects is reversed.
 func (e *endToEnd) outageThenRetro() {
 	t, ctx, apply, l := e.t, e.ctx, e.apply, e.l
-	addr := e.adj.addr
+	addr, admin := e.adj.addr, e.adj.admin
 	e.adj.stop()
 	f2 := apply("f2.csv", "#rxclaims group=GRP100 file_type=eligibility record_type=changes expected=1\n"+
 		"cardholder_id,person_code,coverage_end\nLDR001,001,2026-09-30\n")
@@ -175,7 +181,7 @@ func (e *endToEnd) outageThenRetro() {
 	if st, _ := l.SyncState(); st.Pending != 1 {
 		t.Fatalf("outbox after a failed sync: %+v", st)
 	}
-	e.adj = startAdjudicator(t, e.adjDir, addr)
+	e.adj = startAdjudicator(t, e.adjDir, addr, admin)
 	e.sync()
 	q := &adjudicator.EligibilityQuery{BIN: demo.BIN, PCN: demo.PCN, CardholderID: "LDR001", PersonCode: "001",
 		DateOfBirth: "1970-05-05", DateOfService: "2026-10-15"}

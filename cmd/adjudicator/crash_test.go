@@ -43,8 +43,10 @@ func TestCrashSafety(t *testing.T) {
 	acked := loadUntilKilled(t, bin, data)
 	checkRestart(t, bin, data, acked)
 
-	// The operator's check agrees.
-	if out, err := exec.Command(bin, "--verify", "--data-dir", data).CombinedOutput(); err != nil || !strings.Contains(string(out), " 0 problems") {
+	// The operator's check agrees, and the audit trail (the startup
+	// seed's entry) is a sound chain.
+	if out, err := exec.Command(bin, "--verify", "--data-dir", data).CombinedOutput(); err != nil ||
+		strings.Count(string(out), " 0 problems") != 2 || !strings.Contains(string(out), "audit trail: 1 entries") {
 		t.Errorf("adjudicator --verify: %v\n%s", err, out)
 	}
 	checkStoredLedger(t, data, acked)
@@ -286,7 +288,18 @@ func drive(ctx context.Context, c *client.Claims, worker int, members []*adjudic
 // its health service says SERVING.
 func startServer(t *testing.T, bin, data string) (*exec.Cmd, string) {
 	t.Helper()
-	cmd := exec.Command(bin, "--data-dir", data, "--grpc-addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0", "--log-level", "info")
+	cmd, addrs := startServerAddrs(t, bin, data)
+	return cmd, addrs.claims
+}
+
+// servedAddrs are a started server's claims and admin addresses.
+type servedAddrs struct{ claims, admin string }
+
+// startServerAddrs is startServer returning the admin address too.
+func startServerAddrs(t *testing.T, bin, data string) (*exec.Cmd, servedAddrs) {
+	t.Helper()
+	cmd := exec.Command(bin, "--data-dir", data, "--grpc-addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--health-addr", "127.0.0.1:0",
+		"--metrics-addr", "127.0.0.1:0", "--log-level", "info")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -295,13 +308,13 @@ func startServer(t *testing.T, bin, data string) (*exec.Cmd, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	addrCh := make(chan string, 1)
+	addrCh := make(chan servedAddrs, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
-			var line struct{ Msg, GRPC string }
+			var line struct{ Msg, GRPC, Admin string }
 			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "serving" {
-				addrCh <- line.GRPC
+				addrCh <- servedAddrs{claims: line.GRPC, admin: line.Admin}
 			}
 			if strings.Contains(sc.Text(), `"level":"ERROR"`) {
 				fmt.Fprintln(os.Stderr, "server:", sc.Text())
@@ -309,18 +322,18 @@ func startServer(t *testing.T, bin, data string) (*exec.Cmd, string) {
 		}
 	}()
 	select {
-	case addr := <-addrCh:
-		conn := dial(t, addr)
+	case addrs := <-addrCh:
+		conn := dial(t, addrs.claims)
 		defer conn.Close()
 		resp, err := healthpb.NewHealthClient(conn).Check(context.Background(), &healthpb.HealthCheckRequest{})
 		if err != nil || resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
 			t.Fatalf("health: %v %v", resp, err)
 		}
-		return cmd, addr
+		return cmd, addrs
 	case <-time.After(60 * time.Second):
 		t.Fatal("server did not start in 60s")
 	}
-	return nil, ""
+	return nil, servedAddrs{}
 }
 
 func dial(t *testing.T, addr string) *grpc.ClientConn {

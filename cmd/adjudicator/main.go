@@ -1,14 +1,18 @@
 // Command adjudicator serves pharmacy claim adjudication over gRPC.
 //
-//	adjudicator --data-dir ./data                    # built-in demo data
+//	adjudicator --data-dir ./data                    # built-in demo data, development mode (loopback, no TLS)
 //	adjudicator --data-dir ./data --config plan.yaml # a configuration bundle
+//	adjudicator --tls-cert tls.crt --tls-key tls.key --tls-client-ca ca.crt  # mutual TLS
+//	adjudicator --policy policy.yaml                 # roles per caller (deploy/policy.yaml)
 //	adjudicator --print-demo-config > bundle.yaml    # the demo data as a bundle
 //	adjudicator --verify --data-dir ./data           # check a stopped server's store
+//	adjudicator --backup-dir /backups                # serve, with backups (adjctl backup) under /backups
+//	adjudicator --restore-from /backups/b1 --data-dir ./new  # restore a backup into an empty directory
 //	adjudicator --version
 //
-// Every flag can also be set by an environment variable (RXCLAIMS_GRPC_ADDR,
-// RXCLAIMS_METRICS_ADDR, RXCLAIMS_DATA_DIR, RXCLAIMS_CONFIG, RXCLAIMS_LOG_LEVEL);
-// a flag given on the command line wins. This main only reads the command
+// Most flags can also be set by an environment variable (RXCLAIMS_GRPC_ADDR,
+// RXCLAIMS_TLS_CERT, RXCLAIMS_BACKUP_DIR, RXCLAIMS_POLICY, ...; --help lists them); a flag given on the command
+// line wins. --insecure and --reflection are flags only. This main only reads the command
 // line and chooses the configuration; internal/server does the serving.
 package main
 
@@ -43,14 +47,27 @@ func main() {
 
 // flags is the command line.
 type flags struct {
-	GRPCAddr        string           `name:"grpc-addr" env:"RXCLAIMS_GRPC_ADDR" default:":50051" help:"gRPC listen address."`
+	GRPCAddr        string           `name:"grpc-addr" env:"RXCLAIMS_GRPC_ADDR" default:":50051" help:"ClaimsService listen address (without a host: every interface with TLS, loopback without)."`
+	AdminAddr       string           `name:"admin-addr" env:"RXCLAIMS_ADMIN_ADDR" default:":50052" help:"AdminService and EnrollmentService listen address."`
+	HealthAddr      string           `name:"health-addr" env:"RXCLAIMS_HEALTH_ADDR" default:":50053" help:"Plaintext listener serving only grpc.health.v1, for probes (\"-\" disables it)."`
 	MetricsAddr     string           `name:"metrics-addr" env:"RXCLAIMS_METRICS_ADDR" default:":9102" help:"Prometheus /metrics listen address (\"-\" disables it)."`
+	TLSCert         string           `name:"tls-cert" env:"RXCLAIMS_TLS_CERT" placeholder:"FILE" help:"PEM server certificate chain; with --tls-key turns TLS on (reloaded when the file changes)."`
+	TLSKey          string           `name:"tls-key" env:"RXCLAIMS_TLS_KEY" placeholder:"FILE" help:"PEM private key of --tls-cert."`
+	TLSClientCA     string           `name:"tls-client-ca" env:"RXCLAIMS_TLS_CLIENT_CA" placeholder:"FILE" help:"PEM CA bundle whose client certificates are accepted (mutual TLS)."`
+	JWKS            string           `name:"jwks" env:"RXCLAIMS_JWKS" placeholder:"FILE" help:"JSON Web Key Set whose keys sign accepted bearer JWTs (with --jwt-issuer and --jwt-audience)."`
+	JWTIssuer       string           `name:"jwt-issuer" env:"RXCLAIMS_JWT_ISSUER" help:"The iss every bearer JWT must carry."`
+	JWTAudience     string           `name:"jwt-audience" env:"RXCLAIMS_JWT_AUDIENCE" help:"A value every bearer JWT's aud must contain."`
+	Insecure        bool             `name:"insecure" help:"Without TLS, serve on non-loopback addresses anyway (identities are then asserted by x-user, not proven)."`
+	Reflection      bool             `name:"reflection" help:"Serve gRPC reflection (for grpcurl without proto files)."`
 	DataDir         string           `name:"data-dir" env:"RXCLAIMS_DATA_DIR" default:"./data" help:"Pebble data directory (created if missing)."`
 	Config          string           `name:"config" env:"RXCLAIMS_CONFIG" placeholder:"FILE" help:"Configuration bundle (YAML or JSON); without it the server runs on the built-in demo data."`
 	LogLevel        string           `name:"log-level" env:"RXCLAIMS_LOG_LEVEL" default:"info" help:"Log level: debug, info, warn or error."`
 	MaxInFlight     int              `name:"max-claims-in-flight" env:"RXCLAIMS_MAX_CLAIMS_IN_FLIGHT" default:"0" help:"ClaimsService calls handled at once; beyond it a call is answered ResourceExhausted at once, without any work. 0: 16 per core plus 32."`
+	Policy          string           `name:"policy" env:"RXCLAIMS_POLICY" placeholder:"FILE" help:"Policy file granting callers their roles (YAML; see deploy/policy.yaml). Without it every caller has every role (development mode)."`
 	PrintDemoConfig bool             `name:"print-demo-config" help:"Print the built-in demo data as a configuration bundle and exit."`
-	Verify          bool             `name:"verify" help:"Check the store in --data-dir (every balance equals its claims' contributions; one paid claim per key) and exit; the server must be stopped."`
+	Verify          bool             `name:"verify" help:"Check the store in --data-dir (every balance equals its claims' contributions; one paid claim per key; the audit trail's hash chain is unbroken) and exit; the server must be stopped."`
+	BackupDir       string           `name:"backup-dir" env:"RXCLAIMS_BACKUP_DIR" placeholder:"DIR" help:"Where OperatorService.CreateBackup (adjctl backup) writes backups: an existing directory outside --data-dir, ideally on another volume. Unset: backups are off."`
+	RestoreFrom     string           `name:"restore-from" placeholder:"BACKUP" help:"Restore the backup in BACKUP (a directory adjctl backup wrote) into --data-dir, which must be empty and unused, verify it as --verify does, and exit."`
 	Version         kong.VersionFlag `name:"version" help:"Print the version and exit."`
 }
 
@@ -61,9 +78,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if _, err := cli.Parse("adjudicator", &f, args, stdout, stderr, kong.Description(description)); err != nil {
 		return err
 	}
-	switch {
+	switch unfinished := store.CheckRestored(f.DataDir); {
 	case f.PrintDemoConfig:
 		return printDemoConfig(stdout)
+	case f.RestoreFrom != "":
+		return restoreStore(ctx, f.RestoreFrom, f.DataDir, stdout)
+	case unfinished != nil:
+		return unfinished
 	case f.Verify:
 		return verifyStore(ctx, f.DataDir, stdout)
 	}
@@ -76,8 +97,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: lvl}))
 	return server.Run(ctx, server.Options{
-		GRPCAddr: f.GRPCAddr, MetricsAddr: f.MetricsAddr, DataDir: f.DataDir,
-		Config: chooseConfig(f.Config, log), Logger: log, MaxClaimsInFlight: f.MaxInFlight,
+		GRPCAddr: f.GRPCAddr, AdminAddr: f.AdminAddr, HealthAddr: f.HealthAddr, MetricsAddr: f.MetricsAddr, DataDir: f.DataDir,
+		Config: chooseConfig(f.Config, log), Logger: log, BackupDir: f.BackupDir, PolicyFile: f.Policy,
+		MaxClaimsInFlight: f.MaxInFlight,
+		Security: server.Security{
+			TLSCert: f.TLSCert, TLSKey: f.TLSKey, ClientCA: f.TLSClientCA,
+			JWKS: f.JWKS, JWTIssuer: f.JWTIssuer, JWTAudience: f.JWTAudience,
+			Insecure: f.Insecure, Reflection: f.Reflection,
+		},
 	})
 }
 
@@ -112,23 +139,24 @@ func printDemoConfig(stdout io.Writer) error {
 	return err
 }
 
-// verifyStore runs the store's consistency check and reports it; it fails
-// when any problem is found. It opens the store read-only, so it runs on a
-// full disk too, and it stops when ctx ends (SIGTERM, Ctrl-C) or the store
-// fails, whatever the store is doing.
+// verifyStore runs the store's consistency checks and reports them; it
+// fails when any problem is found. It opens the store read-only, so it
+// runs on a full disk too, and it stops when ctx ends (SIGTERM, Ctrl-C)
+// or the store fails, whatever the store is doing.
 func verifyStore(ctx context.Context, dir string, out io.Writer) error {
 	// A mistyped directory must not pass as an empty, consistent one.
 	if m, _ := filepath.Glob(filepath.Join(dir, "MANIFEST-*")); len(m) == 0 {
 		return fmt.Errorf("--verify: %s holds no store", dir)
 	}
 	type result struct {
-		rep *store.Report
-		err error
+		rep   *store.Report
+		audit *store.AuditReport
+		err   error
 	}
 	done := make(chan result, 1)
 	go func() {
-		rep, err := readVerify(dir)
-		done <- result{rep, err}
+		rep, audit, err := readVerify(dir)
+		done <- result{rep, audit, err}
 	}()
 	var r result
 	select {
@@ -139,24 +167,32 @@ func verifyStore(ctx context.Context, dir string, out io.Writer) error {
 	if r.err != nil {
 		return r.err
 	}
-	rep := r.rep
+	rep, audit := r.rep, r.audit
 	fmt.Fprintf(out, "%d claims (%d paid, %d reversed), %d accumulator documents, %d problems\n",
 		rep.Claims, rep.Paid, rep.Reversed, rep.Documents, len(rep.Problems))
 	for _, p := range rep.Problems {
 		fmt.Fprintln(out, "  ", p)
 	}
-	if len(rep.Problems) > 0 {
+	fmt.Fprintf(out, "audit trail: %d entries, head %s, %d problems\n", audit.Entries, audit.Head, len(audit.Problems))
+	for _, p := range audit.Problems {
+		fmt.Fprintln(out, "  ", p)
+	}
+	if len(rep.Problems)+len(audit.Problems) > 0 {
 		return fmt.Errorf("store %s is inconsistent", dir)
 	}
 	return nil
 }
 
-// readVerify opens the store in dir read-only and verifies it.
-func readVerify(dir string) (*store.Report, error) {
+// readVerify opens the store in dir read-only and runs both checks.
+func readVerify(dir string) (*store.Report, *store.AuditReport, error) {
 	st, err := store.Open(store.Options{Dir: dir, ReadOnly: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	rep, err := st.Verify()
-	return rep, errors.Join(err, st.Close())
+	var audit *store.AuditReport
+	if err == nil {
+		audit, err = st.VerifyAudit()
+	}
+	return rep, audit, errors.Join(err, st.Close())
 }

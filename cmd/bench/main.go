@@ -62,6 +62,7 @@ type flags struct {
 	ScaleHistory        *string          `name:"scale-history" help:"History claims of each case of the history curve; - for none."`
 	ScaleHistoryMembers *int             `name:"scale-history-members" help:"Members of the history curve's cases."`
 	ScaleEdits          *string          `name:"scale-edits" help:"Active edits of each case of the edits curve; - for none."`
+	ScaleTLS            *bool            `name:"scale-tls" negatable:"" help:"Measure the transport dimension: the claim path over plaintext and over mutual TLS (on in every preset)."`
 	ScaleConcurrency    *int             `name:"scale-concurrency" help:"Closed-loop concurrency of the scale cases."`
 	ScaleRate           *float64         `name:"scale-rate" help:"Open-loop rate of the scale cases."`
 	KeepData            bool             `name:"keep-data" help:"Keep each server's Pebble store and bundle under --out (removed after each step by default)."`
@@ -115,6 +116,7 @@ func (f *flags) options() (bench.Options, error) {
 	set(&o.P99Bound, f.P99Bound)
 	set(&o.ScaleHistoryMembers, f.ScaleHistoryMembers)
 	set(&o.ScaleConcurrency, f.ScaleConcurrency)
+	set(&o.ScaleTLS, f.ScaleTLS)
 	set(&o.ScaleRate, f.ScaleRate)
 	err := errors.Join(
 		setList(&o.Concurrency, "concurrency", f.Concurrency, ints),

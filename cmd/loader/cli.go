@@ -13,8 +13,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/term"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 
+	"github.com/rxclaims/rxclaims/internal/dialer"
 	"github.com/rxclaims/rxclaims/loader"
 )
 
@@ -37,11 +37,12 @@ type CLI struct {
 
 // Globals are the flags every command takes.
 type Globals struct {
-	Dir         string `default:"./loader-data" env:"RXCLAIMS_LOADER_DIR" help:"State, staging, archive and rejected directories."`
-	Inbox       string `env:"RXCLAIMS_LOADER_INBOX" help:"Inbox directory (default DIR/inbox)."`
-	Profiles    string `env:"RXCLAIMS_LOADER_PROFILES" help:"Group intake profiles (YAML or JSON)."`
-	Adjudicator string `default:"localhost:50051" env:"RXCLAIMS_ADJUDICATOR" help:"The adjudicator's gRPC address (\"-\": do not sync)."`
-	LogLevel    string `default:"info" env:"RXCLAIMS_LOG_LEVEL" help:"Log level (debug, info, warn, error)."`
+	Dir         string       `default:"./loader-data" env:"RXCLAIMS_LOADER_DIR" help:"State, staging, archive and rejected directories."`
+	Inbox       string       `env:"RXCLAIMS_LOADER_INBOX" help:"Inbox directory (default DIR/inbox)."`
+	Profiles    string       `env:"RXCLAIMS_LOADER_PROFILES" help:"Group intake profiles (YAML or JSON)."`
+	Adjudicator string       `default:"localhost:50052" env:"RXCLAIMS_ADJUDICATOR" help:"The adjudicator's admin listener (EnrollmentService; \"-\": do not sync)."`
+	TLS         dialer.Flags `embed:""`
+	LogLevel    string       `default:"info" env:"RXCLAIMS_LOG_LEVEL" help:"Log level (debug, info, warn, error)."`
 
 	stdout, stderr io.Writer
 }
@@ -96,7 +97,7 @@ func (g *Globals) open(reg prometheus.Registerer, poll time.Duration) (*session,
 	}
 	s := &session{log: log}
 	if g.Adjudicator != "-" {
-		if s.conn, err = grpc.NewClient(g.Adjudicator, grpc.WithTransportCredentials(insecure.NewCredentials())); err != nil {
+		if s.conn, err = dialer.Dial(g.Adjudicator, g.TLS.Options()); err != nil {
 			return nil, err
 		}
 		host, _ := os.Hostname()

@@ -2,7 +2,7 @@
 // records), drug, pharmacy and network files and syncs them into the
 // adjudicator through its EnrollmentService.
 //
-//	loader run --dir /var/lib/loader --profiles profiles.yaml --adjudicator localhost:50051
+//	loader run --dir /var/lib/loader --profiles profiles.yaml --adjudicator localhost:50052 --tls-ca ca.crt --tls-cert tls.crt --tls-key tls.key
 //	loader apply families.csv --profiles profiles.yaml
 //	loader policy change --group GRP100 --family LDR001 --person 001 --user mark --profiles profiles.yaml management=Y
 //	loader status --group GRP100

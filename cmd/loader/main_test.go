@@ -10,6 +10,8 @@ import (
 
 	"github.com/alecthomas/kong"
 
+	"github.com/rxclaims/rxclaims/internal/authz"
+	"github.com/rxclaims/rxclaims/internal/servertest"
 	"github.com/rxclaims/rxclaims/loader"
 )
 
@@ -52,6 +54,30 @@ func TestApplyFlagsAfterFile(t *testing.T) {
 	code, out, errOut = loaderRun(t, "status", "--dir", dir, "--adjudicator", "-")
 	if code != 0 || !strings.Contains(out, "outbox: 1 batches written") {
 		t.Fatalf("status: exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+}
+
+// TestSyncOverMutualTLS: the loader syncs into an adjudicator that requires
+// client certificates, presenting its own. (A loader without one waits for
+// a connection until its sync timeout: the server tests cover refusals.)
+func TestSyncOverMutualTLS(t *testing.T) {
+	pki := servertest.NewPKI(t)
+	srv := servertest.StartTLS(t, t.TempDir(), pki, servertest.Policy(t, map[string][]string{"loader": {authz.EnrollmentOperator}}))
+	dir := t.TempDir()
+	src := filepath.Join(t.TempDir(), "drugs.csv")
+	if err := os.WriteFile(src, []byte(drugFile), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := loaderRun(t, "apply", src, "--dir", dir, "--adjudicator", "-"); code != 0 {
+		t.Fatalf("apply: exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	f := pki.Client(t, "loader").TLS
+	code, out, errOut := loaderRun(t, "sync", "--dir", dir, "--adjudicator", srv.AdminAddr, "--tls-ca", f.CA, "--tls-cert", f.Cert, "--tls-key", f.Key)
+	if code != 0 {
+		t.Fatalf("sync: exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	if code, out, _ := loaderRun(t, "status", "--dir", dir, "--adjudicator", "-"); code != 0 || !strings.Contains(out, "1 acknowledged, 0 waiting") {
+		t.Fatalf("status after sync: exit %d\n%s", code, out)
 	}
 }
 

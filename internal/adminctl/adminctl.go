@@ -1,5 +1,5 @@
 // Package adminctl is adjctl: a command line for the AdminService (edits,
-// configuration bundles, test claims). cmd/adjctl is its thin main; the
+// configuration bundles, test claims) and the OperatorService (backup). cmd/adjctl is its thin main; the
 // commands are kong subcommands, each a type with a Run method.
 package adminctl
 
@@ -15,8 +15,7 @@ import (
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/internal/cli"
 	"github.com/rxclaims/rxclaims/internal/client"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
+	"github.com/rxclaims/rxclaims/internal/dialer"
 	"google.golang.org/grpc/status"
 )
 
@@ -26,8 +25,9 @@ var ErrInvalidEdit = errors.New("the edit is invalid")
 
 // CLI is adjctl's command line.
 type CLI struct {
-	Addr    string           `name:"addr" env:"RXCLAIMS_ADDR" default:"localhost:50051" help:"The adjudicator's gRPC address."`
-	User    string           `name:"user" env:"RXCLAIMS_USER,USER" help:"The acting user, sent as x-user metadata."`
+	Addr    string           `name:"addr" env:"RXCLAIMS_ADDR" default:"localhost:50052" help:"The adjudicator's admin listener (AdminService)."`
+	User    string           `name:"user" env:"RXCLAIMS_USER,USER" help:"The acting user, sent as x-user metadata: a development-mode server's only notion of who calls (with TLS, the client certificate or token says who you are and this is ignored)."`
+	TLS     dialer.Flags     `embed:""`
 	JSON    bool             `name:"json" help:"Print JSON instead of tables."`
 	Version kong.VersionFlag `name:"version" help:"Print the version and exit."`
 
@@ -41,20 +41,26 @@ type CLI struct {
 		Inactivate inactivateCmd `cmd:"" help:"Retire a version for good."`
 	} `cmd:"" help:"Manage edits."`
 	Bundle struct {
-		Export exportCmd `cmd:"" help:"Write the configuration bundle (YAML)."`
-		Import importCmd `cmd:"" help:"Merge a YAML or JSON bundle."`
-	} `cmd:"" help:"Export or import the configuration bundle."`
+		Export  exportCmd  `cmd:"" help:"Write the configuration bundle (YAML)."`
+		Import  importCmd  `cmd:"" help:"Propose a YAML or JSON bundle for import (another approver approves it)."`
+		Approve approveCmd `cmd:"" help:"Apply a pending import (not one you proposed)."`
+		Reject  rejectCmd  `cmd:"" help:"Discard a pending import."`
+		Pending pendingCmd `cmd:"" help:"List the pending imports."`
+	} `cmd:"" help:"Export, import and approve configuration bundles."`
 	TestClaim testClaimCmd `cmd:"" name:"test-claim" help:"Dry-run a claim (claims.proto Claim as JSON, bare or as {\"claim\": {...}})."`
+	Backup    backupCmd    `cmd:"" help:"Back up the running server's store under its --backup-dir (OperatorService; role operator)."`
+	Audit     auditCmd     `cmd:"" help:"Read the audit trail (auditor role)."`
 }
 
-const description = "Manage the adjudicator's edits, configuration bundles and test claims through its AdminService."
+const description = "Manage the adjudicator's edits, configuration bundles and test claims through its AdminService, and back it up through its OperatorService."
 
 // session is what a command runs with.
 type session struct {
-	ctx   context.Context
-	admin *client.Admin
-	out   io.Writer
-	json  bool
+	ctx      context.Context
+	admin    *client.Admin
+	operator *client.Operator
+	out      io.Writer
+	json     bool
 }
 
 // Run runs adjctl with args (without the program name). --help and
@@ -65,22 +71,25 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	conn, err := grpc.NewClient(c.Addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := dialer.Dial(c.Addr, c.TLS.Options())
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	s := &session{ctx: ctx, admin: client.NewAdmin(conn, c.User), out: stdout, json: c.JSON}
+	s := &session{ctx: ctx, admin: client.NewAdmin(conn, c.User), operator: client.NewOperator(conn, c.User), out: stdout, json: c.JSON}
 	return describe(kctx.Run(s))
 }
 
 // describe turns a gRPC error into one naming its code, message and any
 // validation problems.
 func describe(err error) error {
-	st, ok := status.FromError(err)
-	if err == nil || !ok {
+	// The status itself, not status.FromError's: kong wraps a command's
+	// error, and FromError would repeat the wrapper's whole text.
+	var se interface{ GRPCStatus() *status.Status }
+	if !errors.As(err, &se) {
 		return err
 	}
+	st := se.GRPCStatus()
 	msg := st.Code().String() + ": " + st.Message()
 	for _, p := range client.Problems(err) {
 		msg += "\n  " + p.String()

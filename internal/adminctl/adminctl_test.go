@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/rxclaims/rxclaims/edits"
 	"github.com/rxclaims/rxclaims/internal/adminctl"
+	"github.com/rxclaims/rxclaims/internal/authz"
 	"github.com/rxclaims/rxclaims/internal/cli"
 	"github.com/rxclaims/rxclaims/internal/demo"
 	"github.com/rxclaims/rxclaims/internal/servertest"
@@ -20,13 +22,21 @@ import (
 type adjctl struct {
 	t    *testing.T
 	addr string
+	// pki, when set, makes adjctl present user's client certificate
+	// (mutual TLS) besides naming user in --user.
+	pki *servertest.PKI
 }
 
 // run runs adjctl against the server as user and returns its output.
 func (a adjctl) run(user string, args ...string) (string, error) {
 	a.t.Helper()
 	var out, errOut bytes.Buffer
-	err := adminctl.Run(context.Background(), append([]string{"--addr", a.addr, "--user", user}, args...), &out, &errOut)
+	flags := []string{"--addr", a.addr, "--user", user}
+	if a.pki != nil {
+		f := a.pki.Client(a.t, user).TLS
+		flags = append(flags, "--tls-ca", f.CA, "--tls-cert", f.Cert, "--tls-key", f.Key)
+	}
+	err := adminctl.Run(context.Background(), append(flags, args...), &out, &errOut)
 	return out.String() + errOut.String(), err
 }
 
@@ -87,7 +97,7 @@ const bareClaim = `{"bin":"` + demo.BIN + `","processor_control_number":"` + dem
 
 func TestAdjctl(t *testing.T) {
 	dir := t.TempDir()
-	a := adjctl{t: t, addr: servertest.Start(t, t.TempDir()).Addr}
+	a := adjctl{t: t, addr: servertest.Start(t, t.TempDir()).AdminAddr}
 	edit := write(t, dir, "qty.yaml", qtyEdit)
 	checkValidateAndCreate(t, a, dir, edit)
 
@@ -161,31 +171,49 @@ func checkActivateAndList(t *testing.T, a adjctl, dir string) {
 }
 
 // checkBundleRoundTrip exports a's bundle, then imports it into a fresh
-// server twice: the second import changes nothing.
+// server: ops proposes it, ops may not approve it, dave does; proposing it
+// again changes nothing. The audit trail shows each step.
 func checkBundleRoundTrip(t *testing.T, a adjctl, dir string) {
 	t.Helper()
 	bundle := filepath.Join(dir, "bundle.yaml")
 	a.ok("alice", "bundle", "export", bundle)
-	b := adjctl{t: t, addr: servertest.Start(t, t.TempDir()).Addr}
-	summary := func() map[string]int {
-		var m map[string]int
+	b := adjctl{t: t, addr: servertest.Start(t, t.TempDir()).AdminAddr}
+	summary := func() map[string]any {
+		var m map[string]any
 		if out := b.ok("ops", "bundle", "import", bundle, "--json"); json.Unmarshal([]byte(out), &m) != nil {
 			t.Fatalf("import --json: %s", out)
 		}
 		return m
 	}
 	first := summary()
-	if first["edits_added"] == 0 {
+	id, _ := first["pending_id"].(string)
+	if first["edits_added"] == 0.0 || id == "" || first["applied"] != false {
 		t.Fatalf("import: %v", first)
 	}
+	if out := b.ok("dave", "bundle", "pending"); !strings.Contains(out, id) || !strings.Contains(out, "proposed by ops") {
+		t.Fatalf("pending:\n%s", out)
+	}
+	b.fails("PermissionDenied", "ops", "bundle", "approve", id)
+	if out := b.ok("dave", "bundle", "approve", id); !strings.Contains(out, "imported "+id) {
+		t.Fatalf("approve:\n%s", out)
+	}
 	second := summary()
-	for k, n := range second {
-		want := 0
-		if k == "edits_unchanged" {
-			want = first["edits_added"] + first["edits_unchanged"]
+	for k, v := range second {
+		var want any = 0.0
+		switch k {
+		case "edits_unchanged":
+			want = first["edits_added"].(float64) + first["edits_unchanged"].(float64)
+		case "applied":
+			want = true
+		case "pending_id":
+			want = ""
+		case "proposed_by":
+			want = "ops"
+		case "settings":
+			want = []any{}
 		}
-		if n != want {
-			t.Errorf("second import: %s = %d, want %d (first import %v)", k, n, want, first)
+		if fmt.Sprint(v) != fmt.Sprint(want) {
+			t.Errorf("second import: %s = %v, want %v (first import %v)", k, v, want, first)
 		}
 	}
 	if out := b.ok("ops", "bundle", "import", bundle); !strings.Contains(out, "edits: 0 added") {
@@ -193,6 +221,40 @@ func checkBundleRoundTrip(t *testing.T, a adjctl, dir string) {
 	}
 	if out := b.ok("ops", "edits", "list"); !strings.Contains(out, "QTY-10") || !strings.Contains(out, "ACTIVE") {
 		t.Fatalf("list on the importing server:\n%s", out)
+	}
+	trail := b.ok("carol", "audit", "--object", "import "+id)
+	for _, want := range []string{"ops", "AdminService/ImportBundle", "dave", "AdminService/ApproveImport", "FAILED PermissionDenied"} {
+		if !strings.Contains(trail, want) {
+			t.Errorf("audit --object: no %q in\n%s", want, trail)
+		}
+	}
+}
+
+// TestAdjctlTLS: over mutual TLS the client certificate is the acting
+// user and --user is ignored: alice's certificate cannot activate her own
+// draft by claiming to be bob; bob's certificate can. Without a
+// certificate the server refuses the connection.
+func TestAdjctlTLS(t *testing.T) {
+	pki := servertest.NewPKI(t)
+	srv := servertest.StartTLS(t, t.TempDir(), pki, servertest.Policy(t, map[string][]string{
+		"alice": {authz.ConfigAuthor, authz.ConfigApprover}, "bob": {authz.ConfigAuthor, authz.ConfigApprover}}))
+	a := adjctl{t: t, addr: srv.AdminAddr, pki: pki}
+	edit := write(t, t.TempDir(), "qty.yaml", qtyEdit)
+	if out := a.ok("alice", "edits", "create", edit); !strings.Contains(out, "created by alice") {
+		t.Fatalf("create: %s", out)
+	}
+	var out bytes.Buffer
+	f := pki.Client(t, "alice").TLS
+	err := adminctl.Run(context.Background(), []string{"--addr", srv.AdminAddr, "--user", "bob", "--tls-ca", f.CA, "--tls-cert", f.Cert, "--tls-key", f.Key,
+		"edits", "activate", "QTY-10", "1"}, &out, &out)
+	if err == nil || !strings.Contains(err.Error(), "PermissionDenied") {
+		t.Fatalf("alice's certificate with --user bob activates her own draft: %v\n%s", err, out.String())
+	}
+	if out := a.ok("bob", "edits", "activate", "QTY-10", "1"); !strings.Contains(out, "activated by bob") {
+		t.Fatalf("activate: %s", out)
+	}
+	if err := adminctl.Run(context.Background(), []string{"--addr", srv.AdminAddr, "--tls-ca", f.CA, "edits", "list"}, &out, &out); err == nil {
+		t.Fatal("a call without a client certificate succeeded")
 	}
 }
 
@@ -212,7 +274,7 @@ func TestEditYAMLErrors(t *testing.T) {
 // variables, --version prints the version; both exit 0.
 func TestHelpAndVersion(t *testing.T) {
 	for arg, want := range map[string][]string{
-		"--help":    {"edits", "bundle", "test-claim", "$RXCLAIMS_ADDR", "$RXCLAIMS_USER"},
+		"--help":    {"edits", "bundle", "test-claim", "$RXCLAIMS_ADDR", "$RXCLAIMS_USER", "--tls-ca", "--tls-cert", "--tls-key", "--token-file"},
 		"--version": {"adjctl "},
 	} {
 		var out bytes.Buffer

@@ -119,11 +119,11 @@ func (c *importCmd) Run(s *session) error {
 	if err != nil {
 		return err
 	}
-	sum, err := s.admin.ImportBundle(s.ctx, b)
+	p, err := s.admin.ImportBundle(s.ctx, b)
 	if err != nil {
 		return err
 	}
-	return s.printSummary(sum)
+	return s.printPending(p)
 }
 
 type testClaimCmd struct {

@@ -117,13 +117,30 @@ func (c *session) validate(ctx context.Context, ed edits.Edit) error {
 	return nil
 }
 
-func (c *session) printSummary(s adjudicator.ImportSummary) error {
-	if c.json {
-		return c.printProto(wire.ImportSummaryToProto(s))
+// printSummary prints what an import changed (or, pending, would change)
+// after the word what.
+func (c *session) printSummary(what string, s adjudicator.ImportSummary) error {
+	_, err := fmt.Fprintf(c.out, "%s: %d plans, %d networks, %d pharmacies, %d drugs, %d schedules, %d clients, %d groups, %d families changed; edits: %d added (%d active), %d unchanged\n",
+		what, s.Plans, s.Networks, s.Pharmacies, s.Drugs, s.Schedules, s.Clients, s.Groups, s.Families, s.EditsAdded, s.EditsActivated, s.EditsUnchanged)
+	for _, set := range s.Settings {
+		fmt.Fprintf(c.out, "  setting %s\n", set)
 	}
-	_, err := fmt.Fprintf(c.out, "imported: %d plans, %d networks, %d pharmacies, %d drugs, %d schedules, %d clients, %d groups, %d families changed; edits: %d added, %d unchanged\n",
-		s.Plans, s.Networks, s.Pharmacies, s.Drugs, s.Schedules, s.Clients, s.Groups, s.Families, s.EditsAdded, s.EditsUnchanged)
 	return err
+}
+
+// printPending prints a proposed import: pending, or applied at once
+// because it changes nothing.
+func (c *session) printPending(p adjudicator.PendingImport) error {
+	if c.json {
+		out := wire.ImportSummaryToProto(p.Summary)
+		out.PendingId, out.ProposedBy, out.Applied = p.ID, p.ProposedBy, p.ID == ""
+		return c.printProto(out)
+	}
+	if p.ID == "" {
+		return c.printSummary("imported (nothing to change)", p.Summary)
+	}
+	fmt.Fprintf(c.out, "import %s proposed by %s; another configuration approver applies it with: adjctl bundle approve %s\n", p.ID, p.ProposedBy, p.ID)
+	return c.printSummary("it would change", p.Summary)
 }
 
 // printResult prints a test claim's result: its outcome and amounts, then

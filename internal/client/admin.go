@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"time"
 
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/edits"
@@ -154,13 +155,74 @@ func (c *Admin) ExportBundle(ctx context.Context) ([]byte, error) {
 	return r.GetBundle(), nil
 }
 
-// ImportBundle merges a YAML or JSON bundle and returns what changed.
-func (c *Admin) ImportBundle(ctx context.Context, bundle []byte) (adjudicator.ImportSummary, error) {
+// ImportBundle proposes a YAML or JSON bundle for import and returns the
+// pending import (its Bundle left out), which another approver must
+// approve; a bundle that changes nothing applies at once and comes back
+// with an empty ID.
+func (c *Admin) ImportBundle(ctx context.Context, bundle []byte) (adjudicator.PendingImport, error) {
 	r, err := c.c.ImportBundle(c.ctx(ctx), &pb.ImportBundleRequest{Bundle: bundle})
+	if err != nil {
+		return adjudicator.PendingImport{}, err
+	}
+	return adjudicator.PendingImport{ID: r.GetPendingId(), ProposedBy: r.GetProposedBy(), Summary: wire.ImportSummaryFromProto(r)}, nil
+}
+
+// ApproveImport applies a pending import and returns what it changed.
+func (c *Admin) ApproveImport(ctx context.Context, id string) (adjudicator.ImportSummary, error) {
+	r, err := c.c.ApproveImport(c.ctx(ctx), &pb.ApproveImportRequest{Id: id})
 	if err != nil {
 		return adjudicator.ImportSummary{}, err
 	}
-	return wire.ImportSummaryFromProto(r), nil
+	return wire.ImportSummaryFromProto(r.GetSummary()), nil
+}
+
+// RejectImport discards a pending import.
+func (c *Admin) RejectImport(ctx context.Context, id string) error {
+	_, err := c.c.RejectImport(c.ctx(ctx), &pb.RejectImportRequest{Id: id})
+	return err
+}
+
+// PendingImports lists the imports waiting for approval (their Bundle
+// left out).
+func (c *Admin) PendingImports(ctx context.Context) ([]adjudicator.PendingImport, error) {
+	r, err := c.c.ListImports(c.ctx(ctx), &pb.ListImportsRequest{})
+	if err != nil {
+		return nil, err
+	}
+	var out []adjudicator.PendingImport
+	for _, p := range r.GetImports() {
+		at, _ := time.Parse(time.RFC3339Nano, p.GetProposedAt())
+		out = append(out, adjudicator.PendingImport{ID: p.GetId(), ProposedBy: p.GetProposedBy(), ProposedAt: at,
+			Summary: wire.ImportSummaryFromProto(p.GetSummary())})
+	}
+	return out, nil
+}
+
+// AuditFilter selects audit entries; empty fields match all.
+type AuditFilter struct {
+	From, To string // RFC 3339 times, or YYYY-MM-DD dates (To's day included)
+	User     string // the entry's subject
+	Object   string // e.g. "edit QTY-10", "import 3f2a…", "group GRP100"
+	AfterSeq uint64 // paging: entries after this one
+	Limit    int    // default 100, at most 1000
+}
+
+// Audit reads the audit trail.
+func (c *Admin) Audit(ctx context.Context, f AuditFilter) ([]adjudicator.AuditEntry, error) {
+	r, err := c.c.ListAudit(c.ctx(ctx), &pb.ListAuditRequest{From: f.From, To: f.To, User: f.User, Object: f.Object,
+		AfterSeq: f.AfterSeq, Limit: int32(f.Limit)})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]adjudicator.AuditEntry, 0, len(r.GetEntries()))
+	for _, p := range r.GetEntries() {
+		e, err := wire.AuditEntryFromProto(p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
 }
 
 // TestClaim dry-runs a claim with the given Draft versions as though active.

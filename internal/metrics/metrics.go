@@ -21,6 +21,7 @@ type Metrics struct {
 	duration     *prometheus.HistogramVec
 	commit       prometheus.Histogram
 	configLoaded prometheus.Gauge
+	denied       *prometheus.CounterVec
 }
 
 // New creates the metrics and registers them with reg.
@@ -48,8 +49,12 @@ func New(reg prometheus.Registerer) *Metrics {
 			Namespace: Namespace, Name: "config_loaded_timestamp_seconds",
 			Help: "Unix time the current configuration snapshot was loaded.",
 		}),
+		denied: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: Namespace, Name: "calls_denied_total",
+			Help: "Calls refused for a missing role, by full gRPC method and the role it needs.",
+		}, []string{"method", "role"}),
 	}
-	reg.MustRegister(m.claims, m.rejects, m.duration, m.commit, m.configLoaded)
+	reg.MustRegister(m.claims, m.rejects, m.duration, m.commit, m.configLoaded, m.denied)
 	return m
 }
 
@@ -61,6 +66,10 @@ func (m *Metrics) ObserveClaim(tx, status string, rejects []string, d time.Durat
 	}
 	m.duration.WithLabelValues(tx).Observe(d.Seconds())
 }
+
+// Denied records a call refused for a missing role. The method is one of
+// the server's (the role table bounds the labels).
+func (m *Metrics) Denied(method, role string) { m.denied.WithLabelValues(method, role).Inc() }
 
 // ObserveCommit records one synced store commit.
 func (m *Metrics) ObserveCommit(d time.Duration) { m.commit.Observe(d.Seconds()) }

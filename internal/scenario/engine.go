@@ -7,6 +7,7 @@ import (
 
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/config"
+	"github.com/rxclaims/rxclaims/edits"
 	"github.com/rxclaims/rxclaims/internal/store"
 )
 
@@ -23,7 +24,7 @@ func NewEngine(t testing.TB, cfg *config.Config, dir string, now func() time.Tim
 			t.Error(err)
 		}
 	})
-	if err := st.PutFamilies(context.Background(), cfg.Families); err != nil {
+	if err := st.PutFamilies(context.Background(), cfg.Families, nil); err != nil {
 		t.Fatal(err)
 	}
 	e, err := adjudicator.New(cfg, adjudicator.Options{Store: st, Configs: st, Now: now})
@@ -31,4 +32,26 @@ func NewEngine(t testing.TB, cfg *config.Config, dir string, now func() time.Tim
 		t.Fatal(err)
 	}
 	return e, st
+}
+
+// EngineTarget is the engine as a scenario target: its edit lifecycle
+// acts as the worksheet's user (adjudicator.Actor).
+func EngineTarget(e *adjudicator.Engine) Target { return engineTarget{e} }
+
+type engineTarget struct{ *adjudicator.Engine }
+
+func (t engineTarget) CreateDraft(ctx context.Context, e edits.Edit, user string) (edits.Edit, error) {
+	return t.Engine.CreateDraft(ctx, e, adjudicator.Actor(user))
+}
+
+func (t engineTarget) UpdateDraft(ctx context.Context, e edits.Edit, user string) (edits.Edit, error) {
+	return t.Engine.UpdateDraft(ctx, e, adjudicator.Actor(user))
+}
+
+func (t engineTarget) Activate(ctx context.Context, id string, version int, user string) (edits.Edit, error) {
+	return t.Engine.Activate(ctx, id, version, adjudicator.Actor(user))
+}
+
+func (t engineTarget) Inactivate(ctx context.Context, id string, version int, user string) (edits.Edit, error) {
+	return t.Engine.Inactivate(ctx, id, version, adjudicator.Actor(user))
 }

@@ -3,23 +3,22 @@ package server
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"strings"
 
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/config"
 	"github.com/rxclaims/rxclaims/edits"
+	"github.com/rxclaims/rxclaims/internal/authn"
 	"github.com/rxclaims/rxclaims/internal/wire"
 	pb "github.com/rxclaims/rxclaims/proto/rxclaims/v1"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 )
 
-// UserMetadataKey is the gRPC metadata key naming the acting user of an
-// AdminService call (internal/client sends the same key).
-const UserMetadataKey = "x-user"
+// UserMetadataKey is the gRPC metadata key naming the caller of a
+// development-mode call (internal/client sends the same key).
+const UserMetadataKey = authn.UserMetadataKey
 
 // adminService adapts the engine's admin methods to the AdminService gRPC
 // API. It is the only place admin errors become status codes.
@@ -58,24 +57,6 @@ func (s *adminService) adminStatus(ctx context.Context, method string, err error
 	return engineStatus(ctx, s.log, method, "the request could not be completed", err)
 }
 
-// user returns the acting user: the request's field or the x-user
-// metadata; when both are given they must agree.
-func user(ctx context.Context, field string) (string, error) {
-	var fromMD string
-	if md, ok := metadata.FromIncomingContext(ctx); ok {
-		if v := md.Get(UserMetadataKey); len(v) > 0 {
-			fromMD = v[0]
-		}
-	}
-	switch {
-	case field != "" && fromMD != "" && field != fromMD:
-		return "", status.Errorf(codes.InvalidArgument, "user: the request names %q but the %s metadata names %q", field, UserMetadataKey, fromMD)
-	case field != "":
-		return field, nil
-	}
-	return fromMD, nil
-}
-
 func editsToProto(list []edits.Edit) ([]*pb.EditVersion, error) {
 	out := make([]*pb.EditVersion, 0, len(list))
 	for _, e := range list {
@@ -88,18 +69,19 @@ func editsToProto(list []edits.Edit) ([]*pb.EditVersion, error) {
 	return out, nil
 }
 
-// mutate decodes the edit and user of a draft request and applies fn.
-func (s *adminService) mutate(ctx context.Context, method, editJSON, reqUser string,
-	fn func(context.Context, edits.Edit, string) (edits.Edit, error)) (*pb.EditVersion, error) {
-	u, err := user(ctx, reqUser)
-	if err != nil {
-		return nil, err
-	}
+// mutate decodes the edit of a draft request and applies fn as the
+// caller, with the call's audit entry.
+func (s *adminService) mutate(ctx context.Context, method, editJSON string,
+	fn func(context.Context, edits.Edit, *adjudicator.AuditEntry) (edits.Edit, error)) (*pb.EditVersion, error) {
 	e, err := wire.EditFromJSON([]byte(editJSON))
 	if err != nil {
 		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
-	out, err := fn(ctx, e, u)
+	audit := pendingAudit(ctx)
+	if method == "UpdateDraft" {
+		audit.Objects = append(audit.Objects, adjudicator.EditObject(clip(e.ID), e.Version))
+	}
+	out, err := fn(ctx, e, audit)
 	return s.reply(ctx, method, out, err)
 }
 
@@ -115,26 +97,22 @@ func (s *adminService) reply(ctx context.Context, method string, e edits.Edit, e
 	return p, nil
 }
 
-// lifecycle applies an activation or inactivation.
-func (s *adminService) lifecycle(ctx context.Context, method, id string, version int32, reqUser string,
-	fn func(context.Context, string, int, string) (edits.Edit, error)) (*pb.EditVersion, error) {
-	u, err := user(ctx, reqUser)
-	if err != nil {
-		return nil, err
-	}
+// lifecycle applies an activation or inactivation as the caller.
+func (s *adminService) lifecycle(ctx context.Context, method, id string, version int32,
+	fn func(context.Context, string, int, *adjudicator.AuditEntry) (edits.Edit, error)) (*pb.EditVersion, error) {
 	if id == "" {
 		return nil, status.Error(codes.InvalidArgument, "id: required")
 	}
 	if version <= 0 {
 		return nil, status.Error(codes.InvalidArgument, "version: must be positive")
 	}
-	out, err := fn(ctx, id, int(version), u)
+	out, err := fn(ctx, id, int(version), pendingAudit(ctx))
 	return s.reply(ctx, method, out, err)
 }
 
 // CreateDraft implements AdminService.CreateDraft.
 func (s *adminService) CreateDraft(ctx context.Context, req *pb.CreateDraftRequest) (*pb.CreateDraftResponse, error) {
-	e, err := s.mutate(ctx, "CreateDraft", req.GetEditJson(), req.GetUser(), s.engine.CreateDraft)
+	e, err := s.mutate(ctx, "CreateDraft", req.GetEditJson(), s.engine.CreateDraft)
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +121,7 @@ func (s *adminService) CreateDraft(ctx context.Context, req *pb.CreateDraftReque
 
 // UpdateDraft implements AdminService.UpdateDraft.
 func (s *adminService) UpdateDraft(ctx context.Context, req *pb.UpdateDraftRequest) (*pb.UpdateDraftResponse, error) {
-	e, err := s.mutate(ctx, "UpdateDraft", req.GetEditJson(), req.GetUser(), s.engine.UpdateDraft)
+	e, err := s.mutate(ctx, "UpdateDraft", req.GetEditJson(), s.engine.UpdateDraft)
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +148,7 @@ func (s *adminService) ValidateEdit(ctx context.Context, req *pb.ValidateEditReq
 
 // ActivateEdit implements AdminService.ActivateEdit.
 func (s *adminService) ActivateEdit(ctx context.Context, req *pb.ActivateEditRequest) (*pb.ActivateEditResponse, error) {
-	e, err := s.lifecycle(ctx, "ActivateEdit", req.GetId(), req.GetVersion(), req.GetUser(), s.engine.Activate)
+	e, err := s.lifecycle(ctx, "ActivateEdit", req.GetId(), req.GetVersion(), s.engine.Activate)
 	if err != nil {
 		return nil, err
 	}
@@ -179,7 +157,7 @@ func (s *adminService) ActivateEdit(ctx context.Context, req *pb.ActivateEditReq
 
 // InactivateEdit implements AdminService.InactivateEdit.
 func (s *adminService) InactivateEdit(ctx context.Context, req *pb.InactivateEditRequest) (*pb.InactivateEditResponse, error) {
-	e, err := s.lifecycle(ctx, "InactivateEdit", req.GetId(), req.GetVersion(), req.GetUser(), s.engine.Inactivate)
+	e, err := s.lifecycle(ctx, "InactivateEdit", req.GetId(), req.GetVersion(), s.engine.Inactivate)
 	if err != nil {
 		return nil, err
 	}
@@ -234,29 +212,6 @@ func (s *adminService) ExportBundle(ctx context.Context, _ *pb.ExportBundleReque
 		return nil, s.adminStatus(ctx, "ExportBundle", err)
 	}
 	return &pb.ExportBundleResponse{Bundle: b}, nil
-}
-
-// ImportBundle implements AdminService.ImportBundle.
-func (s *adminService) ImportBundle(ctx context.Context, req *pb.ImportBundleRequest) (*pb.ImportBundleResponse, error) {
-	u, err := user(ctx, req.GetUser())
-	if err != nil {
-		return nil, err
-	}
-	if len(req.GetBundle()) == 0 {
-		return nil, status.Error(codes.InvalidArgument, "bundle: required")
-	}
-	cfg, err := config.Parse(req.GetBundle())
-	if err == nil {
-		err = adjudicator.Validate(cfg)
-	}
-	if err != nil {
-		return nil, s.adminStatus(ctx, "ImportBundle", fmt.Errorf("%w: %w", adjudicator.ErrInvalid, err))
-	}
-	sum, err := s.engine.Import(ctx, cfg, u)
-	if err != nil {
-		return nil, s.adminStatus(ctx, "ImportBundle", err)
-	}
-	return wire.ImportSummaryToProto(sum), nil
 }
 
 // TestClaim implements AdminService.TestClaim.

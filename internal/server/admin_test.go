@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/rxclaims/rxclaims/adjudicator"
@@ -60,11 +59,11 @@ func refs(list []edits.Edit) []string {
 	return out
 }
 
-// docs returns the edits' JSON documents without the import audit.
+// docs returns the edits' JSON documents without audit and provenance.
 func docs(list []edits.Edit) []string {
 	var out []string
 	for _, e := range list {
-		e.Audit.ImportedBy, e.Audit.ImportedAt = "", time.Time{}
+		e.Audit, e.Provenance = edits.Audit{}, nil
 		b, _ := json.Marshal(e)
 		out = append(out, string(b))
 	}
@@ -95,7 +94,7 @@ type team struct {
 }
 
 func newTeam(srv *servertest.Server) team {
-	return team{alice: client.NewAdmin(srv.Conn, "alice"), bob: client.NewAdmin(srv.Conn, "bob"), claims: client.NewClaims(srv.Conn)}
+	return team{alice: client.NewAdmin(srv.AdminConn, "alice"), bob: client.NewAdmin(srv.AdminConn, "bob"), claims: client.NewClaims(srv.Conn)}
 }
 
 // checkInvalidEditRefused: an invalid edit is refused, names the field,
@@ -230,29 +229,29 @@ func checkAfterRestart(t *testing.T, tm team) {
 	}
 }
 
-// TestAdminUser checks where the acting user comes from.
+// TestAdminUser: the acting user is the authenticated caller (here, a
+// development-mode identity: the x-user metadata, "anonymous" without
+// it); the requests' user fields are ignored.
 func TestAdminUser(t *testing.T) {
 	ctx := context.Background()
 	srv := servertest.Start(t, t.TempDir())
-	admin := pb.NewAdminServiceClient(srv.Conn)
-	h, err := healthpb.NewHealthClient(srv.Conn).Check(ctx, &healthpb.HealthCheckRequest{Service: pb.AdminService_ServiceDesc.ServiceName})
+	admin := pb.NewAdminServiceClient(srv.AdminConn)
+	h, err := healthpb.NewHealthClient(srv.AdminConn).Check(ctx, &healthpb.HealthCheckRequest{Service: pb.AdminService_ServiceDesc.ServiceName})
 	if err != nil || h.GetStatus() != healthpb.HealthCheckResponse_SERVING {
 		t.Fatalf("AdminService health: %v %v", h, err)
 	}
 
-	_, err = admin.CreateDraft(ctx, &pb.CreateDraftRequest{EditJson: quantityEdit})
-	wantCode(t, "no user", err, codes.InvalidArgument)
 	carol := metadata.AppendToOutgoingContext(ctx, server.UserMetadataKey, "carol")
-	_, err = admin.CreateDraft(carol, &pb.CreateDraftRequest{EditJson: quantityEdit, User: "dave"})
-	wantCode(t, "disagreeing users", err, codes.InvalidArgument)
-	r, err := admin.CreateDraft(ctx, &pb.CreateDraftRequest{EditJson: quantityEdit, User: "dave"})
-	if err != nil || r.GetEdit().GetCreatedBy() != "dave" || r.GetEdit().GetStatus() != "DRAFT" || r.GetEdit().GetKind() != "QUANTITY" ||
+	r, err := admin.CreateDraft(carol, &pb.CreateDraftRequest{EditJson: quantityEdit, User: "dave"})
+	if err != nil || r.GetEdit().GetCreatedBy() != "carol" || r.GetEdit().GetStatus() != "DRAFT" || r.GetEdit().GetKind() != "QUANTITY" ||
 		r.GetEdit().GetEffective() != "2026-01-01" || r.GetEdit().GetLevel() != "PBM" || r.GetEdit().GetFamily() != "LIMITATION" {
-		t.Fatalf("create with the user field: %v %v", r, err)
+		t.Fatalf("create as carol, naming dave in the request: %v %v", r, err)
 	}
-	a, err := admin.ActivateEdit(carol, &pb.ActivateEditRequest{Id: "QTY-10", Version: 1})
-	if err != nil || a.GetEdit().GetActivatedBy() != "carol" || a.GetEdit().GetActivatedAt() == "" {
-		t.Fatalf("activate with the metadata user: %v %v", a, err)
+	_, err = admin.ActivateEdit(carol, &pb.ActivateEditRequest{Id: "QTY-10", Version: 1, User: "dave"})
+	wantCode(t, "carol activating her own draft, naming dave", err, codes.PermissionDenied)
+	a, err := admin.ActivateEdit(ctx, &pb.ActivateEditRequest{Id: "QTY-10", Version: 1, User: "carol"})
+	if err != nil || a.GetEdit().GetActivatedBy() != "anonymous" || a.GetEdit().GetActivatedAt() == "" {
+		t.Fatalf("activate without x-user: %v %v", a, err)
 	}
 	_, err = admin.CreateDraft(carol, &pb.CreateDraftRequest{EditJson: `{"id":"X","bogus":1}`})
 	wantCode(t, "unknown field", err, codes.InvalidArgument)
@@ -265,8 +264,8 @@ func TestAdminUser(t *testing.T) {
 func TestAdminBundles(t *testing.T) {
 	ctx := context.Background()
 	src := servertest.Start(t, t.TempDir())
-	alice := client.NewAdmin(src.Conn, "alice")
-	bob := client.NewAdmin(src.Conn, "bob")
+	alice := client.NewAdmin(src.AdminConn, "alice")
+	bob := client.NewAdmin(src.AdminConn, "bob")
 	if _, err := alice.CreateDraft(ctx, mustEdit(t, quantityEdit)); err != nil {
 		t.Fatal(err)
 	}
@@ -283,28 +282,36 @@ func TestAdminBundles(t *testing.T) {
 	}
 
 	dst := servertest.Start(t, t.TempDir())
-	ops := client.NewAdmin(dst.Conn, "ops")
-	sum, err := ops.ImportBundle(ctx, bundle)
-	if err != nil || sum.EditsAdded == 0 {
-		t.Fatalf("import: %+v %v", sum, err)
+	ops := client.NewAdmin(dst.AdminConn, "ops")
+	p, err := ops.ImportBundle(ctx, bundle)
+	if err != nil || p.ID == "" || p.ProposedBy != "ops" || p.Summary.EditsAdded == 0 || p.Summary.EditsActivated == 0 {
+		t.Fatalf("import: %+v %v", p, err)
+	}
+	if r, err := client.NewClaims(dst.Conn).Bill(ctx, demoClaim("7001")); err != nil || r.Status != adjudicator.Paid {
+		t.Fatalf("bill while the import is pending: %+v %v", r, err)
+	}
+	sum, err := client.NewAdmin(dst.AdminConn, "dave").ApproveImport(ctx, p.ID)
+	if err != nil || sum.EditsAdded != p.Summary.EditsAdded {
+		t.Fatalf("approve: %+v %v", sum, err)
 	}
 	got, err := ops.Edits(ctx, client.EditFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff(docs(want), docs(got)); diff != "" {
-		t.Fatalf("imported edits differ, import audit aside (-want +got):\n%s", diff)
+		t.Fatalf("imported edits differ, audit and provenance aside (-want +got):\n%s", diff)
 	}
 	imported, err := ops.EditVersions(ctx, "QTY-10")
-	if err != nil || imported[0].Audit.ActivatedBy != "bob" || imported[0].Audit.ImportedBy != "ops" {
-		t.Fatalf("imported audit: %+v %v", imported, err)
+	if a := imported[0].Audit; err != nil || a.CreatedBy != "ops" || a.ImportedBy != "ops" || a.ActivatedBy != "dave" ||
+		imported[0].Provenance == nil || imported[0].Provenance.CreatedBy != "alice" || imported[0].Provenance.ActivatedBy != "bob" {
+		t.Fatalf("imported audit and provenance: %+v %v", imported, err)
 	}
 	again, err := ops.ImportBundle(ctx, bundle)
-	if err != nil || again.EditsAdded != 0 || again.EditsUnchanged != sum.EditsAdded+sum.EditsUnchanged ||
-		again.Plans+again.Networks+again.Pharmacies+again.Drugs+again.Clients+again.Groups != 0 {
+	if err != nil || again.ID != "" || again.Summary.EditsAdded != 0 || again.Summary.EditsUnchanged != sum.EditsAdded+sum.EditsUnchanged ||
+		again.Summary.Plans+again.Summary.Networks+again.Summary.Pharmacies+again.Summary.Drugs+again.Summary.Clients+again.Summary.Groups != 0 {
 		t.Fatalf("second import: %+v (first %+v) %v", again, sum, err)
 	}
-	if r, err := client.NewClaims(dst.Conn).Bill(ctx, demoClaim("7001")); err != nil || r.Status != adjudicator.Rejected {
+	if r, err := client.NewClaims(dst.Conn).Bill(ctx, demoClaim("7002")); err != nil || r.Status != adjudicator.Rejected {
 		t.Fatalf("bill on the importing server: %+v %v", r, err)
 	}
 

@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"log/slog"
 	"time"
@@ -50,8 +52,9 @@ func (s *claimsService) toStatus(ctx context.Context, method string, err error) 
 	return engineStatus(ctx, s.log, method, "the claim could not be decided", err)
 }
 
-// engineStatus maps the engine's errors to gRPC statuses; what says what
-// failed in the message of an unexpected error, which is also logged.
+// engineStatus maps the engine's errors to gRPC statuses. An unexpected
+// error is logged with a reference; the caller is told what failed and the
+// reference, never the error's text (internal detail).
 func engineStatus(ctx context.Context, log *slog.Logger, method, what string, err error) error {
 	switch {
 	case errors.Is(err, adjudicator.ErrInvalid), errors.Is(err, edits.ErrInvalid):
@@ -66,11 +69,19 @@ func engineStatus(ctx context.Context, log *slog.Logger, method, what string, er
 		// The store logged its failure once; health is NOT_SERVING.
 		return status.Error(codes.Unavailable, what+": "+err.Error())
 	}
-	log.ErrorContext(ctx, "transaction failed", "method", method, "error", err)
+	ref := errorRef()
+	log.ErrorContext(ctx, "transaction failed", "method", method, "ref", ref, "error", err)
 	if errors.Is(err, adjudicator.ErrInternal) {
-		return status.Error(codes.Internal, what+": "+err.Error())
+		return status.Errorf(codes.Internal, "%s: internal error (ref %s)", what, ref)
 	}
-	return status.Error(codes.Unavailable, what+": "+err.Error())
+	return status.Errorf(codes.Unavailable, "%s: the service is unavailable; retry later (ref %s)", what, ref)
+}
+
+// errorRef is a random reference that ties an error's answer to its log line.
+func errorRef() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
 
 // Bill implements ClaimsService.Bill (B1).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/config"
@@ -73,7 +74,7 @@ func importBundle(ctx context.Context, engine *adjudicator.Engine, src ConfigSou
 	if err != nil {
 		return err
 	}
-	sum, err := engine.Import(ctx, cfg, "startup")
+	sum, err := engine.Import(ctx, cfg, startupAudit("import", src))
 	if err != nil {
 		return fmt.Errorf("importing %s: %w", src.Name, err)
 	}
@@ -88,7 +89,7 @@ func seedEngine(ctx context.Context, st *store.Store, src ConfigSource, engOpts 
 	if err != nil {
 		return nil, err
 	}
-	if err := st.PutFamilies(ctx, cfg.Families); err != nil {
+	if err := st.PutFamilies(ctx, cfg.Families, nil); err != nil {
 		return nil, fmt.Errorf("loading families: %w", err)
 	}
 	engine, err := adjudicator.New(cfg, engOpts)
@@ -98,10 +99,25 @@ func seedEngine(ctx context.Context, st *store.Store, src ConfigSource, engOpts 
 	c := engine.Configuration()
 	all := c.Edits
 	c.Edits = nil
-	if err := st.SaveConfig(ctx, c, all); err != nil {
+	audit := startupAudit("seed", src)
+	audit.Detail = fmt.Sprintf("plans %d, drugs %d, pharmacies %d, families %d, edits %d",
+		len(cfg.Plans), len(cfg.Drugs), len(cfg.Pharmacies), len(cfg.Families), len(all))
+	if err := st.SaveConfig(ctx, adjudicator.ConfigWrite{Base: c, Versions: all, Audit: audit}); err != nil {
 		return nil, err
 	}
 	log.Info("configuration loaded", "source", src.Name, "plans", len(cfg.Plans), "drugs", len(cfg.Drugs),
 		"pharmacies", len(cfg.Pharmacies), "families", len(cfg.Families), "edits", len(all))
 	return engine, nil
+}
+
+// StartupSubject is the audit trail's name for the deployment: the
+// operator who names the configuration a server starts on.
+const StartupSubject = "startup"
+
+// startupAudit is the entry of a configuration the server loads at start
+// (action "seed" or "import"): the deployment acts, as maker and checker
+// of what the bundle activates.
+func startupAudit(action string, src ConfigSource) *adjudicator.AuditEntry {
+	return &adjudicator.AuditEntry{Time: time.Now(), Subject: StartupSubject, Source: "configuration",
+		Method: "startup " + action, Objects: []string{"configuration " + src.Name}, Outcome: adjudicator.AuditOK}
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 
 	"github.com/rxclaims/rxclaims/adjudicator"
@@ -47,7 +48,7 @@ func (s *enrollmentService) SyncFamilies(ctx context.Context, req *pb.SyncFamili
 		}
 		fams = append(fams, af)
 	}
-	kept, err := s.engine.SyncFamilies(ctx, fams, req.GetCancelledCardholderIds(), req.GetRemovedCardholderIds())
+	kept, err := s.engine.SyncFamilies(ctx, fams, req.GetCancelledCardholderIds(), req.GetRemovedCardholderIds(), pendingAudit(ctx))
 	if err != nil {
 		return nil, s.status(ctx, "SyncFamilies", err)
 	}
@@ -92,7 +93,7 @@ func (s *enrollmentService) SyncCatalog(ctx context.Context, req *pb.SyncCatalog
 		schedules = append(schedules, v)
 	}
 	cat := adjudicator.Catalog{Drugs: drugs, Pharmacies: pharmacies, Networks: networks, Schedules: schedules}
-	if err := s.engine.UpsertCatalog(ctx, cat); err != nil {
+	if err := s.engine.UpsertCatalog(ctx, cat, pendingAudit(ctx)); err != nil {
 		return nil, s.status(ctx, "SyncCatalog", err)
 	}
 	s.log.InfoContext(ctx, "catalog synced", "source", req.GetSource(), "batch", req.GetBatch(),
@@ -111,6 +112,9 @@ func (s *enrollmentService) ListMemberClaims(ctx context.Context, req *pb.ListMe
 	if err != nil {
 		return nil, s.status(ctx, "ListMemberClaims", err)
 	}
+	// The member is not named in the audit trail (a cardholder ID is
+	// member data): the entry counts what was read.
+	pendingAudit(ctx).Detail = fmt.Sprintf("%d paid claims of one member read", len(recs))
 	out := &pb.ListMemberClaimsResponse{}
 	for _, r := range recs {
 		mc := &pb.MemberClaim{ClaimId: r.ID, PharmacyNpi: r.Key.PharmacyNPI, RxNumber: r.Key.RxNumber,
@@ -128,13 +132,17 @@ func (s *enrollmentService) ListMemberClaims(ctx context.Context, req *pb.ListMe
 
 // ReverseClaim implements EnrollmentService.ReverseClaim.
 func (s *enrollmentService) ReverseClaim(ctx context.Context, req *pb.ReverseClaimRequest) (*pb.ReverseClaimResponse, error) {
-	r, already, err := s.engine.ReverseClaim(ctx, req.GetClaimId())
+	audit := pendingAudit(ctx)
+	r, already, err := s.engine.ReverseClaim(ctx, req.GetClaimId(), audit)
 	if err != nil {
 		return nil, s.status(ctx, "ReverseClaim", err)
 	}
 	out := &pb.ReverseClaimResponse{AlreadyReversed: already}
 	if r != nil {
 		out.TransactionStatus = string(r.Status)
+	}
+	if audit.Seq == 0 { // no reversal was committed: say why
+		audit.Detail = fmt.Sprintf("already reversed %v, transaction status %s", already, out.TransactionStatus)
 	}
 	return out, nil
 }

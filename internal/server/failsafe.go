@@ -54,12 +54,12 @@ func newClaimLimit(max int, c Config) *claimLimit {
 	return l
 }
 
-// options are the server options of the bound: the tap that sheds a call
-// as its headers arrive when the bound is reached (no goroutine, no
-// decoding, no interceptor: shedding stays cheap when it matters), and
-// the interceptor that admits calls exactly.
+// options are the claims server's options of the bound: the tap that
+// sheds a call as its headers arrive when the bound is reached (no
+// goroutine, no decoding, no interceptor: shedding stays cheap when it
+// matters), and the interceptor, innermost, that admits calls exactly.
 func (l *claimLimit) options() []grpc.ServerOption {
-	return []grpc.ServerOption{grpc.InTapHandle(l.tap)}
+	return []grpc.ServerOption{grpc.InTapHandle(l.tap), grpc.ChainUnaryInterceptor(l.unary)}
 }
 
 // tap runs in the connection's reader for every new call: at the bound it

@@ -50,7 +50,7 @@ func TestStorageFailure(t *testing.T) {
 		done <- server.Run(ctx, server.Options{
 			GRPCAddr: "127.0.0.1:0", MetricsAddr: "127.0.0.1:0", DataDir: t.TempDir(), Config: servertest.Demo(),
 			Logger: slog.New(slog.NewJSONHandler(logs, nil)), Now: func() time.Time { return servertest.Now },
-			Listening: func(g, m net.Addr) { addrs <- [2]net.Addr{g, m} }, StoreFS: fs,
+			Listening: func(a server.Addrs) { addrs <- [2]net.Addr{a.GRPC, a.Metrics} }, StoreFS: fs,
 		})
 	}()
 	var a [2]net.Addr

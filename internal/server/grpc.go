@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"slices"
 	"sync"
 	"time"
 
@@ -13,35 +14,70 @@ import (
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/internal/authn"
+	"github.com/rxclaims/rxclaims/internal/authz"
 	"github.com/rxclaims/rxclaims/internal/metrics"
 	pb "github.com/rxclaims/rxclaims/proto/rxclaims/v1"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/status"
 )
 
-// Config configures New. Every field may be nil.
+// Config configures New. Every field but Policy may be nil or zero.
 type Config struct {
 	Metrics    *metrics.Metrics      // the adjudication metrics ClaimsService records
 	Registerer prometheus.Registerer // where the gRPC server metrics are registered
 	Logger     *slog.Logger          // default slog.Default()
+	// Backups and BackupDir serve OperatorService.CreateBackup: the store
+	// and the backup root (absolute; store.CheckBackupRoot). Either unset
+	// turns backups off.
+	Backups   Backuper
+	BackupDir string
+	// Creds secures the claims and admin listeners (TLS); nil serves them
+	// in plaintext (development mode).
+	Creds credentials.TransportCredentials
+	// Authenticator puts the caller's identity in every call's context
+	// before any handler runs; nil is development mode (x-user).
+	Authenticator *authn.Authenticator
+	// UnaryAuthz and StreamAuthz run after authentication and before the
+	// handler: the place of the authorization (policy) check. Nil allows
+	// every authenticated call.
+	UnaryAuthz  grpc.UnaryServerInterceptor
+	StreamAuthz grpc.StreamServerInterceptor
+	// Reflection registers the reflection service on the claims and admin
+	// listeners (off unless asked for).
+	Reflection bool
+	Limits     Limits
+	// Policy grants callers their roles: required (authz.AllowAll for
+	// development mode). New panics without one, so that no server runs
+	// without authorization by omission.
+	Policy *authz.Policy
 	// MaxClaimsInFlight bounds the ClaimsService calls in flight; 0 is
 	// DefaultMaxClaimsInFlight (failsafe.go).
 	MaxClaimsInFlight int
 }
 
-// Server is the gRPC server with every service of the adjudicator:
-// ClaimsService, AdminService, EnrollmentService, health and reflection.
+// Server is the adjudicator's gRPC servers: ClaimsService on the claims
+// listener; AdminService and EnrollmentService on the admin listener, so a
+// network policy can keep switches away from them; and a plaintext
+// listener with nothing but the health service, for probes that cannot
+// present a client certificate. Health is served on all three.
 type Server struct {
-	grpc   *grpc.Server
-	health *health.Server
+	claims, admin, probes *grpc.Server
+	health                *health.Server
 	// healthMu orders markServing and markStoreFailed; storeFailed keeps
 	// health NOT_SERVING once the store has failed (failsafe.go).
 	healthMu    sync.Mutex
 	storeFailed bool
+}
+
+// Listeners are where a Server serves; a nil listener is not served.
+type Listeners struct {
+	Claims, Admin, Health net.Listener
 }
 
 // services are the adjudicator's own services, by name for the health
@@ -50,78 +86,178 @@ var services = []string{
 	pb.ClaimsService_ServiceDesc.ServiceName,
 	pb.AdminService_ServiceDesc.ServiceName,
 	pb.EnrollmentService_ServiceDesc.ServiceName,
+	pb.OperatorService_ServiceDesc.ServiceName,
 }
 
-// New builds the gRPC server over engine: ClaimsService, AdminService,
-// EnrollmentService, health (NOT_SERVING until Serve), reflection, and
-// interceptors for metrics, logging and panic recovery. It is the one place
-// the server is put together; Run and the tests use it.
+// New builds the gRPC servers over engine: the services, health
+// (NOT_SERVING until Serve), reflection when asked for, the limits, and
+// interceptors for metrics, logging, panic recovery, the request timeout,
+// authentication and authorization. It is the one place the servers are
+// put together; Run and the tests use it.
 func New(engine *adjudicator.Engine, c Config) *Server {
 	log := c.Logger
 	if log == nil {
 		log = slog.Default()
 	}
+	if c.Authenticator == nil {
+		c.Authenticator = authn.Development()
+	}
+	lim := c.Limits.withDefaults()
 	srvMetrics := grpcprom.NewServerMetrics(grpcprom.WithServerHandlingTimeHistogram(
 		grpcprom.WithHistogramBuckets([]float64{.0001, .00025, .0005, .001, .002, .005, .01, .025, .05, .1, .25, .5, 1}),
 	))
 	if c.Registerer != nil {
 		c.Registerer.MustRegister(srvMetrics)
 	}
-	limit := newClaimLimit(c.MaxClaimsInFlight, c)
-	s := grpc.NewServer(append(interceptors(srvMetrics, limit, log), limit.options()...)...)
-	pb.RegisterClaimsServiceServer(s, newClaimsService(engine, c.Metrics, log))
-	pb.RegisterAdminServiceServer(s, newAdminService(engine, log))
-	pb.RegisterEnrollmentServiceServer(s, newEnrollmentService(engine, log))
+	if c.Policy == nil {
+		panic("server.New: a policy is required (authz.AllowAll in development mode)")
+	}
+	authorize := &authorizer{policy: c.Policy, audit: engine, metrics: c.Metrics, log: log, now: time.Now}
 	hs := health.NewServer()
 	hs.SetServingStatus("", healthpb.HealthCheckResponse_NOT_SERVING)
-	healthpb.RegisterHealthServer(s, hs)
-	reflection.Register(s)
-	srvMetrics.InitializeMetrics(s)
-	return &Server{grpc: s, health: hs}
+
+	limit := newClaimLimit(c.MaxClaimsInFlight, c)
+	claims := grpc.NewServer(append(c.serverOptions(srvMetrics, authorize, log, lim.MaxRecvMsgSize, lim.RequestTimeout), limit.options()...)...)
+	pb.RegisterClaimsServiceServer(claims, newClaimsService(engine, c.Metrics, log))
+	admin := grpc.NewServer(c.serverOptions(srvMetrics, authorize, log, lim.AdminMaxRecvMsgSize, lim.AdminRequestTimeout)...)
+	pb.RegisterAdminServiceServer(admin, newAdminService(engine, log))
+	pb.RegisterEnrollmentServiceServer(admin, newEnrollmentService(engine, log))
+	pb.RegisterOperatorServiceServer(admin, newOperatorService(c.Backups, c.BackupDir, log))
+	probes := grpc.NewServer(append(lim.transport(), grpc.MaxRecvMsgSize(4<<10))...)
+	for _, s := range []*grpc.Server{claims, admin, probes} {
+		healthpb.RegisterHealthServer(s, hs)
+	}
+	if c.Reflection {
+		reflection.Register(claims)
+		reflection.Register(admin)
+	}
+	srvMetrics.InitializeMetrics(claims)
+	srvMetrics.InitializeMetrics(admin)
+	return &Server{claims: claims, admin: admin, probes: probes, health: hs}
 }
 
-// interceptors are the unary and stream interceptor chains: metrics, the
-// bound on claims in flight, logging (unary calls) and panic recovery.
-func interceptors(srvMetrics *grpcprom.ServerMetrics, limit *claimLimit, log *slog.Logger) []grpc.ServerOption {
+// serverOptions are an authenticated listener's options: credentials,
+// limits and the interceptor chains.
+func (c Config) serverOptions(srvMetrics *grpcprom.ServerMetrics, authorize *authorizer, log *slog.Logger, maxRecv int, timeout time.Duration) []grpc.ServerOption {
+	opts := append(c.Limits.withDefaults().transport(), grpc.MaxRecvMsgSize(maxRecv))
+	if c.Creds != nil {
+		opts = append(opts, grpc.Creds(c.Creds))
+	}
+	return append(opts, c.interceptors(srvMetrics, authorize, log, timeout)...)
+}
+
+// interceptors are the unary and stream interceptor chains, outermost
+// first: metrics, logging (unary calls), panic recovery, the request
+// timeout (unary), authentication (the caller's identity), then
+// authorization and audit.
+func (c Config) interceptors(srvMetrics *grpcprom.ServerMetrics, authorize *authorizer, log *slog.Logger, timeout time.Duration) []grpc.ServerOption {
 	onPanic := recovery.WithRecoveryHandlerContext(func(ctx context.Context, p any) error {
 		log.ErrorContext(ctx, "panic in handler", "panic", fmt.Sprint(p))
 		return status.Error(codes.Internal, "internal error")
 	})
-	// The logging interceptor records method, code and duration only: never
-	// payloads, which carry member data.
-	logger := logging.LoggerFunc(func(ctx context.Context, lvl logging.Level, msg string, fields ...any) {
-		log.Log(ctx, slog.Level(lvl), msg, fields...)
+	unary := []grpc.UnaryServerInterceptor{
+		srvMetrics.UnaryServerInterceptor(),
+		logging.UnaryServerInterceptor(callLogger(log), logging.WithLogOnEvents(logging.FinishCall), logging.WithLevels(callLevel)),
+		recovery.UnaryServerInterceptor(onPanic),
+		requestTimeout(timeout),
+		c.Authenticator.Unary(),
+	}
+	stream := []grpc.StreamServerInterceptor{
+		srvMetrics.StreamServerInterceptor(),
+		recovery.StreamServerInterceptor(onPanic),
+		c.Authenticator.Stream(),
+	}
+	unary = append(unary, authorize.unary)
+	stream = append(stream, authorize.stream)
+	return []grpc.ServerOption{grpc.ChainUnaryInterceptor(unary...), grpc.ChainStreamInterceptor(stream...)}
+}
+
+// callLogger logs a finished call's method, code and duration: never its
+// payload, and never its error message (grpc.error), which may repeat
+// member data from the request (a validation error naming a cardholder).
+func callLogger(log *slog.Logger) logging.Logger {
+	return logging.LoggerFunc(func(ctx context.Context, lvl logging.Level, msg string, fields ...any) {
+		kept := make([]any, 0, len(fields))
+		for i := 0; i+1 < len(fields); i += 2 {
+			if fields[i] != "grpc.error" {
+				kept = append(kept, fields[i], fields[i+1])
+			}
+		}
+		log.Log(ctx, slog.Level(lvl), msg, kept...)
 	})
-	return []grpc.ServerOption{
-		grpc.ChainUnaryInterceptor(
-			srvMetrics.UnaryServerInterceptor(),
-			limit.unary,
-			logging.UnaryServerInterceptor(logger, logging.WithLogOnEvents(logging.FinishCall), logging.WithLevels(callLevel)),
-			recovery.UnaryServerInterceptor(onPanic),
-		),
-		grpc.ChainStreamInterceptor(
-			srvMetrics.StreamServerInterceptor(),
-			recovery.StreamServerInterceptor(onPanic),
-		),
+}
+
+// requestTimeout bounds a unary call to d, whatever deadline the caller
+// gave (or none).
+func requestTimeout(d time.Duration) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		ctx, cancel := context.WithTimeout(ctx, d)
+		defer cancel()
+		return handler(ctx, req)
 	}
 }
 
-// Serve marks every service SERVING and serves on lis until the server
-// stops.
-func (s *Server) Serve(lis net.Listener) error {
+// Methods lists the full method names ("/package.Service/Method") of
+// every service the server serves, health and reflection included.
+func (s *Server) Methods() []string {
+	var out []string
+	for _, srv := range []*grpc.Server{s.claims, s.admin, s.probes} {
+		for name, info := range srv.GetServiceInfo() {
+			for _, m := range info.Methods {
+				out = append(out, "/"+name+"/"+m.Name)
+			}
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// Serve marks every service SERVING and serves on the listeners until the
+// servers stop. When one listener fails, every server stops and Serve
+// returns that error.
+func (s *Server) Serve(l Listeners) error {
 	s.markServing()
-	return s.grpc.Serve(lis)
+	errs := make(chan error, 3)
+	n := 0
+	for _, p := range []struct {
+		srv *grpc.Server
+		lis net.Listener
+	}{{s.claims, l.Claims}, {s.admin, l.Admin}, {s.probes, l.Health}} {
+		if p.lis == nil {
+			continue
+		}
+		n++
+		go func() { errs <- p.srv.Serve(p.lis) }()
+	}
+	var first error
+	for range n {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+			s.Stop()
+		}
+	}
+	return first
 }
 
 // GracefulStop sets health NOT_SERVING and waits for in-flight calls to
-// finish.
+// finish; the health-only listener stops last.
 func (s *Server) GracefulStop() {
 	s.health.Shutdown()
-	s.grpc.GracefulStop()
+	var wg sync.WaitGroup
+	for _, srv := range []*grpc.Server{s.claims, s.admin} {
+		wg.Add(1)
+		go func() { defer wg.Done(); srv.GracefulStop() }()
+	}
+	wg.Wait()
+	s.probes.Stop()
 }
 
 // Stop closes every connection at once.
-func (s *Server) Stop() { s.grpc.Stop() }
+func (s *Server) Stop() {
+	s.claims.Stop()
+	s.admin.Stop()
+	s.probes.Stop()
+}
 
 // Shutdown stops gracefully, or at once after timeout; it reports whether
 // the graceful stop finished in time.
@@ -143,10 +279,12 @@ func callLevel(c codes.Code) logging.Level {
 	switch c {
 	case codes.OK, codes.NotFound, codes.Canceled:
 		return logging.LevelDebug
-	case codes.InvalidArgument, codes.DeadlineExceeded, codes.FailedPrecondition, codes.PermissionDenied:
+	case codes.InvalidArgument, codes.DeadlineExceeded, codes.FailedPrecondition, codes.PermissionDenied, codes.Unauthenticated:
 		return logging.LevelInfo
-	case codes.Unavailable, codes.ResourceExhausted:
-		return logging.LevelWarn // the cause is logged once, where it happens
+	case codes.ResourceExhausted:
+		return logging.LevelDebug // shed at the bound: counted by rxclaims_claims_shed_total
+	case codes.Unavailable:
+		return logging.LevelWarn // a storage failure: logged once where it happens
 	}
 	return logging.LevelError
 }

@@ -2,31 +2,36 @@ package server_test
 
 import (
 	"context"
+	"log/slog"
 	"net"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/config"
 	"github.com/rxclaims/rxclaims/edits"
+	"github.com/rxclaims/rxclaims/internal/authz"
 	"github.com/rxclaims/rxclaims/internal/client"
 	"github.com/rxclaims/rxclaims/internal/demo"
 	"github.com/rxclaims/rxclaims/internal/scenario"
 	"github.com/rxclaims/rxclaims/internal/server"
+	"github.com/rxclaims/rxclaims/internal/servertest"
 	pb "github.com/rxclaims/rxclaims/proto/rxclaims/v1"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 )
 
-// TestScenarios runs the scenario files against a real gRPC server on a
-// loopback port, through the generated client.
+// TestScenarios runs the scenario files against a real gRPC server on
+// loopback ports with mutual TLS, through the generated client: claims as
+// the switch's certificate, each edit action as its user's certificate, so
+// maker-checker sees the certificates' identities.
 func TestScenarios(t *testing.T) {
+	pki := servertest.NewPKI(t)
 	scenario.RunAll(t, func(t *testing.T, cfg *config.Config, dir string, now func() time.Time) scenario.Target {
 		e, _ := scenario.NewEngine(t, cfg, dir, now)
-		conn := serve(t, e)
-		return grpcTarget{Claims: client.NewClaims(conn), conn: conn}
+		claimsAddr, adminAddr := serve(t, e, pki)
+		return &grpcTarget{Claims: client.NewClaims(pki.Dial(t, claimsAddr, "switch")), t: t, pki: pki, adminAddr: adminAddr}
 	})
 }
 
@@ -34,58 +39,110 @@ func TestScenarios(t *testing.T) {
 // worksheets run through AdminService too.
 type grpcTarget struct {
 	*client.Claims
-	conn *grpc.ClientConn
+	t         *testing.T
+	pki       *servertest.PKI
+	adminAddr string
+	mu        sync.Mutex
+	admins    map[string]*client.Admin
 }
 
-func (g grpcTarget) admin(user string) *client.Admin {
-	return client.NewAdmin(g.conn, user)
+// admin is the AdminService client of user, over a connection with user's
+// certificate.
+func (g *grpcTarget) admin(user string) *client.Admin {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if a, ok := g.admins[user]; ok {
+		return a
+	}
+	if g.admins == nil {
+		g.admins = map[string]*client.Admin{}
+	}
+	a := client.NewAdmin(g.pki.Dial(g.t, g.adminAddr, user), "")
+	g.admins[user] = a
+	return a
 }
 
-func (g grpcTarget) CreateDraft(ctx context.Context, e edits.Edit, user string) (edits.Edit, error) {
+func (g *grpcTarget) CreateDraft(ctx context.Context, e edits.Edit, user string) (edits.Edit, error) {
 	return g.admin(user).CreateDraft(ctx, e)
 }
 
-func (g grpcTarget) UpdateDraft(ctx context.Context, e edits.Edit, user string) (edits.Edit, error) {
+func (g *grpcTarget) UpdateDraft(ctx context.Context, e edits.Edit, user string) (edits.Edit, error) {
 	return g.admin(user).UpdateDraft(ctx, e)
 }
 
-func (g grpcTarget) Activate(ctx context.Context, id string, version int, user string) (edits.Edit, error) {
+func (g *grpcTarget) Activate(ctx context.Context, id string, version int, user string) (edits.Edit, error) {
 	return g.admin(user).Activate(ctx, id, version)
 }
 
-func (g grpcTarget) Inactivate(ctx context.Context, id string, version int, user string) (edits.Edit, error) {
+func (g *grpcTarget) Inactivate(ctx context.Context, id string, version int, user string) (edits.Edit, error) {
 	return g.admin(user).Inactivate(ctx, id, version)
 }
 
-func (g grpcTarget) TestClaim(ctx context.Context, c *adjudicator.Claim, drafts []adjudicator.EditRef) (*adjudicator.Response, error) {
-	return g.admin("").TestClaim(ctx, c, drafts)
+func (g *grpcTarget) TestClaim(ctx context.Context, c *adjudicator.Claim, drafts []adjudicator.EditRef) (*adjudicator.Response, error) {
+	return g.admin("analyst").TestClaim(ctx, c, drafts)
 }
 
-// serve starts a gRPC server for e on 127.0.0.1 and returns a connection to it.
-func serve(t testing.TB, e *adjudicator.Engine) *grpc.ClientConn {
+// serve starts the gRPC servers for e on 127.0.0.1, with pki's mutual TLS
+// (development mode when pki is nil), and returns the claims and admin
+// addresses.
+func serve(t testing.TB, e *adjudicator.Engine, pki *servertest.PKI) (claimsAddr, adminAddr string) {
 	t.Helper()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	var cfg server.Config
+	if pki != nil {
+		creds, authn, err := pki.Security().Transport(nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Creds, cfg.Authenticator = creds, authn
 	}
-	srv := server.New(e, server.Config{})
+	var lis server.Listeners
+	for _, l := range []*net.Listener{&lis.Claims, &lis.Admin} {
+		var err error
+		if *l, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg.Policy, cfg.Logger = authz.AllowAll(), slog.New(slog.DiscardHandler)
+	srv := server.New(e, cfg)
 	go func() { _ = srv.Serve(lis) }()
 	t.Cleanup(srv.Stop)
-	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return conn
+	return lis.Claims.Addr().String(), lis.Admin.Addr().String()
 }
 
-// TestNewServesEveryService: New registers every service of the
-// adjudicator, so a loader can sync through the same server that bills.
+// TestNewServesEveryService: New registers ClaimsService on the claims
+// listener and AdminService and EnrollmentService on the admin listener,
+// and no service on the other.
 func TestNewServesEveryService(t *testing.T) {
 	e, _ := scenario.NewEngine(t, demo.Config(), t.TempDir(), time.Now)
-	conn := serve(t, e)
-	_, err := pb.NewEnrollmentServiceClient(conn).ListMemberClaims(context.Background(), &pb.ListMemberClaimsRequest{})
-	if status.Code(err) == codes.Unimplemented {
-		t.Fatalf("EnrollmentService: %v", err)
+	claimsAddr, adminAddr := serve(t, e, nil)
+	ctx := context.Background()
+	claims, admin := dial(t, claimsAddr), dial(t, adminAddr)
+	for _, tc := range []struct {
+		name   string
+		call   func() error
+		served bool
+	}{
+		{"enrollment on admin", func() error {
+			_, err := pb.NewEnrollmentServiceClient(admin).ListMemberClaims(ctx, &pb.ListMemberClaimsRequest{})
+			return err
+		}, true},
+		{"admin on admin", func() error {
+			_, err := pb.NewAdminServiceClient(admin).ListEdits(ctx, &pb.ListEditsRequest{})
+			return err
+		}, true},
+		{"claims on claims", func() error { _, err := pb.NewClaimsServiceClient(claims).Bill(ctx, &pb.BillRequest{}); return err }, true},
+		{"enrollment on claims", func() error {
+			_, err := pb.NewEnrollmentServiceClient(claims).ListMemberClaims(ctx, &pb.ListMemberClaimsRequest{})
+			return err
+		}, false},
+		{"admin on claims", func() error {
+			_, err := pb.NewAdminServiceClient(claims).ListEdits(ctx, &pb.ListEditsRequest{})
+			return err
+		}, false},
+		{"claims on admin", func() error { _, err := pb.NewClaimsServiceClient(admin).Bill(ctx, &pb.BillRequest{}); return err }, false},
+	} {
+		if got := status.Code(tc.call()) != codes.Unimplemented; got != tc.served {
+			t.Errorf("%s: served %v, want %v", tc.name, got, tc.served)
+		}
 	}
 }

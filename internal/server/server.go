@@ -1,8 +1,11 @@
 // Package server runs the adjudicator as a gRPC service: it opens the store,
 // starts the engine on the configuration it is given (Options.Config),
-// serves ClaimsService, AdminService and EnrollmentService with health
-// checking, reflection, metrics, logging and panic recovery, and shuts down
-// gracefully (health NOT_SERVING, drain, stop, close the store last).
+// serves ClaimsService on one listener and AdminService and
+// EnrollmentService on another, with TLS and authenticated callers (or, in
+// development mode, plaintext on loopback), health checking (also on a
+// plaintext health-only listener for probes), metrics, logging, panic
+// recovery and limits, and shuts down gracefully (health NOT_SERVING,
+// drain, stop, close the store last).
 //
 // The package never chooses a configuration itself: cmd/adjudicator decides
 // between a bundle file and the built-in demo data. The domain-typed
@@ -20,6 +23,7 @@ import (
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/rxclaims/rxclaims/internal/authz"
 	"github.com/rxclaims/rxclaims/internal/buildinfo"
 	"github.com/rxclaims/rxclaims/internal/metrics"
 	"github.com/rxclaims/rxclaims/internal/metricshttp"
@@ -28,9 +32,17 @@ import (
 
 // Options configure Run.
 type Options struct {
-	GRPCAddr    string // default ":50051"
+	GRPCAddr  string // ClaimsService; default ":50051"
+	AdminAddr string // AdminService and EnrollmentService; default ":50052"
+	// HealthAddr serves nothing but grpc.health.v1, in plaintext, for
+	// probes without a client certificate; default ":50053"; "-" disables it.
+	HealthAddr  string
 	MetricsAddr string // default ":9102"; "-" disables the metrics listener
-	DataDir     string // required: the Pebble store directory
+	// Security: TLS material and how callers authenticate; none is
+	// development mode (plaintext, loopback only).
+	Security Security
+	Limits   Limits
+	DataDir  string // required: the Pebble store directory
 	// Config is the configuration to start on: required.
 	Config ConfigSource
 	Logger *slog.Logger
@@ -38,8 +50,16 @@ type Options struct {
 	Now func() time.Time
 	// ShutdownTimeout bounds the graceful drain; default 20s.
 	ShutdownTimeout time.Duration
+	// BackupDir is the root OperatorService.CreateBackup writes backups
+	// under: an existing directory outside DataDir. Empty turns backups off.
+	BackupDir string
 	// Listening, when set, is called with the bound addresses once serving.
-	Listening func(grpcAddr, metricsAddr net.Addr)
+	Listening func(Addrs)
+	// PolicyFile is the policy that grants callers their roles
+	// (internal/authz). Without one, a development-mode server gives every
+	// caller every role, said loudly at start; a TLS server refuses to
+	// start without one.
+	PolicyFile string
 	// MaxClaimsInFlight bounds the ClaimsService calls in flight; 0 is
 	// DefaultMaxClaimsInFlight.
 	MaxClaimsInFlight int
@@ -48,9 +68,20 @@ type Options struct {
 	StoreFS vfs.FS
 }
 
+// Addrs are the bound addresses; Health and Metrics are nil when disabled.
+type Addrs struct {
+	GRPC, Admin, Health, Metrics net.Addr
+}
+
 func (o Options) withDefaults() (Options, error) {
 	if o.GRPCAddr == "" {
 		o.GRPCAddr = ":50051"
+	}
+	if o.AdminAddr == "" {
+		o.AdminAddr = ":50052"
+	}
+	if o.HealthAddr == "" {
+		o.HealthAddr = ":50053"
 	}
 	if o.MetricsAddr == "" {
 		o.MetricsAddr = ":9102"
@@ -78,7 +109,24 @@ func Run(ctx context.Context, o Options) (err error) {
 		return err
 	}
 	log := opts.Logger
+	policy, err := loadPolicy(opts, log)
+	if err != nil {
+		return err
+	}
+	backupDir, err := backupRoot(opts)
+	if err != nil {
+		return err
+	}
 	reg, m := newRegistry()
+	creds, authenticator, err := opts.Security.Transport(metrics.NewAuth(reg), log)
+	if err != nil {
+		return err
+	}
+	binds, err := opts.binds()
+	if err != nil {
+		return err
+	}
+	opts.Security.announce(log, binds)
 	st, err := store.Open(store.Options{Dir: opts.DataDir, ObserveCommit: m.ObserveCommit, Logger: log, FS: opts.StoreFS})
 	if err != nil {
 		return err
@@ -90,23 +138,104 @@ func Run(ctx context.Context, o Options) (err error) {
 	if err != nil {
 		return err
 	}
+	seq, head := st.AuditHead()
+	log.Info("audit trail", "entries", seq, "head", head.String())
 	m.ConfigLoaded(time.Now())
 
-	lis, err := net.Listen("tcp", opts.GRPCAddr)
+	lis, err := listen(binds)
 	if err != nil {
-		return fmt.Errorf("grpc listener: %w", err)
+		return err
 	}
-	srv := New(engine, Config{Metrics: m, Registerer: reg, Logger: log, MaxClaimsInFlight: opts.MaxClaimsInFlight})
+	defer closeListeners(lis)
+	srv := New(engine, Config{Metrics: m, Registerer: reg, Logger: log, Creds: creds, Authenticator: authenticator,
+		Reflection: opts.Security.Reflection, Limits: opts.Limits, Backups: st, BackupDir: backupDir,
+		Policy: policy, MaxClaimsInFlight: opts.MaxClaimsInFlight})
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
 	go watchStore(watchCtx, st, srv)
 	metricsAddr, stopMetrics, err := metricshttp.Serve(opts.MetricsAddr, reg, log)
 	if err != nil {
-		lis.Close()
 		return err
 	}
 	defer stopMetrics()
 	return serve(ctx, srv, lis, metricsAddr, opts)
+}
+
+// backupRoot is opts.BackupDir checked and made absolute; empty when unset.
+func backupRoot(opts Options) (string, error) {
+	if opts.BackupDir == "" {
+		return "", nil
+	}
+	return store.CheckBackupRoot(opts.BackupDir, opts.DataDir)
+}
+
+// bind is a gRPC address to listen on, and the flag that gave it.
+type bind struct{ flag, addr string }
+
+// binds are the claims, admin and health addresses to listen on, as the
+// security mode allows (an error, before anything is opened, when it
+// refuses one); the health address is empty when disabled.
+func (o Options) binds() ([3]bind, error) {
+	b := [3]bind{{"--grpc-addr", o.GRPCAddr}, {"--admin-addr", o.AdminAddr}, {"--health-addr", o.HealthAddr}}
+	if o.HealthAddr == "-" {
+		b[2].addr = ""
+	}
+	for i := range b {
+		if b[i].addr == "" {
+			continue
+		}
+		addr, err := o.Security.listenAddr(b[i].flag, b[i].addr)
+		if err != nil {
+			return b, err
+		}
+		b[i].addr = addr
+	}
+	return b, nil
+}
+
+// listen binds the claims, admin and health addresses.
+func listen(b [3]bind) (Listeners, error) {
+	var l Listeners
+	for i, dst := range []*net.Listener{&l.Claims, &l.Admin, &l.Health} {
+		if b[i].addr == "" {
+			continue
+		}
+		lis, err := net.Listen("tcp", b[i].addr)
+		if err != nil {
+			closeListeners(l)
+			return l, fmt.Errorf("%s: %w", b[i].flag, err)
+		}
+		*dst = lis
+	}
+	return l, nil
+}
+
+// closeListeners closes l's listeners (those already served are closed,
+// and say so).
+func closeListeners(l Listeners) {
+	for _, lis := range []net.Listener{l.Claims, l.Admin, l.Health} {
+		if lis != nil {
+			lis.Close()
+		}
+	}
+}
+
+// loadPolicy reads the policy file, or, in development mode without one,
+// grants every caller every role and says so.
+func loadPolicy(opts Options, log *slog.Logger) (*authz.Policy, error) {
+	switch {
+	case opts.PolicyFile != "":
+		p, err := authz.Load(opts.PolicyFile)
+		if err != nil {
+			return nil, err
+		}
+		log.Info("policy loaded", "file", opts.PolicyFile)
+		return p, nil
+	case !opts.Security.Development():
+		return nil, errors.New("server: a policy file (--policy) is required with TLS: without one every caller would have every role")
+	}
+	log.Warn("DEVELOPMENT MODE: no policy file (--policy), so every caller has every role; never run this way with real data")
+	return authz.AllowAll(), nil
 }
 
 // newRegistry returns the process's metrics registry: Go runtime, process,
@@ -119,14 +248,19 @@ func newRegistry() (*prometheus.Registry, *metrics.Metrics) {
 }
 
 // serve runs srv on lis until ctx ends (then drains it) or it fails.
-func serve(ctx context.Context, srv *Server, lis net.Listener, metricsAddr net.Addr, opts Options) error {
+func serve(ctx context.Context, srv *Server, lis Listeners, metricsAddr net.Addr, opts Options) error {
 	log := opts.Logger
 	serveErr := make(chan error, 1)
 	srv.markServing() // before the log line that says so
 	go func() { serveErr <- srv.Serve(lis) }()
-	log.Info("serving", "grpc", lis.Addr().String(), "metrics", fmt.Sprint(metricsAddr), "version", buildinfo.Version())
+	addrs := Addrs{GRPC: lis.Claims.Addr(), Admin: lis.Admin.Addr(), Metrics: metricsAddr}
+	if lis.Health != nil {
+		addrs.Health = lis.Health.Addr()
+	}
+	log.Info("serving", "grpc", addrs.GRPC.String(), "admin", addrs.Admin.String(), "health", fmt.Sprint(addrs.Health),
+		"metrics", fmt.Sprint(metricsAddr), "version", buildinfo.Version())
 	if opts.Listening != nil {
-		opts.Listening(lis.Addr(), metricsAddr)
+		opts.Listening(addrs)
 	}
 	select {
 	case <-ctx.Done():

@@ -3,6 +3,7 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rxclaims/rxclaims/internal/authz"
 	"github.com/rxclaims/rxclaims/internal/client"
 	"github.com/rxclaims/rxclaims/internal/demo"
 	"github.com/rxclaims/rxclaims/internal/server"
@@ -44,24 +46,23 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 func TestRun(t *testing.T) {
 	logs := &syncBuffer{}
 	ctx := context.Background()
-	srv := startRun(t, logs)
-	conn, err := grpc.NewClient(srv.grpc.String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	srv := startRun(t, logs, server.Security{})
+	conn := dial(t, srv.addrs.GRPC.String())
 	claims := pb.NewClaimsServiceClient(conn)
 
-	for _, service := range []string{"", "rxclaims.v1.ClaimsService", "rxclaims.v1.AdminService", "rxclaims.v1.EnrollmentService"} {
-		h, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{Service: service})
-		if err != nil || h.GetStatus() != healthpb.HealthCheckResponse_SERVING {
-			t.Fatalf("health of %q: %v %v", service, h, err)
+	for _, addr := range []net.Addr{srv.addrs.GRPC, srv.addrs.Admin, srv.addrs.Health} {
+		for _, service := range []string{"", "rxclaims.v1.ClaimsService", "rxclaims.v1.AdminService", "rxclaims.v1.EnrollmentService"} {
+			h, err := healthpb.NewHealthClient(dial(t, addr.String())).Check(ctx, &healthpb.HealthCheckRequest{Service: service})
+			if err != nil || h.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+				t.Fatalf("health of %q on %s: %v %v", service, addr, h, err)
+			}
 		}
 	}
 	claim := pbDemoClaim()
 	checkBills(t, claims, claim)
 	checkStatusCodes(t, claims, claim)
-	metrics := checkMetrics(t, srv.metrics)
+	checkEnrollmentErrorsNotLogged(t, pb.NewEnrollmentServiceClient(dial(t, srv.addrs.Admin.String())), logs)
+	metrics := checkMetrics(t, srv.addrs.Metrics)
 
 	srv.cancel()
 	if err := <-srv.done; err != nil {
@@ -82,30 +83,55 @@ func TestRun(t *testing.T) {
 
 // running is a server.Run in progress.
 type running struct {
-	grpc, metrics net.Addr
-	cancel        context.CancelFunc
-	done          chan error
+	addrs  server.Addrs
+	cancel context.CancelFunc
+	done   chan error
 }
 
-// startRun runs server.Run on the demo data, logging JSON at debug level
-// to logs, and waits until it serves.
-func startRun(t *testing.T, logs io.Writer) *running {
+// dial returns a plaintext connection to addr, closed at the end of the test.
+func dial(t testing.TB, addr string) *grpc.ClientConn {
+	t.Helper()
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+// startRun runs server.Run on the demo data with sec, logging JSON at
+// debug level to logs, and waits until it serves.
+func startRun(t *testing.T, logs io.Writer, sec server.Security) *running {
+	t.Helper()
+	return startRunWith(t, logs, func(o *server.Options) {
+		o.Security = sec
+		if !sec.Development() { // TLS requires a policy: the tests' callers hold every role
+			o.PolicyFile = servertest.Policy(t, map[string][]string{
+				"alice": authz.Roles, "bob": authz.Roles, "switch": authz.Roles, "svc-author": authz.Roles})
+		}
+	})
+}
+
+// startRunWith is startRun with options changed by set (when not nil).
+func startRunWith(t *testing.T, logs io.Writer, set func(*server.Options)) *running {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	addrs := make(chan [2]net.Addr, 1)
+	addrs := make(chan server.Addrs, 1)
 	r := &running{cancel: cancel, done: make(chan error, 1)}
-	go func() {
-		r.done <- server.Run(ctx, server.Options{
-			GRPCAddr: "127.0.0.1:0", MetricsAddr: "127.0.0.1:0", DataDir: t.TempDir(), Config: servertest.Demo(),
-			Logger:    slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-			Now:       func() time.Time { return time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC) },
-			Listening: func(g, m net.Addr) { addrs <- [2]net.Addr{g, m} },
-		})
-	}()
+	o := server.Options{
+		GRPCAddr: "127.0.0.1:0", AdminAddr: "127.0.0.1:0", HealthAddr: "127.0.0.1:0", MetricsAddr: "127.0.0.1:0",
+		DataDir: t.TempDir(), Config: servertest.Demo(),
+		Logger:    slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Now:       func() time.Time { return time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC) },
+		Listening: func(a server.Addrs) { addrs <- a },
+	}
+	if set != nil {
+		set(&o)
+	}
+	go func() { r.done <- server.Run(ctx, o) }()
 	select {
-	case a := <-addrs:
-		r.grpc, r.metrics = a[0], a[1]
+	case r.addrs = <-addrs:
 	case err := <-r.done:
 		t.Fatalf("server stopped: %v", err)
 	case <-time.After(30 * time.Second):
@@ -174,13 +200,7 @@ func checkStatusCodes(t *testing.T, claims pb.ClaimsServiceClient, claim *pb.Cla
 // leave, and returns the page.
 func checkMetrics(t *testing.T, addr net.Addr) string {
 	t.Helper()
-	resp, err := http.Get("http://" + addr.String() + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	metrics := string(body)
+	metrics := readMetrics(t, addr)
 	for _, want := range []string{
 		`rxclaims_claims_total{status="P",transaction="B1"} 1`,
 		`rxclaims_rejects_total{code="09",transaction="B1"} 1`,
@@ -197,6 +217,36 @@ func checkMetrics(t *testing.T, addr net.Addr) string {
 		}
 	}
 	return metrics
+}
+
+// readMetrics returns the /metrics page at addr.
+func readMetrics(t *testing.T, addr net.Addr) string {
+	t.Helper()
+	resp, err := http.Get("http://" + addr.String() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return string(body)
+}
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// checkEnrollmentErrorsNotLogged sends a family that does not validate:
+// the error names its cardholder to the caller, but no log line carries
+// it.
+func checkEnrollmentErrorsNotLogged(t *testing.T, enroll pb.EnrollmentServiceClient, logs fmt.Stringer) {
+	t.Helper()
+	const cardholder = "PHI0SECRET77"
+	_, err := enroll.SyncFamilies(context.Background(), &pb.SyncFamiliesRequest{GroupId: demo.DemoGroup, Families: []*pb.FamilyRecord{
+		{CardholderId: cardholder, GroupId: demo.DemoGroup, Members: []*pb.MemberRecord{{PersonCode: "1"}}}}})
+	if status.Code(err) != codes.InvalidArgument {
+		t.Fatalf("invalid family: %v", err)
+	}
+	if strings.Contains(logs.String(), cardholder) {
+		t.Fatalf("a log line carries the cardholder ID of a refused family:\n%s", logs)
+	}
 }
 
 // TestUserMetadataKey: the client sends the acting user under the key the

@@ -5,28 +5,45 @@ import (
 	"fmt"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/config"
-	"github.com/rxclaims/rxclaims/edits"
 	"github.com/rxclaims/rxclaims/internal/store/records"
 )
 
 // The configuration lives beside the claims: the base (everything but
 // families and edits) under one key, each edit version under its own.
 var (
-	baseKey    = []byte("g\x00base")
-	editPrefix = []byte("e\x00")
+	baseKey       = []byte("g\x00base")
+	editPrefix    = []byte("e\x00")
+	pendingPrefix = []byte("p\x00")
 )
+
+func pendingKey(id string) []byte { return append(append([]byte(nil), pendingPrefix...), id...) }
 
 func editKey(id string, version int) []byte {
 	return fmt.Appendf(append(append([]byte(nil), editPrefix...), id...), "\x00%08d", version)
 }
 
-// SaveConfig writes base (when not nil) and the edit versions in one synced batch.
-func (s *Store) SaveConfig(_ context.Context, base *config.Config, versions []edits.Edit) error {
+// SaveConfig writes the change in one synced batch: the base (when not
+// nil), the edit versions, the families, the pending import proposed or
+// resolved, and the audit entry.
+func (s *Store) SaveConfig(_ context.Context, w adjudicator.ConfigWrite) error {
 	b := s.newBatch()
 	defer b.Close()
-	if base != nil {
-		v, err := records.EncodeConfig(base)
+	if err := setConfig(b.Batch, w); err != nil {
+		return err
+	}
+	if err := s.commitAudited(b, w.Audit); err != nil {
+		return fmt.Errorf("store: write configuration: %w", err)
+	}
+	s.forgetFamilies(w.Families)
+	return nil
+}
+
+// setConfig adds a configuration change, its audit entry aside, to b.
+func setConfig(b *pebble.Batch, w adjudicator.ConfigWrite) error {
+	if w.Base != nil {
+		v, err := records.EncodeConfig(w.Base)
 		if err != nil {
 			return err
 		}
@@ -34,19 +51,49 @@ func (s *Store) SaveConfig(_ context.Context, base *config.Config, versions []ed
 			return err
 		}
 	}
-	for i := range versions {
-		v, err := records.EncodeEdit(&versions[i])
+	for i := range w.Versions {
+		v, err := records.EncodeEdit(&w.Versions[i])
 		if err != nil {
 			return err
 		}
-		if err := b.Set(editKey(versions[i].ID, versions[i].Version), v, nil); err != nil {
+		if err := b.Set(editKey(w.Versions[i].ID, w.Versions[i].Version), v, nil); err != nil {
 			return err
 		}
 	}
-	if err := s.commitBatch(b); err != nil {
-		return fmt.Errorf("store: write configuration: %w", err)
+	if err := setFamilies(b, w.Families); err != nil {
+		return err
+	}
+	if w.Propose != nil {
+		v, err := records.EncodePendingImport(w.Propose)
+		if err != nil {
+			return err
+		}
+		if err := b.Set(pendingKey(w.Propose.ID), v, nil); err != nil {
+			return err
+		}
+	}
+	if w.Resolve != "" {
+		return b.Delete(pendingKey(w.Resolve), nil)
 	}
 	return nil
+}
+
+// PendingImports implements adjudicator.ConfigStore.
+func (s *Store) PendingImports(_ context.Context) ([]adjudicator.PendingImport, error) {
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: pendingPrefix, UpperBound: []byte("p\x01")})
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	var out []adjudicator.PendingImport
+	for it.First(); it.Valid(); it.Next() {
+		p, err := records.DecodePendingImport(it.Value())
+		if err != nil {
+			return nil, fmt.Errorf("store: pending import %q: %w", it.Key(), err)
+		}
+		out = append(out, p)
+	}
+	return out, it.Error()
 }
 
 // LoadConfig reads the stored configuration; ok is false when none was saved.

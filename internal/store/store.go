@@ -109,6 +109,8 @@ type Store struct {
 	// paddedKeys: the key index holds keys written before Rx numbers were
 	// canonical (scanPaddedKeys).
 	paddedKeys bool
+	// audit serializes appends to the audit trail (audit.go).
+	audit auditChain
 }
 
 type cacheCounters struct{ hits, misses atomic.Uint64 }
@@ -146,6 +148,10 @@ func Open(o Options) (*Store, error) {
 	s.docs, _ = lru.New[string, *accumulators.Doc](max(opts.DocumentCacheSize, 1))
 	s.docFlight.keys = map[string]docKeyFlight{}
 	if s.paddedKeys, err = s.scanPaddedKeys(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := s.loadAuditHead(); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -239,10 +245,23 @@ func (s *Store) Family(_ context.Context, cardholderID string) (*domain.Family, 
 	return f, nil
 }
 
-// PutFamilies writes families durably, replacing any with the same cardholder ID.
-func (s *Store) PutFamilies(_ context.Context, fams []domain.Family) error {
+// PutFamilies writes families durably, replacing any with the same
+// cardholder ID, with audit (when not nil) appended in the same batch.
+func (s *Store) PutFamilies(_ context.Context, fams []domain.Family, audit *adjudicator.AuditEntry) error {
 	b := s.newBatch()
 	defer b.Close()
+	if err := setFamilies(b.Batch, fams); err != nil {
+		return err
+	}
+	if err := s.commitAudited(b, audit); err != nil {
+		return fmt.Errorf("store: write families: %w", err)
+	}
+	s.forgetFamilies(fams)
+	return nil
+}
+
+// setFamilies adds the families to b.
+func setFamilies(b *pebble.Batch, fams []domain.Family) error {
 	for i := range fams {
 		v, err := records.EncodeFamily(&fams[i])
 		if err != nil {
@@ -252,23 +271,25 @@ func (s *Store) PutFamilies(_ context.Context, fams []domain.Family) error {
 			return err
 		}
 	}
-	if err := s.commitBatch(b); err != nil {
-		return fmt.Errorf("store: write families: %w", err)
-	}
+	return nil
+}
+
+// forgetFamilies drops written families from the cache, once durable.
+func (s *Store) forgetFamilies(fams []domain.Family) {
 	s.famMu.Lock()
 	s.famGen++
 	for i := range fams {
 		s.families.Remove(fams[i].CardholderID)
 	}
 	s.famMu.Unlock()
-	return nil
 }
 
-// RemoveFamily deletes a family durably; an absent family is a no-op. It
-// is refused with adjudicator.ErrFamilyHasClaims, changing nothing, when a
-// member of the family has a paid claim in its history (a reversed claim
-// leaves the history).
-func (s *Store) RemoveFamily(_ context.Context, cardholderID string) error {
+// RemoveFamily deletes a family durably, with audit (when not nil)
+// appended in the same batch; an absent family is a no-op that writes
+// nothing. It is refused with adjudicator.ErrFamilyHasClaims, changing
+// nothing, when a member of the family has a paid claim in its history (a
+// reversed claim leaves the history).
+func (s *Store) RemoveFamily(_ context.Context, cardholderID string, audit *adjudicator.AuditEntry) error {
 	p := familyHistoryPrefix(cardholderID)
 	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: p, UpperBound: append(p[:len(p)-1:len(p)-1], 1)})
 	if err != nil {
@@ -289,7 +310,7 @@ func (s *Store) RemoveFamily(_ context.Context, cardholderID string) error {
 	if err := b.Delete(familyKey(cardholderID), nil); err != nil {
 		return err
 	}
-	if err := s.commitBatch(b); err != nil {
+	if err := s.commitAudited(b, audit); err != nil {
 		return fmt.Errorf("store: remove family: %w", err)
 	}
 	s.famMu.Lock()
@@ -348,8 +369,8 @@ func (s *Store) Accumulators(_ context.Context, scope accumulators.Scope, id str
 	return d.Clone(), nil
 }
 
-// Commit writes the claim records, index entry and documents in one synced
-// batch. Its documents leave the cache while it runs and are published to
+// Commit writes the claim records, index entry, documents and audit entry
+// (if any) in one synced batch. Its documents leave the cache while it runs and are published to
 // it once the batch is durable (unless another commit wrote one at the
 // same time: which of the two is on disk is not known here).
 func (s *Store) Commit(_ context.Context, c *adjudicator.Commit) error {
@@ -379,9 +400,14 @@ func (s *Store) Commit(_ context.Context, c *adjudicator.Commit) error {
 			return err
 		}
 	}
+	done, err := s.stageAudit(b.Batch, c.Audit)
+	if err != nil {
+		return err
+	}
 	s.docFlight.beginCommit(keys, func(k string) { s.docs.Remove(k) })
 	start := time.Now()
-	err := s.commitBatch(b)
+	err = s.commitBatch(b)
+	done(err)
 	if err == nil && s.opts.ObserveCommit != nil {
 		s.opts.ObserveCommit(time.Since(start))
 	}

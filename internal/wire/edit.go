@@ -75,6 +75,7 @@ func ImportSummaryToProto(s adjudicator.ImportSummary) *pb.ImportBundleResponse 
 		Plans: int32(s.Plans), Networks: int32(s.Networks), Pharmacies: int32(s.Pharmacies), Drugs: int32(s.Drugs),
 		Clients: int32(s.Clients), Groups: int32(s.Groups), EditsAdded: int32(s.EditsAdded),
 		EditsUnchanged: int32(s.EditsUnchanged), Families: int32(s.Families), Schedules: int32(s.Schedules),
+		EditsActivated: int32(s.EditsActivated), Settings: s.Settings,
 	}
 }
 
@@ -84,5 +85,6 @@ func ImportSummaryFromProto(p *pb.ImportBundleResponse) adjudicator.ImportSummar
 		Plans: int(p.GetPlans()), Networks: int(p.GetNetworks()), Pharmacies: int(p.GetPharmacies()), Drugs: int(p.GetDrugs()),
 		Clients: int(p.GetClients()), Groups: int(p.GetGroups()), EditsAdded: int(p.GetEditsAdded()),
 		EditsUnchanged: int(p.GetEditsUnchanged()), Families: int(p.GetFamilies()), Schedules: int(p.GetSchedules()),
+		EditsActivated: int(p.GetEditsActivated()), Settings: p.GetSettings(),
 	}
 }

@@ -12,6 +12,8 @@
 //	family                JSON of domain.Family                      EncodeFamily, DecodeFamily
 //	configuration base    JSON of config.Config                      EncodeConfig, DecodeConfig
 //	edit version          JSON of edits.Edit                         EncodeEdit, DecodeEdit
+//	pending import        JSON of adjudicator.PendingImport          EncodePendingImport, DecodePendingImport
+//	audit entry           canonical binary (audit.go), hash-chained  EncodeAudit, DecodeAudit, AuditHashOf
 //
 // Why these and not one: claim records are protobuf, with messages of
 // their own (not the public API), so a field can be added without breaking
@@ -22,6 +24,11 @@
 // unchanged; their enums (network type and class, brand class, scope,
 // kind) are written by name through MarshalText, so renumbering a Go
 // constant cannot change their meaning.
+//
+// Audit entries have an encoding of their own because the chain hash is
+// computed over it: it must be canonical (one entry, one byte string), so
+// it is written field by field, with a version byte, rather than by an
+// encoder whose output may change between library versions.
 //
 // Stored numbers: the claim record's enums are proto enums whose numbers
 // are fixed in records.proto, mapped to the Go constants by name in

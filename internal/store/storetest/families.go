@@ -54,13 +54,13 @@ func testPutFamiliesReplaces(t *testing.T, open Open) {
 func testRemoveFamily(t *testing.T, open Open) {
 	s, reopen := open(t)
 	putFamilies(t, s, Family("A1", "1980-01-01"), Family("A10", "1981-01-01"))
-	if err := s.RemoveFamily(ctx, "NOBODY"); err != nil {
+	if err := s.RemoveFamily(ctx, "NOBODY", nil); err != nil {
 		t.Fatalf("removing an absent family: %v", err)
 	}
 	paid := Record("0001", "700001", "A1")
 	h := &adjudicator.HistoryEntry{ClaimID: paid.ID, DateOfService: domain.MustDate("2026-04-01")}
 	commit(t, s, &adjudicator.Commit{Records: []*adjudicator.ClaimRecord{paid}, Index: paid, History: h})
-	if err := s.RemoveFamily(ctx, "A1"); !errors.Is(err, adjudicator.ErrFamilyHasClaims) {
+	if err := s.RemoveFamily(ctx, "A1", nil); !errors.Is(err, adjudicator.ErrFamilyHasClaims) {
 		t.Fatalf("removing a family with a paid claim: %v, want ErrFamilyHasClaims", err)
 	}
 	if f := family(t, s, "A1"); f == nil {
@@ -70,7 +70,7 @@ func testRemoveFamily(t *testing.T, open Open) {
 		t.Fatal("A10 is missing before its removal")
 	}
 	for range 2 {
-		if err := s.RemoveFamily(ctx, "A10"); err != nil {
+		if err := s.RemoveFamily(ctx, "A10", nil); err != nil {
 			t.Fatalf("removing A10 (whose ID extends A1's, which has claims): %v", err)
 		}
 		if f := family(t, s, "A10"); f != nil {
@@ -78,7 +78,7 @@ func testRemoveFamily(t *testing.T, open Open) {
 		}
 	}
 	commit(t, s, &adjudicator.Commit{Records: []*adjudicator.ClaimRecord{reversed(paid)}})
-	if err := s.RemoveFamily(ctx, "A1"); err != nil {
+	if err := s.RemoveFamily(ctx, "A1", nil); err != nil {
 		t.Fatalf("removing A1 once its claim is reversed: %v", err)
 	}
 	s = reopen()

@@ -24,6 +24,7 @@ type Store interface {
 	adjudicator.ClaimReader
 	adjudicator.ConfigStore
 	adjudicator.FamilyRemover
+	adjudicator.AuditLog
 }
 
 // Open returns a new, empty store that is closed when the test ends, and
@@ -47,6 +48,11 @@ func Run(t *testing.T, open Open) {
 		{"RemoveFamily", testRemoveFamily},
 		{"ConcurrentDocumentReadsAndCommits", testConcurrentDocuments},
 		{"ConcurrentFamilyReadsAndPuts", testConcurrentFamilies},
+		{"AuditWithWrites", testAuditWithWrites},
+		{"AuditRefusedWrite", testAuditRefusedWrite},
+		{"AuditQuery", testAuditQuery},
+		{"AuditConcurrent", testAuditConcurrent},
+		{"PendingImports", testPendingImports},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, open) })
 	}
@@ -138,7 +144,7 @@ func commit(t *testing.T, s Store, c *adjudicator.Commit) {
 
 func putFamilies(t *testing.T, s Store, fams ...domain.Family) {
 	t.Helper()
-	if err := s.PutFamilies(ctx, fams); err != nil {
+	if err := s.PutFamilies(ctx, fams, nil); err != nil {
 		t.Fatal(err)
 	}
 }

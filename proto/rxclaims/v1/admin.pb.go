@@ -334,9 +334,10 @@ func (x *ValidationProblems) GetProblems() []*ValidationProblem {
 
 // CreateDraftRequest carries the edit to store as a Draft.
 type CreateDraftRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	EditJson      string                 `protobuf:"bytes,1,opt,name=edit_json,json=editJson,proto3" json:"edit_json,omitempty"`
-	User          string                 `protobuf:"bytes,2,opt,name=user,proto3" json:"user,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	EditJson string                 `protobuf:"bytes,1,opt,name=edit_json,json=editJson,proto3" json:"edit_json,omitempty"`
+	// Deprecated: Marked as deprecated in rxclaims/v1/admin.proto.
+	User          string `protobuf:"bytes,2,opt,name=user,proto3" json:"user,omitempty"` // ignored: the maker is the authenticated caller
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -378,6 +379,7 @@ func (x *CreateDraftRequest) GetEditJson() string {
 	return ""
 }
 
+// Deprecated: Marked as deprecated in rxclaims/v1/admin.proto.
 func (x *CreateDraftRequest) GetUser() string {
 	if x != nil {
 		return x.User
@@ -432,9 +434,10 @@ func (x *CreateDraftResponse) GetEdit() *EditVersion {
 
 // UpdateDraftRequest carries the new content of a Draft version.
 type UpdateDraftRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	EditJson      string                 `protobuf:"bytes,1,opt,name=edit_json,json=editJson,proto3" json:"edit_json,omitempty"`
-	User          string                 `protobuf:"bytes,2,opt,name=user,proto3" json:"user,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	EditJson string                 `protobuf:"bytes,1,opt,name=edit_json,json=editJson,proto3" json:"edit_json,omitempty"`
+	// Deprecated: Marked as deprecated in rxclaims/v1/admin.proto.
+	User          string `protobuf:"bytes,2,opt,name=user,proto3" json:"user,omitempty"` // ignored: the caller is the authenticated one
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -476,6 +479,7 @@ func (x *UpdateDraftRequest) GetEditJson() string {
 	return ""
 }
 
+// Deprecated: Marked as deprecated in rxclaims/v1/admin.proto.
 func (x *UpdateDraftRequest) GetUser() string {
 	if x != nil {
 		return x.User
@@ -628,10 +632,11 @@ func (x *ValidateEditResponse) GetProblems() []*ValidationProblem {
 
 // ActivateEditRequest names the Draft version to activate.
 type ActivateEditRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	Version       int32                  `protobuf:"varint,2,opt,name=version,proto3" json:"version,omitempty"`
-	User          string                 `protobuf:"bytes,3,opt,name=user,proto3" json:"user,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Id      string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Version int32                  `protobuf:"varint,2,opt,name=version,proto3" json:"version,omitempty"`
+	// Deprecated: Marked as deprecated in rxclaims/v1/admin.proto.
+	User          string `protobuf:"bytes,3,opt,name=user,proto3" json:"user,omitempty"` // ignored: the caller is the authenticated one
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -680,6 +685,7 @@ func (x *ActivateEditRequest) GetVersion() int32 {
 	return 0
 }
 
+// Deprecated: Marked as deprecated in rxclaims/v1/admin.proto.
 func (x *ActivateEditRequest) GetUser() string {
 	if x != nil {
 		return x.User
@@ -734,10 +740,11 @@ func (x *ActivateEditResponse) GetEdit() *EditVersion {
 
 // InactivateEditRequest names the version to retire.
 type InactivateEditRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	Version       int32                  `protobuf:"varint,2,opt,name=version,proto3" json:"version,omitempty"`
-	User          string                 `protobuf:"bytes,3,opt,name=user,proto3" json:"user,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Id      string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Version int32                  `protobuf:"varint,2,opt,name=version,proto3" json:"version,omitempty"`
+	// Deprecated: Marked as deprecated in rxclaims/v1/admin.proto.
+	User          string `protobuf:"bytes,3,opt,name=user,proto3" json:"user,omitempty"` // ignored: the caller is the authenticated one
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -786,6 +793,7 @@ func (x *InactivateEditRequest) GetVersion() int32 {
 	return 0
 }
 
+// Deprecated: Marked as deprecated in rxclaims/v1/admin.proto.
 func (x *InactivateEditRequest) GetUser() string {
 	if x != nil {
 		return x.User
@@ -1118,9 +1126,10 @@ func (x *ExportBundleResponse) GetBundle() []byte {
 
 // ImportBundleRequest carries a YAML or JSON configuration bundle.
 type ImportBundleRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Bundle        []byte                 `protobuf:"bytes,1,opt,name=bundle,proto3" json:"bundle,omitempty"`
-	User          string                 `protobuf:"bytes,2,opt,name=user,proto3" json:"user,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Bundle []byte                 `protobuf:"bytes,1,opt,name=bundle,proto3" json:"bundle,omitempty"`
+	// Deprecated: Marked as deprecated in rxclaims/v1/admin.proto.
+	User          string `protobuf:"bytes,2,opt,name=user,proto3" json:"user,omitempty"` // ignored: the proposer is the authenticated caller
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1162,6 +1171,7 @@ func (x *ImportBundleRequest) GetBundle() []byte {
 	return nil
 }
 
+// Deprecated: Marked as deprecated in rxclaims/v1/admin.proto.
 func (x *ImportBundleRequest) GetUser() string {
 	if x != nil {
 		return x.User
@@ -1169,7 +1179,8 @@ func (x *ImportBundleRequest) GetUser() string {
 	return ""
 }
 
-// ImportBundleResponse counts what the import changed.
+// ImportBundleResponse counts what the import changes (or would change,
+// while it is pending).
 type ImportBundleResponse struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`
 	Plans          int32                  `protobuf:"varint,1,opt,name=plans,proto3" json:"plans,omitempty"` // added or replaced
@@ -1182,6 +1193,11 @@ type ImportBundleResponse struct {
 	EditsUnchanged int32                  `protobuf:"varint,8,opt,name=edits_unchanged,json=editsUnchanged,proto3" json:"edits_unchanged,omitempty"`
 	Families       int32                  `protobuf:"varint,9,opt,name=families,proto3" json:"families,omitempty"`
 	Schedules      int32                  `protobuf:"varint,10,opt,name=schedules,proto3" json:"schedules,omitempty"`
+	EditsActivated int32                  `protobuf:"varint,11,opt,name=edits_activated,json=editsActivated,proto3" json:"edits_activated,omitempty"` // of edits_added, the versions that arrive ACTIVE
+	Settings       []string               `protobuf:"bytes,12,rep,name=settings,proto3" json:"settings,omitempty"`                                    // PBM settings changed, each "name: old → new"
+	PendingId      string                 `protobuf:"bytes,13,opt,name=pending_id,json=pendingId,proto3" json:"pending_id,omitempty"`                 // the pending import, waiting for approval; empty once applied
+	ProposedBy     string                 `protobuf:"bytes,14,opt,name=proposed_by,json=proposedBy,proto3" json:"proposed_by,omitempty"`
+	Applied        bool                   `protobuf:"varint,15,opt,name=applied,proto3" json:"applied,omitempty"` // the import is in force
 	unknownFields  protoimpl.UnknownFields
 	sizeCache      protoimpl.SizeCache
 }
@@ -1286,6 +1302,619 @@ func (x *ImportBundleResponse) GetSchedules() int32 {
 	return 0
 }
 
+func (x *ImportBundleResponse) GetEditsActivated() int32 {
+	if x != nil {
+		return x.EditsActivated
+	}
+	return 0
+}
+
+func (x *ImportBundleResponse) GetSettings() []string {
+	if x != nil {
+		return x.Settings
+	}
+	return nil
+}
+
+func (x *ImportBundleResponse) GetPendingId() string {
+	if x != nil {
+		return x.PendingId
+	}
+	return ""
+}
+
+func (x *ImportBundleResponse) GetProposedBy() string {
+	if x != nil {
+		return x.ProposedBy
+	}
+	return ""
+}
+
+func (x *ImportBundleResponse) GetApplied() bool {
+	if x != nil {
+		return x.Applied
+	}
+	return false
+}
+
+// ApproveImportRequest names the pending import to apply.
+type ApproveImportRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApproveImportRequest) Reset() {
+	*x = ApproveImportRequest{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApproveImportRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApproveImportRequest) ProtoMessage() {}
+
+func (x *ApproveImportRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApproveImportRequest.ProtoReflect.Descriptor instead.
+func (*ApproveImportRequest) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *ApproveImportRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+// ApproveImportResponse counts what the import changed.
+type ApproveImportResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Summary       *ImportBundleResponse  `protobuf:"bytes,1,opt,name=summary,proto3" json:"summary,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApproveImportResponse) Reset() {
+	*x = ApproveImportResponse{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApproveImportResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApproveImportResponse) ProtoMessage() {}
+
+func (x *ApproveImportResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApproveImportResponse.ProtoReflect.Descriptor instead.
+func (*ApproveImportResponse) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *ApproveImportResponse) GetSummary() *ImportBundleResponse {
+	if x != nil {
+		return x.Summary
+	}
+	return nil
+}
+
+// RejectImportRequest names the pending import to discard.
+type RejectImportRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RejectImportRequest) Reset() {
+	*x = RejectImportRequest{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RejectImportRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RejectImportRequest) ProtoMessage() {}
+
+func (x *RejectImportRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RejectImportRequest.ProtoReflect.Descriptor instead.
+func (*RejectImportRequest) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *RejectImportRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+// RejectImportResponse is empty.
+type RejectImportResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RejectImportResponse) Reset() {
+	*x = RejectImportResponse{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RejectImportResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RejectImportResponse) ProtoMessage() {}
+
+func (x *RejectImportResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RejectImportResponse.ProtoReflect.Descriptor instead.
+func (*RejectImportResponse) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{24}
+}
+
+// ListImportsRequest asks for the pending imports.
+type ListImportsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListImportsRequest) Reset() {
+	*x = ListImportsRequest{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListImportsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListImportsRequest) ProtoMessage() {}
+
+func (x *ListImportsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListImportsRequest.ProtoReflect.Descriptor instead.
+func (*ListImportsRequest) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{25}
+}
+
+// PendingImport is an import waiting for approval.
+type PendingImport struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	ProposedBy    string                 `protobuf:"bytes,2,opt,name=proposed_by,json=proposedBy,proto3" json:"proposed_by,omitempty"`
+	ProposedAt    string                 `protobuf:"bytes,3,opt,name=proposed_at,json=proposedAt,proto3" json:"proposed_at,omitempty"` // RFC 3339
+	Summary       *ImportBundleResponse  `protobuf:"bytes,4,opt,name=summary,proto3" json:"summary,omitempty"`                         // what it would change when proposed
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PendingImport) Reset() {
+	*x = PendingImport{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PendingImport) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PendingImport) ProtoMessage() {}
+
+func (x *PendingImport) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PendingImport.ProtoReflect.Descriptor instead.
+func (*PendingImport) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *PendingImport) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *PendingImport) GetProposedBy() string {
+	if x != nil {
+		return x.ProposedBy
+	}
+	return ""
+}
+
+func (x *PendingImport) GetProposedAt() string {
+	if x != nil {
+		return x.ProposedAt
+	}
+	return ""
+}
+
+func (x *PendingImport) GetSummary() *ImportBundleResponse {
+	if x != nil {
+		return x.Summary
+	}
+	return nil
+}
+
+// ListImportsResponse lists the pending imports by ID.
+type ListImportsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Imports       []*PendingImport       `protobuf:"bytes,1,rep,name=imports,proto3" json:"imports,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListImportsResponse) Reset() {
+	*x = ListImportsResponse{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListImportsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListImportsResponse) ProtoMessage() {}
+
+func (x *ListImportsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListImportsResponse.ProtoReflect.Descriptor instead.
+func (*ListImportsResponse) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *ListImportsResponse) GetImports() []*PendingImport {
+	if x != nil {
+		return x.Imports
+	}
+	return nil
+}
+
+// ListAuditRequest selects audit entries; empty fields match all.
+type ListAuditRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	From          string                 `protobuf:"bytes,1,opt,name=from,proto3" json:"from,omitempty"`                          // RFC 3339 time, or YYYY-MM-DD (its midnight UTC); included
+	To            string                 `protobuf:"bytes,2,opt,name=to,proto3" json:"to,omitempty"`                              // RFC 3339 time (excluded), or YYYY-MM-DD (the whole day included)
+	User          string                 `protobuf:"bytes,3,opt,name=user,proto3" json:"user,omitempty"`                          // the entry's subject, exactly
+	Object        string                 `protobuf:"bytes,4,opt,name=object,proto3" json:"object,omitempty"`                      // e.g. "edit QTY-10" (every version) or "edit QTY-10 v2", "import 3f2a…", "group GRP100"
+	AfterSeq      uint64                 `protobuf:"varint,5,opt,name=after_seq,json=afterSeq,proto3" json:"after_seq,omitempty"` // paging: entries after this sequence number
+	Limit         int32                  `protobuf:"varint,6,opt,name=limit,proto3" json:"limit,omitempty"`                       // default 100, at most 1000
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAuditRequest) Reset() {
+	*x = ListAuditRequest{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAuditRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAuditRequest) ProtoMessage() {}
+
+func (x *ListAuditRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAuditRequest.ProtoReflect.Descriptor instead.
+func (*ListAuditRequest) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *ListAuditRequest) GetFrom() string {
+	if x != nil {
+		return x.From
+	}
+	return ""
+}
+
+func (x *ListAuditRequest) GetTo() string {
+	if x != nil {
+		return x.To
+	}
+	return ""
+}
+
+func (x *ListAuditRequest) GetUser() string {
+	if x != nil {
+		return x.User
+	}
+	return ""
+}
+
+func (x *ListAuditRequest) GetObject() string {
+	if x != nil {
+		return x.Object
+	}
+	return ""
+}
+
+func (x *ListAuditRequest) GetAfterSeq() uint64 {
+	if x != nil {
+		return x.AfterSeq
+	}
+	return 0
+}
+
+func (x *ListAuditRequest) GetLimit() int32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+// AuditEntry is one entry of the hash-chained audit trail.
+type AuditEntry struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Seq           uint64                 `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
+	Time          string                 `protobuf:"bytes,2,opt,name=time,proto3" json:"time,omitempty"`       // RFC 3339
+	Subject       string                 `protobuf:"bytes,3,opt,name=subject,proto3" json:"subject,omitempty"` // the authenticated identity
+	Source        string                 `protobuf:"bytes,4,opt,name=source,proto3" json:"source,omitempty"`   // certificate, jwt or development
+	Role          string                 `protobuf:"bytes,5,opt,name=role,proto3" json:"role,omitempty"`       // the role that allowed the call, or the role a denied call needed
+	Method        string                 `protobuf:"bytes,6,opt,name=method,proto3" json:"method,omitempty"`   // the full gRPC method, or an internal action ("startup import")
+	Objects       []string               `protobuf:"bytes,7,rep,name=objects,proto3" json:"objects,omitempty"`
+	Detail        string                 `protobuf:"bytes,8,opt,name=detail,proto3" json:"detail,omitempty"`
+	Outcome       string                 `protobuf:"bytes,9,opt,name=outcome,proto3" json:"outcome,omitempty"`                    // OK, DENIED or "FAILED <code>"
+	PrevHash      string                 `protobuf:"bytes,10,opt,name=prev_hash,json=prevHash,proto3" json:"prev_hash,omitempty"` // hex SHA-256 of the previous entry
+	Hash          string                 `protobuf:"bytes,11,opt,name=hash,proto3" json:"hash,omitempty"`                         // hex SHA-256 of this entry's canonical encoding
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AuditEntry) Reset() {
+	*x = AuditEntry{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AuditEntry) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AuditEntry) ProtoMessage() {}
+
+func (x *AuditEntry) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AuditEntry.ProtoReflect.Descriptor instead.
+func (*AuditEntry) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *AuditEntry) GetSeq() uint64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+func (x *AuditEntry) GetTime() string {
+	if x != nil {
+		return x.Time
+	}
+	return ""
+}
+
+func (x *AuditEntry) GetSubject() string {
+	if x != nil {
+		return x.Subject
+	}
+	return ""
+}
+
+func (x *AuditEntry) GetSource() string {
+	if x != nil {
+		return x.Source
+	}
+	return ""
+}
+
+func (x *AuditEntry) GetRole() string {
+	if x != nil {
+		return x.Role
+	}
+	return ""
+}
+
+func (x *AuditEntry) GetMethod() string {
+	if x != nil {
+		return x.Method
+	}
+	return ""
+}
+
+func (x *AuditEntry) GetObjects() []string {
+	if x != nil {
+		return x.Objects
+	}
+	return nil
+}
+
+func (x *AuditEntry) GetDetail() string {
+	if x != nil {
+		return x.Detail
+	}
+	return ""
+}
+
+func (x *AuditEntry) GetOutcome() string {
+	if x != nil {
+		return x.Outcome
+	}
+	return ""
+}
+
+func (x *AuditEntry) GetPrevHash() string {
+	if x != nil {
+		return x.PrevHash
+	}
+	return ""
+}
+
+func (x *AuditEntry) GetHash() string {
+	if x != nil {
+		return x.Hash
+	}
+	return ""
+}
+
+// ListAuditResponse lists entries in trail order.
+type ListAuditResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Entries       []*AuditEntry          `protobuf:"bytes,1,rep,name=entries,proto3" json:"entries,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAuditResponse) Reset() {
+	*x = ListAuditResponse{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAuditResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAuditResponse) ProtoMessage() {}
+
+func (x *ListAuditResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAuditResponse.ProtoReflect.Descriptor instead.
+func (*ListAuditResponse) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *ListAuditResponse) GetEntries() []*AuditEntry {
+	if x != nil {
+		return x.Entries
+	}
+	return nil
+}
+
 // EditRef names one edit version.
 type EditRef struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -1297,7 +1926,7 @@ type EditRef struct {
 
 func (x *EditRef) Reset() {
 	*x = EditRef{}
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[21]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1309,7 +1938,7 @@ func (x *EditRef) String() string {
 func (*EditRef) ProtoMessage() {}
 
 func (x *EditRef) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[21]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1322,7 +1951,7 @@ func (x *EditRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EditRef.ProtoReflect.Descriptor instead.
 func (*EditRef) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{21}
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *EditRef) GetId() string {
@@ -1350,7 +1979,7 @@ type TestClaimRequest struct {
 
 func (x *TestClaimRequest) Reset() {
 	*x = TestClaimRequest{}
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[22]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1362,7 +1991,7 @@ func (x *TestClaimRequest) String() string {
 func (*TestClaimRequest) ProtoMessage() {}
 
 func (x *TestClaimRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[22]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1375,7 +2004,7 @@ func (x *TestClaimRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TestClaimRequest.ProtoReflect.Descriptor instead.
 func (*TestClaimRequest) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{22}
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *TestClaimRequest) GetClaim() *Claim {
@@ -1402,7 +2031,7 @@ type TestClaimResponse struct {
 
 func (x *TestClaimResponse) Reset() {
 	*x = TestClaimResponse{}
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[23]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1414,7 +2043,7 @@ func (x *TestClaimResponse) String() string {
 func (*TestClaimResponse) ProtoMessage() {}
 
 func (x *TestClaimResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[23]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1427,7 +2056,7 @@ func (x *TestClaimResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TestClaimResponse.ProtoReflect.Descriptor instead.
 func (*TestClaimResponse) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{23}
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *TestClaimResponse) GetResult() *ClaimResult {
@@ -1476,32 +2105,32 @@ const file_rxclaims_v1_admin_proto_rawDesc = "" +
 	"\amessage\x18\x02 \x01(\tR\amessage\"b\n" +
 	"\x12ValidationProblems\x12\x10\n" +
 	"\x03ref\x18\x01 \x01(\tR\x03ref\x12:\n" +
-	"\bproblems\x18\x02 \x03(\v2\x1e.rxclaims.v1.ValidationProblemR\bproblems\"E\n" +
+	"\bproblems\x18\x02 \x03(\v2\x1e.rxclaims.v1.ValidationProblemR\bproblems\"I\n" +
 	"\x12CreateDraftRequest\x12\x1b\n" +
-	"\tedit_json\x18\x01 \x01(\tR\beditJson\x12\x12\n" +
-	"\x04user\x18\x02 \x01(\tR\x04user\"C\n" +
+	"\tedit_json\x18\x01 \x01(\tR\beditJson\x12\x16\n" +
+	"\x04user\x18\x02 \x01(\tB\x02\x18\x01R\x04user\"C\n" +
 	"\x13CreateDraftResponse\x12,\n" +
-	"\x04edit\x18\x01 \x01(\v2\x18.rxclaims.v1.EditVersionR\x04edit\"E\n" +
+	"\x04edit\x18\x01 \x01(\v2\x18.rxclaims.v1.EditVersionR\x04edit\"I\n" +
 	"\x12UpdateDraftRequest\x12\x1b\n" +
-	"\tedit_json\x18\x01 \x01(\tR\beditJson\x12\x12\n" +
-	"\x04user\x18\x02 \x01(\tR\x04user\"C\n" +
+	"\tedit_json\x18\x01 \x01(\tR\beditJson\x12\x16\n" +
+	"\x04user\x18\x02 \x01(\tB\x02\x18\x01R\x04user\"C\n" +
 	"\x13UpdateDraftResponse\x12,\n" +
 	"\x04edit\x18\x01 \x01(\v2\x18.rxclaims.v1.EditVersionR\x04edit\"2\n" +
 	"\x13ValidateEditRequest\x12\x1b\n" +
 	"\tedit_json\x18\x01 \x01(\tR\beditJson\"h\n" +
 	"\x14ValidateEditResponse\x12\x14\n" +
 	"\x05valid\x18\x01 \x01(\bR\x05valid\x12:\n" +
-	"\bproblems\x18\x02 \x03(\v2\x1e.rxclaims.v1.ValidationProblemR\bproblems\"S\n" +
+	"\bproblems\x18\x02 \x03(\v2\x1e.rxclaims.v1.ValidationProblemR\bproblems\"W\n" +
 	"\x13ActivateEditRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
-	"\aversion\x18\x02 \x01(\x05R\aversion\x12\x12\n" +
-	"\x04user\x18\x03 \x01(\tR\x04user\"D\n" +
+	"\aversion\x18\x02 \x01(\x05R\aversion\x12\x16\n" +
+	"\x04user\x18\x03 \x01(\tB\x02\x18\x01R\x04user\"D\n" +
 	"\x14ActivateEditResponse\x12,\n" +
-	"\x04edit\x18\x01 \x01(\v2\x18.rxclaims.v1.EditVersionR\x04edit\"U\n" +
+	"\x04edit\x18\x01 \x01(\v2\x18.rxclaims.v1.EditVersionR\x04edit\"Y\n" +
 	"\x15InactivateEditRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
-	"\aversion\x18\x02 \x01(\x05R\aversion\x12\x12\n" +
-	"\x04user\x18\x03 \x01(\tR\x04user\"F\n" +
+	"\aversion\x18\x02 \x01(\x05R\aversion\x12\x16\n" +
+	"\x04user\x18\x03 \x01(\tB\x02\x18\x01R\x04user\"F\n" +
 	"\x16InactivateEditResponse\x12,\n" +
 	"\x04edit\x18\x01 \x01(\v2\x18.rxclaims.v1.EditVersionR\x04edit\"T\n" +
 	"\x10ListEditsRequest\x12\x16\n" +
@@ -1516,10 +2145,10 @@ const file_rxclaims_v1_admin_proto_rawDesc = "" +
 	"\bversions\x18\x01 \x03(\v2\x18.rxclaims.v1.EditVersionR\bversions\"\x15\n" +
 	"\x13ExportBundleRequest\".\n" +
 	"\x14ExportBundleResponse\x12\x16\n" +
-	"\x06bundle\x18\x01 \x01(\fR\x06bundle\"A\n" +
+	"\x06bundle\x18\x01 \x01(\fR\x06bundle\"E\n" +
 	"\x13ImportBundleRequest\x12\x16\n" +
-	"\x06bundle\x18\x01 \x01(\fR\x06bundle\x12\x12\n" +
-	"\x04user\x18\x02 \x01(\tR\x04user\"\xb4\x02\n" +
+	"\x06bundle\x18\x01 \x01(\fR\x06bundle\x12\x16\n" +
+	"\x04user\x18\x02 \x01(\tB\x02\x18\x01R\x04user\"\xd3\x03\n" +
 	"\x14ImportBundleResponse\x12\x14\n" +
 	"\x05plans\x18\x01 \x01(\x05R\x05plans\x12\x1a\n" +
 	"\bnetworks\x18\x02 \x01(\x05R\bnetworks\x12\x1e\n" +
@@ -1534,7 +2163,54 @@ const file_rxclaims_v1_admin_proto_rawDesc = "" +
 	"\x0fedits_unchanged\x18\b \x01(\x05R\x0eeditsUnchanged\x12\x1a\n" +
 	"\bfamilies\x18\t \x01(\x05R\bfamilies\x12\x1c\n" +
 	"\tschedules\x18\n" +
-	" \x01(\x05R\tschedules\"3\n" +
+	" \x01(\x05R\tschedules\x12'\n" +
+	"\x0fedits_activated\x18\v \x01(\x05R\x0eeditsActivated\x12\x1a\n" +
+	"\bsettings\x18\f \x03(\tR\bsettings\x12\x1d\n" +
+	"\n" +
+	"pending_id\x18\r \x01(\tR\tpendingId\x12\x1f\n" +
+	"\vproposed_by\x18\x0e \x01(\tR\n" +
+	"proposedBy\x12\x18\n" +
+	"\aapplied\x18\x0f \x01(\bR\aapplied\"&\n" +
+	"\x14ApproveImportRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"T\n" +
+	"\x15ApproveImportResponse\x12;\n" +
+	"\asummary\x18\x01 \x01(\v2!.rxclaims.v1.ImportBundleResponseR\asummary\"%\n" +
+	"\x13RejectImportRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"\x16\n" +
+	"\x14RejectImportResponse\"\x14\n" +
+	"\x12ListImportsRequest\"\x9e\x01\n" +
+	"\rPendingImport\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1f\n" +
+	"\vproposed_by\x18\x02 \x01(\tR\n" +
+	"proposedBy\x12\x1f\n" +
+	"\vproposed_at\x18\x03 \x01(\tR\n" +
+	"proposedAt\x12;\n" +
+	"\asummary\x18\x04 \x01(\v2!.rxclaims.v1.ImportBundleResponseR\asummary\"K\n" +
+	"\x13ListImportsResponse\x124\n" +
+	"\aimports\x18\x01 \x03(\v2\x1a.rxclaims.v1.PendingImportR\aimports\"\x95\x01\n" +
+	"\x10ListAuditRequest\x12\x12\n" +
+	"\x04from\x18\x01 \x01(\tR\x04from\x12\x0e\n" +
+	"\x02to\x18\x02 \x01(\tR\x02to\x12\x12\n" +
+	"\x04user\x18\x03 \x01(\tR\x04user\x12\x16\n" +
+	"\x06object\x18\x04 \x01(\tR\x06object\x12\x1b\n" +
+	"\tafter_seq\x18\x05 \x01(\x04R\bafterSeq\x12\x14\n" +
+	"\x05limit\x18\x06 \x01(\x05R\x05limit\"\x8d\x02\n" +
+	"\n" +
+	"AuditEntry\x12\x10\n" +
+	"\x03seq\x18\x01 \x01(\x04R\x03seq\x12\x12\n" +
+	"\x04time\x18\x02 \x01(\tR\x04time\x12\x18\n" +
+	"\asubject\x18\x03 \x01(\tR\asubject\x12\x16\n" +
+	"\x06source\x18\x04 \x01(\tR\x06source\x12\x12\n" +
+	"\x04role\x18\x05 \x01(\tR\x04role\x12\x16\n" +
+	"\x06method\x18\x06 \x01(\tR\x06method\x12\x18\n" +
+	"\aobjects\x18\a \x03(\tR\aobjects\x12\x16\n" +
+	"\x06detail\x18\b \x01(\tR\x06detail\x12\x18\n" +
+	"\aoutcome\x18\t \x01(\tR\aoutcome\x12\x1b\n" +
+	"\tprev_hash\x18\n" +
+	" \x01(\tR\bprevHash\x12\x12\n" +
+	"\x04hash\x18\v \x01(\tR\x04hash\"F\n" +
+	"\x11ListAuditResponse\x121\n" +
+	"\aentries\x18\x01 \x03(\v2\x17.rxclaims.v1.AuditEntryR\aentries\"3\n" +
 	"\aEditRef\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\x05R\aversion\"j\n" +
@@ -1542,7 +2218,7 @@ const file_rxclaims_v1_admin_proto_rawDesc = "" +
 	"\x05claim\x18\x01 \x01(\v2\x12.rxclaims.v1.ClaimR\x05claim\x12,\n" +
 	"\x06drafts\x18\x02 \x03(\v2\x14.rxclaims.v1.EditRefR\x06drafts\"E\n" +
 	"\x11TestClaimResponse\x120\n" +
-	"\x06result\x18\x01 \x01(\v2\x18.rxclaims.v1.ClaimResultR\x06result2\xbf\x06\n" +
+	"\x06result\x18\x01 \x01(\v2\x18.rxclaims.v1.ClaimResultR\x06result2\x8a\t\n" +
 	"\fAdminService\x12P\n" +
 	"\vCreateDraft\x12\x1f.rxclaims.v1.CreateDraftRequest\x1a .rxclaims.v1.CreateDraftResponse\x12P\n" +
 	"\vUpdateDraft\x12\x1f.rxclaims.v1.UpdateDraftRequest\x1a .rxclaims.v1.UpdateDraftResponse\x12S\n" +
@@ -1552,8 +2228,12 @@ const file_rxclaims_v1_admin_proto_rawDesc = "" +
 	"\tListEdits\x12\x1d.rxclaims.v1.ListEditsRequest\x1a\x1e.rxclaims.v1.ListEditsResponse\x12D\n" +
 	"\aGetEdit\x12\x1b.rxclaims.v1.GetEditRequest\x1a\x1c.rxclaims.v1.GetEditResponse\x12S\n" +
 	"\fExportBundle\x12 .rxclaims.v1.ExportBundleRequest\x1a!.rxclaims.v1.ExportBundleResponse\x12S\n" +
-	"\fImportBundle\x12 .rxclaims.v1.ImportBundleRequest\x1a!.rxclaims.v1.ImportBundleResponse\x12J\n" +
-	"\tTestClaim\x12\x1d.rxclaims.v1.TestClaimRequest\x1a\x1e.rxclaims.v1.TestClaimResponseB;Z9github.com/rxclaims/rxclaims/proto/rxclaims/v1;rxclaimsv1b\x06proto3"
+	"\fImportBundle\x12 .rxclaims.v1.ImportBundleRequest\x1a!.rxclaims.v1.ImportBundleResponse\x12V\n" +
+	"\rApproveImport\x12!.rxclaims.v1.ApproveImportRequest\x1a\".rxclaims.v1.ApproveImportResponse\x12S\n" +
+	"\fRejectImport\x12 .rxclaims.v1.RejectImportRequest\x1a!.rxclaims.v1.RejectImportResponse\x12P\n" +
+	"\vListImports\x12\x1f.rxclaims.v1.ListImportsRequest\x1a .rxclaims.v1.ListImportsResponse\x12J\n" +
+	"\tTestClaim\x12\x1d.rxclaims.v1.TestClaimRequest\x1a\x1e.rxclaims.v1.TestClaimResponse\x12J\n" +
+	"\tListAudit\x12\x1d.rxclaims.v1.ListAuditRequest\x1a\x1e.rxclaims.v1.ListAuditResponseB;Z9github.com/rxclaims/rxclaims/proto/rxclaims/v1;rxclaimsv1b\x06proto3"
 
 var (
 	file_rxclaims_v1_admin_proto_rawDescOnce sync.Once
@@ -1567,7 +2247,7 @@ func file_rxclaims_v1_admin_proto_rawDescGZIP() []byte {
 	return file_rxclaims_v1_admin_proto_rawDescData
 }
 
-var file_rxclaims_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
+var file_rxclaims_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
 var file_rxclaims_v1_admin_proto_goTypes = []any{
 	(*EditVersion)(nil),            // 0: rxclaims.v1.EditVersion
 	(*ValidationProblem)(nil),      // 1: rxclaims.v1.ValidationProblem
@@ -1590,11 +2270,21 @@ var file_rxclaims_v1_admin_proto_goTypes = []any{
 	(*ExportBundleResponse)(nil),   // 18: rxclaims.v1.ExportBundleResponse
 	(*ImportBundleRequest)(nil),    // 19: rxclaims.v1.ImportBundleRequest
 	(*ImportBundleResponse)(nil),   // 20: rxclaims.v1.ImportBundleResponse
-	(*EditRef)(nil),                // 21: rxclaims.v1.EditRef
-	(*TestClaimRequest)(nil),       // 22: rxclaims.v1.TestClaimRequest
-	(*TestClaimResponse)(nil),      // 23: rxclaims.v1.TestClaimResponse
-	(*Claim)(nil),                  // 24: rxclaims.v1.Claim
-	(*ClaimResult)(nil),            // 25: rxclaims.v1.ClaimResult
+	(*ApproveImportRequest)(nil),   // 21: rxclaims.v1.ApproveImportRequest
+	(*ApproveImportResponse)(nil),  // 22: rxclaims.v1.ApproveImportResponse
+	(*RejectImportRequest)(nil),    // 23: rxclaims.v1.RejectImportRequest
+	(*RejectImportResponse)(nil),   // 24: rxclaims.v1.RejectImportResponse
+	(*ListImportsRequest)(nil),     // 25: rxclaims.v1.ListImportsRequest
+	(*PendingImport)(nil),          // 26: rxclaims.v1.PendingImport
+	(*ListImportsResponse)(nil),    // 27: rxclaims.v1.ListImportsResponse
+	(*ListAuditRequest)(nil),       // 28: rxclaims.v1.ListAuditRequest
+	(*AuditEntry)(nil),             // 29: rxclaims.v1.AuditEntry
+	(*ListAuditResponse)(nil),      // 30: rxclaims.v1.ListAuditResponse
+	(*EditRef)(nil),                // 31: rxclaims.v1.EditRef
+	(*TestClaimRequest)(nil),       // 32: rxclaims.v1.TestClaimRequest
+	(*TestClaimResponse)(nil),      // 33: rxclaims.v1.TestClaimResponse
+	(*Claim)(nil),                  // 34: rxclaims.v1.Claim
+	(*ClaimResult)(nil),            // 35: rxclaims.v1.ClaimResult
 }
 var file_rxclaims_v1_admin_proto_depIdxs = []int32{
 	1,  // 0: rxclaims.v1.ValidationProblems.problems:type_name -> rxclaims.v1.ValidationProblem
@@ -1605,34 +2295,46 @@ var file_rxclaims_v1_admin_proto_depIdxs = []int32{
 	0,  // 5: rxclaims.v1.InactivateEditResponse.edit:type_name -> rxclaims.v1.EditVersion
 	0,  // 6: rxclaims.v1.ListEditsResponse.edits:type_name -> rxclaims.v1.EditVersion
 	0,  // 7: rxclaims.v1.GetEditResponse.versions:type_name -> rxclaims.v1.EditVersion
-	24, // 8: rxclaims.v1.TestClaimRequest.claim:type_name -> rxclaims.v1.Claim
-	21, // 9: rxclaims.v1.TestClaimRequest.drafts:type_name -> rxclaims.v1.EditRef
-	25, // 10: rxclaims.v1.TestClaimResponse.result:type_name -> rxclaims.v1.ClaimResult
-	3,  // 11: rxclaims.v1.AdminService.CreateDraft:input_type -> rxclaims.v1.CreateDraftRequest
-	5,  // 12: rxclaims.v1.AdminService.UpdateDraft:input_type -> rxclaims.v1.UpdateDraftRequest
-	7,  // 13: rxclaims.v1.AdminService.ValidateEdit:input_type -> rxclaims.v1.ValidateEditRequest
-	9,  // 14: rxclaims.v1.AdminService.ActivateEdit:input_type -> rxclaims.v1.ActivateEditRequest
-	11, // 15: rxclaims.v1.AdminService.InactivateEdit:input_type -> rxclaims.v1.InactivateEditRequest
-	13, // 16: rxclaims.v1.AdminService.ListEdits:input_type -> rxclaims.v1.ListEditsRequest
-	15, // 17: rxclaims.v1.AdminService.GetEdit:input_type -> rxclaims.v1.GetEditRequest
-	17, // 18: rxclaims.v1.AdminService.ExportBundle:input_type -> rxclaims.v1.ExportBundleRequest
-	19, // 19: rxclaims.v1.AdminService.ImportBundle:input_type -> rxclaims.v1.ImportBundleRequest
-	22, // 20: rxclaims.v1.AdminService.TestClaim:input_type -> rxclaims.v1.TestClaimRequest
-	4,  // 21: rxclaims.v1.AdminService.CreateDraft:output_type -> rxclaims.v1.CreateDraftResponse
-	6,  // 22: rxclaims.v1.AdminService.UpdateDraft:output_type -> rxclaims.v1.UpdateDraftResponse
-	8,  // 23: rxclaims.v1.AdminService.ValidateEdit:output_type -> rxclaims.v1.ValidateEditResponse
-	10, // 24: rxclaims.v1.AdminService.ActivateEdit:output_type -> rxclaims.v1.ActivateEditResponse
-	12, // 25: rxclaims.v1.AdminService.InactivateEdit:output_type -> rxclaims.v1.InactivateEditResponse
-	14, // 26: rxclaims.v1.AdminService.ListEdits:output_type -> rxclaims.v1.ListEditsResponse
-	16, // 27: rxclaims.v1.AdminService.GetEdit:output_type -> rxclaims.v1.GetEditResponse
-	18, // 28: rxclaims.v1.AdminService.ExportBundle:output_type -> rxclaims.v1.ExportBundleResponse
-	20, // 29: rxclaims.v1.AdminService.ImportBundle:output_type -> rxclaims.v1.ImportBundleResponse
-	23, // 30: rxclaims.v1.AdminService.TestClaim:output_type -> rxclaims.v1.TestClaimResponse
-	21, // [21:31] is the sub-list for method output_type
-	11, // [11:21] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	20, // 8: rxclaims.v1.ApproveImportResponse.summary:type_name -> rxclaims.v1.ImportBundleResponse
+	20, // 9: rxclaims.v1.PendingImport.summary:type_name -> rxclaims.v1.ImportBundleResponse
+	26, // 10: rxclaims.v1.ListImportsResponse.imports:type_name -> rxclaims.v1.PendingImport
+	29, // 11: rxclaims.v1.ListAuditResponse.entries:type_name -> rxclaims.v1.AuditEntry
+	34, // 12: rxclaims.v1.TestClaimRequest.claim:type_name -> rxclaims.v1.Claim
+	31, // 13: rxclaims.v1.TestClaimRequest.drafts:type_name -> rxclaims.v1.EditRef
+	35, // 14: rxclaims.v1.TestClaimResponse.result:type_name -> rxclaims.v1.ClaimResult
+	3,  // 15: rxclaims.v1.AdminService.CreateDraft:input_type -> rxclaims.v1.CreateDraftRequest
+	5,  // 16: rxclaims.v1.AdminService.UpdateDraft:input_type -> rxclaims.v1.UpdateDraftRequest
+	7,  // 17: rxclaims.v1.AdminService.ValidateEdit:input_type -> rxclaims.v1.ValidateEditRequest
+	9,  // 18: rxclaims.v1.AdminService.ActivateEdit:input_type -> rxclaims.v1.ActivateEditRequest
+	11, // 19: rxclaims.v1.AdminService.InactivateEdit:input_type -> rxclaims.v1.InactivateEditRequest
+	13, // 20: rxclaims.v1.AdminService.ListEdits:input_type -> rxclaims.v1.ListEditsRequest
+	15, // 21: rxclaims.v1.AdminService.GetEdit:input_type -> rxclaims.v1.GetEditRequest
+	17, // 22: rxclaims.v1.AdminService.ExportBundle:input_type -> rxclaims.v1.ExportBundleRequest
+	19, // 23: rxclaims.v1.AdminService.ImportBundle:input_type -> rxclaims.v1.ImportBundleRequest
+	21, // 24: rxclaims.v1.AdminService.ApproveImport:input_type -> rxclaims.v1.ApproveImportRequest
+	23, // 25: rxclaims.v1.AdminService.RejectImport:input_type -> rxclaims.v1.RejectImportRequest
+	25, // 26: rxclaims.v1.AdminService.ListImports:input_type -> rxclaims.v1.ListImportsRequest
+	32, // 27: rxclaims.v1.AdminService.TestClaim:input_type -> rxclaims.v1.TestClaimRequest
+	28, // 28: rxclaims.v1.AdminService.ListAudit:input_type -> rxclaims.v1.ListAuditRequest
+	4,  // 29: rxclaims.v1.AdminService.CreateDraft:output_type -> rxclaims.v1.CreateDraftResponse
+	6,  // 30: rxclaims.v1.AdminService.UpdateDraft:output_type -> rxclaims.v1.UpdateDraftResponse
+	8,  // 31: rxclaims.v1.AdminService.ValidateEdit:output_type -> rxclaims.v1.ValidateEditResponse
+	10, // 32: rxclaims.v1.AdminService.ActivateEdit:output_type -> rxclaims.v1.ActivateEditResponse
+	12, // 33: rxclaims.v1.AdminService.InactivateEdit:output_type -> rxclaims.v1.InactivateEditResponse
+	14, // 34: rxclaims.v1.AdminService.ListEdits:output_type -> rxclaims.v1.ListEditsResponse
+	16, // 35: rxclaims.v1.AdminService.GetEdit:output_type -> rxclaims.v1.GetEditResponse
+	18, // 36: rxclaims.v1.AdminService.ExportBundle:output_type -> rxclaims.v1.ExportBundleResponse
+	20, // 37: rxclaims.v1.AdminService.ImportBundle:output_type -> rxclaims.v1.ImportBundleResponse
+	22, // 38: rxclaims.v1.AdminService.ApproveImport:output_type -> rxclaims.v1.ApproveImportResponse
+	24, // 39: rxclaims.v1.AdminService.RejectImport:output_type -> rxclaims.v1.RejectImportResponse
+	27, // 40: rxclaims.v1.AdminService.ListImports:output_type -> rxclaims.v1.ListImportsResponse
+	33, // 41: rxclaims.v1.AdminService.TestClaim:output_type -> rxclaims.v1.TestClaimResponse
+	30, // 42: rxclaims.v1.AdminService.ListAudit:output_type -> rxclaims.v1.ListAuditResponse
+	29, // [29:43] is the sub-list for method output_type
+	15, // [15:29] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_rxclaims_v1_admin_proto_init() }
@@ -1647,7 +2349,7 @@ func file_rxclaims_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_rxclaims_v1_admin_proto_rawDesc), len(file_rxclaims_v1_admin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   24,
+			NumMessages:   34,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -28,7 +28,11 @@ const (
 	AdminService_GetEdit_FullMethodName        = "/rxclaims.v1.AdminService/GetEdit"
 	AdminService_ExportBundle_FullMethodName   = "/rxclaims.v1.AdminService/ExportBundle"
 	AdminService_ImportBundle_FullMethodName   = "/rxclaims.v1.AdminService/ImportBundle"
+	AdminService_ApproveImport_FullMethodName  = "/rxclaims.v1.AdminService/ApproveImport"
+	AdminService_RejectImport_FullMethodName   = "/rxclaims.v1.AdminService/RejectImport"
+	AdminService_ListImports_FullMethodName    = "/rxclaims.v1.AdminService/ListImports"
 	AdminService_TestClaim_FullMethodName      = "/rxclaims.v1.AdminService/TestClaim"
+	AdminService_ListAudit_FullMethodName      = "/rxclaims.v1.AdminService/ListAudit"
 )
 
 // AdminServiceClient is the client API for AdminService service.
@@ -36,19 +40,29 @@ const (
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
 // AdminService manages edits (Draft → Active → Inactive, with maker-checker),
-// moves configuration bundles between environments and dry-runs claims.
+// moves configuration bundles between environments (two people: one
+// proposes an import, another approves it), dry-runs claims and reads the
+// audit trail.
 //
 // An edit travels as edit_json: one JSON document in exactly the format of
-// an entry of a configuration bundle's `edits:` list. The acting user of a
-// mutating call comes from the request's `user` field or the gRPC metadata
-// `x-user` (when both are given they must match).
+// an entry of a configuration bundle's `edits:` list. The acting user of
+// every call is the authenticated caller (the client certificate or bearer
+// token of a TLS server, or the gRPC metadata `x-user` of a development-mode
+// one, "anonymous" without it): the maker of a draft, the checker of an
+// activation. The requests' `user` fields are ignored.
 //
-// Errors: NotFound (no such edit or version), FailedPrecondition (the
-// lifecycle forbids the change, e.g. updating an Active version or
-// re-activating an Inactive one), PermissionDenied (maker-checker: the
-// creator may not activate their own draft), InvalidArgument (the message
-// names the field and problem; the ValidationProblems error detail lists
-// them all), Unavailable or Internal otherwise.
+// Every RPC needs a role (DOMAIN.md §11); a caller without it gets
+// PermissionDenied naming the method and the role. Every call, allowed or
+// denied, is recorded in the audit trail (ListAudit).
+//
+// Errors: NotFound (no such edit, version or pending import),
+// FailedPrecondition (the lifecycle forbids the change, e.g. updating an
+// Active version or re-activating an Inactive one), PermissionDenied (a
+// missing role, or maker-checker: the creator may not activate their own
+// draft, the proposer of an import may not approve it), InvalidArgument
+// (the message names the field and problem; the ValidationProblems error
+// detail lists them all), Unauthenticated (no valid client certificate or
+// token), Unavailable or Internal otherwise.
 type AdminServiceClient interface {
 	// CreateDraft stores a new Draft: version 1 of a new edit, or the next
 	// version of an existing one. The version, status and audit given are ignored.
@@ -68,12 +82,26 @@ type AdminServiceClient interface {
 	// ExportBundle returns the configuration in force (without families) as a
 	// YAML configuration bundle.
 	ExportBundle(ctx context.Context, in *ExportBundleRequest, opts ...grpc.CallOption) (*ExportBundleResponse, error)
-	// ImportBundle merges a YAML or JSON configuration bundle; all of it
-	// applies or none of it does, and importing the same bundle twice changes nothing.
+	// ImportBundle proposes a YAML or JSON configuration bundle for import:
+	// it is validated, what it would change is counted, and it waits, as a
+	// pending import, until another configuration approver approves it
+	// (ApproveImport). A bundle that would change nothing applies at once
+	// (applied, nothing pending). The edit audit a bundle carries is kept as
+	// each version's provenance, never as this environment's audit.
 	ImportBundle(ctx context.Context, in *ImportBundleRequest, opts ...grpc.CallOption) (*ImportBundleResponse, error)
+	// ApproveImport applies a pending import, all of it or none: its
+	// proposer is the maker of what it brings, the approver (who must be
+	// someone else) the checker who activates its Active edit versions.
+	ApproveImport(ctx context.Context, in *ApproveImportRequest, opts ...grpc.CallOption) (*ApproveImportResponse, error)
+	// RejectImport discards a pending import unapplied.
+	RejectImport(ctx context.Context, in *RejectImportRequest, opts ...grpc.CallOption) (*RejectImportResponse, error)
+	// ListImports lists the pending imports.
+	ListImports(ctx context.Context, in *ListImportsRequest, opts ...grpc.CallOption) (*ListImportsResponse, error)
 	// TestClaim adjudicates a claim against the Active edits plus the given
 	// Draft versions, as though they were active, and writes nothing.
 	TestClaim(ctx context.Context, in *TestClaimRequest, opts ...grpc.CallOption) (*TestClaimResponse, error)
+	// ListAudit reads the audit trail by time range, user and object.
+	ListAudit(ctx context.Context, in *ListAuditRequest, opts ...grpc.CallOption) (*ListAuditResponse, error)
 }
 
 type adminServiceClient struct {
@@ -174,10 +202,50 @@ func (c *adminServiceClient) ImportBundle(ctx context.Context, in *ImportBundleR
 	return out, nil
 }
 
+func (c *adminServiceClient) ApproveImport(ctx context.Context, in *ApproveImportRequest, opts ...grpc.CallOption) (*ApproveImportResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ApproveImportResponse)
+	err := c.cc.Invoke(ctx, AdminService_ApproveImport_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) RejectImport(ctx context.Context, in *RejectImportRequest, opts ...grpc.CallOption) (*RejectImportResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RejectImportResponse)
+	err := c.cc.Invoke(ctx, AdminService_RejectImport_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) ListImports(ctx context.Context, in *ListImportsRequest, opts ...grpc.CallOption) (*ListImportsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListImportsResponse)
+	err := c.cc.Invoke(ctx, AdminService_ListImports_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *adminServiceClient) TestClaim(ctx context.Context, in *TestClaimRequest, opts ...grpc.CallOption) (*TestClaimResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(TestClaimResponse)
 	err := c.cc.Invoke(ctx, AdminService_TestClaim_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) ListAudit(ctx context.Context, in *ListAuditRequest, opts ...grpc.CallOption) (*ListAuditResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListAuditResponse)
+	err := c.cc.Invoke(ctx, AdminService_ListAudit_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -189,19 +257,29 @@ func (c *adminServiceClient) TestClaim(ctx context.Context, in *TestClaimRequest
 // for forward compatibility.
 //
 // AdminService manages edits (Draft → Active → Inactive, with maker-checker),
-// moves configuration bundles between environments and dry-runs claims.
+// moves configuration bundles between environments (two people: one
+// proposes an import, another approves it), dry-runs claims and reads the
+// audit trail.
 //
 // An edit travels as edit_json: one JSON document in exactly the format of
-// an entry of a configuration bundle's `edits:` list. The acting user of a
-// mutating call comes from the request's `user` field or the gRPC metadata
-// `x-user` (when both are given they must match).
+// an entry of a configuration bundle's `edits:` list. The acting user of
+// every call is the authenticated caller (the client certificate or bearer
+// token of a TLS server, or the gRPC metadata `x-user` of a development-mode
+// one, "anonymous" without it): the maker of a draft, the checker of an
+// activation. The requests' `user` fields are ignored.
 //
-// Errors: NotFound (no such edit or version), FailedPrecondition (the
-// lifecycle forbids the change, e.g. updating an Active version or
-// re-activating an Inactive one), PermissionDenied (maker-checker: the
-// creator may not activate their own draft), InvalidArgument (the message
-// names the field and problem; the ValidationProblems error detail lists
-// them all), Unavailable or Internal otherwise.
+// Every RPC needs a role (DOMAIN.md §11); a caller without it gets
+// PermissionDenied naming the method and the role. Every call, allowed or
+// denied, is recorded in the audit trail (ListAudit).
+//
+// Errors: NotFound (no such edit, version or pending import),
+// FailedPrecondition (the lifecycle forbids the change, e.g. updating an
+// Active version or re-activating an Inactive one), PermissionDenied (a
+// missing role, or maker-checker: the creator may not activate their own
+// draft, the proposer of an import may not approve it), InvalidArgument
+// (the message names the field and problem; the ValidationProblems error
+// detail lists them all), Unauthenticated (no valid client certificate or
+// token), Unavailable or Internal otherwise.
 type AdminServiceServer interface {
 	// CreateDraft stores a new Draft: version 1 of a new edit, or the next
 	// version of an existing one. The version, status and audit given are ignored.
@@ -221,12 +299,26 @@ type AdminServiceServer interface {
 	// ExportBundle returns the configuration in force (without families) as a
 	// YAML configuration bundle.
 	ExportBundle(context.Context, *ExportBundleRequest) (*ExportBundleResponse, error)
-	// ImportBundle merges a YAML or JSON configuration bundle; all of it
-	// applies or none of it does, and importing the same bundle twice changes nothing.
+	// ImportBundle proposes a YAML or JSON configuration bundle for import:
+	// it is validated, what it would change is counted, and it waits, as a
+	// pending import, until another configuration approver approves it
+	// (ApproveImport). A bundle that would change nothing applies at once
+	// (applied, nothing pending). The edit audit a bundle carries is kept as
+	// each version's provenance, never as this environment's audit.
 	ImportBundle(context.Context, *ImportBundleRequest) (*ImportBundleResponse, error)
+	// ApproveImport applies a pending import, all of it or none: its
+	// proposer is the maker of what it brings, the approver (who must be
+	// someone else) the checker who activates its Active edit versions.
+	ApproveImport(context.Context, *ApproveImportRequest) (*ApproveImportResponse, error)
+	// RejectImport discards a pending import unapplied.
+	RejectImport(context.Context, *RejectImportRequest) (*RejectImportResponse, error)
+	// ListImports lists the pending imports.
+	ListImports(context.Context, *ListImportsRequest) (*ListImportsResponse, error)
 	// TestClaim adjudicates a claim against the Active edits plus the given
 	// Draft versions, as though they were active, and writes nothing.
 	TestClaim(context.Context, *TestClaimRequest) (*TestClaimResponse, error)
+	// ListAudit reads the audit trail by time range, user and object.
+	ListAudit(context.Context, *ListAuditRequest) (*ListAuditResponse, error)
 	mustEmbedUnimplementedAdminServiceServer()
 }
 
@@ -264,8 +356,20 @@ func (UnimplementedAdminServiceServer) ExportBundle(context.Context, *ExportBund
 func (UnimplementedAdminServiceServer) ImportBundle(context.Context, *ImportBundleRequest) (*ImportBundleResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ImportBundle not implemented")
 }
+func (UnimplementedAdminServiceServer) ApproveImport(context.Context, *ApproveImportRequest) (*ApproveImportResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ApproveImport not implemented")
+}
+func (UnimplementedAdminServiceServer) RejectImport(context.Context, *RejectImportRequest) (*RejectImportResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RejectImport not implemented")
+}
+func (UnimplementedAdminServiceServer) ListImports(context.Context, *ListImportsRequest) (*ListImportsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListImports not implemented")
+}
 func (UnimplementedAdminServiceServer) TestClaim(context.Context, *TestClaimRequest) (*TestClaimResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method TestClaim not implemented")
+}
+func (UnimplementedAdminServiceServer) ListAudit(context.Context, *ListAuditRequest) (*ListAuditResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListAudit not implemented")
 }
 func (UnimplementedAdminServiceServer) mustEmbedUnimplementedAdminServiceServer() {}
 func (UnimplementedAdminServiceServer) testEmbeddedByValue()                      {}
@@ -450,6 +554,60 @@ func _AdminService_ImportBundle_Handler(srv interface{}, ctx context.Context, de
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AdminService_ApproveImport_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ApproveImportRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).ApproveImport(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_ApproveImport_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).ApproveImport(ctx, req.(*ApproveImportRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_RejectImport_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RejectImportRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).RejectImport(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_RejectImport_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).RejectImport(ctx, req.(*RejectImportRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_ListImports_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListImportsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).ListImports(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_ListImports_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).ListImports(ctx, req.(*ListImportsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _AdminService_TestClaim_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(TestClaimRequest)
 	if err := dec(in); err != nil {
@@ -464,6 +622,24 @@ func _AdminService_TestClaim_Handler(srv interface{}, ctx context.Context, dec f
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(AdminServiceServer).TestClaim(ctx, req.(*TestClaimRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_ListAudit_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListAuditRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).ListAudit(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_ListAudit_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).ListAudit(ctx, req.(*ListAuditRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -512,8 +688,24 @@ var AdminService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _AdminService_ImportBundle_Handler,
 		},
 		{
+			MethodName: "ApproveImport",
+			Handler:    _AdminService_ApproveImport_Handler,
+		},
+		{
+			MethodName: "RejectImport",
+			Handler:    _AdminService_RejectImport_Handler,
+		},
+		{
+			MethodName: "ListImports",
+			Handler:    _AdminService_ListImports_Handler,
+		},
+		{
 			MethodName: "TestClaim",
 			Handler:    _AdminService_TestClaim_Handler,
+		},
+		{
+			MethodName: "ListAudit",
+			Handler:    _AdminService_ListAudit_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -39,7 +39,9 @@ const (
 // ClaimsService adjudicates pharmacy claims. A rejected claim is a successful
 // call whose result has transaction_status "R"; a gRPC error means the service
 // could not decide (InvalidArgument for an unusable request, Unavailable or
-// Internal otherwise). Every call is safe to retry.
+// Internal otherwise). Every call is safe to retry. Calls need the
+// claims-submitter role (PermissionDenied otherwise, counted in
+// rxclaims_calls_denied_total).
 type ClaimsServiceClient interface {
 	// Bill adjudicates a claim (NCPDP B1).
 	Bill(ctx context.Context, in *BillRequest, opts ...grpc.CallOption) (*BillResponse, error)
@@ -120,7 +122,9 @@ func (c *claimsServiceClient) GetBenefits(ctx context.Context, in *GetBenefitsRe
 // ClaimsService adjudicates pharmacy claims. A rejected claim is a successful
 // call whose result has transaction_status "R"; a gRPC error means the service
 // could not decide (InvalidArgument for an unusable request, Unavailable or
-// Internal otherwise). Every call is safe to retry.
+// Internal otherwise). Every call is safe to retry. Calls need the
+// claims-submitter role (PermissionDenied otherwise, counted in
+// rxclaims_calls_denied_total).
 type ClaimsServiceServer interface {
 	// Bill adjudicates a claim (NCPDP B1).
 	Bill(context.Context, *BillRequest) (*BillResponse, error)

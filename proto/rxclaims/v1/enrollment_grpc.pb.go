@@ -36,7 +36,10 @@ const (
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
 // EnrollmentService takes families, drugs, pharmacies and networks from
-// the loader, and answers its retroactive-change queries.
+// the loader, and answers its retroactive-change queries. Its calls need
+// the enrollment-operator role (ListMemberClaims also auditor); each is
+// recorded in the audit trail (AdminService.ListAudit) with the group and
+// counts, never a cardholder ID.
 type EnrollmentServiceClient interface {
 	// SyncFamilies replaces the given families, strips the coverage of the
 	// cancelled ones (their members stay, for claim history) and deletes the
@@ -105,7 +108,10 @@ func (c *enrollmentServiceClient) ReverseClaim(ctx context.Context, in *ReverseC
 // for forward compatibility.
 //
 // EnrollmentService takes families, drugs, pharmacies and networks from
-// the loader, and answers its retroactive-change queries.
+// the loader, and answers its retroactive-change queries. Its calls need
+// the enrollment-operator role (ListMemberClaims also auditor); each is
+// recorded in the audit trail (AdminService.ListAudit) with the group and
+// counts, never a cardholder ID.
 type EnrollmentServiceServer interface {
 	// SyncFamilies replaces the given families, strips the coverage of the
 	// cancelled ones (their members stay, for claim history) and deletes the
