@@ -257,6 +257,9 @@ func (e *Engine) Import(ctx context.Context, in *config.Config, user string) (Im
 		sum.Pharmacies = upsert(&c.Pharmacies, src.Pharmacies, func(x domain.Pharmacy) string { return x.NPI })
 		sum.Drugs = upsert(&c.Drugs, src.Drugs, func(x domain.Drug) string { return x.NDC })
 		sum.Schedules = upsert(&c.Schedules, src.Schedules, func(x edits.Schedule) string { return x.ID })
+		if err := checkGenericEquivalents(c.Drugs, src.Drugs); err != nil {
+			return fmt.Errorf("%w: %w", ErrInvalid, err)
+		}
 		for _, ed := range src.Edits {
 			changed, err := b.Import(ed, user, e.now(), sameEdit)
 			if err != nil {

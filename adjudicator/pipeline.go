@@ -310,8 +310,12 @@ func (a *adjudication) setPenaltyBase(macUnit, ingredient decimal.Decimal) {
 	}
 	whose := "MAC"
 	if !macUnit.IsPositive() {
+		if a.drug.GenericNDC == "" {
+			return
+		}
 		g := a.snap.drugs[a.drug.GenericNDC]
-		if g == nil {
+		if g == nil || g.brandClass.IsBrand() {
+			a.trace("", "DAW %s on a multi-source brand: its generic_ndc %s is not a generic in the catalog", c.daw, a.drug.GenericNDC)
 			return
 		}
 		p := g.priceOn(c.dos)

@@ -219,21 +219,31 @@ func TestRange(t *testing.T) {
 	}
 }
 
+// TestBrandClassOf is the table of DOMAIN.md section 4: the multi-source
+// code says single or multiple sources, the indicator brand or generic.
 func TestBrandClassOf(t *testing.T) {
-	for code, want := range map[string]domain.BrandClass{
-		"N": domain.BrandSingleSource,
-		"O": domain.BrandMultiSource,
-		"M": domain.GenericSingleSource,
-		"Y": domain.GenericMultiSource,
+	for _, c := range []struct {
+		code, indicator string
+		want            domain.BrandClass
+	}{
+		{"N", "", domain.BrandSingleSource}, {"N", "B", domain.BrandSingleSource}, {"N", "G", domain.GenericSingleSource},
+		{"M", "", domain.BrandSingleSource}, {"M", "B", domain.BrandSingleSource}, {"M", "G", domain.GenericSingleSource},
+		{"O", "", domain.BrandMultiSource}, {"O", "B", domain.BrandMultiSource}, {"O", "G", domain.GenericMultiSource},
+		{"Y", "", domain.GenericMultiSource}, {"Y", "B", domain.BrandMultiSource}, {"Y", "G", domain.GenericMultiSource},
 	} {
-		got, err := domain.BrandClassOf(code)
-		if err != nil || got != want {
-			t.Errorf("BrandClassOf(%q) = %s, %v; want %s", code, got, err, want)
+		got, err := domain.BrandClassOf(c.code, c.indicator)
+		if err != nil || got != c.want {
+			t.Errorf("BrandClassOf(%q, %q) = %s, %v; want %s", c.code, c.indicator, got, err, c.want)
 		}
 	}
 	for _, code := range []string{"", "X", "n", "y", "NN", " N"} {
-		if got, err := domain.BrandClassOf(code); err == nil {
+		if got, err := domain.BrandClassOf(code, ""); err == nil {
 			t.Errorf("BrandClassOf(%q) = %s, want an error", code, got)
+		}
+	}
+	for _, ind := range []string{"b", "T", "BG", " "} {
+		if got, err := domain.BrandClassOf("N", ind); err == nil {
+			t.Errorf("BrandClassOf(N, %q) = %s, want an error", ind, got)
 		}
 	}
 	for c, brand := range map[domain.BrandClass]bool{
