@@ -211,23 +211,61 @@ func (a *adjudication) clinical(ctx context.Context) error {
 	return nil
 }
 
-func (a *adjudication) refillTooSoon(w *edits.Compiled, hist []HistoryEntry) {
-	c := a.claim
-	var prev *HistoryEntry
+// supply is the member's supply of a therapeutic class on hand: the fills
+// of the class lined up, each starting when the supply before it runs out,
+// or on its own date of service when that is later.
+type supply struct {
+	last   *HistoryEntry // the latest fill
+	first  domain.Date   // the date of service of the chain's first fill
+	fills  int           // the fills of the chain: those whose supply runs on without a gap
+	runOut domain.Date   // the day after the chain's last day of supply
+}
+
+// supplyOf lines up the fills of class in hist (oldest first) dated on or
+// before dos.
+func supplyOf(hist []HistoryEntry, class string, dos domain.Date) supply {
+	var s supply
 	for i := range hist {
-		if h := &hist[i]; h.Class == a.drug.TherapeuticClass && !h.DateOfService.After(c.dos) {
-			prev = h
+		h := &hist[i]
+		if h.Class != class || h.DateOfService.After(dos) {
+			continue
 		}
+		start := h.DateOfService
+		if s.last == nil || !s.runOut.After(start) {
+			s.first, s.fills = start, 0 // the supply before it ran out: a new chain
+		} else {
+			start = s.runOut
+		}
+		s.runOut, s.last = start.AddDays(h.DaysSupply), h
+		s.fills++
 	}
-	if prev == nil {
-		a.decide(w, "", "no earlier fill in class %s", a.drug.TherapeuticClass)
+	return s
+}
+
+// refillTooSoon is cumulative over the member's fills of the therapeutic
+// class in the lookback (DOMAIN.md section 6.7): the claim may be filled
+// once no more than (100 - percent) % of the last fill's days supply is
+// still on hand, counting every earlier fill, overridden ones too. With one
+// fill on hand this is the plain rule: percent of its days supply must have
+// passed.
+func (a *adjudication) refillTooSoon(w *edits.Compiled, hist []HistoryEntry) {
+	c, class := a.claim, a.drug.TherapeuticClass
+	s := supplyOf(hist, class, c.dos)
+	if s.last == nil {
+		a.decide(w, "", "no earlier fill in class %s", class)
 		return
 	}
-	// The earliest fill date: Percent of the previous days supply, rounded up to a whole day.
-	days := (prev.DaysSupply*w.RefillTooSoon.Percent + 99) / 100
-	earliest := prev.DateOfService.AddDays(days)
+	// What may remain of the last fill: its days supply less Percent of it,
+	// rounded up to a whole day.
+	slack := s.last.DaysSupply - (s.last.DaysSupply*w.RefillTooSoon.Percent+99)/100
+	earliest := s.runOut.AddDays(-slack)
+	what := fmt.Sprintf("previous fill %s for %d days", s.last.DateOfService, s.last.DaysSupply)
+	if s.fills > 1 {
+		what = fmt.Sprintf("%d fills since %s run out %s (%d days on hand), the last %s for %d days",
+			s.fills, s.first, s.runOut, max(0, s.runOut.Days()-c.dos.Days()), s.last.DateOfService, s.last.DaysSupply)
+	}
 	if !c.dos.Before(earliest) {
-		a.decide(w, "", "previous fill %s for %d days; earliest %s", prev.DateOfService, prev.DaysSupply, earliest)
+		a.decide(w, "", "%s; earliest %s", what, earliest)
 		return
 	}
 	if code, ok := firstIn(c.SubmissionClarificationCodes, w.RefillTooSoon.OverrideCodes); ok {
@@ -235,8 +273,7 @@ func (a *adjudication) refillTooSoon(w *edits.Compiled, hist []HistoryEntry) {
 		return
 	}
 	a.resp.Notes = append(a.resp.Notes, "NEXT FILL ON OR AFTER "+earliest.String())
-	a.decide(w, ncpdp.RejectRefillTooSoon, "previous fill %s for %d days at %d%%; earliest fill date %s",
-		prev.DateOfService, prev.DaysSupply, w.RefillTooSoon.Percent, earliest)
+	a.decide(w, ncpdp.RejectRefillTooSoon, "%s at %d%%; earliest fill date %s", what, w.RefillTooSoon.Percent, earliest)
 }
 
 func firstIn(submitted, accepted []string) (string, bool) {

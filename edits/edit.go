@@ -380,9 +380,11 @@ type BenefitMax struct {
 	Accumulation Accumulation    `json:"accumulation,omitempty"`
 }
 
-// RefillTooSoon rejects 79 a fill before Percent of the previous fill's
-// days supply has elapsed (fills of drugs of the same therapeutic class
-// count), unless a submission clarification code the plan accepts is sent.
+// RefillTooSoon rejects 79 a fill while more than (100 - Percent) % of the
+// last fill's days supply is still on hand, counting every fill of the same
+// therapeutic class in the lookback, lined up one after the other (DOMAIN.md
+// section 6.7), unless a submission clarification code the plan accepts is
+// sent.
 type RefillTooSoon struct {
 	Percent       int      `json:"percent"`
 	OverrideCodes []string `json:"override_codes,omitempty"`
