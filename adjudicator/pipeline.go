@@ -55,6 +55,7 @@ type adjudication struct {
 	facts       edits.Facts
 	sel         edits.Selection
 	hist        []HistoryEntry // loaded on first use
+	famHist     []HistoryEntry // the other family members' history, loaded on first use
 	network     *domain.Network
 	segment     domain.Segment
 	drug        *compiledDrug

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/rxclaims/rxclaims/accumulators"
 	"github.com/rxclaims/rxclaims/domain"
@@ -39,6 +38,8 @@ func (a *adjudication) lookback() int {
 				days = max(days, 31)
 			case edits.RollingDays:
 				days = max(days, w.BenefitMax.Days)
+			case edits.Lifetime:
+				days = lifetimeDays
 			}
 		}
 	}
@@ -405,90 +406,3 @@ func readLevel(w *edits.Compiled) string {
 }
 
 var maxKinds = []edits.Kind{edits.KindMaxRxCount, edits.KindMaxUnits, edits.KindMaxDollars}
-
-// used returns what a benefit maximum has counted so far in its period.
-func (a *adjudication) used(ctx context.Context, w *edits.Compiled) (decimal.Decimal, error) {
-	b := w.BenefitMax
-	if b.Period == edits.PlanYear {
-		return a.acc.Member.Total(accumulatorKind(w.Kind), readLevel(w), b.Accumulation, a.segment), nil
-	}
-	hist, err := a.history(ctx)
-	if err != nil {
-		return decimal.Zero, err
-	}
-	dos := a.claim.dos
-	from := dos.AddDays(1 - b.Days)
-	if b.Period == edits.CalendarMonth {
-		t := dos.Time()
-		from = domain.DateOf(time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC))
-	}
-	tag := string(w.Kind) + "/" + readLevel(w)
-	sum := decimal.Zero
-	for _, h := range hist {
-		if h.DateOfService.Before(from) || h.DateOfService.After(dos) || !slices.Contains(h.Buckets, tag) || !b.Accumulation.Reads(h.Segment, a.segment) {
-			continue
-		}
-		switch w.Kind {
-		case edits.KindMaxRxCount:
-			sum = sum.Add(decimal.NewFromInt(1))
-		case edits.KindMaxUnits:
-			sum = sum.Add(h.Quantity)
-		default:
-			sum = sum.Add(h.PlanPaid)
-		}
-	}
-	return sum, nil
-}
-
-// countMaximums is step 9 for Rx count and unit maximums, which reject 76
-// when this claim would exceed them.
-func (a *adjudication) countMaximums(ctx context.Context) error {
-	for _, k := range maxKinds[:2] {
-		w := a.sel.Winner(k)
-		if w == nil {
-			continue
-		}
-		used, err := a.used(ctx, w)
-		if err != nil {
-			return err
-		}
-		this := decimal.NewFromInt(1)
-		if k == edits.KindMaxUnits {
-			this = a.claim.qty
-		}
-		if used.Add(this).GreaterThan(w.BenefitMax.Amount) {
-			a.decide(w, ncpdp.RejectPlanLimitationsExceeded, "%s used + %s exceeds the %s maximum of %s", used, this, w.BenefitMax.Period, w.BenefitMax.Amount)
-		} else {
-			a.decide(w, "", "%s used + %s within the %s maximum of %s", used, this, w.BenefitMax.Period, w.BenefitMax.Amount)
-		}
-	}
-	return nil
-}
-
-// dollarMaximum is step 9 for a plan-paid dollar maximum, tested once the
-// cost share is known: the plan pays up to what remains; the excess is
-// rejected 76 or paid by the member (520-FK), as the edit says.
-func (a *adjudication) dollarMaximum(ctx context.Context, planPaid decimal.Decimal) (excess decimal.Decimal, err error) {
-	w := a.sel.Winner(edits.KindMaxDollars)
-	if w == nil {
-		return decimal.Zero, nil
-	}
-	used, err := a.used(ctx, w)
-	if err != nil {
-		return decimal.Zero, err
-	}
-	rem := decimal.Max(decimal.Zero, w.BenefitMax.Amount.Sub(used))
-	a.resp.RemainingBenefit = decimal.NullDecimal{Decimal: decimal.Max(decimal.Zero, rem.Sub(planPaid)), Valid: true}
-	if !planPaid.GreaterThan(rem) {
-		a.decide(w, "", "%s remaining of %s; plan pays %s", domain.FormatCents(rem), domain.FormatCents(w.BenefitMax.Amount), domain.FormatCents(planPaid))
-		return decimal.Zero, nil
-	}
-	if w.BenefitMax.OnExceed == edits.MemberPays {
-		excess = planPaid.Sub(rem)
-		a.resp.RemainingBenefit = decimal.NullDecimal{Decimal: decimal.Zero, Valid: true}
-		a.decide(w, "", "%s remaining of %s; member pays the excess %s", domain.FormatCents(rem), domain.FormatCents(w.BenefitMax.Amount), domain.FormatCents(excess))
-		return excess, nil
-	}
-	a.decide(w, ncpdp.RejectPlanLimitationsExceeded, "plan would pay %s but %s remains of %s", domain.FormatCents(planPaid), domain.FormatCents(rem), domain.FormatCents(w.BenefitMax.Amount))
-	return decimal.Zero, nil
-}

@@ -360,6 +360,7 @@ const (
 	PlanYear      PeriodKind = "PLAN_YEAR"
 	CalendarMonth PeriodKind = "CALENDAR_MONTH"
 	RollingDays   PeriodKind = "ROLLING_DAYS"
+	Lifetime      PeriodKind = "LIFETIME" // every paid claim on file
 )
 
 // ExceedAction is what a benefit maximum does to a claim that exceeds it.
@@ -371,9 +372,13 @@ const (
 	MemberPays   ExceedAction = "MEMBER_PAYS" // the member pays what exceeds the maximum (520-FK); dollars only
 )
 
-// BenefitMax is a maximum Rx count, plan-paid dollars or units per period.
+// BenefitMax is a maximum Rx count, plan-paid dollars or units per period,
+// for the member (Amount), for the whole family (FamilyAmount), or both, in
+// which case whichever leaves less applies. A zero amount sets no maximum
+// at that scope.
 type BenefitMax struct {
-	Amount       decimal.Decimal `json:"amount"`
+	Amount       decimal.Decimal `json:"amount,omitempty"`
+	FamilyAmount decimal.Decimal `json:"family_amount,omitempty"`
 	Period       PeriodKind      `json:"period"`
 	Days         int             `json:"days,omitempty"` // ROLLING_DAYS only
 	OnExceed     ExceedAction    `json:"on_exceed,omitempty"`

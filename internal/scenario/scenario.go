@@ -9,7 +9,8 @@
 //	bill|rebill k=v ... [trace]  a B1 or B3; prints the response (and the trace)
 //	reverse k=v ...              a B2 for the claim key in the arguments (and defaults)
 //	eligibility k=v ...          an E1
-//	benefits k=v ...             the member's accumulators on as-of
+//	benefits k=v ...             the member's accumulators on as-of (segment=MAIL/IN: the
+//	                             segment DEFAULT-accumulation limits read)
 //
 // Edits (targets that implement Admin; others skip the file):
 //
@@ -157,7 +158,9 @@ func (s *state) run(d *datadriven.TestData) (string, error) {
 		return s.admin(ctx, admin, d, args, flags)
 	case "benefits":
 		m := s.merged(args)
-		b, err := s.target.Benefits(ctx, &adjudicator.BenefitsQuery{CardholderID: m["cardholder"], PersonCode: m["person"], DateOfBirth: m["dob"], AsOf: m["as-of"]})
+		q := &adjudicator.BenefitsQuery{CardholderID: m["cardholder"], PersonCode: m["person"], DateOfBirth: m["dob"], AsOf: m["as-of"]}
+		q.NetworkType, q.NetworkClass, _ = strings.Cut(args["segment"], "/")
+		b, err := s.target.Benefits(ctx, q)
 		if err != nil {
 			return "", err
 		}
@@ -472,6 +475,9 @@ func formatEligibility(r *adjudicator.EligibilityResult) string {
 func formatBenefits(bf *adjudicator.Benefits) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "plan %s  period %s to %s\n", bf.PlanID, bf.PeriodStart, bf.PeriodEnd)
+	if bf.Segment.Valid() {
+		fmt.Fprintf(&b, "  limits with DEFAULT accumulation read %s\n", bf.Segment)
+	}
 	for _, a := range []struct {
 		name string
 		v    adjudicator.Amounts
