@@ -120,14 +120,14 @@ type Benefits struct {
 	PeriodStart, PeriodEnd domain.Date
 	// Segment is the network segment read by a limit with DEFAULT
 	// accumulation; zero when no limit reads by the claim's segment.
-	Segment domain.Segment
-	IndividualDeductible   Amounts
-	FamilyDeductible       Amounts
-	IndividualOutOfPocket  Amounts
-	FamilyOutOfPocket      Amounts
-	PlanPaid               decimal.Decimal
-	RxCount                int64
-	Member, Family         *accumulators.Doc
+	Segment               domain.Segment
+	IndividualDeductible  Amounts
+	FamilyDeductible      Amounts
+	IndividualOutOfPocket Amounts
+	FamilyOutOfPocket     Amounts
+	PlanPaid              decimal.Decimal
+	RxCount               int64
+	Member, Family        *accumulators.Doc
 }
 
 // Benefits returns the accumulators of the member's plan and period on q.AsOf,

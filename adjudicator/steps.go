@@ -190,6 +190,7 @@ func (a *adjudication) returnOriginal(paid *ClaimRecord) {
 	dup := *paid.Response
 	dup.Status = Duplicate
 	dup.Message = "DUPLICATE OF PAID CLAIM"
+	dup.Flags = nil // they belong to the original adjudication
 	dup.Trace = append(slices.Clip(dup.Trace), TraceStep{Step: a.step, Outcome: "identical to paid claim " + paid.ID + "; original response returned, nothing changed"})
 	a.resp = &dup
 }

@@ -65,12 +65,23 @@ type LevelSettings struct {
 	// (426-DQ) of 0.00 means: REJECT (the default) rejects it 8T, IGNORE
 	// leaves U&C out of the lesser-of.
 	ZeroUsualAndCustomary string `json:"zero_usual_and_customary,omitempty"`
+	// NoCostShare says what a claim whose tier, brand class and network no
+	// cost-share line covers gets: ZERO (the default) lets the member pay no
+	// copay or coinsurance, REJECT rejects it 70. Either way the claim is
+	// flagged NO_COST_SHARE in its trace and metrics.
+	NoCostShare string `json:"no_cost_share,omitempty"`
 }
 
 // The values of LevelSettings.ZeroUsualAndCustomary.
 const (
 	ZeroUCReject = "REJECT"
 	ZeroUCIgnore = "IGNORE"
+)
+
+// The values of LevelSettings.NoCostShare.
+const (
+	NoCostShareZero   = "ZERO"
+	NoCostShareReject = "REJECT"
 )
 
 // MaxFilingLimitDays bounds filing_limit_days (ten years).

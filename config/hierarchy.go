@@ -70,6 +70,11 @@ func (s *LevelSettings) Validate() error {
 	default:
 		ps.Addf("", "zero_usual_and_customary %q must be %s or %s", s.ZeroUsualAndCustomary, ZeroUCReject, ZeroUCIgnore)
 	}
+	switch s.NoCostShare {
+	case "", NoCostShareZero, NoCostShareReject:
+	default:
+		ps.Addf("", "no_cost_share %q must be %s or %s", s.NoCostShare, NoCostShareZero, NoCostShareReject)
+	}
 	for _, list := range [][]string{s.PenaltyDAW, s.MACExemptDAW} {
 		for _, d := range list {
 			if len(d) != 1 || d[0] < '0' || d[0] > '9' {
@@ -96,6 +101,9 @@ func (s LevelSettings) Merge(above LevelSettings) LevelSettings {
 	}
 	if s.ZeroUsualAndCustomary == "" {
 		s.ZeroUsualAndCustomary = above.ZeroUsualAndCustomary
+	}
+	if s.NoCostShare == "" {
+		s.NoCostShare = above.NoCostShare
 	}
 	return s
 }

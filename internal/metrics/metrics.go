@@ -18,6 +18,7 @@ const Namespace = "rxclaims"
 type Metrics struct {
 	claims       *prometheus.CounterVec
 	rejects      *prometheus.CounterVec
+	flags        *prometheus.CounterVec
 	duration     *prometheus.HistogramVec
 	commit       prometheus.Histogram
 	configLoaded prometheus.Gauge
@@ -34,6 +35,10 @@ func New(reg prometheus.Registerer) *Metrics {
 			Namespace: Namespace, Name: "rejects_total",
 			Help: "NCPDP reject codes returned, by transaction code and reject code.",
 		}, []string{"transaction", "code"}),
+		flags: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: Namespace, Name: "claim_flags_total",
+			Help: "Adjudications flagged for the plan to see, by transaction code and flag (NO_COST_SHARE: no cost-share line covered the claim).",
+		}, []string{"transaction", "flag"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: Namespace, Name: "adjudication_duration_seconds",
 			Help:    "Time to adjudicate a transaction inside the engine, including the durable commit.",
@@ -49,7 +54,7 @@ func New(reg prometheus.Registerer) *Metrics {
 			Help: "Unix time the current configuration snapshot was loaded.",
 		}),
 	}
-	reg.MustRegister(m.claims, m.rejects, m.duration, m.commit, m.configLoaded)
+	reg.MustRegister(m.claims, m.rejects, m.flags, m.duration, m.commit, m.configLoaded)
 	return m
 }
 
@@ -60,6 +65,13 @@ func (m *Metrics) ObserveClaim(tx, status string, rejects []string, d time.Durat
 		m.rejects.WithLabelValues(tx, c).Inc()
 	}
 	m.duration.WithLabelValues(tx).Observe(d.Seconds())
+}
+
+// ObserveFlags records the flags of one adjudication (bounded values).
+func (m *Metrics) ObserveFlags(tx string, flags []string) {
+	for _, f := range flags {
+		m.flags.WithLabelValues(tx, f).Inc()
+	}
 }
 
 // ObserveCommit records one synced store commit.

@@ -161,7 +161,7 @@ func (s *adminService) ValidateEdit(ctx context.Context, req *pb.ValidateEditReq
 	var ve *edits.ValidationError
 	switch {
 	case err == nil:
-		return &pb.ValidateEditResponse{Valid: true}, nil
+		return &pb.ValidateEditResponse{Valid: true, Warnings: s.engine.CostShareWarnings(e)}, nil
 	case errors.As(err, &ve):
 		return &pb.ValidateEditResponse{Problems: wire.ProblemsToProto(ve.Problems)}, nil
 	}
@@ -170,11 +170,19 @@ func (s *adminService) ValidateEdit(ctx context.Context, req *pb.ValidateEditReq
 
 // ActivateEdit implements AdminService.ActivateEdit.
 func (s *adminService) ActivateEdit(ctx context.Context, req *pb.ActivateEditRequest) (*pb.ActivateEditResponse, error) {
-	e, err := s.lifecycle(ctx, "ActivateEdit", req.GetId(), req.GetVersion(), req.GetUser(), s.engine.Activate)
+	var warnings []string
+	e, err := s.lifecycle(ctx, "ActivateEdit", req.GetId(), req.GetVersion(), req.GetUser(),
+		func(ctx context.Context, id string, version int, user string) (edits.Edit, error) {
+			out, err := s.engine.Activate(ctx, id, version, user)
+			if err == nil {
+				warnings = s.engine.CostShareWarnings(out)
+			}
+			return out, err
+		})
 	if err != nil {
 		return nil, err
 	}
-	return &pb.ActivateEditResponse{Edit: e}, nil
+	return &pb.ActivateEditResponse{Edit: e, Warnings: warnings}, nil
 }
 
 // InactivateEdit implements AdminService.InactivateEdit.

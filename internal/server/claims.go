@@ -42,6 +42,7 @@ func (s *claimsService) observe(tx string, r *adjudicator.Response, start time.T
 		codes[i] = string(c)
 	}
 	s.metrics.ObserveClaim(tx, string(r.Status), codes, time.Since(start))
+	s.metrics.ObserveFlags(tx, r.Flags)
 }
 
 // toStatus maps an engine error to a gRPC status. Messages name the problem

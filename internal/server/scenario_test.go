@@ -57,6 +57,10 @@ func (g grpcTarget) Inactivate(ctx context.Context, id string, version int, user
 	return g.admin(user).Inactivate(ctx, id, version)
 }
 
+func (g grpcTarget) CheckEdit(ctx context.Context, e edits.Edit) ([]edits.Problem, []string, error) {
+	return g.admin("").CheckEdit(ctx, e)
+}
+
 func (g grpcTarget) TestClaim(ctx context.Context, c *adjudicator.Claim, drafts []adjudicator.EditRef) (*adjudicator.Response, error) {
 	return g.admin("").TestClaim(ctx, c, drafts)
 }

@@ -883,8 +883,12 @@ type ClaimResult struct {
 	BrandClass                string                 `protobuf:"bytes,25,opt,name=brand_class,json=brandClass,proto3" json:"brand_class,omitempty"`
 	Trace                     []*TraceStep           `protobuf:"bytes,26,rep,name=trace,proto3" json:"trace,omitempty"`
 	ReversedClaimId           string                 `protobuf:"bytes,27,opt,name=reversed_claim_id,json=reversedClaimId,proto3" json:"reversed_claim_id,omitempty"` // the paid claim a reversal or rebill reversed
-	unknownFields             protoimpl.UnknownFields
-	sizeCache                 protoimpl.SizeCache
+	// What the adjudication found that the plan should see, such as
+	// NO_COST_SHARE (no cost-share line covered the claim); the trace says
+	// more. A duplicate's answer carries none.
+	Flags         []string `protobuf:"bytes,28,rep,name=flags,proto3" json:"flags,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ClaimResult) Reset() {
@@ -1104,6 +1108,13 @@ func (x *ClaimResult) GetReversedClaimId() string {
 		return x.ReversedClaimId
 	}
 	return ""
+}
+
+func (x *ClaimResult) GetFlags() []string {
+	if x != nil {
+		return x.Flags
+	}
+	return nil
 }
 
 // CheckEligibilityRequest is an eligibility verification (NCPDP E1).
@@ -1761,7 +1772,7 @@ const file_rxclaims_v1_claims_proto_rawDesc = "" +
 	"\tTraceStep\x12\x12\n" +
 	"\x04step\x18\x01 \x01(\tR\x04step\x12\x12\n" +
 	"\x04rule\x18\x02 \x01(\tR\x04rule\x12\x18\n" +
-	"\aoutcome\x18\x03 \x01(\tR\aoutcome\"\xca\t\n" +
+	"\aoutcome\x18\x03 \x01(\tR\aoutcome\"\xe0\t\n" +
 	"\vClaimResult\x12\x19\n" +
 	"\bclaim_id\x18\x01 \x01(\tR\aclaimId\x12-\n" +
 	"\x12transaction_status\x18\x02 \x01(\tR\x11transactionStatus\x12-\n" +
@@ -1792,7 +1803,8 @@ const file_rxclaims_v1_claims_proto_rawDesc = "" +
 	"\vbrand_class\x18\x19 \x01(\tR\n" +
 	"brandClass\x12,\n" +
 	"\x05trace\x18\x1a \x03(\v2\x16.rxclaims.v1.TraceStepR\x05trace\x12*\n" +
-	"\x11reversed_claim_id\x18\x1b \x01(\tR\x0freversedClaimId\"\xb5\x02\n" +
+	"\x11reversed_claim_id\x18\x1b \x01(\tR\x0freversedClaimId\x12\x14\n" +
+	"\x05flags\x18\x1c \x03(\tR\x05flags\"\xb5\x02\n" +
 	"\x17CheckEligibilityRequest\x12\x10\n" +
 	"\x03bin\x18\x01 \x01(\tR\x03bin\x128\n" +
 	"\x18processor_control_number\x18\x02 \x01(\tR\x16processorControlNumber\x12\x19\n" +
