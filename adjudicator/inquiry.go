@@ -67,7 +67,8 @@ func (e *Engine) CheckEligibility(ctx context.Context, q *EligibilityQuery) (*El
 			return nil, fmt.Errorf("family lookup: %w", err)
 		}
 		snap := e.snap.Load()
-		if m, p, ok := eligibility(snap, r, fam, pc, dob, q.GroupID, dos); ok {
+		rt, routed := routeOf(snap, r, q.BIN, q.PCN)
+		if m, p, ok := routedEligibility(snap, r, rt, routed, fam, pc, dob, q.GroupID, dos); ok {
 			res.PlanID, res.GroupID = p.ID, fam.GroupID
 			for _, c := range m.Coverages {
 				if c.Contains(dos) {
@@ -90,6 +91,14 @@ func (e *Engine) CheckEligibility(ctx context.Context, q *EligibilityQuery) (*El
 	}
 	res.Status, res.Rejects, res.Message = r.Status, r.Rejects, r.Message
 	return res, nil
+}
+
+// routedEligibility is eligibility for an E1 whose BIN/PCN routed (routed).
+func routedEligibility(s *snapshot, r *Response, rt *route, routed bool, fam *domain.Family, pc string, dob domain.Date, group string, dos domain.Date) (*domain.Member, *compiledPlan, bool) {
+	if !routed {
+		return nil, nil, false
+	}
+	return eligibility(s, r, rt, fam, pc, dob, group, dos)
 }
 
 // ErrNotFound means no member matches a benefit inquiry.

@@ -48,6 +48,7 @@ type adjudication struct {
 	unlockKey      func()
 	unlockFamilies func()
 
+	route       *route // the claim's BIN/PCN route; nil when routing is off
 	claim       *parsedClaim
 	original    *ClaimRecord // the paid claim a rebill replaces or a reversal reverses
 	family      *domain.Family
@@ -77,12 +78,15 @@ const (
 	stepPharmacy    = "pharmacy"
 )
 
-// eligibility is step 3: the cardholder, person code, date of birth, group
-// and coverage on the date of service.
-func eligibility(s *snapshot, r *Response, fam *domain.Family, personCode string, dob domain.Date, group string, dos domain.Date) (*domain.Member, *compiledPlan, bool) {
+// eligibility is step 3: the cardholder (under the claim's BIN/PCN route),
+// person code, date of birth, group and coverage on the date of service.
+func eligibility(s *snapshot, r *Response, rt *route, fam *domain.Family, personCode string, dob domain.Date, group string, dos domain.Date) (*domain.Member, *compiledPlan, bool) {
 	if fam == nil {
 		r.reject(ncpdp.RejectNonMatchedCardholderID)
 		r.trace(stepEligibility, "", "no family with this cardholder ID")
+		return nil, nil, false
+	}
+	if !rt.reaches(s, r, fam, group) {
 		return nil, nil, false
 	}
 	m := fam.Member(personCode)

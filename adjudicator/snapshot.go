@@ -21,6 +21,7 @@ type snapshot struct {
 	clients    map[string]*config.Client
 	groups     map[string]*config.Group
 	settings   config.Settings
+	routes     map[config.Route]*route // nil: no routes configured, every BIN/PCN accepted
 	edits      *edits.Index
 	schedules  edits.Schedules
 	paths      sync.Map // [2]string{plan, group} → *path
@@ -79,6 +80,7 @@ func compile(in *config.Config) (*snapshot, error) {
 		networks:   make(map[string]*domain.Network, len(cfg.Networks)),
 		pharmacies: make(map[string]*domain.Pharmacy, len(cfg.Pharmacies)),
 		drugs:      make(map[string]*compiledDrug, len(cfg.Drugs)),
+		routes:     compileRoutes(cfg),
 	}
 	s.addRecords(cfg, &ps)
 	s.schedules, err = compileSchedules(cfg.Schedules)

@@ -115,6 +115,9 @@ func (s LevelSettings) Merge(above LevelSettings) LevelSettings {
 func ValidateHierarchy(c *Config) (map[string]*Client, map[string]*Group, error) {
 	var ps domain.Problems
 	ps.Wrap("", "settings", c.Settings.Validate())
+	for i, r := range c.Settings.Routes {
+		ps.Add(domain.JoinPath("settings", domain.Index("routes", i)), r.Validate())
+	}
 	clients := map[string]*Client{}
 	for i := range c.Clients {
 		cl, path := &c.Clients[i], domain.Index("clients", i)
@@ -127,6 +130,9 @@ func ValidateHierarchy(c *Config) (map[string]*Client, map[string]*Group, error)
 			clients[cl.ID] = cl
 		}
 		ps.Wrap(path, "client "+cl.ID, cl.Validate())
+		for j, r := range cl.Routes {
+			ps.Wrap(domain.JoinPath(path, domain.Index("routes", j)), "client "+cl.ID, r.Validate())
+		}
 	}
 	groups := map[string]*Group{}
 	for i := range c.Groups {
