@@ -73,28 +73,39 @@ func (e *Engine) CostShareWarnings(ed edits.Edit) []string {
 	return snap.costShareGaps(ed.Level, day)
 }
 
-// costShareGaps checks the plans an edit at level lv reaches, on day.
+// costShareGaps checks the plans an edit at level lv reaches, on day. The
+// members of a group see its client's and its own edits: an edit at a
+// client is checked for each of the client's groups with cost-share edits
+// of their own, and once for all the others, which one of them stands for.
 func (s *snapshot) costShareGaps(lv edits.Level, day domain.Date) []string {
-	groups := []string{""}
+	type reach struct{ group, label string }
+	reaches := []reach{{}}
 	switch lv.Kind {
 	case edits.GroupLevel:
-		groups = []string{lv.ID}
+		reaches = []reach{{lv.ID, "group " + lv.ID}}
 	case edits.ClientLevel:
-		groups = nil
-		for id, g := range s.groups {
-			if g.ClientID == lv.ID {
-				groups = append(groups, id)
+		reaches = nil
+		rep := ""
+		for _, id := range slices.Sorted(maps.Keys(s.groups)) {
+			switch {
+			case s.groups[id].ClientID != lv.ID:
+			case s.edits.Has(edits.Level{Kind: edits.GroupLevel, ID: id}, edits.KindCostShare):
+				reaches = append(reaches, reach{id, "group " + id})
+			case rep == "":
+				rep = id
 			}
 		}
-		slices.Sort(groups)
+		if rep != "" {
+			reaches = append(reaches, reach{rep, "the other groups of client " + lv.ID})
+		}
 	}
 	var out []string
 	for _, id := range slices.Sorted(maps.Keys(s.plans)) {
 		if lv.Kind == edits.PlanLevel && lv.ID != id {
 			continue
 		}
-		for _, g := range groups {
-			out = append(out, s.planGaps(s.plans[id], g, day)...)
+		for _, r := range reaches {
+			out = append(out, s.planGaps(s.plans[id], r.group, r.label, day)...)
 		}
 	}
 	return out
@@ -112,7 +123,7 @@ type gapKey struct {
 // planGaps lists what no cost-share line covers for members of group on
 // plan p, one line per segment, tier and days-supply range, naming the
 // brand classes.
-func (s *snapshot) planGaps(p *compiledPlan, group string, day domain.Date) []string {
+func (s *snapshot) planGaps(p *compiledPlan, group, label string, day domain.Date) []string {
 	path := s.pathFor(p, group)
 	gaps := map[gapKey][]domain.BrandClass{}
 	var keys []gapKey
@@ -142,8 +153,8 @@ func (s *snapshot) planGaps(p *compiledPlan, group string, day domain.Date) []st
 		return a.from - b.from
 	})
 	where := "plan " + p.ID
-	if group != "" {
-		where += " (group " + group + ")"
+	if label != "" {
+		where += " (" + label + ")"
 	}
 	out := make([]string, 0, len(keys))
 	for _, k := range keys {
@@ -191,18 +202,33 @@ func (p *compiledPlan) tiers() []int {
 }
 
 // uncoveredDays returns the days-supply ranges (1 to maxDaysSupply) in
-// which no line of the cost-share edit w matches f; all of them when w is nil.
+// which no line of the cost-share edit w matches f; all of them when w is
+// nil. Coverage changes only where a line's days-supply band starts or
+// ends, so it is tested there.
 func uncoveredDays(w *edits.Compiled, f edits.CostShareFacts) [][2]int {
+	if w == nil {
+		return [][2]int{{1, maxDaysSupply}}
+	}
+	cuts := []int{1, maxDaysSupply + 1}
+	for _, l := range w.CostShare {
+		for _, d := range []int{l.MinDays, l.MaxDays + 1} {
+			if d > 1 && d <= maxDaysSupply && !slices.Contains(cuts, d) {
+				cuts = append(cuts, d)
+			}
+		}
+	}
+	slices.Sort(cuts)
 	var out [][2]int
-	for d := 1; d <= maxDaysSupply; d++ {
-		f.DaysSupply = d
-		covered := w != nil && slices.ContainsFunc(w.CostShare, func(l edits.CostShareLine) bool { return l.Matches(f) })
-		switch {
-		case covered:
-		case len(out) > 0 && out[len(out)-1][1] == d-1:
-			out[len(out)-1][1] = d
-		default:
-			out = append(out, [2]int{d, d})
+	for i, from := range cuts[:len(cuts)-1] {
+		to := cuts[i+1] - 1
+		f.DaysSupply = from
+		if slices.ContainsFunc(w.CostShare, func(l edits.CostShareLine) bool { return l.Matches(f) }) {
+			continue
+		}
+		if len(out) > 0 && out[len(out)-1][1] == from-1 {
+			out[len(out)-1][1] = to
+		} else {
+			out = append(out, [2]int{from, to})
 		}
 	}
 	return out
