@@ -10,7 +10,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -41,7 +40,7 @@ const unknownGroup = "~unknown"
 // duplicate, marked Pending and moved to staging. It returns nil when the
 // file's header has not arrived yet.
 func (l *Loader) stage(name string) (*FileStatus, error) {
-	path := filepath.Join(l.dirs.inbox, name)
+	path := l.inboxPath(name)
 	format := formatOf(name)
 	fh, err := os.Open(path)
 	if err != nil {
@@ -60,15 +59,14 @@ func (l *Loader) stage(name string) (*FileStatus, error) {
 		f = &FileStatus{Group: unknownGroup, Name: name, Format: format, Received: l.opts.Now().UTC()}
 		return f, l.reject(f, path, fmt.Sprintf("header: %v", trimPrefix(err, "header: ")), nil)
 	}
-	f.Counts.Received = n
 	switch {
 	case n < h.Expected:
-		f.Status = Loading
-		return f, l.putFile(f)
+		return f, l.stageLoading(f, path, n)
 	case n > h.Expected:
 		f.Counts.Received = n
 		return f, l.reject(f, path, fmt.Sprintf("the file holds %d records, its header expects %d", n, h.Expected), state.InboxKey(name))
 	}
+	f.Counts.Received = n
 	sum, err := checksum(path)
 	if err != nil {
 		return nil, err
@@ -104,6 +102,8 @@ func (l *Loader) stage(name string) (*FileStatus, error) {
 	}
 	return f, l.moveStaged(f)
 }
+
+func (l *Loader) inboxPath(name string) string { return filepath.Join(l.dirs.inbox, name) }
 
 func trimPrefix(err error, p string) string { return strings.TrimPrefix(err.Error(), p) }
 
@@ -668,59 +668,4 @@ func writeFileAtomic(path string, data []byte) error {
 		return err
 	}
 	return os.Rename(tmp, path)
-}
-
-// ScanInbox stages every file in the inbox and processes the complete
-// ones, oldest name first, then any file left unfinished. It returns the
-// files it touched.
-func (l *Loader) ScanInbox(ctx context.Context) ([]*FileStatus, error) {
-	entries, err := os.ReadDir(l.dirs.inbox)
-	if err != nil {
-		return nil, err
-	}
-	var out []*FileStatus
-	for _, e := range entries {
-		if e.IsDir() || formatOf(e.Name()) == "" {
-			continue
-		}
-		f, err := l.stage(e.Name())
-		if err != nil {
-			return out, fmt.Errorf("staging %s: %w", e.Name(), err)
-		}
-		if f != nil {
-			out = append(out, f)
-		}
-	}
-	if err := l.Resume(ctx); err != nil {
-		return out, err
-	}
-	for i, f := range out {
-		if nf, err := l.File(f.Group, f.Seq); err == nil && nf != nil {
-			out[i] = nf
-		}
-	}
-	return out, nil
-}
-
-// Resume finishes interrupted work: rewinds first, then files that are
-// Pending, Validating or Processing, in arrival order per group.
-func (l *Loader) Resume(ctx context.Context) error {
-	if err := l.resumeRewinds(ctx); err != nil {
-		return err
-	}
-	files, err := l.Files("")
-	if err != nil {
-		return err
-	}
-	slices.SortStableFunc(files, func(a, b FileStatus) int { return a.Received.Compare(b.Received) })
-	for i := range files {
-		f := &files[i]
-		switch f.Status {
-		case Pending, Validating, Processing:
-			if err := l.process(ctx, f); err != nil {
-				return fmt.Errorf("processing %s: %w", f.Ref(), err)
-			}
-		}
-	}
-	return nil
 }
