@@ -300,6 +300,30 @@ func TestFaultOneGroupStopped(t *testing.T) {
 	if !strings.Contains(logs, "processing GRPA/1") || strings.Count(logs, `"msg":"inbox scan"`) != 1 {
 		t.Fatalf("want the stopped file logged once, got:\n%s", logs)
 	}
+	// The one-shot `apply` too: B's next file applies, A's waits.
+	r.stop()
+	profiles, _ := parse.ParseProfiles([]byte(twoGroups))
+	l, err := Open(Options{Dir: dir, Profiles: profiles, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	src := t.TempDir()
+	for _, c := range []struct{ name, group, want string }{
+		{"grpb-2.csv", "GRPB", "Completed"},
+		{"grpa-3.csv", "GRPA", "waits behind a file that failed: processing GRPA/1"},
+	} {
+		data := bytes.ReplaceAll(readIntake(t, "grpb-plain.csv"), []byte("GRPB"), []byte(c.group))
+		data = bytes.ReplaceAll(data, []byte("PLNB1"), []byte("P"+c.group))
+		path := filepath.Join(src, c.name)
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		f, err := l.ApplyFile(context.Background(), path)
+		if got := fmt.Sprint(f.Status, " ", err); !strings.Contains(got, c.want) {
+			t.Errorf("apply %s: %s, want %q", c.name, got, c.want)
+		}
+	}
 }
 
 // TestFaultLoadingTimeout: a file cut short (its header expects five

@@ -148,14 +148,19 @@ func (l *Loader) stageLoading(f *FileStatus, path string, n int) error {
 
 // Resume finishes interrupted work: rewinds first, then files that are
 // Pending, Validating or Processing, in arrival order per group. A file
-// that fails stops its group's later files (they apply in order) until a
-// later call succeeds with it, and not the other groups': the errors come
-// back joined, one per stopped group, naming its file.
+// (or rewind) that fails stops its group's later files (they apply in
+// order) until a later call succeeds with it, and not the other groups':
+// the errors come back joined, one per stopped group, naming its file.
 func (l *Loader) Resume(ctx context.Context) error {
 	blocked, err := l.resume(ctx)
 	if err != nil {
 		return err
 	}
+	return joinBlocked(blocked)
+}
+
+// joinBlocked joins the stopped groups' errors, in group order.
+func joinBlocked(blocked map[string]error) error {
 	groups := make([]string, 0, len(blocked))
 	for g := range blocked {
 		groups = append(groups, g)
@@ -171,7 +176,8 @@ func (l *Loader) Resume(ctx context.Context) error {
 // resume does Resume's work and returns the error that stopped each
 // stopped group.
 func (l *Loader) resume(ctx context.Context) (map[string]error, error) {
-	if err := l.resumeRewinds(ctx); err != nil {
+	blocked, err := l.resumeRewinds(ctx)
+	if err != nil {
 		return nil, err
 	}
 	files, err := l.Files("")
@@ -179,7 +185,6 @@ func (l *Loader) resume(ctx context.Context) (map[string]error, error) {
 		return nil, err
 	}
 	slices.SortStableFunc(files, func(a, b FileStatus) int { return a.Received.Compare(b.Received) })
-	blocked := map[string]error{}
 	for i := range files {
 		f := &files[i]
 		if err := l.repairRejected(f); err != nil {

@@ -63,7 +63,8 @@ func (l *Loader) ApplyFile(ctx context.Context, path string) (*FileStatus, error
 	if err := copyFile(path, dst); err != nil {
 		return nil, err
 	}
-	if err := l.Resume(ctx); err != nil {
+	blocked, err := l.resume(ctx)
+	if err != nil {
 		return nil, err
 	}
 	f, err := l.stage(name)
@@ -72,6 +73,12 @@ func (l *Loader) ApplyFile(ctx context.Context, path string) (*FileStatus, error
 			err = fmt.Errorf("%s: the header line is incomplete", name)
 		}
 		return nil, err
+	}
+	if err := blocked[f.Group]; err != nil {
+		return f, fmt.Errorf("file %s waits behind a file that failed: %w", f.Ref(), err)
+	}
+	if err := joinBlocked(blocked); err != nil { // other groups': logged, they do not stop this file
+		l.log.Error("other groups' intake is stopped", "error", err)
 	}
 	if f.Status == Pending {
 		if _, locked, err := l.Locked(f.Group); err != nil {
