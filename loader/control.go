@@ -66,7 +66,7 @@ func (l *Loader) serveControl() (stop func(), err error) {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/command", l.handleControl)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
 	done := make(chan struct{})
 	go func() { defer close(done); srv.Serve(ln) }()
 	return func() {
