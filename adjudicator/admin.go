@@ -399,6 +399,9 @@ func merge(c *config.Config, b *edits.Book, src *config.Config, r importRoles, n
 	sum.Pharmacies = upsert(&c.Pharmacies, src.Pharmacies, func(x domain.Pharmacy) string { return x.NPI })
 	sum.Drugs = upsert(&c.Drugs, src.Drugs, func(x domain.Drug) string { return x.NDC })
 	sum.Schedules = upsert(&c.Schedules, src.Schedules, func(x edits.Schedule) string { return x.ID })
+	if err := checkGenericEquivalents(c.Drugs, src.Drugs); err != nil {
+		return ImportSummary{}, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
 	for _, ed := range src.Edits {
 		changed, err := b.Import(ed, r.maker, r.checker, now)
 		switch {

@@ -201,6 +201,10 @@ type Response struct {
 	// Notes are appended to a rejection message, such as the earliest fill
 	// date of a refill too soon; they are part of Message, not stored apart.
 	Notes []string `json:"-"`
+	// Flags mark what this adjudication found that the plan should see
+	// (FlagNoCostShare); bounded values, which the metrics count. They
+	// belong to the adjudication: a duplicate's answer carries none.
+	Flags []string `json:"-"`
 }
 
 // DURAlert is a DUR warning returned with the response.

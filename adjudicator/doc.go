@@ -5,6 +5,7 @@
 // method of one adjudication. The steps of a claim, in order:
 //
 //	syntax          1  every field present and well formed
+//	routing         1  the BIN and PCN are a route of this processor
 //	duplicate       2  the claim key: an identical resubmission, a paid claim to replace
 //	eligibility     3  cardholder, person code, date of birth, group, coverage
 //	submission      3  the plan's timely filing limit and its rule for a 0.00 U&C
@@ -28,7 +29,7 @@
 //
 // A bill (B1), a rebill (B3) and a test claim differ only in their duplicate
 // step and their commit step; a test claim commits nothing. A reversal (B2)
-// runs syntax, reversal and commit. A step stops the transaction in one way
+// runs syntax, routing, reversal and commit. A step stops the transaction in one way
 // only, by giving the response its status (a reject, a duplicate); a Go
 // error means the engine could not decide. The trace names each step's
 // decisions by the step's name, and an edit's decision by the edit's kind.

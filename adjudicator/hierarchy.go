@@ -76,7 +76,7 @@ func (s *snapshot) checkLevel(l edits.Level) error {
 // (substitution allowed, patient requested brand), 7 (brand mandated by law)
 // or 8 (generic not available in the marketplace) is not paid at MAC.
 var defaultSettings = config.LevelSettings{PenaltyDAW: []string{"2"}, MACExemptDAW: []string{"1", "2", "7", "8"}, Retail90MinDays: 84,
-	FilingLimitDays: &defaultFilingLimitDays, ZeroUsualAndCustomary: config.ZeroUCReject}
+	FilingLimitDays: &defaultFilingLimitDays, ZeroUsualAndCustomary: config.ZeroUCReject, NoCostShare: config.NoCostShareZero}
 
 // defaultFilingLimitDays is the timely filing limit when no level sets one:
 // a year, the common PBM contract term.

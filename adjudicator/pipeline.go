@@ -2,9 +2,11 @@ package adjudicator
 
 import (
 	"context"
+	"fmt"
 	"slices"
 
 	"github.com/rxclaims/rxclaims/accumulators"
+	"github.com/rxclaims/rxclaims/config"
 	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/edits"
 	"github.com/rxclaims/rxclaims/internal/ncpdp"
@@ -47,6 +49,7 @@ type adjudication struct {
 	unlockKey      func()
 	unlockFamilies func()
 
+	route       *route // the claim's BIN/PCN route; nil when routing is off
 	claim       *parsedClaim
 	original    *ClaimRecord // the paid claim a rebill replaces or a reversal reverses
 	family      *domain.Family
@@ -56,6 +59,7 @@ type adjudication struct {
 	facts       edits.Facts
 	sel         edits.Selection
 	hist        []HistoryEntry // loaded on first use
+	famHist     []HistoryEntry // the other family members' history, loaded on first use
 	network     *domain.Network
 	segment     domain.Segment
 	drug        *compiledDrug
@@ -75,12 +79,15 @@ const (
 	stepPharmacy    = "pharmacy"
 )
 
-// eligibility is step 3: the cardholder, person code, date of birth, group
-// and coverage on the date of service.
-func eligibility(s *snapshot, r *Response, fam *domain.Family, personCode string, dob domain.Date, group string, dos domain.Date) (*domain.Member, *compiledPlan, bool) {
+// eligibility is step 3: the cardholder (under the claim's BIN/PCN route),
+// person code, date of birth, group and coverage on the date of service.
+func eligibility(s *snapshot, r *Response, rt *route, fam *domain.Family, personCode string, dob domain.Date, group string, dos domain.Date) (*domain.Member, *compiledPlan, bool) {
 	if fam == nil {
 		r.reject(ncpdp.RejectNonMatchedCardholderID)
 		r.trace(stepEligibility, "", "no family with this cardholder ID")
+		return nil, nil, false
+	}
+	if !rt.reaches(s, r, fam, group) {
 		return nil, nil, false
 	}
 	m := fam.Member(personCode)
@@ -311,8 +318,12 @@ func (a *adjudication) setPenaltyBase(macUnit, ingredient decimal.Decimal) {
 	}
 	whose := "MAC"
 	if !macUnit.IsPositive() {
+		if a.drug.GenericNDC == "" {
+			return
+		}
 		g := a.snap.drugs[a.drug.GenericNDC]
-		if g == nil {
+		if g == nil || g.brandClass.IsBrand() {
+			a.trace("", "DAW %s on a multi-source brand: its generic_ndc %s is not a generic in the catalog", c.daw, a.drug.GenericNDC)
 			return
 		}
 		p := g.priceOn(c.dos)
@@ -384,34 +395,64 @@ func (a *adjudication) deductible(context.Context) error {
 }
 
 // costShare is step 10: the copay or coinsurance of the most specific
-// matching line of the cost-share edit, on what the deductible left.
+// matching line of the cost-share edit, on what the deductible left. A
+// claim that finds none (no edit, no line, or a copay schedule with no line
+// for it) is flagged, and the plan's no_cost_share setting says whether the
+// member pays nothing or the claim rejects.
 func (a *adjudication) costShare(context.Context) error {
 	r, rest := a.resp, a.afterDeductible
-	copay, coins := decimal.Zero, decimal.Zero
+	r.Copay, r.Coinsurance = decimal.Zero, decimal.Zero
 	w := a.sel.Winner(edits.KindCostShare)
 	if w == nil {
-		a.trace("", "no cost-share edit applies; member pays no copay")
-		r.Copay, r.Coinsurance = copay, coins
+		a.noCostShare(nil, "no cost-share edit applies")
 		return nil
 	}
 	line := a.costShareLine(w)
 	switch {
-	case line != nil && line.Schedule != nil:
+	case line == nil:
+		a.noCostShare(w, fmt.Sprintf("no line matches tier %d %s %s, days supply %d", r.Tier, a.drug.brandClass, a.segment, a.claim.DaysSupply))
+	case line.Schedule != nil:
 		amount, how, ok := a.schedule(line.Schedule, edits.Money)
-		copay = decimal.Min(amount, rest)
 		if !ok {
-			a.decide(w, "", "%s: %s; member pays no copay", line.Describe(), how)
-		} else {
-			a.decide(w, "", "copay from %s on %s: copay %s", how, domain.FormatCents(rest), domain.FormatCents(copay))
+			a.noCostShare(w, line.Describe()+": "+how)
+			return nil
 		}
-	case line != nil:
-		copay, coins = line.MemberShare(rest)
-		a.decide(w, "", "%s on %s: copay %s, coinsurance %s", line.Describe(), domain.FormatCents(rest), domain.FormatCents(copay), domain.FormatCents(coins))
+		r.Copay = decimal.Min(amount, rest)
+		a.decide(w, "", "copay from %s on %s: copay %s", how, domain.FormatCents(rest), domain.FormatCents(r.Copay))
 	default:
-		a.decide(w, "", "no line matches tier %d %s %s; member pays no copay", r.Tier, a.drug.brandClass, a.segment)
+		r.Copay, r.Coinsurance = line.MemberShare(rest)
+		a.decide(w, "", "%s on %s: copay %s, coinsurance %s", line.Describe(), domain.FormatCents(rest), domain.FormatCents(r.Copay), domain.FormatCents(r.Coinsurance))
 	}
-	r.Copay, r.Coinsurance = copay, coins
 	return nil
+}
+
+// FlagNoCostShare flags a claim that found no cost-share line (Response.Flags).
+const FlagNoCostShare = "NO_COST_SHARE"
+
+// noCostShare flags a claim no cost-share line covers and, when the plan
+// says so, rejects it 70: the plan's benefit, as configured, has no cost
+// share for the product in this network, so the product is not covered
+// there (76 would tell the pharmacy a limit was exceeded, which none was).
+func (a *adjudication) noCostShare(w *edits.Compiled, why string) {
+	a.resp.Flags = append(a.resp.Flags, FlagNoCostShare)
+	reject := a.path.settings.NoCostShare == config.NoCostShareReject
+	how := "the plan's no_cost_share is ZERO: member pays no copay or coinsurance"
+	if reject {
+		how = "the plan's no_cost_share is REJECT"
+	}
+	if w == nil {
+		if reject {
+			a.resp.reject(ncpdp.RejectProductServiceNotCoveredPlanBenefitExclusion)
+			how = "reject " + string(ncpdp.RejectProductServiceNotCoveredPlanBenefitExclusion) + ": " + how
+		}
+		a.trace(a.plan.ID, "flag %s: %s; %s", FlagNoCostShare, why, how)
+		return
+	}
+	code := ncpdp.RejectCode("")
+	if reject {
+		code = ncpdp.RejectProductServiceNotCoveredPlanBenefitExclusion
+	}
+	a.decide(w, code, "flag %s: %s; %s", FlagNoCostShare, why, how)
 }
 
 // costShareLine is the most specific line of a cost-share edit that

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/rxclaims/rxclaims/accumulators"
 	"github.com/rxclaims/rxclaims/domain"
@@ -39,6 +38,8 @@ func (a *adjudication) lookback() int {
 				days = max(days, 31)
 			case edits.RollingDays:
 				days = max(days, w.BenefitMax.Days)
+			case edits.Lifetime:
+				days = lifetimeDays
 			}
 		}
 	}
@@ -211,23 +212,61 @@ func (a *adjudication) clinical(ctx context.Context) error {
 	return nil
 }
 
-func (a *adjudication) refillTooSoon(w *edits.Compiled, hist []HistoryEntry) {
-	c := a.claim
-	var prev *HistoryEntry
+// supply is the member's supply of a therapeutic class on hand: the fills
+// of the class lined up, each starting when the supply before it runs out,
+// or on its own date of service when that is later.
+type supply struct {
+	last   *HistoryEntry // the latest fill
+	first  domain.Date   // the date of service of the chain's first fill
+	fills  int           // the fills of the chain: those whose supply runs on without a gap
+	runOut domain.Date   // the day after the chain's last day of supply
+}
+
+// supplyOf lines up the fills of class in hist (oldest first) dated on or
+// before dos.
+func supplyOf(hist []HistoryEntry, class string, dos domain.Date) supply {
+	var s supply
 	for i := range hist {
-		if h := &hist[i]; h.Class == a.drug.TherapeuticClass && !h.DateOfService.After(c.dos) {
-			prev = h
+		h := &hist[i]
+		if h.Class != class || h.DateOfService.After(dos) {
+			continue
 		}
+		start := h.DateOfService
+		if s.last == nil || !s.runOut.After(start) {
+			s.first, s.fills = start, 0 // the supply before it ran out: a new chain
+		} else {
+			start = s.runOut
+		}
+		s.runOut, s.last = start.AddDays(h.DaysSupply), h
+		s.fills++
 	}
-	if prev == nil {
-		a.decide(w, "", "no earlier fill in class %s", a.drug.TherapeuticClass)
+	return s
+}
+
+// refillTooSoon is cumulative over the member's fills of the therapeutic
+// class in the lookback (DOMAIN.md section 6.7): the claim may be filled
+// once no more than (100 - percent) % of the last fill's days supply is
+// still on hand, counting every earlier fill, overridden ones too. With one
+// fill on hand this is the plain rule: percent of its days supply must have
+// passed.
+func (a *adjudication) refillTooSoon(w *edits.Compiled, hist []HistoryEntry) {
+	c, class := a.claim, a.drug.TherapeuticClass
+	s := supplyOf(hist, class, c.dos)
+	if s.last == nil {
+		a.decide(w, "", "no earlier fill in class %s", class)
 		return
 	}
-	// The earliest fill date: Percent of the previous days supply, rounded up to a whole day.
-	days := (prev.DaysSupply*w.RefillTooSoon.Percent + 99) / 100
-	earliest := prev.DateOfService.AddDays(days)
+	// What may remain of the last fill: its days supply less Percent of it,
+	// rounded up to a whole day.
+	slack := s.last.DaysSupply - (s.last.DaysSupply*w.RefillTooSoon.Percent+99)/100
+	earliest := s.runOut.AddDays(-slack)
+	what := fmt.Sprintf("previous fill %s for %d days", s.last.DateOfService, s.last.DaysSupply)
+	if s.fills > 1 {
+		what = fmt.Sprintf("%d fills since %s run out %s (%d days on hand), the last %s for %d days",
+			s.fills, s.first, s.runOut, max(0, s.runOut.Days()-c.dos.Days()), s.last.DateOfService, s.last.DaysSupply)
+	}
 	if !c.dos.Before(earliest) {
-		a.decide(w, "", "previous fill %s for %d days; earliest %s", prev.DateOfService, prev.DaysSupply, earliest)
+		a.decide(w, "", "%s; earliest %s", what, earliest)
 		return
 	}
 	if code, ok := firstIn(c.SubmissionClarificationCodes, w.RefillTooSoon.OverrideCodes); ok {
@@ -235,8 +274,7 @@ func (a *adjudication) refillTooSoon(w *edits.Compiled, hist []HistoryEntry) {
 		return
 	}
 	a.resp.Notes = append(a.resp.Notes, "NEXT FILL ON OR AFTER "+earliest.String())
-	a.decide(w, ncpdp.RejectRefillTooSoon, "previous fill %s for %d days at %d%%; earliest fill date %s",
-		prev.DateOfService, prev.DaysSupply, w.RefillTooSoon.Percent, earliest)
+	a.decide(w, ncpdp.RejectRefillTooSoon, "%s at %d%%; earliest fill date %s", what, w.RefillTooSoon.Percent, earliest)
 }
 
 func firstIn(submitted, accepted []string) (string, bool) {
@@ -368,90 +406,3 @@ func readLevel(w *edits.Compiled) string {
 }
 
 var maxKinds = []edits.Kind{edits.KindMaxRxCount, edits.KindMaxUnits, edits.KindMaxDollars}
-
-// used returns what a benefit maximum has counted so far in its period.
-func (a *adjudication) used(ctx context.Context, w *edits.Compiled) (decimal.Decimal, error) {
-	b := w.BenefitMax
-	if b.Period == edits.PlanYear {
-		return a.acc.Member.Total(accumulatorKind(w.Kind), readLevel(w), b.Accumulation, a.segment), nil
-	}
-	hist, err := a.history(ctx)
-	if err != nil {
-		return decimal.Zero, err
-	}
-	dos := a.claim.dos
-	from := dos.AddDays(1 - b.Days)
-	if b.Period == edits.CalendarMonth {
-		t := dos.Time()
-		from = domain.DateOf(time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC))
-	}
-	tag := string(w.Kind) + "/" + readLevel(w)
-	sum := decimal.Zero
-	for _, h := range hist {
-		if h.DateOfService.Before(from) || h.DateOfService.After(dos) || !slices.Contains(h.Buckets, tag) || !b.Accumulation.Reads(h.Segment, a.segment) {
-			continue
-		}
-		switch w.Kind {
-		case edits.KindMaxRxCount:
-			sum = sum.Add(decimal.NewFromInt(1))
-		case edits.KindMaxUnits:
-			sum = sum.Add(h.Quantity)
-		default:
-			sum = sum.Add(h.PlanPaid)
-		}
-	}
-	return sum, nil
-}
-
-// countMaximums is step 9 for Rx count and unit maximums, which reject 76
-// when this claim would exceed them.
-func (a *adjudication) countMaximums(ctx context.Context) error {
-	for _, k := range maxKinds[:2] {
-		w := a.sel.Winner(k)
-		if w == nil {
-			continue
-		}
-		used, err := a.used(ctx, w)
-		if err != nil {
-			return err
-		}
-		this := decimal.NewFromInt(1)
-		if k == edits.KindMaxUnits {
-			this = a.claim.qty
-		}
-		if used.Add(this).GreaterThan(w.BenefitMax.Amount) {
-			a.decide(w, ncpdp.RejectPlanLimitationsExceeded, "%s used + %s exceeds the %s maximum of %s", used, this, w.BenefitMax.Period, w.BenefitMax.Amount)
-		} else {
-			a.decide(w, "", "%s used + %s within the %s maximum of %s", used, this, w.BenefitMax.Period, w.BenefitMax.Amount)
-		}
-	}
-	return nil
-}
-
-// dollarMaximum is step 9 for a plan-paid dollar maximum, tested once the
-// cost share is known: the plan pays up to what remains; the excess is
-// rejected 76 or paid by the member (520-FK), as the edit says.
-func (a *adjudication) dollarMaximum(ctx context.Context, planPaid decimal.Decimal) (excess decimal.Decimal, err error) {
-	w := a.sel.Winner(edits.KindMaxDollars)
-	if w == nil {
-		return decimal.Zero, nil
-	}
-	used, err := a.used(ctx, w)
-	if err != nil {
-		return decimal.Zero, err
-	}
-	rem := decimal.Max(decimal.Zero, w.BenefitMax.Amount.Sub(used))
-	a.resp.RemainingBenefit = decimal.NullDecimal{Decimal: decimal.Max(decimal.Zero, rem.Sub(planPaid)), Valid: true}
-	if !planPaid.GreaterThan(rem) {
-		a.decide(w, "", "%s remaining of %s; plan pays %s", domain.FormatCents(rem), domain.FormatCents(w.BenefitMax.Amount), domain.FormatCents(planPaid))
-		return decimal.Zero, nil
-	}
-	if w.BenefitMax.OnExceed == edits.MemberPays {
-		excess = planPaid.Sub(rem)
-		a.resp.RemainingBenefit = decimal.NullDecimal{Decimal: decimal.Zero, Valid: true}
-		a.decide(w, "", "%s remaining of %s; member pays the excess %s", domain.FormatCents(rem), domain.FormatCents(w.BenefitMax.Amount), domain.FormatCents(excess))
-		return excess, nil
-	}
-	a.decide(w, ncpdp.RejectPlanLimitationsExceeded, "plan would pay %s but %s remains of %s", domain.FormatCents(planPaid), domain.FormatCents(rem), domain.FormatCents(w.BenefitMax.Amount))
-	return decimal.Zero, nil
-}

@@ -21,6 +21,7 @@ type snapshot struct {
 	clients    map[string]*config.Client
 	groups     map[string]*config.Group
 	settings   config.Settings
+	routes     map[config.Route]*route // nil: no routes configured, every BIN/PCN accepted
 	edits      *edits.Index
 	schedules  edits.Schedules
 	paths      sync.Map // [2]string{plan, group} → *path
@@ -50,6 +51,7 @@ func Validate(cfg *config.Config) error {
 	if _, err := compile(cfg); err != nil {
 		ps.Add("", err)
 	}
+	ps.Add("", checkGenericEquivalents(cfg.Drugs, cfg.Drugs))
 	ps.Add("", cfg.ValidateFamilies())
 	if err := ps.Err(); err != nil {
 		return fmt.Errorf("configuration bundle: %w", err)
@@ -78,6 +80,7 @@ func compile(in *config.Config) (*snapshot, error) {
 		networks:   make(map[string]*domain.Network, len(cfg.Networks)),
 		pharmacies: make(map[string]*domain.Pharmacy, len(cfg.Pharmacies)),
 		drugs:      make(map[string]*compiledDrug, len(cfg.Drugs)),
+		routes:     compileRoutes(cfg),
 	}
 	s.addRecords(cfg, &ps)
 	s.schedules, err = compileSchedules(cfg.Schedules)
@@ -134,28 +137,37 @@ func (s *snapshot) addRecords(cfg *config.Config, ps *domain.Problems) {
 			ps.Addf(path, "drug %s appears twice", d.NDC)
 			continue
 		}
-		bc, _ := domain.BrandClassOf(d.MultiSourceCode)
+		bc, _ := d.BrandClass()
 		s.drugs[d.NDC] = &compiledDrug{Drug: d, brandClass: bc}
 	}
-	s.checkGenericEquivalents(cfg, ps)
 }
 
-// checkGenericEquivalents reports each drug whose generic_ndc does not name
-// a generic drug (multi-source code M or Y) in the catalog.
-func (s *snapshot) checkGenericEquivalents(cfg *config.Config, ps *domain.Problems) {
-	for i := range cfg.Drugs {
-		d := &cfg.Drugs[i]
+// checkGenericEquivalents reports each drug of check whose generic_ndc does
+// not name a drug of a generic brand class in catalog. A bundle (Validate,
+// Import) must pass it. The catalog the loader syncs need not: the brand
+// and its generic may arrive in either order, so the brand penalty checks
+// the equivalent when it reads it and the trace says when it is no generic.
+func checkGenericEquivalents(catalog, check []domain.Drug) error {
+	classes := make(map[string]domain.BrandClass, len(catalog))
+	for i := range catalog {
+		bc, _ := catalog[i].BrandClass()
+		classes[catalog[i].NDC] = bc
+	}
+	var ps domain.Problems
+	for i := range check {
+		d := &check[i]
 		if d.GenericNDC == "" || d.GenericNDC == d.NDC {
 			continue
 		}
 		path := domain.Index("drugs", i)
-		switch g := s.drugs[d.GenericNDC]; {
-		case g == nil:
+		switch bc, ok := classes[d.GenericNDC]; {
+		case !ok:
 			ps.Addf(path, "drug %s: generic_ndc %s is not in the drug catalog", d.NDC, d.GenericNDC)
-		case g.brandClass.IsBrand() || g.brandClass == domain.BrandClassDefault:
-			ps.Addf(path, "drug %s: generic_ndc %s is not a generic (multi-source code %q)", d.NDC, d.GenericNDC, g.MultiSourceCode)
+		case bc.IsBrand() || bc == domain.BrandClassDefault:
+			ps.Addf(path, "drug %s: generic_ndc %s is not a generic (its brand class is %s)", d.NDC, d.GenericNDC, bc)
 		}
 	}
+	return ps.Err()
 }
 
 func compilePlan(p *config.Plan) *compiledPlan {

@@ -27,6 +27,7 @@ var (
 	testClaimSteps = claimSteps((*adjudication).duplicateTestClaim, (*adjudication).commitNothing)
 	reverseSteps   = []step{
 		{"syntax", (*adjudication).reversalSyntax},
+		{stepRouting, (*adjudication).reversalRouting},
 		{"reversal", (*adjudication).reversal},
 		{"commit", (*adjudication).commitReversal},
 	}
@@ -37,6 +38,7 @@ var (
 func claimSteps(duplicate, commit func(*adjudication, context.Context) error) []step {
 	return []step{
 		{"syntax", (*adjudication).syntax},
+		{stepRouting, (*adjudication).routing},
 		{"duplicate", duplicate},
 		{"eligibility", (*adjudication).eligibility},
 		{"submission", (*adjudication).submission},
@@ -120,6 +122,19 @@ func (a *adjudication) syntax(context.Context) error {
 	return nil
 }
 
+// routing is the end of step 1: the claim's BIN and PCN must be a route of
+// this processor (01, 1T). A claim that meets it leaves no trace here.
+func (a *adjudication) routing(context.Context) error {
+	a.route, _ = routeOf(a.snap, a.resp, a.claim.BIN, a.claim.PCN)
+	return nil
+}
+
+// reversalRouting is routing for a B2.
+func (a *adjudication) reversalRouting(context.Context) error {
+	_, _ = routeOf(a.engine.snap.Load(), a.resp, a.rev.BIN, a.rev.PCN)
+	return nil
+}
+
 // paidUnderKey takes the claim key's lock and returns the paid claim
 // billed under the key (canonical, or a legacy form), or nil.
 func (a *adjudication) paidUnderKey(ctx context.Context) (*ClaimRecord, error) {
@@ -165,6 +180,9 @@ func (a *adjudication) duplicateRebill(ctx context.Context) error {
 		a.trace("", "no paid claim under this key to rebill")
 	case a.sameContent(paid) && paid.Transaction == TxRebill:
 		a.returnOriginal(paid)
+	case !samePayer(paid, a.claim.BIN, a.claim.PCN):
+		a.resp.reject(ncpdpNotPaid)
+		a.trace("", "the paid claim under this key was billed under BIN/PCN %s/%s, not this one", paid.Claim.BIN, paid.Claim.PCN)
 	default:
 		a.original = paid
 		a.trace("", "rebill replaces paid claim %s", paid.ID)
@@ -194,6 +212,7 @@ func (a *adjudication) returnOriginal(paid *ClaimRecord) {
 	dup := *paid.Response
 	dup.Status = Duplicate
 	dup.Message = "DUPLICATE OF PAID CLAIM"
+	dup.Flags = nil // they belong to the original adjudication
 	dup.Trace = append(slices.Clip(dup.Trace), TraceStep{Step: a.step, Outcome: "identical to paid claim " + paid.ID + "; original response returned, nothing changed"})
 	a.resp = &dup
 }
@@ -217,7 +236,7 @@ func (a *adjudication) eligibility(ctx context.Context) error {
 		return fmt.Errorf("family lookup: %w", err)
 	}
 	a.family = fam
-	a.member, a.plan, _ = eligibility(a.snap, a.resp, fam, c.personCode, c.dob, c.GroupID, c.dos)
+	a.member, a.plan, _ = eligibility(a.snap, a.resp, a.route, fam, c.personCode, c.dob, c.GroupID, c.dos)
 	if a.plan != nil {
 		a.path = a.snap.pathFor(a.plan, fam.GroupID)
 	}
@@ -366,6 +385,10 @@ func (a *adjudication) reversal(ctx context.Context) error {
 		r.ProductID != "" && normalizeNDC(r.ProductID) != normalizeNDC(rec.Claim.ProductID):
 		a.resp.reject(ncpdpNotPaid)
 		a.trace("", "the paid claim under this key is for another cardholder or product")
+		return nil
+	case !samePayer(rec, r.BIN, r.PCN):
+		a.resp.reject(ncpdpNotPaid)
+		a.trace("", "the paid claim under this key was billed under BIN/PCN %s/%s, not this one", rec.Claim.BIN, rec.Claim.PCN)
 		return nil
 	}
 	if a.unlockFamilies, err = a.engine.lockFamilies(ctx, rec.CardholderID); err != nil {

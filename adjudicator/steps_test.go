@@ -35,7 +35,7 @@ func TestStepsInDocumentedOrder(t *testing.T) {
 			t.Errorf("%s steps\n got %q\nwant %q (doc.go)", name, got, doc)
 		}
 	}
-	if got, want := stepNames(reverseSteps), []string{"syntax", "reversal", "commit"}; !slices.Equal(got, want) {
+	if got, want := stepNames(reverseSteps), []string{"syntax", stepRouting, "reversal", "commit"}; !slices.Equal(got, want) {
 		t.Errorf("reverse steps %q, want %q", got, want)
 	}
 	if !slices.Contains(doc, stepEligibility) || !slices.Contains(doc, stepPharmacy) {

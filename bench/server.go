@@ -80,7 +80,12 @@ func startProcess(ctx context.Context, bin, dataDir, bundle, logPath string, sec
 	args := []string{"--data-dir", dataDir, "--config", bundle, "--grpc-addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0",
 		"--health-addr", "-", "--metrics-addr", "127.0.0.1:0", "--log-level", "info"}
 	if !sec.Development() {
-		args = append(args, "--tls-cert", sec.TLSCert, "--tls-key", sec.TLSKey, "--tls-client-ca", sec.ClientCA)
+		policy, err := benchPolicy(filepath.Dir(dataDir))
+		if err != nil {
+			logFile.Close()
+			return nil, err
+		}
+		args = append(args, "--tls-cert", sec.TLSCert, "--tls-key", sec.TLSKey, "--tls-client-ca", sec.ClientCA, "--policy", policy)
 	}
 	cmd := exec.Command(bin, args...)
 	stderr, err := cmd.StderrPipe()
@@ -139,6 +144,13 @@ func startProcess(ctx context.Context, bin, dataDir, bundle, logPath string, sec
 // startInProcess runs server.Run in this process. CPU figures then cover
 // the client too.
 func startInProcess(ctx context.Context, dataDir, bundle string, log *slog.Logger, sec server.Security) (*adjudicatorServer, error) {
+	var policy string
+	if !sec.Development() {
+		var err error
+		if policy, err = benchPolicy(filepath.Dir(dataDir)); err != nil {
+			return nil, err
+		}
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	addrs := make(chan [2]string, 1)
 	done := make(chan error, 1)
@@ -146,7 +158,7 @@ func startInProcess(ctx context.Context, dataDir, bundle string, log *slog.Logge
 	go func() {
 		done <- server.Run(ctx, server.Options{
 			GRPCAddr: "127.0.0.1:0", AdminAddr: "127.0.0.1:0", HealthAddr: "-", MetricsAddr: "127.0.0.1:0",
-			DataDir: dataDir, Config: server.File(bundle), Logger: log, Security: sec,
+			DataDir: dataDir, Config: server.File(bundle), Logger: log, Security: sec, PolicyFile: policy,
 			Listening: func(a server.Addrs) { addrs <- [2]string{a.GRPC.String(), a.Metrics.String()} },
 		})
 	}()
@@ -244,4 +256,12 @@ func mutualTLS(dir string) (server.Security, dialer.Options, error) {
 	}
 	return server.Security{TLSCert: srv.Cert, TLSKey: srv.Key, ClientCA: srv.CA},
 		dialer.Options{TLS: certs.ClientFiles{CA: cl.CA, Cert: cl.Cert, Key: cl.Key}}, nil
+}
+
+// benchPolicy writes the policy a TLS server needs for the bench's client
+// certificate (common name "bench"): the claims submitter role, as a
+// switch would have.
+func benchPolicy(dir string) (string, error) {
+	path := filepath.Join(dir, "policy.yaml")
+	return path, os.WriteFile(path, []byte("identities:\n  - subject: bench\n    roles: [claims-submitter]\n"), 0o600)
 }

@@ -28,11 +28,13 @@ var decodeOptions = []yaml.DecodeOption{yaml.Strict(), yaml.UseJSONUnmarshaler()
 // checks only the form; adjudicator.Validate checks the content as the
 // engine compiles it.
 //
-// A JSON bundle, and a YAML one of plain mappings, sequences and scalars
-// turned into JSON (yamlToJSON), decode with encoding/json: the YAML
-// decoder takes time quadratic in a document's values that decode as text
-// (dates, amounts), so it decodes only what encoding/json refuses, and so
-// gives every error its line and column.
+// A JSON bundle, and a YAML one of plain mappings, sequences, scalars,
+// anchors and aliases turned into JSON (jsonWriter), decode with
+// encoding/json; an error is then located on the document (locate). The
+// YAML decoder takes time quadratic in a document's values that decode as
+// text (dates, amounts), so it decodes only small documents the fast path
+// cannot read (maxDecoderBytes); and no document nested deeper than
+// maxYAMLDepth reaches the YAML parser, whose time is quadratic in depth.
 func Parse(data []byte) (cfg *Config, err error) {
 	// goccy/go-yaml v1.19.2 dereferences nil on some malformed input; that
 	// is the input's fault, so it is an error, not a crash.
@@ -41,28 +43,47 @@ func Parse(data []byte) (cfg *Config, err error) {
 			cfg, err = nil, fmt.Errorf("configuration bundle: malformed YAML: %v", r)
 		}
 	}()
-	return parse(data)
+	cfg, err = parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("configuration bundle: %w", err)
+	}
+	return cfg, nil
 }
 
 func parse(data []byte) (*Config, error) {
-	var jsonErr error
 	if isJSON(data) {
-		cfg, err := parseJSON(data)
+		if cfg, err := parseJSON(data); err == nil {
+			return cfg, nil
+		}
+	}
+	if err := checkDepth(data); err != nil {
+		return nil, err
+	}
+	file, err := parser.ParseBytes(data, 0)
+	if err != nil {
+		return nil, positioned(data, reflect.TypeFor[Config](), err)
+	}
+	if len(file.Docs) == 1 {
+		w := newJSONWriter(len(data))
+		j, err := w.document(file.Docs[0].Body)
+		if errors.Is(err, errExpands) {
+			return nil, expandsError(len(data))
+		}
 		if err == nil {
+			cfg, err := parseJSON(j)
+			if err != nil {
+				return nil, w.locate(file.Docs[0].Body, reflect.TypeFor[Config](), err)
+			}
 			return cfg, nil
 		}
-		jsonErr = err
-	} else if j, err := yamlToJSON(data); err == nil {
-		if cfg, err := parseJSON(j); err == nil {
-			return cfg, nil
-		}
+	}
+	if len(data) > maxDecoderBytes {
+		return nil, fmt.Errorf("the bundle uses YAML that only bundles up to %d bytes may use (tags, merge keys, "+
+			"keys that are not strings, several documents, an anchor defined twice): write it as plain YAML or JSON", maxDecoderBytes)
 	}
 	cfg := new(Config)
 	if err := yaml.UnmarshalWithOptions(data, cfg, decodeOptions...); err != nil {
-		return nil, fmt.Errorf("configuration bundle: %w", positioned(data, reflect.TypeFor[Config](), err))
-	}
-	if jsonErr != nil { // JSON the YAML decoder would take, encoding/json does not
-		return nil, fmt.Errorf("configuration bundle: %w", &SyntaxError{Msg: jsonErr.Error(), Err: jsonErr})
+		return nil, positioned(data, reflect.TypeFor[Config](), err)
 	}
 	return cfg, nil
 }

@@ -2,6 +2,7 @@ package config_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -164,3 +165,43 @@ func TestParseJSONLikeYAML(t *testing.T) {
 		t.Error("data after a JSON bundle is accepted")
 	}
 }
+
+// TestParseBounds: what once took the YAML library minutes or more is
+// refused or read the fast way, with the error's position.
+func TestParseBounds(t *testing.T) {
+	var families strings.Builder
+	families.WriteString("families:\n")
+	for i := range 2000 {
+		fmt.Fprintf(&families, "- cardholder_id: C%d\n  members: [{person_code: \"001\", date_of_birth: 1980-01-01}]\n", i)
+	}
+	for _, c := range []struct{ name, in, want string }{
+		// The decoder took time quadratic in a bundle's dates and amounts.
+		{"an error after 2,000 families", families.String() + "- cardholder_id: X\n  group: G\n", `line 4003, column 3: unknown field "group"`},
+		// The parser took time quadratic in the depth.
+		{"deep flow", "plans: " + strings.Repeat("[", 20000), "line 1, column 71: nested more than 64 levels deep"},
+		{"deep block", "plans:\n" + strings.Repeat("- ", 20000), "line 2, column 129: nested more than 64 levels deep"},
+		{"aliases of aliases", billionLaughs, "its aliases expand it more than eightfold"},
+		{"a large bundle with a tag", families.String() + "settings: {retail90_min_days: !!int 84}\n", "only bundles up to 16384 bytes may use"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if _, err := config.Parse([]byte(c.in)); err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("got %v, want %q", err, c.want)
+			}
+		})
+	}
+	cfg, err := config.Parse([]byte("networks:\n- id: A\n  type: MAIL\n  pricing: &terms [{awp_discount: 0.15, dispensing_fee: \"1.10\"}]\n" +
+		"- id: !!str B\n  type: RETAIL\n  pricing: *terms\nsettings: {retail90_min_days: 84}\n"))
+	if err != nil || len(cfg.Networks) != 2 || cfg.Networks[1].Pricing[0].DispensingFee.StringFixed(2) != "1.10" || cfg.Settings.Retail90MinDays != 84 {
+		t.Fatalf("anchors, aliases and a tag in a small bundle: %+v %v", cfg, err)
+	}
+}
+
+// billionLaughs is nine levels of aliases, each ten of the level below.
+var billionLaughs = func() string {
+	var b strings.Builder
+	b.WriteString("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n")
+	for i := 1; i < 9; i++ {
+		fmt.Fprintf(&b, "a%d: &a%d [%s]\n", i, i, strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*a%d, ", i-1), 10), ", "))
+	}
+	return b.String()
+}()

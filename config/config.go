@@ -65,12 +65,23 @@ type LevelSettings struct {
 	// (426-DQ) of 0.00 means: REJECT (the default) rejects it 8T, IGNORE
 	// leaves U&C out of the lesser-of.
 	ZeroUsualAndCustomary string `json:"zero_usual_and_customary,omitempty"`
+	// NoCostShare says what a claim whose tier, brand class and network no
+	// cost-share line covers gets: ZERO (the default) lets the member pay no
+	// copay or coinsurance, REJECT rejects it 70. Either way the claim is
+	// flagged NO_COST_SHARE in its trace and metrics.
+	NoCostShare string `json:"no_cost_share,omitempty"`
 }
 
 // The values of LevelSettings.ZeroUsualAndCustomary.
 const (
 	ZeroUCReject = "REJECT"
 	ZeroUCIgnore = "IGNORE"
+)
+
+// The values of LevelSettings.NoCostShare.
+const (
+	NoCostShareZero   = "ZERO"
+	NoCostShareReject = "REJECT"
 )
 
 // MaxFilingLimitDays bounds filing_limit_days (ten years).
@@ -82,12 +93,36 @@ type Settings struct {
 	// AllowSelfActivation relaxes maker-checker: the creator of a draft edit
 	// may activate it. Each such activation is marked in the edit's audit.
 	AllowSelfActivation bool `json:"allow_self_activation,omitempty"`
+	// Routes are the BIN/PCN pairs the PBM answers for every member under
+	// (clients may add their own). With no route configured anywhere, every
+	// BIN/PCN is accepted.
+	Routes []Route `json:"routes,omitempty"`
+}
+
+// Route is a BIN [101-A1] and processor control number [104-A4] a switch
+// sends claims under.
+type Route struct {
+	BIN string `json:"bin"`
+	PCN string `json:"pcn"`
+}
+
+func (r Route) String() string { return r.BIN + "/" + r.PCN }
+
+// Validate checks the route's form.
+func (r Route) Validate() error {
+	if !domain.IsDigits(r.BIN, 6, 6) || !domain.IsAlnum(r.PCN, 1, 10) {
+		return fmt.Errorf("route %s: bin must be 6 digits and pcn 1 to 10 letters or digits", r)
+	}
+	return nil
 }
 
 // Client is a carrier: the level between the PBM and its groups.
 type Client struct {
-	ID            string `json:"id"`
-	Name          string `json:"name,omitempty"`
+	ID   string `json:"id"`
+	Name string `json:"name,omitempty"`
+	// Routes are the BIN/PCN pairs under which only this client's members
+	// (those of its groups) are found.
+	Routes        []Route `json:"routes,omitempty"`
 	LevelSettings `yaml:",inline"`
 }
 

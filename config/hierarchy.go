@@ -70,6 +70,11 @@ func (s *LevelSettings) Validate() error {
 	default:
 		ps.Addf("", "zero_usual_and_customary %q must be %s or %s", s.ZeroUsualAndCustomary, ZeroUCReject, ZeroUCIgnore)
 	}
+	switch s.NoCostShare {
+	case "", NoCostShareZero, NoCostShareReject:
+	default:
+		ps.Addf("", "no_cost_share %q must be %s or %s", s.NoCostShare, NoCostShareZero, NoCostShareReject)
+	}
 	for _, list := range [][]string{s.PenaltyDAW, s.MACExemptDAW} {
 		for _, d := range list {
 			if len(d) != 1 || d[0] < '0' || d[0] > '9' {
@@ -97,6 +102,9 @@ func (s LevelSettings) Merge(above LevelSettings) LevelSettings {
 	if s.ZeroUsualAndCustomary == "" {
 		s.ZeroUsualAndCustomary = above.ZeroUsualAndCustomary
 	}
+	if s.NoCostShare == "" {
+		s.NoCostShare = above.NoCostShare
+	}
 	return s
 }
 
@@ -107,6 +115,9 @@ func (s LevelSettings) Merge(above LevelSettings) LevelSettings {
 func ValidateHierarchy(c *Config) (map[string]*Client, map[string]*Group, error) {
 	var ps domain.Problems
 	ps.Wrap("", "settings", c.Settings.Validate())
+	for i, r := range c.Settings.Routes {
+		ps.Add(domain.JoinPath("settings", domain.Index("routes", i)), r.Validate())
+	}
 	clients := map[string]*Client{}
 	for i := range c.Clients {
 		cl, path := &c.Clients[i], domain.Index("clients", i)
@@ -119,6 +130,9 @@ func ValidateHierarchy(c *Config) (map[string]*Client, map[string]*Group, error)
 			clients[cl.ID] = cl
 		}
 		ps.Wrap(path, "client "+cl.ID, cl.Validate())
+		for j, r := range cl.Routes {
+			ps.Wrap(domain.JoinPath(path, domain.Index("routes", j)), "client "+cl.ID, r.Validate())
+		}
 	}
 	groups := map[string]*Group{}
 	for i := range c.Groups {

@@ -27,6 +27,7 @@ func knownMetrics(t *testing.T) []string {
 	reg := prometheus.NewRegistry()
 	m := metrics.New(reg)
 	m.ObserveClaim("B1", "R", []string{"52"}, time.Millisecond)
+	m.ObserveFlags("B1", []string{"NO_COST_SHARE"})
 	m.ObserveCommit(time.Millisecond)
 	m.ConfigLoaded(time.Now())
 	metrics.NewAuth(reg)

@@ -39,13 +39,16 @@ type Participation struct {
 
 // Drug is a product in the catalog.
 type Drug struct {
-	NDC              string      `json:"ndc"`
-	Name             string      `json:"name"`
-	TherapeuticClass string      `json:"therapeutic_class"`
-	MultiSourceCode  string      `json:"multi_source_code"`
-	Prices           []DrugPrice `json:"prices"`
+	NDC              string `json:"ndc"`
+	Name             string `json:"name"`
+	TherapeuticClass string `json:"therapeutic_class"`
+	MultiSourceCode  string `json:"multi_source_code"`
+	// BrandGeneric is the compendium's brand/generic indicator, B or G;
+	// empty takes the multi-source code's own meaning (see BrandClassOf).
+	BrandGeneric string      `json:"brand_generic,omitempty"`
+	Prices       []DrugPrice `json:"prices"`
 	// GenericNDC optionally names the drug's generic equivalent in the
-	// catalog (a generic, multi-source code M or Y). The brand penalty of a
+	// catalog (a drug of a generic brand class). The brand penalty of a
 	// multi-source brand without a MAC of its own reads the equivalent's MAC.
 	GenericNDC string `json:"generic_ndc,omitempty"`
 	// Attributes are customer-defined values that schedules read as
@@ -86,13 +89,19 @@ func (n *Network) Validate() error {
 	return ps.Err()
 }
 
+// BrandClass derives the drug's brand class from its multi-source code and
+// brand/generic indicator.
+func (d *Drug) BrandClass() (BrandClass, error) {
+	return BrandClassOf(d.MultiSourceCode, d.BrandGeneric)
+}
+
 // Validate checks a drug and reports every problem (as Problems).
 func (d *Drug) Validate() error {
 	var ps Problems
 	if !IsDigits(d.NDC, 11, 11) {
 		ps.Addf("", "drug %q: ndc must be 11 digits", d.NDC)
 	}
-	if _, err := BrandClassOf(d.MultiSourceCode); err != nil {
+	if _, err := d.BrandClass(); err != nil {
 		ps.Addf("", "drug %s: %w", d.NDC, err)
 	}
 	if len(d.Prices) == 0 {

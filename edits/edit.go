@@ -367,6 +367,7 @@ const (
 	PlanYear      PeriodKind = "PLAN_YEAR"
 	CalendarMonth PeriodKind = "CALENDAR_MONTH"
 	RollingDays   PeriodKind = "ROLLING_DAYS"
+	Lifetime      PeriodKind = "LIFETIME" // every paid claim on file
 )
 
 // ExceedAction is what a benefit maximum does to a claim that exceeds it.
@@ -378,18 +379,24 @@ const (
 	MemberPays   ExceedAction = "MEMBER_PAYS" // the member pays what exceeds the maximum (520-FK); dollars only
 )
 
-// BenefitMax is a maximum Rx count, plan-paid dollars or units per period.
+// BenefitMax is a maximum Rx count, plan-paid dollars or units per period,
+// for the member (Amount), for the whole family (FamilyAmount), or both, in
+// which case whichever leaves less applies. A zero amount sets no maximum
+// at that scope.
 type BenefitMax struct {
-	Amount       decimal.Decimal `json:"amount"`
+	Amount       decimal.Decimal `json:"amount,omitempty"`
+	FamilyAmount decimal.Decimal `json:"family_amount,omitempty"`
 	Period       PeriodKind      `json:"period"`
 	Days         int             `json:"days,omitempty"` // ROLLING_DAYS only
 	OnExceed     ExceedAction    `json:"on_exceed,omitempty"`
 	Accumulation Accumulation    `json:"accumulation,omitempty"`
 }
 
-// RefillTooSoon rejects 79 a fill before Percent of the previous fill's
-// days supply has elapsed (fills of drugs of the same therapeutic class
-// count), unless a submission clarification code the plan accepts is sent.
+// RefillTooSoon rejects 79 a fill while more than (100 - Percent) % of the
+// last fill's days supply is still on hand, counting every fill of the same
+// therapeutic class in the lookback, lined up one after the other (DOMAIN.md
+// section 6.7), unless a submission clarification code the plan accepts is
+// sent.
 type RefillTooSoon struct {
 	Percent       int      `json:"percent"`
 	OverrideCodes []string `json:"override_codes,omitempty"`

@@ -219,21 +219,31 @@ func TestRange(t *testing.T) {
 	}
 }
 
+// TestBrandClassOf is the table of DOMAIN.md section 4: the multi-source
+// code says single or multiple sources, the indicator brand or generic.
 func TestBrandClassOf(t *testing.T) {
-	for code, want := range map[string]domain.BrandClass{
-		"N": domain.BrandSingleSource,
-		"O": domain.BrandMultiSource,
-		"M": domain.GenericSingleSource,
-		"Y": domain.GenericMultiSource,
+	for _, c := range []struct {
+		code, indicator string
+		want            domain.BrandClass
+	}{
+		{"N", "", domain.BrandSingleSource}, {"N", "B", domain.BrandSingleSource}, {"N", "G", domain.GenericSingleSource},
+		{"M", "", domain.BrandSingleSource}, {"M", "B", domain.BrandSingleSource}, {"M", "G", domain.GenericSingleSource},
+		{"O", "", domain.BrandMultiSource}, {"O", "B", domain.BrandMultiSource}, {"O", "G", domain.GenericMultiSource},
+		{"Y", "", domain.GenericMultiSource}, {"Y", "B", domain.BrandMultiSource}, {"Y", "G", domain.GenericMultiSource},
 	} {
-		got, err := domain.BrandClassOf(code)
-		if err != nil || got != want {
-			t.Errorf("BrandClassOf(%q) = %s, %v; want %s", code, got, err, want)
+		got, err := domain.BrandClassOf(c.code, c.indicator)
+		if err != nil || got != c.want {
+			t.Errorf("BrandClassOf(%q, %q) = %s, %v; want %s", c.code, c.indicator, got, err, c.want)
 		}
 	}
 	for _, code := range []string{"", "X", "n", "y", "NN", " N"} {
-		if got, err := domain.BrandClassOf(code); err == nil {
+		if got, err := domain.BrandClassOf(code, ""); err == nil {
 			t.Errorf("BrandClassOf(%q) = %s, want an error", code, got)
+		}
+	}
+	for _, ind := range []string{"b", "T", "BG", " "} {
+		if got, err := domain.BrandClassOf("N", ind); err == nil {
+			t.Errorf("BrandClassOf(N, %q) = %s, want an error", ind, got)
 		}
 	}
 	for c, brand := range map[domain.BrandClass]bool{
@@ -543,5 +553,40 @@ func TestMoneySettingsMustBeWholeCents(t *testing.T) {
 	// Rates are not money: any precision is fine.
 	if err := (&edits.CostShareLine{Kind: edits.Coinsurance, Rate: d("0.125")}).Validate(); err != nil {
 		t.Errorf("rate 0.125 refused: %v", err)
+	}
+}
+
+// TestBenefitMaxValidate: a maximum takes a member amount, a family amount
+// or both (the family's not below the member's), over one of four periods.
+func TestBenefitMaxValidate(t *testing.T) {
+	edit := func(kind edits.Kind, b edits.BenefitMax) edits.Edit {
+		return edits.Edit{ID: "M", Version: 1, Status: edits.Draft, Kind: kind, Level: edits.Level{Kind: edits.PBMLevel},
+			Range: domain.Range{From: domain.MustDate("2026-01-01")}, BenefitMax: &b}
+	}
+	for _, b := range []edits.BenefitMax{
+		{Amount: dec("2"), Period: edits.PlanYear},
+		{FamilyAmount: dec("3"), Period: edits.Lifetime},
+		{Amount: dec("2"), FamilyAmount: dec("3"), Period: edits.RollingDays, Days: 90},
+	} {
+		if e := edit(edits.KindMaxRxCount, b); e.Validate() != nil {
+			t.Errorf("%+v: %v", b, e.Validate())
+		}
+	}
+	for want, c := range map[string]struct {
+		kind edits.Kind
+		b    edits.BenefitMax
+	}{
+		"give a positive amount":      {edits.KindMaxRxCount, edits.BenefitMax{Period: edits.PlanYear}},
+		"is below the member's":       {edits.KindMaxRxCount, edits.BenefitMax{Amount: dec("3"), FamilyAmount: dec("2"), Period: edits.PlanYear}},
+		"must be whole cents":         {edits.KindMaxDollars, edits.BenefitMax{FamilyAmount: dec("1.005"), Period: edits.PlanYear}},
+		"must not be negative":        {edits.KindMaxUnits, edits.BenefitMax{Amount: dec("5"), FamilyAmount: dec("-1"), Period: edits.PlanYear}},
+		"only a ROLLING_DAYS":         {edits.KindMaxRxCount, edits.BenefitMax{Amount: dec("1"), Period: edits.Lifetime, Days: 30}},
+		"ROLLING_DAYS or LIFETIME":    {edits.KindMaxRxCount, edits.BenefitMax{Amount: dec("1"), Period: "FOREVER"}},
+		"an Rx count must be a whole": {edits.KindMaxRxCount, edits.BenefitMax{FamilyAmount: dec("1.5"), Period: edits.PlanYear}},
+	} {
+		e := edit(c.kind, c.b)
+		if err := e.Validate(); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%+v: got %v, want %q", c.b, err, want)
+		}
 	}
 }

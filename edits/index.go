@@ -92,6 +92,28 @@ func appendOnce(list []*Compiled, c *Compiled) []*Compiled {
 	return append(list, c)
 }
 
+// Has reports whether any Active version of kind k is attached at level l.
+func (x *Index) Has(l Level, k Kind) bool {
+	li := x.levels[l]
+	if li == nil {
+		return false
+	}
+	has := func(list []*Compiled) bool {
+		return slices.ContainsFunc(list, func(c *Compiled) bool { return c.Kind == k })
+	}
+	if has(li.general) {
+		return true
+	}
+	for _, m := range []map[string][]*Compiled{li.byNDC, li.byClass} {
+		for _, list := range m {
+			if has(list) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // Len is the number of Active versions indexed.
 func (x *Index) Len() int { return x.size }
 

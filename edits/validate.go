@@ -344,17 +344,27 @@ func (e *Edit) validateParams(c *checker) {
 
 func (e *Edit) validateBenefitMax(c *checker) {
 	b := e.BenefitMax
-	if !b.Amount.IsPositive() {
-		c.add("benefit_max.amount", "must be positive")
+	for _, a := range []struct {
+		field  string
+		amount decimal.Decimal
+	}{{"benefit_max.amount", b.Amount}, {"benefit_max.family_amount", b.FamilyAmount}} {
+		switch {
+		case a.amount.IsNegative():
+			c.add(a.field, "must not be negative")
+		case e.Kind == KindMaxDollars && !domain.WholeCents(a.amount):
+			c.add(a.field, "must be whole cents")
+		case e.Kind == KindMaxRxCount && !a.amount.IsInteger():
+			c.add(a.field, "an Rx count must be a whole number")
+		}
 	}
-	if e.Kind == KindMaxDollars && !domain.WholeCents(b.Amount) {
-		c.add("benefit_max.amount", "must be whole cents")
+	if !b.Amount.IsPositive() && !b.FamilyAmount.IsPositive() {
+		c.add("benefit_max.amount", "give a positive amount (the member's), family_amount (the family's) or both")
 	}
-	if e.Kind == KindMaxRxCount && !b.Amount.IsInteger() {
-		c.add("benefit_max.amount", "an Rx count must be a whole number")
+	if b.Amount.IsPositive() && b.FamilyAmount.IsPositive() && b.FamilyAmount.LessThan(b.Amount) {
+		c.add("benefit_max.family_amount", "%s is below the member's amount %s", b.FamilyAmount, b.Amount)
 	}
 	switch b.Period {
-	case PlanYear, CalendarMonth:
+	case PlanYear, CalendarMonth, Lifetime:
 		if b.Days != 0 {
 			c.add("benefit_max.days", "only a ROLLING_DAYS period takes days")
 		}
@@ -363,7 +373,7 @@ func (e *Edit) validateBenefitMax(c *checker) {
 			c.add("benefit_max.days", "%d is outside 1 to 3660", b.Days)
 		}
 	default:
-		c.add("benefit_max.period", "%q: want PLAN_YEAR, CALENDAR_MONTH or ROLLING_DAYS", b.Period)
+		c.add("benefit_max.period", "%q: want PLAN_YEAR, CALENDAR_MONTH, ROLLING_DAYS or LIFETIME", b.Period)
 	}
 	switch b.OnExceed {
 	case "", RejectExcess:

@@ -76,7 +76,8 @@ func (drugProc) apply(c *chunk, vals []string) error {
 	for _, s := range []struct {
 		dst *string
 		v   string
-	}{{&d.Name, row.Name}, {&d.TherapeuticClass, row.TherapeuticClass}, {&d.MultiSourceCode, row.MultiSourceCode}} {
+	}{{&d.Name, row.Name}, {&d.TherapeuticClass, row.TherapeuticClass}, {&d.MultiSourceCode, row.MultiSourceCode},
+		{&d.BrandGeneric, row.BrandGeneric}, {&d.GenericNDC, row.GenericNDC}} {
 		if s.v != "" {
 			*s.dst = s.v
 		}

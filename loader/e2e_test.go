@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/config"
 	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/internal/client"
 	"github.com/rxclaims/rxclaims/internal/demo"
@@ -142,9 +143,11 @@ func (e *endToEnd) syncAndBill() {
 	apply("f1.csv", "#rxclaims group=GRP100 file_type=eligibility record_type=changes expected=2\n"+
 		"cardholder_id,person_code,date_of_birth,gender,coverage_effective\n"+
 		"LDR001,001,1970-05-05,F,2026-01-01\nLDR001,002,1972-06-06,M,2026-01-01\n")
-	apply("drugs.csv", "#rxclaims kind=drug expected=1\nndc,name,therapeutic_class,multi_source_code,awp,mac,effective\n"+
-		demo.DemoGenericNDC+",Atorvastatin 10mg,39400010,Y,0.80,0.10,2026-06-01\n")
+	apply("drugs.csv", "#rxclaims kind=drug expected=2\nndc,name,therapeutic_class,multi_source_code,brand_generic,generic_ndc,awp,mac,effective\n"+
+		demo.DemoGenericNDC+",Atorvastatin 10mg,39400010,Y,,,0.80,0.10,2026-06-01\n"+
+		demo.DemoBrandNDC+",Lipitor 20mg,39400010100320,O,B,"+demo.DemoGenericNDC+",13.50,,2026-06-01\n")
 	e.sync()
+	e.syncedDrugKeepsGenericEquivalent()
 	bill := &adjudicator.Claim{
 		BIN: demo.BIN, PCN: demo.PCN, CardholderID: "LDR001", PersonCode: "001", DateOfBirth: "1970-05-05",
 		DateOfService: "2026-10-15", RxNumber: "9000001", ProductID: demo.DemoGenericNDC, Quantity: "30", DaysSupply: 30,
@@ -162,6 +165,23 @@ func (e *endToEnd) syncAndBill() {
 		t.Errorf("ingredient cost paid %s, want 3.00 (the synced MAC)", r.IngredientCostPaid)
 	}
 	e.bill, e.claim = bill, r.ClaimID
+}
+
+// syncedDrugKeepsGenericEquivalent: the brand/generic indicator and the
+// generic equivalent of a drug file row reach the adjudicator's catalog.
+func (e *endToEnd) syncedDrugKeepsGenericEquivalent() {
+	b, err := client.NewAdmin(e.admin, "auditor").ExportBundle(e.ctx)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	cfg, err := config.Parse(b)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	i := slices.IndexFunc(cfg.Drugs, func(d domain.Drug) bool { return d.NDC == demo.DemoBrandNDC })
+	if i < 0 || cfg.Drugs[i].GenericNDC != demo.DemoGenericNDC || cfg.Drugs[i].BrandGeneric != domain.Brand {
+		e.t.Fatalf("synced brand drug: %+v, want brand_generic B and generic_ndc %s", cfg.Drugs[max(i, 0)], demo.DemoGenericNDC)
+	}
 }
 
 // outageThenRetro: the adjudicator stops; a back-dated termination is

@@ -150,6 +150,12 @@ func (s *fakeSink) dump() string {
 	for _, k := range sortedKeys(s.drugs) {
 		d := s.drugs[k]
 		fmt.Fprintf(&b, "drug %s %s %s %s", d.NDC, d.Name, d.TherapeuticClass, d.MultiSourceCode)
+		if d.BrandGeneric != "" {
+			fmt.Fprintf(&b, " indicator %s", d.BrandGeneric)
+		}
+		if d.GenericNDC != "" {
+			fmt.Fprintf(&b, " generic %s", d.GenericNDC)
+		}
 		for _, p := range d.Prices {
 			fmt.Fprintf(&b, " [%s awp %s mac %s]", p.Effective, p.AWP, p.MAC)
 		}

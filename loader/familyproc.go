@@ -27,10 +27,8 @@ func (p *familyProc) apply(c *chunk, vals []string) error {
 		return bad(err)
 	}
 	group, family, person := c.f.Group, rec[parse.FCardholderID], rec[parse.FPersonCode]
-	if p.rules.h.RecordType == parse.FullRecord {
-		if err := c.b.Set(state.SeenKey(group, c.f.Seq, family, person), seenMark, nil); err != nil {
-			return err
-		}
+	if err := p.markSeen(c, family, person); err != nil {
+		return err
 	}
 	if err := p.rules.prof.CheckRanges(&rec); err != nil {
 		return bad(err)
@@ -86,6 +84,15 @@ func (p *familyProc) apply(c *chunk, vals []string) error {
 		counted = &c.f.Counts.New
 	}
 	return c.update(&p.rules, w, family, active, &next, acts, counted)
+}
+
+// markSeen marks a member a full file holds, so the file's removal pass
+// does not take it for missing.
+func (p *familyProc) markSeen(c *chunk, family, person string) error {
+	if p.rules.h.RecordType != parse.FullRecord {
+		return nil
+	}
+	return c.b.Set(state.SeenKey(c.f.Group, c.f.Seq, family, person), seenMark, nil)
 }
 
 // storedMember reads a member's active record, or nil.

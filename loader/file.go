@@ -72,7 +72,10 @@ type FileStatus struct {
 	Staged   string    `json:"staged,omitempty"`
 	Archived string    `json:"archived,omitempty"`
 	Received time.Time `json:"received"`
-	Finished time.Time `json:"finished,omitzero"`
+	// LastArrival is when the loader last saw the record count of a
+	// Loading file grow.
+	LastArrival time.Time `json:"last_arrival,omitzero"`
+	Finished    time.Time `json:"finished,omitzero"`
 }
 
 // Ref names the file as group/seq.

@@ -10,7 +10,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -41,7 +40,7 @@ const unknownGroup = "~unknown"
 // duplicate, marked Pending and moved to staging. It returns nil when the
 // file's header has not arrived yet.
 func (l *Loader) stage(name string) (*FileStatus, error) {
-	path := filepath.Join(l.dirs.inbox, name)
+	path := l.inboxPath(name)
 	format := formatOf(name)
 	fh, err := os.Open(path)
 	if err != nil {
@@ -60,15 +59,14 @@ func (l *Loader) stage(name string) (*FileStatus, error) {
 		f = &FileStatus{Group: unknownGroup, Name: name, Format: format, Received: l.opts.Now().UTC()}
 		return f, l.reject(f, path, fmt.Sprintf("header: %v", trimPrefix(err, "header: ")), nil)
 	}
-	f.Counts.Received = n
 	switch {
 	case n < h.Expected:
-		f.Status = Loading
-		return f, l.putFile(f)
+		return f, l.stageLoading(f, path, n)
 	case n > h.Expected:
 		f.Counts.Received = n
 		return f, l.reject(f, path, fmt.Sprintf("the file holds %d records, its header expects %d", n, h.Expected), state.InboxKey(name))
 	}
+	f.Counts.Received = n
 	sum, err := checksum(path)
 	if err != nil {
 		return nil, err
@@ -104,6 +102,8 @@ func (l *Loader) stage(name string) (*FileStatus, error) {
 	}
 	return f, l.moveStaged(f)
 }
+
+func (l *Loader) inboxPath(name string) string { return filepath.Join(l.dirs.inbox, name) }
 
 func trimPrefix(err error, p string) string { return strings.TrimPrefix(err.Error(), p) }
 
@@ -287,36 +287,44 @@ func (l *Loader) processorFor(f *FileStatus) (processor, error) {
 	return nil, fmt.Errorf("unknown kind %q", f.Kind)
 }
 
+// errRejected ends the work on a file that was just rejected: its status
+// (Failed, with the reason) is committed and it has moved to rejected/, so
+// nothing may write its status again.
+var errRejected = errors.New("file rejected")
+
+// rejectFile rejects f and returns errRejected (or the error rejecting it).
+func (l *Loader) rejectFile(f *FileStatus, path, reason string) error {
+	if err := l.reject(f, path, reason, nil); err != nil {
+		return err
+	}
+	return errRejected
+}
+
 // process takes a staged file through validation and processing to its
 // archive, resuming where a crash left it. It returns without doing
 // anything while the file's group is being rewound.
 func (l *Loader) process(ctx context.Context, f *FileStatus) error {
+	if err := l.processFile(ctx, f); err != nil && !errors.Is(err, errRejected) {
+		return err
+	}
+	return nil
+}
+
+func (l *Loader) processFile(ctx context.Context, f *FileStatus) error {
 	if _, locked, err := l.Locked(f.Group); err != nil || locked {
 		return err
 	}
-	if err := l.moveStaged(f); err != nil {
+	if err := l.moveStaged(f); errors.Is(err, os.ErrNotExist) && f.Cursor == 0 && f.Status != Processing {
+		return l.rejectFile(f, "", "the file disappeared from the inbox and staging before it was processed")
+	} else if err != nil {
 		return err
 	}
 	proc, err := l.processorFor(f)
 	if err != nil {
-		return l.reject(f, f.Staged, err.Error(), nil)
+		return l.rejectFile(f, f.Staged, err.Error())
 	}
 	if f.Status == Pending || f.Status == Validating {
-		f.Status = Validating
-		if err := l.putFile(f); err != nil {
-			return err
-		}
-		failed, err := l.validate(ctx, f, proc)
-		if err != nil {
-			return err
-		}
-		f.Counts.Failed = failed
-		if failed*100 > l.opts.MaxFailedPercent*f.Counts.Received || (failed > 0 && failed == f.Counts.Received) {
-			return l.reject(f, f.Staged, fmt.Sprintf("%d of %d records failed validation", failed, f.Counts.Received), nil)
-		}
-		f.Status = Processing
-		f.Counts = Counts{Expected: f.Counts.Expected, Received: f.Counts.Received}
-		if err := l.putFile(f); err != nil {
+		if err := l.validateFile(ctx, f, proc); err != nil {
 			return err
 		}
 	}
@@ -332,8 +340,34 @@ func (l *Loader) process(ctx context.Context, f *FileStatus) error {
 	return l.complete(f)
 }
 
-// validate runs the stateless checks over every record, recording each bad
-// record's reason, and returns how many failed.
+// validateFile runs the validation pass and either rejects the file or
+// marks it Processing.
+func (l *Loader) validateFile(ctx context.Context, f *FileStatus, proc processor) error {
+	f.Status = Validating
+	if err := l.putFile(f); err != nil {
+		return err
+	}
+	failed, err := l.validate(ctx, f, proc)
+	if err != nil {
+		return err
+	}
+	f.Counts.Failed = failed
+	if failed*100 > l.opts.MaxFailedPercent*f.Counts.Received || (failed > 0 && failed == f.Counts.Received) {
+		return l.rejectFile(f, f.Staged, fmt.Sprintf("%d of %d records failed validation", failed, f.Counts.Received))
+	}
+	f.Status = Processing
+	f.Counts = Counts{Expected: f.Counts.Expected, Received: f.Counts.Received}
+	return l.putFile(f)
+}
+
+// validationCommitEvery bounds the validation batch: the members' first
+// lines go to Pebble every so many records, not into memory.
+const validationCommitEvery = 16384
+
+// validate runs the stateless checks over every record, and finds the
+// members on more than one line, recording each bad record's reason; it
+// returns how many failed. A file that cannot be read as a whole is
+// rejected (errRejected).
 func (l *Loader) validate(ctx context.Context, f *FileStatus, proc processor) (int, error) {
 	fh, err := os.Open(f.Staged)
 	if err != nil {
@@ -342,40 +376,73 @@ func (l *Loader) validate(ctx context.Context, f *FileStatus, proc processor) (i
 	defer fh.Close()
 	rows, _, err := parse.NewRows(fh, f.Format, proc.columns())
 	if err != nil {
-		return 0, l.reject(f, f.Staged, err.Error(), nil)
+		return 0, l.rejectFile(f, f.Staged, err.Error())
 	}
-	b := l.db.NewBatch()
-	defer b.Close()
+	keyer, _ := proc.(recordKeyer)
+	d := &dupFinder{f: f, b: l.db.NewIndexedBatch()}
+	defer func() { d.b.Close() }()
+	if err := clearValidation(d.b, f, false); err != nil {
+		return 0, err
+	}
 	failed := 0
 	bar := l.progress("validate "+f.Ref(), f.Counts.Received)
 	defer bar.Done()
-	for i := 0; ; i++ {
+	for i := 1; ; i++ {
 		vals, err := rows.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		var re *parse.RowError
-		if err == nil {
-			if cerr := proc.check(vals); cerr != nil {
-				err = &parse.RowError{Line: rows.Line(), Err: cerr}
-			}
+		n, err := l.validateRow(d, rows.Line(), vals, err, proc, keyer)
+		if err != nil {
+			return 0, err
 		}
-		if errors.As(err, &re) {
-			failed++
-			if err := b.Set(state.ErrorKey(f.Group, f.Seq, re.Line), []byte(re.Err.Error()), nil); err != nil {
-				return 0, err
-			}
-		} else if err != nil {
-			return 0, l.reject(f, f.Staged, err.Error(), nil)
-		}
-		if i%4096 == 0 {
+		failed += n
+		if i%validationCommitEvery == 0 {
 			if err := ctx.Err(); err != nil {
 				return 0, err
 			}
+			if err := d.b.Commit(pebble.NoSync); err != nil {
+				return 0, err
+			}
+			d.b.Close()
+			d.b = l.db.NewIndexedBatch()
 		}
 		bar.Add(1)
 	}
-	return failed, b.Commit(pebble.NoSync)
+	if err := clearValidation(d.b, f, true); err != nil {
+		return 0, err
+	}
+	return failed, d.b.Commit(pebble.NoSync)
+}
+
+// validateRow checks one row (vals, or readErr from reading it) and
+// records its reason when it is bad; it returns how many lines became bad.
+func (l *Loader) validateRow(d *dupFinder, line int, vals []string, readErr error, proc processor, keyer recordKeyer) (int, error) {
+	err := readErr
+	if err == nil {
+		if cerr := proc.check(vals); cerr != nil {
+			err = &parse.RowError{Line: line, Err: cerr}
+		}
+	}
+	var re *parse.RowError
+	n := 0
+	if errors.As(err, &re) {
+		n = 1
+		if err := d.b.Set(state.ErrorKey(d.f.Group, d.f.Seq, re.Line), []byte(re.Err.Error()), nil); err != nil {
+			return 0, err
+		}
+	} else if err != nil {
+		return 0, l.rejectFile(d.f, d.f.Staged, err.Error())
+	}
+	if keyer == nil || readErr != nil {
+		return n, nil
+	}
+	key := keyer.recordKey(vals)
+	if key == "" {
+		return n, nil
+	}
+	m, err := d.see(key, line, n == 1)
+	return n + m, err
 }
 
 // applyRecords applies the records from the file's cursor on, one chunk
@@ -388,13 +455,18 @@ func (l *Loader) applyRecords(ctx context.Context, f *FileStatus, proc processor
 	defer fh.Close()
 	rows, _, err := parse.NewRows(fh, f.Format, proc.columns())
 	if err != nil {
-		return l.reject(f, f.Staged, err.Error(), nil)
+		return l.rejectFile(f, f.Staged, err.Error())
 	}
 	for i := 0; i < f.Cursor; i++ { // skip what a previous run committed
 		if _, err := rows.Next(); errors.Is(err, io.EOF) {
 			break
 		}
 	}
+	dups, err := l.dupLines(f)
+	if err != nil {
+		return err
+	}
+	defer dups.close()
 	bar := l.progress("apply "+f.Ref(), f.Counts.Received)
 	bar.Add(f.Cursor)
 	defer bar.Done()
@@ -426,22 +498,8 @@ func (l *Loader) applyRecords(ctx context.Context, f *FileStatus, proc processor
 		}
 		c.n++
 		f.Cursor++
-		var re *parse.RowError
-		switch {
-		case errors.As(err, &re):
-			if err := c.badRecord(re.Line, re.Err); err != nil {
-				return err
-			}
-		case err != nil:
+		if err := applyRow(c, proc, dups, rows.Line(), vals, err); err != nil {
 			return err
-		default:
-			if err := proc.apply(c, vals); errors.Is(err, errBadRecord) {
-				if err := c.badRecord(rows.Line(), err); err != nil {
-					return err
-				}
-			} else if err != nil {
-				return err
-			}
 		}
 		if c.n >= l.opts.ChunkSize {
 			if err := flush(); err != nil {
@@ -450,6 +508,31 @@ func (l *Loader) applyRecords(ctx context.Context, f *FileStatus, proc processor
 		}
 	}
 	return flush()
+}
+
+// applyRow applies one row (vals, or readErr from reading it): a row that
+// cannot be read, a duplicate member's and one the processor finds bad are
+// bad records; any other error stops the file.
+func applyRow(c *chunk, proc processor, dups *dupLines, line int, vals []string, readErr error) error {
+	var re *parse.RowError
+	switch {
+	case errors.As(readErr, &re):
+		return c.badRecord(re.Line, re.Err)
+	case readErr != nil:
+		return readErr
+	}
+	err := dups.at(line)
+	if k, ok := proc.(recordKeyer); ok && err != nil {
+		if err := k.skipDuplicate(c, vals); err != nil {
+			return err
+		}
+	} else if err == nil {
+		err = proc.apply(c, vals)
+	}
+	if errors.Is(err, errBadRecord) {
+		return c.badRecord(line, err)
+	}
+	return err
 }
 
 // complete marks a processed file Completed and archives it with its report.
@@ -463,6 +546,9 @@ func (l *Loader) complete(f *FileStatus) error {
 	defer b.Close()
 	prefix := state.FileScoped("s", f.Group, f.Seq)
 	if err := b.DeleteRange([]byte(prefix), state.Upper(prefix), nil); err != nil {
+		return err
+	}
+	if err := clearValidation(b, f, false); err != nil {
 		return err
 	}
 	l.metrics.file(f)
@@ -494,6 +580,9 @@ func (l *Loader) reject(f *FileStatus, path, reason string, drop []byte) error {
 		if err := b.Delete(state.SumKey(f.Checksum), nil); err != nil {
 			return err
 		}
+	}
+	if err := clearValidation(b, f, false); err != nil {
+		return err
 	}
 	l.metrics.file(f)
 	return l.finishFile(b, f, path, filepath.Join(l.dirs.rejected, fmt.Sprintf("%s-%06d-%s", safeGroup(f.Group), f.Seq, f.Name)))
@@ -579,59 +668,4 @@ func writeFileAtomic(path string, data []byte) error {
 		return err
 	}
 	return os.Rename(tmp, path)
-}
-
-// ScanInbox stages every file in the inbox and processes the complete
-// ones, oldest name first, then any file left unfinished. It returns the
-// files it touched.
-func (l *Loader) ScanInbox(ctx context.Context) ([]*FileStatus, error) {
-	entries, err := os.ReadDir(l.dirs.inbox)
-	if err != nil {
-		return nil, err
-	}
-	var out []*FileStatus
-	for _, e := range entries {
-		if e.IsDir() || formatOf(e.Name()) == "" {
-			continue
-		}
-		f, err := l.stage(e.Name())
-		if err != nil {
-			return out, fmt.Errorf("staging %s: %w", e.Name(), err)
-		}
-		if f != nil {
-			out = append(out, f)
-		}
-	}
-	if err := l.Resume(ctx); err != nil {
-		return out, err
-	}
-	for i, f := range out {
-		if nf, err := l.File(f.Group, f.Seq); err == nil && nf != nil {
-			out[i] = nf
-		}
-	}
-	return out, nil
-}
-
-// Resume finishes interrupted work: rewinds first, then files that are
-// Pending, Validating or Processing, in arrival order per group.
-func (l *Loader) Resume(ctx context.Context) error {
-	if err := l.resumeRewinds(ctx); err != nil {
-		return err
-	}
-	files, err := l.Files("")
-	if err != nil {
-		return err
-	}
-	slices.SortStableFunc(files, func(a, b FileStatus) int { return a.Received.Compare(b.Received) })
-	for i := range files {
-		f := &files[i]
-		switch f.Status {
-		case Pending, Validating, Processing:
-			if err := l.process(ctx, f); err != nil {
-				return fmt.Errorf("processing %s: %w", f.Ref(), err)
-			}
-		}
-	}
-	return nil
 }

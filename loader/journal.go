@@ -53,7 +53,9 @@ func (l *Loader) Rewind(ctx context.Context, group string, seq uint64) error {
 	return l.rewind(ctx, group, seq)
 }
 
-func (l *Loader) resumeRewinds(ctx context.Context) error {
+// resumeRewinds finishes interrupted rewinds. A rewind that fails stops
+// its group (returned with its error), not the others.
+func (l *Loader) resumeRewinds(ctx context.Context) (map[string]error, error) {
 	var groups []string
 	var seqs []uint64
 	err := state.Scan(l.db, "lock"+state.Sep, false, func(k, v []byte) error {
@@ -62,14 +64,18 @@ func (l *Loader) resumeRewinds(ctx context.Context) error {
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
+	blocked := map[string]error{}
 	for i := range groups {
 		if err := l.rewind(ctx, groups[i], seqs[i]); err != nil {
-			return err
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			blocked[groups[i]] = fmt.Errorf("resuming the rewind of %s/%d: %w", groups[i], seqs[i], err)
 		}
 	}
-	return nil
+	return blocked, nil
 }
 
 // rewind undoes the files of group from the newest down to seq, then unlocks.

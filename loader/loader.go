@@ -48,6 +48,11 @@ type Options struct {
 	ChunkSize int
 	// PollInterval spaces inbox scans in Run; default 2s.
 	PollInterval time.Duration
+	// LoadingTimeout rejects a file whose records stop arriving (a file
+	// cut short, or its sender died) after that long without a new one,
+	// and a file whose header line does not arrive in that time; default
+	// an hour.
+	LoadingTimeout time.Duration
 	// MaxFailedPercent rejects a whole file when more than this share of its
 	// records fail validation; default 50. 100 never rejects for bad records.
 	MaxFailedPercent int
@@ -81,6 +86,12 @@ func (o Options) withDefaults() (Options, error) {
 	if o.PollInterval == 0 {
 		o.PollInterval = 2 * time.Second
 	}
+	if o.LoadingTimeout == 0 {
+		o.LoadingTimeout = time.Hour
+	}
+	if o.LoadingTimeout < 0 {
+		return o, errors.New("loader: LoadingTimeout must be positive")
+	}
 	if o.MaxFailedPercent == 0 {
 		o.MaxFailedPercent = 50
 	}
@@ -106,6 +117,9 @@ type Loader struct {
 
 	syncMu sync.Mutex // serializes syncs
 	kick   chan struct{}
+
+	scanMu    sync.Mutex           // serializes inbox scans
+	inboxSeen map[string]inboxSeen // under scanMu: files the last scan could not register
 }
 
 type dirs struct{ inbox, staging, archive, rejected string }

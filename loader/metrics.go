@@ -17,6 +17,10 @@ type metrics struct {
 	lastSync prometheus.Gauge
 	syncDur  prometheus.Histogram
 
+	inboxFiles    *prometheus.GaugeVec
+	inboxStalled  *prometheus.GaugeVec
+	blockedGroups prometheus.Gauge
+
 	windowStart time.Time
 	windowN     int
 }
@@ -42,6 +46,18 @@ func newMetrics(reg prometheus.Registerer, l *Loader) *metrics {
 			Name: "rxclaims_loader_sync_batch_duration_seconds", Help: "Time to send one outbox batch.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 4, 8),
 		}),
+		inboxFiles: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "rxclaims_loader_inbox_files",
+			Help: "Files in the inbox at the last scan, by state: loading (records still arriving), no_header (its header line has not arrived), unknown (a name the loader does not take).",
+		}, []string{"state"}),
+		inboxStalled: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "rxclaims_loader_inbox_stalled_seconds",
+			Help: "The longest a file of the state has gone without progress (loading: since its last record arrived; no_header, unknown: since it last changed); 0 with no such file.",
+		}, []string{"state"}),
+		blockedGroups: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "rxclaims_loader_blocked_groups",
+			Help: "Groups whose intake is stopped by an error on one of their files (the log names the file); other groups go on.",
+		}),
 	}
 	pending := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "rxclaims_loader_outbox_batches", Help: "Outbox batches waiting to be sent.",
@@ -59,8 +75,10 @@ func newMetrics(reg prometheus.Registerer, l *Loader) *metrics {
 	}
 	m.syncs.WithLabelValues("ok")
 	m.syncs.WithLabelValues("error")
+	m.inbox(inboxStats{})
 	if reg != nil {
-		reg.MustRegister(m.files, m.recordsN, m.rate, m.syncs, m.lastSync, m.syncDur, pending)
+		reg.MustRegister(m.files, m.recordsN, m.rate, m.syncs, m.lastSync, m.syncDur, pending,
+			m.inboxFiles, m.inboxStalled, m.blockedGroups)
 	}
 	return m
 }
@@ -92,6 +110,14 @@ func (m *metrics) synced(d time.Duration) {
 	m.syncs.WithLabelValues("ok").Inc()
 	m.syncDur.Observe(d.Seconds())
 	m.lastSync.Set(float64(time.Now().UnixNano()) / 1e9)
+}
+
+// inbox sets the inbox gauges from a scan's counts.
+func (m *metrics) inbox(s inboxStats) {
+	for _, st := range []string{inboxLoading, inboxNoHeader, inboxUnknown} {
+		m.inboxFiles.WithLabelValues(st).Set(float64(s.files[st]))
+		m.inboxStalled.WithLabelValues(st).Set(s.stalled[st].Seconds())
+	}
 }
 
 func (m *metrics) syncFailed() { m.syncs.WithLabelValues("error").Inc() }

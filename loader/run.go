@@ -15,7 +15,8 @@ import (
 
 // Run is the sidecar's long-running mode: it finishes interrupted work,
 // then scans the inbox every PollInterval and syncs the outbox in the
-// background, until ctx ends.
+// background, until ctx ends. It serves status and the policy commands on
+// the control socket meanwhile (Control).
 func (l *Loader) Run(ctx context.Context) error {
 	if l.opts.Sink != nil {
 		done := make(chan struct{})
@@ -24,13 +25,21 @@ func (l *Loader) Run(ctx context.Context) error {
 		defer cancel()
 		go func() { defer close(done); l.runSync(syncCtx, l.opts.PollInterval) }()
 	}
+	if stop, err := l.serveControl(); err != nil {
+		l.log.Warn("no control socket: status and policy commands cannot reach this loader", "error", err)
+	} else {
+		defer stop()
+	}
+	last := "" // the last scan's error, logged once until it changes
 	for {
-		if _, err := l.ScanInbox(ctx); err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			l.log.Error("inbox scan", "error", err)
+		_, err := l.ScanInbox(ctx)
+		if ctx.Err() != nil {
+			return nil
 		}
+		if msg := errText(err); msg != last && msg != "" {
+			l.log.Error("inbox scan", "error", msg)
+		}
+		last = errText(err)
 		select {
 		case <-ctx.Done():
 			return nil
@@ -54,7 +63,8 @@ func (l *Loader) ApplyFile(ctx context.Context, path string) (*FileStatus, error
 	if err := copyFile(path, dst); err != nil {
 		return nil, err
 	}
-	if err := l.Resume(ctx); err != nil {
+	blocked, err := l.resume(ctx)
+	if err != nil {
 		return nil, err
 	}
 	f, err := l.stage(name)
@@ -63,6 +73,12 @@ func (l *Loader) ApplyFile(ctx context.Context, path string) (*FileStatus, error
 			err = fmt.Errorf("%s: the header line is incomplete", name)
 		}
 		return nil, err
+	}
+	if err := blocked[f.Group]; err != nil {
+		return f, fmt.Errorf("file %s waits behind a file that failed: %w", f.Ref(), err)
+	}
+	if err := joinBlocked(blocked); err != nil { // other groups': logged, they do not stop this file
+		l.log.Error("other groups' intake is stopped", "error", err)
 	}
 	if f.Status == Pending {
 		if _, locked, err := l.Locked(f.Group); err != nil {
@@ -75,6 +91,13 @@ func (l *Loader) ApplyFile(ctx context.Context, path string) (*FileStatus, error
 		}
 	}
 	return l.File(f.Group, f.Seq)
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
 }
 
 func copyFile(src, dst string) error {

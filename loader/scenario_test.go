@@ -18,20 +18,29 @@ import (
 	"github.com/rxclaims/rxclaims/loader/state"
 )
 
-// TestScenarios runs the scenario files in testdata: each command drives
-// a real loader (Pebble state, real files) syncing to an in-memory
+// TestScenarios runs the scenario files in testdata (testdata/*.txt;
+// testdata/intake holds intake files the fault tests read): each command
+// drives a real loader (Pebble state, real files) syncing to an in-memory
 // adjudicator.
 func TestScenarios(t *testing.T) {
-	datadriven.Walk(t, "testdata", func(t *testing.T, path string) {
-		s := &scenario{t: t, dir: t.TempDir(), sink: newFakeSink(), now: time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)}
-		defer s.close()
-		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
-			out, err := s.run(d)
-			if err != nil {
-				return "error: " + err.Error() + "\n"
-			}
-			return out
-		})
+	paths, err := filepath.Glob("testdata/*.txt")
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no scenarios: %v", err)
+	}
+	for _, path := range paths {
+		t.Run(strings.TrimSuffix(filepath.Base(path), ".txt"), func(t *testing.T) { runScenario(t, path) })
+	}
+}
+
+func runScenario(t *testing.T, path string) {
+	s := &scenario{t: t, dir: t.TempDir(), sink: newFakeSink(), now: time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)}
+	defer s.close()
+	datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
+		out, err := s.run(d)
+		if err != nil {
+			return "error: " + err.Error() + "\n"
+		}
+		return out
 	})
 }
 

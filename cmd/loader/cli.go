@@ -45,6 +45,7 @@ type Globals struct {
 	LogLevel    string       `default:"info" env:"RXCLAIMS_LOG_LEVEL" help:"Log level (debug, info, warn, error)."`
 
 	stdout, stderr io.Writer
+	loadingTimeout time.Duration // run's --loading-timeout
 }
 
 func (g *Globals) logger() (*slog.Logger, error) {
@@ -89,7 +90,7 @@ func (g *Globals) open(reg prometheus.Registerer, poll time.Duration) (*session,
 		return nil, err
 	}
 	opts := loader.Options{Dir: g.Dir, Inbox: g.Inbox, Logger: log, Progress: progressFor(g.stderr),
-		Registerer: reg, PollInterval: poll}
+		Registerer: reg, PollInterval: poll, LoadingTimeout: g.loadingTimeout}
 	if g.Profiles != "" {
 		if opts.Profiles, err = loader.LoadProfiles(g.Profiles); err != nil {
 			return nil, err

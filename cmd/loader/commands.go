@@ -19,8 +19,9 @@ import (
 
 // RunCmd watches the inbox and syncs until stopped.
 type RunCmd struct {
-	MetricsAddr string        `default:":9103" env:"RXCLAIMS_LOADER_METRICS_ADDR" help:"Prometheus /metrics listen address (\"-\" disables)."`
-	Poll        time.Duration `default:"2s" help:"Inbox scan interval."`
+	MetricsAddr    string        `default:":9103" env:"RXCLAIMS_LOADER_METRICS_ADDR" help:"Prometheus /metrics listen address (\"-\" disables)."`
+	Poll           time.Duration `default:"2s" help:"Inbox scan interval."`
+	LoadingTimeout time.Duration `default:"1h" env:"RXCLAIMS_LOADER_LOADING_TIMEOUT" help:"Reject an inbox file whose records stop arriving, or whose header line does not arrive, for this long."`
 }
 
 // Run runs the loader until ctx ends.
@@ -30,7 +31,21 @@ func (c *RunCmd) Run(ctx context.Context, g *Globals) error {
 	if err := buildinfo.Register(reg); err != nil {
 		return err
 	}
+	if c.LoadingTimeout <= 0 {
+		return errors.New("--loading-timeout must be positive")
+	}
+	g.loadingTimeout = c.LoadingTimeout
 	s, err := g.open(reg, c.Poll)
+	// A one-off command (status, say) holds the state for a moment: wait
+	// for it, a little.
+	for wait := 10 * time.Second; errors.Is(err, loader.ErrLocked) && wait > 0; wait -= 100 * time.Millisecond {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(100 * time.Millisecond):
+		}
+		s, err = g.open(reg, c.Poll)
+	}
 	if err != nil {
 		return err
 	}
@@ -71,14 +86,16 @@ type StatusCmd struct {
 	Group string `help:"Only this group's files."`
 }
 
-// Run prints the status.
-func (c *StatusCmd) Run(g *Globals) error {
-	s, err := g.open(nil, 0)
-	if err != nil {
+// Run prints the status, from the running loader when `loader run` holds
+// the state.
+func (c *StatusCmd) Run(ctx context.Context, g *Globals) error {
+	group := strings.ToUpper(c.Group)
+	s, err := g.openOrControl(ctx, loader.ControlRequest{Command: "status", Group: group})
+	if s == nil || err != nil {
 		return err
 	}
 	defer s.Close()
-	return loader.WriteStatus(g.stdout, s.Loader, strings.ToUpper(c.Group))
+	return loader.WriteStatus(g.stdout, s.Loader, group)
 }
 
 // RewindCmd undoes a file and the group's later files.

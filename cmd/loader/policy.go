@@ -52,9 +52,6 @@ type PolicyApproveCmd struct {
 
 // Run approves and syncs.
 func (c *PolicyApproveCmd) Run(ctx context.Context, g *Globals) error {
-	if err := needProfiles(g, "approve"); err != nil {
-		return err
-	}
 	a := c.args("approve")
 	a.User = c.User
 	return policy(ctx, g, a)
@@ -85,9 +82,6 @@ type PolicyChangeCmd struct {
 
 // Run makes the change (the group's profile validates it) and syncs.
 func (c *PolicyChangeCmd) Run(ctx context.Context, g *Globals) error {
-	if err := needProfiles(g, "change"); err != nil {
-		return err
-	}
 	a := c.args("change")
 	a.Person, a.User, a.FileType, a.Set = c.Person, c.User, parse.FileType(c.FileType), c.Set
 	return policy(ctx, g, a)
@@ -106,13 +100,20 @@ func (f PolicyFamily) args(sub string) loader.PolicyArgs {
 	return loader.PolicyArgs{Sub: sub, Group: strings.ToUpper(f.Group), Family: strings.ToUpper(f.Family)}
 }
 
-// policy runs a policy command, syncing after an approval or change.
+// policy runs a policy command, syncing after an approval or change. When
+// `loader run` holds the state, the running loader runs it (with its own
+// profiles) and syncs.
 func policy(ctx context.Context, g *Globals, a loader.PolicyArgs) error {
-	s, err := g.open(nil, 0)
-	if err != nil {
+	s, err := g.openOrControl(ctx, loader.ControlRequest{Command: "policy", Policy: &a})
+	if s == nil || err != nil {
 		return err
 	}
 	defer s.Close()
+	if a.Sub == "approve" || a.Sub == "change" {
+		if err := needProfiles(g, a.Sub); err != nil {
+			return err
+		}
+	}
 	if err := s.PolicyCommand(ctx, g.stdout, a); err != nil {
 		return err
 	}

@@ -81,7 +81,14 @@ func (c *activateCmd) Run(s *session) error {
 	if err != nil {
 		return err
 	}
-	return s.printEdit(s.admin.Activate(s.ctx, c.ID, v))
+	e, warnings, err := s.admin.ActivateWithWarnings(s.ctx, c.ID, v)
+	if err := s.printEdit(e, err); err != nil {
+		return err
+	}
+	if !s.json {
+		s.printWarnings(warnings)
+	}
+	return nil
 }
 
 type inactivateCmd struct{ versionArgs }

@@ -91,8 +91,15 @@ func (c *session) printEdit(e edits.Edit, err error) error {
 	return err
 }
 
+// printWarnings prints what an edit leaves uncovered, one a line.
+func (c *session) printWarnings(warnings []string) {
+	for _, w := range warnings {
+		fmt.Fprintln(c.out, "warning: "+w)
+	}
+}
+
 func (c *session) validate(ctx context.Context, ed edits.Edit) error {
-	ps, err := c.admin.ValidateEdit(ctx, ed)
+	ps, warnings, err := c.admin.CheckEdit(ctx, ed)
 	if err != nil {
 		return err
 	}
@@ -100,11 +107,15 @@ func (c *session) validate(ctx context.Context, ed edits.Edit) error {
 		if ps == nil {
 			ps = []edits.Problem{}
 		}
-		if err := c.printJSON(map[string]any{"valid": len(ps) == 0, "problems": ps}); err != nil {
+		if warnings == nil {
+			warnings = []string{}
+		}
+		if err := c.printJSON(map[string]any{"valid": len(ps) == 0, "problems": ps, "warnings": warnings}); err != nil {
 			return err
 		}
 	} else if len(ps) == 0 {
 		fmt.Fprintln(c.out, "valid")
+		c.printWarnings(warnings)
 	} else {
 		fmt.Fprintln(c.out, "invalid:")
 		for _, p := range ps {

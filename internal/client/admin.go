@@ -92,31 +92,46 @@ func (c *Admin) UpdateDraft(ctx context.Context, e edits.Edit) (edits.Edit, erro
 
 // ValidateEdit returns the edit's problems; none means it is valid.
 func (c *Admin) ValidateEdit(ctx context.Context, e edits.Edit) ([]edits.Problem, error) {
+	ps, _, err := c.CheckEdit(ctx, e)
+	return ps, err
+}
+
+// CheckEdit returns the edit's problems (none means it is valid) and, for a
+// valid edit, its warnings: what it would leave uncovered.
+func (c *Admin) CheckEdit(ctx context.Context, e edits.Edit) ([]edits.Problem, []string, error) {
 	doc, err := editJSON(e)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	r, err := c.c.ValidateEdit(c.ctx(ctx), &pb.ValidateEditRequest{EditJson: doc})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if r.GetValid() {
-		return nil, nil
+		return nil, r.GetWarnings(), nil
 	}
 	ps := wire.ProblemsFromProto(r.GetProblems())
 	if len(ps) == 0 {
-		return nil, errors.New("the service found the edit invalid but named no problem")
+		return nil, nil, errors.New("the service found the edit invalid but named no problem")
 	}
-	return ps, nil
+	return ps, nil, nil
 }
 
 // Activate makes a Draft version Active.
 func (c *Admin) Activate(ctx context.Context, id string, version int) (edits.Edit, error) {
+	e, _, err := c.ActivateWithWarnings(ctx, id, version)
+	return e, err
+}
+
+// ActivateWithWarnings makes a Draft version Active and returns its
+// warnings too: what the version now active leaves uncovered.
+func (c *Admin) ActivateWithWarnings(ctx context.Context, id string, version int) (edits.Edit, []string, error) {
 	r, err := c.c.ActivateEdit(c.ctx(ctx), &pb.ActivateEditRequest{Id: id, Version: int32(version)})
 	if err != nil {
-		return edits.Edit{}, err
+		return edits.Edit{}, nil, err
 	}
-	return wire.EditFromProto(r.GetEdit())
+	e, err := wire.EditFromProto(r.GetEdit())
+	return e, r.GetWarnings(), err
 }
 
 // Inactivate retires a version.

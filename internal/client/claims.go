@@ -84,6 +84,7 @@ func (c *Claims) CheckEligibility(ctx context.Context, q *adjudicator.Eligibilit
 func (c *Claims) Benefits(ctx context.Context, q *adjudicator.BenefitsQuery) (*adjudicator.Benefits, error) {
 	r, err := c.c.GetBenefits(ctx, &pb.GetBenefitsRequest{
 		CardholderId: q.CardholderID, PersonCode: q.PersonCode, DateOfBirth: q.DateOfBirth, AsOfDate: q.AsOf,
+		NetworkType: q.NetworkType, NetworkClassification: q.NetworkClass,
 	})
 	if err != nil {
 		return nil, err
@@ -108,6 +109,14 @@ func (c *Claims) Benefits(ctx context.Context, q *adjudicator.BenefitsQuery) (*a
 		return nil, err
 	}
 	b.RxCount = r.GetRxCount()
+	if r.GetNetworkType() != "" {
+		if err := b.Segment.Type.UnmarshalText([]byte(r.GetNetworkType())); err != nil {
+			return nil, err
+		}
+		if err := b.Segment.Class.UnmarshalText([]byte(r.GetNetworkClassification())); err != nil {
+			return nil, err
+		}
+	}
 	for _, a := range r.GetAccumulators() {
 		var e accumulators.Entry
 		var scope accumulators.Scope

@@ -211,6 +211,9 @@ func drugs() []domain.Drug {
 			p.MAC = dec(d.mac)
 		}
 		drug := domain.Drug{NDC: d.ndc, Name: d.name, TherapeuticClass: d.gpi, MultiSourceCode: d.msc, Prices: []domain.DrugPrice{p}}
+		if d.msc == "M" { // the co-licensed generic: Generic Single-Source
+			drug.BrandGeneric = domain.Generic
+		}
 		if d.newAWP != "" {
 			p.Effective, p.AWP = date(priceIncrease), dec(d.newAWP)
 			drug.Prices = append(drug.Prices, p)

@@ -18,6 +18,7 @@ const Namespace = "rxclaims"
 type Metrics struct {
 	claims       *prometheus.CounterVec
 	rejects      *prometheus.CounterVec
+	flags        *prometheus.CounterVec
 	duration     *prometheus.HistogramVec
 	commit       prometheus.Histogram
 	configLoaded prometheus.Gauge
@@ -35,6 +36,10 @@ func New(reg prometheus.Registerer) *Metrics {
 			Namespace: Namespace, Name: "rejects_total",
 			Help: "NCPDP reject codes returned, by transaction code and reject code.",
 		}, []string{"transaction", "code"}),
+		flags: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: Namespace, Name: "claim_flags_total",
+			Help: "Adjudications flagged for the plan to see, by transaction code and flag (NO_COST_SHARE: no cost-share line covered the claim).",
+		}, []string{"transaction", "flag"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: Namespace, Name: "adjudication_duration_seconds",
 			Help:    "Time to adjudicate a transaction inside the engine, including the durable commit.",
@@ -54,7 +59,7 @@ func New(reg prometheus.Registerer) *Metrics {
 			Help: "Calls refused for a missing role, by full gRPC method and the role it needs.",
 		}, []string{"method", "role"}),
 	}
-	reg.MustRegister(m.claims, m.rejects, m.duration, m.commit, m.configLoaded, m.denied)
+	reg.MustRegister(m.claims, m.rejects, m.duration, m.commit, m.configLoaded, m.denied, m.flags)
 	return m
 }
 
@@ -70,6 +75,13 @@ func (m *Metrics) ObserveClaim(tx, status string, rejects []string, d time.Durat
 // Denied records a call refused for a missing role. The method is one of
 // the server's (the role table bounds the labels).
 func (m *Metrics) Denied(method, role string) { m.denied.WithLabelValues(method, role).Inc() }
+
+// ObserveFlags records the flags of one adjudication (bounded values).
+func (m *Metrics) ObserveFlags(tx string, flags []string) {
+	for _, f := range flags {
+		m.flags.WithLabelValues(tx, f).Inc()
+	}
+}
 
 // ObserveCommit records one synced store commit.
 func (m *Metrics) ObserveCommit(d time.Duration) { m.commit.Observe(d.Seconds()) }

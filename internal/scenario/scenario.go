@@ -9,7 +9,8 @@
 //	bill|rebill k=v ... [trace]  a B1 or B3; prints the response (and the trace)
 //	reverse k=v ...              a B2 for the claim key in the arguments (and defaults)
 //	eligibility k=v ...          an E1
-//	benefits k=v ...             the member's accumulators on as-of
+//	benefits k=v ...             the member's accumulators on as-of (segment=MAIL/IN: the
+//	                             segment DEFAULT-accumulation limits read)
 //
 // Edits (targets that implement Admin; others skip the file):
 //
@@ -18,6 +19,9 @@
 //	activate edit=ID version=N user=U
 //	inactivate edit=ID version=N user=U
 //	test-claim drafts=ID:N,... k=v ... [trace]   a dry run with those drafts active
+//	validate                     checks the edit (YAML) in the input as activation would:
+//	                             its problems, or "valid" and its warnings (targets that
+//	                             implement Checker; "activate" then prints warnings too)
 //
 // Claim fields: bin pcn group cardholder person dob gender date rx fill ndc
 // qty days daw ingredient fee uc gross pharmacy prescriber scc (comma list)
@@ -64,6 +68,13 @@ type Admin interface {
 	Activate(ctx context.Context, id string, version int, user string) (edits.Edit, error)
 	Inactivate(ctx context.Context, id string, version int, user string) (edits.Edit, error)
 	TestClaim(ctx context.Context, c *adjudicator.Claim, drafts []adjudicator.EditRef) (*adjudicator.Response, error)
+}
+
+// Checker checks an edit as activation would: its problems and, for a
+// valid edit, its warnings. Targets that implement it run "validate", and
+// "activate" prints the warnings of the version it activates.
+type Checker interface {
+	CheckEdit(ctx context.Context, e edits.Edit) ([]edits.Problem, []string, error)
 }
 
 // Factory starts a target on cfg with a fresh store under dir; now is the
@@ -149,6 +160,8 @@ func (s *state) run(d *datadriven.TestData) (string, error) {
 		return s.reverse(ctx, args, flags["trace"])
 	case "eligibility":
 		return s.eligibility(ctx, args)
+	case "validate":
+		return s.validate(ctx, d)
 	case "draft", "update", "activate", "inactivate", "test-claim":
 		admin, ok := s.target.(Admin)
 		if !ok {
@@ -157,7 +170,9 @@ func (s *state) run(d *datadriven.TestData) (string, error) {
 		return s.admin(ctx, admin, d, args, flags)
 	case "benefits":
 		m := s.merged(args)
-		b, err := s.target.Benefits(ctx, &adjudicator.BenefitsQuery{CardholderID: m["cardholder"], PersonCode: m["person"], DateOfBirth: m["dob"], AsOf: m["as-of"]})
+		q := &adjudicator.BenefitsQuery{CardholderID: m["cardholder"], PersonCode: m["person"], DateOfBirth: m["dob"], AsOf: m["as-of"]}
+		q.NetworkType, q.NetworkClass, _ = strings.Cut(args["segment"], "/")
+		b, err := s.target.Benefits(ctx, q)
 		if err != nil {
 			return "", err
 		}
@@ -297,7 +312,44 @@ func (s *state) admin(ctx context.Context, admin Admin, d *datadriven.TestData, 
 			out += " (self-activated: maker-checker relaxed)"
 		}
 	}
-	return out + "\n", nil
+	out += "\n"
+	if c, ok := s.target.(Checker); ok && d.Cmd == "activate" {
+		_, warnings, err := c.CheckEdit(ctx, e)
+		if err != nil {
+			return "", err
+		}
+		for _, w := range warnings {
+			out += "warning: " + w + "\n"
+		}
+	}
+	return out, nil
+}
+
+// validate checks the edit in the input as activation would.
+func (s *state) validate(ctx context.Context, d *datadriven.TestData) (string, error) {
+	c, ok := s.target.(Checker)
+	if !ok {
+		s.t.Skipf("validate: the target cannot check edits")
+	}
+	var e edits.Edit
+	if err := sigsyaml.UnmarshalStrict([]byte(d.Input), &e); err != nil {
+		return "", fmt.Errorf("edit: %w", err)
+	}
+	problems, warnings, err := c.CheckEdit(ctx, e)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	if len(problems) == 0 {
+		b.WriteString("valid\n")
+	}
+	for _, p := range problems {
+		fmt.Fprintf(&b, "problem: %s\n", p)
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(&b, "warning: %s\n", w)
+	}
+	return b.String(), nil
 }
 
 func (s *state) setClock(v string) error {
@@ -430,6 +482,9 @@ func (s *state) response(r *adjudicator.Response, key adjudicator.ClaimKey, trac
 	for _, a := range r.DURAlerts {
 		fmt.Fprintf(&b, "  DUR alert %s: %s\n", a.Reason, a.Message)
 	}
+	for _, f := range r.Flags {
+		fmt.Fprintf(&b, "  flag %s\n", f)
+	}
 	if trace {
 		for _, t := range r.Trace {
 			rule := ""
@@ -472,6 +527,9 @@ func formatEligibility(r *adjudicator.EligibilityResult) string {
 func formatBenefits(bf *adjudicator.Benefits) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "plan %s  period %s to %s\n", bf.PlanID, bf.PeriodStart, bf.PeriodEnd)
+	if bf.Segment.Valid() {
+		fmt.Fprintf(&b, "  limits with DEFAULT accumulation read %s\n", bf.Segment)
+	}
 	for _, a := range []struct {
 		name string
 		v    adjudicator.Amounts

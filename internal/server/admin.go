@@ -139,7 +139,7 @@ func (s *adminService) ValidateEdit(ctx context.Context, req *pb.ValidateEditReq
 	var ve *edits.ValidationError
 	switch {
 	case err == nil:
-		return &pb.ValidateEditResponse{Valid: true}, nil
+		return &pb.ValidateEditResponse{Valid: true, Warnings: s.engine.CostShareWarnings(e)}, nil
 	case errors.As(err, &ve):
 		return &pb.ValidateEditResponse{Problems: wire.ProblemsToProto(ve.Problems)}, nil
 	}
@@ -148,11 +148,19 @@ func (s *adminService) ValidateEdit(ctx context.Context, req *pb.ValidateEditReq
 
 // ActivateEdit implements AdminService.ActivateEdit.
 func (s *adminService) ActivateEdit(ctx context.Context, req *pb.ActivateEditRequest) (*pb.ActivateEditResponse, error) {
-	e, err := s.lifecycle(ctx, "ActivateEdit", req.GetId(), req.GetVersion(), s.engine.Activate)
+	var warnings []string
+	e, err := s.lifecycle(ctx, "ActivateEdit", req.GetId(), req.GetVersion(),
+		func(ctx context.Context, id string, version int, audit *adjudicator.AuditEntry) (edits.Edit, error) {
+			out, err := s.engine.Activate(ctx, id, version, audit)
+			if err == nil {
+				warnings = s.engine.CostShareWarnings(out)
+			}
+			return out, err
+		})
 	if err != nil {
 		return nil, err
 	}
-	return &pb.ActivateEditResponse{Edit: e}, nil
+	return &pb.ActivateEditResponse{Edit: e, Warnings: warnings}, nil
 }
 
 // InactivateEdit implements AdminService.InactivateEdit.

@@ -44,6 +44,7 @@ func (s *claimsService) observe(tx string, r *adjudicator.Response, start time.T
 		codes[i] = string(c)
 	}
 	s.metrics.ObserveClaim(tx, string(r.Status), codes, time.Since(start))
+	s.metrics.ObserveFlags(tx, r.Flags)
 }
 
 // toStatus maps an engine error to a gRPC status. Messages name the problem
@@ -144,6 +145,7 @@ func (s *claimsService) CheckEligibility(ctx context.Context, req *pb.CheckEligi
 func (s *claimsService) GetBenefits(ctx context.Context, req *pb.GetBenefitsRequest) (*pb.GetBenefitsResponse, error) {
 	b, err := s.engine.Benefits(ctx, &adjudicator.BenefitsQuery{
 		CardholderID: req.GetCardholderId(), PersonCode: req.GetPersonCode(), DateOfBirth: req.GetDateOfBirth(), AsOf: req.GetAsOfDate(),
+		NetworkType: req.GetNetworkType(), NetworkClass: req.GetNetworkClassification(),
 	})
 	if err != nil {
 		return nil, s.toStatus(ctx, "GetBenefits", err)
@@ -153,6 +155,9 @@ func (s *claimsService) GetBenefits(ctx context.Context, req *pb.GetBenefitsRequ
 		IndividualDeductible: amountsToProto(b.IndividualDeductible), FamilyDeductible: amountsToProto(b.FamilyDeductible),
 		IndividualOutOfPocket: amountsToProto(b.IndividualOutOfPocket), FamilyOutOfPocket: amountsToProto(b.FamilyOutOfPocket),
 		PlanPaid: wire.Money(b.PlanPaid), RxCount: b.RxCount,
+	}
+	if b.Segment.Valid() {
+		out.NetworkType, out.NetworkClassification = b.Segment.Type.String(), b.Segment.Class.String()
 	}
 	for _, d := range []struct {
 		scope string

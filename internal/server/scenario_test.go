@@ -78,6 +78,10 @@ func (g *grpcTarget) Inactivate(ctx context.Context, id string, version int, use
 	return g.admin(user).Inactivate(ctx, id, version)
 }
 
+func (g *grpcTarget) CheckEdit(ctx context.Context, e edits.Edit) ([]edits.Problem, []string, error) {
+	return g.admin("analyst").CheckEdit(ctx, e)
+}
+
 func (g *grpcTarget) TestClaim(ctx context.Context, c *adjudicator.Claim, drafts []adjudicator.EditRef) (*adjudicator.Response, error) {
 	return g.admin("analyst").TestClaim(ctx, c, drafts)
 }

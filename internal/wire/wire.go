@@ -95,7 +95,7 @@ func ResultToProto(r *adjudicator.Response) *pb.ClaimResult {
 		RemainingBenefit: NullMoney(r.RemainingBenefit), RemainingOutOfPocket: NullMoney(r.RemainingOutOfPocket),
 		BasisOfReimbursement: r.BasisOfReimbursement, PlanId: r.PlanID, NetworkType: r.NetworkType,
 		NetworkClassification: r.NetworkClass, FormularyTier: int32(r.Tier), BrandClass: r.BrandClass,
-		ReversedClaimId: r.ReversedClaimID,
+		ReversedClaimId: r.ReversedClaimID, Flags: r.Flags,
 	}
 	for _, c := range r.Rejects {
 		out.Rejects = append(out.Rejects, &pb.Reject{Code: string(c), Text: c.Text()})
@@ -116,7 +116,7 @@ func ResultFromProto(p *pb.ClaimResult) (*adjudicator.Response, error) {
 		ClaimID: p.GetClaimId(), Status: adjudicator.Status(p.GetTransactionStatus()), Message: p.GetMessage(),
 		BasisOfReimbursement: p.GetBasisOfReimbursement(), PlanID: p.GetPlanId(), NetworkType: p.GetNetworkType(),
 		NetworkClass: p.GetNetworkClassification(), Tier: int(p.GetFormularyTier()), BrandClass: p.GetBrandClass(),
-		ReversedClaimID: p.GetReversedClaimId(),
+		ReversedClaimID: p.GetReversedClaimId(), Flags: p.GetFlags(),
 	}
 	fields := []struct {
 		dst *decimal.Decimal

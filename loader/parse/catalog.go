@@ -13,7 +13,7 @@ import (
 // pricing term. Each row upserts into the record the loader holds for the
 // drug, pharmacy or network, which is then synced whole.
 var (
-	DrugColumns     = []string{"ndc", "name", "therapeutic_class", "multi_source_code", "awp", "mac", "effective", "attributes"}
+	DrugColumns     = []string{"ndc", "name", "therapeutic_class", "multi_source_code", "brand_generic", "generic_ndc", "awp", "mac", "effective", "attributes"}
 	PharmacyColumns = []string{"npi", "name", "network", "network_type", "classification", "contract_id", "effective", "end", "attributes"}
 	NetworkColumns  = []string{"network", "network_type", "brand_class", "awp_discount", "dispensing_fee"}
 )
@@ -87,10 +87,22 @@ func DrugRow(vals []string) (string, domain.Drug, error) {
 		return "", d, err
 	}
 	d = domain.Drug{NDC: ndc, Name: Col(DrugColumns, vals, "name"), TherapeuticClass: Col(DrugColumns, vals, "therapeutic_class"),
-		MultiSourceCode: strings.ToUpper(Col(DrugColumns, vals, "multi_source_code"))}
+		MultiSourceCode: strings.ToUpper(Col(DrugColumns, vals, "multi_source_code")),
+		BrandGeneric:    strings.ToUpper(Col(DrugColumns, vals, "brand_generic"))}
 	if d.MultiSourceCode != "" {
-		if _, err := domain.BrandClassOf(d.MultiSourceCode); err != nil {
+		if _, err := domain.BrandClassOf(d.MultiSourceCode, ""); err != nil {
 			return "", d, fmt.Errorf("multi_source_code: %w", err)
+		}
+	}
+	if d.BrandGeneric != "" && d.BrandGeneric != domain.Brand && d.BrandGeneric != domain.Generic {
+		return "", d, fmt.Errorf("brand_generic: %q must be B (brand) or G (generic)", d.BrandGeneric)
+	}
+	if v := Col(DrugColumns, vals, "generic_ndc"); v != "" {
+		if d.GenericNDC = strings.ReplaceAll(v, "-", ""); !domain.IsDigits(d.GenericNDC, 11, 11) {
+			return "", d, fmt.Errorf("generic_ndc: %q must be 11 digits (NDC-11)", v)
+		}
+		if d.GenericNDC == ndc {
+			return "", d, fmt.Errorf("generic_ndc: %s is the drug's own NDC", v)
 		}
 	}
 	var price domain.DrugPrice

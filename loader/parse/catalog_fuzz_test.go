@@ -11,6 +11,7 @@ import (
 
 func FuzzParseCatalogRows(f *testing.F) {
 	f.Add("ndc,name,therapeutic_class,multi_source_code,awp,mac,effective\n00093-5056-98,A,1,Y,7.5,0.1,2026-01-01\n", 0)
+	f.Add("ndc,name,multi_source_code,brand_generic,generic_ndc,awp,effective\n00378180001,L,M,G,00378-1800-02,0.5,2026-01-01\n", 0)
 	f.Add("npi,name,network,network_type,classification,contract_id,effective,end\n1234567893,P,R,RETAIL,IN,C,2026-01-01,2025-01-01\n", 1)
 	f.Add("network,network_type,brand_class,awp_discount,dispensing_fee\nN,MAIL,BRAND_MULTI_SOURCE,0.2,1\n", 2)
 	f.Add("schedule,kind,name,conditions,amount,percent,absolute,effective,end\nF,RATE,,network_type=RETAIL|MAIL;days_supply=34..;drug_class=39*,1.5,,,2026-01-01,\n", 3)

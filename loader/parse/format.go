@@ -71,9 +71,15 @@ type Header struct {
 	AsOf       string // the date missing members are cancelled from; default the processing date
 }
 
+// bom is the UTF-8 byte order mark some exporters (spreadsheets) write at
+// the start of a file: the header line and the CSV column line may start
+// with one, and it is ignored there.
+const bom = "\ufeff"
+
 // ParseHeader parses a header line.
 func ParseHeader(line string) (Header, error) {
 	h := Header{Kind: KindFamily, Expected: -1}
+	line = strings.TrimPrefix(line, bom)
 	rest, ok := strings.CutPrefix(strings.TrimRight(line, "\r\n"), headerMark)
 	if !ok || (rest != "" && rest[0] != ' ') {
 		return h, fmt.Errorf("header: the first line must start with %q", headerMark)
@@ -206,7 +212,7 @@ func NewRows(r io.Reader, format Format, columns []string) (*Rows, Header, error
 		if !rs.scan() {
 			return nil, h, rs.errOr(errors.New("the CSV column line is missing"))
 		}
-		names, err := rs.csv.split(strings.TrimRight(sc.Text(), "\r"))
+		names, err := rs.csv.split(strings.TrimPrefix(strings.TrimRight(sc.Text(), "\r"), bom))
 		if err != nil {
 			return nil, h, fmt.Errorf("CSV column line: %w", err)
 		}

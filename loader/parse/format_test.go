@@ -36,3 +36,21 @@ func TestCSVErrors(t *testing.T) {
 		t.Fatalf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestByteOrderMark: a UTF-8 byte order mark (spreadsheet exports write
+// one) at the start of the header line or of the CSV column line is
+// ignored, for the record count too.
+func TestByteOrderMark(t *testing.T) {
+	data := "\ufeff#rxclaims kind=drug expected=1\n\ufeffndc,name\n1,a\n"
+	h, n, err := CountRecords(strings.NewReader(data), CSV)
+	if err != nil || h.Kind != KindDrug || n != 1 {
+		t.Fatalf("CountRecords: %+v %d %v", h, n, err)
+	}
+	rows, _, err := NewRows(strings.NewReader(data), CSV, []string{"ndc", "name"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vals, err := rows.Next(); err != nil || strings.Join(vals, "|") != "1|a" {
+		t.Fatalf("row: %q %v", vals, err)
+	}
+}

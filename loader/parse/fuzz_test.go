@@ -19,6 +19,7 @@ func FuzzParseHeader(f *testing.F) {
 		"#rxclaims kind=drug expected=10",
 		"#rxclaims group=g file_type=population record_type=changes expected=0 as_of=2026-12-01",
 		"#rxclaims group= expected=1", "#rxclaimsx", "", "#rxclaims expected=-1 expected=2",
+		"\ufeff#rxclaims kind=drug expected=1", // a byte order mark
 	} {
 		f.Add(s)
 	}
@@ -72,6 +73,7 @@ func FuzzParseCSV(f *testing.F) {
 	f.Add(head + "cardholder_id,cardholder_id\n")
 	f.Add(head + "cardholder_id,person_code\r\nA\"1,001\r\n\"A1\" x,001\r\n\"\",\"001\"\r\n")
 	f.Add(head + "cardholder_id,person_code,hours_worked,salary\nA1,001,40.5,1e3\nA1,001,-1,x\n")
+	f.Add("\ufeff" + head + "\ufeffcardholder_id,person_code\nA1,001\n\ufeffA2,002\n") // byte order marks
 	f.Fuzz(func(t *testing.T, data string) { fuzzRows(t, data, CSV) })
 }
 
@@ -94,6 +96,9 @@ func FuzzParseProfiles(f *testing.F) {
 	f.Add(`{"groups": [{"id": "A", "pend": [{"name": "p", "when": [{"field": "change.plan", "value": "true"}]}]}]}`)
 	f.Add("groups:\n- id: A\n  pend: []\n- id: B\n  parent: A\n  ranges: {salary: {min: 1, max: x}}\n")
 	f.Add("groups:\n- id: A\n  classes:\n  - {name: X, plan: P, when: [{field: hours_worked, op: '>=', value: x}]}\n")
+	for _, in := range deepInputs { // once seconds each: the parser is quadratic in depth
+		f.Add(in)
+	}
 	f.Fuzz(func(t *testing.T, s string) {
 		p, err := ParseProfiles([]byte(s))
 		if err != nil {

@@ -97,16 +97,19 @@ func ParseProfiles(b []byte) (*Profiles, error) {
 	return &p, nil
 }
 
-// unmarshalYAML is yaml.UnmarshalWithOptions with a panic of the YAML
-// library returned as an error: goccy/go-yaml v1.19.2 dereferences nil on
-// some malformed input (a tag with no value under a key, found by
-// FuzzParseProfiles).
+// unmarshalYAML is yaml.UnmarshalWithOptions on a document within the
+// bounds (checkYAMLBounds), with a panic of the YAML library returned as
+// an error: goccy/go-yaml v1.19.2 dereferences nil on some malformed input
+// (a tag with no value under a key, found by FuzzParseProfiles).
 func unmarshalYAML(b []byte, v any, opts ...yaml.DecodeOption) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("malformed YAML: %v", r)
 		}
 	}()
+	if err := checkYAMLBounds(b); err != nil {
+		return err
+	}
 	return yaml.UnmarshalWithOptions(b, v, opts...)
 }
 

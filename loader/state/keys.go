@@ -14,6 +14,8 @@ import (
 //	j  group fileseq n                journal entry
 //	e  group fileseq line             a bad record's reason
 //	s  group fileseq cardholder person  member seen in a full file
+//	vi group fileseq cardholder person  first line of a member in a file (validation)
+//	dup group fileseq line            a record whose member is on another line too
 //	r  group fileseq cardholder person  retroactive change
 //	o  seq                            outbox batch
 //	oseq / ack                        last outbox seq written / acknowledged
@@ -90,6 +92,18 @@ func RemovalErrorKey(group string, seq uint64, cardholder, person string) []byte
 // SeenKey marks a member seen in a full file.
 func SeenKey(group string, seq uint64, cardholder, person string) []byte {
 	return []byte(FileScoped("s", group, seq) + cardholder + Sep + person)
+}
+
+// MemberLineKey holds the first line of a file a member is on, while the
+// file is validated.
+func MemberLineKey(group string, seq uint64, cardholder, person string) []byte {
+	return []byte(FileScoped("vi", group, seq) + cardholder + Sep + person)
+}
+
+// DuplicateKey marks the record on a file's line as one of several records
+// of the same member in the file; its value is another such line.
+func DuplicateKey(group string, seq uint64, line int) []byte {
+	return []byte(FileScoped("dup", group, seq) + U64(uint64(line)))
 }
 
 // RetroKey marks a member a file changed retroactively.

@@ -93,7 +93,8 @@ func FamilyFromProto(f *pb.FamilyRecord) (domain.Family, error) {
 
 // DrugToProto converts a drug for the wire.
 func DrugToProto(d *domain.Drug) *pb.DrugRecord {
-	out := &pb.DrugRecord{Ndc: d.NDC, Name: d.Name, TherapeuticClass: d.TherapeuticClass, MultiSourceCode: d.MultiSourceCode, Attributes: d.Attributes}
+	out := &pb.DrugRecord{Ndc: d.NDC, Name: d.Name, TherapeuticClass: d.TherapeuticClass, MultiSourceCode: d.MultiSourceCode,
+		BrandGeneric: d.BrandGeneric, GenericNdc: d.GenericNDC, Attributes: d.Attributes}
 	for _, p := range d.Prices {
 		pp := &pb.DrugPriceRecord{Effective: dateString(p.Effective), Awp: p.AWP.String()}
 		if !p.MAC.IsZero() {
@@ -107,7 +108,7 @@ func DrugToProto(d *domain.Drug) *pb.DrugRecord {
 // DrugFromProto converts a wire drug.
 func DrugFromProto(d *pb.DrugRecord) (domain.Drug, error) {
 	out := domain.Drug{NDC: d.GetNdc(), Name: d.GetName(), TherapeuticClass: d.GetTherapeuticClass(), MultiSourceCode: d.GetMultiSourceCode(),
-		Attributes: attributes(d.GetAttributes())}
+		BrandGeneric: d.GetBrandGeneric(), GenericNDC: d.GetGenericNdc(), Attributes: attributes(d.GetAttributes())}
 	for _, p := range d.GetPrices() {
 		var dp domain.DrugPrice
 		var err error

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/rxclaims/rxclaims/domain"
+	"github.com/shopspring/decimal"
 )
 
 // TestFamilyRoundTrip: a family survives the wire both ways.
@@ -19,6 +20,21 @@ func TestFamilyRoundTrip(t *testing.T) {
 	}
 	if !reflect.DeepEqual(back, f) {
 		t.Fatalf("round trip:\n got %+v\nwant %+v", back, f)
+	}
+}
+
+// TestDrugRoundTrip: a drug survives the wire both ways, its brand/generic
+// indicator and generic equivalent included.
+func TestDrugRoundTrip(t *testing.T) {
+	d := domain.Drug{NDC: "00378180001", Name: "levothyroxine 50 mcg tab", TherapeuticClass: "28100010", MultiSourceCode: "M",
+		BrandGeneric: domain.Generic, GenericNDC: "00378180002", Attributes: map[string]string{"route": "oral"},
+		Prices: []domain.DrugPrice{{Effective: domain.MustDate("2026-01-01"), AWP: decimal.RequireFromString("0.5"), MAC: decimal.RequireFromString("0.1")}}}
+	back, err := DrugFromProto(DrugToProto(&d))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back, d) {
+		t.Fatalf("round trip:\n got %+v\nwant %+v", back, d)
 	}
 }
 

@@ -579,9 +579,13 @@ func (x *ValidateEditRequest) GetEditJson() string {
 
 // ValidateEditResponse says whether the edit is valid and, if not, why.
 type ValidateEditResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Valid         bool                   `protobuf:"varint,1,opt,name=valid,proto3" json:"valid,omitempty"`
-	Problems      []*ValidationProblem   `protobuf:"bytes,2,rep,name=problems,proto3" json:"problems,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Valid    bool                   `protobuf:"varint,1,opt,name=valid,proto3" json:"valid,omitempty"`
+	Problems []*ValidationProblem   `protobuf:"bytes,2,rep,name=problems,proto3" json:"problems,omitempty"`
+	// What a valid edit would leave uncovered, such as the tier, brand class,
+	// network and days-supply combinations of a COST_SHARE edit's plans that
+	// no cost-share line covers. Warnings do not stop an activation.
+	Warnings      []string `protobuf:"bytes,3,rep,name=warnings,proto3" json:"warnings,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -626,6 +630,13 @@ func (x *ValidateEditResponse) GetValid() bool {
 func (x *ValidateEditResponse) GetProblems() []*ValidationProblem {
 	if x != nil {
 		return x.Problems
+	}
+	return nil
+}
+
+func (x *ValidateEditResponse) GetWarnings() []string {
+	if x != nil {
+		return x.Warnings
 	}
 	return nil
 }
@@ -695,8 +706,10 @@ func (x *ActivateEditRequest) GetUser() string {
 
 // ActivateEditResponse carries the now Active version.
 type ActivateEditResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Edit          *EditVersion           `protobuf:"bytes,1,opt,name=edit,proto3" json:"edit,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Edit  *EditVersion           `protobuf:"bytes,1,opt,name=edit,proto3" json:"edit,omitempty"`
+	// As ValidateEditResponse.warnings, for the version now active.
+	Warnings      []string `protobuf:"bytes,2,rep,name=warnings,proto3" json:"warnings,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -734,6 +747,13 @@ func (*ActivateEditResponse) Descriptor() ([]byte, []int) {
 func (x *ActivateEditResponse) GetEdit() *EditVersion {
 	if x != nil {
 		return x.Edit
+	}
+	return nil
+}
+
+func (x *ActivateEditResponse) GetWarnings() []string {
+	if x != nil {
+		return x.Warnings
 	}
 	return nil
 }
@@ -2117,16 +2137,18 @@ const file_rxclaims_v1_admin_proto_rawDesc = "" +
 	"\x13UpdateDraftResponse\x12,\n" +
 	"\x04edit\x18\x01 \x01(\v2\x18.rxclaims.v1.EditVersionR\x04edit\"2\n" +
 	"\x13ValidateEditRequest\x12\x1b\n" +
-	"\tedit_json\x18\x01 \x01(\tR\beditJson\"h\n" +
+	"\tedit_json\x18\x01 \x01(\tR\beditJson\"\x84\x01\n" +
 	"\x14ValidateEditResponse\x12\x14\n" +
 	"\x05valid\x18\x01 \x01(\bR\x05valid\x12:\n" +
-	"\bproblems\x18\x02 \x03(\v2\x1e.rxclaims.v1.ValidationProblemR\bproblems\"W\n" +
+	"\bproblems\x18\x02 \x03(\v2\x1e.rxclaims.v1.ValidationProblemR\bproblems\x12\x1a\n" +
+	"\bwarnings\x18\x03 \x03(\tR\bwarnings\"W\n" +
 	"\x13ActivateEditRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\x05R\aversion\x12\x16\n" +
-	"\x04user\x18\x03 \x01(\tB\x02\x18\x01R\x04user\"D\n" +
+	"\x04user\x18\x03 \x01(\tB\x02\x18\x01R\x04user\"`\n" +
 	"\x14ActivateEditResponse\x12,\n" +
-	"\x04edit\x18\x01 \x01(\v2\x18.rxclaims.v1.EditVersionR\x04edit\"Y\n" +
+	"\x04edit\x18\x01 \x01(\v2\x18.rxclaims.v1.EditVersionR\x04edit\x12\x1a\n" +
+	"\bwarnings\x18\x02 \x03(\tR\bwarnings\"Y\n" +
 	"\x15InactivateEditRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\x05R\aversion\x12\x16\n" +

@@ -883,8 +883,12 @@ type ClaimResult struct {
 	BrandClass                string                 `protobuf:"bytes,25,opt,name=brand_class,json=brandClass,proto3" json:"brand_class,omitempty"`
 	Trace                     []*TraceStep           `protobuf:"bytes,26,rep,name=trace,proto3" json:"trace,omitempty"`
 	ReversedClaimId           string                 `protobuf:"bytes,27,opt,name=reversed_claim_id,json=reversedClaimId,proto3" json:"reversed_claim_id,omitempty"` // the paid claim a reversal or rebill reversed
-	unknownFields             protoimpl.UnknownFields
-	sizeCache                 protoimpl.SizeCache
+	// What the adjudication found that the plan should see, such as
+	// NO_COST_SHARE (no cost-share line covered the claim); the trace says
+	// more. A duplicate's answer carries none.
+	Flags         []string `protobuf:"bytes,28,rep,name=flags,proto3" json:"flags,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ClaimResult) Reset() {
@@ -1106,6 +1110,13 @@ func (x *ClaimResult) GetReversedClaimId() string {
 	return ""
 }
 
+func (x *ClaimResult) GetFlags() []string {
+	if x != nil {
+		return x.Flags
+	}
+	return nil
+}
+
 // CheckEligibilityRequest is an eligibility verification (NCPDP E1).
 type CheckEligibilityRequest struct {
 	state                  protoimpl.MessageState `protogen:"open.v1"`
@@ -1318,13 +1329,17 @@ func (x *CheckEligibilityResponse) GetNetworkClassification() string {
 
 // GetBenefitsRequest asks for a member's accumulators.
 type GetBenefitsRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	CardholderId  string                 `protobuf:"bytes,1,opt,name=cardholder_id,json=cardholderId,proto3" json:"cardholder_id,omitempty"`
-	PersonCode    string                 `protobuf:"bytes,2,opt,name=person_code,json=personCode,proto3" json:"person_code,omitempty"`
-	DateOfBirth   string                 `protobuf:"bytes,3,opt,name=date_of_birth,json=dateOfBirth,proto3" json:"date_of_birth,omitempty"` // must match the member on file
-	AsOfDate      string                 `protobuf:"bytes,4,opt,name=as_of_date,json=asOfDate,proto3" json:"as_of_date,omitempty"`          // the benefit period containing this date; today when empty
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	CardholderId string                 `protobuf:"bytes,1,opt,name=cardholder_id,json=cardholderId,proto3" json:"cardholder_id,omitempty"`
+	PersonCode   string                 `protobuf:"bytes,2,opt,name=person_code,json=personCode,proto3" json:"person_code,omitempty"`
+	DateOfBirth  string                 `protobuf:"bytes,3,opt,name=date_of_birth,json=dateOfBirth,proto3" json:"date_of_birth,omitempty"` // must match the member on file
+	AsOfDate     string                 `protobuf:"bytes,4,opt,name=as_of_date,json=asOfDate,proto3" json:"as_of_date,omitempty"`          // the benefit period containing this date; today when empty
+	// The network segment a limit with DEFAULT accumulation reads, as a
+	// claim's own segment would be: RETAIL and IN when empty.
+	NetworkType           string `protobuf:"bytes,5,opt,name=network_type,json=networkType,proto3" json:"network_type,omitempty"`                               // RETAIL, RETAIL90, MAIL or SPECIALTY
+	NetworkClassification string `protobuf:"bytes,6,opt,name=network_classification,json=networkClassification,proto3" json:"network_classification,omitempty"` // IN or OUT
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
 }
 
 func (x *GetBenefitsRequest) Reset() {
@@ -1381,6 +1396,20 @@ func (x *GetBenefitsRequest) GetDateOfBirth() string {
 func (x *GetBenefitsRequest) GetAsOfDate() string {
 	if x != nil {
 		return x.AsOfDate
+	}
+	return ""
+}
+
+func (x *GetBenefitsRequest) GetNetworkType() string {
+	if x != nil {
+		return x.NetworkType
+	}
+	return ""
+}
+
+func (x *GetBenefitsRequest) GetNetworkClassification() string {
+	if x != nil {
+		return x.NetworkClassification
 	}
 	return ""
 }
@@ -1532,10 +1561,12 @@ func (x *Accumulator) GetLevel() string {
 	return ""
 }
 
-// GetBenefitsResponse summarises the member's benefit period. The limit
-// summaries sum every network segment; a limit configured to read only some
-// segments (DEFAULT or ADVANCED accumulation) is tested per claim against
-// those segments, which the accumulators list gives one by one.
+// GetBenefitsResponse summarises the member's benefit period. Each limit
+// summary sums the network segments the limit reads (all of them with PLAN
+// accumulation, the selected ones with ADVANCED, the requested segment with
+// DEFAULT); the accumulators list gives every segment one by one. The
+// individual remaining amount is what is left to the member: never more
+// than the family's remaining amount.
 type GetBenefitsResponse struct {
 	state                 protoimpl.MessageState `protogen:"open.v1"`
 	PlanId                string                 `protobuf:"bytes,1,opt,name=plan_id,json=planId,proto3" json:"plan_id,omitempty"`
@@ -1548,6 +1579,10 @@ type GetBenefitsResponse struct {
 	PlanPaid              string                 `protobuf:"bytes,8,opt,name=plan_paid,json=planPaid,proto3" json:"plan_paid,omitempty"`
 	RxCount               int64                  `protobuf:"varint,9,opt,name=rx_count,json=rxCount,proto3" json:"rx_count,omitempty"`
 	Accumulators          []*Accumulator         `protobuf:"bytes,10,rep,name=accumulators,proto3" json:"accumulators,omitempty"`
+	// The segment read by a limit with DEFAULT accumulation; empty when no
+	// limit reads by segment.
+	NetworkType           string `protobuf:"bytes,11,opt,name=network_type,json=networkType,proto3" json:"network_type,omitempty"`
+	NetworkClassification string `protobuf:"bytes,12,opt,name=network_classification,json=networkClassification,proto3" json:"network_classification,omitempty"`
 	unknownFields         protoimpl.UnknownFields
 	sizeCache             protoimpl.SizeCache
 }
@@ -1652,6 +1687,20 @@ func (x *GetBenefitsResponse) GetAccumulators() []*Accumulator {
 	return nil
 }
 
+func (x *GetBenefitsResponse) GetNetworkType() string {
+	if x != nil {
+		return x.NetworkType
+	}
+	return ""
+}
+
+func (x *GetBenefitsResponse) GetNetworkClassification() string {
+	if x != nil {
+		return x.NetworkClassification
+	}
+	return ""
+}
+
 var File_rxclaims_v1_claims_proto protoreflect.FileDescriptor
 
 const file_rxclaims_v1_claims_proto_rawDesc = "" +
@@ -1723,7 +1772,7 @@ const file_rxclaims_v1_claims_proto_rawDesc = "" +
 	"\tTraceStep\x12\x12\n" +
 	"\x04step\x18\x01 \x01(\tR\x04step\x12\x12\n" +
 	"\x04rule\x18\x02 \x01(\tR\x04rule\x12\x18\n" +
-	"\aoutcome\x18\x03 \x01(\tR\aoutcome\"\xca\t\n" +
+	"\aoutcome\x18\x03 \x01(\tR\aoutcome\"\xe0\t\n" +
 	"\vClaimResult\x12\x19\n" +
 	"\bclaim_id\x18\x01 \x01(\tR\aclaimId\x12-\n" +
 	"\x12transaction_status\x18\x02 \x01(\tR\x11transactionStatus\x12-\n" +
@@ -1754,7 +1803,8 @@ const file_rxclaims_v1_claims_proto_rawDesc = "" +
 	"\vbrand_class\x18\x19 \x01(\tR\n" +
 	"brandClass\x12,\n" +
 	"\x05trace\x18\x1a \x03(\v2\x16.rxclaims.v1.TraceStepR\x05trace\x12*\n" +
-	"\x11reversed_claim_id\x18\x1b \x01(\tR\x0freversedClaimId\"\xb5\x02\n" +
+	"\x11reversed_claim_id\x18\x1b \x01(\tR\x0freversedClaimId\x12\x14\n" +
+	"\x05flags\x18\x1c \x03(\tR\x05flags\"\xb5\x02\n" +
 	"\x17CheckEligibilityRequest\x12\x10\n" +
 	"\x03bin\x18\x01 \x01(\tR\x03bin\x128\n" +
 	"\x18processor_control_number\x18\x02 \x01(\tR\x16processorControlNumber\x12\x19\n" +
@@ -1774,14 +1824,16 @@ const file_rxclaims_v1_claims_proto_rawDesc = "" +
 	"\x12coverage_effective\x18\x06 \x01(\tR\x11coverageEffective\x121\n" +
 	"\x14coverage_termination\x18\a \x01(\tR\x13coverageTermination\x12!\n" +
 	"\fnetwork_type\x18\b \x01(\tR\vnetworkType\x125\n" +
-	"\x16network_classification\x18\t \x01(\tR\x15networkClassification\"\x9c\x01\n" +
+	"\x16network_classification\x18\t \x01(\tR\x15networkClassification\"\xf6\x01\n" +
 	"\x12GetBenefitsRequest\x12#\n" +
 	"\rcardholder_id\x18\x01 \x01(\tR\fcardholderId\x12\x1f\n" +
 	"\vperson_code\x18\x02 \x01(\tR\n" +
 	"personCode\x12\"\n" +
 	"\rdate_of_birth\x18\x03 \x01(\tR\vdateOfBirth\x12\x1c\n" +
 	"\n" +
-	"as_of_date\x18\x04 \x01(\tR\basOfDate\"_\n" +
+	"as_of_date\x18\x04 \x01(\tR\basOfDate\x12!\n" +
+	"\fnetwork_type\x18\x05 \x01(\tR\vnetworkType\x125\n" +
+	"\x16network_classification\x18\x06 \x01(\tR\x15networkClassification\"_\n" +
 	"\aAmounts\x12\x14\n" +
 	"\x05limit\x18\x01 \x01(\tR\x05limit\x12 \n" +
 	"\vaccumulated\x18\x02 \x01(\tR\vaccumulated\x12\x1c\n" +
@@ -1792,7 +1844,7 @@ const file_rxclaims_v1_claims_proto_rawDesc = "" +
 	"\fnetwork_type\x18\x03 \x01(\tR\vnetworkType\x125\n" +
 	"\x16network_classification\x18\x04 \x01(\tR\x15networkClassification\x12\x16\n" +
 	"\x06amount\x18\x05 \x01(\tR\x06amount\x12\x14\n" +
-	"\x05level\x18\x06 \x01(\tR\x05level\"\x8a\x04\n" +
+	"\x05level\x18\x06 \x01(\tR\x05level\"\xe4\x04\n" +
 	"\x13GetBenefitsResponse\x12\x17\n" +
 	"\aplan_id\x18\x01 \x01(\tR\x06planId\x12!\n" +
 	"\fperiod_start\x18\x02 \x01(\tR\vperiodStart\x12\x1d\n" +
@@ -1805,7 +1857,9 @@ const file_rxclaims_v1_claims_proto_rawDesc = "" +
 	"\tplan_paid\x18\b \x01(\tR\bplanPaid\x12\x19\n" +
 	"\brx_count\x18\t \x01(\x03R\arxCount\x12<\n" +
 	"\faccumulators\x18\n" +
-	" \x03(\v2\x18.rxclaims.v1.AccumulatorR\faccumulators2\x88\x03\n" +
+	" \x03(\v2\x18.rxclaims.v1.AccumulatorR\faccumulators\x12!\n" +
+	"\fnetwork_type\x18\v \x01(\tR\vnetworkType\x125\n" +
+	"\x16network_classification\x18\f \x01(\tR\x15networkClassification2\x88\x03\n" +
 	"\rClaimsService\x12;\n" +
 	"\x04Bill\x12\x18.rxclaims.v1.BillRequest\x1a\x19.rxclaims.v1.BillResponse\x12D\n" +
 	"\aReverse\x12\x1b.rxclaims.v1.ReverseRequest\x1a\x1c.rxclaims.v1.ReverseResponse\x12A\n" +

@@ -420,10 +420,16 @@ type DrugRecord struct {
 	Ndc              string                 `protobuf:"bytes,1,opt,name=ndc,proto3" json:"ndc,omitempty"`
 	Name             string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
 	TherapeuticClass string                 `protobuf:"bytes,3,opt,name=therapeutic_class,json=therapeuticClass,proto3" json:"therapeutic_class,omitempty"`
-	MultiSourceCode  string                 `protobuf:"bytes,4,opt,name=multi_source_code,json=multiSourceCode,proto3" json:"multi_source_code,omitempty"`
+	MultiSourceCode  string                 `protobuf:"bytes,4,opt,name=multi_source_code,json=multiSourceCode,proto3" json:"multi_source_code,omitempty"` // M, N, O or Y (the compendium's MONY code)
 	Prices           []*DrugPriceRecord     `protobuf:"bytes,5,rep,name=prices,proto3" json:"prices,omitempty"`
 	// Customer-defined values that schedules read as "drug.<name>".
-	Attributes    map[string]string `protobuf:"bytes,6,rep,name=attributes,proto3" json:"attributes,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Attributes map[string]string `protobuf:"bytes,6,rep,name=attributes,proto3" json:"attributes,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// The compendium's brand/generic indicator, B or G; empty takes the
+	// multi-source code's own meaning (M, N, O brand; Y generic).
+	BrandGeneric string `protobuf:"bytes,7,opt,name=brand_generic,json=brandGeneric,proto3" json:"brand_generic,omitempty"`
+	// The NDC-11 of the drug's generic equivalent, whose MAC the brand
+	// penalty reads when the drug has none; empty when none is named.
+	GenericNdc    string `protobuf:"bytes,8,opt,name=generic_ndc,json=genericNdc,proto3" json:"generic_ndc,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -498,6 +504,20 @@ func (x *DrugRecord) GetAttributes() map[string]string {
 		return x.Attributes
 	}
 	return nil
+}
+
+func (x *DrugRecord) GetBrandGeneric() string {
+	if x != nil {
+		return x.BrandGeneric
+	}
+	return ""
+}
+
+func (x *DrugRecord) GetGenericNdc() string {
+	if x != nil {
+		return x.GenericNdc
+	}
+	return ""
 }
 
 type ParticipationRecord struct {
@@ -1364,7 +1384,7 @@ const file_rxclaims_v1_enrollment_proto_rawDesc = "" +
 	"\x0fDrugPriceRecord\x12\x1c\n" +
 	"\teffective\x18\x01 \x01(\tR\teffective\x12\x10\n" +
 	"\x03awp\x18\x02 \x01(\tR\x03awp\x12\x10\n" +
-	"\x03mac\x18\x03 \x01(\tR\x03mac\"\xc9\x02\n" +
+	"\x03mac\x18\x03 \x01(\tR\x03mac\"\x8f\x03\n" +
 	"\n" +
 	"DrugRecord\x12\x10\n" +
 	"\x03ndc\x18\x01 \x01(\tR\x03ndc\x12\x12\n" +
@@ -1374,7 +1394,10 @@ const file_rxclaims_v1_enrollment_proto_rawDesc = "" +
 	"\x06prices\x18\x05 \x03(\v2\x1c.rxclaims.v1.DrugPriceRecordR\x06prices\x12G\n" +
 	"\n" +
 	"attributes\x18\x06 \x03(\v2'.rxclaims.v1.DrugRecord.AttributesEntryR\n" +
-	"attributes\x1a=\n" +
+	"attributes\x12#\n" +
+	"\rbrand_generic\x18\a \x01(\tR\fbrandGeneric\x12\x1f\n" +
+	"\vgeneric_ndc\x18\b \x01(\tR\n" +
+	"genericNdc\x1a=\n" +
 	"\x0fAttributesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"t\n" +
