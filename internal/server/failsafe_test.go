@@ -48,7 +48,8 @@ func TestStorageFailure(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- server.Run(ctx, server.Options{
-			GRPCAddr: "127.0.0.1:0", MetricsAddr: "127.0.0.1:0", DataDir: t.TempDir(), Config: servertest.Demo(),
+			GRPCAddr: "127.0.0.1:0", AdminAddr: "127.0.0.1:0", HealthAddr: "127.0.0.1:0", MetricsAddr: "127.0.0.1:0",
+			DataDir: t.TempDir(), Config: servertest.Demo(),
 			Logger: slog.New(slog.NewJSONHandler(logs, nil)), Now: func() time.Time { return servertest.Now },
 			Listening: func(a server.Addrs) { addrs <- [2]net.Addr{a.GRPC, a.Metrics} }, StoreFS: fs,
 		})
