@@ -308,7 +308,13 @@ type ImportSummary struct {
 	// Settings lists the PBM settings the import changes, each as
 	// "name: old → new" (allow_self_activation among them).
 	Settings []string `json:"settings,omitempty"`
+	// objects are the audit objects the import touches: each edit version
+	// it adds, and the PBM settings when it changes them.
+	objects []string
 }
+
+// SettingsObject names the PBM settings as an audit object.
+const SettingsObject = "settings"
 
 // changes reports whether the import changes anything.
 func (s ImportSummary) changes() bool {
@@ -366,6 +372,9 @@ func applyImport(c *config.Config, b *edits.Book, w *ConfigWrite, in *config.Con
 	}
 	w.Families, sum.Families = in.Families, len(in.Families)
 	w.Audit.Detail = sum.String()
+	for _, o := range sum.objects {
+		w.Audit.Objects = appendObject(w.Audit.Objects, o)
+	}
 	return sum, nil
 }
 
@@ -412,9 +421,13 @@ func merge(c *config.Config, b *edits.Book, src *config.Config, r importRoles, n
 			continue
 		}
 		sum.EditsAdded++
+		sum.objects = append(sum.objects, EditObject(ed.ID, ed.Version))
 		if ed.Status == edits.Active {
 			sum.EditsActivated++
 		}
+	}
+	if len(sum.Settings) > 0 {
+		sum.objects = append(sum.objects, SettingsObject)
 	}
 	return sum, nil
 }

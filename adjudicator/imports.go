@@ -75,6 +75,9 @@ func (e *Engine) ProposeImport(ctx context.Context, bundle []byte, audit *AuditE
 // errNothingToWrite leaves the configuration as it is.
 func (e *Engine) stage(ctx context.Context, p *PendingImport, w *ConfigWrite) error {
 	w.Audit.Detail = "proposed: " + p.Summary.String()
+	for _, o := range p.Summary.objects {
+		w.Audit.Objects = appendObject(w.Audit.Objects, o)
+	}
 	if !p.Summary.changes() {
 		w.Audit.Detail = "changes nothing: " + p.Summary.String()
 		p.ID = ""

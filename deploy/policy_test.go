@@ -22,9 +22,11 @@ func TestSamplePolicy(t *testing.T) {
 		id   auth.Identity
 		want string
 	}{
-		{auth.Identity{Subject: "rxclaims-loader"}, "enrollment-operator"},
-		{auth.Identity{Subject: "spiffe://rxclaims.example.org/switch/relay-1"}, "claims-submitter"},
-		{auth.Identity{Subject: "spiffe://rxclaims.example.org/switch-evil/x"}, ""},
+		{auth.Identity{Subject: "rxclaims-loader", Source: auth.SourceCertificate}, "enrollment-operator"},
+		{auth.Identity{Subject: "rxclaims-loader", Source: auth.SourceJWT}, ""},
+		{spiffeID("spiffe://rxclaims.example.org/switch/relay-1"), "claims-submitter"},
+		{spiffeID("spiffe://rxclaims.example.org/switch-evil/x"), ""},
+		{auth.Identity{Subject: "spiffe://rxclaims.example.org/switch/relay-1", Source: auth.SourceCertificate}, ""}, // a CN, not a URI SAN
 		{auth.Identity{Subject: "a", Attributes: map[string][]string{"groups": {"rxclaims-config-authors", "rxclaims-config-approvers"}}}, "config-author config-approver"},
 		{auth.Identity{Subject: "b", Attributes: map[string][]string{"groups": {"rxclaims-auditors"}}}, "auditor"},
 		{auth.Identity{Subject: "c", Attributes: map[string][]string{"groups": {"rxclaims-operators"}}}, "operator"},
@@ -50,4 +52,9 @@ func TestSamplePolicy(t *testing.T) {
 	if !strings.Contains(string(readFile(t, "kubernetes/kustomization.yaml")), "- policy-configmap.yaml") {
 		t.Error("kubernetes/kustomization.yaml does not list policy-configmap.yaml")
 	}
+}
+
+// spiffeID is the identity of a client certificate whose URI SAN is id.
+func spiffeID(id string) auth.Identity {
+	return auth.Identity{Subject: id, Source: auth.SourceCertificate, Attributes: map[string][]string{"spiffe": {id}}}
 }

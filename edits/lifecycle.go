@@ -146,9 +146,16 @@ func (b *Book) Activate(id string, version int, user string, now time.Time, allo
 	if user == "" {
 		return Edit{}, fmt.Errorf("%w: a user is required", ErrInvalid)
 	}
-	self := user == e.Audit.CreatedBy
+	// The maker is whoever wrote the draft: its creator, and the last user
+	// who replaced its content (an update replaces all of it). Either one
+	// activating it would approve their own work.
+	self := user == e.Audit.CreatedBy || user == e.Audit.UpdatedBy
 	if self && !allowSelf {
-		return Edit{}, fmt.Errorf("%w: %s was created by %s, who may not also activate it; another user must review and activate it", ErrMakerChecker, e.Ref(), user)
+		role := "created"
+		if user != e.Audit.CreatedBy {
+			role = "last updated"
+		}
+		return Edit{}, fmt.Errorf("%w: %s was %s by %s, who may not also activate it; another user must review and activate it", ErrMakerChecker, e.Ref(), role, user)
 	}
 	e.Status = Active
 	e.Audit.ActivatedBy, e.Audit.ActivatedAt, e.Audit.SelfActivated = user, now.UTC(), self

@@ -66,10 +66,15 @@ type Policy struct {
 
 // Rule is one entry of the policy file.
 type Rule struct {
-	Subject       string     `yaml:"subject,omitempty"`
-	SubjectPrefix string     `yaml:"subject_prefix,omitempty"`
-	Attribute     *Attribute `yaml:"attribute,omitempty"`
-	Roles         []string   `yaml:"roles"`
+	// Source, when set, limits the rule to identities established that
+	// way: "certificate", "jwt" or "development" (auth.Source). A JWT's
+	// subject and a certificate's name are different namespaces: give the
+	// source whenever a name could be claimed through the other.
+	Source        auth.Source `yaml:"source,omitempty"`
+	Subject       string      `yaml:"subject,omitempty"`
+	SubjectPrefix string      `yaml:"subject_prefix,omitempty"`
+	Attribute     *Attribute  `yaml:"attribute,omitempty"`
+	Roles         []string    `yaml:"roles"`
 }
 
 // Attribute matches a verified attribute of the identity (auth.Identity
@@ -129,6 +134,11 @@ func (r Rule) check() error {
 	if matchers != 1 {
 		return errors.New("give exactly one of subject, subject_prefix and attribute")
 	}
+	switch r.Source {
+	case "", auth.SourceCertificate, auth.SourceJWT, auth.SourceDevelopment:
+	default:
+		return fmt.Errorf("source: %q is not certificate, jwt or development", r.Source)
+	}
 	if a := r.Attribute; a != nil && (a.Name == "" || (a.Value == "") == (a.Prefix == "")) {
 		return errors.New("attribute: give its name and exactly one of value and prefix")
 	}
@@ -170,11 +180,14 @@ func (p *Policy) Roles(id auth.Identity) []string {
 }
 
 func (r Rule) matches(id auth.Identity) bool {
+	if r.Source != "" && id.Source != r.Source {
+		return false
+	}
 	switch {
 	case r.Subject != "":
-		return id.Subject == r.Subject
+		return id.Subject == r.Subject && spiffeVerified(r.Subject, id)
 	case r.SubjectPrefix != "":
-		return strings.HasPrefix(id.Subject, r.SubjectPrefix)
+		return strings.HasPrefix(id.Subject, r.SubjectPrefix) && spiffeVerified(r.SubjectPrefix, id)
 	}
 	a := r.Attribute
 	for _, v := range id.Attributes[a.Name] {
@@ -183,4 +196,15 @@ func (r Rule) matches(id auth.Identity) bool {
 		}
 	}
 	return false
+}
+
+// spiffeVerified reports whether a subject rule naming a SPIFFE ID
+// (spiffe://...) matches id only through a verified SPIFFE ID: a
+// certificate's URI SAN, never a common name, token subject or x-user that
+// merely reads like one. Other rules need nothing more.
+func spiffeVerified(rule string, id auth.Identity) bool {
+	if !strings.HasPrefix(rule, "spiffe://") {
+		return true
+	}
+	return id.Source == auth.SourceCertificate && slices.Contains(id.Attributes["spiffe"], id.Subject)
 }

@@ -22,6 +22,9 @@ identities:
     roles: [config-approver, config-author]
   - subject: carol
     roles: [auditor]
+  - subject: rxclaims-loader
+    source: certificate
+    roles: [enrollment-operator]
 `
 
 func TestRoles(t *testing.T) {
@@ -33,10 +36,19 @@ func TestRoles(t *testing.T) {
 		id   auth.Identity
 		want string
 	}{
-		{auth.Identity{Subject: "spiffe://rxclaims.example/ns/rxclaims/sa/loader"}, "enrollment-operator"},
-		{auth.Identity{Subject: "spiffe://rxclaims.example/ns/rxclaims/sa/loader2"}, ""},
-		{auth.Identity{Subject: "spiffe://rxclaims.example/ns/switches/relay"}, "claims-submitter"},
-		{auth.Identity{Subject: "spiffe://rxclaims.example/ns/switches-evil/x"}, ""},
+		{spiffe("spiffe://rxclaims.example/ns/rxclaims/sa/loader"), "enrollment-operator"},
+		{spiffe("spiffe://rxclaims.example/ns/rxclaims/sa/loader2"), ""},
+		{spiffe("spiffe://rxclaims.example/ns/switches/relay"), "claims-submitter"},
+		{spiffe("spiffe://rxclaims.example/ns/switches-evil/x"), ""},
+		// A SPIFFE ID only from a certificate's URI SAN: not a common name,
+		// a token subject or an x-user that reads like one.
+		{auth.Identity{Subject: "spiffe://rxclaims.example/ns/switches/relay", Source: auth.SourceCertificate,
+			Attributes: map[string][]string{"cn": {"spiffe://rxclaims.example/ns/switches/relay"}}}, ""},
+		{auth.Identity{Subject: "spiffe://rxclaims.example/ns/switches/relay", Source: auth.SourceJWT}, ""},
+		{auth.Identity{Subject: "spiffe://rxclaims.example/ns/rxclaims/sa/loader", Source: auth.SourceDevelopment}, ""},
+		// A rule with a source matches that source only.
+		{auth.Identity{Subject: "rxclaims-loader", Source: auth.SourceCertificate}, "enrollment-operator"},
+		{auth.Identity{Subject: "rxclaims-loader", Source: auth.SourceJWT}, ""},
 		{auth.Identity{Subject: "alice", Attributes: map[string][]string{"ou": {"x", "benefit-analysts"}}}, "config-author"},
 		{auth.Identity{Subject: "alice", Attributes: map[string][]string{"ou": {"benefit-analysts-2"}}}, ""},
 		{auth.Identity{Subject: "bob", Attributes: map[string][]string{"groups": {"rxclaims-approvers-east"}}}, "config-author config-approver"},
@@ -54,9 +66,15 @@ func TestRoles(t *testing.T) {
 	}
 }
 
+// spiffe is the identity of a client certificate whose URI SAN is id.
+func spiffe(id string) auth.Identity {
+	return auth.Identity{Subject: id, Source: auth.SourceCertificate, Attributes: map[string][]string{"spiffe": {id}}}
+}
+
 func TestParseRefuses(t *testing.T) {
 	for _, c := range []struct{ name, doc, want string }{
 		{"empty", ``, "grants no role"},
+		{"unknown source", "identities:\n  - subject: a\n    source: kerberos\n    roles: [auditor]\n", "source"},
 		{"unknown field", "identities:\n  - subject: a\n    roles: [auditor]\n    rol: [x]\n", "unknown field"},
 		{"two matchers", "identities:\n  - subject: a\n    subject_prefix: b\n    roles: [auditor]\n", "identities[0]: give exactly one"},
 		{"no matcher", "identities:\n  - roles: [auditor]\n", "give exactly one"},

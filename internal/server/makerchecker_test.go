@@ -165,6 +165,11 @@ func TestSelfActivationImport(t *testing.T) {
 	if err != nil || !strings.Contains(entries[len(entries)-1].Detail, "allow_self_activation: unset → true") {
 		t.Errorf("the approval's entry does not name the setting: %+v %v", entries, err)
 	}
+	// "Who changed the settings?" finds the proposal and the approval.
+	byObject := auditLines(t, srv, client.AuditFilter{Object: adjudicator.SettingsObject})
+	if !slices.Equal(byObject, []string{"mallory config-approver ImportBundle OK", "bob config-approver ApproveImport OK"}) {
+		t.Errorf("the trail of the settings object: %v", byObject)
+	}
 }
 
 // selfActivationBundle is the server's own configuration with

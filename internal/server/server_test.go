@@ -238,14 +238,24 @@ func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 // it.
 func checkEnrollmentErrorsNotLogged(t *testing.T, enroll pb.EnrollmentServiceClient, logs fmt.Stringer) {
 	t.Helper()
-	const cardholder = "PHI0SECRET77"
-	_, err := enroll.SyncFamilies(context.Background(), &pb.SyncFamiliesRequest{GroupId: demo.DemoGroup, Families: []*pb.FamilyRecord{
-		{CardholderId: cardholder, GroupId: demo.DemoGroup, Members: []*pb.MemberRecord{{PersonCode: "1"}}}}})
-	if status.Code(err) != codes.InvalidArgument {
-		t.Fatalf("invalid family: %v", err)
+	const cardholder, dob = "PHI0SECRET77", "1977-13-45"
+	for name, fam := range map[string]*pb.FamilyRecord{
+		"bad person code": {CardholderId: cardholder, GroupId: demo.DemoGroup, Members: []*pb.MemberRecord{{PersonCode: "1"}}},
+		"person code twice": {CardholderId: cardholder, GroupId: demo.DemoGroup, Members: []*pb.MemberRecord{
+			{PersonCode: "001", DateOfBirth: "1980-01-01"}, {PersonCode: "001", DateOfBirth: "1980-01-01"}}},
+		"bad date of birth": {CardholderId: cardholder, GroupId: demo.DemoGroup, Members: []*pb.MemberRecord{{PersonCode: "001", DateOfBirth: dob}}},
+	} {
+		_, err := enroll.SyncFamilies(context.Background(), &pb.SyncFamiliesRequest{GroupId: demo.DemoGroup, Families: []*pb.FamilyRecord{fam}})
+		if status.Code(err) != codes.InvalidArgument {
+			t.Fatalf("%s: %v", name, err)
+		}
+		// The status message ends up in the caller's logs (the loader's).
+		if msg := status.Convert(err).Message(); strings.Contains(msg, cardholder) || strings.Contains(msg, dob) || !strings.Contains(msg, "families[0]") {
+			t.Errorf("%s: the status message carries member data or no position: %s", name, msg)
+		}
 	}
-	if strings.Contains(logs.String(), cardholder) {
-		t.Fatalf("a log line carries the cardholder ID of a refused family:\n%s", logs)
+	if strings.Contains(logs.String(), cardholder) || strings.Contains(logs.String(), dob) {
+		t.Fatalf("a log line carries the cardholder ID or birth date of a refused family:\n%s", logs)
 	}
 }
 
