@@ -29,6 +29,9 @@ func (e *Engine) Family(ctx context.Context, cardholderID string) (*domain.Famil
 // audit saying so); the writes of the other families carry audit itself,
 // which then counts the whole batch. A nil audit records nothing.
 func (e *Engine) SyncFamilies(ctx context.Context, fams []domain.Family, cancelled, removed []string, audit *AuditEntry) (kept []string, err error) {
+	if err := e.snap.Load().checkCoveragePlans(fams); err != nil {
+		return nil, err
+	}
 	cancelled = slices.Clone(cancelled)
 	deleted := 0
 	for _, id := range removed {
@@ -140,4 +143,25 @@ func (e *Engine) ReverseClaim(ctx context.Context, claimID string, audit *AuditE
 		RxNumber: c.RxNumber, FillNumber: c.FillNumber, DateOfService: c.DateOfService, ProductID: c.ProductID,
 	}, audit)
 	return r, false, err
+}
+
+// checkCoveragePlans refuses families covered by a plan the configuration
+// does not have (a bundle import checks the same): such a member would be
+// stored only to reject 65 on every claim. The error names positions, not
+// cardholder IDs.
+func (s *snapshot) checkCoveragePlans(fams []domain.Family) error {
+	var ps domain.Problems
+	for i, f := range fams {
+		for j, m := range f.Members {
+			for k, cov := range m.Coverages {
+				if _, ok := s.plans[cov.PlanID]; cov.PlanID != "" && !ok {
+					ps.Addf(fmt.Sprintf("families[%d].members[%d].coverages[%d]", i, j, k), "unknown plan %q", cov.PlanID)
+				}
+			}
+		}
+	}
+	if err := ps.Err(); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	return nil
 }

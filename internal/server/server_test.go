@@ -244,6 +244,8 @@ func checkEnrollmentErrorsNotLogged(t *testing.T, enroll pb.EnrollmentServiceCli
 		"person code twice": {CardholderId: cardholder, GroupId: demo.DemoGroup, Members: []*pb.MemberRecord{
 			{PersonCode: "001", DateOfBirth: "1980-01-01"}, {PersonCode: "001", DateOfBirth: "1980-01-01"}}},
 		"bad date of birth": {CardholderId: cardholder, GroupId: demo.DemoGroup, Members: []*pb.MemberRecord{{PersonCode: "001", DateOfBirth: dob}}},
+		"unknown plan": {CardholderId: cardholder, GroupId: demo.DemoGroup, Members: []*pb.MemberRecord{{PersonCode: "001", DateOfBirth: "1980-01-01",
+			Coverages: []*pb.CoverageRecord{{PlanId: "NOPLAN", Effective: "2026-01-01"}}}}},
 	} {
 		_, err := enroll.SyncFamilies(context.Background(), &pb.SyncFamiliesRequest{GroupId: demo.DemoGroup, Families: []*pb.FamilyRecord{fam}})
 		if status.Code(err) != codes.InvalidArgument {
