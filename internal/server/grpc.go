@@ -284,7 +284,11 @@ func callLevel(c codes.Code) logging.Level {
 	case codes.ResourceExhausted:
 		return logging.LevelDebug // shed at the bound: counted by rxclaims_claims_shed_total
 	case codes.Unavailable:
-		return logging.LevelWarn // a storage failure: logged once where it happens
+		// A storage failure is logged once where it happens, and an
+		// unexpected error by engineStatus with its reference; each call
+		// refused for it is only counted (grpc_server_handled_total), or a
+		// failed store would write thousands of lines a second.
+		return logging.LevelDebug
 	}
 	return logging.LevelError
 }

@@ -102,6 +102,8 @@ func backupStatus(err error) *status.Status {
 		return status.New(codes.Canceled, "backup canceled; nothing was kept")
 	case errors.Is(err, context.DeadlineExceeded):
 		return status.New(codes.DeadlineExceeded, "backup deadline exceeded; nothing was kept")
+	case errors.Is(err, store.ErrFailed):
+		return status.New(codes.Unavailable, "the store has failed; nothing was kept: "+err.Error())
 	}
 	return status.New(codes.Internal, "backup failed; nothing was kept: "+err.Error())
 }

@@ -180,7 +180,7 @@ func (s *Store) Backup(ctx context.Context, o BackupOptions) (*BackupManifest, e
 // an empty directory is there.
 func backupTarget(root, name string) (string, error) {
 	if !ValidBackupName(name) {
-		return "", fmt.Errorf("%w %q: want one path element of letters, digits, '.', '_' and '-', not starting with '.'", ErrBackupName, name)
+		return "", fmt.Errorf("%w %q: want one path element of letters, digits, '.', '_' and '-' that starts with a letter or digit", ErrBackupName, name)
 	}
 	final := filepath.Join(root, name)
 	fi, err := os.Lstat(final)

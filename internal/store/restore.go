@@ -95,8 +95,11 @@ func copyBackup(ctx context.Context, src, dir string, m *BackupManifest) error {
 // copyChecked copies one file, failing with ErrBackupCorrupt when what it
 // read differs from want, and syncs the copy.
 func copyChecked(src, dst string, want BackupFile) error {
-	if fi, err := os.Lstat(src); err != nil || !fi.Mode().IsRegular() {
-		return fmt.Errorf("restore: %w: %s is missing or not a regular file (%v)", ErrBackupCorrupt, want.Name, err)
+	switch fi, err := os.Lstat(src); {
+	case err != nil:
+		return fmt.Errorf("restore: %w: %s is missing: %w", ErrBackupCorrupt, want.Name, err)
+	case !fi.Mode().IsRegular():
+		return fmt.Errorf("restore: %w: %s is not a regular file (%s)", ErrBackupCorrupt, want.Name, fi.Mode().Type())
 	}
 	in, err := os.Open(src)
 	if err != nil {

@@ -21,6 +21,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -140,6 +141,9 @@ func Open(o Options) (*Store, error) {
 		po.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
 	}
 	db, err := openDB(opts.Dir, po, h)
+	if errors.Is(err, syscall.EWOULDBLOCK) { // another process holds the store's LOCK
+		return nil, fmt.Errorf("store: %s is %w (stop the server first, or back it up through the server): %w", opts.Dir, ErrInUse, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", opts.Dir, err)
 	}
