@@ -288,3 +288,15 @@ func TestHelpAndVersion(t *testing.T) {
 		}
 	}
 }
+
+// TestAuditDeniedRole: a denied call's row shows the role the caller
+// needed, marked as such, not as a role the caller holds.
+func TestAuditDeniedRole(t *testing.T) {
+	policy := servertest.Policy(t, map[string][]string{"carol": {authz.Auditor}, "eve": {authz.ConfigAuthor}})
+	a := adjctl{t: t, addr: servertest.StartWithPolicy(t, t.TempDir(), policy).AdminAddr}
+	a.fails("PermissionDenied", "eve", "audit")
+	out := a.ok("carol", "audit", "--who", "eve")
+	if !strings.Contains(out, "needs auditor") || !strings.Contains(out, "DENIED") {
+		t.Fatalf("eve's denied call:\n%s", out)
+	}
+}

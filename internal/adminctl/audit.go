@@ -97,7 +97,11 @@ func printAudit(s *session, list []adjudicator.AuditEntry) error {
 	fmt.Fprintln(w, "SEQ\tTIME\tWHO\tROLE\tMETHOD\tOUTCOME\tOBJECTS\tDETAIL")
 	for _, e := range list {
 		method := e.Method[strings.LastIndex(e.Method, ".")+1:] // AdminService/ActivateEdit
-		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Seq, e.Time.Format(time.RFC3339), e.Subject, dash(e.Role), method,
+		role := dash(e.Role)
+		if e.Outcome == adjudicator.AuditDenied { // the role it needed, not one the caller holds
+			role = "needs " + e.Role
+		}
+		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Seq, e.Time.Format(time.RFC3339), e.Subject, role, method,
 			e.Outcome, dash(strings.Join(e.Objects, ", ")), dash(e.Detail))
 	}
 	return w.Flush()
