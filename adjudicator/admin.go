@@ -266,7 +266,7 @@ func editJSONs(list []edits.Edit) string {
 func (e *Engine) PutFamilies(ctx context.Context, fams []domain.Family, audit *AuditEntry) error {
 	for i := range fams {
 		if err := fams[i].Validate(); err != nil {
-			return fmt.Errorf("%w: %w", ErrInvalid, err)
+			return fmt.Errorf("%w: families[%d]: %w", ErrInvalid, i, err)
 		}
 	}
 	if e.configs == nil {

@@ -110,9 +110,9 @@ families:
 		want []string
 	}{
 		{"families", cfg.ValidateFamilies(), []string{
-			`families[0].members[0]: family A1: person_code "1" must be 3 digits`,
-			`families[1].members[0]: family A2 member 001: date_of_birth is required`,
-			`families[2].members[0].coverages[0]: family A3 member 001: unknown plan "X"`,
+			`families[0].members[0]: person_code "1" must be 3 digits`,
+			`families[1].members[0]: member 001: date_of_birth is required`,
+			`families[2].members[0].coverages[0]: member 001: unknown plan "X"`,
 		}},
 		{"hierarchy", hierarchyErr(cfg), []string{
 			`groups[0]: group G1: client "NOPE" is not configured`,

@@ -164,14 +164,14 @@ func (c *Config) ValidateFamilies() error {
 		path := domain.Index("families", i)
 		ps.Add(path, f.Validate())
 		if ids[f.CardholderID] {
-			ps.Addf(path, "family %s appears twice", f.CardholderID)
+			ps.Addf(path, "cardholder_id appears twice in the bundle")
 		}
 		ids[f.CardholderID] = true
 		for j, m := range f.Members {
 			for k, cov := range m.Coverages {
 				if cov.PlanID != "" && !plans[cov.PlanID] {
 					at := domain.JoinPath(path, domain.JoinPath(domain.Index("members", j), domain.Index("coverages", k)))
-					ps.Addf(at, "family %s member %s: unknown plan %q", f.CardholderID, m.PersonCode, cov.PlanID)
+					ps.Addf(at, "member %s: unknown plan %q", m.PersonCode, cov.PlanID)
 				}
 			}
 		}

@@ -1,7 +1,5 @@
 package domain
 
-import "fmt"
-
 // Family is a subscriber and dependents sharing a cardholder ID.
 type Family struct {
 	CardholderID string   `json:"cardholder_id"`
@@ -48,30 +46,30 @@ func (f *Family) Member(personCode string) *Member {
 func (f *Family) Validate() error {
 	var ps Problems
 	if !IsAlnum(f.CardholderID, 1, 20) {
-		ps.Addf("", "family: cardholder_id %q must be 1 to 20 letters or digits", f.CardholderID)
+		ps.Addf("cardholder_id", "must be 1 to 20 letters or digits")
 	}
 	if len(f.Members) == 0 {
-		ps.Addf("", "family %s: no members", f.CardholderID)
+		ps.Addf("members", "a family needs at least one member")
 	}
 	seen := map[string]bool{}
 	for i := range f.Members {
 		m := &f.Members[i]
 		path := Index("members", i)
 		if !IsDigits(m.PersonCode, 3, 3) {
-			ps.Addf(path, "family %s: person_code %q must be 3 digits", f.CardholderID, m.PersonCode)
+			ps.Addf(path, "person_code %q must be 3 digits", m.PersonCode)
 		} else if seen[m.PersonCode] {
-			ps.Addf(path, "family %s: person_code %s appears twice", f.CardholderID, m.PersonCode)
+			ps.Addf(path, "person_code %s appears twice", m.PersonCode)
 		}
 		seen[m.PersonCode] = true
-		ps.Add(path, m.validate(f.CardholderID))
+		ps.Add(path, m.validate())
 	}
 	return ps.Err()
 }
 
 // validate checks a member's own fields, prior authorizations and coverages.
-func (m *Member) validate(cardholder string) error {
+func (m *Member) validate() error {
 	var ps Problems
-	who := fmt.Sprintf("family %s member %s", cardholder, m.PersonCode)
+	who := "member " + m.PersonCode
 	if m.DateOfBirth.IsZero() {
 		ps.Addf("", "%s: date_of_birth is required", who)
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/domain"
@@ -42,7 +41,7 @@ func (s *enrollmentService) SyncFamilies(ctx context.Context, req *pb.SyncFamili
 	for i, f := range req.GetFamilies() {
 		af, err := enrollwire.FamilyFromProto(f)
 		if err != nil {
-			return nil, status.Errorf(codes.InvalidArgument, "families[%d]: %s", i, redactMembers(err.Error(), req))
+			return nil, status.Errorf(codes.InvalidArgument, "families[%d]: %v", i, err)
 		}
 		if af.GroupID != req.GetGroupId() {
 			return nil, status.Error(codes.InvalidArgument, "a family's group differs from the batch's group")
@@ -51,8 +50,7 @@ func (s *enrollmentService) SyncFamilies(ctx context.Context, req *pb.SyncFamili
 	}
 	kept, err := s.engine.SyncFamilies(ctx, fams, req.GetCancelledCardholderIds(), req.GetRemovedCardholderIds(), pendingAudit(ctx))
 	if err != nil {
-		st := status.Convert(s.status(ctx, "SyncFamilies", err))
-		return nil, status.Error(st.Code(), redactMembers(st.Message(), req))
+		return nil, s.status(ctx, "SyncFamilies", err)
 	}
 	s.log.InfoContext(ctx, "families synced", "source", req.GetSource(), "batch", req.GetBatch(),
 		"families", len(fams), "cancelled", len(req.GetCancelledCardholderIds()),
@@ -149,30 +147,3 @@ func (s *enrollmentService) ReverseClaim(ctx context.Context, req *pb.ReverseCla
 	return out, nil
 }
 
-// redactMembers replaces in msg (an error for the caller) each cardholder
-// ID of req by its family's position and each member's date of birth by
-// "[date of birth]": the caller sent them, but a status message ends up in
-// the caller's logs (the loader's retry log), and member data must not.
-func redactMembers(msg string, req *pb.SyncFamiliesRequest) string {
-	var pairs []string
-	for i, f := range req.GetFamilies() {
-		if id := f.GetCardholderId(); id != "" {
-			pairs = append(pairs, id, fmt.Sprintf("families[%d]", i))
-		}
-		for _, m := range f.GetMembers() {
-			if dob := m.GetDateOfBirth(); dob != "" {
-				pairs = append(pairs, dob, "[date of birth]")
-			}
-		}
-	}
-	for i, id := range req.GetCancelledCardholderIds() {
-		pairs = append(pairs, id, fmt.Sprintf("cancelled[%d]", i))
-	}
-	for i, id := range req.GetRemovedCardholderIds() {
-		pairs = append(pairs, id, fmt.Sprintf("removed[%d]", i))
-	}
-	if len(pairs) == 0 {
-		return msg
-	}
-	return strings.NewReplacer(pairs...).Replace(msg)
-}

@@ -73,10 +73,14 @@ func FamilyToProto(f *domain.Family) *pb.FamilyRecord {
 // FamilyFromProto converts a wire family.
 func FamilyFromProto(f *pb.FamilyRecord) (domain.Family, error) {
 	out := domain.Family{CardholderID: f.GetCardholderId(), GroupID: f.GetGroupId()}
-	for _, m := range f.GetMembers() {
-		dob, err := parseOptDate("date_of_birth", m.GetDateOfBirth())
-		if err != nil {
-			return out, err
+	for i, m := range f.GetMembers() {
+		var dob domain.Date
+		if s := m.GetDateOfBirth(); s != "" {
+			d, err := domain.ParseDate(s)
+			if err != nil { // the error names the field, never the birth date
+				return out, fmt.Errorf("members[%d].date_of_birth: not a YYYY-MM-DD date", i)
+			}
+			dob = d
 		}
 		am := domain.Member{PersonCode: m.GetPersonCode(), DateOfBirth: dob, Gender: m.GetGender(), Coverages: []domain.Coverage{}}
 		for _, c := range m.GetCoverages() {
