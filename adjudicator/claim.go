@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/rxclaims/rxclaims/internal/ncpdp"
 	"github.com/shopspring/decimal"
@@ -97,22 +98,36 @@ func (c *Claim) checkEnvelope() error {
 		{"prior_authorization_number", c.PriorAuthorizationNumber},
 	}
 	for _, f := range fields {
-		if len(f.v) > maxField {
-			return fmt.Errorf("%w: %s is longer than %d bytes", ErrInvalid, f.name, maxField)
+		if err := checkText(f.name, f.v); err != nil {
+			return err
 		}
 	}
 	if len(c.SubmissionClarificationCodes) > 20 || len(c.DUR) > 20 {
 		return fmt.Errorf("%w: too many repetitions (at most 20 clarification codes and 20 DUR segments are read)", ErrInvalid)
 	}
 	for _, s := range c.SubmissionClarificationCodes {
-		if len(s) > maxField {
-			return fmt.Errorf("%w: submission clarification code is longer than %d bytes", ErrInvalid, maxField)
+		if err := checkText("submission clarification code", s); err != nil {
+			return err
 		}
 	}
 	for _, d := range c.DUR {
-		if len(d.Reason) > maxField || len(d.Professional) > maxField || len(d.Result) > maxField {
-			return fmt.Errorf("%w: DUR code is longer than %d bytes", ErrInvalid, maxField)
+		for _, v := range []string{d.Reason, d.Professional, d.Result} {
+			if err := checkText("DUR code", v); err != nil {
+				return err
+			}
 		}
+	}
+	return nil
+}
+
+// checkText refuses a field longer than maxField bytes, or not UTF-8 (a
+// claim the store could not encode, so one that must not be adjudicated).
+func checkText(name, v string) error {
+	switch {
+	case len(v) > maxField:
+		return fmt.Errorf("%w: %s is longer than %d bytes", ErrInvalid, name, maxField)
+	case !utf8.ValidString(v):
+		return fmt.Errorf("%w: %s is not valid UTF-8", ErrInvalid, name)
 	}
 	return nil
 }
@@ -122,8 +137,8 @@ func (r *Reversal) checkEnvelope() error {
 		return fmt.Errorf("%w: reversal is required", ErrInvalid)
 	}
 	for _, v := range []string{r.BIN, r.PCN, r.CardholderID, r.PharmacyNPI, r.RxNumber, r.DateOfService, r.ProductID} {
-		if len(v) > maxField {
-			return fmt.Errorf("%w: a field is longer than %d bytes", ErrInvalid, maxField)
+		if err := checkText("a field", v); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rxclaims/rxclaims/accumulators"
 	"github.com/rxclaims/rxclaims/adjudicator"
@@ -70,7 +71,7 @@ func claimEnvelopeBad(c *adjudicator.Claim) bool {
 	for _, s := range []string{c.BIN, c.PCN, c.GroupID, c.CardholderID, c.PersonCode, c.DateOfBirth, c.PatientGender,
 		c.DateOfService, c.RxNumber, c.ProductID, c.Quantity, c.DAW, c.IngredientCostSubmitted, c.DispensingFeeSubmitted,
 		c.UsualAndCustomary, c.GrossAmountDue, c.PharmacyNPI, c.PrescriberNPI, c.PriorAuthorizationNumber} {
-		if len(s) > maxField {
+		if badText(s) {
 			return true
 		}
 	}
@@ -78,21 +79,25 @@ func claimEnvelopeBad(c *adjudicator.Claim) bool {
 		return true
 	}
 	for _, s := range c.SubmissionClarificationCodes {
-		if len(s) > maxField {
+		if badText(s) {
 			return true
 		}
 	}
 	for _, d := range c.DUR {
-		if len(d.Reason) > maxField || len(d.Professional) > maxField || len(d.Result) > maxField {
+		if badText(d.Reason) || badText(d.Professional) || badText(d.Result) {
 			return true
 		}
 	}
 	return false
 }
 
+// badText: a field the envelope refuses, too long or not UTF-8 (the
+// store could not encode it).
+func badText(s string) bool { return len(s) > maxField || !utf8.ValidString(s) }
+
 func reversalEnvelopeBad(r *adjudicator.Reversal) bool {
 	for _, s := range []string{r.BIN, r.PCN, r.CardholderID, r.PharmacyNPI, r.RxNumber, r.DateOfService, r.ProductID} {
-		if len(s) > maxField {
+		if badText(s) {
 			return true
 		}
 	}
