@@ -146,4 +146,3 @@ func (s *enrollmentService) ReverseClaim(ctx context.Context, req *pb.ReverseCla
 	}
 	return out, nil
 }
-
