@@ -174,7 +174,7 @@ func TestRunShort(t *testing.T) {
 	out := t.TempDir()
 	o := Options{
 		OutDir: out, Seed: 5, Members: 300, Pharmacies: 40, DrugPairs: 10, History: 300, Warmup: 100,
-		Concurrency: []int{1, 8}, Rates: []float64{100, 200},
+		Concurrency: []int{1, 8}, Rates: []float64{100, 200}, Repeat: 2,
 		StepDuration: 300 * time.Millisecond, BaselineDuration: 150 * time.Millisecond,
 		ScaleMembers: []int{200, 600}, ScaleEdits: []int{10, 1_000}, ScaleTLS: true, ScaleRate: 100, ScaleConcurrency: 8,
 		MaxInFlight: 16, InProcess: true, Progress: testWriter{t}, Today: domain.DateOf(time.Now()),
@@ -188,6 +188,7 @@ func TestRunShort(t *testing.T) {
 		t.Fatalf("report has %d closed, %d open steps, %d scale dimensions, machine %+v", len(got.Closed), len(got.Open), len(got.Scale), got.Machine)
 	}
 	checkSteps(t, got)
+	checkBaselines(t, got)
 	checkAnswers(t, got)
 	checkScale(t, got)
 	checkMarkdown(t, out)
@@ -225,6 +226,36 @@ func checkSteps(t *testing.T, got Report) {
 		}
 		if l := c.Claims.Latency; !(l.P50 > 0 && l.P50 <= l.P90 && l.P90 <= l.P99 && l.P99 <= l.P999 && l.P999 <= l.Max) {
 			t.Errorf("latency percentiles out of order: %+v", l)
+		}
+	}
+}
+
+// checkBaselines wants every load step to carry its bare Pebble baseline,
+// the ratios to it, and both rounds; and a verdict or "not measured" for
+// each of issue 14's targets.
+func checkBaselines(t *testing.T, got Report) {
+	t.Helper()
+	for _, c := range append(got.Closed, got.Open...) {
+		if c.Bare == nil || c.Bare.Calls == 0 || len(c.Bare.Errors) > 0 || c.BareP99Ratio <= 0 || c.BareThroughputRatio <= 0 {
+			t.Errorf("step %s/%d/%v: bare baseline %+v, ratios %v %v", c.Claims.Mode, c.Claims.Concurrency, c.Claims.OfferedRate, c.Bare, c.BareThroughputRatio, c.BareP99Ratio)
+			continue
+		}
+		if c.Claims.Mode == "closed" && (c.Bare.CPUSecondsPerCall <= 0 || c.BareCPURatio <= 0) {
+			t.Errorf("closed step %d: no CPU per bare transaction", c.Claims.Concurrency)
+		}
+		if len(c.Runs) != 2 {
+			t.Errorf("step %s: %d rounds, want 2", c.Claims.Mode, len(c.Runs))
+		}
+	}
+	if len(got.Targets) < 4 {
+		t.Fatalf("targets: %+v", got.Targets)
+	}
+	for _, tg := range got.Targets {
+		if tg.Verdict == "" {
+			t.Errorf("target %q has no verdict", tg.Target)
+		}
+		if strings.Contains(tg.Target, "1M members") && !strings.HasPrefix(tg.Verdict, "not measured") {
+			t.Errorf("a 600-member run judged %q: %s", tg.Target, tg.Verdict)
 		}
 	}
 }
@@ -277,7 +308,7 @@ func checkMarkdown(t *testing.T, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"## Capacity", "## Closed loop", "## Open loop", "Rejects by NCPDP code", "## Scale: members", "## Scale: edits", "## Scale: transport", "| mutual TLS |", "## Targets"} {
+	for _, want := range []string{"## Capacity", "bare Pebble", "min–max over the rounds", "## Closed loop", "## Open loop", "Rejects by NCPDP code", "## Scale: members", "## Scale: edits", "## Scale: transport", "| mutual TLS |", "## Targets"} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("report.md lacks %q", want)
 		}
@@ -344,6 +375,35 @@ func TestRender(t *testing.T) {
 	}
 	if !strings.Contains(string(md), got.Capacity.Text) {
 		t.Errorf("report.md lacks the new capacity line %q", got.Capacity.Text)
+	}
+}
+
+// TestOneStepReport: a run of one concurrency step, one rate and
+// one-case scale curves (concurrency 1 and history 0 put the only point
+// at 1 on a log axis) still gets every plot, report.json and report.md.
+func TestOneStepReport(t *testing.T) {
+	for _, c := range []int{1, 64} {
+		dir := t.TempDir()
+		r := &Report{Machine: Machine{Cores: 2}, Capacity: Capacity{P99BoundMs: 50},
+			Closed: []Comparison{{Claims: StepResult{Mode: "closed", Concurrency: c, Throughput: 3000}, Empty: StepResult{Throughput: 15000}}},
+			Open:   []Comparison{{Claims: StepResult{Mode: "open", OfferedRate: 1000, Throughput: 1000, Latency: Latency{P50: 3, P90: 5, P99: 10, P999: 20}}}},
+			Scale: []Dimension{
+				{Name: "members", Cases: []ScaleCase{{Members: c, RelThroughput: 1, RelCPU: 1, RelP99: 1}}},
+				{Name: "history", Cases: []ScaleCase{{Members: c, History: 0, RelThroughput: 1, RelCPU: 1, RelP99: 1}}},
+			},
+		}
+		r.Capacity = capacity(r.Open, 50, 2)
+		if err := r.write(dir); err != nil {
+			t.Fatalf("concurrency %d: %v", c, err)
+		}
+		got := readReport(t, dir)
+		if len(got.Plots) != 4 || len(got.PlotErrors) > 0 {
+			t.Errorf("concurrency %d: plots %v, errors %v", c, got.Plots, got.PlotErrors)
+		}
+		checkPlots(t, dir, got.Plots)
+		if _, err := os.Stat(filepath.Join(dir, "report.md")); err != nil {
+			t.Error(err)
+		}
 	}
 }
 

@@ -30,6 +30,12 @@ func newClient(conns []*grpc.ClientConn) *client {
 	return c
 }
 
+// sender makes one call: the service through a client, or a bare Pebble
+// transaction (baseline.go).
+type sender interface {
+	send(ctx context.Context, op *Op) outcome
+}
+
 // outcome is what one call got: a transaction status and reject codes, or
 // a gRPC error code.
 type outcome struct {
@@ -222,7 +228,7 @@ func (emptySource) next() *Op { return nil }
 // closedLoop runs concurrency workers, each sending its next call as soon
 // as the previous one is answered, for d or until count calls (whichever
 // comes first; 0 means no limit). progress, when set, counts calls.
-func closedLoop(ctx context.Context, c *client, src source, concurrency int, d time.Duration, count int64, progress *atomic.Int64) StepResult {
+func closedLoop(ctx context.Context, c sender, src source, concurrency int, d time.Duration, count int64, progress *atomic.Int64) StepResult {
 	t := newTally()
 	var issued atomic.Int64
 	ctx, cancel := context.WithCancel(ctx)
@@ -263,7 +269,7 @@ func closedLoop(ctx context.Context, c *client, src source, concurrency int, d t
 // wakes from a sleep up to about a millisecond late (the netpoller waits
 // in whole milliseconds), and that lag counts in the latency, for claims
 // and the empty RPC alike.
-func openLoop(ctx context.Context, c *client, src source, rate float64, d time.Duration, maxInFlight int) StepResult {
+func openLoop(ctx context.Context, c sender, src source, rate float64, d time.Duration, maxInFlight int) StepResult {
 	type job struct {
 		op       *Op
 		intended time.Time

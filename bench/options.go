@@ -33,7 +33,12 @@ type Options struct {
 	BaselineDuration time.Duration // each empty-RPC step
 	MaxInFlight      int           // open loop: calls outstanding at most; default 256
 	Conns            int           // gRPC connections shared by all calls; default 1
-	P99Bound         time.Duration // the capacity line's latency bound; default 2ms
+	P99Bound         time.Duration // the capacity line's latency bound; default 50ms
+	// Repeat is how many rounds of the load steps run on the load
+	// session's server, each step with its empty RPC and its bare Pebble
+	// baseline just before and after it; the report gives the median
+	// round and the min–max. Default 1; every preset runs 3.
+	Repeat int
 
 	// Scale runs: a fresh server per case. ScaleMembers varies the
 	// population (history 0); ScaleHistory varies the history at
@@ -66,6 +71,14 @@ type Options struct {
 	Today    domain.Date // date of service of the load; default today (the server's clock)
 }
 
+// DefaultP99Bound is the capacity line's default latency bound: a claim
+// answered within 50 ms at p99 is far inside a pharmacy switch's timeout
+// (seconds) and leaves room for a disk whose synced commit alone has a p99
+// of several milliseconds (about 6 ms on the bench machine; the report
+// shows the disk's own commit p99 beside the line). 2 ms, DESIGN.md's
+// target, needs a disk that syncs in well under a millisecond.
+const DefaultP99Bound = 50 * time.Millisecond
+
 // Presets are the named option sets of cmd/bench.
 var Presets = map[string]func() Options{"short": Short, "medium": Medium, "full": Full}
 
@@ -73,9 +86,10 @@ var Presets = map[string]func() Options{"short": Short, "medium": Medium, "full"
 func Short() Options {
 	return Options{
 		Members: 2_000, Pharmacies: 100, DrugPairs: 50, History: 3_000, Warmup: 1_000,
-		Concurrency: []int{1, 16, 64}, Rates: []float64{250, 500, 1000},
+		Concurrency: []int{1, 16, 64}, Rates: []float64{250, 500, 1000}, Repeat: 3,
 		StepDuration: 2 * time.Second, BaselineDuration: 750 * time.Millisecond,
-		ScaleMembers: []int{2_000, 20_000}, ScaleHistoryMembers: 2_000, ScaleEdits: []int{10, 10_000}, ScaleTLS: true,
+		ScaleMembers: []int{2_000, 6_000, 20_000}, ScaleHistory: []int{0, 3_000, 10_000}, ScaleHistoryMembers: 2_000,
+		ScaleEdits: []int{10, 1_000, 10_000}, ScaleTLS: true,
 	}
 }
 
@@ -83,7 +97,7 @@ func Short() Options {
 func Medium() Options {
 	return Options{
 		Members: 100_000, Pharmacies: 1_000, DrugPairs: 500, History: 200_000, Warmup: 20_000,
-		Concurrency: []int{1, 4, 16, 64, 256}, Rates: []float64{250, 500, 1000, 2000, 3000, 4000},
+		Concurrency: []int{1, 4, 16, 64, 256}, Rates: []float64{250, 500, 1000, 2000, 3000, 4000}, Repeat: 3,
 		StepDuration: 10 * time.Second, BaselineDuration: 5 * time.Second,
 		ScaleMembers: []int{10_000, 100_000, 1_000_000}, ScaleHistory: []int{0, 200_000, 1_000_000}, ScaleHistoryMembers: 100_000,
 		ScaleEdits: []int{10, 100, 1_000, 10_000}, ScaleTLS: true,
@@ -140,7 +154,10 @@ func (o Options) withDefaults() (Options, error) {
 		o.Conns = 1
 	}
 	if o.P99Bound == 0 {
-		o.P99Bound = 2 * time.Millisecond
+		o.P99Bound = DefaultP99Bound
+	}
+	if o.Repeat == 0 {
+		o.Repeat = 1
 	}
 	if o.ScaleHistoryMembers == 0 {
 		o.ScaleHistoryMembers = o.Members
@@ -171,8 +188,8 @@ func (o Options) withDefaults() (Options, error) {
 		return o, errors.New("bench: every rate must be positive")
 	case o.StepDuration < 100*time.Millisecond || o.BaselineDuration < 100*time.Millisecond:
 		return o, errors.New("bench: step and baseline durations must be at least 100ms")
-	case o.MaxInFlight < 1 || o.Conns < 1 || o.P99Bound <= 0:
-		return o, errors.New("bench: max in flight, connections and the p99 bound must be positive")
+	case o.MaxInFlight < 1 || o.Conns < 1 || o.P99Bound <= 0 || o.Repeat < 1:
+		return o, errors.New("bench: max in flight, connections, repeats and the p99 bound must be positive")
 	case len(o.Concurrency) == 0 && len(o.Rates) == 0:
 		return o, errors.New("bench: give at least one concurrency or rate")
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -39,11 +40,12 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		Machine:  machine(),
 		CPUScope: "server process",
 	}
+	r.LoadAverage[0] = loadAverage()
 	if o.InProcess {
 		r.CPUScope = "client and server (one process)"
 	}
 
-	s, err := startSession(ctx, o, "load", spec{members: o.Members, history: o.History, steps: len(o.Concurrency) + len(o.Rates)})
+	s, err := startSession(ctx, o, "load", spec{members: o.Members, history: o.History, steps: (len(o.Concurrency) + len(o.Rates)) * o.Repeat})
 	if err != nil {
 		return nil, err
 	}
@@ -52,27 +54,14 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	r.Workload = Workload{
 		Seed: o.Seed, Members: s.pop.Members(), Families: s.pop.Families(), Pharmacies: len(cfg.Pharmacies), Drugs: len(cfg.Drugs),
 		Plans: len(cfg.Plans), History: o.History, Warmup: o.Warmup, Conns: o.Conns, MaxInFlight: o.MaxInFlight,
-		Steps: fmt.Sprintf("%s s of claims after %s s of empty RPCs", num(o.StepDuration.Seconds()), num(o.BaselineDuration.Seconds())), Mix: mixShares(),
+		Steps: fmt.Sprintf("%s s of claims after %s s of empty RPCs, then %s s of the bare Pebble baseline", num(o.StepDuration.Seconds()), num(o.BaselineDuration.Seconds()), num(o.StepDuration.Seconds())), Mix: mixShares(),
 	}
-	for _, c := range o.Concurrency {
-		progressf(o, "closed loop at concurrency %d", c)
-		cmp, err := s.closed(ctx, c, o.StepDuration, o.BaselineDuration)
-		if err != nil {
-			s.close()
-			return nil, err
-		}
-		r.Closed = append(r.Closed, cmp)
+	r.Workload.Rounds = o.Repeat
+	r.Closed, r.Open, err = s.rounds(ctx)
+	if cerr := s.close(); err == nil {
+		err = cerr
 	}
-	for _, rate := range o.Rates {
-		progressf(o, "open loop at %s claims/s", num(rate))
-		cmp, err := s.open(ctx, rate, o.StepDuration, o.BaselineDuration)
-		if err != nil {
-			s.close()
-			return nil, err
-		}
-		r.Open = append(r.Open, cmp)
-	}
-	if err := s.close(); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	r.Capacity = capacity(r.Open, float64(o.P99Bound)/float64(time.Millisecond), r.Machine.Cores)
@@ -97,6 +86,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		r.Scale = append(r.Scale, d)
 	}
 	r.Targets = targets(r)
+	r.LoadAverage[1] = loadAverage()
 	return r, r.write(o.OutDir)
 }
 
@@ -118,13 +108,14 @@ func prepareBinary(ctx context.Context, o *Options) (remove func(), err error) {
 	return func() { os.RemoveAll(tmp) }, nil
 }
 
-// write saves the plots, report.json and report.md.
+// write saves the plots, report.json and report.md. A plot that cannot be
+// drawn is named in the report (PlotErrors) and costs nothing else.
 func (r *Report) write(dir string) error {
 	plots, err := writePlots(r, dir)
+	r.Plots, r.PlotErrors = plots, nil
 	if err != nil {
-		return err
+		r.PlotErrors = strings.Split(err.Error(), "\n")
 	}
-	r.Plots = plots
 	if err := r.WriteJSON(filepath.Join(dir, "report.json")); err != nil {
 		return err
 	}
@@ -383,6 +374,54 @@ func (s *session) measured(ctx context.Context, step func() StepResult) (StepRes
 	}
 	r.RSSBytes = after.rssBytes
 	return r, ctx.Err()
+}
+
+// rounds runs Options.Repeat rounds of the closed- and open-loop steps,
+// each followed by its bare Pebble baseline (on a store of its own under
+// OutDir, removed afterwards), and returns each step's median round:
+// closed loop by the ratio to the empty RPC, open loop by the claims' p99.
+func (s *session) rounds(ctx context.Context) (closed, open []Comparison, err error) {
+	o := s.o
+	bare, err := openBareStore(filepath.Join(o.OutDir, "run-bare", "data"), o.Members)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer func() {
+		if cerr := bare.close(); err == nil {
+			err = cerr
+		}
+		_ = os.Remove(filepath.Join(o.OutDir, "run-bare"))
+	}()
+	closedRounds := make([][]Comparison, len(o.Concurrency))
+	openRounds := make([][]Comparison, len(o.Rates))
+	for round := range o.Repeat {
+		for i, c := range o.Concurrency {
+			progressf(o, "round %d of %d: closed loop at concurrency %d (empty RPC, claims, bare Pebble transaction)", round+1, o.Repeat, c)
+			cmp, err := s.closed(ctx, c, o.StepDuration, o.BaselineDuration)
+			if err != nil {
+				return nil, nil, err
+			}
+			closedRounds[i] = append(closedRounds[i], cmp.withBare(bare.txn(ctx, c, o.StepDuration)))
+		}
+		for i, rate := range o.Rates {
+			progressf(o, "round %d of %d: open loop at %s/s (empty RPC, claims, bare synced commit)", round+1, o.Repeat, num(rate))
+			cmp, err := s.open(ctx, rate, o.StepDuration, o.BaselineDuration)
+			if err != nil {
+				return nil, nil, err
+			}
+			openRounds[i] = append(openRounds[i], cmp.withBare(bare.commit(ctx, rate, o.StepDuration, o.MaxInFlight)))
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
+	}
+	for _, rs := range closedRounds {
+		closed = append(closed, median(rs, func(c Comparison) float64 { return c.ThroughputRatio }))
+	}
+	for _, rs := range openRounds {
+		open = append(open, median(rs, func(c Comparison) float64 { return c.Claims.Latency.P99 }))
+	}
+	return closed, open, nil
 }
 
 // closed measures the empty RPC, then claims, closed loop at concurrency c.

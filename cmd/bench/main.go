@@ -1,7 +1,7 @@
 // Command bench runs the capacity-planning benchmark suite against a fresh
 // adjudicator and writes report.json, report.md and PNG plots.
 //
-//	go run ./cmd/bench --short                  # under a minute on two cores
+//	go run ./cmd/bench --short                  # a few minutes on two cores
 //	go run ./cmd/bench --preset medium --out m  # about ten minutes, 100,000 members
 //	go run ./cmd/bench --preset full            # the DESIGN.md scale targets; hours
 //	go run ./cmd/bench --render m --p99-bound 50ms # m/report.md again, capacity at another bound
@@ -57,7 +57,8 @@ type flags struct {
 	Baseline            *time.Duration   `name:"baseline" help:"Duration of each empty-RPC step."`
 	MaxInFlight         *int             `name:"max-in-flight" help:"Open loop: calls outstanding at most."`
 	Conns               *int             `name:"conns" help:"gRPC connections."`
-	P99Bound            *time.Duration   `name:"p99-bound" help:"Latency bound of the capacity line."`
+	P99Bound            *time.Duration   `name:"p99-bound" help:"Latency bound of the capacity line (default 50ms)."`
+	Repeat              *int             `name:"repeat" help:"Rounds of the load steps (the report gives the median and the min-max); 3 in every preset."`
 	ScaleMembers        *string          `name:"scale-members" help:"Members of each case of the members curve; - for none."`
 	ScaleHistory        *string          `name:"scale-history" help:"History claims of each case of the history curve; - for none."`
 	ScaleHistoryMembers *int             `name:"scale-history-members" help:"Members of the history curve's cases."`
@@ -114,6 +115,7 @@ func (f *flags) options() (bench.Options, error) {
 	set(&o.MaxInFlight, f.MaxInFlight)
 	set(&o.Conns, f.Conns)
 	set(&o.P99Bound, f.P99Bound)
+	set(&o.Repeat, f.Repeat)
 	set(&o.ScaleHistoryMembers, f.ScaleHistoryMembers)
 	set(&o.ScaleConcurrency, f.ScaleConcurrency)
 	set(&o.ScaleTLS, f.ScaleTLS)
