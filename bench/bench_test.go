@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"image/png"
+	"math"
 	"net"
 	"os"
 	"path/filepath"
@@ -446,5 +447,21 @@ func TestProgress(t *testing.T) {
 	p.finish(200)
 	if got := plain.String(); got != "bench: history: 200 claims\n" && !strings.HasPrefix(got, "bench: history: 200 claims\nbench: history: 200 / 200 claims (100 %)") {
 		t.Errorf("plain progress:\n%s", got)
+	}
+}
+
+// TestBucketQuantile: the p99 of a step from two readings of the server's
+// cumulative histogram buckets, as Prometheus's histogram_quantile gives it.
+func TestBucketQuantile(t *testing.T) {
+	before := map[float64]float64{0.001: 50, 0.005: 90, 0.01: 100, math.Inf(1): 100}
+	after := map[float64]float64{0.001: 50, 0.005: 90 + 800, 0.01: 100 + 900, math.Inf(1): 100 + 1000}
+	// 1,000 observations in the step: 800 in (1 ms, 5 ms], 100 in (5, 10], 100 above.
+	for _, c := range []struct{ q, want float64 }{{0.4, 3}, {0.85, 7.5}, {0.99, 10}} {
+		if got := bucketQuantile(c.q, before, after); math.Abs(got-c.want) > 1e-9 {
+			t.Errorf("q %v: %v ms, want %v", c.q, got, c.want)
+		}
+	}
+	if got := bucketQuantile(0.99, after, after); got != 0 {
+		t.Errorf("no observations: %v", got)
 	}
 }

@@ -372,6 +372,8 @@ func (s *session) measured(ctx context.Context, step func() StepResult) (StepRes
 	if n := after.commitN - before.commitN; n > 0 {
 		r.CommitMeanMs = 1000 * (after.commitSeconds - before.commitSeconds) / n
 	}
+	r.EngineP99Ms = bucketQuantile(0.99, before.engineBuckets, after.engineBuckets)
+	r.CommitP99Ms = bucketQuantile(0.99, before.commitBuckets, after.commitBuckets)
 	r.RSSBytes = after.rssBytes
 	return r, ctx.Err()
 }

@@ -8,10 +8,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
+	"math"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -180,12 +183,14 @@ type processStats struct {
 	engineSeconds, engineN float64 // time inside the engine, all transactions
 	commitSeconds, commitN float64 // synced Pebble commits
 	claimLimit             float64 // the server's bound on claims in flight; 0 if it has none
+	// Cumulative bucket counts by upper bound (le), summed over labels.
+	engineBuckets, commitBuckets map[float64]float64
 }
 
 // stats reads the server's /metrics: process CPU and memory, and the sums
 // and counts of its adjudication and commit histograms.
 func (s *adjudicatorServer) stats(ctx context.Context) (processStats, error) {
-	var ps processStats
+	ps := processStats{engineBuckets: map[float64]float64{}, commitBuckets: map[float64]float64{}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+s.metricsAddr+"/metrics", nil)
 	if err != nil {
 		return ps, err
@@ -203,6 +208,21 @@ func (s *adjudicatorServer) stats(ctx context.Context) (processStats, error) {
 		name, _, _ := strings.Cut(series, "{")
 		var dst *float64
 		switch name {
+		case "rxclaims_adjudication_duration_seconds_bucket", "rxclaims_store_commit_duration_seconds_bucket":
+			le, ok := bucketBound(series)
+			if !ok {
+				continue
+			}
+			v, err := strconv.ParseFloat(value, 64)
+			if err != nil {
+				return ps, fmt.Errorf("metric %s: %w", series, err)
+			}
+			if name == "rxclaims_adjudication_duration_seconds_bucket" {
+				ps.engineBuckets[le] += v
+			} else {
+				ps.commitBuckets[le] += v
+			}
+			continue
 		case "process_cpu_seconds_total":
 			dst = &ps.cpuSeconds
 			found++
@@ -236,6 +256,49 @@ func (s *adjudicatorServer) stats(ctx context.Context) (processStats, error) {
 		return ps, errors.New("the adjudicator's /metrics lacks process_cpu_seconds_total or process_resident_memory_bytes")
 	}
 	return ps, nil
+}
+
+// bucketBound is the le label of a histogram bucket series.
+func bucketBound(series string) (float64, bool) {
+	_, rest, ok := strings.Cut(series, `le="`)
+	if !ok {
+		return 0, false
+	}
+	le, _, _ := strings.Cut(rest, `"`)
+	v, err := strconv.ParseFloat(le, 64) // "+Inf" parses as +Inf
+	return v, err == nil
+}
+
+// bucketQuantile is the q quantile, in milliseconds, of the observations
+// between two readings of a histogram's cumulative buckets, interpolated
+// within its bucket as Prometheus's histogram_quantile does: what an alert
+// on the server's histogram would have seen over the step. 0 when nothing
+// was observed; the highest finite bound when the quantile falls in +Inf.
+func bucketQuantile(q float64, before, after map[float64]float64) float64 {
+	bounds := slices.Sorted(maps.Keys(after))
+	if len(bounds) == 0 {
+		return 0
+	}
+	total := after[bounds[len(bounds)-1]] - before[bounds[len(bounds)-1]]
+	if total <= 0 {
+		return 0
+	}
+	rank := q * total
+	lower, below := 0.0, 0.0
+	for _, le := range bounds {
+		n := after[le] - before[le]
+		if n >= rank {
+			if math.IsInf(le, 1) {
+				return 1000 * lower
+			}
+			if n == below {
+				return 1000 * le
+			}
+			return 1000 * (lower + (le-lower)*(rank-below)/(n-below))
+		}
+		lower, below = le, n
+	}
+	return 1000 * lower
 }
 
 // mutualTLS makes a CA, a server certificate for loopback and a client
