@@ -109,12 +109,17 @@ var (
 	descCompactions = prometheus.NewDesc(Namespace+"_store_compactions_total", "Pebble compactions.", nil, nil)
 	descWAL         = prometheus.NewDesc(Namespace+"_store_wal_bytes_written_total", "Bytes written to the write-ahead log.", nil, nil)
 	descMemtable    = prometheus.NewDesc(Namespace+"_store_memtable_size_bytes", "Bytes held in memtables.", nil, nil)
+	// Pebble's block cache (SST data, index and filter blocks): a miss is
+	// a read from disk or the page cache, a checksum and a decompression.
+	descBlockHits   = prometheus.NewDesc(Namespace+"_store_block_cache_hits_total", "Pebble block cache hits.", nil, nil)
+	descBlockMisses = prometheus.NewDesc(Namespace+"_store_block_cache_misses_total", "Pebble block cache misses.", nil, nil)
+	descBlockSize   = prometheus.NewDesc(Namespace+"_store_block_cache_size_bytes", "Bytes of blocks held in Pebble's block cache.", nil, nil)
 )
 
 type storeCollector struct{ src StoreSource }
 
 func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descCacheHits, descCacheMisses, descCacheSize, descDisk, descReadAmp, descCompactions, descWAL, descMemtable} {
+	for _, d := range []*prometheus.Desc{descCacheHits, descCacheMisses, descCacheSize, descDisk, descReadAmp, descCompactions, descWAL, descMemtable, descBlockHits, descBlockMisses, descBlockSize} {
 		ch <- d
 	}
 }
@@ -131,4 +136,7 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descCompactions, prometheus.CounterValue, float64(m.Compact.Count))
 	ch <- prometheus.MustNewConstMetric(descWAL, prometheus.CounterValue, float64(m.WAL.BytesWritten))
 	ch <- prometheus.MustNewConstMetric(descMemtable, prometheus.GaugeValue, float64(m.MemTable.Size))
+	ch <- prometheus.MustNewConstMetric(descBlockHits, prometheus.CounterValue, float64(m.BlockCache.Hits))
+	ch <- prometheus.MustNewConstMetric(descBlockMisses, prometheus.CounterValue, float64(m.BlockCache.Misses))
+	ch <- prometheus.MustNewConstMetric(descBlockSize, prometheus.GaugeValue, float64(m.BlockCache.Size))
 }
