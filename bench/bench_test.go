@@ -255,8 +255,8 @@ func checkBaselines(t *testing.T, got Report) {
 		if tg.Verdict == "" {
 			t.Errorf("target %q has no verdict", tg.Target)
 		}
-		if strings.Contains(tg.Target, "1M members") && !strings.HasPrefix(tg.Verdict, "not measured") {
-			t.Errorf("a 600-member run judged %q: %s", tg.Target, tg.Verdict)
+		if strings.Contains(tg.Target, "Active edits") && !strings.HasPrefix(tg.Verdict, "not measured") {
+			t.Errorf("a run to 1,000 edits judged %q: %s", tg.Target, tg.Verdict)
 		}
 	}
 }

@@ -368,8 +368,8 @@ func diskP99(c *Comparison) string {
 	return fmt.Sprintf(" (the disk's own synced commit at that rate: p99 %s ms, so the claim's p99 is %s× the disk's)", num(c.Bare.Latency.P99), num(c.BareP99Ratio))
 }
 
-// targets sets the run against issue 14's targets (each a ratio measured
-// in one run) and DESIGN.md's scale targets. A scale target is judged
+// targets sets the run against DESIGN.md's performance targets (issue 14:
+// each a ratio to a baseline measured in the same run). A scale target is judged
 // only when the run reached its scale.
 func targets(r *Report) []Target {
 	var out []Target
@@ -421,16 +421,6 @@ func targets(r *Report) []Target {
 	}
 	out = append(out, t)
 
-	t = Target{Target: "p99 at 1,000 claims/s open loop ≤ 2 ms absolute (DESIGN.md; needs a disk whose synced commit p99 is well under 1 ms)", Verdict: "not measured"}
-	if c := at1000; c != nil {
-		t.Measured = fmt.Sprintf("p99 %s ms (p99.9 %s ms)", spread(c.Claims.Latency.P99, c.Runs, func(f RunFigures) float64 { return f.P99 }), num(c.Claims.Latency.P999))
-		if c.Bare != nil {
-			t.Measured += fmt.Sprintf("; the bare synced commit alone: p99 %s ms", num(c.Bare.Latency.P99))
-		}
-		t.Verdict = roundsVerdict(c.Claims.Latency.P99 <= 2, c.Runs, func(f RunFigures) bool { return f.P99 <= 2 })
-	}
-	out = append(out, t)
-
 	for _, d := range r.Scale {
 		if len(d.Cases) < 2 {
 			continue
@@ -443,14 +433,8 @@ func targets(r *Report) []Target {
 				count(first.History), count(last.History), count(last.Members), num(last.RelCPU), num(first.Closed.Claims.RSSBytes/(1<<20)), num(last.Closed.Claims.RSSBytes/(1<<20)))
 			t.Verdict = atScale(last.History >= 10_000_000 && last.Members >= 1_000_000, last.RelCPU <= 1.15)
 			out = append(out, t)
-		case "members":
-			t := Target{Target: "1M members: ≥ 0.8 × the throughput at 10k members (DESIGN.md)"}
-			t.Measured = fmt.Sprintf("%s → %s members: throughput × %s (× %s relative to the empty RPC), CPU per claim × %s",
-				count(first.Members), count(last.Members), num(last.RelThroughput), num(last.RelRatio), num(last.RelCPU))
-			t.Verdict = atScale(first.Members <= 10_000 && last.Members >= 1_000_000, last.RelThroughput >= 0.8 && last.RelRatio >= 0.8)
-			out = append(out, t)
 		case "edits":
-			t := Target{Target: "10 → 10,000 Active edits: per-claim cost grows < 20 % (DESIGN.md)"}
+			t := Target{Target: "10 → 10,000 Active edits: per-claim cost grows < 20 %"}
 			t.Measured = fmt.Sprintf("%s → %s synthetic edits: server CPU per claim × %s, throughput × %s", count(first.Edits), count(last.Edits), num(last.RelCPU), num(last.RelThroughput))
 			t.Verdict = atScale(first.Edits <= 10 && last.Edits >= 10_000, last.RelCPU < 1.2)
 			out = append(out, t)
@@ -728,7 +712,7 @@ func (d Dimension) markdown(b *mdWriter) {
 // mdTargets writes the DESIGN.md targets with their verdicts.
 func (r *Report) mdTargets(b *mdWriter) {
 	p := b.p
-	p("## Targets (issue 14 and DESIGN.md)")
+	p("## Targets (DESIGN.md)")
 	p("")
 	p("Each ratio is measured in this run, on this machine; a verdict is the median round's, *unclear* when the rounds disagree, and a scale target has a verdict only when the run reached its scale.")
 	p("")
