@@ -339,6 +339,9 @@ func checkNoData(t *testing.T, dir string) {
 	if err != nil || len(runs) == 0 {
 		t.Fatalf("no run folders: %v", err)
 	}
+	if _, err := os.Stat(filepath.Join(dir, "run-bare")); !os.IsNotExist(err) {
+		t.Errorf("the bare Pebble baseline's store was left behind (%v)", err)
+	}
 	for _, run := range runs {
 		for _, gone := range []string{"data", "bundle.json"} {
 			if _, err := os.Stat(filepath.Join(run, gone)); !os.IsNotExist(err) {

@@ -719,7 +719,7 @@ func (r *Report) mdTargets(b *mdWriter) {
 	p("| target | measured | verdict |")
 	p("|---|---|---|")
 	for _, t := range r.Targets {
-		p("| %s | %s | %s |", t.Target, t.Measured, t.Verdict)
+		p("| %s | %s | %s |", t.Target, cmp.Or(t.Measured, "–"), t.Verdict)
 	}
 	p("")
 }
