@@ -34,6 +34,10 @@ type Options struct {
 	MaxInFlight      int           // open loop: calls outstanding at most; default 256
 	Conns            int           // gRPC connections shared by all calls; default 1
 	P99Bound         time.Duration // the capacity line's latency bound; default 50ms
+	// PostgresDSN, when set, adds a third baseline to every closed-loop
+	// step: the claim's storage transaction in PostgreSQL (pgx, pipelined,
+	// synchronous commit), in a schema of its own dropped afterwards.
+	PostgresDSN string
 	// Repeat is how many rounds of the load steps run on the load
 	// session's server, each step with its empty RPC and its bare Pebble
 	// baseline just before and after it; the report gives the median

@@ -152,6 +152,11 @@ type Comparison struct {
 	BareThroughputRatio float64 `json:"bare_throughput_ratio,omitempty"`
 	BareCPURatio        float64 `json:"bare_cpu_ratio,omitempty"`
 	BareP99Ratio        float64 `json:"bare_p99_ratio,omitempty"`
+	// BarePostgres is the same storage transaction in PostgreSQL, closed
+	// loop at the same concurrency (with Options.PostgresDSN), and
+	// BarePostgresRatio claims/s ÷ its transactions/s.
+	BarePostgres      *StepResult `json:"bare_postgres,omitempty"`
+	BarePostgresRatio float64     `json:"bare_postgres_throughput_ratio,omitempty"`
 	// Runs are the figures of every round of this step (Options.Repeat),
 	// in the order run; the step's results above are the median round's.
 	Runs []RunFigures `json:"runs,omitempty"`
@@ -589,6 +594,25 @@ func (r *Report) mdClosed(b *mdWriter) {
 	p("")
 	p("Server CPU counts the %s; the bare transaction's CPU is the bench process's own over its step (its gRPC client idle meanwhile).", r.CPUScope)
 	p("")
+	if len(r.Closed) > 0 && r.Closed[0].BarePostgres != nil {
+		p("The same storage transaction in PostgreSQL (pgx, pipelined: the reads in one round trip, the writes in another, then a synchronous commit), after the Pebble one; its CPU is the bench client's only, not the PostgreSQL server's:")
+		p("")
+		p("| concurrency | PostgreSQL txn/s | ÷ empty RPC | claims ÷ PostgreSQL | bare Pebble ÷ PostgreSQL | p99 ms | client CPU ms/txn | errors |")
+		p("|---:|---:|---:|---:|---:|---:|---:|---:|")
+		for _, c := range r.Closed {
+			pg := c.BarePostgres
+			if pg == nil {
+				continue
+			}
+			bare := 0.0
+			if c.Bare != nil {
+				bare = ratio(c.Bare.Throughput, pg.Throughput)
+			}
+			p("| %d | %s | %s | %s | %s | %s | %s | %d |", c.Claims.Concurrency, num(pg.Throughput), num(ratio(pg.Throughput, c.Empty.Throughput)), num(c.BarePostgresRatio),
+				num(bare), num(pg.Latency.P99), num(pg.ClientCPUSecondsPerCall*1000), sum(pg.Errors))
+		}
+		p("")
+	}
 }
 
 // roundsNote says how the rounds of the load steps are summarised.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -394,6 +395,18 @@ func (s *session) rounds(ctx context.Context) (closed, open []Comparison, err er
 		}
 		_ = os.Remove(filepath.Join(o.OutDir, "run-bare"))
 	}()
+	var pg *pgStore
+	if o.PostgresDSN != "" {
+		progressf(o, "bare PostgreSQL store: %s members' documents", count(o.Members))
+		if pg, err = openPGStore(ctx, o.PostgresDSN, slices.Max(append([]int{1}, o.Concurrency...)), o.Members); err != nil {
+			return nil, nil, err
+		}
+		defer func() {
+			if cerr := pg.close(context.WithoutCancel(ctx)); err == nil {
+				err = cerr
+			}
+		}()
+	}
 	closedRounds := make([][]Comparison, len(o.Concurrency))
 	openRounds := make([][]Comparison, len(o.Rates))
 	for round := range o.Repeat {
@@ -403,7 +416,12 @@ func (s *session) rounds(ctx context.Context) (closed, open []Comparison, err er
 			if err != nil {
 				return nil, nil, err
 			}
-			closedRounds[i] = append(closedRounds[i], cmp.withBare(bare.txn(ctx, c, o.StepDuration)))
+			cmp = cmp.withBare(bare.txn(ctx, c, o.StepDuration))
+			if pg != nil {
+				r := pg.txn(ctx, c, o.StepDuration)
+				cmp.BarePostgres, cmp.BarePostgresRatio = &r, ratio(cmp.Claims.Throughput, r.Throughput)
+			}
+			closedRounds[i] = append(closedRounds[i], cmp)
 		}
 		for i, rate := range o.Rates {
 			progressf(o, "round %d of %d: open loop at %s/s (empty RPC, claims, bare synced commit)", round+1, o.Repeat, num(rate))

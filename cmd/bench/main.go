@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -66,6 +67,7 @@ type flags struct {
 	ScaleTLS            *bool            `name:"scale-tls" negatable:"" help:"Measure the transport dimension: the claim path over plaintext and over mutual TLS (on in every preset)."`
 	ScaleConcurrency    *int             `name:"scale-concurrency" help:"Closed-loop concurrency of the scale cases."`
 	ScaleRate           *float64         `name:"scale-rate" help:"Open-loop rate of the scale cases."`
+	PostgresDSN         string           `name:"postgres-dsn" placeholder:"DSN" help:"Also measure the claim's storage transaction in this PostgreSQL database (in a schema of its own, dropped afterwards)."`
 	KeepData            bool             `name:"keep-data" help:"Keep each server's Pebble store and bundle under --out (removed after each step by default)."`
 	InProcess           bool             `name:"in-process" help:"Run the adjudicator in this process (CPU figures then include the client)."`
 	Adjudicator         string           `name:"adjudicator" placeholder:"BIN" help:"Adjudicator binary to start; empty builds cmd/adjudicator with go build."`
@@ -127,7 +129,7 @@ func (f *flags) options() (bench.Options, error) {
 		setList(&o.ScaleHistory, "scale-history", f.ScaleHistory, ints),
 		setList(&o.ScaleEdits, "scale-edits", f.ScaleEdits, ints),
 	)
-	o.OutDir, o.InProcess, o.AdjudicatorBin, o.KeepData = f.Out, f.InProcess, f.Adjudicator, f.KeepData
+	o.OutDir, o.InProcess, o.AdjudicatorBin, o.KeepData, o.PostgresDSN = f.Out, f.InProcess, f.Adjudicator, f.KeepData, f.PostgresDSN
 	return o, err
 }
 
@@ -158,7 +160,7 @@ func runAndReport(ctx context.Context, o bench.Options, args []string, stdout io
 	if r == nil {
 		return err
 	}
-	r.Command = strings.Join(append([]string{"go run ./cmd/bench"}, args...), " ")
+	r.Command = strings.Join(append([]string{"go run ./cmd/bench"}, redactDSN(args)...), " ")
 	// Run wrote the report; write it again with the command line in it.
 	if werr := r.WriteJSON(filepath.Join(o.OutDir, "report.json")); werr != nil {
 		return errors.Join(err, werr)
@@ -168,6 +170,21 @@ func runAndReport(ctx context.Context, o bench.Options, args []string, stdout io
 	}
 	fmt.Fprintf(stdout, "%s\n%s written in %s\n", r.Capacity.Text, filepath.Join(o.OutDir, "report.md"), time.Since(start).Round(time.Second))
 	return err
+}
+
+// redactDSN replaces the value of --postgres-dsn, which may hold a
+// password, in the command line the report records.
+func redactDSN(args []string) []string {
+	out := slices.Clone(args)
+	for i, a := range out {
+		switch {
+		case a == "--postgres-dsn" && i+1 < len(out):
+			out[i+1] = "DSN"
+		case strings.HasPrefix(a, "--postgres-dsn="):
+			out[i] = "--postgres-dsn=DSN"
+		}
+	}
+	return out
 }
 
 // ints parses a comma-separated list; "-" is the empty list.

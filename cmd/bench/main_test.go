@@ -48,3 +48,10 @@ func TestHelpAndVersion(t *testing.T) {
 		}
 	}
 }
+
+func TestRedactDSN(t *testing.T) {
+	got := strings.Join(redactDSN([]string{"--short", "--postgres-dsn", "postgres://u:secret@h/db", "--postgres-dsn=password=secret"}), " ")
+	if strings.Contains(got, "secret") || got != "--short --postgres-dsn DSN --postgres-dsn=DSN" {
+		t.Errorf("redactDSN: %q", got)
+	}
+}
