@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	mrand "math/rand/v2"
 	"os"
@@ -112,18 +113,16 @@ func (t bareTxn) send(ctx context.Context, _ *Op) outcome {
 	_, _ = rand.Read(claim[2:])
 	member := mrand.IntN(t.s.members)
 	if !t.writeOnly {
-		if v, closer, err := db.Get(claim); err == nil {
-			_ = v
+		if _, closer, err := db.Get(claim); err == nil {
 			closer.Close()
-		} else if err != pebble.ErrNotFound {
+		} else if !errors.Is(err, pebble.ErrNotFound) {
 			return outcome{errCode: "Internal"}
 		}
 		for d := range bareDocsPerClaim {
-			v, closer, err := db.Get(docKey(member, d))
+			_, closer, err := db.Get(docKey(member, d))
 			if err != nil {
 				return outcome{errCode: "Internal"}
 			}
-			_ = v
 			closer.Close()
 		}
 	}
