@@ -131,8 +131,8 @@ func (a *adjudication) prescription(ctx context.Context) error {
 		}
 		if days > 0 && c.dos.After(c.written.AddDays(days)) {
 			a.resp.reject(ncpdp.RejectPrescriptionServiceReferenceNumberTimeLimitExceeded)
-			a.trace("", "reject %s: written %s, expired after %d days (%s) on %s", ncpdp.RejectPrescriptionServiceReferenceNumberTimeLimitExceeded,
-				c.written, days, what, c.written.AddDays(days))
+			a.trace("", "reject %s: written %s, so its last fill date was %s (%d days, %s)", ncpdp.RejectPrescriptionServiceReferenceNumberTimeLimitExceeded,
+				c.written, c.written.AddDays(days), days, what)
 		}
 	}
 	limit := -1 // refills the law allows; -1: no limit
