@@ -23,6 +23,7 @@ type fakeSink struct {
 	pharmacies map[string]domain.Pharmacy
 	networks   map[string]domain.Network
 	schedules  map[string]edits.Schedule
+	prescribers map[string]domain.Prescriber
 	claims     []ClaimRef
 	batches    []uint64 // sequences received, in order (repeats show resends)
 	failNext   int      // fail this many calls before applying
@@ -32,7 +33,7 @@ type fakeSink struct {
 func newFakeSink() *fakeSink {
 	return &fakeSink{families: map[string]domain.Family{}, drugs: map[string]domain.Drug{},
 		pharmacies: map[string]domain.Pharmacy{}, networks: map[string]domain.Network{},
-		schedules: map[string]edits.Schedule{}}
+		schedules: map[string]edits.Schedule{}, prescribers: map[string]domain.Prescriber{}}
 }
 
 var errUnavailable = errors.New("adjudicator unavailable")
@@ -96,6 +97,9 @@ func (s *fakeSink) SyncCatalog(_ context.Context, b CatalogBatch) error {
 		for _, n := range b.Networks {
 			s.networks[n.ID] = n
 		}
+		for _, p := range b.Prescribers {
+			s.prescribers[p.NPI] = p
+		}
 	})
 }
 
@@ -156,6 +160,9 @@ func (s *fakeSink) dump() string {
 		if d.GenericNDC != "" {
 			fmt.Fprintf(&b, " generic %s", d.GenericNDC)
 		}
+		if d.DEASchedule != "" {
+			fmt.Fprintf(&b, " C-%s", d.DEASchedule)
+		}
 		for _, p := range d.Prices {
 			fmt.Fprintf(&b, " [%s awp %s mac %s]", p.Effective, p.AWP, p.MAC)
 		}
@@ -181,6 +188,17 @@ func (s *fakeSink) dump() string {
 				bc = t.BrandClass.String()
 			}
 			fmt.Fprintf(&b, " [%s awp-%s fee %s]", bc, t.AWPDiscount, t.DispensingFee)
+		}
+		b.WriteString("\n")
+	}
+	for _, k := range sortedKeys(s.prescribers) {
+		p := s.prescribers[k]
+		fmt.Fprintf(&b, "prescriber %s %s %s..%s", p.NPI, p.Name, p.From, p.To)
+		if p.Excluded {
+			b.WriteString(" excluded")
+		}
+		if p.DEA != "" {
+			fmt.Fprintf(&b, " DEA %s %v..%s", p.DEA, p.DEASchedules, p.DEAExpires)
 		}
 		b.WriteString("\n")
 	}
