@@ -39,7 +39,7 @@ type Claim struct {
 	SubmissionClarificationCodes []string     `json:"submission_clarification_codes,omitempty"`
 	DUR                          []DURService `json:"dur,omitempty"`
 	PriorAuthorizationNumber     string       `json:"prior_authorization_number,omitempty"`
-	// The prescription as written (DOMAIN.md section 6.1a), each optional:
+	// The prescription as written (DOMAIN.md section 6, steps 1 and 5a), each optional:
 	// date written [414-DE], refills authorized [415-DF], quantity
 	// prescribed [460-ET]; and the other coverage code [308-C8].
 	DatePrescriptionWritten string `json:"date_prescription_written,omitempty"`

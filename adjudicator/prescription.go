@@ -13,7 +13,7 @@ import (
 )
 
 // This file holds the checks of the prescription as written and of the
-// prescriber (DOMAIN.md sections 6.1a and 6.4a): date written, refills
+// prescriber (DOMAIN.md section 6, steps 3, 5a and 5b): date written, refills
 // authorized, quantity prescribed, other coverage code, prescriber file.
 
 // Other coverage code [308-C8] values of the D.0 External Code List.

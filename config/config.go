@@ -83,7 +83,7 @@ type LevelSettings struct {
 	RxExpiryDaysScheduleII *int `json:"rx_expiry_days_schedule_ii,omitempty"`
 	// COB is the plan's place in coordination of benefits: PRIMARY (the
 	// default) pays first, SECONDARY pays after another payer, which the
-	// other coverage code [308-C8] must show (DOMAIN.md section 6.1a).
+	// other coverage code [308-C8] must show (DOMAIN.md section 6, step 3).
 	COB string `json:"cob,omitempty"`
 	// PrescriberValidation, ON or OFF (the default), checks the prescriber
 	// of every claim against the prescriber file (codes 56, 71, 42 to 46).

@@ -11,7 +11,7 @@ var DEASchedules = []string{"2", "3", "4", "5"}
 func ValidDEASchedule(s string) bool { return slices.Contains(DEASchedules, s) }
 
 // Prescriber is a prescriber on the plan's prescriber file: who may write
-// the prescriptions the plan pays for (DOMAIN.md section 6.4a).
+// the prescriptions the plan pays for (DOMAIN.md section 6, step 5b).
 type Prescriber struct {
 	NPI  string `json:"npi"`
 	Name string `json:"name,omitempty"`

@@ -17,17 +17,17 @@ import (
 // fakeSink is an in-memory adjudicator with the Sink's idempotent upsert
 // semantics, and failures to order.
 type fakeSink struct {
-	mu         sync.Mutex
-	families   map[string]domain.Family
-	drugs      map[string]domain.Drug
-	pharmacies map[string]domain.Pharmacy
-	networks   map[string]domain.Network
-	schedules  map[string]edits.Schedule
+	mu          sync.Mutex
+	families    map[string]domain.Family
+	drugs       map[string]domain.Drug
+	pharmacies  map[string]domain.Pharmacy
+	networks    map[string]domain.Network
+	schedules   map[string]edits.Schedule
 	prescribers map[string]domain.Prescriber
-	claims     []ClaimRef
-	batches    []uint64 // sequences received, in order (repeats show resends)
-	failNext   int      // fail this many calls before applying
-	failAfter  int      // apply, then fail (an ack lost) this many calls
+	claims      []ClaimRef
+	batches     []uint64 // sequences received, in order (repeats show resends)
+	failNext    int      // fail this many calls before applying
+	failAfter   int      // apply, then fail (an ack lost) this many calls
 }
 
 func newFakeSink() *fakeSink {

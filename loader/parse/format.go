@@ -22,7 +22,7 @@ const (
 	KindPharmacy Kind = "pharmacy"
 	KindNetwork  Kind = "network"
 	KindSchedule Kind = "schedule"
-	// KindPrescriber is the prescriber file (DOMAIN.md section 6.4a).
+	// KindPrescriber is the prescriber file (DOMAIN.md section 6, step 5b).
 	KindPrescriber Kind = "prescriber"
 )
 

@@ -531,7 +531,7 @@ func (x *DrugRecord) GetDeaSchedule() string {
 }
 
 // PrescriberRecord is one prescriber of the prescriber file, replaced
-// whole (DOMAIN section 6.4a).
+// whole (DOMAIN section 6, step 5b).
 type PrescriberRecord struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Npi           string                 `protobuf:"bytes,1,opt,name=npi,proto3" json:"npi,omitempty"`
