@@ -191,17 +191,7 @@ func (s *fakeSink) dump() string {
 		}
 		b.WriteString("\n")
 	}
-	for _, k := range sortedKeys(s.prescribers) {
-		p := s.prescribers[k]
-		fmt.Fprintf(&b, "prescriber %s %s %s..%s", p.NPI, p.Name, p.From, p.To)
-		if p.Excluded {
-			b.WriteString(" excluded")
-		}
-		if p.DEA != "" {
-			fmt.Fprintf(&b, " DEA %s %v..%s", p.DEA, p.DEASchedules, p.DEAExpires)
-		}
-		b.WriteString("\n")
-	}
+	s.dumpPrescribers(&b)
 	for _, k := range sortedKeys(s.schedules) {
 		x := s.schedules[k]
 		fmt.Fprintf(&b, "schedule %s %s %q %v\n", x.ID, x.Kind, x.Name, x.Columns)
@@ -222,6 +212,21 @@ func (s *fakeSink) dump() string {
 		return "empty\n"
 	}
 	return b.String()
+}
+
+// dumpPrescribers prints the adjudicator's prescribers (dump holds the lock).
+func (s *fakeSink) dumpPrescribers(b *strings.Builder) {
+	for _, k := range sortedKeys(s.prescribers) {
+		p := s.prescribers[k]
+		fmt.Fprintf(b, "prescriber %s %s %s..%s", p.NPI, p.Name, p.From, p.To)
+		if p.Excluded {
+			b.WriteString(" excluded")
+		}
+		if p.DEA != "" {
+			fmt.Fprintf(b, " DEA %s %v..%s", p.DEA, p.DEASchedules, p.DEAExpires)
+		}
+		b.WriteString("\n")
+	}
 }
 
 func sortedKeys[V any](m map[string]V) []string {
