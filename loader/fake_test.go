@@ -151,23 +151,7 @@ func (s *fakeSink) dump() string {
 			b.WriteString("\n")
 		}
 	}
-	for _, k := range sortedKeys(s.drugs) {
-		d := s.drugs[k]
-		fmt.Fprintf(&b, "drug %s %s %s %s", d.NDC, d.Name, d.TherapeuticClass, d.MultiSourceCode)
-		if d.BrandGeneric != "" {
-			fmt.Fprintf(&b, " indicator %s", d.BrandGeneric)
-		}
-		if d.GenericNDC != "" {
-			fmt.Fprintf(&b, " generic %s", d.GenericNDC)
-		}
-		if d.DEASchedule != "" {
-			fmt.Fprintf(&b, " C-%s", d.DEASchedule)
-		}
-		for _, p := range d.Prices {
-			fmt.Fprintf(&b, " [%s awp %s mac %s]", p.Effective, p.AWP, p.MAC)
-		}
-		b.WriteString("\n")
-	}
+	s.dumpDrugs(&b)
 	for _, k := range sortedKeys(s.pharmacies) {
 		p := s.pharmacies[k]
 		fmt.Fprintf(&b, "pharmacy %s %s", p.NPI, p.Name)
@@ -212,6 +196,27 @@ func (s *fakeSink) dump() string {
 		return "empty\n"
 	}
 	return b.String()
+}
+
+// dumpDrugs prints the adjudicator's drugs (dump holds the lock).
+func (s *fakeSink) dumpDrugs(b *strings.Builder) {
+	for _, k := range sortedKeys(s.drugs) {
+		d := s.drugs[k]
+		fmt.Fprintf(b, "drug %s %s %s %s", d.NDC, d.Name, d.TherapeuticClass, d.MultiSourceCode)
+		if d.BrandGeneric != "" {
+			fmt.Fprintf(b, " indicator %s", d.BrandGeneric)
+		}
+		if d.GenericNDC != "" {
+			fmt.Fprintf(b, " generic %s", d.GenericNDC)
+		}
+		if d.DEASchedule != "" {
+			fmt.Fprintf(b, " C-%s", d.DEASchedule)
+		}
+		for _, p := range d.Prices {
+			fmt.Fprintf(b, " [%s awp %s mac %s]", p.Effective, p.AWP, p.MAC)
+		}
+		b.WriteString("\n")
+	}
 }
 
 // dumpPrescribers prints the adjudicator's prescribers (dump holds the lock).
