@@ -39,6 +39,13 @@ type Claim struct {
 	SubmissionClarificationCodes []string     `json:"submission_clarification_codes,omitempty"`
 	DUR                          []DURService `json:"dur,omitempty"`
 	PriorAuthorizationNumber     string       `json:"prior_authorization_number,omitempty"`
+	// The prescription as written (DOMAIN.md section 6, steps 1 and 5a), each optional:
+	// date written [414-DE], refills authorized [415-DF], quantity
+	// prescribed [460-ET]; and the other coverage code [308-C8].
+	DatePrescriptionWritten string `json:"date_prescription_written,omitempty"`
+	RefillsAuthorized       string `json:"number_of_refills_authorized,omitempty"`
+	QuantityPrescribed      string `json:"quantity_prescribed,omitempty"`
+	OtherCoverageCode       string `json:"other_coverage_code,omitempty"`
 }
 
 // DURService is one submitted DUR/professional service repetition.
@@ -96,6 +103,8 @@ func (c *Claim) checkEnvelope() error {
 		{"dispensing_fee_submitted", c.DispensingFeeSubmitted}, {"usual_and_customary_charge", c.UsualAndCustomary},
 		{"gross_amount_due", c.GrossAmountDue}, {"pharmacy_npi", c.PharmacyNPI}, {"prescriber_npi", c.PrescriberNPI},
 		{"prior_authorization_number", c.PriorAuthorizationNumber},
+		{"date_prescription_written", c.DatePrescriptionWritten}, {"number_of_refills_authorized", c.RefillsAuthorized},
+		{"quantity_prescribed", c.QuantityPrescribed}, {"other_coverage_code", c.OtherCoverageCode},
 	}
 	for _, f := range fields {
 		if err := checkText(f.name, f.v); err != nil {
@@ -158,6 +167,14 @@ func (c *Claim) hash() string {
 	}
 	for _, s := range c.SubmissionClarificationCodes {
 		w("scc:" + s)
+	}
+	// The prescription fields enter only when sent, so a claim without them
+	// hashes as it did before they existed (stored hashes stay valid).
+	for _, f := range []struct{ tag, v string }{{"de:", c.DatePrescriptionWritten}, {"df:", c.RefillsAuthorized},
+		{"et:", c.QuantityPrescribed}, {"c8:", c.OtherCoverageCode}} {
+		if f.v != "" {
+			w(f.tag + f.v)
+		}
 	}
 	for _, d := range c.DUR {
 		w("dur:" + d.Reason + "/" + d.Professional + "/" + d.Result)

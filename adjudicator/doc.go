@@ -8,9 +8,11 @@
 //	routing         1  the BIN and PCN are a route of this processor
 //	duplicate       2  the claim key: an identical resubmission, a paid claim to replace
 //	eligibility     3  cardholder, person code, date of birth, group, coverage
-//	submission      3  the plan's timely filing limit and its rule for a 0.00 U&C
+//	submission      3  the plan's timely filing limit, other coverage code and its rule for a 0.00 U&C
 //	pharmacy        4  the pharmacy's network, which gives the claim its segment
 //	product         5  the drug, its price, exclusions, the formulary tier
+//	prescription    5  expiry, refills and quantity of the prescription as written
+//	prescriber      5  the prescriber file, with the DEA schedule (when the plan validates)
 //	edits           -  the edits that apply to the claim
 //	limitations     6  age, gender, quantity, days supply, refills
 //	clinical        7  refill too soon, step therapy, DUR, prior authorization

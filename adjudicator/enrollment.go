@@ -97,23 +97,26 @@ type Catalog struct {
 	Pharmacies []domain.Pharmacy
 	Networks   []domain.Network
 	Schedules  []edits.Schedule
+	// Prescribers are replaced by NPI.
+	Prescribers []domain.Prescriber
 }
 
-// UpsertCatalog replaces drugs, pharmacies, networks and schedules by key
-// (NDC, NPI, ID), adding those not yet known, in one configuration change
-// written with audit (required, as for every configuration change): all
+// UpsertCatalog replaces drugs, pharmacies, networks, schedules and
+// prescribers by key (NDC, NPI, ID), adding those not yet known, in one
+// configuration change written with audit (required, as for every configuration change): all
 // of it applies or none.
 func (e *Engine) UpsertCatalog(ctx context.Context, cat Catalog, audit *AuditEntry) error {
-	if len(cat.Drugs)+len(cat.Pharmacies)+len(cat.Networks)+len(cat.Schedules) == 0 {
+	if len(cat.Drugs)+len(cat.Pharmacies)+len(cat.Networks)+len(cat.Schedules)+len(cat.Prescribers) == 0 {
 		return nil
 	}
-	audit.setDetail(fmt.Sprintf("drugs %d, pharmacies %d, networks %d, schedules %d",
-		len(cat.Drugs), len(cat.Pharmacies), len(cat.Networks), len(cat.Schedules)))
+	audit.setDetail(fmt.Sprintf("drugs %d, pharmacies %d, networks %d, schedules %d, prescribers %d",
+		len(cat.Drugs), len(cat.Pharmacies), len(cat.Networks), len(cat.Schedules), len(cat.Prescribers)))
 	return e.UpdateConfig(ctx, audit, func(c *config.Config) error {
 		upsert(&c.Schedules, cat.Schedules, func(x edits.Schedule) string { return x.ID })
 		upsert(&c.Networks, cat.Networks, func(x domain.Network) string { return x.ID })
 		upsert(&c.Drugs, cat.Drugs, func(x domain.Drug) string { return x.NDC })
 		upsert(&c.Pharmacies, cat.Pharmacies, func(x domain.Pharmacy) string { return x.NPI })
+		upsert(&c.Prescribers, cat.Prescribers, func(x domain.Prescriber) string { return x.NPI })
 		return nil
 	})
 }

@@ -30,6 +30,7 @@ type fuzzClaim struct {
 	days                                              int
 	daw, ingredient, fee, uc, gross, pharmacy, prescr string
 	scc, dur, pa                                      string // scc: comma list; dur: ";" list of reason/professional/result
+	rxf                                               string // "written;refills;quantity prescribed;other coverage code"
 }
 
 func split(s, sep string) []string {
@@ -47,6 +48,8 @@ func (in fuzzClaim) claim() *adjudicator.Claim {
 		DispensingFeeSubmitted: in.fee, UsualAndCustomary: in.uc, GrossAmountDue: in.gross, PharmacyNPI: in.pharmacy,
 		PrescriberNPI: in.prescr, SubmissionClarificationCodes: split(in.scc, ","), PriorAuthorizationNumber: in.pa,
 	}
+	rxf := append(strings.SplitN(in.rxf, ";", 4), "", "", "", "")
+	c.DatePrescriptionWritten, c.RefillsAuthorized, c.QuantityPrescribed, c.OtherCoverageCode = rxf[0], rxf[1], rxf[2], rxf[3]
 	for _, d := range split(in.dur, ";") {
 		parts := strings.SplitN(d, "/", 3)
 		parts = append(parts, "", "")
@@ -70,7 +73,8 @@ const (
 func claimEnvelopeBad(c *adjudicator.Claim) bool {
 	for _, s := range []string{c.BIN, c.PCN, c.GroupID, c.CardholderID, c.PersonCode, c.DateOfBirth, c.PatientGender,
 		c.DateOfService, c.RxNumber, c.ProductID, c.Quantity, c.DAW, c.IngredientCostSubmitted, c.DispensingFeeSubmitted,
-		c.UsualAndCustomary, c.GrossAmountDue, c.PharmacyNPI, c.PrescriberNPI, c.PriorAuthorizationNumber} {
+		c.UsualAndCustomary, c.GrossAmountDue, c.PharmacyNPI, c.PrescriberNPI, c.PriorAuthorizationNumber,
+		c.DatePrescriptionWritten, c.RefillsAuthorized, c.QuantityPrescribed, c.OtherCoverageCode} {
 		if badText(s) {
 			return true
 		}
@@ -258,11 +262,16 @@ func fuzzSeeds() []fuzzClaim {
 		with(func(c *fuzzClaim) { c.dos = "2027-01-01" }),                       // post-dated
 		with(func(c *fuzzClaim) { c.rx = "800005"; c.ndc = "00006007131" }),     // excluded
 		with(func(c *fuzzClaim) { c.rx = "800006"; c.scc = "1,2,3,4"; c.dur = "XX/YY/ZZ;DD/M0/1A" }),
-		with(func(c *fuzzClaim) { c.pharmacy = strings.Repeat("1", 65) }),     // envelope: ErrInvalid
-		with(func(c *fuzzClaim) { c.op = 2; c.rx = strings.Repeat("9", 65) }), // envelope on a reversal
-		with(func(c *fuzzClaim) { c.scc = strings.Repeat("1,", 20) + "1" }),   // 21 repetitions: one too many
-		with(func(c *fuzzClaim) { c.op = 2; c.rx = "899998" }),                // reversal of nothing paid: 84
-		with(func(c *fuzzClaim) { c.op = 1; c.rx = "899999" }),                // rebill with nothing paid: 84
+		with(func(c *fuzzClaim) { c.pharmacy = strings.Repeat("1", 65) }),            // envelope: ErrInvalid
+		with(func(c *fuzzClaim) { c.op = 2; c.rx = strings.Repeat("9", 65) }),        // envelope on a reversal
+		with(func(c *fuzzClaim) { c.scc = strings.Repeat("1,", 20) + "1" }),          // 21 repetitions: one too many
+		with(func(c *fuzzClaim) { c.rx = "800020"; c.rxf = "2026-03-01;2;60;1" }),    // prescription fields that pass
+		with(func(c *fuzzClaim) { c.rx = "800021"; c.fill = 3; c.rxf = ";2;;" }),     // 7W
+		with(func(c *fuzzClaim) { c.rx = "800022"; c.rxf = "2025-01-01;;;" }),        // M4
+		with(func(c *fuzzClaim) { c.rx = "800023"; c.rxf = "2026-04-02;x;0;9" }),     // AB, 29, ET, 13
+		with(func(c *fuzzClaim) { c.rx = "800024"; c.qty = "45"; c.rxf = ";0;30;" }), // 9G
+		with(func(c *fuzzClaim) { c.op = 2; c.rx = "899998" }),                       // reversal of nothing paid: 84
+		with(func(c *fuzzClaim) { c.op = 1; c.rx = "899999" }),                       // rebill with nothing paid: 84
 		with(func(c *fuzzClaim) {
 			c.qty = "-1"
 			c.ingredient = "1e3"
@@ -280,12 +289,12 @@ func FuzzBill(f *testing.F) {
 	engine, st := fuzzEngine(f)
 	for _, s := range fuzzSeeds() {
 		f.Add(s.op, s.bin, s.pcn, s.group, s.cardholder, s.person, s.dob, s.gender, s.dos, s.rx, s.fill,
-			s.ndc, s.qty, s.days, s.daw, s.ingredient, s.fee, s.uc, s.gross, s.pharmacy, s.prescr, s.scc, s.dur, s.pa)
+			s.ndc, s.qty, s.days, s.daw, s.ingredient, s.fee, s.uc, s.gross, s.pharmacy, s.prescr, s.scc, s.dur, s.pa, s.rxf)
 	}
 	f.Fuzz(func(t *testing.T, op uint8, bin, pcn, group, cardholder, person, dob, gender, dos, rx string, fill int,
-		ndc, qty string, days int, daw, ingredient, fee, uc, gross, pharmacy, prescr, scc, dur, pa string) {
+		ndc, qty string, days int, daw, ingredient, fee, uc, gross, pharmacy, prescr, scc, dur, pa, rxf string) {
 		in := fuzzClaim{op, bin, pcn, group, cardholder, person, dob, gender, dos, rx, fill, ndc, qty, days,
-			daw, ingredient, fee, uc, gross, pharmacy, prescr, scc, dur, pa}
+			daw, ingredient, fee, uc, gross, pharmacy, prescr, scc, dur, pa, rxf}
 		fz := &fuzzer{t: t, ctx: context.Background(), engine: engine, st: st, claim: in.claim(), rev: in.reversal()}
 		fz.run(in.op)
 	})

@@ -76,7 +76,16 @@ func (s *snapshot) checkLevel(l edits.Level) error {
 // (substitution allowed, patient requested brand), 7 (brand mandated by law)
 // or 8 (generic not available in the marketplace) is not paid at MAC.
 var defaultSettings = config.LevelSettings{PenaltyDAW: []string{"2"}, MACExemptDAW: []string{"1", "2", "7", "8"}, Retail90MinDays: 84,
-	FilingLimitDays: &defaultFilingLimitDays, ZeroUsualAndCustomary: config.ZeroUCReject, NoCostShare: config.NoCostShareZero}
+	FilingLimitDays: &defaultFilingLimitDays, ZeroUsualAndCustomary: config.ZeroUCReject, NoCostShare: config.NoCostShareZero,
+	RxExpiryDays: &defaultRxExpiry[0], RxExpiryDaysControlled: &defaultRxExpiry[1], RxExpiryDaysScheduleII: &defaultRxExpiry[2],
+	COB: config.COBPrimary, PrescriberValidation: config.Off}
+
+// defaultRxExpiry is how many days after it was written a prescription may
+// be filled, when no level says: a year for a drug that is not controlled
+// (the common state law), six months for C-III to C-V (21 CFR 1306.22),
+// and 90 days for C-II, which federal law does not limit but many states
+// and plans do.
+var defaultRxExpiry = [3]int{365, 180, 90}
 
 // defaultFilingLimitDays is the timely filing limit when no level sets one:
 // a year, the common PBM contract term.

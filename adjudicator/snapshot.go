@@ -14,17 +14,18 @@ import (
 // snapshot is the compiled, read-only form of a Config. The engine swaps
 // whole snapshots atomically; a claim sees one snapshot from start to end.
 type snapshot struct {
-	plans      map[string]*compiledPlan
-	networks   map[string]*domain.Network
-	pharmacies map[string]*domain.Pharmacy
-	drugs      map[string]*compiledDrug
-	clients    map[string]*config.Client
-	groups     map[string]*config.Group
-	settings   config.Settings
-	routes     map[config.Route]*route // nil: no routes configured, every BIN/PCN accepted
-	edits      *edits.Index
-	schedules  edits.Schedules
-	paths      sync.Map // [2]string{plan, group} → *path
+	plans       map[string]*compiledPlan
+	networks    map[string]*domain.Network
+	pharmacies  map[string]*domain.Pharmacy
+	drugs       map[string]*compiledDrug
+	prescribers map[string]*domain.Prescriber
+	clients     map[string]*config.Client
+	groups      map[string]*config.Group
+	settings    config.Settings
+	routes      map[config.Route]*route // nil: no routes configured, every BIN/PCN accepted
+	edits       *edits.Index
+	schedules   edits.Schedules
+	paths       sync.Map // [2]string{plan, group} → *path
 }
 
 type compiledPlan struct {
@@ -73,14 +74,15 @@ func compile(in *config.Config) (*snapshot, error) {
 	clients, groups, err := config.ValidateHierarchy(cfg)
 	ps.Add("", err)
 	s := &snapshot{
-		clients:    clients,
-		groups:     groups,
-		settings:   cfg.Settings,
-		plans:      make(map[string]*compiledPlan, len(cfg.Plans)),
-		networks:   make(map[string]*domain.Network, len(cfg.Networks)),
-		pharmacies: make(map[string]*domain.Pharmacy, len(cfg.Pharmacies)),
-		drugs:      make(map[string]*compiledDrug, len(cfg.Drugs)),
-		routes:     compileRoutes(cfg),
+		clients:     clients,
+		groups:      groups,
+		settings:    cfg.Settings,
+		plans:       make(map[string]*compiledPlan, len(cfg.Plans)),
+		networks:    make(map[string]*domain.Network, len(cfg.Networks)),
+		pharmacies:  make(map[string]*domain.Pharmacy, len(cfg.Pharmacies)),
+		drugs:       make(map[string]*compiledDrug, len(cfg.Drugs)),
+		prescribers: make(map[string]*domain.Prescriber, len(cfg.Prescribers)),
+		routes:      compileRoutes(cfg),
 	}
 	s.addRecords(cfg, &ps)
 	s.schedules, err = compileSchedules(cfg.Schedules)
@@ -98,7 +100,8 @@ func compile(in *config.Config) (*snapshot, error) {
 	return s, nil
 }
 
-// addRecords validates and adds the networks, plans, pharmacies and drugs
+// addRecords validates and adds the networks, plans, pharmacies, drugs and
+// prescribers
 // of cfg, adding each problem to ps. A record with problems is added all
 // the same (unless its key is taken), so that records referring to it are
 // not reported too.
@@ -139,6 +142,15 @@ func (s *snapshot) addRecords(cfg *config.Config, ps *domain.Problems) {
 		}
 		bc, _ := d.BrandClass()
 		s.drugs[d.NDC] = &compiledDrug{Drug: d, brandClass: bc}
+	}
+	for i := range cfg.Prescribers {
+		p, path := &cfg.Prescribers[i], domain.Index("prescribers", i)
+		ps.Add(path, p.Validate())
+		if s.prescribers[p.NPI] != nil {
+			ps.Addf(path, "prescriber %s appears twice", p.NPI)
+			continue
+		}
+		s.prescribers[p.NPI] = p
 	}
 }
 
@@ -206,7 +218,7 @@ func compilePlan(p *config.Plan) *compiledPlan {
 // snapshotCopy deep-copies the parts of a Config that a snapshot keeps.
 func snapshotCopy(in *config.Config) (*config.Config, error) {
 	b, err := json.Marshal(&config.Config{Settings: in.Settings, Clients: in.Clients, Groups: in.Groups, Plans: in.Plans,
-		Networks: in.Networks, Pharmacies: in.Pharmacies, Drugs: in.Drugs, Edits: in.Edits, Schedules: in.Schedules})
+		Networks: in.Networks, Pharmacies: in.Pharmacies, Drugs: in.Drugs, Prescribers: in.Prescribers, Edits: in.Edits, Schedules: in.Schedules})
 	if err != nil {
 		return nil, err
 	}

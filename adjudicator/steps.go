@@ -44,6 +44,8 @@ func claimSteps(duplicate, commit func(*adjudication, context.Context) error) []
 		{"submission", (*adjudication).submission},
 		{"pharmacy", (*adjudication).pharmacy},
 		{"product", (*adjudication).product},
+		{"prescription", (*adjudication).prescription},
+		{"prescriber", (*adjudication).prescriber},
 		{"edits", (*adjudication).selectEdits},
 		{"limitations", (*adjudication).limitations},
 		{"clinical", (*adjudication).clinical},
@@ -245,7 +247,8 @@ func (a *adjudication) eligibility(ctx context.Context) error {
 
 // submission is the end of step 3: the rules of the member's plan for the
 // claim as submitted. A date of service more than the filing limit before
-// today is too old (81); a usual & customary charge of 0.00 rejects 8T
+// today is too old (81); the other coverage code must agree with the
+// plan's place in coordination of benefits (otherCoverage); a usual & customary charge of 0.00 rejects 8T
 // unless the plan ignores it, and then it takes no part in the lesser-of.
 // A claim that meets both rules leaves no trace here, as most claims do.
 func (a *adjudication) submission(context.Context) error {
@@ -255,6 +258,7 @@ func (a *adjudication) submission(context.Context) error {
 		a.resp.reject(ncpdp.RejectClaimTooOld)
 		a.trace("", "reject %s: date of service %s is more than %d days before %s", ncpdp.RejectClaimTooOld, c.dos, limit, today)
 	}
+	a.otherCoverage()
 	if !c.uc.IsZero() {
 		return nil
 	}
@@ -335,7 +339,8 @@ func (a *adjudication) commit(ctx context.Context, tx string) error {
 
 // historyEntry is what the claim adds to the member's history.
 func (a *adjudication) historyEntry() *HistoryEntry {
-	h := &HistoryEntry{ClaimID: a.resp.ClaimID, DateOfService: a.claim.dos, NDC: a.drug.NDC, Class: a.drug.TherapeuticClass,
+	h := &HistoryEntry{ClaimID: a.resp.ClaimID, DateOfService: a.claim.dos, PharmacyNPI: a.claim.PharmacyNPI, RxNumber: a.claim.rx,
+		NDC: a.drug.NDC, Class: a.drug.TherapeuticClass,
 		DaysSupply: a.claim.DaysSupply, Quantity: a.claim.qty, PlanPaid: a.resp.PlanPaid, Segment: a.segment}
 	for _, k := range maxKinds {
 		for _, lv := range levels(a.sel.Winner(k)) {

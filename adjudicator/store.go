@@ -154,14 +154,19 @@ func (r *ClaimRecord) Paid() bool { return r.Reversal == nil }
 // HistoryEntry is one paid claim in a member's history: what the clinical
 // edits and the windowed benefit maximums read.
 type HistoryEntry struct {
-	ClaimID       string          `json:"claim_id"`
-	DateOfService domain.Date     `json:"date_of_service"`
-	NDC           string          `json:"ndc"`
-	Class         string          `json:"class"`
-	DaysSupply    int             `json:"days_supply"`
-	Quantity      decimal.Decimal `json:"quantity"`
-	PlanPaid      decimal.Decimal `json:"plan_paid"`
-	Segment       domain.Segment  `json:"segment"`
+	ClaimID       string      `json:"claim_id"`
+	DateOfService domain.Date `json:"date_of_service"`
+	// PharmacyNPI and RxNumber (canonical) name the prescription the claim
+	// fills; entries written before they were recorded have neither, and
+	// count toward no prescription's quantity.
+	PharmacyNPI string          `json:"pharmacy_npi,omitempty"`
+	RxNumber    string          `json:"rx_number,omitempty"`
+	NDC         string          `json:"ndc"`
+	Class       string          `json:"class"`
+	DaysSupply  int             `json:"days_supply"`
+	Quantity    decimal.Decimal `json:"quantity"`
+	PlanPaid    decimal.Decimal `json:"plan_paid"`
+	Segment     domain.Segment  `json:"segment"`
 	// Buckets are the benefit-maximum buckets the claim counts in, as
 	// "<edit kind>/<level>" (level empty for the plan default).
 	Buckets []string `json:"buckets,omitempty"`

@@ -22,6 +22,12 @@ type parsedClaim struct {
 	uc         decimal.Decimal
 	ucIgnored  bool // a U&C of 0.00 the plan leaves out of the lesser-of
 	gross      decimal.Decimal
+
+	// The prescription as written, each zero when not sent.
+	written       domain.Date     // date prescription written [414-DE]
+	refills       int             // refills authorized [415-DF]; -1 when not sent
+	qtyPrescribed decimal.Decimal // quantity prescribed [460-ET]
+	occ           string          // other coverage code [308-C8], one digit; "0" when not sent
 }
 
 func (p *parsedClaim) key() ClaimKey {
@@ -142,6 +148,7 @@ func parseClaim(c *Claim, today domain.Date) (*parsedClaim, []ncpdp.RejectCode) 
 			bad(ncpdp.RejectMIResultOfServiceCode)
 		}
 	}
+	p.parsePrescription(dosErr == nil, dos, bad)
 	if len(rejects) == 0 && dos.After(today) {
 		bad(ncpdp.RejectClaimIsPostDated)
 	}

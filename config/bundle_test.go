@@ -87,6 +87,7 @@ groups:
 - {id: G1, client_id: NOPE}
 - {id: G2, client_id: C, retail90_min_days: 400}
 - {id: G3, client_id: C, filing_limit_days: -1, zero_usual_and_customary: SKIP}
+- {id: G4, client_id: C, rx_expiry_days_controlled: 731, cob: TERTIARY, prescriber_validation: "YES"}
 plans:
 - {id: P, networks: [{network: N, classification: IN}], formulary: [{tier: 1}]}
 families:
@@ -119,6 +120,9 @@ families:
 			`groups[1]: group G2: retail90_min_days 400 is outside 1 to 365`,
 			`groups[2]: group G3: filing_limit_days -1 is outside 0 (no limit) to 3650`,
 			`groups[2]: group G3: zero_usual_and_customary "SKIP" must be REJECT or IGNORE`,
+			`groups[3]: group G4: rx_expiry_days_controlled 731 is outside 0 (no expiry) to 730`,
+			`groups[3]: group G4: cob "TERTIARY" must be PRIMARY or SECONDARY`,
+			`groups[3]: group G4: prescriber_validation "YES" must be ON or OFF`,
 		}},
 		{"plan", cfg.Plans[0].Validate(nil), []string{
 			`networks[0]: unknown network "N"`,

@@ -18,7 +18,10 @@ type Config struct {
 	Networks   []domain.Network  `json:"networks"`
 	Pharmacies []domain.Pharmacy `json:"pharmacies"`
 	Drugs      []domain.Drug     `json:"drugs"`
-	Edits      []edits.Edit      `json:"edits,omitempty"`
+	// Prescribers is the prescriber file claims are checked against when a
+	// plan's prescriber_validation is ON.
+	Prescribers []domain.Prescriber `json:"prescribers,omitempty"`
+	Edits       []edits.Edit        `json:"edits,omitempty"`
 	// Schedules are the lookup tables edits take amounts from (DOMAIN §9).
 	Schedules []edits.Schedule `json:"schedules,omitempty"`
 	Families  []domain.Family  `json:"families,omitempty"`
@@ -70,7 +73,37 @@ type LevelSettings struct {
 	// copay or coinsurance, REJECT rejects it 70. Either way the claim is
 	// flagged NO_COST_SHARE in its trace and metrics.
 	NoCostShare string `json:"no_cost_share,omitempty"`
+	// RxExpiryDays is how long a prescription may be filled after the date
+	// it was written [414-DE], for a drug that is not controlled; past it
+	// a claim rejects M4. RxExpiryDaysControlled is the same for DEA
+	// schedules III to V, RxExpiryDaysScheduleII for C-II. 0 means no
+	// expiry; unset takes the level above; the defaults are 365, 180, 90.
+	RxExpiryDays           *int `json:"rx_expiry_days,omitempty"`
+	RxExpiryDaysControlled *int `json:"rx_expiry_days_controlled,omitempty"`
+	RxExpiryDaysScheduleII *int `json:"rx_expiry_days_schedule_ii,omitempty"`
+	// COB is the plan's place in coordination of benefits: PRIMARY (the
+	// default) pays first, SECONDARY pays after another payer, which the
+	// other coverage code [308-C8] must show (DOMAIN.md section 6, step 3).
+	COB string `json:"cob,omitempty"`
+	// PrescriberValidation, ON or OFF (the default), checks the prescriber
+	// of every claim against the prescriber file (codes 56, 71, 42 to 46).
+	PrescriberValidation string `json:"prescriber_validation,omitempty"`
 }
+
+// The values of LevelSettings.COB.
+const (
+	COBPrimary   = "PRIMARY"
+	COBSecondary = "SECONDARY"
+)
+
+// The values of LevelSettings.PrescriberValidation.
+const (
+	On  = "ON"
+	Off = "OFF"
+)
+
+// MaxRxExpiryDays bounds the rx_expiry_days settings (two years).
+const MaxRxExpiryDays = 730
 
 // The values of LevelSettings.ZeroUsualAndCustomary.
 const (

@@ -75,6 +75,24 @@ func (s *LevelSettings) Validate() error {
 	default:
 		ps.Addf("", "no_cost_share %q must be %s or %s", s.NoCostShare, NoCostShareZero, NoCostShareReject)
 	}
+	for _, x := range []struct {
+		name string
+		v    *int
+	}{{"rx_expiry_days", s.RxExpiryDays}, {"rx_expiry_days_controlled", s.RxExpiryDaysControlled}, {"rx_expiry_days_schedule_ii", s.RxExpiryDaysScheduleII}} {
+		if x.v != nil && (*x.v < 0 || *x.v > MaxRxExpiryDays) {
+			ps.Addf("", "%s %d is outside 0 (no expiry) to %d", x.name, *x.v, MaxRxExpiryDays)
+		}
+	}
+	switch s.COB {
+	case "", COBPrimary, COBSecondary:
+	default:
+		ps.Addf("", "cob %q must be %s or %s", s.COB, COBPrimary, COBSecondary)
+	}
+	switch s.PrescriberValidation {
+	case "", On, Off:
+	default:
+		ps.Addf("", "prescriber_validation %q must be %s or %s", s.PrescriberValidation, On, Off)
+	}
 	for _, list := range [][]string{s.PenaltyDAW, s.MACExemptDAW} {
 		for _, d := range list {
 			if len(d) != 1 || d[0] < '0' || d[0] > '9' {
@@ -104,6 +122,21 @@ func (s LevelSettings) Merge(above LevelSettings) LevelSettings {
 	}
 	if s.NoCostShare == "" {
 		s.NoCostShare = above.NoCostShare
+	}
+	if s.RxExpiryDays == nil {
+		s.RxExpiryDays = above.RxExpiryDays
+	}
+	if s.RxExpiryDaysControlled == nil {
+		s.RxExpiryDaysControlled = above.RxExpiryDaysControlled
+	}
+	if s.RxExpiryDaysScheduleII == nil {
+		s.RxExpiryDaysScheduleII = above.RxExpiryDaysScheduleII
+	}
+	if s.COB == "" {
+		s.COB = above.COB
+	}
+	if s.PrescriberValidation == "" {
+		s.PrescriberValidation = above.PrescriberValidation
 	}
 	return s
 }

@@ -51,6 +51,9 @@ type Drug struct {
 	// catalog (a drug of a generic brand class). The brand penalty of a
 	// multi-source brand without a MAC of its own reads the equivalent's MAC.
 	GenericNDC string `json:"generic_ndc,omitempty"`
+	// DEASchedule is the drug's DEA controlled substance schedule, "2" (C-II)
+	// to "5" (C-V); empty for a drug that is not controlled.
+	DEASchedule string `json:"dea_schedule,omitempty"`
 	// Attributes are customer-defined values that schedules read as
 	// "drug.<name>".
 	Attributes map[string]string `json:"attributes,omitempty"`
@@ -109,6 +112,9 @@ func (d *Drug) Validate() error {
 	}
 	if d.GenericNDC != "" && (!IsDigits(d.GenericNDC, 11, 11) || d.GenericNDC == d.NDC) {
 		ps.Addf("", "drug %s: generic_ndc %q must be the 11-digit NDC of another drug", d.NDC, d.GenericNDC)
+	}
+	if d.DEASchedule != "" && !ValidDEASchedule(d.DEASchedule) {
+		ps.Addf("", "drug %s: dea_schedule %q must be one of 2, 3, 4, 5 (empty: not controlled)", d.NDC, d.DEASchedule)
 	}
 	ps.Wrap("", "drug "+d.NDC, ValidateAttributes(d.Attributes))
 	for i, p := range d.Prices {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/edits"
@@ -77,7 +78,7 @@ func (drugProc) apply(c *chunk, vals []string) error {
 		dst *string
 		v   string
 	}{{&d.Name, row.Name}, {&d.TherapeuticClass, row.TherapeuticClass}, {&d.MultiSourceCode, row.MultiSourceCode},
-		{&d.BrandGeneric, row.BrandGeneric}, {&d.GenericNDC, row.GenericNDC}} {
+		{&d.BrandGeneric, row.BrandGeneric}, {&d.GenericNDC, row.GenericNDC}, {&d.DEASchedule, row.DEASchedule}} {
 		if s.v != "" {
 			*s.dst = s.v
 		}
@@ -180,6 +181,29 @@ func (networkProc) apply(c *chunk, vals []string) error {
 
 func (networkProc) finish(context.Context, *FileStatus) error { return nil }
 
+type prescriberProc struct{ l *Loader }
+
+func (prescriberProc) columns() []string { return parse.PrescriberColumns }
+
+func (prescriberProc) check(vals []string) error { _, err := parse.PrescriberRow(vals); return err }
+
+// apply replaces the prescriber whole: the file says all the loader knows
+// of a prescriber, so a row leaves nothing of what an earlier one said.
+func (prescriberProc) apply(c *chunk, vals []string) error {
+	p, err := parse.PrescriberRow(vals)
+	if err != nil {
+		return bad(err)
+	}
+	key := state.PrescriberKey(p.NPI)
+	before, err := state.Get(c.b, key)
+	if err != nil {
+		return err
+	}
+	return c.catalogChange(key, before, &p)
+}
+
+func (prescriberProc) finish(context.Context, *FileStatus) error { return nil }
+
 // catalogBatch reads the touched catalog records from r into a batch.
 func catalogBatch(r state.Reader, touched map[string]bool) (*CatalogBatch, error) {
 	keys := make([]string, 0, len(touched))
@@ -196,14 +220,16 @@ func catalogBatch(r state.Reader, touched map[string]bool) (*CatalogBatch, error
 		if v == nil { // rewound away: the adjudicator keeps the record
 			continue
 		}
-		switch k[0] {
-		case 'd':
+		switch {
+		case strings.HasPrefix(k, state.PrescriberPrefix):
+			err = decodeInto(v, &cb.Prescribers, func(p domain.Prescriber) domain.Prescriber { return p })
+		case k[0] == 'd':
 			err = decodeInto(v, &cb.Drugs, func(d domain.Drug) domain.Drug { return d })
-		case 'p':
+		case k[0] == 'p':
 			err = decodeInto(v, &cb.Pharmacies, func(p PharmacyRecord) domain.Pharmacy { return p.Pharmacy })
-		case 'n':
+		case k[0] == 'n':
 			err = decodeInto(v, &cb.Networks, func(n domain.Network) domain.Network { return n })
-		case 's':
+		case k[0] == 's':
 			err = decodeInto(v, &cb.Schedules, func(s ScheduleRecord) edits.Schedule { return s.Schedule })
 		}
 		if err != nil {

@@ -71,6 +71,7 @@ func TestEndToEnd(t *testing.T) {
 	e := newEndToEnd(t)
 	defer e.close()
 	e.syncAndBill()
+	e.syncedPrescriberFile()
 	e.outageThenRetro()
 	e.pendedChangeWaitsForApproval()
 	e.rewoundFamilyIsRemoved()
@@ -181,6 +182,57 @@ func (e *endToEnd) syncedDrugKeepsGenericEquivalent() {
 	i := slices.IndexFunc(cfg.Drugs, func(d domain.Drug) bool { return d.NDC == demo.DemoBrandNDC })
 	if i < 0 || cfg.Drugs[i].GenericNDC != demo.DemoGenericNDC || cfg.Drugs[i].BrandGeneric != domain.Brand {
 		e.t.Fatalf("synced brand drug: %+v, want brand_generic B and generic_ndc %s", cfg.Drugs[max(i, 0)], demo.DemoGenericNDC)
+	}
+}
+
+// syncedPrescriberFile: a prescriber file and a drug's DEA schedule reach
+// the adjudicator's catalog; a bad row does not.
+func (e *endToEnd) syncedPrescriberFile() {
+	t := e.t
+	path := filepath.Join(t.TempDir(), "prescribers.csv")
+	if err := os.WriteFile(path, []byte("#rxclaims kind=prescriber expected=3\n"+
+		"npi,name,effective,end,excluded,dea_number,dea_schedules,dea_expiration\n"+
+		"1000000053,Dr Loaded,2020-01-01,2026-12-31,,AB1234563,2;3,2027-06-30\n"+
+		"1000000061,Dr Excluded,2020-01-01,,Y,,,\n"+
+		"1000000079,Dr Bad DEA,2020-01-01,,,AB1234560,2,\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := e.l.ApplyFile(e.ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Status != Completed || f.Counts.Failed != 1 || f.Counts.New != 2 {
+		t.Fatalf("prescriber file: %+v, want 2 new and 1 failed", f.Counts)
+	}
+	e.apply("controlled.csv", "#rxclaims kind=drug expected=1\nndc,name,therapeutic_class,multi_source_code,awp,effective,dea_schedule\n"+
+		"00406055201,oxycodone 5mg,65100075,Y,1.00,2026-01-01,C2\n")
+	e.sync()
+	b, err := client.NewAdmin(e.admin, "auditor").ExportBundle(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byNPI := map[string]domain.Prescriber{}
+	for _, p := range cfg.Prescribers {
+		byNPI[p.NPI] = p
+	}
+	got := byNPI["1000000053"]
+	if got.Name != "Dr Loaded" || got.To != domain.MustDate("2026-12-31") || got.DEA != "AB1234563" ||
+		!slices.Equal(got.DEASchedules, []string{"2", "3"}) || got.DEAExpires != domain.MustDate("2027-06-30") {
+		t.Errorf("synced prescriber: %+v", got)
+	}
+	if !byNPI["1000000061"].Excluded || byNPI["1000000079"].NPI != "" {
+		t.Errorf("synced prescribers: %+v", byNPI)
+	}
+	if _, ok := byNPI[demo.DemoPrescriberNPI]; !ok {
+		t.Error("the demo prescriber was lost by the sync")
+	}
+	i := slices.IndexFunc(cfg.Drugs, func(d domain.Drug) bool { return d.NDC == "00406055201" })
+	if i < 0 || cfg.Drugs[i].DEASchedule != "2" {
+		t.Errorf("synced controlled drug: %+v, want DEA schedule 2", cfg.Drugs[max(i, 0)])
 	}
 }
 

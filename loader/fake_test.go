@@ -17,22 +17,23 @@ import (
 // fakeSink is an in-memory adjudicator with the Sink's idempotent upsert
 // semantics, and failures to order.
 type fakeSink struct {
-	mu         sync.Mutex
-	families   map[string]domain.Family
-	drugs      map[string]domain.Drug
-	pharmacies map[string]domain.Pharmacy
-	networks   map[string]domain.Network
-	schedules  map[string]edits.Schedule
-	claims     []ClaimRef
-	batches    []uint64 // sequences received, in order (repeats show resends)
-	failNext   int      // fail this many calls before applying
-	failAfter  int      // apply, then fail (an ack lost) this many calls
+	mu          sync.Mutex
+	families    map[string]domain.Family
+	drugs       map[string]domain.Drug
+	pharmacies  map[string]domain.Pharmacy
+	networks    map[string]domain.Network
+	schedules   map[string]edits.Schedule
+	prescribers map[string]domain.Prescriber
+	claims      []ClaimRef
+	batches     []uint64 // sequences received, in order (repeats show resends)
+	failNext    int      // fail this many calls before applying
+	failAfter   int      // apply, then fail (an ack lost) this many calls
 }
 
 func newFakeSink() *fakeSink {
 	return &fakeSink{families: map[string]domain.Family{}, drugs: map[string]domain.Drug{},
 		pharmacies: map[string]domain.Pharmacy{}, networks: map[string]domain.Network{},
-		schedules: map[string]edits.Schedule{}}
+		schedules: map[string]edits.Schedule{}, prescribers: map[string]domain.Prescriber{}}
 }
 
 var errUnavailable = errors.New("adjudicator unavailable")
@@ -96,6 +97,9 @@ func (s *fakeSink) SyncCatalog(_ context.Context, b CatalogBatch) error {
 		for _, n := range b.Networks {
 			s.networks[n.ID] = n
 		}
+		for _, p := range b.Prescribers {
+			s.prescribers[p.NPI] = p
+		}
 	})
 }
 
@@ -147,20 +151,7 @@ func (s *fakeSink) dump() string {
 			b.WriteString("\n")
 		}
 	}
-	for _, k := range sortedKeys(s.drugs) {
-		d := s.drugs[k]
-		fmt.Fprintf(&b, "drug %s %s %s %s", d.NDC, d.Name, d.TherapeuticClass, d.MultiSourceCode)
-		if d.BrandGeneric != "" {
-			fmt.Fprintf(&b, " indicator %s", d.BrandGeneric)
-		}
-		if d.GenericNDC != "" {
-			fmt.Fprintf(&b, " generic %s", d.GenericNDC)
-		}
-		for _, p := range d.Prices {
-			fmt.Fprintf(&b, " [%s awp %s mac %s]", p.Effective, p.AWP, p.MAC)
-		}
-		b.WriteString("\n")
-	}
+	s.dumpDrugs(&b)
 	for _, k := range sortedKeys(s.pharmacies) {
 		p := s.pharmacies[k]
 		fmt.Fprintf(&b, "pharmacy %s %s", p.NPI, p.Name)
@@ -184,6 +175,7 @@ func (s *fakeSink) dump() string {
 		}
 		b.WriteString("\n")
 	}
+	s.dumpPrescribers(&b)
 	for _, k := range sortedKeys(s.schedules) {
 		x := s.schedules[k]
 		fmt.Fprintf(&b, "schedule %s %s %q %v\n", x.ID, x.Kind, x.Name, x.Columns)
@@ -204,6 +196,42 @@ func (s *fakeSink) dump() string {
 		return "empty\n"
 	}
 	return b.String()
+}
+
+// dumpDrugs prints the adjudicator's drugs (dump holds the lock).
+func (s *fakeSink) dumpDrugs(b *strings.Builder) {
+	for _, k := range sortedKeys(s.drugs) {
+		d := s.drugs[k]
+		fmt.Fprintf(b, "drug %s %s %s %s", d.NDC, d.Name, d.TherapeuticClass, d.MultiSourceCode)
+		if d.BrandGeneric != "" {
+			fmt.Fprintf(b, " indicator %s", d.BrandGeneric)
+		}
+		if d.GenericNDC != "" {
+			fmt.Fprintf(b, " generic %s", d.GenericNDC)
+		}
+		if d.DEASchedule != "" {
+			fmt.Fprintf(b, " C-%s", d.DEASchedule)
+		}
+		for _, p := range d.Prices {
+			fmt.Fprintf(b, " [%s awp %s mac %s]", p.Effective, p.AWP, p.MAC)
+		}
+		b.WriteString("\n")
+	}
+}
+
+// dumpPrescribers prints the adjudicator's prescribers (dump holds the lock).
+func (s *fakeSink) dumpPrescribers(b *strings.Builder) {
+	for _, k := range sortedKeys(s.prescribers) {
+		p := s.prescribers[k]
+		fmt.Fprintf(b, "prescriber %s %s %s..%s", p.NPI, p.Name, p.From, p.To)
+		if p.Excluded {
+			b.WriteString(" excluded")
+		}
+		if p.DEA != "" {
+			fmt.Fprintf(b, " DEA %s %v..%s", p.DEA, p.DEASchedules, p.DEAExpires)
+		}
+		b.WriteString("\n")
+	}
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -65,6 +65,9 @@ func (s *GRPCSink) SyncCatalog(ctx context.Context, b CatalogBatch) error {
 	for i := range b.Schedules {
 		req.Schedules = append(req.Schedules, enrollwire.ScheduleToProto(&b.Schedules[i]))
 	}
+	for i := range b.Prescribers {
+		req.Prescribers = append(req.Prescribers, enrollwire.PrescriberToProto(&b.Prescribers[i]))
+	}
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
 	_, err := s.client.SyncCatalog(ctx, req, ready)

@@ -1,7 +1,7 @@
 // Package demo builds the built-in demonstration dataset the server starts
 // on when no configuration file is given: two benefit plans, eight pharmacy
 // networks (each type in and out of network), 15 pharmacies, about forty
-// drugs and a few hundred members.
+// drugs, a prescriber file of 51 prescribers and a few hundred members.
 //
 // The dataset is deterministic: the generated families come from a fixed
 // random seed, so every call of [Config] returns the same content and the
@@ -78,12 +78,13 @@ func Config() *config.Config {
 	return &config.Config{
 		// The demo answers only for its BIN/PCN: a claim under another
 		// rejects 01 (unknown BIN) or 1T (unknown PCN).
-		Settings:   config.Settings{Routes: []config.Route{{BIN: BIN, PCN: PCN}}},
-		Plans:      plans(),
-		Networks:   networks(),
-		Pharmacies: pharmacies(),
-		Drugs:      drugs(),
-		Families:   families(),
+		Settings:    config.Settings{Routes: []config.Route{{BIN: BIN, PCN: PCN}}},
+		Plans:       plans(),
+		Networks:    networks(),
+		Pharmacies:  pharmacies(),
+		Drugs:       drugs(),
+		Prescribers: prescribers(),
+		Families:    families(),
 	}
 }
 

@@ -600,3 +600,27 @@ func yearsBetween(dob, day domain.Date) int {
 	}
 	return years
 }
+
+// TestPrescribers checks the demo prescriber file: valid records, the
+// documented prescriber on file with every DEA schedule, and every
+// prescriber the bench sends on file, so prescriber_validation ON still
+// pays them.
+func TestPrescribers(t *testing.T) {
+	cfg := Config()
+	byNPI := map[string]domain.Prescriber{}
+	for _, p := range cfg.Prescribers {
+		if err := p.Validate(); err != nil {
+			t.Errorf("prescriber %s: %v", p.NPI, err)
+		}
+		byNPI[p.NPI] = p
+	}
+	p, ok := byNPI[DemoPrescriberNPI]
+	if !ok || !p.Contains(date("2026-11-20")) || p.DEA != DemoPrescriberDEA || !slices.Equal(p.DEASchedules, domain.DEASchedules) {
+		t.Errorf("prescriber %s: %+v, want active with DEA %s for schedules 2 to 5", DemoPrescriberNPI, p, DemoPrescriberDEA)
+	}
+	for i := range 50 {
+		if npi := NPI(fmt.Sprintf("2%08d", i)); byNPI[npi].NPI == "" {
+			t.Errorf("bench prescriber %s is not on file", npi)
+		}
+	}
+}

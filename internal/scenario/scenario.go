@@ -25,7 +25,8 @@
 //
 // Claim fields: bin pcn group cardholder person dob gender date rx fill ndc
 // qty days daw ingredient fee uc gross pharmacy prescriber scc (comma list)
-// dur (reason/professional/result, comma list) pa.
+// dur (reason/professional/result, comma list) pa written (414-DE) refills
+// (415-DF) qty-prescribed (460-ET) occ (308-C8).
 package scenario
 
 import (
@@ -373,7 +374,8 @@ func (s *state) merged(args map[string]string) map[string]string {
 }
 
 var claimFields = []string{"bin", "pcn", "group", "cardholder", "person", "dob", "gender", "date", "rx", "fill", "ndc",
-	"qty", "days", "daw", "ingredient", "fee", "uc", "gross", "pharmacy", "prescriber", "scc", "dur", "pa", "as-of"}
+	"qty", "days", "daw", "ingredient", "fee", "uc", "gross", "pharmacy", "prescriber", "scc", "dur", "pa", "as-of",
+	"written", "refills", "qty-prescribed", "occ"}
 
 func (s *state) claim(args map[string]string) (*adjudicator.Claim, error) {
 	m := s.merged(args)
@@ -402,6 +404,8 @@ func (s *state) claim(args map[string]string) (*adjudicator.Claim, error) {
 		ProductID: m["ndc"], Quantity: m["qty"], DaysSupply: days, DAW: m["daw"], IngredientCostSubmitted: m["ingredient"],
 		DispensingFeeSubmitted: m["fee"], UsualAndCustomary: m["uc"], GrossAmountDue: m["gross"], PharmacyNPI: m["pharmacy"],
 		PrescriberNPI: m["prescriber"], PriorAuthorizationNumber: m["pa"],
+		DatePrescriptionWritten: m["written"], RefillsAuthorized: m["refills"], QuantityPrescribed: m["qty-prescribed"],
+		OtherCoverageCode: m["occ"],
 	}
 	if m["scc"] != "" {
 		c.SubmissionClarificationCodes = strings.Split(m["scc"], ",")

@@ -92,12 +92,20 @@ func (s *enrollmentService) SyncCatalog(ctx context.Context, req *pb.SyncCatalog
 		}
 		schedules = append(schedules, v)
 	}
-	cat := adjudicator.Catalog{Drugs: drugs, Pharmacies: pharmacies, Networks: networks, Schedules: schedules}
+	var prescribers []domain.Prescriber
+	for _, x := range req.GetPrescribers() {
+		v, err := enrollwire.PrescriberFromProto(x)
+		if err != nil {
+			return nil, status.Errorf(codes.InvalidArgument, "prescriber: %v", err)
+		}
+		prescribers = append(prescribers, v)
+	}
+	cat := adjudicator.Catalog{Drugs: drugs, Pharmacies: pharmacies, Networks: networks, Schedules: schedules, Prescribers: prescribers}
 	if err := s.engine.UpsertCatalog(ctx, cat, pendingAudit(ctx)); err != nil {
 		return nil, s.status(ctx, "SyncCatalog", err)
 	}
 	s.log.InfoContext(ctx, "catalog synced", "source", req.GetSource(), "batch", req.GetBatch(),
-		"drugs", len(drugs), "pharmacies", len(pharmacies), "networks", len(networks), "schedules", len(schedules))
+		"drugs", len(drugs), "pharmacies", len(pharmacies), "networks", len(networks), "schedules", len(schedules), "prescribers", len(prescribers))
 	return &pb.SyncCatalogResponse{}, nil
 }
 

@@ -27,6 +27,8 @@ func ClaimFromProto(c *pb.Claim) *adjudicator.Claim {
 		DispensingFeeSubmitted: c.GetDispensingFeeSubmitted(), UsualAndCustomary: c.GetUsualAndCustomaryCharge(),
 		GrossAmountDue: c.GetGrossAmountDue(), PharmacyNPI: c.GetPharmacyNpi(), PrescriberNPI: c.GetPrescriberNpi(),
 		SubmissionClarificationCodes: c.GetSubmissionClarificationCodes(), PriorAuthorizationNumber: c.GetPriorAuthorizationNumber(),
+		DatePrescriptionWritten: c.GetDatePrescriptionWritten(), RefillsAuthorized: c.GetNumberOfRefillsAuthorized(),
+		QuantityPrescribed: c.GetQuantityPrescribed(), OtherCoverageCode: c.GetOtherCoverageCode(),
 	}
 	for _, d := range c.GetDurServices() {
 		out.DUR = append(out.DUR, adjudicator.DURService{Reason: d.GetReasonForService(), Professional: d.GetProfessionalService(), Result: d.GetResultOfService()})
@@ -44,7 +46,8 @@ func ClaimToProto(c *adjudicator.Claim) *pb.Claim {
 		IngredientCostSubmitted: c.IngredientCostSubmitted, DispensingFeeSubmitted: c.DispensingFeeSubmitted,
 		UsualAndCustomaryCharge: c.UsualAndCustomary, GrossAmountDue: c.GrossAmountDue, PharmacyNpi: c.PharmacyNPI,
 		PrescriberNpi: c.PrescriberNPI, SubmissionClarificationCodes: c.SubmissionClarificationCodes,
-		PriorAuthorizationNumber: c.PriorAuthorizationNumber,
+		PriorAuthorizationNumber: c.PriorAuthorizationNumber, DatePrescriptionWritten: c.DatePrescriptionWritten,
+		NumberOfRefillsAuthorized: c.RefillsAuthorized, QuantityPrescribed: c.QuantityPrescribed, OtherCoverageCode: c.OtherCoverageCode,
 	}
 	for _, d := range c.DUR {
 		out.DurServices = append(out.DurServices, &pb.DurService{ReasonForService: d.Reason, ProfessionalService: d.Professional, ResultOfService: d.Result})

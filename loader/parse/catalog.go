@@ -13,9 +13,11 @@ import (
 // pricing term. Each row upserts into the record the loader holds for the
 // drug, pharmacy or network, which is then synced whole.
 var (
-	DrugColumns     = []string{"ndc", "name", "therapeutic_class", "multi_source_code", "brand_generic", "generic_ndc", "awp", "mac", "effective", "attributes"}
+	DrugColumns     = []string{"ndc", "name", "therapeutic_class", "multi_source_code", "brand_generic", "generic_ndc", "awp", "mac", "effective", "attributes", "dea_schedule"}
 	PharmacyColumns = []string{"npi", "name", "network", "network_type", "classification", "contract_id", "effective", "end", "attributes"}
 	NetworkColumns  = []string{"network", "network_type", "brand_class", "awp_discount", "dispensing_fee"}
+	// PrescriberColumns: one row is one whole prescriber, which it replaces.
+	PrescriberColumns = []string{"npi", "name", "effective", "end", "excluded", "dea_number", "dea_schedules", "dea_expiration"}
 )
 
 // Contract is a participation's contract terms, by network and effective date.
@@ -104,6 +106,9 @@ func DrugRow(vals []string) (string, domain.Drug, error) {
 		if d.GenericNDC == ndc {
 			return "", d, fmt.Errorf("generic_ndc: %s is the drug's own NDC", v)
 		}
+	}
+	if d.DEASchedule = strings.TrimPrefix(strings.ToUpper(Col(DrugColumns, vals, "dea_schedule")), "C"); d.DEASchedule != "" && !domain.ValidDEASchedule(d.DEASchedule) {
+		return "", d, fmt.Errorf("dea_schedule: %q must be 2, 3, 4 or 5 (C2 to C5; empty: not controlled)", Col(DrugColumns, vals, "dea_schedule"))
 	}
 	var price domain.DrugPrice
 	if price.AWP, err = parseMoney("awp", Col(DrugColumns, vals, "awp"), false); err != nil {
@@ -205,6 +210,54 @@ func NetworkRow(vals []string) (domain.Network, error) {
 	}
 	n.Pricing = []domain.PricingTerm{t}
 	return n, nil
+}
+
+// PrescriberRow reads a prescriber file row: the whole prescriber. The DEA
+// schedules are a list such as "2;3;4;5" (a "C" before each is allowed);
+// excluded is Y or N (empty: N).
+func PrescriberRow(vals []string) (domain.Prescriber, error) {
+	var p domain.Prescriber
+	if err := checkControl(PrescriberColumns, vals); err != nil {
+		return p, err
+	}
+	if err := required(PrescriberColumns, vals, "npi", "effective"); err != nil {
+		return p, err
+	}
+	col := func(n string) string { return Col(PrescriberColumns, vals, n) }
+	p.NPI, p.Name, p.DEA = col("npi"), col("name"), strings.ToUpper(col("dea_number"))
+	if !domain.ValidNPI(p.NPI) {
+		return p, fmt.Errorf("npi: %q is not a valid NPI (10 digits, Luhn check digit)", p.NPI)
+	}
+	var err error
+	if p.From, err = parseDate("effective", col("effective")); err != nil {
+		return p, err
+	}
+	if v := col("end"); v != "" {
+		if p.To, err = parseDate("end", v); err != nil {
+			return p, err
+		}
+	}
+	switch strings.ToUpper(col("excluded")) {
+	case "", "N":
+	case "Y":
+		p.Excluded = true
+	default:
+		return p, fmt.Errorf("excluded: %q must be Y or N", col("excluded"))
+	}
+	for _, s := range strings.Split(col("dea_schedules"), ";") {
+		if s = strings.TrimPrefix(strings.ToUpper(strings.TrimSpace(s)), "C"); s != "" {
+			p.DEASchedules = append(p.DEASchedules, s)
+		}
+	}
+	if v := col("dea_expiration"); v != "" {
+		if p.DEAExpires, err = parseDate("dea_expiration", v); err != nil {
+			return p, err
+		}
+	}
+	if err := p.Validate(); err != nil {
+		return p, err
+	}
+	return p, nil
 }
 
 // checkControl bounds the length of each value and refuses control characters.

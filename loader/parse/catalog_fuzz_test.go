@@ -16,6 +16,9 @@ func FuzzParseCatalogRows(f *testing.F) {
 	f.Add("network,network_type,brand_class,awp_discount,dispensing_fee\nN,MAIL,BRAND_MULTI_SOURCE,0.2,1\n", 2)
 	f.Add("schedule,kind,name,conditions,amount,percent,absolute,effective,end\nF,RATE,,network_type=RETAIL|MAIL;days_supply=34..;drug_class=39*,1.5,,,2026-01-01,\n", 3)
 	f.Add("schedule,kind,conditions,percent,effective\nA,ADJUSTMENT,pharmacy.chain=X;=;a=b=c,-8,2026-01-01\n", 3)
+	f.Add("ndc,name,multi_source_code,awp,effective,dea_schedule\n00406055201,O,Y,1,2026-01-01,C2\n", 0)
+	f.Add("npi,name,effective,end,excluded,dea_number,dea_schedules,dea_expiration\n1000000053,D,2020-01-01,,Y,AB1234563,2;C3; 4 ;;,2027-01-01\n", 4)
+	f.Add("npi,effective,dea_number,dea_schedules\n1000000053,2020-01-01,A91234563,1\n", 4)
 	f.Fuzz(func(t *testing.T, body string, kind int) {
 		kinds := []struct {
 			columns []string
@@ -25,8 +28,9 @@ func FuzzParseCatalogRows(f *testing.F) {
 			{PharmacyColumns, func(v []string) error { _, _, _, err := PharmacyRow(v); return err }},
 			{NetworkColumns, func(v []string) error { _, err := NetworkRow(v); return err }},
 			{ScheduleColumns, func(v []string) error { _, err := ScheduleRow(v); return err }},
+			{PrescriberColumns, func(v []string) error { _, err := PrescriberRow(v); return err }},
 		}
-		p := kinds[(kind%4+4)%4]
+		p := kinds[(kind%len(kinds)+len(kinds))%len(kinds)]
 		rows, _, err := NewRows(strings.NewReader("#rxclaims kind=drug expected=1\n"+body), CSV, p.columns)
 		if err != nil {
 			return

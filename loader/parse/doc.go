@@ -1,7 +1,7 @@
 // Package parse holds the loader's pure parsers: an intake file's header
 // and rows (CSV through encoding/csv, JSON lines), family records with
 // their field constants, schema checks and stored form, catalog rows
-// (drug, pharmacy, network) and schedule rows, the conditions class and
+// (drug, pharmacy, network, prescriber) and schedule rows, the conditions class and
 // pend rules test, and the group profiles (YAML or JSON through
 // goccy/go-yaml) with their hierarchy and pend rules.
 //

@@ -153,6 +153,13 @@ func PharmacyKey(npi string) []byte { return []byte("p" + Sep + npi) }
 func NetworkKey(id string) []byte   { return []byte("n" + Sep + id) }
 func ScheduleKey(id string) []byte  { return []byte("s" + Sep + id) }
 
+// PrescriberKey is a prescriber record as last loaded (its prefix differs
+// from the retroactive-change keys' "r").
+func PrescriberKey(npi string) []byte { return []byte(PrescriberPrefix + npi) }
+
+// PrescriberPrefix begins every PrescriberKey.
+const PrescriberPrefix = "rx" + Sep
+
 // OutboxSeqKey holds the last outbox batch written, AckKey the last one
 // acknowledged; OutboxPrefix is the prefix of the outbox batches.
 var (

@@ -68,6 +68,10 @@ func requireAllSet(t *testing.T, name string, v any) {
 
 func TestClaimRoundTrip(t *testing.T) {
 	rec := fullRecord()
+	// The prescription fields came after the golden record (which has none
+	// and must still decode: TestClaimGolden).
+	rec.Claim.DatePrescriptionWritten, rec.Claim.RefillsAuthorized = "2026-03-01", "2"
+	rec.Claim.QuantityPrescribed, rec.Claim.OtherCoverageCode = "30", "1"
 	requireAllSet(t, "ClaimRecord", rec)
 	requireAllSet(t, "Claim", rec.Claim)
 	requireAllSet(t, "Response", rec.Response)
@@ -93,5 +97,29 @@ func TestDecodeClaimRejectsGarbage(t *testing.T) {
 		if _, err := records.DecodeClaim(b); err == nil {
 			t.Errorf("records.DecodeClaim(%q) succeeded", b)
 		}
+	}
+}
+
+// TestHistoryWithoutPrescription: a history entry written before entries
+// named their prescription (pharmacy and Rx number) still decodes, with
+// neither; a new one keeps both.
+func TestHistoryWithoutPrescription(t *testing.T) {
+	old := []byte(`{"claim_id":"c1","date_of_service":"2026-03-04","ndc":"00093505698","class":"39400010","days_supply":30,` +
+		`"quantity":"30","plan_paid":"4","segment":{"type":"RETAIL","class":"IN"}}`)
+	h, err := records.DecodeHistory(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.ClaimID != "c1" || h.PharmacyNPI != "" || h.RxNumber != "" || !h.Quantity.Equal(decimal.NewFromInt(30)) {
+		t.Errorf("old entry decoded as %+v", h)
+	}
+	h.PharmacyNPI, h.RxNumber = "1234567893", "7"
+	b, err := records.EncodeHistory(&h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := records.DecodeHistory(b)
+	if err != nil || back.PharmacyNPI != "1234567893" || back.RxNumber != "7" {
+		t.Errorf("round trip: %+v, %v", back, err)
 	}
 }

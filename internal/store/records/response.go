@@ -23,7 +23,8 @@ func claimToStored(c *adjudicator.Claim) *storev1.Claim {
 		IngredientCostSubmitted: c.IngredientCostSubmitted, DispensingFeeSubmitted: c.DispensingFeeSubmitted,
 		UsualAndCustomaryCharge: c.UsualAndCustomary, GrossAmountDue: c.GrossAmountDue, PharmacyNpi: c.PharmacyNPI,
 		PrescriberNpi: c.PrescriberNPI, SubmissionClarificationCodes: c.SubmissionClarificationCodes,
-		PriorAuthorizationNumber: c.PriorAuthorizationNumber,
+		PriorAuthorizationNumber: c.PriorAuthorizationNumber, DatePrescriptionWritten: c.DatePrescriptionWritten,
+		NumberOfRefillsAuthorized: c.RefillsAuthorized, QuantityPrescribed: c.QuantityPrescribed, OtherCoverageCode: c.OtherCoverageCode,
 	}
 	for _, d := range c.DUR {
 		out.DurServices = append(out.DurServices, &storev1.DurService{ReasonForService: d.Reason, ProfessionalService: d.Professional, ResultOfService: d.Result})
@@ -45,6 +46,8 @@ func claimFromStored(c *storev1.Claim) *adjudicator.Claim {
 		DispensingFeeSubmitted: c.GetDispensingFeeSubmitted(), UsualAndCustomary: c.GetUsualAndCustomaryCharge(),
 		GrossAmountDue: c.GetGrossAmountDue(), PharmacyNPI: c.GetPharmacyNpi(), PrescriberNPI: c.GetPrescriberNpi(),
 		SubmissionClarificationCodes: c.GetSubmissionClarificationCodes(), PriorAuthorizationNumber: c.GetPriorAuthorizationNumber(),
+		DatePrescriptionWritten: c.GetDatePrescriptionWritten(), RefillsAuthorized: c.GetNumberOfRefillsAuthorized(),
+		QuantityPrescribed: c.GetQuantityPrescribed(), OtherCoverageCode: c.GetOtherCoverageCode(),
 	}
 	for _, d := range c.GetDurServices() {
 		out.DUR = append(out.DUR, adjudicator.DURService{Reason: d.GetReasonForService(), Professional: d.GetProfessionalService(), Result: d.GetResultOfService()})

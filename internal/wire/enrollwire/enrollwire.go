@@ -98,7 +98,7 @@ func FamilyFromProto(f *pb.FamilyRecord) (domain.Family, error) {
 // DrugToProto converts a drug for the wire.
 func DrugToProto(d *domain.Drug) *pb.DrugRecord {
 	out := &pb.DrugRecord{Ndc: d.NDC, Name: d.Name, TherapeuticClass: d.TherapeuticClass, MultiSourceCode: d.MultiSourceCode,
-		BrandGeneric: d.BrandGeneric, GenericNdc: d.GenericNDC, Attributes: d.Attributes}
+		BrandGeneric: d.BrandGeneric, GenericNdc: d.GenericNDC, DeaSchedule: d.DEASchedule, Attributes: d.Attributes}
 	for _, p := range d.Prices {
 		pp := &pb.DrugPriceRecord{Effective: dateString(p.Effective), Awp: p.AWP.String()}
 		if !p.MAC.IsZero() {
@@ -112,7 +112,7 @@ func DrugToProto(d *domain.Drug) *pb.DrugRecord {
 // DrugFromProto converts a wire drug.
 func DrugFromProto(d *pb.DrugRecord) (domain.Drug, error) {
 	out := domain.Drug{NDC: d.GetNdc(), Name: d.GetName(), TherapeuticClass: d.GetTherapeuticClass(), MultiSourceCode: d.GetMultiSourceCode(),
-		BrandGeneric: d.GetBrandGeneric(), GenericNDC: d.GetGenericNdc(), Attributes: attributes(d.GetAttributes())}
+		BrandGeneric: d.GetBrandGeneric(), GenericNDC: d.GetGenericNdc(), DEASchedule: d.GetDeaSchedule(), Attributes: attributes(d.GetAttributes())}
 	for _, p := range d.GetPrices() {
 		var dp domain.DrugPrice
 		var err error
@@ -126,6 +126,25 @@ func DrugFromProto(d *pb.DrugRecord) (domain.Drug, error) {
 			return out, err
 		}
 		out.Prices = append(out.Prices, dp)
+	}
+	return out, nil
+}
+
+// PrescriberToProto converts a prescriber for the wire.
+func PrescriberToProto(p *domain.Prescriber) *pb.PrescriberRecord {
+	return &pb.PrescriberRecord{Npi: p.NPI, Name: p.Name, Effective: dateString(p.From), Termination: dateString(p.To),
+		Excluded: p.Excluded, DeaNumber: p.DEA, DeaSchedules: p.DEASchedules, DeaExpiration: dateString(p.DEAExpires)}
+}
+
+// PrescriberFromProto converts a wire prescriber; the engine validates it.
+func PrescriberFromProto(p *pb.PrescriberRecord) (domain.Prescriber, error) {
+	out := domain.Prescriber{NPI: p.GetNpi(), Name: p.GetName(), Excluded: p.GetExcluded(), DEA: p.GetDeaNumber(), DEASchedules: p.GetDeaSchedules()}
+	var err error
+	if out.Range, err = rangeFromProto("prescriber", p.GetEffective(), p.GetTermination()); err != nil {
+		return out, err
+	}
+	if out.DEAExpires, err = parseOptDate("dea_expiration", p.GetDeaExpiration()); err != nil {
+		return out, err
 	}
 	return out, nil
 }

@@ -53,6 +53,10 @@ type Claim struct {
 	DurServices                  []*DurService          `protobuf:"bytes,21,rep,name=dur_services,json=durServices,proto3" json:"dur_services,omitempty"`                                                      // [439-E4]/[440-E5]/[441-E6] up to 9
 	PriorAuthorizationNumber     string                 `protobuf:"bytes,22,opt,name=prior_authorization_number,json=priorAuthorizationNumber,proto3" json:"prior_authorization_number,omitempty"`             // [462-EV]
 	PatientGenderCode            string                 `protobuf:"bytes,23,opt,name=patient_gender_code,json=patientGenderCode,proto3" json:"patient_gender_code,omitempty"`                                  // [305-C5] 0 not specified, 1 male, 2 female
+	DatePrescriptionWritten      string                 `protobuf:"bytes,24,opt,name=date_prescription_written,json=datePrescriptionWritten,proto3" json:"date_prescription_written,omitempty"`                // [414-DE] optional; not after the date of service
+	NumberOfRefillsAuthorized    string                 `protobuf:"bytes,25,opt,name=number_of_refills_authorized,json=numberOfRefillsAuthorized,proto3" json:"number_of_refills_authorized,omitempty"`        // [415-DF] optional; 0 to 99
+	QuantityPrescribed           string                 `protobuf:"bytes,26,opt,name=quantity_prescribed,json=quantityPrescribed,proto3" json:"quantity_prescribed,omitempty"`                                 // [460-ET] optional; decimal, up to 3 places
+	OtherCoverageCode            string                 `protobuf:"bytes,27,opt,name=other_coverage_code,json=otherCoverageCode,proto3" json:"other_coverage_code,omitempty"`                                  // [308-C8] optional; 0, 1, 2, 3, 4 or 8
 	unknownFields                protoimpl.UnknownFields
 	sizeCache                    protoimpl.SizeCache
 }
@@ -244,6 +248,34 @@ func (x *Claim) GetPriorAuthorizationNumber() string {
 func (x *Claim) GetPatientGenderCode() string {
 	if x != nil {
 		return x.PatientGenderCode
+	}
+	return ""
+}
+
+func (x *Claim) GetDatePrescriptionWritten() string {
+	if x != nil {
+		return x.DatePrescriptionWritten
+	}
+	return ""
+}
+
+func (x *Claim) GetNumberOfRefillsAuthorized() string {
+	if x != nil {
+		return x.NumberOfRefillsAuthorized
+	}
+	return ""
+}
+
+func (x *Claim) GetQuantityPrescribed() string {
+	if x != nil {
+		return x.QuantityPrescribed
+	}
+	return ""
+}
+
+func (x *Claim) GetOtherCoverageCode() string {
+	if x != nil {
+		return x.OtherCoverageCode
 	}
 	return ""
 }
@@ -1705,7 +1737,7 @@ var File_rxclaims_v1_claims_proto protoreflect.FileDescriptor
 
 const file_rxclaims_v1_claims_proto_rawDesc = "" +
 	"\n" +
-	"\x18rxclaims/v1/claims.proto\x12\vrxclaims.v1\"\xdf\a\n" +
+	"\x18rxclaims/v1/claims.proto\x12\vrxclaims.v1\"\xbd\t\n" +
 	"\x05Claim\x12\x10\n" +
 	"\x03bin\x18\x01 \x01(\tR\x03bin\x128\n" +
 	"\x18processor_control_number\x18\x02 \x01(\tR\x16processorControlNumber\x12\x19\n" +
@@ -1734,7 +1766,11 @@ const file_rxclaims_v1_claims_proto_rawDesc = "" +
 	"\x1esubmission_clarification_codes\x18\x14 \x03(\tR\x1csubmissionClarificationCodes\x12:\n" +
 	"\fdur_services\x18\x15 \x03(\v2\x17.rxclaims.v1.DurServiceR\vdurServices\x12<\n" +
 	"\x1aprior_authorization_number\x18\x16 \x01(\tR\x18priorAuthorizationNumber\x12.\n" +
-	"\x13patient_gender_code\x18\x17 \x01(\tR\x11patientGenderCode\"\x99\x01\n" +
+	"\x13patient_gender_code\x18\x17 \x01(\tR\x11patientGenderCode\x12:\n" +
+	"\x19date_prescription_written\x18\x18 \x01(\tR\x17datePrescriptionWritten\x12?\n" +
+	"\x1cnumber_of_refills_authorized\x18\x19 \x01(\tR\x19numberOfRefillsAuthorized\x12/\n" +
+	"\x13quantity_prescribed\x18\x1a \x01(\tR\x12quantityPrescribed\x12.\n" +
+	"\x13other_coverage_code\x18\x1b \x01(\tR\x11otherCoverageCode\"\x99\x01\n" +
 	"\n" +
 	"DurService\x12,\n" +
 	"\x12reason_for_service\x18\x01 \x01(\tR\x10reasonForService\x121\n" +

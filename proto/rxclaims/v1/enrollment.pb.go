@@ -429,7 +429,10 @@ type DrugRecord struct {
 	BrandGeneric string `protobuf:"bytes,7,opt,name=brand_generic,json=brandGeneric,proto3" json:"brand_generic,omitempty"`
 	// The NDC-11 of the drug's generic equivalent, whose MAC the brand
 	// penalty reads when the drug has none; empty when none is named.
-	GenericNdc    string `protobuf:"bytes,8,opt,name=generic_ndc,json=genericNdc,proto3" json:"generic_ndc,omitempty"`
+	GenericNdc string `protobuf:"bytes,8,opt,name=generic_ndc,json=genericNdc,proto3" json:"generic_ndc,omitempty"`
+	// The DEA controlled substance schedule, 2 (C-II) to 5 (C-V); empty when
+	// the drug is not controlled.
+	DeaSchedule   string `protobuf:"bytes,9,opt,name=dea_schedule,json=deaSchedule,proto3" json:"dea_schedule,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -520,6 +523,115 @@ func (x *DrugRecord) GetGenericNdc() string {
 	return ""
 }
 
+func (x *DrugRecord) GetDeaSchedule() string {
+	if x != nil {
+		return x.DeaSchedule
+	}
+	return ""
+}
+
+// PrescriberRecord is one prescriber of the prescriber file, replaced
+// whole (DOMAIN section 6, step 5b).
+type PrescriberRecord struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Npi           string                 `protobuf:"bytes,1,opt,name=npi,proto3" json:"npi,omitempty"`
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Effective     string                 `protobuf:"bytes,3,opt,name=effective,proto3" json:"effective,omitempty"`     // active on file from
+	Termination   string                 `protobuf:"bytes,4,opt,name=termination,proto3" json:"termination,omitempty"` // to (empty: open)
+	Excluded      bool                   `protobuf:"varint,5,opt,name=excluded,proto3" json:"excluded,omitempty"`      // the plan does not cover the prescriber (reject 71)
+	DeaNumber     string                 `protobuf:"bytes,6,opt,name=dea_number,json=deaNumber,proto3" json:"dea_number,omitempty"`
+	DeaSchedules  []string               `protobuf:"bytes,7,rep,name=dea_schedules,json=deaSchedules,proto3" json:"dea_schedules,omitempty"`    // "2" to "5"
+	DeaExpiration string                 `protobuf:"bytes,8,opt,name=dea_expiration,json=deaExpiration,proto3" json:"dea_expiration,omitempty"` // last day the DEA registration is active (empty: no end)
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PrescriberRecord) Reset() {
+	*x = PrescriberRecord{}
+	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PrescriberRecord) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PrescriberRecord) ProtoMessage() {}
+
+func (x *PrescriberRecord) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PrescriberRecord.ProtoReflect.Descriptor instead.
+func (*PrescriberRecord) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_enrollment_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *PrescriberRecord) GetNpi() string {
+	if x != nil {
+		return x.Npi
+	}
+	return ""
+}
+
+func (x *PrescriberRecord) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *PrescriberRecord) GetEffective() string {
+	if x != nil {
+		return x.Effective
+	}
+	return ""
+}
+
+func (x *PrescriberRecord) GetTermination() string {
+	if x != nil {
+		return x.Termination
+	}
+	return ""
+}
+
+func (x *PrescriberRecord) GetExcluded() bool {
+	if x != nil {
+		return x.Excluded
+	}
+	return false
+}
+
+func (x *PrescriberRecord) GetDeaNumber() string {
+	if x != nil {
+		return x.DeaNumber
+	}
+	return ""
+}
+
+func (x *PrescriberRecord) GetDeaSchedules() []string {
+	if x != nil {
+		return x.DeaSchedules
+	}
+	return nil
+}
+
+func (x *PrescriberRecord) GetDeaExpiration() string {
+	if x != nil {
+		return x.DeaExpiration
+	}
+	return ""
+}
+
 type ParticipationRecord struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	NetworkId     string                 `protobuf:"bytes,1,opt,name=network_id,json=networkId,proto3" json:"network_id,omitempty"`
@@ -531,7 +643,7 @@ type ParticipationRecord struct {
 
 func (x *ParticipationRecord) Reset() {
 	*x = ParticipationRecord{}
-	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[7]
+	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -543,7 +655,7 @@ func (x *ParticipationRecord) String() string {
 func (*ParticipationRecord) ProtoMessage() {}
 
 func (x *ParticipationRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[7]
+	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -556,7 +668,7 @@ func (x *ParticipationRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ParticipationRecord.ProtoReflect.Descriptor instead.
 func (*ParticipationRecord) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_enrollment_proto_rawDescGZIP(), []int{7}
+	return file_rxclaims_v1_enrollment_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ParticipationRecord) GetNetworkId() string {
@@ -593,7 +705,7 @@ type PharmacyRecord struct {
 
 func (x *PharmacyRecord) Reset() {
 	*x = PharmacyRecord{}
-	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[8]
+	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -605,7 +717,7 @@ func (x *PharmacyRecord) String() string {
 func (*PharmacyRecord) ProtoMessage() {}
 
 func (x *PharmacyRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[8]
+	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -618,7 +730,7 @@ func (x *PharmacyRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PharmacyRecord.ProtoReflect.Descriptor instead.
 func (*PharmacyRecord) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_enrollment_proto_rawDescGZIP(), []int{8}
+	return file_rxclaims_v1_enrollment_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *PharmacyRecord) GetNpi() string {
@@ -660,7 +772,7 @@ type PricingTermRecord struct {
 
 func (x *PricingTermRecord) Reset() {
 	*x = PricingTermRecord{}
-	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[9]
+	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -672,7 +784,7 @@ func (x *PricingTermRecord) String() string {
 func (*PricingTermRecord) ProtoMessage() {}
 
 func (x *PricingTermRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[9]
+	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -685,7 +797,7 @@ func (x *PricingTermRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PricingTermRecord.ProtoReflect.Descriptor instead.
 func (*PricingTermRecord) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_enrollment_proto_rawDescGZIP(), []int{9}
+	return file_rxclaims_v1_enrollment_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *PricingTermRecord) GetBrandClass() string {
@@ -720,7 +832,7 @@ type NetworkRecord struct {
 
 func (x *NetworkRecord) Reset() {
 	*x = NetworkRecord{}
-	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[10]
+	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -732,7 +844,7 @@ func (x *NetworkRecord) String() string {
 func (*NetworkRecord) ProtoMessage() {}
 
 func (x *NetworkRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[10]
+	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -745,7 +857,7 @@ func (x *NetworkRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NetworkRecord.ProtoReflect.Descriptor instead.
 func (*NetworkRecord) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_enrollment_proto_rawDescGZIP(), []int{10}
+	return file_rxclaims_v1_enrollment_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *NetworkRecord) GetId() string {
@@ -777,13 +889,14 @@ type SyncCatalogRequest struct {
 	Pharmacies    []*PharmacyRecord      `protobuf:"bytes,4,rep,name=pharmacies,proto3" json:"pharmacies,omitempty"`
 	Networks      []*NetworkRecord       `protobuf:"bytes,5,rep,name=networks,proto3" json:"networks,omitempty"`
 	Schedules     []*ScheduleRecord      `protobuf:"bytes,6,rep,name=schedules,proto3" json:"schedules,omitempty"`
+	Prescribers   []*PrescriberRecord    `protobuf:"bytes,7,rep,name=prescribers,proto3" json:"prescribers,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *SyncCatalogRequest) Reset() {
 	*x = SyncCatalogRequest{}
-	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[11]
+	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -795,7 +908,7 @@ func (x *SyncCatalogRequest) String() string {
 func (*SyncCatalogRequest) ProtoMessage() {}
 
 func (x *SyncCatalogRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[11]
+	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -808,7 +921,7 @@ func (x *SyncCatalogRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SyncCatalogRequest.ProtoReflect.Descriptor instead.
 func (*SyncCatalogRequest) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_enrollment_proto_rawDescGZIP(), []int{11}
+	return file_rxclaims_v1_enrollment_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *SyncCatalogRequest) GetSource() string {
@@ -853,6 +966,13 @@ func (x *SyncCatalogRequest) GetSchedules() []*ScheduleRecord {
 	return nil
 }
 
+func (x *SyncCatalogRequest) GetPrescribers() []*PrescriberRecord {
+	if x != nil {
+		return x.Prescribers
+	}
+	return nil
+}
+
 // ScheduleRecord is a rate schedule or adjustment rule (DOMAIN section 9),
 // replaced whole.
 type ScheduleRecord struct {
@@ -868,7 +988,7 @@ type ScheduleRecord struct {
 
 func (x *ScheduleRecord) Reset() {
 	*x = ScheduleRecord{}
-	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[12]
+	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -880,7 +1000,7 @@ func (x *ScheduleRecord) String() string {
 func (*ScheduleRecord) ProtoMessage() {}
 
 func (x *ScheduleRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[12]
+	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -893,7 +1013,7 @@ func (x *ScheduleRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScheduleRecord.ProtoReflect.Descriptor instead.
 func (*ScheduleRecord) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_enrollment_proto_rawDescGZIP(), []int{12}
+	return file_rxclaims_v1_enrollment_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ScheduleRecord) GetId() string {
@@ -946,7 +1066,7 @@ type ScheduleLineRecord struct {
 
 func (x *ScheduleLineRecord) Reset() {
 	*x = ScheduleLineRecord{}
-	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[13]
+	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -958,7 +1078,7 @@ func (x *ScheduleLineRecord) String() string {
 func (*ScheduleLineRecord) ProtoMessage() {}
 
 func (x *ScheduleLineRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[13]
+	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -971,7 +1091,7 @@ func (x *ScheduleLineRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScheduleLineRecord.ProtoReflect.Descriptor instead.
 func (*ScheduleLineRecord) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_enrollment_proto_rawDescGZIP(), []int{13}
+	return file_rxclaims_v1_enrollment_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ScheduleLineRecord) GetValues() []string {
@@ -1024,7 +1144,7 @@ type SyncCatalogResponse struct {
 
 func (x *SyncCatalogResponse) Reset() {
 	*x = SyncCatalogResponse{}
-	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[14]
+	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1036,7 +1156,7 @@ func (x *SyncCatalogResponse) String() string {
 func (*SyncCatalogResponse) ProtoMessage() {}
 
 func (x *SyncCatalogResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[14]
+	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1049,7 +1169,7 @@ func (x *SyncCatalogResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SyncCatalogResponse.ProtoReflect.Descriptor instead.
 func (*SyncCatalogResponse) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_enrollment_proto_rawDescGZIP(), []int{14}
+	return file_rxclaims_v1_enrollment_proto_rawDescGZIP(), []int{15}
 }
 
 type ListMemberClaimsRequest struct {
@@ -1064,7 +1184,7 @@ type ListMemberClaimsRequest struct {
 
 func (x *ListMemberClaimsRequest) Reset() {
 	*x = ListMemberClaimsRequest{}
-	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[15]
+	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1076,7 +1196,7 @@ func (x *ListMemberClaimsRequest) String() string {
 func (*ListMemberClaimsRequest) ProtoMessage() {}
 
 func (x *ListMemberClaimsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[15]
+	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1089,7 +1209,7 @@ func (x *ListMemberClaimsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMemberClaimsRequest.ProtoReflect.Descriptor instead.
 func (*ListMemberClaimsRequest) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_enrollment_proto_rawDescGZIP(), []int{15}
+	return file_rxclaims_v1_enrollment_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ListMemberClaimsRequest) GetCardholderId() string {
@@ -1135,7 +1255,7 @@ type MemberClaim struct {
 
 func (x *MemberClaim) Reset() {
 	*x = MemberClaim{}
-	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[16]
+	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1147,7 +1267,7 @@ func (x *MemberClaim) String() string {
 func (*MemberClaim) ProtoMessage() {}
 
 func (x *MemberClaim) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[16]
+	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1160,7 +1280,7 @@ func (x *MemberClaim) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MemberClaim.ProtoReflect.Descriptor instead.
 func (*MemberClaim) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_enrollment_proto_rawDescGZIP(), []int{16}
+	return file_rxclaims_v1_enrollment_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *MemberClaim) GetClaimId() string {
@@ -1221,7 +1341,7 @@ type ListMemberClaimsResponse struct {
 
 func (x *ListMemberClaimsResponse) Reset() {
 	*x = ListMemberClaimsResponse{}
-	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[17]
+	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1233,7 +1353,7 @@ func (x *ListMemberClaimsResponse) String() string {
 func (*ListMemberClaimsResponse) ProtoMessage() {}
 
 func (x *ListMemberClaimsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[17]
+	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1246,7 +1366,7 @@ func (x *ListMemberClaimsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMemberClaimsResponse.ProtoReflect.Descriptor instead.
 func (*ListMemberClaimsResponse) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_enrollment_proto_rawDescGZIP(), []int{17}
+	return file_rxclaims_v1_enrollment_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ListMemberClaimsResponse) GetClaims() []*MemberClaim {
@@ -1265,7 +1385,7 @@ type ReverseClaimRequest struct {
 
 func (x *ReverseClaimRequest) Reset() {
 	*x = ReverseClaimRequest{}
-	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[18]
+	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1277,7 +1397,7 @@ func (x *ReverseClaimRequest) String() string {
 func (*ReverseClaimRequest) ProtoMessage() {}
 
 func (x *ReverseClaimRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[18]
+	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1290,7 +1410,7 @@ func (x *ReverseClaimRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReverseClaimRequest.ProtoReflect.Descriptor instead.
 func (*ReverseClaimRequest) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_enrollment_proto_rawDescGZIP(), []int{18}
+	return file_rxclaims_v1_enrollment_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ReverseClaimRequest) GetClaimId() string {
@@ -1310,7 +1430,7 @@ type ReverseClaimResponse struct {
 
 func (x *ReverseClaimResponse) Reset() {
 	*x = ReverseClaimResponse{}
-	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[19]
+	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1322,7 +1442,7 @@ func (x *ReverseClaimResponse) String() string {
 func (*ReverseClaimResponse) ProtoMessage() {}
 
 func (x *ReverseClaimResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[19]
+	mi := &file_rxclaims_v1_enrollment_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1335,7 +1455,7 @@ func (x *ReverseClaimResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReverseClaimResponse.ProtoReflect.Descriptor instead.
 func (*ReverseClaimResponse) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_enrollment_proto_rawDescGZIP(), []int{19}
+	return file_rxclaims_v1_enrollment_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ReverseClaimResponse) GetTransactionStatus() string {
@@ -1384,7 +1504,7 @@ const file_rxclaims_v1_enrollment_proto_rawDesc = "" +
 	"\x0fDrugPriceRecord\x12\x1c\n" +
 	"\teffective\x18\x01 \x01(\tR\teffective\x12\x10\n" +
 	"\x03awp\x18\x02 \x01(\tR\x03awp\x12\x10\n" +
-	"\x03mac\x18\x03 \x01(\tR\x03mac\"\x8f\x03\n" +
+	"\x03mac\x18\x03 \x01(\tR\x03mac\"\xb2\x03\n" +
 	"\n" +
 	"DrugRecord\x12\x10\n" +
 	"\x03ndc\x18\x01 \x01(\tR\x03ndc\x12\x12\n" +
@@ -1397,10 +1517,21 @@ const file_rxclaims_v1_enrollment_proto_rawDesc = "" +
 	"attributes\x12#\n" +
 	"\rbrand_generic\x18\a \x01(\tR\fbrandGeneric\x12\x1f\n" +
 	"\vgeneric_ndc\x18\b \x01(\tR\n" +
-	"genericNdc\x1a=\n" +
+	"genericNdc\x12!\n" +
+	"\fdea_schedule\x18\t \x01(\tR\vdeaSchedule\x1a=\n" +
 	"\x0fAttributesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"t\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xff\x01\n" +
+	"\x10PrescriberRecord\x12\x10\n" +
+	"\x03npi\x18\x01 \x01(\tR\x03npi\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1c\n" +
+	"\teffective\x18\x03 \x01(\tR\teffective\x12 \n" +
+	"\vtermination\x18\x04 \x01(\tR\vtermination\x12\x1a\n" +
+	"\bexcluded\x18\x05 \x01(\bR\bexcluded\x12\x1d\n" +
+	"\n" +
+	"dea_number\x18\x06 \x01(\tR\tdeaNumber\x12#\n" +
+	"\rdea_schedules\x18\a \x03(\tR\fdeaSchedules\x12%\n" +
+	"\x0edea_expiration\x18\b \x01(\tR\rdeaExpiration\"t\n" +
 	"\x13ParticipationRecord\x12\x1d\n" +
 	"\n" +
 	"network_id\x18\x01 \x01(\tR\tnetworkId\x12\x1c\n" +
@@ -1424,7 +1555,7 @@ const file_rxclaims_v1_enrollment_proto_rawDesc = "" +
 	"\rNetworkRecord\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x128\n" +
-	"\apricing\x18\x03 \x03(\v2\x1e.rxclaims.v1.PricingTermRecordR\apricing\"\xa1\x02\n" +
+	"\apricing\x18\x03 \x03(\v2\x1e.rxclaims.v1.PricingTermRecordR\apricing\"\xe2\x02\n" +
 	"\x12SyncCatalogRequest\x12\x16\n" +
 	"\x06source\x18\x01 \x01(\tR\x06source\x12\x14\n" +
 	"\x05batch\x18\x02 \x01(\x04R\x05batch\x12-\n" +
@@ -1433,7 +1564,8 @@ const file_rxclaims_v1_enrollment_proto_rawDesc = "" +
 	"pharmacies\x18\x04 \x03(\v2\x1b.rxclaims.v1.PharmacyRecordR\n" +
 	"pharmacies\x126\n" +
 	"\bnetworks\x18\x05 \x03(\v2\x1a.rxclaims.v1.NetworkRecordR\bnetworks\x129\n" +
-	"\tschedules\x18\x06 \x03(\v2\x1b.rxclaims.v1.ScheduleRecordR\tschedules\"\x99\x01\n" +
+	"\tschedules\x18\x06 \x03(\v2\x1b.rxclaims.v1.ScheduleRecordR\tschedules\x12?\n" +
+	"\vprescribers\x18\a \x03(\v2\x1d.rxclaims.v1.PrescriberRecordR\vprescribers\"\x99\x01\n" +
 	"\x0eScheduleRecord\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x12\n" +
@@ -1488,7 +1620,7 @@ func file_rxclaims_v1_enrollment_proto_rawDescGZIP() []byte {
 	return file_rxclaims_v1_enrollment_proto_rawDescData
 }
 
-var file_rxclaims_v1_enrollment_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
+var file_rxclaims_v1_enrollment_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
 var file_rxclaims_v1_enrollment_proto_goTypes = []any{
 	(*CoverageRecord)(nil),           // 0: rxclaims.v1.CoverageRecord
 	(*MemberRecord)(nil),             // 1: rxclaims.v1.MemberRecord
@@ -1497,50 +1629,52 @@ var file_rxclaims_v1_enrollment_proto_goTypes = []any{
 	(*SyncFamiliesResponse)(nil),     // 4: rxclaims.v1.SyncFamiliesResponse
 	(*DrugPriceRecord)(nil),          // 5: rxclaims.v1.DrugPriceRecord
 	(*DrugRecord)(nil),               // 6: rxclaims.v1.DrugRecord
-	(*ParticipationRecord)(nil),      // 7: rxclaims.v1.ParticipationRecord
-	(*PharmacyRecord)(nil),           // 8: rxclaims.v1.PharmacyRecord
-	(*PricingTermRecord)(nil),        // 9: rxclaims.v1.PricingTermRecord
-	(*NetworkRecord)(nil),            // 10: rxclaims.v1.NetworkRecord
-	(*SyncCatalogRequest)(nil),       // 11: rxclaims.v1.SyncCatalogRequest
-	(*ScheduleRecord)(nil),           // 12: rxclaims.v1.ScheduleRecord
-	(*ScheduleLineRecord)(nil),       // 13: rxclaims.v1.ScheduleLineRecord
-	(*SyncCatalogResponse)(nil),      // 14: rxclaims.v1.SyncCatalogResponse
-	(*ListMemberClaimsRequest)(nil),  // 15: rxclaims.v1.ListMemberClaimsRequest
-	(*MemberClaim)(nil),              // 16: rxclaims.v1.MemberClaim
-	(*ListMemberClaimsResponse)(nil), // 17: rxclaims.v1.ListMemberClaimsResponse
-	(*ReverseClaimRequest)(nil),      // 18: rxclaims.v1.ReverseClaimRequest
-	(*ReverseClaimResponse)(nil),     // 19: rxclaims.v1.ReverseClaimResponse
-	nil,                              // 20: rxclaims.v1.DrugRecord.AttributesEntry
-	nil,                              // 21: rxclaims.v1.PharmacyRecord.AttributesEntry
+	(*PrescriberRecord)(nil),         // 7: rxclaims.v1.PrescriberRecord
+	(*ParticipationRecord)(nil),      // 8: rxclaims.v1.ParticipationRecord
+	(*PharmacyRecord)(nil),           // 9: rxclaims.v1.PharmacyRecord
+	(*PricingTermRecord)(nil),        // 10: rxclaims.v1.PricingTermRecord
+	(*NetworkRecord)(nil),            // 11: rxclaims.v1.NetworkRecord
+	(*SyncCatalogRequest)(nil),       // 12: rxclaims.v1.SyncCatalogRequest
+	(*ScheduleRecord)(nil),           // 13: rxclaims.v1.ScheduleRecord
+	(*ScheduleLineRecord)(nil),       // 14: rxclaims.v1.ScheduleLineRecord
+	(*SyncCatalogResponse)(nil),      // 15: rxclaims.v1.SyncCatalogResponse
+	(*ListMemberClaimsRequest)(nil),  // 16: rxclaims.v1.ListMemberClaimsRequest
+	(*MemberClaim)(nil),              // 17: rxclaims.v1.MemberClaim
+	(*ListMemberClaimsResponse)(nil), // 18: rxclaims.v1.ListMemberClaimsResponse
+	(*ReverseClaimRequest)(nil),      // 19: rxclaims.v1.ReverseClaimRequest
+	(*ReverseClaimResponse)(nil),     // 20: rxclaims.v1.ReverseClaimResponse
+	nil,                              // 21: rxclaims.v1.DrugRecord.AttributesEntry
+	nil,                              // 22: rxclaims.v1.PharmacyRecord.AttributesEntry
 }
 var file_rxclaims_v1_enrollment_proto_depIdxs = []int32{
 	0,  // 0: rxclaims.v1.MemberRecord.coverages:type_name -> rxclaims.v1.CoverageRecord
 	1,  // 1: rxclaims.v1.FamilyRecord.members:type_name -> rxclaims.v1.MemberRecord
 	2,  // 2: rxclaims.v1.SyncFamiliesRequest.families:type_name -> rxclaims.v1.FamilyRecord
 	5,  // 3: rxclaims.v1.DrugRecord.prices:type_name -> rxclaims.v1.DrugPriceRecord
-	20, // 4: rxclaims.v1.DrugRecord.attributes:type_name -> rxclaims.v1.DrugRecord.AttributesEntry
-	7,  // 5: rxclaims.v1.PharmacyRecord.participations:type_name -> rxclaims.v1.ParticipationRecord
-	21, // 6: rxclaims.v1.PharmacyRecord.attributes:type_name -> rxclaims.v1.PharmacyRecord.AttributesEntry
-	9,  // 7: rxclaims.v1.NetworkRecord.pricing:type_name -> rxclaims.v1.PricingTermRecord
+	21, // 4: rxclaims.v1.DrugRecord.attributes:type_name -> rxclaims.v1.DrugRecord.AttributesEntry
+	8,  // 5: rxclaims.v1.PharmacyRecord.participations:type_name -> rxclaims.v1.ParticipationRecord
+	22, // 6: rxclaims.v1.PharmacyRecord.attributes:type_name -> rxclaims.v1.PharmacyRecord.AttributesEntry
+	10, // 7: rxclaims.v1.NetworkRecord.pricing:type_name -> rxclaims.v1.PricingTermRecord
 	6,  // 8: rxclaims.v1.SyncCatalogRequest.drugs:type_name -> rxclaims.v1.DrugRecord
-	8,  // 9: rxclaims.v1.SyncCatalogRequest.pharmacies:type_name -> rxclaims.v1.PharmacyRecord
-	10, // 10: rxclaims.v1.SyncCatalogRequest.networks:type_name -> rxclaims.v1.NetworkRecord
-	12, // 11: rxclaims.v1.SyncCatalogRequest.schedules:type_name -> rxclaims.v1.ScheduleRecord
-	13, // 12: rxclaims.v1.ScheduleRecord.lines:type_name -> rxclaims.v1.ScheduleLineRecord
-	16, // 13: rxclaims.v1.ListMemberClaimsResponse.claims:type_name -> rxclaims.v1.MemberClaim
-	3,  // 14: rxclaims.v1.EnrollmentService.SyncFamilies:input_type -> rxclaims.v1.SyncFamiliesRequest
-	11, // 15: rxclaims.v1.EnrollmentService.SyncCatalog:input_type -> rxclaims.v1.SyncCatalogRequest
-	15, // 16: rxclaims.v1.EnrollmentService.ListMemberClaims:input_type -> rxclaims.v1.ListMemberClaimsRequest
-	18, // 17: rxclaims.v1.EnrollmentService.ReverseClaim:input_type -> rxclaims.v1.ReverseClaimRequest
-	4,  // 18: rxclaims.v1.EnrollmentService.SyncFamilies:output_type -> rxclaims.v1.SyncFamiliesResponse
-	14, // 19: rxclaims.v1.EnrollmentService.SyncCatalog:output_type -> rxclaims.v1.SyncCatalogResponse
-	17, // 20: rxclaims.v1.EnrollmentService.ListMemberClaims:output_type -> rxclaims.v1.ListMemberClaimsResponse
-	19, // 21: rxclaims.v1.EnrollmentService.ReverseClaim:output_type -> rxclaims.v1.ReverseClaimResponse
-	18, // [18:22] is the sub-list for method output_type
-	14, // [14:18] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	9,  // 9: rxclaims.v1.SyncCatalogRequest.pharmacies:type_name -> rxclaims.v1.PharmacyRecord
+	11, // 10: rxclaims.v1.SyncCatalogRequest.networks:type_name -> rxclaims.v1.NetworkRecord
+	13, // 11: rxclaims.v1.SyncCatalogRequest.schedules:type_name -> rxclaims.v1.ScheduleRecord
+	7,  // 12: rxclaims.v1.SyncCatalogRequest.prescribers:type_name -> rxclaims.v1.PrescriberRecord
+	14, // 13: rxclaims.v1.ScheduleRecord.lines:type_name -> rxclaims.v1.ScheduleLineRecord
+	17, // 14: rxclaims.v1.ListMemberClaimsResponse.claims:type_name -> rxclaims.v1.MemberClaim
+	3,  // 15: rxclaims.v1.EnrollmentService.SyncFamilies:input_type -> rxclaims.v1.SyncFamiliesRequest
+	12, // 16: rxclaims.v1.EnrollmentService.SyncCatalog:input_type -> rxclaims.v1.SyncCatalogRequest
+	16, // 17: rxclaims.v1.EnrollmentService.ListMemberClaims:input_type -> rxclaims.v1.ListMemberClaimsRequest
+	19, // 18: rxclaims.v1.EnrollmentService.ReverseClaim:input_type -> rxclaims.v1.ReverseClaimRequest
+	4,  // 19: rxclaims.v1.EnrollmentService.SyncFamilies:output_type -> rxclaims.v1.SyncFamiliesResponse
+	15, // 20: rxclaims.v1.EnrollmentService.SyncCatalog:output_type -> rxclaims.v1.SyncCatalogResponse
+	18, // 21: rxclaims.v1.EnrollmentService.ListMemberClaims:output_type -> rxclaims.v1.ListMemberClaimsResponse
+	20, // 22: rxclaims.v1.EnrollmentService.ReverseClaim:output_type -> rxclaims.v1.ReverseClaimResponse
+	19, // [19:23] is the sub-list for method output_type
+	15, // [15:19] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_rxclaims_v1_enrollment_proto_init() }
@@ -1554,7 +1688,7 @@ func file_rxclaims_v1_enrollment_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_rxclaims_v1_enrollment_proto_rawDesc), len(file_rxclaims_v1_enrollment_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   22,
+			NumMessages:   23,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

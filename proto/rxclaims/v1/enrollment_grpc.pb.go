@@ -46,8 +46,8 @@ type EnrollmentServiceClient interface {
 	// removed ones, except those with paid claims, which are kept with no
 	// coverage and named in the response.
 	SyncFamilies(ctx context.Context, in *SyncFamiliesRequest, opts ...grpc.CallOption) (*SyncFamiliesResponse, error)
-	// SyncCatalog replaces drugs, pharmacies, networks and schedules by key,
-	// all or none.
+	// SyncCatalog replaces drugs, pharmacies, networks, schedules and
+	// prescribers by key, all or none.
 	SyncCatalog(ctx context.Context, in *SyncCatalogRequest, opts ...grpc.CallOption) (*SyncCatalogResponse, error)
 	// ListMemberClaims lists a member's paid claims with dates of service in a range.
 	ListMemberClaims(ctx context.Context, in *ListMemberClaimsRequest, opts ...grpc.CallOption) (*ListMemberClaimsResponse, error)
@@ -118,8 +118,8 @@ type EnrollmentServiceServer interface {
 	// removed ones, except those with paid claims, which are kept with no
 	// coverage and named in the response.
 	SyncFamilies(context.Context, *SyncFamiliesRequest) (*SyncFamiliesResponse, error)
-	// SyncCatalog replaces drugs, pharmacies, networks and schedules by key,
-	// all or none.
+	// SyncCatalog replaces drugs, pharmacies, networks, schedules and
+	// prescribers by key, all or none.
 	SyncCatalog(context.Context, *SyncCatalogRequest) (*SyncCatalogResponse, error)
 	// ListMemberClaims lists a member's paid claims with dates of service in a range.
 	ListMemberClaims(context.Context, *ListMemberClaimsRequest) (*ListMemberClaimsResponse, error)

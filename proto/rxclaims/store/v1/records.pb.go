@@ -579,6 +579,10 @@ type Claim struct {
 	DurServices                  []*DurService          `protobuf:"bytes,21,rep,name=dur_services,json=durServices,proto3" json:"dur_services,omitempty"`
 	PriorAuthorizationNumber     string                 `protobuf:"bytes,22,opt,name=prior_authorization_number,json=priorAuthorizationNumber,proto3" json:"prior_authorization_number,omitempty"`
 	PatientGenderCode            string                 `protobuf:"bytes,23,opt,name=patient_gender_code,json=patientGenderCode,proto3" json:"patient_gender_code,omitempty"`
+	DatePrescriptionWritten      string                 `protobuf:"bytes,24,opt,name=date_prescription_written,json=datePrescriptionWritten,proto3" json:"date_prescription_written,omitempty"`
+	NumberOfRefillsAuthorized    string                 `protobuf:"bytes,25,opt,name=number_of_refills_authorized,json=numberOfRefillsAuthorized,proto3" json:"number_of_refills_authorized,omitempty"`
+	QuantityPrescribed           string                 `protobuf:"bytes,26,opt,name=quantity_prescribed,json=quantityPrescribed,proto3" json:"quantity_prescribed,omitempty"`
+	OtherCoverageCode            string                 `protobuf:"bytes,27,opt,name=other_coverage_code,json=otherCoverageCode,proto3" json:"other_coverage_code,omitempty"`
 	unknownFields                protoimpl.UnknownFields
 	sizeCache                    protoimpl.SizeCache
 }
@@ -770,6 +774,34 @@ func (x *Claim) GetPriorAuthorizationNumber() string {
 func (x *Claim) GetPatientGenderCode() string {
 	if x != nil {
 		return x.PatientGenderCode
+	}
+	return ""
+}
+
+func (x *Claim) GetDatePrescriptionWritten() string {
+	if x != nil {
+		return x.DatePrescriptionWritten
+	}
+	return ""
+}
+
+func (x *Claim) GetNumberOfRefillsAuthorized() string {
+	if x != nil {
+		return x.NumberOfRefillsAuthorized
+	}
+	return ""
+}
+
+func (x *Claim) GetQuantityPrescribed() string {
+	if x != nil {
+		return x.QuantityPrescribed
+	}
+	return ""
+}
+
+func (x *Claim) GetOtherCoverageCode() string {
+	if x != nil {
+		return x.OtherCoverageCode
 	}
 	return ""
 }
@@ -1292,7 +1324,7 @@ const file_rxclaims_store_v1_records_proto_rawDesc = "" +
 	"\x04hash\x18\x02 \x01(\tR\x04hash\x12:\n" +
 	"\bresponse\x18\x03 \x01(\v2\x1e.rxclaims.store.v1.ClaimResultR\bresponse\x12\x1f\n" +
 	"\vreplaced_by\x18\x04 \x01(\tR\n" +
-	"replacedBy\"\xe5\a\n" +
+	"replacedBy\"\xc3\t\n" +
 	"\x05Claim\x12\x10\n" +
 	"\x03bin\x18\x01 \x01(\tR\x03bin\x128\n" +
 	"\x18processor_control_number\x18\x02 \x01(\tR\x16processorControlNumber\x12\x19\n" +
@@ -1321,7 +1353,11 @@ const file_rxclaims_store_v1_records_proto_rawDesc = "" +
 	"\x1esubmission_clarification_codes\x18\x14 \x03(\tR\x1csubmissionClarificationCodes\x12@\n" +
 	"\fdur_services\x18\x15 \x03(\v2\x1d.rxclaims.store.v1.DurServiceR\vdurServices\x12<\n" +
 	"\x1aprior_authorization_number\x18\x16 \x01(\tR\x18priorAuthorizationNumber\x12.\n" +
-	"\x13patient_gender_code\x18\x17 \x01(\tR\x11patientGenderCode\"\x99\x01\n" +
+	"\x13patient_gender_code\x18\x17 \x01(\tR\x11patientGenderCode\x12:\n" +
+	"\x19date_prescription_written\x18\x18 \x01(\tR\x17datePrescriptionWritten\x12?\n" +
+	"\x1cnumber_of_refills_authorized\x18\x19 \x01(\tR\x19numberOfRefillsAuthorized\x12/\n" +
+	"\x13quantity_prescribed\x18\x1a \x01(\tR\x12quantityPrescribed\x12.\n" +
+	"\x13other_coverage_code\x18\x1b \x01(\tR\x11otherCoverageCode\"\x99\x01\n" +
 	"\n" +
 	"DurService\x12,\n" +
 	"\x12reason_for_service\x18\x01 \x01(\tR\x10reasonForService\x121\n" +
