@@ -25,7 +25,7 @@ func editKey(id string, version int) []byte {
 }
 
 // SaveConfig writes the change in one synced batch: the base (when not
-// nil), the edit versions, the families, the pending import proposed or
+// nil), the edit versions, the families, the prior authorizations, the pending import proposed or
 // resolved, and the audit entry.
 func (s *Store) SaveConfig(_ context.Context, w adjudicator.ConfigWrite) error {
 	b := s.newBatch()
@@ -61,6 +61,9 @@ func setConfig(b *pebble.Batch, w adjudicator.ConfigWrite) error {
 		}
 	}
 	if err := setFamilies(b, w.Families); err != nil {
+		return err
+	}
+	if err := setPriorAuths(b, w.PriorAuths); err != nil {
 		return err
 	}
 	if w.Propose != nil {
