@@ -23,6 +23,7 @@ type fakeSink struct {
 	pharmacies map[string]domain.Pharmacy
 	networks   map[string]domain.Network
 	schedules  map[string]edits.Schedule
+	priorAuths map[string]domain.PriorAuth
 	claims     []ClaimRef
 	batches    []uint64 // sequences received, in order (repeats show resends)
 	failNext   int      // fail this many calls before applying
@@ -32,7 +33,7 @@ type fakeSink struct {
 func newFakeSink() *fakeSink {
 	return &fakeSink{families: map[string]domain.Family{}, drugs: map[string]domain.Drug{},
 		pharmacies: map[string]domain.Pharmacy{}, networks: map[string]domain.Network{},
-		schedules: map[string]edits.Schedule{}}
+		schedules: map[string]edits.Schedule{}, priorAuths: map[string]domain.PriorAuth{}}
 }
 
 var errUnavailable = errors.New("adjudicator unavailable")
@@ -95,6 +96,9 @@ func (s *fakeSink) SyncCatalog(_ context.Context, b CatalogBatch) error {
 		}
 		for _, n := range b.Networks {
 			s.networks[n.ID] = n
+		}
+		for _, p := range b.PriorAuths {
+			s.priorAuths[p.CardholderID+"/"+p.PersonCode+"/"+p.Number] = p
 		}
 	})
 }
@@ -199,6 +203,14 @@ func (s *fakeSink) dump() string {
 			}
 			fmt.Fprintf(&b, " %s..%s\n", l.From, l.To)
 		}
+	}
+	for _, k := range sortedKeys(s.priorAuths) {
+		p := s.priorAuths[k]
+		fmt.Fprintf(&b, "prior authorization %s %s %s %s %s..%s: %s", k, p.Kind(), p.DrugRef, p.Note, p.From, p.To, p.Describe())
+		if p.MaxFills > 0 {
+			fmt.Fprintf(&b, "; max fills %d", p.MaxFills)
+		}
+		b.WriteString("\n")
 	}
 	if b.Len() == 0 {
 		return "empty\n"

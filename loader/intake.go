@@ -283,6 +283,8 @@ func (l *Loader) processorFor(f *FileStatus) (processor, error) {
 		return &networkProc{l: l}, nil
 	case parse.KindSchedule:
 		return &scheduleProc{l: l}, nil
+	case parse.KindPriorAuth:
+		return &priorAuthProc{l: l}, nil
 	}
 	return nil, fmt.Errorf("unknown kind %q", f.Kind)
 }

@@ -17,7 +17,9 @@ type Sink interface {
 	// except those with paid claims: their members stay, for claim
 	// history, but cover nothing, and they are returned as kept.
 	SyncFamilies(ctx context.Context, b FamilyBatch) (kept []string, err error)
-	// SyncCatalog upserts drugs, pharmacies and networks by key.
+	// SyncCatalog upserts drugs, pharmacies, networks and schedules by
+	// key, and prior authorizations by member and number (a PA file's
+	// batch holds only those), all or none.
 	SyncCatalog(ctx context.Context, b CatalogBatch) error
 	// MemberClaims lists the member's claims with dates of service in [from, to].
 	MemberClaims(ctx context.Context, cardholderID, personCode string, from, to domain.Date) ([]ClaimRef, error)
@@ -40,6 +42,8 @@ type CatalogBatch struct {
 	Pharmacies []domain.Pharmacy `json:"pharmacies,omitempty"`
 	Networks   []domain.Network  `json:"networks,omitempty"`
 	Schedules  []edits.Schedule  `json:"schedules,omitempty"`
+	// PriorAuths are whole prior authorization records (PA files).
+	PriorAuths []domain.PriorAuth `json:"prior_auths,omitempty"`
 }
 
 // ClaimRef is a claim as the retroactive-change check needs it.

@@ -22,6 +22,8 @@ const (
 	KindPharmacy Kind = "pharmacy"
 	KindNetwork  Kind = "network"
 	KindSchedule Kind = "schedule"
+	// KindPriorAuth is a prior authorization file (PriorAuthColumns).
+	KindPriorAuth Kind = "prior_auth"
 )
 
 // FileType is a family file's type (seed 003).
@@ -144,12 +146,12 @@ func ParseHeader(line string) (Header, error) {
 		default:
 			return h, fmt.Errorf("header: record_type %q must be changes or full", h.RecordType)
 		}
-	case KindDrug, KindPharmacy, KindNetwork, KindSchedule:
+	case KindDrug, KindPharmacy, KindNetwork, KindSchedule, KindPriorAuth:
 		if h.FileType != "" || h.RecordType != "" || h.Group != "" {
 			return h, fmt.Errorf("header: group, file_type and record_type apply to family files only")
 		}
 	default:
-		return h, fmt.Errorf("header: kind %q must be family, drug, pharmacy, network or schedule", h.Kind)
+		return h, fmt.Errorf("header: kind %q must be family, drug, pharmacy, network, schedule or prior_auth", h.Kind)
 	}
 	return h, nil
 }
