@@ -204,18 +204,23 @@ func (s *fakeSink) dump() string {
 			fmt.Fprintf(&b, " %s..%s\n", l.From, l.To)
 		}
 	}
-	for _, k := range sortedKeys(s.priorAuths) {
-		p := s.priorAuths[k]
-		fmt.Fprintf(&b, "prior authorization %s %s %s %s %s..%s: %s", k, p.Kind(), p.DrugRef, p.Note, p.From, p.To, p.Describe())
-		if p.MaxFills > 0 {
-			fmt.Fprintf(&b, "; max fills %d", p.MaxFills)
-		}
-		b.WriteString("\n")
-	}
+	s.dumpPriorAuths(&b)
 	if b.Len() == 0 {
 		return "empty\n"
 	}
 	return b.String()
+}
+
+// dumpPriorAuths writes the prior authorizations, one a line.
+func (s *fakeSink) dumpPriorAuths(b *strings.Builder) {
+	for _, k := range sortedKeys(s.priorAuths) {
+		p := s.priorAuths[k]
+		fmt.Fprintf(b, "prior authorization %s %s %s %s %s..%s: %s", k, p.Kind(), p.DrugRef, p.Note, p.From, p.To, p.Describe())
+		if p.MaxFills > 0 {
+			fmt.Fprintf(b, "; max fills %d", p.MaxFills)
+		}
+		b.WriteString("\n")
+	}
 }
 
 func sortedKeys[V any](m map[string]V) []string {
