@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// The catalog and schedule row checks never panic.
+// The catalog, schedule and prior authorization row checks never panic.
 
 func FuzzParseCatalogRows(f *testing.F) {
 	f.Add("ndc,name,therapeutic_class,multi_source_code,awp,mac,effective\n00093-5056-98,A,1,Y,7.5,0.1,2026-01-01\n", 0)
@@ -16,6 +16,7 @@ func FuzzParseCatalogRows(f *testing.F) {
 	f.Add("network,network_type,brand_class,awp_discount,dispensing_fee\nN,MAIL,BRAND_MULTI_SOURCE,0.2,1\n", 2)
 	f.Add("schedule,kind,name,conditions,amount,percent,absolute,effective,end\nF,RATE,,network_type=RETAIL|MAIL;days_supply=34..;drug_class=39*,1.5,,,2026-01-01,\n", 3)
 	f.Add("schedule,kind,conditions,percent,effective\nA,ADJUSTMENT,pharmacy.chain=X;=;a=b=c,-8,2026-01-01\n", 3)
+	f.Add("cardholder_id,person_code,number,type,ndc,class_prefix,effective,termination,max_quantity,max_fills\nC1,001,QL1,QUANTITY,,3940,2026-01-01,,90,3\n", 4)
 	f.Fuzz(func(t *testing.T, body string, kind int) {
 		kinds := []struct {
 			columns []string
@@ -25,8 +26,9 @@ func FuzzParseCatalogRows(f *testing.F) {
 			{PharmacyColumns, func(v []string) error { _, _, _, err := PharmacyRow(v); return err }},
 			{NetworkColumns, func(v []string) error { _, err := NetworkRow(v); return err }},
 			{ScheduleColumns, func(v []string) error { _, err := ScheduleRow(v); return err }},
+			{PriorAuthColumns, func(v []string) error { _, err := PriorAuthRow(v); return err }},
 		}
-		p := kinds[(kind%4+4)%4]
+		p := kinds[(kind%len(kinds)+len(kinds))%len(kinds)]
 		rows, _, err := NewRows(strings.NewReader("#rxclaims kind=drug expected=1\n"+body), CSV, p.columns)
 		if err != nil {
 			return
