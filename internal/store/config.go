@@ -37,6 +37,7 @@ func (s *Store) SaveConfig(_ context.Context, w adjudicator.ConfigWrite) error {
 		return fmt.Errorf("store: write configuration: %w", err)
 	}
 	s.forgetFamilies(w.Families)
+	s.notePriorAuths(w.PriorAuths)
 	return nil
 }
 

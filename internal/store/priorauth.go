@@ -1,7 +1,9 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -28,6 +30,9 @@ func priorAuthKey(k domain.PriorAuthKey) []byte {
 func (s *Store) PriorAuths(_ context.Context, cardholderID string) ([]domain.PriorAuth, error) {
 	if err := s.health.err(); err != nil {
 		return nil, err
+	}
+	if _, ok := s.priorAuthFamilies.Load(cardholderID); !ok {
+		return nil, nil
 	}
 	p := priorAuthFamilyPrefix(cardholderID)
 	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: p, UpperBound: append(p[:len(p)-1:len(p)-1], 1)})
@@ -56,7 +61,33 @@ func (s *Store) PutPriorAuths(_ context.Context, pas []domain.PriorAuth, audit *
 	if err := s.commitAudited(b, audit); err != nil {
 		return fmt.Errorf("store: write prior authorizations: %w", err)
 	}
+	s.notePriorAuths(pas)
 	return nil
+}
+
+// notePriorAuths records, once written, which families have records.
+func (s *Store) notePriorAuths(pas []domain.PriorAuth) {
+	for i := range pas {
+		s.priorAuthFamilies.Store(pas[i].CardholderID, struct{}{})
+	}
+}
+
+// loadPriorAuthFamilies reads, at open, which families have records: one
+// pass over the records' keys (a PBM holds far fewer PAs than claims).
+func (s *Store) loadPriorAuthFamilies() error {
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte("r\x00"), UpperBound: []byte("r\x01")})
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	for it.First(); it.Valid(); it.Next() {
+		id, _, ok := bytes.Cut(it.Key()[2:], []byte{0})
+		if !ok {
+			return errors.New("store: malformed prior authorization key")
+		}
+		s.priorAuthFamilies.Store(string(id), struct{}{})
+	}
+	return it.Error()
 }
 
 // setPriorAuths adds the records to b.
