@@ -223,6 +223,9 @@ func (e *Engine) SyncPriorAuths(ctx context.Context, pas []domain.PriorAuth, aud
 // carries and no record replaces (typed DRUG, with the member's key
 // filled in and the note "family record"), by person code then number.
 func (e *Engine) PriorAuths(ctx context.Context, cardholderID, personCode string) ([]domain.PriorAuth, error) {
+	if !domain.IsAlnum(cardholderID, 1, 20) || personCode != "" && !domain.IsDigits(personCode, 3, 3) {
+		return nil, fmt.Errorf("%w: a cardholder ID is 1 to 20 letters or digits, a person code 3 digits", ErrInvalid)
+	}
 	fam, err := e.store.Family(ctx, cardholderID)
 	if err != nil {
 		return nil, fmt.Errorf("family lookup: %w", err)
