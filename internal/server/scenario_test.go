@@ -116,7 +116,8 @@ func serve(t testing.TB, e *adjudicator.Engine, pki *servertest.PKI) (claimsAddr
 }
 
 // TestNewServesEveryService: New registers ClaimsService on the claims
-// listener and AdminService and EnrollmentService on the admin listener,
+// listener and AdminService, EnrollmentService and PriorAuthService on the
+// admin listener,
 // and no service on the other.
 func TestNewServesEveryService(t *testing.T) {
 	e, _ := scenario.NewEngine(t, demo.Config(), t.TempDir(), time.Now)
@@ -136,6 +137,14 @@ func TestNewServesEveryService(t *testing.T) {
 			_, err := pb.NewAdminServiceClient(admin).ListEdits(ctx, &pb.ListEditsRequest{})
 			return err
 		}, true},
+		{"prior auths on admin", func() error {
+			_, err := pb.NewPriorAuthServiceClient(admin).ListPriorAuths(ctx, &pb.ListPriorAuthsRequest{})
+			return err
+		}, true},
+		{"prior auths on claims", func() error {
+			_, err := pb.NewPriorAuthServiceClient(claims).ListPriorAuths(ctx, &pb.ListPriorAuthsRequest{})
+			return err
+		}, false},
 		{"claims on claims", func() error { _, err := pb.NewClaimsServiceClient(claims).Bill(ctx, &pb.BillRequest{}); return err }, true},
 		{"enrollment on claims", func() error {
 			_, err := pb.NewEnrollmentServiceClient(claims).ListMemberClaims(ctx, &pb.ListMemberClaimsRequest{})
