@@ -94,10 +94,18 @@ func finish(next *config.Config, book *edits.Book) (*snapshot, error) {
 	return compile(next)
 }
 
-// save writes w durably, holding off claims of the families it carries.
+// save writes w durably, holding off claims of the families it carries;
+// the prior authorizations the families carry are written as records.
 func (e *Engine) save(ctx context.Context, w ConfigWrite) error {
 	if w.Audit != nil && w.Audit.Outcome == "" {
 		w.Audit.Outcome = AuditOK
+	}
+	if _, ok := e.configs.(PriorAuthStore); ok && len(w.Families) > 0 {
+		// The families' own PAs become records, which enrollment syncs
+		// of these families will not wipe.
+		var pas []domain.PriorAuth
+		w.Families, pas = SplitPriorAuths(w.Families)
+		w.PriorAuths = append(w.PriorAuths, pas...)
 	}
 	if len(w.Families) > 0 {
 		ids := make([]string, len(w.Families))

@@ -46,7 +46,8 @@ type Engine struct {
 	canonicalKeysOnly bool
 	famLocks          *stripeLocks
 	idSeq             atomic.Uint64
-	health            StoreHealth // nil if the store does not report failures
+	health            StoreHealth    // nil if the store does not report failures
+	priorAuths        PriorAuthStore // nil if the stores keep no PA records
 
 	adminMu sync.Mutex     // serializes configuration changes
 	cfg     *config.Config // the configuration in force, normalized; owned under adminMu
@@ -61,6 +62,11 @@ func New(cfg *config.Config, opts Options) (*Engine, error) {
 	e := &Engine{store: opts.Store, now: opts.Now, seed: maphash.MakeSeed(), configs: opts.Configs,
 		keyLocks: newStripeLocks(), famLocks: newStripeLocks()}
 	e.health, _ = opts.Store.(StoreHealth)
+	if p, ok := opts.Configs.(PriorAuthStore); ok {
+		e.priorAuths = p
+	} else {
+		e.priorAuths, _ = opts.Store.(PriorAuthStore)
+	}
 	if r, ok := opts.Store.(PaddedKeyReporter); ok && !r.HasZeroPaddedKeys() {
 		e.canonicalKeysOnly = true
 	}

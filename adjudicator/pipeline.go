@@ -58,7 +58,10 @@ type adjudication struct {
 	path        *path
 	facts       edits.Facts
 	sel         edits.Selection
-	hist        []HistoryEntry // loaded on first use
+	hist        []HistoryEntry     // loaded on first use
+	pas         []domain.PriorAuth // the member's prior authorizations, loaded on first use
+	pasRead     bool
+	paUsed      []string       // the numbers of the prior authorizations the claim used
 	famHist     []HistoryEntry // the other family members' history, loaded on first use
 	network     *domain.Network
 	segment     domain.Segment
@@ -190,7 +193,7 @@ func pharmacyNetwork(s *snapshot, r *Response, p *compiledPlan, npi string, dos 
 
 // product is step 5: the drug, its price on the date, exclusions and the
 // formulary tier.
-func (a *adjudication) product(context.Context) error {
+func (a *adjudication) product(ctx context.Context) error {
 	c, r := a.claim, a.resp
 	d := a.snap.drugs[c.ndc]
 	if d == nil {
@@ -218,7 +221,7 @@ func (a *adjudication) product(context.Context) error {
 	}
 	r.Tier = tier
 	a.trace(a.plan.ID, "%s: tier %d, %s", d.Name, tier, d.brandClass)
-	return nil
+	return a.tierException(ctx)
 }
 
 // pricing is step 8: lesser of submitted ingredient cost, AWP less the

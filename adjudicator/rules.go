@@ -90,7 +90,8 @@ func (a *adjudication) decide(w *edits.Compiled, reject ncpdp.RejectCode, format
 
 // limitations is step 6: age, gender, quantity, days supply and
 // refills. Every one that applies is tested, so a claim gets all its codes.
-func (a *adjudication) limitations(context.Context) error {
+// A quantity or days supply exception on file overrides its edit.
+func (a *adjudication) limitations(ctx context.Context) error {
 	c, f := a.claim, &a.facts
 	if w := a.sel.Winner(edits.KindAge); w != nil {
 		switch l := w.Age; {
@@ -109,17 +110,21 @@ func (a *adjudication) limitations(context.Context) error {
 			a.decide(w, ncpdp.RejectProductServiceNotCoveredForPatientGender, "gender %q is not covered for the product", f.Gender)
 		}
 	}
+	var err error
 	if w := a.sel.Winner(edits.KindQuantity); w != nil {
 		q := w.Quantity
 		perDay := c.qty.Div(decimal.NewFromInt(int64(max(c.DaysSupply, 1))))
 		switch {
 		case q.MaxQuantity.IsPositive() && c.qty.GreaterThan(q.MaxQuantity):
-			a.decide(w, ncpdp.RejectQuantityDispensedExceedsMaximumAllowed, "quantity %s exceeds %s", c.qty, q.MaxQuantity)
+			err = a.unlessPriorAuth(ctx, w, domain.PAQuantity, ncpdp.RejectQuantityDispensedExceedsMaximumAllowed, "quantity %s exceeds %s", c.qty, q.MaxQuantity)
 		case q.MaxPerDay.IsPositive() && perDay.GreaterThan(q.MaxPerDay):
-			a.decide(w, ncpdp.RejectPlanLimitationsExceeded, "quantity %s over %d days exceeds %s a day", c.qty, c.DaysSupply, q.MaxPerDay)
+			err = a.unlessPriorAuth(ctx, w, domain.PAQuantity, ncpdp.RejectPlanLimitationsExceeded, "quantity %s over %d days exceeds %s a day", c.qty, c.DaysSupply, q.MaxPerDay)
 		default:
 			a.decide(w, "", "quantity %s within limits", c.qty)
 		}
+	}
+	if err != nil {
+		return err
 	}
 	if w := a.sel.Winner(edits.KindDaysSupply); w != nil {
 		d := w.DaysSupply
@@ -129,9 +134,9 @@ func (a *adjudication) limitations(context.Context) error {
 		}
 		switch {
 		case c.DaysSupply < d.Min:
-			a.decide(w, ncpdp.RejectDaysSupplyIsLessThanPlanMinimum, "days supply %d is below the minimum %d", c.DaysSupply, d.Min)
+			err = a.unlessPriorAuth(ctx, w, domain.PADaysSupply, ncpdp.RejectDaysSupplyIsLessThanPlanMinimum, "days supply %d is below the minimum %d", c.DaysSupply, d.Min)
 		case d.Max > 0 && c.DaysSupply > d.Max:
-			a.decide(w, code, "days supply %d is above the maximum %d", c.DaysSupply, d.Max)
+			err = a.unlessPriorAuth(ctx, w, domain.PADaysSupply, code, "days supply %d is above the maximum %d", c.DaysSupply, d.Max)
 		default:
 			a.decide(w, "", "days supply %d allowed", c.DaysSupply)
 		}
@@ -143,7 +148,7 @@ func (a *adjudication) limitations(context.Context) error {
 			a.decide(w, "", "fill %d allowed", c.FillNumber)
 		}
 	}
-	return nil
+	return err
 }
 
 // claimCost is the claim min/max cost limitation, tested once the claim is priced.
@@ -199,15 +204,18 @@ func (a *adjudication) clinical(ctx context.Context) error {
 		}
 		switch k {
 		case edits.KindRefillTooSoon:
-			a.refillTooSoon(w, hist)
+			err = a.refillTooSoon(ctx, w, hist)
 		case edits.KindStepTherapy:
 			a.stepTherapy(w, hist)
 		default:
 			a.dur(w, hist)
 		}
+		if err != nil {
+			return err
+		}
 	}
 	if w := a.sel.Winner(edits.KindPriorAuthorization); w != nil {
-		a.priorAuth(w)
+		return a.priorAuth(ctx, w)
 	}
 	return nil
 }
@@ -249,12 +257,12 @@ func supplyOf(hist []HistoryEntry, class string, dos domain.Date) supply {
 // still on hand, counting every earlier fill, overridden ones too. With one
 // fill on hand this is the plain rule: percent of its days supply must have
 // passed.
-func (a *adjudication) refillTooSoon(w *edits.Compiled, hist []HistoryEntry) {
+func (a *adjudication) refillTooSoon(ctx context.Context, w *edits.Compiled, hist []HistoryEntry) error {
 	c, class := a.claim, a.drug.TherapeuticClass
 	s := supplyOf(hist, class, c.dos)
 	if s.last == nil {
 		a.decide(w, "", "no earlier fill in class %s", class)
-		return
+		return nil
 	}
 	// What may remain of the last fill: its days supply less Percent of it,
 	// rounded up to a whole day.
@@ -267,14 +275,22 @@ func (a *adjudication) refillTooSoon(w *edits.Compiled, hist []HistoryEntry) {
 	}
 	if !c.dos.Before(earliest) {
 		a.decide(w, "", "%s; earliest %s", what, earliest)
-		return
+		return nil
 	}
 	if code, ok := firstIn(c.SubmissionClarificationCodes, w.RefillTooSoon.OverrideCodes); ok {
 		a.decide(w, "", "too soon (earliest %s) but overridden by clarification code %s", earliest, code)
-		return
+		return nil
+	}
+	if pa, used, _, err := a.findPriorAuth(ctx, domain.PARefillTooSoon, "", nil); err != nil || pa != nil {
+		if pa != nil {
+			a.usePriorAuth(pa)
+			a.decide(w, "", "too soon (earliest %s) but overridden by %s", earliest, paText(pa, used))
+		}
+		return err
 	}
 	a.resp.Notes = append(a.resp.Notes, "NEXT FILL ON OR AFTER "+earliest.String())
 	a.decide(w, ncpdp.RejectRefillTooSoon, "%s at %d%%; earliest fill date %s", what, w.RefillTooSoon.Percent, earliest)
+	return nil
 }
 
 func firstIn(submitted, accepted []string) (string, bool) {
@@ -304,28 +320,35 @@ func (a *adjudication) stepTherapy(w *edits.Compiled, hist []HistoryEntry) {
 		"no fill of a prerequisite drug in the %d days before %s", st.LookbackDays, dos)
 }
 
-func (a *adjudication) priorAuth(w *edits.Compiled) {
-	c := a.claim
-	var expired *domain.PriorAuth
-	for i := range a.member.PriorAuths {
-		pa := &a.member.PriorAuths[i]
-		if !pa.DrugRef.Matches(a.drug.NDC, a.drug.TherapeuticClass) {
-			continue
+// priorAuth is the PRIOR_AUTHORIZATION edit: a DRUG prior authorization on
+// file for the drug on the date of service (with the submitted number,
+// when the edit requires it) and with fills left lets the claim through;
+// otherwise it rejects 75.
+func (a *adjudication) priorAuth(ctx context.Context, w *edits.Compiled) error {
+	number := ""
+	if w.PriorAuth.RequireNumber {
+		if number = a.claim.PriorAuthorizationNumber; number == "" {
+			a.decide(w, ncpdp.RejectPriorAuthorizationRequired, "no prior authorization number submitted")
+			return nil
 		}
-		if w.PriorAuth.RequireNumber && pa.Number != c.PriorAuthorizationNumber {
-			continue
-		}
-		if pa.Range.Contains(c.dos) {
-			a.decide(w, "", "prior authorization %s on file, %s to %s", pa.Number, pa.From, openEnd(pa.To))
-			return
-		}
-		expired = pa
 	}
-	if expired != nil {
-		a.decide(w, ncpdp.RejectPriorAuthorizationRequired, "prior authorization %s does not cover %s (%s to %s)", expired.Number, c.dos, expired.From, openEnd(expired.To))
-		return
+	pa, used, why, err := a.findPriorAuth(ctx, domain.PADrug, number, nil)
+	switch {
+	case err != nil:
+		return err
+	case pa != nil:
+		a.usePriorAuth(pa)
+		text := fmt.Sprintf("prior authorization %s on file, %s to %s", pa.Number, pa.From, openEnd(pa.To))
+		if used != "" {
+			text += "; " + used
+		}
+		a.decide(w, "", "%s", text)
+	case why != "":
+		a.decide(w, ncpdp.RejectPriorAuthorizationRequired, "%s", why)
+	default:
+		a.decide(w, ncpdp.RejectPriorAuthorizationRequired, "no prior authorization on file for the drug")
 	}
-	a.decide(w, ncpdp.RejectPriorAuthorizationRequired, "no prior authorization on file for the drug")
+	return nil
 }
 
 // dur checks the claim against the member's active therapy.

@@ -341,7 +341,7 @@ func (a *adjudication) commit(ctx context.Context, tx string) error {
 func (a *adjudication) historyEntry() *HistoryEntry {
 	h := &HistoryEntry{ClaimID: a.resp.ClaimID, DateOfService: a.claim.dos, PharmacyNPI: a.claim.PharmacyNPI, RxNumber: a.claim.rx,
 		NDC: a.drug.NDC, Class: a.drug.TherapeuticClass,
-		DaysSupply: a.claim.DaysSupply, Quantity: a.claim.qty, PlanPaid: a.resp.PlanPaid, Segment: a.segment}
+		DaysSupply: a.claim.DaysSupply, Quantity: a.claim.qty, PlanPaid: a.resp.PlanPaid, Segment: a.segment, PriorAuths: a.paUsed}
 	for _, k := range maxKinds {
 		for _, lv := range levels(a.sel.Winner(k)) {
 			h.Buckets = append(h.Buckets, string(k)+"/"+lv)

@@ -104,6 +104,10 @@ type ConfigWrite struct {
 	Versions []edits.Edit
 	// Families replace those with the same cardholder ID (an import's).
 	Families []domain.Family
+	// PriorAuths replace the prior authorization records with the same
+	// key (an import's, moved out of its families). A store that is not a
+	// PriorAuthStore is never given any.
+	PriorAuths []domain.PriorAuth
 	// Propose, when not nil, stores a pending import (replacing one with
 	// its ID); Resolve, when set, deletes the pending import with that ID.
 	Propose *PendingImport
@@ -111,6 +115,26 @@ type ConfigWrite struct {
 	// Audit, when not nil, is appended to the audit trail in the batch.
 	Audit *AuditEntry
 }
+
+// PriorAuthStore keeps prior authorizations as records of their own,
+// keyed by cardholder ID, person code and PA number (domain.PriorAuthKey),
+// apart from families: PutFamilies, SaveConfig's Families and RemoveFamily
+// never touch them. It is optional: over a store without it the engine
+// reads only the PAs carried in family records, and the PA admin
+// operations answer ErrNoPriorAuthStore.
+type PriorAuthStore interface {
+	// PriorAuths returns the prior authorization records of every member
+	// of the family, by person code then number; none is not an error.
+	PriorAuths(ctx context.Context, cardholderID string) ([]domain.PriorAuth, error)
+	// PutPriorAuths writes pas durably in one batch, each replacing the
+	// record with its key, with audit (when not nil) appended in the same
+	// batch. Records are never deleted: a PA ends by its termination date.
+	PutPriorAuths(ctx context.Context, pas []domain.PriorAuth, audit *AuditEntry) error
+}
+
+// ErrNoPriorAuthStore answers a prior authorization change over a store
+// that does not keep prior authorization records.
+var ErrNoPriorAuthStore = errors.New("adjudicator: the store does not keep prior authorizations")
 
 // ErrFamilyHasClaims refuses to delete a family with paid claims.
 var ErrFamilyHasClaims = errors.New("adjudicator: the family has paid claims")
@@ -170,6 +194,11 @@ type HistoryEntry struct {
 	// Buckets are the benefit-maximum buckets the claim counts in, as
 	// "<edit kind>/<level>" (level empty for the plan default).
 	Buckets []string `json:"buckets,omitempty"`
+	// PriorAuths are the numbers of the member's prior authorizations the
+	// claim used (to override an edit or change its tier): a PA's fills
+	// and quantity used are counted from these entries, so the claim's
+	// own commit counts them and its reversal gives them back.
+	PriorAuths []string `json:"prior_authorizations,omitempty"`
 }
 
 // MemberID is the accumulator owner ID of a member: the ID of its

@@ -13,16 +13,12 @@ type Member struct {
 	DateOfBirth Date       `json:"date_of_birth"`
 	Gender      string     `json:"gender,omitempty"` // M, F or U
 	Coverages   []Coverage `json:"coverages"`
-	// PriorAuths are the prior authorizations on file for the member.
+	// PriorAuths are prior authorizations carried inside the family record
+	// (bundles, demo data). They are legacy: an import moves them into
+	// prior authorization records of their own, which enrollment syncs
+	// never touch, and the engine reads both (DOMAIN.md, Prior
+	// authorizations).
 	PriorAuths []PriorAuth `json:"prior_authorizations,omitempty"`
-}
-
-// PriorAuth is a prior authorization on file: a drug (by NDC or class
-// prefix) approved for the member over a date range.
-type PriorAuth struct {
-	Number  string `json:"number"`
-	DrugRef `yaml:",inline"`
-	Range   `yaml:",inline"`
 }
 
 // Coverage enrols a member in a plan over a date range.
@@ -73,14 +69,8 @@ func (m *Member) validate() error {
 	if m.DateOfBirth.IsZero() {
 		ps.Addf("", "%s: date_of_birth is required", who)
 	}
-	for i, pa := range m.PriorAuths {
-		path := Index("prior_authorizations", i)
-		if pa.Number == "" {
-			ps.Addf(path, "%s: prior authorization without number", who)
-			continue
-		}
-		ps.Wrap(path, who+" prior authorization "+pa.Number, pa.DrugRef.Validate())
-		ps.Wrap(path, who+" prior authorization "+pa.Number, pa.Range.Validate())
+	for i := range m.PriorAuths {
+		ps.Wrap(Index("prior_authorizations", i), who, m.PriorAuths[i].validateTerms())
 	}
 	for i, c := range m.Coverages {
 		path := Index("coverages", i)

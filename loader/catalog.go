@@ -204,6 +204,29 @@ func (prescriberProc) apply(c *chunk, vals []string) error {
 
 func (prescriberProc) finish(context.Context, *FileStatus) error { return nil }
 
+type priorAuthProc struct{ l *Loader }
+
+func (priorAuthProc) columns() []string { return parse.PriorAuthColumns }
+
+func (priorAuthProc) check(vals []string) error { _, err := parse.PriorAuthRow(vals); return err }
+
+// apply replaces the loader's record of the row's prior authorization.
+func (priorAuthProc) apply(c *chunk, vals []string) error {
+	pa, err := parse.PriorAuthRow(vals)
+	if err != nil {
+		return bad(err)
+	}
+	key := state.PriorAuthKey(pa.CardholderID, pa.PersonCode, pa.Number)
+	var old domain.PriorAuth
+	before, err := loadCatalog(c, key, &old)
+	if err != nil {
+		return err
+	}
+	return c.catalogChange(key, before, &pa)
+}
+
+func (priorAuthProc) finish(context.Context, *FileStatus) error { return nil }
+
 // catalogBatch reads the touched catalog records from r into a batch.
 func catalogBatch(r state.Reader, touched map[string]bool) (*CatalogBatch, error) {
 	keys := make([]string, 0, len(touched))
@@ -231,6 +254,8 @@ func catalogBatch(r state.Reader, touched map[string]bool) (*CatalogBatch, error
 			err = decodeInto(v, &cb.Networks, func(n domain.Network) domain.Network { return n })
 		case k[0] == 's':
 			err = decodeInto(v, &cb.Schedules, func(s ScheduleRecord) edits.Schedule { return s.Schedule })
+		case k[0] == 'q':
+			err = decodeInto(v, &cb.PriorAuths, func(p domain.PriorAuth) domain.PriorAuth { return p })
 		}
 		if err != nil {
 			return nil, err

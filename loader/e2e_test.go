@@ -72,6 +72,7 @@ func TestEndToEnd(t *testing.T) {
 	defer e.close()
 	e.syncAndBill()
 	e.syncedPrescriberFile()
+	e.priorAuthFileSurvivesFamilySync()
 	e.outageThenRetro()
 	e.pendedChangeWaitsForApproval()
 	e.rewoundFamilyIsRemoved()
@@ -166,6 +167,34 @@ func (e *endToEnd) syncAndBill() {
 		t.Errorf("ingredient cost paid %s, want 3.00 (the synced MAC)", r.IngredientCostPaid)
 	}
 	e.bill, e.claim = bill, r.ClaimID
+}
+
+// priorAuthFileSurvivesFamilySync: a prior authorization file reaches the
+// adjudicator's PA records, and the next eligibility file for the family
+// (a whole-family sync) leaves them in place.
+func (e *endToEnd) priorAuthFileSurvivesFamilySync() {
+	t, ctx := e.t, e.ctx
+	e.apply("pas.csv", "#rxclaims kind=prior_auth expected=1\n"+
+		"cardholder_id,person_code,number,type,ndc,effective,max_fills\n"+
+		"LDR001,001,PAE2E,DRUG,"+demo.DemoBrandNDC+",2026-01-01,3\n")
+	e.sync()
+	list := func() []domain.PriorAuth {
+		pas, err := client.NewPriorAuths(e.admin, "auditor").List(ctx, "LDR001", "001")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pas
+	}
+	if pas := list(); len(pas) != 1 || pas[0].Number != "PAE2E" || pas[0].MaxFills != 3 {
+		t.Fatalf("prior authorizations after the PA file: %+v", pas)
+	}
+	e.apply("f-pa.csv", "#rxclaims group=GRP100 file_type=eligibility record_type=changes expected=1\n"+
+		"cardholder_id,person_code,date_of_birth,gender,coverage_effective\n"+
+		"LDR001,001,1970-05-05,U,2026-01-01\n")
+	e.sync()
+	if pas := list(); len(pas) != 1 || pas[0].Number != "PAE2E" {
+		t.Fatalf("prior authorizations after the family sync: %+v", pas)
+	}
 }
 
 // syncedDrugKeepsGenericEquivalent: the brand/generic indicator and the

@@ -24,6 +24,7 @@ type fakeSink struct {
 	networks    map[string]domain.Network
 	schedules   map[string]edits.Schedule
 	prescribers map[string]domain.Prescriber
+	priorAuths  map[string]domain.PriorAuth
 	claims      []ClaimRef
 	batches     []uint64 // sequences received, in order (repeats show resends)
 	failNext    int      // fail this many calls before applying
@@ -33,7 +34,8 @@ type fakeSink struct {
 func newFakeSink() *fakeSink {
 	return &fakeSink{families: map[string]domain.Family{}, drugs: map[string]domain.Drug{},
 		pharmacies: map[string]domain.Pharmacy{}, networks: map[string]domain.Network{},
-		schedules: map[string]edits.Schedule{}, prescribers: map[string]domain.Prescriber{}}
+		schedules: map[string]edits.Schedule{}, prescribers: map[string]domain.Prescriber{},
+		priorAuths: map[string]domain.PriorAuth{}}
 }
 
 var errUnavailable = errors.New("adjudicator unavailable")
@@ -99,6 +101,9 @@ func (s *fakeSink) SyncCatalog(_ context.Context, b CatalogBatch) error {
 		}
 		for _, p := range b.Prescribers {
 			s.prescribers[p.NPI] = p
+		}
+		for _, p := range b.PriorAuths {
+			s.priorAuths[p.CardholderID+"/"+p.PersonCode+"/"+p.Number] = p
 		}
 	})
 }
@@ -192,6 +197,7 @@ func (s *fakeSink) dump() string {
 			fmt.Fprintf(&b, " %s..%s\n", l.From, l.To)
 		}
 	}
+	s.dumpPriorAuths(&b)
 	if b.Len() == 0 {
 		return "empty\n"
 	}
@@ -229,6 +235,18 @@ func (s *fakeSink) dumpPrescribers(b *strings.Builder) {
 		}
 		if p.DEA != "" {
 			fmt.Fprintf(b, " DEA %s %v..%s", p.DEA, p.DEASchedules, p.DEAExpires)
+		}
+		b.WriteString("\n")
+	}
+}
+
+// dumpPriorAuths writes the prior authorizations, one a line.
+func (s *fakeSink) dumpPriorAuths(b *strings.Builder) {
+	for _, k := range sortedKeys(s.priorAuths) {
+		p := s.priorAuths[k]
+		fmt.Fprintf(b, "prior authorization %s %s %s %s %s..%s: %s", k, p.Kind(), p.DrugRef, p.Note, p.From, p.To, p.Describe())
+		if p.MaxFills > 0 {
+			fmt.Fprintf(b, "; max fills %d", p.MaxFills)
 		}
 		b.WriteString("\n")
 	}

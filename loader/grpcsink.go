@@ -16,6 +16,7 @@ import (
 // waited for) up to the caller's deadline, or Timeout when it has none.
 type GRPCSink struct {
 	client  pb.EnrollmentServiceClient
+	pas     pb.PriorAuthServiceClient
 	source  string
 	Timeout time.Duration // default 30s
 }
@@ -32,7 +33,7 @@ var ready = grpc.WaitForReady(true)
 // NewGRPCSink returns a Sink over conn; source names this loader in the
 // adjudicator's logs.
 func NewGRPCSink(conn grpc.ClientConnInterface, source string) *GRPCSink {
-	return &GRPCSink{client: pb.NewEnrollmentServiceClient(conn), source: source, Timeout: 30 * time.Second}
+	return &GRPCSink{client: pb.NewEnrollmentServiceClient(conn), pas: pb.NewPriorAuthServiceClient(conn), source: source, Timeout: 30 * time.Second}
 }
 
 // SyncFamilies implements Sink.
@@ -50,8 +51,23 @@ func (s *GRPCSink) SyncFamilies(ctx context.Context, b FamilyBatch) ([]string, e
 	return resp.GetKeptCardholderIds(), nil
 }
 
-// SyncCatalog implements Sink.
+// SyncCatalog implements Sink: the catalog through EnrollmentService,
+// prior authorizations through PriorAuthService.SyncPriorAuths.
 func (s *GRPCSink) SyncCatalog(ctx context.Context, b CatalogBatch) error {
+	if len(b.PriorAuths) > 0 {
+		req := &pb.SyncPriorAuthsRequest{Source: s.source, Batch: b.Seq}
+		for i := range b.PriorAuths {
+			req.PriorAuths = append(req.PriorAuths, enrollwire.PriorAuthToProto(&b.PriorAuths[i]))
+		}
+		cctx, cancel := s.ctx(ctx)
+		defer cancel()
+		if _, err := s.pas.SyncPriorAuths(cctx, req, ready); err != nil {
+			return err
+		}
+		if len(b.Drugs)+len(b.Pharmacies)+len(b.Networks)+len(b.Schedules) == 0 {
+			return nil
+		}
+	}
 	req := &pb.SyncCatalogRequest{Source: s.source, Batch: b.Seq}
 	for i := range b.Drugs {
 		req.Drugs = append(req.Drugs, enrollwire.DrugToProto(&b.Drugs[i]))

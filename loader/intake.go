@@ -285,6 +285,8 @@ func (l *Loader) processorFor(f *FileStatus) (processor, error) {
 		return &scheduleProc{l: l}, nil
 	case parse.KindPrescriber:
 		return &prescriberProc{l: l}, nil
+	case parse.KindPriorAuth:
+		return &priorAuthProc{l: l}, nil
 	}
 	return nil, fmt.Errorf("unknown kind %q", f.Kind)
 }

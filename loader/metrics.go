@@ -69,7 +69,7 @@ func newMetrics(reg prometheus.Registerer, l *Loader) *metrics {
 		return float64(s.Pending)
 	})
 	for _, o := range []string{OutcomeCompleted, OutcomePartial, OutcomeRejected, OutcomeDuplicate, OutcomeRewound} {
-		for _, k := range []parse.Kind{parse.KindFamily, parse.KindDrug, parse.KindPharmacy, parse.KindNetwork, parse.KindSchedule, parse.KindPrescriber} {
+		for _, k := range []parse.Kind{parse.KindFamily, parse.KindDrug, parse.KindPharmacy, parse.KindNetwork, parse.KindSchedule, parse.KindPrescriber, parse.KindPriorAuth} {
 			m.files.WithLabelValues(string(k), o)
 		}
 	}

@@ -38,7 +38,7 @@ func (l *Loader) addOutbox(b *pebble.Batch, group string, touched map[string]boo
 		}
 		slices.Sort(e.Cardholders)
 	}
-	if cat != nil && len(cat.Drugs)+len(cat.Pharmacies)+len(cat.Networks)+len(cat.Schedules)+len(cat.Prescribers) > 0 {
+	if cat != nil && len(cat.Drugs)+len(cat.Pharmacies)+len(cat.Networks)+len(cat.Schedules)+len(cat.Prescribers)+len(cat.PriorAuths) > 0 {
 		e.Catalog = cat
 	}
 	if e.Cardholders == nil && e.Catalog == nil {

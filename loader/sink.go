@@ -18,7 +18,8 @@ type Sink interface {
 	// history, but cover nothing, and they are returned as kept.
 	SyncFamilies(ctx context.Context, b FamilyBatch) (kept []string, err error)
 	// SyncCatalog upserts drugs, pharmacies, networks, schedules and
-	// prescribers by key.
+	// prescribers by key, and prior authorizations by member and number (a
+	// PA file's batch holds only those), all or none.
 	SyncCatalog(ctx context.Context, b CatalogBatch) error
 	// MemberClaims lists the member's claims with dates of service in [from, to].
 	MemberClaims(ctx context.Context, cardholderID, personCode string, from, to domain.Date) ([]ClaimRef, error)
@@ -43,6 +44,8 @@ type CatalogBatch struct {
 	Schedules  []edits.Schedule  `json:"schedules,omitempty"`
 	// Prescribers replace the adjudicator's by NPI.
 	Prescribers []domain.Prescriber `json:"prescribers,omitempty"`
+	// PriorAuths are whole prior authorization records (PA files).
+	PriorAuths []domain.PriorAuth `json:"prior_auths,omitempty"`
 }
 
 // ClaimRef is a claim as the retroactive-change check needs it.

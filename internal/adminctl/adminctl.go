@@ -1,5 +1,6 @@
 // Package adminctl is adjctl: a command line for the AdminService (edits,
-// configuration bundles, test claims) and the OperatorService (backup). cmd/adjctl is its thin main; the
+// configuration bundles, test claims), the PriorAuthService (prior
+// authorizations) and the OperatorService (backup). cmd/adjctl is its thin main; the
 // commands are kong subcommands, each a type with a Run method.
 package adminctl
 
@@ -47,20 +48,28 @@ type CLI struct {
 		Reject  rejectCmd  `cmd:"" help:"Discard a pending import."`
 		Pending pendingCmd `cmd:"" help:"List the pending imports."`
 	} `cmd:"" help:"Export, import and approve configuration bundles."`
+	PA struct {
+		Create paCreateCmd `cmd:"" help:"Store a new prior authorization (JSON or YAML) for a member on file."`
+		Change paChangeCmd `cmd:"" help:"Replace a stored prior authorization's terms (the file names its member and number)."`
+		End    paEndCmd    `cmd:"" help:"End-date a prior authorization (never deleted)."`
+		List   paListCmd   `cmd:"" help:"List a family's or member's prior authorizations, ended ones too."`
+		Show   paShowCmd   `cmd:"" help:"One prior authorization."`
+	} `cmd:"" name:"pa" help:"Manage members' prior authorizations (PriorAuthService; role clinical-reviewer, list and show also auditor)."`
 	TestClaim testClaimCmd `cmd:"" name:"test-claim" help:"Dry-run a claim (claims.proto Claim as JSON, bare or as {\"claim\": {...}})."`
 	Backup    backupCmd    `cmd:"" help:"Back up the running server's store under its --backup-dir (OperatorService; role operator)."`
 	Audit     auditCmd     `cmd:"" help:"Read the audit trail (auditor role)."`
 }
 
-const description = "Manage the adjudicator's edits, configuration bundles and test claims through its AdminService, and back it up through its OperatorService."
+const description = "Manage the adjudicator's edits, configuration bundles and test claims through its AdminService, members' prior authorizations through its PriorAuthService, and back it up through its OperatorService."
 
 // session is what a command runs with.
 type session struct {
-	ctx      context.Context
-	admin    *client.Admin
-	operator *client.Operator
-	out      io.Writer
-	json     bool
+	ctx        context.Context
+	admin      *client.Admin
+	operator   *client.Operator
+	priorAuths *client.PriorAuths
+	out        io.Writer
+	json       bool
 }
 
 // Run runs adjctl with args (without the program name). --help and
@@ -76,7 +85,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer conn.Close()
-	s := &session{ctx: ctx, admin: client.NewAdmin(conn, c.User), operator: client.NewOperator(conn, c.User), out: stdout, json: c.JSON}
+	s := &session{ctx: ctx, admin: client.NewAdmin(conn, c.User), operator: client.NewOperator(conn, c.User),
+		priorAuths: client.NewPriorAuths(conn, c.User), out: stdout, json: c.JSON}
 	return describe(kctx.Run(s))
 }
 

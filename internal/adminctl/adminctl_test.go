@@ -300,3 +300,34 @@ func TestAuditDeniedRole(t *testing.T) {
 		t.Fatalf("eve's denied call:\n%s", out)
 	}
 }
+
+// TestAdjctlPriorAuths: a prior authorization created, listed, changed,
+// ended and shown through adjctl against a development-mode server; a bad
+// one is refused with its reason and no cardholder ID.
+func TestAdjctlPriorAuths(t *testing.T) {
+	dir := t.TempDir()
+	a := adjctl{t: t, addr: servertest.Start(t, t.TempDir()).AdminAddr}
+	pa := write(t, dir, "pa.yaml", "cardholder_id: "+demo.DemoCardholder+"\nperson_code: \"001\"\nnumber: QL9\ntype: QUANTITY\n"+
+		"class_prefix: \"3940\"\neffective: \"2026-01-01\"\nmax_quantity: \"90\"\nmax_fills: 3\n")
+	if out := a.ok("pam", "pa", "create", pa); !strings.Contains(out, "QL9") || !strings.Contains(out, "quantity exception up to 90") {
+		t.Fatalf("pa create:\n%s", out)
+	}
+	changed := write(t, dir, "pa2.yaml", "cardholder_id: "+demo.DemoCardholder+"\nperson_code: \"001\"\nnumber: QL9\ntype: QUANTITY\n"+
+		"class_prefix: \"3940\"\neffective: \"2026-01-01\"\nmax_quantity: \"120\"\nnote: dose increase\n")
+	if out := a.ok("pam", "pa", "change", changed); !strings.Contains(out, "up to 120") || !strings.Contains(out, "dose increase") {
+		t.Fatalf("pa change:\n%s", out)
+	}
+	if out := a.ok("pam", "pa", "end", demo.DemoCardholder, "001", "QL9", "2026-09-30"); !strings.Contains(out, "2026-09-30") {
+		t.Fatalf("pa end:\n%s", out)
+	}
+	if out := a.ok("pam", "pa", "list", demo.DemoCardholder); strings.Count(out, "QL9") != 1 || !strings.Contains(out, "2026-09-30") {
+		t.Fatalf("pa list:\n%s", out)
+	}
+	if out := a.ok("pam", "--json", "pa", "show", demo.DemoCardholder, "001", "QL9"); !strings.Contains(out, `"max_quantity": "120"`) {
+		t.Fatalf("pa show --json:\n%s", out)
+	}
+	bad := write(t, dir, "bad.yaml", "cardholder_id: "+demo.DemoCardholder+"\nperson_code: \"007\"\nnumber: PA1\nndc: \"00074433902\"\neffective: \"2026-01-01\"\n")
+	if msg := a.fails("InvalidArgument", "pam", "pa", "create", bad); strings.Contains(msg, demo.DemoCardholder) {
+		t.Errorf("the refusal names the cardholder: %s", msg)
+	}
+}

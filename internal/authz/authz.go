@@ -53,10 +53,14 @@ const (
 	Auditor = "auditor"
 	// Operator runs operational RPCs (backups).
 	Operator = "operator"
+	// ClinicalReviewer creates, changes and ends members' prior
+	// authorizations and lists them: the PBM's clinical (PA) pharmacists
+	// and technicians.
+	ClinicalReviewer = "clinical-reviewer"
 )
 
 // Roles lists every role.
-var Roles = []string{ClaimsSubmitter, ConfigAuthor, ConfigApprover, EnrollmentOperator, Auditor, Operator}
+var Roles = []string{ClaimsSubmitter, ConfigAuthor, ConfigApprover, EnrollmentOperator, Auditor, Operator, ClinicalReviewer}
 
 // Policy grants roles to identities.
 type Policy struct {

@@ -11,7 +11,8 @@ import (
 	"github.com/rxclaims/rxclaims/internal/store"
 )
 
-// NewEngine opens a real store in dir, loads cfg's families into it and
+// NewEngine opens a real store in dir, loads cfg's families into it (their
+// prior authorizations as records of their own, as a server's seed does) and
 // returns an engine over it; both are closed when the test ends.
 func NewEngine(t testing.TB, cfg *config.Config, dir string, now func() time.Time) (*adjudicator.Engine, *store.Store) {
 	t.Helper()
@@ -24,7 +25,11 @@ func NewEngine(t testing.TB, cfg *config.Config, dir string, now func() time.Tim
 			t.Error(err)
 		}
 	})
-	if err := st.PutFamilies(context.Background(), cfg.Families, nil); err != nil {
+	fams, pas := adjudicator.SplitPriorAuths(cfg.Families)
+	if err := st.PutFamilies(context.Background(), fams, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.PutPriorAuths(context.Background(), pas, nil); err != nil {
 		t.Fatal(err)
 	}
 	e, err := adjudicator.New(cfg, adjudicator.Options{Store: st, Configs: st, Now: now})

@@ -23,6 +23,8 @@
 //	                             its problems, or "valid" and its warnings (targets that
 //	                             implement Checker; "activate" then prints warnings too)
 //
+// Prior authorizations and enrollment syncs: see PriorAuthAdmin.
+//
 // Claim fields: bin pcn group cardholder person dob gender date rx fill ndc
 // qty days daw ingredient fee uc gross pharmacy prescriber scc (comma list)
 // dur (reason/professional/result, comma list) pa written (414-DE) refills
@@ -163,6 +165,8 @@ func (s *state) run(d *datadriven.TestData) (string, error) {
 		return s.eligibility(ctx, args)
 	case "validate":
 		return s.validate(ctx, d)
+	case "pa-create", "pa-change", "pa-end", "pa-list", "pa-sync", "sync-families":
+		return s.priorAuths(ctx, d, args)
 	case "draft", "update", "activate", "inactivate", "test-claim":
 		admin, ok := s.target.(Admin)
 		if !ok {

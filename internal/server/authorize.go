@@ -183,7 +183,7 @@ func pendingAudit(ctx context.Context) *adjudicator.AuditEntry {
 // requestObjects names what a request is about, for its audit entry
 // (denied or not): edits, imports, claims and groups by ID, clipped. The
 // engine adds what it learns (the version a draft gets, an import's
-// counts). Families are never named: a cardholder ID is member data.
+// counts). Prior authorizations are named by number. Families are never named: a cardholder ID is member data.
 func requestObjects(req any) []string {
 	switch r := req.(type) {
 	case *pb.ActivateEditRequest:
@@ -206,6 +206,14 @@ func requestObjects(req any) []string {
 		return []string{"claim " + clip(r.GetClaimId())}
 	case *pb.SyncFamiliesRequest:
 		return []string{"group " + clip(r.GetGroupId())}
+	case *pb.CreatePriorAuthRequest:
+		return []string{adjudicator.PriorAuthObject(clip(r.GetPriorAuth().GetNumber()))}
+	case *pb.ChangePriorAuthRequest:
+		return []string{adjudicator.PriorAuthObject(clip(r.GetPriorAuth().GetNumber()))}
+	case *pb.EndPriorAuthRequest:
+		return []string{adjudicator.PriorAuthObject(clip(r.GetNumber()))}
+	case *pb.GetPriorAuthRequest:
+		return []string{adjudicator.PriorAuthObject(clip(r.GetNumber()))}
 	}
 	return nil
 }

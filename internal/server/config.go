@@ -89,7 +89,10 @@ func seedEngine(ctx context.Context, st *store.Store, src ConfigSource, engOpts 
 	if err != nil {
 		return nil, err
 	}
-	if err := st.PutFamilies(ctx, cfg.Families, nil); err != nil {
+	// The families' own prior authorizations become records (written with
+	// the configuration below), which enrollment syncs leave alone.
+	fams, pas := adjudicator.SplitPriorAuths(cfg.Families)
+	if err := st.PutFamilies(ctx, fams, nil); err != nil {
 		return nil, fmt.Errorf("loading families: %w", err)
 	}
 	engine, err := adjudicator.New(cfg, engOpts)
@@ -100,9 +103,9 @@ func seedEngine(ctx context.Context, st *store.Store, src ConfigSource, engOpts 
 	all := c.Edits
 	c.Edits = nil
 	audit := startupAudit("seed", src)
-	audit.Detail = fmt.Sprintf("plans %d, drugs %d, pharmacies %d, families %d, edits %d",
-		len(cfg.Plans), len(cfg.Drugs), len(cfg.Pharmacies), len(cfg.Families), len(all))
-	if err := st.SaveConfig(ctx, adjudicator.ConfigWrite{Base: c, Versions: all, Audit: audit}); err != nil {
+	audit.Detail = fmt.Sprintf("plans %d, drugs %d, pharmacies %d, families %d, prior authorizations %d, edits %d",
+		len(cfg.Plans), len(cfg.Drugs), len(cfg.Pharmacies), len(cfg.Families), len(pas), len(all))
+	if err := st.SaveConfig(ctx, adjudicator.ConfigWrite{Base: c, Versions: all, PriorAuths: pas, Audit: audit}); err != nil {
 		return nil, err
 	}
 	log.Info("configuration loaded", "source", src.Name, "plans", len(cfg.Plans), "drugs", len(cfg.Drugs),

@@ -122,6 +122,7 @@ func New(engine *adjudicator.Engine, c Config) *Server {
 	admin := grpc.NewServer(c.serverOptions(srvMetrics, authorize, log, lim.AdminMaxRecvMsgSize, lim.AdminRequestTimeout)...)
 	pb.RegisterAdminServiceServer(admin, newAdminService(engine, log))
 	pb.RegisterEnrollmentServiceServer(admin, newEnrollmentService(engine, log))
+	pb.RegisterPriorAuthServiceServer(admin, newPriorAuthService(engine, log))
 	pb.RegisterOperatorServiceServer(admin, newOperatorService(c.Backups, c.BackupDir, log))
 	probes := grpc.NewServer(append(lim.transport(), grpc.MaxRecvMsgSize(4<<10))...)
 	for _, s := range []*grpc.Server{claims, admin, probes} {

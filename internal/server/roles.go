@@ -41,6 +41,13 @@ var methodRoles = map[string][]string{
 	pb.EnrollmentService_ListMemberClaims_FullMethodName: {authz.EnrollmentOperator, authz.Auditor},
 	pb.EnrollmentService_ReverseClaim_FullMethodName:     {authz.EnrollmentOperator},
 	pb.OperatorService_CreateBackup_FullMethodName:       {authz.Operator},
+
+	pb.PriorAuthService_CreatePriorAuth_FullMethodName: {authz.ClinicalReviewer},
+	pb.PriorAuthService_ChangePriorAuth_FullMethodName: {authz.ClinicalReviewer},
+	pb.PriorAuthService_EndPriorAuth_FullMethodName:    {authz.ClinicalReviewer},
+	pb.PriorAuthService_ListPriorAuths_FullMethodName:  {authz.ClinicalReviewer, authz.Auditor},
+	pb.PriorAuthService_GetPriorAuth_FullMethodName:    {authz.ClinicalReviewer, authz.Auditor},
+	pb.PriorAuthService_SyncPriorAuths_FullMethodName:  {authz.EnrollmentOperator},
 }
 
 // MethodRoles returns a copy of the role table, by full method name.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/config"
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/edits"
 	"github.com/rxclaims/rxclaims/internal/authz"
 	"github.com/rxclaims/rxclaims/internal/client"
@@ -17,6 +18,7 @@ import (
 	"github.com/rxclaims/rxclaims/internal/scenario"
 	"github.com/rxclaims/rxclaims/internal/server"
 	"github.com/rxclaims/rxclaims/internal/servertest"
+	"github.com/rxclaims/rxclaims/internal/wire/enrollwire"
 	pb "github.com/rxclaims/rxclaims/proto/rxclaims/v1"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -114,7 +116,8 @@ func serve(t testing.TB, e *adjudicator.Engine, pki *servertest.PKI) (claimsAddr
 }
 
 // TestNewServesEveryService: New registers ClaimsService on the claims
-// listener and AdminService and EnrollmentService on the admin listener,
+// listener and AdminService, EnrollmentService and PriorAuthService on the
+// admin listener,
 // and no service on the other.
 func TestNewServesEveryService(t *testing.T) {
 	e, _ := scenario.NewEngine(t, demo.Config(), t.TempDir(), time.Now)
@@ -134,6 +137,14 @@ func TestNewServesEveryService(t *testing.T) {
 			_, err := pb.NewAdminServiceClient(admin).ListEdits(ctx, &pb.ListEditsRequest{})
 			return err
 		}, true},
+		{"prior auths on admin", func() error {
+			_, err := pb.NewPriorAuthServiceClient(admin).ListPriorAuths(ctx, &pb.ListPriorAuthsRequest{})
+			return err
+		}, true},
+		{"prior auths on claims", func() error {
+			_, err := pb.NewPriorAuthServiceClient(claims).ListPriorAuths(ctx, &pb.ListPriorAuthsRequest{})
+			return err
+		}, false},
 		{"claims on claims", func() error { _, err := pb.NewClaimsServiceClient(claims).Bill(ctx, &pb.BillRequest{}); return err }, true},
 		{"enrollment on claims", func() error {
 			_, err := pb.NewEnrollmentServiceClient(claims).ListMemberClaims(ctx, &pb.ListMemberClaimsRequest{})
@@ -149,4 +160,42 @@ func TestNewServesEveryService(t *testing.T) {
 			t.Errorf("%s: served %v, want %v", tc.name, got, tc.served)
 		}
 	}
+}
+
+// priorAuths is the PriorAuthService client of user.
+func (g *grpcTarget) priorAuths(user string) *client.PriorAuths {
+	return client.NewPriorAuths(g.pki.Dial(g.t, g.adminAddr, user), "")
+}
+
+func (g *grpcTarget) CreatePriorAuth(ctx context.Context, pa domain.PriorAuth, user string) (domain.PriorAuth, error) {
+	return g.priorAuths(user).Create(ctx, pa)
+}
+
+func (g *grpcTarget) ChangePriorAuth(ctx context.Context, pa domain.PriorAuth, user string) (domain.PriorAuth, error) {
+	return g.priorAuths(user).Change(ctx, pa)
+}
+
+func (g *grpcTarget) EndPriorAuth(ctx context.Context, key domain.PriorAuthKey, end domain.Date, user string) (domain.PriorAuth, error) {
+	return g.priorAuths(user).End(ctx, key, end)
+}
+
+func (g *grpcTarget) ListPriorAuths(ctx context.Context, cardholderID, personCode, user string) ([]domain.PriorAuth, error) {
+	return g.priorAuths(user).List(ctx, cardholderID, personCode)
+}
+
+func (g *grpcTarget) SyncPriorAuths(ctx context.Context, pas []domain.PriorAuth, user string) error {
+	return g.priorAuths(user).Sync(ctx, "scenario", 1, pas)
+}
+
+// SyncFamilies sends the families through EnrollmentService as the loader's
+// certificate, one batch per group, as the loader does.
+func (g *grpcTarget) SyncFamilies(ctx context.Context, fams []domain.Family) error {
+	c := pb.NewEnrollmentServiceClient(g.pki.Dial(g.t, g.adminAddr, "loader"))
+	for _, f := range fams {
+		req := &pb.SyncFamiliesRequest{Source: "scenario", GroupId: f.GroupID, Families: []*pb.FamilyRecord{enrollwire.FamilyToProto(&f)}}
+		if _, err := c.SyncFamilies(ctx, req); err != nil {
+			return err
+		}
+	}
+	return nil
 }

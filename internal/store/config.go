@@ -25,7 +25,7 @@ func editKey(id string, version int) []byte {
 }
 
 // SaveConfig writes the change in one synced batch: the base (when not
-// nil), the edit versions, the families, the pending import proposed or
+// nil), the edit versions, the families, the prior authorizations, the pending import proposed or
 // resolved, and the audit entry.
 func (s *Store) SaveConfig(_ context.Context, w adjudicator.ConfigWrite) error {
 	b := s.newBatch()
@@ -37,6 +37,7 @@ func (s *Store) SaveConfig(_ context.Context, w adjudicator.ConfigWrite) error {
 		return fmt.Errorf("store: write configuration: %w", err)
 	}
 	s.forgetFamilies(w.Families)
+	s.notePriorAuths(w.PriorAuths)
 	return nil
 }
 
@@ -61,6 +62,9 @@ func setConfig(b *pebble.Batch, w adjudicator.ConfigWrite) error {
 		}
 	}
 	if err := setFamilies(b, w.Families); err != nil {
+		return err
+	}
+	if err := setPriorAuths(b, w.PriorAuths); err != nil {
 		return err
 	}
 	if w.Propose != nil {

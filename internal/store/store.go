@@ -107,6 +107,10 @@ type Store struct {
 
 	stats  [2]cacheCounters
 	health *health
+	// priorAuthFamilies holds the cardholder IDs with prior authorization
+	// records (loaded at open, added to after each write), so a claim of a
+	// family without any reads none from disk (priorauth.go).
+	priorAuthFamilies sync.Map
 	// paddedKeys: the key index holds keys written before Rx numbers were
 	// canonical (scanPaddedKeys).
 	paddedKeys bool
@@ -156,6 +160,10 @@ func Open(o Options) (*Store, error) {
 		return nil, err
 	}
 	if err := s.loadAuditHead(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := s.loadPriorAuthFamilies(); err != nil {
 		db.Close()
 		return nil, err
 	}

@@ -24,6 +24,8 @@ const (
 	KindSchedule Kind = "schedule"
 	// KindPrescriber is the prescriber file (DOMAIN.md section 6, step 5b).
 	KindPrescriber Kind = "prescriber"
+	// KindPriorAuth is a prior authorization file (PriorAuthColumns).
+	KindPriorAuth Kind = "prior_auth"
 )
 
 // FileType is a family file's type (seed 003).
@@ -146,12 +148,12 @@ func ParseHeader(line string) (Header, error) {
 		default:
 			return h, fmt.Errorf("header: record_type %q must be changes or full", h.RecordType)
 		}
-	case KindDrug, KindPharmacy, KindNetwork, KindSchedule, KindPrescriber:
+	case KindDrug, KindPharmacy, KindNetwork, KindSchedule, KindPrescriber, KindPriorAuth:
 		if h.FileType != "" || h.RecordType != "" || h.Group != "" {
 			return h, fmt.Errorf("header: group, file_type and record_type apply to family files only")
 		}
 	default:
-		return h, fmt.Errorf("header: kind %q must be family, drug, pharmacy, network, schedule or prescriber", h.Kind)
+		return h, fmt.Errorf("header: kind %q must be family, drug, pharmacy, network, schedule, prescriber or prior_auth", h.Kind)
 	}
 	return h, nil
 }

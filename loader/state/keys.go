@@ -167,3 +167,8 @@ var (
 	AckKey       = []byte("ack")
 	OutboxPrefix = "o" + Sep
 )
+
+// PriorAuthKey is a prior authorization record's key, by member and number.
+func PriorAuthKey(cardholder, person, number string) []byte {
+	return []byte("q" + Sep + cardholder + Sep + person + Sep + number)
+}

@@ -53,3 +53,13 @@ func DecodeEdit(b []byte) (edits.Edit, error) {
 	err := json.Unmarshal(b, &e)
 	return e, err
 }
+
+// EncodePriorAuth writes a prior authorization record as JSON.
+func EncodePriorAuth(p *domain.PriorAuth) ([]byte, error) { return json.Marshal(p) }
+
+// DecodePriorAuth reads a record written by EncodePriorAuth.
+func DecodePriorAuth(b []byte) (domain.PriorAuth, error) {
+	var p domain.PriorAuth
+	err := json.Unmarshal(b, &p)
+	return p, err
+}

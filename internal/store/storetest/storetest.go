@@ -53,6 +53,7 @@ func Run(t *testing.T, open Open) {
 		{"AuditQuery", testAuditQuery},
 		{"AuditConcurrent", testAuditConcurrent},
 		{"PendingImports", testPendingImports},
+		{"PriorAuths", testPriorAuths},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, open) })
 	}
