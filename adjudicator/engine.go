@@ -51,6 +51,10 @@ type Engine struct {
 	adminMu sync.Mutex     // serializes configuration changes
 	cfg     *config.Config // the configuration in force, normalized; owned under adminMu
 	configs ConfigStore
+	history ConfigHistory // nil: the store keeps no configuration versions
+
+	versionsMu sync.Mutex
+	versions   map[uint64]*snapshot // compiled past versions, for replay (versions.go)
 }
 
 // New compiles cfg and returns an engine over opts.Store.
@@ -61,6 +65,7 @@ func New(cfg *config.Config, opts Options) (*Engine, error) {
 	e := &Engine{store: opts.Store, now: opts.Now, seed: maphash.MakeSeed(), configs: opts.Configs,
 		keyLocks: newStripeLocks(), famLocks: newStripeLocks()}
 	e.health, _ = opts.Store.(StoreHealth)
+	e.history, _ = opts.Configs.(ConfigHistory)
 	if r, ok := opts.Store.(PaddedKeyReporter); ok && !r.HasZeroPaddedKeys() {
 		e.canonicalKeysOnly = true
 	}
@@ -75,7 +80,9 @@ func New(cfg *config.Config, opts Options) (*Engine, error) {
 }
 
 // Reload compiles cfg and swaps it in; claims in flight finish on the old
-// snapshot. It does not persist cfg (see Import and the admin methods).
+// snapshot. It does not persist cfg (see Import and the admin methods),
+// only, when it differs from the latest stored configuration version, a
+// new version holding it.
 func (e *Engine) Reload(cfg *config.Config) error {
 	s, err := compile(cfg)
 	if err != nil {
@@ -89,9 +96,12 @@ func (e *Engine) Reload(cfg *config.Config) error {
 		return err
 	}
 	e.adminMu.Lock()
+	defer e.adminMu.Unlock()
+	if err := e.startVersion(context.Background(), own, s); err != nil {
+		return err
+	}
 	e.cfg = own
 	e.snap.Store(s)
-	e.adminMu.Unlock()
 	return nil
 }
 

@@ -9,6 +9,8 @@
 //	bill|rebill k=v ... [trace]  a B1 or B3; prints the response (and the trace)
 //	reverse k=v ...              a B2 for the claim key in the arguments (and defaults)
 //	eligibility k=v ...          an E1
+//	replay                       replays every stored claim; prints the count and each
+//	                             difference (targets that implement Replayer)
 //	benefits k=v ...             the member's accumulators on as-of (segment=MAIL/IN: the
 //	                             segment DEFAULT-accumulation limits read)
 //
@@ -77,6 +79,14 @@ type Checker interface {
 	CheckEdit(ctx context.Context, e edits.Edit) ([]edits.Problem, []string, error)
 }
 
+// Replayer replays every claim of the target's store (DOMAIN.md §3). A
+// target that implements it is checked at the end of each worksheet
+// section: every stored claim must replay to its stored answer, to the
+// cent and trace line.
+type Replayer interface {
+	ReplayAll(ctx context.Context, fn func(*adjudicator.Replay) error) (adjudicator.ReplaySummary, error)
+}
+
 // Factory starts a target on cfg with a fresh store under dir; now is the
 // clock the engine must use. Cleanup goes through t.Cleanup.
 type Factory func(t *testing.T, cfg *config.Config, dir string, now func() time.Time) Target
@@ -113,6 +123,7 @@ type state struct {
 func runFile(t *testing.T, path string, f Factory) {
 	s := &state{t: t, factory: f, defaults: map[string]string{}, paid: map[adjudicator.ClaimKey]string{},
 		clock: time.Date(2026, 12, 31, 12, 0, 0, 0, time.UTC)}
+	defer s.checkReplay()
 	datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
 		out, err := s.run(d)
 		if err != nil {
@@ -168,6 +179,8 @@ func (s *state) run(d *datadriven.TestData) (string, error) {
 			s.t.Skipf("%s: the target has no edits admin", d.Cmd)
 		}
 		return s.admin(ctx, admin, d, args, flags)
+	case "replay":
+		return s.replay(ctx)
 	case "benefits":
 		m := s.merged(args)
 		q := &adjudicator.BenefitsQuery{CardholderID: m["cardholder"], PersonCode: m["person"], DateOfBirth: m["dob"], AsOf: m["as-of"]}
@@ -206,6 +219,7 @@ func (s *state) config(d *datadriven.TestData, args map[string]string) (string, 
 			return "", err
 		}
 	}
+	s.checkReplay()
 	s.target = s.factory(s.t, cfg, s.t.TempDir(), func() time.Time { return s.clock })
 	return "ok\n", nil
 }
@@ -620,5 +634,46 @@ func writeRejects(b *strings.Builder, rejects []ncpdp.RejectCode, message string
 	}
 	if plain := "REJECTED: " + strings.Join(texts, "; "); message != plain {
 		fmt.Fprintf(b, "  message: %s\n", message)
+	}
+}
+
+// replay replays every stored claim and prints what differs.
+func (s *state) replay(ctx context.Context) (string, error) {
+	r, ok := s.target.(Replayer)
+	if !ok {
+		s.t.Skip("replay: the target cannot replay")
+	}
+	var b strings.Builder
+	sum, err := r.ReplayAll(ctx, func(p *adjudicator.Replay) error {
+		for _, d := range p.Differences {
+			fmt.Fprintf(&b, "  claim %s config v%d: %s: %s -> %s\n", p.ClaimID, p.ConfigVersion, d.Field, d.Original, d.Replayed)
+		}
+		if p.Skipped != "" {
+			fmt.Fprintf(&b, "  claim %s skipped: %s\n", p.ClaimID, p.Skipped)
+		}
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("replayed %d claims: %d same, %d different, %d skipped\n", sum.Claims, sum.Same, sum.Different, sum.Skipped) + b.String(), nil
+}
+
+// checkReplay fails the test when a stored claim of the target does not
+// replay to its stored answer.
+func (s *state) checkReplay() {
+	if s.target == nil {
+		return
+	}
+	if _, ok := s.target.(Replayer); !ok {
+		return
+	}
+	out, err := s.replay(context.Background())
+	if err != nil {
+		s.t.Errorf("replay: %v", err)
+		return
+	}
+	if !strings.Contains(out, " 0 different, 0 skipped\n") || strings.Count(out, "\n") > 1 {
+		s.t.Errorf("a stored claim does not replay to its answer:\n%s", out)
 	}
 }

@@ -17,7 +17,7 @@ func EncodeClaim(r *adjudicator.ClaimRecord) ([]byte, error) {
 		Id: r.ID, Transaction: r.Transaction, PharmacyNpi: r.Key.PharmacyNPI, RxNumber: r.Key.RxNumber,
 		FillNumber: int32(r.Key.FillNumber), DateOfService: r.Key.DateOfService, Hash: r.Hash,
 		CardholderId: r.CardholderID, PersonCode: r.PersonCode, Period: r.Period.String(),
-		Claim: claimToStored(r.Claim), Response: resultToStored(r.Response),
+		Claim: claimToStored(r.Claim), Response: resultToStored(r.Response), ConfigVersion: r.ConfigVersion,
 	}
 	for _, c := range r.Contributions {
 		sc, err := contributionToStored(c)
@@ -48,7 +48,7 @@ func DecodeClaim(b []byte) (*adjudicator.ClaimRecord, error) {
 			FillNumber: int(m.GetFillNumber()), DateOfService: m.GetDateOfService(),
 		},
 		CardholderID: m.GetCardholderId(), PersonCode: m.GetPersonCode(),
-		Claim: claimFromStored(m.GetClaim()),
+		Claim: claimFromStored(m.GetClaim()), ConfigVersion: m.GetConfigVersion(),
 	}
 	var err error
 	if r.Period, err = domain.ParseDate(m.GetPeriod()); err != nil {

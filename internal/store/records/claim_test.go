@@ -47,7 +47,8 @@ func fullRecord() *adjudicator.ClaimRecord {
 			Scope: accumulators.Family, Kind: accumulators.OutOfPocket, Level: "EXC-1",
 			Segment: domain.Segment{Type: domain.Mail, Class: domain.OutOfNetwork}, Amount: decimal.RequireFromString("12.34"),
 		}},
-		Reversal: &adjudicator.ReversalRecord{Transaction: adjudicator.TxReverse, Hash: "rh", Response: fullResponse("r1"), ReplacedBy: "c2"},
+		Reversal:      &adjudicator.ReversalRecord{Transaction: adjudicator.TxReverse, Hash: "rh", Response: fullResponse("r1"), ReplacedBy: "c2"},
+		ConfigVersion: 7,
 	}
 }
 

@@ -53,3 +53,15 @@ func DecodeEdit(b []byte) (edits.Edit, error) {
 	err := json.Unmarshal(b, &e)
 	return e, err
 }
+
+// EncodeConfigVersion writes a configuration version as JSON.
+func EncodeConfigVersion(v *adjudicator.ConfigVersion) ([]byte, error) { return json.Marshal(v) }
+
+// DecodeConfigVersion reads a version written by EncodeConfigVersion.
+func DecodeConfigVersion(b []byte) (*adjudicator.ConfigVersion, error) {
+	v := new(adjudicator.ConfigVersion)
+	if err := json.Unmarshal(b, v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
