@@ -21,7 +21,9 @@ var (
 )
 
 // versionKey orders configuration versions by number.
-func versionKey(n uint64) []byte { return binary.BigEndian.AppendUint64(append([]byte(nil), versionPrefix...), n) }
+func versionKey(n uint64) []byte {
+	return binary.BigEndian.AppendUint64(append([]byte(nil), versionPrefix...), n)
+}
 
 func pendingKey(id string) []byte { return append(append([]byte(nil), pendingPrefix...), id...) }
 
