@@ -1,6 +1,7 @@
 package adjudicator
 
 import (
+	"bytes"
 	"container/heap"
 	"context"
 	"encoding/hex"
@@ -371,38 +372,38 @@ func (s *replayStore) Commit(context.Context, *Commit) error {
 // The claim ID is the stored one on both; a stored answer without a trace
 // (one kept without it) is not compared on its trace.
 func compareResponses(orig, replayed *Response) []Difference {
-	a, b := responseFields(orig), responseFields(replayed)
-	delete(a, "claim_id")
-	delete(b, "claim_id")
 	var out []Difference
 	if len(orig.Trace) > 0 {
-		out = append(out, compareTrace(orig.Trace, replayed.Trace)...)
+		out = compareTrace(orig.Trace, replayed.Trace)
 	}
-	delete(a, "trace")
-	delete(b, "trace")
-	keys := slices.Sorted(maps.Keys(maps.Collect(func(yield func(string, bool) bool) {
-		for k := range a {
-			yield(k, true)
+	x, y := bareJSON(orig), bareJSON(replayed)
+	if bytes.Equal(x, y) {
+		return out
+	}
+	a, b := map[string]json.RawMessage{}, map[string]json.RawMessage{}
+	_ = json.Unmarshal(x, &a)
+	_ = json.Unmarshal(y, &b)
+	keys := slices.Collect(maps.Keys(a))
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			keys = append(keys, k)
 		}
-		for k := range b {
-			yield(k, true)
-		}
-	})))
+	}
+	slices.Sort(keys)
 	for _, k := range keys {
-		if x, y := string(a[k]), string(b[k]); x != y {
-			out = append(out, Difference{Field: k, Original: x, Replayed: y})
+		if v, w := string(a[k]), string(b[k]); v != w {
+			out = append(out, Difference{Field: k, Original: v, Replayed: w})
 		}
 	}
 	return out
 }
 
-func responseFields(r *Response) map[string]json.RawMessage {
-	b, err := json.Marshal(r)
-	m := map[string]json.RawMessage{}
-	if err == nil {
-		_ = json.Unmarshal(b, &m)
-	}
-	return m
+// bareJSON is the answer as JSON without its claim ID and trace.
+func bareJSON(r *Response) []byte {
+	bare := *r
+	bare.ClaimID, bare.Trace = "", nil
+	b, _ := json.Marshal(&bare)
+	return b
 }
 
 func compareTrace(a, b []TraceStep) []Difference {
