@@ -96,4 +96,3 @@ func apply(ctx context.Context, e *adjudicator.Engine, op *Op) error {
 	}
 	return err
 }
-
