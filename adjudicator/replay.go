@@ -73,7 +73,7 @@ func (e *Engine) ReplayClaim(ctx context.Context, id string) (*Replay, error) {
 	var out *Replay
 	errStop := errors.New("stop")
 	only := func(rec *ClaimRecord) bool { return rec.CardholderID == target.CardholderID }
-	err = e.replay(ctx, only, func(rec *ClaimRecord, r *Replay) error {
+	err = e.replay(ctx, newReplayer(e), only, func(rec *ClaimRecord, r *Replay) error {
 		if rec.ID == id {
 			out = r
 			return errStop
@@ -93,7 +93,7 @@ func (e *Engine) ReplayClaim(ctx context.Context, id string) (*Replay, error) {
 // outcome, and counts them.
 func (e *Engine) ReplayAll(ctx context.Context, fn func(*Replay) error) (ReplaySummary, error) {
 	var sum ReplaySummary
-	err := e.replay(ctx, nil, func(_ *ClaimRecord, r *Replay) error {
+	err := e.replay(ctx, newReplayer(e), nil, func(_ *ClaimRecord, r *Replay) error {
 		sum.Claims++
 		switch {
 		case r.Skipped != "":
@@ -111,19 +111,21 @@ func (e *Engine) ReplayAll(ctx context.Context, fn func(*Replay) error) (ReplayS
 	return sum, err
 }
 
-// replay reads every stored claim in ID order, re-adjudicating those only
-// selects (all when nil) and passing each outcome to fn.
-func (e *Engine) replay(ctx context.Context, only func(*ClaimRecord) bool, fn func(*ClaimRecord, *Replay) error) error {
+// replay reads every stored claim in ID order with r, re-adjudicating
+// those only selects (all when nil) and passing each outcome to fn.
+func (e *Engine) replay(ctx context.Context, r *replayer, only func(*ClaimRecord) bool, fn func(*ClaimRecord, *Replay) error) error {
 	scanner, ok := e.store.(ClaimScanner)
 	if !ok {
 		return errors.New("adjudicator: the store cannot list its claims")
 	}
-	r := newReplayer(e)
 	return scanner.ForEachClaim(func(rec *ClaimRecord) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := r.reverseBefore(rec.ID); err != nil {
+		if r.dry != nil && r.dry.selected(rec) {
+			return r.dryRun(ctx, rec, fn)
+		}
+		if err := r.reverseBefore(rec.ID, false); err != nil {
 			return err
 		}
 		var out *Replay
@@ -134,7 +136,7 @@ func (e *Engine) replay(ctx context.Context, only func(*ClaimRecord) bool, fn fu
 				return fmt.Errorf("replaying claim %s: %w", rec.ID, err)
 			}
 		}
-		r.committed(rec, hist)
+		r.committed(rec, hist, rec.Contributions)
 		if out != nil {
 			return fn(rec, out)
 		}
@@ -150,14 +152,21 @@ type replayer struct {
 	st     *replayStore
 	clock  time.Time
 	due    reversals
+	dry    *dryPlan // nil: a replay
 }
 
 func newReplayer(e *Engine) *replayer {
 	r := &replayer{live: e, st: &replayStore{live: e.store, byKey: map[ClaimKey]*ClaimRecord{}, byID: map[string]*ClaimRecord{},
 		docs: map[docRef]*accumulators.Doc{}, history: map[string][]HistoryEntry{}}}
-	r.shadow = &Engine{store: r.st, now: func() time.Time { return r.clock }, seed: maphash.MakeSeed(),
-		keyLocks: newStripeLocks(), famLocks: newStripeLocks(), canonicalKeysOnly: e.canonicalKeysOnly}
+	r.shadow = newShadow(r.st, func() time.Time { return r.clock }, e.canonicalKeysOnly)
 	return r
+}
+
+// newShadow is an engine that runs claims over st with the clock now and
+// locks of its own, so a replay or dry run never waits for live claims.
+func newShadow(st Store, now func() time.Time, canonicalKeysOnly bool) *Engine {
+	return &Engine{store: st, now: now, seed: maphash.MakeSeed(), keyLocks: newStripeLocks(), famLocks: newStripeLocks(),
+		canonicalKeysOnly: canonicalKeysOnly}
 }
 
 // readjudicate runs rec's claim again and compares the answers; hist is
@@ -235,7 +244,7 @@ func idTime(id string) (time.Time, error) {
 
 // committed applies rec's commit to the state: its contributions, its key,
 // its history entry, and its reversal, due at the ID that orders it.
-func (r *replayer) committed(rec *ClaimRecord, hist *HistoryEntry) {
+func (r *replayer) committed(rec *ClaimRecord, hist *HistoryEntry, contributions []accumulators.Contribution) {
 	view := *rec
 	view.Reversal = nil
 	if view.Response != nil {
@@ -245,7 +254,7 @@ func (r *replayer) committed(rec *ClaimRecord, hist *HistoryEntry) {
 	}
 	r.st.byKey[rec.Key] = &view
 	r.st.byID[rec.ID] = &view
-	r.st.pair(rec).Apply(rec.Contributions)
+	r.st.pair(rec).Apply(contributions)
 	if hist != nil {
 		id := MemberID(rec.CardholderID, rec.PersonCode)
 		r.st.history[id] = append(r.st.history[id], *hist)
@@ -255,9 +264,10 @@ func (r *replayer) committed(rec *ClaimRecord, hist *HistoryEntry) {
 	}
 }
 
-// reverseBefore applies the reversals ordered before the claim id.
-func (r *replayer) reverseBefore(id string) error {
-	for len(r.due) > 0 && r.due[0].at < id {
+// reverseBefore applies the reversals ordered before the claim id (and at
+// it, when through: the claim a rebill replaced).
+func (r *replayer) reverseBefore(id string, through bool) error {
+	for len(r.due) > 0 && (r.due[0].at < id || through && r.due[0].at == id) {
 		rv := heap.Pop(&r.due).(reversal)
 		rec := rv.rec
 		if err := r.st.pair(rec).Remove(rec.Contributions); err != nil {

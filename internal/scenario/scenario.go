@@ -9,6 +9,10 @@
 //	bill|rebill k=v ... [trace]  a B1 or B3; prints the response (and the trace)
 //	reverse k=v ...              a B2 for the claim key in the arguments (and defaults)
 //	eligibility k=v ...          an E1
+//	dry-run [drafts=ID:N,...] [from=D] [to=D] [plan=P] [group=G] [client=C]
+//	                             re-adjudicates the paid claims selected under the drafts,
+//	                             writing nothing; prints totals and each changed claim
+//	                             (targets that implement DryRunner)
 //	replay                       replays every stored claim; prints the count and each
 //	                             difference (targets that implement Replayer)
 //	benefits k=v ...             the member's accumulators on as-of (segment=MAIL/IN: the
@@ -85,6 +89,12 @@ type Checker interface {
 // cent and trace line.
 type Replayer interface {
 	ReplayAll(ctx context.Context, fn func(*adjudicator.Replay) error) (adjudicator.ReplaySummary, error)
+}
+
+// DryRunner re-adjudicates past claims under drafts, writing nothing.
+// The "dry-run" command needs it (other targets skip the file).
+type DryRunner interface {
+	DryRun(ctx context.Context, sel adjudicator.DryRunSelection, drafts []adjudicator.EditRef) (*adjudicator.DryRunReport, error)
 }
 
 // Factory starts a target on cfg with a fresh store under dir; now is the
@@ -181,6 +191,8 @@ func (s *state) run(d *datadriven.TestData) (string, error) {
 		return s.admin(ctx, admin, d, args, flags)
 	case "replay":
 		return s.replay(ctx)
+	case "dry-run":
+		return s.dryRun(ctx, args)
 	case "benefits":
 		m := s.merged(args)
 		q := &adjudicator.BenefitsQuery{CardholderID: m["cardholder"], PersonCode: m["person"], DateOfBirth: m["dob"], AsOf: m["as-of"]}
@@ -294,16 +306,9 @@ func (s *state) admin(ctx context.Context, admin Admin, d *datadriven.TestData, 
 			e, err = admin.Inactivate(ctx, args["edit"], version, args["user"])
 		}
 	case "test-claim":
-		var refs []adjudicator.EditRef
-		if args["drafts"] != "" {
-			for _, r := range strings.Split(args["drafts"], ",") {
-				id, v, _ := strings.Cut(r, ":")
-				n, err := strconv.Atoi(v)
-				if err != nil {
-					return "", fmt.Errorf("drafts: %q: want ID:VERSION", r)
-				}
-				refs = append(refs, adjudicator.EditRef{ID: id, Version: n})
-			}
+		refs, err := parseDrafts(args["drafts"])
+		if err != nil {
+			return "", err
 		}
 		delete(args, "drafts")
 		c, err := s.claim(args)
@@ -676,4 +681,71 @@ func (s *state) checkReplay() {
 	if !strings.Contains(out, " 0 different, 0 skipped\n") || strings.Count(out, "\n") > 1 {
 		s.t.Errorf("a stored claim does not replay to its answer:\n%s", out)
 	}
+}
+
+// dryRun runs a dry-run diff and prints it as an analyst reads it.
+func (s *state) dryRun(ctx context.Context, args map[string]string) (string, error) {
+	d, ok := s.target.(DryRunner)
+	if !ok {
+		s.t.Skip("dry-run: the target has no dry run")
+	}
+	var sel adjudicator.DryRunSelection
+	var err error
+	for k, dst := range map[string]*domain.Date{"from": &sel.From, "to": &sel.To} {
+		if v, ok := args[k]; ok {
+			if *dst, err = domain.ParseDate(v); err != nil {
+				return "", err
+			}
+		}
+	}
+	sel.PlanID, sel.GroupID, sel.ClientID = args["plan"], args["group"], args["client"]
+	drafts, err := parseDrafts(args["drafts"])
+	if err != nil {
+		return "", err
+	}
+	rep, err := d.DryRun(ctx, sel, drafts)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d claims re-adjudicated, %d changed, %d members affected\n", rep.Claims, rep.Changed, rep.MembersAffected)
+	fmt.Fprintf(&b, "plan paid %s -> %s; patient pay %s -> %s\n", domain.FormatCents(rep.PlanPaidBefore), domain.FormatCents(rep.PlanPaidAfter),
+		domain.FormatCents(rep.PatientBefore), domain.FormatCents(rep.PatientAfter))
+	for _, c := range rep.Changes {
+		fmt.Fprintf(&b, "  %s rx %s: %s\n    -> %s\n", c.DateOfService, c.RxNumber, outcome(c.Before), outcome(c.After))
+	}
+	return b.String(), nil
+}
+
+
+// outcome is a one-line answer: status and reject codes, or the amounts.
+func outcome(r *adjudicator.Response) string {
+	if r.Status == adjudicator.Rejected {
+		codes := make([]string, len(r.Rejects))
+		for i, c := range r.Rejects {
+			codes[i] = string(c)
+		}
+		return "R " + strings.Join(codes, " ")
+	}
+	return fmt.Sprintf("%s plan %s patient %s (deductible %s copay %s coinsurance %s); deductible accumulated %s remaining %s",
+		r.Status, domain.FormatCents(r.PlanPaid), domain.FormatCents(r.PatientPay), domain.FormatCents(r.Deductible),
+		domain.FormatCents(r.Copay), domain.FormatCents(r.Coinsurance), domain.FormatCents(r.AccumulatedDeductible),
+		domain.FormatCents(r.RemainingDeductible))
+}
+
+// parseDrafts parses "ID:N,ID:N" (empty: none).
+func parseDrafts(list string) ([]adjudicator.EditRef, error) {
+	var refs []adjudicator.EditRef
+	if list == "" {
+		return nil, nil
+	}
+	for _, r := range strings.Split(list, ",") {
+		id, v, _ := strings.Cut(r, ":")
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return nil, fmt.Errorf("drafts: %q: want ID:VERSION", r)
+		}
+		refs = append(refs, adjudicator.EditRef{ID: id, Version: n})
+	}
+	return refs, nil
 }
