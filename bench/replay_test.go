@@ -67,9 +67,10 @@ func TestPopulationReplays(t *testing.T) {
 	}
 	run(1500)
 
-	versions := map[uint64]int{}
+	versions, byClaim := map[uint64]int{}, map[string]uint64{}
 	sum, err := e.ReplayAll(ctx, func(r *adjudicator.Replay) error {
 		versions[r.ConfigVersion]++
+		byClaim[r.ClaimID] = r.ConfigVersion
 		for _, d := range r.Differences {
 			t.Errorf("claim %s (v%d): %s: %s -> %s", r.ClaimID, r.ConfigVersion, d.Field, d.Original, d.Replayed)
 		}
@@ -80,6 +81,17 @@ func TestPopulationReplays(t *testing.T) {
 	}
 	if sum.Claims < 1000 || sum.Same != sum.Claims || len(versions) != 2 {
 		t.Errorf("replay: %+v over versions %v; want over 1,000 claims, all the same, under 2 versions", sum, versions)
+	}
+
+	// A dry run under the configuration in force changes claims adjudicated
+	// before the price change, and after it only those whose family's
+	// earlier claims changed: the first change is one of before.
+	rep, err := e.DryRun(ctx, adjudicator.DryRunSelection{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Claims == 0 || rep.Changed == 0 || byClaim[rep.Changes[0].ClaimID] == e.ConfigVersion() {
+		t.Errorf("dry run: %d claims, %d changed; want the first change adjudicated before the price change", rep.Claims, rep.Changed)
 	}
 }
 

@@ -717,7 +717,6 @@ func (s *state) dryRun(ctx context.Context, args map[string]string) (string, err
 	return b.String(), nil
 }
 
-
 // outcome is a one-line answer: status and reject codes, or the amounts.
 func outcome(r *adjudicator.Response) string {
 	if r.Status == adjudicator.Rejected {
