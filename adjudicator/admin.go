@@ -54,6 +54,11 @@ func (e *Engine) change(ctx context.Context, audit *AuditEntry, fn func(c *confi
 	if err != nil {
 		return err
 	}
+	snap.version = e.snap.Load().version
+	if !sameConfig(e.cfg, next) {
+		w.Version = e.newVersion(&ConfigVersion{Number: snap.version}, next)
+		snap.version = w.Version.Number
+	}
 	if e.configs != nil {
 		if !sameBase(e.cfg, next) {
 			w.Base = baseOf(next)
@@ -65,6 +70,9 @@ func (e *Engine) change(ctx context.Context, audit *AuditEntry, fn func(c *confi
 	}
 	e.cfg = next
 	e.snap.Store(snap)
+	if e.history == nil {
+		e.remember(snap)
+	}
 	return nil
 }
 

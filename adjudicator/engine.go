@@ -52,6 +52,10 @@ type Engine struct {
 	adminMu sync.Mutex     // serializes configuration changes
 	cfg     *config.Config // the configuration in force, normalized; owned under adminMu
 	configs ConfigStore
+	history ConfigHistory // nil: the store keeps no configuration versions
+
+	versionsMu sync.Mutex
+	versions   map[uint64]*snapshot // compiled past versions, for replay (versions.go)
 }
 
 // New compiles cfg and returns an engine over opts.Store.
@@ -67,6 +71,7 @@ func New(cfg *config.Config, opts Options) (*Engine, error) {
 	} else {
 		e.priorAuths, _ = opts.Store.(PriorAuthStore)
 	}
+	e.history, _ = opts.Configs.(ConfigHistory)
 	if r, ok := opts.Store.(PaddedKeyReporter); ok && !r.HasZeroPaddedKeys() {
 		e.canonicalKeysOnly = true
 	}
@@ -81,7 +86,9 @@ func New(cfg *config.Config, opts Options) (*Engine, error) {
 }
 
 // Reload compiles cfg and swaps it in; claims in flight finish on the old
-// snapshot. It does not persist cfg (see Import and the admin methods).
+// snapshot. It does not persist cfg (see Import and the admin methods),
+// only, when it differs from the latest stored configuration version, a
+// new version holding it.
 func (e *Engine) Reload(cfg *config.Config) error {
 	s, err := compile(cfg)
 	if err != nil {
@@ -95,9 +102,12 @@ func (e *Engine) Reload(cfg *config.Config) error {
 		return err
 	}
 	e.adminMu.Lock()
+	defer e.adminMu.Unlock()
+	if err := e.startVersion(context.Background(), own, s); err != nil {
+		return err
+	}
 	e.cfg = own
 	e.snap.Store(s)
-	e.adminMu.Unlock()
 	return nil
 }
 

@@ -26,6 +26,7 @@ type snapshot struct {
 	edits       *edits.Index
 	schedules   edits.Schedules
 	paths       sync.Map // [2]string{plan, group} → *path
+	version     uint64   // the configuration version (ConfigVersion.Number)
 }
 
 type compiledPlan struct {

@@ -316,25 +316,35 @@ func (a *adjudication) commitNothing(context.Context) error { return a.pay() }
 
 // commit pays the claim and writes its record, history entry and
 // accumulators, with the reversal of the claim a rebill replaces, in one
-// durable batch.
+// durable batch. The claim's ID is issued here, under the family lock, so
+// IDs order a family's commits (replay reads them in that order).
 func (a *adjudication) commit(ctx context.Context, tx string) error {
 	if err := a.pay(); err != nil {
 		return err
 	}
-	c, resp := a.claim, a.resp
-	rec := &ClaimRecord{
-		ID: resp.ClaimID, Transaction: tx, Key: a.key, Hash: a.hash,
-		CardholderID: c.CardholderID, PersonCode: c.personCode, Period: a.period,
-		Claim: a.submitted, Response: resp, Contributions: a.contributions,
-	}
+	a.resp.ClaimID = a.engine.newID()
+	rec := a.record(tx)
 	commit := &Commit{Records: []*ClaimRecord{rec}, Index: rec, History: a.historyEntry(), Docs: a.docs.writes()}
 	if a.original != nil {
 		replaced := *a.original
 		replaced.Reversal = &ReversalRecord{Transaction: TxRebill, ReplacedBy: rec.ID}
 		commit.Records = append(commit.Records, &replaced)
-		resp.ReversedClaimID = a.original.ID
 	}
 	return a.durable(ctx, commit)
+}
+
+// record is the claim record of the paid claim.
+func (a *adjudication) record(tx string) *ClaimRecord {
+	c, resp := a.claim, a.resp
+	if a.original != nil {
+		resp.ReversedClaimID = a.original.ID
+	}
+	return &ClaimRecord{
+		ID: resp.ClaimID, Transaction: tx, Key: a.key, Hash: a.hash,
+		CardholderID: c.CardholderID, PersonCode: c.personCode, Period: a.period,
+		Claim: a.submitted, Response: resp, Contributions: a.contributions, ConfigVersion: a.snap.version,
+		PriorAuths: a.pas,
+	}
 }
 
 // historyEntry is what the claim adds to the member's history.
@@ -413,6 +423,7 @@ func (a *adjudication) reversal(ctx context.Context) error {
 func (a *adjudication) commitReversal(ctx context.Context) error {
 	resp := a.resp
 	resp.Status = Accepted
+	resp.ClaimID = a.engine.newID() // under the family lock, as a claim's (see commit)
 	resp.finishMessage()
 	reversed := *a.original
 	reversed.Reversal = &ReversalRecord{Transaction: TxReverse, Hash: a.hash, Response: resp}

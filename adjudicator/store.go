@@ -3,6 +3,7 @@ package adjudicator
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/rxclaims/rxclaims/accumulators"
 	"github.com/rxclaims/rxclaims/config"
@@ -114,6 +115,38 @@ type ConfigWrite struct {
 	Resolve string
 	// Audit, when not nil, is appended to the audit trail in the batch.
 	Audit *AuditEntry
+	// Version, when not nil, is the configuration version this write
+	// makes current, kept for good in the same batch (see ConfigHistory).
+	Version *ConfigVersion
+}
+
+// ConfigVersion is the whole configuration (families aside: base and
+// every edit version) as it stood from a moment on: the known-time axis of
+// the configuration's history. Claims record the Number they were
+// adjudicated under (ClaimRecord.ConfigVersion), so a replay finds the
+// configuration as it was known then, whatever changed or was inactivated
+// since. Numbers start at 1 and grow by one with each change.
+type ConfigVersion struct {
+	Number uint64         `json:"number"`
+	At     time.Time      `json:"at"`
+	Config *config.Config `json:"config"`
+}
+
+// ConfigHistory is implemented by a ConfigStore that keeps every
+// configuration version (ConfigWrite.Version) and never deletes one.
+type ConfigHistory interface {
+	// ConfigVersion returns version n, or nil if none is stored.
+	ConfigVersion(ctx context.Context, n uint64) (*ConfigVersion, error)
+	// LatestConfigVersion returns the highest stored version, or nil.
+	LatestConfigVersion(ctx context.Context) (*ConfigVersion, error)
+}
+
+// ClaimScanner is implemented by a store that can list every claim
+// record; replay needs it. Records come in claim ID order, which is the
+// order their commits were made in within a family (IDs are issued under
+// the family lock, see Commit).
+type ClaimScanner interface {
+	ForEachClaim(fn func(*ClaimRecord) error) error
 }
 
 // PriorAuthStore keeps prior authorizations as records of their own,
@@ -162,9 +195,20 @@ type ClaimRecord struct {
 	Response      *Response                   `json:"response"`
 	Contributions []accumulators.Contribution `json:"contributions"`
 	Reversal      *ReversalRecord             `json:"reversal,omitempty"`
+	// PriorAuths are the member's prior authorizations as the claim read
+	// them (none when it read none), kept so that a replay sees them as
+	// they were, not as later changes or end dates left them.
+	PriorAuths []domain.PriorAuth `json:"prior_authorizations,omitempty"`
+	// ConfigVersion is the configuration version the claim was adjudicated
+	// under (ConfigVersion.Number); 0 in records written before versions
+	// were kept, which replay cannot reproduce.
+	ConfigVersion uint64 `json:"config_version,omitempty"`
 }
 
-// ReversalRecord is stored on a claim once it is reversed, by a B2 or by a rebill.
+// ReversalRecord is stored on a claim once it is reversed, by a B2 or by a
+// rebill. Its Response.ClaimID (B2) or ReplacedBy (B3) is issued under the
+// family lock, like claim IDs, so it orders the reversal among the
+// family's commits.
 type ReversalRecord struct {
 	Transaction string    `json:"transaction"`
 	Hash        string    `json:"hash,omitempty"`

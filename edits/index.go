@@ -37,19 +37,25 @@ type Compiled struct {
 
 // Compile indexes the Active versions among all (other statuses are
 // ignored). Versions of one edit hand over by date: version n applies
-// until the day before version n+1's effective date, so history is never
-// rewritten and a claim uses the version effective on its date of service.
+// until the day before the effective date of any later version that was
+// ever activated, so a claim uses the version effective on its date of
+// service. Inactivating a later version never re-extends an earlier one
+// over the dates the later one took: what claims of those dates saw is
+// not rewritten (a new version brings a rule back).
 func Compile(all []Edit) *Index {
 	x := &Index{levels: map[Level]*levelIndex{}}
 	byID := map[string][]*Edit{}
 	for i := range all {
-		if e := &all[i]; e.Status == Active {
+		if e := &all[i]; e.Status == Active || e.wasActivated() {
 			byID[e.ID] = append(byID[e.ID], e)
 		}
 	}
 	for _, vs := range byID {
 		slices.SortFunc(vs, func(a, b *Edit) int { return a.Version - b.Version })
 		for i, e := range vs {
+			if e.Status != Active {
+				continue
+			}
 			w := e.Range
 			for _, later := range vs[i+1:] {
 				if cut := later.From.AddDays(-1); w.To.IsZero() || cut.Before(w.To) {
@@ -63,6 +69,12 @@ func Compile(all []Edit) *Index {
 		}
 	}
 	return x
+}
+
+// wasActivated reports whether an Inactive version was Active here before
+// it was retired (a Draft retired, or a version imported Inactive, never was).
+func (e *Edit) wasActivated() bool {
+	return e.Status == Inactive && !e.Audit.ActivatedAt.IsZero()
 }
 
 func (x *Index) add(c *Compiled) {

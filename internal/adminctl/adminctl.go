@@ -55,9 +55,11 @@ type CLI struct {
 		List   paListCmd   `cmd:"" help:"List a family's or member's prior authorizations, ended ones too."`
 		Show   paShowCmd   `cmd:"" help:"One prior authorization."`
 	} `cmd:"" name:"pa" help:"Manage members' prior authorizations (PriorAuthService; role clinical-reviewer, list and show also auditor)."`
-	TestClaim testClaimCmd `cmd:"" name:"test-claim" help:"Dry-run a claim (claims.proto Claim as JSON, bare or as {\"claim\": {...}})."`
-	Backup    backupCmd    `cmd:"" help:"Back up the running server's store under its --backup-dir (OperatorService; role operator)."`
-	Audit     auditCmd     `cmd:"" help:"Read the audit trail (auditor role)."`
+	TestClaim   testClaimCmd   `cmd:"" name:"test-claim" help:"Dry-run a claim (claims.proto Claim as JSON, bare or as {\"claim\": {...}})."`
+	Replay      replayCmd      `cmd:"" help:"Re-adjudicate a stored claim as it was adjudicated (its configuration version, clock and accumulators) and compare with its stored answer; writes nothing."`
+	ReplayStore replayStoreCmd `cmd:"" name:"replay-store" help:"Replay every stored claim and report those that differ (operator or auditor role); exits 1 on any difference."`
+	Backup      backupCmd      `cmd:"" help:"Back up the running server's store under its --backup-dir (OperatorService; role operator)."`
+	Audit       auditCmd       `cmd:"" help:"Read the audit trail (auditor role)."`
 }
 
 const description = "Manage the adjudicator's edits, configuration bundles and test claims through its AdminService, members' prior authorizations through its PriorAuthService, and back it up through its OperatorService."

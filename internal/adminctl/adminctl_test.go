@@ -11,10 +11,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/edits"
 	"github.com/rxclaims/rxclaims/internal/adminctl"
 	"github.com/rxclaims/rxclaims/internal/authz"
 	"github.com/rxclaims/rxclaims/internal/cli"
+	"github.com/rxclaims/rxclaims/internal/client"
 	"github.com/rxclaims/rxclaims/internal/demo"
 	"github.com/rxclaims/rxclaims/internal/servertest"
 )
@@ -330,4 +332,32 @@ func TestAdjctlPriorAuths(t *testing.T) {
 	if msg := a.fails("InvalidArgument", "pam", "pa", "create", bad); strings.Contains(msg, demo.DemoCardholder) {
 		t.Errorf("the refusal names the cardholder: %s", msg)
 	}
+}
+
+// TestAdjctlReplay: a claim paid before a configuration change and a
+// server restart replays to its stored answer, alone and with the store.
+func TestAdjctlReplay(t *testing.T) {
+	ctx := context.Background()
+	data, dir := t.TempDir(), t.TempDir()
+	srv := servertest.Start(t, data)
+	c := &adjudicator.Claim{BIN: demo.BIN, PCN: demo.PCN, CardholderID: demo.DemoCardholder, PersonCode: demo.DemoSubscriberCode,
+		DateOfBirth: demo.DemoSubscriberDOB, DateOfService: "2026-11-20", RxNumber: "4343", ProductID: demo.DemoGenericNDC,
+		Quantity: "30", DaysSupply: 30, IngredientCostSubmitted: "20.00", UsualAndCustomary: "30.00", GrossAmountDue: "30.00",
+		PharmacyNPI: demo.DemoPharmacyNPI, PrescriberNPI: demo.DemoPrescriberNPI}
+	r, err := client.NewClaims(srv.Conn).Bill(ctx, c)
+	if err != nil || r.Status != adjudicator.Paid {
+		t.Fatalf("bill: %+v, %v", r, err)
+	}
+	a := adjctl{t: t, addr: srv.AdminAddr}
+	a.ok("alice", "edits", "create", write(t, dir, "qty.yaml", qtyEdit))
+	a.ok("bob", "edits", "activate", "QTY-10", "1") // the claim would now reject 9G
+	srv.Stop()
+	a.addr = servertest.Start(t, data).AdminAddr
+	if out := a.ok("carol", "replay", r.ClaimID); !strings.Contains(out, "replay gives the stored answer") || value(out, "status") != "P" {
+		t.Fatalf("replay:\n%s", out)
+	}
+	if out := a.ok("ops", "replay-store"); !strings.Contains(out, "replayed 1 claims: 1 same, 0 different") {
+		t.Fatalf("replay-store:\n%s", out)
+	}
+	a.fails("NotFound", "carol", "replay", "00000000000000000000")
 }

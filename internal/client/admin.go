@@ -253,6 +253,37 @@ func (c *Admin) TestClaim(ctx context.Context, cl *adjudicator.Claim, drafts []a
 	return wire.ResultFromProto(r.GetResult())
 }
 
+// ReplayClaim re-adjudicates a stored claim and compares it with its stored answer.
+func (c *Admin) ReplayClaim(ctx context.Context, claimID string) (*adjudicator.Replay, error) {
+	r, err := c.c.ReplayClaim(c.ctx(ctx), &pb.ReplayClaimRequest{ClaimId: claimID})
+	if err != nil {
+		return nil, err
+	}
+	return wire.ReplayFromProto(r.GetReplay())
+}
+
+// ReplayStore replays every stored claim; fn (when not nil) gets each claim
+// reported (one that differs or was skipped), up to maxReported.
+func (c *Admin) ReplayStore(ctx context.Context, maxReported int, fn func(*adjudicator.Replay) error) (adjudicator.ReplaySummary, error) {
+	r, err := c.c.ReplayStore(c.ctx(ctx), &pb.ReplayStoreRequest{MaxReported: int32(maxReported)})
+	if err != nil {
+		return adjudicator.ReplaySummary{}, err
+	}
+	sum := adjudicator.ReplaySummary{Claims: int(r.GetClaims()), Same: int(r.GetSame()), Different: int(r.GetDifferent()), Skipped: int(r.GetSkipped())}
+	for _, p := range r.GetReported() {
+		rp, err := wire.ReplayFromProto(p)
+		if err != nil {
+			return sum, err
+		}
+		if fn != nil {
+			if err := fn(rp); err != nil {
+				return sum, err
+			}
+		}
+	}
+	return sum, nil
+}
+
 // Problems returns the validation problems an AdminService error carries, if any.
 func Problems(err error) []edits.Problem {
 	st, ok := status.FromError(err)

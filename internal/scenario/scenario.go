@@ -9,6 +9,12 @@
 //	bill|rebill k=v ... [trace]  a B1 or B3; prints the response (and the trace)
 //	reverse k=v ...              a B2 for the claim key in the arguments (and defaults)
 //	eligibility k=v ...          an E1
+//	dry-run [drafts=ID:N,...] [from=D] [to=D] [plan=P] [group=G] [client=C]
+//	                             re-adjudicates the paid claims selected under the drafts,
+//	                             writing nothing; prints totals and each changed claim
+//	                             (targets that implement DryRunner)
+//	replay                       replays every stored claim; prints the count and each
+//	                             difference (targets that implement Replayer)
 //	benefits k=v ...             the member's accumulators on as-of (segment=MAIL/IN: the
 //	                             segment DEFAULT-accumulation limits read)
 //
@@ -80,6 +86,20 @@ type Checker interface {
 	CheckEdit(ctx context.Context, e edits.Edit) ([]edits.Problem, []string, error)
 }
 
+// Replayer replays every claim of the target's store (DOMAIN.md §3). A
+// target that implements it is checked at the end of each worksheet
+// section: every stored claim must replay to its stored answer, to the
+// cent and trace line.
+type Replayer interface {
+	ReplayAll(ctx context.Context, fn func(*adjudicator.Replay) error) (adjudicator.ReplaySummary, error)
+}
+
+// DryRunner re-adjudicates past claims under drafts, writing nothing.
+// The "dry-run" command needs it (other targets skip the file).
+type DryRunner interface {
+	DryRun(ctx context.Context, sel adjudicator.DryRunSelection, drafts []adjudicator.EditRef) (*adjudicator.DryRunReport, error)
+}
+
 // Factory starts a target on cfg with a fresh store under dir; now is the
 // clock the engine must use. Cleanup goes through t.Cleanup.
 type Factory func(t *testing.T, cfg *config.Config, dir string, now func() time.Time) Target
@@ -116,6 +136,7 @@ type state struct {
 func runFile(t *testing.T, path string, f Factory) {
 	s := &state{t: t, factory: f, defaults: map[string]string{}, paid: map[adjudicator.ClaimKey]string{},
 		clock: time.Date(2026, 12, 31, 12, 0, 0, 0, time.UTC)}
+	defer s.checkReplay()
 	datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
 		out, err := s.run(d)
 		if err != nil {
@@ -173,6 +194,10 @@ func (s *state) run(d *datadriven.TestData) (string, error) {
 			s.t.Skipf("%s: the target has no edits admin", d.Cmd)
 		}
 		return s.admin(ctx, admin, d, args, flags)
+	case "replay":
+		return s.replay(ctx)
+	case "dry-run":
+		return s.dryRun(ctx, args)
 	case "benefits":
 		m := s.merged(args)
 		q := &adjudicator.BenefitsQuery{CardholderID: m["cardholder"], PersonCode: m["person"], DateOfBirth: m["dob"], AsOf: m["as-of"]}
@@ -211,6 +236,7 @@ func (s *state) config(d *datadriven.TestData, args map[string]string) (string, 
 			return "", err
 		}
 	}
+	s.checkReplay()
 	s.target = s.factory(s.t, cfg, s.t.TempDir(), func() time.Time { return s.clock })
 	return "ok\n", nil
 }
@@ -285,16 +311,9 @@ func (s *state) admin(ctx context.Context, admin Admin, d *datadriven.TestData, 
 			e, err = admin.Inactivate(ctx, args["edit"], version, args["user"])
 		}
 	case "test-claim":
-		var refs []adjudicator.EditRef
-		if args["drafts"] != "" {
-			for _, r := range strings.Split(args["drafts"], ",") {
-				id, v, _ := strings.Cut(r, ":")
-				n, err := strconv.Atoi(v)
-				if err != nil {
-					return "", fmt.Errorf("drafts: %q: want ID:VERSION", r)
-				}
-				refs = append(refs, adjudicator.EditRef{ID: id, Version: n})
-			}
+		refs, err := parseDrafts(args["drafts"])
+		if err != nil {
+			return "", err
 		}
 		delete(args, "drafts")
 		c, err := s.claim(args)
@@ -629,4 +648,111 @@ func writeRejects(b *strings.Builder, rejects []ncpdp.RejectCode, message string
 	if plain := "REJECTED: " + strings.Join(texts, "; "); message != plain {
 		fmt.Fprintf(b, "  message: %s\n", message)
 	}
+}
+
+// replay replays every stored claim and prints what differs.
+func (s *state) replay(ctx context.Context) (string, error) {
+	r, ok := s.target.(Replayer)
+	if !ok {
+		s.t.Skip("replay: the target cannot replay")
+	}
+	var b strings.Builder
+	sum, err := r.ReplayAll(ctx, func(p *adjudicator.Replay) error {
+		for _, d := range p.Differences {
+			fmt.Fprintf(&b, "  claim %s config v%d: %s: %s -> %s\n", p.ClaimID, p.ConfigVersion, d.Field, d.Original, d.Replayed)
+		}
+		if p.Skipped != "" {
+			fmt.Fprintf(&b, "  claim %s skipped: %s\n", p.ClaimID, p.Skipped)
+		}
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("replayed %d claims: %d same, %d different, %d skipped\n", sum.Claims, sum.Same, sum.Different, sum.Skipped) + b.String(), nil
+}
+
+// checkReplay fails the test when a stored claim of the target does not
+// replay to its stored answer.
+func (s *state) checkReplay() {
+	if s.target == nil {
+		return
+	}
+	if _, ok := s.target.(Replayer); !ok {
+		return
+	}
+	out, err := s.replay(context.Background())
+	if err != nil {
+		s.t.Errorf("replay: %v", err)
+		return
+	}
+	if !strings.Contains(out, " 0 different, 0 skipped\n") || strings.Count(out, "\n") > 1 {
+		s.t.Errorf("a stored claim does not replay to its answer:\n%s", out)
+	}
+}
+
+// dryRun runs a dry-run diff and prints it as an analyst reads it.
+func (s *state) dryRun(ctx context.Context, args map[string]string) (string, error) {
+	d, ok := s.target.(DryRunner)
+	if !ok {
+		s.t.Skip("dry-run: the target has no dry run")
+	}
+	var sel adjudicator.DryRunSelection
+	var err error
+	for k, dst := range map[string]*domain.Date{"from": &sel.From, "to": &sel.To} {
+		if v, ok := args[k]; ok {
+			if *dst, err = domain.ParseDate(v); err != nil {
+				return "", err
+			}
+		}
+	}
+	sel.PlanID, sel.GroupID, sel.ClientID = args["plan"], args["group"], args["client"]
+	drafts, err := parseDrafts(args["drafts"])
+	if err != nil {
+		return "", err
+	}
+	rep, err := d.DryRun(ctx, sel, drafts)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d claims re-adjudicated, %d changed, %d members affected\n", rep.Claims, rep.Changed, rep.MembersAffected)
+	fmt.Fprintf(&b, "plan paid %s -> %s; patient pay %s -> %s\n", domain.FormatCents(rep.PlanPaidBefore), domain.FormatCents(rep.PlanPaidAfter),
+		domain.FormatCents(rep.PatientBefore), domain.FormatCents(rep.PatientAfter))
+	for _, c := range rep.Changes {
+		fmt.Fprintf(&b, "  %s rx %s: %s\n    -> %s\n", c.DateOfService, c.RxNumber, outcome(c.Before), outcome(c.After))
+	}
+	return b.String(), nil
+}
+
+// outcome is a one-line answer: status and reject codes, or the amounts.
+func outcome(r *adjudicator.Response) string {
+	if r.Status == adjudicator.Rejected {
+		codes := make([]string, len(r.Rejects))
+		for i, c := range r.Rejects {
+			codes[i] = string(c)
+		}
+		return "R " + strings.Join(codes, " ")
+	}
+	return fmt.Sprintf("%s plan %s patient %s (deductible %s copay %s coinsurance %s); deductible accumulated %s remaining %s",
+		r.Status, domain.FormatCents(r.PlanPaid), domain.FormatCents(r.PatientPay), domain.FormatCents(r.Deductible),
+		domain.FormatCents(r.Copay), domain.FormatCents(r.Coinsurance), domain.FormatCents(r.AccumulatedDeductible),
+		domain.FormatCents(r.RemainingDeductible))
+}
+
+// parseDrafts parses "ID:N,ID:N" (empty: none).
+func parseDrafts(list string) ([]adjudicator.EditRef, error) {
+	var refs []adjudicator.EditRef
+	if list == "" {
+		return nil, nil
+	}
+	for _, r := range strings.Split(list, ",") {
+		id, v, _ := strings.Cut(r, ":")
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return nil, fmt.Errorf("drafts: %q: want ID:VERSION", r)
+		}
+		refs = append(refs, adjudicator.EditRef{ID: id, Version: n})
+	}
+	return refs, nil
 }

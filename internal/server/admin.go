@@ -222,6 +222,35 @@ func (s *adminService) ExportBundle(ctx context.Context, _ *pb.ExportBundleReque
 	return &pb.ExportBundleResponse{Bundle: b}, nil
 }
 
+// ReplayClaim implements AdminService.ReplayClaim.
+func (s *adminService) ReplayClaim(ctx context.Context, req *pb.ReplayClaimRequest) (*pb.ReplayClaimResponse, error) {
+	r, err := s.engine.ReplayClaim(ctx, req.GetClaimId())
+	if err != nil {
+		return nil, s.adminStatus(ctx, "ReplayClaim", err)
+	}
+	return &pb.ReplayClaimResponse{Replay: wire.ReplayToProto(r)}, nil
+}
+
+// ReplayStore implements AdminService.ReplayStore.
+func (s *adminService) ReplayStore(ctx context.Context, req *pb.ReplayStoreRequest) (*pb.ReplayStoreResponse, error) {
+	limit := int(req.GetMaxReported())
+	if limit <= 0 {
+		limit = 100
+	}
+	out := &pb.ReplayStoreResponse{}
+	sum, err := s.engine.ReplayAll(ctx, func(r *adjudicator.Replay) error {
+		if (r.Skipped != "" || len(r.Differences) > 0) && len(out.Reported) < limit {
+			out.Reported = append(out.Reported, wire.ReplayToProto(r))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, s.adminStatus(ctx, "ReplayStore", err)
+	}
+	out.Claims, out.Same, out.Different, out.Skipped = int64(sum.Claims), int64(sum.Same), int64(sum.Different), int64(sum.Skipped)
+	return out, nil
+}
+
 // TestClaim implements AdminService.TestClaim.
 func (s *adminService) TestClaim(ctx context.Context, req *pb.TestClaimRequest) (*pb.TestClaimResponse, error) {
 	refs := make([]adjudicator.EditRef, len(req.GetDrafts()))

@@ -64,6 +64,12 @@ func (g *grpcTarget) admin(user string) *client.Admin {
 	return a
 }
 
+// ReplayAll replays the server's store through AdminService.ReplayStore,
+// as an operator would.
+func (g *grpcTarget) ReplayAll(ctx context.Context, fn func(*adjudicator.Replay) error) (adjudicator.ReplaySummary, error) {
+	return g.admin("operator").ReplayStore(ctx, 1000, fn)
+}
+
 func (g *grpcTarget) CreateDraft(ctx context.Context, e edits.Edit, user string) (edits.Edit, error) {
 	return g.admin(user).CreateDraft(ctx, e)
 }

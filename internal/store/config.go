@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -16,7 +17,13 @@ var (
 	baseKey       = []byte("g\x00base")
 	editPrefix    = []byte("e\x00")
 	pendingPrefix = []byte("p\x00")
+	versionPrefix = []byte("v\x00")
 )
+
+// versionKey orders configuration versions by number.
+func versionKey(n uint64) []byte {
+	return binary.BigEndian.AppendUint64(append([]byte(nil), versionPrefix...), n)
+}
 
 func pendingKey(id string) []byte { return append(append([]byte(nil), pendingPrefix...), id...) }
 
@@ -58,6 +65,15 @@ func setConfig(b *pebble.Batch, w adjudicator.ConfigWrite) error {
 			return err
 		}
 		if err := b.Set(editKey(w.Versions[i].ID, w.Versions[i].Version), v, nil); err != nil {
+			return err
+		}
+	}
+	if w.Version != nil {
+		v, err := records.EncodeConfigVersion(w.Version)
+		if err != nil {
+			return err
+		}
+		if err := b.Set(versionKey(w.Version.Number), v, nil); err != nil {
 			return err
 		}
 	}
@@ -122,4 +138,34 @@ func (s *Store) LoadConfig() (cfg *config.Config, ok bool, err error) {
 		cfg.Edits = append(cfg.Edits, e)
 	}
 	return cfg, true, it.Error()
+}
+
+// ConfigVersion implements adjudicator.ConfigHistory.
+func (s *Store) ConfigVersion(_ context.Context, n uint64) (*adjudicator.ConfigVersion, error) {
+	v, err := s.get(versionKey(n))
+	if err != nil || v == nil {
+		return nil, err
+	}
+	cv, err := records.DecodeConfigVersion(v)
+	if err != nil {
+		return nil, fmt.Errorf("store: configuration version %d: %w", n, err)
+	}
+	return cv, nil
+}
+
+// LatestConfigVersion implements adjudicator.ConfigHistory.
+func (s *Store) LatestConfigVersion(_ context.Context) (*adjudicator.ConfigVersion, error) {
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: versionPrefix, UpperBound: []byte("v\x01")})
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	if !it.Last() {
+		return nil, it.Error()
+	}
+	cv, err := records.DecodeConfigVersion(it.Value())
+	if err != nil {
+		return nil, fmt.Errorf("store: configuration version %x: %w", it.Key(), err)
+	}
+	return cv, nil
 }

@@ -17,7 +17,7 @@ func EncodeClaim(r *adjudicator.ClaimRecord) ([]byte, error) {
 		Id: r.ID, Transaction: r.Transaction, PharmacyNpi: r.Key.PharmacyNPI, RxNumber: r.Key.RxNumber,
 		FillNumber: int32(r.Key.FillNumber), DateOfService: r.Key.DateOfService, Hash: r.Hash,
 		CardholderId: r.CardholderID, PersonCode: r.PersonCode, Period: r.Period.String(),
-		Claim: claimToStored(r.Claim), Response: resultToStored(r.Response),
+		Claim: claimToStored(r.Claim), Response: resultToStored(r.Response), ConfigVersion: r.ConfigVersion,
 	}
 	for _, c := range r.Contributions {
 		sc, err := contributionToStored(c)
@@ -25,6 +25,13 @@ func EncodeClaim(r *adjudicator.ClaimRecord) ([]byte, error) {
 			return nil, fmt.Errorf("claim %s: %w", r.ID, err)
 		}
 		m.Contributions = append(m.Contributions, sc)
+	}
+	for i := range r.PriorAuths {
+		b, err := EncodePriorAuth(&r.PriorAuths[i])
+		if err != nil {
+			return nil, fmt.Errorf("claim %s: %w", r.ID, err)
+		}
+		m.PriorAuthorizations = append(m.PriorAuthorizations, b)
 	}
 	if v := r.Reversal; v != nil {
 		m.Reversal = &storev1.Reversal{Transaction: v.Transaction, Hash: v.Hash, ReplacedBy: v.ReplacedBy}
@@ -48,7 +55,7 @@ func DecodeClaim(b []byte) (*adjudicator.ClaimRecord, error) {
 			FillNumber: int(m.GetFillNumber()), DateOfService: m.GetDateOfService(),
 		},
 		CardholderID: m.GetCardholderId(), PersonCode: m.GetPersonCode(),
-		Claim: claimFromStored(m.GetClaim()),
+		Claim: claimFromStored(m.GetClaim()), ConfigVersion: m.GetConfigVersion(),
 	}
 	var err error
 	if r.Period, err = domain.ParseDate(m.GetPeriod()); err != nil {
@@ -63,6 +70,13 @@ func DecodeClaim(b []byte) (*adjudicator.ClaimRecord, error) {
 			return nil, fmt.Errorf("contribution: %w", err)
 		}
 		r.Contributions = append(r.Contributions, gc)
+	}
+	for _, b := range m.GetPriorAuthorizations() {
+		pa, err := DecodePriorAuth(b)
+		if err != nil {
+			return nil, fmt.Errorf("prior authorization: %w", err)
+		}
+		r.PriorAuths = append(r.PriorAuths, pa)
 	}
 	if r.Reversal, err = reversalFromStored(m.GetReversal()); err != nil {
 		return nil, fmt.Errorf("reversal response: %w", err)

@@ -47,7 +47,11 @@ func fullRecord() *adjudicator.ClaimRecord {
 			Scope: accumulators.Family, Kind: accumulators.OutOfPocket, Level: "EXC-1",
 			Segment: domain.Segment{Type: domain.Mail, Class: domain.OutOfNetwork}, Amount: decimal.RequireFromString("12.34"),
 		}},
-		Reversal: &adjudicator.ReversalRecord{Transaction: adjudicator.TxReverse, Hash: "rh", Response: fullResponse("r1"), ReplacedBy: "c2"},
+		Reversal:      &adjudicator.ReversalRecord{Transaction: adjudicator.TxReverse, Hash: "rh", Response: fullResponse("r1"), ReplacedBy: "c2"},
+		ConfigVersion: 7,
+		PriorAuths: []domain.PriorAuth{{CardholderID: "C1", PersonCode: "001", Number: "QL1", Type: domain.PAQuantity,
+			DrugRef: domain.DrugRef{ClassPrefix: "3940"}, Range: domain.Range{From: domain.MustDate("2026-01-01")},
+			MaxQuantity: decimal.RequireFromString("90"), MaxFills: 3}},
 	}
 }
 

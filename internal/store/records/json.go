@@ -63,3 +63,15 @@ func DecodePriorAuth(b []byte) (domain.PriorAuth, error) {
 	err := json.Unmarshal(b, &p)
 	return p, err
 }
+
+// EncodeConfigVersion writes a configuration version as JSON.
+func EncodeConfigVersion(v *adjudicator.ConfigVersion) ([]byte, error) { return json.Marshal(v) }
+
+// DecodeConfigVersion reads a version written by EncodeConfigVersion.
+func DecodeConfigVersion(b []byte) (*adjudicator.ConfigVersion, error) {
+	v := new(adjudicator.ConfigVersion)
+	if err := json.Unmarshal(b, v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}

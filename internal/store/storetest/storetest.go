@@ -25,6 +25,8 @@ type Store interface {
 	adjudicator.ConfigStore
 	adjudicator.FamilyRemover
 	adjudicator.AuditLog
+	adjudicator.ConfigHistory
+	adjudicator.ClaimScanner
 }
 
 // Open returns a new, empty store that is closed when the test ends, and
@@ -54,6 +56,8 @@ func Run(t *testing.T, open Open) {
 		{"AuditConcurrent", testAuditConcurrent},
 		{"PendingImports", testPendingImports},
 		{"PriorAuths", testPriorAuths},
+		{"ConfigVersions", testConfigVersions},
+		{"ForEachClaimInIDOrder", testForEachClaimInIDOrder},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, open) })
 	}

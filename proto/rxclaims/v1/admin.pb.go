@@ -2086,6 +2086,361 @@ func (x *TestClaimResponse) GetResult() *ClaimResult {
 	return nil
 }
 
+type ReplayClaimRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ClaimId       string                 `protobuf:"bytes,1,opt,name=claim_id,json=claimId,proto3" json:"claim_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReplayClaimRequest) Reset() {
+	*x = ReplayClaimRequest{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReplayClaimRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReplayClaimRequest) ProtoMessage() {}
+
+func (x *ReplayClaimRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReplayClaimRequest.ProtoReflect.Descriptor instead.
+func (*ReplayClaimRequest) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *ReplayClaimRequest) GetClaimId() string {
+	if x != nil {
+		return x.ClaimId
+	}
+	return ""
+}
+
+type ReplayClaimResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Replay        *ClaimReplay           `protobuf:"bytes,1,opt,name=replay,proto3" json:"replay,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReplayClaimResponse) Reset() {
+	*x = ReplayClaimResponse{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReplayClaimResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReplayClaimResponse) ProtoMessage() {}
+
+func (x *ReplayClaimResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReplayClaimResponse.ProtoReflect.Descriptor instead.
+func (*ReplayClaimResponse) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *ReplayClaimResponse) GetReplay() *ClaimReplay {
+	if x != nil {
+		return x.Replay
+	}
+	return nil
+}
+
+// ClaimReplay is one stored claim re-adjudicated.
+type ClaimReplay struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ClaimId       string                 `protobuf:"bytes,1,opt,name=claim_id,json=claimId,proto3" json:"claim_id,omitempty"`
+	ConfigVersion uint64                 `protobuf:"varint,2,opt,name=config_version,json=configVersion,proto3" json:"config_version,omitempty"` // the configuration version the claim recorded
+	Original      *ClaimResult           `protobuf:"bytes,3,opt,name=original,proto3" json:"original,omitempty"`                                 // the stored answer
+	Replayed      *ClaimResult           `protobuf:"bytes,4,opt,name=replayed,proto3" json:"replayed,omitempty"`                                 // absent when skipped
+	Differences   []*ReplayDifference    `protobuf:"bytes,5,rep,name=differences,proto3" json:"differences,omitempty"`                           // empty: the same answer
+	Skipped       string                 `protobuf:"bytes,6,opt,name=skipped,proto3" json:"skipped,omitempty"`                                   // why the claim could not be replayed
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ClaimReplay) Reset() {
+	*x = ClaimReplay{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClaimReplay) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClaimReplay) ProtoMessage() {}
+
+func (x *ClaimReplay) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClaimReplay.ProtoReflect.Descriptor instead.
+func (*ClaimReplay) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *ClaimReplay) GetClaimId() string {
+	if x != nil {
+		return x.ClaimId
+	}
+	return ""
+}
+
+func (x *ClaimReplay) GetConfigVersion() uint64 {
+	if x != nil {
+		return x.ConfigVersion
+	}
+	return 0
+}
+
+func (x *ClaimReplay) GetOriginal() *ClaimResult {
+	if x != nil {
+		return x.Original
+	}
+	return nil
+}
+
+func (x *ClaimReplay) GetReplayed() *ClaimResult {
+	if x != nil {
+		return x.Replayed
+	}
+	return nil
+}
+
+func (x *ClaimReplay) GetDifferences() []*ReplayDifference {
+	if x != nil {
+		return x.Differences
+	}
+	return nil
+}
+
+func (x *ClaimReplay) GetSkipped() string {
+	if x != nil {
+		return x.Skipped
+	}
+	return ""
+}
+
+// ReplayDifference is one field whose replayed value differs: its JSON
+// name (trace[N] for a trace line) and both values as JSON.
+type ReplayDifference struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Field         string                 `protobuf:"bytes,1,opt,name=field,proto3" json:"field,omitempty"`
+	Original      string                 `protobuf:"bytes,2,opt,name=original,proto3" json:"original,omitempty"`
+	Replayed      string                 `protobuf:"bytes,3,opt,name=replayed,proto3" json:"replayed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReplayDifference) Reset() {
+	*x = ReplayDifference{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReplayDifference) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReplayDifference) ProtoMessage() {}
+
+func (x *ReplayDifference) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReplayDifference.ProtoReflect.Descriptor instead.
+func (*ReplayDifference) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *ReplayDifference) GetField() string {
+	if x != nil {
+		return x.Field
+	}
+	return ""
+}
+
+func (x *ReplayDifference) GetOriginal() string {
+	if x != nil {
+		return x.Original
+	}
+	return ""
+}
+
+func (x *ReplayDifference) GetReplayed() string {
+	if x != nil {
+		return x.Replayed
+	}
+	return ""
+}
+
+type ReplayStoreRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	MaxReported   int32                  `protobuf:"varint,1,opt,name=max_reported,json=maxReported,proto3" json:"max_reported,omitempty"` // claims reported at most; 0 means 100
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReplayStoreRequest) Reset() {
+	*x = ReplayStoreRequest{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReplayStoreRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReplayStoreRequest) ProtoMessage() {}
+
+func (x *ReplayStoreRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReplayStoreRequest.ProtoReflect.Descriptor instead.
+func (*ReplayStoreRequest) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *ReplayStoreRequest) GetMaxReported() int32 {
+	if x != nil {
+		return x.MaxReported
+	}
+	return 0
+}
+
+type ReplayStoreResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Claims        int64                  `protobuf:"varint,1,opt,name=claims,proto3" json:"claims,omitempty"`
+	Same          int64                  `protobuf:"varint,2,opt,name=same,proto3" json:"same,omitempty"`
+	Different     int64                  `protobuf:"varint,3,opt,name=different,proto3" json:"different,omitempty"`
+	Skipped       int64                  `protobuf:"varint,4,opt,name=skipped,proto3" json:"skipped,omitempty"`
+	Reported      []*ClaimReplay         `protobuf:"bytes,5,rep,name=reported,proto3" json:"reported,omitempty"` // the claims that differ or were skipped, in ID order
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReplayStoreResponse) Reset() {
+	*x = ReplayStoreResponse{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReplayStoreResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReplayStoreResponse) ProtoMessage() {}
+
+func (x *ReplayStoreResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReplayStoreResponse.ProtoReflect.Descriptor instead.
+func (*ReplayStoreResponse) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *ReplayStoreResponse) GetClaims() int64 {
+	if x != nil {
+		return x.Claims
+	}
+	return 0
+}
+
+func (x *ReplayStoreResponse) GetSame() int64 {
+	if x != nil {
+		return x.Same
+	}
+	return 0
+}
+
+func (x *ReplayStoreResponse) GetDifferent() int64 {
+	if x != nil {
+		return x.Different
+	}
+	return 0
+}
+
+func (x *ReplayStoreResponse) GetSkipped() int64 {
+	if x != nil {
+		return x.Skipped
+	}
+	return 0
+}
+
+func (x *ReplayStoreResponse) GetReported() []*ClaimReplay {
+	if x != nil {
+		return x.Reported
+	}
+	return nil
+}
+
 var File_rxclaims_v1_admin_proto protoreflect.FileDescriptor
 
 const file_rxclaims_v1_admin_proto_rawDesc = "" +
@@ -2240,7 +2595,31 @@ const file_rxclaims_v1_admin_proto_rawDesc = "" +
 	"\x05claim\x18\x01 \x01(\v2\x12.rxclaims.v1.ClaimR\x05claim\x12,\n" +
 	"\x06drafts\x18\x02 \x03(\v2\x14.rxclaims.v1.EditRefR\x06drafts\"E\n" +
 	"\x11TestClaimResponse\x120\n" +
-	"\x06result\x18\x01 \x01(\v2\x18.rxclaims.v1.ClaimResultR\x06result2\x8a\t\n" +
+	"\x06result\x18\x01 \x01(\v2\x18.rxclaims.v1.ClaimResultR\x06result\"/\n" +
+	"\x12ReplayClaimRequest\x12\x19\n" +
+	"\bclaim_id\x18\x01 \x01(\tR\aclaimId\"G\n" +
+	"\x13ReplayClaimResponse\x120\n" +
+	"\x06replay\x18\x01 \x01(\v2\x18.rxclaims.v1.ClaimReplayR\x06replay\"\x96\x02\n" +
+	"\vClaimReplay\x12\x19\n" +
+	"\bclaim_id\x18\x01 \x01(\tR\aclaimId\x12%\n" +
+	"\x0econfig_version\x18\x02 \x01(\x04R\rconfigVersion\x124\n" +
+	"\boriginal\x18\x03 \x01(\v2\x18.rxclaims.v1.ClaimResultR\boriginal\x124\n" +
+	"\breplayed\x18\x04 \x01(\v2\x18.rxclaims.v1.ClaimResultR\breplayed\x12?\n" +
+	"\vdifferences\x18\x05 \x03(\v2\x1d.rxclaims.v1.ReplayDifferenceR\vdifferences\x12\x18\n" +
+	"\askipped\x18\x06 \x01(\tR\askipped\"`\n" +
+	"\x10ReplayDifference\x12\x14\n" +
+	"\x05field\x18\x01 \x01(\tR\x05field\x12\x1a\n" +
+	"\boriginal\x18\x02 \x01(\tR\boriginal\x12\x1a\n" +
+	"\breplayed\x18\x03 \x01(\tR\breplayed\"7\n" +
+	"\x12ReplayStoreRequest\x12!\n" +
+	"\fmax_reported\x18\x01 \x01(\x05R\vmaxReported\"\xaf\x01\n" +
+	"\x13ReplayStoreResponse\x12\x16\n" +
+	"\x06claims\x18\x01 \x01(\x03R\x06claims\x12\x12\n" +
+	"\x04same\x18\x02 \x01(\x03R\x04same\x12\x1c\n" +
+	"\tdifferent\x18\x03 \x01(\x03R\tdifferent\x12\x18\n" +
+	"\askipped\x18\x04 \x01(\x03R\askipped\x124\n" +
+	"\breported\x18\x05 \x03(\v2\x18.rxclaims.v1.ClaimReplayR\breported2\xae\n" +
+	"\n" +
 	"\fAdminService\x12P\n" +
 	"\vCreateDraft\x12\x1f.rxclaims.v1.CreateDraftRequest\x1a .rxclaims.v1.CreateDraftResponse\x12P\n" +
 	"\vUpdateDraft\x12\x1f.rxclaims.v1.UpdateDraftRequest\x1a .rxclaims.v1.UpdateDraftResponse\x12S\n" +
@@ -2255,7 +2634,9 @@ const file_rxclaims_v1_admin_proto_rawDesc = "" +
 	"\fRejectImport\x12 .rxclaims.v1.RejectImportRequest\x1a!.rxclaims.v1.RejectImportResponse\x12P\n" +
 	"\vListImports\x12\x1f.rxclaims.v1.ListImportsRequest\x1a .rxclaims.v1.ListImportsResponse\x12J\n" +
 	"\tTestClaim\x12\x1d.rxclaims.v1.TestClaimRequest\x1a\x1e.rxclaims.v1.TestClaimResponse\x12J\n" +
-	"\tListAudit\x12\x1d.rxclaims.v1.ListAuditRequest\x1a\x1e.rxclaims.v1.ListAuditResponseB;Z9github.com/rxclaims/rxclaims/proto/rxclaims/v1;rxclaimsv1b\x06proto3"
+	"\tListAudit\x12\x1d.rxclaims.v1.ListAuditRequest\x1a\x1e.rxclaims.v1.ListAuditResponse\x12P\n" +
+	"\vReplayClaim\x12\x1f.rxclaims.v1.ReplayClaimRequest\x1a .rxclaims.v1.ReplayClaimResponse\x12P\n" +
+	"\vReplayStore\x12\x1f.rxclaims.v1.ReplayStoreRequest\x1a .rxclaims.v1.ReplayStoreResponseB;Z9github.com/rxclaims/rxclaims/proto/rxclaims/v1;rxclaimsv1b\x06proto3"
 
 var (
 	file_rxclaims_v1_admin_proto_rawDescOnce sync.Once
@@ -2269,7 +2650,7 @@ func file_rxclaims_v1_admin_proto_rawDescGZIP() []byte {
 	return file_rxclaims_v1_admin_proto_rawDescData
 }
 
-var file_rxclaims_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
+var file_rxclaims_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 40)
 var file_rxclaims_v1_admin_proto_goTypes = []any{
 	(*EditVersion)(nil),            // 0: rxclaims.v1.EditVersion
 	(*ValidationProblem)(nil),      // 1: rxclaims.v1.ValidationProblem
@@ -2305,8 +2686,14 @@ var file_rxclaims_v1_admin_proto_goTypes = []any{
 	(*EditRef)(nil),                // 31: rxclaims.v1.EditRef
 	(*TestClaimRequest)(nil),       // 32: rxclaims.v1.TestClaimRequest
 	(*TestClaimResponse)(nil),      // 33: rxclaims.v1.TestClaimResponse
-	(*Claim)(nil),                  // 34: rxclaims.v1.Claim
-	(*ClaimResult)(nil),            // 35: rxclaims.v1.ClaimResult
+	(*ReplayClaimRequest)(nil),     // 34: rxclaims.v1.ReplayClaimRequest
+	(*ReplayClaimResponse)(nil),    // 35: rxclaims.v1.ReplayClaimResponse
+	(*ClaimReplay)(nil),            // 36: rxclaims.v1.ClaimReplay
+	(*ReplayDifference)(nil),       // 37: rxclaims.v1.ReplayDifference
+	(*ReplayStoreRequest)(nil),     // 38: rxclaims.v1.ReplayStoreRequest
+	(*ReplayStoreResponse)(nil),    // 39: rxclaims.v1.ReplayStoreResponse
+	(*Claim)(nil),                  // 40: rxclaims.v1.Claim
+	(*ClaimResult)(nil),            // 41: rxclaims.v1.ClaimResult
 }
 var file_rxclaims_v1_admin_proto_depIdxs = []int32{
 	1,  // 0: rxclaims.v1.ValidationProblems.problems:type_name -> rxclaims.v1.ValidationProblem
@@ -2321,42 +2708,51 @@ var file_rxclaims_v1_admin_proto_depIdxs = []int32{
 	20, // 9: rxclaims.v1.PendingImport.summary:type_name -> rxclaims.v1.ImportBundleResponse
 	26, // 10: rxclaims.v1.ListImportsResponse.imports:type_name -> rxclaims.v1.PendingImport
 	29, // 11: rxclaims.v1.ListAuditResponse.entries:type_name -> rxclaims.v1.AuditEntry
-	34, // 12: rxclaims.v1.TestClaimRequest.claim:type_name -> rxclaims.v1.Claim
+	40, // 12: rxclaims.v1.TestClaimRequest.claim:type_name -> rxclaims.v1.Claim
 	31, // 13: rxclaims.v1.TestClaimRequest.drafts:type_name -> rxclaims.v1.EditRef
-	35, // 14: rxclaims.v1.TestClaimResponse.result:type_name -> rxclaims.v1.ClaimResult
-	3,  // 15: rxclaims.v1.AdminService.CreateDraft:input_type -> rxclaims.v1.CreateDraftRequest
-	5,  // 16: rxclaims.v1.AdminService.UpdateDraft:input_type -> rxclaims.v1.UpdateDraftRequest
-	7,  // 17: rxclaims.v1.AdminService.ValidateEdit:input_type -> rxclaims.v1.ValidateEditRequest
-	9,  // 18: rxclaims.v1.AdminService.ActivateEdit:input_type -> rxclaims.v1.ActivateEditRequest
-	11, // 19: rxclaims.v1.AdminService.InactivateEdit:input_type -> rxclaims.v1.InactivateEditRequest
-	13, // 20: rxclaims.v1.AdminService.ListEdits:input_type -> rxclaims.v1.ListEditsRequest
-	15, // 21: rxclaims.v1.AdminService.GetEdit:input_type -> rxclaims.v1.GetEditRequest
-	17, // 22: rxclaims.v1.AdminService.ExportBundle:input_type -> rxclaims.v1.ExportBundleRequest
-	19, // 23: rxclaims.v1.AdminService.ImportBundle:input_type -> rxclaims.v1.ImportBundleRequest
-	21, // 24: rxclaims.v1.AdminService.ApproveImport:input_type -> rxclaims.v1.ApproveImportRequest
-	23, // 25: rxclaims.v1.AdminService.RejectImport:input_type -> rxclaims.v1.RejectImportRequest
-	25, // 26: rxclaims.v1.AdminService.ListImports:input_type -> rxclaims.v1.ListImportsRequest
-	32, // 27: rxclaims.v1.AdminService.TestClaim:input_type -> rxclaims.v1.TestClaimRequest
-	28, // 28: rxclaims.v1.AdminService.ListAudit:input_type -> rxclaims.v1.ListAuditRequest
-	4,  // 29: rxclaims.v1.AdminService.CreateDraft:output_type -> rxclaims.v1.CreateDraftResponse
-	6,  // 30: rxclaims.v1.AdminService.UpdateDraft:output_type -> rxclaims.v1.UpdateDraftResponse
-	8,  // 31: rxclaims.v1.AdminService.ValidateEdit:output_type -> rxclaims.v1.ValidateEditResponse
-	10, // 32: rxclaims.v1.AdminService.ActivateEdit:output_type -> rxclaims.v1.ActivateEditResponse
-	12, // 33: rxclaims.v1.AdminService.InactivateEdit:output_type -> rxclaims.v1.InactivateEditResponse
-	14, // 34: rxclaims.v1.AdminService.ListEdits:output_type -> rxclaims.v1.ListEditsResponse
-	16, // 35: rxclaims.v1.AdminService.GetEdit:output_type -> rxclaims.v1.GetEditResponse
-	18, // 36: rxclaims.v1.AdminService.ExportBundle:output_type -> rxclaims.v1.ExportBundleResponse
-	20, // 37: rxclaims.v1.AdminService.ImportBundle:output_type -> rxclaims.v1.ImportBundleResponse
-	22, // 38: rxclaims.v1.AdminService.ApproveImport:output_type -> rxclaims.v1.ApproveImportResponse
-	24, // 39: rxclaims.v1.AdminService.RejectImport:output_type -> rxclaims.v1.RejectImportResponse
-	27, // 40: rxclaims.v1.AdminService.ListImports:output_type -> rxclaims.v1.ListImportsResponse
-	33, // 41: rxclaims.v1.AdminService.TestClaim:output_type -> rxclaims.v1.TestClaimResponse
-	30, // 42: rxclaims.v1.AdminService.ListAudit:output_type -> rxclaims.v1.ListAuditResponse
-	29, // [29:43] is the sub-list for method output_type
-	15, // [15:29] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	41, // 14: rxclaims.v1.TestClaimResponse.result:type_name -> rxclaims.v1.ClaimResult
+	36, // 15: rxclaims.v1.ReplayClaimResponse.replay:type_name -> rxclaims.v1.ClaimReplay
+	41, // 16: rxclaims.v1.ClaimReplay.original:type_name -> rxclaims.v1.ClaimResult
+	41, // 17: rxclaims.v1.ClaimReplay.replayed:type_name -> rxclaims.v1.ClaimResult
+	37, // 18: rxclaims.v1.ClaimReplay.differences:type_name -> rxclaims.v1.ReplayDifference
+	36, // 19: rxclaims.v1.ReplayStoreResponse.reported:type_name -> rxclaims.v1.ClaimReplay
+	3,  // 20: rxclaims.v1.AdminService.CreateDraft:input_type -> rxclaims.v1.CreateDraftRequest
+	5,  // 21: rxclaims.v1.AdminService.UpdateDraft:input_type -> rxclaims.v1.UpdateDraftRequest
+	7,  // 22: rxclaims.v1.AdminService.ValidateEdit:input_type -> rxclaims.v1.ValidateEditRequest
+	9,  // 23: rxclaims.v1.AdminService.ActivateEdit:input_type -> rxclaims.v1.ActivateEditRequest
+	11, // 24: rxclaims.v1.AdminService.InactivateEdit:input_type -> rxclaims.v1.InactivateEditRequest
+	13, // 25: rxclaims.v1.AdminService.ListEdits:input_type -> rxclaims.v1.ListEditsRequest
+	15, // 26: rxclaims.v1.AdminService.GetEdit:input_type -> rxclaims.v1.GetEditRequest
+	17, // 27: rxclaims.v1.AdminService.ExportBundle:input_type -> rxclaims.v1.ExportBundleRequest
+	19, // 28: rxclaims.v1.AdminService.ImportBundle:input_type -> rxclaims.v1.ImportBundleRequest
+	21, // 29: rxclaims.v1.AdminService.ApproveImport:input_type -> rxclaims.v1.ApproveImportRequest
+	23, // 30: rxclaims.v1.AdminService.RejectImport:input_type -> rxclaims.v1.RejectImportRequest
+	25, // 31: rxclaims.v1.AdminService.ListImports:input_type -> rxclaims.v1.ListImportsRequest
+	32, // 32: rxclaims.v1.AdminService.TestClaim:input_type -> rxclaims.v1.TestClaimRequest
+	28, // 33: rxclaims.v1.AdminService.ListAudit:input_type -> rxclaims.v1.ListAuditRequest
+	34, // 34: rxclaims.v1.AdminService.ReplayClaim:input_type -> rxclaims.v1.ReplayClaimRequest
+	38, // 35: rxclaims.v1.AdminService.ReplayStore:input_type -> rxclaims.v1.ReplayStoreRequest
+	4,  // 36: rxclaims.v1.AdminService.CreateDraft:output_type -> rxclaims.v1.CreateDraftResponse
+	6,  // 37: rxclaims.v1.AdminService.UpdateDraft:output_type -> rxclaims.v1.UpdateDraftResponse
+	8,  // 38: rxclaims.v1.AdminService.ValidateEdit:output_type -> rxclaims.v1.ValidateEditResponse
+	10, // 39: rxclaims.v1.AdminService.ActivateEdit:output_type -> rxclaims.v1.ActivateEditResponse
+	12, // 40: rxclaims.v1.AdminService.InactivateEdit:output_type -> rxclaims.v1.InactivateEditResponse
+	14, // 41: rxclaims.v1.AdminService.ListEdits:output_type -> rxclaims.v1.ListEditsResponse
+	16, // 42: rxclaims.v1.AdminService.GetEdit:output_type -> rxclaims.v1.GetEditResponse
+	18, // 43: rxclaims.v1.AdminService.ExportBundle:output_type -> rxclaims.v1.ExportBundleResponse
+	20, // 44: rxclaims.v1.AdminService.ImportBundle:output_type -> rxclaims.v1.ImportBundleResponse
+	22, // 45: rxclaims.v1.AdminService.ApproveImport:output_type -> rxclaims.v1.ApproveImportResponse
+	24, // 46: rxclaims.v1.AdminService.RejectImport:output_type -> rxclaims.v1.RejectImportResponse
+	27, // 47: rxclaims.v1.AdminService.ListImports:output_type -> rxclaims.v1.ListImportsResponse
+	33, // 48: rxclaims.v1.AdminService.TestClaim:output_type -> rxclaims.v1.TestClaimResponse
+	30, // 49: rxclaims.v1.AdminService.ListAudit:output_type -> rxclaims.v1.ListAuditResponse
+	35, // 50: rxclaims.v1.AdminService.ReplayClaim:output_type -> rxclaims.v1.ReplayClaimResponse
+	39, // 51: rxclaims.v1.AdminService.ReplayStore:output_type -> rxclaims.v1.ReplayStoreResponse
+	36, // [36:52] is the sub-list for method output_type
+	20, // [20:36] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_rxclaims_v1_admin_proto_init() }
@@ -2371,7 +2767,7 @@ func file_rxclaims_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_rxclaims_v1_admin_proto_rawDesc), len(file_rxclaims_v1_admin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   34,
+			NumMessages:   40,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

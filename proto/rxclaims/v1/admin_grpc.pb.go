@@ -33,6 +33,8 @@ const (
 	AdminService_ListImports_FullMethodName    = "/rxclaims.v1.AdminService/ListImports"
 	AdminService_TestClaim_FullMethodName      = "/rxclaims.v1.AdminService/TestClaim"
 	AdminService_ListAudit_FullMethodName      = "/rxclaims.v1.AdminService/ListAudit"
+	AdminService_ReplayClaim_FullMethodName    = "/rxclaims.v1.AdminService/ReplayClaim"
+	AdminService_ReplayStore_FullMethodName    = "/rxclaims.v1.AdminService/ReplayStore"
 )
 
 // AdminServiceClient is the client API for AdminService service.
@@ -102,6 +104,16 @@ type AdminServiceClient interface {
 	TestClaim(ctx context.Context, in *TestClaimRequest, opts ...grpc.CallOption) (*TestClaimResponse, error)
 	// ListAudit reads the audit trail by time range, user and object.
 	ListAudit(ctx context.Context, in *ListAuditRequest, opts ...grpc.CallOption) (*ListAuditResponse, error)
+	// ReplayClaim re-adjudicates a stored claim with the configuration
+	// version it recorded, the clock of its adjudication and the
+	// accumulators, history and claim keys as they stood just before it. It
+	// writes nothing and compares the answer, field by field, with the
+	// stored one. NotFound: no claim with the ID.
+	ReplayClaim(ctx context.Context, in *ReplayClaimRequest, opts ...grpc.CallOption) (*ReplayClaimResponse, error)
+	// ReplayStore replays every stored claim, in claim ID order, writing
+	// nothing, and reports the claims whose replay differs or that could not
+	// be replayed. A difference is a defect.
+	ReplayStore(ctx context.Context, in *ReplayStoreRequest, opts ...grpc.CallOption) (*ReplayStoreResponse, error)
 }
 
 type adminServiceClient struct {
@@ -252,6 +264,26 @@ func (c *adminServiceClient) ListAudit(ctx context.Context, in *ListAuditRequest
 	return out, nil
 }
 
+func (c *adminServiceClient) ReplayClaim(ctx context.Context, in *ReplayClaimRequest, opts ...grpc.CallOption) (*ReplayClaimResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReplayClaimResponse)
+	err := c.cc.Invoke(ctx, AdminService_ReplayClaim_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) ReplayStore(ctx context.Context, in *ReplayStoreRequest, opts ...grpc.CallOption) (*ReplayStoreResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReplayStoreResponse)
+	err := c.cc.Invoke(ctx, AdminService_ReplayStore_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AdminServiceServer is the server API for AdminService service.
 // All implementations must embed UnimplementedAdminServiceServer
 // for forward compatibility.
@@ -319,6 +351,16 @@ type AdminServiceServer interface {
 	TestClaim(context.Context, *TestClaimRequest) (*TestClaimResponse, error)
 	// ListAudit reads the audit trail by time range, user and object.
 	ListAudit(context.Context, *ListAuditRequest) (*ListAuditResponse, error)
+	// ReplayClaim re-adjudicates a stored claim with the configuration
+	// version it recorded, the clock of its adjudication and the
+	// accumulators, history and claim keys as they stood just before it. It
+	// writes nothing and compares the answer, field by field, with the
+	// stored one. NotFound: no claim with the ID.
+	ReplayClaim(context.Context, *ReplayClaimRequest) (*ReplayClaimResponse, error)
+	// ReplayStore replays every stored claim, in claim ID order, writing
+	// nothing, and reports the claims whose replay differs or that could not
+	// be replayed. A difference is a defect.
+	ReplayStore(context.Context, *ReplayStoreRequest) (*ReplayStoreResponse, error)
 	mustEmbedUnimplementedAdminServiceServer()
 }
 
@@ -370,6 +412,12 @@ func (UnimplementedAdminServiceServer) TestClaim(context.Context, *TestClaimRequ
 }
 func (UnimplementedAdminServiceServer) ListAudit(context.Context, *ListAuditRequest) (*ListAuditResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListAudit not implemented")
+}
+func (UnimplementedAdminServiceServer) ReplayClaim(context.Context, *ReplayClaimRequest) (*ReplayClaimResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ReplayClaim not implemented")
+}
+func (UnimplementedAdminServiceServer) ReplayStore(context.Context, *ReplayStoreRequest) (*ReplayStoreResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ReplayStore not implemented")
 }
 func (UnimplementedAdminServiceServer) mustEmbedUnimplementedAdminServiceServer() {}
 func (UnimplementedAdminServiceServer) testEmbeddedByValue()                      {}
@@ -644,6 +692,42 @@ func _AdminService_ListAudit_Handler(srv interface{}, ctx context.Context, dec f
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AdminService_ReplayClaim_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReplayClaimRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).ReplayClaim(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_ReplayClaim_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).ReplayClaim(ctx, req.(*ReplayClaimRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_ReplayStore_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReplayStoreRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).ReplayStore(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_ReplayStore_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).ReplayStore(ctx, req.(*ReplayStoreRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // AdminService_ServiceDesc is the grpc.ServiceDesc for AdminService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -706,6 +790,14 @@ var AdminService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListAudit",
 			Handler:    _AdminService_ListAudit_Handler,
+		},
+		{
+			MethodName: "ReplayClaim",
+			Handler:    _AdminService_ReplayClaim_Handler,
+		},
+		{
+			MethodName: "ReplayStore",
+			Handler:    _AdminService_ReplayStore_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -267,8 +267,16 @@ type ClaimRecord struct {
 	Response      *ClaimResult           `protobuf:"bytes,12,opt,name=response,proto3" json:"response,omitempty"`
 	Contributions []*Contribution        `protobuf:"bytes,13,rep,name=contributions,proto3" json:"contributions,omitempty"`
 	Reversal      *Reversal              `protobuf:"bytes,14,opt,name=reversal,proto3" json:"reversal,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// The configuration version the claim was adjudicated under; 0 in
+	// records written before versions were kept.
+	ConfigVersion uint64 `protobuf:"varint,15,opt,name=config_version,json=configVersion,proto3" json:"config_version,omitempty"`
+	// The member's prior authorizations as the claim read them, each the
+	// JSON of a PA record (as stored by itself); empty when the claim read
+	// none. Replay reads them instead of today's records, which may have
+	// been changed or ended since.
+	PriorAuthorizations [][]byte `protobuf:"bytes,16,rep,name=prior_authorizations,json=priorAuthorizations,proto3" json:"prior_authorizations,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *ClaimRecord) Reset() {
@@ -395,6 +403,20 @@ func (x *ClaimRecord) GetContributions() []*Contribution {
 func (x *ClaimRecord) GetReversal() *Reversal {
 	if x != nil {
 		return x.Reversal
+	}
+	return nil
+}
+
+func (x *ClaimRecord) GetConfigVersion() uint64 {
+	if x != nil {
+		return x.ConfigVersion
+	}
+	return 0
+}
+
+func (x *ClaimRecord) GetPriorAuthorizations() [][]byte {
+	if x != nil {
+		return x.PriorAuthorizations
 	}
 	return nil
 }
@@ -1293,7 +1315,7 @@ var File_rxclaims_store_v1_records_proto protoreflect.FileDescriptor
 
 const file_rxclaims_store_v1_records_proto_rawDesc = "" +
 	"\n" +
-	"\x1frxclaims/store/v1/records.proto\x12\x11rxclaims.store.v1\"\xa6\x04\n" +
+	"\x1frxclaims/store/v1/records.proto\x12\x11rxclaims.store.v1\"\x80\x05\n" +
 	"\vClaimRecord\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12 \n" +
 	"\vtransaction\x18\x02 \x01(\tR\vtransaction\x12!\n" +
@@ -1311,7 +1333,9 @@ const file_rxclaims_store_v1_records_proto_rawDesc = "" +
 	"\x05claim\x18\v \x01(\v2\x18.rxclaims.store.v1.ClaimR\x05claim\x12:\n" +
 	"\bresponse\x18\f \x01(\v2\x1e.rxclaims.store.v1.ClaimResultR\bresponse\x12E\n" +
 	"\rcontributions\x18\r \x03(\v2\x1f.rxclaims.store.v1.ContributionR\rcontributions\x127\n" +
-	"\breversal\x18\x0e \x01(\v2\x1b.rxclaims.store.v1.ReversalR\breversal\"\xa2\x02\n" +
+	"\breversal\x18\x0e \x01(\v2\x1b.rxclaims.store.v1.ReversalR\breversal\x12%\n" +
+	"\x0econfig_version\x18\x0f \x01(\x04R\rconfigVersion\x121\n" +
+	"\x14prior_authorizations\x18\x10 \x03(\fR\x13priorAuthorizations\"\xa2\x02\n" +
 	"\fContribution\x12.\n" +
 	"\x05scope\x18\x01 \x01(\x0e2\x18.rxclaims.store.v1.ScopeR\x05scope\x12+\n" +
 	"\x04kind\x18\x02 \x01(\x0e2\x17.rxclaims.store.v1.KindR\x04kind\x12\x14\n" +

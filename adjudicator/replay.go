@@ -1,0 +1,454 @@
+package adjudicator
+
+import (
+	"bytes"
+	"container/heap"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"maps"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/rxclaims/rxclaims/accumulators"
+	"github.com/rxclaims/rxclaims/domain"
+)
+
+// Replay re-adjudicates stored claims exactly as they were adjudicated:
+// with the configuration version the claim recorded, the clock of its
+// adjudication (its ID), and the accumulators, history and claim key index
+// as they stood just before its commit. That state is rebuilt from the
+// stored records alone, in claim ID order (the order of a family's
+// commits): each earlier claim's stored contributions are applied at its
+// commit and removed at its reversal, and its history entry is the one
+// its own replay makes. Nothing is written. Families are read as they are
+// now: an enrollment change since the claim (a coverage ended back-dated,
+// a new prior authorization) shows as a difference.
+
+// Replay is the outcome of re-adjudicating one stored claim.
+type Replay struct {
+	ClaimID       string    `json:"claim_id"`
+	ConfigVersion uint64    `json:"config_version"`
+	Original      *Response `json:"original"`
+	// Replayed is nil when the claim could not be replayed (Skipped says why).
+	Replayed    *Response    `json:"replayed,omitempty"`
+	Differences []Difference `json:"differences,omitempty"`
+	Skipped     string       `json:"skipped,omitempty"`
+}
+
+// Difference is one field of a replayed answer that differs from the stored one.
+type Difference struct {
+	Field    string `json:"field"`
+	Original string `json:"original"`
+	Replayed string `json:"replayed"`
+}
+
+// ReplaySummary counts the claims a ReplayAll looked at.
+type ReplaySummary struct {
+	Claims    int `json:"claims"`
+	Same      int `json:"same"`
+	Different int `json:"different"`
+	Skipped   int `json:"skipped"`
+}
+
+// ReplayClaim re-adjudicates the stored claim with the ID and compares the
+// answer, field by field, with the stored one. It reads every stored
+// claim up to it (the state of its family is rebuilt from them).
+func (e *Engine) ReplayClaim(ctx context.Context, id string) (*Replay, error) {
+	reader, ok := e.store.(ClaimReader)
+	if !ok {
+		return nil, errors.New("adjudicator: the store cannot read claims by ID")
+	}
+	target, err := reader.Claim(id)
+	if err != nil {
+		return nil, err
+	}
+	if target == nil {
+		return nil, fmt.Errorf("%w: no claim %s", ErrNotFound, id)
+	}
+	var out *Replay
+	errStop := errors.New("stop")
+	only := func(rec *ClaimRecord) bool { return rec.CardholderID == target.CardholderID }
+	err = e.replay(ctx, newReplayer(e), only, func(rec *ClaimRecord, r *Replay) error {
+		if rec.ID == id {
+			out = r
+			return errStop
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		return nil, err
+	}
+	if out == nil {
+		return nil, fmt.Errorf("%w: claim %s was not met while reading the claims", ErrInternal, id)
+	}
+	return out, nil
+}
+
+// ReplayAll replays every stored claim in ID order, calling fn with each
+// outcome, and counts them.
+func (e *Engine) ReplayAll(ctx context.Context, fn func(*Replay) error) (ReplaySummary, error) {
+	var sum ReplaySummary
+	err := e.replay(ctx, newReplayer(e), nil, func(_ *ClaimRecord, r *Replay) error {
+		sum.Claims++
+		switch {
+		case r.Skipped != "":
+			sum.Skipped++
+		case len(r.Differences) > 0:
+			sum.Different++
+		default:
+			sum.Same++
+		}
+		if fn != nil {
+			return fn(r)
+		}
+		return nil
+	})
+	return sum, err
+}
+
+// replay reads every stored claim in ID order with r, re-adjudicating
+// those only selects (all when nil) and passing each outcome to fn.
+func (e *Engine) replay(ctx context.Context, r *replayer, only func(*ClaimRecord) bool, fn func(*ClaimRecord, *Replay) error) error {
+	scanner, ok := e.store.(ClaimScanner)
+	if !ok {
+		return errors.New("adjudicator: the store cannot list its claims")
+	}
+	return scanner.ForEachClaim(func(rec *ClaimRecord) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if r.dry != nil && r.dry.selected(rec) {
+			return r.dryRun(ctx, rec, fn)
+		}
+		if err := r.reverseBefore(rec.ID, false); err != nil {
+			return err
+		}
+		var out *Replay
+		var hist *HistoryEntry
+		if only == nil || only(rec) {
+			var err error
+			if out, hist, err = r.readjudicate(ctx, rec); err != nil {
+				return fmt.Errorf("replaying claim %s: %w", rec.ID, err)
+			}
+		}
+		r.committed(rec, hist, rec.Contributions)
+		if out != nil {
+			return fn(rec, out)
+		}
+		return nil
+	})
+}
+
+// replayer holds the state the stored claims built up to the claim being
+// replayed.
+type replayer struct {
+	live   *Engine
+	shadow *Engine // runs claims over st with the replayed claim's clock
+	st     *replayStore
+	clock  time.Time
+	due    reversals
+	dry    *dryPlan // nil: a replay
+}
+
+func newReplayer(e *Engine) *replayer {
+	r := &replayer{live: e, st: &replayStore{live: e.store, byKey: map[ClaimKey]*ClaimRecord{}, byID: map[string]*ClaimRecord{},
+		docs: map[docRef]*accumulators.Doc{}, history: map[string][]HistoryEntry{}}}
+	r.shadow = newShadow(r.st, func() time.Time { return r.clock }, e.canonicalKeysOnly)
+	return r
+}
+
+// newShadow is an engine that runs claims over st with the clock now and
+// locks of its own, so a replay or dry run never waits for live claims.
+func newShadow(st Store, now func() time.Time, canonicalKeysOnly bool) *Engine {
+	return &Engine{store: st, now: now, seed: maphash.MakeSeed(), keyLocks: newStripeLocks(), famLocks: newStripeLocks(),
+		canonicalKeysOnly: canonicalKeysOnly}
+}
+
+// readjudicate runs rec's claim again and compares the answers; hist is
+// the history entry the replay made (nil unless it paid).
+func (r *replayer) readjudicate(ctx context.Context, rec *ClaimRecord) (*Replay, *HistoryEntry, error) {
+	out := &Replay{ClaimID: rec.ID, ConfigVersion: rec.ConfigVersion, Original: rec.Response}
+	steps := replayBillSteps
+	switch {
+	case rec.Transaction == TxRebill:
+		steps = replayRebillSteps
+	case rec.Transaction != TxBill:
+		out.Skipped = "transaction " + rec.Transaction + " is not a bill or rebill"
+		return out, nil, nil
+	case rec.Claim == nil || rec.Response == nil:
+		out.Skipped = "the record holds no claim or response"
+		return out, nil, nil
+	}
+	if rec.ConfigVersion == 0 {
+		out.Skipped = "adjudicated before configuration versions were recorded"
+		return out, nil, nil
+	}
+	at, err := idTime(rec.ID)
+	if err != nil {
+		out.Skipped = err.Error()
+		return out, nil, nil
+	}
+	snap, err := r.live.snapshotAt(ctx, rec.ConfigVersion)
+	if err != nil {
+		return nil, nil, err
+	}
+	r.clock = at
+	a := &adjudication{engine: r.shadow, snap: snap, store: r.st, submitted: rec.Claim, docs: newDocSet(r.st),
+		resp: &Response{ClaimID: rec.ID, Trace: make([]TraceStep, 0, 16)}}
+	// The member's PAs as the claim read them: records are changed and
+	// ended after the fact, and a replay must not see that.
+	a.pas, a.pasRead = slices.Clone(rec.PriorAuths), true
+	resp, err := a.run(ctx, steps)
+	if err != nil {
+		return nil, nil, err
+	}
+	out.Replayed = resp
+	out.Differences = compareResponses(rec.Response, resp)
+	if resp.Status == Paid {
+		out.Differences = append(out.Differences, compareJSON("contributions", rec.Contributions, a.contributions)...)
+		return out, a.historyEntry(), nil
+	}
+	return out, nil, nil
+}
+
+// The replay pipelines: a bill's and a rebill's, with a commit that writes
+// nothing.
+var (
+	replayBillSteps   = claimSteps((*adjudication).duplicateBill, (*adjudication).commitReplay)
+	replayRebillSteps = claimSteps((*adjudication).duplicateRebill, (*adjudication).commitReplay)
+)
+
+// commitReplay pays the claim as commit would, under its stored ID, and
+// writes nothing.
+func (a *adjudication) commitReplay(context.Context) error {
+	if err := a.pay(); err != nil {
+		return err
+	}
+	a.record(TxBill) // sets what the record would (the reversed claim's ID)
+	return nil
+}
+
+// idTime is the adjudication time a claim ID carries (engine.newID).
+func idTime(id string) (time.Time, error) {
+	if len(id) != 20 {
+		return time.Time{}, fmt.Errorf("claim ID %q does not carry its time", id)
+	}
+	ms, err := strconv.ParseUint(id[:12], 16, 64)
+	if _, errHex := hex.DecodeString(id); err != nil || errHex != nil {
+		return time.Time{}, fmt.Errorf("claim ID %q does not carry its time", id)
+	}
+	return time.UnixMilli(int64(ms)).UTC(), nil
+}
+
+// committed applies rec's commit to the state: its contributions, its key,
+// its history entry, and its reversal, due at the ID that orders it.
+func (r *replayer) committed(rec *ClaimRecord, hist *HistoryEntry, contributions []accumulators.Contribution) {
+	view := *rec
+	view.Reversal = nil
+	if view.Response != nil {
+		resp := *view.Response
+		resp.Trace = nil // what later claims read of it never includes its trace
+		view.Response = &resp
+	}
+	r.st.byKey[rec.Key] = &view
+	r.st.byID[rec.ID] = &view
+	r.st.pair(rec).Apply(contributions)
+	if hist != nil {
+		id := MemberID(rec.CardholderID, rec.PersonCode)
+		r.st.history[id] = append(r.st.history[id], *hist)
+	}
+	if rec.Reversal != nil {
+		heap.Push(&r.due, reversal{at: reversalID(rec.Reversal), rec: rec})
+	}
+}
+
+// reverseBefore applies the reversals ordered before the claim id (and at
+// it, when through: the claim a rebill replaced).
+func (r *replayer) reverseBefore(id string, through bool) error {
+	for len(r.due) > 0 && (r.due[0].at < id || through && r.due[0].at == id) {
+		rv := heap.Pop(&r.due).(reversal)
+		rec := rv.rec
+		if err := r.st.pair(rec).Remove(rec.Contributions); err != nil {
+			return fmt.Errorf("replaying the reversal of claim %s: %w", rec.ID, err)
+		}
+		if v := r.st.byID[rec.ID]; v != nil {
+			v.Reversal = rec.Reversal
+		}
+		mid := MemberID(rec.CardholderID, rec.PersonCode)
+		r.st.history[mid] = slices.DeleteFunc(r.st.history[mid], func(h HistoryEntry) bool { return h.ClaimID == rec.ID })
+	}
+	return nil
+}
+
+// reversalID is the ID that orders a reversal among a family's commits:
+// the rebill's that replaced the claim, or the B2's answer.
+func reversalID(v *ReversalRecord) string {
+	if v.ReplacedBy != "" {
+		return v.ReplacedBy
+	}
+	if v.Response != nil {
+		return v.Response.ClaimID
+	}
+	return ""
+}
+
+type reversal struct {
+	at  string
+	rec *ClaimRecord
+}
+
+// reversals is a min-heap of reversals by the ID that orders them.
+type reversals []reversal
+
+func (h reversals) Len() int           { return len(h) }
+func (h reversals) Less(i, j int) bool { return h[i].at < h[j].at }
+func (h reversals) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *reversals) Push(x any)        { *h = append(*h, x.(reversal)) }
+func (h *reversals) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// replayStore is the Store a replayed claim runs over: the state the
+// stored claims before it left, in memory. It writes nothing.
+type replayStore struct {
+	live    Store
+	byKey   map[ClaimKey]*ClaimRecord
+	byID    map[string]*ClaimRecord
+	docs    map[docRef]*accumulators.Doc
+	history map[string][]HistoryEntry // by MemberID
+}
+
+func (s *replayStore) doc(scope accumulators.Scope, id string, period domain.Date) *accumulators.Doc {
+	ref := docRef{scope, id, period}
+	d := s.docs[ref]
+	if d == nil {
+		d = &accumulators.Doc{}
+		s.docs[ref] = d
+	}
+	return d
+}
+
+func (s *replayStore) pair(rec *ClaimRecord) accumulators.Docs {
+	return accumulators.Docs{Member: s.doc(accumulators.Member, MemberID(rec.CardholderID, rec.PersonCode), rec.Period),
+		Family: s.doc(accumulators.Family, rec.CardholderID, rec.Period)}
+}
+
+func (s *replayStore) Family(ctx context.Context, cardholderID string) (*domain.Family, error) {
+	return s.live.Family(ctx, cardholderID)
+}
+
+func (s *replayStore) ClaimByKey(_ context.Context, key ClaimKey) (*ClaimRecord, error) {
+	return s.byKey[key], nil
+}
+
+func (s *replayStore) Accumulators(_ context.Context, scope accumulators.Scope, id string, period domain.Date) (*accumulators.Doc, error) {
+	return s.doc(scope, id, period).Clone(), nil
+}
+
+func (s *replayStore) History(_ context.Context, cardholderID, personCode string, from, to domain.Date) ([]HistoryEntry, error) {
+	var out []HistoryEntry
+	for _, h := range s.history[MemberID(cardholderID, personCode)] {
+		if !h.DateOfService.Before(from) && !h.DateOfService.After(to) {
+			out = append(out, h)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b HistoryEntry) int {
+		switch {
+		case a.DateOfService.Before(b.DateOfService):
+			return -1
+		case b.DateOfService.Before(a.DateOfService):
+			return 1
+		case a.ClaimID < b.ClaimID:
+			return -1
+		case a.ClaimID > b.ClaimID:
+			return 1
+		}
+		return 0
+	})
+	return out, nil
+}
+
+func (s *replayStore) Commit(context.Context, *Commit) error {
+	return fmt.Errorf("%w: a replay writes nothing", ErrInternal)
+}
+
+// compareResponses compares two answers field by field, by their JSON
+// names, so a field added to Response is compared without a change here.
+// The claim ID is the stored one on both; a stored answer without a trace
+// (one kept without it) is not compared on its trace.
+func compareResponses(orig, replayed *Response) []Difference {
+	var out []Difference
+	if len(orig.Trace) > 0 {
+		out = compareTrace(orig.Trace, replayed.Trace)
+	}
+	x, y := bareJSON(orig), bareJSON(replayed)
+	if bytes.Equal(x, y) {
+		return out
+	}
+	a, b := map[string]json.RawMessage{}, map[string]json.RawMessage{}
+	_ = json.Unmarshal(x, &a)
+	_ = json.Unmarshal(y, &b)
+	keys := slices.Collect(maps.Keys(a))
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if v, w := string(a[k]), string(b[k]); v != w {
+			out = append(out, Difference{Field: k, Original: v, Replayed: w})
+		}
+	}
+	return out
+}
+
+// bareJSON is the answer as JSON without its claim ID and trace.
+func bareJSON(r *Response) []byte {
+	bare := *r
+	bare.ClaimID, bare.Trace = "", nil
+	b, _ := json.Marshal(&bare)
+	return b
+}
+
+func compareTrace(a, b []TraceStep) []Difference {
+	for i := range max(len(a), len(b)) {
+		var x, y string
+		if i < len(a) {
+			x = a[i].String()
+		}
+		if i < len(b) {
+			y = b[i].String()
+		}
+		if x != y {
+			return []Difference{{Field: "trace[" + strconv.Itoa(i) + "]", Original: x, Replayed: y}}
+		}
+	}
+	return nil
+}
+
+// String is the trace step as one line: "step [rule]: outcome".
+func (t TraceStep) String() string {
+	s := t.Step
+	if t.Rule != "" {
+		s += " [" + t.Rule + "]"
+	}
+	return s + ": " + t.Outcome
+}
+
+func compareJSON(field string, a, b any) []Difference {
+	x, _ := json.Marshal(a)
+	y, _ := json.Marshal(b)
+	if string(x) == string(y) {
+		return nil
+	}
+	return []Difference{{Field: field, Original: string(x), Replayed: string(y)}}
+}
