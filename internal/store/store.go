@@ -37,10 +37,13 @@ import (
 // Options configure a Store. Zero values take the defaults.
 type Options struct {
 	Dir               string // required
-	FamilyCacheSize   int    // families kept decoded in memory; default 100,000
-	DocumentCacheSize int    // accumulator documents kept in memory; default 200,000
-	BlockCacheBytes   int64  // Pebble block cache; default 128 MiB
-	MemTableBytes     uint64 // Pebble memtable; default 64 MiB
+	FamilyCacheSize   int // families kept decoded in memory; default 100,000
+	DocumentCacheSize int // accumulator documents kept in memory; default 200,000
+	// BlockCacheBytes is the Pebble block cache for the working set: the
+	// cache is made this much larger than the memtables (memtableReserve)
+	// that Pebble charges to it; default 512 MiB.
+	BlockCacheBytes int64
+	MemTableBytes   uint64 // Pebble memtable; default 64 MiB
 	// WALMinSyncInterval spaces WAL syncs so that concurrent commits share
 	// one fsync (group commit); default 250µs, negative disables.
 	WALMinSyncInterval time.Duration
@@ -69,7 +72,7 @@ func (o *Options) withDefaults() (Options, error) {
 		v.DocumentCacheSize = 200_000
 	}
 	if v.BlockCacheBytes == 0 {
-		v.BlockCacheBytes = 128 << 20
+		v.BlockCacheBytes = 512 << 20
 	}
 	if v.MemTableBytes == 0 {
 		v.MemTableBytes = 64 << 20
@@ -88,6 +91,13 @@ func (o *Options) withDefaults() (Options, error) {
 	}
 	return v, nil
 }
+
+// memtableReserve is how many memtables Pebble may charge to the block
+// cache at once: the mutable one and one queued for flush (its
+// MemTableStopWritesThreshold, 2), and a recycled one. Without adding them
+// to the cache's size, a cache of 128 MiB with 64 MiB memtables keeps no
+// blocks at all.
+const memtableReserve = 3
 
 // Store implements adjudicator.Store over Pebble.
 type Store struct {
@@ -122,7 +132,7 @@ func Open(o Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	cache := pebble.NewCache(opts.BlockCacheBytes)
+	cache := pebble.NewCache(opts.BlockCacheBytes + memtableReserve*int64(opts.MemTableBytes))
 	defer cache.Unref()
 	h := newHealth(opts.Logger)
 	po := &pebble.Options{
@@ -490,6 +500,10 @@ const (
 	cacheDocuments
 )
 
+// BlockCacheName is the CacheStats name of Pebble's block cache.
+const BlockCacheName = "blocks"
+
+
 // CacheStats are the figures of one cache.
 type CacheStats struct {
 	Name         string
@@ -497,11 +511,14 @@ type CacheStats struct {
 	Entries      int
 }
 
-// CacheStats reports the families and accumulator-document caches.
+// CacheStats reports the families and accumulator-document caches, and
+// Pebble's block cache (its entries are blocks).
 func (s *Store) CacheStats() []CacheStats {
+	bc := s.Metrics().BlockCache
 	return []CacheStats{
 		{Name: "families", Hits: s.stats[cacheFamilies].hits.Load(), Misses: s.stats[cacheFamilies].misses.Load(), Entries: s.families.Len()},
 		{Name: "accumulators", Hits: s.stats[cacheDocuments].hits.Load(), Misses: s.stats[cacheDocuments].misses.Load(), Entries: s.docs.Len()},
+		{Name: BlockCacheName, Hits: uint64(bc.Hits), Misses: uint64(bc.Misses), Entries: int(bc.Count)},
 	}
 }
 
