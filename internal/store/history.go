@@ -59,6 +59,11 @@ func recordHistoryKey(r *adjudicator.ClaimRecord) ([]byte, error) {
 // entries instead, with the same answer.
 const summaryDays = 400
 
+// summarySlack is how much older than summaryDays a summary's oldest entry
+// may get before the summary is pruned (decoded and rewritten), so that a
+// claim usually only appends to it.
+const summarySlack = 60
+
 // summaryKey is the key of a member's history summary.
 func summaryKey(cardholderID, personCode string) []byte {
 	b := make([]byte, 0, 40)
@@ -214,15 +219,31 @@ func historyChanges(c *adjudicator.Commit) []*summaryChange {
 // beginning of time (a zero Since).
 func (s *Store) writeSummaries(b *pebble.Batch, changes []*summaryChange) error {
 	for _, ch := range changes {
-		sum, err := s.summary(ch.cardholderID, ch.personCode)
+		k := summaryKey(ch.cardholderID, ch.personCode)
+		v, err := s.get(k)
 		if err != nil {
 			return err
 		}
-		if sum == nil {
-			sum = &records.HistorySummary{}
+		if ch.add != nil && len(ch.remove) == 0 && v != nil {
+			// The usual claim, the member's newest: appended to the encoded
+			// summary, which is pruned only once its oldest entry is
+			// summaryDays+summarySlack older.
+			keep := ch.add.DateOfService.AddDays(-summaryDays - summarySlack)
+			if out, ok := records.AppendHistorySummary(v, ch.add, keep); ok {
+				if err := b.Set(k, out, nil); err != nil {
+					return err
+				}
+				continue
+			}
+		}
+		sum := &records.HistorySummary{}
+		if v != nil {
+			if sum, err = records.DecodeHistorySummary(v); err != nil {
+				return fmt.Errorf("store: %w", err)
+			}
 		}
 		updateSummary(sum, ch)
-		if err := b.Set(summaryKey(ch.cardholderID, ch.personCode), records.EncodeHistorySummary(sum), nil); err != nil {
+		if err := b.Set(k, records.EncodeHistorySummary(sum), nil); err != nil {
 			return err
 		}
 	}

@@ -27,31 +27,75 @@ type HistorySummary struct {
 const summaryVersion = 1
 
 // EncodeHistorySummary writes s in the compact binary form: the version
-// byte, Since as days since 1970 (signed varint), the entry count, then
-// each entry: claim ID, date of service (days), NDC, class, days supply,
+// byte, Since as days since 1970 (signed varint), the newest entry's date
+// (days) and claim ID (zero and empty without entries), the entry count,
+// then each entry: claim ID, date of service (days), NDC, class, days supply,
 // quantity and plan paid (decimal: exponent and int64 coefficient, or the
 // exponent 127 and the decimal's text when the coefficient does not fit),
 // segment (network type and class as their Go values, one byte each, as
 // the accumulator document codec writes them) and buckets.
 func EncodeHistorySummary(s *HistorySummary) []byte {
-	b := make([]byte, 0, 16+len(s.Entries)*64)
-	b = append(b, summaryVersion)
-	b = binary.AppendVarint(b, int64(s.Since.Days()))
-	b = binary.AppendUvarint(b, uint64(len(s.Entries)))
+	var newest adjudicator.HistoryEntry
+	if n := len(s.Entries); n > 0 {
+		newest = s.Entries[n-1]
+	}
+	b := appendSummaryHeader(make([]byte, 0, 32+len(s.Entries)*64), s.Since, newest.DateOfService, newest.ClaimID, len(s.Entries))
 	for i := range s.Entries {
-		h := &s.Entries[i]
-		b = appendStr(b, h.ClaimID)
-		b = binary.AppendVarint(b, int64(h.DateOfService.Days()))
-		b = appendStr(b, h.NDC)
-		b = appendStr(b, h.Class)
-		b = binary.AppendVarint(b, int64(h.DaysSupply))
-		b = appendDecimal(b, h.Quantity)
-		b = appendDecimal(b, h.PlanPaid)
-		b = append(b, byte(h.Segment.Type), byte(h.Segment.Class))
-		b = binary.AppendUvarint(b, uint64(len(h.Buckets)))
-		for _, k := range h.Buckets {
-			b = appendStr(b, k)
+		b = appendEntry(b, &s.Entries[i])
+	}
+	return b
+}
+
+func appendSummaryHeader(b []byte, since, newest domain.Date, newestID string, n int) []byte {
+	b = append(b, summaryVersion)
+	b = binary.AppendVarint(b, int64(since.Days()))
+	b = binary.AppendVarint(b, int64(newest.Days()))
+	b = appendStr(b, newestID)
+	return binary.AppendUvarint(b, uint64(n))
+}
+
+// AppendHistorySummary adds h to an encoded summary without decoding its
+// entries, when h is its newest entry (after the newest's date and claim
+// ID) and the oldest entry is not older than keepFrom; ok is false
+// otherwise, and the caller decodes, changes and re-encodes it.
+func AppendHistorySummary(enc []byte, h *adjudicator.HistoryEntry, keepFrom domain.Date) (out []byte, ok bool) {
+	r := reader{b: enc}
+	if r.byte() != summaryVersion {
+		return nil, false
+	}
+	since, newest := dateOfDays(r.varint()), dateOfDays(r.varint())
+	newestID, n := r.str(), r.uvarint()
+	body := r.b
+	if r.err != nil || h.DateOfService.Before(since) {
+		return nil, false
+	}
+	if n > 0 {
+		if h.DateOfService.Before(newest) || h.DateOfService == newest && h.ClaimID <= newestID {
+			return nil, false
 		}
+		first := reader{b: body}
+		first.str()
+		if dateOfDays(first.varint()).Before(keepFrom) || first.err != nil {
+			return nil, false
+		}
+	}
+	out = appendSummaryHeader(make([]byte, 0, len(enc)+96), since, h.DateOfService, h.ClaimID, int(n)+1)
+	return appendEntry(append(out, body...), h), true
+}
+
+// appendEntry appends one entry of a summary.
+func appendEntry(b []byte, h *adjudicator.HistoryEntry) []byte {
+	b = appendStr(b, h.ClaimID)
+	b = binary.AppendVarint(b, int64(h.DateOfService.Days()))
+	b = appendStr(b, h.NDC)
+	b = appendStr(b, h.Class)
+	b = binary.AppendVarint(b, int64(h.DaysSupply))
+	b = appendDecimal(b, h.Quantity)
+	b = appendDecimal(b, h.PlanPaid)
+	b = append(b, byte(h.Segment.Type), byte(h.Segment.Class))
+	b = binary.AppendUvarint(b, uint64(len(h.Buckets)))
+	for _, k := range h.Buckets {
+		b = appendStr(b, k)
 	}
 	return b
 }
@@ -63,6 +107,8 @@ func DecodeHistorySummary(b []byte) (*HistorySummary, error) {
 		return nil, fmt.Errorf("history summary: version %d is not known", v)
 	}
 	s := &HistorySummary{Since: dateOfDays(r.varint())}
+	r.varint() // the newest entry's date and claim ID, for AppendHistorySummary
+	r.str()
 	n := r.uvarint()
 	if n > uint64(len(b)) { // every entry takes more than a byte
 		return nil, errors.New("history summary: truncated")
