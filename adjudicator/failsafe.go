@@ -44,6 +44,14 @@ func (a *adjudication) durable(ctx context.Context, c *Commit) error {
 	if err := a.engine.storeFailed(); err != nil {
 		return fmt.Errorf("not committed: %w", err)
 	}
+	if ap, ok := a.store.(Applier); ok {
+		wait, err := ap.Apply(ctx, c)
+		if err != nil {
+			return fmt.Errorf("commit: %w", err)
+		}
+		a.wait = wait // run calls it once the locks are released
+		return nil
+	}
 	if err := a.store.Commit(ctx, c); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}

@@ -48,6 +48,7 @@ type adjudication struct {
 	hash           string
 	unlockKey      func()
 	unlockFamilies func()
+	wait           func() error // the applied commit's wait for durability (Applier)
 
 	route       *route // the claim's BIN/PCN route; nil when routing is off
 	claim       *parsedClaim

@@ -65,8 +65,24 @@ func claimSteps(duplicate, commit func(*adjudication, context.Context) error) []
 }
 
 // run carries the transaction through steps until one gives the response
-// its status, and releases the locks the steps took.
+// its status, releases the locks the steps took and, when the commit was
+// applied but is not yet durable (Applier), waits for it: nothing is
+// answered before it is durable. Waiting outside the locks is safe
+// because a later transaction that reads this one's writes is durable
+// only if this one is (see Applier); and the store publishes to its caches
+// only what is durable.
 func (a *adjudication) run(ctx context.Context, steps []step) (*Response, error) {
+	resp, err := a.runLocked(ctx, steps)
+	if a.wait != nil {
+		if werr := a.wait(); werr != nil {
+			return nil, fmt.Errorf("commit: %w", werr)
+		}
+	}
+	return resp, err
+}
+
+// runLocked runs the steps and releases their locks.
+func (a *adjudication) runLocked(ctx context.Context, steps []step) (*Response, error) {
 	defer a.release()
 	for i := range steps {
 		a.step = steps[i].name

@@ -58,6 +58,21 @@ type Store interface {
 	Commit(ctx context.Context, c *Commit) error
 }
 
+// Applier is implemented by a store that can split Commit in two: Apply
+// writes c atomically and returns once every later read sees it, before
+// it is durable; wait then returns nil once c is durable, or an error if
+// it may not be (the store has failed). Once c is applied, a commit
+// applied after it must never be durable without c: a store that cannot
+// promise that must not implement Applier. Apply's error means nothing
+// was written. wait must be called exactly once.
+//
+// The engine applies under its claim-key and family locks and waits for
+// durability after releasing them, so claims of one family do not queue
+// behind each other's disk sync; it answers only after wait returns nil.
+type Applier interface {
+	Apply(ctx context.Context, c *Commit) (wait func() error, err error)
+}
+
 // ClaimReader reads claim records by ID. The engine's stores implement
 // it; the engine needs it for reversal by ID and for MemberClaims.
 type ClaimReader interface {

@@ -63,6 +63,10 @@ type flags struct {
 	Config          string           `name:"config" env:"RXCLAIMS_CONFIG" placeholder:"FILE" help:"Configuration bundle (YAML or JSON); without it the server runs on the built-in demo data."`
 	LogLevel        string           `name:"log-level" env:"RXCLAIMS_LOG_LEVEL" default:"info" help:"Log level: debug, info, warn or error."`
 	MaxInFlight     int              `name:"max-claims-in-flight" env:"RXCLAIMS_MAX_CLAIMS_IN_FLIGHT" default:"0" help:"ClaimsService calls handled at once; beyond it a call is answered ResourceExhausted at once, without any work. 0: 16 per core plus 32."`
+	BlockCacheMiB   int64            `name:"block-cache-mib" env:"RXCLAIMS_BLOCK_CACHE_MIB" default:"512" help:"Pebble block cache for the working set, in MiB, on top of the memtables it also holds (3 x --memtable-mib)."`
+	MemTableMiB     uint64           `name:"memtable-mib" env:"RXCLAIMS_MEMTABLE_MIB" default:"64" help:"Pebble memtable size in MiB."`
+	FamilyCache     int              `name:"family-cache" env:"RXCLAIMS_FAMILY_CACHE" default:"100000" help:"Families kept decoded in memory."`
+	DocumentCache   int              `name:"document-cache" env:"RXCLAIMS_DOCUMENT_CACHE" default:"200000" help:"Accumulator documents kept decoded in memory."`
 	Policy          string           `name:"policy" env:"RXCLAIMS_POLICY" placeholder:"FILE" help:"Policy file granting callers their roles (YAML; see deploy/policy.yaml). Without it every caller has every role (development mode)."`
 	PrintDemoConfig bool             `name:"print-demo-config" help:"Print the built-in demo data as a configuration bundle and exit."`
 	Verify          bool             `name:"verify" help:"Check the store in --data-dir (every balance equals its claims' contributions; one paid claim per key; the audit trail's hash chain is unbroken) and exit; the server must be stopped."`
@@ -95,11 +99,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if f.MaxInFlight < 0 {
 		return fmt.Errorf("--max-claims-in-flight: %d is negative", f.MaxInFlight)
 	}
+	if f.BlockCacheMiB < 1 || f.MemTableMiB < 1 || f.MemTableMiB > 4096 || f.FamilyCache < 1 || f.DocumentCache < 1 {
+		return errors.New("--block-cache-mib, --memtable-mib (at most 4096), --family-cache and --document-cache must be positive")
+	}
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: lvl}))
+	tuneGC(log)
 	return server.Run(ctx, server.Options{
 		GRPCAddr: f.GRPCAddr, AdminAddr: f.AdminAddr, HealthAddr: f.HealthAddr, MetricsAddr: f.MetricsAddr, DataDir: f.DataDir,
 		Config: chooseConfig(f.Config, log), Logger: log, BackupDir: f.BackupDir, PolicyFile: f.Policy,
 		MaxClaimsInFlight: f.MaxInFlight,
+		Caches: server.Caches{BlockCacheBytes: f.BlockCacheMiB << 20, MemTableBytes: f.MemTableMiB << 20,
+			FamilyCacheSize: f.FamilyCache, DocumentCacheSize: f.DocumentCache},
 		Security: server.Security{
 			TLSCert: f.TLSCert, TLSKey: f.TLSKey, ClientCA: f.TLSClientCA,
 			JWKS: f.JWKS, JWTIssuer: f.JWTIssuer, JWTAudience: f.JWTAudience,

@@ -66,6 +66,18 @@ type Options struct {
 	// StoreFS is the store's filesystem; nil is the operating system's.
 	// Tests inject storage faults with it.
 	StoreFS vfs.FS
+	// Caches size the store's caches and memtable; zero values take the
+	// store's defaults (store.Options).
+	Caches Caches
+}
+
+// Caches size the store's memory: with the Go heap they bound the
+// server's resident memory.
+type Caches struct {
+	BlockCacheBytes   int64  // Pebble's block cache for the working set, on top of the memtables
+	MemTableBytes     uint64 // one Pebble memtable
+	FamilyCacheSize   int    // families kept decoded
+	DocumentCacheSize int    // accumulator documents kept decoded
 }
 
 // Addrs are the bound addresses; Health and Metrics are nil when disabled.
@@ -127,7 +139,9 @@ func Run(ctx context.Context, o Options) (err error) {
 		return err
 	}
 	opts.Security.announce(log, binds)
-	st, err := store.Open(store.Options{Dir: opts.DataDir, ObserveCommit: m.ObserveCommit, Logger: log, FS: opts.StoreFS})
+	c := opts.Caches
+	st, err := store.Open(store.Options{Dir: opts.DataDir, ObserveCommit: m.ObserveCommit, Logger: log, FS: opts.StoreFS,
+		BlockCacheBytes: c.BlockCacheBytes, MemTableBytes: c.MemTableBytes, FamilyCacheSize: c.FamilyCacheSize, DocumentCacheSize: c.DocumentCacheSize})
 	if err != nil {
 		return err
 	}

@@ -268,28 +268,74 @@ func (b *batch) Close() error {
 	return b.Batch.Close()
 }
 
-// commitBatch commits b with sync. A panic of Pebble's inside the commit
-// (a failed WAL write) and a Fatalf during it fail the store, and so does
-// any error the commit returns. If the store fails while the commit waits
-// inside Pebble, commitBatch stops waiting: the outcome is unknown, as
-// after a crash, and b is abandoned to Pebble.
+// commitBatch commits b with sync: applyBatch, then its wait.
 func (s *Store) commitBatch(b *batch) error {
-	if err := s.health.err(); err != nil {
+	synced, err := s.applyBatch(b)
+	if err != nil {
 		return err
 	}
-	done := make(chan error, 1)
+	return synced()
+}
+
+// applyBatch applies b with sync and returns once it is applied (visible
+// to reads); synced returns once it is durable. A panic of Pebble's inside
+// the commit (a failed WAL write) and a Fatalf during it fail the store,
+// and so does any error the commit returns. If the store fails while the
+// commit waits inside Pebble, applying or syncing, applyBatch or synced
+// stops waiting: the outcome is unknown, as after a crash, and b is
+// abandoned to Pebble.
+//
+// The commit runs in a goroutine of its own so that it can be abandoned;
+// the goroutine both applies and waits for the sync, so a claim costs one
+// goroutine however its wait is split.
+//
+// Why a claim may release its locks between the two (the engine does,
+// adjudicator.Applier): Pebble's WAL is one sequence, and a batch is
+// durable only once every batch applied before it is. A later claim that
+// read this batch's values (under the locks this one released) commits
+// after it in the WAL, so it is durable only if this one is; if this one
+// never becomes durable, the store has failed and no later commit is
+// acknowledged either. So an acknowledged claim never rests on a write
+// that could be lost: acknowledged means durable.
+func (s *Store) applyBatch(b *batch) (synced func() error, err error) {
+	if err := s.health.err(); err != nil {
+		return nil, err
+	}
+	applied, durable := make(chan error, 1), make(chan error, 1)
+	s.inflight.Add(1)
 	go func() {
+		defer s.inflight.Add(-1)
 		defer func() {
 			if r := recover(); r != nil {
 				s.health.fail("commit: " + describe(panicError(r)))
-				done <- s.health.err()
+				for _, ch := range []chan error{applied, durable} {
+					select {
+					case ch <- s.health.err():
+					default: // already answered
+					}
+				}
 			}
 		}()
-		done <- b.Commit(pebble.Sync)
+		if err := s.db.ApplyNoSyncWait(b.Batch, pebble.Sync); err != nil {
+			applied <- err
+			durable <- err
+			return
+		}
+		applied <- nil
+		durable <- b.SyncWait()
 	}()
+	if err := s.await(b, applied); err != nil {
+		return nil, err
+	}
+	return func() error { return s.await(b, durable) }, nil
+}
+
+// await waits for the result of a step of b's commit, or for the store's
+// failure, which abandons b.
+func (s *Store) await(b *batch, step chan error) error {
 	var err error
 	select {
-	case err = <-done:
+	case err = <-step:
 	case <-s.health.done:
 		b.abandoned = true
 		return s.health.err()

@@ -1,8 +1,14 @@
 package store
 
 import (
+	"bytes"
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"hash/maphash"
+	"slices"
+	"sync"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/rxclaims/rxclaims/adjudicator"
@@ -38,9 +44,71 @@ func recordHistoryKey(r *adjudicator.ClaimRecord) ([]byte, error) {
 	return historyKey(r.CardholderID, r.PersonCode, dos, r.ID), nil
 }
 
+// A member's history is kept twice: one entry per paid claim (key
+// historyKey), which every range reads, and a summary of the recent
+// entries in one record (key summaryKey, records.HistorySummary), which
+// the claim path reads: one point read, flat in the member's and the
+// store's history, instead of a scan through every level of the LSM.
+// The summary is rewritten in the batch of every commit that adds or
+// removes an entry of the member, so the two never disagree on disk.
+
+// summaryDays is how far back before a member's newest claim the summary
+// keeps entries: further than the clinical edits (365 days) and the
+// calendar-month and rolling maximums usually look. A read that starts
+// earlier (a lifetime maximum, a long step-therapy lookback) scans the
+// entries instead, with the same answer.
+const summaryDays = 400
+
+// summarySlack is how much older than summaryDays a summary's oldest entry
+// may get before the summary is pruned (decoded and rewritten), so that a
+// claim usually only appends to it.
+const summarySlack = 60
+
+// summaryKey is the key of a member's history summary.
+func summaryKey(cardholderID, personCode string) []byte {
+	b := make([]byte, 0, 40)
+	b = append(append(append(b, "s\x00"...), cardholderID...), 0)
+	return append(b, personCode...)
+}
+
 // History returns a member's paid claims with dates of service from from
-// to to, oldest first.
+// to to, oldest first: from the summary when it covers from, else from
+// the entries.
 func (s *Store) History(_ context.Context, cardholderID, personCode string, from, to domain.Date) ([]adjudicator.HistoryEntry, error) {
+	sum, err := s.summary(cardholderID, personCode)
+	if err != nil {
+		return nil, err
+	}
+	if sum == nil && s.summariesDone {
+		return nil, nil // no history at all
+	}
+	if sum != nil && !from.Before(sum.Since) {
+		var out []adjudicator.HistoryEntry
+		for _, h := range sum.Entries {
+			if !h.DateOfService.Before(from) && !h.DateOfService.After(to) {
+				out = append(out, h)
+			}
+		}
+		return out, nil
+	}
+	return s.scanHistory(cardholderID, personCode, from, to)
+}
+
+// summary reads a member's history summary; nil if none is stored.
+func (s *Store) summary(cardholderID, personCode string) (*records.HistorySummary, error) {
+	v, err := s.get(summaryKey(cardholderID, personCode))
+	if err != nil || v == nil {
+		return nil, err
+	}
+	sum, err := records.DecodeHistorySummary(v)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	return sum, nil
+}
+
+// scanHistory reads a member's history entries from from to to.
+func (s *Store) scanHistory(cardholderID, personCode string, from, to domain.Date) ([]adjudicator.HistoryEntry, error) {
 	p := historyPrefix(cardholderID, personCode)
 	lower := append(append([]byte(nil), p...), from.String()...)
 	upper := append(append(append([]byte(nil), p...), to.String()...), 1)
@@ -79,6 +147,206 @@ func (s *Store) MemberClaims(ctx context.Context, cardholderID, personCode strin
 		out = append(out, rec)
 	}
 	return out, nil
+}
+
+// summaryLocks serialize the read-modify-write of a member's summary by
+// the commits of its claims (the engine's family locks do too, but the
+// store does not rely on them). A commit holds its members' stripes from
+// reading their summaries until its batch is applied, when the next
+// commit's read sees the new summary.
+type summaryLocks struct {
+	seed  maphash.Seed
+	locks [256]sync.Mutex
+}
+
+// lock locks the stripes of the members, in stripe order, and returns
+// their unlock.
+func (l *summaryLocks) lock(members []member) (unlock func()) {
+	idx := make([]int, 0, len(members))
+	for _, m := range members {
+		idx = append(idx, int(maphash.String(l.seed, m.cardholderID+"\x00"+m.personCode)%uint64(len(l.locks))))
+	}
+	slices.Sort(idx)
+	idx = slices.Compact(idx)
+	for _, i := range idx {
+		l.locks[i].Lock()
+	}
+	return func() {
+		for _, i := range idx {
+			l.locks[i].Unlock()
+		}
+	}
+}
+
+type member struct{ cardholderID, personCode string }
+
+// summaryChange is what a commit changes in one member's history.
+type summaryChange struct {
+	member
+	add    *adjudicator.HistoryEntry
+	remove []string // claim IDs
+}
+
+// historyChanges lists the members whose history c changes, and how.
+func historyChanges(c *adjudicator.Commit) []*summaryChange {
+	var out []*summaryChange
+	of := func(m member) *summaryChange {
+		for _, ch := range out {
+			if ch.member == m {
+				return ch
+			}
+		}
+		ch := &summaryChange{member: m}
+		out = append(out, ch)
+		return ch
+	}
+	for _, r := range c.Records {
+		if r.Reversal != nil {
+			ch := of(member{r.CardholderID, r.PersonCode})
+			ch.remove = append(ch.remove, r.ID)
+		}
+	}
+	if c.History != nil && c.Index != nil {
+		of(member{c.Index.CardholderID, c.Index.PersonCode}).add = c.History
+	}
+	return out
+}
+
+// writeSummaries adds to b the new summary of every member whose history
+// c changes. The caller holds the members' summary locks until b is
+// applied. Once summaries are complete (buildSummaries), a member without
+// one has no history at all: its first summary is complete from the
+// beginning of time (a zero Since).
+func (s *Store) writeSummaries(b *pebble.Batch, changes []*summaryChange) error {
+	for _, ch := range changes {
+		k := summaryKey(ch.cardholderID, ch.personCode)
+		v, err := s.get(k)
+		if err != nil {
+			return err
+		}
+		if ch.add != nil && len(ch.remove) == 0 && v != nil {
+			// The usual claim, the member's newest: appended to the encoded
+			// summary, which is pruned only once its oldest entry is
+			// summaryDays+summarySlack older.
+			keep := ch.add.DateOfService.AddDays(-summaryDays - summarySlack)
+			if out, ok := records.AppendHistorySummary(v, ch.add, keep); ok {
+				if err := b.Set(k, out, nil); err != nil {
+					return err
+				}
+				continue
+			}
+		}
+		sum := &records.HistorySummary{}
+		if v != nil {
+			if sum, err = records.DecodeHistorySummary(v); err != nil {
+				return fmt.Errorf("store: %w", err)
+			}
+		}
+		updateSummary(sum, ch)
+		if err := b.Set(k, records.EncodeHistorySummary(sum), nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// summariesDoneKey marks a store whose every member with a history has a
+// summary; a store written before summaries gets them at its first
+// writable open (buildSummaries).
+var summariesDoneKey = []byte("S\x00summaries")
+
+// buildSummaries gives every member with a history a summary, once: at
+// the first open of a store written before summaries (or restored from a
+// backup of one), before any claim. It reports whether summaries are
+// complete: a read-only store that has none yet reads its histories from
+// the entries.
+func (s *Store) buildSummaries() (bool, error) {
+	v, err := s.get(summariesDoneKey)
+	if err != nil || v != nil || s.opts.ReadOnly {
+		return v != nil, err
+	}
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte("h\x00"), UpperBound: []byte("h\x01")})
+	if err != nil {
+		return false, err
+	}
+	defer it.Close()
+	b := s.db.NewBatch()
+	defer func() { b.Close() }()
+	var cur member
+	sum := &records.HistorySummary{}
+	members := 0
+	flush := func() error {
+		if len(sum.Entries) == 0 {
+			return nil
+		}
+		updateSummary(sum, &summaryChange{})
+		members++
+		if err := b.Set(summaryKey(cur.cardholderID, cur.personCode), records.EncodeHistorySummary(sum), nil); err != nil {
+			return err
+		}
+		sum = &records.HistorySummary{}
+		if b.Len() < 4<<20 {
+			return nil
+		}
+		if err := b.Commit(pebble.NoSync); err != nil {
+			return err
+		}
+		b.Close()
+		b = s.db.NewBatch()
+		return nil
+	}
+	for it.First(); it.Valid(); it.Next() {
+		parts := bytes.SplitN(it.Key()[2:], []byte{0}, 3) // cardholder ID, person code, date and claim ID
+		if len(parts) != 3 {
+			return false, errors.New("store: malformed history key")
+		}
+		if m := (member{string(parts[0]), string(parts[1])}); m != cur {
+			if err := flush(); err != nil {
+				return false, err
+			}
+			cur = m
+		}
+		h, err := records.DecodeHistory(it.Value())
+		if err != nil {
+			return false, fmt.Errorf("store: history entry: %w", err)
+		}
+		sum.Entries = append(sum.Entries, h)
+	}
+	if err := errors.Join(it.Error(), flush()); err != nil {
+		return false, err
+	}
+	if err := errors.Join(b.Set(summariesDoneKey, []byte{1}, nil), b.Commit(pebble.Sync)); err != nil {
+		return false, fmt.Errorf("store: write history summaries: %w", err)
+	}
+	if members > 0 {
+		s.opts.Logger.Info("store: history summaries built", "component", "store", "members", members)
+	}
+	return true, nil
+}
+
+// updateSummary applies a change to a summary: removals, the new entry in
+// date and claim ID order (if it is not older than Since: it is then only
+// among the entries), and the pruning of entries more than summaryDays
+// older than the newest, which moves Since.
+func updateSummary(sum *records.HistorySummary, ch *summaryChange) {
+	sum.Entries = slices.DeleteFunc(sum.Entries, func(h adjudicator.HistoryEntry) bool {
+		return slices.Contains(ch.remove, h.ClaimID) || ch.add != nil && h.ClaimID == ch.add.ClaimID
+	})
+	if h := ch.add; h != nil && !h.DateOfService.Before(sum.Since) {
+		i, _ := slices.BinarySearchFunc(sum.Entries, h, func(e adjudicator.HistoryEntry, h *adjudicator.HistoryEntry) int {
+			if c := cmp.Compare(e.DateOfService.Days(), h.DateOfService.Days()); c != 0 {
+				return c
+			}
+			return cmp.Compare(e.ClaimID, h.ClaimID)
+		})
+		sum.Entries = slices.Insert(sum.Entries, i, *h)
+	}
+	if n := len(sum.Entries); n > 0 {
+		if cut := sum.Entries[n-1].DateOfService.AddDays(-summaryDays); cut.After(sum.Since) {
+			sum.Since = cut
+			sum.Entries = slices.DeleteFunc(sum.Entries, func(h adjudicator.HistoryEntry) bool { return h.DateOfService.Before(cut) })
+		}
+	}
 }
 
 // writeHistory adds a commit's history changes to its batch: the new paid

@@ -17,6 +17,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"log/slog"
 	"strconv"
 	"sync"
@@ -39,10 +40,17 @@ type Options struct {
 	Dir               string // required
 	FamilyCacheSize   int    // families kept decoded in memory; default 100,000
 	DocumentCacheSize int    // accumulator documents kept in memory; default 200,000
-	BlockCacheBytes   int64  // Pebble block cache; default 128 MiB
-	MemTableBytes     uint64 // Pebble memtable; default 64 MiB
+	// BlockCacheBytes is the Pebble block cache for the working set: the
+	// cache is made this much larger than the memtables (memtableReserve)
+	// that Pebble charges to it; default 512 MiB.
+	BlockCacheBytes int64
+	MemTableBytes   uint64 // Pebble memtable; default 64 MiB
 	// WALMinSyncInterval spaces WAL syncs so that concurrent commits share
-	// one fsync (group commit); default 250µs, negative disables.
+	// one fsync (group commit); default 250µs, negative disables. The
+	// spacing adapts: it applies only while another commit is in flight
+	// to share the sync with; a lone commit syncs at once (the timer that
+	// spaces syncs wakes late, by up to a millisecond, which a commit
+	// with nobody to wait for should not pay).
 	WALMinSyncInterval time.Duration
 	// ObserveCommit, when set, is called with the duration of every synced commit.
 	ObserveCommit func(time.Duration)
@@ -69,7 +77,7 @@ func (o *Options) withDefaults() (Options, error) {
 		v.DocumentCacheSize = 200_000
 	}
 	if v.BlockCacheBytes == 0 {
-		v.BlockCacheBytes = 128 << 20
+		v.BlockCacheBytes = 512 << 20
 	}
 	if v.MemTableBytes == 0 {
 		v.MemTableBytes = 64 << 20
@@ -88,6 +96,13 @@ func (o *Options) withDefaults() (Options, error) {
 	}
 	return v, nil
 }
+
+// memtableReserve is how many memtables Pebble may charge to the block
+// cache at once: the mutable one and one queued for flush (its
+// MemTableStopWritesThreshold, 2), and a recycled one. Without adding them
+// to the cache's size, a cache of 128 MiB with 64 MiB memtables keeps no
+// blocks at all.
+const memtableReserve = 3
 
 // Store implements adjudicator.Store over Pebble.
 type Store struct {
@@ -116,6 +131,13 @@ type Store struct {
 	paddedKeys bool
 	// audit serializes appends to the audit trail (audit.go).
 	audit auditChain
+	// summaryLocks serialize the updates of a member's history summary;
+	// summariesDone: every member with a history has one (history.go).
+	summaryLocks  summaryLocks
+	summariesDone bool
+	// inflight counts the commits applied and not yet durable, which the
+	// WAL sync spacing adapts to.
+	inflight *atomic.Int64
 }
 
 type cacheCounters struct{ hits, misses atomic.Uint64 }
@@ -126,7 +148,7 @@ func Open(o Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	cache := pebble.NewCache(opts.BlockCacheBytes)
+	cache := pebble.NewCache(opts.BlockCacheBytes + memtableReserve*int64(opts.MemTableBytes))
 	defer cache.Unref()
 	h := newHealth(opts.Logger)
 	po := &pebble.Options{
@@ -138,8 +160,14 @@ func Open(o Options) (*Store, error) {
 		ReadOnly:      opts.ReadOnly,
 	}
 	po.WithFSDefaults()
+	inflight := new(atomic.Int64)
 	if opts.WALMinSyncInterval > 0 {
-		po.WALMinSyncInterval = func() time.Duration { return opts.WALMinSyncInterval }
+		po.WALMinSyncInterval = func() time.Duration {
+			if inflight.Load() < 2 {
+				return 0
+			}
+			return opts.WALMinSyncInterval
+		}
 	}
 	for i := range po.Levels {
 		po.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
@@ -151,10 +179,11 @@ func Open(o Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", opts.Dir, err)
 	}
-	s := &Store{db: db, opts: opts, health: h}
+	s := &Store{db: db, opts: opts, health: h, inflight: inflight}
 	s.families, _ = lru.New[string, *domain.Family](max(opts.FamilyCacheSize, 1))
 	s.docs, _ = lru.New[string, *accumulators.Doc](max(opts.DocumentCacheSize, 1))
 	s.docFlight.keys = map[string]docKeyFlight{}
+	s.summaryLocks.seed = maphash.MakeSeed()
 	if s.paddedKeys, err = s.scanPaddedKeys(); err != nil {
 		db.Close()
 		return nil, err
@@ -164,6 +193,10 @@ func Open(o Options) (*Store, error) {
 		return nil, err
 	}
 	if err := s.loadPriorAuthFamilies(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if s.summariesDone, err = s.buildSummaries(); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -381,61 +414,104 @@ func (s *Store) Accumulators(_ context.Context, scope accumulators.Scope, id str
 	return d.Clone(), nil
 }
 
-// Commit writes the claim records, index entry, documents and audit entry
-// (if any) in one synced batch. Its documents leave the cache while it runs and are published to
-// it once the batch is durable (unless another commit wrote one at the
-// same time: which of the two is on disk is not known here).
-func (s *Store) Commit(_ context.Context, c *adjudicator.Commit) error {
+// Commit writes the claim records, index entry, history, documents and
+// audit entry (if any) in one synced batch: Apply, then its wait.
+func (s *Store) Commit(ctx context.Context, c *adjudicator.Commit) error {
+	wait, err := s.Apply(ctx, c)
+	if err != nil {
+		return err
+	}
+	return wait()
+}
+
+// Apply implements adjudicator.Applier: it writes c as Commit does, but
+// returns once the batch is applied (visible to every read) and before it
+// is durable; wait returns once it is durable, or with the store's
+// failure. Its documents leave the cache while it runs and are published
+// to it by wait once the batch is durable (unless another commit wrote
+// one at the same time: which of the two is on disk is not known here),
+// so the cache never runs ahead of what will survive a crash.
+func (s *Store) Apply(_ context.Context, c *adjudicator.Commit) (wait func() error, err error) {
 	b := s.newBatch()
-	defer b.Close()
+	owned := true // until finish below takes it
+	defer func() {
+		if owned {
+			b.Close()
+		}
+	}()
 	for _, r := range c.Records {
 		v, err := records.EncodeClaim(r)
 		if err != nil {
-			return fmt.Errorf("store: encode claim %s: %w", r.ID, err)
+			return nil, fmt.Errorf("store: encode claim %s: %w", r.ID, err)
 		}
 		if err := b.Set(claimKey(r.ID), v, nil); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if c.Index != nil {
 		if err := b.Set(indexKey(c.Index.Key), []byte(c.Index.ID), nil); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if err := writeHistory(b.Batch, c); err != nil {
-		return err
+		return nil, err
 	}
 	keys := make([]string, len(c.Docs))
 	for i, d := range c.Docs {
 		keys[i] = docKey(d.Scope, d.ID, d.Period)
 		if err := b.Set([]byte(keys[i]), records.EncodeDocument(d.Doc), nil); err != nil {
-			return err
+			return nil, err
 		}
+	}
+	changes := historyChanges(c)
+	members := make([]member, len(changes))
+	for i, ch := range changes {
+		members[i] = ch.member
+	}
+	unlock := s.summaryLocks.lock(members)
+	if err := s.writeSummaries(b.Batch, changes); err != nil {
+		unlock()
+		return nil, err
 	}
 	done, err := s.stageAudit(b.Batch, c.Audit)
 	if err != nil {
-		return err
+		unlock()
+		return nil, err
+	}
+	// The documents copied now, while they are the caller's to change.
+	docs := make([]*accumulators.Doc, len(c.Docs))
+	for i, d := range c.Docs {
+		docs[i] = d.Doc.Clone()
 	}
 	s.docFlight.beginCommit(keys, func(k string) { s.docs.Remove(k) })
 	start := time.Now()
-	err = s.commitBatch(b)
-	done(err)
-	if err == nil && s.opts.ObserveCommit != nil {
-		s.opts.ObserveCommit(time.Since(start))
-	}
-	s.docFlight.endCommit(keys, func(i int, contended bool) {
-		switch {
-		case err != nil:
-		case contended:
-			s.docs.Remove(keys[i])
-		default:
-			s.docs.Add(keys[i], c.Docs[i].Doc.Clone())
+	owned = false
+	synced, err := s.applyBatch(b)
+	unlock()
+	finish := func(err error) error {
+		done(err)
+		if err == nil && s.opts.ObserveCommit != nil {
+			s.opts.ObserveCommit(time.Since(start))
 		}
-	})
-	if err != nil {
-		return fmt.Errorf("store: commit: %w", err)
+		s.docFlight.endCommit(keys, func(i int, contended bool) {
+			switch {
+			case err != nil:
+			case contended:
+				s.docs.Remove(keys[i])
+			default:
+				s.docs.Add(keys[i], docs[i])
+			}
+		})
+		b.Close()
+		if err != nil {
+			return fmt.Errorf("store: commit: %w", err)
+		}
+		return nil
 	}
-	return nil
+	if err != nil {
+		return nil, finish(err)
+	}
+	return func() error { return finish(synced()) }, nil
 }
 
 // ForEachClaim calls fn for every stored claim record, in ID order.
@@ -498,6 +574,9 @@ const (
 	cacheDocuments
 )
 
+// BlockCacheName is the CacheStats name of Pebble's block cache.
+const BlockCacheName = "blocks"
+
 // CacheStats are the figures of one cache.
 type CacheStats struct {
 	Name         string
@@ -505,11 +584,14 @@ type CacheStats struct {
 	Entries      int
 }
 
-// CacheStats reports the families and accumulator-document caches.
+// CacheStats reports the families and accumulator-document caches, and
+// Pebble's block cache (its entries are blocks).
 func (s *Store) CacheStats() []CacheStats {
+	bc := s.Metrics().BlockCache
 	return []CacheStats{
 		{Name: "families", Hits: s.stats[cacheFamilies].hits.Load(), Misses: s.stats[cacheFamilies].misses.Load(), Entries: s.families.Len()},
 		{Name: "accumulators", Hits: s.stats[cacheDocuments].hits.Load(), Misses: s.stats[cacheDocuments].misses.Load(), Entries: s.docs.Len()},
+		{Name: BlockCacheName, Hits: uint64(bc.Hits), Misses: uint64(bc.Misses), Entries: int(bc.Count)},
 	}
 }
 

@@ -127,3 +127,28 @@ func TestHistoryWithoutPrescription(t *testing.T) {
 		t.Errorf("round trip: %+v, %v", back, err)
 	}
 }
+
+// TestHistorySummaryRoundTrip: every field of a history entry survives
+// the summary's encoding, by the full and by the appending path.
+func TestHistorySummaryRoundTrip(t *testing.T) {
+	h := adjudicator.HistoryEntry{ClaimID: "c1", DateOfService: domain.MustDate("2026-03-04"), PharmacyNPI: "1234567893",
+		RxNumber: "77", NDC: "00093505698", Class: "3940", DaysSupply: 30, Quantity: decimal.RequireFromString("30.5"),
+		PlanPaid: decimal.RequireFromString("12.34"), Segment: domain.Segment{Type: domain.Mail, Class: domain.OutOfNetwork},
+		Buckets: []string{"max_rx_count/"}, PriorAuths: []string{"QL1"}}
+	requireAllSet(t, "HistoryEntry", &h)
+	since := domain.MustDate("2026-01-01")
+	enc := records.EncodeHistorySummary(&records.HistorySummary{Since: since})
+	enc, ok := records.AppendHistorySummary(enc, &h, since)
+	if !ok {
+		t.Fatal("append refused")
+	}
+	for _, b := range [][]byte{enc, records.EncodeHistorySummary(&records.HistorySummary{Since: since, Entries: []adjudicator.HistoryEntry{h}})} {
+		got, err := records.DecodeHistorySummary(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff([]adjudicator.HistoryEntry{h}, got.Entries, cmpOpts...); diff != "" {
+			t.Errorf("summary round trip (-want +got):\n%s", diff)
+		}
+	}
+}

@@ -9,6 +9,7 @@
 //	claim record          protobuf rxclaims.store.v1.ClaimRecord     EncodeClaim, DecodeClaim
 //	accumulator document  accumulators binary codec (Doc.Encode)     EncodeDocument, DecodeDocument
 //	history entry         JSON of adjudicator.HistoryEntry           EncodeHistory, DecodeHistory
+//	history summary       compact binary, versioned (history.go)      EncodeHistorySummary, DecodeHistorySummary
 //	family                JSON of domain.Family                      EncodeFamily, DecodeFamily
 //	configuration base    JSON of config.Config                      EncodeConfig, DecodeConfig
 //	edit version          JSON of edits.Edit                         EncodeEdit, DecodeEdit
@@ -24,6 +25,11 @@
 // unchanged; their enums (network type and class, brand class, scope,
 // kind) are written by name through MarshalText, so renumbering a Go
 // constant cannot change their meaning.
+//
+// A member's history summary (its recent entries in one record, which
+// the claim path reads instead of scanning the entries) is read and
+// written by every claim of the member, so it is binary like the
+// documents, with a version byte.
 //
 // Audit entries have an encoding of their own because the chain hash is
 // computed over it: it must be canonical (one entry, one byte string), so

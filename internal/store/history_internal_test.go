@@ -1,0 +1,112 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/domain"
+	"github.com/shopspring/decimal"
+)
+
+// TestHistorySummary: whatever a member's claims, reversals and rebills,
+// and however far back their dates of service go (backdated claims, gaps
+// longer than the summary keeps), a history read answers exactly what a
+// scan of the entries does, for every range, whether the summary or the
+// scan serves it; a store without summaries (written before them) gets
+// them at its members' next claims.
+func TestHistorySummary(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rng := rand.New(rand.NewPCG(1, 2))
+	start := domain.MustDate("2024-01-01")
+	members := []member{{"C1", "001"}, {"C1", "002"}, {"C2", "001"}}
+	var paid []*adjudicator.ClaimRecord
+	for i := range 600 {
+		m := members[rng.IntN(len(members))]
+		dos := start.AddDays(i*3 + rng.IntN(60) - 40) // mostly forward, sometimes backdated
+		if rng.IntN(50) == 0 {
+			dos = dos.AddDays(-500) // older than any summary keeps
+		}
+		rec := &adjudicator.ClaimRecord{ID: fmt.Sprintf("R%05d", i), CardholderID: m.cardholderID, PersonCode: m.personCode,
+			Key:   adjudicator.ClaimKey{PharmacyNPI: "1", RxNumber: fmt.Sprint(i), DateOfService: dos.String()},
+			Claim: &adjudicator.Claim{}, Response: &adjudicator.Response{}}
+		c := &adjudicator.Commit{Records: []*adjudicator.ClaimRecord{rec}, Index: rec, History: &adjudicator.HistoryEntry{
+			ClaimID: rec.ID, DateOfService: dos, NDC: "N", Class: "C", DaysSupply: 30, Quantity: decimal.New(int64(i), -1),
+			PlanPaid: decimal.New(int64(i*7), -2), Buckets: []string{"max_rx_count/"},
+			PharmacyNPI: "1", RxNumber: fmt.Sprint(i)}}
+		if i%3 == 0 {
+			c.History.PriorAuths = []string{"PA" + fmt.Sprint(i%7)}
+		}
+		if len(paid) > 0 && rng.IntN(5) == 0 { // reverse (or have this claim replace) an earlier one
+			j := rng.IntN(len(paid))
+			old := *paid[j]
+			old.Reversal = &adjudicator.ReversalRecord{Transaction: "B2"}
+			c.Records = append(c.Records, &old)
+			paid = slices.Delete(paid, j, j+1)
+			if rng.IntN(2) == 0 {
+				c.Index, c.History = nil, nil
+				c.Records = c.Records[1:]
+			}
+		}
+		if c.Index != nil {
+			paid = append(paid, rec)
+		}
+		if i == 300 { // as a store written before summaries, then opened
+			for _, m := range members {
+				if err := s.db.Delete(summaryKey(m.cardholderID, m.personCode), nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := s.db.Delete(summariesDoneKey, nil); err != nil {
+				t.Fatal(err)
+			}
+			s.summariesDone = false
+			checkHistory(t, s, members, start, rng) // read from the entries
+			if s.summariesDone, err = s.buildSummaries(); err != nil || !s.summariesDone {
+				t.Fatalf("buildSummaries: %v, %v", s.summariesDone, err)
+			}
+		}
+		if err := s.Commit(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, m := range members {
+		if sum, err := s.summary(m.cardholderID, m.personCode); err != nil || sum == nil {
+			t.Fatalf("%v: no summary (%v)", m, err)
+		}
+	}
+	checkHistory(t, s, members, start, rng)
+	if h, err := s.History(ctx, "C9", "001", start, start.AddDays(5000)); err != nil || h != nil {
+		t.Errorf("member without history: %v, %v", h, err)
+	}
+}
+
+// checkHistory compares History with a scan of the entries over random ranges.
+func checkHistory(t *testing.T, s *Store, members []member, start domain.Date, rng *rand.Rand) {
+	t.Helper()
+	for _, m := range members {
+		for range 200 {
+			from := start.AddDays(rng.IntN(2400) - 600)
+			to := from.AddDays(rng.IntN(500))
+			got, err := s.History(context.Background(), m.cardholderID, m.personCode, from, to)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := s.scanHistory(m.cardholderID, m.personCode, from, to)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatalf("%v %s..%s:\n got %v\nwant %v", m, from, to, got, want)
+			}
+		}
+	}
+}
