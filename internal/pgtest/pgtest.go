@@ -162,7 +162,9 @@ func (c *Cluster) Start() error {
 }
 
 // Stop stops the server at once (immediate mode: as if it crashed).
-func (c *Cluster) Stop() error { return c.run("pg_ctl", "-D", c.data(), "-m", "immediate", "-w", "stop") }
+func (c *Cluster) Stop() error {
+	return c.run("pg_ctl", "-D", c.data(), "-m", "immediate", "-w", "stop")
+}
 
 // Remove stops the server and removes its files.
 func (c *Cluster) Remove() {

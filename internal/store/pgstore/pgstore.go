@@ -24,9 +24,9 @@ package pgstore
 import (
 	"context"
 	"embed"
-	"io/fs"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"strings"
 	"sync"
