@@ -16,6 +16,7 @@ package pgtest
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"os/user"
@@ -28,6 +29,7 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/rxclaims/rxclaims/internal/store/pgstore"
 )
 
 // Cluster is a private PostgreSQL server.
@@ -191,4 +193,16 @@ func (c *Cluster) NewDatabase(t testing.TB) string {
 		t.Fatal(err)
 	}
 	return c.URL(name)
+}
+
+// Store opens a pgstore on a new, empty database of the shared cluster,
+// closed when t ends.
+func Store(t testing.TB) *pgstore.Store {
+	t.Helper()
+	s, err := pgstore.Open(context.Background(), pgstore.Options{DSN: DSN(t), Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }

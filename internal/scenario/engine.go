@@ -24,6 +24,20 @@ func NewEngine(t testing.TB, cfg *config.Config, dir string, now func() time.Tim
 			t.Error(err)
 		}
 	})
+	return NewEngineOn(t, cfg, st, now), st
+}
+
+// Store is what an engine needs of a store: the contract's store and
+// configuration store.
+type Store interface {
+	adjudicator.Store
+	adjudicator.ConfigStore
+}
+
+// NewEngineOn loads cfg's families into st, an empty store of any kind,
+// and returns an engine over it.
+func NewEngineOn(t testing.TB, cfg *config.Config, st Store, now func() time.Time) *adjudicator.Engine {
+	t.Helper()
 	if err := st.PutFamilies(context.Background(), cfg.Families, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +45,7 @@ func NewEngine(t testing.TB, cfg *config.Config, dir string, now func() time.Tim
 	if err != nil {
 		t.Fatal(err)
 	}
-	return e, st
+	return e
 }
 
 // EngineTarget is the engine as a scenario target: its edit lifecycle
