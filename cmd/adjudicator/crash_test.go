@@ -298,8 +298,15 @@ type servedAddrs struct{ claims, admin string }
 // startServerAddrs is startServer returning the admin address too.
 func startServerAddrs(t *testing.T, bin, data string) (*exec.Cmd, servedAddrs) {
 	t.Helper()
-	cmd := exec.Command(bin, "--data-dir", data, "--grpc-addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--health-addr", "127.0.0.1:0",
-		"--metrics-addr", "127.0.0.1:0", "--log-level", "info")
+	return startServerArgs(t, bin, "--data-dir", data)
+}
+
+// startServerArgs is startServerAddrs with the store named by args
+// (--data-dir or --store).
+func startServerArgs(t *testing.T, bin string, args ...string) (*exec.Cmd, servedAddrs) {
+	t.Helper()
+	cmd := exec.Command(bin, append(args, "--grpc-addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--health-addr", "127.0.0.1:0",
+		"--metrics-addr", "127.0.0.1:0", "--log-level", "info")...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -136,7 +136,7 @@ func Run(ctx context.Context, o Options) (err error) {
 		return err
 	}
 	defer func() { err = errors.Join(err, closeStore(st, log)) }()
-	engine, err := openEngine(ctx, st, opts, log)
+	engine, err := openEngine(ctx, st.engineStore, opts, log)
 	if err != nil {
 		return err
 	}

@@ -25,6 +25,8 @@ type engineStore interface {
 }
 
 // openedStore is the store Run serves on, with what only one kind offers.
+// The engine gets engineStore itself, whose optional interfaces
+// (adjudicator.Transactor, ClaimReader, ...) it looks for.
 type openedStore struct {
 	engineStore
 	backups Backuper                       // the Pebble store's backups; nil on PostgreSQL

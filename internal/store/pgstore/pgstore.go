@@ -190,7 +190,7 @@ type querier interface {
 type claimTx struct {
 	mu   sync.Mutex
 	tx   pgx.Tx
-	done bool // committed or failed: nothing more runs in it
+	done bool // committed, failed or ended: nothing more runs in it
 }
 
 type txKey struct{}
@@ -201,7 +201,7 @@ func (s *Store) Begin(ctx context.Context) (context.Context, func(), error) {
 	end := func() {
 		t.mu.Lock()
 		defer t.mu.Unlock()
-		if t.tx != nil && !t.done {
+		if t.tx != nil { // after a commit, a no-op; after a failure, it returns the connection to the pool
 			_ = t.tx.Rollback(context.WithoutCancel(ctx))
 		}
 		t.done = true
