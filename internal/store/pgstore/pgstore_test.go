@@ -10,8 +10,8 @@ import (
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/internal/pgtest"
-	"github.com/rxclaims/rxclaims/internal/store/records"
 	"github.com/rxclaims/rxclaims/internal/store/pgstore"
+	"github.com/rxclaims/rxclaims/internal/store/records"
 	"github.com/rxclaims/rxclaims/internal/store/storetest"
 )
 
