@@ -29,14 +29,16 @@ type instance struct {
 	proc   *exec.Cmd
 	conn   *grpc.ClientConn
 	claims *client.Claims
+	admin  *client.Admin
 }
 
 func startInstance(t *testing.T, bin, dsn string) *instance {
 	t.Helper()
 	proc, addrs := startServerArgs(t, bin, "--store", dsn, "--data-dir", t.TempDir())
 	conn := dial(t, addrs.claims)
-	t.Cleanup(func() { conn.Close() })
-	return &instance{proc: proc, conn: conn, claims: client.NewClaims(conn)}
+	adminConn := dial(t, addrs.admin)
+	t.Cleanup(func() { conn.Close(); adminConn.Close() })
+	return &instance{proc: proc, conn: conn, claims: client.NewClaims(conn), admin: client.NewAdmin(adminConn, "analyst")}
 }
 
 // TestSharedDatabase runs three server processes on one PostgreSQL
@@ -90,6 +92,38 @@ func TestSharedDatabase(t *testing.T) {
 	}
 	checkAcknowledged(t, insts, acked)
 	checkDatabase(t, bin, dsn, acked)
+	checkConfigReachesAll(t, insts)
+}
+
+// checkConfigReachesAll creates a draft edit on one instance and waits
+// until the others list it: a configuration change reaches every
+// instance. The time it took is logged (measured, not asserted).
+func checkConfigReachesAll(t *testing.T, insts []*instance) {
+	t.Helper()
+	ctx := context.Background()
+	all, err := insts[0].admin.Edits(ctx, client.EditFilter{})
+	if err != nil || len(all) == 0 {
+		t.Fatalf("listing edits: %v (%d)", err, len(all))
+	}
+	draft := all[0]
+	draft.ID, draft.Version, draft.Status = "PROPAGATION-TEST", 0, ""
+	start := time.Now()
+	if _, err := insts[0].admin.CreateDraft(ctx, draft); err != nil {
+		t.Fatalf("creating a draft: %v", err)
+	}
+	for _, inst := range insts[1:] {
+		for {
+			v, err := inst.admin.EditVersions(ctx, draft.ID)
+			if err == nil && len(v) == 1 {
+				break
+			}
+			if time.Since(start) > time.Minute {
+				t.Fatalf("the draft made on one instance did not reach another in a minute: %v", err)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	t.Logf("a configuration change reached the other two instances in %s", time.Since(start).Round(time.Millisecond))
 }
 
 // waitAcked waits until n transactions were acknowledged, or 60 seconds.

@@ -155,6 +155,9 @@ func Run(ctx context.Context, o Options) (err error) {
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
 	go st.watch(watchCtx, srv)
+	if st.follow != nil {
+		go st.follow(watchCtx, engine, m)
+	}
 	metricsAddr, stopMetrics, err := metricshttp.Serve(opts.MetricsAddr, reg, log)
 	if err != nil {
 		return err

@@ -31,6 +31,9 @@ type openedStore struct {
 	engineStore
 	backups Backuper                       // the Pebble store's backups; nil on PostgreSQL
 	watch   func(context.Context, *Server) // keeps health in step with the store until ctx ends
+	// follow, when set, keeps the engine on the configuration other
+	// instances change, until ctx ends.
+	follow func(context.Context, *adjudicator.Engine, *metrics.Metrics)
 }
 
 // openStore opens the store opts choose: PostgreSQL when StoreDSN is set
@@ -45,7 +48,16 @@ func openStore(ctx context.Context, opts Options, reg prometheus.Registerer, m *
 			return nil, err
 		}
 		log.Info("store: PostgreSQL", "instances", "any number may share it")
-		return &openedStore{engineStore: st, watch: func(ctx context.Context, srv *Server) { watchDatabase(ctx, st, srv) }}, nil
+		return &openedStore{engineStore: st, watch: func(ctx context.Context, srv *Server) { watchDatabase(ctx, st, srv) },
+			follow: func(ctx context.Context, e *adjudicator.Engine, m *metrics.Metrics) {
+				st.FollowConfig(ctx, func(cfg *config.Config) error {
+					if err := e.Reload(cfg); err != nil {
+						return err
+					}
+					m.ConfigLoaded(time.Now())
+					return nil
+				})
+			}}, nil
 	}
 	st, err := store.Open(store.Options{Dir: opts.DataDir, ObserveCommit: m.ObserveCommit, Logger: log, FS: opts.StoreFS})
 	if err != nil {

@@ -2,6 +2,7 @@ package pgstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -40,8 +41,20 @@ func (s *Store) SaveConfig(ctx context.Context, w adjudicator.ConfigWrite) error
 	if w.Resolve != "" {
 		b.Queue(`DELETE FROM pending_imports WHERE id = $1`, w.Resolve)
 	}
+	changes := w.Base != nil || len(w.Versions) > 0
 	var done func()
+	var version int64
 	err := s.write(ctx, func(tx pgx.Tx) error {
+		if changes {
+			held := s.configVersion.Load()
+			err := tx.QueryRow(ctx, `UPDATE config_version SET version = version + 1 WHERE id = 1 AND version = $1 RETURNING version`, held).Scan(&version)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return fmt.Errorf("%w: another instance changed the configuration; retry once this one has reloaded it", errStaleConfig)
+			}
+			if err != nil {
+				return err
+			}
+		}
 		if err := putFamilies(ctx, tx, w.Families); err != nil {
 			return err
 		}
@@ -56,8 +69,18 @@ func (s *Store) SaveConfig(ctx context.Context, w adjudicator.ConfigWrite) error
 		return fmt.Errorf("pgstore: write configuration: %w", err)
 	}
 	done()
+	if changes {
+		s.configVersion.Store(version)
+		// Wake the other instances now; they poll too (CockroachDB has no NOTIFY).
+		if _, err := s.pool.Exec(ctx, `SELECT pg_notify('`+configChannel+`', '')`); err != nil {
+			s.log.Debug("configuration change not notified; the other instances' poll finds it", "error", err)
+		}
+	}
 	return nil
 }
+
+// errStaleConfig refuses a configuration change made on an old version.
+var errStaleConfig = fmt.Errorf("%w: stale configuration", adjudicator.ErrUnavailable)
 
 // PendingImports implements adjudicator.ConfigStore.
 func (s *Store) PendingImports(ctx context.Context) ([]adjudicator.PendingImport, error) {
@@ -77,11 +100,17 @@ func (s *Store) PendingImports(ctx context.Context) ([]adjudicator.PendingImport
 	return out, classify(err)
 }
 
-// LoadConfig reads the stored configuration; ok is false when none was saved.
+// LoadConfig reads the stored configuration; ok is false when none was
+// saved. The version read becomes the one this instance holds: its next
+// change must start from it.
 func (s *Store) LoadConfig() (cfg *config.Config, ok bool, err error) {
 	ctx := context.Background()
+	var version int64
 	err = s.write(ctx, func(tx pgx.Tx) error { // one snapshot: the base and its edits together
 		var v []byte
+		if err := tx.QueryRow(ctx, `SELECT version FROM config_version WHERE id = 1`).Scan(&version); err != nil {
+			return err
+		}
 		if err := noRows(tx.QueryRow(ctx, `SELECT record FROM config_base WHERE id = 1`).Scan(&v)); err != nil || v == nil {
 			cfg = nil
 			return err
@@ -102,5 +131,8 @@ func (s *Store) LoadConfig() (cfg *config.Config, ok bool, err error) {
 			return nil
 		})
 	})
+	if err == nil {
+		s.configVersion.Store(version)
+	}
 	return cfg, cfg != nil, err
 }

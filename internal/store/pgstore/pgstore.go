@@ -30,6 +30,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -67,6 +68,9 @@ type Store struct {
 	pool       *pgxpool.Pool
 	log        *slog.Logger
 	paddedKeys bool
+	// configVersion is the configuration version this instance holds
+	// (config.go, follow.go).
+	configVersion atomic.Int64
 }
 
 // Open connects to the database, brings its schema up to date (under a
