@@ -3,14 +3,20 @@
 // storage contract as internal/store (adjudicator/store.go), the same
 // record encodings (internal/store/records), one table per kind of record.
 //
-// Every claim transaction runs in one SERIALIZABLE database transaction
-// (adjudicator.Transactor): its reads and its commit see one state, and a
-// commit that lost a race with another instance fails with
-// adjudicator.ErrConflict and writes nothing, so the engine adjudicates
-// the claim again from fresh reads. The claim key index has one row per
-// key, so two instances racing one claim cannot both pay it. Other writes
-// (families, configuration, the audit trail) are transactions of their
-// own, retried a bounded number of times on a serialization failure.
+// Every claim transaction runs in one database transaction
+// (adjudicator.Transactor), READ COMMITTED with row locks: before it reads
+// a family, its documents or its history it locks the family's row in
+// family_locks, so claims of one family are serialized across instances
+// as the engine's in-process lock serializes them within one, and every
+// read after the lock sees the latest commit. What it read before the
+// lock (the claim under its key) is checked at commit: the key index and
+// a reversed or replaced claim are written only if they still hold what
+// was read (compare and set), else the commit fails with
+// adjudicator.ErrConflict, writes nothing, and the engine adjudicates the
+// claim again from fresh reads. So two instances racing one claim key
+// give one P and one D. Other writes (families, configuration, the audit
+// trail) are SERIALIZABLE transactions of their own, retried a bounded
+// number of times on a serialization failure.
 //
 // The store caches nothing: every read sees what any instance last
 // committed. A lost connection, a database that restarts or refuses
@@ -65,6 +71,7 @@ type Options struct {
 
 // Store implements the storage contract over PostgreSQL.
 type Store struct {
+	dsn        string
 	pool       *pgxpool.Pool
 	log        *slog.Logger
 	paddedKeys bool
@@ -97,7 +104,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: %w", err)
 	}
-	s := &Store{pool: pool, log: o.Logger}
+	s := &Store{dsn: o.DSN, pool: pool, log: o.Logger}
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -142,6 +149,9 @@ func mustSub(f fs.FS, dir string) fs.FS {
 	}
 	return sub
 }
+
+// DSN is the database's DSN, as given to Open.
+func (s *Store) DSN() string { return s.dsn }
 
 // Close closes the pool.
 func (s *Store) Close() error {
@@ -192,16 +202,21 @@ type querier interface {
 // claimTx is a claim transaction (Begin): begun on its first statement,
 // so the in-process locks the engine takes before reading come first.
 type claimTx struct {
-	mu   sync.Mutex
-	tx   pgx.Tx
-	done bool // committed, failed or ended: nothing more runs in it
+	mu     sync.Mutex
+	tx     pgx.Tx
+	done   bool            // committed, failed or ended: nothing more runs in it
+	locked map[string]bool // families whose row it holds
+	// keys and claims are what it read under claim keys: the claim ID
+	// ("" for none) and the record as stored, checked at commit.
+	keys   map[adjudicator.ClaimKey]string
+	claims map[string][]byte
 }
 
 type txKey struct{}
 
 // Begin implements adjudicator.Transactor.
 func (s *Store) Begin(ctx context.Context) (context.Context, func(), error) {
-	t := &claimTx{}
+	t := &claimTx{locked: map[string]bool{}, keys: map[adjudicator.ClaimKey]string{}, claims: map[string][]byte{}}
 	end := func() {
 		t.mu.Lock()
 		defer t.mu.Unlock()
@@ -213,11 +228,12 @@ func (s *Store) Begin(ctx context.Context) (context.Context, func(), error) {
 	return context.WithValue(ctx, txKey{}, t), end, nil
 }
 
-// with runs fn on ctx's claim transaction, if any, else on the pool.
-func (s *Store) with(ctx context.Context, fn func(q querier) error) error {
+// with runs fn on ctx's claim transaction, if any, else on the pool; t
+// is the claim transaction (nil on the pool).
+func (s *Store) with(ctx context.Context, fn func(q querier, t *claimTx) error) error {
 	t, _ := ctx.Value(txKey{}).(*claimTx)
 	if t == nil {
-		return classify(fn(s.pool))
+		return classify(fn(s.pool, nil))
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -225,13 +241,35 @@ func (s *Store) with(ctx context.Context, fn func(q querier) error) error {
 		return errors.New("pgstore: the transaction has ended")
 	}
 	if t.tx == nil {
-		tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable})
+		tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
 		if err != nil {
 			return classify(err)
 		}
 		t.tx = tx
 	}
-	return classify(fn(t.tx))
+	return classify(fn(t.tx, t))
+}
+
+// lockFamily takes the family's row lock in t, once; outside a claim
+// transaction it does nothing.
+func lockFamily(ctx context.Context, q querier, t *claimTx, cardholderID string) error {
+	if t == nil || t.locked[cardholderID] {
+		return nil
+	}
+	if _, err := q.Exec(ctx, `INSERT INTO family_locks (cardholder_id) VALUES ($1)
+		ON CONFLICT (cardholder_id) DO UPDATE SET cardholder_id = excluded.cardholder_id`, cardholderID); err != nil {
+		return err
+	}
+	t.locked[cardholderID] = true
+	return nil
+}
+
+// docFamily is the cardholder ID of an accumulator document's owner.
+func docFamily(scope accumulators.Scope, id string) string {
+	if i := strings.LastIndexByte(id, ':'); scope == accumulators.Member && i >= 0 {
+		return id[:i]
+	}
+	return id
 }
 
 // txAttempts bounds the attempts of a write that keeps failing to serialize.
@@ -253,7 +291,10 @@ func (s *Store) write(ctx context.Context, fn func(tx pgx.Tx) error) error {
 // Family returns the family with the cardholder ID, or nil.
 func (s *Store) Family(ctx context.Context, cardholderID string) (*domain.Family, error) {
 	var v []byte
-	err := s.with(ctx, func(q querier) error {
+	err := s.with(ctx, func(q querier, t *claimTx) error {
+		if err := lockFamily(ctx, q, t, cardholderID); err != nil {
+			return err
+		}
 		return noRows(q.QueryRow(ctx, `SELECT record FROM families WHERE cardholder_id = $1`, cardholderID).Scan(&v))
 	})
 	if err != nil || v == nil {
@@ -321,6 +362,13 @@ func (s *Store) RemoveFamily(ctx context.Context, cardholderID string, audit *ad
 	var done func()
 	err := s.write(ctx, func(tx pgx.Tx) error {
 		done = func() {}
+		// Wait for the family's claims in flight on any instance: one
+		// committed meanwhile fails this transaction to serialize, and the
+		// retry sees its history.
+		if _, err := tx.Exec(ctx, `INSERT INTO family_locks (cardholder_id) VALUES ($1)
+			ON CONFLICT (cardholder_id) DO UPDATE SET cardholder_id = excluded.cardholder_id`, cardholderID); err != nil {
+			return err
+		}
 		var paid bool
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM history WHERE cardholder_id = $1)`, cardholderID).Scan(&paid); err != nil {
 			return err
@@ -348,10 +396,18 @@ func (s *Store) RemoveFamily(ctx context.Context, cardholderID string, audit *ad
 // ClaimByKey returns the record the key index points to, or nil.
 func (s *Store) ClaimByKey(ctx context.Context, key adjudicator.ClaimKey) (*adjudicator.ClaimRecord, error) {
 	var v []byte
-	err := s.with(ctx, func(q querier) error {
-		return noRows(q.QueryRow(ctx, `SELECT c.record FROM claim_index i JOIN claims c ON c.id = i.claim_id
+	err := s.with(ctx, func(q querier, t *claimTx) error {
+		var id string
+		err := noRows(q.QueryRow(ctx, `SELECT c.id, c.record FROM claim_index i JOIN claims c ON c.id = i.claim_id
 			WHERE i.pharmacy_npi = $1 AND i.rx_number = $2 AND i.fill_number = $3 AND i.date_of_service = $4`,
-			key.PharmacyNPI, key.RxNumber, key.FillNumber, key.DateOfService).Scan(&v))
+			key.PharmacyNPI, key.RxNumber, key.FillNumber, key.DateOfService).Scan(&id, &v))
+		if err == nil && t != nil {
+			t.keys[key] = id
+			if v != nil {
+				t.claims[id] = v
+			}
+		}
+		return err
 	})
 	if err != nil || v == nil {
 		return nil, err
@@ -381,7 +437,10 @@ func (s *Store) Claim(id string) (*adjudicator.ClaimRecord, error) {
 // Accumulators returns the caller's own copy of a document, empty if none.
 func (s *Store) Accumulators(ctx context.Context, scope accumulators.Scope, id string, period domain.Date) (*accumulators.Doc, error) {
 	var v []byte
-	err := s.with(ctx, func(q querier) error {
+	err := s.with(ctx, func(q querier, t *claimTx) error {
+		if err := lockFamily(ctx, q, t, docFamily(scope, id)); err != nil {
+			return err
+		}
 		return noRows(q.QueryRow(ctx, `SELECT doc FROM documents WHERE scope = $1 AND owner_id = $2 AND period = $3`,
 			int16(scope), id, period.String()).Scan(&v))
 	})
@@ -402,7 +461,10 @@ func (s *Store) Accumulators(ctx context.Context, scope accumulators.Scope, id s
 // to to, oldest first, claims of one day in claim ID order.
 func (s *Store) History(ctx context.Context, cardholderID, personCode string, from, to domain.Date) ([]adjudicator.HistoryEntry, error) {
 	var out []adjudicator.HistoryEntry
-	err := s.with(ctx, func(q querier) error {
+	err := s.with(ctx, func(q querier, t *claimTx) error {
+		if err := lockFamily(ctx, q, t, cardholderID); err != nil {
+			return err
+		}
 		out = out[:0]
 		rows, err := q.Query(ctx, `SELECT entry FROM history WHERE cardholder_id = $1 AND person_code = $2
 			AND date_of_service >= $3 AND date_of_service <= $4 ORDER BY date_of_service, claim_id`,
@@ -438,18 +500,19 @@ func forEachRow(rows pgx.Rows, fn func([]byte) error) error {
 }
 
 // Commit writes c. With a claim transaction (Begin) it commits that
-// transaction, failing with adjudicator.ErrConflict when a concurrent one
-// changed what it read; without, it is a transaction of its own.
+// transaction, failing with adjudicator.ErrConflict when what it read
+// under a claim key changed meanwhile; without, it is a transaction of its
+// own.
 func (s *Store) Commit(ctx context.Context, c *adjudicator.Commit) error {
-	b, err := commitBatch(c)
-	if err != nil {
-		return err
-	}
 	t, _ := ctx.Value(txKey{}).(*claimTx)
 	if t == nil {
+		b, err := commitBatch(c, nil)
+		if err != nil {
+			return err
+		}
 		var done func()
-		err := s.write(ctx, func(tx pgx.Tx) error {
-			if err := runBatch(ctx, tx, b); err != nil {
+		err = s.write(ctx, func(tx pgx.Tx) error {
+			if err := b.run(ctx, tx); err != nil {
 				return err
 			}
 			done, err = appendAudit(ctx, tx, c.Audit)
@@ -462,8 +525,12 @@ func (s *Store) Commit(ctx context.Context, c *adjudicator.Commit) error {
 		return nil
 	}
 	var done func()
-	err = s.with(ctx, func(q querier) error {
-		if err := runBatch(ctx, q, b); err != nil {
+	err := s.with(ctx, func(q querier, t *claimTx) error {
+		b, err := commitBatch(c, t)
+		if err != nil {
+			return err
+		}
+		if err := b.run(ctx, q); err != nil {
 			return err
 		}
 		done, err = appendAudit(ctx, q, c.Audit)
@@ -482,21 +549,86 @@ func (s *Store) Commit(ctx context.Context, c *adjudicator.Commit) error {
 	return nil
 }
 
+// checkedBatch is a batch whose statements each must change a number of
+// rows (-1: any).
+type checkedBatch struct {
+	b      pgx.Batch
+	expect []int64
+}
+
+func (cb *checkedBatch) queue(expect int64, sql string, args ...any) {
+	cb.b.Queue(sql, args...)
+	cb.expect = append(cb.expect, expect)
+}
+
+// errChanged is a compare-and-set that found another value.
+var errChanged = fmt.Errorf("%w: a claim or its key changed since it was read", adjudicator.ErrConflict)
+
+// run sends the batch and checks every statement's count.
+func (cb *checkedBatch) run(ctx context.Context, q querier) error {
+	if cb.b.Len() == 0 {
+		return nil
+	}
+	res := q.SendBatch(ctx, &cb.b)
+	for _, want := range cb.expect {
+		tag, err := res.Exec()
+		if err != nil {
+			res.Close()
+			return err
+		}
+		if want >= 0 && tag.RowsAffected() != want {
+			res.Close()
+			return errChanged
+		}
+	}
+	return res.Close()
+}
+
 // commitBatch is c as statements, in the contract's order: records, index,
-// history removals, history, documents.
-func commitBatch(c *adjudicator.Commit) (*pgx.Batch, error) {
-	b := &pgx.Batch{}
+// history removals, history, documents. In a claim transaction t, a claim
+// or key index entry read under a key is written only if it still holds
+// what was read, and a new claim only if its ID is new; without one (t
+// nil), every write replaces.
+func commitBatch(c *adjudicator.Commit, t *claimTx) (*checkedBatch, error) {
+	b := &checkedBatch{}
 	for _, r := range c.Records {
 		v, err := records.EncodeClaim(r)
 		if err != nil {
 			return nil, fmt.Errorf("pgstore: encode claim %s: %w", r.ID, err)
 		}
-		b.Queue(`INSERT INTO claims (id, record) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET record = excluded.record`, r.ID, v)
+		var read []byte
+		if t != nil {
+			read = t.claims[r.ID]
+		}
+		switch {
+		case read != nil:
+			b.queue(1, `UPDATE claims SET record = $2 WHERE id = $1 AND record = $3`, r.ID, v, read)
+		case t != nil:
+			b.queue(1, `INSERT INTO claims (id, record) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`, r.ID, v)
+		default:
+			b.queue(-1, `INSERT INTO claims (id, record) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET record = excluded.record`, r.ID, v)
+		}
 	}
 	if i := c.Index; i != nil {
-		b.Queue(`INSERT INTO claim_index (pharmacy_npi, rx_number, fill_number, date_of_service, claim_id) VALUES ($1, $2, $3, $4, $5)
-			ON CONFLICT (pharmacy_npi, rx_number, fill_number, date_of_service) DO UPDATE SET claim_id = excluded.claim_id`,
-			i.Key.PharmacyNPI, i.Key.RxNumber, i.Key.FillNumber, i.Key.DateOfService, i.ID)
+		k := i.Key
+		old, read := "", false
+		if t != nil {
+			old, read = t.keys[k]
+		}
+		switch {
+		case read && old == "":
+			b.queue(1, `INSERT INTO claim_index (pharmacy_npi, rx_number, fill_number, date_of_service, claim_id) VALUES ($1, $2, $3, $4, $5)
+				ON CONFLICT (pharmacy_npi, rx_number, fill_number, date_of_service) DO NOTHING`,
+				k.PharmacyNPI, k.RxNumber, k.FillNumber, k.DateOfService, i.ID)
+		case read:
+			b.queue(1, `UPDATE claim_index SET claim_id = $5
+				WHERE pharmacy_npi = $1 AND rx_number = $2 AND fill_number = $3 AND date_of_service = $4 AND claim_id = $6`,
+				k.PharmacyNPI, k.RxNumber, k.FillNumber, k.DateOfService, i.ID, old)
+		default:
+			b.queue(-1, `INSERT INTO claim_index (pharmacy_npi, rx_number, fill_number, date_of_service, claim_id) VALUES ($1, $2, $3, $4, $5)
+				ON CONFLICT (pharmacy_npi, rx_number, fill_number, date_of_service) DO UPDATE SET claim_id = excluded.claim_id`,
+				k.PharmacyNPI, k.RxNumber, k.FillNumber, k.DateOfService, i.ID)
+		}
 	}
 	for _, r := range c.Records {
 		if r.Reversal == nil {
@@ -506,7 +638,7 @@ func commitBatch(c *adjudicator.Commit) (*pgx.Batch, error) {
 		if err != nil {
 			return nil, fmt.Errorf("pgstore: claim %s: %w", r.ID, err)
 		}
-		b.Queue(`DELETE FROM history WHERE cardholder_id = $1 AND person_code = $2 AND date_of_service = $3 AND claim_id = $4`,
+		b.queue(-1, `DELETE FROM history WHERE cardholder_id = $1 AND person_code = $2 AND date_of_service = $3 AND claim_id = $4`,
 			r.CardholderID, r.PersonCode, dos.String(), r.ID)
 	}
 	if h := c.History; h != nil && c.Index != nil {
@@ -514,12 +646,12 @@ func commitBatch(c *adjudicator.Commit) (*pgx.Batch, error) {
 		if err != nil {
 			return nil, err
 		}
-		b.Queue(`INSERT INTO history (cardholder_id, person_code, date_of_service, claim_id, entry) VALUES ($1, $2, $3, $4, $5)
+		b.queue(-1, `INSERT INTO history (cardholder_id, person_code, date_of_service, claim_id, entry) VALUES ($1, $2, $3, $4, $5)
 			ON CONFLICT (cardholder_id, person_code, date_of_service, claim_id) DO UPDATE SET entry = excluded.entry`,
 			c.Index.CardholderID, c.Index.PersonCode, h.DateOfService.String(), h.ClaimID, v)
 	}
 	for _, d := range c.Docs {
-		b.Queue(`INSERT INTO documents (scope, owner_id, period, doc) VALUES ($1, $2, $3, $4)
+		b.queue(-1, `INSERT INTO documents (scope, owner_id, period, doc) VALUES ($1, $2, $3, $4)
 			ON CONFLICT (scope, owner_id, period) DO UPDATE SET doc = excluded.doc`,
 			int16(d.Scope), d.ID, d.Period.String(), records.EncodeDocument(d.Doc))
 	}
