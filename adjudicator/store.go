@@ -66,11 +66,12 @@ var ErrConflict = errors.New("storage conflict with a concurrent transaction")
 // Transactor is implemented by a store that several engines (processes)
 // share, whose in-process locks therefore do not serialize claims alone.
 // The engine runs each claim transaction (B1, B2, B3) in a store
-// transaction from Begin: its reads with the returned context see one
-// consistent state, and its Commit with that context commits them
-// together, failing with an error wrapping ErrConflict (and writing
-// nothing) when another transaction changed what it read. On ErrConflict
-// the engine starts over, a bounded number of times.
+// transaction from Begin: its reads and its Commit with the returned
+// context are one transaction, whose Commit fails with an error wrapping
+// ErrConflict (and writes nothing) when another transaction changed what
+// it read (how the store ensures that, by row locks or serializable
+// isolation, is its own). On ErrConflict the engine starts over, a
+// bounded number of times.
 type Transactor interface {
 	// Begin returns ctx carrying a new transaction, and end, which
 	// releases it (rolling it back unless Commit committed it); end must
