@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -22,7 +23,9 @@ import (
 	"google.golang.org/grpc/status"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+// TestMain removes the server binary and stops the PostgreSQL cluster
+// once the tests are done.
+func TestMain(m *testing.M) { pgtest.Main(m, func() { os.RemoveAll(built.dir) }) }
 
 // instance is one server process on the shared database.
 type instance struct {
@@ -66,17 +69,17 @@ func TestSharedDatabase(t *testing.T) {
 	races := &raceTally{}
 	wg.Go(func() { raceDuplicates(ctx, insts[0].claims, insts[1].claims, members, acked, races) })
 
-	waitAcked(acked, 300)
+	waitAcked(acked, 200)
 	killed := insts[2]
 	if err := killed.proc.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	_ = killed.proc.Wait()
 	t.Logf("instance 3 killed after %d acknowledged transactions", acked.count())
-	waitAcked(acked, acked.count()+200) // the survivors carry on
+	waitAcked(acked, acked.count()+100) // the survivors carry on
 	insts[2] = startInstance(t, bin, dsn)
 	wg.Go(func() { drive(ctx, insts[2].claims, 99, members, acked) })
-	waitAcked(acked, acked.count()+100)
+	waitAcked(acked, acked.count()+60)
 	cancel()
 	wg.Wait()
 
@@ -271,18 +274,18 @@ func TestDatabaseRestart(t *testing.T) {
 	for w := range 6 {
 		wg.Go(func() { driveThrough(ctx, inst.conn, w, members, acked, tally) })
 	}
-	waitAcked(acked, 200)
+	waitAcked(acked, 100)
 	if err := cluster.Stop(); err != nil {
 		t.Fatal(err)
 	}
 	before := tally.failures()
-	for deadline := time.Now().Add(60 * time.Second); tally.failures() < before+50 && time.Now().Before(deadline); {
+	for deadline := time.Now().Add(60 * time.Second); tally.failures() < before+20 && time.Now().Before(deadline); {
 		time.Sleep(20 * time.Millisecond)
 	}
 	if err := cluster.Start(); err != nil {
 		t.Fatal(err)
 	}
-	waitAcked(acked, acked.count()+200)
+	waitAcked(acked, acked.count()+100)
 	cancel()
 	wg.Wait()
 

@@ -101,10 +101,13 @@ func DSN(t testing.TB) string {
 	return shared.c.NewDatabase(t)
 }
 
-// Main runs the tests and then stops the shared cluster, if started. A
-// package whose tests call DSN calls it from TestMain.
-func Main(m *testing.M) {
+// Main runs the tests, then the cleanups, and stops the shared cluster,
+// if started. A package whose tests call DSN calls it from TestMain.
+func Main(m *testing.M, cleanups ...func()) {
 	code := m.Run()
+	for _, c := range cleanups {
+		c()
+	}
 	if shared.c != nil {
 		shared.c.Remove()
 	}
