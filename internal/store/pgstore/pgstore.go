@@ -63,8 +63,9 @@ func IsDSN(s string) bool {
 // Options configure a Store.
 type Options struct {
 	DSN string // required: postgres://user@host:port/db?...
-	// MaxConns bounds the connection pool; default pgxpool's (4, or the
-	// number of CPUs if more), or pool_max_conns in the DSN.
+	// MaxConns bounds the connection pool; default 16, or pool_max_conns
+	// in the DSN (pgxpool's own default, 4 on small machines, starves
+	// claims, which hold a connection while the engine decides them).
 	MaxConns int32
 	Logger   *slog.Logger
 }
@@ -96,6 +97,8 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	}
 	if o.MaxConns > 0 {
 		cfg.MaxConns = o.MaxConns
+	} else if !strings.Contains(o.DSN, "pool_max_conns") {
+		cfg.MaxConns = 16 // a claim holds its connection while the engine decides it
 	}
 	// Unnamed statements with cached descriptions: no server-side prepared
 	// statement outlives a failed transaction (nor trips a pooler).
