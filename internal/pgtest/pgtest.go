@@ -15,6 +15,7 @@ package pgtest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -115,8 +116,13 @@ func Main(m *testing.M, cleanups ...func()) {
 }
 
 func start(bin string) (*Cluster, error) {
+	reapOrphans(bin)
 	dir, err := os.MkdirTemp("", "rxpg-")
 	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "owner"), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+		os.RemoveAll(dir)
 		return nil, err
 	}
 	c := &Cluster{dir: dir, bin: bin}
@@ -146,6 +152,32 @@ func start(bin string) (*Cluster, error) {
 }
 
 func (c *Cluster) data() string { return filepath.Join(c.dir, "data") }
+
+// reapOrphans stops and removes the clusters of test processes that died
+// without stopping them (a test binary killed by its timeout runs no
+// cleanup): those whose owner process is gone.
+func reapOrphans(bin string) {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "rxpg-*"))
+	for _, dir := range dirs {
+		b, err := os.ReadFile(filepath.Join(dir, "owner"))
+		if err != nil {
+			continue
+		}
+		pid, err := strconv.Atoi(string(b))
+		if err != nil || !errors.Is(syscall.Kill(pid, 0), syscall.ESRCH) {
+			continue // alive, or not ours to judge
+		}
+		c := &Cluster{dir: dir, bin: bin}
+		if os.Geteuid() == 0 {
+			if st, err := os.Stat(dir); err == nil {
+				if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+					c.cred = &syscall.Credential{Uid: sys.Uid, Gid: sys.Gid}
+				}
+			}
+		}
+		c.Remove()
+	}
+}
 
 // run runs a PostgreSQL binary as the cluster's user.
 func (c *Cluster) run(name string, args ...string) error {
