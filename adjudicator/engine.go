@@ -48,6 +48,7 @@ type Engine struct {
 	idSeq             atomic.Uint64
 	health            StoreHealth    // nil if the store does not report failures
 	priorAuths        PriorAuthStore // nil if the stores keep no PA records
+	tx                Transactor     // nil unless the store is shared by several engines
 
 	adminMu sync.Mutex     // serializes configuration changes
 	cfg     *config.Config // the configuration in force, normalized; owned under adminMu
@@ -72,6 +73,7 @@ func New(cfg *config.Config, opts Options) (*Engine, error) {
 		e.priorAuths, _ = opts.Store.(PriorAuthStore)
 	}
 	e.history, _ = opts.Configs.(ConfigHistory)
+	e.tx, _ = opts.Store.(Transactor)
 	if r, ok := opts.Store.(PaddedKeyReporter); ok && !r.HasZeroPaddedKeys() {
 		e.canonicalKeysOnly = true
 	}
@@ -144,9 +146,11 @@ func (e *Engine) adjudicate(ctx context.Context, snap *snapshot, c *Claim, steps
 	if err := e.storeFailed(); err != nil {
 		return nil, err
 	}
-	a := &adjudication{engine: e, snap: snap, store: e.store, submitted: c, docs: newDocSet(e.store),
-		resp: &Response{ClaimID: e.newID(), Trace: make([]TraceStep, 0, 16)}}
-	return a.run(ctx, steps)
+	return e.transact(ctx, func(ctx context.Context) (*Response, error) {
+		a := &adjudication{engine: e, snap: snap, store: e.store, submitted: c, docs: newDocSet(e.store),
+			resp: &Response{ClaimID: e.newID(), Trace: make([]TraceStep, 0, 16)}}
+		return a.run(ctx, steps)
+	})
 }
 
 // Reverse reverses the paid claim that r identifies (B2). A repeated
@@ -163,8 +167,10 @@ func (e *Engine) reverse(ctx context.Context, r *Reversal, audit *AuditEntry) (*
 	if err := e.storeFailed(); err != nil {
 		return nil, err
 	}
-	a := &adjudication{engine: e, store: e.store, rev: r, audit: audit, docs: newDocSet(e.store), resp: &Response{ClaimID: e.newID()}}
-	return a.run(ctx, reverseSteps)
+	return e.transact(ctx, func(ctx context.Context) (*Response, error) {
+		a := &adjudication{engine: e, store: e.store, rev: r, audit: audit, docs: newDocSet(e.store), resp: &Response{ClaimID: e.newID()}}
+		return a.run(ctx, reverseSteps)
+	})
 }
 
 // clearAmounts zeroes the amounts of a rejected claim, which pays nothing.

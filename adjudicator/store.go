@@ -73,6 +73,28 @@ type Applier interface {
 	Apply(ctx context.Context, c *Commit) (wait func() error, err error)
 }
 
+// ErrConflict marks a transaction that lost a race with a concurrent one
+// (of another process) on a shared store: nothing was written, and what it
+// read may be stale. The engine adjudicates the claim again from fresh
+// reads (see Transactor).
+var ErrConflict = errors.New("storage conflict with a concurrent transaction")
+
+// Transactor is implemented by a store that several engines (processes)
+// share, whose in-process locks therefore do not serialize claims alone.
+// The engine runs each claim transaction (B1, B2, B3) in a store
+// transaction from Begin: its reads and its Commit with the returned
+// context are one transaction, whose Commit fails with an error wrapping
+// ErrConflict (and writes nothing) when another transaction changed what
+// it read (how the store ensures that, by row locks or serializable
+// isolation, is its own). On ErrConflict the engine starts over, a
+// bounded number of times.
+type Transactor interface {
+	// Begin returns ctx carrying a new transaction, and end, which
+	// releases it (rolling it back unless Commit committed it); end must
+	// be called.
+	Begin(ctx context.Context) (tx context.Context, end func(), err error)
+}
+
 // ClaimReader reads claim records by ID. The engine's stores implement
 // it; the engine needs it for reversal by ID and for MemberClaims.
 type ClaimReader interface {

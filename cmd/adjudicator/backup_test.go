@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,14 +23,33 @@ import (
 	"google.golang.org/grpc/status"
 )
 
-// buildServer builds the adjudicator binary into a temporary directory.
+// built is the adjudicator binary, built once for all the tests of the
+// package (TestMain removes it).
+var built struct {
+	once     sync.Once
+	dir, bin string
+	err      error
+}
+
+// buildServer builds the adjudicator binary, once, into a temporary
+// directory.
 func buildServer(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "adjudicator")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	built.once.Do(func() {
+		if built.dir, built.err = os.MkdirTemp("", "adjudicator-bin-"); built.err != nil {
+			return
+		}
+		bin := filepath.Join(built.dir, "adjudicator")
+		if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+			built.err = fmt.Errorf("go build: %w\n%s", err, out)
+			return
+		}
+		built.bin = bin
+	})
+	if built.err != nil {
+		t.Fatal(built.err)
 	}
-	return bin
+	return built.bin
 }
 
 // TestBackupUnderLoad backs up the real server binary while concurrent

@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -34,10 +33,7 @@ func TestCrashSafety(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the server binary")
 	}
-	bin := filepath.Join(t.TempDir(), "adjudicator")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildServer(t)
 	data := t.TempDir()
 
 	acked := loadUntilKilled(t, bin, data)
@@ -298,8 +294,15 @@ type servedAddrs struct{ claims, admin string }
 // startServerAddrs is startServer returning the admin address too.
 func startServerAddrs(t *testing.T, bin, data string) (*exec.Cmd, servedAddrs) {
 	t.Helper()
-	cmd := exec.Command(bin, "--data-dir", data, "--grpc-addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--health-addr", "127.0.0.1:0",
-		"--metrics-addr", "127.0.0.1:0", "--log-level", "info")
+	return startServerArgs(t, bin, "--data-dir", data)
+}
+
+// startServerArgs is startServerAddrs with the store named by args
+// (--data-dir or --store).
+func startServerArgs(t *testing.T, bin string, args ...string) (*exec.Cmd, servedAddrs) {
+	t.Helper()
+	cmd := exec.Command(bin, append(args, "--grpc-addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--health-addr", "127.0.0.1:0",
+		"--metrics-addr", "127.0.0.1:0", "--log-level", "info")...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

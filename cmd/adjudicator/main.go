@@ -8,6 +8,7 @@
 //	adjudicator --verify --data-dir ./data           # check a stopped server's store
 //	adjudicator --backup-dir /backups                # serve, with backups (adjctl backup) under /backups
 //	adjudicator --restore-from /backups/b1 --data-dir ./new  # restore a backup into an empty directory
+//	adjudicator --store postgres://rx@db/rxclaims    # state in PostgreSQL, shared by any number of servers
 //	adjudicator --version
 //
 // Most flags can also be set by an environment variable (RXCLAIMS_GRPC_ADDR,
@@ -33,6 +34,7 @@ import (
 	"github.com/rxclaims/rxclaims/internal/demo"
 	"github.com/rxclaims/rxclaims/internal/server"
 	"github.com/rxclaims/rxclaims/internal/store"
+	"github.com/rxclaims/rxclaims/internal/store/pgstore"
 )
 
 func main() {
@@ -59,6 +61,7 @@ type flags struct {
 	JWTAudience     string           `name:"jwt-audience" env:"RXCLAIMS_JWT_AUDIENCE" help:"A value every bearer JWT's aud must contain."`
 	Insecure        bool             `name:"insecure" help:"Without TLS, serve on non-loopback addresses anyway (identities are then asserted by x-user, not proven)."`
 	Reflection      bool             `name:"reflection" help:"Serve gRPC reflection (for grpcurl without proto files)."`
+	Store           string           `name:"store" env:"RXCLAIMS_STORE" placeholder:"DSN" help:"A PostgreSQL database (postgres://user@host:port/db?sslmode=verify-full) holding the state instead of the Pebble store in --data-dir; several servers may share it. Unset: Pebble."`
 	DataDir         string           `name:"data-dir" env:"RXCLAIMS_DATA_DIR" default:"./data" help:"Pebble data directory (created if missing)."`
 	Config          string           `name:"config" env:"RXCLAIMS_CONFIG" placeholder:"FILE" help:"Configuration bundle (YAML or JSON); without it the server runs on the built-in demo data."`
 	LogLevel        string           `name:"log-level" env:"RXCLAIMS_LOG_LEVEL" default:"info" help:"Log level: debug, info, warn or error."`
@@ -82,9 +85,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if _, err := cli.Parse("adjudicator", &f, args, stdout, stderr, kong.Description(description)); err != nil {
 		return err
 	}
+	if f.Store != "" && !pgstore.IsDSN(f.Store) {
+		return fmt.Errorf("--store: want a postgres:// or postgresql:// URL")
+	}
 	switch unfinished := store.CheckRestored(f.DataDir); {
 	case f.PrintDemoConfig:
 		return printDemoConfig(stdout)
+	case f.Store != "" && f.RestoreFrom != "":
+		return errors.New("--restore-from restores a Pebble backup; a PostgreSQL store is restored by the database's own means")
+	case f.Store != "" && f.Verify:
+		return verifyDatabase(ctx, f.Store, stdout)
 	case f.RestoreFrom != "":
 		return restoreStore(ctx, f.RestoreFrom, f.DataDir, stdout)
 	case unfinished != nil:
@@ -105,7 +115,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: lvl}))
 	tuneGC(log)
 	return server.Run(ctx, server.Options{
-		GRPCAddr: f.GRPCAddr, AdminAddr: f.AdminAddr, HealthAddr: f.HealthAddr, MetricsAddr: f.MetricsAddr, DataDir: f.DataDir,
+		GRPCAddr: f.GRPCAddr, AdminAddr: f.AdminAddr, HealthAddr: f.HealthAddr, MetricsAddr: f.MetricsAddr, DataDir: f.DataDir, StoreDSN: f.Store,
 		Config: chooseConfig(f.Config, log), Logger: log, BackupDir: f.BackupDir, PolicyFile: f.Policy,
 		MaxClaimsInFlight: f.MaxInFlight,
 		Caches: server.Caches{BlockCacheBytes: f.BlockCacheMiB << 20, MemTableBytes: f.MemTableMiB << 20,
@@ -177,7 +187,30 @@ func verifyStore(ctx context.Context, dir string, out io.Writer) error {
 	if r.err != nil {
 		return r.err
 	}
-	rep, audit := r.rep, r.audit
+	return report(r.rep, r.audit, dir, out)
+}
+
+// verifyDatabase runs the checks of --verify on a PostgreSQL store. The
+// reads are one snapshot, so the servers may keep running.
+func verifyDatabase(ctx context.Context, dsn string, out io.Writer) error {
+	st, err := pgstore.Open(ctx, pgstore.Options{DSN: dsn, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	rep, err := st.Verify(ctx)
+	if err != nil {
+		return err
+	}
+	audit, err := st.VerifyAudit(ctx)
+	if err != nil {
+		return err
+	}
+	return report(rep, audit, "the database", out)
+}
+
+// report prints the checks' outcome; it fails when any problem was found.
+func report(rep *store.Report, audit *store.AuditReport, what string, out io.Writer) error {
 	fmt.Fprintf(out, "%d claims (%d paid, %d reversed), %d accumulator documents, %d problems\n",
 		rep.Claims, rep.Paid, rep.Reversed, rep.Documents, len(rep.Problems))
 	for _, p := range rep.Problems {
@@ -188,7 +221,7 @@ func verifyStore(ctx context.Context, dir string, out io.Writer) error {
 		fmt.Fprintln(out, "  ", p)
 	}
 	if len(rep.Problems)+len(audit.Problems) > 0 {
-		return fmt.Errorf("store %s is inconsistent", dir)
+		return fmt.Errorf("store %s is inconsistent", what)
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/config"
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/edits"
 	"github.com/rxclaims/rxclaims/internal/store"
 )
@@ -25,18 +26,38 @@ func NewEngine(t testing.TB, cfg *config.Config, dir string, now func() time.Tim
 			t.Error(err)
 		}
 	})
-	fams, pas := adjudicator.SplitPriorAuths(cfg.Families)
+	return NewEngineOn(t, cfg, st, now), st
+}
+
+// Store is what an engine needs of a store: the contract's store and
+// configuration store.
+type Store interface {
+	adjudicator.Store
+	adjudicator.ConfigStore
+}
+
+// NewEngineOn loads cfg's families into st, an empty store of any kind,
+// and returns an engine over it.
+func NewEngineOn(t testing.TB, cfg *config.Config, st Store, now func() time.Time) *adjudicator.Engine {
+	t.Helper()
+	fams, pas := cfg.Families, []domain.PriorAuth(nil)
+	pst, keepsPAs := st.(adjudicator.PriorAuthStore)
+	if keepsPAs { // their prior authorizations as records of their own, as a server's seed does
+		fams, pas = adjudicator.SplitPriorAuths(fams)
+	}
 	if err := st.PutFamilies(context.Background(), fams, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.PutPriorAuths(context.Background(), pas, nil); err != nil {
-		t.Fatal(err)
+	if keepsPAs {
+		if err := pst.PutPriorAuths(context.Background(), pas, nil); err != nil {
+			t.Fatal(err)
+		}
 	}
 	e, err := adjudicator.New(cfg, adjudicator.Options{Store: st, Configs: st, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return e, st
+	return e
 }
 
 // EngineTarget is the engine as a scenario target: its edit lifecycle

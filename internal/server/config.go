@@ -8,7 +8,6 @@ import (
 
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/config"
-	"github.com/rxclaims/rxclaims/internal/store"
 )
 
 // ConfigSource is the configuration the server starts on, as chosen by its
@@ -46,7 +45,7 @@ func (c ConfigSource) load() (*config.Config, error) {
 // store without one is seeded from opts.Config; a store with one imports
 // opts.Config on top, unless it is SeedOnly (importing the same bundle
 // again changes nothing).
-func openEngine(ctx context.Context, st *store.Store, opts Options, log *slog.Logger) (*adjudicator.Engine, error) {
+func openEngine(ctx context.Context, st engineStore, opts Options, log *slog.Logger) (*adjudicator.Engine, error) {
 	stored, found, err := st.LoadConfig()
 	if err != nil {
 		return nil, err
@@ -84,7 +83,7 @@ func importBundle(ctx context.Context, engine *adjudicator.Engine, src ConfigSou
 }
 
 // seedEngine loads src into an empty store and starts the engine on it.
-func seedEngine(ctx context.Context, st *store.Store, src ConfigSource, engOpts adjudicator.Options, log *slog.Logger) (*adjudicator.Engine, error) {
+func seedEngine(ctx context.Context, st engineStore, src ConfigSource, engOpts adjudicator.Options, log *slog.Logger) (*adjudicator.Engine, error) {
 	cfg, err := src.load()
 	if err != nil {
 		return nil, err

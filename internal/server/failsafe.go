@@ -117,6 +117,26 @@ func (s *Server) markServing() {
 	}
 }
 
+// setDatabaseReachable sets health SERVING when the shared database
+// answers, NOT_SERVING while it does not (a store that recovers by
+// itself, unlike a failed Pebble store).
+func (s *Server) setDatabaseReachable(ok bool) {
+	st := healthpb.HealthCheckResponse_NOT_SERVING
+	if ok {
+		st = healthpb.HealthCheckResponse_SERVING
+	}
+	s.healthMu.Lock()
+	defer s.healthMu.Unlock()
+	if s.storeFailed || s.databaseDown == !ok {
+		return
+	}
+	s.databaseDown = !ok
+	s.health.SetServingStatus("", st)
+	for _, name := range services {
+		s.health.SetServingStatus(name, st)
+	}
+}
+
 // markStoreFailed sets every health status to NOT_SERVING for good.
 func (s *Server) markStoreFailed() {
 	s.healthMu.Lock()
@@ -139,7 +159,7 @@ func watchStore(ctx context.Context, st *store.Store, srv *Server) {
 
 // closeStore closes st and returns its failure or the close's: the
 // process then exits non-zero.
-func closeStore(st *store.Store, log *slog.Logger) error {
+func closeStore(st interface{ Close() error }, log *slog.Logger) error {
 	err := st.Close()
 	if err != nil {
 		log.Error("closing store", "error", err)

@@ -74,6 +74,8 @@ type Server struct {
 	// health NOT_SERVING once the store has failed (failsafe.go).
 	healthMu    sync.Mutex
 	storeFailed bool
+	// databaseDown: the shared database does not answer (stores.go).
+	databaseDown bool
 }
 
 // Listeners are where a Server serves; a nil listener is not served.

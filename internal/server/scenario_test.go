@@ -15,6 +15,7 @@ import (
 	"github.com/rxclaims/rxclaims/internal/authz"
 	"github.com/rxclaims/rxclaims/internal/client"
 	"github.com/rxclaims/rxclaims/internal/demo"
+	"github.com/rxclaims/rxclaims/internal/pgtest"
 	"github.com/rxclaims/rxclaims/internal/scenario"
 	"github.com/rxclaims/rxclaims/internal/server"
 	"github.com/rxclaims/rxclaims/internal/servertest"
@@ -205,3 +206,18 @@ func (g *grpcTarget) SyncFamilies(ctx context.Context, fams []domain.Family) err
 	}
 	return nil
 }
+
+// TestScenariosPostgres runs the scenario files over gRPC against the
+// engine on the PostgreSQL store, each on a database of its own.
+func TestScenariosPostgres(t *testing.T) {
+	pki := servertest.NewPKI(t)
+	scenario.RunAll(t, func(t *testing.T, cfg *config.Config, _ string, now func() time.Time) scenario.Target {
+		e := scenario.NewEngineOn(t, cfg, pgtest.Store(t), now)
+		claimsAddr, adminAddr := serve(t, e, pki)
+		return &grpcTarget{Claims: client.NewClaims(pki.Dial(t, claimsAddr, "switch")), t: t, pki: pki, adminAddr: adminAddr}
+	})
+}
+
+// TestMain stops the PostgreSQL cluster the tests on the PostgreSQL store
+// started.
+func TestMain(m *testing.M) { pgtest.Main(m) }

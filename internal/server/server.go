@@ -42,7 +42,11 @@ type Options struct {
 	// development mode (plaintext, loopback only).
 	Security Security
 	Limits   Limits
-	DataDir  string // required: the Pebble store directory
+	DataDir  string // the Pebble store directory: required unless StoreDSN is set
+	// StoreDSN, when set, is a PostgreSQL database (postgres://…) that
+	// holds the state instead of the Pebble store: several servers may
+	// share it (internal/store/pgstore).
+	StoreDSN string
 	// Config is the configuration to start on: required.
 	Config ConfigSource
 	Logger *slog.Logger
@@ -98,8 +102,8 @@ func (o Options) withDefaults() (Options, error) {
 	if o.MetricsAddr == "" {
 		o.MetricsAddr = ":9102"
 	}
-	if o.DataDir == "" {
-		return o, errors.New("server: a data directory is required")
+	if o.DataDir == "" && o.StoreDSN == "" {
+		return o, errors.New("server: a data directory or a database is required")
 	}
 	if o.Config.Load == nil {
 		return o, errors.New("server: a configuration is required")
@@ -139,16 +143,12 @@ func Run(ctx context.Context, o Options) (err error) {
 		return err
 	}
 	opts.Security.announce(log, binds)
-	c := opts.Caches
-	st, err := store.Open(store.Options{Dir: opts.DataDir, ObserveCommit: m.ObserveCommit, Logger: log, FS: opts.StoreFS,
-		BlockCacheBytes: c.BlockCacheBytes, MemTableBytes: c.MemTableBytes, FamilyCacheSize: c.FamilyCacheSize, DocumentCacheSize: c.DocumentCacheSize})
+	st, err := openStore(ctx, opts, reg, m, log)
 	if err != nil {
 		return err
 	}
 	defer func() { err = errors.Join(err, closeStore(st, log)) }()
-	metrics.RegisterStore(reg, st)
-	metrics.RegisterStoreHealth(reg, st)
-	engine, err := openEngine(ctx, st, opts, log)
+	engine, err := openEngine(ctx, st.engineStore, opts, log)
 	if err != nil {
 		return err
 	}
@@ -162,11 +162,14 @@ func Run(ctx context.Context, o Options) (err error) {
 	}
 	defer closeListeners(lis)
 	srv := New(engine, Config{Metrics: m, Registerer: reg, Logger: log, Creds: creds, Authenticator: authenticator,
-		Reflection: opts.Security.Reflection, Limits: opts.Limits, Backups: st, BackupDir: backupDir,
+		Reflection: opts.Security.Reflection, Limits: opts.Limits, Backups: st.backups, BackupDir: backupDir,
 		Policy: policy, MaxClaimsInFlight: opts.MaxClaimsInFlight})
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
-	go watchStore(watchCtx, st, srv)
+	go st.watch(watchCtx, srv)
+	if st.follow != nil {
+		go st.follow(watchCtx, engine, m)
+	}
 	metricsAddr, stopMetrics, err := metricshttp.Serve(opts.MetricsAddr, reg, log)
 	if err != nil {
 		return err

@@ -22,6 +22,26 @@ type Report struct {
 // claim key has at most one paid claim and that the key index points at it.
 // It reads the whole store; run it on a store no engine is writing to.
 func (s *Store) Verify() (*Report, error) {
+	return VerifyContents(Contents{
+		ForEachClaim:    s.ForEachClaim,
+		ForEachDocument: s.ForEachDocument,
+		Index: func(key adjudicator.ClaimKey) (string, error) {
+			id, err := s.get(indexKey(key))
+			return string(id), err
+		},
+	})
+}
+
+// Contents is how VerifyContents reads a store of any kind.
+type Contents struct {
+	ForEachClaim    func(func(*adjudicator.ClaimRecord) error) error
+	ForEachDocument func(func(StoredDocument) error) error
+	// Index returns the claim ID the key index holds for key ("" if none).
+	Index func(adjudicator.ClaimKey) (string, error)
+}
+
+// VerifyContents runs Verify's checks on the contents of any store.
+func VerifyContents(s Contents) (*Report, error) {
 	type docID struct {
 		scope  accumulators.Scope
 		id     string
@@ -58,11 +78,11 @@ func (s *Store) Verify() (*Report, error) {
 		if len(ids) > 1 {
 			r.Problems = append(r.Problems, fmt.Sprintf("key %s has %d paid claims: %v", key, len(ids), ids))
 		}
-		idx, err := s.get(indexKey(key))
+		idx, err := s.Index(key)
 		if err != nil {
 			return nil, err
 		}
-		if !slices.Contains(ids, string(idx)) {
+		if !slices.Contains(ids, idx) {
 			r.Problems = append(r.Problems, fmt.Sprintf("key %s: index points at %q, not at its paid claim", key, idx))
 		}
 	}

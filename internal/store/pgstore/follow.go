@@ -1,0 +1,77 @@
+package pgstore
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/rxclaims/rxclaims/config"
+)
+
+// configChannel is the NOTIFY channel of configuration changes.
+const configChannel = "rxclaims_config"
+
+// ConfigPoll bounds how long an instance holds a configuration another
+// instance has replaced when no notification reaches it.
+const ConfigPoll = time.Second
+
+// FollowConfig keeps this instance on the latest configuration until ctx
+// ends: whenever the stored version moves past the one it holds (another
+// instance changed the configuration), it loads the configuration and
+// calls reload with it. It listens for the changes' notifications and
+// polls the version every ConfigPoll, so a change reaches it within about
+// ConfigPoll even where NOTIFY is not delivered.
+func (s *Store) FollowConfig(ctx context.Context, reload func(*config.Config) error) {
+	for ctx.Err() == nil {
+		s.listen(ctx, func() {
+			var v int64
+			if err := s.pool.QueryRow(ctx, `SELECT version FROM config_version WHERE id = 1`).Scan(&v); err != nil || v == s.configVersion.Load() {
+				return
+			}
+			cfg, ok, err := s.LoadConfig()
+			if err == nil && ok {
+				err = reload(cfg)
+			}
+			if err != nil {
+				s.log.Error("reloading the configuration another instance changed", "error", err)
+				return
+			}
+			s.log.Info("configuration reloaded: another instance changed it", "version", s.configVersion.Load())
+		})
+	}
+}
+
+// listen calls check at every notification of a configuration change
+// and every ConfigPoll, until ctx ends or the connection fails.
+func (s *Store) listen(ctx context.Context, check func()) {
+	conn, err := s.pool.Acquire(ctx)
+	listening := err == nil
+	if listening {
+		defer conn.Release()
+		if _, err := conn.Exec(ctx, "LISTEN "+configChannel); err != nil {
+			listening = false
+		}
+	}
+	for ctx.Err() == nil {
+		if !listening {
+			select {
+			case <-ctx.Done():
+			case <-time.After(ConfigPoll):
+			}
+			check()
+			if conn == nil {
+				return // try to listen again
+			}
+			continue
+		}
+		wctx, cancel := context.WithTimeout(ctx, ConfigPoll)
+		_, err := conn.Conn().WaitForNotification(wctx)
+		cancel()
+		if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+			conn.Conn().Close(context.Background()) // the pool drops it
+			check()
+			return
+		}
+		check()
+	}
+}

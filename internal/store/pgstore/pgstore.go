@@ -1,0 +1,662 @@
+// Package pgstore keeps the engine's durable state in a PostgreSQL
+// database, so that several adjudicator processes can share it: the same
+// storage contract as internal/store (adjudicator/store.go), the same
+// record encodings (internal/store/records), one table per kind of record.
+//
+// Every claim transaction runs in one database transaction
+// (adjudicator.Transactor), READ COMMITTED with row locks: before it reads
+// a family, its documents or its history it locks the family's row in
+// family_locks, so claims of one family are serialized across instances
+// as the engine's in-process lock serializes them within one, and every
+// read after the lock sees the latest commit. What it read before the
+// lock (the claim under its key) is checked at commit: the key index and
+// a reversed or replaced claim are written only if they still hold what
+// was read (compare and set), else the commit fails with
+// adjudicator.ErrConflict, writes nothing, and the engine adjudicates the
+// claim again from fresh reads. So two instances racing one claim key
+// give one P and one D. Other writes (families, configuration, the audit
+// trail) are SERIALIZABLE transactions of their own, retried a bounded
+// number of times on a serialization failure.
+//
+// The store caches nothing: every read sees what any instance last
+// committed. A lost connection, a database that restarts or refuses
+// connections answers adjudicator.ErrUnavailable; the pool reconnects on
+// its own.
+//
+// The SQL stays within what CockroachDB and YugabyteDB accept: no
+// sequences, no advisory locks, no stored procedures (DESIGN.md).
+package pgstore
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+	"github.com/rxclaims/rxclaims/accumulators"
+	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/domain"
+	"github.com/rxclaims/rxclaims/internal/store/records"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// IsDSN reports whether s names a PostgreSQL database (a postgres:// or
+// postgresql:// URL) rather than a directory.
+func IsDSN(s string) bool {
+	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
+}
+
+// Options configure a Store.
+type Options struct {
+	DSN string // required: postgres://user@host:port/db?...
+	// MaxConns bounds the connection pool; default 16, or pool_max_conns
+	// in the DSN (pgxpool's own default, 4 on small machines, starves
+	// claims, which hold a connection while the engine decides them).
+	MaxConns int32
+	Logger   *slog.Logger
+}
+
+// Store implements the storage contract over PostgreSQL.
+type Store struct {
+	dsn        string
+	pool       *pgxpool.Pool
+	log        *slog.Logger
+	paddedKeys bool
+	// configVersion is the configuration version this instance holds
+	// (config.go, follow.go).
+	configVersion atomic.Int64
+}
+
+// Open connects to the database, brings its schema up to date (under a
+// lock table, so instances starting together migrate once) and returns the
+// store.
+func Open(ctx context.Context, o Options) (*Store, error) {
+	if o.DSN == "" {
+		return nil, errors.New("pgstore: Options.DSN is required")
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	cfg, err := pgxpool.ParseConfig(o.DSN)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: the DSN: %w", err) // pgx redacts the password
+	}
+	if o.MaxConns > 0 {
+		cfg.MaxConns = o.MaxConns
+	} else if !strings.Contains(o.DSN, "pool_max_conns") {
+		cfg.MaxConns = 16 // a claim holds its connection while the engine decides it
+	}
+	// Unnamed statements with cached descriptions: no server-side prepared
+	// statement outlives a failed transaction (nor trips a pooler).
+	cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeCacheDescribe
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: %w", err)
+	}
+	s := &Store{dsn: o.DSN, pool: pool, log: o.Logger}
+	if err := s.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM claim_index WHERE rx_number LIKE '0_%')`).Scan(&s.paddedKeys); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("pgstore: %w", classify(err))
+	}
+	return s, nil
+}
+
+// migrate applies the embedded migrations not yet applied. goose's
+// table locker (a row in goose_lock) serializes concurrent starts without
+// advisory locks.
+func (s *Store) migrate(ctx context.Context) error {
+	db := stdlib.OpenDBFromPool(s.pool)
+	defer db.Close()
+	locker, err := lock.NewPostgresTableLocker()
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db, mustSub(migrations, "migrations"),
+		goose.WithLocker(locker), goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		return fmt.Errorf("pgstore: migrations: %w", err)
+	}
+	res, err := p.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("pgstore: migrating the schema: %w", classify(err))
+	}
+	for _, r := range res {
+		s.log.Info("database schema migrated", "migration", r.Source.Path, "duration", r.Duration.String())
+	}
+	return nil
+}
+
+// mustSub is the embedded directory dir.
+func mustSub(f fs.FS, dir string) fs.FS {
+	sub, err := fs.Sub(f, dir)
+	if err != nil {
+		panic(err)
+	}
+	return sub
+}
+
+// DSN is the database's DSN, as given to Open.
+func (s *Store) DSN() string { return s.dsn }
+
+// Close closes the pool.
+func (s *Store) Close() error {
+	s.pool.Close()
+	return nil
+}
+
+// Ping checks that the database answers: readiness.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("pgstore: %w", classify(err))
+	}
+	return nil
+}
+
+// HasZeroPaddedKeys implements adjudicator.PaddedKeyReporter.
+func (s *Store) HasZeroPaddedKeys() bool { return s.paddedKeys }
+
+// classify wraps a database error: a lost race as adjudicator.ErrConflict,
+// a database that cannot serve (connection lost or refused, shutting
+// down, out of connections) as adjudicator.ErrUnavailable. Context errors
+// and other database errors are returned as they are.
+func classify(err error) error {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) {
+		return fmt.Errorf("%w: %w", adjudicator.ErrUnavailable, err) // no answer from the database
+	}
+	switch {
+	case pe.Code == "40001", pe.Code == "40P01", pe.Code == "23505":
+		return fmt.Errorf("%w: %w", adjudicator.ErrConflict, err)
+	case strings.HasPrefix(pe.Code, "08"), strings.HasPrefix(pe.Code, "57"), strings.HasPrefix(pe.Code, "53"):
+		return fmt.Errorf("%w: %w", adjudicator.ErrUnavailable, err)
+	}
+	return err
+}
+
+// querier is what reads and writes run on: the pool, or a transaction.
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
+// claimTx is a claim transaction (Begin): begun on its first statement,
+// so the in-process locks the engine takes before reading come first.
+type claimTx struct {
+	mu     sync.Mutex
+	tx     pgx.Tx
+	done   bool            // committed, failed or ended: nothing more runs in it
+	locked map[string]bool // families whose row it holds
+	// keys and claims are what it read under claim keys: the claim ID
+	// ("" for none) and the record as stored, checked at commit.
+	keys   map[adjudicator.ClaimKey]string
+	claims map[string][]byte
+}
+
+type txKey struct{}
+
+// Begin implements adjudicator.Transactor.
+func (s *Store) Begin(ctx context.Context) (context.Context, func(), error) {
+	t := &claimTx{locked: map[string]bool{}, keys: map[adjudicator.ClaimKey]string{}, claims: map[string][]byte{}}
+	end := func() {
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		if t.tx != nil { // after a commit, a no-op; after a failure, it returns the connection to the pool
+			_ = t.tx.Rollback(context.WithoutCancel(ctx))
+		}
+		t.done = true
+	}
+	return context.WithValue(ctx, txKey{}, t), end, nil
+}
+
+// with runs fn on ctx's claim transaction, if any, else on the pool; t
+// is the claim transaction (nil on the pool).
+func (s *Store) with(ctx context.Context, fn func(q querier, t *claimTx) error) error {
+	t, _ := ctx.Value(txKey{}).(*claimTx)
+	if t == nil {
+		return classify(fn(s.pool, nil))
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.done {
+		return errors.New("pgstore: the transaction has ended")
+	}
+	if t.tx == nil {
+		tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
+		if err != nil {
+			return classify(err)
+		}
+		t.tx = tx
+	}
+	return classify(fn(t.tx, t))
+}
+
+// lockFamily takes the family's row lock in t, once; outside a claim
+// transaction it does nothing.
+func lockFamily(ctx context.Context, q querier, t *claimTx, cardholderID string) error {
+	if t == nil || t.locked[cardholderID] {
+		return nil
+	}
+	if _, err := q.Exec(ctx, `INSERT INTO family_locks (cardholder_id) VALUES ($1)
+		ON CONFLICT (cardholder_id) DO UPDATE SET cardholder_id = excluded.cardholder_id`, cardholderID); err != nil {
+		return err
+	}
+	t.locked[cardholderID] = true
+	return nil
+}
+
+// docFamily is the cardholder ID of an accumulator document's owner.
+func docFamily(scope accumulators.Scope, id string) string {
+	if i := strings.LastIndexByte(id, ':'); scope == accumulators.Member && i >= 0 {
+		return id[:i]
+	}
+	return id
+}
+
+// txAttempts bounds the attempts of a write that keeps failing to serialize.
+const txAttempts = 10
+
+// write runs fn in a SERIALIZABLE transaction of its own and commits it,
+// again (a bounded number of times) when it fails to serialize; after
+// commits, when not nil, runs once the transaction is committed.
+func (s *Store) write(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	for attempt := 1; ; attempt++ {
+		err := classify(pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.Serializable}, fn))
+		if !errors.Is(err, adjudicator.ErrConflict) || attempt == txAttempts {
+			return err
+		}
+		time.Sleep(time.Duration(attempt) * time.Millisecond)
+	}
+}
+
+// Family returns the family with the cardholder ID, or nil.
+func (s *Store) Family(ctx context.Context, cardholderID string) (*domain.Family, error) {
+	var v []byte
+	err := s.with(ctx, func(q querier, t *claimTx) error {
+		if err := lockFamily(ctx, q, t, cardholderID); err != nil {
+			return err
+		}
+		return noRows(q.QueryRow(ctx, `SELECT record FROM families WHERE cardholder_id = $1`, cardholderID).Scan(&v))
+	})
+	if err != nil || v == nil {
+		return nil, err
+	}
+	f, err := records.DecodeFamily(v)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: family record: %w", err)
+	}
+	return f, nil
+}
+
+// noRows turns pgx.ErrNoRows into nil: absent is not an error.
+func noRows(err error) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	return err
+}
+
+// PutFamilies writes families, replacing any with the same cardholder ID,
+// with audit (when not nil) appended in the same transaction.
+func (s *Store) PutFamilies(ctx context.Context, fams []domain.Family, audit *adjudicator.AuditEntry) error {
+	var done func()
+	err := s.write(ctx, func(tx pgx.Tx) error {
+		if err := putFamilies(ctx, tx, fams); err != nil {
+			return err
+		}
+		var err error
+		done, err = appendAudit(ctx, tx, audit)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("pgstore: write families: %w", err)
+	}
+	done()
+	return nil
+}
+
+func putFamilies(ctx context.Context, q querier, fams []domain.Family) error {
+	b := &pgx.Batch{}
+	for i := range fams {
+		v, err := records.EncodeFamily(&fams[i])
+		if err != nil {
+			return err
+		}
+		b.Queue(`INSERT INTO families (cardholder_id, record) VALUES ($1, $2)
+			ON CONFLICT (cardholder_id) DO UPDATE SET record = excluded.record`, fams[i].CardholderID, v)
+	}
+	return runBatch(ctx, q, b)
+}
+
+// runBatch sends b and reads every result.
+func runBatch(ctx context.Context, q querier, b *pgx.Batch) error {
+	if b.Len() == 0 {
+		return nil
+	}
+	return q.SendBatch(ctx, b).Close()
+}
+
+// RemoveFamily deletes a family, refused with
+// adjudicator.ErrFamilyHasClaims when a member has a paid claim; an absent
+// family is a no-op that writes nothing (no audit entry either).
+func (s *Store) RemoveFamily(ctx context.Context, cardholderID string, audit *adjudicator.AuditEntry) error {
+	var done func()
+	err := s.write(ctx, func(tx pgx.Tx) error {
+		done = func() {}
+		// Wait for the family's claims in flight on any instance: one
+		// committed meanwhile fails this transaction to serialize, and the
+		// retry sees its history.
+		if _, err := tx.Exec(ctx, `INSERT INTO family_locks (cardholder_id) VALUES ($1)
+			ON CONFLICT (cardholder_id) DO UPDATE SET cardholder_id = excluded.cardholder_id`, cardholderID); err != nil {
+			return err
+		}
+		var paid bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM history WHERE cardholder_id = $1)`, cardholderID).Scan(&paid); err != nil {
+			return err
+		}
+		if paid {
+			return adjudicator.ErrFamilyHasClaims
+		}
+		tag, err := tx.Exec(ctx, `DELETE FROM families WHERE cardholder_id = $1`, cardholderID)
+		if err != nil || tag.RowsAffected() == 0 {
+			return err
+		}
+		done, err = appendAudit(ctx, tx, audit)
+		return err
+	})
+	if errors.Is(err, adjudicator.ErrFamilyHasClaims) {
+		return err
+	}
+	if err != nil {
+		return fmt.Errorf("pgstore: remove family: %w", err)
+	}
+	done()
+	return nil
+}
+
+// ClaimByKey returns the record the key index points to, or nil.
+func (s *Store) ClaimByKey(ctx context.Context, key adjudicator.ClaimKey) (*adjudicator.ClaimRecord, error) {
+	var v []byte
+	err := s.with(ctx, func(q querier, t *claimTx) error {
+		var id string
+		err := noRows(q.QueryRow(ctx, `SELECT c.id, c.record FROM claim_index i JOIN claims c ON c.id = i.claim_id
+			WHERE i.pharmacy_npi = $1 AND i.rx_number = $2 AND i.fill_number = $3 AND i.date_of_service = $4`,
+			key.PharmacyNPI, key.RxNumber, key.FillNumber, key.DateOfService).Scan(&id, &v))
+		if err == nil && t != nil {
+			t.keys[key] = id
+			if v != nil {
+				t.claims[id] = v
+			}
+		}
+		return err
+	})
+	if err != nil || v == nil {
+		return nil, err
+	}
+	return decodeClaim(v)
+}
+
+func decodeClaim(v []byte) (*adjudicator.ClaimRecord, error) {
+	rec, err := records.DecodeClaim(v)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: claim record: %w", err)
+	}
+	return rec, nil
+}
+
+// Claim returns the claim record with the ID, or nil.
+func (s *Store) Claim(id string) (*adjudicator.ClaimRecord, error) {
+	var v []byte
+	ctx := context.Background()
+	err := classify(noRows(s.pool.QueryRow(ctx, `SELECT record FROM claims WHERE id = $1`, id).Scan(&v)))
+	if err != nil || v == nil {
+		return nil, err
+	}
+	return decodeClaim(v)
+}
+
+// Accumulators returns the caller's own copy of a document, empty if none.
+func (s *Store) Accumulators(ctx context.Context, scope accumulators.Scope, id string, period domain.Date) (*accumulators.Doc, error) {
+	var v []byte
+	err := s.with(ctx, func(q querier, t *claimTx) error {
+		if err := lockFamily(ctx, q, t, docFamily(scope, id)); err != nil {
+			return err
+		}
+		return noRows(q.QueryRow(ctx, `SELECT doc FROM documents WHERE scope = $1 AND owner_id = $2 AND period = $3`,
+			int16(scope), id, period.String()).Scan(&v))
+	})
+	if err != nil {
+		return nil, err
+	}
+	if v == nil {
+		return &accumulators.Doc{}, nil
+	}
+	d, err := records.DecodeDocument(v)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: %s document for period %s: %w", scope, period, err)
+	}
+	return d, nil
+}
+
+// History returns a member's paid claims with dates of service from from
+// to to, oldest first, claims of one day in claim ID order.
+func (s *Store) History(ctx context.Context, cardholderID, personCode string, from, to domain.Date) ([]adjudicator.HistoryEntry, error) {
+	var out []adjudicator.HistoryEntry
+	err := s.with(ctx, func(q querier, t *claimTx) error {
+		if err := lockFamily(ctx, q, t, cardholderID); err != nil {
+			return err
+		}
+		out = out[:0]
+		rows, err := q.Query(ctx, `SELECT entry FROM history WHERE cardholder_id = $1 AND person_code = $2
+			AND date_of_service >= $3 AND date_of_service <= $4 ORDER BY date_of_service, claim_id`,
+			cardholderID, personCode, from.String(), to.String())
+		if err != nil {
+			return err
+		}
+		return forEachRow(rows, func(v []byte) error {
+			h, err := records.DecodeHistory(v)
+			if err != nil {
+				return fmt.Errorf("pgstore: history entry: %w", err)
+			}
+			out = append(out, h)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// forEachRow calls fn with the one bytea column of every row.
+func forEachRow(rows pgx.Rows, fn func([]byte) error) error {
+	defer rows.Close()
+	for rows.Next() {
+		var v []byte
+		if err := rows.Scan(&v); err != nil {
+			return err
+		}
+		if err := fn(v); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// Commit writes c. With a claim transaction (Begin) it commits that
+// transaction, failing with adjudicator.ErrConflict when what it read
+// under a claim key changed meanwhile; without, it is a transaction of its
+// own.
+func (s *Store) Commit(ctx context.Context, c *adjudicator.Commit) error {
+	t, _ := ctx.Value(txKey{}).(*claimTx)
+	if t == nil {
+		b, err := commitBatch(c, nil)
+		if err != nil {
+			return err
+		}
+		var done func()
+		err = s.write(ctx, func(tx pgx.Tx) error {
+			if err := b.run(ctx, tx); err != nil {
+				return err
+			}
+			done, err = appendAudit(ctx, tx, c.Audit)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("pgstore: commit: %w", err)
+		}
+		done()
+		return nil
+	}
+	var done func()
+	err := s.with(ctx, func(q querier, t *claimTx) error {
+		b, err := commitBatch(c, t)
+		if err != nil {
+			return err
+		}
+		if err := b.run(ctx, q); err != nil {
+			return err
+		}
+		done, err = appendAudit(ctx, q, c.Audit)
+		if err != nil {
+			return err
+		}
+		return t.tx.Commit(ctx)
+	})
+	t.mu.Lock()
+	t.done = true
+	t.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("pgstore: commit: %w", err)
+	}
+	done()
+	return nil
+}
+
+// checkedBatch is a batch whose statements each must change a number of
+// rows (-1: any).
+type checkedBatch struct {
+	b      pgx.Batch
+	expect []int64
+}
+
+func (cb *checkedBatch) queue(expect int64, sql string, args ...any) {
+	cb.b.Queue(sql, args...)
+	cb.expect = append(cb.expect, expect)
+}
+
+// errChanged is a compare-and-set that found another value.
+var errChanged = fmt.Errorf("%w: a claim or its key changed since it was read", adjudicator.ErrConflict)
+
+// run sends the batch and checks every statement's count.
+func (cb *checkedBatch) run(ctx context.Context, q querier) error {
+	if cb.b.Len() == 0 {
+		return nil
+	}
+	res := q.SendBatch(ctx, &cb.b)
+	for _, want := range cb.expect {
+		tag, err := res.Exec()
+		if err != nil {
+			res.Close()
+			return err
+		}
+		if want >= 0 && tag.RowsAffected() != want {
+			res.Close()
+			return errChanged
+		}
+	}
+	return res.Close()
+}
+
+// commitBatch is c as statements, in the contract's order: records, index,
+// history removals, history, documents. In a claim transaction t, a claim
+// or key index entry read under a key is written only if it still holds
+// what was read, and a new claim only if its ID is new; without one (t
+// nil), every write replaces.
+func commitBatch(c *adjudicator.Commit, t *claimTx) (*checkedBatch, error) {
+	b := &checkedBatch{}
+	for _, r := range c.Records {
+		v, err := records.EncodeClaim(r)
+		if err != nil {
+			return nil, fmt.Errorf("pgstore: encode claim %s: %w", r.ID, err)
+		}
+		var read []byte
+		if t != nil {
+			read = t.claims[r.ID]
+		}
+		switch {
+		case read != nil:
+			b.queue(1, `UPDATE claims SET record = $2 WHERE id = $1 AND record = $3`, r.ID, v, read)
+		case t != nil:
+			b.queue(1, `INSERT INTO claims (id, record) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`, r.ID, v)
+		default:
+			b.queue(-1, `INSERT INTO claims (id, record) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET record = excluded.record`, r.ID, v)
+		}
+	}
+	if i := c.Index; i != nil {
+		k := i.Key
+		old, read := "", false
+		if t != nil {
+			old, read = t.keys[k]
+		}
+		switch {
+		case read && old == "":
+			b.queue(1, `INSERT INTO claim_index (pharmacy_npi, rx_number, fill_number, date_of_service, claim_id) VALUES ($1, $2, $3, $4, $5)
+				ON CONFLICT (pharmacy_npi, rx_number, fill_number, date_of_service) DO NOTHING`,
+				k.PharmacyNPI, k.RxNumber, k.FillNumber, k.DateOfService, i.ID)
+		case read:
+			b.queue(1, `UPDATE claim_index SET claim_id = $5
+				WHERE pharmacy_npi = $1 AND rx_number = $2 AND fill_number = $3 AND date_of_service = $4 AND claim_id = $6`,
+				k.PharmacyNPI, k.RxNumber, k.FillNumber, k.DateOfService, i.ID, old)
+		default:
+			b.queue(-1, `INSERT INTO claim_index (pharmacy_npi, rx_number, fill_number, date_of_service, claim_id) VALUES ($1, $2, $3, $4, $5)
+				ON CONFLICT (pharmacy_npi, rx_number, fill_number, date_of_service) DO UPDATE SET claim_id = excluded.claim_id`,
+				k.PharmacyNPI, k.RxNumber, k.FillNumber, k.DateOfService, i.ID)
+		}
+	}
+	for _, r := range c.Records {
+		if r.Reversal == nil {
+			continue
+		}
+		dos, err := domain.ParseDate(r.Key.DateOfService)
+		if err != nil {
+			return nil, fmt.Errorf("pgstore: claim %s: %w", r.ID, err)
+		}
+		b.queue(-1, `DELETE FROM history WHERE cardholder_id = $1 AND person_code = $2 AND date_of_service = $3 AND claim_id = $4`,
+			r.CardholderID, r.PersonCode, dos.String(), r.ID)
+	}
+	if h := c.History; h != nil && c.Index != nil {
+		v, err := records.EncodeHistory(h)
+		if err != nil {
+			return nil, err
+		}
+		b.queue(-1, `INSERT INTO history (cardholder_id, person_code, date_of_service, claim_id, entry) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (cardholder_id, person_code, date_of_service, claim_id) DO UPDATE SET entry = excluded.entry`,
+			c.Index.CardholderID, c.Index.PersonCode, h.DateOfService.String(), h.ClaimID, v)
+	}
+	for _, d := range c.Docs {
+		b.queue(-1, `INSERT INTO documents (scope, owner_id, period, doc) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (scope, owner_id, period) DO UPDATE SET doc = excluded.doc`,
+			int16(d.Scope), d.ID, d.Period.String(), records.EncodeDocument(d.Doc))
+	}
+	return b, nil
+}
