@@ -57,6 +57,11 @@ type DryRunReport struct {
 // as it did. The report lists
 // every claim whose status, reject codes or amounts changed, with totals.
 func (e *Engine) DryRun(ctx context.Context, sel DryRunSelection, drafts []EditRef) (*DryRunReport, error) {
+	release, err := e.replayTurn()
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	start := time.Now()
 	snap, err := e.draftSnapshot(drafts)
 	if err != nil {

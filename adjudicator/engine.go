@@ -49,6 +49,7 @@ type Engine struct {
 	health            StoreHealth    // nil if the store does not report failures
 	priorAuths        PriorAuthStore // nil if the stores keep no PA records
 	tx                Transactor     // nil unless the store is shared by several engines
+	replaying         atomic.Bool    // a replay or dry run holds the one slot (replayTurn)
 
 	adminMu sync.Mutex     // serializes configuration changes
 	cfg     *config.Config // the configuration in force, normalized; owned under adminMu

@@ -19,3 +19,12 @@ func TraceStepNames() []string {
 	slices.Sort(names)
 	return slices.Compact(names)
 }
+
+// HoldReplay takes e's replay slot, as a running replay holds it.
+func HoldReplay(e *Engine) (release func()) {
+	release, err := e.replayTurn()
+	if err != nil {
+		panic(err)
+	}
+	return release
+}

@@ -157,11 +157,29 @@ func (e *Engine) checkPriorAuths(ctx context.Context, news, stored []domain.Prio
 			}
 		}
 	}
+	perMember := map[[2]string]map[string]bool{} // member → PA numbers on file once news are written
+	for _, pa := range slices.Concat(stored, news) {
+		m := [2]string{pa.CardholderID, pa.PersonCode}
+		if perMember[m] == nil {
+			perMember[m] = map[string]bool{}
+		}
+		perMember[m][pa.Number] = true
+	}
+	for _, numbers := range perMember {
+		if len(numbers) > MaxPriorAuthsPerMember {
+			ps.Addf("prior_authorizations", "a member may hold at most %d prior authorizations (ended ones count: change one instead)", MaxPriorAuthsPerMember)
+			break
+		}
+	}
 	if err := ps.Err(); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	return nil
 }
+
+// MaxPriorAuthsPerMember bounds the prior authorization records one member
+// may hold, so that the records a claim reads stay small.
+const MaxPriorAuthsPerMember = 100
 
 // SyncPriorAuths upserts whole prior authorization records (a loader PA
 // file's batch), with audit: every record is checked first and one bad
@@ -288,8 +306,9 @@ func SplitPriorAuths(fams []domain.Family) ([]domain.Family, []domain.PriorAuth)
 	return out, pas
 }
 
-// memberPriorAuths returns the claim's member's prior authorizations (the
-// records and those the family record carries), read once per claim.
+// memberPriorAuths returns the claim's member's prior authorizations for
+// its drug (the records and those the family record carries), read once
+// per claim, after the product step has found the drug.
 func (a *adjudication) memberPriorAuths(ctx context.Context) ([]domain.PriorAuth, error) {
 	if a.pasRead {
 		return a.pas, nil
@@ -302,8 +321,11 @@ func (a *adjudication) memberPriorAuths(ctx context.Context) ([]domain.PriorAuth
 			return nil, fmt.Errorf("prior authorizations: %w", err)
 		}
 	}
+	// Only the member's PAs for the claim's drug: every use of a PA
+	// (findPriorAuth) selects by drug first, and the claim record keeps
+	// these for replay, so a member's PAs for other drugs never ride along.
 	for _, pa := range mergePriorAuths(a.family, c.CardholderID, stored) {
-		if pa.PersonCode == c.personCode {
+		if pa.PersonCode == c.personCode && pa.DrugRef.Matches(a.drug.NDC, a.drug.TherapeuticClass) {
 			a.pas = append(a.pas, pa)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rxclaims/rxclaims/accumulators"
@@ -59,6 +60,14 @@ type ReplaySummary struct {
 // answer, field by field, with the stored one. It reads every stored
 // claim up to it (the state of its family is rebuilt from them).
 func (e *Engine) ReplayClaim(ctx context.Context, id string) (*Replay, error) {
+	if !isClaimID(id) {
+		return nil, fmt.Errorf("%w: a claim ID is %d lowercase hex digits", ErrInvalid, claimIDLen)
+	}
+	release, err := e.replayTurn()
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	reader, ok := e.store.(ClaimReader)
 	if !ok {
 		return nil, errors.New("adjudicator: the store cannot read claims by ID")
@@ -93,7 +102,12 @@ func (e *Engine) ReplayClaim(ctx context.Context, id string) (*Replay, error) {
 // outcome, and counts them.
 func (e *Engine) ReplayAll(ctx context.Context, fn func(*Replay) error) (ReplaySummary, error) {
 	var sum ReplaySummary
-	err := e.replay(ctx, newReplayer(e), nil, func(_ *ClaimRecord, r *Replay) error {
+	release, err := e.replayTurn()
+	if err != nil {
+		return sum, err
+	}
+	defer release()
+	err = e.replay(ctx, newReplayer(e), nil, func(_ *ClaimRecord, r *Replay) error {
 		sum.Claims++
 		switch {
 		case r.Skipped != "":
@@ -250,6 +264,7 @@ func idTime(id string) (time.Time, error) {
 func (r *replayer) committed(rec *ClaimRecord, hist *HistoryEntry, contributions []accumulators.Contribution) {
 	view := *rec
 	view.Reversal = nil
+	view.PriorAuths = nil // read only by the replay of rec itself, from rec
 	if view.Response != nil {
 		resp := *view.Response
 		resp.Trace = nil // what later claims read of it never includes its trace
@@ -451,4 +466,25 @@ func compareJSON(field string, a, b any) []Difference {
 		return nil
 	}
 	return []Difference{{Field: field, Original: string(x), Replayed: string(y)}}
+}
+
+// ErrBusy refuses a replay or dry run while another one runs: each holds
+// the state the store's claims built up, in memory, so they run one at a
+// time rather than compete for the server's memory.
+var ErrBusy = errors.New("another replay or dry run is running; retry when it ends")
+
+// replayTurn takes the engine's one replay slot, or answers ErrBusy.
+func (e *Engine) replayTurn() (release func(), err error) {
+	if !e.replaying.CompareAndSwap(false, true) {
+		return nil, ErrBusy
+	}
+	return func() { e.replaying.Store(false) }, nil
+}
+
+// claimIDLen is the length of a claim ID (newID).
+const claimIDLen = 20
+
+// isClaimID reports whether id has the form newID gives claim IDs.
+func isClaimID(id string) bool {
+	return len(id) == claimIDLen && strings.Trim(id, "0123456789abcdef") == ""
 }

@@ -3,6 +3,8 @@ package adjudicator_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -157,4 +159,29 @@ func billAroundChanges(t *testing.T, e *adjudicator.Engine) (first, rebilled *ad
 	}
 	bill("700004", "2026-03-02", "90", false)
 	return first, rebilled
+}
+
+// TestReplayRefusals: a malformed claim ID is refused before the store is
+// read, and a second replay while one runs is refused (ErrBusy), since each
+// holds the state the store's claims built up in memory.
+func TestReplayRefusals(t *testing.T) {
+	st, e := openReplayEngine(t, t.TempDir(), false)
+	defer st.Close()
+	ctx := context.Background()
+	for _, id := range []string{"", "x", strings.Repeat("a", 10000), "01A2CBF8A600638B8EB3"} {
+		if _, err := e.ReplayClaim(ctx, id); !errors.Is(err, adjudicator.ErrInvalid) {
+			t.Errorf("ReplayClaim(%.20q): %v, want ErrInvalid", id, err)
+		}
+	}
+	release := adjudicator.HoldReplay(e)
+	if _, err := e.ReplayAll(ctx, func(*adjudicator.Replay) error { return nil }); !errors.Is(err, adjudicator.ErrBusy) {
+		t.Errorf("replay while another runs: %v, want ErrBusy", err)
+	}
+	if _, err := e.ReplayClaim(ctx, "00000000000000000000"); !errors.Is(err, adjudicator.ErrBusy) {
+		t.Errorf("replay of a claim while another runs: %v, want ErrBusy", err)
+	}
+	release()
+	if _, err := e.ReplayClaim(ctx, "00000000000000000000"); !errors.Is(err, adjudicator.ErrNotFound) {
+		t.Errorf("replay of an unknown claim once the slot is free: %v, want ErrNotFound", err)
+	}
 }

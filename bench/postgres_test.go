@@ -2,92 +2,19 @@ package bench
 
 import (
 	"context"
-	"fmt"
-	"os"
-	"os/exec"
-	"os/user"
-	"path/filepath"
-	"strconv"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/rxclaims/rxclaims/internal/pgtest"
 )
 
-// startPostgres starts a private PostgreSQL server for the test (initdb
-// into a temporary directory, listening only on a Unix socket there) and
-// returns its DSN; it is stopped and removed when the test ends. Run as
-// root, the server runs as the user nobody (PostgreSQL refuses root). The
-// test is skipped where PostgreSQL is not installed.
+// startPostgres returns the DSN of a new database in a private PostgreSQL
+// cluster of the test's own (internal/pgtest: a temporary directory, a Unix
+// socket, never as root), removed when the test ends. Like every test that
+// needs PostgreSQL, it fails rather than skips when CI is set.
 func startPostgres(t *testing.T) string {
 	t.Helper()
-	initdb, err := exec.LookPath("initdb")
-	if err != nil {
-		t.Skip("PostgreSQL is not installed (no initdb on PATH)")
-	}
-	postgres := filepath.Join(filepath.Dir(initdb), "postgres")
-	dir, err := os.MkdirTemp("", "bench-pg-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	var cred *syscall.Credential
-	name := ""
-	if os.Geteuid() == 0 {
-		u, err := user.Lookup("nobody")
-		if err != nil {
-			t.Skipf("running as root and no user nobody to run PostgreSQL as: %v", err)
-		}
-		uid, _ := strconv.Atoi(u.Uid)
-		gid, _ := strconv.Atoi(u.Gid)
-		cred, name = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, u.Username
-		if err := os.Chmod(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Chown(dir, uid, gid); err != nil {
-			t.Fatal(err)
-		}
-	} else {
-		u, err := user.Current()
-		if err != nil {
-			t.Fatal(err)
-		}
-		name = u.Username
-	}
-	data := filepath.Join(dir, "data")
-	run := func(bin string, args ...string) *exec.Cmd {
-		cmd := exec.Command(bin, args...)
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
-		cmd.Dir = dir
-		return cmd
-	}
-	if out, err := run(initdb, "-D", data, "-U", name, "--auth=trust", "--no-sync").CombinedOutput(); err != nil {
-		t.Fatalf("initdb: %v\n%s", err, out)
-	}
-	srv := run(postgres, "-D", data, "-k", dir, "-c", "listen_addresses=", "-c", "shared_buffers=32MB")
-	logFile, err := os.Create(filepath.Join(dir, "postgres.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Stdout, srv.Stderr = logFile, logFile
-	if err := srv.Start(); err != nil {
-		t.Fatalf("starting postgres: %v", err)
-	}
-	t.Cleanup(func() {
-		_ = srv.Process.Signal(syscall.SIGINT) // fast shutdown
-		_ = srv.Wait()
-		logFile.Close()
-	})
-	dsn := fmt.Sprintf("host=%s user=%s dbname=postgres sslmode=disable", dir, name)
-	for i := 0; ; i++ {
-		if _, err := os.Stat(filepath.Join(dir, ".s.PGSQL.5432")); err == nil {
-			return dsn
-		}
-		if i == 600 {
-			log, _ := os.ReadFile(filepath.Join(dir, "postgres.log"))
-			t.Fatalf("postgres did not start:\n%s", log)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	return pgtest.NewCluster(t).NewDatabase(t)
 }
 
 // TestPostgresBaseline runs the claim's storage transaction in a private

@@ -113,8 +113,25 @@ func (p *PriorAuth) validateTerms() error {
 	}
 	ps.Wrap("", what, p.DrugRef.Validate())
 	ps.Wrap("", what, p.Range.Validate())
+	if p.ClassPrefix != "" && !IsAlnum(p.ClassPrefix, 1, 14) {
+		ps.Addf("class_prefix", "%s: class_prefix must be 1 to 14 letters or digits", what)
+	}
+	if len(p.Note) > MaxPriorAuthNote {
+		ps.Addf("note", "%s: note is longer than %d bytes", what, MaxPriorAuthNote)
+	}
 	if p.MaxQuantity.IsNegative() || p.MaxDaysSupply < 0 || p.Tier < 0 || p.MaxFills < 0 || p.MaxTotalQuantity.IsNegative() {
 		ps.Addf("", "%s: limits must not be negative", what)
+	}
+	for _, q := range []struct {
+		field string
+		v     decimal.Decimal
+	}{{"max_quantity", p.MaxQuantity}, {"max_total_quantity", p.MaxTotalQuantity}} {
+		if q.v.Exponent() < -3 && !q.v.Equal(q.v.Round(3)) || q.v.GreaterThanOrEqual(paQuantityCeiling) {
+			ps.Addf(q.field, "%s: %s must be below %s with at most 3 decimals", what, q.field, paQuantityCeiling)
+		}
+	}
+	if p.MaxDaysSupply > 999 || p.Tier > 99 || p.MaxFills > 999 {
+		ps.Addf("", "%s: max_days_supply and max_fills may be at most 999, tier 99", what)
 	}
 	for _, n := range []struct {
 		t     PriorAuthType
@@ -134,6 +151,13 @@ func (p *PriorAuth) validateTerms() error {
 	}
 	return ps.Err()
 }
+
+// MaxPriorAuthNote bounds a PA's note: a claim record may keep the PA.
+const MaxPriorAuthNote = 500
+
+// paQuantityCeiling bounds a PA's quantities as claims' quantities are
+// bounded (NCPDP 442-E7 is 10 digits with 3 implied decimals).
+var paQuantityCeiling = decimal.New(1, 7)
 
 // Overlaps reports whether p and q are two PAs of the same member, type
 // and drug whose date ranges share a day: the member would hold two

@@ -204,6 +204,8 @@ func requestObjects(req any) []string {
 		return []string{adjudicator.ImportObject(clip(r.GetId()))}
 	case *pb.ReverseClaimRequest:
 		return []string{"claim " + clip(r.GetClaimId())}
+	case *pb.ReplayClaimRequest:
+		return []string{"claim " + clip(r.GetClaimId())}
 	case *pb.SyncFamiliesRequest:
 		return []string{"group " + clip(r.GetGroupId())}
 	case *pb.CreatePriorAuthRequest:
