@@ -252,7 +252,7 @@ func openDB(dir string, po *pebble.Options, h *health) (*pebble.DB, error) {
 }
 
 // batch is a Pebble batch that Close leaves alone once a commit of it has
-// been abandoned to Pebble (see commitBatch).
+// been handed to a commit goroutine, which owns it from then (see applyBatch).
 type batch struct {
 	*pebble.Batch
 	abandoned bool
@@ -260,7 +260,8 @@ type batch struct {
 
 func (s *Store) newBatch() *batch { return &batch{Batch: s.db.NewBatch()} }
 
-// Close releases the batch unless Pebble may still be using it.
+// Close releases the batch unless it was handed to a commit goroutine
+// (applyBatch), which alone releases it, once Pebble is done with it.
 func (b *batch) Close() error {
 	if b.abandoned {
 		return nil
@@ -303,6 +304,10 @@ func (s *Store) applyBatch(b *batch) (synced func() error, err error) {
 	}
 	applied, durable := make(chan error, 1), make(chan error, 1)
 	s.inflight.Add(1)
+	// From here the goroutine owns b: it releases b once Pebble has
+	// answered (never while Pebble may still use it, and never after a
+	// panic inside Pebble), and the caller's Close does nothing.
+	b.abandoned = true
 	go func() {
 		defer s.inflight.Add(-1)
 		defer func() {
@@ -317,12 +322,15 @@ func (s *Store) applyBatch(b *batch) (synced func() error, err error) {
 			}
 		}()
 		if err := s.db.ApplyNoSyncWait(b.Batch, pebble.Sync); err != nil {
+			_ = b.Batch.Close() // Pebble keeps no failed batch for reuse
 			applied <- err
 			durable <- err
 			return
 		}
 		applied <- nil
-		durable <- b.SyncWait()
+		err := b.SyncWait()
+		_ = b.Batch.Close()
+		durable <- err
 	}()
 	if err := s.await(b, applied); err != nil {
 		return nil, err
