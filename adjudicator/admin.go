@@ -518,32 +518,9 @@ type EditRef struct {
 // response and trace without writing anything. A claim whose key is
 // already paid is re-adjudicated as a rebill would be.
 func (e *Engine) TestClaim(ctx context.Context, c *Claim, drafts []EditRef) (*Response, error) {
-	e.adminMu.Lock()
-	cfg, err := snapshotCopy(e.cfg)
-	e.adminMu.Unlock()
+	snap, err := e.draftSnapshot(drafts, "test claim")
 	if err != nil {
 		return nil, err
-	}
-	book, err := edits.NewBook(cfg.Edits)
-	if err != nil {
-		return nil, err
-	}
-	for _, d := range drafts {
-		ed, err := book.Get(d.ID, d.Version)
-		if err != nil {
-			return nil, err
-		}
-		if ed.Status != edits.Draft {
-			return nil, fmt.Errorf("%w: %s is %s, not a draft", edits.ErrConflict, ed.Ref(), ed.Status)
-		}
-		if _, err := book.Activate(d.ID, d.Version, "test claim", time.Time{}, true); err != nil {
-			return nil, err
-		}
-	}
-	cfg.Edits = book.All()
-	snap, err := compile(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	return e.adjudicate(ctx, snap, c, testClaimSteps)
 }

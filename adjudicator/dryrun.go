@@ -63,7 +63,7 @@ func (e *Engine) DryRun(ctx context.Context, sel DryRunSelection, drafts []EditR
 	}
 	defer release()
 	start := time.Now()
-	snap, err := e.draftSnapshot(drafts)
+	snap, err := e.draftSnapshot(drafts, "dry run")
 	if err != nil {
 		return nil, err
 	}
@@ -164,8 +164,9 @@ func amounts(r *Response) []decimal.Decimal {
 		r.Deductible, r.Copay, r.Coinsurance, r.ProductSelection, r.ExceedingBenefitMax, r.AccumulatedDeductible, r.RemainingDeductible}
 }
 
-// draftSnapshot compiles the configuration in force with drafts active.
-func (e *Engine) draftSnapshot(drafts []EditRef) (*snapshot, error) {
+// draftSnapshot compiles the configuration in force with drafts active,
+// as though by (the name a trace gives their activation).
+func (e *Engine) draftSnapshot(drafts []EditRef, by string) (*snapshot, error) {
 	if len(drafts) == 0 {
 		return e.snap.Load(), nil
 	}
@@ -187,7 +188,7 @@ func (e *Engine) draftSnapshot(drafts []EditRef) (*snapshot, error) {
 		if ed.Status != edits.Draft {
 			return nil, fmt.Errorf("%w: %s is %s, not a draft", edits.ErrConflict, ed.Ref(), ed.Status)
 		}
-		if _, err := book.Activate(d.ID, d.Version, "dry run", time.Time{}, true); err != nil {
+		if _, err := book.Activate(d.ID, d.Version, by, time.Time{}, true); err != nil {
 			return nil, err
 		}
 	}
