@@ -137,8 +137,8 @@ func bareTx(ctx context.Context, pool *pgxpool.Pool, id, fam string, record, doc
 		batch.Queue(`INSERT INTO claims (id, record) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET record = excluded.record`, id, record)
 		batch.Queue(`INSERT INTO claim_index (pharmacy_npi, rx_number, fill_number, date_of_service, claim_id) VALUES ('1234567893', $1, 0, '2026-11-20', $1) ON CONFLICT (pharmacy_npi, rx_number, fill_number, date_of_service) DO UPDATE SET claim_id = excluded.claim_id`, id)
 		batch.Queue(`INSERT INTO history (cardholder_id, person_code, date_of_service, claim_id, entry) VALUES ($1, '001', '2026-11-20', $2, $3) ON CONFLICT (cardholder_id, person_code, date_of_service, claim_id) DO UPDATE SET entry = excluded.entry`, fam, id, doc)
-		batch.Queue(`INSERT INTO documents (scope, owner_id, period, doc) VALUES (0, $1, '2026-01-01', $2) ON CONFLICT (scope, owner_id, period) DO UPDATE SET doc = excluded.doc`, fam+":001", doc)
-		batch.Queue(`INSERT INTO documents (scope, owner_id, period, doc) VALUES (1, $1, '2026-01-01', $2) ON CONFLICT (scope, owner_id, period) DO UPDATE SET doc = excluded.doc`, fam, doc)
+		batch.Queue(`INSERT INTO documents (scope, owner_id, period, family_id, doc) VALUES (0, $1, '2026-01-01', $2, $3) ON CONFLICT (scope, owner_id, period) DO UPDATE SET doc = excluded.doc`, fam+":001", fam, doc)
+		batch.Queue(`INSERT INTO documents (scope, owner_id, period, family_id, doc) VALUES (1, $1, '2026-01-01', $2, $3) ON CONFLICT (scope, owner_id, period) DO UPDATE SET doc = excluded.doc`, fam, fam, doc)
 		return tx.SendBatch(ctx, batch).Close()
 	})
 }

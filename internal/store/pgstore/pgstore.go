@@ -213,13 +213,27 @@ type claimTx struct {
 	// ("" for none) and the record as stored, checked at commit.
 	keys   map[adjudicator.ClaimKey]string
 	claims map[string][]byte
+	// families and docs are what lockFamily read with each lock: the
+	// family record (nil: none) and every document of the family, as
+	// stored. Under the lock nothing else changes them until this
+	// transaction commits, so its later reads are served from here.
+	families map[string][]byte
+	docs     map[docRef][]byte
+}
+
+// docRef names one accumulator document.
+type docRef struct {
+	scope  accumulators.Scope
+	id     string
+	period string
 }
 
 type txKey struct{}
 
 // Begin implements adjudicator.Transactor.
 func (s *Store) Begin(ctx context.Context) (context.Context, func(), error) {
-	t := &claimTx{locked: map[string]bool{}, keys: map[adjudicator.ClaimKey]string{}, claims: map[string][]byte{}}
+	t := &claimTx{locked: map[string]bool{}, keys: map[adjudicator.ClaimKey]string{}, claims: map[string][]byte{},
+		families: map[string][]byte{}, docs: map[docRef][]byte{}}
 	end := func() {
 		t.mu.Lock()
 		defer t.mu.Unlock()
@@ -253,16 +267,50 @@ func (s *Store) with(ctx context.Context, fn func(q querier, t *claimTx) error) 
 	return classify(fn(t.tx, t))
 }
 
-// lockFamily takes the family's row lock in t, once; outside a claim
-// transaction it does nothing.
+// lockFamily takes the family's row lock in t, once, and in the same
+// round trip reads the family record and all its documents into t; outside
+// a claim transaction it does nothing.
 func lockFamily(ctx context.Context, q querier, t *claimTx, cardholderID string) error {
 	if t == nil || t.locked[cardholderID] {
 		return nil
 	}
-	if _, err := q.Exec(ctx, `INSERT INTO family_locks (cardholder_id) VALUES ($1)
-		ON CONFLICT (cardholder_id) DO UPDATE SET cardholder_id = excluded.cardholder_id`, cardholderID); err != nil {
+	b := &pgx.Batch{}
+	b.Queue(`INSERT INTO family_locks (cardholder_id) VALUES ($1)
+		ON CONFLICT (cardholder_id) DO UPDATE SET cardholder_id = excluded.cardholder_id`, cardholderID)
+	b.Queue(`SELECT record FROM families WHERE cardholder_id = $1`, cardholderID)
+	b.Queue(`SELECT scope, owner_id, period, doc FROM documents WHERE family_id = $1`, cardholderID)
+	br := q.SendBatch(ctx, b)
+	defer br.Close()
+	if _, err := br.Exec(); err != nil {
 		return err
 	}
+	var fam []byte
+	if err := noRows(br.QueryRow().Scan(&fam)); err != nil {
+		return err
+	}
+	rows, err := br.Query()
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var r docRef
+		var scope int16
+		var v []byte
+		if err := rows.Scan(&scope, &r.id, &r.period, &v); err != nil {
+			rows.Close()
+			return err
+		}
+		r.scope = accumulators.Scope(scope)
+		t.docs[r] = v
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if err := br.Close(); err != nil {
+		return err
+	}
+	t.families[cardholderID] = fam
 	t.locked[cardholderID] = true
 	return nil
 }
@@ -297,6 +345,10 @@ func (s *Store) Family(ctx context.Context, cardholderID string) (*domain.Family
 	err := s.with(ctx, func(q querier, t *claimTx) error {
 		if err := lockFamily(ctx, q, t, cardholderID); err != nil {
 			return err
+		}
+		if t != nil {
+			v = t.families[cardholderID]
+			return nil
 		}
 		return noRows(q.QueryRow(ctx, `SELECT record FROM families WHERE cardholder_id = $1`, cardholderID).Scan(&v))
 	})
@@ -443,6 +495,10 @@ func (s *Store) Accumulators(ctx context.Context, scope accumulators.Scope, id s
 	err := s.with(ctx, func(q querier, t *claimTx) error {
 		if err := lockFamily(ctx, q, t, docFamily(scope, id)); err != nil {
 			return err
+		}
+		if t != nil {
+			v = t.docs[docRef{scope, id, period.String()}]
+			return nil
 		}
 		return noRows(q.QueryRow(ctx, `SELECT doc FROM documents WHERE scope = $1 AND owner_id = $2 AND period = $3`,
 			int16(scope), id, period.String()).Scan(&v))
@@ -654,9 +710,9 @@ func commitBatch(c *adjudicator.Commit, t *claimTx) (*checkedBatch, error) {
 			c.Index.CardholderID, c.Index.PersonCode, h.DateOfService.String(), h.ClaimID, v)
 	}
 	for _, d := range c.Docs {
-		b.queue(-1, `INSERT INTO documents (scope, owner_id, period, doc) VALUES ($1, $2, $3, $4)
+		b.queue(-1, `INSERT INTO documents (scope, owner_id, period, family_id, doc) VALUES ($1, $2, $3, $4, $5)
 			ON CONFLICT (scope, owner_id, period) DO UPDATE SET doc = excluded.doc`,
-			int16(d.Scope), d.ID, d.Period.String(), records.EncodeDocument(d.Doc))
+			int16(d.Scope), d.ID, d.Period.String(), docFamily(d.Scope, d.ID), records.EncodeDocument(d.Doc))
 	}
 	return b, nil
 }
