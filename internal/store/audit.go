@@ -186,6 +186,43 @@ type AuditReport struct {
 	Head    adjudicator.AuditHash // the last entry's hash
 	// Problems lists every break in the chain; empty means it is intact.
 	Problems []string
+	last     adjudicator.AuditEntry // the last entry Add read
+}
+
+// Add checks the next stored entry of a trail read in sequence order: seq
+// is the number it is stored under, v its encoding. Every store's
+// VerifyAudit reads its trail through Add, then CheckHead. It returns the
+// entry as read (its Seq set to seq).
+func (r *AuditReport) Add(seq uint64, v []byte) adjudicator.AuditEntry {
+	e, err := records.DecodeAudit(v)
+	prev := r.last
+	switch {
+	case err != nil:
+		r.Problems = append(r.Problems, fmt.Sprintf("entry %d: %v", seq, err))
+	case e.Seq != seq:
+		r.Problems = append(r.Problems, fmt.Sprintf("entry %d is stored as entry %d", e.Seq, seq))
+	case seq != prev.Seq+1:
+		r.Problems = append(r.Problems, fmt.Sprintf("entries %d to %d are missing", prev.Seq+1, seq-1))
+	case e.Prev != prev.Hash:
+		r.Problems = append(r.Problems, fmt.Sprintf("entry %d does not hold the hash of entry %d: one of them was changed", seq, prev.Seq))
+	}
+	e.Seq = seq
+	r.last = e
+	r.Head = e.Hash
+	r.Entries++
+	return e
+}
+
+// CheckHead checks that the trail's head (the number and hash of its last
+// entry, as stored apart) names the last entry Add read.
+func (r *AuditReport) CheckHead(seq uint64, hash adjudicator.AuditHash) {
+	last := r.last
+	switch {
+	case seq > last.Seq:
+		r.Problems = append(r.Problems, fmt.Sprintf("the head names entry %d but the trail ends at %d: entries were removed from its end", seq, last.Seq))
+	case seq != last.Seq || hash != last.Hash:
+		r.Problems = append(r.Problems, fmt.Sprintf("the head does not name the last entry (%d) with its hash: the entry was changed", last.Seq))
+	}
 }
 
 // VerifyAudit checks the audit trail: entries numbered 1, 2, 3… with no
@@ -199,31 +236,15 @@ func (s *Store) VerifyAudit() (*AuditReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	var prev adjudicator.AuditEntry
 	times := map[uint64]time.Time{}
 	for it.First(); it.Valid(); it.Next() {
-		e, err := records.DecodeAudit(it.Value())
 		seq := binary.BigEndian.Uint64(it.Key()[len(auditPrefix):])
-		switch {
-		case err != nil:
-			r.Problems = append(r.Problems, fmt.Sprintf("entry %d: %v", seq, err))
-		case e.Seq != seq:
-			r.Problems = append(r.Problems, fmt.Sprintf("entry %d is stored as entry %d", e.Seq, seq))
-		case seq != prev.Seq+1:
-			r.Problems = append(r.Problems, fmt.Sprintf("entries %d to %d are missing", prev.Seq+1, seq-1))
-		case e.Prev != prev.Hash:
-			r.Problems = append(r.Problems, fmt.Sprintf("entry %d does not hold the hash of entry %d: one of them was changed", seq, prev.Seq))
-		}
-		e.Seq = seq
-		times[seq] = e.Time
-		prev = e
-		r.Entries++
+		times[seq] = r.Add(seq, it.Value()).Time
 	}
 	if err := errors.Join(it.Error(), it.Close()); err != nil {
 		return nil, err
 	}
-	r.Head = prev.Hash
-	r.Problems = append(r.Problems, s.verifyAuditHead(prev)...)
+	s.verifyAuditHead(r)
 	idx, err := s.verifyAuditIndex(times)
 	if err != nil {
 		return nil, err
@@ -232,28 +253,25 @@ func (s *Store) VerifyAudit() (*AuditReport, error) {
 	return r, nil
 }
 
-// verifyAuditHead checks that the head names last, the last entry.
-func (s *Store) verifyAuditHead(last adjudicator.AuditEntry) []string {
+// verifyAuditHead checks that the head names the last entry r read.
+func (s *Store) verifyAuditHead(r *AuditReport) {
 	v, err := s.get(auditHeadKey)
 	if err != nil {
-		return []string{fmt.Sprintf("audit head: %v", err)}
+		r.Problems = append(r.Problems, fmt.Sprintf("audit head: %v", err))
+		return
 	}
 	if v == nil {
-		if last.Seq != 0 {
-			return []string{"the audit head is missing"}
+		if r.last.Seq != 0 {
+			r.Problems = append(r.Problems, "the audit head is missing")
 		}
-		return nil
+		return
 	}
 	h, err := decodeHead(v)
-	switch {
-	case err != nil:
-		return []string{err.Error()}
-	case h.seq > last.Seq:
-		return []string{fmt.Sprintf("the head names entry %d but the trail ends at %d: entries were removed from its end", h.seq, last.Seq)}
-	case h.seq != last.Seq || h.hash != last.Hash:
-		return []string{fmt.Sprintf("the head does not name the last entry (%d) with its hash: the entry was changed", last.Seq)}
+	if err != nil {
+		r.Problems = append(r.Problems, err.Error())
+		return
 	}
-	return nil
+	r.CheckHead(h.seq, h.hash)
 }
 
 // verifyAuditIndex checks that the time index lists each entry once, at

@@ -123,38 +123,17 @@ func (s *Store) VerifyAudit(ctx context.Context) (*store.AuditReport, error) {
 		return nil, classify(err)
 	}
 	defer rows.Close()
-	var prev adjudicator.AuditEntry
 	for rows.Next() {
 		var seq uint64
 		var v []byte
 		if err := rows.Scan(&seq, &v); err != nil {
 			return nil, classify(err)
 		}
-		e, err := records.DecodeAudit(v)
-		switch {
-		case err != nil:
-			r.Problems = append(r.Problems, fmt.Sprintf("entry %d: %v", seq, err))
-		case e.Seq != seq:
-			r.Problems = append(r.Problems, fmt.Sprintf("entry %d is stored as entry %d", e.Seq, seq))
-		case seq != prev.Seq+1:
-			r.Problems = append(r.Problems, fmt.Sprintf("entries %d to %d are missing", prev.Seq+1, seq-1))
-		case e.Prev != prev.Hash:
-			r.Problems = append(r.Problems, fmt.Sprintf("entry %d does not hold the hash of entry %d: one of them was changed", seq, prev.Seq))
-		}
-		e.Seq = seq
-		prev = e
-		r.Entries++
+		r.Add(seq, v)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, classify(err)
 	}
-	r.Head = prev.Hash
-	seq, head := s.AuditHead()
-	switch {
-	case seq > prev.Seq:
-		r.Problems = append(r.Problems, fmt.Sprintf("the head names entry %d but the trail ends at %d: entries were removed from its end", seq, prev.Seq))
-	case seq != prev.Seq || head != prev.Hash:
-		r.Problems = append(r.Problems, fmt.Sprintf("the head does not name the last entry (%d) with its hash: the entry was changed", prev.Seq))
-	}
+	r.CheckHead(s.AuditHead())
 	return r, nil
 }
