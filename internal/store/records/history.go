@@ -93,15 +93,17 @@ func appendEntry(b []byte, h *adjudicator.HistoryEntry) []byte {
 	b = appendDecimal(b, h.Quantity)
 	b = appendDecimal(b, h.PlanPaid)
 	b = append(b, byte(h.Segment.Type), byte(h.Segment.Class))
-	b = binary.AppendUvarint(b, uint64(len(h.Buckets)))
-	for _, k := range h.Buckets {
-		b = appendStr(b, k)
-	}
+	b = appendStrs(b, h.Buckets)
 	b = appendStr(b, h.PharmacyNPI)
 	b = appendStr(b, h.RxNumber)
-	b = binary.AppendUvarint(b, uint64(len(h.PriorAuths)))
-	for _, n := range h.PriorAuths {
-		b = appendStr(b, n)
+	return appendStrs(b, h.PriorAuths)
+}
+
+// appendStrs appends a count, then each string (a nil list reads back nil).
+func appendStrs(b []byte, ss []string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(ss)))
+	for _, s := range ss {
+		b = appendStr(b, s)
 	}
 	return b
 }
@@ -130,26 +132,10 @@ func DecodeHistorySummary(b []byte) (*HistorySummary, error) {
 		h.Quantity = r.decimal()
 		h.PlanPaid = r.decimal()
 		h.Segment = domain.Segment{Type: domain.NetworkType(r.byte()), Class: domain.NetworkClass(r.byte())}
-		if k := r.uvarint(); k > 0 {
-			if k > uint64(len(b)) {
-				return nil, errors.New("history summary: truncated")
-			}
-			h.Buckets = make([]string, k)
-			for j := range h.Buckets {
-				h.Buckets[j] = r.str()
-			}
-		}
+		h.Buckets = r.strs()
 		h.PharmacyNPI = r.str()
 		h.RxNumber = r.str()
-		if k := r.uvarint(); k > 0 {
-			if k > uint64(len(b)) {
-				return nil, errors.New("history summary: truncated")
-			}
-			h.PriorAuths = make([]string, k)
-			for j := range h.PriorAuths {
-				h.PriorAuths[j] = r.str()
-			}
-		}
+		h.PriorAuths = r.strs()
 	}
 	if r.err != nil {
 		return nil, fmt.Errorf("history summary: %w", r.err)
@@ -219,6 +205,23 @@ func (r *reader) uvarint() uint64 {
 	}
 	r.b = r.b[n:]
 	return v
+}
+
+// strs reads what appendStrs wrote: nil for none.
+func (r *reader) strs() []string {
+	k := r.uvarint()
+	if k == 0 {
+		return nil
+	}
+	if k > uint64(len(r.b)) { // every string takes at least a byte
+		r.fail()
+		return nil
+	}
+	out := make([]string, k)
+	for j := range out {
+		out[j] = r.str()
+	}
+	return out
 }
 
 func (r *reader) str() string {
