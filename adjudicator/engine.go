@@ -149,7 +149,7 @@ func (e *Engine) adjudicate(ctx context.Context, snap *snapshot, c *Claim, steps
 	}
 	return e.transact(ctx, func(ctx context.Context) (*Response, error) {
 		a := &adjudication{engine: e, snap: snap, store: e.store, submitted: c, docs: newDocSet(e.store),
-			resp: &Response{ClaimID: e.newID(), Trace: make([]TraceStep, 0, 16)}}
+			resp: &Response{Trace: make([]TraceStep, 0, 16)}}
 		return a.run(ctx, steps)
 	})
 }
@@ -169,7 +169,7 @@ func (e *Engine) reverse(ctx context.Context, r *Reversal, audit *AuditEntry) (*
 		return nil, err
 	}
 	return e.transact(ctx, func(ctx context.Context) (*Response, error) {
-		a := &adjudication{engine: e, store: e.store, rev: r, audit: audit, docs: newDocSet(e.store), resp: &Response{ClaimID: e.newID()}}
+		a := &adjudication{engine: e, store: e.store, rev: r, audit: audit, docs: newDocSet(e.store), resp: &Response{}}
 		return a.run(ctx, reverseSteps)
 	})
 }

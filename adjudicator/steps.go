@@ -90,6 +90,9 @@ func (a *adjudication) runLocked(ctx context.Context, steps []step) (*Response, 
 			return nil, err
 		}
 		if a.resp.Status != "" {
+			if a.resp.ClaimID == "" { // a paid claim's was issued at its commit
+				a.resp.ClaimID = a.engine.newID()
+			}
 			return a.answer()
 		}
 	}
