@@ -143,7 +143,7 @@ func New(engine *adjudicator.Engine, c Config) *Server {
 // serverOptions are an authenticated listener's options: credentials,
 // limits and the interceptor chains.
 func (c Config) serverOptions(srvMetrics *grpcprom.ServerMetrics, authorize *authorizer, log *slog.Logger, maxRecv int, timeout time.Duration) []grpc.ServerOption {
-	opts := append(c.Limits.withDefaults().transport(), grpc.MaxRecvMsgSize(maxRecv))
+	opts := append(c.Limits.withDefaults().transport(), grpc.MaxRecvMsgSize(maxRecv), grpc.ForceServerCodecV2(newDecodeCodec()))
 	if c.Creds != nil {
 		opts = append(opts, grpc.Creds(c.Creds))
 	}
@@ -152,8 +152,8 @@ func (c Config) serverOptions(srvMetrics *grpcprom.ServerMetrics, authorize *aut
 
 // interceptors are the unary and stream interceptor chains, outermost
 // first: metrics, logging (unary calls), panic recovery, the request
-// timeout (unary), authentication (the caller's identity), then
-// authorization and audit.
+// timeout (unary), authentication (the caller's identity), authorization
+// and audit, then (unary) the refusal of a request that did not decode.
 func (c Config) interceptors(srvMetrics *grpcprom.ServerMetrics, authorize *authorizer, log *slog.Logger, timeout time.Duration) []grpc.ServerOption {
 	onPanic := recovery.WithRecoveryHandlerContext(func(ctx context.Context, p any) error {
 		log.ErrorContext(ctx, "panic in handler", "panic", fmt.Sprint(p))
@@ -171,7 +171,7 @@ func (c Config) interceptors(srvMetrics *grpcprom.ServerMetrics, authorize *auth
 		recovery.StreamServerInterceptor(onPanic),
 		c.Authenticator.Stream(),
 	}
-	unary = append(unary, authorize.unary)
+	unary = append(unary, authorize.unary, undecodable)
 	stream = append(stream, authorize.stream)
 	return []grpc.ServerOption{grpc.ChainUnaryInterceptor(unary...), grpc.ChainStreamInterceptor(stream...)}
 }
