@@ -250,11 +250,11 @@ func (a *adjudication) commitReplay(context.Context) error {
 // idTime is the adjudication time a claim ID carries (engine.newID).
 func idTime(id string) (time.Time, error) {
 	if len(id) != 20 {
-		return time.Time{}, fmt.Errorf("claim ID %q does not carry its time", id)
+		return time.Time{}, fmt.Errorf("claim ID %s does not carry its time", domain.Quote(id))
 	}
 	ms, err := strconv.ParseUint(id[:12], 16, 64)
 	if _, errHex := hex.DecodeString(id); err != nil || errHex != nil {
-		return time.Time{}, fmt.Errorf("claim ID %q does not carry its time", id)
+		return time.Time{}, fmt.Errorf("claim ID %s does not carry its time", domain.Quote(id))
 	}
 	return time.UnixMilli(int64(ms)).UTC(), nil
 }

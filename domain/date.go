@@ -32,7 +32,7 @@ func DateOf(t time.Time) Date {
 func ParseDate(s string) (Date, error) {
 	t, err := time.Parse(dateLayout, s)
 	if err != nil {
-		return Date{}, fmt.Errorf("date %q: want YYYY-MM-DD", s)
+		return Date{}, fmt.Errorf("date %s: want YYYY-MM-DD", Quote(s))
 	}
 	return DateOf(t), nil
 }

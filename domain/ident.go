@@ -1,8 +1,11 @@
 package domain
 
 import (
+	"fmt"
 	"maps"
 	"slices"
+	"strconv"
+	"unicode/utf8"
 )
 
 // IsDigits reports whether s is minLen to maxLen ASCII digits.
@@ -92,4 +95,20 @@ func (n *Network) Term(bc BrandClass) *PricingTerm {
 		}
 	}
 	return def
+}
+
+// maxQuoted bounds how much of a value an error message repeats.
+const maxQuoted = 40
+
+// Quote quotes s for an error message, as %q does, but repeats at most
+// its first 40 bytes: a message never echoes an unbounded input back.
+func Quote(s string) string {
+	if len(s) <= maxQuoted {
+		return strconv.Quote(s)
+	}
+	cut := maxQuoted
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d bytes)", strconv.Quote(s[:cut]), len(s))
 }

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"strings"
 
+	"github.com/rxclaims/rxclaims/domain"
+
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/config"
 	"github.com/rxclaims/rxclaims/edits"
@@ -178,10 +180,10 @@ func (s *adminService) ListEdits(ctx context.Context, req *pb.ListEditsRequest) 
 	switch edits.Status(st) {
 	case "", edits.Draft, edits.Active, edits.Inactive:
 	default:
-		return nil, status.Errorf(codes.InvalidArgument, "status: %q is not DRAFT, ACTIVE or INACTIVE", req.GetStatus())
+		return nil, status.Errorf(codes.InvalidArgument, "status: %s is not DRAFT, ACTIVE or INACTIVE", domain.Quote(req.GetStatus()))
 	}
 	if kind != "" && edits.KindIndex(edits.Kind(kind)) < 0 {
-		return nil, status.Errorf(codes.InvalidArgument, "kind: %q is not an edit kind", req.GetKind())
+		return nil, status.Errorf(codes.InvalidArgument, "kind: %s is not an edit kind", domain.Quote(req.GetKind()))
 	}
 	var keep []edits.Edit
 	for _, e := range s.engine.Edits() {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/rxclaims/rxclaims/domain"
+
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/internal/wire"
 	pb "github.com/rxclaims/rxclaims/proto/rxclaims/v1"
@@ -119,7 +121,7 @@ func auditTime(field, v string, end bool) (time.Time, error) {
 	}
 	d, err := time.Parse(time.DateOnly, v)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%s: %q is neither an RFC 3339 time nor a YYYY-MM-DD date", field, v)
+		return time.Time{}, fmt.Errorf("%s: %s is neither an RFC 3339 time nor a YYYY-MM-DD date", field, domain.Quote(v))
 	}
 	if end {
 		d = d.AddDate(0, 0, 1)

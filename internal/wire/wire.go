@@ -134,7 +134,7 @@ func ResultFromProto(p *pb.ClaimResult) (*adjudicator.Response, error) {
 	for _, f := range fields {
 		v, err := decimal.NewFromString(f.src)
 		if err != nil {
-			return nil, fmt.Errorf("amount %q: %w", f.src, err)
+			return nil, fmt.Errorf("amount %s: %w", domain.Quote(f.src), err)
 		}
 		*f.dst = v
 	}
@@ -147,14 +147,14 @@ func ResultFromProto(p *pb.ClaimResult) (*adjudicator.Response, error) {
 		}
 		v, err := decimal.NewFromString(nf.src)
 		if err != nil {
-			return nil, fmt.Errorf("amount %q: %w", nf.src, err)
+			return nil, fmt.Errorf("amount %s: %w", domain.Quote(nf.src), err)
 		}
 		*nf.dst = decimal.NullDecimal{Decimal: v, Valid: true}
 	}
 	for _, rj := range p.GetRejects() {
 		code, ok := ncpdp.LookupReject(rj.GetCode())
 		if !ok {
-			return nil, fmt.Errorf("unknown reject code %q", rj.GetCode())
+			return nil, fmt.Errorf("unknown reject code %s", domain.Quote(rj.GetCode()))
 		}
 		r.Rejects = append(r.Rejects, code)
 	}

@@ -42,7 +42,7 @@ func parseOptDecimal(field, s string) (decimal.Decimal, error) {
 	}
 	d, err := decimal.NewFromString(s)
 	if err != nil {
-		return d, fmt.Errorf("%s: %q is not a number", field, s)
+		return d, fmt.Errorf("%s: %s is not a number", field, domain.Quote(s))
 	}
 	return d, nil
 }
