@@ -125,6 +125,7 @@ func (e *Engine) save(ctx context.Context, w ConfigWrite) error {
 			return err
 		}
 		defer unlock()
+		w.FamiliesAt = e.newID() // under the locks, as a claim's ID
 	}
 	if err := e.configs.SaveConfig(ctx, w); err != nil {
 		return fmt.Errorf("saving configuration: %w", err)
@@ -302,7 +303,7 @@ func (e *Engine) PutFamilies(ctx context.Context, fams []domain.Family, audit *A
 		return err
 	}
 	defer unlock()
-	return e.configs.PutFamilies(ctx, fams, audit)
+	return e.configs.PutFamilies(ctx, e.newID(), fams, audit)
 }
 
 // ImportSummary counts what an import changed, or would change.

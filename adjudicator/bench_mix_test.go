@@ -42,7 +42,7 @@ func BenchmarkBillMix(b *testing.B) {
 	}
 	defer st.Close()
 	ctx := context.Background()
-	if err := st.PutFamilies(ctx, pop.Config.Families, nil); err != nil {
+	if err := st.PutFamilies(ctx, "", pop.Config.Families, nil); err != nil {
 		b.Fatal(err)
 	}
 	now := today.Time().Add(12 * time.Hour)

@@ -25,7 +25,7 @@ func TestLegacyZeroPaddedKey(t *testing.T) {
 		t.Fatal("a new store reports zero-padded keys")
 	}
 	cfg := ppoConfig(t)
-	if err := st.PutFamilies(ctx, cfg.Families, nil); err != nil {
+	if err := st.PutFamilies(ctx, "", cfg.Families, nil); err != nil {
 		t.Fatal(err)
 	}
 	e, err := adjudicator.New(cfg, adjudicator.Options{Store: st, Configs: st, Now: func() time.Time { return clock }})

@@ -29,7 +29,7 @@ func TestPriorAuthsWithoutPriorAuthStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
-	if err := st.PutFamilies(ctx, cfg.Families, nil); err != nil { // PAs left inside the families
+	if err := st.PutFamilies(ctx, "", cfg.Families, nil); err != nil { // PAs left inside the families
 		t.Fatal(err)
 	}
 	plain := plainStore{Store: st, ConfigStore: st}

@@ -26,9 +26,10 @@ import (
 // stored records alone, in claim ID order (the order of a family's
 // commits): each earlier claim's stored contributions are applied at its
 // commit and removed at its reversal, and its history entry is the one
-// its own replay makes. Nothing is written. Families are read as they are
-// now: an enrollment change since the claim (a coverage ended back-dated,
-// a new prior authorization) shows as a difference.
+// its own replay makes. Nothing is written. Families are read as the
+// claim read them where the store keeps their versions (FamilyVersions),
+// and the prior authorizations from the claim's record, so an enrollment
+// change since the claim (a coverage ended back-dated) changes nothing.
 
 // Replay is the outcome of re-adjudicating one stored claim.
 type Replay struct {
@@ -211,7 +212,7 @@ func (r *replayer) readjudicate(ctx context.Context, rec *ClaimRecord) (*Replay,
 	if err != nil {
 		return nil, nil, err
 	}
-	r.clock = at
+	r.clock, r.st.at = at, rec.ID
 	a := &adjudication{engine: r.shadow, snap: snap, store: r.st, submitted: rec.Claim, docs: newDocSet(r.st),
 		resp: &Response{ClaimID: rec.ID, Trace: make([]TraceStep, 0, 16)}}
 	// The member's PAs as the claim read them: records are changed and
@@ -335,6 +336,7 @@ func (h *reversals) Pop() any {
 // stored claims before it left, in memory. It writes nothing.
 type replayStore struct {
 	live    Store
+	at      string // the ID of the claim being replayed
 	byKey   map[ClaimKey]*ClaimRecord
 	byID    map[string]*ClaimRecord
 	docs    map[docRef]*accumulators.Doc
@@ -356,7 +358,15 @@ func (s *replayStore) pair(rec *ClaimRecord) accumulators.Docs {
 		Family: s.doc(accumulators.Family, rec.CardholderID, rec.Period)}
 }
 
+// Family is the family as the claim being replayed read it, where the
+// store keeps family versions; otherwise as it is now.
 func (s *replayStore) Family(ctx context.Context, cardholderID string) (*domain.Family, error) {
+	if fv, ok := s.live.(FamilyVersions); ok {
+		f, found, err := fv.FamilyAsOf(ctx, cardholderID, s.at)
+		if err != nil || found {
+			return f, err
+		}
+	}
 	return s.live.Family(ctx, cardholderID)
 }
 

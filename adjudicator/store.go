@@ -128,8 +128,10 @@ type ConfigStore interface {
 	// SaveConfig writes w in one durable batch.
 	SaveConfig(ctx context.Context, w ConfigWrite) error
 	// PutFamilies writes families durably in one batch, replacing any with
-	// the same cardholder ID; a later Family returns the new value.
-	PutFamilies(ctx context.Context, fams []domain.Family, audit *AuditEntry) error
+	// the same cardholder ID; a later Family returns the new value. at
+	// names the write in the claim ID order (see FamilyVersions); "" is a
+	// write before any claim (a seed).
+	PutFamilies(ctx context.Context, at string, fams []domain.Family, audit *AuditEntry) error
 	// PendingImports returns the imports waiting for approval, by ID.
 	PendingImports(ctx context.Context) ([]PendingImport, error)
 }
@@ -140,8 +142,10 @@ type ConfigWrite struct {
 	Base *config.Config
 	// Versions replace the edit versions with the same ID and version.
 	Versions []edits.Edit
-	// Families replace those with the same cardholder ID (an import's).
-	Families []domain.Family
+	// Families replace those with the same cardholder ID (an import's);
+	// FamiliesAt names their write as PutFamilies's at does.
+	Families   []domain.Family
+	FamiliesAt string
 	// PriorAuths replace the prior authorization records with the same
 	// key (an import's, moved out of its families). A store that is not a
 	// PriorAuthStore is never given any.
@@ -215,7 +219,23 @@ type FamilyRemover interface {
 	// appended in the same batch; an absent family is a no-op that writes
 	// nothing. It is refused with ErrFamilyHasClaims, changing nothing,
 	// when any member of the family has a paid claim in its history.
-	RemoveFamily(ctx context.Context, cardholderID string, audit *AuditEntry) error
+	// at names the removal as PutFamilies's at does.
+	RemoveFamily(ctx context.Context, cardholderID, at string, audit *AuditEntry) error
+}
+
+// FamilyVersions is implemented by a store that keeps every version of
+// each family, so that a replay reads a family as the claim read it.
+// Each write of a family (PutFamilies, ConfigWrite.Families,
+// RemoveFamily) is a version, named by an ID the engine issues from the
+// claim ID sequence while it holds the family's lock: a claim of the
+// family whose ID is above a version's and below the next one's read that
+// version.
+type FamilyVersions interface {
+	// FamilyAsOf returns the version of the family in force just before
+	// the claim or change with ID at: the latest written before it. f is
+	// nil when that version is a removal; found is false when the store
+	// has no version before at (nothing written since it kept versions).
+	FamilyAsOf(ctx context.Context, cardholderID, at string) (f *domain.Family, found bool, err error)
 }
 
 // ClaimRecord is what is stored for a paid claim. Its ID is unique; a

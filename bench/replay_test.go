@@ -27,7 +27,7 @@ func TestPopulationReplays(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	if err := st.PutFamilies(ctx, pop.Config.Families, nil); err != nil {
+	if err := st.PutFamilies(ctx, "", pop.Config.Families, nil); err != nil {
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)

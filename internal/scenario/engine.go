@@ -45,7 +45,7 @@ func NewEngineOn(t testing.TB, cfg *config.Config, st Store, now func() time.Tim
 	if keepsPAs { // their prior authorizations as records of their own, as a server's seed does
 		fams, pas = adjudicator.SplitPriorAuths(fams)
 	}
-	if err := st.PutFamilies(context.Background(), fams, nil); err != nil {
+	if err := st.PutFamilies(context.Background(), "", fams, nil); err != nil {
 		t.Fatal(err)
 	}
 	if keepsPAs {

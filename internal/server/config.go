@@ -91,7 +91,7 @@ func seedEngine(ctx context.Context, st engineStore, src ConfigSource, engOpts a
 	// The families' own prior authorizations become records (written with
 	// the configuration below), which enrollment syncs leave alone.
 	fams, pas := adjudicator.SplitPriorAuths(cfg.Families)
-	if err := st.PutFamilies(ctx, fams, nil); err != nil {
+	if err := st.PutFamilies(ctx, "", fams, nil); err != nil {
 		return nil, fmt.Errorf("loading families: %w", err)
 	}
 	engine, err := adjudicator.New(cfg, engOpts)

@@ -77,7 +77,7 @@ func setConfig(b *pebble.Batch, w adjudicator.ConfigWrite) error {
 			return err
 		}
 	}
-	if err := setFamilies(b, w.Families); err != nil {
+	if err := setFamilies(b, w.FamiliesAt, w.Families); err != nil {
 		return err
 	}
 	if err := setPriorAuths(b, w.PriorAuths); err != nil {

@@ -57,7 +57,7 @@ var clock = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
 func demoEngine(t *testing.T, st *store.Store) *adjudicator.Engine {
 	t.Helper()
 	cfg := demo.Config()
-	if err := st.PutFamilies(ctx, cfg.Families, nil); err != nil {
+	if err := st.PutFamilies(ctx, "", cfg.Families, nil); err != nil {
 		t.Fatal(err)
 	}
 	e, err := adjudicator.New(cfg, adjudicator.Options{Store: st, Configs: st, Now: func() time.Time { return clock }})

@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"log/slog"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -291,11 +292,12 @@ func (s *Store) Family(_ context.Context, cardholderID string) (*domain.Family, 
 }
 
 // PutFamilies writes families durably, replacing any with the same
-// cardholder ID, with audit (when not nil) appended in the same batch.
-func (s *Store) PutFamilies(_ context.Context, fams []domain.Family, audit *adjudicator.AuditEntry) error {
+// cardholder ID, with audit (when not nil) appended in the same batch;
+// each is also kept as the family's version at (FamilyAsOf).
+func (s *Store) PutFamilies(_ context.Context, at string, fams []domain.Family, audit *adjudicator.AuditEntry) error {
 	b := s.newBatch()
 	defer b.Close()
-	if err := setFamilies(b.Batch, fams); err != nil {
+	if err := setFamilies(b.Batch, at, fams); err != nil {
 		return err
 	}
 	if err := s.commitAudited(b, audit); err != nil {
@@ -305,8 +307,8 @@ func (s *Store) PutFamilies(_ context.Context, fams []domain.Family, audit *adju
 	return nil
 }
 
-// setFamilies adds the families to b.
-func setFamilies(b *pebble.Batch, fams []domain.Family) error {
+// setFamilies adds the families, and each as its version at, to b.
+func setFamilies(b *pebble.Batch, at string, fams []domain.Family) error {
 	for i := range fams {
 		v, err := records.EncodeFamily(&fams[i])
 		if err != nil {
@@ -315,8 +317,45 @@ func setFamilies(b *pebble.Batch, fams []domain.Family) error {
 		if err := b.Set(familyKey(fams[i].CardholderID), v, nil); err != nil {
 			return err
 		}
+		if err := b.Set(familyVersionKey(fams[i].CardholderID, at), v, nil); err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// familyVersionKey is "F\x00<cardholder ID>\x00<at>": a family's versions in
+// claim ID order. A removal's version has an empty value.
+func familyVersionKey(cardholderID, at string) []byte {
+	return append(append(append([]byte("F\x00"), cardholderID...), 0), at...)
+}
+
+// FamilyAsOf implements adjudicator.FamilyVersions.
+func (s *Store) FamilyAsOf(_ context.Context, cardholderID, at string) (*domain.Family, bool, error) {
+	if err := s.health.err(); err != nil {
+		return nil, false, err
+	}
+	lower := familyVersionKey(cardholderID, "")
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: familyVersionKey(cardholderID, at)})
+	if err != nil {
+		return nil, false, err
+	}
+	var v []byte
+	found := it.Last()
+	if found {
+		v = slices.Clone(it.Value())
+	}
+	if err := errors.Join(it.Error(), it.Close()); err != nil {
+		return nil, false, err
+	}
+	if !found || len(v) == 0 {
+		return nil, found, nil
+	}
+	f, err := records.DecodeFamily(v)
+	if err != nil {
+		return nil, false, fmt.Errorf("store: family version: %w", err)
+	}
+	return f, true, nil
 }
 
 // forgetFamilies drops written families from the cache, once durable.
@@ -334,7 +373,7 @@ func (s *Store) forgetFamilies(fams []domain.Family) {
 // nothing. It is refused with adjudicator.ErrFamilyHasClaims, changing
 // nothing, when a member of the family has a paid claim in its history (a
 // reversed claim leaves the history).
-func (s *Store) RemoveFamily(_ context.Context, cardholderID string, audit *adjudicator.AuditEntry) error {
+func (s *Store) RemoveFamily(_ context.Context, cardholderID, at string, audit *adjudicator.AuditEntry) error {
 	p := familyHistoryPrefix(cardholderID)
 	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: p, UpperBound: append(p[:len(p)-1:len(p)-1], 1)})
 	if err != nil {
@@ -353,6 +392,9 @@ func (s *Store) RemoveFamily(_ context.Context, cardholderID string, audit *adju
 	b := s.newBatch()
 	defer b.Close()
 	if err := b.Delete(familyKey(cardholderID), nil); err != nil {
+		return err
+	}
+	if err := b.Set(familyVersionKey(cardholderID, at), nil, nil); err != nil {
 		return err
 	}
 	if err := s.commitAudited(b, audit); err != nil {

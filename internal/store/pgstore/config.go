@@ -61,7 +61,7 @@ func (s *Store) SaveConfig(ctx context.Context, w adjudicator.ConfigWrite) error
 				return err
 			}
 		}
-		if err := putFamilies(ctx, tx, w.Families); err != nil {
+		if err := putFamilies(ctx, tx, w.FamiliesAt, w.Families); err != nil {
 			return err
 		}
 		if err := putPriorAuths(ctx, tx, w.PriorAuths); err != nil {

@@ -372,10 +372,10 @@ func noRows(err error) error {
 
 // PutFamilies writes families, replacing any with the same cardholder ID,
 // with audit (when not nil) appended in the same transaction.
-func (s *Store) PutFamilies(ctx context.Context, fams []domain.Family, audit *adjudicator.AuditEntry) error {
+func (s *Store) PutFamilies(ctx context.Context, at string, fams []domain.Family, audit *adjudicator.AuditEntry) error {
 	var done func()
 	err := s.write(ctx, func(tx pgx.Tx) error {
-		if err := putFamilies(ctx, tx, fams); err != nil {
+		if err := putFamilies(ctx, tx, at, fams); err != nil {
 			return err
 		}
 		var err error
@@ -389,7 +389,8 @@ func (s *Store) PutFamilies(ctx context.Context, fams []domain.Family, audit *ad
 	return nil
 }
 
-func putFamilies(ctx context.Context, q querier, fams []domain.Family) error {
+// putFamilies writes the families, and each as its version at.
+func putFamilies(ctx context.Context, q querier, at string, fams []domain.Family) error {
 	b := &pgx.Batch{}
 	for i := range fams {
 		v, err := records.EncodeFamily(&fams[i])
@@ -398,8 +399,36 @@ func putFamilies(ctx context.Context, q querier, fams []domain.Family) error {
 		}
 		b.Queue(`INSERT INTO families (cardholder_id, record) VALUES ($1, $2)
 			ON CONFLICT (cardholder_id) DO UPDATE SET record = excluded.record`, fams[i].CardholderID, v)
+		queueFamilyVersion(b, fams[i].CardholderID, at, v)
 	}
 	return runBatch(ctx, q, b)
+}
+
+// queueFamilyVersion keeps record (nil: a removal) as the family's version at.
+func queueFamilyVersion(b *pgx.Batch, cardholderID, at string, record []byte) {
+	b.Queue(`INSERT INTO family_versions (cardholder_id, at, record) VALUES ($1, $2, $3)
+		ON CONFLICT (cardholder_id, at) DO UPDATE SET record = excluded.record`, cardholderID, at, record)
+}
+
+// FamilyAsOf implements adjudicator.FamilyVersions.
+func (s *Store) FamilyAsOf(ctx context.Context, cardholderID, at string) (*domain.Family, bool, error) {
+	var v []byte
+	err := s.pool.QueryRow(ctx, `SELECT record FROM family_versions WHERE cardholder_id = $1 AND at < $2
+		ORDER BY at DESC LIMIT 1`, cardholderID, at).Scan(&v)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("pgstore: family version: %w", err)
+	}
+	if v == nil {
+		return nil, true, nil
+	}
+	f, err := records.DecodeFamily(v)
+	if err != nil {
+		return nil, false, fmt.Errorf("pgstore: family version: %w", err)
+	}
+	return f, true, nil
 }
 
 // runBatch sends b and reads every result.
@@ -413,7 +442,7 @@ func runBatch(ctx context.Context, q querier, b *pgx.Batch) error {
 // RemoveFamily deletes a family, refused with
 // adjudicator.ErrFamilyHasClaims when a member has a paid claim; an absent
 // family is a no-op that writes nothing (no audit entry either).
-func (s *Store) RemoveFamily(ctx context.Context, cardholderID string, audit *adjudicator.AuditEntry) error {
+func (s *Store) RemoveFamily(ctx context.Context, cardholderID, at string, audit *adjudicator.AuditEntry) error {
 	var done func()
 	err := s.write(ctx, func(tx pgx.Tx) error {
 		done = func() {}
@@ -433,6 +462,11 @@ func (s *Store) RemoveFamily(ctx context.Context, cardholderID string, audit *ad
 		}
 		tag, err := tx.Exec(ctx, `DELETE FROM families WHERE cardholder_id = $1`, cardholderID)
 		if err != nil || tag.RowsAffected() == 0 {
+			return err
+		}
+		b := &pgx.Batch{}
+		queueFamilyVersion(b, cardholderID, at, nil)
+		if err := runBatch(ctx, tx, b); err != nil {
 			return err
 		}
 		done, err = appendAudit(ctx, tx, audit)

@@ -65,16 +65,16 @@ func testAuditWithWrites(t *testing.T, open Open) {
 	e = entry("alice", "SaveConfig", 2, "edit QTY-10 v1")
 	step("save configuration", e, s.SaveConfig(ctx, adjudicator.ConfigWrite{Audit: e}))
 	e = entry("loader", "PutFamilies", 3, "group G1")
-	step("put families", e, s.PutFamilies(ctx, nil, e))
+	step("put families", e, s.PutFamilies(ctx, "", nil, e))
 	putFamilies(t, s, Family("GONE", "1980-01-01"))
 	e = entry("loader", "RemoveFamily", 4, "group G1")
-	step("remove family", e, s.RemoveFamily(ctx, "GONE", e))
+	step("remove family", e, s.RemoveFamily(ctx, "GONE", "", e))
 	rec := Record("0001", "700001", "A1")
 	e = entry("ops", "ReverseClaim", 5, "claim 0001")
 	step("commit", e, s.Commit(ctx, &adjudicator.Commit{Records: []*adjudicator.ClaimRecord{rec}, Audit: e}))
 
 	unwritten := entry("loader", "RemoveFamily", 6)
-	if err := s.RemoveFamily(ctx, "NOBODY", unwritten); err != nil || unwritten.Seq != 0 {
+	if err := s.RemoveFamily(ctx, "NOBODY", "", unwritten); err != nil || unwritten.Seq != 0 {
 		t.Fatalf("removing an absent family wrote entry %d (%v)", unwritten.Seq, err)
 	}
 	commit(t, s, &adjudicator.Commit{Records: []*adjudicator.ClaimRecord{Record("0002", "700002", "A1")}})
@@ -107,7 +107,7 @@ func testAuditRefusedWrite(t *testing.T, open Open) {
 	h := &adjudicator.HistoryEntry{ClaimID: rec.ID, DateOfService: domain.MustDate("2026-04-01")}
 	commit(t, s, &adjudicator.Commit{Records: []*adjudicator.ClaimRecord{rec}, Index: rec, History: h})
 	e := entry("loader", "RemoveFamily", 1)
-	if err := s.RemoveFamily(ctx, "A1", e); !errors.Is(err, adjudicator.ErrFamilyHasClaims) || e.Seq != 0 {
+	if err := s.RemoveFamily(ctx, "A1", "", e); !errors.Is(err, adjudicator.ErrFamilyHasClaims) || e.Seq != 0 {
 		t.Fatalf("refused removal: %v, entry %d", err, e.Seq)
 	}
 	if got := readAudit(t, s, adjudicator.AuditQuery{}); len(got) != 0 {

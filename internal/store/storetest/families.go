@@ -54,13 +54,13 @@ func testPutFamiliesReplaces(t *testing.T, open Open) {
 func testRemoveFamily(t *testing.T, open Open) {
 	s, reopen := open(t)
 	putFamilies(t, s, Family("A1", "1980-01-01"), Family("A10", "1981-01-01"))
-	if err := s.RemoveFamily(ctx, "NOBODY", nil); err != nil {
+	if err := s.RemoveFamily(ctx, "NOBODY", "", nil); err != nil {
 		t.Fatalf("removing an absent family: %v", err)
 	}
 	paid := Record("0001", "700001", "A1")
 	h := &adjudicator.HistoryEntry{ClaimID: paid.ID, DateOfService: domain.MustDate("2026-04-01")}
 	commit(t, s, &adjudicator.Commit{Records: []*adjudicator.ClaimRecord{paid}, Index: paid, History: h})
-	if err := s.RemoveFamily(ctx, "A1", nil); !errors.Is(err, adjudicator.ErrFamilyHasClaims) {
+	if err := s.RemoveFamily(ctx, "A1", "", nil); !errors.Is(err, adjudicator.ErrFamilyHasClaims) {
 		t.Fatalf("removing a family with a paid claim: %v, want ErrFamilyHasClaims", err)
 	}
 	if f := family(t, s, "A1"); f == nil {
@@ -70,7 +70,7 @@ func testRemoveFamily(t *testing.T, open Open) {
 		t.Fatal("A10 is missing before its removal")
 	}
 	for range 2 {
-		if err := s.RemoveFamily(ctx, "A10", nil); err != nil {
+		if err := s.RemoveFamily(ctx, "A10", "", nil); err != nil {
 			t.Fatalf("removing A10 (whose ID extends A1's, which has claims): %v", err)
 		}
 		if f := family(t, s, "A10"); f != nil {
@@ -78,7 +78,7 @@ func testRemoveFamily(t *testing.T, open Open) {
 		}
 	}
 	commit(t, s, &adjudicator.Commit{Records: []*adjudicator.ClaimRecord{reversed(paid)}})
-	if err := s.RemoveFamily(ctx, "A1", nil); err != nil {
+	if err := s.RemoveFamily(ctx, "A1", "", nil); err != nil {
 		t.Fatalf("removing A1 once its claim is reversed: %v", err)
 	}
 	s = reopen()
@@ -86,5 +86,58 @@ func testRemoveFamily(t *testing.T, open Open) {
 		if f := family(t, s, id); f != nil {
 			t.Errorf("%s after reopen: %+v", id, f)
 		}
+	}
+}
+
+// testFamilyVersions: every write of a family (a put, a configuration
+// write, a removal) is a version named by its ID, and FamilyAsOf returns
+// the latest written before an ID, across a reopen; a seed (ID "") comes
+// before every ID, and another family's versions never show.
+func testFamilyVersions(t *testing.T, open Open) {
+	s, reopen := open(t)
+	const id1, id2, id3, id4 = "0000000000010000000a", "0000000000020000000b", "0000000000030000000c", "0000000000040000000d"
+	asOf := func(s Store, at string) (*domain.Family, bool) {
+		t.Helper()
+		f, found, err := s.FamilyAsOf(ctx, "V1", at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f, found
+	}
+	if f, found := asOf(s, id1); f != nil || found {
+		t.Fatalf("FamilyAsOf before any write = %+v, %v", f, found)
+	}
+	seed, v2, v3 := Family("V1", "1980-01-01"), Family("V1", "1981-01-01"), Family("V1", "1982-01-01")
+	if err := s.PutFamilies(ctx, "", []domain.Family{seed, Family("V10", "1990-01-01")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutFamilies(ctx, id2, []domain.Family{v2}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveConfig(ctx, adjudicator.ConfigWrite{Families: []domain.Family{v3}, FamiliesAt: id3}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RemoveFamily(ctx, "V1", id4, nil); err != nil {
+		t.Fatal(err)
+	}
+	s = reopen()
+	for _, c := range []struct {
+		at   string
+		want *domain.Family
+	}{{id1, &seed}, {id2, &seed}, {id2 + "0", &v2}, {id3, &v2}, {id4, &v3}, {"ffffffffffffffffffff", nil}} {
+		f, found := asOf(s, c.at)
+		if !found {
+			t.Fatalf("FamilyAsOf(%s): no version", c.at)
+		}
+		if c.want == nil {
+			if f != nil {
+				t.Errorf("FamilyAsOf(%s) after the removal = %+v, want nil", c.at, f)
+			}
+			continue
+		}
+		SameJSON(t, "FamilyAsOf("+c.at+")", f, c.want)
+	}
+	if f := family(t, s, "V1"); f != nil {
+		t.Errorf("Family(V1) after the removal = %+v", f)
 	}
 }

@@ -27,6 +27,7 @@ type Store interface {
 	adjudicator.AuditLog
 	adjudicator.ConfigHistory
 	adjudicator.ClaimScanner
+	adjudicator.FamilyVersions
 }
 
 // Open returns a new, empty store that is closed when the test ends, and
@@ -48,6 +49,7 @@ func Run(t *testing.T, open Open) {
 		{"History", testHistory},
 		{"PutFamiliesReplaces", testPutFamiliesReplaces},
 		{"RemoveFamily", testRemoveFamily},
+		{"FamilyVersions", testFamilyVersions},
 		{"ConcurrentDocumentReadsAndCommits", testConcurrentDocuments},
 		{"ConcurrentFamilyReadsAndPuts", testConcurrentFamilies},
 		{"AuditWithWrites", testAuditWithWrites},
@@ -149,7 +151,7 @@ func commit(t *testing.T, s Store, c *adjudicator.Commit) {
 
 func putFamilies(t *testing.T, s Store, fams ...domain.Family) {
 	t.Helper()
-	if err := s.PutFamilies(ctx, fams, nil); err != nil {
+	if err := s.PutFamilies(ctx, "", fams, nil); err != nil {
 		t.Fatal(err)
 	}
 }
