@@ -34,6 +34,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -79,6 +80,10 @@ type Store struct {
 	// configVersion is the configuration version this instance holds
 	// (config.go, follow.go).
 	configVersion atomic.Int64
+	// writeMu serializes this instance's writes (write): each appends to
+	// the one audit chain, so concurrent ones would only fail to
+	// serialize and retry; only other instances' writes are left to race.
+	writeMu sync.Mutex
 }
 
 // Open connects to the database, brings its schema up to date (under a
@@ -330,12 +335,15 @@ const txAttempts = 10
 // again (a bounded number of times) when it fails to serialize; after
 // commits, when not nil, runs once the transaction is committed.
 func (s *Store) write(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
 	for attempt := 1; ; attempt++ {
 		err := classify(pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.Serializable}, fn))
 		if !errors.Is(err, adjudicator.ErrConflict) || attempt == txAttempts {
 			return err
 		}
-		time.Sleep(time.Duration(attempt) * time.Millisecond)
+		// Another instance's write won: back off a random while, growing.
+		time.Sleep(time.Duration(1+rand.IntN(1<<min(attempt, 7))) * time.Millisecond)
 	}
 }
 
