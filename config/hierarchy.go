@@ -26,6 +26,9 @@ func (c *Config) Normalize() error {
 		}
 		if p.Status == "" {
 			p.Status = edits.Active
+			if p.Audit == (edits.Audit{}) {
+				p.Audit = edits.Audit{CreatedBy: "configuration", ActivatedBy: "configuration"}
+			}
 		}
 		add := func(suffix string, kind edits.Kind, set func(*edits.Edit)) error {
 			e := edits.Edit{ID: p.ID + "." + suffix, Version: 1, Status: edits.Active, Kind: kind,

@@ -168,14 +168,20 @@ func overlaps(a, b *Plan) bool {
 // shorthand for financial edits (deductible, out_of_pocket, cost_share).
 func checkDraftContent(p *Plan) error {
 	if p.ID == "" {
-		return fmt.Errorf("%w: plan without id", edits.ErrInvalid)
+		return invalidPlan("plan without id")
 	}
 	if !p.Deductible.Individual.IsZero() || !p.Deductible.Family.IsZero() || !p.OutOfPocket.Individual.IsZero() ||
 		!p.OutOfPocket.Family.IsZero() || len(p.CostShare) > 0 {
-		return fmt.Errorf("%w: plan %s: deductible, out_of_pocket and cost_share are edits of the plan; change them through the edit lifecycle", edits.ErrInvalid, p.ID)
+		return invalidPlan(fmt.Sprintf("plan %s: deductible, out_of_pocket and cost_share are edits of the plan; change them through the edit lifecycle", p.ID))
 	}
 	return nil
 }
+
+// invalidPlan is an edits.ErrInvalid that names a plan, not an edit.
+type invalidPlan string
+
+func (e invalidPlan) Error() string { return string(e) }
+func (e invalidPlan) Unwrap() error { return edits.ErrInvalid }
 
 func openStart(d domain.Date) string {
 	if d.IsZero() {

@@ -302,7 +302,7 @@ func ImportAudit(s Status, maker, checker string, now time.Time) Audit {
 // Active here at some time (a Draft retired, or a version imported
 // Inactive, never was).
 func WasActivated(s Status, a Audit) bool {
-	return s == Active || (s == Inactive && !a.ActivatedAt.IsZero())
+	return s == Active || (s == Inactive && (!a.ActivatedAt.IsZero() || a.ActivatedBy != ""))
 }
 
 // HandOver returns the window in which an Active version with range r
