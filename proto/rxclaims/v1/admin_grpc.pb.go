@@ -46,10 +46,10 @@ const (
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// AdminService manages edits (Draft → Active → Inactive, with maker-checker),
-// moves configuration bundles between environments (two people: one
-// proposes an import, another approves it), dry-runs claims and reads the
-// audit trail.
+// AdminService manages edits and plan versions (Draft → Active → Inactive,
+// with maker-checker), moves configuration bundles between environments
+// (two people: one proposes an import, another approves it), dry-runs
+// claims and reads the audit trail.
 //
 // An edit travels as edit_json: one JSON document in exactly the format of
 // an entry of a configuration bundle's `edits:` list. The acting user of
@@ -361,10 +361,10 @@ func (c *adminServiceClient) GetPlan(ctx context.Context, in *GetPlanRequest, op
 // All implementations must embed UnimplementedAdminServiceServer
 // for forward compatibility.
 //
-// AdminService manages edits (Draft → Active → Inactive, with maker-checker),
-// moves configuration bundles between environments (two people: one
-// proposes an import, another approves it), dry-runs claims and reads the
-// audit trail.
+// AdminService manages edits and plan versions (Draft → Active → Inactive,
+// with maker-checker), moves configuration bundles between environments
+// (two people: one proposes an import, another approves it), dry-runs
+// claims and reads the audit trail.
 //
 // An edit travels as edit_json: one JSON document in exactly the format of
 // an entry of a configuration bundle's `edits:` list. The acting user of
