@@ -420,7 +420,7 @@ func merge(c *config.Config, b *edits.Book, src *config.Config, r importRoles, n
 	}
 	sum.Clients = upsert(&c.Clients, src.Clients, func(x config.Client) string { return x.ID })
 	sum.Groups = upsert(&c.Groups, src.Groups, func(x config.Group) string { return x.ID })
-	sum.Plans = upsert(&c.Plans, src.Plans, func(x config.Plan) string { return x.ID })
+	sum.Plans = mergePlans(c, src.Plans, r, now)
 	sum.Networks = upsert(&c.Networks, src.Networks, func(x domain.Network) string { return x.ID })
 	sum.Pharmacies = upsert(&c.Pharmacies, src.Pharmacies, func(x domain.Pharmacy) string { return x.NPI })
 	sum.Drugs = upsert(&c.Drugs, src.Drugs, func(x domain.Drug) string { return x.NDC })
@@ -483,6 +483,36 @@ func settingValue(v any) string {
 	}
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// mergePlans puts the plan versions of src into c: each replaces the
+// version of the same plan and number, or is added. A version that differs
+// from what is here arrives with this environment's audit
+// (edits.ImportAudit): created by the import's maker, activated or retired
+// by its checker. It returns how many versions changed.
+func mergePlans(c *config.Config, src []config.Plan, r importRoles, now time.Time) int {
+	n := 0
+	for _, p := range src {
+		i := slices.IndexFunc(c.Plans, func(x config.Plan) bool { return x.ID == p.ID && x.Version == p.Version })
+		if i >= 0 && samePlan(c.Plans[i], p) {
+			continue
+		}
+		p.Audit = edits.ImportAudit(p.Status, r.maker, r.checker, now)
+		if i >= 0 {
+			c.Plans[i] = p
+		} else {
+			c.Plans = append(c.Plans, p)
+		}
+		n++
+	}
+	return n
+}
+
+// samePlan reports whether two plan versions say the same thing with the
+// same status, whatever their audit.
+func samePlan(a, b config.Plan) bool {
+	a.Audit, b.Audit = edits.Audit{}, edits.Audit{}
+	return reflect.DeepEqual(a, b)
 }
 
 // upsert replaces the items of *dst with the same key as an item of src,

@@ -93,6 +93,9 @@ func Actor(subject string) *AuditEntry { return &AuditEntry{Subject: subject, Ti
 // EditObject names one edit version as an audit object.
 func EditObject(id string, version int) string { return fmt.Sprintf("edit %s v%d", id, version) }
 
+// PlanObject names one plan version as an audit object.
+func PlanObject(id string, version int) string { return fmt.Sprintf("plan %s v%d", id, version) }
+
 // AuditQuery selects audit entries; zero fields match everything.
 type AuditQuery struct {
 	// From and To bound Time: From included, To excluded.

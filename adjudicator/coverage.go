@@ -105,7 +105,9 @@ func (s *snapshot) costShareGaps(lv edits.Level, day domain.Date) []string {
 			continue
 		}
 		for _, r := range reaches {
-			out = append(out, s.planGaps(s.plans[id], r.group, r.label, day)...)
+			if p, _ := s.planOn(id, day); p != nil {
+				out = append(out, s.planGaps(p, r.group, r.label, day)...)
+			}
 		}
 	}
 	return out

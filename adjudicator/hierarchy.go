@@ -14,9 +14,16 @@ type path struct {
 	settings config.LevelSettings
 }
 
+// pathKey names a path: a plan version and a group.
+type pathKey struct {
+	plan    string
+	version int
+	group   string
+}
+
 // pathFor resolves the hierarchy of a member of group on plan.
 func (s *snapshot) pathFor(p *compiledPlan, groupID string) *path {
-	key := [2]string{p.ID, groupID}
+	key := pathKey{p.ID, p.Version, groupID}
 	if v, ok := s.paths.Load(key); ok {
 		return v.(*path)
 	}
@@ -59,7 +66,7 @@ func (s *snapshot) checkLevel(l edits.Level) error {
 	known := true
 	switch l.Kind {
 	case edits.PlanLevel:
-		known = s.plans[l.ID] != nil
+		_, known = s.plans[l.ID]
 	case edits.GroupLevel:
 		known = s.groups[l.ID] != nil
 	case edits.ClientLevel:

@@ -150,7 +150,7 @@ func (e *Engine) Benefits(ctx context.Context, q *BenefitsQuery) (*Benefits, err
 	var plan *compiledPlan
 	for _, c := range m.Coverages {
 		if c.Contains(asOf) {
-			plan = snap.plans[c.PlanID]
+			plan, _ = snap.planOn(c.PlanID, asOf)
 		}
 	}
 	if plan == nil {

@@ -114,14 +114,16 @@ func eligibility(s *snapshot, r *Response, rt *route, fam *domain.Family, person
 	for _, cov := range m.Coverages {
 		switch {
 		case cov.Contains(dos):
-			p := s.plans[cov.PlanID]
+			p, known := s.planOn(cov.PlanID, dos)
 			if p == nil {
-				r.reject(ncpdp.RejectPatientIsNotCovered)
-				r.trace(stepEligibility, cov.PlanID, "coverage names a plan that is not configured")
+				planNotInForce(s, r, cov.PlanID, known, dos)
 				return nil, nil, false
 			}
 			r.PlanID = p.ID
 			r.trace(stepEligibility, p.ID, "covered %s to %s", cov.From, openEnd(cov.To))
+			if len(s.plans[p.ID]) > 1 || p.Version > 1 {
+				r.trace(stepEligibility, p.ID, "plan version %d, in force %s to %s", p.Version, openStart(p.window.From), openEnd(p.window.To))
+			}
 			return m, p, true
 		case dos.Before(cov.From):
 			before = true
@@ -141,6 +143,41 @@ func eligibility(s *snapshot, r *Response, rt *route, fam *domain.Family, person
 		r.trace(stepEligibility, "", "no coverage on the date of service")
 	}
 	return nil, nil, false
+}
+
+// planNotInForce rejects a claim whose coverage names a plan with no
+// version in force on the date of service: 67 before the plan's first
+// version takes effect, 68 after its last one ends, 65 otherwise (a plan
+// not configured, or a gap between versions).
+func planNotInForce(s *snapshot, r *Response, id string, known bool, dos domain.Date) {
+	if !known {
+		r.reject(ncpdp.RejectPatientIsNotCovered)
+		r.trace(stepEligibility, id, "coverage names a plan that is not configured")
+		return
+	}
+	before, after := len(s.plans[id]) > 0, len(s.plans[id]) > 0
+	for _, v := range s.plans[id] {
+		before = before && dos.Before(v.window.From)
+		after = after && !v.window.To.IsZero() && dos.After(v.window.To)
+	}
+	switch {
+	case before:
+		r.reject(ncpdp.RejectFilledBeforeCoverageEffective)
+		r.trace(stepEligibility, id, "date of service is before the plan's first version takes effect")
+	case after:
+		r.reject(ncpdp.RejectFilledAfterCoverageExpired)
+		r.trace(stepEligibility, id, "date of service is after the plan's last version ends")
+	default:
+		r.reject(ncpdp.RejectPatientIsNotCovered)
+		r.trace(stepEligibility, id, "no active version of the plan is in force on the date of service")
+	}
+}
+
+func openStart(d domain.Date) string {
+	if d.IsZero() {
+		return "open"
+	}
+	return d.String()
 }
 
 func openEnd(d domain.Date) string {

@@ -3,6 +3,7 @@ package adjudicator
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -14,7 +15,7 @@ import (
 // snapshot is the compiled, read-only form of a Config. The engine swaps
 // whole snapshots atomically; a claim sees one snapshot from start to end.
 type snapshot struct {
-	plans       map[string]*compiledPlan
+	plans       map[string][]*compiledPlan // by plan ID, the versions in force by date; empty for a plan with none
 	networks    map[string]*domain.Network
 	pharmacies  map[string]*domain.Pharmacy
 	drugs       map[string]*compiledDrug
@@ -25,12 +26,13 @@ type snapshot struct {
 	routes      map[config.Route]*route // nil: no routes configured, every BIN/PCN accepted
 	edits       *edits.Index
 	schedules   edits.Schedules
-	paths       sync.Map // [2]string{plan, group} → *path
+	paths       sync.Map // pathKey → *path
 	version     uint64   // the configuration version (ConfigVersion.Number)
 }
 
 type compiledPlan struct {
 	*config.Plan
+	window         domain.Range // the dates the version is in force (edits.HandOver)
 	periodStart    time.Month
 	networks       map[string]domain.NetworkClass
 	formularyNDC   map[string]int
@@ -78,7 +80,7 @@ func compile(in *config.Config) (*snapshot, error) {
 		clients:     clients,
 		groups:      groups,
 		settings:    cfg.Settings,
-		plans:       make(map[string]*compiledPlan, len(cfg.Plans)),
+		plans:       make(map[string][]*compiledPlan, len(cfg.Plans)),
 		networks:    make(map[string]*domain.Network, len(cfg.Networks)),
 		pharmacies:  make(map[string]*domain.Pharmacy, len(cfg.Pharmacies)),
 		drugs:       make(map[string]*compiledDrug, len(cfg.Drugs)),
@@ -119,12 +121,9 @@ func (s *snapshot) addRecords(cfg *config.Config, ps *domain.Problems) {
 	for i := range cfg.Plans {
 		p, path := &cfg.Plans[i], domain.Index("plans", i)
 		ps.Wrap(path, fmt.Sprintf("plan %q", p.ID), p.Validate(s.networks))
-		if s.plans[p.ID] != nil {
-			ps.Addf(path, "plan %s appears twice", p.ID)
-			continue
-		}
-		s.plans[p.ID] = compilePlan(p)
 	}
+	ps.Add("", cfg.CheckPlanVersions())
+	s.addPlans(cfg.Plans)
 	for i := range cfg.Pharmacies {
 		p, path := &cfg.Pharmacies[i], domain.Index("pharmacies", i)
 		ps.Add(path, p.Validate(s.networks))
@@ -181,6 +180,52 @@ func checkGenericEquivalents(catalog, check []domain.Drug) error {
 		}
 	}
 	return ps.Err()
+}
+
+// addPlans compiles the Active versions of each plan with the windows in
+// which they are in force: versions hand over by date as edits' versions
+// do (edits.HandOver), so inactivating a later version never re-extends an
+// earlier one. Every plan ID is known, whatever its versions' statuses.
+func (s *snapshot) addPlans(plans []config.Plan) {
+	byID := map[string][]*config.Plan{}
+	for i := range plans {
+		p := &plans[i]
+		if _, ok := s.plans[p.ID]; !ok {
+			s.plans[p.ID] = nil
+		}
+		if edits.WasActivated(p.Status, p.Audit) {
+			byID[p.ID] = append(byID[p.ID], p)
+		}
+	}
+	for id, vs := range byID {
+		slices.SortFunc(vs, func(a, b *config.Plan) int { return a.Version - b.Version })
+		for i, p := range vs {
+			if p.Status != edits.Active {
+				continue
+			}
+			var later []domain.Date
+			for _, l := range vs[i+1:] {
+				later = append(later, l.Effective)
+			}
+			if w, ok := edits.HandOver(p.Range(), later); ok {
+				c := compilePlan(p)
+				c.window = w
+				s.plans[id] = append(s.plans[id], c)
+			}
+		}
+	}
+}
+
+// planOn returns the version of plan id in force on day: nil when none is
+// (known says whether the plan is configured at all).
+func (s *snapshot) planOn(id string, day domain.Date) (p *compiledPlan, known bool) {
+	vs, known := s.plans[id]
+	for _, v := range vs {
+		if v.window.Contains(day) {
+			return v, true
+		}
+	}
+	return nil, known
 }
 
 func compilePlan(p *config.Plan) *compiledPlan {

@@ -27,7 +27,13 @@ type Config struct {
 	Families  []domain.Family  `json:"families,omitempty"`
 }
 
-// Plan is a benefit plan: its networks, formulary and financial rules.
+// Plan is one version of a benefit plan: its networks, formulary,
+// exclusions and settings, in force from Effective to Termination (both
+// optional: a version without dates is in force on every date). A plan ID
+// may have several versions (DOMAIN.md §3): they go through Draft → Active
+// → Inactive with maker-checker like edits, and hand over by date like
+// edits' versions do. A plan without version or status in a bundle is
+// version 1, Active.
 //
 // Deductible, OutOfPocket and CostShare are a shorthand for the plan's
 // default financial edits: loading a configuration turns them into Active
@@ -35,6 +41,10 @@ type Config struct {
 // "<plan>.cost-share"), which then change only through the edit lifecycle.
 type Plan struct {
 	ID               string                `json:"id"`
+	Version          int                   `json:"version,omitempty"` // 1 when unset
+	Status           edits.Status          `json:"status,omitempty"`  // ACTIVE when unset
+	Effective        domain.Date           `json:"effective,omitzero"`
+	Termination      domain.Date           `json:"termination,omitzero"`
 	Name             string                `json:"name"`
 	PeriodStartMonth int                   `json:"period_start_month,omitempty"` // benefit period starts on the 1st of this month; default 1
 	Networks         []PlanNetwork         `json:"networks"`
@@ -44,6 +54,8 @@ type Plan struct {
 	Formulary        []FormularyEntry      `json:"formulary"`
 	Exclusions       []DrugMatch           `json:"exclusions,omitempty"`
 	LevelSettings    `yaml:",inline"`
+	// Audit is this environment's history of the version, as for edits.
+	Audit edits.Audit `json:"audit,omitzero"`
 }
 
 // LevelSettings are settings any level of the hierarchy may set; a level
@@ -218,6 +230,17 @@ func (p *Plan) Validate(networks map[string]*domain.Network) error {
 	var ps domain.Problems
 	if p.ID == "" {
 		ps.Addf("", "plan without id")
+	}
+	if p.Version < 0 {
+		ps.Addf("version", "version %d is not positive", p.Version)
+	}
+	switch p.Status {
+	case "", edits.Draft, edits.Active, edits.Inactive:
+	default:
+		ps.Addf("status", "status %q must be DRAFT, ACTIVE or INACTIVE", p.Status)
+	}
+	if !p.Termination.IsZero() && p.Termination.Before(p.Effective) {
+		ps.Addf("termination", "termination %s is before effective %s", p.Termination, p.Effective)
 	}
 	if p.PeriodStartMonth < 0 || p.PeriodStartMonth > 12 {
 		ps.Addf("", "period_start_month %d is outside 1 to 12", p.PeriodStartMonth)

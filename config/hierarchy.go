@@ -21,6 +21,15 @@ func (c *Config) Normalize() error {
 	}
 	for i := range c.Plans {
 		p := &c.Plans[i]
+		if p.Version == 0 {
+			p.Version = 1
+		}
+		if p.Status == "" {
+			p.Status = edits.Active
+			if p.Audit == (edits.Audit{}) {
+				p.Audit = edits.Audit{CreatedBy: "configuration", ActivatedBy: "configuration"}
+			}
+		}
 		add := func(suffix string, kind edits.Kind, set func(*edits.Edit)) error {
 			e := edits.Edit{ID: p.ID + "." + suffix, Version: 1, Status: edits.Active, Kind: kind,
 				Name: p.Name + " " + suffix, Level: edits.Level{Kind: edits.PlanLevel, ID: p.ID},
@@ -30,6 +39,7 @@ func (c *Config) Normalize() error {
 			}
 			set(&e)
 			c.Edits = append(c.Edits, e)
+			have[e.ID] = true
 			return nil
 		}
 		if !p.Deductible.Individual.IsZero() || !p.Deductible.Family.IsZero() {

@@ -46,7 +46,7 @@ func Compile(all []Edit) *Index {
 	x := &Index{levels: map[Level]*levelIndex{}}
 	byID := map[string][]*Edit{}
 	for i := range all {
-		if e := &all[i]; e.Status == Active || e.wasActivated() {
+		if e := &all[i]; WasActivated(e.Status, e.Audit) {
 			byID[e.ID] = append(byID[e.ID], e)
 		}
 	}
@@ -56,25 +56,17 @@ func Compile(all []Edit) *Index {
 			if e.Status != Active {
 				continue
 			}
-			w := e.Range
-			for _, later := range vs[i+1:] {
-				if cut := later.From.AddDays(-1); w.To.IsZero() || cut.Before(w.To) {
-					w.To = cut
-				}
+			var later []domain.Date
+			for _, l := range vs[i+1:] {
+				later = append(later, l.From)
 			}
-			if w.To.IsZero() || !w.To.Before(w.From) {
+			if w, ok := HandOver(e.Range, later); ok {
 				x.add(&Compiled{Edit: e, Window: w, exception: e.Criteria.Exception(), spec: e.Criteria.Specificity(),
 					depth: e.Level.Kind.depth(), kind: KindIndex(e.Kind)})
 			}
 		}
 	}
 	return x
-}
-
-// wasActivated reports whether an Inactive version was Active here before
-// it was retired (a Draft retired, or a version imported Inactive, never was).
-func (e *Edit) wasActivated() bool {
-	return e.Status == Inactive && !e.Audit.ActivatedAt.IsZero()
 }
 
 func (x *Index) add(c *Compiled) {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/rxclaims/rxclaims/domain"
 )
 
 // Lifecycle errors. Callers map them to their own error kinds (the server to
@@ -85,20 +87,20 @@ func (b *Book) put(e Edit) {
 // next version of an existing one (how an Active edit is changed). An edit
 // has at most one Draft at a time.
 func (b *Book) CreateDraft(e Edit, user string, now time.Time) (Edit, error) {
-	if user == "" {
-		return Edit{}, fmt.Errorf("%w: a user is required", ErrInvalid)
-	}
 	vs := b.versions[e.ID]
+	draft := 0
 	if i := slices.IndexFunc(vs, func(x Edit) bool { return x.Status == Draft }); i >= 0 {
-		return Edit{}, fmt.Errorf("%w: edit %s already has a draft (v%d); update it instead", ErrConflict, e.ID, vs[i].Version)
+		draft = vs[i].Version
+	}
+	audit, err := DraftAudit("edit "+e.ID, draft, user, now)
+	if err != nil {
+		return Edit{}, err
 	}
 	e.Version = 1
 	if n := len(vs); n > 0 {
 		e.Version = vs[n-1].Version + 1
 	}
-	e.Status = Draft
-	e.Audit = Audit{CreatedBy: user, CreatedAt: now.UTC()}
-	e.Provenance = nil
+	e.Status, e.Audit, e.Provenance = Draft, audit, nil
 	if err := e.Validate(); err != nil {
 		return Edit{}, err
 	}
@@ -113,15 +115,11 @@ func (b *Book) UpdateDraft(e Edit, user string, now time.Time) (Edit, error) {
 	if err != nil {
 		return Edit{}, err
 	}
-	if old.Status != Draft {
-		return Edit{}, fmt.Errorf("%w: %s is %s; only a draft can change (create a new version instead)", ErrConflict, old.Ref(), old.Status)
+	audit, err := UpdateAudit(old.Ref(), old.Status, old.Audit, user, now)
+	if err != nil {
+		return Edit{}, err
 	}
-	if user == "" {
-		return Edit{}, fmt.Errorf("%w: a user is required", ErrInvalid)
-	}
-	e.Status = Draft
-	e.Audit, e.Provenance = old.Audit, old.Provenance
-	e.Audit.UpdatedBy, e.Audit.UpdatedAt = user, now.UTC()
+	e.Status, e.Audit, e.Provenance = Draft, audit, old.Provenance
 	if err := e.Validate(); err != nil {
 		return Edit{}, err
 	}
@@ -137,28 +135,11 @@ func (b *Book) Activate(id string, version int, user string, now time.Time, allo
 	if err != nil {
 		return Edit{}, err
 	}
-	switch e.Status {
-	case Active:
-		return Edit{}, fmt.Errorf("%w: %s is already active", ErrConflict, e.Ref())
-	case Inactive:
-		return Edit{}, fmt.Errorf("%w: %s is inactive, and an inactive edit can never be re-activated", ErrConflict, e.Ref())
+	audit, err := ActivateAudit(e.Ref(), "edit", e.Status, e.Audit, user, now, allowSelf)
+	if err != nil {
+		return Edit{}, err
 	}
-	if user == "" {
-		return Edit{}, fmt.Errorf("%w: a user is required", ErrInvalid)
-	}
-	// The maker is whoever wrote the draft: its creator, and the last user
-	// who replaced its content (an update replaces all of it). Either one
-	// activating it would approve their own work.
-	self := user == e.Audit.CreatedBy || user == e.Audit.UpdatedBy
-	if self && !allowSelf {
-		role := "created"
-		if user != e.Audit.CreatedBy {
-			role = "last updated"
-		}
-		return Edit{}, fmt.Errorf("%w: %s was %s by %s, who may not also activate it; another user must review and activate it", ErrMakerChecker, e.Ref(), role, user)
-	}
-	e.Status = Active
-	e.Audit.ActivatedBy, e.Audit.ActivatedAt, e.Audit.SelfActivated = user, now.UTC(), self
+	e.Status, e.Audit = Active, audit
 	if err := e.Validate(); err != nil {
 		return Edit{}, err
 	}
@@ -172,14 +153,11 @@ func (b *Book) Inactivate(id string, version int, user string, now time.Time) (E
 	if err != nil {
 		return Edit{}, err
 	}
-	if e.Status == Inactive {
-		return Edit{}, fmt.Errorf("%w: %s is already inactive", ErrConflict, e.Ref())
+	audit, err := InactivateAudit(e.Ref(), e.Status, e.Audit, user, now)
+	if err != nil {
+		return Edit{}, err
 	}
-	if user == "" {
-		return Edit{}, fmt.Errorf("%w: a user is required", ErrInvalid)
-	}
-	e.Status = Inactive
-	e.Audit.InactivatedBy, e.Audit.InactivatedAt = user, now.UTC()
+	e.Status, e.Audit = Inactive, audit
 	b.put(e)
 	return e, nil
 }
@@ -217,14 +195,7 @@ func (b *Book) Import(e Edit, maker, checker string, now time.Time) (bool, error
 		p := e.Audit
 		e.Provenance = &p
 	}
-	at := now.UTC()
-	e.Audit = Audit{CreatedBy: maker, CreatedAt: at, ImportedBy: maker, ImportedAt: at}
-	switch e.Status {
-	case Active:
-		e.Audit.ActivatedBy, e.Audit.ActivatedAt, e.Audit.SelfActivated = checker, at, checker == maker
-	case Inactive:
-		e.Audit.InactivatedBy, e.Audit.InactivatedAt = checker, at
-	}
+	e.Audit = ImportAudit(e.Status, maker, checker, now)
 	b.put(e)
 	return true, nil
 }
@@ -236,4 +207,114 @@ func sameContent(a, b Edit) bool {
 	x, errA := json.Marshal(a)
 	y, errB := json.Marshal(b)
 	return errA == nil && errB == nil && bytes.Equal(x, y)
+}
+
+// The transitions below are the lifecycle of every versioned configuration
+// record analysts author (edits, plan versions): each checks that the
+// record's version may take the step and returns its audit after it. ref
+// names the version in errors ("PPO-COPAY v2", "plan PPO v2").
+
+// DraftAudit checks that user may start a new draft of a record whose
+// Draft version is draft (0: none; a record has at most one Draft at a
+// time) and returns the new draft's audit.
+func DraftAudit(record string, draft int, user string, now time.Time) (Audit, error) {
+	if user == "" {
+		return Audit{}, fmt.Errorf("%w: a user is required", ErrInvalid)
+	}
+	if draft != 0 {
+		return Audit{}, fmt.Errorf("%w: %s already has a draft (v%d); update it instead", ErrConflict, record, draft)
+	}
+	return Audit{CreatedBy: user, CreatedAt: now.UTC()}, nil
+}
+
+// UpdateAudit checks that a version with status s may change (only a
+// Draft may) and returns its audit after user replaced its content.
+func UpdateAudit(ref string, s Status, a Audit, user string, now time.Time) (Audit, error) {
+	if s != Draft {
+		return Audit{}, fmt.Errorf("%w: %s is %s; only a draft can change (create a new version instead)", ErrConflict, ref, s)
+	}
+	if user == "" {
+		return Audit{}, fmt.Errorf("%w: a user is required", ErrInvalid)
+	}
+	a.UpdatedBy, a.UpdatedAt = user, now.UTC()
+	return a, nil
+}
+
+// ActivateAudit checks that user may activate a version with status s and
+// audit a, and returns its audit once Active. Maker-checker: whoever wrote
+// the draft may not activate it unless allowSelf is set, and then the
+// activation is marked as a self-activation. noun names the kind of
+// record ("edit", "plan version").
+func ActivateAudit(ref, noun string, s Status, a Audit, user string, now time.Time, allowSelf bool) (Audit, error) {
+	switch s {
+	case Active:
+		return Audit{}, fmt.Errorf("%w: %s is already active", ErrConflict, ref)
+	case Inactive:
+		return Audit{}, fmt.Errorf("%w: %s is inactive, and an inactive %s can never be re-activated", ErrConflict, ref, noun)
+	}
+	if user == "" {
+		return Audit{}, fmt.Errorf("%w: a user is required", ErrInvalid)
+	}
+	// The maker is whoever wrote the draft: its creator, and the last user
+	// who replaced its content (an update replaces all of it). Either one
+	// activating it would approve their own work.
+	self := user == a.CreatedBy || user == a.UpdatedBy
+	if self && !allowSelf {
+		role := "created"
+		if user != a.CreatedBy {
+			role = "last updated"
+		}
+		return Audit{}, fmt.Errorf("%w: %s was %s by %s, who may not also activate it; another user must review and activate it", ErrMakerChecker, ref, role, user)
+	}
+	a.ActivatedBy, a.ActivatedAt, a.SelfActivated = user, now.UTC(), self
+	return a, nil
+}
+
+// InactivateAudit checks that a version with status s may be retired (a
+// Draft or an Active one may) and returns its audit once Inactive.
+func InactivateAudit(ref string, s Status, a Audit, user string, now time.Time) (Audit, error) {
+	if s == Inactive {
+		return Audit{}, fmt.Errorf("%w: %s is already inactive", ErrConflict, ref)
+	}
+	if user == "" {
+		return Audit{}, fmt.Errorf("%w: a user is required", ErrInvalid)
+	}
+	a.InactivatedBy, a.InactivatedAt = user, now.UTC()
+	return a, nil
+}
+
+// ImportAudit is the audit of a version with status s brought in by an
+// import: created and imported by maker, activated (or retired) by
+// checker, a self-activation when they are one identity.
+func ImportAudit(s Status, maker, checker string, now time.Time) Audit {
+	at := now.UTC()
+	a := Audit{CreatedBy: maker, CreatedAt: at, ImportedBy: maker, ImportedAt: at}
+	switch s {
+	case Active:
+		a.ActivatedBy, a.ActivatedAt, a.SelfActivated = checker, at, checker == maker
+	case Inactive:
+		a.InactivatedBy, a.InactivatedAt = checker, at
+	}
+	return a
+}
+
+// WasActivated reports whether a version with status s and audit a was
+// Active here at some time (a Draft retired, or a version imported
+// Inactive, never was).
+func WasActivated(s Status, a Audit) bool {
+	return s == Active || (s == Inactive && (!a.ActivatedAt.IsZero() || a.ActivatedBy != ""))
+}
+
+// HandOver returns the window in which an Active version with range r
+// applies: r cut short the day before the earliest effective date in
+// later, the effective dates of the later versions of the same record
+// that were ever activated. ok is false when nothing of r is left.
+func HandOver(r domain.Range, later []domain.Date) (w domain.Range, ok bool) {
+	w = r
+	for _, from := range later {
+		if cut := from.AddDays(-1); w.To.IsZero() || cut.Before(w.To) {
+			w.To = cut
+		}
+	}
+	return w, w.To.IsZero() || !w.To.Before(w.From)
 }

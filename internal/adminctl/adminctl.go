@@ -1,5 +1,5 @@
 // Package adminctl is adjctl: a command line for the AdminService (edits,
-// configuration bundles, test claims), the PriorAuthService (prior
+// plan versions, configuration bundles, test claims), the PriorAuthService (prior
 // authorizations) and the OperatorService (backup). cmd/adjctl is its thin main; the
 // commands are kong subcommands, each a type with a Run method.
 package adminctl
@@ -41,6 +41,7 @@ type CLI struct {
 		Activate   activateCmd   `cmd:"" help:"Make a draft active (not by its creator)."`
 		Inactivate inactivateCmd `cmd:"" help:"Retire a version for good."`
 	} `cmd:"" help:"Manage edits."`
+	Plans  plansCmd `cmd:"" help:"Manage plan versions (Draft, Active, Inactive, with maker-checker like edits)."`
 	Bundle struct {
 		Export  exportCmd  `cmd:"" help:"Write the configuration bundle (YAML)."`
 		Import  importCmd  `cmd:"" help:"Propose a YAML or JSON bundle for import (another approver approves it)."`

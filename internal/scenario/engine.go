@@ -66,6 +66,26 @@ func EngineTarget(e *adjudicator.Engine) Target { return engineTarget{e} }
 
 type engineTarget struct{ *adjudicator.Engine }
 
+func (t engineTarget) CreatePlanDraft(ctx context.Context, p config.Plan, user string) (config.Plan, error) {
+	return t.Engine.CreatePlanDraft(ctx, p, adjudicator.Actor(user))
+}
+
+func (t engineTarget) UpdatePlanDraft(ctx context.Context, p config.Plan, user string) (config.Plan, error) {
+	return t.Engine.UpdatePlanDraft(ctx, p, adjudicator.Actor(user))
+}
+
+func (t engineTarget) ActivatePlan(ctx context.Context, id string, version int, user string) (config.Plan, error) {
+	return t.Engine.ActivatePlan(ctx, id, version, adjudicator.Actor(user))
+}
+
+func (t engineTarget) InactivatePlan(ctx context.Context, id string, version int, user string) (config.Plan, error) {
+	return t.Engine.InactivatePlan(ctx, id, version, adjudicator.Actor(user))
+}
+
+func (t engineTarget) PlanVersions(_ context.Context, id string) ([]config.Plan, error) {
+	return t.Engine.PlanVersions(id)
+}
+
 func (t engineTarget) CreateDraft(ctx context.Context, e edits.Edit, user string) (edits.Edit, error) {
 	return t.Engine.CreateDraft(ctx, e, adjudicator.Actor(user))
 }

@@ -29,7 +29,8 @@
 //	                             its problems, or "valid" and its warnings (targets that
 //	                             implement Checker; "activate" then prints warnings too)
 //
-// Prior authorizations and enrollment syncs: see PriorAuthAdmin.
+// Plan versions: see PlanAdmin. Prior authorizations and enrollment syncs:
+// see PriorAuthAdmin.
 //
 // Claim fields: bin pcn group cardholder person dob gender date rx fill ndc
 // qty days daw ingredient fee uc gross pharmacy prescriber scc (comma list)
@@ -194,6 +195,8 @@ func (s *state) run(d *datadriven.TestData) (string, error) {
 			s.t.Skipf("%s: the target has no edits admin", d.Cmd)
 		}
 		return s.admin(ctx, admin, d, args, flags)
+	case "plan-draft", "plan-update", "plan-activate", "plan-inactivate", "plan-show":
+		return s.plans(ctx, d, args)
 	case "replay":
 		return s.replay(ctx)
 	case "dry-run":

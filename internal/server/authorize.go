@@ -181,7 +181,7 @@ func pendingAudit(ctx context.Context) *adjudicator.AuditEntry {
 }
 
 // requestObjects names what a request is about, for its audit entry
-// (denied or not): edits, imports, claims and groups by ID, clipped. The
+// (denied or not): edits, plans, imports, claims and groups by ID, clipped. The
 // engine adds what it learns (the version a draft gets, an import's
 // counts). Prior authorizations are named by number. Families are never named: a cardholder ID is member data.
 func requestObjects(req any) []string {
@@ -192,6 +192,12 @@ func requestObjects(req any) []string {
 		return []string{adjudicator.EditObject(clip(r.GetId()), int(r.GetVersion()))}
 	case *pb.GetEditRequest:
 		return []string{"edit " + clip(r.GetId())}
+	case *pb.ActivatePlanRequest:
+		return []string{adjudicator.PlanObject(clip(r.GetId()), int(r.GetVersion()))}
+	case *pb.InactivatePlanRequest:
+		return []string{adjudicator.PlanObject(clip(r.GetId()), int(r.GetVersion()))}
+	case *pb.GetPlanRequest:
+		return []string{"plan " + clip(r.GetId())}
 	case *pb.TestClaimRequest:
 		var out []string
 		for _, d := range r.GetDrafts()[:min(len(r.GetDrafts()), 10)] {

@@ -38,6 +38,12 @@ var methodRoles = map[string][]string{
 	pb.AdminService_ReplayClaim_FullMethodName:    {authz.ConfigAuthor, authz.ConfigApprover, authz.Auditor},
 	pb.AdminService_ReplayStore_FullMethodName:    {authz.Operator, authz.Auditor},
 
+	pb.AdminService_CreatePlanDraft_FullMethodName: {authz.ConfigAuthor},
+	pb.AdminService_UpdatePlanDraft_FullMethodName: {authz.ConfigAuthor},
+	pb.AdminService_ActivatePlan_FullMethodName:    {authz.ConfigApprover},
+	pb.AdminService_InactivatePlan_FullMethodName:  {authz.ConfigApprover},
+	pb.AdminService_GetPlan_FullMethodName:         {authz.ConfigAuthor, authz.ConfigApprover, authz.Auditor},
+
 	pb.EnrollmentService_SyncFamilies_FullMethodName:     {authz.EnrollmentOperator},
 	pb.EnrollmentService_SyncCatalog_FullMethodName:      {authz.EnrollmentOperator},
 	pb.EnrollmentService_ListMemberClaims_FullMethodName: {authz.EnrollmentOperator, authz.Auditor},

@@ -71,6 +71,27 @@ func (g *grpcTarget) ReplayAll(ctx context.Context, fn func(*adjudicator.Replay)
 	return g.admin("operator").ReplayStore(ctx, 1000, fn)
 }
 
+func (g *grpcTarget) CreatePlanDraft(ctx context.Context, p config.Plan, user string) (config.Plan, error) {
+	return g.admin(user).CreatePlanDraft(ctx, p)
+}
+
+func (g *grpcTarget) UpdatePlanDraft(ctx context.Context, p config.Plan, user string) (config.Plan, error) {
+	return g.admin(user).UpdatePlanDraft(ctx, p)
+}
+
+func (g *grpcTarget) ActivatePlan(ctx context.Context, id string, version int, user string) (config.Plan, error) {
+	return g.admin(user).ActivatePlan(ctx, id, version)
+}
+
+func (g *grpcTarget) InactivatePlan(ctx context.Context, id string, version int, user string) (config.Plan, error) {
+	return g.admin(user).InactivatePlan(ctx, id, version)
+}
+
+// PlanVersions reads as an auditor would.
+func (g *grpcTarget) PlanVersions(ctx context.Context, id string) ([]config.Plan, error) {
+	return g.admin("auditor").PlanVersions(ctx, id)
+}
+
 func (g *grpcTarget) CreateDraft(ctx context.Context, e edits.Edit, user string) (edits.Edit, error) {
 	return g.admin(user).CreateDraft(ctx, e)
 }

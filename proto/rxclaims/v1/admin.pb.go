@@ -2441,6 +2441,653 @@ func (x *ReplayStoreResponse) GetReported() []*ClaimReplay {
 	return nil
 }
 
+// PlanVersion is one version of a plan: the full document and a summary.
+type PlanVersion struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PlanJson      string                 `protobuf:"bytes,1,opt,name=plan_json,json=planJson,proto3" json:"plan_json,omitempty"` // the bundle's plan format
+	Id            string                 `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	Version       int32                  `protobuf:"varint,3,opt,name=version,proto3" json:"version,omitempty"`
+	Status        string                 `protobuf:"bytes,4,opt,name=status,proto3" json:"status,omitempty"` // DRAFT, ACTIVE or INACTIVE
+	Name          string                 `protobuf:"bytes,5,opt,name=name,proto3" json:"name,omitempty"`
+	Effective     string                 `protobuf:"bytes,6,opt,name=effective,proto3" json:"effective,omitempty"`     // YYYY-MM-DD; empty when open towards the past
+	Termination   string                 `protobuf:"bytes,7,opt,name=termination,proto3" json:"termination,omitempty"` // YYYY-MM-DD; empty when open-ended
+	CreatedBy     string                 `protobuf:"bytes,8,opt,name=created_by,json=createdBy,proto3" json:"created_by,omitempty"`
+	CreatedAt     string                 `protobuf:"bytes,9,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"` // RFC 3339
+	UpdatedBy     string                 `protobuf:"bytes,10,opt,name=updated_by,json=updatedBy,proto3" json:"updated_by,omitempty"`
+	UpdatedAt     string                 `protobuf:"bytes,11,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	ActivatedBy   string                 `protobuf:"bytes,12,opt,name=activated_by,json=activatedBy,proto3" json:"activated_by,omitempty"`
+	ActivatedAt   string                 `protobuf:"bytes,13,opt,name=activated_at,json=activatedAt,proto3" json:"activated_at,omitempty"`
+	SelfActivated bool                   `protobuf:"varint,14,opt,name=self_activated,json=selfActivated,proto3" json:"self_activated,omitempty"`
+	InactivatedBy string                 `protobuf:"bytes,15,opt,name=inactivated_by,json=inactivatedBy,proto3" json:"inactivated_by,omitempty"`
+	InactivatedAt string                 `protobuf:"bytes,16,opt,name=inactivated_at,json=inactivatedAt,proto3" json:"inactivated_at,omitempty"`
+	ImportedBy    string                 `protobuf:"bytes,17,opt,name=imported_by,json=importedBy,proto3" json:"imported_by,omitempty"`
+	ImportedAt    string                 `protobuf:"bytes,18,opt,name=imported_at,json=importedAt,proto3" json:"imported_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PlanVersion) Reset() {
+	*x = PlanVersion{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PlanVersion) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PlanVersion) ProtoMessage() {}
+
+func (x *PlanVersion) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PlanVersion.ProtoReflect.Descriptor instead.
+func (*PlanVersion) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *PlanVersion) GetPlanJson() string {
+	if x != nil {
+		return x.PlanJson
+	}
+	return ""
+}
+
+func (x *PlanVersion) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *PlanVersion) GetVersion() int32 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *PlanVersion) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *PlanVersion) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *PlanVersion) GetEffective() string {
+	if x != nil {
+		return x.Effective
+	}
+	return ""
+}
+
+func (x *PlanVersion) GetTermination() string {
+	if x != nil {
+		return x.Termination
+	}
+	return ""
+}
+
+func (x *PlanVersion) GetCreatedBy() string {
+	if x != nil {
+		return x.CreatedBy
+	}
+	return ""
+}
+
+func (x *PlanVersion) GetCreatedAt() string {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return ""
+}
+
+func (x *PlanVersion) GetUpdatedBy() string {
+	if x != nil {
+		return x.UpdatedBy
+	}
+	return ""
+}
+
+func (x *PlanVersion) GetUpdatedAt() string {
+	if x != nil {
+		return x.UpdatedAt
+	}
+	return ""
+}
+
+func (x *PlanVersion) GetActivatedBy() string {
+	if x != nil {
+		return x.ActivatedBy
+	}
+	return ""
+}
+
+func (x *PlanVersion) GetActivatedAt() string {
+	if x != nil {
+		return x.ActivatedAt
+	}
+	return ""
+}
+
+func (x *PlanVersion) GetSelfActivated() bool {
+	if x != nil {
+		return x.SelfActivated
+	}
+	return false
+}
+
+func (x *PlanVersion) GetInactivatedBy() string {
+	if x != nil {
+		return x.InactivatedBy
+	}
+	return ""
+}
+
+func (x *PlanVersion) GetInactivatedAt() string {
+	if x != nil {
+		return x.InactivatedAt
+	}
+	return ""
+}
+
+func (x *PlanVersion) GetImportedBy() string {
+	if x != nil {
+		return x.ImportedBy
+	}
+	return ""
+}
+
+func (x *PlanVersion) GetImportedAt() string {
+	if x != nil {
+		return x.ImportedAt
+	}
+	return ""
+}
+
+// CreatePlanDraftRequest carries the plan version to store as a Draft.
+type CreatePlanDraftRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PlanJson      string                 `protobuf:"bytes,1,opt,name=plan_json,json=planJson,proto3" json:"plan_json,omitempty"` // one entry of a bundle's plans: list, as JSON
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreatePlanDraftRequest) Reset() {
+	*x = CreatePlanDraftRequest{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreatePlanDraftRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreatePlanDraftRequest) ProtoMessage() {}
+
+func (x *CreatePlanDraftRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreatePlanDraftRequest.ProtoReflect.Descriptor instead.
+func (*CreatePlanDraftRequest) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *CreatePlanDraftRequest) GetPlanJson() string {
+	if x != nil {
+		return x.PlanJson
+	}
+	return ""
+}
+
+// CreatePlanDraftResponse carries the stored Draft.
+type CreatePlanDraftResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Plan          *PlanVersion           `protobuf:"bytes,1,opt,name=plan,proto3" json:"plan,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreatePlanDraftResponse) Reset() {
+	*x = CreatePlanDraftResponse{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreatePlanDraftResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreatePlanDraftResponse) ProtoMessage() {}
+
+func (x *CreatePlanDraftResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreatePlanDraftResponse.ProtoReflect.Descriptor instead.
+func (*CreatePlanDraftResponse) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *CreatePlanDraftResponse) GetPlan() *PlanVersion {
+	if x != nil {
+		return x.Plan
+	}
+	return nil
+}
+
+// UpdatePlanDraftRequest carries the new content of a Draft plan version.
+type UpdatePlanDraftRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PlanJson      string                 `protobuf:"bytes,1,opt,name=plan_json,json=planJson,proto3" json:"plan_json,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdatePlanDraftRequest) Reset() {
+	*x = UpdatePlanDraftRequest{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdatePlanDraftRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdatePlanDraftRequest) ProtoMessage() {}
+
+func (x *UpdatePlanDraftRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdatePlanDraftRequest.ProtoReflect.Descriptor instead.
+func (*UpdatePlanDraftRequest) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *UpdatePlanDraftRequest) GetPlanJson() string {
+	if x != nil {
+		return x.PlanJson
+	}
+	return ""
+}
+
+// UpdatePlanDraftResponse carries the updated Draft.
+type UpdatePlanDraftResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Plan          *PlanVersion           `protobuf:"bytes,1,opt,name=plan,proto3" json:"plan,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdatePlanDraftResponse) Reset() {
+	*x = UpdatePlanDraftResponse{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdatePlanDraftResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdatePlanDraftResponse) ProtoMessage() {}
+
+func (x *UpdatePlanDraftResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdatePlanDraftResponse.ProtoReflect.Descriptor instead.
+func (*UpdatePlanDraftResponse) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *UpdatePlanDraftResponse) GetPlan() *PlanVersion {
+	if x != nil {
+		return x.Plan
+	}
+	return nil
+}
+
+// ActivatePlanRequest names the plan version to activate.
+type ActivatePlanRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Version       int32                  `protobuf:"varint,2,opt,name=version,proto3" json:"version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ActivatePlanRequest) Reset() {
+	*x = ActivatePlanRequest{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ActivatePlanRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ActivatePlanRequest) ProtoMessage() {}
+
+func (x *ActivatePlanRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ActivatePlanRequest.ProtoReflect.Descriptor instead.
+func (*ActivatePlanRequest) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *ActivatePlanRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *ActivatePlanRequest) GetVersion() int32 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+// ActivatePlanResponse carries the activated version.
+type ActivatePlanResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Plan          *PlanVersion           `protobuf:"bytes,1,opt,name=plan,proto3" json:"plan,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ActivatePlanResponse) Reset() {
+	*x = ActivatePlanResponse{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ActivatePlanResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ActivatePlanResponse) ProtoMessage() {}
+
+func (x *ActivatePlanResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ActivatePlanResponse.ProtoReflect.Descriptor instead.
+func (*ActivatePlanResponse) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *ActivatePlanResponse) GetPlan() *PlanVersion {
+	if x != nil {
+		return x.Plan
+	}
+	return nil
+}
+
+// InactivatePlanRequest names the plan version to retire.
+type InactivatePlanRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Version       int32                  `protobuf:"varint,2,opt,name=version,proto3" json:"version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InactivatePlanRequest) Reset() {
+	*x = InactivatePlanRequest{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[47]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InactivatePlanRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InactivatePlanRequest) ProtoMessage() {}
+
+func (x *InactivatePlanRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[47]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InactivatePlanRequest.ProtoReflect.Descriptor instead.
+func (*InactivatePlanRequest) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{47}
+}
+
+func (x *InactivatePlanRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *InactivatePlanRequest) GetVersion() int32 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+// InactivatePlanResponse carries the retired version.
+type InactivatePlanResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Plan          *PlanVersion           `protobuf:"bytes,1,opt,name=plan,proto3" json:"plan,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InactivatePlanResponse) Reset() {
+	*x = InactivatePlanResponse{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[48]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InactivatePlanResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InactivatePlanResponse) ProtoMessage() {}
+
+func (x *InactivatePlanResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[48]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InactivatePlanResponse.ProtoReflect.Descriptor instead.
+func (*InactivatePlanResponse) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{48}
+}
+
+func (x *InactivatePlanResponse) GetPlan() *PlanVersion {
+	if x != nil {
+		return x.Plan
+	}
+	return nil
+}
+
+// GetPlanRequest names a plan.
+type GetPlanRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetPlanRequest) Reset() {
+	*x = GetPlanRequest{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[49]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetPlanRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetPlanRequest) ProtoMessage() {}
+
+func (x *GetPlanRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[49]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetPlanRequest.ProtoReflect.Descriptor instead.
+func (*GetPlanRequest) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{49}
+}
+
+func (x *GetPlanRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+// GetPlanResponse carries every version of the plan, by version.
+type GetPlanResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Versions      []*PlanVersion         `protobuf:"bytes,1,rep,name=versions,proto3" json:"versions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetPlanResponse) Reset() {
+	*x = GetPlanResponse{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[50]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetPlanResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetPlanResponse) ProtoMessage() {}
+
+func (x *GetPlanResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[50]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetPlanResponse.ProtoReflect.Descriptor instead.
+func (*GetPlanResponse) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{50}
+}
+
+func (x *GetPlanResponse) GetVersions() []*PlanVersion {
+	if x != nil {
+		return x.Versions
+	}
+	return nil
+}
+
 var File_rxclaims_v1_admin_proto protoreflect.FileDescriptor
 
 const file_rxclaims_v1_admin_proto_rawDesc = "" +
@@ -2618,8 +3265,55 @@ const file_rxclaims_v1_admin_proto_rawDesc = "" +
 	"\x04same\x18\x02 \x01(\x03R\x04same\x12\x1c\n" +
 	"\tdifferent\x18\x03 \x01(\x03R\tdifferent\x12\x18\n" +
 	"\askipped\x18\x04 \x01(\x03R\askipped\x124\n" +
-	"\breported\x18\x05 \x03(\v2\x18.rxclaims.v1.ClaimReplayR\breported2\xae\n" +
+	"\breported\x18\x05 \x03(\v2\x18.rxclaims.v1.ClaimReplayR\breported\"\xb9\x04\n" +
+	"\vPlanVersion\x12\x1b\n" +
+	"\tplan_json\x18\x01 \x01(\tR\bplanJson\x12\x0e\n" +
+	"\x02id\x18\x02 \x01(\tR\x02id\x12\x18\n" +
+	"\aversion\x18\x03 \x01(\x05R\aversion\x12\x16\n" +
+	"\x06status\x18\x04 \x01(\tR\x06status\x12\x12\n" +
+	"\x04name\x18\x05 \x01(\tR\x04name\x12\x1c\n" +
+	"\teffective\x18\x06 \x01(\tR\teffective\x12 \n" +
+	"\vtermination\x18\a \x01(\tR\vtermination\x12\x1d\n" +
 	"\n" +
+	"created_by\x18\b \x01(\tR\tcreatedBy\x12\x1d\n" +
+	"\n" +
+	"created_at\x18\t \x01(\tR\tcreatedAt\x12\x1d\n" +
+	"\n" +
+	"updated_by\x18\n" +
+	" \x01(\tR\tupdatedBy\x12\x1d\n" +
+	"\n" +
+	"updated_at\x18\v \x01(\tR\tupdatedAt\x12!\n" +
+	"\factivated_by\x18\f \x01(\tR\vactivatedBy\x12!\n" +
+	"\factivated_at\x18\r \x01(\tR\vactivatedAt\x12%\n" +
+	"\x0eself_activated\x18\x0e \x01(\bR\rselfActivated\x12%\n" +
+	"\x0einactivated_by\x18\x0f \x01(\tR\rinactivatedBy\x12%\n" +
+	"\x0einactivated_at\x18\x10 \x01(\tR\rinactivatedAt\x12\x1f\n" +
+	"\vimported_by\x18\x11 \x01(\tR\n" +
+	"importedBy\x12\x1f\n" +
+	"\vimported_at\x18\x12 \x01(\tR\n" +
+	"importedAt\"5\n" +
+	"\x16CreatePlanDraftRequest\x12\x1b\n" +
+	"\tplan_json\x18\x01 \x01(\tR\bplanJson\"G\n" +
+	"\x17CreatePlanDraftResponse\x12,\n" +
+	"\x04plan\x18\x01 \x01(\v2\x18.rxclaims.v1.PlanVersionR\x04plan\"5\n" +
+	"\x16UpdatePlanDraftRequest\x12\x1b\n" +
+	"\tplan_json\x18\x01 \x01(\tR\bplanJson\"G\n" +
+	"\x17UpdatePlanDraftResponse\x12,\n" +
+	"\x04plan\x18\x01 \x01(\v2\x18.rxclaims.v1.PlanVersionR\x04plan\"?\n" +
+	"\x13ActivatePlanRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
+	"\aversion\x18\x02 \x01(\x05R\aversion\"D\n" +
+	"\x14ActivatePlanResponse\x12,\n" +
+	"\x04plan\x18\x01 \x01(\v2\x18.rxclaims.v1.PlanVersionR\x04plan\"A\n" +
+	"\x15InactivatePlanRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
+	"\aversion\x18\x02 \x01(\x05R\aversion\"F\n" +
+	"\x16InactivatePlanResponse\x12,\n" +
+	"\x04plan\x18\x01 \x01(\v2\x18.rxclaims.v1.PlanVersionR\x04plan\" \n" +
+	"\x0eGetPlanRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"G\n" +
+	"\x0fGetPlanResponse\x124\n" +
+	"\bversions\x18\x01 \x03(\v2\x18.rxclaims.v1.PlanVersionR\bversions2\xe0\r\n" +
 	"\fAdminService\x12P\n" +
 	"\vCreateDraft\x12\x1f.rxclaims.v1.CreateDraftRequest\x1a .rxclaims.v1.CreateDraftResponse\x12P\n" +
 	"\vUpdateDraft\x12\x1f.rxclaims.v1.UpdateDraftRequest\x1a .rxclaims.v1.UpdateDraftResponse\x12S\n" +
@@ -2636,7 +3330,12 @@ const file_rxclaims_v1_admin_proto_rawDesc = "" +
 	"\tTestClaim\x12\x1d.rxclaims.v1.TestClaimRequest\x1a\x1e.rxclaims.v1.TestClaimResponse\x12J\n" +
 	"\tListAudit\x12\x1d.rxclaims.v1.ListAuditRequest\x1a\x1e.rxclaims.v1.ListAuditResponse\x12P\n" +
 	"\vReplayClaim\x12\x1f.rxclaims.v1.ReplayClaimRequest\x1a .rxclaims.v1.ReplayClaimResponse\x12P\n" +
-	"\vReplayStore\x12\x1f.rxclaims.v1.ReplayStoreRequest\x1a .rxclaims.v1.ReplayStoreResponseB;Z9github.com/rxclaims/rxclaims/proto/rxclaims/v1;rxclaimsv1b\x06proto3"
+	"\vReplayStore\x12\x1f.rxclaims.v1.ReplayStoreRequest\x1a .rxclaims.v1.ReplayStoreResponse\x12\\\n" +
+	"\x0fCreatePlanDraft\x12#.rxclaims.v1.CreatePlanDraftRequest\x1a$.rxclaims.v1.CreatePlanDraftResponse\x12\\\n" +
+	"\x0fUpdatePlanDraft\x12#.rxclaims.v1.UpdatePlanDraftRequest\x1a$.rxclaims.v1.UpdatePlanDraftResponse\x12S\n" +
+	"\fActivatePlan\x12 .rxclaims.v1.ActivatePlanRequest\x1a!.rxclaims.v1.ActivatePlanResponse\x12Y\n" +
+	"\x0eInactivatePlan\x12\".rxclaims.v1.InactivatePlanRequest\x1a#.rxclaims.v1.InactivatePlanResponse\x12D\n" +
+	"\aGetPlan\x12\x1b.rxclaims.v1.GetPlanRequest\x1a\x1c.rxclaims.v1.GetPlanResponseB;Z9github.com/rxclaims/rxclaims/proto/rxclaims/v1;rxclaimsv1b\x06proto3"
 
 var (
 	file_rxclaims_v1_admin_proto_rawDescOnce sync.Once
@@ -2650,50 +3349,61 @@ func file_rxclaims_v1_admin_proto_rawDescGZIP() []byte {
 	return file_rxclaims_v1_admin_proto_rawDescData
 }
 
-var file_rxclaims_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 40)
+var file_rxclaims_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 51)
 var file_rxclaims_v1_admin_proto_goTypes = []any{
-	(*EditVersion)(nil),            // 0: rxclaims.v1.EditVersion
-	(*ValidationProblem)(nil),      // 1: rxclaims.v1.ValidationProblem
-	(*ValidationProblems)(nil),     // 2: rxclaims.v1.ValidationProblems
-	(*CreateDraftRequest)(nil),     // 3: rxclaims.v1.CreateDraftRequest
-	(*CreateDraftResponse)(nil),    // 4: rxclaims.v1.CreateDraftResponse
-	(*UpdateDraftRequest)(nil),     // 5: rxclaims.v1.UpdateDraftRequest
-	(*UpdateDraftResponse)(nil),    // 6: rxclaims.v1.UpdateDraftResponse
-	(*ValidateEditRequest)(nil),    // 7: rxclaims.v1.ValidateEditRequest
-	(*ValidateEditResponse)(nil),   // 8: rxclaims.v1.ValidateEditResponse
-	(*ActivateEditRequest)(nil),    // 9: rxclaims.v1.ActivateEditRequest
-	(*ActivateEditResponse)(nil),   // 10: rxclaims.v1.ActivateEditResponse
-	(*InactivateEditRequest)(nil),  // 11: rxclaims.v1.InactivateEditRequest
-	(*InactivateEditResponse)(nil), // 12: rxclaims.v1.InactivateEditResponse
-	(*ListEditsRequest)(nil),       // 13: rxclaims.v1.ListEditsRequest
-	(*ListEditsResponse)(nil),      // 14: rxclaims.v1.ListEditsResponse
-	(*GetEditRequest)(nil),         // 15: rxclaims.v1.GetEditRequest
-	(*GetEditResponse)(nil),        // 16: rxclaims.v1.GetEditResponse
-	(*ExportBundleRequest)(nil),    // 17: rxclaims.v1.ExportBundleRequest
-	(*ExportBundleResponse)(nil),   // 18: rxclaims.v1.ExportBundleResponse
-	(*ImportBundleRequest)(nil),    // 19: rxclaims.v1.ImportBundleRequest
-	(*ImportBundleResponse)(nil),   // 20: rxclaims.v1.ImportBundleResponse
-	(*ApproveImportRequest)(nil),   // 21: rxclaims.v1.ApproveImportRequest
-	(*ApproveImportResponse)(nil),  // 22: rxclaims.v1.ApproveImportResponse
-	(*RejectImportRequest)(nil),    // 23: rxclaims.v1.RejectImportRequest
-	(*RejectImportResponse)(nil),   // 24: rxclaims.v1.RejectImportResponse
-	(*ListImportsRequest)(nil),     // 25: rxclaims.v1.ListImportsRequest
-	(*PendingImport)(nil),          // 26: rxclaims.v1.PendingImport
-	(*ListImportsResponse)(nil),    // 27: rxclaims.v1.ListImportsResponse
-	(*ListAuditRequest)(nil),       // 28: rxclaims.v1.ListAuditRequest
-	(*AuditEntry)(nil),             // 29: rxclaims.v1.AuditEntry
-	(*ListAuditResponse)(nil),      // 30: rxclaims.v1.ListAuditResponse
-	(*EditRef)(nil),                // 31: rxclaims.v1.EditRef
-	(*TestClaimRequest)(nil),       // 32: rxclaims.v1.TestClaimRequest
-	(*TestClaimResponse)(nil),      // 33: rxclaims.v1.TestClaimResponse
-	(*ReplayClaimRequest)(nil),     // 34: rxclaims.v1.ReplayClaimRequest
-	(*ReplayClaimResponse)(nil),    // 35: rxclaims.v1.ReplayClaimResponse
-	(*ClaimReplay)(nil),            // 36: rxclaims.v1.ClaimReplay
-	(*ReplayDifference)(nil),       // 37: rxclaims.v1.ReplayDifference
-	(*ReplayStoreRequest)(nil),     // 38: rxclaims.v1.ReplayStoreRequest
-	(*ReplayStoreResponse)(nil),    // 39: rxclaims.v1.ReplayStoreResponse
-	(*Claim)(nil),                  // 40: rxclaims.v1.Claim
-	(*ClaimResult)(nil),            // 41: rxclaims.v1.ClaimResult
+	(*EditVersion)(nil),             // 0: rxclaims.v1.EditVersion
+	(*ValidationProblem)(nil),       // 1: rxclaims.v1.ValidationProblem
+	(*ValidationProblems)(nil),      // 2: rxclaims.v1.ValidationProblems
+	(*CreateDraftRequest)(nil),      // 3: rxclaims.v1.CreateDraftRequest
+	(*CreateDraftResponse)(nil),     // 4: rxclaims.v1.CreateDraftResponse
+	(*UpdateDraftRequest)(nil),      // 5: rxclaims.v1.UpdateDraftRequest
+	(*UpdateDraftResponse)(nil),     // 6: rxclaims.v1.UpdateDraftResponse
+	(*ValidateEditRequest)(nil),     // 7: rxclaims.v1.ValidateEditRequest
+	(*ValidateEditResponse)(nil),    // 8: rxclaims.v1.ValidateEditResponse
+	(*ActivateEditRequest)(nil),     // 9: rxclaims.v1.ActivateEditRequest
+	(*ActivateEditResponse)(nil),    // 10: rxclaims.v1.ActivateEditResponse
+	(*InactivateEditRequest)(nil),   // 11: rxclaims.v1.InactivateEditRequest
+	(*InactivateEditResponse)(nil),  // 12: rxclaims.v1.InactivateEditResponse
+	(*ListEditsRequest)(nil),        // 13: rxclaims.v1.ListEditsRequest
+	(*ListEditsResponse)(nil),       // 14: rxclaims.v1.ListEditsResponse
+	(*GetEditRequest)(nil),          // 15: rxclaims.v1.GetEditRequest
+	(*GetEditResponse)(nil),         // 16: rxclaims.v1.GetEditResponse
+	(*ExportBundleRequest)(nil),     // 17: rxclaims.v1.ExportBundleRequest
+	(*ExportBundleResponse)(nil),    // 18: rxclaims.v1.ExportBundleResponse
+	(*ImportBundleRequest)(nil),     // 19: rxclaims.v1.ImportBundleRequest
+	(*ImportBundleResponse)(nil),    // 20: rxclaims.v1.ImportBundleResponse
+	(*ApproveImportRequest)(nil),    // 21: rxclaims.v1.ApproveImportRequest
+	(*ApproveImportResponse)(nil),   // 22: rxclaims.v1.ApproveImportResponse
+	(*RejectImportRequest)(nil),     // 23: rxclaims.v1.RejectImportRequest
+	(*RejectImportResponse)(nil),    // 24: rxclaims.v1.RejectImportResponse
+	(*ListImportsRequest)(nil),      // 25: rxclaims.v1.ListImportsRequest
+	(*PendingImport)(nil),           // 26: rxclaims.v1.PendingImport
+	(*ListImportsResponse)(nil),     // 27: rxclaims.v1.ListImportsResponse
+	(*ListAuditRequest)(nil),        // 28: rxclaims.v1.ListAuditRequest
+	(*AuditEntry)(nil),              // 29: rxclaims.v1.AuditEntry
+	(*ListAuditResponse)(nil),       // 30: rxclaims.v1.ListAuditResponse
+	(*EditRef)(nil),                 // 31: rxclaims.v1.EditRef
+	(*TestClaimRequest)(nil),        // 32: rxclaims.v1.TestClaimRequest
+	(*TestClaimResponse)(nil),       // 33: rxclaims.v1.TestClaimResponse
+	(*ReplayClaimRequest)(nil),      // 34: rxclaims.v1.ReplayClaimRequest
+	(*ReplayClaimResponse)(nil),     // 35: rxclaims.v1.ReplayClaimResponse
+	(*ClaimReplay)(nil),             // 36: rxclaims.v1.ClaimReplay
+	(*ReplayDifference)(nil),        // 37: rxclaims.v1.ReplayDifference
+	(*ReplayStoreRequest)(nil),      // 38: rxclaims.v1.ReplayStoreRequest
+	(*ReplayStoreResponse)(nil),     // 39: rxclaims.v1.ReplayStoreResponse
+	(*PlanVersion)(nil),             // 40: rxclaims.v1.PlanVersion
+	(*CreatePlanDraftRequest)(nil),  // 41: rxclaims.v1.CreatePlanDraftRequest
+	(*CreatePlanDraftResponse)(nil), // 42: rxclaims.v1.CreatePlanDraftResponse
+	(*UpdatePlanDraftRequest)(nil),  // 43: rxclaims.v1.UpdatePlanDraftRequest
+	(*UpdatePlanDraftResponse)(nil), // 44: rxclaims.v1.UpdatePlanDraftResponse
+	(*ActivatePlanRequest)(nil),     // 45: rxclaims.v1.ActivatePlanRequest
+	(*ActivatePlanResponse)(nil),    // 46: rxclaims.v1.ActivatePlanResponse
+	(*InactivatePlanRequest)(nil),   // 47: rxclaims.v1.InactivatePlanRequest
+	(*InactivatePlanResponse)(nil),  // 48: rxclaims.v1.InactivatePlanResponse
+	(*GetPlanRequest)(nil),          // 49: rxclaims.v1.GetPlanRequest
+	(*GetPlanResponse)(nil),         // 50: rxclaims.v1.GetPlanResponse
+	(*Claim)(nil),                   // 51: rxclaims.v1.Claim
+	(*ClaimResult)(nil),             // 52: rxclaims.v1.ClaimResult
 }
 var file_rxclaims_v1_admin_proto_depIdxs = []int32{
 	1,  // 0: rxclaims.v1.ValidationProblems.problems:type_name -> rxclaims.v1.ValidationProblem
@@ -2708,51 +3418,66 @@ var file_rxclaims_v1_admin_proto_depIdxs = []int32{
 	20, // 9: rxclaims.v1.PendingImport.summary:type_name -> rxclaims.v1.ImportBundleResponse
 	26, // 10: rxclaims.v1.ListImportsResponse.imports:type_name -> rxclaims.v1.PendingImport
 	29, // 11: rxclaims.v1.ListAuditResponse.entries:type_name -> rxclaims.v1.AuditEntry
-	40, // 12: rxclaims.v1.TestClaimRequest.claim:type_name -> rxclaims.v1.Claim
+	51, // 12: rxclaims.v1.TestClaimRequest.claim:type_name -> rxclaims.v1.Claim
 	31, // 13: rxclaims.v1.TestClaimRequest.drafts:type_name -> rxclaims.v1.EditRef
-	41, // 14: rxclaims.v1.TestClaimResponse.result:type_name -> rxclaims.v1.ClaimResult
+	52, // 14: rxclaims.v1.TestClaimResponse.result:type_name -> rxclaims.v1.ClaimResult
 	36, // 15: rxclaims.v1.ReplayClaimResponse.replay:type_name -> rxclaims.v1.ClaimReplay
-	41, // 16: rxclaims.v1.ClaimReplay.original:type_name -> rxclaims.v1.ClaimResult
-	41, // 17: rxclaims.v1.ClaimReplay.replayed:type_name -> rxclaims.v1.ClaimResult
+	52, // 16: rxclaims.v1.ClaimReplay.original:type_name -> rxclaims.v1.ClaimResult
+	52, // 17: rxclaims.v1.ClaimReplay.replayed:type_name -> rxclaims.v1.ClaimResult
 	37, // 18: rxclaims.v1.ClaimReplay.differences:type_name -> rxclaims.v1.ReplayDifference
 	36, // 19: rxclaims.v1.ReplayStoreResponse.reported:type_name -> rxclaims.v1.ClaimReplay
-	3,  // 20: rxclaims.v1.AdminService.CreateDraft:input_type -> rxclaims.v1.CreateDraftRequest
-	5,  // 21: rxclaims.v1.AdminService.UpdateDraft:input_type -> rxclaims.v1.UpdateDraftRequest
-	7,  // 22: rxclaims.v1.AdminService.ValidateEdit:input_type -> rxclaims.v1.ValidateEditRequest
-	9,  // 23: rxclaims.v1.AdminService.ActivateEdit:input_type -> rxclaims.v1.ActivateEditRequest
-	11, // 24: rxclaims.v1.AdminService.InactivateEdit:input_type -> rxclaims.v1.InactivateEditRequest
-	13, // 25: rxclaims.v1.AdminService.ListEdits:input_type -> rxclaims.v1.ListEditsRequest
-	15, // 26: rxclaims.v1.AdminService.GetEdit:input_type -> rxclaims.v1.GetEditRequest
-	17, // 27: rxclaims.v1.AdminService.ExportBundle:input_type -> rxclaims.v1.ExportBundleRequest
-	19, // 28: rxclaims.v1.AdminService.ImportBundle:input_type -> rxclaims.v1.ImportBundleRequest
-	21, // 29: rxclaims.v1.AdminService.ApproveImport:input_type -> rxclaims.v1.ApproveImportRequest
-	23, // 30: rxclaims.v1.AdminService.RejectImport:input_type -> rxclaims.v1.RejectImportRequest
-	25, // 31: rxclaims.v1.AdminService.ListImports:input_type -> rxclaims.v1.ListImportsRequest
-	32, // 32: rxclaims.v1.AdminService.TestClaim:input_type -> rxclaims.v1.TestClaimRequest
-	28, // 33: rxclaims.v1.AdminService.ListAudit:input_type -> rxclaims.v1.ListAuditRequest
-	34, // 34: rxclaims.v1.AdminService.ReplayClaim:input_type -> rxclaims.v1.ReplayClaimRequest
-	38, // 35: rxclaims.v1.AdminService.ReplayStore:input_type -> rxclaims.v1.ReplayStoreRequest
-	4,  // 36: rxclaims.v1.AdminService.CreateDraft:output_type -> rxclaims.v1.CreateDraftResponse
-	6,  // 37: rxclaims.v1.AdminService.UpdateDraft:output_type -> rxclaims.v1.UpdateDraftResponse
-	8,  // 38: rxclaims.v1.AdminService.ValidateEdit:output_type -> rxclaims.v1.ValidateEditResponse
-	10, // 39: rxclaims.v1.AdminService.ActivateEdit:output_type -> rxclaims.v1.ActivateEditResponse
-	12, // 40: rxclaims.v1.AdminService.InactivateEdit:output_type -> rxclaims.v1.InactivateEditResponse
-	14, // 41: rxclaims.v1.AdminService.ListEdits:output_type -> rxclaims.v1.ListEditsResponse
-	16, // 42: rxclaims.v1.AdminService.GetEdit:output_type -> rxclaims.v1.GetEditResponse
-	18, // 43: rxclaims.v1.AdminService.ExportBundle:output_type -> rxclaims.v1.ExportBundleResponse
-	20, // 44: rxclaims.v1.AdminService.ImportBundle:output_type -> rxclaims.v1.ImportBundleResponse
-	22, // 45: rxclaims.v1.AdminService.ApproveImport:output_type -> rxclaims.v1.ApproveImportResponse
-	24, // 46: rxclaims.v1.AdminService.RejectImport:output_type -> rxclaims.v1.RejectImportResponse
-	27, // 47: rxclaims.v1.AdminService.ListImports:output_type -> rxclaims.v1.ListImportsResponse
-	33, // 48: rxclaims.v1.AdminService.TestClaim:output_type -> rxclaims.v1.TestClaimResponse
-	30, // 49: rxclaims.v1.AdminService.ListAudit:output_type -> rxclaims.v1.ListAuditResponse
-	35, // 50: rxclaims.v1.AdminService.ReplayClaim:output_type -> rxclaims.v1.ReplayClaimResponse
-	39, // 51: rxclaims.v1.AdminService.ReplayStore:output_type -> rxclaims.v1.ReplayStoreResponse
-	36, // [36:52] is the sub-list for method output_type
-	20, // [20:36] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	40, // 20: rxclaims.v1.CreatePlanDraftResponse.plan:type_name -> rxclaims.v1.PlanVersion
+	40, // 21: rxclaims.v1.UpdatePlanDraftResponse.plan:type_name -> rxclaims.v1.PlanVersion
+	40, // 22: rxclaims.v1.ActivatePlanResponse.plan:type_name -> rxclaims.v1.PlanVersion
+	40, // 23: rxclaims.v1.InactivatePlanResponse.plan:type_name -> rxclaims.v1.PlanVersion
+	40, // 24: rxclaims.v1.GetPlanResponse.versions:type_name -> rxclaims.v1.PlanVersion
+	3,  // 25: rxclaims.v1.AdminService.CreateDraft:input_type -> rxclaims.v1.CreateDraftRequest
+	5,  // 26: rxclaims.v1.AdminService.UpdateDraft:input_type -> rxclaims.v1.UpdateDraftRequest
+	7,  // 27: rxclaims.v1.AdminService.ValidateEdit:input_type -> rxclaims.v1.ValidateEditRequest
+	9,  // 28: rxclaims.v1.AdminService.ActivateEdit:input_type -> rxclaims.v1.ActivateEditRequest
+	11, // 29: rxclaims.v1.AdminService.InactivateEdit:input_type -> rxclaims.v1.InactivateEditRequest
+	13, // 30: rxclaims.v1.AdminService.ListEdits:input_type -> rxclaims.v1.ListEditsRequest
+	15, // 31: rxclaims.v1.AdminService.GetEdit:input_type -> rxclaims.v1.GetEditRequest
+	17, // 32: rxclaims.v1.AdminService.ExportBundle:input_type -> rxclaims.v1.ExportBundleRequest
+	19, // 33: rxclaims.v1.AdminService.ImportBundle:input_type -> rxclaims.v1.ImportBundleRequest
+	21, // 34: rxclaims.v1.AdminService.ApproveImport:input_type -> rxclaims.v1.ApproveImportRequest
+	23, // 35: rxclaims.v1.AdminService.RejectImport:input_type -> rxclaims.v1.RejectImportRequest
+	25, // 36: rxclaims.v1.AdminService.ListImports:input_type -> rxclaims.v1.ListImportsRequest
+	32, // 37: rxclaims.v1.AdminService.TestClaim:input_type -> rxclaims.v1.TestClaimRequest
+	28, // 38: rxclaims.v1.AdminService.ListAudit:input_type -> rxclaims.v1.ListAuditRequest
+	34, // 39: rxclaims.v1.AdminService.ReplayClaim:input_type -> rxclaims.v1.ReplayClaimRequest
+	38, // 40: rxclaims.v1.AdminService.ReplayStore:input_type -> rxclaims.v1.ReplayStoreRequest
+	41, // 41: rxclaims.v1.AdminService.CreatePlanDraft:input_type -> rxclaims.v1.CreatePlanDraftRequest
+	43, // 42: rxclaims.v1.AdminService.UpdatePlanDraft:input_type -> rxclaims.v1.UpdatePlanDraftRequest
+	45, // 43: rxclaims.v1.AdminService.ActivatePlan:input_type -> rxclaims.v1.ActivatePlanRequest
+	47, // 44: rxclaims.v1.AdminService.InactivatePlan:input_type -> rxclaims.v1.InactivatePlanRequest
+	49, // 45: rxclaims.v1.AdminService.GetPlan:input_type -> rxclaims.v1.GetPlanRequest
+	4,  // 46: rxclaims.v1.AdminService.CreateDraft:output_type -> rxclaims.v1.CreateDraftResponse
+	6,  // 47: rxclaims.v1.AdminService.UpdateDraft:output_type -> rxclaims.v1.UpdateDraftResponse
+	8,  // 48: rxclaims.v1.AdminService.ValidateEdit:output_type -> rxclaims.v1.ValidateEditResponse
+	10, // 49: rxclaims.v1.AdminService.ActivateEdit:output_type -> rxclaims.v1.ActivateEditResponse
+	12, // 50: rxclaims.v1.AdminService.InactivateEdit:output_type -> rxclaims.v1.InactivateEditResponse
+	14, // 51: rxclaims.v1.AdminService.ListEdits:output_type -> rxclaims.v1.ListEditsResponse
+	16, // 52: rxclaims.v1.AdminService.GetEdit:output_type -> rxclaims.v1.GetEditResponse
+	18, // 53: rxclaims.v1.AdminService.ExportBundle:output_type -> rxclaims.v1.ExportBundleResponse
+	20, // 54: rxclaims.v1.AdminService.ImportBundle:output_type -> rxclaims.v1.ImportBundleResponse
+	22, // 55: rxclaims.v1.AdminService.ApproveImport:output_type -> rxclaims.v1.ApproveImportResponse
+	24, // 56: rxclaims.v1.AdminService.RejectImport:output_type -> rxclaims.v1.RejectImportResponse
+	27, // 57: rxclaims.v1.AdminService.ListImports:output_type -> rxclaims.v1.ListImportsResponse
+	33, // 58: rxclaims.v1.AdminService.TestClaim:output_type -> rxclaims.v1.TestClaimResponse
+	30, // 59: rxclaims.v1.AdminService.ListAudit:output_type -> rxclaims.v1.ListAuditResponse
+	35, // 60: rxclaims.v1.AdminService.ReplayClaim:output_type -> rxclaims.v1.ReplayClaimResponse
+	39, // 61: rxclaims.v1.AdminService.ReplayStore:output_type -> rxclaims.v1.ReplayStoreResponse
+	42, // 62: rxclaims.v1.AdminService.CreatePlanDraft:output_type -> rxclaims.v1.CreatePlanDraftResponse
+	44, // 63: rxclaims.v1.AdminService.UpdatePlanDraft:output_type -> rxclaims.v1.UpdatePlanDraftResponse
+	46, // 64: rxclaims.v1.AdminService.ActivatePlan:output_type -> rxclaims.v1.ActivatePlanResponse
+	48, // 65: rxclaims.v1.AdminService.InactivatePlan:output_type -> rxclaims.v1.InactivatePlanResponse
+	50, // 66: rxclaims.v1.AdminService.GetPlan:output_type -> rxclaims.v1.GetPlanResponse
+	46, // [46:67] is the sub-list for method output_type
+	25, // [25:46] is the sub-list for method input_type
+	25, // [25:25] is the sub-list for extension type_name
+	25, // [25:25] is the sub-list for extension extendee
+	0,  // [0:25] is the sub-list for field type_name
 }
 
 func init() { file_rxclaims_v1_admin_proto_init() }
@@ -2767,7 +3492,7 @@ func file_rxclaims_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_rxclaims_v1_admin_proto_rawDesc), len(file_rxclaims_v1_admin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   40,
+			NumMessages:   51,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,32 +19,37 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	AdminService_CreateDraft_FullMethodName    = "/rxclaims.v1.AdminService/CreateDraft"
-	AdminService_UpdateDraft_FullMethodName    = "/rxclaims.v1.AdminService/UpdateDraft"
-	AdminService_ValidateEdit_FullMethodName   = "/rxclaims.v1.AdminService/ValidateEdit"
-	AdminService_ActivateEdit_FullMethodName   = "/rxclaims.v1.AdminService/ActivateEdit"
-	AdminService_InactivateEdit_FullMethodName = "/rxclaims.v1.AdminService/InactivateEdit"
-	AdminService_ListEdits_FullMethodName      = "/rxclaims.v1.AdminService/ListEdits"
-	AdminService_GetEdit_FullMethodName        = "/rxclaims.v1.AdminService/GetEdit"
-	AdminService_ExportBundle_FullMethodName   = "/rxclaims.v1.AdminService/ExportBundle"
-	AdminService_ImportBundle_FullMethodName   = "/rxclaims.v1.AdminService/ImportBundle"
-	AdminService_ApproveImport_FullMethodName  = "/rxclaims.v1.AdminService/ApproveImport"
-	AdminService_RejectImport_FullMethodName   = "/rxclaims.v1.AdminService/RejectImport"
-	AdminService_ListImports_FullMethodName    = "/rxclaims.v1.AdminService/ListImports"
-	AdminService_TestClaim_FullMethodName      = "/rxclaims.v1.AdminService/TestClaim"
-	AdminService_ListAudit_FullMethodName      = "/rxclaims.v1.AdminService/ListAudit"
-	AdminService_ReplayClaim_FullMethodName    = "/rxclaims.v1.AdminService/ReplayClaim"
-	AdminService_ReplayStore_FullMethodName    = "/rxclaims.v1.AdminService/ReplayStore"
+	AdminService_CreateDraft_FullMethodName     = "/rxclaims.v1.AdminService/CreateDraft"
+	AdminService_UpdateDraft_FullMethodName     = "/rxclaims.v1.AdminService/UpdateDraft"
+	AdminService_ValidateEdit_FullMethodName    = "/rxclaims.v1.AdminService/ValidateEdit"
+	AdminService_ActivateEdit_FullMethodName    = "/rxclaims.v1.AdminService/ActivateEdit"
+	AdminService_InactivateEdit_FullMethodName  = "/rxclaims.v1.AdminService/InactivateEdit"
+	AdminService_ListEdits_FullMethodName       = "/rxclaims.v1.AdminService/ListEdits"
+	AdminService_GetEdit_FullMethodName         = "/rxclaims.v1.AdminService/GetEdit"
+	AdminService_ExportBundle_FullMethodName    = "/rxclaims.v1.AdminService/ExportBundle"
+	AdminService_ImportBundle_FullMethodName    = "/rxclaims.v1.AdminService/ImportBundle"
+	AdminService_ApproveImport_FullMethodName   = "/rxclaims.v1.AdminService/ApproveImport"
+	AdminService_RejectImport_FullMethodName    = "/rxclaims.v1.AdminService/RejectImport"
+	AdminService_ListImports_FullMethodName     = "/rxclaims.v1.AdminService/ListImports"
+	AdminService_TestClaim_FullMethodName       = "/rxclaims.v1.AdminService/TestClaim"
+	AdminService_ListAudit_FullMethodName       = "/rxclaims.v1.AdminService/ListAudit"
+	AdminService_ReplayClaim_FullMethodName     = "/rxclaims.v1.AdminService/ReplayClaim"
+	AdminService_ReplayStore_FullMethodName     = "/rxclaims.v1.AdminService/ReplayStore"
+	AdminService_CreatePlanDraft_FullMethodName = "/rxclaims.v1.AdminService/CreatePlanDraft"
+	AdminService_UpdatePlanDraft_FullMethodName = "/rxclaims.v1.AdminService/UpdatePlanDraft"
+	AdminService_ActivatePlan_FullMethodName    = "/rxclaims.v1.AdminService/ActivatePlan"
+	AdminService_InactivatePlan_FullMethodName  = "/rxclaims.v1.AdminService/InactivatePlan"
+	AdminService_GetPlan_FullMethodName         = "/rxclaims.v1.AdminService/GetPlan"
 )
 
 // AdminServiceClient is the client API for AdminService service.
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// AdminService manages edits (Draft → Active → Inactive, with maker-checker),
-// moves configuration bundles between environments (two people: one
-// proposes an import, another approves it), dry-runs claims and reads the
-// audit trail.
+// AdminService manages edits and plan versions (Draft → Active → Inactive,
+// with maker-checker), moves configuration bundles between environments
+// (two people: one proposes an import, another approves it), dry-runs
+// claims and reads the audit trail.
 //
 // An edit travels as edit_json: one JSON document in exactly the format of
 // an entry of a configuration bundle's `edits:` list. The acting user of
@@ -114,6 +119,24 @@ type AdminServiceClient interface {
 	// nothing, and reports the claims whose replay differs or that could not
 	// be replayed. A difference is a defect.
 	ReplayStore(ctx context.Context, in *ReplayStoreRequest, opts ...grpc.CallOption) (*ReplayStoreResponse, error)
+	// CreatePlanDraft stores a new Draft plan version: version 1 of a new
+	// plan or the next version of an existing one (DOMAIN.md §3). The
+	// version, status and audit given are ignored; deductible,
+	// out_of_pocket and cost_share are refused (they are edits).
+	CreatePlanDraft(ctx context.Context, in *CreatePlanDraftRequest, opts ...grpc.CallOption) (*CreatePlanDraftResponse, error)
+	// UpdatePlanDraft replaces the content of a Draft plan version (id and
+	// version name it).
+	UpdatePlanDraft(ctx context.Context, in *UpdatePlanDraftRequest, opts ...grpc.CallOption) (*UpdatePlanDraftResponse, error)
+	// ActivatePlan makes a Draft plan version Active; claims of its dates
+	// use it at once. Maker-checker as for edits. FailedPrecondition: the
+	// version would overlap an Active one (a later version must take effect
+	// after every earlier Active one).
+	ActivatePlan(ctx context.Context, in *ActivatePlanRequest, opts ...grpc.CallOption) (*ActivatePlanResponse, error)
+	// InactivatePlan retires a Draft or Active plan version for good. Past
+	// claims keep the answers they got.
+	InactivatePlan(ctx context.Context, in *InactivatePlanRequest, opts ...grpc.CallOption) (*InactivatePlanResponse, error)
+	// GetPlan returns every version of one plan.
+	GetPlan(ctx context.Context, in *GetPlanRequest, opts ...grpc.CallOption) (*GetPlanResponse, error)
 }
 
 type adminServiceClient struct {
@@ -284,14 +307,64 @@ func (c *adminServiceClient) ReplayStore(ctx context.Context, in *ReplayStoreReq
 	return out, nil
 }
 
+func (c *adminServiceClient) CreatePlanDraft(ctx context.Context, in *CreatePlanDraftRequest, opts ...grpc.CallOption) (*CreatePlanDraftResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreatePlanDraftResponse)
+	err := c.cc.Invoke(ctx, AdminService_CreatePlanDraft_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) UpdatePlanDraft(ctx context.Context, in *UpdatePlanDraftRequest, opts ...grpc.CallOption) (*UpdatePlanDraftResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdatePlanDraftResponse)
+	err := c.cc.Invoke(ctx, AdminService_UpdatePlanDraft_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) ActivatePlan(ctx context.Context, in *ActivatePlanRequest, opts ...grpc.CallOption) (*ActivatePlanResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ActivatePlanResponse)
+	err := c.cc.Invoke(ctx, AdminService_ActivatePlan_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) InactivatePlan(ctx context.Context, in *InactivatePlanRequest, opts ...grpc.CallOption) (*InactivatePlanResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(InactivatePlanResponse)
+	err := c.cc.Invoke(ctx, AdminService_InactivatePlan_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) GetPlan(ctx context.Context, in *GetPlanRequest, opts ...grpc.CallOption) (*GetPlanResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetPlanResponse)
+	err := c.cc.Invoke(ctx, AdminService_GetPlan_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AdminServiceServer is the server API for AdminService service.
 // All implementations must embed UnimplementedAdminServiceServer
 // for forward compatibility.
 //
-// AdminService manages edits (Draft → Active → Inactive, with maker-checker),
-// moves configuration bundles between environments (two people: one
-// proposes an import, another approves it), dry-runs claims and reads the
-// audit trail.
+// AdminService manages edits and plan versions (Draft → Active → Inactive,
+// with maker-checker), moves configuration bundles between environments
+// (two people: one proposes an import, another approves it), dry-runs
+// claims and reads the audit trail.
 //
 // An edit travels as edit_json: one JSON document in exactly the format of
 // an entry of a configuration bundle's `edits:` list. The acting user of
@@ -361,6 +434,24 @@ type AdminServiceServer interface {
 	// nothing, and reports the claims whose replay differs or that could not
 	// be replayed. A difference is a defect.
 	ReplayStore(context.Context, *ReplayStoreRequest) (*ReplayStoreResponse, error)
+	// CreatePlanDraft stores a new Draft plan version: version 1 of a new
+	// plan or the next version of an existing one (DOMAIN.md §3). The
+	// version, status and audit given are ignored; deductible,
+	// out_of_pocket and cost_share are refused (they are edits).
+	CreatePlanDraft(context.Context, *CreatePlanDraftRequest) (*CreatePlanDraftResponse, error)
+	// UpdatePlanDraft replaces the content of a Draft plan version (id and
+	// version name it).
+	UpdatePlanDraft(context.Context, *UpdatePlanDraftRequest) (*UpdatePlanDraftResponse, error)
+	// ActivatePlan makes a Draft plan version Active; claims of its dates
+	// use it at once. Maker-checker as for edits. FailedPrecondition: the
+	// version would overlap an Active one (a later version must take effect
+	// after every earlier Active one).
+	ActivatePlan(context.Context, *ActivatePlanRequest) (*ActivatePlanResponse, error)
+	// InactivatePlan retires a Draft or Active plan version for good. Past
+	// claims keep the answers they got.
+	InactivatePlan(context.Context, *InactivatePlanRequest) (*InactivatePlanResponse, error)
+	// GetPlan returns every version of one plan.
+	GetPlan(context.Context, *GetPlanRequest) (*GetPlanResponse, error)
 	mustEmbedUnimplementedAdminServiceServer()
 }
 
@@ -418,6 +509,21 @@ func (UnimplementedAdminServiceServer) ReplayClaim(context.Context, *ReplayClaim
 }
 func (UnimplementedAdminServiceServer) ReplayStore(context.Context, *ReplayStoreRequest) (*ReplayStoreResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ReplayStore not implemented")
+}
+func (UnimplementedAdminServiceServer) CreatePlanDraft(context.Context, *CreatePlanDraftRequest) (*CreatePlanDraftResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreatePlanDraft not implemented")
+}
+func (UnimplementedAdminServiceServer) UpdatePlanDraft(context.Context, *UpdatePlanDraftRequest) (*UpdatePlanDraftResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdatePlanDraft not implemented")
+}
+func (UnimplementedAdminServiceServer) ActivatePlan(context.Context, *ActivatePlanRequest) (*ActivatePlanResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ActivatePlan not implemented")
+}
+func (UnimplementedAdminServiceServer) InactivatePlan(context.Context, *InactivatePlanRequest) (*InactivatePlanResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method InactivatePlan not implemented")
+}
+func (UnimplementedAdminServiceServer) GetPlan(context.Context, *GetPlanRequest) (*GetPlanResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetPlan not implemented")
 }
 func (UnimplementedAdminServiceServer) mustEmbedUnimplementedAdminServiceServer() {}
 func (UnimplementedAdminServiceServer) testEmbeddedByValue()                      {}
@@ -728,6 +834,96 @@ func _AdminService_ReplayStore_Handler(srv interface{}, ctx context.Context, dec
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AdminService_CreatePlanDraft_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreatePlanDraftRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).CreatePlanDraft(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_CreatePlanDraft_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).CreatePlanDraft(ctx, req.(*CreatePlanDraftRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_UpdatePlanDraft_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdatePlanDraftRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).UpdatePlanDraft(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_UpdatePlanDraft_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).UpdatePlanDraft(ctx, req.(*UpdatePlanDraftRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_ActivatePlan_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ActivatePlanRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).ActivatePlan(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_ActivatePlan_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).ActivatePlan(ctx, req.(*ActivatePlanRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_InactivatePlan_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(InactivatePlanRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).InactivatePlan(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_InactivatePlan_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).InactivatePlan(ctx, req.(*InactivatePlanRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_GetPlan_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetPlanRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).GetPlan(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_GetPlan_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).GetPlan(ctx, req.(*GetPlanRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // AdminService_ServiceDesc is the grpc.ServiceDesc for AdminService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -798,6 +994,26 @@ var AdminService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ReplayStore",
 			Handler:    _AdminService_ReplayStore_Handler,
+		},
+		{
+			MethodName: "CreatePlanDraft",
+			Handler:    _AdminService_CreatePlanDraft_Handler,
+		},
+		{
+			MethodName: "UpdatePlanDraft",
+			Handler:    _AdminService_UpdatePlanDraft_Handler,
+		},
+		{
+			MethodName: "ActivatePlan",
+			Handler:    _AdminService_ActivatePlan_Handler,
+		},
+		{
+			MethodName: "InactivatePlan",
+			Handler:    _AdminService_InactivatePlan_Handler,
+		},
+		{
+			MethodName: "GetPlan",
+			Handler:    _AdminService_GetPlan_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
