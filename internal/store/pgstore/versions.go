@@ -71,18 +71,27 @@ func (s *Store) PriorAuths(ctx context.Context, cardholderID string) ([]domain.P
 		if err := lockFamily(ctx, q, t, cardholderID); err != nil {
 			return err
 		}
-		rows, err := q.Query(ctx, `SELECT record FROM prior_auths WHERE cardholder_id = $1 ORDER BY person_code, number`, cardholderID)
-		if err != nil {
-			return err
-		}
-		return forEachRow(rows, func(v []byte) error {
+		decode := func(v []byte) error {
 			pa, err := records.DecodePriorAuth(v)
 			if err != nil {
 				return fmt.Errorf("pgstore: prior authorization: %w", err)
 			}
 			out = append(out, pa)
 			return nil
-		})
+		}
+		if t != nil { // read with the lock
+			for _, v := range t.pas[cardholderID] {
+				if err := decode(v); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		rows, err := q.Query(ctx, `SELECT record FROM prior_auths WHERE cardholder_id = $1 ORDER BY person_code, number`, cardholderID)
+		if err != nil {
+			return err
+		}
+		return forEachRow(rows, decode)
 	})
 	return out, err
 }
