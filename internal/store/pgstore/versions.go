@@ -10,10 +10,8 @@ import (
 	"github.com/rxclaims/rxclaims/internal/store/records"
 )
 
-// queueVersion adds a configuration version to b. A number already stored
-// is refused (a unique violation, so the whole change): two instances that
-// made the same number at once must not both keep it; the loser reloads and
-// retries (errStaleConfig's advice).
+// queueVersion adds a configuration version to b (SaveConfig has checked
+// that it is the one after the latest).
 func queueVersion(b *pgx.Batch, v *adjudicator.ConfigVersion) error {
 	enc, err := records.EncodeConfigVersion(v)
 	if err != nil {
