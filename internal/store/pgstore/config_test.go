@@ -28,7 +28,6 @@ import (
 // No change is lost, the stored versions are numbered one after another,
 // and every claim records a stored version.
 func TestConfigChangesRace(t *testing.T) {
-	ctx := context.Background()
 	dsn := pgtest.DSN(t)
 	cfg := demo.Config()
 	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
@@ -46,6 +45,53 @@ func TestConfigChangesRace(t *testing.T) {
 	if engines[0].ConfigVersion() != 1 || engines[1].ConfigVersion() != 1 {
 		t.Fatalf("versions at start: %d and %d; want 1 and 1", engines[0].ConfigVersion(), engines[1].ConfigVersion())
 	}
+	stop := billAll(t, engines, demo.CoveredClaims(cfg, domain.DateOf(now)))
+	const rounds = 8
+	for round := range rounds {
+		raceChanges(t, stores, engines, round)
+	}
+	stop()
+	checkVersions(t, stores[0], engines, rounds)
+}
+
+// billAll bills claims on every engine until the returned stop is called.
+func billAll(t *testing.T, engines []*adjudicator.Engine, claims []*adjudicator.Claim) (stop func()) {
+	done := make(chan struct{})
+	var billing sync.WaitGroup
+	errs := make(chan error, len(engines))
+	for i, e := range engines {
+		billing.Go(func() {
+			for n := 0; ; n++ {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				c := *claims[n%len(claims)]
+				c.RxNumber = strconv.Itoa(100000*(i+1) + n)
+				if _, err := e.Bill(context.Background(), &c); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	return func() {
+		close(done)
+		billing.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+	}
+}
+
+// raceChanges makes one change on each of two engines at once, from the
+// same version: one is written, the other refused, and made again once
+// its engine follows; then both follow the latest version.
+func raceChanges(t *testing.T, stores []*pgstore.Store, engines []*adjudicator.Engine, round int) {
+	t.Helper()
+	ctx := context.Background()
 	follow := func(i int) {
 		t.Helper()
 		v, err := stores[i].LatestConfigVersion(ctx)
@@ -56,65 +102,41 @@ func TestConfigChangesRace(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-
-	claims := demo.CoveredClaims(cfg, domain.DateOf(now))
-	stop := make(chan struct{})
-	var billing sync.WaitGroup
-	billErrs := make(chan error, 2)
-	for i, e := range engines {
-		billing.Go(func() {
-			for n := 0; ; n++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				c := *claims[n%len(claims)]
-				c.RxNumber = strconv.Itoa(100000*(i+1) + n)
-				if _, err := e.Bill(ctx, &c); err != nil {
-					billErrs <- err
-					return
-				}
-			}
-		})
+	change := func(i int) error {
+		_, err := engines[i].CreateDraft(ctx, quantityEdit(t, fmt.Sprintf("QTY-%d-%d", round, i)), adjudicator.Actor("alice"))
+		return err
 	}
-
-	const rounds = 8
-	for round := range rounds {
-		var wg sync.WaitGroup
-		var errs [2]error
-		for i, e := range engines {
-			wg.Go(func() {
-				_, errs[i] = e.CreateDraft(ctx, quantityEdit(t, fmt.Sprintf("QTY-%d-%d", round, i)), adjudicator.Actor("alice"))
-			})
-		}
-		wg.Wait()
-		loser := -1
-		for i, err := range errs {
-			switch {
-			case err == nil:
-			case errors.Is(err, adjudicator.ErrStaleConfig) && loser < 0:
-				loser = i
-			default:
-				t.Fatalf("round %d, engine %d: %v", round, i, err)
-			}
-		}
-		if loser < 0 {
-			t.Fatalf("round %d: both changes made from one version were written", round)
-		}
-		follow(loser)
-		if _, err := engines[loser].CreateDraft(ctx, quantityEdit(t, fmt.Sprintf("QTY-%d-%d", round, loser)), adjudicator.Actor("alice")); err != nil {
-			t.Fatalf("round %d: the refused change again, after following: %v", round, err)
-		}
-		follow(1 - loser)
+	var wg sync.WaitGroup
+	var errs [2]error
+	for i := range engines {
+		wg.Go(func() { errs[i] = change(i) })
 	}
-	close(stop)
-	billing.Wait()
-	close(billErrs)
-	for err := range billErrs {
-		t.Fatal(err)
+	wg.Wait()
+	loser := -1
+	for i, err := range errs {
+		switch {
+		case err == nil:
+		case errors.Is(err, adjudicator.ErrStaleConfig) && loser < 0:
+			loser = i
+		default:
+			t.Fatalf("round %d, engine %d: %v", round, i, err)
+		}
 	}
+	if loser < 0 {
+		t.Fatalf("round %d: both changes made from one version were written", round)
+	}
+	follow(loser)
+	if err := change(loser); err != nil {
+		t.Fatalf("round %d: the refused change again, after following: %v", round, err)
+	}
+	follow(1 - loser)
+}
 
+// checkVersions: both engines hold the last version, with every change;
+// the versions are numbered one after another; every claim records one.
+func checkVersions(t *testing.T, st *pgstore.Store, engines []*adjudicator.Engine, rounds int) {
+	t.Helper()
+	ctx := context.Background()
 	want := uint64(1 + 2*rounds)
 	for i, e := range engines {
 		if e.ConfigVersion() != want {
@@ -126,23 +148,19 @@ func TestConfigChangesRace(t *testing.T) {
 		}
 		for round := range rounds {
 			for j := range 2 {
-				id := fmt.Sprintf("QTY-%d-%d", round, j)
-				if !slices.Contains(ids, id) {
+				if id := fmt.Sprintf("QTY-%d-%d", round, j); !slices.Contains(ids, id) {
 					t.Errorf("engine %d: change %s lost", i, id)
 				}
 			}
 		}
 	}
-	for n := uint64(1); n <= want; n++ {
-		if v, err := stores[0].ConfigVersion(ctx, n); err != nil || v == nil {
+	for n := uint64(1); n <= want+1; n++ {
+		if v, err := st.ConfigVersion(ctx, n); err != nil || (v == nil) != (n > want) {
 			t.Fatalf("version %d: %v, %v", n, v, err)
 		}
 	}
-	if v, err := stores[0].ConfigVersion(ctx, want+1); err != nil || v != nil {
-		t.Fatalf("version %d: %v, %v; want none", want+1, v, err)
-	}
 	paid := 0
-	if err := stores[0].ForEachClaim(func(r *adjudicator.ClaimRecord) error {
+	if err := st.ForEachClaim(func(r *adjudicator.ClaimRecord) error {
 		paid++
 		if r.ConfigVersion < 1 || r.ConfigVersion > want {
 			return fmt.Errorf("claim %s records configuration version %d, not a stored one", r.ID, r.ConfigVersion)
