@@ -8,13 +8,14 @@
 // a family, its documents or its history it locks the family's row in
 // family_locks, so claims of one family are serialized across instances
 // as the engine's in-process lock serializes them within one, and every
-// read after the lock sees the latest commit. What it read before the
-// lock (the claim under its key) is checked at commit: the key index and
-// a reversed or replaced claim are written only if they still hold what
-// was read (compare and set), else the commit fails with
-// adjudicator.ErrConflict, writes nothing, and the engine adjudicates the
-// claim again from fresh reads. So two instances racing one claim key
-// give one P and one D. Other writes (families, configuration, the audit
+// read after the lock sees the latest commit. What it reads before the
+// lock (the claim under its key) it reads FOR UPDATE: rows found stay
+// locked to its end, and a key found absent is inserted at commit by a
+// plain INSERT, which fails (a unique violation) when another transaction
+// inserted it meanwhile: the commit fails with adjudicator.ErrConflict,
+// writes nothing, and the engine adjudicates the claim again from fresh
+// reads. So two instances racing one claim key give one P and one D. A
+// paid bill costs three round trips (claimTx). Other writes (families, configuration, the audit
 // trail) are SERIALIZABLE transactions of their own, retried a bounded
 // number of times on a serialization failure.
 //
