@@ -114,6 +114,33 @@ func (e *Engine) Reload(cfg *config.Config) error {
 	return nil
 }
 
+// Follow swaps in configuration version v, which another engine sharing
+// the store made and stored: claims in flight finish on the old snapshot,
+// and every later claim records v.Number. Nothing is written. A version
+// not newer than the one in force is ignored, so following is monotonic.
+func (e *Engine) Follow(v *ConfigVersion) error {
+	s, err := compile(v.Config)
+	if err != nil {
+		return fmt.Errorf("configuration version %d: %w", v.Number, err)
+	}
+	own, err := snapshotCopy(v.Config)
+	if err != nil {
+		return err
+	}
+	if err := own.Normalize(); err != nil {
+		return err
+	}
+	e.adminMu.Lock()
+	defer e.adminMu.Unlock()
+	if v.Number <= e.snap.Load().version {
+		return nil
+	}
+	s.version = v.Number
+	e.cfg = own
+	e.snap.Store(s)
+	return nil
+}
+
 func (e *Engine) today() domain.Date { return domain.DateOf(e.now().UTC()) }
 
 // newID returns a unique, time-ordered claim ID: 12 hex digits of

@@ -3,6 +3,7 @@ package adjudicator
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/rxclaims/rxclaims/accumulators"
@@ -158,8 +159,19 @@ type ConfigWrite struct {
 	Audit *AuditEntry
 	// Version, when not nil, is the configuration version this write
 	// makes current, kept for good in the same batch (see ConfigHistory).
+	// A store several engines share writes it as a compare-and-set: only
+	// if its latest version is Version.Number-1 (the one the change was
+	// made from), else the whole write fails with ErrStaleConfig and
+	// writes nothing.
 	Version *ConfigVersion
 }
+
+// ErrStaleConfig refuses a configuration change made from a version that
+// is no longer the latest: another engine sharing the store changed the
+// configuration since this one loaded it. Nothing was written; the change
+// may be made again once this engine follows the latest version (see
+// Engine.Follow). It is an ErrUnavailable: the caller retries.
+var ErrStaleConfig = fmt.Errorf("%w: the configuration was changed by another instance since this one loaded it; retry once it has followed", ErrUnavailable)
 
 // ConfigVersion is the whole configuration (families aside: base and
 // every edit version) as it stood from a moment on: the known-time axis of

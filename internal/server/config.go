@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -44,7 +45,8 @@ func (c ConfigSource) load() (*config.Config, error) {
 // openEngine starts the engine on the configuration kept in the store. A
 // store without one is seeded from opts.Config; a store with one imports
 // opts.Config on top, unless it is SeedOnly (importing the same bundle
-// again changes nothing).
+// again changes nothing). Of servers starting together on an empty shared
+// store, one seeds it and the others start on what it wrote.
 func openEngine(ctx context.Context, st engineStore, opts Options, log *slog.Logger) (*adjudicator.Engine, error) {
 	stored, found, err := st.LoadConfig()
 	if err != nil {
@@ -52,7 +54,17 @@ func openEngine(ctx context.Context, st engineStore, opts Options, log *slog.Log
 	}
 	engOpts := adjudicator.Options{Store: st, Configs: st, Now: opts.Now}
 	if !found {
-		return seedEngine(ctx, st, opts.Config, engOpts, log)
+		engine, err := seedEngine(ctx, st, opts.Config, engOpts, log)
+		if !errors.Is(err, adjudicator.ErrStaleConfig) {
+			return engine, err
+		}
+		log.Info("configuration: another server seeded the store first; starting on its configuration")
+		if stored, found, err = st.LoadConfig(); err != nil {
+			return nil, err
+		}
+		if !found {
+			return nil, errors.New("the store holds configuration versions but no configuration")
+		}
 	}
 	engine, err := adjudicator.New(stored, engOpts)
 	if err != nil {
@@ -82,33 +94,43 @@ func importBundle(ctx context.Context, engine *adjudicator.Engine, src ConfigSou
 	return nil
 }
 
-// seedEngine loads src into an empty store and starts the engine on it.
+// seedEngine loads src into an empty store, in one write that makes
+// configuration version 1 (so, on a shared store, fails with
+// adjudicator.ErrStaleConfig and writes nothing when another server
+// seeded it first), and starts the engine on it.
 func seedEngine(ctx context.Context, st engineStore, src ConfigSource, engOpts adjudicator.Options, log *slog.Logger) (*adjudicator.Engine, error) {
 	cfg, err := src.load()
 	if err != nil {
 		return nil, err
 	}
-	// The families' own prior authorizations become records (written with
-	// the configuration below), which enrollment syncs leave alone.
+	// An engine that writes nothing normalizes the configuration.
+	norm, err := adjudicator.New(cfg, adjudicator.Options{Store: st, Now: engOpts.Now})
+	if err != nil {
+		return nil, err
+	}
+	full := norm.Configuration()
+	base := *full
+	base.Edits = nil
+	now := time.Now
+	if engOpts.Now != nil {
+		now = engOpts.Now
+	}
+	// The families' own prior authorizations become records, which
+	// enrollment syncs leave alone.
 	fams, pas := adjudicator.SplitPriorAuths(cfg.Families)
-	if err := st.PutFamilies(ctx, "", fams, nil); err != nil {
-		return nil, fmt.Errorf("loading families: %w", err)
+	audit := startupAudit("seed", src)
+	audit.Detail = fmt.Sprintf("plans %d, drugs %d, pharmacies %d, families %d, prior authorizations %d, edits %d",
+		len(cfg.Plans), len(cfg.Drugs), len(cfg.Pharmacies), len(cfg.Families), len(pas), len(full.Edits))
+	if err := st.SaveConfig(ctx, adjudicator.ConfigWrite{Base: &base, Versions: full.Edits, Families: fams, PriorAuths: pas, Audit: audit,
+		Version: &adjudicator.ConfigVersion{Number: 1, At: now().UTC(), Config: full}}); err != nil {
+		return nil, fmt.Errorf("seeding the store: %w", err)
 	}
 	engine, err := adjudicator.New(cfg, engOpts)
 	if err != nil {
 		return nil, err
 	}
-	c := engine.Configuration()
-	all := c.Edits
-	c.Edits = nil
-	audit := startupAudit("seed", src)
-	audit.Detail = fmt.Sprintf("plans %d, drugs %d, pharmacies %d, families %d, prior authorizations %d, edits %d",
-		len(cfg.Plans), len(cfg.Drugs), len(cfg.Pharmacies), len(cfg.Families), len(pas), len(all))
-	if err := st.SaveConfig(ctx, adjudicator.ConfigWrite{Base: c, Versions: all, PriorAuths: pas, Audit: audit}); err != nil {
-		return nil, err
-	}
 	log.Info("configuration loaded", "source", src.Name, "plans", len(cfg.Plans), "drugs", len(cfg.Drugs),
-		"pharmacies", len(cfg.Pharmacies), "families", len(cfg.Families), "edits", len(all))
+		"pharmacies", len(cfg.Pharmacies), "families", len(cfg.Families), "edits", len(full.Edits))
 	return engine, nil
 }
 

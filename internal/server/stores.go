@@ -50,8 +50,8 @@ func openStore(ctx context.Context, opts Options, reg prometheus.Registerer, m *
 		log.Info("store: PostgreSQL", "instances", "any number may share it")
 		return &openedStore{engineStore: st, watch: func(ctx context.Context, srv *Server) { watchDatabase(ctx, st, srv) },
 			follow: func(ctx context.Context, e *adjudicator.Engine, m *metrics.Metrics) {
-				st.FollowConfig(ctx, func(cfg *config.Config) error {
-					if err := e.Reload(cfg); err != nil {
+				st.FollowConfig(ctx, func(v *adjudicator.ConfigVersion) error {
+					if err := e.Follow(v); err != nil {
 						return err
 					}
 					m.ConfigLoaded(time.Now())

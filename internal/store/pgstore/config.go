@@ -2,7 +2,6 @@ package pgstore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -14,7 +13,10 @@ import (
 // SaveConfig writes the change in one transaction: the base (when not
 // nil), the edit versions, the configuration version, the families and
 // their prior authorization records, the pending import proposed or
-// resolved, and the audit entry.
+// resolved, and the audit entry. A configuration version is written only
+// if it is the one after the latest (config_version holds its number),
+// else the write fails with adjudicator.ErrStaleConfig: of two instances
+// changing the configuration at once, the second is refused.
 func (s *Store) SaveConfig(ctx context.Context, w adjudicator.ConfigWrite) error {
 	b := &pgx.Batch{}
 	if w.Base != nil {
@@ -47,18 +49,17 @@ func (s *Store) SaveConfig(ctx context.Context, w adjudicator.ConfigWrite) error
 	if w.Resolve != "" {
 		b.Queue(`DELETE FROM pending_imports WHERE id = $1`, w.Resolve)
 	}
-	changes := w.Base != nil || len(w.Versions) > 0
 	var done func()
-	var version int64
 	err := s.write(ctx, func(tx pgx.Tx) error {
-		if changes {
-			held := s.configVersion.Load()
-			err := tx.QueryRow(ctx, `UPDATE config_version SET version = version + 1 WHERE id = 1 AND version = $1 RETURNING version`, held).Scan(&version)
-			if errors.Is(err, pgx.ErrNoRows) {
-				return fmt.Errorf("%w: another instance changed the configuration; retry once this one has reloaded it", errStaleConfig)
-			}
+		if v := w.Version; v != nil {
+			// The compare-and-set: the change was made from the latest
+			// version, else another instance's change came first.
+			tag, err := tx.Exec(ctx, `UPDATE config_version SET version = $1 WHERE id = 1 AND version = $2`, int64(v.Number), int64(v.Number)-1)
 			if err != nil {
 				return err
+			}
+			if tag.RowsAffected() == 0 {
+				return adjudicator.ErrStaleConfig
 			}
 		}
 		if err := putFamilies(ctx, tx, w.FamiliesAt, w.Families); err != nil {
@@ -78,8 +79,8 @@ func (s *Store) SaveConfig(ctx context.Context, w adjudicator.ConfigWrite) error
 		return fmt.Errorf("pgstore: write configuration: %w", err)
 	}
 	done()
-	if changes {
-		s.configVersion.Store(version)
+	if w.Version != nil {
+		s.configVersion.Store(int64(w.Version.Number))
 		// Wake the other instances now; they poll too (CockroachDB has no NOTIFY).
 		if _, err := s.pool.Exec(ctx, `SELECT pg_notify('`+configChannel+`', '')`); err != nil {
 			s.log.Debug("configuration change not notified; the other instances' poll finds it", "error", err)
@@ -87,9 +88,6 @@ func (s *Store) SaveConfig(ctx context.Context, w adjudicator.ConfigWrite) error
 	}
 	return nil
 }
-
-// errStaleConfig refuses a configuration change made on an old version.
-var errStaleConfig = fmt.Errorf("%w: stale configuration", adjudicator.ErrUnavailable)
 
 // PendingImports implements adjudicator.ConfigStore.
 func (s *Store) PendingImports(ctx context.Context) ([]adjudicator.PendingImport, error) {
@@ -110,8 +108,7 @@ func (s *Store) PendingImports(ctx context.Context) ([]adjudicator.PendingImport
 }
 
 // LoadConfig reads the stored configuration; ok is false when none was
-// saved. The version read becomes the one this instance holds: its next
-// change must start from it.
+// saved.
 func (s *Store) LoadConfig() (cfg *config.Config, ok bool, err error) {
 	ctx := context.Background()
 	var version int64

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"time"
 
-	"github.com/rxclaims/rxclaims/config"
+	"github.com/rxclaims/rxclaims/adjudicator"
 )
 
 // configChannel is the NOTIFY channel of configuration changes.
@@ -17,26 +17,30 @@ const ConfigPoll = time.Second
 
 // FollowConfig keeps this instance on the latest configuration until ctx
 // ends: whenever the stored version moves past the one it holds (another
-// instance changed the configuration), it loads the configuration and
-// calls reload with it. It listens for the changes' notifications and
-// polls the version every ConfigPoll, so a change reaches it within about
-// ConfigPoll even where NOTIFY is not delivered.
-func (s *Store) FollowConfig(ctx context.Context, reload func(*config.Config) error) {
+// instance changed the configuration), it reads the latest version and
+// calls follow with it (adjudicator.Engine.Follow). It listens for the
+// changes' notifications and polls the version every ConfigPoll, so a
+// change reaches it within about ConfigPoll even where NOTIFY is not
+// delivered.
+func (s *Store) FollowConfig(ctx context.Context, follow func(*adjudicator.ConfigVersion) error) {
 	for ctx.Err() == nil {
 		s.listen(ctx, func() {
-			var v int64
-			if err := s.pool.QueryRow(ctx, `SELECT version FROM config_version WHERE id = 1`).Scan(&v); err != nil || v == s.configVersion.Load() {
+			var n int64
+			if err := s.pool.QueryRow(ctx, `SELECT version FROM config_version WHERE id = 1`).Scan(&n); err != nil || n == s.configVersion.Load() {
 				return
 			}
-			cfg, ok, err := s.LoadConfig()
-			if err == nil && ok {
-				err = reload(cfg)
+			v, err := s.LatestConfigVersion(ctx)
+			if err == nil && v != nil {
+				err = follow(v)
 			}
 			if err != nil {
-				s.log.Error("reloading the configuration another instance changed", "error", err)
+				s.log.Error("following the configuration another instance changed", "error", err)
 				return
 			}
-			s.log.Info("configuration reloaded: another instance changed it", "version", s.configVersion.Load())
+			if v != nil {
+				s.configVersion.Store(int64(v.Number))
+				s.log.Info("configuration followed: another instance changed it", "version", v.Number)
+			}
 		})
 	}
 }

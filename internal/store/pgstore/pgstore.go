@@ -8,13 +8,14 @@
 // a family, its documents or its history it locks the family's row in
 // family_locks, so claims of one family are serialized across instances
 // as the engine's in-process lock serializes them within one, and every
-// read after the lock sees the latest commit. What it read before the
-// lock (the claim under its key) is checked at commit: the key index and
-// a reversed or replaced claim are written only if they still hold what
-// was read (compare and set), else the commit fails with
-// adjudicator.ErrConflict, writes nothing, and the engine adjudicates the
-// claim again from fresh reads. So two instances racing one claim key
-// give one P and one D. Other writes (families, configuration, the audit
+// read after the lock sees the latest commit. What it reads before the
+// lock (the claim under its key) it reads FOR UPDATE: rows found stay
+// locked to its end, and a key found absent is inserted at commit by a
+// plain INSERT, which fails (a unique violation) when another transaction
+// inserted it meanwhile: the commit fails with adjudicator.ErrConflict,
+// writes nothing, and the engine adjudicates the claim again from fresh
+// reads. So two instances racing one claim key give one P and one D. A
+// paid bill costs three round trips (claimTx). Other writes (families, configuration, the audit
 // trail) are SERIALIZABLE transactions of their own, retried a bounded
 // number of times on a serialization failure.
 //
@@ -207,23 +208,33 @@ type querier interface {
 	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 }
 
-// claimTx is a claim transaction (Begin): begun on its first statement,
-// so the in-process locks the engine takes before reading come first.
+// claimTx is a claim transaction (Begin) on a connection of its own, run
+// by hand rather than as a pgx.Tx so that its statements travel in few
+// round trips: BEGIN goes in the batch of its first read, the family's
+// row lock with every read of the family, and COMMIT with the writes.
+// The connection is taken at the first statement, so the in-process
+// locks the engine takes before reading come first.
 type claimTx struct {
 	mu     sync.Mutex
-	tx     pgx.Tx
+	conn   *pgxpool.Conn
+	begun  bool            // BEGIN was sent: end rolls back
 	done   bool            // committed, failed or ended: nothing more runs in it
 	locked map[string]bool // families whose row it holds
 	// keys and claims are what it read under claim keys: the claim ID
-	// ("" for none) and the record as stored, checked at commit.
+	// ("" for none) and the record as stored. A row found is locked (FOR
+	// UPDATE) until the transaction ends; a key found absent is inserted
+	// at commit by a plain INSERT, which fails (a unique violation, so a
+	// conflict) if another transaction inserted it meanwhile.
 	keys   map[adjudicator.ClaimKey]string
 	claims map[string][]byte
-	// families and docs are what lockFamily read with each lock: the
-	// family record (nil: none) and every document of the family, as
-	// stored. Under the lock nothing else changes them until this
-	// transaction commits, so its later reads are served from here.
+	// families, docs and pas are what lockFamily read with each lock: the
+	// family record (nil: none), every document of the family and its
+	// prior authorization records, as stored. Under the lock nothing else
+	// changes them until this transaction commits, so its later reads are
+	// served from here.
 	families map[string][]byte
 	docs     map[docRef][]byte
+	pas      map[string][][]byte
 }
 
 // docRef names one accumulator document.
@@ -238,20 +249,109 @@ type txKey struct{}
 // Begin implements adjudicator.Transactor.
 func (s *Store) Begin(ctx context.Context) (context.Context, func(), error) {
 	t := &claimTx{locked: map[string]bool{}, keys: map[adjudicator.ClaimKey]string{}, claims: map[string][]byte{},
-		families: map[string][]byte{}, docs: map[docRef][]byte{}}
+		families: map[string][]byte{}, docs: map[docRef][]byte{}, pas: map[string][][]byte{}}
 	end := func() {
 		t.mu.Lock()
 		defer t.mu.Unlock()
-		if t.tx != nil { // after a commit, a no-op; after a failure, it returns the connection to the pool
-			_ = t.tx.Rollback(context.WithoutCancel(ctx))
-		}
 		t.done = true
+		if t.conn == nil {
+			return
+		}
+		if t.begun { // after a commit, a no-op
+			if _, err := t.conn.Exec(context.WithoutCancel(ctx), "ROLLBACK"); err != nil {
+				t.conn.Conn().Close(context.WithoutCancel(ctx)) // the pool drops it
+			}
+		}
+		t.conn.Release() // the pool destroys a connection still in a transaction
+		t.conn = nil
 	}
 	return context.WithValue(ctx, txKey{}, t), end, nil
 }
 
+// beginSQL starts a claim transaction.
+const beginSQL = "BEGIN ISOLATION LEVEL READ COMMITTED"
+
+// send sends b in the transaction, with BEGIN before it when the
+// transaction has not begun, and returns its results (BEGIN's read).
+// The caller reads every result and closes them; a failure ends the
+// transaction (see fail).
+func (t *claimTx) send(ctx context.Context, b *pgx.Batch) (pgx.BatchResults, error) {
+	if !t.begun {
+		first := &pgx.Batch{QueuedQueries: make([]*pgx.QueuedQuery, 0, 1+b.Len())}
+		first.Queue(beginSQL)
+		first.QueuedQueries = append(first.QueuedQueries, b.QueuedQueries...)
+		t.begun = true
+		br := t.conn.SendBatch(ctx, first)
+		if _, err := br.Exec(); err != nil {
+			br.Close()
+			return nil, err
+		}
+		return br, nil
+	}
+	return t.conn.SendBatch(ctx, b), nil
+}
+
+// txQuerier runs single statements of a claim transaction (the rare
+// reads not batched, an audit entry), beginning it first if need be.
+type txQuerier struct {
+	t   *claimTx
+	ctx context.Context
+}
+
+func (q txQuerier) begin() error {
+	if q.t.begun {
+		return nil
+	}
+	q.t.begun = true
+	_, err := q.t.conn.Exec(q.ctx, beginSQL)
+	return err
+}
+
+func (q txQuerier) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	if err := q.begin(); err != nil {
+		return pgconn.CommandTag{}, err
+	}
+	return q.t.conn.Exec(ctx, sql, args...)
+}
+
+func (q txQuerier) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	if err := q.begin(); err != nil {
+		return nil, err
+	}
+	return q.t.conn.Query(ctx, sql, args...)
+}
+
+func (q txQuerier) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	if err := q.begin(); err != nil {
+		return errRow{err}
+	}
+	return q.t.conn.QueryRow(ctx, sql, args...)
+}
+
+func (q txQuerier) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
+	br, err := q.t.send(ctx, b)
+	if err != nil {
+		return errBatch{err}
+	}
+	return br
+}
+
+// errRow and errBatch carry an error as a row or batch result.
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
+
+type errBatch struct{ err error }
+
+func (b errBatch) Exec() (pgconn.CommandTag, error) { return pgconn.CommandTag{}, b.err }
+func (b errBatch) Query() (pgx.Rows, error)         { return nil, b.err }
+func (b errBatch) QueryRow() pgx.Row                { return errRow{b.err} }
+func (b errBatch) Close() error                     { return b.err }
+func (b errBatch) Tx() pgx.Tx                       { return nil }
+
 // with runs fn on ctx's claim transaction, if any, else on the pool; t
-// is the claim transaction (nil on the pool).
+// is the claim transaction (nil on the pool). A failure in the
+// transaction ends it: PostgreSQL runs nothing more in it.
 func (s *Store) with(ctx context.Context, fn func(q querier, t *claimTx) error) error {
 	t, _ := ctx.Value(txKey{}).(*claimTx)
 	if t == nil {
@@ -262,19 +362,25 @@ func (s *Store) with(ctx context.Context, fn func(q querier, t *claimTx) error) 
 	if t.done {
 		return errors.New("pgstore: the transaction has ended")
 	}
-	if t.tx == nil {
-		tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
+	if t.conn == nil {
+		conn, err := s.pool.Acquire(ctx)
 		if err != nil {
 			return classify(err)
 		}
-		t.tx = tx
+		t.conn = conn
 	}
-	return classify(fn(t.tx, t))
+	err := fn(txQuerier{t: t, ctx: ctx}, t)
+	if err != nil {
+		t.done = true
+	}
+	return classify(err)
 }
 
 // lockFamily takes the family's row lock in t, once, and in the same
-// round trip reads the family record and all its documents into t; outside
-// a claim transaction it does nothing.
+// round trip reads the family record, all its documents and its prior
+// authorization records into t; outside a claim transaction it does
+// nothing. The lock is queued first: each read after it (READ COMMITTED)
+// sees the latest commit.
 func lockFamily(ctx context.Context, q querier, t *claimTx, cardholderID string) error {
 	if t == nil || t.locked[cardholderID] {
 		return nil
@@ -284,6 +390,7 @@ func lockFamily(ctx context.Context, q querier, t *claimTx, cardholderID string)
 		ON CONFLICT (cardholder_id) DO UPDATE SET cardholder_id = excluded.cardholder_id`, cardholderID)
 	b.Queue(`SELECT record FROM families WHERE cardholder_id = $1`, cardholderID)
 	b.Queue(`SELECT scope, owner_id, period, doc FROM documents WHERE family_id = $1`, cardholderID)
+	b.Queue(`SELECT record FROM prior_auths WHERE cardholder_id = $1 ORDER BY person_code, number`, cardholderID)
 	br := q.SendBatch(ctx, b)
 	defer br.Close()
 	if _, err := br.Exec(); err != nil {
@@ -312,10 +419,19 @@ func lockFamily(ctx context.Context, q querier, t *claimTx, cardholderID string)
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	rows, err = br.Query()
+	if err != nil {
+		return err
+	}
+	var pas [][]byte
+	if err := forEachRow(rows, func(v []byte) error { pas = append(pas, v); return nil }); err != nil {
+		return err
+	}
 	if err := br.Close(); err != nil {
 		return err
 	}
 	t.families[cardholderID] = fam
+	t.pas[cardholderID] = pas
 	t.locked[cardholderID] = true
 	return nil
 }
@@ -490,21 +606,34 @@ func (s *Store) RemoveFamily(ctx context.Context, cardholderID, at string, audit
 	return nil
 }
 
-// ClaimByKey returns the record the key index points to, or nil.
+// ClaimByKey returns the record the key index points to, or nil. In a
+// claim transaction the rows found are locked until it ends (and the
+// statement is its first, sent with BEGIN).
 func (s *Store) ClaimByKey(ctx context.Context, key adjudicator.ClaimKey) (*adjudicator.ClaimRecord, error) {
 	var v []byte
 	err := s.with(ctx, func(q querier, t *claimTx) error {
-		var id string
-		err := noRows(q.QueryRow(ctx, `SELECT c.id, c.record FROM claim_index i JOIN claims c ON c.id = i.claim_id
-			WHERE i.pharmacy_npi = $1 AND i.rx_number = $2 AND i.fill_number = $3 AND i.date_of_service = $4`,
-			key.PharmacyNPI, key.RxNumber, key.FillNumber, key.DateOfService).Scan(&id, &v))
-		if err == nil && t != nil {
-			t.keys[key] = id
-			if v != nil {
-				t.claims[id] = v
-			}
+		const sql = `SELECT c.id, c.record FROM claim_index i JOIN claims c ON c.id = i.claim_id
+			WHERE i.pharmacy_npi = $1 AND i.rx_number = $2 AND i.fill_number = $3 AND i.date_of_service = $4`
+		args := []any{key.PharmacyNPI, key.RxNumber, key.FillNumber, key.DateOfService}
+		if t == nil {
+			return noRows(q.QueryRow(ctx, sql, args...).Scan(new(string), &v))
 		}
-		return err
+		b := &pgx.Batch{}
+		b.Queue(sql+` FOR UPDATE`, args...)
+		br := q.SendBatch(ctx, b)
+		var id string
+		err := noRows(br.QueryRow().Scan(&id, &v))
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+		t.keys[key] = id
+		if v != nil {
+			t.claims[id] = v
+		}
+		return nil
 	})
 	if err != nil || v == nil {
 		return nil, err
@@ -601,9 +730,9 @@ func forEachRow(rows pgx.Rows, fn func([]byte) error) error {
 }
 
 // Commit writes c. With a claim transaction (Begin) it commits that
-// transaction, failing with adjudicator.ErrConflict when what it read
-// under a claim key changed meanwhile; without, it is a transaction of its
-// own.
+// transaction, the writes and COMMIT in one round trip, failing with
+// adjudicator.ErrConflict when another transaction inserted a claim key
+// it read as absent meanwhile; without, it is a transaction of its own.
 func (s *Store) Commit(ctx context.Context, c *adjudicator.Commit) error {
 	t, _ := ctx.Value(txKey{}).(*claimTx)
 	if t == nil {
@@ -613,7 +742,7 @@ func (s *Store) Commit(ctx context.Context, c *adjudicator.Commit) error {
 		}
 		var done func()
 		err = s.write(ctx, func(tx pgx.Tx) error {
-			if err := b.run(ctx, tx); err != nil {
+			if err := runBatch(ctx, tx, b); err != nil {
 				return err
 			}
 			done, err = appendAudit(ctx, tx, c.Audit)
@@ -631,14 +760,27 @@ func (s *Store) Commit(ctx context.Context, c *adjudicator.Commit) error {
 		if err != nil {
 			return err
 		}
-		if err := b.run(ctx, q); err != nil {
+		if done, err = appendAudit(ctx, q, c.Audit); err != nil { // a reversal an operator asked for: rare
 			return err
 		}
-		done, err = appendAudit(ctx, q, c.Audit)
+		n := b.Len()
+		b.Queue("COMMIT")
+		br := q.SendBatch(ctx, b)
+		defer br.Close()
+		for range n {
+			if _, err := br.Exec(); err != nil {
+				return err
+			}
+		}
+		tag, err := br.Exec()
 		if err != nil {
 			return err
 		}
-		return t.tx.Commit(ctx)
+		if tag.String() != "COMMIT" { // PostgreSQL answers ROLLBACK to COMMIT in a failed transaction
+			return errors.New("the transaction was rolled back")
+		}
+		t.begun = false // committed: nothing to roll back
+		return br.Close()
 	})
 	t.mu.Lock()
 	t.done = true
@@ -650,48 +792,15 @@ func (s *Store) Commit(ctx context.Context, c *adjudicator.Commit) error {
 	return nil
 }
 
-// checkedBatch is a batch whose statements each must change a number of
-// rows (-1: any).
-type checkedBatch struct {
-	b      pgx.Batch
-	expect []int64
-}
-
-func (cb *checkedBatch) queue(expect int64, sql string, args ...any) {
-	cb.b.Queue(sql, args...)
-	cb.expect = append(cb.expect, expect)
-}
-
-// errChanged is a compare-and-set that found another value.
-var errChanged = fmt.Errorf("%w: a claim or its key changed since it was read", adjudicator.ErrConflict)
-
-// run sends the batch and checks every statement's count.
-func (cb *checkedBatch) run(ctx context.Context, q querier) error {
-	if cb.b.Len() == 0 {
-		return nil
-	}
-	res := q.SendBatch(ctx, &cb.b)
-	for _, want := range cb.expect {
-		tag, err := res.Exec()
-		if err != nil {
-			res.Close()
-			return err
-		}
-		if want >= 0 && tag.RowsAffected() != want {
-			res.Close()
-			return errChanged
-		}
-	}
-	return res.Close()
-}
-
 // commitBatch is c as statements, in the contract's order: records, index,
 // history removals, history, documents. In a claim transaction t, a claim
-// or key index entry read under a key is written only if it still holds
-// what was read, and a new claim only if its ID is new; without one (t
-// nil), every write replaces.
-func commitBatch(c *adjudicator.Commit, t *claimTx) (*checkedBatch, error) {
-	b := &checkedBatch{}
+// or key index entry read under a key is updated (its row is locked), and
+// a new claim or a key read as absent is inserted by a plain INSERT, which
+// fails with a unique violation (ErrConflict) when another transaction
+// inserted it meanwhile, so the whole transaction fails before its
+// COMMIT; without one (t nil), every write replaces.
+func commitBatch(c *adjudicator.Commit, t *claimTx) (*pgx.Batch, error) {
+	b := &pgx.Batch{}
 	for _, r := range c.Records {
 		v, err := records.EncodeClaim(r)
 		if err != nil {
@@ -703,11 +812,11 @@ func commitBatch(c *adjudicator.Commit, t *claimTx) (*checkedBatch, error) {
 		}
 		switch {
 		case read != nil:
-			b.queue(1, `UPDATE claims SET record = $2 WHERE id = $1 AND record = $3`, r.ID, v, read)
+			b.Queue(`UPDATE claims SET record = $2 WHERE id = $1`, r.ID, v)
 		case t != nil:
-			b.queue(1, `INSERT INTO claims (id, record) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`, r.ID, v)
+			b.Queue(`INSERT INTO claims (id, record) VALUES ($1, $2)`, r.ID, v)
 		default:
-			b.queue(-1, `INSERT INTO claims (id, record) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET record = excluded.record`, r.ID, v)
+			b.Queue(`INSERT INTO claims (id, record) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET record = excluded.record`, r.ID, v)
 		}
 	}
 	if i := c.Index; i != nil {
@@ -718,15 +827,14 @@ func commitBatch(c *adjudicator.Commit, t *claimTx) (*checkedBatch, error) {
 		}
 		switch {
 		case read && old == "":
-			b.queue(1, `INSERT INTO claim_index (pharmacy_npi, rx_number, fill_number, date_of_service, claim_id) VALUES ($1, $2, $3, $4, $5)
-				ON CONFLICT (pharmacy_npi, rx_number, fill_number, date_of_service) DO NOTHING`,
+			b.Queue(`INSERT INTO claim_index (pharmacy_npi, rx_number, fill_number, date_of_service, claim_id) VALUES ($1, $2, $3, $4, $5)`,
 				k.PharmacyNPI, k.RxNumber, k.FillNumber, k.DateOfService, i.ID)
 		case read:
-			b.queue(1, `UPDATE claim_index SET claim_id = $5
-				WHERE pharmacy_npi = $1 AND rx_number = $2 AND fill_number = $3 AND date_of_service = $4 AND claim_id = $6`,
-				k.PharmacyNPI, k.RxNumber, k.FillNumber, k.DateOfService, i.ID, old)
+			b.Queue(`UPDATE claim_index SET claim_id = $5
+				WHERE pharmacy_npi = $1 AND rx_number = $2 AND fill_number = $3 AND date_of_service = $4`,
+				k.PharmacyNPI, k.RxNumber, k.FillNumber, k.DateOfService, i.ID)
 		default:
-			b.queue(-1, `INSERT INTO claim_index (pharmacy_npi, rx_number, fill_number, date_of_service, claim_id) VALUES ($1, $2, $3, $4, $5)
+			b.Queue(`INSERT INTO claim_index (pharmacy_npi, rx_number, fill_number, date_of_service, claim_id) VALUES ($1, $2, $3, $4, $5)
 				ON CONFLICT (pharmacy_npi, rx_number, fill_number, date_of_service) DO UPDATE SET claim_id = excluded.claim_id`,
 				k.PharmacyNPI, k.RxNumber, k.FillNumber, k.DateOfService, i.ID)
 		}
@@ -739,7 +847,7 @@ func commitBatch(c *adjudicator.Commit, t *claimTx) (*checkedBatch, error) {
 		if err != nil {
 			return nil, fmt.Errorf("pgstore: claim %s: %w", r.ID, err)
 		}
-		b.queue(-1, `DELETE FROM history WHERE cardholder_id = $1 AND person_code = $2 AND date_of_service = $3 AND claim_id = $4`,
+		b.Queue(`DELETE FROM history WHERE cardholder_id = $1 AND person_code = $2 AND date_of_service = $3 AND claim_id = $4`,
 			r.CardholderID, r.PersonCode, dos.String(), r.ID)
 	}
 	if h := c.History; h != nil && c.Index != nil {
@@ -747,12 +855,12 @@ func commitBatch(c *adjudicator.Commit, t *claimTx) (*checkedBatch, error) {
 		if err != nil {
 			return nil, err
 		}
-		b.queue(-1, `INSERT INTO history (cardholder_id, person_code, date_of_service, claim_id, entry) VALUES ($1, $2, $3, $4, $5)
+		b.Queue(`INSERT INTO history (cardholder_id, person_code, date_of_service, claim_id, entry) VALUES ($1, $2, $3, $4, $5)
 			ON CONFLICT (cardholder_id, person_code, date_of_service, claim_id) DO UPDATE SET entry = excluded.entry`,
 			c.Index.CardholderID, c.Index.PersonCode, h.DateOfService.String(), h.ClaimID, v)
 	}
 	for _, d := range c.Docs {
-		b.queue(-1, `INSERT INTO documents (scope, owner_id, period, family_id, doc) VALUES ($1, $2, $3, $4, $5)
+		b.Queue(`INSERT INTO documents (scope, owner_id, period, family_id, doc) VALUES ($1, $2, $3, $4, $5)
 			ON CONFLICT (scope, owner_id, period) DO UPDATE SET doc = excluded.doc`,
 			int16(d.Scope), d.ID, d.Period.String(), docFamily(d.Scope, d.ID), records.EncodeDocument(d.Doc))
 	}

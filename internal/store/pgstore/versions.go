@@ -10,10 +10,8 @@ import (
 	"github.com/rxclaims/rxclaims/internal/store/records"
 )
 
-// queueVersion adds a configuration version to b. A number already stored
-// is refused (a unique violation, so the whole change): two instances that
-// made the same number at once must not both keep it; the loser reloads and
-// retries (errStaleConfig's advice).
+// queueVersion adds a configuration version to b (SaveConfig has checked
+// that it is the one after the latest).
 func queueVersion(b *pgx.Batch, v *adjudicator.ConfigVersion) error {
 	enc, err := records.EncodeConfigVersion(v)
 	if err != nil {
@@ -71,18 +69,27 @@ func (s *Store) PriorAuths(ctx context.Context, cardholderID string) ([]domain.P
 		if err := lockFamily(ctx, q, t, cardholderID); err != nil {
 			return err
 		}
-		rows, err := q.Query(ctx, `SELECT record FROM prior_auths WHERE cardholder_id = $1 ORDER BY person_code, number`, cardholderID)
-		if err != nil {
-			return err
-		}
-		return forEachRow(rows, func(v []byte) error {
+		decode := func(v []byte) error {
 			pa, err := records.DecodePriorAuth(v)
 			if err != nil {
 				return fmt.Errorf("pgstore: prior authorization: %w", err)
 			}
 			out = append(out, pa)
 			return nil
-		})
+		}
+		if t != nil { // read with the lock
+			for _, v := range t.pas[cardholderID] {
+				if err := decode(v); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		rows, err := q.Query(ctx, `SELECT record FROM prior_auths WHERE cardholder_id = $1 ORDER BY person_code, number`, cardholderID)
+		if err != nil {
+			return err
+		}
+		return forEachRow(rows, decode)
 	})
 	return out, err
 }
