@@ -2,28 +2,85 @@ package adjudicator
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/rxclaims/rxclaims/accumulators"
-	"github.com/rxclaims/rxclaims/config"
 	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/edits"
 	"github.com/shopspring/decimal"
 )
 
+// A dry run re-adjudicates past paid claims under the configuration in
+// force, with chosen Draft edit versions applied as though Active, and
+// writes nothing: the go-live check of a draft (DOMAIN.md §3).
+//
+// Claims are re-adjudicated family by family; within a family, in date of
+// service order (ties in claim ID order, the order they were billed). The
+// accumulators and history each claim sees are those the family's earlier
+// claims leave: a selected claim its new answer's, any other paid claim
+// its stored one's. So a claim rejected under a draft no longer counts
+// toward the deductible of the claims after it.
+//
+// Memory: the first pass reads every claim record once and keeps, per
+// family with a paid claim on or before the selection's end, its person
+// codes and whether a claim of it is selected. The second pass holds one
+// family at a time: its paid claims up to the selection's end, and their
+// accumulators and history. Changes go to the caller as they are found.
+
+// DryRun bounds: a selection spans at most MaxDryRunDays days, and names at
+// most MaxDryRunDrafts drafts; IDs are at most maxDryRunID bytes.
+const (
+	MaxDryRunDays   = 731
+	MaxDryRunDrafts = 32
+	maxDryRunID     = 64
+)
+
 // DryRunSelection chooses the paid claims a dry run re-adjudicates: those
-// with a date of service from From to To (both included; zero: open),
-// and, when set, of the plan, the family's group or the group's client.
+// with a date of service from From to To (both included, both required),
+// and, when set, of the plan, the family's group or the group's client,
+// and the cardholder (and person code).
 type DryRunSelection struct {
-	From, To domain.Date
-	PlanID   string
-	GroupID  string
-	ClientID string
+	From, To     domain.Date
+	PlanID       string
+	GroupID      string
+	ClientID     string
+	CardholderID string
+	PersonCode   string
 }
 
-// DryRunChange is one claim whose answer a dry run changed.
+// Validate checks the selection's bounds. Its errors wrap ErrInvalid and
+// name no member.
+func (s DryRunSelection) Validate() error {
+	var problems []string
+	switch {
+	case s.From.IsZero() || s.To.IsZero():
+		problems = append(problems, "from and to: both dates are required")
+	case s.To.Before(s.From):
+		problems = append(problems, fmt.Sprintf("to: %s is before from %s", s.To, s.From))
+	case s.To.Days()-s.From.Days()+1 > MaxDryRunDays:
+		problems = append(problems, fmt.Sprintf("from %s to %s: %d days, more than %d", s.From, s.To, s.To.Days()-s.From.Days()+1, MaxDryRunDays))
+	}
+	for name, v := range map[string]string{"plan": s.PlanID, "group": s.GroupID, "client": s.ClientID, "cardholder": s.CardholderID, "person": s.PersonCode} {
+		if len(v) > maxDryRunID {
+			problems = append(problems, fmt.Sprintf("%s: longer than %d bytes", name, maxDryRunID))
+		}
+	}
+	if s.PersonCode != "" && s.CardholderID == "" {
+		problems = append(problems, "person: needs a cardholder")
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	slices.Sort(problems)
+	return fmt.Errorf("%w: dry run: %s", ErrInvalid, strings.Join(problems, "; "))
+}
+
+// DryRunChange is one claim whose answer a dry run changed. The answers
+// carry no trace.
 type DryRunChange struct {
 	ClaimID       string    `json:"claim_id"`
 	DateOfService string    `json:"date_of_service"`
@@ -33,30 +90,40 @@ type DryRunChange struct {
 	After         *Response `json:"after"`
 }
 
-// DryRunReport is what a dry run found.
+// DryRunReport is what a dry run found: its totals. Claims counts the
+// selected claims re-adjudicated, Context the other paid claims of their
+// families read for the state they leave.
 type DryRunReport struct {
 	Claims          int             `json:"claims"`
+	Context         int             `json:"context"`
+	Families        int             `json:"families"`
 	Changed         int             `json:"changed"`
 	MembersAffected int             `json:"members_affected"`
 	PlanPaidBefore  decimal.Decimal `json:"plan_paid_before"`
 	PlanPaidAfter   decimal.Decimal `json:"plan_paid_after"`
 	PatientBefore   decimal.Decimal `json:"patient_pay_before"`
 	PatientAfter    decimal.Decimal `json:"patient_pay_after"`
-	Changes         []DryRunChange  `json:"changes,omitempty"`
 	Elapsed         time.Duration   `json:"elapsed"`
 }
 
-// DryRun re-adjudicates the selected paid claims under the configuration
-// in force with the given Draft versions applied as though Active, and
-// writes nothing. It reads every stored claim in the order the claims were
-// adjudicated (claim ID order; per family, commit order): a claim outside
-// the selection leaves its stored contributions, a selected claim the
-// ones its dry run makes, so each selected claim sees the accumulators and
-// history the earlier claims would have left under the drafts. Each runs
-// with the clock of its original adjudication, so the filing limit reads
-// as it did. The report lists
-// every claim whose status, reject codes or amounts changed, with totals.
-func (e *Engine) DryRun(ctx context.Context, sel DryRunSelection, drafts []EditRef) (*DryRunReport, error) {
+// DryRun re-adjudicates the claims sel selects under the configuration in
+// force with drafts applied as though Active, writes nothing, calls fn with
+// every claim whose status, reject codes or amounts changed (by family,
+// then date of service) and returns the totals. One replay or dry run
+// runs at a time (ErrBusy); sel out of bounds or too many drafts is
+// ErrInvalid, an unknown draft edits.ErrNotFound.
+func (e *Engine) DryRun(ctx context.Context, sel DryRunSelection, drafts []EditRef, fn func(*DryRunChange) error) (*DryRunReport, error) {
+	if err := sel.Validate(); err != nil {
+		return nil, err
+	}
+	if len(drafts) > MaxDryRunDrafts {
+		return nil, fmt.Errorf("%w: dry run: %d drafts, more than %d", ErrInvalid, len(drafts), MaxDryRunDrafts)
+	}
+	scanner, ok1 := e.store.(ClaimScanner)
+	reader, ok2 := e.store.(ClaimReader)
+	if !ok1 || !ok2 {
+		return nil, errors.New("adjudicator: the store cannot list and read its claims")
+	}
 	release, err := e.replayTurn()
 	if err != nil {
 		return nil, err
@@ -67,55 +134,239 @@ func (e *Engine) DryRun(ctx context.Context, sel DryRunSelection, drafts []EditR
 	if err != nil {
 		return nil, err
 	}
-	r := newReplayer(e)
-	r.dry = &dryPlan{snap: snap, selected: e.selector(ctx, snap, sel)}
-	rep := &DryRunReport{}
-	members := map[string]bool{}
-	err = e.replay(ctx, r, nil, func(rec *ClaimRecord, p *Replay) error {
-		if r.dry.selected(rec) {
-			rep.add(rec, p.Replayed, members)
-		}
-		return nil
-	})
+	fams, err := e.dryRunFamilies(ctx, scanner, snap, sel)
 	if err != nil {
 		return nil, err
 	}
-	rep.MembersAffected, rep.Elapsed = len(members), time.Since(start)
-	return rep, nil
-}
-
-// dryPlan is what a replayer runs differently in a dry run: the selected
-// claims, under snap, leave their new contributions, not their stored ones.
-type dryPlan struct {
-	snap     *snapshot
-	selected func(*ClaimRecord) bool
-}
-
-// dryRun re-adjudicates a selected claim under the dry run's snapshot, as
-// a bill (a rebill's original is reversed first, as its rebill did), and
-// leaves what it paid in the state.
-func (r *replayer) dryRun(ctx context.Context, rec *ClaimRecord, fn func(*ClaimRecord, *Replay) error) error {
-	if err := r.reverseBefore(rec.ID, true); err != nil {
-		return err
+	d := newDryRunner(e, snap, sel, reader, fn)
+	for _, f := range fams {
+		if err := d.family(ctx, f); err != nil {
+			return nil, err
+		}
 	}
+	d.rep.Families, d.rep.Elapsed = len(fams), time.Since(start)
+	return &d.rep, nil
+}
+
+// dryFamily is a family the first pass found: its members with paid
+// claims up to the selection's end.
+type dryFamily struct {
+	cardholderID string
+	persons      []string
+	selected     bool
+}
+
+// dryRunFamilies reads every claim record once and returns, by cardholder
+// ID, the families with a selected claim.
+func (e *Engine) dryRunFamilies(ctx context.Context, scanner ClaimScanner, snap *snapshot, sel DryRunSelection) ([]*dryFamily, error) {
+	fams := map[string]*dryFamily{}
+	inGroup := map[string]bool{} // by cardholder ID, when sel names a group or client
+	err := scanner.ForEachClaim(func(rec *ClaimRecord) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if !rec.Paid() || rec.Claim == nil || rec.Response == nil {
+			return nil
+		}
+		dos, err := domain.ParseDate(rec.Key.DateOfService)
+		if err != nil {
+			return fmt.Errorf("claim %s: %w", rec.ID, err)
+		}
+		if dos.After(sel.To) || sel.CardholderID != "" && rec.CardholderID != sel.CardholderID {
+			return nil // it leaves nothing a selected claim reads
+		}
+		f := fams[rec.CardholderID]
+		if f == nil {
+			f = &dryFamily{cardholderID: rec.CardholderID}
+			fams[rec.CardholderID] = f
+		}
+		if !slices.Contains(f.persons, rec.PersonCode) {
+			f.persons = append(f.persons, rec.PersonCode)
+		}
+		if f.selected || dos.Before(sel.From) || sel.PlanID != "" && rec.Response.PlanID != sel.PlanID ||
+			sel.PersonCode != "" && rec.PersonCode != sel.PersonCode {
+			return nil
+		}
+		if sel.GroupID != "" || sel.ClientID != "" {
+			in, ok := inGroup[rec.CardholderID]
+			if !ok {
+				if in, err = e.familyIn(ctx, snap, rec.CardholderID, sel); err != nil {
+					return err
+				}
+				inGroup[rec.CardholderID] = in
+			}
+			if !in {
+				return nil
+			}
+		}
+		f.selected = true
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dry run: reading the claims: %w", err)
+	}
+	var out []*dryFamily
+	for _, f := range fams {
+		if f.selected {
+			out = append(out, f)
+		}
+	}
+	slices.SortFunc(out, func(a, b *dryFamily) int { return strings.Compare(a.cardholderID, b.cardholderID) })
+	return out, nil
+}
+
+// familyIn reports whether the family is in sel's group and client, as
+// enrolled now.
+func (e *Engine) familyIn(ctx context.Context, snap *snapshot, cardholderID string, sel DryRunSelection) (bool, error) {
+	fam, err := e.store.Family(ctx, cardholderID)
+	if err != nil || fam == nil {
+		return false, err
+	}
+	g := snap.groups[fam.GroupID]
+	return g != nil && (sel.GroupID == "" || g.ID == sel.GroupID) && (sel.ClientID == "" || g.ClientID == sel.ClientID), nil
+}
+
+// dryRunner re-adjudicates one family at a time over st, which holds the
+// state of the family's claims run so far.
+type dryRunner struct {
+	live   *Engine
+	shadow *Engine
+	st     *replayStore
+	reader ClaimReader
+	snap   *snapshot
+	sel    DryRunSelection
+	clock  time.Time
+	fn     func(*DryRunChange) error
+	rep    DryRunReport
+}
+
+func newDryRunner(e *Engine, snap *snapshot, sel DryRunSelection, reader ClaimReader, fn func(*DryRunChange) error) *dryRunner {
+	d := &dryRunner{live: e, reader: reader, snap: snap, sel: sel, fn: fn,
+		st: &replayStore{live: e.store, byKey: map[ClaimKey]*ClaimRecord{}, byID: map[string]*ClaimRecord{},
+			docs: map[docRef]*accumulators.Doc{}, history: map[string][]HistoryEntry{}}}
+	d.shadow = newShadow(d.st, func() time.Time { return d.clock }, e.canonicalKeysOnly)
+	d.shadow.priorAuths = e.priorAuths // the prior authorizations in force now
+	return d
+}
+
+// dryClaim is one paid claim of a family and its stored history entry.
+type dryClaim struct {
+	rec  *ClaimRecord
+	hist HistoryEntry
+	dos  domain.Date
+}
+
+// earliest is the first date a family's claims are read from.
+var earliest = domain.NewDate(1900, time.January, 1)
+
+// family runs the family's paid claims up to the selection's end in date
+// of service order.
+func (d *dryRunner) family(ctx context.Context, f *dryFamily) error {
+	var claims []dryClaim
+	for _, p := range f.persons {
+		hist, err := d.live.store.History(ctx, f.cardholderID, p, earliest, d.sel.To)
+		if err != nil {
+			return fmt.Errorf("dry run: history: %w", err)
+		}
+		for _, h := range hist {
+			rec, err := d.reader.Claim(h.ClaimID)
+			if err != nil {
+				return fmt.Errorf("dry run: claim %s: %w", h.ClaimID, err)
+			}
+			if rec != nil && rec.Paid() && rec.Claim != nil && rec.Response != nil {
+				claims = append(claims, dryClaim{rec: rec, hist: h, dos: h.DateOfService})
+			}
+		}
+	}
+	slices.SortFunc(claims, func(a, b dryClaim) int {
+		if c := a.dos.Days() - b.dos.Days(); c != 0 {
+			return c
+		}
+		return strings.Compare(a.rec.ID, b.rec.ID)
+	})
+	clear(d.st.byKey)
+	clear(d.st.byID)
+	clear(d.st.docs)
+	clear(d.st.history)
+	members := map[string]bool{}
+	for _, c := range claims {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if !d.selects(c) {
+			d.rep.Context++
+			d.leave(c.rec, &c.hist, c.rec.Contributions)
+			continue
+		}
+		if err := d.readjudicate(ctx, c.rec, members); err != nil {
+			return err
+		}
+	}
+	d.rep.MembersAffected += len(members)
+	return nil
+}
+
+// selects reports whether the claim (of a family with a selected claim) is
+// one the selection re-adjudicates; the group and client are the family's.
+func (d *dryRunner) selects(c dryClaim) bool {
+	s := d.sel
+	return !c.dos.Before(s.From) && !c.dos.After(s.To) && (s.PlanID == "" || c.rec.Response.PlanID == s.PlanID) &&
+		(s.PersonCode == "" || c.rec.PersonCode == s.PersonCode)
+}
+
+// leave applies what a paid claim leaves: its key, its contributions and
+// its history entry (none: it paid nothing now).
+func (d *dryRunner) leave(rec *ClaimRecord, hist *HistoryEntry, contributions []accumulators.Contribution) {
+	d.st.byKey[rec.Key] = rec
+	d.st.byID[rec.ID] = rec
+	if hist != nil {
+		d.st.pair(rec).Apply(contributions)
+		id := MemberID(rec.CardholderID, rec.PersonCode)
+		d.st.history[id] = append(d.st.history[id], *hist)
+	}
+}
+
+// readjudicate runs a selected claim again, as a bill with the clock of
+// its original adjudication (so the filing limit reads as it did), leaves
+// what it paid, and reports it if its answer changed.
+func (d *dryRunner) readjudicate(ctx context.Context, rec *ClaimRecord, members map[string]bool) error {
 	at, err := idTime(rec.ID)
 	if err != nil {
-		return err
+		return fmt.Errorf("dry run: %w", err)
 	}
-	r.clock = at
-	a := &adjudication{engine: r.shadow, snap: r.dry.snap, store: r.st, submitted: rec.Claim, docs: newDocSet(r.st),
+	d.clock = at
+	a := &adjudication{engine: d.shadow, snap: d.snap, store: d.st, submitted: rec.Claim, docs: newDocSet(d.st),
 		resp: &Response{ClaimID: rec.ID, Trace: make([]TraceStep, 0, 16)}}
 	after, err := a.run(ctx, dryRunSteps)
 	if err != nil {
 		return fmt.Errorf("dry run of claim %s: %w", rec.ID, err)
 	}
-	var hist *HistoryEntry
-	var contributions []accumulators.Contribution
 	if after.Status == Paid {
-		hist, contributions = a.historyEntry(), a.contributions
+		d.leave(rec, a.historyEntry(), a.contributions)
+	} else {
+		d.leave(rec, nil, nil)
 	}
-	r.committed(rec, hist, contributions)
-	return fn(rec, &Replay{ClaimID: rec.ID, Original: rec.Response, Replayed: after})
+	before := rec.Response
+	r := &d.rep
+	r.Claims++
+	r.PlanPaidBefore, r.PatientBefore = r.PlanPaidBefore.Add(before.PlanPaid), r.PatientBefore.Add(before.PatientPay)
+	r.PlanPaidAfter, r.PatientAfter = r.PlanPaidAfter.Add(after.PlanPaid), r.PatientAfter.Add(after.PatientPay)
+	if sameOutcome(before, after) {
+		return nil
+	}
+	r.Changed++
+	members[MemberID(rec.CardholderID, rec.PersonCode)] = true
+	if d.fn == nil {
+		return nil
+	}
+	return d.fn(&DryRunChange{ClaimID: rec.ID, DateOfService: rec.Key.DateOfService, RxNumber: rec.Key.RxNumber, PlanID: before.PlanID,
+		Before: withoutTrace(before), After: withoutTrace(after)})
+}
+
+func withoutTrace(r *Response) *Response {
+	cp := *r
+	cp.Trace = nil
+	return &cp
 }
 
 // dryRunSteps re-adjudicates a stored claim: no duplicate check (its own
@@ -127,28 +378,15 @@ func (a *adjudication) noDuplicateCheck(context.Context) error {
 	return nil
 }
 
-func (rep *DryRunReport) add(rec *ClaimRecord, after *Response, members map[string]bool) {
-	before := rec.Response
-	rep.Claims++
-	rep.PlanPaidBefore, rep.PatientBefore = rep.PlanPaidBefore.Add(before.PlanPaid), rep.PatientBefore.Add(before.PatientPay)
-	rep.PlanPaidAfter, rep.PatientAfter = rep.PlanPaidAfter.Add(after.PlanPaid), rep.PatientAfter.Add(after.PatientPay)
-	if sameOutcome(before, after) {
-		return
-	}
-	rep.Changed++
-	members[MemberID(rec.CardholderID, rec.PersonCode)] = true
-	rep.Changes = append(rep.Changes, DryRunChange{ClaimID: rec.ID, DateOfService: rec.Key.DateOfService, RxNumber: rec.Key.RxNumber, PlanID: before.PlanID,
-		Before: before, After: after})
-}
-
 // sameOutcome compares what a dry run reports: status, reject codes and
 // every amount.
 func sameOutcome(a, b *Response) bool {
 	if a.Status != b.Status || !slices.Equal(a.Rejects, b.Rejects) {
 		return false
 	}
-	for i, x := range amounts(a) {
-		if !x.Equal(amounts(b)[i]) {
+	x, y := amounts(a), amounts(b)
+	for i := range x {
+		if !x[i].Equal(y[i]) {
 			return false
 		}
 	}
@@ -198,31 +436,4 @@ func (e *Engine) draftSnapshot(drafts []EditRef, by string) (*snapshot, error) {
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	return snap, nil
-}
-
-// selector returns whether a claim is one sel selects: paid now, and
-// within its dates, plan, group and client.
-func (e *Engine) selector(ctx context.Context, snap *snapshot, sel DryRunSelection) func(*ClaimRecord) bool {
-	groups := map[string]*config.Group{} // by cardholder ID
-	return func(rec *ClaimRecord) bool {
-		if !rec.Paid() || rec.Claim == nil || rec.Response == nil {
-			return false
-		}
-		dos, err := domain.ParseDate(rec.Key.DateOfService)
-		if err != nil || !sel.From.IsZero() && dos.Before(sel.From) || !sel.To.IsZero() && dos.After(sel.To) ||
-			sel.PlanID != "" && rec.Response.PlanID != sel.PlanID {
-			return false
-		}
-		if sel.GroupID == "" && sel.ClientID == "" {
-			return true
-		}
-		g, ok := groups[rec.CardholderID]
-		if !ok {
-			if fam, err := e.store.Family(ctx, rec.CardholderID); err == nil && fam != nil {
-				g = snap.groups[fam.GroupID]
-			}
-			groups[rec.CardholderID] = g
-		}
-		return g != nil && (sel.GroupID == "" || g.ID == sel.GroupID) && (sel.ClientID == "" || g.ClientID == sel.ClientID)
-	}
 }

@@ -136,9 +136,6 @@ func (e *Engine) replay(ctx context.Context, r *replayer, only func(*ClaimRecord
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if r.dry != nil && r.dry.selected(rec) {
-			return r.dryRun(ctx, rec, fn)
-		}
 		if err := r.reverseBefore(rec.ID, false); err != nil {
 			return err
 		}
@@ -166,7 +163,6 @@ type replayer struct {
 	st     *replayStore
 	clock  time.Time
 	due    reversals
-	dry    *dryPlan // nil: a replay
 }
 
 func newReplayer(e *Engine) *replayer {

@@ -84,14 +84,20 @@ func TestPopulationReplays(t *testing.T) {
 	}
 
 	// A dry run under the configuration in force changes claims adjudicated
-	// before the price change, and after it only those whose family's
-	// earlier claims changed: the first change is one of before.
-	rep, err := e.DryRun(ctx, adjudicator.DryRunSelection{}, nil)
+	// before the price change: at least one change is one of those.
+	before := 0
+	sel := adjudicator.DryRunSelection{From: today.AddDays(-400), To: today.AddDays(300)}
+	rep, err := e.DryRun(ctx, sel, nil, func(c *adjudicator.DryRunChange) error {
+		if byClaim[c.ClaimID] != e.ConfigVersion() {
+			before++
+		}
+		return nil
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Claims == 0 || rep.Changed == 0 || byClaim[rep.Changes[0].ClaimID] == e.ConfigVersion() {
-		t.Errorf("dry run: %d claims, %d changed; want the first change adjudicated before the price change", rep.Claims, rep.Changed)
+	if rep.Claims == 0 || rep.Changed == 0 || before == 0 {
+		t.Errorf("dry run: %d claims, %d changed, %d adjudicated before the price change; want some of those", rep.Claims, rep.Changed, before)
 	}
 }
 
