@@ -37,6 +37,7 @@ var methodRoles = map[string][]string{
 	pb.AdminService_ListAudit_FullMethodName:      {authz.Auditor},
 	pb.AdminService_ReplayClaim_FullMethodName:    {authz.ConfigAuthor, authz.ConfigApprover, authz.Auditor},
 	pb.AdminService_ReplayStore_FullMethodName:    {authz.Operator, authz.Auditor},
+	pb.AdminService_DryRun_FullMethodName:         {authz.ConfigAuthor, authz.ConfigApprover, authz.Auditor},
 
 	pb.EnrollmentService_SyncFamilies_FullMethodName:     {authz.EnrollmentOperator},
 	pb.EnrollmentService_SyncCatalog_FullMethodName:      {authz.EnrollmentOperator},

@@ -35,6 +35,7 @@ const (
 	AdminService_ListAudit_FullMethodName      = "/rxclaims.v1.AdminService/ListAudit"
 	AdminService_ReplayClaim_FullMethodName    = "/rxclaims.v1.AdminService/ReplayClaim"
 	AdminService_ReplayStore_FullMethodName    = "/rxclaims.v1.AdminService/ReplayStore"
+	AdminService_DryRun_FullMethodName         = "/rxclaims.v1.AdminService/DryRun"
 )
 
 // AdminServiceClient is the client API for AdminService service.
@@ -114,6 +115,17 @@ type AdminServiceClient interface {
 	// nothing, and reports the claims whose replay differs or that could not
 	// be replayed. A difference is a defect.
 	ReplayStore(ctx context.Context, in *ReplayStoreRequest, opts ...grpc.CallOption) (*ReplayStoreResponse, error)
+	// DryRun re-adjudicates the past paid claims a selection chooses under
+	// the configuration in force with the given Draft versions as though
+	// Active, and writes nothing: family by family, in date of service order
+	// within a family, each claim seeing the accumulators and history the
+	// family's earlier claims leave (a selected claim's new answer's). The
+	// stream carries each claim whose status, reject codes or amounts
+	// changed, then the totals, last. InvalidArgument: from or to missing,
+	// to before from, more than 731 days, more than 32 drafts, an ID over 64
+	// bytes. NotFound: no such draft. ResourceExhausted: another dry run or
+	// replay is running.
+	DryRun(ctx context.Context, in *DryRunRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[DryRunResponse], error)
 }
 
 type adminServiceClient struct {
@@ -284,6 +296,25 @@ func (c *adminServiceClient) ReplayStore(ctx context.Context, in *ReplayStoreReq
 	return out, nil
 }
 
+func (c *adminServiceClient) DryRun(ctx context.Context, in *DryRunRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[DryRunResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &AdminService_ServiceDesc.Streams[0], AdminService_DryRun_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[DryRunRequest, DryRunResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type AdminService_DryRunClient = grpc.ServerStreamingClient[DryRunResponse]
+
 // AdminServiceServer is the server API for AdminService service.
 // All implementations must embed UnimplementedAdminServiceServer
 // for forward compatibility.
@@ -361,6 +392,17 @@ type AdminServiceServer interface {
 	// nothing, and reports the claims whose replay differs or that could not
 	// be replayed. A difference is a defect.
 	ReplayStore(context.Context, *ReplayStoreRequest) (*ReplayStoreResponse, error)
+	// DryRun re-adjudicates the past paid claims a selection chooses under
+	// the configuration in force with the given Draft versions as though
+	// Active, and writes nothing: family by family, in date of service order
+	// within a family, each claim seeing the accumulators and history the
+	// family's earlier claims leave (a selected claim's new answer's). The
+	// stream carries each claim whose status, reject codes or amounts
+	// changed, then the totals, last. InvalidArgument: from or to missing,
+	// to before from, more than 731 days, more than 32 drafts, an ID over 64
+	// bytes. NotFound: no such draft. ResourceExhausted: another dry run or
+	// replay is running.
+	DryRun(*DryRunRequest, grpc.ServerStreamingServer[DryRunResponse]) error
 	mustEmbedUnimplementedAdminServiceServer()
 }
 
@@ -418,6 +460,9 @@ func (UnimplementedAdminServiceServer) ReplayClaim(context.Context, *ReplayClaim
 }
 func (UnimplementedAdminServiceServer) ReplayStore(context.Context, *ReplayStoreRequest) (*ReplayStoreResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ReplayStore not implemented")
+}
+func (UnimplementedAdminServiceServer) DryRun(*DryRunRequest, grpc.ServerStreamingServer[DryRunResponse]) error {
+	return status.Error(codes.Unimplemented, "method DryRun not implemented")
 }
 func (UnimplementedAdminServiceServer) mustEmbedUnimplementedAdminServiceServer() {}
 func (UnimplementedAdminServiceServer) testEmbeddedByValue()                      {}
@@ -728,6 +773,17 @@ func _AdminService_ReplayStore_Handler(srv interface{}, ctx context.Context, dec
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AdminService_DryRun_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(DryRunRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(AdminServiceServer).DryRun(m, &grpc.GenericServerStream[DryRunRequest, DryRunResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type AdminService_DryRunServer = grpc.ServerStreamingServer[DryRunResponse]
+
 // AdminService_ServiceDesc is the grpc.ServiceDesc for AdminService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -800,6 +856,12 @@ var AdminService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _AdminService_ReplayStore_Handler,
 		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "DryRun",
+			Handler:       _AdminService_DryRun_Handler,
+			ServerStreams: true,
+		},
+	},
 	Metadata: "rxclaims/v1/admin.proto",
 }
