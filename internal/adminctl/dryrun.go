@@ -140,7 +140,7 @@ func (p *tablePrinter) change(c *adjudicator.DryRunChange) error {
 			break
 		}
 		if x, y := money(a.of(c.Before)), money(a.of(c.After)); x != y {
-			also = append(also, fmt.Sprintf("%s %s -> %s", strings.ToLower(a.column), x, y))
+			also = append(also, fmt.Sprintf("%s %s -> %s", strings.ToLower(a.column), orNone(x), orNone(y)))
 		}
 	}
 	_, err := fmt.Fprintf(p.w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.DateOfService, c.RxNumber, c.ClaimID, c.PlanID,
@@ -160,6 +160,13 @@ func (p *tablePrinter) totals(r *adjudicator.DryRunReport) error {
 	fmt.Fprintf(p.out, "patient pay  %s -> %s (%s)\n", domain.FormatCents(r.PatientBefore), domain.FormatCents(r.PatientAfter), signed(r.PatientAfter.Sub(r.PatientBefore)))
 	_, err := fmt.Fprintf(p.out, "elapsed %s%s\n", r.Elapsed, rate(r))
 	return err
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
 }
 
 func signed(d decimal.Decimal) string {
