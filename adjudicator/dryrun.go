@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rxclaims/rxclaims/accumulators"
@@ -27,9 +29,11 @@ import (
 //
 // Memory: the first pass reads every claim record once and keeps, per
 // family with a paid claim on or before the selection's end, its person
-// codes and whether a claim of it is selected. The second pass holds one
-// family at a time: its paid claims up to the selection's end, and their
-// accumulators and history. Changes go to the caller as they are found.
+// codes and whether a claim of it is selected. The second pass runs the
+// selected families on GOMAXPROCS workers and holds at most twice that
+// many families at a time: their paid claims up to the selection's end,
+// their accumulators and history, and their changes until the caller has
+// them (in the families' order).
 
 // DryRun bounds: a selection spans at most MaxDryRunDays days, and names at
 // most MaxDryRunDrafts drafts; IDs are at most maxDryRunID bytes.
@@ -134,18 +138,102 @@ func (e *Engine) DryRun(ctx context.Context, sel DryRunSelection, drafts []EditR
 	if err != nil {
 		return nil, err
 	}
-	fams, err := e.dryRunFamilies(ctx, scanner, snap, sel)
+	fams, err := e.selectFamilies(ctx, scanner, snap, sel)
 	if err != nil {
 		return nil, err
 	}
-	d := newDryRunner(e, snap, sel, reader, fn)
-	for _, f := range fams {
-		if err := d.family(ctx, f); err != nil {
-			return nil, err
+	rep, err := e.dryRunFamilies(ctx, fams, func() *dryRunner { return newDryRunner(e, snap, sel, reader) }, fn)
+	if err != nil {
+		return nil, err
+	}
+	rep.Families, rep.Elapsed = len(fams), time.Since(start)
+	return rep, nil
+}
+
+// familyResult is what a dry run of one family found.
+type familyResult struct {
+	rep     DryRunReport
+	changes []*DryRunChange
+	err     error
+}
+
+// dryRunFamilies runs the families on GOMAXPROCS workers, each with its
+// own dryRunner, and passes their changes to fn in the families' order.
+// At most twice as many families as workers are in flight, so what is
+// held stays a few families' claims and changes.
+func (e *Engine) dryRunFamilies(ctx context.Context, fams []*dryFamily, runner func() *dryRunner, fn func(*DryRunChange) error) (*DryRunReport, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	workers := runtime.GOMAXPROCS(0)
+	type job struct {
+		f   *dryFamily
+		out chan familyResult
+	}
+	jobs, order := make(chan job), make(chan chan familyResult, 2*workers)
+	var wg sync.WaitGroup
+	defer func() {
+		cancel() // the feeder stops, then the workers
+		wg.Wait()
+	}()
+	for range workers {
+		wg.Go(func() {
+			d := runner()
+			for j := range jobs {
+				j.out <- d.family(ctx, j.f)
+			}
+		})
+	}
+	go func() {
+		defer close(order)
+		defer close(jobs)
+		for _, f := range fams {
+			out := make(chan familyResult, 1)
+			select {
+			case order <- out:
+			case <-ctx.Done():
+				return
+			}
+			select {
+			case jobs <- job{f, out}:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	rep := &DryRunReport{}
+	for out := range order {
+		var r familyResult
+		select {
+		case r = <-out:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		if r.err != nil {
+			return nil, r.err
+		}
+		rep.add(&r.rep)
+		for _, c := range r.changes {
+			if fn == nil {
+				break
+			}
+			if err := fn(c); err != nil {
+				return nil, err
+			}
 		}
 	}
-	d.rep.Families, d.rep.Elapsed = len(fams), time.Since(start)
-	return &d.rep, nil
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return rep, nil
+}
+
+// add adds a family's totals to r.
+func (r *DryRunReport) add(f *DryRunReport) {
+	r.Claims += f.Claims
+	r.Context += f.Context
+	r.Changed += f.Changed
+	r.MembersAffected += f.MembersAffected
+	r.PlanPaidBefore, r.PlanPaidAfter = r.PlanPaidBefore.Add(f.PlanPaidBefore), r.PlanPaidAfter.Add(f.PlanPaidAfter)
+	r.PatientBefore, r.PatientAfter = r.PatientBefore.Add(f.PatientBefore), r.PatientAfter.Add(f.PatientAfter)
 }
 
 // dryFamily is a family the first pass found: its members with paid
@@ -156,9 +244,9 @@ type dryFamily struct {
 	selected     bool
 }
 
-// dryRunFamilies reads every claim record once and returns, by cardholder
+// selectFamilies reads every claim record once and returns, by cardholder
 // ID, the families with a selected claim.
-func (e *Engine) dryRunFamilies(ctx context.Context, scanner ClaimScanner, snap *snapshot, sel DryRunSelection) ([]*dryFamily, error) {
+func (e *Engine) selectFamilies(ctx context.Context, scanner ClaimScanner, snap *snapshot, sel DryRunSelection) ([]*dryFamily, error) {
 	fams := map[string]*dryFamily{}
 	inGroup := map[string]bool{} // by cardholder ID, when sel names a group or client
 	err := scanner.ForEachClaim(func(rec *ClaimRecord) error {
@@ -236,12 +324,11 @@ type dryRunner struct {
 	snap   *snapshot
 	sel    DryRunSelection
 	clock  time.Time
-	fn     func(*DryRunChange) error
-	rep    DryRunReport
+	res    *familyResult // the family's being run
 }
 
-func newDryRunner(e *Engine, snap *snapshot, sel DryRunSelection, reader ClaimReader, fn func(*DryRunChange) error) *dryRunner {
-	d := &dryRunner{live: e, reader: reader, snap: snap, sel: sel, fn: fn,
+func newDryRunner(e *Engine, snap *snapshot, sel DryRunSelection, reader ClaimReader) *dryRunner {
+	d := &dryRunner{live: e, reader: reader, snap: snap, sel: sel,
 		st: &replayStore{live: e.store, byKey: map[ClaimKey]*ClaimRecord{}, byID: map[string]*ClaimRecord{},
 			docs: map[docRef]*accumulators.Doc{}, history: map[string][]HistoryEntry{}}}
 	d.shadow = newShadow(d.st, func() time.Time { return d.clock }, e.canonicalKeysOnly)
@@ -261,7 +348,15 @@ var earliest = domain.NewDate(1900, time.January, 1)
 
 // family runs the family's paid claims up to the selection's end in date
 // of service order.
-func (d *dryRunner) family(ctx context.Context, f *dryFamily) error {
+func (d *dryRunner) family(ctx context.Context, f *dryFamily) familyResult {
+	d.res = &familyResult{}
+	if err := d.runFamily(ctx, f); err != nil {
+		return familyResult{err: err}
+	}
+	return *d.res
+}
+
+func (d *dryRunner) runFamily(ctx context.Context, f *dryFamily) error {
 	var claims []dryClaim
 	for _, p := range f.persons {
 		hist, err := d.live.store.History(ctx, f.cardholderID, p, earliest, d.sel.To)
@@ -294,7 +389,7 @@ func (d *dryRunner) family(ctx context.Context, f *dryFamily) error {
 			return err
 		}
 		if !d.selects(c) {
-			d.rep.Context++
+			d.res.rep.Context++
 			d.leave(c.rec, &c.hist, c.rec.Contributions)
 			continue
 		}
@@ -302,7 +397,7 @@ func (d *dryRunner) family(ctx context.Context, f *dryFamily) error {
 			return err
 		}
 	}
-	d.rep.MembersAffected += len(members)
+	d.res.rep.MembersAffected = len(members)
 	return nil
 }
 
@@ -347,7 +442,7 @@ func (d *dryRunner) readjudicate(ctx context.Context, rec *ClaimRecord, members 
 		d.leave(rec, nil, nil)
 	}
 	before := rec.Response
-	r := &d.rep
+	r := &d.res.rep
 	r.Claims++
 	r.PlanPaidBefore, r.PatientBefore = r.PlanPaidBefore.Add(before.PlanPaid), r.PatientBefore.Add(before.PatientPay)
 	r.PlanPaidAfter, r.PatientAfter = r.PlanPaidAfter.Add(after.PlanPaid), r.PatientAfter.Add(after.PatientPay)
@@ -356,11 +451,9 @@ func (d *dryRunner) readjudicate(ctx context.Context, rec *ClaimRecord, members 
 	}
 	r.Changed++
 	members[MemberID(rec.CardholderID, rec.PersonCode)] = true
-	if d.fn == nil {
-		return nil
-	}
-	return d.fn(&DryRunChange{ClaimID: rec.ID, DateOfService: rec.Key.DateOfService, RxNumber: rec.Key.RxNumber, PlanID: before.PlanID,
-		Before: withoutTrace(before), After: withoutTrace(after)})
+	d.res.changes = append(d.res.changes, &DryRunChange{ClaimID: rec.ID, DateOfService: rec.Key.DateOfService, RxNumber: rec.Key.RxNumber,
+		PlanID: before.PlanID, Before: withoutTrace(before), After: withoutTrace(after)})
+	return nil
 }
 
 func withoutTrace(r *Response) *Response {

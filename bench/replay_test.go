@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -98,6 +99,18 @@ func TestPopulationReplays(t *testing.T) {
 	}
 	if rep.Claims == 0 || rep.Changed == 0 || before == 0 {
 		t.Errorf("dry run: %d claims, %d changed, %d adjudicated before the price change; want some of those", rep.Claims, rep.Changed, before)
+	}
+
+	// A caller that stops taking changes (a stream whose client went
+	// away) stops the dry run with its error, and frees the slot.
+	errStop := errors.New("stop")
+	if _, err := e.DryRun(ctx, sel, nil, func(*adjudicator.DryRunChange) error { return errStop }); !errors.Is(err, errStop) {
+		t.Errorf("dry run stopped by its caller: %v, want its error", err)
+	}
+	again, err := e.DryRun(ctx, sel, nil, nil)
+	if err != nil || again.Claims != rep.Claims || again.Changed != rep.Changed || again.MembersAffected != rep.MembersAffected ||
+		!again.PlanPaidAfter.Equal(rep.PlanPaidAfter) || !again.PatientAfter.Equal(rep.PatientAfter) {
+		t.Errorf("dry run again: %+v, %v; want %+v", again, err, rep)
 	}
 }
 
