@@ -64,7 +64,9 @@ func TestDryRunRefusals(t *testing.T) {
 // memtable and caches, sized down as in BenchmarkBillMix) against the
 // durable claim rate measured on the same store in the same run: the
 // history's last durableClaims claims are timed as they are billed.
-// dryrun/bill is the ratio; issue 15 asks for at least 5.
+// dryrun/bill is the ratio of wall-clock rates (issue 15 asks for at
+// least 5); cpu-bill/dryrun the ratio of CPU per claim (the process's,
+// compactions included), steadier on a shared machine.
 //
 //	go test ./adjudicator -run '^$' -bench DryRun -benchtime 1x -count 3
 func BenchmarkDryRun(b *testing.B) {
@@ -98,12 +100,14 @@ func BenchmarkDryRun(b *testing.B) {
 	gen := &mixSource{g: bench.NewGenerator(pop, 2, inFlight)}
 	gen.g.SetPhase(today.AddDays(-365), history/365.0)
 	runMix(b, e, gen, history-durableClaims, inFlight)
-	start := time.Now()
+	start, cpu := time.Now(), cpuTime()
 	runMix(b, e, gen, durableClaims, inFlight)
 	billRate := durableClaims / time.Since(start).Seconds()
+	billCPU := float64((cpuTime() - cpu).Microseconds()) / durableClaims
 
 	sel := adjudicator.DryRunSelection{From: today.AddDays(-365), To: today}
 	var claims int
+	cpu = cpuTime()
 	b.ResetTimer()
 	for range b.N {
 		rep, err := e.DryRun(ctx, sel, nil, nil)
@@ -113,6 +117,10 @@ func BenchmarkDryRun(b *testing.B) {
 		claims += rep.Claims
 	}
 	b.StopTimer()
+	dryCPU := float64((cpuTime() - cpu).Microseconds()) / float64(claims)
+	b.ReportMetric(dryCPU, "dryrun-cpu-us/claim")
+	b.ReportMetric(billCPU, "bill-cpu-us/claim")
+	b.ReportMetric(billCPU/dryCPU, "cpu-bill/dryrun")
 	dryRate := float64(claims) / b.Elapsed().Seconds()
 	b.ReportMetric(float64(claims/b.N), "claims/op")
 	b.ReportMetric(dryRate, "dryrun-claims/s")
