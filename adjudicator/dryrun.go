@@ -123,10 +123,13 @@ func (e *Engine) DryRun(ctx context.Context, sel DryRunSelection, drafts []EditR
 	if len(drafts) > MaxDryRunDrafts {
 		return nil, fmt.Errorf("%w: dry run: %d drafts, more than %d", ErrInvalid, len(drafts), MaxDryRunDrafts)
 	}
-	scanner, ok1 := e.store.(ClaimScanner)
-	reader, ok2 := e.store.(ClaimReader)
-	if !ok1 || !ok2 {
-		return nil, errors.New("adjudicator: the store cannot list and read its claims")
+	reader, ok := e.store.(ClaimReader)
+	if !ok {
+		return nil, errors.New("adjudicator: the store cannot read its claims")
+	}
+	feed, err := e.familyFeed(sel)
+	if err != nil {
+		return nil, err
 	}
 	release, err := e.replayTurn()
 	if err != nil {
@@ -138,16 +141,66 @@ func (e *Engine) DryRun(ctx context.Context, sel DryRunSelection, drafts []EditR
 	if err != nil {
 		return nil, err
 	}
-	fams, err := e.selectFamilies(ctx, scanner, snap, sel)
+	rep, err := e.dryRunFamilies(ctx, func(ctx context.Context, yield func(*dryFamily) error) error { return feed(ctx, snap, yield) },
+		func() *dryRunner { return newDryRunner(e, snap, sel, reader) }, fn)
 	if err != nil {
 		return nil, err
 	}
-	rep, err := e.dryRunFamilies(ctx, fams, func() *dryRunner { return newDryRunner(e, snap, sel, reader) }, fn)
-	if err != nil {
-		return nil, err
-	}
-	rep.Families, rep.Elapsed = len(fams), time.Since(start)
+	rep.Elapsed = time.Since(start)
 	return rep, nil
+}
+
+// familyFeed returns what finds the families with claims sel may select
+// and passes them on: one scan of the members' histories (HistoryScanner),
+// else one read of every claim record (ClaimScanner).
+func (e *Engine) familyFeed(sel DryRunSelection) (func(context.Context, *snapshot, func(*dryFamily) error) error, error) {
+	if hs, ok := e.store.(HistoryScanner); ok {
+		return func(ctx context.Context, snap *snapshot, yield func(*dryFamily) error) error {
+			return hs.ForEachFamilyHistory(sel.To, func(cardholderID string, members map[string][]HistoryEntry) error {
+				if sel.CardholderID != "" && cardholderID != sel.CardholderID || !anyWithin(members, sel) {
+					return nil
+				}
+				if sel.GroupID != "" || sel.ClientID != "" {
+					if in, err := e.familyIn(ctx, snap, cardholderID, sel); err != nil || !in {
+						return err
+					}
+				}
+				return yield(&dryFamily{cardholderID: cardholderID, members: members})
+			})
+		}, nil
+	}
+	scanner, ok := e.store.(ClaimScanner)
+	if !ok {
+		return nil, errors.New("adjudicator: the store cannot list its claims")
+	}
+	return func(ctx context.Context, snap *snapshot, yield func(*dryFamily) error) error {
+		fams, err := e.selectFamilies(ctx, scanner, snap, sel)
+		if err != nil {
+			return err
+		}
+		for _, f := range fams {
+			if err := yield(f); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, nil
+}
+
+// anyWithin reports whether a member (sel's, when it names one) has a
+// claim with a date of service in sel's range.
+func anyWithin(members map[string][]HistoryEntry, sel DryRunSelection) bool {
+	for person, hist := range members {
+		if sel.PersonCode != "" && person != sel.PersonCode {
+			continue
+		}
+		for _, h := range hist {
+			if !h.DateOfService.Before(sel.From) && !h.DateOfService.After(sel.To) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // familyResult is what a dry run of one family found.
@@ -161,7 +214,8 @@ type familyResult struct {
 // own dryRunner, and passes their changes to fn in the families' order.
 // At most twice as many families as workers are in flight, so what is
 // held stays a few families' claims and changes.
-func (e *Engine) dryRunFamilies(ctx context.Context, fams []*dryFamily, runner func() *dryRunner, fn func(*DryRunChange) error) (*DryRunReport, error) {
+func (e *Engine) dryRunFamilies(ctx context.Context, feed func(context.Context, func(*dryFamily) error) error, runner func() *dryRunner,
+	fn func(*DryRunChange) error) (*DryRunReport, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	workers := runtime.GOMAXPROCS(0)
 	type job struct {
@@ -182,22 +236,24 @@ func (e *Engine) dryRunFamilies(ctx context.Context, fams []*dryFamily, runner f
 			}
 		})
 	}
+	var feedErr error // set before order is closed
 	go func() {
 		defer close(order)
 		defer close(jobs)
-		for _, f := range fams {
+		feedErr = feed(ctx, func(f *dryFamily) error {
 			out := make(chan familyResult, 1)
 			select {
 			case order <- out:
 			case <-ctx.Done():
-				return
+				return ctx.Err()
 			}
 			select {
 			case jobs <- job{f, out}:
+				return nil
 			case <-ctx.Done():
-				return
+				return ctx.Err()
 			}
-		}
+		})
 	}()
 	rep := &DryRunReport{}
 	for out := range order {
@@ -220,6 +276,9 @@ func (e *Engine) dryRunFamilies(ctx context.Context, fams []*dryFamily, runner f
 			}
 		}
 	}
+	if feedErr != nil {
+		return nil, fmt.Errorf("dry run: finding the families: %w", feedErr)
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -229,6 +288,7 @@ func (e *Engine) dryRunFamilies(ctx context.Context, fams []*dryFamily, runner f
 // add adds a family's totals to r.
 func (r *DryRunReport) add(f *DryRunReport) {
 	r.Claims += f.Claims
+	r.Families += f.Families
 	r.Context += f.Context
 	r.Changed += f.Changed
 	r.MembersAffected += f.MembersAffected
@@ -242,6 +302,9 @@ type dryFamily struct {
 	cardholderID string
 	persons      []string
 	selected     bool
+	// members, when not nil, are the members' history entries up to the
+	// selection's end (from a HistoryScanner); else they are read by person.
+	members map[string][]HistoryEntry
 }
 
 // selectFamilies reads every claim record once and returns, by cardholder
@@ -357,12 +420,19 @@ func (d *dryRunner) family(ctx context.Context, f *dryFamily) familyResult {
 }
 
 func (d *dryRunner) runFamily(ctx context.Context, f *dryFamily) error {
-	var claims []dryClaim
-	for _, p := range f.persons {
-		hist, err := d.live.store.History(ctx, f.cardholderID, p, earliest, d.sel.To)
-		if err != nil {
-			return fmt.Errorf("dry run: history: %w", err)
+	members := f.members
+	if members == nil {
+		members = map[string][]HistoryEntry{}
+		for _, p := range f.persons {
+			hist, err := d.live.store.History(ctx, f.cardholderID, p, earliest, d.sel.To)
+			if err != nil {
+				return fmt.Errorf("dry run: history: %w", err)
+			}
+			members[p] = hist
 		}
+	}
+	var claims []dryClaim
+	for _, hist := range members {
 		for _, h := range hist {
 			rec, err := d.reader.Claim(h.ClaimID)
 			if err != nil {
@@ -383,7 +453,7 @@ func (d *dryRunner) runFamily(ctx context.Context, f *dryFamily) error {
 	clear(d.st.byID)
 	clear(d.st.docs)
 	clear(d.st.history)
-	members := map[string]bool{}
+	affected := map[string]bool{}
 	for _, c := range claims {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -393,11 +463,14 @@ func (d *dryRunner) runFamily(ctx context.Context, f *dryFamily) error {
 			d.leave(c.rec, &c.hist, c.rec.Contributions)
 			continue
 		}
-		if err := d.readjudicate(ctx, c.rec, members); err != nil {
+		if err := d.readjudicate(ctx, c.rec, affected); err != nil {
 			return err
 		}
 	}
-	d.res.rep.MembersAffected = len(members)
+	d.res.rep.MembersAffected = len(affected)
+	if d.res.rep.Claims > 0 {
+		d.res.rep.Families = 1
+	}
 	return nil
 }
 
