@@ -84,6 +84,13 @@ func TestPopulationReplays(t *testing.T) {
 		t.Errorf("replay: %+v over versions %v; want over 1,000 claims, all the same, under 2 versions", sum, versions)
 	}
 
+	checkPopulationDryRun(t, e, byClaim)
+}
+
+// checkPopulationDryRun dry-runs the population's claims under the
+// configuration in force, after a price change.
+func checkPopulationDryRun(t *testing.T, e *adjudicator.Engine, byClaim map[string]uint64) {
+	ctx := context.Background()
 	// A dry run under the configuration in force changes claims adjudicated
 	// before the price change: at least one change is one of those.
 	before := 0
