@@ -225,7 +225,7 @@ func (e *Engine) dryRunFamilies(ctx context.Context, feed func(context.Context, 
 	jobs, order := make(chan job), make(chan chan familyResult, 2*workers)
 	var wg sync.WaitGroup
 	defer func() {
-		cancel() // the feeder stops, then the workers
+		cancel() // the feeder stops, then the workers; none outlives the call
 		wg.Wait()
 	}()
 	for range workers {
@@ -237,7 +237,7 @@ func (e *Engine) dryRunFamilies(ctx context.Context, feed func(context.Context, 
 		})
 	}
 	var feedErr error // set before order is closed
-	go func() {
+	wg.Go(func() {
 		defer close(order)
 		defer close(jobs)
 		feedErr = feed(ctx, func(f *dryFamily) error {
@@ -254,7 +254,7 @@ func (e *Engine) dryRunFamilies(ctx context.Context, feed func(context.Context, 
 				return ctx.Err()
 			}
 		})
-	}()
+	})
 	rep := &DryRunReport{}
 	for out := range order {
 		var r familyResult
