@@ -2,28 +2,89 @@ package adjudicator
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"runtime"
 	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/rxclaims/rxclaims/accumulators"
-	"github.com/rxclaims/rxclaims/config"
 	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/edits"
 	"github.com/shopspring/decimal"
 )
 
+// A dry run re-adjudicates past paid claims under the configuration in
+// force, with chosen Draft edit versions applied as though Active, and
+// writes nothing: the go-live check of a draft (DOMAIN.md §3).
+//
+// Claims are re-adjudicated family by family; within a family, in date of
+// service order (ties in claim ID order, the order they were billed). The
+// accumulators and history each claim sees are those the family's earlier
+// claims leave: a selected claim its new answer's, any other paid claim
+// its stored one's. So a claim rejected under a draft no longer counts
+// toward the deductible of the claims after it.
+//
+// Memory: the first pass reads every claim record once and keeps, per
+// family with a paid claim on or before the selection's end, its person
+// codes and whether a claim of it is selected. The second pass runs the
+// selected families on GOMAXPROCS workers and holds at most twice that
+// many families at a time: their paid claims up to the selection's end,
+// their accumulators and history, and their changes until the caller has
+// them (in the families' order).
+
+// DryRun bounds: a selection spans at most MaxDryRunDays days, and names at
+// most MaxDryRunDrafts drafts; IDs are at most maxDryRunID bytes.
+const (
+	MaxDryRunDays   = 731
+	MaxDryRunDrafts = 32
+	maxDryRunID     = 64
+)
+
 // DryRunSelection chooses the paid claims a dry run re-adjudicates: those
-// with a date of service from From to To (both included; zero: open),
-// and, when set, of the plan, the family's group or the group's client.
+// with a date of service from From to To (both included, both required),
+// and, when set, of the plan, the family's group or the group's client,
+// and the cardholder (and person code).
 type DryRunSelection struct {
-	From, To domain.Date
-	PlanID   string
-	GroupID  string
-	ClientID string
+	From, To     domain.Date
+	PlanID       string
+	GroupID      string
+	ClientID     string
+	CardholderID string
+	PersonCode   string
 }
 
-// DryRunChange is one claim whose answer a dry run changed.
+// Validate checks the selection's bounds. Its errors wrap ErrInvalid and
+// name no member.
+func (s DryRunSelection) Validate() error {
+	var problems []string
+	switch {
+	case s.From.IsZero() || s.To.IsZero():
+		problems = append(problems, "from and to: both dates are required")
+	case s.To.Before(s.From):
+		problems = append(problems, fmt.Sprintf("to: %s is before from %s", s.To, s.From))
+	case s.To.Days()-s.From.Days()+1 > MaxDryRunDays:
+		problems = append(problems, fmt.Sprintf("from %s to %s: %d days, more than %d", s.From, s.To, s.To.Days()-s.From.Days()+1, MaxDryRunDays))
+	}
+	for name, v := range map[string]string{"plan": s.PlanID, "group": s.GroupID, "client": s.ClientID, "cardholder": s.CardholderID, "person": s.PersonCode} {
+		if len(v) > maxDryRunID {
+			problems = append(problems, fmt.Sprintf("%s: longer than %d bytes", name, maxDryRunID))
+		}
+	}
+	if s.PersonCode != "" && s.CardholderID == "" {
+		problems = append(problems, "person: needs a cardholder")
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	slices.Sort(problems)
+	return fmt.Errorf("%w: dry run: %s", ErrInvalid, strings.Join(problems, "; "))
+}
+
+// DryRunChange is one claim whose answer a dry run changed. The answers
+// carry no trace.
 type DryRunChange struct {
 	ClaimID       string    `json:"claim_id"`
 	DateOfService string    `json:"date_of_service"`
@@ -33,30 +94,43 @@ type DryRunChange struct {
 	After         *Response `json:"after"`
 }
 
-// DryRunReport is what a dry run found.
+// DryRunReport is what a dry run found: its totals. Claims counts the
+// selected claims re-adjudicated, Context the other paid claims of their
+// families read for the state they leave.
 type DryRunReport struct {
 	Claims          int             `json:"claims"`
+	Context         int             `json:"context"`
+	Families        int             `json:"families"`
 	Changed         int             `json:"changed"`
 	MembersAffected int             `json:"members_affected"`
 	PlanPaidBefore  decimal.Decimal `json:"plan_paid_before"`
 	PlanPaidAfter   decimal.Decimal `json:"plan_paid_after"`
 	PatientBefore   decimal.Decimal `json:"patient_pay_before"`
 	PatientAfter    decimal.Decimal `json:"patient_pay_after"`
-	Changes         []DryRunChange  `json:"changes,omitempty"`
 	Elapsed         time.Duration   `json:"elapsed"`
 }
 
-// DryRun re-adjudicates the selected paid claims under the configuration
-// in force with the given Draft versions applied as though Active, and
-// writes nothing. It reads every stored claim in the order the claims were
-// adjudicated (claim ID order; per family, commit order): a claim outside
-// the selection leaves its stored contributions, a selected claim the
-// ones its dry run makes, so each selected claim sees the accumulators and
-// history the earlier claims would have left under the drafts. Each runs
-// with the clock of its original adjudication, so the filing limit reads
-// as it did. The report lists
-// every claim whose status, reject codes or amounts changed, with totals.
-func (e *Engine) DryRun(ctx context.Context, sel DryRunSelection, drafts []EditRef) (*DryRunReport, error) {
+// DryRun re-adjudicates the claims sel selects under the configuration in
+// force with drafts applied as though Active, writes nothing, calls fn with
+// every claim whose status, reject codes or amounts changed (by family,
+// then date of service) and returns the totals. One replay or dry run
+// runs at a time (ErrBusy); sel out of bounds or too many drafts is
+// ErrInvalid, an unknown draft edits.ErrNotFound.
+func (e *Engine) DryRun(ctx context.Context, sel DryRunSelection, drafts []EditRef, fn func(*DryRunChange) error) (*DryRunReport, error) {
+	if err := sel.Validate(); err != nil {
+		return nil, err
+	}
+	if len(drafts) > MaxDryRunDrafts {
+		return nil, fmt.Errorf("%w: dry run: %d drafts, more than %d", ErrInvalid, len(drafts), MaxDryRunDrafts)
+	}
+	reader, ok := e.store.(ClaimReader)
+	if !ok {
+		return nil, errors.New("adjudicator: the store cannot read its claims")
+	}
+	feed, err := e.familyFeed(sel)
+	if err != nil {
+		return nil, err
+	}
 	release, err := e.replayTurn()
 	if err != nil {
 		return nil, err
@@ -67,55 +141,398 @@ func (e *Engine) DryRun(ctx context.Context, sel DryRunSelection, drafts []EditR
 	if err != nil {
 		return nil, err
 	}
-	r := newReplayer(e)
-	r.dry = &dryPlan{snap: snap, selected: e.selector(ctx, snap, sel)}
-	rep := &DryRunReport{}
-	members := map[string]bool{}
-	err = e.replay(ctx, r, nil, func(rec *ClaimRecord, p *Replay) error {
-		if r.dry.selected(rec) {
-			rep.add(rec, p.Replayed, members)
-		}
-		return nil
-	})
+	rep, err := e.dryRunFamilies(ctx, func(ctx context.Context, yield func(*dryFamily) error) error { return feed(ctx, snap, yield) },
+		func() *dryRunner { return newDryRunner(e, snap, sel, reader) }, fn)
 	if err != nil {
 		return nil, err
 	}
-	rep.MembersAffected, rep.Elapsed = len(members), time.Since(start)
+	rep.Elapsed = time.Since(start)
 	return rep, nil
 }
 
-// dryPlan is what a replayer runs differently in a dry run: the selected
-// claims, under snap, leave their new contributions, not their stored ones.
-type dryPlan struct {
-	snap     *snapshot
-	selected func(*ClaimRecord) bool
+// familyFeed returns what finds the families with claims sel may select
+// and passes them on: one scan of the members' histories (HistoryScanner),
+// else one read of every claim record (ClaimScanner).
+func (e *Engine) familyFeed(sel DryRunSelection) (func(context.Context, *snapshot, func(*dryFamily) error) error, error) {
+	if hs, ok := e.store.(HistoryScanner); ok {
+		return func(ctx context.Context, snap *snapshot, yield func(*dryFamily) error) error {
+			return hs.ForEachFamilyHistory(sel.To, func(cardholderID string, members map[string][]HistoryEntry) error {
+				if sel.CardholderID != "" && cardholderID != sel.CardholderID || !anyWithin(members, sel) {
+					return nil
+				}
+				if sel.GroupID != "" || sel.ClientID != "" {
+					if in, err := e.familyIn(ctx, snap, cardholderID, sel); err != nil || !in {
+						return err
+					}
+				}
+				return yield(&dryFamily{cardholderID: cardholderID, members: members})
+			})
+		}, nil
+	}
+	scanner, ok := e.store.(ClaimScanner)
+	if !ok {
+		return nil, errors.New("adjudicator: the store cannot list its claims")
+	}
+	return func(ctx context.Context, snap *snapshot, yield func(*dryFamily) error) error {
+		fams, err := e.selectFamilies(ctx, scanner, snap, sel)
+		if err != nil {
+			return err
+		}
+		for _, f := range fams {
+			if err := yield(f); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, nil
 }
 
-// dryRun re-adjudicates a selected claim under the dry run's snapshot, as
-// a bill (a rebill's original is reversed first, as its rebill did), and
-// leaves what it paid in the state.
-func (r *replayer) dryRun(ctx context.Context, rec *ClaimRecord, fn func(*ClaimRecord, *Replay) error) error {
-	if err := r.reverseBefore(rec.ID, true); err != nil {
-		return err
+// anyWithin reports whether a member (sel's, when it names one) has a
+// claim with a date of service in sel's range.
+func anyWithin(members map[string][]HistoryEntry, sel DryRunSelection) bool {
+	for person, hist := range members {
+		if sel.PersonCode != "" && person != sel.PersonCode {
+			continue
+		}
+		for _, h := range hist {
+			if !h.DateOfService.Before(sel.From) && !h.DateOfService.After(sel.To) {
+				return true
+			}
+		}
 	}
+	return false
+}
+
+// familyResult is what a dry run of one family found.
+type familyResult struct {
+	rep     DryRunReport
+	changes []*DryRunChange
+	err     error
+}
+
+// dryRunFamilies runs the families on GOMAXPROCS workers, each with its
+// own dryRunner, and passes their changes to fn in the families' order.
+// At most twice as many families as workers are in flight, so what is
+// held stays a few families' claims and changes.
+func (e *Engine) dryRunFamilies(ctx context.Context, feed func(context.Context, func(*dryFamily) error) error, runner func() *dryRunner,
+	fn func(*DryRunChange) error) (*DryRunReport, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	workers := runtime.GOMAXPROCS(0)
+	type job struct {
+		f   *dryFamily
+		out chan familyResult
+	}
+	jobs, order := make(chan job), make(chan chan familyResult, 2*workers)
+	var wg sync.WaitGroup
+	defer func() {
+		cancel() // the feeder stops, then the workers; none outlives the call
+		wg.Wait()
+	}()
+	for range workers {
+		wg.Go(func() {
+			d := runner()
+			for j := range jobs {
+				j.out <- d.family(ctx, j.f)
+			}
+		})
+	}
+	var feedErr error // set before order is closed
+	wg.Go(func() {
+		defer close(order)
+		defer close(jobs)
+		feedErr = feed(ctx, func(f *dryFamily) error {
+			out := make(chan familyResult, 1)
+			select {
+			case order <- out:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			select {
+			case jobs <- job{f, out}:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+	})
+	rep := &DryRunReport{}
+	for out := range order {
+		var r familyResult
+		select {
+		case r = <-out:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		if r.err != nil {
+			return nil, r.err
+		}
+		rep.add(&r.rep)
+		for _, c := range r.changes {
+			if fn == nil {
+				break
+			}
+			if err := fn(c); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if feedErr != nil {
+		return nil, fmt.Errorf("dry run: finding the families: %w", feedErr)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return rep, nil
+}
+
+// add adds a family's totals to r.
+func (r *DryRunReport) add(f *DryRunReport) {
+	r.Claims += f.Claims
+	r.Families += f.Families
+	r.Context += f.Context
+	r.Changed += f.Changed
+	r.MembersAffected += f.MembersAffected
+	r.PlanPaidBefore, r.PlanPaidAfter = r.PlanPaidBefore.Add(f.PlanPaidBefore), r.PlanPaidAfter.Add(f.PlanPaidAfter)
+	r.PatientBefore, r.PatientAfter = r.PatientBefore.Add(f.PatientBefore), r.PatientAfter.Add(f.PatientAfter)
+}
+
+// dryFamily is a family the first pass found: its members with paid
+// claims up to the selection's end.
+type dryFamily struct {
+	cardholderID string
+	persons      []string
+	selected     bool
+	// members, when not nil, are the members' history entries up to the
+	// selection's end (from a HistoryScanner); else they are read by person.
+	members map[string][]HistoryEntry
+}
+
+// selectFamilies reads every claim record once and returns, by cardholder
+// ID, the families with a selected claim.
+func (e *Engine) selectFamilies(ctx context.Context, scanner ClaimScanner, snap *snapshot, sel DryRunSelection) ([]*dryFamily, error) {
+	fams := map[string]*dryFamily{}
+	inGroup := map[string]bool{} // by cardholder ID, when sel names a group or client
+	err := scanner.ForEachClaim(func(rec *ClaimRecord) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if !rec.Paid() || rec.Claim == nil || rec.Response == nil {
+			return nil
+		}
+		dos, err := domain.ParseDate(rec.Key.DateOfService)
+		if err != nil {
+			return fmt.Errorf("claim %s: %w", rec.ID, err)
+		}
+		if dos.After(sel.To) || sel.CardholderID != "" && rec.CardholderID != sel.CardholderID {
+			return nil // it leaves nothing a selected claim reads
+		}
+		f := fams[rec.CardholderID]
+		if f == nil {
+			f = &dryFamily{cardholderID: rec.CardholderID}
+			fams[rec.CardholderID] = f
+		}
+		if !slices.Contains(f.persons, rec.PersonCode) {
+			f.persons = append(f.persons, rec.PersonCode)
+		}
+		if f.selected || dos.Before(sel.From) || sel.PlanID != "" && rec.Response.PlanID != sel.PlanID ||
+			sel.PersonCode != "" && rec.PersonCode != sel.PersonCode {
+			return nil
+		}
+		if sel.GroupID != "" || sel.ClientID != "" {
+			in, ok := inGroup[rec.CardholderID]
+			if !ok {
+				if in, err = e.familyIn(ctx, snap, rec.CardholderID, sel); err != nil {
+					return err
+				}
+				inGroup[rec.CardholderID] = in
+			}
+			if !in {
+				return nil
+			}
+		}
+		f.selected = true
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dry run: reading the claims: %w", err)
+	}
+	var out []*dryFamily
+	for _, f := range fams {
+		if f.selected {
+			out = append(out, f)
+		}
+	}
+	slices.SortFunc(out, func(a, b *dryFamily) int { return strings.Compare(a.cardholderID, b.cardholderID) })
+	return out, nil
+}
+
+// familyIn reports whether the family is in sel's group and client, as
+// enrolled now.
+func (e *Engine) familyIn(ctx context.Context, snap *snapshot, cardholderID string, sel DryRunSelection) (bool, error) {
+	fam, err := e.store.Family(ctx, cardholderID)
+	if err != nil || fam == nil {
+		return false, err
+	}
+	g := snap.groups[fam.GroupID]
+	return g != nil && (sel.GroupID == "" || g.ID == sel.GroupID) && (sel.ClientID == "" || g.ClientID == sel.ClientID), nil
+}
+
+// dryRunner re-adjudicates one family at a time over st, which holds the
+// state of the family's claims run so far.
+type dryRunner struct {
+	live   *Engine
+	shadow *Engine
+	st     *replayStore
+	reader ClaimReader
+	snap   *snapshot
+	sel    DryRunSelection
+	clock  time.Time
+	res    *familyResult // the family's being run
+}
+
+func newDryRunner(e *Engine, snap *snapshot, sel DryRunSelection, reader ClaimReader) *dryRunner {
+	d := &dryRunner{live: e, reader: reader, snap: snap, sel: sel,
+		st: &replayStore{live: e.store, byKey: map[ClaimKey]*ClaimRecord{}, byID: map[string]*ClaimRecord{},
+			docs: map[docRef]*accumulators.Doc{}, history: map[string][]HistoryEntry{}}}
+	d.shadow = newShadow(d.st, func() time.Time { return d.clock }, e.canonicalKeysOnly)
+	d.shadow.priorAuths = e.priorAuths // the prior authorizations in force now
+	return d
+}
+
+// dryClaim is one paid claim of a family and its stored history entry.
+type dryClaim struct {
+	rec  *ClaimRecord
+	hist HistoryEntry
+	dos  domain.Date
+}
+
+// earliest is the first date a family's claims are read from.
+var earliest = domain.NewDate(1900, time.January, 1)
+
+// family runs the family's paid claims up to the selection's end in date
+// of service order.
+func (d *dryRunner) family(ctx context.Context, f *dryFamily) familyResult {
+	d.res = &familyResult{}
+	if err := d.runFamily(ctx, f); err != nil {
+		return familyResult{err: err}
+	}
+	return *d.res
+}
+
+func (d *dryRunner) runFamily(ctx context.Context, f *dryFamily) error {
+	members := f.members
+	if members == nil {
+		members = map[string][]HistoryEntry{}
+		for _, p := range f.persons {
+			hist, err := d.live.store.History(ctx, f.cardholderID, p, earliest, d.sel.To)
+			if err != nil {
+				return fmt.Errorf("dry run: history: %w", err)
+			}
+			members[p] = hist
+		}
+	}
+	var claims []dryClaim
+	for _, hist := range members {
+		for _, h := range hist {
+			rec, err := d.reader.Claim(h.ClaimID)
+			if err != nil {
+				return fmt.Errorf("dry run: claim %s: %w", h.ClaimID, err)
+			}
+			if rec != nil && rec.Paid() && rec.Claim != nil && rec.Response != nil {
+				claims = append(claims, dryClaim{rec: rec, hist: h, dos: h.DateOfService})
+			}
+		}
+	}
+	slices.SortFunc(claims, func(a, b dryClaim) int {
+		if c := a.dos.Days() - b.dos.Days(); c != 0 {
+			return c
+		}
+		return strings.Compare(a.rec.ID, b.rec.ID)
+	})
+	clear(d.st.byKey)
+	clear(d.st.byID)
+	clear(d.st.docs)
+	clear(d.st.history)
+	affected := map[string]bool{}
+	for _, c := range claims {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if !d.selects(c) {
+			d.res.rep.Context++
+			d.leave(c.rec, &c.hist, c.rec.Contributions)
+			continue
+		}
+		if err := d.readjudicate(ctx, c.rec, affected); err != nil {
+			return err
+		}
+	}
+	d.res.rep.MembersAffected = len(affected)
+	if d.res.rep.Claims > 0 {
+		d.res.rep.Families = 1
+	}
+	return nil
+}
+
+// selects reports whether the claim (of a family with a selected claim) is
+// one the selection re-adjudicates; the group and client are the family's.
+func (d *dryRunner) selects(c dryClaim) bool {
+	s := d.sel
+	return !c.dos.Before(s.From) && !c.dos.After(s.To) && (s.PlanID == "" || c.rec.Response.PlanID == s.PlanID) &&
+		(s.PersonCode == "" || c.rec.PersonCode == s.PersonCode)
+}
+
+// leave applies what a paid claim leaves: its key, its contributions and
+// its history entry (none: it paid nothing now).
+func (d *dryRunner) leave(rec *ClaimRecord, hist *HistoryEntry, contributions []accumulators.Contribution) {
+	d.st.byKey[rec.Key] = rec
+	d.st.byID[rec.ID] = rec
+	if hist != nil {
+		d.st.pair(rec).Apply(contributions)
+		id := MemberID(rec.CardholderID, rec.PersonCode)
+		d.st.history[id] = append(d.st.history[id], *hist)
+	}
+}
+
+// readjudicate runs a selected claim again, as a bill with the clock of
+// its original adjudication (so the filing limit reads as it did), leaves
+// what it paid, and reports it if its answer changed.
+func (d *dryRunner) readjudicate(ctx context.Context, rec *ClaimRecord, members map[string]bool) error {
 	at, err := idTime(rec.ID)
 	if err != nil {
-		return err
+		return fmt.Errorf("dry run: %w", err)
 	}
-	r.clock = at
-	a := &adjudication{engine: r.shadow, snap: r.dry.snap, store: r.st, submitted: rec.Claim, docs: newDocSet(r.st),
+	d.clock = at
+	a := &adjudication{engine: d.shadow, snap: d.snap, store: d.st, submitted: rec.Claim, docs: newDocSet(d.st),
 		resp: &Response{ClaimID: rec.ID, Trace: make([]TraceStep, 0, 16)}}
 	after, err := a.run(ctx, dryRunSteps)
 	if err != nil {
 		return fmt.Errorf("dry run of claim %s: %w", rec.ID, err)
 	}
-	var hist *HistoryEntry
-	var contributions []accumulators.Contribution
 	if after.Status == Paid {
-		hist, contributions = a.historyEntry(), a.contributions
+		d.leave(rec, a.historyEntry(), a.contributions)
+	} else {
+		d.leave(rec, nil, nil)
 	}
-	r.committed(rec, hist, contributions)
-	return fn(rec, &Replay{ClaimID: rec.ID, Original: rec.Response, Replayed: after})
+	before := rec.Response
+	r := &d.res.rep
+	r.Claims++
+	r.PlanPaidBefore, r.PatientBefore = r.PlanPaidBefore.Add(before.PlanPaid), r.PatientBefore.Add(before.PatientPay)
+	r.PlanPaidAfter, r.PatientAfter = r.PlanPaidAfter.Add(after.PlanPaid), r.PatientAfter.Add(after.PatientPay)
+	if sameOutcome(before, after) {
+		return nil
+	}
+	r.Changed++
+	members[MemberID(rec.CardholderID, rec.PersonCode)] = true
+	d.res.changes = append(d.res.changes, &DryRunChange{ClaimID: rec.ID, DateOfService: rec.Key.DateOfService, RxNumber: rec.Key.RxNumber,
+		PlanID: before.PlanID, Before: withoutTrace(before), After: withoutTrace(after)})
+	return nil
+}
+
+func withoutTrace(r *Response) *Response {
+	cp := *r
+	cp.Trace = nil
+	return &cp
 }
 
 // dryRunSteps re-adjudicates a stored claim: no duplicate check (its own
@@ -127,28 +544,15 @@ func (a *adjudication) noDuplicateCheck(context.Context) error {
 	return nil
 }
 
-func (rep *DryRunReport) add(rec *ClaimRecord, after *Response, members map[string]bool) {
-	before := rec.Response
-	rep.Claims++
-	rep.PlanPaidBefore, rep.PatientBefore = rep.PlanPaidBefore.Add(before.PlanPaid), rep.PatientBefore.Add(before.PatientPay)
-	rep.PlanPaidAfter, rep.PatientAfter = rep.PlanPaidAfter.Add(after.PlanPaid), rep.PatientAfter.Add(after.PatientPay)
-	if sameOutcome(before, after) {
-		return
-	}
-	rep.Changed++
-	members[MemberID(rec.CardholderID, rec.PersonCode)] = true
-	rep.Changes = append(rep.Changes, DryRunChange{ClaimID: rec.ID, DateOfService: rec.Key.DateOfService, RxNumber: rec.Key.RxNumber, PlanID: before.PlanID,
-		Before: before, After: after})
-}
-
 // sameOutcome compares what a dry run reports: status, reject codes and
 // every amount.
 func sameOutcome(a, b *Response) bool {
 	if a.Status != b.Status || !slices.Equal(a.Rejects, b.Rejects) {
 		return false
 	}
-	for i, x := range amounts(a) {
-		if !x.Equal(amounts(b)[i]) {
+	x, y := amounts(a), amounts(b)
+	for i := range x {
+		if !x[i].Equal(y[i]) {
 			return false
 		}
 	}
@@ -198,31 +602,4 @@ func (e *Engine) draftSnapshot(drafts []EditRef, by string) (*snapshot, error) {
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	return snap, nil
-}
-
-// selector returns whether a claim is one sel selects: paid now, and
-// within its dates, plan, group and client.
-func (e *Engine) selector(ctx context.Context, snap *snapshot, sel DryRunSelection) func(*ClaimRecord) bool {
-	groups := map[string]*config.Group{} // by cardholder ID
-	return func(rec *ClaimRecord) bool {
-		if !rec.Paid() || rec.Claim == nil || rec.Response == nil {
-			return false
-		}
-		dos, err := domain.ParseDate(rec.Key.DateOfService)
-		if err != nil || !sel.From.IsZero() && dos.Before(sel.From) || !sel.To.IsZero() && dos.After(sel.To) ||
-			sel.PlanID != "" && rec.Response.PlanID != sel.PlanID {
-			return false
-		}
-		if sel.GroupID == "" && sel.ClientID == "" {
-			return true
-		}
-		g, ok := groups[rec.CardholderID]
-		if !ok {
-			if fam, err := e.store.Family(ctx, rec.CardholderID); err == nil && fam != nil {
-				g = snap.groups[fam.GroupID]
-			}
-			groups[rec.CardholderID] = g
-		}
-		return g != nil && (sel.GroupID == "" || g.ID == sel.GroupID) && (sel.ClientID == "" || g.ClientID == sel.ClientID)
-	}
 }

@@ -137,9 +137,6 @@ func (e *Engine) replay(ctx context.Context, r *replayer, only func(*ClaimRecord
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if r.dry != nil && r.dry.selected(rec) {
-			return r.dryRun(ctx, rec, fn)
-		}
 		if err := r.reverseBefore(rec.ID, false); err != nil {
 			return err
 		}
@@ -167,7 +164,6 @@ type replayer struct {
 	st     *replayStore
 	clock  time.Time
 	due    reversals
-	dry    *dryPlan // nil: a replay
 }
 
 func newReplayer(e *Engine) *replayer {

@@ -202,6 +202,19 @@ type ClaimScanner interface {
 	ForEachClaim(fn func(*ClaimRecord) error) error
 }
 
+// HistoryScanner is implemented by a store that can read every member's
+// history in one pass, family by family. A dry run uses it to find the
+// families and their claims without reading every claim record (without
+// it, a dry run reads every record once through ClaimScanner).
+type HistoryScanner interface {
+	// ForEachFamilyHistory calls fn once per family, in cardholder ID
+	// order, with the history entries (History) of its members' paid
+	// claims with dates of service on or before to, by person code, each
+	// member's oldest first. A family without such claims is skipped. fn
+	// owns the map.
+	ForEachFamilyHistory(to domain.Date, fn func(cardholderID string, members map[string][]HistoryEntry) error) error
+}
+
 // PriorAuthStore keeps prior authorizations as records of their own,
 // keyed by cardholder ID, person code and PA number (domain.PriorAuthKey),
 // apart from families: PutFamilies, SaveConfig's Families and RemoveFamily

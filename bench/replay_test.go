@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -83,15 +84,40 @@ func TestPopulationReplays(t *testing.T) {
 		t.Errorf("replay: %+v over versions %v; want over 1,000 claims, all the same, under 2 versions", sum, versions)
 	}
 
+	checkPopulationDryRun(t, e, byClaim)
+}
+
+// checkPopulationDryRun dry-runs the population's claims under the
+// configuration in force, after a price change.
+func checkPopulationDryRun(t *testing.T, e *adjudicator.Engine, byClaim map[string]uint64) {
+	ctx := context.Background()
 	// A dry run under the configuration in force changes claims adjudicated
-	// before the price change, and after it only those whose family's
-	// earlier claims changed: the first change is one of before.
-	rep, err := e.DryRun(ctx, adjudicator.DryRunSelection{}, nil)
+	// before the price change: at least one change is one of those.
+	before := 0
+	sel := adjudicator.DryRunSelection{From: today.AddDays(-400), To: today.AddDays(300)}
+	rep, err := e.DryRun(ctx, sel, nil, func(c *adjudicator.DryRunChange) error {
+		if byClaim[c.ClaimID] != e.ConfigVersion() {
+			before++
+		}
+		return nil
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Claims == 0 || rep.Changed == 0 || byClaim[rep.Changes[0].ClaimID] == e.ConfigVersion() {
-		t.Errorf("dry run: %d claims, %d changed; want the first change adjudicated before the price change", rep.Claims, rep.Changed)
+	if rep.Claims == 0 || rep.Changed == 0 || before == 0 {
+		t.Errorf("dry run: %d claims, %d changed, %d adjudicated before the price change; want some of those", rep.Claims, rep.Changed, before)
+	}
+
+	// A caller that stops taking changes (a stream whose client went
+	// away) stops the dry run with its error, and frees the slot.
+	errStop := errors.New("stop")
+	if _, err := e.DryRun(ctx, sel, nil, func(*adjudicator.DryRunChange) error { return errStop }); !errors.Is(err, errStop) {
+		t.Errorf("dry run stopped by its caller: %v, want its error", err)
+	}
+	again, err := e.DryRun(ctx, sel, nil, nil)
+	if err != nil || again.Claims != rep.Claims || again.Changed != rep.Changed || again.MembersAffected != rep.MembersAffected ||
+		!again.PlanPaidAfter.Equal(rep.PlanPaidAfter) || !again.PatientAfter.Equal(rep.PatientAfter) {
+		t.Errorf("dry run again: %+v, %v; want %+v", again, err, rep)
 	}
 }
 

@@ -59,6 +59,7 @@ type CLI struct {
 	TestClaim   testClaimCmd   `cmd:"" name:"test-claim" help:"Dry-run a claim (claims.proto Claim as JSON, bare or as {\"claim\": {...}})."`
 	Replay      replayCmd      `cmd:"" help:"Re-adjudicate a stored claim as it was adjudicated (its configuration version, clock and accumulators) and compare with its stored answer; writes nothing."`
 	ReplayStore replayStoreCmd `cmd:"" name:"replay-store" help:"Replay every stored claim and report those that differ (operator or auditor role); exits 1 on any difference."`
+	DryRun      dryRunCmd      `cmd:"" name:"dry-run" help:"Re-adjudicate past paid claims (by date of service, plan, group, client or member) under drafts or the configuration in force, writing nothing, and list every changed answer with totals."`
 	Backup      backupCmd      `cmd:"" help:"Back up the running server's store under its --backup-dir (OperatorService; role operator)."`
 	Audit       auditCmd       `cmd:"" help:"Read the audit trail (auditor role)."`
 }
@@ -72,6 +73,7 @@ type session struct {
 	operator   *client.Operator
 	priorAuths *client.PriorAuths
 	out        io.Writer
+	errOut     io.Writer
 	json       bool
 }
 
@@ -89,7 +91,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer conn.Close()
 	s := &session{ctx: ctx, admin: client.NewAdmin(conn, c.User), operator: client.NewOperator(conn, c.User),
-		priorAuths: client.NewPriorAuths(conn, c.User), out: stdout, json: c.JSON}
+		priorAuths: client.NewPriorAuths(conn, c.User), out: stdout, errOut: stderr, json: c.JSON}
 	return describe(kctx.Run(s))
 }
 

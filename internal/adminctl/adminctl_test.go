@@ -361,3 +361,59 @@ func TestAdjctlReplay(t *testing.T) {
 	}
 	a.fails("NotFound", "carol", "replay", "00000000000000000000")
 }
+
+// TestAdjctlDryRun: a paid claim dry-run under a draft that rejects it,
+// as a table, CSV and JSON; the selection's bounds and an unknown draft
+// are refused; nothing is written.
+func TestAdjctlDryRun(t *testing.T) {
+	ctx := context.Background()
+	srv := servertest.Start(t, t.TempDir())
+	c := &adjudicator.Claim{BIN: demo.BIN, PCN: demo.PCN, CardholderID: demo.DemoCardholder, PersonCode: demo.DemoSubscriberCode,
+		DateOfBirth: demo.DemoSubscriberDOB, DateOfService: "2026-11-20", RxNumber: "4444", ProductID: demo.DemoGenericNDC,
+		Quantity: "30", DaysSupply: 30, IngredientCostSubmitted: "20.00", UsualAndCustomary: "30.00", GrossAmountDue: "30.00",
+		PharmacyNPI: demo.DemoPharmacyNPI, PrescriberNPI: demo.DemoPrescriberNPI}
+	r, err := client.NewClaims(srv.Conn).Bill(ctx, c)
+	if err != nil || r.Status != adjudicator.Paid {
+		t.Fatalf("bill: %+v, %v", r, err)
+	}
+	a := adjctl{t: t, addr: srv.AdminAddr}
+	a.ok("alice", "edits", "create", write(t, t.TempDir(), "qty.yaml", qtyEdit))
+	year := []string{"dry-run", "--from", "2026-01-01", "--to", "2026-12-31"}
+
+	out := a.ok("alice", append(year, "--draft", "QTY-10:1")...)
+	if !strings.Contains(out, "P -> R 9G") || !strings.Contains(out, r.ClaimID) || !strings.Contains(out, "1 changed, 1 members affected") {
+		t.Errorf("table:\n%s", out)
+	}
+	if strings.Contains(out, demo.DemoCardholder) {
+		t.Errorf("the table names the cardholder:\n%s", out)
+	}
+	out = a.ok("alice", append(year, "--draft", "QTY-10:1", "--format", "csv")...)
+	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 3 || !strings.HasPrefix(lines[0], "claim_id,date_of_service") ||
+		!strings.HasPrefix(lines[1], r.ClaimID+",2026-11-20,4444,") || !strings.Contains(lines[1], ",P,R 9G,") {
+		t.Errorf("csv:\n%s", out)
+	}
+	out = a.ok("carol", append(year, "--draft", "QTY-10:1", "--format", "json")...)
+	var doc struct {
+		Changes []struct {
+			ClaimID string `json:"claim_id"`
+		} `json:"changes"`
+		Totals struct {
+			Claims, Changed string
+		} `json:"totals"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || len(doc.Changes) != 1 || doc.Changes[0].ClaimID != r.ClaimID || doc.Totals.Changed != "1" {
+		t.Errorf("json: %v\n%s", err, out)
+	}
+	// Under the configuration in force nothing changes.
+	if out := a.ok("alice", year...); !strings.Contains(out, "1 claims re-adjudicated") || !strings.Contains(out, "0 changed") {
+		t.Errorf("no drafts:\n%s", out)
+	}
+
+	a.fails("InvalidArgument", "alice", "dry-run", "--from", "2026-12-31", "--to", "2026-01-01")
+	a.fails("InvalidArgument", "alice", "dry-run", "--from", "2020-01-01", "--to", "2026-12-31")
+	a.fails("NotFound", "alice", append(year, "--draft", "NO-SUCH:1")...)
+	a.fails("FailedPrecondition", "alice", append(year, "--draft", "QTY-10:1", "--draft", "QTY-10:1")...)
+	if out := a.ok("ops", "replay-store"); !strings.Contains(out, "replayed 1 claims: 1 same, 0 different") {
+		t.Fatalf("replay-store after the dry runs:\n%s", out)
+	}
+}

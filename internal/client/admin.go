@@ -284,6 +284,35 @@ func (c *Admin) ReplayStore(ctx context.Context, maxReported int, fn func(*adjud
 	return sum, nil
 }
 
+// DryRun re-adjudicates the selected past claims under the drafts,
+// writing nothing: fn (when not nil) gets each changed claim as the
+// stream brings it; the totals come last.
+func (c *Admin) DryRun(ctx context.Context, sel adjudicator.DryRunSelection, drafts []adjudicator.EditRef,
+	fn func(*adjudicator.DryRunChange) error) (*adjudicator.DryRunReport, error) {
+	stream, err := c.c.DryRun(c.ctx(ctx), wire.DryRunRequestToProto(sel, drafts))
+	if err != nil {
+		return nil, err
+	}
+	for {
+		m, err := stream.Recv()
+		if err != nil {
+			return nil, err
+		}
+		if t := m.GetTotals(); t != nil {
+			return wire.DryRunTotalsFromProto(t)
+		}
+		ch, err := wire.DryRunChangeFromProto(m.GetChange())
+		if err != nil {
+			return nil, err
+		}
+		if fn != nil {
+			if err := fn(ch); err != nil {
+				return nil, err
+			}
+		}
+	}
+}
+
 // Problems returns the validation problems an AdminService error carries, if any.
 func Problems(err error) []edits.Problem {
 	st, ok := status.FromError(err)

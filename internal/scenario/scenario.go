@@ -9,7 +9,7 @@
 //	bill|rebill k=v ... [trace]  a B1 or B3; prints the response (and the trace)
 //	reverse k=v ...              a B2 for the claim key in the arguments (and defaults)
 //	eligibility k=v ...          an E1
-//	dry-run [drafts=ID:N,...] [from=D] [to=D] [plan=P] [group=G] [client=C]
+//	dry-run from=D to=D [drafts=ID:N,...] [plan=P] [group=G] [client=C] [cardholder=C [person=P]]
 //	                             re-adjudicates the paid claims selected under the drafts,
 //	                             writing nothing; prints totals and each changed claim
 //	                             (targets that implement DryRunner)
@@ -98,7 +98,7 @@ type Replayer interface {
 // DryRunner re-adjudicates past claims under drafts, writing nothing.
 // The "dry-run" command needs it (other targets skip the file).
 type DryRunner interface {
-	DryRun(ctx context.Context, sel adjudicator.DryRunSelection, drafts []adjudicator.EditRef) (*adjudicator.DryRunReport, error)
+	DryRun(ctx context.Context, sel adjudicator.DryRunSelection, drafts []adjudicator.EditRef, fn func(*adjudicator.DryRunChange) error) (*adjudicator.DryRunReport, error)
 }
 
 // Factory starts a target on cfg with a fresh store under dir; now is the
@@ -710,11 +710,16 @@ func (s *state) dryRun(ctx context.Context, args map[string]string) (string, err
 		}
 	}
 	sel.PlanID, sel.GroupID, sel.ClientID = args["plan"], args["group"], args["client"]
+	sel.CardholderID, sel.PersonCode = args["cardholder"], args["person"]
 	drafts, err := parseDrafts(args["drafts"])
 	if err != nil {
 		return "", err
 	}
-	rep, err := d.DryRun(ctx, sel, drafts)
+	var changes []*adjudicator.DryRunChange
+	rep, err := d.DryRun(ctx, sel, drafts, func(c *adjudicator.DryRunChange) error {
+		changes = append(changes, c)
+		return nil
+	})
 	if err != nil {
 		return "", err
 	}
@@ -722,7 +727,7 @@ func (s *state) dryRun(ctx context.Context, args map[string]string) (string, err
 	fmt.Fprintf(&b, "%d claims re-adjudicated, %d changed, %d members affected\n", rep.Claims, rep.Changed, rep.MembersAffected)
 	fmt.Fprintf(&b, "plan paid %s -> %s; patient pay %s -> %s\n", domain.FormatCents(rep.PlanPaidBefore), domain.FormatCents(rep.PlanPaidAfter),
 		domain.FormatCents(rep.PatientBefore), domain.FormatCents(rep.PatientAfter))
-	for _, c := range rep.Changes {
+	for _, c := range changes {
 		fmt.Fprintf(&b, "  %s rx %s: %s\n    -> %s\n", c.DateOfService, c.RxNumber, outcome(c.Before), outcome(c.After))
 	}
 	return b.String(), nil

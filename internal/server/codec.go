@@ -78,3 +78,23 @@ func decodeError(req any) error {
 	}
 	return nil
 }
+
+// undecodableStream answers InvalidArgument to a streaming call whose
+// request the codec marked, when the handler receives it.
+func undecodableStream(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+	return handler(srv, checkedStream{ss})
+}
+
+// checkedStream is a server stream whose received messages are checked
+// for the codec's mark.
+type checkedStream struct{ grpc.ServerStream }
+
+func (s checkedStream) RecvMsg(m any) error {
+	if err := s.ServerStream.RecvMsg(m); err != nil {
+		return err
+	}
+	if err := decodeError(m); err != nil {
+		return status.Error(codes.InvalidArgument, err.Error())
+	}
+	return nil
+}

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/rxclaims/rxclaims/internal/servertest"
@@ -52,6 +53,22 @@ func TestUndecodableRequest(t *testing.T) {
 		if status.Code(err) != codes.InvalidArgument {
 			t.Errorf("%s with %x: %v, want InvalidArgument", c.method, c.body, err)
 		}
+	}
+	// A streaming call's request is checked as it is received.
+	st, err := srv.AdminConn.NewStream(ctx, &grpc.StreamDesc{ServerStreams: true}, "/rxclaims.v1.AdminService/DryRun", grpc.ForceCodecV2(rawCodec{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := protowire.AppendString(protowire.AppendTag(nil, 1, protowire.BytesType), "\xff")
+	if err := st.SendMsg(&body); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CloseSend(); err != nil {
+		t.Fatal(err)
+	}
+	var got []byte
+	if err := st.RecvMsg(&got); status.Code(err) != codes.InvalidArgument || !strings.Contains(err.Error(), "does not decode") {
+		t.Errorf("DryRun with a from that is not UTF-8: %v, want InvalidArgument: the request does not decode", err)
 	}
 	// The server still answers a well-formed call.
 	var out []byte

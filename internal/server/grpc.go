@@ -153,8 +153,8 @@ func (c Config) serverOptions(srvMetrics *grpcprom.ServerMetrics, authorize *aut
 // interceptors are the unary and stream interceptor chains, outermost
 // first: metrics, logging (unary calls), panic recovery, the request
 // timeout (unary), authentication (the caller's identity), authorization
-// and audit, then (unary) the refusal of a request that did not decode and the bound
-// on an error message's length.
+// and audit, then the refusal of a request that did not decode and (unary)
+// the bound on an error message's length.
 func (c Config) interceptors(srvMetrics *grpcprom.ServerMetrics, authorize *authorizer, log *slog.Logger, timeout time.Duration) []grpc.ServerOption {
 	onPanic := recovery.WithRecoveryHandlerContext(func(ctx context.Context, p any) error {
 		log.ErrorContext(ctx, "panic in handler", "panic", fmt.Sprint(p))
@@ -173,7 +173,7 @@ func (c Config) interceptors(srvMetrics *grpcprom.ServerMetrics, authorize *auth
 		c.Authenticator.Stream(),
 	}
 	unary = append(unary, authorize.unary, undecodable, boundMessages)
-	stream = append(stream, authorize.stream)
+	stream = append(stream, authorize.stream, undecodableStream)
 	return []grpc.ServerOption{grpc.ChainUnaryInterceptor(unary...), grpc.ChainStreamInterceptor(stream...)}
 }
 

@@ -37,6 +37,7 @@ var methodRoles = map[string][]string{
 	pb.AdminService_ListAudit_FullMethodName:      {authz.Auditor},
 	pb.AdminService_ReplayClaim_FullMethodName:    {authz.ConfigAuthor, authz.ConfigApprover, authz.Auditor},
 	pb.AdminService_ReplayStore_FullMethodName:    {authz.Operator, authz.Auditor},
+	pb.AdminService_DryRun_FullMethodName:         {authz.ConfigAuthor, authz.ConfigApprover, authz.Auditor},
 
 	pb.AdminService_CreatePlanDraft_FullMethodName: {authz.ConfigAuthor},
 	pb.AdminService_UpdatePlanDraft_FullMethodName: {authz.ConfigAuthor},

@@ -92,6 +92,12 @@ func (g *grpcTarget) PlanVersions(ctx context.Context, id string) ([]config.Plan
 	return g.admin("auditor").PlanVersions(ctx, id)
 }
 
+// DryRun runs a dry run through AdminService.DryRun, as an analyst would.
+func (g *grpcTarget) DryRun(ctx context.Context, sel adjudicator.DryRunSelection, drafts []adjudicator.EditRef,
+	fn func(*adjudicator.DryRunChange) error) (*adjudicator.DryRunReport, error) {
+	return g.admin("analyst").DryRun(ctx, sel, drafts, fn)
+}
+
 func (g *grpcTarget) CreateDraft(ctx context.Context, e edits.Edit, user string) (edits.Edit, error) {
 	return g.admin(user).CreateDraft(ctx, e)
 }

@@ -375,3 +375,57 @@ func writeHistory(b *pebble.Batch, c *adjudicator.Commit) error {
 	}
 	return nil
 }
+
+// ForEachFamilyHistory implements adjudicator.HistoryScanner: one scan of
+// the history entries, whose keys sort by cardholder ID, person code and
+// date of service.
+func (s *Store) ForEachFamilyHistory(to domain.Date, fn func(cardholderID string, members map[string][]adjudicator.HistoryEntry) error) error {
+	prefix := familyHistoryPrefix("")[:2] // "h\x00"
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: []byte("h\x01")})
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	var family string
+	var members map[string][]adjudicator.HistoryEntry
+	flush := func() error {
+		if len(members) == 0 {
+			return nil
+		}
+		m := members
+		members = nil
+		return fn(family, m)
+	}
+	last := to.String()
+	for it.First(); it.Valid(); it.Next() {
+		if bytes.Equal(it.Key(), auditHeadKey) { // shares the prefix
+			continue
+		}
+		// cardholder 0 person 0 date 0 claim ID
+		parts := bytes.SplitN(it.Key()[len(prefix):], []byte{0}, 4)
+		if len(parts) != 4 || len(parts[2]) != len(last) {
+			return fmt.Errorf("store: malformed history key %q", it.Key())
+		}
+		if string(parts[0]) != family {
+			if err := flush(); err != nil {
+				return err
+			}
+			family = string(parts[0])
+		}
+		if string(parts[2]) > last {
+			continue
+		}
+		h, err := records.DecodeHistory(it.Value())
+		if err != nil {
+			return fmt.Errorf("store: history entry: %w", err)
+		}
+		if members == nil {
+			members = map[string][]adjudicator.HistoryEntry{}
+		}
+		members[string(parts[1])] = append(members[string(parts[1])], h)
+	}
+	if err := it.Error(); err != nil {
+		return err
+	}
+	return flush()
+}

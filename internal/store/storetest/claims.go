@@ -100,3 +100,38 @@ func testHistory(t *testing.T, open Open) {
 		t.Errorf("History after reversing 0002 = %v, want %v", got, want)
 	}
 }
+
+// testFamilyHistoryScan: a store that implements HistoryScanner gives each
+// family once, in cardholder ID order, with its members' paid claims up
+// to the date, oldest first; reversed claims and other records (an audit
+// entry) are not among them.
+func testFamilyHistoryScan(t *testing.T, open Open) {
+	s, _ := open(t)
+	hs, ok := s.(adjudicator.HistoryScanner)
+	if !ok {
+		t.Skip("the store does not implement HistoryScanner")
+	}
+	if err := s.AppendAudit(ctx, entry("alice", "AppendAudit", 1)); err != nil {
+		t.Fatal(err)
+	}
+	historyClaim(t, s, "0003", "1", "2026-03-01")
+	second := historyClaim(t, s, "0002", "2", "2026-02-01")
+	historyClaim(t, s, "0001", "5", "2026-01-01")
+	historyClaim(t, s, "0009", "9", "2026-12-01") // after the date
+	commit(t, s, &adjudicator.Commit{Records: []*adjudicator.ClaimRecord{reversed(second)}})
+	other := Record("0007", "7", "JONES01")
+	commit(t, s, &adjudicator.Commit{Records: []*adjudicator.ClaimRecord{other}, Index: other,
+		History: &adjudicator.HistoryEntry{ClaimID: "0007", DateOfService: domain.MustDate("2026-01-05"), Segment: retailIn}})
+	var got []string
+	err := hs.ForEachFamilyHistory(domain.MustDate("2026-06-30"), func(cardholderID string, members map[string][]adjudicator.HistoryEntry) error {
+		for person, hist := range members {
+			for _, h := range hist {
+				got = append(got, cardholderID+"/"+person+"/"+h.ClaimID)
+			}
+		}
+		return nil
+	})
+	if want := []string{"JONES01/001/0007", "SMITH01/001/0001", "SMITH01/001/0003"}; err != nil || !slices.Equal(got, want) {
+		t.Errorf("ForEachFamilyHistory = %v, %v; want %v", got, err, want)
+	}
+}

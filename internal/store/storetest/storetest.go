@@ -60,6 +60,7 @@ func Run(t *testing.T, open Open) {
 		{"PriorAuths", testPriorAuths},
 		{"ConfigVersions", testConfigVersions},
 		{"ForEachClaimInIDOrder", testForEachClaimInIDOrder},
+		{"FamilyHistoryScan", testFamilyHistoryScan},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, open) })
 	}

@@ -3088,6 +3088,394 @@ func (x *GetPlanResponse) GetVersions() []*PlanVersion {
 	return nil
 }
 
+// DryRunRequest selects the paid claims a dry run re-adjudicates.
+type DryRunRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	From          string                 `protobuf:"bytes,1,opt,name=from,proto3" json:"from,omitempty"`                                     // YYYY-MM-DD, the first date of service; required
+	To            string                 `protobuf:"bytes,2,opt,name=to,proto3" json:"to,omitempty"`                                         // YYYY-MM-DD, the last date of service; required
+	PlanId        string                 `protobuf:"bytes,3,opt,name=plan_id,json=planId,proto3" json:"plan_id,omitempty"`                   // the plan that paid the claim; empty: any
+	GroupId       string                 `protobuf:"bytes,4,opt,name=group_id,json=groupId,proto3" json:"group_id,omitempty"`                // the family's group; empty: any
+	ClientId      string                 `protobuf:"bytes,5,opt,name=client_id,json=clientId,proto3" json:"client_id,omitempty"`             // the family's group's client; empty: any
+	CardholderId  string                 `protobuf:"bytes,6,opt,name=cardholder_id,json=cardholderId,proto3" json:"cardholder_id,omitempty"` // one family; empty: any
+	PersonCode    string                 `protobuf:"bytes,7,opt,name=person_code,json=personCode,proto3" json:"person_code,omitempty"`       // one member of that family; needs cardholder_id
+	Drafts        []*EditRef             `protobuf:"bytes,8,rep,name=drafts,proto3" json:"drafts,omitempty"`                                 // applied as though Active; none: the configuration in force
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DryRunRequest) Reset() {
+	*x = DryRunRequest{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[51]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DryRunRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DryRunRequest) ProtoMessage() {}
+
+func (x *DryRunRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[51]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DryRunRequest.ProtoReflect.Descriptor instead.
+func (*DryRunRequest) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{51}
+}
+
+func (x *DryRunRequest) GetFrom() string {
+	if x != nil {
+		return x.From
+	}
+	return ""
+}
+
+func (x *DryRunRequest) GetTo() string {
+	if x != nil {
+		return x.To
+	}
+	return ""
+}
+
+func (x *DryRunRequest) GetPlanId() string {
+	if x != nil {
+		return x.PlanId
+	}
+	return ""
+}
+
+func (x *DryRunRequest) GetGroupId() string {
+	if x != nil {
+		return x.GroupId
+	}
+	return ""
+}
+
+func (x *DryRunRequest) GetClientId() string {
+	if x != nil {
+		return x.ClientId
+	}
+	return ""
+}
+
+func (x *DryRunRequest) GetCardholderId() string {
+	if x != nil {
+		return x.CardholderId
+	}
+	return ""
+}
+
+func (x *DryRunRequest) GetPersonCode() string {
+	if x != nil {
+		return x.PersonCode
+	}
+	return ""
+}
+
+func (x *DryRunRequest) GetDrafts() []*EditRef {
+	if x != nil {
+		return x.Drafts
+	}
+	return nil
+}
+
+// DryRunResponse is one message of a dry run's stream: a changed claim,
+// or the totals (the last message).
+type DryRunResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Types that are valid to be assigned to Item:
+	//
+	//	*DryRunResponse_Change
+	//	*DryRunResponse_Totals
+	Item          isDryRunResponse_Item `protobuf_oneof:"item"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DryRunResponse) Reset() {
+	*x = DryRunResponse{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[52]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DryRunResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DryRunResponse) ProtoMessage() {}
+
+func (x *DryRunResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[52]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DryRunResponse.ProtoReflect.Descriptor instead.
+func (*DryRunResponse) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{52}
+}
+
+func (x *DryRunResponse) GetItem() isDryRunResponse_Item {
+	if x != nil {
+		return x.Item
+	}
+	return nil
+}
+
+func (x *DryRunResponse) GetChange() *DryRunChange {
+	if x != nil {
+		if x, ok := x.Item.(*DryRunResponse_Change); ok {
+			return x.Change
+		}
+	}
+	return nil
+}
+
+func (x *DryRunResponse) GetTotals() *DryRunTotals {
+	if x != nil {
+		if x, ok := x.Item.(*DryRunResponse_Totals); ok {
+			return x.Totals
+		}
+	}
+	return nil
+}
+
+type isDryRunResponse_Item interface {
+	isDryRunResponse_Item()
+}
+
+type DryRunResponse_Change struct {
+	Change *DryRunChange `protobuf:"bytes,1,opt,name=change,proto3,oneof"`
+}
+
+type DryRunResponse_Totals struct {
+	Totals *DryRunTotals `protobuf:"bytes,2,opt,name=totals,proto3,oneof"`
+}
+
+func (*DryRunResponse_Change) isDryRunResponse_Item() {}
+
+func (*DryRunResponse_Totals) isDryRunResponse_Item() {}
+
+// DryRunChange is one claim whose answer changed: before (stored) and after
+// (the dry run), without traces.
+type DryRunChange struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ClaimId       string                 `protobuf:"bytes,1,opt,name=claim_id,json=claimId,proto3" json:"claim_id,omitempty"`
+	DateOfService string                 `protobuf:"bytes,2,opt,name=date_of_service,json=dateOfService,proto3" json:"date_of_service,omitempty"`
+	RxNumber      string                 `protobuf:"bytes,3,opt,name=rx_number,json=rxNumber,proto3" json:"rx_number,omitempty"`
+	PlanId        string                 `protobuf:"bytes,4,opt,name=plan_id,json=planId,proto3" json:"plan_id,omitempty"`
+	Before        *ClaimResult           `protobuf:"bytes,5,opt,name=before,proto3" json:"before,omitempty"`
+	After         *ClaimResult           `protobuf:"bytes,6,opt,name=after,proto3" json:"after,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DryRunChange) Reset() {
+	*x = DryRunChange{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[53]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DryRunChange) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DryRunChange) ProtoMessage() {}
+
+func (x *DryRunChange) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[53]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DryRunChange.ProtoReflect.Descriptor instead.
+func (*DryRunChange) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{53}
+}
+
+func (x *DryRunChange) GetClaimId() string {
+	if x != nil {
+		return x.ClaimId
+	}
+	return ""
+}
+
+func (x *DryRunChange) GetDateOfService() string {
+	if x != nil {
+		return x.DateOfService
+	}
+	return ""
+}
+
+func (x *DryRunChange) GetRxNumber() string {
+	if x != nil {
+		return x.RxNumber
+	}
+	return ""
+}
+
+func (x *DryRunChange) GetPlanId() string {
+	if x != nil {
+		return x.PlanId
+	}
+	return ""
+}
+
+func (x *DryRunChange) GetBefore() *ClaimResult {
+	if x != nil {
+		return x.Before
+	}
+	return nil
+}
+
+func (x *DryRunChange) GetAfter() *ClaimResult {
+	if x != nil {
+		return x.After
+	}
+	return nil
+}
+
+// DryRunTotals sums up a dry run. Amounts are dollars with two decimals.
+type DryRunTotals struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	Claims           int64                  `protobuf:"varint,1,opt,name=claims,proto3" json:"claims,omitempty"`   // selected claims re-adjudicated
+	Context          int64                  `protobuf:"varint,2,opt,name=context,proto3" json:"context,omitempty"` // other paid claims of their families, read for what they leave
+	Families         int64                  `protobuf:"varint,3,opt,name=families,proto3" json:"families,omitempty"`
+	Changed          int64                  `protobuf:"varint,4,opt,name=changed,proto3" json:"changed,omitempty"`
+	MembersAffected  int64                  `protobuf:"varint,5,opt,name=members_affected,json=membersAffected,proto3" json:"members_affected,omitempty"`
+	PlanPaidBefore   string                 `protobuf:"bytes,6,opt,name=plan_paid_before,json=planPaidBefore,proto3" json:"plan_paid_before,omitempty"`
+	PlanPaidAfter    string                 `protobuf:"bytes,7,opt,name=plan_paid_after,json=planPaidAfter,proto3" json:"plan_paid_after,omitempty"`
+	PatientPayBefore string                 `protobuf:"bytes,8,opt,name=patient_pay_before,json=patientPayBefore,proto3" json:"patient_pay_before,omitempty"`
+	PatientPayAfter  string                 `protobuf:"bytes,9,opt,name=patient_pay_after,json=patientPayAfter,proto3" json:"patient_pay_after,omitempty"`
+	ElapsedMs        int64                  `protobuf:"varint,10,opt,name=elapsed_ms,json=elapsedMs,proto3" json:"elapsed_ms,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *DryRunTotals) Reset() {
+	*x = DryRunTotals{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[54]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DryRunTotals) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DryRunTotals) ProtoMessage() {}
+
+func (x *DryRunTotals) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[54]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DryRunTotals.ProtoReflect.Descriptor instead.
+func (*DryRunTotals) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{54}
+}
+
+func (x *DryRunTotals) GetClaims() int64 {
+	if x != nil {
+		return x.Claims
+	}
+	return 0
+}
+
+func (x *DryRunTotals) GetContext() int64 {
+	if x != nil {
+		return x.Context
+	}
+	return 0
+}
+
+func (x *DryRunTotals) GetFamilies() int64 {
+	if x != nil {
+		return x.Families
+	}
+	return 0
+}
+
+func (x *DryRunTotals) GetChanged() int64 {
+	if x != nil {
+		return x.Changed
+	}
+	return 0
+}
+
+func (x *DryRunTotals) GetMembersAffected() int64 {
+	if x != nil {
+		return x.MembersAffected
+	}
+	return 0
+}
+
+func (x *DryRunTotals) GetPlanPaidBefore() string {
+	if x != nil {
+		return x.PlanPaidBefore
+	}
+	return ""
+}
+
+func (x *DryRunTotals) GetPlanPaidAfter() string {
+	if x != nil {
+		return x.PlanPaidAfter
+	}
+	return ""
+}
+
+func (x *DryRunTotals) GetPatientPayBefore() string {
+	if x != nil {
+		return x.PatientPayBefore
+	}
+	return ""
+}
+
+func (x *DryRunTotals) GetPatientPayAfter() string {
+	if x != nil {
+		return x.PatientPayAfter
+	}
+	return ""
+}
+
+func (x *DryRunTotals) GetElapsedMs() int64 {
+	if x != nil {
+		return x.ElapsedMs
+	}
+	return 0
+}
+
 var File_rxclaims_v1_admin_proto protoreflect.FileDescriptor
 
 const file_rxclaims_v1_admin_proto_rawDesc = "" +
@@ -3313,7 +3701,41 @@ const file_rxclaims_v1_admin_proto_rawDesc = "" +
 	"\x0eGetPlanRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"G\n" +
 	"\x0fGetPlanResponse\x124\n" +
-	"\bversions\x18\x01 \x03(\v2\x18.rxclaims.v1.PlanVersionR\bversions2\xe0\r\n" +
+	"\bversions\x18\x01 \x03(\v2\x18.rxclaims.v1.PlanVersionR\bversions\"\xf8\x01\n" +
+	"\rDryRunRequest\x12\x12\n" +
+	"\x04from\x18\x01 \x01(\tR\x04from\x12\x0e\n" +
+	"\x02to\x18\x02 \x01(\tR\x02to\x12\x17\n" +
+	"\aplan_id\x18\x03 \x01(\tR\x06planId\x12\x19\n" +
+	"\bgroup_id\x18\x04 \x01(\tR\agroupId\x12\x1b\n" +
+	"\tclient_id\x18\x05 \x01(\tR\bclientId\x12#\n" +
+	"\rcardholder_id\x18\x06 \x01(\tR\fcardholderId\x12\x1f\n" +
+	"\vperson_code\x18\a \x01(\tR\n" +
+	"personCode\x12,\n" +
+	"\x06drafts\x18\b \x03(\v2\x14.rxclaims.v1.EditRefR\x06drafts\"\x82\x01\n" +
+	"\x0eDryRunResponse\x123\n" +
+	"\x06change\x18\x01 \x01(\v2\x19.rxclaims.v1.DryRunChangeH\x00R\x06change\x123\n" +
+	"\x06totals\x18\x02 \x01(\v2\x19.rxclaims.v1.DryRunTotalsH\x00R\x06totalsB\x06\n" +
+	"\x04item\"\xe9\x01\n" +
+	"\fDryRunChange\x12\x19\n" +
+	"\bclaim_id\x18\x01 \x01(\tR\aclaimId\x12&\n" +
+	"\x0fdate_of_service\x18\x02 \x01(\tR\rdateOfService\x12\x1b\n" +
+	"\trx_number\x18\x03 \x01(\tR\brxNumber\x12\x17\n" +
+	"\aplan_id\x18\x04 \x01(\tR\x06planId\x120\n" +
+	"\x06before\x18\x05 \x01(\v2\x18.rxclaims.v1.ClaimResultR\x06before\x12.\n" +
+	"\x05after\x18\x06 \x01(\v2\x18.rxclaims.v1.ClaimResultR\x05after\"\xec\x02\n" +
+	"\fDryRunTotals\x12\x16\n" +
+	"\x06claims\x18\x01 \x01(\x03R\x06claims\x12\x18\n" +
+	"\acontext\x18\x02 \x01(\x03R\acontext\x12\x1a\n" +
+	"\bfamilies\x18\x03 \x01(\x03R\bfamilies\x12\x18\n" +
+	"\achanged\x18\x04 \x01(\x03R\achanged\x12)\n" +
+	"\x10members_affected\x18\x05 \x01(\x03R\x0fmembersAffected\x12(\n" +
+	"\x10plan_paid_before\x18\x06 \x01(\tR\x0eplanPaidBefore\x12&\n" +
+	"\x0fplan_paid_after\x18\a \x01(\tR\rplanPaidAfter\x12,\n" +
+	"\x12patient_pay_before\x18\b \x01(\tR\x10patientPayBefore\x12*\n" +
+	"\x11patient_pay_after\x18\t \x01(\tR\x0fpatientPayAfter\x12\x1d\n" +
+	"\n" +
+	"elapsed_ms\x18\n" +
+	" \x01(\x03R\telapsedMs2\xa5\x0e\n" +
 	"\fAdminService\x12P\n" +
 	"\vCreateDraft\x12\x1f.rxclaims.v1.CreateDraftRequest\x1a .rxclaims.v1.CreateDraftResponse\x12P\n" +
 	"\vUpdateDraft\x12\x1f.rxclaims.v1.UpdateDraftRequest\x1a .rxclaims.v1.UpdateDraftResponse\x12S\n" +
@@ -3335,7 +3757,8 @@ const file_rxclaims_v1_admin_proto_rawDesc = "" +
 	"\x0fUpdatePlanDraft\x12#.rxclaims.v1.UpdatePlanDraftRequest\x1a$.rxclaims.v1.UpdatePlanDraftResponse\x12S\n" +
 	"\fActivatePlan\x12 .rxclaims.v1.ActivatePlanRequest\x1a!.rxclaims.v1.ActivatePlanResponse\x12Y\n" +
 	"\x0eInactivatePlan\x12\".rxclaims.v1.InactivatePlanRequest\x1a#.rxclaims.v1.InactivatePlanResponse\x12D\n" +
-	"\aGetPlan\x12\x1b.rxclaims.v1.GetPlanRequest\x1a\x1c.rxclaims.v1.GetPlanResponseB;Z9github.com/rxclaims/rxclaims/proto/rxclaims/v1;rxclaimsv1b\x06proto3"
+	"\aGetPlan\x12\x1b.rxclaims.v1.GetPlanRequest\x1a\x1c.rxclaims.v1.GetPlanResponse\x12C\n" +
+	"\x06DryRun\x12\x1a.rxclaims.v1.DryRunRequest\x1a\x1b.rxclaims.v1.DryRunResponse0\x01B;Z9github.com/rxclaims/rxclaims/proto/rxclaims/v1;rxclaimsv1b\x06proto3"
 
 var (
 	file_rxclaims_v1_admin_proto_rawDescOnce sync.Once
@@ -3349,7 +3772,7 @@ func file_rxclaims_v1_admin_proto_rawDescGZIP() []byte {
 	return file_rxclaims_v1_admin_proto_rawDescData
 }
 
-var file_rxclaims_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 51)
+var file_rxclaims_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 55)
 var file_rxclaims_v1_admin_proto_goTypes = []any{
 	(*EditVersion)(nil),             // 0: rxclaims.v1.EditVersion
 	(*ValidationProblem)(nil),       // 1: rxclaims.v1.ValidationProblem
@@ -3402,8 +3825,12 @@ var file_rxclaims_v1_admin_proto_goTypes = []any{
 	(*InactivatePlanResponse)(nil),  // 48: rxclaims.v1.InactivatePlanResponse
 	(*GetPlanRequest)(nil),          // 49: rxclaims.v1.GetPlanRequest
 	(*GetPlanResponse)(nil),         // 50: rxclaims.v1.GetPlanResponse
-	(*Claim)(nil),                   // 51: rxclaims.v1.Claim
-	(*ClaimResult)(nil),             // 52: rxclaims.v1.ClaimResult
+	(*DryRunRequest)(nil),           // 51: rxclaims.v1.DryRunRequest
+	(*DryRunResponse)(nil),          // 52: rxclaims.v1.DryRunResponse
+	(*DryRunChange)(nil),            // 53: rxclaims.v1.DryRunChange
+	(*DryRunTotals)(nil),            // 54: rxclaims.v1.DryRunTotals
+	(*Claim)(nil),                   // 55: rxclaims.v1.Claim
+	(*ClaimResult)(nil),             // 56: rxclaims.v1.ClaimResult
 }
 var file_rxclaims_v1_admin_proto_depIdxs = []int32{
 	1,  // 0: rxclaims.v1.ValidationProblems.problems:type_name -> rxclaims.v1.ValidationProblem
@@ -3418,12 +3845,12 @@ var file_rxclaims_v1_admin_proto_depIdxs = []int32{
 	20, // 9: rxclaims.v1.PendingImport.summary:type_name -> rxclaims.v1.ImportBundleResponse
 	26, // 10: rxclaims.v1.ListImportsResponse.imports:type_name -> rxclaims.v1.PendingImport
 	29, // 11: rxclaims.v1.ListAuditResponse.entries:type_name -> rxclaims.v1.AuditEntry
-	51, // 12: rxclaims.v1.TestClaimRequest.claim:type_name -> rxclaims.v1.Claim
+	55, // 12: rxclaims.v1.TestClaimRequest.claim:type_name -> rxclaims.v1.Claim
 	31, // 13: rxclaims.v1.TestClaimRequest.drafts:type_name -> rxclaims.v1.EditRef
-	52, // 14: rxclaims.v1.TestClaimResponse.result:type_name -> rxclaims.v1.ClaimResult
+	56, // 14: rxclaims.v1.TestClaimResponse.result:type_name -> rxclaims.v1.ClaimResult
 	36, // 15: rxclaims.v1.ReplayClaimResponse.replay:type_name -> rxclaims.v1.ClaimReplay
-	52, // 16: rxclaims.v1.ClaimReplay.original:type_name -> rxclaims.v1.ClaimResult
-	52, // 17: rxclaims.v1.ClaimReplay.replayed:type_name -> rxclaims.v1.ClaimResult
+	56, // 16: rxclaims.v1.ClaimReplay.original:type_name -> rxclaims.v1.ClaimResult
+	56, // 17: rxclaims.v1.ClaimReplay.replayed:type_name -> rxclaims.v1.ClaimResult
 	37, // 18: rxclaims.v1.ClaimReplay.differences:type_name -> rxclaims.v1.ReplayDifference
 	36, // 19: rxclaims.v1.ReplayStoreResponse.reported:type_name -> rxclaims.v1.ClaimReplay
 	40, // 20: rxclaims.v1.CreatePlanDraftResponse.plan:type_name -> rxclaims.v1.PlanVersion
@@ -3431,53 +3858,60 @@ var file_rxclaims_v1_admin_proto_depIdxs = []int32{
 	40, // 22: rxclaims.v1.ActivatePlanResponse.plan:type_name -> rxclaims.v1.PlanVersion
 	40, // 23: rxclaims.v1.InactivatePlanResponse.plan:type_name -> rxclaims.v1.PlanVersion
 	40, // 24: rxclaims.v1.GetPlanResponse.versions:type_name -> rxclaims.v1.PlanVersion
-	3,  // 25: rxclaims.v1.AdminService.CreateDraft:input_type -> rxclaims.v1.CreateDraftRequest
-	5,  // 26: rxclaims.v1.AdminService.UpdateDraft:input_type -> rxclaims.v1.UpdateDraftRequest
-	7,  // 27: rxclaims.v1.AdminService.ValidateEdit:input_type -> rxclaims.v1.ValidateEditRequest
-	9,  // 28: rxclaims.v1.AdminService.ActivateEdit:input_type -> rxclaims.v1.ActivateEditRequest
-	11, // 29: rxclaims.v1.AdminService.InactivateEdit:input_type -> rxclaims.v1.InactivateEditRequest
-	13, // 30: rxclaims.v1.AdminService.ListEdits:input_type -> rxclaims.v1.ListEditsRequest
-	15, // 31: rxclaims.v1.AdminService.GetEdit:input_type -> rxclaims.v1.GetEditRequest
-	17, // 32: rxclaims.v1.AdminService.ExportBundle:input_type -> rxclaims.v1.ExportBundleRequest
-	19, // 33: rxclaims.v1.AdminService.ImportBundle:input_type -> rxclaims.v1.ImportBundleRequest
-	21, // 34: rxclaims.v1.AdminService.ApproveImport:input_type -> rxclaims.v1.ApproveImportRequest
-	23, // 35: rxclaims.v1.AdminService.RejectImport:input_type -> rxclaims.v1.RejectImportRequest
-	25, // 36: rxclaims.v1.AdminService.ListImports:input_type -> rxclaims.v1.ListImportsRequest
-	32, // 37: rxclaims.v1.AdminService.TestClaim:input_type -> rxclaims.v1.TestClaimRequest
-	28, // 38: rxclaims.v1.AdminService.ListAudit:input_type -> rxclaims.v1.ListAuditRequest
-	34, // 39: rxclaims.v1.AdminService.ReplayClaim:input_type -> rxclaims.v1.ReplayClaimRequest
-	38, // 40: rxclaims.v1.AdminService.ReplayStore:input_type -> rxclaims.v1.ReplayStoreRequest
-	41, // 41: rxclaims.v1.AdminService.CreatePlanDraft:input_type -> rxclaims.v1.CreatePlanDraftRequest
-	43, // 42: rxclaims.v1.AdminService.UpdatePlanDraft:input_type -> rxclaims.v1.UpdatePlanDraftRequest
-	45, // 43: rxclaims.v1.AdminService.ActivatePlan:input_type -> rxclaims.v1.ActivatePlanRequest
-	47, // 44: rxclaims.v1.AdminService.InactivatePlan:input_type -> rxclaims.v1.InactivatePlanRequest
-	49, // 45: rxclaims.v1.AdminService.GetPlan:input_type -> rxclaims.v1.GetPlanRequest
-	4,  // 46: rxclaims.v1.AdminService.CreateDraft:output_type -> rxclaims.v1.CreateDraftResponse
-	6,  // 47: rxclaims.v1.AdminService.UpdateDraft:output_type -> rxclaims.v1.UpdateDraftResponse
-	8,  // 48: rxclaims.v1.AdminService.ValidateEdit:output_type -> rxclaims.v1.ValidateEditResponse
-	10, // 49: rxclaims.v1.AdminService.ActivateEdit:output_type -> rxclaims.v1.ActivateEditResponse
-	12, // 50: rxclaims.v1.AdminService.InactivateEdit:output_type -> rxclaims.v1.InactivateEditResponse
-	14, // 51: rxclaims.v1.AdminService.ListEdits:output_type -> rxclaims.v1.ListEditsResponse
-	16, // 52: rxclaims.v1.AdminService.GetEdit:output_type -> rxclaims.v1.GetEditResponse
-	18, // 53: rxclaims.v1.AdminService.ExportBundle:output_type -> rxclaims.v1.ExportBundleResponse
-	20, // 54: rxclaims.v1.AdminService.ImportBundle:output_type -> rxclaims.v1.ImportBundleResponse
-	22, // 55: rxclaims.v1.AdminService.ApproveImport:output_type -> rxclaims.v1.ApproveImportResponse
-	24, // 56: rxclaims.v1.AdminService.RejectImport:output_type -> rxclaims.v1.RejectImportResponse
-	27, // 57: rxclaims.v1.AdminService.ListImports:output_type -> rxclaims.v1.ListImportsResponse
-	33, // 58: rxclaims.v1.AdminService.TestClaim:output_type -> rxclaims.v1.TestClaimResponse
-	30, // 59: rxclaims.v1.AdminService.ListAudit:output_type -> rxclaims.v1.ListAuditResponse
-	35, // 60: rxclaims.v1.AdminService.ReplayClaim:output_type -> rxclaims.v1.ReplayClaimResponse
-	39, // 61: rxclaims.v1.AdminService.ReplayStore:output_type -> rxclaims.v1.ReplayStoreResponse
-	42, // 62: rxclaims.v1.AdminService.CreatePlanDraft:output_type -> rxclaims.v1.CreatePlanDraftResponse
-	44, // 63: rxclaims.v1.AdminService.UpdatePlanDraft:output_type -> rxclaims.v1.UpdatePlanDraftResponse
-	46, // 64: rxclaims.v1.AdminService.ActivatePlan:output_type -> rxclaims.v1.ActivatePlanResponse
-	48, // 65: rxclaims.v1.AdminService.InactivatePlan:output_type -> rxclaims.v1.InactivatePlanResponse
-	50, // 66: rxclaims.v1.AdminService.GetPlan:output_type -> rxclaims.v1.GetPlanResponse
-	46, // [46:67] is the sub-list for method output_type
-	25, // [25:46] is the sub-list for method input_type
-	25, // [25:25] is the sub-list for extension type_name
-	25, // [25:25] is the sub-list for extension extendee
-	0,  // [0:25] is the sub-list for field type_name
+	31, // 25: rxclaims.v1.DryRunRequest.drafts:type_name -> rxclaims.v1.EditRef
+	53, // 26: rxclaims.v1.DryRunResponse.change:type_name -> rxclaims.v1.DryRunChange
+	54, // 27: rxclaims.v1.DryRunResponse.totals:type_name -> rxclaims.v1.DryRunTotals
+	56, // 28: rxclaims.v1.DryRunChange.before:type_name -> rxclaims.v1.ClaimResult
+	56, // 29: rxclaims.v1.DryRunChange.after:type_name -> rxclaims.v1.ClaimResult
+	3,  // 30: rxclaims.v1.AdminService.CreateDraft:input_type -> rxclaims.v1.CreateDraftRequest
+	5,  // 31: rxclaims.v1.AdminService.UpdateDraft:input_type -> rxclaims.v1.UpdateDraftRequest
+	7,  // 32: rxclaims.v1.AdminService.ValidateEdit:input_type -> rxclaims.v1.ValidateEditRequest
+	9,  // 33: rxclaims.v1.AdminService.ActivateEdit:input_type -> rxclaims.v1.ActivateEditRequest
+	11, // 34: rxclaims.v1.AdminService.InactivateEdit:input_type -> rxclaims.v1.InactivateEditRequest
+	13, // 35: rxclaims.v1.AdminService.ListEdits:input_type -> rxclaims.v1.ListEditsRequest
+	15, // 36: rxclaims.v1.AdminService.GetEdit:input_type -> rxclaims.v1.GetEditRequest
+	17, // 37: rxclaims.v1.AdminService.ExportBundle:input_type -> rxclaims.v1.ExportBundleRequest
+	19, // 38: rxclaims.v1.AdminService.ImportBundle:input_type -> rxclaims.v1.ImportBundleRequest
+	21, // 39: rxclaims.v1.AdminService.ApproveImport:input_type -> rxclaims.v1.ApproveImportRequest
+	23, // 40: rxclaims.v1.AdminService.RejectImport:input_type -> rxclaims.v1.RejectImportRequest
+	25, // 41: rxclaims.v1.AdminService.ListImports:input_type -> rxclaims.v1.ListImportsRequest
+	32, // 42: rxclaims.v1.AdminService.TestClaim:input_type -> rxclaims.v1.TestClaimRequest
+	28, // 43: rxclaims.v1.AdminService.ListAudit:input_type -> rxclaims.v1.ListAuditRequest
+	34, // 44: rxclaims.v1.AdminService.ReplayClaim:input_type -> rxclaims.v1.ReplayClaimRequest
+	38, // 45: rxclaims.v1.AdminService.ReplayStore:input_type -> rxclaims.v1.ReplayStoreRequest
+	41, // 46: rxclaims.v1.AdminService.CreatePlanDraft:input_type -> rxclaims.v1.CreatePlanDraftRequest
+	43, // 47: rxclaims.v1.AdminService.UpdatePlanDraft:input_type -> rxclaims.v1.UpdatePlanDraftRequest
+	45, // 48: rxclaims.v1.AdminService.ActivatePlan:input_type -> rxclaims.v1.ActivatePlanRequest
+	47, // 49: rxclaims.v1.AdminService.InactivatePlan:input_type -> rxclaims.v1.InactivatePlanRequest
+	49, // 50: rxclaims.v1.AdminService.GetPlan:input_type -> rxclaims.v1.GetPlanRequest
+	51, // 51: rxclaims.v1.AdminService.DryRun:input_type -> rxclaims.v1.DryRunRequest
+	4,  // 52: rxclaims.v1.AdminService.CreateDraft:output_type -> rxclaims.v1.CreateDraftResponse
+	6,  // 53: rxclaims.v1.AdminService.UpdateDraft:output_type -> rxclaims.v1.UpdateDraftResponse
+	8,  // 54: rxclaims.v1.AdminService.ValidateEdit:output_type -> rxclaims.v1.ValidateEditResponse
+	10, // 55: rxclaims.v1.AdminService.ActivateEdit:output_type -> rxclaims.v1.ActivateEditResponse
+	12, // 56: rxclaims.v1.AdminService.InactivateEdit:output_type -> rxclaims.v1.InactivateEditResponse
+	14, // 57: rxclaims.v1.AdminService.ListEdits:output_type -> rxclaims.v1.ListEditsResponse
+	16, // 58: rxclaims.v1.AdminService.GetEdit:output_type -> rxclaims.v1.GetEditResponse
+	18, // 59: rxclaims.v1.AdminService.ExportBundle:output_type -> rxclaims.v1.ExportBundleResponse
+	20, // 60: rxclaims.v1.AdminService.ImportBundle:output_type -> rxclaims.v1.ImportBundleResponse
+	22, // 61: rxclaims.v1.AdminService.ApproveImport:output_type -> rxclaims.v1.ApproveImportResponse
+	24, // 62: rxclaims.v1.AdminService.RejectImport:output_type -> rxclaims.v1.RejectImportResponse
+	27, // 63: rxclaims.v1.AdminService.ListImports:output_type -> rxclaims.v1.ListImportsResponse
+	33, // 64: rxclaims.v1.AdminService.TestClaim:output_type -> rxclaims.v1.TestClaimResponse
+	30, // 65: rxclaims.v1.AdminService.ListAudit:output_type -> rxclaims.v1.ListAuditResponse
+	35, // 66: rxclaims.v1.AdminService.ReplayClaim:output_type -> rxclaims.v1.ReplayClaimResponse
+	39, // 67: rxclaims.v1.AdminService.ReplayStore:output_type -> rxclaims.v1.ReplayStoreResponse
+	42, // 68: rxclaims.v1.AdminService.CreatePlanDraft:output_type -> rxclaims.v1.CreatePlanDraftResponse
+	44, // 69: rxclaims.v1.AdminService.UpdatePlanDraft:output_type -> rxclaims.v1.UpdatePlanDraftResponse
+	46, // 70: rxclaims.v1.AdminService.ActivatePlan:output_type -> rxclaims.v1.ActivatePlanResponse
+	48, // 71: rxclaims.v1.AdminService.InactivatePlan:output_type -> rxclaims.v1.InactivatePlanResponse
+	50, // 72: rxclaims.v1.AdminService.GetPlan:output_type -> rxclaims.v1.GetPlanResponse
+	52, // 73: rxclaims.v1.AdminService.DryRun:output_type -> rxclaims.v1.DryRunResponse
+	52, // [52:74] is the sub-list for method output_type
+	30, // [30:52] is the sub-list for method input_type
+	30, // [30:30] is the sub-list for extension type_name
+	30, // [30:30] is the sub-list for extension extendee
+	0,  // [0:30] is the sub-list for field type_name
 }
 
 func init() { file_rxclaims_v1_admin_proto_init() }
@@ -3486,13 +3920,17 @@ func file_rxclaims_v1_admin_proto_init() {
 		return
 	}
 	file_rxclaims_v1_claims_proto_init()
+	file_rxclaims_v1_admin_proto_msgTypes[52].OneofWrappers = []any{
+		(*DryRunResponse_Change)(nil),
+		(*DryRunResponse_Totals)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_rxclaims_v1_admin_proto_rawDesc), len(file_rxclaims_v1_admin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   51,
+			NumMessages:   55,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

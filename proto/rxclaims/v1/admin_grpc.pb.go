@@ -40,6 +40,7 @@ const (
 	AdminService_ActivatePlan_FullMethodName    = "/rxclaims.v1.AdminService/ActivatePlan"
 	AdminService_InactivatePlan_FullMethodName  = "/rxclaims.v1.AdminService/InactivatePlan"
 	AdminService_GetPlan_FullMethodName         = "/rxclaims.v1.AdminService/GetPlan"
+	AdminService_DryRun_FullMethodName          = "/rxclaims.v1.AdminService/DryRun"
 )
 
 // AdminServiceClient is the client API for AdminService service.
@@ -137,6 +138,17 @@ type AdminServiceClient interface {
 	InactivatePlan(ctx context.Context, in *InactivatePlanRequest, opts ...grpc.CallOption) (*InactivatePlanResponse, error)
 	// GetPlan returns every version of one plan.
 	GetPlan(ctx context.Context, in *GetPlanRequest, opts ...grpc.CallOption) (*GetPlanResponse, error)
+	// DryRun re-adjudicates the past paid claims a selection chooses under
+	// the configuration in force with the given Draft versions as though
+	// Active, and writes nothing: family by family, in date of service order
+	// within a family, each claim seeing the accumulators and history the
+	// family's earlier claims leave (a selected claim's new answer's). The
+	// stream carries each claim whose status, reject codes or amounts
+	// changed, then the totals, last. InvalidArgument: from or to missing,
+	// to before from, more than 731 days, more than 32 drafts, an ID over 64
+	// bytes. NotFound: no such draft. ResourceExhausted: another dry run or
+	// replay is running.
+	DryRun(ctx context.Context, in *DryRunRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[DryRunResponse], error)
 }
 
 type adminServiceClient struct {
@@ -357,6 +369,25 @@ func (c *adminServiceClient) GetPlan(ctx context.Context, in *GetPlanRequest, op
 	return out, nil
 }
 
+func (c *adminServiceClient) DryRun(ctx context.Context, in *DryRunRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[DryRunResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &AdminService_ServiceDesc.Streams[0], AdminService_DryRun_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[DryRunRequest, DryRunResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type AdminService_DryRunClient = grpc.ServerStreamingClient[DryRunResponse]
+
 // AdminServiceServer is the server API for AdminService service.
 // All implementations must embed UnimplementedAdminServiceServer
 // for forward compatibility.
@@ -452,6 +483,17 @@ type AdminServiceServer interface {
 	InactivatePlan(context.Context, *InactivatePlanRequest) (*InactivatePlanResponse, error)
 	// GetPlan returns every version of one plan.
 	GetPlan(context.Context, *GetPlanRequest) (*GetPlanResponse, error)
+	// DryRun re-adjudicates the past paid claims a selection chooses under
+	// the configuration in force with the given Draft versions as though
+	// Active, and writes nothing: family by family, in date of service order
+	// within a family, each claim seeing the accumulators and history the
+	// family's earlier claims leave (a selected claim's new answer's). The
+	// stream carries each claim whose status, reject codes or amounts
+	// changed, then the totals, last. InvalidArgument: from or to missing,
+	// to before from, more than 731 days, more than 32 drafts, an ID over 64
+	// bytes. NotFound: no such draft. ResourceExhausted: another dry run or
+	// replay is running.
+	DryRun(*DryRunRequest, grpc.ServerStreamingServer[DryRunResponse]) error
 	mustEmbedUnimplementedAdminServiceServer()
 }
 
@@ -524,6 +566,9 @@ func (UnimplementedAdminServiceServer) InactivatePlan(context.Context, *Inactiva
 }
 func (UnimplementedAdminServiceServer) GetPlan(context.Context, *GetPlanRequest) (*GetPlanResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetPlan not implemented")
+}
+func (UnimplementedAdminServiceServer) DryRun(*DryRunRequest, grpc.ServerStreamingServer[DryRunResponse]) error {
+	return status.Error(codes.Unimplemented, "method DryRun not implemented")
 }
 func (UnimplementedAdminServiceServer) mustEmbedUnimplementedAdminServiceServer() {}
 func (UnimplementedAdminServiceServer) testEmbeddedByValue()                      {}
@@ -924,6 +969,17 @@ func _AdminService_GetPlan_Handler(srv interface{}, ctx context.Context, dec fun
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AdminService_DryRun_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(DryRunRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(AdminServiceServer).DryRun(m, &grpc.GenericServerStream[DryRunRequest, DryRunResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type AdminService_DryRunServer = grpc.ServerStreamingServer[DryRunResponse]
+
 // AdminService_ServiceDesc is the grpc.ServiceDesc for AdminService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -1016,6 +1072,12 @@ var AdminService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _AdminService_GetPlan_Handler,
 		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "DryRun",
+			Handler:       _AdminService_DryRun_Handler,
+			ServerStreams: true,
+		},
+	},
 	Metadata: "rxclaims/v1/admin.proto",
 }
