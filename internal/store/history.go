@@ -296,6 +296,9 @@ func (s *Store) buildSummaries() (bool, error) {
 		return nil
 	}
 	for it.First(); it.Valid(); it.Next() {
+		if bytes.Equal(it.Key(), auditHeadKey) {
+			continue // the audit trail's head shares the prefix
+		}
 		parts := bytes.SplitN(it.Key()[2:], []byte{0}, 3) // cardholder ID, person code, date and claim ID
 		if len(parts) != 3 {
 			return false, errors.New("store: malformed history key")
