@@ -2,6 +2,7 @@ package adjudicator
 
 import (
 	"slices"
+	"strconv"
 
 	"github.com/rxclaims/rxclaims/edits"
 )
@@ -27,4 +28,14 @@ func HoldReplay(e *Engine) (release func()) {
 		panic(err)
 	}
 	return release
+}
+
+// Every trace step the tests produce must read as formatting its
+// arguments as given would have read: the structured trace changes no text.
+func init() {
+	traceCheck = func(got, want string) {
+		if got != want {
+			panic("trace step reads " + strconv.Quote(got) + ", formatted as given " + strconv.Quote(want))
+		}
+	}
 }

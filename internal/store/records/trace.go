@@ -1,0 +1,88 @@
+package records
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/internal/ncpdp"
+)
+
+// The binary form of a trace (ClaimResult.trace_steps): the number of
+// steps, then for each its step, rule, reject code, format and text as
+// strings and its arguments, each a kind byte and its value (a string, a
+// varint, or a decimal as appendDecimal writes it).
+
+func appendTrace(b []byte, trace []adjudicator.TraceStep) []byte {
+	b = binary.AppendUvarint(b, uint64(len(trace)))
+	for _, t := range trace {
+		b = appendStr(b, t.Step)
+		b = appendStr(b, t.Rule)
+		b = appendStr(b, string(t.Reject))
+		b = appendStr(b, t.Format)
+		b = appendStr(b, t.Text)
+		b = binary.AppendUvarint(b, uint64(len(t.Args)))
+		for _, a := range t.Args {
+			b = append(b, byte(a.Kind))
+			switch a.Kind {
+			case adjudicator.ArgInt:
+				b = binary.AppendVarint(b, a.Int)
+			case adjudicator.ArgDecimal, adjudicator.ArgCents:
+				b = appendDecimal(b, a.Dec)
+			default:
+				b = appendStr(b, a.Text)
+			}
+		}
+	}
+	return b
+}
+
+func decodeTrace(b []byte) ([]adjudicator.TraceStep, error) {
+	r := &reader{b: b}
+	n := r.uvarint()
+	if n > uint64(len(r.b)) { // every step takes at least a byte
+		return nil, fmt.Errorf("trace: %d steps in %d bytes", n, len(r.b))
+	}
+	out := make([]adjudicator.TraceStep, n)
+	for i := range out {
+		t := &out[i]
+		t.Step, t.Rule = r.str(), r.str()
+		if code := r.str(); code != "" {
+			rc, ok := ncpdp.LookupReject(code)
+			if !ok {
+				return nil, fmt.Errorf("trace: unknown reject code %q", code)
+			}
+			t.Reject = rc
+		}
+		t.Format, t.Text = r.str(), r.str()
+		k := r.uvarint()
+		if k > uint64(len(r.b)) {
+			r.fail()
+			break
+		}
+		if k > 0 {
+			t.Args = make([]adjudicator.TraceArg, k)
+		}
+		for j := range t.Args {
+			a := &t.Args[j]
+			a.Kind = adjudicator.TraceArgKind(r.byte())
+			switch a.Kind {
+			case adjudicator.ArgInt:
+				a.Int = r.varint()
+			case adjudicator.ArgDecimal, adjudicator.ArgCents:
+				a.Dec = r.decimal()
+			case adjudicator.ArgText:
+				a.Text = r.str()
+			default:
+				return nil, fmt.Errorf("trace: unknown argument kind %d", a.Kind)
+			}
+		}
+	}
+	if r.err != nil {
+		return nil, fmt.Errorf("trace: %w", r.err)
+	}
+	if len(r.b) > 0 {
+		return nil, fmt.Errorf("trace: %d bytes after its end", len(r.b))
+	}
+	return out, nil
+}
