@@ -406,12 +406,16 @@ func accumulatorKind(k edits.Kind) accumulators.Kind {
 	return accumulators.OutOfPocket
 }
 
+// planLevel is the levels of a plan-wide edit's contributions, shared:
+// read only.
+var planLevel = []string{""}
+
 // levels returns the bucket levels an accumulating edit's contributions go
 // to: the plan default (""), or an exception's own level, plus the plan
 // default when it is included in the plan.
 func levels(w *edits.Compiled) []string {
 	if w == nil || !w.Criteria.Exception() {
-		return []string{""}
+		return planLevel
 	}
 	if w.IncludeInPlan {
 		return []string{w.ID, ""}
