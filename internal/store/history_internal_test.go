@@ -19,6 +19,15 @@ import (
 // scan serves it; a store without summaries (written before them) gets
 // them at its members' next claims.
 func TestHistorySummary(t *testing.T) {
+	t.Run("default cap", testHistorySummary)
+	t.Run("cap 8", func(t *testing.T) { // most reads start before Since: scan and summary
+		defer func(n int) { summaryMaxEntries = n }(summaryMaxEntries)
+		summaryMaxEntries = 8
+		testHistorySummary(t)
+	})
+}
+
+func testHistorySummary(t *testing.T) {
 	ctx := context.Background()
 	s, err := Open(Options{Dir: t.TempDir()})
 	if err != nil {
@@ -81,6 +90,8 @@ func TestHistorySummary(t *testing.T) {
 	for _, m := range members {
 		if sum, err := s.summary(m.cardholderID, m.personCode); err != nil || sum == nil {
 			t.Fatalf("%v: no summary (%v)", m, err)
+		} else if len(sum.Entries) > summaryMaxEntries {
+			t.Errorf("%v: %d entries in the summary, over the cap of %d", m, len(sum.Entries), summaryMaxEntries)
 		}
 	}
 	checkHistory(t, s, members, start, rng)

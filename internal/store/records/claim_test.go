@@ -141,9 +141,14 @@ func TestHistorySummaryRoundTrip(t *testing.T) {
 	requireAllSet(t, "HistoryEntry", &h)
 	since := domain.MustDate("2026-01-01")
 	enc := records.EncodeHistorySummary(&records.HistorySummary{Since: since})
-	enc, ok := records.AppendHistorySummary(enc, &h, since)
+	enc, ok := records.AppendHistorySummary(enc, &h, since, 10)
 	if !ok {
 		t.Fatal("append refused")
+	}
+	later := h
+	later.ClaimID = "b2"
+	if _, ok := records.AppendHistorySummary(enc, &later, since, 1); ok {
+		t.Error("append to a summary at its cap of entries accepted")
 	}
 	for _, b := range [][]byte{enc, records.EncodeHistorySummary(&records.HistorySummary{Since: since, Entries: []adjudicator.HistoryEntry{h}})} {
 		got, err := records.DecodeHistorySummary(b)
