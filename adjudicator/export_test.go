@@ -2,7 +2,7 @@ package adjudicator
 
 import (
 	"slices"
-	"strconv"
+	"testing"
 
 	"github.com/rxclaims/rxclaims/edits"
 )
@@ -30,12 +30,15 @@ func HoldReplay(e *Engine) (release func()) {
 	return release
 }
 
-// Every trace step the tests produce must read as formatting its
-// arguments as given would have read: the structured trace changes no text.
-func init() {
-	traceCheck = func(got, want string) {
+// CheckTraceText makes every trace step of the test read as formatting
+// its arguments as given would have read: the structured trace changes no
+// text.
+func CheckTraceText(tb testing.TB) {
+	check := func(got, want string) {
 		if got != want {
-			panic("trace step reads " + strconv.Quote(got) + ", formatted as given " + strconv.Quote(want))
+			tb.Errorf("trace step reads %q, formatted as given %q", got, want)
 		}
 	}
+	traceCheck.Store(&check)
+	tb.Cleanup(func() { traceCheck.Store(nil) })
 }

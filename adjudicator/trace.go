@@ -3,6 +3,7 @@ package adjudicator
 import (
 	"fmt"
 	"slices"
+	"sync/atomic"
 
 	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/internal/ncpdp"
@@ -35,6 +36,7 @@ const (
 	ArgInt                             // Int
 	ArgDecimal                         // Dec, formatted as decimal.Decimal.String
 	ArgCents                           // Dec, formatted as domain.FormatCents
+	ArgDate                            // Int, days since 1970-01-01, formatted as domain.Date.String
 )
 
 // TraceArg is one argument of a trace step's format.
@@ -62,6 +64,10 @@ func traceArg(v any) TraceArg {
 		return TraceArg{Kind: ArgDecimal, Dec: x}
 	case cents:
 		return TraceArg{Kind: ArgCents, Dec: decimal.Decimal(x)}
+	case domain.Date:
+		return TraceArg{Kind: ArgDate, Int: int64(x.Days())}
+	case fmt.Stringer:
+		return TraceArg{Kind: ArgText, Text: x.String()}
 	default:
 		return TraceArg{Kind: ArgText, Text: fmt.Sprint(x)}
 	}
@@ -76,6 +82,8 @@ func (a TraceArg) value() any {
 		return a.Dec
 	case ArgCents:
 		return domain.FormatCents(a.Dec)
+	case ArgDate:
+		return dateOfDays(a.Int)
 	default:
 		return a.Text
 	}
@@ -124,7 +132,7 @@ func (t TraceStep) Equal(u TraceStep) bool {
 
 // traceCheck, when set (by tests), checks that every step's text is what
 // formatting its arguments as given would have been.
-var traceCheck func(got, want string)
+var traceCheck atomic.Pointer[func(got, want string)]
 
 // trace records a step's outcome, unformatted.
 func (r *Response) trace(step, rule string, reject ncpdp.RejectCode, format string, args ...any) {
@@ -135,12 +143,15 @@ func (r *Response) trace(step, rule string, reject ncpdp.RejectCode, format stri
 			t.Args[i] = traceArg(v)
 		}
 	}
-	if traceCheck != nil {
+	if check := traceCheck.Load(); check != nil {
 		want := fmt.Sprintf(format, args...)
 		if reject != "" {
 			want = "reject " + string(reject) + ": " + want
 		}
-		traceCheck(t.Outcome(), want)
+		(*check)(t.Outcome(), want)
 	}
 	r.Trace = append(r.Trace, t)
 }
+
+// dateOfDays is the date days after 1970-01-01.
+func dateOfDays(days int64) domain.Date { return domain.NewDate(1970, 1, 1).AddDays(int(days)) }

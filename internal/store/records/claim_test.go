@@ -25,9 +25,9 @@ func fullResponse(id string) *adjudicator.Response {
 		RemainingOutOfPocket: decimal.NullDecimal{Decimal: d("1.14"), Valid: true},
 		BasisOfReimbursement: "07", DURAlerts: []adjudicator.DURAlert{{Reason: "DD", Message: "interaction"}},
 		PlanID: "P", NetworkType: "MAIL", NetworkClass: "IN", Tier: 2, BrandClass: "BRAND_MULTI_SOURCE",
-		Trace: []adjudicator.TraceStep{{Step: "s", Rule: "r", Reject: ncpdp.RejectRefillTooSoon, Format: "%s %d %s %s", Text: "o",
+		Trace: []adjudicator.TraceStep{{Step: "s", Rule: "r", Reject: ncpdp.RejectRefillTooSoon, Format: "%s %d %s %s %s", Text: "o",
 			Args: []adjudicator.TraceArg{{Kind: adjudicator.ArgText, Text: "a"}, {Kind: adjudicator.ArgInt, Int: -3},
-				{Kind: adjudicator.ArgDecimal, Dec: d("1.500")}, {Kind: adjudicator.ArgCents, Dec: d("2.5")}}}},
+				{Kind: adjudicator.ArgDecimal, Dec: d("1.500")}, {Kind: adjudicator.ArgCents, Dec: d("2.5")}, {Kind: adjudicator.ArgDate, Int: 20000}}}},
 		ReversedClaimID: "x",
 	}
 }

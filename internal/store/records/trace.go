@@ -25,7 +25,7 @@ func appendTrace(b []byte, trace []adjudicator.TraceStep) []byte {
 		for _, a := range t.Args {
 			b = append(b, byte(a.Kind))
 			switch a.Kind {
-			case adjudicator.ArgInt:
+			case adjudicator.ArgInt, adjudicator.ArgDate:
 				b = binary.AppendVarint(b, a.Int)
 			case adjudicator.ArgDecimal, adjudicator.ArgCents:
 				b = appendDecimal(b, a.Dec)
@@ -67,7 +67,7 @@ func decodeTrace(b []byte) ([]adjudicator.TraceStep, error) {
 			a := &t.Args[j]
 			a.Kind = adjudicator.TraceArgKind(r.byte())
 			switch a.Kind {
-			case adjudicator.ArgInt:
+			case adjudicator.ArgInt, adjudicator.ArgDate:
 				a.Int = r.varint()
 			case adjudicator.ArgDecimal, adjudicator.ArgCents:
 				a.Dec = r.decimal()

@@ -8,11 +8,11 @@
 2026-03-04B7HR00093505698Z30`j1r1.00z2.00‚3.00Š4.00’
 1234567893š
 1000000053¢3ª
-DDM01B²PA1º2bã
+DDM01B²PA1º2bê
 c1P
 79Refill Too Soon"m*1.0121.02:1.03B1.04J1.05R1.06Z1.07b1.08j1.09r1.10z1.11‚1.12Š1.13’1.14š07¢
-DDinteractionªP²MAILºINÀÊBRAND_MULTI_SOURCEÚxâ#sr79%s %d %s %soaý¸ÿ2jEXC-1 (212.34rò
-B2rhã
+DDinteractionªP²MAILºINÀÊBRAND_MULTI_SOURCEÚxâ*sr79%s %d %s %s %soaý¸ÿ2À¸jEXC-1 (212.34rù
+B2rhê
 r1P
 79Refill Too Soon"m*1.0121.02:1.03B1.04J1.05R1.06Z1.07b1.08j1.09r1.10z1.11‚1.12Š1.13’1.14š07¢
-DDinteractionªP²MAILºINÀÊBRAND_MULTI_SOURCEÚxâ#sr79%s %d %s %soaý¸ÿ2"c2
+DDinteractionªP²MAILºINÀÊBRAND_MULTI_SOURCEÚxâ*sr79%s %d %s %s %soaý¸ÿ2À¸"c2
