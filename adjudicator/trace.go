@@ -52,8 +52,10 @@ type cents decimal.Decimal
 
 func (c cents) String() string { return domain.FormatCents(decimal.Decimal(c)) }
 
-// traceArg converts one of the engine's trace arguments. Strings, ints and
-// amounts are kept as they are; anything else as the text %v gives it.
+// traceArg converts one of the engine's trace arguments. Strings, ints,
+// amounts and dates are kept as they are, a Stringer as its text, anything
+// else as the text %v gives it (TestScenarios checks, through
+// CheckTraceText, that every step reads as formatting its arguments would).
 func traceArg(v any) TraceArg {
 	switch x := v.(type) {
 	case string:
