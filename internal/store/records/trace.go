@@ -13,6 +13,25 @@ import (
 // strings and its arguments, each a kind byte and its value (a string, a
 // varint, or a decimal as appendDecimal writes it).
 
+// traceSize bounds the length of a trace's binary form, so that it is
+// written into one allocation of about its size.
+func traceSize(trace []adjudicator.TraceStep) int {
+	str := func(s string) int { return uvarintLen(len(s)) + len(s) }
+	n := uvarintLen(len(trace))
+	for _, t := range trace {
+		n += str(t.Step) + str(t.Rule) + str(string(t.Reject)) + str(t.Format) + str(t.Text) + uvarintLen(len(t.Args))
+		for _, a := range t.Args {
+			n += 1 + max(str(a.Text), binary.MaxVarintLen64+1) // a decimal's text (rare) grows the buffer
+		}
+	}
+	return n
+}
+
+func uvarintLen(n int) int {
+	var b [binary.MaxVarintLen64]byte
+	return binary.PutUvarint(b[:], uint64(n))
+}
+
 func appendTrace(b []byte, trace []adjudicator.TraceStep) []byte {
 	b = binary.AppendUvarint(b, uint64(len(trace)))
 	for _, t := range trace {
