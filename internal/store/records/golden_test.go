@@ -19,7 +19,7 @@ import (
 // messages of its own (when it embedded the API's Claim and ClaimResult):
 // records on disk since then must decode, and encode to the same bytes.
 
-func readGolden(t *testing.T, name string) []byte {
+func readGolden(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile("testdata/" + name)
 	if err != nil {

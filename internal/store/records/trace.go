@@ -3,6 +3,7 @@ package records
 import (
 	"encoding/binary"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/internal/ncpdp"
@@ -99,6 +100,18 @@ func decodeTrace(b []byte) ([]adjudicator.TraceStep, error) {
 	}
 	if r.err != nil {
 		return nil, fmt.Errorf("trace: %w", r.err)
+	}
+	for _, t := range out { // strings a reply carries must be UTF-8
+		for _, v := range []string{t.Step, t.Rule, t.Format, t.Text} {
+			if !utf8.ValidString(v) {
+				return nil, fmt.Errorf("trace: a string is not valid UTF-8")
+			}
+		}
+		for _, a := range t.Args {
+			if !utf8.ValidString(a.Text) {
+				return nil, fmt.Errorf("trace: an argument is not valid UTF-8")
+			}
+		}
 	}
 	if len(r.b) > 0 {
 		return nil, fmt.Errorf("trace: %d bytes after its end", len(r.b))
