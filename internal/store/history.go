@@ -65,7 +65,7 @@ const summaryDays = 400
 const summarySlack = 60
 
 // summaryMaxEntries caps a summary's entries, so that what a claim reads
-// and writes of it stays bounded (about 70 bytes an entry) whatever a
+// and writes of it stays bounded (about 110 bytes an entry) whatever a
 // member claims. A summary that would exceed it keeps only its newest
 // summaryKeepEntries-odd entries, whole days of them, and moves Since
 // after the days it dropped. A read that starts before Since takes the
