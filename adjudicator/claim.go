@@ -245,19 +245,8 @@ type DURAlert struct {
 	Message string `json:"message"`
 }
 
-// TraceStep is one rule the engine evaluated and what it decided.
-type TraceStep struct {
-	Step    string `json:"step"`
-	Rule    string `json:"rule,omitempty"`
-	Outcome string `json:"outcome"`
-}
-
 // maxRejects is how many reject codes a response carries [511-FB].
 const maxRejects = 5
-
-func (r *Response) trace(step, rule, format string, args ...any) {
-	r.Trace = append(r.Trace, TraceStep{Step: step, Rule: rule, Outcome: fmt.Sprintf(format, args...)})
-}
 
 // reject adds reject codes (up to five in all) and marks the response rejected.
 func (r *Response) reject(codes ...ncpdp.RejectCode) {

@@ -2,6 +2,7 @@ package adjudicator
 
 import (
 	"slices"
+	"testing"
 
 	"github.com/rxclaims/rxclaims/edits"
 )
@@ -27,4 +28,17 @@ func HoldReplay(e *Engine) (release func()) {
 		panic(err)
 	}
 	return release
+}
+
+// CheckTraceText makes every trace step of the test read as formatting
+// its arguments as given would have read: the structured trace changes no
+// text.
+func CheckTraceText(tb testing.TB) {
+	check := func(got, want string) {
+		if got != want {
+			tb.Errorf("trace step reads %q, formatted as given %q", got, want)
+		}
+	}
+	traceCheck.Store(&check)
+	tb.Cleanup(func() { traceCheck.Store(nil) })
 }

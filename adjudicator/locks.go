@@ -2,7 +2,9 @@ package adjudicator
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
+	"hash/maphash"
 	"slices"
 )
 
@@ -43,11 +45,27 @@ func (l *stripeLocks) unlock(i int) { <-l[i] }
 // lockKey serializes transactions on one claim key. It is always taken
 // before any family lock.
 func (e *Engine) lockKey(ctx context.Context, k ClaimKey) (func(), error) {
-	i := e.stripe(k.String())
+	i := e.keyStripe(k)
 	if err := e.keyLocks.lock(ctx, i); err != nil {
 		return nil, err
 	}
 	return func() { e.keyLocks.unlock(i) }, nil
+}
+
+// keyStripe is the lock stripe of a claim key, hashed field by field
+// (no key string is made).
+func (e *Engine) keyStripe(k ClaimKey) int {
+	var h maphash.Hash
+	h.SetSeed(e.seed)
+	h.WriteString(k.PharmacyNPI)
+	h.WriteByte(0)
+	h.WriteString(k.RxNumber)
+	h.WriteByte(0)
+	var n [8]byte
+	binary.LittleEndian.PutUint64(n[:], uint64(k.FillNumber))
+	h.Write(n[:])
+	h.WriteString(k.DateOfService)
+	return int(h.Sum64() % lockStripes)
 }
 
 // lockFamilies serializes claims of the given families, taking their locks

@@ -184,19 +184,19 @@ func (a *adjudication) dollarMaximum(ctx context.Context, planPaid decimal.Decim
 	what := l.describe(w.Kind, w.BenefitMax.Period)
 	switch {
 	case !planPaid.GreaterThan(l.rem):
-		a.decide(w, "", "%s remaining of %s; plan pays %s", domain.FormatCents(l.rem), what, domain.FormatCents(planPaid))
+		a.decide(w, "", "%s remaining of %s; plan pays %s", cents(l.rem), what, cents(planPaid))
 	case w.BenefitMax.OnExceed == edits.MemberPays:
 		excess = planPaid.Sub(l.rem)
-		a.decide(w, "", "%s remaining of %s; member pays the excess %s", domain.FormatCents(l.rem), what, domain.FormatCents(excess))
+		a.decide(w, "", "%s remaining of %s; member pays the excess %s", cents(l.rem), what, cents(excess))
 	default:
-		a.decide(w, ncpdp.RejectPlanLimitationsExceeded, "plan would pay %s but %s remains of %s", domain.FormatCents(planPaid), domain.FormatCents(l.rem), what)
+		a.decide(w, ncpdp.RejectPlanLimitationsExceeded, "plan would pay %s but %s remains of %s", cents(planPaid), cents(l.rem), what)
 		return decimal.Zero, nil
 	}
 	after := l.rem
 	if w.BenefitMax.Accumulation.Reads(a.segment, a.segment) {
 		after = after.Sub(planPaid.Sub(excess))
 	} else {
-		a.decide(w, "", "a %s claim does not count toward it: %s remains", a.segment, domain.FormatCents(after))
+		a.decide(w, "", "a %s claim does not count toward it: %s remains", a.segment, cents(after))
 	}
 	a.resp.RemainingBenefit = decimal.NullDecimal{Decimal: after, Valid: true}
 	return excess, nil

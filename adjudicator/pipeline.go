@@ -88,7 +88,7 @@ const (
 func eligibility(s *snapshot, r *Response, rt *route, fam *domain.Family, personCode string, dob domain.Date, group string, dos domain.Date) (*domain.Member, *compiledPlan, bool) {
 	if fam == nil {
 		r.reject(ncpdp.RejectNonMatchedCardholderID)
-		r.trace(stepEligibility, "", "no family with this cardholder ID")
+		r.trace(stepEligibility, "", "", "no family with this cardholder ID")
 		return nil, nil, false
 	}
 	if !rt.reaches(s, r, fam, group) {
@@ -97,17 +97,17 @@ func eligibility(s *snapshot, r *Response, rt *route, fam *domain.Family, person
 	m := fam.Member(personCode)
 	if m == nil {
 		r.reject(ncpdp.RejectNonMatchedPersonCode)
-		r.trace(stepEligibility, "", "person code %s is not on the family", personCode)
+		r.trace(stepEligibility, "", "", "person code %s is not on the family", personCode)
 		return nil, nil, false
 	}
 	if m.DateOfBirth != dob {
 		r.reject(ncpdp.RejectMIDateOfBirth)
-		r.trace(stepEligibility, "", "date of birth does not match the member on file")
+		r.trace(stepEligibility, "", "", "date of birth does not match the member on file")
 		return nil, nil, false
 	}
 	if group != "" && group != fam.GroupID {
 		r.reject(ncpdp.RejectMIGroupID)
-		r.trace(stepEligibility, "", "group %s does not match the member's group", group)
+		r.trace(stepEligibility, "", "", "group %s does not match the member's group", group)
 		return nil, nil, false
 	}
 	before, after := false, false
@@ -120,9 +120,9 @@ func eligibility(s *snapshot, r *Response, rt *route, fam *domain.Family, person
 				return nil, nil, false
 			}
 			r.PlanID = p.ID
-			r.trace(stepEligibility, p.ID, "covered %s to %s", cov.From, openEnd(cov.To))
+			r.trace(stepEligibility, p.ID, "", "covered %s to %s", cov.From, openEnd(cov.To))
 			if len(s.plans[p.ID]) > 1 || p.Version > 1 {
-				r.trace(stepEligibility, p.ID, "plan version %d, in force %s to %s", p.Version, openStart(p.window.From), openEnd(p.window.To))
+				r.trace(stepEligibility, p.ID, "", "plan version %d, in force %s to %s", p.Version, openStart(p.window.From), openEnd(p.window.To))
 			}
 			return m, p, true
 		case dos.Before(cov.From):
@@ -134,13 +134,13 @@ func eligibility(s *snapshot, r *Response, rt *route, fam *domain.Family, person
 	switch {
 	case before && !after:
 		r.reject(ncpdp.RejectFilledBeforeCoverageEffective)
-		r.trace(stepEligibility, "", "date of service is before the coverage starts")
+		r.trace(stepEligibility, "", "", "date of service is before the coverage starts")
 	case after && !before:
 		r.reject(ncpdp.RejectFilledAfterCoverageTerminated)
-		r.trace(stepEligibility, "", "date of service is after the coverage ended")
+		r.trace(stepEligibility, "", "", "date of service is after the coverage ended")
 	default:
 		r.reject(ncpdp.RejectPatientIsNotCovered)
-		r.trace(stepEligibility, "", "no coverage on the date of service")
+		r.trace(stepEligibility, "", "", "no coverage on the date of service")
 	}
 	return nil, nil, false
 }
@@ -152,7 +152,7 @@ func eligibility(s *snapshot, r *Response, rt *route, fam *domain.Family, person
 func planNotInForce(s *snapshot, r *Response, id string, known bool, dos domain.Date) {
 	if !known {
 		r.reject(ncpdp.RejectPatientIsNotCovered)
-		r.trace(stepEligibility, id, "coverage names a plan that is not configured")
+		r.trace(stepEligibility, id, "", "coverage names a plan that is not configured")
 		return
 	}
 	before, after := len(s.plans[id]) > 0, len(s.plans[id]) > 0
@@ -163,13 +163,13 @@ func planNotInForce(s *snapshot, r *Response, id string, known bool, dos domain.
 	switch {
 	case before:
 		r.reject(ncpdp.RejectFilledBeforeCoverageEffective)
-		r.trace(stepEligibility, id, "date of service is before the plan's first version takes effect")
+		r.trace(stepEligibility, id, "", "date of service is before the plan's first version takes effect")
 	case after:
 		r.reject(ncpdp.RejectFilledAfterCoverageExpired)
-		r.trace(stepEligibility, id, "date of service is after the plan's last version ends")
+		r.trace(stepEligibility, id, "", "date of service is after the plan's last version ends")
 	default:
 		r.reject(ncpdp.RejectPatientIsNotCovered)
-		r.trace(stepEligibility, id, "no active version of the plan is in force on the date of service")
+		r.trace(stepEligibility, id, "", "no active version of the plan is in force on the date of service")
 	}
 }
 
@@ -195,7 +195,7 @@ func pharmacyNetwork(s *snapshot, r *Response, p *compiledPlan, npi string, dos 
 	ph := s.pharmacies[npi]
 	if ph == nil {
 		r.reject(ncpdp.RejectNonMatchedPharmacyNumber)
-		r.trace(stepPharmacy, "", "pharmacy is not on file")
+		r.trace(stepPharmacy, "", "", "pharmacy is not on file")
 		return nil, domain.Segment{}, false
 	}
 	var best *domain.Network
@@ -220,12 +220,12 @@ func pharmacyNetwork(s *snapshot, r *Response, p *compiledPlan, npi string, dos 
 	}
 	if best == nil {
 		r.reject(ncpdp.RejectPharmacyNotContractedWithPlanOnDateOfService)
-		r.trace(stepPharmacy, "", "pharmacy has no contract in the plan's networks on the date of service")
+		r.trace(stepPharmacy, "", "", "pharmacy has no contract in the plan's networks on the date of service")
 		return nil, domain.Segment{}, false
 	}
 	seg := domain.Segment{Type: best.Type, Class: bestClass}
 	r.NetworkType, r.NetworkClass = seg.Type.String(), seg.Class.String()
-	r.trace(stepPharmacy, best.ID, "network %s", seg)
+	r.trace(stepPharmacy, best.ID, "", "network %s", seg)
 	return best, seg, true
 }
 
@@ -295,13 +295,13 @@ func (a *adjudication) pricing(context.Context) error {
 		if ref := w.DispensingFee.Schedule; ref != nil {
 			if f, how, ok := a.schedule(ref, edits.Money); ok {
 				fee = f
-				a.decide(w, "", "dispensing fee %s from %s", domain.FormatCents(fee), how)
+				a.decide(w, "", "dispensing fee %s from %s", cents(fee), how)
 			} else {
-				a.decide(w, "", "%s; the network's fee %s applies", how, domain.FormatCents(fee))
+				a.decide(w, "", "%s; the network's fee %s applies", how, cents(fee))
 			}
 		} else {
 			fee = w.DispensingFee.Amount
-			a.decide(w, "", "dispensing fee %s", domain.FormatCents(fee))
+			a.decide(w, "", "dispensing fee %s", cents(fee))
 		}
 	}
 	awp := edits.Cents(a.price.AWP.Mul(c.qty).Mul(decimal.NewFromInt(1).Sub(discount)))
@@ -310,8 +310,8 @@ func (a *adjudication) pricing(context.Context) error {
 	ingredient, fee, total, basis := a.lesserOf(awp, edits.Cents(macUnit.Mul(c.qty)), macApplies, fee)
 	r.IngredientCostPaid, r.DispensingFeePaid, r.TotalAllowed, r.BasisOfReimbursement = ingredient, fee, total, basis
 	a.trace(a.network.ID, "ingredient %s + fee %s = allowed %s (basis %s; AWP less %s%% = %s)",
-		domain.FormatCents(ingredient), domain.FormatCents(fee), domain.FormatCents(total), basis,
-		discount.Mul(decimal.NewFromInt(100)).String(), domain.FormatCents(awp))
+		cents(ingredient), cents(fee), cents(total), basis,
+		discount.Mul(decimal.NewFromInt(100)), cents(awp))
 	a.setPenaltyBase(macUnit, ingredient)
 	return nil
 }
@@ -377,7 +377,7 @@ func (a *adjudication) setPenaltyBase(macUnit, ingredient decimal.Decimal) {
 	mac := edits.Cents(macUnit.Mul(c.qty))
 	if ingredient.GreaterThan(mac) {
 		a.penaltyBase = ingredient.Sub(mac)
-		a.trace("", "DAW %s on a multi-source brand: ingredient exceeds %s (%s) by %s", c.daw, whose, domain.FormatCents(mac), domain.FormatCents(a.penaltyBase))
+		a.trace("", "DAW %s on a multi-source brand: ingredient exceeds %s (%s) by %s", c.daw, whose, cents(mac), cents(a.penaltyBase))
 	}
 }
 
@@ -428,7 +428,7 @@ func (a *adjudication) deductible(context.Context) error {
 	ded := decimal.Zero
 	if rem, ok := remaining(limitOf(w), accumulators.Deductible, readLevel(w), a.acc, a.segment); ok {
 		ded = decimal.Min(r.TotalAllowed, rem)
-		a.decide(w, "", "%s remaining, %s applied", domain.FormatCents(rem), domain.FormatCents(ded))
+		a.decide(w, "", "%s remaining, %s applied", cents(rem), cents(ded))
 	}
 	r.Deductible = ded
 	a.afterDeductible = r.TotalAllowed.Sub(ded)
@@ -459,10 +459,10 @@ func (a *adjudication) costShare(context.Context) error {
 			return nil
 		}
 		r.Copay = decimal.Min(amount, rest)
-		a.decide(w, "", "copay from %s on %s: copay %s", how, domain.FormatCents(rest), domain.FormatCents(r.Copay))
+		a.decide(w, "", "copay from %s on %s: copay %s", how, cents(rest), cents(r.Copay))
 	default:
 		r.Copay, r.Coinsurance = line.MemberShare(rest)
-		a.decide(w, "", "%s on %s: copay %s, coinsurance %s", line.Describe(), domain.FormatCents(rest), domain.FormatCents(r.Copay), domain.FormatCents(r.Coinsurance))
+		a.decide(w, "", "%s on %s: copay %s, coinsurance %s", line.Describe(), cents(rest), cents(r.Copay), cents(r.Coinsurance))
 	}
 	return nil
 }
@@ -516,7 +516,7 @@ func (a *adjudication) brandPenalty(context.Context) error {
 	r := a.resp
 	penalty := decimal.Min(a.penaltyBase, a.afterDeductible.Sub(r.Copay).Sub(r.Coinsurance))
 	if penalty.IsPositive() {
-		a.trace(a.plan.ID, "member pays %s for the brand over MAC", domain.FormatCents(penalty))
+		a.trace(a.plan.ID, "member pays %s for the brand over MAC", cents(penalty))
 	}
 	r.ProductSelection = penalty
 	return nil
@@ -533,9 +533,9 @@ func (a *adjudication) outOfPocket(context.Context) error {
 				cut := decimal.Min(over, *part)
 				*part, over = part.Sub(cut), over.Sub(cut)
 			}
-			a.decide(w, "", "%s remaining; member share capped", domain.FormatCents(rem))
+			a.decide(w, "", "%s remaining; member share capped", cents(rem))
 		} else {
-			a.decide(w, "", "%s remaining", domain.FormatCents(rem))
+			a.decide(w, "", "%s remaining", cents(rem))
 		}
 	}
 	a.memberShare = r.Deductible.Add(r.Copay).Add(r.Coinsurance).Add(r.ProductSelection)

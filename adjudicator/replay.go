@@ -440,29 +440,22 @@ func bareJSON(r *Response) []byte {
 	return b
 }
 
+// compareTrace compares two traces step by step, structurally (a stored
+// trace read back from text, by its text): the first step that differs.
 func compareTrace(a, b []TraceStep) []Difference {
 	for i := range max(len(a), len(b)) {
-		var x, y string
+		var x, y TraceStep
 		if i < len(a) {
-			x = a[i].String()
+			x = a[i]
 		}
 		if i < len(b) {
-			y = b[i].String()
+			y = b[i]
 		}
-		if x != y {
-			return []Difference{{Field: "trace[" + strconv.Itoa(i) + "]", Original: x, Replayed: y}}
+		if !x.Equal(y) {
+			return []Difference{{Field: "trace[" + strconv.Itoa(i) + "]", Original: x.String(), Replayed: y.String()}}
 		}
 	}
 	return nil
-}
-
-// String is the trace step as one line: "step [rule]: outcome".
-func (t TraceStep) String() string {
-	s := t.Step
-	if t.Rule != "" {
-		s += " [" + t.Rule + "]"
-	}
-	return s + ": " + t.Outcome
 }
 
 func compareJSON(field string, a, b any) []Difference {

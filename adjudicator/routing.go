@@ -72,12 +72,12 @@ func routeOf(s *snapshot, r *Response, bin, pcn string) (*route, bool) {
 	for k := range s.routes {
 		if k.BIN == bin {
 			r.reject(ncpdp.RejectPCNMustContainProcessorPayerAssignedValue)
-			r.trace(stepRouting, "", "PCN %s is not assigned under BIN %s", pcn, bin)
+			r.trace(stepRouting, "", "", "PCN %s is not assigned under BIN %s", pcn, bin)
 			return nil, false
 		}
 	}
 	r.reject(ncpdp.RejectMIIINNumber)
-	r.trace(stepRouting, "", "BIN %s is not one this processor answers for", bin)
+	r.trace(stepRouting, "", "", "BIN %s is not one this processor answers for", bin)
 	return nil, false
 }
 
@@ -94,12 +94,12 @@ func (rt *route) reaches(s *snapshot, r *Response, fam *domain.Family, group str
 	owned := func(id string) bool { g := s.groups[id]; return g != nil && slices.Contains(rt.clients, g.ClientID) }
 	if group != "" && !owned(group) {
 		r.reject(ncpdp.RejectNonMatchedGroupID)
-		r.trace(stepEligibility, "", "group %s is not a group of %s, which BIN/PCN %s serves", group, strings.Join(rt.clients, ", "), rt.name)
+		r.trace(stepEligibility, "", "", "group %s is not a group of %s, which BIN/PCN %s serves", group, strings.Join(rt.clients, ", "), rt.name)
 		return false
 	}
 	if !owned(fam.GroupID) {
 		r.reject(ncpdp.RejectNonMatchedCardholderID)
-		r.trace(stepEligibility, "", "the cardholder is not enrolled under BIN/PCN %s: the family's group is not one of %s", rt.name, strings.Join(rt.clients, ", "))
+		r.trace(stepEligibility, "", "", "the cardholder is not enrolled under BIN/PCN %s: the family's group is not one of %s", rt.name, strings.Join(rt.clients, ", "))
 		return false
 	}
 	return true

@@ -83,9 +83,8 @@ func ageOn(dob, day domain.Date) int {
 func (a *adjudication) decide(w *edits.Compiled, reject ncpdp.RejectCode, format string, args ...any) {
 	if reject != "" {
 		a.resp.reject(reject)
-		format = "reject " + string(reject) + ": " + format
 	}
-	a.resp.trace(stepName(w.Kind), w.Ref(), format, args...)
+	a.resp.trace(stepName(w.Kind), w.Ref(), reject, format, args...)
 }
 
 // limitations is step 6: age, gender, quantity, days supply and
@@ -162,11 +161,11 @@ func (a *adjudication) claimCost(context.Context) error {
 	total, l := a.resp.TotalAllowed, w.ClaimCost
 	switch {
 	case total.LessThan(l.Min):
-		a.decide(w, ncpdp.RejectCostExceedsMaximum, "allowed %s is below the minimum %s", domain.FormatCents(total), domain.FormatCents(l.Min))
+		a.decide(w, ncpdp.RejectCostExceedsMaximum, "allowed %s is below the minimum %s", cents(total), cents(l.Min))
 	case l.Max.IsPositive() && total.GreaterThan(l.Max):
-		a.decide(w, ncpdp.RejectCostExceedsMaximum, "allowed %s is above the maximum %s", domain.FormatCents(total), domain.FormatCents(l.Max))
+		a.decide(w, ncpdp.RejectCostExceedsMaximum, "allowed %s is above the maximum %s", cents(total), cents(l.Max))
 	default:
-		a.decide(w, "", "allowed %s within limits", domain.FormatCents(total))
+		a.decide(w, "", "allowed %s within limits", cents(total))
 	}
 	return nil
 }
@@ -407,12 +406,16 @@ func accumulatorKind(k edits.Kind) accumulators.Kind {
 	return accumulators.OutOfPocket
 }
 
+// planLevel is the levels of a plan-wide edit's contributions, shared:
+// read only.
+var planLevel = []string{""}
+
 // levels returns the bucket levels an accumulating edit's contributions go
 // to: the plan default (""), or an exception's own level, plus the plan
 // default when it is included in the plan.
 func levels(w *edits.Compiled) []string {
 	if w == nil || !w.Criteria.Exception() {
-		return []string{""}
+		return planLevel
 	}
 	if w.IncludeInPlan {
 		return []string{w.ID, ""}

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/config"
 	"github.com/rxclaims/rxclaims/internal/pgtest"
 	"github.com/rxclaims/rxclaims/internal/scenario"
@@ -11,6 +12,7 @@ import (
 
 // TestScenarios runs the scenario files against the engine in process.
 func TestScenarios(t *testing.T) {
+	adjudicator.CheckTraceText(t)
 	scenario.RunAll(t, func(t *testing.T, cfg *config.Config, dir string, now func() time.Time) scenario.Target {
 		e, _ := scenario.NewEngine(t, cfg, dir, now)
 		return scenario.EngineTarget(e)

@@ -117,7 +117,7 @@ func (a *adjudication) answer() (*Response, error) {
 
 // trace records what the current step decided.
 func (a *adjudication) trace(rule, format string, args ...any) {
-	a.resp.trace(a.step, rule, format, args...)
+	a.resp.trace(a.step, rule, "", format, args...)
 }
 
 // release unlocks what the steps locked, families before the claim key.
@@ -234,7 +234,8 @@ func (a *adjudication) returnOriginal(paid *ClaimRecord) {
 	dup.Status = Duplicate
 	dup.Message = "DUPLICATE OF PAID CLAIM"
 	dup.Flags = nil // they belong to the original adjudication
-	dup.Trace = append(slices.Clip(dup.Trace), TraceStep{Step: a.step, Outcome: "identical to paid claim " + paid.ID + "; original response returned, nothing changed"})
+	dup.Trace = append(slices.Clip(dup.Trace), TraceStep{Step: a.step,
+		Format: "identical to paid claim %s; original response returned, nothing changed", Args: []TraceArg{{Kind: ArgText, Text: paid.ID}}})
 	a.resp = &dup
 }
 

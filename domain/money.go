@@ -1,8 +1,6 @@
 package domain
 
 import (
-	"strconv"
-
 	"github.com/shopspring/decimal"
 )
 
@@ -15,6 +13,9 @@ func FormatCents(d decimal.Decimal) string {
 		return d.StringFixed(2)
 	}
 	c := d.CoefficientInt64()
+	if c == 0 {
+		return "0.00"
+	}
 	for ; exp > -2; exp-- {
 		c *= 10
 	}
@@ -22,17 +23,22 @@ func FormatCents(d decimal.Decimal) string {
 	if neg {
 		c = -c
 	}
-	digits := strconv.AppendInt(make([]byte, 0, 24), c, 10)
-	for len(digits) < 3 {
-		digits = append([]byte{'0'}, digits...)
+	var buf [24]byte // digits from the right, the point after two of them
+	i := len(buf)
+	for n := 0; n < 3 || c > 0; n++ {
+		if n == 2 {
+			i--
+			buf[i] = '.'
+		}
+		i--
+		buf[i] = byte('0' + c%10)
+		c /= 10
 	}
-	out := make([]byte, 0, len(digits)+2)
 	if neg {
-		out = append(out, '-')
+		i--
+		buf[i] = '-'
 	}
-	out = append(out, digits[:len(digits)-2]...)
-	out = append(out, '.')
-	return string(append(out, digits[len(digits)-2:]...))
+	return string(buf[i:])
 }
 
 // WholeCents reports whether d has no fraction of a cent.

@@ -29,10 +29,19 @@ type levelIndex struct {
 type Compiled struct {
 	*Edit
 	Window    domain.Range
+	ref       string // Edit.Ref, made once
 	exception bool
 	spec      int
 	depth     int
 	kind      int
+}
+
+// Ref is the edit's Ref, made when the edit was compiled.
+func (c *Compiled) Ref() string {
+	if c.ref == "" { // not made by Compile
+		return c.Edit.Ref()
+	}
+	return c.ref
 }
 
 // Compile indexes the Active versions among all (other statuses are
@@ -61,7 +70,7 @@ func Compile(all []Edit) *Index {
 				later = append(later, l.From)
 			}
 			if w, ok := HandOver(e.Range, later); ok {
-				x.add(&Compiled{Edit: e, Window: w, exception: e.Criteria.Exception(), spec: e.Criteria.Specificity(),
+				x.add(&Compiled{Edit: e, Window: w, ref: e.Ref(), exception: e.Criteria.Exception(), spec: e.Criteria.Specificity(),
 					depth: e.Level.Kind.depth(), kind: KindIndex(e.Kind)})
 			}
 		}

@@ -157,7 +157,7 @@ func (c *session) printPending(p adjudicator.PendingImport) error {
 // printResult prints a test claim's result: its outcome and amounts, then
 // its trace.
 func (c *session) printResult(r *adjudicator.Response) error {
-	p := wire.ResultToProto(r)
+	p := wire.ResultToProto(r, true)
 	if c.json {
 		return c.printProto(p)
 	}

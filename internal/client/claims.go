@@ -17,6 +17,8 @@ import (
 // code can drive the engine in process or the real server over gRPC.
 type Claims struct {
 	c pb.ClaimsServiceClient
+	// Trace asks for each result's trace (the request option trace).
+	Trace bool
 }
 
 // NewClaims wraps a connection.
@@ -26,7 +28,7 @@ func NewClaims(conn grpc.ClientConnInterface) *Claims {
 
 // Bill sends a B1.
 func (c *Claims) Bill(ctx context.Context, cl *adjudicator.Claim) (*adjudicator.Response, error) {
-	r, err := c.c.Bill(ctx, &pb.BillRequest{Claim: wire.ClaimToProto(cl)})
+	r, err := c.c.Bill(ctx, &pb.BillRequest{Claim: wire.ClaimToProto(cl), Trace: c.Trace})
 	if err != nil {
 		return nil, err
 	}
@@ -35,7 +37,7 @@ func (c *Claims) Bill(ctx context.Context, cl *adjudicator.Claim) (*adjudicator.
 
 // Rebill sends a B3.
 func (c *Claims) Rebill(ctx context.Context, cl *adjudicator.Claim) (*adjudicator.Response, error) {
-	r, err := c.c.Rebill(ctx, &pb.RebillRequest{Claim: wire.ClaimToProto(cl)})
+	r, err := c.c.Rebill(ctx, &pb.RebillRequest{Claim: wire.ClaimToProto(cl), Trace: c.Trace})
 	if err != nil {
 		return nil, err
 	}
@@ -44,7 +46,7 @@ func (c *Claims) Rebill(ctx context.Context, cl *adjudicator.Claim) (*adjudicato
 
 // Reverse sends a B2.
 func (c *Claims) Reverse(ctx context.Context, rv *adjudicator.Reversal) (*adjudicator.Response, error) {
-	r, err := c.c.Reverse(ctx, &pb.ReverseRequest{Reversal: wire.ReversalToProto(rv)})
+	r, err := c.c.Reverse(ctx, &pb.ReverseRequest{Reversal: wire.ReversalToProto(rv), Trace: c.Trace})
 	if err != nil {
 		return nil, err
 	}

@@ -521,7 +521,7 @@ func (s *state) response(r *adjudicator.Response, key adjudicator.ClaimKey, trac
 			if t.Rule != "" {
 				rule = " [" + t.Rule + "]"
 			}
-			fmt.Fprintf(&b, "  > %s%s: %s\n", t.Step, rule, t.Outcome)
+			fmt.Fprintf(&b, "  > %s%s: %s\n", t.Step, rule, t.Outcome())
 		}
 	}
 	return b.String(), nil

@@ -263,5 +263,5 @@ func (s *adminService) TestClaim(ctx context.Context, req *pb.TestClaimRequest) 
 	if err != nil {
 		return nil, s.adminStatus(ctx, "TestClaim", err)
 	}
-	return &pb.TestClaimResponse{Result: wire.ResultToProto(r)}, nil
+	return &pb.TestClaimResponse{Result: wire.ResultToProto(r, true)}, nil
 }

@@ -95,7 +95,7 @@ func (s *claimsService) Bill(ctx context.Context, req *pb.BillRequest) (*pb.Bill
 		return nil, s.toStatus(ctx, "Bill", err)
 	}
 	s.observe(adjudicator.TxBill, r, start)
-	return &pb.BillResponse{Result: wire.ResultToProto(r)}, nil
+	return &pb.BillResponse{Result: wire.ResultToProto(r, req.GetTrace())}, nil
 }
 
 // Rebill implements ClaimsService.Rebill (B3).
@@ -106,7 +106,7 @@ func (s *claimsService) Rebill(ctx context.Context, req *pb.RebillRequest) (*pb.
 		return nil, s.toStatus(ctx, "Rebill", err)
 	}
 	s.observe(adjudicator.TxRebill, r, start)
-	return &pb.RebillResponse{Result: wire.ResultToProto(r)}, nil
+	return &pb.RebillResponse{Result: wire.ResultToProto(r, req.GetTrace())}, nil
 }
 
 // Reverse implements ClaimsService.Reverse (B2).
@@ -117,7 +117,7 @@ func (s *claimsService) Reverse(ctx context.Context, req *pb.ReverseRequest) (*p
 		return nil, s.toStatus(ctx, "Reverse", err)
 	}
 	s.observe(adjudicator.TxReverse, r, start)
-	return &pb.ReverseResponse{Result: wire.ResultToProto(r)}, nil
+	return &pb.ReverseResponse{Result: wire.ResultToProto(r, req.GetTrace())}, nil
 }
 
 // CheckEligibility implements ClaimsService.CheckEligibility (E1).

@@ -34,8 +34,14 @@ func TestScenarios(t *testing.T) {
 	scenario.RunAll(t, func(t *testing.T, cfg *config.Config, dir string, now func() time.Time) scenario.Target {
 		e, _ := scenario.NewEngine(t, cfg, dir, now)
 		claimsAddr, adminAddr := serve(t, e, pki)
-		return &grpcTarget{Claims: client.NewClaims(pki.Dial(t, claimsAddr, "switch")), t: t, pki: pki, adminAddr: adminAddr}
+		return &grpcTarget{Claims: tracing(client.NewClaims(pki.Dial(t, claimsAddr, "switch"))), t: t, pki: pki, adminAddr: adminAddr}
 	})
+}
+
+// tracing asks c for each result's trace, which the worksheets show.
+func tracing(c *client.Claims) *client.Claims {
+	c.Trace = true
+	return c
 }
 
 // grpcTarget drives claims and the edits admin over gRPC, so the edit
@@ -241,7 +247,7 @@ func TestScenariosPostgres(t *testing.T) {
 	scenario.RunAll(t, func(t *testing.T, cfg *config.Config, _ string, now func() time.Time) scenario.Target {
 		e := scenario.NewEngineOn(t, cfg, pgtest.Store(t), now)
 		claimsAddr, adminAddr := serve(t, e, pki)
-		return &grpcTarget{Claims: client.NewClaims(pki.Dial(t, claimsAddr, "switch")), t: t, pki: pki, adminAddr: adminAddr}
+		return &grpcTarget{Claims: tracing(client.NewClaims(pki.Dial(t, claimsAddr, "switch"))), t: t, pki: pki, adminAddr: adminAddr}
 	})
 }
 

@@ -159,6 +159,17 @@ func checkBills(t *testing.T, claims pb.ClaimsServiceClient, claim *pb.Claim) {
 	if err != nil || r.GetResult().GetTransactionStatus() != "P" {
 		t.Fatalf("bill: %v %v", r, err)
 	}
+	if len(r.GetResult().GetTrace()) != 0 {
+		t.Errorf("bill without the trace option answered a trace")
+	}
+	// The identical resubmission, asking for the trace: the original's,
+	// kept with the claim, and the duplicate check's step.
+	r, err = claims.Bill(ctx, &pb.BillRequest{Claim: claim, Trace: true})
+	if trace := r.GetResult().GetTrace(); err != nil || r.GetResult().GetTransactionStatus() != "D" || len(trace) < 5 ||
+		trace[0].GetStep() != "syntax" || trace[0].GetOutcome() != "all fields valid" ||
+		!strings.HasPrefix(trace[len(trace)-1].GetOutcome(), "identical to paid claim ") {
+		t.Fatalf("duplicate with its trace: %v %v", r, err)
+	}
 	wrongDOB := proto.Clone(claim).(*pb.Claim)
 	wrongDOB.RxNumber, wrongDOB.DateOfBirth = "556", "1999-01-01"
 	if r, err := claims.Bill(ctx, &pb.BillRequest{Claim: wrongDOB}); err != nil || r.GetResult().GetRejects()[0].GetCode() != "09" {

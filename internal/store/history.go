@@ -64,6 +64,20 @@ const summaryDays = 400
 // claim usually only appends to it.
 const summarySlack = 60
 
+// summaryMaxEntries caps a summary's entries, so that what a claim reads
+// and writes of it stays bounded (about 110 bytes an entry) whatever a
+// member claims. A summary that would exceed it keeps only its newest
+// summaryKeepEntries-odd entries, whole days of them, and moves Since
+// after the days it dropped. A read that starts before Since takes the
+// part before it from the entries (a scan) and the rest from the summary:
+// the same answer, at the cost of a scan, for the rare member with more
+// paid claims in summaryDays than the cap (ordinary members have tens).
+var summaryMaxEntries = 256
+
+// summaryKeepEntries is about how many entries a summary over the cap
+// keeps, so that the claims after it append again for a while.
+func summaryKeepEntries() int { return summaryMaxEntries * 3 / 4 }
+
 // summaryKey is the key of a member's history summary.
 func summaryKey(cardholderID, personCode string) []byte {
 	b := make([]byte, 0, 40)
@@ -82,16 +96,21 @@ func (s *Store) History(_ context.Context, cardholderID, personCode string, from
 	if sum == nil && s.summariesDone {
 		return nil, nil // no history at all
 	}
-	if sum != nil && !from.Before(sum.Since) {
-		var out []adjudicator.HistoryEntry
-		for _, h := range sum.Entries {
-			if !h.DateOfService.Before(from) && !h.DateOfService.After(to) {
-				out = append(out, h)
-			}
-		}
-		return out, nil
+	if sum == nil || to.Before(sum.Since) {
+		return s.scanHistory(cardholderID, personCode, from, to)
 	}
-	return s.scanHistory(cardholderID, personCode, from, to)
+	var out []adjudicator.HistoryEntry
+	if from.Before(sum.Since) { // the part the summary no longer holds
+		if out, err = s.scanHistory(cardholderID, personCode, from, sum.Since.AddDays(-1)); err != nil {
+			return nil, err
+		}
+	}
+	for _, h := range sum.Entries {
+		if !h.DateOfService.Before(from) && !h.DateOfService.After(to) {
+			out = append(out, h)
+		}
+	}
+	return out, nil
 }
 
 // summary reads a member's history summary; nil if none is stored.
@@ -229,7 +248,7 @@ func (s *Store) writeSummaries(b *pebble.Batch, changes []*summaryChange) error 
 			// summary, which is pruned only once its oldest entry is
 			// summaryDays+summarySlack older.
 			keep := ch.add.DateOfService.AddDays(-summaryDays - summarySlack)
-			if out, ok := records.AppendHistorySummary(v, ch.add, keep); ok {
+			if out, ok := records.AppendHistorySummary(v, ch.add, keep, summaryMaxEntries); ok {
 				if err := b.Set(k, out, nil); err != nil {
 					return err
 				}
@@ -330,7 +349,7 @@ func (s *Store) buildSummaries() (bool, error) {
 // updateSummary applies a change to a summary: removals, the new entry in
 // date and claim ID order (if it is not older than Since: it is then only
 // among the entries), and the pruning of entries more than summaryDays
-// older than the newest, which moves Since.
+// older than the newest, or over summaryMaxEntries, which moves Since.
 func updateSummary(sum *records.HistorySummary, ch *summaryChange) {
 	sum.Entries = slices.DeleteFunc(sum.Entries, func(h adjudicator.HistoryEntry) bool {
 		return slices.Contains(ch.remove, h.ClaimID) || ch.add != nil && h.ClaimID == ch.add.ClaimID
@@ -349,6 +368,17 @@ func updateSummary(sum *records.HistorySummary, ch *summaryChange) {
 			sum.Since = cut
 			sum.Entries = slices.DeleteFunc(sum.Entries, func(h adjudicator.HistoryEntry) bool { return h.DateOfService.Before(cut) })
 		}
+	}
+	if n := len(sum.Entries); n > summaryMaxEntries {
+		// Keep whole days: Since moves to the day of the oldest entry kept,
+		// or the day after it when entries of that day would be dropped.
+		i := n - summaryKeepEntries()
+		cut := sum.Entries[i].DateOfService
+		if sum.Entries[i-1].DateOfService == cut {
+			cut = cut.AddDays(1)
+		}
+		sum.Since = cut
+		sum.Entries = slices.DeleteFunc(sum.Entries, func(h adjudicator.HistoryEntry) bool { return h.DateOfService.Before(cut) })
 	}
 }
 

@@ -20,6 +20,15 @@ import (
 // them at its members' next claims (an audit trail beside the history
 // too).
 func TestHistorySummary(t *testing.T) {
+	t.Run("default cap", testHistorySummary)
+	t.Run("cap 8", func(t *testing.T) { // most reads start before Since: scan and summary
+		defer func(n int) { summaryMaxEntries = n }(summaryMaxEntries)
+		summaryMaxEntries = 8
+		testHistorySummary(t)
+	})
+}
+
+func testHistorySummary(t *testing.T) {
 	ctx := context.Background()
 	s, err := Open(Options{Dir: t.TempDir()})
 	if err != nil {
@@ -85,6 +94,8 @@ func TestHistorySummary(t *testing.T) {
 	for _, m := range members {
 		if sum, err := s.summary(m.cardholderID, m.personCode); err != nil || sum == nil {
 			t.Fatalf("%v: no summary (%v)", m, err)
+		} else if len(sum.Entries) > summaryMaxEntries {
+			t.Errorf("%v: %d entries in the summary, over the cap of %d", m, len(sum.Entries), summaryMaxEntries)
 		}
 	}
 	checkHistory(t, s, members, start, rng)
@@ -112,5 +123,56 @@ func checkHistory(t *testing.T, s *Store, members []member, start domain.Date, r
 				t.Fatalf("%v %s..%s:\n got %v\nwant %v", m, from, to, got, want)
 			}
 		}
+	}
+}
+
+// TestHistorySummaryBound: a member who claims far more than anyone should
+// (1,000 claims in 100 days) keeps a summary of at most summaryMaxEntries
+// entries, so what each of their claims rewrites stays bounded, and their
+// history reads as the entries do.
+func TestHistorySummaryBound(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	start := domain.MustDate("2026-01-01")
+	largest := 0
+	for i := range 1000 {
+		dos := start.AddDays(i / 10)
+		rec := &adjudicator.ClaimRecord{ID: fmt.Sprintf("01a2cbf8a600%08d", i), CardholderID: "HEAVY01", PersonCode: "001",
+			Key:   adjudicator.ClaimKey{PharmacyNPI: "1234567893", RxNumber: fmt.Sprint(1000000 + i), DateOfService: dos.String()},
+			Claim: &adjudicator.Claim{}, Response: &adjudicator.Response{}}
+		c := &adjudicator.Commit{Records: []*adjudicator.ClaimRecord{rec}, Index: rec, History: &adjudicator.HistoryEntry{
+			ClaimID: rec.ID, DateOfService: dos, NDC: "00093505698", Class: "39400010", DaysSupply: 30,
+			Quantity: decimal.New(30, 0), PlanPaid: decimal.New(int64(1234+i), -2),
+			Buckets:     []string{"MAX_RX_COUNT/", "MAX_UNITS/", "MAX_DOLLARS/"},
+			PharmacyNPI: "1234567893", RxNumber: rec.Key.RxNumber}}
+		if err := s.Commit(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		v, err := s.get(summaryKey("HEAVY01", "001"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		largest = max(largest, len(v))
+	}
+	sum, err := s.summary("HEAVY01", "001")
+	if err != nil || len(sum.Entries) > summaryMaxEntries {
+		t.Fatalf("summary of %d entries (cap %d): %v", len(sum.Entries), summaryMaxEntries, err)
+	}
+	t.Logf("largest summary written: %d bytes (%d entries at most)", largest, summaryMaxEntries)
+	if largest > summaryMaxEntries*128 {
+		t.Errorf("a summary of %d bytes was written, more than %d entries of 128 bytes", largest, summaryMaxEntries)
+	}
+	to := start.AddDays(120)
+	got, err := s.History(ctx, "HEAVY01", "001", to.AddDays(-365), to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := s.scanHistory("HEAVY01", "001", to.AddDays(-365), to)
+	if err != nil || len(want) != 1000 || fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("history of the heavy member: %d entries, the scan %d (%v)", len(got), len(want), err)
 	}
 }

@@ -57,7 +57,7 @@ func DryRunRequestToProto(sel adjudicator.DryRunSelection, drafts []adjudicator.
 // DryRunChangeToProto converts a changed claim to the wire.
 func DryRunChangeToProto(c *adjudicator.DryRunChange) *pb.DryRunChange {
 	return &pb.DryRunChange{ClaimId: c.ClaimID, DateOfService: c.DateOfService, RxNumber: c.RxNumber, PlanId: c.PlanID,
-		Before: ResultToProto(c.Before), After: ResultToProto(c.After)}
+		Before: ResultToProto(c.Before, false), After: ResultToProto(c.After, false)}
 }
 
 // DryRunChangeFromProto converts a wire changed claim back.

@@ -9,10 +9,10 @@ import (
 func ReplayToProto(r *adjudicator.Replay) *pb.ClaimReplay {
 	out := &pb.ClaimReplay{ClaimId: r.ClaimID, ConfigVersion: r.ConfigVersion, Skipped: r.Skipped}
 	if r.Original != nil {
-		out.Original = ResultToProto(r.Original)
+		out.Original = ResultToProto(r.Original, true)
 	}
 	if r.Replayed != nil {
-		out.Replayed = ResultToProto(r.Replayed)
+		out.Replayed = ResultToProto(r.Replayed, true)
 	}
 	for _, d := range r.Differences {
 		out.Differences = append(out.Differences, &pb.ReplayDifference{Field: d.Field, Original: d.Original, Replayed: d.Replayed})

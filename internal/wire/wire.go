@@ -86,8 +86,9 @@ func NullMoney(d decimal.NullDecimal) string {
 	return Money(d.Decimal)
 }
 
-// ResultToProto converts an engine response to the wire.
-func ResultToProto(r *adjudicator.Response) *pb.ClaimResult {
+// ResultToProto converts an engine response to the wire, with its trace
+// formatted as text when trace is set.
+func ResultToProto(r *adjudicator.Response, trace bool) *pb.ClaimResult {
 	out := &pb.ClaimResult{
 		ClaimId: r.ClaimID, TransactionStatus: string(r.Status), Message: r.Message,
 		IngredientCostPaid: Money(r.IngredientCostPaid), DispensingFeePaid: Money(r.DispensingFeePaid),
@@ -106,8 +107,11 @@ func ResultToProto(r *adjudicator.Response) *pb.ClaimResult {
 	for _, a := range r.DURAlerts {
 		out.DurAlerts = append(out.DurAlerts, &pb.DurAlert{ReasonForService: a.Reason, Message: a.Message})
 	}
-	for _, t := range r.Trace {
-		out.Trace = append(out.Trace, &pb.TraceStep{Step: t.Step, Rule: t.Rule, Outcome: t.Outcome})
+	if trace {
+		out.Trace = make([]*pb.TraceStep, len(r.Trace))
+		for i, t := range r.Trace {
+			out.Trace[i] = &pb.TraceStep{Step: t.Step, Rule: t.Rule, Outcome: t.Outcome()}
+		}
 	}
 	return out
 }
@@ -162,7 +166,7 @@ func ResultFromProto(p *pb.ClaimResult) (*adjudicator.Response, error) {
 		r.DURAlerts = append(r.DURAlerts, adjudicator.DURAlert{Reason: a.GetReasonForService(), Message: a.GetMessage()})
 	}
 	for _, t := range p.GetTrace() {
-		r.Trace = append(r.Trace, adjudicator.TraceStep{Step: t.GetStep(), Rule: t.GetRule(), Outcome: t.GetOutcome()})
+		r.Trace = append(r.Trace, adjudicator.TraceStep{Step: t.GetStep(), Rule: t.GetRule(), Text: t.GetOutcome()})
 	}
 	return r, nil
 }

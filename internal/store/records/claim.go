@@ -19,12 +19,15 @@ func EncodeClaim(r *adjudicator.ClaimRecord) ([]byte, error) {
 		CardholderId: r.CardholderID, PersonCode: r.PersonCode, Period: r.Period.String(),
 		Claim: claimToStored(r.Claim), Response: resultToStored(r.Response), ConfigVersion: r.ConfigVersion,
 	}
-	for _, c := range r.Contributions {
-		sc, err := contributionToStored(c)
-		if err != nil {
-			return nil, fmt.Errorf("claim %s: %w", r.ID, err)
+	if n := len(r.Contributions); n > 0 {
+		all := make([]storev1.Contribution, n) // one allocation for all of them
+		m.Contributions = make([]*storev1.Contribution, n)
+		for i, c := range r.Contributions {
+			if err := contributionToStored(&all[i], c); err != nil {
+				return nil, fmt.Errorf("claim %s: %w", r.ID, err)
+			}
+			m.Contributions[i] = &all[i]
 		}
-		m.Contributions = append(m.Contributions, sc)
 	}
 	for i := range r.PriorAuths {
 		b, err := EncodePriorAuth(&r.PriorAuths[i])
@@ -98,24 +101,23 @@ func reversalFromStored(v *storev1.Reversal) (*adjudicator.ReversalRecord, error
 	return out, nil
 }
 
-func contributionToStored(c accumulators.Contribution) (*storev1.Contribution, error) {
-	var (
-		out = &storev1.Contribution{Level: c.Level, Amount: c.Amount.String()}
-		err error
-	)
+// contributionToStored fills out, a zero message, with c.
+func contributionToStored(out *storev1.Contribution, c accumulators.Contribution) error {
+	var err error
+	out.Level, out.Amount = c.Level, c.Amount.String()
 	if out.Scope, err = toStored(scopes, c.Scope, "scope"); err != nil {
-		return nil, err
+		return err
 	}
 	if out.Kind, err = toStored(kinds, c.Kind, "kind"); err != nil {
-		return nil, err
+		return err
 	}
 	if out.NetworkType, err = toStored(networkTypes, c.Segment.Type, "network type"); err != nil {
-		return nil, err
+		return err
 	}
 	if out.NetworkClass, err = toStored(networkClasses, c.Segment.Class, "network class"); err != nil {
-		return nil, err
+		return err
 	}
-	return out, nil
+	return nil
 }
 
 func contributionFromStored(c *storev1.Contribution) (accumulators.Contribution, error) {

@@ -25,7 +25,10 @@ func fullResponse(id string) *adjudicator.Response {
 		RemainingOutOfPocket: decimal.NullDecimal{Decimal: d("1.14"), Valid: true},
 		BasisOfReimbursement: "07", DURAlerts: []adjudicator.DURAlert{{Reason: "DD", Message: "interaction"}},
 		PlanID: "P", NetworkType: "MAIL", NetworkClass: "IN", Tier: 2, BrandClass: "BRAND_MULTI_SOURCE",
-		Trace: []adjudicator.TraceStep{{Step: "s", Rule: "r", Outcome: "o"}}, ReversedClaimID: "x",
+		Trace: []adjudicator.TraceStep{{Step: "s", Rule: "r", Reject: ncpdp.RejectRefillTooSoon, Format: "%s %d %s %s %s", Text: "o",
+			Args: []adjudicator.TraceArg{{Kind: adjudicator.ArgText, Text: "a"}, {Kind: adjudicator.ArgInt, Int: -3},
+				{Kind: adjudicator.ArgDecimal, Dec: d("1.500")}, {Kind: adjudicator.ArgCents, Dec: d("2.5")}, {Kind: adjudicator.ArgDate, Int: 20000}}}},
+		ReversedClaimID: "x",
 	}
 }
 
@@ -138,9 +141,14 @@ func TestHistorySummaryRoundTrip(t *testing.T) {
 	requireAllSet(t, "HistoryEntry", &h)
 	since := domain.MustDate("2026-01-01")
 	enc := records.EncodeHistorySummary(&records.HistorySummary{Since: since})
-	enc, ok := records.AppendHistorySummary(enc, &h, since)
+	enc, ok := records.AppendHistorySummary(enc, &h, since, 10)
 	if !ok {
 		t.Fatal("append refused")
+	}
+	later := h
+	later.ClaimID = "b2"
+	if _, ok := records.AppendHistorySummary(enc, &later, since, 1); ok {
+		t.Error("append to a summary at its cap of entries accepted")
 	}
 	for _, b := range [][]byte{enc, records.EncodeHistorySummary(&records.HistorySummary{Since: since, Entries: []adjudicator.HistoryEntry{h}})} {
 		got, err := records.DecodeHistorySummary(b)

@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/rxclaims/rxclaims/accumulators"
+	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/internal/store/records"
 	storev1 "github.com/rxclaims/rxclaims/proto/rxclaims/store/v1"
@@ -18,7 +19,7 @@ import (
 // messages of its own (when it embedded the API's Claim and ClaimResult):
 // records on disk since then must decode, and encode to the same bytes.
 
-func readGolden(t *testing.T, name string) []byte {
+func readGolden(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile("testdata/" + name)
 	if err != nil {
@@ -33,14 +34,11 @@ var cmpOpts = []cmp.Option{
 }
 
 func TestClaimGolden(t *testing.T) {
-	golden := readGolden(t, "claim_record.pb")
+	golden := readGolden(t, "claim_record_trace.pb")
 	got, err := records.DecodeClaim(golden)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The golden record predates configuration versions (it decodes with
-	// none, 0, which replay reports as not reproducible) and the prior
-	// authorizations a claim read (none).
 	want := fullRecord()
 	want.ConfigVersion, want.PriorAuths = 0, nil
 	if diff := cmp.Diff(want, got, cmpOpts...); diff != "" {
@@ -55,8 +53,22 @@ func TestClaimGolden(t *testing.T) {
 	}
 }
 
-// goldenDocument is the document of testdata/document.bin: every kind,
-// network type and class.
+// TestClaimGoldenTextTrace: a record written before traces were stored
+// structured (trace_steps) still decodes, its trace as text.
+func TestClaimGoldenTextTrace(t *testing.T) {
+	got, err := records.DecodeClaim(readGolden(t, "claim_record.pb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fullRecord()
+	want.ConfigVersion, want.PriorAuths = 0, nil
+	text := []adjudicator.TraceStep{{Step: "s", Rule: "r", Text: "o"}}
+	want.Response.Trace, want.Reversal.Response.Trace = text, text
+	if diff := cmp.Diff(want, got, cmpOpts...); diff != "" {
+		t.Errorf("golden record decodes differently (-want +got):\n%s", diff)
+	}
+}
+
 func goldenDocument() *accumulators.Doc {
 	kinds := []accumulators.Kind{accumulators.Deductible, accumulators.OutOfPocket, accumulators.PlanPaid, accumulators.RxCount, accumulators.Units}
 	d := &accumulators.Doc{}

@@ -56,9 +56,10 @@ func appendSummaryHeader(b []byte, since, newest domain.Date, newestID string, n
 
 // AppendHistorySummary adds h to an encoded summary without decoding its
 // entries, when h is its newest entry (after the newest's date and claim
-// ID) and the oldest entry is not older than keepFrom; ok is false
-// otherwise, and the caller decodes, changes and re-encodes it.
-func AppendHistorySummary(enc []byte, h *adjudicator.HistoryEntry, keepFrom domain.Date) (out []byte, ok bool) {
+// ID), the oldest entry is not older than keepFrom and the summary holds
+// fewer than maxEntries; ok is false otherwise, and the caller decodes,
+// changes and re-encodes it.
+func AppendHistorySummary(enc []byte, h *adjudicator.HistoryEntry, keepFrom domain.Date, maxEntries int) (out []byte, ok bool) {
 	r := reader{b: enc}
 	if r.byte() != summaryVersion {
 		return nil, false
@@ -66,7 +67,7 @@ func AppendHistorySummary(enc []byte, h *adjudicator.HistoryEntry, keepFrom doma
 	since, newest := dateOfDays(r.varint()), dateOfDays(r.varint())
 	newestID, n := r.str(), r.uvarint()
 	body := r.b
-	if r.err != nil || h.DateOfService.Before(since) {
+	if r.err != nil || h.DateOfService.Before(since) || n >= uint64(maxEntries) {
 		return nil, false
 	}
 	if n > 0 {

@@ -82,8 +82,8 @@ func resultToStored(r *adjudicator.Response) *storev1.ClaimResult {
 	for _, a := range r.DURAlerts {
 		out.DurAlerts = append(out.DurAlerts, &storev1.DurAlert{ReasonForService: a.Reason, Message: a.Message})
 	}
-	for _, t := range r.Trace {
-		out.Trace = append(out.Trace, &storev1.TraceStep{Step: t.Step, Rule: t.Rule, Outcome: t.Outcome})
+	if len(r.Trace) > 0 {
+		out.TraceSteps = appendTrace(make([]byte, 0, traceSize(r.Trace)), r.Trace)
 	}
 	return out
 }
@@ -109,8 +109,15 @@ func resultFromStored(p *storev1.ClaimResult) (*adjudicator.Response, error) {
 	for _, a := range p.GetDurAlerts() {
 		r.DURAlerts = append(r.DURAlerts, adjudicator.DURAlert{Reason: a.GetReasonForService(), Message: a.GetMessage()})
 	}
-	for _, t := range p.GetTrace() {
-		r.Trace = append(r.Trace, adjudicator.TraceStep{Step: t.GetStep(), Rule: t.GetRule(), Outcome: t.GetOutcome()})
+	for _, t := range p.GetTrace() { // a record written before trace_steps
+		r.Trace = append(r.Trace, adjudicator.TraceStep{Step: t.GetStep(), Rule: t.GetRule(), Text: t.GetOutcome()})
+	}
+	if b := p.GetTraceSteps(); len(b) > 0 {
+		trace, err := decodeTrace(b)
+		if err != nil {
+			return nil, err
+		}
+		r.Trace = append(r.Trace, trace...)
 	}
 	return r, nil
 }

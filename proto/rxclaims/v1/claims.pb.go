@@ -445,8 +445,12 @@ func (x *Reversal) GetProductId() string {
 
 // BillRequest carries a claim to adjudicate.
 type BillRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Claim         *Claim                 `protobuf:"bytes,1,opt,name=claim,proto3" json:"claim,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Claim *Claim                 `protobuf:"bytes,1,opt,name=claim,proto3" json:"claim,omitempty"`
+	// trace asks for the result's trace, the steps and rules the claim went
+	// through; without it the result carries none (the engine keeps it
+	// with the claim either way).
+	Trace         bool `protobuf:"varint,2,opt,name=trace,proto3" json:"trace,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -486,6 +490,13 @@ func (x *BillRequest) GetClaim() *Claim {
 		return x.Claim
 	}
 	return nil
+}
+
+func (x *BillRequest) GetTrace() bool {
+	if x != nil {
+		return x.Trace
+	}
+	return false
 }
 
 // BillResponse carries the adjudication result.
@@ -535,8 +546,12 @@ func (x *BillResponse) GetResult() *ClaimResult {
 
 // ReverseRequest carries the reversal.
 type ReverseRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Reversal      *Reversal              `protobuf:"bytes,1,opt,name=reversal,proto3" json:"reversal,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Reversal *Reversal              `protobuf:"bytes,1,opt,name=reversal,proto3" json:"reversal,omitempty"`
+	// trace asks for the result's trace, the steps and rules the claim went
+	// through; without it the result carries none (the engine keeps it
+	// with the claim either way).
+	Trace         bool `protobuf:"varint,2,opt,name=trace,proto3" json:"trace,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -576,6 +591,13 @@ func (x *ReverseRequest) GetReversal() *Reversal {
 		return x.Reversal
 	}
 	return nil
+}
+
+func (x *ReverseRequest) GetTrace() bool {
+	if x != nil {
+		return x.Trace
+	}
+	return false
 }
 
 // ReverseResponse carries the reversal result (status "A" accepted or "R").
@@ -625,8 +647,12 @@ func (x *ReverseResponse) GetResult() *ClaimResult {
 
 // RebillRequest carries the replacement claim; its key names the claim it replaces.
 type RebillRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Claim         *Claim                 `protobuf:"bytes,1,opt,name=claim,proto3" json:"claim,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Claim *Claim                 `protobuf:"bytes,1,opt,name=claim,proto3" json:"claim,omitempty"`
+	// trace asks for the result's trace, the steps and rules the claim went
+	// through; without it the result carries none (the engine keeps it
+	// with the claim either way).
+	Trace         bool `protobuf:"varint,2,opt,name=trace,proto3" json:"trace,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -666,6 +692,13 @@ func (x *RebillRequest) GetClaim() *Claim {
 		return x.Claim
 	}
 	return nil
+}
+
+func (x *RebillRequest) GetTrace() bool {
+	if x != nil {
+		return x.Trace
+	}
+	return false
 }
 
 // RebillResponse carries the adjudication result of the replacement claim.
@@ -913,7 +946,7 @@ type ClaimResult struct {
 	NetworkClassification     string                 `protobuf:"bytes,23,opt,name=network_classification,json=networkClassification,proto3" json:"network_classification,omitempty"` // IN or OUT
 	FormularyTier             int32                  `protobuf:"varint,24,opt,name=formulary_tier,json=formularyTier,proto3" json:"formulary_tier,omitempty"`
 	BrandClass                string                 `protobuf:"bytes,25,opt,name=brand_class,json=brandClass,proto3" json:"brand_class,omitempty"`
-	Trace                     []*TraceStep           `protobuf:"bytes,26,rep,name=trace,proto3" json:"trace,omitempty"`
+	Trace                     []*TraceStep           `protobuf:"bytes,26,rep,name=trace,proto3" json:"trace,omitempty"`                                              // only when the request asked for it
 	ReversedClaimId           string                 `protobuf:"bytes,27,opt,name=reversed_claim_id,json=reversedClaimId,proto3" json:"reversed_claim_id,omitempty"` // the paid claim a reversal or rebill reversed
 	// What the adjudication found that the plan should see, such as
 	// NO_COST_SHARE (no cost-share line covered the claim); the trace says
@@ -1786,17 +1819,20 @@ const file_rxclaims_v1_claims_proto_rawDesc = "" +
 	"fillNumber\x12&\n" +
 	"\x0fdate_of_service\x18\a \x01(\tR\rdateOfService\x12\x1d\n" +
 	"\n" +
-	"product_id\x18\b \x01(\tR\tproductId\"7\n" +
+	"product_id\x18\b \x01(\tR\tproductId\"M\n" +
 	"\vBillRequest\x12(\n" +
-	"\x05claim\x18\x01 \x01(\v2\x12.rxclaims.v1.ClaimR\x05claim\"@\n" +
+	"\x05claim\x18\x01 \x01(\v2\x12.rxclaims.v1.ClaimR\x05claim\x12\x14\n" +
+	"\x05trace\x18\x02 \x01(\bR\x05trace\"@\n" +
 	"\fBillResponse\x120\n" +
-	"\x06result\x18\x01 \x01(\v2\x18.rxclaims.v1.ClaimResultR\x06result\"C\n" +
+	"\x06result\x18\x01 \x01(\v2\x18.rxclaims.v1.ClaimResultR\x06result\"Y\n" +
 	"\x0eReverseRequest\x121\n" +
-	"\breversal\x18\x01 \x01(\v2\x15.rxclaims.v1.ReversalR\breversal\"C\n" +
+	"\breversal\x18\x01 \x01(\v2\x15.rxclaims.v1.ReversalR\breversal\x12\x14\n" +
+	"\x05trace\x18\x02 \x01(\bR\x05trace\"C\n" +
 	"\x0fReverseResponse\x120\n" +
-	"\x06result\x18\x01 \x01(\v2\x18.rxclaims.v1.ClaimResultR\x06result\"9\n" +
+	"\x06result\x18\x01 \x01(\v2\x18.rxclaims.v1.ClaimResultR\x06result\"O\n" +
 	"\rRebillRequest\x12(\n" +
-	"\x05claim\x18\x01 \x01(\v2\x12.rxclaims.v1.ClaimR\x05claim\"B\n" +
+	"\x05claim\x18\x01 \x01(\v2\x12.rxclaims.v1.ClaimR\x05claim\x12\x14\n" +
+	"\x05trace\x18\x02 \x01(\bR\x05trace\"B\n" +
 	"\x0eRebillResponse\x120\n" +
 	"\x06result\x18\x01 \x01(\v2\x18.rxclaims.v1.ClaimResultR\x06result\"0\n" +
 	"\x06Reject\x12\x12\n" +

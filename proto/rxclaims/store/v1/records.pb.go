@@ -1086,10 +1086,15 @@ type ClaimResult struct {
 	NetworkClassification     string                 `protobuf:"bytes,23,opt,name=network_classification,json=networkClassification,proto3" json:"network_classification,omitempty"`
 	FormularyTier             int32                  `protobuf:"varint,24,opt,name=formulary_tier,json=formularyTier,proto3" json:"formulary_tier,omitempty"`
 	BrandClass                string                 `protobuf:"bytes,25,opt,name=brand_class,json=brandClass,proto3" json:"brand_class,omitempty"`
-	Trace                     []*TraceStep           `protobuf:"bytes,26,rep,name=trace,proto3" json:"trace,omitempty"`
-	ReversedClaimId           string                 `protobuf:"bytes,27,opt,name=reversed_claim_id,json=reversedClaimId,proto3" json:"reversed_claim_id,omitempty"`
-	unknownFields             protoimpl.UnknownFields
-	sizeCache                 protoimpl.SizeCache
+	// trace is read only from records written before trace_steps: their
+	// trace as text.
+	Trace           []*TraceStep `protobuf:"bytes,26,rep,name=trace,proto3" json:"trace,omitempty"`
+	ReversedClaimId string       `protobuf:"bytes,27,opt,name=reversed_claim_id,json=reversedClaimId,proto3" json:"reversed_claim_id,omitempty"`
+	// trace_steps is the trace, structured, in the binary form of
+	// internal/store/records/trace.go.
+	TraceSteps    []byte `protobuf:"bytes,28,opt,name=trace_steps,json=traceSteps,proto3" json:"trace_steps,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ClaimResult) Reset() {
@@ -1311,6 +1316,13 @@ func (x *ClaimResult) GetReversedClaimId() string {
 	return ""
 }
 
+func (x *ClaimResult) GetTraceSteps() []byte {
+	if x != nil {
+		return x.TraceSteps
+	}
+	return nil
+}
+
 var File_rxclaims_store_v1_records_proto protoreflect.FileDescriptor
 
 const file_rxclaims_store_v1_records_proto_rawDesc = "" +
@@ -1396,7 +1408,7 @@ const file_rxclaims_store_v1_records_proto_rawDesc = "" +
 	"\tTraceStep\x12\x12\n" +
 	"\x04step\x18\x01 \x01(\tR\x04step\x12\x12\n" +
 	"\x04rule\x18\x02 \x01(\tR\x04rule\x12\x18\n" +
-	"\aoutcome\x18\x03 \x01(\tR\aoutcome\"\xdc\t\n" +
+	"\aoutcome\x18\x03 \x01(\tR\aoutcome\"\xfd\t\n" +
 	"\vClaimResult\x12\x19\n" +
 	"\bclaim_id\x18\x01 \x01(\tR\aclaimId\x12-\n" +
 	"\x12transaction_status\x18\x02 \x01(\tR\x11transactionStatus\x123\n" +
@@ -1427,7 +1439,9 @@ const file_rxclaims_store_v1_records_proto_rawDesc = "" +
 	"\vbrand_class\x18\x19 \x01(\tR\n" +
 	"brandClass\x122\n" +
 	"\x05trace\x18\x1a \x03(\v2\x1c.rxclaims.store.v1.TraceStepR\x05trace\x12*\n" +
-	"\x11reversed_claim_id\x18\x1b \x01(\tR\x0freversedClaimId*B\n" +
+	"\x11reversed_claim_id\x18\x1b \x01(\tR\x0freversedClaimId\x12\x1f\n" +
+	"\vtrace_steps\x18\x1c \x01(\fR\n" +
+	"traceSteps*B\n" +
 	"\x05Scope\x12\x15\n" +
 	"\x11SCOPE_UNSPECIFIED\x10\x00\x12\x10\n" +
 	"\fSCOPE_MEMBER\x10\x01\x12\x10\n" +
