@@ -126,6 +126,8 @@ type Store struct {
 	// records (loaded at open, added to after each write), so a claim of a
 	// family without any reads none from disk (priorauth.go).
 	priorAuthFamilies sync.Map
+	// retroMu serializes retro job creations (CreateRetroJob).
+	retroMu sync.Mutex
 	// paddedKeys: the key index holds keys written before Rx numbers were
 	// canonical (scanPaddedKeys).
 	paddedKeys bool
@@ -454,6 +456,9 @@ func (s *Store) Apply(_ context.Context, c *adjudicator.Commit) (wait func() err
 		}
 	}
 	if err := writeHistory(b.Batch, c); err != nil {
+		return nil, err
+	}
+	if err := setRetroProgress(b.Batch, c.Retro); err != nil {
 		return nil, err
 	}
 	keys := make([]string, len(c.Docs))

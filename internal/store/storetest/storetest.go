@@ -58,6 +58,7 @@ func Run(t *testing.T, open Open) {
 		{"PriorAuths", testPriorAuths},
 		{"ConfigVersions", testConfigVersions},
 		{"ForEachClaimInIDOrder", testForEachClaimInIDOrder},
+		{"RetroJobs", testRetroJobs},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, open) })
 	}
