@@ -212,9 +212,6 @@ func (e *Engine) StartRetro(ctx context.Context, req RetroRequest, audit *AuditE
 		return nil, err
 	}
 	defer release()
-	if audit != nil {
-		audit.Objects = append(audit.Objects, "retro job "+req.JobID)
-	}
 	job, err := rs.RetroJob(ctx, req.JobID)
 	if err != nil {
 		return nil, err
