@@ -50,7 +50,7 @@ func openEngine(ctx context.Context, st engineStore, opts Options, log *slog.Log
 	if err != nil {
 		return nil, err
 	}
-	engOpts := adjudicator.Options{Store: st, Configs: st, Now: opts.Now}
+	engOpts := adjudicator.Options{Store: st, Configs: st, Now: opts.Now, AfterRetroStep: opts.AfterRetroStep}
 	if !found {
 		return seedEngine(ctx, st, opts.Config, engOpts, log)
 	}
