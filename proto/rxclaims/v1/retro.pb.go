@@ -34,7 +34,8 @@ const (
 type StartEligibilityRetroRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// job_id names the job (1 to 64 letters, digits or ._:-): the same ID
-	// with the same request resumes it.
+	// with the same request resumes it. It goes into the audit trail and
+	// logs: it must name no member.
 	JobId         string `protobuf:"bytes,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
 	CardholderId  string `protobuf:"bytes,2,opt,name=cardholder_id,json=cardholderId,proto3" json:"cardholder_id,omitempty"`
 	PersonCode    string `protobuf:"bytes,3,opt,name=person_code,json=personCode,proto3" json:"person_code,omitempty"`
