@@ -57,7 +57,7 @@ func (c *retroReportCmd) Run(s *session) error {
 // after (or the report as JSON).
 func (s *session) printRetro(rep *adjudicator.RetroReport) error {
 	if s.json {
-		return s.printProto(&pb.RetroReportResponse{Report: wire.RetroReportToProto(rep)})
+		return s.printProto(&pb.GetRetroReportResponse{Report: wire.RetroReportToProto(rep)})
 	}
 	state := "finished"
 	if !rep.Finished {

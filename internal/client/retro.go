@@ -29,7 +29,7 @@ func (c *Retro) ctx(ctx context.Context) context.Context {
 	return metadata.AppendToOutgoingContext(ctx, UserMetadataKey, c.user)
 }
 
-func report(r *pb.RetroReportResponse, err error) (*adjudicator.RetroReport, error) {
+func report(r interface{ GetReport() *pb.RetroReport }, err error) (*adjudicator.RetroReport, error) {
 	if err != nil {
 		return nil, err
 	}

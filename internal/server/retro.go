@@ -31,17 +31,21 @@ func (s *retroService) status(ctx context.Context, method string, err error) err
 }
 
 // StartEligibilityRetro implements RetroService.StartEligibilityRetro.
-func (s *retroService) StartEligibilityRetro(ctx context.Context, req *pb.StartEligibilityRetroRequest) (*pb.RetroReportResponse, error) {
+func (s *retroService) StartEligibilityRetro(ctx context.Context, req *pb.StartEligibilityRetroRequest) (*pb.StartEligibilityRetroResponse, error) {
 	from, err := retroDate("from", req.GetFrom())
 	if err != nil {
 		return nil, err
 	}
-	return s.start(ctx, "StartEligibilityRetro", adjudicator.RetroRequest{JobID: req.GetJobId(), Kind: adjudicator.RetroEligibility,
+	rep, err := s.start(ctx, "StartEligibilityRetro", adjudicator.RetroRequest{JobID: req.GetJobId(), Kind: adjudicator.RetroEligibility,
 		CardholderID: req.GetCardholderId(), PersonCode: req.GetPersonCode(), From: from, Reason: req.GetReason()})
+	if err != nil {
+		return nil, err
+	}
+	return &pb.StartEligibilityRetroResponse{Report: rep}, nil
 }
 
 // StartConfigurationRetro implements RetroService.StartConfigurationRetro.
-func (s *retroService) StartConfigurationRetro(ctx context.Context, req *pb.StartConfigurationRetroRequest) (*pb.RetroReportResponse, error) {
+func (s *retroService) StartConfigurationRetro(ctx context.Context, req *pb.StartConfigurationRetroRequest) (*pb.StartConfigurationRetroResponse, error) {
 	from, err := retroDate("from", req.GetFrom())
 	if err != nil {
 		return nil, err
@@ -50,8 +54,12 @@ func (s *retroService) StartConfigurationRetro(ctx context.Context, req *pb.Star
 	if err != nil {
 		return nil, err
 	}
-	return s.start(ctx, "StartConfigurationRetro", adjudicator.RetroRequest{JobID: req.GetJobId(), Kind: adjudicator.RetroConfiguration,
+	rep, err := s.start(ctx, "StartConfigurationRetro", adjudicator.RetroRequest{JobID: req.GetJobId(), Kind: adjudicator.RetroConfiguration,
 		From: from, To: to, PlanID: req.GetPlanId(), GroupID: req.GetGroupId(), ClientID: req.GetClientId(), Reason: req.GetReason()})
+	if err != nil {
+		return nil, err
+	}
+	return &pb.StartConfigurationRetroResponse{Report: rep}, nil
 }
 
 // retroDate reads a request's date; empty is the zero date, which the
@@ -67,21 +75,21 @@ func retroDate(name, v string) (domain.Date, error) {
 	return d, nil
 }
 
-func (s *retroService) start(ctx context.Context, method string, req adjudicator.RetroRequest) (*pb.RetroReportResponse, error) {
+func (s *retroService) start(ctx context.Context, method string, req adjudicator.RetroRequest) (*pb.RetroReport, error) {
 	rep, err := s.engine.StartRetro(ctx, req, pendingAudit(ctx))
 	if err != nil {
 		return nil, s.status(ctx, method, err)
 	}
 	s.log.InfoContext(ctx, "retro job ran", "job", rep.Job.ID, "kind", rep.Job.Request.Kind, "claims", len(rep.Job.Claims),
 		"done", rep.Done, "skipped", rep.Skipped, "changed", rep.Changed)
-	return &pb.RetroReportResponse{Report: wire.RetroReportToProto(rep)}, nil
+	return wire.RetroReportToProto(rep), nil
 }
 
 // GetRetroReport implements RetroService.GetRetroReport.
-func (s *retroService) GetRetroReport(ctx context.Context, req *pb.GetRetroReportRequest) (*pb.RetroReportResponse, error) {
+func (s *retroService) GetRetroReport(ctx context.Context, req *pb.GetRetroReportRequest) (*pb.GetRetroReportResponse, error) {
 	rep, err := s.engine.RetroReport(ctx, req.GetJobId())
 	if err != nil {
 		return nil, s.status(ctx, "GetRetroReport", err)
 	}
-	return &pb.RetroReportResponse{Report: wire.RetroReportToProto(rep)}, nil
+	return &pb.GetRetroReportResponse{Report: wire.RetroReportToProto(rep)}, nil
 }

@@ -246,27 +246,27 @@ func (x *GetRetroReportRequest) GetJobId() string {
 	return ""
 }
 
-type RetroReportResponse struct {
+type StartEligibilityRetroResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Report        *RetroReport           `protobuf:"bytes,1,opt,name=report,proto3" json:"report,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
-func (x *RetroReportResponse) Reset() {
-	*x = RetroReportResponse{}
+func (x *StartEligibilityRetroResponse) Reset() {
+	*x = StartEligibilityRetroResponse{}
 	mi := &file_rxclaims_v1_retro_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *RetroReportResponse) String() string {
+func (x *StartEligibilityRetroResponse) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*RetroReportResponse) ProtoMessage() {}
+func (*StartEligibilityRetroResponse) ProtoMessage() {}
 
-func (x *RetroReportResponse) ProtoReflect() protoreflect.Message {
+func (x *StartEligibilityRetroResponse) ProtoReflect() protoreflect.Message {
 	mi := &file_rxclaims_v1_retro_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
@@ -278,12 +278,100 @@ func (x *RetroReportResponse) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use RetroReportResponse.ProtoReflect.Descriptor instead.
-func (*RetroReportResponse) Descriptor() ([]byte, []int) {
+// Deprecated: Use StartEligibilityRetroResponse.ProtoReflect.Descriptor instead.
+func (*StartEligibilityRetroResponse) Descriptor() ([]byte, []int) {
 	return file_rxclaims_v1_retro_proto_rawDescGZIP(), []int{3}
 }
 
-func (x *RetroReportResponse) GetReport() *RetroReport {
+func (x *StartEligibilityRetroResponse) GetReport() *RetroReport {
+	if x != nil {
+		return x.Report
+	}
+	return nil
+}
+
+type StartConfigurationRetroResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Report        *RetroReport           `protobuf:"bytes,1,opt,name=report,proto3" json:"report,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StartConfigurationRetroResponse) Reset() {
+	*x = StartConfigurationRetroResponse{}
+	mi := &file_rxclaims_v1_retro_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StartConfigurationRetroResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StartConfigurationRetroResponse) ProtoMessage() {}
+
+func (x *StartConfigurationRetroResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_retro_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StartConfigurationRetroResponse.ProtoReflect.Descriptor instead.
+func (*StartConfigurationRetroResponse) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_retro_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *StartConfigurationRetroResponse) GetReport() *RetroReport {
+	if x != nil {
+		return x.Report
+	}
+	return nil
+}
+
+type GetRetroReportResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Report        *RetroReport           `protobuf:"bytes,1,opt,name=report,proto3" json:"report,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetRetroReportResponse) Reset() {
+	*x = GetRetroReportResponse{}
+	mi := &file_rxclaims_v1_retro_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetRetroReportResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetRetroReportResponse) ProtoMessage() {}
+
+func (x *GetRetroReportResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_retro_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetRetroReportResponse.ProtoReflect.Descriptor instead.
+func (*GetRetroReportResponse) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_retro_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *GetRetroReportResponse) GetReport() *RetroReport {
 	if x != nil {
 		return x.Report
 	}
@@ -319,7 +407,7 @@ type RetroReport struct {
 
 func (x *RetroReport) Reset() {
 	*x = RetroReport{}
-	mi := &file_rxclaims_v1_retro_proto_msgTypes[4]
+	mi := &file_rxclaims_v1_retro_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -331,7 +419,7 @@ func (x *RetroReport) String() string {
 func (*RetroReport) ProtoMessage() {}
 
 func (x *RetroReport) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_retro_proto_msgTypes[4]
+	mi := &file_rxclaims_v1_retro_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -344,7 +432,7 @@ func (x *RetroReport) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetroReport.ProtoReflect.Descriptor instead.
 func (*RetroReport) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_retro_proto_rawDescGZIP(), []int{4}
+	return file_rxclaims_v1_retro_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *RetroReport) GetJobId() string {
@@ -506,7 +594,7 @@ type RetroClaimReport struct {
 
 func (x *RetroClaimReport) Reset() {
 	*x = RetroClaimReport{}
-	mi := &file_rxclaims_v1_retro_proto_msgTypes[5]
+	mi := &file_rxclaims_v1_retro_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -518,7 +606,7 @@ func (x *RetroClaimReport) String() string {
 func (*RetroClaimReport) ProtoMessage() {}
 
 func (x *RetroClaimReport) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_retro_proto_msgTypes[5]
+	mi := &file_rxclaims_v1_retro_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -531,7 +619,7 @@ func (x *RetroClaimReport) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetroClaimReport.ProtoReflect.Descriptor instead.
 func (*RetroClaimReport) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_retro_proto_rawDescGZIP(), []int{5}
+	return file_rxclaims_v1_retro_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *RetroClaimReport) GetClaimId() string {
@@ -622,7 +710,7 @@ type RetroOutcome struct {
 
 func (x *RetroOutcome) Reset() {
 	*x = RetroOutcome{}
-	mi := &file_rxclaims_v1_retro_proto_msgTypes[6]
+	mi := &file_rxclaims_v1_retro_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -634,7 +722,7 @@ func (x *RetroOutcome) String() string {
 func (*RetroOutcome) ProtoMessage() {}
 
 func (x *RetroOutcome) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_retro_proto_msgTypes[6]
+	mi := &file_rxclaims_v1_retro_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -647,7 +735,7 @@ func (x *RetroOutcome) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetroOutcome.ProtoReflect.Descriptor instead.
 func (*RetroOutcome) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_retro_proto_rawDescGZIP(), []int{6}
+	return file_rxclaims_v1_retro_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *RetroOutcome) GetStatus() string {
@@ -734,8 +822,12 @@ const file_rxclaims_v1_retro_proto_rawDesc = "" +
 	"\tclient_id\x18\x06 \x01(\tR\bclientId\x12\x16\n" +
 	"\x06reason\x18\a \x01(\tR\x06reason\".\n" +
 	"\x15GetRetroReportRequest\x12\x15\n" +
-	"\x06job_id\x18\x01 \x01(\tR\x05jobId\"G\n" +
-	"\x13RetroReportResponse\x120\n" +
+	"\x06job_id\x18\x01 \x01(\tR\x05jobId\"Q\n" +
+	"\x1dStartEligibilityRetroResponse\x120\n" +
+	"\x06report\x18\x01 \x01(\v2\x18.rxclaims.v1.RetroReportR\x06report\"S\n" +
+	"\x1fStartConfigurationRetroResponse\x120\n" +
+	"\x06report\x18\x01 \x01(\v2\x18.rxclaims.v1.RetroReportR\x06report\"J\n" +
+	"\x16GetRetroReportResponse\x120\n" +
 	"\x06report\x18\x01 \x01(\v2\x18.rxclaims.v1.RetroReportR\x06report\"\xe7\x04\n" +
 	"\vRetroReport\x12\x15\n" +
 	"\x06job_id\x18\x01 \x01(\tR\x05jobId\x12\x12\n" +
@@ -785,11 +877,11 @@ const file_rxclaims_v1_retro_proto_rawDesc = "" +
 	"deductible\x18\a \x01(\tR\n" +
 	"deductible\x12\x14\n" +
 	"\x05copay\x18\b \x01(\tR\x05copay\x12 \n" +
-	"\vcoinsurance\x18\t \x01(\tR\vcoinsurance2\xb6\x02\n" +
-	"\fRetroService\x12d\n" +
-	"\x15StartEligibilityRetro\x12).rxclaims.v1.StartEligibilityRetroRequest\x1a .rxclaims.v1.RetroReportResponse\x12h\n" +
-	"\x17StartConfigurationRetro\x12+.rxclaims.v1.StartConfigurationRetroRequest\x1a .rxclaims.v1.RetroReportResponse\x12V\n" +
-	"\x0eGetRetroReport\x12\".rxclaims.v1.GetRetroReportRequest\x1a .rxclaims.v1.RetroReportResponseB;Z9github.com/rxclaims/rxclaims/proto/rxclaims/v1;rxclaimsv1b\x06proto3"
+	"\vcoinsurance\x18\t \x01(\tR\vcoinsurance2\xcf\x02\n" +
+	"\fRetroService\x12n\n" +
+	"\x15StartEligibilityRetro\x12).rxclaims.v1.StartEligibilityRetroRequest\x1a*.rxclaims.v1.StartEligibilityRetroResponse\x12t\n" +
+	"\x17StartConfigurationRetro\x12+.rxclaims.v1.StartConfigurationRetroRequest\x1a,.rxclaims.v1.StartConfigurationRetroResponse\x12Y\n" +
+	"\x0eGetRetroReport\x12\".rxclaims.v1.GetRetroReportRequest\x1a#.rxclaims.v1.GetRetroReportResponseB;Z9github.com/rxclaims/rxclaims/proto/rxclaims/v1;rxclaimsv1b\x06proto3"
 
 var (
 	file_rxclaims_v1_retro_proto_rawDescOnce sync.Once
@@ -803,32 +895,36 @@ func file_rxclaims_v1_retro_proto_rawDescGZIP() []byte {
 	return file_rxclaims_v1_retro_proto_rawDescData
 }
 
-var file_rxclaims_v1_retro_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_rxclaims_v1_retro_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_rxclaims_v1_retro_proto_goTypes = []any{
-	(*StartEligibilityRetroRequest)(nil),   // 0: rxclaims.v1.StartEligibilityRetroRequest
-	(*StartConfigurationRetroRequest)(nil), // 1: rxclaims.v1.StartConfigurationRetroRequest
-	(*GetRetroReportRequest)(nil),          // 2: rxclaims.v1.GetRetroReportRequest
-	(*RetroReportResponse)(nil),            // 3: rxclaims.v1.RetroReportResponse
-	(*RetroReport)(nil),                    // 4: rxclaims.v1.RetroReport
-	(*RetroClaimReport)(nil),               // 5: rxclaims.v1.RetroClaimReport
-	(*RetroOutcome)(nil),                   // 6: rxclaims.v1.RetroOutcome
+	(*StartEligibilityRetroRequest)(nil),    // 0: rxclaims.v1.StartEligibilityRetroRequest
+	(*StartConfigurationRetroRequest)(nil),  // 1: rxclaims.v1.StartConfigurationRetroRequest
+	(*GetRetroReportRequest)(nil),           // 2: rxclaims.v1.GetRetroReportRequest
+	(*StartEligibilityRetroResponse)(nil),   // 3: rxclaims.v1.StartEligibilityRetroResponse
+	(*StartConfigurationRetroResponse)(nil), // 4: rxclaims.v1.StartConfigurationRetroResponse
+	(*GetRetroReportResponse)(nil),          // 5: rxclaims.v1.GetRetroReportResponse
+	(*RetroReport)(nil),                     // 6: rxclaims.v1.RetroReport
+	(*RetroClaimReport)(nil),                // 7: rxclaims.v1.RetroClaimReport
+	(*RetroOutcome)(nil),                    // 8: rxclaims.v1.RetroOutcome
 }
 var file_rxclaims_v1_retro_proto_depIdxs = []int32{
-	4, // 0: rxclaims.v1.RetroReportResponse.report:type_name -> rxclaims.v1.RetroReport
-	5, // 1: rxclaims.v1.RetroReport.lines:type_name -> rxclaims.v1.RetroClaimReport
-	6, // 2: rxclaims.v1.RetroClaimReport.before:type_name -> rxclaims.v1.RetroOutcome
-	6, // 3: rxclaims.v1.RetroClaimReport.after:type_name -> rxclaims.v1.RetroOutcome
-	0, // 4: rxclaims.v1.RetroService.StartEligibilityRetro:input_type -> rxclaims.v1.StartEligibilityRetroRequest
-	1, // 5: rxclaims.v1.RetroService.StartConfigurationRetro:input_type -> rxclaims.v1.StartConfigurationRetroRequest
-	2, // 6: rxclaims.v1.RetroService.GetRetroReport:input_type -> rxclaims.v1.GetRetroReportRequest
-	3, // 7: rxclaims.v1.RetroService.StartEligibilityRetro:output_type -> rxclaims.v1.RetroReportResponse
-	3, // 8: rxclaims.v1.RetroService.StartConfigurationRetro:output_type -> rxclaims.v1.RetroReportResponse
-	3, // 9: rxclaims.v1.RetroService.GetRetroReport:output_type -> rxclaims.v1.RetroReportResponse
-	7, // [7:10] is the sub-list for method output_type
-	4, // [4:7] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	6, // 0: rxclaims.v1.StartEligibilityRetroResponse.report:type_name -> rxclaims.v1.RetroReport
+	6, // 1: rxclaims.v1.StartConfigurationRetroResponse.report:type_name -> rxclaims.v1.RetroReport
+	6, // 2: rxclaims.v1.GetRetroReportResponse.report:type_name -> rxclaims.v1.RetroReport
+	7, // 3: rxclaims.v1.RetroReport.lines:type_name -> rxclaims.v1.RetroClaimReport
+	8, // 4: rxclaims.v1.RetroClaimReport.before:type_name -> rxclaims.v1.RetroOutcome
+	8, // 5: rxclaims.v1.RetroClaimReport.after:type_name -> rxclaims.v1.RetroOutcome
+	0, // 6: rxclaims.v1.RetroService.StartEligibilityRetro:input_type -> rxclaims.v1.StartEligibilityRetroRequest
+	1, // 7: rxclaims.v1.RetroService.StartConfigurationRetro:input_type -> rxclaims.v1.StartConfigurationRetroRequest
+	2, // 8: rxclaims.v1.RetroService.GetRetroReport:input_type -> rxclaims.v1.GetRetroReportRequest
+	3, // 9: rxclaims.v1.RetroService.StartEligibilityRetro:output_type -> rxclaims.v1.StartEligibilityRetroResponse
+	4, // 10: rxclaims.v1.RetroService.StartConfigurationRetro:output_type -> rxclaims.v1.StartConfigurationRetroResponse
+	5, // 11: rxclaims.v1.RetroService.GetRetroReport:output_type -> rxclaims.v1.GetRetroReportResponse
+	9, // [9:12] is the sub-list for method output_type
+	6, // [6:9] is the sub-list for method input_type
+	6, // [6:6] is the sub-list for extension type_name
+	6, // [6:6] is the sub-list for extension extendee
+	0, // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_rxclaims_v1_retro_proto_init() }
@@ -842,7 +938,7 @@ func file_rxclaims_v1_retro_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_rxclaims_v1_retro_proto_rawDesc), len(file_rxclaims_v1_retro_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   7,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

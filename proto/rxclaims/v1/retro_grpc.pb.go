@@ -51,14 +51,14 @@ type RetroServiceClient interface {
 	// eligibility change. NotFound: no such member; InvalidArgument: a bad
 	// job ID or date (a from date in the future), or a job ID used by
 	// another request.
-	StartEligibilityRetro(ctx context.Context, in *StartEligibilityRetroRequest, opts ...grpc.CallOption) (*RetroReportResponse, error)
+	StartEligibilityRetro(ctx context.Context, in *StartEligibilityRetroRequest, opts ...grpc.CallOption) (*StartEligibilityRetroResponse, error)
 	// StartConfigurationRetro starts (or resumes) a job over the paid claims
 	// of a plan, group or client with dates of service from `from` to `to`
 	// (at most 366 days, not after today), after a configuration change
 	// effective in the past. NotFound: no such plan, group or client.
-	StartConfigurationRetro(ctx context.Context, in *StartConfigurationRetroRequest, opts ...grpc.CallOption) (*RetroReportResponse, error)
+	StartConfigurationRetro(ctx context.Context, in *StartConfigurationRetroRequest, opts ...grpc.CallOption) (*StartConfigurationRetroResponse, error)
 	// GetRetroReport reports a job: its progress so far, with totals.
-	GetRetroReport(ctx context.Context, in *GetRetroReportRequest, opts ...grpc.CallOption) (*RetroReportResponse, error)
+	GetRetroReport(ctx context.Context, in *GetRetroReportRequest, opts ...grpc.CallOption) (*GetRetroReportResponse, error)
 }
 
 type retroServiceClient struct {
@@ -69,9 +69,9 @@ func NewRetroServiceClient(cc grpc.ClientConnInterface) RetroServiceClient {
 	return &retroServiceClient{cc}
 }
 
-func (c *retroServiceClient) StartEligibilityRetro(ctx context.Context, in *StartEligibilityRetroRequest, opts ...grpc.CallOption) (*RetroReportResponse, error) {
+func (c *retroServiceClient) StartEligibilityRetro(ctx context.Context, in *StartEligibilityRetroRequest, opts ...grpc.CallOption) (*StartEligibilityRetroResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(RetroReportResponse)
+	out := new(StartEligibilityRetroResponse)
 	err := c.cc.Invoke(ctx, RetroService_StartEligibilityRetro_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
@@ -79,9 +79,9 @@ func (c *retroServiceClient) StartEligibilityRetro(ctx context.Context, in *Star
 	return out, nil
 }
 
-func (c *retroServiceClient) StartConfigurationRetro(ctx context.Context, in *StartConfigurationRetroRequest, opts ...grpc.CallOption) (*RetroReportResponse, error) {
+func (c *retroServiceClient) StartConfigurationRetro(ctx context.Context, in *StartConfigurationRetroRequest, opts ...grpc.CallOption) (*StartConfigurationRetroResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(RetroReportResponse)
+	out := new(StartConfigurationRetroResponse)
 	err := c.cc.Invoke(ctx, RetroService_StartConfigurationRetro_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
@@ -89,9 +89,9 @@ func (c *retroServiceClient) StartConfigurationRetro(ctx context.Context, in *St
 	return out, nil
 }
 
-func (c *retroServiceClient) GetRetroReport(ctx context.Context, in *GetRetroReportRequest, opts ...grpc.CallOption) (*RetroReportResponse, error) {
+func (c *retroServiceClient) GetRetroReport(ctx context.Context, in *GetRetroReportRequest, opts ...grpc.CallOption) (*GetRetroReportResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(RetroReportResponse)
+	out := new(GetRetroReportResponse)
 	err := c.cc.Invoke(ctx, RetroService_GetRetroReport_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
@@ -116,14 +116,14 @@ type RetroServiceServer interface {
 	// eligibility change. NotFound: no such member; InvalidArgument: a bad
 	// job ID or date (a from date in the future), or a job ID used by
 	// another request.
-	StartEligibilityRetro(context.Context, *StartEligibilityRetroRequest) (*RetroReportResponse, error)
+	StartEligibilityRetro(context.Context, *StartEligibilityRetroRequest) (*StartEligibilityRetroResponse, error)
 	// StartConfigurationRetro starts (or resumes) a job over the paid claims
 	// of a plan, group or client with dates of service from `from` to `to`
 	// (at most 366 days, not after today), after a configuration change
 	// effective in the past. NotFound: no such plan, group or client.
-	StartConfigurationRetro(context.Context, *StartConfigurationRetroRequest) (*RetroReportResponse, error)
+	StartConfigurationRetro(context.Context, *StartConfigurationRetroRequest) (*StartConfigurationRetroResponse, error)
 	// GetRetroReport reports a job: its progress so far, with totals.
-	GetRetroReport(context.Context, *GetRetroReportRequest) (*RetroReportResponse, error)
+	GetRetroReport(context.Context, *GetRetroReportRequest) (*GetRetroReportResponse, error)
 	mustEmbedUnimplementedRetroServiceServer()
 }
 
@@ -134,13 +134,13 @@ type RetroServiceServer interface {
 // pointer dereference when methods are called.
 type UnimplementedRetroServiceServer struct{}
 
-func (UnimplementedRetroServiceServer) StartEligibilityRetro(context.Context, *StartEligibilityRetroRequest) (*RetroReportResponse, error) {
+func (UnimplementedRetroServiceServer) StartEligibilityRetro(context.Context, *StartEligibilityRetroRequest) (*StartEligibilityRetroResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method StartEligibilityRetro not implemented")
 }
-func (UnimplementedRetroServiceServer) StartConfigurationRetro(context.Context, *StartConfigurationRetroRequest) (*RetroReportResponse, error) {
+func (UnimplementedRetroServiceServer) StartConfigurationRetro(context.Context, *StartConfigurationRetroRequest) (*StartConfigurationRetroResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method StartConfigurationRetro not implemented")
 }
-func (UnimplementedRetroServiceServer) GetRetroReport(context.Context, *GetRetroReportRequest) (*RetroReportResponse, error) {
+func (UnimplementedRetroServiceServer) GetRetroReport(context.Context, *GetRetroReportRequest) (*GetRetroReportResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetRetroReport not implemented")
 }
 func (UnimplementedRetroServiceServer) mustEmbedUnimplementedRetroServiceServer() {}
