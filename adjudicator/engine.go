@@ -32,6 +32,9 @@ type Options struct {
 	Configs ConfigStore
 	// Now is the clock; defaults to time.Now. Claims dated after its day are post-dated (82).
 	Now func() time.Time
+	// AfterRetroStep, when set, is called after each durable step of a
+	// retro job (a reversal or a re-bill): a crash test's hook.
+	AfterRetroStep func()
 }
 
 // Engine adjudicates claims. It is safe for concurrent use.
@@ -50,6 +53,8 @@ type Engine struct {
 	priorAuths        PriorAuthStore // nil if the stores keep no PA records
 	tx                Transactor     // nil unless the store is shared by several engines
 	replaying         atomic.Bool    // a replay or dry run holds the one slot (replayTurn)
+	retroRuns         retroRuns      // the retro jobs running (retro.go)
+	retroStepHook     func()
 
 	adminMu sync.Mutex     // serializes configuration changes
 	cfg     *config.Config // the configuration in force, normalized; owned under adminMu
@@ -66,7 +71,7 @@ func New(cfg *config.Config, opts Options) (*Engine, error) {
 		return nil, fmt.Errorf("adjudicator: Options.Store is required")
 	}
 	e := &Engine{store: opts.Store, now: opts.Now, seed: maphash.MakeSeed(), configs: opts.Configs,
-		keyLocks: newStripeLocks(), famLocks: newStripeLocks()}
+		keyLocks: newStripeLocks(), famLocks: newStripeLocks(), retroStepHook: opts.AfterRetroStep}
 	e.health, _ = opts.Store.(StoreHealth)
 	if p, ok := opts.Configs.(PriorAuthStore); ok {
 		e.priorAuths = p

@@ -40,6 +40,7 @@ type adjudication struct {
 	submitted *Claim      // the claim as submitted (bill, rebill, test claim)
 	rev       *Reversal   // the reversal as submitted (B2)
 	audit     *AuditEntry // written with the reversal an enrollment operator asked for
+	retro     *retroTurn  // a retro job's re-bill (retro.go)
 	resp      *Response
 	docs      *docSet
 	step      string // the name of the step running, which the trace shows

@@ -185,11 +185,14 @@ func newShadow(st Store, now func() time.Time, canonicalKeysOnly bool) *Engine {
 func (r *replayer) readjudicate(ctx context.Context, rec *ClaimRecord) (*Replay, *HistoryEntry, error) {
 	out := &Replay{ClaimID: rec.ID, ConfigVersion: rec.ConfigVersion, Original: rec.Response}
 	steps := replayBillSteps
+	var retro *retroTurn
 	switch {
 	case rec.Transaction == TxRebill:
 		steps = replayRebillSteps
+	case rec.Transaction == TxRetro && rec.Response != nil:
+		steps, retro = replayRetroSteps, &retroTurn{original: rec.Response.ReversedClaimID}
 	case rec.Transaction != TxBill:
-		out.Skipped = "transaction " + rec.Transaction + " is not a bill or rebill"
+		out.Skipped = "transaction " + rec.Transaction + " is not a bill, rebill or retro re-bill"
 		return out, nil, nil
 	case rec.Claim == nil || rec.Response == nil:
 		out.Skipped = "the record holds no claim or response"
@@ -210,7 +213,7 @@ func (r *replayer) readjudicate(ctx context.Context, rec *ClaimRecord) (*Replay,
 	}
 	r.clock, r.st.at = at, rec.ID
 	a := &adjudication{engine: r.shadow, snap: snap, store: r.st, submitted: rec.Claim, docs: newDocSet(r.st),
-		resp: &Response{ClaimID: rec.ID, Trace: make([]TraceStep, 0, 16)}}
+		resp: &Response{ClaimID: rec.ID, Trace: make([]TraceStep, 0, 16)}, retro: retro}
 	// The member's PAs as the claim read them: records are changed and
 	// ended after the fact, and a replay must not see that.
 	a.pas, a.pasRead = slices.Clone(rec.PriorAuths), true
@@ -220,11 +223,12 @@ func (r *replayer) readjudicate(ctx context.Context, rec *ClaimRecord) (*Replay,
 	}
 	out.Replayed = resp
 	out.Differences = compareResponses(rec.Response, resp)
+	var hist *HistoryEntry
 	if resp.Status == Paid {
 		out.Differences = append(out.Differences, compareJSON("contributions", rec.Contributions, a.contributions)...)
-		return out, a.historyEntry(), nil
+		hist = a.historyEntry()
 	}
-	return out, nil, nil
+	return out, hist, nil
 }
 
 // The replay pipelines: a bill's and a rebill's, with a commit that writes

@@ -274,7 +274,11 @@ func (a *adjudication) eligibility(ctx context.Context) error {
 func (a *adjudication) submission(context.Context) error {
 	c, set := a.claim, &a.path.settings
 	today := a.engine.today()
-	if limit := *set.FilingLimitDays; limit > 0 && c.dos.AddDays(limit).Before(today) {
+	switch limit := *set.FilingLimitDays; {
+	case limit <= 0 || !c.dos.AddDays(limit).Before(today):
+	case a.retro != nil:
+		a.trace("", "date of service %s is more than %d days before %s: the filing limit binds pharmacies, not a retroactive re-adjudication", c.dos, limit, today)
+	default:
 		a.resp.reject(ncpdp.RejectClaimTooOld)
 		a.trace("", "reject %s: date of service %s is more than %d days before %s", ncpdp.RejectClaimTooOld, c.dos, limit, today)
 	}

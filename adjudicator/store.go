@@ -349,6 +349,27 @@ type Commit struct {
 	// Audit, when not nil, is appended to the audit trail in the batch (a
 	// reversal an enrollment operator asked for); claims carry none.
 	Audit *AuditEntry
+	// Retro, when not nil, is the progress record of a retro job's claim
+	// (RetroStore), put in the batch with the reversal or re-bill it
+	// records, replacing the one with its job and index. A Commit may carry
+	// it alone. Only a RetroStore is given one.
+	Retro *RetroProgress
+}
+
+// RetroStore keeps retro jobs (retro.go): each job with the claims it
+// re-adjudicates, fixed when it starts, and one progress record per claim,
+// which the engine writes in the same Commit as the claim's reversal or
+// re-bill (Commit.Retro), so a job resumed after a crash knows exactly
+// what was done. Jobs and progress records are never deleted.
+type RetroStore interface {
+	// CreateRetroJob writes job durably, with audit (when not nil) in the
+	// same batch, unless a job with its ID is stored; then it writes
+	// nothing. It reports whether it wrote.
+	CreateRetroJob(ctx context.Context, job *RetroJob, audit *AuditEntry) (created bool, err error)
+	// RetroJob returns the job with the ID, or nil if none.
+	RetroJob(ctx context.Context, id string) (*RetroJob, error)
+	// RetroProgress returns the job's progress records by index.
+	RetroProgress(ctx context.Context, id string) ([]RetroProgress, error)
 }
 
 // DocWrite puts one accumulator document. The store must not keep Doc

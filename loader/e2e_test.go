@@ -294,15 +294,21 @@ func (e *endToEnd) outageThenRetro() {
 		t.Fatalf("the spouse's eligibility: %+v %v", e, err)
 	}
 
+	// The adjudicator's retro job reverses the claim and bills it again
+	// under the termination: the re-bill rejects, so nothing is paid.
 	aff, err := l.Retro(ctx, f2.Group, f2.Seq, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(aff) != 1 || aff[0].ClaimID != e.claim || !aff[0].Reversed {
-		t.Fatalf("affected claims: %+v, want claim %s reversed", aff, e.claim)
+	if len(aff) != 1 || aff[0].ClaimID != e.claim || !aff[0].Reversed || aff[0].State != "DONE" || aff[0].NewStatus != "R" || aff[0].NewClaimID != "" {
+		t.Fatalf("affected claims: %+v, want claim %s reversed and its re-bill rejected", aff, e.claim)
 	}
-	if aff, err := l.Retro(ctx, f2.Group, f2.Seq, true); err != nil || len(aff) != 0 {
-		t.Fatalf("affected claims after reversal: %+v %v", aff, err)
+	// Running it again re-adjudicates nothing twice: the same job reports the same.
+	if again, err := l.Retro(ctx, f2.Group, f2.Seq, true); err != nil || len(again) != 1 || again[0].Job != aff[0].Job || again[0].State != "DONE" {
+		t.Fatalf("affected claims after the job: %+v %v", again, err)
+	}
+	if listed, err := l.Retro(ctx, f2.Group, f2.Seq, false); err != nil || len(listed) != 0 {
+		t.Fatalf("paid claims the change affects after the job: %+v %v", listed, err)
 	}
 	e.q = q
 }

@@ -26,9 +26,10 @@ type fakeSink struct {
 	prescribers map[string]domain.Prescriber
 	priorAuths  map[string]domain.PriorAuth
 	claims      []ClaimRef
-	batches     []uint64 // sequences received, in order (repeats show resends)
-	failNext    int      // fail this many calls before applying
-	failAfter   int      // apply, then fail (an ack lost) this many calls
+	retroJobs   map[string][]RetroLine // by job ID
+	batches     []uint64               // sequences received, in order (repeats show resends)
+	failNext    int                    // fail this many calls before applying
+	failAfter   int                    // apply, then fail (an ack lost) this many calls
 }
 
 func newFakeSink() *fakeSink {
@@ -259,4 +260,38 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// Readjudicate stands in for a retro job: each of the member's paid claims
+// from j.From is reversed and billed again as "<id>-r"; a job run again
+// reports the same lines and changes nothing.
+func (s *fakeSink) Readjudicate(_ context.Context, j RetroJob) ([]RetroLine, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if lines, ok := s.retroJobs[j.ID]; ok {
+		return lines, nil
+	}
+	var lines []RetroLine
+	for i := range s.claims {
+		c := &s.claims[i]
+		if c.CardholderID != j.CardholderID || c.PersonCode != j.PersonCode || c.DateOfService.Before(j.From) || c.Status != "P" {
+			continue
+		}
+		c.Status = "X"
+		lines = append(lines, RetroLine{ClaimID: c.ClaimID, DateOfService: c.DateOfService.String(), State: "DONE", PlanBefore: c.PlanID,
+			NewClaimID: c.ClaimID + "-r", StatusAfter: "P", PlanAfter: c.PlanID})
+	}
+	for _, ln := range lines {
+		for _, c := range s.claims {
+			if c.ClaimID == ln.ClaimID {
+				c.ClaimID, c.Status = ln.NewClaimID, "P"
+				s.claims = append(s.claims, c)
+			}
+		}
+	}
+	if s.retroJobs == nil {
+		s.retroJobs = map[string][]RetroLine{}
+	}
+	s.retroJobs[j.ID] = lines
+	return lines, nil
 }

@@ -17,6 +17,7 @@ import (
 type GRPCSink struct {
 	client  pb.EnrollmentServiceClient
 	pas     pb.PriorAuthServiceClient
+	retro   pb.RetroServiceClient
 	source  string
 	Timeout time.Duration // default 30s
 }
@@ -33,7 +34,7 @@ var ready = grpc.WaitForReady(true)
 // NewGRPCSink returns a Sink over conn; source names this loader in the
 // adjudicator's logs.
 func NewGRPCSink(conn grpc.ClientConnInterface, source string) *GRPCSink {
-	return &GRPCSink{client: pb.NewEnrollmentServiceClient(conn), pas: pb.NewPriorAuthServiceClient(conn), source: source, Timeout: 30 * time.Second}
+	return &GRPCSink{client: pb.NewEnrollmentServiceClient(conn), pas: pb.NewPriorAuthServiceClient(conn), retro: pb.NewRetroServiceClient(conn), source: source, Timeout: 30 * time.Second}
 }
 
 // SyncFamilies implements Sink.
@@ -124,4 +125,23 @@ func (s *GRPCSink) ReverseClaim(ctx context.Context, claimID string) error {
 		return fmt.Errorf("claim %s: the reversal was rejected", claimID)
 	}
 	return nil
+}
+
+// Readjudicate implements Sink: RetroService.StartEligibilityRetro, which
+// runs the job to its end before answering, so it is not bounded by
+// Timeout (only by ctx).
+func (s *GRPCSink) Readjudicate(ctx context.Context, j RetroJob) ([]RetroLine, error) {
+	resp, err := s.retro.StartEligibilityRetro(ctx, &pb.StartEligibilityRetroRequest{JobId: j.ID, CardholderId: j.CardholderID,
+		PersonCode: j.PersonCode, From: j.From.String(), Reason: j.Reason}, ready)
+	if err != nil {
+		return nil, err
+	}
+	var out []RetroLine
+	for _, l := range resp.GetReport().GetLines() {
+		line := RetroLine{ClaimID: l.GetClaimId(), DateOfService: l.GetDateOfService(), State: l.GetState(),
+			PlanBefore: l.GetBefore().GetPlanId(), NewClaimID: l.GetNewClaimId(), StatusAfter: l.GetAfter().GetStatus(),
+			PlanAfter: l.GetAfter().GetPlanId(), RejectsAfter: l.GetAfter().GetRejectCodes()}
+		out = append(out, line)
+	}
+	return out, nil
 }

@@ -8,7 +8,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/rxclaims/rxclaims/loader/state"
 )
@@ -128,13 +130,25 @@ type Affected struct {
 	DateOfService string `json:"date_of_service"`
 	PlanID        string `json:"plan_id"`
 	Reason        string `json:"reason"`
-	Reversed      bool   `json:"reversed"`
+	// Reversed says the claim was reversed and billed again by the
+	// adjudicator's retro job (Job): its new answer follows.
+	Reversed   bool     `json:"reversed"`
+	Job        string   `json:"job,omitempty"`
+	State      string   `json:"state,omitempty"` // DONE or SKIPPED (another transaction reversed it first)
+	NewClaimID string   `json:"new_claim_id,omitempty"`
+	NewStatus  string   `json:"new_status,omitempty"` // P or R
+	NewPlanID  string   `json:"new_plan_id,omitempty"`
+	NewRejects []string `json:"new_rejects,omitempty"`
 }
 
 // Retro lists the paid claims the retroactive changes of file group/seq
-// affect, and reverses them when reverse is set. Reversing is idempotent: a
-// claim already reversed is no longer paid, so it is not listed again.
-func (l *Loader) Retro(ctx context.Context, group string, seq uint64, reverse bool) ([]Affected, error) {
+// affect and, when readjudicate is set, has the adjudicator re-adjudicate
+// them: one retro job per changed member, which reverses the member's paid
+// claims from the change's date and bills them again under the enrollment
+// now synced. A job's ID names the file and the change's place in it, so
+// running this again resumes an unfinished job and changes nothing once it
+// is finished (it reports the job again).
+func (l *Loader) Retro(ctx context.Context, group string, seq uint64, readjudicate bool) ([]Affected, error) {
 	if l.opts.Sink == nil {
 		return nil, errors.New("loader: retroactive checks need the adjudicator")
 	}
@@ -157,7 +171,21 @@ func (l *Loader) Retro(ctx context.Context, group string, seq uint64, reverse bo
 	}
 	today := l.today()
 	var out []Affected
-	for _, r := range retros {
+	for i, r := range retros {
+		member := r.CardholderID + "/" + r.PersonCode
+		if readjudicate {
+			job := RetroJob{ID: retroJobID(group, seq, i), CardholderID: r.CardholderID, PersonCode: r.PersonCode, From: r.From, Reason: r.Reason}
+			lines, err := l.opts.Sink.Readjudicate(ctx, job)
+			if err != nil {
+				return out, fmt.Errorf("retro job %s: %w", job.ID, err)
+			}
+			for _, ln := range lines {
+				out = append(out, Affected{ClaimID: ln.ClaimID, Member: member, DateOfService: ln.DateOfService, PlanID: ln.PlanBefore,
+					Reason: r.Reason, Reversed: ln.State != "SKIPPED", Job: job.ID, State: ln.State, NewClaimID: ln.NewClaimID,
+					NewStatus: ln.StatusAfter, NewPlanID: ln.PlanAfter, NewRejects: ln.RejectsAfter})
+			}
+			continue
+		}
 		claims, err := l.opts.Sink.MemberClaims(ctx, r.CardholderID, r.PersonCode, r.From, today)
 		if err != nil {
 			return out, fmt.Errorf("claims of a member of %s/%d: %w", group, seq, err)
@@ -166,16 +194,24 @@ func (l *Loader) Retro(ctx context.Context, group string, seq uint64, reverse bo
 			if c.Status != "P" || (r.Plan != "" && c.PlanID == r.Plan) {
 				continue
 			}
-			a := Affected{ClaimID: c.ClaimID, Member: r.CardholderID + "/" + r.PersonCode,
-				DateOfService: c.DateOfService.String(), PlanID: c.PlanID, Reason: r.Reason}
-			if reverse {
-				if err := l.opts.Sink.ReverseClaim(ctx, c.ClaimID); err != nil {
-					return out, fmt.Errorf("reversing claim %s: %w", c.ClaimID, err)
-				}
-				a.Reversed = true
-			}
-			out = append(out, a)
+			out = append(out, Affected{ClaimID: c.ClaimID, Member: member, DateOfService: c.DateOfService.String(), PlanID: c.PlanID, Reason: r.Reason})
 		}
 	}
 	return out, nil
+}
+
+// retroJobID names the retro job of the n-th retroactive change of file
+// group/seq, in the adjudicator's job ID alphabet; it names no member.
+func retroJobID(group string, seq uint64, n int) string {
+	g := strings.Map(func(r rune) rune {
+		if r < 0x80 && (unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("._-", r)) {
+			return r
+		}
+		return '_'
+	}, group)
+	id := fmt.Sprintf("loader:%s:%d:%d", g, seq, n)
+	if len(id) > 64 {
+		id = fmt.Sprintf("loader:%s:%d:%d", g[:64-len(id)+len(g)], seq, n)
+	}
+	return id
 }

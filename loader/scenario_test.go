@@ -324,15 +324,15 @@ func (s *scenario) cmdClaims(ctx context.Context, d *datadriven.TestData) (strin
 
 func (s *scenario) cmdRetro(ctx context.Context, d *datadriven.TestData) (string, error) {
 	seq, _ := strconv.ParseUint(arg(d, "seq", "1"), 10, 64)
-	aff, err := s.l.Retro(ctx, arg(d, "group", ""), seq, d.HasArg("reverse"))
+	aff, err := s.l.Retro(ctx, arg(d, "group", ""), seq, d.HasArg("readjudicate"))
 	if err != nil {
 		return "", err
 	}
 	var b strings.Builder
 	for _, a := range aff {
 		fmt.Fprintf(&b, "%s %s %s %s: %s", a.ClaimID, a.Member, a.DateOfService, a.PlanID, a.Reason)
-		if a.Reversed {
-			b.WriteString(" (reversed)")
+		if a.Job != "" {
+			fmt.Fprintf(&b, " (job %s: %s, new claim %s %s %s)", a.Job, a.State, a.NewClaimID, a.NewStatus, a.NewPlanID)
 		}
 		b.WriteString("\n")
 	}

@@ -25,6 +25,33 @@ type Sink interface {
 	MemberClaims(ctx context.Context, cardholderID, personCode string, from, to domain.Date) ([]ClaimRef, error)
 	// ReverseClaim reverses a paid claim (B2); reversing a reversed claim changes nothing.
 	ReverseClaim(ctx context.Context, claimID string) error
+	// Readjudicate runs the adjudicator's retro job for a member's
+	// back-dated eligibility change: it reverses the member's paid claims
+	// with dates of service from j.From on and bills them again under the
+	// enrollment now synced. Running a job again (its ID) resumes it, or,
+	// once finished, changes nothing and reports it again.
+	Readjudicate(ctx context.Context, j RetroJob) ([]RetroLine, error)
+}
+
+// RetroJob is an eligibility retro job the loader asks the adjudicator to run.
+type RetroJob struct {
+	ID           string // names no member: "loader:<group>:<seq>:<n>"
+	CardholderID string
+	PersonCode   string
+	From         domain.Date
+	Reason       string
+}
+
+// RetroLine is one claim of a retro job's report.
+type RetroLine struct {
+	ClaimID       string // the claim the job reversed
+	DateOfService string
+	State         string // DONE, SKIPPED or REVERSED (not yet billed again)
+	PlanBefore    string
+	NewClaimID    string // the claim the re-bill paid; none when it rejected
+	StatusAfter   string // P or R
+	PlanAfter     string
+	RejectsAfter  []string
 }
 
 // FamilyBatch is one outbox batch of families.

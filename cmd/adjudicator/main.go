@@ -117,7 +117,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return server.Run(ctx, server.Options{
 		GRPCAddr: f.GRPCAddr, AdminAddr: f.AdminAddr, HealthAddr: f.HealthAddr, MetricsAddr: f.MetricsAddr, DataDir: f.DataDir, StoreDSN: f.Store,
 		Config: chooseConfig(f.Config, log), Logger: log, BackupDir: f.BackupDir, PolicyFile: f.Policy,
-		MaxClaimsInFlight: f.MaxInFlight,
+		MaxClaimsInFlight: f.MaxInFlight, AfterRetroStep: retroHoldHook(ctx, log),
 		Caches: server.Caches{BlockCacheBytes: f.BlockCacheMiB << 20, MemTableBytes: f.MemTableMiB << 20,
 			FamilyCacheSize: f.FamilyCache, DocumentCacheSize: f.DocumentCache},
 		Security: server.Security{

@@ -29,7 +29,7 @@ type CLI struct {
 	Apply  ApplyCmd  `cmd:"" help:"Stage, process and sync one file, then exit."`
 	Status StatusCmd `cmd:"" help:"List files with their status and counts, and the outbox."`
 	Rewind RewindCmd `cmd:"" help:"Undo file GROUP/SEQ and the group's later files."`
-	Retro  RetroCmd  `cmd:"" help:"List (and with --reverse reverse) the paid claims a file's back-dated changes affect."`
+	Retro  RetroCmd  `cmd:"" help:"List the paid claims a file's back-dated changes affect (with --readjudicate, re-adjudicate them)."`
 	Sync   SyncCmd   `cmd:"" help:"Send what the outbox holds, then exit."`
 	Policy PolicyCmd `cmd:"" help:"Member policy versions: pending, history, approve, reject, change."`
 	Bench  BenchCmd  `cmd:"" help:"Apply N generated family records to a fresh loader and report the rate."`

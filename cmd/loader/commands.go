@@ -130,11 +130,12 @@ func (c *RewindCmd) Run(ctx context.Context, g *Globals) error {
 	return loader.WriteKept(g.stdout, s.Loader, files, c.Seq)
 }
 
-// RetroCmd lists the paid claims a file's back-dated changes affect.
+// RetroCmd lists the paid claims a file's back-dated changes affect and,
+// with --readjudicate, has the adjudicator re-adjudicate them.
 type RetroCmd struct {
-	Group   string `required:"" help:"The file's group."`
-	Seq     uint64 `required:"" help:"The file's sequence within the group."`
-	Reverse bool   `help:"Reverse the affected claims."`
+	Group        string `required:"" help:"The file's group."`
+	Seq          uint64 `required:"" help:"The file's sequence within the group."`
+	Readjudicate bool   `help:"Reverse the affected claims and bill them again under the new enrollment (the adjudicator's retro jobs; safe to run again)."`
 }
 
 // Run prints the affected claims, one JSON object a line.
@@ -144,7 +145,7 @@ func (c *RetroCmd) Run(ctx context.Context, g *Globals) error {
 		return err
 	}
 	defer s.Close()
-	aff, err := s.Retro(ctx, strings.ToUpper(c.Group), c.Seq, c.Reverse)
+	aff, err := s.Retro(ctx, strings.ToUpper(c.Group), c.Seq, c.Readjudicate)
 	if err != nil {
 		return err
 	}

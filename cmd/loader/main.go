@@ -7,7 +7,7 @@
 //	loader policy change --group GRP100 --family LDR001 --person 001 --user mark --profiles profiles.yaml management=Y
 //	loader status --group GRP100
 //	loader rewind --group GRP100 --seq 3
-//	loader retro --group GRP100 --seq 4 --reverse
+//	loader retro --group GRP100 --seq 4 --readjudicate
 //	loader bench --records 1000000
 //	loader policy pending --group GRP100
 //	loader policy approve --group GRP100 --family LDR001 --user olivia --profiles profiles.yaml

@@ -60,11 +60,15 @@ type CLI struct {
 	Replay      replayCmd      `cmd:"" help:"Re-adjudicate a stored claim as it was adjudicated (its configuration version, clock and accumulators) and compare with its stored answer; writes nothing."`
 	ReplayStore replayStoreCmd `cmd:"" name:"replay-store" help:"Replay every stored claim and report those that differ (operator or auditor role); exits 1 on any difference."`
 	DryRun      dryRunCmd      `cmd:"" name:"dry-run" help:"Re-adjudicate past paid claims (by date of service, plan, group, client or member) under drafts or the configuration in force, writing nothing, and list every changed answer with totals."`
-	Backup      backupCmd      `cmd:"" help:"Back up the running server's store under its --backup-dir (OperatorService; role operator)."`
-	Audit       auditCmd       `cmd:"" help:"Read the audit trail (auditor role)."`
+	Retro       struct {
+		Run    retroRunCmd    `cmd:"" help:"Re-adjudicate the paid claims of a plan, group or client over a date range after a configuration change effective in the past: each is reversed and billed again under the configuration in force, per family in date-of-service order (role config-approver). Resumable: run it again with its JOB."`
+		Report retroReportCmd `cmd:"" help:"A retro job's report (config-approver, enrollment-operator or auditor)."`
+	} `cmd:"" help:"Retroactive re-adjudication (RetroService)."`
+	Backup backupCmd `cmd:"" help:"Back up the running server's store under its --backup-dir (OperatorService; role operator)."`
+	Audit  auditCmd  `cmd:"" help:"Read the audit trail (auditor role)."`
 }
 
-const description = "Manage the adjudicator's edits, configuration bundles and test claims through its AdminService, members' prior authorizations through its PriorAuthService, and back it up through its OperatorService."
+const description = "Manage the adjudicator's edits, configuration bundles and test claims through its AdminService, members' prior authorizations through its PriorAuthService, retroactive re-adjudication through its RetroService, and back it up through its OperatorService."
 
 // session is what a command runs with.
 type session struct {
@@ -72,6 +76,7 @@ type session struct {
 	admin      *client.Admin
 	operator   *client.Operator
 	priorAuths *client.PriorAuths
+	retro      *client.Retro
 	out        io.Writer
 	errOut     io.Writer
 	json       bool
@@ -91,7 +96,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer conn.Close()
 	s := &session{ctx: ctx, admin: client.NewAdmin(conn, c.User), operator: client.NewOperator(conn, c.User),
-		priorAuths: client.NewPriorAuths(conn, c.User), out: stdout, errOut: stderr, json: c.JSON}
+		priorAuths: client.NewPriorAuths(conn, c.User), retro: client.NewRetro(conn, c.User), out: stdout, errOut: stderr, json: c.JSON}
 	return describe(kctx.Run(s))
 }
 

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/edits"
@@ -19,6 +20,7 @@ import (
 	"github.com/rxclaims/rxclaims/internal/client"
 	"github.com/rxclaims/rxclaims/internal/demo"
 	"github.com/rxclaims/rxclaims/internal/servertest"
+	"google.golang.org/grpc/metadata"
 )
 
 type adjctl struct {
@@ -416,4 +418,47 @@ func TestAdjctlDryRun(t *testing.T) {
 	if out := a.ok("ops", "replay-store"); !strings.Contains(out, "replayed 1 claims: 1 same, 0 different") {
 		t.Fatalf("replay-store after the dry runs:\n%s", out)
 	}
+}
+
+// TestAdjctlRetro: after a quantity limit is activated, an analyst's
+// configuration retro over the plan reverses the claim it would now refuse
+// and bills it again (it rejects 9G, so the plan no longer pays it);
+// running the job again changes nothing, an auditor reads its report, and
+// an enrollment operator may not start one.
+func TestAdjctlRetro(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	policy := servertest.Policy(t, map[string][]string{"alice": {authz.ConfigAuthor}, "bob": {authz.ConfigApprover},
+		"carol": {authz.Auditor}, "erin": {authz.EnrollmentOperator}, "switch": {authz.ClaimsSubmitter}})
+	srv := servertest.StartWithPolicy(t, t.TempDir(), policy)
+	c := &adjudicator.Claim{BIN: demo.BIN, PCN: demo.PCN, CardholderID: demo.DemoCardholder, PersonCode: demo.DemoSubscriberCode,
+		DateOfBirth: demo.DemoSubscriberDOB, DateOfService: "2026-11-20", RxNumber: "4344", ProductID: demo.DemoGenericNDC,
+		Quantity: "30", DaysSupply: 30, IngredientCostSubmitted: "20.00", UsualAndCustomary: "30.00", GrossAmountDue: "30.00",
+		PharmacyNPI: demo.DemoPharmacyNPI, PrescriberNPI: demo.DemoPrescriberNPI}
+	r, err := client.NewClaims(srv.Conn).Bill(metadata.AppendToOutgoingContext(ctx, client.UserMetadataKey, "switch"), c)
+	if err != nil || r.Status != adjudicator.Paid {
+		t.Fatalf("bill: %+v, %v", r, err)
+	}
+	a := adjctl{t: t, addr: srv.AdminAddr}
+	a.ok("alice", "edits", "create", write(t, dir, "qty.yaml", qtyEdit))
+	a.ok("bob", "edits", "activate", "QTY-10", "1")
+	today := servertest.Now.Format(time.DateOnly)
+	args := []string{"retro", "run", "QTY-10-GOLIVE", "--plan", r.PlanID, "--from", "2026-11-20", "--to", today, "--reason", "QTY-10 back-dated"}
+	a.fails("PermissionDenied", "erin", args...)
+	out := a.ok("bob", args...)
+	if !strings.Contains(out, "finished") || !strings.Contains(out, "1 claims: 1 re-adjudicated, 0 skipped, 1 changed") ||
+		!strings.Contains(out, r.ClaimID) || !strings.Contains(out, "R 9G") {
+		t.Fatalf("retro run:\n%s", out)
+	}
+	if again := a.ok("bob", args...); again != out {
+		t.Fatalf("the finished job run again:\n%s\nwant the same report:\n%s", again, out)
+	}
+	if rep := a.ok("carol", "retro", "report", "QTY-10-GOLIVE"); rep != out {
+		t.Fatalf("retro report:\n%s", rep)
+	}
+	if js := a.ok("carol", "--json", "retro", "report", "QTY-10-GOLIVE"); !strings.Contains(js, `"rejectCodes"`) && !strings.Contains(js, `"reject_codes"`) {
+		t.Fatalf("retro report --json:\n%s", js)
+	}
+	a.fails("InvalidArgument", "bob", "retro", "run", "BAD", "--plan", r.PlanID, "--from", "2020-01-01", "--to", today)
+	a.fails("NotFound", "carol", "retro", "report", "NO-SUCH-JOB")
 }

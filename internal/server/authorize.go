@@ -222,6 +222,12 @@ func requestObjects(req any) []string {
 		return []string{adjudicator.PriorAuthObject(clip(r.GetNumber()))}
 	case *pb.GetPriorAuthRequest:
 		return []string{adjudicator.PriorAuthObject(clip(r.GetNumber()))}
+	case *pb.StartEligibilityRetroRequest:
+		return []string{"retro job " + clip(r.GetJobId())}
+	case *pb.StartConfigurationRetroRequest:
+		return []string{"retro job " + clip(r.GetJobId())}
+	case *pb.GetRetroReportRequest:
+		return []string{"retro job " + clip(r.GetJobId())}
 	}
 	return nil
 }

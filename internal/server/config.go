@@ -52,7 +52,7 @@ func openEngine(ctx context.Context, st engineStore, opts Options, log *slog.Log
 	if err != nil {
 		return nil, err
 	}
-	engOpts := adjudicator.Options{Store: st, Configs: st, Now: opts.Now}
+	engOpts := adjudicator.Options{Store: st, Configs: st, Now: opts.Now, AfterRetroStep: opts.AfterRetroStep}
 	if !found {
 		engine, err := seedEngine(ctx, st, opts.Config, engOpts, log)
 		if !errors.Is(err, adjudicator.ErrStaleConfig) {

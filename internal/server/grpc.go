@@ -126,6 +126,7 @@ func New(engine *adjudicator.Engine, c Config) *Server {
 	pb.RegisterAdminServiceServer(admin, newAdminService(engine, log))
 	pb.RegisterEnrollmentServiceServer(admin, newEnrollmentService(engine, log))
 	pb.RegisterPriorAuthServiceServer(admin, newPriorAuthService(engine, log))
+	pb.RegisterRetroServiceServer(admin, newRetroService(engine, log))
 	pb.RegisterOperatorServiceServer(admin, newOperatorService(c.Backups, c.BackupDir, log))
 	probes := grpc.NewServer(append(lim.transport(), grpc.MaxRecvMsgSize(4<<10))...)
 	for _, s := range []*grpc.Server{claims, admin, probes} {

@@ -57,6 +57,10 @@ var methodRoles = map[string][]string{
 	pb.PriorAuthService_ListPriorAuths_FullMethodName:  {authz.ClinicalReviewer, authz.Auditor},
 	pb.PriorAuthService_GetPriorAuth_FullMethodName:    {authz.ClinicalReviewer, authz.Auditor},
 	pb.PriorAuthService_SyncPriorAuths_FullMethodName:  {authz.EnrollmentOperator},
+
+	pb.RetroService_StartEligibilityRetro_FullMethodName:   {authz.EnrollmentOperator},
+	pb.RetroService_StartConfigurationRetro_FullMethodName: {authz.ConfigApprover},
+	pb.RetroService_GetRetroReport_FullMethodName:          {authz.EnrollmentOperator, authz.ConfigApprover, authz.Auditor},
 }
 
 // MethodRoles returns a copy of the role table, by full method name.

@@ -156,8 +156,8 @@ func serve(t testing.TB, e *adjudicator.Engine, pki *servertest.PKI) (claimsAddr
 }
 
 // TestNewServesEveryService: New registers ClaimsService on the claims
-// listener and AdminService, EnrollmentService and PriorAuthService on the
-// admin listener,
+// listener and AdminService, EnrollmentService, PriorAuthService and
+// RetroService on the admin listener,
 // and no service on the other.
 func TestNewServesEveryService(t *testing.T) {
 	e, _ := scenario.NewEngine(t, demo.Config(), t.TempDir(), time.Now)
@@ -181,6 +181,14 @@ func TestNewServesEveryService(t *testing.T) {
 			_, err := pb.NewPriorAuthServiceClient(admin).ListPriorAuths(ctx, &pb.ListPriorAuthsRequest{})
 			return err
 		}, true},
+		{"retro on admin", func() error {
+			_, err := pb.NewRetroServiceClient(admin).GetRetroReport(ctx, &pb.GetRetroReportRequest{})
+			return err
+		}, true},
+		{"retro on claims", func() error {
+			_, err := pb.NewRetroServiceClient(claims).GetRetroReport(ctx, &pb.GetRetroReportRequest{})
+			return err
+		}, false},
 		{"prior auths on claims", func() error {
 			_, err := pb.NewPriorAuthServiceClient(claims).ListPriorAuths(ctx, &pb.ListPriorAuthsRequest{})
 			return err
@@ -254,3 +262,13 @@ func TestScenariosPostgres(t *testing.T) {
 // TestMain stops the PostgreSQL cluster the tests on the PostgreSQL store
 // started.
 func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// StartRetro runs a retro job through RetroService as user.
+func (g *grpcTarget) StartRetro(ctx context.Context, req adjudicator.RetroRequest, user string) (*adjudicator.RetroReport, error) {
+	return client.NewRetro(g.pki.Dial(g.t, g.adminAddr, user), "").Start(ctx, req)
+}
+
+// RetroReport reads a retro job's report through RetroService, as an auditor.
+func (g *grpcTarget) RetroReport(ctx context.Context, id string) (*adjudicator.RetroReport, error) {
+	return client.NewRetro(g.pki.Dial(g.t, g.adminAddr, "auditor"), "").Report(ctx, id)
+}

@@ -52,6 +52,8 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the engine's clock; default time.Now.
 	Now func() time.Time
+	// AfterRetroStep is adjudicator.Options.AfterRetroStep (a crash test's hook).
+	AfterRetroStep func()
 	// ShutdownTimeout bounds the graceful drain; default 20s.
 	ShutdownTimeout time.Duration
 	// BackupDir is the root OperatorService.CreateBackup writes backups

@@ -127,6 +127,8 @@ type Store struct {
 	// records (loaded at open, added to after each write), so a claim of a
 	// family without any reads none from disk (priorauth.go).
 	priorAuthFamilies sync.Map
+	// retroMu serializes retro job creations (CreateRetroJob).
+	retroMu sync.Mutex
 	// paddedKeys: the key index holds keys written before Rx numbers were
 	// canonical (scanPaddedKeys).
 	paddedKeys bool
@@ -481,21 +483,7 @@ func (s *Store) Apply(_ context.Context, c *adjudicator.Commit) (wait func() err
 			b.Close()
 		}
 	}()
-	for _, r := range c.Records {
-		v, err := records.EncodeClaim(r)
-		if err != nil {
-			return nil, fmt.Errorf("store: encode claim %s: %w", r.ID, err)
-		}
-		if err := b.Set(claimKey(r.ID), v, nil); err != nil {
-			return nil, err
-		}
-	}
-	if c.Index != nil {
-		if err := b.Set(indexKey(c.Index.Key), []byte(c.Index.ID), nil); err != nil {
-			return nil, err
-		}
-	}
-	if err := writeHistory(b.Batch, c); err != nil {
+	if err := writeClaims(b.Batch, c); err != nil {
 		return nil, err
 	}
 	keys := make([]string, len(c.Docs))
@@ -554,6 +542,29 @@ func (s *Store) Apply(_ context.Context, c *adjudicator.Commit) (wait func() err
 		return nil, finish(err)
 	}
 	return func() error { return finish(synced()) }, nil
+}
+
+// writeClaims adds c's claim records, key index entry, history changes
+// and retro progress record to b.
+func writeClaims(b *pebble.Batch, c *adjudicator.Commit) error {
+	for _, r := range c.Records {
+		v, err := records.EncodeClaim(r)
+		if err != nil {
+			return fmt.Errorf("store: encode claim %s: %w", r.ID, err)
+		}
+		if err := b.Set(claimKey(r.ID), v, nil); err != nil {
+			return err
+		}
+	}
+	if c.Index != nil {
+		if err := b.Set(indexKey(c.Index.Key), []byte(c.Index.ID), nil); err != nil {
+			return err
+		}
+	}
+	if err := writeHistory(b, c); err != nil {
+		return err
+	}
+	return setRetroProgress(b, c.Retro)
 }
 
 // ForEachClaim calls fn for every stored claim record, in ID order.

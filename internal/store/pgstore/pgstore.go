@@ -859,6 +859,9 @@ func commitBatch(c *adjudicator.Commit, t *claimTx) (*pgx.Batch, error) {
 			ON CONFLICT (cardholder_id, person_code, date_of_service, claim_id) DO UPDATE SET entry = excluded.entry`,
 			c.Index.CardholderID, c.Index.PersonCode, h.DateOfService.String(), h.ClaimID, v)
 	}
+	if err := queueRetroProgress(b, c.Retro); err != nil {
+		return nil, err
+	}
 	for _, d := range c.Docs {
 		b.Queue(`INSERT INTO documents (scope, owner_id, period, family_id, doc) VALUES ($1, $2, $3, $4, $5)
 			ON CONFLICT (scope, owner_id, period) DO UPDATE SET doc = excluded.doc`,

@@ -75,3 +75,25 @@ func DecodeConfigVersion(b []byte) (*adjudicator.ConfigVersion, error) {
 	}
 	return v, nil
 }
+
+// EncodeRetroJob writes a retro job as JSON.
+func EncodeRetroJob(j *adjudicator.RetroJob) ([]byte, error) { return json.Marshal(j) }
+
+// DecodeRetroJob reads a job written by EncodeRetroJob.
+func DecodeRetroJob(b []byte) (*adjudicator.RetroJob, error) {
+	j := new(adjudicator.RetroJob)
+	if err := json.Unmarshal(b, j); err != nil {
+		return nil, err
+	}
+	return j, nil
+}
+
+// EncodeRetroProgress writes a retro job's progress record as JSON.
+func EncodeRetroProgress(p *adjudicator.RetroProgress) ([]byte, error) { return json.Marshal(p) }
+
+// DecodeRetroProgress reads a record written by EncodeRetroProgress.
+func DecodeRetroProgress(b []byte) (adjudicator.RetroProgress, error) {
+	var p adjudicator.RetroProgress
+	err := json.Unmarshal(b, &p)
+	return p, err
+}

@@ -1,0 +1,697 @@
+package adjudicator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/rxclaims/rxclaims/domain"
+	"github.com/rxclaims/rxclaims/internal/ncpdp"
+	"github.com/shopspring/decimal"
+)
+
+// Retroactive re-adjudication (DOMAIN.md section 12). A retro job takes
+// the paid claims a back-dated change affects, fixed when the job starts,
+// and re-adjudicates them under the facts now known: the families and the
+// configuration in force. Family by family, it first reverses each of the
+// family's claims in the job, then bills each again as a new claim (TxRetro)
+// in date-of-service order, so every re-billed claim sees the accumulators
+// and history the earlier re-billed claims left, and none of the old ones:
+// the accumulators end as if the claims had been billed under the new facts.
+//
+// Every reversal and every re-bill is one claim transaction, under the
+// claim key and family locks like any claim, and its commit carries the
+// claim's progress record (Commit.Retro). A job stopped by a crash or a
+// cancelled call is resumed by starting it again with its ID: claims whose
+// progress says they are done are skipped, so none is reversed or billed
+// twice. Starting a finished job changes nothing.
+
+// TxRetro is the transaction of a claim a retro job billed again. A
+// claim a retro job reversed records the reversal's transaction as
+// retroReversal of the job's kind ("RETRO/ELIGIBILITY").
+const TxRetro = "RETRO"
+
+// retroReversal is the reversal transaction of a retro job of kind k.
+func retroReversal(k RetroKind) string { return TxRetro + "/" + string(k) }
+
+// RetroKind is what a retro job re-adjudicates for.
+type RetroKind string
+
+// The retro kinds.
+const (
+	// RetroEligibility: a member's back-dated eligibility change; the
+	// member's paid claims with dates of service from From to today.
+	RetroEligibility RetroKind = "ELIGIBILITY"
+	// RetroConfiguration: a configuration change effective in the past;
+	// the paid claims with dates of service from From to To of a plan,
+	// group or client.
+	RetroConfiguration RetroKind = "CONFIGURATION"
+)
+
+// Bounds on a retro job.
+const (
+	maxRetroDays   = 366    // a configuration retro's date range
+	maxRetroClaims = 100000 // claims in one job
+	maxRetroReason = 200    // bytes
+	maxRetroJobID  = 64     // bytes
+)
+
+// RetroRequest chooses what a retro job re-adjudicates.
+type RetroRequest struct {
+	// JobID names the job: starting a job with the ID of a stored one
+	// resumes it (the request must be the same).
+	JobID string    `json:"job_id"`
+	Kind  RetroKind `json:"kind"`
+	// CardholderID and PersonCode name the member (RetroEligibility).
+	CardholderID string `json:"cardholder_id,omitempty"`
+	PersonCode   string `json:"person_code,omitempty"`
+	// From and To bound the dates of service, both included. An
+	// eligibility retro runs to the day the job starts (To is set then).
+	From domain.Date `json:"from"`
+	To   domain.Date `json:"to"`
+	// PlanID, GroupID and ClientID select a configuration retro's claims
+	// (at least one): the plan that paid the claim, the family's group and
+	// the group's client.
+	PlanID   string `json:"plan_id,omitempty"`
+	GroupID  string `json:"group_id,omitempty"`
+	ClientID string `json:"client_id,omitempty"`
+	// Reason says why, for the report (never member data).
+	Reason string `json:"reason,omitempty"`
+}
+
+// RetroJob is a stored retro job.
+type RetroJob struct {
+	ID      string       `json:"id"`
+	Request RetroRequest `json:"request"`
+	// Claims are the paid claims the job re-adjudicates, fixed when it
+	// started, by family, then date of service, then claim ID.
+	Claims  []RetroClaim `json:"claims"`
+	Created time.Time    `json:"created"`
+	By      string       `json:"by,omitempty"`
+}
+
+// RetroClaim is one claim of a retro job.
+type RetroClaim struct {
+	ClaimID       string   `json:"claim_id"`
+	CardholderID  string   `json:"cardholder_id"`
+	PersonCode    string   `json:"person_code"`
+	Key           ClaimKey `json:"key"`
+	DateOfService string   `json:"date_of_service"`
+}
+
+// RetroState is where a retro job's claim stands.
+type RetroState string
+
+// The retro states. A claim without a progress record is still to do.
+const (
+	// RetroReversed: the job reversed the claim; its re-bill is to come.
+	RetroReversed RetroState = "REVERSED"
+	// RetroDone: the job billed the claim again (After says how it went).
+	RetroDone RetroState = "DONE"
+	// RetroSkipped: the claim was reversed or billed again by another
+	// transaction before the job reached it (Note says which).
+	RetroSkipped RetroState = "SKIPPED"
+)
+
+// RetroProgress is the progress record of one claim of a job.
+type RetroProgress struct {
+	JobID   string     `json:"job_id"`
+	Index   int        `json:"index"` // the claim's place in RetroJob.Claims
+	ClaimID string     `json:"claim_id"`
+	State   RetroState `json:"state"`
+	// ReversalID is the ID of the job's reversal of the claim.
+	ReversalID string `json:"reversal_id,omitempty"`
+	// NewClaimID is the claim the re-bill paid (none when it rejected).
+	NewClaimID string        `json:"new_claim_id,omitempty"`
+	Before     *RetroOutcome `json:"before,omitempty"`
+	After      *RetroOutcome `json:"after,omitempty"`
+	Note       string        `json:"note,omitempty"`
+}
+
+// RetroOutcome is what a report shows of an answer.
+type RetroOutcome struct {
+	Status       Status             `json:"status"`
+	Rejects      []ncpdp.RejectCode `json:"rejects,omitempty"`
+	PlanID       string             `json:"plan_id,omitempty"`
+	TotalAllowed decimal.Decimal    `json:"total_allowed"`
+	PlanPaid     decimal.Decimal    `json:"plan_paid"`
+	PatientPay   decimal.Decimal    `json:"patient_pay"`
+	Deductible   decimal.Decimal    `json:"deductible"`
+	Copay        decimal.Decimal    `json:"copay"`
+	Coinsurance  decimal.Decimal    `json:"coinsurance"`
+}
+
+func outcomeOf(r *Response) *RetroOutcome {
+	return &RetroOutcome{Status: r.Status, Rejects: slices.Clone(r.Rejects), PlanID: r.PlanID, TotalAllowed: r.TotalAllowed,
+		PlanPaid: r.PlanPaid, PatientPay: r.PatientPay, Deductible: r.Deductible, Copay: r.Copay, Coinsurance: r.Coinsurance}
+}
+
+// RetroReport is a job and how far it got, with totals over its claims.
+type RetroReport struct {
+	Job      *RetroJob       `json:"job"`
+	Progress []RetroProgress `json:"progress"` // by index; claims not yet reached have none
+	Finished bool            `json:"finished"`
+	// Done counts the claims re-billed; Skipped those left alone; Changed
+	// the re-billed claims whose status, reject codes or amounts changed.
+	Done, Skipped, Changed int
+	MembersAffected        int
+	// Before and after totals over the re-billed claims (a rejected
+	// re-bill pays nothing).
+	PlanPaidBefore, PlanPaidAfter     decimal.Decimal
+	PatientPayBefore, PatientPayAfter decimal.Decimal
+}
+
+// ErrNoRetroStore answers a retro job over a store that keeps none.
+var ErrNoRetroStore = errors.New("adjudicator: the store does not keep retro jobs")
+
+// retroRuns holds the jobs running in this engine: a job runs once at a
+// time (a second start of it answers ErrBusy).
+type retroRuns struct {
+	mu      sync.Mutex
+	running map[string]bool
+}
+
+func (r *retroRuns) take(id string) (release func(), err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.running[id] {
+		return nil, fmt.Errorf("%w: retro job %s is running", ErrBusy, id)
+	}
+	if r.running == nil {
+		r.running = map[string]bool{}
+	}
+	r.running[id] = true
+	return func() { r.mu.Lock(); delete(r.running, id); r.mu.Unlock() }, nil
+}
+
+// StartRetro starts the retro job req describes, or resumes the stored
+// job with its ID, runs it to its end and reports it. Creating the job is
+// written with audit (its Objects and Detail are set here). A job stopped
+// by ctx, an error or a crash is resumed by starting it again.
+func (e *Engine) StartRetro(ctx context.Context, req RetroRequest, audit *AuditEntry) (*RetroReport, error) {
+	rs, ok := e.retroStore()
+	if !ok {
+		return nil, ErrNoRetroStore
+	}
+	if err := e.checkRetro(&req); err != nil {
+		return nil, err
+	}
+	release, err := e.retroRuns.take(req.JobID)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	job, err := rs.RetroJob(ctx, req.JobID)
+	if err != nil {
+		return nil, err
+	}
+	if job == nil {
+		if job, err = e.newRetroJob(ctx, rs, req, audit); err != nil {
+			return nil, err
+		}
+	} else if !sameRetroRequest(job.Request, req) {
+		return nil, fmt.Errorf("%w: retro job %s exists with another request", ErrInvalid, req.JobID)
+	} else {
+		audit.setDetail(fmt.Sprintf("retro job resumed: %d claims", len(job.Claims)))
+	}
+	if err := e.runRetro(ctx, rs, job); err != nil {
+		return nil, fmt.Errorf("retro job %s stopped (start it again to resume): %w", job.ID, err)
+	}
+	return e.retroReport(ctx, rs, job)
+}
+
+// RetroReport reports the stored job with the ID.
+func (e *Engine) RetroReport(ctx context.Context, id string) (*RetroReport, error) {
+	rs, ok := e.retroStore()
+	if !ok {
+		return nil, ErrNoRetroStore
+	}
+	if err := checkJobID(id); err != nil {
+		return nil, err
+	}
+	job, err := rs.RetroJob(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if job == nil {
+		return nil, fmt.Errorf("%w: no retro job %s", ErrNotFound, id)
+	}
+	return e.retroReport(ctx, rs, job)
+}
+
+func (e *Engine) retroStore() (RetroStore, bool) {
+	if rs, ok := e.configs.(RetroStore); ok {
+		return rs, true
+	}
+	rs, ok := e.store.(RetroStore)
+	return rs, ok
+}
+
+func checkJobID(id string) error {
+	if id == "" || len(id) > maxRetroJobID || strings.Trim(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-") != "" {
+		return fmt.Errorf("%w: a retro job ID is 1 to %d letters, digits or ._:-", ErrInvalid, maxRetroJobID)
+	}
+	return nil
+}
+
+// checkRetro refuses a request that cannot be a job, and sets an
+// eligibility retro's To to today.
+func (e *Engine) checkRetro(req *RetroRequest) error {
+	if err := checkJobID(req.JobID); err != nil {
+		return err
+	}
+	if len(req.Reason) > maxRetroReason || !utf8.ValidString(req.Reason) {
+		return fmt.Errorf("%w: the reason is at most %d bytes of UTF-8", ErrInvalid, maxRetroReason)
+	}
+	today := e.today()
+	switch {
+	case req.From.IsZero():
+		return fmt.Errorf("%w: a retro job needs a from date", ErrInvalid)
+	case req.From.After(today):
+		return fmt.Errorf("%w: from date %s is in the future: nothing was paid from it yet", ErrInvalid, req.From)
+	}
+	switch req.Kind {
+	case RetroEligibility:
+		if req.CardholderID == "" || req.PersonCode == "" {
+			return fmt.Errorf("%w: an eligibility retro names a cardholder ID and person code", ErrInvalid)
+		}
+		for _, v := range []string{req.CardholderID, req.PersonCode} {
+			if err := checkText("member", v); err != nil {
+				return err
+			}
+		}
+		if req.PlanID != "" || req.GroupID != "" || req.ClientID != "" {
+			return fmt.Errorf("%w: an eligibility retro selects by member, not by plan, group or client", ErrInvalid)
+		}
+		if !req.To.IsZero() && req.To != today {
+			return fmt.Errorf("%w: an eligibility retro runs from its date to today", ErrInvalid)
+		}
+		req.To = today
+	case RetroConfiguration:
+		if req.CardholderID != "" || req.PersonCode != "" {
+			return fmt.Errorf("%w: a configuration retro selects by plan, group or client, not by member", ErrInvalid)
+		}
+		if req.PlanID == "" && req.GroupID == "" && req.ClientID == "" {
+			return fmt.Errorf("%w: a configuration retro needs a plan, group or client", ErrInvalid)
+		}
+		switch {
+		case req.To.IsZero():
+			return fmt.Errorf("%w: a configuration retro needs a to date", ErrInvalid)
+		case req.To.Before(req.From):
+			return fmt.Errorf("%w: to date %s is before from date %s", ErrInvalid, req.To, req.From)
+		case req.To.After(today):
+			return fmt.Errorf("%w: to date %s is in the future", ErrInvalid, req.To)
+		case req.To.After(req.From.AddDays(maxRetroDays - 1)):
+			return fmt.Errorf("%w: a configuration retro covers at most %d days of service; split it", ErrInvalid, maxRetroDays)
+		}
+		snap := e.snap.Load()
+		if _, ok := snap.plans[req.PlanID]; req.PlanID != "" && !ok {
+			return fmt.Errorf("%w: no plan %s", ErrNotFound, req.PlanID)
+		}
+		if _, ok := snap.groups[req.GroupID]; req.GroupID != "" && !ok {
+			return fmt.Errorf("%w: no group %s", ErrNotFound, req.GroupID)
+		}
+		if _, ok := snap.clients[req.ClientID]; req.ClientID != "" && !ok {
+			return fmt.Errorf("%w: no client %s", ErrNotFound, req.ClientID)
+		}
+	default:
+		return fmt.Errorf("%w: retro kind %q is not %s or %s", ErrInvalid, req.Kind, RetroEligibility, RetroConfiguration)
+	}
+	return nil
+}
+
+// sameRetroRequest reports whether a stored job's request is the one given
+// again (an eligibility retro's To is the day it started).
+func sameRetroRequest(stored, req RetroRequest) bool {
+	if stored.Kind == RetroEligibility {
+		req.To = stored.To
+	}
+	return stored == req
+}
+
+// newRetroJob selects the job's claims and stores it with audit.
+func (e *Engine) newRetroJob(ctx context.Context, rs RetroStore, req RetroRequest, audit *AuditEntry) (*RetroJob, error) {
+	var recs []*ClaimRecord
+	var err error
+	if req.Kind == RetroEligibility {
+		recs, err = e.retroMemberClaims(ctx, req)
+	} else {
+		recs, err = e.retroSelectedClaims(ctx, req)
+	}
+	if err != nil {
+		return nil, err
+	}
+	job := &RetroJob{ID: req.JobID, Request: req, Created: e.now().UTC(), By: audit.subject()}
+	for _, r := range recs {
+		job.Claims = append(job.Claims, RetroClaim{ClaimID: r.ID, CardholderID: r.CardholderID, PersonCode: r.PersonCode,
+			Key: r.Key, DateOfService: r.Key.DateOfService})
+	}
+	slices.SortStableFunc(job.Claims, func(a, b RetroClaim) int {
+		return cmpStrings(a.CardholderID, b.CardholderID, a.DateOfService, b.DateOfService, a.ClaimID, b.ClaimID)
+	})
+	if audit != nil {
+		audit.Outcome = AuditOK
+		audit.Detail = fmt.Sprintf("retro job started: %s, dates of service %s to %s, %d claims", req.Kind, req.From, req.To, len(job.Claims))
+	}
+	created, err := rs.CreateRetroJob(ctx, job, audit)
+	if err != nil {
+		return nil, err
+	}
+	if !created { // another instance created it meanwhile: run that one
+		stored, err := rs.RetroJob(ctx, job.ID)
+		if err != nil || stored == nil {
+			return nil, errors.Join(err, fmt.Errorf("%w: retro job %s vanished", ErrInternal, job.ID))
+		}
+		return stored, nil
+	}
+	return job, nil
+}
+
+// cmpStrings compares pairs in turn: (a1, b1), then (a2, b2), ...
+func cmpStrings(pairs ...string) int {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if c := strings.Compare(pairs[i], pairs[i+1]); c != 0 {
+			return c
+		}
+	}
+	return 0
+}
+
+// retroMemberClaims are the member's paid claims from req.From to req.To.
+func (e *Engine) retroMemberClaims(ctx context.Context, req RetroRequest) ([]*ClaimRecord, error) {
+	fam, err := e.store.Family(ctx, req.CardholderID)
+	if err != nil {
+		return nil, err
+	}
+	if fam == nil || fam.Member(req.PersonCode) == nil {
+		return nil, fmt.Errorf("%w: no such member", ErrNotFound)
+	}
+	recs, err := e.MemberClaims(ctx, req.CardholderID, req.PersonCode, req.From, req.To)
+	if err != nil {
+		return nil, err
+	}
+	if len(recs) > maxRetroClaims {
+		return nil, fmt.Errorf("%w: %d claims is more than a job's %d", ErrInvalid, len(recs), maxRetroClaims)
+	}
+	return recs, nil
+}
+
+// retroSelectedClaims are the paid claims a configuration retro selects,
+// read from every stored claim.
+func (e *Engine) retroSelectedClaims(ctx context.Context, req RetroRequest) ([]*ClaimRecord, error) {
+	scanner, ok := e.store.(ClaimScanner)
+	if !ok {
+		return nil, errors.New("adjudicator: the store cannot list its claims")
+	}
+	selected := e.selector(ctx, e.snap.Load(), DryRunSelection{From: req.From, To: req.To, PlanID: req.PlanID, GroupID: req.GroupID, ClientID: req.ClientID})
+	var out []*ClaimRecord
+	err := scanner.ForEachClaim(func(rec *ClaimRecord) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if !selected(rec) {
+			return nil
+		}
+		if len(out) == maxRetroClaims {
+			return fmt.Errorf("%w: more than a job's %d claims are selected; narrow the selection", ErrInvalid, maxRetroClaims)
+		}
+		out = append(out, rec)
+		return nil
+	})
+	return out, err
+}
+
+// runRetro does what is left of job, family by family: the reversals,
+// then the re-bills in date-of-service order.
+func (e *Engine) runRetro(ctx context.Context, rs RetroStore, job *RetroJob) error {
+	stored, err := rs.RetroProgress(ctx, job.ID)
+	if err != nil {
+		return err
+	}
+	progress := make([]*RetroProgress, len(job.Claims))
+	for i := range stored {
+		if p := &stored[i]; p.Index >= 0 && p.Index < len(progress) {
+			progress[p.Index] = p
+		}
+	}
+	for start := 0; start < len(job.Claims); {
+		end := start + 1
+		for end < len(job.Claims) && job.Claims[end].CardholderID == job.Claims[start].CardholderID {
+			end++
+		}
+		for i := start; i < end; i++ {
+			if progress[i] != nil {
+				continue
+			}
+			if progress[i], err = e.retroReverse(ctx, job, i); err != nil {
+				return err
+			}
+			e.afterRetroStep()
+		}
+		for i := start; i < end; i++ {
+			if progress[i].State != RetroReversed {
+				continue
+			}
+			if progress[i], err = e.retroRebill(ctx, job, progress[i]); err != nil {
+				return err
+			}
+			e.afterRetroStep()
+		}
+		start = end
+	}
+	return nil
+}
+
+func (e *Engine) afterRetroStep() {
+	if e.retroStepHook != nil {
+		e.retroStepHook()
+	}
+}
+
+// retroReverse reverses claim i of job, with its progress record, in one
+// claim transaction; a claim no longer paid is recorded as skipped.
+func (e *Engine) retroReverse(ctx context.Context, job *RetroJob, i int) (*RetroProgress, error) {
+	if err := e.storeFailed(); err != nil {
+		return nil, err
+	}
+	var out *RetroProgress
+	_, err := e.transact(ctx, func(ctx context.Context) (*Response, error) {
+		a := &adjudication{engine: e, store: e.store, docs: newDocSet(e.store), resp: &Response{}, step: "retro reversal"}
+		p, err := a.retroReversal(ctx, job, i)
+		a.release()
+		if err == nil && a.wait != nil {
+			err = a.wait()
+		}
+		out = p
+		return nil, err
+	})
+	return out, err
+}
+
+// retroReversal takes the claim's key and family locks, reverses the claim
+// if it is still the paid claim under its key, and commits.
+func (a *adjudication) retroReversal(ctx context.Context, job *RetroJob, i int) (*RetroProgress, error) {
+	item := job.Claims[i]
+	a.key = item.Key
+	a.key.RxNumber = canonicalRxNumber(item.Key.RxNumber) // the lock a bill of the key takes
+	var err error
+	if a.unlockKey, err = a.engine.lockKey(ctx, a.key); err != nil {
+		return nil, err
+	}
+	if a.unlockFamilies, err = a.engine.lockFamilies(ctx, item.CardholderID); err != nil {
+		return nil, err
+	}
+	p := &RetroProgress{JobID: job.ID, Index: i, ClaimID: item.ClaimID}
+	rec, err := a.store.ClaimByKey(ctx, item.Key)
+	if err != nil {
+		return nil, fmt.Errorf("claim lookup: %w", err)
+	}
+	if rec == nil || rec.ID != item.ClaimID || !rec.Paid() || rec.Response == nil {
+		p.State, p.Note = RetroSkipped, "no longer paid when the job reached it: reversed or rebilled meanwhile"
+		return p, a.durable(ctx, &Commit{Retro: p})
+	}
+	if err := a.docs.remove(ctx, rec); err != nil {
+		return nil, err
+	}
+	resp := a.resp
+	resp.Status, resp.ClaimID = Accepted, a.engine.newID() // under the family lock, as a claim's
+	resp.ReversedClaimID, resp.PlanID = rec.ID, rec.Response.PlanID
+	resp.finishMessage()
+	a.trace("", "claim %s reversed by retro job %s; its %d accumulator contributions removed", rec.ID, job.ID, len(rec.Contributions))
+	reversed := *rec
+	reversed.Reversal = &ReversalRecord{Transaction: retroReversal(job.Request.Kind), Response: resp}
+	p.State, p.ReversalID, p.Before = RetroReversed, resp.ClaimID, outcomeOf(rec.Response)
+	return p, a.durable(ctx, &Commit{Records: []*ClaimRecord{&reversed}, Docs: a.docs.writes(), Retro: p})
+}
+
+// retroRebill bills the claim p records again, as it was submitted, under
+// the configuration in force; a paid re-bill commits with p, done, and a
+// rejected one writes p alone.
+func (e *Engine) retroRebill(ctx context.Context, job *RetroJob, p *RetroProgress) (*RetroProgress, error) {
+	reader, ok := e.store.(ClaimReader)
+	if !ok {
+		return nil, errors.New("adjudicator: the store cannot read claims by ID")
+	}
+	orig, err := reader.Claim(p.ClaimID)
+	if err != nil {
+		return nil, err
+	}
+	if orig == nil || orig.Claim == nil {
+		return nil, fmt.Errorf("%w: retro job %s: claim %s is not stored", ErrInternal, job.ID, p.ClaimID)
+	}
+	if err := e.storeFailed(); err != nil {
+		return nil, err
+	}
+	done := *p
+	done.State = RetroDone
+	rt := &retroTurn{original: p.ClaimID, progress: &done}
+	resp, err := e.transact(ctx, func(ctx context.Context) (*Response, error) {
+		a := &adjudication{engine: e, snap: e.snap.Load(), store: e.store, submitted: orig.Claim, docs: newDocSet(e.store),
+			resp: &Response{Trace: make([]TraceStep, 0, 16)}, retro: rt}
+		return a.run(ctx, retroBillSteps)
+	})
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case rt.ours:
+		return rt.progress, nil // an earlier run of the job re-billed it
+	case resp.Status == Duplicate:
+		done.State, done.Note = RetroSkipped, "a claim was billed under its key after the job reversed it: "+resp.ClaimID
+	case resp.Status == Paid:
+		return &done, nil // committed with the claim
+	default:
+		done.After = outcomeOf(resp)
+	}
+	if err := e.store.Commit(ctx, &Commit{Retro: &done}); err != nil {
+		return nil, fmt.Errorf("commit: %w", err)
+	}
+	return &done, nil
+}
+
+// retroTurn is what a retro re-bill carries through its pipeline.
+type retroTurn struct {
+	original string         // the claim billed again (the job reversed it)
+	progress *RetroProgress // nil in a replay
+	ours     bool           // the key's paid claim is this job's re-bill already
+}
+
+// retroBillSteps bill a claim a retro job reversed; replayRetroSteps
+// replay such a bill.
+var (
+	retroBillSteps   = claimSteps((*adjudication).duplicateRetro, (*adjudication).commitRetro)
+	replayRetroSteps = claimSteps((*adjudication).duplicateRetro, (*adjudication).commitReplay)
+)
+
+// duplicateRetro is step 2 of a retro re-bill: no claim may be paid under
+// the key (the job reversed the original); one that is, is either the
+// job's own earlier re-bill or a claim billed since, and the re-bill stops.
+func (a *adjudication) duplicateRetro(ctx context.Context) error {
+	paid, err := a.paidUnderKey(ctx)
+	if err != nil {
+		return err
+	}
+	if paid != nil {
+		a.resp.Status, a.resp.ClaimID = Duplicate, paid.ID
+		if a.retro.progress != nil && paid.Transaction == TxRetro && paid.Response != nil && paid.Response.ReversedClaimID == a.retro.original {
+			a.retro.ours = true
+			a.retro.progress.NewClaimID, a.retro.progress.After = paid.ID, outcomeOf(paid.Response)
+		}
+		return nil
+	}
+	a.resp.ReversedClaimID = a.retro.original
+	a.trace("", "retroactive re-adjudication of claim %s, which its retro job reversed", a.retro.original)
+	return nil
+}
+
+// commitRetro pays the re-bill and writes it, with its progress record.
+func (a *adjudication) commitRetro(ctx context.Context) error {
+	if err := a.pay(); err != nil {
+		return err
+	}
+	a.resp.ClaimID = a.engine.newID()
+	rec := a.record(TxRetro)
+	p := a.retro.progress
+	p.NewClaimID, p.After = rec.ID, outcomeOf(a.resp)
+	return a.durable(ctx, &Commit{Records: []*ClaimRecord{rec}, Index: rec, History: a.historyEntry(), Docs: a.docs.writes(), Retro: p})
+}
+
+// retroReport reads the job's progress and totals it.
+func (e *Engine) retroReport(ctx context.Context, rs RetroStore, job *RetroJob) (*RetroReport, error) {
+	progress, err := rs.RetroProgress(ctx, job.ID)
+	if err != nil {
+		return nil, err
+	}
+	rep := &RetroReport{Job: job, Progress: progress}
+	members := map[string]bool{}
+	for _, p := range progress {
+		switch p.State {
+		case RetroSkipped:
+			rep.Skipped++
+			continue
+		case RetroDone:
+			rep.Done++
+		default:
+			continue
+		}
+		rep.PlanPaidBefore, rep.PatientPayBefore = rep.PlanPaidBefore.Add(p.Before.PlanPaid), rep.PatientPayBefore.Add(p.Before.PatientPay)
+		rep.PlanPaidAfter, rep.PatientPayAfter = rep.PlanPaidAfter.Add(p.After.PlanPaid), rep.PatientPayAfter.Add(p.After.PatientPay)
+		if !p.Before.same(p.After) {
+			rep.Changed++
+			if p.Index >= 0 && p.Index < len(job.Claims) {
+				c := job.Claims[p.Index]
+				members[MemberID(c.CardholderID, c.PersonCode)] = true
+			}
+		}
+	}
+	rep.MembersAffected = len(members)
+	rep.Finished = rep.Done+rep.Skipped == len(job.Claims)
+	return rep, nil
+}
+
+// same reports whether two outcomes have the same status, reject codes,
+// plan and amounts.
+func (o *RetroOutcome) same(p *RetroOutcome) bool {
+	if o.Status != p.Status || !slices.Equal(o.Rejects, p.Rejects) || o.PlanID != p.PlanID {
+		return false
+	}
+	x := []decimal.Decimal{o.TotalAllowed, o.PlanPaid, o.PatientPay, o.Deductible, o.Copay, o.Coinsurance}
+	y := []decimal.Decimal{p.TotalAllowed, p.PlanPaid, p.PatientPay, p.Deductible, p.Copay, p.Coinsurance}
+	for i := range x {
+		if !x[i].Equal(y[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// selector returns whether a stored claim is a paid claim sel chooses:
+// its date of service in the range, its plan, and its family's group and
+// client as enrolled now.
+func (e *Engine) selector(ctx context.Context, snap *snapshot, sel DryRunSelection) func(*ClaimRecord) bool {
+	in := map[string]bool{} // by cardholder ID
+	return func(rec *ClaimRecord) bool {
+		if !rec.Paid() || rec.Claim == nil || rec.Response == nil {
+			return false
+		}
+		dos, err := domain.ParseDate(rec.Key.DateOfService)
+		if err != nil || !sel.From.IsZero() && dos.Before(sel.From) || !sel.To.IsZero() && dos.After(sel.To) ||
+			sel.PlanID != "" && rec.Response.PlanID != sel.PlanID {
+			return false
+		}
+		if sel.GroupID == "" && sel.ClientID == "" {
+			return true
+		}
+		ok, seen := in[rec.CardholderID]
+		if !seen {
+			ok, _ = e.familyIn(ctx, snap, rec.CardholderID, sel)
+			in[rec.CardholderID] = ok
+		}
+		return ok
+	}
+}

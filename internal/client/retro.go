@@ -1,0 +1,61 @@
+package client
+
+import (
+	"context"
+
+	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/internal/wire"
+	pb "github.com/rxclaims/rxclaims/proto/rxclaims/v1"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
+)
+
+// Retro calls a RetroService with domain types; like Admin, it names the
+// acting user in the x-user metadata (development mode).
+type Retro struct {
+	c    pb.RetroServiceClient
+	user string
+}
+
+// NewRetro wraps a connection; user is the acting user.
+func NewRetro(conn grpc.ClientConnInterface, user string) *Retro {
+	return &Retro{c: pb.NewRetroServiceClient(conn), user: user}
+}
+
+func (c *Retro) ctx(ctx context.Context) context.Context {
+	if c.user == "" {
+		return ctx
+	}
+	return metadata.AppendToOutgoingContext(ctx, UserMetadataKey, c.user)
+}
+
+func report(r interface{ GetReport() *pb.RetroReport }, err error) (*adjudicator.RetroReport, error) {
+	if err != nil {
+		return nil, err
+	}
+	return wire.RetroReportFromProto(r.GetReport())
+}
+
+// Start starts or resumes the job req describes, by its kind, and reports it.
+func (c *Retro) Start(ctx context.Context, req adjudicator.RetroRequest) (*adjudicator.RetroReport, error) {
+	date := func(d interface {
+		IsZero() bool
+		String() string
+	}) string {
+		if d.IsZero() {
+			return ""
+		}
+		return d.String()
+	}
+	if req.Kind == adjudicator.RetroEligibility {
+		return report(c.c.StartEligibilityRetro(c.ctx(ctx), &pb.StartEligibilityRetroRequest{JobId: req.JobID,
+			CardholderId: req.CardholderID, PersonCode: req.PersonCode, From: date(req.From), Reason: req.Reason}))
+	}
+	return report(c.c.StartConfigurationRetro(c.ctx(ctx), &pb.StartConfigurationRetroRequest{JobId: req.JobID,
+		From: date(req.From), To: date(req.To), PlanId: req.PlanID, GroupId: req.GroupID, ClientId: req.ClientID, Reason: req.Reason}))
+}
+
+// Report reports a stored job.
+func (c *Retro) Report(ctx context.Context, id string) (*adjudicator.RetroReport, error) {
+	return report(c.c.GetRetroReport(c.ctx(ctx), &pb.GetRetroReportRequest{JobId: id}))
+}

@@ -1,0 +1,88 @@
+package pgstore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/internal/store/records"
+)
+
+// CreateRetroJob implements adjudicator.RetroStore: the job and audit in
+// one transaction, unless a job with its ID is stored.
+func (s *Store) CreateRetroJob(ctx context.Context, job *adjudicator.RetroJob, audit *adjudicator.AuditEntry) (bool, error) {
+	v, err := records.EncodeRetroJob(job)
+	if err != nil {
+		return false, err
+	}
+	created := false
+	var done func()
+	err = s.write(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `INSERT INTO retro_jobs (id, record) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`, job.ID, v)
+		if err != nil {
+			return err
+		}
+		if created = tag.RowsAffected() == 1; !created {
+			done = func() {}
+			return nil
+		}
+		done, err = appendAudit(ctx, tx, audit)
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("pgstore: write retro job: %w", err)
+	}
+	done()
+	return created, nil
+}
+
+// RetroJob implements adjudicator.RetroStore.
+func (s *Store) RetroJob(ctx context.Context, id string) (*adjudicator.RetroJob, error) {
+	var v []byte
+	err := s.with(ctx, func(q querier, _ *claimTx) error {
+		return noRows(q.QueryRow(ctx, `SELECT record FROM retro_jobs WHERE id = $1`, id).Scan(&v))
+	})
+	if err != nil || v == nil {
+		return nil, err
+	}
+	job, err := records.DecodeRetroJob(v)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: retro job %s: %w", id, err)
+	}
+	return job, nil
+}
+
+// RetroProgress implements adjudicator.RetroStore.
+func (s *Store) RetroProgress(ctx context.Context, id string) ([]adjudicator.RetroProgress, error) {
+	var out []adjudicator.RetroProgress
+	err := s.with(ctx, func(q querier, _ *claimTx) error {
+		rows, err := q.Query(ctx, `SELECT record FROM retro_progress WHERE job_id = $1 ORDER BY idx`, id)
+		if err != nil {
+			return err
+		}
+		return forEachRow(rows, func(v []byte) error {
+			p, err := records.DecodeRetroProgress(v)
+			if err != nil {
+				return fmt.Errorf("pgstore: retro progress record: %w", err)
+			}
+			out = append(out, p)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// queueRetroProgress adds a commit's progress record, if any, to b.
+func queueRetroProgress(b *pgx.Batch, p *adjudicator.RetroProgress) error {
+	if p == nil {
+		return nil
+	}
+	v, err := records.EncodeRetroProgress(p)
+	if err != nil {
+		return err
+	}
+	b.Queue(`INSERT INTO retro_progress (job_id, idx, record) VALUES ($1, $2, $3)
+		ON CONFLICT (job_id, idx) DO UPDATE SET record = excluded.record`, p.JobID, p.Index, v)
+	return nil
+}
