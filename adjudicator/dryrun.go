@@ -115,7 +115,8 @@ type DryRunReport struct {
 // every claim whose status, reject codes or amounts changed (by family,
 // then date of service) and returns the totals. One replay or dry run
 // runs at a time (ErrBusy); sel out of bounds or too many drafts is
-// ErrInvalid, an unknown draft edits.ErrNotFound.
+// ErrInvalid, an unknown draft edits.ErrNotFound, an unknown family or
+// member ErrNotFound.
 func (e *Engine) DryRun(ctx context.Context, sel DryRunSelection, drafts []EditRef, fn func(*DryRunChange) error) (*DryRunReport, error) {
 	if err := sel.Validate(); err != nil {
 		return nil, err
@@ -126,6 +127,17 @@ func (e *Engine) DryRun(ctx context.Context, sel DryRunSelection, drafts []EditR
 	reader, ok := e.store.(ClaimReader)
 	if !ok {
 		return nil, errors.New("adjudicator: the store cannot read its claims")
+	}
+	if sel.CardholderID != "" {
+		// A family or member that is not enrolled is a mistake in the
+		// request, not a selection without changes.
+		fam, err := e.store.Family(ctx, sel.CardholderID)
+		if err != nil {
+			return nil, err
+		}
+		if fam == nil || sel.PersonCode != "" && fam.Member(sel.PersonCode) == nil {
+			return nil, fmt.Errorf("%w: no such member", ErrNotFound)
+		}
 	}
 	feed, err := e.familyFeed(sel)
 	if err != nil {

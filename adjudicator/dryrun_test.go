@@ -16,8 +16,8 @@ import (
 )
 
 // TestDryRunRefusals: a selection out of bounds, too many or unknown
-// drafts, and a dry run while a replay or dry run runs are refused before
-// anything is read.
+// drafts, a member not enrolled, and a dry run while a replay or dry run
+// runs are refused before any claim is read.
 func TestDryRunRefusals(t *testing.T) {
 	st, e := openReplayEngine(t, t.TempDir(), false)
 	defer st.Close()
@@ -48,6 +48,14 @@ func TestDryRunRefusals(t *testing.T) {
 	}
 	if _, err := e.DryRun(ctx, year, []adjudicator.EditRef{{ID: "NO-SUCH", Version: 1}}, nil); !errors.Is(err, edits.ErrNotFound) {
 		t.Errorf("an unknown draft: %v, want edits.ErrNotFound", err)
+	}
+	for _, sel := range []adjudicator.DryRunSelection{
+		{From: year.From, To: year.To, CardholderID: "NOBODY99"},
+		{From: year.From, To: year.To, CardholderID: ppoConfig(t).Families[0].CardholderID, PersonCode: "099"},
+	} {
+		if _, err := e.DryRun(ctx, sel, nil, nil); !errors.Is(err, adjudicator.ErrNotFound) || strings.Contains(err.Error(), sel.CardholderID) {
+			t.Errorf("a member not enrolled (%s %s): %v, want ErrNotFound, not naming the member", sel.CardholderID, sel.PersonCode, err)
+		}
 	}
 	release := adjudicator.HoldReplay(e)
 	if _, err := e.DryRun(ctx, year, nil, nil); !errors.Is(err, adjudicator.ErrBusy) {

@@ -471,15 +471,16 @@ func compareJSON(field string, a, b any) []Difference {
 	return []Difference{{Field: field, Original: string(x), Replayed: string(y)}}
 }
 
-// ErrBusy refuses a replay or dry run while another one runs: each holds
+// ErrBusy refuses a replay, dry run or retro job while another one runs
+// (a retro job: while the same job runs): a replay or dry run holds
 // the state the store's claims built up, in memory, so they run one at a
 // time rather than compete for the server's memory.
-var ErrBusy = errors.New("another replay or dry run is running; retry when it ends")
+var ErrBusy = errors.New("busy")
 
 // replayTurn takes the engine's one replay slot, or answers ErrBusy.
 func (e *Engine) replayTurn() (release func(), err error) {
 	if !e.replaying.CompareAndSwap(false, true) {
-		return nil, ErrBusy
+		return nil, fmt.Errorf("%w: another replay or dry run is running; retry when it ends", ErrBusy)
 	}
 	return func() { e.replaying.Store(false) }, nil
 }

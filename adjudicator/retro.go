@@ -180,7 +180,7 @@ func (r *retroRuns) take(id string) (release func(), err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.running[id] {
-		return nil, fmt.Errorf("%w: retro job %s is running", ErrBusy, id)
+		return nil, fmt.Errorf("%w: retro job %s is running; retry when it ends", ErrBusy, id)
 	}
 	if r.running == nil {
 		r.running = map[string]bool{}
@@ -206,6 +206,13 @@ func (e *Engine) StartRetro(ctx context.Context, req RetroRequest, audit *AuditE
 		return nil, err
 	}
 	defer release()
+	if l, ok := rs.(RetroLocker); ok {
+		unlock, err := l.LockRetroJob(ctx, req.JobID)
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
+	}
 	job, err := rs.RetroJob(ctx, req.JobID)
 	if err != nil {
 		return nil, err
@@ -252,6 +259,11 @@ func (e *Engine) retroStore() (RetroStore, bool) {
 	return rs, ok
 }
 
+// LoaderRetroPrefix begins the IDs of the loader's eligibility jobs
+// ("loader:<group>:<file>:<n>"); no configuration job may take one, so a
+// file's retro can always run under its own ID.
+const LoaderRetroPrefix = "loader:"
+
 func checkJobID(id string) error {
 	if id == "" || len(id) > maxRetroJobID || strings.Trim(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-") != "" {
 		return fmt.Errorf("%w: a retro job ID is 1 to %d letters, digits or ._:-", ErrInvalid, maxRetroJobID)
@@ -264,6 +276,9 @@ func checkJobID(id string) error {
 func (e *Engine) checkRetro(req *RetroRequest) error {
 	if err := checkJobID(req.JobID); err != nil {
 		return err
+	}
+	if req.Kind != RetroEligibility && strings.HasPrefix(req.JobID, LoaderRetroPrefix) {
+		return fmt.Errorf("%w: retro job IDs beginning %q are the loader's eligibility jobs", ErrInvalid, LoaderRetroPrefix)
 	}
 	if len(req.Reason) > maxRetroReason || !utf8.ValidString(req.Reason) {
 		return fmt.Errorf("%w: the reason is at most %d bytes of UTF-8", ErrInvalid, maxRetroReason)

@@ -3,7 +3,6 @@ package adjudicator
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/rxclaims/rxclaims/accumulators"
@@ -170,8 +169,8 @@ type ConfigWrite struct {
 // is no longer the latest: another engine sharing the store changed the
 // configuration since this one loaded it. Nothing was written; the change
 // may be made again once this engine follows the latest version (see
-// Engine.Follow). It is an ErrUnavailable: the caller retries.
-var ErrStaleConfig = fmt.Errorf("%w: the configuration was changed by another instance since this one loaded it; retry once it has followed", ErrUnavailable)
+// Engine.Follow). The caller retries (gRPC Aborted); the store is well.
+var ErrStaleConfig = errors.New("the configuration was changed by another instance since this one loaded it; retry once this one has followed it")
 
 // ConfigVersion is the whole configuration (families aside: base and
 // every edit version) as it stood from a moment on: the known-time axis of
@@ -370,6 +369,16 @@ type RetroStore interface {
 	RetroJob(ctx context.Context, id string) (*RetroJob, error)
 	// RetroProgress returns the job's progress records by index.
 	RetroProgress(ctx context.Context, id string) ([]RetroProgress, error)
+}
+
+// RetroLocker is implemented by a store several engines share: it holds a
+// job for one engine at a time, so the same job started on two instances
+// runs on one of them (within one engine, the engine holds it itself).
+type RetroLocker interface {
+	// LockRetroJob holds the job with the ID for the caller until release,
+	// or answers ErrBusy at once when another holds it. A holder that dies
+	// lets it go.
+	LockRetroJob(ctx context.Context, id string) (release func(), err error)
 }
 
 // DocWrite puts one accumulator document. The store must not keep Doc

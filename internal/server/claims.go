@@ -64,6 +64,8 @@ func engineStatus(ctx context.Context, log *slog.Logger, method, what string, er
 		return status.Error(codes.NotFound, err.Error())
 	case errors.Is(err, adjudicator.ErrBusy):
 		return status.Error(codes.ResourceExhausted, err.Error())
+	case errors.Is(err, adjudicator.ErrStaleConfig):
+		return status.Error(codes.Aborted, adjudicator.ErrStaleConfig.Error())
 	case errors.Is(err, context.Canceled):
 		return status.Error(codes.Canceled, "request canceled")
 	case errors.Is(err, context.DeadlineExceeded):

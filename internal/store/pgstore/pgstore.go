@@ -184,8 +184,9 @@ func (s *Store) HasZeroPaddedKeys() bool { return s.paddedKeys }
 // down, out of connections) as adjudicator.ErrUnavailable. Context errors
 // and other database errors are returned as they are.
 func classify(err error) error {
-	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return err
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, adjudicator.ErrStaleConfig) || errors.Is(err, adjudicator.ErrUnavailable) {
+		return err // a refusal of the store's own, or classified already
 	}
 	var pe *pgconn.PgError
 	if !errors.As(err, &pe) {

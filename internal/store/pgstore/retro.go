@@ -2,9 +2,11 @@ package pgstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/internal/store/records"
 )
@@ -85,4 +87,37 @@ func queueRetroProgress(b *pgx.Batch, p *adjudicator.RetroProgress) error {
 	b.Queue(`INSERT INTO retro_progress (job_id, idx, record) VALUES ($1, $2, $3)
 		ON CONFLICT (job_id, idx) DO UPDATE SET record = excluded.record`, p.JobID, p.Index, v)
 	return nil
+}
+
+// LockRetroJob implements adjudicator.RetroLocker: the job's row in
+// retro_locks, locked FOR UPDATE NOWAIT in a transaction held open on a
+// connection of its own until release.
+func (s *Store) LockRetroJob(ctx context.Context, id string) (func(), error) {
+	if _, err := s.pool.Exec(ctx, `INSERT INTO retro_locks (job_id) VALUES ($1) ON CONFLICT (job_id) DO NOTHING`, id); err != nil {
+		return nil, fmt.Errorf("pgstore: retro job lock: %w", classify(err))
+	}
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: retro job lock: %w", classify(err))
+	}
+	tx, err := conn.Begin(ctx)
+	if err == nil {
+		var held string
+		err = tx.QueryRow(ctx, `SELECT job_id FROM retro_locks WHERE job_id = $1 FOR UPDATE NOWAIT`, id).Scan(&held)
+	}
+	if err != nil {
+		if tx != nil {
+			_ = tx.Rollback(context.WithoutCancel(ctx))
+		}
+		conn.Release()
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) && pe.Code == "55P03" { // lock_not_available
+			return nil, fmt.Errorf("%w: retro job %s is running on another instance; retry when it ends", adjudicator.ErrBusy, id)
+		}
+		return nil, fmt.Errorf("pgstore: retro job lock: %w", classify(err))
+	}
+	return func() {
+		_ = tx.Rollback(context.Background())
+		conn.Release()
+	}, nil
 }
