@@ -30,26 +30,8 @@ func BenchmarkBillMix(b *testing.B) {
 		history = 60_000 // claims billed over the past year before the clock starts
 	)
 	defer debug.SetGCPercent(debug.SetGCPercent(400)) // the server's default (cmd/adjudicator/gc.go)
-	today := domain.MustDate("2026-11-20")
-	pop, err := bench.NewPopulation(bench.PopulationOptions{Seed: 1, Members: members, Today: today})
-	if err != nil {
-		b.Fatal(err)
-	}
-	st, err := store.Open(store.Options{Dir: b.TempDir(), FamilyCacheSize: members / 10, DocumentCacheSize: members / 5,
-		BlockCacheBytes: 10 << 20, MemTableBytes: 2 << 20})
-	if err != nil {
-		b.Fatal(err)
-	}
+	today, pop, st, e := openMixEngine(b, members)
 	defer st.Close()
-	ctx := context.Background()
-	if err := st.PutFamilies(ctx, "", pop.Config.Families, nil); err != nil {
-		b.Fatal(err)
-	}
-	now := today.Time().Add(12 * time.Hour)
-	e, err := adjudicator.New(pop.Config, adjudicator.Options{Store: st, Configs: st, Now: func() time.Time { return now }})
-	if err != nil {
-		b.Fatal(err)
-	}
 	const inFlight = 64
 	gen := &mixSource{g: bench.NewGenerator(pop, 2, inFlight)}
 	gen.g.SetPhase(today.AddDays(-365), history/365.0)
@@ -65,6 +47,34 @@ func BenchmarkBillMix(b *testing.B) {
 
 // cpuTime is the CPU time the process has used, user and system: the
 // engine's and its store's, compactions included, as a server's would be.
+// openMixEngine opens an engine, on today's clock, over a new store with
+// the bench's population of members and caches and memtable scaled down
+// so the history leaves them; the caller closes the store.
+func openMixEngine(b *testing.B, members int) (domain.Date, *bench.Population, *store.Store, *adjudicator.Engine) {
+	b.Helper()
+	today := domain.MustDate("2026-11-20")
+	pop, err := bench.NewPopulation(bench.PopulationOptions{Seed: 1, Members: members, Today: today})
+	if err != nil {
+		b.Fatal(err)
+	}
+	st, err := store.Open(store.Options{Dir: b.TempDir(), FamilyCacheSize: members / 10, DocumentCacheSize: members / 5,
+		BlockCacheBytes: 10 << 20, MemTableBytes: 2 << 20})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := st.PutFamilies(context.Background(), "", pop.Config.Families, nil); err != nil {
+		st.Close()
+		b.Fatal(err)
+	}
+	now := today.Time().Add(12 * time.Hour)
+	e, err := adjudicator.New(pop.Config, adjudicator.Options{Store: st, Configs: st, Now: func() time.Time { return now }})
+	if err != nil {
+		st.Close()
+		b.Fatal(err)
+	}
+	return today, pop, st, e
+}
+
 func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {

@@ -12,7 +12,6 @@ import (
 	"github.com/rxclaims/rxclaims/bench"
 	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/edits"
-	"github.com/rxclaims/rxclaims/internal/store"
 )
 
 // TestDryRunRefusals: a selection out of bounds, too many or unknown
@@ -85,26 +84,8 @@ func BenchmarkDryRun(b *testing.B) {
 		inFlight      = 64
 	)
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
-	today := domain.MustDate("2026-11-20")
-	pop, err := bench.NewPopulation(bench.PopulationOptions{Seed: 1, Members: members, Today: today})
-	if err != nil {
-		b.Fatal(err)
-	}
-	st, err := store.Open(store.Options{Dir: b.TempDir(), FamilyCacheSize: members / 10, DocumentCacheSize: members / 5,
-		BlockCacheBytes: 10 << 20, MemTableBytes: 2 << 20})
-	if err != nil {
-		b.Fatal(err)
-	}
+	today, pop, st, e := openMixEngine(b, members)
 	defer st.Close()
-	ctx := context.Background()
-	if err := st.PutFamilies(ctx, "", pop.Config.Families, nil); err != nil {
-		b.Fatal(err)
-	}
-	now := today.Time().Add(12 * time.Hour)
-	e, err := adjudicator.New(pop.Config, adjudicator.Options{Store: st, Configs: st, Now: func() time.Time { return now }})
-	if err != nil {
-		b.Fatal(err)
-	}
 	gen := &mixSource{g: bench.NewGenerator(pop, 2, inFlight)}
 	gen.g.SetPhase(today.AddDays(-365), history/365.0)
 	runMix(b, e, gen, history-durableClaims, inFlight)
@@ -118,7 +99,7 @@ func BenchmarkDryRun(b *testing.B) {
 	cpu = cpuTime()
 	b.ResetTimer()
 	for range b.N {
-		rep, err := e.DryRun(ctx, sel, nil, nil)
+		rep, err := e.DryRun(context.Background(), sel, nil, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
