@@ -85,6 +85,12 @@ func openReplayEngine(t *testing.T, dir string, restart bool) (*store.Store, *ad
 		t.Fatal(err)
 	}
 	clock := time.Date(2026, 12, 31, 12, 0, 0, 0, time.UTC)
+	if restart {
+		// Time passes across a restart: IDs, which order a family's
+		// claims and versions, carry it (a fixed clock would leave the
+		// order of two engines' IDs to their random sequences).
+		clock = clock.Add(time.Hour)
+	}
 	opts := adjudicator.Options{Store: st, Configs: st, Now: func() time.Time { return clock }}
 	if restart {
 		stored, _, err := st.LoadConfig()
