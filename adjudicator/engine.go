@@ -98,16 +98,9 @@ func New(cfg *config.Config, opts Options) (*Engine, error) {
 // only, when it differs from the latest stored configuration version, a
 // new version holding it.
 func (e *Engine) Reload(cfg *config.Config) error {
-	s, err := compile(cfg)
+	s, own, err := compileOwn(cfg)
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
-	}
-	own, err := snapshotCopy(cfg)
-	if err != nil {
-		return err
-	}
-	if err := own.Normalize(); err != nil {
-		return err
 	}
 	e.adminMu.Lock()
 	defer e.adminMu.Unlock()
@@ -124,16 +117,9 @@ func (e *Engine) Reload(cfg *config.Config) error {
 // and every later claim records v.Number. Nothing is written. A version
 // not newer than the one in force is ignored, so following is monotonic.
 func (e *Engine) Follow(v *ConfigVersion) error {
-	s, err := compile(v.Config)
+	s, own, err := compileOwn(v.Config)
 	if err != nil {
 		return fmt.Errorf("configuration version %d: %w", v.Number, err)
-	}
-	own, err := snapshotCopy(v.Config)
-	if err != nil {
-		return err
-	}
-	if err := own.Normalize(); err != nil {
-		return err
 	}
 	e.adminMu.Lock()
 	defer e.adminMu.Unlock()
@@ -144,6 +130,23 @@ func (e *Engine) Follow(v *ConfigVersion) error {
 	e.cfg = own
 	e.snap.Store(s)
 	return nil
+}
+
+// compileOwn compiles cfg and returns it with the engine's own normalized
+// copy of it, which later changes edit.
+func compileOwn(cfg *config.Config) (*snapshot, *config.Config, error) {
+	s, err := compile(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	own, err := snapshotCopy(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := own.Normalize(); err != nil {
+		return nil, nil, err
+	}
+	return s, own, nil
 }
 
 func (e *Engine) today() domain.Date { return domain.DateOf(e.now().UTC()) }
