@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -27,9 +28,15 @@ import (
 // Every reversal and every re-bill is one claim transaction, under the
 // claim key and family locks like any claim, and its commit carries the
 // claim's progress record (Commit.Retro). A job stopped by a crash or a
-// cancelled call is resumed by starting it again with its ID: claims whose
-// progress says they are done are skipped, so none is reversed or billed
-// twice. Starting a finished job changes nothing.
+// shutdown is resumed by running it again: claims whose progress says they
+// are done are skipped, so none is reversed or billed twice.
+//
+// A job also has a status (RetroJobStatus): RUNNING from its creation
+// until it ends DONE or FAILED. SubmitRetro stores a job and returns at
+// once; a RetroRunner (retrorun.go) runs the RUNNING jobs in the
+// background, and resumes them when the server starts again. Submitting a
+// FAILED job again sets it RUNNING; submitting a RUNNING or DONE one
+// changes nothing.
 
 // TxRetro is the transaction of a claim a retro job billed again. A
 // claim a retro job reversed records the reversal's transaction as
@@ -151,9 +158,36 @@ func outcomeOf(r *Response) *RetroOutcome {
 		PlanPaid: r.PlanPaid, PatientPay: r.PatientPay, Deductible: r.Deductible, Copay: r.Copay, Coinsurance: r.Coinsurance}
 }
 
+// RetroJobState is where a job as a whole stands.
+type RetroJobState string
+
+// The job states.
+const (
+	// RetroJobRunning: to run, or running; a restarted server resumes it.
+	RetroJobRunning RetroJobState = "RUNNING"
+	// RetroJobDone: every claim of the job is done or skipped.
+	RetroJobDone RetroJobState = "DONE"
+	// RetroJobFailed: the job stopped on an error that retrying would not
+	// mend (RetroJobStatus.Error); submitting it again sets it running.
+	RetroJobFailed RetroJobState = "FAILED"
+)
+
+// RetroJobStatus is a stored job's state, as its last run left it.
+type RetroJobStatus struct {
+	JobID string        `json:"job_id"`
+	State RetroJobState `json:"state"`
+	// Error says what stopped a FAILED job (never member data).
+	Error string    `json:"error,omitempty"`
+	At    time.Time `json:"at"`
+}
+
 // RetroReport is a job and how far it got, with totals over its claims.
 type RetroReport struct {
-	Job      *RetroJob       `json:"job"`
+	Job *RetroJob `json:"job"`
+	// State is the job's status (RUNNING for a job stored before jobs had
+	// one, until it is run again), and Error a FAILED job's error.
+	State    RetroJobState   `json:"state"`
+	Error    string          `json:"error,omitempty"`
 	Progress []RetroProgress `json:"progress"` // by index; claims not yet reached have none
 	Finished bool            `json:"finished"`
 	// Done counts the claims re-billed; Skipped those left alone; Changed
@@ -189,11 +223,30 @@ func (r *retroRuns) take(id string) (release func(), err error) {
 	return func() { r.mu.Lock(); delete(r.running, id); r.mu.Unlock() }, nil
 }
 
-// StartRetro starts the retro job req describes, or resumes the stored
-// job with its ID, runs it to its end and reports it. Creating the job is
-// written with audit (its Objects and Detail are set here). A job stopped
-// by ctx, an error or a crash is resumed by starting it again.
+// StartRetro submits the retro job req describes (SubmitRetro), runs it
+// to its end in the call (RunRetroJob) and reports it: the in-process way
+// (tests, benchmarks); a server runs jobs on its RetroRunner instead. A
+// job stopped by ctx, an error or a crash is resumed by starting it again.
 func (e *Engine) StartRetro(ctx context.Context, req RetroRequest, audit *AuditEntry) (*RetroReport, error) {
+	rep, err := e.SubmitRetro(ctx, req, audit)
+	if err != nil {
+		return nil, err
+	}
+	if rep.State != RetroJobRunning {
+		return rep, nil
+	}
+	if err := e.RunRetroJob(ctx, req.JobID); err != nil {
+		return nil, fmt.Errorf("retro job %s stopped (start it again to resume): %w", req.JobID, err)
+	}
+	return e.RetroReport(ctx, req.JobID)
+}
+
+// SubmitRetro stores the retro job req describes, RUNNING, with audit (its
+// Objects and Detail are set here), and reports it at once: a RetroRunner
+// or RunRetroJob runs it. Given the ID of a stored job with the same
+// request, it reports that job, and sets it RUNNING again if it FAILED (or
+// was stored before jobs had a status).
+func (e *Engine) SubmitRetro(ctx context.Context, req RetroRequest, audit *AuditEntry) (*RetroReport, error) {
 	rs, ok := e.retroStore()
 	if !ok {
 		return nil, ErrNoRetroStore
@@ -201,36 +254,124 @@ func (e *Engine) StartRetro(ctx context.Context, req RetroRequest, audit *AuditE
 	if err := e.checkRetro(&req); err != nil {
 		return nil, err
 	}
-	release, err := e.retroRuns.take(req.JobID)
-	if err != nil {
-		return nil, err
-	}
-	defer release()
-	if l, ok := rs.(RetroLocker); ok {
-		unlock, err := l.LockRetroJob(ctx, req.JobID)
-		if err != nil {
-			return nil, err
-		}
-		defer unlock()
-	}
 	job, err := rs.RetroJob(ctx, req.JobID)
 	if err != nil {
 		return nil, err
 	}
-	if job == nil {
+	switch {
+	case job == nil:
 		if job, err = e.newRetroJob(ctx, rs, req, audit); err != nil {
 			return nil, err
 		}
-	} else if !sameRetroRequest(job.Request, req) {
+	case !sameRetroRequest(job.Request, req):
 		return nil, fmt.Errorf("%w: retro job %s exists with another request", ErrInvalid, req.JobID)
-	} else {
-		audit.setDetail(fmt.Sprintf("retro job resumed: %d claims", len(job.Claims)))
-	}
-	if err := e.runRetro(ctx, rs, job); err != nil {
-		return nil, fmt.Errorf("retro job %s stopped (start it again to resume): %w", job.ID, err)
+	default:
+		st, err := rs.RetroJobStatus(ctx, job.ID)
+		if err != nil {
+			return nil, err
+		}
+		if st != nil && st.State != RetroJobFailed {
+			audit.setDetail(fmt.Sprintf("retro job is %s: nothing to do", st.State))
+			break
+		}
+		if audit != nil {
+			audit.Outcome, audit.Detail = AuditOK, fmt.Sprintf("retro job set running again: %d claims", len(job.Claims))
+		}
+		if err := rs.SetRetroJobStatus(ctx, &RetroJobStatus{JobID: job.ID, State: RetroJobRunning, At: e.now().UTC()}, audit); err != nil {
+			return nil, err
+		}
 	}
 	return e.retroReport(ctx, rs, job)
 }
+
+// RunRetroJob runs what is left of the stored RUNNING job with the ID, and
+// sets it DONE, or FAILED when an error that retrying would not mend stops
+// it. A job stopped by ctx, by the store's failure or unavailability, or
+// held by another run (ErrBusy) stays RUNNING, to be resumed. The run's
+// start, its end and a failure are audited as the system acting for the
+// user who started the job. A job not RUNNING is left alone.
+func (e *Engine) RunRetroJob(ctx context.Context, id string) error {
+	rs, ok := e.retroStore()
+	if !ok {
+		return ErrNoRetroStore
+	}
+	release, err := e.retroRuns.take(id)
+	if err != nil {
+		return err
+	}
+	defer release()
+	if l, ok := rs.(RetroLocker); ok {
+		unlock, err := l.LockRetroJob(ctx, id)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	}
+	job, err := rs.RetroJob(ctx, id)
+	if err != nil {
+		return err
+	}
+	if job == nil {
+		return fmt.Errorf("%w: no retro job %s", ErrNotFound, id)
+	}
+	st, err := rs.RetroJobStatus(ctx, id)
+	if err != nil || st == nil || st.State != RetroJobRunning {
+		return err // another instance ended it meanwhile, or not to run
+	}
+	rep, err := e.retroReport(ctx, rs, job)
+	if err != nil {
+		return err
+	}
+	if err := e.AppendAudit(ctx, runnerAudit(e, job, AuditOK,
+		fmt.Sprintf("retro job running: %d of %d claims done or skipped before", rep.Done+rep.Skipped, len(job.Claims)))); err != nil &&
+		!errors.Is(err, ErrNoAuditLog) {
+		return err
+	}
+	runErr := e.runRetro(ctx, rs, job)
+	if runErr != nil && (ctx.Err() != nil || retryable(runErr)) {
+		return runErr // stays RUNNING: resumed by the next run
+	}
+	done := &RetroJobStatus{JobID: id, State: RetroJobDone, At: e.now().UTC()}
+	var audit *AuditEntry
+	if runErr != nil {
+		done.State, done.Error = RetroJobFailed, runErr.Error()
+		audit = runnerAudit(e, job, AuditFailed("retro job"), "retro job failed: "+done.Error)
+	} else {
+		if rep, err = e.retroReport(ctx, rs, job); err != nil {
+			return err
+		}
+		audit = runnerAudit(e, job, AuditOK, fmt.Sprintf("retro job done: %d claims, %d re-adjudicated, %d skipped, %d changed",
+			len(job.Claims), rep.Done, rep.Skipped, rep.Changed))
+	}
+	if err := rs.SetRetroJobStatus(ctx, done, audit); err != nil {
+		return errors.Join(runErr, err)
+	}
+	return runErr
+}
+
+// retryable reports whether a retro job stopped by err should stay
+// RUNNING, to be resumed later: the store failed or is unreachable (a
+// restart on a sound store resumes it), the job or a lock it needs is
+// held elsewhere, or a transaction met a concurrent one.
+func retryable(err error) bool {
+	for _, e := range []error{ErrUnavailable, ErrBusy, ErrConflict, ErrStaleConfig, context.Canceled, context.DeadlineExceeded} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// runnerAudit is the audit entry of a runner's action on job: the system
+// acting for the user who started the job.
+func runnerAudit(e *Engine, job *RetroJob, outcome, detail string) *AuditEntry {
+	return &AuditEntry{Time: e.now().UTC(), Subject: job.By, Source: RetroRunnerSource, Method: "retro runner",
+		Objects: []string{"retro job " + job.ID}, Detail: detail, Outcome: outcome}
+}
+
+// RetroRunnerSource is the Source of the audit entries of a retro job's
+// runs: the system acting for the entry's Subject, who started the job.
+const RetroRunnerSource = "system (retro runner)"
 
 // RetroReport reports the stored job with the ID.
 func (e *Engine) RetroReport(ctx context.Context, id string) (*RetroReport, error) {
@@ -416,19 +557,16 @@ func (e *Engine) retroMemberClaims(ctx context.Context, req RetroRequest) ([]*Cl
 	return recs, nil
 }
 
-// retroSelectedClaims are the paid claims a configuration retro selects,
-// read from every stored claim.
+// retroSelectedClaims are the paid claims a configuration retro selects.
+// Over a store with a HistoryScanner it reads the history entries (small,
+// one per paid claim, by family), checks the group or client once per
+// family with a claim in the date range, and reads only the claim records
+// of those entries; else it reads every stored claim record.
 func (e *Engine) retroSelectedClaims(ctx context.Context, req RetroRequest) ([]*ClaimRecord, error) {
-	scanner, ok := e.store.(ClaimScanner)
-	if !ok {
-		return nil, errors.New("adjudicator: the store cannot list its claims")
-	}
-	selected := e.selector(ctx, e.snap.Load(), DryRunSelection{From: req.From, To: req.To, PlanID: req.PlanID, GroupID: req.GroupID, ClientID: req.ClientID})
+	sel := DryRunSelection{From: req.From, To: req.To, PlanID: req.PlanID, GroupID: req.GroupID, ClientID: req.ClientID}
+	selected := e.selector(ctx, e.snap.Load(), sel)
 	var out []*ClaimRecord
-	err := scanner.ForEachClaim(func(rec *ClaimRecord) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
+	keep := func(rec *ClaimRecord) error {
 		if !selected(rec) {
 			return nil
 		}
@@ -437,6 +575,53 @@ func (e *Engine) retroSelectedClaims(ctx context.Context, req RetroRequest) ([]*
 		}
 		out = append(out, rec)
 		return nil
+	}
+	hs, ok := e.store.(HistoryScanner)
+	reader, readable := e.store.(ClaimReader)
+	if ok && readable {
+		snap := e.snap.Load()
+		err := hs.ForEachFamilyHistory(req.To, func(cardholderID string, members map[string][]HistoryEntry) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if !anyWithin(members, sel) {
+				return nil
+			}
+			if sel.GroupID != "" || sel.ClientID != "" {
+				if in, err := e.familyIn(ctx, snap, cardholderID, sel); err != nil || !in {
+					return err
+				}
+			}
+			for _, hist := range members {
+				for _, h := range hist {
+					if h.DateOfService.Before(sel.From) {
+						continue
+					}
+					rec, err := reader.Claim(h.ClaimID)
+					if err != nil {
+						return err
+					}
+					if rec == nil {
+						return fmt.Errorf("%w: history entry of claim %s, which is not stored", ErrInternal, h.ClaimID)
+					}
+					if err := keep(rec); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		return out, err
+	}
+	scanner, ok := e.store.(ClaimScanner)
+	if !ok {
+		return nil, errors.New("adjudicator: the store cannot list its claims")
+	}
+	err := scanner.ForEachClaim(func(rec *ClaimRecord) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return keep(rec)
 	})
 	return out, err
 }
@@ -478,6 +663,7 @@ func (e *Engine) runRetro(ctx context.Context, rs RetroStore, job *RetroJob) err
 			e.afterRetroStep()
 		}
 		start = end
+		runtime.Gosched() // between families, the claims in flight go first
 	}
 	return nil
 }
@@ -642,7 +828,14 @@ func (e *Engine) retroReport(ctx context.Context, rs RetroStore, job *RetroJob) 
 	if err != nil {
 		return nil, err
 	}
-	rep := &RetroReport{Job: job, Progress: progress}
+	rep := &RetroReport{Job: job, Progress: progress, State: RetroJobRunning}
+	st, err := rs.RetroJobStatus(ctx, job.ID)
+	if err != nil {
+		return nil, err
+	}
+	if st != nil {
+		rep.State, rep.Error = st.State, st.Error
+	}
 	members := map[string]bool{}
 	for _, p := range progress {
 		switch p.State {

@@ -361,14 +361,24 @@ type Commit struct {
 // re-bill (Commit.Retro), so a job resumed after a crash knows exactly
 // what was done. Jobs and progress records are never deleted.
 type RetroStore interface {
-	// CreateRetroJob writes job durably, with audit (when not nil) in the
-	// same batch, unless a job with its ID is stored; then it writes
-	// nothing. It reports whether it wrote.
+	// CreateRetroJob writes job durably, with its status RetroRunning
+	// (RetroJobStatus, At job.Created) and audit (when not nil) in the same
+	// batch, unless a job with its ID is stored; then it writes nothing.
+	// It reports whether it wrote.
 	CreateRetroJob(ctx context.Context, job *RetroJob, audit *AuditEntry) (created bool, err error)
 	// RetroJob returns the job with the ID, or nil if none.
 	RetroJob(ctx context.Context, id string) (*RetroJob, error)
 	// RetroProgress returns the job's progress records by index.
 	RetroProgress(ctx context.Context, id string) ([]RetroProgress, error)
+	// SetRetroJobStatus writes the status of a stored job durably,
+	// replacing its last one, with audit (when not nil) in the same batch.
+	SetRetroJobStatus(ctx context.Context, st *RetroJobStatus, audit *AuditEntry) error
+	// RetroJobStatus returns the job's status, or nil if it has none (no
+	// such job, or a job stored before jobs had one).
+	RetroJobStatus(ctx context.Context, id string) (*RetroJobStatus, error)
+	// RunningRetroJobs returns the IDs of the jobs whose status is
+	// RetroRunning, in ID order: what a background runner has to do.
+	RunningRetroJobs(ctx context.Context) ([]string, error)
 }
 
 // RetroLocker is implemented by a store several engines share: it holds a

@@ -10,11 +10,18 @@ import (
 	"github.com/rxclaims/rxclaims/internal/store/records"
 )
 
-// Retro jobs are stored under "j\x00<job ID>", and their progress records
-// under "x\x00<job ID>\x00<index, 4 bytes big-endian>", so a job's records
-// read in index order.
+// Retro jobs are stored under "j\x00<job ID>", their statuses under
+// "J\x00<job ID>", and their progress records under
+// "x\x00<job ID>\x00<index, 4 bytes big-endian>", so a job's records read
+// in index order.
 
 func retroJobKey(id string) []byte { return append([]byte("j\x00"), id...) }
+
+var retroStatusPrefix = []byte("J\x00")
+
+func retroStatusKey(id string) []byte {
+	return append(retroStatusPrefix[:len(retroStatusPrefix):len(retroStatusPrefix)], id...)
+}
 
 func retroProgressPrefix(id string) []byte { return append(append([]byte("x\x00"), id...), 0) }
 
@@ -40,10 +47,71 @@ func (s *Store) CreateRetroJob(_ context.Context, job *adjudicator.RetroJob, aud
 	if err := b.Set(retroJobKey(job.ID), v, nil); err != nil {
 		return false, err
 	}
+	st, err := records.EncodeRetroJobStatus(&adjudicator.RetroJobStatus{JobID: job.ID, State: adjudicator.RetroJobRunning, At: job.Created})
+	if err != nil {
+		return false, err
+	}
+	if err := b.Set(retroStatusKey(job.ID), st, nil); err != nil {
+		return false, err
+	}
 	if err := s.commitAudited(b, audit); err != nil {
 		return false, fmt.Errorf("store: write retro job: %w", err)
 	}
 	return true, nil
+}
+
+// SetRetroJobStatus implements adjudicator.RetroStore.
+func (s *Store) SetRetroJobStatus(_ context.Context, st *adjudicator.RetroJobStatus, audit *adjudicator.AuditEntry) error {
+	v, err := records.EncodeRetroJobStatus(st)
+	if err != nil {
+		return err
+	}
+	b := s.newBatch()
+	defer b.Close()
+	if err := b.Set(retroStatusKey(st.JobID), v, nil); err != nil {
+		return err
+	}
+	if err := s.commitAudited(b, audit); err != nil {
+		return fmt.Errorf("store: write retro job status: %w", err)
+	}
+	return nil
+}
+
+// RetroJobStatus implements adjudicator.RetroStore.
+func (s *Store) RetroJobStatus(_ context.Context, id string) (*adjudicator.RetroJobStatus, error) {
+	v, err := s.get(retroStatusKey(id))
+	if err != nil || v == nil {
+		return nil, err
+	}
+	st, err := records.DecodeRetroJobStatus(v)
+	if err != nil {
+		return nil, fmt.Errorf("store: retro job status %s: %w", id, err)
+	}
+	return st, nil
+}
+
+// RunningRetroJobs implements adjudicator.RetroStore: one scan of the
+// statuses, a few bytes each.
+func (s *Store) RunningRetroJobs(_ context.Context) ([]string, error) {
+	if err := s.health.err(); err != nil {
+		return nil, err
+	}
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: retroStatusPrefix, UpperBound: []byte("J\x01")})
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	var out []string
+	for it.First(); it.Valid(); it.Next() {
+		st, err := records.DecodeRetroJobStatus(it.Value())
+		if err != nil {
+			return nil, fmt.Errorf("store: retro job status: %w", err)
+		}
+		if st.State == adjudicator.RetroJobRunning {
+			out = append(out, st.JobID)
+		}
+	}
+	return out, it.Error()
 }
 
 // RetroJob implements adjudicator.RetroStore.

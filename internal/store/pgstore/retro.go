@@ -11,10 +11,15 @@ import (
 	"github.com/rxclaims/rxclaims/internal/store/records"
 )
 
-// CreateRetroJob implements adjudicator.RetroStore: the job and audit in
-// one transaction, unless a job with its ID is stored.
+// CreateRetroJob implements adjudicator.RetroStore: the job, its status
+// and audit in one transaction, unless a job with its ID is stored.
 func (s *Store) CreateRetroJob(ctx context.Context, job *adjudicator.RetroJob, audit *adjudicator.AuditEntry) (bool, error) {
 	v, err := records.EncodeRetroJob(job)
+	if err != nil {
+		return false, err
+	}
+	st := &adjudicator.RetroJobStatus{JobID: job.ID, State: adjudicator.RetroJobRunning, At: job.Created}
+	sv, err := records.EncodeRetroJobStatus(st)
 	if err != nil {
 		return false, err
 	}
@@ -29,6 +34,9 @@ func (s *Store) CreateRetroJob(ctx context.Context, job *adjudicator.RetroJob, a
 			done = func() {}
 			return nil
 		}
+		if err := putRetroJobStatus(ctx, tx, st, sv); err != nil {
+			return err
+		}
 		done, err = appendAudit(ctx, tx, audit)
 		return err
 	})
@@ -37,6 +45,70 @@ func (s *Store) CreateRetroJob(ctx context.Context, job *adjudicator.RetroJob, a
 	}
 	done()
 	return created, nil
+}
+
+func putRetroJobStatus(ctx context.Context, tx pgx.Tx, st *adjudicator.RetroJobStatus, v []byte) error {
+	_, err := tx.Exec(ctx, `INSERT INTO retro_job_status (job_id, state, record) VALUES ($1, $2, $3)
+		ON CONFLICT (job_id) DO UPDATE SET state = excluded.state, record = excluded.record`, st.JobID, string(st.State), v)
+	return err
+}
+
+// SetRetroJobStatus implements adjudicator.RetroStore.
+func (s *Store) SetRetroJobStatus(ctx context.Context, st *adjudicator.RetroJobStatus, audit *adjudicator.AuditEntry) error {
+	v, err := records.EncodeRetroJobStatus(st)
+	if err != nil {
+		return err
+	}
+	var done func()
+	err = s.write(ctx, func(tx pgx.Tx) error {
+		if err := putRetroJobStatus(ctx, tx, st, v); err != nil {
+			return err
+		}
+		done, err = appendAudit(ctx, tx, audit)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("pgstore: write retro job status: %w", err)
+	}
+	done()
+	return nil
+}
+
+// RetroJobStatus implements adjudicator.RetroStore.
+func (s *Store) RetroJobStatus(ctx context.Context, id string) (*adjudicator.RetroJobStatus, error) {
+	var v []byte
+	err := s.with(ctx, func(q querier, _ *claimTx) error {
+		return noRows(q.QueryRow(ctx, `SELECT record FROM retro_job_status WHERE job_id = $1`, id).Scan(&v))
+	})
+	if err != nil || v == nil {
+		return nil, err
+	}
+	st, err := records.DecodeRetroJobStatus(v)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: retro job status %s: %w", id, err)
+	}
+	return st, nil
+}
+
+// RunningRetroJobs implements adjudicator.RetroStore.
+func (s *Store) RunningRetroJobs(ctx context.Context) ([]string, error) {
+	var out []string
+	err := s.with(ctx, func(q querier, _ *claimTx) error {
+		rows, err := q.Query(ctx, `SELECT job_id FROM retro_job_status WHERE state = $1 ORDER BY job_id`, string(adjudicator.RetroJobRunning))
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			out = append(out, id)
+		}
+		return rows.Err()
+	})
+	return out, err
 }
 
 // RetroJob implements adjudicator.RetroStore.

@@ -97,3 +97,15 @@ func DecodeRetroProgress(b []byte) (adjudicator.RetroProgress, error) {
 	err := json.Unmarshal(b, &p)
 	return p, err
 }
+
+// EncodeRetroJobStatus writes a retro job's status as JSON.
+func EncodeRetroJobStatus(st *adjudicator.RetroJobStatus) ([]byte, error) { return json.Marshal(st) }
+
+// DecodeRetroJobStatus reads a status written by EncodeRetroJobStatus.
+func DecodeRetroJobStatus(b []byte) (*adjudicator.RetroJobStatus, error) {
+	st := new(adjudicator.RetroJobStatus)
+	if err := json.Unmarshal(b, st); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
