@@ -128,16 +128,33 @@ func (s *GRPCSink) ReverseClaim(ctx context.Context, claimID string) error {
 }
 
 // Readjudicate implements Sink: RetroService.StartEligibilityRetro, which
-// runs the job to its end before answering, so it is not bounded by
-// Timeout (only by ctx).
+// records the job for the adjudicator's background runner, then
+// GetRetroReport until the job is no longer RUNNING. The wait is bounded
+// by ctx only, not by Timeout.
 func (s *GRPCSink) Readjudicate(ctx context.Context, j RetroJob) ([]RetroLine, error) {
 	resp, err := s.retro.StartEligibilityRetro(ctx, &pb.StartEligibilityRetroRequest{JobId: j.ID, CardholderId: j.CardholderID,
 		PersonCode: j.PersonCode, From: j.From.String(), Reason: j.Reason}, ready)
 	if err != nil {
 		return nil, err
 	}
+	rep := resp.GetReport()
+	for pause := 20 * time.Millisecond; rep.GetState() == "RUNNING"; pause = min(2*pause, time.Second) {
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("waiting for retro job %s: %w", j.ID, ctx.Err())
+		case <-time.After(pause):
+		}
+		r, err := s.retro.GetRetroReport(ctx, &pb.GetRetroReportRequest{JobId: j.ID}, ready)
+		if err != nil {
+			return nil, err
+		}
+		rep = r.GetReport()
+	}
+	if rep.GetState() == "FAILED" {
+		return nil, fmt.Errorf("retro job %s failed: %s", j.ID, rep.GetError())
+	}
 	var out []RetroLine
-	for _, l := range resp.GetReport().GetLines() {
+	for _, l := range rep.GetLines() {
 		line := RetroLine{ClaimID: l.GetClaimId(), DateOfService: l.GetDateOfService(), State: l.GetState(),
 			PlanBefore: l.GetBefore().GetPlanId(), NewClaimID: l.GetNewClaimId(), StatusAfter: l.GetAfter().GetStatus(),
 			PlanAfter: l.GetAfter().GetPlanId(), RejectsAfter: l.GetAfter().GetRejectCodes()}

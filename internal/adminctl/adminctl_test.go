@@ -446,7 +446,7 @@ func TestAdjctlRetro(t *testing.T) {
 	args := []string{"retro", "run", "QTY-10-GOLIVE", "--plan", r.PlanID, "--from", "2026-11-20", "--to", today, "--reason", "QTY-10 back-dated"}
 	a.fails("PermissionDenied", "erin", args...)
 	out := a.ok("bob", args...)
-	if !strings.Contains(out, "finished") || !strings.Contains(out, "1 claims: 1 re-adjudicated, 0 skipped, 1 changed") ||
+	if !strings.Contains(out, "): DONE") || !strings.Contains(out, "1 claims: 1 re-adjudicated, 0 skipped, 1 changed") ||
 		!strings.Contains(out, r.ClaimID) || !strings.Contains(out, "R 9G") {
 		t.Fatalf("retro run:\n%s", out)
 	}

@@ -16,16 +16,18 @@ import (
 // (role config-approver); the loader runs them for back-dated enrollment.
 
 type retroRunCmd struct {
-	Job    string `arg:"" name:"JOB" help:"The job's ID (1 to 64 letters, digits or ._:-): running the same ID again resumes it, or reports it once finished."`
+	Job    string `arg:"" name:"JOB" help:"The job's ID (1 to 64 letters, digits or ._:-): running the same ID again reports it, and retries it if it FAILED."`
 	From   string `required:"" help:"First date of service (YYYY-MM-DD)."`
 	To     string `required:"" help:"Last date of service (YYYY-MM-DD; at most 366 days after --from, not after today)."`
 	Plan   string `help:"Re-adjudicate the claims this plan paid."`
 	Group  string `help:"Re-adjudicate the claims of this group's families."`
 	Client string `help:"Re-adjudicate the claims of this client's groups."`
 	Reason string `help:"Why, for the report (never member data)."`
+	Wait   bool   `default:"true" negatable:"" help:"Wait until the job is DONE or FAILED (polling its report); --no-wait prints it RUNNING at once, the server runs it in the background."`
 }
 
-// Run starts or resumes the configuration retro job, waits for its end and prints its report.
+// Run starts the configuration retro job (the server runs it in the
+// background), by default waits for its end, and prints its report.
 func (c *retroRunCmd) Run(s *session) error {
 	from, err1 := domain.ParseDate(c.From)
 	to, err2 := domain.ParseDate(c.To)
@@ -34,10 +36,19 @@ func (c *retroRunCmd) Run(s *session) error {
 	}
 	rep, err := s.retro.Start(s.ctx, adjudicator.RetroRequest{JobID: c.Job, Kind: adjudicator.RetroConfiguration, From: from, To: to,
 		PlanID: c.Plan, GroupID: c.Group, ClientID: c.Client, Reason: c.Reason})
+	if err == nil && c.Wait && rep.State == adjudicator.RetroJobRunning {
+		rep, err = s.retro.Wait(s.ctx, c.Job)
+	}
 	if err != nil {
 		return err
 	}
-	return s.printRetro(rep)
+	if err := s.printRetro(rep); err != nil {
+		return err
+	}
+	if rep.State == adjudicator.RetroJobFailed {
+		return fmt.Errorf("retro job %s FAILED: %s (run it again to retry)", rep.Job.ID, rep.Error)
+	}
+	return nil
 }
 
 type retroReportCmd struct {
@@ -59,8 +70,13 @@ func (s *session) printRetro(rep *adjudicator.RetroReport) error {
 	if s.json {
 		return s.printProto(&pb.GetRetroReportResponse{Report: wire.RetroReportToProto(rep)})
 	}
-	state := "finished"
-	if !rep.Finished {
+	state := string(rep.State)
+	switch {
+	case rep.State == adjudicator.RetroJobRunning:
+		state += fmt.Sprintf(": %d of %d claims reached so far; the server runs it in the background", len(rep.Progress), len(rep.Job.Claims))
+	case rep.State == adjudicator.RetroJobFailed:
+		state += ": " + rep.Error + "; run it again to retry"
+	case !rep.Finished:
 		state = "NOT finished: run it again to resume"
 	}
 	q := rep.Job.Request

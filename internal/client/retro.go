@@ -2,6 +2,8 @@ package client
 
 import (
 	"context"
+	"fmt"
+	"time"
 
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/internal/wire"
@@ -58,4 +60,21 @@ func (c *Retro) Start(ctx context.Context, req adjudicator.RetroRequest) (*adjud
 // Report reports a stored job.
 func (c *Retro) Report(ctx context.Context, id string) (*adjudicator.RetroReport, error) {
 	return report(c.c.GetRetroReport(c.ctx(ctx), &pb.GetRetroReportRequest{JobId: id}))
+}
+
+// Wait polls the job's report until it is no longer RUNNING (DONE or
+// FAILED; a report without a state, from a server that ran jobs in the
+// start call, has ended too) and returns it; ctx bounds the wait.
+func (c *Retro) Wait(ctx context.Context, id string) (*adjudicator.RetroReport, error) {
+	for pause := 20 * time.Millisecond; ; pause = min(2*pause, time.Second) {
+		rep, err := c.Report(ctx, id)
+		if err != nil || rep.State != adjudicator.RetroJobRunning {
+			return rep, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("waiting for retro job %s: %w", id, ctx.Err())
+		case <-time.After(pause):
+		}
+	}
 }

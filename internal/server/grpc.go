@@ -60,6 +60,9 @@ type Config struct {
 	// MaxClaimsInFlight bounds the ClaimsService calls in flight; 0 is
 	// DefaultMaxClaimsInFlight (failsafe.go).
 	MaxClaimsInFlight int
+	// Retro configures the background runner of retro jobs (zero values
+	// take its defaults: one job at a time, a poll every 10s).
+	Retro adjudicator.RetroRunnerOptions
 }
 
 // Server is the adjudicator's gRPC servers: ClaimsService on the claims
@@ -76,6 +79,9 @@ type Server struct {
 	storeFailed bool
 	// databaseDown: the shared database does not answer (stores.go).
 	databaseDown bool
+	// retro runs the retro jobs in the background from Serve until the
+	// server stops (retro.go).
+	retro *retroRun
 }
 
 // Listeners are where a Server serves; a nil listener is not served.
@@ -126,7 +132,11 @@ func New(engine *adjudicator.Engine, c Config) *Server {
 	pb.RegisterAdminServiceServer(admin, newAdminService(engine, log))
 	pb.RegisterEnrollmentServiceServer(admin, newEnrollmentService(engine, log))
 	pb.RegisterPriorAuthServiceServer(admin, newPriorAuthService(engine, log))
-	pb.RegisterRetroServiceServer(admin, newRetroService(engine, log))
+	if c.Retro.Logger == nil {
+		c.Retro.Logger = log
+	}
+	retro := newRetroRun(adjudicator.NewRetroRunner(engine, c.Retro))
+	pb.RegisterRetroServiceServer(admin, newRetroService(engine, retro.runner, log))
 	pb.RegisterOperatorServiceServer(admin, newOperatorService(c.Backups, c.BackupDir, log))
 	probes := grpc.NewServer(append(lim.transport(), grpc.MaxRecvMsgSize(4<<10))...)
 	for _, s := range []*grpc.Server{claims, admin, probes} {
@@ -138,7 +148,7 @@ func New(engine *adjudicator.Engine, c Config) *Server {
 	}
 	srvMetrics.InitializeMetrics(claims)
 	srvMetrics.InitializeMetrics(admin)
-	return &Server{claims: claims, admin: admin, probes: probes, health: hs}
+	return &Server{claims: claims, admin: admin, probes: probes, health: hs, retro: retro}
 }
 
 // serverOptions are an authenticated listener's options: credentials,
@@ -241,6 +251,7 @@ func (s *Server) Methods() []string {
 // returns that error.
 func (s *Server) Serve(l Listeners) error {
 	s.markServing()
+	s.retro.start()
 	errs := make(chan error, 3)
 	n := 0
 	for _, p := range []struct {
@@ -267,6 +278,7 @@ func (s *Server) Serve(l Listeners) error {
 // finish; the health-only listener stops last.
 func (s *Server) GracefulStop() {
 	s.health.Shutdown()
+	s.retro.stop()
 	var wg sync.WaitGroup
 	for _, srv := range []*grpc.Server{s.claims, s.admin} {
 		wg.Add(1)
@@ -278,6 +290,7 @@ func (s *Server) GracefulStop() {
 
 // Stop closes every connection at once.
 func (s *Server) Stop() {
+	s.retro.stop()
 	s.claims.Stop()
 	s.admin.Stop()
 	s.probes.Stop()

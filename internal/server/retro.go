@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"log/slog"
+	"sync"
 
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/domain"
@@ -12,18 +13,54 @@ import (
 	"google.golang.org/grpc/status"
 )
 
-// retroService adapts the engine's retro jobs to the RetroService gRPC API.
+// retroService adapts the engine's retro jobs to the RetroService gRPC
+// API: a start stores the job and wakes the server's runner, which runs
+// it in the background.
 type retroService struct {
 	pb.UnimplementedRetroServiceServer
 	engine *adjudicator.Engine
+	runner *adjudicator.RetroRunner
 	log    *slog.Logger
 }
 
-func newRetroService(engine *adjudicator.Engine, log *slog.Logger) *retroService {
+func newRetroService(engine *adjudicator.Engine, runner *adjudicator.RetroRunner, log *slog.Logger) *retroService {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &retroService{engine: engine, log: log}
+	return &retroService{engine: engine, runner: runner, log: log}
+}
+
+// retroRun is the server's retro runner, run from Serve until the server
+// stops: a stop cancels the jobs running, which stop at their next claim
+// transaction and stay RUNNING, and waits for them.
+type retroRun struct {
+	runner *adjudicator.RetroRunner
+	once   sync.Once
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+func newRetroRun(r *adjudicator.RetroRunner) *retroRun {
+	return &retroRun{runner: r, done: make(chan struct{})}
+}
+
+func (r *retroRun) start() {
+	r.once.Do(func() {
+		ctx, cancel := context.WithCancel(context.Background())
+		r.cancel = cancel
+		go func() {
+			defer close(r.done)
+			r.runner.Run(ctx)
+		}()
+	})
+}
+
+func (r *retroRun) stop() {
+	r.once.Do(func() { close(r.done) }) // never started: nothing to wait for
+	if r.cancel != nil {
+		r.cancel()
+	}
+	<-r.done
 }
 
 func (s *retroService) status(ctx context.Context, method string, err error) error {
@@ -76,12 +113,15 @@ func retroDate(name, v string) (domain.Date, error) {
 }
 
 func (s *retroService) start(ctx context.Context, method string, req adjudicator.RetroRequest) (*pb.RetroReport, error) {
-	rep, err := s.engine.StartRetro(ctx, req, pendingAudit(ctx))
+	rep, err := s.engine.SubmitRetro(ctx, req, pendingAudit(ctx))
 	if err != nil {
 		return nil, s.status(ctx, method, err)
 	}
-	s.log.InfoContext(ctx, "retro job ran", "job", rep.Job.ID, "kind", rep.Job.Request.Kind, "claims", len(rep.Job.Claims),
-		"done", rep.Done, "skipped", rep.Skipped, "changed", rep.Changed)
+	if rep.State == adjudicator.RetroJobRunning {
+		s.runner.Wake()
+	}
+	s.log.InfoContext(ctx, "retro job submitted", "job", rep.Job.ID, "kind", rep.Job.Request.Kind, "claims", len(rep.Job.Claims),
+		"state", rep.State, "done", rep.Done, "skipped", rep.Skipped)
 	return wire.RetroReportToProto(rep), nil
 }
 

@@ -263,9 +263,15 @@ func TestScenariosPostgres(t *testing.T) {
 // started.
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
-// StartRetro runs a retro job through RetroService as user.
+// StartRetro starts a retro job through RetroService as user, and waits
+// for the server's runner to end it.
 func (g *grpcTarget) StartRetro(ctx context.Context, req adjudicator.RetroRequest, user string) (*adjudicator.RetroReport, error) {
-	return client.NewRetro(g.pki.Dial(g.t, g.adminAddr, user), "").Start(ctx, req)
+	c := client.NewRetro(g.pki.Dial(g.t, g.adminAddr, user), "")
+	rep, err := c.Start(ctx, req)
+	if err != nil || rep.State != adjudicator.RetroJobRunning {
+		return rep, err
+	}
+	return c.Wait(ctx, req.JobID)
 }
 
 // RetroReport reads a retro job's report through RetroService, as an auditor.

@@ -401,8 +401,12 @@ type RetroReport struct {
 	PatientPayBefore string                 `protobuf:"bytes,18,opt,name=patient_pay_before,json=patientPayBefore,proto3" json:"patient_pay_before,omitempty"`
 	PatientPayAfter  string                 `protobuf:"bytes,19,opt,name=patient_pay_after,json=patientPayAfter,proto3" json:"patient_pay_after,omitempty"`
 	Lines            []*RetroClaimReport    `protobuf:"bytes,20,rep,name=lines,proto3" json:"lines,omitempty"` // claims the job reached, in job order
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// state is RUNNING (to run or running; a restarted server resumes it),
+	// DONE or FAILED (error says why; start the job again to retry).
+	State         string `protobuf:"bytes,21,opt,name=state,proto3" json:"state,omitempty"`
+	Error         string `protobuf:"bytes,22,opt,name=error,proto3" json:"error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *RetroReport) Reset() {
@@ -573,6 +577,20 @@ func (x *RetroReport) GetLines() []*RetroClaimReport {
 		return x.Lines
 	}
 	return nil
+}
+
+func (x *RetroReport) GetState() string {
+	if x != nil {
+		return x.State
+	}
+	return ""
+}
+
+func (x *RetroReport) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
 }
 
 // RetroClaimReport is one claim of a job: its state and both answers.
@@ -828,7 +846,7 @@ const file_rxclaims_v1_retro_proto_rawDesc = "" +
 	"\x1fStartConfigurationRetroResponse\x120\n" +
 	"\x06report\x18\x01 \x01(\v2\x18.rxclaims.v1.RetroReportR\x06report\"J\n" +
 	"\x16GetRetroReportResponse\x120\n" +
-	"\x06report\x18\x01 \x01(\v2\x18.rxclaims.v1.RetroReportR\x06report\"\xe7\x04\n" +
+	"\x06report\x18\x01 \x01(\v2\x18.rxclaims.v1.RetroReportR\x06report\"\x93\x05\n" +
 	"\vRetroReport\x12\x15\n" +
 	"\x06job_id\x18\x01 \x01(\tR\x05jobId\x12\x12\n" +
 	"\x04kind\x18\x02 \x01(\tR\x04kind\x12\x12\n" +
@@ -850,7 +868,9 @@ const file_rxclaims_v1_retro_proto_rawDesc = "" +
 	"\x0fplan_paid_after\x18\x11 \x01(\tR\rplanPaidAfter\x12,\n" +
 	"\x12patient_pay_before\x18\x12 \x01(\tR\x10patientPayBefore\x12*\n" +
 	"\x11patient_pay_after\x18\x13 \x01(\tR\x0fpatientPayAfter\x123\n" +
-	"\x05lines\x18\x14 \x03(\v2\x1d.rxclaims.v1.RetroClaimReportR\x05lines\"\xd9\x02\n" +
+	"\x05lines\x18\x14 \x03(\v2\x1d.rxclaims.v1.RetroClaimReportR\x05lines\x12\x14\n" +
+	"\x05state\x18\x15 \x01(\tR\x05state\x12\x14\n" +
+	"\x05error\x18\x16 \x01(\tR\x05error\"\xd9\x02\n" +
 	"\x10RetroClaimReport\x12\x19\n" +
 	"\bclaim_id\x18\x01 \x01(\tR\aclaimId\x12&\n" +
 	"\x0fdate_of_service\x18\x02 \x01(\tR\rdateOfService\x12\x1b\n" +

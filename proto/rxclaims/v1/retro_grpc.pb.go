@@ -46,18 +46,23 @@ const (
 // job runs it to its end before answering; one job runs once at a time
 // (ResourceExhausted to a second start while it runs).
 type RetroServiceClient interface {
-	// StartEligibilityRetro starts (or resumes) a job over a member's paid
-	// claims with dates of service from `from` to today, after a back-dated
-	// eligibility change. NotFound: no such member; InvalidArgument: a bad
-	// job ID or date (a from date in the future), or a job ID used by
-	// another request.
+	// StartEligibilityRetro records a job over a member's paid claims with
+	// dates of service from `from` to today, after a back-dated eligibility
+	// change, and returns at once with its report (state RUNNING): the
+	// server's background runner runs it; poll GetRetroReport until the
+	// state is DONE or FAILED. The same job ID with the same request reports
+	// the job, and sets a FAILED one RUNNING again. NotFound: no such
+	// member; InvalidArgument: a bad job ID or date (a from date in the
+	// future), or a job ID used by another request.
 	StartEligibilityRetro(ctx context.Context, in *StartEligibilityRetroRequest, opts ...grpc.CallOption) (*StartEligibilityRetroResponse, error)
-	// StartConfigurationRetro starts (or resumes) a job over the paid claims
-	// of a plan, group or client with dates of service from `from` to `to`
-	// (at most 366 days, not after today), after a configuration change
-	// effective in the past. NotFound: no such plan, group or client.
+	// StartConfigurationRetro records a job over the paid claims of a plan,
+	// group or client with dates of service from `from` to `to` (at most 366
+	// days, not after today), after a configuration change effective in the
+	// past, and returns at once, as StartEligibilityRetro. NotFound: no such
+	// plan, group or client.
 	StartConfigurationRetro(ctx context.Context, in *StartConfigurationRetroRequest, opts ...grpc.CallOption) (*StartConfigurationRetroResponse, error)
-	// GetRetroReport reports a job: its progress so far, with totals.
+	// GetRetroReport reports a job: its state, its progress so far, with
+	// totals.
 	GetRetroReport(ctx context.Context, in *GetRetroReportRequest, opts ...grpc.CallOption) (*GetRetroReportResponse, error)
 }
 
@@ -111,18 +116,23 @@ func (c *retroServiceClient) GetRetroReport(ctx context.Context, in *GetRetroRep
 // job runs it to its end before answering; one job runs once at a time
 // (ResourceExhausted to a second start while it runs).
 type RetroServiceServer interface {
-	// StartEligibilityRetro starts (or resumes) a job over a member's paid
-	// claims with dates of service from `from` to today, after a back-dated
-	// eligibility change. NotFound: no such member; InvalidArgument: a bad
-	// job ID or date (a from date in the future), or a job ID used by
-	// another request.
+	// StartEligibilityRetro records a job over a member's paid claims with
+	// dates of service from `from` to today, after a back-dated eligibility
+	// change, and returns at once with its report (state RUNNING): the
+	// server's background runner runs it; poll GetRetroReport until the
+	// state is DONE or FAILED. The same job ID with the same request reports
+	// the job, and sets a FAILED one RUNNING again. NotFound: no such
+	// member; InvalidArgument: a bad job ID or date (a from date in the
+	// future), or a job ID used by another request.
 	StartEligibilityRetro(context.Context, *StartEligibilityRetroRequest) (*StartEligibilityRetroResponse, error)
-	// StartConfigurationRetro starts (or resumes) a job over the paid claims
-	// of a plan, group or client with dates of service from `from` to `to`
-	// (at most 366 days, not after today), after a configuration change
-	// effective in the past. NotFound: no such plan, group or client.
+	// StartConfigurationRetro records a job over the paid claims of a plan,
+	// group or client with dates of service from `from` to `to` (at most 366
+	// days, not after today), after a configuration change effective in the
+	// past, and returns at once, as StartEligibilityRetro. NotFound: no such
+	// plan, group or client.
 	StartConfigurationRetro(context.Context, *StartConfigurationRetroRequest) (*StartConfigurationRetroResponse, error)
-	// GetRetroReport reports a job: its progress so far, with totals.
+	// GetRetroReport reports a job: its state, its progress so far, with
+	// totals.
 	GetRetroReport(context.Context, *GetRetroReportRequest) (*GetRetroReportResponse, error)
 	mustEmbedUnimplementedRetroServiceServer()
 }
