@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -13,10 +15,13 @@ import (
 	"github.com/rxclaims/rxclaims/internal/store"
 )
 
-// TestRetroCrashResumes kills the real server with SIGKILL in the middle
-// of a retro job, after its reversals and two of its re-bills, restarts it
-// on the same data and starts the job again: the job resumes where it
-// stopped, and every claim is reversed once and billed again once.
+// TestRetroCrashResumes starts a retro job on the real server, which
+// answers at once (RUNNING) and runs it in the background; kills the
+// server with SIGKILL in the middle of the job, after its reversals and
+// two of its re-bills; and restarts it on the same data without starting
+// the job again: the server's runner resumes the job by itself where it
+// stopped, every claim is reversed once and billed again once, the store
+// verifies clean and a replay of the whole store finds no difference.
 func TestRetroCrashResumes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the server binary")
@@ -45,7 +50,10 @@ func TestRetroCrashResumes(t *testing.T) {
 	req := adjudicator.RetroRequest{JobID: "CRASH-1", Kind: adjudicator.RetroEligibility, CardholderID: member.CardholderID,
 		PersonCode: member.PersonCode, From: today.AddDays(-30)}
 	retro := client.NewRetro(dial(t, addrs.admin), "erin")
-	go func() { _, _ = retro.Start(context.Background(), req) }() // held, then cut off by the kill
+	started, err := retro.Start(context.Background(), req) // answers at once; the runner is held mid-way
+	if err != nil || started.State != adjudicator.RetroJobRunning || len(started.Job.Claims) != claims {
+		t.Fatalf("start: %v, %+v; want the job of %d claims RUNNING", err, started, claims)
+	}
 	pollUntil(t, "the job to hold mid-way", func() bool {
 		rep, err := retro.Report(context.Background(), req.JobID)
 		return err == nil && rep.Done == 2
@@ -58,17 +66,22 @@ func TestRetroCrashResumes(t *testing.T) {
 	t.Setenv(retroHoldEnv, "")
 	proc, addrs = startServerAddrs(t, bin, data)
 	retro = client.NewRetro(dial(t, addrs.admin), "erin")
-	rep, err := retro.Report(context.Background(), req.JobID)
-	if err != nil || rep.Done != 2 || rep.Finished || len(rep.Progress) != claims {
-		t.Fatalf("after the kill: %v, %+v; want 2 of %d done, all reversed", err, rep, claims)
-	}
-	if rep, err = retro.Start(context.Background(), req); err != nil || !rep.Finished || rep.Done != claims || rep.Skipped != 0 {
-		t.Fatalf("resumed: %v, %+v; want all %d done", err, rep, claims)
+	rep, err := retro.Wait(context.Background(), req.JobID) // the runner resumes it: nobody starts it again
+	if err != nil || rep.State != adjudicator.RetroJobDone || !rep.Finished || rep.Done != claims || rep.Skipped != 0 {
+		t.Fatalf("resumed by the runner: %v, %+v; want DONE, all %d done", err, rep, claims)
 	}
 	again, err := retro.Start(context.Background(), req)
-	if err != nil || !again.Finished || again.Done != claims {
-		t.Fatalf("started again once finished: %v %+v", err, again)
+	if err != nil || again.State != adjudicator.RetroJobDone || again.Done != claims {
+		t.Fatalf("started again once done: %v %+v", err, again)
 	}
+	sum, err := client.NewAdmin(dial(t, addrs.admin), "erin").ReplayStore(context.Background(), 10, func(r *adjudicator.Replay) error {
+		t.Errorf("replay of claim %s differs or was skipped: %+v", r.ClaimID, r)
+		return nil
+	})
+	if err != nil || sum.Claims == 0 || sum.Same != sum.Claims {
+		t.Fatalf("replay-store: %v, %+v; want every claim the same", err, sum)
+	}
+	checkRetroAudit(t, client.NewAdmin(dial(t, addrs.admin), "erin"), req.JobID)
 	newIDs := map[string]bool{}
 	for _, p := range rep.Progress {
 		if !billed[p.ClaimID] || p.NewClaimID == "" || newIDs[p.NewClaimID] {
@@ -121,6 +134,30 @@ func checkRetroStore(t *testing.T, data string, billed, rebilled map[string]bool
 	}
 	for _, p := range rep.Problems {
 		t.Error(p)
+	}
+}
+
+// checkRetroAudit reads the job's audit entries: erin's start, then the
+// runner's, as the system acting for erin: a run before the kill, a run
+// after the restart, and the job done (in that order).
+func checkRetroAudit(t *testing.T, admin *client.Admin, job string) {
+	t.Helper()
+	entries, err := admin.Audit(context.Background(), client.AuditFilter{Object: "retro job " + job})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range entries {
+		if e.Method == "retro runner" {
+			if e.Subject != "erin" || e.Source != adjudicator.RetroRunnerSource {
+				t.Errorf("runner entry %+v: want the system (%s) acting for erin", e, adjudicator.RetroRunnerSource)
+			}
+			got = append(got, strings.SplitN(e.Detail, ":", 2)[0])
+		}
+	}
+	want := []string{"retro job running", "retro job running", "retro job done"}
+	if !slices.Equal(got, want) {
+		t.Errorf("the runner's audit entries: %q; want %q", got, want)
 	}
 }
 
