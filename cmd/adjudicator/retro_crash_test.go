@@ -12,6 +12,7 @@ import (
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/internal/client"
+	"github.com/rxclaims/rxclaims/internal/pgtest"
 	"github.com/rxclaims/rxclaims/internal/store"
 )
 
@@ -169,5 +170,74 @@ func pollUntil(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("gave up waiting for %s", what)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestRetroTakeover runs two servers on one PostgreSQL database. A retro
+// job started on the first is held there mid-way; the second starts, and
+// its runner finds the job held (the first's lock); the first is
+// SIGKILLed, its connections and lock go with it, and the second's runner
+// takes the job on at its next poll and finishes it by itself: every
+// claim reversed once and billed again once, and a replay of the whole
+// store finds no difference.
+func TestRetroTakeover(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the server binary")
+	}
+	dsn := pgtest.DSN(t)
+	bin := buildServer(t)
+	const claims = 4
+	t.Setenv(retroHoldEnv, fmt.Sprint(claims+1)) // the first instance holds after the reversals and one re-bill
+	procA, addrsA := startServerArgs(t, bin, "--store", dsn, "--data-dir", t.TempDir())
+	member := coveredMembers(t)[0]
+	today := domain.DateOf(time.Now().UTC())
+	billed := map[string]bool{}
+	bills := client.NewClaims(dial(t, addrsA.claims))
+	for i := range claims {
+		c := *member
+		c.RxNumber, c.FillNumber = fmt.Sprint(880000+i), 0
+		c.DateOfService = today.AddDays(-20 + 4*i).String()
+		c.DaysSupply, c.Quantity = 3, "3"
+		r, err := bills.Bill(context.Background(), &c)
+		if err != nil || r.Status != adjudicator.Paid {
+			t.Fatalf("bill %d: %v %+v", i, err, r)
+		}
+		billed[r.ClaimID] = true
+	}
+	req := adjudicator.RetroRequest{JobID: "TAKEOVER-1", Kind: adjudicator.RetroEligibility, CardholderID: member.CardholderID,
+		PersonCode: member.PersonCode, From: today.AddDays(-30)}
+	retroA := client.NewRetro(dial(t, addrsA.admin), "erin")
+	if rep, err := retroA.Start(context.Background(), req); err != nil || rep.State != adjudicator.RetroJobRunning {
+		t.Fatalf("start: %v, %+v; want RUNNING", err, rep)
+	}
+	pollUntil(t, "the job to hold mid-way on the first instance", func() bool {
+		rep, err := retroA.Report(context.Background(), req.JobID)
+		return err == nil && rep.Done == 1
+	})
+	t.Setenv(retroHoldEnv, "")
+	_, addrsB := startServerArgs(t, bin, "--store", dsn, "--data-dir", t.TempDir())
+	if err := procA.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = procA.Wait()
+
+	retroB := client.NewRetro(dial(t, addrsB.admin), "erin")
+	rep, err := retroB.Wait(context.Background(), req.JobID) // nobody starts it again
+	if err != nil || rep.State != adjudicator.RetroJobDone || rep.Done != claims || rep.Skipped != 0 {
+		t.Fatalf("taken on by the second instance: %v, %+v; want DONE, all %d done", err, rep, claims)
+	}
+	newIDs := map[string]bool{}
+	for _, p := range rep.Progress {
+		if !billed[p.ClaimID] || p.NewClaimID == "" || newIDs[p.NewClaimID] {
+			t.Errorf("progress %+v: want one of the billed claims, billed again under a new ID of its own", p)
+		}
+		newIDs[p.NewClaimID] = true
+	}
+	sum, err := client.NewAdmin(dial(t, addrsB.admin), "erin").ReplayStore(context.Background(), 10, func(r *adjudicator.Replay) error {
+		t.Errorf("replay of claim %s differs or was skipped: %+v", r.ClaimID, r)
+		return nil
+	})
+	if err != nil || sum.Claims != 2*claims || sum.Same != sum.Claims {
+		t.Fatalf("replay-store: %v, %+v; want all %d claims the same", err, sum, 2*claims)
 	}
 }
