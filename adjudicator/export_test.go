@@ -1,6 +1,7 @@
 package adjudicator
 
 import (
+	"context"
 	"slices"
 	"testing"
 
@@ -41,4 +42,14 @@ func CheckTraceText(tb testing.TB) {
 	}
 	traceCheck.Store(&check)
 	tb.Cleanup(func() { traceCheck.Store(nil) })
+}
+
+// RetroSelect selects a configuration retro's claims (the request
+// checked first), from the history index or, without useHistory, by
+// reading every claim record.
+func (e *Engine) RetroSelect(ctx context.Context, req RetroRequest, useHistory bool) ([]*ClaimRecord, error) {
+	if err := e.checkRetro(&req); err != nil {
+		return nil, err
+	}
+	return e.retroSelect(ctx, req, useHistory)
 }

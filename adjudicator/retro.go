@@ -563,6 +563,12 @@ func (e *Engine) retroMemberClaims(ctx context.Context, req RetroRequest) ([]*Cl
 // family with a claim in the date range, and reads only the claim records
 // of those entries; else it reads every stored claim record.
 func (e *Engine) retroSelectedClaims(ctx context.Context, req RetroRequest) ([]*ClaimRecord, error) {
+	return e.retroSelect(ctx, req, true)
+}
+
+// retroSelect is retroSelectedClaims; without useHistory it reads every
+// claim record (the benchmark's baseline).
+func (e *Engine) retroSelect(ctx context.Context, req RetroRequest, useHistory bool) ([]*ClaimRecord, error) {
 	sel := DryRunSelection{From: req.From, To: req.To, PlanID: req.PlanID, GroupID: req.GroupID, ClientID: req.ClientID}
 	selected := e.selector(ctx, e.snap.Load(), sel)
 	var out []*ClaimRecord
@@ -578,7 +584,7 @@ func (e *Engine) retroSelectedClaims(ctx context.Context, req RetroRequest) ([]*
 	}
 	hs, ok := e.store.(HistoryScanner)
 	reader, readable := e.store.(ClaimReader)
-	if ok && readable {
+	if ok && readable && useHistory {
 		snap := e.snap.Load()
 		err := hs.ForEachFamilyHistory(req.To, func(cardholderID string, members map[string][]HistoryEntry) error {
 			if err := ctx.Err(); err != nil {
