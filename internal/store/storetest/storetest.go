@@ -62,6 +62,7 @@ func Run(t *testing.T, open Open) {
 		{"ForEachClaimInIDOrder", testForEachClaimInIDOrder},
 		{"FamilyHistoryScan", testFamilyHistoryScan},
 		{"RetroJobs", testRetroJobs},
+		{"RetroJobStatus", testRetroJobStatus},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, open) })
 	}
