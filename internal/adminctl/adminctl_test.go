@@ -453,6 +453,9 @@ func TestAdjctlRetro(t *testing.T) {
 	if again := a.ok("bob", args...); again != out {
 		t.Fatalf("the finished job run again:\n%s\nwant the same report:\n%s", again, out)
 	}
+	if again := a.ok("bob", append(args, "--no-wait")...); again != out {
+		t.Fatalf("the finished job run again, --no-wait:\n%s\nwant the same report:\n%s", again, out)
+	}
 	if rep := a.ok("carol", "retro", "report", "QTY-10-GOLIVE"); rep != out {
 		t.Fatalf("retro report:\n%s", rep)
 	}
