@@ -133,10 +133,17 @@ func (d *Doc) Add(b Bucket, amount decimal.Decimal) decimal.Decimal {
 // Total sums the buckets of kind at level that a limit with setting acc,
 // tested for a claim in segment claim, reads.
 func (d *Doc) Total(kind Kind, level string, acc edits.Accumulation, claim domain.Segment) decimal.Decimal {
-	sum := decimal.Zero
+	sum, n := decimal.Zero, 0
 	for _, e := range d.Entries {
 		if e.Kind == kind && e.Level == level && acc.Reads(e.Segment, claim) {
-			sum = sum.Add(e.Amount)
+			n++
+			// The first bucket is the sum so far as it stands (adding it
+			// to zero would allocate the same value at the same exponent).
+			if n == 1 && e.Amount.Exponent() <= 0 {
+				sum = e.Amount
+			} else {
+				sum = sum.Add(e.Amount)
+			}
 		}
 	}
 	return sum

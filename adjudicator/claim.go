@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/internal/ncpdp"
 	"github.com/shopspring/decimal"
 )
@@ -294,7 +295,7 @@ func (r *Response) Check() error {
 		if a.IsNegative() {
 			return fmt.Errorf("negative amount %s", a)
 		}
-		if !a.Equal(a.Round(2)) {
+		if !domain.WholeCents(a) {
 			return fmt.Errorf("amount %s is not whole cents", a)
 		}
 	}

@@ -41,5 +41,7 @@ func FormatCents(d decimal.Decimal) string {
 	return string(buf[i:])
 }
 
-// WholeCents reports whether d has no fraction of a cent.
-func WholeCents(d decimal.Decimal) bool { return d.Equal(d.Round(2)) }
+// WholeCents reports whether d has no fraction of a cent. An amount with
+// at most two decimal places (every amount the engine rounds) is answered
+// without arithmetic, which allocates.
+func WholeCents(d decimal.Decimal) bool { return d.Exponent() >= -2 || d.Equal(d.Round(2)) }

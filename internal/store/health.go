@@ -286,7 +286,8 @@ func (s *Store) commitBatch(b *batch) error {
 // stops waiting: the outcome is unknown, as after a crash, and b is
 // abandoned to Pebble.
 //
-// The commit runs in a goroutine of its own so that it can be abandoned;
+// The commit runs in a goroutine of its own so that it can be abandoned
+// (one kept from an earlier commit when one is idle: committers.go);
 // the goroutine both applies and waits for the sync, so a claim costs one
 // goroutine however its wait is split.
 //
@@ -308,7 +309,7 @@ func (s *Store) applyBatch(b *batch) (synced func() error, err error) {
 	// answered (never while Pebble may still use it, and never after a
 	// panic inside Pebble), and the caller's Close does nothing.
 	b.abandoned = true
-	go func() {
+	s.committers.run(func() {
 		defer s.inflight.Add(-1)
 		defer func() {
 			if r := recover(); r != nil {
@@ -331,7 +332,7 @@ func (s *Store) applyBatch(b *batch) (synced func() error, err error) {
 		err := b.SyncWait()
 		_ = b.Batch.Close()
 		durable <- err
-	}()
+	})
 	if err := s.await(b, applied); err != nil {
 		return nil, err
 	}
@@ -368,6 +369,7 @@ func panicError(r any) error {
 
 // closeDB closes the database, giving up after timeout.
 func (s *Store) closeDB(timeout time.Duration) error {
+	s.committers.close()
 	closed := make(chan error, 1)
 	go func() { closed <- s.db.Close() }()
 	select {

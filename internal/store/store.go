@@ -141,6 +141,8 @@ type Store struct {
 	// inflight counts the commits applied and not yet durable, which the
 	// WAL sync spacing adapts to.
 	inflight *atomic.Int64
+	// committers run the commits (committers.go).
+	committers *committers
 }
 
 type cacheCounters struct{ hits, misses atomic.Uint64 }
@@ -182,7 +184,7 @@ func Open(o Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", opts.Dir, err)
 	}
-	s := &Store{db: db, opts: opts, health: h, inflight: inflight}
+	s := &Store{db: db, opts: opts, health: h, inflight: inflight, committers: newCommitters()}
 	s.families, _ = lru.New[string, *domain.Family](max(opts.FamilyCacheSize, 1))
 	s.docs, _ = lru.New[string, *accumulators.Doc](max(opts.DocumentCacheSize, 1))
 	s.docFlight.keys = map[string]docKeyFlight{}
