@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"runtime"
 	"sync/atomic"
 	"syscall"
@@ -19,16 +20,20 @@ import (
 	"github.com/rxclaims/rxclaims/internal/demo"
 	"github.com/rxclaims/rxclaims/internal/pgtest"
 	"github.com/rxclaims/rxclaims/internal/scenario"
+	"github.com/rxclaims/rxclaims/internal/store/pgstore"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 )
 
 // BenchmarkStores runs the same durable Bill workload over gRPC on the
-// Pebble store and on the PostgreSQL store side by side, each beside the
+// Pebble store and on the PostgreSQL store side by side (and on the
+// PostgreSQL store with unprepared statements, as it was), each beside the
 // empty RPC, and a bare PostgreSQL transaction of a paid bill's shape (its
 // reads and writes, without the engine) as the database's yardstick; 64
-// calls in flight, client, server and database on this machine's cores:
+// calls in flight, client, server and database on this machine's cores.
+// Each step reports the PostgreSQL server's CPU per op and this process's
+// (client and server). One run per go test: a second reuses claim keys.
 //
-//	go test ./internal/server -run '^$' -bench Stores -benchtime 5000x
+//	go test ./internal/server -run '^$' -bench Stores -benchtime 3000x
 func BenchmarkStores(b *testing.B) {
 	cfg := demo.Config()
 	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
@@ -42,6 +47,16 @@ func BenchmarkStores(b *testing.B) {
 			return e
 		}},
 		{"postgres", func(b *testing.B) *adjudicator.Engine { return scenario.NewEngineOn(b, cfg, pgtest.Store(b), clock) }},
+		// The store as it was before it prepared its statements.
+		{"postgres-unprepared", func(b *testing.B) *adjudicator.Engine {
+			s, err := pgstore.Open(context.Background(), pgstore.Options{
+				DSN: pgtest.DSN(b) + "&default_query_exec_mode=cache_describe", Logger: slog.New(slog.DiscardHandler)})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { s.Close() })
+			return scenario.NewEngineOn(b, cfg, s, clock)
+		}},
 	}
 	for _, eng := range engines {
 		b.Run(eng.name, func(b *testing.B) {
@@ -122,6 +137,8 @@ func spreadMembers(n int) []bareMember {
 // history (no history edit applies), so neither does this. One statement
 // per round trip (8), or pipelined as the store sends them: BEGIN with the
 // key read, the lock with the family's reads, the writes with COMMIT (3).
+// Transaction n bills members[n mod len], as the bill benchmark bills its
+// n-th template; statements run in mode (the store prepares them).
 func benchBareTx(b *testing.B, dsn string, pipelined bool, mode pgx.QueryExecMode, members []bareMember) {
 	ctx := context.Background()
 	cfg, err := pgxpool.ParseConfig(dsn)
@@ -167,11 +184,14 @@ func benchBareTx(b *testing.B, dsn string, pipelined bool, mode pgx.QueryExecMod
 
 // reportCPU measures the CPU used from its call to the call of the
 // function it returns, which reports it per op: the PostgreSQL server's
-// (pg-us/op) and this process's, client and server (proc-us/op).
+// (pg-us/op, once it runs) and this process's, client and server
+// (proc-us/op).
 func reportCPU(b *testing.B) func() {
 	pg, proc := pgtest.SharedCPU(), processCPU()
 	return func() {
-		b.ReportMetric(float64((pgtest.SharedCPU()-pg).Microseconds())/float64(b.N), "pg-us/op")
+		if pg > 0 { // PostgreSQL runs
+			b.ReportMetric(float64((pgtest.SharedCPU()-pg).Microseconds())/float64(b.N), "pg-us/op")
+		}
 		b.ReportMetric(float64((processCPU()-proc).Microseconds())/float64(b.N), "proc-us/op")
 	}
 }
