@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"runtime"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -18,16 +20,20 @@ import (
 	"github.com/rxclaims/rxclaims/internal/demo"
 	"github.com/rxclaims/rxclaims/internal/pgtest"
 	"github.com/rxclaims/rxclaims/internal/scenario"
+	"github.com/rxclaims/rxclaims/internal/store/pgstore"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 )
 
 // BenchmarkStores runs the same durable Bill workload over gRPC on the
-// Pebble store and on the PostgreSQL store side by side, each beside the
+// Pebble store and on the PostgreSQL store side by side (and on the
+// PostgreSQL store with unprepared statements, as it was), each beside the
 // empty RPC, and a bare PostgreSQL transaction of a paid bill's shape (its
 // reads and writes, without the engine) as the database's yardstick; 64
-// calls in flight, client, server and database on this machine's cores:
+// calls in flight, client, server and database on this machine's cores.
+// Each step reports the PostgreSQL server's CPU per op and this process's
+// (client and server). One run per go test: a second reuses claim keys.
 //
-//	go test ./internal/server -run '^$' -bench Stores -benchtime 5000x
+//	go test ./internal/server -run '^$' -bench Stores -benchtime 3000x
 func BenchmarkStores(b *testing.B) {
 	cfg := demo.Config()
 	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
@@ -41,6 +47,16 @@ func BenchmarkStores(b *testing.B) {
 			return e
 		}},
 		{"postgres", func(b *testing.B) *adjudicator.Engine { return scenario.NewEngineOn(b, cfg, pgtest.Store(b), clock) }},
+		// The store as it was before it prepared its statements.
+		{"postgres-unprepared", func(b *testing.B) *adjudicator.Engine {
+			s, err := pgstore.Open(context.Background(), pgstore.Options{
+				DSN: pgtest.DSN(b) + "&default_query_exec_mode=cache_describe", Logger: slog.New(slog.DiscardHandler)})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { s.Close() })
+			return scenario.NewEngineOn(b, cfg, s, clock)
+		}},
 	}
 	for _, eng := range engines {
 		b.Run(eng.name, func(b *testing.B) {
@@ -59,22 +75,58 @@ func BenchmarkStores(b *testing.B) {
 				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "calls/s")
 			})
 			b.Run("bill", func(b *testing.B) {
+				defer reportCPU(b)()
 				scenario.BenchBills(b, client.NewClaims(conn), demo.CoveredClaims(cfg, domain.DateOf(now)))
 			})
 		})
 	}
-	b.Run("bare-postgres-tx", func(b *testing.B) { benchBareTx(b, pgtest.Store(b).DSN(), false) })
-	b.Run("bare-postgres-tx-pipelined", func(b *testing.B) { benchBareTx(b, pgtest.Store(b).DSN(), true) })
+	// The bare transactions bill the members the bill benchmark bills, in
+	// its order (consecutive claims often share a family, so wait for its
+	// lock), but one (spread) bills 150 families in turn, none waiting.
+	billed := bareMembers(demo.CoveredClaims(cfg, domain.DateOf(now)))
+	for _, bare := range []struct {
+		name      string
+		pipelined bool
+		mode      pgx.QueryExecMode
+		members   []bareMember
+	}{
+		{"bare-postgres-tx", false, pgx.QueryExecModeCacheStatement, billed},
+		{"bare-postgres-tx-pipelined", true, pgx.QueryExecModeCacheStatement, billed},
+		{"bare-postgres-tx-pipelined-spread", true, pgx.QueryExecModeCacheStatement, spreadMembers(150)},
+		{"bare-postgres-tx-pipelined-unprepared", true, pgx.QueryExecModeCacheDescribe, billed},
+	} {
+		b.Run(bare.name, func(b *testing.B) { benchBareTx(b, pgtest.Store(b).DSN(), bare.pipelined, bare.mode, bare.members) })
+	}
 }
 
 // The sizes of what a demo bill reads and writes, as stored (measured):
-// family record, claim record, history entry, accumulator document. The
-// demo has 150 families; a bill writes its member's and family's documents.
+// family record, claim record, history entry, accumulator document. A
+// bill writes its member's and family's documents.
 const (
-	bareFamilies                                     = 150
 	bareFamilyBytes, bareRecordBytes, bareEntryBytes = 450, 1390, 302
 	bareDocBytes                                     = 33
 )
+
+// bareMember is a member a bare transaction bills.
+type bareMember struct{ family, person string }
+
+// bareMembers are the members of claims, in order.
+func bareMembers(claims []*adjudicator.Claim) []bareMember {
+	out := make([]bareMember, len(claims))
+	for i, c := range claims {
+		out[i] = bareMember{c.CardholderID, c.PersonCode}
+	}
+	return out
+}
+
+// spreadMembers are the first members of n families.
+func spreadMembers(n int) []bareMember {
+	out := make([]bareMember, n)
+	for i := range out {
+		out[i] = bareMember{fmt.Sprintf("F%06d", i), "001"}
+	}
+	return out
+}
 
 // benchBareTx runs transactions of a paid demo bill's shape straight on
 // the database, with the store's statements (pgstore): READ COMMITTED;
@@ -85,21 +137,24 @@ const (
 // history (no history edit applies), so neither does this. One statement
 // per round trip (8), or pipelined as the store sends them: BEGIN with the
 // key read, the lock with the family's reads, the writes with COMMIT (3).
-func benchBareTx(b *testing.B, dsn string, pipelined bool) {
+// Transaction n bills members[n mod len], as the bill benchmark bills its
+// n-th template; statements run in mode (the store prepares them).
+func benchBareTx(b *testing.B, dsn string, pipelined bool, mode pgx.QueryExecMode, members []bareMember) {
 	ctx := context.Background()
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		b.Fatal(err)
 	}
-	cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeCacheDescribe
+	cfg.ConnConfig.DefaultQueryExecMode = mode
 	cfg.MaxConns = 16 // as the store's pool
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer pool.Close()
-	for f := range bareFamilies {
-		if _, err := pool.Exec(ctx, `INSERT INTO families (cardholder_id, record) VALUES ($1, $2)`, bareFamily(f), make([]byte, bareFamilyBytes)); err != nil {
+	for _, m := range members {
+		if _, err := pool.Exec(ctx, `INSERT INTO families (cardholder_id, record) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+			m.family, make([]byte, bareFamilyBytes)); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -110,13 +165,14 @@ func benchBareTx(b *testing.B, dsn string, pipelined bool) {
 	var seq atomic.Int64
 	b.SetParallelism(max(1, 64/runtime.GOMAXPROCS(0)))
 	b.ResetTimer()
+	defer reportCPU(b)()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			n := seq.Add(1)
-			id, fam := fmt.Sprintf("%020x", n), bareFamily(int(n%bareFamilies))
+			id, m := fmt.Sprintf("%020x", n), members[int(n)%len(members)]
 			var err error
 			for attempt := 0; attempt == 0 || isConflict(err) && attempt < 8; attempt++ { // as the store retries
-				err = tx(ctx, pool, id, fam)
+				err = tx(ctx, pool, id, m)
 			}
 			if err != nil {
 				b.Fatal(err)
@@ -126,7 +182,28 @@ func benchBareTx(b *testing.B, dsn string, pipelined bool) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tx/s")
 }
 
-func bareFamily(n int) string { return fmt.Sprintf("F%06d", n) }
+// reportCPU measures the CPU used from its call to the call of the
+// function it returns, which reports it per op: the PostgreSQL server's
+// (pg-us/op, once it runs) and this process's, client and server
+// (proc-us/op).
+func reportCPU(b *testing.B) func() {
+	pg, proc := pgtest.SharedCPU(), processCPU()
+	return func() {
+		if pg > 0 { // PostgreSQL runs
+			b.ReportMetric(float64((pgtest.SharedCPU()-pg).Microseconds())/float64(b.N), "pg-us/op")
+		}
+		b.ReportMetric(float64((processCPU()-proc).Microseconds())/float64(b.N), "proc-us/op")
+	}
+}
+
+// processCPU is the CPU time this process has used, user and system.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
 
 func isConflict(err error) bool {
 	var pe *pgconn.PgError
@@ -147,12 +224,13 @@ func bareReads(id, fam string) *pgx.Batch {
 }
 
 // bareWrites are a paid bill's writes.
-func bareWrites(id, fam string) *pgx.Batch {
+func bareWrites(id string, m bareMember) *pgx.Batch {
+	fam := m.family
 	b := &pgx.Batch{}
 	b.Queue(`INSERT INTO claims (id, record) VALUES ($1, $2)`, id, make([]byte, bareRecordBytes))
 	b.Queue(`INSERT INTO claim_index (pharmacy_npi, rx_number, fill_number, date_of_service, claim_id) VALUES ('1234567893', $1, 0, '2026-11-20', $1)`, id)
-	b.Queue(`INSERT INTO history (cardholder_id, person_code, date_of_service, claim_id, entry) VALUES ($1, '001', '2026-11-20', $2, $3) ON CONFLICT (cardholder_id, person_code, date_of_service, claim_id) DO UPDATE SET entry = excluded.entry`, fam, id, make([]byte, bareEntryBytes))
-	b.Queue(`INSERT INTO documents (scope, owner_id, period, family_id, doc) VALUES (0, $1, '2026-01-01', $2, $3) ON CONFLICT (scope, owner_id, period) DO UPDATE SET doc = excluded.doc`, fam+":001", fam, make([]byte, bareDocBytes))
+	b.Queue(`INSERT INTO history (cardholder_id, person_code, date_of_service, claim_id, entry) VALUES ($1, $4, '2026-11-20', $2, $3) ON CONFLICT (cardholder_id, person_code, date_of_service, claim_id) DO UPDATE SET entry = excluded.entry`, fam, id, make([]byte, bareEntryBytes), m.person)
+	b.Queue(`INSERT INTO documents (scope, owner_id, period, family_id, doc) VALUES (0, $1, '2026-01-01', $2, $3) ON CONFLICT (scope, owner_id, period) DO UPDATE SET doc = excluded.doc`, fam+":"+m.person, fam, make([]byte, bareDocBytes))
 	b.Queue(`INSERT INTO documents (scope, owner_id, period, family_id, doc) VALUES (1, $1, '2026-01-01', $1, $2) ON CONFLICT (scope, owner_id, period) DO UPDATE SET doc = excluded.doc`, fam, make([]byte, bareDocBytes))
 	return b
 }
@@ -181,9 +259,9 @@ func readAll(br pgx.BatchResults, n int) error {
 
 // bareTx is one transaction of a paid bill's shape, one statement a
 // round trip.
-func bareTx(ctx context.Context, pool *pgxpool.Pool, id, fam string) error {
+func bareTx(ctx context.Context, pool *pgxpool.Pool, id string, m bareMember) error {
 	return pgx.BeginTxFunc(ctx, pool, pgx.TxOptions{IsoLevel: pgx.ReadCommitted}, func(tx pgx.Tx) error {
-		for _, q := range bareReads(id, fam).QueuedQueries {
+		for _, q := range bareReads(id, m.family).QueuedQueries {
 			rows, err := tx.Query(ctx, q.SQL, q.Arguments...)
 			if err != nil {
 				return err
@@ -198,19 +276,19 @@ func bareTx(ctx context.Context, pool *pgxpool.Pool, id, fam string) error {
 				return err
 			}
 		}
-		return tx.SendBatch(ctx, bareWrites(id, fam)).Close()
+		return tx.SendBatch(ctx, bareWrites(id, m)).Close()
 	})
 }
 
 // bareTxPipelined is the same transaction in the store's three round
 // trips.
-func bareTxPipelined(ctx context.Context, pool *pgxpool.Pool, id, fam string) error {
+func bareTxPipelined(ctx context.Context, pool *pgxpool.Pool, id string, m bareMember) error {
 	conn, err := pool.Acquire(ctx)
 	if err != nil {
 		return err
 	}
 	defer conn.Release() // the pool destroys a connection left in a transaction
-	reads := bareReads(id, fam)
+	reads := bareReads(id, m.family)
 	first := &pgx.Batch{}
 	first.Queue("BEGIN ISOLATION LEVEL READ COMMITTED")
 	first.QueuedQueries = append(first.QueuedQueries, reads.QueuedQueries[0])
@@ -221,7 +299,7 @@ func bareTxPipelined(ctx context.Context, pool *pgxpool.Pool, id, fam string) er
 	if err := readAll(conn.SendBatch(ctx, reads), reads.Len()); err != nil {
 		return errors.Join(err, rollback(ctx, conn))
 	}
-	writes := bareWrites(id, fam)
+	writes := bareWrites(id, m)
 	writes.Queue("COMMIT")
 	if err := conn.SendBatch(ctx, writes).Close(); err != nil {
 		return errors.Join(err, rollback(ctx, conn))

@@ -106,9 +106,14 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	} else if !strings.Contains(o.DSN, "pool_max_conns") {
 		cfg.MaxConns = 16 // a claim holds its connection while the engine decides it
 	}
-	// Unnamed statements with cached descriptions: no server-side prepared
-	// statement outlives a failed transaction (nor trips a pooler).
-	cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeCacheDescribe
+	// Prepared statements, cached per connection: PostgreSQL parses and
+	// plans each statement once per connection rather than once per
+	// claim. A DSN may ask for another mode (default_query_exec_mode=
+	// cache_describe behind a pooler that does not keep prepared
+	// statements).
+	if !strings.Contains(o.DSN, "default_query_exec_mode") {
+		cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeCacheStatement
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: %w", err)
