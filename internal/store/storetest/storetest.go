@@ -61,6 +61,7 @@ func Run(t *testing.T, open Open) {
 		{"ConfigVersions", testConfigVersions},
 		{"ForEachClaimInIDOrder", testForEachClaimInIDOrder},
 		{"FamilyHistoryScan", testFamilyHistoryScan},
+		{"ClaimsWithoutTrace", testClaimsWithoutTrace},
 		{"RetroJobs", testRetroJobs},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, open) })
