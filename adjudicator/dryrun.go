@@ -25,15 +25,20 @@ import (
 // accumulators and history each claim sees are those the family's earlier
 // claims leave: a selected claim its new answer's, any other paid claim
 // its stored one's. So a claim rejected under a draft no longer counts
-// toward the deductible of the claims after it.
+// toward the deductible of the claims after it. Each claim reads its
+// family as it read it when it was paid (its family version), so an
+// enrollment change since shows as no change (DOMAIN.md §2).
 //
-// Memory: the first pass reads every claim record once and keeps, per
-// family with a paid claim on or before the selection's end, its person
-// codes and whether a claim of it is selected. The second pass runs the
-// selected families on GOMAXPROCS workers and holds at most twice that
-// many families at a time: their paid claims up to the selection's end,
-// their accumulators and history, and their changes until the caller has
-// them (in the families' order).
+// Memory: the first pass scans the members' histories (HistoryScanner)
+// and passes on each family with a selected claim; over a store without
+// that scan, it reads every claim record once and keeps, per family with
+// a paid claim on or before the selection's end, its person codes and
+// whether a claim of it is selected. The second pass runs the selected
+// families on dryRunWorkersPerCPU workers per processor and holds at most
+// twice that many families at a time: their paid claims up to the
+// selection's end (read in one batch, without traces, where the store is
+// a ClaimBatchReader), their accumulators, history and family versions,
+// and their changes until the caller has them (in the families' order).
 
 // DryRun bounds: a selection spans at most MaxDryRunDays days, and names at
 // most MaxDryRunDrafts drafts; IDs are at most maxDryRunID bytes.
@@ -222,8 +227,9 @@ type familyResult struct {
 	err     error
 }
 
-// dryRunFamilies runs the families on GOMAXPROCS workers, each with its
-// own dryRunner, and passes their changes to fn in the families' order.
+// dryRunFamilies runs the families on dryRunWorkersPerCPU workers per
+// processor, each with its own dryRunner, and passes their changes to fn
+// in the families' order.
 // At most twice as many families as workers are in flight, so what is
 // held stays a few families' claims and changes.
 func (e *Engine) dryRunFamilies(ctx context.Context, feed func(context.Context, func(*dryFamily) error) error, runner func() *dryRunner,
