@@ -237,10 +237,6 @@ type Response struct {
 	// (FlagNoCostShare); bounded values, which the metrics count. They
 	// belong to the adjudication: a duplicate's answer carries none.
 	Flags []string `json:"-"`
-
-	// untraced, set on an answer nobody reads the trace of (a dry run's),
-	// keeps its trace empty.
-	untraced bool
 }
 
 // DURAlert is a DUR warning returned with the response.
