@@ -25,15 +25,20 @@ import (
 // accumulators and history each claim sees are those the family's earlier
 // claims leave: a selected claim its new answer's, any other paid claim
 // its stored one's. So a claim rejected under a draft no longer counts
-// toward the deductible of the claims after it.
+// toward the deductible of the claims after it. Each claim reads its
+// family as it read it when it was paid (its family version), so an
+// enrollment change since shows as no change (DOMAIN.md §2).
 //
-// Memory: the first pass reads every claim record once and keeps, per
-// family with a paid claim on or before the selection's end, its person
-// codes and whether a claim of it is selected. The second pass runs the
-// selected families on GOMAXPROCS workers and holds at most twice that
-// many families at a time: their paid claims up to the selection's end,
-// their accumulators and history, and their changes until the caller has
-// them (in the families' order).
+// Memory: the first pass scans the members' histories (HistoryScanner)
+// and passes on each family with a selected claim; over a store without
+// that scan, it reads every claim record once and keeps, per family with
+// a paid claim on or before the selection's end, its person codes and
+// whether a claim of it is selected. The second pass runs the selected
+// families on dryRunWorkersPerCPU workers per processor and holds at most
+// twice that many families at a time: their paid claims up to the
+// selection's end (read in one batch, without traces, where the store is
+// a ClaimBatchReader), their accumulators, history and family versions,
+// and their changes until the caller has them (in the families' order).
 
 // DryRun bounds: a selection spans at most MaxDryRunDays days, and names at
 // most MaxDryRunDrafts drafts; IDs are at most maxDryRunID bytes.
@@ -222,14 +227,17 @@ type familyResult struct {
 	err     error
 }
 
-// dryRunFamilies runs the families on GOMAXPROCS workers, each with its
-// own dryRunner, and passes their changes to fn in the families' order.
+// dryRunFamilies runs the families on dryRunWorkersPerCPU workers per
+// processor, each with its own dryRunner, and passes their changes to fn
+// in the families' order.
 // At most twice as many families as workers are in flight, so what is
 // held stays a few families' claims and changes.
 func (e *Engine) dryRunFamilies(ctx context.Context, feed func(context.Context, func(*dryFamily) error) error, runner func() *dryRunner,
 	fn func(*DryRunChange) error) (*DryRunReport, error) {
 	ctx, cancel := context.WithCancel(ctx)
-	workers := runtime.GOMAXPROCS(0)
+	// More workers than processors: a worker waits on the store's reads
+	// (a disk read, a PostgreSQL round trip) as often as it computes.
+	workers := dryRunWorkersPerCPU * runtime.GOMAXPROCS(0)
 	type job struct {
 		f   *dryFamily
 		out chan familyResult
@@ -296,6 +304,10 @@ func (e *Engine) dryRunFamilies(ctx context.Context, feed func(context.Context, 
 	}
 	return rep, nil
 }
+
+// dryRunWorkersPerCPU is how many families a dry run runs at once per
+// processor.
+const dryRunWorkersPerCPU = 4
 
 // add adds a family's totals to r.
 func (r *DryRunReport) add(f *DryRunReport) {
@@ -443,17 +455,9 @@ func (d *dryRunner) runFamily(ctx context.Context, f *dryFamily) error {
 			members[p] = hist
 		}
 	}
-	var claims []dryClaim
-	for _, hist := range members {
-		for _, h := range hist {
-			rec, err := d.reader.Claim(h.ClaimID)
-			if err != nil {
-				return fmt.Errorf("dry run: claim %s: %w", h.ClaimID, err)
-			}
-			if rec != nil && rec.Paid() && rec.Claim != nil && rec.Response != nil {
-				claims = append(claims, dryClaim{rec: rec, hist: h, dos: h.DateOfService})
-			}
-		}
+	claims, err := d.read(ctx, members)
+	if err != nil {
+		return err
 	}
 	slices.SortFunc(claims, func(a, b dryClaim) int {
 		if c := a.dos.Days() - b.dos.Days(); c != 0 {
@@ -465,6 +469,15 @@ func (d *dryRunner) runFamily(ctx context.Context, f *dryFamily) error {
 	clear(d.st.byID)
 	clear(d.st.docs)
 	clear(d.st.history)
+	d.st.fam.id, d.st.fam.versions, d.st.fam.now, d.st.fam.nowRead = "", nil, nil, false
+	if l, ok := d.live.store.(FamilyVersionLister); ok {
+		// Each claim reads the family as it read it (replayStore.Family).
+		vs, err := l.FamilyVersionsOf(ctx, f.cardholderID)
+		if err != nil {
+			return fmt.Errorf("dry run: family versions: %w", err)
+		}
+		d.st.fam.id, d.st.fam.versions = f.cardholderID, vs
+	}
 	affected := map[string]bool{}
 	for _, c := range claims {
 		if err := ctx.Err(); err != nil {
@@ -484,6 +497,51 @@ func (d *dryRunner) runFamily(ctx context.Context, f *dryFamily) error {
 		d.res.rep.Families = 1
 	}
 	return nil
+}
+
+// read reads the paid claims of the members' history entries, in claim ID
+// order: in one batch, without their traces, where the store can.
+func (d *dryRunner) read(ctx context.Context, members map[string][]HistoryEntry) ([]dryClaim, error) {
+	var entries []HistoryEntry
+	for _, hist := range members {
+		entries = append(entries, hist...)
+	}
+	slices.SortFunc(entries, func(a, b HistoryEntry) int { return strings.Compare(a.ClaimID, b.ClaimID) })
+	entries = slices.CompactFunc(entries, func(a, b HistoryEntry) bool { return a.ClaimID == b.ClaimID })
+	claims := make([]dryClaim, 0, len(entries))
+	keep := func(rec *ClaimRecord, h HistoryEntry) {
+		if rec != nil && rec.ID == h.ClaimID && rec.Paid() && rec.Claim != nil && rec.Response != nil {
+			claims = append(claims, dryClaim{rec: rec, hist: h, dos: h.DateOfService})
+		}
+	}
+	if br, ok := d.reader.(ClaimBatchReader); ok {
+		ids := make([]string, len(entries))
+		for i, h := range entries {
+			ids[i] = h.ClaimID
+		}
+		next := 0 // records come in ids' order, absent ones skipped
+		err := br.ClaimsWithoutTrace(ctx, ids, func(rec *ClaimRecord) error {
+			for next < len(entries) && entries[next].ClaimID < rec.ID {
+				next++
+			}
+			if next < len(entries) {
+				keep(rec, entries[next])
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("dry run: claims: %w", err)
+		}
+		return claims, nil
+	}
+	for _, h := range entries {
+		rec, err := d.reader.Claim(h.ClaimID)
+		if err != nil {
+			return nil, fmt.Errorf("dry run: claim %s: %w", h.ClaimID, err)
+		}
+		keep(rec, h)
+	}
+	return claims, nil
 }
 
 // selects reports whether the claim (of a family with a selected claim) is
@@ -514,7 +572,7 @@ func (d *dryRunner) readjudicate(ctx context.Context, rec *ClaimRecord, members 
 	if err != nil {
 		return fmt.Errorf("dry run: %w", err)
 	}
-	d.clock = at
+	d.clock, d.st.at = at, rec.ID // the claim's clock, and its family as it read it
 	a := &adjudication{engine: d.shadow, snap: d.snap, store: d.st, submitted: rec.Claim, docs: newDocSet(d.st),
 		resp: &Response{ClaimID: rec.ID, Trace: make([]TraceStep, 0, 16)}}
 	after, err := a.run(ctx, dryRunSteps)

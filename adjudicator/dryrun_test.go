@@ -2,6 +2,7 @@ package adjudicator_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"runtime/debug"
 	"strings"
@@ -115,4 +116,57 @@ func BenchmarkDryRun(b *testing.B) {
 	b.ReportMetric(dryRate, "dryrun-claims/s")
 	b.ReportMetric(billRate, "bill-claims/s")
 	b.ReportMetric(dryRate/billRate, "dryrun/bill")
+}
+
+// scanOnlyStore hides every optional interface of a store but claim reads
+// by ID and the claim scan: no history scan, batch reads or family
+// versions.
+type scanOnlyStore struct {
+	adjudicator.Store
+	adjudicator.ClaimReader
+	adjudicator.ClaimScanner
+}
+
+// TestDryRunOverScanOnlyStore: over a store with only the claim scan and
+// reads by ID, a dry run finds the same claims and changes as over the
+// store with its history scan, batch reads and family versions (the
+// families have not changed since the claims).
+func TestDryRunOverScanOnlyStore(t *testing.T) {
+	ctx := context.Background()
+	st, e := openReplayEngine(t, t.TempDir(), false)
+	defer st.Close()
+	billAroundChanges(t, e)
+	stored, _, err := st.LoadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := time.Date(2026, 12, 31, 13, 0, 0, 0, time.UTC)
+	plain, err := adjudicator.New(stored, adjudicator.Options{Store: scanOnlyStore{st, st, st}, Configs: st, Now: func() time.Time { return clock }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sel := adjudicator.DryRunSelection{From: domain.MustDate("2026-01-01"), To: domain.MustDate("2026-12-31")}
+	run := func(e *adjudicator.Engine) string {
+		var changes []*adjudicator.DryRunChange
+		rep, err := e.DryRun(ctx, sel, nil, func(c *adjudicator.DryRunChange) error {
+			changes = append(changes, c)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep.Elapsed = 0
+		b, err := json.Marshal(map[string]any{"report": rep, "changes": changes})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	full, bare := run(e), run(plain)
+	if full != bare {
+		t.Errorf("dry run over the store:\n%s\nover the scan-only store:\n%s", full, bare)
+	}
+	if !strings.Contains(full, `"claims":`) || strings.Contains(full, `"claims":0`) {
+		t.Errorf("dry run re-adjudicated no claim: %s", full)
+	}
 }

@@ -341,6 +341,14 @@ type replayStore struct {
 	byID    map[string]*ClaimRecord
 	docs    map[docRef]*accumulators.Doc
 	history map[string][]HistoryEntry // by MemberID
+	// fam, when its ID is set, is one family's versions, read at once (a
+	// dry run's family).
+	fam struct {
+		id       string
+		versions []FamilyVersion
+		now      *domain.Family
+		nowRead  bool
+	}
 }
 
 func (s *replayStore) doc(scope accumulators.Scope, id string, period domain.Date) *accumulators.Doc {
@@ -361,6 +369,21 @@ func (s *replayStore) pair(rec *ClaimRecord) accumulators.Docs {
 // Family is the family as the claim being replayed read it, where the
 // store keeps family versions; otherwise as it is now.
 func (s *replayStore) Family(ctx context.Context, cardholderID string) (*domain.Family, error) {
+	if s.fam.id != "" && cardholderID == s.fam.id {
+		// The latest version written before the claim, as FamilyAsOf.
+		i, _ := slices.BinarySearchFunc(s.fam.versions, s.at, func(v FamilyVersion, at string) int { return strings.Compare(v.At, at) })
+		if i > 0 {
+			return s.fam.versions[i-1].Family, nil
+		}
+		if !s.fam.nowRead {
+			f, err := s.live.Family(ctx, cardholderID)
+			if err != nil {
+				return nil, err
+			}
+			s.fam.now, s.fam.nowRead = f, true
+		}
+		return s.fam.now, nil
+	}
 	if fv, ok := s.live.(FamilyVersions); ok {
 		f, found, err := fv.FamilyAsOf(ctx, cardholderID, s.at)
 		if err != nil || found {

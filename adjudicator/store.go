@@ -102,6 +102,16 @@ type ClaimReader interface {
 	Claim(id string) (*ClaimRecord, error)
 }
 
+// ClaimBatchReader is implemented by a store that reads many claim
+// records at once more cheaply than one by one, and can leave out what a
+// dry run does not read. A dry run uses it for each family's claims.
+type ClaimBatchReader interface {
+	// ClaimsWithoutTrace calls fn with the record of each ID in ids (which
+	// are sorted and distinct), in ids' order, with its response's trace
+	// left out (Response.Trace nil); an ID with no record is skipped.
+	ClaimsWithoutTrace(ctx context.Context, ids []string, fn func(*ClaimRecord) error) error
+}
+
 // PaddedKeyReporter is implemented by a store that knows whether its claim
 // key index holds keys written before Rx numbers were canonical (with
 // leading zeros). When it reports none, the engine looks a claim up under
@@ -260,6 +270,22 @@ type FamilyVersions interface {
 	// nil when that version is a removal; found is false when the store
 	// has no version before at (nothing written since it kept versions).
 	FamilyAsOf(ctx context.Context, cardholderID, at string) (f *domain.Family, found bool, err error)
+}
+
+// FamilyVersionLister is implemented by a FamilyVersions store that can
+// read all of a family's versions at once: a dry run reads each family's
+// once, rather than one FamilyAsOf per claim.
+type FamilyVersionLister interface {
+	// FamilyVersionsOf returns every version of the family, in the order
+	// of their IDs (a seed's, "", first); none is not an error.
+	FamilyVersionsOf(ctx context.Context, cardholderID string) ([]FamilyVersion, error)
+}
+
+// FamilyVersion is one version of a family: the ID it was written at
+// (FamilyVersions) and the family, nil for a removal.
+type FamilyVersion struct {
+	At     string
+	Family *domain.Family
 }
 
 // ClaimRecord is what is stored for a paid claim. Its ID is unique; a

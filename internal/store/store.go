@@ -362,6 +362,31 @@ func (s *Store) FamilyAsOf(_ context.Context, cardholderID, at string) (*domain.
 	return f, true, nil
 }
 
+// FamilyVersionsOf implements adjudicator.FamilyVersionLister.
+func (s *Store) FamilyVersionsOf(_ context.Context, cardholderID string) ([]adjudicator.FamilyVersion, error) {
+	if err := s.health.err(); err != nil {
+		return nil, err
+	}
+	prefix := familyVersionKey(cardholderID, "")
+	upper := append(slices.Clone(prefix[:len(prefix)-1]), 1)
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: upper})
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	var out []adjudicator.FamilyVersion
+	for it.First(); it.Valid(); it.Next() {
+		v := adjudicator.FamilyVersion{At: string(it.Key()[len(prefix):])}
+		if len(it.Value()) > 0 {
+			if v.Family, err = records.DecodeFamily(it.Value()); err != nil {
+				return nil, fmt.Errorf("store: family version: %w", err)
+			}
+		}
+		out = append(out, v)
+	}
+	return out, it.Error()
+}
+
 // forgetFamilies drops written families from the cache, once durable.
 func (s *Store) forgetFamilies(fams []domain.Family) {
 	s.famMu.Lock()

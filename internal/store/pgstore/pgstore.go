@@ -29,6 +29,7 @@
 package pgstore
 
 import (
+	"cmp"
 	"context"
 	"embed"
 	"errors"
@@ -70,6 +71,9 @@ type Options struct {
 	// claims, which hold a connection while the engine decides them).
 	MaxConns int32
 	Logger   *slog.Logger
+	// HistoryPageRows is how many history rows a history scan
+	// (ForEachFamilyHistory) reads per query; default 2,000.
+	HistoryPageRows int
 }
 
 // Store implements the storage contract over PostgreSQL.
@@ -85,6 +89,8 @@ type Store struct {
 	// the one audit chain, so concurrent ones would only fail to
 	// serialize and retry; only other instances' writes are left to race.
 	writeMu sync.Mutex
+	// historyPage is Options.HistoryPageRows.
+	historyPage int
 }
 
 // Open connects to the database, brings its schema up to date (under a
@@ -118,7 +124,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: %w", err)
 	}
-	s := &Store{dsn: o.DSN, pool: pool, log: o.Logger}
+	s := &Store{dsn: o.DSN, pool: pool, log: o.Logger, historyPage: cmp.Or(max(o.HistoryPageRows, 0), 2000)}
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -561,6 +567,30 @@ func (s *Store) FamilyAsOf(ctx context.Context, cardholderID, at string) (*domai
 	return f, true, nil
 }
 
+// FamilyVersionsOf implements adjudicator.FamilyVersionLister.
+func (s *Store) FamilyVersionsOf(ctx context.Context, cardholderID string) ([]adjudicator.FamilyVersion, error) {
+	rows, err := s.pool.Query(ctx, `SELECT at, record FROM family_versions WHERE cardholder_id = $1 ORDER BY at`, cardholderID)
+	if err != nil {
+		return nil, classify(err)
+	}
+	defer rows.Close()
+	var out []adjudicator.FamilyVersion
+	for rows.Next() {
+		var v adjudicator.FamilyVersion
+		var rec []byte
+		if err := rows.Scan(&v.At, &rec); err != nil {
+			return nil, classify(err)
+		}
+		if rec != nil {
+			if v.Family, err = records.DecodeFamily(rec); err != nil {
+				return nil, fmt.Errorf("pgstore: family version: %w", err)
+			}
+		}
+		out = append(out, v)
+	}
+	return out, classify(rows.Err())
+}
+
 // runBatch sends b and reads every result.
 func runBatch(ctx context.Context, q querier, b *pgx.Batch) error {
 	if b.Len() == 0 {
@@ -664,6 +694,25 @@ func (s *Store) Claim(id string) (*adjudicator.ClaimRecord, error) {
 		return nil, err
 	}
 	return decodeClaim(v)
+}
+
+// ClaimsWithoutTrace implements adjudicator.ClaimBatchReader: one query
+// for all of ids.
+func (s *Store) ClaimsWithoutTrace(ctx context.Context, ids []string, fn func(*adjudicator.ClaimRecord) error) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	rows, err := s.pool.Query(ctx, `SELECT record FROM claims WHERE id = ANY($1) ORDER BY id`, ids)
+	if err != nil {
+		return classify(err)
+	}
+	return classify(forEachRow(rows, func(v []byte) error {
+		rec, err := records.DecodeClaimWithoutTrace(v)
+		if err != nil {
+			return fmt.Errorf("pgstore: claim record: %w", err)
+		}
+		return fn(rec)
+	}))
 }
 
 // Accumulators returns the caller's own copy of a document, empty if none.

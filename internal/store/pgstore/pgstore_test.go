@@ -17,9 +17,11 @@ import (
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
+// open opens a store whose history scans read pages of two rows, so that
+// the conformance suite's families straddle them.
 func open(t *testing.T, dsn string) *pgstore.Store {
 	t.Helper()
-	s, err := pgstore.Open(context.Background(), pgstore.Options{DSN: dsn, Logger: slog.New(slog.DiscardHandler)})
+	s, err := pgstore.Open(context.Background(), pgstore.Options{DSN: dsn, Logger: slog.New(slog.DiscardHandler), HistoryPageRows: 2})
 	if err != nil {
 		t.Fatal(err)
 	}

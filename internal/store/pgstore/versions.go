@@ -130,3 +130,81 @@ func putPriorAuths(ctx context.Context, q querier, pas []domain.PriorAuth) error
 	}
 	return runBatch(ctx, q, b)
 }
+
+// ForEachFamilyHistory implements adjudicator.HistoryScanner: the history
+// table in primary key order (cardholder ID, person code, date of
+// service, claim ID), a page at a time by keyset pagination, so it holds
+// one page (Options.HistoryPageRows) and the family being gathered. Each
+// page is a query of its own: a claim committed during the scan may or may
+// not be among them. Families come in the database collation's order of
+// cardholder IDs (byte order under the C collation).
+func (s *Store) ForEachFamilyHistory(to domain.Date, fn func(cardholderID string, members map[string][]adjudicator.HistoryEntry) error) error {
+	const (
+		columns = `SELECT cardholder_id, person_code, date_of_service, claim_id, entry FROM history WHERE date_of_service <= $1 `
+		order   = ` ORDER BY cardholder_id, person_code, date_of_service, claim_id LIMIT $2`
+		first   = columns + order
+		next    = columns + `AND (cardholder_id, person_code, date_of_service, claim_id) > ($3, $4, $5, $6)` + order
+	)
+	ctx := context.Background()
+	type row struct {
+		cardholder, person, dos, claim string
+		entry                          []byte
+	}
+	var (
+		family  string
+		members map[string][]adjudicator.HistoryEntry
+		page    = make([]row, 0, s.historyPage)
+	)
+	flush := func() error {
+		if len(members) == 0 {
+			return nil
+		}
+		m := members
+		members = nil
+		return fn(family, m)
+	}
+	for {
+		var rows pgx.Rows
+		var err error
+		if len(page) == 0 {
+			rows, err = s.pool.Query(ctx, first, to.String(), s.historyPage)
+		} else {
+			last := page[len(page)-1] // the cursor
+			rows, err = s.pool.Query(ctx, next, to.String(), s.historyPage, last.cardholder, last.person, last.dos, last.claim)
+		}
+		if err != nil {
+			return classify(err)
+		}
+		page = page[:0]
+		for rows.Next() {
+			var r row
+			if err := rows.Scan(&r.cardholder, &r.person, &r.dos, &r.claim, &r.entry); err != nil {
+				rows.Close()
+				return classify(err)
+			}
+			page = append(page, r)
+		}
+		if err := rows.Err(); err != nil {
+			return classify(err)
+		}
+		for _, r := range page {
+			if r.cardholder != family {
+				if err := flush(); err != nil {
+					return err
+				}
+				family = r.cardholder
+			}
+			h, err := records.DecodeHistory(r.entry)
+			if err != nil {
+				return fmt.Errorf("pgstore: history entry: %w", err)
+			}
+			if members == nil {
+				members = map[string][]adjudicator.HistoryEntry{}
+			}
+			members[r.person] = append(members[r.person], h)
+		}
+		if len(page) < s.historyPage {
+			return flush()
+		}
+	}
+}

@@ -51,6 +51,23 @@ func DecodeClaim(b []byte) (*adjudicator.ClaimRecord, error) {
 	if err := proto.Unmarshal(b, m); err != nil {
 		return nil, err
 	}
+	return recordFromStored(m)
+}
+
+// DecodeClaimWithoutTrace reads a record written by EncodeClaim, leaving
+// out its response's trace (adjudicator.ClaimBatchReader).
+func DecodeClaimWithoutTrace(b []byte) (*adjudicator.ClaimRecord, error) {
+	m := new(storev1.ClaimRecord)
+	if err := proto.Unmarshal(b, m); err != nil {
+		return nil, err
+	}
+	if res := m.GetResponse(); res != nil {
+		res.Trace, res.TraceSteps = nil, nil
+	}
+	return recordFromStored(m)
+}
+
+func recordFromStored(m *storev1.ClaimRecord) (*adjudicator.ClaimRecord, error) {
 	r := &adjudicator.ClaimRecord{
 		ID: m.GetId(), Transaction: m.GetTransaction(), Hash: m.GetHash(),
 		Key: adjudicator.ClaimKey{

@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"errors"
+	"maps"
 	"slices"
 	"testing"
 
@@ -104,7 +106,9 @@ func testHistory(t *testing.T, open Open) {
 // testFamilyHistoryScan: a store that implements HistoryScanner gives each
 // family once, in cardholder ID order, with its members' paid claims up
 // to the date, oldest first; reversed claims and other records (an audit
-// entry) are not among them.
+// entry) are not among them. (A store that reads the history by pages
+// runs this with pages of a few rows, so families and members straddle
+// them.)
 func testFamilyHistoryScan(t *testing.T, open Open) {
 	s, _ := open(t)
 	hs, ok := s.(adjudicator.HistoryScanner)
@@ -119,19 +123,76 @@ func testFamilyHistoryScan(t *testing.T, open Open) {
 	historyClaim(t, s, "0001", "5", "2026-01-01")
 	historyClaim(t, s, "0009", "9", "2026-12-01") // after the date
 	commit(t, s, &adjudicator.Commit{Records: []*adjudicator.ClaimRecord{reversed(second)}})
-	other := Record("0007", "7", "JONES01")
-	commit(t, s, &adjudicator.Commit{Records: []*adjudicator.ClaimRecord{other}, Index: other,
-		History: &adjudicator.HistoryEntry{ClaimID: "0007", DateOfService: domain.MustDate("2026-01-05"), Segment: retailIn}})
-	var got []string
+	paid := func(id, rx, cardholder, person, dos string) {
+		r := Record(id, rx, cardholder)
+		r.PersonCode, r.Key.DateOfService = person, dos
+		commit(t, s, &adjudicator.Commit{Records: []*adjudicator.ClaimRecord{r}, Index: r,
+			History: &adjudicator.HistoryEntry{ClaimID: id, DateOfService: domain.MustDate(dos), Segment: retailIn}})
+	}
+	paid("0007", "7", "JONES01", "001", "2026-01-05")
+	paid("0010", "10", "SMITH01", "002", "2026-01-02")
+	paid("0011", "11", "SMITH01", "002", "2026-05-02")
+	paid("0012", "12", "SMITH01", "003", "2026-04-02")
+	paid("0013", "13", "ZED01", "001", "2026-02-02")
+	paid("0014", "14", "YOUNG01", "001", "2026-07-02") // only after the date: skipped
+	var got, calls []string
 	err := hs.ForEachFamilyHistory(domain.MustDate("2026-06-30"), func(cardholderID string, members map[string][]adjudicator.HistoryEntry) error {
-		for person, hist := range members {
-			for _, h := range hist {
+		calls = append(calls, cardholderID)
+		for _, person := range slices.Sorted(maps.Keys(members)) {
+			for _, h := range members[person] {
 				got = append(got, cardholderID+"/"+person+"/"+h.ClaimID)
 			}
 		}
 		return nil
 	})
-	if want := []string{"JONES01/001/0007", "SMITH01/001/0001", "SMITH01/001/0003"}; err != nil || !slices.Equal(got, want) {
+	want := []string{"JONES01/001/0007", "SMITH01/001/0001", "SMITH01/001/0003", "SMITH01/002/0010", "SMITH01/002/0011",
+		"SMITH01/003/0012", "ZED01/001/0013"}
+	if err != nil || !slices.Equal(got, want) {
 		t.Errorf("ForEachFamilyHistory = %v, %v; want %v", got, err, want)
+	}
+	if want := []string{"JONES01", "SMITH01", "ZED01"}; !slices.Equal(calls, want) {
+		t.Errorf("ForEachFamilyHistory called for %v, want %v, once each", calls, want)
+	}
+	stop := errors.New("stop")
+	if err := hs.ForEachFamilyHistory(domain.MustDate("2026-06-30"), func(string, map[string][]adjudicator.HistoryEntry) error {
+		return stop
+	}); !errors.Is(err, stop) {
+		t.Errorf("ForEachFamilyHistory with fn failing = %v, want fn's error", err)
+	}
+}
+
+// testClaimsWithoutTrace: a store that implements ClaimBatchReader gives
+// the records of the IDs asked for, in their order, absent ones skipped,
+// each as Claim gives it but without its trace.
+func testClaimsWithoutTrace(t *testing.T, open Open) {
+	s, _ := open(t)
+	br, ok := s.(adjudicator.ClaimBatchReader)
+	if !ok {
+		t.Skip("the store does not implement ClaimBatchReader")
+	}
+	for _, id := range []string{"0001", "0002", "0003"} {
+		r := Record(id, "70"+id, "SMITH01")
+		r.Response.Trace = []adjudicator.TraceStep{{Step: "eligibility", Format: "member %s covered", Args: []adjudicator.TraceArg{{Kind: adjudicator.ArgText, Text: "001"}}}}
+		commit(t, s, &adjudicator.Commit{Records: []*adjudicator.ClaimRecord{r}, Index: r})
+	}
+	var got []string
+	err := br.ClaimsWithoutTrace(ctx, []string{"0001", "0002", "0004", "0005"}, func(rec *adjudicator.ClaimRecord) error {
+		got = append(got, rec.ID)
+		want, err := s.Claim(rec.ID)
+		if err != nil {
+			return err
+		}
+		if len(want.Response.Trace) == 0 {
+			t.Errorf("Claim(%s) lost its trace", rec.ID)
+		}
+		want.Response.Trace = nil
+		SameJSON(t, "ClaimsWithoutTrace("+rec.ID+")", rec, want)
+		return nil
+	})
+	if want := []string{"0001", "0002"}; err != nil || !slices.Equal(got, want) {
+		t.Errorf("ClaimsWithoutTrace = %v, %v; want %v", got, err, want)
+	}
+	if err := br.ClaimsWithoutTrace(ctx, nil, func(*adjudicator.ClaimRecord) error { return errors.New("called") }); err != nil {
+		t.Errorf("ClaimsWithoutTrace of no IDs = %v", err)
 	}
 }

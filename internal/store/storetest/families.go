@@ -140,4 +140,15 @@ func testFamilyVersions(t *testing.T, open Open) {
 	if f := family(t, s, "V1"); f != nil {
 		t.Errorf("Family(V1) after the removal = %+v", f)
 	}
+	if lister, ok := s.(adjudicator.FamilyVersionLister); ok {
+		vs, err := lister.FamilyVersionsOf(ctx, "V1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []adjudicator.FamilyVersion{{At: "", Family: &seed}, {At: id2, Family: &v2}, {At: id3, Family: &v3}, {At: id4}}
+		SameJSON(t, "FamilyVersionsOf(V1)", vs, want)
+		if vs, err := lister.FamilyVersionsOf(ctx, "NOBODY"); err != nil || len(vs) != 0 {
+			t.Errorf("FamilyVersionsOf(NOBODY) = %v, %v; want none", vs, err)
+		}
+	}
 }

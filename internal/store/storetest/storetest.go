@@ -61,6 +61,7 @@ func Run(t *testing.T, open Open) {
 		{"ConfigVersions", testConfigVersions},
 		{"ForEachClaimInIDOrder", testForEachClaimInIDOrder},
 		{"FamilyHistoryScan", testFamilyHistoryScan},
+		{"ClaimsWithoutTrace", testClaimsWithoutTrace},
 		{"RetroJobs", testRetroJobs},
 		{"RetroJobStatus", testRetroJobStatus},
 	} {
