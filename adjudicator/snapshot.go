@@ -14,7 +14,7 @@ import (
 // snapshot is the compiled, read-only form of a Config. The engine swaps
 // whole snapshots atomically; a claim sees one snapshot from start to end.
 type snapshot struct {
-	plans       map[string][]*compiledPlan // by plan ID, the versions in force by date; empty for a plan with none
+	plans       map[string][]*compiledPlan                  // by plan ID, the versions in force by date; empty for a plan with none
 	networks    map[string][]config.InForce[config.Network] // by network ID, the versions in force by date
 	pharmacies  map[string]*domain.Pharmacy
 	drugs       map[string]*compiledDrug
