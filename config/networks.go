@@ -96,9 +96,9 @@ func (c *Config) ImportNetworks(src []Network, maker, checker string, now time.T
 // SyncNetworks applies the loader's network file: reference data without
 // versions. A network not configured yet arrives as version 1, Active, in
 // force on every date; one with that single version gets the file's type
-// and terms. A network with dated versions changes only through its
-// lifecycle, so a file naming one is refused (edits.ErrConflict) and
-// nothing changes.
+// and terms. Any other network (dated, with several versions, or whose
+// one version is not Active) changes only through its lifecycle, so a file
+// naming one is refused (edits.ErrConflict) and nothing changes.
 func (c *Config) SyncNetworks(ns []domain.Network) error {
 	for _, n := range ns {
 		vs := c.NetworkVersions(n.ID)
@@ -110,7 +110,7 @@ func (c *Config) SyncNetworks(ns []domain.Network) error {
 			i, _ := versionAt(c.Networks, "network", n.ID, 1)
 			c.Networks[i].Network = n
 		default:
-			return fmt.Errorf("%w: network %s has dated versions; its terms change through its lifecycle (adjctl networks), not the network file",
+			return fmt.Errorf("%w: network %s has versions of its own (dated, several, or not Active); its terms change through its lifecycle (adjctl networks), not the network file",
 				edits.ErrConflict, n.ID)
 		}
 	}
