@@ -373,8 +373,10 @@ func (e *Engine) Import(ctx context.Context, in *config.Config, audit *AuditEntr
 type importRoles struct{ maker, checker string }
 
 // applyImport merges bundle in into c and b and adds its families to w:
-// plans, networks, pharmacies, drugs, schedules, clients and groups replace
-// those with the same ID; PBM settings, when the bundle sets any, replace
+// plan and network versions arrive as config.ImportPlans and
+// ImportNetworks say (a different Active or Inactive version under a
+// number already here is refused); pharmacies, drugs, schedules, clients
+// and groups replace those with the same ID; PBM settings, when the bundle sets any, replace
 // these; edit versions arrive as edits.Book.Import says (the bundle's
 // audit kept as provenance); families replace those with the same
 // cardholder ID. w.Audit's detail counts what changed.
@@ -412,16 +414,19 @@ func importSource(in *config.Config) (*config.Config, error) {
 }
 
 // merge applies src to c and b and counts what changed.
-func merge(c *config.Config, b *edits.Book, src *config.Config, r importRoles, now time.Time) (ImportSummary, error) {
-	var sum ImportSummary
+func merge(c *config.Config, b *edits.Book, src *config.Config, r importRoles, now time.Time) (sum ImportSummary, err error) {
 	if !reflect.DeepEqual(src.Settings, config.Settings{}) {
 		sum.Settings = settingChanges(c.Settings, src.Settings)
 		c.Settings = src.Settings
 	}
 	sum.Clients = upsert(&c.Clients, src.Clients, func(x config.Client) string { return x.ID })
 	sum.Groups = upsert(&c.Groups, src.Groups, func(x config.Group) string { return x.ID })
-	sum.Plans = mergePlans(c, src.Plans, r, now)
-	sum.Networks = upsert(&c.Networks, src.Networks, func(x domain.Network) string { return x.ID })
+	if sum.Plans, err = c.ImportPlans(src.Plans, r.maker, r.checker, now); err != nil {
+		return ImportSummary{}, err
+	}
+	if sum.Networks, err = c.ImportNetworks(src.Networks, r.maker, r.checker, now); err != nil {
+		return ImportSummary{}, err
+	}
 	sum.Pharmacies = upsert(&c.Pharmacies, src.Pharmacies, func(x domain.Pharmacy) string { return x.NPI })
 	sum.Drugs = upsert(&c.Drugs, src.Drugs, func(x domain.Drug) string { return x.NDC })
 	sum.Schedules = upsert(&c.Schedules, src.Schedules, func(x edits.Schedule) string { return x.ID })
@@ -483,36 +488,6 @@ func settingValue(v any) string {
 	}
 	b, _ := json.Marshal(v)
 	return string(b)
-}
-
-// mergePlans puts the plan versions of src into c: each replaces the
-// version of the same plan and number, or is added. A version that differs
-// from what is here arrives with this environment's audit
-// (edits.ImportAudit): created by the import's maker, activated or retired
-// by its checker. It returns how many versions changed.
-func mergePlans(c *config.Config, src []config.Plan, r importRoles, now time.Time) int {
-	n := 0
-	for _, p := range src {
-		i := slices.IndexFunc(c.Plans, func(x config.Plan) bool { return x.ID == p.ID && x.Version == p.Version })
-		if i >= 0 && samePlan(c.Plans[i], p) {
-			continue
-		}
-		p.Audit = edits.ImportAudit(p.Status, r.maker, r.checker, now)
-		if i >= 0 {
-			c.Plans[i] = p
-		} else {
-			c.Plans = append(c.Plans, p)
-		}
-		n++
-	}
-	return n
-}
-
-// samePlan reports whether two plan versions say the same thing with the
-// same status, whatever their audit.
-func samePlan(a, b config.Plan) bool {
-	a.Audit, b.Audit = edits.Audit{}, edits.Audit{}
-	return reflect.DeepEqual(a, b)
 }
 
 // upsert replaces the items of *dst with the same key as an item of src,

@@ -96,6 +96,9 @@ func EditObject(id string, version int) string { return fmt.Sprintf("edit %s v%d
 // PlanObject names one plan version as an audit object.
 func PlanObject(id string, version int) string { return fmt.Sprintf("plan %s v%d", id, version) }
 
+// NetworkObject names one network version as an audit object.
+func NetworkObject(id string, version int) string { return fmt.Sprintf("network %s v%d", id, version) }
+
 // AuditQuery selects audit entries; zero fields match everything.
 type AuditQuery struct {
 	// From and To bound Time: From included, To excluded.

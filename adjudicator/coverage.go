@@ -177,8 +177,8 @@ func (s *snapshot) planGaps(p *compiledPlan, group, label string, day domain.Dat
 func (s *snapshot) planSegments(p *compiledPlan) []domain.Segment {
 	var segs []domain.Segment
 	for name, class := range p.networks {
-		if n := s.networks[name]; n != nil {
-			if seg := (domain.Segment{Type: n.Type, Class: class}); !slices.Contains(segs, seg) {
+		for _, n := range s.networks[name] {
+			if seg := (domain.Segment{Type: n.Version.Type, Class: class}); !slices.Contains(segs, seg) {
 				segs = append(segs, seg)
 			}
 		}

@@ -101,8 +101,9 @@ type Catalog struct {
 	Prescribers []domain.Prescriber
 }
 
-// UpsertCatalog replaces drugs, pharmacies, networks, schedules and
-// prescribers by key (NDC, NPI, ID), adding those not yet known, in one
+// UpsertCatalog replaces drugs, pharmacies, schedules and prescribers by
+// key (NDC, NPI, ID), adding those not yet known, and networks as
+// config.SyncNetworks says (a network with dated versions is refused), in one
 // configuration change written with audit (required, as for every configuration change): all
 // of it applies or none.
 func (e *Engine) UpsertCatalog(ctx context.Context, cat Catalog, audit *AuditEntry) error {
@@ -113,7 +114,9 @@ func (e *Engine) UpsertCatalog(ctx context.Context, cat Catalog, audit *AuditEnt
 		len(cat.Drugs), len(cat.Pharmacies), len(cat.Networks), len(cat.Schedules), len(cat.Prescribers)))
 	return e.UpdateConfig(ctx, audit, func(c *config.Config) error {
 		upsert(&c.Schedules, cat.Schedules, func(x edits.Schedule) string { return x.ID })
-		upsert(&c.Networks, cat.Networks, func(x domain.Network) string { return x.ID })
+		if err := c.SyncNetworks(cat.Networks); err != nil {
+			return err
+		}
 		upsert(&c.Drugs, cat.Drugs, func(x domain.Drug) string { return x.NDC })
 		upsert(&c.Pharmacies, cat.Pharmacies, func(x domain.Pharmacy) string { return x.NPI })
 		upsert(&c.Prescribers, cat.Prescribers, func(x domain.Prescriber) string { return x.NPI })

@@ -65,7 +65,7 @@ type adjudication struct {
 	pasRead     bool
 	paUsed      []string       // the numbers of the prior authorizations the claim used
 	famHist     []HistoryEntry // the other family members' history, loaded on first use
-	network     *domain.Network
+	network     *config.Network
 	segment     domain.Segment
 	drug        *compiledDrug
 	price       *domain.DrugPrice
@@ -192,14 +192,14 @@ func openEnd(d domain.Date) string {
 // plan's networks on the date of service gives the claim its segment.
 // In-network beats out-of-network; a Retail90 network is preferred from the
 // plan's Retail90 days supply on, a plain one below it.
-func pharmacyNetwork(s *snapshot, r *Response, p *compiledPlan, npi string, dos domain.Date, days, retail90MinDays int) (*domain.Network, domain.Segment, bool) {
+func pharmacyNetwork(s *snapshot, r *Response, p *compiledPlan, npi string, dos domain.Date, days, retail90MinDays int) (*config.Network, domain.Segment, bool) {
 	ph := s.pharmacies[npi]
 	if ph == nil {
 		r.reject(ncpdp.RejectNonMatchedPharmacyNumber)
 		r.trace(stepPharmacy, "", "", "pharmacy is not on file")
 		return nil, domain.Segment{}, false
 	}
-	var best *domain.Network
+	var best *config.Network
 	var bestClass domain.NetworkClass
 	bestScore := -1
 	for _, pt := range ph.Participations {
@@ -207,7 +207,10 @@ func pharmacyNetwork(s *snapshot, r *Response, p *compiledPlan, npi string, dos 
 		if !inPlan || !pt.Contains(dos) {
 			continue
 		}
-		n := s.networks[pt.Network]
+		n := s.networkOn(pt.Network, dos)
+		if n == nil {
+			continue // no version of the network's terms is in force on the date
+		}
 		score := 0
 		if class == domain.InNetwork {
 			score += 2
@@ -226,7 +229,11 @@ func pharmacyNetwork(s *snapshot, r *Response, p *compiledPlan, npi string, dos 
 	}
 	seg := domain.Segment{Type: best.Type, Class: bestClass}
 	r.NetworkType, r.NetworkClass = seg.Type.String(), seg.Class.String()
-	r.trace(stepPharmacy, best.ID, "", "network %s", seg)
+	if best.Version == 1 {
+		r.trace(stepPharmacy, best.ID, "", "network %s", seg)
+	} else {
+		r.trace(stepPharmacy, best.ID, "", "network %s, terms version %d", seg, best.Version)
+	}
 	return best, seg, true
 }
 

@@ -64,22 +64,29 @@ func (e *Engine) PlanVersions(id string) ([]config.Plan, error) {
 // planChange applies one lifecycle step to the configuration's plans and
 // names the version it touched in audit.
 func (e *Engine) planChange(ctx context.Context, audit *AuditEntry, fn func(*config.Config) (config.Plan, error)) (config.Plan, error) {
-	var out config.Plan
+	return versionChange(ctx, e, audit, fn, func(p config.Plan) string { return PlanObject(p.ID, p.Version) })
+}
+
+// versionChange applies one lifecycle step to a versioned record of the
+// configuration (a plan or network version) and names the version it
+// touched in audit, as object says.
+func versionChange[T any](ctx context.Context, e *Engine, audit *AuditEntry, fn func(*config.Config) (T, error), object func(T) string) (T, error) {
+	var out, zero T
 	err := e.change(ctx, audit, func(c *config.Config, _ *edits.Book, _ *ConfigWrite) (err error) {
 		if err := c.Normalize(); err != nil {
 			return err
 		}
 		if out, err = fn(c); err == nil {
-			audit.Objects = appendObject(audit.Objects, PlanObject(out.ID, out.Version))
+			audit.Objects = appendObject(audit.Objects, object(out))
 		}
 		return err
 	})
 	var ps domain.Problems
 	if errors.As(err, &ps) {
-		return config.Plan{}, fmt.Errorf("%w: %w", ErrInvalid, err)
+		return zero, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	if err != nil {
-		return config.Plan{}, err
+		return zero, err
 	}
 	return out, nil
 }

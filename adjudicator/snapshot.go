@@ -3,7 +3,6 @@ package adjudicator
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
 	"sync"
 	"time"
 
@@ -15,8 +14,8 @@ import (
 // snapshot is the compiled, read-only form of a Config. The engine swaps
 // whole snapshots atomically; a claim sees one snapshot from start to end.
 type snapshot struct {
-	plans       map[string][]*compiledPlan // by plan ID, the versions in force by date; empty for a plan with none
-	networks    map[string]*domain.Network
+	plans       map[string][]*compiledPlan                  // by plan ID, the versions in force by date; empty for a plan with none
+	networks    map[string][]config.InForce[config.Network] // by network ID, the versions in force by date
 	pharmacies  map[string]*domain.Pharmacy
 	drugs       map[string]*compiledDrug
 	prescribers map[string]*domain.Prescriber
@@ -81,7 +80,6 @@ func compile(in *config.Config) (*snapshot, error) {
 		groups:      groups,
 		settings:    cfg.Settings,
 		plans:       make(map[string][]*compiledPlan, len(cfg.Plans)),
-		networks:    make(map[string]*domain.Network, len(cfg.Networks)),
 		pharmacies:  make(map[string]*domain.Pharmacy, len(cfg.Pharmacies)),
 		drugs:       make(map[string]*compiledDrug, len(cfg.Drugs)),
 		prescribers: make(map[string]*domain.Prescriber, len(cfg.Prescribers)),
@@ -109,24 +107,23 @@ func compile(in *config.Config) (*snapshot, error) {
 // the same (unless its key is taken), so that records referring to it are
 // not reported too.
 func (s *snapshot) addRecords(cfg *config.Config, ps *domain.Problems) {
+	known := make(map[string]bool, len(cfg.Networks))
 	for i := range cfg.Networks {
 		n, path := &cfg.Networks[i], domain.Index("networks", i)
 		ps.Add(path, n.Validate())
-		if s.networks[n.ID] != nil {
-			ps.Addf(path, "network %s appears twice", n.ID)
-			continue
-		}
-		s.networks[n.ID] = n
+		known[n.ID] = true
 	}
+	ps.Add("", cfg.CheckNetworkVersions())
+	s.networks = config.VersionsInForce(cfg.Networks)
 	for i := range cfg.Plans {
 		p, path := &cfg.Plans[i], domain.Index("plans", i)
-		ps.Wrap(path, fmt.Sprintf("plan %q", p.ID), p.Validate(s.networks))
+		ps.Wrap(path, fmt.Sprintf("plan %q", p.ID), p.Validate(known))
 	}
 	ps.Add("", cfg.CheckPlanVersions())
 	s.addPlans(cfg.Plans)
 	for i := range cfg.Pharmacies {
 		p, path := &cfg.Pharmacies[i], domain.Index("pharmacies", i)
-		ps.Add(path, p.Validate(s.networks))
+		ps.Add(path, p.Validate(known))
 		if s.pharmacies[p.NPI] != nil {
 			ps.Addf(path, "pharmacy %s appears twice", p.NPI)
 			continue
@@ -183,37 +180,29 @@ func checkGenericEquivalents(catalog, check []domain.Drug) error {
 }
 
 // addPlans compiles the Active versions of each plan with the windows in
-// which they are in force: versions hand over by date as edits' versions
-// do (edits.HandOver), so inactivating a later version never re-extends an
-// earlier one. Every plan ID is known, whatever its versions' statuses.
+// which they are in force (config.VersionsInForce): inactivating a later
+// version never re-extends an earlier one. Every plan ID is known,
+// whatever its versions' statuses.
 func (s *snapshot) addPlans(plans []config.Plan) {
-	byID := map[string][]*config.Plan{}
-	for i := range plans {
-		p := &plans[i]
-		if _, ok := s.plans[p.ID]; !ok {
-			s.plans[p.ID] = nil
-		}
-		if edits.WasActivated(p.Status, p.Audit) {
-			byID[p.ID] = append(byID[p.ID], p)
+	for id, vs := range config.VersionsInForce(plans) {
+		s.plans[id] = nil
+		for _, v := range vs {
+			c := compilePlan(v.Version)
+			c.window = v.Window
+			s.plans[id] = append(s.plans[id], c)
 		}
 	}
-	for id, vs := range byID {
-		slices.SortFunc(vs, func(a, b *config.Plan) int { return a.Version - b.Version })
-		for i, p := range vs {
-			if p.Status != edits.Active {
-				continue
-			}
-			var later []domain.Date
-			for _, l := range vs[i+1:] {
-				later = append(later, l.Effective)
-			}
-			if w, ok := edits.HandOver(p.Range(), later); ok {
-				c := compilePlan(p)
-				c.window = w
-				s.plans[id] = append(s.plans[id], c)
-			}
+}
+
+// networkOn returns the version of network id in force on day, or nil.
+// A network has few versions, so a scan of them is the index.
+func (s *snapshot) networkOn(id string, day domain.Date) *config.Network {
+	for _, v := range s.networks[id] {
+		if v.Window.Contains(day) {
+			return v.Version
 		}
 	}
+	return nil
 }
 
 // planOn returns the version of plan id in force on day: nil when none is

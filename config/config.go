@@ -15,7 +15,7 @@ type Config struct {
 	Clients    []Client          `json:"clients,omitempty"`
 	Groups     []Group           `json:"groups,omitempty"`
 	Plans      []Plan            `json:"plans"`
-	Networks   []domain.Network  `json:"networks"`
+	Networks   []Network         `json:"networks"`
 	Pharmacies []domain.Pharmacy `json:"pharmacies"`
 	Drugs      []domain.Drug     `json:"drugs"`
 	// Prescribers is the prescriber file claims are checked against when a
@@ -40,11 +40,8 @@ type Config struct {
 // PLAN-level edits (IDs "<plan>.deductible", "<plan>.out-of-pocket" and
 // "<plan>.cost-share"), which then change only through the edit lifecycle.
 type Plan struct {
-	ID               string                `json:"id"`
-	Version          int                   `json:"version,omitempty"` // 1 when unset
-	Status           edits.Status          `json:"status,omitempty"`  // ACTIVE when unset
-	Effective        domain.Date           `json:"effective,omitzero"`
-	Termination      domain.Date           `json:"termination,omitzero"`
+	ID               string `json:"id"`
+	Dated            `yaml:",inline"`
 	Name             string                `json:"name"`
 	PeriodStartMonth int                   `json:"period_start_month,omitempty"` // benefit period starts on the 1st of this month; default 1
 	Networks         []PlanNetwork         `json:"networks"`
@@ -226,22 +223,12 @@ func (c *Config) ValidateFamilies() error {
 
 // Validate checks a plan against the configured networks and reports every
 // problem (as domain.Problems), each at its path within the plan.
-func (p *Plan) Validate(networks map[string]*domain.Network) error {
+func (p *Plan) Validate(networks map[string]bool) error {
 	var ps domain.Problems
 	if p.ID == "" {
 		ps.Addf("", "plan without id")
 	}
-	if p.Version < 0 {
-		ps.Addf("version", "version %d is not positive", p.Version)
-	}
-	switch p.Status {
-	case "", edits.Draft, edits.Active, edits.Inactive:
-	default:
-		ps.Addf("status", "status %q must be DRAFT, ACTIVE or INACTIVE", p.Status)
-	}
-	if !p.Termination.IsZero() && p.Termination.Before(p.Effective) {
-		ps.Addf("termination", "termination %s is before effective %s", p.Termination, p.Effective)
-	}
+	p.Dated.validate(&ps)
 	if p.PeriodStartMonth < 0 || p.PeriodStartMonth > 12 {
 		ps.Addf("", "period_start_month %d is outside 1 to 12", p.PeriodStartMonth)
 	}
@@ -250,7 +237,7 @@ func (p *Plan) Validate(networks map[string]*domain.Network) error {
 	}
 	for i, n := range p.Networks {
 		path := domain.Index("networks", i)
-		if networks[n.Network] == nil {
+		if !networks[n.Network] {
 			ps.Addf(path, "unknown network %q", n.Network)
 		}
 		if n.Classification != domain.InNetwork && n.Classification != domain.OutOfNetwork {

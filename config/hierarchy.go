@@ -19,17 +19,12 @@ func (c *Config) Normalize() error {
 	for _, e := range c.Edits {
 		have[e.ID] = true
 	}
+	for i := range c.Networks {
+		c.Networks[i].Dated.normalize(&c.Networks[i].Audit)
+	}
 	for i := range c.Plans {
 		p := &c.Plans[i]
-		if p.Version == 0 {
-			p.Version = 1
-		}
-		if p.Status == "" {
-			p.Status = edits.Active
-			if p.Audit == (edits.Audit{}) {
-				p.Audit = edits.Audit{CreatedBy: "configuration", ActivatedBy: "configuration"}
-			}
-		}
+		p.Dated.normalize(&p.Audit)
 		add := func(suffix string, kind edits.Kind, set func(*edits.Edit)) error {
 			e := edits.Edit{ID: p.ID + "." + suffix, Version: 1, Status: edits.Active, Kind: kind,
 				Name: p.Name + " " + suffix, Level: edits.Level{Kind: edits.PlanLevel, ID: p.ID},

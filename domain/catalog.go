@@ -131,7 +131,7 @@ func (d *Drug) Validate() error {
 
 // Validate checks a pharmacy against the configured networks and reports
 // every problem (as Problems).
-func (p *Pharmacy) Validate(networks map[string]*Network) error {
+func (p *Pharmacy) Validate(networks map[string]bool) error {
 	var ps Problems
 	if !ValidNPI(p.NPI) {
 		ps.Addf("", "pharmacy %q: npi is not a valid NPI", p.NPI)
@@ -139,7 +139,7 @@ func (p *Pharmacy) Validate(networks map[string]*Network) error {
 	ps.Wrap("", "pharmacy "+p.NPI, ValidateAttributes(p.Attributes))
 	for i, pt := range p.Participations {
 		path := Index("participations", i)
-		if networks[pt.Network] == nil {
+		if !networks[pt.Network] {
 			ps.Addf(path, "pharmacy %s: unknown network %q", p.NPI, pt.Network)
 			continue
 		}

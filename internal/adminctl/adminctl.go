@@ -41,8 +41,9 @@ type CLI struct {
 		Activate   activateCmd   `cmd:"" help:"Make a draft active (not by its creator)."`
 		Inactivate inactivateCmd `cmd:"" help:"Retire a version for good."`
 	} `cmd:"" help:"Manage edits."`
-	Plans  plansCmd `cmd:"" help:"Manage plan versions (Draft, Active, Inactive, with maker-checker like edits)."`
-	Bundle struct {
+	Plans    plansCmd    `cmd:"" help:"Manage plan versions (Draft, Active, Inactive, with maker-checker like edits)."`
+	Networks networksCmd `cmd:"" help:"Manage network versions: dated pricing terms (Draft, Active, Inactive, with maker-checker like edits)."`
+	Bundle   struct {
 		Export  exportCmd  `cmd:"" help:"Write the configuration bundle (YAML)."`
 		Import  importCmd  `cmd:"" help:"Propose a YAML or JSON bundle for import (another approver approves it)."`
 		Approve approveCmd `cmd:"" help:"Apply a pending import (not one you proposed)."`

@@ -123,15 +123,21 @@ func (c *session) printPlan(p config.Plan, err error) error {
 	if c.json {
 		return c.printJSON(p)
 	}
-	by := "created by " + p.Audit.CreatedBy
+	return c.printVersion(p.Ref(), &p.Dated, p.Audit)
+}
+
+// printVersion prints one version of a plan or network: its status, dates
+// and who took its last step.
+func (c *session) printVersion(ref string, d *config.Dated, a edits.Audit) error {
+	by := "created by " + a.CreatedBy
 	switch {
-	case p.Status == edits.Inactive:
-		by = "inactivated by " + p.Audit.InactivatedBy
-	case p.Status == edits.Active:
-		by = "activated by " + p.Audit.ActivatedBy
-	case p.Audit.UpdatedBy != "":
-		by = "updated by " + p.Audit.UpdatedBy
+	case d.Status == edits.Inactive:
+		by = "inactivated by " + a.InactivatedBy
+	case d.Status == edits.Active:
+		by = "activated by " + a.ActivatedBy
+	case a.UpdatedBy != "":
+		by = "updated by " + a.UpdatedBy
 	}
-	_, err = fmt.Fprintf(c.out, "%s %s (effective %s to %s, %s)\n", p.Ref(), p.Status, dash(p.Effective.String()), dash(p.Termination.String()), by)
+	_, err := fmt.Fprintf(c.out, "%s %s (effective %s to %s, %s)\n", ref, d.Status, dash(d.Effective.String()), dash(d.Termination.String()), by)
 	return err
 }

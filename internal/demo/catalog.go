@@ -1,6 +1,9 @@
 package demo
 
-import "github.com/rxclaims/rxclaims/domain"
+import (
+	"github.com/rxclaims/rxclaims/config"
+	"github.com/rxclaims/rxclaims/domain"
+)
 
 // Network IDs.
 const (
@@ -23,7 +26,7 @@ type term struct {
 
 // networks returns the eight pharmacy networks with their pricing: a DEFAULT
 // term that brands use and a deeper discount for the two generic classes.
-func networks() []domain.Network {
+func networks() []config.Network {
 	table := []struct {
 		id    string
 		typ   domain.NetworkType
@@ -70,7 +73,7 @@ func networks() []domain.Network {
 			{domain.GenericSingleSource, "0.60", "1.00"},
 		}},
 	}
-	out := make([]domain.Network, 0, len(table))
+	out := make([]config.Network, 0, len(table))
 	for _, n := range table {
 		net := domain.Network{ID: n.id, Type: n.typ}
 		for _, t := range n.terms {
@@ -78,7 +81,7 @@ func networks() []domain.Network {
 				BrandClass: t.class, AWPDiscount: dec(t.discount), DispensingFee: dec(t.fee),
 			})
 		}
-		out = append(out, net)
+		out = append(out, config.Network{Network: net})
 	}
 	return out
 }

@@ -154,7 +154,7 @@ func findPlan(cfg *config.Config, id string) *config.Plan {
 func findNetwork(cfg *config.Config, id string) *domain.Network {
 	for i := range cfg.Networks {
 		if cfg.Networks[i].ID == id {
-			return &cfg.Networks[i]
+			return &cfg.Networks[i].Network
 		}
 	}
 	return nil

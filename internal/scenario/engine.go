@@ -86,6 +86,26 @@ func (t engineTarget) PlanVersions(_ context.Context, id string) ([]config.Plan,
 	return t.Engine.PlanVersions(id)
 }
 
+func (t engineTarget) CreateNetworkDraft(ctx context.Context, n config.Network, user string) (config.Network, error) {
+	return t.Engine.CreateNetworkDraft(ctx, n, adjudicator.Actor(user))
+}
+
+func (t engineTarget) UpdateNetworkDraft(ctx context.Context, n config.Network, user string) (config.Network, error) {
+	return t.Engine.UpdateNetworkDraft(ctx, n, adjudicator.Actor(user))
+}
+
+func (t engineTarget) ActivateNetwork(ctx context.Context, id string, version int, user string) (config.Network, error) {
+	return t.Engine.ActivateNetwork(ctx, id, version, adjudicator.Actor(user))
+}
+
+func (t engineTarget) InactivateNetwork(ctx context.Context, id string, version int, user string) (config.Network, error) {
+	return t.Engine.InactivateNetwork(ctx, id, version, adjudicator.Actor(user))
+}
+
+func (t engineTarget) NetworkVersions(_ context.Context, id string) ([]config.Network, error) {
+	return t.Engine.NetworkVersions(id)
+}
+
 func (t engineTarget) CreateDraft(ctx context.Context, e edits.Edit, user string) (edits.Edit, error) {
 	return t.Engine.CreateDraft(ctx, e, adjudicator.Actor(user))
 }

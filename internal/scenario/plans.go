@@ -28,55 +28,92 @@ type PlanAdmin interface {
 	PlanVersions(ctx context.Context, id string) ([]config.Plan, error)
 }
 
+// NetworkAdmin is the network version lifecycle a target may offer, with
+// the worksheet commands of PlanAdmin named network-draft, network-update,
+// network-activate network=ID version=N user=U, network-inactivate and
+// network-show network=ID.
+type NetworkAdmin interface {
+	CreateNetworkDraft(ctx context.Context, n config.Network, user string) (config.Network, error)
+	UpdateNetworkDraft(ctx context.Context, n config.Network, user string) (config.Network, error)
+	ActivateNetwork(ctx context.Context, id string, version int, user string) (config.Network, error)
+	InactivateNetwork(ctx context.Context, id string, version int, user string) (config.Network, error)
+	NetworkVersions(ctx context.Context, id string) ([]config.Network, error)
+}
+
+// lifecycle is the version lifecycle of one kind of record, as worksheet
+// commands "<kind>-draft", "<kind>-update", "<kind>-activate",
+// "<kind>-inactivate" and "<kind>-show" use it.
+type lifecycle[T any] struct {
+	create, update       func(context.Context, T, string) (T, error)
+	activate, inactivate func(context.Context, string, int, string) (T, error)
+	versions             func(context.Context, string) ([]T, error)
+	format               func(*T) string
+}
+
 func (s *state) plans(ctx context.Context, d *datadriven.TestData, args map[string]string) (string, error) {
 	pa, ok := s.target.(PlanAdmin)
 	if !ok {
 		s.t.Skipf("%s: the target has no plan admin", d.Cmd)
 	}
+	return runLifecycle(ctx, d, args, "plan", lifecycle[config.Plan]{pa.CreatePlanDraft, pa.UpdatePlanDraft,
+		pa.ActivatePlan, pa.InactivatePlan, pa.PlanVersions, func(p *config.Plan) string { return formatDated(p.Ref(), &p.Dated, p.Audit) }})
+}
+
+func (s *state) networks(ctx context.Context, d *datadriven.TestData, args map[string]string) (string, error) {
+	na, ok := s.target.(NetworkAdmin)
+	if !ok {
+		s.t.Skipf("%s: the target has no network admin", d.Cmd)
+	}
+	return runLifecycle(ctx, d, args, "network", lifecycle[config.Network]{na.CreateNetworkDraft, na.UpdateNetworkDraft,
+		na.ActivateNetwork, na.InactivateNetwork, na.NetworkVersions, func(n *config.Network) string { return formatDated(n.Ref(), &n.Dated, n.Audit) }})
+}
+
+// runLifecycle runs one worksheet command of kind's lifecycle.
+func runLifecycle[T any](ctx context.Context, d *datadriven.TestData, args map[string]string, kind string, l lifecycle[T]) (string, error) {
 	var (
-		p   config.Plan
+		x   T
 		err error
 	)
-	switch d.Cmd {
-	case "plan-draft", "plan-update":
-		if err := sigsyaml.UnmarshalStrict([]byte(d.Input), &p); err != nil {
-			return "", fmt.Errorf("plan: %w", err)
+	switch strings.TrimPrefix(d.Cmd, kind+"-") {
+	case "draft", "update":
+		if err := sigsyaml.UnmarshalStrict([]byte(d.Input), &x); err != nil {
+			return "", fmt.Errorf("%s: %w", kind, err)
 		}
-		if d.Cmd == "plan-draft" {
-			p, err = pa.CreatePlanDraft(ctx, p, args["user"])
+		if d.Cmd == kind+"-draft" {
+			x, err = l.create(ctx, x, args["user"])
 		} else {
-			p, err = pa.UpdatePlanDraft(ctx, p, args["user"])
+			x, err = l.update(ctx, x, args["user"])
 		}
-	case "plan-activate", "plan-inactivate":
+	case "activate", "inactivate":
 		version, verr := strconv.Atoi(args["version"])
 		if verr != nil {
 			return "", fmt.Errorf("version: %w", verr)
 		}
-		if d.Cmd == "plan-activate" {
-			p, err = pa.ActivatePlan(ctx, args["plan"], version, args["user"])
+		if d.Cmd == kind+"-activate" {
+			x, err = l.activate(ctx, args[kind], version, args["user"])
 		} else {
-			p, err = pa.InactivatePlan(ctx, args["plan"], version, args["user"])
+			x, err = l.inactivate(ctx, args[kind], version, args["user"])
 		}
-	case "plan-show":
-		vs, err := pa.PlanVersions(ctx, args["plan"])
+	case "show":
+		vs, err := l.versions(ctx, args[kind])
 		if err != nil {
 			return "", err
 		}
 		var b strings.Builder
-		for _, v := range vs {
-			b.WriteString(formatPlan(&v))
+		for i := range vs {
+			b.WriteString(l.format(&vs[i]))
 		}
 		return b.String(), nil
 	}
 	if err != nil {
 		return "", err
 	}
-	return formatPlan(&p), nil
+	return l.format(&x), nil
 }
 
-func formatPlan(p *config.Plan) string {
-	out := fmt.Sprintf("%s %s effective %s to %s", p.Ref(), p.Status, orOpen(p.Effective.String()), orOpen(p.Termination.String()))
-	if a := p.Audit; p.Status == edits.Active {
+func formatDated(ref string, d *config.Dated, a edits.Audit) string {
+	out := fmt.Sprintf("%s %s effective %s to %s", ref, d.Status, orOpen(d.Effective.String()), orOpen(d.Termination.String()))
+	if d.Status == edits.Active {
 		out += " activated by " + a.ActivatedBy
 		if a.SelfActivated {
 			out += " (self-activated: maker-checker relaxed)"

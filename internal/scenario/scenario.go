@@ -29,7 +29,7 @@
 //	                             its problems, or "valid" and its warnings (targets that
 //	                             implement Checker; "activate" then prints warnings too)
 //
-// Plan versions: see PlanAdmin. Prior authorizations and enrollment syncs:
+// Plan and network versions: see PlanAdmin and NetworkAdmin. Prior authorizations and enrollment syncs:
 // see PriorAuthAdmin. Retro jobs: see Retroer.
 //
 // Claim fields: bin pcn group cardholder person dob gender date rx fill ndc
@@ -197,6 +197,8 @@ func (s *state) run(d *datadriven.TestData) (string, error) {
 		return s.admin(ctx, admin, d, args, flags)
 	case "plan-draft", "plan-update", "plan-activate", "plan-inactivate", "plan-show":
 		return s.plans(ctx, d, args)
+	case "network-draft", "network-update", "network-activate", "network-inactivate", "network-show":
+		return s.networks(ctx, d, args)
 	case "replay":
 		return s.replay(ctx)
 	case "retro", "retro-report":

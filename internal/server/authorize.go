@@ -198,6 +198,12 @@ func requestObjects(req any) []string {
 		return []string{adjudicator.PlanObject(clip(r.GetId()), int(r.GetVersion()))}
 	case *pb.GetPlanRequest:
 		return []string{"plan " + clip(r.GetId())}
+	case *pb.ActivateNetworkRequest:
+		return []string{adjudicator.NetworkObject(clip(r.GetId()), int(r.GetVersion()))}
+	case *pb.InactivateNetworkRequest:
+		return []string{adjudicator.NetworkObject(clip(r.GetId()), int(r.GetVersion()))}
+	case *pb.GetNetworkRequest:
+		return []string{"network " + clip(r.GetId())}
 	case *pb.TestClaimRequest:
 		var out []string
 		for _, d := range r.GetDrafts()[:min(len(r.GetDrafts()), 10)] {

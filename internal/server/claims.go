@@ -62,6 +62,8 @@ func engineStatus(ctx context.Context, log *slog.Logger, method, what string, er
 		return status.Error(codes.InvalidArgument, err.Error())
 	case errors.Is(err, adjudicator.ErrNotFound):
 		return status.Error(codes.NotFound, err.Error())
+	case errors.Is(err, edits.ErrConflict): // a catalog sync naming a network with dated versions
+		return status.Error(codes.FailedPrecondition, err.Error())
 	case errors.Is(err, adjudicator.ErrBusy):
 		return status.Error(codes.ResourceExhausted, err.Error())
 	case errors.Is(err, adjudicator.ErrStaleConfig):

@@ -98,6 +98,27 @@ func (g *grpcTarget) PlanVersions(ctx context.Context, id string) ([]config.Plan
 	return g.admin("auditor").PlanVersions(ctx, id)
 }
 
+func (g *grpcTarget) CreateNetworkDraft(ctx context.Context, n config.Network, user string) (config.Network, error) {
+	return g.admin(user).CreateNetworkDraft(ctx, n)
+}
+
+func (g *grpcTarget) UpdateNetworkDraft(ctx context.Context, n config.Network, user string) (config.Network, error) {
+	return g.admin(user).UpdateNetworkDraft(ctx, n)
+}
+
+func (g *grpcTarget) ActivateNetwork(ctx context.Context, id string, version int, user string) (config.Network, error) {
+	return g.admin(user).ActivateNetwork(ctx, id, version)
+}
+
+func (g *grpcTarget) InactivateNetwork(ctx context.Context, id string, version int, user string) (config.Network, error) {
+	return g.admin(user).InactivateNetwork(ctx, id, version)
+}
+
+// NetworkVersions reads as an auditor would.
+func (g *grpcTarget) NetworkVersions(ctx context.Context, id string) ([]config.Network, error) {
+	return g.admin("auditor").NetworkVersions(ctx, id)
+}
+
 // DryRun runs a dry run through AdminService.DryRun, as an analyst would.
 func (g *grpcTarget) DryRun(ctx context.Context, sel adjudicator.DryRunSelection, drafts []adjudicator.EditRef,
 	fn func(*adjudicator.DryRunChange) error) (*adjudicator.DryRunReport, error) {

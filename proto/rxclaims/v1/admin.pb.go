@@ -3088,6 +3088,656 @@ func (x *GetPlanResponse) GetVersions() []*PlanVersion {
 	return nil
 }
 
+// NetworkVersion is one version of a network: the full document and a
+// summary.
+type NetworkVersion struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	NetworkJson   string                 `protobuf:"bytes,1,opt,name=network_json,json=networkJson,proto3" json:"network_json,omitempty"` // the bundle's network format
+	Id            string                 `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	Version       int32                  `protobuf:"varint,3,opt,name=version,proto3" json:"version,omitempty"`
+	Status        string                 `protobuf:"bytes,4,opt,name=status,proto3" json:"status,omitempty"`           // DRAFT, ACTIVE or INACTIVE
+	Type          string                 `protobuf:"bytes,5,opt,name=type,proto3" json:"type,omitempty"`               // RETAIL, RETAIL90, MAIL or SPECIALTY
+	Effective     string                 `protobuf:"bytes,6,opt,name=effective,proto3" json:"effective,omitempty"`     // YYYY-MM-DD; empty when open towards the past
+	Termination   string                 `protobuf:"bytes,7,opt,name=termination,proto3" json:"termination,omitempty"` // YYYY-MM-DD; empty when open-ended
+	CreatedBy     string                 `protobuf:"bytes,8,opt,name=created_by,json=createdBy,proto3" json:"created_by,omitempty"`
+	CreatedAt     string                 `protobuf:"bytes,9,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"` // RFC 3339
+	UpdatedBy     string                 `protobuf:"bytes,10,opt,name=updated_by,json=updatedBy,proto3" json:"updated_by,omitempty"`
+	UpdatedAt     string                 `protobuf:"bytes,11,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	ActivatedBy   string                 `protobuf:"bytes,12,opt,name=activated_by,json=activatedBy,proto3" json:"activated_by,omitempty"`
+	ActivatedAt   string                 `protobuf:"bytes,13,opt,name=activated_at,json=activatedAt,proto3" json:"activated_at,omitempty"`
+	SelfActivated bool                   `protobuf:"varint,14,opt,name=self_activated,json=selfActivated,proto3" json:"self_activated,omitempty"`
+	InactivatedBy string                 `protobuf:"bytes,15,opt,name=inactivated_by,json=inactivatedBy,proto3" json:"inactivated_by,omitempty"`
+	InactivatedAt string                 `protobuf:"bytes,16,opt,name=inactivated_at,json=inactivatedAt,proto3" json:"inactivated_at,omitempty"`
+	ImportedBy    string                 `protobuf:"bytes,17,opt,name=imported_by,json=importedBy,proto3" json:"imported_by,omitempty"`
+	ImportedAt    string                 `protobuf:"bytes,18,opt,name=imported_at,json=importedAt,proto3" json:"imported_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NetworkVersion) Reset() {
+	*x = NetworkVersion{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[51]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NetworkVersion) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NetworkVersion) ProtoMessage() {}
+
+func (x *NetworkVersion) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[51]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NetworkVersion.ProtoReflect.Descriptor instead.
+func (*NetworkVersion) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{51}
+}
+
+func (x *NetworkVersion) GetNetworkJson() string {
+	if x != nil {
+		return x.NetworkJson
+	}
+	return ""
+}
+
+func (x *NetworkVersion) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *NetworkVersion) GetVersion() int32 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *NetworkVersion) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *NetworkVersion) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *NetworkVersion) GetEffective() string {
+	if x != nil {
+		return x.Effective
+	}
+	return ""
+}
+
+func (x *NetworkVersion) GetTermination() string {
+	if x != nil {
+		return x.Termination
+	}
+	return ""
+}
+
+func (x *NetworkVersion) GetCreatedBy() string {
+	if x != nil {
+		return x.CreatedBy
+	}
+	return ""
+}
+
+func (x *NetworkVersion) GetCreatedAt() string {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return ""
+}
+
+func (x *NetworkVersion) GetUpdatedBy() string {
+	if x != nil {
+		return x.UpdatedBy
+	}
+	return ""
+}
+
+func (x *NetworkVersion) GetUpdatedAt() string {
+	if x != nil {
+		return x.UpdatedAt
+	}
+	return ""
+}
+
+func (x *NetworkVersion) GetActivatedBy() string {
+	if x != nil {
+		return x.ActivatedBy
+	}
+	return ""
+}
+
+func (x *NetworkVersion) GetActivatedAt() string {
+	if x != nil {
+		return x.ActivatedAt
+	}
+	return ""
+}
+
+func (x *NetworkVersion) GetSelfActivated() bool {
+	if x != nil {
+		return x.SelfActivated
+	}
+	return false
+}
+
+func (x *NetworkVersion) GetInactivatedBy() string {
+	if x != nil {
+		return x.InactivatedBy
+	}
+	return ""
+}
+
+func (x *NetworkVersion) GetInactivatedAt() string {
+	if x != nil {
+		return x.InactivatedAt
+	}
+	return ""
+}
+
+func (x *NetworkVersion) GetImportedBy() string {
+	if x != nil {
+		return x.ImportedBy
+	}
+	return ""
+}
+
+func (x *NetworkVersion) GetImportedAt() string {
+	if x != nil {
+		return x.ImportedAt
+	}
+	return ""
+}
+
+// CreateNetworkDraftRequest carries the network version to store as a
+// Draft.
+type CreateNetworkDraftRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	NetworkJson   string                 `protobuf:"bytes,1,opt,name=network_json,json=networkJson,proto3" json:"network_json,omitempty"` // one entry of a bundle's networks: list, as JSON
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateNetworkDraftRequest) Reset() {
+	*x = CreateNetworkDraftRequest{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[52]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateNetworkDraftRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateNetworkDraftRequest) ProtoMessage() {}
+
+func (x *CreateNetworkDraftRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[52]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateNetworkDraftRequest.ProtoReflect.Descriptor instead.
+func (*CreateNetworkDraftRequest) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{52}
+}
+
+func (x *CreateNetworkDraftRequest) GetNetworkJson() string {
+	if x != nil {
+		return x.NetworkJson
+	}
+	return ""
+}
+
+// CreateNetworkDraftResponse carries the stored Draft.
+type CreateNetworkDraftResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Network       *NetworkVersion        `protobuf:"bytes,1,opt,name=network,proto3" json:"network,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateNetworkDraftResponse) Reset() {
+	*x = CreateNetworkDraftResponse{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[53]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateNetworkDraftResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateNetworkDraftResponse) ProtoMessage() {}
+
+func (x *CreateNetworkDraftResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[53]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateNetworkDraftResponse.ProtoReflect.Descriptor instead.
+func (*CreateNetworkDraftResponse) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{53}
+}
+
+func (x *CreateNetworkDraftResponse) GetNetwork() *NetworkVersion {
+	if x != nil {
+		return x.Network
+	}
+	return nil
+}
+
+// UpdateNetworkDraftRequest carries the new content of a Draft network
+// version.
+type UpdateNetworkDraftRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	NetworkJson   string                 `protobuf:"bytes,1,opt,name=network_json,json=networkJson,proto3" json:"network_json,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateNetworkDraftRequest) Reset() {
+	*x = UpdateNetworkDraftRequest{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[54]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateNetworkDraftRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateNetworkDraftRequest) ProtoMessage() {}
+
+func (x *UpdateNetworkDraftRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[54]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateNetworkDraftRequest.ProtoReflect.Descriptor instead.
+func (*UpdateNetworkDraftRequest) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{54}
+}
+
+func (x *UpdateNetworkDraftRequest) GetNetworkJson() string {
+	if x != nil {
+		return x.NetworkJson
+	}
+	return ""
+}
+
+// UpdateNetworkDraftResponse carries the updated Draft.
+type UpdateNetworkDraftResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Network       *NetworkVersion        `protobuf:"bytes,1,opt,name=network,proto3" json:"network,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateNetworkDraftResponse) Reset() {
+	*x = UpdateNetworkDraftResponse{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[55]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateNetworkDraftResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateNetworkDraftResponse) ProtoMessage() {}
+
+func (x *UpdateNetworkDraftResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[55]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateNetworkDraftResponse.ProtoReflect.Descriptor instead.
+func (*UpdateNetworkDraftResponse) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{55}
+}
+
+func (x *UpdateNetworkDraftResponse) GetNetwork() *NetworkVersion {
+	if x != nil {
+		return x.Network
+	}
+	return nil
+}
+
+// ActivateNetworkRequest names the network version to activate.
+type ActivateNetworkRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Version       int32                  `protobuf:"varint,2,opt,name=version,proto3" json:"version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ActivateNetworkRequest) Reset() {
+	*x = ActivateNetworkRequest{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[56]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ActivateNetworkRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ActivateNetworkRequest) ProtoMessage() {}
+
+func (x *ActivateNetworkRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[56]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ActivateNetworkRequest.ProtoReflect.Descriptor instead.
+func (*ActivateNetworkRequest) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{56}
+}
+
+func (x *ActivateNetworkRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *ActivateNetworkRequest) GetVersion() int32 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+// ActivateNetworkResponse carries the activated version.
+type ActivateNetworkResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Network       *NetworkVersion        `protobuf:"bytes,1,opt,name=network,proto3" json:"network,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ActivateNetworkResponse) Reset() {
+	*x = ActivateNetworkResponse{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[57]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ActivateNetworkResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ActivateNetworkResponse) ProtoMessage() {}
+
+func (x *ActivateNetworkResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[57]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ActivateNetworkResponse.ProtoReflect.Descriptor instead.
+func (*ActivateNetworkResponse) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{57}
+}
+
+func (x *ActivateNetworkResponse) GetNetwork() *NetworkVersion {
+	if x != nil {
+		return x.Network
+	}
+	return nil
+}
+
+// InactivateNetworkRequest names the network version to retire.
+type InactivateNetworkRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Version       int32                  `protobuf:"varint,2,opt,name=version,proto3" json:"version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InactivateNetworkRequest) Reset() {
+	*x = InactivateNetworkRequest{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[58]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InactivateNetworkRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InactivateNetworkRequest) ProtoMessage() {}
+
+func (x *InactivateNetworkRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[58]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InactivateNetworkRequest.ProtoReflect.Descriptor instead.
+func (*InactivateNetworkRequest) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{58}
+}
+
+func (x *InactivateNetworkRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *InactivateNetworkRequest) GetVersion() int32 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+// InactivateNetworkResponse carries the retired version.
+type InactivateNetworkResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Network       *NetworkVersion        `protobuf:"bytes,1,opt,name=network,proto3" json:"network,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InactivateNetworkResponse) Reset() {
+	*x = InactivateNetworkResponse{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[59]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InactivateNetworkResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InactivateNetworkResponse) ProtoMessage() {}
+
+func (x *InactivateNetworkResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[59]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InactivateNetworkResponse.ProtoReflect.Descriptor instead.
+func (*InactivateNetworkResponse) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{59}
+}
+
+func (x *InactivateNetworkResponse) GetNetwork() *NetworkVersion {
+	if x != nil {
+		return x.Network
+	}
+	return nil
+}
+
+// GetNetworkRequest names a network.
+type GetNetworkRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetNetworkRequest) Reset() {
+	*x = GetNetworkRequest{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[60]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetNetworkRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetNetworkRequest) ProtoMessage() {}
+
+func (x *GetNetworkRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[60]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetNetworkRequest.ProtoReflect.Descriptor instead.
+func (*GetNetworkRequest) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{60}
+}
+
+func (x *GetNetworkRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+// GetNetworkResponse carries every version of the network, by version.
+type GetNetworkResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Versions      []*NetworkVersion      `protobuf:"bytes,1,rep,name=versions,proto3" json:"versions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetNetworkResponse) Reset() {
+	*x = GetNetworkResponse{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[61]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetNetworkResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetNetworkResponse) ProtoMessage() {}
+
+func (x *GetNetworkResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[61]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetNetworkResponse.ProtoReflect.Descriptor instead.
+func (*GetNetworkResponse) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{61}
+}
+
+func (x *GetNetworkResponse) GetVersions() []*NetworkVersion {
+	if x != nil {
+		return x.Versions
+	}
+	return nil
+}
+
 // DryRunRequest selects the paid claims a dry run re-adjudicates.
 type DryRunRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -3105,7 +3755,7 @@ type DryRunRequest struct {
 
 func (x *DryRunRequest) Reset() {
 	*x = DryRunRequest{}
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[51]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3117,7 +3767,7 @@ func (x *DryRunRequest) String() string {
 func (*DryRunRequest) ProtoMessage() {}
 
 func (x *DryRunRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[51]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3130,7 +3780,7 @@ func (x *DryRunRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DryRunRequest.ProtoReflect.Descriptor instead.
 func (*DryRunRequest) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{51}
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *DryRunRequest) GetFrom() string {
@@ -3204,7 +3854,7 @@ type DryRunResponse struct {
 
 func (x *DryRunResponse) Reset() {
 	*x = DryRunResponse{}
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[52]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3216,7 +3866,7 @@ func (x *DryRunResponse) String() string {
 func (*DryRunResponse) ProtoMessage() {}
 
 func (x *DryRunResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[52]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3229,7 +3879,7 @@ func (x *DryRunResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DryRunResponse.ProtoReflect.Descriptor instead.
 func (*DryRunResponse) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{52}
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *DryRunResponse) GetItem() isDryRunResponse_Item {
@@ -3289,7 +3939,7 @@ type DryRunChange struct {
 
 func (x *DryRunChange) Reset() {
 	*x = DryRunChange{}
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[53]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3301,7 +3951,7 @@ func (x *DryRunChange) String() string {
 func (*DryRunChange) ProtoMessage() {}
 
 func (x *DryRunChange) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[53]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3314,7 +3964,7 @@ func (x *DryRunChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DryRunChange.ProtoReflect.Descriptor instead.
 func (*DryRunChange) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{53}
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *DryRunChange) GetClaimId() string {
@@ -3378,7 +4028,7 @@ type DryRunTotals struct {
 
 func (x *DryRunTotals) Reset() {
 	*x = DryRunTotals{}
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[54]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3390,7 +4040,7 @@ func (x *DryRunTotals) String() string {
 func (*DryRunTotals) ProtoMessage() {}
 
 func (x *DryRunTotals) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[54]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3403,7 +4053,7 @@ func (x *DryRunTotals) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DryRunTotals.ProtoReflect.Descriptor instead.
 func (*DryRunTotals) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{54}
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *DryRunTotals) GetClaims() int64 {
@@ -3701,7 +4351,55 @@ const file_rxclaims_v1_admin_proto_rawDesc = "" +
 	"\x0eGetPlanRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"G\n" +
 	"\x0fGetPlanResponse\x124\n" +
-	"\bversions\x18\x01 \x03(\v2\x18.rxclaims.v1.PlanVersionR\bversions\"\xf8\x01\n" +
+	"\bversions\x18\x01 \x03(\v2\x18.rxclaims.v1.PlanVersionR\bversions\"\xc2\x04\n" +
+	"\x0eNetworkVersion\x12!\n" +
+	"\fnetwork_json\x18\x01 \x01(\tR\vnetworkJson\x12\x0e\n" +
+	"\x02id\x18\x02 \x01(\tR\x02id\x12\x18\n" +
+	"\aversion\x18\x03 \x01(\x05R\aversion\x12\x16\n" +
+	"\x06status\x18\x04 \x01(\tR\x06status\x12\x12\n" +
+	"\x04type\x18\x05 \x01(\tR\x04type\x12\x1c\n" +
+	"\teffective\x18\x06 \x01(\tR\teffective\x12 \n" +
+	"\vtermination\x18\a \x01(\tR\vtermination\x12\x1d\n" +
+	"\n" +
+	"created_by\x18\b \x01(\tR\tcreatedBy\x12\x1d\n" +
+	"\n" +
+	"created_at\x18\t \x01(\tR\tcreatedAt\x12\x1d\n" +
+	"\n" +
+	"updated_by\x18\n" +
+	" \x01(\tR\tupdatedBy\x12\x1d\n" +
+	"\n" +
+	"updated_at\x18\v \x01(\tR\tupdatedAt\x12!\n" +
+	"\factivated_by\x18\f \x01(\tR\vactivatedBy\x12!\n" +
+	"\factivated_at\x18\r \x01(\tR\vactivatedAt\x12%\n" +
+	"\x0eself_activated\x18\x0e \x01(\bR\rselfActivated\x12%\n" +
+	"\x0einactivated_by\x18\x0f \x01(\tR\rinactivatedBy\x12%\n" +
+	"\x0einactivated_at\x18\x10 \x01(\tR\rinactivatedAt\x12\x1f\n" +
+	"\vimported_by\x18\x11 \x01(\tR\n" +
+	"importedBy\x12\x1f\n" +
+	"\vimported_at\x18\x12 \x01(\tR\n" +
+	"importedAt\">\n" +
+	"\x19CreateNetworkDraftRequest\x12!\n" +
+	"\fnetwork_json\x18\x01 \x01(\tR\vnetworkJson\"S\n" +
+	"\x1aCreateNetworkDraftResponse\x125\n" +
+	"\anetwork\x18\x01 \x01(\v2\x1b.rxclaims.v1.NetworkVersionR\anetwork\">\n" +
+	"\x19UpdateNetworkDraftRequest\x12!\n" +
+	"\fnetwork_json\x18\x01 \x01(\tR\vnetworkJson\"S\n" +
+	"\x1aUpdateNetworkDraftResponse\x125\n" +
+	"\anetwork\x18\x01 \x01(\v2\x1b.rxclaims.v1.NetworkVersionR\anetwork\"B\n" +
+	"\x16ActivateNetworkRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
+	"\aversion\x18\x02 \x01(\x05R\aversion\"P\n" +
+	"\x17ActivateNetworkResponse\x125\n" +
+	"\anetwork\x18\x01 \x01(\v2\x1b.rxclaims.v1.NetworkVersionR\anetwork\"D\n" +
+	"\x18InactivateNetworkRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
+	"\aversion\x18\x02 \x01(\x05R\aversion\"R\n" +
+	"\x19InactivateNetworkResponse\x125\n" +
+	"\anetwork\x18\x01 \x01(\v2\x1b.rxclaims.v1.NetworkVersionR\anetwork\"#\n" +
+	"\x11GetNetworkRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"M\n" +
+	"\x12GetNetworkResponse\x127\n" +
+	"\bversions\x18\x01 \x03(\v2\x1b.rxclaims.v1.NetworkVersionR\bversions\"\xf8\x01\n" +
 	"\rDryRunRequest\x12\x12\n" +
 	"\x04from\x18\x01 \x01(\tR\x04from\x12\x0e\n" +
 	"\x02to\x18\x02 \x01(\tR\x02to\x12\x17\n" +
@@ -3735,7 +4433,7 @@ const file_rxclaims_v1_admin_proto_rawDesc = "" +
 	"\x11patient_pay_after\x18\t \x01(\tR\x0fpatientPayAfter\x12\x1d\n" +
 	"\n" +
 	"elapsed_ms\x18\n" +
-	" \x01(\x03R\telapsedMs2\xa5\x0e\n" +
+	" \x01(\x03R\telapsedMs2\x84\x12\n" +
 	"\fAdminService\x12P\n" +
 	"\vCreateDraft\x12\x1f.rxclaims.v1.CreateDraftRequest\x1a .rxclaims.v1.CreateDraftResponse\x12P\n" +
 	"\vUpdateDraft\x12\x1f.rxclaims.v1.UpdateDraftRequest\x1a .rxclaims.v1.UpdateDraftResponse\x12S\n" +
@@ -3757,7 +4455,13 @@ const file_rxclaims_v1_admin_proto_rawDesc = "" +
 	"\x0fUpdatePlanDraft\x12#.rxclaims.v1.UpdatePlanDraftRequest\x1a$.rxclaims.v1.UpdatePlanDraftResponse\x12S\n" +
 	"\fActivatePlan\x12 .rxclaims.v1.ActivatePlanRequest\x1a!.rxclaims.v1.ActivatePlanResponse\x12Y\n" +
 	"\x0eInactivatePlan\x12\".rxclaims.v1.InactivatePlanRequest\x1a#.rxclaims.v1.InactivatePlanResponse\x12D\n" +
-	"\aGetPlan\x12\x1b.rxclaims.v1.GetPlanRequest\x1a\x1c.rxclaims.v1.GetPlanResponse\x12C\n" +
+	"\aGetPlan\x12\x1b.rxclaims.v1.GetPlanRequest\x1a\x1c.rxclaims.v1.GetPlanResponse\x12e\n" +
+	"\x12CreateNetworkDraft\x12&.rxclaims.v1.CreateNetworkDraftRequest\x1a'.rxclaims.v1.CreateNetworkDraftResponse\x12e\n" +
+	"\x12UpdateNetworkDraft\x12&.rxclaims.v1.UpdateNetworkDraftRequest\x1a'.rxclaims.v1.UpdateNetworkDraftResponse\x12\\\n" +
+	"\x0fActivateNetwork\x12#.rxclaims.v1.ActivateNetworkRequest\x1a$.rxclaims.v1.ActivateNetworkResponse\x12b\n" +
+	"\x11InactivateNetwork\x12%.rxclaims.v1.InactivateNetworkRequest\x1a&.rxclaims.v1.InactivateNetworkResponse\x12M\n" +
+	"\n" +
+	"GetNetwork\x12\x1e.rxclaims.v1.GetNetworkRequest\x1a\x1f.rxclaims.v1.GetNetworkResponse\x12C\n" +
 	"\x06DryRun\x12\x1a.rxclaims.v1.DryRunRequest\x1a\x1b.rxclaims.v1.DryRunResponse0\x01B;Z9github.com/rxclaims/rxclaims/proto/rxclaims/v1;rxclaimsv1b\x06proto3"
 
 var (
@@ -3772,65 +4476,76 @@ func file_rxclaims_v1_admin_proto_rawDescGZIP() []byte {
 	return file_rxclaims_v1_admin_proto_rawDescData
 }
 
-var file_rxclaims_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 55)
+var file_rxclaims_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 66)
 var file_rxclaims_v1_admin_proto_goTypes = []any{
-	(*EditVersion)(nil),             // 0: rxclaims.v1.EditVersion
-	(*ValidationProblem)(nil),       // 1: rxclaims.v1.ValidationProblem
-	(*ValidationProblems)(nil),      // 2: rxclaims.v1.ValidationProblems
-	(*CreateDraftRequest)(nil),      // 3: rxclaims.v1.CreateDraftRequest
-	(*CreateDraftResponse)(nil),     // 4: rxclaims.v1.CreateDraftResponse
-	(*UpdateDraftRequest)(nil),      // 5: rxclaims.v1.UpdateDraftRequest
-	(*UpdateDraftResponse)(nil),     // 6: rxclaims.v1.UpdateDraftResponse
-	(*ValidateEditRequest)(nil),     // 7: rxclaims.v1.ValidateEditRequest
-	(*ValidateEditResponse)(nil),    // 8: rxclaims.v1.ValidateEditResponse
-	(*ActivateEditRequest)(nil),     // 9: rxclaims.v1.ActivateEditRequest
-	(*ActivateEditResponse)(nil),    // 10: rxclaims.v1.ActivateEditResponse
-	(*InactivateEditRequest)(nil),   // 11: rxclaims.v1.InactivateEditRequest
-	(*InactivateEditResponse)(nil),  // 12: rxclaims.v1.InactivateEditResponse
-	(*ListEditsRequest)(nil),        // 13: rxclaims.v1.ListEditsRequest
-	(*ListEditsResponse)(nil),       // 14: rxclaims.v1.ListEditsResponse
-	(*GetEditRequest)(nil),          // 15: rxclaims.v1.GetEditRequest
-	(*GetEditResponse)(nil),         // 16: rxclaims.v1.GetEditResponse
-	(*ExportBundleRequest)(nil),     // 17: rxclaims.v1.ExportBundleRequest
-	(*ExportBundleResponse)(nil),    // 18: rxclaims.v1.ExportBundleResponse
-	(*ImportBundleRequest)(nil),     // 19: rxclaims.v1.ImportBundleRequest
-	(*ImportBundleResponse)(nil),    // 20: rxclaims.v1.ImportBundleResponse
-	(*ApproveImportRequest)(nil),    // 21: rxclaims.v1.ApproveImportRequest
-	(*ApproveImportResponse)(nil),   // 22: rxclaims.v1.ApproveImportResponse
-	(*RejectImportRequest)(nil),     // 23: rxclaims.v1.RejectImportRequest
-	(*RejectImportResponse)(nil),    // 24: rxclaims.v1.RejectImportResponse
-	(*ListImportsRequest)(nil),      // 25: rxclaims.v1.ListImportsRequest
-	(*PendingImport)(nil),           // 26: rxclaims.v1.PendingImport
-	(*ListImportsResponse)(nil),     // 27: rxclaims.v1.ListImportsResponse
-	(*ListAuditRequest)(nil),        // 28: rxclaims.v1.ListAuditRequest
-	(*AuditEntry)(nil),              // 29: rxclaims.v1.AuditEntry
-	(*ListAuditResponse)(nil),       // 30: rxclaims.v1.ListAuditResponse
-	(*EditRef)(nil),                 // 31: rxclaims.v1.EditRef
-	(*TestClaimRequest)(nil),        // 32: rxclaims.v1.TestClaimRequest
-	(*TestClaimResponse)(nil),       // 33: rxclaims.v1.TestClaimResponse
-	(*ReplayClaimRequest)(nil),      // 34: rxclaims.v1.ReplayClaimRequest
-	(*ReplayClaimResponse)(nil),     // 35: rxclaims.v1.ReplayClaimResponse
-	(*ClaimReplay)(nil),             // 36: rxclaims.v1.ClaimReplay
-	(*ReplayDifference)(nil),        // 37: rxclaims.v1.ReplayDifference
-	(*ReplayStoreRequest)(nil),      // 38: rxclaims.v1.ReplayStoreRequest
-	(*ReplayStoreResponse)(nil),     // 39: rxclaims.v1.ReplayStoreResponse
-	(*PlanVersion)(nil),             // 40: rxclaims.v1.PlanVersion
-	(*CreatePlanDraftRequest)(nil),  // 41: rxclaims.v1.CreatePlanDraftRequest
-	(*CreatePlanDraftResponse)(nil), // 42: rxclaims.v1.CreatePlanDraftResponse
-	(*UpdatePlanDraftRequest)(nil),  // 43: rxclaims.v1.UpdatePlanDraftRequest
-	(*UpdatePlanDraftResponse)(nil), // 44: rxclaims.v1.UpdatePlanDraftResponse
-	(*ActivatePlanRequest)(nil),     // 45: rxclaims.v1.ActivatePlanRequest
-	(*ActivatePlanResponse)(nil),    // 46: rxclaims.v1.ActivatePlanResponse
-	(*InactivatePlanRequest)(nil),   // 47: rxclaims.v1.InactivatePlanRequest
-	(*InactivatePlanResponse)(nil),  // 48: rxclaims.v1.InactivatePlanResponse
-	(*GetPlanRequest)(nil),          // 49: rxclaims.v1.GetPlanRequest
-	(*GetPlanResponse)(nil),         // 50: rxclaims.v1.GetPlanResponse
-	(*DryRunRequest)(nil),           // 51: rxclaims.v1.DryRunRequest
-	(*DryRunResponse)(nil),          // 52: rxclaims.v1.DryRunResponse
-	(*DryRunChange)(nil),            // 53: rxclaims.v1.DryRunChange
-	(*DryRunTotals)(nil),            // 54: rxclaims.v1.DryRunTotals
-	(*Claim)(nil),                   // 55: rxclaims.v1.Claim
-	(*ClaimResult)(nil),             // 56: rxclaims.v1.ClaimResult
+	(*EditVersion)(nil),                // 0: rxclaims.v1.EditVersion
+	(*ValidationProblem)(nil),          // 1: rxclaims.v1.ValidationProblem
+	(*ValidationProblems)(nil),         // 2: rxclaims.v1.ValidationProblems
+	(*CreateDraftRequest)(nil),         // 3: rxclaims.v1.CreateDraftRequest
+	(*CreateDraftResponse)(nil),        // 4: rxclaims.v1.CreateDraftResponse
+	(*UpdateDraftRequest)(nil),         // 5: rxclaims.v1.UpdateDraftRequest
+	(*UpdateDraftResponse)(nil),        // 6: rxclaims.v1.UpdateDraftResponse
+	(*ValidateEditRequest)(nil),        // 7: rxclaims.v1.ValidateEditRequest
+	(*ValidateEditResponse)(nil),       // 8: rxclaims.v1.ValidateEditResponse
+	(*ActivateEditRequest)(nil),        // 9: rxclaims.v1.ActivateEditRequest
+	(*ActivateEditResponse)(nil),       // 10: rxclaims.v1.ActivateEditResponse
+	(*InactivateEditRequest)(nil),      // 11: rxclaims.v1.InactivateEditRequest
+	(*InactivateEditResponse)(nil),     // 12: rxclaims.v1.InactivateEditResponse
+	(*ListEditsRequest)(nil),           // 13: rxclaims.v1.ListEditsRequest
+	(*ListEditsResponse)(nil),          // 14: rxclaims.v1.ListEditsResponse
+	(*GetEditRequest)(nil),             // 15: rxclaims.v1.GetEditRequest
+	(*GetEditResponse)(nil),            // 16: rxclaims.v1.GetEditResponse
+	(*ExportBundleRequest)(nil),        // 17: rxclaims.v1.ExportBundleRequest
+	(*ExportBundleResponse)(nil),       // 18: rxclaims.v1.ExportBundleResponse
+	(*ImportBundleRequest)(nil),        // 19: rxclaims.v1.ImportBundleRequest
+	(*ImportBundleResponse)(nil),       // 20: rxclaims.v1.ImportBundleResponse
+	(*ApproveImportRequest)(nil),       // 21: rxclaims.v1.ApproveImportRequest
+	(*ApproveImportResponse)(nil),      // 22: rxclaims.v1.ApproveImportResponse
+	(*RejectImportRequest)(nil),        // 23: rxclaims.v1.RejectImportRequest
+	(*RejectImportResponse)(nil),       // 24: rxclaims.v1.RejectImportResponse
+	(*ListImportsRequest)(nil),         // 25: rxclaims.v1.ListImportsRequest
+	(*PendingImport)(nil),              // 26: rxclaims.v1.PendingImport
+	(*ListImportsResponse)(nil),        // 27: rxclaims.v1.ListImportsResponse
+	(*ListAuditRequest)(nil),           // 28: rxclaims.v1.ListAuditRequest
+	(*AuditEntry)(nil),                 // 29: rxclaims.v1.AuditEntry
+	(*ListAuditResponse)(nil),          // 30: rxclaims.v1.ListAuditResponse
+	(*EditRef)(nil),                    // 31: rxclaims.v1.EditRef
+	(*TestClaimRequest)(nil),           // 32: rxclaims.v1.TestClaimRequest
+	(*TestClaimResponse)(nil),          // 33: rxclaims.v1.TestClaimResponse
+	(*ReplayClaimRequest)(nil),         // 34: rxclaims.v1.ReplayClaimRequest
+	(*ReplayClaimResponse)(nil),        // 35: rxclaims.v1.ReplayClaimResponse
+	(*ClaimReplay)(nil),                // 36: rxclaims.v1.ClaimReplay
+	(*ReplayDifference)(nil),           // 37: rxclaims.v1.ReplayDifference
+	(*ReplayStoreRequest)(nil),         // 38: rxclaims.v1.ReplayStoreRequest
+	(*ReplayStoreResponse)(nil),        // 39: rxclaims.v1.ReplayStoreResponse
+	(*PlanVersion)(nil),                // 40: rxclaims.v1.PlanVersion
+	(*CreatePlanDraftRequest)(nil),     // 41: rxclaims.v1.CreatePlanDraftRequest
+	(*CreatePlanDraftResponse)(nil),    // 42: rxclaims.v1.CreatePlanDraftResponse
+	(*UpdatePlanDraftRequest)(nil),     // 43: rxclaims.v1.UpdatePlanDraftRequest
+	(*UpdatePlanDraftResponse)(nil),    // 44: rxclaims.v1.UpdatePlanDraftResponse
+	(*ActivatePlanRequest)(nil),        // 45: rxclaims.v1.ActivatePlanRequest
+	(*ActivatePlanResponse)(nil),       // 46: rxclaims.v1.ActivatePlanResponse
+	(*InactivatePlanRequest)(nil),      // 47: rxclaims.v1.InactivatePlanRequest
+	(*InactivatePlanResponse)(nil),     // 48: rxclaims.v1.InactivatePlanResponse
+	(*GetPlanRequest)(nil),             // 49: rxclaims.v1.GetPlanRequest
+	(*GetPlanResponse)(nil),            // 50: rxclaims.v1.GetPlanResponse
+	(*NetworkVersion)(nil),             // 51: rxclaims.v1.NetworkVersion
+	(*CreateNetworkDraftRequest)(nil),  // 52: rxclaims.v1.CreateNetworkDraftRequest
+	(*CreateNetworkDraftResponse)(nil), // 53: rxclaims.v1.CreateNetworkDraftResponse
+	(*UpdateNetworkDraftRequest)(nil),  // 54: rxclaims.v1.UpdateNetworkDraftRequest
+	(*UpdateNetworkDraftResponse)(nil), // 55: rxclaims.v1.UpdateNetworkDraftResponse
+	(*ActivateNetworkRequest)(nil),     // 56: rxclaims.v1.ActivateNetworkRequest
+	(*ActivateNetworkResponse)(nil),    // 57: rxclaims.v1.ActivateNetworkResponse
+	(*InactivateNetworkRequest)(nil),   // 58: rxclaims.v1.InactivateNetworkRequest
+	(*InactivateNetworkResponse)(nil),  // 59: rxclaims.v1.InactivateNetworkResponse
+	(*GetNetworkRequest)(nil),          // 60: rxclaims.v1.GetNetworkRequest
+	(*GetNetworkResponse)(nil),         // 61: rxclaims.v1.GetNetworkResponse
+	(*DryRunRequest)(nil),              // 62: rxclaims.v1.DryRunRequest
+	(*DryRunResponse)(nil),             // 63: rxclaims.v1.DryRunResponse
+	(*DryRunChange)(nil),               // 64: rxclaims.v1.DryRunChange
+	(*DryRunTotals)(nil),               // 65: rxclaims.v1.DryRunTotals
+	(*Claim)(nil),                      // 66: rxclaims.v1.Claim
+	(*ClaimResult)(nil),                // 67: rxclaims.v1.ClaimResult
 }
 var file_rxclaims_v1_admin_proto_depIdxs = []int32{
 	1,  // 0: rxclaims.v1.ValidationProblems.problems:type_name -> rxclaims.v1.ValidationProblem
@@ -3845,12 +4560,12 @@ var file_rxclaims_v1_admin_proto_depIdxs = []int32{
 	20, // 9: rxclaims.v1.PendingImport.summary:type_name -> rxclaims.v1.ImportBundleResponse
 	26, // 10: rxclaims.v1.ListImportsResponse.imports:type_name -> rxclaims.v1.PendingImport
 	29, // 11: rxclaims.v1.ListAuditResponse.entries:type_name -> rxclaims.v1.AuditEntry
-	55, // 12: rxclaims.v1.TestClaimRequest.claim:type_name -> rxclaims.v1.Claim
+	66, // 12: rxclaims.v1.TestClaimRequest.claim:type_name -> rxclaims.v1.Claim
 	31, // 13: rxclaims.v1.TestClaimRequest.drafts:type_name -> rxclaims.v1.EditRef
-	56, // 14: rxclaims.v1.TestClaimResponse.result:type_name -> rxclaims.v1.ClaimResult
+	67, // 14: rxclaims.v1.TestClaimResponse.result:type_name -> rxclaims.v1.ClaimResult
 	36, // 15: rxclaims.v1.ReplayClaimResponse.replay:type_name -> rxclaims.v1.ClaimReplay
-	56, // 16: rxclaims.v1.ClaimReplay.original:type_name -> rxclaims.v1.ClaimResult
-	56, // 17: rxclaims.v1.ClaimReplay.replayed:type_name -> rxclaims.v1.ClaimResult
+	67, // 16: rxclaims.v1.ClaimReplay.original:type_name -> rxclaims.v1.ClaimResult
+	67, // 17: rxclaims.v1.ClaimReplay.replayed:type_name -> rxclaims.v1.ClaimResult
 	37, // 18: rxclaims.v1.ClaimReplay.differences:type_name -> rxclaims.v1.ReplayDifference
 	36, // 19: rxclaims.v1.ReplayStoreResponse.reported:type_name -> rxclaims.v1.ClaimReplay
 	40, // 20: rxclaims.v1.CreatePlanDraftResponse.plan:type_name -> rxclaims.v1.PlanVersion
@@ -3858,60 +4573,75 @@ var file_rxclaims_v1_admin_proto_depIdxs = []int32{
 	40, // 22: rxclaims.v1.ActivatePlanResponse.plan:type_name -> rxclaims.v1.PlanVersion
 	40, // 23: rxclaims.v1.InactivatePlanResponse.plan:type_name -> rxclaims.v1.PlanVersion
 	40, // 24: rxclaims.v1.GetPlanResponse.versions:type_name -> rxclaims.v1.PlanVersion
-	31, // 25: rxclaims.v1.DryRunRequest.drafts:type_name -> rxclaims.v1.EditRef
-	53, // 26: rxclaims.v1.DryRunResponse.change:type_name -> rxclaims.v1.DryRunChange
-	54, // 27: rxclaims.v1.DryRunResponse.totals:type_name -> rxclaims.v1.DryRunTotals
-	56, // 28: rxclaims.v1.DryRunChange.before:type_name -> rxclaims.v1.ClaimResult
-	56, // 29: rxclaims.v1.DryRunChange.after:type_name -> rxclaims.v1.ClaimResult
-	3,  // 30: rxclaims.v1.AdminService.CreateDraft:input_type -> rxclaims.v1.CreateDraftRequest
-	5,  // 31: rxclaims.v1.AdminService.UpdateDraft:input_type -> rxclaims.v1.UpdateDraftRequest
-	7,  // 32: rxclaims.v1.AdminService.ValidateEdit:input_type -> rxclaims.v1.ValidateEditRequest
-	9,  // 33: rxclaims.v1.AdminService.ActivateEdit:input_type -> rxclaims.v1.ActivateEditRequest
-	11, // 34: rxclaims.v1.AdminService.InactivateEdit:input_type -> rxclaims.v1.InactivateEditRequest
-	13, // 35: rxclaims.v1.AdminService.ListEdits:input_type -> rxclaims.v1.ListEditsRequest
-	15, // 36: rxclaims.v1.AdminService.GetEdit:input_type -> rxclaims.v1.GetEditRequest
-	17, // 37: rxclaims.v1.AdminService.ExportBundle:input_type -> rxclaims.v1.ExportBundleRequest
-	19, // 38: rxclaims.v1.AdminService.ImportBundle:input_type -> rxclaims.v1.ImportBundleRequest
-	21, // 39: rxclaims.v1.AdminService.ApproveImport:input_type -> rxclaims.v1.ApproveImportRequest
-	23, // 40: rxclaims.v1.AdminService.RejectImport:input_type -> rxclaims.v1.RejectImportRequest
-	25, // 41: rxclaims.v1.AdminService.ListImports:input_type -> rxclaims.v1.ListImportsRequest
-	32, // 42: rxclaims.v1.AdminService.TestClaim:input_type -> rxclaims.v1.TestClaimRequest
-	28, // 43: rxclaims.v1.AdminService.ListAudit:input_type -> rxclaims.v1.ListAuditRequest
-	34, // 44: rxclaims.v1.AdminService.ReplayClaim:input_type -> rxclaims.v1.ReplayClaimRequest
-	38, // 45: rxclaims.v1.AdminService.ReplayStore:input_type -> rxclaims.v1.ReplayStoreRequest
-	41, // 46: rxclaims.v1.AdminService.CreatePlanDraft:input_type -> rxclaims.v1.CreatePlanDraftRequest
-	43, // 47: rxclaims.v1.AdminService.UpdatePlanDraft:input_type -> rxclaims.v1.UpdatePlanDraftRequest
-	45, // 48: rxclaims.v1.AdminService.ActivatePlan:input_type -> rxclaims.v1.ActivatePlanRequest
-	47, // 49: rxclaims.v1.AdminService.InactivatePlan:input_type -> rxclaims.v1.InactivatePlanRequest
-	49, // 50: rxclaims.v1.AdminService.GetPlan:input_type -> rxclaims.v1.GetPlanRequest
-	51, // 51: rxclaims.v1.AdminService.DryRun:input_type -> rxclaims.v1.DryRunRequest
-	4,  // 52: rxclaims.v1.AdminService.CreateDraft:output_type -> rxclaims.v1.CreateDraftResponse
-	6,  // 53: rxclaims.v1.AdminService.UpdateDraft:output_type -> rxclaims.v1.UpdateDraftResponse
-	8,  // 54: rxclaims.v1.AdminService.ValidateEdit:output_type -> rxclaims.v1.ValidateEditResponse
-	10, // 55: rxclaims.v1.AdminService.ActivateEdit:output_type -> rxclaims.v1.ActivateEditResponse
-	12, // 56: rxclaims.v1.AdminService.InactivateEdit:output_type -> rxclaims.v1.InactivateEditResponse
-	14, // 57: rxclaims.v1.AdminService.ListEdits:output_type -> rxclaims.v1.ListEditsResponse
-	16, // 58: rxclaims.v1.AdminService.GetEdit:output_type -> rxclaims.v1.GetEditResponse
-	18, // 59: rxclaims.v1.AdminService.ExportBundle:output_type -> rxclaims.v1.ExportBundleResponse
-	20, // 60: rxclaims.v1.AdminService.ImportBundle:output_type -> rxclaims.v1.ImportBundleResponse
-	22, // 61: rxclaims.v1.AdminService.ApproveImport:output_type -> rxclaims.v1.ApproveImportResponse
-	24, // 62: rxclaims.v1.AdminService.RejectImport:output_type -> rxclaims.v1.RejectImportResponse
-	27, // 63: rxclaims.v1.AdminService.ListImports:output_type -> rxclaims.v1.ListImportsResponse
-	33, // 64: rxclaims.v1.AdminService.TestClaim:output_type -> rxclaims.v1.TestClaimResponse
-	30, // 65: rxclaims.v1.AdminService.ListAudit:output_type -> rxclaims.v1.ListAuditResponse
-	35, // 66: rxclaims.v1.AdminService.ReplayClaim:output_type -> rxclaims.v1.ReplayClaimResponse
-	39, // 67: rxclaims.v1.AdminService.ReplayStore:output_type -> rxclaims.v1.ReplayStoreResponse
-	42, // 68: rxclaims.v1.AdminService.CreatePlanDraft:output_type -> rxclaims.v1.CreatePlanDraftResponse
-	44, // 69: rxclaims.v1.AdminService.UpdatePlanDraft:output_type -> rxclaims.v1.UpdatePlanDraftResponse
-	46, // 70: rxclaims.v1.AdminService.ActivatePlan:output_type -> rxclaims.v1.ActivatePlanResponse
-	48, // 71: rxclaims.v1.AdminService.InactivatePlan:output_type -> rxclaims.v1.InactivatePlanResponse
-	50, // 72: rxclaims.v1.AdminService.GetPlan:output_type -> rxclaims.v1.GetPlanResponse
-	52, // 73: rxclaims.v1.AdminService.DryRun:output_type -> rxclaims.v1.DryRunResponse
-	52, // [52:74] is the sub-list for method output_type
-	30, // [30:52] is the sub-list for method input_type
-	30, // [30:30] is the sub-list for extension type_name
-	30, // [30:30] is the sub-list for extension extendee
-	0,  // [0:30] is the sub-list for field type_name
+	51, // 25: rxclaims.v1.CreateNetworkDraftResponse.network:type_name -> rxclaims.v1.NetworkVersion
+	51, // 26: rxclaims.v1.UpdateNetworkDraftResponse.network:type_name -> rxclaims.v1.NetworkVersion
+	51, // 27: rxclaims.v1.ActivateNetworkResponse.network:type_name -> rxclaims.v1.NetworkVersion
+	51, // 28: rxclaims.v1.InactivateNetworkResponse.network:type_name -> rxclaims.v1.NetworkVersion
+	51, // 29: rxclaims.v1.GetNetworkResponse.versions:type_name -> rxclaims.v1.NetworkVersion
+	31, // 30: rxclaims.v1.DryRunRequest.drafts:type_name -> rxclaims.v1.EditRef
+	64, // 31: rxclaims.v1.DryRunResponse.change:type_name -> rxclaims.v1.DryRunChange
+	65, // 32: rxclaims.v1.DryRunResponse.totals:type_name -> rxclaims.v1.DryRunTotals
+	67, // 33: rxclaims.v1.DryRunChange.before:type_name -> rxclaims.v1.ClaimResult
+	67, // 34: rxclaims.v1.DryRunChange.after:type_name -> rxclaims.v1.ClaimResult
+	3,  // 35: rxclaims.v1.AdminService.CreateDraft:input_type -> rxclaims.v1.CreateDraftRequest
+	5,  // 36: rxclaims.v1.AdminService.UpdateDraft:input_type -> rxclaims.v1.UpdateDraftRequest
+	7,  // 37: rxclaims.v1.AdminService.ValidateEdit:input_type -> rxclaims.v1.ValidateEditRequest
+	9,  // 38: rxclaims.v1.AdminService.ActivateEdit:input_type -> rxclaims.v1.ActivateEditRequest
+	11, // 39: rxclaims.v1.AdminService.InactivateEdit:input_type -> rxclaims.v1.InactivateEditRequest
+	13, // 40: rxclaims.v1.AdminService.ListEdits:input_type -> rxclaims.v1.ListEditsRequest
+	15, // 41: rxclaims.v1.AdminService.GetEdit:input_type -> rxclaims.v1.GetEditRequest
+	17, // 42: rxclaims.v1.AdminService.ExportBundle:input_type -> rxclaims.v1.ExportBundleRequest
+	19, // 43: rxclaims.v1.AdminService.ImportBundle:input_type -> rxclaims.v1.ImportBundleRequest
+	21, // 44: rxclaims.v1.AdminService.ApproveImport:input_type -> rxclaims.v1.ApproveImportRequest
+	23, // 45: rxclaims.v1.AdminService.RejectImport:input_type -> rxclaims.v1.RejectImportRequest
+	25, // 46: rxclaims.v1.AdminService.ListImports:input_type -> rxclaims.v1.ListImportsRequest
+	32, // 47: rxclaims.v1.AdminService.TestClaim:input_type -> rxclaims.v1.TestClaimRequest
+	28, // 48: rxclaims.v1.AdminService.ListAudit:input_type -> rxclaims.v1.ListAuditRequest
+	34, // 49: rxclaims.v1.AdminService.ReplayClaim:input_type -> rxclaims.v1.ReplayClaimRequest
+	38, // 50: rxclaims.v1.AdminService.ReplayStore:input_type -> rxclaims.v1.ReplayStoreRequest
+	41, // 51: rxclaims.v1.AdminService.CreatePlanDraft:input_type -> rxclaims.v1.CreatePlanDraftRequest
+	43, // 52: rxclaims.v1.AdminService.UpdatePlanDraft:input_type -> rxclaims.v1.UpdatePlanDraftRequest
+	45, // 53: rxclaims.v1.AdminService.ActivatePlan:input_type -> rxclaims.v1.ActivatePlanRequest
+	47, // 54: rxclaims.v1.AdminService.InactivatePlan:input_type -> rxclaims.v1.InactivatePlanRequest
+	49, // 55: rxclaims.v1.AdminService.GetPlan:input_type -> rxclaims.v1.GetPlanRequest
+	52, // 56: rxclaims.v1.AdminService.CreateNetworkDraft:input_type -> rxclaims.v1.CreateNetworkDraftRequest
+	54, // 57: rxclaims.v1.AdminService.UpdateNetworkDraft:input_type -> rxclaims.v1.UpdateNetworkDraftRequest
+	56, // 58: rxclaims.v1.AdminService.ActivateNetwork:input_type -> rxclaims.v1.ActivateNetworkRequest
+	58, // 59: rxclaims.v1.AdminService.InactivateNetwork:input_type -> rxclaims.v1.InactivateNetworkRequest
+	60, // 60: rxclaims.v1.AdminService.GetNetwork:input_type -> rxclaims.v1.GetNetworkRequest
+	62, // 61: rxclaims.v1.AdminService.DryRun:input_type -> rxclaims.v1.DryRunRequest
+	4,  // 62: rxclaims.v1.AdminService.CreateDraft:output_type -> rxclaims.v1.CreateDraftResponse
+	6,  // 63: rxclaims.v1.AdminService.UpdateDraft:output_type -> rxclaims.v1.UpdateDraftResponse
+	8,  // 64: rxclaims.v1.AdminService.ValidateEdit:output_type -> rxclaims.v1.ValidateEditResponse
+	10, // 65: rxclaims.v1.AdminService.ActivateEdit:output_type -> rxclaims.v1.ActivateEditResponse
+	12, // 66: rxclaims.v1.AdminService.InactivateEdit:output_type -> rxclaims.v1.InactivateEditResponse
+	14, // 67: rxclaims.v1.AdminService.ListEdits:output_type -> rxclaims.v1.ListEditsResponse
+	16, // 68: rxclaims.v1.AdminService.GetEdit:output_type -> rxclaims.v1.GetEditResponse
+	18, // 69: rxclaims.v1.AdminService.ExportBundle:output_type -> rxclaims.v1.ExportBundleResponse
+	20, // 70: rxclaims.v1.AdminService.ImportBundle:output_type -> rxclaims.v1.ImportBundleResponse
+	22, // 71: rxclaims.v1.AdminService.ApproveImport:output_type -> rxclaims.v1.ApproveImportResponse
+	24, // 72: rxclaims.v1.AdminService.RejectImport:output_type -> rxclaims.v1.RejectImportResponse
+	27, // 73: rxclaims.v1.AdminService.ListImports:output_type -> rxclaims.v1.ListImportsResponse
+	33, // 74: rxclaims.v1.AdminService.TestClaim:output_type -> rxclaims.v1.TestClaimResponse
+	30, // 75: rxclaims.v1.AdminService.ListAudit:output_type -> rxclaims.v1.ListAuditResponse
+	35, // 76: rxclaims.v1.AdminService.ReplayClaim:output_type -> rxclaims.v1.ReplayClaimResponse
+	39, // 77: rxclaims.v1.AdminService.ReplayStore:output_type -> rxclaims.v1.ReplayStoreResponse
+	42, // 78: rxclaims.v1.AdminService.CreatePlanDraft:output_type -> rxclaims.v1.CreatePlanDraftResponse
+	44, // 79: rxclaims.v1.AdminService.UpdatePlanDraft:output_type -> rxclaims.v1.UpdatePlanDraftResponse
+	46, // 80: rxclaims.v1.AdminService.ActivatePlan:output_type -> rxclaims.v1.ActivatePlanResponse
+	48, // 81: rxclaims.v1.AdminService.InactivatePlan:output_type -> rxclaims.v1.InactivatePlanResponse
+	50, // 82: rxclaims.v1.AdminService.GetPlan:output_type -> rxclaims.v1.GetPlanResponse
+	53, // 83: rxclaims.v1.AdminService.CreateNetworkDraft:output_type -> rxclaims.v1.CreateNetworkDraftResponse
+	55, // 84: rxclaims.v1.AdminService.UpdateNetworkDraft:output_type -> rxclaims.v1.UpdateNetworkDraftResponse
+	57, // 85: rxclaims.v1.AdminService.ActivateNetwork:output_type -> rxclaims.v1.ActivateNetworkResponse
+	59, // 86: rxclaims.v1.AdminService.InactivateNetwork:output_type -> rxclaims.v1.InactivateNetworkResponse
+	61, // 87: rxclaims.v1.AdminService.GetNetwork:output_type -> rxclaims.v1.GetNetworkResponse
+	63, // 88: rxclaims.v1.AdminService.DryRun:output_type -> rxclaims.v1.DryRunResponse
+	62, // [62:89] is the sub-list for method output_type
+	35, // [35:62] is the sub-list for method input_type
+	35, // [35:35] is the sub-list for extension type_name
+	35, // [35:35] is the sub-list for extension extendee
+	0,  // [0:35] is the sub-list for field type_name
 }
 
 func init() { file_rxclaims_v1_admin_proto_init() }
@@ -3920,7 +4650,7 @@ func file_rxclaims_v1_admin_proto_init() {
 		return
 	}
 	file_rxclaims_v1_claims_proto_init()
-	file_rxclaims_v1_admin_proto_msgTypes[52].OneofWrappers = []any{
+	file_rxclaims_v1_admin_proto_msgTypes[63].OneofWrappers = []any{
 		(*DryRunResponse_Change)(nil),
 		(*DryRunResponse_Totals)(nil),
 	}
@@ -3930,7 +4660,7 @@ func file_rxclaims_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_rxclaims_v1_admin_proto_rawDesc), len(file_rxclaims_v1_admin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   55,
+			NumMessages:   66,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,28 +19,33 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	AdminService_CreateDraft_FullMethodName     = "/rxclaims.v1.AdminService/CreateDraft"
-	AdminService_UpdateDraft_FullMethodName     = "/rxclaims.v1.AdminService/UpdateDraft"
-	AdminService_ValidateEdit_FullMethodName    = "/rxclaims.v1.AdminService/ValidateEdit"
-	AdminService_ActivateEdit_FullMethodName    = "/rxclaims.v1.AdminService/ActivateEdit"
-	AdminService_InactivateEdit_FullMethodName  = "/rxclaims.v1.AdminService/InactivateEdit"
-	AdminService_ListEdits_FullMethodName       = "/rxclaims.v1.AdminService/ListEdits"
-	AdminService_GetEdit_FullMethodName         = "/rxclaims.v1.AdminService/GetEdit"
-	AdminService_ExportBundle_FullMethodName    = "/rxclaims.v1.AdminService/ExportBundle"
-	AdminService_ImportBundle_FullMethodName    = "/rxclaims.v1.AdminService/ImportBundle"
-	AdminService_ApproveImport_FullMethodName   = "/rxclaims.v1.AdminService/ApproveImport"
-	AdminService_RejectImport_FullMethodName    = "/rxclaims.v1.AdminService/RejectImport"
-	AdminService_ListImports_FullMethodName     = "/rxclaims.v1.AdminService/ListImports"
-	AdminService_TestClaim_FullMethodName       = "/rxclaims.v1.AdminService/TestClaim"
-	AdminService_ListAudit_FullMethodName       = "/rxclaims.v1.AdminService/ListAudit"
-	AdminService_ReplayClaim_FullMethodName     = "/rxclaims.v1.AdminService/ReplayClaim"
-	AdminService_ReplayStore_FullMethodName     = "/rxclaims.v1.AdminService/ReplayStore"
-	AdminService_CreatePlanDraft_FullMethodName = "/rxclaims.v1.AdminService/CreatePlanDraft"
-	AdminService_UpdatePlanDraft_FullMethodName = "/rxclaims.v1.AdminService/UpdatePlanDraft"
-	AdminService_ActivatePlan_FullMethodName    = "/rxclaims.v1.AdminService/ActivatePlan"
-	AdminService_InactivatePlan_FullMethodName  = "/rxclaims.v1.AdminService/InactivatePlan"
-	AdminService_GetPlan_FullMethodName         = "/rxclaims.v1.AdminService/GetPlan"
-	AdminService_DryRun_FullMethodName          = "/rxclaims.v1.AdminService/DryRun"
+	AdminService_CreateDraft_FullMethodName        = "/rxclaims.v1.AdminService/CreateDraft"
+	AdminService_UpdateDraft_FullMethodName        = "/rxclaims.v1.AdminService/UpdateDraft"
+	AdminService_ValidateEdit_FullMethodName       = "/rxclaims.v1.AdminService/ValidateEdit"
+	AdminService_ActivateEdit_FullMethodName       = "/rxclaims.v1.AdminService/ActivateEdit"
+	AdminService_InactivateEdit_FullMethodName     = "/rxclaims.v1.AdminService/InactivateEdit"
+	AdminService_ListEdits_FullMethodName          = "/rxclaims.v1.AdminService/ListEdits"
+	AdminService_GetEdit_FullMethodName            = "/rxclaims.v1.AdminService/GetEdit"
+	AdminService_ExportBundle_FullMethodName       = "/rxclaims.v1.AdminService/ExportBundle"
+	AdminService_ImportBundle_FullMethodName       = "/rxclaims.v1.AdminService/ImportBundle"
+	AdminService_ApproveImport_FullMethodName      = "/rxclaims.v1.AdminService/ApproveImport"
+	AdminService_RejectImport_FullMethodName       = "/rxclaims.v1.AdminService/RejectImport"
+	AdminService_ListImports_FullMethodName        = "/rxclaims.v1.AdminService/ListImports"
+	AdminService_TestClaim_FullMethodName          = "/rxclaims.v1.AdminService/TestClaim"
+	AdminService_ListAudit_FullMethodName          = "/rxclaims.v1.AdminService/ListAudit"
+	AdminService_ReplayClaim_FullMethodName        = "/rxclaims.v1.AdminService/ReplayClaim"
+	AdminService_ReplayStore_FullMethodName        = "/rxclaims.v1.AdminService/ReplayStore"
+	AdminService_CreatePlanDraft_FullMethodName    = "/rxclaims.v1.AdminService/CreatePlanDraft"
+	AdminService_UpdatePlanDraft_FullMethodName    = "/rxclaims.v1.AdminService/UpdatePlanDraft"
+	AdminService_ActivatePlan_FullMethodName       = "/rxclaims.v1.AdminService/ActivatePlan"
+	AdminService_InactivatePlan_FullMethodName     = "/rxclaims.v1.AdminService/InactivatePlan"
+	AdminService_GetPlan_FullMethodName            = "/rxclaims.v1.AdminService/GetPlan"
+	AdminService_CreateNetworkDraft_FullMethodName = "/rxclaims.v1.AdminService/CreateNetworkDraft"
+	AdminService_UpdateNetworkDraft_FullMethodName = "/rxclaims.v1.AdminService/UpdateNetworkDraft"
+	AdminService_ActivateNetwork_FullMethodName    = "/rxclaims.v1.AdminService/ActivateNetwork"
+	AdminService_InactivateNetwork_FullMethodName  = "/rxclaims.v1.AdminService/InactivateNetwork"
+	AdminService_GetNetwork_FullMethodName         = "/rxclaims.v1.AdminService/GetNetwork"
+	AdminService_DryRun_FullMethodName             = "/rxclaims.v1.AdminService/DryRun"
 )
 
 // AdminServiceClient is the client API for AdminService service.
@@ -138,6 +143,23 @@ type AdminServiceClient interface {
 	InactivatePlan(ctx context.Context, in *InactivatePlanRequest, opts ...grpc.CallOption) (*InactivatePlanResponse, error)
 	// GetPlan returns every version of one plan.
 	GetPlan(ctx context.Context, in *GetPlanRequest, opts ...grpc.CallOption) (*GetPlanResponse, error)
+	// CreateNetworkDraft stores a new Draft network version (its type and
+	// pricing terms): version 1 of a new network or the next version of an
+	// existing one (DOMAIN.md §3). The version, status and audit given are
+	// ignored.
+	CreateNetworkDraft(ctx context.Context, in *CreateNetworkDraftRequest, opts ...grpc.CallOption) (*CreateNetworkDraftResponse, error)
+	// UpdateNetworkDraft replaces the content of a Draft network version (id
+	// and version name it).
+	UpdateNetworkDraft(ctx context.Context, in *UpdateNetworkDraftRequest, opts ...grpc.CallOption) (*UpdateNetworkDraftResponse, error)
+	// ActivateNetwork makes a Draft network version Active; claims of its
+	// dates are priced with it at once. Maker-checker as for edits.
+	// FailedPrecondition: the version would overlap an Active one.
+	ActivateNetwork(ctx context.Context, in *ActivateNetworkRequest, opts ...grpc.CallOption) (*ActivateNetworkResponse, error)
+	// InactivateNetwork retires a Draft or Active network version for good.
+	// Past claims keep the answers they got.
+	InactivateNetwork(ctx context.Context, in *InactivateNetworkRequest, opts ...grpc.CallOption) (*InactivateNetworkResponse, error)
+	// GetNetwork returns every version of one network.
+	GetNetwork(ctx context.Context, in *GetNetworkRequest, opts ...grpc.CallOption) (*GetNetworkResponse, error)
 	// DryRun re-adjudicates the past paid claims a selection chooses under
 	// the configuration in force with the given Draft versions as though
 	// Active, and writes nothing: family by family, in date of service order
@@ -369,6 +391,56 @@ func (c *adminServiceClient) GetPlan(ctx context.Context, in *GetPlanRequest, op
 	return out, nil
 }
 
+func (c *adminServiceClient) CreateNetworkDraft(ctx context.Context, in *CreateNetworkDraftRequest, opts ...grpc.CallOption) (*CreateNetworkDraftResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateNetworkDraftResponse)
+	err := c.cc.Invoke(ctx, AdminService_CreateNetworkDraft_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) UpdateNetworkDraft(ctx context.Context, in *UpdateNetworkDraftRequest, opts ...grpc.CallOption) (*UpdateNetworkDraftResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateNetworkDraftResponse)
+	err := c.cc.Invoke(ctx, AdminService_UpdateNetworkDraft_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) ActivateNetwork(ctx context.Context, in *ActivateNetworkRequest, opts ...grpc.CallOption) (*ActivateNetworkResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ActivateNetworkResponse)
+	err := c.cc.Invoke(ctx, AdminService_ActivateNetwork_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) InactivateNetwork(ctx context.Context, in *InactivateNetworkRequest, opts ...grpc.CallOption) (*InactivateNetworkResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(InactivateNetworkResponse)
+	err := c.cc.Invoke(ctx, AdminService_InactivateNetwork_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) GetNetwork(ctx context.Context, in *GetNetworkRequest, opts ...grpc.CallOption) (*GetNetworkResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetNetworkResponse)
+	err := c.cc.Invoke(ctx, AdminService_GetNetwork_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *adminServiceClient) DryRun(ctx context.Context, in *DryRunRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[DryRunResponse], error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	stream, err := c.cc.NewStream(ctx, &AdminService_ServiceDesc.Streams[0], AdminService_DryRun_FullMethodName, cOpts...)
@@ -483,6 +555,23 @@ type AdminServiceServer interface {
 	InactivatePlan(context.Context, *InactivatePlanRequest) (*InactivatePlanResponse, error)
 	// GetPlan returns every version of one plan.
 	GetPlan(context.Context, *GetPlanRequest) (*GetPlanResponse, error)
+	// CreateNetworkDraft stores a new Draft network version (its type and
+	// pricing terms): version 1 of a new network or the next version of an
+	// existing one (DOMAIN.md §3). The version, status and audit given are
+	// ignored.
+	CreateNetworkDraft(context.Context, *CreateNetworkDraftRequest) (*CreateNetworkDraftResponse, error)
+	// UpdateNetworkDraft replaces the content of a Draft network version (id
+	// and version name it).
+	UpdateNetworkDraft(context.Context, *UpdateNetworkDraftRequest) (*UpdateNetworkDraftResponse, error)
+	// ActivateNetwork makes a Draft network version Active; claims of its
+	// dates are priced with it at once. Maker-checker as for edits.
+	// FailedPrecondition: the version would overlap an Active one.
+	ActivateNetwork(context.Context, *ActivateNetworkRequest) (*ActivateNetworkResponse, error)
+	// InactivateNetwork retires a Draft or Active network version for good.
+	// Past claims keep the answers they got.
+	InactivateNetwork(context.Context, *InactivateNetworkRequest) (*InactivateNetworkResponse, error)
+	// GetNetwork returns every version of one network.
+	GetNetwork(context.Context, *GetNetworkRequest) (*GetNetworkResponse, error)
 	// DryRun re-adjudicates the past paid claims a selection chooses under
 	// the configuration in force with the given Draft versions as though
 	// Active, and writes nothing: family by family, in date of service order
@@ -566,6 +655,21 @@ func (UnimplementedAdminServiceServer) InactivatePlan(context.Context, *Inactiva
 }
 func (UnimplementedAdminServiceServer) GetPlan(context.Context, *GetPlanRequest) (*GetPlanResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetPlan not implemented")
+}
+func (UnimplementedAdminServiceServer) CreateNetworkDraft(context.Context, *CreateNetworkDraftRequest) (*CreateNetworkDraftResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateNetworkDraft not implemented")
+}
+func (UnimplementedAdminServiceServer) UpdateNetworkDraft(context.Context, *UpdateNetworkDraftRequest) (*UpdateNetworkDraftResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateNetworkDraft not implemented")
+}
+func (UnimplementedAdminServiceServer) ActivateNetwork(context.Context, *ActivateNetworkRequest) (*ActivateNetworkResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ActivateNetwork not implemented")
+}
+func (UnimplementedAdminServiceServer) InactivateNetwork(context.Context, *InactivateNetworkRequest) (*InactivateNetworkResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method InactivateNetwork not implemented")
+}
+func (UnimplementedAdminServiceServer) GetNetwork(context.Context, *GetNetworkRequest) (*GetNetworkResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetNetwork not implemented")
 }
 func (UnimplementedAdminServiceServer) DryRun(*DryRunRequest, grpc.ServerStreamingServer[DryRunResponse]) error {
 	return status.Error(codes.Unimplemented, "method DryRun not implemented")
@@ -969,6 +1073,96 @@ func _AdminService_GetPlan_Handler(srv interface{}, ctx context.Context, dec fun
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AdminService_CreateNetworkDraft_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateNetworkDraftRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).CreateNetworkDraft(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_CreateNetworkDraft_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).CreateNetworkDraft(ctx, req.(*CreateNetworkDraftRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_UpdateNetworkDraft_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateNetworkDraftRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).UpdateNetworkDraft(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_UpdateNetworkDraft_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).UpdateNetworkDraft(ctx, req.(*UpdateNetworkDraftRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_ActivateNetwork_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ActivateNetworkRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).ActivateNetwork(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_ActivateNetwork_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).ActivateNetwork(ctx, req.(*ActivateNetworkRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_InactivateNetwork_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(InactivateNetworkRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).InactivateNetwork(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_InactivateNetwork_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).InactivateNetwork(ctx, req.(*InactivateNetworkRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_GetNetwork_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetNetworkRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).GetNetwork(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_GetNetwork_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).GetNetwork(ctx, req.(*GetNetworkRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _AdminService_DryRun_Handler(srv interface{}, stream grpc.ServerStream) error {
 	m := new(DryRunRequest)
 	if err := stream.RecvMsg(m); err != nil {
@@ -1070,6 +1264,26 @@ var AdminService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetPlan",
 			Handler:    _AdminService_GetPlan_Handler,
+		},
+		{
+			MethodName: "CreateNetworkDraft",
+			Handler:    _AdminService_CreateNetworkDraft_Handler,
+		},
+		{
+			MethodName: "UpdateNetworkDraft",
+			Handler:    _AdminService_UpdateNetworkDraft_Handler,
+		},
+		{
+			MethodName: "ActivateNetwork",
+			Handler:    _AdminService_ActivateNetwork_Handler,
+		},
+		{
+			MethodName: "InactivateNetwork",
+			Handler:    _AdminService_InactivateNetwork_Handler,
+		},
+		{
+			MethodName: "GetNetwork",
+			Handler:    _AdminService_GetNetwork_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{
