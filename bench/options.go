@@ -26,6 +26,12 @@ type Options struct {
 	// last 40 days, so refills fall due today.
 	History int
 	Warmup  int
+	// HistoryThroughServer bills the history through the server over gRPC,
+	// as the warm-up is. By default the bench bills it faster, with the
+	// engine in its own process on the server's data directory before the
+	// server starts (seed.go): the same records, summaries and
+	// accumulators, with fsync off for that setup only.
+	HistoryThroughServer bool
 
 	Concurrency      []int         // closed-loop steps
 	Rates            []float64     // open-loop steps, claims per second

@@ -75,10 +75,19 @@ type Setup struct {
 	ServerStartSeconds float64 `json:"server_start_seconds"` // opening the store and loading the bundle
 	HistorySeconds     float64 `json:"history_seconds,omitempty"`
 	HistoryThroughput  float64 `json:"history_claims_per_second,omitempty"`
+	// HistoryPath is how the history was billed: historyInProcess or
+	// historyThroughServer (empty in reports from before the choice).
+	HistoryPath string `json:"history_path,omitempty"`
 	// Answers to the history and warm-up claims.
 	Status  map[string]int64 `json:"status"`
 	Rejects map[string]int64 `json:"rejects"`
 }
+
+// How the history was billed (Setup.HistoryPath).
+const (
+	historyInProcess     = "engine in process, fsync off, then synced"
+	historyThroughServer = "through the server"
+)
 
 // Latency percentiles in milliseconds.
 type Latency struct {
@@ -550,11 +559,11 @@ func (r *Report) mdHeader(b *mdWriter) {
 		p("")
 	}
 	w := r.Workload
-	p("Workload (seed %d): %s members in %s families, %s pharmacies, %s drugs, %d plans; %s claims of history and %s of warm-up through the server before measuring; %d gRPC connection(s); steps of %s.",
+	p("Workload (seed %d): %s members in %s families, %s pharmacies, %s drugs, %d plans; %s claims of history and %s of warm-up (through the server) before measuring; %d gRPC connection(s); steps of %s.",
 		w.Seed, count(w.Members), count(w.Families), count(w.Pharmacies), count(w.Drugs), w.Plans, count(w.History), count(w.Warmup), w.Conns, w.Steps)
 	p("Setup: bundle %s MB, server start %s s", num(float64(r.Setup.BundleBytes)/1e6), num(r.Setup.ServerStartSeconds))
 	if r.Setup.HistorySeconds > 0 {
-		p("(history billed at %s claims/s)", num(r.Setup.HistoryThroughput))
+		p("(history billed at %s claims/s, %s)", num(r.Setup.HistoryThroughput), cmp.Or(r.Setup.HistoryPath, historyThroughServer))
 	}
 	p("")
 	p("History and warm-up answers: %s; rejects %s.", orNone(counts(r.Setup.Status)), orNone(counts(r.Setup.Rejects)))

@@ -80,7 +80,13 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		if len(dim.values) == 0 {
 			continue
 		}
-		d, err := scaleDimension(ctx, o, dim.name, dim.values, dim.spec)
+		d, err := scaleDimension(ctx, o, dim.name, dim.values, dim.spec, func(d Dimension) error {
+			partial := *r
+			partial.Scale = append(slices.Clone(r.Scale), d)
+			partial.Targets = targets(&partial)
+			partial.LoadAverage[1] = loadAverage()
+			return partial.write(o.OutDir)
+		})
 		if err != nil {
 			return nil, err
 		}
@@ -123,13 +129,16 @@ func (r *Report) write(dir string) error {
 	return os.WriteFile(filepath.Join(dir, "report.md"), []byte(r.Markdown()), 0o644)
 }
 
-// scaleDimension measures one case per value on a fresh server each and
-// relates every case to the first.
-func scaleDimension(ctx context.Context, o Options, name string, values []int, specOf func(int) spec) (Dimension, error) {
+// scaleDimension measures one case per value on a fresh server each, in
+// Options.Repeat rounds of its closed- and open-loop steps (the median
+// round, with the min–max), and relates every case to the first. done is
+// called with the dimension so far after each case, so a long run's
+// report shows every case measured even if a later one never ends.
+func scaleDimension(ctx context.Context, o Options, name string, values []int, specOf func(int) spec, done func(Dimension) error) (Dimension, error) {
 	d := Dimension{Name: name}
 	for i, v := range values {
 		sp := specOf(v)
-		sp.steps = 2
+		sp.steps = 2 * o.Repeat
 		progressf(o, "scale %s: %s members, %s claims of history, %s synthetic edits", name, count(sp.members), count(sp.history), count(sp.edits))
 		s, err := startSession(ctx, o, fmt.Sprintf("%s-%d", name, i), sp)
 		if err != nil {
@@ -139,8 +148,13 @@ func scaleDimension(ctx context.Context, o Options, name string, values []int, s
 		if name == "transport" {
 			c.Transport = map[bool]string{false: "plaintext", true: "mutual TLS"}[sp.tls]
 		}
-		if c.Closed, err = s.closed(ctx, o.ScaleConcurrency, o.StepDuration, o.BaselineDuration); err == nil {
-			c.Open, err = s.open(ctx, o.ScaleRate, o.StepDuration, o.BaselineDuration)
+		var closed, open []Comparison
+		for round := 0; round < o.Repeat && err == nil; round++ {
+			var cl, op Comparison
+			if cl, err = s.closed(ctx, o.ScaleConcurrency, o.StepDuration, o.BaselineDuration); err == nil {
+				op, err = s.open(ctx, o.ScaleRate, o.StepDuration, o.BaselineDuration)
+			}
+			closed, open = append(closed, cl), append(open, op)
 		}
 		if cerr := s.close(); err == nil {
 			err = cerr
@@ -148,6 +162,8 @@ func scaleDimension(ctx context.Context, o Options, name string, values []int, s
 		if err != nil {
 			return d, err
 		}
+		c.Closed = median(closed, func(c Comparison) float64 { return c.ThroughputRatio })
+		c.Open = median(open, func(c Comparison) float64 { return c.Claims.Latency.P99 })
 		first := c
 		if len(d.Cases) > 0 {
 			first = d.Cases[0]
@@ -157,6 +173,9 @@ func scaleDimension(ctx context.Context, o Options, name string, values []int, s
 		c.RelP99 = ratio(c.Open.Claims.Latency.P99, first.Open.Claims.Latency.P99)
 		c.RelRatio = ratio(c.Closed.ThroughputRatio, first.Closed.ThroughputRatio)
 		d.Cases = append(d.Cases, c)
+		if err := done(d); err != nil {
+			return d, err
+		}
 	}
 	return d, nil
 }
@@ -231,6 +250,25 @@ func startSession(ctx context.Context, o Options, name string, sp spec) (*sessio
 		}
 	}
 	data := filepath.Join(dir, "data")
+	window := 2 * max(o.MaxInFlight, o.ScaleConcurrency, 64)
+	for _, c := range o.Concurrency {
+		window = max(window, 2*c)
+	}
+	s.gen = &lockedGenerator{g: NewGenerator(pop, o.Seed, window)}
+
+	// The calendar: history over the year to 100 days ago, warm-up over the
+	// 40 days after, and the measured steps from 60 days ago on, about as
+	// many claims a day as the steps will send in all, so prescriptions
+	// come due for refills throughout; dates stop at today.
+	today := pop.Today
+	historyWhat := fmt.Sprintf("history (%s members)", count(sp.members))
+	if history > 0 && !o.HistoryThroughServer {
+		s.gen.g.SetPhase(today.AddDays(-465), float64(history)/365)
+		if err := s.seedHistory(ctx, data, bundle, historyWhat, history); err != nil {
+			s.close()
+			return nil, err
+		}
+	}
 	if o.InProcess {
 		s.srv, err = startInProcess(ctx, data, bundle, o.Logger, sec)
 	} else {
@@ -253,26 +291,16 @@ func startSession(ctx context.Context, o Options, name string, sp spec) (*sessio
 		s.close()
 		return nil, err
 	}
-	window := 2 * max(o.MaxInFlight, o.ScaleConcurrency, 64)
-	for _, c := range o.Concurrency {
-		window = max(window, 2*c)
-	}
-	s.gen = &lockedGenerator{g: NewGenerator(pop, o.Seed, window)}
-
-	// The calendar: history over the year to 100 days ago, warm-up over the
-	// 40 days after, and the measured steps from 60 days ago on, about as
-	// many claims a day as the steps will send in all, so prescriptions
-	// come due for refills throughout; dates stop at today.
-	today := pop.Today
-	if history > 0 {
+	if history > 0 && o.HistoryThroughServer {
 		s.gen.g.SetPhase(today.AddDays(-465), float64(history)/365)
 		start := time.Now()
-		if err := s.bill(ctx, fmt.Sprintf("history (%s members)", count(sp.members)), history); err != nil {
+		if err := s.bill(ctx, historyWhat, history); err != nil {
 			s.close()
 			return nil, err
 		}
 		s.setup.HistorySeconds = time.Since(start).Seconds()
 		s.setup.HistoryThroughput = float64(history) / s.setup.HistorySeconds
+		s.setup.HistoryPath = historyThroughServer
 	}
 	if o.Warmup > 0 {
 		s.gen.g.SetPhase(today.AddDays(-100), float64(o.Warmup)/40)
@@ -285,8 +313,9 @@ func startSession(ctx context.Context, o Options, name string, sp spec) (*sessio
 	return s, nil
 }
 
-// bill sends n claims of the mix at concurrency 64, or the server's bound
-// on claims in flight if lower, showing progress; any gRPC error stops it.
+// bill sends n claims of the mix through the server at concurrency 64, or
+// the server's bound on claims in flight if lower, showing progress; any
+// gRPC error stops it.
 func (s *session) bill(ctx context.Context, what string, n int) error {
 	ps, err := s.srv.stats(ctx)
 	if err != nil {
@@ -296,6 +325,35 @@ func (s *session) bill(ctx context.Context, what string, n int) error {
 	if ps.claimLimit > 0 {
 		concurrency = min(concurrency, int(ps.claimLimit))
 	}
+	return s.billWith(ctx, s.client, concurrency, what, n)
+}
+
+// seedHistory bills n history claims of the mix with the engine in this
+// process on the store in dataDir, before any server opens it (seed.go),
+// at concurrency 64 on all cores, and closes the store durably.
+func (s *session) seedHistory(ctx context.Context, dataDir, bundle, what string, n int) error {
+	start := time.Now()
+	engine, st, err := seedOpen(ctx, dataDir, bundle)
+	if err != nil {
+		return err
+	}
+	err = s.billWith(ctx, engineSender{engine}, 64, what, n)
+	if cerr := seedClose(st); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	s.setup.HistorySeconds = time.Since(start).Seconds()
+	s.setup.HistoryThroughput = float64(n) / s.setup.HistorySeconds
+	s.setup.HistoryPath = historyInProcess
+	return nil
+}
+
+// billWith sends n claims of the mix to c at the given concurrency,
+// showing progress, and adds their answers to the setup's; any error
+// stops it.
+func (s *session) billWith(ctx context.Context, c sender, concurrency int, what string, n int) error {
 	var done atomic.Int64
 	bar := newProgress(s.o, what, int64(n))
 	stop := make(chan struct{})
@@ -311,7 +369,7 @@ func (s *session) bill(ctx context.Context, what string, n int) error {
 			}
 		}
 	}()
-	r := closedLoop(ctx, s.client, s.gen, concurrency, 0, int64(n), &done)
+	r := closedLoop(ctx, c, s.gen, concurrency, 0, int64(n), &done)
 	close(stop)
 	bar.finish(done.Load())
 	for _, m := range []struct {
@@ -326,7 +384,7 @@ func (s *session) bill(ctx context.Context, what string, n int) error {
 		}
 	}
 	if len(r.Errors) > 0 {
-		return fmt.Errorf("bench: %s: the server answered errors: %s", what, counts(r.Errors))
+		return fmt.Errorf("bench: %s: answered errors: %s", what, counts(r.Errors))
 	}
 	return ctx.Err()
 }
