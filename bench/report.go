@@ -732,12 +732,40 @@ func (d Dimension) markdown(b *mdWriter) {
 		p("The same population over plaintext and over mutual TLS (a client certificate, TLS 1.3): the cost of TLS on the claim path. The empty RPC of each case travels the same way, so its ratio to empty compares like with like.")
 	}
 	p("")
-	p("| transport | members | history | synthetic edits | start s | claims/s | relative | ratio to empty | relative ratio | CPU ms/claim | relative CPU | open p99 ms | relative p99 | server RSS MiB |")
-	p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	head := "| members | history | synthetic edits | history billed claims/s | start s | claims/s | relative | ratio to empty | relative ratio | CPU ms/claim | relative CPU | open p99 ms | relative p99 | server RSS MiB |"
+	rule := "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	if d.Name == "transport" {
+		head, rule = "| transport "+head, "|---"+rule
+	}
+	p("%s", head)
+	p("%s", rule)
 	for _, c := range d.Cases {
-		p("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |", cmp.Or(c.Transport, "plaintext"), count(c.Members), count(c.History), count(c.Edits), num(c.Setup.ServerStartSeconds),
-			num(c.Closed.Claims.Throughput), num(c.RelThroughput), num(c.Closed.ThroughputRatio), num(c.RelRatio), num(c.Closed.Claims.CPUSecondsPerCall*1000),
-			num(c.RelCPU), num(c.Open.Claims.Latency.P99), num(c.RelP99), num(c.Closed.Claims.RSSBytes/(1<<20)))
+		row := ""
+		if d.Name == "transport" {
+			row = "| " + cmp.Or(c.Transport, "plaintext") + " "
+		}
+		seeded := "–"
+		if c.Setup.HistoryThroughput > 0 {
+			seeded = num(c.Setup.HistoryThroughput)
+		}
+		cl, op := c.Closed, c.Open
+		row += fmt.Sprintf("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |", count(c.Members), count(c.History), count(c.Edits), seeded, num(c.Setup.ServerStartSeconds),
+			spread(cl.Claims.Throughput, cl.Runs, func(r RunFigures) float64 { return r.Throughput }), num(c.RelThroughput),
+			spread(cl.ThroughputRatio, cl.Runs, func(r RunFigures) float64 { return r.ThroughputRatio }), num(c.RelRatio),
+			spread(cl.Claims.CPUSecondsPerCall*1000, cl.Runs, func(r RunFigures) float64 { return r.CPUSecondsPerCall * 1000 }), num(c.RelCPU),
+			spread(op.Claims.Latency.P99, op.Runs, func(r RunFigures) float64 { return r.P99 }), num(c.RelP99), num(cl.Claims.RSSBytes/(1<<20)))
+		p("%s", row)
+	}
+	if rounds := len(d.Cases[0].Closed.Runs); rounds > 1 {
+		p("")
+		p("Each case ran %d rounds of its steps; a figure is the median round's (closed loop by its ratio to the empty RPC, open loop by its p99), with the min–max over the rounds in brackets.", rounds)
+	}
+	for _, c := range d.Cases {
+		if c.Setup.HistorySeconds > 0 {
+			p("")
+			p("History billed %s (the history claims/s column, setup only); the warm-up and every measured step went through the server.", cmp.Or(c.Setup.HistoryPath, historyThroughServer))
+			break
+		}
 	}
 	p("")
 }
