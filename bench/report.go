@@ -78,6 +78,10 @@ type Setup struct {
 	// HistoryPath is how the history was billed: historyInProcess or
 	// historyThroughServer (empty in reports from before the choice).
 	HistoryPath string `json:"history_path,omitempty"`
+	// HistoryCPUPerClaim is the CPU spent per history claim: the bench
+	// process's in process; the server's and the bench client's through
+	// the server.
+	HistoryCPUPerClaim float64 `json:"history_cpu_seconds_per_claim,omitempty"`
 	// Answers to the history and warm-up claims.
 	Status  map[string]int64 `json:"status"`
 	Rejects map[string]int64 `json:"rejects"`
@@ -563,7 +567,7 @@ func (r *Report) mdHeader(b *mdWriter) {
 		w.Seed, count(w.Members), count(w.Families), count(w.Pharmacies), count(w.Drugs), w.Plans, count(w.History), count(w.Warmup), w.Conns, w.Steps)
 	p("Setup: bundle %s MB, server start %s s", num(float64(r.Setup.BundleBytes)/1e6), num(r.Setup.ServerStartSeconds))
 	if r.Setup.HistorySeconds > 0 {
-		p("(history billed at %s claims/s, %s)", num(r.Setup.HistoryThroughput), cmp.Or(r.Setup.HistoryPath, historyThroughServer))
+		p("(history billed at %s claims/s, %s ms of CPU per claim, %s)", num(r.Setup.HistoryThroughput), num(r.Setup.HistoryCPUPerClaim*1000), cmp.Or(r.Setup.HistoryPath, historyThroughServer))
 	}
 	p("")
 	p("History and warm-up answers: %s; rejects %s.", orNone(counts(r.Setup.Status)), orNone(counts(r.Setup.Rejects)))
