@@ -89,7 +89,7 @@ type Setup struct {
 
 // How the history was billed (Setup.HistoryPath).
 const (
-	historyInProcess     = "engine in process, fsync off, then synced"
+	historyInProcess     = "engine in process, fsync off, then every file synced"
 	historyThroughServer = "through the server"
 )
 

@@ -349,7 +349,7 @@ func (s *session) seedHistory(ctx context.Context, dataDir, bundle, what string,
 	// the configuration (a server's start on an empty store) is not.
 	start, cpu := time.Now(), ownCPUSeconds()
 	err = s.billWith(ctx, engineSender{engine}, 64, what, n)
-	if cerr := seedClose(st); err == nil {
+	if cerr := seedClose(st, dataDir); err == nil {
 		err = cerr
 	}
 	if err != nil {

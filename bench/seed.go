@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
-	"syscall"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
@@ -25,7 +27,7 @@ import (
 //
 // For the seeding only, the store's files ignore fsync (noSyncFS): a
 // crash during setup would only spoil the setup. Once the store is
-// closed, syscall.Sync writes everything to disk before the server
+// closed, every file and directory of it is synced before the server
 // starts, so the server begins from a durable store, and every claim it
 // acknowledges in the measured steps is synced as always.
 
@@ -72,15 +74,28 @@ func seedEngine(ctx context.Context, st *store.Store, bundle string) (*adjudicat
 	return adjudicator.New(cfg, adjudicator.Options{Store: st, Configs: st})
 }
 
-// seedClose closes the store and syncs the file system, so the seeded
-// store is durable before a server opens it, and gives the seeding's
-// memory back before the server starts.
-func seedClose(st *store.Store) error {
-	err := st.Close()
-	syscall.Sync()
+// seedClose closes the store and syncs every file of dataDir and the
+// directories, so the seeded store is durable before a server opens it,
+// and gives the seeding's memory back before the server starts.
+func seedClose(st *store.Store, dataDir string) error {
+	err := errors.Join(st.Close(), syncTree(dataDir))
 	runtime.GC()
 	debug.FreeOSMemory()
 	return err
+}
+
+// syncTree fsyncs every file and directory under dir.
+func syncTree(dir string) error {
+	return filepath.WalkDir(dir, func(path string, _ fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		return errors.Join(f.Sync(), f.Close())
+	})
 }
 
 // engineSender sends ops to an engine in this process, as the server's
