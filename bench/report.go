@@ -729,7 +729,7 @@ func (d Dimension) markdown(b *mdWriter) {
 		d.Cases[0].Closed.Claims.Concurrency, num(d.Cases[0].Open.Claims.OfferedRate))
 	if len(d.Cases) < 3 && d.Name != "transport" {
 		p("")
-		p("**%d cases only**: a curve needs at least three points to show its shape.", len(d.Cases))
+		p("**%s only**: a curve needs at least three points to show its shape.", plural(len(d.Cases), "case", "cases"))
 	}
 	if d.Name == "transport" {
 		p("")
@@ -829,4 +829,12 @@ func orNone(s string) string {
 		return "none"
 	}
 	return s
+}
+
+// plural is "1 case" or "2 cases".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return count(n) + " " + many
 }
