@@ -34,7 +34,9 @@ import (
 // seedOpen opens the store in dataDir without fsync and an engine on it,
 // seeded from the bundle as the server seeds an empty store.
 func seedOpen(ctx context.Context, dataDir, bundle string) (*adjudicator.Engine, *store.Store, error) {
-	st, err := store.Open(store.Options{Dir: dataDir, FS: noSyncFS{vfs.Default}})
+	// Close waits for the compactions the seeding left in flight, which
+	// on a busy machine takes far longer than a server's shutdown may.
+	st, err := store.Open(store.Options{Dir: dataDir, FS: noSyncFS{vfs.Default}, CloseTimeout: time.Hour})
 	if err != nil {
 		return nil, nil, err
 	}
