@@ -269,25 +269,7 @@ func startSession(ctx context.Context, o Options, name string, sp spec) (*sessio
 			return nil, err
 		}
 	}
-	if o.InProcess {
-		s.srv, err = startInProcess(ctx, data, bundle, o.Logger, sec)
-	} else {
-		s.srv, err = startProcess(ctx, o.AdjudicatorBin, data, bundle, filepath.Join(dir, "adjudicator.log"), sec)
-	}
-	if err != nil {
-		return nil, err
-	}
-	s.setup.ServerStartSeconds = s.srv.started.Seconds()
-	for range o.Conns {
-		conn, err := dialer.Dial(s.srv.grpcAddr, dial)
-		if err != nil {
-			s.close()
-			return nil, err
-		}
-		s.conns = append(s.conns, conn)
-	}
-	s.client = newClient(s.conns)
-	if err := s.waitServing(ctx); err != nil {
+	if err := s.startServer(ctx, data, bundle, sec, dial); err != nil {
 		s.close()
 		return nil, err
 	}
@@ -320,6 +302,30 @@ func startSession(ctx context.Context, o Options, name string, sp spec) (*sessio
 	}
 	s.gen.g.SetPhase(today.AddDays(-60), max(100, float64(sp.steps)*o.StepDuration.Seconds()*expectedRate/60))
 	return s, nil
+}
+
+// startServer starts the server on the data directory and bundle,
+// connects to it and waits until it serves.
+func (s *session) startServer(ctx context.Context, data, bundle string, sec server.Security, dial dialer.Options) error {
+	var err error
+	if s.o.InProcess {
+		s.srv, err = startInProcess(ctx, data, bundle, s.o.Logger, sec)
+	} else {
+		s.srv, err = startProcess(ctx, s.o.AdjudicatorBin, data, bundle, filepath.Join(s.dir, "adjudicator.log"), sec)
+	}
+	if err != nil {
+		return err
+	}
+	s.setup.ServerStartSeconds = s.srv.started.Seconds()
+	for range s.o.Conns {
+		conn, err := dialer.Dial(s.srv.grpcAddr, dial)
+		if err != nil {
+			return err
+		}
+		s.conns = append(s.conns, conn)
+	}
+	s.client = newClient(s.conns)
+	return s.waitServing(ctx)
 }
 
 // bill sends n claims of the mix through the server at concurrency 64, or
