@@ -75,6 +75,10 @@ type Options struct {
 	// the server stops, leaving the reports, plots and server logs.
 	KeepData bool
 
+	// Command is the command line the report names, also in the reports
+	// written after each scale case.
+	Command string
+
 	Progress io.Writer // progress lines or bars; default os.Stderr
 	Terminal bool      // Progress is a terminal: draw bars
 	Logger   *slog.Logger

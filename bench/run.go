@@ -37,6 +37,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	defer removeBinary()
 	r := &Report{
+		Command:  o.Command,
 		Date:     time.Now().UTC().Format(time.DateOnly),
 		Machine:  machine(),
 		CPUScope: "server process",

@@ -158,11 +158,12 @@ func setList[T any](dst *[]T, name string, v *string, parse func(name, s string)
 // command line in it.
 func runAndReport(ctx context.Context, o bench.Options, args []string, stdout io.Writer) error {
 	start := time.Now()
+	o.Command = strings.Join(append([]string{"go run ./cmd/bench"}, redactDSN(args)...), " ")
 	r, err := bench.Run(ctx, o)
 	if r == nil {
 		return err
 	}
-	r.Command = strings.Join(append([]string{"go run ./cmd/bench"}, redactDSN(args)...), " ")
+	r.Command = o.Command
 	// Run wrote the report; write it again with the command line in it.
 	if werr := r.WriteJSON(filepath.Join(o.OutDir, "report.json")); werr != nil {
 		return errors.Join(err, werr)
