@@ -21,7 +21,7 @@ type Options struct {
 	Members    int
 	Pharmacies int // default 200
 	DrugPairs  int // generated brand/generic pairs; default 200
-	// History claims are billed through the server before measuring, dated
+	// History claims are billed before measuring (see HistoryThroughServer), dated
 	// from January 1 to yesterday; Warmup claims follow, dated over the
 	// last 40 days, so refills fall due today.
 	History int

@@ -19,8 +19,9 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 )
 
-// Run builds the population, starts a fresh adjudicator on it, loads its
-// history through the server, measures the closed- and open-loop steps
+// Run builds the population, bills its history (in process before the
+// server starts, or through it), starts a fresh adjudicator on it, bills
+// the warm-up through it, measures the closed- and open-loop steps
 // against the empty RPC, runs the scale cases, and writes report.json,
 // report.md and the plots into OutDir.
 func Run(ctx context.Context, o Options) (*Report, error) {
