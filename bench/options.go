@@ -28,7 +28,7 @@ type Options struct {
 	Warmup  int
 	// HistoryThroughServer bills the history through the server over gRPC,
 	// as the warm-up is. By default the bench bills it faster, with the
-	// engine in its own process on the server's data directory before the
+	// engine in the bench process on the server's data directory before the
 	// server starts (seed.go): the same records, summaries and
 	// accumulators, with fsync off for that setup only.
 	HistoryThroughServer bool
