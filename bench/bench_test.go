@@ -193,6 +193,19 @@ func TestRunShort(t *testing.T) {
 	checkAnswers(t, got)
 	checkScale(t, got)
 	checkMarkdown(t, out)
+	// The history was billed in process before the server started; the
+	// warm-up's duplicates, reversals and rebills of it (checkAnswers)
+	// show the server found it.
+	if got.Setup.HistoryPath != historyInProcess || got.Setup.HistoryThroughput <= 0 {
+		t.Errorf("history billed %q at %v claims/s, want %q", got.Setup.HistoryPath, got.Setup.HistoryThroughput, historyInProcess)
+	}
+	for _, d := range got.Scale {
+		for _, c := range d.Cases {
+			if len(c.Closed.Runs) != 2 || len(c.Open.Runs) != 2 {
+				t.Errorf("scale %s case %+v: %d closed and %d open rounds, want 2", d.Name, c.Setup, len(c.Closed.Runs), len(c.Open.Runs))
+			}
+		}
+	}
 	if r == nil || len(got.Plots) != 4 {
 		t.Fatalf("plots %v", got.Plots)
 	}

@@ -21,11 +21,17 @@ type Options struct {
 	Members    int
 	Pharmacies int // default 200
 	DrugPairs  int // generated brand/generic pairs; default 200
-	// History claims are billed through the server before measuring, dated
+	// History claims are billed before measuring (see HistoryThroughServer), dated
 	// from January 1 to yesterday; Warmup claims follow, dated over the
 	// last 40 days, so refills fall due today.
 	History int
 	Warmup  int
+	// HistoryThroughServer bills the history through the server over gRPC,
+	// as the warm-up is. By default the bench bills it faster, with the
+	// engine in the bench process on the server's data directory before the
+	// server starts (seed.go): the same records, summaries and
+	// accumulators, with fsync off for that setup only.
+	HistoryThroughServer bool
 
 	Concurrency      []int         // closed-loop steps
 	Rates            []float64     // open-loop steps, claims per second
@@ -68,6 +74,10 @@ type Options struct {
 	// run-*/bundle.json) after its step; by default they are removed once
 	// the server stops, leaving the reports, plots and server logs.
 	KeepData bool
+
+	// Command is the command line the report names, also in the reports
+	// written after each scale case.
+	Command string
 
 	Progress io.Writer // progress lines or bars; default os.Stderr
 	Terminal bool      // Progress is a terminal: draw bars

@@ -75,10 +75,23 @@ type Setup struct {
 	ServerStartSeconds float64 `json:"server_start_seconds"` // opening the store and loading the bundle
 	HistorySeconds     float64 `json:"history_seconds,omitempty"`
 	HistoryThroughput  float64 `json:"history_claims_per_second,omitempty"`
+	// HistoryPath is how the history was billed: historyInProcess or
+	// historyThroughServer (empty in reports from before the choice).
+	HistoryPath string `json:"history_path,omitempty"`
+	// HistoryCPUPerClaim is the CPU spent per history claim: the bench
+	// process's in process; the server's and the bench client's through
+	// the server.
+	HistoryCPUPerClaim float64 `json:"history_cpu_seconds_per_claim,omitempty"`
 	// Answers to the history and warm-up claims.
 	Status  map[string]int64 `json:"status"`
 	Rejects map[string]int64 `json:"rejects"`
 }
+
+// How the history was billed (Setup.HistoryPath).
+const (
+	historyInProcess     = "engine in process, fsync off, then every file synced"
+	historyThroughServer = "through the server"
+)
 
 // Latency percentiles in milliseconds.
 type Latency struct {
@@ -550,11 +563,11 @@ func (r *Report) mdHeader(b *mdWriter) {
 		p("")
 	}
 	w := r.Workload
-	p("Workload (seed %d): %s members in %s families, %s pharmacies, %s drugs, %d plans; %s claims of history and %s of warm-up through the server before measuring; %d gRPC connection(s); steps of %s.",
+	p("Workload (seed %d): %s members in %s families, %s pharmacies, %s drugs, %d plans; %s claims of history and %s of warm-up (through the server) before measuring; %d gRPC connection(s); steps of %s.",
 		w.Seed, count(w.Members), count(w.Families), count(w.Pharmacies), count(w.Drugs), w.Plans, count(w.History), count(w.Warmup), w.Conns, w.Steps)
 	p("Setup: bundle %s MB, server start %s s", num(float64(r.Setup.BundleBytes)/1e6), num(r.Setup.ServerStartSeconds))
 	if r.Setup.HistorySeconds > 0 {
-		p("(history billed at %s claims/s)", num(r.Setup.HistoryThroughput))
+		p("(history billed at %s claims/s, %s ms of CPU per claim, %s)", num(r.Setup.HistoryThroughput), num(r.Setup.HistoryCPUPerClaim*1000), cmp.Or(r.Setup.HistoryPath, historyThroughServer))
 	}
 	p("")
 	p("History and warm-up answers: %s; rejects %s.", orNone(counts(r.Setup.Status)), orNone(counts(r.Setup.Rejects)))
@@ -716,19 +729,47 @@ func (d Dimension) markdown(b *mdWriter) {
 		d.Cases[0].Closed.Claims.Concurrency, num(d.Cases[0].Open.Claims.OfferedRate))
 	if len(d.Cases) < 3 && d.Name != "transport" {
 		p("")
-		p("**%d cases only**: a curve needs at least three points to show its shape.", len(d.Cases))
+		p("**%s only**: a curve needs at least three points to show its shape.", plural(len(d.Cases), "case", "cases"))
 	}
 	if d.Name == "transport" {
 		p("")
 		p("The same population over plaintext and over mutual TLS (a client certificate, TLS 1.3): the cost of TLS on the claim path. The empty RPC of each case travels the same way, so its ratio to empty compares like with like.")
 	}
 	p("")
-	p("| transport | members | history | synthetic edits | start s | claims/s | relative | ratio to empty | relative ratio | CPU ms/claim | relative CPU | open p99 ms | relative p99 | server RSS MiB |")
-	p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	head := "| members | history | synthetic edits | history billed claims/s | start s | claims/s | relative | ratio to empty | relative ratio | CPU ms/claim | relative CPU | open p99 ms | relative p99 | server RSS MiB |"
+	rule := "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	if d.Name == "transport" {
+		head, rule = "| transport "+head, "|---"+rule
+	}
+	p("%s", head)
+	p("%s", rule)
 	for _, c := range d.Cases {
-		p("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |", cmp.Or(c.Transport, "plaintext"), count(c.Members), count(c.History), count(c.Edits), num(c.Setup.ServerStartSeconds),
-			num(c.Closed.Claims.Throughput), num(c.RelThroughput), num(c.Closed.ThroughputRatio), num(c.RelRatio), num(c.Closed.Claims.CPUSecondsPerCall*1000),
-			num(c.RelCPU), num(c.Open.Claims.Latency.P99), num(c.RelP99), num(c.Closed.Claims.RSSBytes/(1<<20)))
+		row := ""
+		if d.Name == "transport" {
+			row = "| " + cmp.Or(c.Transport, "plaintext") + " "
+		}
+		seeded := "–"
+		if c.Setup.HistoryThroughput > 0 {
+			seeded = num(c.Setup.HistoryThroughput)
+		}
+		cl, op := c.Closed, c.Open
+		row += fmt.Sprintf("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |", count(c.Members), count(c.History), count(c.Edits), seeded, num(c.Setup.ServerStartSeconds),
+			spread(cl.Claims.Throughput, cl.Runs, func(r RunFigures) float64 { return r.Throughput }), num(c.RelThroughput),
+			spread(cl.ThroughputRatio, cl.Runs, func(r RunFigures) float64 { return r.ThroughputRatio }), num(c.RelRatio),
+			spread(cl.Claims.CPUSecondsPerCall*1000, cl.Runs, func(r RunFigures) float64 { return r.CPUSecondsPerCall * 1000 }), num(c.RelCPU),
+			spread(op.Claims.Latency.P99, op.Runs, func(r RunFigures) float64 { return r.P99 }), num(c.RelP99), num(cl.Claims.RSSBytes/(1<<20)))
+		p("%s", row)
+	}
+	if rounds := len(d.Cases[0].Closed.Runs); rounds > 1 {
+		p("")
+		p("Each case ran %d rounds of its steps; a figure is the median round's (closed loop by its ratio to the empty RPC, open loop by its p99), with the min–max over the rounds in brackets.", rounds)
+	}
+	for _, c := range d.Cases {
+		if c.Setup.HistorySeconds > 0 {
+			p("")
+			p("History billed %s (the history claims/s column, setup only); the warm-up and every measured step went through the server.", cmp.Or(c.Setup.HistoryPath, historyThroughServer))
+			break
+		}
 	}
 	p("")
 }
@@ -788,4 +829,12 @@ func orNone(s string) string {
 		return "none"
 	}
 	return s
+}
+
+// plural is "1 case" or "2 cases".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return count(n) + " " + many
 }

@@ -19,8 +19,9 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 )
 
-// Run builds the population, starts a fresh adjudicator on it, loads its
-// history through the server, measures the closed- and open-loop steps
+// Run builds the population, bills its history (in process before the
+// server starts, or through it), starts a fresh adjudicator on it, bills
+// the warm-up through it, measures the closed- and open-loop steps
 // against the empty RPC, runs the scale cases, and writes report.json,
 // report.md and the plots into OutDir.
 func Run(ctx context.Context, o Options) (*Report, error) {
@@ -37,6 +38,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	defer removeBinary()
 	r := &Report{
+		Command:  o.Command,
 		Date:     time.Now().UTC().Format(time.DateOnly),
 		Machine:  machine(),
 		CPUScope: "server process",
@@ -80,7 +82,13 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		if len(dim.values) == 0 {
 			continue
 		}
-		d, err := scaleDimension(ctx, o, dim.name, dim.values, dim.spec)
+		d, err := scaleDimension(ctx, o, dim.name, dim.values, dim.spec, func(d Dimension) error {
+			partial := *r
+			partial.Scale = append(slices.Clone(r.Scale), d)
+			partial.Targets = targets(&partial)
+			partial.LoadAverage[1] = loadAverage()
+			return partial.write(o.OutDir)
+		})
 		if err != nil {
 			return nil, err
 		}
@@ -123,13 +131,16 @@ func (r *Report) write(dir string) error {
 	return os.WriteFile(filepath.Join(dir, "report.md"), []byte(r.Markdown()), 0o644)
 }
 
-// scaleDimension measures one case per value on a fresh server each and
-// relates every case to the first.
-func scaleDimension(ctx context.Context, o Options, name string, values []int, specOf func(int) spec) (Dimension, error) {
+// scaleDimension measures one case per value on a fresh server each, in
+// Options.Repeat rounds of its closed- and open-loop steps (the median
+// round, with the min–max), and relates every case to the first. done is
+// called with the dimension so far after each case, so a long run's
+// report shows every case measured even if a later one never ends.
+func scaleDimension(ctx context.Context, o Options, name string, values []int, specOf func(int) spec, done func(Dimension) error) (Dimension, error) {
 	d := Dimension{Name: name}
 	for i, v := range values {
 		sp := specOf(v)
-		sp.steps = 2
+		sp.steps = 2 * o.Repeat
 		progressf(o, "scale %s: %s members, %s claims of history, %s synthetic edits", name, count(sp.members), count(sp.history), count(sp.edits))
 		s, err := startSession(ctx, o, fmt.Sprintf("%s-%d", name, i), sp)
 		if err != nil {
@@ -139,8 +150,13 @@ func scaleDimension(ctx context.Context, o Options, name string, values []int, s
 		if name == "transport" {
 			c.Transport = map[bool]string{false: "plaintext", true: "mutual TLS"}[sp.tls]
 		}
-		if c.Closed, err = s.closed(ctx, o.ScaleConcurrency, o.StepDuration, o.BaselineDuration); err == nil {
-			c.Open, err = s.open(ctx, o.ScaleRate, o.StepDuration, o.BaselineDuration)
+		var closed, open []Comparison
+		for round := 0; round < o.Repeat && err == nil; round++ {
+			var cl, op Comparison
+			if cl, err = s.closed(ctx, o.ScaleConcurrency, o.StepDuration, o.BaselineDuration); err == nil {
+				op, err = s.open(ctx, o.ScaleRate, o.StepDuration, o.BaselineDuration)
+			}
+			closed, open = append(closed, cl), append(open, op)
 		}
 		if cerr := s.close(); err == nil {
 			err = cerr
@@ -148,6 +164,8 @@ func scaleDimension(ctx context.Context, o Options, name string, values []int, s
 		if err != nil {
 			return d, err
 		}
+		c.Closed = median(closed, func(c Comparison) float64 { return c.ThroughputRatio })
+		c.Open = median(open, func(c Comparison) float64 { return c.Claims.Latency.P99 })
 		first := c
 		if len(d.Cases) > 0 {
 			first = d.Cases[0]
@@ -157,6 +175,9 @@ func scaleDimension(ctx context.Context, o Options, name string, values []int, s
 		c.RelP99 = ratio(c.Open.Claims.Latency.P99, first.Open.Claims.Latency.P99)
 		c.RelRatio = ratio(c.Closed.ThroughputRatio, first.Closed.ThroughputRatio)
 		d.Cases = append(d.Cases, c)
+		if err := done(d); err != nil {
+			return d, err
+		}
 	}
 	return d, nil
 }
@@ -231,28 +252,6 @@ func startSession(ctx context.Context, o Options, name string, sp spec) (*sessio
 		}
 	}
 	data := filepath.Join(dir, "data")
-	if o.InProcess {
-		s.srv, err = startInProcess(ctx, data, bundle, o.Logger, sec)
-	} else {
-		s.srv, err = startProcess(ctx, o.AdjudicatorBin, data, bundle, filepath.Join(dir, "adjudicator.log"), sec)
-	}
-	if err != nil {
-		return nil, err
-	}
-	s.setup.ServerStartSeconds = s.srv.started.Seconds()
-	for range o.Conns {
-		conn, err := dialer.Dial(s.srv.grpcAddr, dial)
-		if err != nil {
-			s.close()
-			return nil, err
-		}
-		s.conns = append(s.conns, conn)
-	}
-	s.client = newClient(s.conns)
-	if err := s.waitServing(ctx); err != nil {
-		s.close()
-		return nil, err
-	}
 	window := 2 * max(o.MaxInFlight, o.ScaleConcurrency, 64)
 	for _, c := range o.Concurrency {
 		window = max(window, 2*c)
@@ -264,15 +263,37 @@ func startSession(ctx context.Context, o Options, name string, sp spec) (*sessio
 	// many claims a day as the steps will send in all, so prescriptions
 	// come due for refills throughout; dates stop at today.
 	today := pop.Today
-	if history > 0 {
+	historyWhat := fmt.Sprintf("history (%s members)", count(sp.members))
+	if history > 0 && !o.HistoryThroughServer {
 		s.gen.g.SetPhase(today.AddDays(-465), float64(history)/365)
-		start := time.Now()
-		if err := s.bill(ctx, fmt.Sprintf("history (%s members)", count(sp.members)), history); err != nil {
+		if err := s.seedHistory(ctx, data, bundle, historyWhat, history); err != nil {
+			s.close()
+			return nil, err
+		}
+	}
+	if err := s.startServer(ctx, data, bundle, sec, dial); err != nil {
+		s.close()
+		return nil, err
+	}
+	if history > 0 && o.HistoryThroughServer {
+		s.gen.g.SetPhase(today.AddDays(-465), float64(history)/365)
+		start, clientCPU := time.Now(), ownCPUSeconds()
+		before, err := s.srv.stats(ctx)
+		if err == nil {
+			err = s.bill(ctx, historyWhat, history)
+		}
+		var after processStats
+		if err == nil {
+			after, err = s.srv.stats(ctx)
+		}
+		if err != nil {
 			s.close()
 			return nil, err
 		}
 		s.setup.HistorySeconds = time.Since(start).Seconds()
+		s.setup.HistoryCPUPerClaim = (after.cpuSeconds - before.cpuSeconds + ownCPUSeconds() - clientCPU) / float64(history)
 		s.setup.HistoryThroughput = float64(history) / s.setup.HistorySeconds
+		s.setup.HistoryPath = historyThroughServer
 	}
 	if o.Warmup > 0 {
 		s.gen.g.SetPhase(today.AddDays(-100), float64(o.Warmup)/40)
@@ -285,8 +306,33 @@ func startSession(ctx context.Context, o Options, name string, sp spec) (*sessio
 	return s, nil
 }
 
-// bill sends n claims of the mix at concurrency 64, or the server's bound
-// on claims in flight if lower, showing progress; any gRPC error stops it.
+// startServer starts the server on the data directory and bundle,
+// connects to it and waits until it serves.
+func (s *session) startServer(ctx context.Context, data, bundle string, sec server.Security, dial dialer.Options) error {
+	var err error
+	if s.o.InProcess {
+		s.srv, err = startInProcess(ctx, data, bundle, s.o.Logger, sec)
+	} else {
+		s.srv, err = startProcess(ctx, s.o.AdjudicatorBin, data, bundle, filepath.Join(s.dir, "adjudicator.log"), sec)
+	}
+	if err != nil {
+		return err
+	}
+	s.setup.ServerStartSeconds = s.srv.started.Seconds()
+	for range s.o.Conns {
+		conn, err := dialer.Dial(s.srv.grpcAddr, dial)
+		if err != nil {
+			return err
+		}
+		s.conns = append(s.conns, conn)
+	}
+	s.client = newClient(s.conns)
+	return s.waitServing(ctx)
+}
+
+// bill sends n claims of the mix through the server at concurrency 64, or
+// the server's bound on claims in flight if lower, showing progress; any
+// gRPC error stops it.
 func (s *session) bill(ctx context.Context, what string, n int) error {
 	ps, err := s.srv.stats(ctx)
 	if err != nil {
@@ -296,6 +342,38 @@ func (s *session) bill(ctx context.Context, what string, n int) error {
 	if ps.claimLimit > 0 {
 		concurrency = min(concurrency, int(ps.claimLimit))
 	}
+	return s.billWith(ctx, s.client, concurrency, what, n)
+}
+
+// seedHistory bills n history claims of the mix with the engine in this
+// process on the store in dataDir, before any server opens it (seed.go),
+// at concurrency 64 on all cores, and closes the store durably.
+func (s *session) seedHistory(ctx context.Context, dataDir, bundle, what string, n int) error {
+	engine, st, err := seedOpen(ctx, dataDir, bundle)
+	if err != nil {
+		return err
+	}
+	// Timed from the first claim to the store synced and closed; seeding
+	// the configuration (a server's start on an empty store) is not.
+	start, cpu := time.Now(), ownCPUSeconds()
+	err = s.billWith(ctx, engineSender{engine}, 64, what, n)
+	if cerr := seedClose(st, dataDir); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	s.setup.HistorySeconds = time.Since(start).Seconds()
+	s.setup.HistoryThroughput = float64(n) / s.setup.HistorySeconds
+	s.setup.HistoryCPUPerClaim = (ownCPUSeconds() - cpu) / float64(n)
+	s.setup.HistoryPath = historyInProcess
+	return nil
+}
+
+// billWith sends n claims of the mix to c at the given concurrency,
+// showing progress, and adds their answers to the setup's; any error
+// stops it.
+func (s *session) billWith(ctx context.Context, c sender, concurrency int, what string, n int) error {
 	var done atomic.Int64
 	bar := newProgress(s.o, what, int64(n))
 	stop := make(chan struct{})
@@ -311,7 +389,7 @@ func (s *session) bill(ctx context.Context, what string, n int) error {
 			}
 		}
 	}()
-	r := closedLoop(ctx, s.client, s.gen, concurrency, 0, int64(n), &done)
+	r := closedLoop(ctx, c, s.gen, concurrency, 0, int64(n), &done)
 	close(stop)
 	bar.finish(done.Load())
 	for _, m := range []struct {
@@ -326,7 +404,7 @@ func (s *session) bill(ctx context.Context, what string, n int) error {
 		}
 	}
 	if len(r.Errors) > 0 {
-		return fmt.Errorf("bench: %s: the server answered errors: %s", what, counts(r.Errors))
+		return fmt.Errorf("bench: %s: answered errors: %s", what, counts(r.Errors))
 	}
 	return ctx.Err()
 }

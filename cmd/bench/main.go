@@ -43,36 +43,37 @@ func main() {
 // flags is the command line. The figures are pointers: nil when not
 // given, so only the flags on the command line override the preset.
 type flags struct {
-	Preset              string           `name:"preset" default:"short" enum:"short,medium,full" help:"short, medium or full."`
-	Short               bool             `name:"short" help:"The short preset (the same as --preset short)."`
-	Out                 string           `name:"out" default:"bench-out" help:"Directory for report.json, report.md, plots and server logs."`
-	Seed                *uint64          `name:"seed" help:"Seed of the population and claim mix."`
-	Members             *int             `name:"members" help:"Members of the load steps' population."`
-	Pharmacies          *int             `name:"pharmacies" help:"Pharmacies."`
-	DrugPairs           *int             `name:"drug-pairs" help:"Generated brand/generic drug pairs."`
-	History             *int             `name:"history" help:"Claims of history billed before measuring."`
-	Warmup              *int             `name:"warmup" help:"Warm-up claims billed before measuring."`
-	Concurrency         *string          `name:"concurrency" help:"Closed-loop concurrencies, comma separated."`
-	Rates               *string          `name:"rates" help:"Open-loop rates in claims/s, comma separated."`
-	Step                *time.Duration   `name:"step" help:"Duration of each claims step."`
-	Baseline            *time.Duration   `name:"baseline" help:"Duration of each empty-RPC step."`
-	MaxInFlight         *int             `name:"max-in-flight" help:"Open loop: calls outstanding at most."`
-	Conns               *int             `name:"conns" help:"gRPC connections."`
-	P99Bound            *time.Duration   `name:"p99-bound" help:"Latency bound of the capacity line (default 50ms)."`
-	Repeat              *int             `name:"repeat" help:"Rounds of the load steps (the report gives the median and the min-max); 3 in every preset."`
-	ScaleMembers        *string          `name:"scale-members" help:"Members of each case of the members curve; - for none."`
-	ScaleHistory        *string          `name:"scale-history" help:"History claims of each case of the history curve; - for none."`
-	ScaleHistoryMembers *int             `name:"scale-history-members" help:"Members of the history curve's cases."`
-	ScaleEdits          *string          `name:"scale-edits" help:"Active edits of each case of the edits curve; - for none."`
-	ScaleTLS            *bool            `name:"scale-tls" negatable:"" help:"Measure the transport dimension: the claim path over plaintext and over mutual TLS (on in every preset)."`
-	ScaleConcurrency    *int             `name:"scale-concurrency" help:"Closed-loop concurrency of the scale cases."`
-	ScaleRate           *float64         `name:"scale-rate" help:"Open-loop rate of the scale cases."`
-	PostgresDSN         string           `name:"postgres-dsn" placeholder:"DSN" help:"Also measure the claim's storage transaction in this PostgreSQL database (in a schema of its own, dropped afterwards)."`
-	KeepData            bool             `name:"keep-data" help:"Keep each server's Pebble store and bundle under --out (removed after each step by default)."`
-	InProcess           bool             `name:"in-process" help:"Run the adjudicator in this process (CPU figures then include the client)."`
-	Adjudicator         string           `name:"adjudicator" placeholder:"BIN" help:"Adjudicator binary to start; empty builds cmd/adjudicator with go build."`
-	Render              string           `name:"render" placeholder:"DIR" help:"Write report.md and the plots again from DIR/report.json (with --p99-bound: for that bound) and exit."`
-	Version             kong.VersionFlag `name:"version" help:"Print the version and exit."`
+	Preset               string           `name:"preset" default:"short" enum:"short,medium,full" help:"short, medium or full."`
+	Short                bool             `name:"short" help:"The short preset (the same as --preset short)."`
+	Out                  string           `name:"out" default:"bench-out" help:"Directory for report.json, report.md, plots and server logs."`
+	Seed                 *uint64          `name:"seed" help:"Seed of the population and claim mix."`
+	Members              *int             `name:"members" help:"Members of the load steps' population."`
+	Pharmacies           *int             `name:"pharmacies" help:"Pharmacies."`
+	DrugPairs            *int             `name:"drug-pairs" help:"Generated brand/generic drug pairs."`
+	History              *int             `name:"history" help:"Claims of history billed before measuring."`
+	Warmup               *int             `name:"warmup" help:"Warm-up claims billed before measuring."`
+	Concurrency          *string          `name:"concurrency" help:"Closed-loop concurrencies, comma separated."`
+	Rates                *string          `name:"rates" help:"Open-loop rates in claims/s, comma separated."`
+	Step                 *time.Duration   `name:"step" help:"Duration of each claims step."`
+	Baseline             *time.Duration   `name:"baseline" help:"Duration of each empty-RPC step."`
+	MaxInFlight          *int             `name:"max-in-flight" help:"Open loop: calls outstanding at most."`
+	Conns                *int             `name:"conns" help:"gRPC connections."`
+	P99Bound             *time.Duration   `name:"p99-bound" help:"Latency bound of the capacity line (default 50ms)."`
+	Repeat               *int             `name:"repeat" help:"Rounds of the load steps (the report gives the median and the min-max); 3 in every preset."`
+	ScaleMembers         *string          `name:"scale-members" help:"Members of each case of the members curve; - for none."`
+	ScaleHistory         *string          `name:"scale-history" help:"History claims of each case of the history curve; - for none."`
+	ScaleHistoryMembers  *int             `name:"scale-history-members" help:"Members of the history curve's cases."`
+	ScaleEdits           *string          `name:"scale-edits" help:"Active edits of each case of the edits curve; - for none."`
+	ScaleTLS             *bool            `name:"scale-tls" negatable:"" help:"Measure the transport dimension: the claim path over plaintext and over mutual TLS (on in every preset)."`
+	ScaleConcurrency     *int             `name:"scale-concurrency" help:"Closed-loop concurrency of the scale cases."`
+	ScaleRate            *float64         `name:"scale-rate" help:"Open-loop rate of the scale cases."`
+	PostgresDSN          string           `name:"postgres-dsn" placeholder:"DSN" help:"Also measure the claim's storage transaction in this PostgreSQL database (in a schema of its own, dropped afterwards)."`
+	HistoryThroughServer bool             `name:"history-through-server" help:"Bill the history through the server over gRPC (slow); by default the engine bills it in this process on the server's data directory before the server starts, fsync off for that setup only."`
+	KeepData             bool             `name:"keep-data" help:"Keep each server's Pebble store and bundle under --out (removed after each step by default)."`
+	InProcess            bool             `name:"in-process" help:"Run the adjudicator in this process (CPU figures then include the client)."`
+	Adjudicator          string           `name:"adjudicator" placeholder:"BIN" help:"Adjudicator binary to start; empty builds cmd/adjudicator with go build."`
+	Render               string           `name:"render" placeholder:"DIR" help:"Write report.md and the plots again from DIR/report.json (with --p99-bound: for that bound) and exit."`
+	Version              kong.VersionFlag `name:"version" help:"Print the version and exit."`
 }
 
 const description = "Run the capacity-planning benchmark suite against a fresh adjudicator and write report.json, report.md and PNG plots. A preset sets every figure; flags given on the command line override it."
@@ -130,6 +131,7 @@ func (f *flags) options() (bench.Options, error) {
 		setList(&o.ScaleEdits, "scale-edits", f.ScaleEdits, ints),
 	)
 	o.OutDir, o.InProcess, o.AdjudicatorBin, o.KeepData, o.PostgresDSN = f.Out, f.InProcess, f.Adjudicator, f.KeepData, f.PostgresDSN
+	o.HistoryThroughServer = f.HistoryThroughServer
 	return o, err
 }
 
@@ -156,11 +158,12 @@ func setList[T any](dst *[]T, name string, v *string, parse func(name, s string)
 // command line in it.
 func runAndReport(ctx context.Context, o bench.Options, args []string, stdout io.Writer) error {
 	start := time.Now()
+	o.Command = strings.Join(append([]string{"go run ./cmd/bench"}, redactDSN(args)...), " ")
 	r, err := bench.Run(ctx, o)
 	if r == nil {
 		return err
 	}
-	r.Command = strings.Join(append([]string{"go run ./cmd/bench"}, redactDSN(args)...), " ")
+	r.Command = o.Command
 	// Run wrote the report; write it again with the command line in it.
 	if werr := r.WriteJSON(filepath.Join(o.OutDir, "report.json")); werr != nil {
 		return errors.Join(err, werr)
