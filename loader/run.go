@@ -38,6 +38,9 @@ func (l *Loader) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
+		if errors.Is(err, errCrash) {
+			return err // a simulated crash ends the process (tests)
+		}
 		if msg := errText(err); msg != last && msg != "" {
 			l.log.Error("inbox scan", "error", msg)
 		}
