@@ -315,9 +315,11 @@ func (e *Engine) RunRetroJob(ctx context.Context, id string) error {
 		return fmt.Errorf("%w: no retro job %s", ErrNotFound, id)
 	}
 	st, err := rs.RetroJobStatus(ctx, id)
-	if err != nil || st == nil || st.State != RetroJobRunning {
+	if err != nil || st != nil && st.State != RetroJobRunning {
 		return err // another instance ended it meanwhile, or not to run
 	}
+	// A job without a status was stored before jobs had one: it runs as
+	// RUNNING (its progress says what is left) and then ends DONE.
 	rep, err := e.retroReport(ctx, rs, job)
 	if err != nil {
 		return err
@@ -830,15 +832,18 @@ func (a *adjudication) commitRetro(ctx context.Context) error {
 
 // retroReport reads the job's progress and totals it.
 func (e *Engine) retroReport(ctx context.Context, rs RetroStore, job *RetroJob) (*RetroReport, error) {
+	// The status first, then the progress: a job's status turns DONE only
+	// after its last progress record is written, so a DONE status is never
+	// shown with the progress of before its end.
+	st, err := rs.RetroJobStatus(ctx, job.ID)
+	if err != nil {
+		return nil, err
+	}
 	progress, err := rs.RetroProgress(ctx, job.ID)
 	if err != nil {
 		return nil, err
 	}
 	rep := &RetroReport{Job: job, Progress: progress, State: RetroJobRunning}
-	st, err := rs.RetroJobStatus(ctx, job.ID)
-	if err != nil {
-		return nil, err
-	}
 	if st != nil {
 		rep.State, rep.Error = st.State, st.Error
 	}

@@ -403,7 +403,8 @@ type RetroStore interface {
 	// such job, or a job stored before jobs had one).
 	RetroJobStatus(ctx context.Context, id string) (*RetroJobStatus, error)
 	// RunningRetroJobs returns the IDs of the jobs whose status is
-	// RetroRunning, in ID order: what a background runner has to do.
+	// RetroRunning, and of those without a status (stored before jobs had
+	// one), in ID order: what a background runner has to do.
 	RunningRetroJobs(ctx context.Context) ([]string, error)
 }
 

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -96,22 +97,37 @@ func (s *Store) RunningRetroJobs(_ context.Context) ([]string, error) {
 	if err := s.health.err(); err != nil {
 		return nil, err
 	}
+	state := map[string]adjudicator.RetroJobState{}
 	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: retroStatusPrefix, UpperBound: []byte("J\x01")})
 	if err != nil {
 		return nil, err
 	}
-	defer it.Close()
-	var out []string
 	for it.First(); it.Valid(); it.Next() {
 		st, err := records.DecodeRetroJobStatus(it.Value())
 		if err != nil {
+			it.Close()
 			return nil, fmt.Errorf("store: retro job status: %w", err)
 		}
-		if st.State == adjudicator.RetroJobRunning {
-			out = append(out, st.JobID)
+		state[st.JobID] = st.State
+	}
+	if err := errors.Join(it.Error(), it.Close()); err != nil {
+		return nil, err
+	}
+	// The jobs, in ID order; one without a status was stored before jobs
+	// had one, and is run as RUNNING (a finished one then ends DONE).
+	jobs, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte("j\x00"), UpperBound: []byte("j\x01")})
+	if err != nil {
+		return nil, err
+	}
+	defer jobs.Close()
+	var out []string
+	for jobs.First(); jobs.Valid(); jobs.Next() {
+		id := string(jobs.Key()[2:])
+		if st, ok := state[id]; !ok || st == adjudicator.RetroJobRunning {
+			out = append(out, id)
 		}
 	}
-	return out, it.Error()
+	return out, jobs.Error()
 }
 
 // RetroJob implements adjudicator.RetroStore.

@@ -94,7 +94,8 @@ func (s *Store) RetroJobStatus(ctx context.Context, id string) (*adjudicator.Ret
 func (s *Store) RunningRetroJobs(ctx context.Context) ([]string, error) {
 	var out []string
 	err := s.with(ctx, func(q querier, _ *claimTx) error {
-		rows, err := q.Query(ctx, `SELECT job_id FROM retro_job_status WHERE state = $1 ORDER BY job_id`, string(adjudicator.RetroJobRunning))
+		rows, err := q.Query(ctx, `SELECT j.id FROM retro_jobs j LEFT JOIN retro_job_status s ON s.job_id = j.id
+			WHERE s.state = $1 OR s.job_id IS NULL ORDER BY j.id`, string(adjudicator.RetroJobRunning))
 		if err != nil {
 			return err
 		}
