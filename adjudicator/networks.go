@@ -57,7 +57,12 @@ func (e *Engine) NetworkVersions(id string) ([]config.Network, error) {
 	if len(vs) == 0 {
 		return nil, fmt.Errorf("%w: network %s", edits.ErrNotFound, id)
 	}
-	return vs, nil
+	// A deep copy: the caller may change what it gets.
+	cp, err := snapshotCopy(&config.Config{Networks: vs})
+	if err != nil {
+		return nil, err
+	}
+	return cp.Networks, nil
 }
 
 // networkChange applies one lifecycle step to the configuration's networks

@@ -58,7 +58,12 @@ func (e *Engine) PlanVersions(id string) ([]config.Plan, error) {
 	if len(vs) == 0 {
 		return nil, fmt.Errorf("%w: plan %s", edits.ErrNotFound, id)
 	}
-	return vs, nil
+	// A deep copy: the caller may change what it gets.
+	cp, err := snapshotCopy(&config.Config{Plans: vs})
+	if err != nil {
+		return nil, err
+	}
+	return cp.Plans, nil
 }
 
 // planChange applies one lifecycle step to the configuration's plans and

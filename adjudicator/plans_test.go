@@ -2,6 +2,7 @@ package adjudicator_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -141,5 +142,21 @@ func TestImportNeverReplacesActiveVersions(t *testing.T) {
 	}
 	if mail, _ = e.NetworkVersions("MAIL"); len(mail) != 1 || mail[0].Pricing[0].DispensingFee.StringFixed(2) != "0.75" {
 		t.Fatalf("MAIL after the network file: %+v", mail)
+	}
+
+	// So does a bundle: an undated network with one version is the
+	// bundle's own record, replaced in place (as every bundle did before
+	// versions), where RETAIL's v1, beside a dated v2, was refused above.
+	mail[0].Pricing[0].DispensingFee = decimal.RequireFromString("0.60")
+	mail[0].Audit = edits.Audit{}
+	b, err := json.Marshal(map[string]any{"networks": []config.Network{mail[0]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum, err := importing(string(b)); err != nil || sum.Networks != 1 {
+		t.Fatalf("a bundle changing undated MAIL v1: %+v %v, want it replaced", sum, err)
+	}
+	if mail, _ = e.NetworkVersions("MAIL"); len(mail) != 1 || mail[0].Pricing[0].DispensingFee.StringFixed(2) != "0.60" {
+		t.Fatalf("MAIL after the bundle: %+v", mail)
 	}
 }

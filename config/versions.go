@@ -261,7 +261,9 @@ func VersionsInForce[T any, P versioned[T]](list []T) map[string][]InForce[T] {
 // twice changes nothing. A differing version replaces a Draft here; an
 // Active or Inactive version never changes, so an import that brings a
 // different one under its number is refused (edits.ErrConflict) and
-// nothing is imported: the bundle must give it a new number. A version
+// nothing is imported: the bundle must give it a new number. The one
+// exception is a bundle's own record (bundleOwn): the only version of its
+// ID, undated, version 1, replaced by another such. A version
 // that arrives gets this environment's audit (edits.ImportAudit): created
 // by maker, activated or retired by checker. It returns how many versions
 // changed.
@@ -275,7 +277,7 @@ func importVersions[T any, P versioned[T]](list *[]T, src []T, maker, checker st
 			if sameVersion[T, P]((*list)[i], x) {
 				continue
 			}
-			if s := here.dated().Status; s != edits.Draft {
+			if s := here.dated().Status; s != edits.Draft && !bundleOwn[T, P](*list, here, p) {
 				return 0, fmt.Errorf("%w: %s is %s here and the import brings a different %s under its number; an active or inactive version never changes: give the imported version a new number",
 					edits.ErrConflict, here.Ref(), s, here.Ref())
 			}
@@ -289,6 +291,19 @@ func importVersions[T any, P versioned[T]](list *[]T, src []T, maker, checker st
 		n++
 	}
 	return n, nil
+}
+
+// bundleOwn reports whether here and x are both the only, undated,
+// Active version 1 of their ID: the form a bundle without versions gives
+// (so did every bundle before records had versions). A bundle's own
+// record is replaced in place by an import, as the loader's network file
+// replaces it: it hands over to no other version by date, and past claims
+// keep their answers through the configuration version each records.
+func bundleOwn[T any, P versioned[T]](list []T, here, x P) bool {
+	undated := func(d *Dated) bool {
+		return d.Version == 1 && d.Status == edits.Active && d.Effective.IsZero() && d.Termination.IsZero()
+	}
+	return undated(here.dated()) && undated(x.dated()) && len(versionsOf[T, P](list, here.key())) == 1
 }
 
 // sameVersion reports whether two versions say the same thing with the
