@@ -160,3 +160,36 @@ func TestImportNeverReplacesActiveVersions(t *testing.T) {
 		t.Fatalf("MAIL after the bundle: %+v", mail)
 	}
 }
+
+// TestVersionIDs: a plan or network draft, and an import bringing a new
+// plan or network, must name it with a plain ID (as edits, clients and
+// groups do): no control or bidirectional characters, at most 64.
+func TestVersionIDs(t *testing.T) {
+	ctx := context.Background()
+	clock := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	e, _ := scenario.NewEngine(t, ppoConfig(t), t.TempDir(), func() time.Time { return clock })
+	mail, err := e.NetworkVersions("MAIL")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"MAIL-NET\x00\u202e", strings.Repeat("X", 65), "RETAIL PREF"} {
+		n := config.Network{Network: mail[0].Network}
+		n.ID = id
+		if _, err := e.CreateNetworkDraft(ctx, n, adjudicator.Actor("alice")); !errors.Is(err, edits.ErrInvalid) || strings.Contains(err.Error(), "\x00") {
+			t.Errorf("network draft %q: %v, want ErrInvalid without the raw ID", id, err)
+		}
+		if _, err := e.CreatePlanDraft(ctx, config.Plan{ID: id}, adjudicator.Actor("alice")); !errors.Is(err, edits.ErrInvalid) {
+			t.Errorf("plan draft %q: %v, want ErrInvalid", id, err)
+		}
+		b, err := json.Marshal(map[string]any{"networks": []config.Network{n}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.ProposeImport(ctx, b, adjudicator.Actor("mallory")); !errors.Is(err, edits.ErrInvalid) {
+			t.Errorf("import of network %q: %v, want ErrInvalid", id, err)
+		}
+	}
+	if vs, err := e.NetworkVersions("MAIL"); err != nil || len(vs) != 1 {
+		t.Fatalf("MAIL after the refusals: %+v %v", vs, err)
+	}
+}

@@ -81,8 +81,8 @@ func (c *Config) CheckNetworkVersions() error { return checkVersions(c.Networks,
 // checkNetworkDraft refuses a draft without an ID (its terms are checked
 // when the configuration compiles, like every record's).
 func checkNetworkDraft(n *Network) error {
-	if n.ID == "" {
-		return invalidRecord("network without id")
+	if !edits.ValidID(n.ID) {
+		return invalidRecord(fmt.Sprintf("network %s: id must be 1 to 64 letters, digits, '-', '_' or '.'", domain.Quote(n.ID)))
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/edits"
 )
 
@@ -69,8 +70,8 @@ func (c *Config) ImportPlans(src []Plan, maker, checker string, now time.Time) (
 // checkDraftContent refuses what a plan version may not carry: the
 // shorthand for financial edits (deductible, out_of_pocket, cost_share).
 func checkDraftContent(p *Plan) error {
-	if p.ID == "" {
-		return invalidRecord("plan without id")
+	if !edits.ValidID(p.ID) {
+		return invalidRecord(fmt.Sprintf("plan %s: id must be 1 to 64 letters, digits, '-', '_' or '.'", domain.Quote(p.ID)))
 	}
 	if !p.Deductible.Individual.IsZero() || !p.Deductible.Family.IsZero() || !p.OutOfPocket.Individual.IsZero() ||
 		!p.OutOfPocket.Family.IsZero() || len(p.CostShare) > 0 {

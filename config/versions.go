@@ -272,6 +272,10 @@ func importVersions[T any, P versioned[T]](list *[]T, src []T, maker, checker st
 	for _, x := range src {
 		p := P(&x)
 		i := slices.IndexFunc(*list, func(o T) bool { return P(&o).key() == p.key() && P(&o).dated().Version == p.dated().Version })
+		if i < 0 && len(versionsOf[T, P](*list, p.key())) == 0 && !edits.ValidID(p.key()) {
+			// A new ID must be a plain one; one already here stays usable.
+			return 0, invalidRecord(fmt.Sprintf("%s: id must be 1 to 64 letters, digits, '-', '_' or '.'", domain.Quote(p.key())))
+		}
 		if i >= 0 {
 			here := P(&(*list)[i])
 			if sameVersion[T, P]((*list)[i], x) {
