@@ -14,8 +14,8 @@ import (
 // Lifecycle errors. Callers map them to their own error kinds (the server to
 // gRPC status codes).
 var (
-	ErrNotFound     = errors.New("edit not found")
-	ErrConflict     = errors.New("edit lifecycle conflict")
+	ErrNotFound     = errors.New("not found")
+	ErrConflict     = errors.New("lifecycle conflict")
 	ErrMakerChecker = errors.New("maker-checker")
 )
 
@@ -67,7 +67,7 @@ func (b *Book) Get(id string, version int) (Edit, error) {
 			return e, nil
 		}
 	}
-	return Edit{}, fmt.Errorf("%w: %s v%d", ErrNotFound, id, version)
+	return Edit{}, fmt.Errorf("%w: edit %s v%d", ErrNotFound, id, version)
 }
 
 func (b *Book) put(e Edit) {
