@@ -96,23 +96,9 @@ func (c *networkInactivateCmd) Run(s *session) error {
 	return s.printNetwork(s.admin.InactivateNetwork(s.ctx, c.ID, v))
 }
 
-// readNetwork reads a network version file: JSON, or YAML (a .yaml or
-// .yml file). Unknown fields are errors.
+// readNetwork reads a network version file (readVersionFile).
 func readNetwork(path string) (config.Network, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return config.Network{}, err
-	}
-	if isYAML(path) {
-		if b, err = yaml.YAMLToJSON(b); err != nil {
-			return config.Network{}, fmt.Errorf("%s: %w", path, err)
-		}
-	}
-	n, err := wire.NetworkFromJSON(b)
-	if err != nil {
-		return config.Network{}, fmt.Errorf("%s: %w", path, err)
-	}
-	return n, nil
+	return readVersionFile(path, wire.NetworkFromJSON)
 }
 
 func (c *session) printNetwork(n config.Network, err error) error {
@@ -123,4 +109,24 @@ func (c *session) printNetwork(n config.Network, err error) error {
 		return c.printJSON(n)
 	}
 	return c.printVersion(n.Ref(), &n.Dated, n.Audit)
+}
+
+// readVersionFile reads a plan or network version file: JSON, or YAML (a
+// .yaml or .yml file). Unknown fields are errors.
+func readVersionFile[T any](path string, fromJSON func([]byte) (T, error)) (T, error) {
+	var zero T
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return zero, err
+	}
+	if isYAML(path) {
+		if b, err = yaml.YAMLToJSON(b); err != nil {
+			return zero, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	v, err := fromJSON(b)
+	if err != nil {
+		return zero, fmt.Errorf("%s: %w", path, err)
+	}
+	return v, nil
 }

@@ -2,10 +2,8 @@ package adminctl
 
 import (
 	"fmt"
-	"os"
 	"text/tabwriter"
 
-	"github.com/goccy/go-yaml"
 	"github.com/rxclaims/rxclaims/config"
 	"github.com/rxclaims/rxclaims/edits"
 	"github.com/rxclaims/rxclaims/internal/wire"
@@ -97,24 +95,8 @@ func (c *planInactivateCmd) Run(s *session) error {
 	return s.printPlan(s.admin.InactivatePlan(s.ctx, c.ID, v))
 }
 
-// readPlan reads a plan version file: JSON, or YAML (a .yaml or .yml file).
-// Unknown fields are errors.
-func readPlan(path string) (config.Plan, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return config.Plan{}, err
-	}
-	if isYAML(path) {
-		if b, err = yaml.YAMLToJSON(b); err != nil {
-			return config.Plan{}, fmt.Errorf("%s: %w", path, err)
-		}
-	}
-	p, err := wire.PlanFromJSON(b)
-	if err != nil {
-		return config.Plan{}, fmt.Errorf("%s: %w", path, err)
-	}
-	return p, nil
-}
+// readPlan reads a plan version file (readVersionFile).
+func readPlan(path string) (config.Plan, error) { return readVersionFile(path, wire.PlanFromJSON) }
 
 func (c *session) printPlan(p config.Plan, err error) error {
 	if err != nil {
