@@ -194,7 +194,7 @@ func (e *Engine) UpdateDraft(ctx context.Context, ed edits.Edit, audit *AuditEnt
 func (e *Engine) Activate(ctx context.Context, id string, version int, audit *AuditEntry) (edits.Edit, error) {
 	var out edits.Edit
 	err := e.change(ctx, audit, func(c *config.Config, b *edits.Book, _ *ConfigWrite) (err error) {
-		out, err = b.Activate(id, version, audit.Subject, e.now(), c.Settings.AllowSelfActivation)
+		out, err = b.Activate(id, version, audit.Subject, e.now(), c.PBM().AllowSelfActivation)
 		if out.Audit.SelfActivated {
 			audit.Detail = "self-activation (settings.allow_self_activation)"
 		}
@@ -415,12 +415,14 @@ func importSource(in *config.Config) (*config.Config, error) {
 
 // merge applies src to c and b and counts what changed.
 func merge(c *config.Config, b *edits.Book, src *config.Config, r importRoles, now time.Time) (sum ImportSummary, err error) {
-	if !reflect.DeepEqual(src.Settings, config.Settings{}) {
-		sum.Settings = settingChanges(c.Settings, src.Settings)
-		c.Settings = src.Settings
+	before := c.PBM()
+	var settings int
+	if settings, sum.Clients, sum.Groups, err = c.ImportHierarchy(src, r.maker, r.checker, now); err != nil {
+		return ImportSummary{}, err
 	}
-	sum.Clients = upsert(&c.Clients, src.Clients, func(x config.Client) string { return x.ID })
-	sum.Groups = upsert(&c.Groups, src.Groups, func(x config.Group) string { return x.ID })
+	if settings > 0 {
+		sum.Settings = settingChanges(before, c.PBM())
+	}
 	if sum.Plans, err = c.ImportPlans(src.Plans, r.maker, r.checker, now); err != nil {
 		return ImportSummary{}, err
 	}
@@ -454,9 +456,11 @@ func merge(c *config.Config, b *edits.Book, src *config.Config, r importRoles, n
 	return sum, nil
 }
 
-// settingChanges lists the PBM settings that differ between old and new,
-// each as "name: old → new", by name.
+// settingChanges lists the PBM settings that differ between old and new
+// (the latest Active versions before and after), each as "name: old →
+// new", by name; their audits aside.
 func settingChanges(old, new config.Settings) []string {
+	old.Audit, new.Audit = edits.Audit{}, edits.Audit{}
 	var a, b map[string]any
 	x, _ := json.Marshal(old)
 	y, _ := json.Marshal(new)

@@ -126,7 +126,7 @@ type gapKey struct {
 // plan p, one line per segment, tier and days-supply range, naming the
 // brand classes.
 func (s *snapshot) planGaps(p *compiledPlan, group, label string, day domain.Date) []string {
-	path := s.pathFor(p, group)
+	path := s.pathFor(p, group, day)
 	gaps := map[gapKey][]domain.BrandClass{}
 	var keys []gapKey
 	for _, seg := range s.planSegments(p) {

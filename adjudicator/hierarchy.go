@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/rxclaims/rxclaims/config"
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/edits"
 )
 
@@ -14,16 +15,31 @@ type path struct {
 	settings config.LevelSettings
 }
 
-// pathKey names a path: a plan version and a group.
+// pathKey names a path: a plan version, a group, and the versions of the
+// group's, its client's and the PBM's settings in force (nil: none).
 type pathKey struct {
-	plan    string
-	version int
-	group   string
+	plan   *compiledPlan
+	group  *config.Group
+	gv     *config.Group
+	cv     *config.Client
+	pbm    *config.Settings
+	unseen string // a group ID not configured
 }
 
-// pathFor resolves the hierarchy of a member of group on plan.
-func (s *snapshot) pathFor(p *compiledPlan, groupID string) *path {
-	key := pathKey{p.ID, p.Version, groupID}
+// pathFor resolves the hierarchy of a member of group on plan, with each
+// level's settings from its version in force on day (the claim's date of
+// service).
+func (s *snapshot) pathFor(p *compiledPlan, groupID string, day domain.Date) *path {
+	key := pathKey{plan: p, pbm: versionOn(s.pbm, day)}
+	var c *config.Client
+	if g := s.groups[groupID]; g != nil {
+		key.group, key.gv = g, versionOn(s.groupVersions[groupID], day)
+		if c = s.clients[g.ClientID]; c != nil {
+			key.cv = versionOn(s.clientVersions[c.ID], day)
+		}
+	} else {
+		key.unseen = groupID
+	}
 	if v, ok := s.paths.Load(key); ok {
 		return v.(*path)
 	}
@@ -31,15 +47,22 @@ func (s *snapshot) pathFor(p *compiledPlan, groupID string) *path {
 	pt.levels[0] = edits.Level{Kind: edits.PlanLevel, ID: p.ID}
 	pt.levels[3] = edits.Level{Kind: edits.PBMLevel}
 	set := p.LevelSettings
-	if g := s.groups[groupID]; g != nil {
-		pt.levels[1] = edits.Level{Kind: edits.GroupLevel, ID: g.ID}
-		set = set.Merge(g.LevelSettings)
-		if c := s.clients[g.ClientID]; c != nil {
+	if key.group != nil {
+		pt.levels[1] = edits.Level{Kind: edits.GroupLevel, ID: key.group.ID}
+		if key.gv != nil {
+			set = set.Merge(key.gv.LevelSettings)
+		}
+		if c != nil {
 			pt.levels[2] = edits.Level{Kind: edits.ClientLevel, ID: c.ID}
-			set = set.Merge(c.LevelSettings)
+			if key.cv != nil {
+				set = set.Merge(key.cv.LevelSettings)
+			}
 		}
 	}
-	pt.settings = set.Merge(s.settings.LevelSettings).Merge(defaultSettings)
+	if key.pbm != nil {
+		set = set.Merge(key.pbm.LevelSettings)
+	}
+	pt.settings = set.Merge(defaultSettings)
 	v, _ := s.paths.LoadOrStore(key, pt)
 	return v.(*path)
 }

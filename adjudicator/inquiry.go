@@ -76,7 +76,7 @@ func (e *Engine) CheckEligibility(ctx context.Context, q *EligibilityQuery) (*El
 				}
 			}
 			if q.PharmacyNPI != "" {
-				if _, seg, ok := pharmacyNetwork(snap, r, p, q.PharmacyNPI, dos, 30, snap.pathFor(p, fam.GroupID).settings.Retail90MinDays); ok {
+				if _, seg, ok := pharmacyNetwork(snap, r, p, q.PharmacyNPI, dos, 30, snap.pathFor(p, fam.GroupID, dos).settings.Retail90MinDays); ok {
 					res.NetworkType, res.NetworkClass = seg.Type.String(), seg.Class.String()
 				}
 			}
@@ -176,7 +176,7 @@ func (e *Engine) Benefits(ctx context.Context, q *BenefitsQuery) (*Benefits, err
 	// The plan-default deductible and out-of-pocket edits on the date: the
 	// ones a claim matching no exception would use.
 	var sel edits.Selection
-	snap.edits.Select(snap.pathFor(plan, fam.GroupID).levels[:], &edits.Facts{DateOfService: asOf}, &sel)
+	snap.edits.Select(snap.pathFor(plan, fam.GroupID, asOf).levels[:], &edits.Facts{DateOfService: asOf}, &sel)
 	for _, l := range []struct {
 		kind             edits.Kind
 		acc              accumulators.Kind

@@ -1,6 +1,7 @@
 package adjudicator
 
 import (
+	"maps"
 	"slices"
 	"strings"
 
@@ -25,8 +26,10 @@ type route struct {
 // routeKey is a route's key: the BIN and the PCN in upper case.
 func routeKey(bin, pcn string) config.Route { return config.Route{BIN: bin, PCN: strings.ToUpper(pcn)} }
 
-// compileRoutes indexes the PBM's and the clients' routes; nil when none is
-// configured.
+// compileRoutes indexes the PBM's and the clients' routes, each from the
+// latest Active version of its level (config.LatestActive): a BIN/PCN is
+// where switches send claims from the moment it is activated, whatever a
+// claim's date of service. It is nil when no route is configured.
 func compileRoutes(cfg *config.Config) map[config.Route]*route {
 	var routes map[config.Route]*route
 	add := func(r config.Route, client string) {
@@ -46,12 +49,13 @@ func compileRoutes(cfg *config.Config) map[config.Route]*route {
 			slices.Sort(rt.clients)
 		}
 	}
-	for _, r := range cfg.Settings.Routes {
+	for _, r := range cfg.PBM().Routes {
 		add(r, "")
 	}
-	for _, c := range cfg.Clients {
-		for _, r := range c.Routes {
-			add(r, c.ID)
+	clients := config.LatestActive(cfg.Clients)
+	for _, id := range slices.Sorted(maps.Keys(clients)) {
+		for _, r := range clients[id].Routes {
+			add(r, id)
 		}
 	}
 	return routes

@@ -19,14 +19,18 @@ type snapshot struct {
 	pharmacies  map[string]*domain.Pharmacy
 	drugs       map[string]*compiledDrug
 	prescribers map[string]*domain.Prescriber
-	clients     map[string]*config.Client
-	groups      map[string]*config.Group
-	settings    config.Settings
-	routes      map[config.Route]*route // nil: no routes configured, every BIN/PCN accepted
-	edits       *edits.Index
-	schedules   edits.Schedules
-	paths       sync.Map // pathKey → *path
-	version     uint64   // the configuration version (ConfigVersion.Number)
+	clients     map[string]*config.Client // by ID, the client's identity (its first version)
+	groups      map[string]*config.Group  // by ID, the group's identity (its first version; client_id is the same in all)
+	// The versions of each level's settings in force by date
+	// (config.VersionsInForce), which pathFor picks by date of service.
+	pbm            []config.InForce[config.Settings]
+	clientVersions map[string][]config.InForce[config.Client]
+	groupVersions  map[string][]config.InForce[config.Group]
+	routes         map[config.Route]*route // nil: no routes configured, every BIN/PCN accepted
+	edits          *edits.Index
+	schedules      edits.Schedules
+	paths          sync.Map // pathKey → *path
+	version        uint64   // the configuration version (ConfigVersion.Number)
 }
 
 type compiledPlan struct {
@@ -76,14 +80,16 @@ func compile(in *config.Config) (*snapshot, error) {
 	clients, groups, err := config.ValidateHierarchy(cfg)
 	ps.Add("", err)
 	s := &snapshot{
-		clients:     clients,
-		groups:      groups,
-		settings:    cfg.Settings,
-		plans:       make(map[string][]*compiledPlan, len(cfg.Plans)),
-		pharmacies:  make(map[string]*domain.Pharmacy, len(cfg.Pharmacies)),
-		drugs:       make(map[string]*compiledDrug, len(cfg.Drugs)),
-		prescribers: make(map[string]*domain.Prescriber, len(cfg.Prescribers)),
-		routes:      compileRoutes(cfg),
+		clients:        clients,
+		groups:         groups,
+		pbm:            config.VersionsInForce([]config.Settings(cfg.Settings))[config.PBMID],
+		clientVersions: config.VersionsInForce(cfg.Clients),
+		groupVersions:  config.VersionsInForce(cfg.Groups),
+		plans:          make(map[string][]*compiledPlan, len(cfg.Plans)),
+		pharmacies:     make(map[string]*domain.Pharmacy, len(cfg.Pharmacies)),
+		drugs:          make(map[string]*compiledDrug, len(cfg.Drugs)),
+		prescribers:    make(map[string]*domain.Prescriber, len(cfg.Prescribers)),
+		routes:         compileRoutes(cfg),
 	}
 	s.addRecords(cfg, &ps)
 	s.schedules, err = compileSchedules(cfg.Schedules)
@@ -195,9 +201,14 @@ func (s *snapshot) addPlans(plans []config.Plan) {
 }
 
 // networkOn returns the version of network id in force on day, or nil.
-// A network has few versions, so a scan of them is the index.
 func (s *snapshot) networkOn(id string, day domain.Date) *config.Network {
-	for _, v := range s.networks[id] {
+	return versionOn(s.networks[id], day)
+}
+
+// versionOn returns the version of vs in force on day, or nil. A record
+// has few versions, so a scan of them is the index.
+func versionOn[T any](vs []config.InForce[T], day domain.Date) *T {
+	for _, v := range vs {
 		if v.Window.Contains(day) {
 			return v.Version
 		}

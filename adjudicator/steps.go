@@ -260,7 +260,7 @@ func (a *adjudication) eligibility(ctx context.Context) error {
 	a.family = fam
 	a.member, a.plan, _ = eligibility(a.snap, a.resp, a.route, fam, c.personCode, c.dob, c.GroupID, c.dos)
 	if a.plan != nil {
-		a.path = a.snap.pathFor(a.plan, fam.GroupID)
+		a.path = a.snap.pathFor(a.plan, fam.GroupID, c.dos)
 	}
 	return nil
 }

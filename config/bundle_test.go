@@ -61,7 +61,7 @@ families:
 	n, p, m := cfg.Networks[0], cfg.Plans[0], cfg.Families[0].Members[0]
 	if n.Type != domain.Mail || n.Pricing[0].AWPDiscount.String() != "0.15" || n.Pricing[0].DispensingFee.StringFixed(2) != "1.10" ||
 		p.Networks[0].Classification != domain.OutOfNetwork || p.Formulary[0].ClassPrefix != "39" ||
-		cfg.Settings.Retail90MinDays != 84 || cfg.Settings.PenaltyDAW[0] != "2" ||
+		len(cfg.Settings) != 1 || cfg.Settings[0].Retail90MinDays != 84 || cfg.Settings[0].PenaltyDAW[0] != "2" ||
 		m.DateOfBirth.String() != "1980-04-12" || m.Coverages[0].From.String() != "2026-01-01" {
 		t.Errorf("decoded %+v", cfg)
 	}
@@ -195,7 +195,7 @@ func TestParseBounds(t *testing.T) {
 	}
 	cfg, err := config.Parse([]byte("networks:\n- id: A\n  type: MAIL\n  pricing: &terms [{awp_discount: 0.15, dispensing_fee: \"1.10\"}]\n" +
 		"- id: !!str B\n  type: RETAIL\n  pricing: *terms\nsettings: {retail90_min_days: 84}\n"))
-	if err != nil || len(cfg.Networks) != 2 || cfg.Networks[1].Pricing[0].DispensingFee.StringFixed(2) != "1.10" || cfg.Settings.Retail90MinDays != 84 {
+	if err != nil || len(cfg.Networks) != 2 || cfg.Networks[1].Pricing[0].DispensingFee.StringFixed(2) != "1.10" || len(cfg.Settings) != 1 || cfg.Settings[0].Retail90MinDays != 84 {
 		t.Fatalf("anchors, aliases and a tag in a small bundle: %+v %v", cfg, err)
 	}
 }

@@ -11,7 +11,10 @@ import (
 // Plans, networks, pharmacies and drugs compile into the engine's snapshot;
 // families go to the store.
 type Config struct {
-	Settings   Settings          `json:"settings,omitzero"` // PBM-level settings
+	// Settings are the versions of the PBM-level settings: in a bundle,
+	// one mapping (version 1, or the version it names) or a list of
+	// versions.
+	Settings   SettingsVersions  `json:"settings,omitempty"`
 	Clients    []Client          `json:"clients,omitempty"`
 	Groups     []Group           `json:"groups,omitempty"`
 	Plans      []Plan            `json:"plans"`
@@ -129,8 +132,13 @@ const (
 // MaxFilingLimitDays bounds filing_limit_days (ten years).
 const MaxFilingLimitDays = 3650
 
-// Settings are the PBM-level settings.
+// Settings are one version of the PBM-level settings. Like clients' and
+// groups' settings, they are dated and versioned as plans are (DOMAIN.md
+// §3): a claim takes the LevelSettings of the version in force on its date
+// of service, while AllowSelfActivation and Routes, which are not about a
+// claim's date, come from the latest Active version (LatestActive).
 type Settings struct {
+	Dated         `yaml:",inline"`
 	LevelSettings `yaml:",inline"`
 	// AllowSelfActivation relaxes maker-checker: the creator of a draft edit
 	// may activate it. Each such activation is marked in the edit's audit.
@@ -139,6 +147,8 @@ type Settings struct {
 	// (clients may add their own). With no route configured anywhere, every
 	// BIN/PCN is accepted.
 	Routes []Route `json:"routes,omitempty"`
+	// Audit is this environment's history of the version, as for edits.
+	Audit edits.Audit `json:"audit,omitzero"`
 }
 
 // Route is a BIN [101-A1] and processor control number [104-A4] a switch
@@ -158,22 +168,33 @@ func (r Route) Validate() error {
 	return nil
 }
 
-// Client is a carrier: the level between the PBM and its groups.
+// Client is one version of a carrier: the level between the PBM and its
+// groups. A client ID may have several versions, dated and versioned as
+// plans are; its Routes come from its latest Active version.
 type Client struct {
-	ID   string `json:"id"`
-	Name string `json:"name,omitempty"`
+	ID    string `json:"id"`
+	Dated `yaml:",inline"`
+	Name  string `json:"name,omitempty"`
 	// Routes are the BIN/PCN pairs under which only this client's members
 	// (those of its groups) are found.
 	Routes        []Route `json:"routes,omitempty"`
 	LevelSettings `yaml:",inline"`
+	// Audit is this environment's history of the version, as for edits.
+	Audit edits.Audit `json:"audit,omitzero"`
 }
 
-// Group is an employer or other group customer of a client.
+// Group is one version of an employer or other group customer of a
+// client. A group ID may have several versions, dated and versioned as
+// plans are; ClientID is the group's identity, the same in every version
+// (a group that moves to another client is a new group).
 type Group struct {
 	ID            string `json:"id"`
+	Dated         `yaml:",inline"`
 	Name          string `json:"name,omitempty"`
 	ClientID      string `json:"client_id"`
 	LevelSettings `yaml:",inline"`
+	// Audit is this environment's history of the version, as for edits.
+	Audit edits.Audit `json:"audit,omitzero"`
 }
 
 // PlanNetwork is a network the plan uses and how it classifies it.

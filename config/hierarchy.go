@@ -22,6 +22,7 @@ func (c *Config) Normalize() error {
 	for i := range c.Networks {
 		c.Networks[i].Dated.normalize(&c.Networks[i].Audit)
 	}
+	c.normalizeHierarchy()
 	for i := range c.Plans {
 		p := &c.Plans[i]
 		p.Dated.normalize(&p.Audit)
@@ -146,47 +147,59 @@ func (s LevelSettings) Merge(above LevelSettings) LevelSettings {
 	return s
 }
 
-// ValidateHierarchy checks the PBM settings, the clients and the groups,
-// and returns the clients and groups by ID. It reports every problem (as
+// ValidateHierarchy checks the PBM settings', the clients' and the groups'
+// versions, and returns the clients and groups by ID (the first version of
+// each: what is the same in every version). It reports every problem (as
 // domain.Problems), each at its path in the bundle ("groups[1]"); the maps
-// hold every record with an ID not seen before, valid or not.
+// hold every ID, valid or not.
 func ValidateHierarchy(c *Config) (map[string]*Client, map[string]*Group, error) {
 	var ps domain.Problems
-	ps.Wrap("", "settings", c.Settings.Validate())
-	for i, r := range c.Settings.Routes {
-		ps.Add(domain.JoinPath("settings", domain.Index("routes", i)), r.Validate())
+	for i := range c.Settings {
+		s, path := &c.Settings[i], "settings"
+		if len(c.Settings) > 1 {
+			path = domain.Index("settings", i)
+		}
+		ps.Wrap(path, "settings", s.Validate())
+		s.Dated.validate(&ps)
+		for j, r := range s.Routes {
+			ps.Add(domain.JoinPath(path, domain.Index("routes", j)), r.Validate())
+		}
 	}
+	ps.Add("", checkVersions([]Settings(c.Settings), "settings"))
 	clients := map[string]*Client{}
 	for i := range c.Clients {
 		cl, path := &c.Clients[i], domain.Index("clients", i)
-		switch {
-		case !edits.ValidID(cl.ID):
+		if !edits.ValidID(cl.ID) {
 			ps.Addf(path, "client %q: id must be 1 to 64 letters, digits, '-', '_' or '.'", cl.ID)
-		case clients[cl.ID] != nil:
-			ps.Addf(path, "client %s appears twice", cl.ID)
-		default:
+		} else if clients[cl.ID] == nil {
 			clients[cl.ID] = cl
 		}
 		ps.Wrap(path, "client "+cl.ID, cl.Validate())
+		cl.Dated.validate(&ps)
 		for j, r := range cl.Routes {
 			ps.Wrap(domain.JoinPath(path, domain.Index("routes", j)), "client "+cl.ID, r.Validate())
 		}
 	}
+	ps.Add("", checkVersions(c.Clients, "clients"))
 	groups := map[string]*Group{}
 	for i := range c.Groups {
 		g, path := &c.Groups[i], domain.Index("groups", i)
+		first := groups[g.ID]
 		switch {
 		case !edits.ValidID(g.ID):
 			ps.Addf(path, "group %q: id must be 1 to 64 letters, digits, '-', '_' or '.'", g.ID)
-		case groups[g.ID] != nil:
-			ps.Addf(path, "group %s appears twice", g.ID)
 		case clients[g.ClientID] == nil:
 			ps.Addf(path, "group %s: client %q is not configured", g.ID, g.ClientID)
+		case first != nil && first.ClientID != g.ClientID:
+			ps.Addf(path, "%s: client_id %q differs from %s's, %q; a group's client never changes (configure a new group)",
+				g.Ref(), g.ClientID, first.Ref(), first.ClientID)
 		}
-		if groups[g.ID] == nil {
+		if first == nil {
 			groups[g.ID] = g
 		}
 		ps.Wrap(path, "group "+g.ID, g.Validate())
+		g.Dated.validate(&ps)
 	}
+	ps.Add("", checkVersions(c.Groups, "groups"))
 	return clients, groups, ps.Err()
 }

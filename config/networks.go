@@ -63,7 +63,7 @@ func (c *Config) UpdateNetworkDraft(n Network, user string, now time.Time) (Netw
 // unless the PBM settings allow self-activation; overlapping Active
 // versions are refused (versions.go, activate).
 func (c *Config) ActivateNetwork(id string, version int, user string, now time.Time) (Network, error) {
-	return activate(&c.Networks, "network", id, version, user, now, c.Settings.AllowSelfActivation)
+	return activate(&c.Networks, "network", id, version, user, now, c.PBM().AllowSelfActivation)
 }
 
 // InactivateNetwork retires a Draft or Active version for good. Past

@@ -45,7 +45,7 @@ func (c *Config) UpdatePlanDraft(p Plan, user string, now time.Time) (Plan, erro
 // the PBM settings allow self-activation. A version that would hide an
 // Active version of the plan entirely is refused (versions.go, activate).
 func (c *Config) ActivatePlan(id string, version int, user string, now time.Time) (Plan, error) {
-	return activate(&c.Plans, "plan", id, version, user, now, c.Settings.AllowSelfActivation)
+	return activate(&c.Plans, "plan", id, version, user, now, c.PBM().AllowSelfActivation)
 }
 
 // InactivatePlan retires a Draft or Active version for good. Claims

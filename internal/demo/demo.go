@@ -78,7 +78,7 @@ func Config() *config.Config {
 	return &config.Config{
 		// The demo answers only for its BIN/PCN: a claim under another
 		// rejects 01 (unknown BIN) or 1T (unknown PCN).
-		Settings:    config.Settings{Routes: []config.Route{{BIN: BIN, PCN: PCN}}},
+		Settings:    config.SettingsVersions{{Routes: []config.Route{{BIN: BIN, PCN: PCN}}}},
 		Plans:       plans(),
 		Networks:    networks(),
 		Pharmacies:  pharmacies(),

@@ -184,7 +184,10 @@ func selfActivationBundle(t *testing.T, admin *client.Admin) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Settings.AllowSelfActivation = true
+	if len(cfg.Settings) == 0 {
+		cfg.Settings = config.SettingsVersions{{}}
+	}
+	cfg.Settings[0].AllowSelfActivation = true
 	out, err := config.Marshal(cfg)
 	if err != nil {
 		t.Fatal(err)
