@@ -82,6 +82,26 @@ func (t engineTarget) InactivatePlan(ctx context.Context, id string, version int
 	return t.Engine.InactivatePlan(ctx, id, version, adjudicator.Actor(user))
 }
 
+func (t engineTarget) CreateSettingsDraft(ctx context.Context, v config.SettingsVersion, user string) (config.SettingsVersion, error) {
+	return t.Engine.CreateSettingsDraft(ctx, v, adjudicator.Actor(user))
+}
+
+func (t engineTarget) UpdateSettingsDraft(ctx context.Context, v config.SettingsVersion, user string) (config.SettingsVersion, error) {
+	return t.Engine.UpdateSettingsDraft(ctx, v, adjudicator.Actor(user))
+}
+
+func (t engineTarget) ActivateSettings(ctx context.Context, level config.Level, id string, version int, user string) (config.SettingsVersion, error) {
+	return t.Engine.ActivateSettings(ctx, level, id, version, adjudicator.Actor(user))
+}
+
+func (t engineTarget) InactivateSettings(ctx context.Context, level config.Level, id string, version int, user string) (config.SettingsVersion, error) {
+	return t.Engine.InactivateSettings(ctx, level, id, version, adjudicator.Actor(user))
+}
+
+func (t engineTarget) SettingsVersions(_ context.Context, level config.Level, id string) ([]config.SettingsVersion, error) {
+	return t.Engine.SettingsVersions(level, id)
+}
+
 func (t engineTarget) PlanVersions(_ context.Context, id string) ([]config.Plan, error) {
 	return t.Engine.PlanVersions(id)
 }

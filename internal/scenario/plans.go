@@ -40,6 +40,20 @@ type NetworkAdmin interface {
 	NetworkVersions(ctx context.Context, id string) ([]config.Network, error)
 }
 
+// SettingsAdmin is the settings version lifecycle a target may offer
+// (PBM, client and group settings), with the worksheet commands of
+// PlanAdmin named settings-draft level=L user=U, settings-update,
+// settings-activate level=L id=ID version=N user=U, settings-inactivate
+// and settings-show level=L id=ID (level pbm, client or group; the PBM
+// needs no id).
+type SettingsAdmin interface {
+	CreateSettingsDraft(ctx context.Context, v config.SettingsVersion, user string) (config.SettingsVersion, error)
+	UpdateSettingsDraft(ctx context.Context, v config.SettingsVersion, user string) (config.SettingsVersion, error)
+	ActivateSettings(ctx context.Context, level config.Level, id string, version int, user string) (config.SettingsVersion, error)
+	InactivateSettings(ctx context.Context, level config.Level, id string, version int, user string) (config.SettingsVersion, error)
+	SettingsVersions(ctx context.Context, level config.Level, id string) ([]config.SettingsVersion, error)
+}
+
 // lifecycle is the version lifecycle of one kind of record, as worksheet
 // commands "<kind>-draft", "<kind>-update", "<kind>-activate",
 // "<kind>-inactivate" and "<kind>-show" use it.
@@ -48,6 +62,10 @@ type lifecycle[T any] struct {
 	activate, inactivate func(context.Context, string, int, string) (T, error)
 	versions             func(context.Context, string) ([]T, error)
 	format               func(*T) string
+	// decode reads a draft's input (unset: strict YAML into T), and key
+	// is the argument naming a record (unset: the kind).
+	decode func(string) (T, error)
+	key    string
 }
 
 func (s *state) plans(ctx context.Context, d *datadriven.TestData, args map[string]string) (string, error) {
@@ -56,7 +74,31 @@ func (s *state) plans(ctx context.Context, d *datadriven.TestData, args map[stri
 		s.t.Skipf("%s: the target has no plan admin", d.Cmd)
 	}
 	return runLifecycle(ctx, d, args, "plan", lifecycle[config.Plan]{pa.CreatePlanDraft, pa.UpdatePlanDraft,
-		pa.ActivatePlan, pa.InactivatePlan, pa.PlanVersions, func(p *config.Plan) string { return formatDated(p.Ref(), &p.Dated, p.Audit) }})
+		pa.ActivatePlan, pa.InactivatePlan, pa.PlanVersions, func(p *config.Plan) string { return formatDated(p.Ref(), &p.Dated, p.Audit) }, nil, ""})
+}
+
+func (s *state) settings(ctx context.Context, d *datadriven.TestData, args map[string]string) (string, error) {
+	sa, ok := s.target.(SettingsAdmin)
+	if !ok {
+		s.t.Skipf("%s: the target has no settings admin", d.Cmd)
+	}
+	level := config.Level(args["level"])
+	return runLifecycle(ctx, d, args, "settings", lifecycle[config.SettingsVersion]{
+		create: sa.CreateSettingsDraft, update: sa.UpdateSettingsDraft,
+		activate: func(ctx context.Context, id string, version int, user string) (config.SettingsVersion, error) {
+			return sa.ActivateSettings(ctx, level, id, version, user)
+		},
+		inactivate: func(ctx context.Context, id string, version int, user string) (config.SettingsVersion, error) {
+			return sa.InactivateSettings(ctx, level, id, version, user)
+		},
+		versions: func(ctx context.Context, id string) ([]config.SettingsVersion, error) { return sa.SettingsVersions(ctx, level, id) },
+		format:   func(v *config.SettingsVersion) string { return formatDated(v.Ref(), &v.Dated, v.Audit) },
+		decode: func(in string) (config.SettingsVersion, error) {
+			j, err := sigsyaml.YAMLToJSON([]byte(in))
+			return config.SettingsVersion{Level: level, JSON: j}, err
+		},
+		key: "id",
+	})
 }
 
 func (s *state) networks(ctx context.Context, d *datadriven.TestData, args map[string]string) (string, error) {
@@ -65,7 +107,7 @@ func (s *state) networks(ctx context.Context, d *datadriven.TestData, args map[s
 		s.t.Skipf("%s: the target has no network admin", d.Cmd)
 	}
 	return runLifecycle(ctx, d, args, "network", lifecycle[config.Network]{na.CreateNetworkDraft, na.UpdateNetworkDraft,
-		na.ActivateNetwork, na.InactivateNetwork, na.NetworkVersions, func(n *config.Network) string { return formatDated(n.Ref(), &n.Dated, n.Audit) }})
+		na.ActivateNetwork, na.InactivateNetwork, na.NetworkVersions, func(n *config.Network) string { return formatDated(n.Ref(), &n.Dated, n.Audit) }, nil, ""})
 }
 
 // runLifecycle runs one worksheet command of kind's lifecycle.
@@ -74,9 +116,18 @@ func runLifecycle[T any](ctx context.Context, d *datadriven.TestData, args map[s
 		x   T
 		err error
 	)
+	key := kind
+	if l.key != "" {
+		key = l.key
+	}
 	switch strings.TrimPrefix(d.Cmd, kind+"-") {
 	case "draft", "update":
-		if err := sigsyaml.UnmarshalStrict([]byte(d.Input), &x); err != nil {
+		if l.decode != nil {
+			x, err = l.decode(d.Input)
+		} else {
+			err = sigsyaml.UnmarshalStrict([]byte(d.Input), &x)
+		}
+		if err != nil {
 			return "", fmt.Errorf("%s: %w", kind, err)
 		}
 		if d.Cmd == kind+"-draft" {
@@ -90,12 +141,12 @@ func runLifecycle[T any](ctx context.Context, d *datadriven.TestData, args map[s
 			return "", fmt.Errorf("version: %w", verr)
 		}
 		if d.Cmd == kind+"-activate" {
-			x, err = l.activate(ctx, args[kind], version, args["user"])
+			x, err = l.activate(ctx, args[key], version, args["user"])
 		} else {
-			x, err = l.inactivate(ctx, args[kind], version, args["user"])
+			x, err = l.inactivate(ctx, args[key], version, args["user"])
 		}
 	case "show":
-		vs, err := l.versions(ctx, args[kind])
+		vs, err := l.versions(ctx, args[key])
 		if err != nil {
 			return "", err
 		}

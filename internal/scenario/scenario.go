@@ -29,8 +29,9 @@
 //	                             its problems, or "valid" and its warnings (targets that
 //	                             implement Checker; "activate" then prints warnings too)
 //
-// Plan and network versions: see PlanAdmin and NetworkAdmin. Prior authorizations and enrollment syncs:
-// see PriorAuthAdmin. Retro jobs: see Retroer.
+// Plan, network and settings versions: see PlanAdmin, NetworkAdmin and
+// SettingsAdmin. Prior authorizations and enrollment syncs: see
+// PriorAuthAdmin. Retro jobs: see Retroer.
 //
 // Claim fields: bin pcn group cardholder person dob gender date rx fill ndc
 // qty days daw ingredient fee uc gross pharmacy prescriber scc (comma list)
@@ -199,6 +200,8 @@ func (s *state) run(d *datadriven.TestData) (string, error) {
 		return s.plans(ctx, d, args)
 	case "network-draft", "network-update", "network-activate", "network-inactivate", "network-show":
 		return s.networks(ctx, d, args)
+	case "settings-draft", "settings-update", "settings-activate", "settings-inactivate", "settings-show":
+		return s.settings(ctx, d, args)
 	case "replay":
 		return s.replay(ctx)
 	case "retro", "retro-report":
