@@ -91,8 +91,10 @@ func (s *state) settings(ctx context.Context, d *datadriven.TestData, args map[s
 		inactivate: func(ctx context.Context, id string, version int, user string) (config.SettingsVersion, error) {
 			return sa.InactivateSettings(ctx, level, id, version, user)
 		},
-		versions: func(ctx context.Context, id string) ([]config.SettingsVersion, error) { return sa.SettingsVersions(ctx, level, id) },
-		format:   func(v *config.SettingsVersion) string { return formatDated(v.Ref(), &v.Dated, v.Audit) },
+		versions: func(ctx context.Context, id string) ([]config.SettingsVersion, error) {
+			return sa.SettingsVersions(ctx, level, id)
+		},
+		format: func(v *config.SettingsVersion) string { return formatDated(v.Ref(), &v.Dated, v.Audit) },
 		decode: func(in string) (config.SettingsVersion, error) {
 			j, err := sigsyaml.YAMLToJSON([]byte(in))
 			return config.SettingsVersion{Level: level, JSON: j}, err
