@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/rxclaims/rxclaims/config"
 )
 
 // AuditEntry is one entry of the audit trail: an admin, enrollment or
@@ -98,6 +100,16 @@ func PlanObject(id string, version int) string { return fmt.Sprintf("plan %s v%d
 
 // NetworkObject names one network version as an audit object.
 func NetworkObject(id string, version int) string { return fmt.Sprintf("network %s v%d", id, version) }
+
+// SettingsVersionObject names one version of a level's settings as an
+// audit object: "settings PBM v2", "client ACME v2", "group G1 v3".
+func SettingsVersionObject(level config.Level, id string, version int) string {
+	if level == config.LevelPBM && id == "" {
+		id = config.PBMID
+	}
+	v := config.SettingsVersion{Level: level, ID: id, Dated: config.Dated{Version: version}}
+	return v.Ref()
+}
 
 // AuditQuery selects audit entries; zero fields match everything.
 type AuditQuery struct {

@@ -63,5 +63,5 @@ func (e *Engine) SettingsVersions(level config.Level, id string) ([]config.Setti
 // settingsChange applies one lifecycle step to the hierarchy's settings
 // and names the version it touched in audit.
 func (e *Engine) settingsChange(ctx context.Context, audit *AuditEntry, fn func(*config.Config) (config.SettingsVersion, error)) (config.SettingsVersion, error) {
-	return versionChange(ctx, e, audit, fn, func(v config.SettingsVersion) string { return v.Ref() })
+	return versionChange(ctx, e, audit, fn, func(v config.SettingsVersion) string { return SettingsVersionObject(v.Level, v.ID, v.Version) })
 }

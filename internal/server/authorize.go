@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/config"
 	"github.com/rxclaims/rxclaims/internal/auth"
 	"github.com/rxclaims/rxclaims/internal/authz"
 	"github.com/rxclaims/rxclaims/internal/metrics"
@@ -204,6 +205,12 @@ func requestObjects(req any) []string {
 		return []string{adjudicator.NetworkObject(clip(r.GetId()), int(r.GetVersion()))}
 	case *pb.GetNetworkRequest:
 		return []string{"network " + clip(r.GetId())}
+	case *pb.ActivateSettingsRequest:
+		return []string{adjudicator.SettingsVersionObject(config.Level(clip(r.GetLevel())), clip(r.GetId()), int(r.GetVersion()))}
+	case *pb.InactivateSettingsRequest:
+		return []string{adjudicator.SettingsVersionObject(config.Level(clip(r.GetLevel())), clip(r.GetId()), int(r.GetVersion()))}
+	case *pb.GetSettingsRequest:
+		return []string{strings.TrimSpace(clip(r.GetLevel()) + " " + clip(r.GetId()))}
 	case *pb.TestClaimRequest:
 		var out []string
 		for _, d := range r.GetDrafts()[:min(len(r.GetDrafts()), 10)] {

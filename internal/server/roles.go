@@ -49,6 +49,11 @@ var methodRoles = map[string][]string{
 	pb.AdminService_ActivateNetwork_FullMethodName:    {authz.ConfigApprover},
 	pb.AdminService_InactivateNetwork_FullMethodName:  {authz.ConfigApprover},
 	pb.AdminService_GetNetwork_FullMethodName:         {authz.ConfigAuthor, authz.ConfigApprover, authz.Auditor},
+	pb.AdminService_CreateSettingsDraft_FullMethodName: {authz.ConfigAuthor},
+	pb.AdminService_UpdateSettingsDraft_FullMethodName: {authz.ConfigAuthor},
+	pb.AdminService_ActivateSettings_FullMethodName:    {authz.ConfigApprover},
+	pb.AdminService_InactivateSettings_FullMethodName:  {authz.ConfigApprover},
+	pb.AdminService_GetSettings_FullMethodName:         {authz.ConfigAuthor, authz.ConfigApprover, authz.Auditor},
 
 	pb.EnrollmentService_SyncFamilies_FullMethodName:     {authz.EnrollmentOperator},
 	pb.EnrollmentService_SyncCatalog_FullMethodName:      {authz.EnrollmentOperator},

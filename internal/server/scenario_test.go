@@ -114,6 +114,27 @@ func (g *grpcTarget) InactivateNetwork(ctx context.Context, id string, version i
 	return g.admin(user).InactivateNetwork(ctx, id, version)
 }
 
+func (g *grpcTarget) CreateSettingsDraft(ctx context.Context, v config.SettingsVersion, user string) (config.SettingsVersion, error) {
+	return g.admin(user).CreateSettingsDraft(ctx, v)
+}
+
+func (g *grpcTarget) UpdateSettingsDraft(ctx context.Context, v config.SettingsVersion, user string) (config.SettingsVersion, error) {
+	return g.admin(user).UpdateSettingsDraft(ctx, v)
+}
+
+func (g *grpcTarget) ActivateSettings(ctx context.Context, level config.Level, id string, version int, user string) (config.SettingsVersion, error) {
+	return g.admin(user).ActivateSettings(ctx, level, id, version)
+}
+
+func (g *grpcTarget) InactivateSettings(ctx context.Context, level config.Level, id string, version int, user string) (config.SettingsVersion, error) {
+	return g.admin(user).InactivateSettings(ctx, level, id, version)
+}
+
+// SettingsVersions reads as an auditor would.
+func (g *grpcTarget) SettingsVersions(ctx context.Context, level config.Level, id string) ([]config.SettingsVersion, error) {
+	return g.admin("auditor").SettingsVersions(ctx, level, id)
+}
+
 // NetworkVersions reads as an auditor would.
 func (g *grpcTarget) NetworkVersions(ctx context.Context, id string) ([]config.Network, error) {
 	return g.admin("auditor").NetworkVersions(ctx, id)

@@ -3738,6 +3738,696 @@ func (x *GetNetworkResponse) GetVersions() []*NetworkVersion {
 	return nil
 }
 
+// SettingsVersion is one version of the PBM's, a client's or a group's
+// settings: the full document and a summary.
+type SettingsVersion struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SettingsJson  string                 `protobuf:"bytes,1,opt,name=settings_json,json=settingsJson,proto3" json:"settings_json,omitempty"` // the bundle's format: settings, one entry of clients or one of groups
+	Level         string                 `protobuf:"bytes,2,opt,name=level,proto3" json:"level,omitempty"`                                   // pbm, client or group
+	Id            string                 `protobuf:"bytes,3,opt,name=id,proto3" json:"id,omitempty"`                                         // the client or group ID; PBM for the PBM
+	Version       int32                  `protobuf:"varint,4,opt,name=version,proto3" json:"version,omitempty"`
+	Status        string                 `protobuf:"bytes,5,opt,name=status,proto3" json:"status,omitempty"`           // DRAFT, ACTIVE or INACTIVE
+	Effective     string                 `protobuf:"bytes,6,opt,name=effective,proto3" json:"effective,omitempty"`     // YYYY-MM-DD; empty when open towards the past
+	Termination   string                 `protobuf:"bytes,7,opt,name=termination,proto3" json:"termination,omitempty"` // YYYY-MM-DD; empty when open-ended
+	CreatedBy     string                 `protobuf:"bytes,8,opt,name=created_by,json=createdBy,proto3" json:"created_by,omitempty"`
+	CreatedAt     string                 `protobuf:"bytes,9,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"` // RFC 3339
+	UpdatedBy     string                 `protobuf:"bytes,10,opt,name=updated_by,json=updatedBy,proto3" json:"updated_by,omitempty"`
+	UpdatedAt     string                 `protobuf:"bytes,11,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	ActivatedBy   string                 `protobuf:"bytes,12,opt,name=activated_by,json=activatedBy,proto3" json:"activated_by,omitempty"`
+	ActivatedAt   string                 `protobuf:"bytes,13,opt,name=activated_at,json=activatedAt,proto3" json:"activated_at,omitempty"`
+	SelfActivated bool                   `protobuf:"varint,14,opt,name=self_activated,json=selfActivated,proto3" json:"self_activated,omitempty"`
+	InactivatedBy string                 `protobuf:"bytes,15,opt,name=inactivated_by,json=inactivatedBy,proto3" json:"inactivated_by,omitempty"`
+	InactivatedAt string                 `protobuf:"bytes,16,opt,name=inactivated_at,json=inactivatedAt,proto3" json:"inactivated_at,omitempty"`
+	ImportedBy    string                 `protobuf:"bytes,17,opt,name=imported_by,json=importedBy,proto3" json:"imported_by,omitempty"`
+	ImportedAt    string                 `protobuf:"bytes,18,opt,name=imported_at,json=importedAt,proto3" json:"imported_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SettingsVersion) Reset() {
+	*x = SettingsVersion{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[62]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SettingsVersion) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SettingsVersion) ProtoMessage() {}
+
+func (x *SettingsVersion) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[62]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SettingsVersion.ProtoReflect.Descriptor instead.
+func (*SettingsVersion) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{62}
+}
+
+func (x *SettingsVersion) GetSettingsJson() string {
+	if x != nil {
+		return x.SettingsJson
+	}
+	return ""
+}
+
+func (x *SettingsVersion) GetLevel() string {
+	if x != nil {
+		return x.Level
+	}
+	return ""
+}
+
+func (x *SettingsVersion) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *SettingsVersion) GetVersion() int32 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *SettingsVersion) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *SettingsVersion) GetEffective() string {
+	if x != nil {
+		return x.Effective
+	}
+	return ""
+}
+
+func (x *SettingsVersion) GetTermination() string {
+	if x != nil {
+		return x.Termination
+	}
+	return ""
+}
+
+func (x *SettingsVersion) GetCreatedBy() string {
+	if x != nil {
+		return x.CreatedBy
+	}
+	return ""
+}
+
+func (x *SettingsVersion) GetCreatedAt() string {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return ""
+}
+
+func (x *SettingsVersion) GetUpdatedBy() string {
+	if x != nil {
+		return x.UpdatedBy
+	}
+	return ""
+}
+
+func (x *SettingsVersion) GetUpdatedAt() string {
+	if x != nil {
+		return x.UpdatedAt
+	}
+	return ""
+}
+
+func (x *SettingsVersion) GetActivatedBy() string {
+	if x != nil {
+		return x.ActivatedBy
+	}
+	return ""
+}
+
+func (x *SettingsVersion) GetActivatedAt() string {
+	if x != nil {
+		return x.ActivatedAt
+	}
+	return ""
+}
+
+func (x *SettingsVersion) GetSelfActivated() bool {
+	if x != nil {
+		return x.SelfActivated
+	}
+	return false
+}
+
+func (x *SettingsVersion) GetInactivatedBy() string {
+	if x != nil {
+		return x.InactivatedBy
+	}
+	return ""
+}
+
+func (x *SettingsVersion) GetInactivatedAt() string {
+	if x != nil {
+		return x.InactivatedAt
+	}
+	return ""
+}
+
+func (x *SettingsVersion) GetImportedBy() string {
+	if x != nil {
+		return x.ImportedBy
+	}
+	return ""
+}
+
+func (x *SettingsVersion) GetImportedAt() string {
+	if x != nil {
+		return x.ImportedAt
+	}
+	return ""
+}
+
+// CreateSettingsDraftRequest carries the settings version to store as a
+// Draft.
+type CreateSettingsDraftRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Level         string                 `protobuf:"bytes,1,opt,name=level,proto3" json:"level,omitempty"`                                   // pbm, client or group
+	SettingsJson  string                 `protobuf:"bytes,2,opt,name=settings_json,json=settingsJson,proto3" json:"settings_json,omitempty"` // JSON (or YAML) of the bundle's settings, or one entry of its clients or groups
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateSettingsDraftRequest) Reset() {
+	*x = CreateSettingsDraftRequest{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[63]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateSettingsDraftRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateSettingsDraftRequest) ProtoMessage() {}
+
+func (x *CreateSettingsDraftRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[63]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateSettingsDraftRequest.ProtoReflect.Descriptor instead.
+func (*CreateSettingsDraftRequest) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{63}
+}
+
+func (x *CreateSettingsDraftRequest) GetLevel() string {
+	if x != nil {
+		return x.Level
+	}
+	return ""
+}
+
+func (x *CreateSettingsDraftRequest) GetSettingsJson() string {
+	if x != nil {
+		return x.SettingsJson
+	}
+	return ""
+}
+
+// CreateSettingsDraftResponse carries the stored Draft.
+type CreateSettingsDraftResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Settings      *SettingsVersion       `protobuf:"bytes,1,opt,name=settings,proto3" json:"settings,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateSettingsDraftResponse) Reset() {
+	*x = CreateSettingsDraftResponse{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[64]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateSettingsDraftResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateSettingsDraftResponse) ProtoMessage() {}
+
+func (x *CreateSettingsDraftResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[64]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateSettingsDraftResponse.ProtoReflect.Descriptor instead.
+func (*CreateSettingsDraftResponse) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{64}
+}
+
+func (x *CreateSettingsDraftResponse) GetSettings() *SettingsVersion {
+	if x != nil {
+		return x.Settings
+	}
+	return nil
+}
+
+// UpdateSettingsDraftRequest carries the new content of a Draft settings
+// version.
+type UpdateSettingsDraftRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Level         string                 `protobuf:"bytes,1,opt,name=level,proto3" json:"level,omitempty"`
+	SettingsJson  string                 `protobuf:"bytes,2,opt,name=settings_json,json=settingsJson,proto3" json:"settings_json,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateSettingsDraftRequest) Reset() {
+	*x = UpdateSettingsDraftRequest{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[65]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateSettingsDraftRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateSettingsDraftRequest) ProtoMessage() {}
+
+func (x *UpdateSettingsDraftRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[65]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateSettingsDraftRequest.ProtoReflect.Descriptor instead.
+func (*UpdateSettingsDraftRequest) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{65}
+}
+
+func (x *UpdateSettingsDraftRequest) GetLevel() string {
+	if x != nil {
+		return x.Level
+	}
+	return ""
+}
+
+func (x *UpdateSettingsDraftRequest) GetSettingsJson() string {
+	if x != nil {
+		return x.SettingsJson
+	}
+	return ""
+}
+
+// UpdateSettingsDraftResponse carries the updated Draft.
+type UpdateSettingsDraftResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Settings      *SettingsVersion       `protobuf:"bytes,1,opt,name=settings,proto3" json:"settings,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateSettingsDraftResponse) Reset() {
+	*x = UpdateSettingsDraftResponse{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[66]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateSettingsDraftResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateSettingsDraftResponse) ProtoMessage() {}
+
+func (x *UpdateSettingsDraftResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[66]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateSettingsDraftResponse.ProtoReflect.Descriptor instead.
+func (*UpdateSettingsDraftResponse) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{66}
+}
+
+func (x *UpdateSettingsDraftResponse) GetSettings() *SettingsVersion {
+	if x != nil {
+		return x.Settings
+	}
+	return nil
+}
+
+// ActivateSettingsRequest names the settings version to activate.
+type ActivateSettingsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Level         string                 `protobuf:"bytes,1,opt,name=level,proto3" json:"level,omitempty"`
+	Id            string                 `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"` // the client or group; empty for the PBM
+	Version       int32                  `protobuf:"varint,3,opt,name=version,proto3" json:"version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ActivateSettingsRequest) Reset() {
+	*x = ActivateSettingsRequest{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[67]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ActivateSettingsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ActivateSettingsRequest) ProtoMessage() {}
+
+func (x *ActivateSettingsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[67]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ActivateSettingsRequest.ProtoReflect.Descriptor instead.
+func (*ActivateSettingsRequest) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{67}
+}
+
+func (x *ActivateSettingsRequest) GetLevel() string {
+	if x != nil {
+		return x.Level
+	}
+	return ""
+}
+
+func (x *ActivateSettingsRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *ActivateSettingsRequest) GetVersion() int32 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+// ActivateSettingsResponse carries the activated version.
+type ActivateSettingsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Settings      *SettingsVersion       `protobuf:"bytes,1,opt,name=settings,proto3" json:"settings,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ActivateSettingsResponse) Reset() {
+	*x = ActivateSettingsResponse{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[68]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ActivateSettingsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ActivateSettingsResponse) ProtoMessage() {}
+
+func (x *ActivateSettingsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[68]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ActivateSettingsResponse.ProtoReflect.Descriptor instead.
+func (*ActivateSettingsResponse) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{68}
+}
+
+func (x *ActivateSettingsResponse) GetSettings() *SettingsVersion {
+	if x != nil {
+		return x.Settings
+	}
+	return nil
+}
+
+// InactivateSettingsRequest names the settings version to retire.
+type InactivateSettingsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Level         string                 `protobuf:"bytes,1,opt,name=level,proto3" json:"level,omitempty"`
+	Id            string                 `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"` // the client or group; empty for the PBM
+	Version       int32                  `protobuf:"varint,3,opt,name=version,proto3" json:"version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InactivateSettingsRequest) Reset() {
+	*x = InactivateSettingsRequest{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[69]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InactivateSettingsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InactivateSettingsRequest) ProtoMessage() {}
+
+func (x *InactivateSettingsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[69]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InactivateSettingsRequest.ProtoReflect.Descriptor instead.
+func (*InactivateSettingsRequest) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{69}
+}
+
+func (x *InactivateSettingsRequest) GetLevel() string {
+	if x != nil {
+		return x.Level
+	}
+	return ""
+}
+
+func (x *InactivateSettingsRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *InactivateSettingsRequest) GetVersion() int32 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+// InactivateSettingsResponse carries the retired version.
+type InactivateSettingsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Settings      *SettingsVersion       `protobuf:"bytes,1,opt,name=settings,proto3" json:"settings,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InactivateSettingsResponse) Reset() {
+	*x = InactivateSettingsResponse{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[70]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InactivateSettingsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InactivateSettingsResponse) ProtoMessage() {}
+
+func (x *InactivateSettingsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[70]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InactivateSettingsResponse.ProtoReflect.Descriptor instead.
+func (*InactivateSettingsResponse) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{70}
+}
+
+func (x *InactivateSettingsResponse) GetSettings() *SettingsVersion {
+	if x != nil {
+		return x.Settings
+	}
+	return nil
+}
+
+// GetSettingsRequest names one level's settings.
+type GetSettingsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Level         string                 `protobuf:"bytes,1,opt,name=level,proto3" json:"level,omitempty"`
+	Id            string                 `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"` // the client or group; empty for the PBM
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetSettingsRequest) Reset() {
+	*x = GetSettingsRequest{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[71]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetSettingsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetSettingsRequest) ProtoMessage() {}
+
+func (x *GetSettingsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[71]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetSettingsRequest.ProtoReflect.Descriptor instead.
+func (*GetSettingsRequest) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{71}
+}
+
+func (x *GetSettingsRequest) GetLevel() string {
+	if x != nil {
+		return x.Level
+	}
+	return ""
+}
+
+func (x *GetSettingsRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+// GetSettingsResponse carries every version, by version.
+type GetSettingsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Versions      []*SettingsVersion     `protobuf:"bytes,1,rep,name=versions,proto3" json:"versions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetSettingsResponse) Reset() {
+	*x = GetSettingsResponse{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[72]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetSettingsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetSettingsResponse) ProtoMessage() {}
+
+func (x *GetSettingsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[72]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetSettingsResponse.ProtoReflect.Descriptor instead.
+func (*GetSettingsResponse) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{72}
+}
+
+func (x *GetSettingsResponse) GetVersions() []*SettingsVersion {
+	if x != nil {
+		return x.Versions
+	}
+	return nil
+}
+
 // DryRunRequest selects the paid claims a dry run re-adjudicates.
 type DryRunRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -3755,7 +4445,7 @@ type DryRunRequest struct {
 
 func (x *DryRunRequest) Reset() {
 	*x = DryRunRequest{}
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[62]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[73]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3767,7 +4457,7 @@ func (x *DryRunRequest) String() string {
 func (*DryRunRequest) ProtoMessage() {}
 
 func (x *DryRunRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[62]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[73]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3780,7 +4470,7 @@ func (x *DryRunRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DryRunRequest.ProtoReflect.Descriptor instead.
 func (*DryRunRequest) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{62}
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{73}
 }
 
 func (x *DryRunRequest) GetFrom() string {
@@ -3854,7 +4544,7 @@ type DryRunResponse struct {
 
 func (x *DryRunResponse) Reset() {
 	*x = DryRunResponse{}
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[63]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[74]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3866,7 +4556,7 @@ func (x *DryRunResponse) String() string {
 func (*DryRunResponse) ProtoMessage() {}
 
 func (x *DryRunResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[63]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[74]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3879,7 +4569,7 @@ func (x *DryRunResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DryRunResponse.ProtoReflect.Descriptor instead.
 func (*DryRunResponse) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{63}
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{74}
 }
 
 func (x *DryRunResponse) GetItem() isDryRunResponse_Item {
@@ -3939,7 +4629,7 @@ type DryRunChange struct {
 
 func (x *DryRunChange) Reset() {
 	*x = DryRunChange{}
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[64]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[75]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3951,7 +4641,7 @@ func (x *DryRunChange) String() string {
 func (*DryRunChange) ProtoMessage() {}
 
 func (x *DryRunChange) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[64]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[75]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3964,7 +4654,7 @@ func (x *DryRunChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DryRunChange.ProtoReflect.Descriptor instead.
 func (*DryRunChange) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{64}
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{75}
 }
 
 func (x *DryRunChange) GetClaimId() string {
@@ -4028,7 +4718,7 @@ type DryRunTotals struct {
 
 func (x *DryRunTotals) Reset() {
 	*x = DryRunTotals{}
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[65]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[76]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4040,7 +4730,7 @@ func (x *DryRunTotals) String() string {
 func (*DryRunTotals) ProtoMessage() {}
 
 func (x *DryRunTotals) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[65]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[76]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4053,7 +4743,7 @@ func (x *DryRunTotals) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DryRunTotals.ProtoReflect.Descriptor instead.
 func (*DryRunTotals) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{65}
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{76}
 }
 
 func (x *DryRunTotals) GetClaims() int64 {
@@ -4399,7 +5089,60 @@ const file_rxclaims_v1_admin_proto_rawDesc = "" +
 	"\x11GetNetworkRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"M\n" +
 	"\x12GetNetworkResponse\x127\n" +
-	"\bversions\x18\x01 \x03(\v2\x1b.rxclaims.v1.NetworkVersionR\bversions\"\xf8\x01\n" +
+	"\bversions\x18\x01 \x03(\v2\x1b.rxclaims.v1.NetworkVersionR\bversions\"\xc7\x04\n" +
+	"\x0fSettingsVersion\x12#\n" +
+	"\rsettings_json\x18\x01 \x01(\tR\fsettingsJson\x12\x14\n" +
+	"\x05level\x18\x02 \x01(\tR\x05level\x12\x0e\n" +
+	"\x02id\x18\x03 \x01(\tR\x02id\x12\x18\n" +
+	"\aversion\x18\x04 \x01(\x05R\aversion\x12\x16\n" +
+	"\x06status\x18\x05 \x01(\tR\x06status\x12\x1c\n" +
+	"\teffective\x18\x06 \x01(\tR\teffective\x12 \n" +
+	"\vtermination\x18\a \x01(\tR\vtermination\x12\x1d\n" +
+	"\n" +
+	"created_by\x18\b \x01(\tR\tcreatedBy\x12\x1d\n" +
+	"\n" +
+	"created_at\x18\t \x01(\tR\tcreatedAt\x12\x1d\n" +
+	"\n" +
+	"updated_by\x18\n" +
+	" \x01(\tR\tupdatedBy\x12\x1d\n" +
+	"\n" +
+	"updated_at\x18\v \x01(\tR\tupdatedAt\x12!\n" +
+	"\factivated_by\x18\f \x01(\tR\vactivatedBy\x12!\n" +
+	"\factivated_at\x18\r \x01(\tR\vactivatedAt\x12%\n" +
+	"\x0eself_activated\x18\x0e \x01(\bR\rselfActivated\x12%\n" +
+	"\x0einactivated_by\x18\x0f \x01(\tR\rinactivatedBy\x12%\n" +
+	"\x0einactivated_at\x18\x10 \x01(\tR\rinactivatedAt\x12\x1f\n" +
+	"\vimported_by\x18\x11 \x01(\tR\n" +
+	"importedBy\x12\x1f\n" +
+	"\vimported_at\x18\x12 \x01(\tR\n" +
+	"importedAt\"W\n" +
+	"\x1aCreateSettingsDraftRequest\x12\x14\n" +
+	"\x05level\x18\x01 \x01(\tR\x05level\x12#\n" +
+	"\rsettings_json\x18\x02 \x01(\tR\fsettingsJson\"W\n" +
+	"\x1bCreateSettingsDraftResponse\x128\n" +
+	"\bsettings\x18\x01 \x01(\v2\x1c.rxclaims.v1.SettingsVersionR\bsettings\"W\n" +
+	"\x1aUpdateSettingsDraftRequest\x12\x14\n" +
+	"\x05level\x18\x01 \x01(\tR\x05level\x12#\n" +
+	"\rsettings_json\x18\x02 \x01(\tR\fsettingsJson\"W\n" +
+	"\x1bUpdateSettingsDraftResponse\x128\n" +
+	"\bsettings\x18\x01 \x01(\v2\x1c.rxclaims.v1.SettingsVersionR\bsettings\"Y\n" +
+	"\x17ActivateSettingsRequest\x12\x14\n" +
+	"\x05level\x18\x01 \x01(\tR\x05level\x12\x0e\n" +
+	"\x02id\x18\x02 \x01(\tR\x02id\x12\x18\n" +
+	"\aversion\x18\x03 \x01(\x05R\aversion\"T\n" +
+	"\x18ActivateSettingsResponse\x128\n" +
+	"\bsettings\x18\x01 \x01(\v2\x1c.rxclaims.v1.SettingsVersionR\bsettings\"[\n" +
+	"\x19InactivateSettingsRequest\x12\x14\n" +
+	"\x05level\x18\x01 \x01(\tR\x05level\x12\x0e\n" +
+	"\x02id\x18\x02 \x01(\tR\x02id\x12\x18\n" +
+	"\aversion\x18\x03 \x01(\x05R\aversion\"V\n" +
+	"\x1aInactivateSettingsResponse\x128\n" +
+	"\bsettings\x18\x01 \x01(\v2\x1c.rxclaims.v1.SettingsVersionR\bsettings\":\n" +
+	"\x12GetSettingsRequest\x12\x14\n" +
+	"\x05level\x18\x01 \x01(\tR\x05level\x12\x0e\n" +
+	"\x02id\x18\x02 \x01(\tR\x02id\"O\n" +
+	"\x13GetSettingsResponse\x128\n" +
+	"\bversions\x18\x01 \x03(\v2\x1c.rxclaims.v1.SettingsVersionR\bversions\"\xf8\x01\n" +
 	"\rDryRunRequest\x12\x12\n" +
 	"\x04from\x18\x01 \x01(\tR\x04from\x12\x0e\n" +
 	"\x02to\x18\x02 \x01(\tR\x02to\x12\x17\n" +
@@ -4433,7 +5176,7 @@ const file_rxclaims_v1_admin_proto_rawDesc = "" +
 	"\x11patient_pay_after\x18\t \x01(\tR\x0fpatientPayAfter\x12\x1d\n" +
 	"\n" +
 	"elapsed_ms\x18\n" +
-	" \x01(\x03R\telapsedMs2\x84\x12\n" +
+	" \x01(\x03R\telapsedMs2\xf2\x15\n" +
 	"\fAdminService\x12P\n" +
 	"\vCreateDraft\x12\x1f.rxclaims.v1.CreateDraftRequest\x1a .rxclaims.v1.CreateDraftResponse\x12P\n" +
 	"\vUpdateDraft\x12\x1f.rxclaims.v1.UpdateDraftRequest\x1a .rxclaims.v1.UpdateDraftResponse\x12S\n" +
@@ -4461,7 +5204,12 @@ const file_rxclaims_v1_admin_proto_rawDesc = "" +
 	"\x0fActivateNetwork\x12#.rxclaims.v1.ActivateNetworkRequest\x1a$.rxclaims.v1.ActivateNetworkResponse\x12b\n" +
 	"\x11InactivateNetwork\x12%.rxclaims.v1.InactivateNetworkRequest\x1a&.rxclaims.v1.InactivateNetworkResponse\x12M\n" +
 	"\n" +
-	"GetNetwork\x12\x1e.rxclaims.v1.GetNetworkRequest\x1a\x1f.rxclaims.v1.GetNetworkResponse\x12C\n" +
+	"GetNetwork\x12\x1e.rxclaims.v1.GetNetworkRequest\x1a\x1f.rxclaims.v1.GetNetworkResponse\x12h\n" +
+	"\x13CreateSettingsDraft\x12'.rxclaims.v1.CreateSettingsDraftRequest\x1a(.rxclaims.v1.CreateSettingsDraftResponse\x12h\n" +
+	"\x13UpdateSettingsDraft\x12'.rxclaims.v1.UpdateSettingsDraftRequest\x1a(.rxclaims.v1.UpdateSettingsDraftResponse\x12_\n" +
+	"\x10ActivateSettings\x12$.rxclaims.v1.ActivateSettingsRequest\x1a%.rxclaims.v1.ActivateSettingsResponse\x12e\n" +
+	"\x12InactivateSettings\x12&.rxclaims.v1.InactivateSettingsRequest\x1a'.rxclaims.v1.InactivateSettingsResponse\x12P\n" +
+	"\vGetSettings\x12\x1f.rxclaims.v1.GetSettingsRequest\x1a .rxclaims.v1.GetSettingsResponse\x12C\n" +
 	"\x06DryRun\x12\x1a.rxclaims.v1.DryRunRequest\x1a\x1b.rxclaims.v1.DryRunResponse0\x01B;Z9github.com/rxclaims/rxclaims/proto/rxclaims/v1;rxclaimsv1b\x06proto3"
 
 var (
@@ -4476,76 +5224,87 @@ func file_rxclaims_v1_admin_proto_rawDescGZIP() []byte {
 	return file_rxclaims_v1_admin_proto_rawDescData
 }
 
-var file_rxclaims_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 66)
+var file_rxclaims_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 77)
 var file_rxclaims_v1_admin_proto_goTypes = []any{
-	(*EditVersion)(nil),                // 0: rxclaims.v1.EditVersion
-	(*ValidationProblem)(nil),          // 1: rxclaims.v1.ValidationProblem
-	(*ValidationProblems)(nil),         // 2: rxclaims.v1.ValidationProblems
-	(*CreateDraftRequest)(nil),         // 3: rxclaims.v1.CreateDraftRequest
-	(*CreateDraftResponse)(nil),        // 4: rxclaims.v1.CreateDraftResponse
-	(*UpdateDraftRequest)(nil),         // 5: rxclaims.v1.UpdateDraftRequest
-	(*UpdateDraftResponse)(nil),        // 6: rxclaims.v1.UpdateDraftResponse
-	(*ValidateEditRequest)(nil),        // 7: rxclaims.v1.ValidateEditRequest
-	(*ValidateEditResponse)(nil),       // 8: rxclaims.v1.ValidateEditResponse
-	(*ActivateEditRequest)(nil),        // 9: rxclaims.v1.ActivateEditRequest
-	(*ActivateEditResponse)(nil),       // 10: rxclaims.v1.ActivateEditResponse
-	(*InactivateEditRequest)(nil),      // 11: rxclaims.v1.InactivateEditRequest
-	(*InactivateEditResponse)(nil),     // 12: rxclaims.v1.InactivateEditResponse
-	(*ListEditsRequest)(nil),           // 13: rxclaims.v1.ListEditsRequest
-	(*ListEditsResponse)(nil),          // 14: rxclaims.v1.ListEditsResponse
-	(*GetEditRequest)(nil),             // 15: rxclaims.v1.GetEditRequest
-	(*GetEditResponse)(nil),            // 16: rxclaims.v1.GetEditResponse
-	(*ExportBundleRequest)(nil),        // 17: rxclaims.v1.ExportBundleRequest
-	(*ExportBundleResponse)(nil),       // 18: rxclaims.v1.ExportBundleResponse
-	(*ImportBundleRequest)(nil),        // 19: rxclaims.v1.ImportBundleRequest
-	(*ImportBundleResponse)(nil),       // 20: rxclaims.v1.ImportBundleResponse
-	(*ApproveImportRequest)(nil),       // 21: rxclaims.v1.ApproveImportRequest
-	(*ApproveImportResponse)(nil),      // 22: rxclaims.v1.ApproveImportResponse
-	(*RejectImportRequest)(nil),        // 23: rxclaims.v1.RejectImportRequest
-	(*RejectImportResponse)(nil),       // 24: rxclaims.v1.RejectImportResponse
-	(*ListImportsRequest)(nil),         // 25: rxclaims.v1.ListImportsRequest
-	(*PendingImport)(nil),              // 26: rxclaims.v1.PendingImport
-	(*ListImportsResponse)(nil),        // 27: rxclaims.v1.ListImportsResponse
-	(*ListAuditRequest)(nil),           // 28: rxclaims.v1.ListAuditRequest
-	(*AuditEntry)(nil),                 // 29: rxclaims.v1.AuditEntry
-	(*ListAuditResponse)(nil),          // 30: rxclaims.v1.ListAuditResponse
-	(*EditRef)(nil),                    // 31: rxclaims.v1.EditRef
-	(*TestClaimRequest)(nil),           // 32: rxclaims.v1.TestClaimRequest
-	(*TestClaimResponse)(nil),          // 33: rxclaims.v1.TestClaimResponse
-	(*ReplayClaimRequest)(nil),         // 34: rxclaims.v1.ReplayClaimRequest
-	(*ReplayClaimResponse)(nil),        // 35: rxclaims.v1.ReplayClaimResponse
-	(*ClaimReplay)(nil),                // 36: rxclaims.v1.ClaimReplay
-	(*ReplayDifference)(nil),           // 37: rxclaims.v1.ReplayDifference
-	(*ReplayStoreRequest)(nil),         // 38: rxclaims.v1.ReplayStoreRequest
-	(*ReplayStoreResponse)(nil),        // 39: rxclaims.v1.ReplayStoreResponse
-	(*PlanVersion)(nil),                // 40: rxclaims.v1.PlanVersion
-	(*CreatePlanDraftRequest)(nil),     // 41: rxclaims.v1.CreatePlanDraftRequest
-	(*CreatePlanDraftResponse)(nil),    // 42: rxclaims.v1.CreatePlanDraftResponse
-	(*UpdatePlanDraftRequest)(nil),     // 43: rxclaims.v1.UpdatePlanDraftRequest
-	(*UpdatePlanDraftResponse)(nil),    // 44: rxclaims.v1.UpdatePlanDraftResponse
-	(*ActivatePlanRequest)(nil),        // 45: rxclaims.v1.ActivatePlanRequest
-	(*ActivatePlanResponse)(nil),       // 46: rxclaims.v1.ActivatePlanResponse
-	(*InactivatePlanRequest)(nil),      // 47: rxclaims.v1.InactivatePlanRequest
-	(*InactivatePlanResponse)(nil),     // 48: rxclaims.v1.InactivatePlanResponse
-	(*GetPlanRequest)(nil),             // 49: rxclaims.v1.GetPlanRequest
-	(*GetPlanResponse)(nil),            // 50: rxclaims.v1.GetPlanResponse
-	(*NetworkVersion)(nil),             // 51: rxclaims.v1.NetworkVersion
-	(*CreateNetworkDraftRequest)(nil),  // 52: rxclaims.v1.CreateNetworkDraftRequest
-	(*CreateNetworkDraftResponse)(nil), // 53: rxclaims.v1.CreateNetworkDraftResponse
-	(*UpdateNetworkDraftRequest)(nil),  // 54: rxclaims.v1.UpdateNetworkDraftRequest
-	(*UpdateNetworkDraftResponse)(nil), // 55: rxclaims.v1.UpdateNetworkDraftResponse
-	(*ActivateNetworkRequest)(nil),     // 56: rxclaims.v1.ActivateNetworkRequest
-	(*ActivateNetworkResponse)(nil),    // 57: rxclaims.v1.ActivateNetworkResponse
-	(*InactivateNetworkRequest)(nil),   // 58: rxclaims.v1.InactivateNetworkRequest
-	(*InactivateNetworkResponse)(nil),  // 59: rxclaims.v1.InactivateNetworkResponse
-	(*GetNetworkRequest)(nil),          // 60: rxclaims.v1.GetNetworkRequest
-	(*GetNetworkResponse)(nil),         // 61: rxclaims.v1.GetNetworkResponse
-	(*DryRunRequest)(nil),              // 62: rxclaims.v1.DryRunRequest
-	(*DryRunResponse)(nil),             // 63: rxclaims.v1.DryRunResponse
-	(*DryRunChange)(nil),               // 64: rxclaims.v1.DryRunChange
-	(*DryRunTotals)(nil),               // 65: rxclaims.v1.DryRunTotals
-	(*Claim)(nil),                      // 66: rxclaims.v1.Claim
-	(*ClaimResult)(nil),                // 67: rxclaims.v1.ClaimResult
+	(*EditVersion)(nil),                 // 0: rxclaims.v1.EditVersion
+	(*ValidationProblem)(nil),           // 1: rxclaims.v1.ValidationProblem
+	(*ValidationProblems)(nil),          // 2: rxclaims.v1.ValidationProblems
+	(*CreateDraftRequest)(nil),          // 3: rxclaims.v1.CreateDraftRequest
+	(*CreateDraftResponse)(nil),         // 4: rxclaims.v1.CreateDraftResponse
+	(*UpdateDraftRequest)(nil),          // 5: rxclaims.v1.UpdateDraftRequest
+	(*UpdateDraftResponse)(nil),         // 6: rxclaims.v1.UpdateDraftResponse
+	(*ValidateEditRequest)(nil),         // 7: rxclaims.v1.ValidateEditRequest
+	(*ValidateEditResponse)(nil),        // 8: rxclaims.v1.ValidateEditResponse
+	(*ActivateEditRequest)(nil),         // 9: rxclaims.v1.ActivateEditRequest
+	(*ActivateEditResponse)(nil),        // 10: rxclaims.v1.ActivateEditResponse
+	(*InactivateEditRequest)(nil),       // 11: rxclaims.v1.InactivateEditRequest
+	(*InactivateEditResponse)(nil),      // 12: rxclaims.v1.InactivateEditResponse
+	(*ListEditsRequest)(nil),            // 13: rxclaims.v1.ListEditsRequest
+	(*ListEditsResponse)(nil),           // 14: rxclaims.v1.ListEditsResponse
+	(*GetEditRequest)(nil),              // 15: rxclaims.v1.GetEditRequest
+	(*GetEditResponse)(nil),             // 16: rxclaims.v1.GetEditResponse
+	(*ExportBundleRequest)(nil),         // 17: rxclaims.v1.ExportBundleRequest
+	(*ExportBundleResponse)(nil),        // 18: rxclaims.v1.ExportBundleResponse
+	(*ImportBundleRequest)(nil),         // 19: rxclaims.v1.ImportBundleRequest
+	(*ImportBundleResponse)(nil),        // 20: rxclaims.v1.ImportBundleResponse
+	(*ApproveImportRequest)(nil),        // 21: rxclaims.v1.ApproveImportRequest
+	(*ApproveImportResponse)(nil),       // 22: rxclaims.v1.ApproveImportResponse
+	(*RejectImportRequest)(nil),         // 23: rxclaims.v1.RejectImportRequest
+	(*RejectImportResponse)(nil),        // 24: rxclaims.v1.RejectImportResponse
+	(*ListImportsRequest)(nil),          // 25: rxclaims.v1.ListImportsRequest
+	(*PendingImport)(nil),               // 26: rxclaims.v1.PendingImport
+	(*ListImportsResponse)(nil),         // 27: rxclaims.v1.ListImportsResponse
+	(*ListAuditRequest)(nil),            // 28: rxclaims.v1.ListAuditRequest
+	(*AuditEntry)(nil),                  // 29: rxclaims.v1.AuditEntry
+	(*ListAuditResponse)(nil),           // 30: rxclaims.v1.ListAuditResponse
+	(*EditRef)(nil),                     // 31: rxclaims.v1.EditRef
+	(*TestClaimRequest)(nil),            // 32: rxclaims.v1.TestClaimRequest
+	(*TestClaimResponse)(nil),           // 33: rxclaims.v1.TestClaimResponse
+	(*ReplayClaimRequest)(nil),          // 34: rxclaims.v1.ReplayClaimRequest
+	(*ReplayClaimResponse)(nil),         // 35: rxclaims.v1.ReplayClaimResponse
+	(*ClaimReplay)(nil),                 // 36: rxclaims.v1.ClaimReplay
+	(*ReplayDifference)(nil),            // 37: rxclaims.v1.ReplayDifference
+	(*ReplayStoreRequest)(nil),          // 38: rxclaims.v1.ReplayStoreRequest
+	(*ReplayStoreResponse)(nil),         // 39: rxclaims.v1.ReplayStoreResponse
+	(*PlanVersion)(nil),                 // 40: rxclaims.v1.PlanVersion
+	(*CreatePlanDraftRequest)(nil),      // 41: rxclaims.v1.CreatePlanDraftRequest
+	(*CreatePlanDraftResponse)(nil),     // 42: rxclaims.v1.CreatePlanDraftResponse
+	(*UpdatePlanDraftRequest)(nil),      // 43: rxclaims.v1.UpdatePlanDraftRequest
+	(*UpdatePlanDraftResponse)(nil),     // 44: rxclaims.v1.UpdatePlanDraftResponse
+	(*ActivatePlanRequest)(nil),         // 45: rxclaims.v1.ActivatePlanRequest
+	(*ActivatePlanResponse)(nil),        // 46: rxclaims.v1.ActivatePlanResponse
+	(*InactivatePlanRequest)(nil),       // 47: rxclaims.v1.InactivatePlanRequest
+	(*InactivatePlanResponse)(nil),      // 48: rxclaims.v1.InactivatePlanResponse
+	(*GetPlanRequest)(nil),              // 49: rxclaims.v1.GetPlanRequest
+	(*GetPlanResponse)(nil),             // 50: rxclaims.v1.GetPlanResponse
+	(*NetworkVersion)(nil),              // 51: rxclaims.v1.NetworkVersion
+	(*CreateNetworkDraftRequest)(nil),   // 52: rxclaims.v1.CreateNetworkDraftRequest
+	(*CreateNetworkDraftResponse)(nil),  // 53: rxclaims.v1.CreateNetworkDraftResponse
+	(*UpdateNetworkDraftRequest)(nil),   // 54: rxclaims.v1.UpdateNetworkDraftRequest
+	(*UpdateNetworkDraftResponse)(nil),  // 55: rxclaims.v1.UpdateNetworkDraftResponse
+	(*ActivateNetworkRequest)(nil),      // 56: rxclaims.v1.ActivateNetworkRequest
+	(*ActivateNetworkResponse)(nil),     // 57: rxclaims.v1.ActivateNetworkResponse
+	(*InactivateNetworkRequest)(nil),    // 58: rxclaims.v1.InactivateNetworkRequest
+	(*InactivateNetworkResponse)(nil),   // 59: rxclaims.v1.InactivateNetworkResponse
+	(*GetNetworkRequest)(nil),           // 60: rxclaims.v1.GetNetworkRequest
+	(*GetNetworkResponse)(nil),          // 61: rxclaims.v1.GetNetworkResponse
+	(*SettingsVersion)(nil),             // 62: rxclaims.v1.SettingsVersion
+	(*CreateSettingsDraftRequest)(nil),  // 63: rxclaims.v1.CreateSettingsDraftRequest
+	(*CreateSettingsDraftResponse)(nil), // 64: rxclaims.v1.CreateSettingsDraftResponse
+	(*UpdateSettingsDraftRequest)(nil),  // 65: rxclaims.v1.UpdateSettingsDraftRequest
+	(*UpdateSettingsDraftResponse)(nil), // 66: rxclaims.v1.UpdateSettingsDraftResponse
+	(*ActivateSettingsRequest)(nil),     // 67: rxclaims.v1.ActivateSettingsRequest
+	(*ActivateSettingsResponse)(nil),    // 68: rxclaims.v1.ActivateSettingsResponse
+	(*InactivateSettingsRequest)(nil),   // 69: rxclaims.v1.InactivateSettingsRequest
+	(*InactivateSettingsResponse)(nil),  // 70: rxclaims.v1.InactivateSettingsResponse
+	(*GetSettingsRequest)(nil),          // 71: rxclaims.v1.GetSettingsRequest
+	(*GetSettingsResponse)(nil),         // 72: rxclaims.v1.GetSettingsResponse
+	(*DryRunRequest)(nil),               // 73: rxclaims.v1.DryRunRequest
+	(*DryRunResponse)(nil),              // 74: rxclaims.v1.DryRunResponse
+	(*DryRunChange)(nil),                // 75: rxclaims.v1.DryRunChange
+	(*DryRunTotals)(nil),                // 76: rxclaims.v1.DryRunTotals
+	(*Claim)(nil),                       // 77: rxclaims.v1.Claim
+	(*ClaimResult)(nil),                 // 78: rxclaims.v1.ClaimResult
 }
 var file_rxclaims_v1_admin_proto_depIdxs = []int32{
 	1,  // 0: rxclaims.v1.ValidationProblems.problems:type_name -> rxclaims.v1.ValidationProblem
@@ -4560,12 +5319,12 @@ var file_rxclaims_v1_admin_proto_depIdxs = []int32{
 	20, // 9: rxclaims.v1.PendingImport.summary:type_name -> rxclaims.v1.ImportBundleResponse
 	26, // 10: rxclaims.v1.ListImportsResponse.imports:type_name -> rxclaims.v1.PendingImport
 	29, // 11: rxclaims.v1.ListAuditResponse.entries:type_name -> rxclaims.v1.AuditEntry
-	66, // 12: rxclaims.v1.TestClaimRequest.claim:type_name -> rxclaims.v1.Claim
+	77, // 12: rxclaims.v1.TestClaimRequest.claim:type_name -> rxclaims.v1.Claim
 	31, // 13: rxclaims.v1.TestClaimRequest.drafts:type_name -> rxclaims.v1.EditRef
-	67, // 14: rxclaims.v1.TestClaimResponse.result:type_name -> rxclaims.v1.ClaimResult
+	78, // 14: rxclaims.v1.TestClaimResponse.result:type_name -> rxclaims.v1.ClaimResult
 	36, // 15: rxclaims.v1.ReplayClaimResponse.replay:type_name -> rxclaims.v1.ClaimReplay
-	67, // 16: rxclaims.v1.ClaimReplay.original:type_name -> rxclaims.v1.ClaimResult
-	67, // 17: rxclaims.v1.ClaimReplay.replayed:type_name -> rxclaims.v1.ClaimResult
+	78, // 16: rxclaims.v1.ClaimReplay.original:type_name -> rxclaims.v1.ClaimResult
+	78, // 17: rxclaims.v1.ClaimReplay.replayed:type_name -> rxclaims.v1.ClaimResult
 	37, // 18: rxclaims.v1.ClaimReplay.differences:type_name -> rxclaims.v1.ReplayDifference
 	36, // 19: rxclaims.v1.ReplayStoreResponse.reported:type_name -> rxclaims.v1.ClaimReplay
 	40, // 20: rxclaims.v1.CreatePlanDraftResponse.plan:type_name -> rxclaims.v1.PlanVersion
@@ -4578,70 +5337,85 @@ var file_rxclaims_v1_admin_proto_depIdxs = []int32{
 	51, // 27: rxclaims.v1.ActivateNetworkResponse.network:type_name -> rxclaims.v1.NetworkVersion
 	51, // 28: rxclaims.v1.InactivateNetworkResponse.network:type_name -> rxclaims.v1.NetworkVersion
 	51, // 29: rxclaims.v1.GetNetworkResponse.versions:type_name -> rxclaims.v1.NetworkVersion
-	31, // 30: rxclaims.v1.DryRunRequest.drafts:type_name -> rxclaims.v1.EditRef
-	64, // 31: rxclaims.v1.DryRunResponse.change:type_name -> rxclaims.v1.DryRunChange
-	65, // 32: rxclaims.v1.DryRunResponse.totals:type_name -> rxclaims.v1.DryRunTotals
-	67, // 33: rxclaims.v1.DryRunChange.before:type_name -> rxclaims.v1.ClaimResult
-	67, // 34: rxclaims.v1.DryRunChange.after:type_name -> rxclaims.v1.ClaimResult
-	3,  // 35: rxclaims.v1.AdminService.CreateDraft:input_type -> rxclaims.v1.CreateDraftRequest
-	5,  // 36: rxclaims.v1.AdminService.UpdateDraft:input_type -> rxclaims.v1.UpdateDraftRequest
-	7,  // 37: rxclaims.v1.AdminService.ValidateEdit:input_type -> rxclaims.v1.ValidateEditRequest
-	9,  // 38: rxclaims.v1.AdminService.ActivateEdit:input_type -> rxclaims.v1.ActivateEditRequest
-	11, // 39: rxclaims.v1.AdminService.InactivateEdit:input_type -> rxclaims.v1.InactivateEditRequest
-	13, // 40: rxclaims.v1.AdminService.ListEdits:input_type -> rxclaims.v1.ListEditsRequest
-	15, // 41: rxclaims.v1.AdminService.GetEdit:input_type -> rxclaims.v1.GetEditRequest
-	17, // 42: rxclaims.v1.AdminService.ExportBundle:input_type -> rxclaims.v1.ExportBundleRequest
-	19, // 43: rxclaims.v1.AdminService.ImportBundle:input_type -> rxclaims.v1.ImportBundleRequest
-	21, // 44: rxclaims.v1.AdminService.ApproveImport:input_type -> rxclaims.v1.ApproveImportRequest
-	23, // 45: rxclaims.v1.AdminService.RejectImport:input_type -> rxclaims.v1.RejectImportRequest
-	25, // 46: rxclaims.v1.AdminService.ListImports:input_type -> rxclaims.v1.ListImportsRequest
-	32, // 47: rxclaims.v1.AdminService.TestClaim:input_type -> rxclaims.v1.TestClaimRequest
-	28, // 48: rxclaims.v1.AdminService.ListAudit:input_type -> rxclaims.v1.ListAuditRequest
-	34, // 49: rxclaims.v1.AdminService.ReplayClaim:input_type -> rxclaims.v1.ReplayClaimRequest
-	38, // 50: rxclaims.v1.AdminService.ReplayStore:input_type -> rxclaims.v1.ReplayStoreRequest
-	41, // 51: rxclaims.v1.AdminService.CreatePlanDraft:input_type -> rxclaims.v1.CreatePlanDraftRequest
-	43, // 52: rxclaims.v1.AdminService.UpdatePlanDraft:input_type -> rxclaims.v1.UpdatePlanDraftRequest
-	45, // 53: rxclaims.v1.AdminService.ActivatePlan:input_type -> rxclaims.v1.ActivatePlanRequest
-	47, // 54: rxclaims.v1.AdminService.InactivatePlan:input_type -> rxclaims.v1.InactivatePlanRequest
-	49, // 55: rxclaims.v1.AdminService.GetPlan:input_type -> rxclaims.v1.GetPlanRequest
-	52, // 56: rxclaims.v1.AdminService.CreateNetworkDraft:input_type -> rxclaims.v1.CreateNetworkDraftRequest
-	54, // 57: rxclaims.v1.AdminService.UpdateNetworkDraft:input_type -> rxclaims.v1.UpdateNetworkDraftRequest
-	56, // 58: rxclaims.v1.AdminService.ActivateNetwork:input_type -> rxclaims.v1.ActivateNetworkRequest
-	58, // 59: rxclaims.v1.AdminService.InactivateNetwork:input_type -> rxclaims.v1.InactivateNetworkRequest
-	60, // 60: rxclaims.v1.AdminService.GetNetwork:input_type -> rxclaims.v1.GetNetworkRequest
-	62, // 61: rxclaims.v1.AdminService.DryRun:input_type -> rxclaims.v1.DryRunRequest
-	4,  // 62: rxclaims.v1.AdminService.CreateDraft:output_type -> rxclaims.v1.CreateDraftResponse
-	6,  // 63: rxclaims.v1.AdminService.UpdateDraft:output_type -> rxclaims.v1.UpdateDraftResponse
-	8,  // 64: rxclaims.v1.AdminService.ValidateEdit:output_type -> rxclaims.v1.ValidateEditResponse
-	10, // 65: rxclaims.v1.AdminService.ActivateEdit:output_type -> rxclaims.v1.ActivateEditResponse
-	12, // 66: rxclaims.v1.AdminService.InactivateEdit:output_type -> rxclaims.v1.InactivateEditResponse
-	14, // 67: rxclaims.v1.AdminService.ListEdits:output_type -> rxclaims.v1.ListEditsResponse
-	16, // 68: rxclaims.v1.AdminService.GetEdit:output_type -> rxclaims.v1.GetEditResponse
-	18, // 69: rxclaims.v1.AdminService.ExportBundle:output_type -> rxclaims.v1.ExportBundleResponse
-	20, // 70: rxclaims.v1.AdminService.ImportBundle:output_type -> rxclaims.v1.ImportBundleResponse
-	22, // 71: rxclaims.v1.AdminService.ApproveImport:output_type -> rxclaims.v1.ApproveImportResponse
-	24, // 72: rxclaims.v1.AdminService.RejectImport:output_type -> rxclaims.v1.RejectImportResponse
-	27, // 73: rxclaims.v1.AdminService.ListImports:output_type -> rxclaims.v1.ListImportsResponse
-	33, // 74: rxclaims.v1.AdminService.TestClaim:output_type -> rxclaims.v1.TestClaimResponse
-	30, // 75: rxclaims.v1.AdminService.ListAudit:output_type -> rxclaims.v1.ListAuditResponse
-	35, // 76: rxclaims.v1.AdminService.ReplayClaim:output_type -> rxclaims.v1.ReplayClaimResponse
-	39, // 77: rxclaims.v1.AdminService.ReplayStore:output_type -> rxclaims.v1.ReplayStoreResponse
-	42, // 78: rxclaims.v1.AdminService.CreatePlanDraft:output_type -> rxclaims.v1.CreatePlanDraftResponse
-	44, // 79: rxclaims.v1.AdminService.UpdatePlanDraft:output_type -> rxclaims.v1.UpdatePlanDraftResponse
-	46, // 80: rxclaims.v1.AdminService.ActivatePlan:output_type -> rxclaims.v1.ActivatePlanResponse
-	48, // 81: rxclaims.v1.AdminService.InactivatePlan:output_type -> rxclaims.v1.InactivatePlanResponse
-	50, // 82: rxclaims.v1.AdminService.GetPlan:output_type -> rxclaims.v1.GetPlanResponse
-	53, // 83: rxclaims.v1.AdminService.CreateNetworkDraft:output_type -> rxclaims.v1.CreateNetworkDraftResponse
-	55, // 84: rxclaims.v1.AdminService.UpdateNetworkDraft:output_type -> rxclaims.v1.UpdateNetworkDraftResponse
-	57, // 85: rxclaims.v1.AdminService.ActivateNetwork:output_type -> rxclaims.v1.ActivateNetworkResponse
-	59, // 86: rxclaims.v1.AdminService.InactivateNetwork:output_type -> rxclaims.v1.InactivateNetworkResponse
-	61, // 87: rxclaims.v1.AdminService.GetNetwork:output_type -> rxclaims.v1.GetNetworkResponse
-	63, // 88: rxclaims.v1.AdminService.DryRun:output_type -> rxclaims.v1.DryRunResponse
-	62, // [62:89] is the sub-list for method output_type
-	35, // [35:62] is the sub-list for method input_type
-	35, // [35:35] is the sub-list for extension type_name
-	35, // [35:35] is the sub-list for extension extendee
-	0,  // [0:35] is the sub-list for field type_name
+	62, // 30: rxclaims.v1.CreateSettingsDraftResponse.settings:type_name -> rxclaims.v1.SettingsVersion
+	62, // 31: rxclaims.v1.UpdateSettingsDraftResponse.settings:type_name -> rxclaims.v1.SettingsVersion
+	62, // 32: rxclaims.v1.ActivateSettingsResponse.settings:type_name -> rxclaims.v1.SettingsVersion
+	62, // 33: rxclaims.v1.InactivateSettingsResponse.settings:type_name -> rxclaims.v1.SettingsVersion
+	62, // 34: rxclaims.v1.GetSettingsResponse.versions:type_name -> rxclaims.v1.SettingsVersion
+	31, // 35: rxclaims.v1.DryRunRequest.drafts:type_name -> rxclaims.v1.EditRef
+	75, // 36: rxclaims.v1.DryRunResponse.change:type_name -> rxclaims.v1.DryRunChange
+	76, // 37: rxclaims.v1.DryRunResponse.totals:type_name -> rxclaims.v1.DryRunTotals
+	78, // 38: rxclaims.v1.DryRunChange.before:type_name -> rxclaims.v1.ClaimResult
+	78, // 39: rxclaims.v1.DryRunChange.after:type_name -> rxclaims.v1.ClaimResult
+	3,  // 40: rxclaims.v1.AdminService.CreateDraft:input_type -> rxclaims.v1.CreateDraftRequest
+	5,  // 41: rxclaims.v1.AdminService.UpdateDraft:input_type -> rxclaims.v1.UpdateDraftRequest
+	7,  // 42: rxclaims.v1.AdminService.ValidateEdit:input_type -> rxclaims.v1.ValidateEditRequest
+	9,  // 43: rxclaims.v1.AdminService.ActivateEdit:input_type -> rxclaims.v1.ActivateEditRequest
+	11, // 44: rxclaims.v1.AdminService.InactivateEdit:input_type -> rxclaims.v1.InactivateEditRequest
+	13, // 45: rxclaims.v1.AdminService.ListEdits:input_type -> rxclaims.v1.ListEditsRequest
+	15, // 46: rxclaims.v1.AdminService.GetEdit:input_type -> rxclaims.v1.GetEditRequest
+	17, // 47: rxclaims.v1.AdminService.ExportBundle:input_type -> rxclaims.v1.ExportBundleRequest
+	19, // 48: rxclaims.v1.AdminService.ImportBundle:input_type -> rxclaims.v1.ImportBundleRequest
+	21, // 49: rxclaims.v1.AdminService.ApproveImport:input_type -> rxclaims.v1.ApproveImportRequest
+	23, // 50: rxclaims.v1.AdminService.RejectImport:input_type -> rxclaims.v1.RejectImportRequest
+	25, // 51: rxclaims.v1.AdminService.ListImports:input_type -> rxclaims.v1.ListImportsRequest
+	32, // 52: rxclaims.v1.AdminService.TestClaim:input_type -> rxclaims.v1.TestClaimRequest
+	28, // 53: rxclaims.v1.AdminService.ListAudit:input_type -> rxclaims.v1.ListAuditRequest
+	34, // 54: rxclaims.v1.AdminService.ReplayClaim:input_type -> rxclaims.v1.ReplayClaimRequest
+	38, // 55: rxclaims.v1.AdminService.ReplayStore:input_type -> rxclaims.v1.ReplayStoreRequest
+	41, // 56: rxclaims.v1.AdminService.CreatePlanDraft:input_type -> rxclaims.v1.CreatePlanDraftRequest
+	43, // 57: rxclaims.v1.AdminService.UpdatePlanDraft:input_type -> rxclaims.v1.UpdatePlanDraftRequest
+	45, // 58: rxclaims.v1.AdminService.ActivatePlan:input_type -> rxclaims.v1.ActivatePlanRequest
+	47, // 59: rxclaims.v1.AdminService.InactivatePlan:input_type -> rxclaims.v1.InactivatePlanRequest
+	49, // 60: rxclaims.v1.AdminService.GetPlan:input_type -> rxclaims.v1.GetPlanRequest
+	52, // 61: rxclaims.v1.AdminService.CreateNetworkDraft:input_type -> rxclaims.v1.CreateNetworkDraftRequest
+	54, // 62: rxclaims.v1.AdminService.UpdateNetworkDraft:input_type -> rxclaims.v1.UpdateNetworkDraftRequest
+	56, // 63: rxclaims.v1.AdminService.ActivateNetwork:input_type -> rxclaims.v1.ActivateNetworkRequest
+	58, // 64: rxclaims.v1.AdminService.InactivateNetwork:input_type -> rxclaims.v1.InactivateNetworkRequest
+	60, // 65: rxclaims.v1.AdminService.GetNetwork:input_type -> rxclaims.v1.GetNetworkRequest
+	63, // 66: rxclaims.v1.AdminService.CreateSettingsDraft:input_type -> rxclaims.v1.CreateSettingsDraftRequest
+	65, // 67: rxclaims.v1.AdminService.UpdateSettingsDraft:input_type -> rxclaims.v1.UpdateSettingsDraftRequest
+	67, // 68: rxclaims.v1.AdminService.ActivateSettings:input_type -> rxclaims.v1.ActivateSettingsRequest
+	69, // 69: rxclaims.v1.AdminService.InactivateSettings:input_type -> rxclaims.v1.InactivateSettingsRequest
+	71, // 70: rxclaims.v1.AdminService.GetSettings:input_type -> rxclaims.v1.GetSettingsRequest
+	73, // 71: rxclaims.v1.AdminService.DryRun:input_type -> rxclaims.v1.DryRunRequest
+	4,  // 72: rxclaims.v1.AdminService.CreateDraft:output_type -> rxclaims.v1.CreateDraftResponse
+	6,  // 73: rxclaims.v1.AdminService.UpdateDraft:output_type -> rxclaims.v1.UpdateDraftResponse
+	8,  // 74: rxclaims.v1.AdminService.ValidateEdit:output_type -> rxclaims.v1.ValidateEditResponse
+	10, // 75: rxclaims.v1.AdminService.ActivateEdit:output_type -> rxclaims.v1.ActivateEditResponse
+	12, // 76: rxclaims.v1.AdminService.InactivateEdit:output_type -> rxclaims.v1.InactivateEditResponse
+	14, // 77: rxclaims.v1.AdminService.ListEdits:output_type -> rxclaims.v1.ListEditsResponse
+	16, // 78: rxclaims.v1.AdminService.GetEdit:output_type -> rxclaims.v1.GetEditResponse
+	18, // 79: rxclaims.v1.AdminService.ExportBundle:output_type -> rxclaims.v1.ExportBundleResponse
+	20, // 80: rxclaims.v1.AdminService.ImportBundle:output_type -> rxclaims.v1.ImportBundleResponse
+	22, // 81: rxclaims.v1.AdminService.ApproveImport:output_type -> rxclaims.v1.ApproveImportResponse
+	24, // 82: rxclaims.v1.AdminService.RejectImport:output_type -> rxclaims.v1.RejectImportResponse
+	27, // 83: rxclaims.v1.AdminService.ListImports:output_type -> rxclaims.v1.ListImportsResponse
+	33, // 84: rxclaims.v1.AdminService.TestClaim:output_type -> rxclaims.v1.TestClaimResponse
+	30, // 85: rxclaims.v1.AdminService.ListAudit:output_type -> rxclaims.v1.ListAuditResponse
+	35, // 86: rxclaims.v1.AdminService.ReplayClaim:output_type -> rxclaims.v1.ReplayClaimResponse
+	39, // 87: rxclaims.v1.AdminService.ReplayStore:output_type -> rxclaims.v1.ReplayStoreResponse
+	42, // 88: rxclaims.v1.AdminService.CreatePlanDraft:output_type -> rxclaims.v1.CreatePlanDraftResponse
+	44, // 89: rxclaims.v1.AdminService.UpdatePlanDraft:output_type -> rxclaims.v1.UpdatePlanDraftResponse
+	46, // 90: rxclaims.v1.AdminService.ActivatePlan:output_type -> rxclaims.v1.ActivatePlanResponse
+	48, // 91: rxclaims.v1.AdminService.InactivatePlan:output_type -> rxclaims.v1.InactivatePlanResponse
+	50, // 92: rxclaims.v1.AdminService.GetPlan:output_type -> rxclaims.v1.GetPlanResponse
+	53, // 93: rxclaims.v1.AdminService.CreateNetworkDraft:output_type -> rxclaims.v1.CreateNetworkDraftResponse
+	55, // 94: rxclaims.v1.AdminService.UpdateNetworkDraft:output_type -> rxclaims.v1.UpdateNetworkDraftResponse
+	57, // 95: rxclaims.v1.AdminService.ActivateNetwork:output_type -> rxclaims.v1.ActivateNetworkResponse
+	59, // 96: rxclaims.v1.AdminService.InactivateNetwork:output_type -> rxclaims.v1.InactivateNetworkResponse
+	61, // 97: rxclaims.v1.AdminService.GetNetwork:output_type -> rxclaims.v1.GetNetworkResponse
+	64, // 98: rxclaims.v1.AdminService.CreateSettingsDraft:output_type -> rxclaims.v1.CreateSettingsDraftResponse
+	66, // 99: rxclaims.v1.AdminService.UpdateSettingsDraft:output_type -> rxclaims.v1.UpdateSettingsDraftResponse
+	68, // 100: rxclaims.v1.AdminService.ActivateSettings:output_type -> rxclaims.v1.ActivateSettingsResponse
+	70, // 101: rxclaims.v1.AdminService.InactivateSettings:output_type -> rxclaims.v1.InactivateSettingsResponse
+	72, // 102: rxclaims.v1.AdminService.GetSettings:output_type -> rxclaims.v1.GetSettingsResponse
+	74, // 103: rxclaims.v1.AdminService.DryRun:output_type -> rxclaims.v1.DryRunResponse
+	72, // [72:104] is the sub-list for method output_type
+	40, // [40:72] is the sub-list for method input_type
+	40, // [40:40] is the sub-list for extension type_name
+	40, // [40:40] is the sub-list for extension extendee
+	0,  // [0:40] is the sub-list for field type_name
 }
 
 func init() { file_rxclaims_v1_admin_proto_init() }
@@ -4650,7 +5424,7 @@ func file_rxclaims_v1_admin_proto_init() {
 		return
 	}
 	file_rxclaims_v1_claims_proto_init()
-	file_rxclaims_v1_admin_proto_msgTypes[63].OneofWrappers = []any{
+	file_rxclaims_v1_admin_proto_msgTypes[74].OneofWrappers = []any{
 		(*DryRunResponse_Change)(nil),
 		(*DryRunResponse_Totals)(nil),
 	}
@@ -4660,7 +5434,7 @@ func file_rxclaims_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_rxclaims_v1_admin_proto_rawDesc), len(file_rxclaims_v1_admin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   66,
+			NumMessages:   77,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

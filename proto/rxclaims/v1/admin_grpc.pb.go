@@ -19,33 +19,38 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	AdminService_CreateDraft_FullMethodName        = "/rxclaims.v1.AdminService/CreateDraft"
-	AdminService_UpdateDraft_FullMethodName        = "/rxclaims.v1.AdminService/UpdateDraft"
-	AdminService_ValidateEdit_FullMethodName       = "/rxclaims.v1.AdminService/ValidateEdit"
-	AdminService_ActivateEdit_FullMethodName       = "/rxclaims.v1.AdminService/ActivateEdit"
-	AdminService_InactivateEdit_FullMethodName     = "/rxclaims.v1.AdminService/InactivateEdit"
-	AdminService_ListEdits_FullMethodName          = "/rxclaims.v1.AdminService/ListEdits"
-	AdminService_GetEdit_FullMethodName            = "/rxclaims.v1.AdminService/GetEdit"
-	AdminService_ExportBundle_FullMethodName       = "/rxclaims.v1.AdminService/ExportBundle"
-	AdminService_ImportBundle_FullMethodName       = "/rxclaims.v1.AdminService/ImportBundle"
-	AdminService_ApproveImport_FullMethodName      = "/rxclaims.v1.AdminService/ApproveImport"
-	AdminService_RejectImport_FullMethodName       = "/rxclaims.v1.AdminService/RejectImport"
-	AdminService_ListImports_FullMethodName        = "/rxclaims.v1.AdminService/ListImports"
-	AdminService_TestClaim_FullMethodName          = "/rxclaims.v1.AdminService/TestClaim"
-	AdminService_ListAudit_FullMethodName          = "/rxclaims.v1.AdminService/ListAudit"
-	AdminService_ReplayClaim_FullMethodName        = "/rxclaims.v1.AdminService/ReplayClaim"
-	AdminService_ReplayStore_FullMethodName        = "/rxclaims.v1.AdminService/ReplayStore"
-	AdminService_CreatePlanDraft_FullMethodName    = "/rxclaims.v1.AdminService/CreatePlanDraft"
-	AdminService_UpdatePlanDraft_FullMethodName    = "/rxclaims.v1.AdminService/UpdatePlanDraft"
-	AdminService_ActivatePlan_FullMethodName       = "/rxclaims.v1.AdminService/ActivatePlan"
-	AdminService_InactivatePlan_FullMethodName     = "/rxclaims.v1.AdminService/InactivatePlan"
-	AdminService_GetPlan_FullMethodName            = "/rxclaims.v1.AdminService/GetPlan"
-	AdminService_CreateNetworkDraft_FullMethodName = "/rxclaims.v1.AdminService/CreateNetworkDraft"
-	AdminService_UpdateNetworkDraft_FullMethodName = "/rxclaims.v1.AdminService/UpdateNetworkDraft"
-	AdminService_ActivateNetwork_FullMethodName    = "/rxclaims.v1.AdminService/ActivateNetwork"
-	AdminService_InactivateNetwork_FullMethodName  = "/rxclaims.v1.AdminService/InactivateNetwork"
-	AdminService_GetNetwork_FullMethodName         = "/rxclaims.v1.AdminService/GetNetwork"
-	AdminService_DryRun_FullMethodName             = "/rxclaims.v1.AdminService/DryRun"
+	AdminService_CreateDraft_FullMethodName         = "/rxclaims.v1.AdminService/CreateDraft"
+	AdminService_UpdateDraft_FullMethodName         = "/rxclaims.v1.AdminService/UpdateDraft"
+	AdminService_ValidateEdit_FullMethodName        = "/rxclaims.v1.AdminService/ValidateEdit"
+	AdminService_ActivateEdit_FullMethodName        = "/rxclaims.v1.AdminService/ActivateEdit"
+	AdminService_InactivateEdit_FullMethodName      = "/rxclaims.v1.AdminService/InactivateEdit"
+	AdminService_ListEdits_FullMethodName           = "/rxclaims.v1.AdminService/ListEdits"
+	AdminService_GetEdit_FullMethodName             = "/rxclaims.v1.AdminService/GetEdit"
+	AdminService_ExportBundle_FullMethodName        = "/rxclaims.v1.AdminService/ExportBundle"
+	AdminService_ImportBundle_FullMethodName        = "/rxclaims.v1.AdminService/ImportBundle"
+	AdminService_ApproveImport_FullMethodName       = "/rxclaims.v1.AdminService/ApproveImport"
+	AdminService_RejectImport_FullMethodName        = "/rxclaims.v1.AdminService/RejectImport"
+	AdminService_ListImports_FullMethodName         = "/rxclaims.v1.AdminService/ListImports"
+	AdminService_TestClaim_FullMethodName           = "/rxclaims.v1.AdminService/TestClaim"
+	AdminService_ListAudit_FullMethodName           = "/rxclaims.v1.AdminService/ListAudit"
+	AdminService_ReplayClaim_FullMethodName         = "/rxclaims.v1.AdminService/ReplayClaim"
+	AdminService_ReplayStore_FullMethodName         = "/rxclaims.v1.AdminService/ReplayStore"
+	AdminService_CreatePlanDraft_FullMethodName     = "/rxclaims.v1.AdminService/CreatePlanDraft"
+	AdminService_UpdatePlanDraft_FullMethodName     = "/rxclaims.v1.AdminService/UpdatePlanDraft"
+	AdminService_ActivatePlan_FullMethodName        = "/rxclaims.v1.AdminService/ActivatePlan"
+	AdminService_InactivatePlan_FullMethodName      = "/rxclaims.v1.AdminService/InactivatePlan"
+	AdminService_GetPlan_FullMethodName             = "/rxclaims.v1.AdminService/GetPlan"
+	AdminService_CreateNetworkDraft_FullMethodName  = "/rxclaims.v1.AdminService/CreateNetworkDraft"
+	AdminService_UpdateNetworkDraft_FullMethodName  = "/rxclaims.v1.AdminService/UpdateNetworkDraft"
+	AdminService_ActivateNetwork_FullMethodName     = "/rxclaims.v1.AdminService/ActivateNetwork"
+	AdminService_InactivateNetwork_FullMethodName   = "/rxclaims.v1.AdminService/InactivateNetwork"
+	AdminService_GetNetwork_FullMethodName          = "/rxclaims.v1.AdminService/GetNetwork"
+	AdminService_CreateSettingsDraft_FullMethodName = "/rxclaims.v1.AdminService/CreateSettingsDraft"
+	AdminService_UpdateSettingsDraft_FullMethodName = "/rxclaims.v1.AdminService/UpdateSettingsDraft"
+	AdminService_ActivateSettings_FullMethodName    = "/rxclaims.v1.AdminService/ActivateSettings"
+	AdminService_InactivateSettings_FullMethodName  = "/rxclaims.v1.AdminService/InactivateSettings"
+	AdminService_GetSettings_FullMethodName         = "/rxclaims.v1.AdminService/GetSettings"
+	AdminService_DryRun_FullMethodName              = "/rxclaims.v1.AdminService/DryRun"
 )
 
 // AdminServiceClient is the client API for AdminService service.
@@ -160,6 +165,23 @@ type AdminServiceClient interface {
 	InactivateNetwork(ctx context.Context, in *InactivateNetworkRequest, opts ...grpc.CallOption) (*InactivateNetworkResponse, error)
 	// GetNetwork returns every version of one network.
 	GetNetwork(ctx context.Context, in *GetNetworkRequest, opts ...grpc.CallOption) (*GetNetworkResponse, error)
+	// CreateSettingsDraft stores a new Draft version of one level's settings
+	// (level pbm, client or group; DOMAIN.md §3): version 1 of a new client
+	// or group, or the next version. The version, status and audit given
+	// are ignored.
+	CreateSettingsDraft(ctx context.Context, in *CreateSettingsDraftRequest, opts ...grpc.CallOption) (*CreateSettingsDraftResponse, error)
+	// UpdateSettingsDraft replaces the content of a Draft settings version
+	// (level, id and version name it).
+	UpdateSettingsDraft(ctx context.Context, in *UpdateSettingsDraftRequest, opts ...grpc.CallOption) (*UpdateSettingsDraftResponse, error)
+	// ActivateSettings makes a Draft settings version Active; claims of its
+	// dates take its settings at once. Maker-checker as for edits.
+	// FailedPrecondition: the version would overlap an Active one.
+	ActivateSettings(ctx context.Context, in *ActivateSettingsRequest, opts ...grpc.CallOption) (*ActivateSettingsResponse, error)
+	// InactivateSettings retires a Draft or Active settings version for
+	// good. Past claims keep the answers they got.
+	InactivateSettings(ctx context.Context, in *InactivateSettingsRequest, opts ...grpc.CallOption) (*InactivateSettingsResponse, error)
+	// GetSettings returns every version of one level's settings.
+	GetSettings(ctx context.Context, in *GetSettingsRequest, opts ...grpc.CallOption) (*GetSettingsResponse, error)
 	// DryRun re-adjudicates the past paid claims a selection chooses under
 	// the configuration in force with the given Draft versions as though
 	// Active, and writes nothing: family by family, in date of service order
@@ -441,6 +463,56 @@ func (c *adminServiceClient) GetNetwork(ctx context.Context, in *GetNetworkReque
 	return out, nil
 }
 
+func (c *adminServiceClient) CreateSettingsDraft(ctx context.Context, in *CreateSettingsDraftRequest, opts ...grpc.CallOption) (*CreateSettingsDraftResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateSettingsDraftResponse)
+	err := c.cc.Invoke(ctx, AdminService_CreateSettingsDraft_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) UpdateSettingsDraft(ctx context.Context, in *UpdateSettingsDraftRequest, opts ...grpc.CallOption) (*UpdateSettingsDraftResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateSettingsDraftResponse)
+	err := c.cc.Invoke(ctx, AdminService_UpdateSettingsDraft_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) ActivateSettings(ctx context.Context, in *ActivateSettingsRequest, opts ...grpc.CallOption) (*ActivateSettingsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ActivateSettingsResponse)
+	err := c.cc.Invoke(ctx, AdminService_ActivateSettings_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) InactivateSettings(ctx context.Context, in *InactivateSettingsRequest, opts ...grpc.CallOption) (*InactivateSettingsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(InactivateSettingsResponse)
+	err := c.cc.Invoke(ctx, AdminService_InactivateSettings_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) GetSettings(ctx context.Context, in *GetSettingsRequest, opts ...grpc.CallOption) (*GetSettingsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetSettingsResponse)
+	err := c.cc.Invoke(ctx, AdminService_GetSettings_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *adminServiceClient) DryRun(ctx context.Context, in *DryRunRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[DryRunResponse], error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	stream, err := c.cc.NewStream(ctx, &AdminService_ServiceDesc.Streams[0], AdminService_DryRun_FullMethodName, cOpts...)
@@ -572,6 +644,23 @@ type AdminServiceServer interface {
 	InactivateNetwork(context.Context, *InactivateNetworkRequest) (*InactivateNetworkResponse, error)
 	// GetNetwork returns every version of one network.
 	GetNetwork(context.Context, *GetNetworkRequest) (*GetNetworkResponse, error)
+	// CreateSettingsDraft stores a new Draft version of one level's settings
+	// (level pbm, client or group; DOMAIN.md §3): version 1 of a new client
+	// or group, or the next version. The version, status and audit given
+	// are ignored.
+	CreateSettingsDraft(context.Context, *CreateSettingsDraftRequest) (*CreateSettingsDraftResponse, error)
+	// UpdateSettingsDraft replaces the content of a Draft settings version
+	// (level, id and version name it).
+	UpdateSettingsDraft(context.Context, *UpdateSettingsDraftRequest) (*UpdateSettingsDraftResponse, error)
+	// ActivateSettings makes a Draft settings version Active; claims of its
+	// dates take its settings at once. Maker-checker as for edits.
+	// FailedPrecondition: the version would overlap an Active one.
+	ActivateSettings(context.Context, *ActivateSettingsRequest) (*ActivateSettingsResponse, error)
+	// InactivateSettings retires a Draft or Active settings version for
+	// good. Past claims keep the answers they got.
+	InactivateSettings(context.Context, *InactivateSettingsRequest) (*InactivateSettingsResponse, error)
+	// GetSettings returns every version of one level's settings.
+	GetSettings(context.Context, *GetSettingsRequest) (*GetSettingsResponse, error)
 	// DryRun re-adjudicates the past paid claims a selection chooses under
 	// the configuration in force with the given Draft versions as though
 	// Active, and writes nothing: family by family, in date of service order
@@ -670,6 +759,21 @@ func (UnimplementedAdminServiceServer) InactivateNetwork(context.Context, *Inact
 }
 func (UnimplementedAdminServiceServer) GetNetwork(context.Context, *GetNetworkRequest) (*GetNetworkResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetNetwork not implemented")
+}
+func (UnimplementedAdminServiceServer) CreateSettingsDraft(context.Context, *CreateSettingsDraftRequest) (*CreateSettingsDraftResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateSettingsDraft not implemented")
+}
+func (UnimplementedAdminServiceServer) UpdateSettingsDraft(context.Context, *UpdateSettingsDraftRequest) (*UpdateSettingsDraftResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateSettingsDraft not implemented")
+}
+func (UnimplementedAdminServiceServer) ActivateSettings(context.Context, *ActivateSettingsRequest) (*ActivateSettingsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ActivateSettings not implemented")
+}
+func (UnimplementedAdminServiceServer) InactivateSettings(context.Context, *InactivateSettingsRequest) (*InactivateSettingsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method InactivateSettings not implemented")
+}
+func (UnimplementedAdminServiceServer) GetSettings(context.Context, *GetSettingsRequest) (*GetSettingsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetSettings not implemented")
 }
 func (UnimplementedAdminServiceServer) DryRun(*DryRunRequest, grpc.ServerStreamingServer[DryRunResponse]) error {
 	return status.Error(codes.Unimplemented, "method DryRun not implemented")
@@ -1163,6 +1267,96 @@ func _AdminService_GetNetwork_Handler(srv interface{}, ctx context.Context, dec 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AdminService_CreateSettingsDraft_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateSettingsDraftRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).CreateSettingsDraft(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_CreateSettingsDraft_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).CreateSettingsDraft(ctx, req.(*CreateSettingsDraftRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_UpdateSettingsDraft_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateSettingsDraftRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).UpdateSettingsDraft(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_UpdateSettingsDraft_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).UpdateSettingsDraft(ctx, req.(*UpdateSettingsDraftRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_ActivateSettings_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ActivateSettingsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).ActivateSettings(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_ActivateSettings_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).ActivateSettings(ctx, req.(*ActivateSettingsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_InactivateSettings_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(InactivateSettingsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).InactivateSettings(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_InactivateSettings_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).InactivateSettings(ctx, req.(*InactivateSettingsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_GetSettings_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetSettingsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).GetSettings(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_GetSettings_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).GetSettings(ctx, req.(*GetSettingsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _AdminService_DryRun_Handler(srv interface{}, stream grpc.ServerStream) error {
 	m := new(DryRunRequest)
 	if err := stream.RecvMsg(m); err != nil {
@@ -1284,6 +1478,26 @@ var AdminService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetNetwork",
 			Handler:    _AdminService_GetNetwork_Handler,
+		},
+		{
+			MethodName: "CreateSettingsDraft",
+			Handler:    _AdminService_CreateSettingsDraft_Handler,
+		},
+		{
+			MethodName: "UpdateSettingsDraft",
+			Handler:    _AdminService_UpdateSettingsDraft_Handler,
+		},
+		{
+			MethodName: "ActivateSettings",
+			Handler:    _AdminService_ActivateSettings_Handler,
+		},
+		{
+			MethodName: "InactivateSettings",
+			Handler:    _AdminService_InactivateSettings_Handler,
+		},
+		{
+			MethodName: "GetSettings",
+			Handler:    _AdminService_GetSettings_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{
