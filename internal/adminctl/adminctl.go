@@ -43,6 +43,7 @@ type CLI struct {
 	} `cmd:"" help:"Manage edits."`
 	Plans    plansCmd    `cmd:"" help:"Manage plan versions (Draft, Active, Inactive, with maker-checker like edits)."`
 	Networks networksCmd `cmd:"" help:"Manage network versions: dated pricing terms (Draft, Active, Inactive, with maker-checker like edits)."`
+	Settings settingsCmd `cmd:"" help:"Manage the PBM's, clients' and groups' settings versions (Draft, Active, Inactive, with maker-checker like edits)."`
 	Bundle   struct {
 		Export  exportCmd  `cmd:"" help:"Write the configuration bundle (YAML)."`
 		Import  importCmd  `cmd:"" help:"Propose a YAML or JSON bundle for import (another approver approves it)."`
