@@ -1,0 +1,71 @@
+package adjudicator_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/config"
+	"github.com/rxclaims/rxclaims/edits"
+	"github.com/rxclaims/rxclaims/internal/scenario"
+)
+
+// TestImportNeverReplacesActiveSettings: an import brings settings, client
+// and group versions as it brings plan versions. A different version under
+// the number of an Active or Inactive one here is refused as a whole; the
+// same version again changes nothing; a bundle's own undated version 1
+// (the only version of its ID) is replaced in place, as every bundle did
+// before settings had versions.
+func TestImportNeverReplacesActiveSettings(t *testing.T) {
+	ctx := context.Background()
+	clock := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	e, _ := scenario.NewEngine(t, ppoConfig(t), t.TempDir(), func() time.Time { return clock })
+	importing := func(bundle string) (adjudicator.ImportSummary, error) {
+		p, err := e.ProposeImport(ctx, []byte(bundle), adjudicator.Actor("mallory"))
+		if err != nil || p.ID == "" { // nothing to change: not pending
+			return p.Summary, err
+		}
+		return e.ApproveImport(ctx, p.ID, adjudicator.Actor("carol"))
+	}
+	july := `clients: [{id: ACME, name: Acme Health}]
+groups:
+- {id: G1, version: 2, effective: "2026-07-01", name: Acme Manufacturing, client_id: ACME, zero_usual_and_customary: IGNORE}
+`
+	if sum, err := importing(july); err != nil || sum.Groups != 1 {
+		t.Fatalf("import of G1 v2: %+v %v", sum, err)
+	}
+	if sum, err := importing(july); err != nil || sum.Groups != 0 {
+		t.Fatalf("the same group version again: %+v %v, want no change", sum, err)
+	}
+	for _, bundle := range []string{
+		strings.Replace(july, "IGNORE", "REJECT", 1),
+		// G1's v1 is no longer the only version: no longer the bundle's own.
+		"clients: [{id: ACME, name: Acme Health}]\ngroups:\n- {id: G1, name: Acme Manufacturing, client_id: ACME, filing_limit_days: 30}\n",
+	} {
+		if _, err := importing(bundle); !errors.Is(err, edits.ErrConflict) || !strings.Contains(err.Error(), "give the imported version a new number") {
+			t.Fatalf("an import replacing an Active group version: %v, want ErrConflict", err)
+		}
+	}
+	vs, err := e.SettingsVersions(config.LevelGroup, "G1")
+	if err != nil || len(vs) != 2 || !strings.Contains(string(vs[1].JSON), "IGNORE") || vs[1].Audit.ActivatedBy != "carol" {
+		t.Fatalf("G1 after the refused imports: %+v %v", vs, err)
+	}
+	// A group version naming another client is refused.
+	if _, err := importing("clients: [{id: OTHER}]\ngroups:\n- {id: G1, version: 3, effective: \"2026-09-01\", client_id: OTHER}\n"); err == nil ||
+		!strings.Contains(err.Error(), "a group's client never changes") {
+		t.Fatalf("a group version moving G1 to another client: %v", err)
+	}
+
+	// The PBM's settings and a client's, undated and alone, are the
+	// bundle's own: replaced in place, and the summary names the change.
+	sum, err := importing("settings: {routes: [{bin: \"610999\", pcn: RXCLAIMS}], filing_limit_days: 90}\nclients: [{id: ACME, name: Acme Health, cob: PRIMARY}]\n")
+	if err != nil || sum.Clients != 1 || len(sum.Settings) != 1 || sum.Settings[0] != "filing_limit_days: unset → 90" {
+		t.Fatalf("import of the bundle's own settings: %+v %v", sum, err)
+	}
+	if vs, err := e.SettingsVersions(config.LevelPBM, ""); err != nil || len(vs) != 1 || vs[0].Version != 1 {
+		t.Fatalf("PBM settings: %+v %v", vs, err)
+	}
+}
