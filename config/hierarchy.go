@@ -160,7 +160,7 @@ func ValidateHierarchy(c *Config) (map[string]*Client, map[string]*Group, error)
 			path = domain.Index("settings", i)
 		}
 		ps.Wrap(path, "settings", s.Validate())
-		s.Dated.validate(&ps)
+		ps.Add(path, datedProblems(&s.Dated))
 		for j, r := range s.Routes {
 			ps.Add(domain.JoinPath(path, domain.Index("routes", j)), r.Validate())
 		}
@@ -175,7 +175,7 @@ func ValidateHierarchy(c *Config) (map[string]*Client, map[string]*Group, error)
 			clients[cl.ID] = cl
 		}
 		ps.Wrap(path, "client "+cl.ID, cl.Validate())
-		cl.Dated.validate(&ps)
+		ps.Add(path, datedProblems(&cl.Dated))
 		for j, r := range cl.Routes {
 			ps.Wrap(domain.JoinPath(path, domain.Index("routes", j)), "client "+cl.ID, r.Validate())
 		}
@@ -198,8 +198,15 @@ func ValidateHierarchy(c *Config) (map[string]*Client, map[string]*Group, error)
 			groups[g.ID] = g
 		}
 		ps.Wrap(path, "group "+g.ID, g.Validate())
-		g.Dated.validate(&ps)
+		ps.Add(path, datedProblems(&g.Dated))
 	}
 	ps.Add("", checkVersions(c.Groups, "groups"))
 	return clients, groups, ps.Err()
+}
+
+// datedProblems are the problems of a version's number, status and dates.
+func datedProblems(d *Dated) error {
+	var ps domain.Problems
+	d.validate(&ps)
+	return ps.Err()
 }
