@@ -764,6 +764,7 @@ func (e *Engine) runRetro(ctx context.Context, rs RetroStore, job *RetroJob) err
 		if err := e.retroFamilyReadable(job, progress, start, end); err != nil {
 			return err // before the family's first write
 		}
+		seq, began := e.idSeq.Load(), time.Now()
 		for i := start; i < end; i++ {
 			if progress[i] != nil {
 				continue
@@ -782,10 +783,37 @@ func (e *Engine) runRetro(ctx context.Context, rs RetroStore, job *RetroJob) err
 			}
 			e.afterRetroStep()
 		}
+		if err := e.retroYield(ctx, seq, began, 2*(end-start)); err != nil {
+			return err
+		}
 		start = end
-		runtime.Gosched() // between families, the claims in flight go first
 	}
 	return nil
+}
+
+// maxRetroPause bounds the pause of retroYield.
+const maxRetroPause = 100 * time.Millisecond
+
+// retroYield gives way to claims between a retro job's families. When this
+// engine gave claims IDs other than the family's own (at most own) since
+// seq was read at the family's start, claims are flowing: the job pauses
+// as long as the family took (at most maxRetroPause), so it takes at most
+// about half the time while claims compete with it. Otherwise it only
+// lets runnable goroutines go first. It reads a counter the claims keep
+// anyway: nothing is added to the claim path.
+func (e *Engine) retroYield(ctx context.Context, seq uint64, began time.Time, own int) error {
+	if e.idSeq.Load()-seq <= uint64(own) {
+		runtime.Gosched()
+		return nil
+	}
+	t := time.NewTimer(min(time.Since(began), maxRetroPause))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // retroFamilyReadable checks, before a family's first reversal, that each
