@@ -346,18 +346,16 @@ func (e *Engine) RunRetroJob(ctx context.Context, id string) error {
 	if len(queue) > 0 && queue[0].ID != id {
 		return fmt.Errorf("%w: retro job %s waits for job %s, submitted before it, to end", ErrBusy, id, queue[0].ID)
 	}
-	var detail string
-	if job.Pending {
+	if job.Pending { // its first run: the claims are chosen, audited with them
 		if err := e.selectRetroJob(ctx, rs, job); err != nil {
 			return e.endRetroJob(ctx, rs, job, err)
 		}
-		detail = fmt.Sprintf("retro job running: %d claims chosen", len(job.Claims))
 	} else {
 		rep, err := e.retroReport(ctx, rs, job)
 		if err != nil {
 			return err
 		}
-		detail = fmt.Sprintf("retro job running: %d of %d claims done or skipped before", rep.Done+rep.Skipped, len(job.Claims))
+		detail := fmt.Sprintf("retro job running: %d of %d claims done or skipped before", rep.Done+rep.Skipped, len(job.Claims))
 		if err := e.AppendAudit(ctx, runnerAudit(e, job, AuditOK, detail)); err != nil && !errors.Is(err, ErrNoAuditLog) {
 			return err
 		}
@@ -414,9 +412,6 @@ func (e *Engine) retroQueue(ctx context.Context, rs RetroStore) ([]*RetroJob, er
 // RUNNING; else it is set DONE, or FAILED with the error, and audited.
 func (e *Engine) endRetroJob(ctx context.Context, rs RetroStore, job *RetroJob, runErr error) error {
 	id := job.ID
-	if runErr != nil && (ctx.Err() != nil || retryable(runErr)) {
-		return runErr // stays RUNNING: resumed by the next run
-	}
 	if runErr != nil && (ctx.Err() != nil || retryable(runErr)) {
 		return runErr // stays RUNNING: resumed by the next run
 	}
