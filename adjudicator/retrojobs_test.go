@@ -153,14 +153,27 @@ func testRetroJobsOneAtATime(t *testing.T, clock *retroClock, e1, e2 *adjudicato
 		t.Fatalf("job C: %v", err)
 	}
 
+	checkRetroChain(t, e1, paid, cardholder, person, a.JobID, b.JobID, c.JobID)
+	after := verify()
+	if len(after.Problems) != 0 || after.Paid != before.Paid {
+		t.Fatalf("after the jobs: %d paid claims (%d before), problems %v", after.Paid, before.Paid, after.Problems)
+	}
+}
+
+// checkRetroChain checks jobs a, b and c ended DONE, each job re-billing
+// every claim it chose, none skipped: b (the member's eligibility retro)
+// chose a's re-bills of the member's claims, and c b's and a's.
+func checkRetroChain(t *testing.T, e *adjudicator.Engine, paid int, cardholder, person, a, b, c string) {
+	t.Helper()
+	ctx := context.Background()
 	reports := map[string]*adjudicator.RetroReport{}
-	for _, id := range []string{a.JobID, b.JobID, c.JobID} {
-		rep, err := e1.RetroReport(ctx, id)
+	for _, id := range []string{a, b, c} {
+		rep, err := e.RetroReport(ctx, id)
 		if err != nil {
 			t.Fatal(err)
 		}
 		want := paid
-		if id == b.JobID {
+		if id == b {
 			want = len(rep.Job.Claims) // the member's claims: checked below
 		}
 		if rep.State != adjudicator.RetroJobDone || !rep.Finished || rep.Skipped != 0 || rep.Done != want || want == 0 {
@@ -177,7 +190,7 @@ func testRetroJobsOneAtATime(t *testing.T, clock *retroClock, e1, e2 *adjudicato
 		}
 		return out
 	}
-	for _, pair := range [][2]string{{a.JobID, b.JobID}, {b.JobID, c.JobID}} {
+	for _, pair := range [][2]string{{a, b}, {b, c}} {
 		earlier := rebilledBy(pair[0])
 		took := 0
 		for _, cl := range reports[pair[1]].Job.Claims {
@@ -189,14 +202,10 @@ func testRetroJobsOneAtATime(t *testing.T, clock *retroClock, e1, e2 *adjudicato
 			t.Errorf("job %s took none of job %s's re-bills", pair[1], pair[0])
 		}
 	}
-	for _, cl := range reports[b.JobID].Job.Claims {
-		if cl.CardholderID != cardholder || cl.PersonCode != person || !rebilledBy(a.JobID)[cl.ClaimID] {
+	for _, cl := range reports[b].Job.Claims {
+		if cl.CardholderID != cardholder || cl.PersonCode != person || !rebilledBy(a)[cl.ClaimID] {
 			t.Errorf("job B chose claim %s, not one of the member's re-billed by job A", cl.ClaimID)
 		}
-	}
-	after := verify()
-	if len(after.Problems) != 0 || after.Paid != before.Paid {
-		t.Fatalf("after the jobs: %d paid claims (%d before), problems %v", after.Paid, before.Paid, after.Problems)
 	}
 }
 
