@@ -53,3 +53,6 @@ func (e *Engine) RetroSelect(ctx context.Context, req RetroRequest, useHistory b
 	}
 	return e.retroSelect(ctx, req, useHistory)
 }
+
+// SetRetroStepHook sets e's AfterRetroStep hook (nil removes it).
+func SetRetroStepHook(e *Engine, f func()) { e.retroStepHook = f }

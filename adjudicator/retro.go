@@ -37,6 +37,14 @@ import (
 // background, and resumes them when the server starts again. Submitting a
 // FAILED job again sets it RUNNING; submitting a RUNNING or DONE one
 // changes nothing.
+//
+// Jobs run one at a time per store, in the order they were submitted
+// (RetroJob.Created, then ID), across every engine sharing the store
+// (RetroRunLock): a job runs only once every job submitted before it has
+// ended DONE or FAILED. Its claims are chosen when it first runs, not when
+// it is submitted (RetroJob.Pending), so two jobs over the same families
+// never race: the later one sees the claims the earlier one re-billed, and
+// none it left half done unless it FAILED.
 
 // TxRetro is the transaction of a claim a retro job billed again. A
 // claim a retro job reversed records the reversal's transaction as
@@ -100,6 +108,9 @@ type RetroJob struct {
 	Claims  []RetroClaim `json:"claims"`
 	Created time.Time    `json:"created"`
 	By      string       `json:"by,omitempty"`
+	// Pending: the job's claims are still to be chosen, when it first
+	// runs (once every job submitted before it has ended).
+	Pending bool `json:"pending,omitempty"`
 }
 
 // RetroClaim is one claim of a retro job.
@@ -191,9 +202,11 @@ type RetroReport struct {
 	Progress []RetroProgress `json:"progress"` // by index; claims not yet reached have none
 	Finished bool            `json:"finished"`
 	// Done counts the claims re-billed; Skipped those left alone; Changed
-	// the re-billed claims whose status, reject codes or amounts changed.
-	Done, Skipped, Changed int
-	MembersAffected        int
+	// the re-billed claims whose status, reject codes or amounts changed;
+	// Reversed the claims reversed whose re-bill is still to come (a
+	// FAILED job's, until it is submitted again).
+	Done, Skipped, Changed, Reversed int
+	MembersAffected                  int
 	// Before and after totals over the re-billed claims (a rejected
 	// re-bill pays nothing).
 	PlanPaidBefore, PlanPaidAfter     decimal.Decimal
@@ -203,25 +216,27 @@ type RetroReport struct {
 // ErrNoRetroStore answers a retro job over a store that keeps none.
 var ErrNoRetroStore = errors.New("adjudicator: the store does not keep retro jobs")
 
-// retroRuns holds the jobs running in this engine: a job runs once at a
-// time (a second start of it answers ErrBusy).
+// retroRuns holds the job running in this engine: one at a time (another
+// start answers ErrBusy).
 type retroRuns struct {
 	mu      sync.Mutex
-	running map[string]bool
+	running string
 }
 
 func (r *retroRuns) take(id string) (release func(), err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.running[id] {
-		return nil, fmt.Errorf("%w: retro job %s is running; retry when it ends", ErrBusy, id)
+	if r.running != "" {
+		return nil, fmt.Errorf("%w: retro job %s is running; jobs run one at a time, retry when it ends", ErrBusy, r.running)
 	}
-	if r.running == nil {
-		r.running = map[string]bool{}
-	}
-	r.running[id] = true
-	return func() { r.mu.Lock(); delete(r.running, id); r.mu.Unlock() }, nil
+	r.running = id
+	return func() { r.mu.Lock(); r.running = ""; r.mu.Unlock() }, nil
 }
+
+// RetroRunLock is the name a RetroLocker holds for the right to run any
+// retro job of the store (no job ID can take it): jobs run one at a time
+// per store, whichever engine runs them.
+const RetroRunLock = "~run"
 
 // StartRetro submits the retro job req describes (SubmitRetro), runs it
 // to its end in the call (RunRetroJob) and reports it: the in-process way
@@ -301,11 +316,15 @@ func (e *Engine) RunRetroJob(ctx context.Context, id string) error {
 	}
 	defer release()
 	if l, ok := rs.(RetroLocker); ok {
-		unlock, err := l.LockRetroJob(ctx, id)
-		if err != nil {
-			return err
+		// The store's run lock first (one job at a time per store), then
+		// the job's own (which builds before the run lock also take).
+		for _, name := range []string{RetroRunLock, id} {
+			unlock, err := l.LockRetroJob(ctx, name)
+			if err != nil {
+				return err
+			}
+			defer unlock()
 		}
-		defer unlock()
 	}
 	job, err := rs.RetroJob(ctx, id)
 	if err != nil {
@@ -320,16 +339,79 @@ func (e *Engine) RunRetroJob(ctx context.Context, id string) error {
 	}
 	// A job without a status was stored before jobs had one: it runs as
 	// RUNNING (its progress says what is left) and then ends DONE.
-	rep, err := e.retroReport(ctx, rs, job)
+	queue, err := e.retroQueue(ctx, rs)
 	if err != nil {
 		return err
 	}
-	if err := e.AppendAudit(ctx, runnerAudit(e, job, AuditOK,
-		fmt.Sprintf("retro job running: %d of %d claims done or skipped before", rep.Done+rep.Skipped, len(job.Claims)))); err != nil &&
-		!errors.Is(err, ErrNoAuditLog) {
+	if len(queue) > 0 && queue[0].ID != id {
+		return fmt.Errorf("%w: retro job %s waits for job %s, submitted before it, to end", ErrBusy, id, queue[0].ID)
+	}
+	if job.Pending { // its first run: the claims are chosen, audited with them
+		if err := e.selectRetroJob(ctx, rs, job); err != nil {
+			return e.endRetroJob(ctx, rs, job, err)
+		}
+	} else {
+		rep, err := e.retroReport(ctx, rs, job)
+		if err != nil {
+			return err
+		}
+		detail := fmt.Sprintf("retro job running: %d of %d claims done or skipped before", rep.Done+rep.Skipped, len(job.Claims))
+		if err := e.AppendAudit(ctx, runnerAudit(e, job, AuditOK, detail)); err != nil && !errors.Is(err, ErrNoAuditLog) {
+			return err
+		}
+	}
+	return e.endRetroJob(ctx, rs, job, e.runRetro(ctx, rs, job))
+}
+
+// selectRetroJob chooses the claims of a pending job and stores them, with
+// the runner's audit entry, in one write: a crash before it leaves the job
+// pending, to be chosen again; after it, the job resumes on these claims.
+func (e *Engine) selectRetroJob(ctx context.Context, rs RetroStore, job *RetroJob) error {
+	claims, err := e.retroClaims(ctx, job.Request)
+	if err != nil {
 		return err
 	}
-	runErr := e.runRetro(ctx, rs, job)
+	chosen := *job
+	chosen.Claims, chosen.Pending = claims, false
+	audit := runnerAudit(e, job, AuditOK, fmt.Sprintf("retro job running: %d claims chosen", len(claims)))
+	if err := rs.SetRetroJobClaims(ctx, &chosen, audit); err != nil {
+		return err
+	}
+	*job = chosen
+	return nil
+}
+
+// retroQueue returns the RUNNING jobs in the order they run: by
+// submission (Created), then ID.
+func (e *Engine) retroQueue(ctx context.Context, rs RetroStore) ([]*RetroJob, error) {
+	ids, err := rs.RunningRetroJobs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	queue := make([]*RetroJob, 0, len(ids))
+	for _, id := range ids {
+		job, err := rs.RetroJob(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if job != nil {
+			queue = append(queue, job)
+		}
+	}
+	slices.SortStableFunc(queue, func(a, b *RetroJob) int {
+		if c := a.Created.Compare(b.Created); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return queue, nil
+}
+
+// endRetroJob ends a run of job that stopped with runErr (nil when every
+// claim is done): a job stopped by ctx or an error retrying may mend stays
+// RUNNING; else it is set DONE, or FAILED with the error, and audited.
+func (e *Engine) endRetroJob(ctx context.Context, rs RetroStore, job *RetroJob, runErr error) error {
+	id := job.ID
 	if runErr != nil && (ctx.Err() != nil || retryable(runErr)) {
 		return runErr // stays RUNNING: resumed by the next run
 	}
@@ -337,9 +419,13 @@ func (e *Engine) RunRetroJob(ctx context.Context, id string) error {
 	var audit *AuditEntry
 	if runErr != nil {
 		done.State, done.Error = RetroJobFailed, runErr.Error()
+		if rep, err := e.retroReport(ctx, rs, job); err == nil && rep.Reversed > 0 {
+			done.Error += fmt.Sprintf(" (%d claims reversed and not yet billed again: submit the job again to finish them)", rep.Reversed)
+		}
 		audit = runnerAudit(e, job, AuditFailed("retro job"), "retro job failed: "+done.Error)
 	} else {
-		if rep, err = e.retroReport(ctx, rs, job); err != nil {
+		rep, err := e.retroReport(ctx, rs, job)
+		if err != nil {
 			return err
 		}
 		audit = runnerAudit(e, job, AuditOK, fmt.Sprintf("retro job done: %d claims, %d re-adjudicated, %d skipped, %d changed",
@@ -492,29 +578,23 @@ func sameRetroRequest(stored, req RetroRequest) bool {
 	return stored == req
 }
 
-// newRetroJob selects the job's claims and stores it with audit.
+// newRetroJob stores the job req describes, pending (its claims are
+// chosen when it first runs), with audit. An eligibility retro's member
+// must exist.
 func (e *Engine) newRetroJob(ctx context.Context, rs RetroStore, req RetroRequest, audit *AuditEntry) (*RetroJob, error) {
-	var recs []*ClaimRecord
-	var err error
 	if req.Kind == RetroEligibility {
-		recs, err = e.retroMemberClaims(ctx, req)
-	} else {
-		recs, err = e.retroSelectedClaims(ctx, req)
+		fam, err := e.store.Family(ctx, req.CardholderID)
+		if err != nil {
+			return nil, err
+		}
+		if fam == nil || fam.Member(req.PersonCode) == nil {
+			return nil, fmt.Errorf("%w: no such member", ErrNotFound)
+		}
 	}
-	if err != nil {
-		return nil, err
-	}
-	job := &RetroJob{ID: req.JobID, Request: req, Created: e.now().UTC(), By: audit.subject()}
-	for _, r := range recs {
-		job.Claims = append(job.Claims, RetroClaim{ClaimID: r.ID, CardholderID: r.CardholderID, PersonCode: r.PersonCode,
-			Key: r.Key, DateOfService: r.Key.DateOfService})
-	}
-	slices.SortStableFunc(job.Claims, func(a, b RetroClaim) int {
-		return cmpStrings(a.CardholderID, b.CardholderID, a.DateOfService, b.DateOfService, a.ClaimID, b.ClaimID)
-	})
+	job := &RetroJob{ID: req.JobID, Request: req, Created: e.now().UTC(), By: audit.subject(), Pending: true}
 	if audit != nil {
 		audit.Outcome = AuditOK
-		audit.Detail = fmt.Sprintf("retro job started: %s, dates of service %s to %s, %d claims", req.Kind, req.From, req.To, len(job.Claims))
+		audit.Detail = fmt.Sprintf("retro job submitted: %s, dates of service %s to %s; its claims are chosen when it runs", req.Kind, req.From, req.To)
 	}
 	created, err := rs.CreateRetroJob(ctx, job, audit)
 	if err != nil {
@@ -528,6 +608,30 @@ func (e *Engine) newRetroJob(ctx context.Context, rs RetroStore, req RetroReques
 		return stored, nil
 	}
 	return job, nil
+}
+
+// retroClaims chooses the paid claims of a job's request, by family, then
+// date of service, then claim ID.
+func (e *Engine) retroClaims(ctx context.Context, req RetroRequest) ([]RetroClaim, error) {
+	var recs []*ClaimRecord
+	var err error
+	if req.Kind == RetroEligibility {
+		recs, err = e.retroMemberClaims(ctx, req)
+	} else {
+		recs, err = e.retroSelectedClaims(ctx, req)
+	}
+	if err != nil {
+		return nil, err
+	}
+	claims := make([]RetroClaim, 0, len(recs))
+	for _, r := range recs {
+		claims = append(claims, RetroClaim{ClaimID: r.ID, CardholderID: r.CardholderID, PersonCode: r.PersonCode,
+			Key: r.Key, DateOfService: r.Key.DateOfService})
+	}
+	slices.SortStableFunc(claims, func(a, b RetroClaim) int {
+		return cmpStrings(a.CardholderID, b.CardholderID, a.DateOfService, b.DateOfService, a.ClaimID, b.ClaimID)
+	})
+	return claims, nil
 }
 
 // cmpStrings compares pairs in turn: (a1, b1), then (a2, b2), ...
@@ -652,6 +756,10 @@ func (e *Engine) runRetro(ctx context.Context, rs RetroStore, job *RetroJob) err
 		for end < len(job.Claims) && job.Claims[end].CardholderID == job.Claims[start].CardholderID {
 			end++
 		}
+		if err := e.retroFamilyReadable(job, progress, start, end); err != nil {
+			return err // before the family's first write
+		}
+		seq, began := e.idSeq.Load(), time.Now()
 		for i := start; i < end; i++ {
 			if progress[i] != nil {
 				continue
@@ -670,8 +778,59 @@ func (e *Engine) runRetro(ctx context.Context, rs RetroStore, job *RetroJob) err
 			}
 			e.afterRetroStep()
 		}
+		if err := e.retroYield(ctx, seq, began, 2*(end-start)); err != nil {
+			return err
+		}
 		start = end
-		runtime.Gosched() // between families, the claims in flight go first
+	}
+	return nil
+}
+
+// maxRetroPause bounds the pause of retroYield.
+const maxRetroPause = 100 * time.Millisecond
+
+// retroYield gives way to claims between a retro job's families. When this
+// engine gave claims IDs other than the family's own (at most own) since
+// seq was read at the family's start, claims are flowing: the job pauses
+// as long as the family took (at most maxRetroPause), so it takes at most
+// about half the time while claims compete with it. Otherwise it only
+// lets runnable goroutines go first. It reads a counter the claims keep
+// anyway: nothing is added to the claim path.
+func (e *Engine) retroYield(ctx context.Context, seq uint64, began time.Time, own int) error {
+	if e.idSeq.Load()-seq <= uint64(own) {
+		runtime.Gosched()
+		return nil
+	}
+	t := time.NewTimer(min(time.Since(began), maxRetroPause))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// retroFamilyReadable checks, before a family's first reversal, that each
+// of its claims still to re-bill (job.Claims[start:end]) is stored with the
+// claim as submitted, which its re-bill needs: a claim the job could not
+// bill again fails the job with the family untouched.
+func (e *Engine) retroFamilyReadable(job *RetroJob, progress []*RetroProgress, start, end int) error {
+	reader, ok := e.store.(ClaimReader)
+	if !ok {
+		return errors.New("adjudicator: the store cannot read claims by ID")
+	}
+	for i := start; i < end; i++ {
+		if progress[i] != nil && progress[i].State != RetroReversed {
+			continue
+		}
+		rec, err := reader.Claim(job.Claims[i].ClaimID)
+		if err != nil {
+			return err
+		}
+		if rec == nil || rec.Claim == nil {
+			return fmt.Errorf("%w: retro job %s: claim %s is not stored as submitted; it cannot be billed again", ErrInternal, job.ID, job.Claims[i].ClaimID)
+		}
 	}
 	return nil
 }
@@ -855,6 +1014,9 @@ func (e *Engine) retroReport(ctx context.Context, rs RetroStore, job *RetroJob) 
 			continue
 		case RetroDone:
 			rep.Done++
+		case RetroReversed:
+			rep.Reversed++
+			continue
 		default:
 			continue
 		}
@@ -869,7 +1031,7 @@ func (e *Engine) retroReport(ctx context.Context, rs RetroStore, job *RetroJob) 
 		}
 	}
 	rep.MembersAffected = len(members)
-	rep.Finished = rep.Done+rep.Skipped == len(job.Claims)
+	rep.Finished = !job.Pending && rep.Done+rep.Skipped == len(job.Claims)
 	return rep, nil
 }
 

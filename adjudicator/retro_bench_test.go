@@ -2,7 +2,10 @@ package adjudicator_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -102,4 +105,118 @@ func BenchmarkRetroSelect(b *testing.B) {
 	b.ReportMetric(float64(n), "claims")
 	b.ReportMetric(float64(selected), "selected")
 	b.ReportMetric(scan.Seconds()/history.Seconds(), "scan/history")
+}
+
+// BenchmarkRetroClaimLatency measures what a large retro job running in
+// the background costs the claims. It bills every covered demo member a
+// claim a day for 20 days on a Pebble store (fsync on), then bills claims
+// of later days at a steady 500/s (open loop: each claim starts on its
+// tick, whatever the others do) for 4 s with no retro job, then for 4 s
+// more with a configuration retro over one plan's 20 days running, as a
+// server's runner runs it. It reports each phase's p50 and p99 claim
+// latency and their ratios (retro/none), the retro job's size and the
+// share of it done while the claims ran. Run it with -benchtime 1x -count 3.
+func BenchmarkRetroClaimLatency(b *testing.B) {
+	const (
+		rate   = 500 // claims a second
+		window = 4 * time.Second
+	)
+	ctx := context.Background()
+	first := domain.MustDate("2026-03-01")
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	for b.Loop() {
+		e, _ := scenario.NewEngine(b, demo.Config(), b.TempDir(), func() time.Time { return now })
+		plan, n := "", 0
+		for d := range 20 {
+			for _, c := range demo.CoveredClaims(demo.Config(), first.AddDays(d)) {
+				c.RxNumber = fmt.Sprint(700000 + n)
+				n++
+				r, err := e.Bill(ctx, c)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if r.Status == adjudicator.Paid && plan == "" {
+					plan = r.PlanID
+				}
+			}
+		}
+		// Later claims, each day's once: no claim repeats one billed before.
+		var later []*adjudicator.Claim
+		for d := 0; len(later) < 2*rate*int(window/time.Second); d++ {
+			for _, c := range demo.CoveredClaims(demo.Config(), domain.MustDate("2026-09-01").AddDays(d)) {
+				c.RxNumber = fmt.Sprint(800000 + len(later))
+				later = append(later, c)
+			}
+		}
+		perPhase := rate * int(window/time.Second)
+		base, err := paceClaims(ctx, e, later[:perPhase], rate)
+		if err != nil {
+			b.Fatal(err)
+		}
+		req := adjudicator.RetroRequest{JobID: "LATENCY", Kind: adjudicator.RetroConfiguration, PlanID: plan, From: first, To: first.AddDays(19)}
+		if _, err := e.SubmitRetro(ctx, req, nil); err != nil {
+			b.Fatal(err)
+		}
+		rctx, stop := context.WithCancel(ctx)
+		ran := make(chan error, 1)
+		go func() { ran <- e.RunRetroJob(rctx, req.JobID) }()
+		withRetro, err := paceClaims(ctx, e, later[perPhase:2*perPhase], rate)
+		if err != nil {
+			b.Fatal(err)
+		}
+		stop()
+		if err := <-ran; err != nil && !errors.Is(err, context.Canceled) {
+			b.Fatal(err)
+		}
+		rep, err := e.RetroReport(ctx, req.JobID)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(len(rep.Job.Claims)), "retro-claims")
+		b.ReportMetric(float64(rep.Done+rep.Skipped)/float64(len(rep.Job.Claims)), "retro-share-done")
+		b.ReportMetric(ms(base.p50), "p50-none-ms")
+		b.ReportMetric(ms(base.p99), "p99-none-ms")
+		b.ReportMetric(ms(withRetro.p50), "p50-retro-ms")
+		b.ReportMetric(ms(withRetro.p99), "p99-retro-ms")
+		b.ReportMetric(ms(withRetro.p50)/ms(base.p50), "p50-retro/none")
+		b.ReportMetric(ms(withRetro.p99)/ms(base.p99), "p99-retro/none")
+		b.ReportMetric(base.rate, "claims/s-none")
+		b.ReportMetric(withRetro.rate, "claims/s-retro")
+	}
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+type latencies struct {
+	p50, p99 time.Duration
+	rate     float64 // claims started a second, as achieved
+}
+
+// paceClaims bills claims at rate a second, each started on its own tick
+// without waiting for the others, and returns their latencies.
+func paceClaims(ctx context.Context, e *adjudicator.Engine, claims []*adjudicator.Claim, rate int) (latencies, error) {
+	took := make([]time.Duration, len(claims))
+	errs := make(chan error, len(claims))
+	var wg sync.WaitGroup
+	tick := time.NewTicker(time.Second / time.Duration(rate))
+	defer tick.Stop()
+	start := time.Now()
+	for i, c := range claims {
+		<-tick.C
+		wg.Go(func() {
+			t0 := time.Now()
+			if _, err := e.Bill(ctx, c); err != nil {
+				errs <- err
+			}
+			took[i] = time.Since(t0)
+		})
+	}
+	elapsed := time.Since(start)
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return latencies{}, err
+	}
+	slices.Sort(took)
+	return latencies{p50: took[len(took)/2], p99: took[len(took)*99/100], rate: float64(len(claims)) / elapsed.Seconds()}, nil
 }

@@ -8,41 +8,41 @@ import (
 	"time"
 )
 
-// RetroRunner runs the RUNNING retro jobs in the background, a few at a
-// time (RetroRunnerOptions.Workers), each on the claim path's locks like
-// any claim and giving way between families (runRetro). It looks for jobs
-// when it starts, when woken (Wake, after a job is submitted) and every
-// Poll: so a restarted server resumes its unfinished jobs, and an
-// instance sharing a database takes on a job whose instance died (its
-// lock went with its connection) at its next poll. A job held elsewhere
-// (ErrBusy) is tried again at the next poll.
+// RetroRunner runs the RUNNING retro jobs in the background, one at a
+// time in the order they were submitted (RunRetroJob), each on the claim
+// path's locks like any claim and giving way between families (runRetro).
+// It looks for jobs when it starts, when woken (Wake, after a job is
+// submitted), when a job ends, and every Poll: so a restarted server
+// resumes its unfinished jobs, and an instance sharing a database takes on
+// a job whose instance died (its locks went with its connection) at its
+// next poll. A job that stopped on an error retrying may mend, or is held
+// elsewhere (ErrBusy), is tried again at the next poll; the jobs submitted
+// after it wait for it.
 type RetroRunner struct {
-	e       *Engine
-	log     *slog.Logger
-	workers int
-	poll    time.Duration
-	wake    chan struct{}
+	e    *Engine
+	log  *slog.Logger
+	poll time.Duration
+	wake chan struct{}
 }
 
 // RetroRunnerOptions configure a RetroRunner; zero values take defaults.
 type RetroRunnerOptions struct {
-	Workers int           // jobs run at once; default 1
-	Poll    time.Duration // how often to look for jobs; default 10s
-	Logger  *slog.Logger  // default slog.Default()
+	Poll   time.Duration // how often to look for jobs; default DefaultRetroPoll
+	Logger *slog.Logger  // default slog.Default()
 }
+
+// DefaultRetroPoll is how often a RetroRunner looks for jobs by default.
+const DefaultRetroPoll = 10 * time.Second
 
 // NewRetroRunner returns a runner of e's retro jobs; Run runs it.
 func NewRetroRunner(e *Engine, o RetroRunnerOptions) *RetroRunner {
-	if o.Workers <= 0 {
-		o.Workers = 1
-	}
 	if o.Poll <= 0 {
-		o.Poll = 10 * time.Second
+		o.Poll = DefaultRetroPoll
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	return &RetroRunner{e: e, log: o.Logger, workers: o.Workers, poll: o.Poll, wake: make(chan struct{}, 1)}
+	return &RetroRunner{e: e, log: o.Logger, poll: o.Poll, wake: make(chan struct{}, 1)}
 }
 
 // Wake makes the runner look for jobs now.
@@ -53,73 +53,62 @@ func (r *RetroRunner) Wake() {
 	}
 }
 
-// Run runs jobs until ctx ends, then waits for the jobs running to stop
-// (each stops at its next claim transaction and stays RUNNING).
+// Run runs jobs until ctx ends, then waits for the job running to stop (it
+// stops at its next claim transaction and stays RUNNING).
 func (r *RetroRunner) Run(ctx context.Context) {
 	if _, ok := r.e.retroStore(); !ok {
 		return
 	}
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	type ended struct {
-		id     string
-		failed bool
-	}
-	finished := make(chan ended)
-	running := map[string]bool{}
-	later := map[string]bool{} // stopped by an error: tried again at the next poll
+	finished := make(chan bool) // a run ended; whether without an error
+	running := false
+	later := false // the first job stopped on an error: tried again at the next poll
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case end := <-finished:
-			delete(running, end.id)
-			if end.failed {
-				later[end.id] = true
-			}
+		case ok := <-finished:
+			running, later = false, !ok
 		case <-r.wake:
 		case <-timer.C:
-			clear(later)
+			later = false
 			timer.Reset(r.poll)
 		}
-		if len(running) == r.workers {
+		if running || later {
 			continue
 		}
-		ids, err := r.jobs(ctx)
+		queue, err := r.e.retroQueue(ctx, r.rs())
 		if err != nil {
 			if ctx.Err() == nil {
 				r.log.Warn("retro runner: listing jobs", "error", err)
 			}
 			continue
 		}
-		for _, id := range ids {
-			if len(running) == r.workers {
-				break
-			}
-			if running[id] || later[id] {
-				continue
-			}
-			running[id] = true
-			wg.Go(func() {
-				end := ended{id: id, failed: !r.run(ctx, id)}
-				select {
-				case finished <- end:
-				case <-ctx.Done():
-				}
-			})
+		if len(queue) == 0 {
+			continue
 		}
+		id := queue[0].ID
+		running = true
+		wg.Go(func() {
+			ok := r.run(ctx, id)
+			select {
+			case finished <- ok:
+			case <-ctx.Done():
+			}
+		})
 	}
 }
 
-func (r *RetroRunner) jobs(ctx context.Context) ([]string, error) {
+func (r *RetroRunner) rs() RetroStore {
 	rs, _ := r.e.retroStore()
-	return rs.RunningRetroJobs(ctx)
+	return rs
 }
 
 // run runs one job and logs how it ended (job IDs name no member); it
-// reports whether the run ended without an error.
+// reports whether the job ended (DONE or FAILED), so the next may run.
 func (r *RetroRunner) run(ctx context.Context, id string) bool {
 	err := r.e.RunRetroJob(ctx, id)
 	switch {
@@ -134,5 +123,5 @@ func (r *RetroRunner) run(ctx context.Context, id string) bool {
 	default:
 		r.log.Error("retro job failed", "job", id, "error", err)
 	}
-	return err == nil
+	return err == nil || !retryable(err)
 }

@@ -13,7 +13,7 @@ import (
 )
 
 // TestRetroRunner: a submitted job is stored RUNNING and nothing of it is
-// done until a runner runs it; a runner started afterwards (as at a
+// done (not even choosing its claims) until a runner runs it; a runner started afterwards (as at a
 // server's start) finds it and runs it to DONE by itself; submitting it
 // again then only reports it, and no job is left to run.
 func TestRetroRunner(t *testing.T) {
@@ -37,8 +37,8 @@ func TestRetroRunner(t *testing.T) {
 	}
 	req := adjudicator.RetroRequest{JobID: "RUNNER-1", Kind: adjudicator.RetroConfiguration, PlanID: plan, From: day, To: day}
 	rep, err := e.SubmitRetro(ctx, req, adjudicator.Actor("bob"))
-	if err != nil || rep.State != adjudicator.RetroJobRunning || len(rep.Job.Claims) != paid || len(rep.Progress) != 0 {
-		t.Fatalf("submitted: %v, %+v; want RUNNING, %d claims, none reached", err, rep, paid)
+	if err != nil || rep.State != adjudicator.RetroJobRunning || !rep.Job.Pending || len(rep.Job.Claims) != 0 || rep.Finished {
+		t.Fatalf("submitted: %v, %+v; want RUNNING, its claims to be chosen when it runs", err, rep)
 	}
 	if again, err := e.SubmitRetro(ctx, req, adjudicator.Actor("bob")); err != nil || again.State != adjudicator.RetroJobRunning {
 		t.Fatalf("submitted again while RUNNING: %v, %+v", err, again)
@@ -63,7 +63,7 @@ func TestRetroRunner(t *testing.T) {
 	}
 	stop()
 	<-stopped
-	if err != nil || rep.State != adjudicator.RetroJobDone || !rep.Finished || rep.Done != paid {
+	if err != nil || rep.State != adjudicator.RetroJobDone || !rep.Finished || rep.Done != paid || len(rep.Job.Claims) != paid {
 		t.Fatalf("run by the runner: %v, %+v; want DONE, %d re-adjudicated", err, rep, paid)
 	}
 	if again, err := e.SubmitRetro(ctx, req, adjudicator.Actor("bob")); err != nil || again.State != adjudicator.RetroJobDone || again.Done != paid {

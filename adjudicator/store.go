@@ -406,15 +406,20 @@ type RetroStore interface {
 	// RetroRunning, and of those without a status (stored before jobs had
 	// one), in ID order: what a background runner has to do.
 	RunningRetroJobs(ctx context.Context) ([]string, error)
+	// SetRetroJobClaims replaces the stored job with job, the same job with
+	// its claims chosen (when it first runs), with audit (when not nil) in
+	// the same batch.
+	SetRetroJobClaims(ctx context.Context, job *RetroJob, audit *AuditEntry) error
 }
 
 // RetroLocker is implemented by a store several engines share: it holds a
 // job for one engine at a time, so the same job started on two instances
-// runs on one of them (within one engine, the engine holds it itself).
+// runs on one of them, and RetroRunLock, so one job at a time runs on the
+// store (within one engine, the engine holds both itself).
 type RetroLocker interface {
-	// LockRetroJob holds the job with the ID for the caller until release,
-	// or answers ErrBusy at once when another holds it. A holder that dies
-	// lets it go.
+	// LockRetroJob holds the job with the ID (or RetroRunLock) for the
+	// caller until release, or answers ErrBusy at once when another holds
+	// it. A holder that dies lets it go.
 	LockRetroJob(ctx context.Context, id string) (release func(), err error)
 }
 

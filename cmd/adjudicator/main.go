@@ -27,6 +27,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/alecthomas/kong"
 	"github.com/rxclaims/rxclaims/config"
@@ -66,6 +67,7 @@ type flags struct {
 	Config          string           `name:"config" env:"RXCLAIMS_CONFIG" placeholder:"FILE" help:"Configuration bundle (YAML or JSON); without it the server runs on the built-in demo data."`
 	LogLevel        string           `name:"log-level" env:"RXCLAIMS_LOG_LEVEL" default:"info" help:"Log level: debug, info, warn or error."`
 	MaxInFlight     int              `name:"max-claims-in-flight" env:"RXCLAIMS_MAX_CLAIMS_IN_FLIGHT" default:"0" help:"ClaimsService calls handled at once; beyond it a call is answered ResourceExhausted at once, without any work. 0: 16 per core plus 32."`
+	RetroPoll       time.Duration    `name:"retro-poll" env:"RXCLAIMS_RETRO_POLL" default:"10s" help:"How often the retro runner looks for retro jobs to run or resume (1s to 1h; a start wakes it at once)."`
 	BlockCacheMiB   int64            `name:"block-cache-mib" env:"RXCLAIMS_BLOCK_CACHE_MIB" default:"512" help:"Pebble block cache for the working set, in MiB, on top of the memtables it also holds (3 x --memtable-mib)."`
 	MemTableMiB     uint64           `name:"memtable-mib" env:"RXCLAIMS_MEMTABLE_MIB" default:"64" help:"Pebble memtable size in MiB."`
 	FamilyCache     int              `name:"family-cache" env:"RXCLAIMS_FAMILY_CACHE" default:"100000" help:"Families kept decoded in memory."`
@@ -112,12 +114,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if f.BlockCacheMiB < 1 || f.MemTableMiB < 1 || f.MemTableMiB > 4096 || f.FamilyCache < 1 || f.DocumentCache < 1 {
 		return errors.New("--block-cache-mib, --memtable-mib (at most 4096), --family-cache and --document-cache must be positive")
 	}
+	if f.RetroPoll < time.Second || f.RetroPoll > time.Hour {
+		return fmt.Errorf("--retro-poll: %s is not between 1s and 1h", f.RetroPoll)
+	}
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: lvl}))
 	tuneGC(log)
 	return server.Run(ctx, server.Options{
 		GRPCAddr: f.GRPCAddr, AdminAddr: f.AdminAddr, HealthAddr: f.HealthAddr, MetricsAddr: f.MetricsAddr, DataDir: f.DataDir, StoreDSN: f.Store,
 		Config: chooseConfig(f.Config, log), Logger: log, BackupDir: f.BackupDir, PolicyFile: f.Policy,
-		MaxClaimsInFlight: f.MaxInFlight, AfterRetroStep: retroHoldHook(ctx, log),
+		MaxClaimsInFlight: f.MaxInFlight, RetroPoll: f.RetroPoll, AfterRetroStep: retroHoldHook(ctx, log),
 		Caches: server.Caches{BlockCacheBytes: f.BlockCacheMiB << 20, MemTableBytes: f.MemTableMiB << 20,
 			FamilyCacheSize: f.FamilyCache, DocumentCacheSize: f.DocumentCache},
 		Security: server.Security{

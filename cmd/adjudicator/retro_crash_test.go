@@ -52,12 +52,12 @@ func TestRetroCrashResumes(t *testing.T) {
 		PersonCode: member.PersonCode, From: today.AddDays(-30)}
 	retro := client.NewRetro(dial(t, addrs.admin), "erin")
 	started, err := retro.Start(context.Background(), req) // answers at once; the runner is held mid-way
-	if err != nil || started.State != adjudicator.RetroJobRunning || len(started.Job.Claims) != claims {
-		t.Fatalf("start: %v, %+v; want the job of %d claims RUNNING", err, started, claims)
+	if err != nil || started.State != adjudicator.RetroJobRunning {
+		t.Fatalf("start: %v, %+v; want the job RUNNING", err, started)
 	}
 	pollUntil(t, "the job to hold mid-way", func() bool {
 		rep, err := retro.Report(context.Background(), req.JobID)
-		return err == nil && rep.Done == 2
+		return err == nil && rep.Done == 2 && len(rep.Job.Claims) == claims
 	})
 	if err := proc.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)

@@ -61,7 +61,7 @@ type Config struct {
 	// DefaultMaxClaimsInFlight (failsafe.go).
 	MaxClaimsInFlight int
 	// Retro configures the background runner of retro jobs (zero values
-	// take its defaults: one job at a time, a poll every 10s).
+	// take its defaults: a poll every 10s).
 	Retro adjudicator.RetroRunnerOptions
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/internal/authz"
 	"github.com/rxclaims/rxclaims/internal/buildinfo"
 	"github.com/rxclaims/rxclaims/internal/metrics"
@@ -69,6 +70,9 @@ type Options struct {
 	// MaxClaimsInFlight bounds the ClaimsService calls in flight; 0 is
 	// DefaultMaxClaimsInFlight.
 	MaxClaimsInFlight int
+	// RetroPoll is how often the retro runner looks for jobs; 0 is
+	// adjudicator.DefaultRetroPoll.
+	RetroPoll time.Duration
 	// StoreFS is the store's filesystem; nil is the operating system's.
 	// Tests inject storage faults with it.
 	StoreFS vfs.FS
@@ -165,7 +169,8 @@ func Run(ctx context.Context, o Options) (err error) {
 	defer closeListeners(lis)
 	srv := New(engine, Config{Metrics: m, Registerer: reg, Logger: log, Creds: creds, Authenticator: authenticator,
 		Reflection: opts.Security.Reflection, Limits: opts.Limits, Backups: st.backups, BackupDir: backupDir,
-		Policy: policy, MaxClaimsInFlight: opts.MaxClaimsInFlight})
+		Policy: policy, MaxClaimsInFlight: opts.MaxClaimsInFlight,
+		Retro: adjudicator.RetroRunnerOptions{Poll: opts.RetroPoll}})
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
 	go st.watch(watchCtx, srv)

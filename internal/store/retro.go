@@ -78,6 +78,23 @@ func (s *Store) SetRetroJobStatus(_ context.Context, st *adjudicator.RetroJobSta
 	return nil
 }
 
+// SetRetroJobClaims implements adjudicator.RetroStore.
+func (s *Store) SetRetroJobClaims(_ context.Context, job *adjudicator.RetroJob, audit *adjudicator.AuditEntry) error {
+	v, err := records.EncodeRetroJob(job)
+	if err != nil {
+		return err
+	}
+	b := s.newBatch()
+	defer b.Close()
+	if err := b.Set(retroJobKey(job.ID), v, nil); err != nil {
+		return err
+	}
+	if err := s.commitAudited(b, audit); err != nil {
+		return fmt.Errorf("store: write retro job claims: %w", err)
+	}
+	return nil
+}
+
 // RetroJobStatus implements adjudicator.RetroStore.
 func (s *Store) RetroJobStatus(_ context.Context, id string) (*adjudicator.RetroJobStatus, error) {
 	v, err := s.get(retroStatusKey(id))

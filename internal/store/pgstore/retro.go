@@ -74,6 +74,27 @@ func (s *Store) SetRetroJobStatus(ctx context.Context, st *adjudicator.RetroJobS
 	return nil
 }
 
+// SetRetroJobClaims implements adjudicator.RetroStore.
+func (s *Store) SetRetroJobClaims(ctx context.Context, job *adjudicator.RetroJob, audit *adjudicator.AuditEntry) error {
+	v, err := records.EncodeRetroJob(job)
+	if err != nil {
+		return err
+	}
+	var done func()
+	err = s.write(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE retro_jobs SET record = $2 WHERE id = $1`, job.ID, v); err != nil {
+			return err
+		}
+		done, err = appendAudit(ctx, tx, audit)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("pgstore: write retro job claims: %w", err)
+	}
+	done()
+	return nil
+}
+
 // RetroJobStatus implements adjudicator.RetroStore.
 func (s *Store) RetroJobStatus(ctx context.Context, id string) (*adjudicator.RetroJobStatus, error) {
 	var v []byte

@@ -11,7 +11,8 @@ import (
 
 // testRetroJobs checks a store that keeps retro jobs (adjudicator.RetroStore;
 // others skip it): a job is created once, with its audit entry, and a
-// second creation of its ID writes nothing; progress records go in the
+// second creation of its ID writes nothing; a pending job's claims are
+// stored once chosen, with their audit entry; progress records go in the
 // commit that carries them, with the claim writes or alone, each replacing
 // the one of its job and index, and read back in index order; all of it
 // survives a reopen.
@@ -44,6 +45,17 @@ func testRetroJobs(t *testing.T, open Open) {
 	if created, err := rs.CreateRetroJob(ctx, &again, e2); err != nil || created || e2.Seq != 0 {
 		t.Fatalf("a second CreateRetroJob of J-1 = %v, %v (audit seq %d); want not created, nothing written", created, err, e2.Seq)
 	}
+	pending := &adjudicator.RetroJob{ID: "J-P", Created: job.Created, Request: job.Request, Pending: true}
+	pending.Request.JobID = "J-P"
+	if created, err := rs.CreateRetroJob(ctx, pending, nil); err != nil || !created {
+		t.Fatalf("CreateRetroJob of a pending job = %v, %v", created, err)
+	}
+	chosen := *pending
+	chosen.Pending, chosen.Claims = false, job.Claims
+	e3 := entry("erin", "retro runner", 3, "retro job J-P")
+	if err := rs.SetRetroJobClaims(ctx, &chosen, e3); err != nil || e3.Seq == 0 {
+		t.Fatalf("SetRetroJobClaims = %v (audit seq %d); want written with its audit entry", err, e3.Seq)
+	}
 	commit(t, s, &adjudicator.Commit{Records: []*adjudicator.ClaimRecord{rec}, Index: rec})
 	rev := reversed(rec)
 	p0 := adjudicator.RetroProgress{JobID: "J-1", Index: 0, ClaimID: rec.ID, State: adjudicator.RetroReversed, ReversalID: "r0",
@@ -64,6 +76,11 @@ func testRetroJobs(t *testing.T, open Open) {
 		t.Fatal(err)
 	}
 	SameJSON(t, "stored job", got, job)
+	if got, err := rs.RetroJob(ctx, "J-P"); err != nil {
+		t.Fatal(err)
+	} else {
+		SameJSON(t, "a pending job once its claims are chosen", got, &chosen)
+	}
 	prog, err := rs.RetroProgress(ctx, "J-1")
 	if err != nil {
 		t.Fatal(err)

@@ -390,7 +390,7 @@ type RetroReport struct {
 	ClientId         string                 `protobuf:"bytes,7,opt,name=client_id,json=clientId,proto3" json:"client_id,omitempty"`
 	Reason           string                 `protobuf:"bytes,8,opt,name=reason,proto3" json:"reason,omitempty"`
 	Created          string                 `protobuf:"bytes,9,opt,name=created,proto3" json:"created,omitempty"`   // RFC 3339
-	Claims           int32                  `protobuf:"varint,10,opt,name=claims,proto3" json:"claims,omitempty"`   // the claims fixed when the job started
+	Claims           int32                  `protobuf:"varint,10,opt,name=claims,proto3" json:"claims,omitempty"`   // the claims, chosen when the job starts to run (0 while it waits its turn)
 	Done             int32                  `protobuf:"varint,11,opt,name=done,proto3" json:"done,omitempty"`       // re-adjudicated
 	Skipped          int32                  `protobuf:"varint,12,opt,name=skipped,proto3" json:"skipped,omitempty"` // reversed or rebilled by another transaction first
 	Changed          int32                  `protobuf:"varint,13,opt,name=changed,proto3" json:"changed,omitempty"` // re-adjudicated with another status, rejects or amounts
