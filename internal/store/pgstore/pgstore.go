@@ -15,7 +15,7 @@
 // inserted it meanwhile: the commit fails with adjudicator.ErrConflict,
 // writes nothing, and the engine adjudicates the claim again from fresh
 // reads. So two instances racing one claim key give one P and one D. A
-// paid bill costs three round trips (claimTx). Other writes (families, configuration, the audit
+// paid bill costs two round trips (claimTx, PrefetchFamily). Other writes (families, configuration, the audit
 // trail) are SERIALIZABLE transactions of their own, retried a bounded
 // number of times on a serialization failure.
 //
@@ -238,7 +238,8 @@ type querier interface {
 // claimTx is a claim transaction (Begin) on a connection of its own, run
 // by hand rather than as a pgx.Tx so that its statements travel in few
 // round trips: BEGIN goes in the batch of its first read, the family's
-// row lock with every read of the family, and COMMIT with the writes.
+// row lock with every read of the family (and with the key read, when the
+// engine names the family first: PrefetchFamily), COMMIT with the writes.
 // The connection is taken at the first statement, so the in-process
 // locks the engine takes before reading come first.
 type claimTx struct {
