@@ -152,7 +152,7 @@ func benchBareTx(b *testing.B, dsn string, tx bareTxFunc, mode pgx.QueryExecMode
 		b.Fatal(err)
 	}
 	cfg.ConnConfig.DefaultQueryExecMode = mode
-	cfg.MaxConns = 16 // as the store's pool
+	cfg.MaxConns = pgstore.DefaultMaxConns() // as the store's pool
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		b.Fatal(err)

@@ -38,6 +38,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -68,9 +69,8 @@ func IsDSN(s string) bool {
 // Options configure a Store.
 type Options struct {
 	DSN string // required: postgres://user@host:port/db?...
-	// MaxConns bounds the connection pool; default 16, or pool_max_conns
-	// in the DSN (pgxpool's own default, 4 on small machines, starves
-	// claims, which hold a connection while the engine decides them).
+	// MaxConns bounds the connection pool; default DefaultMaxConns, or
+	// pool_max_conns in the DSN.
 	MaxConns int32
 	Logger   *slog.Logger
 	// HistoryPageRows is how many history rows a history scan
@@ -107,6 +107,17 @@ type decodedFamily struct {
 	family *domain.Family
 }
 
+// DefaultMaxConns is the pool's default size: four connections per
+// processor this process may use, at least eight. A claim holds its
+// connection from its first read to its commit, while the engine decides
+// it, so pgxpool's own default (one per processor, at least four)
+// starves claims; a pool much larger adds database backends that only
+// contend for the family rows and the cores: in BenchmarkStores on two
+// cores, the database's CPU per claim grew with the pool (0.54, 0.63,
+// 0.79 and 1.12 ms at 4, 8, 16 and 32 connections) and the claim rate
+// was highest at 8.
+func DefaultMaxConns() int32 { return int32(max(8, 4*runtime.GOMAXPROCS(0))) }
+
 // Open connects to the database, brings its schema up to date (under a
 // lock table, so instances starting together migrate once) and returns the
 // store.
@@ -124,7 +135,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if o.MaxConns > 0 {
 		cfg.MaxConns = o.MaxConns
 	} else if !strings.Contains(o.DSN, "pool_max_conns") {
-		cfg.MaxConns = 16 // a claim holds its connection while the engine decides it
+		cfg.MaxConns = DefaultMaxConns()
 	}
 	// Prepared statements, cached per connection: PostgreSQL parses and
 	// plans each statement once per connection rather than once per
