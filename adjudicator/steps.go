@@ -159,11 +159,26 @@ func (a *adjudication) reversalRouting(context.Context) error {
 // paidUnderKey takes the claim key's lock and returns the paid claim
 // billed under the key (canonical, or a legacy form), or nil.
 func (a *adjudication) paidUnderKey(ctx context.Context) (*ClaimRecord, error) {
+	return a.paidUnderKeyWith(ctx, "")
+}
+
+// paidUnderKeyWith is paidUnderKey that, given a family (a B1's, known
+// before its key is read) and a store shared by several engines that is
+// a FamilyPrefetcher, also takes the family's lock right after the key's
+// and has the store read the family in the key read's round trip;
+// eligibility then finds the family locked.
+func (a *adjudication) paidUnderKeyWith(ctx context.Context, family string) (*ClaimRecord, error) {
 	unlock, err := a.engine.lockKey(ctx, a.key)
 	if err != nil {
 		return nil, err
 	}
 	a.unlockKey = unlock
+	if p, ok := a.store.(FamilyPrefetcher); ok && family != "" && a.engine.tx != nil {
+		if a.unlockFamilies, err = a.engine.lockFamilies(ctx, family); err != nil {
+			return nil, err
+		}
+		p.PrefetchFamily(ctx, family)
+	}
 	recs, err := a.recordsUnderKey(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("duplicate check: %w", err)
@@ -174,7 +189,7 @@ func (a *adjudication) paidUnderKey(ctx context.Context) (*ClaimRecord, error) {
 // duplicateBill is step 2 of a B1: an identical resubmission of a paid
 // claim gets the original answer; different content under its key is 83.
 func (a *adjudication) duplicateBill(ctx context.Context) error {
-	paid, err := a.paidUnderKey(ctx)
+	paid, err := a.paidUnderKeyWith(ctx, a.claim.CardholderID)
 	switch {
 	case err != nil:
 		return err
@@ -244,15 +259,17 @@ func (a *adjudication) returnOriginal(paid *ClaimRecord) {
 // removed or cancelled meanwhile is seen as it now is.
 func (a *adjudication) eligibility(ctx context.Context) error {
 	c := a.claim
-	ids := []string{c.CardholderID}
-	if a.original != nil {
-		ids = append(ids, a.original.CardholderID)
+	if a.unlockFamilies == nil { // else a B1's, locked with its key
+		ids := []string{c.CardholderID}
+		if a.original != nil {
+			ids = append(ids, a.original.CardholderID)
+		}
+		unlock, err := a.engine.lockFamilies(ctx, ids...)
+		if err != nil {
+			return err
+		}
+		a.unlockFamilies = unlock
 	}
-	unlock, err := a.engine.lockFamilies(ctx, ids...)
-	if err != nil {
-		return err
-	}
-	a.unlockFamilies = unlock
 	fam, err := a.store.Family(ctx, c.CardholderID)
 	if err != nil {
 		return fmt.Errorf("family lookup: %w", err)

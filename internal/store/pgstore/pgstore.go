@@ -15,7 +15,7 @@
 // inserted it meanwhile: the commit fails with adjudicator.ErrConflict,
 // writes nothing, and the engine adjudicates the claim again from fresh
 // reads. So two instances racing one claim key give one P and one D. A
-// paid bill costs three round trips (claimTx). Other writes (families, configuration, the audit
+// paid bill costs two round trips (claimTx, PrefetchFamily). Other writes (families, configuration, the audit
 // trail) are SERIALIZABLE transactions of their own, retried a bounded
 // number of times on a serialization failure.
 //
@@ -29,6 +29,7 @@
 package pgstore
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"embed"
@@ -37,11 +38,13 @@ import (
 	"io/fs"
 	"log/slog"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -66,14 +69,16 @@ func IsDSN(s string) bool {
 // Options configure a Store.
 type Options struct {
 	DSN string // required: postgres://user@host:port/db?...
-	// MaxConns bounds the connection pool; default 16, or pool_max_conns
-	// in the DSN (pgxpool's own default, 4 on small machines, starves
-	// claims, which hold a connection while the engine decides them).
+	// MaxConns bounds the connection pool; default DefaultMaxConns, or
+	// pool_max_conns in the DSN.
 	MaxConns int32
 	Logger   *slog.Logger
 	// HistoryPageRows is how many history rows a history scan
 	// (ForEachFamilyHistory) reads per query; default 2,000.
 	HistoryPageRows int
+	// FamilyCacheSize is how many decoded families are kept; default
+	// 100,000 (see Store.decodeFamily).
+	FamilyCacheSize int
 }
 
 // Store implements the storage contract over PostgreSQL.
@@ -91,7 +96,27 @@ type Store struct {
 	writeMu sync.Mutex
 	// historyPage is Options.HistoryPageRows.
 	historyPage int
+	// decoded holds families as last decoded, each with the record it was
+	// decoded from (decodeFamily).
+	decoded *lru.Cache[string, decodedFamily]
 }
+
+// decodedFamily is a family record as read and the family decoded from it.
+type decodedFamily struct {
+	record []byte
+	family *domain.Family
+}
+
+// DefaultMaxConns is the pool's default size: four connections per
+// processor this process may use, at least eight. A claim holds its
+// connection from its first read to its commit, while the engine decides
+// it, so pgxpool's own default (one per processor, at least four)
+// starves claims; a pool much larger adds database backends that only
+// contend for the family rows and the cores: in BenchmarkStores on two
+// cores, the database's CPU per claim grew with the pool (0.54, 0.63,
+// 0.79 and 1.12 ms at 4, 8, 16 and 32 connections) and the claim rate
+// was highest at 8.
+func DefaultMaxConns() int32 { return int32(max(8, 4*runtime.GOMAXPROCS(0))) }
 
 // Open connects to the database, brings its schema up to date (under a
 // lock table, so instances starting together migrate once) and returns the
@@ -110,7 +135,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if o.MaxConns > 0 {
 		cfg.MaxConns = o.MaxConns
 	} else if !strings.Contains(o.DSN, "pool_max_conns") {
-		cfg.MaxConns = 16 // a claim holds its connection while the engine decides it
+		cfg.MaxConns = DefaultMaxConns()
 	}
 	// Prepared statements, cached per connection: PostgreSQL parses and
 	// plans each statement once per connection rather than once per
@@ -125,6 +150,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		return nil, fmt.Errorf("pgstore: %w", err)
 	}
 	s := &Store{dsn: o.DSN, pool: pool, log: o.Logger, historyPage: cmp.Or(max(o.HistoryPageRows, 0), 2000)}
+	s.decoded, _ = lru.New[string, decodedFamily](cmp.Or(max(o.FamilyCacheSize, 0), 100_000))
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -223,7 +249,8 @@ type querier interface {
 // claimTx is a claim transaction (Begin) on a connection of its own, run
 // by hand rather than as a pgx.Tx so that its statements travel in few
 // round trips: BEGIN goes in the batch of its first read, the family's
-// row lock with every read of the family, and COMMIT with the writes.
+// row lock with every read of the family (and with the key read, when the
+// engine names the family first: PrefetchFamily), COMMIT with the writes.
 // The connection is taken at the first statement, so the in-process
 // locks the engine takes before reading come first.
 type claimTx struct {
@@ -247,6 +274,9 @@ type claimTx struct {
 	families map[string][]byte
 	docs     map[docRef][]byte
 	pas      map[string][][]byte
+	// ahead is a family to lock and read with the next claim key read
+	// (PrefetchFamily), "" for none.
+	ahead string
 }
 
 // docRef names one accumulator document.
@@ -398,13 +428,28 @@ func lockFamily(ctx context.Context, q querier, t *claimTx, cardholderID string)
 		return nil
 	}
 	b := &pgx.Batch{}
+	queueLockFamily(b, cardholderID)
+	br := q.SendBatch(ctx, b)
+	err := readLockFamily(br, t, cardholderID)
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// queueLockFamily queues the statements of lockFamily: the family's row
+// lock, then its record, documents and prior authorizations.
+func queueLockFamily(b *pgx.Batch, cardholderID string) {
 	b.Queue(`INSERT INTO family_locks (cardholder_id) VALUES ($1)
 		ON CONFLICT (cardholder_id) DO UPDATE SET cardholder_id = excluded.cardholder_id`, cardholderID)
 	b.Queue(`SELECT record FROM families WHERE cardholder_id = $1`, cardholderID)
 	b.Queue(`SELECT scope, owner_id, period, doc FROM documents WHERE family_id = $1`, cardholderID)
 	b.Queue(`SELECT record FROM prior_auths WHERE cardholder_id = $1 ORDER BY person_code, number`, cardholderID)
-	br := q.SendBatch(ctx, b)
-	defer br.Close()
+}
+
+// readLockFamily reads the results of queueLockFamily's statements from
+// br into t.
+func readLockFamily(br pgx.BatchResults, t *claimTx, cardholderID string) error {
 	if _, err := br.Exec(); err != nil {
 		return err
 	}
@@ -439,13 +484,22 @@ func lockFamily(ctx context.Context, q querier, t *claimTx, cardholderID string)
 	if err := forEachRow(rows, func(v []byte) error { pas = append(pas, v); return nil }); err != nil {
 		return err
 	}
-	if err := br.Close(); err != nil {
-		return err
-	}
 	t.families[cardholderID] = fam
 	t.pas[cardholderID] = pas
 	t.locked[cardholderID] = true
 	return nil
+}
+
+// PrefetchFamily implements adjudicator.FamilyPrefetcher: the family's
+// lock and reads (lockFamily) go with the transaction's next read, the
+// claim key's (ClaimByKey), after it. The database's locks are still
+// taken in the order they were, the key's rows before the family's row.
+func (s *Store) PrefetchFamily(ctx context.Context, cardholderID string) {
+	if t, _ := ctx.Value(txKey{}).(*claimTx); t != nil {
+		t.mu.Lock()
+		t.ahead = cardholderID
+		t.mu.Unlock()
+	}
 }
 
 // docFamily is the cardholder ID of an accumulator document's owner.
@@ -491,10 +545,24 @@ func (s *Store) Family(ctx context.Context, cardholderID string) (*domain.Family
 	if err != nil || v == nil {
 		return nil, err
 	}
+	return s.decodeFamily(cardholderID, v)
+}
+
+// decodeFamily decodes a family record as read from the database. The
+// family last decoded for the cardholder ID is returned again when it was
+// decoded from the same bytes: what is cached is only the decoding of a
+// record, which never changes, so every claim still sees the record as
+// its own transaction read it (whatever other instances wrote since). The
+// family is shared, read-only, as the contract allows.
+func (s *Store) decodeFamily(cardholderID string, v []byte) (*domain.Family, error) {
+	if d, ok := s.decoded.Get(cardholderID); ok && bytes.Equal(d.record, v) {
+		return d.family, nil
+	}
 	f, err := records.DecodeFamily(v)
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: family record: %w", err)
 	}
+	s.decoded.Add(cardholderID, decodedFamily{record: v, family: f})
 	return f, nil
 }
 
@@ -656,9 +724,20 @@ func (s *Store) ClaimByKey(ctx context.Context, key adjudicator.ClaimKey) (*adju
 		}
 		b := &pgx.Batch{}
 		b.Queue(sql+` FOR UPDATE`, args...)
+		ahead := t.ahead
+		if t.locked[ahead] {
+			ahead = ""
+		}
+		t.ahead = ""
+		if ahead != "" {
+			queueLockFamily(b, ahead)
+		}
 		br := q.SendBatch(ctx, b)
 		var id string
 		err := noRows(br.QueryRow().Scan(&id, &v))
+		if err == nil && ahead != "" {
+			err = readLockFamily(br, t, ahead)
+		}
 		if cerr := br.Close(); err == nil {
 			err = cerr
 		}
