@@ -167,9 +167,90 @@ func (d *Doc) Encode() []byte {
 	for _, e := range d.Entries {
 		buf = append(buf, byte(e.Kind), byte(e.Segment.Type), byte(e.Segment.Class))
 		buf = appendString(buf, e.Level)
-		buf = appendString(buf, e.Amount.String())
+		buf = appendAmount(buf, e.Amount)
 	}
 	return buf
+}
+
+// appendAmount appends d's length and d.String(), without big-integer work
+// for an amount whose coefficient fits in int64 at an exponent of 0 to -18
+// (every amount a claim accumulates).
+func appendAmount(buf []byte, d decimal.Decimal) []byte {
+	exp := d.Exponent()
+	if exp > 0 || exp < -18 || d.NumDigits() > 18 {
+		return appendString(buf, d.String())
+	}
+	var digits [24]byte // the coefficient's digits, from the right
+	c := d.CoefficientInt64()
+	neg := c < 0
+	if neg {
+		c = -c
+	}
+	i := len(digits)
+	for n := 0; n <= -int(exp) || c > 0; n++ {
+		i--
+		digits[i] = byte('0' + c%10)
+		c /= 10
+	}
+	// The integer part, then the fraction without its trailing zeros, as
+	// decimal.Decimal.String writes them.
+	intPart, frac := digits[i:len(digits)+int(exp)], digits[len(digits)+int(exp):]
+	for len(frac) > 0 && frac[len(frac)-1] == '0' {
+		frac = frac[:len(frac)-1]
+	}
+	n := len(intPart)
+	if len(frac) > 0 {
+		n += 1 + len(frac)
+	}
+	if neg && (len(frac) > 0 || string(intPart) != "0") {
+		n++
+	} else {
+		neg = false
+	}
+	buf = binary.AppendUvarint(buf, uint64(n))
+	if neg {
+		buf = append(buf, '-')
+	}
+	buf = append(buf, intPart...)
+	if len(frac) > 0 {
+		buf = append(append(buf, '.'), frac...)
+	}
+	return buf
+}
+
+// parseAmount reads an amount as decimal.NewFromString does, to the same
+// value at the same exponent, without big-integer parsing for the usual
+// form: an optional minus, digits and an optional fraction, 18 digits at
+// most. Anything else goes to decimal.NewFromString.
+func parseAmount(b []byte) (decimal.Decimal, error) {
+	s := b
+	neg := len(s) > 0 && s[0] == '-'
+	if neg {
+		s = s[1:]
+	}
+	var c int64
+	digits, exp, point := 0, int32(0), false
+	for _, ch := range s {
+		switch {
+		case ch >= '0' && ch <= '9':
+			c = c*10 + int64(ch-'0')
+			digits++
+			if point {
+				exp--
+			}
+		case ch == '.' && !point:
+			point = true
+		default:
+			digits = 99 // not the usual form
+		}
+	}
+	if digits == 0 || digits > 18 || len(s) == 0 || s[0] == '.' || s[len(s)-1] == '.' {
+		return decimal.NewFromString(string(b))
+	}
+	if neg {
+		c = -c
+	}
+	return decimal.New(c, exp), nil
 }
 
 func appendString(buf []byte, s string) []byte {
@@ -197,15 +278,16 @@ func Decode(b []byte) (*Doc, error) {
 		}
 		e := Entry{Bucket: Bucket{Kind: Kind(b[0]), Segment: domain.Segment{Type: domain.NetworkType(b[1]), Class: domain.NetworkClass(b[2])}}}
 		b = b[3:]
-		var level, amount string
+		var level string
+		var amount []byte
 		var ok bool
 		if level, b, ok = readString(b); !ok {
 			return nil, errCorrupt
 		}
-		if amount, b, ok = readString(b); !ok {
+		if amount, b, ok = readBytes(b); !ok {
 			return nil, errCorrupt
 		}
-		v, err := decimal.NewFromString(amount)
+		v, err := parseAmount(amount)
 		if err != nil || !e.Segment.Valid() || e.Kind == 0 || int(e.Kind) >= len(kindNames) {
 			return nil, errCorrupt
 		}
@@ -219,9 +301,14 @@ func Decode(b []byte) (*Doc, error) {
 }
 
 func readString(b []byte) (string, []byte, bool) {
+	v, rest, ok := readBytes(b)
+	return string(v), rest, ok
+}
+
+func readBytes(b []byte) ([]byte, []byte, bool) {
 	n, k := binary.Uvarint(b)
 	if k <= 0 || n > uint64(len(b)-k) {
-		return "", nil, false
+		return nil, nil, false
 	}
-	return string(b[k : k+int(n)]), b[k+int(n):], true
+	return b[k : k+int(n)], b[k+int(n):], true
 }

@@ -284,13 +284,34 @@ func (r *Response) finishMessage() {
 	}
 }
 
+// centsHold reports whether the amounts (in Check's order) are all in
+// whole cents that fit int64, none negative, and the sums of Check hold:
+// Check's answer without big-integer arithmetic for every usual response.
+// false sends Check to its decimal arithmetic, which words the error.
+func (r *Response) centsHold(amounts [12]decimal.Decimal) bool {
+	var c [12]int64
+	for i, a := range amounts {
+		v, ok := domain.Cents(a)
+		if !ok || v < 0 {
+			return false
+		}
+		c[i] = v
+	}
+	ingredient, fee, total, plan, patient := c[0], c[1], c[2], c[3], c[4]
+	ded, copay, coins, product, exceeding := c[5], c[6], c[7], c[8], c[9]
+	return ded+copay+coins+product+exceeding == patient && patient+plan == total && ingredient+fee == total
+}
+
 // Check verifies the invariants of DOMAIN.md section 5.
 func (r *Response) Check() error {
 	if (r.Status == Rejected) != (len(r.Rejects) > 0) || len(r.Rejects) > maxRejects {
 		return fmt.Errorf("status %s with %d reject codes", r.Status, len(r.Rejects))
 	}
-	amounts := []decimal.Decimal{r.IngredientCostPaid, r.DispensingFeePaid, r.TotalAllowed, r.PlanPaid, r.PatientPay,
+	amounts := [...]decimal.Decimal{r.IngredientCostPaid, r.DispensingFeePaid, r.TotalAllowed, r.PlanPaid, r.PatientPay,
 		r.Deductible, r.Copay, r.Coinsurance, r.ProductSelection, r.ExceedingBenefitMax, r.AccumulatedDeductible, r.RemainingDeductible}
+	if r.centsHold(amounts) {
+		return nil
+	}
 	for _, a := range amounts {
 		if a.IsNegative() {
 			return fmt.Errorf("negative amount %s", a)

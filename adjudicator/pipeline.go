@@ -270,6 +270,10 @@ func (a *adjudication) product(ctx context.Context) error {
 	return a.tierException(ctx)
 }
 
+// decOne and decHundred are made once: every decimal operation returns a
+// new value, so they are shared, never changed.
+var decOne, decHundred = decimal.NewFromInt(1), decimal.NewFromInt(100)
+
 // pricing is step 8: lesser of submitted ingredient cost, AWP less the
 // network discount and MAC, plus the network's dispensing fee; then the
 // lesser of that, usual & customary and gross amount due.
@@ -282,7 +286,7 @@ func (a *adjudication) pricing(context.Context) error {
 		discount, useMAC = b.AWPDiscount, b.UseMAC
 		if b.AWPDiscountSchedule != nil {
 			if d, how, ok := a.schedule(b.AWPDiscountSchedule, edits.DiscountRate); ok {
-				discount = decimal.Min(d, decimal.NewFromInt(1))
+				discount = decimal.Min(d, decOne)
 				a.decide(w, "", "AWP discount from %s", how)
 			} else {
 				a.decide(w, "", "AWP discount: %s; %s applies", how, discount)
@@ -297,7 +301,7 @@ func (a *adjudication) pricing(context.Context) error {
 				a.decide(w, "", "not on the MAC list: %s", how)
 			}
 		}
-		a.decide(w, "", "AWP less %s%%, MAC %s", discount.Mul(decimal.NewFromInt(100)), onOff(useMAC))
+		a.decide(w, "", "AWP less %s%%, MAC %s", discount.Mul(decHundred), onOff(useMAC))
 	}
 	if w := a.sel.Winner(edits.KindDispensingFee); w != nil {
 		if ref := w.DispensingFee.Schedule; ref != nil {
@@ -312,14 +316,14 @@ func (a *adjudication) pricing(context.Context) error {
 			a.decide(w, "", "dispensing fee %s", cents(fee))
 		}
 	}
-	awp := edits.Cents(a.price.AWP.Mul(c.qty).Mul(decimal.NewFromInt(1).Sub(discount)))
+	awp := edits.Cents(a.price.AWP.Mul(c.qty).Mul(decOne.Sub(discount)))
 	brandDAWExempt := a.drug.brandClass.IsBrand() && slices.Contains(a.path.settings.MACExemptDAW, c.daw)
 	macApplies := useMAC && macUnit.IsPositive() && !brandDAWExempt
 	ingredient, fee, total, basis := a.lesserOf(awp, edits.Cents(macUnit.Mul(c.qty)), macApplies, fee)
 	r.IngredientCostPaid, r.DispensingFeePaid, r.TotalAllowed, r.BasisOfReimbursement = ingredient, fee, total, basis
 	a.trace(a.network.ID, "ingredient %s + fee %s = allowed %s (basis %s; AWP less %s%% = %s)",
 		cents(ingredient), cents(fee), cents(total), basis,
-		discount.Mul(decimal.NewFromInt(100)), cents(awp))
+		discount.Mul(decHundred), cents(awp))
 	a.setPenaltyBase(macUnit, ingredient)
 	return nil
 }
@@ -581,7 +585,7 @@ func (a *adjudication) contribute(context.Context) error {
 		{accumulators.Deductible, r.Deductible, levels(a.sel.Winner(edits.KindDeductible))},
 		{accumulators.OutOfPocket, a.memberShare, levels(a.sel.Winner(edits.KindOutOfPocket))},
 		{accumulators.PlanPaid, r.PlanPaid, levels(a.sel.Winner(edits.KindMaxDollars))},
-		{accumulators.RxCount, decimal.NewFromInt(1), levels(a.sel.Winner(edits.KindMaxRxCount))},
+		{accumulators.RxCount, decOne, levels(a.sel.Winner(edits.KindMaxRxCount))},
 		{accumulators.Units, a.claim.qty, levels(a.sel.Winner(edits.KindMaxUnits))},
 	}
 	for _, scope := range []accumulators.Scope{accumulators.Member, accumulators.Family} {

@@ -132,10 +132,18 @@ type StepResult struct {
 	// EngineP99Ms and CommitP99Ms are the p99 of the server's adjudication
 	// and commit histograms over the step, as histogram_quantile computes
 	// it from their buckets: what deploy/'s latency alerts see.
-	EngineP99Ms float64  `json:"engine_p99_ms,omitempty"`
-	CommitP99Ms float64  `json:"commit_p99_ms,omitempty"`
-	RSSBytes    float64  `json:"server_rss_bytes"`
-	Notes       []string `json:"notes,omitempty"`
+	EngineP99Ms float64 `json:"engine_p99_ms,omitempty"`
+	CommitP99Ms float64 `json:"commit_p99_ms,omitempty"`
+	// SchedP99Ms is the p99 of the server's Go scheduler latency over the
+	// step (how long a runnable goroutine waited for a processor, from
+	// go_sched_latencies_seconds); GCPauseP99Ms the p99 of its garbage
+	// collector's stop-the-world pauses and GCPauses how many there were
+	// (go_sched_pauses_total_gc_seconds).
+	SchedP99Ms   float64  `json:"sched_p99_ms,omitempty"`
+	GCPauseP99Ms float64  `json:"gc_pause_p99_ms,omitempty"`
+	GCPauses     float64  `json:"gc_pauses,omitempty"`
+	RSSBytes     float64  `json:"server_rss_bytes"`
+	Notes        []string `json:"notes,omitempty"`
 }
 
 // KindResult is what one kind of the mix was answered.
@@ -646,22 +654,23 @@ func (r *Report) mdOpen(b *mdWriter) {
 	p("")
 	p("Each step: the empty RPC, then claims, then a bare synced Pebble commit of the claim's writes at the same rate: the disk's own latency. %s", roundsNote(r.Open))
 	p("")
-	p("| offered/s | served/s | p50 ms | p90 ms | p99 ms | p99.9 ms | service p50 / p99 ms | empty p50 / p99 ms | bare commit p50 / p99 ms | p99 ratio to bare | server engine / commit p99 ms | server CPU ms/claim | errors |")
-	p("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	p("| offered/s | served/s | p50 ms | p90 ms | p99 ms | p99.9 ms | service p50 / p99 ms | empty p50 / p99 ms | bare commit p50 / p99 ms | p99 ratio to bare | server engine / commit p99 ms | server scheduler p99 ms | server GC pauses, p99 ms | server CPU ms/claim | errors |")
+	p("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, c := range r.Open {
 		l, sv := c.Claims.Latency, c.Claims.ServiceTime
 		bare := "–"
 		if c.Bare != nil {
 			bare = num(c.Bare.Latency.P50) + " / " + spread(c.Bare.Latency.P99, c.Runs, func(f RunFigures) float64 { return f.BareP99 })
 		}
-		p("| %s | %s | %s | %s | %s | %s | %s / %s | %s / %s | %s | %s | %s / %s | %s | %d |", num(c.Claims.OfferedRate), num(c.Claims.Throughput), num(l.P50), num(l.P90),
+		p("| %s | %s | %s | %s | %s | %s | %s / %s | %s / %s | %s | %s | %s / %s | %s | %s, %s | %s | %d |", num(c.Claims.OfferedRate), num(c.Claims.Throughput), num(l.P50), num(l.P90),
 			spread(l.P99, c.Runs, func(f RunFigures) float64 { return f.P99 }), num(l.P999),
 			num(sv.P50), num(sv.P99), num(c.Empty.Latency.P50), num(c.Empty.Latency.P99), bare,
 			spread(c.BareP99Ratio, c.Runs, func(f RunFigures) float64 { return f.BareP99Ratio }),
-			num(c.Claims.EngineP99Ms), num(c.Claims.CommitP99Ms), num(c.Claims.CPUSecondsPerCall*1000), sum(c.Claims.Errors))
+			num(c.Claims.EngineP99Ms), num(c.Claims.CommitP99Ms), num(c.Claims.SchedP99Ms), num(c.Claims.GCPauses), num(c.Claims.GCPauseP99Ms),
+			num(c.Claims.CPUSecondsPerCall*1000), sum(c.Claims.Errors))
 	}
 	p("")
-	p("Latency counts from the intended send time, so queueing behind slow calls is included; service time counts from the actual send. The difference at low rates is mostly the client's timer waking up to about 1 ms late, which the empty RPC shows too. The server's engine and commit p99 come from its own histograms' buckets over the step (interpolated as Prometheus's histogram_quantile does): what deploy/'s latency alerts see.")
+	p("Latency counts from the intended send time, so queueing behind slow calls is included; service time counts from the actual send. The difference at low rates is mostly the client's timer waking up to about 1 ms late, which the empty RPC shows too. The server's engine and commit p99 come from its own histograms' buckets over the step (interpolated as Prometheus's histogram_quantile does): what deploy/'s latency alerts see. The scheduler p99 is how long a runnable goroutine of the server waited for a processor (go_sched_latencies_seconds): a claim waits so at every hand-off (stream worker, commit goroutine, WAL writer, back). The GC pauses are the collector's stop-the-world pauses over the step, how many and their p99.")
 	p("")
 }
 

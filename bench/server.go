@@ -185,12 +185,22 @@ type processStats struct {
 	claimLimit             float64 // the server's bound on claims in flight; 0 if it has none
 	// Cumulative bucket counts by upper bound (le), summed over labels.
 	engineBuckets, commitBuckets map[float64]float64
+	// The Go runtime's scheduler latency (runnable to running) and GC
+	// stop-the-world pause histograms, by upper bound.
+	schedBuckets, gcPauseBuckets map[float64]float64
 }
 
 // stats reads the server's /metrics: process CPU and memory, and the sums
 // and counts of its adjudication and commit histograms.
 func (s *adjudicatorServer) stats(ctx context.Context) (processStats, error) {
-	ps := processStats{engineBuckets: map[float64]float64{}, commitBuckets: map[float64]float64{}}
+	ps := processStats{engineBuckets: map[float64]float64{}, commitBuckets: map[float64]float64{},
+		schedBuckets: map[float64]float64{}, gcPauseBuckets: map[float64]float64{}}
+	buckets := map[string]map[float64]float64{
+		"rxclaims_adjudication_duration_seconds_bucket": ps.engineBuckets,
+		"rxclaims_store_commit_duration_seconds_bucket": ps.commitBuckets,
+		"go_sched_latencies_seconds_bucket":             ps.schedBuckets,
+		"go_sched_pauses_total_gc_seconds_bucket":       ps.gcPauseBuckets,
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+s.metricsAddr+"/metrics", nil)
 	if err != nil {
 		return ps, err
@@ -206,9 +216,7 @@ func (s *adjudicatorServer) stats(ctx context.Context) (processStats, error) {
 	for sc.Scan() {
 		series, value, ok := strings.Cut(sc.Text(), " ")
 		name, _, _ := strings.Cut(series, "{")
-		var dst *float64
-		switch name {
-		case "rxclaims_adjudication_duration_seconds_bucket", "rxclaims_store_commit_duration_seconds_bucket":
+		if m, isBucket := buckets[name]; isBucket {
 			le, ok := bucketBound(series)
 			if !ok {
 				continue
@@ -217,12 +225,11 @@ func (s *adjudicatorServer) stats(ctx context.Context) (processStats, error) {
 			if err != nil {
 				return ps, fmt.Errorf("metric %s: %w", series, err)
 			}
-			if name == "rxclaims_adjudication_duration_seconds_bucket" {
-				ps.engineBuckets[le] += v
-			} else {
-				ps.commitBuckets[le] += v
-			}
+			m[le] += v
 			continue
+		}
+		var dst *float64
+		switch name {
 		case "process_cpu_seconds_total":
 			dst = &ps.cpuSeconds
 			found++
@@ -327,4 +334,9 @@ func mutualTLS(dir string) (server.Security, dialer.Options, error) {
 func benchPolicy(dir string) (string, error) {
 	path := filepath.Join(dir, "policy.yaml")
 	return path, os.WriteFile(path, []byte("identities:\n  - subject: bench\n    roles: [claims-submitter]\n"), 0o600)
+}
+
+// observations is how many observations a histogram gained between two readings.
+func observations(before, after map[float64]float64) float64 {
+	return after[math.Inf(1)] - before[math.Inf(1)]
 }

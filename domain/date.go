@@ -75,20 +75,26 @@ func (d Date) Before(e Date) bool { return d.d < e.d }
 // After reports whether d is after e.
 func (d Date) After(e Date) bool { return d.d > e.d }
 
+// Append appends d as String writes it to b.
+func (d Date) Append(b []byte) []byte {
+	if d.IsZero() {
+		return b
+	}
+	y, m, day := d.Time().Date()
+	if y < 0 || y > 9999 {
+		return d.Time().AppendFormat(b, dateLayout)
+	}
+	return append(b, byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
+		byte('0'+int(m)/10), byte('0'+int(m)%10), '-', byte('0'+day/10), byte('0'+day%10))
+}
+
 // String formats d as YYYY-MM-DD, or "" when unset.
 func (d Date) String() string {
 	if d.IsZero() {
 		return ""
 	}
-	y, m, day := d.Time().Date()
-	if y < 0 || y > 9999 {
-		return d.Time().Format(dateLayout)
-	}
-	b := []byte("0000-00-00")
-	b[0], b[1], b[2], b[3] = byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10)
-	b[5], b[6] = byte('0'+int(m)/10), byte('0'+int(m)%10)
-	b[8], b[9] = byte('0'+day/10), byte('0'+day%10)
-	return string(b)
+	var buf [10]byte
+	return string(d.Append(buf[:0]))
 }
 
 // MarshalText implements encoding.TextMarshaler.

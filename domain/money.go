@@ -45,3 +45,18 @@ func FormatCents(d decimal.Decimal) string {
 // at most two decimal places (every amount the engine rounds) is answered
 // without arithmetic, which allocates.
 func WholeCents(d decimal.Decimal) bool { return d.Exponent() >= -2 || d.Equal(d.Round(2)) }
+
+// Cents returns d in whole cents when that needs no big-integer work: d has
+// at most two decimal places (exponent 0, -1 or -2) and at most 15 digits.
+// ok is false otherwise (d may still be whole cents).
+func Cents(d decimal.Decimal) (cents int64, ok bool) {
+	exp := d.Exponent()
+	if exp > 0 || exp < -2 || d.NumDigits() > 15 {
+		return 0, false
+	}
+	c := d.CoefficientInt64()
+	for ; exp > -2; exp-- {
+		c *= 10
+	}
+	return c, true
+}

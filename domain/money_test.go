@@ -43,3 +43,25 @@ func BenchmarkFormatCents(b *testing.B) {
 		}
 	})
 }
+
+// Cents, when it answers, gives the amount in cents exactly.
+func TestCentsMatchesDecimal(t *testing.T) {
+	cases := []string{"0", "0.0", "0.00", "0.5", "0.05", "1", "12.34", "-0.01", "-7", "999999999999.99", "9999999999999.99",
+		"1000000000000000", "123.456", "1e3", "1.5e-1", "-0.000"}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 20000 {
+		cases = append(cases, decimal.New(rng.Int64N(2_000_000_000)-1_000_000_000, -int32(rng.IntN(4))).String())
+	}
+	hundred := decimal.NewFromInt(100)
+	for _, s := range cases {
+		d := decimal.RequireFromString(s)
+		c, ok := Cents(d)
+		whole := d.Exponent() >= -2 && d.Exponent() <= 0
+		if ok != (whole && d.NumDigits() <= 15) {
+			t.Errorf("Cents(%s) ok = %v", s, ok)
+		}
+		if ok && !decimal.NewFromInt(c).Equal(d.Mul(hundred)) {
+			t.Errorf("Cents(%s) = %d", s, c)
+		}
+	}
+}

@@ -263,10 +263,14 @@ func loadPolicy(opts Options, log *slog.Logger) (*authz.Policy, error) {
 }
 
 // newRegistry returns the process's metrics registry: Go runtime, process,
-// build information and the adjudicator's own metrics.
+// build information and the adjudicator's own metrics. The Go runtime's
+// scheduler metrics include go_sched_latencies_seconds (how long a runnable
+// goroutine waited for a processor) and go_sched_pauses_total_gc_seconds
+// (the collector's stop-the-world pauses): where a claim's p99 goes when
+// the commit itself is fast (bench/README.md, "Latency at 1,000 claims/s").
 func newRegistry() (*prometheus.Registry, *metrics.Metrics) {
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	reg.MustRegister(collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(collectors.MetricsScheduler)), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		buildinfo.Collector(buildinfo.Read()))
 	return reg, metrics.New(reg)
 }

@@ -245,7 +245,10 @@ func indexKey(k adjudicator.ClaimKey) []byte {
 	return append(b, k.DateOfService...)
 }
 func docKey(scope accumulators.Scope, id string, period domain.Date) string {
-	return "a\x00" + string(rune('0'+byte(scope))) + period.String() + "\x00" + id
+	var buf [64]byte // one allocation, the string's, for the usual ID
+	b := append(buf[:0], 'a', 0, '0'+byte(scope))
+	b = append(period.Append(b), 0)
+	return string(append(b, id...))
 }
 
 var (
