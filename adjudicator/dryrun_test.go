@@ -43,10 +43,10 @@ func TestDryRunRefusals(t *testing.T) {
 			t.Errorf("%s: the refusal names the cardholder: %v", name, err)
 		}
 	}
-	if _, err := e.DryRun(ctx, year, make([]adjudicator.EditRef, 33), nil); !errors.Is(err, adjudicator.ErrInvalid) {
+	if _, err := e.DryRun(ctx, year, make([]adjudicator.DraftRef, 33), nil); !errors.Is(err, adjudicator.ErrInvalid) {
 		t.Errorf("33 drafts: %v, want ErrInvalid", err)
 	}
-	if _, err := e.DryRun(ctx, year, []adjudicator.EditRef{{ID: "NO-SUCH", Version: 1}}, nil); !errors.Is(err, edits.ErrNotFound) {
+	if _, err := e.DryRun(ctx, year, []adjudicator.DraftRef{{ID: "NO-SUCH", Version: 1}}, nil); !errors.Is(err, edits.ErrNotFound) {
 		t.Errorf("an unknown draft: %v, want edits.ErrNotFound", err)
 	}
 	for _, sel := range []adjudicator.DryRunSelection{
