@@ -460,6 +460,10 @@ type dryRunner struct {
 	clock  time.Time
 	res    *familyResult // the family's being run
 	before []*Response   // the baseline pass's answers, by selected claim
+	// Buffers reused from family to family.
+	entries []HistoryEntry
+	ids     []string
+	claims  []dryClaim
 }
 
 func newDryRunner(e *Engine, base, snap *snapshot, sel DryRunSelection, reader ClaimReader) *dryRunner {
@@ -598,23 +602,26 @@ func (d *dryRunner) pass(ctx context.Context, claims []dryClaim, snap *snapshot,
 // read reads the paid claims of the members' history entries, in claim ID
 // order: in one batch, without their traces, where the store can.
 func (d *dryRunner) read(ctx context.Context, members map[string][]HistoryEntry) ([]dryClaim, error) {
-	var entries []HistoryEntry
+	entries := d.entries[:0]
 	for _, hist := range members {
 		entries = append(entries, hist...)
 	}
+	d.entries = entries
 	slices.SortFunc(entries, func(a, b HistoryEntry) int { return strings.Compare(a.ClaimID, b.ClaimID) })
 	entries = slices.CompactFunc(entries, func(a, b HistoryEntry) bool { return a.ClaimID == b.ClaimID })
-	claims := make([]dryClaim, 0, len(entries))
+	claims := d.claims[:0]
+	defer func() { d.claims = claims[:0] }()
 	keep := func(rec *ClaimRecord, h HistoryEntry) {
 		if rec != nil && rec.ID == h.ClaimID && rec.Paid() && rec.Claim != nil && rec.Response != nil {
 			claims = append(claims, dryClaim{rec: rec, hist: h, dos: h.DateOfService})
 		}
 	}
 	if br, ok := d.reader.(ClaimBatchReader); ok {
-		ids := make([]string, len(entries))
-		for i, h := range entries {
-			ids[i] = h.ClaimID
+		ids := d.ids[:0]
+		for _, h := range entries {
+			ids = append(ids, h.ClaimID)
 		}
+		d.ids = ids
 		next := 0 // records come in ids' order, absent ones skipped
 		err := br.ClaimsWithoutTrace(ctx, ids, func(rec *ClaimRecord) error {
 			for next < len(entries) && entries[next].ClaimID < rec.ID {
@@ -670,7 +677,7 @@ func (d *dryRunner) readjudicate(ctx context.Context, snap *snapshot, rec *Claim
 	}
 	d.clock, d.st.at = at, rec.ID // the claim's clock, and its family as it read it
 	a := &adjudication{engine: d.shadow, snap: snap, store: d.st, submitted: rec.Claim, docs: newDocSet(d.st),
-		resp: &Response{ClaimID: rec.ID, Trace: make([]TraceStep, 0, 16)}}
+		resp: &Response{ClaimID: rec.ID, untraced: true}} // no trace: a dry run reports none
 	after, err := a.run(ctx, dryRunSteps)
 	if err != nil {
 		return nil, fmt.Errorf("dry run of claim %s: %w", rec.ID, err)
