@@ -51,6 +51,19 @@ func TestDryRunRefusals(t *testing.T) {
 	if _, err := e.DryRun(ctx, year, []adjudicator.DraftRef{{ID: "NO-SUCH", Version: 1}}, nil); !errors.Is(err, edits.ErrNotFound) {
 		t.Errorf("an unknown draft: %v, want edits.ErrNotFound", err)
 	}
+	for _, kind := range []adjudicator.DraftKind{adjudicator.DraftPlan, adjudicator.DraftNetwork} {
+		if _, err := e.DryRun(ctx, year, []adjudicator.DraftRef{{Kind: kind, ID: "NO-SUCH", Version: 1}}, nil); !errors.Is(err, edits.ErrNotFound) {
+			t.Errorf("an unknown %s draft: %v, want edits.ErrNotFound", kind, err)
+		}
+	}
+	if _, err := e.DryRun(ctx, year, []adjudicator.DraftRef{{Kind: "settings", ID: "PBM", Version: 1}}, nil); !errors.Is(err, adjudicator.ErrInvalid) {
+		t.Errorf("a draft of no known kind: %v, want ErrInvalid", err)
+	}
+	sideways := year
+	sideways.Compare = "sideways"
+	if _, err := e.DryRun(ctx, sideways, nil, nil); !errors.Is(err, adjudicator.ErrInvalid) {
+		t.Errorf("an unknown comparison: %v, want ErrInvalid", err)
+	}
 	for _, sel := range []adjudicator.DryRunSelection{
 		{From: year.From, To: year.To, CardholderID: "NOBODY99"},
 		{From: year.From, To: year.To, CardholderID: ppoConfig(t).Families[0].CardholderID, PersonCode: "099"},
@@ -177,7 +190,7 @@ func TestDryRunOverScanOnlyStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sel := adjudicator.DryRunSelection{From: domain.MustDate("2026-01-01"), To: domain.MustDate("2026-12-31")}
+	sel := adjudicator.DryRunSelection{From: domain.MustDate("2026-01-01"), To: domain.MustDate("2026-12-31"), Compare: adjudicator.CompareStored}
 	run := func(e *adjudicator.Engine) string {
 		var changes []*adjudicator.DryRunChange
 		rep, err := e.DryRun(ctx, sel, nil, func(c *adjudicator.DryRunChange) error {
