@@ -238,9 +238,6 @@ type Response struct {
 	// (FlagNoCostShare); bounded values, which the metrics count. They
 	// belong to the adjudication: a duplicate's answer carries none.
 	Flags []string `json:"-"`
-	// untraced marks an answer whose trace no one reads (a dry run's):
-	// trace builds nothing for it.
-	untraced bool
 }
 
 // DURAlert is a DUR warning returned with the response.

@@ -138,9 +138,6 @@ var traceCheck atomic.Pointer[func(got, want string)]
 
 // trace records a step's outcome, unformatted.
 func (r *Response) trace(step, rule string, reject ncpdp.RejectCode, format string, args ...any) {
-	if r.untraced {
-		return
-	}
 	t := TraceStep{Step: step, Rule: rule, Reject: reject, Format: format}
 	if len(args) > 0 {
 		t.Args = make([]TraceArg, len(args))
