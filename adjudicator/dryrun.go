@@ -12,13 +12,22 @@ import (
 
 	"github.com/rxclaims/rxclaims/accumulators"
 	"github.com/rxclaims/rxclaims/domain"
-	"github.com/rxclaims/rxclaims/edits"
 	"github.com/shopspring/decimal"
 )
 
 // A dry run re-adjudicates past paid claims under the configuration in
-// force, with chosen Draft edit versions applied as though Active, and
-// writes nothing: the go-live check of a draft (DOMAIN.md §3).
+// force, with chosen Draft versions (edits, plans, networks: draftKinds)
+// applied as though Active, and writes nothing: the go-live check of a
+// draft (DOMAIN.md §3).
+//
+// It compares each answer under the drafts with one of two befores
+// (DryRunCompare). The baseline, by default: the same claims re-run in the
+// same run, same order and same inputs, under the configuration in force
+// without the drafts, so the diff shows only what the drafts change. Or
+// the stored answers, which a run in date of service order reproduces only
+// where the claims were billed in that order and none was reversed after a
+// later one paid. Both passes write nothing; they share the family's reads
+// (its claims, history and family versions), which are made once.
 //
 // Claims are re-adjudicated family by family; within a family, in date of
 // service order (ties in claim ID order, the order they were billed). The
@@ -51,7 +60,8 @@ const (
 // DryRunSelection chooses the paid claims a dry run re-adjudicates: those
 // with a date of service from From to To (both included, both required),
 // and, when set, of the plan, the family's group or the group's client,
-// and the cardholder (and person code).
+// and the cardholder (and person code). Compare says what their answers
+// under the drafts are compared with.
 type DryRunSelection struct {
 	From, To     domain.Date
 	PlanID       string
@@ -59,6 +69,30 @@ type DryRunSelection struct {
 	ClientID     string
 	CardholderID string
 	PersonCode   string
+	Compare      DryRunCompare
+}
+
+// DryRunCompare is what a dry run compares the answers under its drafts
+// with: the "before" of its changes and totals.
+type DryRunCompare string
+
+const (
+	// CompareBaseline (the default, also when empty) compares with the
+	// baseline: the same selection re-run in the same dry run without the
+	// drafts. A change is the drafts' doing and nothing else's.
+	CompareBaseline DryRunCompare = "baseline"
+	// CompareStored compares with the answers stored when the claims were
+	// adjudicated. Claims billed out of date of service order, and reversals
+	// after a later paid claim, show as changes too.
+	CompareStored DryRunCompare = "stored"
+)
+
+// mode is the comparison c names (empty: the baseline).
+func (c DryRunCompare) mode() DryRunCompare {
+	if c == "" {
+		return CompareBaseline
+	}
+	return c
 }
 
 // Validate checks the selection's bounds. Its errors wrap ErrInvalid and
@@ -81,6 +115,9 @@ func (s DryRunSelection) Validate() error {
 	if s.PersonCode != "" && s.CardholderID == "" {
 		problems = append(problems, "person: needs a cardholder")
 	}
+	if m := s.Compare.mode(); m != CompareBaseline && m != CompareStored {
+		problems = append(problems, "compare: want baseline or stored")
+	}
 	if len(problems) == 0 {
 		return nil
 	}
@@ -101,8 +138,14 @@ type DryRunChange struct {
 
 // DryRunReport is what a dry run found: its totals. Claims counts the
 // selected claims re-adjudicated, Context the other paid claims of their
-// families read for the state they leave.
+// families read for the state they leave. The befores are Compare's: the
+// baseline's answers or the stored ones. BaselineDiffers (baseline only)
+// counts the selected claims whose baseline answer differs from the stored
+// one: not the drafts' doing (the order the claims came in, reversals,
+// configuration changed since).
 type DryRunReport struct {
+	Compare         DryRunCompare   `json:"compare"`
+	BaselineDiffers int             `json:"baseline_differs_from_stored"`
 	Claims          int             `json:"claims"`
 	Context         int             `json:"context"`
 	Families        int             `json:"families"`
@@ -117,12 +160,13 @@ type DryRunReport struct {
 
 // DryRun re-adjudicates the claims sel selects under the configuration in
 // force with drafts applied as though Active, writes nothing, calls fn with
-// every claim whose status, reject codes or amounts changed (by family,
-// then date of service) and returns the totals. One replay or dry run
-// runs at a time (ErrBusy); sel out of bounds or too many drafts is
-// ErrInvalid, an unknown draft edits.ErrNotFound, an unknown family or
-// member ErrNotFound.
-func (e *Engine) DryRun(ctx context.Context, sel DryRunSelection, drafts []EditRef, fn func(*DryRunChange) error) (*DryRunReport, error) {
+// every claim whose status, reject codes or amounts differ from sel.Compare's
+// (by family, then date of service) and returns the totals. One replay or
+// dry run runs at a time (ErrBusy); sel out of bounds, too many drafts or
+// a draft of no known kind is ErrInvalid, an unknown draft
+// edits.ErrNotFound, a version that is no draft edits.ErrConflict, an
+// unknown family or member ErrNotFound.
+func (e *Engine) DryRun(ctx context.Context, sel DryRunSelection, drafts []DraftRef, fn func(*DryRunChange) error) (*DryRunReport, error) {
 	if err := sel.Validate(); err != nil {
 		return nil, err
 	}
@@ -154,16 +198,17 @@ func (e *Engine) DryRun(ctx context.Context, sel DryRunSelection, drafts []EditR
 	}
 	defer release()
 	start := time.Now()
+	base := e.snap.Load()
 	snap, err := e.draftSnapshot(drafts, "dry run")
 	if err != nil {
 		return nil, err
 	}
 	rep, err := e.dryRunFamilies(ctx, func(ctx context.Context, yield func(*dryFamily) error) error { return feed(ctx, snap, yield) },
-		func() *dryRunner { return newDryRunner(e, snap, sel, reader) }, fn)
+		func() *dryRunner { return newDryRunner(e, base, snap, sel, reader) }, fn)
 	if err != nil {
 		return nil, err
 	}
-	rep.Elapsed = time.Since(start)
+	rep.Compare, rep.Elapsed = sel.Compare.mode(), time.Since(start)
 	return rep, nil
 }
 
@@ -312,6 +357,7 @@ const dryRunWorkersPerCPU = 4
 // add adds a family's totals to r.
 func (r *DryRunReport) add(f *DryRunReport) {
 	r.Claims += f.Claims
+	r.BaselineDiffers += f.BaselineDiffers
 	r.Families += f.Families
 	r.Context += f.Context
 	r.Changed += f.Changed
@@ -402,20 +448,26 @@ func (e *Engine) familyIn(ctx context.Context, snap *snapshot, cardholderID stri
 }
 
 // dryRunner re-adjudicates one family at a time over st, which holds the
-// state of the family's claims run so far.
+// state of the family's claims run so far in the pass being run.
 type dryRunner struct {
 	live   *Engine
 	shadow *Engine
 	st     *replayStore
 	reader ClaimReader
-	snap   *snapshot
+	base   *snapshot // the configuration in force: the baseline pass's
+	snap   *snapshot // with the drafts active: the draft pass's
 	sel    DryRunSelection
 	clock  time.Time
 	res    *familyResult // the family's being run
+	before []*Response   // the baseline pass's answers, by selected claim
+	// Buffers reused from family to family.
+	entries []HistoryEntry
+	ids     []string
+	claims  []dryClaim
 }
 
-func newDryRunner(e *Engine, snap *snapshot, sel DryRunSelection, reader ClaimReader) *dryRunner {
-	d := &dryRunner{live: e, reader: reader, snap: snap, sel: sel,
+func newDryRunner(e *Engine, base, snap *snapshot, sel DryRunSelection, reader ClaimReader) *dryRunner {
+	d := &dryRunner{live: e, reader: reader, base: base, snap: snap, sel: sel,
 		st: &replayStore{live: e.store, byKey: map[ClaimKey]*ClaimRecord{}, byID: map[string]*ClaimRecord{},
 			docs: map[docRef]*accumulators.Doc{}, history: map[string][]HistoryEntry{}}}
 	d.shadow = newShadow(d.st, func() time.Time { return d.clock }, e.canonicalKeysOnly)
@@ -465,10 +517,6 @@ func (d *dryRunner) runFamily(ctx context.Context, f *dryFamily) error {
 		}
 		return strings.Compare(a.rec.ID, b.rec.ID)
 	})
-	clear(d.st.byKey)
-	clear(d.st.byID)
-	clear(d.st.docs)
-	clear(d.st.history)
 	d.st.fam.id, d.st.fam.versions, d.st.fam.now, d.st.fam.nowRead = "", nil, nil, false
 	if l, ok := d.live.store.(FamilyVersionLister); ok {
 		// Each claim reads the family as it read it (replayStore.Family).
@@ -479,17 +527,43 @@ func (d *dryRunner) runFamily(ctx context.Context, f *dryFamily) error {
 		d.st.fam.id, d.st.fam.versions = f.cardholderID, vs
 	}
 	affected := map[string]bool{}
-	for _, c := range claims {
-		if err := ctx.Err(); err != nil {
+	if d.sel.Compare.mode() == CompareStored {
+		if err := d.pass(ctx, claims, d.snap, func(c *dryClaim, after *Response) {
+			d.compare(c.rec, c.rec.Response, after, affected)
+		}); err != nil {
 			return err
 		}
+	} else {
+		// The baseline pass, then the draft pass over the same claims,
+		// read once. Without drafts both run the same snapshot, so the
+		// baseline's answers are the draft pass's too.
+		d.before = d.before[:0]
+		if err := d.pass(ctx, claims, d.base, func(c *dryClaim, before *Response) {
+			d.before = append(d.before, before)
+			if !sameOutcome(c.rec.Response, before) {
+				d.res.rep.BaselineDiffers++
+			}
+		}); err != nil {
+			return err
+		}
+		i := 0
+		compare := func(c *dryClaim, after *Response) {
+			d.compare(c.rec, d.before[i], after, affected)
+			i++
+		}
+		if d.snap == d.base {
+			for j := range claims {
+				if d.selects(claims[j]) {
+					compare(&claims[j], d.before[i])
+				}
+			}
+		} else if err := d.pass(ctx, claims, d.snap, compare); err != nil {
+			return err
+		}
+	}
+	for _, c := range claims {
 		if !d.selects(c) {
 			d.res.rep.Context++
-			d.leave(c.rec, &c.hist, c.rec.Contributions)
-			continue
-		}
-		if err := d.readjudicate(ctx, c.rec, affected); err != nil {
-			return err
 		}
 	}
 	d.res.rep.MembersAffected = len(affected)
@@ -499,26 +573,55 @@ func (d *dryRunner) runFamily(ctx context.Context, f *dryFamily) error {
 	return nil
 }
 
+// pass runs the family's claims from an empty state under snap: each
+// selected claim is re-adjudicated and fn gets its answer; every other
+// paid claim leaves what it left when it was paid.
+func (d *dryRunner) pass(ctx context.Context, claims []dryClaim, snap *snapshot, fn func(*dryClaim, *Response)) error {
+	clear(d.st.byKey)
+	clear(d.st.byID)
+	clear(d.st.docs)
+	clear(d.st.history)
+	for i := range claims {
+		c := &claims[i]
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if !d.selects(*c) {
+			d.leave(c.rec, &c.hist, c.rec.Contributions)
+			continue
+		}
+		after, err := d.readjudicate(ctx, snap, c.rec)
+		if err != nil {
+			return err
+		}
+		fn(c, after)
+	}
+	return nil
+}
+
 // read reads the paid claims of the members' history entries, in claim ID
 // order: in one batch, without their traces, where the store can.
 func (d *dryRunner) read(ctx context.Context, members map[string][]HistoryEntry) ([]dryClaim, error) {
-	var entries []HistoryEntry
+	entries := d.entries[:0]
 	for _, hist := range members {
 		entries = append(entries, hist...)
 	}
+	d.entries = entries
 	slices.SortFunc(entries, func(a, b HistoryEntry) int { return strings.Compare(a.ClaimID, b.ClaimID) })
 	entries = slices.CompactFunc(entries, func(a, b HistoryEntry) bool { return a.ClaimID == b.ClaimID })
-	claims := make([]dryClaim, 0, len(entries))
+	claims := d.claims[:0]
+	defer func() { d.claims = claims[:0] }()
 	keep := func(rec *ClaimRecord, h HistoryEntry) {
 		if rec != nil && rec.ID == h.ClaimID && rec.Paid() && rec.Claim != nil && rec.Response != nil {
 			claims = append(claims, dryClaim{rec: rec, hist: h, dos: h.DateOfService})
 		}
 	}
 	if br, ok := d.reader.(ClaimBatchReader); ok {
-		ids := make([]string, len(entries))
-		for i, h := range entries {
-			ids[i] = h.ClaimID
+		ids := d.ids[:0]
+		for _, h := range entries {
+			ids = append(ids, h.ClaimID)
 		}
+		d.ids = ids
 		next := 0 // records come in ids' order, absent ones skipped
 		err := br.ClaimsWithoutTrace(ctx, ids, func(rec *ClaimRecord) error {
 			for next < len(entries) && entries[next].ClaimID < rec.ID {
@@ -564,39 +667,43 @@ func (d *dryRunner) leave(rec *ClaimRecord, hist *HistoryEntry, contributions []
 	}
 }
 
-// readjudicate runs a selected claim again, as a bill with the clock of
-// its original adjudication (so the filing limit reads as it did), leaves
-// what it paid, and reports it if its answer changed.
-func (d *dryRunner) readjudicate(ctx context.Context, rec *ClaimRecord, members map[string]bool) error {
+// readjudicate runs a selected claim again under snap, as a bill with the
+// clock of its original adjudication (so the filing limit reads as it
+// did), leaves what it paid, and returns its answer.
+func (d *dryRunner) readjudicate(ctx context.Context, snap *snapshot, rec *ClaimRecord) (*Response, error) {
 	at, err := idTime(rec.ID)
 	if err != nil {
-		return fmt.Errorf("dry run: %w", err)
+		return nil, fmt.Errorf("dry run: %w", err)
 	}
 	d.clock, d.st.at = at, rec.ID // the claim's clock, and its family as it read it
-	a := &adjudication{engine: d.shadow, snap: d.snap, store: d.st, submitted: rec.Claim, docs: newDocSet(d.st),
+	a := &adjudication{engine: d.shadow, snap: snap, store: d.st, submitted: rec.Claim, docs: newDocSet(d.st),
 		resp: &Response{ClaimID: rec.ID, Trace: make([]TraceStep, 0, 16)}}
 	after, err := a.run(ctx, dryRunSteps)
 	if err != nil {
-		return fmt.Errorf("dry run of claim %s: %w", rec.ID, err)
+		return nil, fmt.Errorf("dry run of claim %s: %w", rec.ID, err)
 	}
 	if after.Status == Paid {
 		d.leave(rec, a.historyEntry(), a.contributions)
 	} else {
 		d.leave(rec, nil, nil)
 	}
-	before := rec.Response
+	return after, nil
+}
+
+// compare adds a selected claim's answers before and after to the totals
+// and reports the claim if they differ.
+func (d *dryRunner) compare(rec *ClaimRecord, before, after *Response, members map[string]bool) {
 	r := &d.res.rep
 	r.Claims++
 	r.PlanPaidBefore, r.PatientBefore = r.PlanPaidBefore.Add(before.PlanPaid), r.PatientBefore.Add(before.PatientPay)
 	r.PlanPaidAfter, r.PatientAfter = r.PlanPaidAfter.Add(after.PlanPaid), r.PatientAfter.Add(after.PatientPay)
 	if sameOutcome(before, after) {
-		return nil
+		return
 	}
 	r.Changed++
 	members[MemberID(rec.CardholderID, rec.PersonCode)] = true
 	d.res.changes = append(d.res.changes, &DryRunChange{ClaimID: rec.ID, DateOfService: rec.Key.DateOfService, RxNumber: rec.Key.RxNumber,
-		PlanID: before.PlanID, Before: withoutTrace(before), After: withoutTrace(after)})
-	return nil
+		PlanID: rec.Response.PlanID, Before: withoutTrace(before), After: withoutTrace(after)})
 }
 
 func withoutTrace(r *Response) *Response {
@@ -636,40 +743,4 @@ func sameNull(a, b decimal.NullDecimal) bool {
 func amounts(r *Response) []decimal.Decimal {
 	return []decimal.Decimal{r.IngredientCostPaid, r.DispensingFeePaid, r.TotalAllowed, r.PlanPaid, r.PatientPay,
 		r.Deductible, r.Copay, r.Coinsurance, r.ProductSelection, r.ExceedingBenefitMax, r.AccumulatedDeductible, r.RemainingDeductible}
-}
-
-// draftSnapshot compiles the configuration in force with drafts active,
-// as though by (the name a trace gives their activation).
-func (e *Engine) draftSnapshot(drafts []EditRef, by string) (*snapshot, error) {
-	if len(drafts) == 0 {
-		return e.snap.Load(), nil
-	}
-	e.adminMu.Lock()
-	cfg, err := snapshotCopy(e.cfg)
-	e.adminMu.Unlock()
-	if err != nil {
-		return nil, err
-	}
-	book, err := edits.NewBook(cfg.Edits)
-	if err != nil {
-		return nil, err
-	}
-	for _, d := range drafts {
-		ed, err := book.Get(d.ID, d.Version)
-		if err != nil {
-			return nil, err
-		}
-		if ed.Status != edits.Draft {
-			return nil, fmt.Errorf("%w: %s is %s, not a draft", edits.ErrConflict, ed.Ref(), ed.Status)
-		}
-		if _, err := book.Activate(d.ID, d.Version, by, time.Time{}, true); err != nil {
-			return nil, err
-		}
-	}
-	cfg.Edits = book.All()
-	snap, err := compile(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
-	}
-	return snap, nil
 }

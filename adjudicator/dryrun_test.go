@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/rxclaims/rxclaims/bench"
 	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/edits"
+	"github.com/shopspring/decimal"
 )
 
 // TestDryRunRefusals: a selection out of bounds, too many or unknown
@@ -43,11 +45,24 @@ func TestDryRunRefusals(t *testing.T) {
 			t.Errorf("%s: the refusal names the cardholder: %v", name, err)
 		}
 	}
-	if _, err := e.DryRun(ctx, year, make([]adjudicator.EditRef, 33), nil); !errors.Is(err, adjudicator.ErrInvalid) {
+	if _, err := e.DryRun(ctx, year, make([]adjudicator.DraftRef, 33), nil); !errors.Is(err, adjudicator.ErrInvalid) {
 		t.Errorf("33 drafts: %v, want ErrInvalid", err)
 	}
-	if _, err := e.DryRun(ctx, year, []adjudicator.EditRef{{ID: "NO-SUCH", Version: 1}}, nil); !errors.Is(err, edits.ErrNotFound) {
+	if _, err := e.DryRun(ctx, year, []adjudicator.DraftRef{{ID: "NO-SUCH", Version: 1}}, nil); !errors.Is(err, edits.ErrNotFound) {
 		t.Errorf("an unknown draft: %v, want edits.ErrNotFound", err)
+	}
+	for _, kind := range []adjudicator.DraftKind{adjudicator.DraftPlan, adjudicator.DraftNetwork} {
+		if _, err := e.DryRun(ctx, year, []adjudicator.DraftRef{{Kind: kind, ID: "NO-SUCH", Version: 1}}, nil); !errors.Is(err, edits.ErrNotFound) {
+			t.Errorf("an unknown %s draft: %v, want edits.ErrNotFound", kind, err)
+		}
+	}
+	if _, err := e.DryRun(ctx, year, []adjudicator.DraftRef{{Kind: "settings", ID: "PBM", Version: 1}}, nil); !errors.Is(err, adjudicator.ErrInvalid) {
+		t.Errorf("a draft of no known kind: %v, want ErrInvalid", err)
+	}
+	sideways := year
+	sideways.Compare = "sideways"
+	if _, err := e.DryRun(ctx, sideways, nil, nil); !errors.Is(err, adjudicator.ErrInvalid) {
+		t.Errorf("an unknown comparison: %v, want ErrInvalid", err)
 	}
 	for _, sel := range []adjudicator.DryRunSelection{
 		{From: year.From, To: year.To, CardholderID: "NOBODY99"},
@@ -74,7 +89,11 @@ func TestDryRunRefusals(t *testing.T) {
 // history's last durableClaims claims are timed as they are billed.
 // dryrun/bill is the ratio of wall-clock rates (issue 15 asks for at
 // least 5); cpu-bill/dryrun the ratio of CPU per claim (the process's,
-// compactions included), steadier on a shared machine.
+// compactions included), steadier on a shared machine. Two dry runs:
+// stored, without drafts, compared with the stored answers (one pass, as
+// measured before the baseline existed); and baseline, the go-live check,
+// a network draft with new pricing terms from mid-year compared with the
+// baseline (two passes over each family, counted once).
 //
 //	go test ./adjudicator -run '^$' -bench DryRun -benchtime 1x -count 3
 func BenchmarkDryRun(b *testing.B) {
@@ -95,27 +114,53 @@ func BenchmarkDryRun(b *testing.B) {
 	billRate := durableClaims / time.Since(start).Seconds()
 	billCPU := float64((cpuTime() - cpu).Microseconds()) / durableClaims
 
-	sel := adjudicator.DryRunSelection{From: today.AddDays(-365), To: today}
-	var claims int
-	cpu = cpuTime()
-	b.ResetTimer()
-	for range b.N {
-		rep, err := e.DryRun(context.Background(), sel, nil, nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		claims += rep.Claims
+	// The draft: the first network's terms, 2 points more off AWP, from
+	// half a year ago.
+	n := pop.Config.Networks[0]
+	n.Version, n.Status, n.Effective = 0, "", today.AddDays(-182)
+	n.Pricing = slices.Clone(n.Pricing)
+	for i := range n.Pricing {
+		n.Pricing[i].AWPDiscount = n.Pricing[i].AWPDiscount.Add(decimal.RequireFromString("0.02"))
 	}
-	b.StopTimer()
-	dryCPU := float64((cpuTime() - cpu).Microseconds()) / float64(claims)
-	b.ReportMetric(dryCPU, "dryrun-cpu-us/claim")
-	b.ReportMetric(billCPU, "bill-cpu-us/claim")
-	b.ReportMetric(billCPU/dryCPU, "cpu-bill/dryrun")
-	dryRate := float64(claims) / b.Elapsed().Seconds()
-	b.ReportMetric(float64(claims/b.N), "claims/op")
-	b.ReportMetric(dryRate, "dryrun-claims/s")
-	b.ReportMetric(billRate, "bill-claims/s")
-	b.ReportMetric(dryRate/billRate, "dryrun/bill")
+	draft, err := e.CreateNetworkDraft(context.Background(), n, adjudicator.Actor("alice"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	sel := adjudicator.DryRunSelection{From: today.AddDays(-365), To: today}
+	for _, c := range []struct {
+		name    string
+		compare adjudicator.DryRunCompare
+		drafts  []adjudicator.DraftRef
+	}{
+		{"stored", adjudicator.CompareStored, nil},
+		{"baseline", adjudicator.CompareBaseline, []adjudicator.DraftRef{{Kind: adjudicator.DraftNetwork, ID: draft.ID, Version: draft.Version}}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			sel.Compare = c.compare
+			var claims, changed int
+			cpu := cpuTime()
+			b.ResetTimer()
+			for range b.N {
+				rep, err := e.DryRun(context.Background(), sel, c.drafts, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				claims += rep.Claims
+				changed += rep.Changed
+			}
+			b.StopTimer()
+			dryCPU := float64((cpuTime() - cpu).Microseconds()) / float64(claims)
+			b.ReportMetric(dryCPU, "dryrun-cpu-us/claim")
+			b.ReportMetric(billCPU, "bill-cpu-us/claim")
+			b.ReportMetric(billCPU/dryCPU, "cpu-bill/dryrun")
+			dryRate := float64(claims) / b.Elapsed().Seconds()
+			b.ReportMetric(float64(claims/b.N), "claims/op")
+			b.ReportMetric(float64(changed/b.N), "changed/op")
+			b.ReportMetric(dryRate, "dryrun-claims/s")
+			b.ReportMetric(billRate, "bill-claims/s")
+			b.ReportMetric(dryRate/billRate, "dryrun/bill")
+		})
+	}
 }
 
 // scanOnlyStore hides every optional interface of a store but claim reads
@@ -145,7 +190,7 @@ func TestDryRunOverScanOnlyStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sel := adjudicator.DryRunSelection{From: domain.MustDate("2026-01-01"), To: domain.MustDate("2026-12-31")}
+	sel := adjudicator.DryRunSelection{From: domain.MustDate("2026-01-01"), To: domain.MustDate("2026-12-31"), Compare: adjudicator.CompareStored}
 	run := func(e *adjudicator.Engine) string {
 		var changes []*adjudicator.DryRunChange
 		rep, err := e.DryRun(ctx, sel, nil, func(c *adjudicator.DryRunChange) error {

@@ -94,7 +94,7 @@ func checkPopulationDryRun(t *testing.T, e *adjudicator.Engine, byClaim map[stri
 	// A dry run under the configuration in force changes claims adjudicated
 	// before the price change: at least one change is one of those.
 	before := 0
-	sel := adjudicator.DryRunSelection{From: today.AddDays(-400), To: today.AddDays(300)}
+	sel := adjudicator.DryRunSelection{From: today.AddDays(-400), To: today.AddDays(300), Compare: adjudicator.CompareStored}
 	rep, err := e.DryRun(ctx, sel, nil, func(c *adjudicator.DryRunChange) error {
 		if byClaim[c.ClaimID] != e.ConfigVersion() {
 			before++

@@ -383,15 +383,21 @@ func TestAdjctlDryRun(t *testing.T) {
 	year := []string{"dry-run", "--from", "2026-01-01", "--to", "2026-12-31"}
 
 	out := a.ok("alice", append(year, "--draft", "QTY-10:1")...)
-	if !strings.Contains(out, "P -> R 9G") || !strings.Contains(out, r.ClaimID) || !strings.Contains(out, "1 changed, 1 members affected") {
+	if !strings.Contains(out, "P -> R 9G") || !strings.Contains(out, r.ClaimID) || !strings.Contains(out, "1 changed, 1 members affected") ||
+		!strings.Contains(out, "before = the baseline") {
 		t.Errorf("table:\n%s", out)
+	}
+	if out := a.ok("alice", append(year, "--draft", "edit:QTY-10:1", "--compare", "stored")...); !strings.Contains(out, "P -> R 9G") ||
+		!strings.Contains(out, "before = the stored answers") {
+		t.Errorf("table compared with the stored answers:\n%s", out)
 	}
 	if strings.Contains(out, demo.DemoCardholder) {
 		t.Errorf("the table names the cardholder:\n%s", out)
 	}
 	out = a.ok("alice", append(year, "--draft", "QTY-10:1", "--format", "csv")...)
-	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 3 || !strings.HasPrefix(lines[0], "claim_id,date_of_service") ||
-		!strings.HasPrefix(lines[1], r.ClaimID+",2026-11-20,4444,") || !strings.Contains(lines[1], ",P,R 9G,") {
+	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 4 || !strings.HasPrefix(lines[0], "claim_id,date_of_service") ||
+		!strings.HasPrefix(lines[1], r.ClaimID+",2026-11-20,4444,") || !strings.Contains(lines[1], ",P,R 9G,") ||
+		!strings.HasSuffix(lines[0], ",compare") || !strings.HasSuffix(lines[1], ",baseline") {
 		t.Errorf("csv:\n%s", out)
 	}
 	out = a.ok("carol", append(year, "--draft", "QTY-10:1", "--format", "json")...)
@@ -400,10 +406,11 @@ func TestAdjctlDryRun(t *testing.T) {
 			ClaimID string `json:"claim_id"`
 		} `json:"changes"`
 		Totals struct {
-			Claims, Changed string
+			Claims, Changed, Compare string
 		} `json:"totals"`
 	}
-	if err := json.Unmarshal([]byte(out), &doc); err != nil || len(doc.Changes) != 1 || doc.Changes[0].ClaimID != r.ClaimID || doc.Totals.Changed != "1" {
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || len(doc.Changes) != 1 || doc.Changes[0].ClaimID != r.ClaimID || doc.Totals.Changed != "1" ||
+		doc.Totals.Compare != "DRY_RUN_COMPARE_BASELINE" {
 		t.Errorf("json: %v\n%s", err, out)
 	}
 	// Under the configuration in force nothing changes.
@@ -414,6 +421,8 @@ func TestAdjctlDryRun(t *testing.T) {
 	a.fails("InvalidArgument", "alice", "dry-run", "--from", "2026-12-31", "--to", "2026-01-01")
 	a.fails("InvalidArgument", "alice", "dry-run", "--from", "2020-01-01", "--to", "2026-12-31")
 	a.fails("NotFound", "alice", append(year, "--draft", "NO-SUCH:1")...)
+	a.fails("NotFound", "alice", append(year, "--draft", "plan:NO-SUCH:1")...)
+	a.fails("InvalidArgument", "alice", append(year, "--draft", "settlement:X:1")...)
 	a.fails("FailedPrecondition", "alice", append(year, "--draft", "QTY-10:1", "--draft", "QTY-10:1")...)
 	if out := a.ok("ops", "replay-store"); !strings.Contains(out, "replayed 1 claims: 1 same, 0 different") {
 		t.Fatalf("replay-store after the dry runs:\n%s", out)

@@ -22,12 +22,14 @@ type dryRunCmd struct {
 	Client     string   `name:"client" help:"Only families of this client's groups."`
 	Cardholder string   `name:"cardholder" help:"Only this family."`
 	Person     string   `name:"person" help:"Only this member of the --cardholder family."`
-	Drafts     []string `name:"draft" placeholder:"ID:VERSION" help:"A draft version to apply as though active (repeatable); none: the configuration in force."`
+	Drafts     []string `name:"draft" placeholder:"[KIND:]ID:VERSION" help:"A draft version to apply as though active (repeatable): an edit's ID:VERSION, or KIND:ID:VERSION with KIND edit, plan or network (plan:PPO:2); none: the configuration in force."`
+	Compare    string   `name:"compare" enum:"baseline,stored" default:"baseline" help:"What the answers under the drafts are compared with: baseline (the same claims re-run without the drafts in the same run: only the drafts' changes show; the go-live check) or stored (the answers stored when the claims were paid; claims billed out of date order show too)."`
 	Format     string   `name:"format" enum:"table,csv,json" default:"table" help:"table, csv (one row per changed claim; totals on stderr) or json (--json too)."`
 }
 
 func (c *dryRunCmd) Run(s *session) error {
-	sel := adjudicator.DryRunSelection{PlanID: c.Plan, GroupID: c.Group, ClientID: c.Client, CardholderID: c.Cardholder, PersonCode: c.Person}
+	sel := adjudicator.DryRunSelection{PlanID: c.Plan, GroupID: c.Group, ClientID: c.Client, CardholderID: c.Cardholder, PersonCode: c.Person,
+		Compare: adjudicator.DryRunCompare(c.Compare)}
 	var err error
 	if sel.From, err = domain.ParseDate(c.From); err != nil {
 		return fmt.Errorf("--from: %w", err)
@@ -35,9 +37,9 @@ func (c *dryRunCmd) Run(s *session) error {
 	if sel.To, err = domain.ParseDate(c.To); err != nil {
 		return fmt.Errorf("--to: %w", err)
 	}
-	var drafts []adjudicator.EditRef
+	var drafts []adjudicator.DraftRef
 	for _, d := range c.Drafts {
-		r, err := parseRef(d)
+		r, err := parseDraftRef(d)
 		if err != nil {
 			return fmt.Errorf("--draft %w", err)
 		}
@@ -50,7 +52,7 @@ func (c *dryRunCmd) Run(s *session) error {
 	var p dryRunPrinter
 	switch format {
 	case "csv":
-		p = newCSVPrinter(s.out, s.errOut)
+		p = newCSVPrinter(s.out, s.errOut, sel.Compare)
 	case "json":
 		p = &jsonPrinter{out: s.out}
 	default:
@@ -61,6 +63,29 @@ func (c *dryRunCmd) Run(s *session) error {
 		return err
 	}
 	return p.totals(rep)
+}
+
+// parseDraftRef parses a dry run's --draft: ID:VERSION (an edit) or
+// KIND:ID:VERSION.
+func parseDraftRef(s string) (adjudicator.DraftRef, error) {
+	kind := adjudicator.DraftEdit
+	if k, rest, ok := strings.Cut(s, ":"); ok && strings.Contains(rest, ":") {
+		kind, s = adjudicator.DraftKind(k), rest
+	}
+	r, err := parseRef(s)
+	if err != nil {
+		return adjudicator.DraftRef{}, fmt.Errorf("%w, or KIND:ID:VERSION, e.g. plan:PPO:2", err)
+	}
+	return adjudicator.DraftRef{Kind: kind, ID: r.ID, Version: r.Version}, nil
+}
+
+// befores says what a dry run's befores are.
+func befores(r *adjudicator.DryRunReport) string {
+	if r.Compare == adjudicator.CompareStored {
+		return "before = the stored answers (claims billed out of date order or reversed after a later claim show as changes too)"
+	}
+	return fmt.Sprintf("before = the baseline: the same claims re-run without the drafts (%d of them differ from the stored answers: not the drafts' doing)",
+		r.BaselineDiffers)
 }
 
 // dryRunPrinter prints a dry run's changes as they come, then its totals.
@@ -154,7 +179,8 @@ func (p *tablePrinter) totals(r *adjudicator.DryRunReport) error {
 	if err := p.w.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(p.out, "\n%d claims re-adjudicated (%d families; %d other claims read for their accumulators and history)\n", r.Claims, r.Families, r.Context)
+	fmt.Fprintf(p.out, "\n%s\n", befores(r))
+	fmt.Fprintf(p.out, "%d claims re-adjudicated (%d families; %d other claims read for their accumulators and history)\n", r.Claims, r.Families, r.Context)
 	fmt.Fprintf(p.out, "%d changed, %d members affected\n", r.Changed, r.MembersAffected)
 	fmt.Fprintf(p.out, "plan paid    %s -> %s (%s)\n", domain.FormatCents(r.PlanPaidBefore), domain.FormatCents(r.PlanPaidAfter), signed(r.PlanPaidAfter.Sub(r.PlanPaidBefore)))
 	fmt.Fprintf(p.out, "patient pay  %s -> %s (%s)\n", domain.FormatCents(r.PatientBefore), domain.FormatCents(r.PatientAfter), signed(r.PatientAfter.Sub(r.PatientBefore)))
@@ -185,18 +211,21 @@ func rate(r *adjudicator.DryRunReport) string {
 }
 
 // csvPrinter prints one row per changed claim, every amount before and
-// after; the totals go to errOut, so the rows stay one table.
+// after, and what the before is (compare: baseline or stored); the totals
+// go to errOut, so the rows stay one table.
 type csvPrinter struct {
-	w      *csv.Writer
-	errOut io.Writer
+	w       *csv.Writer
+	errOut  io.Writer
+	compare adjudicator.DryRunCompare
 }
 
-func newCSVPrinter(out, errOut io.Writer) *csvPrinter {
-	p := &csvPrinter{w: csv.NewWriter(out), errOut: errOut}
+func newCSVPrinter(out, errOut io.Writer, compare adjudicator.DryRunCompare) *csvPrinter {
+	p := &csvPrinter{w: csv.NewWriter(out), errOut: errOut, compare: compare}
 	head := []string{"claim_id", "date_of_service", "rx_number", "plan_id", "status_before", "status_after"}
 	for _, a := range dryRunAmounts {
 		head = append(head, a.name+"_before", a.name+"_after")
 	}
+	head = append(head, "compare")
 	_ = p.w.Write(head)
 	return p
 }
@@ -206,6 +235,7 @@ func (p *csvPrinter) change(c *adjudicator.DryRunChange) error {
 	for _, a := range dryRunAmounts {
 		row = append(row, money(a.of(c.Before)), money(a.of(c.After)))
 	}
+	row = append(row, string(p.compare))
 	return p.w.Write(row)
 }
 
@@ -214,8 +244,8 @@ func (p *csvPrinter) totals(r *adjudicator.DryRunReport) error {
 	if err := p.w.Error(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(p.errOut, "%d claims re-adjudicated, %d changed, %d members affected; plan paid %s -> %s; patient pay %s -> %s\n",
-		r.Claims, r.Changed, r.MembersAffected, domain.FormatCents(r.PlanPaidBefore), domain.FormatCents(r.PlanPaidAfter),
+	_, err := fmt.Fprintf(p.errOut, "%s\n%d claims re-adjudicated, %d changed, %d members affected; plan paid %s -> %s; patient pay %s -> %s\n",
+		befores(r), r.Claims, r.Changed, r.MembersAffected, domain.FormatCents(r.PlanPaidBefore), domain.FormatCents(r.PlanPaidAfter),
 		domain.FormatCents(r.PatientBefore), domain.FormatCents(r.PatientAfter))
 	return err
 }

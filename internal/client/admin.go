@@ -287,7 +287,7 @@ func (c *Admin) ReplayStore(ctx context.Context, maxReported int, fn func(*adjud
 // DryRun re-adjudicates the selected past claims under the drafts,
 // writing nothing: fn (when not nil) gets each changed claim as the
 // stream brings it; the totals come last.
-func (c *Admin) DryRun(ctx context.Context, sel adjudicator.DryRunSelection, drafts []adjudicator.EditRef,
+func (c *Admin) DryRun(ctx context.Context, sel adjudicator.DryRunSelection, drafts []adjudicator.DraftRef,
 	fn func(*adjudicator.DryRunChange) error) (*adjudicator.DryRunReport, error) {
 	stream, err := c.c.DryRun(c.ctx(ctx), wire.DryRunRequestToProto(sel, drafts))
 	if err != nil {

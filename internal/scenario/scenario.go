@@ -9,10 +9,12 @@
 //	bill|rebill k=v ... [trace]  a B1 or B3; prints the response (and the trace)
 //	reverse k=v ...              a B2 for the claim key in the arguments (and defaults)
 //	eligibility k=v ...          an E1
-//	dry-run from=D to=D [drafts=ID:N,...] [plan=P] [group=G] [client=C] [cardholder=C [person=P]]
-//	                             re-adjudicates the paid claims selected under the drafts,
-//	                             writing nothing; prints totals and each changed claim
-//	                             (targets that implement DryRunner)
+//	dry-run from=D to=D [drafts=ID:N,...] [plan-drafts=ID:N,...] [network-drafts=ID:N,...]
+//	        [compare=baseline|stored] [plan=P] [group=G] [client=C] [cardholder=C [person=P]]
+//	                             re-adjudicates the paid claims selected under the drafts
+//	                             (edits, plans, networks), writing nothing; prints what the
+//	                             answers are compared with, the totals and each changed
+//	                             claim (targets that implement DryRunner)
 //	replay                       replays every stored claim; prints the count and each
 //	                             difference (targets that implement Replayer)
 //	benefits k=v ...             the member's accumulators on as-of (segment=MAIL/IN: the
@@ -99,7 +101,7 @@ type Replayer interface {
 // DryRunner re-adjudicates past claims under drafts, writing nothing.
 // The "dry-run" command needs it (other targets skip the file).
 type DryRunner interface {
-	DryRun(ctx context.Context, sel adjudicator.DryRunSelection, drafts []adjudicator.EditRef, fn func(*adjudicator.DryRunChange) error) (*adjudicator.DryRunReport, error)
+	DryRun(ctx context.Context, sel adjudicator.DryRunSelection, drafts []adjudicator.DraftRef, fn func(*adjudicator.DryRunChange) error) (*adjudicator.DryRunReport, error)
 }
 
 // Factory starts a target on cfg with a fresh store under dir; now is the
@@ -728,9 +730,23 @@ func (s *state) dryRun(ctx context.Context, args map[string]string) (string, err
 	}
 	sel.PlanID, sel.GroupID, sel.ClientID = args["plan"], args["group"], args["client"]
 	sel.CardholderID, sel.PersonCode = args["cardholder"], args["person"]
-	drafts, err := parseDrafts(args["drafts"])
+	sel.Compare = adjudicator.DryRunCompare(args["compare"])
+	editRefs, err := parseDrafts(args["drafts"])
 	if err != nil {
 		return "", err
+	}
+	var drafts []adjudicator.DraftRef
+	for _, r := range editRefs {
+		drafts = append(drafts, adjudicator.DraftRef{Kind: adjudicator.DraftEdit, ID: r.ID, Version: r.Version})
+	}
+	for _, kind := range []adjudicator.DraftKind{adjudicator.DraftPlan, adjudicator.DraftNetwork} {
+		refs, err := parseDrafts(args[string(kind)+"-drafts"])
+		if err != nil {
+			return "", err
+		}
+		for _, r := range refs {
+			drafts = append(drafts, adjudicator.DraftRef{Kind: kind, ID: r.ID, Version: r.Version})
+		}
 	}
 	var changes []*adjudicator.DryRunChange
 	rep, err := d.DryRun(ctx, sel, drafts, func(c *adjudicator.DryRunChange) error {
@@ -741,7 +757,11 @@ func (s *state) dryRun(ctx context.Context, args map[string]string) (string, err
 		return "", err
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d claims re-adjudicated, %d changed, %d members affected\n", rep.Claims, rep.Changed, rep.MembersAffected)
+	fmt.Fprintf(&b, "compared with the %s answers", rep.Compare)
+	if rep.Compare == adjudicator.CompareBaseline {
+		fmt.Fprintf(&b, " (%d differ from the stored answers)", rep.BaselineDiffers)
+	}
+	fmt.Fprintf(&b, "\n%d claims re-adjudicated, %d changed, %d members affected\n", rep.Claims, rep.Changed, rep.MembersAffected)
 	fmt.Fprintf(&b, "plan paid %s -> %s; patient pay %s -> %s\n", domain.FormatCents(rep.PlanPaidBefore), domain.FormatCents(rep.PlanPaidAfter),
 		domain.FormatCents(rep.PatientBefore), domain.FormatCents(rep.PatientAfter))
 	for _, c := range changes {

@@ -30,8 +30,8 @@ func (s *adminService) DryRun(req *pb.DryRunRequest, stream grpc.ServerStreaming
 	if err != nil {
 		return s.adminStatus(ctx, "DryRun", err)
 	}
-	audit.Detail = fmt.Sprintf("dates of service %s to %s: %d claims re-adjudicated, %d changed, %d members affected",
-		sel.From, sel.To, rep.Claims, rep.Changed, rep.MembersAffected)
+	audit.Detail = fmt.Sprintf("dates of service %s to %s, compared with the %s answers: %d claims re-adjudicated, %d changed, %d members affected",
+		sel.From, sel.To, rep.Compare, rep.Claims, rep.Changed, rep.MembersAffected)
 	if sel.CardholderID != "" {
 		audit.Detail += "; one family"
 	}
@@ -44,6 +44,9 @@ func dryRunObjects(req *pb.DryRunRequest) []string {
 	var out []string
 	for _, d := range req.GetDrafts()[:min(len(req.GetDrafts()), 10)] {
 		out = append(out, adjudicator.EditObject(clip(d.GetId()), int(d.GetVersion())))
+	}
+	for _, d := range req.GetDraftVersions()[:min(len(req.GetDraftVersions()), max(0, 10-len(req.GetDrafts())))] {
+		out = append(out, adjudicator.DraftRef{Kind: adjudicator.DraftKind(clip(d.GetKind())), ID: clip(d.GetId()), Version: int(d.GetVersion())}.String())
 	}
 	for _, o := range [][2]string{{"plan ", req.GetPlanId()}, {"group ", req.GetGroupId()}, {"client ", req.GetClientId()}} {
 		if o[1] != "" {

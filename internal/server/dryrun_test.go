@@ -57,6 +57,15 @@ func TestDryRunRPC(t *testing.T) {
 		"a long family":     {&pb.DryRunRequest{From: "2026-01-01", To: "2026-12-31", CardholderId: long}, codes.InvalidArgument},
 		"a member alone":    {&pb.DryRunRequest{From: "2026-01-01", To: "2026-12-31", PersonCode: "01"}, codes.InvalidArgument},
 		"an unknown draft":  {&pb.DryRunRequest{From: "2026-01-01", To: "2026-12-31", Drafts: []*pb.EditRef{{Id: "NO-SUCH", Version: 1}}}, codes.NotFound},
+		"an unknown plan draft": {&pb.DryRunRequest{From: "2026-01-01", To: "2026-12-31",
+			DraftVersions: []*pb.DraftVersion{{Kind: "plan", Id: "NO-SUCH", Version: 1}}}, codes.NotFound},
+		"an active network": {&pb.DryRunRequest{From: "2026-01-01", To: "2026-12-31",
+			DraftVersions: []*pb.DraftVersion{{Kind: "network", Id: demo.NetRetailPref, Version: 1}}}, codes.FailedPrecondition},
+		"a kind unknown": {&pb.DryRunRequest{From: "2026-01-01", To: "2026-12-31",
+			DraftVersions: []*pb.DraftVersion{{Kind: long, Id: "X", Version: 1}}}, codes.InvalidArgument},
+		"a comparison unknown": {&pb.DryRunRequest{From: "2026-01-01", To: "2026-12-31", Compare: pb.DryRunCompare(7)}, codes.InvalidArgument},
+		"33 drafts of two forms": {&pb.DryRunRequest{From: "2026-01-01", To: "2026-12-31", Drafts: make([]*pb.EditRef, 16),
+			DraftVersions: make([]*pb.DraftVersion, 17)}, codes.InvalidArgument},
 	} {
 		_, err := run(c.req)
 		if status.Code(err) != c.code {

@@ -141,7 +141,7 @@ func (g *grpcTarget) NetworkVersions(ctx context.Context, id string) ([]config.N
 }
 
 // DryRun runs a dry run through AdminService.DryRun, as an analyst would.
-func (g *grpcTarget) DryRun(ctx context.Context, sel adjudicator.DryRunSelection, drafts []adjudicator.EditRef,
+func (g *grpcTarget) DryRun(ctx context.Context, sel adjudicator.DryRunSelection, drafts []adjudicator.DraftRef,
 	fn func(*adjudicator.DryRunChange) error) (*adjudicator.DryRunReport, error) {
 	return g.admin("analyst").DryRun(ctx, sel, drafts, fn)
 }

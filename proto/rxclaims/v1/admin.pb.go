@@ -21,6 +21,61 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// DryRunCompare is what a dry run compares the answers under its drafts
+// with.
+type DryRunCompare int32
+
+const (
+	// The baseline.
+	DryRunCompare_DRY_RUN_COMPARE_UNSPECIFIED DryRunCompare = 0
+	// The same selection re-run in the same dry run without the drafts:
+	// the diff is the drafts' doing only. The go-live check.
+	DryRunCompare_DRY_RUN_COMPARE_BASELINE DryRunCompare = 1
+	// The answers stored when the claims were adjudicated.
+	DryRunCompare_DRY_RUN_COMPARE_STORED DryRunCompare = 2
+)
+
+// Enum value maps for DryRunCompare.
+var (
+	DryRunCompare_name = map[int32]string{
+		0: "DRY_RUN_COMPARE_UNSPECIFIED",
+		1: "DRY_RUN_COMPARE_BASELINE",
+		2: "DRY_RUN_COMPARE_STORED",
+	}
+	DryRunCompare_value = map[string]int32{
+		"DRY_RUN_COMPARE_UNSPECIFIED": 0,
+		"DRY_RUN_COMPARE_BASELINE":    1,
+		"DRY_RUN_COMPARE_STORED":      2,
+	}
+)
+
+func (x DryRunCompare) Enum() *DryRunCompare {
+	p := new(DryRunCompare)
+	*p = x
+	return p
+}
+
+func (x DryRunCompare) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (DryRunCompare) Descriptor() protoreflect.EnumDescriptor {
+	return file_rxclaims_v1_admin_proto_enumTypes[0].Descriptor()
+}
+
+func (DryRunCompare) Type() protoreflect.EnumType {
+	return &file_rxclaims_v1_admin_proto_enumTypes[0]
+}
+
+func (x DryRunCompare) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use DryRunCompare.Descriptor instead.
+func (DryRunCompare) EnumDescriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{0}
+}
+
 // EditVersion is one version of an edit: the full document and a summary.
 type EditVersion struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -4431,14 +4486,16 @@ func (x *GetSettingsResponse) GetVersions() []*SettingsVersion {
 // DryRunRequest selects the paid claims a dry run re-adjudicates.
 type DryRunRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	From          string                 `protobuf:"bytes,1,opt,name=from,proto3" json:"from,omitempty"`                                     // YYYY-MM-DD, the first date of service; required
-	To            string                 `protobuf:"bytes,2,opt,name=to,proto3" json:"to,omitempty"`                                         // YYYY-MM-DD, the last date of service; required
-	PlanId        string                 `protobuf:"bytes,3,opt,name=plan_id,json=planId,proto3" json:"plan_id,omitempty"`                   // the plan that paid the claim; empty: any
-	GroupId       string                 `protobuf:"bytes,4,opt,name=group_id,json=groupId,proto3" json:"group_id,omitempty"`                // the family's group; empty: any
-	ClientId      string                 `protobuf:"bytes,5,opt,name=client_id,json=clientId,proto3" json:"client_id,omitempty"`             // the family's group's client; empty: any
-	CardholderId  string                 `protobuf:"bytes,6,opt,name=cardholder_id,json=cardholderId,proto3" json:"cardholder_id,omitempty"` // one family; empty: any
-	PersonCode    string                 `protobuf:"bytes,7,opt,name=person_code,json=personCode,proto3" json:"person_code,omitempty"`       // one member of that family; needs cardholder_id
-	Drafts        []*EditRef             `protobuf:"bytes,8,rep,name=drafts,proto3" json:"drafts,omitempty"`                                 // applied as though Active; none: the configuration in force
+	From          string                 `protobuf:"bytes,1,opt,name=from,proto3" json:"from,omitempty"`                                        // YYYY-MM-DD, the first date of service; required
+	To            string                 `protobuf:"bytes,2,opt,name=to,proto3" json:"to,omitempty"`                                            // YYYY-MM-DD, the last date of service; required
+	PlanId        string                 `protobuf:"bytes,3,opt,name=plan_id,json=planId,proto3" json:"plan_id,omitempty"`                      // the plan that paid the claim; empty: any
+	GroupId       string                 `protobuf:"bytes,4,opt,name=group_id,json=groupId,proto3" json:"group_id,omitempty"`                   // the family's group; empty: any
+	ClientId      string                 `protobuf:"bytes,5,opt,name=client_id,json=clientId,proto3" json:"client_id,omitempty"`                // the family's group's client; empty: any
+	CardholderId  string                 `protobuf:"bytes,6,opt,name=cardholder_id,json=cardholderId,proto3" json:"cardholder_id,omitempty"`    // one family; empty: any
+	PersonCode    string                 `protobuf:"bytes,7,opt,name=person_code,json=personCode,proto3" json:"person_code,omitempty"`          // one member of that family; needs cardholder_id
+	Drafts        []*EditRef             `protobuf:"bytes,8,rep,name=drafts,proto3" json:"drafts,omitempty"`                                    // edit drafts applied as though Active (draft_versions names any kind)
+	DraftVersions []*DraftVersion        `protobuf:"bytes,9,rep,name=draft_versions,json=draftVersions,proto3" json:"draft_versions,omitempty"` // drafts of any kind applied as though Active, after drafts
+	Compare       DryRunCompare          `protobuf:"varint,10,opt,name=compare,proto3,enum=rxclaims.v1.DryRunCompare" json:"compare,omitempty"` // what the answers under the drafts are compared with
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -4529,6 +4586,20 @@ func (x *DryRunRequest) GetDrafts() []*EditRef {
 	return nil
 }
 
+func (x *DryRunRequest) GetDraftVersions() []*DraftVersion {
+	if x != nil {
+		return x.DraftVersions
+	}
+	return nil
+}
+
+func (x *DryRunRequest) GetCompare() DryRunCompare {
+	if x != nil {
+		return x.Compare
+	}
+	return DryRunCompare_DRY_RUN_COMPARE_UNSPECIFIED
+}
+
 // DryRunResponse is one message of a dry run's stream: a changed claim,
 // or the totals (the last message).
 type DryRunResponse struct {
@@ -4613,8 +4684,9 @@ func (*DryRunResponse_Change) isDryRunResponse_Item() {}
 
 func (*DryRunResponse_Totals) isDryRunResponse_Item() {}
 
-// DryRunChange is one claim whose answer changed: before (stored) and after
-// (the dry run), without traces.
+// DryRunChange is one claim whose answer changed: before (the baseline's
+// or the stored answer, as the request's compare says) and after (under
+// the drafts), without traces.
 type DryRunChange struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	ClaimId       string                 `protobuf:"bytes,1,opt,name=claim_id,json=claimId,proto3" json:"claim_id,omitempty"`
@@ -4712,8 +4784,13 @@ type DryRunTotals struct {
 	PatientPayBefore string                 `protobuf:"bytes,8,opt,name=patient_pay_before,json=patientPayBefore,proto3" json:"patient_pay_before,omitempty"`
 	PatientPayAfter  string                 `protobuf:"bytes,9,opt,name=patient_pay_after,json=patientPayAfter,proto3" json:"patient_pay_after,omitempty"`
 	ElapsedMs        int64                  `protobuf:"varint,10,opt,name=elapsed_ms,json=elapsedMs,proto3" json:"elapsed_ms,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	Compare          DryRunCompare          `protobuf:"varint,11,opt,name=compare,proto3,enum=rxclaims.v1.DryRunCompare" json:"compare,omitempty"` // what the befores are
+	// Baseline only: the selected claims whose baseline answer differs from
+	// the stored one (billed out of date order, reversed after a later
+	// claim, configuration changed since): not the drafts' doing.
+	BaselineDiffersFromStored int64 `protobuf:"varint,12,opt,name=baseline_differs_from_stored,json=baselineDiffersFromStored,proto3" json:"baseline_differs_from_stored,omitempty"`
+	unknownFields             protoimpl.UnknownFields
+	sizeCache                 protoimpl.SizeCache
 }
 
 func (x *DryRunTotals) Reset() {
@@ -4812,6 +4889,81 @@ func (x *DryRunTotals) GetPatientPayAfter() string {
 func (x *DryRunTotals) GetElapsedMs() int64 {
 	if x != nil {
 		return x.ElapsedMs
+	}
+	return 0
+}
+
+func (x *DryRunTotals) GetCompare() DryRunCompare {
+	if x != nil {
+		return x.Compare
+	}
+	return DryRunCompare_DRY_RUN_COMPARE_UNSPECIFIED
+}
+
+func (x *DryRunTotals) GetBaselineDiffersFromStored() int64 {
+	if x != nil {
+		return x.BaselineDiffersFromStored
+	}
+	return 0
+}
+
+// DraftVersion names one Draft version a dry run applies as though Active.
+type DraftVersion struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Kind          string                 `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"` // "edit", "plan" or "network"; empty: edit
+	Id            string                 `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	Version       int32                  `protobuf:"varint,3,opt,name=version,proto3" json:"version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DraftVersion) Reset() {
+	*x = DraftVersion{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[77]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DraftVersion) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DraftVersion) ProtoMessage() {}
+
+func (x *DraftVersion) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[77]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DraftVersion.ProtoReflect.Descriptor instead.
+func (*DraftVersion) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{77}
+}
+
+func (x *DraftVersion) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *DraftVersion) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *DraftVersion) GetVersion() int32 {
+	if x != nil {
+		return x.Version
 	}
 	return 0
 }
@@ -5142,7 +5294,7 @@ const file_rxclaims_v1_admin_proto_rawDesc = "" +
 	"\x05level\x18\x01 \x01(\tR\x05level\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\"O\n" +
 	"\x13GetSettingsResponse\x128\n" +
-	"\bversions\x18\x01 \x03(\v2\x1c.rxclaims.v1.SettingsVersionR\bversions\"\xf8\x01\n" +
+	"\bversions\x18\x01 \x03(\v2\x1c.rxclaims.v1.SettingsVersionR\bversions\"\xf0\x02\n" +
 	"\rDryRunRequest\x12\x12\n" +
 	"\x04from\x18\x01 \x01(\tR\x04from\x12\x0e\n" +
 	"\x02to\x18\x02 \x01(\tR\x02to\x12\x17\n" +
@@ -5152,7 +5304,10 @@ const file_rxclaims_v1_admin_proto_rawDesc = "" +
 	"\rcardholder_id\x18\x06 \x01(\tR\fcardholderId\x12\x1f\n" +
 	"\vperson_code\x18\a \x01(\tR\n" +
 	"personCode\x12,\n" +
-	"\x06drafts\x18\b \x03(\v2\x14.rxclaims.v1.EditRefR\x06drafts\"\x82\x01\n" +
+	"\x06drafts\x18\b \x03(\v2\x14.rxclaims.v1.EditRefR\x06drafts\x12@\n" +
+	"\x0edraft_versions\x18\t \x03(\v2\x19.rxclaims.v1.DraftVersionR\rdraftVersions\x124\n" +
+	"\acompare\x18\n" +
+	" \x01(\x0e2\x1a.rxclaims.v1.DryRunCompareR\acompare\"\x82\x01\n" +
 	"\x0eDryRunResponse\x123\n" +
 	"\x06change\x18\x01 \x01(\v2\x19.rxclaims.v1.DryRunChangeH\x00R\x06change\x123\n" +
 	"\x06totals\x18\x02 \x01(\v2\x19.rxclaims.v1.DryRunTotalsH\x00R\x06totalsB\x06\n" +
@@ -5163,7 +5318,7 @@ const file_rxclaims_v1_admin_proto_rawDesc = "" +
 	"\trx_number\x18\x03 \x01(\tR\brxNumber\x12\x17\n" +
 	"\aplan_id\x18\x04 \x01(\tR\x06planId\x120\n" +
 	"\x06before\x18\x05 \x01(\v2\x18.rxclaims.v1.ClaimResultR\x06before\x12.\n" +
-	"\x05after\x18\x06 \x01(\v2\x18.rxclaims.v1.ClaimResultR\x05after\"\xec\x02\n" +
+	"\x05after\x18\x06 \x01(\v2\x18.rxclaims.v1.ClaimResultR\x05after\"\xe3\x03\n" +
 	"\fDryRunTotals\x12\x16\n" +
 	"\x06claims\x18\x01 \x01(\x03R\x06claims\x12\x18\n" +
 	"\acontext\x18\x02 \x01(\x03R\acontext\x12\x1a\n" +
@@ -5176,7 +5331,17 @@ const file_rxclaims_v1_admin_proto_rawDesc = "" +
 	"\x11patient_pay_after\x18\t \x01(\tR\x0fpatientPayAfter\x12\x1d\n" +
 	"\n" +
 	"elapsed_ms\x18\n" +
-	" \x01(\x03R\telapsedMs2\xf2\x15\n" +
+	" \x01(\x03R\telapsedMs\x124\n" +
+	"\acompare\x18\v \x01(\x0e2\x1a.rxclaims.v1.DryRunCompareR\acompare\x12?\n" +
+	"\x1cbaseline_differs_from_stored\x18\f \x01(\x03R\x19baselineDiffersFromStored\"L\n" +
+	"\fDraftVersion\x12\x12\n" +
+	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x0e\n" +
+	"\x02id\x18\x02 \x01(\tR\x02id\x12\x18\n" +
+	"\aversion\x18\x03 \x01(\x05R\aversion*j\n" +
+	"\rDryRunCompare\x12\x1f\n" +
+	"\x1bDRY_RUN_COMPARE_UNSPECIFIED\x10\x00\x12\x1c\n" +
+	"\x18DRY_RUN_COMPARE_BASELINE\x10\x01\x12\x1a\n" +
+	"\x16DRY_RUN_COMPARE_STORED\x10\x022\xf2\x15\n" +
 	"\fAdminService\x12P\n" +
 	"\vCreateDraft\x12\x1f.rxclaims.v1.CreateDraftRequest\x1a .rxclaims.v1.CreateDraftResponse\x12P\n" +
 	"\vUpdateDraft\x12\x1f.rxclaims.v1.UpdateDraftRequest\x1a .rxclaims.v1.UpdateDraftResponse\x12S\n" +
@@ -5224,198 +5389,204 @@ func file_rxclaims_v1_admin_proto_rawDescGZIP() []byte {
 	return file_rxclaims_v1_admin_proto_rawDescData
 }
 
-var file_rxclaims_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 77)
+var file_rxclaims_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_rxclaims_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 78)
 var file_rxclaims_v1_admin_proto_goTypes = []any{
-	(*EditVersion)(nil),                 // 0: rxclaims.v1.EditVersion
-	(*ValidationProblem)(nil),           // 1: rxclaims.v1.ValidationProblem
-	(*ValidationProblems)(nil),          // 2: rxclaims.v1.ValidationProblems
-	(*CreateDraftRequest)(nil),          // 3: rxclaims.v1.CreateDraftRequest
-	(*CreateDraftResponse)(nil),         // 4: rxclaims.v1.CreateDraftResponse
-	(*UpdateDraftRequest)(nil),          // 5: rxclaims.v1.UpdateDraftRequest
-	(*UpdateDraftResponse)(nil),         // 6: rxclaims.v1.UpdateDraftResponse
-	(*ValidateEditRequest)(nil),         // 7: rxclaims.v1.ValidateEditRequest
-	(*ValidateEditResponse)(nil),        // 8: rxclaims.v1.ValidateEditResponse
-	(*ActivateEditRequest)(nil),         // 9: rxclaims.v1.ActivateEditRequest
-	(*ActivateEditResponse)(nil),        // 10: rxclaims.v1.ActivateEditResponse
-	(*InactivateEditRequest)(nil),       // 11: rxclaims.v1.InactivateEditRequest
-	(*InactivateEditResponse)(nil),      // 12: rxclaims.v1.InactivateEditResponse
-	(*ListEditsRequest)(nil),            // 13: rxclaims.v1.ListEditsRequest
-	(*ListEditsResponse)(nil),           // 14: rxclaims.v1.ListEditsResponse
-	(*GetEditRequest)(nil),              // 15: rxclaims.v1.GetEditRequest
-	(*GetEditResponse)(nil),             // 16: rxclaims.v1.GetEditResponse
-	(*ExportBundleRequest)(nil),         // 17: rxclaims.v1.ExportBundleRequest
-	(*ExportBundleResponse)(nil),        // 18: rxclaims.v1.ExportBundleResponse
-	(*ImportBundleRequest)(nil),         // 19: rxclaims.v1.ImportBundleRequest
-	(*ImportBundleResponse)(nil),        // 20: rxclaims.v1.ImportBundleResponse
-	(*ApproveImportRequest)(nil),        // 21: rxclaims.v1.ApproveImportRequest
-	(*ApproveImportResponse)(nil),       // 22: rxclaims.v1.ApproveImportResponse
-	(*RejectImportRequest)(nil),         // 23: rxclaims.v1.RejectImportRequest
-	(*RejectImportResponse)(nil),        // 24: rxclaims.v1.RejectImportResponse
-	(*ListImportsRequest)(nil),          // 25: rxclaims.v1.ListImportsRequest
-	(*PendingImport)(nil),               // 26: rxclaims.v1.PendingImport
-	(*ListImportsResponse)(nil),         // 27: rxclaims.v1.ListImportsResponse
-	(*ListAuditRequest)(nil),            // 28: rxclaims.v1.ListAuditRequest
-	(*AuditEntry)(nil),                  // 29: rxclaims.v1.AuditEntry
-	(*ListAuditResponse)(nil),           // 30: rxclaims.v1.ListAuditResponse
-	(*EditRef)(nil),                     // 31: rxclaims.v1.EditRef
-	(*TestClaimRequest)(nil),            // 32: rxclaims.v1.TestClaimRequest
-	(*TestClaimResponse)(nil),           // 33: rxclaims.v1.TestClaimResponse
-	(*ReplayClaimRequest)(nil),          // 34: rxclaims.v1.ReplayClaimRequest
-	(*ReplayClaimResponse)(nil),         // 35: rxclaims.v1.ReplayClaimResponse
-	(*ClaimReplay)(nil),                 // 36: rxclaims.v1.ClaimReplay
-	(*ReplayDifference)(nil),            // 37: rxclaims.v1.ReplayDifference
-	(*ReplayStoreRequest)(nil),          // 38: rxclaims.v1.ReplayStoreRequest
-	(*ReplayStoreResponse)(nil),         // 39: rxclaims.v1.ReplayStoreResponse
-	(*PlanVersion)(nil),                 // 40: rxclaims.v1.PlanVersion
-	(*CreatePlanDraftRequest)(nil),      // 41: rxclaims.v1.CreatePlanDraftRequest
-	(*CreatePlanDraftResponse)(nil),     // 42: rxclaims.v1.CreatePlanDraftResponse
-	(*UpdatePlanDraftRequest)(nil),      // 43: rxclaims.v1.UpdatePlanDraftRequest
-	(*UpdatePlanDraftResponse)(nil),     // 44: rxclaims.v1.UpdatePlanDraftResponse
-	(*ActivatePlanRequest)(nil),         // 45: rxclaims.v1.ActivatePlanRequest
-	(*ActivatePlanResponse)(nil),        // 46: rxclaims.v1.ActivatePlanResponse
-	(*InactivatePlanRequest)(nil),       // 47: rxclaims.v1.InactivatePlanRequest
-	(*InactivatePlanResponse)(nil),      // 48: rxclaims.v1.InactivatePlanResponse
-	(*GetPlanRequest)(nil),              // 49: rxclaims.v1.GetPlanRequest
-	(*GetPlanResponse)(nil),             // 50: rxclaims.v1.GetPlanResponse
-	(*NetworkVersion)(nil),              // 51: rxclaims.v1.NetworkVersion
-	(*CreateNetworkDraftRequest)(nil),   // 52: rxclaims.v1.CreateNetworkDraftRequest
-	(*CreateNetworkDraftResponse)(nil),  // 53: rxclaims.v1.CreateNetworkDraftResponse
-	(*UpdateNetworkDraftRequest)(nil),   // 54: rxclaims.v1.UpdateNetworkDraftRequest
-	(*UpdateNetworkDraftResponse)(nil),  // 55: rxclaims.v1.UpdateNetworkDraftResponse
-	(*ActivateNetworkRequest)(nil),      // 56: rxclaims.v1.ActivateNetworkRequest
-	(*ActivateNetworkResponse)(nil),     // 57: rxclaims.v1.ActivateNetworkResponse
-	(*InactivateNetworkRequest)(nil),    // 58: rxclaims.v1.InactivateNetworkRequest
-	(*InactivateNetworkResponse)(nil),   // 59: rxclaims.v1.InactivateNetworkResponse
-	(*GetNetworkRequest)(nil),           // 60: rxclaims.v1.GetNetworkRequest
-	(*GetNetworkResponse)(nil),          // 61: rxclaims.v1.GetNetworkResponse
-	(*SettingsVersion)(nil),             // 62: rxclaims.v1.SettingsVersion
-	(*CreateSettingsDraftRequest)(nil),  // 63: rxclaims.v1.CreateSettingsDraftRequest
-	(*CreateSettingsDraftResponse)(nil), // 64: rxclaims.v1.CreateSettingsDraftResponse
-	(*UpdateSettingsDraftRequest)(nil),  // 65: rxclaims.v1.UpdateSettingsDraftRequest
-	(*UpdateSettingsDraftResponse)(nil), // 66: rxclaims.v1.UpdateSettingsDraftResponse
-	(*ActivateSettingsRequest)(nil),     // 67: rxclaims.v1.ActivateSettingsRequest
-	(*ActivateSettingsResponse)(nil),    // 68: rxclaims.v1.ActivateSettingsResponse
-	(*InactivateSettingsRequest)(nil),   // 69: rxclaims.v1.InactivateSettingsRequest
-	(*InactivateSettingsResponse)(nil),  // 70: rxclaims.v1.InactivateSettingsResponse
-	(*GetSettingsRequest)(nil),          // 71: rxclaims.v1.GetSettingsRequest
-	(*GetSettingsResponse)(nil),         // 72: rxclaims.v1.GetSettingsResponse
-	(*DryRunRequest)(nil),               // 73: rxclaims.v1.DryRunRequest
-	(*DryRunResponse)(nil),              // 74: rxclaims.v1.DryRunResponse
-	(*DryRunChange)(nil),                // 75: rxclaims.v1.DryRunChange
-	(*DryRunTotals)(nil),                // 76: rxclaims.v1.DryRunTotals
-	(*Claim)(nil),                       // 77: rxclaims.v1.Claim
-	(*ClaimResult)(nil),                 // 78: rxclaims.v1.ClaimResult
+	(DryRunCompare)(0),                  // 0: rxclaims.v1.DryRunCompare
+	(*EditVersion)(nil),                 // 1: rxclaims.v1.EditVersion
+	(*ValidationProblem)(nil),           // 2: rxclaims.v1.ValidationProblem
+	(*ValidationProblems)(nil),          // 3: rxclaims.v1.ValidationProblems
+	(*CreateDraftRequest)(nil),          // 4: rxclaims.v1.CreateDraftRequest
+	(*CreateDraftResponse)(nil),         // 5: rxclaims.v1.CreateDraftResponse
+	(*UpdateDraftRequest)(nil),          // 6: rxclaims.v1.UpdateDraftRequest
+	(*UpdateDraftResponse)(nil),         // 7: rxclaims.v1.UpdateDraftResponse
+	(*ValidateEditRequest)(nil),         // 8: rxclaims.v1.ValidateEditRequest
+	(*ValidateEditResponse)(nil),        // 9: rxclaims.v1.ValidateEditResponse
+	(*ActivateEditRequest)(nil),         // 10: rxclaims.v1.ActivateEditRequest
+	(*ActivateEditResponse)(nil),        // 11: rxclaims.v1.ActivateEditResponse
+	(*InactivateEditRequest)(nil),       // 12: rxclaims.v1.InactivateEditRequest
+	(*InactivateEditResponse)(nil),      // 13: rxclaims.v1.InactivateEditResponse
+	(*ListEditsRequest)(nil),            // 14: rxclaims.v1.ListEditsRequest
+	(*ListEditsResponse)(nil),           // 15: rxclaims.v1.ListEditsResponse
+	(*GetEditRequest)(nil),              // 16: rxclaims.v1.GetEditRequest
+	(*GetEditResponse)(nil),             // 17: rxclaims.v1.GetEditResponse
+	(*ExportBundleRequest)(nil),         // 18: rxclaims.v1.ExportBundleRequest
+	(*ExportBundleResponse)(nil),        // 19: rxclaims.v1.ExportBundleResponse
+	(*ImportBundleRequest)(nil),         // 20: rxclaims.v1.ImportBundleRequest
+	(*ImportBundleResponse)(nil),        // 21: rxclaims.v1.ImportBundleResponse
+	(*ApproveImportRequest)(nil),        // 22: rxclaims.v1.ApproveImportRequest
+	(*ApproveImportResponse)(nil),       // 23: rxclaims.v1.ApproveImportResponse
+	(*RejectImportRequest)(nil),         // 24: rxclaims.v1.RejectImportRequest
+	(*RejectImportResponse)(nil),        // 25: rxclaims.v1.RejectImportResponse
+	(*ListImportsRequest)(nil),          // 26: rxclaims.v1.ListImportsRequest
+	(*PendingImport)(nil),               // 27: rxclaims.v1.PendingImport
+	(*ListImportsResponse)(nil),         // 28: rxclaims.v1.ListImportsResponse
+	(*ListAuditRequest)(nil),            // 29: rxclaims.v1.ListAuditRequest
+	(*AuditEntry)(nil),                  // 30: rxclaims.v1.AuditEntry
+	(*ListAuditResponse)(nil),           // 31: rxclaims.v1.ListAuditResponse
+	(*EditRef)(nil),                     // 32: rxclaims.v1.EditRef
+	(*TestClaimRequest)(nil),            // 33: rxclaims.v1.TestClaimRequest
+	(*TestClaimResponse)(nil),           // 34: rxclaims.v1.TestClaimResponse
+	(*ReplayClaimRequest)(nil),          // 35: rxclaims.v1.ReplayClaimRequest
+	(*ReplayClaimResponse)(nil),         // 36: rxclaims.v1.ReplayClaimResponse
+	(*ClaimReplay)(nil),                 // 37: rxclaims.v1.ClaimReplay
+	(*ReplayDifference)(nil),            // 38: rxclaims.v1.ReplayDifference
+	(*ReplayStoreRequest)(nil),          // 39: rxclaims.v1.ReplayStoreRequest
+	(*ReplayStoreResponse)(nil),         // 40: rxclaims.v1.ReplayStoreResponse
+	(*PlanVersion)(nil),                 // 41: rxclaims.v1.PlanVersion
+	(*CreatePlanDraftRequest)(nil),      // 42: rxclaims.v1.CreatePlanDraftRequest
+	(*CreatePlanDraftResponse)(nil),     // 43: rxclaims.v1.CreatePlanDraftResponse
+	(*UpdatePlanDraftRequest)(nil),      // 44: rxclaims.v1.UpdatePlanDraftRequest
+	(*UpdatePlanDraftResponse)(nil),     // 45: rxclaims.v1.UpdatePlanDraftResponse
+	(*ActivatePlanRequest)(nil),         // 46: rxclaims.v1.ActivatePlanRequest
+	(*ActivatePlanResponse)(nil),        // 47: rxclaims.v1.ActivatePlanResponse
+	(*InactivatePlanRequest)(nil),       // 48: rxclaims.v1.InactivatePlanRequest
+	(*InactivatePlanResponse)(nil),      // 49: rxclaims.v1.InactivatePlanResponse
+	(*GetPlanRequest)(nil),              // 50: rxclaims.v1.GetPlanRequest
+	(*GetPlanResponse)(nil),             // 51: rxclaims.v1.GetPlanResponse
+	(*NetworkVersion)(nil),              // 52: rxclaims.v1.NetworkVersion
+	(*CreateNetworkDraftRequest)(nil),   // 53: rxclaims.v1.CreateNetworkDraftRequest
+	(*CreateNetworkDraftResponse)(nil),  // 54: rxclaims.v1.CreateNetworkDraftResponse
+	(*UpdateNetworkDraftRequest)(nil),   // 55: rxclaims.v1.UpdateNetworkDraftRequest
+	(*UpdateNetworkDraftResponse)(nil),  // 56: rxclaims.v1.UpdateNetworkDraftResponse
+	(*ActivateNetworkRequest)(nil),      // 57: rxclaims.v1.ActivateNetworkRequest
+	(*ActivateNetworkResponse)(nil),     // 58: rxclaims.v1.ActivateNetworkResponse
+	(*InactivateNetworkRequest)(nil),    // 59: rxclaims.v1.InactivateNetworkRequest
+	(*InactivateNetworkResponse)(nil),   // 60: rxclaims.v1.InactivateNetworkResponse
+	(*GetNetworkRequest)(nil),           // 61: rxclaims.v1.GetNetworkRequest
+	(*GetNetworkResponse)(nil),          // 62: rxclaims.v1.GetNetworkResponse
+	(*SettingsVersion)(nil),             // 63: rxclaims.v1.SettingsVersion
+	(*CreateSettingsDraftRequest)(nil),  // 64: rxclaims.v1.CreateSettingsDraftRequest
+	(*CreateSettingsDraftResponse)(nil), // 65: rxclaims.v1.CreateSettingsDraftResponse
+	(*UpdateSettingsDraftRequest)(nil),  // 66: rxclaims.v1.UpdateSettingsDraftRequest
+	(*UpdateSettingsDraftResponse)(nil), // 67: rxclaims.v1.UpdateSettingsDraftResponse
+	(*ActivateSettingsRequest)(nil),     // 68: rxclaims.v1.ActivateSettingsRequest
+	(*ActivateSettingsResponse)(nil),    // 69: rxclaims.v1.ActivateSettingsResponse
+	(*InactivateSettingsRequest)(nil),   // 70: rxclaims.v1.InactivateSettingsRequest
+	(*InactivateSettingsResponse)(nil),  // 71: rxclaims.v1.InactivateSettingsResponse
+	(*GetSettingsRequest)(nil),          // 72: rxclaims.v1.GetSettingsRequest
+	(*GetSettingsResponse)(nil),         // 73: rxclaims.v1.GetSettingsResponse
+	(*DryRunRequest)(nil),               // 74: rxclaims.v1.DryRunRequest
+	(*DryRunResponse)(nil),              // 75: rxclaims.v1.DryRunResponse
+	(*DryRunChange)(nil),                // 76: rxclaims.v1.DryRunChange
+	(*DryRunTotals)(nil),                // 77: rxclaims.v1.DryRunTotals
+	(*DraftVersion)(nil),                // 78: rxclaims.v1.DraftVersion
+	(*Claim)(nil),                       // 79: rxclaims.v1.Claim
+	(*ClaimResult)(nil),                 // 80: rxclaims.v1.ClaimResult
 }
 var file_rxclaims_v1_admin_proto_depIdxs = []int32{
-	1,  // 0: rxclaims.v1.ValidationProblems.problems:type_name -> rxclaims.v1.ValidationProblem
-	0,  // 1: rxclaims.v1.CreateDraftResponse.edit:type_name -> rxclaims.v1.EditVersion
-	0,  // 2: rxclaims.v1.UpdateDraftResponse.edit:type_name -> rxclaims.v1.EditVersion
-	1,  // 3: rxclaims.v1.ValidateEditResponse.problems:type_name -> rxclaims.v1.ValidationProblem
-	0,  // 4: rxclaims.v1.ActivateEditResponse.edit:type_name -> rxclaims.v1.EditVersion
-	0,  // 5: rxclaims.v1.InactivateEditResponse.edit:type_name -> rxclaims.v1.EditVersion
-	0,  // 6: rxclaims.v1.ListEditsResponse.edits:type_name -> rxclaims.v1.EditVersion
-	0,  // 7: rxclaims.v1.GetEditResponse.versions:type_name -> rxclaims.v1.EditVersion
-	20, // 8: rxclaims.v1.ApproveImportResponse.summary:type_name -> rxclaims.v1.ImportBundleResponse
-	20, // 9: rxclaims.v1.PendingImport.summary:type_name -> rxclaims.v1.ImportBundleResponse
-	26, // 10: rxclaims.v1.ListImportsResponse.imports:type_name -> rxclaims.v1.PendingImport
-	29, // 11: rxclaims.v1.ListAuditResponse.entries:type_name -> rxclaims.v1.AuditEntry
-	77, // 12: rxclaims.v1.TestClaimRequest.claim:type_name -> rxclaims.v1.Claim
-	31, // 13: rxclaims.v1.TestClaimRequest.drafts:type_name -> rxclaims.v1.EditRef
-	78, // 14: rxclaims.v1.TestClaimResponse.result:type_name -> rxclaims.v1.ClaimResult
-	36, // 15: rxclaims.v1.ReplayClaimResponse.replay:type_name -> rxclaims.v1.ClaimReplay
-	78, // 16: rxclaims.v1.ClaimReplay.original:type_name -> rxclaims.v1.ClaimResult
-	78, // 17: rxclaims.v1.ClaimReplay.replayed:type_name -> rxclaims.v1.ClaimResult
-	37, // 18: rxclaims.v1.ClaimReplay.differences:type_name -> rxclaims.v1.ReplayDifference
-	36, // 19: rxclaims.v1.ReplayStoreResponse.reported:type_name -> rxclaims.v1.ClaimReplay
-	40, // 20: rxclaims.v1.CreatePlanDraftResponse.plan:type_name -> rxclaims.v1.PlanVersion
-	40, // 21: rxclaims.v1.UpdatePlanDraftResponse.plan:type_name -> rxclaims.v1.PlanVersion
-	40, // 22: rxclaims.v1.ActivatePlanResponse.plan:type_name -> rxclaims.v1.PlanVersion
-	40, // 23: rxclaims.v1.InactivatePlanResponse.plan:type_name -> rxclaims.v1.PlanVersion
-	40, // 24: rxclaims.v1.GetPlanResponse.versions:type_name -> rxclaims.v1.PlanVersion
-	51, // 25: rxclaims.v1.CreateNetworkDraftResponse.network:type_name -> rxclaims.v1.NetworkVersion
-	51, // 26: rxclaims.v1.UpdateNetworkDraftResponse.network:type_name -> rxclaims.v1.NetworkVersion
-	51, // 27: rxclaims.v1.ActivateNetworkResponse.network:type_name -> rxclaims.v1.NetworkVersion
-	51, // 28: rxclaims.v1.InactivateNetworkResponse.network:type_name -> rxclaims.v1.NetworkVersion
-	51, // 29: rxclaims.v1.GetNetworkResponse.versions:type_name -> rxclaims.v1.NetworkVersion
-	62, // 30: rxclaims.v1.CreateSettingsDraftResponse.settings:type_name -> rxclaims.v1.SettingsVersion
-	62, // 31: rxclaims.v1.UpdateSettingsDraftResponse.settings:type_name -> rxclaims.v1.SettingsVersion
-	62, // 32: rxclaims.v1.ActivateSettingsResponse.settings:type_name -> rxclaims.v1.SettingsVersion
-	62, // 33: rxclaims.v1.InactivateSettingsResponse.settings:type_name -> rxclaims.v1.SettingsVersion
-	62, // 34: rxclaims.v1.GetSettingsResponse.versions:type_name -> rxclaims.v1.SettingsVersion
-	31, // 35: rxclaims.v1.DryRunRequest.drafts:type_name -> rxclaims.v1.EditRef
-	75, // 36: rxclaims.v1.DryRunResponse.change:type_name -> rxclaims.v1.DryRunChange
-	76, // 37: rxclaims.v1.DryRunResponse.totals:type_name -> rxclaims.v1.DryRunTotals
-	78, // 38: rxclaims.v1.DryRunChange.before:type_name -> rxclaims.v1.ClaimResult
-	78, // 39: rxclaims.v1.DryRunChange.after:type_name -> rxclaims.v1.ClaimResult
-	3,  // 40: rxclaims.v1.AdminService.CreateDraft:input_type -> rxclaims.v1.CreateDraftRequest
-	5,  // 41: rxclaims.v1.AdminService.UpdateDraft:input_type -> rxclaims.v1.UpdateDraftRequest
-	7,  // 42: rxclaims.v1.AdminService.ValidateEdit:input_type -> rxclaims.v1.ValidateEditRequest
-	9,  // 43: rxclaims.v1.AdminService.ActivateEdit:input_type -> rxclaims.v1.ActivateEditRequest
-	11, // 44: rxclaims.v1.AdminService.InactivateEdit:input_type -> rxclaims.v1.InactivateEditRequest
-	13, // 45: rxclaims.v1.AdminService.ListEdits:input_type -> rxclaims.v1.ListEditsRequest
-	15, // 46: rxclaims.v1.AdminService.GetEdit:input_type -> rxclaims.v1.GetEditRequest
-	17, // 47: rxclaims.v1.AdminService.ExportBundle:input_type -> rxclaims.v1.ExportBundleRequest
-	19, // 48: rxclaims.v1.AdminService.ImportBundle:input_type -> rxclaims.v1.ImportBundleRequest
-	21, // 49: rxclaims.v1.AdminService.ApproveImport:input_type -> rxclaims.v1.ApproveImportRequest
-	23, // 50: rxclaims.v1.AdminService.RejectImport:input_type -> rxclaims.v1.RejectImportRequest
-	25, // 51: rxclaims.v1.AdminService.ListImports:input_type -> rxclaims.v1.ListImportsRequest
-	32, // 52: rxclaims.v1.AdminService.TestClaim:input_type -> rxclaims.v1.TestClaimRequest
-	28, // 53: rxclaims.v1.AdminService.ListAudit:input_type -> rxclaims.v1.ListAuditRequest
-	34, // 54: rxclaims.v1.AdminService.ReplayClaim:input_type -> rxclaims.v1.ReplayClaimRequest
-	38, // 55: rxclaims.v1.AdminService.ReplayStore:input_type -> rxclaims.v1.ReplayStoreRequest
-	41, // 56: rxclaims.v1.AdminService.CreatePlanDraft:input_type -> rxclaims.v1.CreatePlanDraftRequest
-	43, // 57: rxclaims.v1.AdminService.UpdatePlanDraft:input_type -> rxclaims.v1.UpdatePlanDraftRequest
-	45, // 58: rxclaims.v1.AdminService.ActivatePlan:input_type -> rxclaims.v1.ActivatePlanRequest
-	47, // 59: rxclaims.v1.AdminService.InactivatePlan:input_type -> rxclaims.v1.InactivatePlanRequest
-	49, // 60: rxclaims.v1.AdminService.GetPlan:input_type -> rxclaims.v1.GetPlanRequest
-	52, // 61: rxclaims.v1.AdminService.CreateNetworkDraft:input_type -> rxclaims.v1.CreateNetworkDraftRequest
-	54, // 62: rxclaims.v1.AdminService.UpdateNetworkDraft:input_type -> rxclaims.v1.UpdateNetworkDraftRequest
-	56, // 63: rxclaims.v1.AdminService.ActivateNetwork:input_type -> rxclaims.v1.ActivateNetworkRequest
-	58, // 64: rxclaims.v1.AdminService.InactivateNetwork:input_type -> rxclaims.v1.InactivateNetworkRequest
-	60, // 65: rxclaims.v1.AdminService.GetNetwork:input_type -> rxclaims.v1.GetNetworkRequest
-	63, // 66: rxclaims.v1.AdminService.CreateSettingsDraft:input_type -> rxclaims.v1.CreateSettingsDraftRequest
-	65, // 67: rxclaims.v1.AdminService.UpdateSettingsDraft:input_type -> rxclaims.v1.UpdateSettingsDraftRequest
-	67, // 68: rxclaims.v1.AdminService.ActivateSettings:input_type -> rxclaims.v1.ActivateSettingsRequest
-	69, // 69: rxclaims.v1.AdminService.InactivateSettings:input_type -> rxclaims.v1.InactivateSettingsRequest
-	71, // 70: rxclaims.v1.AdminService.GetSettings:input_type -> rxclaims.v1.GetSettingsRequest
-	73, // 71: rxclaims.v1.AdminService.DryRun:input_type -> rxclaims.v1.DryRunRequest
-	4,  // 72: rxclaims.v1.AdminService.CreateDraft:output_type -> rxclaims.v1.CreateDraftResponse
-	6,  // 73: rxclaims.v1.AdminService.UpdateDraft:output_type -> rxclaims.v1.UpdateDraftResponse
-	8,  // 74: rxclaims.v1.AdminService.ValidateEdit:output_type -> rxclaims.v1.ValidateEditResponse
-	10, // 75: rxclaims.v1.AdminService.ActivateEdit:output_type -> rxclaims.v1.ActivateEditResponse
-	12, // 76: rxclaims.v1.AdminService.InactivateEdit:output_type -> rxclaims.v1.InactivateEditResponse
-	14, // 77: rxclaims.v1.AdminService.ListEdits:output_type -> rxclaims.v1.ListEditsResponse
-	16, // 78: rxclaims.v1.AdminService.GetEdit:output_type -> rxclaims.v1.GetEditResponse
-	18, // 79: rxclaims.v1.AdminService.ExportBundle:output_type -> rxclaims.v1.ExportBundleResponse
-	20, // 80: rxclaims.v1.AdminService.ImportBundle:output_type -> rxclaims.v1.ImportBundleResponse
-	22, // 81: rxclaims.v1.AdminService.ApproveImport:output_type -> rxclaims.v1.ApproveImportResponse
-	24, // 82: rxclaims.v1.AdminService.RejectImport:output_type -> rxclaims.v1.RejectImportResponse
-	27, // 83: rxclaims.v1.AdminService.ListImports:output_type -> rxclaims.v1.ListImportsResponse
-	33, // 84: rxclaims.v1.AdminService.TestClaim:output_type -> rxclaims.v1.TestClaimResponse
-	30, // 85: rxclaims.v1.AdminService.ListAudit:output_type -> rxclaims.v1.ListAuditResponse
-	35, // 86: rxclaims.v1.AdminService.ReplayClaim:output_type -> rxclaims.v1.ReplayClaimResponse
-	39, // 87: rxclaims.v1.AdminService.ReplayStore:output_type -> rxclaims.v1.ReplayStoreResponse
-	42, // 88: rxclaims.v1.AdminService.CreatePlanDraft:output_type -> rxclaims.v1.CreatePlanDraftResponse
-	44, // 89: rxclaims.v1.AdminService.UpdatePlanDraft:output_type -> rxclaims.v1.UpdatePlanDraftResponse
-	46, // 90: rxclaims.v1.AdminService.ActivatePlan:output_type -> rxclaims.v1.ActivatePlanResponse
-	48, // 91: rxclaims.v1.AdminService.InactivatePlan:output_type -> rxclaims.v1.InactivatePlanResponse
-	50, // 92: rxclaims.v1.AdminService.GetPlan:output_type -> rxclaims.v1.GetPlanResponse
-	53, // 93: rxclaims.v1.AdminService.CreateNetworkDraft:output_type -> rxclaims.v1.CreateNetworkDraftResponse
-	55, // 94: rxclaims.v1.AdminService.UpdateNetworkDraft:output_type -> rxclaims.v1.UpdateNetworkDraftResponse
-	57, // 95: rxclaims.v1.AdminService.ActivateNetwork:output_type -> rxclaims.v1.ActivateNetworkResponse
-	59, // 96: rxclaims.v1.AdminService.InactivateNetwork:output_type -> rxclaims.v1.InactivateNetworkResponse
-	61, // 97: rxclaims.v1.AdminService.GetNetwork:output_type -> rxclaims.v1.GetNetworkResponse
-	64, // 98: rxclaims.v1.AdminService.CreateSettingsDraft:output_type -> rxclaims.v1.CreateSettingsDraftResponse
-	66, // 99: rxclaims.v1.AdminService.UpdateSettingsDraft:output_type -> rxclaims.v1.UpdateSettingsDraftResponse
-	68, // 100: rxclaims.v1.AdminService.ActivateSettings:output_type -> rxclaims.v1.ActivateSettingsResponse
-	70, // 101: rxclaims.v1.AdminService.InactivateSettings:output_type -> rxclaims.v1.InactivateSettingsResponse
-	72, // 102: rxclaims.v1.AdminService.GetSettings:output_type -> rxclaims.v1.GetSettingsResponse
-	74, // 103: rxclaims.v1.AdminService.DryRun:output_type -> rxclaims.v1.DryRunResponse
-	72, // [72:104] is the sub-list for method output_type
-	40, // [40:72] is the sub-list for method input_type
-	40, // [40:40] is the sub-list for extension type_name
-	40, // [40:40] is the sub-list for extension extendee
-	0,  // [0:40] is the sub-list for field type_name
+	2,  // 0: rxclaims.v1.ValidationProblems.problems:type_name -> rxclaims.v1.ValidationProblem
+	1,  // 1: rxclaims.v1.CreateDraftResponse.edit:type_name -> rxclaims.v1.EditVersion
+	1,  // 2: rxclaims.v1.UpdateDraftResponse.edit:type_name -> rxclaims.v1.EditVersion
+	2,  // 3: rxclaims.v1.ValidateEditResponse.problems:type_name -> rxclaims.v1.ValidationProblem
+	1,  // 4: rxclaims.v1.ActivateEditResponse.edit:type_name -> rxclaims.v1.EditVersion
+	1,  // 5: rxclaims.v1.InactivateEditResponse.edit:type_name -> rxclaims.v1.EditVersion
+	1,  // 6: rxclaims.v1.ListEditsResponse.edits:type_name -> rxclaims.v1.EditVersion
+	1,  // 7: rxclaims.v1.GetEditResponse.versions:type_name -> rxclaims.v1.EditVersion
+	21, // 8: rxclaims.v1.ApproveImportResponse.summary:type_name -> rxclaims.v1.ImportBundleResponse
+	21, // 9: rxclaims.v1.PendingImport.summary:type_name -> rxclaims.v1.ImportBundleResponse
+	27, // 10: rxclaims.v1.ListImportsResponse.imports:type_name -> rxclaims.v1.PendingImport
+	30, // 11: rxclaims.v1.ListAuditResponse.entries:type_name -> rxclaims.v1.AuditEntry
+	79, // 12: rxclaims.v1.TestClaimRequest.claim:type_name -> rxclaims.v1.Claim
+	32, // 13: rxclaims.v1.TestClaimRequest.drafts:type_name -> rxclaims.v1.EditRef
+	80, // 14: rxclaims.v1.TestClaimResponse.result:type_name -> rxclaims.v1.ClaimResult
+	37, // 15: rxclaims.v1.ReplayClaimResponse.replay:type_name -> rxclaims.v1.ClaimReplay
+	80, // 16: rxclaims.v1.ClaimReplay.original:type_name -> rxclaims.v1.ClaimResult
+	80, // 17: rxclaims.v1.ClaimReplay.replayed:type_name -> rxclaims.v1.ClaimResult
+	38, // 18: rxclaims.v1.ClaimReplay.differences:type_name -> rxclaims.v1.ReplayDifference
+	37, // 19: rxclaims.v1.ReplayStoreResponse.reported:type_name -> rxclaims.v1.ClaimReplay
+	41, // 20: rxclaims.v1.CreatePlanDraftResponse.plan:type_name -> rxclaims.v1.PlanVersion
+	41, // 21: rxclaims.v1.UpdatePlanDraftResponse.plan:type_name -> rxclaims.v1.PlanVersion
+	41, // 22: rxclaims.v1.ActivatePlanResponse.plan:type_name -> rxclaims.v1.PlanVersion
+	41, // 23: rxclaims.v1.InactivatePlanResponse.plan:type_name -> rxclaims.v1.PlanVersion
+	41, // 24: rxclaims.v1.GetPlanResponse.versions:type_name -> rxclaims.v1.PlanVersion
+	52, // 25: rxclaims.v1.CreateNetworkDraftResponse.network:type_name -> rxclaims.v1.NetworkVersion
+	52, // 26: rxclaims.v1.UpdateNetworkDraftResponse.network:type_name -> rxclaims.v1.NetworkVersion
+	52, // 27: rxclaims.v1.ActivateNetworkResponse.network:type_name -> rxclaims.v1.NetworkVersion
+	52, // 28: rxclaims.v1.InactivateNetworkResponse.network:type_name -> rxclaims.v1.NetworkVersion
+	52, // 29: rxclaims.v1.GetNetworkResponse.versions:type_name -> rxclaims.v1.NetworkVersion
+	63, // 30: rxclaims.v1.CreateSettingsDraftResponse.settings:type_name -> rxclaims.v1.SettingsVersion
+	63, // 31: rxclaims.v1.UpdateSettingsDraftResponse.settings:type_name -> rxclaims.v1.SettingsVersion
+	63, // 32: rxclaims.v1.ActivateSettingsResponse.settings:type_name -> rxclaims.v1.SettingsVersion
+	63, // 33: rxclaims.v1.InactivateSettingsResponse.settings:type_name -> rxclaims.v1.SettingsVersion
+	63, // 34: rxclaims.v1.GetSettingsResponse.versions:type_name -> rxclaims.v1.SettingsVersion
+	32, // 35: rxclaims.v1.DryRunRequest.drafts:type_name -> rxclaims.v1.EditRef
+	78, // 36: rxclaims.v1.DryRunRequest.draft_versions:type_name -> rxclaims.v1.DraftVersion
+	0,  // 37: rxclaims.v1.DryRunRequest.compare:type_name -> rxclaims.v1.DryRunCompare
+	76, // 38: rxclaims.v1.DryRunResponse.change:type_name -> rxclaims.v1.DryRunChange
+	77, // 39: rxclaims.v1.DryRunResponse.totals:type_name -> rxclaims.v1.DryRunTotals
+	80, // 40: rxclaims.v1.DryRunChange.before:type_name -> rxclaims.v1.ClaimResult
+	80, // 41: rxclaims.v1.DryRunChange.after:type_name -> rxclaims.v1.ClaimResult
+	0,  // 42: rxclaims.v1.DryRunTotals.compare:type_name -> rxclaims.v1.DryRunCompare
+	4,  // 43: rxclaims.v1.AdminService.CreateDraft:input_type -> rxclaims.v1.CreateDraftRequest
+	6,  // 44: rxclaims.v1.AdminService.UpdateDraft:input_type -> rxclaims.v1.UpdateDraftRequest
+	8,  // 45: rxclaims.v1.AdminService.ValidateEdit:input_type -> rxclaims.v1.ValidateEditRequest
+	10, // 46: rxclaims.v1.AdminService.ActivateEdit:input_type -> rxclaims.v1.ActivateEditRequest
+	12, // 47: rxclaims.v1.AdminService.InactivateEdit:input_type -> rxclaims.v1.InactivateEditRequest
+	14, // 48: rxclaims.v1.AdminService.ListEdits:input_type -> rxclaims.v1.ListEditsRequest
+	16, // 49: rxclaims.v1.AdminService.GetEdit:input_type -> rxclaims.v1.GetEditRequest
+	18, // 50: rxclaims.v1.AdminService.ExportBundle:input_type -> rxclaims.v1.ExportBundleRequest
+	20, // 51: rxclaims.v1.AdminService.ImportBundle:input_type -> rxclaims.v1.ImportBundleRequest
+	22, // 52: rxclaims.v1.AdminService.ApproveImport:input_type -> rxclaims.v1.ApproveImportRequest
+	24, // 53: rxclaims.v1.AdminService.RejectImport:input_type -> rxclaims.v1.RejectImportRequest
+	26, // 54: rxclaims.v1.AdminService.ListImports:input_type -> rxclaims.v1.ListImportsRequest
+	33, // 55: rxclaims.v1.AdminService.TestClaim:input_type -> rxclaims.v1.TestClaimRequest
+	29, // 56: rxclaims.v1.AdminService.ListAudit:input_type -> rxclaims.v1.ListAuditRequest
+	35, // 57: rxclaims.v1.AdminService.ReplayClaim:input_type -> rxclaims.v1.ReplayClaimRequest
+	39, // 58: rxclaims.v1.AdminService.ReplayStore:input_type -> rxclaims.v1.ReplayStoreRequest
+	42, // 59: rxclaims.v1.AdminService.CreatePlanDraft:input_type -> rxclaims.v1.CreatePlanDraftRequest
+	44, // 60: rxclaims.v1.AdminService.UpdatePlanDraft:input_type -> rxclaims.v1.UpdatePlanDraftRequest
+	46, // 61: rxclaims.v1.AdminService.ActivatePlan:input_type -> rxclaims.v1.ActivatePlanRequest
+	48, // 62: rxclaims.v1.AdminService.InactivatePlan:input_type -> rxclaims.v1.InactivatePlanRequest
+	50, // 63: rxclaims.v1.AdminService.GetPlan:input_type -> rxclaims.v1.GetPlanRequest
+	53, // 64: rxclaims.v1.AdminService.CreateNetworkDraft:input_type -> rxclaims.v1.CreateNetworkDraftRequest
+	55, // 65: rxclaims.v1.AdminService.UpdateNetworkDraft:input_type -> rxclaims.v1.UpdateNetworkDraftRequest
+	57, // 66: rxclaims.v1.AdminService.ActivateNetwork:input_type -> rxclaims.v1.ActivateNetworkRequest
+	59, // 67: rxclaims.v1.AdminService.InactivateNetwork:input_type -> rxclaims.v1.InactivateNetworkRequest
+	61, // 68: rxclaims.v1.AdminService.GetNetwork:input_type -> rxclaims.v1.GetNetworkRequest
+	64, // 69: rxclaims.v1.AdminService.CreateSettingsDraft:input_type -> rxclaims.v1.CreateSettingsDraftRequest
+	66, // 70: rxclaims.v1.AdminService.UpdateSettingsDraft:input_type -> rxclaims.v1.UpdateSettingsDraftRequest
+	68, // 71: rxclaims.v1.AdminService.ActivateSettings:input_type -> rxclaims.v1.ActivateSettingsRequest
+	70, // 72: rxclaims.v1.AdminService.InactivateSettings:input_type -> rxclaims.v1.InactivateSettingsRequest
+	72, // 73: rxclaims.v1.AdminService.GetSettings:input_type -> rxclaims.v1.GetSettingsRequest
+	74, // 74: rxclaims.v1.AdminService.DryRun:input_type -> rxclaims.v1.DryRunRequest
+	5,  // 75: rxclaims.v1.AdminService.CreateDraft:output_type -> rxclaims.v1.CreateDraftResponse
+	7,  // 76: rxclaims.v1.AdminService.UpdateDraft:output_type -> rxclaims.v1.UpdateDraftResponse
+	9,  // 77: rxclaims.v1.AdminService.ValidateEdit:output_type -> rxclaims.v1.ValidateEditResponse
+	11, // 78: rxclaims.v1.AdminService.ActivateEdit:output_type -> rxclaims.v1.ActivateEditResponse
+	13, // 79: rxclaims.v1.AdminService.InactivateEdit:output_type -> rxclaims.v1.InactivateEditResponse
+	15, // 80: rxclaims.v1.AdminService.ListEdits:output_type -> rxclaims.v1.ListEditsResponse
+	17, // 81: rxclaims.v1.AdminService.GetEdit:output_type -> rxclaims.v1.GetEditResponse
+	19, // 82: rxclaims.v1.AdminService.ExportBundle:output_type -> rxclaims.v1.ExportBundleResponse
+	21, // 83: rxclaims.v1.AdminService.ImportBundle:output_type -> rxclaims.v1.ImportBundleResponse
+	23, // 84: rxclaims.v1.AdminService.ApproveImport:output_type -> rxclaims.v1.ApproveImportResponse
+	25, // 85: rxclaims.v1.AdminService.RejectImport:output_type -> rxclaims.v1.RejectImportResponse
+	28, // 86: rxclaims.v1.AdminService.ListImports:output_type -> rxclaims.v1.ListImportsResponse
+	34, // 87: rxclaims.v1.AdminService.TestClaim:output_type -> rxclaims.v1.TestClaimResponse
+	31, // 88: rxclaims.v1.AdminService.ListAudit:output_type -> rxclaims.v1.ListAuditResponse
+	36, // 89: rxclaims.v1.AdminService.ReplayClaim:output_type -> rxclaims.v1.ReplayClaimResponse
+	40, // 90: rxclaims.v1.AdminService.ReplayStore:output_type -> rxclaims.v1.ReplayStoreResponse
+	43, // 91: rxclaims.v1.AdminService.CreatePlanDraft:output_type -> rxclaims.v1.CreatePlanDraftResponse
+	45, // 92: rxclaims.v1.AdminService.UpdatePlanDraft:output_type -> rxclaims.v1.UpdatePlanDraftResponse
+	47, // 93: rxclaims.v1.AdminService.ActivatePlan:output_type -> rxclaims.v1.ActivatePlanResponse
+	49, // 94: rxclaims.v1.AdminService.InactivatePlan:output_type -> rxclaims.v1.InactivatePlanResponse
+	51, // 95: rxclaims.v1.AdminService.GetPlan:output_type -> rxclaims.v1.GetPlanResponse
+	54, // 96: rxclaims.v1.AdminService.CreateNetworkDraft:output_type -> rxclaims.v1.CreateNetworkDraftResponse
+	56, // 97: rxclaims.v1.AdminService.UpdateNetworkDraft:output_type -> rxclaims.v1.UpdateNetworkDraftResponse
+	58, // 98: rxclaims.v1.AdminService.ActivateNetwork:output_type -> rxclaims.v1.ActivateNetworkResponse
+	60, // 99: rxclaims.v1.AdminService.InactivateNetwork:output_type -> rxclaims.v1.InactivateNetworkResponse
+	62, // 100: rxclaims.v1.AdminService.GetNetwork:output_type -> rxclaims.v1.GetNetworkResponse
+	65, // 101: rxclaims.v1.AdminService.CreateSettingsDraft:output_type -> rxclaims.v1.CreateSettingsDraftResponse
+	67, // 102: rxclaims.v1.AdminService.UpdateSettingsDraft:output_type -> rxclaims.v1.UpdateSettingsDraftResponse
+	69, // 103: rxclaims.v1.AdminService.ActivateSettings:output_type -> rxclaims.v1.ActivateSettingsResponse
+	71, // 104: rxclaims.v1.AdminService.InactivateSettings:output_type -> rxclaims.v1.InactivateSettingsResponse
+	73, // 105: rxclaims.v1.AdminService.GetSettings:output_type -> rxclaims.v1.GetSettingsResponse
+	75, // 106: rxclaims.v1.AdminService.DryRun:output_type -> rxclaims.v1.DryRunResponse
+	75, // [75:107] is the sub-list for method output_type
+	43, // [43:75] is the sub-list for method input_type
+	43, // [43:43] is the sub-list for extension type_name
+	43, // [43:43] is the sub-list for extension extendee
+	0,  // [0:43] is the sub-list for field type_name
 }
 
 func init() { file_rxclaims_v1_admin_proto_init() }
@@ -5433,13 +5604,14 @@ func file_rxclaims_v1_admin_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_rxclaims_v1_admin_proto_rawDesc), len(file_rxclaims_v1_admin_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   77,
+			NumEnums:      1,
+			NumMessages:   78,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_rxclaims_v1_admin_proto_goTypes,
 		DependencyIndexes: file_rxclaims_v1_admin_proto_depIdxs,
+		EnumInfos:         file_rxclaims_v1_admin_proto_enumTypes,
 		MessageInfos:      file_rxclaims_v1_admin_proto_msgTypes,
 	}.Build()
 	File_rxclaims_v1_admin_proto = out.File

@@ -183,14 +183,18 @@ type AdminServiceClient interface {
 	// GetSettings returns every version of one level's settings.
 	GetSettings(ctx context.Context, in *GetSettingsRequest, opts ...grpc.CallOption) (*GetSettingsResponse, error)
 	// DryRun re-adjudicates the past paid claims a selection chooses under
-	// the configuration in force with the given Draft versions as though
-	// Active, and writes nothing: family by family, in date of service order
-	// within a family, each claim seeing the accumulators and history the
-	// family's earlier claims leave (a selected claim's new answer's). The
+	// the configuration in force with the given Draft versions (edits, plans,
+	// networks) as though Active, and writes nothing: family by family, in
+	// date of service order within a family, each claim seeing the
+	// accumulators and history the family's earlier claims leave (a selected
+	// claim's new answer's). It compares with the baseline (the same claims
+	// re-run without the drafts, by default) or the stored answers. The
 	// stream carries each claim whose status, reject codes or amounts
 	// changed, then the totals, last. InvalidArgument: from or to missing,
 	// to before from, more than 731 days, more than 32 drafts, an ID over 64
-	// bytes. NotFound: no such draft. ResourceExhausted: another dry run or
+	// bytes, a draft of no known kind. NotFound: no such draft.
+	// FailedPrecondition: a version that is no draft, or one that would
+	// overlap an Active version. ResourceExhausted: another dry run or
 	// replay is running.
 	DryRun(ctx context.Context, in *DryRunRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[DryRunResponse], error)
 }
@@ -662,14 +666,18 @@ type AdminServiceServer interface {
 	// GetSettings returns every version of one level's settings.
 	GetSettings(context.Context, *GetSettingsRequest) (*GetSettingsResponse, error)
 	// DryRun re-adjudicates the past paid claims a selection chooses under
-	// the configuration in force with the given Draft versions as though
-	// Active, and writes nothing: family by family, in date of service order
-	// within a family, each claim seeing the accumulators and history the
-	// family's earlier claims leave (a selected claim's new answer's). The
+	// the configuration in force with the given Draft versions (edits, plans,
+	// networks) as though Active, and writes nothing: family by family, in
+	// date of service order within a family, each claim seeing the
+	// accumulators and history the family's earlier claims leave (a selected
+	// claim's new answer's). It compares with the baseline (the same claims
+	// re-run without the drafts, by default) or the stored answers. The
 	// stream carries each claim whose status, reject codes or amounts
 	// changed, then the totals, last. InvalidArgument: from or to missing,
 	// to before from, more than 731 days, more than 32 drafts, an ID over 64
-	// bytes. NotFound: no such draft. ResourceExhausted: another dry run or
+	// bytes, a draft of no known kind. NotFound: no such draft.
+	// FailedPrecondition: a version that is no draft, or one that would
+	// overlap an Active version. ResourceExhausted: another dry run or
 	// replay is running.
 	DryRun(*DryRunRequest, grpc.ServerStreamingServer[DryRunResponse]) error
 	mustEmbedUnimplementedAdminServiceServer()

@@ -1,0 +1,133 @@
+package adjudicator
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/rxclaims/rxclaims/config"
+	"github.com/rxclaims/rxclaims/edits"
+)
+
+// DraftKind names a kind of versioned configuration record whose Draft
+// versions a dry run can apply as though Active.
+type DraftKind string
+
+// The kinds of drafts a dry run applies (draftKinds).
+const (
+	DraftEdit    DraftKind = "edit"
+	DraftPlan    DraftKind = "plan"
+	DraftNetwork DraftKind = "network"
+)
+
+// DraftRef names one Draft version: its kind (empty: an edit), record ID
+// and version.
+type DraftRef struct {
+	Kind    DraftKind
+	ID      string
+	Version int
+}
+
+// String is "plan PPO v2", as an audit entry names it.
+func (r DraftRef) String() string { return fmt.Sprintf("%s %s v%d", r.kind(), r.ID, r.Version) }
+
+func (r DraftRef) kind() DraftKind {
+	if r.Kind == "" {
+		return DraftEdit
+	}
+	return r.Kind
+}
+
+// DraftKinds lists the kinds a DraftRef may name, sorted.
+func DraftKinds() []DraftKind {
+	out := make([]DraftKind, 0, len(draftKinds))
+	for k := range draftKinds {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// draftKinds activates a Draft version of each kind in a private copy of
+// the configuration, as the record's own activation would (by names who
+// activates it): its lifecycle's checks apply, a version that is not a
+// Draft is refused (edits.ErrConflict), an unknown one is edits.ErrNotFound,
+// and the versions of the record hand over by date (config.VersionsInForce)
+// when the copy compiles. A new kind of versioned record (one with the
+// generic lifecycle of config/versions.go) is added here by its name.
+var draftKinds = map[DraftKind]func(cfg *config.Config, id string, version int, by string) error{
+	DraftEdit: func(cfg *config.Config, id string, version int, by string) error {
+		book, err := edits.NewBook(cfg.Edits)
+		if err != nil {
+			return err
+		}
+		ed, err := book.Get(id, version)
+		if err != nil {
+			return err
+		}
+		if ed.Status != edits.Draft {
+			return fmt.Errorf("%w: %s is %s, not a draft", edits.ErrConflict, ed.Ref(), ed.Status)
+		}
+		if _, err := book.Activate(id, version, by, time.Time{}, true); err != nil {
+			return err
+		}
+		cfg.Edits = book.All()
+		return nil
+	},
+	DraftPlan: func(cfg *config.Config, id string, version int, by string) error {
+		_, err := cfg.ActivatePlan(id, version, by, time.Time{})
+		return err
+	},
+	DraftNetwork: func(cfg *config.Config, id string, version int, by string) error {
+		_, err := cfg.ActivateNetwork(id, version, by, time.Time{})
+		return err
+	},
+}
+
+// draftSnapshot compiles the configuration in force with drafts active,
+// as though activated by by (the name a trace gives their activation).
+// Without drafts it is the snapshot in force.
+func (e *Engine) draftSnapshot(drafts []DraftRef, by string) (*snapshot, error) {
+	if len(drafts) == 0 {
+		return e.snap.Load(), nil
+	}
+	for i, d := range drafts {
+		if draftKinds[d.kind()] == nil {
+			return nil, fmt.Errorf("%w: draft %d: unknown kind; want one of %s", ErrInvalid, i+1, kindList())
+		}
+	}
+	e.adminMu.Lock()
+	cfg, err := snapshotCopy(e.cfg)
+	e.adminMu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range drafts {
+		if err := draftKinds[d.kind()](cfg, d.ID, d.Version, by); err != nil {
+			return nil, err
+		}
+	}
+	snap, err := compile(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	return snap, nil
+}
+
+func kindList() string {
+	var ks []string
+	for _, k := range DraftKinds() {
+		ks = append(ks, string(k))
+	}
+	return strings.Join(ks, ", ")
+}
+
+// editDrafts names edit drafts as DraftRefs.
+func editDrafts(refs []EditRef) []DraftRef {
+	out := make([]DraftRef, len(refs))
+	for i, r := range refs {
+		out[i] = DraftRef{Kind: DraftEdit, ID: r.ID, Version: r.Version}
+	}
+	return out
+}
