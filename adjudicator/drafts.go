@@ -19,6 +19,11 @@ const (
 	DraftEdit    DraftKind = "edit"
 	DraftPlan    DraftKind = "plan"
 	DraftNetwork DraftKind = "network"
+	// The hierarchy's settings versions: the PBM's (ID "PBM"), a
+	// client's and a group's.
+	DraftSettings DraftKind = "settings"
+	DraftClient   DraftKind = "client"
+	DraftGroup    DraftKind = "group"
 )
 
 // DraftRef names one Draft version: its kind (empty: an edit), record ID
@@ -83,6 +88,16 @@ var draftKinds = map[DraftKind]func(cfg *config.Config, id string, version int, 
 		_, err := cfg.ActivateNetwork(id, version, by, time.Time{})
 		return err
 	},
+	DraftSettings: activateSettings(config.LevelPBM),
+	DraftClient:   activateSettings(config.LevelClient),
+	DraftGroup:    activateSettings(config.LevelGroup),
+}
+
+func activateSettings(level config.Level) func(cfg *config.Config, id string, version int, by string) error {
+	return func(cfg *config.Config, id string, version int, by string) error {
+		_, err := cfg.ActivateSettings(level, id, version, by, time.Time{})
+		return err
+	}
 }
 
 // draftSnapshot compiles the configuration in force with drafts active,

@@ -10,9 +10,10 @@
 //	reverse k=v ...              a B2 for the claim key in the arguments (and defaults)
 //	eligibility k=v ...          an E1
 //	dry-run from=D to=D [drafts=ID:N,...] [plan-drafts=ID:N,...] [network-drafts=ID:N,...]
+//	        [settings-drafts=PBM:N] [client-drafts=ID:N,...] [group-drafts=ID:N,...]
 //	        [compare=baseline|stored] [plan=P] [group=G] [client=C] [cardholder=C [person=P]]
 //	                             re-adjudicates the paid claims selected under the drafts
-//	                             (edits, plans, networks), writing nothing; prints what the
+//	                             (edits, plans, networks, settings), writing nothing; prints what the
 //	                             answers are compared with, the totals and each changed
 //	                             claim (targets that implement DryRunner)
 //	replay                       replays every stored claim; prints the count and each
@@ -739,7 +740,8 @@ func (s *state) dryRun(ctx context.Context, args map[string]string) (string, err
 	for _, r := range editRefs {
 		drafts = append(drafts, adjudicator.DraftRef{Kind: adjudicator.DraftEdit, ID: r.ID, Version: r.Version})
 	}
-	for _, kind := range []adjudicator.DraftKind{adjudicator.DraftPlan, adjudicator.DraftNetwork} {
+	for _, kind := range []adjudicator.DraftKind{adjudicator.DraftPlan, adjudicator.DraftNetwork,
+		adjudicator.DraftSettings, adjudicator.DraftClient, adjudicator.DraftGroup} {
 		refs, err := parseDrafts(args[string(kind)+"-drafts"])
 		if err != nil {
 			return "", err
