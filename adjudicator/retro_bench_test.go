@@ -66,20 +66,7 @@ func BenchmarkRetroSelect(b *testing.B) {
 	first := domain.MustDate("2026-03-01")
 	now := time.Date(2026, 5, 15, 12, 0, 0, 0, time.UTC)
 	e, _ := scenario.NewEngine(b, demo.Config(), b.TempDir(), func() time.Time { return now })
-	plan, n := "", 0
-	for d := range 60 {
-		for _, c := range demo.CoveredClaims(demo.Config(), first.AddDays(d)) {
-			c.RxNumber = fmt.Sprint(600000 + n)
-			n++
-			r, err := e.Bill(ctx, c)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if r.Status == adjudicator.Paid && plan == "" {
-				plan = r.PlanID
-			}
-		}
-	}
+	plan, n := billDays(ctx, b, e, first, 60, 600000)
 	req := adjudicator.RetroRequest{JobID: "SELECT", Kind: adjudicator.RetroConfiguration, PlanID: plan,
 		From: first.AddDays(30), To: first.AddDays(36)}
 	var history, scan time.Duration
@@ -126,20 +113,7 @@ func BenchmarkRetroClaimLatency(b *testing.B) {
 	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 	for b.Loop() {
 		e, _ := scenario.NewEngine(b, demo.Config(), b.TempDir(), func() time.Time { return now })
-		plan, n := "", 0
-		for d := range 20 {
-			for _, c := range demo.CoveredClaims(demo.Config(), first.AddDays(d)) {
-				c.RxNumber = fmt.Sprint(700000 + n)
-				n++
-				r, err := e.Bill(ctx, c)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if r.Status == adjudicator.Paid && plan == "" {
-					plan = r.PlanID
-				}
-			}
-		}
+		plan, _ := billDays(ctx, b, e, first, 20, 700000)
 		// Later claims, each day's once: no claim repeats one billed before.
 		var later []*adjudicator.Claim
 		for d := 0; len(later) < 2*rate*int(window/time.Second); d++ {
@@ -219,4 +193,25 @@ func paceClaims(ctx context.Context, e *adjudicator.Engine, claims []*adjudicato
 	}
 	slices.Sort(took)
 	return latencies{p50: took[len(took)/2], p99: took[len(took)*99/100], rate: float64(len(claims)) / elapsed.Seconds()}, nil
+}
+
+// billDays bills every covered demo member a claim a day for days days
+// from first, numbering prescriptions from rx, and returns the plan of the
+// first paid claim and the number of claims billed.
+func billDays(ctx context.Context, b *testing.B, e *adjudicator.Engine, first domain.Date, days, rx int) (plan string, n int) {
+	b.Helper()
+	for d := range days {
+		for _, c := range demo.CoveredClaims(demo.Config(), first.AddDays(d)) {
+			c.RxNumber = fmt.Sprint(rx + n)
+			n++
+			r, err := e.Bill(ctx, c)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if r.Status == adjudicator.Paid && plan == "" {
+				plan = r.PlanID
+			}
+		}
+	}
+	return plan, n
 }
