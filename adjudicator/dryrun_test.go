@@ -51,12 +51,19 @@ func TestDryRunRefusals(t *testing.T) {
 	if _, err := e.DryRun(ctx, year, []adjudicator.DraftRef{{ID: "NO-SUCH", Version: 1}}, nil); !errors.Is(err, edits.ErrNotFound) {
 		t.Errorf("an unknown draft: %v, want edits.ErrNotFound", err)
 	}
-	for _, kind := range []adjudicator.DraftKind{adjudicator.DraftPlan, adjudicator.DraftNetwork} {
+	for _, kind := range []adjudicator.DraftKind{adjudicator.DraftPlan, adjudicator.DraftNetwork,
+		adjudicator.DraftClient, adjudicator.DraftGroup} {
 		if _, err := e.DryRun(ctx, year, []adjudicator.DraftRef{{Kind: kind, ID: "NO-SUCH", Version: 1}}, nil); !errors.Is(err, edits.ErrNotFound) {
 			t.Errorf("an unknown %s draft: %v, want edits.ErrNotFound", kind, err)
 		}
 	}
-	if _, err := e.DryRun(ctx, year, []adjudicator.DraftRef{{Kind: "settings", ID: "PBM", Version: 1}}, nil); !errors.Is(err, adjudicator.ErrInvalid) {
+	if _, err := e.DryRun(ctx, year, []adjudicator.DraftRef{{Kind: adjudicator.DraftSettings, ID: "PBM", Version: 9}}, nil); !errors.Is(err, edits.ErrNotFound) {
+		t.Errorf("an unknown settings draft: %v, want edits.ErrNotFound", err)
+	}
+	if _, err := e.DryRun(ctx, year, []adjudicator.DraftRef{{Kind: adjudicator.DraftSettings, ID: "PBM", Version: 1}}, nil); !errors.Is(err, edits.ErrConflict) {
+		t.Errorf("the Active PBM settings as a draft: %v, want edits.ErrConflict", err)
+	}
+	if _, err := e.DryRun(ctx, year, []adjudicator.DraftRef{{Kind: "pharmacy", ID: "PBM", Version: 1}}, nil); !errors.Is(err, adjudicator.ErrInvalid) {
 		t.Errorf("a draft of no known kind: %v, want ErrInvalid", err)
 	}
 	sideways := year
