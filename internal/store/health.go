@@ -78,10 +78,13 @@ func newHealth(log *slog.Logger) *health {
 // fail marks the store failed with cause; only the first call counts.
 func (h *health) fail(cause string) {
 	h.once.Do(func() {
+		// Read before done is closed: closing it lets Open return, which
+		// ends the opening, and a failure Open returns is not logged too.
+		opening := h.opening.Load()
 		h.cause = fmt.Errorf("%w: %s", ErrFailed, cause)
 		h.failed.Store(true)
 		close(h.done)
-		if !h.opening.Load() {
+		if !opening {
 			h.log.Error("storage failure: the store is failed; claims are answered Unavailable until restart",
 				"component", "store", "cause", cause)
 		}
