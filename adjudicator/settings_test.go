@@ -69,3 +69,73 @@ groups:
 		t.Fatalf("PBM settings: %+v %v", vs, err)
 	}
 }
+
+// TestUndatedSettingsNeedTwoPeople: routes and allow_self_activation come
+// from the latest Active version, so a lifecycle step changes them at once.
+// One person's inactivation may not change them (it would hand routing or
+// maker-checker back to an older version), an activation may not leave the
+// PBM without routes, and a group's Draft (or a Draft inactivated) never
+// places the group under a client.
+func TestUndatedSettingsNeedTwoPeople(t *testing.T) {
+	ctx := context.Background()
+	clock := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	e, _ := scenario.NewEngine(t, ppoConfig(t), t.TempDir(), func() time.Time { return clock })
+	step := func(on bool, level config.Level, id string, v int, user string) error {
+		var err error
+		if on {
+			_, err = e.ActivateSettings(ctx, level, id, v, adjudicator.Actor(user))
+		} else {
+			_, err = e.InactivateSettings(ctx, level, id, v, adjudicator.Actor(user))
+		}
+		return err
+	}
+	create := func(level config.Level, doc, user string) {
+		t.Helper()
+		if _, err := e.CreateSettingsDraft(ctx, config.SettingsVersion{Level: level, JSON: []byte(doc)}, adjudicator.Actor(user)); err != nil {
+			t.Fatalf("create %s draft %s: %v", level, doc, err)
+		}
+	}
+	// The only PBM version carries the routes: inactivating it would accept
+	// every BIN/PCN.
+	if err := step(false, config.LevelPBM, "PBM", 1, "bob"); !errors.Is(err, edits.ErrConflict) {
+		t.Fatalf("inactivating the PBM's routes: %v, want ErrConflict", err)
+	}
+	// A version without routes is refused at activation.
+	create(config.LevelPBM, `{"effective":"2027-01-01"}`, "alice")
+	if err := step(true, config.LevelPBM, "PBM", 2, "bob"); !errors.Is(err, edits.ErrConflict) || !strings.Contains(err.Error(), "610999/RXCLAIMS") {
+		t.Fatalf("activating a PBM version without routes: %v, want ErrConflict naming the routes", err)
+	}
+	if err := step(false, config.LevelPBM, "PBM", 2, "bob"); err != nil {
+		t.Fatalf("inactivating a draft: %v", err)
+	}
+	// Self-activation on (v3), then off (v4), each by two people; one
+	// person's inactivation of v4 may not turn it back on.
+	create(config.LevelPBM, `{"effective":"2027-01-01","routes":[{"bin":"610999","pcn":"RXCLAIMS"}],"allow_self_activation":true}`, "alice")
+	if err := step(true, config.LevelPBM, "PBM", 3, "bob"); err != nil {
+		t.Fatal(err)
+	}
+	create(config.LevelPBM, `{"effective":"2027-06-01","routes":[{"bin":"610999","pcn":"RXCLAIMS"}]}`, "carol")
+	if err := step(true, config.LevelPBM, "PBM", 4, "bob"); err != nil {
+		t.Fatal(err)
+	}
+	if err := step(false, config.LevelPBM, "PBM", 4, "alice"); !errors.Is(err, edits.ErrConflict) {
+		t.Fatalf("inactivating the version that turned self-activation off: %v, want ErrConflict", err)
+	}
+	// A Draft group naming a client is not part of the hierarchy, and once
+	// inactivated it does not fix the group's client either.
+	create(config.LevelClient, `{"id":"CL9","routes":[{"bin":"888888","pcn":"CLI"}]}`, "alice")
+	if err := step(true, config.LevelClient, "CL9", 1, "bob"); err != nil {
+		t.Fatal(err)
+	}
+	create(config.LevelGroup, `{"id":"G9","client_id":"CL9"}`, "mallory")
+	if err := step(false, config.LevelGroup, "G9", 1, "mallory"); err != nil {
+		t.Fatal(err)
+	}
+	create(config.LevelGroup, `{"id":"G9","client_id":"ACME"}`, "alice")
+	if err := step(true, config.LevelGroup, "G9", 2, "bob"); err != nil {
+		t.Fatalf("a group whose only other version was a draft, under another client: %v", err)
+	}
+	if err := step(false, config.LevelClient, "CL9", 1, "bob"); !errors.Is(err, edits.ErrConflict) {
+		t.Fatalf("inactivating the only version of a client with routes: %v, want ErrConflict", err)
+	}
+}

@@ -148,10 +148,12 @@ func (s LevelSettings) Merge(above LevelSettings) LevelSettings {
 }
 
 // ValidateHierarchy checks the PBM settings', the clients' and the groups'
-// versions, and returns the clients and groups by ID (the first version of
-// each: what is the same in every version). It reports every problem (as
-// domain.Problems), each at its path in the bundle ("groups[1]"); the maps
-// hold every ID, valid or not.
+// versions, and returns the clients and groups that have an Active
+// version, by ID (the latest Active version of each; a group's client is
+// the same in all its Active versions). A record with only Draft or
+// Inactive versions is not part of the hierarchy: no claim routes or
+// resolves through it. It reports every problem (as domain.Problems),
+// each at its path in the bundle ("groups[1]").
 func ValidateHierarchy(c *Config) (map[string]*Client, map[string]*Group, error) {
 	var ps domain.Problems
 	for i := range c.Settings {
@@ -181,27 +183,27 @@ func ValidateHierarchy(c *Config) (map[string]*Client, map[string]*Group, error)
 		}
 	}
 	ps.Add("", checkVersions(c.Clients, "clients"))
-	groups := map[string]*Group{}
+	active := map[string]*Group{} // the first Active version of each group
 	for i := range c.Groups {
 		g, path := &c.Groups[i], domain.Index("groups", i)
-		first := groups[g.ID]
+		first := active[g.ID]
 		switch {
 		case !edits.ValidID(g.ID):
 			ps.Addf(path, "group %q: id must be 1 to 64 letters, digits, '-', '_' or '.'", g.ID)
 		case clients[g.ClientID] == nil:
 			ps.Addf(path, "group %s: client %q is not configured", g.ID, g.ClientID)
-		case first != nil && first.ClientID != g.ClientID:
+		case g.Status == edits.Active && first != nil && first.ClientID != g.ClientID:
 			ps.Addf(path, "%s: client_id %q differs from %s's, %q; a group's client never changes (configure a new group)",
 				g.Ref(), g.ClientID, first.Ref(), first.ClientID)
 		}
-		if first == nil {
-			groups[g.ID] = g
+		if first == nil && g.Status == edits.Active {
+			active[g.ID] = g
 		}
 		ps.Wrap(path, "group "+g.ID, g.Validate())
 		ps.Add(path, datedProblems(&g.Dated))
 	}
 	ps.Add("", checkVersions(c.Groups, "groups"))
-	return clients, groups, ps.Err()
+	return LatestActive(c.Clients), LatestActive(c.Groups), ps.Err()
 }
 
 // datedProblems are the problems of a version's number, status and dates.

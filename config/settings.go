@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
+	"strings"
 	"time"
 
 	"github.com/rxclaims/rxclaims/domain"
@@ -191,6 +193,7 @@ func (k levelList[T, P]) step(c *Config, id string, version int, on bool, user s
 	if k.level == LevelPBM && id == "" {
 		id = PBMID
 	}
+	before := undatedOf(c)
 	if on {
 		x, err = activate[T, P](k.list(c), k.noun, id, version, user, now, c.PBM().AllowSelfActivation)
 	} else {
@@ -199,7 +202,58 @@ func (k levelList[T, P]) step(c *Config, id string, version int, on bool, user s
 	if err != nil {
 		return SettingsVersion{}, err
 	}
+	if err := before.check(undatedOf(c), on, P(&x).Ref()); err != nil {
+		return SettingsVersion{}, err
+	}
 	return k.out(&x)
+}
+
+// undated are the settings that are not about a claim's date: the routes
+// of the PBM and of each client, and allow_self_activation. They come from
+// the latest Active version of their level, so a lifecycle step may change
+// them at once.
+type undated struct {
+	pbmRoutes    string
+	clientRoutes map[string]string
+	selfActivate bool
+}
+
+func undatedOf(c *Config) undated {
+	u := undated{pbmRoutes: routeList(c.PBM().Routes), clientRoutes: map[string]string{}, selfActivate: c.PBM().AllowSelfActivation}
+	for id, cl := range LatestActive(c.Clients) {
+		u.clientRoutes[id] = routeList(cl.Routes)
+	}
+	return u
+}
+
+func routeList(rs []Route) string {
+	var b strings.Builder
+	for _, r := range rs {
+		b.WriteString(r.String())
+		b.WriteByte(' ')
+	}
+	return b.String()
+}
+
+// check refuses a step that would change the undated settings where that
+// takes one person or fails open: an inactivation must leave them as they
+// are (it would otherwise hand routing or maker-checker back to an older
+// version on one person's word: activate a new version instead), and an
+// activation may not leave the PBM without routes when it had some (every
+// BIN/PCN would then be accepted).
+func (u undated) check(after undated, activated bool, ref string) error {
+	if !activated {
+		if u.pbmRoutes != after.pbmRoutes || u.selfActivate != after.selfActivate || !maps.Equal(u.clientRoutes, after.clientRoutes) {
+			return fmt.Errorf("%w: inactivating %s would change the routes or allow_self_activation in force now, which come from the latest Active version; activate a new version with the values wanted instead",
+				edits.ErrConflict, ref)
+		}
+		return nil
+	}
+	if u.pbmRoutes != "" && after.pbmRoutes == "" {
+		return fmt.Errorf("%w: %s has no routes, so activating it would accept every BIN/PCN; repeat the routes in use (%s)",
+			edits.ErrConflict, ref, strings.TrimSpace(u.pbmRoutes))
+	}
+	return nil
 }
 
 func (k levelList[T, P]) versions(c *Config, id string) ([]SettingsVersion, error) {
@@ -231,10 +285,11 @@ func (k levelList[T, P]) out(x *T) (SettingsVersion, error) {
 }
 
 // checkGroupDraft refuses a group version naming another client than the
-// group's other versions: a group's client is its identity.
+// group's Active versions: a group's client is its identity. (A Draft or an
+// Inactive version that was never in force does not fix it.)
 func checkGroupDraft(c *Config, g *Group) error {
 	for _, o := range versionsOf(c.Groups, g.ID) {
-		if o.ClientID != g.ClientID {
+		if o.Status == edits.Active && o.ClientID != g.ClientID {
 			return invalidRecord(fmt.Sprintf("group %s: client_id %s differs from %s's, %s; a group's client never changes (configure a new group)",
 				g.ID, domain.Quote(g.ClientID), o.Ref(), domain.Quote(o.ClientID)))
 		}
