@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 
@@ -122,8 +123,8 @@ func describe(err error) error {
 // parseRef parses a --draft value.
 func parseRef(s string) (adjudicator.EditRef, error) {
 	id, v, ok := strings.Cut(s, ":")
-	n, err := strconv.Atoi(v)
-	if !ok || id == "" || err != nil || n <= 0 {
+	n, err := parseVersionNumber(v)
+	if !ok || id == "" || err != nil {
 		return adjudicator.EditRef{}, fmt.Errorf("%q: want ID:VERSION, e.g. QTY-10:1", s)
 	}
 	return adjudicator.EditRef{ID: id, Version: n}, nil
@@ -131,9 +132,19 @@ func parseRef(s string) (adjudicator.EditRef, error) {
 
 // parseVersion parses a VERSION argument.
 func parseVersion(cmd, s string) (int, error) {
-	v, err := strconv.Atoi(s)
-	if err != nil || v <= 0 {
-		return 0, fmt.Errorf("%s: VERSION %q must be a positive number", cmd, s)
+	v, err := parseVersionNumber(s)
+	if err != nil {
+		return 0, fmt.Errorf("%s: VERSION %q must be a number from 1 to %d", cmd, s, math.MaxInt32)
 	}
 	return v, nil
+}
+
+// parseVersionNumber parses a version number: 1 to MaxInt32, what the
+// API carries (a larger one would wrap and name another version).
+func parseVersionNumber(s string) (int, error) {
+	v, err := strconv.ParseInt(s, 10, 32)
+	if err != nil || v <= 0 {
+		return 0, fmt.Errorf("version %q: want a number from 1 to %d", s, math.MaxInt32)
+	}
+	return int(v), nil
 }
