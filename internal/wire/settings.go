@@ -19,7 +19,19 @@ func SettingsFromJSON(level string, data []byte) (config.SettingsVersion, error)
 	if err != nil {
 		return config.SettingsVersion{}, fmt.Errorf("settings_json: %w", err)
 	}
-	return config.SettingsVersion{Level: config.Level(level), JSON: j}, nil
+	// The ID and version the document names, for the request's audit
+	// entry; the engine reads the whole document strictly.
+	var named struct {
+		ID      string `json:"id"`
+		Version int    `json:"version"`
+	}
+	_ = json.Unmarshal(j, &named) // a malformed document is refused by the engine
+	if config.Level(level) == config.LevelPBM && named.ID == "" {
+		named.ID = config.PBMID
+	}
+	v := config.SettingsVersion{Level: config.Level(level), ID: named.ID, JSON: j}
+	v.Version = named.Version
+	return v, nil
 }
 
 // SettingsToProto carries a settings version as its JSON document plus a
