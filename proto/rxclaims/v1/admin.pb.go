@@ -4910,7 +4910,7 @@ func (x *DryRunTotals) GetBaselineDiffersFromStored() int64 {
 // DraftVersion names one Draft version a dry run applies as though Active.
 type DraftVersion struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Kind          string                 `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"` // "edit", "plan" or "network"; empty: edit
+	Kind          string                 `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"` // "edit", "plan", "network", "settings" (the PBM's, id PBM), "client" or "group"; empty: edit
 	Id            string                 `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
 	Version       int32                  `protobuf:"varint,3,opt,name=version,proto3" json:"version,omitempty"`
 	unknownFields protoimpl.UnknownFields
