@@ -422,6 +422,9 @@ func merge(c *config.Config, b *edits.Book, src *config.Config, r importRoles, n
 	}
 	if settings > 0 {
 		sum.Settings = settingChanges(before, c.PBM())
+		if len(sum.Settings) == 0 { // versions not in force now: Drafts, later dates
+			sum.Settings = []string{fmt.Sprintf("%d version(s) added or changed, none of them in force now", settings)}
+		}
 	}
 	if sum.Plans, err = c.ImportPlans(src.Plans, r.maker, r.checker, now); err != nil {
 		return ImportSummary{}, err

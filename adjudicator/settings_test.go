@@ -139,3 +139,23 @@ func TestUndatedSettingsNeedTwoPeople(t *testing.T) {
 		t.Fatalf("inactivating the only version of a client with routes: %v, want ErrConflict", err)
 	}
 }
+
+// TestImportSettingsDraft: an import bringing only a Draft PBM settings
+// version is a change: proposed, approved, stored and audited.
+func TestImportSettingsDraft(t *testing.T) {
+	ctx := context.Background()
+	clock := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	e, _ := scenario.NewEngine(t, ppoConfig(t), t.TempDir(), func() time.Time { return clock })
+	bundle := "settings:\n- version: 5\n  status: DRAFT\n  effective: \"2030-01-01\"\n  routes: [{bin: \"610999\", pcn: RXCLAIMS}]\n  filing_limit_days: 30\n"
+	p, err := e.ProposeImport(ctx, []byte(bundle), adjudicator.Actor("mallory"))
+	if err != nil || p.ID == "" || len(p.Summary.Settings) == 0 {
+		t.Fatalf("proposing a PBM settings draft: %+v %v, want a pending import", p, err)
+	}
+	if _, err := e.ApproveImport(ctx, p.ID, adjudicator.Actor("carol")); err != nil {
+		t.Fatal(err)
+	}
+	vs, err := e.SettingsVersions(config.LevelPBM, config.PBMID)
+	if err != nil || len(vs) != 2 || vs[1].Version != 5 || vs[1].Status != edits.Draft {
+		t.Fatalf("PBM versions after the import: %+v %v", vs, err)
+	}
+}
