@@ -64,6 +64,7 @@ func (r *RetroRunner) Run(ctx context.Context) {
 	finished := make(chan bool) // a run ended; whether without an error
 	running := false
 	later := false // the first job stopped on an error: tried again at the next poll
+	listFailing := false
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
@@ -82,11 +83,15 @@ func (r *RetroRunner) Run(ctx context.Context) {
 		}
 		queue, err := r.e.retroQueue(ctx, r.rs())
 		if err != nil {
-			if ctx.Err() == nil {
-				r.log.Warn("retro runner: listing jobs", "error", err)
+			// Logged once until listing works again: a failed store
+			// fails every poll until restart.
+			if ctx.Err() == nil && !listFailing {
+				r.log.Warn("retro runner: listing jobs (not logged again until it works)", "error", err)
 			}
+			listFailing = true
 			continue
 		}
+		listFailing = false
 		if len(queue) == 0 {
 			continue
 		}

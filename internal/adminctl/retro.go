@@ -73,7 +73,7 @@ func (s *session) printRetro(rep *adjudicator.RetroReport) error {
 	state := string(rep.State)
 	switch {
 	case rep.State == adjudicator.RetroJobRunning && len(rep.Job.Claims) == 0:
-		state += ": waiting its turn (jobs run one at a time, in the order started); its claims are chosen when it runs"
+		state += ": its claims are not chosen yet (they are when it runs; jobs run one at a time, in the order started)"
 	case rep.State == adjudicator.RetroJobRunning:
 		state += fmt.Sprintf(": %d of %d claims reached so far; the server runs it in the background", len(rep.Progress), len(rep.Job.Claims))
 	case rep.State == adjudicator.RetroJobFailed:

@@ -49,6 +49,12 @@ func (o Options) secure() bool {
 	return o.TLS != (certs.ClientFiles{}) || o.TokenFile != ""
 }
 
+// MaxReplyBytes bounds one reply the tools receive. gRPC's default, 4 MiB,
+// is below the report of the largest retro job the server accepts
+// (100,000 claims at about 210 bytes each); 64 MiB leaves room for it
+// three times over.
+const MaxReplyBytes = 64 << 20
+
 // Dial returns a connection to addr (connected lazily, as grpc.NewClient
 // does); extra options are added to those o gives.
 func Dial(addr string, o Options, extra ...grpc.DialOption) (*grpc.ClientConn, error) {
@@ -56,6 +62,7 @@ func Dial(addr string, o Options, extra ...grpc.DialOption) (*grpc.ClientConn, e
 	if err != nil {
 		return nil, err
 	}
+	opts = append(opts, grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(MaxReplyBytes)))
 	conn, err := grpc.NewClient(addr, append(opts, extra...)...)
 	if err != nil {
 		return nil, fmt.Errorf("dialling %s: %w", addr, err)

@@ -64,7 +64,11 @@ func (r *retroRun) stop() {
 }
 
 func (s *retroService) status(ctx context.Context, method string, err error) error {
-	return engineStatus(ctx, s.log, method, "the retro job could not run", err)
+	what := "the retro job could not start"
+	if method == "GetRetroReport" {
+		what = "the retro report could not be read"
+	}
+	return engineStatus(ctx, s.log, method, what, err)
 }
 
 // StartEligibilityRetro implements RetroService.StartEligibilityRetro.
