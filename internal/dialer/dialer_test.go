@@ -10,7 +10,9 @@ import (
 	testpb "google.golang.org/grpc/interop/grpc_testing"
 )
 
-type bigReplies struct{ testpb.UnimplementedTestServiceServer }
+type bigReplies struct {
+	testpb.UnimplementedTestServiceServer
+}
 
 func (bigReplies) UnaryCall(_ context.Context, r *testpb.SimpleRequest) (*testpb.SimpleResponse, error) {
 	return &testpb.SimpleResponse{Payload: &testpb.Payload{Body: make([]byte, r.GetResponseSize())}}, nil
