@@ -15,8 +15,6 @@ import (
 	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/edits"
 	"github.com/rxclaims/rxclaims/internal/demo"
-	"github.com/rxclaims/rxclaims/internal/pgtest"
-	"github.com/rxclaims/rxclaims/internal/scenario"
 	"github.com/rxclaims/rxclaims/internal/store/pgstore"
 )
 
@@ -28,20 +26,9 @@ import (
 // No change is lost, the stored versions are numbered one after another,
 // and every claim records a stored version.
 func TestConfigChangesRace(t *testing.T) {
-	dsn := pgtest.DSN(t)
 	cfg := demo.Config()
 	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
-	clock := func() time.Time { return now }
-	stores := []*pgstore.Store{open(t, dsn), open(t, dsn)}
-	for _, s := range stores {
-		t.Cleanup(func() { s.Close() })
-	}
-	engines := []*adjudicator.Engine{scenario.NewEngineOn(t, cfg, stores[0], clock)}
-	second, err := adjudicator.New(cfg, adjudicator.Options{Store: stores[1], Configs: stores[1], Now: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	engines = append(engines, second)
+	stores, engines := twoInstances(t, cfg, now)
 	if engines[0].ConfigVersion() != 1 || engines[1].ConfigVersion() != 1 {
 		t.Fatalf("versions at start: %d and %d; want 1 and 1", engines[0].ConfigVersion(), engines[1].ConfigVersion())
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/config"
 	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/internal/demo"
 	"github.com/rxclaims/rxclaims/internal/pgtest"
@@ -22,20 +23,9 @@ import (
 // answered as its duplicate, and the database verifies clean (every
 // balance equals its claims).
 func TestRacingBills(t *testing.T) {
-	dsn := pgtest.DSN(t)
 	cfg := demo.Config()
 	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
-	clock := func() time.Time { return now }
-	stores := []*pgstore.Store{open(t, dsn), open(t, dsn)}
-	for _, s := range stores {
-		t.Cleanup(func() { s.Close() })
-	}
-	first := scenario.NewEngineOn(t, cfg, stores[0], clock)
-	second, err := adjudicator.New(cfg, adjudicator.Options{Store: stores[1], Configs: stores[1], Now: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	engines := []*adjudicator.Engine{first, second}
+	stores, engines := twoInstances(t, cfg, now)
 	claims := demo.CoveredClaims(cfg, domain.DateOf(now))
 	const rounds = 3
 	status := make([][2]adjudicator.Status, rounds*len(claims))
@@ -104,4 +94,22 @@ func TestFamilyChangedElsewhere(t *testing.T) {
 			}
 		}
 	}
+}
+
+// twoInstances opens two stores on one private database, each with its own
+// engine at now, as two adjudicator instances would run.
+func twoInstances(t *testing.T, cfg *config.Config, now time.Time) ([]*pgstore.Store, []*adjudicator.Engine) {
+	t.Helper()
+	dsn := pgtest.DSN(t)
+	clock := func() time.Time { return now }
+	stores := []*pgstore.Store{open(t, dsn), open(t, dsn)}
+	for _, s := range stores {
+		t.Cleanup(func() { s.Close() })
+	}
+	first := scenario.NewEngineOn(t, cfg, stores[0], clock)
+	second, err := adjudicator.New(cfg, adjudicator.Options{Store: stores[1], Configs: stores[1], Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return stores, []*adjudicator.Engine{first, second}
 }
