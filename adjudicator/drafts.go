@@ -22,6 +22,7 @@ const (
 	// The hierarchy's settings versions: the PBM's (ID "PBM"), a
 	// client's and a group's.
 	DraftSettings DraftKind = "settings"
+	DraftPBM      DraftKind = "pbm" // the same as settings, as adjctl settings names the level
 	DraftClient   DraftKind = "client"
 	DraftGroup    DraftKind = "group"
 )
@@ -89,6 +90,7 @@ var draftKinds = map[DraftKind]func(cfg *config.Config, id string, version int, 
 		return err
 	},
 	DraftSettings: activateSettings(config.LevelPBM),
+	DraftPBM:      activateSettings(config.LevelPBM),
 	DraftClient:   activateSettings(config.LevelClient),
 	DraftGroup:    activateSettings(config.LevelGroup),
 }

@@ -159,3 +159,22 @@ func TestImportSettingsDraft(t *testing.T) {
 		t.Fatalf("PBM versions after the import: %+v %v", vs, err)
 	}
 }
+
+// TestSettingsRefusals: a negative version in a draft and an ID no record
+// can have are refused as invalid, not ignored or looked up.
+func TestSettingsRefusals(t *testing.T) {
+	ctx := context.Background()
+	clock := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	e, _ := scenario.NewEngine(t, ppoConfig(t), t.TempDir(), func() time.Time { return clock })
+	if _, err := e.CreateSettingsDraft(ctx, config.SettingsVersion{Level: config.LevelGroup, JSON: []byte(`{"id":"G1","client_id":"ACME","version":-5}`)},
+		adjudicator.Actor("alice")); !errors.Is(err, edits.ErrInvalid) {
+		t.Errorf("a draft with version -5: %v, want ErrInvalid", err)
+	}
+	long := strings.Repeat("é", 5000)
+	if _, err := e.SettingsVersions(config.LevelClient, long); !errors.Is(err, edits.ErrInvalid) || strings.Contains(err.Error(), "é") {
+		t.Errorf("versions of a 10 KB id: %v, want ErrInvalid without the id", err)
+	}
+	if _, err := e.ActivateSettings(ctx, config.LevelGroup, long, 1, adjudicator.Actor("bob")); !errors.Is(err, edits.ErrInvalid) {
+		t.Errorf("activating a 10 KB id: %v, want ErrInvalid", err)
+	}
+}

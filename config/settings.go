@@ -170,6 +170,9 @@ func (k levelList[T, P]) draft(c *Config, doc []byte, update bool, user string, 
 	if !edits.ValidID(p.key()) {
 		return SettingsVersion{}, invalidRecord(fmt.Sprintf("%s %s: id must be 1 to 64 letters, digits, '-', '_' or '.'", k.noun, domain.Quote(p.key())))
 	}
+	if v := p.dated().Version; v < 0 {
+		return SettingsVersion{}, invalidRecord(fmt.Sprintf("%s %s: version %d: a draft's version is given by the lifecycle (leave it out) or names the draft to update", k.noun, p.key(), v))
+	}
 	if err := k.check(c, p); err != nil {
 		return SettingsVersion{}, err
 	}
@@ -192,6 +195,9 @@ func (k levelList[T, P]) step(c *Config, id string, version int, on bool, user s
 	)
 	if k.level == LevelPBM && id == "" {
 		id = PBMID
+	}
+	if !edits.ValidID(id) {
+		return SettingsVersion{}, invalidID(k.noun)
 	}
 	before := undatedOf(c)
 	if on {
@@ -259,6 +265,9 @@ func (u undated) check(after undated, activated bool, ref string) error {
 func (k levelList[T, P]) versions(c *Config, id string) ([]SettingsVersion, error) {
 	if k.level == LevelPBM && id == "" {
 		id = PBMID
+	}
+	if !edits.ValidID(id) {
+		return nil, invalidID(k.noun)
 	}
 	vs := versionsOf[T, P](*k.list(c), id)
 	if len(vs) == 0 {
@@ -379,4 +388,10 @@ func (c *Config) normalizeHierarchy() {
 	for i := range c.Groups {
 		c.Groups[i].Dated.normalize(&c.Groups[i].Audit)
 	}
+}
+
+// invalidID refuses an ID no record can have, without repeating it (it
+// may be long or not text).
+func invalidID(noun string) error {
+	return invalidRecord(fmt.Sprintf("%s id: must be 1 to 64 letters, digits, '-', '_' or '.'", noun))
 }
