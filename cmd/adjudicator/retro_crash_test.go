@@ -35,19 +35,7 @@ func TestRetroCrashResumes(t *testing.T) {
 	proc, addrs := startServerAddrs(t, bin, data)
 	member := coveredMembers(t)[0]
 	today := domain.DateOf(time.Now().UTC())
-	billed := map[string]bool{}
-	bills := client.NewClaims(dial(t, addrs.claims))
-	for i := range claims {
-		c := *member
-		c.RxNumber, c.FillNumber = fmt.Sprint(870000+i), 0
-		c.DateOfService = today.AddDays(-25 + 4*i).String()
-		c.DaysSupply, c.Quantity = 3, "3"
-		r, err := bills.Bill(context.Background(), &c)
-		if err != nil || r.Status != adjudicator.Paid {
-			t.Fatalf("bill %d: %v %+v", i, err, r)
-		}
-		billed[r.ClaimID] = true
-	}
+	billed := billSpaced(t, addrs.claims, member, claims, 870000, today.AddDays(-25))
 	req := adjudicator.RetroRequest{JobID: "CRASH-1", Kind: adjudicator.RetroEligibility, CardholderID: member.CardholderID,
 		PersonCode: member.PersonCode, From: today.AddDays(-30)}
 	retro := client.NewRetro(dial(t, addrs.admin), "erin")
@@ -191,19 +179,7 @@ func TestRetroTakeover(t *testing.T) {
 	procA, addrsA := startServerArgs(t, bin, "--store", dsn, "--data-dir", t.TempDir())
 	member := coveredMembers(t)[0]
 	today := domain.DateOf(time.Now().UTC())
-	billed := map[string]bool{}
-	bills := client.NewClaims(dial(t, addrsA.claims))
-	for i := range claims {
-		c := *member
-		c.RxNumber, c.FillNumber = fmt.Sprint(880000+i), 0
-		c.DateOfService = today.AddDays(-20 + 4*i).String()
-		c.DaysSupply, c.Quantity = 3, "3"
-		r, err := bills.Bill(context.Background(), &c)
-		if err != nil || r.Status != adjudicator.Paid {
-			t.Fatalf("bill %d: %v %+v", i, err, r)
-		}
-		billed[r.ClaimID] = true
-	}
+	billed := billSpaced(t, addrsA.claims, member, claims, 880000, today.AddDays(-20))
 	req := adjudicator.RetroRequest{JobID: "TAKEOVER-1", Kind: adjudicator.RetroEligibility, CardholderID: member.CardholderID,
 		PersonCode: member.PersonCode, From: today.AddDays(-30)}
 	retroA := client.NewRetro(dial(t, addrsA.admin), "erin")
@@ -240,4 +216,25 @@ func TestRetroTakeover(t *testing.T) {
 	if err != nil || sum.Claims != 2*claims || sum.Same != sum.Claims {
 		t.Fatalf("replay-store: %v, %+v; want all %d claims the same", err, sum, 2*claims)
 	}
+}
+
+// billSpaced bills n 3-day fills of member through the server at addr,
+// four days apart from first, numbering prescriptions from rx; each must
+// pay. It returns the claim IDs paid.
+func billSpaced(t *testing.T, addr string, member *adjudicator.Claim, n, rx int, first domain.Date) map[string]bool {
+	t.Helper()
+	billed := map[string]bool{}
+	bills := client.NewClaims(dial(t, addr))
+	for i := range n {
+		c := *member
+		c.RxNumber, c.FillNumber = fmt.Sprint(rx+i), 0
+		c.DateOfService = first.AddDays(4 * i).String()
+		c.DaysSupply, c.Quantity = 3, "3"
+		r, err := bills.Bill(context.Background(), &c)
+		if err != nil || r.Status != adjudicator.Paid {
+			t.Fatalf("bill %d: %v %+v", i, err, r)
+		}
+		billed[r.ClaimID] = true
+	}
+	return billed
 }
