@@ -88,6 +88,9 @@ type Caches struct {
 	MemTableBytes     uint64 // one Pebble memtable
 	FamilyCacheSize   int    // families kept decoded
 	DocumentCacheSize int    // accumulator documents kept decoded
+	// WALSyncInterval is store.Options.WALMinSyncInterval: 0 the store's
+	// default, negative no spacing.
+	WALSyncInterval time.Duration
 }
 
 // Addrs are the bound addresses; Health and Metrics are nil when disabled.
