@@ -71,7 +71,7 @@ type flags struct {
 	BlockCacheMiB   int64            `name:"block-cache-mib" env:"RXCLAIMS_BLOCK_CACHE_MIB" default:"512" help:"Pebble block cache for the working set, in MiB, on top of the memtables it also holds (3 x --memtable-mib)."`
 	MemTableMiB     uint64           `name:"memtable-mib" env:"RXCLAIMS_MEMTABLE_MIB" default:"64" help:"Pebble memtable size in MiB."`
 	FamilyCache     int              `name:"family-cache" env:"RXCLAIMS_FAMILY_CACHE" default:"100000" help:"Families kept decoded in memory."`
-	DocumentCache   int              `name:"document-cache" env:"RXCLAIMS_DOCUMENT_CACHE" default:"200000" help:"Accumulator documents kept decoded in memory."`
+	DocumentCache   int              `name:"document-cache" env:"RXCLAIMS_DOCUMENT_CACHE" default:"200000" help:"Accumulator documents kept in memory (in their stored encoding)."`
 	GCHeapFloorMiB  int64            `name:"gc-heap-floor-mib" env:"RXCLAIMS_GC_HEAP_FLOOR_MIB" default:"256" help:"The Go heap may grow to this many MiB before a garbage collection, however small the live heap (at most half GOMEMLIMIT; 0: none; ignored when GOGC is set)."`
 	WALSyncInterval time.Duration    `name:"wal-sync-interval" env:"RXCLAIMS_WAL_SYNC_INTERVAL" default:"250us" help:"Least time between two WAL syncs while other commits are in flight to share them (group commit); 0 syncs every commit's batch at once."`
 	Policy          string           `name:"policy" env:"RXCLAIMS_POLICY" placeholder:"FILE" help:"Policy file granting callers their roles (YAML; see deploy/policy.yaml). Without it every caller has every role (development mode)."`
