@@ -481,3 +481,31 @@ func TestBucketQuantile(t *testing.T) {
 		t.Errorf("no observations: %v", got)
 	}
 }
+
+func TestBucketMax(t *testing.T) {
+	// The runtime's pause buckets as Prometheus gets them: a decade apart.
+	bounds := []float64{8.192e-05, 0.000917504, 0.01048576, 0.117440512, math.Inf(1)}
+	hist := func(counts ...float64) map[float64]float64 { // per-bucket counts, made cumulative
+		m, sum := map[float64]float64{}, 0.0
+		for i, le := range bounds {
+			sum += counts[i]
+			m[le] = sum
+		}
+		return m
+	}
+	before := hist(5, 3, 1, 0, 0)
+	for _, c := range []struct {
+		after []float64
+		want  float64
+	}{
+		{[]float64{5, 3, 1, 0, 0}, 0},          // nothing in the step
+		{[]float64{6, 6, 1, 0, 0}, 0.917504},   // four pauses, the longest under 0.918 ms
+		{[]float64{6, 6, 2, 0, 0}, 10.48576},   // one of 0.918 to 10.5 ms
+		{[]float64{5, 3, 1, 0, 1}, 117.440512}, // above the last finite bound: that bound
+		{[]float64{5, 3, 1, 1, 0}, 117.440512}, // one of 10.5 to 117 ms
+	} {
+		if got := bucketMax(before, hist(c.after...)); math.Abs(got-c.want) > 1e-9 {
+			t.Errorf("bucketMax(%v) = %v ms, want %v", c.after, got, c.want)
+		}
+	}
+}

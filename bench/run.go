@@ -454,7 +454,7 @@ func (s *session) measured(ctx context.Context, step func() StepResult) (StepRes
 	r.EngineP99Ms = bucketQuantile(0.99, before.engineBuckets, after.engineBuckets)
 	r.CommitP99Ms = bucketQuantile(0.99, before.commitBuckets, after.commitBuckets)
 	r.SchedP99Ms = bucketQuantile(0.99, before.schedBuckets, after.schedBuckets)
-	r.GCPauseP99Ms = bucketQuantile(0.99, before.gcPauseBuckets, after.gcPauseBuckets)
+	r.GCPauseMaxMs = bucketMax(before.gcPauseBuckets, after.gcPauseBuckets)
 	r.GCPauses = observations(before.gcPauseBuckets, after.gcPauseBuckets)
 	r.RSSBytes = after.rssBytes
 	return r, ctx.Err()

@@ -340,3 +340,26 @@ func benchPolicy(dir string) (string, error) {
 func observations(before, after map[float64]float64) float64 {
 	return after[math.Inf(1)] - before[math.Inf(1)]
 }
+
+// bucketMax is the upper bound, in milliseconds, of the highest bucket
+// that gained an observation between two readings of a histogram's
+// cumulative buckets: the longest observation is at most this. 0 when
+// nothing was observed; the highest finite bound when the longest fell in
+// +Inf (it is then above that bound).
+func bucketMax(before, after map[float64]float64) float64 {
+	top, finite, prev := 0.0, 0.0, 0.0
+	for _, le := range slices.Sorted(maps.Keys(after)) {
+		n := after[le] - before[le]
+		if n > prev {
+			top = le
+		}
+		if !math.IsInf(le, 1) {
+			finite = le
+		}
+		prev = n
+	}
+	if math.IsInf(top, 1) {
+		top = finite
+	}
+	return 1000 * top
+}

@@ -71,7 +71,9 @@ type flags struct {
 	BlockCacheMiB   int64            `name:"block-cache-mib" env:"RXCLAIMS_BLOCK_CACHE_MIB" default:"512" help:"Pebble block cache for the working set, in MiB, on top of the memtables it also holds (3 x --memtable-mib)."`
 	MemTableMiB     uint64           `name:"memtable-mib" env:"RXCLAIMS_MEMTABLE_MIB" default:"64" help:"Pebble memtable size in MiB."`
 	FamilyCache     int              `name:"family-cache" env:"RXCLAIMS_FAMILY_CACHE" default:"100000" help:"Families kept decoded in memory."`
-	DocumentCache   int              `name:"document-cache" env:"RXCLAIMS_DOCUMENT_CACHE" default:"200000" help:"Accumulator documents kept decoded in memory."`
+	DocumentCache   int              `name:"document-cache" env:"RXCLAIMS_DOCUMENT_CACHE" default:"200000" help:"Accumulator documents kept in memory (in their stored encoding)."`
+	GCHeapFloorMiB  int64            `name:"gc-heap-floor-mib" env:"RXCLAIMS_GC_HEAP_FLOOR_MIB" default:"256" help:"The Go heap may grow to this many MiB before a garbage collection, however small the live heap (at most half GOMEMLIMIT; 0: none; ignored when GOGC is set)."`
+	WALSyncInterval time.Duration    `name:"wal-sync-interval" env:"RXCLAIMS_WAL_SYNC_INTERVAL" default:"250us" help:"Least time between two WAL syncs while other commits are in flight to share them (group commit); 0 syncs every commit's batch at once."`
 	Policy          string           `name:"policy" env:"RXCLAIMS_POLICY" placeholder:"FILE" help:"Policy file granting callers their roles (YAML; see deploy/policy.yaml). Without it every caller has every role (development mode)."`
 	PrintDemoConfig bool             `name:"print-demo-config" help:"Print the built-in demo data as a configuration bundle and exit."`
 	Verify          bool             `name:"verify" help:"Check the store in --data-dir (every balance equals its claims' contributions; one paid claim per key; the audit trail's hash chain is unbroken) and exit; the server must be stopped."`
@@ -114,17 +116,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if f.BlockCacheMiB < 1 || f.MemTableMiB < 1 || f.MemTableMiB > 4096 || f.FamilyCache < 1 || f.DocumentCache < 1 {
 		return errors.New("--block-cache-mib, --memtable-mib (at most 4096), --family-cache and --document-cache must be positive")
 	}
+	if f.GCHeapFloorMiB < 0 || f.GCHeapFloorMiB > 1<<20 {
+		return fmt.Errorf("--gc-heap-floor-mib: %d is not between 0 and 1048576", f.GCHeapFloorMiB)
+	}
+	if f.WALSyncInterval < 0 || f.WALSyncInterval > 10*time.Millisecond {
+		return fmt.Errorf("--wal-sync-interval: %s is not between 0 and 10ms", f.WALSyncInterval)
+	}
 	if f.RetroPoll < time.Second || f.RetroPoll > time.Hour {
 		return fmt.Errorf("--retro-poll: %s is not between 1s and 1h", f.RetroPoll)
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: lvl}))
-	tuneGC(log)
+	tuneGC(ctx, log, f.GCHeapFloorMiB<<20)
 	return server.Run(ctx, server.Options{
 		GRPCAddr: f.GRPCAddr, AdminAddr: f.AdminAddr, HealthAddr: f.HealthAddr, MetricsAddr: f.MetricsAddr, DataDir: f.DataDir, StoreDSN: f.Store,
 		Config: chooseConfig(f.Config, log), Logger: log, BackupDir: f.BackupDir, PolicyFile: f.Policy,
 		MaxClaimsInFlight: f.MaxInFlight, RetroPoll: f.RetroPoll, AfterRetroStep: retroHoldHook(ctx, log),
 		Caches: server.Caches{BlockCacheBytes: f.BlockCacheMiB << 20, MemTableBytes: f.MemTableMiB << 20,
-			FamilyCacheSize: f.FamilyCache, DocumentCacheSize: f.DocumentCache},
+			FamilyCacheSize: f.FamilyCache, DocumentCacheSize: f.DocumentCache, WALSyncInterval: walSyncInterval(f.WALSyncInterval)},
 		Security: server.Security{
 			TLSCert: f.TLSCert, TLSKey: f.TLSKey, ClientCA: f.TLSClientCA,
 			JWKS: f.JWKS, JWTIssuer: f.JWTIssuer, JWTAudience: f.JWTAudience,
@@ -243,4 +251,13 @@ func readVerify(dir string) (*store.Report, *store.AuditReport, error) {
 		audit, err = st.VerifyAudit()
 	}
 	return rep, audit, errors.Join(err, st.Close())
+}
+
+// walSyncInterval is the store's WAL sync spacing for the flag's value:
+// the flag's 0 (no spacing) is the store's negative.
+func walSyncInterval(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }

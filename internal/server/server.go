@@ -87,7 +87,10 @@ type Caches struct {
 	BlockCacheBytes   int64  // Pebble's block cache for the working set, on top of the memtables
 	MemTableBytes     uint64 // one Pebble memtable
 	FamilyCacheSize   int    // families kept decoded
-	DocumentCacheSize int    // accumulator documents kept decoded
+	DocumentCacheSize int    // accumulator documents kept (encoded)
+	// WALSyncInterval is store.Options.WALMinSyncInterval: 0 the store's
+	// default, negative no spacing.
+	WALSyncInterval time.Duration
 }
 
 // Addrs are the bound addresses; Health and Metrics are nil when disabled.

@@ -110,7 +110,13 @@ type Store struct {
 	db       *pebble.DB
 	opts     Options
 	families *lru.Cache[string, *domain.Family]
-	docs     *lru.Cache[string, *accumulators.Doc]
+	// docs holds accumulator documents as their stored encoding, not
+	// decoded: one pointer-free byte slice per entry where a decoded
+	// document is a tree of entries and big integers, which the garbage
+	// collector would mark on every cycle (a cache of 200,000 documents
+	// holds millions of pointers). A hit decodes, which gives the caller
+	// its own copy as the clone of a decoded value did.
+	docs *lru.Cache[string, []byte]
 	// famMu and famGen keep a family read that raced a family write from
 	// caching the old value: a write bumps famGen and evicts under famMu; a
 	// read caches under famMu only if famGen has not moved since it read disk.
@@ -186,7 +192,7 @@ func Open(o Options) (*Store, error) {
 	}
 	s := &Store{db: db, opts: opts, health: h, inflight: inflight, committers: newCommitters()}
 	s.families, _ = lru.New[string, *domain.Family](max(opts.FamilyCacheSize, 1))
-	s.docs, _ = lru.New[string, *accumulators.Doc](max(opts.DocumentCacheSize, 1))
+	s.docs, _ = lru.New[string, []byte](max(opts.DocumentCacheSize, 1))
 	s.docFlight.keys = map[string]docKeyFlight{}
 	s.summaryLocks.seed = maphash.MakeSeed()
 	if s.paddedKeys, err = s.scanPaddedKeys(); err != nil {
@@ -461,14 +467,15 @@ func (s *Store) Claim(id string) (*adjudicator.ClaimRecord, error) {
 	return rec, nil
 }
 
-// Accumulators returns the caller's own copy of a document. A document
-// read from disk is cached only if no commit of it ran meanwhile (see
-// docflight.go), so the cache never holds a value older than the disk's.
+// Accumulators returns the caller's own copy of a document, decoded from
+// the cache's encoding or the disk's. A document read from disk is cached
+// only if no commit of it ran meanwhile (see docflight.go), so the cache
+// never holds a value older than the disk's.
 func (s *Store) Accumulators(_ context.Context, scope accumulators.Scope, id string, period domain.Date) (*accumulators.Doc, error) {
 	k := docKey(scope, id, period)
-	if d, ok := s.docs.Get(k); ok {
+	if v, ok := s.docs.Get(k); ok {
 		s.stats[cacheDocuments].hits.Add(1)
-		return d.Clone(), nil
+		return decodeDocument(v, scope, period)
 	}
 	s.stats[cacheDocuments].misses.Add(1)
 	epoch := s.docFlight.beginRead(k)
@@ -477,15 +484,25 @@ func (s *Store) Accumulators(_ context.Context, scope accumulators.Scope, id str
 		s.docFlight.endRead(k, epoch, nil)
 		return nil, err
 	}
-	d := &accumulators.Doc{}
-	if v != nil {
-		if d, err = records.DecodeDocument(v); err != nil {
-			s.docFlight.endRead(k, epoch, nil)
-			return nil, fmt.Errorf("store: %s document for period %s: %w", scope, period, err)
-		}
+	d, err := decodeDocument(v, scope, period)
+	if err != nil {
+		s.docFlight.endRead(k, epoch, nil)
+		return nil, err
 	}
-	s.docFlight.endRead(k, epoch, func() { s.docs.Add(k, d) })
-	return d.Clone(), nil
+	s.docFlight.endRead(k, epoch, func() { s.docs.Add(k, v) })
+	return d, nil
+}
+
+// decodeDocument decodes a stored document; nil (absent) is the empty one.
+func decodeDocument(v []byte, scope accumulators.Scope, period domain.Date) (*accumulators.Doc, error) {
+	if v == nil {
+		return &accumulators.Doc{}, nil
+	}
+	d, err := records.DecodeDocument(v)
+	if err != nil {
+		return nil, fmt.Errorf("store: %s document for period %s: %w", scope, period, err)
+	}
+	return d, nil
 }
 
 // Commit writes the claim records, index entry, history, documents and
@@ -516,10 +533,14 @@ func (s *Store) Apply(_ context.Context, c *adjudicator.Commit) (wait func() err
 	if err := writeClaims(b.Batch, c); err != nil {
 		return nil, err
 	}
+	// The documents encoded now, while they are the caller's to change;
+	// the encodings are what the cache keeps once the batch is durable.
 	keys := make([]string, len(c.Docs))
+	docs := make([][]byte, len(c.Docs))
 	for i, d := range c.Docs {
 		keys[i] = docKey(d.Scope, d.ID, d.Period)
-		if err := b.Set([]byte(keys[i]), records.EncodeDocument(d.Doc), nil); err != nil {
+		docs[i] = records.EncodeDocument(d.Doc)
+		if err := b.Set([]byte(keys[i]), docs[i], nil); err != nil {
 			return nil, err
 		}
 	}
@@ -537,11 +558,6 @@ func (s *Store) Apply(_ context.Context, c *adjudicator.Commit) (wait func() err
 	if err != nil {
 		unlock()
 		return nil, err
-	}
-	// The documents copied now, while they are the caller's to change.
-	docs := make([]*accumulators.Doc, len(c.Docs))
-	for i, d := range c.Docs {
-		docs[i] = d.Doc.Clone()
 	}
 	s.docFlight.beginCommit(keys, func(k string) { s.docs.Remove(k) })
 	start := time.Now()
