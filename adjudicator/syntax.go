@@ -205,8 +205,19 @@ func parseAmount(s string, places int) (decimal.Decimal, bool) {
 	if dot >= 0 && (len(s)-dot-1 > places || dot == len(s)-1) {
 		return decimal.Zero, false
 	}
-	d, err := decimal.NewFromString(s)
-	return d, err == nil
+	// At most 16 digits fit an int64, so the coefficient is read without
+	// decimal.NewFromString's string copies and big.Int parse; the result
+	// is the decimal NewFromString gives, exponent included (TestParseAmount).
+	var coef int64
+	exp := int32(0)
+	for i := 0; i < len(s); i++ {
+		if i == dot {
+			exp = -int32(len(s) - dot - 1)
+			continue
+		}
+		coef = coef*10 + int64(s[i]-'0')
+	}
+	return decimal.New(coef, exp), true
 }
 
 // normalizePersonCode accepts 1 to 3 digits and pads to NCPDP's 3.

@@ -70,10 +70,18 @@ func TestParseAmount(t *testing.T) {
 		{"9999999999999.99", 2, "9999999999999.99"},
 		{"12.345", 3, "12.345"},
 		{"30", 3, "30"},
+		{"0.5", 3, "0.5"},
+		{"000000000000.500", 3, "0.5"},
+		{"9999999999999999", 2, "9999999999999999"},
 	} {
 		got, ok := parseAmount(tc.s, tc.places)
 		if !ok || !got.Equal(decimal.RequireFromString(tc.want)) {
 			t.Errorf("parseAmount(%q, %d) = %s, %v; want %s", tc.s, tc.places, got, ok, tc.want)
+		}
+		// The same decimal as decimal.NewFromString, exponent included:
+		// amounts are stored and formatted by coefficient and exponent.
+		if std := decimal.RequireFromString(tc.s); got.Exponent() != std.Exponent() || got.Coefficient().Cmp(std.Coefficient()) != 0 {
+			t.Errorf("parseAmount(%q) = %s×10^%d; NewFromString gives %s×10^%d", tc.s, got.Coefficient(), got.Exponent(), std.Coefficient(), std.Exponent())
 		}
 	}
 	for _, tc := range []struct {

@@ -127,6 +127,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: lvl}))
 	tuneGC(ctx, log, f.GCHeapFloorMiB<<20)
+	stopProfile, err := startCPUProfile(log)
+	if err != nil {
+		return err
+	}
+	defer stopProfile()
 	return server.Run(ctx, server.Options{
 		GRPCAddr: f.GRPCAddr, AdminAddr: f.AdminAddr, HealthAddr: f.HealthAddr, MetricsAddr: f.MetricsAddr, DataDir: f.DataDir, StoreDSN: f.Store,
 		Config: chooseConfig(f.Config, log), Logger: log, BackupDir: f.BackupDir, PolicyFile: f.Policy,
