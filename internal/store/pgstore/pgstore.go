@@ -254,11 +254,10 @@ type querier interface {
 // The connection is taken at the first statement, so the in-process
 // locks the engine takes before reading come first.
 type claimTx struct {
-	mu     sync.Mutex
-	conn   *pgxpool.Conn
-	begun  bool            // BEGIN was sent: end rolls back
-	done   bool            // committed, failed or ended: nothing more runs in it
-	locked map[string]bool // families whose row it holds
+	mu    sync.Mutex
+	conn  *pgxpool.Conn
+	begun bool // BEGIN was sent: end rolls back
+	done  bool // committed, failed or ended: nothing more runs in it
 	// keys and claims are what it read under claim keys: the claim ID
 	// ("" for none) and the record as stored. A row found is locked (FOR
 	// UPDATE) until the transaction ends; a key found absent is inserted
@@ -266,17 +265,30 @@ type claimTx struct {
 	// conflict) if another transaction inserted it meanwhile.
 	keys   map[adjudicator.ClaimKey]string
 	claims map[string][]byte
-	// families, docs and pas are what lockFamily read with each lock: the
-	// family record (nil: none), every document of the family and its
-	// prior authorization records, as stored. Under the lock nothing else
-	// changes them until this transaction commits, so its later reads are
-	// served from here.
-	families map[string][]byte
+	// families and docs are what lockFamily read with each lock: the
+	// family (its record, nil for none, and its prior authorization
+	// records) and every document of the family, as stored; a family is
+	// in families exactly when this transaction holds its row. Under the
+	// lock nothing else changes them until this transaction commits, so
+	// its later reads are served from here.
+	families map[string]lockedFamily
 	docs     map[docRef][]byte
-	pas      map[string][][]byte
 	// ahead is a family to lock and read with the next claim key read
 	// (PrefetchFamily), "" for none.
 	ahead string
+}
+
+// lockedFamily is what lockFamily read of a family: its record (nil:
+// none) and its prior authorization records.
+type lockedFamily struct {
+	record []byte
+	pas    [][]byte
+}
+
+// locked reports whether t holds the family's row.
+func (t *claimTx) locked(cardholderID string) bool {
+	_, ok := t.families[cardholderID]
+	return ok
 }
 
 // docRef names one accumulator document.
@@ -290,8 +302,8 @@ type txKey struct{}
 
 // Begin implements adjudicator.Transactor.
 func (s *Store) Begin(ctx context.Context) (context.Context, func(), error) {
-	t := &claimTx{locked: map[string]bool{}, keys: map[adjudicator.ClaimKey]string{}, claims: map[string][]byte{},
-		families: map[string][]byte{}, docs: map[docRef][]byte{}, pas: map[string][][]byte{}}
+	t := &claimTx{keys: make(map[adjudicator.ClaimKey]string, 1), claims: map[string][]byte{},
+		families: make(map[string]lockedFamily, 1), docs: make(map[docRef][]byte, 8)}
 	end := func() {
 		t.mu.Lock()
 		defer t.mu.Unlock()
@@ -424,7 +436,7 @@ func (s *Store) with(ctx context.Context, fn func(q querier, t *claimTx) error) 
 // nothing. The lock is queued first: each read after it (READ COMMITTED)
 // sees the latest commit.
 func lockFamily(ctx context.Context, q querier, t *claimTx, cardholderID string) error {
-	if t == nil || t.locked[cardholderID] {
+	if t == nil || t.locked(cardholderID) {
 		return nil
 	}
 	b := &pgx.Batch{}
@@ -484,9 +496,7 @@ func readLockFamily(br pgx.BatchResults, t *claimTx, cardholderID string) error 
 	if err := forEachRow(rows, func(v []byte) error { pas = append(pas, v); return nil }); err != nil {
 		return err
 	}
-	t.families[cardholderID] = fam
-	t.pas[cardholderID] = pas
-	t.locked[cardholderID] = true
+	t.families[cardholderID] = lockedFamily{record: fam, pas: pas}
 	return nil
 }
 
@@ -537,7 +547,7 @@ func (s *Store) Family(ctx context.Context, cardholderID string) (*domain.Family
 			return err
 		}
 		if t != nil {
-			v = t.families[cardholderID]
+			v = t.families[cardholderID].record
 			return nil
 		}
 		return noRows(q.QueryRow(ctx, `SELECT record FROM families WHERE cardholder_id = $1`, cardholderID).Scan(&v))
@@ -716,16 +726,14 @@ func (s *Store) RemoveFamily(ctx context.Context, cardholderID, at string, audit
 func (s *Store) ClaimByKey(ctx context.Context, key adjudicator.ClaimKey) (*adjudicator.ClaimRecord, error) {
 	var v []byte
 	err := s.with(ctx, func(q querier, t *claimTx) error {
-		const sql = `SELECT c.id, c.record FROM claim_index i JOIN claims c ON c.id = i.claim_id
-			WHERE i.pharmacy_npi = $1 AND i.rx_number = $2 AND i.fill_number = $3 AND i.date_of_service = $4`
 		args := []any{key.PharmacyNPI, key.RxNumber, key.FillNumber, key.DateOfService}
 		if t == nil {
-			return noRows(q.QueryRow(ctx, sql, args...).Scan(new(string), &v))
+			return noRows(q.QueryRow(ctx, claimByKeySQL, args...).Scan(new(string), &v))
 		}
-		b := &pgx.Batch{}
-		b.Queue(sql+` FOR UPDATE`, args...)
+		b := &pgx.Batch{QueuedQueries: make([]*pgx.QueuedQuery, 0, 6)}
+		b.Queue(claimByKeySQL+` FOR UPDATE`, args...) // a constant: no string built per claim
 		ahead := t.ahead
-		if t.locked[ahead] {
+		if t.locked(ahead) {
 			ahead = ""
 		}
 		t.ahead = ""
@@ -755,6 +763,10 @@ func (s *Store) ClaimByKey(ctx context.Context, key adjudicator.ClaimKey) (*adju
 	}
 	return decodeClaim(v)
 }
+
+// claimByKeySQL reads the claim the key index points to.
+const claimByKeySQL = `SELECT c.id, c.record FROM claim_index i JOIN claims c ON c.id = i.claim_id
+			WHERE i.pharmacy_npi = $1 AND i.rx_number = $2 AND i.fill_number = $3 AND i.date_of_service = $4`
 
 func decodeClaim(v []byte) (*adjudicator.ClaimRecord, error) {
 	rec, err := records.DecodeClaim(v)
@@ -934,7 +946,7 @@ func (s *Store) Commit(ctx context.Context, c *adjudicator.Commit) error {
 // inserted it meanwhile, so the whole transaction fails before its
 // COMMIT; without one (t nil), every write replaces.
 func commitBatch(c *adjudicator.Commit, t *claimTx) (*pgx.Batch, error) {
-	b := &pgx.Batch{}
+	b := &pgx.Batch{QueuedQueries: make([]*pgx.QueuedQuery, 0, 4+len(c.Records)+len(c.Docs))}
 	for _, r := range c.Records {
 		v, err := records.EncodeClaim(r)
 		if err != nil {

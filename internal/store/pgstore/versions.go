@@ -78,7 +78,7 @@ func (s *Store) PriorAuths(ctx context.Context, cardholderID string) ([]domain.P
 			return nil
 		}
 		if t != nil { // read with the lock
-			for _, v := range t.pas[cardholderID] {
+			for _, v := range t.families[cardholderID].pas {
 				if err := decode(v); err != nil {
 					return err
 				}
