@@ -27,7 +27,12 @@ import (
 // the stored answers, which a run in date of service order reproduces only
 // where the claims were billed in that order and none was reversed after a
 // later one paid. Both passes write nothing; they share the family's reads
-// (its claims, history and family versions), which are made once.
+// (its claims, history and family versions), which are made once. The
+// draft pass also takes the baseline pass's outcomes (answers, and the
+// history entries and contributions they leave) of the family's claims
+// dated before the first date of service the drafts can change
+// (draftSnapshot): those claims see the same configuration and the same
+// earlier claims in both passes.
 //
 // Claims are re-adjudicated family by family; within a family, in date of
 // service order (ties in claim ID order, the order they were billed). The
@@ -562,7 +567,7 @@ func (d *dryRunner) runFamily(ctx context.Context, f *dryFamily) error {
 		shared := len(claims)
 		if d.snap != d.base {
 			shared, _ = slices.BinarySearchFunc(claims, d.from, func(c dryClaim, from domain.Date) int { return c.dos.Days() - from.Days() })
-			if d.from.IsZero() {
+			if d.from.IsZero() || d.live.dryRunUnshared {
 				shared = 0
 			}
 		}
