@@ -531,7 +531,7 @@ type EditRef struct {
 // response and trace without writing anything. A claim whose key is
 // already paid is re-adjudicated as a rebill would be.
 func (e *Engine) TestClaim(ctx context.Context, c *Claim, drafts []EditRef) (*Response, error) {
-	snap, err := e.draftSnapshot(editDrafts(drafts), "test claim")
+	snap, _, err := e.draftSnapshot(editDrafts(drafts), "test claim")
 	if err != nil {
 		return nil, err
 	}

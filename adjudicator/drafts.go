@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/rxclaims/rxclaims/config"
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/edits"
 )
 
@@ -62,32 +63,37 @@ func DraftKinds() []DraftKind {
 // and the versions of the record hand over by date (config.VersionsInForce)
 // when the copy compiles. A new kind of versioned record (one with the
 // generic lifecycle of config/versions.go) is added here by its name.
-var draftKinds = map[DraftKind]func(cfg *config.Config, id string, version int, by string) error{
-	DraftEdit: func(cfg *config.Config, id string, version int, by string) error {
+//
+// Each returns the first date of service the version can change an answer
+// on: its effective date, as versions hand over by date; zero when it may
+// change every date (a version without an effective date, or one that may
+// change what is undated: the PBM's and clients' routes, DOMAIN.md §2).
+var draftKinds = map[DraftKind]func(cfg *config.Config, id string, version int, by string) (domain.Date, error){
+	DraftEdit: func(cfg *config.Config, id string, version int, by string) (domain.Date, error) {
 		book, err := edits.NewBook(cfg.Edits)
 		if err != nil {
-			return err
+			return domain.Date{}, err
 		}
 		ed, err := book.Get(id, version)
 		if err != nil {
-			return err
+			return domain.Date{}, err
 		}
 		if ed.Status != edits.Draft {
-			return fmt.Errorf("%w: %s is %s, not a draft", edits.ErrConflict, ed.Ref(), ed.Status)
+			return domain.Date{}, fmt.Errorf("%w: %s is %s, not a draft", edits.ErrConflict, ed.Ref(), ed.Status)
 		}
 		if _, err := book.Activate(id, version, by, time.Time{}, true); err != nil {
-			return err
+			return domain.Date{}, err
 		}
 		cfg.Edits = book.All()
-		return nil
+		return ed.From, nil
 	},
-	DraftPlan: func(cfg *config.Config, id string, version int, by string) error {
-		_, err := cfg.ActivatePlan(id, version, by, time.Time{})
-		return err
+	DraftPlan: func(cfg *config.Config, id string, version int, by string) (domain.Date, error) {
+		p, err := cfg.ActivatePlan(id, version, by, time.Time{})
+		return p.Effective, err
 	},
-	DraftNetwork: func(cfg *config.Config, id string, version int, by string) error {
-		_, err := cfg.ActivateNetwork(id, version, by, time.Time{})
-		return err
+	DraftNetwork: func(cfg *config.Config, id string, version int, by string) (domain.Date, error) {
+		n, err := cfg.ActivateNetwork(id, version, by, time.Time{})
+		return n.Effective, err
 	},
 	DraftSettings: activateSettings(config.LevelPBM),
 	DraftPBM:      activateSettings(config.LevelPBM),
@@ -95,41 +101,53 @@ var draftKinds = map[DraftKind]func(cfg *config.Config, id string, version int, 
 	DraftGroup:    activateSettings(config.LevelGroup),
 }
 
-func activateSettings(level config.Level) func(cfg *config.Config, id string, version int, by string) error {
-	return func(cfg *config.Config, id string, version int, by string) error {
-		_, err := cfg.ActivateSettings(level, id, version, by, time.Time{})
-		return err
+func activateSettings(level config.Level) func(cfg *config.Config, id string, version int, by string) (domain.Date, error) {
+	return func(cfg *config.Config, id string, version int, by string) (domain.Date, error) {
+		v, err := cfg.ActivateSettings(level, id, version, by, time.Time{})
+		if level != config.LevelGroup {
+			// The PBM's and a client's routes are undated: the latest
+			// Active version's apply on every date.
+			return domain.Date{}, err
+		}
+		return v.Effective, err
 	}
 }
 
 // draftSnapshot compiles the configuration in force with drafts active,
-// as though activated by by (the name a trace gives their activation).
-// Without drafts it is the snapshot in force.
-func (e *Engine) draftSnapshot(drafts []DraftRef, by string) (*snapshot, error) {
+// as though activated by by (the name a trace gives their activation),
+// and returns the first date of service it can answer differently on
+// from the configuration in force (zero: any date). Without drafts it is
+// the snapshot in force.
+func (e *Engine) draftSnapshot(drafts []DraftRef, by string) (*snapshot, domain.Date, error) {
 	if len(drafts) == 0 {
-		return e.snap.Load(), nil
+		return e.snap.Load(), domain.Date{}, nil
 	}
 	for i, d := range drafts {
 		if draftKinds[d.kind()] == nil {
-			return nil, fmt.Errorf("%w: draft %d: unknown kind; want one of %s", ErrInvalid, i+1, kindList())
+			return nil, domain.Date{}, fmt.Errorf("%w: draft %d: unknown kind; want one of %s", ErrInvalid, i+1, kindList())
 		}
 	}
 	e.adminMu.Lock()
 	cfg, err := snapshotCopy(e.cfg)
 	e.adminMu.Unlock()
 	if err != nil {
-		return nil, err
+		return nil, domain.Date{}, err
 	}
-	for _, d := range drafts {
-		if err := draftKinds[d.kind()](cfg, d.ID, d.Version, by); err != nil {
-			return nil, err
+	var first domain.Date
+	for i, d := range drafts {
+		from, err := draftKinds[d.kind()](cfg, d.ID, d.Version, by)
+		if err != nil {
+			return nil, domain.Date{}, err
+		}
+		if i == 0 || from.IsZero() || !first.IsZero() && from.Before(first) {
+			first = from
 		}
 	}
 	snap, err := compile(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+		return nil, domain.Date{}, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
-	return snap, nil
+	return snap, first, nil
 }
 
 func kindList() string {

@@ -27,7 +27,12 @@ import (
 // the stored answers, which a run in date of service order reproduces only
 // where the claims were billed in that order and none was reversed after a
 // later one paid. Both passes write nothing; they share the family's reads
-// (its claims, history and family versions), which are made once.
+// (its claims, history and family versions), which are made once. The
+// draft pass also takes the baseline pass's outcomes (answers, and the
+// history entries and contributions they leave) of the family's claims
+// dated before the first date of service the drafts can change
+// (draftSnapshot): those claims see the same configuration and the same
+// earlier claims in both passes.
 //
 // Claims are re-adjudicated family by family; within a family, in date of
 // service order (ties in claim ID order, the order they were billed). The
@@ -199,12 +204,12 @@ func (e *Engine) DryRun(ctx context.Context, sel DryRunSelection, drafts []Draft
 	defer release()
 	start := time.Now()
 	base := e.snap.Load()
-	snap, err := e.draftSnapshot(drafts, "dry run")
+	snap, from, err := e.draftSnapshot(drafts, "dry run")
 	if err != nil {
 		return nil, err
 	}
 	rep, err := e.dryRunFamilies(ctx, func(ctx context.Context, yield func(*dryFamily) error) error { return feed(ctx, snap, yield) },
-		func() *dryRunner { return newDryRunner(e, base, snap, sel, reader) }, fn)
+		func() *dryRunner { return newDryRunner(e, base, snap, from, sel, reader) }, fn)
 	if err != nil {
 		return nil, err
 	}
@@ -456,18 +461,30 @@ type dryRunner struct {
 	reader ClaimReader
 	base   *snapshot // the configuration in force: the baseline pass's
 	snap   *snapshot // with the drafts active: the draft pass's
-	sel    DryRunSelection
-	clock  time.Time
-	res    *familyResult // the family's being run
-	before []*Response   // the baseline pass's answers, by selected claim
+	// from is the first date of service snap can answer differently on
+	// than base (zero: any date): a family's claims dated before it get
+	// the same answers, and leave the same state, in both passes.
+	from  domain.Date
+	sel   DryRunSelection
+	clock time.Time
+	res   *familyResult // the family's being run
 	// Buffers reused from family to family.
+	before  []dryOutcome // the baseline pass's outcomes, by claim
 	entries []HistoryEntry
 	ids     []string
 	claims  []dryClaim
 }
 
-func newDryRunner(e *Engine, base, snap *snapshot, sel DryRunSelection, reader ClaimReader) *dryRunner {
-	d := &dryRunner{live: e, reader: reader, base: base, snap: snap, sel: sel,
+// dryOutcome is what re-adjudicating a selected claim gave: its answer and
+// what it left (nothing when it did not pay).
+type dryOutcome struct {
+	resp          *Response
+	hist          *HistoryEntry
+	contributions []accumulators.Contribution
+}
+
+func newDryRunner(e *Engine, base, snap *snapshot, from domain.Date, sel DryRunSelection, reader ClaimReader) *dryRunner {
+	d := &dryRunner{live: e, reader: reader, base: base, snap: snap, from: from, sel: sel,
 		st: &replayStore{live: e.store, byKey: map[ClaimKey]*ClaimRecord{}, byID: map[string]*ClaimRecord{},
 			docs: map[docRef]*accumulators.Doc{}, history: map[string][]HistoryEntry{}}}
 	d.shadow = newShadow(d.st, func() time.Time { return d.clock }, e.canonicalKeysOnly)
@@ -528,36 +545,35 @@ func (d *dryRunner) runFamily(ctx context.Context, f *dryFamily) error {
 	}
 	affected := map[string]bool{}
 	if d.sel.Compare.mode() == CompareStored {
-		if err := d.pass(ctx, claims, d.snap, func(c *dryClaim, after *Response) {
-			d.compare(c.rec, c.rec.Response, after, affected)
+		if err := d.pass(ctx, claims, d.snap, 0, func(i int, o dryOutcome) {
+			d.compare(claims[i].rec, claims[i].rec.Response, o.resp, affected)
 		}); err != nil {
 			return err
 		}
 	} else {
 		// The baseline pass, then the draft pass over the same claims,
-		// read once. Without drafts both run the same snapshot, so the
-		// baseline's answers are the draft pass's too.
-		d.before = d.before[:0]
-		if err := d.pass(ctx, claims, d.base, func(c *dryClaim, before *Response) {
-			d.before = append(d.before, before)
-			if !sameOutcome(c.rec.Response, before) {
+		// read once. The draft pass takes the baseline's outcomes of the
+		// claims dated before the drafts can change anything; without
+		// drafts, all of them.
+		d.before = slices.Grow(d.before[:0], len(claims))[:len(claims)]
+		if err := d.pass(ctx, claims, d.base, 0, func(i int, o dryOutcome) {
+			d.before[i] = o
+			if !sameOutcome(claims[i].rec.Response, o.resp) {
 				d.res.rep.BaselineDiffers++
 			}
 		}); err != nil {
 			return err
 		}
-		i := 0
-		compare := func(c *dryClaim, after *Response) {
-			d.compare(c.rec, d.before[i], after, affected)
-			i++
-		}
-		if d.snap == d.base {
-			for j := range claims {
-				if d.selects(claims[j]) {
-					compare(&claims[j], d.before[i])
-				}
+		shared := len(claims)
+		if d.snap != d.base {
+			shared, _ = slices.BinarySearchFunc(claims, d.from, func(c dryClaim, from domain.Date) int { return c.dos.Days() - from.Days() })
+			if d.from.IsZero() || d.live.dryRunUnshared {
+				shared = 0
 			}
-		} else if err := d.pass(ctx, claims, d.snap, compare); err != nil {
+		}
+		if err := d.pass(ctx, claims, d.snap, shared, func(i int, o dryOutcome) {
+			d.compare(claims[i].rec, d.before[i].resp, o.resp, affected)
+		}); err != nil {
 			return err
 		}
 	}
@@ -574,9 +590,11 @@ func (d *dryRunner) runFamily(ctx context.Context, f *dryFamily) error {
 }
 
 // pass runs the family's claims from an empty state under snap: each
-// selected claim is re-adjudicated and fn gets its answer; every other
-// paid claim leaves what it left when it was paid.
-func (d *dryRunner) pass(ctx context.Context, claims []dryClaim, snap *snapshot, fn func(*dryClaim, *Response)) error {
+// selected claim is re-adjudicated and fn gets its index and outcome;
+// every other paid claim leaves what it left when it was paid. The first
+// shared claims are not re-adjudicated: they take the baseline pass's
+// outcomes (d.before), which snap cannot change.
+func (d *dryRunner) pass(ctx context.Context, claims []dryClaim, snap *snapshot, shared int, fn func(int, dryOutcome)) error {
 	clear(d.st.byKey)
 	clear(d.st.byID)
 	clear(d.st.docs)
@@ -590,11 +608,17 @@ func (d *dryRunner) pass(ctx context.Context, claims []dryClaim, snap *snapshot,
 			d.leave(c.rec, &c.hist, c.rec.Contributions)
 			continue
 		}
-		after, err := d.readjudicate(ctx, snap, c.rec)
+		if i < shared {
+			o := d.before[i]
+			d.leave(c.rec, o.hist, o.contributions)
+			fn(i, o)
+			continue
+		}
+		o, err := d.readjudicate(ctx, snap, c.rec)
 		if err != nil {
 			return err
 		}
-		fn(c, after)
+		fn(i, o)
 	}
 	return nil
 }
@@ -669,25 +693,25 @@ func (d *dryRunner) leave(rec *ClaimRecord, hist *HistoryEntry, contributions []
 
 // readjudicate runs a selected claim again under snap, as a bill with the
 // clock of its original adjudication (so the filing limit reads as it
-// did), leaves what it paid, and returns its answer.
-func (d *dryRunner) readjudicate(ctx context.Context, snap *snapshot, rec *ClaimRecord) (*Response, error) {
+// did), leaves what it paid, and returns its outcome.
+func (d *dryRunner) readjudicate(ctx context.Context, snap *snapshot, rec *ClaimRecord) (dryOutcome, error) {
 	at, err := idTime(rec.ID)
 	if err != nil {
-		return nil, fmt.Errorf("dry run: %w", err)
+		return dryOutcome{}, fmt.Errorf("dry run: %w", err)
 	}
 	d.clock, d.st.at = at, rec.ID // the claim's clock, and its family as it read it
 	a := &adjudication{engine: d.shadow, snap: snap, store: d.st, submitted: rec.Claim, docs: newDocSet(d.st),
 		resp: &Response{ClaimID: rec.ID, Trace: make([]TraceStep, 0, 16)}}
 	after, err := a.run(ctx, dryRunSteps)
 	if err != nil {
-		return nil, fmt.Errorf("dry run of claim %s: %w", rec.ID, err)
+		return dryOutcome{}, fmt.Errorf("dry run of claim %s: %w", rec.ID, err)
 	}
+	o := dryOutcome{resp: after}
 	if after.Status == Paid {
-		d.leave(rec, a.historyEntry(), a.contributions)
-	} else {
-		d.leave(rec, nil, nil)
+		o.hist, o.contributions = a.historyEntry(), a.contributions
 	}
-	return after, nil
+	d.leave(rec, o.hist, o.contributions)
+	return o, nil
 }
 
 // compare adds a selected claim's answers before and after to the totals

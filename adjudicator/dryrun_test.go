@@ -222,3 +222,48 @@ func TestDryRunOverScanOnlyStore(t *testing.T) {
 		t.Errorf("dry run re-adjudicated no claim: %s", full)
 	}
 }
+
+// TestDryRunSharesTheBaseline: the draft pass takes the baseline pass's
+// outcomes of the claims dated before the drafts take effect, and finds
+// what re-adjudicating every claim under the drafts finds.
+func TestDryRunSharesTheBaseline(t *testing.T) {
+	ctx := context.Background()
+	st, e := openReplayEngine(t, t.TempDir(), false)
+	defer st.Close()
+	billAroundChanges(t, e) // paid: 2026-02-01 qty 60, 2026-02-02 qty 30, 2026-03-02
+	var limit edits.Edit
+	if err := json.Unmarshal([]byte(`{"id": "QTY-20", "kind": "QUANTITY", "level": {"kind": "PLAN", "id": "PPO"},
+		"criteria": {"drugs": [{"class_prefix": "3940"}]}, "effective": "2026-02-02", "quantity": {"max_quantity": "20"}}`), &limit); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.CreateDraft(ctx, limit, adjudicator.Actor("alice")); err != nil {
+		t.Fatal(err)
+	}
+	sel := adjudicator.DryRunSelection{From: domain.MustDate("2026-01-01"), To: domain.MustDate("2026-12-31")}
+	run := func() string {
+		var changes []*adjudicator.DryRunChange
+		rep, err := e.DryRun(ctx, sel, []adjudicator.DraftRef{{ID: "QTY-20", Version: 1}}, func(c *adjudicator.DryRunChange) error {
+			changes = append(changes, c)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep.Elapsed = 0
+		b, err := json.Marshal(map[string]any{"report": rep, "changes": changes})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	shared := run()
+	adjudicator.DryRunUnshared(e)
+	if full := run(); full != shared {
+		t.Errorf("sharing the baseline's outcomes:\n%s\nre-adjudicating every claim:\n%s", shared, full)
+	}
+	// The 2026-02-01 fill is dated before the draft: the baseline's answer.
+	if !strings.Contains(shared, `"claims":3,`) || !strings.Contains(shared, `"changed":2,`) || !strings.Contains(shared, `"date_of_service":"2026-02-02"`) ||
+		strings.Contains(shared, `"date_of_service":"2026-02-01"`) {
+		t.Errorf("want 3 claims re-adjudicated, the fills from 2026-02-02 changed: %s", shared)
+	}
+}

@@ -56,6 +56,10 @@ type Engine struct {
 	retroRuns         retroRuns      // the retro jobs running (retro.go)
 	retroStepHook     func()
 
+	// dryRunUnshared (tests only) makes a dry run's draft pass re-adjudicate
+	// every claim, taking none of the baseline's outcomes.
+	dryRunUnshared bool
+
 	adminMu sync.Mutex     // serializes configuration changes
 	cfg     *config.Config // the configuration in force, normalized; owned under adminMu
 	configs ConfigStore

@@ -56,3 +56,8 @@ func (e *Engine) RetroSelect(ctx context.Context, req RetroRequest, useHistory b
 
 // SetRetroStepHook sets e's AfterRetroStep hook (nil removes it).
 func SetRetroStepHook(e *Engine, f func()) { e.retroStepHook = f }
+
+// DryRunUnshared makes e's dry runs re-adjudicate every claim in the draft
+// pass, taking none of the baseline pass's outcomes. Call it before e runs
+// a dry run.
+func DryRunUnshared(e *Engine) { e.dryRunUnshared = true }

@@ -158,6 +158,27 @@ func TestImportSettingsDraft(t *testing.T) {
 	if err != nil || len(vs) != 2 || vs[1].Version != 5 || vs[1].Status != edits.Draft {
 		t.Fatalf("PBM versions after the import: %+v %v", vs, err)
 	}
+	// A second draft beside v5 is refused, as CreateSettingsDraft refuses
+	// it; v5 itself may be replaced.
+	second := strings.Replace(bundle, "version: 5", "version: 6", 1)
+	if _, err := e.ProposeImport(ctx, []byte(second), adjudicator.Actor("mallory")); !errors.Is(err, edits.ErrConflict) ||
+		!strings.Contains(err.Error(), "settings PBM v5, settings PBM v6") {
+		t.Errorf("importing a second draft: %v, want ErrConflict naming both", err)
+	}
+	if _, err := e.CreateSettingsDraft(ctx, config.SettingsVersion{Level: config.LevelPBM, JSON: []byte(`{"filing_limit_days":60}`)},
+		adjudicator.Actor("alice")); !errors.Is(err, edits.ErrConflict) {
+		t.Errorf("creating a second draft: %v, want ErrConflict", err)
+	}
+	again := strings.Replace(bundle, "filing_limit_days: 30", "filing_limit_days: 45", 1)
+	if p, err = e.ProposeImport(ctx, []byte(again), adjudicator.Actor("mallory")); err != nil {
+		t.Fatalf("importing draft v5 again: %v", err)
+	}
+	if _, err := e.ApproveImport(ctx, p.ID, adjudicator.Actor("carol")); err != nil {
+		t.Fatal(err)
+	}
+	if vs, err = e.SettingsVersions(config.LevelPBM, config.PBMID); err != nil || len(vs) != 2 || !strings.Contains(string(vs[1].JSON), `"filing_limit_days":45`) {
+		t.Fatalf("PBM versions after importing v5 again: %+v %v", vs, err)
+	}
 }
 
 // TestSettingsRefusals: a negative version in a draft and an ID no record

@@ -157,15 +157,11 @@ func (s LevelSettings) Merge(above LevelSettings) LevelSettings {
 func ValidateHierarchy(c *Config) (map[string]*Client, map[string]*Group, error) {
 	var ps domain.Problems
 	for i := range c.Settings {
-		s, path := &c.Settings[i], "settings"
+		path := "settings"
 		if len(c.Settings) > 1 {
 			path = domain.Index("settings", i)
 		}
-		ps.Wrap(path, "settings", s.Validate())
-		ps.Add(path, datedProblems(&s.Dated))
-		for j, r := range s.Routes {
-			ps.Add(domain.JoinPath(path, domain.Index("routes", j)), r.Validate())
-		}
+		ps.Add(path, settingsProblems(&c.Settings[i]))
 	}
 	ps.Add("", checkVersions([]Settings(c.Settings), "settings"))
 	clients := map[string]*Client{}
@@ -176,11 +172,7 @@ func ValidateHierarchy(c *Config) (map[string]*Client, map[string]*Group, error)
 		} else if clients[cl.ID] == nil {
 			clients[cl.ID] = cl
 		}
-		ps.Wrap(path, "client "+cl.ID, cl.Validate())
-		ps.Add(path, datedProblems(&cl.Dated))
-		for j, r := range cl.Routes {
-			ps.Wrap(domain.JoinPath(path, domain.Index("routes", j)), "client "+cl.ID, r.Validate())
-		}
+		ps.Add(path, clientProblems(cl))
 	}
 	ps.Add("", checkVersions(c.Clients, "clients"))
 	active := map[string]*Group{} // the first Active version of each group
@@ -199,11 +191,39 @@ func ValidateHierarchy(c *Config) (map[string]*Client, map[string]*Group, error)
 		if first == nil && g.Status == edits.Active {
 			active[g.ID] = g
 		}
-		ps.Wrap(path, "group "+g.ID, g.Validate())
-		ps.Add(path, datedProblems(&g.Dated))
+		ps.Add(path, groupProblems(g))
 	}
 	ps.Add("", checkVersions(c.Groups, "groups"))
 	return LatestActive(c.Clients), LatestActive(c.Groups), ps.Err()
+}
+
+// settingsProblems, clientProblems and groupProblems are a version's own
+// problems (its content, number, status and dates), at paths within it.
+func settingsProblems(s *Settings) error {
+	var ps domain.Problems
+	ps.Wrap("", "settings", s.Validate())
+	ps.Add("", datedProblems(&s.Dated))
+	for j, r := range s.Routes {
+		ps.Add(domain.Index("routes", j), r.Validate())
+	}
+	return ps.Err()
+}
+
+func clientProblems(cl *Client) error {
+	var ps domain.Problems
+	ps.Wrap("", "client "+cl.ID, cl.Validate())
+	ps.Add("", datedProblems(&cl.Dated))
+	for j, r := range cl.Routes {
+		ps.Wrap(domain.Index("routes", j), "client "+cl.ID, r.Validate())
+	}
+	return ps.Err()
+}
+
+func groupProblems(g *Group) error {
+	var ps domain.Problems
+	ps.Wrap("", "group "+g.ID, g.Validate())
+	ps.Add("", datedProblems(&g.Dated))
+	return ps.Err()
 }
 
 // datedProblems are the problems of a version's number, status and dates.

@@ -3,6 +3,7 @@ package config
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"reflect"
@@ -143,14 +144,15 @@ type levelList[T any, P versioned[T]] struct {
 	noun  string
 	list  func(*Config) *[]T
 	check func(c *Config, x P) error // what a draft must be besides its ID
+	own   func(x P) error            // the version's own problems, at paths within it
 }
 
 var levels = map[Level]levelKind{
 	LevelPBM: levelList[Settings, *Settings]{LevelPBM, "settings", func(c *Config) *[]Settings { return (*[]Settings)(&c.Settings) },
-		func(*Config, *Settings) error { return nil }},
+		func(*Config, *Settings) error { return nil }, settingsProblems},
 	LevelClient: levelList[Client, *Client]{LevelClient, "client", func(c *Config) *[]Client { return &c.Clients },
-		func(*Config, *Client) error { return nil }},
-	LevelGroup: levelList[Group, *Group]{LevelGroup, "group", func(c *Config) *[]Group { return &c.Groups }, checkGroupDraft},
+		func(*Config, *Client) error { return nil }, clientProblems},
+	LevelGroup: levelList[Group, *Group]{LevelGroup, "group", func(c *Config) *[]Group { return &c.Groups }, checkGroupDraft, groupProblems},
 }
 
 func levelOf(l Level) (levelKind, error) {
@@ -185,7 +187,25 @@ func (k levelList[T, P]) draft(c *Config, doc []byte, update bool, user string, 
 	if err != nil {
 		return SettingsVersion{}, err
 	}
+	if err := inVersion(P(&x).Ref(), k.own(P(&x))); err != nil {
+		// Reported by the version the document is, not by where the
+		// configuration keeps it ("settings[6]").
+		return SettingsVersion{}, err
+	}
 	return k.out(&x)
+}
+
+// inVersion puts each of a version's problems under its name.
+func inVersion(ref string, err error) error {
+	var ps domain.Problems
+	if !errors.As(err, &ps) {
+		return err
+	}
+	out := make(domain.Problems, len(ps))
+	for i, p := range ps {
+		out[i] = domain.Problem{Path: ref, Err: p}
+	}
+	return out
 }
 
 func (k levelList[T, P]) step(c *Config, id string, version int, on bool, user string, now time.Time) (SettingsVersion, error) {

@@ -3,6 +3,7 @@ package config_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rxclaims/rxclaims/config"
 )
@@ -39,6 +40,32 @@ func TestSettingsForms(t *testing.T) {
 	for _, want := range []string{`settings[0].status: status "NOPE"`, "clients[0].version: version -1", "clients[0].termination: termination 2026-01-01 is before"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("got %v, want %q", err, want)
+		}
+	}
+}
+
+// TestSettingsDraftProblems: a draft's problems are reported by the
+// version its document is, at paths within the document, not at the index
+// the configuration keeps it under.
+func TestSettingsDraftProblems(t *testing.T) {
+	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		level     config.Level
+		doc, want string
+	}{
+		{config.LevelPBM, `{"effective": "2027-01-01", "termination": "2026-12-01"}`, "settings PBM v3: termination: termination 2026-12-01 is before"},
+		{config.LevelPBM, `{"effective": "2027-01-01", "routes": [{"bin": "61"}]}`, "settings PBM v3: routes[0]"},
+		{config.LevelClient, `{"id": "ACME", "effective": "2027-01-01", "termination": "2026-12-01"}`, "client ACME v1: termination: termination 2026-12-01 is before"},
+	} {
+		// A failed change leaves its draft behind: the engine drops the
+		// changed copy. Each case starts again.
+		cfg, err := config.Parse([]byte("settings:\n- {filing_limit_days: 30}\n- {version: 2, effective: \"2026-07-01\", filing_limit_days: 60}\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = cfg.CreateSettingsDraft(c.level, []byte(c.doc), "alice", now)
+		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "[1]") || strings.Contains(err.Error(), "[2]") {
+			t.Errorf("%s draft %s: %v, want %q", c.level, c.doc, err, c.want)
 		}
 	}
 }

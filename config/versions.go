@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/rxclaims/rxclaims/domain"
@@ -294,7 +295,28 @@ func importVersions[T any, P versioned[T]](list *[]T, src []T, maker, checker st
 		}
 		n++
 	}
+	for _, x := range src {
+		if err := oneDraft[T, P](*list, P(&x).key()); err != nil {
+			return 0, err
+		}
+	}
 	return n, nil
+}
+
+// oneDraft refuses a second Draft version of a record, as createDraft
+// does: a record has at most one draft, which is updated in place.
+func oneDraft[T any, P versioned[T]](list []T, id string) error {
+	var drafts []string
+	for _, v := range versionsOf[T, P](list, id) {
+		if p := P(&v); p.dated().Status == edits.Draft {
+			drafts = append(drafts, p.Ref())
+		}
+	}
+	if len(drafts) > 1 {
+		return fmt.Errorf("%w: the import would leave %s all drafts; a record has at most one draft: bring the draft here under its number to replace it",
+			edits.ErrConflict, strings.Join(drafts, ", "))
+	}
+	return nil
 }
 
 // bundleOwn reports whether here and x are both the only, undated,

@@ -410,7 +410,7 @@ func TestAdjctlDryRun(t *testing.T) {
 		} `json:"totals"`
 	}
 	if err := json.Unmarshal([]byte(out), &doc); err != nil || len(doc.Changes) != 1 || doc.Changes[0].ClaimID != r.ClaimID || doc.Totals.Changed != "1" ||
-		doc.Totals.Compare != "DRY_RUN_COMPARE_BASELINE" {
+		doc.Totals.Compare != "baseline" {
 		t.Errorf("json: %v\n%s", err, out)
 	}
 	// Under the configuration in force nothing changes.

@@ -2,6 +2,7 @@ package adminctl
 
 import (
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -276,6 +277,22 @@ func (p *jsonPrinter) change(c *adjudicator.DryRunChange) error {
 func (p *jsonPrinter) totals(r *adjudicator.DryRunReport) error {
 	b, err := protoJSON.Marshal(wire.DryRunTotalsToProto(r))
 	if err != nil {
+		return err
+	}
+	// compare reads as the flag and the CSV give it (baseline, stored),
+	// not as the proto enum's name.
+	var totals map[string]json.RawMessage
+	if err := json.Unmarshal(b, &totals); err != nil {
+		return err
+	}
+	compare := r.Compare
+	if compare == "" {
+		compare = adjudicator.CompareBaseline
+	}
+	if totals["compare"], err = json.Marshal(compare); err != nil {
+		return err
+	}
+	if b, err = json.Marshal(totals); err != nil {
 		return err
 	}
 	head := "\n],\n"
