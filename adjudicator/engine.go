@@ -32,8 +32,9 @@ type Options struct {
 	Configs ConfigStore
 	// Now is the clock; defaults to time.Now. Claims dated after its day are post-dated (82).
 	Now func() time.Time
-	// AfterRetroStep, when set, is called after each durable step of a
-	// retro job (a reversal or a re-bill): a crash test's hook.
+	// AfterRetroStep, when set, is called after each step of a retro job
+	// (a reversal or a re-bill; durable, or, in a family committed at once,
+	// before the family's commit): a crash test's hook.
 	AfterRetroStep func()
 }
 

@@ -181,6 +181,10 @@ const (
 	// RetroJobFailed: the job stopped on an error that retrying would not
 	// mend (RetroJobStatus.Error); submitting it again sets it running.
 	RetroJobFailed RetroJobState = "FAILED"
+	// RetroJobCancelled: cancelled (CancelRetro) before it ended; a run
+	// stops at its next family boundary, and its note says how far it got.
+	// It is never run again.
+	RetroJobCancelled RetroJobState = "CANCELLED"
 )
 
 // RetroJobStatus is a stored job's state, as its last run left it.
@@ -188,8 +192,11 @@ type RetroJobStatus struct {
 	JobID string        `json:"job_id"`
 	State RetroJobState `json:"state"`
 	// Error says what stopped a FAILED job (never member data).
-	Error string    `json:"error,omitempty"`
-	At    time.Time `json:"at"`
+	Error string `json:"error,omitempty"`
+	// Note says who cancelled a CANCELLED job and, once its run stopped,
+	// how many of its families and claims were done.
+	Note string    `json:"note,omitempty"`
+	At   time.Time `json:"at"`
 }
 
 // RetroReport is a job and how far it got, with totals over its claims.
@@ -199,7 +206,8 @@ type RetroReport struct {
 	// one, until it is run again), and Error a FAILED job's error.
 	State    RetroJobState   `json:"state"`
 	Error    string          `json:"error,omitempty"`
-	Progress []RetroProgress `json:"progress"` // by index; claims not yet reached have none
+	Note     string          `json:"note,omitempty"` // a CANCELLED job's (RetroJobStatus.Note)
+	Progress []RetroProgress `json:"progress"`       // by index; claims not yet reached have none
 	Finished bool            `json:"finished"`
 	// Done counts the claims re-billed; Skipped those left alone; Changed
 	// the re-billed claims whose status, reject codes or amounts changed;
@@ -412,6 +420,9 @@ func (e *Engine) retroQueue(ctx context.Context, rs RetroStore) ([]*RetroJob, er
 // RUNNING; else it is set DONE, or FAILED with the error, and audited.
 func (e *Engine) endRetroJob(ctx context.Context, rs RetroStore, job *RetroJob, runErr error) error {
 	id := job.ID
+	if errors.Is(runErr, errRetroCancelled) {
+		return e.endCancelledJob(ctx, rs, job)
+	}
 	if runErr != nil && (ctx.Err() != nil || retryable(runErr)) {
 		return runErr // stays RUNNING: resumed by the next run
 	}
@@ -435,6 +446,87 @@ func (e *Engine) endRetroJob(ctx context.Context, rs RetroStore, job *RetroJob, 
 		return errors.Join(runErr, err)
 	}
 	return runErr
+}
+
+// errRetroCancelled stops a run whose job was cancelled.
+var errRetroCancelled = errors.New("the retro job was cancelled")
+
+// endCancelledJob ends a run stopped by a cancel at a family boundary: the
+// job's CANCELLED status gets a note of how far it got, audited as the
+// runner's.
+func (e *Engine) endCancelledJob(ctx context.Context, rs RetroStore, job *RetroJob) error {
+	st, err := rs.RetroJobStatus(ctx, job.ID)
+	if err != nil {
+		return err
+	}
+	rep, err := e.retroReport(ctx, rs, job)
+	if err != nil {
+		return err
+	}
+	ended := map[int]bool{} // claims done or skipped, by index
+	for _, p := range rep.Progress {
+		ended[p.Index] = p.State != RetroReversed
+	}
+	families, done := 0, 0
+	for start := 0; start < len(job.Claims); {
+		end, finished := start, true
+		for ; end < len(job.Claims) && job.Claims[end].CardholderID == job.Claims[start].CardholderID; end++ {
+			finished = finished && ended[end]
+		}
+		families++
+		if finished {
+			done++
+		}
+		start = end
+	}
+	note := fmt.Sprintf("stopped after %d of %d families: %d of %d claims re-adjudicated, %d skipped",
+		done, families, rep.Done, len(job.Claims), rep.Skipped)
+	if st.Note != "" {
+		note = st.Note + "; " + note
+	}
+	cancelled := &RetroJobStatus{JobID: job.ID, State: RetroJobCancelled, Note: note, At: e.now().UTC()}
+	return rs.SetRetroJobStatus(ctx, cancelled, runnerAudit(e, job, AuditOK, "retro job cancelled: "+note))
+}
+
+// CancelRetro cancels the stored job with the ID, with audit: a RUNNING
+// job is set CANCELLED at once, so one not yet running never runs, and
+// one running stops at its next family boundary (never within a family),
+// on whichever instance runs it, and notes how far it got. A job that has
+// ended (DONE, FAILED or CANCELLED) is left as it is. It reports the job.
+func (e *Engine) CancelRetro(ctx context.Context, id string, audit *AuditEntry) (*RetroReport, error) {
+	rs, ok := e.retroStore()
+	if !ok {
+		return nil, ErrNoRetroStore
+	}
+	if err := checkJobID(id); err != nil {
+		return nil, err
+	}
+	job, err := rs.RetroJob(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if job == nil {
+		return nil, fmt.Errorf("%w: no retro job %s", ErrNotFound, id)
+	}
+	st, err := rs.RetroJobStatus(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if st != nil && st.State != RetroJobRunning {
+		audit.setDetail(fmt.Sprintf("retro job is %s: nothing to cancel", st.State))
+		return e.retroReport(ctx, rs, job)
+	}
+	note := "cancelled"
+	if by := audit.subject(); by != "" {
+		note += " by " + by
+	}
+	if audit != nil {
+		audit.Outcome, audit.Detail = AuditOK, "retro job cancelled; a run in progress stops at its next family"
+	}
+	if err := rs.SetRetroJobStatus(ctx, &RetroJobStatus{JobID: id, State: RetroJobCancelled, Note: note, At: e.now().UTC()}, audit); err != nil {
+		return nil, err
+	}
+	return e.retroReport(ctx, rs, job)
 }
 
 // retryable reports whether a retro job stopped by err should stay
@@ -756,10 +848,27 @@ func (e *Engine) runRetro(ctx context.Context, rs RetroStore, job *RetroJob) err
 		for end < len(job.Claims) && job.Claims[end].CardholderID == job.Claims[start].CardholderID {
 			end++
 		}
+		// Between families, the job's status is read again: a cancel, on
+		// this instance or another sharing the store, stops it here.
+		if st, err := rs.RetroJobStatus(ctx, job.ID); err != nil {
+			return err
+		} else if st != nil && st.State == RetroJobCancelled {
+			return errRetroCancelled
+		}
 		if err := e.retroFamilyReadable(job, progress, start, end); err != nil {
 			return err // before the family's first write
 		}
 		seq, began := e.idSeq.Load(), time.Now()
+		if bc, ok := e.store.(BatchCommitter); ok && end-start <= maxRetroFamilyCommit {
+			if err := e.retroFamilyAtOnce(ctx, bc, job, progress, start, end); err != nil {
+				return err
+			}
+			if err := e.retroYield(ctx, seq, began, 2*(end-start)); err != nil {
+				return err
+			}
+			start = end
+			continue
+		}
 		for i := start; i < end; i++ {
 			if progress[i] != nil {
 				continue
@@ -868,11 +977,13 @@ func (a *adjudication) retroReversal(ctx context.Context, job *RetroJob, i int) 
 	a.key = item.Key
 	a.key.RxNumber = canonicalRxNumber(item.Key.RxNumber) // the lock a bill of the key takes
 	var err error
-	if a.unlockKey, err = a.engine.lockKey(ctx, a.key); err != nil {
-		return nil, err
-	}
-	if a.unlockFamilies, err = a.engine.lockFamilies(ctx, item.CardholderID); err != nil {
-		return nil, err
+	if a.unlockKey == nil { // else the family's locks are held (retroFamilyAtOnce)
+		if a.unlockKey, err = a.engine.lockKey(ctx, a.key); err != nil {
+			return nil, err
+		}
+		if a.unlockFamilies, err = a.engine.lockFamilies(ctx, item.CardholderID); err != nil {
+			return nil, err
+		}
 	}
 	p := &RetroProgress{JobID: job.ID, Index: i, ClaimID: item.ClaimID}
 	rec, err := a.store.ClaimByKey(ctx, item.Key)
@@ -901,45 +1012,64 @@ func (a *adjudication) retroReversal(ctx context.Context, job *RetroJob, i int) 
 // the configuration in force; a paid re-bill commits with p, done, and a
 // rejected one writes p alone.
 func (e *Engine) retroRebill(ctx context.Context, job *RetroJob, p *RetroProgress) (*RetroProgress, error) {
-	reader, ok := e.store.(ClaimReader)
-	if !ok {
-		return nil, errors.New("adjudicator: the store cannot read claims by ID")
-	}
-	orig, err := reader.Claim(p.ClaimID)
-	if err != nil {
-		return nil, err
-	}
-	if orig == nil || orig.Claim == nil {
-		return nil, fmt.Errorf("%w: retro job %s: claim %s is not stored", ErrInternal, job.ID, p.ClaimID)
-	}
 	if err := e.storeFailed(); err != nil {
 		return nil, err
 	}
-	done := *p
-	done.State = RetroDone
-	rt := &retroTurn{original: p.ClaimID, progress: &done}
-	resp, err := e.transact(ctx, func(ctx context.Context) (*Response, error) {
-		a := &adjudication{engine: e, snap: e.snap.Load(), store: e.store, submitted: orig.Claim, docs: newDocSet(e.store),
-			resp: &Response{Trace: make([]TraceStep, 0, 16)}, retro: rt}
-		return a.run(ctx, retroBillSteps)
-	})
-	if err != nil {
+	var done *RetroProgress
+	var pending bool
+	_, err := e.transact(ctx, func(ctx context.Context) (*Response, error) {
+		var err error
+		done, pending, err = e.rebillOne(ctx, e.store, job, p, false)
 		return nil, err
+	})
+	if err != nil || !pending {
+		return done, err
+	}
+	if err := e.store.Commit(ctx, &Commit{Retro: done}); err != nil {
+		return nil, fmt.Errorf("commit: %w", err)
+	}
+	return done, nil
+}
+
+// rebillOne bills the claim p records again over s: the store, or a
+// family's retroStage whose locks are held (held). It returns the claim's
+// progress, and pending when that progress is still to be committed on its
+// own (a rejected or skipped re-bill); a paid one was committed with it.
+func (e *Engine) rebillOne(ctx context.Context, s Store, job *RetroJob, p *RetroProgress, held bool) (done *RetroProgress, pending bool, err error) {
+	reader, ok := s.(ClaimReader)
+	if !ok {
+		return nil, false, errors.New("adjudicator: the store cannot read claims by ID")
+	}
+	orig, err := reader.Claim(p.ClaimID)
+	if err != nil {
+		return nil, false, err
+	}
+	if orig == nil || orig.Claim == nil {
+		return nil, false, fmt.Errorf("%w: retro job %s: claim %s is not stored", ErrInternal, job.ID, p.ClaimID)
+	}
+	next := *p
+	next.State = RetroDone
+	rt := &retroTurn{original: p.ClaimID, progress: &next, held: held}
+	a := &adjudication{engine: e, snap: e.snap.Load(), store: s, submitted: orig.Claim, docs: newDocSet(s),
+		resp: &Response{Trace: make([]TraceStep, 0, 16)}, retro: rt}
+	if held {
+		a.unlockFamilies = func() {}
+	}
+	resp, err := a.run(ctx, retroBillSteps)
+	if err != nil {
+		return nil, false, err
 	}
 	switch {
 	case rt.ours:
-		return rt.progress, nil // an earlier run of the job re-billed it
+		return rt.progress, false, nil // an earlier run of the job re-billed it
 	case resp.Status == Duplicate:
-		done.State, done.Note = RetroSkipped, "a claim was billed under its key after the job reversed it: "+resp.ClaimID
+		next.State, next.Note = RetroSkipped, "a claim was billed under its key after the job reversed it: "+resp.ClaimID
 	case resp.Status == Paid:
-		return &done, nil // committed with the claim
+		return &next, false, nil // committed with the claim
 	default:
-		done.After = outcomeOf(resp)
+		next.After = outcomeOf(resp)
 	}
-	if err := e.store.Commit(ctx, &Commit{Retro: &done}); err != nil {
-		return nil, fmt.Errorf("commit: %w", err)
-	}
-	return &done, nil
+	return &next, true, nil
 }
 
 // retroTurn is what a retro re-bill carries through its pipeline.
@@ -947,6 +1077,7 @@ type retroTurn struct {
 	original string         // the claim billed again (the job reversed it)
 	progress *RetroProgress // nil in a replay
 	ours     bool           // the key's paid claim is this job's re-bill already
+	held     bool           // the key's and family's locks are held already (retroFamilyAtOnce)
 }
 
 // retroBillSteps bill a claim a retro job reversed; replayRetroSteps
@@ -960,9 +1091,18 @@ var (
 // the key (the job reversed the original); one that is, is either the
 // job's own earlier re-bill or a claim billed since, and the re-bill stops.
 func (a *adjudication) duplicateRetro(ctx context.Context) error {
-	paid, err := a.paidUnderKey(ctx)
-	if err != nil {
-		return err
+	var paid *ClaimRecord
+	if a.retro.held {
+		recs, err := a.recordsUnderKey(ctx)
+		if err != nil {
+			return fmt.Errorf("duplicate check: %w", err)
+		}
+		paid = firstPaid(recs, a.submitted.RxNumber)
+	} else {
+		var err error
+		if paid, err = a.paidUnderKey(ctx); err != nil {
+			return err
+		}
 	}
 	if paid != nil {
 		a.resp.Status, a.resp.ClaimID = Duplicate, paid.ID
@@ -1004,7 +1144,7 @@ func (e *Engine) retroReport(ctx context.Context, rs RetroStore, job *RetroJob) 
 	}
 	rep := &RetroReport{Job: job, Progress: progress, State: RetroJobRunning}
 	if st != nil {
-		rep.State, rep.Error = st.State, st.Error
+		rep.State, rep.Error, rep.Note = st.State, st.Error, st.Note
 	}
 	members := map[string]bool{}
 	for _, p := range progress {

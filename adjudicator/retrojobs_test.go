@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -238,6 +239,16 @@ func (s *faultyStore) Commit(ctx context.Context, c *adjudicator.Commit) error {
 	return s.Store.Commit(ctx, c)
 }
 
+// CommitAll fails a retro family's commit that holds the failAt-th re-bill.
+func (s *faultyStore) CommitAll(ctx context.Context, cs []*adjudicator.Commit) error {
+	for _, c := range cs {
+		if err := s.fault(c); err != nil {
+			return err
+		}
+	}
+	return s.Store.CommitAll(ctx, cs)
+}
+
 func (s *faultyStore) Apply(ctx context.Context, c *adjudicator.Commit) (func() error, error) {
 	if err := s.fault(c); err != nil {
 		return nil, err
@@ -245,13 +256,14 @@ func (s *faultyStore) Apply(ctx context.Context, c *adjudicator.Commit) (func() 
 	return s.Store.Apply(ctx, c)
 }
 
-// TestRetroJobFails: a store write failing in the middle of a family ends
-// the job FAILED, with its error (and the claims it left reversed) in the
-// report and the audit trail; what it committed is consistent (the store
-// verifies clean: each reversal and each re-bill is one claim transaction).
-// Submitted again, it resumes where it stopped and ends DONE with every
-// claim re-billed once, with the same answers as the same job on a store
-// that never failed.
+// TestRetroJobFails: a store write failing in the middle of a job ends
+// the job FAILED, with its error in the report and the audit trail; a
+// family's reversals and re-bills are one commit, so the failure leaves
+// no claim reversed and not billed again (every claim of the job is still
+// paid under its key, the original or its re-bill), and the store
+// verifies clean. Submitted again, it resumes where it stopped and ends
+// DONE with every claim re-billed once, with the same answers as the same
+// job on a store that never failed.
 func TestRetroJobFails(t *testing.T) {
 	ctx := context.Background()
 	clock := &retroClock{}
@@ -272,10 +284,15 @@ func TestRetroJobFails(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.State != adjudicator.RetroJobFailed || rep.Finished || rep.Done != 1 || rep.Reversed == 0 ||
-		!strings.Contains(rep.Error, errInjected.Error()) || !strings.Contains(rep.Error, "submit the job again") {
-		t.Fatalf("failed job: %s %q, %d re-billed, %d reversed; want FAILED with its error, 1 re-billed and the rest of the family reversed",
-			rep.State, rep.Error, rep.Done, rep.Reversed)
+	if rep.State != adjudicator.RetroJobFailed || rep.Finished || rep.Done >= paid || rep.Reversed != 0 ||
+		!strings.Contains(rep.Error, errInjected.Error()) {
+		t.Fatalf("failed job: %s %q, %d re-billed, %d reversed; want FAILED with its error, fewer than %d re-billed and none left reversed",
+			rep.State, rep.Error, rep.Done, rep.Reversed, paid)
+	}
+	for _, c := range rep.Job.Claims {
+		if rec, err := st.ClaimByKey(ctx, c.Key); err != nil || rec == nil || !rec.Paid() {
+			t.Fatalf("claim %s after the failure: %v, %+v; want a paid claim under its key (the original or its re-bill)", c.ClaimID, err, rec)
+		}
 	}
 	entries, err := e.ReadAudit(ctx, adjudicator.AuditQuery{Object: "retro job " + req.JobID})
 	if err != nil {
@@ -327,5 +344,114 @@ func TestRetroJobFails(t *testing.T) {
 		if g, w := rep.Progress[i].After, want.Progress[i].After; fmt.Sprint(*g) != fmt.Sprint(*w) {
 			t.Errorf("claim %d after: %+v; the job that never failed: %+v", i, *g, *w)
 		}
+	}
+}
+
+// TestRetroCancel cancels jobs on a store shared by two engines
+// (PostgreSQL; on Pebble one engine): a job cancelled from the other
+// engine while the first runs its first family stops once that family is
+// committed whole, ends CANCELLED with a note of how far it got, and
+// leaves no claim reversed and not billed again; a job cancelled before
+// it runs never runs; cancelling a job that has ended changes nothing.
+func TestRetroCancel(t *testing.T) {
+	t.Run("pebble", func(t *testing.T) {
+		clock := &retroClock{}
+		e, st := scenario.NewEngine(t, demo.Config(), t.TempDir(), clock.now)
+		testRetroCancel(t, e, e, st)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		dsn := pgtest.DSN(t)
+		open := func() *pgstore.Store {
+			s, err := pgstore.Open(context.Background(), pgstore.Options{DSN: dsn, Logger: slog.New(slog.DiscardHandler)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			return s
+		}
+		clock := &retroClock{}
+		s1, s2 := open(), open()
+		e1 := scenario.NewEngineOn(t, demo.Config(), s1, clock.now)
+		e2 := scenario.NewEngineOn(t, demo.Config(), s2, clock.now)
+		testRetroCancel(t, e1, e2, s1)
+	})
+}
+
+func testRetroCancel(t *testing.T, e1, e2 *adjudicator.Engine, st adjudicator.Store) {
+	ctx := context.Background()
+	plan, paid, _, _ := billRetroClaims(t, e1)
+	req := adjudicator.RetroRequest{JobID: "CANCEL-1", Kind: adjudicator.RetroConfiguration, PlanID: plan, From: retroDay, To: retroDay}
+	if _, err := e1.SubmitRetro(ctx, req, adjudicator.Actor("carol")); err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	adjudicator.SetRetroStepHook(e1, func() {
+		once.Do(func() {
+			rep, err := e2.CancelRetro(ctx, req.JobID, adjudicator.Actor("carol"))
+			if err != nil || rep.State != adjudicator.RetroJobCancelled {
+				t.Errorf("cancel while the job runs: %v, %+v", err, rep)
+			}
+		})
+	})
+	if err := e1.RunRetroJob(ctx, req.JobID); err != nil {
+		t.Fatal(err)
+	}
+	adjudicator.SetRetroStepHook(e1, nil)
+	rep, err := e1.RetroReport(ctx, req.JobID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	families := map[string]bool{}
+	for _, c := range rep.Job.Claims {
+		families[c.CardholderID] = true
+	}
+	if len(families) < 2 {
+		t.Fatalf("the job has %d families; the test needs two or more", len(families))
+	}
+	first := rep.Job.Claims[0].CardholderID
+	want := 0
+	for _, c := range rep.Job.Claims {
+		if c.CardholderID == first {
+			want++
+		}
+	}
+	if rep.State != adjudicator.RetroJobCancelled || rep.Done != want || rep.Reversed != 0 || rep.Finished ||
+		!strings.Contains(rep.Note, "cancelled by carol") || !strings.Contains(rep.Note, fmt.Sprintf("stopped after 1 of %d families", len(families))) {
+		t.Fatalf("cancelled job: %s %q, %d done, %d reversed; want CANCELLED after its first family's %d claims", rep.State, rep.Note, rep.Done, rep.Reversed, want)
+	}
+	for _, c := range rep.Job.Claims {
+		if rec, err := st.ClaimByKey(ctx, c.Key); err != nil || rec == nil || !rec.Paid() {
+			t.Fatalf("claim %s after the cancel: %v, %+v; want a paid claim under its key", c.ClaimID, err, rec)
+		}
+	}
+	if again, err := e1.SubmitRetro(ctx, req, adjudicator.Actor("carol")); err != nil || again.State != adjudicator.RetroJobCancelled {
+		t.Fatalf("a cancelled job submitted again: %v, %+v; want it left CANCELLED", err, again)
+	}
+
+	pending := req
+	pending.JobID = "CANCEL-2"
+	if _, err := e1.SubmitRetro(ctx, pending, adjudicator.Actor("carol")); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := e2.CancelRetro(ctx, pending.JobID, adjudicator.Actor("carol")); err != nil || rep.State != adjudicator.RetroJobCancelled {
+		t.Fatalf("cancel of a job not yet running: %v, %+v", err, rep)
+	}
+	if err := e1.RunRetroJob(ctx, pending.JobID); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := e1.RetroReport(ctx, pending.JobID); err != nil || rep.State != adjudicator.RetroJobCancelled || !rep.Job.Pending || len(rep.Progress) != 0 {
+		t.Fatalf("a job cancelled before it ran, run: %v, %+v; want CANCELLED, nothing done", err, rep)
+	}
+
+	done := req
+	done.JobID = "CANCEL-3"
+	if rep, err := e1.StartRetro(ctx, done, adjudicator.Actor("carol")); err != nil || rep.State != adjudicator.RetroJobDone || rep.Done != paid {
+		t.Fatalf("a job run to its end: %v, %+v", err, rep)
+	}
+	if rep, err := e2.CancelRetro(ctx, done.JobID, adjudicator.Actor("carol")); err != nil || rep.State != adjudicator.RetroJobDone {
+		t.Fatalf("cancel of a DONE job: %v, %+v; want it left DONE", err, rep)
+	}
+	if _, err := e2.CancelRetro(ctx, "NO-SUCH-JOB", adjudicator.Actor("carol")); !errors.Is(err, adjudicator.ErrNotFound) {
+		t.Fatalf("cancel of an absent job: %v; want ErrNotFound", err)
 	}
 }

@@ -73,6 +73,22 @@ type Applier interface {
 	Apply(ctx context.Context, c *Commit) (wait func() error, err error)
 }
 
+// BatchCommitter is implemented by a store that can write several commits
+// as one. A retro job commits a family's reversals and re-bills, with
+// their progress records, in one CommitAll, so a crash or a failed write
+// leaves the family untouched or wholly re-adjudicated, never reversed and
+// not billed again.
+type BatchCommitter interface {
+	// CommitAll writes cs in one atomic, durable batch, with the effect of
+	// committing them one after the other (Commit), but all or nothing:
+	// after a crash either every one of them is visible or none is. A
+	// record, key or document written by several of cs keeps the last
+	// one's value. None of cs carries an Audit. In a transaction from
+	// Begin (Transactor) it commits that transaction, as Commit does, and
+	// fails with ErrConflict as Commit does.
+	CommitAll(ctx context.Context, cs []*Commit) error
+}
+
 // ErrConflict marks a transaction that lost a race with a concurrent one
 // (of another process) on a shared store: nothing was written, and what it
 // read may be stale. The engine adjudicates the claim again from fresh

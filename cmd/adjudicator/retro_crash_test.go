@@ -18,8 +18,10 @@ import (
 
 // TestRetroCrashResumes starts a retro job on the real server, which
 // answers at once (RUNNING) and runs it in the background; kills the
-// server with SIGKILL in the middle of the job, after its reversals and
-// two of its re-bills; and restarts it on the same data without starting
+// server with SIGKILL in the middle of the job's family, which the server
+// holds after its reversals and two of its re-bills, before the family's
+// one commit: nothing of the family is written (no claim is left reversed
+// and not billed again); and restarts it on the same data without starting
 // the job again: the server's runner resumes the job by itself where it
 // stopped, every claim is reversed once and billed again once, the store
 // verifies clean and a replay of the whole store finds no difference.
@@ -30,7 +32,8 @@ func TestRetroCrashResumes(t *testing.T) {
 	bin := buildServer(t)
 	data := t.TempDir()
 	const claims = 6
-	// The server holds after the job's 6 reversals and 2 of its re-bills.
+	// The server holds after the job's 6 reversals and 2 of its re-bills,
+	// before the family's commit.
 	t.Setenv(retroHoldEnv, fmt.Sprint(claims+2))
 	proc, addrs := startServerAddrs(t, bin, data)
 	member := coveredMembers(t)[0]
@@ -43,10 +46,14 @@ func TestRetroCrashResumes(t *testing.T) {
 	if err != nil || started.State != adjudicator.RetroJobRunning {
 		t.Fatalf("start: %v, %+v; want the job RUNNING", err, started)
 	}
-	pollUntil(t, "the job to hold mid-way", func() bool {
+	pollUntil(t, "the job to choose its claims", func() bool {
 		rep, err := retro.Report(context.Background(), req.JobID)
-		return err == nil && rep.Done == 2 && len(rep.Job.Claims) == claims
+		return err == nil && len(rep.Job.Claims) == claims
 	})
+	// Killed at the hold or before it: either way before the family's commit.
+	if rep, err := retro.Report(context.Background(), req.JobID); err != nil || rep.Done != 0 || rep.Reversed != 0 {
+		t.Fatalf("before the kill: %v, %+v; want nothing of the family written", err, rep)
+	}
 	if err := proc.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +182,7 @@ func TestRetroTakeover(t *testing.T) {
 	dsn := pgtest.DSN(t)
 	bin := buildServer(t)
 	const claims = 4
-	t.Setenv(retroHoldEnv, fmt.Sprint(claims+1)) // the first instance holds after the reversals and one re-bill
+	t.Setenv(retroHoldEnv, fmt.Sprint(claims+1)) // the first instance holds after the reversals and one re-bill, before the family's commit
 	procA, addrsA := startServerArgs(t, bin, "--store", dsn, "--data-dir", t.TempDir())
 	member := coveredMembers(t)[0]
 	today := domain.DateOf(time.Now().UTC())
@@ -186,9 +193,9 @@ func TestRetroTakeover(t *testing.T) {
 	if rep, err := retroA.Start(context.Background(), req); err != nil || rep.State != adjudicator.RetroJobRunning {
 		t.Fatalf("start: %v, %+v; want RUNNING", err, rep)
 	}
-	pollUntil(t, "the job to hold mid-way on the first instance", func() bool {
+	pollUntil(t, "the job to run on the first instance", func() bool {
 		rep, err := retroA.Report(context.Background(), req.JobID)
-		return err == nil && rep.Done == 1
+		return err == nil && len(rep.Job.Claims) == claims
 	})
 	t.Setenv(retroHoldEnv, "")
 	_, addrsB := startServerArgs(t, bin, "--store", dsn, "--data-dir", t.TempDir())

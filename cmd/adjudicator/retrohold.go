@@ -9,8 +9,8 @@ import (
 )
 
 // retroHoldEnv, for crash tests only, makes the server stop making
-// progress on retro jobs after that many durable retro steps (reversals
-// and re-bills): the step that reaches it waits until the server stops, so
+// progress on retro jobs after that many retro steps (reversals and
+// re-bills, before their family's commit): the step that reaches it waits until the server stops, so
 // a test can kill the process at a known point mid-job. Unset (always, in
 // production), retro jobs run freely.
 const retroHoldEnv = "RXCLAIMS_TEST_RETRO_HOLD_AFTER"

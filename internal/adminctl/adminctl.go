@@ -66,6 +66,7 @@ type CLI struct {
 	Retro       struct {
 		Run    retroRunCmd    `cmd:"" help:"Re-adjudicate the paid claims of a plan, group or client over a date range after a configuration change effective in the past: each is reversed and billed again under the configuration in force, per family in date-of-service order (role config-approver). Resumable: run it again with its JOB."`
 		Report retroReportCmd `cmd:"" help:"A retro job's report (config-approver, enrollment-operator or auditor)."`
+		Cancel retroCancelCmd `cmd:"" help:"Cancel a RUNNING retro job: one not yet running never runs; a running one stops at its next family (never within one) and its report says how far it got (the role that starts the job's kind)."`
 	} `cmd:"" help:"Retroactive re-adjudication (RetroService)."`
 	Backup backupCmd `cmd:"" help:"Back up the running server's store under its --backup-dir (OperatorService; role operator)."`
 	Audit  auditCmd  `cmd:"" help:"Read the audit trail (auditor role)."`

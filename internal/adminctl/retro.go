@@ -64,6 +64,19 @@ func (c *retroReportCmd) Run(s *session) error {
 	return s.printRetro(rep)
 }
 
+type retroCancelCmd struct {
+	Job string `arg:"" name:"JOB" help:"The job's ID."`
+}
+
+// Run cancels the job and prints its report.
+func (c *retroCancelCmd) Run(s *session) error {
+	rep, err := s.retro.Cancel(s.ctx, c.Job)
+	if err != nil {
+		return err
+	}
+	return s.printRetro(rep)
+}
+
 // printRetro prints a job's totals and a table of its claims, before and
 // after (or the report as JSON).
 func (s *session) printRetro(rep *adjudicator.RetroReport) error {
@@ -78,6 +91,8 @@ func (s *session) printRetro(rep *adjudicator.RetroReport) error {
 		state += fmt.Sprintf(": %d of %d claims reached so far; the server runs it in the background", len(rep.Progress), len(rep.Job.Claims))
 	case rep.State == adjudicator.RetroJobFailed:
 		state += ": " + rep.Error + "; run it again to retry"
+	case rep.State == adjudicator.RetroJobCancelled:
+		state += ": " + rep.Note
 	case !rep.Finished:
 		state = "NOT finished: run it again to resume"
 	}

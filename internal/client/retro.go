@@ -62,6 +62,11 @@ func (c *Retro) Report(ctx context.Context, id string) (*adjudicator.RetroReport
 	return report(c.c.GetRetroReport(c.ctx(ctx), &pb.GetRetroReportRequest{JobId: id}))
 }
 
+// Cancel cancels a stored job and reports it.
+func (c *Retro) Cancel(ctx context.Context, id string) (*adjudicator.RetroReport, error) {
+	return report(c.c.CancelRetroJob(c.ctx(ctx), &pb.CancelRetroJobRequest{JobId: id}))
+}
+
 // Wait polls the job's report until it is no longer RUNNING (DONE or
 // FAILED; a report without a state, from a server that ran jobs in the
 // start call, has ended too) and returns it; ctx bounds the wait.

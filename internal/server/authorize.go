@@ -241,6 +241,8 @@ func requestObjects(req any) []string {
 		return []string{"retro job " + clip(r.GetJobId())}
 	case *pb.GetRetroReportRequest:
 		return []string{"retro job " + clip(r.GetJobId())}
+	case *pb.CancelRetroJobRequest:
+		return []string{"retro job " + clip(r.GetJobId())}
 	}
 	return nil
 }

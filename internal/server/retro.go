@@ -7,6 +7,8 @@ import (
 
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/domain"
+	"github.com/rxclaims/rxclaims/internal/auth"
+	"github.com/rxclaims/rxclaims/internal/authz"
 	"github.com/rxclaims/rxclaims/internal/wire"
 	pb "github.com/rxclaims/rxclaims/proto/rxclaims/v1"
 	"google.golang.org/grpc/codes"
@@ -65,8 +67,11 @@ func (r *retroRun) stop() {
 
 func (s *retroService) status(ctx context.Context, method string, err error) error {
 	what := "the retro job could not start"
-	if method == "GetRetroReport" {
+	switch method {
+	case "GetRetroReport":
 		what = "the retro report could not be read"
+	case "CancelRetroJob":
+		what = "the retro job could not be cancelled"
 	}
 	return engineStatus(ctx, s.log, method, what, err)
 }
@@ -136,4 +141,25 @@ func (s *retroService) GetRetroReport(ctx context.Context, req *pb.GetRetroRepor
 		return nil, s.status(ctx, "GetRetroReport", err)
 	}
 	return &pb.GetRetroReportResponse{Report: wire.RetroReportToProto(rep)}, nil
+}
+
+// CancelRetroJob implements RetroService.CancelRetroJob: the caller needs
+// the role that starts a job of its kind.
+func (s *retroService) CancelRetroJob(ctx context.Context, req *pb.CancelRetroJobRequest) (*pb.CancelRetroJobResponse, error) {
+	rep, err := s.engine.RetroReport(ctx, req.GetJobId())
+	if err != nil {
+		return nil, s.status(ctx, "CancelRetroJob", err)
+	}
+	need := authz.ConfigApprover
+	if rep.Job.Request.Kind == adjudicator.RetroEligibility {
+		need = authz.EnrollmentOperator
+	}
+	if id, _ := auth.FromContext(ctx); !id.HasRole(need) {
+		return nil, status.Errorf(codes.PermissionDenied, "cancelling a %s retro job needs the role %s", rep.Job.Request.Kind, need)
+	}
+	if rep, err = s.engine.CancelRetro(ctx, req.GetJobId(), pendingAudit(ctx)); err != nil {
+		return nil, s.status(ctx, "CancelRetroJob", err)
+	}
+	s.log.InfoContext(ctx, "retro job cancel", "job", rep.Job.ID, "state", rep.State, "done", rep.Done, "skipped", rep.Skipped)
+	return &pb.CancelRetroJobResponse{Report: wire.RetroReportToProto(rep)}, nil
 }

@@ -71,6 +71,8 @@ var methodRoles = map[string][]string{
 	pb.RetroService_StartEligibilityRetro_FullMethodName:   {authz.EnrollmentOperator},
 	pb.RetroService_StartConfigurationRetro_FullMethodName: {authz.ConfigApprover},
 	pb.RetroService_GetRetroReport_FullMethodName:          {authz.EnrollmentOperator, authz.ConfigApprover, authz.Auditor},
+	// Who may start a job of its kind may cancel it (checked by the call).
+	pb.RetroService_CancelRetroJob_FullMethodName: {authz.EnrollmentOperator, authz.ConfigApprover},
 }
 
 // MethodRoles returns a copy of the role table, by full method name.

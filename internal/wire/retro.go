@@ -18,7 +18,7 @@ func RetroReportToProto(r *adjudicator.RetroReport) *pb.RetroReport {
 	out := &pb.RetroReport{JobId: j.ID, Kind: string(q.Kind), From: dateString(q.From), To: dateString(q.To),
 		PlanId: q.PlanID, GroupId: q.GroupID, ClientId: q.ClientID, Reason: q.Reason, Created: j.Created.Format(time.RFC3339),
 		Claims: int32(len(j.Claims)), Done: int32(r.Done), Skipped: int32(r.Skipped), Changed: int32(r.Changed),
-		MembersAffected: int32(r.MembersAffected), Finished: r.Finished, State: string(r.State), Error: r.Error,
+		MembersAffected: int32(r.MembersAffected), Finished: r.Finished, State: string(r.State), Error: r.Error, Note: r.Note,
 		PlanPaidBefore: r.PlanPaidBefore.StringFixed(2), PlanPaidAfter: r.PlanPaidAfter.StringFixed(2),
 		PatientPayBefore: r.PatientPayBefore.StringFixed(2), PatientPayAfter: r.PatientPayAfter.StringFixed(2)}
 	for _, p := range r.Progress {
@@ -68,7 +68,7 @@ func RetroReportFromProto(p *pb.RetroReport) (*adjudicator.RetroReport, error) {
 	out := &adjudicator.RetroReport{Job: &adjudicator.RetroJob{ID: p.GetJobId(), Request: req, Created: created,
 		Claims: make([]adjudicator.RetroClaim, p.GetClaims())},
 		Done: int(p.GetDone()), Skipped: int(p.GetSkipped()), Changed: int(p.GetChanged()), MembersAffected: int(p.GetMembersAffected()),
-		Finished: p.GetFinished(), State: adjudicator.RetroJobState(p.GetState()), Error: p.GetError()}
+		Finished: p.GetFinished(), State: adjudicator.RetroJobState(p.GetState()), Error: p.GetError(), Note: p.GetNote()}
 	out.PlanPaidBefore, errs = parseMoney(p.GetPlanPaidBefore(), errs)
 	out.PlanPaidAfter, errs = parseMoney(p.GetPlanPaidAfter(), errs)
 	out.PatientPayBefore, errs = parseMoney(p.GetPatientPayBefore(), errs)

@@ -64,6 +64,7 @@ func Run(t *testing.T, open Open) {
 		{"ClaimsWithoutTrace", testClaimsWithoutTrace},
 		{"RetroJobs", testRetroJobs},
 		{"RetroJobStatus", testRetroJobStatus},
+		{"CommitAll", testCommitAll},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, open) })
 	}

@@ -31,6 +31,94 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+type CancelRetroJobRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	JobId         string                 `protobuf:"bytes,1,opt,name=job_id,json=jobId,proto3" json:"job_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelRetroJobRequest) Reset() {
+	*x = CancelRetroJobRequest{}
+	mi := &file_rxclaims_v1_retro_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelRetroJobRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelRetroJobRequest) ProtoMessage() {}
+
+func (x *CancelRetroJobRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_retro_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelRetroJobRequest.ProtoReflect.Descriptor instead.
+func (*CancelRetroJobRequest) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_retro_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *CancelRetroJobRequest) GetJobId() string {
+	if x != nil {
+		return x.JobId
+	}
+	return ""
+}
+
+type CancelRetroJobResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Report        *RetroReport           `protobuf:"bytes,1,opt,name=report,proto3" json:"report,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelRetroJobResponse) Reset() {
+	*x = CancelRetroJobResponse{}
+	mi := &file_rxclaims_v1_retro_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelRetroJobResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelRetroJobResponse) ProtoMessage() {}
+
+func (x *CancelRetroJobResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_retro_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelRetroJobResponse.ProtoReflect.Descriptor instead.
+func (*CancelRetroJobResponse) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_retro_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *CancelRetroJobResponse) GetReport() *RetroReport {
+	if x != nil {
+		return x.Report
+	}
+	return nil
+}
+
 type StartEligibilityRetroRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// job_id names the job (1 to 64 letters, digits or ._:-): the same ID
@@ -47,7 +135,7 @@ type StartEligibilityRetroRequest struct {
 
 func (x *StartEligibilityRetroRequest) Reset() {
 	*x = StartEligibilityRetroRequest{}
-	mi := &file_rxclaims_v1_retro_proto_msgTypes[0]
+	mi := &file_rxclaims_v1_retro_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -59,7 +147,7 @@ func (x *StartEligibilityRetroRequest) String() string {
 func (*StartEligibilityRetroRequest) ProtoMessage() {}
 
 func (x *StartEligibilityRetroRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_retro_proto_msgTypes[0]
+	mi := &file_rxclaims_v1_retro_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -72,7 +160,7 @@ func (x *StartEligibilityRetroRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartEligibilityRetroRequest.ProtoReflect.Descriptor instead.
 func (*StartEligibilityRetroRequest) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_retro_proto_rawDescGZIP(), []int{0}
+	return file_rxclaims_v1_retro_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *StartEligibilityRetroRequest) GetJobId() string {
@@ -125,7 +213,7 @@ type StartConfigurationRetroRequest struct {
 
 func (x *StartConfigurationRetroRequest) Reset() {
 	*x = StartConfigurationRetroRequest{}
-	mi := &file_rxclaims_v1_retro_proto_msgTypes[1]
+	mi := &file_rxclaims_v1_retro_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -137,7 +225,7 @@ func (x *StartConfigurationRetroRequest) String() string {
 func (*StartConfigurationRetroRequest) ProtoMessage() {}
 
 func (x *StartConfigurationRetroRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_retro_proto_msgTypes[1]
+	mi := &file_rxclaims_v1_retro_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -150,7 +238,7 @@ func (x *StartConfigurationRetroRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartConfigurationRetroRequest.ProtoReflect.Descriptor instead.
 func (*StartConfigurationRetroRequest) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_retro_proto_rawDescGZIP(), []int{1}
+	return file_rxclaims_v1_retro_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *StartConfigurationRetroRequest) GetJobId() string {
@@ -211,7 +299,7 @@ type GetRetroReportRequest struct {
 
 func (x *GetRetroReportRequest) Reset() {
 	*x = GetRetroReportRequest{}
-	mi := &file_rxclaims_v1_retro_proto_msgTypes[2]
+	mi := &file_rxclaims_v1_retro_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -223,7 +311,7 @@ func (x *GetRetroReportRequest) String() string {
 func (*GetRetroReportRequest) ProtoMessage() {}
 
 func (x *GetRetroReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_retro_proto_msgTypes[2]
+	mi := &file_rxclaims_v1_retro_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -236,7 +324,7 @@ func (x *GetRetroReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRetroReportRequest.ProtoReflect.Descriptor instead.
 func (*GetRetroReportRequest) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_retro_proto_rawDescGZIP(), []int{2}
+	return file_rxclaims_v1_retro_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *GetRetroReportRequest) GetJobId() string {
@@ -255,7 +343,7 @@ type StartEligibilityRetroResponse struct {
 
 func (x *StartEligibilityRetroResponse) Reset() {
 	*x = StartEligibilityRetroResponse{}
-	mi := &file_rxclaims_v1_retro_proto_msgTypes[3]
+	mi := &file_rxclaims_v1_retro_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -267,7 +355,7 @@ func (x *StartEligibilityRetroResponse) String() string {
 func (*StartEligibilityRetroResponse) ProtoMessage() {}
 
 func (x *StartEligibilityRetroResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_retro_proto_msgTypes[3]
+	mi := &file_rxclaims_v1_retro_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -280,7 +368,7 @@ func (x *StartEligibilityRetroResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartEligibilityRetroResponse.ProtoReflect.Descriptor instead.
 func (*StartEligibilityRetroResponse) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_retro_proto_rawDescGZIP(), []int{3}
+	return file_rxclaims_v1_retro_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *StartEligibilityRetroResponse) GetReport() *RetroReport {
@@ -299,7 +387,7 @@ type StartConfigurationRetroResponse struct {
 
 func (x *StartConfigurationRetroResponse) Reset() {
 	*x = StartConfigurationRetroResponse{}
-	mi := &file_rxclaims_v1_retro_proto_msgTypes[4]
+	mi := &file_rxclaims_v1_retro_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -311,7 +399,7 @@ func (x *StartConfigurationRetroResponse) String() string {
 func (*StartConfigurationRetroResponse) ProtoMessage() {}
 
 func (x *StartConfigurationRetroResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_retro_proto_msgTypes[4]
+	mi := &file_rxclaims_v1_retro_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -324,7 +412,7 @@ func (x *StartConfigurationRetroResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartConfigurationRetroResponse.ProtoReflect.Descriptor instead.
 func (*StartConfigurationRetroResponse) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_retro_proto_rawDescGZIP(), []int{4}
+	return file_rxclaims_v1_retro_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *StartConfigurationRetroResponse) GetReport() *RetroReport {
@@ -343,7 +431,7 @@ type GetRetroReportResponse struct {
 
 func (x *GetRetroReportResponse) Reset() {
 	*x = GetRetroReportResponse{}
-	mi := &file_rxclaims_v1_retro_proto_msgTypes[5]
+	mi := &file_rxclaims_v1_retro_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -355,7 +443,7 @@ func (x *GetRetroReportResponse) String() string {
 func (*GetRetroReportResponse) ProtoMessage() {}
 
 func (x *GetRetroReportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_retro_proto_msgTypes[5]
+	mi := &file_rxclaims_v1_retro_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -368,7 +456,7 @@ func (x *GetRetroReportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRetroReportResponse.ProtoReflect.Descriptor instead.
 func (*GetRetroReportResponse) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_retro_proto_rawDescGZIP(), []int{5}
+	return file_rxclaims_v1_retro_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *GetRetroReportResponse) GetReport() *RetroReport {
@@ -402,16 +490,18 @@ type RetroReport struct {
 	PatientPayAfter  string                 `protobuf:"bytes,19,opt,name=patient_pay_after,json=patientPayAfter,proto3" json:"patient_pay_after,omitempty"`
 	Lines            []*RetroClaimReport    `protobuf:"bytes,20,rep,name=lines,proto3" json:"lines,omitempty"` // claims the job reached, in job order
 	// state is RUNNING (to run or running; a restarted server resumes it),
-	// DONE or FAILED (error says why; start the job again to retry).
+	// DONE, FAILED (error says why; start the job again to retry) or
+	// CANCELLED (note says by whom and how far it got).
 	State         string `protobuf:"bytes,21,opt,name=state,proto3" json:"state,omitempty"`
 	Error         string `protobuf:"bytes,22,opt,name=error,proto3" json:"error,omitempty"`
+	Note          string `protobuf:"bytes,23,opt,name=note,proto3" json:"note,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *RetroReport) Reset() {
 	*x = RetroReport{}
-	mi := &file_rxclaims_v1_retro_proto_msgTypes[6]
+	mi := &file_rxclaims_v1_retro_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -423,7 +513,7 @@ func (x *RetroReport) String() string {
 func (*RetroReport) ProtoMessage() {}
 
 func (x *RetroReport) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_retro_proto_msgTypes[6]
+	mi := &file_rxclaims_v1_retro_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -436,7 +526,7 @@ func (x *RetroReport) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetroReport.ProtoReflect.Descriptor instead.
 func (*RetroReport) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_retro_proto_rawDescGZIP(), []int{6}
+	return file_rxclaims_v1_retro_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *RetroReport) GetJobId() string {
@@ -593,6 +683,13 @@ func (x *RetroReport) GetError() string {
 	return ""
 }
 
+func (x *RetroReport) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
 // RetroClaimReport is one claim of a job: its state and both answers.
 type RetroClaimReport struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -612,7 +709,7 @@ type RetroClaimReport struct {
 
 func (x *RetroClaimReport) Reset() {
 	*x = RetroClaimReport{}
-	mi := &file_rxclaims_v1_retro_proto_msgTypes[7]
+	mi := &file_rxclaims_v1_retro_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -624,7 +721,7 @@ func (x *RetroClaimReport) String() string {
 func (*RetroClaimReport) ProtoMessage() {}
 
 func (x *RetroClaimReport) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_retro_proto_msgTypes[7]
+	mi := &file_rxclaims_v1_retro_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -637,7 +734,7 @@ func (x *RetroClaimReport) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetroClaimReport.ProtoReflect.Descriptor instead.
 func (*RetroClaimReport) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_retro_proto_rawDescGZIP(), []int{7}
+	return file_rxclaims_v1_retro_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *RetroClaimReport) GetClaimId() string {
@@ -728,7 +825,7 @@ type RetroOutcome struct {
 
 func (x *RetroOutcome) Reset() {
 	*x = RetroOutcome{}
-	mi := &file_rxclaims_v1_retro_proto_msgTypes[8]
+	mi := &file_rxclaims_v1_retro_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -740,7 +837,7 @@ func (x *RetroOutcome) String() string {
 func (*RetroOutcome) ProtoMessage() {}
 
 func (x *RetroOutcome) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_retro_proto_msgTypes[8]
+	mi := &file_rxclaims_v1_retro_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -753,7 +850,7 @@ func (x *RetroOutcome) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetroOutcome.ProtoReflect.Descriptor instead.
 func (*RetroOutcome) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_retro_proto_rawDescGZIP(), []int{8}
+	return file_rxclaims_v1_retro_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *RetroOutcome) GetStatus() string {
@@ -823,7 +920,11 @@ var File_rxclaims_v1_retro_proto protoreflect.FileDescriptor
 
 const file_rxclaims_v1_retro_proto_rawDesc = "" +
 	"\n" +
-	"\x17rxclaims/v1/retro.proto\x12\vrxclaims.v1\"\xa7\x01\n" +
+	"\x17rxclaims/v1/retro.proto\x12\vrxclaims.v1\".\n" +
+	"\x15CancelRetroJobRequest\x12\x15\n" +
+	"\x06job_id\x18\x01 \x01(\tR\x05jobId\"J\n" +
+	"\x16CancelRetroJobResponse\x120\n" +
+	"\x06report\x18\x01 \x01(\v2\x18.rxclaims.v1.RetroReportR\x06report\"\xa7\x01\n" +
 	"\x1cStartEligibilityRetroRequest\x12\x15\n" +
 	"\x06job_id\x18\x01 \x01(\tR\x05jobId\x12#\n" +
 	"\rcardholder_id\x18\x02 \x01(\tR\fcardholderId\x12\x1f\n" +
@@ -846,7 +947,7 @@ const file_rxclaims_v1_retro_proto_rawDesc = "" +
 	"\x1fStartConfigurationRetroResponse\x120\n" +
 	"\x06report\x18\x01 \x01(\v2\x18.rxclaims.v1.RetroReportR\x06report\"J\n" +
 	"\x16GetRetroReportResponse\x120\n" +
-	"\x06report\x18\x01 \x01(\v2\x18.rxclaims.v1.RetroReportR\x06report\"\x93\x05\n" +
+	"\x06report\x18\x01 \x01(\v2\x18.rxclaims.v1.RetroReportR\x06report\"\xa7\x05\n" +
 	"\vRetroReport\x12\x15\n" +
 	"\x06job_id\x18\x01 \x01(\tR\x05jobId\x12\x12\n" +
 	"\x04kind\x18\x02 \x01(\tR\x04kind\x12\x12\n" +
@@ -870,7 +971,8 @@ const file_rxclaims_v1_retro_proto_rawDesc = "" +
 	"\x11patient_pay_after\x18\x13 \x01(\tR\x0fpatientPayAfter\x123\n" +
 	"\x05lines\x18\x14 \x03(\v2\x1d.rxclaims.v1.RetroClaimReportR\x05lines\x12\x14\n" +
 	"\x05state\x18\x15 \x01(\tR\x05state\x12\x14\n" +
-	"\x05error\x18\x16 \x01(\tR\x05error\"\xd9\x02\n" +
+	"\x05error\x18\x16 \x01(\tR\x05error\x12\x12\n" +
+	"\x04note\x18\x17 \x01(\tR\x04note\"\xd9\x02\n" +
 	"\x10RetroClaimReport\x12\x19\n" +
 	"\bclaim_id\x18\x01 \x01(\tR\aclaimId\x12&\n" +
 	"\x0fdate_of_service\x18\x02 \x01(\tR\rdateOfService\x12\x1b\n" +
@@ -897,11 +999,12 @@ const file_rxclaims_v1_retro_proto_rawDesc = "" +
 	"deductible\x18\a \x01(\tR\n" +
 	"deductible\x12\x14\n" +
 	"\x05copay\x18\b \x01(\tR\x05copay\x12 \n" +
-	"\vcoinsurance\x18\t \x01(\tR\vcoinsurance2\xcf\x02\n" +
+	"\vcoinsurance\x18\t \x01(\tR\vcoinsurance2\xaa\x03\n" +
 	"\fRetroService\x12n\n" +
 	"\x15StartEligibilityRetro\x12).rxclaims.v1.StartEligibilityRetroRequest\x1a*.rxclaims.v1.StartEligibilityRetroResponse\x12t\n" +
 	"\x17StartConfigurationRetro\x12+.rxclaims.v1.StartConfigurationRetroRequest\x1a,.rxclaims.v1.StartConfigurationRetroResponse\x12Y\n" +
-	"\x0eGetRetroReport\x12\".rxclaims.v1.GetRetroReportRequest\x1a#.rxclaims.v1.GetRetroReportResponseB;Z9github.com/rxclaims/rxclaims/proto/rxclaims/v1;rxclaimsv1b\x06proto3"
+	"\x0eGetRetroReport\x12\".rxclaims.v1.GetRetroReportRequest\x1a#.rxclaims.v1.GetRetroReportResponse\x12Y\n" +
+	"\x0eCancelRetroJob\x12\".rxclaims.v1.CancelRetroJobRequest\x1a#.rxclaims.v1.CancelRetroJobResponseB;Z9github.com/rxclaims/rxclaims/proto/rxclaims/v1;rxclaimsv1b\x06proto3"
 
 var (
 	file_rxclaims_v1_retro_proto_rawDescOnce sync.Once
@@ -915,36 +1018,41 @@ func file_rxclaims_v1_retro_proto_rawDescGZIP() []byte {
 	return file_rxclaims_v1_retro_proto_rawDescData
 }
 
-var file_rxclaims_v1_retro_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_rxclaims_v1_retro_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_rxclaims_v1_retro_proto_goTypes = []any{
-	(*StartEligibilityRetroRequest)(nil),    // 0: rxclaims.v1.StartEligibilityRetroRequest
-	(*StartConfigurationRetroRequest)(nil),  // 1: rxclaims.v1.StartConfigurationRetroRequest
-	(*GetRetroReportRequest)(nil),           // 2: rxclaims.v1.GetRetroReportRequest
-	(*StartEligibilityRetroResponse)(nil),   // 3: rxclaims.v1.StartEligibilityRetroResponse
-	(*StartConfigurationRetroResponse)(nil), // 4: rxclaims.v1.StartConfigurationRetroResponse
-	(*GetRetroReportResponse)(nil),          // 5: rxclaims.v1.GetRetroReportResponse
-	(*RetroReport)(nil),                     // 6: rxclaims.v1.RetroReport
-	(*RetroClaimReport)(nil),                // 7: rxclaims.v1.RetroClaimReport
-	(*RetroOutcome)(nil),                    // 8: rxclaims.v1.RetroOutcome
+	(*CancelRetroJobRequest)(nil),           // 0: rxclaims.v1.CancelRetroJobRequest
+	(*CancelRetroJobResponse)(nil),          // 1: rxclaims.v1.CancelRetroJobResponse
+	(*StartEligibilityRetroRequest)(nil),    // 2: rxclaims.v1.StartEligibilityRetroRequest
+	(*StartConfigurationRetroRequest)(nil),  // 3: rxclaims.v1.StartConfigurationRetroRequest
+	(*GetRetroReportRequest)(nil),           // 4: rxclaims.v1.GetRetroReportRequest
+	(*StartEligibilityRetroResponse)(nil),   // 5: rxclaims.v1.StartEligibilityRetroResponse
+	(*StartConfigurationRetroResponse)(nil), // 6: rxclaims.v1.StartConfigurationRetroResponse
+	(*GetRetroReportResponse)(nil),          // 7: rxclaims.v1.GetRetroReportResponse
+	(*RetroReport)(nil),                     // 8: rxclaims.v1.RetroReport
+	(*RetroClaimReport)(nil),                // 9: rxclaims.v1.RetroClaimReport
+	(*RetroOutcome)(nil),                    // 10: rxclaims.v1.RetroOutcome
 }
 var file_rxclaims_v1_retro_proto_depIdxs = []int32{
-	6, // 0: rxclaims.v1.StartEligibilityRetroResponse.report:type_name -> rxclaims.v1.RetroReport
-	6, // 1: rxclaims.v1.StartConfigurationRetroResponse.report:type_name -> rxclaims.v1.RetroReport
-	6, // 2: rxclaims.v1.GetRetroReportResponse.report:type_name -> rxclaims.v1.RetroReport
-	7, // 3: rxclaims.v1.RetroReport.lines:type_name -> rxclaims.v1.RetroClaimReport
-	8, // 4: rxclaims.v1.RetroClaimReport.before:type_name -> rxclaims.v1.RetroOutcome
-	8, // 5: rxclaims.v1.RetroClaimReport.after:type_name -> rxclaims.v1.RetroOutcome
-	0, // 6: rxclaims.v1.RetroService.StartEligibilityRetro:input_type -> rxclaims.v1.StartEligibilityRetroRequest
-	1, // 7: rxclaims.v1.RetroService.StartConfigurationRetro:input_type -> rxclaims.v1.StartConfigurationRetroRequest
-	2, // 8: rxclaims.v1.RetroService.GetRetroReport:input_type -> rxclaims.v1.GetRetroReportRequest
-	3, // 9: rxclaims.v1.RetroService.StartEligibilityRetro:output_type -> rxclaims.v1.StartEligibilityRetroResponse
-	4, // 10: rxclaims.v1.RetroService.StartConfigurationRetro:output_type -> rxclaims.v1.StartConfigurationRetroResponse
-	5, // 11: rxclaims.v1.RetroService.GetRetroReport:output_type -> rxclaims.v1.GetRetroReportResponse
-	9, // [9:12] is the sub-list for method output_type
-	6, // [6:9] is the sub-list for method input_type
-	6, // [6:6] is the sub-list for extension type_name
-	6, // [6:6] is the sub-list for extension extendee
-	0, // [0:6] is the sub-list for field type_name
+	8,  // 0: rxclaims.v1.CancelRetroJobResponse.report:type_name -> rxclaims.v1.RetroReport
+	8,  // 1: rxclaims.v1.StartEligibilityRetroResponse.report:type_name -> rxclaims.v1.RetroReport
+	8,  // 2: rxclaims.v1.StartConfigurationRetroResponse.report:type_name -> rxclaims.v1.RetroReport
+	8,  // 3: rxclaims.v1.GetRetroReportResponse.report:type_name -> rxclaims.v1.RetroReport
+	9,  // 4: rxclaims.v1.RetroReport.lines:type_name -> rxclaims.v1.RetroClaimReport
+	10, // 5: rxclaims.v1.RetroClaimReport.before:type_name -> rxclaims.v1.RetroOutcome
+	10, // 6: rxclaims.v1.RetroClaimReport.after:type_name -> rxclaims.v1.RetroOutcome
+	2,  // 7: rxclaims.v1.RetroService.StartEligibilityRetro:input_type -> rxclaims.v1.StartEligibilityRetroRequest
+	3,  // 8: rxclaims.v1.RetroService.StartConfigurationRetro:input_type -> rxclaims.v1.StartConfigurationRetroRequest
+	4,  // 9: rxclaims.v1.RetroService.GetRetroReport:input_type -> rxclaims.v1.GetRetroReportRequest
+	0,  // 10: rxclaims.v1.RetroService.CancelRetroJob:input_type -> rxclaims.v1.CancelRetroJobRequest
+	5,  // 11: rxclaims.v1.RetroService.StartEligibilityRetro:output_type -> rxclaims.v1.StartEligibilityRetroResponse
+	6,  // 12: rxclaims.v1.RetroService.StartConfigurationRetro:output_type -> rxclaims.v1.StartConfigurationRetroResponse
+	7,  // 13: rxclaims.v1.RetroService.GetRetroReport:output_type -> rxclaims.v1.GetRetroReportResponse
+	1,  // 14: rxclaims.v1.RetroService.CancelRetroJob:output_type -> rxclaims.v1.CancelRetroJobResponse
+	11, // [11:15] is the sub-list for method output_type
+	7,  // [7:11] is the sub-list for method input_type
+	7,  // [7:7] is the sub-list for extension type_name
+	7,  // [7:7] is the sub-list for extension extendee
+	0,  // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_rxclaims_v1_retro_proto_init() }
@@ -958,7 +1066,7 @@ func file_rxclaims_v1_retro_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_rxclaims_v1_retro_proto_rawDesc), len(file_rxclaims_v1_retro_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   9,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -32,6 +32,7 @@ const (
 	RetroService_StartEligibilityRetro_FullMethodName   = "/rxclaims.v1.RetroService/StartEligibilityRetro"
 	RetroService_StartConfigurationRetro_FullMethodName = "/rxclaims.v1.RetroService/StartConfigurationRetro"
 	RetroService_GetRetroReport_FullMethodName          = "/rxclaims.v1.RetroService/GetRetroReport"
+	RetroService_CancelRetroJob_FullMethodName          = "/rxclaims.v1.RetroService/CancelRetroJob"
 )
 
 // RetroServiceClient is the client API for RetroService service.
@@ -64,6 +65,15 @@ type RetroServiceClient interface {
 	// GetRetroReport reports a job: its state, its progress so far, with
 	// totals.
 	GetRetroReport(ctx context.Context, in *GetRetroReportRequest, opts ...grpc.CallOption) (*GetRetroReportResponse, error)
+	// CancelRetroJob cancels a RUNNING job and reports it: a job not yet
+	// running never runs; a running one stops at its next family boundary
+	// (never within a family: a family's reversals and re-bills are one
+	// commit), on whichever instance runs it, and its report's note then
+	// says how many families and claims were done. A cancelled job is never
+	// run again. A job that has ended (DONE, FAILED, CANCELLED) is left as it
+	// is. It needs the role that starts the job's kind (enrollment-operator
+	// or config-approver); audited. NotFound: no such job.
+	CancelRetroJob(ctx context.Context, in *CancelRetroJobRequest, opts ...grpc.CallOption) (*CancelRetroJobResponse, error)
 }
 
 type retroServiceClient struct {
@@ -104,6 +114,16 @@ func (c *retroServiceClient) GetRetroReport(ctx context.Context, in *GetRetroRep
 	return out, nil
 }
 
+func (c *retroServiceClient) CancelRetroJob(ctx context.Context, in *CancelRetroJobRequest, opts ...grpc.CallOption) (*CancelRetroJobResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CancelRetroJobResponse)
+	err := c.cc.Invoke(ctx, RetroService_CancelRetroJob_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // RetroServiceServer is the server API for RetroService service.
 // All implementations must embed UnimplementedRetroServiceServer
 // for forward compatibility.
@@ -134,6 +154,15 @@ type RetroServiceServer interface {
 	// GetRetroReport reports a job: its state, its progress so far, with
 	// totals.
 	GetRetroReport(context.Context, *GetRetroReportRequest) (*GetRetroReportResponse, error)
+	// CancelRetroJob cancels a RUNNING job and reports it: a job not yet
+	// running never runs; a running one stops at its next family boundary
+	// (never within a family: a family's reversals and re-bills are one
+	// commit), on whichever instance runs it, and its report's note then
+	// says how many families and claims were done. A cancelled job is never
+	// run again. A job that has ended (DONE, FAILED, CANCELLED) is left as it
+	// is. It needs the role that starts the job's kind (enrollment-operator
+	// or config-approver); audited. NotFound: no such job.
+	CancelRetroJob(context.Context, *CancelRetroJobRequest) (*CancelRetroJobResponse, error)
 	mustEmbedUnimplementedRetroServiceServer()
 }
 
@@ -152,6 +181,9 @@ func (UnimplementedRetroServiceServer) StartConfigurationRetro(context.Context, 
 }
 func (UnimplementedRetroServiceServer) GetRetroReport(context.Context, *GetRetroReportRequest) (*GetRetroReportResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetRetroReport not implemented")
+}
+func (UnimplementedRetroServiceServer) CancelRetroJob(context.Context, *CancelRetroJobRequest) (*CancelRetroJobResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CancelRetroJob not implemented")
 }
 func (UnimplementedRetroServiceServer) mustEmbedUnimplementedRetroServiceServer() {}
 func (UnimplementedRetroServiceServer) testEmbeddedByValue()                      {}
@@ -228,6 +260,24 @@ func _RetroService_GetRetroReport_Handler(srv interface{}, ctx context.Context, 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _RetroService_CancelRetroJob_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CancelRetroJobRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RetroServiceServer).CancelRetroJob(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RetroService_CancelRetroJob_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RetroServiceServer).CancelRetroJob(ctx, req.(*CancelRetroJobRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // RetroService_ServiceDesc is the grpc.ServiceDesc for RetroService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -246,6 +296,10 @@ var RetroService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetRetroReport",
 			Handler:    _RetroService_GetRetroReport_Handler,
+		},
+		{
+			MethodName: "CancelRetroJob",
+			Handler:    _RetroService_CancelRetroJob_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
