@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/cockroachdb/pebble/v2"
-	"github.com/rxclaims/rxclaims/accumulators"
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/internal/store/records"
 )
@@ -25,7 +24,7 @@ func (s *Store) CommitAll(_ context.Context, cs []*adjudicator.Commit) error {
 		}
 	}()
 	var keys []string
-	docs := map[string]*accumulators.Doc{}
+	docs := map[string][]byte{} // the stored encoding, as the document cache keeps it
 	var members []member
 	changes := map[member][]*summaryChange{}
 	for _, c := range cs {
@@ -40,7 +39,7 @@ func (s *Store) CommitAll(_ context.Context, cs []*adjudicator.Commit) error {
 			if _, seen := docs[k]; !seen {
 				keys = append(keys, k)
 			}
-			docs[k] = d.Doc.Clone() // copied now, while it is the caller's to change
+			docs[k] = records.EncodeDocument(d.Doc) // encoded now, while it is the caller's to change
 		}
 		for _, ch := range historyChanges(c) {
 			if _, seen := changes[ch.member]; !seen {
@@ -50,7 +49,7 @@ func (s *Store) CommitAll(_ context.Context, cs []*adjudicator.Commit) error {
 		}
 	}
 	for _, k := range keys {
-		if err := b.Set([]byte(k), records.EncodeDocument(docs[k]), nil); err != nil {
+		if err := b.Set([]byte(k), docs[k], nil); err != nil {
 			return err
 		}
 	}
