@@ -67,8 +67,8 @@ func (c *Retro) Cancel(ctx context.Context, id string) (*adjudicator.RetroReport
 	return report(c.c.CancelRetroJob(c.ctx(ctx), &pb.CancelRetroJobRequest{JobId: id}))
 }
 
-// Wait polls the job's report until it is no longer RUNNING (DONE or
-// FAILED; a report without a state, from a server that ran jobs in the
+// Wait polls the job's report until it is no longer RUNNING (DONE,
+// FAILED or CANCELLED; a report without a state, from a server that ran jobs in the
 // start call, has ended too) and returns it; ctx bounds the wait.
 func (c *Retro) Wait(ctx context.Context, id string) (*adjudicator.RetroReport, error) {
 	for pause := 20 * time.Millisecond; ; pause = min(2*pause, time.Second) {
