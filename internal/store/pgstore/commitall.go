@@ -60,24 +60,7 @@ func (s *Store) CommitAll(ctx context.Context, cs []*adjudicator.Commit) error {
 				t.keys[c.Index.Key] = c.Index.ID
 			}
 		}
-		n := all.Len()
-		all.Queue("COMMIT")
-		br := q.SendBatch(ctx, all)
-		defer br.Close()
-		for range n {
-			if _, err := br.Exec(); err != nil {
-				return err
-			}
-		}
-		tag, err := br.Exec()
-		if err != nil {
-			return err
-		}
-		if tag.String() != "COMMIT" { // PostgreSQL answers ROLLBACK to COMMIT in a failed transaction
-			return errors.New("the transaction was rolled back")
-		}
-		t.begun = false // committed: nothing to roll back
-		return br.Close()
+		return sendAndCommit(ctx, q, t, all)
 	})
 	t.mu.Lock()
 	t.done = true

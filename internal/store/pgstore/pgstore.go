@@ -909,24 +909,7 @@ func (s *Store) Commit(ctx context.Context, c *adjudicator.Commit) error {
 		if done, err = appendAudit(ctx, q, c.Audit); err != nil { // a reversal an operator asked for: rare
 			return err
 		}
-		n := b.Len()
-		b.Queue("COMMIT")
-		br := q.SendBatch(ctx, b)
-		defer br.Close()
-		for range n {
-			if _, err := br.Exec(); err != nil {
-				return err
-			}
-		}
-		tag, err := br.Exec()
-		if err != nil {
-			return err
-		}
-		if tag.String() != "COMMIT" { // PostgreSQL answers ROLLBACK to COMMIT in a failed transaction
-			return errors.New("the transaction was rolled back")
-		}
-		t.begun = false // committed: nothing to roll back
-		return br.Close()
+		return sendAndCommit(ctx, q, t, b)
 	})
 	t.mu.Lock()
 	t.done = true
@@ -936,6 +919,29 @@ func (s *Store) Commit(ctx context.Context, c *adjudicator.Commit) error {
 	}
 	done()
 	return nil
+}
+
+// sendAndCommit sends b's statements and COMMIT in one round trip and
+// checks that each ran and that the transaction committed.
+func sendAndCommit(ctx context.Context, q querier, t *claimTx, b *pgx.Batch) error {
+	n := b.Len()
+	b.Queue("COMMIT")
+	br := q.SendBatch(ctx, b)
+	defer br.Close()
+	for range n {
+		if _, err := br.Exec(); err != nil {
+			return err
+		}
+	}
+	tag, err := br.Exec()
+	if err != nil {
+		return err
+	}
+	if tag.String() != "COMMIT" { // PostgreSQL answers ROLLBACK to COMMIT in a failed transaction
+		return errors.New("the transaction was rolled back")
+	}
+	t.begun = false // committed: nothing to roll back
+	return br.Close()
 }
 
 // commitBatch is c as statements, in the contract's order: records, index,
