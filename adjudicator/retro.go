@@ -494,19 +494,9 @@ func (e *Engine) endCancelledJob(ctx context.Context, rs RetroStore, job *RetroJ
 // on whichever instance runs it, and notes how far it got. A job that has
 // ended (DONE, FAILED or CANCELLED) is left as it is. It reports the job.
 func (e *Engine) CancelRetro(ctx context.Context, id string, audit *AuditEntry) (*RetroReport, error) {
-	rs, ok := e.retroStore()
-	if !ok {
-		return nil, ErrNoRetroStore
-	}
-	if err := checkJobID(id); err != nil {
-		return nil, err
-	}
-	job, err := rs.RetroJob(ctx, id)
+	rs, job, err := e.storedJob(ctx, id)
 	if err != nil {
 		return nil, err
-	}
-	if job == nil {
-		return nil, fmt.Errorf("%w: no retro job %s", ErrNotFound, id)
 	}
 	st, err := rs.RetroJobStatus(ctx, id)
 	if err != nil {
@@ -555,21 +545,30 @@ const RetroRunnerSource = "system (retro runner)"
 
 // RetroReport reports the stored job with the ID.
 func (e *Engine) RetroReport(ctx context.Context, id string) (*RetroReport, error) {
-	rs, ok := e.retroStore()
-	if !ok {
-		return nil, ErrNoRetroStore
-	}
-	if err := checkJobID(id); err != nil {
-		return nil, err
-	}
-	job, err := rs.RetroJob(ctx, id)
+	rs, job, err := e.storedJob(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if job == nil {
-		return nil, fmt.Errorf("%w: no retro job %s", ErrNotFound, id)
-	}
 	return e.retroReport(ctx, rs, job)
+}
+
+// storedJob reads the stored job with the ID; NotFound when there is none.
+func (e *Engine) storedJob(ctx context.Context, id string) (RetroStore, *RetroJob, error) {
+	rs, ok := e.retroStore()
+	if !ok {
+		return nil, nil, ErrNoRetroStore
+	}
+	if err := checkJobID(id); err != nil {
+		return nil, nil, err
+	}
+	job, err := rs.RetroJob(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if job == nil {
+		return nil, nil, fmt.Errorf("%w: no retro job %s", ErrNotFound, id)
+	}
+	return rs, job, nil
 }
 
 func (e *Engine) retroStore() (RetroStore, bool) {
