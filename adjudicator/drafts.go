@@ -67,7 +67,8 @@ func DraftKinds() []DraftKind {
 // Each returns the first date of service the version can change an answer
 // on: its effective date, as versions hand over by date; zero when it may
 // change every date (a version without an effective date, or one that may
-// change what is undated: the PBM's and clients' routes, DOMAIN.md §2).
+// change what is undated: the PBM's and clients' routes, and which groups
+// belong to the hierarchy; DOMAIN.md §2).
 var draftKinds = map[DraftKind]func(cfg *config.Config, id string, version int, by string) (domain.Date, error){
 	DraftEdit: func(cfg *config.Config, id string, version int, by string) (domain.Date, error) {
 		book, err := edits.NewBook(cfg.Edits)
@@ -103,10 +104,14 @@ var draftKinds = map[DraftKind]func(cfg *config.Config, id string, version int, 
 
 func activateSettings(level config.Level) func(cfg *config.Config, id string, version int, by string) (domain.Date, error) {
 	return func(cfg *config.Config, id string, version int, by string) (domain.Date, error) {
+		joins := level == config.LevelGroup && config.LatestActive(cfg.Groups)[id] == nil
 		v, err := cfg.ActivateSettings(level, id, version, by, time.Time{})
-		if level != config.LevelGroup {
+		if level != config.LevelGroup || joins {
 			// The PBM's and a client's routes are undated: the latest
-			// Active version's apply on every date.
+			// Active version's apply on every date. So is the hierarchy:
+			// a group's first Active version puts it, with its client's
+			// edits and settings, under every claim of the group, on
+			// every date (hierarchy.go, pathFor).
 			return domain.Date{}, err
 		}
 		return v.Effective, err
