@@ -157,7 +157,9 @@ func (s *retroService) CancelRetroJob(ctx context.Context, req *pb.CancelRetroJo
 	if id, _ := auth.FromContext(ctx); !id.HasRole(need) {
 		return nil, status.Errorf(codes.PermissionDenied, "cancelling a %s retro job needs the role %s", rep.Job.Request.Kind, need)
 	}
-	if rep, err = s.engine.CancelRetro(ctx, req.GetJobId(), pendingAudit(ctx)); err != nil {
+	audit := pendingAudit(ctx)
+	audit.Role = need // the role that allows this cancel, not the first of the method's list the caller holds
+	if rep, err = s.engine.CancelRetro(ctx, req.GetJobId(), audit); err != nil {
 		return nil, s.status(ctx, "CancelRetroJob", err)
 	}
 	s.log.InfoContext(ctx, "retro job cancel", "job", rep.Job.ID, "state", rep.State, "done", rep.Done, "skipped", rep.Skipped)

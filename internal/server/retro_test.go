@@ -18,7 +18,7 @@ import (
 )
 
 // retroPolicy: olga runs eligibility retros, carl configuration retros,
-// audrey audits.
+// dave both, audrey audits.
 const retroPolicy = `identities:
   - subject: olga
     roles: [enrollment-operator]
@@ -26,14 +26,16 @@ const retroPolicy = `identities:
     roles: [config-approver]
   - subject: audrey
     roles: [auditor]
+  - subject: dave
+    roles: [enrollment-operator, config-approver]
 `
 
 // TestRetroCancelRolesAndAudit: cancelling a retro job needs the role
 // that starts a job of its kind (an enrollment operator for an
 // eligibility job, a config approver for a configuration job; an auditor
 // neither); a job that has ended stays as it ended; an unknown job is
-// NotFound; every call has its audit entry, naming the job and never the
-// member.
+// NotFound; every call has its audit entry, naming the job and the role
+// that allowed it, never the member.
 func TestRetroCancelRolesAndAudit(t *testing.T) {
 	policy := filepath.Join(t.TempDir(), "policy.yaml")
 	if err := os.WriteFile(policy, []byte(retroPolicy), 0o600); err != nil {
@@ -43,6 +45,7 @@ func TestRetroCancelRolesAndAudit(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	olga, carl, audrey := client.NewRetro(srv.AdminConn, "olga"), client.NewRetro(srv.AdminConn, "carl"), client.NewRetro(srv.AdminConn, "audrey")
+	dave := client.NewRetro(srv.AdminConn, "dave")
 
 	from := domain.MustDate("2026-01-01")
 	start := func(c *client.Retro, req adjudicator.RetroRequest) {
@@ -70,7 +73,7 @@ func TestRetroCancelRolesAndAudit(t *testing.T) {
 	for _, c := range []struct {
 		who *client.Retro
 		id  string
-	}{{olga, "E1"}, {carl, "C1"}} {
+	}{{olga, "E1"}, {carl, "C1"}, {dave, "C1"}} {
 		rep, err := c.who.Cancel(ctx, c.id)
 		if err != nil || rep.State != adjudicator.RetroJobDone {
 			t.Fatalf("cancel the ended job %s: %+v %v; want it left DONE", c.id, rep, err)
@@ -90,6 +93,7 @@ func TestRetroCancelRolesAndAudit(t *testing.T) {
 		"carl config-approver CancelRetroJob FAILED NotFound",
 		"olga enrollment-operator CancelRetroJob OK",
 		"carl config-approver CancelRetroJob OK",
+		"dave config-approver CancelRetroJob OK", // the role a configuration job's cancel needs, though dave holds both
 	}
 	if !slices.Equal(lines, want) {
 		t.Errorf("audit trail:\n%s\nwant\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
