@@ -473,4 +473,9 @@ func TestAdjctlRetro(t *testing.T) {
 	}
 	a.fails("InvalidArgument", "bob", "retro", "run", "BAD", "--plan", r.PlanID, "--from", "2020-01-01", "--to", today)
 	a.fails("NotFound", "carol", "retro", "report", "NO-SUCH-JOB")
+	a.fails("nothing to cancel: retro job QTY-10-GOLIVE had ended DONE", "bob", "retro", "cancel", "QTY-10-GOLIVE")
+	a.fails("PermissionDenied", "erin", "retro", "cancel", "QTY-10-GOLIVE")
+	if rep := a.ok("carol", "retro", "report", "QTY-10-GOLIVE"); rep != out {
+		t.Fatalf("the report after a cancel of the ended job:\n%s", rep)
+	}
 }

@@ -68,11 +68,16 @@ type retroCancelCmd struct {
 	Job string `arg:"" name:"JOB" help:"The job's ID."`
 }
 
-// Run cancels the job and prints its report.
+// Run cancels the job and prints its report; a job that had ended (DONE
+// or FAILED) is left as it was, which it says, failing, rather than
+// printing a report that could be read as a cancel.
 func (c *retroCancelCmd) Run(s *session) error {
 	rep, err := s.retro.Cancel(s.ctx, c.Job)
 	if err != nil {
 		return err
+	}
+	if rep.State != adjudicator.RetroJobCancelled {
+		return fmt.Errorf("nothing to cancel: retro job %s had ended %s (adjctl retro report %s shows it)", rep.Job.ID, rep.State, rep.Job.ID)
 	}
 	return s.printRetro(rep)
 }
