@@ -453,10 +453,37 @@ func merge(c *config.Config, b *edits.Book, src *config.Config, r importRoles, n
 			sum.EditsActivated++
 		}
 	}
+	if err := oneEditDraft(b, src.Edits); err != nil {
+		return sum, err
+	}
 	if len(sum.Settings) > 0 {
 		sum.objects = append(sum.objects, SettingsObject)
 	}
 	return sum, nil
+}
+
+// oneEditDraft refuses an import that leaves an edit it brings with two
+// Draft versions, as CreateDraft refuses a second draft (and as
+// config.ImportPlans and the others refuse one of a plan, network or
+// settings record).
+func oneEditDraft(b *edits.Book, imported []edits.Edit) error {
+	touched := map[string]bool{}
+	for _, ed := range imported {
+		touched[ed.ID] = true
+	}
+	drafts := map[string][]string{}
+	for _, ed := range b.All() {
+		if touched[ed.ID] && ed.Status == edits.Draft {
+			drafts[ed.ID] = append(drafts[ed.ID], ed.Ref())
+		}
+	}
+	for _, id := range slices.Sorted(maps.Keys(drafts)) {
+		if refs := drafts[id]; len(refs) > 1 {
+			return fmt.Errorf("%w: the import would leave %s all drafts; a record has at most one draft: bring the draft here under its number to replace it",
+				edits.ErrConflict, strings.Join(refs, ", "))
+		}
+	}
+	return nil
 }
 
 // settingChanges lists the PBM settings that differ between old and new

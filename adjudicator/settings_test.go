@@ -199,3 +199,29 @@ func TestSettingsRefusals(t *testing.T) {
 		t.Errorf("activating a 10 KB id: %v, want ErrInvalid", err)
 	}
 }
+
+// TestImportEditDraft: an import that would leave an edit with two Draft
+// versions is refused, as CreateDraft refuses a second draft; the draft
+// itself may be replaced under its number.
+func TestImportEditDraft(t *testing.T) {
+	ctx := context.Background()
+	clock := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	e, _ := scenario.NewEngine(t, ppoConfig(t), t.TempDir(), func() time.Time { return clock })
+	bundle := "edits:\n- id: QTY-IMP\n  version: 1\n  status: DRAFT\n  kind: QUANTITY\n  level: {kind: PBM}\n  effective: \"2026-01-01\"\n  quantity: {max_quantity: \"30\"}\n"
+	p, err := e.ProposeImport(ctx, []byte(bundle), adjudicator.Actor("mallory"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.ApproveImport(ctx, p.ID, adjudicator.Actor("carol")); err != nil {
+		t.Fatal(err)
+	}
+	second := strings.Replace(bundle, "version: 1", "version: 2", 1)
+	if _, err := e.ProposeImport(ctx, []byte(second), adjudicator.Actor("mallory")); !errors.Is(err, edits.ErrConflict) ||
+		!strings.Contains(err.Error(), "QTY-IMP v1, QTY-IMP v2") {
+		t.Errorf("importing a second draft: %v, want ErrConflict naming both", err)
+	}
+	again := strings.Replace(bundle, `max_quantity: "30"`, `max_quantity: "40"`, 1)
+	if _, err := e.ProposeImport(ctx, []byte(again), adjudicator.Actor("mallory")); err != nil {
+		t.Errorf("importing draft v1 again: %v", err)
+	}
+}
