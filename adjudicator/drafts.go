@@ -127,10 +127,19 @@ func (e *Engine) draftSnapshot(drafts []DraftRef, by string) (*snapshot, domain.
 	if len(drafts) == 0 {
 		return e.snap.Load(), domain.Date{}, nil
 	}
+	seen := map[DraftRef]bool{}
 	for i, d := range drafts {
 		if draftKinds[d.kind()] == nil {
 			return nil, domain.Date{}, fmt.Errorf("%w: draft %d: unknown kind; want one of %s", ErrInvalid, i+1, kindList())
 		}
+		same := DraftRef{Kind: d.kind(), ID: d.ID, Version: d.Version}
+		if same.Kind == DraftPBM { // pbm:PBM:N and settings:PBM:N name one version
+			same.Kind = DraftSettings
+		}
+		if seen[same] {
+			return nil, domain.Date{}, fmt.Errorf("%w: draft %d: %s is named twice", ErrInvalid, i+1, d)
+		}
+		seen[same] = true
 	}
 	e.adminMu.Lock()
 	cfg, err := snapshotCopy(e.cfg)

@@ -266,4 +266,9 @@ func TestDryRunSharesTheBaseline(t *testing.T) {
 		strings.Contains(shared, `"date_of_service":"2026-02-01"`) {
 		t.Errorf("want 3 claims re-adjudicated, the fills from 2026-02-02 changed: %s", shared)
 	}
+	twice := []adjudicator.DraftRef{{ID: "QTY-20", Version: 1}, {Kind: adjudicator.DraftEdit, ID: "QTY-20", Version: 1}}
+	if _, err := e.DryRun(ctx, sel, twice, func(*adjudicator.DryRunChange) error { return nil }); !errors.Is(err, adjudicator.ErrInvalid) ||
+		!strings.Contains(err.Error(), "named twice") {
+		t.Errorf("a draft named twice: %v, want ErrInvalid", err)
+	}
 }
