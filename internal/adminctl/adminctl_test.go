@@ -423,7 +423,7 @@ func TestAdjctlDryRun(t *testing.T) {
 	a.fails("NotFound", "alice", append(year, "--draft", "NO-SUCH:1")...)
 	a.fails("NotFound", "alice", append(year, "--draft", "plan:NO-SUCH:1")...)
 	a.fails("InvalidArgument", "alice", append(year, "--draft", "settlement:X:1")...)
-	a.fails("FailedPrecondition", "alice", append(year, "--draft", "QTY-10:1", "--draft", "QTY-10:1")...)
+	a.fails("named twice", "alice", append(year, "--draft", "QTY-10:1", "--draft", "QTY-10:1")...)
 	if out := a.ok("ops", "replay-store"); !strings.Contains(out, "replayed 1 claims: 1 same, 0 different") {
 		t.Fatalf("replay-store after the dry runs:\n%s", out)
 	}
