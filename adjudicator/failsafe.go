@@ -47,13 +47,10 @@ func (a *adjudication) durable(ctx context.Context, c *Commit) error {
 	if ap, ok := a.store.(Applier); ok {
 		wait, err := ap.Apply(ctx, c)
 		if err != nil {
-			return fmt.Errorf("commit: %w", err)
+			return err // the store's error says it was the commit
 		}
 		a.wait = wait // run calls it once the locks are released
 		return nil
 	}
-	if err := a.store.Commit(ctx, c); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
+	return a.store.Commit(ctx, c) // the store's error says it was the commit
 }

@@ -75,7 +75,7 @@ func (a *adjudication) run(ctx context.Context, steps []step) (*Response, error)
 	resp, err := a.runLocked(ctx, steps)
 	if a.wait != nil {
 		if werr := a.wait(); werr != nil {
-			return nil, fmt.Errorf("commit: %w", werr)
+			return nil, werr // the store's error says it was the commit
 		}
 	}
 	return resp, err
