@@ -184,7 +184,6 @@ type scanOnlyStore struct {
 // store with its history scan, batch reads and family versions (the
 // families have not changed since the claims).
 func TestDryRunOverScanOnlyStore(t *testing.T) {
-	ctx := context.Background()
 	st, e := openReplayEngine(t, t.TempDir(), false)
 	defer st.Close()
 	billAroundChanges(t, e)
@@ -198,22 +197,7 @@ func TestDryRunOverScanOnlyStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	sel := adjudicator.DryRunSelection{From: domain.MustDate("2026-01-01"), To: domain.MustDate("2026-12-31"), Compare: adjudicator.CompareStored}
-	run := func(e *adjudicator.Engine) string {
-		var changes []*adjudicator.DryRunChange
-		rep, err := e.DryRun(ctx, sel, nil, func(c *adjudicator.DryRunChange) error {
-			changes = append(changes, c)
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		rep.Elapsed = 0
-		b, err := json.Marshal(map[string]any{"report": rep, "changes": changes})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(b)
-	}
+	run := func(e *adjudicator.Engine) string { return dryRunJSON(t, e, sel, nil) }
 	full, bare := run(e), run(plain)
 	if full != bare {
 		t.Errorf("dry run over the store:\n%s\nover the scan-only store:\n%s", full, bare)
@@ -240,22 +224,7 @@ func TestDryRunSharesTheBaseline(t *testing.T) {
 		t.Fatal(err)
 	}
 	sel := adjudicator.DryRunSelection{From: domain.MustDate("2026-01-01"), To: domain.MustDate("2026-12-31")}
-	run := func() string {
-		var changes []*adjudicator.DryRunChange
-		rep, err := e.DryRun(ctx, sel, []adjudicator.DraftRef{{ID: "QTY-20", Version: 1}}, func(c *adjudicator.DryRunChange) error {
-			changes = append(changes, c)
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		rep.Elapsed = 0
-		b, err := json.Marshal(map[string]any{"report": rep, "changes": changes})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(b)
-	}
+	run := func() string { return dryRunJSON(t, e, sel, []adjudicator.DraftRef{{ID: "QTY-20", Version: 1}}) }
 	shared := run()
 	adjudicator.DryRunUnshared(e)
 	if full := run(); full != shared {
@@ -271,4 +240,24 @@ func TestDryRunSharesTheBaseline(t *testing.T) {
 		!strings.Contains(err.Error(), "named twice") {
 		t.Errorf("a draft named twice: %v, want ErrInvalid", err)
 	}
+}
+
+// dryRunJSON runs a dry run and returns its report (without the elapsed
+// time) and changes as JSON, to compare two runs whole.
+func dryRunJSON(t *testing.T, e *adjudicator.Engine, sel adjudicator.DryRunSelection, drafts []adjudicator.DraftRef) string {
+	t.Helper()
+	var changes []*adjudicator.DryRunChange
+	rep, err := e.DryRun(context.Background(), sel, drafts, func(c *adjudicator.DryRunChange) error {
+		changes = append(changes, c)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep.Elapsed = 0
+	b, err := json.Marshal(map[string]any{"report": rep, "changes": changes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

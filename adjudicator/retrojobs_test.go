@@ -74,19 +74,8 @@ func TestRetroJobsOneAtATime(t *testing.T) {
 		})
 	})
 	t.Run("postgres", func(t *testing.T) {
-		dsn := pgtest.DSN(t)
-		open := func() *pgstore.Store {
-			s, err := pgstore.Open(context.Background(), pgstore.Options{DSN: dsn, Logger: slog.New(slog.DiscardHandler)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { s.Close() })
-			return s
-		}
 		clock := &retroClock{}
-		s1, s2 := open(), open()
-		e1 := scenario.NewEngineOn(t, demo.Config(), s1, clock.now)
-		e2 := scenario.NewEngineOn(t, demo.Config(), s2, clock.now)
+		s1, e1, e2 := twoPostgresEngines(t, clock)
 		testRetroJobsOneAtATime(t, clock, e1, e2, func() *store.Report {
 			rep, err := s1.Verify(context.Background())
 			if err != nil {
@@ -360,19 +349,8 @@ func TestRetroCancel(t *testing.T) {
 		testRetroCancel(t, e, e, st)
 	})
 	t.Run("postgres", func(t *testing.T) {
-		dsn := pgtest.DSN(t)
-		open := func() *pgstore.Store {
-			s, err := pgstore.Open(context.Background(), pgstore.Options{DSN: dsn, Logger: slog.New(slog.DiscardHandler)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { s.Close() })
-			return s
-		}
 		clock := &retroClock{}
-		s1, s2 := open(), open()
-		e1 := scenario.NewEngineOn(t, demo.Config(), s1, clock.now)
-		e2 := scenario.NewEngineOn(t, demo.Config(), s2, clock.now)
+		s1, e1, e2 := twoPostgresEngines(t, clock)
 		testRetroCancel(t, e1, e2, s1)
 	})
 }
@@ -454,4 +432,22 @@ func testRetroCancel(t *testing.T, e1, e2 *adjudicator.Engine, st adjudicator.St
 	if _, err := e2.CancelRetro(ctx, "NO-SUCH-JOB", adjudicator.Actor("carol")); !errors.Is(err, adjudicator.ErrNotFound) {
 		t.Fatalf("cancel of an absent job: %v; want ErrNotFound", err)
 	}
+}
+
+// twoPostgresEngines opens two stores on the test's PostgreSQL database,
+// as two instances would, each with an engine on the demo configuration;
+// it returns the first store and both engines.
+func twoPostgresEngines(t *testing.T, clock *retroClock) (*pgstore.Store, *adjudicator.Engine, *adjudicator.Engine) {
+	t.Helper()
+	dsn := pgtest.DSN(t)
+	open := func() *pgstore.Store {
+		s, err := pgstore.Open(context.Background(), pgstore.Options{DSN: dsn, Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	s1, s2 := open(), open()
+	return s1, scenario.NewEngineOn(t, demo.Config(), s1, clock.now), scenario.NewEngineOn(t, demo.Config(), s2, clock.now)
 }
