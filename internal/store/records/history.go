@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/domain"
@@ -157,12 +158,18 @@ func appendStr(b []byte, s string) []byte {
 // fit an int64, or its exponent a signed byte).
 const decimalText = math.MaxInt8
 
+// appendDecimal writes d with its coefficient and exponent as they are, so
+// that it reads back to the same pair and writes the same bytes again. The
+// text form is "<coefficient>e<exponent>": d.String() would drop trailing
+// zeros (10^19 at exponent -1 reads back as the int64 10^18), and the
+// second write would differ from the first. Older records' text (plain
+// decimal notation) still reads.
 func appendDecimal(b []byte, d decimal.Decimal) []byte {
 	c, e := d.Coefficient(), d.Exponent()
 	if c.IsInt64() && e > math.MinInt8 && e < decimalText {
 		return binary.AppendVarint(append(b, byte(int8(e))), c.Int64())
 	}
-	return appendStr(append(b, byte(int8(decimalText))), d.String())
+	return appendStr(append(b, byte(int8(decimalText))), c.String()+"e"+strconv.Itoa(int(e)))
 }
 
 // reader reads the binary form, remembering the first error.
