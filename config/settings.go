@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -313,10 +314,14 @@ func (k levelList[T, P]) out(x *T) (SettingsVersion, error) {
 	return SettingsVersion{Level: k.level, ID: p.key(), Dated: *p.dated(), Audit: *p.audit(), JSON: b}, nil
 }
 
-// checkGroupDraft refuses a group version naming another client than the
-// group's Active versions: a group's client is its identity. (A Draft or an
-// Inactive version that was never in force does not fix it.)
+// checkGroupDraft refuses a group version naming a client that is not
+// configured, or another client than the group's Active versions: a
+// group's client is its identity. (A Draft or an Inactive version that was
+// never in force does not fix it.)
 func checkGroupDraft(c *Config, g *Group) error {
+	if !slices.ContainsFunc(c.Clients, func(cl Client) bool { return cl.ID == g.ClientID }) {
+		return invalidRecord(fmt.Sprintf("group %s: client %s is not configured", g.ID, domain.Quote(g.ClientID)))
+	}
 	for _, o := range versionsOf(c.Groups, g.ID) {
 		if o.Status == edits.Active && o.ClientID != g.ClientID {
 			return invalidRecord(fmt.Sprintf("group %s: client_id %s differs from %s's, %s; a group's client never changes (configure a new group)",

@@ -56,6 +56,7 @@ func TestSettingsDraftProblems(t *testing.T) {
 		{config.LevelPBM, `{"effective": "2027-01-01", "termination": "2026-12-01"}`, "settings PBM v3: termination: termination 2026-12-01 is before"},
 		{config.LevelPBM, `{"effective": "2027-01-01", "routes": [{"bin": "61"}]}`, "settings PBM v3: routes[0]"},
 		{config.LevelClient, `{"id": "ACME", "effective": "2027-01-01", "termination": "2026-12-01"}`, "client ACME v1: termination: termination 2026-12-01 is before"},
+		{config.LevelGroup, `{"id": "G1", "client_id": "NOPE", "effective": "2027-01-01"}`, `group G1: client "NOPE" is not configured`},
 	} {
 		// A failed change leaves its draft behind: the engine drops the
 		// changed copy. Each case starts again.
