@@ -406,10 +406,11 @@ func TestAdjctlDryRun(t *testing.T) {
 			ClaimID string `json:"claim_id"`
 		} `json:"changes"`
 		Totals struct {
-			Claims, Changed, Compare string
+			Claims, Changed int // numbers, not protojson's int64 strings
+			Compare         string
 		} `json:"totals"`
 	}
-	if err := json.Unmarshal([]byte(out), &doc); err != nil || len(doc.Changes) != 1 || doc.Changes[0].ClaimID != r.ClaimID || doc.Totals.Changed != "1" ||
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || len(doc.Changes) != 1 || doc.Changes[0].ClaimID != r.ClaimID || doc.Totals.Changed != 1 ||
 		doc.Totals.Compare != "baseline" {
 		t.Errorf("json: %v\n%s", err, out)
 	}

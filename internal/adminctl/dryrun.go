@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/rxclaims/rxclaims/internal/wire"
 	"github.com/shopspring/decimal"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 type dryRunCmd struct {
@@ -275,7 +277,8 @@ func (p *jsonPrinter) change(c *adjudicator.DryRunChange) error {
 }
 
 func (p *jsonPrinter) totals(r *adjudicator.DryRunReport) error {
-	b, err := protoJSON.Marshal(wire.DryRunTotalsToProto(r))
+	msg := wire.DryRunTotalsToProto(r)
+	b, err := protoJSON.Marshal(msg)
 	if err != nil {
 		return err
 	}
@@ -291,6 +294,14 @@ func (p *jsonPrinter) totals(r *adjudicator.DryRunReport) error {
 	}
 	if totals["compare"], err = json.Marshal(compare); err != nil {
 		return err
+	}
+	// Counts read as JSON numbers: protojson writes 64-bit integers as
+	// strings, which a spreadsheet or jq would then compare as text.
+	fields := msg.ProtoReflect().Descriptor().Fields()
+	for i := range fields.Len() {
+		if f := fields.Get(i); f.Kind() == protoreflect.Int64Kind {
+			totals[string(f.Name())] = json.RawMessage(strconv.FormatInt(msg.ProtoReflect().Get(f).Int(), 10))
+		}
 	}
 	if b, err = json.Marshal(totals); err != nil {
 		return err
