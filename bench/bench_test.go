@@ -313,6 +313,11 @@ func checkScale(t *testing.T, got Report) {
 		tr.Cases[1].Closed.Claims.Calls == 0 || len(tr.Cases[1].Closed.Claims.Errors) > 0 || tr.Cases[1].RelThroughput <= 0 {
 		t.Errorf("transport dimension: %+v", tr)
 	}
+	for _, c := range members.Cases { // every case says where its memory was
+		if m := c.Closed.Claims.Memory; m == nil || m.GoSysBytes <= 0 || m.GoHeapInUseBytes <= 0 || m.MemtableBytes <= 0 || m.FamilyEntries <= 0 {
+			t.Errorf("%d members: server memory %+v", c.Members, m)
+		}
+	}
 }
 
 // checkMarkdown wants every section in dir/report.md.
@@ -322,7 +327,7 @@ func checkMarkdown(t *testing.T, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"## Capacity", "bare Pebble", "min–max over the rounds", "## Closed loop", "## Open loop", "Rejects by NCPDP code", "## Scale: members", "## Scale: edits", "## Scale: transport", "| mutual TLS |", "## Targets"} {
+	for _, want := range []string{"## Capacity", "bare Pebble", "min–max over the rounds", "## Closed loop", "## Open loop", "Rejects by NCPDP code", "## Scale: members", "## Scale: edits", "## Scale: transport", "| mutual TLS |", "Server memory at the end of each case", "## Targets"} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("report.md lacks %q", want)
 		}

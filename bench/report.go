@@ -144,12 +144,31 @@ type StepResult struct {
 	// lie below that bound (and above the one before), and a p99
 	// interpolated inside a bucket is an artifact of where the bucket ends:
 	// GCPauseP99Ms is such a p99, kept for reports written before.
-	SchedP99Ms   float64  `json:"sched_p99_ms,omitempty"`
-	GCPauseP99Ms float64  `json:"gc_pause_p99_ms,omitempty"`
-	GCPauseMaxMs float64  `json:"gc_pause_max_ms,omitempty"`
-	GCPauses     float64  `json:"gc_pauses,omitempty"`
-	RSSBytes     float64  `json:"server_rss_bytes"`
-	Notes        []string `json:"notes,omitempty"`
+	SchedP99Ms   float64 `json:"sched_p99_ms,omitempty"`
+	GCPauseP99Ms float64 `json:"gc_pause_p99_ms,omitempty"`
+	GCPauseMaxMs float64 `json:"gc_pause_max_ms,omitempty"`
+	GCPauses     float64 `json:"gc_pauses,omitempty"`
+	RSSBytes     float64 `json:"server_rss_bytes"`
+	// Memory is where the server's memory was at the step's end.
+	Memory *Memory  `json:"server_memory,omitempty"`
+	Notes  []string `json:"notes,omitempty"`
+}
+
+// Memory is where a server's resident memory goes, from its /metrics: the
+// Go runtime's heap in use and all it holds from the OS (heap, stacks,
+// its own structures), Pebble's block cache and memtables (allocated
+// outside the Go heap when the server is built with cgo, inside it
+// without), and the entries of the store's family and accumulator
+// document caches. What the resident size has beyond the Go runtime and
+// Pebble's caches is the binary, the C allocator's own use, and pages the
+// runtime has returned but the kernel not yet reclaimed.
+type Memory struct {
+	GoHeapInUseBytes float64 `json:"go_heap_inuse_bytes"`
+	GoSysBytes       float64 `json:"go_sys_bytes"`
+	BlockCacheBytes  float64 `json:"block_cache_bytes"`
+	MemtableBytes    float64 `json:"memtable_bytes"`
+	FamilyEntries    float64 `json:"family_cache_entries"`
+	DocumentEntries  float64 `json:"document_cache_entries"`
 }
 
 // KindResult is what one kind of the mix was answered.
@@ -775,6 +794,7 @@ func (d Dimension) markdown(b *mdWriter) {
 			spread(op.Claims.Latency.P99, op.Runs, func(r RunFigures) float64 { return r.P99 }), num(c.RelP99), num(cl.Claims.RSSBytes/(1<<20)))
 		p("%s", row)
 	}
+	d.memoryMarkdown(b)
 	if rounds := len(d.Cases[0].Closed.Runs); rounds > 1 {
 		p("")
 		p("Each case ran %d rounds of its steps; a figure is the median round's (closed loop by its ratio to the empty RPC, open loop by its p99), with the min–max over the rounds in brackets.", rounds)
@@ -861,4 +881,27 @@ func longestPause(r StepResult) string {
 		return "≤ " + num(r.GCPauseMaxMs)
 	}
 	return num(r.GCPauseP99Ms)
+}
+
+// memoryMarkdown writes where each case's server memory was at the end of its
+// closed-loop step, so that growth between cases can be put down to the
+// caches (bounded by their settings) or to something else.
+func (d Dimension) memoryMarkdown(b *mdWriter) {
+	if !slices.ContainsFunc(d.Cases, func(c ScaleCase) bool { return c.Closed.Claims.Memory != nil }) {
+		return // a report from a bench before the breakdown
+	}
+	p, mib := b.p, func(v float64) string { return num(v / (1 << 20)) }
+	p("")
+	p("Server memory at the end of each case's closed-loop step, in MiB (Go runtime: all the Go runtime holds from the OS; Pebble's block cache and memtables lie outside it when the server is built with cgo, inside it without):")
+	p("")
+	p("| members | history | resident | Go runtime | Go heap in use | block cache | memtables | family cache entries | document cache entries |")
+	p("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	for _, c := range d.Cases {
+		m := c.Closed.Claims.Memory
+		if m == nil {
+			continue
+		}
+		p("| %s | %s | %s | %s | %s | %s | %s | %s | %s |", count(c.Members), count(c.History), mib(c.Closed.Claims.RSSBytes),
+			mib(m.GoSysBytes), mib(m.GoHeapInUseBytes), mib(m.BlockCacheBytes), mib(m.MemtableBytes), count(int(m.FamilyEntries)), count(int(m.DocumentEntries)))
+	}
 }

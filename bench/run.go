@@ -457,6 +457,9 @@ func (s *session) measured(ctx context.Context, step func() StepResult) (StepRes
 	r.GCPauseMaxMs = bucketMax(before.gcPauseBuckets, after.gcPauseBuckets)
 	r.GCPauses = observations(before.gcPauseBuckets, after.gcPauseBuckets)
 	r.RSSBytes = after.rssBytes
+	if m := after.memory; m.GoSysBytes > 0 {
+		r.Memory = &m
+	}
 	return r, ctx.Err()
 }
 

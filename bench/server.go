@@ -183,6 +183,7 @@ type processStats struct {
 	engineSeconds, engineN float64 // time inside the engine, all transactions
 	commitSeconds, commitN float64 // synced Pebble commits
 	claimLimit             float64 // the server's bound on claims in flight; 0 if it has none
+	memory                 Memory
 	// Cumulative bucket counts by upper bound (le), summed over labels.
 	engineBuckets, commitBuckets map[float64]float64
 	// The Go runtime's scheduler latency (runnable to running) and GC
@@ -246,6 +247,21 @@ func (s *adjudicatorServer) stats(ctx context.Context) (processStats, error) {
 			dst = &ps.commitN
 		case "rxclaims_claims_in_flight_limit":
 			dst = &ps.claimLimit
+		case "go_memstats_heap_inuse_bytes":
+			dst = &ps.memory.GoHeapInUseBytes
+		case "go_memstats_sys_bytes":
+			dst = &ps.memory.GoSysBytes
+		case "rxclaims_store_block_cache_size_bytes":
+			dst = &ps.memory.BlockCacheBytes
+		case "rxclaims_store_memtable_size_bytes":
+			dst = &ps.memory.MemtableBytes
+		case "rxclaims_cache_entries":
+			switch {
+			case strings.Contains(series, `cache="families"`):
+				dst = &ps.memory.FamilyEntries
+			case strings.Contains(series, `cache="accumulators"`):
+				dst = &ps.memory.DocumentEntries
+			}
 		}
 		if !ok || dst == nil {
 			continue
