@@ -74,6 +74,10 @@ type Options struct {
 	// run-*/bundle.json) after its step; by default they are removed once
 	// the server stops, leaving the reports, plots and server logs.
 	KeepData bool
+	// SeedCache keeps each store the history seeding produced under this
+	// directory, and reuses it in later runs of the same population,
+	// generator seed and history (seedcache.go); empty seeds every time.
+	SeedCache string
 
 	// Command is the command line the report names, also in the reports
 	// written after each scale case.

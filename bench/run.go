@@ -266,7 +266,11 @@ func startSession(ctx context.Context, o Options, name string, sp spec) (*sessio
 	historyWhat := fmt.Sprintf("history (%s members)", count(sp.members))
 	if history > 0 && !o.HistoryThroughServer {
 		s.gen.g.SetPhase(today.AddDays(-465), float64(history)/365)
-		if err := s.seedHistory(ctx, data, bundle, historyWhat, history); err != nil {
+		seed := func() error { return s.seedHistory(ctx, data, bundle, historyWhat, history) }
+		if o.SeedCache != "" {
+			seed = func() error { return s.seedHistoryCached(ctx, data, bundle, historyWhat, history, window) }
+		}
+		if err := seed(); err != nil {
 			s.close()
 			return nil, err
 		}

@@ -2,12 +2,15 @@ package bench
 
 import (
 	"context"
+	"maps"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/rxclaims/rxclaims/domain"
 	pb "github.com/rxclaims/rxclaims/proto/rxclaims/v1"
+	"google.golang.org/protobuf/proto"
 )
 
 // TestSeededHistoryIsTheServers: history billed in process before the
@@ -40,5 +43,48 @@ func TestSeededHistoryIsTheServers(t *testing.T) {
 	}
 	if answers["D"] == 0 || answers["P"] > 0 {
 		t.Errorf("the history's fills sent again were answered %v; want duplicates (D), none paid", answers)
+	}
+}
+
+// TestSeedCacheReusesTheStore: a second run of the same population with a
+// seed cache starts from a copy of the first run's seeded store, and its
+// generator goes on where seeding would have left it: the warm-up gets the
+// same answers, the next claim is the same, and the history's fills are
+// the server's (sent again, they are duplicates).
+func TestSeedCacheReusesTheStore(t *testing.T) {
+	o, err := Options{OutDir: t.TempDir(), Seed: 3, Members: 200, Pharmacies: 20, DrugPairs: 5, InProcess: true, Warmup: 150,
+		SeedCache: t.TempDir(), Progress: testWriter{t}, Today: domain.DateOf(time.Now()).AddDays(100)}.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	run := func() (Setup, *Op, map[string]int) {
+		s, err := startSession(ctx, o, "seed", spec{members: 200, history: 400, steps: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.close()
+		answers := map[string]int{}
+		for _, f := range s.gen.g.recent[:min(40, len(s.gen.g.recent))] {
+			if !f.reversed {
+				out := s.client.send(ctx, &Op{Bill: &pb.BillRequest{Claim: f.claim}})
+				answers[out.status+out.errCode+strings.Join(out.rejects, ",")]++
+			}
+		}
+		return s.setup, s.gen.next(), answers
+	}
+	first, next1, _ := run()
+	second, next2, answers := run()
+	if first.HistoryPath != historyInProcess || !strings.Contains(second.HistoryPath, "reused from the seed cache") {
+		t.Fatalf("history billed %q, then %q", first.HistoryPath, second.HistoryPath)
+	}
+	if diff := cmp.Diff(first.Status, second.Status); diff != "" || !maps.Equal(first.Rejects, second.Rejects) {
+		t.Errorf("history and warm-up answered differently after the cached store (-seeded +cached):\n%s%v %v", diff, first.Rejects, second.Rejects)
+	}
+	if next1.Kind != next2.Kind || !proto.Equal(next1.Bill, next2.Bill) || !proto.Equal(next1.Rebill, next2.Rebill) || !proto.Equal(next1.Reverse, next2.Reverse) {
+		t.Errorf("the generator goes on differently: %v, then %v", next1, next2)
+	}
+	if answers["D"] == 0 || answers["P"] > 0 {
+		t.Errorf("the history's fills sent again to the cached store were answered %v; want duplicates (D), none paid", answers)
 	}
 }

@@ -70,6 +70,7 @@ type flags struct {
 	PostgresDSN          string           `name:"postgres-dsn" placeholder:"DSN" help:"Also measure the claim's storage transaction in this PostgreSQL database (in a schema of its own, dropped afterwards)."`
 	HistoryThroughServer bool             `name:"history-through-server" help:"Bill the history through the server over gRPC (slow); by default the engine bills it in this process on the server's data directory before the server starts, fsync off for that setup only."`
 	KeepData             bool             `name:"keep-data" help:"Keep each server's Pebble store and bundle under --out (removed after each step by default)."`
+	SeedCache            string           `name:"seed-cache" placeholder:"DIR" help:"Keep each seeded history store in DIR and reuse it when a later run seeds the same population, seed and history (a copy: SST files hard-linked, the rest copied)."`
 	InProcess            bool             `name:"in-process" help:"Run the adjudicator in this process (CPU figures then include the client)."`
 	Adjudicator          string           `name:"adjudicator" placeholder:"BIN" help:"Adjudicator binary to start; empty builds cmd/adjudicator with go build."`
 	Render               string           `name:"render" placeholder:"DIR" help:"Write report.md and the plots again from DIR/report.json (with --p99-bound: for that bound) and exit."`
@@ -130,7 +131,7 @@ func (f *flags) options() (bench.Options, error) {
 		setList(&o.ScaleHistory, "scale-history", f.ScaleHistory, ints),
 		setList(&o.ScaleEdits, "scale-edits", f.ScaleEdits, ints),
 	)
-	o.OutDir, o.InProcess, o.AdjudicatorBin, o.KeepData, o.PostgresDSN = f.Out, f.InProcess, f.Adjudicator, f.KeepData, f.PostgresDSN
+	o.OutDir, o.InProcess, o.AdjudicatorBin, o.KeepData, o.PostgresDSN, o.SeedCache = f.Out, f.InProcess, f.Adjudicator, f.KeepData, f.PostgresDSN, f.SeedCache
 	o.HistoryThroughServer = f.HistoryThroughServer
 	return o, err
 }
