@@ -319,14 +319,14 @@ func (k levelList[T, P]) out(x *T) (SettingsVersion, error) {
 // group's client is its identity. (A Draft or an Inactive version that was
 // never in force does not fix it.)
 func checkGroupDraft(c *Config, g *Group) error {
-	if !slices.ContainsFunc(c.Clients, func(cl Client) bool { return cl.ID == g.ClientID }) {
-		return invalidRecord(fmt.Sprintf("group %s: client %s is not configured", g.ID, domain.Quote(g.ClientID)))
-	}
 	for _, o := range versionsOf(c.Groups, g.ID) {
 		if o.Status == edits.Active && o.ClientID != g.ClientID {
 			return invalidRecord(fmt.Sprintf("group %s: client_id %s differs from %s's, %s; a group's client never changes (configure a new group)",
 				g.ID, domain.Quote(g.ClientID), o.Ref(), domain.Quote(o.ClientID)))
 		}
+	}
+	if !slices.ContainsFunc(c.Clients, func(cl Client) bool { return cl.ID == g.ClientID }) {
+		return invalidRecord(fmt.Sprintf("group %s: client %s is not configured", g.ID, domain.Quote(g.ClientID)))
 	}
 	return nil
 }

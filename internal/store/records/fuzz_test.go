@@ -8,7 +8,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/internal/store/records"
+	storev1 "github.com/rxclaims/rxclaims/proto/rxclaims/store/v1"
 	"github.com/shopspring/decimal"
+	"google.golang.org/protobuf/proto"
 )
 
 // FuzzDecodeClaim: a stored claim record, however damaged, decodes or
@@ -75,6 +77,35 @@ func TestTraceDecimalsExact(t *testing.T) {
 		}
 		if enc2, err := records.EncodeClaim(got); err != nil || !bytes.Equal(enc, enc2) {
 			t.Errorf("%s: a second write differs (%v)", d, err)
+		}
+	}
+}
+
+// TestAnsweredAmountsInCents: a stored answer's amount with a fraction of
+// a cent, or an exponent far outside money's, is a damaged record: it
+// fails to decode rather than reading back as a value it would not be
+// written as (FuzzDecodeClaim found 0.012 read, then written as 0.01).
+func TestAnsweredAmountsInCents(t *testing.T) {
+	for amount, ok := range map[string]bool{"0.01": true, "1.5": true, "0.010": true, "100": true, "1e3": true,
+		"0.012": false, "1e-50": false, "1e9999": false, "5e-3": false} {
+		rec := fullRecord()
+		if ok {
+			rec.Response.DispensingFeePaid = decimal.RequireFromString(amount)
+		}
+		b, err := records.EncodeClaim(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok { // the encoder writes cents; write the damaged amount as a store would have it
+			m := new(storev1.ClaimRecord)
+			if err := proto.Unmarshal(b, m); err != nil {
+				t.Fatal(err)
+			}
+			m.Response.DispensingFeePaid = amount
+			b, _ = proto.Marshal(m)
+		}
+		if _, err := records.DecodeClaim(b); (err == nil) != ok {
+			t.Errorf("dispensing fee %s: decode error %v, want ok %v", amount, err, ok)
 		}
 	}
 }

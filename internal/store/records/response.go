@@ -134,9 +134,9 @@ func resultAmountsFromStored(r *adjudicator.Response, p *storev1.ClaimResult) er
 		{&r.ProductSelection, p.GetProductSelectionAmount()}, {&r.ExceedingBenefitMax, p.GetAmountExceedingBenefitMax()},
 		{&r.AccumulatedDeductible, p.GetAccumulatedDeductible()}, {&r.RemainingDeductible, p.GetRemainingDeductible()},
 	} {
-		v, err := decimal.NewFromString(f.src)
+		v, err := centsFromStored(f.src)
 		if err != nil {
-			return fmt.Errorf("amount %q: %w", f.src, err)
+			return err
 		}
 		*f.dst = v
 	}
@@ -147,11 +147,27 @@ func resultAmountsFromStored(r *adjudicator.Response, p *storev1.ClaimResult) er
 		if nf.src == "" {
 			continue
 		}
-		v, err := decimal.NewFromString(nf.src)
+		v, err := centsFromStored(nf.src)
 		if err != nil {
-			return fmt.Errorf("amount %q: %w", nf.src, err)
+			return err
 		}
 		*nf.dst = decimal.NullDecimal{Decimal: v, Valid: true}
 	}
 	return nil
+}
+
+// centsFromStored parses an answered amount, which is always written in
+// cents: one with a fraction of a cent is a damaged record, refused rather
+// than read as an amount it would not be written back as, and so is one
+// whose exponent is far outside money's (rounding it would build a
+// coefficient of that many digits).
+func centsFromStored(s string) (decimal.Decimal, error) {
+	v, err := decimal.NewFromString(s)
+	if err != nil {
+		return v, fmt.Errorf("amount %q: %w", s, err)
+	}
+	if e := v.Exponent(); e < -40 || e > 20 || (e < -2 && !v.Equal(v.Round(2))) {
+		return v, fmt.Errorf("amount %q: not in cents", s)
+	}
+	return v, nil
 }
