@@ -77,15 +77,16 @@ func (r *refusal) Error() string { return r.msg }
 
 // Identify returns the caller of the call in ctx.
 func (a *Authenticator) Identify(ctx context.Context) (auth.Identity, error) {
-	md, _ := metadata.FromIncomingContext(ctx)
+	// ValueFromIncomingContext copies one key's values, not the whole
+	// metadata as FromIncomingContext does.
 	if a.development {
 		sub := Anonymous
-		if v := md.Get(UserMetadataKey); len(v) > 0 && v[0] != "" {
+		if v := metadata.ValueFromIncomingContext(ctx, UserMetadataKey); len(v) > 0 && v[0] != "" {
 			sub = v[0]
 		}
 		return auth.Identity{Subject: sub, Source: auth.SourceDevelopment}, nil
 	}
-	if v := md.Get("authorization"); len(v) > 0 {
+	if v := metadata.ValueFromIncomingContext(ctx, "authorization"); len(v) > 0 {
 		return a.bearer(v)
 	}
 	cert := verifiedPeer(ctx)

@@ -115,13 +115,16 @@ func (s *Store) History(_ context.Context, cardholderID, personCode string, from
 
 // summary reads a member's history summary; nil if none is stored.
 func (s *Store) summary(cardholderID, personCode string) (*records.HistorySummary, error) {
-	v, err := s.get(summaryKey(cardholderID, personCode))
-	if err != nil || v == nil {
-		return nil, err
-	}
-	sum, err := records.DecodeHistorySummary(v)
+	var sum *records.HistorySummary
+	_, err := s.view(summaryKey(cardholderID, personCode), func(v []byte) (err error) {
+		sum, err = records.DecodeHistorySummary(v) // copies what it keeps
+		if err != nil {
+			return fmt.Errorf("store: %w", err)
+		}
+		return nil
+	})
 	if err != nil {
-		return nil, fmt.Errorf("store: %w", err)
+		return nil, err
 	}
 	return sum, nil
 }
@@ -238,35 +241,47 @@ func historyChanges(c *adjudicator.Commit) []*summaryChange {
 // beginning of time (a zero Since).
 func (s *Store) writeSummaries(b *pebble.Batch, changes []*summaryChange) error {
 	for _, ch := range changes {
-		k := summaryKey(ch.cardholderID, ch.personCode)
-		v, err := s.get(k)
-		if err != nil {
-			return err
-		}
-		if ch.add != nil && len(ch.remove) == 0 && v != nil {
-			// The usual claim, the member's newest: appended to the encoded
-			// summary, which is pruned only once its oldest entry is
-			// summaryDays+summarySlack older.
-			keep := ch.add.DateOfService.AddDays(-summaryDays - summarySlack)
-			if out, ok := records.AppendHistorySummary(v, ch.add, keep, summaryMaxEntries); ok {
-				if err := b.Set(k, out, nil); err != nil {
-					return err
-				}
-				continue
-			}
-		}
-		sum := &records.HistorySummary{}
-		if v != nil {
-			if sum, err = records.DecodeHistorySummary(v); err != nil {
-				return fmt.Errorf("store: %w", err)
-			}
-		}
-		updateSummary(sum, ch)
-		if err := b.Set(k, records.EncodeHistorySummary(sum), nil); err != nil {
+		if err := s.writeMemberSummary(b, ch); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// writeMemberSummary adds to b the new summary of one member. The stored
+// summary is read in Pebble's own buffer: both ways of writing the new one
+// copy it (Batch.Set copies its value).
+func (s *Store) writeMemberSummary(b *pebble.Batch, ch *summaryChange) error {
+	k := summaryKey(ch.cardholderID, ch.personCode)
+	var out []byte
+	found, err := s.view(k, func(v []byte) (err error) {
+		if ch.add != nil && len(ch.remove) == 0 {
+			// The usual claim, the member's newest: appended to the encoded
+			// summary, which is pruned only once its oldest entry is
+			// summaryDays+summarySlack older.
+			keep := ch.add.DateOfService.AddDays(-summaryDays - summarySlack)
+			if enc, ok := records.AppendHistorySummary(v, ch.add, keep, summaryMaxEntries); ok {
+				out = enc
+				return nil
+			}
+		}
+		sum, err := records.DecodeHistorySummary(v)
+		if err != nil {
+			return fmt.Errorf("store: %w", err)
+		}
+		updateSummary(sum, ch)
+		out = records.EncodeHistorySummary(sum)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if !found {
+		sum := &records.HistorySummary{}
+		updateSummary(sum, ch)
+		out = records.EncodeHistorySummary(sum)
+	}
+	return b.Set(k, out, nil)
 }
 
 // summariesDoneKey marks a store whose every member with a history has a

@@ -278,6 +278,28 @@ func (s *Store) get(key []byte) ([]byte, error) {
 	return out, closer.Close()
 }
 
+// view calls fn with the stored value of key, which is valid only during
+// the call (Pebble's own buffer: fn must copy what it keeps); absent, it
+// reports false and does not call fn. It saves get's copy for values that
+// are decoded at once.
+func (s *Store) view(key []byte, fn func(v []byte) error) (found bool, err error) {
+	if err := s.health.err(); err != nil {
+		return false, err
+	}
+	v, closer, err := s.db.Get(key)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	err = fn(v)
+	if cerr := closer.Close(); err == nil {
+		err = cerr
+	}
+	return true, err
+}
+
 // Family returns the family with the cardholder ID, or nil.
 func (s *Store) Family(_ context.Context, cardholderID string) (*domain.Family, error) {
 	if f, ok := s.families.Get(cardholderID); ok {
@@ -456,13 +478,16 @@ func (s *Store) ClaimByKey(_ context.Context, key adjudicator.ClaimKey) (*adjudi
 
 // Claim returns the claim record with the ID, or nil.
 func (s *Store) Claim(id string) (*adjudicator.ClaimRecord, error) {
-	v, err := s.get(claimKey(id))
-	if err != nil || v == nil {
-		return nil, err
-	}
-	rec, err := records.DecodeClaim(v)
+	var rec *adjudicator.ClaimRecord
+	_, err := s.view(claimKey(id), func(v []byte) (err error) {
+		rec, err = records.DecodeClaim(v) // copies what it keeps
+		if err != nil {
+			return fmt.Errorf("store: claim record %s: %w", id, err)
+		}
+		return nil
+	})
 	if err != nil {
-		return nil, fmt.Errorf("store: claim record %s: %w", id, err)
+		return nil, err
 	}
 	return rec, nil
 }

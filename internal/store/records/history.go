@@ -112,7 +112,7 @@ func appendStrs(b []byte, ss []string) []byte {
 
 // DecodeHistorySummary reads a summary written by EncodeHistorySummary.
 func DecodeHistorySummary(b []byte) (*HistorySummary, error) {
-	r := reader{b: b}
+	r := stringReader(b)
 	if v := r.byte(); v != summaryVersion {
 		return nil, fmt.Errorf("history summary: version %d is not known", v)
 	}
@@ -165,18 +165,30 @@ const decimalText = math.MaxInt8
 // second write would differ from the first. Older records' text (plain
 // decimal notation) still reads.
 func appendDecimal(b []byte, d decimal.Decimal) []byte {
-	c, e := d.Coefficient(), d.Exponent()
+	e := d.Exponent()
+	if e > math.MinInt8 && e < decimalText && d.NumDigits() <= 18 {
+		// At most 18 digits fit an int64; read without copying the
+		// coefficient (Coefficient allocates a copy).
+		return binary.AppendVarint(append(b, byte(int8(e))), d.CoefficientInt64())
+	}
+	c := d.Coefficient()
 	if c.IsInt64() && e > math.MinInt8 && e < decimalText {
 		return binary.AppendVarint(append(b, byte(int8(e))), c.Int64())
 	}
 	return appendStr(append(b, byte(int8(decimalText))), c.String()+"e"+strconv.Itoa(int(e)))
 }
 
-// reader reads the binary form, remembering the first error.
+// reader reads the binary form, remembering the first error. When text
+// holds the whole input as a string (stringReader), the strings it reads
+// are substrings of text: one allocation for all of them.
 type reader struct {
-	b   []byte
-	err error
+	b    []byte
+	text string
+	err  error
 }
+
+// stringReader reads b, its strings sharing one copy of b.
+func stringReader(b []byte) reader { return reader{b: b, text: string(b)} }
 
 func (r *reader) fail() {
 	if r.err == nil {
@@ -238,7 +250,13 @@ func (r *reader) str() string {
 		r.fail()
 		return ""
 	}
-	s := string(r.b[:n])
+	var s string
+	if r.text != "" {
+		off := len(r.text) - len(r.b) // r.b is always a suffix of the input
+		s = r.text[off : off+int(n)]
+	} else {
+		s = string(r.b[:n])
+	}
 	r.b = r.b[n:]
 	return s
 }

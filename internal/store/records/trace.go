@@ -58,7 +58,7 @@ func appendTrace(b []byte, trace []adjudicator.TraceStep) []byte {
 }
 
 func decodeTrace(b []byte) ([]adjudicator.TraceStep, error) {
-	r := &reader{b: b}
+	r := &reader{b: b, text: string(b)} // one copy for every string of the trace
 	n := r.uvarint()
 	if n > uint64(len(r.b)) { // every step takes at least a byte
 		return nil, fmt.Errorf("trace: %d steps in %d bytes", n, len(r.b))
