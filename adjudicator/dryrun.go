@@ -701,7 +701,7 @@ func (d *dryRunner) readjudicate(ctx context.Context, snap *snapshot, rec *Claim
 	}
 	d.clock, d.st.at = at, rec.ID // the claim's clock, and its family as it read it
 	a := &adjudication{engine: d.shadow, snap: snap, store: d.st, submitted: rec.Claim, docs: newDocSet(d.st),
-		resp: &Response{ClaimID: rec.ID, Trace: make([]TraceStep, 0, 16)}}
+		resp: &Response{ClaimID: rec.ID}, untraced: true} // the report shows no trace
 	after, err := a.run(ctx, dryRunSteps)
 	if err != nil {
 		return dryOutcome{}, fmt.Errorf("dry run of claim %s: %w", rec.ID, err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -100,7 +101,9 @@ func TestDryRunRefusals(t *testing.T) {
 // stored, without drafts, compared with the stored answers (one pass, as
 // measured before the baseline existed); and baseline, the go-live check,
 // a network draft with new pricing terms from mid-year compared with the
-// baseline (two passes over each family, counted once).
+// baseline (two passes over each family, counted once). Allocations per
+// dry-run claim (dryrun-allocs/claim, dryrun-B/claim) count work that the
+// load of a shared machine does not change.
 //
 //	go test ./adjudicator -run '^$' -bench DryRun -benchtime 1x -count 3
 func BenchmarkDryRun(b *testing.B) {
@@ -145,6 +148,9 @@ func BenchmarkDryRun(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			sel.Compare = c.compare
 			var claims, changed int
+			var mem runtime.MemStats
+			runtime.ReadMemStats(&mem)
+			allocs, bytes := mem.Mallocs, mem.TotalAlloc
 			cpu := cpuTime()
 			b.ResetTimer()
 			for range b.N {
@@ -157,6 +163,9 @@ func BenchmarkDryRun(b *testing.B) {
 			}
 			b.StopTimer()
 			dryCPU := float64((cpuTime() - cpu).Microseconds()) / float64(claims)
+			runtime.ReadMemStats(&mem)
+			b.ReportMetric(float64(mem.Mallocs-allocs)/float64(claims), "dryrun-allocs/claim")
+			b.ReportMetric(float64(mem.TotalAlloc-bytes)/float64(claims), "dryrun-B/claim")
 			b.ReportMetric(dryCPU, "dryrun-cpu-us/claim")
 			b.ReportMetric(billCPU, "bill-cpu-us/claim")
 			b.ReportMetric(billCPU/dryCPU, "cpu-bill/dryrun")

@@ -44,6 +44,7 @@ type adjudication struct {
 	resp      *Response
 	docs      *docSet
 	step      string // the name of the step running, which the trace shows
+	untraced  bool   // no trace is kept: a dry run reports none
 
 	key            ClaimKey
 	hash           string

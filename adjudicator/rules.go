@@ -84,7 +84,9 @@ func (a *adjudication) decide(w *edits.Compiled, reject ncpdp.RejectCode, format
 	if reject != "" {
 		a.resp.reject(reject)
 	}
-	a.resp.trace(stepName(w.Kind), w.Ref(), reject, format, args...)
+	if !a.untraced {
+		a.resp.trace(stepName(w.Kind), w.Ref(), reject, format, args...)
+	}
 }
 
 // limitations is step 6: age, gender, quantity, days supply and

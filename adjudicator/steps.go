@@ -117,6 +117,9 @@ func (a *adjudication) answer() (*Response, error) {
 
 // trace records what the current step decided.
 func (a *adjudication) trace(rule, format string, args ...any) {
+	if a.untraced {
+		return
+	}
 	a.resp.trace(a.step, rule, "", format, args...)
 }
 
