@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/rxclaims/rxclaims/adjudicator"
 )
 
@@ -46,12 +47,15 @@ func (s *Store) FollowConfig(ctx context.Context, follow func(*adjudicator.Confi
 }
 
 // listen calls check at every notification of a configuration change
-// and every ConfigPoll, until ctx ends or the connection fails.
+// and every ConfigPoll, until ctx ends or the connection fails. It
+// listens on a connection of its own, outside the pool: held for as long
+// as the instance runs, a pooled one would leave claims one connection
+// fewer than the pool's size.
 func (s *Store) listen(ctx context.Context, check func()) {
-	conn, err := s.pool.Acquire(ctx)
+	conn, err := pgx.ConnectConfig(ctx, s.pool.Config().ConnConfig)
 	listening := err == nil
 	if listening {
-		defer conn.Release()
+		defer conn.Close(context.WithoutCancel(ctx))
 		if _, err := conn.Exec(ctx, "LISTEN "+configChannel); err != nil {
 			listening = false
 		}
@@ -69,12 +73,11 @@ func (s *Store) listen(ctx context.Context, check func()) {
 			continue
 		}
 		wctx, cancel := context.WithTimeout(ctx, ConfigPoll)
-		_, err := conn.Conn().WaitForNotification(wctx)
+		_, err := conn.WaitForNotification(wctx)
 		cancel()
 		if err != nil && !errors.Is(err, context.DeadlineExceeded) {
-			conn.Conn().Close(context.Background()) // the pool drops it
 			check()
-			return
+			return // closes the connection
 		}
 		check()
 	}
