@@ -229,40 +229,10 @@ func (s *adjudicatorServer) stats(ctx context.Context) (processStats, error) {
 			m[le] += v
 			continue
 		}
-		var dst *float64
-		switch name {
-		case "process_cpu_seconds_total":
-			dst = &ps.cpuSeconds
+		if name == "process_cpu_seconds_total" || name == "process_resident_memory_bytes" {
 			found++
-		case "process_resident_memory_bytes":
-			dst = &ps.rssBytes
-			found++
-		case "rxclaims_adjudication_duration_seconds_sum":
-			dst = &ps.engineSeconds
-		case "rxclaims_adjudication_duration_seconds_count":
-			dst = &ps.engineN
-		case "rxclaims_store_commit_duration_seconds_sum":
-			dst = &ps.commitSeconds
-		case "rxclaims_store_commit_duration_seconds_count":
-			dst = &ps.commitN
-		case "rxclaims_claims_in_flight_limit":
-			dst = &ps.claimLimit
-		case "go_memstats_heap_inuse_bytes":
-			dst = &ps.memory.GoHeapInUseBytes
-		case "go_memstats_sys_bytes":
-			dst = &ps.memory.GoSysBytes
-		case "rxclaims_store_block_cache_size_bytes":
-			dst = &ps.memory.BlockCacheBytes
-		case "rxclaims_store_memtable_size_bytes":
-			dst = &ps.memory.MemtableBytes
-		case "rxclaims_cache_entries":
-			switch {
-			case strings.Contains(series, `cache="families"`):
-				dst = &ps.memory.FamilyEntries
-			case strings.Contains(series, `cache="accumulators"`):
-				dst = &ps.memory.DocumentEntries
-			}
 		}
+		dst := ps.field(name, series)
 		if !ok || dst == nil {
 			continue
 		}
@@ -279,6 +249,43 @@ func (s *adjudicatorServer) stats(ctx context.Context) (processStats, error) {
 		return ps, errors.New("the adjudicator's /metrics lacks process_cpu_seconds_total or process_resident_memory_bytes")
 	}
 	return ps, nil
+}
+
+// field is where the metric series of a scalar the stats keep goes; nil
+// for one they do not keep.
+func (ps *processStats) field(name, series string) *float64 {
+	switch name {
+	case "process_cpu_seconds_total":
+		return &ps.cpuSeconds
+	case "process_resident_memory_bytes":
+		return &ps.rssBytes
+	case "rxclaims_adjudication_duration_seconds_sum":
+		return &ps.engineSeconds
+	case "rxclaims_adjudication_duration_seconds_count":
+		return &ps.engineN
+	case "rxclaims_store_commit_duration_seconds_sum":
+		return &ps.commitSeconds
+	case "rxclaims_store_commit_duration_seconds_count":
+		return &ps.commitN
+	case "rxclaims_claims_in_flight_limit":
+		return &ps.claimLimit
+	case "go_memstats_heap_inuse_bytes":
+		return &ps.memory.GoHeapInUseBytes
+	case "go_memstats_sys_bytes":
+		return &ps.memory.GoSysBytes
+	case "rxclaims_store_block_cache_size_bytes":
+		return &ps.memory.BlockCacheBytes
+	case "rxclaims_store_memtable_size_bytes":
+		return &ps.memory.MemtableBytes
+	case "rxclaims_cache_entries":
+		switch {
+		case strings.Contains(series, `cache="families"`):
+			return &ps.memory.FamilyEntries
+		case strings.Contains(series, `cache="accumulators"`):
+			return &ps.memory.DocumentEntries
+		}
+	}
+	return nil
 }
 
 // bucketBound is the le label of a histogram bucket series.
