@@ -263,25 +263,19 @@ var (
 	docPrefix   = []byte("a\x00")
 )
 
-func (s *Store) get(key []byte) ([]byte, error) {
-	if err := s.health.err(); err != nil {
-		return nil, err
-	}
-	v, closer, err := s.db.Get(key)
-	if errors.Is(err, pebble.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	out := append([]byte(nil), v...)
-	return out, closer.Close()
+// get returns a copy of the stored value of key; nil if absent.
+func (s *Store) get(key []byte) (out []byte, err error) {
+	_, err = s.view(key, func(v []byte) error {
+		out = append([]byte(nil), v...)
+		return nil
+	})
+	return out, err
 }
 
 // view calls fn with the stored value of key, which is valid only during
 // the call (Pebble's own buffer: fn must copy what it keeps); absent, it
-// reports false and does not call fn. It saves get's copy for values that
-// are decoded at once.
+// reports false and does not call fn. Values decoded at once are read
+// with it directly, saving get's copy.
 func (s *Store) view(key []byte, fn func(v []byte) error) (found bool, err error) {
 	if err := s.health.err(); err != nil {
 		return false, err
