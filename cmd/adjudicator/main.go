@@ -61,6 +61,7 @@ type flags struct {
 	JWTIssuer       string           `name:"jwt-issuer" env:"RXCLAIMS_JWT_ISSUER" help:"The iss every bearer JWT must carry."`
 	JWTAudience     string           `name:"jwt-audience" env:"RXCLAIMS_JWT_AUDIENCE" help:"A value every bearer JWT's aud must contain."`
 	Insecure        bool             `name:"insecure" help:"Without TLS, serve on non-loopback addresses anyway (identities are then asserted by x-user, not proven)."`
+	Pprof           bool             `name:"pprof" env:"RXCLAIMS_PPROF" help:"Serve Go's runtime profiles (heap, CPU, goroutines; stack traces and sizes, no claim data) under /debug/pprof/ on the metrics listener."`
 	Reflection      bool             `name:"reflection" help:"Serve gRPC reflection (for grpcurl without proto files)."`
 	Store           string           `name:"store" env:"RXCLAIMS_STORE" placeholder:"DSN" help:"A PostgreSQL database (postgres://user@host:port/db?sslmode=verify-full) holding the state instead of the Pebble store in --data-dir; several servers may share it. Unset: Pebble."`
 	DataDir         string           `name:"data-dir" env:"RXCLAIMS_DATA_DIR" default:"./data" help:"Pebble data directory (created if missing)."`
@@ -133,7 +134,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer stopProfile()
 	return server.Run(ctx, server.Options{
-		GRPCAddr: f.GRPCAddr, AdminAddr: f.AdminAddr, HealthAddr: f.HealthAddr, MetricsAddr: f.MetricsAddr, DataDir: f.DataDir, StoreDSN: f.Store,
+		GRPCAddr: f.GRPCAddr, AdminAddr: f.AdminAddr, HealthAddr: f.HealthAddr, MetricsAddr: f.MetricsAddr, Pprof: f.Pprof, DataDir: f.DataDir, StoreDSN: f.Store,
 		Config: chooseConfig(f.Config, log), Logger: log, BackupDir: f.BackupDir, PolicyFile: f.Policy,
 		MaxClaimsInFlight: f.MaxInFlight, RetroPoll: f.RetroPoll, AfterRetroStep: retroHoldHook(ctx, log),
 		Caches: server.Caches{BlockCacheBytes: f.BlockCacheMiB << 20, MemTableBytes: f.MemTableMiB << 20,

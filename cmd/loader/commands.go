@@ -50,7 +50,7 @@ func (c *RunCmd) Run(ctx context.Context, g *Globals) error {
 		return err
 	}
 	defer s.Close()
-	_, stopMetrics, err := metricshttp.Serve(c.MetricsAddr, reg, s.log)
+	_, stopMetrics, err := metricshttp.Serve(c.MetricsAddr, reg, s.log, false)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -18,8 +19,12 @@ import (
 
 // Serve serves reg's /metrics on addr until stop is called; stop waits up
 // to five seconds for scrapes in flight. addr "-" serves nothing: Serve
-// returns a nil address and a stop that does nothing.
-func Serve(addr string, reg *prometheus.Registry, log *slog.Logger) (bound net.Addr, stop func(), err error) {
+// returns a nil address and a stop that does nothing. With withPprof it
+// also serves Go's runtime profiles under /debug/pprof/ (heap,
+// allocations, CPU, goroutines): stack traces and sizes, never the data
+// the program holds, but a CPU profile costs CPU while it runs, so it is
+// off unless an operator asks for it.
+func Serve(addr string, reg *prometheus.Registry, log *slog.Logger, withPprof bool) (bound net.Addr, stop func(), err error) {
 	if addr == "-" {
 		return nil, func() {}, nil
 	}
@@ -29,6 +34,13 @@ func Serve(addr string, reg *prometheus.Registry, log *slog.Logger) (bound net.A
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	if withPprof {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		if err := srv.Serve(lis); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -1,0 +1,46 @@
+package metricshttp
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// The profiles are served only when asked for; /metrics always.
+func TestPprofOnlyWhenAsked(t *testing.T) {
+	for _, withPprof := range []bool{false, true} {
+		reg := prometheus.NewRegistry()
+		reg.MustRegister(prometheus.NewCounter(prometheus.CounterOpts{Name: "rxclaims_test_total", Help: "A test counter."}))
+		addr, stop, err := Serve("127.0.0.1:0", reg, slog.New(slog.DiscardHandler), withPprof)
+		if err != nil {
+			t.Fatal(err)
+		}
+		get := func(path string) (int, string) {
+			resp, err := http.Get("http://" + addr.String() + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, err := io.ReadAll(resp.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return resp.StatusCode, string(b)
+		}
+		if code, body := get("/metrics"); code != http.StatusOK || !strings.Contains(body, "rxclaims_test_total 0") {
+			t.Errorf("pprof %v: /metrics answered %d:\n%s", withPprof, code, body)
+		}
+		code, body := get("/debug/pprof/heap?debug=1")
+		switch {
+		case withPprof && (code != http.StatusOK || !strings.Contains(body, "heap profile")):
+			t.Errorf("with pprof: /debug/pprof/heap answered %d:\n%.200s", code, body)
+		case !withPprof && code != http.StatusNotFound:
+			t.Errorf("without pprof: /debug/pprof/heap answered %d, want 404", code)
+		}
+		stop()
+	}
+}
