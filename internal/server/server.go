@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"regexp"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
@@ -39,6 +40,9 @@ type Options struct {
 	// probes without a client certificate; default ":50053"; "-" disables it.
 	HealthAddr  string
 	MetricsAddr string // default ":9102"; "-" disables the metrics listener
+	// Pprof serves Go's runtime profiles under /debug/pprof/ on the
+	// metrics listener (metricshttp.Serve).
+	Pprof bool
 	// Security: TLS material and how callers authenticate; none is
 	// development mode (plaintext, loopback only).
 	Security Security
@@ -161,6 +165,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	if err != nil {
 		return err
 	}
+	releaseStartupGarbage()
 	seq, head := st.AuditHead()
 	log.Info("audit trail", "entries", seq, "head", head.String())
 	m.ConfigLoaded(time.Now())
@@ -180,7 +185,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	if st.follow != nil {
 		go st.follow(watchCtx, engine, m)
 	}
-	metricsAddr, stopMetrics, err := metricshttp.Serve(opts.MetricsAddr, reg, log)
+	metricsAddr, stopMetrics, err := metricshttp.Serve(opts.MetricsAddr, reg, log, opts.Pprof)
 	if err != nil {
 		return err
 	}
@@ -273,10 +278,17 @@ func loadPolicy(opts Options, log *slog.Logger) (*authz.Policy, error) {
 // the commit itself is fast (bench/README.md, "Latency at 1,000 claims/s").
 func newRegistry() (*prometheus.Registry, *metrics.Metrics) {
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(collectors.MetricsScheduler)), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	reg.MustRegister(collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(collectors.MetricsScheduler, heapLiveAndGoal)), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		buildinfo.Collector(buildinfo.Read()))
 	return reg, metrics.New(reg)
 }
+
+// heapLiveAndGoal adds go_gc_heap_live_bytes (the heap the last
+// collection found alive: what the caches and the rest really hold) and
+// go_gc_heap_goal_bytes (where the next collection starts). The heap in
+// use (go_memstats_heap_inuse_bytes) also counts the garbage not yet
+// collected, up to GOGC's factor of the live heap.
+var heapLiveAndGoal = collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/gc/heap/(live|goal):bytes$`)}
 
 // serve runs srv on lis until ctx ends (then drains it) or it fails.
 func serve(ctx context.Context, srv *Server, lis Listeners, metricsAddr net.Addr, opts Options) error {
