@@ -314,7 +314,7 @@ func checkScale(t *testing.T, got Report) {
 		t.Errorf("transport dimension: %+v", tr)
 	}
 	for _, c := range members.Cases { // every case says where its memory was
-		if m := c.Closed.Claims.Memory; m == nil || m.GoSysBytes <= 0 || m.GoHeapInUseBytes <= 0 || m.MemtableBytes <= 0 || m.FamilyEntries <= 0 {
+		if m := c.Closed.Claims.Memory; m == nil || m.GoSysBytes <= 0 || m.GoHeapInUseBytes <= 0 || m.GoHeapLiveBytes <= 0 || m.MemtableBytes <= 0 || m.FamilyEntries <= 0 {
 			t.Errorf("%d members: server memory %+v", c.Members, m)
 		}
 	}

@@ -163,6 +163,10 @@ type StepResult struct {
 // Pebble's caches is the binary, the C allocator's own use, and pages the
 // runtime has returned but the kernel not yet reclaimed.
 type Memory struct {
+	// GoHeapLiveBytes is the heap the server's last collection found
+	// alive; GoHeapInUseBytes also counts the garbage made since, which
+	// GOGC lets grow to a multiple of the live heap.
+	GoHeapLiveBytes  float64 `json:"go_heap_live_bytes,omitempty"`
 	GoHeapInUseBytes float64 `json:"go_heap_inuse_bytes"`
 	GoSysBytes       float64 `json:"go_sys_bytes"`
 	BlockCacheBytes  float64 `json:"block_cache_bytes"`
@@ -892,16 +896,20 @@ func (d Dimension) memoryMarkdown(b *mdWriter) {
 	}
 	p, mib := b.p, func(v float64) string { return num(v / (1 << 20)) }
 	p("")
-	p("Server memory at the end of each case's closed-loop step, in MiB (Go runtime: all the Go runtime holds from the OS; Pebble's block cache and memtables lie outside it when the server is built with cgo, inside it without):")
+	p("Server memory at the end of each case's closed-loop step, in MiB (Go runtime: all the Go runtime holds from the OS; Go heap live: what the last collection found alive, the heap in use adding the garbage made since; Pebble's block cache and memtables lie outside the Go runtime when the server is built with cgo, inside it without):")
 	p("")
-	p("| members | history | resident | Go runtime | Go heap in use | block cache | memtables | family cache entries | document cache entries |")
-	p("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	p("| members | history | resident | Go runtime | Go heap in use | Go heap live | block cache | memtables | family cache entries | document cache entries |")
+	p("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, c := range d.Cases {
 		m := c.Closed.Claims.Memory
 		if m == nil {
 			continue
 		}
-		p("| %s | %s | %s | %s | %s | %s | %s | %s | %s |", count(c.Members), count(c.History), mib(c.Closed.Claims.RSSBytes),
-			mib(m.GoSysBytes), mib(m.GoHeapInUseBytes), mib(m.BlockCacheBytes), mib(m.MemtableBytes), count(int(m.FamilyEntries)), count(int(m.DocumentEntries)))
+		live := "–" // a report from a server before go_gc_heap_live_bytes
+		if m.GoHeapLiveBytes > 0 {
+			live = mib(m.GoHeapLiveBytes)
+		}
+		p("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |", count(c.Members), count(c.History), mib(c.Closed.Claims.RSSBytes),
+			mib(m.GoSysBytes), mib(m.GoHeapInUseBytes), live, mib(m.BlockCacheBytes), mib(m.MemtableBytes), count(int(m.FamilyEntries)), count(int(m.DocumentEntries)))
 	}
 }

@@ -357,10 +357,13 @@ func (s *session) seedHistory(ctx context.Context, dataDir, bundle, what string,
 	if err != nil {
 		return err
 	}
-	// Timed from the first claim to the store synced and closed; seeding
+	// Timed from the first claim to the store settled, synced and closed; seeding
 	// the configuration (a server's start on an empty store) is not.
 	start, cpu := time.Now(), ownCPUSeconds()
 	err = s.billWith(ctx, engineSender{engine}, 64, what, n)
+	if err == nil {
+		err = settleCompactions(ctx, st)
+	}
 	if cerr := seedClose(st, dataDir); err == nil {
 		err = cerr
 	}

@@ -86,6 +86,32 @@ func seedClose(st *store.Store, dataDir string) error {
 	return err
 }
 
+// settleCompactions waits until Pebble has no compaction running and has
+// started none for settleQuiet, so the server starts on a store in the
+// shape a long-running one has. Seeding writes far faster than a server
+// does and leaves compactions owed (at 10M claims, minutes of them); a
+// server that inherited them would spend its measured steps paying for
+// the seeding, and its CPU per claim would fall round after round as the
+// debt shrank.
+func settleCompactions(ctx context.Context, st *store.Store) error {
+	const settleQuiet = 3 * time.Second
+	last, quietSince := int64(-1), time.Now()
+	for {
+		m := st.Metrics()
+		switch count := m.Compact.Count + m.Compact.NumInProgress; {
+		case count != last || m.Compact.NumInProgress > 0:
+			last, quietSince = count, time.Now()
+		case time.Since(quietSince) >= settleQuiet:
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
 // syncTree fsyncs every file and directory under dir.
 func syncTree(dir string) error {
 	return filepath.WalkDir(dir, func(path string, _ fs.DirEntry, err error) error {

@@ -48,7 +48,9 @@ func seedKey(bundle string, seed uint64, window, history int) (string, error) {
 	if _, err := io.Copy(h, f); err != nil {
 		return "", err
 	}
-	fmt.Fprintf(h, "\x00seed=%d window=%d history=%d", seed, window, history)
+	// settled: stores seeded before the seeding waited for its compactions
+	// (settleCompactions) are not reused.
+	fmt.Fprintf(h, "\x00seed=%d window=%d history=%d settled", seed, window, history)
 	return fmt.Sprintf("h%d-%s", history, hex.EncodeToString(h.Sum(nil))[:16]), nil
 }
 

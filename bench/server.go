@@ -269,6 +269,8 @@ func (ps *processStats) field(name, series string) *float64 {
 		return &ps.commitN
 	case "rxclaims_claims_in_flight_limit":
 		return &ps.claimLimit
+	case "go_gc_heap_live_bytes":
+		return &ps.memory.GoHeapLiveBytes
 	case "go_memstats_heap_inuse_bytes":
 		return &ps.memory.GoHeapInUseBytes
 	case "go_memstats_sys_bytes":
