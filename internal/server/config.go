@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"runtime/debug"
 	"time"
 
@@ -82,12 +83,17 @@ func openEngine(ctx context.Context, st engineStore, opts Options, log *slog.Log
 
 // releaseStartupGarbage collects the garbage of loading and importing the
 // bundle and gives its memory back to the operating system. A bundle of
-// a million families is a file of 160 MB and twice that decoded, all of
-// it garbage once imported; left to the collector's pacing (GOGC 400,
+// a million families is a file of 160 MB and twice that decoded, all of it
+// garbage once imported. Left to the collector's pacing (GOGC 400,
 // cmd/adjudicator/gc.go) the next collection would wait for five times
 // that peak, and the process would hold gigabytes it never uses again
-// (bench/README.md, "Memory").
-func releaseStartupGarbage() { debug.FreeOSMemory() }
+// (README.md, "Memory").
+func releaseStartupGarbage() {
+	// Twice: the first collection only moves what sync.Pools hold to
+	// their victim caches.
+	runtime.GC()
+	debug.FreeOSMemory()
+}
 
 // importBundle imports src on top of the engine's configuration.
 func importBundle(ctx context.Context, engine *adjudicator.Engine, src ConfigSource, log *slog.Logger) error {

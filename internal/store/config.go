@@ -37,7 +37,7 @@ func editKey(id string, version int) []byte {
 func (s *Store) SaveConfig(_ context.Context, w adjudicator.ConfigWrite) error {
 	b := s.newBatch()
 	defer b.Close()
-	if err := setConfig(b.Batch, w); err != nil {
+	if err := s.setConfig(b.Batch, w); err != nil {
 		return err
 	}
 	if err := s.commitAudited(b, w.Audit); err != nil {
@@ -49,7 +49,7 @@ func (s *Store) SaveConfig(_ context.Context, w adjudicator.ConfigWrite) error {
 }
 
 // setConfig adds a configuration change, its audit entry aside, to b.
-func setConfig(b *pebble.Batch, w adjudicator.ConfigWrite) error {
+func (s *Store) setConfig(b *pebble.Batch, w adjudicator.ConfigWrite) error {
 	if w.Base != nil {
 		v, err := records.EncodeConfig(w.Base)
 		if err != nil {
@@ -77,7 +77,7 @@ func setConfig(b *pebble.Batch, w adjudicator.ConfigWrite) error {
 			return err
 		}
 	}
-	if err := setFamilies(b, w.FamiliesAt, w.Families); err != nil {
+	if err := s.setFamilies(b, w.FamiliesAt, w.Families); err != nil {
 		return err
 	}
 	if err := setPriorAuths(b, w.PriorAuths); err != nil {

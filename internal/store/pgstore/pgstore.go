@@ -603,7 +603,10 @@ func (s *Store) PutFamilies(ctx context.Context, at string, fams []domain.Family
 	return nil
 }
 
-// putFamilies writes the families, and each as its version at.
+// putFamilies writes the families, and each as its version at, leaving
+// out each family stored exactly so already (the Pebble store's
+// setFamilies says why): the upsert changes a row only when its record
+// differs, and the version is inserted only for a row it changed.
 func putFamilies(ctx context.Context, q querier, at string, fams []domain.Family) error {
 	b := &pgx.Batch{}
 	for i := range fams {
@@ -611,9 +614,13 @@ func putFamilies(ctx context.Context, q querier, at string, fams []domain.Family
 		if err != nil {
 			return err
 		}
-		b.Queue(`INSERT INTO families (cardholder_id, record) VALUES ($1, $2)
-			ON CONFLICT (cardholder_id) DO UPDATE SET record = excluded.record`, fams[i].CardholderID, v)
-		queueFamilyVersion(b, fams[i].CardholderID, at, v)
+		b.Queue(`WITH changed AS (
+				INSERT INTO families (cardholder_id, record) VALUES ($1, $2)
+				ON CONFLICT (cardholder_id) DO UPDATE SET record = excluded.record
+				WHERE families.record IS DISTINCT FROM excluded.record
+				RETURNING cardholder_id)
+			INSERT INTO family_versions (cardholder_id, at, record) SELECT cardholder_id, $3::text, $2::bytea FROM changed
+			ON CONFLICT (cardholder_id, at) DO UPDATE SET record = excluded.record`, fams[i].CardholderID, v, at)
 	}
 	return runBatch(ctx, q, b)
 }

@@ -152,3 +152,46 @@ func testFamilyVersions(t *testing.T, open Open) {
 		}
 	}
 }
+
+// testUnchangedFamilyNoVersion: writing a family exactly as it is stored
+// (a restart on the same bundle, an enrollment sync sending it again)
+// writes no version; a changed one does, and a family written again after
+// its removal is a version too.
+func testUnchangedFamilyNoVersion(t *testing.T, open Open) {
+	s, _ := open(t)
+	lister, ok := s.(adjudicator.FamilyVersionLister)
+	if !ok {
+		t.Skip("the store does not list family versions")
+	}
+	const id1, id2, id3, id4, id5 = "0000000000010000000a", "0000000000020000000b", "0000000000030000000c", "0000000000040000000d", "0000000000050000000e"
+	v1, v2 := Family("U1", "1980-01-01"), Family("U1", "1981-01-01")
+	for _, w := range []struct {
+		at  string
+		fam domain.Family
+	}{{id1, v1}, {id2, v1}, {id3, v2}} {
+		if err := s.SaveConfig(ctx, adjudicator.ConfigWrite{Families: []domain.Family{w.fam}, FamiliesAt: w.at}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.PutFamilies(ctx, id4, []domain.Family{v2}, nil); err != nil {
+		t.Fatal(err)
+	}
+	vs, err := lister.FamilyVersionsOf(ctx, "U1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	SameJSON(t, "FamilyVersionsOf(U1) after writes of the same family", vs, []adjudicator.FamilyVersion{{At: id1, Family: &v1}, {At: id3, Family: &v2}})
+	if err := s.RemoveFamily(ctx, "U1", id5, nil); err != nil {
+		t.Fatal(err)
+	}
+	const id6 = "0000000000060000000f"
+	if err := s.PutFamilies(ctx, id6, []domain.Family{v2}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if vs, err = lister.FamilyVersionsOf(ctx, "U1"); err != nil {
+		t.Fatal(err)
+	}
+	SameJSON(t, "FamilyVersionsOf(U1) after a removal and a write", vs,
+		[]adjudicator.FamilyVersion{{At: id1, Family: &v1}, {At: id3, Family: &v2}, {At: id5}, {At: id6, Family: &v2}})
+	SameJSON(t, "Family(U1)", family(t, s, "U1"), &v2)
+}

@@ -50,6 +50,7 @@ func Run(t *testing.T, open Open) {
 		{"PutFamiliesReplaces", testPutFamiliesReplaces},
 		{"RemoveFamily", testRemoveFamily},
 		{"FamilyVersions", testFamilyVersions},
+		{"UnchangedFamilyNoVersion", testUnchangedFamilyNoVersion},
 		{"ConcurrentDocumentReadsAndCommits", testConcurrentDocuments},
 		{"ConcurrentFamilyReadsAndPuts", testConcurrentFamilies},
 		{"AuditWithWrites", testAuditWithWrites},
