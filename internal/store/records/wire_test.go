@@ -1,10 +1,12 @@
 package records_test
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/rxclaims/rxclaims/adjudicator"
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/internal/store/records"
 	"github.com/shopspring/decimal"
 	"google.golang.org/protobuf/encoding/protowire"
@@ -90,6 +92,38 @@ func FuzzDecodeClaimWithoutTrace(f *testing.F) {
 		}
 		if diff := cmp.Diff(want, got, cmpOpts...); diff != "" {
 			t.Fatalf("(-DecodeClaim +DecodeClaimWithoutTrace):\n%s", diff)
+		}
+	})
+}
+
+// FuzzDecodeHistory: DecodeHistory's reader of EncodeHistory's own layout
+// reads what encoding/json reads, and fails where it fails.
+func FuzzDecodeHistory(f *testing.F) {
+	for _, h := range []adjudicator.HistoryEntry{
+		{ClaimID: "c1", DateOfService: domain.MustDate("2026-03-04"), PharmacyNPI: "1234567893", RxNumber: "77", NDC: "00093505698",
+			Class: "3940", DaysSupply: 30, Quantity: decimal.RequireFromString("30.5"), PlanPaid: decimal.RequireFromString("-12.34"),
+			Segment: domain.Segment{Type: domain.Mail, Class: domain.OutOfNetwork}, Buckets: []string{"max_rx_count/", "b/L"}, PriorAuths: []string{"QL1"}},
+		{ClaimID: "c<2>", NDC: "x\"y", DaysSupply: -1, Segment: domain.Segment{Type: domain.Retail, Class: domain.InNetwork}},
+	} {
+		b, err := records.EncodeHistory(&h)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte(`{"claim_id":"c1","date_of_service":"2026-03-04","ndc":"n","class":"c","days_supply":030,"quantity":"1","plan_paid":"2","segment":{"Type":"MAIL","Class":"IN"}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got, err := records.DecodeHistory(b)
+		var want adjudicator.HistoryEntry
+		werr := json.Unmarshal(b, &want)
+		if (err == nil) != (werr == nil) {
+			t.Fatalf("DecodeHistory: %v, encoding/json: %v", err, werr)
+		}
+		if err != nil {
+			return
+		}
+		if diff := cmp.Diff(want, got, cmpOpts...); diff != "" {
+			t.Fatalf("(-encoding/json +DecodeHistory):\n%s", diff)
 		}
 	})
 }
