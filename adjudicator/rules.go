@@ -56,6 +56,7 @@ func (a *adjudication) selectEdits(context.Context) error {
 	}
 	a.facts = edits.Facts{DateOfService: c.dos, NDC: a.drug.NDC, Class: a.drug.TherapeuticClass,
 		BrandClass: a.drug.brandClass, Segment: a.segment, Age: ageOn(m.DateOfBirth, c.dos), Gender: gender}
+	a.sel.Quiet = a.untraced // then Evaluated stays empty
 	a.snap.edits.Select(a.path.levels[:], &a.facts, &a.sel)
 	for _, ev := range a.sel.Evaluated {
 		a.trace(ev.Edit.Ref(), "%s %s", ev.Edit.Kind, ev.Outcome)
