@@ -322,9 +322,11 @@ func (a *adjudication) pricing(context.Context) error {
 	macApplies := useMAC && macUnit.IsPositive() && !brandDAWExempt
 	ingredient, fee, total, basis := a.lesserOf(awp, edits.Cents(macUnit.Mul(c.qty)), macApplies, fee)
 	r.IngredientCostPaid, r.DispensingFeePaid, r.TotalAllowed, r.BasisOfReimbursement = ingredient, fee, total, basis
-	a.trace(a.network.ID, "ingredient %s + fee %s = allowed %s (basis %s; AWP less %s%% = %s)",
-		cents(ingredient), cents(fee), cents(total), basis,
-		discount.Mul(decHundred), cents(awp))
+	if !a.untraced { // its arguments cost allocations even when trace keeps nothing
+		a.trace(a.network.ID, "ingredient %s + fee %s = allowed %s (basis %s; AWP less %s%% = %s)",
+			cents(ingredient), cents(fee), cents(total), basis,
+			discount.Mul(decHundred), cents(awp))
+	}
 	a.setPenaltyBase(macUnit, ingredient)
 	return nil
 }
@@ -441,7 +443,9 @@ func (a *adjudication) deductible(context.Context) error {
 	ded := decimal.Zero
 	if rem, ok := remaining(limitOf(w), accumulators.Deductible, readLevel(w), a.acc, a.segment); ok {
 		ded = decimal.Min(r.TotalAllowed, rem)
-		a.decide(w, "", "%s remaining, %s applied", cents(rem), cents(ded))
+		if !a.untraced {
+			a.decide(w, "", "%s remaining, %s applied", cents(rem), cents(ded))
+		}
 	}
 	r.Deductible = ded
 	a.afterDeductible = r.TotalAllowed.Sub(ded)
@@ -475,7 +479,9 @@ func (a *adjudication) costShare(context.Context) error {
 		a.decide(w, "", "copay from %s on %s: copay %s", how, cents(rest), cents(r.Copay))
 	default:
 		r.Copay, r.Coinsurance = line.MemberShare(rest)
-		a.decide(w, "", "%s on %s: copay %s, coinsurance %s", line.Describe(), cents(rest), cents(r.Copay), cents(r.Coinsurance))
+		if !a.untraced { // the line's description is built for the trace alone
+			a.decide(w, "", "%s on %s: copay %s, coinsurance %s", line.Describe(), cents(rest), cents(r.Copay), cents(r.Coinsurance))
+		}
 	}
 	return nil
 }
