@@ -34,6 +34,9 @@ func DecodeClaimWithoutTrace(b []byte) (*adjudicator.ClaimRecord, error) {
 	var reversal []int  // the reversal fields' bounds, in pairs
 	strs := [...]*string{1: &r.ID, 2: &r.Transaction, 3: &r.Key.PharmacyNPI, 4: &r.Key.RxNumber, 6: &r.Key.DateOfService,
 		7: &r.Hash, 8: &r.CardholderID, 9: &r.PersonCode, 10: &period}
+	if n := w.count(13); n > 0 {
+		r.Contributions = make([]accumulators.Contribution, 0, n) // a record has tens
+	}
 	err := w.fields(0, len(b), func(f field) (err error) {
 		switch {
 		case f.is(protowire.BytesType) && int(f.num) < len(strs) && strs[f.num] != nil:
@@ -147,6 +150,19 @@ func (w *wire) fields(start, end int, fn func(field) error) error {
 		}
 	}
 	return nil
+}
+
+// count is how many length-delimited fields numbered num the record
+// has (what it cannot read, the reading proper reports).
+func (w *wire) count(num protowire.Number) int {
+	n := 0
+	_ = w.fields(0, len(w.b), func(f field) error {
+		if f.num == num && f.is(protowire.BytesType) {
+			n++
+		}
+		return nil
+	})
+	return n
 }
 
 var errUTF8 = errors.New("string field contains invalid UTF-8")
