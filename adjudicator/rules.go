@@ -435,3 +435,13 @@ func readLevel(w *edits.Compiled) string {
 }
 
 var maxKinds = []edits.Kind{edits.KindMaxRxCount, edits.KindMaxUnits, edits.KindMaxDollars}
+
+// maxPlanBuckets are the history buckets of maxKinds at the plan's level
+// ("<edit kind>/"), in maxKinds' order.
+var maxPlanBuckets = func() []string {
+	out := make([]string, len(maxKinds))
+	for i, k := range maxKinds {
+		out[i] = string(k) + "/"
+	}
+	return out
+}()

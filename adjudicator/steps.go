@@ -396,9 +396,14 @@ func (a *adjudication) historyEntry() *HistoryEntry {
 	h := &HistoryEntry{ClaimID: a.resp.ClaimID, DateOfService: a.claim.dos, PharmacyNPI: a.claim.PharmacyNPI, RxNumber: a.claim.rx,
 		NDC: a.drug.NDC, Class: a.drug.TherapeuticClass,
 		DaysSupply: a.claim.DaysSupply, Quantity: a.claim.qty, PlanPaid: a.resp.PlanPaid, Segment: a.segment, PriorAuths: a.paUsed}
-	for _, k := range maxKinds {
+	h.Buckets = make([]string, 0, len(maxKinds)) // one bucket per kind, unless an exception counts in the plan's too
+	for i, k := range maxKinds {
 		for _, lv := range levels(a.sel.Winner(k)) {
-			h.Buckets = append(h.Buckets, string(k)+"/"+lv)
+			b := maxPlanBuckets[i] // the plan's bucket, most claims' (no string built)
+			if lv != "" {
+				b += lv
+			}
+			h.Buckets = append(h.Buckets, b)
 		}
 	}
 	return h
