@@ -702,6 +702,7 @@ func (d *dryRunner) readjudicate(ctx context.Context, snap *snapshot, rec *Claim
 	d.clock, d.st.at = at, rec.ID // the claim's clock, and its family as it read it
 	a := &adjudication{engine: d.shadow, snap: snap, store: d.st, submitted: rec.Claim, docs: newDocSet(d.st),
 		resp: &Response{ClaimID: rec.ID}, untraced: true, // the report shows no trace
+		hash: rec.Hash, // what hashing the claim again would give; only the record it builds, unused, keeps it
 		// The shadow engine and its state are this runner's alone: no
 		// other claim takes its family locks, so eligibility takes none.
 		unlockFamilies: unlockNothing}

@@ -142,7 +142,10 @@ func (a *adjudication) syntax(context.Context) error {
 		return nil
 	}
 	a.trace("", "all fields valid")
-	a.claim, a.key, a.hash = p, p.key(), a.submitted.hash()
+	a.claim, a.key = p, p.key()
+	if a.hash == "" { // else a dry run's, the stored record's hash of the same claim
+		a.hash = a.submitted.hash()
+	}
 	return nil
 }
 
