@@ -87,7 +87,10 @@ const (
 
 // eligibility is step 3: the cardholder (under the claim's BIN/PCN route),
 // person code, date of birth, group and coverage on the date of service.
-func eligibility(s *snapshot, r *Response, rt *route, fam *domain.Family, personCode string, dob domain.Date, group string, dos domain.Date) (*domain.Member, *compiledPlan, bool) {
+// Untraced (a dry run's), it leaves out the trace of a covered member,
+// whose arguments cost allocations on every claim.
+func eligibility(s *snapshot, r *Response, rt *route, fam *domain.Family, personCode string, dob domain.Date, group string, dos domain.Date,
+	untraced bool) (*domain.Member, *compiledPlan, bool) {
 	if fam == nil {
 		r.reject(ncpdp.RejectNonMatchedCardholderID)
 		r.trace(stepEligibility, "", "", "no family with this cardholder ID")
@@ -122,6 +125,9 @@ func eligibility(s *snapshot, r *Response, rt *route, fam *domain.Family, person
 				return nil, nil, false
 			}
 			r.PlanID = p.ID
+			if untraced {
+				return m, p, true
+			}
 			r.trace(stepEligibility, p.ID, "", "covered %s to %s", cov.From, openEnd(cov.To))
 			if len(s.plans[p.ID]) > 1 || p.Version > 1 {
 				r.trace(stepEligibility, p.ID, "", "plan version %d, in force %s to %s", p.Version, openStart(p.window.From), openEnd(p.window.To))
@@ -192,8 +198,10 @@ func openEnd(d domain.Date) string {
 // pharmacyNetwork is step 4: the pharmacy's participation in one of the
 // plan's networks on the date of service gives the claim its segment.
 // In-network beats out-of-network; a Retail90 network is preferred from the
-// plan's Retail90 days supply on, a plain one below it.
-func pharmacyNetwork(s *snapshot, r *Response, p *compiledPlan, npi string, dos domain.Date, days, retail90MinDays int) (*config.Network, domain.Segment, bool) {
+// plan's Retail90 days supply on, a plain one below it. Untraced, it
+// leaves out the trace of the network found.
+func pharmacyNetwork(s *snapshot, r *Response, p *compiledPlan, npi string, dos domain.Date, days, retail90MinDays int,
+	untraced bool) (*config.Network, domain.Segment, bool) {
 	ph := s.pharmacies[npi]
 	if ph == nil {
 		r.reject(ncpdp.RejectNonMatchedPharmacyNumber)
@@ -230,9 +238,11 @@ func pharmacyNetwork(s *snapshot, r *Response, p *compiledPlan, npi string, dos 
 	}
 	seg := domain.Segment{Type: best.Type, Class: bestClass}
 	r.NetworkType, r.NetworkClass = seg.Type.String(), seg.Class.String()
-	if best.Version == 1 {
+	switch {
+	case untraced:
+	case best.Version == 1:
 		r.trace(stepPharmacy, best.ID, "", "network %s", seg)
-	} else {
+	default:
 		r.trace(stepPharmacy, best.ID, "", "network %s, terms version %d", seg, best.Version)
 	}
 	return best, seg, true

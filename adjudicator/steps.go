@@ -281,7 +281,7 @@ func (a *adjudication) eligibility(ctx context.Context) error {
 		return fmt.Errorf("family lookup: %w", err)
 	}
 	a.family = fam
-	a.member, a.plan, _ = eligibility(a.snap, a.resp, a.route, fam, c.personCode, c.dob, c.GroupID, c.dos)
+	a.member, a.plan, _ = eligibility(a.snap, a.resp, a.route, fam, c.personCode, c.dob, c.GroupID, c.dos, a.untraced)
 	if a.plan != nil {
 		a.path = a.snap.pathFor(a.plan, fam.GroupID, c.dos)
 	}
@@ -322,7 +322,7 @@ func (a *adjudication) submission(context.Context) error {
 // pharmacy is step 4: the network the claim is in.
 func (a *adjudication) pharmacy(context.Context) error {
 	c := a.claim
-	a.network, a.segment, _ = pharmacyNetwork(a.snap, a.resp, a.plan, c.PharmacyNPI, c.dos, c.DaysSupply, a.path.settings.Retail90MinDays)
+	a.network, a.segment, _ = pharmacyNetwork(a.snap, a.resp, a.plan, c.PharmacyNPI, c.dos, c.DaysSupply, a.path.settings.Retail90MinDays, a.untraced)
 	return nil
 }
 
