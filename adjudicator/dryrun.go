@@ -701,7 +701,11 @@ func (d *dryRunner) readjudicate(ctx context.Context, snap *snapshot, rec *Claim
 	}
 	d.clock, d.st.at = at, rec.ID // the claim's clock, and its family as it read it
 	a := &adjudication{engine: d.shadow, snap: snap, store: d.st, submitted: rec.Claim, docs: newDocSet(d.st),
-		resp: &Response{ClaimID: rec.ID}, untraced: true} // the report shows no trace
+		resp: &Response{ClaimID: rec.ID}, untraced: true, // the report shows no trace
+		hash: rec.Hash, // what hashing the claim again would give; only the record it builds, unused, keeps it
+		// The shadow engine and its state are this runner's alone: no
+		// other claim takes its family locks, so eligibility takes none.
+		unlockFamilies: unlockNothing}
 	after, err := a.run(ctx, dryRunSteps)
 	if err != nil {
 		return dryOutcome{}, fmt.Errorf("dry run of claim %s: %w", rec.ID, err)
@@ -713,6 +717,8 @@ func (d *dryRunner) readjudicate(ctx context.Context, snap *snapshot, rec *Claim
 	d.leave(rec, o.hist, o.contributions)
 	return o, nil
 }
+
+func unlockNothing() {}
 
 // compare adds a selected claim's answers before and after to the totals
 // and reports the claim if they differ.

@@ -76,7 +76,7 @@ func (e *Engine) CheckEligibility(ctx context.Context, q *EligibilityQuery) (*El
 				}
 			}
 			if q.PharmacyNPI != "" {
-				if _, seg, ok := pharmacyNetwork(snap, r, p, q.PharmacyNPI, dos, 30, snap.pathFor(p, fam.GroupID, dos).settings.Retail90MinDays); ok {
+				if _, seg, ok := pharmacyNetwork(snap, r, p, q.PharmacyNPI, dos, 30, snap.pathFor(p, fam.GroupID, dos).settings.Retail90MinDays, false); ok {
 					res.NetworkType, res.NetworkClass = seg.Type.String(), seg.Class.String()
 				}
 			}
@@ -98,7 +98,7 @@ func routedEligibility(s *snapshot, r *Response, rt *route, routed bool, fam *do
 	if !routed {
 		return nil, nil, false
 	}
-	return eligibility(s, r, rt, fam, pc, dob, group, dos)
+	return eligibility(s, r, rt, fam, pc, dob, group, dos, false)
 }
 
 // ErrNotFound means no member matches a benefit inquiry.

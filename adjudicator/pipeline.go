@@ -87,7 +87,10 @@ const (
 
 // eligibility is step 3: the cardholder (under the claim's BIN/PCN route),
 // person code, date of birth, group and coverage on the date of service.
-func eligibility(s *snapshot, r *Response, rt *route, fam *domain.Family, personCode string, dob domain.Date, group string, dos domain.Date) (*domain.Member, *compiledPlan, bool) {
+// Untraced (a dry run's), it leaves out the trace of a covered member,
+// whose arguments cost allocations on every claim.
+func eligibility(s *snapshot, r *Response, rt *route, fam *domain.Family, personCode string, dob domain.Date, group string, dos domain.Date,
+	untraced bool) (*domain.Member, *compiledPlan, bool) {
 	if fam == nil {
 		r.reject(ncpdp.RejectNonMatchedCardholderID)
 		r.trace(stepEligibility, "", "", "no family with this cardholder ID")
@@ -122,6 +125,9 @@ func eligibility(s *snapshot, r *Response, rt *route, fam *domain.Family, person
 				return nil, nil, false
 			}
 			r.PlanID = p.ID
+			if untraced {
+				return m, p, true
+			}
 			r.trace(stepEligibility, p.ID, "", "covered %s to %s", cov.From, openEnd(cov.To))
 			if len(s.plans[p.ID]) > 1 || p.Version > 1 {
 				r.trace(stepEligibility, p.ID, "", "plan version %d, in force %s to %s", p.Version, openStart(p.window.From), openEnd(p.window.To))
@@ -192,8 +198,10 @@ func openEnd(d domain.Date) string {
 // pharmacyNetwork is step 4: the pharmacy's participation in one of the
 // plan's networks on the date of service gives the claim its segment.
 // In-network beats out-of-network; a Retail90 network is preferred from the
-// plan's Retail90 days supply on, a plain one below it.
-func pharmacyNetwork(s *snapshot, r *Response, p *compiledPlan, npi string, dos domain.Date, days, retail90MinDays int) (*config.Network, domain.Segment, bool) {
+// plan's Retail90 days supply on, a plain one below it. Untraced, it
+// leaves out the trace of the network found.
+func pharmacyNetwork(s *snapshot, r *Response, p *compiledPlan, npi string, dos domain.Date, days, retail90MinDays int,
+	untraced bool) (*config.Network, domain.Segment, bool) {
 	ph := s.pharmacies[npi]
 	if ph == nil {
 		r.reject(ncpdp.RejectNonMatchedPharmacyNumber)
@@ -230,9 +238,11 @@ func pharmacyNetwork(s *snapshot, r *Response, p *compiledPlan, npi string, dos 
 	}
 	seg := domain.Segment{Type: best.Type, Class: bestClass}
 	r.NetworkType, r.NetworkClass = seg.Type.String(), seg.Class.String()
-	if best.Version == 1 {
+	switch {
+	case untraced:
+	case best.Version == 1:
 		r.trace(stepPharmacy, best.ID, "", "network %s", seg)
-	} else {
+	default:
 		r.trace(stepPharmacy, best.ID, "", "network %s, terms version %d", seg, best.Version)
 	}
 	return best, seg, true
@@ -322,9 +332,11 @@ func (a *adjudication) pricing(context.Context) error {
 	macApplies := useMAC && macUnit.IsPositive() && !brandDAWExempt
 	ingredient, fee, total, basis := a.lesserOf(awp, edits.Cents(macUnit.Mul(c.qty)), macApplies, fee)
 	r.IngredientCostPaid, r.DispensingFeePaid, r.TotalAllowed, r.BasisOfReimbursement = ingredient, fee, total, basis
-	a.trace(a.network.ID, "ingredient %s + fee %s = allowed %s (basis %s; AWP less %s%% = %s)",
-		cents(ingredient), cents(fee), cents(total), basis,
-		discount.Mul(decHundred), cents(awp))
+	if !a.untraced { // its arguments cost allocations even when trace keeps nothing
+		a.trace(a.network.ID, "ingredient %s + fee %s = allowed %s (basis %s; AWP less %s%% = %s)",
+			cents(ingredient), cents(fee), cents(total), basis,
+			discount.Mul(decHundred), cents(awp))
+	}
 	a.setPenaltyBase(macUnit, ingredient)
 	return nil
 }
@@ -441,7 +453,9 @@ func (a *adjudication) deductible(context.Context) error {
 	ded := decimal.Zero
 	if rem, ok := remaining(limitOf(w), accumulators.Deductible, readLevel(w), a.acc, a.segment); ok {
 		ded = decimal.Min(r.TotalAllowed, rem)
-		a.decide(w, "", "%s remaining, %s applied", cents(rem), cents(ded))
+		if !a.untraced {
+			a.decide(w, "", "%s remaining, %s applied", cents(rem), cents(ded))
+		}
 	}
 	r.Deductible = ded
 	a.afterDeductible = r.TotalAllowed.Sub(ded)
@@ -475,7 +489,9 @@ func (a *adjudication) costShare(context.Context) error {
 		a.decide(w, "", "copay from %s on %s: copay %s", how, cents(rest), cents(r.Copay))
 	default:
 		r.Copay, r.Coinsurance = line.MemberShare(rest)
-		a.decide(w, "", "%s on %s: copay %s, coinsurance %s", line.Describe(), cents(rest), cents(r.Copay), cents(r.Coinsurance))
+		if !a.untraced { // the line's description is built for the trace alone
+			a.decide(w, "", "%s on %s: copay %s, coinsurance %s", line.Describe(), cents(rest), cents(r.Copay), cents(r.Coinsurance))
+		}
 	}
 	return nil
 }

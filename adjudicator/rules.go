@@ -56,6 +56,7 @@ func (a *adjudication) selectEdits(context.Context) error {
 	}
 	a.facts = edits.Facts{DateOfService: c.dos, NDC: a.drug.NDC, Class: a.drug.TherapeuticClass,
 		BrandClass: a.drug.brandClass, Segment: a.segment, Age: ageOn(m.DateOfBirth, c.dos), Gender: gender}
+	a.sel.Quiet = a.untraced // then Evaluated stays empty
 	a.snap.edits.Select(a.path.levels[:], &a.facts, &a.sel)
 	for _, ev := range a.sel.Evaluated {
 		a.trace(ev.Edit.Ref(), "%s %s", ev.Edit.Kind, ev.Outcome)
@@ -434,3 +435,13 @@ func readLevel(w *edits.Compiled) string {
 }
 
 var maxKinds = []edits.Kind{edits.KindMaxRxCount, edits.KindMaxUnits, edits.KindMaxDollars}
+
+// maxPlanBuckets are the history buckets of maxKinds at the plan's level
+// ("<edit kind>/"), in maxKinds' order.
+var maxPlanBuckets = func() []string {
+	out := make([]string, len(maxKinds))
+	for i, k := range maxKinds {
+		out[i] = string(k) + "/"
+	}
+	return out
+}()

@@ -142,7 +142,10 @@ func (a *adjudication) syntax(context.Context) error {
 		return nil
 	}
 	a.trace("", "all fields valid")
-	a.claim, a.key, a.hash = p, p.key(), a.submitted.hash()
+	a.claim, a.key = p, p.key()
+	if a.hash == "" { // else a dry run's, the stored record's hash of the same claim
+		a.hash = a.submitted.hash()
+	}
 	return nil
 }
 
@@ -278,7 +281,7 @@ func (a *adjudication) eligibility(ctx context.Context) error {
 		return fmt.Errorf("family lookup: %w", err)
 	}
 	a.family = fam
-	a.member, a.plan, _ = eligibility(a.snap, a.resp, a.route, fam, c.personCode, c.dob, c.GroupID, c.dos)
+	a.member, a.plan, _ = eligibility(a.snap, a.resp, a.route, fam, c.personCode, c.dob, c.GroupID, c.dos, a.untraced)
 	if a.plan != nil {
 		a.path = a.snap.pathFor(a.plan, fam.GroupID, c.dos)
 	}
@@ -319,7 +322,7 @@ func (a *adjudication) submission(context.Context) error {
 // pharmacy is step 4: the network the claim is in.
 func (a *adjudication) pharmacy(context.Context) error {
 	c := a.claim
-	a.network, a.segment, _ = pharmacyNetwork(a.snap, a.resp, a.plan, c.PharmacyNPI, c.dos, c.DaysSupply, a.path.settings.Retail90MinDays)
+	a.network, a.segment, _ = pharmacyNetwork(a.snap, a.resp, a.plan, c.PharmacyNPI, c.dos, c.DaysSupply, a.path.settings.Retail90MinDays, a.untraced)
 	return nil
 }
 
@@ -396,9 +399,14 @@ func (a *adjudication) historyEntry() *HistoryEntry {
 	h := &HistoryEntry{ClaimID: a.resp.ClaimID, DateOfService: a.claim.dos, PharmacyNPI: a.claim.PharmacyNPI, RxNumber: a.claim.rx,
 		NDC: a.drug.NDC, Class: a.drug.TherapeuticClass,
 		DaysSupply: a.claim.DaysSupply, Quantity: a.claim.qty, PlanPaid: a.resp.PlanPaid, Segment: a.segment, PriorAuths: a.paUsed}
-	for _, k := range maxKinds {
+	h.Buckets = make([]string, 0, len(maxKinds)) // one bucket per kind, unless an exception counts in the plan's too
+	for i, k := range maxKinds {
 		for _, lv := range levels(a.sel.Winner(k)) {
-			h.Buckets = append(h.Buckets, string(k)+"/"+lv)
+			b := maxPlanBuckets[i] // the plan's bucket, most claims' (no string built)
+			if lv != "" {
+				b += lv
+			}
+			h.Buckets = append(h.Buckets, b)
 		}
 	}
 	return h

@@ -141,6 +141,10 @@ type Evaluation struct {
 type Selection struct {
 	Winners   [NumKinds]*Compiled
 	Evaluated []Evaluation
+	// Quiet, set before Select, keeps no Evaluated: for a caller that
+	// traces nothing (a dry run), whose outcome texts were a tenth of the
+	// allocations of re-adjudicating a claim.
+	Quiet bool
 }
 
 // Winner returns the winning edit of kind k, or nil.
@@ -177,16 +181,20 @@ func (x *Index) Select(levels []Level, f *Facts, s *Selection) {
 	})
 	cands = slices.Compact(cands)
 	for _, c := range cands {
+		var why func() string // the outcome's text, built only to be kept
 		switch {
 		case !c.Window.Contains(f.DateOfService):
-			s.Evaluated = append(s.Evaluated, Evaluation{c, "not effective on " + f.DateOfService.String()})
+			why = func() string { return "not effective on " + f.DateOfService.String() }
 		case c.Criteria.mismatch(f) != "":
-			s.Evaluated = append(s.Evaluated, Evaluation{c, "criteria not met: " + c.Criteria.mismatch(f)})
+			why = func() string { return "criteria not met: " + c.Criteria.mismatch(f) }
 		case s.Winners[c.kind] != nil:
-			s.Evaluated = append(s.Evaluated, Evaluation{c, "matches; outranked by " + s.Winners[c.kind].Ref()})
+			why = func() string { return "matches; outranked by " + s.Winners[c.kind].Ref() }
 		default:
 			s.Winners[c.kind] = c
-			s.Evaluated = append(s.Evaluated, Evaluation{c, "selected (" + c.rank() + ")"})
+			why = func() string { return "selected (" + c.rank() + ")" }
+		}
+		if !s.Quiet {
+			s.Evaluated = append(s.Evaluated, Evaluation{c, why()})
 		}
 	}
 }

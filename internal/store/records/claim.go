@@ -54,19 +54,6 @@ func DecodeClaim(b []byte) (*adjudicator.ClaimRecord, error) {
 	return recordFromStored(m)
 }
 
-// DecodeClaimWithoutTrace reads a record written by EncodeClaim, leaving
-// out its response's trace (adjudicator.ClaimBatchReader).
-func DecodeClaimWithoutTrace(b []byte) (*adjudicator.ClaimRecord, error) {
-	m := new(storev1.ClaimRecord)
-	if err := proto.Unmarshal(b, m); err != nil {
-		return nil, err
-	}
-	if res := m.GetResponse(); res != nil {
-		res.Trace, res.TraceSteps = nil, nil
-	}
-	return recordFromStored(m)
-}
-
 func recordFromStored(m *storev1.ClaimRecord) (*adjudicator.ClaimRecord, error) {
 	r := &adjudicator.ClaimRecord{
 		ID: m.GetId(), Transaction: m.GetTransaction(), Hash: m.GetHash(),
@@ -145,16 +132,16 @@ func contributionFromStored(c *storev1.Contribution) (accumulators.Contribution,
 	if out.Amount, err = decimal.NewFromString(c.GetAmount()); err != nil {
 		return out, err
 	}
-	if out.Scope, err = fromStored(scopes, c.GetScope(), "scope"); err != nil {
+	if out.Scope, err = fromStored(scopesBack, c.GetScope(), "scope"); err != nil {
 		return out, err
 	}
-	if out.Kind, err = fromStored(kinds, c.GetKind(), "kind"); err != nil {
+	if out.Kind, err = fromStored(kindsBack, c.GetKind(), "kind"); err != nil {
 		return out, err
 	}
-	if out.Segment.Type, err = fromStored(networkTypes, c.GetNetworkType(), "network type"); err != nil {
+	if out.Segment.Type, err = fromStored(networkTypesBack, c.GetNetworkType(), "network type"); err != nil {
 		return out, fmt.Errorf("invalid segment: %w", err)
 	}
-	if out.Segment.Class, err = fromStored(networkClasses, c.GetNetworkClass(), "network class"); err != nil {
+	if out.Segment.Class, err = fromStored(networkClassesBack, c.GetNetworkClass(), "network class"); err != nil {
 		return out, fmt.Errorf("invalid segment: %w", err)
 	}
 	return out, nil

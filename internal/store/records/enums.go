@@ -32,7 +32,21 @@ var (
 		domain.InNetwork:    storev1.NetworkClass_NETWORK_CLASS_IN,
 		domain.OutOfNetwork: storev1.NetworkClass_NETWORK_CLASS_OUT,
 	}
+	// The same, by stored number: a claim record's contributions are read
+	// on every claim read, where ranging over the maps above was a tenth of
+	// a dry run's decoding.
+	scopesBack, kindsBack                = invert(scopes), invert(kinds)
+	networkTypesBack, networkClassesBack = invert(networkTypes), invert(networkClasses)
 )
+
+// invert returns m by value.
+func invert[G, S comparable](m map[G]S) map[S]G {
+	out := make(map[S]G, len(m))
+	for g, s := range m {
+		out[s] = g
+	}
+	return out
+}
 
 // toStored maps an engine value to its stored enum.
 func toStored[G comparable, S ~int32](m map[G]S, v G, what string) (S, error) {
@@ -43,13 +57,12 @@ func toStored[G comparable, S ~int32](m map[G]S, v G, what string) (S, error) {
 	return s, nil
 }
 
-// fromStored maps a stored enum back to the engine's value.
-func fromStored[G comparable, S ~int32](m map[G]S, s S, what string) (G, error) {
-	for g, v := range m {
-		if v == s {
-			return g, nil
-		}
+// fromStored maps a stored enum back to the engine's value (back is the
+// inverse of the toStored map).
+func fromStored[G comparable, S ~int32](back map[S]G, s S, what string) (G, error) {
+	g, ok := back[s]
+	if !ok {
+		return g, fmt.Errorf("unknown stored %s %d", what, s)
 	}
-	var zero G
-	return zero, fmt.Errorf("unknown stored %s %d", what, s)
+	return g, nil
 }

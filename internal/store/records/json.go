@@ -14,6 +14,9 @@ func EncodeHistory(h *adjudicator.HistoryEntry) ([]byte, error) { return json.Ma
 
 // DecodeHistory reads an entry written by EncodeHistory.
 func DecodeHistory(b []byte) (adjudicator.HistoryEntry, error) {
+	if h, ok := decodeHistoryFast(b); ok {
+		return h, nil
+	}
 	var h adjudicator.HistoryEntry
 	err := json.Unmarshal(b, &h)
 	return h, err

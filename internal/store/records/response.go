@@ -124,37 +124,40 @@ func resultFromStored(p *storev1.ClaimResult) (*adjudicator.Response, error) {
 
 // resultAmountsFromStored parses the response's amounts into r.
 func resultAmountsFromStored(r *adjudicator.Response, p *storev1.ClaimResult) error {
-	for _, f := range []struct {
-		dst *decimal.Decimal
-		src string
-	}{
-		{&r.IngredientCostPaid, p.GetIngredientCostPaid()}, {&r.DispensingFeePaid, p.GetDispensingFeePaid()},
-		{&r.TotalAllowed, p.GetTotalAllowed()}, {&r.PlanPaid, p.GetTotalAmountPaid()}, {&r.PatientPay, p.GetPatientPayAmount()},
-		{&r.Deductible, p.GetDeductibleAmount()}, {&r.Copay, p.GetCopayAmount()}, {&r.Coinsurance, p.GetCoinsuranceAmount()},
-		{&r.ProductSelection, p.GetProductSelectionAmount()}, {&r.ExceedingBenefitMax, p.GetAmountExceedingBenefitMax()},
-		{&r.AccumulatedDeductible, p.GetAccumulatedDeductible()}, {&r.RemainingDeductible, p.GetRemainingDeductible()},
-	} {
-		v, err := centsFromStored(f.src)
+	return amountsFromStored(r, &[14]string{p.GetIngredientCostPaid(), p.GetDispensingFeePaid(), p.GetTotalAllowed(),
+		p.GetTotalAmountPaid(), p.GetPatientPayAmount(), p.GetDeductibleAmount(), p.GetCopayAmount(), p.GetCoinsuranceAmount(),
+		p.GetProductSelectionAmount(), p.GetAmountExceedingBenefitMax(), p.GetAccumulatedDeductible(), p.GetRemainingDeductible(),
+		p.GetRemainingBenefit(), p.GetRemainingOutOfPocket()})
+}
+
+// amountsFromStored parses a response's amounts, in the order of their
+// field numbers (storev1.ClaimResult 5 to 18), into r.
+func amountsFromStored(r *adjudicator.Response, a *[14]string) error {
+	for i, dst := range [...]*decimal.Decimal{&r.IngredientCostPaid, &r.DispensingFeePaid, &r.TotalAllowed, &r.PlanPaid,
+		&r.PatientPay, &r.Deductible, &r.Copay, &r.Coinsurance, &r.ProductSelection, &r.ExceedingBenefitMax,
+		&r.AccumulatedDeductible, &r.RemainingDeductible} {
+		v, err := centsFromStored(a[i])
 		if err != nil {
 			return err
 		}
-		*f.dst = v
+		*dst = v
 	}
-	for _, nf := range []struct {
-		dst *decimal.NullDecimal
-		src string
-	}{{&r.RemainingBenefit, p.GetRemainingBenefit()}, {&r.RemainingOutOfPocket, p.GetRemainingOutOfPocket()}} {
-		if nf.src == "" {
+	for i, dst := range [...]*decimal.NullDecimal{&r.RemainingBenefit, &r.RemainingOutOfPocket} {
+		if a[12+i] == "" {
 			continue
 		}
-		v, err := centsFromStored(nf.src)
+		v, err := centsFromStored(a[12+i])
 		if err != nil {
 			return err
 		}
-		*nf.dst = decimal.NullDecimal{Decimal: v, Valid: true}
+		*dst = decimal.NullDecimal{Decimal: v, Valid: true}
 	}
 	return nil
 }
+
+// zeroCents is "0.00" read back. Decimals are values no operation
+// changes, so every zero amount read shares it.
+var zeroCents = decimal.New(0, -2)
 
 // centsFromStored parses an answered amount, which is always written in
 // cents: one with a fraction of a cent is a damaged record, refused rather
@@ -162,6 +165,9 @@ func resultAmountsFromStored(r *adjudicator.Response, p *storev1.ClaimResult) er
 // whose exponent is far outside money's (rounding it would build a
 // coefficient of that many digits).
 func centsFromStored(s string) (decimal.Decimal, error) {
+	if s == "0.00" { // most of a response's amounts: no parse, no allocation
+		return zeroCents, nil
+	}
 	v, err := decimal.NewFromString(s)
 	if err != nil {
 		return v, fmt.Errorf("amount %q: %w", s, err)
