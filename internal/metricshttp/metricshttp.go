@@ -23,7 +23,10 @@ import (
 // also serves Go's runtime profiles under /debug/pprof/ (heap,
 // allocations, CPU, goroutines): stack traces and sizes, never the data
 // the program holds, but a CPU profile costs CPU while it runs, so it is
-// off unless an operator asks for it.
+// off unless an operator asks for it. The command line (pprof's
+// /debug/pprof/cmdline) is not served: the listener is plain HTTP without
+// authentication, and the command line can carry a secret (a --store DSN
+// with its password).
 func Serve(addr string, reg *prometheus.Registry, log *slog.Logger, withPprof bool) (bound net.Addr, stop func(), err error) {
 	if addr == "-" {
 		return nil, func() {}, nil
@@ -36,7 +39,6 @@ func Serve(addr string, reg *prometheus.Registry, log *slog.Logger, withPprof bo
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	if withPprof {
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
-		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
 		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)

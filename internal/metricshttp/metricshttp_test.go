@@ -41,6 +41,10 @@ func TestPprofOnlyWhenAsked(t *testing.T) {
 		case !withPprof && code != http.StatusNotFound:
 			t.Errorf("without pprof: /debug/pprof/heap answered %d, want 404", code)
 		}
+		// The command line may carry a --store DSN with its password.
+		if code, body := get("/debug/pprof/cmdline"); code == http.StatusOK || strings.Contains(body, "metricshttp.test") {
+			t.Errorf("pprof %v: /debug/pprof/cmdline answered %d:\n%.200s", withPprof, code, body)
+		}
 		stop()
 	}
 }

@@ -342,8 +342,12 @@ func (s *Store) PutFamilies(_ context.Context, at string, fams []domain.Family, 
 // families again unchanged, then writes nothing for them and makes no
 // version a claim could not tell from the one before. The callers hold the
 // families' locks (adjudicator), so the stored value cannot change between
-// this read and the commit.
+// this read and the commit. A family named twice in one write (an
+// enrollment sync that sends a family and cancels it) ends as the last, as
+// before: one already written earlier in the batch is written again even
+// when the last is the stored family, which the read cannot see.
 func (s *Store) setFamilies(b *pebble.Batch, at string, fams []domain.Family) error {
+	var written map[string]struct{} // the families set in b so far
 	for i := range fams {
 		v, err := records.EncodeFamily(&fams[i])
 		if err != nil {
@@ -356,9 +360,13 @@ func (s *Store) setFamilies(b *pebble.Batch, at string, fams []domain.Family) er
 		}); err != nil {
 			return err
 		}
-		if same {
+		if _, again := written[fams[i].CardholderID]; same && !again {
 			continue
 		}
+		if written == nil {
+			written = make(map[string]struct{})
+		}
+		written[fams[i].CardholderID] = struct{}{}
 		if err := b.Set(familyKey(fams[i].CardholderID), v, nil); err != nil {
 			return err
 		}

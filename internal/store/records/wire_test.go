@@ -2,14 +2,17 @@ package records_test
 
 import (
 	"encoding/json"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/internal/store/records"
+	storev1 "github.com/rxclaims/rxclaims/proto/rxclaims/store/v1"
 	"github.com/shopspring/decimal"
 	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
 )
 
 // withoutTrace is what DecodeClaimWithoutTrace must read from b: what
@@ -126,4 +129,44 @@ func FuzzDecodeHistory(f *testing.F) {
 			t.Fatalf("(-encoding/json +DecodeHistory):\n%s", diff)
 		}
 	})
+}
+
+// TestWireReaderKnowsEveryField: every field of the messages
+// DecodeClaimWithoutTrace walks itself is one it reads or leaves out on
+// purpose (the trace). A field added to records.proto and read by
+// DecodeClaim, but not by the wire reader, would be skipped as unknown:
+// a dry run would then answer from records read without it, with no
+// error. Add such a field to wire.go, then here.
+func TestWireReaderKnowsEveryField(t *testing.T) {
+	upTo := func(n int, but ...int) []int {
+		var out []int
+		for i := 1; i <= n; i++ {
+			if !slices.Contains(but, i) {
+				out = append(out, i)
+			}
+		}
+		return out
+	}
+	for _, m := range []struct {
+		msg   proto.Message
+		known []int // read by wire.go, or left out on purpose
+	}{
+		{&storev1.ClaimRecord{}, upTo(16)},
+		{&storev1.Claim{}, upTo(27)},
+		{&storev1.DurService{}, upTo(3)},
+		{&storev1.ClaimResult{}, upTo(28)}, // 26 and 28, the trace, are left out
+		{&storev1.Reject{}, upTo(2)},
+		{&storev1.DurAlert{}, upTo(2)},
+		{&storev1.Contribution{}, upTo(6)},
+	} {
+		fs := m.msg.ProtoReflect().Descriptor().Fields()
+		var got []int
+		for i := range fs.Len() {
+			got = append(got, int(fs.Get(i).Number()))
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, m.known) {
+			t.Errorf("%s has fields %v, the wire reader knows %v", m.msg.ProtoReflect().Descriptor().FullName(), got, m.known)
+		}
+	}
 }

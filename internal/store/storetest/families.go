@@ -195,3 +195,35 @@ func testUnchangedFamilyNoVersion(t *testing.T, open Open) {
 		[]adjudicator.FamilyVersion{{At: id1, Family: &v1}, {At: id3, Family: &v2}, {At: id5}, {At: id6, Family: &v2}})
 	SameJSON(t, "Family(U1)", family(t, s, "U1"), &v2)
 }
+
+// testSameFamilyTwiceInOneWrite: a write naming a family twice (an
+// enrollment sync sending a family and cancelling it) leaves the later
+// one, also when the later one is the family exactly as stored and the
+// earlier one is not.
+func testSameFamilyTwiceInOneWrite(t *testing.T, open Open) {
+	s, _ := open(t)
+	const id1, id2, id3 = "0000000000010000000a", "0000000000020000000b", "0000000000030000000c"
+	v1, v2 := Family("T1", "1980-01-01"), Family("T1", "1981-01-01")
+	if err := s.PutFamilies(ctx, id1, []domain.Family{v1}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutFamilies(ctx, id2, []domain.Family{v2, v1}, nil); err != nil {
+		t.Fatal(err)
+	}
+	SameJSON(t, "Family(T1) after a write of v2 then v1", family(t, s, "T1"), &v1)
+	if err := s.SaveConfig(ctx, adjudicator.ConfigWrite{Families: []domain.Family{v2, v1}, FamiliesAt: id3}); err != nil {
+		t.Fatal(err)
+	}
+	SameJSON(t, "Family(T1) after a configuration of v2 then v1", family(t, s, "T1"), &v1)
+	if lister, ok := s.(adjudicator.FamilyVersionLister); ok {
+		vs, err := lister.FamilyVersionsOf(ctx, "T1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range vs {
+			if v.Family == nil || v.Family.Members[0].DateOfBirth != v1.Members[0].DateOfBirth {
+				t.Errorf("FamilyVersionsOf(T1) has version %s of another family than the one stored throughout", v.At)
+			}
+		}
+	}
+}

@@ -51,6 +51,7 @@ func Run(t *testing.T, open Open) {
 		{"RemoveFamily", testRemoveFamily},
 		{"FamilyVersions", testFamilyVersions},
 		{"UnchangedFamilyNoVersion", testUnchangedFamilyNoVersion},
+		{"SameFamilyTwiceInOneWrite", testSameFamilyTwiceInOneWrite},
 		{"ConcurrentDocumentReadsAndCommits", testConcurrentDocuments},
 		{"ConcurrentFamilyReadsAndPuts", testConcurrentFamilies},
 		{"AuditWithWrites", testAuditWithWrites},
