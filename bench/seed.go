@@ -94,9 +94,12 @@ func seedClose(st *store.Store, dataDir string) error {
 // the seeding, and its CPU per claim would fall round after round as the
 // debt shrank.
 func settleCompactions(ctx context.Context, st *store.Store) error {
-	const settleQuiet = 3 * time.Second
-	last, quietSince := int64(-1), time.Now()
+	const settleQuiet, settleMax = 3 * time.Second, 30 * time.Minute
+	last, quietSince, start := int64(-1), time.Now(), time.Now()
 	for {
+		if time.Since(start) > settleMax { // 10M claims settle in about a minute
+			return fmt.Errorf("bench: the seeded store's compactions did not settle within %s", settleMax)
+		}
 		m := st.Metrics()
 		switch count := m.Compact.Count + m.Compact.NumInProgress; {
 		case count != last || m.Compact.NumInProgress > 0:
