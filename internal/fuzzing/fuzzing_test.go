@@ -30,15 +30,17 @@ import (
 // parsers once took seconds on are bounded in the code, not here.
 // TestBudgetsCoverEveryTarget fails when a target is missing.
 var budgets = map[string]int{
-	"./accumulators FuzzDecode":                20000,
-	"./adjudicator FuzzBill":                   60,
-	"./config FuzzParse":                       1000,
-	"./internal/store/records FuzzDecodeClaim": 3000,
-	"./loader/parse FuzzParseCSV":              3000,
-	"./loader/parse FuzzParseCatalogRows":      2000,
-	"./loader/parse FuzzParseHeader":           10000,
-	"./loader/parse FuzzParseJSONLines":        3000,
-	"./loader/parse FuzzParseProfiles":         3000,
+	"./accumulators FuzzDecode":                            20000,
+	"./adjudicator FuzzBill":                               60,
+	"./config FuzzParse":                                   1000,
+	"./internal/store/records FuzzDecodeClaim":             3000,
+	"./internal/store/records FuzzDecodeClaimWithoutTrace": 3000,
+	"./internal/store/records FuzzDecodeHistory":           3000,
+	"./loader/parse FuzzParseCSV":                          3000,
+	"./loader/parse FuzzParseCatalogRows":                  2000,
+	"./loader/parse FuzzParseHeader":                       10000,
+	"./loader/parse FuzzParseJSONLines":                    3000,
+	"./loader/parse FuzzParseProfiles":                     3000,
 }
 
 // runTimeout bounds one target's run, its build included (a cold build
