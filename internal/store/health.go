@@ -272,13 +272,41 @@ func (b *batch) Close() error {
 	return b.Batch.Close()
 }
 
-// commitBatch commits b with sync: applyBatch, then its wait.
+// commitBatch commits b with sync: applyBatch, then its wait. A batch of
+// half a memtable or more (a bundle's families: 512 MB at a million
+// members) Pebble keeps as a layer of its own, flushes, and then still
+// references until the memtable has rotated twice more, which an idle
+// server may not do for hours: releaseLargeBatch makes those rotations
+// (TestLargeBatchReleased).
 func (s *Store) commitBatch(b *batch) error {
+	large := uint64(b.Len()) >= s.opts.MemTableBytes/2
 	synced, err := s.applyBatch(b)
 	if err != nil {
 		return err
 	}
-	return synced()
+	if err := synced(); err != nil {
+		return err
+	}
+	if large {
+		s.releaseLargeBatch()
+	}
+	return nil
+}
+
+// releaseLargeBatch waits (a while at most) for Pebble to flush the large
+// batch just committed, so that the rotations do not stall writes on the
+// memtable count, then flushes twice. The batch is durable already: a
+// failed flush is logged, not returned as a failed write.
+func (s *Store) releaseLargeBatch() {
+	for deadline := time.Now().Add(time.Minute); s.db.Metrics().MemTable.Count > 1 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	for range 2 {
+		if err := s.db.Flush(); err != nil {
+			s.health.line(slog.LevelWarn, "flush after a large write failed", "error", err)
+			return
+		}
+	}
 }
 
 // applyBatch applies b with sync and returns once it is applied (visible

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -265,4 +266,44 @@ func copyFile(src, dst string) error {
 	}
 	_, err = io.Copy(out, in)
 	return errors.Join(err, out.Close())
+}
+
+// A write of half a memtable or more (a bundle's families) must not stay
+// in memory once it is durable: Pebble keeps such a batch as a layer of its
+// own, and referenced it until a later memtable rotation, which an idle
+// server may not make for hours (512 MB at a million members).
+func TestLargeBatchReleased(t *testing.T) {
+	st, err := store.Open(store.Options{Dir: t.TempDir(), MemTableBytes: 4 << 20, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	demoFams := demo.Config().Families
+	fams := make([]domain.Family, 0, 60_000)
+	for i := 0; len(fams) < cap(fams); i++ {
+		f := demoFams[i%len(demoFams)]
+		f.CardholderID = fmt.Sprintf("LB%09d", i)
+		fams = append(fams, f)
+	}
+	before := liveHeap()
+	if err := st.PutFamilies(ctx, "", fams, nil); err != nil {
+		t.Fatal(err)
+	}
+	fams = nil
+	after := liveHeap()
+	// The batch holds each family twice (record and version), well over
+	// 70 MB; what stays live besides it is the store's caches, a few MB.
+	grown := int64(after) - int64(before)
+	t.Logf("live heap grew by %d MiB", grown>>20)
+	if grown > 32<<20 {
+		t.Fatalf("the live heap grew by %d MiB after a large write: the batch is still referenced", grown>>20)
+	}
+}
+
+func liveHeap() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
 }
