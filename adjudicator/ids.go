@@ -27,9 +27,9 @@ type idClock struct {
 	last [10]byte // the last ID issued
 }
 
-// next returns the clock-based next ID, or the ID after the larger of the
-// last issued and floor (an ID; "" or another string for none) when that
-// is not below it.
+// next returns the clock-based next ID, or one a little above the larger
+// of the last issued and floor (an ID; "" or another string for none)
+// when that is not below it.
 func (c *idClock) next(now time.Time, floor string) string {
 	var id, f [10]byte
 	binary.BigEndian.PutUint64(id[:8], uint64(now.UnixMilli())<<16)
@@ -47,13 +47,11 @@ func (c *idClock) next(now time.Time, floor string) string {
 		low = [10]byte{} // the clock was set back
 	}
 	if bytes.Compare(id[:], low[:]) <= 0 {
-		id = low
-		for i := len(id) - 1; i >= 0; i-- { // id = low + 1
-			id[i]++
-			if id[i] != 0 {
-				break
-			}
-		}
+		// Above low by 1 and the low 16 bits of the process's sequence:
+		// two processes lifted above one ID seldom issue the same.
+		ms, seq := idMillis(low), uint64(binary.BigEndian.Uint32(low[6:]))+1+uint64(c.seq&0xffff)
+		binary.BigEndian.PutUint64(id[:8], uint64(ms+int64(seq>>32))<<16)
+		binary.BigEndian.PutUint32(id[6:], uint32(seq))
 	}
 	c.last = id
 	return hex.EncodeToString(id[:])

@@ -6,8 +6,9 @@ import (
 )
 
 // TestIDClock: an ID is clock-based while that is above the last issued
-// and the floor; else it is the next after the larger of them (with a
-// carry into the milliseconds), and the clock's time moves on with it.
+// and the floor; else it is above the larger of them by 1 and the low 16
+// bits of the sequence (with a carry into the milliseconds), and the
+// clock's time moves on with it.
 func TestIDClock(t *testing.T) {
 	c := &idClock{seq: 0xfffffffe}
 	now := time.UnixMilli(0x10)
@@ -18,11 +19,11 @@ func TestIDClock(t *testing.T) {
 	}{
 		{now, "", "000000000010ffffffff"},                     // clock-based
 		{now, "", "00000000001100000000"},                     // after the last (sequence wrapped: carry)
-		{now, "0000000000200000000a", "0000000000200000000b"}, // above a floor ahead of the clock
-		{now, "", "0000000000200000000c"},                     // the clock is behind: after the last
-		{now, "not an ID", "0000000000200000000d"},            // no floor
+		{now, "0000000000200000000a", "0000000000200000000c"}, // above a floor ahead of the clock
+		{now, "", "0000000000200000000f"},                     // the clock is behind: after the last
+		{now, "not an ID", "00000000002000000013"},            // no floor
 		{time.UnixMilli(0x30), "", "00000000003000000004"},    // the clock is ahead again
-		{now, "00000000002fffffffff", "00000000003000000005"}, // a floor below the last
+		{now, "00000000002fffffffff", "0000000000300000000a"}, // a floor below the last
 	}
 	for i, s := range steps {
 		if got := c.next(s.now, s.floor); got != s.want {
