@@ -125,9 +125,14 @@ func (e *Engine) save(ctx context.Context, w ConfigWrite) error {
 			return err
 		}
 		defer unlock()
-		w.FamiliesAt = e.newID() // under the locks, as a claim's ID
 	}
-	if err := e.configs.SaveConfig(ctx, w); err != nil {
+	err := e.familyWrite(func(at string) error {
+		if len(w.Families) > 0 {
+			w.FamiliesAt = at // under the locks, as a claim's ID
+		}
+		return e.configs.SaveConfig(ctx, w)
+	})
+	if err != nil {
 		return fmt.Errorf("saving configuration: %w", err)
 	}
 	return nil
@@ -303,7 +308,7 @@ func (e *Engine) PutFamilies(ctx context.Context, fams []domain.Family, audit *A
 		return err
 	}
 	defer unlock()
-	return e.configs.PutFamilies(ctx, e.newID(), fams, audit)
+	return e.familyWrite(func(at string) error { return e.configs.PutFamilies(ctx, at, fams, audit) })
 }
 
 // ImportSummary counts what an import changed, or would change.

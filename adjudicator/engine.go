@@ -2,8 +2,6 @@ package adjudicator
 
 import (
 	"context"
-	"encoding/binary"
-	"encoding/hex"
 	"fmt"
 	"hash/maphash"
 	"math/rand/v2"
@@ -49,7 +47,8 @@ type Engine struct {
 	// numbers were canonical, so a lookup needs no legacy forms.
 	canonicalKeysOnly bool
 	famLocks          *stripeLocks
-	idSeq             atomic.Uint64
+	ids               idClock
+	floor             IDFloor        // nil unless the store records families' last IDs
 	health            StoreHealth    // nil if the store does not report failures
 	priorAuths        PriorAuthStore // nil if the stores keep no PA records
 	tx                Transactor     // nil unless the store is shared by several engines
@@ -85,13 +84,14 @@ func New(cfg *config.Config, opts Options) (*Engine, error) {
 	}
 	e.history, _ = opts.Configs.(ConfigHistory)
 	e.tx, _ = opts.Store.(Transactor)
+	e.floor, _ = opts.Store.(IDFloor)
 	if r, ok := opts.Store.(PaddedKeyReporter); ok && !r.HasZeroPaddedKeys() {
 		e.canonicalKeysOnly = true
 	}
 	if e.now == nil {
 		e.now = time.Now
 	}
-	e.idSeq.Store(rand.Uint64() >> 24)
+	e.ids.seq = rand.Uint32()
 	if err := e.Reload(cfg); err != nil {
 		return nil, err
 	}
@@ -154,17 +154,9 @@ func compileOwn(cfg *config.Config) (*snapshot, *config.Config, error) {
 	return s, own, nil
 }
 
-func (e *Engine) today() domain.Date { return domain.DateOf(e.now().UTC()) }
-
-// newID returns a unique, time-ordered claim ID: 12 hex digits of
-// milliseconds and 8 of a per-process sequence started at random.
-func (e *Engine) newID() string {
-	var b [10]byte
-	binary.BigEndian.PutUint64(b[:8], uint64(e.now().UnixMilli())<<16)
-	seq := e.idSeq.Add(1)
-	b[6], b[7], b[8], b[9] = byte(seq>>24), byte(seq>>16), byte(seq>>8), byte(seq)
-	return hex.EncodeToString(b[:])
-}
+// today is the day of the ID clock's time (idClock.at): never before the
+// day of an ID the engine issued.
+func (e *Engine) today() domain.Date { return domain.DateOf(e.ids.at(e.now()).UTC()) }
 
 func (e *Engine) stripe(s string) int { return int(maphash.String(e.seed, s) % lockStripes) }
 

@@ -87,7 +87,7 @@ func (e *Engine) RemoveFamily(ctx context.Context, cardholderID string, audit *A
 		return err
 	}
 	defer unlock()
-	return r.RemoveFamily(ctx, cardholderID, e.newID(), audit)
+	return e.familyWrite(func(at string) error { return r.RemoveFamily(ctx, cardholderID, at, audit) })
 }
 
 // Catalog is reference data the loader syncs: drugs, pharmacies, networks

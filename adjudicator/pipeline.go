@@ -43,8 +43,9 @@ type adjudication struct {
 	retro     *retroTurn  // a retro job's re-bill (retro.go)
 	resp      *Response
 	docs      *docSet
-	step      string // the name of the step running, which the trace shows
-	untraced  bool   // no trace is kept: a dry run reports none
+	step      string      // the name of the step running, which the trace shows
+	untraced  bool        // no trace is kept: a dry run reports none
+	day       domain.Date // the day the claim reads (today), zero until read
 
 	key            ClaimKey
 	hash           string

@@ -345,7 +345,7 @@ type paUsage struct {
 // removes it, so a fill is counted once and given back once.
 func (a *adjudication) usage(ctx context.Context, pa *domain.PriorAuth) (paUsage, error) {
 	c := a.claim
-	to := a.engine.today()
+	to := a.today()
 	if !pa.To.IsZero() && pa.To.Before(to) {
 		to = pa.To
 	}

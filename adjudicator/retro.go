@@ -857,7 +857,7 @@ func (e *Engine) runRetro(ctx context.Context, rs RetroStore, job *RetroJob) err
 		if err := e.retroFamilyReadable(job, progress, start, end); err != nil {
 			return err // before the family's first write
 		}
-		seq, began := e.idSeq.Load(), time.Now()
+		seq, began := e.ids.issued(), time.Now()
 		if bc, ok := e.store.(BatchCommitter); ok && end-start <= maxRetroFamilyCommit {
 			if err := e.retroFamilyAtOnce(ctx, bc, job, progress, start, end); err != nil {
 				return err
@@ -904,8 +904,8 @@ const maxRetroPause = 100 * time.Millisecond
 // about half the time while claims compete with it. Otherwise it only
 // lets runnable goroutines go first. It reads a counter the claims keep
 // anyway: nothing is added to the claim path.
-func (e *Engine) retroYield(ctx context.Context, seq uint64, began time.Time, own int) error {
-	if e.idSeq.Load()-seq <= uint64(own) {
+func (e *Engine) retroYield(ctx context.Context, seq uint32, began time.Time, own int) error {
+	if e.ids.issued()-seq <= uint32(own) {
 		runtime.Gosched()
 		return nil
 	}
@@ -996,8 +996,12 @@ func (a *adjudication) retroReversal(ctx context.Context, job *RetroJob, i int) 
 	if err := a.docs.remove(ctx, rec); err != nil {
 		return nil, err
 	}
+	id, err := a.newID(ctx) // under the family lock, as a claim's
+	if err != nil {
+		return nil, err
+	}
 	resp := a.resp
-	resp.Status, resp.ClaimID = Accepted, a.engine.newID() // under the family lock, as a claim's
+	resp.Status, resp.ClaimID = Accepted, id
 	resp.ReversedClaimID, resp.PlanID = rec.ID, rec.Response.PlanID
 	resp.finishMessage()
 	a.trace("", "claim %s reversed by retro job %s; its %d accumulator contributions removed", rec.ID, job.ID, len(rec.Contributions))
@@ -1121,7 +1125,11 @@ func (a *adjudication) commitRetro(ctx context.Context) error {
 	if err := a.pay(); err != nil {
 		return err
 	}
-	a.resp.ClaimID = a.engine.newID()
+	id, err := a.newID(ctx)
+	if err != nil {
+		return err
+	}
+	a.resp.ClaimID = id
 	rec := a.record(TxRetro)
 	p := a.retro.progress
 	p.NewClaimID, p.After = rec.ID, outcomeOf(a.resp)

@@ -135,7 +135,7 @@ func (a *adjudication) release() {
 
 // syntax is step 1: every field present and well formed.
 func (a *adjudication) syntax(context.Context) error {
-	p, rejects := parseClaim(a.submitted, a.engine.today())
+	p, rejects := parseClaim(a.submitted, a.today())
 	if len(rejects) > 0 {
 		a.resp.reject(rejects...)
 		a.trace("", "%d field(s) missing or invalid", len(rejects))
@@ -296,7 +296,7 @@ func (a *adjudication) eligibility(ctx context.Context) error {
 // A claim that meets both rules leaves no trace here, as most claims do.
 func (a *adjudication) submission(context.Context) error {
 	c, set := a.claim, &a.path.settings
-	today := a.engine.today()
+	today := a.today()
 	switch limit := *set.FilingLimitDays; {
 	case limit <= 0 || !c.dos.AddDays(limit).Before(today):
 	case a.retro != nil:
@@ -369,7 +369,11 @@ func (a *adjudication) commit(ctx context.Context, tx string) error {
 	if err := a.pay(); err != nil {
 		return err
 	}
-	a.resp.ClaimID = a.engine.newID()
+	id, err := a.newID(ctx)
+	if err != nil {
+		return err
+	}
+	a.resp.ClaimID = id
 	rec := a.record(tx)
 	commit := &Commit{Records: []*ClaimRecord{rec}, Index: rec, History: a.historyEntry(), Docs: a.docs.writes()}
 	if a.original != nil {
@@ -473,9 +477,12 @@ func (a *adjudication) reversal(ctx context.Context) error {
 
 // commitReversal accepts the reversal and writes it with the accumulators.
 func (a *adjudication) commitReversal(ctx context.Context) error {
+	id, err := a.newID(ctx) // under the family lock, as a claim's (see commit)
+	if err != nil {
+		return err
+	}
 	resp := a.resp
-	resp.Status = Accepted
-	resp.ClaimID = a.engine.newID() // under the family lock, as a claim's (see commit)
+	resp.Status, resp.ClaimID = Accepted, id
 	resp.finishMessage()
 	reversed := *a.original
 	reversed.Reversal = &ReversalRecord{Transaction: TxReverse, Hash: a.hash, Response: resp}

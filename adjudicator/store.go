@@ -125,6 +125,28 @@ type FamilyPrefetcher interface {
 	PrefetchFamily(ctx context.Context, cardholderID string)
 }
 
+// IDFloor is implemented by a Transactor shared by several processes:
+// with each family's lock its transactions read the largest ID any
+// process issued under that lock (a claim's, a reversal's, a family
+// version's), and its commits record the largest they write. The engine
+// issues every ID taken under a family lock above that floor, so a
+// family's IDs increase in commit order whatever the processes' clocks
+// (a hybrid logical clock, DESIGN.md).
+type IDFloor interface {
+	// IDFloor returns the largest ID recorded under the families ctx's
+	// transaction has locked, "" for none.
+	IDFloor(ctx context.Context) string
+}
+
+// BelowFloorError is a family write's refusal by an IDFloor store: at
+// its lock the families' floor was Floor, at or above the write's ID.
+// It wrote nothing; the engine writes again with an ID above Floor.
+type BelowFloorError struct{ Floor string }
+
+func (e *BelowFloorError) Error() string {
+	return "the family write's ID is not above the ID " + e.Floor + " issued under its families' lock"
+}
+
 // ClaimReader reads claim records by ID. The engine's stores implement
 // it; the engine needs it for reversal by ID and for MemberClaims.
 type ClaimReader interface {

@@ -134,10 +134,11 @@ func spreadMembers(n int) []bareMember {
 
 // benchBareTx runs transactions of a paid demo bill's shape straight on
 // the database, with the store's statements (pgstore): READ COMMITTED;
-// read the key index (a miss, FOR UPDATE); lock the family's row; read
-// the family (present), all its documents and its prior authorizations;
-// insert the claim and its index row, upsert its history entry and the
-// member's and family's documents; commit. The demo's bills read no
+// read the key index (a miss, FOR UPDATE); lock the family's row,
+// reading its last ID; read the family (present), all its documents and
+// its prior authorizations; insert the claim and its index row, upsert
+// its history entry and the member's and family's documents, record the
+// claim's ID as the family's last; commit. The demo's bills read no
 // history (no history edit applies), so neither does this. tx sends them
 // one statement per round trip (bareTx, 8), pipelined as the store sends
 // a B1 (bareTxPipelined, 2: BEGIN with the key read and the family's lock
@@ -218,14 +219,15 @@ func bareReads(id, fam string) *pgx.Batch {
 	b := &pgx.Batch{}
 	b.Queue(`SELECT c.id, c.record FROM claim_index i JOIN claims c ON c.id = i.claim_id
 		WHERE i.pharmacy_npi = $1 AND i.rx_number = $2 AND i.fill_number = 0 AND i.date_of_service = '2026-11-20' FOR UPDATE`, "1234567893", id)
-	b.Queue(`INSERT INTO family_locks (cardholder_id) VALUES ($1) ON CONFLICT (cardholder_id) DO UPDATE SET cardholder_id = excluded.cardholder_id`, fam)
+	b.Queue(`INSERT INTO family_locks (cardholder_id) VALUES ($1) ON CONFLICT (cardholder_id) DO UPDATE SET cardholder_id = excluded.cardholder_id RETURNING last_id`, fam)
 	b.Queue(`SELECT record FROM families WHERE cardholder_id = $1`, fam)
 	b.Queue(`SELECT scope, owner_id, period, doc FROM documents WHERE family_id = $1`, fam)
 	b.Queue(`SELECT record FROM prior_auths WHERE cardholder_id = $1 ORDER BY person_code, number`, fam)
 	return b
 }
 
-// bareWrites are a paid bill's writes.
+// bareWrites are a paid bill's writes, with its ID recorded as the
+// family's last (the store's hybrid logical clock).
 func bareWrites(id string, m bareMember) *pgx.Batch {
 	fam := m.family
 	b := &pgx.Batch{}
@@ -234,6 +236,7 @@ func bareWrites(id string, m bareMember) *pgx.Batch {
 	b.Queue(`INSERT INTO history (cardholder_id, person_code, date_of_service, claim_id, entry) VALUES ($1, $4, '2026-11-20', $2, $3) ON CONFLICT (cardholder_id, person_code, date_of_service, claim_id) DO UPDATE SET entry = excluded.entry`, fam, id, make([]byte, bareEntryBytes), m.person)
 	b.Queue(`INSERT INTO documents (scope, owner_id, period, family_id, doc) VALUES (0, $1, '2026-01-01', $2, $3) ON CONFLICT (scope, owner_id, period) DO UPDATE SET doc = excluded.doc`, fam+":"+m.person, fam, make([]byte, bareDocBytes))
 	b.Queue(`INSERT INTO documents (scope, owner_id, period, family_id, doc) VALUES (1, $1, '2026-01-01', $1, $2) ON CONFLICT (scope, owner_id, period) DO UPDATE SET doc = excluded.doc`, fam, make([]byte, bareDocBytes))
+	b.Queue(`UPDATE family_locks SET last_id = $2 WHERE cardholder_id = $1 AND last_id < $2`, fam, id)
 	return b
 }
 

@@ -60,6 +60,7 @@ func (s *Store) CommitAll(ctx context.Context, cs []*adjudicator.Commit) error {
 				t.keys[c.Index.Key] = c.Index.ID
 			}
 		}
+		queueLastID(all, t, cs...)
 		return sendAndCommit(ctx, q, t, all)
 	})
 	t.mu.Lock()

@@ -221,8 +221,9 @@ func (s *Store) HasZeroPaddedKeys() bool { return s.paddedKeys }
 // down, out of connections) as adjudicator.ErrUnavailable. Context errors
 // and other database errors are returned as they are.
 func classify(err error) error {
+	var low *adjudicator.BelowFloorError
 	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
-		errors.Is(err, adjudicator.ErrStaleConfig) || errors.Is(err, adjudicator.ErrUnavailable) {
+		errors.Is(err, adjudicator.ErrStaleConfig) || errors.Is(err, adjudicator.ErrUnavailable) || errors.As(err, &low) {
 		return err // a refusal of the store's own, or classified already
 	}
 	var pe *pgconn.PgError
@@ -279,10 +280,12 @@ type claimTx struct {
 }
 
 // lockedFamily is what lockFamily read of a family: its record (nil:
-// none) and its prior authorization records.
+// none), its prior authorization records and the largest ID issued under
+// its lock ("" for none).
 type lockedFamily struct {
 	record []byte
 	pas    [][]byte
+	lastID string
 }
 
 // locked reports whether t holds the family's row.
@@ -453,7 +456,7 @@ func lockFamily(ctx context.Context, q querier, t *claimTx, cardholderID string)
 // lock, then its record, documents and prior authorizations.
 func queueLockFamily(b *pgx.Batch, cardholderID string) {
 	b.Queue(`INSERT INTO family_locks (cardholder_id) VALUES ($1)
-		ON CONFLICT (cardholder_id) DO UPDATE SET cardholder_id = excluded.cardholder_id`, cardholderID)
+		ON CONFLICT (cardholder_id) DO UPDATE SET cardholder_id = excluded.cardholder_id RETURNING last_id`, cardholderID)
 	b.Queue(`SELECT record FROM families WHERE cardholder_id = $1`, cardholderID)
 	b.Queue(`SELECT scope, owner_id, period, doc FROM documents WHERE family_id = $1`, cardholderID)
 	b.Queue(`SELECT record FROM prior_auths WHERE cardholder_id = $1 ORDER BY person_code, number`, cardholderID)
@@ -462,7 +465,8 @@ func queueLockFamily(b *pgx.Batch, cardholderID string) {
 // readLockFamily reads the results of queueLockFamily's statements from
 // br into t.
 func readLockFamily(br pgx.BatchResults, t *claimTx, cardholderID string) error {
-	if _, err := br.Exec(); err != nil {
+	var lastID string
+	if err := br.QueryRow().Scan(&lastID); err != nil {
 		return err
 	}
 	var fam []byte
@@ -496,9 +500,48 @@ func readLockFamily(br pgx.BatchResults, t *claimTx, cardholderID string) error 
 	if err := forEachRow(rows, func(v []byte) error { pas = append(pas, v); return nil }); err != nil {
 		return err
 	}
-	t.families[cardholderID] = lockedFamily{record: fam, pas: pas}
+	t.families[cardholderID] = lockedFamily{record: fam, pas: pas, lastID: lastID}
 	return nil
 }
+
+// IDFloor implements adjudicator.IDFloor: the largest last_id ctx's claim
+// transaction read with its families' locks.
+func (s *Store) IDFloor(ctx context.Context) string {
+	t, _ := ctx.Value(txKey{}).(*claimTx)
+	if t == nil {
+		return ""
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	floor := ""
+	for _, f := range t.families {
+		floor = max(floor, f.lastID)
+	}
+	return floor
+}
+
+// queueLastID records id, the largest ID cs write, as the last ID issued
+// under each family t locked, in the trip that commits.
+func queueLastID(b *pgx.Batch, t *claimTx, cs ...*adjudicator.Commit) {
+	id := ""
+	for _, c := range cs {
+		for _, r := range c.Records {
+			id = max(id, r.ID)
+			if r.Reversal != nil && r.Reversal.Response != nil {
+				id = max(id, r.Reversal.Response.ClaimID)
+			}
+		}
+	}
+	if id == "" {
+		return
+	}
+	for cardholderID := range t.families {
+		b.Queue(lastIDSQL, cardholderID, id)
+	}
+}
+
+// lastIDSQL records an ID issued under a family's lock.
+const lastIDSQL = `UPDATE family_locks SET last_id = $2 WHERE cardholder_id = $1 AND last_id < $2`
 
 // PrefetchFamily implements adjudicator.FamilyPrefetcher: the family's
 // lock and reads (lockFamily) go with the transaction's next read, the
@@ -608,7 +651,18 @@ func (s *Store) PutFamilies(ctx context.Context, at string, fams []domain.Family
 // setFamilies says why): the upsert changes a row only when its record
 // differs, and the version is inserted only for a row it changed.
 func putFamilies(ctx context.Context, q querier, at string, fams []domain.Family) error {
+	if len(fams) == 0 {
+		return nil
+	}
+	ids := make([]string, len(fams))
+	for i := range fams {
+		ids[i] = fams[i].CardholderID
+	}
+	if err := lockFamiliesAt(ctx, q, at, ids); err != nil {
+		return err
+	}
 	b := &pgx.Batch{}
+	b.Queue(familiesLastIDSQL, ids, at)
 	for i := range fams {
 		v, err := records.EncodeFamily(&fams[i])
 		if err != nil {
@@ -624,6 +678,31 @@ func putFamilies(ctx context.Context, q querier, at string, fams []domain.Family
 	}
 	return runBatch(ctx, q, b)
 }
+
+// lockFamiliesAt takes the families' locks (family_locks) in a family
+// write named at, which it refuses (adjudicator.BelowFloorError) when an
+// ID not below at was issued under one of them: a claim committed under
+// the lock on an instance whose clock is ahead. The write then records at
+// as their last ID (familiesLastIDSQL). A write named by no ID (at "",
+// which the engine never gives) only takes the locks.
+func lockFamiliesAt(ctx context.Context, q querier, at string, ids []string) error {
+	var floor string
+	err := q.QueryRow(ctx, `WITH locked AS (
+			INSERT INTO family_locks (cardholder_id) SELECT DISTINCT unnest($1::text[]) ORDER BY 1
+			ON CONFLICT (cardholder_id) DO UPDATE SET cardholder_id = excluded.cardholder_id RETURNING last_id)
+		SELECT coalesce(max(last_id), '') FROM locked`, ids).Scan(&floor)
+	if err != nil {
+		return err
+	}
+	if at != "" && floor >= at {
+		return &adjudicator.BelowFloorError{Floor: floor}
+	}
+	return nil
+}
+
+// familiesLastIDSQL records a family write's ID as the last ID issued under
+// its families' locks.
+const familiesLastIDSQL = `UPDATE family_locks SET last_id = $2 WHERE cardholder_id = ANY($1) AND last_id < $2`
 
 // queueFamilyVersion keeps record (nil: a removal) as the family's version at.
 func queueFamilyVersion(b *pgx.Batch, cardholderID, at string, record []byte) {
@@ -694,8 +773,7 @@ func (s *Store) RemoveFamily(ctx context.Context, cardholderID, at string, audit
 		// Wait for the family's claims in flight on any instance: one
 		// committed meanwhile fails this transaction to serialize, and the
 		// retry sees its history.
-		if _, err := tx.Exec(ctx, `INSERT INTO family_locks (cardholder_id) VALUES ($1)
-			ON CONFLICT (cardholder_id) DO UPDATE SET cardholder_id = excluded.cardholder_id`, cardholderID); err != nil {
+		if err := lockFamiliesAt(ctx, tx, at, []string{cardholderID}); err != nil {
 			return err
 		}
 		var paid bool
@@ -710,6 +788,7 @@ func (s *Store) RemoveFamily(ctx context.Context, cardholderID, at string, audit
 			return err
 		}
 		b := &pgx.Batch{}
+		b.Queue(familiesLastIDSQL, []string{cardholderID}, at)
 		queueFamilyVersion(b, cardholderID, at, nil)
 		if err := runBatch(ctx, tx, b); err != nil {
 			return err
@@ -916,6 +995,7 @@ func (s *Store) Commit(ctx context.Context, c *adjudicator.Commit) error {
 		if done, err = appendAudit(ctx, q, c.Audit); err != nil { // a reversal an operator asked for: rare
 			return err
 		}
+		queueLastID(b, t, c)
 		return sendAndCommit(ctx, q, t, b)
 	})
 	t.mu.Lock()

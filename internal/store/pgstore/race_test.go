@@ -100,14 +100,21 @@ func TestFamilyChangedElsewhere(t *testing.T) {
 // engine at now, as two adjudicator instances would run.
 func twoInstances(t *testing.T, cfg *config.Config, now time.Time) ([]*pgstore.Store, []*adjudicator.Engine) {
 	t.Helper()
-	dsn := pgtest.DSN(t)
 	clock := func() time.Time { return now }
+	return twoInstancesOn(t, cfg, clock, clock)
+}
+
+// twoInstancesOn opens two stores on one private database, each with its
+// own engine on its own clock.
+func twoInstancesOn(t *testing.T, cfg *config.Config, clockA, clockB func() time.Time) ([]*pgstore.Store, []*adjudicator.Engine) {
+	t.Helper()
+	dsn := pgtest.DSN(t)
 	stores := []*pgstore.Store{open(t, dsn), open(t, dsn)}
 	for _, s := range stores {
 		t.Cleanup(func() { s.Close() })
 	}
-	first := scenario.NewEngineOn(t, cfg, stores[0], clock)
-	second, err := adjudicator.New(cfg, adjudicator.Options{Store: stores[1], Configs: stores[1], Now: clock})
+	first := scenario.NewEngineOn(t, cfg, stores[0], clockA)
+	second, err := adjudicator.New(cfg, adjudicator.Options{Store: stores[1], Configs: stores[1], Now: clockB})
 	if err != nil {
 		t.Fatal(err)
 	}
