@@ -649,34 +649,64 @@ func (s *Store) PutFamilies(ctx context.Context, at string, fams []domain.Family
 // putFamilies writes the families, and each as its version at, leaving
 // out each family stored exactly so already (the Pebble store's
 // setFamilies says why): the upsert changes a row only when its record
-// differs, and the version is inserted only for a row it changed.
+// differs, and only the families it changed are locked (lockFamiliesAt),
+// get their version and record at as their last ID, so a restart on an
+// unchanged bundle writes nothing else either. A family named twice ends
+// as the last: its second upsert sees the first.
 func putFamilies(ctx context.Context, q querier, at string, fams []domain.Family) error {
 	if len(fams) == 0 {
 		return nil
 	}
-	ids := make([]string, len(fams))
-	for i := range fams {
-		ids[i] = fams[i].CardholderID
-	}
-	if err := lockFamiliesAt(ctx, q, at, ids); err != nil {
-		return err
-	}
 	b := &pgx.Batch{}
-	b.Queue(familiesLastIDSQL, ids, at)
+	encoded := make(map[string][]byte, len(fams))
 	for i := range fams {
 		v, err := records.EncodeFamily(&fams[i])
 		if err != nil {
 			return err
 		}
-		b.Queue(`WITH changed AS (
-				INSERT INTO families (cardholder_id, record) VALUES ($1, $2)
-				ON CONFLICT (cardholder_id) DO UPDATE SET record = excluded.record
-				WHERE families.record IS DISTINCT FROM excluded.record
-				RETURNING cardholder_id)
-			INSERT INTO family_versions (cardholder_id, at, record) SELECT cardholder_id, $3::text, $2::bytea FROM changed
-			ON CONFLICT (cardholder_id, at) DO UPDATE SET record = excluded.record`, fams[i].CardholderID, v, at)
+		encoded[fams[i].CardholderID] = v // the last of a family named twice
+		b.Queue(`INSERT INTO families (cardholder_id, record) VALUES ($1, $2)
+			ON CONFLICT (cardholder_id) DO UPDATE SET record = excluded.record
+			WHERE families.record IS DISTINCT FROM excluded.record
+			RETURNING cardholder_id`, fams[i].CardholderID, v)
+	}
+	changed, err := changedFamilies(ctx, q, b)
+	if err != nil || len(changed) == 0 {
+		return err
+	}
+	if err := lockFamiliesAt(ctx, q, at, changed); err != nil {
+		return err
+	}
+	b = &pgx.Batch{}
+	b.Queue(familiesLastIDSQL, changed, at)
+	for _, id := range changed {
+		queueFamilyVersion(b, id, at, encoded[id])
 	}
 	return runBatch(ctx, q, b)
+}
+
+// changedFamilies sends b, putFamilies' upserts, and returns the cardholder
+// IDs of the rows they changed, each once.
+func changedFamilies(ctx context.Context, q querier, b *pgx.Batch) ([]string, error) {
+	br := q.SendBatch(ctx, b)
+	var changed []string
+	seen := map[string]bool{}
+	for range b.Len() {
+		var id string
+		err := br.QueryRow().Scan(&id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			br.Close()
+			return nil, err
+		}
+		if !seen[id] {
+			seen[id] = true
+			changed = append(changed, id)
+		}
+	}
+	return changed, br.Close()
 }
 
 // lockFamiliesAt takes the families' locks (family_locks) in a family
