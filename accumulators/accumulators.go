@@ -7,6 +7,7 @@ import (
 
 	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/edits"
+	"github.com/rxclaims/rxclaims/internal/money"
 	"github.com/shopspring/decimal"
 )
 
@@ -144,6 +145,19 @@ func (d *Doc) Total(kind Kind, level string, acc edits.Accumulation, claim domai
 			} else {
 				sum = sum.Add(e.Amount)
 			}
+		}
+	}
+	return sum
+}
+
+// TotalFixed is Total in int64 (money.Fixed), the same amount at the same
+// exponent; not OK when an amount does not fit, and then Total is to be
+// used.
+func (d *Doc) TotalFixed(kind Kind, level string, acc edits.Accumulation, claim domain.Segment) money.Fixed {
+	sum := money.Of(decimal.Zero)
+	for _, e := range d.Entries {
+		if e.Kind == kind && e.Level == level && acc.Reads(e.Segment, claim) {
+			sum = sum.Add(money.Of(e.Amount))
 		}
 	}
 	return sum

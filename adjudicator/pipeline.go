@@ -9,6 +9,7 @@ import (
 	"github.com/rxclaims/rxclaims/config"
 	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/edits"
+	"github.com/rxclaims/rxclaims/internal/money"
 	"github.com/rxclaims/rxclaims/internal/ncpdp"
 	"github.com/shopspring/decimal"
 )
@@ -328,10 +329,10 @@ func (a *adjudication) pricing(context.Context) error {
 			a.decide(w, "", "dispensing fee %s", cents(fee))
 		}
 	}
-	awp := edits.Cents(a.price.AWP.Mul(c.qty).Mul(decOne.Sub(discount)))
+	awp := awpLess(a.price.AWP, c.qty, discount)
 	brandDAWExempt := a.drug.brandClass.IsBrand() && slices.Contains(a.path.settings.MACExemptDAW, c.daw)
 	macApplies := useMAC && macUnit.IsPositive() && !brandDAWExempt
-	ingredient, fee, total, basis := a.lesserOf(awp, edits.Cents(macUnit.Mul(c.qty)), macApplies, fee)
+	ingredient, fee, total, basis := a.lesserOf(awp, money.Cents(macUnit, c.qty), macApplies, fee)
 	r.IngredientCostPaid, r.DispensingFeePaid, r.TotalAllowed, r.BasisOfReimbursement = ingredient, fee, total, basis
 	if !a.untraced { // its arguments cost allocations even when trace keeps nothing
 		a.trace(a.network.ID, "ingredient %s + fee %s = allowed %s (basis %s; AWP less %s%% = %s)",
@@ -340,6 +341,15 @@ func (a *adjudication) pricing(context.Context) error {
 	}
 	a.setPenaltyBase(macUnit, ingredient)
 	return nil
+}
+
+// awpLess is the AWP of qty less the discount, to the cent:
+// edits.Cents(awp × qty × (1 − discount)), in int64 when the amounts fit.
+func awpLess(awp, qty, discount decimal.Decimal) decimal.Decimal {
+	if f := money.Of(awp).Mul(money.Of(qty)).Mul(money.Of(decOne).Sub(money.Of(discount))).Round(2); f.OK() {
+		return f.Decimal()
+	}
+	return edits.Cents(awp.Mul(qty).Mul(decOne.Sub(discount)))
 }
 
 // lesserOf is the lesser-of rule of DOMAIN.md §6 step 8. The ingredient
@@ -361,7 +371,7 @@ func (a *adjudication) lesserOf(awp, mac decimal.Decimal, macApplies bool, fee d
 	if macApplies && mac.LessThan(ingredient) {
 		ingredient, basis = mac, basisMAC
 	}
-	total = ingredient.Add(fee)
+	total = money.Add(ingredient, fee)
 	switch {
 	case !c.ucIgnored && c.uc.LessThan(total) && !c.gross.LessThan(c.uc):
 		total, basis = c.uc, basisUC
@@ -371,7 +381,7 @@ func (a *adjudication) lesserOf(awp, mac decimal.Decimal, macApplies bool, fee d
 		return ingredient, fee, total, basis
 	}
 	fee = decimal.Min(fee, total)
-	return total.Sub(fee), fee, total, basis
+	return money.Sub(total, fee), fee, total, basis
 }
 
 // setPenaltyBase sets what the brand penalty reads: for a multi-source brand
@@ -421,6 +431,9 @@ func remaining(l *edits.Limit, kind accumulators.Kind, level string, docs accumu
 	if l == nil || l.Individual.IsZero() && l.Family.IsZero() {
 		return decimal.Zero, false
 	}
+	if rem := remainingFixed(l, kind, level, docs, seg); rem.OK() {
+		return rem.Decimal(decimal.Zero, l.Individual, l.Family), true
+	}
 	var rem decimal.NullDecimal
 	if !l.Individual.IsZero() {
 		rem = decimal.NullDecimal{Decimal: decimal.Max(decimal.Zero, l.Individual.Sub(docs.Member.Total(kind, level, l.Accumulation, seg))), Valid: true}
@@ -432,6 +445,26 @@ func remaining(l *edits.Limit, kind accumulators.Kind, level string, docs accumu
 		}
 	}
 	return rem.Decimal, true
+}
+
+// remainingFixed is remaining's amount in int64 (money.Fixed), the same
+// amount at the same exponent, for a limit that applies; not OK when an
+// amount does not fit.
+func remainingFixed(l *edits.Limit, kind accumulators.Kind, level string, docs accumulators.Docs, seg domain.Segment) money.Fixed {
+	zero := money.Of(decimal.Zero)
+	var rem money.Fixed
+	valid := false
+	if !l.Individual.IsZero() {
+		rem, valid = money.Max(zero, money.Of(l.Individual).Sub(docs.Member.TotalFixed(kind, level, l.Accumulation, seg))), true
+	}
+	if !l.Family.IsZero() {
+		fam := money.Max(zero, money.Of(l.Family).Sub(docs.Family.TotalFixed(kind, level, l.Accumulation, seg)))
+		if !valid {
+			return fam
+		}
+		return money.Min(rem, fam) // fam when it is less
+	}
+	return rem
 }
 
 func limitOf(w *edits.Compiled) *edits.Limit {
@@ -459,7 +492,7 @@ func (a *adjudication) deductible(context.Context) error {
 		}
 	}
 	r.Deductible = ded
-	a.afterDeductible = r.TotalAllowed.Sub(ded)
+	a.afterDeductible = money.Sub(r.TotalAllowed, ded)
 	return nil
 }
 
@@ -544,7 +577,7 @@ func (a *adjudication) costShareLine(w *edits.Compiled) *edits.CostShareLine {
 // MAC (step 8), up to what the copay and coinsurance left.
 func (a *adjudication) brandPenalty(context.Context) error {
 	r := a.resp
-	penalty := decimal.Min(a.penaltyBase, a.afterDeductible.Sub(r.Copay).Sub(r.Coinsurance))
+	penalty := decimal.Min(a.penaltyBase, money.Sub(money.Sub(a.afterDeductible, r.Copay), r.Coinsurance))
 	if penalty.IsPositive() {
 		a.trace(a.plan.ID, "member pays %s for the brand over MAC", cents(penalty))
 	}
@@ -557,32 +590,81 @@ func (a *adjudication) brandPenalty(context.Context) error {
 func (a *adjudication) outOfPocket(context.Context) error {
 	r, w := a.resp, a.sel.Winner(edits.KindOutOfPocket)
 	if rem, ok := remaining(limitOf(w), accumulators.OutOfPocket, readLevel(w), a.acc, a.segment); ok {
-		over := r.Deductible.Add(r.Copay).Add(r.Coinsurance).Add(r.ProductSelection).Sub(rem)
-		if over.IsPositive() {
-			for _, part := range []*decimal.Decimal{&r.ProductSelection, &r.Coinsurance, &r.Copay, &r.Deductible} {
-				cut := decimal.Min(over, *part)
-				*part, over = part.Sub(cut), over.Sub(cut)
-			}
+		if capMemberShare(r, rem) {
 			a.decide(w, "", "%s remaining; member share capped", cents(rem))
 		} else {
 			a.decide(w, "", "%s remaining", cents(rem))
 		}
 	}
-	a.memberShare = r.Deductible.Add(r.Copay).Add(r.Coinsurance).Add(r.ProductSelection)
+	a.memberShare = memberShare(r)
 	return nil
+}
+
+// memberShare is the sum of what the member pays.
+func memberShare(r *Response) decimal.Decimal {
+	if s := money.Of(r.Deductible).Add(money.Of(r.Copay)).Add(money.Of(r.Coinsurance)).Add(money.Of(r.ProductSelection)); s.OK() {
+		return s.Decimal(r.Deductible)
+	}
+	return r.Deductible.Add(r.Copay).Add(r.Coinsurance).Add(r.ProductSelection)
+}
+
+// capMemberShare takes what the member pays beyond rem back from the
+// brand penalty, coinsurance, copay and deductible, in that order, and
+// reports whether it took any. It works in int64 (money.Fixed) when the
+// amounts fit, else in decimal.Decimal, to the same amounts.
+func capMemberShare(r *Response, rem decimal.Decimal) bool {
+	parts := [...]*decimal.Decimal{&r.ProductSelection, &r.Coinsurance, &r.Copay, &r.Deductible}
+	over := money.Of(r.Deductible).Add(money.Of(r.Copay)).Add(money.Of(r.Coinsurance)).Add(money.Of(r.ProductSelection)).Sub(money.Of(rem))
+	if !over.OK() {
+		return capMemberShareDecimal(parts[:], rem)
+	}
+	if over.Sign() <= 0 {
+		return false
+	}
+	var left [len(parts)]money.Fixed
+	ok := true
+	for i, part := range parts {
+		cut := money.Min(over, money.Of(*part))
+		left[i], over = money.Of(*part).Sub(cut), over.Sub(cut)
+		ok = ok && left[i].OK() && over.OK()
+	}
+	if !ok {
+		return capMemberShareDecimal(parts[:], rem)
+	}
+	for i, part := range parts {
+		*part = left[i].Decimal(*part)
+	}
+	return true
+}
+
+// capMemberShareDecimal is capMemberShare in decimal.Decimal.
+func capMemberShareDecimal(parts []*decimal.Decimal, rem decimal.Decimal) bool {
+	over := parts[3].Add(*parts[2]).Add(*parts[1]).Add(*parts[0]).Sub(rem)
+	if !over.IsPositive() {
+		return false
+	}
+	for _, part := range parts {
+		cut := decimal.Min(over, *part)
+		*part, over = part.Sub(cut), over.Sub(cut)
+	}
+	return true
 }
 
 // maxDollars is step 9's dollar maximum on what the plan pays; what the
 // member pays beyond it is the excess over the maximum.
 func (a *adjudication) maxDollars(ctx context.Context) error {
 	r := a.resp
-	excess, err := a.dollarMaximum(ctx, r.TotalAllowed.Sub(a.memberShare))
+	planPays := money.Sub(r.TotalAllowed, a.memberShare)
+	excess, err := a.dollarMaximum(ctx, planPays)
 	if err != nil {
 		return err
 	}
 	r.ExceedingBenefitMax = excess
-	r.PatientPay = a.memberShare.Add(excess)
-	r.PlanPaid = r.TotalAllowed.Sub(r.PatientPay)
+	r.PatientPay = money.Add(a.memberShare, excess)
+	r.PlanPaid = planPays
+	if r.PatientPay != a.memberShare { // an excess: a zero adds to memberShare itself
+		r.PlanPaid = money.Sub(r.TotalAllowed, r.PatientPay)
+	}
 	return nil
 }
 

@@ -125,13 +125,19 @@ func contributionToStored(out *storev1.Contribution, c accumulators.Contribution
 }
 
 func contributionFromStored(c *storev1.Contribution) (accumulators.Contribution, error) {
+	amount, err := decimal.NewFromString(c.GetAmount())
+	if err != nil {
+		return accumulators.Contribution{}, err
+	}
+	return contributionOf(c, amount)
+}
+
+// contributionOf is contributionFromStored with the amount already read.
+func contributionOf(c *storev1.Contribution, amount decimal.Decimal) (accumulators.Contribution, error) {
 	var (
-		out = accumulators.Contribution{Level: c.GetLevel()}
+		out = accumulators.Contribution{Level: c.GetLevel(), Amount: amount}
 		err error
 	)
-	if out.Amount, err = decimal.NewFromString(c.GetAmount()); err != nil {
-		return out, err
-	}
 	if out.Scope, err = fromStored(scopesBack, c.GetScope(), "scope"); err != nil {
 		return out, err
 	}

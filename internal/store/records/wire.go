@@ -10,6 +10,7 @@ import (
 	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/internal/ncpdp"
 	storev1 "github.com/rxclaims/rxclaims/proto/rxclaims/store/v1"
+	"github.com/shopspring/decimal"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 )
@@ -105,10 +106,36 @@ func finishRecord(r *adjudicator.ClaimRecord, period string, res *wireResult, b 
 	return r, nil
 }
 
-// wire is a record being read: s is the copy of b its strings are cut from.
+// wire is a record being read: s is the copy of b its strings are cut from;
+// seen, the contributions' amounts read so far (a claim's member and
+// family contributions, and its levels', repeat a few amounts).
 type wire struct {
+	s    string
+	b    []byte
+	seen [8]seenAmount
+	n    int
+}
+
+type seenAmount struct {
 	s string
-	b []byte
+	d decimal.Decimal
+}
+
+// amount parses a contribution's amount as decimal.NewFromString, once
+// per distinct text of the record's first eight (decimals are never
+// changed, so contributions share them).
+func (w *wire) amount(s string) (decimal.Decimal, error) {
+	for _, a := range w.seen[:w.n] {
+		if a.s == s {
+			return a.d, nil
+		}
+	}
+	d, err := decimal.NewFromString(s)
+	if err == nil && w.n < len(w.seen) {
+		w.seen[w.n] = seenAmount{s, d}
+		w.n++
+	}
+	return d, err
 }
 
 // field is one field of a message: its number and wire type, a varint's
@@ -293,7 +320,11 @@ func (w *wire) contribution(cs *[]accumulators.Contribution, m field) error {
 	if err != nil {
 		return err
 	}
-	gc, err := contributionFromStored(&c)
+	amount, err := w.amount(c.Amount)
+	if err != nil {
+		return fmt.Errorf("contribution: %w", err)
+	}
+	gc, err := contributionOf(&c, amount)
 	if err != nil {
 		return fmt.Errorf("contribution: %w", err)
 	}

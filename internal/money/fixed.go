@@ -1,0 +1,219 @@
+// Package money does a claim's short chains of decimal arithmetic in
+// int64, to the same value at the same exponent as shopspring/decimal,
+// without its big-integer allocations.
+package money
+
+import (
+	"math"
+	"math/bits"
+
+	"github.com/shopspring/decimal"
+)
+
+// Fixed is an amount as an int64 coefficient at an exponent, with
+// decimal.Decimal's rules: a sum or difference is at the smaller exponent,
+// a product at the sum of the exponents, Min and Max return an operand.
+// An amount that does not fit (a coefficient over 18 digits, an overflow)
+// makes every result it reaches not OK: the caller then does the same
+// work with decimal.Decimal.
+type Fixed struct {
+	c   int64
+	exp int32
+	bad bool
+}
+
+// Of returns d as a Fixed; not OK if its coefficient has over 18 digits.
+func Of(d decimal.Decimal) Fixed {
+	if d.NumDigits() > 18 {
+		return Fixed{bad: true}
+	}
+	return Fixed{c: d.CoefficientInt64(), exp: d.Exponent()}
+}
+
+// OK reports whether f and every amount it was computed from fit.
+func (f Fixed) OK() bool { return !f.bad }
+
+// Decimal returns f as a decimal.Decimal: the first of reuse that is f's
+// value at f's exponent (no allocation), else a new one. It panics if f
+// is not OK: the caller was to do the work in decimal.Decimal.
+func (f Fixed) Decimal(reuse ...decimal.Decimal) decimal.Decimal {
+	if f.bad {
+		panic("money: Decimal of an amount that does not fit")
+	}
+	for _, d := range reuse {
+		if Of(d) == f {
+			return d
+		}
+	}
+	return decimal.New(f.c, f.exp)
+}
+
+// at returns f's coefficient at exponent exp <= f.exp.
+func (f Fixed) at(exp int32) (int64, bool) {
+	for e := f.exp; e > exp; e-- {
+		hi, lo := bits.Mul64(abs(f.c), 10)
+		if hi != 0 || lo > math.MaxInt64 {
+			return 0, false
+		}
+		f.c *= 10
+	}
+	return f.c, true
+}
+
+func abs(c int64) uint64 {
+	if c < 0 {
+		return uint64(-c)
+	}
+	return uint64(c)
+}
+
+// align returns both coefficients at the smaller exponent.
+func align(f, g Fixed) (a, b int64, exp int32, ok bool) {
+	if f.bad || g.bad {
+		return 0, 0, 0, false
+	}
+	exp = min(f.exp, g.exp)
+	a, okA := f.at(exp)
+	b, okB := g.at(exp)
+	return a, b, exp, okA && okB
+}
+
+// Add returns f + g, as decimal.Decimal.Add.
+func (f Fixed) Add(g Fixed) Fixed {
+	a, b, exp, ok := align(f, g)
+	s := a + b
+	if !ok || (a >= 0) == (b >= 0) && (s >= 0) != (a >= 0) {
+		return Fixed{bad: true}
+	}
+	return Fixed{c: s, exp: exp}
+}
+
+// Sub returns f - g, as decimal.Decimal.Sub.
+func (f Fixed) Sub(g Fixed) Fixed {
+	if g.c == math.MinInt64 {
+		return Fixed{bad: true}
+	}
+	return f.Add(Fixed{c: -g.c, exp: g.exp, bad: g.bad})
+}
+
+// Mul returns f × g, as decimal.Decimal.Mul.
+func (f Fixed) Mul(g Fixed) Fixed {
+	hi, lo := bits.Mul64(abs(f.c), abs(g.c))
+	if f.bad || g.bad || hi != 0 || lo > math.MaxInt64 {
+		return Fixed{bad: true}
+	}
+	exp := int64(f.exp) + int64(g.exp)
+	if exp < math.MinInt32 || exp > math.MaxInt32 {
+		return Fixed{bad: true}
+	}
+	c := int64(lo)
+	if (f.c < 0) != (g.c < 0) {
+		c = -c
+	}
+	return Fixed{c: c, exp: int32(exp)}
+}
+
+// Round returns f rounded half away from zero to places decimal places,
+// as decimal.Decimal.Round: at exponent -places.
+func (f Fixed) Round(places int32) Fixed {
+	if f.bad || f.exp == -places {
+		return f
+	}
+	var c int64
+	if f.exp > -places-1 {
+		var ok bool
+		if c, ok = f.at(-places - 1); !ok {
+			return Fixed{bad: true}
+		}
+	} else {
+		c = f.c
+		for e := f.exp; e < -places-1; e++ {
+			c /= 10 // truncates toward zero, as big.Int.Quo
+		}
+	}
+	if abs(c) > math.MaxInt64-5 {
+		return Fixed{bad: true}
+	}
+	if c < 0 {
+		c -= 5
+	} else {
+		c += 5
+	}
+	return Fixed{c: c / 10, exp: -places}
+}
+
+// cmp compares f and g by value, as decimal.Decimal.Cmp; not ok when
+// either is not OK or they cannot be put at one exponent.
+func (f Fixed) cmp(g Fixed) (int, bool) {
+	a, b, _, ok := align(f, g)
+	switch {
+	case !ok:
+		return 0, false
+	case a < b:
+		return -1, true
+	case a > b:
+		return 1, true
+	}
+	return 0, true
+}
+
+// Sign returns -1, 0 or 1 by f's sign.
+func (f Fixed) Sign() int {
+	switch {
+	case f.c < 0:
+		return -1
+	case f.c > 0:
+		return 1
+	}
+	return 0
+}
+
+// Min returns the lesser of f and g, f when they are equal, as
+// decimal.Min(f, g); not OK if either is not.
+func Min(f, g Fixed) Fixed {
+	switch c, ok := g.cmp(f); {
+	case !ok:
+		return Fixed{bad: true}
+	case c < 0:
+		return g
+	}
+	return f
+}
+
+// Max returns the greater of f and g, f when they are equal, as
+// decimal.Max(f, g); not OK if either is not.
+func Max(f, g Fixed) Fixed {
+	switch c, ok := g.cmp(f); {
+	case !ok:
+		return Fixed{bad: true}
+	case c > 0:
+		return g
+	}
+	return f
+}
+
+// Add returns a.Add(b): the same amount at the same exponent, without
+// allocating when it is a's or b's (the other is a zero).
+func Add(a, b decimal.Decimal) decimal.Decimal {
+	if s := Of(a).Add(Of(b)); s.OK() {
+		return s.Decimal(a, b)
+	}
+	return a.Add(b)
+}
+
+// Sub returns a.Sub(b): the same amount at the same exponent, without
+// allocating when it is a's (b is a zero).
+func Sub(a, b decimal.Decimal) decimal.Decimal {
+	if s := Of(a).Sub(Of(b)); s.OK() {
+		return s.Decimal(a)
+	}
+	return a.Sub(b)
+}
+
+// Cents returns d.Mul(by).Round(2), as edits.Cents of the product does.
+func Cents(d, by decimal.Decimal) decimal.Decimal {
+	if c := Of(d).Mul(Of(by)).Round(2); c.OK() {
+		return c.Decimal()
+	}
+	return d.Mul(by).Round(2)
+}
