@@ -296,14 +296,26 @@ func (s *Store) commitBatch(b *batch) error {
 // releaseLargeBatch waits (a while at most) for Pebble to flush the large
 // batch just committed, so that the rotations do not stall writes on the
 // memtable count, then flushes twice. The batch is durable already: a
-// failed flush is logged, not returned as a failed write.
+// failed flush is logged, not returned as a failed write; and once the
+// store has failed (a flush without space, which Pebble retries until
+// space is freed) it waits no more (TestLargeBatchFlushFails).
 func (s *Store) releaseLargeBatch() {
 	for deadline := time.Now().Add(time.Minute); s.db.Metrics().MemTable.Count > 1 && time.Now().Before(deadline); {
-		time.Sleep(10 * time.Millisecond)
+		select {
+		case <-s.health.done:
+			return
+		case <-time.After(10 * time.Millisecond):
+		}
 	}
 	for range 2 {
-		if err := s.db.Flush(); err != nil {
+		flushed, err := s.db.AsyncFlush()
+		if err != nil {
 			s.health.line(slog.LevelWarn, "flush after a large write failed", "error", err)
+			return
+		}
+		select {
+		case <-flushed:
+		case <-s.health.done:
 			return
 		}
 	}
