@@ -296,16 +296,87 @@ func (s *Store) commitBatch(b *batch) error {
 // releaseLargeBatch waits (a while at most) for Pebble to flush the large
 // batch just committed, so that the rotations do not stall writes on the
 // memtable count, then flushes twice. The batch is durable already: a
-// failed flush is logged, not returned as a failed write.
+// failed flush is logged, not returned as a failed write; and once the
+// store has failed (a flush without space, which Pebble retries until
+// space is freed) or is closing, it waits no more and leaves Pebble alone
+// (TestLargeBatchFlushFails, TestLargeBatchClosed).
 func (s *Store) releaseLargeBatch() {
-	for deadline := time.Now().Add(time.Minute); s.db.Metrics().MemTable.Count > 1 && time.Now().Before(deadline); {
-		time.Sleep(10 * time.Millisecond)
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); {
+		var count int64
+		if !s.release.do(func() { count = s.db.Metrics().MemTable.Count }) || count <= 1 {
+			break
+		}
+		if !s.release.wait(s.health.done, nil, time.After(10*time.Millisecond)) {
+			return
+		}
 	}
 	for range 2 {
-		if err := s.db.Flush(); err != nil {
+		var flushed <-chan struct{}
+		var err error
+		if !s.release.do(func() { flushed, err = s.db.AsyncFlush() }) {
+			return
+		}
+		if err != nil {
 			s.health.line(slog.LevelWarn, "flush after a large write failed", "error", err)
 			return
 		}
+		if !s.release.wait(s.health.done, flushed, nil) {
+			return
+		}
+	}
+}
+
+// releaseGuard keeps releaseLargeBatch's calls into Pebble from running
+// into or after Close, which Pebble answers with a panic.
+type releaseGuard struct {
+	mu      sync.Mutex
+	closed  bool
+	closing chan struct{} // closed by close; made on first use
+}
+
+func (g *releaseGuard) ch() chan struct{} {
+	if g.closing == nil {
+		g.closing = make(chan struct{})
+	}
+	return g.closing
+}
+
+// do calls f unless the store is closing, and reports whether it did.
+func (g *releaseGuard) do(f func()) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		return false
+	}
+	f()
+	return true
+}
+
+// wait waits for done or tick (true), or for failed or the store's
+// closing (false).
+func (g *releaseGuard) wait(failed, done <-chan struct{}, tick <-chan time.Time) bool {
+	g.mu.Lock()
+	closing := g.ch()
+	g.mu.Unlock()
+	select {
+	case <-done:
+		return true
+	case <-tick:
+		return true
+	case <-failed:
+	case <-closing:
+	}
+	return false
+}
+
+// close marks the store closing, once the call into Pebble under way, if
+// any, has returned.
+func (g *releaseGuard) close() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !g.closed {
+		g.closed = true
+		close(g.ch())
 	}
 }
 
@@ -402,7 +473,10 @@ func panicError(r any) error {
 func (s *Store) closeDB(timeout time.Duration) error {
 	s.committers.close()
 	closed := make(chan error, 1)
-	go func() { closed <- s.db.Close() }()
+	go func() {
+		s.release.close() // may wait for a flush to start (releaseLargeBatch)
+		closed <- s.db.Close()
+	}()
 	select {
 	case err := <-closed:
 		return errors.Join(err, s.health.err())

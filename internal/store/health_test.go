@@ -307,3 +307,66 @@ func liveHeap() uint64 {
 	runtime.ReadMemStats(&m)
 	return m.HeapAlloc
 }
+
+// A large write whose flush fails (the disk fills as its memtable is
+// flushed) is durable in the WAL: it must return, not wait for Pebble's
+// flush retries, which go on until space is freed.
+func TestLargeBatchFlushFails(t *testing.T) {
+	full := &diskFull{suffix: ".sst"}
+	st, err := store.Open(store.Options{Dir: t.TempDir(), FS: full.fs(), CloseTimeout: 2 * time.Second,
+		MemTableBytes: 1 << 20, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	demoFams := demo.Config().Families
+	fams := make([]domain.Family, 0, 5_000)
+	for i := 0; len(fams) < cap(fams); i++ {
+		f := demoFams[i%len(demoFams)]
+		f.CardholderID = fmt.Sprintf("LF%09d", i)
+		fams = append(fams, f)
+	}
+	full.on.Store(true)
+	done := make(chan error, 1)
+	go func() { done <- st.PutFamilies(ctx, "", fams, nil) }()
+	select {
+	case err := <-done:
+		t.Logf("PutFamilies: %v; store: %v", err, st.Failed())
+	case <-time.After(20 * time.Second):
+		t.Fatalf("a large write whose flush failed has not returned after 20s (store: %v)", st.Failed())
+	}
+}
+
+// A store closed while a large write waits for its flushes (a SIGTERM
+// whose drain gave up on the write) must not panic: Pebble panics on a
+// flush asked of a closed database.
+func TestLargeBatchClosed(t *testing.T) {
+	slow := errorfs.Wrap(vfs.Default, errorfs.InjectorFunc(func(op errorfs.Op) error {
+		if op.Kind.ReadOrWrite() == errorfs.OpIsWrite && strings.HasSuffix(op.Path, ".sst") {
+			time.Sleep(20 * time.Millisecond)
+		}
+		return nil
+	}))
+	st, err := store.Open(store.Options{Dir: t.TempDir(), FS: slow, CloseTimeout: 2 * time.Second,
+		MemTableBytes: 1 << 20, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	demoFams := demo.Config().Families
+	fams := make([]domain.Family, 0, 5_000)
+	for i := 0; len(fams) < cap(fams); i++ {
+		f := demoFams[i%len(demoFams)]
+		f.CardholderID = fmt.Sprintf("LC%09d", i)
+		fams = append(fams, f)
+	}
+	done := make(chan error, 1)
+	go func() { done <- st.PutFamilies(ctx, "", fams, nil) }()
+	time.Sleep(300 * time.Millisecond) // the write is committed and waits on its flush
+	t.Logf("Close: %v", st.Close())
+	select {
+	case err := <-done:
+		t.Logf("PutFamilies: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("a large write has not returned 10s after Close")
+	}
+}

@@ -149,6 +149,9 @@ type Store struct {
 	inflight *atomic.Int64
 	// committers run the commits (committers.go).
 	committers *committers
+	// release guards releaseLargeBatch's calls into Pebble against Close,
+	// after which Pebble panics (health.go).
+	release releaseGuard
 }
 
 type cacheCounters struct{ hits, misses atomic.Uint64 }
