@@ -165,6 +165,9 @@ func Run(ctx context.Context, o Options) (err error) {
 	if err != nil {
 		return err
 	}
+	if r, ok := st.engineStore.(interface{ LargeWritesReleased() }); ok {
+		r.LargeWritesReleased() // Pebble lets go of the families' batch
+	}
 	releaseStartupGarbage()
 	seq, head := st.AuditHead()
 	log.Info("audit trail", "entries", seq, "head", head.String())

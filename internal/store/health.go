@@ -287,11 +287,21 @@ func (s *Store) commitBatch(b *batch) error {
 	if err := synced(); err != nil {
 		return err
 	}
-	if large {
-		s.releaseLargeBatch()
+	if large { // in the background: the caller may hold families' locks
+		s.releasing.Add(1)
+		go func() {
+			defer s.releasing.Done()
+			s.releaseLargeBatch()
+		}()
 	}
 	return nil
 }
+
+// LargeWritesReleased waits until the large batches committed so far are
+// released (releaseLargeBatch), or the store has failed or closed. The
+// server calls it once its start's import is written, before it collects
+// the start's garbage.
+func (s *Store) LargeWritesReleased() { s.releasing.Wait() }
 
 // releaseLargeBatch waits (a while at most) for Pebble to flush the large
 // batch just committed, so that the rotations do not stall writes on the

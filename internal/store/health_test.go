@@ -290,6 +290,7 @@ func TestLargeBatchReleased(t *testing.T) {
 		t.Fatal(err)
 	}
 	fams = nil
+	st.LargeWritesReleased()
 	after := liveHeap()
 	// The batch holds each family twice (record and version), well over
 	// 70 MB; what stays live besides it is the store's caches, a few MB.
@@ -335,10 +336,20 @@ func TestLargeBatchFlushFails(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatalf("a large write whose flush failed has not returned after 20s (store: %v)", st.Failed())
 	}
+	released := make(chan struct{})
+	go func() { st.LargeWritesReleased(); close(released) }()
+	select {
+	case <-released:
+		if st.Failed() == nil {
+			t.Fatal("the release ended on a full disk, yet the store has not failed")
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("a large write's release still waits 20s after its flush failed (store: %v)", st.Failed())
+	}
 }
 
-// A store closed while a large write waits for its flushes (a SIGTERM
-// whose drain gave up on the write) must not panic: Pebble panics on a
+// A store closed while a large write's release waits for its flushes
+// (a shutdown right after an import) must not panic: Pebble panics on a
 // flush asked of a closed database.
 func TestLargeBatchClosed(t *testing.T) {
 	slow := errorfs.Wrap(vfs.Default, errorfs.InjectorFunc(func(op errorfs.Op) error {
@@ -359,14 +370,16 @@ func TestLargeBatchClosed(t *testing.T) {
 		f.CardholderID = fmt.Sprintf("LC%09d", i)
 		fams = append(fams, f)
 	}
-	done := make(chan error, 1)
-	go func() { done <- st.PutFamilies(ctx, "", fams, nil) }()
-	time.Sleep(300 * time.Millisecond) // the write is committed and waits on its flush
+	if err := st.PutFamilies(ctx, "", fams, nil); err != nil {
+		t.Fatal(err)
+	}
+	// The write is committed; its release waits on the slowed flushes.
 	t.Logf("Close: %v", st.Close())
+	released := make(chan struct{})
+	go func() { st.LargeWritesReleased(); close(released) }()
 	select {
-	case err := <-done:
-		t.Logf("PutFamilies: %v", err)
+	case <-released:
 	case <-time.After(10 * time.Second):
-		t.Fatal("a large write has not returned 10s after Close")
+		t.Fatal("a large write's release still runs 10s after Close")
 	}
 }

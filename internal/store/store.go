@@ -152,6 +152,8 @@ type Store struct {
 	// release guards releaseLargeBatch's calls into Pebble against Close,
 	// after which Pebble panics (health.go).
 	release releaseGuard
+	// releasing counts the releaseLargeBatch goroutines running.
+	releasing sync.WaitGroup
 }
 
 type cacheCounters struct{ hits, misses atomic.Uint64 }
