@@ -34,10 +34,27 @@ func ParseDate(s string) (Date, error) {
 		return d, nil
 	}
 	t, err := time.Parse(dateLayout, s)
+	if err != nil && dateShaped(s) {
+		return Date{}, fmt.Errorf("date %s: no such day (YYYY-MM-DD, a month of 01-12 and a day the month has)", Quote(s))
+	}
 	if err != nil {
 		return Date{}, fmt.Errorf("date %s: want YYYY-MM-DD", Quote(s))
 	}
 	return DateOf(t), nil
+}
+
+// dateShaped reports whether s has YYYY-MM-DD's shape: digits, and dashes
+// where the layout has them.
+func dateShaped(s string) bool {
+	if len(s) != len(dateLayout) {
+		return false
+	}
+	for i := range len(s) {
+		if dateLayout[i] == '-' && s[i] != '-' || dateLayout[i] != '-' && (s[i] < '0' || s[i] > '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // MustDate parses s and panics on error; for tests and built-in data.

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 )
@@ -51,4 +52,20 @@ func pad(n, width int) string {
 		n /= 10
 	}
 	return s
+}
+
+// TestParseDateSaysWhy: a date of the right shape that the calendar lacks
+// is told apart from one of the wrong shape.
+func TestParseDateSaysWhy(t *testing.T) {
+	for s, want := range map[string]string{
+		"2026-02-30": "no such day",
+		"2026-13-01": "no such day",
+		"2026-2-3":   "want YYYY-MM-DD",
+		"2026/02/03": "want YYYY-MM-DD",
+		"":           "want YYYY-MM-DD",
+	} {
+		if _, err := ParseDate(s); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("ParseDate(%q) = %v, want an error saying %q", s, err, want)
+		}
+	}
 }

@@ -42,6 +42,10 @@ func Serve(addr string, reg *prometheus.Registry, log *slog.Logger, withPprof bo
 		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		if tcp, ok := lis.Addr().(*net.TCPAddr); ok && !tcp.IP.IsLoopback() {
+			log.Warn("runtime profiles are served to whoever reaches the metrics listener, without authentication: bind --metrics-addr to loopback or a private network, or leave --pprof off",
+				"metrics", lis.Addr().String())
+		}
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {

@@ -48,3 +48,18 @@ func TestPprofOnlyWhenAsked(t *testing.T) {
 		stop()
 	}
 }
+
+// Profiles on a listener other processes can reach are warned about.
+func TestPprofWarnsOffLoopback(t *testing.T) {
+	for addr, warn := range map[string]bool{"127.0.0.1:0": false, ":0": true} {
+		var logged strings.Builder
+		_, stop, err := Serve(addr, prometheus.NewRegistry(), slog.New(slog.NewTextHandler(&logged, nil)), true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stop()
+		if got := strings.Contains(logged.String(), "without authentication"); got != warn {
+			t.Errorf("pprof on %s: warned %v, want %v; log:\n%s", addr, got, warn, logged.String())
+		}
+	}
+}
