@@ -763,7 +763,7 @@ func (d Dimension) markdown(b *mdWriter) {
 	p := b.p
 	p("## Scale: %s", d.Name)
 	p("")
-	p("Each case on a fresh server; closed loop at concurrency %d, open loop at %s claims/s. Relative figures are against the first case; the relative ratio (claims/s ÷ empty RPCs/s measured just before, against the same for the first case) discounts a machine that got faster or slower between cases.",
+	p("Each case on a fresh server (a store seeded in process is read once before it starts, so it sits in the OS page cache as a long-running server's does); closed loop at concurrency %d, open loop at %s claims/s. Relative figures are against the first case; the relative ratio (claims/s ÷ empty RPCs/s measured just before, against the same for the first case) discounts a machine that got faster or slower between cases.",
 		d.Cases[0].Closed.Claims.Concurrency, num(d.Cases[0].Open.Claims.OfferedRate))
 	if len(d.Cases) < 3 && d.Name != "transport" {
 		p("")

@@ -281,6 +281,10 @@ func startSession(ctx context.Context, o Options, name string, sp spec) (*sessio
 			s.close()
 			return nil, err
 		}
+		if err := warmPageCache(data); err != nil {
+			s.close()
+			return nil, err
+		}
 	}
 	if err := s.startServer(ctx, data, bundle, sec, dial); err != nil {
 		s.close()
