@@ -278,13 +278,7 @@ func TestLargeBatchReleased(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	demoFams := demo.Config().Families
-	fams := make([]domain.Family, 0, 60_000)
-	for i := 0; len(fams) < cap(fams); i++ {
-		f := demoFams[i%len(demoFams)]
-		f.CardholderID = fmt.Sprintf("LB%09d", i)
-		fams = append(fams, f)
-	}
+	fams := manyFamilies("LB", 60_000)
 	before := liveHeap()
 	if err := st.PutFamilies(ctx, "", fams, nil); err != nil {
 		t.Fatal(err)
@@ -299,6 +293,18 @@ func TestLargeBatchReleased(t *testing.T) {
 	if grown > 32<<20 {
 		t.Fatalf("the live heap grew by %d MiB after a large write: the batch is still referenced", grown>>20)
 	}
+}
+
+// manyFamilies returns n copies of the demo families under new cardholder
+// IDs with the given prefix.
+func manyFamilies(prefix string, n int) []domain.Family {
+	demoFams := demo.Config().Families
+	fams := make([]domain.Family, n)
+	for i := range fams {
+		fams[i] = demoFams[i%len(demoFams)]
+		fams[i].CardholderID = fmt.Sprintf("%s%09d", prefix, i)
+	}
+	return fams
 }
 
 func liveHeap() uint64 {
@@ -320,13 +326,7 @@ func TestLargeBatchFlushFails(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	demoFams := demo.Config().Families
-	fams := make([]domain.Family, 0, 5_000)
-	for i := 0; len(fams) < cap(fams); i++ {
-		f := demoFams[i%len(demoFams)]
-		f.CardholderID = fmt.Sprintf("LF%09d", i)
-		fams = append(fams, f)
-	}
+	fams := manyFamilies("LF", 5_000)
 	full.on.Store(true)
 	done := make(chan error, 1)
 	go func() { done <- st.PutFamilies(ctx, "", fams, nil) }()
@@ -363,13 +363,7 @@ func TestLargeBatchClosed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	demoFams := demo.Config().Families
-	fams := make([]domain.Family, 0, 5_000)
-	for i := 0; len(fams) < cap(fams); i++ {
-		f := demoFams[i%len(demoFams)]
-		f.CardholderID = fmt.Sprintf("LC%09d", i)
-		fams = append(fams, f)
-	}
+	fams := manyFamilies("LC", 5_000)
 	if err := st.PutFamilies(ctx, "", fams, nil); err != nil {
 		t.Fatal(err)
 	}
