@@ -222,6 +222,22 @@ type spec struct {
 	tls                            bool
 }
 
+// seedInProcess seeds the store with the history in process (from the
+// seed cache when there is one) and reads it once into the page cache.
+func (s *session) seedInProcess(ctx context.Context, data, bundle, historyWhat string, history, window int) error {
+	if history > 0 {
+		s.gen.g.SetPhase(s.pop.Today.AddDays(-465), float64(history)/365)
+	}
+	seed := func() error { return s.seedHistory(ctx, data, bundle, historyWhat, history) }
+	if s.o.SeedCache != "" {
+		seed = func() error { return s.seedHistoryCached(ctx, data, bundle, historyWhat, history, window) }
+	}
+	if err := seed(); err != nil {
+		return err
+	}
+	return warmPageCache(data)
+}
+
 // startSession writes the population's bundle, starts a server on it with
 // a fresh data directory under OutDir, connects, and bills the history and
 // warm-up claims through it.
@@ -270,18 +286,7 @@ func startSession(ctx context.Context, o Options, name string, sp spec) (*sessio
 	// spends its measured steps flushing and compacting the families of a
 	// bundle the server wrote at its start (a million members' are 512 MB).
 	if !o.HistoryThroughServer {
-		if history > 0 {
-			s.gen.g.SetPhase(today.AddDays(-465), float64(history)/365)
-		}
-		seed := func() error { return s.seedHistory(ctx, data, bundle, historyWhat, history) }
-		if o.SeedCache != "" {
-			seed = func() error { return s.seedHistoryCached(ctx, data, bundle, historyWhat, history, window) }
-		}
-		if err := seed(); err != nil {
-			s.close()
-			return nil, err
-		}
-		if err := warmPageCache(data); err != nil {
+		if err := s.seedInProcess(ctx, data, bundle, historyWhat, history, window); err != nil {
 			s.close()
 			return nil, err
 		}
