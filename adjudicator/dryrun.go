@@ -682,13 +682,27 @@ func (d *dryRunner) selects(c dryClaim) bool {
 // leave applies what a paid claim leaves: its key, its contributions and
 // its history entry (none: it paid nothing now).
 func (d *dryRunner) leave(rec *ClaimRecord, hist *HistoryEntry, contributions []accumulators.Contribution) {
+	d.leaveDocs(rec, hist, contributions, nil)
+}
+
+// leaveDocs is leave given, when acc is set, the claim's documents with its
+// contributions already applied (its re-adjudication's, cloned from the
+// state's at rec's period): they take the state's documents' place, the
+// same sums without adding them again.
+func (d *dryRunner) leaveDocs(rec *ClaimRecord, hist *HistoryEntry, contributions []accumulators.Contribution, acc *accumulators.Docs) {
 	d.st.byKey[rec.Key] = rec
 	d.st.byID[rec.ID] = rec
-	if hist != nil {
-		d.st.pair(rec).Apply(contributions)
-		id := MemberID(rec.CardholderID, rec.PersonCode)
-		d.st.history[id] = append(d.st.history[id], *hist)
+	if hist == nil {
+		return
 	}
+	id := MemberID(rec.CardholderID, rec.PersonCode)
+	if acc != nil {
+		d.st.docs[docRef{accumulators.Member, id, rec.Period}] = acc.Member
+		d.st.docs[docRef{accumulators.Family, rec.CardholderID, rec.Period}] = acc.Family
+	} else {
+		d.st.pair(rec).Apply(contributions)
+	}
+	d.st.history[id] = append(d.st.history[id], *hist)
 }
 
 // readjudicate runs a selected claim again under snap, as a bill with the
@@ -711,10 +725,15 @@ func (d *dryRunner) readjudicate(ctx context.Context, snap *snapshot, rec *Claim
 		return dryOutcome{}, fmt.Errorf("dry run of claim %s: %w", rec.ID, err)
 	}
 	o := dryOutcome{resp: after}
+	var acc *accumulators.Docs
 	if after.Status == Paid {
 		o.hist, o.contributions = a.historyEntry(), a.contributions
+		if c := a.claim; a.period == rec.Period && c.CardholderID == rec.CardholderID && c.personCode == rec.PersonCode &&
+			a.acc.Member != nil && a.acc.Family != nil {
+			acc = &a.acc // what contribute applied o.contributions to: the state's documents, cloned
+		}
 	}
-	d.leave(rec, o.hist, o.contributions)
+	d.leaveDocs(rec, o.hist, o.contributions, acc)
 	return o, nil
 }
 
