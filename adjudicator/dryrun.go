@@ -470,6 +470,7 @@ type dryRunner struct {
 	res   *familyResult // the family's being run
 	// Buffers reused from family to family.
 	before  []dryOutcome // the baseline pass's outcomes, by claim
+	once    []dryOnce    // what either pass works out of a claim alone, by claim
 	entries []HistoryEntry
 	ids     []string
 	claims  []dryClaim
@@ -556,6 +557,8 @@ func (d *dryRunner) runFamily(ctx context.Context, f *dryFamily) error {
 		// claims dated before the drafts can change anything; without
 		// drafts, all of them.
 		d.before = slices.Grow(d.before[:0], len(claims))[:len(claims)]
+		d.once = slices.Grow(d.once[:0], len(claims))[:len(claims)]
+		clear(d.once)
 		if err := d.pass(ctx, claims, d.base, 0, func(i int, o dryOutcome) {
 			d.before[i] = o
 			if !sameOutcome(claims[i].rec.Response, o.resp) {
@@ -614,7 +617,7 @@ func (d *dryRunner) pass(ctx context.Context, claims []dryClaim, snap *snapshot,
 			fn(i, o)
 			continue
 		}
-		o, err := d.readjudicate(ctx, snap, c.rec)
+		o, err := d.readjudicate(ctx, snap, c.rec, d.onceOf(i))
 		if err != nil {
 			return err
 		}
@@ -705,18 +708,47 @@ func (d *dryRunner) leaveDocs(rec *ClaimRecord, hist *HistoryEntry, contribution
 	d.st.history[id] = append(d.st.history[id], *hist)
 }
 
+// dryOnce is what re-adjudicating a claim works out of the claim alone
+// (its clock and its syntax step), kept from the baseline pass for the
+// draft pass.
+type dryOnce struct {
+	at    time.Time // zero until worked out
+	parse claimParse
+}
+
+// onceOf is claim i's dryOnce, nil in a single pass.
+func (d *dryRunner) onceOf(i int) *dryOnce {
+	if d.sel.Compare.mode() == CompareStored {
+		return nil
+	}
+	return &d.once[i]
+}
+
 // readjudicate runs a selected claim again under snap, as a bill with the
 // clock of its original adjudication (so the filing limit reads as it
-// did), leaves what it paid, and returns its outcome.
-func (d *dryRunner) readjudicate(ctx context.Context, snap *snapshot, rec *ClaimRecord) (dryOutcome, error) {
-	at, err := idTime(rec.ID)
-	if err != nil {
-		return dryOutcome{}, fmt.Errorf("dry run: %w", err)
+// did), leaves what it paid, and returns its outcome. once, when set, is
+// what an earlier pass worked out of the claim alone, or where this one
+// keeps it.
+func (d *dryRunner) readjudicate(ctx context.Context, snap *snapshot, rec *ClaimRecord, once *dryOnce) (dryOutcome, error) {
+	var at time.Time
+	var parse *claimParse
+	if once != nil {
+		at, parse = once.at, &once.parse
+	}
+	if at.IsZero() {
+		var err error
+		if at, err = idTime(rec.ID); err != nil {
+			return dryOutcome{}, fmt.Errorf("dry run: %w", err)
+		}
+		if once != nil {
+			once.at = at
+		}
 	}
 	d.clock, d.st.at = at, rec.ID // the claim's clock, and its family as it read it
 	a := &adjudication{engine: d.shadow, snap: snap, store: d.st, submitted: rec.Claim, docs: newDocSet(d.st),
 		resp: &Response{ClaimID: rec.ID}, untraced: true, // the report shows no trace
-		hash: rec.Hash, // what hashing the claim again would give; only the record it builds, unused, keeps it
+		hash:    rec.Hash, // what hashing the claim again would give; only the record it builds, unused, keeps it
+		reparse: parse,
 		// The shadow engine and its state are this runner's alone: no
 		// other claim takes its family locks, so eligibility takes none.
 		unlockFamilies: unlockNothing}
