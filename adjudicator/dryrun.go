@@ -12,6 +12,7 @@ import (
 
 	"github.com/rxclaims/rxclaims/accumulators"
 	"github.com/rxclaims/rxclaims/domain"
+	"github.com/rxclaims/rxclaims/internal/money"
 	"github.com/shopspring/decimal"
 )
 
@@ -468,6 +469,9 @@ type dryRunner struct {
 	sel   DryRunSelection
 	clock time.Time
 	res   *familyResult // the family's being run
+	// sums are the family's totals of plan paid and patient pay, before
+	// and after, in int64 while they fit (compare).
+	sums [4]dryTotal
 	// Buffers reused from family to family.
 	before  []dryOutcome // the baseline pass's outcomes, by claim
 	once    []dryOnce    // what either pass works out of a claim alone, by claim
@@ -506,11 +510,45 @@ var earliest = domain.NewDate(1900, time.January, 1)
 // family runs the family's paid claims up to the selection's end in date
 // of service order.
 func (d *dryRunner) family(ctx context.Context, f *dryFamily) familyResult {
-	d.res = &familyResult{}
+	d.res, d.sums = &familyResult{}, [4]dryTotal{}
 	if err := d.runFamily(ctx, f); err != nil {
 		return familyResult{err: err}
 	}
+	r := &d.res.rep
+	r.PlanPaidBefore, r.PatientBefore, r.PlanPaidAfter, r.PatientAfter = d.sums[0].sum(), d.sums[1].sum(), d.sums[2].sum(), d.sums[3].sum()
 	return *d.res
+}
+
+// dryTotal is a sum of amounts with decimal.Decimal's rules (the sum at
+// the smallest exponent), in int64 (money.Fixed) while it fits, then in
+// decimal.Decimal.
+type dryTotal struct {
+	f   money.Fixed
+	d   decimal.Decimal
+	big bool
+}
+
+func (t *dryTotal) add(x decimal.Decimal) {
+	if !t.big {
+		if s := t.f.Add(money.Of(x)); s.OK() {
+			t.f = s
+			return
+		}
+		t.d, t.big = t.f.Decimal(), true
+	}
+	t.d = t.d.Add(x)
+}
+
+// sum is the total; a sum of nothing is decimal.Decimal's zero value, the
+// report's.
+func (t *dryTotal) sum() decimal.Decimal {
+	switch {
+	case t.big:
+		return t.d
+	case t.f == money.Fixed{}:
+		return decimal.Decimal{}
+	}
+	return t.f.Decimal()
 }
 
 func (d *dryRunner) runFamily(ctx context.Context, f *dryFamily) error {
@@ -776,8 +814,10 @@ func unlockNothing() {}
 func (d *dryRunner) compare(rec *ClaimRecord, before, after *Response, members map[string]bool) {
 	r := &d.res.rep
 	r.Claims++
-	r.PlanPaidBefore, r.PatientBefore = r.PlanPaidBefore.Add(before.PlanPaid), r.PatientBefore.Add(before.PatientPay)
-	r.PlanPaidAfter, r.PatientAfter = r.PlanPaidAfter.Add(after.PlanPaid), r.PatientAfter.Add(after.PatientPay)
+	d.sums[0].add(before.PlanPaid)
+	d.sums[1].add(before.PatientPay)
+	d.sums[2].add(after.PlanPaid)
+	d.sums[3].add(after.PatientPay)
 	if sameOutcome(before, after) {
 		return
 	}
@@ -821,7 +861,7 @@ func sameNull(a, b decimal.NullDecimal) bool {
 	return a.Valid == b.Valid && (!a.Valid || a.Decimal.Equal(b.Decimal))
 }
 
-func amounts(r *Response) []decimal.Decimal {
-	return []decimal.Decimal{r.IngredientCostPaid, r.DispensingFeePaid, r.TotalAllowed, r.PlanPaid, r.PatientPay,
+func amounts(r *Response) [12]decimal.Decimal {
+	return [12]decimal.Decimal{r.IngredientCostPaid, r.DispensingFeePaid, r.TotalAllowed, r.PlanPaid, r.PatientPay,
 		r.Deductible, r.Copay, r.Coinsurance, r.ProductSelection, r.ExceedingBenefitMax, r.AccumulatedDeductible, r.RemainingDeductible}
 }
