@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"runtime"
 	"slices"
 	"strings"
@@ -30,10 +31,10 @@ import (
 // later one paid. Both passes write nothing; they share the family's reads
 // (its claims, history and family versions), which are made once. The
 // draft pass also takes the baseline pass's outcomes (answers, and the
-// history entries and contributions they leave) of the family's claims
-// dated before the first date of service the drafts can change
-// (draftSnapshot): those claims see the same configuration and the same
-// earlier claims in both passes.
+// state they leave: keys, history entries and accumulators, saved once)
+// of the family's claims dated before the first date of service the
+// drafts can change (draftSnapshot): those claims see the same
+// configuration and the same earlier claims in both passes.
 //
 // Claims are re-adjudicated family by family; within a family, in date of
 // service order (ties in claim ID order, the order they were billed). The
@@ -473,8 +474,14 @@ type dryRunner struct {
 	// and after, in int64 while they fit (compare).
 	sums [4]dryTotal
 	// Buffers reused from family to family.
-	before  []dryOutcome // the baseline pass's outcomes, by claim
-	once    []dryOnce    // what either pass works out of a claim alone, by claim
+	before []dryOutcome // the baseline pass's outcomes, by claim
+	// saved is the baseline pass's state after its first at claims (at:
+	// -1, none), for the draft pass to go on from.
+	saved struct {
+		dryState
+		at int
+	}
+	once    []dryOnce // what either pass works out of a claim alone, by claim
 	entries []HistoryEntry
 	ids     []string
 	claims  []dryClaim
@@ -492,6 +499,7 @@ func newDryRunner(e *Engine, base, snap *snapshot, from domain.Date, sel DryRunS
 	d := &dryRunner{live: e, reader: reader, base: base, snap: snap, from: from, sel: sel,
 		st: &replayStore{live: e.store, byKey: map[ClaimKey]*ClaimRecord{}, byID: map[string]*ClaimRecord{},
 			docs: map[docRef]*accumulators.Doc{}, history: map[string][]HistoryEntry{}}}
+	d.saved.dryState, d.saved.at = newDryState(), -1
 	d.shadow = newShadow(d.st, func() time.Time { return d.clock }, e.canonicalKeysOnly)
 	d.shadow.priorAuths = e.priorAuths // the prior authorizations in force now
 	return d
@@ -586,7 +594,7 @@ func (d *dryRunner) runFamily(ctx context.Context, f *dryFamily) error {
 	if d.sel.Compare.mode() == CompareStored {
 		if err := d.pass(ctx, claims, d.snap, 0, func(i int, o dryOutcome) {
 			d.compare(claims[i].rec, claims[i].rec.Response, o.resp, affected)
-		}); err != nil {
+		}, -1); err != nil {
 			return err
 		}
 	} else {
@@ -597,14 +605,6 @@ func (d *dryRunner) runFamily(ctx context.Context, f *dryFamily) error {
 		d.before = slices.Grow(d.before[:0], len(claims))[:len(claims)]
 		d.once = slices.Grow(d.once[:0], len(claims))[:len(claims)]
 		clear(d.once)
-		if err := d.pass(ctx, claims, d.base, 0, func(i int, o dryOutcome) {
-			d.before[i] = o
-			if !sameOutcome(claims[i].rec.Response, o.resp) {
-				d.res.rep.BaselineDiffers++
-			}
-		}); err != nil {
-			return err
-		}
 		shared := len(claims)
 		if d.snap != d.base {
 			shared, _ = slices.BinarySearchFunc(claims, d.from, func(c dryClaim, from domain.Date) int { return c.dos.Days() - from.Days() })
@@ -612,9 +612,18 @@ func (d *dryRunner) runFamily(ctx context.Context, f *dryFamily) error {
 				shared = 0
 			}
 		}
+		d.saved.at = -1 // the baseline pass saves its state after the shared claims
+		if err := d.pass(ctx, claims, d.base, 0, func(i int, o dryOutcome) {
+			d.before[i] = o
+			if !sameOutcome(claims[i].rec.Response, o.resp) {
+				d.res.rep.BaselineDiffers++
+			}
+		}, shared); err != nil {
+			return err
+		}
 		if err := d.pass(ctx, claims, d.snap, shared, func(i int, o dryOutcome) {
 			d.compare(claims[i].rec, d.before[i].resp, o.resp, affected)
-		}); err != nil {
+		}, -1); err != nil {
 			return err
 		}
 	}
@@ -634,25 +643,39 @@ func (d *dryRunner) runFamily(ctx context.Context, f *dryFamily) error {
 // selected claim is re-adjudicated and fn gets its index and outcome;
 // every other paid claim leaves what it left when it was paid. The first
 // shared claims are not re-adjudicated: they take the baseline pass's
-// outcomes (d.before), which snap cannot change.
-func (d *dryRunner) pass(ctx context.Context, claims []dryClaim, snap *snapshot, shared int, fn func(int, dryOutcome)) error {
-	clear(d.st.byKey)
-	clear(d.st.byID)
-	clear(d.st.docs)
-	clear(d.st.history)
-	for i := range claims {
+// outcomes (d.before), which snap cannot change, and the state they leave,
+// which the baseline pass saved (d.saved) when they are not all the claims
+// (else no claim reads it). save is where a baseline pass saves its state:
+// after its first save claims, when some claims come before and after.
+func (d *dryRunner) pass(ctx context.Context, claims []dryClaim, snap *snapshot, shared int, fn func(int, dryOutcome), save int) error {
+	start := 0
+	switch {
+	case shared > 0 && (shared == len(claims) || d.saved.at == shared):
+		for i := range shared {
+			if d.selects(claims[i]) {
+				fn(i, d.before[i])
+			}
+		}
+		start = shared
+		if shared < len(claims) {
+			d.st.swap(&d.saved.dryState)
+		}
+	case shared > 0:
+		return fmt.Errorf("%w: dry run: the baseline's state after %d claims was not saved", ErrInternal, shared)
+	default:
+		d.st.clearState()
+	}
+	for i := start; i < len(claims); i++ {
 		c := &claims[i]
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		if i == save && save > 0 {
+			d.saved.at = i
+			d.st.saveTo(&d.saved.dryState)
+		}
 		if !d.selects(*c) {
 			d.leave(c.rec, &c.hist, c.rec.Contributions)
-			continue
-		}
-		if i < shared {
-			o := d.before[i]
-			d.leave(c.rec, o.hist, o.contributions)
-			fn(i, o)
 			continue
 		}
 		o, err := d.readjudicate(ctx, snap, c.rec, d.onceOf(i))
@@ -662,6 +685,50 @@ func (d *dryRunner) pass(ctx context.Context, claims []dryClaim, snap *snapshot,
 		fn(i, o)
 	}
 	return nil
+}
+
+// dryState is what the claims of a pass so far left in a replayStore.
+type dryState struct {
+	byKey   map[ClaimKey]*ClaimRecord
+	byID    map[string]*ClaimRecord
+	docs    map[docRef]*accumulators.Doc
+	history map[string][]HistoryEntry // by MemberID
+}
+
+func newDryState() dryState {
+	return dryState{byKey: map[ClaimKey]*ClaimRecord{}, byID: map[string]*ClaimRecord{}, docs: map[docRef]*accumulators.Doc{},
+		history: map[string][]HistoryEntry{}}
+}
+
+func (s *replayStore) clearState() {
+	clear(s.byKey)
+	clear(s.byID)
+	clear(s.docs)
+	clear(s.history)
+}
+
+// saveTo makes to a copy of s's state; the documents, which later claims
+// change in place, cloned. A history slice is shared: later claims only
+// append to it, past its length in to.
+func (s *replayStore) saveTo(to *dryState) {
+	clear(to.byKey)
+	clear(to.byID)
+	clear(to.docs)
+	clear(to.history)
+	maps.Copy(to.byKey, s.byKey)
+	maps.Copy(to.byID, s.byID)
+	maps.Copy(to.history, s.history)
+	for ref, doc := range s.docs {
+		to.docs[ref] = doc.Clone()
+	}
+}
+
+// swap exchanges s's state with st's.
+func (s *replayStore) swap(st *dryState) {
+	s.byKey, st.byKey = st.byKey, s.byKey
+	s.byID, st.byID = st.byID, s.byID
+	s.docs, st.docs = st.docs, s.docs
+	s.history, st.history = st.history, s.history
 }
 
 // read reads the paid claims of the members' history entries, in claim ID
