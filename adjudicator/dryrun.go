@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"runtime"
 	"slices"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/rxclaims/rxclaims/accumulators"
 	"github.com/rxclaims/rxclaims/domain"
+	"github.com/rxclaims/rxclaims/internal/money"
 	"github.com/shopspring/decimal"
 )
 
@@ -29,10 +31,10 @@ import (
 // later one paid. Both passes write nothing; they share the family's reads
 // (its claims, history and family versions), which are made once. The
 // draft pass also takes the baseline pass's outcomes (answers, and the
-// history entries and contributions they leave) of the family's claims
-// dated before the first date of service the drafts can change
-// (draftSnapshot): those claims see the same configuration and the same
-// earlier claims in both passes.
+// state they leave: keys, history entries and accumulators, saved once)
+// of the family's claims dated before the first date of service the
+// drafts can change (draftSnapshot): those claims see the same
+// configuration and the same earlier claims in both passes.
 //
 // Claims are re-adjudicated family by family; within a family, in date of
 // service order (ties in claim ID order, the order they were billed). The
@@ -468,8 +470,18 @@ type dryRunner struct {
 	sel   DryRunSelection
 	clock time.Time
 	res   *familyResult // the family's being run
+	// sums are the family's totals of plan paid and patient pay, before
+	// and after, in int64 while they fit (compare).
+	sums [4]dryTotal
 	// Buffers reused from family to family.
-	before  []dryOutcome // the baseline pass's outcomes, by claim
+	before []dryOutcome // the baseline pass's outcomes, by claim
+	// saved is the baseline pass's state after its first at claims (at:
+	// -1, none), for the draft pass to go on from.
+	saved struct {
+		dryState
+		at int
+	}
+	once    []dryOnce // what either pass works out of a claim alone, by claim
 	entries []HistoryEntry
 	ids     []string
 	claims  []dryClaim
@@ -487,6 +499,7 @@ func newDryRunner(e *Engine, base, snap *snapshot, from domain.Date, sel DryRunS
 	d := &dryRunner{live: e, reader: reader, base: base, snap: snap, from: from, sel: sel,
 		st: &replayStore{live: e.store, byKey: map[ClaimKey]*ClaimRecord{}, byID: map[string]*ClaimRecord{},
 			docs: map[docRef]*accumulators.Doc{}, history: map[string][]HistoryEntry{}}}
+	d.saved.dryState, d.saved.at = newDryState(), -1
 	d.shadow = newShadow(d.st, func() time.Time { return d.clock }, e.canonicalKeysOnly)
 	d.shadow.priorAuths = e.priorAuths // the prior authorizations in force now
 	return d
@@ -505,11 +518,45 @@ var earliest = domain.NewDate(1900, time.January, 1)
 // family runs the family's paid claims up to the selection's end in date
 // of service order.
 func (d *dryRunner) family(ctx context.Context, f *dryFamily) familyResult {
-	d.res = &familyResult{}
+	d.res, d.sums = &familyResult{}, [4]dryTotal{}
 	if err := d.runFamily(ctx, f); err != nil {
 		return familyResult{err: err}
 	}
+	r := &d.res.rep
+	r.PlanPaidBefore, r.PatientBefore, r.PlanPaidAfter, r.PatientAfter = d.sums[0].sum(), d.sums[1].sum(), d.sums[2].sum(), d.sums[3].sum()
 	return *d.res
+}
+
+// dryTotal is a sum of amounts with decimal.Decimal's rules (the sum at
+// the smallest exponent), in int64 (money.Fixed) while it fits, then in
+// decimal.Decimal.
+type dryTotal struct {
+	f   money.Fixed
+	d   decimal.Decimal
+	big bool
+}
+
+func (t *dryTotal) add(x decimal.Decimal) {
+	if !t.big {
+		if s := t.f.Add(money.Of(x)); s.OK() {
+			t.f = s
+			return
+		}
+		t.d, t.big = t.f.Decimal(), true
+	}
+	t.d = t.d.Add(x)
+}
+
+// sum is the total; a sum of nothing is decimal.Decimal's zero value, the
+// report's.
+func (t *dryTotal) sum() decimal.Decimal {
+	switch {
+	case t.big:
+		return t.d
+	case t.f == money.Fixed{}:
+		return decimal.Decimal{}
+	}
+	return t.f.Decimal()
 }
 
 func (d *dryRunner) runFamily(ctx context.Context, f *dryFamily) error {
@@ -547,7 +594,7 @@ func (d *dryRunner) runFamily(ctx context.Context, f *dryFamily) error {
 	if d.sel.Compare.mode() == CompareStored {
 		if err := d.pass(ctx, claims, d.snap, 0, func(i int, o dryOutcome) {
 			d.compare(claims[i].rec, claims[i].rec.Response, o.resp, affected)
-		}); err != nil {
+		}, -1); err != nil {
 			return err
 		}
 	} else {
@@ -556,14 +603,8 @@ func (d *dryRunner) runFamily(ctx context.Context, f *dryFamily) error {
 		// claims dated before the drafts can change anything; without
 		// drafts, all of them.
 		d.before = slices.Grow(d.before[:0], len(claims))[:len(claims)]
-		if err := d.pass(ctx, claims, d.base, 0, func(i int, o dryOutcome) {
-			d.before[i] = o
-			if !sameOutcome(claims[i].rec.Response, o.resp) {
-				d.res.rep.BaselineDiffers++
-			}
-		}); err != nil {
-			return err
-		}
+		d.once = slices.Grow(d.once[:0], len(claims))[:len(claims)]
+		clear(d.once)
 		shared := len(claims)
 		if d.snap != d.base {
 			shared, _ = slices.BinarySearchFunc(claims, d.from, func(c dryClaim, from domain.Date) int { return c.dos.Days() - from.Days() })
@@ -571,9 +612,18 @@ func (d *dryRunner) runFamily(ctx context.Context, f *dryFamily) error {
 				shared = 0
 			}
 		}
+		d.saved.at = -1 // the baseline pass saves its state after the shared claims
+		if err := d.pass(ctx, claims, d.base, 0, func(i int, o dryOutcome) {
+			d.before[i] = o
+			if !sameOutcome(claims[i].rec.Response, o.resp) {
+				d.res.rep.BaselineDiffers++
+			}
+		}, shared); err != nil {
+			return err
+		}
 		if err := d.pass(ctx, claims, d.snap, shared, func(i int, o dryOutcome) {
 			d.compare(claims[i].rec, d.before[i].resp, o.resp, affected)
-		}); err != nil {
+		}, -1); err != nil {
 			return err
 		}
 	}
@@ -593,34 +643,92 @@ func (d *dryRunner) runFamily(ctx context.Context, f *dryFamily) error {
 // selected claim is re-adjudicated and fn gets its index and outcome;
 // every other paid claim leaves what it left when it was paid. The first
 // shared claims are not re-adjudicated: they take the baseline pass's
-// outcomes (d.before), which snap cannot change.
-func (d *dryRunner) pass(ctx context.Context, claims []dryClaim, snap *snapshot, shared int, fn func(int, dryOutcome)) error {
-	clear(d.st.byKey)
-	clear(d.st.byID)
-	clear(d.st.docs)
-	clear(d.st.history)
-	for i := range claims {
+// outcomes (d.before), which snap cannot change, and the state they leave,
+// which the baseline pass saved (d.saved) when they are not all the claims
+// (else no claim reads it). save is where a baseline pass saves its state:
+// after its first save claims, when some claims come before and after.
+func (d *dryRunner) pass(ctx context.Context, claims []dryClaim, snap *snapshot, shared int, fn func(int, dryOutcome), save int) error {
+	start := 0
+	switch {
+	case shared > 0 && (shared == len(claims) || d.saved.at == shared):
+		for i := range shared {
+			if d.selects(claims[i]) {
+				fn(i, d.before[i])
+			}
+		}
+		start = shared
+		if shared < len(claims) {
+			d.st.swap(&d.saved.dryState)
+		}
+	case shared > 0:
+		return fmt.Errorf("%w: dry run: the baseline's state after %d claims was not saved", ErrInternal, shared)
+	default:
+		d.st.clearState()
+	}
+	for i := start; i < len(claims); i++ {
 		c := &claims[i]
 		if err := ctx.Err(); err != nil {
 			return err
+		}
+		if i == save && save > 0 {
+			d.saved.at = i
+			d.st.saveTo(&d.saved.dryState)
 		}
 		if !d.selects(*c) {
 			d.leave(c.rec, &c.hist, c.rec.Contributions)
 			continue
 		}
-		if i < shared {
-			o := d.before[i]
-			d.leave(c.rec, o.hist, o.contributions)
-			fn(i, o)
-			continue
-		}
-		o, err := d.readjudicate(ctx, snap, c.rec)
+		o, err := d.readjudicate(ctx, snap, c.rec, d.onceOf(i))
 		if err != nil {
 			return err
 		}
 		fn(i, o)
 	}
 	return nil
+}
+
+// dryState is what the claims of a pass so far left in a replayStore.
+type dryState struct {
+	byKey   map[ClaimKey]*ClaimRecord
+	byID    map[string]*ClaimRecord
+	docs    map[docRef]*accumulators.Doc
+	history map[string][]HistoryEntry // by MemberID
+}
+
+func newDryState() dryState {
+	return dryState{byKey: map[ClaimKey]*ClaimRecord{}, byID: map[string]*ClaimRecord{}, docs: map[docRef]*accumulators.Doc{},
+		history: map[string][]HistoryEntry{}}
+}
+
+func (s *replayStore) clearState() {
+	clear(s.byKey)
+	clear(s.byID)
+	clear(s.docs)
+	clear(s.history)
+}
+
+// saveTo makes to a copy of s's state; the documents, which later claims
+// change in place, cloned. A history slice is shared: later claims only
+// append to it, past its length in to.
+func (s *replayStore) saveTo(to *dryState) {
+	clear(to.byKey)
+	clear(to.byID)
+	clear(to.docs)
+	clear(to.history)
+	maps.Copy(to.byKey, s.byKey)
+	maps.Copy(to.byID, s.byID)
+	maps.Copy(to.history, s.history)
+	for ref, doc := range s.docs {
+		to.docs[ref] = doc.Clone()
+	}
+}
+
+// swap exchanges s's state with st's.
+func (s *replayStore) swap(st *dryState) {
+	s.byKey, st.byKey = st.byKey, s.byKey
+	s.byID, st.byID = st.byID, s.byID
+	s.docs, st.docs = st.docs, s.docs
+	s.history, st.history = st.history, s.history
 }
 
 // read reads the paid claims of the members' history entries, in claim ID
@@ -682,27 +790,70 @@ func (d *dryRunner) selects(c dryClaim) bool {
 // leave applies what a paid claim leaves: its key, its contributions and
 // its history entry (none: it paid nothing now).
 func (d *dryRunner) leave(rec *ClaimRecord, hist *HistoryEntry, contributions []accumulators.Contribution) {
+	d.leaveDocs(rec, hist, contributions, nil)
+}
+
+// leaveDocs is leave given, when acc is set, the claim's documents with its
+// contributions already applied (its re-adjudication's, cloned from the
+// state's at rec's period): they take the state's documents' place, the
+// same sums without adding them again.
+func (d *dryRunner) leaveDocs(rec *ClaimRecord, hist *HistoryEntry, contributions []accumulators.Contribution, acc *accumulators.Docs) {
 	d.st.byKey[rec.Key] = rec
 	d.st.byID[rec.ID] = rec
-	if hist != nil {
-		d.st.pair(rec).Apply(contributions)
-		id := MemberID(rec.CardholderID, rec.PersonCode)
-		d.st.history[id] = append(d.st.history[id], *hist)
+	if hist == nil {
+		return
 	}
+	id := MemberID(rec.CardholderID, rec.PersonCode)
+	if acc != nil {
+		d.st.docs[docRef{accumulators.Member, id, rec.Period}] = acc.Member
+		d.st.docs[docRef{accumulators.Family, rec.CardholderID, rec.Period}] = acc.Family
+	} else {
+		d.st.pair(rec).Apply(contributions)
+	}
+	d.st.history[id] = append(d.st.history[id], *hist)
+}
+
+// dryOnce is what re-adjudicating a claim works out of the claim alone
+// (its clock and its syntax step), kept from the baseline pass for the
+// draft pass.
+type dryOnce struct {
+	at    time.Time // zero until worked out
+	parse claimParse
+}
+
+// onceOf is claim i's dryOnce, nil in a single pass.
+func (d *dryRunner) onceOf(i int) *dryOnce {
+	if d.sel.Compare.mode() == CompareStored {
+		return nil
+	}
+	return &d.once[i]
 }
 
 // readjudicate runs a selected claim again under snap, as a bill with the
 // clock of its original adjudication (so the filing limit reads as it
-// did), leaves what it paid, and returns its outcome.
-func (d *dryRunner) readjudicate(ctx context.Context, snap *snapshot, rec *ClaimRecord) (dryOutcome, error) {
-	at, err := idTime(rec.ID)
-	if err != nil {
-		return dryOutcome{}, fmt.Errorf("dry run: %w", err)
+// did), leaves what it paid, and returns its outcome. once, when set, is
+// what an earlier pass worked out of the claim alone, or where this one
+// keeps it.
+func (d *dryRunner) readjudicate(ctx context.Context, snap *snapshot, rec *ClaimRecord, once *dryOnce) (dryOutcome, error) {
+	var at time.Time
+	var parse *claimParse
+	if once != nil {
+		at, parse = once.at, &once.parse
+	}
+	if at.IsZero() {
+		var err error
+		if at, err = idTime(rec.ID); err != nil {
+			return dryOutcome{}, fmt.Errorf("dry run: %w", err)
+		}
+		if once != nil {
+			once.at = at
+		}
 	}
 	d.clock, d.st.at = at, rec.ID // the claim's clock, and its family as it read it
 	a := &adjudication{engine: d.shadow, snap: snap, store: d.st, submitted: rec.Claim, docs: newDocSet(d.st),
 		resp: &Response{ClaimID: rec.ID}, untraced: true, // the report shows no trace
-		hash: rec.Hash, // what hashing the claim again would give; only the record it builds, unused, keeps it
+		hash:    rec.Hash, // what hashing the claim again would give; only the record it builds, unused, keeps it
+		reparse: parse,
 		// The shadow engine and its state are this runner's alone: no
 		// other claim takes its family locks, so eligibility takes none.
 		unlockFamilies: unlockNothing}
@@ -711,10 +862,15 @@ func (d *dryRunner) readjudicate(ctx context.Context, snap *snapshot, rec *Claim
 		return dryOutcome{}, fmt.Errorf("dry run of claim %s: %w", rec.ID, err)
 	}
 	o := dryOutcome{resp: after}
+	var acc *accumulators.Docs
 	if after.Status == Paid {
 		o.hist, o.contributions = a.historyEntry(), a.contributions
+		if c := a.claim; a.period == rec.Period && c.CardholderID == rec.CardholderID && c.personCode == rec.PersonCode &&
+			a.acc.Member != nil && a.acc.Family != nil {
+			acc = &a.acc // what contribute applied o.contributions to: the state's documents, cloned
+		}
 	}
-	d.leave(rec, o.hist, o.contributions)
+	d.leaveDocs(rec, o.hist, o.contributions, acc)
 	return o, nil
 }
 
@@ -725,8 +881,10 @@ func unlockNothing() {}
 func (d *dryRunner) compare(rec *ClaimRecord, before, after *Response, members map[string]bool) {
 	r := &d.res.rep
 	r.Claims++
-	r.PlanPaidBefore, r.PatientBefore = r.PlanPaidBefore.Add(before.PlanPaid), r.PatientBefore.Add(before.PatientPay)
-	r.PlanPaidAfter, r.PatientAfter = r.PlanPaidAfter.Add(after.PlanPaid), r.PatientAfter.Add(after.PatientPay)
+	d.sums[0].add(before.PlanPaid)
+	d.sums[1].add(before.PatientPay)
+	d.sums[2].add(after.PlanPaid)
+	d.sums[3].add(after.PatientPay)
 	if sameOutcome(before, after) {
 		return
 	}
@@ -770,7 +928,7 @@ func sameNull(a, b decimal.NullDecimal) bool {
 	return a.Valid == b.Valid && (!a.Valid || a.Decimal.Equal(b.Decimal))
 }
 
-func amounts(r *Response) []decimal.Decimal {
-	return []decimal.Decimal{r.IngredientCostPaid, r.DispensingFeePaid, r.TotalAllowed, r.PlanPaid, r.PatientPay,
+func amounts(r *Response) [12]decimal.Decimal {
+	return [12]decimal.Decimal{r.IngredientCostPaid, r.DispensingFeePaid, r.TotalAllowed, r.PlanPaid, r.PatientPay,
 		r.Deductible, r.Copay, r.Coinsurance, r.ProductSelection, r.ExceedingBenefitMax, r.AccumulatedDeductible, r.RemainingDeductible}
 }

@@ -44,9 +44,12 @@ type adjudication struct {
 	retro     *retroTurn  // a retro job's re-bill (retro.go)
 	resp      *Response
 	docs      *docSet
-	step      string      // the name of the step running, which the trace shows
-	untraced  bool        // no trace is kept: a dry run reports none
-	day       domain.Date // the day the claim reads (today), zero until read
+	step      string // the name of the step running, which the trace shows
+	untraced  bool   // no trace is kept: a dry run reports none
+	// reparse, when set, is a dry run's parse of the claim, kept from its
+	// first pass to its second: syntax copies it when ok, else fills it.
+	reparse *claimParse
+	day     domain.Date // the day the claim reads (today), zero until read
 
 	key            ClaimKey
 	hash           string

@@ -135,6 +135,12 @@ func (a *adjudication) release() {
 
 // syntax is step 1: every field present and well formed.
 func (a *adjudication) syntax(context.Context) error {
+	if r := a.reparse; r != nil && r.ok { // a dry run's second pass: the same claim, the same day
+		p := r.claim
+		a.claim, a.key, a.hash = &p, r.key, r.hash
+		a.trace("", "all fields valid")
+		return nil
+	}
 	p, rejects := parseClaim(a.submitted, a.today())
 	if len(rejects) > 0 {
 		a.resp.reject(rejects...)
@@ -145,6 +151,9 @@ func (a *adjudication) syntax(context.Context) error {
 	a.claim, a.key = p, p.key()
 	if a.hash == "" { // else a dry run's, the stored record's hash of the same claim
 		a.hash = a.submitted.hash()
+	}
+	if a.reparse != nil { // as parsed, before any later step changes it
+		*a.reparse = claimParse{claim: *p, key: a.key, hash: a.hash, ok: true}
 	}
 	return nil
 }

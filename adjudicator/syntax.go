@@ -30,6 +30,16 @@ type parsedClaim struct {
 	occ           string          // other coverage code [308-C8], one digit; "0" when not sent
 }
 
+// claimParse is a claim's syntax step as it left it: parsed, keyed and
+// hashed (ok), for a dry run to take again instead of parsing the claim
+// again.
+type claimParse struct {
+	claim parsedClaim
+	key   ClaimKey
+	hash  string
+	ok    bool
+}
+
 func (p *parsedClaim) key() ClaimKey {
 	return ClaimKey{PharmacyNPI: p.PharmacyNPI, RxNumber: p.rx, FillNumber: p.FillNumber, DateOfService: p.dos.String()}
 }
