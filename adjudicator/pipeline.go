@@ -605,10 +605,16 @@ func (a *adjudication) outOfPocket(context.Context) error {
 
 // memberShare is the sum of what the member pays.
 func memberShare(r *Response) decimal.Decimal {
-	if s := money.Of(r.Deductible).Add(money.Of(r.Copay)).Add(money.Of(r.Coinsurance)).Add(money.Of(r.ProductSelection)); s.OK() {
+	if s := memberShareFixed(r); s.OK() {
 		return s.Decimal(r.Deductible)
 	}
 	return r.Deductible.Add(r.Copay).Add(r.Coinsurance).Add(r.ProductSelection)
+}
+
+// memberShareFixed is memberShare in int64 (money.Fixed); not OK when an
+// amount does not fit.
+func memberShareFixed(r *Response) money.Fixed {
+	return money.Of(r.Deductible).Add(money.Of(r.Copay)).Add(money.Of(r.Coinsurance)).Add(money.Of(r.ProductSelection))
 }
 
 // capMemberShare takes what the member pays beyond rem back from the
@@ -617,7 +623,7 @@ func memberShare(r *Response) decimal.Decimal {
 // amounts fit, else in decimal.Decimal, to the same amounts.
 func capMemberShare(r *Response, rem decimal.Decimal) bool {
 	parts := [...]*decimal.Decimal{&r.ProductSelection, &r.Coinsurance, &r.Copay, &r.Deductible}
-	over := money.Of(r.Deductible).Add(money.Of(r.Copay)).Add(money.Of(r.Coinsurance)).Add(money.Of(r.ProductSelection)).Sub(money.Of(rem))
+	over := memberShareFixed(r).Sub(money.Of(rem))
 	if !over.OK() {
 		return capMemberShareDecimal(parts[:], rem)
 	}
