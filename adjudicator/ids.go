@@ -17,7 +17,7 @@ import (
 // of a sequence started at random, each above the last it issued and
 // above the floor it is given (a hybrid logical clock), so they are
 // unique and increasing in the process even when its clock steps back or
-// lags another process's by up to maxClockOffset. A clock set back
+// lags another process's by up to MaxClockOffset. A clock set back
 // further, or a floor further ahead, is no skew: IDs then follow the
 // clock, as the days claims read do (today), so that a replay, which
 // takes a claim's day from its ID, reads the day the claim read.
@@ -25,6 +25,12 @@ type idClock struct {
 	mu   sync.Mutex
 	seq  uint32   // the sequence of clock-based IDs
 	last [10]byte // the last ID issued
+	// behind is how far the ID the last one had to be above (the last
+	// issued, or the floor) was ahead of the clock, in milliseconds (0
+	// when not ahead); beyond counts the IDs for which that was more than
+	// MaxClockOffset, issued on the clock instead (ClockStats).
+	behind int64
+	beyond uint64
 }
 
 // next returns the clock-based next ID, or one a little above the larger
@@ -43,7 +49,9 @@ func (c *idClock) next(now time.Time, floor string) string {
 			low = f
 		}
 	}
-	if idMillis(low) > now.Add(maxClockOffset).UnixMilli() {
+	c.behind = max(0, idMillis(low)-now.UnixMilli())
+	if c.behind > MaxClockOffset.Milliseconds() {
+		c.beyond++
 		low = [10]byte{} // the clock was set back
 	}
 	if bytes.Compare(id[:], low[:]) <= 0 {
@@ -57,24 +65,47 @@ func (c *idClock) next(now time.Time, floor string) string {
 	return hex.EncodeToString(id[:])
 }
 
-// maxClockOffset bounds the skew between processes' clocks (and a
-// clock's step back) that IDs are kept in order across.
-const maxClockOffset = time.Minute
+// MaxClockOffset bounds the skew between processes' clocks (and a
+// clock's step back) that IDs, so claims within a family, are kept in
+// commit order across.
+const MaxClockOffset = time.Minute
 
 // idMillis is the milliseconds an ID carries.
 func idMillis(id [10]byte) int64 { return int64(binary.BigEndian.Uint64(id[:8]) >> 16) }
 
 // at is the clock's time: now, or the time the last ID issued carries when
-// that is later by no more than maxClockOffset (a floor lifted it). Days
+// that is later by no more than MaxClockOffset (a floor lifted it). Days
 // read from it are not before the day of an ID already issued.
 func (c *idClock) at(now time.Time) time.Time {
 	c.mu.Lock()
 	t := time.UnixMilli(idMillis(c.last))
 	c.mu.Unlock()
-	if t.After(now) && t.Sub(now) <= maxClockOffset {
+	if t.After(now) && t.Sub(now) <= MaxClockOffset {
 		return t
 	}
 	return now
+}
+
+// ClockStats is what the engine's ID clock has seen of the skew between
+// its clock and the IDs it had to issue above (metrics, alerts).
+type ClockStats struct {
+	// Behind is how far the ID the last one issued had to be above (this
+	// engine's last ID, or the last ID another instance recorded under the
+	// claim's family) was ahead of the clock: the skew behind the
+	// instance that is furthest ahead, or a step back of the clock; 0
+	// when the clock was ahead.
+	Behind time.Duration
+	// Beyond counts IDs issued when that was more than MaxClockOffset: the
+	// IDs then follow the clock, and a replay of those families may take
+	// their claims in another order than they were committed in.
+	Beyond uint64
+}
+
+// ClockStats reports the ID clock's skew figures.
+func (e *Engine) ClockStats() ClockStats {
+	e.ids.mu.Lock()
+	defer e.ids.mu.Unlock()
+	return ClockStats{Behind: time.Duration(e.ids.behind) * time.Millisecond, Beyond: e.ids.beyond}
 }
 
 // issued counts the IDs issued (modulo 2^32, from a random start).

@@ -1,6 +1,7 @@
 package adjudicator
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
@@ -36,9 +37,9 @@ func TestIDClock(t *testing.T) {
 	if got := c.at(time.UnixMilli(0x40)); !got.Equal(time.UnixMilli(0x40)) {
 		t.Errorf("at(0x40 ms) = %v; want 0x40 ms", got.UnixMilli())
 	}
-	// A clock set back further than maxClockOffset is followed, by the
+	// A clock set back further than MaxClockOffset is followed, by the
 	// IDs and the clock's time.
-	later := time.UnixMilli(0x30).Add(maxClockOffset + time.Millisecond)
+	later := time.UnixMilli(0x30).Add(MaxClockOffset + time.Millisecond)
 	if got, want := c.next(later, ""), "00000000ea9100000006"; got != want {
 		t.Fatalf("next after %v = %s; want %s", later.UnixMilli(), got, want)
 	}
@@ -47,5 +48,34 @@ func TestIDClock(t *testing.T) {
 	}
 	if got := c.at(now); !got.Equal(now) {
 		t.Errorf("at(0x10 ms), set back = %v; want 0x10 ms", got.UnixMilli())
+	}
+}
+
+// TestIDClockStats: the clock reports how far the ID it had to be above
+// was ahead of it, and counts the IDs issued when that was beyond
+// MaxClockOffset.
+func TestIDClockStats(t *testing.T) {
+	e := &Engine{}
+	now := time.UnixMilli(1_000_000)
+	ahead := func(d time.Duration) string {
+		return fmt.Sprintf("%012x00000000", now.Add(d).UnixMilli())
+	}
+	steps := []struct {
+		floor  string
+		behind time.Duration
+		beyond uint64
+	}{
+		{"", 0, 0},
+		{ahead(-time.Second), 0, 0}, // a floor behind the clock
+		{ahead(1500 * time.Millisecond), 1500 * time.Millisecond, 0}, // 1.5 s ahead
+		{"", 1500 * time.Millisecond, 0},                             // the last ID, still ahead
+		{ahead(MaxClockOffset + time.Second), MaxClockOffset + time.Second, 1},
+		{"", 0, 1}, // the IDs followed the clock
+	}
+	for i, s := range steps {
+		e.ids.next(now, s.floor)
+		if got := e.ClockStats(); got.Behind != s.behind || got.Beyond != s.beyond {
+			t.Errorf("step %d (floor %q): %+v; want behind %v, beyond %d", i, s.floor, got, s.behind, s.beyond)
+		}
 	}
 }

@@ -42,6 +42,7 @@ func knownMetrics(t *testing.T) []string {
 	load := metrics.NewLoad(reg, func() float64 { return 0 }, 1)
 	load.Shed("Bill")
 	load.Late("Bill")
+	metrics.RegisterIDClock(reg, func() (time.Duration, uint64) { return 0, 0 }, time.Minute)
 	l, err := loader.Open(loader.Options{Dir: t.TempDir(), Profiles: &parse.Profiles{}, Registerer: reg})
 	if err != nil {
 		t.Fatal(err)

@@ -172,6 +172,10 @@ func Run(ctx context.Context, o Options) (err error) {
 	seq, head := st.AuditHead()
 	log.Info("audit trail", "entries", seq, "head", head.String())
 	m.ConfigLoaded(time.Now())
+	metrics.RegisterIDClock(reg, func() (time.Duration, uint64) {
+		c := engine.ClockStats()
+		return c.Behind, c.Beyond
+	}, adjudicator.MaxClockOffset)
 
 	lis, err := listen(binds)
 	if err != nil {

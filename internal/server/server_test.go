@@ -222,6 +222,9 @@ func checkMetrics(t *testing.T, addr net.Addr) string {
 		`rxclaims_cache_hits_total{cache="families"}`,
 		`rxclaims_store_disk_usage_bytes`,
 		`rxclaims_build_info{goversion="`,
+		"rxclaims_id_clock_behind_seconds 0\n",
+		"rxclaims_id_clock_skew_exceeded_total 0\n",
+		"rxclaims_id_clock_bound_seconds 60\n",
 	} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %s", want)

@@ -62,6 +62,15 @@ func TestIDsInCommitOrderAcrossSkewedClocks(t *testing.T) {
 			ids, bills = append(ids, resp.ClaimID), bills+1
 		}
 	}
+	// Instance B's last ID followed A's: B reports its clock about 10 s
+	// behind (the metric RxclaimsClockSkew watches), within the bound; A
+	// was never behind.
+	if c := engines[1].ClockStats(); c.Behind < 9*time.Second || c.Behind > 11*time.Second || c.Beyond != 0 {
+		t.Errorf("instance B's clock stats %+v; want about 10 s behind, none beyond", c)
+	}
+	if c := engines[0].ClockStats(); c.Behind != 0 || c.Beyond != 0 {
+		t.Errorf("instance A's clock stats %+v; want 0", c)
+	}
 	for i := 1; i < len(ids); i++ {
 		if ids[i] <= ids[i-1] {
 			t.Errorf("ID %d (%s, instance %d) is not above ID %d (%s), committed before it", i, ids[i], i%2, i-1, ids[i-1])
