@@ -439,7 +439,9 @@ func merge(c *config.Config, b *edits.Book, src *config.Config, r importRoles, n
 	}
 	sum.Pharmacies = upsert(&c.Pharmacies, src.Pharmacies, func(x domain.Pharmacy) string { return x.NPI })
 	sum.Drugs = upsert(&c.Drugs, src.Drugs, func(x domain.Drug) string { return x.NDC })
-	sum.Schedules = upsert(&c.Schedules, src.Schedules, func(x edits.Schedule) string { return x.ID })
+	if sum.Schedules, err = c.ImportSchedules(src.Schedules, r.maker, r.checker, now); err != nil {
+		return ImportSummary{}, err
+	}
 	if err := checkGenericEquivalents(c.Drugs, src.Drugs); err != nil {
 		return ImportSummary{}, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}

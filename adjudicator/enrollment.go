@@ -101,9 +101,10 @@ type Catalog struct {
 	Prescribers []domain.Prescriber
 }
 
-// UpsertCatalog replaces drugs, pharmacies, schedules and prescribers by
-// key (NDC, NPI, ID), adding those not yet known, and networks as
-// config.SyncNetworks says (a network with dated versions is refused), in one
+// UpsertCatalog replaces drugs, pharmacies and prescribers by key (NDC,
+// NPI), adding those not yet known, and schedules and networks as
+// config.SyncSchedules and config.SyncNetworks say (one with dated
+// versions is refused), in one
 // configuration change written with audit (required, as for every configuration change): all
 // of it applies or none.
 func (e *Engine) UpsertCatalog(ctx context.Context, cat Catalog, audit *AuditEntry) error {
@@ -113,7 +114,9 @@ func (e *Engine) UpsertCatalog(ctx context.Context, cat Catalog, audit *AuditEnt
 	audit.setDetail(fmt.Sprintf("drugs %d, pharmacies %d, networks %d, schedules %d, prescribers %d",
 		len(cat.Drugs), len(cat.Pharmacies), len(cat.Networks), len(cat.Schedules), len(cat.Prescribers)))
 	return e.UpdateConfig(ctx, audit, func(c *config.Config) error {
-		upsert(&c.Schedules, cat.Schedules, func(x edits.Schedule) string { return x.ID })
+		if err := c.SyncSchedules(cat.Schedules); err != nil {
+			return err
+		}
 		if err := c.SyncNetworks(cat.Networks); err != nil {
 			return err
 		}

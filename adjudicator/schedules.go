@@ -1,10 +1,11 @@
 package adjudicator
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 
+	"github.com/rxclaims/rxclaims/config"
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/edits"
 	"github.com/shopspring/decimal"
 )
@@ -61,19 +62,37 @@ func (a *adjudication) schedule(ref *edits.ScheduleRef, unit edits.ScheduleUnit)
 	return a.snap.schedules.Resolve(ref, claimFacts{a}, a.claim.dos, unit)
 }
 
-// compileSchedules validates and compiles the configuration's schedules.
-func compileSchedules(list []edits.Schedule) (edits.Schedules, error) {
-	out := make(edits.Schedules, len(list))
-	for i := range list {
-		s := &list[i]
-		if out[s.ID] != nil {
-			return nil, fmt.Errorf("schedule %s appears twice", s.ID)
+// compileSchedules validates and compiles the configuration's schedule
+// versions and keeps, for each schedule, its Active versions with the
+// dates they are in force (config.VersionsInForce: they hand over by
+// date, and inactivating a later one never re-extends an earlier one).
+func compileSchedules(cfg *config.Config) (edits.Schedules, error) {
+	var ps domain.Problems
+	compiled := make(map[*config.Schedule]*edits.CompiledSchedule, len(cfg.Schedules))
+	for i := range cfg.Schedules {
+		s := &cfg.Schedules[i]
+		if err := s.Validate(); err != nil {
+			ps.Wrap(domain.Index("schedules", i), s.Ref(), err)
+			continue
 		}
-		c, err := edits.CompileSchedule(s, edits.IsScheduleColumn)
+		c, err := edits.CompileSchedule(&s.Schedule, edits.IsScheduleColumn)
 		if err != nil {
-			return nil, err
+			ps.Add("", err)
+			continue
 		}
-		out[s.ID] = c
+		compiled[s] = c
+	}
+	ps.Add("", cfg.CheckScheduleVersions())
+	if len(ps) > 0 {
+		return nil, ps
+	}
+	inForce := config.VersionsInForce(cfg.Schedules)
+	out := make(edits.Schedules, len(inForce))
+	for id, vs := range inForce {
+		out[id] = make([]edits.ScheduleVersion, 0, len(vs))
+		for _, v := range vs {
+			out[id] = append(out[id], edits.ScheduleVersion{CompiledSchedule: compiled[v.Version], Version: v.Version.Version, Window: v.Window})
+		}
 	}
 	return out, nil
 }

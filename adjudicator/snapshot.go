@@ -92,7 +92,7 @@ func compile(in *config.Config) (*snapshot, error) {
 		routes:         compileRoutes(cfg),
 	}
 	s.addRecords(cfg, &ps)
-	s.schedules, err = compileSchedules(cfg.Schedules)
+	s.schedules, err = compileSchedules(cfg)
 	ps.Add("", err)
 	book, err := edits.NewBook(cfg.Edits)
 	ps.Add("", err)

@@ -25,8 +25,9 @@ type Config struct {
 	// plan's prescriber_validation is ON.
 	Prescribers []domain.Prescriber `json:"prescribers,omitempty"`
 	Edits       []edits.Edit        `json:"edits,omitempty"`
-	// Schedules are the lookup tables edits take amounts from (DOMAIN §9).
-	Schedules []edits.Schedule `json:"schedules,omitempty"`
+	// Schedules are the lookup tables edits take amounts from (DOMAIN §9),
+	// each in one or more versions.
+	Schedules []Schedule `json:"schedules,omitempty"`
 	Families  []domain.Family  `json:"families,omitempty"`
 }
 

@@ -22,6 +22,9 @@ func (c *Config) Normalize() error {
 	for i := range c.Networks {
 		c.Networks[i].Dated.normalize(&c.Networks[i].Audit)
 	}
+	for i := range c.Schedules {
+		c.Schedules[i].Dated.normalize(&c.Schedules[i].Audit)
+	}
 	c.normalizeHierarchy()
 	for i := range c.Plans {
 		p := &c.Plans[i]

@@ -106,7 +106,7 @@ func (c *Config) SyncNetworks(ns []domain.Network) error {
 		case len(vs) == 0:
 			c.Networks = append(c.Networks, Network{Network: n})
 			c.Networks[len(c.Networks)-1].Dated.normalize(&c.Networks[len(c.Networks)-1].Audit)
-		case len(vs) == 1 && vs[0].Version == 1 && vs[0].Status == edits.Active && vs[0].Effective.IsZero() && vs[0].Termination.IsZero():
+		case len(vs) == 1 && undatedOne(&vs[0].Dated):
 			i, _ := versionAt(c.Networks, "network", n.ID, 1)
 			c.Networks[i].Network = n
 		default:

@@ -56,7 +56,8 @@ func (d *Dated) normalize(a *edits.Audit) {
 	}
 }
 
-// versioned is a versioned record: a *Plan or a *Network.
+// versioned is a versioned record: a *Plan, *Network, *Schedule or the
+// settings of a level.
 type versioned[T any] interface {
 	*T
 	Ref() string // "plan PPO v2"
@@ -326,10 +327,13 @@ func oneDraft[T any, P versioned[T]](list []T, id string) error {
 // replaces it: it hands over to no other version by date, and past claims
 // keep their answers through the configuration version each records.
 func bundleOwn[T any, P versioned[T]](list []T, here, x P) bool {
-	undated := func(d *Dated) bool {
-		return d.Version == 1 && d.Status == edits.Active && d.Effective.IsZero() && d.Termination.IsZero()
-	}
-	return undated(here.dated()) && undated(x.dated()) && len(versionsOf[T, P](list, here.key())) == 1
+	return undatedOne(here.dated()) && undatedOne(x.dated()) && len(versionsOf[T, P](list, here.key())) == 1
+}
+
+// undatedOne reports whether d is version 1, Active, in force on every
+// date: a record as a bundle or a loader file without versions gives it.
+func undatedOne(d *Dated) bool {
+	return d.Version == 1 && d.Status == edits.Active && d.Effective.IsZero() && d.Termination.IsZero()
 }
 
 // sameVersion reports whether two versions say the same thing with the

@@ -323,18 +323,50 @@ func (c *CompiledSchedule) Lookup(f ScheduleFacts, day domain.Date) int {
 	return best
 }
 
-// Schedules are the compiled schedules of a configuration, by ID.
-type Schedules map[string]*CompiledSchedule
+// ScheduleVersion is a compiled version of a schedule with the dates it
+// is in force (a later version takes over from its effective date).
+type ScheduleVersion struct {
+	*CompiledSchedule
+	Version int
+	Window  domain.Range
+}
+
+// Schedules are the compiled schedules of a configuration, by ID: each
+// schedule's Active versions with their windows (none when no version is
+// in force on any date).
+type Schedules map[string][]ScheduleVersion
+
+// On returns the version of schedule id in force on day, or nil.
+func (ss Schedules) On(id string, day domain.Date) *ScheduleVersion {
+	vs := ss[id]
+	for i := range vs {
+		if vs[i].Window.Contains(day) {
+			return &vs[i]
+		}
+	}
+	return nil
+}
+
+// name is how a trace names the version: its ID, and its number from
+// version 2 on (a schedule of one version reads as it always did).
+func (v *ScheduleVersion) name() string {
+	if v.Version > 1 {
+		return v.ID + " v" + strconv.Itoa(v.Version)
+	}
+	return v.ID
+}
 
 // CheckUse reports what is wrong with a use: what CheckRef finds, or a
-// rate schedule amount unfit for the unit.
+// rate schedule amount unfit for the unit in any version.
 func (ss Schedules) CheckUse(u ScheduleUse) error {
 	if err := ss.CheckRef(u.Ref); err != nil {
 		return err
 	}
-	for n, l := range ss[u.Ref.Schedule].Lines {
-		if err := u.Unit.check(*l.Amount); err != nil {
-			return fmt.Errorf("schedule %s line %d: %w", u.Ref.Schedule, n+1, err)
+	for _, v := range ss[u.Ref.Schedule] {
+		for n, l := range v.Lines {
+			if err := u.Unit.check(*l.Amount); err != nil {
+				return fmt.Errorf("schedule %s line %d: %w", v.name(), n+1, err)
+			}
 		}
 	}
 	return nil
@@ -343,16 +375,31 @@ func (ss Schedules) CheckUse(u ScheduleUse) error {
 // CheckRef reports what is wrong with ref: an unknown schedule, or one of
 // the wrong kind.
 func (ss Schedules) CheckRef(ref *ScheduleRef) error {
-	if s := ss[ref.Schedule]; s == nil {
-		return fmt.Errorf("schedule %q is not configured", ref.Schedule)
-	} else if s.Kind != RateSchedule {
-		return fmt.Errorf("schedule %s is an %s schedule, not a RATE schedule", s.ID, s.Kind)
+	if err := ss.checkKind(ref.Schedule, RateSchedule, "schedule", "a RATE schedule"); err != nil {
+		return err
 	}
 	for _, id := range ref.Adjustments {
-		if s := ss[id]; s == nil {
-			return fmt.Errorf("adjustment rule %q is not configured", id)
-		} else if s.Kind != AdjustmentSchedule {
-			return fmt.Errorf("schedule %s is a %s schedule, not an ADJUSTMENT rule", s.ID, s.Kind)
+		if err := ss.checkKind(id, AdjustmentSchedule, "adjustment rule", "an ADJUSTMENT rule"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkKind reports a schedule not configured, or a version of it not of
+// kind.
+func (ss Schedules) checkKind(id string, kind ScheduleKind, noun, want string) error {
+	vs, ok := ss[id]
+	if !ok {
+		return fmt.Errorf("%s %q is not configured", noun, id)
+	}
+	for _, v := range vs {
+		if v.Kind != kind {
+			article := "a"
+			if v.Kind == AdjustmentSchedule {
+				article = "an"
+			}
+			return fmt.Errorf("schedule %s is %s %s schedule, not %s", v.name(), article, v.Kind, want)
 		}
 	}
 	return nil
@@ -363,24 +410,27 @@ func (ss Schedules) CheckRef(ref *ScheduleRef) error {
 // account of the lines used; ok is false when no line of the rate schedule
 // applies.
 func (ss Schedules) Resolve(ref *ScheduleRef, f ScheduleFacts, day domain.Date, unit ScheduleUnit) (amount decimal.Decimal, how string, ok bool) {
-	rate := ss[ref.Schedule]
-	i := -1
-	if rate != nil {
-		i = rate.Lookup(f, day)
+	rate := ss.On(ref.Schedule, day)
+	if rate == nil {
+		return decimal.Zero, "no version of " + ref.Schedule + " is in force", false
 	}
+	i := rate.Lookup(f, day)
 	if i < 0 {
-		return decimal.Zero, "no line of " + ref.Schedule + " applies", false
+		return decimal.Zero, "no line of " + rate.name() + " applies", false
 	}
 	places, show := unit.Places(), unit.format
 	base := rate.Lines[i].Amount.Round(places)
 	var b strings.Builder
-	b.WriteString(ref.Schedule + " line " + strconv.Itoa(i+1) + " = " + show(base))
+	b.WriteString(rate.name() + " line " + strconv.Itoa(i+1) + " = " + show(base))
 	adjusted := false
 	amount = base
 	sum, hundred := decimal.Zero, decimal.NewFromInt(100)
 	for _, id := range ref.Adjustments {
-		adj := ss[id]
-		j := adj.Lookup(f, day)
+		adj := ss.On(id, day)
+		j := -1
+		if adj != nil {
+			j = adj.Lookup(f, day)
+		}
 		if j < 0 {
 			continue
 		}
@@ -392,10 +442,10 @@ func (ss Schedules) Resolve(ref *ScheduleRef, f ScheduleFacts, day domain.Date, 
 		var delta decimal.Decimal
 		if l.Percent != nil {
 			delta = on.Mul(*l.Percent).Div(hundred).Round(places)
-			b.WriteString("; " + id + " line " + strconv.Itoa(j+1) + " " + l.Percent.String() + "% = " + show(delta))
+			b.WriteString("; " + adj.name() + " line " + strconv.Itoa(j+1) + " " + l.Percent.String() + "% = " + show(delta))
 		} else {
 			delta = l.Absolute.Round(places)
-			b.WriteString("; " + id + " line " + strconv.Itoa(j+1) + " " + show(delta))
+			b.WriteString("; " + adj.name() + " line " + strconv.Itoa(j+1) + " " + show(delta))
 		}
 		adjusted = true
 		if ref.InSequence {

@@ -94,7 +94,7 @@ func TestScheduleResolve(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ss[s.ID] = c
+		ss[s.ID] = []ScheduleVersion{{CompiledSchedule: c, Version: 1}}
 	}
 	day := domain.NewDate(2026, 3, 1)
 	big, small := MapFacts{"chain": "big"}, MapFacts{}
@@ -116,6 +116,38 @@ func TestScheduleResolve(t *testing.T) {
 	}
 	if _, _, ok := ss.Resolve(&ScheduleRef{Schedule: "FEE"}, big, domain.NewDate(2025, 1, 1), Money); ok {
 		t.Error("a rate schedule with no line in effect must not resolve")
+	}
+	// A second version of FEE from April: 3.00; the trace names it.
+	v2, err := CompileSchedule(&Schedule{ID: "FEE", Kind: RateSchedule, Columns: []string{},
+		Lines: []ScheduleLine{{Values: []string{}, Amount: dec("3"), Range: from}}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	april := domain.NewDate(2026, 4, 1)
+	ss["FEE"] = []ScheduleVersion{
+		{CompiledSchedule: ss["FEE"][0].CompiledSchedule, Version: 1, Window: domain.Range{To: april.AddDays(-1)}},
+		{CompiledSchedule: v2, Version: 2, Window: domain.Range{From: april}},
+	}
+	for _, tc := range []struct {
+		day       domain.Date
+		want, how string
+	}{
+		{day, "2.5", "FEE line 1 = 2.50"},
+		{april, "3", "FEE v2 line 1 = 3.00"},
+	} {
+		if got, how, ok := ss.Resolve(&ScheduleRef{Schedule: "FEE"}, big, tc.day, Money); !ok || got.String() != tc.want || how != tc.how {
+			t.Errorf("FEE on %s: %s (%s), %v; want %s (%s)", tc.day, got, how, ok, tc.want, tc.how)
+		}
+	}
+	ss["GONE"] = nil // configured, no version in force
+	if _, how, ok := ss.Resolve(&ScheduleRef{Schedule: "GONE"}, big, day, Money); ok || how != "no version of GONE is in force" {
+		t.Errorf("a schedule with no version in force resolved: %q, %v", how, ok)
+	}
+	if err := ss.CheckRef(&ScheduleRef{Schedule: "GONE"}); err != nil {
+		t.Errorf("a configured schedule with no version in force: %v", err)
+	}
+	if err := ss.CheckRef(&ScheduleRef{Schedule: "NONE"}); err == nil || err.Error() != `schedule "NONE" is not configured` {
+		t.Errorf("an unknown schedule: %v", err)
 	}
 	if err := ss.CheckRef(&ScheduleRef{Schedule: "PCT"}); err == nil {
 		t.Error("an adjustment rule used as a rate schedule must be refused")
