@@ -27,8 +27,8 @@ type Config struct {
 	Edits       []edits.Edit        `json:"edits,omitempty"`
 	// Schedules are the lookup tables edits take amounts from (DOMAIN §9),
 	// each in one or more versions.
-	Schedules []Schedule `json:"schedules,omitempty"`
-	Families  []domain.Family  `json:"families,omitempty"`
+	Schedules []Schedule      `json:"schedules,omitempty"`
+	Families  []domain.Family `json:"families,omitempty"`
 }
 
 // Plan is one version of a benefit plan: its networks, formulary,
