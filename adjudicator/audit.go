@@ -101,6 +101,11 @@ func PlanObject(id string, version int) string { return fmt.Sprintf("plan %s v%d
 // NetworkObject names one network version as an audit object.
 func NetworkObject(id string, version int) string { return fmt.Sprintf("network %s v%d", id, version) }
 
+// ScheduleObject names one schedule version as an audit object.
+func ScheduleObject(id string, version int) string {
+	return fmt.Sprintf("schedule %s v%d", id, version)
+}
+
 // SettingsVersionObject names one version of a level's settings as an
 // audit object: "settings PBM v2", "client ACME v2", "group G1 v3".
 func SettingsVersionObject(level config.Level, id string, version int) string {

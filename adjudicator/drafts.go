@@ -17,9 +17,10 @@ type DraftKind string
 
 // The kinds of drafts a dry run applies (draftKinds).
 const (
-	DraftEdit    DraftKind = "edit"
-	DraftPlan    DraftKind = "plan"
-	DraftNetwork DraftKind = "network"
+	DraftEdit     DraftKind = "edit"
+	DraftPlan     DraftKind = "plan"
+	DraftNetwork  DraftKind = "network"
+	DraftSchedule DraftKind = "schedule"
 	// The hierarchy's settings versions: the PBM's (ID "PBM"), a
 	// client's and a group's.
 	DraftSettings DraftKind = "settings"
@@ -95,6 +96,10 @@ var draftKinds = map[DraftKind]func(cfg *config.Config, id string, version int, 
 	DraftNetwork: func(cfg *config.Config, id string, version int, by string) (domain.Date, error) {
 		n, err := cfg.ActivateNetwork(id, version, by, time.Time{})
 		return n.Effective, err
+	},
+	DraftSchedule: func(cfg *config.Config, id string, version int, by string) (domain.Date, error) {
+		s, err := cfg.ActivateSchedule(id, version, by, time.Time{})
+		return s.Effective, err
 	},
 	DraftSettings: activateSettings(config.LevelPBM),
 	DraftPBM:      activateSettings(config.LevelPBM),

@@ -52,7 +52,7 @@ func TestDryRunRefusals(t *testing.T) {
 	if _, err := e.DryRun(ctx, year, []adjudicator.DraftRef{{ID: "NO-SUCH", Version: 1}}, nil); !errors.Is(err, edits.ErrNotFound) {
 		t.Errorf("an unknown draft: %v, want edits.ErrNotFound", err)
 	}
-	for _, kind := range []adjudicator.DraftKind{adjudicator.DraftPlan, adjudicator.DraftNetwork,
+	for _, kind := range []adjudicator.DraftKind{adjudicator.DraftPlan, adjudicator.DraftNetwork, adjudicator.DraftSchedule,
 		adjudicator.DraftClient, adjudicator.DraftGroup} {
 		if _, err := e.DryRun(ctx, year, []adjudicator.DraftRef{{Kind: kind, ID: "NO-SUCH", Version: 1}}, nil); !errors.Is(err, edits.ErrNotFound) {
 			t.Errorf("an unknown %s draft: %v, want edits.ErrNotFound", kind, err)

@@ -102,7 +102,7 @@ func checkScheduleDraft(c *Config, s *Schedule) error {
 	}
 	for _, o := range c.ScheduleVersions(s.ID) {
 		if o.Kind != s.Kind {
-			return invalidRecord(fmt.Sprintf("schedule %s is a %s schedule; a draft of it cannot be a %s one", s.ID, o.Kind, domain.Quote(string(s.Kind))))
+			return invalidRecord(fmt.Sprintf("schedule %s is a %s schedule; a draft of it cannot change its kind to %s", s.ID, o.Kind, domain.Quote(string(s.Kind))))
 		}
 	}
 	return nil

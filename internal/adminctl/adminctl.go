@@ -42,10 +42,11 @@ type CLI struct {
 		Activate   activateCmd   `cmd:"" help:"Make a draft active (not by its creator)."`
 		Inactivate inactivateCmd `cmd:"" help:"Retire a version for good."`
 	} `cmd:"" help:"Manage edits."`
-	Plans    plansCmd    `cmd:"" help:"Manage plan versions (Draft, Active, Inactive, with maker-checker like edits)."`
-	Networks networksCmd `cmd:"" help:"Manage network versions: dated pricing terms (Draft, Active, Inactive, with maker-checker like edits)."`
-	Settings settingsCmd `cmd:"" help:"Manage the PBM's, clients' and groups' settings versions (Draft, Active, Inactive, with maker-checker like edits)."`
-	Bundle   struct {
+	Plans     plansCmd     `cmd:"" help:"Manage plan versions (Draft, Active, Inactive, with maker-checker like edits)."`
+	Networks  networksCmd  `cmd:"" help:"Manage network versions: dated pricing terms (Draft, Active, Inactive, with maker-checker like edits)."`
+	Schedules schedulesCmd `cmd:"" help:"Manage schedule versions: dated rate schedules and adjustment rules (Draft, Active, Inactive, with maker-checker like edits)."`
+	Settings  settingsCmd  `cmd:"" help:"Manage the PBM's, clients' and groups' settings versions (Draft, Active, Inactive, with maker-checker like edits)."`
+	Bundle    struct {
 		Export  exportCmd  `cmd:"" help:"Write the configuration bundle (YAML)."`
 		Import  importCmd  `cmd:"" help:"Propose a YAML or JSON bundle for import (another approver approves it)."`
 		Approve approveCmd `cmd:"" help:"Apply a pending import (not one you proposed)."`

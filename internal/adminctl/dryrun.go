@@ -25,7 +25,7 @@ type dryRunCmd struct {
 	Client     string   `name:"client" help:"Only families of this client's groups."`
 	Cardholder string   `name:"cardholder" help:"Only this family."`
 	Person     string   `name:"person" help:"Only this member of the --cardholder family."`
-	Drafts     []string `name:"draft" placeholder:"[KIND:]ID:VERSION" help:"A draft version to apply as though active (repeatable): an edit's ID:VERSION, or KIND:ID:VERSION with KIND edit, plan, network, settings (settings:PBM:2), client or group (plan:PPO:2); none: the configuration in force."`
+	Drafts     []string `name:"draft" placeholder:"[KIND:]ID:VERSION" help:"A draft version to apply as though active (repeatable): an edit's ID:VERSION, or KIND:ID:VERSION with KIND edit, plan, network, schedule, settings (settings:PBM:2), client or group (plan:PPO:2); none: the configuration in force."`
 	Compare    string   `name:"compare" enum:"baseline,stored" default:"baseline" help:"What the answers under the drafts are compared with: baseline (the same claims re-run without the drafts in the same run: only the drafts' changes show; the go-live check) or stored (the answers stored when the claims were paid; claims billed out of date order show too)."`
 	Format     string   `name:"format" enum:"table,csv,json" default:"table" help:"table, csv (one row per changed claim; totals on stderr) or json (--json too)."`
 }

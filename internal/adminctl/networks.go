@@ -111,7 +111,7 @@ func (c *session) printNetwork(n config.Network, err error) error {
 	return c.printVersion(n.Ref(), &n.Dated, n.Audit)
 }
 
-// readVersionFile reads a plan or network version file: JSON, or YAML (a
+// readVersionFile reads a plan, network or schedule version file: JSON, or YAML (a
 // .yaml or .yml file). Unknown fields are errors.
 func readVersionFile[T any](path string, fromJSON func([]byte) (T, error)) (T, error) {
 	var zero T

@@ -126,6 +126,26 @@ func (t engineTarget) NetworkVersions(_ context.Context, id string) ([]config.Ne
 	return t.Engine.NetworkVersions(id)
 }
 
+func (t engineTarget) CreateScheduleDraft(ctx context.Context, s config.Schedule, user string) (config.Schedule, error) {
+	return t.Engine.CreateScheduleDraft(ctx, s, adjudicator.Actor(user))
+}
+
+func (t engineTarget) UpdateScheduleDraft(ctx context.Context, s config.Schedule, user string) (config.Schedule, error) {
+	return t.Engine.UpdateScheduleDraft(ctx, s, adjudicator.Actor(user))
+}
+
+func (t engineTarget) ActivateSchedule(ctx context.Context, id string, version int, user string) (config.Schedule, error) {
+	return t.Engine.ActivateSchedule(ctx, id, version, adjudicator.Actor(user))
+}
+
+func (t engineTarget) InactivateSchedule(ctx context.Context, id string, version int, user string) (config.Schedule, error) {
+	return t.Engine.InactivateSchedule(ctx, id, version, adjudicator.Actor(user))
+}
+
+func (t engineTarget) ScheduleVersions(_ context.Context, id string) ([]config.Schedule, error) {
+	return t.Engine.ScheduleVersions(id)
+}
+
 func (t engineTarget) CreateDraft(ctx context.Context, e edits.Edit, user string) (edits.Edit, error) {
 	return t.Engine.CreateDraft(ctx, e, adjudicator.Actor(user))
 }

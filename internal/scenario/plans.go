@@ -40,6 +40,18 @@ type NetworkAdmin interface {
 	NetworkVersions(ctx context.Context, id string) ([]config.Network, error)
 }
 
+// ScheduleAdmin is the schedule version lifecycle a target may offer,
+// with the worksheet commands of PlanAdmin named schedule-draft,
+// schedule-update, schedule-activate schedule=ID version=N user=U,
+// schedule-inactivate and schedule-show schedule=ID.
+type ScheduleAdmin interface {
+	CreateScheduleDraft(ctx context.Context, s config.Schedule, user string) (config.Schedule, error)
+	UpdateScheduleDraft(ctx context.Context, s config.Schedule, user string) (config.Schedule, error)
+	ActivateSchedule(ctx context.Context, id string, version int, user string) (config.Schedule, error)
+	InactivateSchedule(ctx context.Context, id string, version int, user string) (config.Schedule, error)
+	ScheduleVersions(ctx context.Context, id string) ([]config.Schedule, error)
+}
+
 // SettingsAdmin is the settings version lifecycle a target may offer
 // (PBM, client and group settings), with the worksheet commands of
 // PlanAdmin named settings-draft level=L user=U, settings-update,
@@ -110,6 +122,15 @@ func (s *state) networks(ctx context.Context, d *datadriven.TestData, args map[s
 	}
 	return runLifecycle(ctx, d, args, "network", lifecycle[config.Network]{na.CreateNetworkDraft, na.UpdateNetworkDraft,
 		na.ActivateNetwork, na.InactivateNetwork, na.NetworkVersions, func(n *config.Network) string { return formatDated(n.Ref(), &n.Dated, n.Audit) }, nil, ""})
+}
+
+func (s *state) schedules(ctx context.Context, d *datadriven.TestData, args map[string]string) (string, error) {
+	sa, ok := s.target.(ScheduleAdmin)
+	if !ok {
+		s.t.Skipf("%s: the target has no schedule admin", d.Cmd)
+	}
+	return runLifecycle(ctx, d, args, "schedule", lifecycle[config.Schedule]{sa.CreateScheduleDraft, sa.UpdateScheduleDraft,
+		sa.ActivateSchedule, sa.InactivateSchedule, sa.ScheduleVersions, func(v *config.Schedule) string { return formatDated(v.Ref(), &v.Dated, v.Audit) }, nil, ""})
 }
 
 // runLifecycle runs one worksheet command of kind's lifecycle.

@@ -10,10 +10,10 @@
 //	reverse k=v ...              a B2 for the claim key in the arguments (and defaults)
 //	eligibility k=v ...          an E1
 //	dry-run from=D to=D [drafts=ID:N,...] [plan-drafts=ID:N,...] [network-drafts=ID:N,...]
-//	        [settings-drafts=PBM:N] [client-drafts=ID:N,...] [group-drafts=ID:N,...]
+//	        [schedule-drafts=ID:N,...] [settings-drafts=PBM:N] [client-drafts=ID:N,...] [group-drafts=ID:N,...]
 //	        [compare=baseline|stored] [plan=P] [group=G] [client=C] [cardholder=C [person=P]]
 //	                             re-adjudicates the paid claims selected under the drafts
-//	                             (edits, plans, networks, settings), writing nothing; prints what the
+//	                             (edits, plans, networks, schedules, settings), writing nothing; prints what the
 //	                             answers are compared with, the totals and each changed
 //	                             claim (targets that implement DryRunner)
 //	replay                       replays every stored claim; prints the count and each
@@ -32,8 +32,8 @@
 //	                             its problems, or "valid" and its warnings (targets that
 //	                             implement Checker; "activate" then prints warnings too)
 //
-// Plan, network and settings versions: see PlanAdmin, NetworkAdmin and
-// SettingsAdmin. Prior authorizations and enrollment syncs: see
+// Plan, network, schedule and settings versions: see PlanAdmin,
+// NetworkAdmin, ScheduleAdmin and SettingsAdmin. Prior authorizations and enrollment syncs: see
 // PriorAuthAdmin. Retro jobs: see Retroer.
 //
 // Claim fields: bin pcn group cardholder person dob gender date rx fill ndc
@@ -203,6 +203,8 @@ func (s *state) run(d *datadriven.TestData) (string, error) {
 		return s.plans(ctx, d, args)
 	case "network-draft", "network-update", "network-activate", "network-inactivate", "network-show":
 		return s.networks(ctx, d, args)
+	case "schedule-draft", "schedule-update", "schedule-activate", "schedule-inactivate", "schedule-show":
+		return s.schedules(ctx, d, args)
 	case "settings-draft", "settings-update", "settings-activate", "settings-inactivate", "settings-show":
 		return s.settings(ctx, d, args)
 	case "replay":
@@ -740,7 +742,7 @@ func (s *state) dryRun(ctx context.Context, args map[string]string) (string, err
 	for _, r := range editRefs {
 		drafts = append(drafts, adjudicator.DraftRef{Kind: adjudicator.DraftEdit, ID: r.ID, Version: r.Version})
 	}
-	for _, kind := range []adjudicator.DraftKind{adjudicator.DraftPlan, adjudicator.DraftNetwork,
+	for _, kind := range []adjudicator.DraftKind{adjudicator.DraftPlan, adjudicator.DraftNetwork, adjudicator.DraftSchedule,
 		adjudicator.DraftSettings, adjudicator.DraftClient, adjudicator.DraftGroup} {
 		refs, err := parseDrafts(args[string(kind)+"-drafts"])
 		if err != nil {

@@ -205,6 +205,12 @@ func requestObjects(req any) []string {
 		return []string{adjudicator.NetworkObject(clip(r.GetId()), int(r.GetVersion()))}
 	case *pb.GetNetworkRequest:
 		return []string{"network " + clip(r.GetId())}
+	case *pb.ActivateScheduleRequest:
+		return []string{adjudicator.ScheduleObject(clip(r.GetId()), int(r.GetVersion()))}
+	case *pb.InactivateScheduleRequest:
+		return []string{adjudicator.ScheduleObject(clip(r.GetId()), int(r.GetVersion()))}
+	case *pb.GetScheduleRequest:
+		return []string{"schedule " + clip(r.GetId())}
 	case *pb.ActivateSettingsRequest:
 		return []string{adjudicator.SettingsVersionObject(config.Level(clip(r.GetLevel())), clip(r.GetId()), int(r.GetVersion()))}
 	case *pb.InactivateSettingsRequest:

@@ -114,6 +114,27 @@ func (g *grpcTarget) InactivateNetwork(ctx context.Context, id string, version i
 	return g.admin(user).InactivateNetwork(ctx, id, version)
 }
 
+func (g *grpcTarget) CreateScheduleDraft(ctx context.Context, s config.Schedule, user string) (config.Schedule, error) {
+	return g.admin(user).CreateScheduleDraft(ctx, s)
+}
+
+func (g *grpcTarget) UpdateScheduleDraft(ctx context.Context, s config.Schedule, user string) (config.Schedule, error) {
+	return g.admin(user).UpdateScheduleDraft(ctx, s)
+}
+
+func (g *grpcTarget) ActivateSchedule(ctx context.Context, id string, version int, user string) (config.Schedule, error) {
+	return g.admin(user).ActivateSchedule(ctx, id, version)
+}
+
+func (g *grpcTarget) InactivateSchedule(ctx context.Context, id string, version int, user string) (config.Schedule, error) {
+	return g.admin(user).InactivateSchedule(ctx, id, version)
+}
+
+// ScheduleVersions reads as an auditor would.
+func (g *grpcTarget) ScheduleVersions(ctx context.Context, id string) ([]config.Schedule, error) {
+	return g.admin("auditor").ScheduleVersions(ctx, id)
+}
+
 func (g *grpcTarget) CreateSettingsDraft(ctx context.Context, v config.SettingsVersion, user string) (config.SettingsVersion, error) {
 	return g.admin(user).CreateSettingsDraft(ctx, v)
 }

@@ -3793,6 +3793,664 @@ func (x *GetNetworkResponse) GetVersions() []*NetworkVersion {
 	return nil
 }
 
+// ScheduleVersion is one version of a schedule: the full document and a
+// summary.
+type ScheduleVersion struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ScheduleJson  string                 `protobuf:"bytes,1,opt,name=schedule_json,json=scheduleJson,proto3" json:"schedule_json,omitempty"` // the bundle's schedule format
+	Id            string                 `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	Version       int32                  `protobuf:"varint,3,opt,name=version,proto3" json:"version,omitempty"`
+	Status        string                 `protobuf:"bytes,4,opt,name=status,proto3" json:"status,omitempty"`           // DRAFT, ACTIVE or INACTIVE
+	Kind          string                 `protobuf:"bytes,5,opt,name=kind,proto3" json:"kind,omitempty"`               // RATE or ADJUSTMENT
+	Effective     string                 `protobuf:"bytes,6,opt,name=effective,proto3" json:"effective,omitempty"`     // YYYY-MM-DD; empty when open towards the past
+	Termination   string                 `protobuf:"bytes,7,opt,name=termination,proto3" json:"termination,omitempty"` // YYYY-MM-DD; empty when open-ended
+	CreatedBy     string                 `protobuf:"bytes,8,opt,name=created_by,json=createdBy,proto3" json:"created_by,omitempty"`
+	CreatedAt     string                 `protobuf:"bytes,9,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"` // RFC 3339
+	UpdatedBy     string                 `protobuf:"bytes,10,opt,name=updated_by,json=updatedBy,proto3" json:"updated_by,omitempty"`
+	UpdatedAt     string                 `protobuf:"bytes,11,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	ActivatedBy   string                 `protobuf:"bytes,12,opt,name=activated_by,json=activatedBy,proto3" json:"activated_by,omitempty"`
+	ActivatedAt   string                 `protobuf:"bytes,13,opt,name=activated_at,json=activatedAt,proto3" json:"activated_at,omitempty"`
+	SelfActivated bool                   `protobuf:"varint,14,opt,name=self_activated,json=selfActivated,proto3" json:"self_activated,omitempty"`
+	InactivatedBy string                 `protobuf:"bytes,15,opt,name=inactivated_by,json=inactivatedBy,proto3" json:"inactivated_by,omitempty"`
+	InactivatedAt string                 `protobuf:"bytes,16,opt,name=inactivated_at,json=inactivatedAt,proto3" json:"inactivated_at,omitempty"`
+	ImportedBy    string                 `protobuf:"bytes,17,opt,name=imported_by,json=importedBy,proto3" json:"imported_by,omitempty"`
+	ImportedAt    string                 `protobuf:"bytes,18,opt,name=imported_at,json=importedAt,proto3" json:"imported_at,omitempty"`
+	Lines         int32                  `protobuf:"varint,19,opt,name=lines,proto3" json:"lines,omitempty"` // how many lines the version has
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ScheduleVersion) Reset() {
+	*x = ScheduleVersion{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[62]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ScheduleVersion) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ScheduleVersion) ProtoMessage() {}
+
+func (x *ScheduleVersion) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[62]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ScheduleVersion.ProtoReflect.Descriptor instead.
+func (*ScheduleVersion) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{62}
+}
+
+func (x *ScheduleVersion) GetScheduleJson() string {
+	if x != nil {
+		return x.ScheduleJson
+	}
+	return ""
+}
+
+func (x *ScheduleVersion) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *ScheduleVersion) GetVersion() int32 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *ScheduleVersion) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *ScheduleVersion) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *ScheduleVersion) GetEffective() string {
+	if x != nil {
+		return x.Effective
+	}
+	return ""
+}
+
+func (x *ScheduleVersion) GetTermination() string {
+	if x != nil {
+		return x.Termination
+	}
+	return ""
+}
+
+func (x *ScheduleVersion) GetCreatedBy() string {
+	if x != nil {
+		return x.CreatedBy
+	}
+	return ""
+}
+
+func (x *ScheduleVersion) GetCreatedAt() string {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return ""
+}
+
+func (x *ScheduleVersion) GetUpdatedBy() string {
+	if x != nil {
+		return x.UpdatedBy
+	}
+	return ""
+}
+
+func (x *ScheduleVersion) GetUpdatedAt() string {
+	if x != nil {
+		return x.UpdatedAt
+	}
+	return ""
+}
+
+func (x *ScheduleVersion) GetActivatedBy() string {
+	if x != nil {
+		return x.ActivatedBy
+	}
+	return ""
+}
+
+func (x *ScheduleVersion) GetActivatedAt() string {
+	if x != nil {
+		return x.ActivatedAt
+	}
+	return ""
+}
+
+func (x *ScheduleVersion) GetSelfActivated() bool {
+	if x != nil {
+		return x.SelfActivated
+	}
+	return false
+}
+
+func (x *ScheduleVersion) GetInactivatedBy() string {
+	if x != nil {
+		return x.InactivatedBy
+	}
+	return ""
+}
+
+func (x *ScheduleVersion) GetInactivatedAt() string {
+	if x != nil {
+		return x.InactivatedAt
+	}
+	return ""
+}
+
+func (x *ScheduleVersion) GetImportedBy() string {
+	if x != nil {
+		return x.ImportedBy
+	}
+	return ""
+}
+
+func (x *ScheduleVersion) GetImportedAt() string {
+	if x != nil {
+		return x.ImportedAt
+	}
+	return ""
+}
+
+func (x *ScheduleVersion) GetLines() int32 {
+	if x != nil {
+		return x.Lines
+	}
+	return 0
+}
+
+// CreateScheduleDraftRequest carries the schedule version to store as a
+// Draft.
+type CreateScheduleDraftRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ScheduleJson  string                 `protobuf:"bytes,1,opt,name=schedule_json,json=scheduleJson,proto3" json:"schedule_json,omitempty"` // one entry of a bundle's schedules: list, as JSON
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateScheduleDraftRequest) Reset() {
+	*x = CreateScheduleDraftRequest{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[63]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateScheduleDraftRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateScheduleDraftRequest) ProtoMessage() {}
+
+func (x *CreateScheduleDraftRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[63]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateScheduleDraftRequest.ProtoReflect.Descriptor instead.
+func (*CreateScheduleDraftRequest) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{63}
+}
+
+func (x *CreateScheduleDraftRequest) GetScheduleJson() string {
+	if x != nil {
+		return x.ScheduleJson
+	}
+	return ""
+}
+
+// CreateScheduleDraftResponse carries the stored Draft.
+type CreateScheduleDraftResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Schedule      *ScheduleVersion       `protobuf:"bytes,1,opt,name=schedule,proto3" json:"schedule,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateScheduleDraftResponse) Reset() {
+	*x = CreateScheduleDraftResponse{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[64]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateScheduleDraftResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateScheduleDraftResponse) ProtoMessage() {}
+
+func (x *CreateScheduleDraftResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[64]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateScheduleDraftResponse.ProtoReflect.Descriptor instead.
+func (*CreateScheduleDraftResponse) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{64}
+}
+
+func (x *CreateScheduleDraftResponse) GetSchedule() *ScheduleVersion {
+	if x != nil {
+		return x.Schedule
+	}
+	return nil
+}
+
+// UpdateScheduleDraftRequest carries the new content of a Draft schedule
+// version.
+type UpdateScheduleDraftRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ScheduleJson  string                 `protobuf:"bytes,1,opt,name=schedule_json,json=scheduleJson,proto3" json:"schedule_json,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateScheduleDraftRequest) Reset() {
+	*x = UpdateScheduleDraftRequest{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[65]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateScheduleDraftRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateScheduleDraftRequest) ProtoMessage() {}
+
+func (x *UpdateScheduleDraftRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[65]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateScheduleDraftRequest.ProtoReflect.Descriptor instead.
+func (*UpdateScheduleDraftRequest) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{65}
+}
+
+func (x *UpdateScheduleDraftRequest) GetScheduleJson() string {
+	if x != nil {
+		return x.ScheduleJson
+	}
+	return ""
+}
+
+// UpdateScheduleDraftResponse carries the updated Draft.
+type UpdateScheduleDraftResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Schedule      *ScheduleVersion       `protobuf:"bytes,1,opt,name=schedule,proto3" json:"schedule,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateScheduleDraftResponse) Reset() {
+	*x = UpdateScheduleDraftResponse{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[66]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateScheduleDraftResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateScheduleDraftResponse) ProtoMessage() {}
+
+func (x *UpdateScheduleDraftResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[66]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateScheduleDraftResponse.ProtoReflect.Descriptor instead.
+func (*UpdateScheduleDraftResponse) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{66}
+}
+
+func (x *UpdateScheduleDraftResponse) GetSchedule() *ScheduleVersion {
+	if x != nil {
+		return x.Schedule
+	}
+	return nil
+}
+
+// ActivateScheduleRequest names the schedule version to activate.
+type ActivateScheduleRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Version       int32                  `protobuf:"varint,2,opt,name=version,proto3" json:"version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ActivateScheduleRequest) Reset() {
+	*x = ActivateScheduleRequest{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[67]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ActivateScheduleRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ActivateScheduleRequest) ProtoMessage() {}
+
+func (x *ActivateScheduleRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[67]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ActivateScheduleRequest.ProtoReflect.Descriptor instead.
+func (*ActivateScheduleRequest) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{67}
+}
+
+func (x *ActivateScheduleRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *ActivateScheduleRequest) GetVersion() int32 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+// ActivateScheduleResponse carries the activated version.
+type ActivateScheduleResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Schedule      *ScheduleVersion       `protobuf:"bytes,1,opt,name=schedule,proto3" json:"schedule,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ActivateScheduleResponse) Reset() {
+	*x = ActivateScheduleResponse{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[68]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ActivateScheduleResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ActivateScheduleResponse) ProtoMessage() {}
+
+func (x *ActivateScheduleResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[68]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ActivateScheduleResponse.ProtoReflect.Descriptor instead.
+func (*ActivateScheduleResponse) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{68}
+}
+
+func (x *ActivateScheduleResponse) GetSchedule() *ScheduleVersion {
+	if x != nil {
+		return x.Schedule
+	}
+	return nil
+}
+
+// InactivateScheduleRequest names the schedule version to retire.
+type InactivateScheduleRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Version       int32                  `protobuf:"varint,2,opt,name=version,proto3" json:"version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InactivateScheduleRequest) Reset() {
+	*x = InactivateScheduleRequest{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[69]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InactivateScheduleRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InactivateScheduleRequest) ProtoMessage() {}
+
+func (x *InactivateScheduleRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[69]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InactivateScheduleRequest.ProtoReflect.Descriptor instead.
+func (*InactivateScheduleRequest) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{69}
+}
+
+func (x *InactivateScheduleRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *InactivateScheduleRequest) GetVersion() int32 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+// InactivateScheduleResponse carries the retired version.
+type InactivateScheduleResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Schedule      *ScheduleVersion       `protobuf:"bytes,1,opt,name=schedule,proto3" json:"schedule,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InactivateScheduleResponse) Reset() {
+	*x = InactivateScheduleResponse{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[70]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InactivateScheduleResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InactivateScheduleResponse) ProtoMessage() {}
+
+func (x *InactivateScheduleResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[70]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InactivateScheduleResponse.ProtoReflect.Descriptor instead.
+func (*InactivateScheduleResponse) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{70}
+}
+
+func (x *InactivateScheduleResponse) GetSchedule() *ScheduleVersion {
+	if x != nil {
+		return x.Schedule
+	}
+	return nil
+}
+
+// GetScheduleRequest names a schedule.
+type GetScheduleRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetScheduleRequest) Reset() {
+	*x = GetScheduleRequest{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[71]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetScheduleRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetScheduleRequest) ProtoMessage() {}
+
+func (x *GetScheduleRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[71]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetScheduleRequest.ProtoReflect.Descriptor instead.
+func (*GetScheduleRequest) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{71}
+}
+
+func (x *GetScheduleRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+// GetScheduleResponse carries every version of the schedule, by version.
+type GetScheduleResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Versions      []*ScheduleVersion     `protobuf:"bytes,1,rep,name=versions,proto3" json:"versions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetScheduleResponse) Reset() {
+	*x = GetScheduleResponse{}
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[72]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetScheduleResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetScheduleResponse) ProtoMessage() {}
+
+func (x *GetScheduleResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[72]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetScheduleResponse.ProtoReflect.Descriptor instead.
+func (*GetScheduleResponse) Descriptor() ([]byte, []int) {
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{72}
+}
+
+func (x *GetScheduleResponse) GetVersions() []*ScheduleVersion {
+	if x != nil {
+		return x.Versions
+	}
+	return nil
+}
+
 // SettingsVersion is one version of the PBM's, a client's or a group's
 // settings: the full document and a summary.
 type SettingsVersion struct {
@@ -3821,7 +4479,7 @@ type SettingsVersion struct {
 
 func (x *SettingsVersion) Reset() {
 	*x = SettingsVersion{}
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[62]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[73]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3833,7 +4491,7 @@ func (x *SettingsVersion) String() string {
 func (*SettingsVersion) ProtoMessage() {}
 
 func (x *SettingsVersion) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[62]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[73]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3846,7 +4504,7 @@ func (x *SettingsVersion) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SettingsVersion.ProtoReflect.Descriptor instead.
 func (*SettingsVersion) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{62}
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{73}
 }
 
 func (x *SettingsVersion) GetSettingsJson() string {
@@ -3987,7 +4645,7 @@ type CreateSettingsDraftRequest struct {
 
 func (x *CreateSettingsDraftRequest) Reset() {
 	*x = CreateSettingsDraftRequest{}
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[63]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[74]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3999,7 +4657,7 @@ func (x *CreateSettingsDraftRequest) String() string {
 func (*CreateSettingsDraftRequest) ProtoMessage() {}
 
 func (x *CreateSettingsDraftRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[63]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[74]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4012,7 +4670,7 @@ func (x *CreateSettingsDraftRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateSettingsDraftRequest.ProtoReflect.Descriptor instead.
 func (*CreateSettingsDraftRequest) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{63}
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{74}
 }
 
 func (x *CreateSettingsDraftRequest) GetLevel() string {
@@ -4039,7 +4697,7 @@ type CreateSettingsDraftResponse struct {
 
 func (x *CreateSettingsDraftResponse) Reset() {
 	*x = CreateSettingsDraftResponse{}
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[64]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[75]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4051,7 +4709,7 @@ func (x *CreateSettingsDraftResponse) String() string {
 func (*CreateSettingsDraftResponse) ProtoMessage() {}
 
 func (x *CreateSettingsDraftResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[64]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[75]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4064,7 +4722,7 @@ func (x *CreateSettingsDraftResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateSettingsDraftResponse.ProtoReflect.Descriptor instead.
 func (*CreateSettingsDraftResponse) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{64}
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{75}
 }
 
 func (x *CreateSettingsDraftResponse) GetSettings() *SettingsVersion {
@@ -4086,7 +4744,7 @@ type UpdateSettingsDraftRequest struct {
 
 func (x *UpdateSettingsDraftRequest) Reset() {
 	*x = UpdateSettingsDraftRequest{}
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[65]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[76]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4098,7 +4756,7 @@ func (x *UpdateSettingsDraftRequest) String() string {
 func (*UpdateSettingsDraftRequest) ProtoMessage() {}
 
 func (x *UpdateSettingsDraftRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[65]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[76]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4111,7 +4769,7 @@ func (x *UpdateSettingsDraftRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateSettingsDraftRequest.ProtoReflect.Descriptor instead.
 func (*UpdateSettingsDraftRequest) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{65}
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{76}
 }
 
 func (x *UpdateSettingsDraftRequest) GetLevel() string {
@@ -4138,7 +4796,7 @@ type UpdateSettingsDraftResponse struct {
 
 func (x *UpdateSettingsDraftResponse) Reset() {
 	*x = UpdateSettingsDraftResponse{}
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[66]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[77]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4150,7 +4808,7 @@ func (x *UpdateSettingsDraftResponse) String() string {
 func (*UpdateSettingsDraftResponse) ProtoMessage() {}
 
 func (x *UpdateSettingsDraftResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[66]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[77]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4163,7 +4821,7 @@ func (x *UpdateSettingsDraftResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateSettingsDraftResponse.ProtoReflect.Descriptor instead.
 func (*UpdateSettingsDraftResponse) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{66}
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{77}
 }
 
 func (x *UpdateSettingsDraftResponse) GetSettings() *SettingsVersion {
@@ -4185,7 +4843,7 @@ type ActivateSettingsRequest struct {
 
 func (x *ActivateSettingsRequest) Reset() {
 	*x = ActivateSettingsRequest{}
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[67]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[78]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4197,7 +4855,7 @@ func (x *ActivateSettingsRequest) String() string {
 func (*ActivateSettingsRequest) ProtoMessage() {}
 
 func (x *ActivateSettingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[67]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[78]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4210,7 +4868,7 @@ func (x *ActivateSettingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActivateSettingsRequest.ProtoReflect.Descriptor instead.
 func (*ActivateSettingsRequest) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{67}
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{78}
 }
 
 func (x *ActivateSettingsRequest) GetLevel() string {
@@ -4244,7 +4902,7 @@ type ActivateSettingsResponse struct {
 
 func (x *ActivateSettingsResponse) Reset() {
 	*x = ActivateSettingsResponse{}
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[68]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[79]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4256,7 +4914,7 @@ func (x *ActivateSettingsResponse) String() string {
 func (*ActivateSettingsResponse) ProtoMessage() {}
 
 func (x *ActivateSettingsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[68]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[79]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4269,7 +4927,7 @@ func (x *ActivateSettingsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ActivateSettingsResponse.ProtoReflect.Descriptor instead.
 func (*ActivateSettingsResponse) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{68}
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{79}
 }
 
 func (x *ActivateSettingsResponse) GetSettings() *SettingsVersion {
@@ -4291,7 +4949,7 @@ type InactivateSettingsRequest struct {
 
 func (x *InactivateSettingsRequest) Reset() {
 	*x = InactivateSettingsRequest{}
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[69]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[80]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4303,7 +4961,7 @@ func (x *InactivateSettingsRequest) String() string {
 func (*InactivateSettingsRequest) ProtoMessage() {}
 
 func (x *InactivateSettingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[69]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[80]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4316,7 +4974,7 @@ func (x *InactivateSettingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InactivateSettingsRequest.ProtoReflect.Descriptor instead.
 func (*InactivateSettingsRequest) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{69}
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{80}
 }
 
 func (x *InactivateSettingsRequest) GetLevel() string {
@@ -4350,7 +5008,7 @@ type InactivateSettingsResponse struct {
 
 func (x *InactivateSettingsResponse) Reset() {
 	*x = InactivateSettingsResponse{}
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[70]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[81]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4362,7 +5020,7 @@ func (x *InactivateSettingsResponse) String() string {
 func (*InactivateSettingsResponse) ProtoMessage() {}
 
 func (x *InactivateSettingsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[70]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[81]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4375,7 +5033,7 @@ func (x *InactivateSettingsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InactivateSettingsResponse.ProtoReflect.Descriptor instead.
 func (*InactivateSettingsResponse) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{70}
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{81}
 }
 
 func (x *InactivateSettingsResponse) GetSettings() *SettingsVersion {
@@ -4396,7 +5054,7 @@ type GetSettingsRequest struct {
 
 func (x *GetSettingsRequest) Reset() {
 	*x = GetSettingsRequest{}
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[71]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[82]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4408,7 +5066,7 @@ func (x *GetSettingsRequest) String() string {
 func (*GetSettingsRequest) ProtoMessage() {}
 
 func (x *GetSettingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[71]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[82]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4421,7 +5079,7 @@ func (x *GetSettingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSettingsRequest.ProtoReflect.Descriptor instead.
 func (*GetSettingsRequest) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{71}
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{82}
 }
 
 func (x *GetSettingsRequest) GetLevel() string {
@@ -4448,7 +5106,7 @@ type GetSettingsResponse struct {
 
 func (x *GetSettingsResponse) Reset() {
 	*x = GetSettingsResponse{}
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[72]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[83]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4460,7 +5118,7 @@ func (x *GetSettingsResponse) String() string {
 func (*GetSettingsResponse) ProtoMessage() {}
 
 func (x *GetSettingsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[72]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[83]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4473,7 +5131,7 @@ func (x *GetSettingsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSettingsResponse.ProtoReflect.Descriptor instead.
 func (*GetSettingsResponse) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{72}
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{83}
 }
 
 func (x *GetSettingsResponse) GetVersions() []*SettingsVersion {
@@ -4502,7 +5160,7 @@ type DryRunRequest struct {
 
 func (x *DryRunRequest) Reset() {
 	*x = DryRunRequest{}
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[73]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[84]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4514,7 +5172,7 @@ func (x *DryRunRequest) String() string {
 func (*DryRunRequest) ProtoMessage() {}
 
 func (x *DryRunRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[73]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[84]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4527,7 +5185,7 @@ func (x *DryRunRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DryRunRequest.ProtoReflect.Descriptor instead.
 func (*DryRunRequest) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{73}
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{84}
 }
 
 func (x *DryRunRequest) GetFrom() string {
@@ -4615,7 +5273,7 @@ type DryRunResponse struct {
 
 func (x *DryRunResponse) Reset() {
 	*x = DryRunResponse{}
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[74]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[85]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4627,7 +5285,7 @@ func (x *DryRunResponse) String() string {
 func (*DryRunResponse) ProtoMessage() {}
 
 func (x *DryRunResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[74]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[85]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4640,7 +5298,7 @@ func (x *DryRunResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DryRunResponse.ProtoReflect.Descriptor instead.
 func (*DryRunResponse) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{74}
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{85}
 }
 
 func (x *DryRunResponse) GetItem() isDryRunResponse_Item {
@@ -4701,7 +5359,7 @@ type DryRunChange struct {
 
 func (x *DryRunChange) Reset() {
 	*x = DryRunChange{}
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[75]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[86]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4713,7 +5371,7 @@ func (x *DryRunChange) String() string {
 func (*DryRunChange) ProtoMessage() {}
 
 func (x *DryRunChange) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[75]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[86]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4726,7 +5384,7 @@ func (x *DryRunChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DryRunChange.ProtoReflect.Descriptor instead.
 func (*DryRunChange) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{75}
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{86}
 }
 
 func (x *DryRunChange) GetClaimId() string {
@@ -4795,7 +5453,7 @@ type DryRunTotals struct {
 
 func (x *DryRunTotals) Reset() {
 	*x = DryRunTotals{}
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[76]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[87]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4807,7 +5465,7 @@ func (x *DryRunTotals) String() string {
 func (*DryRunTotals) ProtoMessage() {}
 
 func (x *DryRunTotals) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[76]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[87]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4820,7 +5478,7 @@ func (x *DryRunTotals) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DryRunTotals.ProtoReflect.Descriptor instead.
 func (*DryRunTotals) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{76}
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{87}
 }
 
 func (x *DryRunTotals) GetClaims() int64 {
@@ -4910,7 +5568,7 @@ func (x *DryRunTotals) GetBaselineDiffersFromStored() int64 {
 // DraftVersion names one Draft version a dry run applies as though Active.
 type DraftVersion struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Kind          string                 `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"` // "edit", "plan", "network", "settings" (the PBM's, id PBM), "client" or "group"; empty: edit
+	Kind          string                 `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"` // "edit", "plan", "network", "schedule", "settings" (the PBM's, id PBM), "client" or "group"; empty: edit
 	Id            string                 `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
 	Version       int32                  `protobuf:"varint,3,opt,name=version,proto3" json:"version,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -4919,7 +5577,7 @@ type DraftVersion struct {
 
 func (x *DraftVersion) Reset() {
 	*x = DraftVersion{}
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[77]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[88]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4931,7 +5589,7 @@ func (x *DraftVersion) String() string {
 func (*DraftVersion) ProtoMessage() {}
 
 func (x *DraftVersion) ProtoReflect() protoreflect.Message {
-	mi := &file_rxclaims_v1_admin_proto_msgTypes[77]
+	mi := &file_rxclaims_v1_admin_proto_msgTypes[88]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4944,7 +5602,7 @@ func (x *DraftVersion) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DraftVersion.ProtoReflect.Descriptor instead.
 func (*DraftVersion) Descriptor() ([]byte, []int) {
-	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{77}
+	return file_rxclaims_v1_admin_proto_rawDescGZIP(), []int{88}
 }
 
 func (x *DraftVersion) GetKind() string {
@@ -5241,7 +5899,56 @@ const file_rxclaims_v1_admin_proto_rawDesc = "" +
 	"\x11GetNetworkRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"M\n" +
 	"\x12GetNetworkResponse\x127\n" +
-	"\bversions\x18\x01 \x03(\v2\x1b.rxclaims.v1.NetworkVersionR\bversions\"\xc7\x04\n" +
+	"\bversions\x18\x01 \x03(\v2\x1b.rxclaims.v1.NetworkVersionR\bversions\"\xdb\x04\n" +
+	"\x0fScheduleVersion\x12#\n" +
+	"\rschedule_json\x18\x01 \x01(\tR\fscheduleJson\x12\x0e\n" +
+	"\x02id\x18\x02 \x01(\tR\x02id\x12\x18\n" +
+	"\aversion\x18\x03 \x01(\x05R\aversion\x12\x16\n" +
+	"\x06status\x18\x04 \x01(\tR\x06status\x12\x12\n" +
+	"\x04kind\x18\x05 \x01(\tR\x04kind\x12\x1c\n" +
+	"\teffective\x18\x06 \x01(\tR\teffective\x12 \n" +
+	"\vtermination\x18\a \x01(\tR\vtermination\x12\x1d\n" +
+	"\n" +
+	"created_by\x18\b \x01(\tR\tcreatedBy\x12\x1d\n" +
+	"\n" +
+	"created_at\x18\t \x01(\tR\tcreatedAt\x12\x1d\n" +
+	"\n" +
+	"updated_by\x18\n" +
+	" \x01(\tR\tupdatedBy\x12\x1d\n" +
+	"\n" +
+	"updated_at\x18\v \x01(\tR\tupdatedAt\x12!\n" +
+	"\factivated_by\x18\f \x01(\tR\vactivatedBy\x12!\n" +
+	"\factivated_at\x18\r \x01(\tR\vactivatedAt\x12%\n" +
+	"\x0eself_activated\x18\x0e \x01(\bR\rselfActivated\x12%\n" +
+	"\x0einactivated_by\x18\x0f \x01(\tR\rinactivatedBy\x12%\n" +
+	"\x0einactivated_at\x18\x10 \x01(\tR\rinactivatedAt\x12\x1f\n" +
+	"\vimported_by\x18\x11 \x01(\tR\n" +
+	"importedBy\x12\x1f\n" +
+	"\vimported_at\x18\x12 \x01(\tR\n" +
+	"importedAt\x12\x14\n" +
+	"\x05lines\x18\x13 \x01(\x05R\x05lines\"A\n" +
+	"\x1aCreateScheduleDraftRequest\x12#\n" +
+	"\rschedule_json\x18\x01 \x01(\tR\fscheduleJson\"W\n" +
+	"\x1bCreateScheduleDraftResponse\x128\n" +
+	"\bschedule\x18\x01 \x01(\v2\x1c.rxclaims.v1.ScheduleVersionR\bschedule\"A\n" +
+	"\x1aUpdateScheduleDraftRequest\x12#\n" +
+	"\rschedule_json\x18\x01 \x01(\tR\fscheduleJson\"W\n" +
+	"\x1bUpdateScheduleDraftResponse\x128\n" +
+	"\bschedule\x18\x01 \x01(\v2\x1c.rxclaims.v1.ScheduleVersionR\bschedule\"C\n" +
+	"\x17ActivateScheduleRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
+	"\aversion\x18\x02 \x01(\x05R\aversion\"T\n" +
+	"\x18ActivateScheduleResponse\x128\n" +
+	"\bschedule\x18\x01 \x01(\v2\x1c.rxclaims.v1.ScheduleVersionR\bschedule\"E\n" +
+	"\x19InactivateScheduleRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
+	"\aversion\x18\x02 \x01(\x05R\aversion\"V\n" +
+	"\x1aInactivateScheduleResponse\x128\n" +
+	"\bschedule\x18\x01 \x01(\v2\x1c.rxclaims.v1.ScheduleVersionR\bschedule\"$\n" +
+	"\x12GetScheduleRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"O\n" +
+	"\x13GetScheduleResponse\x128\n" +
+	"\bversions\x18\x01 \x03(\v2\x1c.rxclaims.v1.ScheduleVersionR\bversions\"\xc7\x04\n" +
 	"\x0fSettingsVersion\x12#\n" +
 	"\rsettings_json\x18\x01 \x01(\tR\fsettingsJson\x12\x14\n" +
 	"\x05level\x18\x02 \x01(\tR\x05level\x12\x0e\n" +
@@ -5341,7 +6048,7 @@ const file_rxclaims_v1_admin_proto_rawDesc = "" +
 	"\rDryRunCompare\x12\x1f\n" +
 	"\x1bDRY_RUN_COMPARE_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18DRY_RUN_COMPARE_BASELINE\x10\x01\x12\x1a\n" +
-	"\x16DRY_RUN_COMPARE_STORED\x10\x022\xf2\x15\n" +
+	"\x16DRY_RUN_COMPARE_STORED\x10\x022\xe0\x19\n" +
 	"\fAdminService\x12P\n" +
 	"\vCreateDraft\x12\x1f.rxclaims.v1.CreateDraftRequest\x1a .rxclaims.v1.CreateDraftResponse\x12P\n" +
 	"\vUpdateDraft\x12\x1f.rxclaims.v1.UpdateDraftRequest\x1a .rxclaims.v1.UpdateDraftResponse\x12S\n" +
@@ -5370,6 +6077,11 @@ const file_rxclaims_v1_admin_proto_rawDesc = "" +
 	"\x11InactivateNetwork\x12%.rxclaims.v1.InactivateNetworkRequest\x1a&.rxclaims.v1.InactivateNetworkResponse\x12M\n" +
 	"\n" +
 	"GetNetwork\x12\x1e.rxclaims.v1.GetNetworkRequest\x1a\x1f.rxclaims.v1.GetNetworkResponse\x12h\n" +
+	"\x13CreateScheduleDraft\x12'.rxclaims.v1.CreateScheduleDraftRequest\x1a(.rxclaims.v1.CreateScheduleDraftResponse\x12h\n" +
+	"\x13UpdateScheduleDraft\x12'.rxclaims.v1.UpdateScheduleDraftRequest\x1a(.rxclaims.v1.UpdateScheduleDraftResponse\x12_\n" +
+	"\x10ActivateSchedule\x12$.rxclaims.v1.ActivateScheduleRequest\x1a%.rxclaims.v1.ActivateScheduleResponse\x12e\n" +
+	"\x12InactivateSchedule\x12&.rxclaims.v1.InactivateScheduleRequest\x1a'.rxclaims.v1.InactivateScheduleResponse\x12P\n" +
+	"\vGetSchedule\x12\x1f.rxclaims.v1.GetScheduleRequest\x1a .rxclaims.v1.GetScheduleResponse\x12h\n" +
 	"\x13CreateSettingsDraft\x12'.rxclaims.v1.CreateSettingsDraftRequest\x1a(.rxclaims.v1.CreateSettingsDraftResponse\x12h\n" +
 	"\x13UpdateSettingsDraft\x12'.rxclaims.v1.UpdateSettingsDraftRequest\x1a(.rxclaims.v1.UpdateSettingsDraftResponse\x12_\n" +
 	"\x10ActivateSettings\x12$.rxclaims.v1.ActivateSettingsRequest\x1a%.rxclaims.v1.ActivateSettingsResponse\x12e\n" +
@@ -5390,7 +6102,7 @@ func file_rxclaims_v1_admin_proto_rawDescGZIP() []byte {
 }
 
 var file_rxclaims_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_rxclaims_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 78)
+var file_rxclaims_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 89)
 var file_rxclaims_v1_admin_proto_goTypes = []any{
 	(DryRunCompare)(0),                  // 0: rxclaims.v1.DryRunCompare
 	(*EditVersion)(nil),                 // 1: rxclaims.v1.EditVersion
@@ -5455,24 +6167,35 @@ var file_rxclaims_v1_admin_proto_goTypes = []any{
 	(*InactivateNetworkResponse)(nil),   // 60: rxclaims.v1.InactivateNetworkResponse
 	(*GetNetworkRequest)(nil),           // 61: rxclaims.v1.GetNetworkRequest
 	(*GetNetworkResponse)(nil),          // 62: rxclaims.v1.GetNetworkResponse
-	(*SettingsVersion)(nil),             // 63: rxclaims.v1.SettingsVersion
-	(*CreateSettingsDraftRequest)(nil),  // 64: rxclaims.v1.CreateSettingsDraftRequest
-	(*CreateSettingsDraftResponse)(nil), // 65: rxclaims.v1.CreateSettingsDraftResponse
-	(*UpdateSettingsDraftRequest)(nil),  // 66: rxclaims.v1.UpdateSettingsDraftRequest
-	(*UpdateSettingsDraftResponse)(nil), // 67: rxclaims.v1.UpdateSettingsDraftResponse
-	(*ActivateSettingsRequest)(nil),     // 68: rxclaims.v1.ActivateSettingsRequest
-	(*ActivateSettingsResponse)(nil),    // 69: rxclaims.v1.ActivateSettingsResponse
-	(*InactivateSettingsRequest)(nil),   // 70: rxclaims.v1.InactivateSettingsRequest
-	(*InactivateSettingsResponse)(nil),  // 71: rxclaims.v1.InactivateSettingsResponse
-	(*GetSettingsRequest)(nil),          // 72: rxclaims.v1.GetSettingsRequest
-	(*GetSettingsResponse)(nil),         // 73: rxclaims.v1.GetSettingsResponse
-	(*DryRunRequest)(nil),               // 74: rxclaims.v1.DryRunRequest
-	(*DryRunResponse)(nil),              // 75: rxclaims.v1.DryRunResponse
-	(*DryRunChange)(nil),                // 76: rxclaims.v1.DryRunChange
-	(*DryRunTotals)(nil),                // 77: rxclaims.v1.DryRunTotals
-	(*DraftVersion)(nil),                // 78: rxclaims.v1.DraftVersion
-	(*Claim)(nil),                       // 79: rxclaims.v1.Claim
-	(*ClaimResult)(nil),                 // 80: rxclaims.v1.ClaimResult
+	(*ScheduleVersion)(nil),             // 63: rxclaims.v1.ScheduleVersion
+	(*CreateScheduleDraftRequest)(nil),  // 64: rxclaims.v1.CreateScheduleDraftRequest
+	(*CreateScheduleDraftResponse)(nil), // 65: rxclaims.v1.CreateScheduleDraftResponse
+	(*UpdateScheduleDraftRequest)(nil),  // 66: rxclaims.v1.UpdateScheduleDraftRequest
+	(*UpdateScheduleDraftResponse)(nil), // 67: rxclaims.v1.UpdateScheduleDraftResponse
+	(*ActivateScheduleRequest)(nil),     // 68: rxclaims.v1.ActivateScheduleRequest
+	(*ActivateScheduleResponse)(nil),    // 69: rxclaims.v1.ActivateScheduleResponse
+	(*InactivateScheduleRequest)(nil),   // 70: rxclaims.v1.InactivateScheduleRequest
+	(*InactivateScheduleResponse)(nil),  // 71: rxclaims.v1.InactivateScheduleResponse
+	(*GetScheduleRequest)(nil),          // 72: rxclaims.v1.GetScheduleRequest
+	(*GetScheduleResponse)(nil),         // 73: rxclaims.v1.GetScheduleResponse
+	(*SettingsVersion)(nil),             // 74: rxclaims.v1.SettingsVersion
+	(*CreateSettingsDraftRequest)(nil),  // 75: rxclaims.v1.CreateSettingsDraftRequest
+	(*CreateSettingsDraftResponse)(nil), // 76: rxclaims.v1.CreateSettingsDraftResponse
+	(*UpdateSettingsDraftRequest)(nil),  // 77: rxclaims.v1.UpdateSettingsDraftRequest
+	(*UpdateSettingsDraftResponse)(nil), // 78: rxclaims.v1.UpdateSettingsDraftResponse
+	(*ActivateSettingsRequest)(nil),     // 79: rxclaims.v1.ActivateSettingsRequest
+	(*ActivateSettingsResponse)(nil),    // 80: rxclaims.v1.ActivateSettingsResponse
+	(*InactivateSettingsRequest)(nil),   // 81: rxclaims.v1.InactivateSettingsRequest
+	(*InactivateSettingsResponse)(nil),  // 82: rxclaims.v1.InactivateSettingsResponse
+	(*GetSettingsRequest)(nil),          // 83: rxclaims.v1.GetSettingsRequest
+	(*GetSettingsResponse)(nil),         // 84: rxclaims.v1.GetSettingsResponse
+	(*DryRunRequest)(nil),               // 85: rxclaims.v1.DryRunRequest
+	(*DryRunResponse)(nil),              // 86: rxclaims.v1.DryRunResponse
+	(*DryRunChange)(nil),                // 87: rxclaims.v1.DryRunChange
+	(*DryRunTotals)(nil),                // 88: rxclaims.v1.DryRunTotals
+	(*DraftVersion)(nil),                // 89: rxclaims.v1.DraftVersion
+	(*Claim)(nil),                       // 90: rxclaims.v1.Claim
+	(*ClaimResult)(nil),                 // 91: rxclaims.v1.ClaimResult
 }
 var file_rxclaims_v1_admin_proto_depIdxs = []int32{
 	2,  // 0: rxclaims.v1.ValidationProblems.problems:type_name -> rxclaims.v1.ValidationProblem
@@ -5487,12 +6210,12 @@ var file_rxclaims_v1_admin_proto_depIdxs = []int32{
 	21, // 9: rxclaims.v1.PendingImport.summary:type_name -> rxclaims.v1.ImportBundleResponse
 	27, // 10: rxclaims.v1.ListImportsResponse.imports:type_name -> rxclaims.v1.PendingImport
 	30, // 11: rxclaims.v1.ListAuditResponse.entries:type_name -> rxclaims.v1.AuditEntry
-	79, // 12: rxclaims.v1.TestClaimRequest.claim:type_name -> rxclaims.v1.Claim
+	90, // 12: rxclaims.v1.TestClaimRequest.claim:type_name -> rxclaims.v1.Claim
 	32, // 13: rxclaims.v1.TestClaimRequest.drafts:type_name -> rxclaims.v1.EditRef
-	80, // 14: rxclaims.v1.TestClaimResponse.result:type_name -> rxclaims.v1.ClaimResult
+	91, // 14: rxclaims.v1.TestClaimResponse.result:type_name -> rxclaims.v1.ClaimResult
 	37, // 15: rxclaims.v1.ReplayClaimResponse.replay:type_name -> rxclaims.v1.ClaimReplay
-	80, // 16: rxclaims.v1.ClaimReplay.original:type_name -> rxclaims.v1.ClaimResult
-	80, // 17: rxclaims.v1.ClaimReplay.replayed:type_name -> rxclaims.v1.ClaimResult
+	91, // 16: rxclaims.v1.ClaimReplay.original:type_name -> rxclaims.v1.ClaimResult
+	91, // 17: rxclaims.v1.ClaimReplay.replayed:type_name -> rxclaims.v1.ClaimResult
 	38, // 18: rxclaims.v1.ClaimReplay.differences:type_name -> rxclaims.v1.ReplayDifference
 	37, // 19: rxclaims.v1.ReplayStoreResponse.reported:type_name -> rxclaims.v1.ClaimReplay
 	41, // 20: rxclaims.v1.CreatePlanDraftResponse.plan:type_name -> rxclaims.v1.PlanVersion
@@ -5505,88 +6228,103 @@ var file_rxclaims_v1_admin_proto_depIdxs = []int32{
 	52, // 27: rxclaims.v1.ActivateNetworkResponse.network:type_name -> rxclaims.v1.NetworkVersion
 	52, // 28: rxclaims.v1.InactivateNetworkResponse.network:type_name -> rxclaims.v1.NetworkVersion
 	52, // 29: rxclaims.v1.GetNetworkResponse.versions:type_name -> rxclaims.v1.NetworkVersion
-	63, // 30: rxclaims.v1.CreateSettingsDraftResponse.settings:type_name -> rxclaims.v1.SettingsVersion
-	63, // 31: rxclaims.v1.UpdateSettingsDraftResponse.settings:type_name -> rxclaims.v1.SettingsVersion
-	63, // 32: rxclaims.v1.ActivateSettingsResponse.settings:type_name -> rxclaims.v1.SettingsVersion
-	63, // 33: rxclaims.v1.InactivateSettingsResponse.settings:type_name -> rxclaims.v1.SettingsVersion
-	63, // 34: rxclaims.v1.GetSettingsResponse.versions:type_name -> rxclaims.v1.SettingsVersion
-	32, // 35: rxclaims.v1.DryRunRequest.drafts:type_name -> rxclaims.v1.EditRef
-	78, // 36: rxclaims.v1.DryRunRequest.draft_versions:type_name -> rxclaims.v1.DraftVersion
-	0,  // 37: rxclaims.v1.DryRunRequest.compare:type_name -> rxclaims.v1.DryRunCompare
-	76, // 38: rxclaims.v1.DryRunResponse.change:type_name -> rxclaims.v1.DryRunChange
-	77, // 39: rxclaims.v1.DryRunResponse.totals:type_name -> rxclaims.v1.DryRunTotals
-	80, // 40: rxclaims.v1.DryRunChange.before:type_name -> rxclaims.v1.ClaimResult
-	80, // 41: rxclaims.v1.DryRunChange.after:type_name -> rxclaims.v1.ClaimResult
-	0,  // 42: rxclaims.v1.DryRunTotals.compare:type_name -> rxclaims.v1.DryRunCompare
-	4,  // 43: rxclaims.v1.AdminService.CreateDraft:input_type -> rxclaims.v1.CreateDraftRequest
-	6,  // 44: rxclaims.v1.AdminService.UpdateDraft:input_type -> rxclaims.v1.UpdateDraftRequest
-	8,  // 45: rxclaims.v1.AdminService.ValidateEdit:input_type -> rxclaims.v1.ValidateEditRequest
-	10, // 46: rxclaims.v1.AdminService.ActivateEdit:input_type -> rxclaims.v1.ActivateEditRequest
-	12, // 47: rxclaims.v1.AdminService.InactivateEdit:input_type -> rxclaims.v1.InactivateEditRequest
-	14, // 48: rxclaims.v1.AdminService.ListEdits:input_type -> rxclaims.v1.ListEditsRequest
-	16, // 49: rxclaims.v1.AdminService.GetEdit:input_type -> rxclaims.v1.GetEditRequest
-	18, // 50: rxclaims.v1.AdminService.ExportBundle:input_type -> rxclaims.v1.ExportBundleRequest
-	20, // 51: rxclaims.v1.AdminService.ImportBundle:input_type -> rxclaims.v1.ImportBundleRequest
-	22, // 52: rxclaims.v1.AdminService.ApproveImport:input_type -> rxclaims.v1.ApproveImportRequest
-	24, // 53: rxclaims.v1.AdminService.RejectImport:input_type -> rxclaims.v1.RejectImportRequest
-	26, // 54: rxclaims.v1.AdminService.ListImports:input_type -> rxclaims.v1.ListImportsRequest
-	33, // 55: rxclaims.v1.AdminService.TestClaim:input_type -> rxclaims.v1.TestClaimRequest
-	29, // 56: rxclaims.v1.AdminService.ListAudit:input_type -> rxclaims.v1.ListAuditRequest
-	35, // 57: rxclaims.v1.AdminService.ReplayClaim:input_type -> rxclaims.v1.ReplayClaimRequest
-	39, // 58: rxclaims.v1.AdminService.ReplayStore:input_type -> rxclaims.v1.ReplayStoreRequest
-	42, // 59: rxclaims.v1.AdminService.CreatePlanDraft:input_type -> rxclaims.v1.CreatePlanDraftRequest
-	44, // 60: rxclaims.v1.AdminService.UpdatePlanDraft:input_type -> rxclaims.v1.UpdatePlanDraftRequest
-	46, // 61: rxclaims.v1.AdminService.ActivatePlan:input_type -> rxclaims.v1.ActivatePlanRequest
-	48, // 62: rxclaims.v1.AdminService.InactivatePlan:input_type -> rxclaims.v1.InactivatePlanRequest
-	50, // 63: rxclaims.v1.AdminService.GetPlan:input_type -> rxclaims.v1.GetPlanRequest
-	53, // 64: rxclaims.v1.AdminService.CreateNetworkDraft:input_type -> rxclaims.v1.CreateNetworkDraftRequest
-	55, // 65: rxclaims.v1.AdminService.UpdateNetworkDraft:input_type -> rxclaims.v1.UpdateNetworkDraftRequest
-	57, // 66: rxclaims.v1.AdminService.ActivateNetwork:input_type -> rxclaims.v1.ActivateNetworkRequest
-	59, // 67: rxclaims.v1.AdminService.InactivateNetwork:input_type -> rxclaims.v1.InactivateNetworkRequest
-	61, // 68: rxclaims.v1.AdminService.GetNetwork:input_type -> rxclaims.v1.GetNetworkRequest
-	64, // 69: rxclaims.v1.AdminService.CreateSettingsDraft:input_type -> rxclaims.v1.CreateSettingsDraftRequest
-	66, // 70: rxclaims.v1.AdminService.UpdateSettingsDraft:input_type -> rxclaims.v1.UpdateSettingsDraftRequest
-	68, // 71: rxclaims.v1.AdminService.ActivateSettings:input_type -> rxclaims.v1.ActivateSettingsRequest
-	70, // 72: rxclaims.v1.AdminService.InactivateSettings:input_type -> rxclaims.v1.InactivateSettingsRequest
-	72, // 73: rxclaims.v1.AdminService.GetSettings:input_type -> rxclaims.v1.GetSettingsRequest
-	74, // 74: rxclaims.v1.AdminService.DryRun:input_type -> rxclaims.v1.DryRunRequest
-	5,  // 75: rxclaims.v1.AdminService.CreateDraft:output_type -> rxclaims.v1.CreateDraftResponse
-	7,  // 76: rxclaims.v1.AdminService.UpdateDraft:output_type -> rxclaims.v1.UpdateDraftResponse
-	9,  // 77: rxclaims.v1.AdminService.ValidateEdit:output_type -> rxclaims.v1.ValidateEditResponse
-	11, // 78: rxclaims.v1.AdminService.ActivateEdit:output_type -> rxclaims.v1.ActivateEditResponse
-	13, // 79: rxclaims.v1.AdminService.InactivateEdit:output_type -> rxclaims.v1.InactivateEditResponse
-	15, // 80: rxclaims.v1.AdminService.ListEdits:output_type -> rxclaims.v1.ListEditsResponse
-	17, // 81: rxclaims.v1.AdminService.GetEdit:output_type -> rxclaims.v1.GetEditResponse
-	19, // 82: rxclaims.v1.AdminService.ExportBundle:output_type -> rxclaims.v1.ExportBundleResponse
-	21, // 83: rxclaims.v1.AdminService.ImportBundle:output_type -> rxclaims.v1.ImportBundleResponse
-	23, // 84: rxclaims.v1.AdminService.ApproveImport:output_type -> rxclaims.v1.ApproveImportResponse
-	25, // 85: rxclaims.v1.AdminService.RejectImport:output_type -> rxclaims.v1.RejectImportResponse
-	28, // 86: rxclaims.v1.AdminService.ListImports:output_type -> rxclaims.v1.ListImportsResponse
-	34, // 87: rxclaims.v1.AdminService.TestClaim:output_type -> rxclaims.v1.TestClaimResponse
-	31, // 88: rxclaims.v1.AdminService.ListAudit:output_type -> rxclaims.v1.ListAuditResponse
-	36, // 89: rxclaims.v1.AdminService.ReplayClaim:output_type -> rxclaims.v1.ReplayClaimResponse
-	40, // 90: rxclaims.v1.AdminService.ReplayStore:output_type -> rxclaims.v1.ReplayStoreResponse
-	43, // 91: rxclaims.v1.AdminService.CreatePlanDraft:output_type -> rxclaims.v1.CreatePlanDraftResponse
-	45, // 92: rxclaims.v1.AdminService.UpdatePlanDraft:output_type -> rxclaims.v1.UpdatePlanDraftResponse
-	47, // 93: rxclaims.v1.AdminService.ActivatePlan:output_type -> rxclaims.v1.ActivatePlanResponse
-	49, // 94: rxclaims.v1.AdminService.InactivatePlan:output_type -> rxclaims.v1.InactivatePlanResponse
-	51, // 95: rxclaims.v1.AdminService.GetPlan:output_type -> rxclaims.v1.GetPlanResponse
-	54, // 96: rxclaims.v1.AdminService.CreateNetworkDraft:output_type -> rxclaims.v1.CreateNetworkDraftResponse
-	56, // 97: rxclaims.v1.AdminService.UpdateNetworkDraft:output_type -> rxclaims.v1.UpdateNetworkDraftResponse
-	58, // 98: rxclaims.v1.AdminService.ActivateNetwork:output_type -> rxclaims.v1.ActivateNetworkResponse
-	60, // 99: rxclaims.v1.AdminService.InactivateNetwork:output_type -> rxclaims.v1.InactivateNetworkResponse
-	62, // 100: rxclaims.v1.AdminService.GetNetwork:output_type -> rxclaims.v1.GetNetworkResponse
-	65, // 101: rxclaims.v1.AdminService.CreateSettingsDraft:output_type -> rxclaims.v1.CreateSettingsDraftResponse
-	67, // 102: rxclaims.v1.AdminService.UpdateSettingsDraft:output_type -> rxclaims.v1.UpdateSettingsDraftResponse
-	69, // 103: rxclaims.v1.AdminService.ActivateSettings:output_type -> rxclaims.v1.ActivateSettingsResponse
-	71, // 104: rxclaims.v1.AdminService.InactivateSettings:output_type -> rxclaims.v1.InactivateSettingsResponse
-	73, // 105: rxclaims.v1.AdminService.GetSettings:output_type -> rxclaims.v1.GetSettingsResponse
-	75, // 106: rxclaims.v1.AdminService.DryRun:output_type -> rxclaims.v1.DryRunResponse
-	75, // [75:107] is the sub-list for method output_type
-	43, // [43:75] is the sub-list for method input_type
-	43, // [43:43] is the sub-list for extension type_name
-	43, // [43:43] is the sub-list for extension extendee
-	0,  // [0:43] is the sub-list for field type_name
+	63, // 30: rxclaims.v1.CreateScheduleDraftResponse.schedule:type_name -> rxclaims.v1.ScheduleVersion
+	63, // 31: rxclaims.v1.UpdateScheduleDraftResponse.schedule:type_name -> rxclaims.v1.ScheduleVersion
+	63, // 32: rxclaims.v1.ActivateScheduleResponse.schedule:type_name -> rxclaims.v1.ScheduleVersion
+	63, // 33: rxclaims.v1.InactivateScheduleResponse.schedule:type_name -> rxclaims.v1.ScheduleVersion
+	63, // 34: rxclaims.v1.GetScheduleResponse.versions:type_name -> rxclaims.v1.ScheduleVersion
+	74, // 35: rxclaims.v1.CreateSettingsDraftResponse.settings:type_name -> rxclaims.v1.SettingsVersion
+	74, // 36: rxclaims.v1.UpdateSettingsDraftResponse.settings:type_name -> rxclaims.v1.SettingsVersion
+	74, // 37: rxclaims.v1.ActivateSettingsResponse.settings:type_name -> rxclaims.v1.SettingsVersion
+	74, // 38: rxclaims.v1.InactivateSettingsResponse.settings:type_name -> rxclaims.v1.SettingsVersion
+	74, // 39: rxclaims.v1.GetSettingsResponse.versions:type_name -> rxclaims.v1.SettingsVersion
+	32, // 40: rxclaims.v1.DryRunRequest.drafts:type_name -> rxclaims.v1.EditRef
+	89, // 41: rxclaims.v1.DryRunRequest.draft_versions:type_name -> rxclaims.v1.DraftVersion
+	0,  // 42: rxclaims.v1.DryRunRequest.compare:type_name -> rxclaims.v1.DryRunCompare
+	87, // 43: rxclaims.v1.DryRunResponse.change:type_name -> rxclaims.v1.DryRunChange
+	88, // 44: rxclaims.v1.DryRunResponse.totals:type_name -> rxclaims.v1.DryRunTotals
+	91, // 45: rxclaims.v1.DryRunChange.before:type_name -> rxclaims.v1.ClaimResult
+	91, // 46: rxclaims.v1.DryRunChange.after:type_name -> rxclaims.v1.ClaimResult
+	0,  // 47: rxclaims.v1.DryRunTotals.compare:type_name -> rxclaims.v1.DryRunCompare
+	4,  // 48: rxclaims.v1.AdminService.CreateDraft:input_type -> rxclaims.v1.CreateDraftRequest
+	6,  // 49: rxclaims.v1.AdminService.UpdateDraft:input_type -> rxclaims.v1.UpdateDraftRequest
+	8,  // 50: rxclaims.v1.AdminService.ValidateEdit:input_type -> rxclaims.v1.ValidateEditRequest
+	10, // 51: rxclaims.v1.AdminService.ActivateEdit:input_type -> rxclaims.v1.ActivateEditRequest
+	12, // 52: rxclaims.v1.AdminService.InactivateEdit:input_type -> rxclaims.v1.InactivateEditRequest
+	14, // 53: rxclaims.v1.AdminService.ListEdits:input_type -> rxclaims.v1.ListEditsRequest
+	16, // 54: rxclaims.v1.AdminService.GetEdit:input_type -> rxclaims.v1.GetEditRequest
+	18, // 55: rxclaims.v1.AdminService.ExportBundle:input_type -> rxclaims.v1.ExportBundleRequest
+	20, // 56: rxclaims.v1.AdminService.ImportBundle:input_type -> rxclaims.v1.ImportBundleRequest
+	22, // 57: rxclaims.v1.AdminService.ApproveImport:input_type -> rxclaims.v1.ApproveImportRequest
+	24, // 58: rxclaims.v1.AdminService.RejectImport:input_type -> rxclaims.v1.RejectImportRequest
+	26, // 59: rxclaims.v1.AdminService.ListImports:input_type -> rxclaims.v1.ListImportsRequest
+	33, // 60: rxclaims.v1.AdminService.TestClaim:input_type -> rxclaims.v1.TestClaimRequest
+	29, // 61: rxclaims.v1.AdminService.ListAudit:input_type -> rxclaims.v1.ListAuditRequest
+	35, // 62: rxclaims.v1.AdminService.ReplayClaim:input_type -> rxclaims.v1.ReplayClaimRequest
+	39, // 63: rxclaims.v1.AdminService.ReplayStore:input_type -> rxclaims.v1.ReplayStoreRequest
+	42, // 64: rxclaims.v1.AdminService.CreatePlanDraft:input_type -> rxclaims.v1.CreatePlanDraftRequest
+	44, // 65: rxclaims.v1.AdminService.UpdatePlanDraft:input_type -> rxclaims.v1.UpdatePlanDraftRequest
+	46, // 66: rxclaims.v1.AdminService.ActivatePlan:input_type -> rxclaims.v1.ActivatePlanRequest
+	48, // 67: rxclaims.v1.AdminService.InactivatePlan:input_type -> rxclaims.v1.InactivatePlanRequest
+	50, // 68: rxclaims.v1.AdminService.GetPlan:input_type -> rxclaims.v1.GetPlanRequest
+	53, // 69: rxclaims.v1.AdminService.CreateNetworkDraft:input_type -> rxclaims.v1.CreateNetworkDraftRequest
+	55, // 70: rxclaims.v1.AdminService.UpdateNetworkDraft:input_type -> rxclaims.v1.UpdateNetworkDraftRequest
+	57, // 71: rxclaims.v1.AdminService.ActivateNetwork:input_type -> rxclaims.v1.ActivateNetworkRequest
+	59, // 72: rxclaims.v1.AdminService.InactivateNetwork:input_type -> rxclaims.v1.InactivateNetworkRequest
+	61, // 73: rxclaims.v1.AdminService.GetNetwork:input_type -> rxclaims.v1.GetNetworkRequest
+	64, // 74: rxclaims.v1.AdminService.CreateScheduleDraft:input_type -> rxclaims.v1.CreateScheduleDraftRequest
+	66, // 75: rxclaims.v1.AdminService.UpdateScheduleDraft:input_type -> rxclaims.v1.UpdateScheduleDraftRequest
+	68, // 76: rxclaims.v1.AdminService.ActivateSchedule:input_type -> rxclaims.v1.ActivateScheduleRequest
+	70, // 77: rxclaims.v1.AdminService.InactivateSchedule:input_type -> rxclaims.v1.InactivateScheduleRequest
+	72, // 78: rxclaims.v1.AdminService.GetSchedule:input_type -> rxclaims.v1.GetScheduleRequest
+	75, // 79: rxclaims.v1.AdminService.CreateSettingsDraft:input_type -> rxclaims.v1.CreateSettingsDraftRequest
+	77, // 80: rxclaims.v1.AdminService.UpdateSettingsDraft:input_type -> rxclaims.v1.UpdateSettingsDraftRequest
+	79, // 81: rxclaims.v1.AdminService.ActivateSettings:input_type -> rxclaims.v1.ActivateSettingsRequest
+	81, // 82: rxclaims.v1.AdminService.InactivateSettings:input_type -> rxclaims.v1.InactivateSettingsRequest
+	83, // 83: rxclaims.v1.AdminService.GetSettings:input_type -> rxclaims.v1.GetSettingsRequest
+	85, // 84: rxclaims.v1.AdminService.DryRun:input_type -> rxclaims.v1.DryRunRequest
+	5,  // 85: rxclaims.v1.AdminService.CreateDraft:output_type -> rxclaims.v1.CreateDraftResponse
+	7,  // 86: rxclaims.v1.AdminService.UpdateDraft:output_type -> rxclaims.v1.UpdateDraftResponse
+	9,  // 87: rxclaims.v1.AdminService.ValidateEdit:output_type -> rxclaims.v1.ValidateEditResponse
+	11, // 88: rxclaims.v1.AdminService.ActivateEdit:output_type -> rxclaims.v1.ActivateEditResponse
+	13, // 89: rxclaims.v1.AdminService.InactivateEdit:output_type -> rxclaims.v1.InactivateEditResponse
+	15, // 90: rxclaims.v1.AdminService.ListEdits:output_type -> rxclaims.v1.ListEditsResponse
+	17, // 91: rxclaims.v1.AdminService.GetEdit:output_type -> rxclaims.v1.GetEditResponse
+	19, // 92: rxclaims.v1.AdminService.ExportBundle:output_type -> rxclaims.v1.ExportBundleResponse
+	21, // 93: rxclaims.v1.AdminService.ImportBundle:output_type -> rxclaims.v1.ImportBundleResponse
+	23, // 94: rxclaims.v1.AdminService.ApproveImport:output_type -> rxclaims.v1.ApproveImportResponse
+	25, // 95: rxclaims.v1.AdminService.RejectImport:output_type -> rxclaims.v1.RejectImportResponse
+	28, // 96: rxclaims.v1.AdminService.ListImports:output_type -> rxclaims.v1.ListImportsResponse
+	34, // 97: rxclaims.v1.AdminService.TestClaim:output_type -> rxclaims.v1.TestClaimResponse
+	31, // 98: rxclaims.v1.AdminService.ListAudit:output_type -> rxclaims.v1.ListAuditResponse
+	36, // 99: rxclaims.v1.AdminService.ReplayClaim:output_type -> rxclaims.v1.ReplayClaimResponse
+	40, // 100: rxclaims.v1.AdminService.ReplayStore:output_type -> rxclaims.v1.ReplayStoreResponse
+	43, // 101: rxclaims.v1.AdminService.CreatePlanDraft:output_type -> rxclaims.v1.CreatePlanDraftResponse
+	45, // 102: rxclaims.v1.AdminService.UpdatePlanDraft:output_type -> rxclaims.v1.UpdatePlanDraftResponse
+	47, // 103: rxclaims.v1.AdminService.ActivatePlan:output_type -> rxclaims.v1.ActivatePlanResponse
+	49, // 104: rxclaims.v1.AdminService.InactivatePlan:output_type -> rxclaims.v1.InactivatePlanResponse
+	51, // 105: rxclaims.v1.AdminService.GetPlan:output_type -> rxclaims.v1.GetPlanResponse
+	54, // 106: rxclaims.v1.AdminService.CreateNetworkDraft:output_type -> rxclaims.v1.CreateNetworkDraftResponse
+	56, // 107: rxclaims.v1.AdminService.UpdateNetworkDraft:output_type -> rxclaims.v1.UpdateNetworkDraftResponse
+	58, // 108: rxclaims.v1.AdminService.ActivateNetwork:output_type -> rxclaims.v1.ActivateNetworkResponse
+	60, // 109: rxclaims.v1.AdminService.InactivateNetwork:output_type -> rxclaims.v1.InactivateNetworkResponse
+	62, // 110: rxclaims.v1.AdminService.GetNetwork:output_type -> rxclaims.v1.GetNetworkResponse
+	65, // 111: rxclaims.v1.AdminService.CreateScheduleDraft:output_type -> rxclaims.v1.CreateScheduleDraftResponse
+	67, // 112: rxclaims.v1.AdminService.UpdateScheduleDraft:output_type -> rxclaims.v1.UpdateScheduleDraftResponse
+	69, // 113: rxclaims.v1.AdminService.ActivateSchedule:output_type -> rxclaims.v1.ActivateScheduleResponse
+	71, // 114: rxclaims.v1.AdminService.InactivateSchedule:output_type -> rxclaims.v1.InactivateScheduleResponse
+	73, // 115: rxclaims.v1.AdminService.GetSchedule:output_type -> rxclaims.v1.GetScheduleResponse
+	76, // 116: rxclaims.v1.AdminService.CreateSettingsDraft:output_type -> rxclaims.v1.CreateSettingsDraftResponse
+	78, // 117: rxclaims.v1.AdminService.UpdateSettingsDraft:output_type -> rxclaims.v1.UpdateSettingsDraftResponse
+	80, // 118: rxclaims.v1.AdminService.ActivateSettings:output_type -> rxclaims.v1.ActivateSettingsResponse
+	82, // 119: rxclaims.v1.AdminService.InactivateSettings:output_type -> rxclaims.v1.InactivateSettingsResponse
+	84, // 120: rxclaims.v1.AdminService.GetSettings:output_type -> rxclaims.v1.GetSettingsResponse
+	86, // 121: rxclaims.v1.AdminService.DryRun:output_type -> rxclaims.v1.DryRunResponse
+	85, // [85:122] is the sub-list for method output_type
+	48, // [48:85] is the sub-list for method input_type
+	48, // [48:48] is the sub-list for extension type_name
+	48, // [48:48] is the sub-list for extension extendee
+	0,  // [0:48] is the sub-list for field type_name
 }
 
 func init() { file_rxclaims_v1_admin_proto_init() }
@@ -5595,7 +6333,7 @@ func file_rxclaims_v1_admin_proto_init() {
 		return
 	}
 	file_rxclaims_v1_claims_proto_init()
-	file_rxclaims_v1_admin_proto_msgTypes[74].OneofWrappers = []any{
+	file_rxclaims_v1_admin_proto_msgTypes[85].OneofWrappers = []any{
 		(*DryRunResponse_Change)(nil),
 		(*DryRunResponse_Totals)(nil),
 	}
@@ -5605,7 +6343,7 @@ func file_rxclaims_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_rxclaims_v1_admin_proto_rawDesc), len(file_rxclaims_v1_admin_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   78,
+			NumMessages:   89,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

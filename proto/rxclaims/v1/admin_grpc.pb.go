@@ -45,6 +45,11 @@ const (
 	AdminService_ActivateNetwork_FullMethodName     = "/rxclaims.v1.AdminService/ActivateNetwork"
 	AdminService_InactivateNetwork_FullMethodName   = "/rxclaims.v1.AdminService/InactivateNetwork"
 	AdminService_GetNetwork_FullMethodName          = "/rxclaims.v1.AdminService/GetNetwork"
+	AdminService_CreateScheduleDraft_FullMethodName = "/rxclaims.v1.AdminService/CreateScheduleDraft"
+	AdminService_UpdateScheduleDraft_FullMethodName = "/rxclaims.v1.AdminService/UpdateScheduleDraft"
+	AdminService_ActivateSchedule_FullMethodName    = "/rxclaims.v1.AdminService/ActivateSchedule"
+	AdminService_InactivateSchedule_FullMethodName  = "/rxclaims.v1.AdminService/InactivateSchedule"
+	AdminService_GetSchedule_FullMethodName         = "/rxclaims.v1.AdminService/GetSchedule"
 	AdminService_CreateSettingsDraft_FullMethodName = "/rxclaims.v1.AdminService/CreateSettingsDraft"
 	AdminService_UpdateSettingsDraft_FullMethodName = "/rxclaims.v1.AdminService/UpdateSettingsDraft"
 	AdminService_ActivateSettings_FullMethodName    = "/rxclaims.v1.AdminService/ActivateSettings"
@@ -165,6 +170,24 @@ type AdminServiceClient interface {
 	InactivateNetwork(ctx context.Context, in *InactivateNetworkRequest, opts ...grpc.CallOption) (*InactivateNetworkResponse, error)
 	// GetNetwork returns every version of one network.
 	GetNetwork(ctx context.Context, in *GetNetworkRequest, opts ...grpc.CallOption) (*GetNetworkResponse, error)
+	// CreateScheduleDraft stores a new Draft schedule version (a rate
+	// schedule's or an adjustment rule's columns and dated lines): version 1
+	// of a new schedule or the next version of an existing one (DOMAIN.md
+	// §3, §9). The version, status and audit given are ignored; a version
+	// keeps the schedule's kind.
+	CreateScheduleDraft(ctx context.Context, in *CreateScheduleDraftRequest, opts ...grpc.CallOption) (*CreateScheduleDraftResponse, error)
+	// UpdateScheduleDraft replaces the content of a Draft schedule version
+	// (id and version name it).
+	UpdateScheduleDraft(ctx context.Context, in *UpdateScheduleDraftRequest, opts ...grpc.CallOption) (*UpdateScheduleDraftResponse, error)
+	// ActivateSchedule makes a Draft schedule version Active; claims of its
+	// dates take amounts from it at once. Maker-checker as for edits.
+	// FailedPrecondition: the version would overlap an Active one.
+	ActivateSchedule(ctx context.Context, in *ActivateScheduleRequest, opts ...grpc.CallOption) (*ActivateScheduleResponse, error)
+	// InactivateSchedule retires a Draft or Active schedule version for
+	// good. Past claims keep the answers they got.
+	InactivateSchedule(ctx context.Context, in *InactivateScheduleRequest, opts ...grpc.CallOption) (*InactivateScheduleResponse, error)
+	// GetSchedule returns every version of one schedule.
+	GetSchedule(ctx context.Context, in *GetScheduleRequest, opts ...grpc.CallOption) (*GetScheduleResponse, error)
 	// CreateSettingsDraft stores a new Draft version of one level's settings
 	// (level pbm, client or group; DOMAIN.md §3): version 1 of a new client
 	// or group, or the next version. The version, status and audit given
@@ -467,6 +490,56 @@ func (c *adminServiceClient) GetNetwork(ctx context.Context, in *GetNetworkReque
 	return out, nil
 }
 
+func (c *adminServiceClient) CreateScheduleDraft(ctx context.Context, in *CreateScheduleDraftRequest, opts ...grpc.CallOption) (*CreateScheduleDraftResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateScheduleDraftResponse)
+	err := c.cc.Invoke(ctx, AdminService_CreateScheduleDraft_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) UpdateScheduleDraft(ctx context.Context, in *UpdateScheduleDraftRequest, opts ...grpc.CallOption) (*UpdateScheduleDraftResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateScheduleDraftResponse)
+	err := c.cc.Invoke(ctx, AdminService_UpdateScheduleDraft_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) ActivateSchedule(ctx context.Context, in *ActivateScheduleRequest, opts ...grpc.CallOption) (*ActivateScheduleResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ActivateScheduleResponse)
+	err := c.cc.Invoke(ctx, AdminService_ActivateSchedule_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) InactivateSchedule(ctx context.Context, in *InactivateScheduleRequest, opts ...grpc.CallOption) (*InactivateScheduleResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(InactivateScheduleResponse)
+	err := c.cc.Invoke(ctx, AdminService_InactivateSchedule_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) GetSchedule(ctx context.Context, in *GetScheduleRequest, opts ...grpc.CallOption) (*GetScheduleResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetScheduleResponse)
+	err := c.cc.Invoke(ctx, AdminService_GetSchedule_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *adminServiceClient) CreateSettingsDraft(ctx context.Context, in *CreateSettingsDraftRequest, opts ...grpc.CallOption) (*CreateSettingsDraftResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(CreateSettingsDraftResponse)
@@ -648,6 +721,24 @@ type AdminServiceServer interface {
 	InactivateNetwork(context.Context, *InactivateNetworkRequest) (*InactivateNetworkResponse, error)
 	// GetNetwork returns every version of one network.
 	GetNetwork(context.Context, *GetNetworkRequest) (*GetNetworkResponse, error)
+	// CreateScheduleDraft stores a new Draft schedule version (a rate
+	// schedule's or an adjustment rule's columns and dated lines): version 1
+	// of a new schedule or the next version of an existing one (DOMAIN.md
+	// §3, §9). The version, status and audit given are ignored; a version
+	// keeps the schedule's kind.
+	CreateScheduleDraft(context.Context, *CreateScheduleDraftRequest) (*CreateScheduleDraftResponse, error)
+	// UpdateScheduleDraft replaces the content of a Draft schedule version
+	// (id and version name it).
+	UpdateScheduleDraft(context.Context, *UpdateScheduleDraftRequest) (*UpdateScheduleDraftResponse, error)
+	// ActivateSchedule makes a Draft schedule version Active; claims of its
+	// dates take amounts from it at once. Maker-checker as for edits.
+	// FailedPrecondition: the version would overlap an Active one.
+	ActivateSchedule(context.Context, *ActivateScheduleRequest) (*ActivateScheduleResponse, error)
+	// InactivateSchedule retires a Draft or Active schedule version for
+	// good. Past claims keep the answers they got.
+	InactivateSchedule(context.Context, *InactivateScheduleRequest) (*InactivateScheduleResponse, error)
+	// GetSchedule returns every version of one schedule.
+	GetSchedule(context.Context, *GetScheduleRequest) (*GetScheduleResponse, error)
 	// CreateSettingsDraft stores a new Draft version of one level's settings
 	// (level pbm, client or group; DOMAIN.md §3): version 1 of a new client
 	// or group, or the next version. The version, status and audit given
@@ -767,6 +858,21 @@ func (UnimplementedAdminServiceServer) InactivateNetwork(context.Context, *Inact
 }
 func (UnimplementedAdminServiceServer) GetNetwork(context.Context, *GetNetworkRequest) (*GetNetworkResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetNetwork not implemented")
+}
+func (UnimplementedAdminServiceServer) CreateScheduleDraft(context.Context, *CreateScheduleDraftRequest) (*CreateScheduleDraftResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateScheduleDraft not implemented")
+}
+func (UnimplementedAdminServiceServer) UpdateScheduleDraft(context.Context, *UpdateScheduleDraftRequest) (*UpdateScheduleDraftResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateScheduleDraft not implemented")
+}
+func (UnimplementedAdminServiceServer) ActivateSchedule(context.Context, *ActivateScheduleRequest) (*ActivateScheduleResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ActivateSchedule not implemented")
+}
+func (UnimplementedAdminServiceServer) InactivateSchedule(context.Context, *InactivateScheduleRequest) (*InactivateScheduleResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method InactivateSchedule not implemented")
+}
+func (UnimplementedAdminServiceServer) GetSchedule(context.Context, *GetScheduleRequest) (*GetScheduleResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetSchedule not implemented")
 }
 func (UnimplementedAdminServiceServer) CreateSettingsDraft(context.Context, *CreateSettingsDraftRequest) (*CreateSettingsDraftResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateSettingsDraft not implemented")
@@ -1275,6 +1381,96 @@ func _AdminService_GetNetwork_Handler(srv interface{}, ctx context.Context, dec 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AdminService_CreateScheduleDraft_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateScheduleDraftRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).CreateScheduleDraft(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_CreateScheduleDraft_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).CreateScheduleDraft(ctx, req.(*CreateScheduleDraftRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_UpdateScheduleDraft_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateScheduleDraftRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).UpdateScheduleDraft(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_UpdateScheduleDraft_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).UpdateScheduleDraft(ctx, req.(*UpdateScheduleDraftRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_ActivateSchedule_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ActivateScheduleRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).ActivateSchedule(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_ActivateSchedule_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).ActivateSchedule(ctx, req.(*ActivateScheduleRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_InactivateSchedule_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(InactivateScheduleRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).InactivateSchedule(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_InactivateSchedule_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).InactivateSchedule(ctx, req.(*InactivateScheduleRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_GetSchedule_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetScheduleRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).GetSchedule(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_GetSchedule_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).GetSchedule(ctx, req.(*GetScheduleRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _AdminService_CreateSettingsDraft_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(CreateSettingsDraftRequest)
 	if err := dec(in); err != nil {
@@ -1486,6 +1682,26 @@ var AdminService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetNetwork",
 			Handler:    _AdminService_GetNetwork_Handler,
+		},
+		{
+			MethodName: "CreateScheduleDraft",
+			Handler:    _AdminService_CreateScheduleDraft_Handler,
+		},
+		{
+			MethodName: "UpdateScheduleDraft",
+			Handler:    _AdminService_UpdateScheduleDraft_Handler,
+		},
+		{
+			MethodName: "ActivateSchedule",
+			Handler:    _AdminService_ActivateSchedule_Handler,
+		},
+		{
+			MethodName: "InactivateSchedule",
+			Handler:    _AdminService_InactivateSchedule_Handler,
+		},
+		{
+			MethodName: "GetSchedule",
+			Handler:    _AdminService_GetSchedule_Handler,
 		},
 		{
 			MethodName: "CreateSettingsDraft",
