@@ -2,6 +2,7 @@ package adjudicator
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/rxclaims/rxclaims/config"
 	"github.com/rxclaims/rxclaims/domain"
@@ -13,7 +14,15 @@ import (
 type path struct {
 	levels   [4]edits.Level // plan, group, client, PBM
 	settings config.LevelSettings
+	// trace names the settings versions the path took, for the claim's
+	// trace (stepSettings): empty while every level has at most one
+	// version, and that version 1, as before settings had versions.
+	trace string
 }
+
+// stepSettings is the trace step naming the hierarchy's settings versions
+// a claim read (path.trace).
+const stepSettings = "settings"
 
 // pathKey names a path: a plan version, a group, and the versions of the
 // group's, its client's and the PBM's settings in force (nil: none).
@@ -63,8 +72,44 @@ func (s *snapshot) pathFor(p *compiledPlan, groupID string, day domain.Date) *pa
 		set = set.Merge(key.pbm.LevelSettings)
 	}
 	pt.settings = set.Merge(defaultSettings)
+	pt.trace = s.settingsTrace(key)
 	v, _ := s.paths.LoadOrStore(key, pt)
 	return v.(*path)
+}
+
+// settingsTrace names the versions of the PBM's, the client's and the
+// group's settings key took ("PBM v2, client ACME v1, group G1 v3"), or
+// nothing when none of those levels has more than one version nor a
+// version numbered above 1.
+func (s *snapshot) settingsTrace(key pathKey) string {
+	type level struct {
+		name     string
+		version  int
+		versions int
+	}
+	var levels []level
+	if key.pbm != nil {
+		levels = append(levels, level{"PBM", key.pbm.Version, len(s.pbm)})
+	}
+	if key.cv != nil {
+		levels = append(levels, level{"client " + key.cv.ID, key.cv.Version, len(s.clientVersions[key.cv.ID])})
+	}
+	if key.gv != nil {
+		levels = append(levels, level{"group " + key.gv.ID, key.gv.Version, len(s.groupVersions[key.gv.ID])})
+	}
+	versioned := false
+	var b strings.Builder
+	for i, l := range levels {
+		versioned = versioned || l.version > 1 || l.versions > 1
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s v%d", l.name, l.version)
+	}
+	if !versioned {
+		return ""
+	}
+	return b.String()
 }
 
 // checkEditRefs checks that each edit's level names a configured plan,

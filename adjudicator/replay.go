@@ -222,7 +222,7 @@ func (r *replayer) readjudicate(ctx context.Context, rec *ClaimRecord) (*Replay,
 		return nil, nil, err
 	}
 	out.Replayed = resp
-	out.Differences = compareResponses(rec.Response, resp)
+	out.Differences = compareResponses(rec.Response, resp, rec.TraceVersion)
 	var hist *HistoryEntry
 	if resp.Status == Paid {
 		out.Differences = append(out.Differences, compareJSON("contributions", rec.Contributions, a.contributions)...)
@@ -431,11 +431,13 @@ func (s *replayStore) Commit(context.Context, *Commit) error {
 // compareResponses compares two answers field by field, by their JSON
 // names, so a field added to Response is compared without a change here.
 // The claim ID is the stored one on both; a stored answer without a trace
-// (one kept without it) is not compared on its trace.
-func compareResponses(orig, replayed *Response) []Difference {
+// (one kept without it) is not compared on its trace, and one with a
+// trace is compared with the replayed trace in the original's vocabulary
+// (traceVersion, TraceVersion).
+func compareResponses(orig, replayed *Response, traceVersion uint32) []Difference {
 	var out []Difference
 	if len(orig.Trace) > 0 {
-		out = compareTrace(orig.Trace, replayed.Trace)
+		out = compareTrace(orig.Trace, traceSince(replayed.Trace, traceVersion))
 	}
 	x, y := bareJSON(orig), bareJSON(replayed)
 	if bytes.Equal(x, y) {

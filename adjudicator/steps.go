@@ -293,6 +293,9 @@ func (a *adjudication) eligibility(ctx context.Context) error {
 	a.member, a.plan, _ = eligibility(a.snap, a.resp, a.route, fam, c.personCode, c.dob, c.GroupID, c.dos, a.untraced)
 	if a.plan != nil {
 		a.path = a.snap.pathFor(a.plan, fam.GroupID, c.dos)
+		if a.path.trace != "" && !a.untraced {
+			a.resp.trace(stepSettings, "", "", "%s", a.path.trace)
+		}
 	}
 	return nil
 }
@@ -403,7 +406,7 @@ func (a *adjudication) record(tx string) *ClaimRecord {
 		ID: resp.ClaimID, Transaction: tx, Key: a.key, Hash: a.hash,
 		CardholderID: c.CardholderID, PersonCode: c.personCode, Period: a.period,
 		Claim: a.submitted, Response: resp, Contributions: a.contributions, ConfigVersion: a.snap.version,
-		PriorAuths: a.pas,
+		PriorAuths: a.pas, TraceVersion: TraceVersion,
 	}
 }
 

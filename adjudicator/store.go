@@ -362,6 +362,10 @@ type ClaimRecord struct {
 	// under (ConfigVersion.Number); 0 in records written before versions
 	// were kept, which replay cannot reproduce.
 	ConfigVersion uint64 `json:"config_version,omitempty"`
+	// TraceVersion is the vocabulary of the trace the claim was adjudicated
+	// with (TraceVersion); 0 in records written before it was kept, read
+	// as 1.
+	TraceVersion uint32 `json:"trace_version,omitempty"`
 }
 
 // ReversalRecord is stored on a claim once it is reversed, by a B2 or by a

@@ -27,6 +27,38 @@ type TraceStep struct {
 	Text string `json:"text,omitempty"`
 }
 
+// TraceVersion is the vocabulary of the engine's trace: which steps it
+// traces. A paid claim's record keeps it (ClaimRecord.TraceVersion), and a
+// replay leaves out of its own trace the steps added after the record's
+// vocabulary (traceStepsSince), so a record written before a step existed
+// replays without a difference. Raise it, and list the new step there,
+// when a change traces a step an earlier engine did not; a change to an
+// existing step's text is a change of answer, which replay reports.
+const TraceVersion = 2
+
+// traceStepsSince gives, for each step added after the first vocabulary,
+// the vocabulary that added it.
+var traceStepsSince = map[string]uint32{
+	stepSettings: 2, // the hierarchy's settings versions a claim read
+}
+
+// traceSince is trace without the steps added after vocabulary v (0
+// reads as 1). It returns trace itself when it has none of them.
+func traceSince(trace []TraceStep, v uint32) []TraceStep {
+	v = max(v, 1)
+	keep := func(t TraceStep) bool { s, ok := traceStepsSince[t.Step]; return !ok || s <= v }
+	if !slices.ContainsFunc(trace, func(t TraceStep) bool { return !keep(t) }) {
+		return trace
+	}
+	out := make([]TraceStep, 0, len(trace))
+	for _, t := range trace {
+		if keep(t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
 // TraceArgKind is the type of a trace argument.
 type TraceArgKind uint8
 

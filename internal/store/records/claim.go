@@ -18,6 +18,7 @@ func EncodeClaim(r *adjudicator.ClaimRecord) ([]byte, error) {
 		FillNumber: int32(r.Key.FillNumber), DateOfService: r.Key.DateOfService, Hash: r.Hash,
 		CardholderId: r.CardholderID, PersonCode: r.PersonCode, Period: r.Period.String(),
 		Claim: claimToStored(r.Claim), Response: resultToStored(r.Response), ConfigVersion: r.ConfigVersion,
+		TraceVersion: r.TraceVersion,
 	}
 	if n := len(r.Contributions); n > 0 {
 		all := make([]storev1.Contribution, n) // one allocation for all of them
@@ -63,6 +64,7 @@ func recordFromStored(m *storev1.ClaimRecord) (*adjudicator.ClaimRecord, error) 
 		},
 		CardholderID: m.GetCardholderId(), PersonCode: m.GetPersonCode(),
 		Claim: claimFromStored(m.GetClaim()), ConfigVersion: m.GetConfigVersion(),
+		TraceVersion: m.GetTraceVersion(),
 	}
 	var err error
 	if r.Period, err = domain.ParseDate(m.GetPeriod()); err != nil {

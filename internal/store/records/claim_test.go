@@ -52,6 +52,7 @@ func fullRecord() *adjudicator.ClaimRecord {
 		}},
 		Reversal:      &adjudicator.ReversalRecord{Transaction: adjudicator.TxReverse, Hash: "rh", Response: fullResponse("r1"), ReplacedBy: "c2"},
 		ConfigVersion: 7,
+		TraceVersion:  2,
 		PriorAuths: []domain.PriorAuth{{CardholderID: "C1", PersonCode: "001", Number: "QL1", Type: domain.PAQuantity,
 			DrugRef: domain.DrugRef{ClassPrefix: "3940"}, Range: domain.Range{From: domain.MustDate("2026-01-01")},
 			MaxQuantity: decimal.RequireFromString("90"), MaxFills: 3}},

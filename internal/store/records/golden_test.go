@@ -40,7 +40,7 @@ func TestClaimGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := fullRecord()
-	want.ConfigVersion, want.PriorAuths = 0, nil
+	want.ConfigVersion, want.TraceVersion, want.PriorAuths = 0, 0, nil
 	if diff := cmp.Diff(want, got, cmpOpts...); diff != "" {
 		t.Errorf("golden record decodes differently (-want +got):\n%s", diff)
 	}
@@ -61,7 +61,7 @@ func TestClaimGoldenTextTrace(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := fullRecord()
-	want.ConfigVersion, want.PriorAuths = 0, nil
+	want.ConfigVersion, want.TraceVersion, want.PriorAuths = 0, 0, nil
 	text := []adjudicator.TraceStep{{Step: "s", Rule: "r", Text: "o"}}
 	want.Response.Trace, want.Reversal.Response.Trace = text, text
 	if diff := cmp.Diff(want, got, cmpOpts...); diff != "" {

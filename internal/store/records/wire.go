@@ -60,6 +60,8 @@ func DecodeClaimWithoutTrace(b []byte) (*adjudicator.ClaimRecord, error) {
 			reversal = append(reversal, f.start, f.end)
 		case f.num == 15 && f.is(protowire.VarintType):
 			r.ConfigVersion = f.v
+		case f.num == 17 && f.is(protowire.VarintType):
+			r.TraceVersion = uint32(f.v)
 		case f.num == 16 && f.is(protowire.BytesType):
 			pa, perr := DecodePriorAuth(b[f.start:f.end])
 			if perr != nil {

@@ -151,7 +151,7 @@ func TestWireReaderKnowsEveryField(t *testing.T) {
 		msg   proto.Message
 		known []int // read by wire.go, or left out on purpose
 	}{
-		{&storev1.ClaimRecord{}, upTo(16)},
+		{&storev1.ClaimRecord{}, upTo(17)},
 		{&storev1.Claim{}, upTo(27)},
 		{&storev1.DurService{}, upTo(3)},
 		{&storev1.ClaimResult{}, upTo(28)}, // 26 and 28, the trace, are left out

@@ -275,8 +275,13 @@ type ClaimRecord struct {
 	// none. Replay reads them instead of today's records, which may have
 	// been changed or ended since.
 	PriorAuthorizations [][]byte `protobuf:"bytes,16,rep,name=prior_authorizations,json=priorAuthorizations,proto3" json:"prior_authorizations,omitempty"`
-	unknownFields       protoimpl.UnknownFields
-	sizeCache           protoimpl.SizeCache
+	// The vocabulary of the engine's trace the record's trace was written
+	// in: which steps an engine of that time traced. 0 in records written
+	// before it was kept, which read as 1. Replay leaves out of its own
+	// trace the steps a later vocabulary added.
+	TraceVersion  uint32 `protobuf:"varint,17,opt,name=trace_version,json=traceVersion,proto3" json:"trace_version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ClaimRecord) Reset() {
@@ -419,6 +424,13 @@ func (x *ClaimRecord) GetPriorAuthorizations() [][]byte {
 		return x.PriorAuthorizations
 	}
 	return nil
+}
+
+func (x *ClaimRecord) GetTraceVersion() uint32 {
+	if x != nil {
+		return x.TraceVersion
+	}
+	return 0
 }
 
 // Contribution is what the claim added to one accumulator bucket.
@@ -1327,7 +1339,7 @@ var File_rxclaims_store_v1_records_proto protoreflect.FileDescriptor
 
 const file_rxclaims_store_v1_records_proto_rawDesc = "" +
 	"\n" +
-	"\x1frxclaims/store/v1/records.proto\x12\x11rxclaims.store.v1\"\x80\x05\n" +
+	"\x1frxclaims/store/v1/records.proto\x12\x11rxclaims.store.v1\"\xa5\x05\n" +
 	"\vClaimRecord\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12 \n" +
 	"\vtransaction\x18\x02 \x01(\tR\vtransaction\x12!\n" +
@@ -1347,7 +1359,8 @@ const file_rxclaims_store_v1_records_proto_rawDesc = "" +
 	"\rcontributions\x18\r \x03(\v2\x1f.rxclaims.store.v1.ContributionR\rcontributions\x127\n" +
 	"\breversal\x18\x0e \x01(\v2\x1b.rxclaims.store.v1.ReversalR\breversal\x12%\n" +
 	"\x0econfig_version\x18\x0f \x01(\x04R\rconfigVersion\x121\n" +
-	"\x14prior_authorizations\x18\x10 \x03(\fR\x13priorAuthorizations\"\xa2\x02\n" +
+	"\x14prior_authorizations\x18\x10 \x03(\fR\x13priorAuthorizations\x12#\n" +
+	"\rtrace_version\x18\x11 \x01(\rR\ftraceVersion\"\xa2\x02\n" +
 	"\fContribution\x12.\n" +
 	"\x05scope\x18\x01 \x01(\x0e2\x18.rxclaims.store.v1.ScopeR\x05scope\x12+\n" +
 	"\x04kind\x18\x02 \x01(\x0e2\x17.rxclaims.store.v1.KindR\x04kind\x12\x14\n" +
