@@ -3,6 +3,7 @@ package edits
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/rxclaims/rxclaims/domain"
@@ -280,7 +281,14 @@ type Audit struct {
 }
 
 // Ref names one version of an edit.
-func (e *Edit) Ref() string { return fmt.Sprintf("%s v%d", e.ID, e.Version) }
+func (e *Edit) Ref() string {
+	if q := strconv.Quote(e.ID); q[1:len(q)-1] != e.ID {
+		// Only an edit refused for its ID: quoted, so that no control or
+		// invisible character reaches a terminal or a log.
+		return fmt.Sprintf("%s v%d", domain.Quote(e.ID), e.Version)
+	}
+	return fmt.Sprintf("%s v%d", e.ID, e.Version)
+}
 
 // IngredientBasis overrides the network's ingredient pricing terms.
 type IngredientBasis struct {

@@ -590,3 +590,24 @@ func TestBenefitMaxValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestRefQuotesInvisibleID: an edit refused for an ID with a zero-width
+// or control character names it quoted, so the character is shown, not
+// echoed; a printable ID reads as it always did.
+func TestRefQuotesInvisibleID(t *testing.T) {
+	for id, want := range map[string]string{
+		"BAD\u200bID":   `"BAD\u200bID" v1`,
+		"BAD\x1b[2JID":  `"BAD\x1b[2JID" v1`,
+		"QTY-STATINS":   "QTY-STATINS v1",
+		"PPO 2026.fees": "PPO 2026.fees v1", // not a plain ID, but printable: as before
+	} {
+		e := &edits.Edit{ID: id, Version: 1}
+		if got := e.Ref(); got != want {
+			t.Errorf("Ref of %q = %s; want %s", id, got, want)
+		}
+		err := (&edits.ValidationError{Ref: e.Ref(), Problems: []edits.Problem{{Field: "id", Message: "bad"}}}).Error()
+		if strings.ContainsAny(err, "\u200b\x1b") {
+			t.Errorf("the error of %q echoes the character: %q", id, err)
+		}
+	}
+}
