@@ -2,6 +2,7 @@ package bench
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -21,9 +22,10 @@ type Options struct {
 	Members    int
 	Pharmacies int // default 200
 	DrugPairs  int // generated brand/generic pairs; default 200
-	// History claims are billed before measuring (see HistoryThroughServer), dated
-	// from January 1 to yesterday; Warmup claims follow, dated over the
-	// last 40 days, so refills fall due today.
+	// History claims are billed before measuring (see HistoryThroughServer),
+	// dated over the year from HistoryDays to 100 days before Today; Warmup
+	// claims follow, dated over the next 40 days, and the load's claims
+	// from 60 days before Today on, so refills fall due.
 	History int
 	Warmup  int
 	// HistoryThroughServer bills the history through the server over gRPC,
@@ -86,7 +88,12 @@ type Options struct {
 	Progress io.Writer // progress lines or bars; default os.Stderr
 	Terminal bool      // Progress is a terminal: draw bars
 	Logger   *slog.Logger
-	Today    domain.Date // date of service of the load; default today (the server's clock)
+	// Today is the date of service the load reaches and the population's
+	// dates are drawn from; default today (the server's clock). A seed
+	// cache's stores are kept by the bundle, whose dates follow Today:
+	// pinning it lets a later day's run reuse them, up to MaxTodayAge
+	// days later (the history must stay within the filing limit).
+	Today domain.Date
 }
 
 // DefaultP99Bound is the capacity line's default latency bound: a claim
@@ -192,10 +199,14 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	now := domain.DateOf(time.Now())
 	if o.Today.IsZero() {
-		o.Today = domain.DateOf(time.Now())
+		o.Today = now
 	}
 	switch {
+	case o.Today.After(now) || now.Days()-o.Today.Days() > MaxTodayAge:
+		return o, fmt.Errorf("bench: today %s must be from %s to %s: the server rejects post-dated claims, and a history dated from an earlier today would pass the population's filing limit (%d days)",
+			o.Today, now.AddDays(-MaxTodayAge), now, FilingLimitDays)
 	case o.Members < 1 || slices.ContainsFunc(o.ScaleMembers, func(n int) bool { return n < 1 }) || o.ScaleHistoryMembers < 1:
 		return o, errors.New("bench: every member count must be at least 1")
 	case o.History < 0 || o.Warmup < 0 || slices.ContainsFunc(o.ScaleHistory, func(n int) bool { return n < 0 }) || slices.ContainsFunc(o.ScaleEdits, func(n int) bool { return n < 0 }):

@@ -118,7 +118,7 @@ func NewPopulation(o PopulationOptions) (*Population, error) {
 	base := demo.Config()
 	start := domain.NewDate(o.Today.Time().Year()-1, time.January, 1)
 	p := &Population{Today: o.Today, Start: start, pharmacies: map[pharmacyKind][]string{}}
-	cfg := &config.Config{Networks: base.Networks}
+	cfg := &config.Config{Networks: base.Networks, Settings: config.SettingsVersions{{LevelSettings: config.LevelSettings{FilingLimitDays: new(FilingLimitDays)}}}}
 	cfg.Drugs, cfg.Plans = p.catalog(rng, base, o.DrugPairs)
 	cfg.Edits = p.edits(cfg.Plans, o.Edits)
 	cfg.Pharmacies = p.drawPharmacies(o.Pharmacies)
@@ -126,6 +126,17 @@ func NewPopulation(o PopulationOptions) (*Population, error) {
 	p.Config, p.families = cfg, len(cfg.Families)
 	return p, nil
 }
+
+// FilingLimitDays is the timely filing limit of the population's PBM:
+// the history is dated from HistoryDays before Today, further back than
+// the default limit of 365 days, which once rejected (81) a quarter of
+// every seeded history. The days left over (MaxTodayAge) let a run pin
+// Today to an earlier day and reuse a seed cache (Options.Today).
+const (
+	FilingLimitDays = 500
+	HistoryDays     = 465
+	MaxTodayAge     = FilingLimitDays - HistoryDays
+)
 
 // Members is the number of members.
 func (p *Population) Members() int { return len(p.members) }

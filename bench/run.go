@@ -226,7 +226,7 @@ type spec struct {
 // seed cache when there is one) and reads it once into the page cache.
 func (s *session) seedInProcess(ctx context.Context, data, bundle, historyWhat string, history, window int) error {
 	if history > 0 {
-		s.gen.g.SetPhase(s.pop.Today.AddDays(-465), float64(history)/365)
+		s.gen.g.SetPhase(s.pop.Today.AddDays(-HistoryDays), float64(history)/365)
 	}
 	seed := func() error { return s.seedHistory(ctx, data, bundle, historyWhat, history) }
 	if s.o.SeedCache != "" {
@@ -296,7 +296,7 @@ func startSession(ctx context.Context, o Options, name string, sp spec) (*sessio
 		return nil, err
 	}
 	if history > 0 && o.HistoryThroughServer {
-		s.gen.g.SetPhase(today.AddDays(-465), float64(history)/365)
+		s.gen.g.SetPhase(today.AddDays(-HistoryDays), float64(history)/365)
 		start, clientCPU := time.Now(), ownCPUSeconds()
 		before, err := s.srv.stats(ctx)
 		if err == nil {

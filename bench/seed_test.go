@@ -17,10 +17,8 @@ import (
 // server starts is found by the server: the identical fills sent again
 // over gRPC are answered as duplicates, never paid twice.
 func TestSeededHistoryIsTheServers(t *testing.T) {
-	// The history runs to 100 days before the population's today; a today
-	// 100 days ahead dates its last fills now, inside the filing limit.
 	o, err := Options{OutDir: t.TempDir(), Seed: 3, Members: 200, Pharmacies: 20, DrugPairs: 5, InProcess: true,
-		Progress: testWriter{t}, Today: domain.DateOf(time.Now()).AddDays(100)}.withDefaults()
+		Progress: testWriter{t}}.withDefaults()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,6 +30,11 @@ func TestSeededHistoryIsTheServers(t *testing.T) {
 	defer s.close()
 	if s.setup.HistoryPath != historyInProcess || s.setup.Status["P"] == 0 {
 		t.Fatalf("history billed %q, answers %v", s.setup.HistoryPath, s.setup.Status)
+	}
+	// The whole history, HistoryDays back, is within the population's
+	// filing limit (the default 365 days once rejected a quarter of it).
+	if n := s.setup.Rejects["81"]; n > 0 {
+		t.Errorf("%d history claims rejected 81 (past the filing limit); rejects %v", n, s.setup.Rejects)
 	}
 	answers := map[string]int{}
 	for _, f := range s.gen.g.recent[:min(40, len(s.gen.g.recent))] {
@@ -53,7 +56,7 @@ func TestSeededHistoryIsTheServers(t *testing.T) {
 // the server's (sent again, they are duplicates).
 func TestSeedCacheReusesTheStore(t *testing.T) {
 	o, err := Options{OutDir: t.TempDir(), Seed: 3, Members: 200, Pharmacies: 20, DrugPairs: 5, InProcess: true, Warmup: 150,
-		SeedCache: t.TempDir(), Progress: testWriter{t}, Today: domain.DateOf(time.Now()).AddDays(100)}.withDefaults()
+		SeedCache: t.TempDir(), Progress: testWriter{t}}.withDefaults()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,5 +89,22 @@ func TestSeedCacheReusesTheStore(t *testing.T) {
 	}
 	if answers["D"] == 0 || answers["P"] > 0 {
 		t.Errorf("the history's fills sent again to the cached store were answered %v; want duplicates (D), none paid", answers)
+	}
+}
+
+// TestTodayBounds: a run's today may be pinned up to MaxTodayAge days
+// back (to reuse a seed cache), never ahead or further back.
+func TestTodayBounds(t *testing.T) {
+	now := domain.DateOf(time.Now())
+	for _, c := range []struct {
+		today domain.Date
+		ok    bool
+	}{
+		{now, true}, {now.AddDays(-MaxTodayAge), true}, {now.AddDays(1), false}, {now.AddDays(-MaxTodayAge - 1), false},
+	} {
+		_, err := Options{OutDir: t.TempDir(), Members: 10, Today: c.today, Concurrency: []int{1}}.withDefaults()
+		if (err == nil) != c.ok {
+			t.Errorf("today %s: %v; want ok %v", c.today, err, c.ok)
+		}
 	}
 }

@@ -27,6 +27,7 @@ import (
 
 	"github.com/alecthomas/kong"
 	"github.com/rxclaims/rxclaims/bench"
+	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/internal/cli"
 )
 
@@ -71,6 +72,7 @@ type flags struct {
 	HistoryThroughServer bool             `name:"history-through-server" help:"Bill the history through the server over gRPC (slow); by default the engine bills it in this process on the server's data directory before the server starts, fsync off for that setup only."`
 	KeepData             bool             `name:"keep-data" help:"Keep each server's Pebble store and bundle under --out (removed after each step by default)."`
 	SeedCache            string           `name:"seed-cache" placeholder:"DIR" help:"Keep each seeded history store in DIR and reuse it when a later run seeds the same population, seed and history (a copy: SST files hard-linked, the rest copied)."`
+	Today                string           `name:"today" placeholder:"YYYY-MM-DD" help:"The day the load's claims reach and the population's dates are drawn from (default: today, UTC). Pin it, up to ${max_today_age} days back, to reuse --seed-cache stores on later days: their key holds the bundle, whose dates follow it."`
 	InProcess            bool             `name:"in-process" help:"Run the adjudicator in this process (CPU figures then include the client)."`
 	Adjudicator          string           `name:"adjudicator" placeholder:"BIN" help:"Adjudicator binary to start; empty builds cmd/adjudicator with go build."`
 	Render               string           `name:"render" placeholder:"DIR" help:"Write report.md and the plots again from DIR/report.json (with --p99-bound: for that bound) and exit."`
@@ -81,7 +83,7 @@ const description = "Run the capacity-planning benchmark suite against a fresh a
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var f flags
-	if _, err := cli.Parse("bench", &f, args, stdout, stderr, kong.Description(description)); err != nil {
+	if err := parse(&f, args, stdout, stderr); err != nil {
 		return err
 	}
 	if f.Render != "" {
@@ -100,6 +102,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	o.Progress, o.Terminal = stderr, isTerminal(stderr)
 	return runAndReport(ctx, o, args, stdout)
+}
+
+// parse reads the command line into f.
+func parse(f *flags, args []string, stdout, stderr io.Writer) error {
+	_, err := cli.Parse("bench", f, args, stdout, stderr, kong.Description(description),
+		kong.Vars{"max_today_age": strconv.Itoa(bench.MaxTodayAge)})
+	return err
 }
 
 // options is the preset with the figures given on the command line.
@@ -133,6 +142,13 @@ func (f *flags) options() (bench.Options, error) {
 	)
 	o.OutDir, o.InProcess, o.AdjudicatorBin, o.KeepData, o.PostgresDSN, o.SeedCache = f.Out, f.InProcess, f.Adjudicator, f.KeepData, f.PostgresDSN, f.SeedCache
 	o.HistoryThroughServer = f.HistoryThroughServer
+	if f.Today != "" {
+		d, derr := domain.ParseDate(f.Today)
+		if derr != nil {
+			derr = fmt.Errorf("--today: %w", derr)
+		}
+		o.Today, err = d, errors.Join(err, derr)
+	}
 	return o, err
 }
 

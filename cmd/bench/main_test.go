@@ -17,7 +17,7 @@ import (
 func TestOptions(t *testing.T) {
 	var f flags
 	args := []string{"--preset", "medium", "--members", "7", "--step", "3s", "--concurrency", "1,2", "--scale-edits", "-"}
-	if _, err := cli.Parse("bench", &f, args, &bytes.Buffer{}, &bytes.Buffer{}); err != nil {
+	if err := parse(&f, args, &bytes.Buffer{}, &bytes.Buffer{}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := f.options()
@@ -32,11 +32,24 @@ func TestOptions(t *testing.T) {
 		t.Errorf("got %+v\nwant %+v", got, want)
 	}
 	f = flags{}
-	if _, err := cli.Parse("bench", &f, []string{"--rates", "x"}, &bytes.Buffer{}, &bytes.Buffer{}); err != nil {
+	if err := parse(&f, []string{"--rates", "x"}, &bytes.Buffer{}, &bytes.Buffer{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.options(); err == nil || !strings.Contains(err.Error(), "--rates") {
 		t.Errorf("--rates x: %v", err)
+	}
+	for arg, want := range map[string]string{"2026-11-30": "", "2026-02-30": "--today"} {
+		f = flags{}
+		if err := parse(&f, []string{"--today", arg}, &bytes.Buffer{}, &bytes.Buffer{}); err != nil {
+			t.Fatal(err)
+		}
+		o, err := f.options()
+		switch {
+		case want == "" && (err != nil || o.Today.String() != arg):
+			t.Errorf("--today %s: %v, %v", arg, o.Today, err)
+		case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
+			t.Errorf("--today %s: %v; want an error naming %s", arg, err, want)
+		}
 	}
 }
 
