@@ -93,26 +93,12 @@ func (c *Config) ImportNetworks(src []Network, maker, checker string, now time.T
 	return importVersions(&c.Networks, src, maker, checker, now)
 }
 
-// SyncNetworks applies the loader's network file: reference data without
-// versions. A network not configured yet arrives as version 1, Active, in
-// force on every date; one with that single version gets the file's type
-// and terms. Any other network (dated, with several versions, or whose
-// one version is not Active) changes only through its lifecycle, so a file
-// naming one is refused (edits.ErrConflict) and nothing changes.
+// SyncNetworks applies the loader's network file: networks without
+// versions, as syncUndated says.
 func (c *Config) SyncNetworks(ns []domain.Network) error {
-	for _, n := range ns {
-		vs := c.NetworkVersions(n.ID)
-		switch {
-		case len(vs) == 0:
-			c.Networks = append(c.Networks, Network{Network: n})
-			c.Networks[len(c.Networks)-1].Dated.normalize(&c.Networks[len(c.Networks)-1].Audit)
-		case len(vs) == 1 && undatedOne(&vs[0].Dated):
-			i, _ := versionAt(c.Networks, "network", n.ID, 1)
-			c.Networks[i].Network = n
-		default:
-			return fmt.Errorf("%w: network %s has versions of its own (dated, several, or not Active); its terms change through its lifecycle (adjctl networks), not the network file",
-				edits.ErrConflict, n.ID)
-		}
+	in := make([]Network, len(ns))
+	for i, n := range ns {
+		in[i].Network = n
 	}
-	return nil
+	return syncUndated(&c.Networks, in, "network", "its terms", "adjctl networks")
 }

@@ -115,25 +115,11 @@ func (c *Config) ImportSchedules(src []Schedule, maker, checker string, now time
 }
 
 // SyncSchedules applies the loader's schedule file: schedules without
-// versions. A schedule not configured yet arrives as version 1, Active, in
-// force on every date; one with that single version gets the file's
-// columns and lines. Any other schedule (dated, with several versions, or
-// whose one version is not Active) changes only through its lifecycle, so
-// a file naming one is refused (edits.ErrConflict) and nothing changes.
+// versions, as syncUndated says.
 func (c *Config) SyncSchedules(ss []edits.Schedule) error {
-	for _, s := range ss {
-		vs := c.ScheduleVersions(s.ID)
-		switch {
-		case len(vs) == 0:
-			c.Schedules = append(c.Schedules, Schedule{Schedule: s})
-			c.Schedules[len(c.Schedules)-1].Dated.normalize(&c.Schedules[len(c.Schedules)-1].Audit)
-		case len(vs) == 1 && undatedOne(&vs[0].Dated):
-			i, _ := versionAt(c.Schedules, "schedule", s.ID, 1)
-			c.Schedules[i].Schedule = s
-		default:
-			return fmt.Errorf("%w: schedule %s has versions of its own (dated, several, or not Active); its lines change through its lifecycle (adjctl schedules), not the schedule file",
-				edits.ErrConflict, s.ID)
-		}
+	in := make([]Schedule, len(ss))
+	for i, s := range ss {
+		in[i].Schedule = s
 	}
-	return nil
+	return syncUndated(&c.Schedules, in, "schedule", "its lines", "adjctl schedules")
 }

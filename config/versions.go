@@ -304,6 +304,35 @@ func importVersions[T any, P versioned[T]](list *[]T, src []T, maker, checker st
 	return n, nil
 }
 
+// syncUndated applies a loader file's records, which carry no versions,
+// to list. A record not configured yet arrives as version 1, Active, in
+// force on every date; one with that single version gets the file's
+// content. Any other record (dated, with several versions, or whose one
+// version is not Active) changes only through its lifecycle (how), so a
+// file naming one is refused (edits.ErrConflict) and nothing changes.
+func syncUndated[T any, P versioned[T]](list *[]T, in []T, noun, what, how string) error {
+	for i := range in {
+		id := P(&in[i]).key()
+		if vs := versionsOf[T, P](*list, id); len(vs) > 1 || len(vs) == 1 && !undatedOne(P(&vs[0]).dated()) {
+			return fmt.Errorf("%w: %s %s has versions of its own (dated, several, or not Active); %s change through its lifecycle (%s), not the %s file",
+				edits.ErrConflict, noun, id, what, how, noun)
+		}
+	}
+	for _, x := range in {
+		p := P(&x)
+		i, err := versionAt[T, P](*list, noun, p.key(), 1)
+		if err != nil { // new here
+			p.dated().normalize(p.audit())
+			*list = append(*list, x)
+			continue
+		}
+		here := P(&(*list)[i])
+		*p.dated(), *p.audit() = *here.dated(), *here.audit()
+		(*list)[i] = x
+	}
+	return nil
+}
+
 // oneDraft refuses a second Draft version of a record, as createDraft
 // does: a record has at most one draft, which is updated in place.
 func oneDraft[T any, P versioned[T]](list []T, id string) error {
