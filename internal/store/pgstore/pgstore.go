@@ -461,25 +461,14 @@ func lockFamily(ctx context.Context, q querier, t *claimTx, cardholderID string)
 }
 
 // queueLockFamily queues the statements of lockFamily: the family's row
-// lock, then one read of its record, documents and prior authorizations
-// (familyReadsSQL).
+// lock, then its record, documents and prior authorizations.
 func queueLockFamily(b *pgx.Batch, cardholderID string) {
 	b.Queue(`INSERT INTO family_locks (cardholder_id) VALUES ($1)
 		ON CONFLICT (cardholder_id) DO UPDATE SET cardholder_id = excluded.cardholder_id RETURNING last_id`, cardholderID)
-	b.Queue(familyReadsSQL, cardholderID)
+	b.Queue(`SELECT record FROM families WHERE cardholder_id = $1`, cardholderID)
+	b.Queue(`SELECT scope, owner_id, period, doc FROM documents WHERE family_id = $1`, cardholderID)
+	b.Queue(`SELECT record FROM prior_auths WHERE cardholder_id = $1 ORDER BY person_code, number`, cardholderID)
 }
-
-// familyReadsSQL reads a family's record (kind 0), its documents (1:
-// scope, owner ID, period, document) and its prior authorization records
-// (2, in person code and number order) in one statement, after the lock
-// statement, so (READ COMMITTED) from a snapshot taken once the family's
-// row is locked, as the three statements it replaces each were. One
-// statement rather than three: the database's work per statement (bind,
-// snapshot, executor start and end) is a large part of a claim's.
-const familyReadsSQL = `SELECT 0::smallint, 0::smallint, '', '', record FROM families WHERE cardholder_id = $1
-	UNION ALL SELECT 1::smallint, scope, owner_id, period, doc FROM documents WHERE family_id = $1
-	UNION ALL SELECT 2::smallint, 0::smallint, person_code, number, record FROM prior_auths WHERE cardholder_id = $1
-	ORDER BY 1, 3, 4`
 
 // readLockFamily reads the results of queueLockFamily's statements from
 // br into t.
@@ -488,33 +477,37 @@ func readLockFamily(br pgx.BatchResults, t *claimTx, cardholderID string) error 
 	if err := br.QueryRow().Scan(&lastID); err != nil {
 		return err
 	}
+	var fam []byte
+	if err := noRows(br.QueryRow().Scan(&fam)); err != nil {
+		return err
+	}
 	rows, err := br.Query()
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	var fam []byte
-	var pas [][]byte
-	// Scanned into one set of variables (each scan makes new strings and
+	// One set of variables for every row (each scan makes new strings and
 	// slices): each variable Scan is given is allocated, once here.
-	var kind, scope int16
 	var r docRef
+	var scope int16
 	var v []byte
 	for rows.Next() {
-		if err := rows.Scan(&kind, &scope, &r.id, &r.period, &v); err != nil {
+		if err := rows.Scan(&scope, &r.id, &r.period, &v); err != nil {
+			rows.Close()
 			return err
 		}
-		switch kind {
-		case 0:
-			fam = v
-		case 1:
-			r.scope = accumulators.Scope(scope)
-			t.docs[r] = v
-		default:
-			pas = append(pas, v)
-		}
+		r.scope = accumulators.Scope(scope)
+		t.docs[r] = v
 	}
+	rows.Close()
 	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows, err = br.Query()
+	if err != nil {
+		return err
+	}
+	var pas [][]byte
+	if err := forEachRow(rows, func(v []byte) error { pas = append(pas, v); return nil }); err != nil {
 		return err
 	}
 	t.families[cardholderID] = lockedFamily{record: fam, pas: pas, lastID: lastID}
