@@ -221,9 +221,7 @@ func (s *Store) HasZeroPaddedKeys() bool { return s.paddedKeys }
 // down, out of connections) as adjudicator.ErrUnavailable. Context errors
 // and other database errors are returned as they are.
 func classify(err error) error {
-	var low *adjudicator.BelowFloorError
-	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
-		errors.Is(err, adjudicator.ErrStaleConfig) || errors.Is(err, adjudicator.ErrUnavailable) || errors.As(err, &low) {
+	if err == nil || isOwnRefusal(err) {
 		return err // a refusal of the store's own, or classified already
 	}
 	var pe *pgconn.PgError
@@ -237,6 +235,16 @@ func classify(err error) error {
 		return fmt.Errorf("%w: %w", adjudicator.ErrUnavailable, err)
 	}
 	return err
+}
+
+// isOwnRefusal reports whether err, not nil, is a context error, a
+// refusal of the store's own or classified already. Apart from classify,
+// whose every call (every read and commit) would otherwise allocate the
+// target errors.As needs.
+func isOwnRefusal(err error) bool {
+	var low *adjudicator.BelowFloorError
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, adjudicator.ErrStaleConfig) || errors.Is(err, adjudicator.ErrUnavailable) || errors.As(err, &low)
 }
 
 // querier is what reads and writes run on: the pool, or a transaction.
@@ -477,10 +485,12 @@ func readLockFamily(br pgx.BatchResults, t *claimTx, cardholderID string) error 
 	if err != nil {
 		return err
 	}
+	// One set of variables for every row (each scan makes new strings and
+	// slices): each variable Scan is given is allocated, once here.
+	var r docRef
+	var scope int16
+	var v []byte
 	for rows.Next() {
-		var r docRef
-		var scope int16
-		var v []byte
 		if err := rows.Scan(&scope, &r.id, &r.period, &v); err != nil {
 			rows.Close()
 			return err
