@@ -216,11 +216,16 @@ func (r *Response) clearAmounts() {
 }
 
 // docSet loads accumulator documents once per transaction and collects the
-// ones it changed for the commit.
+// ones it changed for the commit. A transaction reads a few documents (a
+// member's and a family's, for one or two periods): a slice, searched in
+// order, costs less than a map.
 type docSet struct {
 	store Store
-	docs  map[docRef]*accumulators.Doc
-	order []docRef
+	refs  []docRef // in the order first read
+	docs  []*accumulators.Doc
+	// Room for a claim's member and family documents, without allocating.
+	refsBuf [2]docRef
+	docsBuf [2]*accumulators.Doc
 }
 
 type docRef struct {
@@ -229,19 +234,25 @@ type docRef struct {
 	period domain.Date
 }
 
-func newDocSet(s Store) *docSet { return &docSet{store: s, docs: map[docRef]*accumulators.Doc{}} }
+func newDocSet(s Store) *docSet {
+	d := &docSet{store: s}
+	d.refs, d.docs = d.refsBuf[:0], d.docsBuf[:0]
+	return d
+}
 
 func (s *docSet) get(ctx context.Context, scope accumulators.Scope, id string, period domain.Date) (*accumulators.Doc, error) {
 	ref := docRef{scope, id, period}
-	if d, ok := s.docs[ref]; ok {
-		return d, nil
+	for i, r := range s.refs {
+		if r == ref {
+			return s.docs[i], nil
+		}
 	}
 	d, err := s.store.Accumulators(ctx, scope, id, period)
 	if err != nil {
 		return nil, fmt.Errorf("accumulators: %w", err)
 	}
-	s.docs[ref] = d
-	s.order = append(s.order, ref)
+	s.refs = append(s.refs, ref)
+	s.docs = append(s.docs, d)
 	return d, nil
 }
 
@@ -271,9 +282,9 @@ func (s *docSet) remove(ctx context.Context, rec *ClaimRecord) error {
 }
 
 func (s *docSet) writes() []DocWrite {
-	w := make([]DocWrite, 0, len(s.order))
-	for _, r := range s.order {
-		w = append(w, DocWrite{Scope: r.scope, ID: r.id, Period: r.period, Doc: s.docs[r]})
+	w := make([]DocWrite, 0, len(s.refs))
+	for i, r := range s.refs {
+		w = append(w, DocWrite{Scope: r.scope, ID: r.id, Period: r.period, Doc: s.docs[i]})
 	}
 	return w
 }
