@@ -59,6 +59,10 @@ type Engine struct {
 	// dryRunUnshared (tests only) makes a dry run's draft pass re-adjudicate
 	// every claim, taking none of the baseline's outcomes.
 	dryRunUnshared bool
+	// dryRunCopies (tests only) makes a dry run's claims read copies of the
+	// state's accumulator documents, none lent (dryRunner.lendable), and
+	// of its history (replayStore.History).
+	dryRunCopies bool
 
 	adminMu sync.Mutex     // serializes configuration changes
 	cfg     *config.Config // the configuration in force, normalized; owned under adminMu

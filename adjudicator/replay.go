@@ -341,6 +341,14 @@ type replayStore struct {
 	byID    map[string]*ClaimRecord
 	docs    map[docRef]*accumulators.Doc
 	history map[string][]HistoryEntry // by MemberID
+	// lend, when set, are the documents a dry run's claim being
+	// re-adjudicated reads and, when it pays, replaces with its own: the
+	// state's, given without a copy (Accumulators), for contribute to
+	// change in place (dryRunner.readjudicate).
+	lend *docLoan
+	// copyHistory (tests only: Engine.dryRunCopies) makes History copy
+	// and sort every answer.
+	copyHistory bool
 	// fam, when its ID is set, is one family's versions, read at once (a
 	// dry run's family).
 	fam struct {
@@ -398,12 +406,31 @@ func (s *replayStore) ClaimByKey(_ context.Context, key ClaimKey) (*ClaimRecord,
 }
 
 func (s *replayStore) Accumulators(_ context.Context, scope accumulators.Scope, id string, period domain.Date) (*accumulators.Doc, error) {
-	return s.doc(scope, id, period).Clone(), nil
+	d := s.doc(scope, id, period)
+	if l := s.lend; l != nil {
+		// The family's only with the member's: then the claim's member is
+		// rec's, and so are both documents.
+		switch ref := (docRef{scope, id, period}); {
+		case ref == l.member:
+			l.memberLent = true
+			return d, nil
+		case ref == l.family && l.memberLent:
+			return d, nil
+		}
+	}
+	return d.Clone(), nil
+}
+
+// docLoan is the documents a dry run lends the claim it re-adjudicates
+// (replayStore.lend).
+type docLoan struct {
+	member, family docRef
+	memberLent     bool
 }
 
 func (s *replayStore) History(_ context.Context, cardholderID, personCode string, from, to domain.Date) ([]HistoryEntry, error) {
 	hist := s.history[MemberID(cardholderID, personCode)]
-	if slices.IsSortedFunc(hist, historyOrder) {
+	if !s.copyHistory && slices.IsSortedFunc(hist, historyOrder) {
 		// A dry run's and most replays' order: the entries from..to are
 		// one run of the slice, returned without a copy, its capacity
 		// clipped (an append copies it). The callers only read it.
