@@ -6,6 +6,7 @@ package money
 import (
 	"math"
 	"math/bits"
+	"sync/atomic"
 
 	"github.com/shopspring/decimal"
 )
@@ -45,7 +46,66 @@ func (f Fixed) Decimal(reuse ...decimal.Decimal) decimal.Decimal {
 			return d
 		}
 	}
-	return decimal.New(f.c, f.exp)
+	return New(f.c, f.exp)
+}
+
+// Parse returns s as decimal.NewFromString reads it, where s is digits
+// with an optional '-' and fraction, 18 digits at most (every amount a
+// store writes); ok is false for anything else, for the caller to read
+// with decimal.NewFromString. An amount in cents under 100.00 is shared.
+func Parse(s string) (d decimal.Decimal, ok bool) {
+	start := 0
+	if len(s) > 0 && s[0] == '-' {
+		start = 1
+	}
+	var c int64
+	digits, point := 0, -1
+	for i := start; i < len(s); i++ {
+		switch b := s[i]; {
+		case b >= '0' && b <= '9':
+			c = c*10 + int64(b-'0')
+			digits++
+		case b == '.' && point < 0 && i > start && i < len(s)-1:
+			point = i // not "1." nor ".5"
+		default:
+			return decimal.Decimal{}, false
+		}
+	}
+	if digits == 0 || digits > 18 {
+		return decimal.Decimal{}, false
+	}
+	exp := int32(0)
+	if point >= 0 {
+		exp = -int32(len(s) - point - 1)
+	}
+	if start == 1 {
+		c = -c
+	}
+	return New(c, exp), true
+}
+
+// New returns decimal.New(c, exp), shared when it is an amount in cents
+// under 100.00.
+func New(c int64, exp int32) decimal.Decimal {
+	if exp == -2 && c >= 0 && c < int64(len(cents)) {
+		return centsOf(c)
+	}
+	return decimal.New(c, exp)
+}
+
+// cents are the amounts from 0.00 to 99.99 (most of a claim's), each made
+// once, on first use, and then shared: a decimal.Decimal is a value no
+// operation changes (as decimal.Zero, shared by every package).
+var cents [10_000]atomic.Pointer[decimal.Decimal]
+
+// centsOf returns c cents (0 <= c < len(cents)) at exponent -2.
+func centsOf(c int64) decimal.Decimal {
+	if d := cents[c].Load(); d != nil {
+		return *d
+	}
+	d := decimal.New(c, -2)
+	cents[c].CompareAndSwap(nil, &d) // a racing goroutine's is the same amount
+	return d
 }
 
 // at returns f's coefficient at exponent exp <= f.exp.
