@@ -228,7 +228,7 @@ func parseAmount(s string, places int) (decimal.Decimal, bool) {
 		}
 		coef = coef*10 + int64(s[i]-'0')
 	}
-	return money.New(coef, exp), true // shared when in cents under 100.00
+	return money.New(coef, exp), true // shared when small
 }
 
 // normalizePersonCode accepts 1 to 3 digits and pads to NCPDP's 3.

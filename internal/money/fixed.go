@@ -52,7 +52,7 @@ func (f Fixed) Decimal(reuse ...decimal.Decimal) decimal.Decimal {
 // Parse returns s as decimal.NewFromString reads it, where s is digits
 // with an optional '-' and fraction, 18 digits at most (every amount a
 // store writes); ok is false for anything else, for the caller to read
-// with decimal.NewFromString. An amount in cents under 100.00 is shared.
+// with decimal.NewFromString. Small amounts are shared, as New shares them.
 func Parse(s string) (d decimal.Decimal, ok bool) {
 	start := 0
 	if len(s) > 0 && s[0] == '-' {
@@ -85,26 +85,32 @@ func Parse(s string) (d decimal.Decimal, ok bool) {
 }
 
 // New returns decimal.New(c, exp), shared when it is an amount in cents
-// under 100.00.
+// under 100.00 or a whole number under 10000 (at exponent 0).
 func New(c int64, exp int32) decimal.Decimal {
-	if exp == -2 && c >= 0 && c < int64(len(cents)) {
-		return centsOf(c)
+	if c >= 0 && c < int64(len(shared[0])) {
+		switch exp {
+		case -2:
+			return sharedOf(&shared[0], c, exp)
+		case 0:
+			return sharedOf(&shared[1], c, exp)
+		}
 	}
 	return decimal.New(c, exp)
 }
 
-// cents are the amounts from 0.00 to 99.99 (most of a claim's), each made
+// shared are the amounts from 0.00 to 99.99 and the whole numbers from 0
+// to 9999 (most of a claim's amounts, quantities and counts), each made
 // once, on first use, and then shared: a decimal.Decimal is a value no
 // operation changes (as decimal.Zero, shared by every package).
-var cents [10_000]atomic.Pointer[decimal.Decimal]
+var shared [2][10_000]atomic.Pointer[decimal.Decimal]
 
-// centsOf returns c cents (0 <= c < len(cents)) at exponent -2.
-func centsOf(c int64) decimal.Decimal {
-	if d := cents[c].Load(); d != nil {
+// sharedOf returns c at exponent exp from table t (0 <= c < len(t)).
+func sharedOf(t *[10_000]atomic.Pointer[decimal.Decimal], c int64, exp int32) decimal.Decimal {
+	if d := t[c].Load(); d != nil {
 		return *d
 	}
-	d := decimal.New(c, -2)
-	cents[c].CompareAndSwap(nil, &d) // a racing goroutine's is the same amount
+	d := decimal.New(c, exp)
+	t[c].CompareAndSwap(nil, &d) // a racing goroutine's is the same amount
 	return d
 }
 

@@ -104,20 +104,22 @@ func TestFixedDecimalReuses(t *testing.T) {
 	}
 }
 
-// TestFixedDecimalShared: an amount in cents from 0.00 to 99.99, shared, is
+// TestFixedDecimalShared: an amount in cents from 0.00 to 99.99 or a whole
+// number under 10000, shared, is
 // what a new one would be (reflect.DeepEqual, as tests compare records),
 // and stays so after arithmetic on it.
 func TestFixedDecimalShared(t *testing.T) {
 	for _, c := range []int64{0, 1, 1234, 9999, 10000, -5} {
-		want := decimal.New(c, -2)
-		got := money.Of(want).Decimal()
-		if !reflect.DeepEqual(got, want) {
-			t.Errorf("%s: %#v, want %#v", want, got, want)
-		}
-		_ = got.Add(decimal.New(7, -2)).Sub(got).Mul(got).Neg().Round(1)
-		_ = money.Add(got, decimal.New(3, -2))
-		if again := money.Of(want).Decimal(); !reflect.DeepEqual(again, want) || again.String() != want.String() {
-			t.Errorf("%s after arithmetic on it: %s", want, again)
+		for _, want := range []decimal.Decimal{decimal.New(c, -2), decimal.New(c, 0), decimal.New(c, -3)} {
+			got := money.Of(want).Decimal()
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%s: %#v, want %#v", want, got, want)
+			}
+			_ = got.Add(decimal.New(7, -2)).Sub(got).Mul(got).Neg().Round(1)
+			_ = money.Add(got, decimal.New(3, -2))
+			if again := money.Of(want).Decimal(); !reflect.DeepEqual(again, want) || again.String() != want.String() {
+				t.Errorf("%s after arithmetic on it: %s", want, again)
+			}
 		}
 	}
 }
