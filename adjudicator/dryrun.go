@@ -804,7 +804,7 @@ func (d *dryRunner) leaveDocs(rec *ClaimRecord, hist *HistoryEntry, contribution
 	if hist == nil {
 		return
 	}
-	id := MemberID(rec.CardholderID, rec.PersonCode)
+	id := d.st.memberID(rec.CardholderID, rec.PersonCode)
 	if acc != nil {
 		d.st.docs[docRef{accumulators.Member, id, rec.Period}] = acc.Member
 		d.st.docs[docRef{accumulators.Family, rec.CardholderID, rec.Period}] = acc.Family
@@ -892,7 +892,7 @@ func (d *dryRunner) lendable(rec *ClaimRecord) *docLoan {
 	if d.live.dryRunCopies || strings.Contains(rec.CardholderID, ":") || strings.Contains(rec.PersonCode, ":") {
 		return nil
 	}
-	d.lent = docLoan{member: docRef{accumulators.Member, MemberID(rec.CardholderID, rec.PersonCode), rec.Period},
+	d.lent = docLoan{member: docRef{accumulators.Member, d.st.memberID(rec.CardholderID, rec.PersonCode), rec.Period},
 		family: docRef{accumulators.Family, rec.CardholderID, rec.Period}}
 	return &d.lent
 }

@@ -262,7 +262,13 @@ func (s *docSet) get(ctx context.Context, scope accumulators.Scope, id string, p
 
 // pair returns a member's and family's documents for a period.
 func (s *docSet) pair(ctx context.Context, cardholderID, personCode string, period domain.Date) (accumulators.Docs, error) {
-	m, err := s.get(ctx, accumulators.Member, MemberID(cardholderID, personCode), period)
+	var id string
+	if r, ok := s.store.(*replayStore); ok {
+		id = r.memberID(cardholderID, personCode) // made once per member
+	} else {
+		id = MemberID(cardholderID, personCode)
+	}
+	m, err := s.get(ctx, accumulators.Member, id, period)
 	if err != nil {
 		return accumulators.Docs{}, err
 	}

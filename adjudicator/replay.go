@@ -346,6 +346,8 @@ type replayStore struct {
 	// state's, given without a copy (Accumulators), for contribute to
 	// change in place (dryRunner.readjudicate).
 	lend *docLoan
+	// ids are the member IDs made lately (memberID), a family's few.
+	ids []memberIDOf
 	// copyHistory (tests only: Engine.dryRunCopies) makes History copy
 	// and sort every answer.
 	copyHistory bool
@@ -369,8 +371,27 @@ func (s *replayStore) doc(scope accumulators.Scope, id string, period domain.Dat
 	return d
 }
 
+// memberIDOf is a member ID and what it is made of.
+type memberIDOf struct{ cardholderID, personCode, id string }
+
+// memberID is MemberID, made once for the few members a replay or dry run
+// reads at a time.
+func (s *replayStore) memberID(cardholderID, personCode string) string {
+	for _, m := range s.ids {
+		if m.personCode == personCode && m.cardholderID == cardholderID {
+			return m.id
+		}
+	}
+	if len(s.ids) == 16 {
+		s.ids = s.ids[:0]
+	}
+	id := MemberID(cardholderID, personCode)
+	s.ids = append(s.ids, memberIDOf{cardholderID, personCode, id})
+	return id
+}
+
 func (s *replayStore) pair(rec *ClaimRecord) accumulators.Docs {
-	return accumulators.Docs{Member: s.doc(accumulators.Member, MemberID(rec.CardholderID, rec.PersonCode), rec.Period),
+	return accumulators.Docs{Member: s.doc(accumulators.Member, s.memberID(rec.CardholderID, rec.PersonCode), rec.Period),
 		Family: s.doc(accumulators.Family, rec.CardholderID, rec.Period)}
 }
 
