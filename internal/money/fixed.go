@@ -6,7 +6,6 @@ package money
 import (
 	"math"
 	"math/bits"
-	"sync/atomic"
 
 	"github.com/shopspring/decimal"
 )
@@ -90,28 +89,24 @@ func New(c int64, exp int32) decimal.Decimal {
 	if c >= 0 && c < int64(len(shared[0])) {
 		switch exp {
 		case -2:
-			return sharedOf(&shared[0], c, exp)
+			return shared[0][c]
 		case 0:
-			return sharedOf(&shared[1], c, exp)
+			return shared[1][c]
 		}
 	}
 	return decimal.New(c, exp)
 }
 
 // shared are the amounts from 0.00 to 99.99 and the whole numbers from 0
-// to 9999 (most of a claim's amounts, quantities and counts), each made
-// once, on first use, and then shared: a decimal.Decimal is a value no
-// operation changes (as decimal.Zero, shared by every package).
-var shared [2][10_000]atomic.Pointer[decimal.Decimal]
+// to 9999 (most of a claim's amounts, quantities and counts), made once
+// and shared: a decimal.Decimal is a value no operation changes (as
+// decimal.Zero, shared by every package). Made together, they lie together.
+var shared [2][10_000]decimal.Decimal
 
-// sharedOf returns c at exponent exp from table t (0 <= c < len(t)).
-func sharedOf(t *[10_000]atomic.Pointer[decimal.Decimal], c int64, exp int32) decimal.Decimal {
-	if d := t[c].Load(); d != nil {
-		return *d
+func init() {
+	for c := range shared[0] {
+		shared[0][c], shared[1][c] = decimal.New(int64(c), -2), decimal.New(int64(c), 0)
 	}
-	d := decimal.New(c, exp)
-	t[c].CompareAndSwap(nil, &d) // a racing goroutine's is the same amount
-	return d
 }
 
 // at returns f's coefficient at exponent exp <= f.exp.
