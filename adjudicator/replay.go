@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"container/heap"
 	"context"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -248,13 +247,17 @@ func (a *adjudication) commitReplay(context.Context) error {
 	return nil
 }
 
+func notHex(r rune) bool {
+	return !('0' <= r && r <= '9' || 'a' <= r && r <= 'f' || 'A' <= r && r <= 'F')
+}
+
 // idTime is the adjudication time a claim ID carries (engine.newID).
 func idTime(id string) (time.Time, error) {
 	if len(id) != 20 {
 		return time.Time{}, fmt.Errorf("claim ID %s does not carry its time", domain.Quote(id))
 	}
 	ms, err := strconv.ParseUint(id[:12], 16, 64)
-	if _, errHex := hex.DecodeString(id); err != nil || errHex != nil {
+	if err != nil || strings.IndexFunc(id, notHex) >= 0 { // hex.DecodeString's check, without its copy
 		return time.Time{}, fmt.Errorf("claim ID %s does not carry its time", domain.Quote(id))
 	}
 	return time.UnixMilli(int64(ms)).UTC(), nil
