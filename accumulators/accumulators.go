@@ -116,7 +116,7 @@ func (d *Doc) Get(b Bucket) decimal.Decimal {
 func (d *Doc) Add(b Bucket, amount decimal.Decimal) decimal.Decimal {
 	for i := range d.Entries {
 		if d.Entries[i].Bucket == b {
-			v := d.Entries[i].Amount.Add(amount)
+			v := money.Add(d.Entries[i].Amount, amount) // decimal's sum, in int64 where it fits
 			if v.IsZero() {
 				d.Entries = append(d.Entries[:i], d.Entries[i+1:]...)
 			} else {

@@ -50,7 +50,7 @@ func BenchmarkBillMix(b *testing.B) {
 // openMixEngine opens an engine, on today's clock, over a new store with
 // the bench's population of members and caches and memtable scaled down
 // so the history leaves them; the caller closes the store.
-func openMixEngine(b *testing.B, members int) (domain.Date, *bench.Population, *store.Store, *adjudicator.Engine) {
+func openMixEngine(b testing.TB, members int) (domain.Date, *bench.Population, *store.Store, *adjudicator.Engine) {
 	b.Helper()
 	today := domain.MustDate("2026-11-20")
 	pop, err := bench.NewPopulation(bench.PopulationOptions{Seed: 1, Members: members, Today: today})
@@ -96,7 +96,7 @@ func (s *mixSource) next() *bench.Op {
 }
 
 // runMix sends n ops of the mix, workers at a time.
-func runMix(b *testing.B, e *adjudicator.Engine, src *mixSource, n, workers int) {
+func runMix(b testing.TB, e *adjudicator.Engine, src *mixSource, n, workers int) {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	left := n

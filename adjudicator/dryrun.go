@@ -482,6 +482,7 @@ type dryRunner struct {
 		at int
 	}
 	once    []dryOnce // what either pass works out of a claim alone, by claim
+	lent    docLoan   // the documents lent to the claim being re-adjudicated
 	entries []HistoryEntry
 	ids     []string
 	claims  []dryClaim
@@ -498,7 +499,7 @@ type dryOutcome struct {
 func newDryRunner(e *Engine, base, snap *snapshot, from domain.Date, sel DryRunSelection, reader ClaimReader) *dryRunner {
 	d := &dryRunner{live: e, reader: reader, base: base, snap: snap, from: from, sel: sel,
 		st: &replayStore{live: e.store, byKey: map[ClaimKey]*ClaimRecord{}, byID: map[string]*ClaimRecord{},
-			docs: map[docRef]*accumulators.Doc{}, history: map[string][]HistoryEntry{}}}
+			docs: map[docRef]*accumulators.Doc{}, history: map[string][]HistoryEntry{}, copyHistory: e.dryRunCopies}}
 	d.saved.dryState, d.saved.at = newDryState(), -1
 	d.shadow = newShadow(d.st, func() time.Time { return d.clock }, e.canonicalKeysOnly)
 	d.shadow.priorAuths = e.priorAuths // the prior authorizations in force now
@@ -803,7 +804,7 @@ func (d *dryRunner) leaveDocs(rec *ClaimRecord, hist *HistoryEntry, contribution
 	if hist == nil {
 		return
 	}
-	id := MemberID(rec.CardholderID, rec.PersonCode)
+	id := d.st.memberID(rec.CardholderID, rec.PersonCode)
 	if acc != nil {
 		d.st.docs[docRef{accumulators.Member, id, rec.Period}] = acc.Member
 		d.st.docs[docRef{accumulators.Family, rec.CardholderID, rec.Period}] = acc.Family
@@ -850,6 +851,8 @@ func (d *dryRunner) readjudicate(ctx context.Context, snap *snapshot, rec *Claim
 		}
 	}
 	d.clock, d.st.at = at, rec.ID // the claim's clock, and its family as it read it
+	d.st.lend = d.lendable(rec)
+	defer func() { d.st.lend = nil }()
 	a := &adjudication{engine: d.shadow, snap: snap, store: d.st, submitted: rec.Claim, docs: newDocSet(d.st),
 		resp: &Response{ClaimID: rec.ID}, untraced: true, // the report shows no trace
 		hash:    rec.Hash, // what hashing the claim again would give; only the record it builds, unused, keeps it
@@ -867,7 +870,7 @@ func (d *dryRunner) readjudicate(ctx context.Context, snap *snapshot, rec *Claim
 		o.hist, o.contributions = a.historyEntry(), a.contributions
 		if c := a.claim; a.period == rec.Period && c.CardholderID == rec.CardholderID && c.personCode == rec.PersonCode &&
 			a.acc.Member != nil && a.acc.Family != nil {
-			acc = &a.acc // what contribute applied o.contributions to: the state's documents, cloned
+			acc = &a.acc // what contribute applied o.contributions to: the state's documents, lent or cloned
 		}
 	}
 	d.leaveDocs(rec, o.hist, o.contributions, acc)
@@ -875,6 +878,24 @@ func (d *dryRunner) readjudicate(ctx context.Context, snap *snapshot, rec *Claim
 }
 
 func unlockNothing() {}
+
+// lendable is the documents a claim's re-adjudication is lent
+// (replayStore.lend): rec's member's and family's for its period, which
+// the state's documents become when it pays (leaveDocs, the same sums), so
+// contribute changes them in place instead of a copy. Nothing else changes
+// a document read (a dry run replaces no original), and a claim not paid
+// reaches no contribute. They are lent only to a claim of rec's member in
+// rec's period (readjudicate's acc): with no ':' in rec's cardholder ID and
+// person code, a member ID equal to rec's is rec's cardholder and person
+// (MemberID); the family's document is lent only once the member's is.
+func (d *dryRunner) lendable(rec *ClaimRecord) *docLoan {
+	if d.live.dryRunCopies || strings.Contains(rec.CardholderID, ":") || strings.Contains(rec.PersonCode, ":") {
+		return nil
+	}
+	d.lent = docLoan{member: docRef{accumulators.Member, d.st.memberID(rec.CardholderID, rec.PersonCode), rec.Period},
+		family: docRef{accumulators.Family, rec.CardholderID, rec.Period}}
+	return &d.lent
+}
 
 // compare adds a selected claim's answers before and after to the totals
 // and reports the claim if they differ.

@@ -270,3 +270,45 @@ func dryRunJSON(t *testing.T, e *adjudicator.Engine, sel adjudicator.DryRunSelec
 	}
 	return string(b)
 }
+
+// TestDryRunLendsExactly: over a population of the bench suite's (its mix
+// and edits, BenchmarkDryRun's network draft), a dry run whose claims
+// change the state's accumulator documents in place (lent) and read the
+// state's history without a copy reports, byte for byte, what one whose
+// claims change and read copies reports; with the baseline and with the
+// stored answers as the before.
+func TestDryRunLendsExactly(t *testing.T) {
+	if testing.Short() {
+		t.Skip("bills a population's year of claims")
+	}
+	const members, history, inFlight = 400, 3_000, 8
+	today, pop, st, e := openMixEngine(t, members)
+	defer st.Close()
+	gen := &mixSource{g: bench.NewGenerator(pop, 2, inFlight)}
+	gen.g.SetPhase(today.AddDays(-365), history/365.0)
+	runMix(t, e, gen, history, inFlight)
+	n := pop.Config.Networks[0]
+	n.Version, n.Status, n.Effective = 0, "", today.AddDays(-182)
+	n.Pricing = slices.Clone(n.Pricing)
+	for i := range n.Pricing {
+		n.Pricing[i].AWPDiscount = n.Pricing[i].AWPDiscount.Add(decimal.RequireFromString("0.02"))
+	}
+	draft, err := e.CreateNetworkDraft(context.Background(), n, adjudicator.Actor("alice"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	drafts := []adjudicator.DraftRef{{Kind: adjudicator.DraftNetwork, ID: draft.ID, Version: draft.Version}}
+	for _, compare := range []adjudicator.DryRunCompare{adjudicator.CompareBaseline, adjudicator.CompareStored} {
+		sel := adjudicator.DryRunSelection{From: today.AddDays(-365), To: today, Compare: compare}
+		lent := dryRunJSON(t, e, sel, drafts)
+		adjudicator.DryRunCopies(e, true)
+		copied := dryRunJSON(t, e, sel, drafts)
+		adjudicator.DryRunCopies(e, false)
+		if lent != copied {
+			t.Errorf("%s: lending the documents:\n%s\ncopying them:\n%s", compare, lent, copied)
+		}
+		if !strings.Contains(lent, `"changed":`) || strings.Contains(lent, `"changed":0,`) {
+			t.Errorf("%s: the draft changed nothing: %.300s", compare, lent)
+		}
+	}
+}

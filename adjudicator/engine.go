@@ -59,6 +59,10 @@ type Engine struct {
 	// dryRunUnshared (tests only) makes a dry run's draft pass re-adjudicate
 	// every claim, taking none of the baseline's outcomes.
 	dryRunUnshared bool
+	// dryRunCopies (tests only) makes a dry run's claims read copies of the
+	// state's accumulator documents, none lent (dryRunner.lendable), and
+	// of its history (replayStore.History).
+	dryRunCopies bool
 
 	adminMu sync.Mutex     // serializes configuration changes
 	cfg     *config.Config // the configuration in force, normalized; owned under adminMu
@@ -216,11 +220,16 @@ func (r *Response) clearAmounts() {
 }
 
 // docSet loads accumulator documents once per transaction and collects the
-// ones it changed for the commit.
+// ones it changed for the commit. A transaction reads a few documents (a
+// member's and a family's, for one or two periods): a slice, searched in
+// order, costs less than a map.
 type docSet struct {
 	store Store
-	docs  map[docRef]*accumulators.Doc
-	order []docRef
+	refs  []docRef // in the order first read
+	docs  []*accumulators.Doc
+	// Room for a claim's member and family documents, without allocating.
+	refsBuf [2]docRef
+	docsBuf [2]*accumulators.Doc
 }
 
 type docRef struct {
@@ -229,25 +238,37 @@ type docRef struct {
 	period domain.Date
 }
 
-func newDocSet(s Store) *docSet { return &docSet{store: s, docs: map[docRef]*accumulators.Doc{}} }
+func newDocSet(s Store) *docSet {
+	d := &docSet{store: s}
+	d.refs, d.docs = d.refsBuf[:0], d.docsBuf[:0]
+	return d
+}
 
 func (s *docSet) get(ctx context.Context, scope accumulators.Scope, id string, period domain.Date) (*accumulators.Doc, error) {
 	ref := docRef{scope, id, period}
-	if d, ok := s.docs[ref]; ok {
-		return d, nil
+	for i, r := range s.refs {
+		if r == ref {
+			return s.docs[i], nil
+		}
 	}
 	d, err := s.store.Accumulators(ctx, scope, id, period)
 	if err != nil {
 		return nil, fmt.Errorf("accumulators: %w", err)
 	}
-	s.docs[ref] = d
-	s.order = append(s.order, ref)
+	s.refs = append(s.refs, ref)
+	s.docs = append(s.docs, d)
 	return d, nil
 }
 
 // pair returns a member's and family's documents for a period.
 func (s *docSet) pair(ctx context.Context, cardholderID, personCode string, period domain.Date) (accumulators.Docs, error) {
-	m, err := s.get(ctx, accumulators.Member, MemberID(cardholderID, personCode), period)
+	var id string
+	if r, ok := s.store.(*replayStore); ok {
+		id = r.memberID(cardholderID, personCode) // made once per member
+	} else {
+		id = MemberID(cardholderID, personCode)
+	}
+	m, err := s.get(ctx, accumulators.Member, id, period)
 	if err != nil {
 		return accumulators.Docs{}, err
 	}
@@ -271,9 +292,9 @@ func (s *docSet) remove(ctx context.Context, rec *ClaimRecord) error {
 }
 
 func (s *docSet) writes() []DocWrite {
-	w := make([]DocWrite, 0, len(s.order))
-	for _, r := range s.order {
-		w = append(w, DocWrite{Scope: r.scope, ID: r.id, Period: r.period, Doc: s.docs[r]})
+	w := make([]DocWrite, 0, len(s.refs))
+	for i, r := range s.refs {
+		w = append(w, DocWrite{Scope: r.scope, ID: r.id, Period: r.period, Doc: s.docs[i]})
 	}
 	return w
 }

@@ -61,3 +61,8 @@ func SetRetroStepHook(e *Engine, f func()) { e.retroStepHook = f }
 // pass, taking none of the baseline pass's outcomes. Call it before e runs
 // a dry run.
 func DryRunUnshared(e *Engine) { e.dryRunUnshared = true }
+
+// DryRunCopies sets whether e's dry runs give each claim copies of the
+// state's accumulator documents and history instead of the state's. Call
+// it before a dry run starts: its runners read it once.
+func DryRunCopies(e *Engine, copies bool) { e.dryRunCopies = copies }

@@ -697,6 +697,13 @@ func (a *adjudication) contribute(context.Context) error {
 		{accumulators.RxCount, decOne, levels(a.sel.Winner(edits.KindMaxRxCount))},
 		{accumulators.Units, a.claim.qty, levels(a.sel.Winner(edits.KindMaxUnits))},
 	}
+	n := 0
+	for _, p := range parts {
+		if p.amount.IsPositive() {
+			n += 2 * len(p.levels) // the member's and the family's
+		}
+	}
+	a.contributions = slices.Grow(a.contributions, n)
 	for _, scope := range []accumulators.Scope{accumulators.Member, accumulators.Family} {
 		for _, p := range parts {
 			if !p.amount.IsPositive() {

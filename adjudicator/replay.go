@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"container/heap"
 	"context"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -248,13 +247,17 @@ func (a *adjudication) commitReplay(context.Context) error {
 	return nil
 }
 
+func notHex(r rune) bool {
+	return !('0' <= r && r <= '9' || 'a' <= r && r <= 'f' || 'A' <= r && r <= 'F')
+}
+
 // idTime is the adjudication time a claim ID carries (engine.newID).
 func idTime(id string) (time.Time, error) {
 	if len(id) != 20 {
 		return time.Time{}, fmt.Errorf("claim ID %s does not carry its time", domain.Quote(id))
 	}
 	ms, err := strconv.ParseUint(id[:12], 16, 64)
-	if _, errHex := hex.DecodeString(id); err != nil || errHex != nil {
+	if err != nil || strings.IndexFunc(id, notHex) >= 0 { // hex.DecodeString's check, without its copy
 		return time.Time{}, fmt.Errorf("claim ID %s does not carry its time", domain.Quote(id))
 	}
 	return time.UnixMilli(int64(ms)).UTC(), nil
@@ -341,6 +344,16 @@ type replayStore struct {
 	byID    map[string]*ClaimRecord
 	docs    map[docRef]*accumulators.Doc
 	history map[string][]HistoryEntry // by MemberID
+	// lend, when set, are the documents a dry run's claim being
+	// re-adjudicated reads and, when it pays, replaces with its own: the
+	// state's, given without a copy (Accumulators), for contribute to
+	// change in place (dryRunner.readjudicate).
+	lend *docLoan
+	// ids are the member IDs made lately (memberID), a family's few.
+	ids []memberIDOf
+	// copyHistory (tests only: Engine.dryRunCopies) makes History copy
+	// and sort every answer.
+	copyHistory bool
 	// fam, when its ID is set, is one family's versions, read at once (a
 	// dry run's family).
 	fam struct {
@@ -361,8 +374,27 @@ func (s *replayStore) doc(scope accumulators.Scope, id string, period domain.Dat
 	return d
 }
 
+// memberIDOf is a member ID and what it is made of.
+type memberIDOf struct{ cardholderID, personCode, id string }
+
+// memberID is MemberID, made once for the few members a replay or dry run
+// reads at a time.
+func (s *replayStore) memberID(cardholderID, personCode string) string {
+	for _, m := range s.ids {
+		if m.personCode == personCode && m.cardholderID == cardholderID {
+			return m.id
+		}
+	}
+	if len(s.ids) == 16 {
+		s.ids = s.ids[:0]
+	}
+	id := MemberID(cardholderID, personCode)
+	s.ids = append(s.ids, memberIDOf{cardholderID, personCode, id})
+	return id
+}
+
 func (s *replayStore) pair(rec *ClaimRecord) accumulators.Docs {
-	return accumulators.Docs{Member: s.doc(accumulators.Member, MemberID(rec.CardholderID, rec.PersonCode), rec.Period),
+	return accumulators.Docs{Member: s.doc(accumulators.Member, s.memberID(rec.CardholderID, rec.PersonCode), rec.Period),
 		Family: s.doc(accumulators.Family, rec.CardholderID, rec.Period)}
 }
 
@@ -398,30 +430,70 @@ func (s *replayStore) ClaimByKey(_ context.Context, key ClaimKey) (*ClaimRecord,
 }
 
 func (s *replayStore) Accumulators(_ context.Context, scope accumulators.Scope, id string, period domain.Date) (*accumulators.Doc, error) {
-	return s.doc(scope, id, period).Clone(), nil
+	d := s.doc(scope, id, period)
+	if l := s.lend; l != nil {
+		// The family's only with the member's: then the claim's member is
+		// rec's, and so are both documents.
+		switch ref := (docRef{scope, id, period}); {
+		case ref == l.member:
+			l.memberLent = true
+			return d, nil
+		case ref == l.family && l.memberLent:
+			return d, nil
+		}
+	}
+	return d.Clone(), nil
+}
+
+// docLoan is the documents a dry run lends the claim it re-adjudicates
+// (replayStore.lend).
+type docLoan struct {
+	member, family docRef
+	memberLent     bool
 }
 
 func (s *replayStore) History(_ context.Context, cardholderID, personCode string, from, to domain.Date) ([]HistoryEntry, error) {
+	hist := s.history[MemberID(cardholderID, personCode)]
+	if !s.copyHistory && slices.IsSortedFunc(hist, historyOrder) {
+		// A dry run's and most replays' order: the entries from..to are
+		// one run of the slice, returned without a copy, its capacity
+		// clipped (an append copies it). The callers only read it.
+		lo := 0
+		for lo < len(hist) && hist[lo].DateOfService.Before(from) {
+			lo++
+		}
+		hi := lo
+		for hi < len(hist) && !hist[hi].DateOfService.After(to) {
+			hi++
+		}
+		if lo == hi {
+			return nil, nil
+		}
+		return hist[lo:hi:hi], nil
+	}
 	var out []HistoryEntry
-	for _, h := range s.history[MemberID(cardholderID, personCode)] {
+	for _, h := range hist {
 		if !h.DateOfService.Before(from) && !h.DateOfService.After(to) {
 			out = append(out, h)
 		}
 	}
-	slices.SortStableFunc(out, func(a, b HistoryEntry) int {
-		switch {
-		case a.DateOfService.Before(b.DateOfService):
-			return -1
-		case b.DateOfService.Before(a.DateOfService):
-			return 1
-		case a.ClaimID < b.ClaimID:
-			return -1
-		case a.ClaimID > b.ClaimID:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(out, historyOrder)
 	return out, nil
+}
+
+// historyOrder orders history entries by date of service, then claim ID.
+func historyOrder(a, b HistoryEntry) int {
+	switch {
+	case a.DateOfService.Before(b.DateOfService):
+		return -1
+	case b.DateOfService.Before(a.DateOfService):
+		return 1
+	case a.ClaimID < b.ClaimID:
+		return -1
+	case a.ClaimID > b.ClaimID:
+		return 1
+	}
+	return 0
 }
 
 func (s *replayStore) Commit(context.Context, *Commit) error {

@@ -185,7 +185,12 @@ func (a *adjudication) history(ctx context.Context) ([]HistoryEntry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("claim history: %w", err)
 	}
-	a.hist = slices.DeleteFunc(h, func(e HistoryEntry) bool { return a.original != nil && e.ClaimID == a.original.ID })
+	// The store's slice may be shared (replayStore): the original's entry
+	// is left out of a copy.
+	if replaced := func(e HistoryEntry) bool { return a.original != nil && e.ClaimID == a.original.ID }; slices.ContainsFunc(h, replaced) {
+		h = slices.DeleteFunc(slices.Clone(h), replaced)
+	}
+	a.hist = h
 	if a.hist == nil {
 		a.hist = []HistoryEntry{}
 	}

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/rxclaims/rxclaims/domain"
+	"github.com/rxclaims/rxclaims/internal/money"
 	"github.com/rxclaims/rxclaims/internal/ncpdp"
 	"github.com/shopspring/decimal"
 )
@@ -227,7 +228,7 @@ func parseAmount(s string, places int) (decimal.Decimal, bool) {
 		}
 		coef = coef*10 + int64(s[i]-'0')
 	}
-	return decimal.New(coef, exp), true
+	return money.New(coef, exp), true // shared when small
 }
 
 // normalizePersonCode accepts 1 to 3 digits and pads to NCPDP's 3.

@@ -34,6 +34,7 @@ var budgets = map[string]int{
 	"./adjudicator FuzzBill":                               60,
 	"./config FuzzParse":                                   1000,
 	"./internal/money FuzzFixedAsDecimal":                  20000,
+	"./internal/money FuzzParse":                           20000,
 	"./internal/store/records FuzzDecodeClaim":             3000,
 	"./internal/store/records FuzzDecodeClaimWithoutTrace": 3000,
 	"./internal/store/records FuzzDecodeHistory":           3000,

@@ -45,7 +45,68 @@ func (f Fixed) Decimal(reuse ...decimal.Decimal) decimal.Decimal {
 			return d
 		}
 	}
-	return decimal.New(f.c, f.exp)
+	return New(f.c, f.exp)
+}
+
+// Parse returns s as decimal.NewFromString reads it, where s is digits
+// with an optional '-' and fraction, 18 digits at most (every amount a
+// store writes); ok is false for anything else, for the caller to read
+// with decimal.NewFromString. Small amounts are shared, as New shares them.
+func Parse(s string) (d decimal.Decimal, ok bool) {
+	start := 0
+	if len(s) > 0 && s[0] == '-' {
+		start = 1
+	}
+	var c int64
+	digits, point := 0, -1
+	for i := start; i < len(s); i++ {
+		switch b := s[i]; {
+		case b >= '0' && b <= '9':
+			c = c*10 + int64(b-'0')
+			digits++
+		case b == '.' && point < 0 && i > start && i < len(s)-1:
+			point = i // not "1." nor ".5"
+		default:
+			return decimal.Decimal{}, false
+		}
+	}
+	if digits == 0 || digits > 18 {
+		return decimal.Decimal{}, false
+	}
+	exp := int32(0)
+	if point >= 0 {
+		exp = -int32(len(s) - point - 1)
+	}
+	if start == 1 {
+		c = -c
+	}
+	return New(c, exp), true
+}
+
+// New returns decimal.New(c, exp), shared when it is an amount in cents
+// under 100.00 or a whole number under 10000 (at exponent 0).
+func New(c int64, exp int32) decimal.Decimal {
+	if c >= 0 && c < int64(len(shared[0])) {
+		switch exp {
+		case -2:
+			return shared[0][c]
+		case 0:
+			return shared[1][c]
+		}
+	}
+	return decimal.New(c, exp)
+}
+
+// shared are the amounts from 0.00 to 99.99 and the whole numbers from 0
+// to 9999 (most of a claim's amounts, quantities and counts), made once
+// and shared: a decimal.Decimal is a value no operation changes (as
+// decimal.Zero, shared by every package). Made together, they lie together.
+var shared [2][10_000]decimal.Decimal
+
+func init() {
+	for c := range shared[0] {
+		shared[0][c], shared[1][c] = decimal.New(int64(c), -2), decimal.New(int64(c), 0)
+	}
 }
 
 // at returns f's coefficient at exponent exp <= f.exp.

@@ -1,6 +1,7 @@
 package money_test
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/rxclaims/rxclaims/internal/money"
@@ -101,6 +102,60 @@ func TestFixedDecimalReuses(t *testing.T) {
 	if got := money.Of(d).Round(1).Decimal(d); got.String() != "12.5" || got.Exponent() != -1 {
 		t.Errorf("12.50 rounded to 1 place: %s (exponent %d)", got, got.Exponent())
 	}
+}
+
+// TestFixedDecimalShared: an amount in cents from 0.00 to 99.99 or a whole
+// number under 10000, shared, is
+// what a new one would be (reflect.DeepEqual, as tests compare records),
+// and stays so after arithmetic on it.
+func TestFixedDecimalShared(t *testing.T) {
+	for _, c := range []int64{0, 1, 1234, 9999, 10000, -5} {
+		for _, want := range []decimal.Decimal{decimal.New(c, -2), decimal.New(c, 0), decimal.New(c, -3)} {
+			got := money.Of(want).Decimal()
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%s: %#v, want %#v", want, got, want)
+			}
+			_ = got.Add(decimal.New(7, -2)).Sub(got).Mul(got).Neg().Round(1)
+			_ = money.Add(got, decimal.New(3, -2))
+			if again := money.Of(want).Decimal(); !reflect.DeepEqual(again, want) || again.String() != want.String() {
+				t.Errorf("%s after arithmetic on it: %s", want, again)
+			}
+		}
+	}
+}
+
+// TestParse: Parse reads what decimal.NewFromString reads, at its
+// exponent (reflect.DeepEqual), or leaves it to it.
+func TestParse(t *testing.T) {
+	for _, s := range []string{"0", "0.00", "-0.00", "-0", "12.34", "-12.345", "99.99", "100.00", "0012.30", "30", "30.000",
+		"999999999999999999", "-99999999999999999.9", "1234567890123456789", "1.", ".5", "-.5", "-", "", "1e2", "+1", "1.2.3", "--1", "1-"} {
+		got, ok := money.Parse(s)
+		want, err := decimal.NewFromString(s)
+		switch {
+		case ok && err != nil:
+			t.Errorf("Parse(%q) = %s, decimal refuses it: %v", s, got, err)
+		case ok && !reflect.DeepEqual(got, want):
+			t.Errorf("Parse(%q) = %#v, want %#v", s, got, want)
+		case !ok && len(s) > 0 && len(s) < 10 && s != "1." && s[0] != '.' && s[0] != '+' && s != "1e2" && err == nil && s != "-.5":
+			t.Errorf("Parse(%q) left to decimal", s)
+		}
+	}
+}
+
+// FuzzParse: Parse reads what decimal.NewFromString reads, or leaves it.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"12.34", "-0.05", "30", "1.", ".5", "99999999999999999.99"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, ok := money.Parse(s)
+		if !ok {
+			return
+		}
+		if want, err := decimal.NewFromString(s); err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("Parse(%q) = %#v, want %#v, %v", s, got, want, err)
+		}
+	})
 }
 
 // FuzzFixedAsDecimal checks every operation against decimal.Decimal's on

@@ -16,11 +16,13 @@ func (s *Store) ClaimsWithoutTrace(ctx context.Context, ids []string, fn func(*a
 	if err := s.health.err(); err != nil {
 		return err
 	}
+	var key []byte // claimKey's, one buffer for every ID (Get keeps no key)
 	for _, id := range ids {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		v, closer, err := s.db.Get(claimKey(id))
+		key = append(append(key[:0], claimPrefix...), id...)
+		v, closer, err := s.db.Get(key)
 		if errors.Is(err, pebble.ErrNotFound) {
 			continue
 		}

@@ -424,6 +424,21 @@ func writeHistory(b *pebble.Batch, c *adjudicator.Commit) error {
 	return nil
 }
 
+// splitKey is bytes.SplitN(k, []byte{0}, 4) without allocating: the parts
+// and how many there are.
+func splitKey(k []byte) (parts [4][]byte, n int) {
+	for n < 3 {
+		i := bytes.IndexByte(k, 0)
+		if i < 0 {
+			break
+		}
+		parts[n], k = k[:i], k[i+1:]
+		n++
+	}
+	parts[n] = k
+	return parts, n + 1
+}
+
 // ForEachFamilyHistory implements adjudicator.HistoryScanner: one scan of
 // the history entries, whose keys sort by cardholder ID, person code and
 // date of service.
@@ -450,8 +465,8 @@ func (s *Store) ForEachFamilyHistory(to domain.Date, fn func(cardholderID string
 			continue
 		}
 		// cardholder 0 person 0 date 0 claim ID
-		parts := bytes.SplitN(it.Key()[len(prefix):], []byte{0}, 4)
-		if len(parts) != 4 || len(parts[2]) != len(last) {
+		parts, n := splitKey(it.Key()[len(prefix):])
+		if n != 4 || len(parts[2]) != len(last) {
 			return fmt.Errorf("store: malformed history key %q", it.Key())
 		}
 		if string(parts[0]) != family {

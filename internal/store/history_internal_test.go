@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -174,5 +175,22 @@ func TestHistorySummaryBound(t *testing.T) {
 	want, err := s.scanHistory("HEAVY01", "001", to.AddDays(-365), to)
 	if err != nil || len(want) != 1000 || fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("history of the heavy member: %d entries, the scan %d (%v)", len(got), len(want), err)
+	}
+}
+
+// TestSplitKey: splitKey is bytes.SplitN(k, []byte{0}, 4).
+func TestSplitKey(t *testing.T) {
+	for _, k := range []string{"", "a", "a\x00b", "a\x00b\x00c", "a\x00b\x00c\x00d", "a\x00b\x00c\x00d\x00e", "\x00\x00\x00", "\x00\x00\x00\x00"} {
+		want := bytes.SplitN([]byte(k), []byte{0}, 4)
+		parts, n := splitKey([]byte(k))
+		if n != len(want) {
+			t.Errorf("splitKey(%q): %d parts, want %d", k, n, len(want))
+			continue
+		}
+		for i := range n {
+			if !bytes.Equal(parts[i], want[i]) {
+				t.Errorf("splitKey(%q)[%d] = %q, want %q", k, i, parts[i], want[i])
+			}
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/domain"
+	"github.com/rxclaims/rxclaims/internal/money"
 	"github.com/shopspring/decimal"
 )
 
@@ -264,11 +265,15 @@ func (r *reader) str() string {
 func (r *reader) decimal() decimal.Decimal {
 	e := int8(r.byte())
 	if e == decimalText {
-		d, err := decimal.NewFromString(r.str())
+		s := r.str()
+		if d, ok := money.Parse(s); ok {
+			return d
+		}
+		d, err := decimal.NewFromString(s)
 		if err != nil && r.err == nil {
 			r.err = err
 		}
 		return d
 	}
-	return decimal.New(r.varint(), int32(e))
+	return money.New(r.varint(), int32(e))
 }

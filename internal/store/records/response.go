@@ -5,6 +5,7 @@ import (
 
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/domain"
+	"github.com/rxclaims/rxclaims/internal/money"
 	"github.com/rxclaims/rxclaims/internal/ncpdp"
 	storev1 "github.com/rxclaims/rxclaims/proto/rxclaims/store/v1"
 	"github.com/shopspring/decimal"
@@ -168,9 +169,12 @@ func centsFromStored(s string) (decimal.Decimal, error) {
 	if s == "0.00" { // most of a response's amounts: no parse, no allocation
 		return zeroCents, nil
 	}
-	v, err := decimal.NewFromString(s)
-	if err != nil {
-		return v, fmt.Errorf("amount %q: %w", s, err)
+	v, ok := money.Parse(s)
+	if !ok {
+		var err error
+		if v, err = decimal.NewFromString(s); err != nil {
+			return v, fmt.Errorf("amount %q: %w", s, err)
+		}
 	}
 	if e := v.Exponent(); e < -40 || e > 20 || (e < -2 && !v.Equal(v.Round(2))) {
 		return v, fmt.Errorf("amount %q: not in cents", s)

@@ -8,6 +8,7 @@ import (
 	"github.com/rxclaims/rxclaims/accumulators"
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/domain"
+	"github.com/rxclaims/rxclaims/internal/money"
 	"github.com/rxclaims/rxclaims/internal/ncpdp"
 	storev1 "github.com/rxclaims/rxclaims/proto/rxclaims/store/v1"
 	"github.com/shopspring/decimal"
@@ -132,7 +133,11 @@ func (w *wire) amount(s string) (decimal.Decimal, error) {
 			return a.d, nil
 		}
 	}
-	d, err := decimal.NewFromString(s)
+	d, ok := money.Parse(s)
+	var err error
+	if !ok {
+		d, err = decimal.NewFromString(s)
+	}
 	if err == nil && w.n < len(w.seen) {
 		w.seen[w.n] = seenAmount{s, d}
 		w.n++
