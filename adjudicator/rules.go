@@ -67,6 +67,22 @@ func (a *adjudication) selectEdits(context.Context) error {
 // stepName is how the trace names the step an edit kind decides:
 // "deductible", "refill too soon", "dur drug interaction".
 func stepName(k edits.Kind) string {
+	if i := edits.KindIndex(k); i >= 0 {
+		return kindStepNames[i]
+	}
+	return kindStepName(k)
+}
+
+// kindStepNames is stepName of each kind, by edits.KindIndex: made once, not
+// on every decision a claim traces.
+var kindStepNames = func() (names [edits.NumKinds]string) {
+	for i, k := range edits.Kinds() {
+		names[i] = kindStepName(k)
+	}
+	return names
+}()
+
+func kindStepName(k edits.Kind) string {
 	return strings.ToLower(strings.ReplaceAll(string(k), "_", " "))
 }
 
