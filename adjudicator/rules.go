@@ -59,7 +59,7 @@ func (a *adjudication) selectEdits(context.Context) error {
 	a.sel.Quiet = a.untraced // then Evaluated stays empty
 	a.snap.edits.Select(a.path.levels[:], &a.facts, &a.sel)
 	for _, ev := range a.sel.Evaluated {
-		a.trace(ev.Edit.Ref(), "%s %s", ev.Edit.Kind, ev.Outcome)
+		a.traceTexts(ev.Edit.Ref(), "%s %s", string(ev.Edit.Kind), ev.Outcome)
 	}
 	return nil
 }

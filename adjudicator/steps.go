@@ -123,6 +123,25 @@ func (a *adjudication) trace(rule, format string, args ...any) {
 	a.resp.trace(a.step, rule, "", format, args...)
 }
 
+// traceTexts is trace of arguments that are all strings: neither boxed
+// nor converted.
+func (a *adjudication) traceTexts(rule, format string, texts ...string) {
+	if a.untraced {
+		return
+	}
+	t := TraceStep{Step: a.step, Rule: rule, Format: format, Args: make([]TraceArg, len(texts))}
+	for i, s := range texts {
+		t.Args[i] = TraceArg{Kind: ArgText, Text: s}
+	}
+	var args []any // for traceCheck only
+	if traceCheck.Load() != nil {
+		for _, s := range texts {
+			args = append(args, s)
+		}
+	}
+	a.resp.addStep(t, args)
+}
+
 // release unlocks what the steps locked, families before the claim key.
 func (a *adjudication) release() {
 	if a.unlockFamilies != nil {

@@ -2,6 +2,7 @@ package adjudicator
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"sync/atomic"
 
@@ -103,8 +104,25 @@ func traceArg(v any) TraceArg {
 	case fmt.Stringer:
 		return TraceArg{Kind: ArgText, Text: x.String()}
 	default:
+		if s, ok := plainString(x); ok {
+			return TraceArg{Kind: ArgText, Text: s}
+		}
 		return TraceArg{Kind: ArgText, Text: fmt.Sprint(x)}
 	}
+}
+
+// plainString returns x's text when x is of a string type (ncpdp.RejectCode,
+// edits.Kind) with no method fmt.Sprint would call instead (a Stringer is
+// handled before): what fmt.Sprint(x) gives, without a new string.
+func plainString(x any) (string, bool) {
+	switch x.(type) {
+	case fmt.Formatter, error:
+		return "", false
+	}
+	if v := reflect.ValueOf(x); v.Kind() == reflect.String {
+		return v.String(), true
+	}
+	return "", false
 }
 
 // value is the argument as fmt formats it.
@@ -177,10 +195,15 @@ func (r *Response) trace(step, rule string, reject ncpdp.RejectCode, format stri
 			t.Args[i] = traceArg(v)
 		}
 	}
+	r.addStep(t, args)
+}
+
+// addStep appends t, whose arguments are args as the engine gave them.
+func (r *Response) addStep(t TraceStep, args []any) {
 	if check := traceCheck.Load(); check != nil {
-		want := fmt.Sprintf(format, args...)
-		if reject != "" {
-			want = "reject " + string(reject) + ": " + want
+		want := fmt.Sprintf(t.Format, args...)
+		if t.Reject != "" {
+			want = "reject " + string(t.Reject) + ": " + want
 		}
 		(*check)(t.Outcome(), want)
 	}
