@@ -30,6 +30,7 @@ type Compiled struct {
 	*Edit
 	Window    domain.Range
 	ref       string // Edit.Ref, made once
+	selected  string // selectedText, made once
 	exception bool
 	spec      int
 	depth     int
@@ -70,8 +71,10 @@ func Compile(all []Edit) *Index {
 				later = append(later, l.From)
 			}
 			if w, ok := HandOver(e.Range, later); ok {
-				x.add(&Compiled{Edit: e, Window: w, ref: e.Ref(), exception: e.Criteria.Exception(), spec: e.Criteria.Specificity(),
-					depth: e.Level.Kind.depth(), kind: KindIndex(e.Kind)})
+				c := &Compiled{Edit: e, Window: w, ref: e.Ref(), exception: e.Criteria.Exception(), spec: e.Criteria.Specificity(),
+					depth: e.Level.Kind.depth(), kind: KindIndex(e.Kind)}
+				c.selected = c.selectedText()
+				x.add(c)
 			}
 		}
 	}
@@ -161,7 +164,8 @@ func (s *Selection) Winner(k Kind) *Compiled {
 // wins, then the one at the lower level (plan over group over client over
 // PBM), then the higher priority, then the ID.
 func (x *Index) Select(levels []Level, f *Facts, s *Selection) {
-	var cands []*Compiled
+	var buf [32]*Compiled // a claim's candidates, most often, without an allocation
+	cands := buf[:0]
 	for _, lv := range levels {
 		l := x.levels[lv]
 		if l == nil {
@@ -180,6 +184,9 @@ func (x *Index) Select(levels []Level, f *Facts, s *Selection) {
 		return -a.outranks(b)
 	})
 	cands = slices.Compact(cands)
+	if !s.Quiet {
+		s.Evaluated = slices.Grow(s.Evaluated, len(cands)) // one Evaluation each
+	}
 	for _, c := range cands {
 		var why func() string // the outcome's text, built only to be kept
 		switch {
@@ -191,7 +198,7 @@ func (x *Index) Select(levels []Level, f *Facts, s *Selection) {
 			why = func() string { return "matches; outranked by " + s.Winners[c.kind].Ref() }
 		default:
 			s.Winners[c.kind] = c
-			why = func() string { return "selected (" + c.rank() + ")" }
+			why = c.selectedText
 		}
 		if !s.Quiet {
 			s.Evaluated = append(s.Evaluated, Evaluation{c, why()})
@@ -233,6 +240,15 @@ func intCmp(a, b int) int {
 		return 1
 	}
 	return -1
+}
+
+// selectedText is the outcome of a selected edit: "selected (" and its
+// rank, which depends only on the edit.
+func (c *Compiled) selectedText() string {
+	if c.selected != "" {
+		return c.selected
+	}
+	return "selected (" + c.rank() + ")"
 }
 
 func (c *Compiled) rank() string {
