@@ -338,9 +338,9 @@ func (a *adjudication) pricing(context.Context) error {
 	ingredient, fee, total, basis := a.lesserOf(awp, money.Cents(macUnit, c.qty), macApplies, fee)
 	r.IngredientCostPaid, r.DispensingFeePaid, r.TotalAllowed, r.BasisOfReimbursement = ingredient, fee, total, basis
 	if !a.untraced { // its arguments cost allocations even when trace keeps nothing
-		a.trace(a.network.ID, "ingredient %s + fee %s = allowed %s (basis %s; AWP less %s%% = %s)",
-			cents(ingredient), cents(fee), cents(total), basis,
-			discount.Mul(decHundred), cents(awp))
+		a.traceTyped(a.network.ID, "ingredient %s + fee %s = allowed %s (basis %s; AWP less %s%% = %s)",
+			argCents(ingredient), argCents(fee), argCents(total), argText(basis),
+			argDec(discount.Mul(decHundred)), argCents(awp))
 	}
 	a.setPenaltyBase(macUnit, ingredient)
 	return nil
@@ -527,7 +527,7 @@ func (a *adjudication) costShare(context.Context) error {
 	default:
 		r.Copay, r.Coinsurance = line.MemberShare(rest)
 		if !a.untraced { // the line's description is built for the trace alone
-			a.decide(w, "", "%s on %s: copay %s, coinsurance %s", line.Describe(), cents(rest), cents(r.Copay), cents(r.Coinsurance))
+			a.decideTyped(w, "", "%s on %s: copay %s, coinsurance %s", argText(line.Describe()), argCents(rest), argCents(r.Copay), argCents(r.Coinsurance))
 		}
 	}
 	return nil

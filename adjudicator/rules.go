@@ -59,7 +59,7 @@ func (a *adjudication) selectEdits(context.Context) error {
 	a.sel.Quiet = a.untraced // then Evaluated stays empty
 	a.snap.edits.Select(a.path.levels[:], &a.facts, &a.sel)
 	for _, ev := range a.sel.Evaluated {
-		a.traceTexts(ev.Edit.Ref(), "%s %s", string(ev.Edit.Kind), ev.Outcome)
+		a.traceTyped(ev.Edit.Ref(), "%s %s", argText(string(ev.Edit.Kind)), argText(ev.Outcome))
 	}
 	return nil
 }
@@ -103,6 +103,17 @@ func (a *adjudication) decide(w *edits.Compiled, reject ncpdp.RejectCode, format
 	}
 	if !a.untraced {
 		a.resp.trace(stepName(w.Kind), w.Ref(), reject, format, args...)
+	}
+}
+
+// decideTyped is decide with typed arguments (argText, argCents), which
+// are not boxed.
+func (a *adjudication) decideTyped(w *edits.Compiled, reject ncpdp.RejectCode, format string, args ...TraceArg) {
+	if reject != "" {
+		a.resp.reject(reject)
+	}
+	if !a.untraced {
+		a.resp.traceTyped(stepName(w.Kind), w.Ref(), reject, format, args)
 	}
 }
 

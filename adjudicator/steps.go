@@ -123,23 +123,12 @@ func (a *adjudication) trace(rule, format string, args ...any) {
 	a.resp.trace(a.step, rule, "", format, args...)
 }
 
-// traceTexts is trace of arguments that are all strings: neither boxed
-// nor converted.
-func (a *adjudication) traceTexts(rule, format string, texts ...string) {
-	if a.untraced {
-		return
+// traceTyped is trace of typed arguments (argText, argCents), which are
+// not boxed.
+func (a *adjudication) traceTyped(rule, format string, args ...TraceArg) {
+	if !a.untraced {
+		a.resp.traceTyped(a.step, rule, "", format, args)
 	}
-	t := TraceStep{Step: a.step, Rule: rule, Format: format, Args: make([]TraceArg, len(texts))}
-	for i, s := range texts {
-		t.Args[i] = TraceArg{Kind: ArgText, Text: s}
-	}
-	var args []any // for traceCheck only
-	if traceCheck.Load() != nil {
-		for _, s := range texts {
-			args = append(args, s)
-		}
-	}
-	a.resp.addStep(t, args)
 }
 
 // release unlocks what the steps locked, families before the claim key.

@@ -198,6 +198,36 @@ func (r *Response) trace(step, rule string, reject ncpdp.RejectCode, format stri
 	r.addStep(t, args)
 }
 
+// traceTyped is trace of arguments already converted (argText, argCents):
+// none is boxed in an interface on its way in.
+func (r *Response) traceTyped(step, rule string, reject ncpdp.RejectCode, format string, args []TraceArg) {
+	t := TraceStep{Step: step, Rule: rule, Reject: reject, Format: format}
+	if len(args) > 0 {
+		t.Args = slices.Clone(args)
+	}
+	var given []any // for traceCheck only
+	if traceCheck.Load() != nil {
+		for _, x := range args {
+			given = append(given, x.given())
+		}
+	}
+	r.addStep(t, given)
+}
+
+// The typed trace arguments: what traceArg makes of a string, an amount
+// and an amount shown as cents.
+func argText(s string) TraceArg           { return TraceArg{Kind: ArgText, Text: s} }
+func argDec(d decimal.Decimal) TraceArg   { return TraceArg{Kind: ArgDecimal, Dec: d} }
+func argCents(d decimal.Decimal) TraceArg { return TraceArg{Kind: ArgCents, Dec: d} }
+
+// given is the argument as the engine would have passed it to trace.
+func (a TraceArg) given() any {
+	if a.Kind == ArgCents {
+		return cents(a.Dec)
+	}
+	return a.value()
+}
+
 // addStep appends t, whose arguments are args as the engine gave them.
 func (r *Response) addStep(t TraceStep, args []any) {
 	if check := traceCheck.Load(); check != nil {
