@@ -143,7 +143,7 @@ func (d *Doc) Total(kind Kind, level string, acc edits.Accumulation, claim domai
 			if n == 1 && e.Amount.Exponent() <= 0 {
 				sum = e.Amount
 			} else {
-				sum = sum.Add(e.Amount)
+				sum = money.Add(sum, e.Amount)
 			}
 		}
 	}
