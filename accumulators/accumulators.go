@@ -188,48 +188,12 @@ func (d *Doc) Encode() []byte {
 
 // appendAmount appends d's length and d.String(), without big-integer work
 // for an amount whose coefficient fits in int64 at an exponent of 0 to -18
-// (every amount a claim accumulates).
+// (every amount a claim accumulates): money.AppendString.
 func appendAmount(buf []byte, d decimal.Decimal) []byte {
-	exp := d.Exponent()
-	if exp > 0 || exp < -18 || d.NumDigits() > 18 {
-		return appendString(buf, d.String())
-	}
-	var digits [24]byte // the coefficient's digits, from the right
-	c := d.CoefficientInt64()
-	neg := c < 0
-	if neg {
-		c = -c
-	}
-	i := len(digits)
-	for n := 0; n <= -int(exp) || c > 0; n++ {
-		i--
-		digits[i] = byte('0' + c%10)
-		c /= 10
-	}
-	// The integer part, then the fraction without its trailing zeros, as
-	// decimal.Decimal.String writes them.
-	intPart, frac := digits[i:len(digits)+int(exp)], digits[len(digits)+int(exp):]
-	for len(frac) > 0 && frac[len(frac)-1] == '0' {
-		frac = frac[:len(frac)-1]
-	}
-	n := len(intPart)
-	if len(frac) > 0 {
-		n += 1 + len(frac)
-	}
-	if neg && (len(frac) > 0 || string(intPart) != "0") {
-		n++
-	} else {
-		neg = false
-	}
-	buf = binary.AppendUvarint(buf, uint64(n))
-	if neg {
-		buf = append(buf, '-')
-	}
-	buf = append(buf, intPart...)
-	if len(frac) > 0 {
-		buf = append(append(buf, '.'), frac...)
-	}
-	return buf
+	var text [40]byte
+	t := money.AppendString(text[:0], d)
+	buf = binary.AppendUvarint(buf, uint64(len(t)))
+	return append(buf, t...)
 }
 
 // parseAmount reads an amount as decimal.NewFromString does, to the same

@@ -278,3 +278,46 @@ func Cents(d, by decimal.Decimal) decimal.Decimal {
 	}
 	return d.Mul(by).Round(2)
 }
+
+// String returns d.String(): without big-integer work when d's coefficient
+// fits in int64 at an exponent of 0 to -18 (AppendString).
+func String(d decimal.Decimal) string {
+	var text [40]byte
+	return string(AppendString(text[:0], d))
+}
+
+// AppendString appends d.String(), the digits written from an int64 when
+// d's coefficient fits in one at an exponent of 0 to -18, else by
+// d.String.
+func AppendString(buf []byte, d decimal.Decimal) []byte {
+	exp := d.Exponent()
+	if exp > 0 || exp < -18 || d.NumDigits() > 18 {
+		return append(buf, d.String()...)
+	}
+	var digits [24]byte // the coefficient's digits, from the right
+	c := d.CoefficientInt64()
+	neg := c < 0
+	if neg {
+		c = -c
+	}
+	i := len(digits)
+	for n := 0; n <= -int(exp) || c > 0; n++ {
+		i--
+		digits[i] = byte('0' + c%10)
+		c /= 10
+	}
+	// The integer part, then the fraction without its trailing zeros, as
+	// decimal.Decimal.String writes them.
+	intPart, frac := digits[i:len(digits)+int(exp)], digits[len(digits)+int(exp):]
+	for len(frac) > 0 && frac[len(frac)-1] == '0' {
+		frac = frac[:len(frac)-1]
+	}
+	if neg && (len(frac) > 0 || string(intPart) != "0") {
+		buf = append(buf, '-')
+	}
+	buf = append(buf, intPart...)
+	if len(frac) > 0 {
+		buf = append(append(buf, '.'), frac...)
+	}
+	return buf
+}

@@ -56,6 +56,11 @@ func check(t *testing.T, a, b decimal.Decimal) {
 			t.Errorf("%s of %s, %s = %s (exponent %d), want %s (exponent %d)", c.what, a, b, c.got, c.got.Exponent(), c.want, c.want.Exponent())
 		}
 	}
+	for _, d := range []decimal.Decimal{a, b} {
+		if got, want := money.String(d), d.String(); got != want {
+			t.Errorf("String of %s (exponent %d) = %q, want %q", want, d.Exponent(), got, want)
+		}
+	}
 	if fa.OK() && fa.Sign() != a.Sign() {
 		t.Errorf("sign of %s: %d, want %d", a, fa.Sign(), a.Sign())
 	}
