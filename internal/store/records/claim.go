@@ -6,6 +6,7 @@ import (
 	"github.com/rxclaims/rxclaims/accumulators"
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/domain"
+	"github.com/rxclaims/rxclaims/internal/money"
 	storev1 "github.com/rxclaims/rxclaims/proto/rxclaims/store/v1"
 	"github.com/shopspring/decimal"
 	"google.golang.org/protobuf/proto"
@@ -110,7 +111,7 @@ func reversalFromStored(v *storev1.Reversal) (*adjudicator.ReversalRecord, error
 // contributionToStored fills out, a zero message, with c.
 func contributionToStored(out *storev1.Contribution, c accumulators.Contribution) error {
 	var err error
-	out.Level, out.Amount = c.Level, c.Amount.String()
+	out.Level, out.Amount = c.Level, money.String(c.Amount) // c.Amount.String(), from an int64 when it fits
 	if out.Scope, err = toStored(scopes, c.Scope, "scope"); err != nil {
 		return err
 	}
