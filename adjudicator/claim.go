@@ -157,9 +157,15 @@ func (r *Reversal) checkEnvelope() error {
 // hash is a digest of the claim's whole content: an identical resubmission
 // has the same hash. The Rx number enters in its canonical form.
 func (c *Claim) hash() string {
-	var b strings.Builder
-	b.Grow(320)
-	w := func(s string) { b.WriteString(s); b.WriteByte(0x1f) }
+	// The fields, each ended by 0x1f, in a buffer on the stack unless a
+	// claim's text is longer.
+	buf := make([]byte, 0, 512)
+	w := func(parts ...string) {
+		for _, p := range parts {
+			buf = append(buf, p...)
+		}
+		buf = append(buf, 0x1f)
+	}
 	for _, s := range []string{c.BIN, c.PCN, c.GroupID, c.CardholderID, c.PersonCode, c.DateOfBirth, c.PatientGender,
 		c.DateOfService, canonicalRxNumber(c.RxNumber), strconv.Itoa(c.FillNumber), c.ProductID, c.Quantity, strconv.Itoa(c.DaysSupply), c.DAW,
 		c.IngredientCostSubmitted, c.DispensingFeeSubmitted, c.UsualAndCustomary, c.GrossAmountDue, c.PharmacyNPI,
@@ -167,20 +173,20 @@ func (c *Claim) hash() string {
 		w(s)
 	}
 	for _, s := range c.SubmissionClarificationCodes {
-		w("scc:" + s)
+		w("scc:", s)
 	}
 	// The prescription fields enter only when sent, so a claim without them
 	// hashes as it did before they existed (stored hashes stay valid).
 	for _, f := range []struct{ tag, v string }{{"de:", c.DatePrescriptionWritten}, {"df:", c.RefillsAuthorized},
 		{"et:", c.QuantityPrescribed}, {"c8:", c.OtherCoverageCode}} {
 		if f.v != "" {
-			w(f.tag + f.v)
+			w(f.tag, f.v)
 		}
 	}
 	for _, d := range c.DUR {
-		w("dur:" + d.Reason + "/" + d.Professional + "/" + d.Result)
+		w("dur:", d.Reason, "/", d.Professional, "/", d.Result)
 	}
-	sum := sha256.Sum256([]byte(b.String()))
+	sum := sha256.Sum256(buf)
 	return hex.EncodeToString(sum[:16])
 }
 
