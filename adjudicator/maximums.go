@@ -184,12 +184,12 @@ func (a *adjudication) dollarMaximum(ctx context.Context, planPaid decimal.Decim
 	what := l.describe(w.Kind, w.BenefitMax.Period)
 	switch {
 	case !planPaid.GreaterThan(l.rem):
-		a.decide(w, "", "%s remaining of %s; plan pays %s", cents(l.rem), what, cents(planPaid))
+		a.decideTyped(w, "", "%s remaining of %s; plan pays %s", argCents(l.rem), argText(what), argCents(planPaid))
 	case w.BenefitMax.OnExceed == edits.MemberPays:
 		excess = planPaid.Sub(l.rem)
-		a.decide(w, "", "%s remaining of %s; member pays the excess %s", cents(l.rem), what, cents(excess))
+		a.decideTyped(w, "", "%s remaining of %s; member pays the excess %s", argCents(l.rem), argText(what), argCents(excess))
 	default:
-		a.decide(w, ncpdp.RejectPlanLimitationsExceeded, "plan would pay %s but %s remains of %s", cents(planPaid), cents(l.rem), what)
+		a.decideTyped(w, ncpdp.RejectPlanLimitationsExceeded, "plan would pay %s but %s remains of %s", argCents(planPaid), argCents(l.rem), argText(what))
 		return decimal.Zero, nil
 	}
 	after := l.rem

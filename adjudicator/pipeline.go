@@ -323,13 +323,13 @@ func (a *adjudication) pricing(context.Context) error {
 		if ref := w.DispensingFee.Schedule; ref != nil {
 			if f, how, ok := a.schedule(ref, edits.Money); ok {
 				fee = f
-				a.decide(w, "", "dispensing fee %s from %s", cents(fee), how)
+				a.decideTyped(w, "", "dispensing fee %s from %s", argCents(fee), argText(how))
 			} else {
-				a.decide(w, "", "%s; the network's fee %s applies", how, cents(fee))
+				a.decideTyped(w, "", "%s; the network's fee %s applies", argText(how), argCents(fee))
 			}
 		} else {
 			fee = w.DispensingFee.Amount
-			a.decide(w, "", "dispensing fee %s", cents(fee))
+			a.decideTyped(w, "", "dispensing fee %s", argCents(fee))
 		}
 	}
 	awp := awpLess(a.price.AWP, c.qty, discount)
@@ -491,7 +491,7 @@ func (a *adjudication) deductible(context.Context) error {
 	if rem, ok := remaining(limitOf(w), accumulators.Deductible, readLevel(w), a.acc, a.segment); ok {
 		ded = decimal.Min(r.TotalAllowed, rem)
 		if !a.untraced {
-			a.decide(w, "", "%s remaining, %s applied", cents(rem), cents(ded))
+			a.decideTyped(w, "", "%s remaining, %s applied", argCents(rem), argCents(ded))
 		}
 	}
 	r.Deductible = ded
@@ -523,7 +523,7 @@ func (a *adjudication) costShare(context.Context) error {
 			return nil
 		}
 		r.Copay = decimal.Min(amount, rest)
-		a.decide(w, "", "copay from %s on %s: copay %s", how, cents(rest), cents(r.Copay))
+		a.decideTyped(w, "", "copay from %s on %s: copay %s", argText(how), argCents(rest), argCents(r.Copay))
 	default:
 		r.Copay, r.Coinsurance = line.MemberShare(rest)
 		if !a.untraced { // the line's description is built for the trace alone
@@ -594,9 +594,9 @@ func (a *adjudication) outOfPocket(context.Context) error {
 	r, w := a.resp, a.sel.Winner(edits.KindOutOfPocket)
 	if rem, ok := remaining(limitOf(w), accumulators.OutOfPocket, readLevel(w), a.acc, a.segment); ok {
 		if capMemberShare(r, rem) {
-			a.decide(w, "", "%s remaining; member share capped", cents(rem))
+			a.decideTyped(w, "", "%s remaining; member share capped", argCents(rem))
 		} else {
-			a.decide(w, "", "%s remaining", cents(rem))
+			a.decideTyped(w, "", "%s remaining", argCents(rem))
 		}
 	}
 	a.memberShare = memberShare(r)

@@ -191,11 +191,11 @@ func (a *adjudication) claimCost(context.Context) error {
 	total, l := a.resp.TotalAllowed, w.ClaimCost
 	switch {
 	case total.LessThan(l.Min):
-		a.decide(w, ncpdp.RejectCostExceedsMaximum, "allowed %s is below the minimum %s", cents(total), cents(l.Min))
+		a.decideTyped(w, ncpdp.RejectCostExceedsMaximum, "allowed %s is below the minimum %s", argCents(total), argCents(l.Min))
 	case l.Max.IsPositive() && total.GreaterThan(l.Max):
-		a.decide(w, ncpdp.RejectCostExceedsMaximum, "allowed %s is above the maximum %s", cents(total), cents(l.Max))
+		a.decideTyped(w, ncpdp.RejectCostExceedsMaximum, "allowed %s is above the maximum %s", argCents(total), argCents(l.Max))
 	default:
-		a.decide(w, "", "allowed %s within limits", cents(total))
+		a.decideTyped(w, "", "allowed %s within limits", argCents(total))
 	}
 	return nil
 }
