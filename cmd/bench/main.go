@@ -36,7 +36,11 @@ func main() {
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	if err != nil && !errors.Is(err, cli.ErrExited) {
-		fmt.Fprintln(os.Stderr, "bench:", err)
+		msg := err.Error()
+		if !strings.HasPrefix(msg, "bench: ") { // the bench package's errors name it already
+			msg = "bench: " + msg
+		}
+		fmt.Fprintln(os.Stderr, msg)
 		os.Exit(1)
 	}
 }
