@@ -198,37 +198,12 @@ func appendAmount(buf []byte, d decimal.Decimal) []byte {
 
 // parseAmount reads an amount as decimal.NewFromString does, to the same
 // value at the same exponent, without big-integer parsing for the usual
-// form: an optional minus, digits and an optional fraction, 18 digits at
-// most. Anything else goes to decimal.NewFromString.
+// form (money.Parse); anything else goes to decimal.NewFromString.
 func parseAmount(b []byte) (decimal.Decimal, error) {
-	s := b
-	neg := len(s) > 0 && s[0] == '-'
-	if neg {
-		s = s[1:]
+	if d, ok := money.Parse(b); ok {
+		return d, nil
 	}
-	var c int64
-	digits, exp, point := 0, int32(0), false
-	for _, ch := range s {
-		switch {
-		case ch >= '0' && ch <= '9':
-			c = c*10 + int64(ch-'0')
-			digits++
-			if point {
-				exp--
-			}
-		case ch == '.' && !point:
-			point = true
-		default:
-			digits = 99 // not the usual form
-		}
-	}
-	if digits == 0 || digits > 18 || len(s) == 0 || s[0] == '.' || s[len(s)-1] == '.' {
-		return decimal.NewFromString(string(b))
-	}
-	if neg {
-		c = -c
-	}
-	return decimal.New(c, exp), nil
+	return decimal.NewFromString(string(b))
 }
 
 func appendString(buf []byte, s string) []byte {

@@ -52,7 +52,8 @@ func (f Fixed) Decimal(reuse ...decimal.Decimal) decimal.Decimal {
 // with an optional '-' and fraction, 18 digits at most (every amount a
 // store writes); ok is false for anything else, for the caller to read
 // with decimal.NewFromString. Small amounts are shared, as New shares them.
-func Parse(s string) (d decimal.Decimal, ok bool) {
+// s is a string or the bytes of one (a document's), read without a copy.
+func Parse[S ~string | ~[]byte](s S) (d decimal.Decimal, ok bool) {
 	start := 0
 	if len(s) > 0 && s[0] == '-' {
 		start = 1
