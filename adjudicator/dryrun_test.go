@@ -13,6 +13,7 @@ import (
 
 	"github.com/rxclaims/rxclaims/adjudicator"
 	"github.com/rxclaims/rxclaims/bench"
+	"github.com/rxclaims/rxclaims/config"
 	"github.com/rxclaims/rxclaims/domain"
 	"github.com/rxclaims/rxclaims/edits"
 	"github.com/shopspring/decimal"
@@ -124,18 +125,7 @@ func BenchmarkDryRun(b *testing.B) {
 	billRate := durableClaims / time.Since(start).Seconds()
 	billCPU := float64((cpuTime() - cpu).Microseconds()) / durableClaims
 
-	// The draft: the first network's terms, 2 points more off AWP, from
-	// half a year ago.
-	n := pop.Config.Networks[0]
-	n.Version, n.Status, n.Effective = 0, "", today.AddDays(-182)
-	n.Pricing = slices.Clone(n.Pricing)
-	for i := range n.Pricing {
-		n.Pricing[i].AWPDiscount = n.Pricing[i].AWPDiscount.Add(decimal.RequireFromString("0.02"))
-	}
-	draft, err := e.CreateNetworkDraft(context.Background(), n, adjudicator.Actor("alice"))
-	if err != nil {
-		b.Fatal(err)
-	}
+	draft := networkDraft(b, e, pop, today)
 	sel := adjudicator.DryRunSelection{From: today.AddDays(-365), To: today}
 	for _, c := range []struct {
 		name    string
@@ -271,6 +261,23 @@ func dryRunJSON(t *testing.T, e *adjudicator.Engine, sel adjudicator.DryRunSelec
 	return string(b)
 }
 
+// networkDraft stores BenchmarkDryRun's draft: the population's first
+// network's terms, 2 points more off AWP, from half a year before today.
+func networkDraft(tb testing.TB, e *adjudicator.Engine, pop *bench.Population, today domain.Date) config.Network {
+	tb.Helper()
+	n := pop.Config.Networks[0]
+	n.Version, n.Status, n.Effective = 0, "", today.AddDays(-182)
+	n.Pricing = slices.Clone(n.Pricing)
+	for i := range n.Pricing {
+		n.Pricing[i].AWPDiscount = n.Pricing[i].AWPDiscount.Add(decimal.RequireFromString("0.02"))
+	}
+	draft, err := e.CreateNetworkDraft(context.Background(), n, adjudicator.Actor("alice"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return draft
+}
+
 // TestDryRunLendsExactly: over a population of the bench suite's (its mix
 // and edits, BenchmarkDryRun's network draft), a dry run whose claims
 // change the state's accumulator documents in place (lent) and read the
@@ -287,16 +294,7 @@ func TestDryRunLendsExactly(t *testing.T) {
 	gen := &mixSource{g: bench.NewGenerator(pop, 2, inFlight)}
 	gen.g.SetPhase(today.AddDays(-365), history/365.0)
 	runMix(t, e, gen, history, inFlight)
-	n := pop.Config.Networks[0]
-	n.Version, n.Status, n.Effective = 0, "", today.AddDays(-182)
-	n.Pricing = slices.Clone(n.Pricing)
-	for i := range n.Pricing {
-		n.Pricing[i].AWPDiscount = n.Pricing[i].AWPDiscount.Add(decimal.RequireFromString("0.02"))
-	}
-	draft, err := e.CreateNetworkDraft(context.Background(), n, adjudicator.Actor("alice"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	draft := networkDraft(t, e, pop, today)
 	drafts := []adjudicator.DraftRef{{Kind: adjudicator.DraftNetwork, ID: draft.ID, Version: draft.Version}}
 	for _, compare := range []adjudicator.DryRunCompare{adjudicator.CompareBaseline, adjudicator.CompareStored} {
 		sel := adjudicator.DryRunSelection{From: today.AddDays(-365), To: today, Compare: compare}
