@@ -14,6 +14,46 @@ import (
 
 // EncodeClaim writes a claim record as a rxclaims.store.v1.ClaimRecord.
 func EncodeClaim(r *adjudicator.ClaimRecord) ([]byte, error) {
+	m, err := recordToStored(r)
+	if err != nil {
+		return nil, err
+	}
+	return proto.Marshal(m)
+}
+
+// EncodeClaimApart writes a claim record as EncodeClaim does but without
+// its response's trace, which it returns apart (nil when the response has
+// none; the reversal's trace, a few steps, stays in the record). A store
+// keeps the trace under a key of its own, so that the reads that need no
+// trace (a dry run, a retro selection) read a record a third the size,
+// and AttachTrace puts it back.
+func EncodeClaimApart(r *adjudicator.ClaimRecord) (record, trace []byte, err error) {
+	m, err := recordToStored(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	if m.Response != nil {
+		trace, m.Response.TraceSteps = m.Response.TraceSteps, nil
+	}
+	record, err = proto.Marshal(m)
+	return record, trace, err
+}
+
+// AttachTrace sets the response trace of rec, decoded from a record
+// EncodeClaimApart wrote, to the trace it returned apart.
+func AttachTrace(rec *adjudicator.ClaimRecord, trace []byte) error {
+	if rec.Response == nil {
+		return fmt.Errorf("claim %s: a trace without a response", rec.ID)
+	}
+	steps, err := decodeTrace(trace)
+	if err != nil {
+		return fmt.Errorf("claim %s: %w", rec.ID, err)
+	}
+	rec.Response.Trace = steps
+	return nil
+}
+
+func recordToStored(r *adjudicator.ClaimRecord) (*storev1.ClaimRecord, error) {
 	m := &storev1.ClaimRecord{
 		Id: r.ID, Transaction: r.Transaction, PharmacyNpi: r.Key.PharmacyNPI, RxNumber: r.Key.RxNumber,
 		FillNumber: int32(r.Key.FillNumber), DateOfService: r.Key.DateOfService, Hash: r.Hash,
@@ -44,7 +84,7 @@ func EncodeClaim(r *adjudicator.ClaimRecord) ([]byte, error) {
 			m.Reversal.Response = resultToStored(v.Response)
 		}
 	}
-	return proto.Marshal(m)
+	return m, nil
 }
 
 // DecodeClaim reads a record written by EncodeClaim.

@@ -196,3 +196,60 @@ func testClaimsWithoutTrace(t *testing.T, open Open) {
 		t.Errorf("ClaimsWithoutTrace of no IDs = %v", err)
 	}
 }
+
+// testTraceKept: every read of a whole record gives its trace (Claim,
+// ClaimByKey, ForEachClaim where the store scans), and so does the record
+// once reversed (written again as Claim read it), beside its reversal's
+// own trace; a record without a trace reads without one.
+func testTraceKept(t *testing.T, open Open) {
+	s, _ := open(t)
+	trace := []adjudicator.TraceStep{
+		{Step: "eligibility", Format: "covered %s to %s", Args: []adjudicator.TraceArg{{Kind: adjudicator.ArgDate, Int: 20089}, {Kind: adjudicator.ArgText, Text: "open"}}},
+		{Step: "pricing", Rule: "RETAIL", Format: "allowed %s", Args: []adjudicator.TraceArg{{Kind: adjudicator.ArgCents, Dec: dec("2.80")}}},
+	}
+	a, b := Record("0001", "700001", "SMITH01"), Record("0002", "700002", "SMITH01")
+	a.Response.Trace = trace
+	commit(t, s, &adjudicator.Commit{Records: []*adjudicator.ClaimRecord{a}, Index: a})
+	commit(t, s, &adjudicator.Commit{Records: []*adjudicator.ClaimRecord{b}, Index: b})
+	read := func(when string) {
+		t.Helper()
+		got, err := s.Claim(a.ID)
+		if err != nil || got == nil {
+			t.Fatalf("%s: Claim = %v, %v", when, got, err)
+		}
+		SameJSON(t, when+": Claim's trace", got.Response.Trace, trace)
+		SameJSON(t, when+": ClaimByKey's trace", claimByKey(t, s, a.Key).Response.Trace, trace)
+		if got, err := s.Claim(b.ID); err != nil || got == nil || len(got.Response.Trace) != 0 {
+			t.Errorf("%s: a record without a trace = %+v, %v", when, got, err)
+		}
+		scanner, ok := s.(adjudicator.ClaimScanner)
+		if !ok {
+			return
+		}
+		seen := 0
+		err = scanner.ForEachClaim(func(rec *adjudicator.ClaimRecord) error {
+			if rec.ID == a.ID {
+				seen++
+				SameJSON(t, when+": ForEachClaim's trace", rec.Response.Trace, trace)
+			}
+			return nil
+		})
+		if err != nil || seen != 1 {
+			t.Errorf("%s: ForEachClaim saw the record %d times, %v", when, seen, err)
+		}
+	}
+	read("billed")
+	got, err := s.Claim(a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rev := reversed(got)
+	rev.Reversal.Response = &adjudicator.Response{ClaimID: a.ID, Status: adjudicator.Accepted,
+		Trace: []adjudicator.TraceStep{{Step: "reversal", Format: "reverses the paid claim"}}}
+	commit(t, s, &adjudicator.Commit{Records: []*adjudicator.ClaimRecord{rev}})
+	read("reversed")
+	if got, err := s.Claim(a.ID); err != nil || got.Reversal == nil || got.Reversal.Response == nil ||
+		len(got.Reversal.Response.Trace) != 1 || got.Reversal.Response.Trace[0].Step != "reversal" {
+		t.Errorf("the reversal's own trace: %+v, %v", got, err)
+	}
+}

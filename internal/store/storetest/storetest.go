@@ -64,6 +64,7 @@ func Run(t *testing.T, open Open) {
 		{"ForEachClaimInIDOrder", testForEachClaimInIDOrder},
 		{"FamilyHistoryScan", testFamilyHistoryScan},
 		{"ClaimsWithoutTrace", testClaimsWithoutTrace},
+		{"TraceKept", testTraceKept},
 		{"RetroJobs", testRetroJobs},
 		{"RetroJobStatus", testRetroJobStatus},
 		{"CommitAll", testCommitAll},
