@@ -140,17 +140,18 @@ func TestTraceRoundTrip(t *testing.T) {
 // TestTraceStringCodes: a string is written as a dictionary entry, as a
 // reference to an earlier inline string, or inline, as trace.go says.
 func TestTraceStringCodes(t *testing.T) {
-	w := traceWriter{}
+	var w traceWriter
+	var b []byte
 	for _, s := range []string{"syntax", "PPO-PLUS", "RULE", "PPO-PLUS", "", "RULE", "syntax"} {
-		w.str(s)
+		b = w.str(b, s)
 	}
 	want := []byte{0<<1 | 1, 8 << 2}
 	want = append(want, "PPO-PLUS"...)
 	want = append(want, 4<<2)
 	want = append(want, "RULE"...)
 	want = append(want, 0<<2|2, 0, 1<<2|2, 0<<1|1)
-	if !bytes.Equal(w.b, want) {
-		t.Errorf("strings written as %x, want %x", w.b, want)
+	if !bytes.Equal(b, want) {
+		t.Errorf("strings written as %x, want %x", b, want)
 	}
 }
 
