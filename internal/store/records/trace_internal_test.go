@@ -81,7 +81,6 @@ func testTraces() map[string][]adjudicator.TraceStep {
 	cents := func(s string) adjudicator.TraceArg {
 		return adjudicator.TraceArg{Kind: adjudicator.ArgCents, Dec: d(s)}
 	}
-	sel := "selected (default rule, PLAN PPO-PLUS)"
 	many := make([]adjudicator.TraceStep, 40)
 	for i := range many {
 		r := fmt.Sprintf("RULE-%d", i%35) // 35 distinct: the last 3 are not referred back to
@@ -91,20 +90,74 @@ func testTraces() map[string][]adjudicator.TraceStep {
 		"fixture": {{Step: "s", Rule: "r", Reject: ncpdp.RejectRefillTooSoon, Format: "%s %d %s %s %s", Text: "o",
 			Args: []adjudicator.TraceArg{text("a"), {Kind: adjudicator.ArgInt, Int: -3},
 				{Kind: adjudicator.ArgDecimal, Dec: d("1.500")}, cents("2.5"), {Kind: adjudicator.ArgDate, Int: 20000}}}},
-		"text": {{Step: "s", Rule: "r", Text: "o"}, {Step: "eligibility", Text: "covered"}},
-		"bench": {
-			{Step: "syntax", Format: "all fields valid"},
-			{Step: "eligibility", Rule: "PPO-PLUS", Format: "covered %s to %s", Args: []adjudicator.TraceArg{{Kind: adjudicator.ArgDate, Int: 20089}, text("open")}},
-			{Step: "edits", Rule: "PPO-PLUS.deductible v1", Format: "%s %s", Args: []adjudicator.TraceArg{text("DEDUCTIBLE"), text(sel)}},
-			{Step: "edits", Rule: "PPO-PLUS.cost-share v1", Format: "%s %s", Args: []adjudicator.TraceArg{text("COST_SHARE"), text(sel)}},
-			{Step: "deductible", Rule: "PPO-PLUS.deductible v1", Format: "%s remaining, %s applied", Args: []adjudicator.TraceArg{cents("100"), cents("3.5")}},
-			{Step: "product", Rule: "PPO-PLUS", Format: "%s: tier %d, %s", Args: []adjudicator.TraceArg{text("Genericol 5 mg Tablet"),
-				{Kind: adjudicator.ArgInt, Int: 1}, text("GENERIC_MULTI_SOURCE")}},
-		},
+		"text":  {{Step: "s", Rule: "r", Text: "o"}, {Step: "eligibility", Text: "covered"}},
+		"bench": benchTrace(),
 		"long": {{Step: strings.Repeat("s", 31), Rule: strings.Repeat("r", 32), Format: strings.Repeat("%s ", 3000), Text: strings.Repeat("t", 8192),
 			Args: []adjudicator.TraceArg{text(strings.Repeat("a", 127)), text(strings.Repeat("a", 127))}}},
 		"many":    many,
 		"unicode": {{Step: "é", Rule: "規則", Format: "%s ✓", Args: []adjudicator.TraceArg{text("ü"), text("規則"), text("")}}},
+	}
+}
+
+// benchTrace is a bench mix claim's trace, as stored.
+func benchTrace() []adjudicator.TraceStep {
+	text := func(s string) adjudicator.TraceArg { return adjudicator.TraceArg{Kind: adjudicator.ArgText, Text: s} }
+	cents := func(s string) adjudicator.TraceArg {
+		return adjudicator.TraceArg{Kind: adjudicator.ArgCents, Dec: decimal.RequireFromString(s)}
+	}
+	edit := func(rule, kind, outcome string) adjudicator.TraceStep {
+		return adjudicator.TraceStep{Step: "edits", Rule: rule, Format: "%s %s", Args: []adjudicator.TraceArg{text(kind), text(outcome)}}
+	}
+	sel := "selected (default rule, PLAN PPO-PLUS)"
+	return []adjudicator.TraceStep{
+		{Step: "syntax", Format: "all fields valid"},
+		{Step: "duplicate", Format: "no paid claim under this key"},
+		{Step: "eligibility", Rule: "PPO-PLUS", Format: "covered %s to %s", Args: []adjudicator.TraceArg{{Kind: adjudicator.ArgDate, Int: 20089}, text("open")}},
+		{Step: "pharmacy", Rule: "RETAIL-PREF", Format: "network %s", Args: []adjudicator.TraceArg{text("RETAIL/IN")}},
+		{Step: "product", Rule: "PPO-PLUS", Format: "%s: tier %d, %s", Args: []adjudicator.TraceArg{text("Escitalopram Oxalate 10 mg Tablet"),
+			{Kind: adjudicator.ArgInt, Int: 1}, text("GENERIC_MULTI_SOURCE")}},
+		edit("BENCH-REFILL-TOO-SOON v1", "REFILL_TOO_SOON", "selected (default rule, PBM)"),
+		edit("PPO-PLUS.deductible v1", "DEDUCTIBLE", sel),
+		edit("PPO-PLUS.cost-share v1", "COST_SHARE", sel),
+		edit("PPO-PLUS.out-of-pocket v1", "OUT_OF_POCKET", sel),
+		{Step: "refill too soon", Rule: "BENCH-REFILL-TOO-SOON v1", Format: "no earlier fill in class %s", Args: []adjudicator.TraceArg{text("58160034100320")}},
+		{Step: "pricing", Rule: "RETAIL-PREF", Format: "ingredient %s + fee %s = allowed %s (basis %s; AWP less %s%% = %s)",
+			Args: []adjudicator.TraceArg{cents("1.5"), cents("2"), cents("3.5"), text("07"), {Kind: adjudicator.ArgDecimal, Dec: decimal.NewFromInt(80)}, cents("4.8")}},
+		{Step: "deductible", Rule: "PPO-PLUS.deductible v1", Format: "%s remaining, %s applied", Args: []adjudicator.TraceArg{cents("100"), cents("3.5")}},
+		{Step: "cost share", Rule: "PPO-PLUS.cost-share v1", Format: "%s on %s: copay %s, coinsurance %s",
+			Args: []adjudicator.TraceArg{text("copay 10.00"), cents("0"), cents("0"), cents("0")}},
+		{Step: "out of pocket", Rule: "PPO-PLUS.out-of-pocket v1", Format: "%s remaining", Args: []adjudicator.TraceArg{cents("2000")}},
+	}
+}
+
+// BenchmarkTrace encodes and decodes a bench mix claim's trace in either
+// binary form:
+//
+//	go test ./internal/store/records -run '^$' -bench Trace -benchmem
+func BenchmarkTrace(b *testing.B) {
+	trace := benchTrace()
+	forms := []struct {
+		name string
+		enc  func() []byte
+	}{
+		{"first", func() []byte { return appendTraceV0(make([]byte, 0, 1200), trace) }},
+		{"second", func() []byte { return encodeTrace(trace) }},
+	}
+	for _, f := range forms {
+		b.Run("encode/"+f.name, func(b *testing.B) {
+			for range b.N {
+				f.enc()
+			}
+			b.ReportMetric(float64(len(f.enc())), "bytes")
+		})
+		enc := f.enc()
+		b.Run("decode/"+f.name, func(b *testing.B) {
+			for range b.N {
+				if _, err := decodeTrace(enc); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 
