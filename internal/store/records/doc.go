@@ -26,6 +26,12 @@
 // kind) are written by name through MarshalText, so renumbering a Go
 // constant cannot change their meaning.
 //
+// A claim record's trace (ClaimResult.trace_steps) is a binary form of its
+// own (trace.go), versioned by a leading byte: the step names and formats
+// every claim repeats are written as numbers of an append-only dictionary
+// (tracedict.go, pinned by testdata/trace_dictionary.txt), a string named
+// again as a number of its first writing, others as text.
+//
 // A member's history summary (its recent entries in one record, which
 // the claim path reads instead of scanning the entries) is read and
 // written by every claim of the member, so it is binary like the

@@ -17,7 +17,7 @@ import (
 // fails with an error, never a panic; one that decodes encodes again to
 // bytes that decode to the same record, and encode the same.
 func FuzzDecodeClaim(f *testing.F) {
-	for _, name := range []string{"claim_record.pb", "claim_record_trace.pb"} {
+	for _, name := range []string{"claim_record.pb", "claim_record_trace.pb", "claim_record_trace_v1.pb"} {
 		f.Add(readGolden(f, name))
 	}
 	f.Add([]byte{})

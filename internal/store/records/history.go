@@ -245,8 +245,10 @@ func (r *reader) strs() []string {
 	return out
 }
 
-func (r *reader) str() string {
-	n := r.uvarint()
+func (r *reader) str() string { return r.strOf(r.uvarint()) }
+
+// strOf reads a string of n bytes.
+func (r *reader) strOf(n uint64) string {
 	if n > uint64(len(r.b)) {
 		r.fail()
 		return ""

@@ -84,7 +84,7 @@ func resultToStored(r *adjudicator.Response) *storev1.ClaimResult {
 		out.DurAlerts = append(out.DurAlerts, &storev1.DurAlert{ReasonForService: a.Reason, Message: a.Message})
 	}
 	if len(r.Trace) > 0 {
-		out.TraceSteps = appendTrace(make([]byte, 0, traceSize(r.Trace)), r.Trace)
+		out.TraceSteps = encodeTrace(r.Trace)
 	}
 	return out
 }

@@ -57,7 +57,8 @@ func TestDecodeClaimWithoutTrace(t *testing.T) {
 	odd = protowire.AppendVarint(protowire.AppendTag(odd, 99, protowire.VarintType), 5)
 	odd = protowire.AppendVarint(protowire.AppendTag(odd, 2, protowire.VarintType), 5)
 	for name, b := range map[string][]byte{"full": enc, "zero amounts": encZero, "odd": odd,
-		"golden": readGolden(t, "claim_record.pb"), "golden with trace": readGolden(t, "claim_record_trace.pb")} {
+		"golden": readGolden(t, "claim_record.pb"), "golden with trace": readGolden(t, "claim_record_trace.pb"),
+		"golden with a v1 trace": readGolden(t, "claim_record_trace_v1.pb")} {
 		want, err := withoutTrace(t, b)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
@@ -78,7 +79,7 @@ func TestDecodeClaimWithoutTrace(t *testing.T) {
 // FuzzDecodeClaimWithoutTrace: whatever the bytes, the wire reader does
 // not panic, and where DecodeClaim reads a record it reads the same.
 func FuzzDecodeClaimWithoutTrace(f *testing.F) {
-	for _, name := range []string{"claim_record.pb", "claim_record_trace.pb"} {
+	for _, name := range []string{"claim_record.pb", "claim_record_trace.pb", "claim_record_trace_v1.pb"} {
 		f.Add(readGolden(f, name))
 	}
 	if enc, err := records.EncodeClaim(fullRecord()); err == nil {
