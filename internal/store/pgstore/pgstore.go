@@ -1081,7 +1081,7 @@ func sendAndCommit(ctx context.Context, q querier, t *claimTx, b *pgx.Batch) err
 func commitBatch(c *adjudicator.Commit, t *claimTx) (*pgx.Batch, error) {
 	b := &pgx.Batch{QueuedQueries: make([]*pgx.QueuedQuery, 0, 4+len(c.Records)+len(c.Docs))}
 	for _, r := range c.Records {
-		v, err := records.EncodeClaim(r)
+		v, err := records.EncodeClaimForm(r, records.TraceFirstForm) // builds before the compact form may share the database (TraceFirstForm)
 		if err != nil {
 			return nil, fmt.Errorf("pgstore: encode claim %s: %w", r.ID, err)
 		}

@@ -13,6 +13,8 @@ import (
 	"github.com/rxclaims/rxclaims/internal/store/pgstore"
 	"github.com/rxclaims/rxclaims/internal/store/records"
 	"github.com/rxclaims/rxclaims/internal/store/storetest"
+	storev1 "github.com/rxclaims/rxclaims/proto/rxclaims/store/v1"
+	"google.golang.org/protobuf/proto"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -91,4 +93,42 @@ func TestVerify(t *testing.T) {
 	if audit, err := s.VerifyAudit(ctx); err != nil || len(audit.Problems) != 1 {
 		t.Errorf("VerifyAudit after a removed last entry = %+v, %v; want one problem", audit, err)
 	}
+}
+
+// TestTraceInFirstForm: a claim's trace is stored in the first binary form
+// (every string inline, no leading 0 byte), which the builds from before
+// the compact form read, since instances of such a build may share the
+// database during a rolling upgrade; it reads back whole.
+func TestTraceInFirstForm(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.DSN(t)
+	s := open(t, dsn)
+	defer s.Close()
+	r := storetest.Record("0001", "700001", "SMITH01")
+	r.Response.Trace = []adjudicator.TraceStep{{Step: "eligibility", Format: "covered %s to %s",
+		Args: []adjudicator.TraceArg{{Kind: adjudicator.ArgText, Text: "2026-01-01"}, {Kind: adjudicator.ArgText, Text: "open"}}}}
+	if err := s.Commit(ctx, &adjudicator.Commit{Records: []*adjudicator.ClaimRecord{r}, Index: r}); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var raw []byte
+	if err := conn.QueryRow(ctx, "SELECT record FROM claims WHERE id = $1", r.ID).Scan(&raw); err != nil {
+		t.Fatal(err)
+	}
+	var m storev1.ClaimRecord
+	if err := proto.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	if steps := m.GetResponse().GetTraceSteps(); len(steps) == 0 || steps[0] == 0 {
+		t.Errorf("the stored trace is not in the first form: % x", steps)
+	}
+	got, err := s.Claim(r.ID)
+	if err != nil || got == nil {
+		t.Fatalf("Claim = %v, %v", got, err)
+	}
+	storetest.SameJSON(t, "the trace read back", got.Response.Trace, r.Response.Trace)
 }

@@ -12,9 +12,16 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// EncodeClaim writes a claim record as a rxclaims.store.v1.ClaimRecord.
+// EncodeClaim writes a claim record as a rxclaims.store.v1.ClaimRecord,
+// its traces in the compact form.
 func EncodeClaim(r *adjudicator.ClaimRecord) ([]byte, error) {
-	m, err := recordToStored(r)
+	return EncodeClaimForm(r, TraceCompact)
+}
+
+// EncodeClaimForm writes a claim record as EncodeClaim does, its traces in
+// the form given.
+func EncodeClaimForm(r *adjudicator.ClaimRecord, form TraceForm) ([]byte, error) {
+	m, err := recordToStored(r, form)
 	if err != nil {
 		return nil, err
 	}
@@ -28,7 +35,7 @@ func EncodeClaim(r *adjudicator.ClaimRecord) ([]byte, error) {
 // trace (a dry run, a retro selection) read a record a third the size,
 // and AttachTrace puts it back.
 func EncodeClaimApart(r *adjudicator.ClaimRecord) (record, trace []byte, err error) {
-	m, err := recordToStored(r)
+	m, err := recordToStored(r, TraceCompact)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -53,12 +60,12 @@ func AttachTrace(rec *adjudicator.ClaimRecord, trace []byte) error {
 	return nil
 }
 
-func recordToStored(r *adjudicator.ClaimRecord) (*storev1.ClaimRecord, error) {
+func recordToStored(r *adjudicator.ClaimRecord, form TraceForm) (*storev1.ClaimRecord, error) {
 	m := &storev1.ClaimRecord{
 		Id: r.ID, Transaction: r.Transaction, PharmacyNpi: r.Key.PharmacyNPI, RxNumber: r.Key.RxNumber,
 		FillNumber: int32(r.Key.FillNumber), DateOfService: r.Key.DateOfService, Hash: r.Hash,
 		CardholderId: r.CardholderID, PersonCode: r.PersonCode, Period: r.Period.String(),
-		Claim: claimToStored(r.Claim), Response: resultToStored(r.Response), ConfigVersion: r.ConfigVersion,
+		Claim: claimToStored(r.Claim), Response: resultToStored(r.Response, form), ConfigVersion: r.ConfigVersion,
 		TraceVersion: r.TraceVersion,
 	}
 	if n := len(r.Contributions); n > 0 {
@@ -81,7 +88,7 @@ func recordToStored(r *adjudicator.ClaimRecord) (*storev1.ClaimRecord, error) {
 	if v := r.Reversal; v != nil {
 		m.Reversal = &storev1.Reversal{Transaction: v.Transaction, Hash: v.Hash, ReplacedBy: v.ReplacedBy}
 		if v.Response != nil {
-			m.Reversal.Response = resultToStored(v.Response)
+			m.Reversal.Response = resultToStored(v.Response, form)
 		}
 	}
 	return m, nil

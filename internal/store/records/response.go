@@ -58,7 +58,7 @@ func claimFromStored(c *storev1.Claim) *adjudicator.Claim {
 
 // resultToStored converts a response. Amounts are written with two places,
 // as they are answered.
-func resultToStored(r *adjudicator.Response) *storev1.ClaimResult {
+func resultToStored(r *adjudicator.Response, form TraceForm) *storev1.ClaimResult {
 	money, nullMoney := domain.FormatCents, func(d decimal.NullDecimal) string {
 		if !d.Valid {
 			return ""
@@ -84,7 +84,7 @@ func resultToStored(r *adjudicator.Response) *storev1.ClaimResult {
 		out.DurAlerts = append(out.DurAlerts, &storev1.DurAlert{ReasonForService: a.Reason, Message: a.Message})
 	}
 	if len(r.Trace) > 0 {
-		out.TraceSteps = encodeTrace(r.Trace)
+		out.TraceSteps = encodeTrace(r.Trace, form)
 	}
 	return out
 }

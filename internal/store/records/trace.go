@@ -65,25 +65,44 @@ func uvarintLen(n int) int {
 // about 1,100, as if no string were in the dictionary).
 const traceStack = 1024
 
+// TraceForm is the binary form a record's trace is written in. Every build
+// since the second form reads both.
+type TraceForm int
+
+const (
+	// TraceCompact is the second form: constant strings from the
+	// dictionary, repeated ones referred back to.
+	TraceCompact TraceForm = iota
+	// TraceFirstForm is the first form, every string inline: the one that
+	// builds from before the second read. A database that instances of such
+	// a build may share during a rolling upgrade is written in it, until a
+	// later release, when none runs any more, switches it to TraceCompact.
+	TraceFirstForm
+)
+
 // encodeTrace is the trace's binary form, in one allocation of its length
 // when it fits traceStack bytes, else of traceSize.
-func encodeTrace(trace []adjudicator.TraceStep) []byte {
+func encodeTrace(trace []adjudicator.TraceStep, form TraceForm) []byte {
 	var buf [traceStack]byte
-	if b := appendTrace(buf[:0], trace); len(b) <= len(buf) {
+	if b := appendTrace(buf[:0], trace, form); len(b) <= len(buf) {
 		return bytes.Clone(b)
 	}
-	return appendTrace(make([]byte, 0, traceSize(trace)), trace)
+	return appendTrace(make([]byte, 0, traceSize(trace)), trace, form)
 }
 
 // traceWriter numbers the inline strings a trace's second form writes,
-// to refer back to them.
+// to refer back to them; in the first form it writes every one inline.
 type traceWriter struct {
-	refs [traceRefs]string
-	n    int
+	first bool
+	refs  [traceRefs]string
+	n     int
 }
 
 // str appends s to b.
 func (w *traceWriter) str(b []byte, s string) []byte {
+	if w.first {
+		return appendStr(b, s)
+	}
 	if s == "" {
 		return append(b, 0)
 	}
@@ -102,9 +121,12 @@ func (w *traceWriter) str(b []byte, s string) []byte {
 	return append(binary.AppendUvarint(b, uint64(len(s))<<2), s...)
 }
 
-func appendTrace(b []byte, trace []adjudicator.TraceStep) []byte {
-	var w traceWriter
-	b = binary.AppendUvarint(append(b, 0, traceV1), uint64(len(trace)))
+func appendTrace(b []byte, trace []adjudicator.TraceStep, form TraceForm) []byte {
+	w := traceWriter{first: form == TraceFirstForm}
+	if !w.first {
+		b = append(b, 0, traceV1)
+	}
+	b = binary.AppendUvarint(b, uint64(len(trace)))
 	for _, t := range trace {
 		b = w.str(b, t.Step)
 		b = w.str(b, t.Rule)

@@ -141,7 +141,7 @@ func BenchmarkTrace(b *testing.B) {
 		enc  func() []byte
 	}{
 		{"first", func() []byte { return appendTraceV0(make([]byte, 0, 1200), trace) }},
-		{"second", func() []byte { return encodeTrace(trace) }},
+		{"second", func() []byte { return encodeTrace(trace, TraceCompact) }},
 	}
 	for _, f := range forms {
 		b.Run("encode/"+f.name, func(b *testing.B) {
@@ -167,7 +167,7 @@ func BenchmarkTrace(b *testing.B) {
 func TestTraceRoundTrip(t *testing.T) {
 	for name, trace := range testTraces() {
 		size := traceSize(trace)
-		b := appendTrace(make([]byte, 0, size), trace)
+		b := appendTrace(make([]byte, 0, size), trace, TraceCompact)
 		if len(b) > size {
 			t.Errorf("%s: %d bytes, traceSize %d", name, len(b), size)
 		}
@@ -175,6 +175,9 @@ func TestTraceRoundTrip(t *testing.T) {
 			t.Errorf("%s: written in the first form", name)
 		}
 		old := appendTraceV0(nil, trace)
+		if first := appendTrace(nil, trace, TraceFirstForm); !bytes.Equal(first, old) {
+			t.Errorf("%s: TraceFirstForm is not the first form's bytes", name)
+		}
 		for form, enc := range map[string][]byte{"second": b, "first": old} {
 			got, err := decodeTrace(enc)
 			if err != nil {
@@ -211,7 +214,7 @@ func TestTraceStringCodes(t *testing.T) {
 // TestTraceDecodeErrors: damaged second-form traces fail to decode, each
 // for its reason.
 func TestTraceDecodeErrors(t *testing.T) {
-	good := appendTrace(nil, testTraces()["bench"])
+	good := appendTrace(nil, testTraces()["bench"], TraceCompact)
 	step := func(b ...byte) []byte { return append([]byte{0, traceV1, 1}, b...) } // one step
 	noEntry := binary.AppendUvarint(nil, uint64(len(traceDictionary))<<1|1)
 	for _, c := range []struct {
@@ -297,7 +300,7 @@ func TestTraceDictionary(t *testing.T) {
 // reads back the same, and writes the same bytes again.
 func FuzzDecodeTrace(f *testing.F) {
 	for _, trace := range testTraces() {
-		f.Add(appendTrace(nil, trace))
+		f.Add(appendTrace(nil, trace, TraceCompact))
 		f.Add(appendTraceV0(nil, trace))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -305,7 +308,7 @@ func FuzzDecodeTrace(f *testing.F) {
 		if err != nil {
 			return
 		}
-		enc := appendTrace(make([]byte, 0, traceSize(trace)), trace)
+		enc := appendTrace(make([]byte, 0, traceSize(trace)), trace, TraceCompact)
 		if len(enc) > traceSize(trace) {
 			t.Fatalf("%d bytes, traceSize %d", len(enc), traceSize(trace))
 		}
@@ -316,7 +319,7 @@ func FuzzDecodeTrace(f *testing.F) {
 		if diff := sameTrace(trace, again); diff != "" {
 			t.Fatalf("re-encoding changed the trace: %s", diff)
 		}
-		if enc2 := appendTrace(nil, again); !bytes.Equal(enc, enc2) {
+		if enc2 := appendTrace(nil, again, TraceCompact); !bytes.Equal(enc, enc2) {
 			t.Fatalf("encoding is not stable")
 		}
 	})
