@@ -37,6 +37,7 @@ var budgets = map[string]int{
 	"./internal/money FuzzParse":                           20000,
 	"./internal/store/records FuzzDecodeClaim":             3000,
 	"./internal/store/records FuzzDecodeClaimWithoutTrace": 3000,
+	"./internal/store/records FuzzDecodeTrace":             3000,
 	"./internal/store/records FuzzDecodeHistory":           3000,
 	"./loader/parse FuzzParseCSV":                          3000,
 	"./loader/parse FuzzParseCatalogRows":                  2000,
