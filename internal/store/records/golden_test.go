@@ -41,6 +41,15 @@ func TestClaimGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkGoldenEncoding(t, "claim_record_trace_v1.pb", b)
+	// The first form, as the builds before the dictionary wrote it: never
+	// rewritten, for a database those builds share (records.TraceFirstForm).
+	first, err := records.EncodeClaimForm(want, records.TraceFirstForm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if golden := readGolden(t, "claim_record_trace.pb"); !bytes.Equal(first, golden) {
+		t.Errorf("EncodeClaimForm(TraceFirstForm) no longer writes what earlier builds wrote\n got %x\nwant %x", first, golden)
+	}
 	for _, name := range []string{"claim_record_trace.pb", "claim_record_trace_v1.pb"} {
 		got, err := records.DecodeClaim(readGolden(t, name))
 		if err != nil {
