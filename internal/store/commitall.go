@@ -54,19 +54,24 @@ func (s *Store) CommitAll(_ context.Context, cs []*adjudicator.Commit) error {
 		}
 	}
 	unlock := s.summaryLocks.lock(members)
-	for _, m := range members {
-		if err := s.writeSummary(b.Batch, m, changes[m]); err != nil {
+	sumKeys := make([]string, len(members))
+	sums := make([][]byte, len(members))
+	for i, m := range members {
+		var err error
+		if sumKeys[i], sums[i], err = s.writeSummary(b.Batch, m, changes[m]); err != nil {
 			unlock()
 			return err
 		}
 	}
 	s.docFlight.beginCommit(keys, func(k string) { s.docs.Remove(k) })
+	endSummaries := s.beginSummaries(sumKeys, sums)
 	owned = false
 	synced, err := s.applyBatch(b)
 	unlock()
 	if err == nil {
 		err = synced()
 	}
+	endSummaries(err)
 	s.docFlight.endCommit(keys, func(i int, contended bool) {
 		switch {
 		case err != nil:
@@ -84,21 +89,24 @@ func (s *Store) CommitAll(_ context.Context, cs []*adjudicator.Commit) error {
 }
 
 // writeSummary adds to b the member's summary as changes, in turn, leave
-// it. The caller holds the member's summary lock until b is applied.
-func (s *Store) writeSummary(b *pebble.Batch, m member, changes []*summaryChange) error {
-	k := summaryKey(m.cardholderID, m.personCode)
-	v, err := s.get(k)
+// it, and returns its key and value. The caller holds the member's
+// summary lock until b is applied.
+func (s *Store) writeSummary(b *pebble.Batch, m member, changes []*summaryChange) (string, []byte, error) {
+	kb := summaryKey(m.cardholderID, m.personCode)
+	k := string(kb)
+	v, err := s.summaryBytes(k, kb)
 	if err != nil {
-		return err
+		return "", nil, err
 	}
 	sum := &records.HistorySummary{}
 	if v != nil {
 		if sum, err = records.DecodeHistorySummary(v); err != nil {
-			return fmt.Errorf("store: %w", err)
+			return "", nil, fmt.Errorf("store: %w", err)
 		}
 	}
 	for _, ch := range changes {
 		updateSummary(sum, ch)
 	}
-	return b.Set(k, records.EncodeHistorySummary(sum), nil)
+	out := records.EncodeHistorySummary(sum)
+	return k, out, b.Set(kb, out, nil)
 }

@@ -115,18 +115,57 @@ func (s *Store) History(_ context.Context, cardholderID, personCode string, from
 
 // summary reads a member's history summary; nil if none is stored.
 func (s *Store) summary(cardholderID, personCode string) (*records.HistorySummary, error) {
-	var sum *records.HistorySummary
-	_, err := s.view(summaryKey(cardholderID, personCode), func(v []byte) (err error) {
-		sum, err = records.DecodeHistorySummary(v) // copies what it keeps
-		if err != nil {
-			return fmt.Errorf("store: %w", err)
-		}
-		return nil
-	})
-	if err != nil {
+	kb := summaryKey(cardholderID, personCode)
+	v, err := s.summaryBytes(string(kb), kb)
+	if err != nil || v == nil {
 		return nil, err
 	}
+	sum, err := records.DecodeHistorySummary(v) // copies what it keeps
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
 	return sum, nil
+}
+
+// summaryBytes returns the stored summary under k (kb as bytes), nil if
+// there is none, from the summary cache or else the disk. The cache is
+// kept as the document cache is (docflight.go): the value it gives is
+// never older than the one on disk. The bytes are shared with the cache: the caller
+// must not change them.
+func (s *Store) summaryBytes(k string, kb []byte) ([]byte, error) {
+	if v, ok := s.sums.get(k); ok {
+		s.stats[cacheSummaries].hits.Add(1)
+		return v, nil
+	}
+	s.stats[cacheSummaries].misses.Add(1)
+	epoch := s.sumFlight.beginRead(k)
+	v, err := s.get(kb)
+	if err != nil {
+		s.sumFlight.endRead(k, epoch, nil)
+		return nil, err
+	}
+	s.sumFlight.endRead(k, epoch, func() { s.sums.add(k, v) })
+	return v, nil
+}
+
+// beginSummaries registers a commit of the summaries under keys, before
+// its batch is applied (it evicts them: see docflight.go), and returns
+// what ends it once the batch is durable or failed: it caches the values
+// written (vals, as keys) if nothing failed and no other commit of them
+// overlapped.
+func (s *Store) beginSummaries(keys []string, vals [][]byte) (end func(err error)) {
+	s.sumFlight.beginCommit(keys, s.sums.remove)
+	return func(err error) {
+		s.sumFlight.endCommit(keys, func(i int, contended bool) {
+			switch {
+			case err != nil:
+			case contended:
+				s.sums.remove(keys[i])
+			default:
+				s.sums.add(keys[i], vals[i])
+			}
+		})
+	}
 }
 
 // scanHistory reads a member's history entries from from to to.
@@ -235,53 +274,48 @@ func historyChanges(c *adjudicator.Commit) []*summaryChange {
 }
 
 // writeSummaries adds to b the new summary of every member whose history
-// c changes. The caller holds the members' summary locks until b is
-// applied. Once summaries are complete (buildSummaries), a member without
-// one has no history at all: its first summary is complete from the
-// beginning of time (a zero Since).
-func (s *Store) writeSummaries(b *pebble.Batch, changes []*summaryChange) error {
-	for _, ch := range changes {
-		if err := s.writeMemberSummary(b, ch); err != nil {
-			return err
+// c changes, and returns their keys and values. The caller holds the
+// members' summary locks until b is applied. Once summaries are complete
+// (buildSummaries), a member without one has no history at all: its
+// first summary is complete from the beginning of time (a zero Since).
+func (s *Store) writeSummaries(b *pebble.Batch, changes []*summaryChange) (keys []string, vals [][]byte, err error) {
+	keys = make([]string, len(changes))
+	vals = make([][]byte, len(changes))
+	for i, ch := range changes {
+		if keys[i], vals[i], err = s.writeMemberSummary(b, ch); err != nil {
+			return nil, nil, err
 		}
 	}
-	return nil
+	return keys, vals, nil
 }
 
-// writeMemberSummary adds to b the new summary of one member. The stored
-// summary is read in Pebble's own buffer: both ways of writing the new one
-// copy it (Batch.Set copies its value).
-func (s *Store) writeMemberSummary(b *pebble.Batch, ch *summaryChange) error {
-	k := summaryKey(ch.cardholderID, ch.personCode)
+// writeMemberSummary adds to b the new summary of one member, and returns
+// its key and value. The usual claim, the member's newest, appends its
+// entry to the encoded summary, which is pruned only once its oldest
+// entry is summaryDays+summarySlack older.
+func (s *Store) writeMemberSummary(b *pebble.Batch, ch *summaryChange) (string, []byte, error) {
+	kb := summaryKey(ch.cardholderID, ch.personCode)
+	k := string(kb)
+	v, err := s.summaryBytes(k, kb)
+	if err != nil {
+		return "", nil, err
+	}
 	var out []byte
-	found, err := s.view(k, func(v []byte) (err error) {
-		if ch.add != nil && len(ch.remove) == 0 {
-			// The usual claim, the member's newest: appended to the encoded
-			// summary, which is pruned only once its oldest entry is
-			// summaryDays+summarySlack older.
-			keep := ch.add.DateOfService.AddDays(-summaryDays - summarySlack)
-			if enc, ok := records.AppendHistorySummary(v, ch.add, keep, summaryMaxEntries); ok {
-				out = enc
-				return nil
+	if v != nil && ch.add != nil && len(ch.remove) == 0 {
+		keep := ch.add.DateOfService.AddDays(-summaryDays - summarySlack)
+		out, _ = records.AppendHistorySummary(v, ch.add, keep, summaryMaxEntries) // a new slice
+	}
+	if out == nil {
+		sum := &records.HistorySummary{}
+		if v != nil {
+			if sum, err = records.DecodeHistorySummary(v); err != nil {
+				return "", nil, fmt.Errorf("store: %w", err)
 			}
 		}
-		sum, err := records.DecodeHistorySummary(v)
-		if err != nil {
-			return fmt.Errorf("store: %w", err)
-		}
-		updateSummary(sum, ch)
-		out = records.EncodeHistorySummary(sum)
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	if !found {
-		sum := &records.HistorySummary{}
 		updateSummary(sum, ch)
 		out = records.EncodeHistorySummary(sum)
 	}
-	return b.Set(k, out, nil)
+	return k, out, b.Set(kb, out, nil)
 }
 
 // summariesDoneKey marks a store whose every member with a history has a

@@ -83,7 +83,8 @@ func testHistorySummary(t *testing.T) {
 				t.Fatal(err)
 			}
 			s.summariesDone = false
-			checkHistory(t, s, members, start, rng) // read from the entries
+			s.sums = newByteCache(s.opts.SummaryCacheBytes) // as a store opened again
+			checkHistory(t, s, members, start, rng)         // read from the entries
 			if s.summariesDone, err = s.buildSummaries(); err != nil || !s.summariesDone {
 				t.Fatalf("buildSummaries: %v, %v", s.summariesDone, err)
 			}

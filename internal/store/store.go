@@ -41,6 +41,9 @@ type Options struct {
 	Dir               string // required
 	FamilyCacheSize   int    // families kept decoded in memory; default 100,000
 	DocumentCacheSize int    // accumulator documents kept in memory; default 200,000
+	// SummaryCacheBytes bounds the members' history summaries kept in
+	// memory, in their stored encoding; default 64 MiB.
+	SummaryCacheBytes int64
 	// BlockCacheBytes is the Pebble block cache for the working set: the
 	// cache is made this much larger than the memtables (memtableReserve)
 	// that Pebble charges to it; default 512 MiB.
@@ -77,6 +80,9 @@ func (o *Options) withDefaults() (Options, error) {
 	if v.DocumentCacheSize == 0 {
 		v.DocumentCacheSize = 200_000
 	}
+	if v.SummaryCacheBytes == 0 {
+		v.SummaryCacheBytes = 64 << 20
+	}
 	if v.BlockCacheBytes == 0 {
 		v.BlockCacheBytes = 512 << 20
 	}
@@ -86,7 +92,7 @@ func (o *Options) withDefaults() (Options, error) {
 	if v.WALMinSyncInterval == 0 {
 		v.WALMinSyncInterval = 250 * time.Microsecond
 	}
-	if v.FamilyCacheSize < 0 || v.DocumentCacheSize < 0 || v.BlockCacheBytes < 0 {
+	if v.FamilyCacheSize < 0 || v.DocumentCacheSize < 0 || v.SummaryCacheBytes < 0 || v.BlockCacheBytes < 0 {
 		return v, errors.New("store: cache sizes must not be negative")
 	}
 	if v.Logger == nil {
@@ -126,8 +132,12 @@ type Store struct {
 	// than the stored one without relying on any lock of the caller's; see
 	// docflight.go.
 	docFlight docFlight
+	// sums holds members' history summaries, as stored, kept by sumFlight
+	// as docFlight keeps docs (history.go).
+	sums      *byteCache
+	sumFlight docFlight
 
-	stats  [2]cacheCounters
+	stats  [3]cacheCounters
 	health *health
 	// priorAuthFamilies holds the cardholder IDs with prior authorization
 	// records (loaded at open, added to after each write), so a claim of a
@@ -199,6 +209,8 @@ func Open(o Options) (*Store, error) {
 	s.families, _ = lru.New[string, *domain.Family](max(opts.FamilyCacheSize, 1))
 	s.docs, _ = lru.New[string, []byte](max(opts.DocumentCacheSize, 1))
 	s.docFlight.keys = map[string]docKeyFlight{}
+	s.sums = newByteCache(opts.SummaryCacheBytes)
+	s.sumFlight.keys = map[string]docKeyFlight{}
 	s.summaryLocks.seed = maphash.MakeSeed()
 	if s.paddedKeys, err = s.scanPaddedKeys(); err != nil {
 		db.Close()
@@ -610,7 +622,8 @@ func (s *Store) Apply(_ context.Context, c *adjudicator.Commit) (wait func() err
 		members[i] = ch.member
 	}
 	unlock := s.summaryLocks.lock(members)
-	if err := s.writeSummaries(b.Batch, changes); err != nil {
+	sumKeys, sums, err := s.writeSummaries(b.Batch, changes)
+	if err != nil {
 		unlock()
 		return nil, err
 	}
@@ -620,12 +633,14 @@ func (s *Store) Apply(_ context.Context, c *adjudicator.Commit) (wait func() err
 		return nil, err
 	}
 	s.docFlight.beginCommit(keys, func(k string) { s.docs.Remove(k) })
+	endSummaries := s.beginSummaries(sumKeys, sums)
 	start := time.Now()
 	owned = false
 	synced, err := s.applyBatch(b)
 	unlock()
 	finish := func(err error) error {
 		done(err)
+		endSummaries(err)
 		if err == nil && s.opts.ObserveCommit != nil {
 			s.opts.ObserveCommit(time.Since(start))
 		}
@@ -759,6 +774,7 @@ func (s *Store) ForEachDocument(fn func(StoredDocument) error) error {
 const (
 	cacheFamilies = iota
 	cacheDocuments
+	cacheSummaries
 )
 
 // BlockCacheName is the CacheStats name of Pebble's block cache.
@@ -771,13 +787,15 @@ type CacheStats struct {
 	Entries      int
 }
 
-// CacheStats reports the families and accumulator-document caches, and
+// CacheStats reports the families, accumulator-document and summary caches, and
 // Pebble's block cache (its entries are blocks).
 func (s *Store) CacheStats() []CacheStats {
 	bc := s.Metrics().BlockCache
+	sums, _ := s.sums.size()
 	return []CacheStats{
 		{Name: "families", Hits: s.stats[cacheFamilies].hits.Load(), Misses: s.stats[cacheFamilies].misses.Load(), Entries: s.families.Len()},
 		{Name: "accumulators", Hits: s.stats[cacheDocuments].hits.Load(), Misses: s.stats[cacheDocuments].misses.Load(), Entries: s.docs.Len()},
+		{Name: "summaries", Hits: s.stats[cacheSummaries].hits.Load(), Misses: s.stats[cacheSummaries].misses.Load(), Entries: sums},
 		{Name: BlockCacheName, Hits: uint64(bc.Hits), Misses: uint64(bc.Misses), Entries: int(bc.Count)},
 	}
 }

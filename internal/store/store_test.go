@@ -54,12 +54,13 @@ var (
 )
 
 // TestConformance runs the contract's suite with the default caches, and
-// with caches of one entry, which evict on nearly every read.
+// with caches of one entry (a summary cache of 4 KiB), which evict on
+// nearly every read.
 func TestConformance(t *testing.T) {
 	for _, size := range []int{0, 1} {
 		t.Run(fmt.Sprintf("cache=%d", size), func(t *testing.T) {
 			storetest.Run(t, func(t *testing.T) (storetest.Store, func() storetest.Store) {
-				o := store.Options{FamilyCacheSize: size, DocumentCacheSize: size}
+				o := store.Options{FamilyCacheSize: size, DocumentCacheSize: size, SummaryCacheBytes: int64(size) << 12}
 				dir := t.TempDir()
 				s := open(t, dir, o)
 				t.Cleanup(func() {

@@ -2,8 +2,11 @@ package storetest
 
 import (
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/rxclaims/rxclaims/adjudicator"
@@ -251,5 +254,88 @@ func testTraceKept(t *testing.T, open Open) {
 	if got, err := s.Claim(a.ID); err != nil || got.Reversal == nil || got.Reversal.Response == nil ||
 		len(got.Reversal.Response.Trace) != 1 || got.Reversal.Response.Trace[0].Step != "reversal" {
 		t.Errorf("the reversal's own trace: %+v, %v", got, err)
+	}
+}
+
+// testConcurrentHistory races History reads of a member with commits of
+// its claims, as testConcurrentDocuments does documents (a store may cache
+// what History reads): while claims are added a read never has fewer
+// entries than one before it or than the claims whose Commit had
+// returned, and while they are reversed never more; commits racing each
+// other lose no entry; afterwards History reads what is stored.
+func testConcurrentHistory(t *testing.T, open Open) {
+	s, reopen := open(t)
+	const claims = 60
+	var (
+		committed atomic.Int64 // entries once the last Commit returned
+		adding    atomic.Bool  // false once the reversals begin
+		stop      = make(chan struct{})
+		readers   sync.WaitGroup
+	)
+	adding.Store(true)
+	for r := range 4 {
+		readers.Go(func() {
+			last := int64(-1)
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				add, before := adding.Load(), committed.Load()
+				n := int64(len(historyIDs(t, s, "001", "2026-01-01", "2026-12-31")))
+				switch {
+				case add != adding.Load(): // the reversals began during the read
+					last = -1
+					continue
+				case add && (n < last || n < before):
+					t.Errorf("reader %d: %d entries after %d read and %d committed: a stale history was served", r, n, last, before)
+				case !add && last >= 0 && (n > last || n > before):
+					t.Errorf("reader %d: %d entries after %d read and %d left by reversals: a stale history was served", r, n, last, before)
+				}
+				last = n
+			}
+		})
+	}
+	var paid []*adjudicator.ClaimRecord
+	for i := range claims {
+		paid = append(paid, historyClaim(t, s, fmt.Sprintf("H%04d", i), fmt.Sprint(800000+i), Period.AddDays(i).String()))
+		committed.Store(int64(i + 1))
+	}
+	adding.Store(false)
+	for i, r := range paid[:claims/2] {
+		commit(t, s, &adjudicator.Commit{Records: []*adjudicator.ClaimRecord{reversed(r)}})
+		committed.Store(int64(claims - i - 1))
+	}
+	close(stop)
+	readers.Wait()
+	got := historyIDs(t, s, "001", "2026-01-01", "2026-12-31")
+	if len(got) != claims/2 || got[0] != paid[claims/2].ID {
+		t.Fatalf("after the commits History reads %d entries from %v, want %d from %s", len(got), got[:min(len(got), 1)], claims/2, paid[claims/2].ID)
+	}
+	// Commits of the member's claims racing each other (the engine's
+	// family lock is not part of the contract): none is lost.
+	var writers sync.WaitGroup
+	for w := range 4 {
+		writers.Go(func() {
+			for i := range 15 {
+				id := fmt.Sprintf("W%d%02d", w, i)
+				r := Record(id, fmt.Sprint(900000+100*w+i), "SMITH01")
+				h := &adjudicator.HistoryEntry{ClaimID: id, DateOfService: Period.AddDays(100 + i), NDC: "00093505698", DaysSupply: 30,
+					Quantity: dec("30"), PlanPaid: dec("1.50"), Segment: retailIn}
+				if err := s.Commit(ctx, &adjudicator.Commit{Records: []*adjudicator.ClaimRecord{r}, Index: r, History: h}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	writers.Wait()
+	got = historyIDs(t, s, "001", "2026-01-01", "2026-12-31")
+	if len(got) != claims/2+60 {
+		t.Errorf("after 60 racing commits History reads %d entries, want %d", len(got), claims/2+60)
+	}
+	if stored := historyIDs(t, reopen(), "001", "2026-01-01", "2026-12-31"); !slices.Equal(got, stored) {
+		t.Errorf("History reads %v, but %v is stored", got, stored)
 	}
 }

@@ -47,6 +47,7 @@ func Run(t *testing.T, open Open) {
 		{"DocumentIdentity", testDocumentIdentity},
 		{"ClaimByKeyFollowsIndex", testClaimByKeyFollowsIndex},
 		{"History", testHistory},
+		{"ConcurrentHistoryReadsAndCommits", testConcurrentHistory},
 		{"PutFamiliesReplaces", testPutFamiliesReplaces},
 		{"RemoveFamily", testRemoveFamily},
 		{"FamilyVersions", testFamilyVersions},
