@@ -73,6 +73,7 @@ type flags struct {
 	MemTableMiB     uint64           `name:"memtable-mib" env:"RXCLAIMS_MEMTABLE_MIB" default:"64" help:"Pebble memtable size in MiB."`
 	FamilyCache     int              `name:"family-cache" env:"RXCLAIMS_FAMILY_CACHE" default:"100000" help:"Families kept decoded in memory."`
 	DocumentCache   int              `name:"document-cache" env:"RXCLAIMS_DOCUMENT_CACHE" default:"200000" help:"Accumulator documents kept in memory (in their stored encoding)."`
+	SummaryCacheMiB int64            `name:"summary-cache-mib" env:"RXCLAIMS_SUMMARY_CACHE_MIB" default:"64" help:"Members' history summaries kept in memory (in their stored encoding), in MiB."`
 	GCHeapFloorMiB  int64            `name:"gc-heap-floor-mib" env:"RXCLAIMS_GC_HEAP_FLOOR_MIB" default:"256" help:"The Go heap may grow to this many MiB before a garbage collection, however small the live heap (at most half GOMEMLIMIT; 0: none; ignored when GOGC is set)."`
 	WALSyncInterval time.Duration    `name:"wal-sync-interval" env:"RXCLAIMS_WAL_SYNC_INTERVAL" default:"250us" help:"Least time between two WAL syncs while other commits are in flight to share them (group commit); 0 syncs every commit's batch at once."`
 	Policy          string           `name:"policy" env:"RXCLAIMS_POLICY" placeholder:"FILE" help:"Policy file granting callers their roles (YAML; see deploy/policy.yaml). Without it every caller has every role (development mode)."`
@@ -117,6 +118,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if f.BlockCacheMiB < 1 || f.MemTableMiB < 1 || f.MemTableMiB > 4096 || f.FamilyCache < 1 || f.DocumentCache < 1 {
 		return errors.New("--block-cache-mib, --memtable-mib (at most 4096), --family-cache and --document-cache must be positive")
 	}
+	if f.SummaryCacheMiB < 1 || f.SummaryCacheMiB > 1<<20 {
+		return fmt.Errorf("--summary-cache-mib: %d is not between 1 and 1048576", f.SummaryCacheMiB)
+	}
 	if f.GCHeapFloorMiB < 0 || f.GCHeapFloorMiB > 1<<20 {
 		return fmt.Errorf("--gc-heap-floor-mib: %d is not between 0 and 1048576", f.GCHeapFloorMiB)
 	}
@@ -138,7 +142,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		Config: chooseConfig(f.Config, log), Logger: log, BackupDir: f.BackupDir, PolicyFile: f.Policy,
 		MaxClaimsInFlight: f.MaxInFlight, RetroPoll: f.RetroPoll, AfterRetroStep: retroHoldHook(ctx, log),
 		Caches: server.Caches{BlockCacheBytes: f.BlockCacheMiB << 20, MemTableBytes: f.MemTableMiB << 20,
-			FamilyCacheSize: f.FamilyCache, DocumentCacheSize: f.DocumentCache, WALSyncInterval: walSyncInterval(f.WALSyncInterval)},
+			FamilyCacheSize: f.FamilyCache, DocumentCacheSize: f.DocumentCache, SummaryCacheBytes: f.SummaryCacheMiB << 20,
+			WALSyncInterval: walSyncInterval(f.WALSyncInterval)},
 		Security: server.Security{
 			TLSCert: f.TLSCert, TLSKey: f.TLSKey, ClientCA: f.TLSClientCA,
 			JWKS: f.JWKS, JWTIssuer: f.JWTIssuer, JWTAudience: f.JWTAudience,

@@ -92,6 +92,7 @@ type Caches struct {
 	MemTableBytes     uint64 // one Pebble memtable
 	FamilyCacheSize   int    // families kept decoded
 	DocumentCacheSize int    // accumulator documents kept (encoded)
+	SummaryCacheBytes int64  // members' history summaries kept (encoded), in bytes
 	// WALSyncInterval is store.Options.WALMinSyncInterval: 0 the store's
 	// default, negative no spacing.
 	WALSyncInterval time.Duration

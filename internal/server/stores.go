@@ -62,7 +62,7 @@ func openStore(ctx context.Context, opts Options, reg prometheus.Registerer, m *
 	c := opts.Caches
 	st, err := store.Open(store.Options{Dir: opts.DataDir, ObserveCommit: m.ObserveCommit, Logger: log, FS: opts.StoreFS,
 		BlockCacheBytes: c.BlockCacheBytes, MemTableBytes: c.MemTableBytes, FamilyCacheSize: c.FamilyCacheSize, DocumentCacheSize: c.DocumentCacheSize,
-		WALMinSyncInterval: c.WALSyncInterval})
+		SummaryCacheBytes: c.SummaryCacheBytes, WALMinSyncInterval: c.WALSyncInterval})
 	if err != nil {
 		return nil, err
 	}
