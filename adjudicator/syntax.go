@@ -236,6 +236,9 @@ func normalizePersonCode(s string) (string, bool) {
 	if !domain.IsDigits(s, 1, 3) {
 		return "", false
 	}
+	if len(s) == 3 { // as switches send it: no padding, no allocation
+		return s, true
+	}
 	return ("000" + s)[len(s):], true
 }
 
